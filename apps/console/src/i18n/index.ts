@@ -1,0 +1,58 @@
+import type { Language } from "@crossline/schemas";
+import i18n from "i18next";
+import { initReactI18next } from "react-i18next";
+import en from "./en.json";
+import zhCN from "./zh-CN.json";
+
+export const SUPPORTED_LANGUAGES: readonly Language[] = ["en", "zh-CN"];
+const STORAGE_KEY = "crossline.language";
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === "string" && (SUPPORTED_LANGUAGES as readonly string[]).includes(value);
+}
+
+/** The language remembered in this browser, else the browser's preference, else English. */
+export function initialLanguage(): Language {
+  try {
+    const stored = window.localStorage.getItem(STORAGE_KEY);
+    if (isLanguage(stored)) return stored;
+  } catch {
+    // storage may be unavailable (private mode, policy); fall through
+  }
+  const preferred = typeof navigator === "undefined" ? [] : navigator.languages;
+  for (const tag of preferred ?? []) {
+    if (tag.toLowerCase().startsWith("zh")) return "zh-CN";
+    if (tag.toLowerCase().startsWith("en")) return "en";
+  }
+  return "en";
+}
+
+export function rememberLanguage(lang: Language): void {
+  try {
+    window.localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    // not fatal: the choice only lasts for this page
+  }
+}
+
+export function currentLanguage(): Language {
+  return isLanguage(i18n.language) ? i18n.language : "en";
+}
+
+function applyToDocument(lang: string): void {
+  document.documentElement.lang = lang;
+}
+
+void i18n.use(initReactI18next).init({
+  resources: { en: { translation: en }, "zh-CN": { translation: zhCN } },
+  lng: initialLanguage(),
+  fallbackLng: "en",
+  supportedLngs: [...SUPPORTED_LANGUAGES],
+  load: "currentOnly",
+  interpolation: { escapeValue: false },
+  returnNull: false,
+});
+applyToDocument(i18n.language);
+i18n.on("languageChanged", applyToDocument);
+
+export default i18n;

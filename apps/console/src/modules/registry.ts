@@ -1,0 +1,47 @@
+import type { Me } from "@crossline/schemas";
+import { hasAnyPermission } from "../auth/session";
+import { normalisePath } from "../router/router";
+import { auditModule } from "./audit";
+import { casesModule } from "./cases";
+import { dashboardModule } from "./dashboard";
+import { dialogueModule } from "./dialogue";
+import { fugitivesModule } from "./fugitives";
+import { hotlineModule } from "./hotline";
+import { noticesModule } from "./notices";
+import { peersModule } from "./peers";
+import { reportsModule } from "./reports";
+import { requestsModule } from "./requests";
+import { securityModule } from "./security";
+import { tokensModule } from "./tokens";
+import type { ConsoleModule } from "./types";
+import { usersModule } from "./users";
+
+/** Every module, in navigation order. Add a module here and in its own folder. */
+export const MODULES: readonly ConsoleModule[] = [
+  dashboardModule,
+  hotlineModule,
+  requestsModule,
+  casesModule,
+  fugitivesModule,
+  dialogueModule,
+  noticesModule,
+  peersModule,
+  reportsModule,
+  usersModule,
+  auditModule,
+  tokensModule,
+  securityModule,
+];
+
+export function visibleModules(user: Me): ConsoleModule[] {
+  return MODULES.filter((m) => hasAnyPermission(user, m.permissions));
+}
+
+/** The module that owns a path, if the user may see it; otherwise none (shown as not found). */
+export function moduleForPath(user: Me, rawPath: string): ConsoleModule | null {
+  const path = normalisePath(rawPath);
+  const match = MODULES.find((m) =>
+    m.path === "/" ? path === "/" : path === m.path || path.startsWith(`${m.path}/`),
+  );
+  return match && hasAnyPermission(user, match.permissions) ? match : null;
+}

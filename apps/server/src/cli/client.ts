@@ -1,0 +1,93 @@
+import { readFileSync } from "node:fs";
+import type { ErrorBody } from "@crossline/schemas";
+import type { Config } from "../config.js";
+import { controlTokenPath, readLock } from "../runtime/lock.js";
+import { type NodeRuntime, openNode } from "../runtime/node-runtime.js";
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Exit codes of every command. */
+export const EXIT = { OK: 0, CHECK_FAILED: 1, USAGE: 2, STATE: 3, FAILED: 4 } as const;
+
+/**
+ * How a CLI command reaches its node: through the HTTP API of the running node
+ * (PGlite allows one process per data directory), or through an in-process app
+ * when no server holds the database. Both speak the same API with the node's
+ * local control token, so every command has one code path.
+ */
+export interface NodeClient {
+  mode: "remote" | "local";
+  runtime?: NodeRuntime;
+  call<T>(method: string, path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+function fail(status: number, body: unknown): never {
+  const e = (body as ErrorBody)?.error;
+  const detail = e?.details?.map((d) => (d.field ? `${d.field}: ${d.issue}` : d.issue)).join("; ");
+  const msg = e ? `${e.code}: ${e.message}${detail ? ` (${detail})` : ""}` : `HTTP ${status}`;
+  throw new CliError(
+    msg,
+    status === 404 || status === 409 ? EXIT.STATE : status < 500 ? EXIT.USAGE : EXIT.FAILED,
+  );
+}
+
+export async function connect(config: Config): Promise<NodeClient> {
+  const holder = config.databaseUrl ? null : readLock(config.dataDir);
+  if (holder) {
+    if (!holder.url)
+      throw new CliError(`The node (pid ${holder.pid}) is starting; try again in a moment.`, EXIT.STATE);
+    let token: string;
+    try {
+      token = readFileSync(controlTokenPath(config.dataDir), "utf8").trim();
+    } catch {
+      throw new CliError(
+        `The node (pid ${holder.pid}) holds the database but its control token is unreadable; stop it or use the API.`,
+        EXIT.STATE,
+      );
+    }
+    const base = holder.url.replace("0.0.0.0", "127.0.0.1");
+    return {
+      mode: "remote",
+      async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+        const res = await fetch(base + path, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          },
+          body: body !== undefined ? JSON.stringify(body) : undefined,
+        });
+        const text = await res.text();
+        const parsed = text ? JSON.parse(text) : null;
+        if (!res.ok) fail(res.status, parsed);
+        return parsed as T;
+      },
+      close: async () => undefined,
+    };
+  }
+  const runtime = await openNode(config);
+  return {
+    mode: "local",
+    runtime,
+    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const res = await runtime.app.inject({
+        method: method as "GET",
+        url: path,
+        headers: { authorization: `Bearer ${runtime.controlToken}` },
+        ...(body !== undefined ? { payload: body as object } : {}),
+      });
+      const parsed = res.body ? JSON.parse(res.body) : null;
+      if (res.statusCode >= 400) fail(res.statusCode, parsed);
+      return parsed as T;
+    },
+    close: () => runtime.close(),
+  };
+}

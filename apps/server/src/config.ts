@@ -1,0 +1,139 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The node's configuration: parsed once, at boot, from environment variables
+ * over an optional JSON file (`<dataDir>/crossline.json`, written by
+ * `crossline init`, or the file named by CROSSLINE_CONFIG). Secrets have no
+ * defaults; `crossline init` generates them.
+ */
+const base64url32 = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, { message: "32 random bytes in base64url (crossline init generates one)" });
+
+export const ConfigSchema = z
+  .strictObject({
+    dataDir: z.string().min(1),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: "a postgres:// or postgresql:// URL" })
+      .optional(),
+    host: z.string().min(1).default("127.0.0.1"),
+    port: z.coerce.number().int().min(0).max(65535).default(4100),
+    /** The URL peers and browsers reach this node at. */
+    publicUrl: z.url().optional(),
+    /** Key that encrypts the node's private keys and MFA secrets at rest. */
+    masterKey: base64url32,
+    mfaRequired: z
+      .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+      .default(true),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    bodyLimitBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
+    sessionTtlHours: z.coerce.number().int().min(1).max(720).default(12),
+    signIn: z
+      .strictObject({
+        maxFailures: z.coerce.number().int().min(1).max(100).default(5),
+        lockMinutes: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(15),
+        perIpPerMinute: z.coerce.number().int().min(1).max(10_000).default(30),
+      })
+      .default({ maxFailures: 5, lockMinutes: 15, perIpPerMinute: 30 }),
+    smtpUrl: z
+      .string()
+      .regex(/^smtps?:\/\//, { message: "an smtp:// or smtps:// URL" })
+      .optional(),
+    mailFrom: z.string().max(320).default("crossline@localhost"),
+    /** Serve the built console from this directory (defaults to apps/console/dist when present). */
+    consoleDir: z.string().optional(),
+    workers: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(true),
+  })
+  .superRefine((c, ctx) => {
+    if (c.publicUrl?.endsWith("/")) {
+      ctx.addIssue({ code: "custom", path: ["publicUrl"], message: "must not end with '/'" });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+const ENV_MAP: Record<string, string> = {
+  CROSSLINE_DATA_DIR: "dataDir",
+  DATABASE_URL: "databaseUrl",
+  CROSSLINE_HOST: "host",
+  CROSSLINE_PORT: "port",
+  CROSSLINE_PUBLIC_URL: "publicUrl",
+  CROSSLINE_MASTER_KEY: "masterKey",
+  CROSSLINE_MFA_REQUIRED: "mfaRequired",
+  CROSSLINE_LOG_LEVEL: "logLevel",
+  CROSSLINE_BODY_LIMIT_BYTES: "bodyLimitBytes",
+  CROSSLINE_SESSION_TTL_HOURS: "sessionTtlHours",
+  CROSSLINE_SMTP_URL: "smtpUrl",
+  CROSSLINE_MAIL_FROM: "mailFrom",
+  CROSSLINE_CONSOLE_DIR: "consoleDir",
+  CROSSLINE_WORKERS: "workers",
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { setting: string; expected: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p.setting}: ${p.expected}`).join("\n")}`);
+  }
+}
+
+export function configFilePath(dataDir: string): string {
+  return path.join(dataDir, "crossline.json");
+}
+
+/** Reverse map from config key to the environment variable that sets it, for messages. */
+function settingName(key: string): string {
+  const env = Object.entries(ENV_MAP).find(([, k]) => k === key)?.[0];
+  return env ? `${env} (${key})` : key;
+}
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Config {
+  const dataDir = (overrides.dataDir as string | undefined) ?? env.CROSSLINE_DATA_DIR ?? "./.crossline";
+  let fromFile: Record<string, unknown> = {};
+  const file = env.CROSSLINE_CONFIG ?? configFilePath(dataDir);
+  if (existsSync(file)) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new ConfigError([{ setting: file, expected: `valid JSON (${(e as Error).message})` }]);
+    }
+  } else if (env.CROSSLINE_CONFIG) {
+    throw new ConfigError([
+      { setting: "CROSSLINE_CONFIG", expected: `an existing file; ${file} is missing` },
+    ]);
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_MAP)) {
+    const v = env[name];
+    if (v !== undefined && v !== "") fromEnv[key] = v;
+  }
+  const raw = { ...fromFile, ...fromEnv, ...overrides, dataDir: path.resolve(dataDir) };
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = i.path.join(".");
+        const missing = i.code === "invalid_type" && raw[i.path[0] as keyof typeof raw] === undefined;
+        return {
+          setting: settingName(key || "(root)"),
+          expected: missing ? "is required (run `crossline init` to create a node)" : i.message,
+        };
+      }),
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,4 @@
+export * from "./envelope.js";
+export * from "./hash.js";
+export * from "./ids.js";
+export * from "./keys.js";

@@ -1,0 +1,119 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyCookie from "@fastify/cookie";
+import fastifyHelmet from "@fastify/helmet";
+import fastifyStatic from "@fastify/static";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import { uuidv7 } from "../crypto/ids.js";
+import { auditRoutes } from "../modules/audit/audit.routes.js";
+import { authRoutes } from "../modules/auth/auth.routes.js";
+import { createMetrics, healthRoutes, type Metrics } from "../modules/health/health.routes.js";
+import { nodeRoutes } from "../modules/node/node.routes.js";
+import { usersRoutes } from "../modules/users/users.routes.js";
+import type { Services } from "../services.js";
+import { registerAuth } from "./auth.js";
+import { errorBody, sendError } from "./errors.js";
+
+export interface AppOptions {
+  services: Services;
+  logger: Logger | false;
+  /** The node's local control token: the CLI on the node's machine acts as admin with it. */
+  controlToken?: string;
+  /** Extra route modules registered after the core ones (later domains). */
+  modules?: ((app: FastifyInstance, s: Services) => void)[];
+}
+
+const DEFAULT_CONSOLE_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../../console/dist",
+);
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { metrics: Metrics }> {
+  const { services } = opts;
+  const app = Fastify({
+    loggerInstance: opts.logger || undefined,
+    logger: opts.logger ? undefined : false,
+    bodyLimit: services.config.bodyLimitBytes,
+    genReqId: () => `req_${uuidv7()}`,
+    requestIdHeader: false,
+  }) as unknown as FastifyInstance;
+  const metrics = createMetrics();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Crossline node API",
+        version: "1",
+        description:
+          "The REST API of one Crossline node. Errors always have the body {error:{code,message,requestId,details}}.",
+      },
+      components: {
+        securitySchemes: {
+          session: { type: "apiKey", in: "cookie", name: "crossline_session" },
+          token: { type: "http", scheme: "bearer" },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs", staticCSP: true });
+
+  app.addHook("onRequest", async (req, reply) => {
+    reply.header("x-request-id", req.id);
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.setErrorHandler((err, req, reply) => sendError(err as Error, req, reply));
+
+  registerAuth(app, services, opts.controlToken);
+  app.get("/api/openapi.json", { config: { auth: "public" }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  healthRoutes(app, services, metrics);
+  nodeRoutes(app, services);
+  authRoutes(app, services);
+  usersRoutes(app, services);
+  auditRoutes(app, services);
+  for (const m of opts.modules ?? []) m(app, services);
+
+  const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;
+  const hasConsole = existsSync(path.join(consoleDir, "index.html"));
+  if (hasConsole) {
+    await app.register(fastifyStatic, { root: consoleDir, wildcard: false, index: ["index.html"] });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const isApi = req.url.startsWith("/api/") || req.url === "/api";
+    if (hasConsole && req.method === "GET" && !isApi) return reply.type("text/html").sendFile("index.html");
+    return reply
+      .status(404)
+      .send(errorBody(req, "NOT_FOUND", [{ issue: `no route ${req.method} ${req.url.split("?")[0]}` }]));
+  });
+  await app.ready();
+  return Object.assign(app, { metrics });
+}

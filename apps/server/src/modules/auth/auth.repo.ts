@@ -1,0 +1,45 @@
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.js";
+import { apiTokens, rateLimits, sessions, units, users } from "../../db/schema.js";
+
+export async function findSessionWithUser(db: DbOrTx, tokenHash: string, now: Date) {
+  const [row] = await db
+    .select({ session: sessions, user: users, agencyId: units.agencyId, unitName: units.name })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(units, eq(units.id, users.unitId))
+    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now)));
+  return row;
+}
+
+export async function findTokenWithUser(db: DbOrTx, secretHash: string, now: Date) {
+  const [row] = await db
+    .select({ token: apiTokens, user: users, agencyId: units.agencyId })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .innerJoin(units, eq(units.id, users.unitId))
+    .where(
+      and(eq(apiTokens.secretHash, secretHash), isNull(apiTokens.revokedAt), gt(apiTokens.expiresAt, now)),
+    );
+  return row;
+}
+
+/**
+ * Counts one hit in a fixed window and returns the count so far. An upsert, so
+ * every process of the node shares the same counter.
+ */
+export async function hitRateLimit(db: DbOrTx, key: string, now: Date, windowMs: number): Promise<number> {
+  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  const [row] = await db
+    .insert(rateLimits)
+    .values({ key, windowStart, count: 1 })
+    .onConflictDoUpdate({
+      target: rateLimits.key,
+      set: {
+        count: sql`case when ${rateLimits.windowStart} = ${windowStart} then ${rateLimits.count} + 1 else 1 end`,
+        windowStart,
+      },
+    })
+    .returning({ count: rateLimits.count });
+  return row.count;
+}

@@ -1,0 +1,61 @@
+import { sql } from "drizzle-orm";
+import type { FastifyInstance } from "fastify";
+import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { z } from "zod";
+import { zodApp } from "../../http/route-kit.js";
+import type { Services } from "../../services.js";
+
+/** One registry per app instance, so several apps in one test process do not collide. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "crossline_" });
+  const httpDuration = new Histogram({
+    name: "crossline_http_request_duration_seconds",
+    help: "HTTP request duration by route and status",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return { registry, httpDuration };
+}
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function healthRoutes(fastify: FastifyInstance, s: Services, metrics: Metrics) {
+  const app = zodApp(fastify);
+  const tags = ["health"];
+  app.get(
+    "/healthz",
+    {
+      config: { auth: "public" },
+      schema: { tags, summary: "Liveness", response: { 200: z.object({ status: z.literal("ok") }) } },
+    },
+    async () => ({ status: "ok" as const }),
+  );
+  app.get(
+    "/readyz",
+    {
+      config: { auth: "public" },
+      schema: {
+        tags,
+        summary: "Readiness: the database answers and the node is initialised",
+        response: {
+          200: z.object({ status: z.literal("ready"), node: z.string() }),
+          503: z.object({ status: z.string(), reason: z.string() }),
+        },
+      },
+    },
+    async (_req, reply) => {
+      try {
+        await s.db.execute(sql`select 1`);
+        const node = await s.node.summary();
+        return { status: "ready" as const, node: node.id };
+      } catch (e) {
+        return reply.status(503).send({ status: "not_ready", reason: (e as Error).message.slice(0, 200) });
+      }
+    },
+  );
+  app.get("/metrics", { config: { auth: "public" }, schema: { hide: true } }, async (_req, reply) => {
+    reply.header("content-type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

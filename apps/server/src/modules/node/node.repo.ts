@@ -1,0 +1,27 @@
+import { eq, inArray } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.js";
+import { agencies, nodeIdentity, nodeKeys } from "../../db/schema.js";
+
+export type NodeRow = typeof nodeIdentity.$inferSelect;
+export type NodeKeyRow = typeof nodeKeys.$inferSelect;
+
+export async function findNode(db: DbOrTx): Promise<(NodeRow & { agencyName: string }) | undefined> {
+  const [row] = await db
+    .select({ node: nodeIdentity, agencyName: agencies.name })
+    .from(nodeIdentity)
+    .innerJoin(agencies, eq(agencies.id, nodeIdentity.agencyId))
+    .limit(1);
+  return row ? { ...row.node, agencyName: row.agencyName } : undefined;
+}
+
+/** Keys that are still in use: the active one and any in their rotation overlap. */
+export function liveKeys(db: DbOrTx): Promise<NodeKeyRow[]> {
+  return db
+    .select()
+    .from(nodeKeys)
+    .where(inArray(nodeKeys.status, ["active", "retiring"]));
+}
+
+export function allKeys(db: DbOrTx): Promise<NodeKeyRow[]> {
+  return db.select().from(nodeKeys);
+}

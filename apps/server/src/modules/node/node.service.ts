@@ -1,0 +1,149 @@
+import type { JsonWebKey } from "node:crypto";
+import type { NodeSummary } from "@crossline/schemas";
+import { uuidv7 } from "../../crypto/ids.js";
+import {
+  fingerprint,
+  generateEncryptionKey,
+  generateSigningKey,
+  openPrivateKey,
+  type PublicKeyJwk,
+  sealPrivateKey,
+} from "../../crypto/keys.js";
+import { type Database, type Db, inTransaction } from "../../db/client.js";
+import { agencies, nodeIdentity, nodeKeys, units, users } from "../../db/schema.js";
+import { type Ctx, makeActor } from "../../lib/actor.js";
+import type { Clock } from "../../lib/clock.js";
+import { AppError } from "../../lib/errors.js";
+import { hashPassword, oneTimePassword } from "../../lib/secrets.js";
+import type { AuditService } from "../audit/audit.service.js";
+import { findNode, liveKeys } from "./node.repo.js";
+
+export interface InitNodeInput {
+  id: string;
+  name: string;
+  nameZh?: string;
+  agencyName: string;
+  agencyNameZh?: string;
+  timeZone: string;
+  adminUsername: string;
+  adminDisplayName: string;
+  /** Demo only: a fixed password instead of a one-time password. */
+  adminPassword?: string;
+}
+
+export interface NodeKeys {
+  signing: { kid: string; privateJwk: JsonWebKey; publicJwk: PublicKeyJwk };
+  encryption: { kid: string; privateJwk: JsonWebKey; publicJwk: PublicKeyJwk };
+  /** Private decryption keys by kid, including keys in their rotation overlap. */
+  decryption: Map<string, JsonWebKey>;
+  publicKeys: PublicKeyJwk[];
+}
+
+export function createNodeService(deps: { db: Db; clock: Clock; masterKey: string; audit: AuditService }) {
+  const { db, masterKey, audit } = deps;
+  let cachedSummary: NodeSummary | undefined;
+
+  async function summary(): Promise<NodeSummary> {
+    if (cachedSummary) return cachedSummary;
+    const n = await findNode(db);
+    if (!n) throw new AppError("NODE_BUSY", [{ issue: "the node is not initialised: run `crossline init`" }]);
+    // The node's identity does not change after init, so one read per process is enough.
+    cachedSummary = { id: n.id, name: n.name, nameZh: n.nameZh, agency: n.agencyName, timeZone: n.timeZone };
+    return cachedSummary;
+  }
+
+  async function keys(): Promise<NodeKeys> {
+    const rows = await liveKeys(db);
+    const open = (r: (typeof rows)[number]) => openPrivateKey(r.privateSealed, masterKey, r.kid);
+    const sig = rows.find((r) => r.use === "sig" && r.status === "active");
+    const enc = rows.find((r) => r.use === "enc" && r.status === "active");
+    if (!sig || !enc) throw new AppError("NODE_BUSY", [{ issue: "the node has no active keys" }]);
+    return {
+      signing: { kid: sig.kid, privateJwk: open(sig), publicJwk: sig.publicJwk as PublicKeyJwk },
+      encryption: { kid: enc.kid, privateJwk: open(enc), publicJwk: enc.publicJwk as PublicKeyJwk },
+      decryption: new Map(rows.filter((r) => r.use === "enc").map((r) => [r.kid, open(r)])),
+      publicKeys: rows.map((r) => r.publicJwk as PublicKeyJwk),
+    };
+  }
+
+  async function publicInfo() {
+    const node = await summary();
+    const rows = await liveKeys(db);
+    const publicKeys = rows.map((r) => ({ ...(r.publicJwk as PublicKeyJwk), status: r.status }));
+    return { ...node, publicKeys, fingerprint: fingerprint(rows.map((r) => r.publicJwk as PublicKeyJwk)) };
+  }
+
+  /** Creates the node: identity, agency, an administration unit, key pairs and the first admin. */
+  async function init(input: InitNodeInput, ctx: Ctx): Promise<{ adminPassword: string; adminId: string }> {
+    if (await findNode(db)) throw new AppError("CONFLICT", [{ issue: "this node is already initialised" }]);
+    const agencyId = uuidv7();
+    const unitId = uuidv7();
+    const adminId = uuidv7();
+    const adminPassword = input.adminPassword ?? oneTimePassword();
+    const passwordHash = await hashPassword(adminPassword);
+    const sig = generateSigningKey();
+    const enc = generateEncryptionKey();
+    await inTransaction(db, async (tx) => {
+      await tx.insert(agencies).values({ id: agencyId, name: input.agencyName, nameZh: input.agencyNameZh });
+      await tx.insert(nodeIdentity).values({
+        id: input.id,
+        name: input.name,
+        nameZh: input.nameZh,
+        agencyId,
+        timeZone: input.timeZone,
+      });
+      await tx.insert(units).values({ id: unitId, agencyId, name: "Administration", nameZh: "管理处" });
+      for (const k of [sig, enc]) {
+        await tx.insert(nodeKeys).values({
+          kid: k.kid,
+          use: k.use,
+          publicJwk: k.publicJwk,
+          privateSealed: sealPrivateKey(k.privateJwk, masterKey, k.kid),
+          status: "active",
+        });
+      }
+      await tx.insert(users).values({
+        id: adminId,
+        username: input.adminUsername,
+        displayName: input.adminDisplayName,
+        unitId,
+        roles: ["admin"],
+        passwordHash,
+        mustChangePassword: input.adminPassword === undefined,
+        timeZone: input.timeZone,
+      });
+      await audit.record(tx, ctx, {
+        action: "node.init",
+        targetType: "node",
+        targetId: input.id,
+        details: {
+          name: input.name,
+          timeZone: input.timeZone,
+          keys: [sig.kid, enc.kid],
+          admin: input.adminUsername,
+        },
+      });
+    });
+    cachedSummary = undefined;
+    return { adminPassword, adminId };
+  }
+
+  return { summary, keys, publicInfo, init };
+}
+
+export type NodeService = ReturnType<typeof createNodeService>;
+
+/** The actor for commands run by the node administrator on the node's own machine. */
+export function cliActor(label: string) {
+  return makeActor({
+    type: "cli",
+    id: null,
+    label,
+    userId: null,
+    unitId: null,
+    agencyId: null,
+    roles: ["admin", "auditor"],
+  });
+}
+
+export type { Database };

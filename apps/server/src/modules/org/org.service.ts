@@ -1,0 +1,49 @@
+import type { Agency, Unit } from "@crossline/schemas";
+import { asc, eq } from "drizzle-orm";
+import { uuidv7 } from "../../crypto/ids.js";
+import { type Db, inTransaction } from "../../db/client.js";
+import { agencies, units } from "../../db/schema.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { AppError, assertThat } from "../../lib/errors.js";
+import type { AuditService } from "../audit/audit.service.js";
+
+export function createOrgService(deps: { db: Db; audit: AuditService }) {
+  const { db, audit } = deps;
+
+  async function listAgencies(_ctx: Ctx): Promise<Agency[]> {
+    return db.select({ id: agencies.id, name: agencies.name, nameZh: agencies.nameZh }).from(agencies);
+  }
+
+  async function listUnits(_ctx: Ctx): Promise<Unit[]> {
+    return db
+      .select({ id: units.id, agencyId: units.agencyId, name: units.name, nameZh: units.nameZh })
+      .from(units)
+      .orderBy(asc(units.name));
+  }
+
+  async function createUnit(
+    ctx: Ctx,
+    input: { agencyId: string; name: string; nameZh?: string },
+  ): Promise<Unit> {
+    requirePermission(ctx.actor, "org:manage");
+    const [agency] = await db.select().from(agencies).where(eq(agencies.id, input.agencyId));
+    assertThat(agency, new AppError("VALIDATION_FAILED", [{ field: "agencyId", issue: "no such agency" }]));
+    const [clash] = await db.select().from(units).where(eq(units.name, input.name));
+    assertThat(!clash, new AppError("CONFLICT", [{ field: "name", issue: "a unit with this name exists" }]));
+    const unit = { id: uuidv7(), agencyId: input.agencyId, name: input.name, nameZh: input.nameZh ?? null };
+    await inTransaction(db, async (tx) => {
+      await tx.insert(units).values(unit);
+      await audit.record(tx, ctx, {
+        action: "unit.create",
+        targetType: "unit",
+        targetId: unit.id,
+        details: input,
+      });
+    });
+    return unit;
+  }
+
+  return { listAgencies, listUnits, createUnit };
+}
+
+export type OrgService = ReturnType<typeof createOrgService>;

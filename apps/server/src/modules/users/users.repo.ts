@@ -1,0 +1,36 @@
+import { and, asc, eq, gt, type SQL } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.js";
+import { units, users } from "../../db/schema.js";
+
+export type UserRow = typeof users.$inferSelect;
+
+export async function findUserById(db: DbOrTx, id: string): Promise<UserRow | undefined> {
+  const [u] = await db.select().from(users).where(eq(users.id, id));
+  return u;
+}
+
+export async function findUserByUsername(db: DbOrTx, username: string): Promise<UserRow | undefined> {
+  const [u] = await db.select().from(users).where(eq(users.username, username));
+  return u;
+}
+
+export async function findUnit(db: DbOrTx, id: string) {
+  const [u] = await db.select().from(units).where(eq(units.id, id));
+  return u;
+}
+
+/** Users ordered by id (UUIDv7: creation order), optionally limited to one unit. */
+export function listUsers(
+  db: DbOrTx,
+  q: { unitId?: string; after?: string; limit: number },
+): Promise<UserRow[]> {
+  const where: SQL[] = [];
+  if (q.unitId) where.push(eq(users.unitId, q.unitId));
+  if (q.after) where.push(gt(users.id, q.after));
+  return db
+    .select()
+    .from(users)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(asc(users.id))
+    .limit(q.limit);
+}

@@ -1,0 +1,207 @@
+import type { Role, User } from "@crossline/schemas";
+import { eq } from "drizzle-orm";
+import { uuidv7 } from "../../crypto/ids.js";
+import { type Db, inTransaction } from "../../db/client.js";
+import { sessions, users } from "../../db/schema.js";
+import { type Ctx, can, requirePermission } from "../../lib/actor.js";
+import type { Clock } from "../../lib/clock.js";
+import { AppError, assertThat, notFound } from "../../lib/errors.js";
+import { hashPassword, oneTimePassword } from "../../lib/secrets.js";
+import type { AuditService } from "../audit/audit.service.js";
+import { findUnit, findUserById, findUserByUsername, listUsers, type UserRow } from "./users.repo.js";
+
+export function toUser(u: UserRow): User {
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    email: u.email,
+    unitId: u.unitId,
+    roles: u.roles as Role[],
+    language: u.language as User["language"],
+    timeZone: u.timeZone,
+    disabled: u.disabled,
+    mfaEnrolled: u.mfaSecretSealed !== null,
+    lockedUntil: u.lockedUntil?.toISOString() ?? null,
+    lastSignInAt: u.lastSignInAt?.toISOString() ?? null,
+    createdAt: u.createdAt.toISOString(),
+  };
+}
+
+export interface CreateUserInput {
+  username: string;
+  displayName: string;
+  email?: string;
+  unitId: string;
+  roles: Role[];
+  language: "en" | "zh-CN";
+  timeZone?: string;
+  password?: string;
+}
+
+export interface UpdateUserInput {
+  displayName?: string;
+  email?: string | null;
+  unitId?: string;
+  roles?: Role[];
+  disabled?: boolean;
+}
+
+export function createUsersService(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  defaultTimeZone: () => Promise<string>;
+}) {
+  const { db, clock, audit } = deps;
+
+  /** Admins see every user; supervisors their own unit; anyone else only themselves. Others: not found. */
+  function visible(ctx: Ctx, u: UserRow): boolean {
+    const a = ctx.actor;
+    if (can(a, "users:manage")) return true;
+    if (can(a, "users:read_unit") && u.unitId === a.unitId) return true;
+    return u.id === a.userId;
+  }
+
+  async function getVisible(ctx: Ctx, id: string): Promise<UserRow> {
+    const u = await findUserById(db, id);
+    assertThat(u && visible(ctx, u), notFound("user"));
+    return u;
+  }
+
+  async function list(ctx: Ctx, q: { limit: number; cursor?: string }) {
+    const a = ctx.actor;
+    if (!can(a, "users:manage") && !can(a, "users:read_unit")) requirePermission(a, "users:read_unit");
+    const unitId = can(a, "users:manage") ? undefined : (a.unitId ?? "00000000-0000-0000-0000-000000000000");
+    const rows = await listUsers(db, { unitId, after: q.cursor, limit: q.limit + 1 });
+    const items = rows.slice(0, q.limit).map(toUser);
+    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1].id : null };
+  }
+
+  async function get(ctx: Ctx, id: string): Promise<User> {
+    return toUser(await getVisible(ctx, id));
+  }
+
+  async function create(
+    ctx: Ctx,
+    input: CreateUserInput,
+  ): Promise<{ user: User; oneTimePassword: string | null }> {
+    requirePermission(ctx.actor, "users:manage");
+    assertThat(
+      await findUnit(db, input.unitId),
+      new AppError("VALIDATION_FAILED", [{ field: "unitId", issue: "no such unit" }]),
+    );
+    assertThat(
+      !(await findUserByUsername(db, input.username)),
+      new AppError("CONFLICT", [{ field: "username", issue: "this username is taken" }]),
+    );
+    const otp = input.password ? null : oneTimePassword();
+    const passwordHash = await hashPassword(input.password ?? (otp as string));
+    const id = uuidv7();
+    const row = await inTransaction(db, async (tx) => {
+      const [u] = await tx
+        .insert(users)
+        .values({
+          id,
+          username: input.username,
+          displayName: input.displayName,
+          email: input.email ?? null,
+          unitId: input.unitId,
+          roles: input.roles,
+          passwordHash,
+          mustChangePassword: true,
+          language: input.language,
+          timeZone: input.timeZone ?? (await deps.defaultTimeZone()),
+        })
+        .returning();
+      await audit.record(tx, ctx, {
+        action: "user.create",
+        targetType: "user",
+        targetId: id,
+        details: { username: input.username, unitId: input.unitId, roles: input.roles },
+      });
+      return u;
+    });
+    return { user: toUser(row), oneTimePassword: otp };
+  }
+
+  async function update(ctx: Ctx, id: string, input: UpdateUserInput): Promise<User> {
+    requirePermission(ctx.actor, "users:manage");
+    const before = await getVisible(ctx, id);
+    if (input.unitId) {
+      assertThat(
+        await findUnit(db, input.unitId),
+        new AppError("VALIDATION_FAILED", [{ field: "unitId", issue: "no such unit" }]),
+      );
+    }
+    if (id === ctx.actor.userId && (input.disabled || (input.roles && !input.roles.includes("admin")))) {
+      throw new AppError("CONFLICT", [
+        { issue: "you cannot disable yourself or remove your own admin role" },
+      ]);
+    }
+    const row = await inTransaction(db, async (tx) => {
+      const [u] = await tx
+        .update(users)
+        .set({ ...input, updatedAt: clock.now() })
+        .where(eq(users.id, id))
+        .returning();
+      if (input.disabled) await tx.delete(sessions).where(eq(sessions.userId, id));
+      await audit.record(tx, ctx, {
+        action: input.disabled === true ? "user.disable" : "user.update",
+        targetType: "user",
+        targetId: id,
+        details: {
+          changes: input,
+          before: { unitId: before.unitId, roles: before.roles, disabled: before.disabled },
+        },
+      });
+      return u;
+    });
+    return toUser(row);
+  }
+
+  async function resetMfa(ctx: Ctx, id: string): Promise<void> {
+    requirePermission(ctx.actor, "users:manage");
+    await getVisible(ctx, id);
+    await inTransaction(db, async (tx) => {
+      await tx
+        .update(users)
+        .set({ mfaSecretSealed: null, mfaPendingSealed: null, mfaLastStep: null, updatedAt: clock.now() })
+        .where(eq(users.id, id));
+      await tx.delete(sessions).where(eq(sessions.userId, id));
+      await audit.record(tx, ctx, { action: "user.reset_mfa", targetType: "user", targetId: id });
+    });
+  }
+
+  async function resetPassword(ctx: Ctx, id: string): Promise<{ oneTimePassword: string }> {
+    requirePermission(ctx.actor, "users:manage");
+    await getVisible(ctx, id);
+    const otp = oneTimePassword();
+    const passwordHash = await hashPassword(otp);
+    await inTransaction(db, async (tx) => {
+      await tx
+        .update(users)
+        .set({
+          passwordHash,
+          mustChangePassword: true,
+          failedAttempts: 0,
+          lockedUntil: null,
+          updatedAt: clock.now(),
+        })
+        .where(eq(users.id, id));
+      await tx.delete(sessions).where(eq(sessions.userId, id));
+      await audit.record(tx, ctx, { action: "user.reset_password", targetType: "user", targetId: id });
+    });
+    return { oneTimePassword: otp };
+  }
+
+  async function findByUsername(ctx: Ctx, username: string): Promise<User> {
+    const u = await findUserByUsername(db, username);
+    assertThat(u && visible(ctx, u), notFound("user"));
+    return toUser(u);
+  }
+
+  return { list, get, create, update, resetMfa, resetPassword, findByUsername };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;

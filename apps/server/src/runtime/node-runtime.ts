@@ -1,0 +1,62 @@
+import { writeFileSync } from "node:fs";
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../config.js";
+import { type Database, openDatabase, runMigrations } from "../db/client.js";
+import { buildApp } from "../http/app.js";
+import type { Clock } from "../lib/clock.js";
+import { randomToken } from "../lib/secrets.js";
+import { createServices, type Services } from "../services.js";
+import { acquireLock, controlTokenPath } from "./lock.js";
+import { createLogger } from "./logger.js";
+
+export interface NodeRuntime {
+  config: Config;
+  database: Database;
+  services: Services;
+  app: FastifyInstance;
+  controlToken: string;
+  /** Records the URL the node serves at in the data-directory lock, for CLI commands. */
+  setServingUrl(url: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a node's database (taking the data-directory lock on PGlite), applies
+ * migrations and builds services and the HTTP app. Used by `serve` and by CLI
+ * commands that run while no server holds the data directory.
+ */
+export async function openNode(
+  config: Config,
+  opts: { logger?: boolean; clock?: Clock; writeControlToken?: boolean } = {},
+): Promise<NodeRuntime> {
+  const lock = config.databaseUrl ? null : acquireLock(config.dataDir);
+  let database: Database | undefined;
+  try {
+    database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    await runMigrations(database);
+    const services = createServices({ db: database.db, config, clock: opts.clock });
+    const controlToken = randomToken(32);
+    if (opts.writeControlToken)
+      writeFileSync(controlTokenPath(config.dataDir), controlToken, { mode: 0o600 });
+    const logger = opts.logger ? createLogger(config.logLevel, "crossline") : false;
+    const app = await buildApp({ services, logger, controlToken });
+    const db = database;
+    return {
+      config,
+      database,
+      services,
+      app,
+      controlToken,
+      setServingUrl: (url) => lock?.setUrl(url),
+      async close() {
+        await app.close();
+        await db.close();
+        lock?.release();
+      },
+    };
+  } catch (e) {
+    await database?.close().catch(() => undefined);
+    lock?.release();
+    throw e;
+  }
+}

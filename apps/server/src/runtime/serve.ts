@@ -1,0 +1,26 @@
+import type { Config } from "../config.js";
+import { openNode } from "./node-runtime.js";
+
+/** Starts the node: HTTP API, console and background workers, until SIGINT/SIGTERM. */
+export async function serve(config: Config): Promise<void> {
+  const rt = await openNode(config, { logger: true, writeControlToken: true });
+  const { app } = rt;
+  const address = await app.listen({ host: config.host, port: config.port });
+  const url = config.publicUrl ?? address;
+  rt.setServingUrl(url);
+  const node = await rt.services.node.summary().catch(() => null);
+  app.log.info(
+    { url, node: node?.id, database: rt.database.kind },
+    `Crossline node ${node?.id ?? "(not initialised)"} listening at ${url}`,
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, "stopping");
+    await rt.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}

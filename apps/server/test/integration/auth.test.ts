@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { Agent, createTestNode, describeDb, TEST_PASSWORD, type TestNode } from "../support/node.js";
+
+describeDb("sign-in, sessions and CSRF", () => {
+  let node: TestNode;
+  beforeAll(async () => {
+    node = await createTestNode({
+      settings: { signIn: { maxFailures: 3, lockMinutes: 15, perIpPerMinute: 1000 } },
+    });
+    await node.user("officer.a", ["case_officer"]);
+    await node.user("locked.b", ["case_officer"]);
+  });
+  afterAll(() => node?.close());
+
+  it("signs in, reads the session, and signs out", async () => {
+    const a = new Agent(node.rt);
+    const res = await a.signIn("officer.a");
+    expect(res.status).toBe(200);
+    expect(res.headers["set-cookie"]).toMatch(/HttpOnly/);
+    expect(res.headers["set-cookie"]).toMatch(/SameSite=Strict/);
+    const s = await a.req<{ user: { username: string; roles: string[] } }>("GET", "/api/v1/auth/session");
+    expect(s.status).toBe(200);
+    expect(s.body.user.username).toBe("officer.a");
+    expect((await a.req("POST", "/api/v1/auth/sign-out")).status).toBe(204);
+    expect((await a.req("GET", "/api/v1/auth/session")).status).toBe(401);
+  });
+
+  it("refuses a mutating request without the CSRF token", async () => {
+    const a = await node.as("officer.a");
+    a.csrf = null;
+    const r = await a.req<{ error: { code: string } }>("PUT", "/api/v1/me/preferences", {
+      language: "zh-CN",
+    });
+    expect(r.status).toBe(403);
+    expect(r.body.error.code).toBe("CSRF_FAILED");
+  });
+
+  it("locks the account after repeated failures and audits every attempt", async () => {
+    const a = new Agent(node.rt);
+    for (let i = 0; i < 2; i++) {
+      const r = await a.signIn("locked.b", "wrong-password-000");
+      expect(r.status).toBe(401);
+    }
+    const third = await a.signIn("locked.b", "wrong-password-000");
+    expect(third.status).toBe(423);
+    const correct = await a.signIn("locked.b", TEST_PASSWORD);
+    expect(correct.status).toBe(423);
+    const auditor = await node.as("admin");
+    // The admin is not an auditor: the audit trail is not theirs to read.
+    expect((await auditor.req("GET", "/api/v1/audit")).status).toBe(403);
+    const entries = await node.rt.services.audit.list(
+      {
+        actor: { ...(await import("../../src/modules/node/node.service.js")).cliActor("test") },
+        ip: null,
+        requestId: null,
+      },
+      { limit: 50, action: "auth.sign_in" },
+    );
+    const forB = entries.items.filter((e) => e.details.username === "locked.b");
+    expect(forB.map((e) => e.details.reason)).toEqual([
+      "locked",
+      "bad_password",
+      "bad_password",
+      "bad_password",
+    ]);
+    expect(forB.every((e) => e.outcome === "failure")).toBe(true);
+  });
+
+  it("answers an unknown user exactly like a wrong password", async () => {
+    const a = new Agent(node.rt);
+    const r = await a.signIn("nobody.here", "whatever-password");
+    expect(r.status).toBe(401);
+    expect((r.body as { error: { code: string } }).error.code).toBe("INVALID_CREDENTIALS");
+  });
+});

@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+/** The roles of the brief. A user holds one or more. */
+export const ROLES = [
+  "duty_officer",
+  "case_officer",
+  "supervisor",
+  "liaison",
+  "fugitive_asset",
+  "provider_compliance",
+  "auditor",
+  "admin",
+] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+/**
+ * Permissions are what services check. Roles map to permissions here, in one
+ * place, so the console can hide what the server would refuse anyway.
+ */
+export const PERMISSIONS = [
+  "users:read_unit",
+  "users:manage",
+  "org:manage",
+  "tokens:manage_all",
+  "audit:read",
+  "node:manage",
+  "peers:read",
+  "peers:manage",
+  "peers:ping",
+  "requests:read",
+  "requests:draft",
+  "requests:approve",
+  "requests:answer",
+  "hotline:duty",
+  "hotline:roster",
+  "policy:manage",
+  "reports:read",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  duty_officer: [
+    "peers:read",
+    "peers:ping",
+    "requests:read",
+    "requests:answer",
+    "hotline:duty",
+    "reports:read",
+  ],
+  case_officer: ["requests:read", "requests:draft", "requests:answer", "reports:read"],
+  supervisor: [
+    "users:read_unit",
+    "peers:read",
+    "requests:read",
+    "requests:draft",
+    "requests:approve",
+    "requests:answer",
+    "hotline:duty",
+    "hotline:roster",
+    "reports:read",
+  ],
+  liaison: ["peers:read", "requests:read", "reports:read"],
+  fugitive_asset: ["requests:read", "requests:draft", "reports:read"],
+  provider_compliance: ["requests:read", "reports:read"],
+  auditor: ["audit:read", "peers:read", "reports:read"],
+  admin: [
+    "users:read_unit",
+    "users:manage",
+    "org:manage",
+    "tokens:manage_all",
+    "node:manage",
+    "peers:read",
+    "peers:manage",
+    "peers:ping",
+    "hotline:roster",
+    "policy:manage",
+    "reports:read",
+  ],
+};
+
+export function permissionsOf(roles: readonly Role[]): Set<Permission> {
+  const out = new Set<Permission>();
+  for (const r of roles) for (const p of ROLE_PERMISSIONS[r]) out.add(p);
+  return out;
+}

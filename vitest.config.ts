@@ -1,0 +1,44 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Test tiers: `unit` (pure code), and the database tiers `pglite` and `postgres`
+ * that run the same integration and end-to-end suites once on each store.
+ */
+const dbSuites = ["apps/server/test/integration/**/*.test.ts", "apps/server/test/e2e/**/*.test.ts"];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: [
+            "packages/*/test/**/*.test.ts",
+            "apps/server/test/unit/**/*.test.ts",
+            "apps/console/test/**/*.test.ts",
+          ],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "pglite",
+          include: dbSuites,
+          env: { CROSSLINE_TEST_DB: "pglite" },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "postgres",
+          include: dbSuites,
+          env: { CROSSLINE_TEST_DB: "postgres" },
+          globalSetup: ["apps/server/test/support/pg-global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
