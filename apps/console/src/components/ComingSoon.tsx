@@ -2,11 +2,11 @@ import { Paper, Stack, Text, ThemeIcon, Title } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 
 /** The panel of a module that is not built yet. */
-export function ComingSoon({ title }: { title: string }) {
+export function ComingSoon({ title, order = 2 }: { title: string; order?: 2 | 3 }) {
   const { t } = useTranslation();
   return (
     <Stack>
-      <Title order={2}>{title}</Title>
+      <Title order={order}>{title}</Title>
       <Paper withBorder p="xl" radius="md" data-testid="coming-soon">
         <Stack align="center" gap="xs">
           <ThemeIcon size={48} radius="xl" variant="light" aria-hidden>

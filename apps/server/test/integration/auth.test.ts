@@ -70,6 +70,6 @@ describeDb("sign-in, sessions and CSRF", () => {
     const a = new Agent(node.rt);
     const r = await a.signIn("nobody.here", "whatever-password");
     expect(r.status).toBe(401);
-    expect((r.body as { error: { code: string } }).error.code).toBe("INVALID_CREDENTIALS");
+    expect((r.body as unknown as { error: { code: string } }).error.code).toBe("INVALID_CREDENTIALS");
   });
 });

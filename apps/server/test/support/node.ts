@@ -5,7 +5,7 @@ import type { Role } from "@crossline/schemas";
 import { eq } from "drizzle-orm";
 import pg from "pg";
 import { describe, inject } from "vitest";
-import { users } from "../../src/db/schema.js";
+import { users } from "../../src/db/schema/index.js";
 import { systemCtx } from "../../src/lib/actor.js";
 import type { Clock } from "../../src/lib/clock.js";
 import { initNodeDir } from "../../src/runtime/init.js";

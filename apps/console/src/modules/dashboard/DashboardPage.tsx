@@ -62,7 +62,7 @@ export function DashboardPage() {
           </Stack>
         </Card>
       </SimpleGrid>
-      <ComingSoon title={t("dashboard.operations")} />
+      <ComingSoon title={t("dashboard.operations")} order={3} />
     </Stack>
   );
 }

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, lt, type SQL } from "drizzle-orm";
 import type { DbOrTx, Tx } from "../../db/client.js";
-import { auditHead, auditLog } from "../../db/schema.js";
+import { auditHead, auditLog } from "../../db/schema/index.js";
 import { type AuditFields, auditHash } from "./audit.hash.js";
 
 export type AuditRow = typeof auditLog.$inferSelect;

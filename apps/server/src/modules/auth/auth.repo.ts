@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
-import { apiTokens, rateLimits, sessions, units, users } from "../../db/schema.js";
+import { apiTokens, rateLimits, sessions, units, users } from "../../db/schema/index.js";
 
 export async function findSessionWithUser(db: DbOrTx, tokenHash: string, now: Date) {
   const [row] = await db

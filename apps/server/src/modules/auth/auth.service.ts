@@ -1,7 +1,7 @@
 import type { Language, Me, Role, SessionResponse } from "@crossline/schemas";
 import { and, eq, gt } from "drizzle-orm";
 import { type Db, inTransaction } from "../../db/client.js";
-import { sessions, users } from "../../db/schema.js";
+import { sessions, users } from "../../db/schema/index.js";
 import { type Actor, type Ctx, makeActor } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat } from "../../lib/errors.js";

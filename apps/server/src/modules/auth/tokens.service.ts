@@ -2,7 +2,7 @@ import type { ApiToken, Role } from "@crossline/schemas";
 import { and, desc, eq } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, inTransaction } from "../../db/client.js";
-import { apiTokens } from "../../db/schema.js";
+import { apiTokens } from "../../db/schema/index.js";
 import { type Actor, type Ctx, can, makeActor } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";

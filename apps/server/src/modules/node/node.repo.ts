@@ -1,6 +1,6 @@
 import { eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
-import { agencies, nodeIdentity, nodeKeys } from "../../db/schema.js";
+import { agencies, nodeIdentity, nodeKeys } from "../../db/schema/index.js";
 
 export type NodeRow = typeof nodeIdentity.$inferSelect;
 export type NodeKeyRow = typeof nodeKeys.$inferSelect;

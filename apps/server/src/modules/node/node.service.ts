@@ -10,7 +10,7 @@ import {
   sealPrivateKey,
 } from "../../crypto/keys.js";
 import { type Database, type Db, inTransaction } from "../../db/client.js";
-import { agencies, nodeIdentity, nodeKeys, units, users } from "../../db/schema.js";
+import { agencies, nodeIdentity, nodeKeys, units, users } from "../../db/schema/index.js";
 import { type Ctx, makeActor } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";

@@ -2,7 +2,7 @@ import type { Agency, Unit } from "@crossline/schemas";
 import { asc, eq } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, inTransaction } from "../../db/client.js";
-import { agencies, units } from "../../db/schema.js";
+import { agencies, units } from "../../db/schema/index.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
-import { units, users } from "../../db/schema.js";
+import { units, users } from "../../db/schema/index.js";
 
 export type UserRow = typeof users.$inferSelect;
 

@@ -2,7 +2,7 @@ import type { Role, User } from "@crossline/schemas";
 import { eq } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, inTransaction } from "../../db/client.js";
-import { sessions, users } from "../../db/schema.js";
+import { sessions, users } from "../../db/schema/index.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";

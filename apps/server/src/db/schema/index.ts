@@ -1,0 +1,2 @@
+// One schema, one set of migrations: every domain's tables live in a file of its own here.
+export * from "./core.js";

@@ -1,0 +1,56 @@
+import type { z } from "zod";
+import type { Tx } from "../../db/client.js";
+import type { Ctx } from "../../lib/actor.js";
+
+/**
+ * The contract between the federation transport and the domains that ride on it
+ * (requests, cases, fugitives, …). A domain enqueues messages inside the
+ * transaction of the change that causes them, and registers a handler per
+ * message type that the inbox runs — exactly once, in per-peer order — inside
+ * the transaction that marks the message applied.
+ */
+export interface OutgoingMessage {
+  /** The peer's node id, e.g. "US-DOJ". */
+  peerId: string;
+  /** Message type, dotted, e.g. "request.event". */
+  type: string;
+  schemaVersion?: number;
+  payload: unknown;
+  conversation?: string;
+  inReplyTo?: string;
+  attachments?: { id: string; sha256: string; size: number; name?: string }[];
+}
+
+export interface EnqueuedMessage {
+  msgId: string;
+  seq: number;
+}
+
+export interface IncomingMessage<P = unknown> {
+  msgId: string;
+  /** The sending peer's node id. */
+  peerId: string;
+  seq: number;
+  type: string;
+  schemaVersion: number;
+  created: string;
+  conversation?: string;
+  inReplyTo?: string;
+  attachments?: { id: string; sha256: string; size: number; name?: string }[];
+  payload: P;
+}
+
+export interface MessageHandler<S extends z.ZodType = z.ZodType> {
+  type: string;
+  /** Payloads that fail it are rejected with reason SCHEMA_INVALID and change nothing. */
+  schema: S;
+  /** Runs inside the inbox transaction; throwing rolls the message back (it is retried, then held). */
+  apply(tx: Tx, msg: IncomingMessage<z.infer<S>>, ctx: Ctx): Promise<void>;
+}
+
+export interface FederationPort {
+  /** Queues an envelope in the caller's transaction (the transactional outbox). */
+  enqueue(tx: Tx, ctx: Ctx, msg: OutgoingMessage): Promise<EnqueuedMessage>;
+  /** Registers the handler of one incoming message type. */
+  registerHandler(handler: MessageHandler): void;
+}
