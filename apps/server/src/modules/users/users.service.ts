@@ -126,8 +126,8 @@ export function createUsersService(deps: {
   }
 
   async function update(ctx: Ctx, id: string, input: UpdateUserInput): Promise<User> {
-    requirePermission(ctx.actor, "users:manage");
     const before = await getVisible(ctx, id);
+    requirePermission(ctx.actor, "users:manage");
     if (input.unitId) {
       assertThat(
         await findUnit(db, input.unitId),
@@ -161,8 +161,8 @@ export function createUsersService(deps: {
   }
 
   async function resetMfa(ctx: Ctx, id: string): Promise<void> {
-    requirePermission(ctx.actor, "users:manage");
     await getVisible(ctx, id);
+    requirePermission(ctx.actor, "users:manage");
     await inTransaction(db, async (tx) => {
       await tx
         .update(users)
@@ -174,8 +174,8 @@ export function createUsersService(deps: {
   }
 
   async function resetPassword(ctx: Ctx, id: string): Promise<{ oneTimePassword: string }> {
-    requirePermission(ctx.actor, "users:manage");
     await getVisible(ctx, id);
+    requirePermission(ctx.actor, "users:manage");
     const otp = oneTimePassword();
     const passwordHash = await hashPassword(otp);
     await inTransaction(db, async (tx) => {
