@@ -5,6 +5,8 @@ export * from "./deadlines.js";
 export * from "./errors.js";
 export * from "./identifiers.js";
 export * from "./org.js";
+export * from "./request-api.js";
 export * from "./request-lifecycle.js";
 export * from "./requests.js";
 export * from "./roles.js";
+export * from "./zoned-time.js";

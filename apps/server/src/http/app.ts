@@ -13,7 +13,11 @@ import { uuidv7 } from "../crypto/ids.js";
 import { auditRoutes } from "../modules/audit/audit.routes.js";
 import { authRoutes } from "../modules/auth/auth.routes.js";
 import { createMetrics, healthRoutes, type Metrics } from "../modules/health/health.routes.js";
+import { hotlineRoutes } from "../modules/hotline/hotline.routes.js";
 import { nodeRoutes } from "../modules/node/node.routes.js";
+import { notificationsRoutes } from "../modules/notifications/notifications.routes.js";
+import { reportsRoutes } from "../modules/reports/reports.routes.js";
+import { requestsRoutes } from "../modules/requests/requests.routes.js";
 import { usersRoutes } from "../modules/users/users.routes.js";
 import type { Services } from "../services.js";
 import { registerAuth } from "./auth.js";
@@ -100,6 +104,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   authRoutes(app, services);
   usersRoutes(app, services);
   auditRoutes(app, services);
+  requestsRoutes(app, services);
+  hotlineRoutes(app, services);
+  notificationsRoutes(app, services);
+  reportsRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;

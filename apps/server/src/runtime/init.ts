@@ -4,6 +4,7 @@ import path from "node:path";
 import { type Config, configFilePath, loadConfig } from "../config.js";
 import { generateMasterKey } from "../crypto/keys.js";
 import type { Clock } from "../lib/clock.js";
+import type { FederationPort } from "../modules/federation/federation.types.js";
 import { cliActor, type InitNodeInput } from "../modules/node/node.service.js";
 import { type NodeRuntime, openNode } from "./node-runtime.js";
 
@@ -23,7 +24,7 @@ export async function initNodeDir(
   dataDir: string,
   input: InitNodeInput,
   settings: Record<string, unknown> = {},
-  opts: { env?: NodeJS.ProcessEnv; clock?: Clock } = {},
+  opts: { env?: NodeJS.ProcessEnv; clock?: Clock; federation?: FederationPort } = {},
 ): Promise<InitResult & { runtime: NodeRuntime }> {
   const env = opts.env ?? process.env;
   mkdirSync(dataDir, { recursive: true });
@@ -33,7 +34,7 @@ export async function initNodeDir(
     mode: 0o600,
   });
   const config = loadConfig({ ...env, CROSSLINE_DATA_DIR: path.resolve(dataDir) });
-  const runtime = await openNode(config, { clock: opts.clock });
+  const runtime = await openNode(config, { clock: opts.clock, federation: opts.federation });
   try {
     const ctx = { actor: cliActor(`cli@${hostname()}`), ip: null, requestId: null };
     const r = await runtime.services.node.init(input, ctx);

@@ -5,6 +5,7 @@ import { type Database, openDatabase, runMigrations } from "../db/client.js";
 import { buildApp } from "../http/app.js";
 import type { Clock } from "../lib/clock.js";
 import { randomToken } from "../lib/secrets.js";
+import type { FederationPort } from "../modules/federation/federation.types.js";
 import { createServices, type Services } from "../services.js";
 import { acquireLock, controlTokenPath } from "./lock.js";
 import { createLogger } from "./logger.js";
@@ -27,14 +28,19 @@ export interface NodeRuntime {
  */
 export async function openNode(
   config: Config,
-  opts: { logger?: boolean; clock?: Clock; writeControlToken?: boolean } = {},
+  opts: { logger?: boolean; clock?: Clock; writeControlToken?: boolean; federation?: FederationPort } = {},
 ): Promise<NodeRuntime> {
   const lock = config.databaseUrl ? null : acquireLock(config.dataDir);
   let database: Database | undefined;
   try {
     database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
     await runMigrations(database);
-    const services = createServices({ db: database.db, config, clock: opts.clock });
+    const services = createServices({
+      db: database.db,
+      config,
+      clock: opts.clock,
+      federation: opts.federation,
+    });
     const controlToken = randomToken(32);
     if (opts.writeControlToken)
       writeFileSync(controlTokenPath(config.dataDir), controlToken, { mode: 0o600 });
@@ -50,6 +56,7 @@ export async function openNode(
       setServingUrl: (url) => lock?.setUrl(url),
       async close() {
         await app.close();
+        services.notifications.close();
         await db.close();
         lock?.release();
       },

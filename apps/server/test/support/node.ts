@@ -8,6 +8,7 @@ import { describe, inject } from "vitest";
 import { users } from "../../src/db/schema/index.js";
 import { systemCtx } from "../../src/lib/actor.js";
 import type { Clock } from "../../src/lib/clock.js";
+import type { FederationPort } from "../../src/modules/federation/federation.types.js";
 import { initNodeDir } from "../../src/runtime/init.js";
 import type { NodeRuntime } from "../../src/runtime/node-runtime.js";
 
@@ -109,7 +110,13 @@ export interface TestNode {
 
 /** An initialised node in a temporary directory, on this tier's database, running in-process. */
 export async function createTestNode(
-  opts: { id?: string; timeZone?: string; clock?: Clock; settings?: Record<string, unknown> } = {},
+  opts: {
+    id?: string;
+    timeZone?: string;
+    clock?: Clock;
+    settings?: Record<string, unknown>;
+    federation?: FederationPort;
+  } = {},
 ): Promise<TestNode> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "crossline-test-"));
   const databaseUrl = await freshDatabaseUrl();
@@ -125,7 +132,7 @@ export async function createTestNode(
       adminPassword: TEST_PASSWORD,
     },
     { mfaRequired: false, logLevel: "silent", ...(databaseUrl ? { databaseUrl } : {}), ...opts.settings },
-    { env: {}, clock: opts.clock },
+    { env: {}, clock: opts.clock, federation: opts.federation },
   );
   const rt = r.runtime;
   const admin = new Agent(rt);

@@ -1,2 +1,4 @@
 // One schema, one set of migrations: every domain's tables live in a file of its own here.
 export * from "./core.js";
+export * from "./hotline.js";
+export * from "./requests.js";

@@ -1,0 +1,87 @@
+import { index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { units, users } from "./core.js";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** Duty roster: who is on duty for a unit and when. Entered in local time, stored as instants. */
+export const dutyShifts = pgTable(
+  "duty_shifts",
+  {
+    id: uuid("id").primaryKey(),
+    unitId: uuid("unit_id")
+      .notNull()
+      .references(() => units.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    role: text("role", { enum: ["primary", "backup"] }).notNull(),
+    startsAt: ts("starts_at").notNull(),
+    endsAt: ts("ends_at").notNull(),
+    /** The zone the shift was entered in, to show it back in local time. */
+    timeZone: text("time_zone").notNull(),
+    note: text("note"),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [index("duty_shifts_unit_time").on(t.unitId, t.startsAt, t.endsAt)],
+);
+
+/** The hotline log: everything that came in or went out on the hotline, and what was done. */
+export const hotlineLog = pgTable(
+  "hotline_log",
+  {
+    id: uuid("id").primaryKey(),
+    at: ts("at").notNull(),
+    unitId: uuid("unit_id").references(() => units.id),
+    requestId: uuid("request_id"),
+    peerId: text("peer_id"),
+    direction: text("direction", { enum: ["incoming", "outgoing", "internal"] }).notNull(),
+    kind: text("kind").notNull(),
+    actorLabel: text("actor_label").notNull(),
+    summary: text("summary").notNull(),
+    data: jsonb("data").notNull().default({}),
+  },
+  (t) => [index("hotline_log_unit").on(t.unitId, t.id.desc())],
+);
+
+/** Notifications for users: shown live in the console and, when configured, also e-mailed. */
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: uuid("id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    kind: text("kind").notNull(),
+    severity: text("severity", { enum: ["info", "urgent", "emergency"] }).notNull(),
+    requestId: uuid("request_id"),
+    titleEn: text("title_en").notNull(),
+    titleZh: text("title_zh").notNull(),
+    bodyEn: text("body_en").notNull(),
+    bodyZh: text("body_zh").notNull(),
+    createdAt: ts("created_at").notNull(),
+    readAt: ts("read_at"),
+  },
+  (t) => [index("notifications_user").on(t.userId, t.id)],
+);
+
+/**
+ * Outgoing e-mail: written in the transaction of the change, sent after commit by the mail worker.
+ * A row is claimed with a lease (`leaseUntil`) so several processes never send it twice at once.
+ */
+export const mailOutbox = pgTable(
+  "mail_outbox",
+  {
+    id: uuid("id").primaryKey(),
+    to: text("to").notNull(),
+    subject: text("subject").notNull(),
+    text: text("text").notNull(),
+    status: text("status", { enum: ["pending", "sent", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull(),
+    leaseUntil: ts("lease_until"),
+    lastError: text("last_error"),
+    createdAt: ts("created_at").notNull(),
+    sentAt: ts("sent_at"),
+  },
+  (t) => [index("mail_outbox_due").on(t.status, t.nextAttemptAt)],
+);

@@ -1,0 +1,142 @@
+import { sql } from "drizzle-orm";
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { units, users } from "./core.js";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/**
+ * Requests for assistance, outgoing (this node is the requester) and incoming (this node responds).
+ * The request id is minted by the requesting node and is the same on both nodes.
+ *
+ * Deadline columns are denormalised for the board: `nextDueAt` is the deadline the request is
+ * currently running against (acknowledge, then answer; null once answered or finished) and
+ * `dueSoonAt` when it turns "due soon" (see deadlineState in @crossline/schemas).
+ */
+export const requests = pgTable(
+  "requests",
+  {
+    id: uuid("id").primaryKey(),
+    /** Human reference, e.g. CN-MPS-2026-4F3A2C. */
+    reference: text("reference").notNull(),
+    direction: text("direction", { enum: ["outgoing", "incoming"] }).notNull(),
+    peerId: text("peer_id"),
+    ownerUnitId: uuid("owner_unit_id")
+      .notNull()
+      .references(() => units.id),
+    type: text("type").notNull(),
+    urgency: text("urgency").notNull(),
+    status: text("status").notNull(),
+    /** Short title for lists (from offence and type). */
+    title: text("title").notNull(),
+    /** The typed form as entered (RequestDraftInput input); this is what travels to the peer. */
+    input: jsonb("input").notNull(),
+    /** The normalised typed form (RequestDraftInput output). */
+    content: jsonb("content").notNull(),
+    followUpOf: uuid("follow_up_of"),
+    createdBy: uuid("created_by").references(() => users.id),
+    createdByLabel: text("created_by_label").notNull(),
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+    sentAt: ts("sent_at"),
+    deliveredAt: ts("delivered_at"),
+    acknowledgedAt: ts("acknowledged_at"),
+    answeredAt: ts("answered_at"),
+    closedAt: ts("closed_at"),
+    withdrawnAt: ts("withdrawn_at"),
+    acknowledgeBy: ts("acknowledge_by"),
+    answerBy: ts("answer_by"),
+    nextDueAt: ts("next_due_at"),
+    dueSoonAt: ts("due_soon_at"),
+    outcome: text("outcome"),
+    answer: jsonb("answer"),
+    secondCheck: jsonb("second_check"),
+    preservationExpiresAt: ts("preservation_expires_at"),
+    requesterTimeZone: text("requester_time_zone"),
+    responderTimeZone: text("responder_time_zone"),
+    /** 0 none; 1 escalated to the supervisors; 2 escalated to the peer. */
+    escalationLevel: integer("escalation_level").notNull().default(0),
+    /** Optimistic version, bumped by every change. */
+    version: integer("version").notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex("requests_reference").on(t.reference),
+    index("requests_board").on(t.ownerUnitId, t.id.desc()),
+    index("requests_board_status").on(t.ownerUnitId, t.status, t.id.desc()),
+    index("requests_board_type").on(t.ownerUnitId, t.type, t.id.desc()),
+    index("requests_board_urgency").on(t.ownerUnitId, t.urgency, t.id.desc()),
+    index("requests_board_direction").on(t.ownerUnitId, t.direction, t.id.desc()),
+    index("requests_board_due").on(t.ownerUnitId, t.nextDueAt).where(sql`${t.nextDueAt} is not null`),
+    index("requests_escalation_sweep")
+      .on(t.acknowledgeBy)
+      .where(sql`${t.acknowledgedAt} is null and ${t.status} in ('sent', 'delivered')`),
+    index("requests_follow_up").on(t.followUpOf),
+    index("requests_sent_at").on(t.sentAt),
+  ],
+);
+
+/** The timeline: every lifecycle event of a request, on both nodes, in order. */
+export const requestEvents = pgTable(
+  "request_events",
+  {
+    id: uuid("id").primaryKey(),
+    requestId: uuid("request_id")
+      .notNull()
+      .references(() => requests.id),
+    event: text("event").notNull(),
+    fromStatus: text("from_status"),
+    toStatus: text("to_status").notNull(),
+    side: text("side").notNull(),
+    /** The node where the event happened. */
+    nodeId: text("node_id").notNull(),
+    actorUserId: uuid("actor_user_id"),
+    actorLabel: text("actor_label").notNull(),
+    at: ts("at").notNull(),
+    /** Event payload: note, reason, question, answer... */
+    data: jsonb("data").notNull().default(sql`'{}'::jsonb`),
+    /** Federation message id when the event arrived from (or was sent to) the peer. */
+    msgId: text("msg_id"),
+  },
+  (t) => [index("request_events_request").on(t.requestId, t.at)],
+);
+
+/** The thread: messages from both sides. */
+export const requestMessages = pgTable(
+  "request_messages",
+  {
+    id: uuid("id").primaryKey(),
+    requestId: uuid("request_id")
+      .notNull()
+      .references(() => requests.id),
+    nodeId: text("node_id").notNull(),
+    authorUserId: uuid("author_user_id"),
+    authorLabel: text("author_label").notNull(),
+    body: jsonb("body").notNull(),
+    attachments: jsonb("attachments").notNull().default(sql`'[]'::jsonb`),
+    at: ts("at").notNull(),
+    /** When the other side read it (read receipt), or, for incoming messages, when this side read it. */
+    readAt: ts("read_at"),
+    readByLabel: text("read_by_label"),
+  },
+  (t) => [index("request_messages_request").on(t.requestId, t.at)],
+);
+
+/** Extensions of an expedited preservation: asked by the requester, confirmed by the responder. */
+export const preservationExtensions = pgTable(
+  "preservation_extensions",
+  {
+    id: uuid("id").primaryKey(),
+    requestId: uuid("request_id")
+      .notNull()
+      .references(() => requests.id),
+    days: integer("days").notNull(),
+    reason: jsonb("reason").notNull(),
+    status: text("status", { enum: ["requested", "granted", "refused"] }).notNull(),
+    requestedAt: ts("requested_at").notNull(),
+    requestedBy: text("requested_by").notNull(),
+    decidedAt: ts("decided_at"),
+    decidedBy: text("decided_by"),
+    newExpiresAt: ts("new_expires_at"),
+    decisionNote: jsonb("decision_note"),
+  },
+  (t) => [index("preservation_extensions_request").on(t.requestId)],
+);

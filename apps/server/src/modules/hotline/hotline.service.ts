@@ -1,0 +1,296 @@
+import { localToInstant, toZonedIso } from "@crossline/schemas";
+import { and, arrayOverlaps, asc, desc, eq, gt, lt, lte, type SQL } from "drizzle-orm";
+import { uuidv7 } from "../../crypto/ids.js";
+import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
+import { dutyShifts, hotlineLog, users } from "../../db/schema/index.js";
+import { type Ctx, can } from "../../lib/actor.js";
+import type { Clock } from "../../lib/clock.js";
+import { AppError, assertThat, notFound } from "../../lib/errors.js";
+import type { AuditService } from "../audit/audit.service.js";
+
+type ShiftRow = typeof dutyShifts.$inferSelect;
+type LogRow = typeof hotlineLog.$inferSelect;
+
+export interface LogInput {
+  unitId: string | null;
+  requestId?: string | null;
+  peerId?: string | null;
+  direction: "incoming" | "outgoing" | "internal";
+  kind: string;
+  actorLabel: string;
+  summary: string;
+  data?: Record<string, unknown>;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+const MAX_SHIFT_MS = 7 * DAY_MS;
+const DUTY_ROLES = ["duty_officer", "supervisor"];
+
+/**
+ * The hotline desk of each unit: the duty roster (shifts entered in local time), who is on duty now,
+ * the hotline log, and whom to alert.
+ */
+export function createHotlineService(deps: { db: Db; clock: Clock; audit: AuditService }) {
+  const { db, clock, audit } = deps;
+
+  function isNodeWide(ctx: Ctx) {
+    return can(ctx.actor, "org:manage");
+  }
+
+  /** Units whose desk the actor may see: their own, or every unit for an administrator. */
+  function assertUnitVisible(ctx: Ctx, unitId: string) {
+    assertThat(isNodeWide(ctx) || ctx.actor.unitId === unitId, notFound("unit"));
+  }
+
+  function requireDeskReader(ctx: Ctx) {
+    if (!can(ctx.actor, "hotline:duty") && !can(ctx.actor, "hotline:roster")) {
+      throw new AppError("FORBIDDEN", [{ issue: "requires permission hotline:duty or hotline:roster" }]);
+    }
+  }
+
+  function unitOrOwn(ctx: Ctx, unitId: string | undefined): string {
+    const u = unitId ?? ctx.actor.unitId;
+    assertThat(u, new AppError("VALIDATION_FAILED", [{ field: "query.unitId", issue: "name the unit" }]));
+    assertUnitVisible(ctx, u);
+    return u;
+  }
+
+  async function toShiftView(rows: ShiftRow[]) {
+    const ids = [...new Set(rows.map((r) => r.userId))];
+    const names = new Map<string, string>();
+    if (ids.length) {
+      for (const u of await db.select({ id: users.id, name: users.displayName }).from(users)) {
+        if (ids.includes(u.id)) names.set(u.id, u.name);
+      }
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      unitId: r.unitId,
+      userId: r.userId,
+      userName: names.get(r.userId) ?? "",
+      role: r.role,
+      startsAt: r.startsAt.toISOString(),
+      endsAt: r.endsAt.toISOString(),
+      timeZone: r.timeZone,
+      startLocal: toZonedIso(r.startsAt, r.timeZone),
+      endLocal: toZonedIso(r.endsAt, r.timeZone),
+      note: r.note,
+    }));
+  }
+
+  async function roster(ctx: Ctx, q: { unitId?: string; from?: string; to?: string }) {
+    requireDeskReader(ctx);
+    const unitId = unitOrOwn(ctx, q.unitId);
+    const from = q.from ? new Date(q.from) : new Date(clock.now().getTime() - DAY_MS);
+    const to = q.to ? new Date(q.to) : new Date(from.getTime() + 14 * DAY_MS);
+    const rows = await db
+      .select()
+      .from(dutyShifts)
+      .where(and(eq(dutyShifts.unitId, unitId), lt(dutyShifts.startsAt, to), gt(dutyShifts.endsAt, from)))
+      .orderBy(asc(dutyShifts.startsAt))
+      .limit(1000);
+    return toShiftView(rows);
+  }
+
+  async function createShifts(
+    ctx: Ctx,
+    input: {
+      unitId: string;
+      userId: string;
+      role: "primary" | "backup";
+      start: string;
+      end: string;
+      timeZone: string;
+      repeat?: { times: number; everyDays: number };
+      note?: string;
+    },
+  ) {
+    if (!can(ctx.actor, "hotline:roster")) {
+      throw new AppError("FORBIDDEN", [{ issue: "requires permission hotline:roster" }]);
+    }
+    assertUnitVisible(ctx, input.unitId);
+    const [user] = await db.select().from(users).where(eq(users.id, input.userId));
+    assertThat(
+      user && user.unitId === input.unitId,
+      new AppError("VALIDATION_FAILED", [{ field: "body.userId", issue: "no such user in this unit" }]),
+    );
+    assertThat(
+      (user.roles as string[]).some((r) => DUTY_ROLES.includes(r)),
+      new AppError("VALIDATION_FAILED", [
+        { field: "body.userId", issue: "the user holds neither the duty officer nor the supervisor role" },
+      ]),
+    );
+    const shifts: { startsAt: Date; endsAt: Date }[] = [];
+    const count = 1 + (input.repeat?.times ?? 0);
+    for (let i = 0; i < count; i++) {
+      const shiftDays = i * (input.repeat?.everyDays ?? 0);
+      // Each repetition is placed by local wall-clock date, so a 08:00 shift stays 08:00 across DST.
+      const startsAt = localToInstant(addLocalDays(input.start, shiftDays), input.timeZone);
+      const endsAt = localToInstant(addLocalDays(input.end, shiftDays), input.timeZone);
+      assertThat(
+        startsAt,
+        new AppError("VALIDATION_FAILED", [{ field: "body.start", issue: "not a valid local date-time" }]),
+      );
+      assertThat(
+        endsAt,
+        new AppError("VALIDATION_FAILED", [{ field: "body.end", issue: "not a valid local date-time" }]),
+      );
+      assertThat(
+        endsAt > startsAt && endsAt.getTime() - startsAt.getTime() <= MAX_SHIFT_MS,
+        new AppError("VALIDATION_FAILED", [
+          { field: "body.end", issue: "must be after the start and at most 7 days later" },
+        ]),
+      );
+      shifts.push({ startsAt, endsAt });
+    }
+    const now = clock.now();
+    const rows = shifts.map((s) => ({
+      id: uuidv7(),
+      unitId: input.unitId,
+      userId: input.userId,
+      role: input.role,
+      startsAt: s.startsAt,
+      endsAt: s.endsAt,
+      timeZone: input.timeZone,
+      note: input.note ?? null,
+      createdAt: now,
+    }));
+    await inTransaction(db, async (tx) => {
+      await tx.insert(dutyShifts).values(rows);
+      await audit.record(tx, ctx, {
+        action: "hotline.roster.create",
+        targetType: "unit",
+        targetId: input.unitId,
+        details: {
+          userId: input.userId,
+          role: input.role,
+          shifts: rows.map((r) => r.id),
+          timeZone: input.timeZone,
+        },
+      });
+    });
+    return toShiftView(rows);
+  }
+
+  async function deleteShift(ctx: Ctx, id: string) {
+    if (!can(ctx.actor, "hotline:roster")) {
+      throw new AppError("FORBIDDEN", [{ issue: "requires permission hotline:roster" }]);
+    }
+    const [row] = await db.select().from(dutyShifts).where(eq(dutyShifts.id, id));
+    assertThat(row && (isNodeWide(ctx) || row.unitId === ctx.actor.unitId), notFound("shift"));
+    await inTransaction(db, async (tx) => {
+      await tx.delete(dutyShifts).where(eq(dutyShifts.id, id));
+      await audit.record(tx, ctx, {
+        action: "hotline.roster.delete",
+        targetType: "unit",
+        targetId: row.unitId,
+        details: { shiftId: id, userId: row.userId, startsAt: row.startsAt.toISOString() },
+      });
+    });
+  }
+
+  async function shiftsAt(dbx: DbOrTx, unitId: string, at: Date): Promise<ShiftRow[]> {
+    return dbx
+      .select()
+      .from(dutyShifts)
+      .where(and(eq(dutyShifts.unitId, unitId), lte(dutyShifts.startsAt, at), gt(dutyShifts.endsAt, at)))
+      .orderBy(asc(dutyShifts.role), asc(dutyShifts.startsAt));
+  }
+
+  async function onDuty(ctx: Ctx, q: { unitId?: string; at?: string }) {
+    requireDeskReader(ctx);
+    const unitId = unitOrOwn(ctx, q.unitId);
+    const at = q.at ? new Date(q.at) : clock.now();
+    const shifts = await toShiftView(await shiftsAt(db, unitId, at));
+    return { unitId, at: at.toISOString(), shifts };
+  }
+
+  /**
+   * Who to alert in a unit now: the users on duty by the roster; if nobody is rostered, every enabled
+   * duty officer and supervisor of the unit (an alert must reach someone).
+   */
+  async function dutyRecipients(dbx: DbOrTx, unitId: string, at: Date): Promise<string[]> {
+    const onShift = await shiftsAt(dbx, unitId, at);
+    if (onShift.length) return [...new Set(onShift.map((s) => s.userId))];
+    const rows = await dbx
+      .select({ id: users.id })
+      .from(users)
+      .where(
+        and(eq(users.unitId, unitId), eq(users.disabled, false), arrayOverlaps(users.roles, DUTY_ROLES)),
+      );
+    return rows.map((r) => r.id);
+  }
+
+  async function supervisors(dbx: DbOrTx, unitId: string): Promise<string[]> {
+    const rows = await dbx
+      .select({ id: users.id })
+      .from(users)
+      .where(
+        and(eq(users.unitId, unitId), eq(users.disabled, false), arrayOverlaps(users.roles, ["supervisor"])),
+      );
+    return rows.map((r) => r.id);
+  }
+
+  async function log(tx: Tx, e: LogInput): Promise<void> {
+    await tx.insert(hotlineLog).values({
+      id: uuidv7(),
+      at: clock.now(),
+      unitId: e.unitId,
+      requestId: e.requestId ?? null,
+      peerId: e.peerId ?? null,
+      direction: e.direction,
+      kind: e.kind,
+      actorLabel: e.actorLabel,
+      summary: e.summary.slice(0, 2000),
+      data: e.data ?? {},
+    });
+  }
+
+  async function listLog(
+    ctx: Ctx,
+    q: { unitId?: string; requestId?: string; limit: number; cursor?: string },
+  ) {
+    requireDeskReader(ctx);
+    const unitId = unitOrOwn(ctx, q.unitId);
+    const where: SQL[] = [eq(hotlineLog.unitId, unitId)];
+    if (q.requestId) where.push(eq(hotlineLog.requestId, q.requestId));
+    if (q.cursor) where.push(lt(hotlineLog.id, q.cursor));
+    const rows = await db
+      .select()
+      .from(hotlineLog)
+      .where(and(...where))
+      .orderBy(desc(hotlineLog.id))
+      .limit(q.limit + 1);
+    const items = rows.slice(0, q.limit).map(toLogEntry);
+    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1].id : null };
+  }
+
+  return { roster, createShifts, deleteShift, onDuty, dutyRecipients, supervisors, log, listLog };
+}
+
+function toLogEntry(r: LogRow) {
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    unitId: r.unitId,
+    requestId: r.requestId,
+    peerId: r.peerId,
+    direction: r.direction,
+    kind: r.kind,
+    actor: r.actorLabel,
+    summary: r.summary,
+    data: r.data as Record<string, unknown>,
+  };
+}
+
+/** Adds whole days to a local date-time string ("YYYY-MM-DDTHH:mm[:ss]"), calendar-wise. */
+function addLocalDays(local: string, days: number): string {
+  if (days === 0) return local;
+  const [date, time] = local.split("T");
+  const [y, m, d] = date.split("-").map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d + days));
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())}T${time}`;
+}
+
+export type HotlineService = ReturnType<typeof createHotlineService>;

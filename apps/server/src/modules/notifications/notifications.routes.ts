@@ -1,0 +1,109 @@
+import { MarkReadBody, NotificationsQuery, NotificationView } from "@crossline/schemas";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { errorResponses, zodApp } from "../../http/route-kit.js";
+import { AppError } from "../../lib/errors.js";
+import type { Services } from "../../services.js";
+
+/** How often an open stream looks for new notifications (the database is the only shared state). */
+const STREAM_POLL_MS = 1000;
+const HEARTBEAT_MS = 15_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function notificationsRoutes(fastify: FastifyInstance, s: Services) {
+  const app = zodApp(fastify);
+  const tags = ["notifications"];
+  const open = new Set<() => void>();
+  fastify.addHook("onClose", async () => {
+    for (const end of open) end();
+  });
+
+  app.get(
+    "/api/v1/notifications",
+    {
+      schema: {
+        tags,
+        summary:
+          "My notifications (newest first; with `after`, those newer than that id, oldest first: polling)",
+        querystring: NotificationsQuery,
+        response: {
+          200: z.object({ items: z.array(NotificationView), unreadCount: z.number().int() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => s.notifications.list(req.ctx, req.query),
+  );
+
+  app.post(
+    "/api/v1/notifications/read",
+    {
+      schema: {
+        tags,
+        summary: "Mark my notifications read ({ids} or {all:true})",
+        body: MarkReadBody,
+        response: { 200: z.object({ marked: z.number().int() }), ...errorResponses },
+      },
+    },
+    async (req) => ({ marked: await s.notifications.markRead(req.ctx, req.body) }),
+  );
+
+  app.get(
+    "/api/v1/notifications/stream",
+    {
+      schema: {
+        tags,
+        summary: "Live notifications as Server-Sent Events (event: notification, id: notification id)",
+        description:
+          "text/event-stream. Each new notification arrives as `event: notification` with the NotificationView as JSON data and its id as the event id; reconnecting with Last-Event-ID resumes after it. Comment lines keep the connection alive.",
+        response: { 200: z.string().describe("text/event-stream"), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const userId = req.ctx.actor.userId;
+      if (!userId) throw new AppError("FORBIDDEN", [{ issue: "notifications belong to signed-in users" }]);
+      const last = req.headers["last-event-id"];
+      let cursor =
+        typeof last === "string" && UUID.test(last) ? last : await s.notifications.latestId(userId);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache, no-transform",
+        connection: "keep-alive",
+        "x-accel-buffering": "no",
+        "x-request-id": String(req.id),
+      });
+      res.write(`retry: 5000\nevent: ready\ndata: {}\n\n`);
+      let busy = false;
+      let closed = false;
+      const tick = async () => {
+        if (busy || closed) return;
+        busy = true;
+        try {
+          for (const n of await s.notifications.since(userId, cursor)) {
+            res.write(`id: ${n.id}\nevent: notification\ndata: ${JSON.stringify(n)}\n\n`);
+            cursor = n.id;
+          }
+        } catch (err) {
+          req.log.warn({ err }, "notification stream poll failed");
+        } finally {
+          busy = false;
+        }
+      };
+      const poll = setInterval(() => void tick(), STREAM_POLL_MS);
+      const beat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
+      const end = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(poll);
+        clearInterval(beat);
+        open.delete(end);
+        res.end();
+      };
+      open.add(end);
+      req.raw.on("close", end);
+      void tick();
+    },
+  );
+}

@@ -1,0 +1,231 @@
+import type { NotificationView } from "@crossline/schemas";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import nodemailer from "nodemailer";
+import { uuidv7 } from "../../crypto/ids.js";
+import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
+import { mailOutbox, notifications, users } from "../../db/schema/index.js";
+import type { Ctx } from "../../lib/actor.js";
+import type { Clock } from "../../lib/clock.js";
+import { AppError } from "../../lib/errors.js";
+
+type NotificationRow = typeof notifications.$inferSelect;
+
+export interface Bilingual {
+  en: string;
+  zh: string;
+}
+
+export interface NotifyInput {
+  userIds: readonly string[];
+  kind: string;
+  severity: "info" | "urgent" | "emergency";
+  requestId?: string | null;
+  title: Bilingual;
+  body: Bilingual;
+  /** Also send an e-mail (when the node has SMTP configured and the user an address). */
+  email?: boolean;
+}
+
+export function toNotificationView(r: NotificationRow): NotificationView {
+  return {
+    id: r.id,
+    kind: r.kind,
+    severity: r.severity,
+    requestId: r.requestId,
+    title: { en: r.titleEn, "zh-CN": r.titleZh },
+    body: { en: r.bodyEn, "zh-CN": r.bodyZh },
+    createdAt: r.createdAt.toISOString(),
+    readAt: r.readAt?.toISOString() ?? null,
+  };
+}
+
+const MAX_ATTEMPTS = 8;
+const LEASE_MS = 2 * 60_000;
+
+/**
+ * Notifications (console) and e-mail (SMTP). Both are written in the transaction of the change that
+ * causes them; mail leaves only after commit, from the outbox, drained by `drainMail` (the mail worker),
+ * which claims rows with FOR UPDATE SKIP LOCKED and a lease, so several processes can drain one outbox.
+ */
+export function createNotificationsService(deps: {
+  db: Db;
+  clock: Clock;
+  smtpUrl?: string;
+  mailFrom: string;
+}) {
+  const { db, clock } = deps;
+  const transport = deps.smtpUrl ? nodemailer.createTransport(deps.smtpUrl) : null;
+
+  async function notify(tx: Tx, n: NotifyInput): Promise<number> {
+    const ids = [...new Set(n.userIds)];
+    if (ids.length === 0) return 0;
+    const now = clock.now();
+    await tx.insert(notifications).values(
+      ids.map((userId) => ({
+        id: uuidv7(),
+        userId,
+        kind: n.kind,
+        severity: n.severity,
+        requestId: n.requestId ?? null,
+        titleEn: n.title.en,
+        titleZh: n.title.zh,
+        bodyEn: n.body.en,
+        bodyZh: n.body.zh,
+        createdAt: now,
+      })),
+    );
+    if (n.email && transport) {
+      const recipients = await tx
+        .select({ email: users.email })
+        .from(users)
+        .where(and(inArray(users.id, ids), eq(users.disabled, false)));
+      for (const r of recipients) {
+        if (r.email) await queueMail(tx, r.email, n.title, n.body);
+      }
+    }
+    return ids.length;
+  }
+
+  /** Queues a bilingual e-mail in the caller's transaction. */
+  async function queueMail(tx: Tx, to: string, title: Bilingual, body: Bilingual): Promise<void> {
+    if (!transport) return;
+    const now = clock.now();
+    await tx.insert(mailOutbox).values({
+      id: uuidv7(),
+      to,
+      subject: `[Crossline] ${title.en} / ${title.zh}`.slice(0, 900),
+      text: `${title.en}\n\n${body.en}\n\n---\n\n${title.zh}\n\n${body.zh}\n`,
+      status: "pending",
+      nextAttemptAt: now,
+      createdAt: now,
+    });
+  }
+
+  async function list(
+    ctx: Ctx,
+    q: { unread?: "true" | "false"; after?: string; limit: number },
+  ): Promise<{ items: NotificationView[]; unreadCount: number }> {
+    const userId = requireUser(ctx);
+    const where = [eq(notifications.userId, userId)];
+    if (q.unread === "true") where.push(isNull(notifications.readAt));
+    if (q.after) where.push(gt(notifications.id, q.after));
+    const rows = await db
+      .select()
+      .from(notifications)
+      .where(and(...where))
+      .orderBy(q.after ? asc(notifications.id) : desc(notifications.id))
+      .limit(q.limit);
+    const [{ n }] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(notifications)
+      .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
+    return { items: rows.map(toNotificationView), unreadCount: n };
+  }
+
+  /** Newer notifications of the user than `afterId`, oldest first (for the live stream). */
+  async function since(userId: string, afterId: string | null, limit = 100): Promise<NotificationView[]> {
+    const rows = await db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.userId, userId), afterId ? gt(notifications.id, afterId) : sql`true`))
+      .orderBy(asc(notifications.id))
+      .limit(limit);
+    return rows.map(toNotificationView);
+  }
+
+  async function latestId(userId: string): Promise<string | null> {
+    const [r] = await db
+      .select({ id: notifications.id })
+      .from(notifications)
+      .where(eq(notifications.userId, userId))
+      .orderBy(desc(notifications.id))
+      .limit(1);
+    return r?.id ?? null;
+  }
+
+  async function markRead(ctx: Ctx, input: { ids: string[] } | { all: true }): Promise<number> {
+    const userId = requireUser(ctx);
+    const where = [eq(notifications.userId, userId), isNull(notifications.readAt)];
+    if ("ids" in input) where.push(inArray(notifications.id, input.ids));
+    const rows = await db
+      .update(notifications)
+      .set({ readAt: clock.now() })
+      .where(and(...where))
+      .returning({ id: notifications.id });
+    return rows.length;
+  }
+
+  /** Sends due mail. Safe to run in several processes at once. Returns how many were sent. */
+  async function drainMail(limit = 20): Promise<{ sent: number; failed: number }> {
+    if (!transport) return { sent: 0, failed: 0 };
+    const now = clock.now();
+    const claimed = await inTransaction(db, async (tx) => {
+      const due = await tx
+        .select({ id: mailOutbox.id })
+        .from(mailOutbox)
+        .where(
+          and(
+            eq(mailOutbox.status, "pending"),
+            lte(mailOutbox.nextAttemptAt, now),
+            or(isNull(mailOutbox.leaseUntil), lt(mailOutbox.leaseUntil, now)),
+          ),
+        )
+        .orderBy(asc(mailOutbox.nextAttemptAt))
+        .limit(limit)
+        .for("update", { skipLocked: true });
+      if (due.length === 0) return [];
+      return tx
+        .update(mailOutbox)
+        .set({ leaseUntil: new Date(now.getTime() + LEASE_MS), attempts: sql`${mailOutbox.attempts} + 1` })
+        .where(
+          inArray(
+            mailOutbox.id,
+            due.map((d) => d.id),
+          ),
+        )
+        .returning();
+    });
+    let sent = 0;
+    let failed = 0;
+    for (const m of claimed) {
+      try {
+        await transport.sendMail({ from: deps.mailFrom, to: m.to, subject: m.subject, text: m.text });
+        await db
+          .update(mailOutbox)
+          .set({ status: "sent", sentAt: clock.now(), leaseUntil: null, lastError: null })
+          .where(eq(mailOutbox.id, m.id));
+        sent++;
+      } catch (e) {
+        failed++;
+        const giveUp = m.attempts >= MAX_ATTEMPTS;
+        const backoff = Math.min(60 * 60_000, 30_000 * 2 ** (m.attempts - 1));
+        await db
+          .update(mailOutbox)
+          .set({
+            status: giveUp ? "failed" : "pending",
+            leaseUntil: null,
+            nextAttemptAt: new Date(clock.now().getTime() + backoff),
+            lastError: (e as Error).message.slice(0, 500),
+          })
+          .where(eq(mailOutbox.id, m.id));
+      }
+    }
+    return { sent, failed };
+  }
+
+  function close() {
+    transport?.close();
+  }
+
+  return { notify, queueMail, list, since, latestId, markRead, drainMail, close, mailEnabled: !!transport };
+}
+
+function requireUser(ctx: Ctx): string {
+  if (!ctx.actor.userId) {
+    throw new AppError("FORBIDDEN", [{ issue: "notifications belong to signed-in users" }]);
+  }
+  return ctx.actor.userId;
+}
+
+export type NotificationsService = ReturnType<typeof createNotificationsService>;
+export type { DbOrTx };

@@ -1,0 +1,163 @@
+import { existsSync } from "node:fs";
+import { type Language, requestTypeMeta, type TimelinessReport } from "@crossline/schemas";
+import PDFDocument from "pdfkit";
+import { AppError } from "../../lib/errors.js";
+
+type Lang = Language;
+
+const T = {
+  title: {
+    en: "Status report: timeliness and quality of responses",
+    "zh-CN": "状态报告：答复的及时性与质量",
+  },
+  node: { en: "Node", "zh-CN": "节点" },
+  generated: { en: "Generated", "zh-CN": "生成时间" },
+  range: { en: "Period", "zh-CN": "期间" },
+  all: { en: "all time", "zh-CN": "全部" },
+  totals: { en: "Totals", "zh-CN": "合计" },
+  none: { en: "No requests were sent in this period.", "zh-CN": "该期间内没有已发送的请求。" },
+  requester: { en: "requester", "zh-CN": "请求方" },
+  responder: { en: "responder", "zh-CN": "答复方" },
+  emergency: { en: "emergency", "zh-CN": "紧急" },
+  urgent: { en: "urgent", "zh-CN": "加急" },
+  routine: { en: "routine", "zh-CN": "常规" },
+} as const;
+
+const COLUMNS = [
+  ["period", { en: "Period", "zh-CN": "期间" }],
+  ["type", { en: "Type", "zh-CN": "类型" }],
+  ["urgency", { en: "Urgency", "zh-CN": "紧急程度" }],
+  ["side", { en: "Side", "zh-CN": "角色" }],
+  ["sent", { en: "Sent", "zh-CN": "发送" }],
+  ["acknowledged", { en: "Acknowledged", "zh-CN": "已确认" }],
+  ["acknowledgedInTime", { en: "Ack. in time", "zh-CN": "按时确认" }],
+  ["answered", { en: "Answered", "zh-CN": "已答复" }],
+  ["answeredInTime", { en: "Answered in time", "zh-CN": "按时答复" }],
+  ["shareAnsweredInTime", { en: "Share in time", "zh-CN": "按时答复率" }],
+  ["medianMinutesToAcknowledge", { en: "Median min. to ack.", "zh-CN": "确认用时中位数（分钟）" }],
+  ["medianMinutesToAnswer", { en: "Median min. to answer", "zh-CN": "答复用时中位数（分钟）" }],
+  ["fulfilled", { en: "Fulfilled", "zh-CN": "已满足" }],
+  ["partly_fulfilled", { en: "Partly fulfilled", "zh-CN": "部分满足" }],
+  ["declined", { en: "Declined", "zh-CN": "拒绝" }],
+  ["openOverdue", { en: "Open overdue", "zh-CN": "未结逾期" }],
+] as const;
+
+function cells(report: TimelinessReport, lang: Lang): string[][] {
+  return report.rows.map((r) => [
+    r.period,
+    lang === "en" ? r.type : requestTypeMeta(r.type).label["zh-CN"],
+    lang === "en" ? r.urgency : T[r.urgency][lang],
+    lang === "en" ? r.side : T[r.side][lang],
+    String(r.sent),
+    String(r.acknowledged),
+    String(r.acknowledgedInTime),
+    String(r.answered),
+    String(r.answeredInTime),
+    r.shareAnsweredInTime === null ? "" : `${Math.round(r.shareAnsweredInTime * 1000) / 10}%`,
+    r.medianMinutesToAcknowledge === null ? "" : String(r.medianMinutesToAcknowledge),
+    r.medianMinutesToAnswer === null ? "" : String(r.medianMinutesToAnswer),
+    String(r.outcomes.fulfilled),
+    String(r.outcomes.partly_fulfilled),
+    String(r.outcomes.declined),
+    String(r.openOverdue),
+  ]);
+}
+
+const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** RFC 4180 CSV with a header row in the chosen language (UTF-8 with BOM so spreadsheets read Chinese). */
+export function timelinessCsv(report: TimelinessReport, lang: Lang): string {
+  const lines = [COLUMNS.map(([, l]) => l[lang]), ...cells(report, lang)].map((row) =>
+    row.map(csvCell).join(","),
+  );
+  return `\uFEFF${lines.join("\r\n")}\r\n`;
+}
+
+/** Where a CJK font may be: Debian's fonts-wqy-microhei, fonts-wqy-zenhei, fonts-noto-cjk. */
+const CJK_FONTS: { path: string; family?: string }[] = [
+  { path: "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", family: "WenQuanYiMicroHei" },
+  { path: "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", family: "WenQuanYiZenHei" },
+  { path: "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", family: "NotoSansCJKsc-Regular" },
+  { path: "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf" },
+];
+
+export function findCjkFont(env: NodeJS.ProcessEnv = process.env): { path: string; family?: string } | null {
+  const override = env.CROSSLINE_CJK_FONT;
+  if (override)
+    return existsSync(override) ? { path: override, family: env.CROSSLINE_CJK_FONT_FAMILY } : null;
+  return CJK_FONTS.find((f) => existsSync(f.path)) ?? null;
+}
+
+/** A PDF of the report, in English or Chinese. Needs a CJK font on the machine (see findCjkFont). */
+export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promise<Buffer> {
+  const font = findCjkFont();
+  if (!font) {
+    throw new AppError("NODE_BUSY", [
+      {
+        issue:
+          "PDF export needs a font with Chinese glyphs: install the Debian package fonts-wqy-microhei (or fonts-noto-cjk), or set CROSSLINE_CJK_FONT to a .ttf/.ttc file",
+      },
+    ]);
+  }
+  const doc = new PDFDocument({
+    size: "A4",
+    layout: "landscape",
+    margin: 36,
+    info: { Title: T.title[lang] },
+  });
+  const chunks: Buffer[] = [];
+  doc.on("data", (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+  });
+  doc.registerFont("cjk", font.path, font.family);
+  doc.font("cjk");
+  doc.fontSize(16).text(T.title[lang]);
+  doc.moveDown(0.3);
+  const range = report.from || report.to ? `${report.from ?? "…"} – ${report.to ?? "…"}` : T.all[lang];
+  doc
+    .fontSize(9)
+    .text(
+      `${T.node[lang]}: ${report.nodeId}    ${T.generated[lang]}: ${report.generatedAt}    ${T.range[lang]}: ${range}`,
+    );
+  const t = report.totals;
+  const share = t.shareAnsweredInTime === null ? "–" : `${Math.round(t.shareAnsweredInTime * 1000) / 10}%`;
+  doc.text(
+    `${T.totals[lang]}: ${COLUMNS[4][1][lang]} ${t.sent} · ${COLUMNS[7][1][lang]} ${t.answered} · ${COLUMNS[8][1][lang]} ${t.answeredInTime} · ${COLUMNS[9][1][lang]} ${share}`,
+  );
+  doc.moveDown(0.6);
+  const rows = cells(report, lang);
+  if (rows.length === 0) {
+    doc.fontSize(10).text(T.none[lang]);
+  } else {
+    const widths = [52, 120, 42, 46, 30, 40, 40, 40, 44, 40, 50, 50, 36, 40, 36, 40];
+    const x0 = doc.page.margins.left;
+    const drawRow = (values: readonly string[], header: boolean) => {
+      doc.fontSize(header ? 7 : 7.5);
+      const heights = values.map((v, i) => doc.heightOfString(v, { width: widths[i] - 4 }));
+      const h = Math.max(...heights) + 4;
+      if (doc.y + h > doc.page.height - doc.page.margins.bottom) doc.addPage();
+      const y = doc.y;
+      let x = x0;
+      values.forEach((v, i) => {
+        doc.text(v, x + 2, y + 2, { width: widths[i] - 4, lineBreak: true });
+        x += widths[i];
+      });
+      doc
+        .moveTo(x0, y + h)
+        .lineTo(x, y + h)
+        .lineWidth(header ? 0.8 : 0.3)
+        .stroke();
+      doc.x = x0;
+      doc.y = y + h;
+    };
+    drawRow(
+      COLUMNS.map(([, l]) => l[lang]),
+      true,
+    );
+    for (const r of rows) drawRow(r, false);
+  }
+  doc.end();
+  return done;
+}

@@ -1,0 +1,251 @@
+import {
+  AssignBody,
+  BoardPage,
+  BoardQuery,
+  CreateRequestBody,
+  ExtensionBody,
+  ExtensionDecisionBody,
+  MessageBody,
+  RequestActionInput,
+  RequestDetail,
+  RequestMessageView,
+  RequestPolicy,
+  RequestSummary,
+  SecondCheckBody,
+  UpdateRequestBody,
+} from "@crossline/schemas";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { errorResponses, IdParams, zodApp } from "../../http/route-kit.js";
+import type { Services } from "../../services.js";
+
+/** The form exactly as the client sent it: it is what travels to the peer, who normalises it itself. */
+const rawForms = new WeakMap<FastifyRequest, unknown>();
+async function keepRawForm(req: FastifyRequest) {
+  const body = req.body as { form?: unknown } | null;
+  if (body && typeof body === "object") rawForms.set(req, structuredClone(body.form));
+}
+
+export function requestsRoutes(fastify: FastifyInstance, s: Services) {
+  const app = zodApp(fastify);
+  const tags = ["requests"];
+  const detail = { 200: z.object({ request: RequestDetail }), ...errorResponses };
+
+  app.get(
+    "/api/v1/requests",
+    {
+      schema: {
+        tags,
+        summary: "Hotline board: the unit's requests, incoming and outgoing, newest first",
+        description:
+          "Filters combine with AND; type, urgency and status take comma-separated lists. `deadline` filters on the deadline now running (acknowledge, then answer). Page with `cursor` = the previous page's nextCursor. The approval queue is `status=pending_approval`.",
+        querystring: BoardQuery,
+        response: { 200: BoardPage, ...errorResponses },
+      },
+    },
+    async (req) => s.requests.board(req.ctx, req.query),
+  );
+
+  app.post(
+    "/api/v1/requests",
+    {
+      preValidation: keepRawForm,
+      schema: {
+        tags,
+        summary: "Draft a request (or a follow-up: form.followUpOf)",
+        description:
+          "Creates a draft in the caller's unit. The form is the typed form of its type (RequestDraftInput); invalid fields are named in error.details[].field (e.g. body.form.details.riskToLife).",
+        body: CreateRequestBody,
+        response: { 201: z.object({ request: RequestDetail }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send({
+        request: await s.requests.create(req.ctx, {
+          peerId: req.body.peerId,
+          peerTimeZone: req.body.peerTimeZone,
+          form: rawForms.get(req),
+        }),
+      }),
+  );
+
+  app.get(
+    "/api/v1/requests/:id",
+    {
+      schema: {
+        tags,
+        summary: "A request: form, deadlines in both time zones, timeline, answer, allowed actions",
+        params: IdParams,
+        response: detail,
+      },
+    },
+    async (req) => ({ request: await s.requests.get(req.ctx, req.params.id) }),
+  );
+
+  app.put(
+    "/api/v1/requests/:id",
+    {
+      preValidation: keepRawForm,
+      schema: {
+        tags,
+        summary: "Replace a draft's form (drafts only)",
+        params: IdParams,
+        body: UpdateRequestBody,
+        response: detail,
+      },
+    },
+    async (req) => ({
+      request: await s.requests.update(req.ctx, req.params.id, {
+        peerId: req.body.peerId,
+        peerTimeZone: req.body.peerTimeZone,
+        version: req.body.version,
+        form: rawForms.get(req),
+      }),
+    }),
+  );
+
+  app.post(
+    "/api/v1/requests/:id/actions",
+    {
+      schema: {
+        tags,
+        summary:
+          "Perform a lifecycle event (submit_for_approval, approve, send, acknowledge, answer, withdraw…)",
+        description:
+          "A refused transition answers 409 INVALID_TRANSITION with details[0].allowed listing the events the caller may perform now.",
+        params: IdParams,
+        body: RequestActionInput,
+        response: detail,
+      },
+    },
+    async (req) => ({ request: await s.requests.act(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.put(
+    "/api/v1/requests/:id/second-check",
+    {
+      schema: {
+        tags,
+        summary: "Record the second check of an emergency request (who, how, named contact, when, result)",
+        params: IdParams,
+        body: SecondCheckBody,
+        response: detail,
+      },
+    },
+    async (req) => ({ request: await s.requests.recordSecondCheck(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.post(
+    "/api/v1/requests/:id/assign",
+    {
+      schema: {
+        tags,
+        summary: "Route an incoming request to another unit's desk",
+        params: IdParams,
+        body: AssignBody,
+        response: { 200: z.object({ request: RequestSummary }), ...errorResponses },
+      },
+    },
+    async (req) => ({ request: await s.requests.assign(req.ctx, req.params.id, req.body.unitId) }),
+  );
+
+  app.get(
+    "/api/v1/requests/:id/messages",
+    {
+      schema: {
+        tags,
+        summary: "The request's thread, both sides, with read receipts",
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(RequestMessageView) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ items: await s.requests.messages(req.ctx, req.params.id) }),
+  );
+
+  app.post(
+    "/api/v1/requests/:id/messages",
+    {
+      schema: {
+        tags,
+        summary: "Post a thread message (with attachment references) to the other side",
+        params: IdParams,
+        body: MessageBody,
+        response: { 201: z.object({ message: RequestMessageView }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send({ message: await s.requests.postMessage(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.post(
+    "/api/v1/requests/:id/messages/read",
+    {
+      schema: {
+        tags,
+        summary: "Mark the other side's messages read (sends a read receipt)",
+        params: IdParams,
+        response: { 200: z.object({ marked: z.number().int() }), ...errorResponses },
+      },
+    },
+    async (req) => s.requests.markMessagesRead(req.ctx, req.params.id),
+  );
+
+  app.post(
+    "/api/v1/requests/:id/preservation/extensions",
+    {
+      schema: {
+        tags,
+        summary: "Ask the responder to extend a preservation",
+        params: IdParams,
+        body: ExtensionBody,
+        response: { 201: z.object({ request: RequestDetail }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .status(201)
+        .send({ request: await s.requests.requestExtension(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.post(
+    "/api/v1/requests/:id/preservation/extensions/:extensionId/decision",
+    {
+      schema: {
+        tags,
+        summary: "Grant or refuse a preservation extension (responder)",
+        params: z.strictObject({ id: z.uuid(), extensionId: z.uuid() }),
+        body: ExtensionDecisionBody,
+        response: detail,
+      },
+    },
+    async (req) => ({
+      request: await s.requests.decideExtension(req.ctx, req.params.id, req.params.extensionId, req.body),
+    }),
+  );
+
+  app.get(
+    "/api/v1/policy/requests",
+    {
+      schema: {
+        tags: ["policy"],
+        summary:
+          "The node's request policy: deadlines per type and urgency, four-eyes, intake unit, escalation",
+        response: { 200: z.object({ policy: RequestPolicy }), ...errorResponses },
+      },
+    },
+    async (req) => ({ policy: await s.requestPolicy.get(req.ctx) }),
+  );
+
+  app.put(
+    "/api/v1/policy/requests",
+    {
+      schema: {
+        tags: ["policy"],
+        summary: "Replace the node's request policy (administrators)",
+        body: RequestPolicy,
+        response: { 200: z.object({ policy: RequestPolicy }), ...errorResponses },
+      },
+    },
+    async (req) => ({ policy: await s.requestPolicy.put(req.ctx, req.body) }),
+  );
+}
