@@ -259,6 +259,16 @@ export const RequestPolicy = z.strictObject({
 });
 export type RequestPolicy = z.infer<typeof RequestPolicy>;
 
+/** The policy as the API returns it (contact details already normalised). */
+export const RequestPolicyView = RequestPolicy.extend({
+  escalation: z.object({
+    peerAfterMinutes: z.number().int(),
+    contact: z
+      .object({ name: z.string(), phone: z.string().optional(), email: z.string().optional() })
+      .nullable(),
+  }),
+});
+
 // ---------------------------------------------------------------------------------------------------
 // Hotline
 

@@ -1,4 +1,5 @@
 import type { Config } from "../config.js";
+import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
 import { openNode } from "./node-runtime.js";
 
 /** Starts the node: HTTP API, console and background workers, until SIGINT/SIGTERM. */
@@ -13,11 +14,13 @@ export async function serve(config: Config): Promise<void> {
     { url, node: node?.id, database: rt.database.kind },
     `Crossline node ${node?.id ?? "(not initialised)"} listening at ${url}`,
   );
+  const hotlineWorker = config.workers ? startHotlineWorker(rt.services, app.log) : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, "stopping");
+    await hotlineWorker?.stop();
     await rt.close();
     process.exit(0);
   };
