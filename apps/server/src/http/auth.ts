@@ -43,7 +43,9 @@ export function registerAuth(app: FastifyInstance, services: Services, controlTo
   app.addHook("preHandler", async (req: FastifyRequest) => {
     const base = { ip: req.ip ?? null, requestId: String(req.id) };
     req.ctx = { actor: ANONYMOUS, ...base };
-    const mode = req.routeOptions.config?.auth;
+    // Only the API under /api/v1 needs a caller; docs, health, metrics and the console are public.
+    const mode =
+      req.routeOptions.config?.auth ?? (req.routeOptions.url?.startsWith("/api/v1") ? undefined : "public");
     const header = req.headers.authorization;
     if (header?.startsWith("Bearer ")) {
       const secret = header.slice(7).trim();
