@@ -56,6 +56,49 @@ export const ConfigSchema = z
     /** Serve the built console from this directory (defaults to apps/console/dist when present). */
     consoleDir: z.string().optional(),
     workers: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(true),
+    /** Federation: how often an idle delivery worker looks for due envelopes. */
+    fedPollMs: z.coerce.number().int().min(5).max(60_000).default(250),
+    /** Federation: delivery loops per process (each has one batch in flight). */
+    fedWorkerConcurrency: z.coerce.number().int().min(1).max(16).default(2),
+    /** Federation: envelopes per HTTP POST and per delivery transaction. */
+    fedBatchSize: z.coerce.number().int().min(1).max(1000).default(200),
+    /** Federation: how long a worker owns claimed envelopes before another may retry them. */
+    fedLeaseSeconds: z.coerce.number().int().min(1).max(3600).default(30),
+    fedRequestTimeoutMs: z.coerce.number().int().min(100).max(300_000).default(15_000),
+    /** Federation retries: exponential backoff from base to max, with jitter. */
+    fedBackoffBaseMs: z.coerce.number().int().min(10).max(600_000).default(1000),
+    fedBackoffMaxMs: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(24 * 3600_000)
+      .default(300_000),
+    /** Federation: a link with an envelope undelivered for longer than this alerts admins and duty officers. */
+    fedLinkDownAlertMinutes: z.coerce
+      .number()
+      .min(0.05)
+      .max(7 * 24 * 60)
+      .default(15),
+    fedInvitationTtlMinutes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(24 * 60),
+    /** Federation: largest envelope (JWE compact) accepted or sent. */
+    fedMaxEnvelopeBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(256 * 1024),
+    /** Federation: attachment chunk size. */
+    fedChunkBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(8 * 1024 * 1024)
+      .default(256 * 1024),
   })
   .superRefine((c, ctx) => {
     if (c.publicUrl?.endsWith("/")) {
@@ -80,6 +123,17 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_MAIL_FROM: "mailFrom",
   CROSSLINE_CONSOLE_DIR: "consoleDir",
   CROSSLINE_WORKERS: "workers",
+  CROSSLINE_FED_POLL_MS: "fedPollMs",
+  CROSSLINE_FED_BATCH_SIZE: "fedBatchSize",
+  CROSSLINE_FED_WORKER_CONCURRENCY: "fedWorkerConcurrency",
+  CROSSLINE_FED_LEASE_SECONDS: "fedLeaseSeconds",
+  CROSSLINE_FED_REQUEST_TIMEOUT_MS: "fedRequestTimeoutMs",
+  CROSSLINE_FED_BACKOFF_BASE_MS: "fedBackoffBaseMs",
+  CROSSLINE_FED_BACKOFF_MAX_MS: "fedBackoffMaxMs",
+  CROSSLINE_FED_LINK_DOWN_ALERT_MINUTES: "fedLinkDownAlertMinutes",
+  CROSSLINE_FED_INVITATION_TTL_MINUTES: "fedInvitationTtlMinutes",
+  CROSSLINE_FED_MAX_ENVELOPE_BYTES: "fedMaxEnvelopeBytes",
+  CROSSLINE_FED_CHUNK_BYTES: "fedChunkBytes",
 };
 
 export class ConfigError extends Error {

@@ -1,10 +1,11 @@
 import type { Config } from "./config.js";
 import type { Db } from "./db/client.js";
 import { type Clock, systemClock } from "./lib/clock.js";
-import { AppError } from "./lib/errors.js";
 import { createAuditService } from "./modules/audit/audit.service.js";
 import { createAuthService } from "./modules/auth/auth.service.js";
 import { createTokensService } from "./modules/auth/tokens.service.js";
+import { registerTransportHandlers } from "./modules/federation/federation.handlers.js";
+import { createFederationService } from "./modules/federation/federation.service.js";
 import type { FederationPort } from "./modules/federation/federation.types.js";
 import { createHotlineService } from "./modules/hotline/hotline.service.js";
 import { createNodeService } from "./modules/node/node.service.js";
@@ -15,21 +16,6 @@ import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
 import { createUsersService } from "./modules/users/users.service.js";
-
-/**
- * Until a federation transport is wired in, messages cannot leave the node: changes that must reach a
- * peer are refused (nothing is half-done, the transaction rolls back) and handlers are kept unused.
- */
-function federationUnavailable(): FederationPort {
-  return {
-    async enqueue() {
-      throw new AppError("NODE_BUSY", [
-        { issue: "this node has no federation transport: peers cannot be reached" },
-      ]);
-    },
-    registerHandler() {},
-  };
-}
 
 /** The composition root: builds every service from the database, the configuration and a clock. */
 export function createServices(deps: { db: Db; config: Config; clock?: Clock; federation?: FederationPort }) {
@@ -46,7 +32,10 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
   });
   const auth = createAuthService({ db, clock, audit, node, config });
   const tokens = createTokensService({ db, clock, audit });
-  const federation = deps.federation ?? federationUnavailable();
+  // The federation transport; a caller may substitute another FederationPort (the domains only see the port).
+  const federationService = createFederationService({ db, config, clock, audit, node });
+  registerTransportHandlers(federationService, { clock, audit });
+  const federation: FederationPort = deps.federation ?? federationService;
   const notifications = createNotificationsService({
     db,
     clock,
@@ -70,6 +59,7 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
     auth,
     tokens,
     federation,
+    federationService,
     notifications,
     hotline,
     requestPolicy,

@@ -17,6 +17,7 @@ import { openNode } from "../runtime/node-runtime.js";
 import { serve } from "../runtime/serve.js";
 import { CliError, connect, EXIT, type NodeClient } from "./client.js";
 import { runDemo } from "./demo.js";
+import { addPeerCommands } from "./peer-commands.js";
 
 const out = (json: boolean, data: unknown, text: () => string) => {
   process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`);
@@ -300,6 +301,8 @@ export function buildCli(): Command {
         if (!result.ok) process.exitCode = EXIT.CHECK_FAILED;
       }),
     );
+
+  addPeerCommands(program);
 
   program
     .command("demo")

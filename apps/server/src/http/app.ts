@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { uuidv7 } from "../crypto/ids.js";
 import { auditRoutes } from "../modules/audit/audit.routes.js";
 import { authRoutes } from "../modules/auth/auth.routes.js";
+import { federationRoutes } from "../modules/federation/federation.routes.js";
 import { createMetrics, healthRoutes, type Metrics } from "../modules/health/health.routes.js";
 import { hotlineRoutes } from "../modules/hotline/hotline.routes.js";
 import { nodeRoutes } from "../modules/node/node.routes.js";
@@ -104,6 +105,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   authRoutes(app, services);
   usersRoutes(app, services);
   auditRoutes(app, services);
+  federationRoutes(app, services, metrics);
   requestsRoutes(app, services);
   hotlineRoutes(app, services);
   notificationsRoutes(app, services);

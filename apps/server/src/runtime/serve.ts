@@ -1,4 +1,5 @@
 import type { Config } from "../config.js";
+import { type FederationWorker, startFederationWorker } from "../modules/federation/federation.worker.js";
 import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
 import { openNode } from "./node-runtime.js";
 
@@ -14,6 +15,10 @@ export async function serve(config: Config): Promise<void> {
     { url, node: node?.id, database: rt.database.kind },
     `Crossline node ${node?.id ?? "(not initialised)"} listening at ${url}`,
   );
+  const workers: FederationWorker[] = [];
+  if (config.workers) {
+    workers.push(startFederationWorker(rt.services.federationService, config, app.log));
+  }
   const hotlineWorker = config.workers ? startHotlineWorker(rt.services, app.log) : null;
   let stopping = false;
   const stop = async (signal: string) => {
@@ -21,6 +26,7 @@ export async function serve(config: Config): Promise<void> {
     stopping = true;
     app.log.info({ signal }, "stopping");
     await hotlineWorker?.stop();
+    await Promise.all(workers.map((w) => w.stop()));
     await rt.close();
     process.exit(0);
   };

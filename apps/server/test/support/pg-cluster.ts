@@ -106,7 +106,13 @@ export async function startPgCluster(opts: { fsync?: boolean } = {}): Promise<Pg
     async stop() {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.on("exit", r));
-        proc.kill("SIGINT");
+        // As root the child is runuser, which does not pass signals on: ask the postmaster itself to stop.
+        const [ctlCmd, ctlArgs] = run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+        try {
+          execFileSync(ctlCmd, [...ctlArgs], { stdio: "pipe", timeout: 30_000 });
+        } catch {
+          proc.kill("SIGINT");
+        }
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });

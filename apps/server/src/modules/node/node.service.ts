@@ -55,7 +55,11 @@ export function createNodeService(deps: { db: Db; clock: Clock; masterKey: strin
   async function keys(): Promise<NodeKeys> {
     const rows = await liveKeys(db);
     const open = (r: (typeof rows)[number]) => openPrivateKey(r.privateSealed, masterKey, r.kid);
-    const sig = rows.find((r) => r.use === "sig" && r.status === "active");
+    // During a rotation overlap the node keeps signing with the retiring key, which peers already trust, until
+    // every peer has learnt the new one (the announcement travels signed by the old key); retiring switches over.
+    const sig =
+      rows.find((r) => r.use === "sig" && r.status === "retiring") ??
+      rows.find((r) => r.use === "sig" && r.status === "active");
     const enc = rows.find((r) => r.use === "enc" && r.status === "active");
     if (!sig || !enc) throw new AppError("NODE_BUSY", [{ issue: "the node has no active keys" }]);
     return {

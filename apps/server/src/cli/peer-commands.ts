@@ -1,0 +1,204 @@
+import type { Command } from "commander";
+import { loadConfig } from "../config.js";
+import { CliError, connect, EXIT, type NodeClient } from "./client.js";
+
+interface PeerHealthOut {
+  outboxDepth: number;
+  oldestUndeliveredAgeSeconds: number | null;
+  sent: number;
+  delivered: number;
+  received: number;
+  rejected: number;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  rttMs: number | null;
+  pingRttMs: number | null;
+  linkDown: boolean;
+}
+interface PeerOut {
+  id: string;
+  name: string;
+  baseUrl: string;
+  state: string;
+  fingerprint: string;
+  health: PeerHealthOut;
+}
+
+const print = (json: boolean, data: unknown, text: () => string) => {
+  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`);
+};
+
+async function withClient<T>(cmd: Command, fn: (c: NodeClient) => Promise<T>): Promise<T> {
+  const o = cmd.optsWithGlobals() as { dataDir?: string };
+  const client = await connect(loadConfig(process.env, o.dataDir ? { dataDir: o.dataDir } : {}));
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+const peerLine = (p: PeerOut) =>
+  [
+    `${p.id.padEnd(10)} ${p.state.padEnd(9)} ${p.baseUrl}`,
+    `           fingerprint ${p.fingerprint}`,
+    `           outbox ${p.health.outboxDepth}${p.health.oldestUndeliveredAgeSeconds !== null ? ` (oldest ${p.health.oldestUndeliveredAgeSeconds}s)` : ""}, sent ${p.health.sent}, delivered ${p.health.delivered}, received ${p.health.received}, rejected ${p.health.rejected}`,
+    `           last success ${p.health.lastSuccessAt ?? "never"}, rtt ${p.health.rttMs ?? "-"} ms, ping ${p.health.pingRttMs ?? "-"} ms${p.health.linkDown ? "  LINK DOWN" : ""}${p.health.lastError ? `\n           last error: ${p.health.lastError}` : ""}`,
+  ].join("\n");
+
+/** `crossline peer …` and `crossline key …`: pairing, peer states, hotline tests and key rotation. */
+export function addPeerCommands(program: Command): void {
+  const peer = program.command("peer").description("paired nodes: pairing, states, hotline tests");
+  peer
+    .command("invite")
+    .description("print a single-use, short-lived invitation for another node to accept")
+    .option("--json", "machine-readable output")
+    .action(async (o, cmd: Command) =>
+      withClient(cmd, async (c) => {
+        const r = await c.call<{ invitation: string; expiresAt: string; nodeFingerprint: string }>(
+          "POST",
+          "/api/v1/peers/invitations",
+        );
+        print(o.json, r, () =>
+          [
+            "Give this invitation to the other node's administrator (single use):",
+            "",
+            r.invitation,
+            "",
+            `Expires ${r.expiresAt}. This node's key fingerprint: ${r.nodeFingerprint}`,
+            "After they accept, compare the pairing fingerprint shown by `crossline peer list` by phone.",
+          ].join("\n"),
+        );
+      }),
+    );
+  peer
+    .command("accept <invitation>")
+    .description("accept another node's invitation: pairs both ways")
+    .option("--json", "machine-readable output")
+    .action(async (invitation: string, o, cmd: Command) =>
+      withClient(cmd, async (c) => {
+        const r = await c.call<{ peer: PeerOut; fingerprint: string }>("POST", "/api/v1/peers/accept", {
+          invitation,
+        });
+        print(
+          o.json,
+          r,
+          () =>
+            `Paired with ${r.peer.id} (${r.peer.name}) at ${r.peer.baseUrl}.\nFingerprint to compare by phone: ${r.fingerprint}`,
+        );
+      }),
+    );
+  peer
+    .command("list")
+    .description("peers with link health")
+    .option("--json", "machine-readable output")
+    .action(async (o, cmd: Command) =>
+      withClient(cmd, async (c) => {
+        const r = await c.call<{ items: PeerOut[] }>("GET", "/api/v1/peers");
+        print(o.json, r, () => (r.items.length ? r.items.map(peerLine).join("\n") : "No peers yet."));
+      }),
+    );
+  for (const action of ["suspend", "resume", "revoke"] as const) {
+    peer
+      .command(`${action} <peer>`)
+      .description(
+        action === "suspend"
+          ? "pause traffic with a peer (queued messages wait)"
+          : action === "resume"
+            ? "resume traffic with a suspended peer"
+            : "end the pairing: traffic stops both ways at once",
+      )
+      .option("--json", "machine-readable output")
+      .action(async (id: string, o, cmd: Command) =>
+        withClient(cmd, async (c) => {
+          const r = await c.call<{ peer: PeerOut }>(
+            "POST",
+            `/api/v1/peers/${encodeURIComponent(id)}/${action}`,
+          );
+          print(o.json, r, () => `Peer ${r.peer.id} is now ${r.peer.state}.`);
+        }),
+      );
+  }
+  peer
+    .command("ping <peer>")
+    .description("hotline test: the peer answers automatically; prints round-trip times")
+    .option("--count <n>", "how many pings", "1")
+    .option("--timeout <seconds>", "how long to wait for the answers", "30")
+    .option("--json", "machine-readable output")
+    .action(async (id: string, o, cmd: Command) =>
+      withClient(cmd, async (c) => {
+        const count = Number(o.count);
+        if (!Number.isInteger(count) || count < 1 || count > 100) {
+          throw new CliError("--count: an integer from 1 to 100", EXIT.USAGE);
+        }
+        const sent = await c.call<{ pings: { pingId: string }[] }>(
+          "POST",
+          `/api/v1/peers/${encodeURIComponent(id)}/ping`,
+          { count },
+        );
+        const ids = sent.pings.map((p) => p.pingId).join(",");
+        const until = Date.now() + Number(o.timeout) * 1000;
+        let items: { pingId: string; rttMs: number | null }[] = [];
+        for (;;) {
+          items = (
+            await c.call<{ items: { pingId: string; rttMs: number | null }[] }>(
+              "GET",
+              `/api/v1/peers/${encodeURIComponent(id)}/pings?ids=${ids}&limit=100`,
+            )
+          ).items;
+          if (items.every((p) => p.rttMs !== null) || Date.now() > until) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const answered = items.filter((p) => p.rttMs !== null);
+        const rtts = answered.map((p) => p.rttMs as number).sort((a, b) => a - b);
+        const result = {
+          peer: id,
+          sent: count,
+          answered: answered.length,
+          rttMs: {
+            min: rtts[0] ?? null,
+            median: rtts[Math.floor(rtts.length / 2)] ?? null,
+            max: rtts.at(-1) ?? null,
+          },
+          pings: items,
+        };
+        print(o.json, result, () =>
+          [
+            ...items.map((p) => `ping ${p.pingId}: ${p.rttMs !== null ? `${p.rttMs} ms` : "no answer yet"}`),
+            `${answered.length}/${count} answered${rtts.length ? `, rtt min/median/max ${result.rttMs.min}/${result.rttMs.median}/${result.rttMs.max} ms` : ""}`,
+          ].join("\n"),
+        );
+        if (answered.length < count) process.exitCode = EXIT.CHECK_FAILED;
+      }),
+    );
+
+  const key = program.command("key").description("the node's signing and encryption keys");
+  key
+    .command("rotate")
+    .description("add new keys; peers accept old and new during the overlap")
+    .option("--json", "machine-readable output")
+    .action(async (o, cmd: Command) =>
+      withClient(cmd, async (c) => {
+        const r = await c.call<{ added: string[] }>("POST", "/api/v1/node/keys/rotate");
+        print(
+          o.json,
+          r,
+          () =>
+            `New keys ${r.added.join(", ")} announced to peers. Retire the old ones with \`crossline key retire\` once delivered.`,
+        );
+      }),
+    );
+  key
+    .command("retire")
+    .description("retire the keys replaced by the last rotation")
+    .option("--force", "even if some peer has not yet received the new keys")
+    .option("--json", "machine-readable output")
+    .action(async (o, cmd: Command) =>
+      withClient(cmd, async (c) => {
+        const r = await c.call<{ retired: string[] }>("POST", "/api/v1/node/keys/retire", {
+          force: Boolean(o.force),
+        });
+        print(o.json, r, () => `Retired ${r.retired.join(", ")}.`);
+      }),
+    );
+}

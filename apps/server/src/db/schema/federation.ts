@@ -1,0 +1,192 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
+});
+
+export const PEER_STATES = ["pending", "active", "suspended", "revoked"] as const;
+export type PeerState = (typeof PEER_STATES)[number];
+
+/**
+ * Paired nodes. The row also carries the two per-peer sequence counters (the row lock
+ * orders enqueuers and inbox writers across every process of the node) and link health.
+ */
+export const peers = pgTable("fed_peers", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  nameZh: text("name_zh"),
+  baseUrl: text("base_url").notNull(),
+  state: text("state", { enum: PEER_STATES }).notNull(),
+  /** Public JWKs (signing and encryption) currently accepted for this peer, with a status each. */
+  publicKeys: jsonb("public_keys").notNull(),
+  /** Fingerprint of both nodes' keys at pairing, the same on both sides. */
+  fingerprint: text("fingerprint").notNull(),
+  /** Highest incoming sequence number applied (or consumed by a content rejection). */
+  inSeq: bigint("in_seq", { mode: "number" }).notNull().default(0),
+  deliveredCount: bigint("delivered_count", { mode: "number" }).notNull().default(0),
+  receivedCount: bigint("received_count", { mode: "number" }).notNull().default(0),
+  rejectedCount: bigint("rejected_count", { mode: "number" }).notNull().default(0),
+  lastSuccessAt: ts("last_success_at"),
+  lastErrorAt: ts("last_error_at"),
+  lastError: text("last_error"),
+  rttMs: integer("rtt_ms"),
+  pingRttMs: integer("ping_rtt_ms"),
+  linkAlertAt: ts("link_alert_at"),
+  stateChangedAt: ts("state_changed_at").notNull().defaultNow(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});
+
+/**
+ * Last sequence number handed out per peer for outgoing envelopes. Its own row, so enqueuers (who hold its lock
+ * until their transaction commits) do not wait on inbox or link-health writes to the peer row.
+ */
+export const outSeq = pgTable("fed_out_seq", {
+  peerId: text("peer_id")
+    .primaryKey()
+    .references(() => peers.id),
+  seq: bigint("seq", { mode: "number" }).notNull().default(0),
+});
+
+/** Single-use pairing invitations issued by this node; only the secret's hash is kept. */
+export const peerInvitations = pgTable("fed_invitations", {
+  id: uuid("id").primaryKey(),
+  secretHash: text("secret_hash").notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  expiresAt: ts("expires_at").notNull(),
+  usedAt: ts("used_at"),
+  usedBy: text("used_by"),
+});
+
+export const OUTBOX_STATUSES = ["pending", "delivered", "rejected", "cancelled"] as const;
+
+/** The transactional outbox: one row per outgoing envelope, queued in the transaction of its cause. */
+export const outbox = pgTable(
+  "fed_outbox",
+  {
+    msgId: uuid("msg_id").primaryKey(),
+    peerId: text("peer_id")
+      .notNull()
+      .references(() => peers.id),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    type: text("type").notNull(),
+    schemaVersion: integer("schema_version").notNull(),
+    payload: jsonb("payload").notNull(),
+    conversation: text("conversation"),
+    inReplyTo: text("in_reply_to"),
+    attachments: jsonb("attachments"),
+    createdAt: ts("created_at").notNull(),
+    status: text("status", { enum: OUTBOX_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    leaseUntil: ts("lease_until"),
+    lastError: text("last_error"),
+    /** The JWE as last sent, and the signed receipt the peer returned for it. */
+    envelope: text("envelope"),
+    receipt: text("receipt"),
+    receiptReason: text("receipt_reason"),
+    deliveredAt: ts("delivered_at"),
+    /** Set when an admin cancelled the message: it then travels as a "federation.void" tombstone in its seq. */
+    cancelledAt: ts("cancelled_at"),
+    cancelledBy: text("cancelled_by"),
+    originalType: text("original_type"),
+  },
+  (t) => [
+    uniqueIndex("fed_outbox_peer_seq").on(t.peerId, t.seq),
+    index("fed_outbox_due").on(t.nextAttemptAt).where(sql`status = 'pending'`),
+  ],
+);
+
+export const INBOX_STATUSES = ["held", "applied", "rejected"] as const;
+
+/** Every envelope received and accepted (or consumed by a content rejection), with the sender's signed JWS. */
+export const inbox = pgTable(
+  "fed_inbox",
+  {
+    peerId: text("peer_id")
+      .notNull()
+      .references(() => peers.id),
+    msgId: uuid("msg_id").notNull(),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    type: text("type").notNull(),
+    header: jsonb("header").notNull(),
+    payload: jsonb("payload").notNull(),
+    /** The sender's JWS: its signed proof of what it sent. */
+    jws: text("jws").notNull(),
+    envelopeSha256: text("envelope_sha256").notNull(),
+    status: text("status", { enum: INBOX_STATUSES }).notNull(),
+    reason: text("reason"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    receivedAt: ts("received_at").notNull(),
+    appliedAt: ts("applied_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.peerId, t.msgId] }),
+    uniqueIndex("fed_inbox_peer_seq").on(t.peerId, t.seq),
+    index("fed_inbox_held").on(t.peerId, t.seq).where(sql`status = 'held'`),
+  ],
+);
+
+/** Hotline tests: one row per ping sent, answered by the peer's pong. */
+export const pings = pgTable(
+  "fed_pings",
+  {
+    id: uuid("id").primaryKey(),
+    peerId: text("peer_id")
+      .notNull()
+      .references(() => peers.id),
+    msgId: uuid("msg_id").notNull(),
+    sentAt: ts("sent_at").notNull(),
+    answeredAt: ts("answered_at"),
+    rttMs: integer("rtt_ms"),
+    requestedBy: text("requested_by").notNull(),
+  },
+  (t) => [index("fed_pings_peer").on(t.peerId, t.sentAt)],
+);
+
+/**
+ * Attachments, outgoing (origin = this node) and incoming (origin = the peer), stored
+ * as chunks so a transfer resumes where it stopped. `completedAt` is set once every
+ * chunk is present and the bytes hash to `sha256`.
+ */
+export const blobs = pgTable(
+  "fed_blobs",
+  {
+    origin: text("origin").notNull(),
+    id: uuid("id").notNull(),
+    sha256: text("sha256").notNull(),
+    size: bigint("size", { mode: "number" }).notNull(),
+    name: text("name"),
+    chunkSize: integer("chunk_size").notNull(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    completedAt: ts("completed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.origin, t.id] })],
+);
+
+export const blobChunks = pgTable(
+  "fed_blob_chunks",
+  {
+    origin: text("origin").notNull(),
+    blobId: uuid("blob_id").notNull(),
+    idx: integer("idx").notNull(),
+    data: bytea("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.origin, t.blobId, t.idx] })],
+);

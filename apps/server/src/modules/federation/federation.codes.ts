@@ -1,0 +1,31 @@
+import { ENVELOPE_REJECT_CODES } from "../../crypto/envelope.js";
+
+/**
+ * Why a receiver refuses an envelope. Every rejection carries one of these in its signed receipt and in an
+ * audit entry on the receiver, and changes nothing else. See docs/federation.md, "Reject codes".
+ */
+export const REJECT_REASONS = [
+  ...ENVELOPE_REJECT_CODES,
+  "UNKNOWN_SENDER",
+  "PEER_PENDING",
+  "PEER_SUSPENDED",
+  "PEER_REVOKED",
+  "REPLAYED",
+  "UNKNOWN_TYPE",
+  "SCHEMA_INVALID",
+  "ATTACHMENT_MISSING",
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** Rejections that consume the envelope's sequence number on the receiver (recorded, never applied). */
+export const SEQ_CONSUMING: ReadonlySet<string> = new Set(["UNKNOWN_TYPE", "SCHEMA_INVALID"]);
+
+/** Rejections the sender takes as final (the message is marked rejected; an admin may cancel it). */
+export const FINAL_FOR_SENDER: ReadonlySet<string> = new Set([
+  "UNKNOWN_TYPE",
+  "SCHEMA_INVALID",
+  "WRONG_RECIPIENT",
+  "OVERSIZE",
+  "MALFORMED",
+  "PEER_REVOKED",
+]);

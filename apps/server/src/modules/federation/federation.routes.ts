@@ -1,0 +1,527 @@
+import type { FastifyInstance } from "fastify";
+import { Gauge } from "prom-client";
+import { z } from "zod";
+import { PEER_STATES } from "../../db/schema/federation.js";
+import { errorResponses, zodApp } from "../../http/route-kit.js";
+import { AppError } from "../../lib/errors.js";
+import type { Services } from "../../services.js";
+import type { Metrics } from "../health/health.routes.js";
+
+const PeerId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/);
+const PeerParams = z.strictObject({ peerId: PeerId });
+const MsgParams = z.strictObject({ peerId: PeerId, msgId: z.uuid() });
+
+export const PeerHealthSchema = z.object({
+  outboxDepth: z.number(),
+  oldestUndeliveredAt: z.string().nullable(),
+  oldestUndeliveredAgeSeconds: z.number().nullable(),
+  sent: z.number(),
+  delivered: z.number(),
+  received: z.number(),
+  rejected: z.number(),
+  lastSuccessAt: z.string().nullable(),
+  lastErrorAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  rttMs: z.number().nullable(),
+  pingRttMs: z.number().nullable(),
+  linkDown: z.boolean(),
+  linkAlertAt: z.string().nullable(),
+});
+
+export const PeerSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  nameZh: z.string().nullable(),
+  baseUrl: z.string(),
+  state: z.enum(PEER_STATES),
+  fingerprint: z.string(),
+  keys: z.array(z.object({ kid: z.string(), use: z.string(), status: z.string() })),
+  stateChangedAt: z.string(),
+  createdAt: z.string(),
+  health: PeerHealthSchema,
+});
+
+const OutboxItem = z.object({
+  msgId: z.string(),
+  seq: z.number(),
+  type: z.string(),
+  originalType: z.string().nullable(),
+  status: z.string(),
+  attempts: z.number(),
+  createdAt: z.string(),
+  nextAttemptAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  cancelledAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  receiptReason: z.string().nullable(),
+  receipt: z.string().nullable(),
+  inReplyTo: z.string().nullable(),
+});
+
+const InboxItem = z.object({
+  msgId: z.string(),
+  seq: z.number(),
+  type: z.string(),
+  status: z.string(),
+  reason: z.string().nullable(),
+  header: z.record(z.string(), z.unknown()),
+  payload: z.unknown(),
+  jws: z.string(),
+  receivedAt: z.string(),
+  appliedAt: z.string().nullable(),
+  attempts: z.number(),
+  lastError: z.string().nullable(),
+});
+
+const PingItem = z.object({
+  pingId: z.string(),
+  msgId: z.string(),
+  sentAt: z.string(),
+  answeredAt: z.string().nullable(),
+  rttMs: z.number().nullable(),
+  requestedBy: z.string(),
+});
+
+const EnvelopeResultSchema = z.object({
+  status: z.enum(["accepted", "rejected"]),
+  reason: z.string().optional(),
+  receipt: z.string().optional(),
+  original: z.string().optional(),
+});
+
+const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  afterSeq: z.coerce.number().int().min(0).optional(),
+});
+
+export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?: Metrics) {
+  const app = zodApp(fastify);
+  const fed = s.federationService;
+  const tags = ["peers"];
+  const peerTags = ["federation (peer to peer)"];
+
+  // ------------------------------------------------------------------ peer to peer: authenticated by signatures
+  app.post(
+    "/federation/v1/envelopes",
+    {
+      config: { auth: "public" },
+      bodyLimit: 64 * 1024 * 1024,
+      schema: {
+        tags: peerTags,
+        summary:
+          "Deliver a batch of envelopes (JWE compact); answers one signed receipt per envelope, in order",
+        body: z.strictObject({
+          envelopes: z
+            .array(z.string().max(16 * 1024 * 1024))
+            .min(1)
+            .max(1000),
+        }),
+        response: { 200: z.object({ results: z.array(EnvelopeResultSchema) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ results: await fed.receiveEnvelopes(req.body.envelopes, req.ip ?? null) }),
+  );
+  app.post(
+    "/federation/v1/pairing",
+    {
+      config: { auth: "public" },
+      schema: {
+        tags: peerTags,
+        summary: "Complete a pairing: the accepting node presents the invitation secret, signed with its key",
+        body: z.strictObject({
+          proof: z
+            .string()
+            .min(1)
+            .max(64 * 1024),
+        }),
+        response: { 200: z.object({ reply: z.string() }), ...errorResponses },
+      },
+    },
+    async (req) => fed.completePairing(req.body.proof, req.ip ?? null),
+  );
+  app.post(
+    "/federation/v1/control",
+    {
+      config: { auth: "public" },
+      schema: {
+        tags: peerTags,
+        summary: "A signed control notice from a peer (revocation)",
+        body: z.strictObject({
+          notice: z
+            .string()
+            .min(1)
+            .max(16 * 1024),
+        }),
+        response: { 200: z.object({ ok: z.literal(true) }), ...errorResponses },
+      },
+    },
+    async (req) => fed.receiveControl(req.body.notice, req.ip ?? null),
+  );
+  const AttParams = z.strictObject({ origin: PeerId, id: z.uuid() });
+  app.get(
+    "/federation/v1/attachments/:origin/:id",
+    {
+      config: { auth: "public" },
+      schema: {
+        tags: peerTags,
+        summary: "Which chunks of an attachment this node holds (to resume an upload)",
+        params: AttParams,
+        response: {
+          200: z.object({ complete: z.boolean(), chunks: z.array(z.number()) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const auth = req.headers["x-crossline-auth"];
+      return fed.chunkStatus(req.params.origin, req.params.id, typeof auth === "string" ? auth : undefined);
+    },
+  );
+  fastify.addContentTypeParser(
+    "application/octet-stream",
+    { parseAs: "buffer", bodyLimit: 16 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+  app.put(
+    "/federation/v1/attachments/:origin/:id/chunks/:idx",
+    {
+      config: { auth: "public" },
+      bodyLimit: 16 * 1024 * 1024,
+      schema: {
+        tags: peerTags,
+        summary:
+          "Upload one chunk of an attachment (application/octet-stream), authorised by a signed statement",
+        params: AttParams.extend({ idx: z.coerce.number().int().min(0).max(1_000_000) }),
+        response: { 200: z.object({ complete: z.boolean() }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const auth = req.headers["x-crossline-auth"];
+      if (!Buffer.isBuffer(req.body)) {
+        throw new AppError("UNSUPPORTED_MEDIA_TYPE", [
+          { issue: "send the chunk as application/octet-stream" },
+        ]);
+      }
+      return fed.putChunk(
+        req.params.origin,
+        req.params.id,
+        req.params.idx,
+        req.body,
+        typeof auth === "string" ? auth : undefined,
+      );
+    },
+  );
+
+  // ------------------------------------------------------------------ administration
+  app.get(
+    "/api/v1/peers",
+    {
+      schema: {
+        tags,
+        summary: "Paired nodes with link health",
+        response: { 200: z.object({ items: z.array(PeerSchema) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ items: await fed.listPeers(req.ctx) }),
+  );
+  app.get(
+    "/api/v1/peers/:peerId",
+    {
+      schema: {
+        tags,
+        summary: "One peer with link health",
+        params: PeerParams,
+        response: { 200: z.object({ peer: PeerSchema }), ...errorResponses },
+      },
+    },
+    async (req) => ({ peer: await fed.peerView(req.ctx, req.params.peerId) }),
+  );
+  app.post(
+    "/api/v1/peers/invitations",
+    {
+      schema: {
+        tags,
+        summary: "Create a single-use, short-lived pairing invitation",
+        response: {
+          201: z.object({ invitation: z.string(), expiresAt: z.string(), nodeFingerprint: z.string() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await fed.invite(req.ctx)),
+  );
+  app.post(
+    "/api/v1/peers/accept",
+    {
+      schema: {
+        tags,
+        summary: "Accept another node's invitation; pairs both ways",
+        body: z.strictObject({ invitation: z.string().min(1).max(20_000) }),
+        response: { 201: z.object({ peer: PeerSchema, fingerprint: z.string() }), ...errorResponses },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await fed.accept(req.ctx, req.body.invitation)),
+  );
+  for (const action of ["suspend", "resume", "revoke"] as const) {
+    app.post(
+      `/api/v1/peers/:peerId/${action}`,
+      {
+        schema: {
+          tags,
+          summary: `${action[0].toUpperCase()}${action.slice(1)} a peer`,
+          params: PeerParams,
+          response: { 200: z.object({ peer: PeerSchema }), ...errorResponses },
+        },
+      },
+      async (req) => ({ peer: await fed.setState(req.ctx, req.params.peerId, action) }),
+    );
+  }
+  app.post(
+    "/api/v1/peers/:peerId/ping",
+    {
+      schema: {
+        tags,
+        summary: "Hotline test: send pings the peer answers automatically",
+        params: PeerParams,
+        body: z.strictObject({ count: z.number().int().min(1).max(100).default(1) }).default({ count: 1 }),
+        response: {
+          201: z.object({
+            pings: z.array(z.object({ pingId: z.string(), msgId: z.string(), seq: z.number() })),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send({ pings: await fed.ping(req.ctx, req.params.peerId, req.body?.count ?? 1) }),
+  );
+  app.get(
+    "/api/v1/peers/:peerId/pings",
+    {
+      schema: {
+        tags,
+        summary: "Recent hotline tests and their round-trip times",
+        params: PeerParams,
+        querystring: z.strictObject({
+          ids: z
+            .string()
+            .max(40 * 100)
+            .optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+        }),
+        response: { 200: z.object({ items: z.array(PingItem) }), ...errorResponses },
+      },
+    },
+    async (req) => ({
+      items: await fed.listPings(req.ctx, req.params.peerId, {
+        ids: req.query.ids
+          ? req.query.ids.split(",").filter((x) => z.uuid().safeParse(x).success)
+          : undefined,
+        limit: req.query.limit,
+      }),
+    }),
+  );
+  app.get(
+    "/api/v1/peers/:peerId/outbox",
+    {
+      schema: {
+        tags,
+        summary: "Envelopes queued or sent to the peer, with their receipts",
+        params: PeerParams,
+        querystring: ListQuery.extend({
+          status: z.enum(["pending", "delivered", "rejected", "cancelled"]).optional(),
+        }),
+        response: { 200: z.object({ items: z.array(OutboxItem) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ items: await fed.listOutbox(req.ctx, req.params.peerId, req.query) }),
+  );
+  app.get(
+    "/api/v1/peers/:peerId/inbox",
+    {
+      schema: {
+        tags,
+        summary: "Envelopes received from the peer, with the sender's signed JWS",
+        params: PeerParams,
+        querystring: ListQuery.extend({ type: z.string().max(100).optional() }),
+        response: { 200: z.object({ items: z.array(InboxItem) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ items: await fed.listInbox(req.ctx, req.params.peerId, req.query) }),
+  );
+  app.post(
+    "/api/v1/peers/:peerId/outbox/:msgId/cancel",
+    {
+      schema: {
+        tags,
+        summary: "Cancel an undelivered envelope (a tombstone takes its sequence number)",
+        params: MsgParams,
+        response: { 200: z.object({ msgId: z.string(), cancelled: z.boolean() }), ...errorResponses },
+      },
+    },
+    async (req) => fed.cancel(req.ctx, req.params.peerId, req.params.msgId),
+  );
+  app.post(
+    "/api/v1/peers/:peerId/notices",
+    {
+      bodyLimit: 24 * 1024 * 1024,
+      schema: {
+        tags,
+        summary: "Send an operational notice to the peer's administrators, optionally with an attachment",
+        params: PeerParams,
+        body: z.strictObject({
+          text: z.string().min(1).max(4000),
+          language: z.enum(["en", "zh-CN"]),
+          attachment: z
+            .strictObject({
+              name: z.string().min(1).max(300),
+              contentBase64: z.base64().max(22 * 1024 * 1024),
+            })
+            .optional(),
+        }),
+        response: {
+          201: z.object({
+            msgId: z.string(),
+            seq: z.number(),
+            attachment: z
+              .object({ id: z.string(), sha256: z.string(), size: z.number(), name: z.string().optional() })
+              .nullable(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await fed.sendNotice(req.ctx, req.params.peerId, req.body)),
+  );
+  app.get(
+    "/api/v1/peers/:peerId/attachments/:id",
+    {
+      schema: {
+        tags,
+        summary: "Download an attachment received from the peer (verified against its SHA-256)",
+        params: z.strictObject({ peerId: PeerId, id: z.uuid() }),
+      },
+    },
+    async (req, reply) => {
+      const a = await fed.readAttachment(req.ctx, req.params.peerId, req.params.id);
+      reply.header("content-type", "application/octet-stream");
+      reply.header("x-content-sha256", a.sha256);
+      if (a.name)
+        reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(a.name)}`);
+      return reply.send(a.data);
+    },
+  );
+  app.post(
+    "/api/v1/node/keys/rotate",
+    {
+      schema: {
+        tags: ["node"],
+        summary: "Add new node keys; the old ones stay valid (overlap) until retired; peers are told",
+        response: { 200: z.object({ added: z.array(z.string()) }), ...errorResponses },
+      },
+    },
+    async (req) => fed.rotateKeys(req.ctx),
+  );
+  app.post(
+    "/api/v1/node/keys/retire",
+    {
+      schema: {
+        tags: ["node"],
+        summary: "Retire the keys of the last rotation once every peer has the new ones",
+        body: z.strictObject({ force: z.boolean().default(false) }).default({ force: false }),
+        response: { 200: z.object({ retired: z.array(z.string()) }), ...errorResponses },
+      },
+    },
+    async (req) => fed.retireKeys(req.ctx, req.body?.force ?? false),
+  );
+
+  if (metrics) registerFederationMetrics(s, metrics);
+}
+
+function registerFederationMetrics(s: Services, metrics: Metrics) {
+  let cache: {
+    at: number;
+    data: Promise<Awaited<ReturnType<Services["federationService"]["metricsSnapshot"]>>>;
+  } | null = null;
+  const snapshot = () => {
+    if (!cache || Date.now() - cache.at > 1000) {
+      cache = { at: Date.now(), data: s.federationService.metricsSnapshot().catch(() => []) };
+    }
+    return cache.data;
+  };
+  const gauge = (
+    name: string,
+    help: string,
+    pick: (h: Awaited<ReturnType<typeof snapshot>>[number]) => number | null,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["peer"],
+      registers: [metrics.registry],
+      async collect() {
+        this.reset();
+        for (const p of await snapshot()) {
+          const v = pick(p);
+          if (v !== null) this.set({ peer: p.id }, v);
+        }
+      },
+    });
+  gauge("crossline_federation_outbox_depth", "Envelopes waiting for delivery", (p) => p.health.outboxDepth);
+  gauge(
+    "crossline_federation_oldest_undelivered_seconds",
+    "Age of the oldest undelivered envelope",
+    (p) => p.health.oldestUndeliveredAgeSeconds ?? 0,
+  );
+  gauge("crossline_federation_sent_total", "Envelopes queued for the peer", (p) => p.health.sent);
+  gauge("crossline_federation_delivered_total", "Envelopes the peer receipted", (p) => p.health.delivered);
+  gauge("crossline_federation_received_total", "Envelopes received from the peer", (p) => p.health.received);
+  gauge("crossline_federation_rejected_total", "Envelopes from the peer rejected", (p) => p.health.rejected);
+  gauge("crossline_federation_rtt_ms", "Round-trip time of the last delivery POST", (p) => p.health.rttMs);
+  gauge(
+    "crossline_federation_ping_rtt_ms",
+    "Round-trip time of the last hotline test",
+    (p) => p.health.pingRttMs,
+  );
+  gauge(
+    "crossline_federation_last_success_timestamp_seconds",
+    "Last successful exchange with the peer",
+    (p) => (p.health.lastSuccessAt ? Date.parse(p.health.lastSuccessAt) / 1000 : null),
+  );
+  gauge("crossline_federation_link_down", "1 when the link is down beyond the alert threshold", (p) =>
+    p.health.linkDown ? 1 : 0,
+  );
+  const t = s.federationService.timing;
+  new Gauge({
+    name: "crossline_federation_stage_seconds_total",
+    help: "Time this process spent per federation stage since it started",
+    labelNames: ["stage"],
+    registers: [metrics.registry],
+    collect() {
+      this.set({ stage: "seal" }, t.sealMs / 1000);
+      this.set({ stage: "post" }, t.postMs / 1000);
+      this.set({ stage: "verify_receipts" }, t.verifyReceiptsMs / 1000);
+      this.set({ stage: "outbox_commit" }, t.outboxCommitMs / 1000);
+      this.set({ stage: "open" }, t.openMs / 1000);
+      this.set({ stage: "inbox_commit" }, t.inboxCommitMs / 1000);
+      this.set({ stage: "sign_receipts" }, t.signReceiptsMs / 1000);
+    },
+  });
+  new Gauge({
+    name: "crossline_federation_envelopes_total",
+    help: "Envelopes this process sent (out) and received (in) since it started",
+    labelNames: ["direction"],
+    registers: [metrics.registry],
+    collect() {
+      this.set({ direction: "out" }, t.envelopesOut);
+      this.set({ direction: "in" }, t.envelopesIn);
+    },
+  });
+  gauge("crossline_federation_peer_active", "1 when the peer is active", (p) =>
+    p.state === "active" ? 1 : 0,
+  );
+}

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { DB_KIND, describeDb } from "../support/node.js";
+import {
+  allRows,
+  createProcNode,
+  type InboxItem,
+  type NodeProcess,
+  type OutboxItem,
+  type ProcNode,
+  pairProcs,
+  waitUntil,
+} from "../support/proc.js";
+
+/**
+ * Several stateless processes serve one node over one PostgreSQL database: their delivery workers share the
+ * outbox (FOR UPDATE SKIP LOCKED plus leases) and their inboxes share the per-peer order (row locks).
+ * PGlite allows one process per data directory, so this runs on the PostgreSQL tier only.
+ */
+describeDb("federation with two processes of one node on one database", () => {
+  const pgOnly = DB_KIND === "postgres";
+  let a: ProcNode;
+  let b: ProcNode;
+  let a2: NodeProcess;
+
+  beforeAll(async () => {
+    if (!pgOnly) return;
+    // A lease longer than any batch takes on a loaded machine: a shorter one lets the other process take over
+    // a batch still in flight (still applied once thanks to the inbox, but sent twice).
+    [a, b] = await Promise.all([createProcNode("CN-MPS", { fedLeaseSeconds: 60 }), createProcNode("US-DOJ")]);
+    a2 = await a.addProcess();
+    await Promise.all([a.proc.start(), b.proc.start()]);
+    await a2.start();
+    await pairProcs(a.proc, b.proc);
+  });
+  afterAll(async () => {
+    await a?.cleanup();
+    await b?.cleanup();
+  });
+
+  it.runIf(pgOnly)(
+    "(c) both processes deliver at once: no duplicate, no loss, order kept (skipped on PGlite: one process per data directory)",
+    async () => {
+      const drive = async (p: NodeProcess) => {
+        for (let i = 0; i < 25; i++) {
+          const r = await p.api("POST", "/api/v1/peers/US-DOJ/ping", { count: 10 });
+          expect(r.status).toBe(201);
+        }
+      };
+      await Promise.all([drive(a.proc), drive(a2)]);
+      await waitUntil(
+        async () => {
+          const [aOut, bOut] = await Promise.all([
+            allRows<OutboxItem>(a.proc, "US-DOJ", "outbox"),
+            allRows<OutboxItem>(b.proc, "CN-MPS", "outbox"),
+          ]);
+          return (
+            aOut.length === 500 &&
+            aOut.every((m) => m.status === "delivered") &&
+            bOut.length === 500 &&
+            bOut.every((m) => m.status === "delivered")
+          );
+        },
+        90_000,
+        "500 pings and 500 pongs delivered",
+      );
+      const aOut = await allRows<OutboxItem>(a.proc, "US-DOJ", "outbox");
+      const bIn = await allRows<InboxItem>(b.proc, "CN-MPS", "inbox");
+      expect(aOut.map((m) => m.seq)).toEqual(aOut.map((_, i) => i + 1));
+      expect(bIn.map((m) => m.msgId)).toEqual(aOut.map((m) => m.msgId));
+      expect(bIn.every((m) => m.status === "applied")).toBe(true);
+      const bOut = await allRows<OutboxItem>(b.proc, "CN-MPS", "outbox");
+      expect(new Set(bOut.map((m) => m.inReplyTo)).size).toBe(500);
+      const aIn = await allRows<InboxItem>(a.proc, "US-DOJ", "inbox");
+      expect(aIn.map((m) => m.msgId)).toEqual(bOut.map((m) => m.msgId));
+      // no envelope was delivered twice
+      const replays = await b.proc.api<{ items: { details: { reason: string } }[] }>(
+        "GET",
+        "/api/v1/audit?limit=100&action=federation.envelope.rejected",
+      );
+      expect(replays.body.items.filter((e) => e.details.reason === "REPLAYED")).toEqual([]);
+      // and both processes took part in delivering
+      const delivered = await a2.api<{ items: { details: { by: string } }[] }>(
+        "GET",
+        "/api/v1/audit?limit=500&action=federation.outbox.delivered",
+      );
+      expect(new Set(delivered.body.items.map((e) => e.details.by)).size).toBe(2);
+    },
+  );
+});

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  type FederationWorker,
+  startFederationWorker,
+} from "../../src/modules/federation/federation.worker.js";
+import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { freePort } from "../support/pg-cluster.js";
+
+interface Peer {
+  id: string;
+  state: string;
+  fingerprint: string;
+  keys: { kid: string; use: string; status: string }[];
+  health: Record<string, unknown> & { outboxDepth: number; pingRttMs: number | null; delivered: number };
+}
+
+async function listeningNode(id: string, timeZone: string) {
+  const port = await freePort();
+  const node = await createTestNode({
+    id,
+    timeZone,
+    settings: {
+      publicUrl: `http://127.0.0.1:${port}`,
+      fedPollMs: 50,
+      fedBackoffBaseMs: 50,
+      fedBackoffMaxMs: 400,
+      fedChunkBytes: 4096,
+    },
+  });
+  await node.rt.app.listen({ host: "127.0.0.1", port });
+  const admin = node.bearer(node.rt.controlToken);
+  return { node, admin, port };
+}
+
+const waitFor = async <T>(fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> => {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describeDb("federation between two in-process nodes", () => {
+  let a: { node: TestNode; admin: Agent; port: number };
+  let b: { node: TestNode; admin: Agent; port: number };
+  const workers: FederationWorker[] = [];
+  const silent = { info() {}, warn() {}, error() {} };
+
+  beforeAll(async () => {
+    a = await listeningNode("CN-MPS", "Asia/Shanghai");
+    b = await listeningNode("US-DOJ", "America/New_York");
+    for (const n of [a, b])
+      workers.push(startFederationWorker(n.node.rt.services.federationService, n.node.rt.config, silent));
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await a?.node.close();
+    await b?.node.close();
+  });
+
+  const peerOf = async (n: { admin: Agent }, id: string) =>
+    (await n.admin.req<{ peer: Peer }>("GET", `/api/v1/peers/${id}`)).body.peer;
+
+  it("pairs with a single-use invitation; both sides show the same fingerprint", async () => {
+    const inv = await a.admin.req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
+    expect(inv.status).toBe(201);
+    expect(inv.body.invitation).toMatch(/^CLINV1\./);
+    const acc = await b.admin.req<{ peer: Peer; fingerprint: string }>("POST", "/api/v1/peers/accept", {
+      invitation: inv.body.invitation,
+    });
+    expect(acc.status, JSON.stringify(acc.body)).toBe(201);
+    expect(acc.body.peer.state).toBe("active");
+    const onA = await peerOf(a, "US-DOJ");
+    expect(onA.state).toBe("active");
+    expect(onA.fingerprint).toBe(acc.body.fingerprint);
+    expect(acc.body.fingerprint).toMatch(/^[A-Z2-7]{5}(-[A-Z2-7]{5}){3}$/);
+    // single use: a second node cannot reuse it
+    const c = await listeningNode("XX-TEST", "UTC");
+    try {
+      const again = await c.admin.req<{ error: { code: string } }>("POST", "/api/v1/peers/accept", {
+        invitation: inv.body.invitation,
+      });
+      expect(again.status).toBe(409);
+    } finally {
+      await c.node.close();
+    }
+  });
+
+  it("answers a ping automatically, both ways, and records the round-trip time", async () => {
+    for (const [from, to] of [
+      [a, "US-DOJ"],
+      [b, "CN-MPS"],
+    ] as const) {
+      const r = await from.admin.req<{ pings: { pingId: string }[] }>("POST", `/api/v1/peers/${to}/ping`, {
+        count: 3,
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const ids = r.body.pings.map((p) => p.pingId).join(",");
+      const answered = await waitFor(async () => {
+        const l = await from.admin.req<{ items: { rttMs: number | null }[] }>(
+          "GET",
+          `/api/v1/peers/${to}/pings?ids=${ids}`,
+        );
+        return l.body.items.length === 3 && l.body.items.every((p) => p.rttMs !== null) && l.body.items;
+      });
+      expect(answered.every((p) => (p.rttMs ?? -1) >= 0)).toBe(true);
+      expect((await peerOf(from, to)).health.pingRttMs).not.toBeNull();
+    }
+  });
+
+  const pingAndWait = async (from: { admin: Agent }, to: string, count = 1) => {
+    const r = await from.admin.req<{ pings: { pingId: string }[] }>("POST", `/api/v1/peers/${to}/ping`, {
+      count,
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const ids = r.body.pings.map((p) => p.pingId).join(",");
+    return waitFor(async () => {
+      const l = await from.admin.req<{ items: { rttMs: number | null }[] }>(
+        "GET",
+        `/api/v1/peers/${to}/pings?ids=${ids}`,
+      );
+      return l.body.items.every((p) => p.rttMs !== null) && l.body.items;
+    });
+  };
+
+  it("holds traffic to a suspended peer and delivers it on resume", async () => {
+    const s = await b.admin.req<{ peer: Peer }>("POST", "/api/v1/peers/CN-MPS/suspend");
+    expect(s.body.peer.state).toBe("suspended");
+    const r = await a.admin.req<{ pings: { pingId: string }[] }>("POST", "/api/v1/peers/US-DOJ/ping", {
+      count: 2,
+    });
+    // A's envelopes reach B but B refuses them (PEER_SUSPENDED): they stay queued on A
+    await waitFor(async () =>
+      (await peerOf(a, "US-DOJ")).health.lastError?.toString().includes("PEER_SUSPENDED"),
+    );
+    expect((await peerOf(a, "US-DOJ")).health.outboxDepth).toBeGreaterThan(0);
+    await b.admin.req("POST", "/api/v1/peers/CN-MPS/resume");
+    const ids = r.body.pings.map((p) => p.pingId).join(",");
+    await waitFor(async () => {
+      const l = await a.admin.req<{ items: { rttMs: number | null }[] }>(
+        "GET",
+        `/api/v1/peers/US-DOJ/pings?ids=${ids}`,
+      );
+      return l.body.items.every((p) => p.rttMs !== null);
+    });
+    const audit = await b.admin.req<{ items: { action: string; details: { reason?: string } }[] }>(
+      "GET",
+      "/api/v1/audit?limit=200&action=federation.envelope.rejected",
+    );
+    expect(audit.body.items.some((e) => e.details.reason === "PEER_SUSPENDED")).toBe(true);
+  });
+
+  it("transfers an attachment in chunks, verified by the SHA-256 in the signed envelope", async () => {
+    const bytes = Buffer.alloc(20_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) % 251;
+    const r = await a.admin.req<{ msgId: string; attachment: { id: string; sha256: string } }>(
+      "POST",
+      "/api/v1/peers/US-DOJ/notices",
+      {
+        text: "Contact list for the hotline, updated",
+        language: "en",
+        attachment: { name: "contacts.bin", contentBase64: bytes.toString("base64") },
+      },
+    );
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const item = await waitFor(async () => {
+      const l = await b.admin.req<{ items: { msgId: string; status: string }[] }>(
+        "GET",
+        "/api/v1/peers/CN-MPS/inbox?type=federation.notice",
+      );
+      return l.body.items.find((m) => m.msgId === r.body.msgId && m.status === "applied");
+    });
+    expect(item).toBeTruthy();
+    const dl = await b.node.rt.app.inject({
+      method: "GET",
+      url: `/api/v1/peers/CN-MPS/attachments/${r.body.attachment.id}`,
+      headers: { authorization: `Bearer ${b.node.rt.controlToken}` },
+    });
+    expect(dl.statusCode).toBe(200);
+    expect(dl.rawPayload.equals(bytes)).toBe(true);
+    expect(dl.headers["x-content-sha256"]).toBe(r.body.attachment.sha256);
+  });
+
+  it("rotates keys with an overlap, keeps traffic flowing, then retires the old keys", async () => {
+    const before = (await peerOf(b, "CN-MPS")).keys.map((k) => k.kid);
+    const rot = await a.admin.req<{ added: string[] }>("POST", "/api/v1/node/keys/rotate");
+    expect(rot.status, JSON.stringify(rot.body)).toBe(200);
+    await waitFor(async () => {
+      const kids = (await peerOf(b, "CN-MPS")).keys.map((k) => k.kid);
+      return rot.body.added.every((k) => kids.includes(k)) && before.every((k) => kids.includes(k));
+    });
+    await pingAndWait(a, "US-DOJ");
+    await pingAndWait(b, "CN-MPS");
+    const ret = await a.admin.req<{ retired: string[] }>("POST", "/api/v1/node/keys/retire", {});
+    expect(ret.status, JSON.stringify(ret.body)).toBe(200);
+    expect(ret.body.retired.sort()).toEqual(before.sort());
+    await waitFor(async () => {
+      const kids = (await peerOf(b, "CN-MPS")).keys.map((k) => k.kid);
+      return kids.length === 2 && rot.body.added.every((k) => kids.includes(k));
+    });
+    // signed with the new key, encrypted to the new key: still flows both ways
+    await pingAndWait(a, "US-DOJ");
+    await pingAndWait(b, "CN-MPS");
+  });
+
+  it("exports link health on /metrics", async () => {
+    const m = await a.node.rt.app.inject({ method: "GET", url: "/metrics" });
+    expect(m.body).toMatch(/crossline_federation_delivered_total\{peer="US-DOJ"\} [1-9]/);
+    expect(m.body).toMatch(/crossline_federation_outbox_depth\{peer="US-DOJ"\} \d+/);
+    expect(m.body).toMatch(/crossline_federation_ping_rtt_ms\{peer="US-DOJ"\} \d+/);
+  });
+
+  it("revoking a peer stops traffic both ways at once", async () => {
+    const r = await a.admin.req<{ peer: Peer }>("POST", "/api/v1/peers/US-DOJ/revoke");
+    expect(r.body.peer.state).toBe("revoked");
+    await waitFor(async () => (await peerOf(b, "CN-MPS")).state === "revoked");
+    const p1 = await a.admin.req("POST", "/api/v1/peers/US-DOJ/ping", { count: 1 });
+    expect(p1.status).toBe(409);
+    const p2 = await b.admin.req("POST", "/api/v1/peers/CN-MPS/ping", { count: 1 });
+    expect(p2.status).toBe(409);
+  });
+});

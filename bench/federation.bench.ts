@@ -1,0 +1,402 @@
+/**
+ * `npm run bench:federation` — two Crossline nodes on loopback exchange envelopes; on PGlite and on
+ * PostgreSQL (a throwaway cluster with normal fsync). The sending node runs in this process (its API, its
+ * delivery workers, and the producers that enqueue through the FederationPort, as a domain does); the
+ * receiving node is a separate `crossline serve` OS process.
+ *
+ * Measured:
+ * - sustained throughput: producers enqueue as fast as they can for a while; envelopes receipted per second
+ *   over the steady part of the window;
+ * - latency from the send call (FederationPort.enqueue; `created_at`) to the stored receipt (`delivered_at`,
+ *   clock_timestamp() in the transaction that stores it), p50/p99, at fixed offered loads below saturation;
+ * - a breakdown of where the time goes, from the stage counters both nodes export on /metrics.
+ *
+ * Results are printed and written to bench/results/federation.json.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
+import pg from "pg";
+import { rowsOf } from "../apps/server/src/db/client.js";
+import { startFederationWorker } from "../apps/server/src/modules/federation/federation.worker.js";
+import { cliActor } from "../apps/server/src/modules/node/node.service.js";
+import { initNodeDir } from "../apps/server/src/runtime/init.js";
+import type { NodeRuntime } from "../apps/server/src/runtime/node-runtime.js";
+import { startPgCluster } from "../apps/server/test/support/pg-cluster.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const BIN = path.join(ROOT, "apps/server/bin/crossline.mjs");
+const SATURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 8);
+const PRODUCERS = 4;
+const PER_TX = 20;
+const ctx = { actor: cliActor("bench"), ip: null, requestId: null };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const FED = {
+  fedPollMs: 20,
+  fedBatchSize: 200,
+  fedWorkerConcurrency: 3,
+  fedBackoffBaseMs: 100,
+  fedBackoffMaxMs: 2000,
+  fedLeaseSeconds: 30,
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function createDb(adminUrl: string, name: string): Promise<string> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  await c.query(`create database ${name}`);
+  await c.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function initNode(dir: string, id: string, port: number, databaseUrl?: string) {
+  const r = await initNodeDir(
+    dir,
+    {
+      id,
+      name: id,
+      agencyName: id,
+      timeZone: "UTC",
+      adminUsername: "admin",
+      adminDisplayName: "Admin",
+      adminPassword: "bench-password-123456",
+    },
+    {
+      publicUrl: `http://127.0.0.1:${port}`,
+      host: "127.0.0.1",
+      port,
+      logLevel: "warn",
+      mfaRequired: false,
+      ...FED,
+      ...(databaseUrl ? { databaseUrl } : {}),
+    },
+    { env: {} },
+  );
+  return r.runtime;
+}
+
+async function spawnServe(dir: string, url: string): Promise<{ child: ChildProcess; token: string }> {
+  const log = createWriteStream(path.join(dir, "serve.log"), { flags: "a" });
+  const child = spawn(process.execPath, [BIN, "serve"], {
+    env: { ...process.env, CROSSLINE_DATA_DIR: dir, DATABASE_URL: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`receiver exited: see ${dir}/serve.log`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) {
+        return { child, token: readFileSync(path.join(dir, "control.token"), "utf8").trim() };
+      }
+    } catch {
+      // starting
+    }
+    await sleep(100);
+  }
+  throw new Error("receiver did not start");
+}
+
+async function stageSeconds(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(
+    /^crossline_federation_stage_seconds_total\{stage="(\w+)"\} ([0-9.e+-]+)$/gm,
+  )) {
+    out[m[1]] = Number(m[2]);
+  }
+  for (const m of text.matchAll(
+    /^crossline_federation_envelopes_total\{direction="(\w+)"\} ([0-9.e+-]+)$/gm,
+  )) {
+    out[`envelopes_${m[1]}`] = Number(m[2]);
+  }
+  return out;
+}
+
+const diff = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.fromEntries(Object.keys(b).map((k) => [k, (b[k] ?? 0) - (a[k] ?? 0)]));
+
+const PAYLOAD = {
+  text: "Hotline status: all points of contact reachable; next test at 02:00 UTC. 热线状态：所有联络点均可联系。",
+  language: "en",
+};
+
+async function runKind(kind: "pglite" | "postgres") {
+  const root = mkdtempSync(path.join(os.tmpdir(), `crossline-bench-${kind}-`));
+  const cluster = kind === "postgres" ? await startPgCluster({ fsync: true }) : null;
+  const [sPort, rPort] = [await freePort(), await freePort()];
+  const sUrlDb = cluster ? await createDb(cluster.url, "bench_sender") : undefined;
+  const rUrlDb = cluster ? await createDb(cluster.url, "bench_receiver") : undefined;
+  const rDir = path.join(root, "US-DOJ");
+  const rInit = await initNode(rDir, "US-DOJ", rPort, rUrlDb);
+  await rInit.close();
+  const sender: NodeRuntime = await initNode(path.join(root, "CN-MPS"), "CN-MPS", sPort, sUrlDb);
+  const rUrl = `http://127.0.0.1:${rPort}`;
+  const sUrl = `http://127.0.0.1:${sPort}`;
+  const receiver = await spawnServe(rDir, rUrl);
+  let worker: { stop(): Promise<void> } | null = null;
+  try {
+    await sender.app.listen({ host: "127.0.0.1", port: sPort });
+    const fed = sender.services.federationService;
+    const { db } = sender.services;
+    worker = startFederationWorker(fed, sender.config, {
+      info() {},
+      warn() {},
+      error: (o, m) => console.error(m, o),
+    });
+    const inv = await fetch(`${rUrl}/api/v1/peers/invitations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${receiver.token}` },
+    });
+    const { invitation } = (await inv.json()) as { invitation: string };
+    await fed.accept(ctx, invitation);
+
+    const enqueueTx = async (n: number) => {
+      const t0 = performance.now();
+      await db.transaction(async (tx) => {
+        if (n === 1)
+          await fed.port.enqueue(tx, ctx, { peerId: "US-DOJ", type: "federation.notice", payload: PAYLOAD });
+        else {
+          await fed.port.enqueueMany(
+            tx,
+            ctx,
+            Array.from({ length: n }, () => ({
+              peerId: "US-DOJ",
+              type: "federation.notice",
+              payload: PAYLOAD,
+            })),
+          );
+        }
+      });
+      return performance.now() - t0;
+    };
+    const pending = async () =>
+      Number(
+        rowsOf<{ n: string | number }>(
+          await db.execute(sql`select count(*) as n from fed_outbox where status = 'pending'`),
+        )[0].n,
+      );
+    const drain = async () => {
+      for (let i = 0; i < 600 && (await pending()) > 0; i++) await sleep(100);
+      const left = await pending();
+      if (left > 0) {
+        const peers = await fed.listPeers(ctx);
+        throw new Error(`${left} envelopes undelivered: ${JSON.stringify(peers[0]?.health)}`);
+      }
+    };
+    const step = (m: string) => process.stderr.write(`  [${kind}] ${m}\n`);
+    step("paired; warming up");
+
+    // warm-up: JIT, key import caches, connection pools
+    for (let i = 0; i < 25; i++) await enqueueTx(PER_TX);
+    await drain();
+
+    step("sustained throughput");
+    // ---------------------------------------------------------------- sustained throughput
+    const sT0 = fed.timing ? { ...fed.timing } : null;
+    const rM0 = await stageSeconds(rUrl);
+    const start = new Date();
+    const stopAt = Date.now() + SATURATION_SECONDS * 1000;
+    let enqueued = 0;
+    let enqueueMs = 0;
+    let txs = 0;
+    await Promise.all(
+      Array.from({ length: PRODUCERS }, async () => {
+        while (Date.now() < stopAt) {
+          // keep the backlog bounded so the measurement is of delivery, not of an ever-growing queue
+          if ((await pending()) > 4000) {
+            await sleep(20);
+            continue;
+          }
+          enqueueMs += await enqueueTx(PER_TX);
+          enqueued += PER_TX;
+          txs++;
+        }
+      }),
+    );
+    const end = new Date();
+    await drain();
+    const sT1 = { ...fed.timing };
+    const rM1 = await stageSeconds(rUrl);
+    const steadyFrom = new Date(start.getTime() + 2000);
+    const [sat] = rowsOf<{ n: string | number; p50: number; p99: number }>(
+      await db.execute(sql`select count(*) as n,
+          percentile_cont(0.5) within group (order by extract(epoch from delivered_at - created_at) * 1000) as p50,
+          percentile_cont(0.99) within group (order by extract(epoch from delivered_at - created_at) * 1000) as p99
+        from fed_outbox where delivered_at >= ${steadyFrom.toISOString()}::timestamptz
+          and delivered_at < ${end.toISOString()}::timestamptz`),
+    );
+    const sustained = Number(sat.n) / ((end.getTime() - steadyFrom.getTime()) / 1000);
+
+    // ---------------------------------------------------------------- latency at fixed offered loads
+    const latency: {
+      offeredPerSecond: number;
+      perTx: number;
+      messages: number;
+      p50Ms: number;
+      p99Ms: number;
+      maxMs: number;
+    }[] = [];
+    const loads = [
+      { rate: 100, perTx: 1 },
+      { rate: Math.max(200, Math.round((sustained * 0.5) / 100) * 100), perTx: 10 },
+      { rate: Math.max(300, Math.round((sustained * 0.8) / 100) * 100), perTx: 10 },
+    ];
+    for (const { rate, perTx } of loads) {
+      step(`latency at ${rate}/s`);
+      const t0 = new Date();
+      const interval = (1000 * perTx) / rate;
+      const until = Date.now() + LATENCY_SECONDS * 1000;
+      let next = performance.now();
+      const inflight: Promise<unknown>[] = [];
+      while (Date.now() < until) {
+        inflight.push(enqueueTx(perTx));
+        next += interval;
+        const wait = next - performance.now();
+        if (wait > 0) await sleep(wait);
+      }
+      await Promise.all(inflight);
+      const t1 = new Date();
+      await drain();
+      const [l] = rowsOf<{ n: string | number; p50: number; p99: number; max: number }>(
+        await db.execute(sql`select count(*) as n,
+            percentile_cont(0.5) within group (order by extract(epoch from delivered_at - created_at) * 1000) as p50,
+            percentile_cont(0.99) within group (order by extract(epoch from delivered_at - created_at) * 1000) as p99,
+            max(extract(epoch from delivered_at - created_at) * 1000) as max
+          from fed_outbox where created_at >= ${t0.toISOString()}::timestamptz and created_at < ${t1.toISOString()}::timestamptz`),
+      );
+      latency.push({
+        offeredPerSecond: rate,
+        perTx,
+        messages: Number(l.n),
+        p50Ms: Math.round(Number(l.p50) * 10) / 10,
+        p99Ms: Math.round(Number(l.p99) * 10) / 10,
+        maxMs: Math.round(Number(l.max) * 10) / 10,
+      });
+    }
+
+    const s = diff(sT0 ?? {}, sT1);
+    const r = diff(rM0, rM1);
+    const perEnv = (ms: number, n: number) => Math.round((ms / Math.max(1, n)) * 1000) / 1000;
+    const nOut = s.envelopesOut;
+    const nIn = r.envelopes_in;
+    const breakdown = {
+      note: "ms per envelope, summed over the sustained phase; stages run concurrently on 2 cores",
+      sender: {
+        enqueueTransaction: perEnv(enqueueMs, enqueued),
+        seal: perEnv(s.sealMs, nOut),
+        postRoundTrip: perEnv(s.postMs, nOut),
+        verifyReceipts: perEnv(s.verifyReceiptsMs, nOut),
+        outboxCommit: perEnv(s.outboxCommitMs, nOut),
+      },
+      receiver: {
+        open: perEnv((r.open ?? 0) * 1000, nIn),
+        inboxCommit: perEnv((r.inbox_commit ?? 0) * 1000, nIn),
+        signReceipts: perEnv((r.sign_receipts ?? 0) * 1000, nIn),
+      },
+      crypto: perEnv(s.sealMs + s.verifyReceiptsMs + ((r.open ?? 0) + (r.sign_receipts ?? 0)) * 1000, nOut),
+      databaseCommits: perEnv(enqueueMs + s.outboxCommitMs + (r.inbox_commit ?? 0) * 1000, nOut),
+      httpAndQueueing: perEnv(
+        s.postMs - ((r.open ?? 0) + (r.inbox_commit ?? 0) + (r.sign_receipts ?? 0)) * 1000,
+        nOut,
+      ),
+    };
+    const result = {
+      database: kind,
+      fsync: kind === "postgres" ? "on (synchronous_commit=on)" : "PGlite default",
+      sustained: {
+        seconds: SATURATION_SECONDS,
+        producers: PRODUCERS,
+        envelopesPerTransaction: PER_TX,
+        enqueued,
+        enqueueTransactions: txs,
+        envelopesPerSecond: Math.round(sustained),
+        p50Ms: Math.round(Number(sat.p50) * 10) / 10,
+        p99Ms: Math.round(Number(sat.p99) * 10) / 10,
+      },
+      latency,
+      breakdown,
+    };
+    process.stderr.write(`${JSON.stringify(result)}\n`);
+    return result;
+  } finally {
+    const bounded = (what: string, p: Promise<unknown>) =>
+      Promise.race([
+        p,
+        sleep(10_000).then(() => process.stderr.write(`  [${kind}] ${what}: gave up waiting\n`)),
+      ]);
+    await bounded("stop workers", worker?.stop() ?? Promise.resolve());
+    await bounded("close sender", sender.close());
+    receiver.child.kill("SIGTERM");
+    await bounded(
+      "stop receiver",
+      receiver.child.exitCode !== null
+        ? Promise.resolve()
+        : new Promise((r) => receiver.child.once("exit", r)),
+    );
+    if (receiver.child.exitCode === null) receiver.child.kill("SIGKILL");
+    await bounded("stop cluster", cluster?.stop() ?? Promise.resolve());
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const kinds = (process.env.BENCH_DB ?? "pglite,postgres").split(",") as ("pglite" | "postgres")[];
+  const results = [];
+  for (const k of kinds) {
+    process.stdout.write(`\n== ${k} ==\n`);
+    const r = await runKind(k);
+    results.push(r);
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  }
+  const out = {
+    benchmark: "federation",
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    target: { database: "postgres", envelopesPerSecond: 2000, p99Ms: 20 },
+    results,
+  };
+  mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(path.join(ROOT, "bench/results/federation.json"), `${JSON.stringify(out, null, 2)}\n`);
+  process.stdout.write("\nSummary:\n");
+  for (const r of results) {
+    process.stdout.write(
+      `  ${r.database.padEnd(8)} sustained ${r.sustained.envelopesPerSecond} env/s (p50 ${r.sustained.p50Ms} ms, p99 ${r.sustained.p99Ms} ms under saturation)\n`,
+    );
+    for (const l of r.latency) {
+      process.stdout.write(
+        `           at ${l.offeredPerSecond}/s (${l.perTx} per send tx): p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms\n`,
+      );
+    }
+  }
+  process.stdout.write("Written to bench/results/federation.json\n");
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
