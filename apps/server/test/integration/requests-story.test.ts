@@ -1,4 +1,3 @@
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { systemCtx } from "../../src/lib/actor.js";
 import { cliActor } from "../../src/modules/node/node.service.js";
@@ -10,37 +9,10 @@ import {
   draft,
   emergencyPreservationForm,
   setEmail,
+  startSmtp,
   type TwoNodes,
   twoNodes,
 } from "../support/requests-fixtures.js";
-
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-async function startSmtp(): Promise<{ server: SMTPServer; port: number; mails: Mail[] }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onData(stream, session, cb) {
-      let raw = "";
-      stream.setEncoding("utf8");
-      stream.on("data", (c: string) => {
-        raw += c;
-      });
-      stream.on("end", () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.server.address() as { port: number }).port;
-  return { server, port, mails };
-}
 
 async function auditActions(node: TestNode, targetId: string) {
   const ctx = { actor: cliActor("test"), ip: null, requestId: null };
@@ -68,7 +40,7 @@ describeDb("the emergency preservation story on two nodes", () => {
   });
   afterAll(async () => {
     await t?.close();
-    await new Promise<void>((resolve) => smtp?.server.close(() => resolve()));
+    await smtp?.close();
   });
 
   it("runs from draft to answer, both nodes showing the same state, every step audited on both", async () => {

@@ -1,5 +1,6 @@
 import type { RequestDraftInputRaw } from "@crossline/schemas";
 import { eq } from "drizzle-orm";
+import { SMTPServer } from "smtp-server";
 import { users } from "../../src/db/schema/index.js";
 import { FederationHub, TestClock } from "./federation-hub.js";
 import { type Agent, createTestNode, type TestNode } from "./node.js";
@@ -124,4 +125,38 @@ export async function draft(agent: Agent, form: RequestDraftInputRaw, peerId = "
 
 export async function act(agent: Agent, id: string, body: Record<string, unknown>) {
   return agent.req<Detail & ApiError>("POST", `/api/v1/requests/${id}/actions`, body);
+}
+
+export interface Mail {
+  to: string[];
+  raw: string;
+}
+
+/** A real SMTP server on loopback that keeps what it receives. */
+export async function startSmtp(): Promise<{
+  server: SMTPServer;
+  port: number;
+  mails: Mail[];
+  close(): Promise<void>;
+}> {
+  const mails: Mail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onData(stream, session, cb) {
+      let raw = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (c: string) => {
+        raw += c;
+      });
+      stream.on("end", () => {
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return { server, port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
