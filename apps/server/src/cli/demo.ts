@@ -9,6 +9,7 @@ import { users } from "../db/schema/index.js";
 import { cliActor } from "../modules/node/node.service.js";
 import { initNodeDir } from "../runtime/init.js";
 import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
+import { seedDemoRequests } from "./demo-requests.js";
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/crossline.mjs");
 
@@ -54,6 +55,7 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
       });
       unitIds.set(u.name, unit.id);
     }
+    const userIds = new Map<string, string>();
     for (const u of spec.users) {
       const created = await services.users.create(ctx, {
         username: u.username,
@@ -66,7 +68,9 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
       });
       // Demo officers sign in with the printed password straight away.
       await services.db.update(users).set({ mustChangePassword: false }).where(eq(users.id, created.user.id));
+      userIds.set(u.username, created.user.id);
     }
+    await seedDemoRequests(services, ctx, { nodeId: spec.id, unitIds, userIds });
     await services.db.update(users).set({ language: spec.language }).where(eq(users.id, r.adminId));
     const token = await services.tokens.create(ctx, {
       name: "demo admin token",

@@ -98,6 +98,8 @@ export function createUsersService(deps: {
     const otp = input.password ? null : oneTimePassword();
     const passwordHash = await hashPassword(input.password ?? (otp as string));
     const id = uuidv7();
+    // Read outside the transaction: on PGlite a query on `db` inside it would wait for the transaction forever.
+    const timeZone = input.timeZone ?? (await deps.defaultTimeZone());
     const row = await inTransaction(db, async (tx) => {
       const [u] = await tx
         .insert(users)
@@ -111,7 +113,7 @@ export function createUsersService(deps: {
           passwordHash,
           mustChangePassword: true,
           language: input.language,
-          timeZone: input.timeZone ?? (await deps.defaultTimeZone()),
+          timeZone,
         })
         .returning();
       await audit.record(tx, ctx, {
