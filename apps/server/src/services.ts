@@ -33,7 +33,14 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
   const auth = createAuthService({ db, clock, audit, node, config });
   const tokens = createTokensService({ db, clock, audit });
   // The federation transport; a caller may substitute another FederationPort (the domains only see the port).
-  const federationService = createFederationService({ db, config, clock, audit, node });
+  const federationService = createFederationService({
+    db,
+    config,
+    clock,
+    audit,
+    node,
+    notify: (tx, n) => notifications.notify(tx, n),
+  });
   registerTransportHandlers(federationService, { clock, audit });
   const federation: FederationPort = deps.federation ?? federationService;
   const notifications = createNotificationsService({

@@ -25,7 +25,9 @@ export interface DemoNodeInfo {
 
 /** Creates one demo node with its units, officers (fixed demo password, MFA optional) and an admin API token. */
 async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<DemoNodeInfo> {
-  const url = `http://127.0.0.1:${spec.port}`;
+  // CROSSLINE_DEMO_PORT_OFFSET moves both demo nodes off 4100/4200 (to run a second demo beside the first).
+  const port = spec.port + Number(process.env.CROSSLINE_DEMO_PORT_OFFSET ?? 0);
+  const url = `http://127.0.0.1:${port}`;
   const r = await initNodeDir(
     dataDir,
     {
@@ -39,7 +41,7 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
       adminDisplayName: spec.language === "zh-CN" ? "系统管理员 (admin)" : "Node administrator",
       adminPassword: DEMO_PASSWORD,
     },
-    { port: spec.port, host: "127.0.0.1", publicUrl: url, mfaRequired: false, logLevel: "info" },
+    { port, host: "127.0.0.1", publicUrl: url, mfaRequired: false, logLevel: "info" },
   );
   const { services } = r.runtime;
   try {
@@ -153,7 +155,13 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
     stopAll();
     throw e;
   }
-  const lines = ["", "Crossline demo is running (Ctrl-C stops both nodes):", ""];
+  let federation: string[] = [];
+  try {
+    federation = await pairAndPing(nodes);
+  } catch (e) {
+    federation = [`  Pairing or hotline test failed: ${(e as Error).message} (see the serve logs)`];
+  }
+  const lines = ["", "Crossline demo is running (Ctrl-C stops both nodes):", "", ...federation, ""];
   for (const n of nodes) {
     lines.push(`  ${n.id.padEnd(8)} ${n.name}`);
     lines.push(
@@ -175,4 +183,69 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
     ),
   );
   process.stdout.write("Demo stopped.\n");
+}
+
+async function api<T>(node: DemoNodeInfo, method: string, p: string, body?: unknown): Promise<T> {
+  const res = await fetch(node.url + p, {
+    method,
+    headers: {
+      authorization: `Bearer ${node.adminToken}`,
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const parsed = (await res.json().catch(() => null)) as T;
+  if (!res.ok) throw new Error(`${method} ${p} on ${node.id}: HTTP ${res.status} ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+
+/**
+ * On first start the two demo nodes pair (CN-MPS invites, US-DOJ accepts); on every start each pings the
+ * other once (the hotline test) and the round-trip times are printed.
+ */
+async function pairAndPing(nodes: DemoNodeInfo[]): Promise<string[]> {
+  const [a, b] = nodes;
+  const lines: string[] = [];
+  const peers = await api<{ items: { id: string; state: string; fingerprint: string }[] }>(
+    a,
+    "GET",
+    "/api/v1/peers",
+  );
+  let link = peers.items.find((p) => p.id === b.id);
+  if (!link) {
+    const inv = await api<{ invitation: string }>(a, "POST", "/api/v1/peers/invitations");
+    const acc = await api<{ fingerprint: string }>(b, "POST", "/api/v1/peers/accept", {
+      invitation: inv.invitation,
+    });
+    lines.push(`  Paired ${a.id} and ${b.id}; fingerprint on both sides: ${acc.fingerprint}`);
+    link = { id: b.id, state: "active", fingerprint: acc.fingerprint };
+  } else {
+    lines.push(`  ${a.id} and ${b.id} are paired (${link.state}); fingerprint ${link.fingerprint}`);
+  }
+  if (link.state !== "active") return lines;
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const sent = await api<{ pings: { pingId: string }[] }>(from, "POST", `/api/v1/peers/${to.id}/ping`, {
+      count: 1,
+    });
+    const id = sent.pings[0].pingId;
+    let rtt: number | null = null;
+    for (let i = 0; i < 150 && rtt === null; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const l = await api<{ items: { rttMs: number | null }[] }>(
+        from,
+        "GET",
+        `/api/v1/peers/${to.id}/pings?ids=${id}`,
+      );
+      rtt = l.items[0]?.rttMs ?? null;
+    }
+    lines.push(
+      rtt === null
+        ? `  Hotline test ${from.id} → ${to.id}: no answer yet (it stays queued and is delivered when the link is up)`
+        : `  Hotline test ${from.id} → ${to.id} → ${from.id}: answered in ${rtt} ms`,
+    );
+  }
+  return lines;
 }

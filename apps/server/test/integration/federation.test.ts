@@ -14,7 +14,7 @@ interface Peer {
   health: Record<string, unknown> & { outboxDepth: number; pingRttMs: number | null; delivered: number };
 }
 
-async function listeningNode(id: string, timeZone: string) {
+async function listeningNode(id: string, timeZone: string, extra: Record<string, unknown> = {}) {
   const port = await freePort();
   const node = await createTestNode({
     id,
@@ -25,6 +25,7 @@ async function listeningNode(id: string, timeZone: string) {
       fedBackoffBaseMs: 50,
       fedBackoffMaxMs: 400,
       fedChunkBytes: 4096,
+      ...extra,
     },
   });
   await node.rt.app.listen({ host: "127.0.0.1", port });
@@ -49,7 +50,8 @@ describeDb("federation between two in-process nodes", () => {
   const silent = { info() {}, warn() {}, error() {} };
 
   beforeAll(async () => {
-    a = await listeningNode("CN-MPS", "Asia/Shanghai");
+    // a link-down alert threshold of 3 s, so the alert can be seen in a test
+    a = await listeningNode("CN-MPS", "Asia/Shanghai", { fedLinkDownAlertMinutes: 0.05 });
     b = await listeningNode("US-DOJ", "America/New_York");
     for (const n of [a, b])
       workers.push(startFederationWorker(n.node.rt.services.federationService, n.node.rt.config, silent));
@@ -150,6 +152,55 @@ describeDb("federation between two in-process nodes", () => {
       "/api/v1/audit?limit=200&action=federation.envelope.rejected",
     );
     expect(audit.body.items.some((e) => e.details.reason === "PEER_SUSPENDED")).toBe(true);
+  });
+
+  it("alerts admins and duty officers when a link stays down; a cancelled message travels as a tombstone", async () => {
+    await a.node.user("duty.a", ["duty_officer"]);
+    await b.admin.req("POST", "/api/v1/peers/CN-MPS/suspend");
+    const sent = await a.admin.req<{ pings: { msgId: string; seq: number }[] }>(
+      "POST",
+      "/api/v1/peers/US-DOJ/ping",
+      {
+        count: 1,
+      },
+    );
+    const down = await waitFor(async () => {
+      const p = await peerOf(a, "US-DOJ");
+      return p.health.linkAlertAt ? p : null;
+    });
+    expect(down.health.linkDown).toBe(true);
+    const audit = await a.admin.req<{ items: { outcome: string; targetId: string }[] }>(
+      "GET",
+      "/api/v1/audit?limit=10&action=federation.link.down",
+    );
+    expect(audit.body.items[0]).toMatchObject({ outcome: "failure", targetId: "US-DOJ" });
+    const duty = await a.node.as("duty.a");
+    const notes = await duty.req<{ items: { kind: string; severity: string }[] }>(
+      "GET",
+      "/api/v1/notifications",
+    );
+    expect(notes.body.items).toContainEqual(
+      expect.objectContaining({ kind: "federation.link_down", severity: "urgent" }),
+    );
+
+    // the administrator gives up on that ping: it still fills its sequence number, as a federation.void
+    const { msgId, seq } = sent.body.pings[0];
+    await waitFor(async () => {
+      const r = await a.admin.req("POST", `/api/v1/peers/US-DOJ/outbox/${msgId}/cancel`);
+      return r.status === 200;
+    });
+    await b.admin.req("POST", "/api/v1/peers/CN-MPS/resume");
+    const tomb = await waitFor(async () => {
+      const l = await b.admin.req<{ items: { msgId: string; seq: number; type: string; status: string }[] }>(
+        "GET",
+        `/api/v1/peers/CN-MPS/inbox?afterSeq=${seq - 1}&limit=1`,
+      );
+      return l.body.items[0]?.status === "applied" && l.body.items[0];
+    });
+    expect(tomb).toMatchObject({ msgId, seq, type: "federation.void" });
+    await waitFor(async () => (await peerOf(a, "US-DOJ")).health.linkAlertAt === null);
+    // traffic after the tombstone flows
+    await pingAndWait(a, "US-DOJ");
   });
 
   it("transfers an attachment in chunks, verified by the SHA-256 in the signed envelope", async () => {

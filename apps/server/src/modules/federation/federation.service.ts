@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, arrayOverlaps, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Config } from "../../config.js";
 import {
@@ -36,6 +36,7 @@ import {
   peerInvitations,
   peers,
   pings,
+  users,
 } from "../../db/schema/index.js";
 import { type Ctx, makeActor, requirePermission, systemCtx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
@@ -74,6 +75,18 @@ export interface FederationDeps {
   clock: Clock;
   audit: AuditService;
   node: NodeService;
+  /** Notifies users (console and e-mail) in the caller's transaction: used for link-down alerts. */
+  notify?: (
+    tx: Tx,
+    n: {
+      userIds: readonly string[];
+      kind: string;
+      severity: "info" | "urgent" | "emergency";
+      title: { en: string; zh: string };
+      body: { en: string; zh: string };
+      email?: boolean;
+    },
+  ) => Promise<number>;
 }
 
 export interface EnvelopeResult {
@@ -1948,6 +1961,24 @@ export function createFederationService(deps: FederationDeps) {
             notify: ["admin", "duty_officer"],
           },
         });
+        if (deps.notify) {
+          const recipients = await tx
+            .select({ id: users.id })
+            .from(users)
+            .where(and(arrayOverlaps(users.roles, ["admin", "duty_officer"]), eq(users.disabled, false)));
+          const since = new Date(d.oldest).toISOString();
+          await deps.notify(tx, {
+            userIds: recipients.map((r) => r.id),
+            kind: "federation.link_down",
+            severity: "urgent",
+            title: { en: `Link to ${d.id} is down`, zh: `与 ${d.id} 的链路中断` },
+            body: {
+              en: `Messages to ${d.id} have been waiting since ${since}. Last error: ${p.lastError ?? "none"}. They are kept and will be delivered when the link returns.`,
+              zh: `发往 ${d.id} 的消息自 ${since} 起等待发送。最近错误：${p.lastError ?? "无"}。消息已保存，链路恢复后将送达。`,
+            },
+            email: true,
+          });
+        }
         return true;
       });
       if (raised) {
