@@ -1,0 +1,76 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const RESULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results");
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export function summarise(latenciesMs: number[]) {
+  const s = [...latenciesMs].sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return {
+    count: s.length,
+    p50: r(percentile(s, 50)),
+    p95: r(percentile(s, 95)),
+    p99: r(percentile(s, 99)),
+    max: r(s[s.length - 1] ?? Number.NaN),
+  };
+}
+
+export function writeResult(name: string, data: unknown) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ benchmark: name, at: new Date().toISOString(), machine: machine(), ...(data as object) }, null, 2)}\n`,
+  );
+  return file;
+}
+
+function machine() {
+  return { node: process.version, platform: process.platform, arch: process.arch };
+}
+
+/** Runs `concurrency` loops calling `fn` for `seconds`, returning latencies and throughput. */
+export async function closedLoop(
+  fn: () => Promise<void>,
+  opts: { concurrency: number; seconds: number; label: string },
+) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + opts.seconds * 1000;
+  const started = performance.now();
+  let lastReport = started;
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        try {
+          await fn();
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
+        if (performance.now() - lastReport > 2000) {
+          lastReport = performance.now();
+          process.stderr.write(
+            `  ${opts.label}: ${latencies.length} requests, ${Math.round((lastReport - started) / 1000)}s\n`,
+          );
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return {
+    requests: latencies.length,
+    errors,
+    seconds: Math.round(elapsed * 100) / 100,
+    perSecond: Math.round(latencies.length / elapsed),
+    latencyMs: summarise(latencies),
+  };
+}
