@@ -2,7 +2,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { peers } from "../../src/db/schema/index.js";
 import { type Agent, describeDb } from "../support/node.js";
 import {
   type ApiError,
@@ -323,6 +325,31 @@ describeDb("requests API: bad input, roster in local time, live notifications, r
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    }
+  });
+
+  it("accepts emergency requests only from an active peer", async () => {
+    await t.us.rt.services.db.update(peers).set({ state: "suspended" }).where(eq(peers.id, "CN-MPS"));
+    try {
+      const d = await draft(officer, emergencyPreservationForm());
+      await act(officer, d.id, { event: "submit_for_approval" });
+      await act(supervisor, d.id, { event: "approve" });
+      await t.hub.flush();
+      const duty = await t.us.as("j.miller");
+      expect((await duty.req("GET", `/api/v1/requests/${d.id}`)).status).toBe(404);
+      const log = await duty.req<{ items: { kind: string; requestId: string }[] }>(
+        "GET",
+        "/api/v1/hotline/log",
+      );
+      expect(log.body.items.find((e) => e.requestId === d.id)?.kind).toBe("emergency_refused");
+      // A routine request from the same peer is not an emergency: it goes through.
+      const r = await draft(officer, routineSubscriberForm());
+      await act(officer, r.id, { event: "submit_for_approval" });
+      await act(supervisor, r.id, { event: "approve" });
+      await t.hub.flush();
+      expect((await duty.req("GET", `/api/v1/requests/${r.id}`)).status).toBe(200);
+    } finally {
+      await t.us.rt.services.db.update(peers).set({ state: "active" }).where(eq(peers.id, "CN-MPS"));
     }
   });
 });

@@ -1,7 +1,7 @@
 import type { RequestDraftInputRaw } from "@crossline/schemas";
 import { eq } from "drizzle-orm";
 import { SMTPServer } from "smtp-server";
-import { users } from "../../src/db/schema/index.js";
+import { peers, users } from "../../src/db/schema/index.js";
 import { FederationHub, TestClock } from "./federation-hub.js";
 import { type Agent, createTestNode, type TestNode } from "./node.js";
 
@@ -85,6 +85,20 @@ export async function twoNodes(
   });
   hub.attach("CN-MPS", cn.rt.services.db);
   hub.attach("US-DOJ", us.rt.services.db);
+  // What pairing leaves behind: each node holds the other as an active peer.
+  for (const [node, other] of [
+    [cn, "US-DOJ"],
+    [us, "CN-MPS"],
+  ] as const) {
+    await node.rt.services.db.insert(peers).values({
+      id: other,
+      name: other,
+      baseUrl: `http://${other.toLowerCase()}.invalid`,
+      state: "active",
+      publicKeys: [],
+      fingerprint: "TEST0-TEST0-TEST0-TEST0",
+    });
+  }
   const cnUnit = await cn.unit("Cybersecurity Bureau");
   return {
     hub,

@@ -38,7 +38,11 @@ const STATE_COLOR: Record<PeerState, string> = {
 
 function StateBadge({ state }: { state: PeerState }) {
   const { t } = useTranslation();
-  return <Badge color={STATE_COLOR[state]}>{t(`peers.state.${state}`)}</Badge>;
+  return (
+    <Badge color={STATE_COLOR[state]} style={{ overflow: "visible" }}>
+      {t(`peers.state.${state}`)}
+    </Badge>
+  );
 }
 
 function InviteModal({ onClose }: { onClose: () => void }) {
@@ -225,7 +229,7 @@ export function PeersPage() {
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t("peers.peer")}</Table.Th>
-              <Table.Th>{t("peers.stateLabel")}</Table.Th>
+              <Table.Th miw={120}>{t("peers.stateLabel")}</Table.Th>
               <Table.Th>{t("peers.fingerprint")}</Table.Th>
               <Table.Th>{t("peers.health")}</Table.Th>
               <Table.Th />
@@ -245,7 +249,7 @@ export function PeersPage() {
                   <StateBadge state={p.state} />
                 </Table.Td>
                 <Table.Td>
-                  <Code>{p.fingerprint}</Code>
+                  <Code style={{ whiteSpace: "nowrap" }}>{p.fingerprint}</Code>
                 </Table.Td>
                 <Table.Td>
                   <Health p={p} />

@@ -2,7 +2,7 @@ import { AnswerInput, REQUEST_EVENTS, type RequestStatus, transition } from "@cr
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Tx } from "../../db/client.js";
-import { preservationExtensions, requestMessages, requests } from "../../db/schema/index.js";
+import { peers, preservationExtensions, requestMessages, requests } from "../../db/schema/index.js";
 import type { Ctx } from "../../lib/actor.js";
 import type { IncomingMessage, MessageHandler } from "../federation/federation.types.js";
 import {
@@ -55,6 +55,29 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
     const p = msg.payload;
     const [existing] = await tx.select({ id: requests.id }).from(requests).where(eq(requests.id, p.id));
     if (existing) return;
+    if (p.form.urgency === "emergency" || p.form.type === "emergency_disclosure") {
+      // Emergency requests are accepted only from an active, paired peer (the envelope is signed by its key).
+      const [peer] = await tx.select({ state: peers.state }).from(peers).where(eq(peers.id, msg.peerId));
+      if (peer?.state !== "active") {
+        await audit.record(tx, ctx, {
+          action: "request.refused",
+          outcome: "rejected",
+          targetType: "request",
+          targetId: p.id,
+          details: { from: msg.peerId, msgId: msg.msgId, reason: `peer is ${peer?.state ?? "unknown"}` },
+        });
+        await hotline.log(tx, {
+          unitId: await policy.intakeUnitId(tx),
+          requestId: p.id,
+          peerId: msg.peerId,
+          direction: "incoming",
+          kind: "emergency_refused",
+          actorLabel: msg.peerId,
+          summary: `${p.reference}: emergency request refused, ${msg.peerId} is not an active peer`,
+        });
+        return;
+      }
+    }
     const node = await nodeInfo(tx);
     const unitId = await policy.intakeUnitId(tx);
     const now = clock.now();
