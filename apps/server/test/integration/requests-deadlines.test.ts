@@ -248,4 +248,55 @@ describeDb("deadlines, escalation and preservation under a controllable clock", 
     expect(again.status).toBe(409);
     expect(again.body.error.details[0].allowed).toEqual([]);
   });
+
+  it("carries the thread both ways with attachment references and read receipts", async () => {
+    const d = await draft(officer, routineSubscriberForm());
+    await act(officer, d.id, { event: "send" });
+    await t.hub.flush();
+    const attachment = {
+      id: "0190a0c0-0000-7000-8000-00000000a001",
+      name: "invoice.pdf",
+      sha256: "a".repeat(64),
+      size: 12345,
+    };
+    const posted = await officer.req<{ message: { mine: boolean; readAt: string | null } }>(
+      "POST",
+      `/api/v1/requests/${d.id}/messages`,
+      { body: { lang: "zh-CN", text: "附上发票扫描件。" }, attachments: [attachment] },
+    );
+    expect(posted.status).toBe(201);
+    expect(posted.body.message).toMatchObject({ mine: true, readAt: null });
+    await t.hub.flush();
+    expect(t.hub.delivered.at(-1)).toMatchObject({ type: "request.message" });
+    type Thread = {
+      items: {
+        side: string;
+        mine: boolean;
+        body: { text: string };
+        attachments: { sha256: string }[];
+        readAt: string | null;
+        readBy: string | null;
+      }[];
+    };
+    const usThread = await duty.req<Thread>("GET", `/api/v1/requests/${d.id}/messages`);
+    expect(usThread.body.items).toHaveLength(1);
+    expect(usThread.body.items[0]).toMatchObject({ side: "requester", mine: false, readAt: null });
+    expect(usThread.body.items[0].attachments[0].sha256).toBe("a".repeat(64));
+    const read = await duty.req<{ marked: number }>("POST", `/api/v1/requests/${d.id}/messages/read`, {});
+    expect(read.body.marked).toBe(1);
+    await duty.req("POST", `/api/v1/requests/${d.id}/messages`, {
+      body: { lang: "en", text: "Received, thank you." },
+    });
+    await t.hub.flush();
+    const cnThread = await officer.req<Thread>("GET", `/api/v1/requests/${d.id}/messages`);
+    expect(cnThread.body.items.map((m) => [m.side, m.mine, m.readBy !== null])).toEqual([
+      ["requester", true, true],
+      ["responder", false, false],
+    ]);
+    expect(cnThread.body.items[0].readBy).toContain("US-DOJ");
+    // Marking read again sends nothing new.
+    expect(
+      (await duty.req<{ marked: number }>("POST", `/api/v1/requests/${d.id}/messages/read`, {})).body.marked,
+    ).toBe(0);
+  });
 });

@@ -1,5 +1,5 @@
 import { localToInstant, toZonedIso } from "@crossline/schemas";
-import { and, arrayOverlaps, asc, desc, eq, gt, lt, lte, type SQL } from "drizzle-orm";
+import { and, arrayOverlaps, asc, desc, eq, gt, inArray, lt, lte, type SQL } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { dutyShifts, hotlineLog, users } from "../../db/schema/index.js";
@@ -59,9 +59,11 @@ export function createHotlineService(deps: { db: Db; clock: Clock; audit: AuditS
     const ids = [...new Set(rows.map((r) => r.userId))];
     const names = new Map<string, string>();
     if (ids.length) {
-      for (const u of await db.select({ id: users.id, name: users.displayName }).from(users)) {
-        if (ids.includes(u.id)) names.set(u.id, u.name);
-      }
+      const found = await db
+        .select({ id: users.id, name: users.displayName })
+        .from(users)
+        .where(inArray(users.id, ids));
+      for (const u of found) names.set(u.id, u.name);
     }
     return rows.map((r) => ({
       id: r.id,
