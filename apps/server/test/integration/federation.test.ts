@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { sha256Hex } from "../../src/crypto/hash.js";
+import { uuidv7 } from "../../src/crypto/ids.js";
+import { generateSigningKey } from "../../src/crypto/keys.js";
+import { CHUNK_TYP } from "../../src/modules/federation/federation.service.js";
+import { signStatement } from "../../src/modules/federation/federation.signing.js";
 import {
   type FederationWorker,
   startFederationWorker,
 } from "../../src/modules/federation/federation.worker.js";
+import { cliActor } from "../../src/modules/node/node.service.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
 import { freePort } from "../support/pg-cluster.js";
 
@@ -232,6 +238,89 @@ describeDb("federation between two in-process nodes", () => {
     expect(dl.statusCode).toBe(200);
     expect(dl.rawPayload.equals(bytes)).toBe(true);
     expect(dl.headers["x-content-sha256"]).toBe(r.body.attachment.sha256);
+  });
+
+  it("resumes an interrupted attachment upload and refuses chunks that do not match", async () => {
+    const aKeys = await a.node.rt.services.node.keys();
+    const fedB = b.node.rt.services.federationService;
+    const data = Buffer.from("evidence bytes ".repeat(1000)); // 15,000 bytes: 4 chunks of 4,096
+    const chunkSize = 4096;
+    const id = uuidv7();
+    const sha256 = sha256Hex(data);
+    const chunk = (i: number) => data.subarray(i * chunkSize, (i + 1) * chunkSize);
+    const auth = (op: "put" | "status", idx = 0, bytes = chunk(idx), claimed = sha256) =>
+      signStatement(
+        CHUNK_TYP,
+        {
+          sender: "CN-MPS",
+          recipient: "US-DOJ",
+          attachmentId: id,
+          op,
+          idx,
+          chunkSha256: sha256Hex(bytes),
+          sha256: claimed,
+          size: data.length,
+          chunkSize,
+          name: "evidence.bin",
+        },
+        aKeys.signing,
+      );
+    // the first two chunks arrive, then the link drops
+    for (const i of [0, 1])
+      expect(await fedB.putChunk("CN-MPS", id, i, chunk(i), await auth("put", i))).toEqual({
+        complete: false,
+      });
+    // on resume, the receiver says what it has; only the rest is sent
+    expect(await fedB.chunkStatus("CN-MPS", id, await auth("status"))).toEqual({
+      complete: false,
+      chunks: [0, 1],
+    });
+    // a chunk that differs from its signed description, or is signed by someone else, is refused
+    const bad = Buffer.from(chunk(2));
+    bad[0] ^= 1;
+    await expect(fedB.putChunk("CN-MPS", id, 2, bad, await auth("put", 2))).rejects.toThrow();
+    const stranger = generateSigningKey();
+    const forged = await signStatement(
+      CHUNK_TYP,
+      { sender: "CN-MPS", recipient: "US-DOJ", attachmentId: id, op: "put" },
+      stranger,
+    );
+    await expect(fedB.putChunk("CN-MPS", id, 2, chunk(2), forged)).rejects.toThrow();
+    expect(await fedB.putChunk("CN-MPS", id, 2, chunk(2), await auth("put", 2))).toEqual({ complete: false });
+    expect(await fedB.putChunk("CN-MPS", id, 3, chunk(3), await auth("put", 3))).toEqual({ complete: true });
+    const got = await fedB.readAttachment({ actor: cliActor("t"), ip: null, requestId: null }, "CN-MPS", id);
+    expect(got.data.equals(data)).toBe(true);
+    expect(got.sha256).toBe(sha256);
+
+    // chunks that each match their description but not the announced SHA-256 are dropped once complete
+    const id2 = uuidv7();
+    const wrong = "0".repeat(64);
+    const auth2 = (i: number) =>
+      signStatement(
+        CHUNK_TYP,
+        {
+          sender: "CN-MPS",
+          recipient: "US-DOJ",
+          attachmentId: id2,
+          op: "put",
+          idx: i,
+          chunkSha256: sha256Hex(chunk(i)),
+          sha256: wrong,
+          size: data.length,
+          chunkSize,
+        },
+        aKeys.signing,
+      );
+    for (const i of [0, 1, 2]) await fedB.putChunk("CN-MPS", id2, i, chunk(i), await auth2(i));
+    await expect(fedB.putChunk("CN-MPS", id2, 3, chunk(3), await auth2(3))).rejects.toThrow(
+      /SHA-256|conflicts/i,
+    );
+    const statusAuth = await signStatement(
+      CHUNK_TYP,
+      { sender: "CN-MPS", recipient: "US-DOJ", attachmentId: id2, op: "status" },
+      aKeys.signing,
+    );
+    expect(await fedB.chunkStatus("CN-MPS", id2, statusAuth)).toEqual({ complete: false, chunks: [] });
   });
 
   it("rotates keys with an overlap, keeps traffic flowing, then retires the old keys", async () => {

@@ -1787,7 +1787,7 @@ export function createFederationService(deps: FederationDeps) {
     ) {
       throw new AppError("VALIDATION_FAILED", [{ issue: "the chunk does not match its signed description" }]);
     }
-    return inTransaction(db, async (tx) => {
+    const r = await inTransaction(db, async (tx): Promise<{ complete: boolean; corrupt?: true }> => {
       await tx
         .insert(blobs)
         .values({
@@ -1819,7 +1819,7 @@ export function createFederationService(deps: FederationDeps) {
       if (all.length !== size || sha256Hex(all) !== sha) {
         // A corrupt chunk: drop them all, the sender uploads again.
         await tx.delete(blobChunks).where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)));
-        throw new AppError("CONFLICT", [{ issue: "the assembled attachment does not match its SHA-256" }]);
+        return { complete: false, corrupt: true };
       }
       await tx
         .update(blobs)
@@ -1837,6 +1837,11 @@ export function createFederationService(deps: FederationDeps) {
       );
       return { complete: true };
     });
+    if (r.corrupt) {
+      // committed: the chunks are gone, so the sender uploads them again
+      throw new AppError("CONFLICT", [{ issue: "the assembled attachment does not match its SHA-256" }]);
+    }
+    return { complete: r.complete };
   }
 
   // -------------------------------------------------------------------------------------------------------
