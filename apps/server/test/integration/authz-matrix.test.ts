@@ -85,7 +85,7 @@ const CASES: MatrixCase[] = [
     name: "POST /units",
     method: "POST",
     targets: ["none"],
-    request: (_t, fx) => ({
+    request: () => ({
       url: "/api/v1/units",
       body: { agencyId, name: `Unit ${Math.random().toString(36).slice(2, 8)}` },
     }),
