@@ -222,6 +222,23 @@ export function createFederationService(deps: FederationDeps) {
     envelopesIn: 0,
   };
 
+  /**
+   * The node's keys, cached for two seconds: opening them costs a query and four decryptions, and every
+   * delivery batch and inbox batch needs them. Rotation and retirement in this process clear the cache; other
+   * processes of the node pick the change up within the two seconds (both keys are valid during the overlap).
+   */
+  let keysCache: { at: number; keys: Promise<NodeKeys> } | null = null;
+  const currentKeys = (): Promise<NodeKeys> => {
+    if (!keysCache || Date.now() - keysCache.at > 2000) {
+      const keys = node.keys();
+      keysCache = { at: Date.now(), keys };
+      keys.catch(() => {
+        keysCache = null;
+      });
+    }
+    return keysCache.keys;
+  };
+
   const selfUrl = () => config.publicUrl ?? `http://${config.host}:${config.port}`;
 
   // -------------------------------------------------------------------------------------------------------
@@ -510,7 +527,7 @@ export function createFederationService(deps: FederationDeps) {
         details: { url: inv.url, fingerprint: fp, invitationId: inv.invitationId },
       });
     });
-    const keys = await node.keys();
+    const keys = await currentKeys();
     const proof = await signStatement(
       PAIRING_TYP,
       { invitationId: inv.invitationId, secret: inv.secret, recipient: inv.id, node: me },
@@ -623,7 +640,7 @@ export function createFederationService(deps: FederationDeps) {
       return null;
     });
     if (error) throw await refuse(error);
-    const keys = await node.keys();
+    const keys = await currentKeys();
     const reply = await signStatement(
       PAIRING_REPLY_TYP,
       { invitationId, peer: card.data.id, fingerprint: fp, node: me.id },
@@ -678,7 +695,7 @@ export function createFederationService(deps: FederationDeps) {
     const p = await getPeer(db, peerId);
     if (!p) return;
     const me = (await node.summary()).id;
-    const keys = await node.keys();
+    const keys = await currentKeys();
     const notice = await signStatement(
       CONTROL_TYP,
       { action: "revoke", sender: me, recipient: peerId, at: clock.now().toISOString(), nonce: uuidv7() },
@@ -754,7 +771,7 @@ export function createFederationService(deps: FederationDeps) {
 
   async function receiveEnvelopes(envelopes: string[], ip: string | null): Promise<EnvelopeResult[]> {
     const me = (await node.summary()).id;
-    const keys = await node.keys();
+    const keys = await currentKeys();
     const receivedAt = clock.now();
     const peerCache = new Map<string, PeerRow | undefined>();
     const lookup = async (id: string) => {
@@ -1174,7 +1191,7 @@ export function createFederationService(deps: FederationDeps) {
     const p = await getPeer(db, peerId);
     if (!p) return;
     const me = (await node.summary()).id;
-    const keys = await node.keys();
+    const keys = await currentKeys();
     const recipientEncKey = encKeyOf(p);
     const t0 = performance.now();
     const outcomes: Outcome[] = [];
@@ -1879,6 +1896,7 @@ export function createFederationService(deps: FederationDeps) {
         details: { added: [sig.kid, enc.kid], retiring: live.map((k) => k.kid), announcedTo: announced },
       });
     });
+    keysCache = null;
     return { added: [sig.kid, enc.kid] };
   }
 
@@ -1914,6 +1932,7 @@ export function createFederationService(deps: FederationDeps) {
         details: { retired, announcedTo: announced, forced: force && waiting.length > 0 },
       });
     });
+    keysCache = null;
     return { retired };
   }
 

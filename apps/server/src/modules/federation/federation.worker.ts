@@ -27,24 +27,38 @@ export function startFederationWorker(
   const unsubscribe = fed.onNudge(() => {
     for (const w of wakers) w();
   });
+  /** Sleeps up to `ms`; resolves true when woken early by a nudge. */
   const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
+    new Promise<boolean>((resolve) => {
+      const finish = (early: boolean) => {
         clearTimeout(t);
-        wakers.delete(done);
-        resolve();
+        wakers.delete(wake);
+        resolve(early);
       };
-      const t = setTimeout(done, ms);
-      wakers.add(done);
+      const wake = () => finish(true);
+      const t = setTimeout(() => finish(false), ms);
+      wakers.add(wake);
     });
 
   async function deliveryLoop(): Promise<void> {
     let failures = 0;
+    let woken = false;
+    let quickRetries = 0;
     while (running) {
       try {
         const n = await fed.deliverDue();
         failures = 0;
-        if (n === 0) await sleep(config.fedPollMs);
+        if (n > 0) {
+          quickRetries = 0;
+        } else if (woken && quickRetries < 3) {
+          // woken by an enqueue whose transaction may not have committed yet: look again very soon
+          quickRetries++;
+          await sleep(2 ** quickRetries);
+        } else {
+          woken = false;
+          quickRetries = 0;
+          woken = await sleep(config.fedPollMs);
+        }
       } catch (e) {
         failures++;
         if (!running) break;
