@@ -7,7 +7,6 @@ import {
   startFederationWorker,
 } from "../../src/modules/federation/federation.worker.js";
 import {
-  CONSOLE_DIR,
   describeBrowser,
   ensureConsoleBuilt,
   launchChromium,
