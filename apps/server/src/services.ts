@@ -51,7 +51,17 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
   });
   const hotline = createHotlineService({ db, clock, audit });
   const requestPolicy = createRequestPolicyService({ db, clock, audit });
-  const requestsDeps = { db, clock, audit, node, policy: requestPolicy, hotline, notifications, federation };
+  const requestsDeps = {
+    db,
+    clock,
+    audit,
+    node,
+    policy: requestPolicy,
+    hotline,
+    notifications,
+    federation,
+    attachments: federationService,
+  };
   const requests = createRequestsService(requestsDeps);
   registerRequestHandlers(requestsDeps, requests);
   const reports = createReportsService({ db, clock, node });

@@ -113,6 +113,16 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
       expect: only(DRAFT, 201),
     },
     {
+      name: "POST /requests/attachments",
+      method: "POST",
+      targets: ["none"],
+      request: () => ({
+        url: "/api/v1/requests/attachments",
+        body: { name: "note.txt", contentBase64: Buffer.from("hello").toString("base64") },
+      }),
+      expect: only([...new Set([...DRAFT, ...ANSWER])], 201),
+    },
+    {
       name: "GET /requests/:id",
       method: "GET",
       targets: ["own", "other"],

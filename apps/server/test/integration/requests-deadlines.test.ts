@@ -253,12 +253,38 @@ describeDb("deadlines, escalation and preservation under a controllable clock", 
     const d = await draft(officer, routineSubscriberForm());
     await act(officer, d.id, { event: "send" });
     await t.hub.flush();
-    const attachment = {
+    // A reference to bytes this node does not hold travels in the payload only (it cannot hold up the link).
+    const dangling = {
       id: "0190a0c0-0000-7000-8000-00000000a001",
-      name: "invoice.pdf",
-      sha256: "a".repeat(64),
-      size: 12345,
+      name: "elsewhere.pdf",
+      sha256: "b".repeat(64),
+      size: 1,
     };
+    await officer.req("POST", `/api/v1/requests/${d.id}/messages`, {
+      body: { lang: "en", text: "See the file on the shared drive." },
+      attachments: [dangling],
+    });
+    await t.hub.flush();
+    expect(t.hub.delivered.at(-1)?.attachments).toBeUndefined();
+    await duty.req("POST", `/api/v1/requests/${d.id}/messages/read`, {});
+    await t.hub.flush();
+    const up = await officer.req<{ attachment: { id: string; name: string; sha256: string; size: number } }>(
+      "POST",
+      "/api/v1/requests/attachments",
+      { name: "invoice.pdf", contentBase64: Buffer.from("%PDF-1.4 demo invoice").toString("base64") },
+    );
+    expect(up.status).toBe(201);
+    const attachment = up.body.attachment;
+    expect(attachment.size).toBe(21);
+    const badUpload = await officer.req<{ error: { details: { field: string }[] } }>(
+      "POST",
+      "/api/v1/requests/attachments",
+      {
+        name: "x",
+        contentBase64: "not base64!",
+      },
+    );
+    expect(badUpload.body.error.details[0].field).toBe("body.contentBase64");
     const posted = await officer.req<{ message: { mine: boolean; readAt: string | null } }>(
       "POST",
       `/api/v1/requests/${d.id}/messages`,
@@ -267,7 +293,10 @@ describeDb("deadlines, escalation and preservation under a controllable clock", 
     expect(posted.status).toBe(201);
     expect(posted.body.message).toMatchObject({ mine: true, readAt: null });
     await t.hub.flush();
-    expect(t.hub.delivered.at(-1)).toMatchObject({ type: "request.message" });
+    expect(t.hub.delivered.at(-1)).toMatchObject({
+      type: "request.message",
+      attachments: [{ id: attachment.id, sha256: attachment.sha256, size: 21, name: "invoice.pdf" }],
+    });
     type Thread = {
       items: {
         side: string;
@@ -279,9 +308,9 @@ describeDb("deadlines, escalation and preservation under a controllable clock", 
       }[];
     };
     const usThread = await duty.req<Thread>("GET", `/api/v1/requests/${d.id}/messages`);
-    expect(usThread.body.items).toHaveLength(1);
-    expect(usThread.body.items[0]).toMatchObject({ side: "requester", mine: false, readAt: null });
-    expect(usThread.body.items[0].attachments[0].sha256).toBe("a".repeat(64));
+    expect(usThread.body.items).toHaveLength(2);
+    expect(usThread.body.items[1]).toMatchObject({ side: "requester", mine: false, readAt: null });
+    expect(usThread.body.items[1].attachments[0].sha256).toBe(attachment.sha256);
     const read = await duty.req<{ marked: number }>("POST", `/api/v1/requests/${d.id}/messages/read`, {});
     expect(read.body.marked).toBe(1);
     await duty.req("POST", `/api/v1/requests/${d.id}/messages`, {
@@ -291,9 +320,10 @@ describeDb("deadlines, escalation and preservation under a controllable clock", 
     const cnThread = await officer.req<Thread>("GET", `/api/v1/requests/${d.id}/messages`);
     expect(cnThread.body.items.map((m) => [m.side, m.mine, m.readBy !== null])).toEqual([
       ["requester", true, true],
+      ["requester", true, true],
       ["responder", false, false],
     ]);
-    expect(cnThread.body.items[0].readBy).toContain("US-DOJ");
+    expect(cnThread.body.items[1].readBy).toContain("US-DOJ");
     // Marking read again sends nothing new.
     expect(
       (await duty.req<{ marked: number }>("POST", `/api/v1/requests/${d.id}/messages/read`, {})).body.marked,

@@ -22,7 +22,13 @@ export class FederationHub {
   private queue: Queued[] = [];
   private seqs = new Map<string, number>();
   /** Every message delivered, for assertions. */
-  readonly delivered: { from: string; to: string; type: string; payload: unknown }[] = [];
+  readonly delivered: {
+    from: string;
+    to: string;
+    type: string;
+    payload: unknown;
+    attachments?: IncomingMessage["attachments"];
+  }[] = [];
   readonly rejected: { from: string; to: string; type: string; reason: string }[] = [];
   /** Links that are down: messages wait in the queue (store and forward). */
   readonly down = new Set<string>();
@@ -103,7 +109,13 @@ export class FederationHub {
       };
       const db = target.db;
       await inTransaction(db, (tx) => handler.apply(tx, { ...q.msg, payload: parsed.data }, ctx));
-      this.delivered.push({ from: q.msg.peerId, to: q.to, type: q.msg.type, payload: q.msg.payload });
+      this.delivered.push({
+        from: q.msg.peerId,
+        to: q.to,
+        type: q.msg.type,
+        payload: q.msg.payload,
+        attachments: q.msg.attachments,
+      });
       n++;
     }
   }

@@ -16,6 +16,22 @@ import {
   UpdateRequestBody,
 } from "@crossline/schemas";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+
+const UploadAttachmentBody = z.strictObject({
+  name: z.string().trim().min(1).max(255),
+  contentBase64: z
+    .string()
+    .min(1)
+    .max(64 * 1024 * 1024)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: "standard base64" }),
+});
+const AttachmentRefView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  sha256: z.string(),
+  size: z.number().int(),
+});
+
 import { z } from "zod";
 import { errorResponses, IdParams, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
@@ -68,6 +84,22 @@ export function requestsRoutes(fastify: FastifyInstance, s: Services) {
           form: rawForms.get(req),
         }),
       }),
+  );
+
+  app.post(
+    "/api/v1/requests/attachments",
+    {
+      schema: {
+        tags,
+        summary: "Upload an attachment (base64); use the returned reference in a form, message or answer",
+        description:
+          "Only references to uploaded attachments travel with their bytes to the peer (chunked, bound by SHA-256 in the signed envelope). The request body limit of the node applies.",
+        body: UploadAttachmentBody,
+        response: { 201: z.object({ attachment: AttachmentRefView }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send({ attachment: await s.requests.uploadAttachment(req.ctx, req.body) }),
   );
 
   app.get(

@@ -19,11 +19,27 @@ import {
   secondCheckRequired,
   transition,
 } from "@crossline/schemas";
-import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne, or, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  ne,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import {
+  blobs,
   nodeIdentity,
   preservationExtensions,
   requestEvents,
@@ -64,6 +80,14 @@ export interface RequestsDeps {
   hotline: HotlineService;
   notifications: NotificationsService;
   federation: FederationPort;
+  /** Stores uploaded bytes as a federation blob, so envelopes that reference it carry it to the peer. */
+  attachments: {
+    putAttachment(
+      tx: Tx,
+      bytes: Buffer,
+      name?: string,
+    ): Promise<{ id: string; sha256: string; size: number; name?: string }>;
+  };
 }
 
 type DraftInput = z.input<typeof RequestDraftInput>;
@@ -109,6 +133,38 @@ export function createRequestsService(deps: RequestsDeps) {
     if (!n) throw new AppError("NODE_BUSY", [{ issue: "the node is not initialised" }]);
     nodeCache = n;
     return n;
+  }
+
+  /**
+   * The attachment references whose bytes this node holds (uploaded as federation blobs): only those go
+   * into the envelope header, so the transport ships them; a reference without stored bytes travels in the
+   * payload only and never holds up the link.
+   */
+  async function storedAttachments(
+    tx: Tx,
+    refs: readonly { id: string; sha256: string; size: number; name?: string }[] | undefined,
+  ): Promise<{ id: string; sha256: string; size: number; name?: string }[] | undefined> {
+    if (!refs?.length) return undefined;
+    const me = (await nodeInfo(tx)).id;
+    const rows = await tx
+      .select({ id: blobs.id, sha256: blobs.sha256, size: blobs.size })
+      .from(blobs)
+      .where(
+        and(
+          eq(blobs.origin, me),
+          inArray(
+            blobs.id,
+            refs.map((a) => a.id),
+          ),
+          isNotNull(blobs.completedAt),
+        ),
+      );
+    const ok = refs.filter((a) =>
+      rows.some((b) => b.id === a.id && b.sha256 === a.sha256 && b.size === a.size),
+    );
+    return ok.length
+      ? ok.map((a) => ({ id: a.id, sha256: a.sha256, size: a.size, ...(a.name ? { name: a.name } : {}) }))
+      : undefined;
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -512,7 +568,7 @@ export function createRequestsService(deps: RequestsDeps) {
             actor: ctx.actor.label,
             data,
           } satisfies EventPayload,
-          attachments: attachmentsOf(data),
+          attachments: await storedAttachments(tx, attachmentsOf(data)),
         });
       }
       await afterLocalEvent(tx, ctx, u, input.event, status);
@@ -567,12 +623,7 @@ export function createRequestsService(deps: RequestsDeps) {
       type: MSG.submitted,
       conversation: r.id,
       payload,
-      attachments: content.attachments.map((a) => ({
-        id: a.id,
-        sha256: a.sha256,
-        size: a.size,
-        name: a.name,
-      })),
+      attachments: await storedAttachments(tx, content.attachments),
     });
     await hotline.log(tx, {
       unitId: r.ownerUnitId,
@@ -858,12 +909,7 @@ export function createRequestsService(deps: RequestsDeps) {
           body: input.body,
           attachments: input.attachments,
         },
-        attachments: input.attachments.map((a) => ({
-          id: a.id,
-          sha256: a.sha256,
-          size: a.size,
-          name: a.name,
-        })),
+        attachments: await storedAttachments(tx, input.attachments),
       });
     });
     return (await messages(ctx, id)).find((m) => m.id === messageId) as Awaited<
@@ -1159,7 +1205,31 @@ export function createRequestsService(deps: RequestsDeps) {
     return { level1, level2 };
   }
 
+  /** Uploads an attachment (base64) for use in a form, a thread message or an answer. */
+  async function uploadAttachment(ctx: Ctx, input: { name: string; contentBase64: string }) {
+    requireThreadPermission(ctx);
+    const bytes = Buffer.from(input.contentBase64, "base64");
+    assertThat(
+      bytes.length > 0 &&
+        bytes.toString("base64").replace(/=+$/, "") === input.contentBase64.replace(/=+$/, ""),
+      new AppError("VALIDATION_FAILED", [
+        { field: "body.contentBase64", issue: "must be non-empty standard base64" },
+      ]),
+    );
+    return inTransaction(db, async (tx) => {
+      const ref = await deps.attachments.putAttachment(tx, bytes, input.name);
+      await audit.record(tx, ctx, {
+        action: "request.attachment_upload",
+        targetType: "attachment",
+        targetId: ref.id,
+        details: { name: input.name, sha256: ref.sha256, size: ref.size },
+      });
+      return { id: ref.id, name: input.name, sha256: ref.sha256, size: ref.size };
+    });
+  }
+
   return {
+    uploadAttachment,
     board,
     get,
     create,
