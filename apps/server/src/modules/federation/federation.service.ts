@@ -160,7 +160,8 @@ function encKeyOf(p: { publicKeys: unknown }): PublicKeyJwk {
   return k;
 }
 
-function backoffMs(attempts: number, base: number, max: number): number {
+/** Retry delay after `attempts` failures: exponential from `base`, capped at `max`, half of it random (jitter). */
+export function backoffMs(attempts: number, base: number, max: number): number {
   const exp = Math.min(max, base * 2 ** Math.max(0, Math.min(30, attempts - 1)));
   // "equal jitter": half fixed, half random, so retries of many messages do not align
   return Math.round(exp / 2 + Math.random() * (exp / 2));
