@@ -196,6 +196,27 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
       expect: (r, tg) => ([...DRAFT, ...ANSWER].includes(r) ? (tg === "own" ? 201 : 404) : 403),
     },
     {
+      name: "GET /requests/:id/attachments/:attachmentId",
+      method: "GET",
+      targets: ["own", "other"],
+      prepare: async (tg) => {
+        const id = await usSent(tg);
+        const who = tg === "other" ? drafter.other : drafter.own;
+        const up = await who.req<{ attachment: { id: string; name: string; sha256: string; size: number } }>(
+          "POST",
+          "/api/v1/requests/attachments",
+          { name: "a.txt", contentBase64: Buffer.from("evidence").toString("base64") },
+        );
+        await who.req("POST", `/api/v1/requests/${id}/messages`, {
+          body: { lang: "en", text: "Attached." },
+          attachments: [up.body.attachment],
+        });
+        return `${id}/attachments/${up.body.attachment.id}`;
+      },
+      request: () => ({ url: "/api/v1/requests/:id" }),
+      expect: record(READ, READ, 200),
+    },
+    {
       name: "POST /requests/:id/messages/read",
       method: "POST",
       targets: ["own", "other"],
@@ -414,7 +435,11 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
     const fake = "0190a0c0-0000-7000-8000-000000000000";
     for (const c of cases) {
       const { url, body } = c.request("none", fx);
-      const id = c.name.endsWith("/decision") ? `${fake}/preservation/extensions/${fake}` : fake;
+      const id = c.name.endsWith("/decision")
+        ? `${fake}/preservation/extensions/${fake}`
+        : c.name.includes("/attachments/")
+          ? `${fake}/attachments/${fake}`
+          : fake;
       const res = await anon.req(c.method, url.replace(":id", id), body);
       if (res.status !== 401) bad.push(`${c.name}: ${res.status}`);
     }

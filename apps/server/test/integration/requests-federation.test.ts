@@ -140,6 +140,25 @@ describeDb("the emergency preservation story on two real nodes (signed envelopes
       "answer@US-DOJ",
     ]);
 
+    // An attachment crosses with its message, chunked and bound by its SHA-256, and downloads on the other side.
+    const bytes = Buffer.from("扫描件 / scanned court order — demo bytes");
+    const up = await officer.req<{ attachment: { id: string; name: string; sha256: string; size: number } }>(
+      "POST",
+      "/api/v1/requests/attachments",
+      { name: "court-order.pdf", contentBase64: bytes.toString("base64") },
+    );
+    expect(up.status).toBe(201);
+    const msg = await officer.req("POST", `/api/v1/requests/${d.id}/messages`, {
+      body: { lang: "zh-CN", text: "附法院令。" },
+      attachments: [up.body.attachment],
+    });
+    expect(msg.status).toBe(201);
+    const url = `/api/v1/requests/${d.id}/attachments/${up.body.attachment.id}`;
+    await waitFor("the attachment on US-DOJ", async () => (await duty.req("GET", url)).status === 200);
+    const got = await us.rt.app.inject({ method: "GET", url, headers: { cookie: duty.cookie as string } });
+    expect(got.rawPayload.equals(bytes)).toBe(true);
+    expect(got.headers["x-content-sha256"]).toBe(up.body.attachment.sha256);
+
     const actions = async (n: TestNode) =>
       (
         await n.rt.services.audit.list({ actor: cliActor("t"), ip: null, requestId: null }, { limit: 500 })
@@ -155,12 +174,14 @@ describeDb("the emergency preservation story on two real nodes (signed envelopes
       "request.remote.acknowledge",
       "request.remote.second_check",
       "request.remote.answer",
+      "request.message",
     ]);
     expect(await actions(us)).toEqual([
       "request.received",
       "request.acknowledge",
       "request.second_check",
       "request.answer",
+      "request.remote.message",
     ]);
   });
 });

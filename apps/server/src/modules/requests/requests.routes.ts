@@ -103,6 +103,26 @@ export function requestsRoutes(fastify: FastifyInstance, s: Services) {
   );
 
   app.get(
+    "/api/v1/requests/:id/attachments/:attachmentId",
+    {
+      schema: {
+        tags,
+        summary: "Download an attachment of a request (either side's), checked against its SHA-256",
+        params: z.strictObject({ id: z.uuid(), attachmentId: z.uuid() }),
+        response: { 200: z.any().describe("application/octet-stream"), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const a = await s.requests.downloadAttachment(req.ctx, req.params.id, req.params.attachmentId);
+      reply.header("content-type", "application/octet-stream");
+      reply.header("x-content-sha256", a.sha256);
+      if (a.name)
+        reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(a.name)}`);
+      return reply.send(a.data);
+    },
+  );
+
+  app.get(
     "/api/v1/requests/:id",
     {
       schema: {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   type AnswerInput,
   allowedEvents,
@@ -39,6 +40,7 @@ import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import {
+  blobChunks,
   blobs,
   nodeIdentity,
   preservationExtensions,
@@ -1228,8 +1230,48 @@ export function createRequestsService(deps: RequestsDeps) {
     });
   }
 
+  /**
+   * Downloads an attachment referenced by a request the caller may see (its form, answer, events or
+   * thread), whichever side uploaded it; the bytes are checked against the SHA-256 in the reference.
+   */
+  async function downloadAttachment(ctx: Ctx, id: string, attachmentId: string) {
+    const r = await load(ctx, id);
+    const node = await nodeInfo();
+    const needle = `%${attachmentId}%`;
+    const [inMessages] = await db
+      .select({ id: requestMessages.id })
+      .from(requestMessages)
+      .where(and(eq(requestMessages.requestId, id), sql`${requestMessages.attachments}::text like ${needle}`))
+      .limit(1);
+    const [inEvents] = await db
+      .select({ id: requestEvents.id })
+      .from(requestEvents)
+      .where(and(eq(requestEvents.requestId, id), sql`${requestEvents.data}::text like ${needle}`))
+      .limit(1);
+    const inRequest = JSON.stringify([r.content, r.answer]).includes(attachmentId);
+    assertThat(inMessages || inEvents || inRequest, notFound("attachment"));
+    const origins = [node.id, r.peerId].filter((x): x is string => !!x);
+    const [b] = await db
+      .select()
+      .from(blobs)
+      .where(and(eq(blobs.id, attachmentId), inArray(blobs.origin, origins), isNotNull(blobs.completedAt)));
+    assertThat(b, new AppError("NOT_FOUND", [{ issue: "the attachment has not arrived (yet)" }]));
+    const chunks = await db
+      .select({ data: blobChunks.data })
+      .from(blobChunks)
+      .where(and(eq(blobChunks.origin, b.origin), eq(blobChunks.blobId, attachmentId)))
+      .orderBy(asc(blobChunks.idx));
+    const data = Buffer.concat(chunks.map((c) => Buffer.from(c.data as Uint8Array)));
+    assertThat(
+      createHash("sha256").update(data).digest("hex") === b.sha256,
+      new AppError("CONFLICT", [{ issue: "the stored attachment does not match its SHA-256" }]),
+    );
+    return { name: b.name, sha256: b.sha256, data };
+  }
+
   return {
     uploadAttachment,
+    downloadAttachment,
     board,
     get,
     create,
