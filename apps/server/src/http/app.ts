@@ -44,6 +44,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
     loggerInstance: opts.logger || undefined,
     logger: opts.logger ? undefined : false,
     bodyLimit: services.config.bodyLimitBytes,
+    // Plugins (OpenAPI, the docs page) may take longer than the 10 s default on a loaded machine.
+    pluginTimeout: 120_000,
     genReqId: () => `req_${uuidv7()}`,
     requestIdHeader: false,
   }) as unknown as FastifyInstance;
