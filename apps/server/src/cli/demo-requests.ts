@@ -445,6 +445,8 @@ const TO: Record<Step, RequestStatus | null> = {
   close: "closed",
 };
 
+let demoAnchor: number | null = null;
+
 export async function seedDemoRequests(
   services: Services,
   ctx: Ctx,
@@ -455,7 +457,9 @@ export async function seedDemoRequests(
   const hotlineUnit = o.unitIds.get(self.units[0].name) as string;
   const policy = await services.requestPolicy.get(ctx);
   await services.requestPolicy.put(ctx, { ...policy, intakeUnitId: hotlineUnit });
-  const anchor = Math.floor(services.clock.now().getTime() / MIN) * MIN;
+  // One anchor for every node seeded by this process, so both nodes get the same ids and instants.
+  demoAnchor ??= Math.floor(services.clock.now().getTime() / MIN) * MIN;
+  const anchor = demoAnchor;
   const labelOf = (nodeId: string, username: string) => {
     const spec = DEMO_NODES.find((n) => n.id === nodeId);
     return spec?.users.find((u) => u.username === username)?.displayName ?? username;
