@@ -6,12 +6,7 @@ import {
   type FederationWorker,
   startFederationWorker,
 } from "../../src/modules/federation/federation.worker.js";
-import {
-  describeBrowser,
-  ensureConsoleBuilt,
-  launchChromium,
-  SCREENSHOT_DIR,
-} from "../support/browser.js";
+import { describeBrowser, ensureConsoleBuilt, launchChromium, SCREENSHOT_DIR } from "../support/browser.js";
 import { createTestNode, DB_KIND, type TestNode } from "../support/node.js";
 import { freePort } from "../support/pg-cluster.js";
 
