@@ -1,8 +1,359 @@
+import { REQUEST_STATUSES, REQUEST_TYPES, type RequestSummary, URGENCIES } from "@crossline/schemas";
+import {
+  Badge,
+  Button,
+  Card,
+  Group,
+  Loader,
+  MultiSelect,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  Title,
+} from "@mantine/core";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ComingSoon } from "../../components/ComingSoon";
+import { useCan, useSession } from "../../auth/session";
+import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeText } from "../../components/DateTime";
+import { Link } from "../../router/router";
+import { formatDateTime, otherSideZone } from "../../util/datetime";
+import { zoneLabel } from "../../util/zones";
+import {
+  Countdown,
+  DeadlineBadge,
+  StatusBadge,
+  statusLabel,
+  typeLabel,
+  UrgencyBadge,
+  urgencyLabel,
+} from "../requests/labels";
+import {
+  type BoardFilters,
+  useBoard,
+  useMarkNotificationsRead,
+  useNotifications,
+  useOnDuty,
+} from "../requests/requests.api";
+import { RosterEditor } from "./RosterEditor";
 
-/** Placeholder until the module is built. */
+function DueCell({ r }: { r: RequestSummary }) {
+  const { t, i18n } = useTranslation();
+  const { user, node } = useSession();
+  if (!r.nextDue) return <Text c="dimmed">—</Text>;
+  const other = otherSideZone(user.timeZone, node.timeZone);
+  return (
+    <Stack gap={0}>
+      <Group gap={6} wrap="nowrap">
+        <Countdown at={r.nextDue.at} />
+        <DeadlineBadge state={r.deadlineState} />
+      </Group>
+      <Text size="xs" style={{ whiteSpace: "nowrap" }} data-testid="due-local">
+        {`${t(`hotline.dueKind.${r.nextDue.kind}`)}: ${formatDateTime(r.nextDue.at, user.timeZone, i18n.language)}`}
+      </Text>
+      <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }} data-testid="due-other">
+        {`${zoneLabel(t, other)} · ${formatDateTime(r.nextDue.at, other, i18n.language)}`}
+      </Text>
+    </Stack>
+  );
+}
+
+/** The board of requests, filtered; reused by the approval queue. */
+export function RequestBoard({
+  fixed,
+  testId = "board",
+  rowExtra,
+}: {
+  fixed?: Partial<BoardFilters>;
+  testId?: string;
+  rowExtra?: (r: RequestSummary) => React.ReactNode;
+}) {
+  const { t, i18n } = useTranslation();
+  const [direction, setDirection] = useState<"incoming" | "outgoing">(fixed?.direction ?? "incoming");
+  const [type, setType] = useState<string[]>([]);
+  const [urgency, setUrgency] = useState<string[]>([]);
+  const [status, setStatus] = useState<string[]>([]);
+  const [deadline, setDeadline] = useState<string | null>(null);
+  const filters: BoardFilters = { direction, type, urgency, status, deadline, ...fixed };
+  const board = useBoard(filters);
+  const rows = board.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <Stack data-testid={testId}>
+      {!fixed?.direction && (
+        <Tabs value={direction} onChange={(v) => v && setDirection(v as "incoming" | "outgoing")}>
+          <Tabs.List>
+            <Tabs.Tab value="incoming" data-testid="tab-incoming">
+              {t("hotline.incoming")}
+            </Tabs.Tab>
+            <Tabs.Tab value="outgoing" data-testid="tab-outgoing">
+              {t("hotline.outgoing")}
+            </Tabs.Tab>
+          </Tabs.List>
+        </Tabs>
+      )}
+      <Group align="flex-end" grow>
+        <MultiSelect
+          label={t("hotline.filters.type")}
+          data={REQUEST_TYPES.map((m) => ({ value: m.type, label: typeLabel(m.type, i18n.language) }))}
+          value={type}
+          onChange={setType}
+          clearable
+          searchable
+          data-testid="filter-type"
+        />
+        <MultiSelect
+          label={t("hotline.filters.urgency")}
+          data={URGENCIES.map((u) => ({ value: u, label: urgencyLabel(t, u) }))}
+          value={urgency}
+          onChange={setUrgency}
+          clearable
+          data-testid="filter-urgency"
+        />
+        {!fixed?.status && (
+          <MultiSelect
+            label={t("hotline.filters.status")}
+            data={REQUEST_STATUSES.map((s) => ({ value: s, label: statusLabel(t, s) }))}
+            value={status}
+            onChange={setStatus}
+            clearable
+            data-testid="filter-status"
+          />
+        )}
+        <Select
+          label={t("hotline.filters.deadline")}
+          data={[
+            { value: "ok", label: t("hotline.deadline.ok") },
+            { value: "due_soon", label: t("hotline.deadline.due_soon") },
+            { value: "overdue", label: t("hotline.deadline.overdue") },
+          ]}
+          value={deadline}
+          onChange={setDeadline}
+          clearable
+          data-testid="filter-deadline"
+        />
+      </Group>
+      <ApiErrorAlert error={board.error} />
+      {board.isPending ? (
+        <Loader />
+      ) : (
+        <Table.ScrollContainer minWidth={1000}>
+          <Table striped highlightOnHover verticalSpacing="xs" data-testid="board-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t("requests.fields.reference")}</Table.Th>
+                <Table.Th>{t("requests.fields.type")}</Table.Th>
+                <Table.Th>{t("requests.fields.urgency")}</Table.Th>
+                <Table.Th>{t("requests.fields.status")}</Table.Th>
+                <Table.Th>{t("requests.fields.peer")}</Table.Th>
+                <Table.Th>{t("requests.fields.nextDue")}</Table.Th>
+                <Table.Th>{t("requests.fields.updated")}</Table.Th>
+                {rowExtra && <Table.Th aria-label={t("common.actions")} />}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.length === 0 && (
+                <Table.Tr>
+                  <Table.Td colSpan={rowExtra ? 8 : 7}>
+                    <Text c="dimmed" ta="center" py="md" data-testid="board-empty">
+                      {t("common.empty")}
+                    </Text>
+                  </Table.Td>
+                </Table.Tr>
+              )}
+              {rows.map((r) => (
+                <Table.Tr
+                  key={r.id}
+                  data-testid="board-row"
+                  data-reference={r.reference}
+                  data-status={r.status}
+                >
+                  <Table.Td>
+                    <Link to={`/requests/${r.id}`} data-testid="board-link">
+                      <Text size="sm" ff="monospace">
+                        {r.reference}
+                      </Text>
+                    </Link>
+                    <Text size="xs" c="dimmed" lineClamp={1}>
+                      {r.title}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{typeLabel(r.type, i18n.language)}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <UrgencyBadge urgency={r.urgency} />
+                  </Table.Td>
+                  <Table.Td>
+                    <StatusBadge status={r.status} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{r.peerId ?? "—"}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <DueCell r={r} />
+                  </Table.Td>
+                  <Table.Td>
+                    <DateTimeText iso={r.updatedAt} />
+                  </Table.Td>
+                  {rowExtra && <Table.Td>{rowExtra(r)}</Table.Td>}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {board.hasNextPage && (
+        <Button
+          variant="default"
+          onClick={() => board.fetchNextPage()}
+          loading={board.isFetchingNextPage}
+          data-testid="board-more"
+        >
+          {t("common.more")}
+        </Button>
+      )}
+    </Stack>
+  );
+}
+
+function OnDutyCard() {
+  const { t, i18n } = useTranslation();
+  const { user } = useSession();
+  const onDuty = useOnDuty();
+  return (
+    <Card withBorder data-testid="on-duty">
+      <Text fw={600} mb="xs">
+        {t("hotline.onDuty")}
+      </Text>
+      <ApiErrorAlert error={onDuty.error} />
+      {onDuty.data && onDuty.data.shifts.length === 0 && (
+        <Text size="sm" c="dimmed">
+          {t("hotline.nobodyOnDuty")}
+        </Text>
+      )}
+      <Stack gap={4}>
+        {onDuty.data?.shifts.map((s) => (
+          <Group key={s.id} gap="xs" data-testid="on-duty-shift">
+            <Badge variant="light" color={s.role === "primary" ? "blue" : "gray"}>
+              {t(`hotline.role.${s.role}`)}
+            </Badge>
+            <Text size="sm" fw={500}>
+              {s.userName}
+            </Text>
+            <Text size="xs" c="dimmed">
+              {t("hotline.until", { time: formatDateTime(s.endsAt, user.timeZone, i18n.language) })}
+            </Text>
+          </Group>
+        ))}
+      </Stack>
+    </Card>
+  );
+}
+
+function NotificationsCard() {
+  const { t, i18n } = useTranslation();
+  const notifications = useNotifications();
+  const markRead = useMarkNotificationsRead();
+  const zh = i18n.language.toLowerCase().startsWith("zh");
+  const items = notifications.data?.items ?? [];
+  return (
+    <Card withBorder data-testid="notifications">
+      <Group justify="space-between" mb="xs">
+        <Group gap="xs">
+          <Text fw={600}>{t("hotline.notifications")}</Text>
+          {(notifications.data?.unreadCount ?? 0) > 0 && (
+            <Badge color="red" data-testid="notifications-unread">
+              {notifications.data?.unreadCount}
+            </Badge>
+          )}
+        </Group>
+        {(notifications.data?.unreadCount ?? 0) > 0 && (
+          <Button
+            size="compact-xs"
+            variant="subtle"
+            onClick={() => markRead.mutate({ all: true })}
+            data-testid="notifications-read-all"
+          >
+            {t("hotline.markAllRead")}
+          </Button>
+        )}
+      </Group>
+      <ApiErrorAlert error={notifications.error} />
+      {items.length === 0 && (
+        <Text size="sm" c="dimmed">
+          {t("common.empty")}
+        </Text>
+      )}
+      <Stack gap={6} mah={220} style={{ overflowY: "auto" }}>
+        {items.slice(0, 10).map((n) => (
+          <div key={n.id} data-testid="notification" style={{ opacity: n.readAt ? 0.6 : 1 }}>
+            <Group gap={6} wrap="nowrap">
+              {n.severity !== "info" && (
+                <Badge size="xs" color={n.severity === "emergency" ? "red" : "orange"}>
+                  {t(`hotline.severity.${n.severity}`)}
+                </Badge>
+              )}
+              {n.requestId ? (
+                <Link to={`/requests/${n.requestId}`}>
+                  <Text size="sm" fw={n.readAt ? 400 : 600}>
+                    {zh ? n.title["zh-CN"] : n.title.en}
+                  </Text>
+                </Link>
+              ) : (
+                <Text size="sm" fw={n.readAt ? 400 : 600}>
+                  {zh ? n.title["zh-CN"] : n.title.en}
+                </Text>
+              )}
+            </Group>
+            <Text size="xs" c="dimmed" lineClamp={2}>
+              {zh ? n.body["zh-CN"] : n.body.en}
+            </Text>
+            <DateTimeText iso={n.createdAt} />
+          </div>
+        ))}
+      </Stack>
+    </Card>
+  );
+}
+
 export function HotlinePage() {
   const { t } = useTranslation();
-  return <ComingSoon title={t("nav.hotline")} />;
+  const canRoster = useCan("hotline:roster");
+  const canDraft = useCan("requests:draft");
+  const [tab, setTab] = useState<string>("board");
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>{t("nav.hotline")}</Title>
+        {canDraft && (
+          <Link to="/requests/new">
+            <Button component="span" data-testid="new-request">
+              {t("requests.new")}
+            </Button>
+          </Link>
+        )}
+      </Group>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <OnDutyCard />
+        <NotificationsCard />
+      </SimpleGrid>
+      <Tabs value={tab} onChange={(v) => v && setTab(v)} variant="pills">
+        <Tabs.List>
+          <Tabs.Tab value="board" data-testid="hotline-tab-board">
+            {t("hotline.board")}
+          </Tabs.Tab>
+          {canRoster && (
+            <Tabs.Tab value="roster" data-testid="hotline-tab-roster">
+              {t("hotline.roster.title")}
+            </Tabs.Tab>
+          )}
+        </Tabs.List>
+      </Tabs>
+      {tab === "roster" && canRoster ? <RosterEditor /> : <RequestBoard />}
+    </Stack>
+  );
 }

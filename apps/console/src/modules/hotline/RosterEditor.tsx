@@ -1,0 +1,3 @@
+export function RosterEditor() {
+  return null;
+}

@@ -1,0 +1,99 @@
+import type { NotificationView, RequestDetail, RequestSummary, TimelinessReport } from "@crossline/schemas";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, withQuery } from "../../api/client";
+import type { Page } from "../../api/types";
+
+export const REQUESTS_KEY = ["requests"] as const;
+
+export interface BoardFilters {
+  direction?: "incoming" | "outgoing";
+  type: string[];
+  urgency: string[];
+  status: string[];
+  deadline: string | null;
+}
+
+export function boardQueryString(f: BoardFilters, cursor?: string): string {
+  return withQuery("/requests", {
+    direction: f.direction,
+    type: f.type.join(","),
+    urgency: f.urgency.join(","),
+    status: f.status.join(","),
+    deadline: f.deadline,
+    limit: 50,
+    cursor,
+  });
+}
+
+export function useBoard(f: BoardFilters) {
+  return useInfiniteQuery({
+    queryKey: [...REQUESTS_KEY, "board", f],
+    queryFn: ({ pageParam }) => api<Page<RequestSummary>>("GET", boardQueryString(f, pageParam)),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    refetchInterval: 30_000,
+  });
+}
+
+export function useRequest(id: string) {
+  return useQuery({
+    queryKey: [...REQUESTS_KEY, "detail", id],
+    queryFn: () => api<{ request: RequestDetail }>("GET", `/requests/${encodeURIComponent(id)}`),
+    select: (r) => r.request,
+    refetchInterval: 30_000,
+  });
+}
+
+export function useRequestAction(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Record<string, unknown>) =>
+      api<unknown>("POST", `/requests/${encodeURIComponent(id)}/actions`, body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: REQUESTS_KEY }),
+  });
+}
+
+export interface ShiftView {
+  id: string;
+  unitId: string;
+  userId: string;
+  userName: string;
+  role: "primary" | "backup";
+  startsAt: string;
+  endsAt: string;
+  timeZone: string;
+  startLocal: string;
+  endLocal: string;
+  note: string | null;
+}
+
+export function useOnDuty() {
+  return useQuery({
+    queryKey: ["hotline", "on-duty"],
+    queryFn: () => api<{ unitId: string; at: string; shifts: ShiftView[] }>("GET", "/hotline/on-duty"),
+    refetchInterval: 60_000,
+  });
+}
+
+export function useNotifications() {
+  return useQuery({
+    queryKey: ["notifications"],
+    queryFn: () =>
+      api<{ items: NotificationView[]; unreadCount: number }>(
+        "GET",
+        withQuery("/notifications", { limit: 20 }),
+      ),
+    refetchInterval: 15_000,
+  });
+}
+
+export function useMarkNotificationsRead() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { ids: string[] } | { all: true }) =>
+      api<{ marked: number }>("POST", "/notifications/read", body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ["notifications"] }),
+  });
+}
+
+export type { TimelinessReport };
