@@ -1,8 +1,29 @@
+import { Button, Group, Stack, Title } from "@mantine/core";
 import { useTranslation } from "react-i18next";
-import { ComingSoon } from "../../components/ComingSoon";
+import { useCan } from "../../auth/session";
+import { Link, usePath } from "../../router/router";
+import { RequestBoard } from "../hotline/HotlinePage";
+import { RequestDetailPage } from "./RequestDetailPage";
 
-/** Placeholder until the module is built. */
 export function RequestsPage() {
   const { t } = useTranslation();
-  return <ComingSoon title={t("nav.requests")} />;
+  const path = usePath();
+  const canDraft = useCan("requests:draft");
+  const rest = path.replace(/^\/requests\/?/, "");
+  if (rest && rest !== "new") return <RequestDetailPage id={decodeURIComponent(rest)} />;
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>{t("nav.requests")}</Title>
+        {canDraft && (
+          <Link to="/requests/new">
+            <Button component="span" data-testid="new-request">
+              {t("requests.new")}
+            </Button>
+          </Link>
+        )}
+      </Group>
+      <RequestBoard />
+    </Stack>
+  );
 }

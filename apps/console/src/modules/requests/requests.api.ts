@@ -97,3 +97,46 @@ export function useMarkNotificationsRead() {
 }
 
 export type { TimelinessReport };
+
+export interface MessageView {
+  id: string;
+  nodeId: string;
+  side: "requester" | "responder";
+  author: string;
+  body: { lang: string; text: string };
+  attachments: { id: string; name: string; sha256: string; size: number }[];
+  at: { at: string; requester: string | null; responder: string | null };
+  mine: boolean;
+  readAt: string | null;
+  readBy: string | null;
+}
+
+export function useMessages(id: string) {
+  return useQuery({
+    queryKey: [...REQUESTS_KEY, "messages", id],
+    queryFn: () => api<{ items: MessageView[] }>("GET", `/requests/${encodeURIComponent(id)}/messages`),
+    refetchInterval: 15_000,
+  });
+}
+
+export function useRequestPost(id: string, sub: string, method: "POST" | "PUT" = "POST") {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Record<string, unknown>) =>
+      api<unknown>(method, `/requests/${encodeURIComponent(id)}/${sub}`, body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: REQUESTS_KEY }),
+  });
+}
+
+export function useExtensionDecision(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ extensionId, grant }: { extensionId: string; grant: boolean }) =>
+      api<unknown>(
+        "POST",
+        `/requests/${encodeURIComponent(id)}/preservation/extensions/${encodeURIComponent(extensionId)}/decision`,
+        { grant },
+      ),
+    onSuccess: () => qc.invalidateQueries({ queryKey: REQUESTS_KEY }),
+  });
+}
