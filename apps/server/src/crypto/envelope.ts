@@ -7,6 +7,12 @@
  *        protected header under "cl"; payload = UTF-8 JSON of the message payload)
  *
  * Receipts are JWS compact (EdDSA), signed not encrypted. The exact wire format is in docs/federation.md.
+ *
+ * The primitives run synchronously on node:crypto (./native-jose.ts: Ed25519, X25519, the JOSE Concat KDF,
+ * AES-256-GCM), which produces and accepts exactly the standard compact serialisations. Anything outside the
+ * shape we produce (crit, b64, apu/apv, unusual epk members, non-canonical base64url, keys node cannot use
+ * as-is) is handed to `jose`, so results and reject codes are those of `jose` in every case.
+ * See docs/decisions/0003-native-crypto-for-envelopes.md.
  */
 import {
   CompactEncrypt,
@@ -21,6 +27,15 @@ import {
 import { sha256Hex } from "./hash.js";
 import { isUuid } from "./ids.js";
 import type { JsonWebKey, PublicKeyJwk } from "./keys.js";
+import {
+  clearNativeKeyCache,
+  nativeDecryptEcdhEsA256Gcm,
+  nativeEncryptEcdhEsA256Gcm,
+  nativePrivateKey,
+  nativePublicKey,
+  nativeSignCompact,
+  nativeVerifyCompact,
+} from "./native-jose.js";
 
 export { sha256Hex } from "./hash.js";
 
@@ -179,6 +194,7 @@ function importCached(
 /** Drop all cached imported keys (frees memory; removed keys are simply no longer passed in). */
 export function clearKeyCache(): void {
   keyCache.clear();
+  clearNativeKeyCache();
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -311,8 +327,7 @@ export async function sealEnvelope(input: SealEnvelopeInput): Promise<string> {
     typ: ENVELOPE_JWS_TYP,
     cl: header,
   };
-  const signKey = await importCached(signingKey.privateJwk, "EdDSA", true);
-  const jws = await new CompactSign(enc.encode(payloadJson)).setProtectedHeader(jwsHeader).sign(signKey);
+  const jws = await signCompact(payloadJson, jwsHeader, signingKey.privateJwk);
 
   const routing: EnvelopeRouting = {
     msgId: header.msgId,
@@ -328,8 +343,13 @@ export async function sealEnvelope(input: SealEnvelopeInput): Promise<string> {
     cty: ENVELOPE_JWS_TYP,
     cl: routing,
   };
-  const encKey = await importCached(recipientEncKey, "ECDH-ES", false);
-  const jwe = await new CompactEncrypt(enc.encode(jws)).setProtectedHeader(jweHeader).encrypt(encKey);
+  let jwe: string | undefined;
+  const nativeEncKey = nativePublicKey(recipientEncKey, "x25519");
+  if (nativeEncKey) jwe = nativeEncryptEcdhEsA256Gcm(jws, jweHeader, nativeEncKey);
+  if (jwe === undefined) {
+    const encKey = await importCached(recipientEncKey, "ECDH-ES", false);
+    jwe = await new CompactEncrypt(enc.encode(jws)).setProtectedHeader(jweHeader).encrypt(encKey);
+  }
   checkSize(jwe, input.maxBytes, "envelope");
   return jwe;
 }
@@ -339,6 +359,13 @@ export async function sealEnvelope(input: SealEnvelopeInput): Promise<string> {
  * are not yet authenticated: use them to route, look up keys and de-duplicate, then call openEnvelope.
  */
 export function peekEnvelope(jwe: string, options: SizeOptions = {}): PeekedEnvelope {
+  return peekParsed(jwe, options).peeked;
+}
+
+function peekParsed(
+  jwe: string,
+  options: SizeOptions,
+): { peeked: PeekedEnvelope; parts: string[]; protectedHeader: Record<string, unknown> } {
   if (typeof jwe !== "string") throw new EnvelopeError("MALFORMED", "envelope is not a string");
   checkSize(jwe, options.maxBytes, "envelope");
   const parts = jwe.split(".");
@@ -356,7 +383,8 @@ export function peekEnvelope(jwe: string, options: SizeOptions = {}): PeekedEnve
   }
   if (!isNonEmptyString(h.kid)) throw new EnvelopeError("MALFORMED", 'JWE "kid" missing');
   if (parts[1] !== "") throw new EnvelopeError("MALFORMED", "ECDH-ES envelopes have an empty encrypted key");
-  return { ...parseRouting(h.cl, "JWE protected header"), kid: h.kid };
+  const peeked = { ...parseRouting(h.cl, "JWE protected header"), kid: h.kid };
+  return { peeked, parts, protectedHeader: h };
 }
 
 /**
@@ -365,7 +393,7 @@ export function peekEnvelope(jwe: string, options: SizeOptions = {}): PeekedEnve
  * Throws EnvelopeError with a reject code.
  */
 export async function openEnvelope(jwe: string, options: OpenEnvelopeOptions): Promise<OpenedEnvelope> {
-  const outer = peekEnvelope(jwe, options);
+  const { peeked: outer, parts, protectedHeader } = peekParsed(jwe, options);
   if (outer.recipient !== options.expectedRecipient) {
     throw new EnvelopeError(
       "WRONG_RECIPIENT",
@@ -374,25 +402,16 @@ export async function openEnvelope(jwe: string, options: OpenEnvelopeOptions): P
   }
   const decJwk = options.decryptionKeys.get(outer.kid);
   if (!decJwk) throw new EnvelopeError("UNKNOWN_KEY", `no decryption key with kid ${outer.kid}`);
-  let decKey: ImportedKey;
-  try {
-    decKey = await importCached(decJwk, "ECDH-ES", true);
-  } catch (cause) {
-    throw new EnvelopeError("UNKNOWN_KEY", `decryption key ${outer.kid} cannot be imported`, { cause });
-  }
 
-  let plaintext: Uint8Array;
-  try {
-    ({ plaintext } = await compactDecrypt(jwe, decKey, {
-      keyManagementAlgorithms: ["ECDH-ES"],
-      contentEncryptionAlgorithms: ["A256GCM"],
-    }));
-  } catch (cause) {
-    if (joseCode(cause) === "ERR_JWE_INVALID") {
-      throw new EnvelopeError("MALFORMED", "invalid JWE", { cause });
-    }
-    throw new EnvelopeError("DECRYPT_FAILED", "decryption failed (tampered, or not for this key)", { cause });
+  let plaintext: Uint8Array | undefined;
+  const nativeDecKey = nativePrivateKey(decJwk, "x25519");
+  if (nativeDecKey) {
+    const r = nativeDecryptEcdhEsA256Gcm(parts, protectedHeader, nativeDecKey);
+    if (r === false) throw new EnvelopeError("DECRYPT_FAILED", DECRYPT_FAILED_MESSAGE);
+    plaintext = r;
   }
+  // not our usual shape, or a key node cannot use as-is: jose decides, as it always did
+  if (plaintext === undefined) plaintext = await joseDecrypt(jwe, decJwk, outer.kid);
 
   let jws: string;
   try {
@@ -415,7 +434,7 @@ export async function openEnvelope(jwe: string, options: OpenEnvelopeOptions): P
 
   const senderJwk = findKey(options.senderSigningKeys, signerKid);
   if (!senderJwk) throw new EnvelopeError("UNKNOWN_KEY", `sender signing key ${signerKid} is not known`);
-  const payloadBytes = await verifyWith(jws, senderJwk);
+  const payloadBytes = await verifyWith(jws, jwsParts, jh, senderJwk);
 
   if (
     header.msgId !== outer.msgId ||
@@ -435,7 +454,65 @@ export async function openEnvelope(jwe: string, options: OpenEnvelopeOptions): P
   return { header, payload, jws, signerKid };
 }
 
-async function verifyWith(jws: string, jwk: PublicKeyJwk): Promise<Uint8Array> {
+const DECRYPT_FAILED_MESSAGE = "decryption failed (tampered, or not for this key)";
+
+async function joseDecrypt(jwe: string, decJwk: JsonWebKey, kid: string): Promise<Uint8Array> {
+  let decKey: ImportedKey;
+  try {
+    decKey = await importCached(decJwk, "ECDH-ES", true);
+  } catch (cause) {
+    throw new EnvelopeError("UNKNOWN_KEY", `decryption key ${kid} cannot be imported`, { cause });
+  }
+  try {
+    const { plaintext } = await compactDecrypt(jwe, decKey, {
+      keyManagementAlgorithms: ["ECDH-ES"],
+      contentEncryptionAlgorithms: ["A256GCM"],
+    });
+    return plaintext;
+  } catch (cause) {
+    if (joseCode(cause) === "ERR_JWE_INVALID") {
+      throw new EnvelopeError("MALFORMED", "invalid JWE", { cause });
+    }
+    throw new EnvelopeError("DECRYPT_FAILED", DECRYPT_FAILED_MESSAGE, { cause });
+  }
+}
+
+/** Sign a compact JWS (EdDSA): node:crypto when the key is usable as-is, else jose. */
+async function signCompact(
+  payloadJson: string,
+  protectedHeader: CompactJWSHeaderParameters,
+  privateJwk: JsonWebKey,
+): Promise<string> {
+  const nativeKey = nativePrivateKey(privateJwk, "ed25519");
+  if (nativeKey) {
+    const jws = nativeSignCompact(payloadJson, protectedHeader, nativeKey);
+    if (jws !== undefined) return jws;
+  }
+  const key = await importCached(privateJwk, "EdDSA", true);
+  return new CompactSign(enc.encode(payloadJson)).setProtectedHeader(protectedHeader).sign(key);
+}
+
+/**
+ * Verify a compact JWS (already split, protected header already decoded) with one public key and return the
+ * payload bytes. node:crypto for the usual shape; anything else goes to jose, which decides as it always did.
+ */
+async function verifyWith(
+  jws: string,
+  parts: string[],
+  protectedHeader: Record<string, unknown>,
+  jwk: PublicKeyJwk,
+): Promise<Uint8Array> {
+  const nativeKey = nativePublicKey(jwk, "ed25519");
+  if (nativeKey) {
+    const r = nativeVerifyCompact(parts, protectedHeader, nativeKey);
+    if (r === false)
+      throw new EnvelopeError("BAD_SIGNATURE", `signature does not verify with key ${jwk.kid}`);
+    if (r !== undefined) return r;
+  }
+  return joseVerifyWith(jws, jwk);
+}
+
+async function joseVerifyWith(jws: string, jwk: PublicKeyJwk): Promise<Uint8Array> {
   let key: ImportedKey;
   try {
     key = await importCached(jwk, "EdDSA", false);
@@ -480,10 +557,11 @@ function parseReceipt(v: unknown): ReceiptClaims {
 /** Sign a delivery receipt: JWS compact, EdDSA, typ "crossline-receipt+jws", payload = JSON of the claims. */
 export async function signReceipt(claims: ReceiptClaims, signingKey: SigningKeyInput): Promise<string> {
   const clean = parseReceipt(claims);
-  const key = await importCached(signingKey.privateJwk, "EdDSA", true);
-  return new CompactSign(enc.encode(JSON.stringify(clean)))
-    .setProtectedHeader({ alg: "EdDSA", kid: signingKey.kid, typ: RECEIPT_JWS_TYP })
-    .sign(key);
+  return signCompact(
+    JSON.stringify(clean),
+    { alg: "EdDSA", kid: signingKey.kid, typ: RECEIPT_JWS_TYP },
+    signingKey.privateJwk,
+  );
 }
 
 /** Verify a receipt with the issuing node's signing keys; returns its claims. Throws EnvelopeError. */
@@ -502,7 +580,7 @@ export async function verifyReceipt(jws: string, senderSigningKeys: PublicKeyJwk
   if (!isNonEmptyString(h.kid)) throw new EnvelopeError("MALFORMED", 'receipt "kid" missing');
   const jwk = findKey(senderSigningKeys, h.kid);
   if (!jwk) throw new EnvelopeError("UNKNOWN_KEY", `receipt signing key ${h.kid} is not known`);
-  const payload = await verifyWith(jws, jwk);
+  const payload = await verifyWith(jws, parts, h, jwk);
   let claims: unknown;
   try {
     claims = JSON.parse(dec.decode(payload));
