@@ -184,10 +184,10 @@ export function RequestBoard({
                   <Table.Td>
                     <Text size="sm">{typeLabel(r.type, i18n.language)}</Text>
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>
                     <UrgencyBadge urgency={r.urgency} />
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>
                     <StatusBadge status={r.status} />
                   </Table.Td>
                   <Table.Td>

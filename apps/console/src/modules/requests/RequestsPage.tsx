@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { useCan } from "../../auth/session";
 import { Link, usePath } from "../../router/router";
 import { RequestBoard } from "../hotline/HotlinePage";
+import { NewRequestPage } from "./NewRequestPage";
 import { RequestDetailPage } from "./RequestDetailPage";
 
 export function RequestsPage() {
@@ -10,7 +11,8 @@ export function RequestsPage() {
   const path = usePath();
   const canDraft = useCan("requests:draft");
   const rest = path.replace(/^\/requests\/?/, "");
-  if (rest && rest !== "new") return <RequestDetailPage id={decodeURIComponent(rest)} />;
+  if (rest === "new") return <NewRequestPage />;
+  if (rest) return <RequestDetailPage id={decodeURIComponent(rest)} />;
   return (
     <Stack>
       <Group justify="space-between">
