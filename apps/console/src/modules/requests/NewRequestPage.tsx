@@ -65,14 +65,41 @@ function opt(s: string): string | undefined {
   return s.trim() ? s.trim() : undefined;
 }
 
+const KNOWN_ISSUES: [RegExp, string][] = [
+  [/^must not be empty/, "requests.issue.empty"],
+  [
+    /^Too small|^Required|expected string, received undefined|Invalid input: expected/i,
+    "requests.issue.required",
+  ],
+  [/^give the romanised form/, "requests.issue.romanised"],
+  [/^give at least one way to reach/, "requests.issue.contact"],
+  [/^name the custodian/, "requests.issue.custodian"],
+  [/^name the agreement or law/, "requests.issue.basisReference"],
+  [/^say why the request is/, "requests.issue.urgencyReason"],
+  [/^name at least one identifier/, "requests.issue.identifier"],
+  [/^preservation lasts at least/, "requests.issue.preservationDays"],
+  [/^an emergency disclosure has urgency emergency/, "requests.issue.emergencyUrgency"],
+  [/^must be YYYY/, "requests.issue.partialDate"],
+];
+
+/** The server's issue in the interface language when it is a known one, as sent otherwise. */
+function localIssue(t: (key: string) => string, issue: string): string {
+  const hit = KNOWN_ISSUES.find(([re]) => re.test(issue));
+  return hit ? t(hit[1]) : issue;
+}
+
 /** Server field paths (`body.form.details.riskToLife.description`) → the form's field key. */
-function fieldErrors(error: unknown): Map<string, string> {
+function fieldErrors(error: unknown, t: (key: string) => string): Map<string, string> {
   const map = new Map<string, string>();
   if (!(error instanceof ApiError)) return map;
   for (const d of error.details) {
     if (!d.field) continue;
-    const key = d.field.replace(/^body\./, "").replace(/^form\./, "");
-    map.set(key, map.has(key) ? `${map.get(key)}; ${d.issue}` : d.issue);
+    const key = d.field
+      .replace(/^body\./, "")
+      .replace(/^form\./, "")
+      .replace(/\.text$/, "");
+    const issue = localIssue(t, d.issue);
+    map.set(key, map.has(key) ? `${map.get(key)}; ${issue}` : issue);
   }
   return map;
 }
@@ -216,7 +243,7 @@ export function NewRequestPage() {
     },
   });
 
-  const errs = fieldErrors(save.error);
+  const errs = fieldErrors(save.error, t as unknown as (key: string) => string);
   const err = (key: string): ReactNode => {
     const direct = errs.get(key);
     if (direct) return direct;

@@ -91,12 +91,12 @@ const TEXT_FIELD: Partial<Record<string, { field: string; required: boolean }>> 
   withdraw: { field: "reason", required: true },
 };
 
-function ActionModal({
+export function ActionModal({
   request,
   event,
   onClose,
 }: {
-  request: RequestDetail;
+  request: { id: string };
   event: string;
   onClose: () => void;
 }) {
