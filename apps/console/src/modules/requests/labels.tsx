@@ -28,12 +28,7 @@ const URGENCY_COLOR: Record<string, string> = { emergency: "red", urgent: "orang
 export function UrgencyBadge({ urgency }: { urgency: string }) {
   const { t } = useTranslation();
   return (
-    <Badge
-      color={URGENCY_COLOR[urgency] ?? "gray"}
-      variant="light"
-      data-testid="urgency-badge"
-      miw="fit-content"
-    >
+    <Badge color={URGENCY_COLOR[urgency] ?? "gray"} variant="light" data-testid="urgency-badge" maw="none">
       {urgencyLabel(t, urgency)}
     </Badge>
   );
@@ -50,7 +45,7 @@ export function StatusBadge({ status }: { status: string }) {
           ? "yellow"
           : "blue";
   return (
-    <Badge color={color} variant="outline" data-testid="status-badge" miw="fit-content">
+    <Badge color={color} variant="outline" data-testid="status-badge" maw="none">
       {statusLabel(t, status)}
     </Badge>
   );
