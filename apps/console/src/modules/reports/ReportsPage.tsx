@@ -79,50 +79,52 @@ function PeriodChart({ data }: { data: Agg[] }) {
   return (
     <svg
       width={width}
-      height={h + 40}
+      height={h + 56}
       role="img"
       aria-label={t("reports.byPeriod")}
       data-testid="report-period-chart"
     >
-      {data.map((d, i) => {
-        const x = gap + i * (barW + gap);
-        const sentH = (d.sent / max) * h;
-        const inTimeH = (d.answeredInTime / max) * h;
-        const lateH = ((d.answered - d.answeredInTime) / max) * h;
-        return (
-          <g key={d.key}>
-            <title>{`${d.key}: ${t("reports.sent")} ${d.sent}, ${t("reports.answeredInTime")} ${d.answeredInTime}, ${t("reports.late")} ${d.answered - d.answeredInTime}`}</title>
-            <rect
-              x={x}
-              y={h - sentH}
-              width={barW / 2 - 2}
-              height={sentH}
-              fill="var(--mantine-color-blue-4)"
-            />
-            <rect
-              x={x + barW / 2}
-              y={h - inTimeH}
-              width={barW / 2}
-              height={inTimeH}
-              fill="var(--mantine-color-green-6)"
-            />
-            <rect
-              x={x + barW / 2}
-              y={h - inTimeH - lateH}
-              width={barW / 2}
-              height={lateH}
-              fill="var(--mantine-color-red-6)"
-            />
-            <text x={x + barW / 2} y={h + 14} fontSize="10" textAnchor="middle" fill="currentColor">
-              {d.key.slice(0, 7)}
-            </text>
-            <text x={x + barW / 4} y={h - sentH - 3} fontSize="10" textAnchor="middle" fill="currentColor">
-              {d.sent}
-            </text>
-          </g>
-        );
-      })}
-      <line x1={0} x2={width} y1={h} y2={h} stroke="var(--mantine-color-gray-5)" />
+      <g transform="translate(0,16)">
+        {data.map((d, i) => {
+          const x = gap + i * (barW + gap);
+          const sentH = (d.sent / max) * h;
+          const inTimeH = (d.answeredInTime / max) * h;
+          const lateH = ((d.answered - d.answeredInTime) / max) * h;
+          return (
+            <g key={d.key}>
+              <title>{`${d.key}: ${t("reports.sent")} ${d.sent}, ${t("reports.answeredInTime")} ${d.answeredInTime}, ${t("reports.late")} ${d.answered - d.answeredInTime}`}</title>
+              <rect
+                x={x}
+                y={h - sentH}
+                width={barW / 2 - 2}
+                height={sentH}
+                fill="var(--mantine-color-blue-4)"
+              />
+              <rect
+                x={x + barW / 2}
+                y={h - inTimeH}
+                width={barW / 2}
+                height={inTimeH}
+                fill="var(--mantine-color-green-6)"
+              />
+              <rect
+                x={x + barW / 2}
+                y={h - inTimeH - lateH}
+                width={barW / 2}
+                height={lateH}
+                fill="var(--mantine-color-red-6)"
+              />
+              <text x={x + barW / 2} y={h + 14} fontSize="10" textAnchor="middle" fill="currentColor">
+                {d.key.slice(0, 7)}
+              </text>
+              <text x={x + barW / 4} y={h - sentH - 3} fontSize="10" textAnchor="middle" fill="currentColor">
+                {d.sent}
+              </text>
+            </g>
+          );
+        })}
+        <line x1={0} x2={width} y1={h} y2={h} stroke="var(--mantine-color-gray-5)" />
+      </g>
     </svg>
   );
 }
