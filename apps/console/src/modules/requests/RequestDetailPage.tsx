@@ -467,9 +467,78 @@ function Preservation({ request }: { request: RequestDetail }) {
   );
 }
 
+const FORM_LABELS: Record<string, string> = {
+  facts: "requests.form.facts",
+  offence: "requests.form.offence",
+  subjects: "requests.form.subjects",
+  legalBasis: "requests.form.legalBasis",
+  identifiers: "requests.form.identifiers",
+  measuresSought: "requests.form.measures",
+  requestingAuthority: "requests.form.authority",
+  urgencyReason: "requests.form.urgencyReason",
+  attachments: "requests.detail.attachments",
+  details: "requests.detail.details",
+};
+
+function humanise(key: string): string {
+  const spaced = key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/_/g, " ");
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1).toLowerCase();
+}
+
+function isLabelled(v: unknown): v is { lang: string; text: string } {
+  return typeof v === "object" && v !== null && "text" in v && "lang" in v && Object.keys(v).length === 2;
+}
+
+/** A form value without JSON: texts with their language, lists and nested fields indented. */
+function FormValue({ value }: { value: unknown }) {
+  if (value === null || value === undefined || value === "") return <Text size="sm">—</Text>;
+  if (isLabelled(value))
+    return (
+      <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
+        {value.text}{" "}
+        <Badge size="xs" variant="outline" color="gray">
+          {value.lang}
+        </Badge>
+      </Text>
+    );
+  if (Array.isArray(value)) {
+    if (value.length === 0) return <Text size="sm">—</Text>;
+    return (
+      <Stack gap={4}>
+        {value.map((v, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: form list items have no ids
+          <div key={i} style={{ borderLeft: "2px solid var(--mantine-color-gray-3)", paddingLeft: 8 }}>
+            <FormValue value={v} />
+          </div>
+        ))}
+      </Stack>
+    );
+  }
+  if (typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([k]) => k !== "raw");
+    return (
+      <Stack gap={2}>
+        {entries.map(([k, v]) => (
+          <Group key={k} gap="xs" align="flex-start" wrap="nowrap">
+            <Text size="xs" c="dimmed" w={150} style={{ flexShrink: 0 }}>
+              {humanise(k)}
+            </Text>
+            <div style={{ flex: 1 }}>
+              <FormValue value={v} />
+            </div>
+          </Group>
+        ))}
+      </Stack>
+    );
+  }
+  return <Text size="sm">{String(value)}</Text>;
+}
+
 function FormSummary({ form }: { form: Record<string, unknown> }) {
   const { t } = useTranslation();
-  const entries = Object.entries(form).filter(([k]) => !["type", "urgency"].includes(k));
+  const entries = Object.entries(form).filter(
+    ([k, v]) => !["type", "urgency"].includes(k) && !(Array.isArray(v) && v.length === 0),
+  );
   return (
     <Card withBorder data-testid="request-form">
       <Title order={4} mb="sm">
@@ -478,22 +547,14 @@ function FormSummary({ form }: { form: Record<string, unknown> }) {
       <Table>
         <Table.Tbody>
           {entries.map(([k, v]) => (
-            <Table.Tr key={k}>
-              <Table.Td w={220}>
+            <Table.Tr key={k} data-testid="form-field" data-field={k}>
+              <Table.Td w={200} style={{ verticalAlign: "top" }}>
                 <Text size="sm" c="dimmed">
-                  {k}
+                  {FORM_LABELS[k] ? t(FORM_LABELS[k] as "requests.form.facts") : humanise(k)}
                 </Text>
               </Table.Td>
               <Table.Td>
-                {typeof v === "object" && v !== null && !("text" in v) ? (
-                  <Text size="xs" ff="monospace" style={{ whiteSpace: "pre-wrap" }}>
-                    {JSON.stringify(v, null, 2)}
-                  </Text>
-                ) : (
-                  <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
-                    {str(v)}
-                  </Text>
-                )}
+                <FormValue value={v} />
               </Table.Td>
             </Table.Tr>
           ))}
@@ -511,9 +572,6 @@ export function RequestDetailPage({ id }: { id: string }) {
   if (request.error || !request.data) return <ApiErrorAlert error={request.error} />;
   const r = request.data;
   const form = r.form as Record<string, unknown>;
-  const theirRef = str(
-    form.peerReference ?? form.theirReference ?? (r as Record<string, unknown>).peerReference,
-  );
   return (
     <Stack data-testid="request-detail">
       <Group justify="space-between" align="flex-start">
@@ -547,7 +605,10 @@ export function RequestDetailPage({ id }: { id: string }) {
           </Field>
           <Field label={t("requests.detail.theirReference")}>
             <Text size="sm" ff="monospace" data-testid="their-reference">
-              {theirRef || "—"}
+              {r.reference}
+            </Text>
+            <Text size="xs" c="dimmed">
+              {t("requests.detail.sameReference", { node: r.peerId ?? "—" })}
             </Text>
           </Field>
           <Field label={t("requests.fields.peer")}>
