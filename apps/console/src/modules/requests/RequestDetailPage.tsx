@@ -61,12 +61,30 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
   );
 }
 
-function Deadline({ label, at, testId }: { label: string; at: { at: string } | null; testId: string }) {
+function Deadline({
+  label,
+  at,
+  metAt,
+  testId,
+}: {
+  label: string;
+  at: { at: string } | null;
+  metAt: string | null;
+  testId: string;
+}) {
+  const { t } = useTranslation();
   if (!at) return null;
+  const late = metAt !== null && new Date(metAt).getTime() > new Date(at.at).getTime();
   return (
     <Field label={label}>
       <DualDateTime iso={at.at} testId={testId} />
-      <Countdown at={at.at} />
+      {metAt ? (
+        <Text size="sm" c={late ? "red" : "green"} data-testid={`${testId}-met`}>
+          {late ? t("requests.detail.metLate") : t("requests.detail.metInTime")}
+        </Text>
+      ) : (
+        <Countdown at={at.at} />
+      )}
     </Field>
   );
 }
@@ -617,9 +635,15 @@ export function RequestDetailPage({ id }: { id: string }) {
           <Deadline
             label={t("hotline.dueKind.acknowledge")}
             at={r.deadlines.acknowledgeBy}
+            metAt={r.acknowledgedAt}
             testId="deadline-ack"
           />
-          <Deadline label={t("hotline.dueKind.answer")} at={r.deadlines.answerBy} testId="deadline-answer" />
+          <Deadline
+            label={t("hotline.dueKind.answer")}
+            at={r.deadlines.answerBy}
+            metAt={r.answeredAt}
+            testId="deadline-answer"
+          />
           <Field label={t("requests.detail.createdBy")}>
             <Text size="sm">{r.createdBy}</Text>
           </Field>
