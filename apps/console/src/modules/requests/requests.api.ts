@@ -1,6 +1,7 @@
 import type { NotificationView, RequestDetail, RequestSummary, TimelinessReport } from "@crossline/schemas";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, withQuery } from "../../api/client";
+import { useEffect } from "react";
+import { API_BASE, api, withQuery } from "../../api/client";
 import type { Page } from "../../api/types";
 
 export const REQUESTS_KEY = ["requests"] as const;
@@ -75,7 +76,22 @@ export function useOnDuty() {
   });
 }
 
+/**
+ * Live notifications: the server's event stream refreshes the list (and the board) the moment something
+ * arrives; polling every 15 s stays as the fallback when the stream is unavailable.
+ */
 export function useNotifications() {
+  const qc = useQueryClient();
+  useEffect(() => {
+    if (typeof EventSource === "undefined") return;
+    const source = new EventSource(`${API_BASE}/notifications/stream`, { withCredentials: true });
+    const refresh = () => {
+      qc.invalidateQueries({ queryKey: ["notifications"] });
+      qc.invalidateQueries({ queryKey: REQUESTS_KEY });
+    };
+    source.addEventListener("notification", refresh);
+    return () => source.close();
+  }, [qc]);
   return useQuery({
     queryKey: ["notifications"],
     queryFn: () =>
