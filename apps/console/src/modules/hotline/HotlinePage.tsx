@@ -173,7 +173,7 @@ export function RequestBoard({
                 >
                   <Table.Td>
                     <Link to={`/requests/${r.id}`} data-testid="board-link">
-                      <Text size="sm" ff="monospace">
+                      <Text size="sm" ff="monospace" style={{ whiteSpace: "nowrap" }}>
                         {r.reference}
                       </Text>
                     </Link>

@@ -28,7 +28,12 @@ const URGENCY_COLOR: Record<string, string> = { emergency: "red", urgent: "orang
 export function UrgencyBadge({ urgency }: { urgency: string }) {
   const { t } = useTranslation();
   return (
-    <Badge color={URGENCY_COLOR[urgency] ?? "gray"} variant="light" data-testid="urgency-badge" maw="none">
+    <Badge
+      color={URGENCY_COLOR[urgency] ?? "gray"}
+      variant="light"
+      data-testid="urgency-badge"
+      styles={{ label: { overflow: "visible" } }}
+    >
       {urgencyLabel(t, urgency)}
     </Badge>
   );
@@ -45,7 +50,12 @@ export function StatusBadge({ status }: { status: string }) {
           ? "yellow"
           : "blue";
   return (
-    <Badge color={color} variant="outline" data-testid="status-badge" maw="none">
+    <Badge
+      color={color}
+      variant="outline"
+      data-testid="status-badge"
+      styles={{ label: { overflow: "visible" } }}
+    >
       {statusLabel(t, status)}
     </Badge>
   );
