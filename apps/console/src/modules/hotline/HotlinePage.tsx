@@ -323,8 +323,9 @@ function NotificationsCard() {
 export function HotlinePage() {
   const { t } = useTranslation();
   const canRoster = useCan("hotline:roster");
+  const canRead = useCan("requests:read");
   const canDraft = useCan("requests:draft");
-  const [tab, setTab] = useState<string>("board");
+  const [tab, setTab] = useState<string>(canRead ? "board" : "roster");
   return (
     <Stack>
       <Group justify="space-between">
@@ -343,9 +344,11 @@ export function HotlinePage() {
       </SimpleGrid>
       <Tabs value={tab} onChange={(v) => v && setTab(v)} variant="pills">
         <Tabs.List>
-          <Tabs.Tab value="board" data-testid="hotline-tab-board">
-            {t("hotline.board")}
-          </Tabs.Tab>
+          {canRead && (
+            <Tabs.Tab value="board" data-testid="hotline-tab-board">
+              {t("hotline.board")}
+            </Tabs.Tab>
+          )}
           {canRoster && (
             <Tabs.Tab value="roster" data-testid="hotline-tab-roster">
               {t("hotline.roster.title")}
@@ -353,7 +356,7 @@ export function HotlinePage() {
           )}
         </Tabs.List>
       </Tabs>
-      {tab === "roster" && canRoster ? <RosterEditor /> : <RequestBoard />}
+      {tab === "roster" && canRoster ? <RosterEditor /> : canRead ? <RequestBoard /> : null}
     </Stack>
   );
 }
