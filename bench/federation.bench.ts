@@ -158,7 +158,6 @@ async function runKind(kind: "pglite" | "postgres") {
   await rInit.close();
   const sender: NodeRuntime = await initNode(path.join(root, "CN-MPS"), "CN-MPS", sPort, sUrlDb);
   const rUrl = `http://127.0.0.1:${rPort}`;
-  const sUrl = `http://127.0.0.1:${sPort}`;
   const receiver = await spawnServe(rDir, rUrl);
   let worker: { stop(): Promise<void> } | null = null;
   try {
