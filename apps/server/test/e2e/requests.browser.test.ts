@@ -70,8 +70,8 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     await page.getByTestId("form-measures").fill("Preserve the account's data.");
     await page.getByTestId("details-dataToPreserve").fill("All stored data of the account x@example.com");
     await page.getByTestId("details-linkToOffence").fill("Used to negotiate the ransom");
-    await page.getByTestId("details-custodian").fill("Example Mail Inc.");
-    await page.getByTestId("details-why").fill("The data may be deleted");
+    await page.getByTestId("details-custodian.name").fill("Example Mail Inc.");
+    await page.getByTestId("details-whyPreservationNeeded").fill("The data may be deleted");
     await page.getByTestId("form-save").click();
     await page.getByTestId("draft-saved").waitFor();
 

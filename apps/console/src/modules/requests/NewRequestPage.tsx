@@ -635,7 +635,7 @@ export function NewRequestPage() {
                 value={custodianName}
                 onChange={(e) => setCustodianName(e.currentTarget.value)}
                 error={err("details.custodian")}
-                data-testid="details-custodian"
+                data-testid="details-custodian.name"
               />
               <TextInput
                 label={t("requests.form.preservation.custodianLocation")}
@@ -649,7 +649,7 @@ export function NewRequestPage() {
               value={whyPreservation}
               onChange={(e) => setWhyPreservation(e.currentTarget.value)}
               error={err("details.whyPreservationNeeded")}
-              data-testid="details-why"
+              data-testid="details-whyPreservationNeeded"
             />
             <Group>
               <Checkbox
@@ -688,7 +688,7 @@ export function NewRequestPage() {
               value={riskDescription}
               onChange={(e) => setRiskDescription(e.currentTarget.value)}
               error={err("details.riskToLife.description") ?? err("details.riskToLife")}
-              data-testid="details-risk"
+              data-testid="details-riskToLife.description"
             />
             <Textarea
               label={t("requests.form.emergency.personsAtRisk")}
