@@ -422,6 +422,7 @@ export const TakedownDetails = z.strictObject({
   notBefore: IsoDateTime.optional(),
 });
 
+export const ON_LOCATION = ["inform_only", "provisional_arrest_to_follow"] as const;
 export const FugitiveLocateDetails = z.strictObject({
   subjectIndex: SubjectIndex,
   warrant: CourtOrder.optional(),
@@ -429,7 +430,7 @@ export const FugitiveLocateDetails = z.strictObject({
   noticeReference: str(200).optional(),
   lastKnownLocation: NonEmptyText.optional(),
   suspectedWhereabouts: NonEmptyText.optional(),
-  onLocation: z.enum(["inform_only", "provisional_arrest_to_follow"]).default("inform_only"),
+  onLocation: z.enum(ON_LOCATION).default("inform_only"),
 });
 
 export const ProvisionalArrestDetails = z.strictObject({
@@ -618,3 +619,25 @@ export type RequestDraftInput = z.infer<typeof RequestDraftInput>;
 /** What a client sends (before defaults and normalisation). */
 export type RequestDraftInputRaw = z.input<typeof RequestDraftInput>;
 export type RequestDraftOf<T extends RequestType> = Extract<RequestDraftInput, { type: T }>;
+
+/** The details schema of each request type (for clients that build forms from them). */
+export const DETAILS_SCHEMAS = {
+  preservation: PreservationDetails,
+  traffic_disclosure: TrafficDisclosureDetails,
+  subscriber_info: SubscriberInfoDetails,
+  traffic_content_mla: TrafficContentMlaDetails,
+  emergency_disclosure: EmergencyDisclosureDetails,
+  takedown: TakedownDetails,
+  fugitive_locate: FugitiveLocateDetails,
+  provisional_arrest: ProvisionalArrestDetails,
+  extradition: ExtraditionDetails,
+  deportation: DeportationDetails,
+  repatriation_identity_check: RepatriationIdentityCheckDetails,
+  asset_tracing: AssetTracingDetails,
+  asset_freezing: AssetFreezingDetails,
+  asset_confiscation: AssetConfiscationDetails,
+  asset_return: AssetReturnDetails,
+  interview: InterviewDetails,
+  criminal_record: CriminalRecordDetails,
+  general_information: GeneralInformationDetails,
+} as const satisfies Record<RequestType, z.ZodType>;

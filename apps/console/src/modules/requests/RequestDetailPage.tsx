@@ -24,10 +24,11 @@ import {
 } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useSession } from "../../auth/session";
+import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeText, DualDateTime } from "../../components/DateTime";
 import { Link } from "../../router/router";
+import { AttachmentPicker, formatSize } from "./form/Attachments";
 import {
   Countdown,
   DeadlineBadge,
@@ -38,6 +39,7 @@ import {
   UrgencyBadge,
 } from "./labels";
 import {
+  type AttachmentRef,
   useExtensionDecision,
   useMessages,
   useRequest,
@@ -125,18 +127,21 @@ export function ActionModal({
   const [outcome, setOutcome] = useState<string | null>("fulfilled");
   const [grounds, setGrounds] = useState<string | null>(null);
   const [explanation, setExplanation] = useState("");
+  const [attachments, setAttachments] = useState<AttachmentRef[]>([]);
   const spec = TEXT_FIELD[event];
+  const withFiles = event === "answer" || event === "provide_more_info";
 
   const submit = () => {
     let body: Record<string, unknown> = { event };
     if (event === "answer") {
-      const answer: Record<string, unknown> = { outcome, summary: { lang, text } };
+      const answer: Record<string, unknown> = { outcome, summary: { lang, text }, attachments };
       if (outcome !== "fulfilled" && grounds)
         answer.grounds = { code: grounds, explanation: { lang, text: explanation } };
       body = { event, answer };
     } else if (spec && (spec.required || text.trim())) {
       body[spec.field] = { lang, text };
     }
+    if (event === "provide_more_info") body.attachments = attachments;
     act.mutate(body, { onSuccess: onClose });
   };
 
@@ -195,6 +200,9 @@ export function ActionModal({
               data-testid="answer-explanation"
             />
           </>
+        )}
+        {withFiles && (
+          <AttachmentPicker value={attachments} onChange={setAttachments} testId="action-attachments" />
         )}
         <ApiErrorAlert error={act.error} />
         <Group justify="flex-end">
@@ -316,6 +324,7 @@ function Thread({ request }: { request: RequestDetail }) {
   const messages = useMessages(request.id);
   const post = useRequestPost(request.id, "messages");
   const [text, setText] = useState("");
+  const [files, setFiles] = useState<AttachmentRef[]>([]);
   const canPost = request.status !== "draft" && request.status !== "pending_approval";
   return (
     <Card withBorder data-testid="thread">
@@ -345,11 +354,7 @@ function Thread({ request }: { request: RequestDetail }) {
             <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
               {m.body.text}
             </Text>
-            {m.attachments.map((a) => (
-              <Text key={a.id} size="xs">
-                <a href={`/api/v1/requests/${request.id}/attachments/${a.id}`}>{a.name}</a>
-              </Text>
-            ))}
+            <AttachmentLinks requestId={request.id} items={m.attachments} />
             {m.mine && m.readAt && (
               <Text size="xs" c="dimmed">
                 {t("requests.thread.read")}
@@ -368,12 +373,23 @@ function Thread({ request }: { request: RequestDetail }) {
             onChange={(e) => setText(e.currentTarget.value)}
             data-testid="message-text"
           />
+          <AttachmentPicker value={files} onChange={setFiles} testId="message-attachments" />
           <ApiErrorAlert error={post.error} />
           <Group justify="flex-end">
             <Button
               disabled={!text.trim()}
               loading={post.isPending}
-              onClick={() => post.mutate({ body: { lang, text } }, { onSuccess: () => setText("") })}
+              onClick={() =>
+                post.mutate(
+                  { body: { lang, text }, attachments: files },
+                  {
+                    onSuccess: () => {
+                      setText("");
+                      setFiles([]);
+                    },
+                  },
+                )
+              }
               data-testid="message-send"
             >
               {t("requests.thread.send")}
@@ -498,6 +514,22 @@ const FORM_LABELS: Record<string, string> = {
   details: "requests.detail.details",
 };
 
+/** Links to download a request's attachments (checked against their SHA-256 by the node). */
+function AttachmentLinks({ requestId, items }: { requestId: string; items: AttachmentRef[] }) {
+  return (
+    <>
+      {items.map((a) => (
+        <Text key={a.id} size="xs" data-testid="attachment-link">
+          <a href={`/api/v1/requests/${requestId}/attachments/${a.id}`}>{a.name}</a>{" "}
+          <Text span size="xs" c="dimmed">
+            {formatSize(a.size)}
+          </Text>
+        </Text>
+      ))}
+    </>
+  );
+}
+
 function humanise(key: string): string {
   const spaced = key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/_/g, " ");
   return spaced.charAt(0).toUpperCase() + spaced.slice(1).toLowerCase();
@@ -509,6 +541,9 @@ function isLabelled(v: unknown): v is { lang: string; text: string } {
 
 /** A form value without JSON: texts with their language, lists and nested fields indented. */
 function FormValue({ value }: { value: unknown }) {
+  const { t, i18n } = useTranslation();
+  const labelOf = (k: string) =>
+    i18n.exists(`requests.f.${k}`) ? t(`requests.f.${k}` as "requests.f.facts") : humanise(k);
   if (value === null || value === undefined || value === "") return <Text size="sm">—</Text>;
   if (isLabelled(value))
     return (
@@ -539,7 +574,7 @@ function FormValue({ value }: { value: unknown }) {
         {entries.map(([k, v]) => (
           <Group key={k} gap="xs" align="flex-start" wrap="nowrap">
             <Text size="xs" c="dimmed" w={150} style={{ flexShrink: 0 }}>
-              {humanise(k)}
+              {labelOf(k)}
             </Text>
             <div style={{ flex: 1 }}>
               <FormValue value={v} />
@@ -552,7 +587,7 @@ function FormValue({ value }: { value: unknown }) {
   return <Text size="sm">{String(value)}</Text>;
 }
 
-function FormSummary({ form }: { form: Record<string, unknown> }) {
+function FormSummary({ form, requestId }: { form: Record<string, unknown>; requestId: string }) {
   const { t } = useTranslation();
   const entries = Object.entries(form).filter(
     ([k, v]) => !["type", "urgency"].includes(k) && !(Array.isArray(v) && v.length === 0),
@@ -572,7 +607,11 @@ function FormSummary({ form }: { form: Record<string, unknown> }) {
                 </Text>
               </Table.Td>
               <Table.Td>
-                <FormValue value={v} />
+                {k === "attachments" ? (
+                  <AttachmentLinks requestId={requestId} items={v as AttachmentRef[]} />
+                ) : (
+                  <FormValue value={v} />
+                )}
               </Table.Td>
             </Table.Tr>
           ))}
@@ -586,6 +625,7 @@ export function RequestDetailPage({ id }: { id: string }) {
   const { t, i18n } = useTranslation();
   const request = useRequest(id);
   const [action, setAction] = useState<string | null>(null);
+  const canDraft = useCan("requests:draft");
   if (request.isPending) return <Loader />;
   if (request.error || !request.data) return <ApiErrorAlert error={request.error} />;
   const r = request.data;
@@ -603,6 +643,20 @@ export function RequestDetailPage({ id }: { id: string }) {
           <Text>{r.title}</Text>
         </div>
         <Group gap="xs">
+          {canDraft && r.direction === "outgoing" && r.status === "draft" && (
+            <Link to={`/requests/${r.id}/edit`}>
+              <Button component="span" size="xs" variant="light" data-testid="edit-draft">
+                {t("requests.detail.editDraft")}
+              </Button>
+            </Link>
+          )}
+          {canDraft && r.direction === "outgoing" && r.status !== "draft" && (
+            <Link to={`/requests/${r.id}/follow-up`}>
+              <Button component="span" size="xs" variant="light" data-testid="follow-up">
+                {t("requests.detail.followUp")}
+              </Button>
+            </Link>
+          )}
           <Badge variant="light" color="indigo" data-testid="request-type">
             {typeLabel(r.type, i18n.language)}
           </Badge>
@@ -655,7 +709,7 @@ export function RequestDetailPage({ id }: { id: string }) {
         </SimpleGrid>
       </Card>
 
-      <FormSummary form={form} />
+      <FormSummary form={form} requestId={r.id} />
       <Card withBorder data-testid="actions">
         <Title order={4} mb="sm">
           {t("common.actions")}
@@ -712,6 +766,9 @@ export function RequestDetailPage({ id }: { id: string }) {
               {`${t(`requests.grounds.${str((r.answer.grounds as { code?: unknown }).code)}` as "requests.grounds.other")}: ${str((r.answer.grounds as { explanation?: unknown }).explanation)}`}
             </Text>
           ) : null}
+          {Array.isArray(r.answer.attachments) && (
+            <AttachmentLinks requestId={r.id} items={r.answer.attachments as AttachmentRef[]} />
+          )}
         </Card>
       )}
       {r.type === "preservation" && <Preservation request={r} />}

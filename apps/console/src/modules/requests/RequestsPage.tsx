@@ -6,8 +6,8 @@ import { useCan } from "../../auth/session";
 import { Link, usePath } from "../../router/router";
 import { RequestBoard } from "../hotline/HotlinePage";
 import { eventLabel } from "./labels";
-import { NewRequestPage } from "./NewRequestPage";
 import { ActionModal, RequestDetailPage } from "./RequestDetailPage";
+import { NewRequestPage, RequestFormFor } from "./RequestFormPage";
 
 const PENDING = { direction: "outgoing" as const, status: ["pending_approval"] };
 
@@ -54,6 +54,9 @@ export function RequestsPage() {
   const [tab, setTab] = useState<string>(canApprove ? "approvals" : "all");
   const rest = path.replace(/^\/requests\/?/, "");
   if (rest === "new") return <NewRequestPage />;
+  const sub = /^([^/]+)\/(edit|follow-up)$/.exec(rest);
+  if (sub)
+    return <RequestFormFor id={decodeURIComponent(sub[1] as string)} mode={sub[2] as "edit" | "follow-up"} />;
   if (rest) return <RequestDetailPage id={decodeURIComponent(rest)} />;
   return (
     <Stack>

@@ -156,3 +156,28 @@ export function useExtensionDecision(id: string) {
     onSuccess: () => qc.invalidateQueries({ queryKey: REQUESTS_KEY }),
   });
 }
+
+export interface AttachmentRef {
+  id: string;
+  name: string;
+  sha256: string;
+  size: number;
+}
+
+/** Base64 of a file's bytes, in slices (String.fromCharCode takes a bounded number of arguments). */
+async function base64Of(file: Blob): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** Uploads a file; the returned reference goes into a form, a message or an answer. */
+export async function uploadAttachment(file: File): Promise<AttachmentRef> {
+  const res = await api<{ attachment: AttachmentRef }>("POST", "/requests/attachments", {
+    name: file.name,
+    contentBase64: await base64Of(file),
+  });
+  return res.attachment;
+}

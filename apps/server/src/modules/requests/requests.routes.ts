@@ -17,6 +17,9 @@ import {
 } from "@crossline/schemas";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 
+/** The body limit of an upload (base64 in JSON): about 18 MiB of file. */
+const ATTACHMENT_BODY_LIMIT = 24 * 1024 * 1024;
+
 const UploadAttachmentBody = z.strictObject({
   name: z.string().trim().min(1).max(255),
   contentBase64: z
@@ -89,11 +92,14 @@ export function requestsRoutes(fastify: FastifyInstance, s: Services) {
   app.post(
     "/api/v1/requests/attachments",
     {
+      // Files arrive base64-encoded in JSON: allow up to 24 MiB of body (about 18 MiB of file),
+      // or the node's general limit when that is higher.
+      bodyLimit: Math.max(s.config.bodyLimitBytes, ATTACHMENT_BODY_LIMIT),
       schema: {
         tags,
         summary: "Upload an attachment (base64); use the returned reference in a form, message or answer",
         description:
-          "Only references to uploaded attachments travel with their bytes to the peer (chunked, bound by SHA-256 in the signed envelope). The request body limit of the node applies.",
+          "The body may be up to 24 MiB (base64 of about 18 MiB), or the node's body limit if higher. Only references to uploaded attachments travel with their bytes to the peer (chunked, bound by SHA-256 in the signed envelope). The request body limit of the node applies.",
         body: UploadAttachmentBody,
         response: { 201: z.object({ attachment: AttachmentRefView }), ...errorResponses },
       },
