@@ -117,6 +117,71 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     expect(await page.getByTestId("on-duty").innerText()).toContain("supervisor.zhang");
   });
 
+  it.runIf(once)(
+    "enters an extradition with its own fields and an attachment, then reopens the draft and edits it",
+    async () => {
+      const page = await signedIn("case.li", "/requests/new");
+      await page.getByTestId("form-type").click();
+      await page.getByTestId("form-type").fill("Extradition");
+      await page.getByRole("option", { name: /^Extradition/ }).click();
+      await page.getByTestId("form-authority").fill("MPS Economic Crime Investigation Department");
+      await page.getByTestId("form-officer").fill("Li Ming");
+      await page.getByTestId("form-phone").fill("+86 10 6620 0000");
+      await page.getByTestId("form-offence").fill("Investment fraud through a fake trading platform");
+      await page
+        .getByTestId("form-facts")
+        .fill("Between 2023 and 2025 the platform took deposits from 1,200 victims.");
+      await page.getByTestId("form-measures").fill("Surrender the person for trial.");
+      // The subject the details point at; a Chinese name needs its romanised form.
+      await page.getByTestId("form-subjects-add").click();
+      await page.getByTestId("form-subjects.0.names.0").fill("王小明");
+      await page.getByTestId("form-subjects.0.names.0.romanised").fill("Wang Xiaoming");
+      expect(await page.getByTestId("details-subjectIndex").inputValue()).toContain("王小明");
+      await page
+        .getByTestId("details-warrant.issuedBy")
+        .fill("Beijing Chaoyang District People's Procuratorate");
+      await page.getByTestId("details-warrant.date").fill("2026-03-01");
+      await page.getByTestId("details-warrant.reference").fill("CY-2026-0117");
+      await page.getByTestId("details-charges.0.description").fill("Fraud of a particularly large amount");
+      await page.getByTestId("details-charges.0.provisions").fill("PRC Criminal Law Art. 266");
+      await page.getByTestId("form-attachments-input").setInputFiles({
+        name: "warrant.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.from("Arrest warrant CY-2026-0117 (fictitious)"),
+      });
+      await page.getByTestId("form-attachments-item").waitFor();
+      await page.getByTestId("form-save").click();
+      await page.getByTestId("draft-saved").waitFor();
+
+      // The request page shows the typed details and the attachment, which downloads intact.
+      await page.getByTestId("form-open").click();
+      await page.getByTestId("request-detail").waitFor();
+      const shown = await page.getByTestId("request-form").innerText();
+      expect(shown).toContain("Wang Xiaoming");
+      expect(shown).toContain("PRC Criminal Law Art. 266");
+      const link = page.getByTestId("attachment-link").getByRole("link", { name: "warrant.txt" });
+      const res = await page.request.get((await link.getAttribute("href")) ?? "");
+      expect(res.status()).toBe(200);
+      expect((await res.body()).toString()).toBe("Arrest warrant CY-2026-0117 (fictitious)");
+
+      // Reopened, the draft shows what was saved; an edit is saved as a new version.
+      await page.getByTestId("edit-draft").click();
+      await page.getByTestId("new-request-form").waitFor();
+      expect(await page.getByTestId("details-charges.0.provisions").inputValue()).toBe(
+        "PRC Criminal Law Art. 266",
+      );
+      expect(await page.getByTestId("form-subjects.0.names.0.romanised").inputValue()).toBe("Wang Xiaoming");
+      await page.getByTestId("form-attachments-item").waitFor();
+      await page.getByTestId("details-charges.0.provisions").fill("PRC Criminal Law Arts. 266 and 287a");
+      await page.getByTestId("form-save").click();
+      await page.getByTestId("draft-saved").waitFor();
+      await page.getByTestId("form-open").click();
+      await page.getByTestId("request-detail").waitFor();
+      expect(await page.getByTestId("request-form").innerText()).toContain("Arts. 266 and 287a");
+      expect(await page.getByTestId("attachment-link").count()).toBe(1);
+    },
+  );
+
   it.runIf(once)("draws the timeliness report with CSV and PDF downloads", async () => {
     const page = await signedIn("supervisor.zhang", "/reports");
     await page.getByTestId("report-totals").waitFor();

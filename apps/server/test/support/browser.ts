@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, rmdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,17 +43,40 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** The newest modification time of the files the console is built from. */
+function newestSource(): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const name of readdirSync(p)) walk(path.join(p, name));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of [
+    "apps/console/src",
+    "apps/console/index.html",
+    "apps/console/vite.config.ts",
+    "packages/schemas/src",
+  ])
+    if (existsSync(path.join(REPO_ROOT, p))) walk(path.join(REPO_ROOT, p));
+  return newest;
+}
+
+function builtAndFresh(): boolean {
+  return existsSync(CONSOLE_INDEX) && statSync(CONSOLE_INDEX).mtimeMs >= newestSource();
+}
+
 /**
- * Builds the console (`vite build`) when `apps/console/dist/index.html` is missing.
+ * Builds the console (`vite build`) when `apps/console/dist/index.html` is missing or older than
+ * its sources (so a local run never tests a stale build).
  * Suites of both tiers may ask at once: a lock directory lets one build while the others wait.
  * Call it before the node starts: the node serves the console only if it found it at start.
  */
 export async function ensureConsoleBuilt(timeoutMs = 120_000): Promise<void> {
-  if (existsSync(CONSOLE_INDEX)) return;
+  if (builtAndFresh()) return;
   const lock = path.join(CONSOLE_DIR, ".build-lock");
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (existsSync(CONSOLE_INDEX) && !existsSync(lock)) return;
+    if (builtAndFresh() && !existsSync(lock)) return;
     try {
       mkdirSync(lock);
     } catch {
@@ -67,7 +90,7 @@ export async function ensureConsoleBuilt(timeoutMs = 120_000): Promise<void> {
       continue;
     }
     try {
-      if (!existsSync(CONSOLE_INDEX)) {
+      if (!builtAndFresh()) {
         execFileSync("npx", ["vite", "build"], { cwd: CONSOLE_DIR, stdio: "pipe", timeout: timeoutMs });
       }
       return;
