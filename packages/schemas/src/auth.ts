@@ -19,6 +19,8 @@ export const Me = z.object({
   agencyId: Id,
   unitId: Id,
   unitName: z.string(),
+  /** The unit's Chinese name, when it has one. */
+  unitNameZh: z.string().nullable(),
   roles: z.array(Role),
   permissions: z.array(z.string()),
   language: Language,

@@ -25,6 +25,32 @@ describeDb("sign-in, sessions and CSRF", () => {
     expect((await a.req("GET", "/api/v1/auth/session")).status).toBe(401);
   });
 
+  it("names the user's unit in English and, when it has one, in Chinese", async () => {
+    const admin = await node.as("admin");
+    const agencies = await admin.req<{ items: { id: string }[] }>("GET", "/api/v1/agencies");
+    const unit = await admin.req<{ unit: { id: string; nameZh: string | null } }>("POST", "/api/v1/units", {
+      agencyId: agencies.body.items[0].id,
+      name: "Cybercrime Hotline",
+      nameZh: "网络犯罪热线处",
+    });
+    expect(unit.status).toBe(201);
+    expect(unit.body.unit.nameZh).toBe("网络犯罪热线处");
+    await node.user("hotline.c", ["duty_officer"], unit.body.unit.id);
+    type Session = { user: { unitName: string; unitNameZh: string | null } };
+    const s = await (await node.as("hotline.c")).req<Session>("GET", "/api/v1/auth/session");
+    expect(s.body.user).toMatchObject({ unitName: "Cybercrime Hotline", unitNameZh: "网络犯罪热线处" });
+    // A unit without a Chinese name: null, not a guess.
+    await node.user("plain.d", ["case_officer"], await node.unit("Liaison"));
+    const plain = await (await node.as("plain.d")).req<Session>("GET", "/api/v1/auth/session");
+    expect(plain.body.user.unitNameZh).toBeNull();
+    const prefs = await (await node.as("hotline.c")).req<{ user: Session["user"] }>(
+      "PUT",
+      "/api/v1/me/preferences",
+      { language: "zh-CN" },
+    );
+    expect(prefs.body.user.unitNameZh).toBe("网络犯罪热线处");
+  });
+
   it("refuses a mutating request without the CSRF token", async () => {
     const a = await node.as("officer.a");
     a.csrf = null;

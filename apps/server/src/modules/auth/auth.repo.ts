@@ -4,7 +4,13 @@ import { apiTokens, rateLimits, sessions, units, users } from "../../db/schema/i
 
 export async function findSessionWithUser(db: DbOrTx, tokenHash: string, now: Date) {
   const [row] = await db
-    .select({ session: sessions, user: users, agencyId: units.agencyId, unitName: units.name })
+    .select({
+      session: sessions,
+      user: users,
+      agencyId: units.agencyId,
+      unitName: units.name,
+      unitNameZh: units.nameZh,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(units, eq(units.id, users.unitId))

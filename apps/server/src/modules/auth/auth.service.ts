@@ -30,6 +30,7 @@ export interface SessionState {
   actor: Actor;
   user: UserRow;
   unitName: string;
+  unitNameZh: string | null;
   csrfToken: string;
   tokenHash: string;
 }
@@ -55,7 +56,7 @@ export function createAuthService(deps: {
     });
   }
 
-  function me(s: { user: UserRow; actor: Actor; unitName: string }): Me {
+  function me(s: { user: UserRow; actor: Actor; unitName: string; unitNameZh: string | null }): Me {
     const u = s.user;
     return {
       id: u.id,
@@ -64,6 +65,7 @@ export function createAuthService(deps: {
       agencyId: s.actor.agencyId as string,
       unitId: u.unitId,
       unitName: s.unitName,
+      unitNameZh: s.unitNameZh,
       roles: u.roles as Role[],
       permissions: [...s.actor.permissions],
       language: u.language as Language,
@@ -199,6 +201,7 @@ export function createAuthService(deps: {
       actor: userActor(row.user, row.agencyId),
       user: row.user,
       unitName: row.unitName,
+      unitNameZh: row.unitNameZh,
       csrfToken: row.session.csrfToken,
       tokenHash,
     };
