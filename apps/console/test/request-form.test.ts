@@ -11,6 +11,7 @@ import {
   isBlank,
   isoToLocal,
   labelKeys,
+  pathLabels,
   type State,
   toBody,
 } from "../src/modules/requests/form/values";
@@ -270,5 +271,20 @@ describe("what the form sends", () => {
     const iso = toBody(at, "2026-03-01T08:15", "en") as string;
     expect(iso).toBe(new Date("2026-03-01T08:15").toISOString());
     expect(isoToLocal(iso)).toBe("2026-03-01T08:15");
+  });
+});
+
+describe("naming a field in an error summary", () => {
+  it("follows the spec through groups and lists, numbering list items from 1", () => {
+    const label = (key: string) =>
+      ({ details: "Details", assets: "Assets", assetDescription: "Description" })[key];
+    expect(
+      pathLabels(
+        [groupOf("details", DETAILS_SPEC.asset_freezing)],
+        ["details", "assets", "0", "description", "text"],
+        label,
+      ),
+    ).toEqual(["Details", "Assets", "#1", "Description"]);
+    expect(pathLabels(COMMON_SPEC, ["offence", "unknownThing"], label)).toEqual(["offence", "unknownThing"]);
   });
 });

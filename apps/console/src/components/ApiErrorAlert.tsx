@@ -3,8 +3,19 @@ import { useTranslation } from "react-i18next";
 import { ApiError } from "../api/client";
 import { errorMessage } from "../util/errors";
 
-/** Shows an API error in the interface language, with field details and the request id. */
-export function ApiErrorAlert({ error, testId = "api-error" }: { error: unknown; testId?: string }) {
+/**
+ * Shows an API error in the interface language, with field details and the request id. A form may
+ * name its fields (`fieldLabel`: the server's path → what the officer sees) instead of the raw path.
+ */
+export function ApiErrorAlert({
+  error,
+  testId = "api-error",
+  fieldLabel,
+}: {
+  error: unknown;
+  testId?: string;
+  fieldLabel?: (field: string) => string;
+}) {
   const { t } = useTranslation();
   if (!error) return null;
   const apiError = error instanceof ApiError ? error : null;
@@ -14,7 +25,9 @@ export function ApiErrorAlert({ error, testId = "api-error" }: { error: unknown;
         <List size="sm" spacing={2}>
           {apiError.details.map((d) => (
             <List.Item key={`${d.field ?? ""}|${d.issue}`}>
-              {d.field ? <Text span fw={600} size="sm">{`${d.field}: `}</Text> : null}
+              {d.field ? (
+                <Text span fw={600} size="sm">{`${fieldLabel ? fieldLabel(d.field) : d.field}: `}</Text>
+              ) : null}
               {d.issue}
               {d.allowed && d.allowed.length > 0
                 ? ` (${t("errors.allowed", { values: d.allowed.join(", ") })})`

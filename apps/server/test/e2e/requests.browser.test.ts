@@ -61,6 +61,10 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     await page.getByTestId("form-error").waitFor();
     // the server's details land next to the fields
     expect(await page.getByTestId("new-request-form").innerText()).toContain("Must not be empty");
+    // and the summary names them as the form does, not by their JSON path
+    const summary = await page.getByTestId("form-error").innerText();
+    expect(summary).toContain("Details › Stored data to be preserved:");
+    expect(summary).not.toContain("body.form");
 
     await page.getByTestId("form-authority").fill("MPS Cybercrime Bureau");
     await page.getByTestId("form-officer").fill("Li Ming");

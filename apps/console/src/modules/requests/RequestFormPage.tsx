@@ -22,7 +22,7 @@ import { Link, navigate } from "../../router/router";
 import { AttachmentPicker } from "./form/Attachments";
 import { Field, FieldList, type FieldsContext } from "./form/Fields";
 import { COMMON_SPEC, DETAILS_SPEC, type FieldSpec } from "./form/spec";
-import { fromBody, groupOf, initial, type Lang, langOf, type State, toBody } from "./form/values";
+import { fromBody, groupOf, initial, type Lang, langOf, pathLabels, type State, toBody } from "./form/values";
 import { typeLabel, urgencyLabel } from "./labels";
 import { type AttachmentRef, REQUESTS_KEY, useRequest } from "./requests.api";
 
@@ -231,6 +231,24 @@ export function RequestForm({ start = {} }: { start?: Start }) {
     );
   };
 
+  /** `body.form.details.assets.0.description.text` → "Details › Assets › #1 › Description of the asset". */
+  const fieldLabel = (field: string): string => {
+    const segs = field.replace(/^body\./, "").split(".");
+    if (segs[0] === "peerId") return t("requests.form.peer");
+    if (segs[0] !== "form") return field;
+    const label = (key: string) =>
+      i18n.exists(`requests.f.${key}`) ? t(`requests.f.${key}` as "requests.f.facts") : undefined;
+    const fields = [...COMMON_SPEC, groupOf("details", DETAILS_SPEC[type])];
+    const extra: Record<string, string> = {
+      type: t("requests.form.type"),
+      urgency: t("requests.form.urgency"),
+      urgencyReason: t("requests.form.urgencyReason"),
+    };
+    const rest = segs.slice(1);
+    if (rest[0] && extra[rest[0]]) return extra[rest[0]] as string;
+    return pathLabels(fields, rest, label).join(" › ");
+  };
+
   const zh = i18n.language.toLowerCase().startsWith("zh");
   const typeOptions = REQUEST_TYPES.map((m) => ({
     value: m.type,
@@ -381,7 +399,7 @@ export function RequestForm({ start = {} }: { start?: Start }) {
         <AttachmentPicker value={attachments} onChange={edit(setAttachments)} testId="form-attachments" />
       </Card>
 
-      <ApiErrorAlert error={save.error} testId="form-error" />
+      <ApiErrorAlert error={save.error} testId="form-error" fieldLabel={fieldLabel} />
       <ApiErrorAlert error={submit.error} />
       {saved && !dirty && !save.isPending && !save.error && save.isSuccess && (
         <Alert color="green" variant="light" data-testid="draft-saved">

@@ -282,3 +282,30 @@ export function labelKeys(spec: FieldSpec, out = new Set<string>()): Set<string>
   if (spec.kind === "list") labelKeys(spec.item, out);
   return out;
 }
+
+/**
+ * The labels along a field path of the form (`details.assets.0.description`), for naming a field in
+ * an error summary: label keys for spec fields, `#n` for list items, the raw segment for anything
+ * the spec does not know (a key `label(segment)` returns undefined for).
+ */
+export function pathLabels(
+  fields: FieldSpec[],
+  segments: string[],
+  label: (key: string) => string | undefined,
+): string[] {
+  const out: string[] = [];
+  let scope: FieldSpec[] | undefined = fields;
+  for (const seg of segments) {
+    if (seg === "text") continue;
+    if (/^\d+$/.test(seg)) {
+      out.push(`#${Number(seg) + 1}`);
+      continue;
+    }
+    const spec: FieldSpec | undefined = scope?.find((f) => f.key === seg);
+    out.push((spec ? label(spec.label ?? spec.key) : label(seg)) ?? seg);
+    if (spec?.kind === "group") scope = spec.fields;
+    else if (spec?.kind === "list") scope = spec.item.kind === "group" ? spec.item.fields : undefined;
+    else scope = undefined;
+  }
+  return out;
+}
