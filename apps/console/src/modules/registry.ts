@@ -9,6 +9,7 @@ import { fugitivesModule } from "./fugitives";
 import { hotlineModule } from "./hotline";
 import { noticesModule } from "./notices";
 import { peersModule } from "./peers";
+import { policyModule } from "./policy";
 import { reportsModule } from "./reports";
 import { requestsModule } from "./requests";
 import { securityModule } from "./security";
@@ -28,6 +29,7 @@ export const MODULES: readonly ConsoleModule[] = [
   peersModule,
   reportsModule,
   usersModule,
+  policyModule,
   auditModule,
   tokensModule,
   securityModule,

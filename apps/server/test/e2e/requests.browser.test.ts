@@ -29,6 +29,7 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     node = await createTestNode({ id: "CN-MPS" });
     await node.user("case.li", ["case_officer"]);
     await node.user("supervisor.zhang", ["supervisor"]);
+    await node.user("admin.he", ["admin", "auditor"]);
     base = await listen(node);
     browser = await launchChromium();
   });
@@ -183,6 +184,58 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
       await page.getByTestId("request-detail").waitFor();
       expect(await page.getByTestId("request-form").innerText()).toContain("Arts. 266 and 287a");
       expect(await page.getByTestId("attachment-link").count()).toBe(1);
+    },
+  );
+
+  it.runIf(once)(
+    "lets an administrator edit the deadline policy, naming entries that are wrong",
+    async () => {
+      const page = await signedIn("admin.he", "/policy");
+      await page.getByTestId("policy-page").waitFor();
+      expect(await page.getByTestId("policy-row").count()).toBe(18);
+      expect(await page.getByTestId("policy-subscriber_info-routine-answer").inputValue()).toBe("20d");
+
+      // Not a duration: refused in the page, before anything is sent.
+      await page.getByTestId("policy-subscriber_info-routine-answer").fill("soon");
+      await page.getByTestId("policy-save").click();
+      await page.getByTestId("policy-bad").waitFor();
+      // Acknowledge after answer: refused by the node, named by type, urgency and deadline.
+      await page.getByTestId("policy-subscriber_info-routine-answer").fill("10d");
+      await page.getByTestId("policy-interview-urgent-ack").fill("30d");
+      await page.getByTestId("policy-save").click();
+      expect(await page.getByTestId("policy-error").innerText()).toContain(
+        "Interview of a witness or suspect › Urgent › Acknowledge",
+      );
+
+      await page.getByTestId("policy-interview-urgent-ack").fill("4h");
+      await page.getByTestId("policy-preservation-fourEyes").click({ force: true });
+      await page.getByTestId("policy-contact-name").fill("Duty supervisor, MPS Cybersecurity Bureau");
+      await page.getByTestId("policy-contact-phone").fill("+86 10 6620 0001");
+      await page.getByTestId("policy-save").click();
+      await page.getByTestId("policy-saved").waitFor();
+
+      const res = await page.request.get("/api/v1/policy/requests");
+      const { policy } = (await res.json()) as {
+        policy: {
+          deadlines: Record<string, Record<string, { acknowledgeMinutes: number; answerMinutes: number }>>;
+          fourEyes: Record<string, boolean>;
+          escalation: { contact: { name: string; phone?: string } | null };
+        };
+      };
+      expect(policy.deadlines.subscriber_info?.routine?.answerMinutes).toBe(10 * 24 * 60);
+      expect(policy.deadlines.interview?.urgent?.acknowledgeMinutes).toBe(4 * 60);
+      expect(policy.fourEyes.preservation).toBe(false);
+      expect(policy.escalation.contact).toEqual({
+        name: "Duty supervisor, MPS Cybersecurity Bureau",
+        phone: "+861066200001",
+      });
+      // The change is in the audit log.
+      const audit = await page.request.get("/api/v1/audit?action=policy.requests.update");
+      expect(((await audit.json()) as { items: unknown[] }).items.length).toBe(1);
+      // Restore four eyes for the other tests of this node.
+      await page.getByTestId("policy-preservation-fourEyes").click({ force: true });
+      await page.getByTestId("policy-save").click();
+      await page.getByTestId("policy-saved").waitFor();
     },
   );
 
