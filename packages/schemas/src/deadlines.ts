@@ -136,6 +136,9 @@ export function preservationExpiry(preservedAt: Date, days: number): Date {
   return addDays(preservedAt, days, "preservedAt");
 }
 
+/** How many days before a preservation expires the requester is warned, so it can ask an extension. */
+export const PRESERVATION_WARNING_DAYS = 7;
+
 /** Travel documents for repatriation are issued within 30 days of identity verification. */
 export const REPATRIATION_TRAVEL_DOCUMENT_DAYS = 30;
 

@@ -94,6 +94,10 @@ export type RequestSummary = z.infer<typeof RequestSummary>;
 
 export const RequestEventView = z.object({
   id: Id,
+  /**
+   * One of TIMELINE_EVENT_NAMES; kept a string so a kind recorded by a newer peer (in the history it
+   * sends) still shows rather than failing the response.
+   */
   event: z.string(),
   fromStatus: z.string().nullable(),
   toStatus: z.string(),

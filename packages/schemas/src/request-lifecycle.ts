@@ -51,6 +51,32 @@ export const EVENT_NAMES = [
 export const EventName = z.enum(EVENT_NAMES);
 export type EventName = z.infer<typeof EventName>;
 
+/**
+ * Timeline entries that are not lifecycle transitions: records of what happened to a request on one
+ * node (created, routed, escalated, deadline notices, preservation extensions...). The status does not
+ * change (from = to), except `create`.
+ */
+export const RECORD_EVENT_NAMES = [
+  "create",
+  "second_check",
+  "assign",
+  "escalated",
+  "escalation_received",
+  "extension_requested",
+  "extension_granted",
+  "extension_refused",
+  /** The answer deadline passed without an answer; the people concerned were told once. */
+  "answer_overdue",
+  /** The preservation expires soon; the requester was warned once (per expiry: an extension resets it). */
+  "preservation_expiring",
+] as const;
+export type RecordEventName = (typeof RECORD_EVENT_NAMES)[number];
+
+/** Every event kind a request timeline may hold (`RequestEventView.event`). */
+export const TIMELINE_EVENT_NAMES = [...EVENT_NAMES, ...RECORD_EVENT_NAMES] as const;
+export const TimelineEventName = z.enum(TIMELINE_EVENT_NAMES);
+export type TimelineEventName = z.infer<typeof TimelineEventName>;
+
 export interface EventDef {
   name: EventName;
   from: readonly RequestStatus[];

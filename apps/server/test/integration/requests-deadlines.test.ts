@@ -1,6 +1,7 @@
 import { DEFAULT_DEADLINE_POLICY } from "@crossline/schemas";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Agent } from "../support/node.js";
+import { cliActor } from "../../src/modules/node/node.service.js";
+import type { Agent, TestNode } from "../support/node.js";
 import { describeDb } from "../support/node.js";
 import {
   act,
@@ -8,11 +9,28 @@ import {
   draft,
   emergencyPreservationForm,
   routineSubscriberForm,
+  setEmail,
+  startSmtp,
   type TwoNodes,
   twoNodes,
 } from "../support/requests-fixtures.js";
 
 const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
+type Notes = { items: { kind: string; requestId: string | null; severity: string; body: { en: string } }[] };
+type Smtp = Awaited<ReturnType<typeof startSmtp>>;
+
+async function auditFor(node: TestNode, action: string, targetId: string) {
+  const ctx = { actor: cliActor("test"), ip: null, requestId: null };
+  const page = await node.rt.services.audit.list(ctx, { limit: 200, action });
+  return page.items.filter((e) => e.targetId === targetId);
+}
+
+/** The text of the mails to an address, with quoted-printable soft line breaks undone. */
+function mailsTo(smtp: Smtp, address: string): string[] {
+  return smtp.mails.filter((m) => m.to.includes(address)).map((m) => m.raw.replace(/=\r?\n/g, ""));
+}
+
 type Board = {
   items: { id: string; deadlineState: string | null; overdue: boolean; escalationLevel: number }[];
 };
@@ -23,13 +41,25 @@ describeDb("deadlines, escalation and preservation under a controllable clock", 
   let cnSup: Agent;
   let duty: Agent;
   let usSup: Agent;
+  let usSmtp: Smtp;
+  let cnSmtp: Smtp;
 
   beforeAll(async () => {
-    t = await twoNodes({ start: "2026-11-20T02:00:00Z" });
-    await t.cn.user("wang.fang", ["case_officer"], t.cnUnit);
-    await t.cn.user("li.qiang", ["supervisor"], t.cnUnit);
-    await t.us.user("j.miller", ["duty_officer"]);
-    await t.us.user("r.chen", ["supervisor"]);
+    usSmtp = await startSmtp();
+    cnSmtp = await startSmtp();
+    t = await twoNodes({
+      start: "2026-11-20T02:00:00Z",
+      usSettings: { smtpUrl: `smtp://127.0.0.1:${usSmtp.port}`, mailFrom: "hotline@doj.example" },
+      cnSettings: { smtpUrl: `smtp://127.0.0.1:${cnSmtp.port}`, mailFrom: "hotline@mps.example.cn" },
+    });
+    const wang = await t.cn.user("wang.fang", ["case_officer"], t.cnUnit);
+    await setEmail(t.cn, wang.id, "wang.fang@mps.example.cn");
+    const li = await t.cn.user("li.qiang", ["supervisor"], t.cnUnit);
+    await setEmail(t.cn, li.id, "li.qiang@mps.example.cn");
+    const miller = await t.us.user("j.miller", ["duty_officer"]);
+    await setEmail(t.us, miller.id, "j.miller@doj.example");
+    const chen = await t.us.user("r.chen", ["supervisor"]);
+    await setEmail(t.us, chen.id, "r.chen@doj.example");
     officer = await t.cn.as("wang.fang");
     cnSup = await t.cn.as("li.qiang");
     duty = await t.us.as("j.miller");
@@ -51,7 +81,11 @@ describeDb("deadlines, escalation and preservation under a controllable clock", 
     const put = await cnAdmin.req("PUT", "/api/v1/policy/requests", next);
     expect(put.status).toBe(200);
   });
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await usSmtp?.close();
+    await cnSmtp?.close();
+  });
 
   it("computes deadlines from the edited policy, flags overdue items and escalates once per level", async () => {
     const urgent = await draft(officer, emergencyPreservationForm());
@@ -328,5 +362,209 @@ describeDb("deadlines, escalation and preservation under a controllable clock", 
     expect(
       (await duty.req<{ marked: number }>("POST", `/api/v1/requests/${d.id}/messages/read`, {})).body.marked,
     ).toBe(0);
+  });
+
+  it("tells both sides once when an acknowledged request's answer deadline passes unanswered", async () => {
+    // Earlier tests moved the clock by months: sign in again, and let older requests have their notices.
+    officer = await t.cn.as("wang.fang");
+    cnSup = await t.cn.as("li.qiang");
+    duty = await t.us.as("j.miller");
+    usSup = await t.us.as("r.chen");
+    await t.us.rt.services.requests.sweepDeadlineNotices();
+    await t.cn.rt.services.requests.sweepDeadlineNotices();
+
+    const late = await draft(officer, routineSubscriberForm());
+    const onTime = await draft(officer, routineSubscriberForm());
+    const sent = await act(officer, late.id, { event: "send" });
+    const answerBy = Date.parse((sent.body.request.deadlines as { answerBy: { at: string } }).answerBy.at);
+    await act(officer, onTime.id, { event: "send" });
+    await t.hub.flush();
+    for (const id of [late.id, onTime.id])
+      expect((await act(duty, id, { event: "acknowledge" })).status).toBe(200);
+    await t.hub.flush();
+    // One is answered in time: it never gets a notice.
+    const answered = await act(duty, onTime.id, {
+      event: "answer",
+      answer: { outcome: "fulfilled", summary: { lang: "en", text: "Registrant details attached." } },
+    });
+    expect(answered.body.request.status).toBe("answered");
+    await t.hub.flush();
+
+    const overdueEvents = async (a: Agent, id: string) =>
+      (await a.req<Detail>("GET", `/api/v1/requests/${id}`)).body.request.timeline.filter(
+        (e) => e.event === "answer_overdue",
+      );
+    const notesFor = async (a: Agent, id: string) =>
+      (await a.req<Notes>("GET", "/api/v1/notifications")).body.items.filter(
+        (n) => n.kind === "answer_overdue" && n.requestId === id,
+      );
+
+    // A minute before the deadline: nothing.
+    t.clock.advance(answerBy - t.clock.t - MIN);
+    officer = await t.cn.as("wang.fang");
+    cnSup = await t.cn.as("li.qiang");
+    duty = await t.us.as("j.miller");
+    usSup = await t.us.as("r.chen");
+    expect(await t.us.rt.services.requests.sweepDeadlineNotices()).toMatchObject({ answerOverdue: 0 });
+    expect(await t.cn.rt.services.requests.sweepDeadlineNotices()).toMatchObject({ answerOverdue: 0 });
+    expect(await overdueEvents(duty, late.id)).toEqual([]);
+    expect(await notesFor(usSup, late.id)).toEqual([]);
+
+    // A minute after: exactly one notice on each side, even with concurrent sweeps.
+    t.clock.advance(2 * MIN);
+    const [a, b] = await Promise.all([
+      t.us.rt.services.requests.sweepDeadlineNotices(),
+      t.us.rt.services.requests.sweepDeadlineNotices(),
+    ]);
+    expect(a.answerOverdue + b.answerOverdue).toBe(1);
+    expect((await t.cn.rt.services.requests.sweepDeadlineNotices()).answerOverdue).toBe(1);
+    // And never again.
+    expect((await t.us.rt.services.requests.sweepDeadlineNotices()).answerOverdue).toBe(0);
+    expect((await t.cn.rt.services.requests.sweepDeadlineNotices()).answerOverdue).toBe(0);
+
+    // The answering side: the supervisor and the duty officer (nobody rostered: every duty officer).
+    const usEvents = await overdueEvents(duty, late.id);
+    expect(usEvents).toHaveLength(1);
+    expect(usEvents[0]).toMatchObject({ side: "responder", nodeId: "US-DOJ", actor: "system" });
+    const [usNote] = await notesFor(usSup, late.id);
+    expect(usNote.severity).toBe("urgent");
+    expect(usNote.body.en).toContain("Our answer was due");
+    expect(await notesFor(duty, late.id)).toHaveLength(1);
+    expect(await auditFor(t.us, "request.answer_overdue", late.id)).toHaveLength(1);
+    const usLog = await duty.req<{ items: { kind: string }[] }>(
+      "GET",
+      `/api/v1/hotline/log?requestId=${late.id}`,
+    );
+    expect(usLog.body.items.filter((e) => e.kind === "answer_overdue")).toHaveLength(1);
+
+    // The requesting side: the drafter and the supervisors of the unit, told that the peer is late.
+    const cnEvents = await overdueEvents(officer, late.id);
+    expect(cnEvents).toHaveLength(1);
+    expect(cnEvents[0]).toMatchObject({ side: "requester", nodeId: "CN-MPS" });
+    expect((await notesFor(officer, late.id))[0].body.en).toContain("US-DOJ's answer was due");
+    expect(await notesFor(cnSup, late.id)).toHaveLength(1);
+    expect(await auditFor(t.cn, "request.answer_overdue", late.id)).toHaveLength(1);
+
+    // Nothing for the request answered in time, on either side.
+    expect(await overdueEvents(duty, onTime.id)).toEqual([]);
+    expect(await overdueEvents(officer, onTime.id)).toEqual([]);
+    expect(await auditFor(t.us, "request.answer_overdue", onTime.id)).toEqual([]);
+
+    // By e-mail, through the real SMTP servers.
+    await t.us.rt.services.notifications.drainMail();
+    await t.cn.rt.services.notifications.drainMail();
+    for (const [smtp, to] of [
+      [usSmtp, "r.chen@doj.example"],
+      [usSmtp, "j.miller@doj.example"],
+      [cnSmtp, "wang.fang@mps.example.cn"],
+      [cnSmtp, "li.qiang@mps.example.cn"],
+    ] as const) {
+      const mails = mailsTo(smtp, to).filter((m) => m.includes(`Answer overdue: ${late.reference}`));
+      expect(mails, to).toHaveLength(1);
+    }
+    expect(mailsTo(usSmtp, "r.chen@doj.example").some((m) => m.includes(onTime.reference))).toBe(false);
+
+    // Answering late changes nothing more.
+    await act(duty, late.id, {
+      event: "answer",
+      answer: { outcome: "fulfilled", summary: { lang: "en", text: "Late, sorry." } },
+    });
+    await t.hub.flush();
+    t.clock.advance(MIN);
+    expect((await t.us.rt.services.requests.sweepDeadlineNotices()).answerOverdue).toBe(0);
+    expect(await overdueEvents(officer, late.id)).toHaveLength(1);
+  });
+
+  it("warns the requesting unit a week before a preservation expires, once per expiry", async () => {
+    const d = await draft(officer, emergencyPreservationForm());
+    await act(officer, d.id, { event: "send" });
+    await t.hub.flush();
+    await act(duty, d.id, { event: "acknowledge" });
+    await duty.req("PUT", `/api/v1/requests/${d.id}/second-check`, {
+      method: "phone_callback",
+      namedContact: { name: "Wang Fang" },
+      result: "confirmed",
+    });
+    await act(duty, d.id, {
+      event: "answer",
+      answer: { outcome: "fulfilled", summary: { lang: "en", text: "Preserved for 90 days." } },
+    });
+    await t.hub.flush();
+    const expiresAt = async () =>
+      Date.parse(
+        (
+          (await officer.req<Detail>("GET", `/api/v1/requests/${d.id}`)).body.request
+            .preservationExpiresAt as {
+            at: string;
+          }
+        ).at,
+      );
+    const expiry = await expiresAt();
+    const warnings = async () =>
+      (await officer.req<Detail>("GET", `/api/v1/requests/${d.id}`)).body.request.timeline.filter(
+        (e) => e.event === "preservation_expiring",
+      ).length;
+    const signIn = async () => {
+      officer = await t.cn.as("wang.fang");
+      cnSup = await t.cn.as("li.qiang");
+      duty = await t.us.as("j.miller");
+    };
+
+    // Eight days before: not yet.
+    t.clock.advance(expiry - t.clock.t - 8 * DAY);
+    await signIn();
+    await t.cn.rt.services.requests.sweepDeadlineNotices();
+    expect(await warnings()).toBe(0);
+
+    // Six days before: once, on the requesting side only.
+    t.clock.advance(2 * DAY);
+    await signIn();
+    const [a, b] = await Promise.all([
+      t.cn.rt.services.requests.sweepDeadlineNotices(),
+      t.cn.rt.services.requests.sweepDeadlineNotices(),
+    ]);
+    expect(a.preservationExpiring + b.preservationExpiring).toBe(1);
+    expect((await t.cn.rt.services.requests.sweepDeadlineNotices()).preservationExpiring).toBe(0);
+    expect((await t.us.rt.services.requests.sweepDeadlineNotices()).preservationExpiring).toBe(0);
+    expect(await warnings()).toBe(1);
+    const note = (await cnSup.req<Notes>("GET", "/api/v1/notifications")).body.items.find(
+      (n) => n.kind === "preservation_expiring" && n.requestId === d.id,
+    );
+    expect(note?.body.en).toContain("ask an extension");
+    expect(
+      (await officer.req<Notes>("GET", "/api/v1/notifications")).body.items.filter(
+        (n) => n.kind === "preservation_expiring" && n.requestId === d.id,
+      ),
+    ).toHaveLength(1);
+    expect(await auditFor(t.cn, "request.preservation_expiring", d.id)).toHaveLength(1);
+    const usView = await duty.req<Detail>("GET", `/api/v1/requests/${d.id}`);
+    expect(usView.body.request.timeline.filter((e) => e.event === "preservation_expiring")).toEqual([]);
+    await t.cn.rt.services.notifications.drainMail();
+    expect(
+      mailsTo(cnSmtp, "wang.fang@mps.example.cn").filter((m) =>
+        m.includes(`Preservation expires soon: ${d.reference}`),
+      ),
+    ).toHaveLength(1);
+
+    // An extension gives the new expiry its own warning, a week before it.
+    const ext = await officer.req<Detail>("POST", `/api/v1/requests/${d.id}/preservation/extensions`, {
+      days: 30,
+      reason: { lang: "en", text: "The mutual-assistance request is with the court." },
+    });
+    expect(ext.status).toBe(201);
+    await t.hub.flush();
+    const pending = (await duty.req<Detail>("GET", `/api/v1/requests/${d.id}`)).body.request.extensions as {
+      id: string;
+    }[];
+    await duty.req("POST", `/api/v1/requests/${d.id}/preservation/extensions/${pending[0].id}/decision`, {
+      grant: true,
+    });
+    await t.hub.flush();
+    expect(await expiresAt()).toBe(expiry + 30 * DAY);
+    expect((await t.cn.rt.services.requests.sweepDeadlineNotices()).preservationExpiring).toBe(0);
+    t.clock.advance(30 * DAY);
+    await signIn();
+    expect((await t.cn.rt.services.requests.sweepDeadlineNotices()).preservationExpiring).toBe(1);
+    expect(await warnings()).toBe(2);
   });
 });

@@ -66,7 +66,7 @@ export interface TwoNodes {
 
 /** CN-MPS (Asia/Shanghai) and US-DOJ (America/New_York), paired through an in-process hub. */
 export async function twoNodes(
-  opts: { usSettings?: Record<string, unknown>; start?: string } = {},
+  opts: { usSettings?: Record<string, unknown>; cnSettings?: Record<string, unknown>; start?: string } = {},
 ): Promise<TwoNodes> {
   const hub = new FederationHub();
   const clock = new TestClock(Date.parse(opts.start ?? "2026-11-20T02:00:00Z"));
@@ -75,6 +75,7 @@ export async function twoNodes(
     timeZone: "Asia/Shanghai",
     clock,
     federation: hub.port("CN-MPS"),
+    settings: opts.cnSettings,
   });
   const us = await createTestNode({
     id: "US-DOJ",

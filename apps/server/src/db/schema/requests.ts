@@ -55,6 +55,10 @@ export const requests = pgTable(
     responderTimeZone: text("responder_time_zone"),
     /** 0 none; 1 escalated to the supervisors; 2 escalated to the peer. */
     escalationLevel: integer("escalation_level").notNull().default(0),
+    /** When the answer deadline passed unanswered and the overdue notice went out (once per request). */
+    answerOverdueNotifiedAt: ts("answer_overdue_notified_at"),
+    /** When the requester was warned that the preservation expires soon; cleared by an extension. */
+    preservationWarnedAt: ts("preservation_warned_at"),
     /** Optimistic version, bumped by every change. */
     version: integer("version").notNull().default(1),
   },
@@ -69,6 +73,14 @@ export const requests = pgTable(
     index("requests_escalation_sweep")
       .on(t.acknowledgeBy)
       .where(sql`${t.acknowledgedAt} is null and ${t.status} in ('sent', 'delivered')`),
+    index("requests_answer_overdue_sweep")
+      .on(t.answerBy)
+      .where(
+        sql`${t.answerOverdueNotifiedAt} is null and ${t.status} in ('acknowledged', 'in_progress', 'more_info_requested')`,
+      ),
+    index("requests_preservation_warning_sweep")
+      .on(t.preservationExpiresAt)
+      .where(sql`${t.preservationWarnedAt} is null and ${t.preservationExpiresAt} is not null`),
     index("requests_follow_up").on(t.followUpOf),
     index("requests_sent_at").on(t.sentAt),
   ],

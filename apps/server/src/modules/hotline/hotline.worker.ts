@@ -6,8 +6,9 @@ export interface HotlineWorker {
 }
 
 /**
- * Background jobs of the hotline: the escalation sweep and the mail outbox. Each round claims its rows
- * with FOR UPDATE SKIP LOCKED (and leases, for mail), so every process of a node may run it at once.
+ * Background jobs of the hotline: the escalation sweep, the deadline notices (answer overdue,
+ * preservation expiring) and the mail outbox. Each round claims its rows with FOR UPDATE SKIP LOCKED
+ * (and leases, for mail), so every process of a node may run it at once.
  */
 export function startHotlineWorker(
   services: Pick<Services, "requests" | "notifications">,
@@ -35,6 +36,7 @@ export function startHotlineWorker(
   };
   const timers: NodeJS.Timeout[] = [];
   loop("escalation-sweep", opts.sweepMs ?? 15_000, () => services.requests.sweepEscalations());
+  loop("deadline-notices", opts.sweepMs ?? 15_000, () => services.requests.sweepDeadlineNotices());
   loop("mail", opts.mailMs ?? 5_000, () => services.notifications.drainMail());
   return {
     async stop() {

@@ -1,4 +1,10 @@
-import { AnswerInput, REQUEST_EVENTS, type RequestStatus, transition } from "@crossline/schemas";
+import {
+  AnswerInput,
+  REQUEST_EVENTS,
+  type RequestStatus,
+  type TimelineEventName,
+  transition,
+} from "@crossline/schemas";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Tx } from "../../db/client.js";
@@ -115,7 +121,8 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
       .returning();
     for (const h of p.history) {
       await recordEvent(tx, null, r, {
-        event: h.event,
+        // The requester's own history: kept as it came, even a kind a newer peer knows and this node not.
+        event: h.event as TimelineEventName,
         from: h.from,
         to: h.to,
         side: "requester",
@@ -476,7 +483,13 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
     if (newExpiresAt) {
       await tx
         .update(requests)
-        .set({ preservationExpiresAt: newExpiresAt, updatedAt: clock.now(), version: r.version + 1 })
+        // A new expiry gets its own warning.
+        .set({
+          preservationExpiresAt: newExpiresAt,
+          preservationWarnedAt: null,
+          updatedAt: clock.now(),
+          version: r.version + 1,
+        })
         .where(eq(requests.id, r.id));
     }
     await recordEvent(tx, null, r, {

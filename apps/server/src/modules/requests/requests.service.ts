@@ -7,6 +7,7 @@ import {
   type ErrorDetail,
   type EventName,
   isTerminal,
+  PRESERVATION_WARNING_DAYS,
   preservationExpiry,
   REQUEST_EVENTS,
   type RequestActionInput,
@@ -18,6 +19,7 @@ import {
   type Side,
   secondCheckGuard,
   secondCheckRequired,
+  type TimelineEventName,
   transition,
 } from "@crossline/schemas";
 import {
@@ -48,6 +50,7 @@ import {
   requestMessages,
   requests,
   units,
+  users,
 } from "../../db/schema/index.js";
 import { type Ctx, can, requirePermission, systemCtx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
@@ -106,6 +109,8 @@ const OPEN_FOR_THREAD: readonly RequestStatus[] = [
 
 /** Events a user performs locally that the peer does not see as such (before the request is sent). */
 const LOCAL_ONLY: ReadonlySet<EventName> = new Set(["submit_for_approval", "reject_approval"]);
+
+const DAY_MS = 24 * 60 * 60_000;
 
 export function invalidTransition(issue: string, allowed: string[]): AppError {
   return new AppError("INVALID_TRANSITION", [{ issue, allowed }]);
@@ -410,7 +415,7 @@ export function createRequestsService(deps: RequestsDeps) {
     ctx: Ctx | null,
     r: Pick<RequestRow, "id">,
     e: {
-      event: string;
+      event: TimelineEventName;
       from: string | null;
       to: string;
       side: Side;
@@ -1056,7 +1061,13 @@ export function createRequestsService(deps: RequestsDeps) {
       if (newExpiresAt) {
         await tx
           .update(requests)
-          .set({ preservationExpiresAt: newExpiresAt, updatedAt: now, version: r.version + 1 })
+          // A new expiry gets its own warning.
+          .set({
+            preservationExpiresAt: newExpiresAt,
+            preservationWarnedAt: null,
+            updatedAt: now,
+            version: r.version + 1,
+          })
           .where(eq(requests.id, id));
       }
       await recordEvent(tx, ctx, r, {
@@ -1207,6 +1218,176 @@ export function createRequestsService(deps: RequestsDeps) {
     return { level1, level2 };
   }
 
+  // -------------------------------------------------------------------------------------------------
+  // Deadline notices (background job; safe with several processes)
+
+  /** Who hears of a request's deadline on this node: the answering desk, or the requesting unit. */
+  async function noticeRecipients(tx: Tx, r: RequestRow, now: Date): Promise<string[]> {
+    const sup = await hotline.supervisors(tx, r.ownerUnitId);
+    if (r.direction === "incoming")
+      return [...sup, ...(await hotline.dutyRecipients(tx, r.ownerUnitId, now))];
+    const creator = r.createdBy
+      ? await tx
+          .select({ id: users.id })
+          .from(users)
+          .where(and(eq(users.id, r.createdBy), eq(users.disabled, false)))
+      : [];
+    return [...creator.map((u) => u.id), ...sup];
+  }
+
+  /**
+   * Tells the people concerned, once, that an acknowledged request is past its answer deadline without
+   * an answer (incoming: the unit's supervisors and who is on duty; outgoing: the drafter and the
+   * supervisors, since the peer is late), and warns the requesting unit PRESERVATION_WARNING_DAYS before
+   * a preservation expires (once per expiry: a granted extension clears `preservationWarnedAt`). Each
+   * notice is a timeline event, an audit entry, a hotline-log line, a console notification and an
+   * e-mail. Rows are claimed with FOR UPDATE SKIP LOCKED and marked by a conditional update, so
+   * concurrent sweeps never notify twice.
+   */
+  async function sweepDeadlineNotices(
+    limit = 100,
+  ): Promise<{ answerOverdue: number; preservationExpiring: number }> {
+    const now = clock.now();
+    const ctx = systemCtx();
+    let answerOverdue = 0;
+    let preservationExpiring = 0;
+    await inTransaction(db, async (tx) => {
+      const due = await tx
+        .select()
+        .from(requests)
+        .where(
+          and(
+            isNull(requests.answerOverdueNotifiedAt),
+            isNull(requests.answeredAt),
+            inArray(requests.status, ["acknowledged", "in_progress", "more_info_requested"]),
+            lt(requests.answerBy, now),
+          ),
+        )
+        .orderBy(asc(requests.answerBy))
+        .limit(limit)
+        .for("update", { skipLocked: true });
+      for (const r of due) {
+        const [u] = await tx
+          .update(requests)
+          .set({ answerOverdueNotifiedAt: now, updatedAt: now, version: r.version + 1 })
+          .where(and(eq(requests.id, r.id), isNull(requests.answerOverdueNotifiedAt)))
+          .returning();
+        if (!u) continue;
+        answerOverdue++;
+        const answerBy = r.answerBy as Date;
+        const late = Math.round((now.getTime() - answerBy.getTime()) / 60_000);
+        const incoming = r.direction === "incoming";
+        await recordEvent(tx, ctx, u, {
+          event: "answer_overdue",
+          from: r.status,
+          to: r.status,
+          side: localSide(r),
+          data: { answerBy: answerBy.toISOString(), minutesLate: late },
+        });
+        await audit.record(tx, ctx, {
+          action: "request.answer_overdue",
+          targetType: "request",
+          targetId: r.id,
+          details: { answerBy: answerBy.toISOString(), minutesLate: late, direction: r.direction },
+        });
+        const recipients = await noticeRecipients(tx, r, now);
+        await notifications.notify(tx, {
+          userIds: recipients,
+          kind: "answer_overdue",
+          severity: r.urgency === "emergency" ? "emergency" : "urgent",
+          requestId: r.id,
+          title: { en: `Answer overdue: ${r.reference}`, zh: `答复已逾期：${r.reference}` },
+          body: incoming
+            ? {
+                en: `${r.title}\nOur answer was due ${answerBy.toISOString()} (${late} min late).`,
+                zh: `${r.title}\n我方答复期限 ${answerBy.toISOString()}，已逾期 ${late} 分钟。`,
+              }
+            : {
+                en: `${r.title}\n${r.peerId}'s answer was due ${answerBy.toISOString()} (${late} min late).`,
+                zh: `${r.title}\n${r.peerId} 的答复期限 ${answerBy.toISOString()}，已逾期 ${late} 分钟。`,
+              },
+          email: true,
+        });
+        await hotline.log(tx, {
+          unitId: r.ownerUnitId,
+          requestId: r.id,
+          peerId: r.peerId,
+          direction: "internal",
+          kind: "answer_overdue",
+          actorLabel: "system",
+          summary: incoming
+            ? `${r.reference}: not answered ${late} min after the answer deadline; supervisors and duty alerted`
+            : `${r.reference}: ${r.peerId} has not answered ${late} min after the answer deadline; the requesting unit alerted`,
+          data: { recipients: recipients.length },
+        });
+      }
+    });
+    await inTransaction(db, async (tx) => {
+      const warnFrom = new Date(now.getTime() + PRESERVATION_WARNING_DAYS * DAY_MS);
+      const expiring = await tx
+        .select()
+        .from(requests)
+        .where(
+          and(
+            isNull(requests.preservationWarnedAt),
+            eq(requests.direction, "outgoing"),
+            ne(requests.status, "withdrawn"),
+            gt(requests.preservationExpiresAt, now),
+            lte(requests.preservationExpiresAt, warnFrom),
+          ),
+        )
+        .orderBy(asc(requests.preservationExpiresAt))
+        .limit(limit)
+        .for("update", { skipLocked: true });
+      for (const r of expiring) {
+        const [u] = await tx
+          .update(requests)
+          .set({ preservationWarnedAt: now, updatedAt: now, version: r.version + 1 })
+          .where(and(eq(requests.id, r.id), isNull(requests.preservationWarnedAt)))
+          .returning();
+        if (!u) continue;
+        preservationExpiring++;
+        const expires = r.preservationExpiresAt as Date;
+        const days = Math.max(1, Math.ceil((expires.getTime() - now.getTime()) / DAY_MS));
+        await recordEvent(tx, ctx, u, {
+          event: "preservation_expiring",
+          from: r.status,
+          to: r.status,
+          side: localSide(r),
+          data: { expiresAt: expires.toISOString(), daysLeft: days },
+        });
+        await audit.record(tx, ctx, {
+          action: "request.preservation_expiring",
+          targetType: "request",
+          targetId: r.id,
+          details: { expiresAt: expires.toISOString(), daysLeft: days },
+        });
+        await notifications.notify(tx, {
+          userIds: await noticeRecipients(tx, r, now),
+          kind: "preservation_expiring",
+          severity: "urgent",
+          requestId: r.id,
+          title: { en: `Preservation expires soon: ${r.reference}`, zh: `保全即将到期：${r.reference}` },
+          body: {
+            en: `${r.title}\nThe preservation by ${r.peerId} expires ${expires.toISOString()} (in ${days} days). If the data is still needed, ask an extension before then.`,
+            zh: `${r.title}\n${r.peerId} 的保全将于 ${expires.toISOString()} 到期（还有 ${days} 天）。如仍需要这些数据，请在此之前申请延长。`,
+          },
+          email: true,
+        });
+        await hotline.log(tx, {
+          unitId: r.ownerUnitId,
+          requestId: r.id,
+          peerId: r.peerId,
+          direction: "internal",
+          kind: "preservation_expiring",
+          actorLabel: "system",
+          summary: `${r.reference}: the preservation expires ${expires.toISOString()} (in ${days} days); the requesting unit warned`,
+        });
+      }
+    });
+    return { answerOverdue, preservationExpiring };
+  }
+
   /** Uploads an attachment (base64) for use in a form, a thread message or an answer. */
   async function uploadAttachment(ctx: Ctx, input: { name: string; contentBase64: string }) {
     requireThreadPermission(ctx);
@@ -1285,6 +1466,7 @@ export function createRequestsService(deps: RequestsDeps) {
     requestExtension,
     decideExtension,
     sweepEscalations,
+    sweepDeadlineNotices,
     // for the inbox handlers
     internals: { recordEvent, answerColumns, nodeInfo, stateOf },
   };

@@ -1,0 +1,4 @@
+ALTER TABLE "requests" ADD COLUMN "answer_overdue_notified_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "requests" ADD COLUMN "preservation_warned_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "requests_answer_overdue_sweep" ON "requests" USING btree ("answer_by") WHERE "requests"."answer_overdue_notified_at" is null and "requests"."status" in ('acknowledged', 'in_progress', 'more_info_requested');--> statement-breakpoint
+CREATE INDEX "requests_preservation_warning_sweep" ON "requests" USING btree ("preservation_expires_at") WHERE "requests"."preservation_warned_at" is null and "requests"."preservation_expires_at" is not null;
