@@ -38,6 +38,7 @@ import {
   useNotifications,
   useOnDuty,
 } from "../requests/requests.api";
+import { HotlineLog } from "./HotlineLog";
 import { RosterEditor } from "./RosterEditor";
 
 function DueCell({ r }: { r: RequestSummary }) {
@@ -354,9 +355,20 @@ export function HotlinePage() {
               {t("hotline.roster.title")}
             </Tabs.Tab>
           )}
+          {canRead && (
+            <Tabs.Tab value="log" data-testid="hotline-tab-log">
+              {t("hotline.log.title")}
+            </Tabs.Tab>
+          )}
         </Tabs.List>
       </Tabs>
-      {tab === "roster" && canRoster ? <RosterEditor /> : canRead ? <RequestBoard /> : null}
+      {tab === "roster" && canRoster ? (
+        <RosterEditor />
+      ) : tab === "log" && canRead ? (
+        <HotlineLog />
+      ) : canRead ? (
+        <RequestBoard />
+      ) : null}
     </Stack>
   );
 }
