@@ -6,6 +6,7 @@ import { useSignOut, useSignOutEverywhere } from "../auth/useSignOut";
 import { ConfirmModal } from "../components/ConfirmModal";
 import { currentLanguage } from "../i18n";
 import { navigate } from "../router/router";
+import { orgName } from "../util/labels";
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/);
@@ -18,7 +19,7 @@ function initials(name: string): string {
 }
 
 export function UserMenu() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { user } = useSession();
   const switchLanguage = useSwitchLanguage();
   const signOut = useSignOut();
@@ -46,7 +47,7 @@ export function UserMenu() {
             <Text size="sm" fw={600} c="var(--mantine-color-text)">
               {user.displayName}
             </Text>
-            <Text size="xs">{`${user.username} · ${user.unitName}`}</Text>
+            <Text size="xs">{`${user.username} · ${orgName(i18n.language, { name: user.unitName, nameZh: user.unitNameZh })}`}</Text>
           </Menu.Label>
           <Menu.Divider />
           <Menu.Item onClick={() => void switchLanguage(target)} data-testid="menu-language" lang={target}>

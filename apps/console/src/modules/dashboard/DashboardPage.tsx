@@ -49,7 +49,10 @@ export function DashboardPage() {
             {t("dashboard.you")}
           </Text>
           <Stack gap={6}>
-            <Fact label={t("dashboard.unit")} value={user.unitName} />
+            <Fact
+              label={t("dashboard.unit")}
+              value={orgName(i18n.language, { name: user.unitName, nameZh: user.unitNameZh })}
+            />
             <Fact label={t("dashboard.roles")} value={<RoleBadges roles={user.roles} />} />
             <Fact
               label={t("dashboard.yourZone")}
