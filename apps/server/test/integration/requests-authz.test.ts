@@ -4,9 +4,14 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { requests } from "../../src/db/schema/index.js";
 import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
 import {
+  anonymousMismatches,
+  endpoint,
+  FAKE_ID,
   type MatrixCase,
   type MatrixFixtures,
   matrixFixtures,
+  only,
+  onRecord,
   runMatrix,
   type Target,
 } from "../support/matrix.js";
@@ -32,6 +37,7 @@ const DRAFT: Role[] = ["case_officer", "supervisor", "fugitive_asset"];
 const ANSWER: Role[] = ["duty_officer", "case_officer", "supervisor"];
 const DUTY: Role[] = ["duty_officer", "supervisor"];
 const DESK: Role[] = ["duty_officer", "supervisor", "admin"];
+const WRITE: Role[] = [...DRAFT, ...ANSWER];
 
 /** Record endpoints: no permission → 403; another unit's record → 404; own record → ok (or 403 without the action's permission). */
 const record =
@@ -41,7 +47,9 @@ const record =
     if (t === "other") return 404;
     return act.includes(r) ? ok : 403;
   };
-const only = (roles: Role[], ok: number) => (r: Role) => (roles.includes(r) ? ok : 403);
+/** Roster endpoints: the admin anywhere, a supervisor in their own unit (another unit's → 404), no one else. */
+const supervisorOwn = (ok: number) => (r: Role, t: Target) =>
+  r === "admin" ? ok : r === "supervisor" ? (t === "own" ? ok : 404) : 403;
 
 describeDb("authorization matrix of requests, hotline, notifications, policy and reports", () => {
   let t: TwoNodes;
@@ -97,108 +105,52 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
     return d.id;
   };
 
-  const cases: (MatrixCase & { prepare?: (t: Target) => Promise<string> })[] = [
-    {
-      name: "GET /requests",
-      method: "GET",
-      targets: ["none"],
-      request: () => ({ url: "/api/v1/requests?limit=5" }),
-      expect: only(READ, 200),
-    },
-    {
-      name: "POST /requests",
-      method: "POST",
-      targets: ["none"],
-      request: () => ({ url: "/api/v1/requests", body: { peerId: "CN-MPS", form: routineSubscriberForm() } }),
-      expect: only(DRAFT, 201),
-    },
-    {
-      name: "POST /requests/attachments",
-      method: "POST",
-      targets: ["none"],
-      request: () => ({
-        url: "/api/v1/requests/attachments",
-        body: { name: "note.txt", contentBase64: Buffer.from("hello").toString("base64") },
-      }),
-      expect: only([...new Set([...DRAFT, ...ANSWER])], 201),
-    },
-    {
-      name: "GET /requests/:id",
-      method: "GET",
-      targets: ["own", "other"],
+  const cases: MatrixCase[] = [
+    endpoint("GET", "/api/v1/requests?limit=5", only(READ, 200)),
+    endpoint("POST", "/api/v1/requests", only(DRAFT, 201), () => ({
+      peerId: "CN-MPS",
+      form: routineSubscriberForm(),
+    })),
+    endpoint("POST", "/api/v1/requests/attachments", only([...new Set([...DRAFT, ...ANSWER])], 201), () => ({
+      name: "note.txt",
+      contentBase64: Buffer.from("hello").toString("base64"),
+    })),
+    onRecord("GET", "/api/v1/requests/:id", record(READ, READ, 200), { prepare: usDraft }),
+    onRecord("PUT", "/api/v1/requests/:id", record(DRAFT, DRAFT, 200), {
       prepare: usDraft,
-      request: () => ({ url: "/api/v1/requests/:id" }),
-      expect: record(READ, READ, 200),
-    },
-    {
-      name: "PUT /requests/:id",
-      method: "PUT",
-      targets: ["own", "other"],
+      body: () => ({ peerId: "CN-MPS", form: routineSubscriberForm() }),
+    }),
+    onRecord("POST", "/api/v1/requests/:id/actions", record(READ, DRAFT, 200), {
+      label: "send, requester",
       prepare: usDraft,
-      request: () => ({
-        url: "/api/v1/requests/:id",
-        body: { peerId: "CN-MPS", form: routineSubscriberForm() },
-      }),
-      expect: (r, tg) => (DRAFT.includes(r) ? (tg === "own" ? 200 : 404) : 403),
-    },
-    {
-      name: "POST /requests/:id/actions (send, requester)",
-      method: "POST",
-      targets: ["own", "other"],
-      prepare: usDraft,
-      request: () => ({ url: "/api/v1/requests/:id/actions", body: { event: "send" } }),
-      expect: record(READ, DRAFT, 200),
-    },
-    {
-      name: "POST /requests/:id/actions (acknowledge, responder)",
-      method: "POST",
-      targets: ["own", "other"],
+      body: () => ({ event: "send" }),
+    }),
+    onRecord("POST", "/api/v1/requests/:id/actions", record(READ, ANSWER, 200), {
+      label: "acknowledge, responder",
       prepare: (tg) => incoming(tg),
-      request: () => ({ url: "/api/v1/requests/:id/actions", body: { event: "acknowledge" } }),
-      expect: record(READ, ANSWER, 200),
-    },
-    {
-      name: "PUT /requests/:id/second-check",
-      method: "PUT",
-      targets: ["own", "other"],
+      body: () => ({ event: "acknowledge" }),
+    }),
+    onRecord("PUT", "/api/v1/requests/:id/second-check", record(ANSWER, ANSWER, 200), {
       prepare: (tg) => incoming(tg),
-      request: () => ({
-        url: "/api/v1/requests/:id/second-check",
-        body: { method: "phone_callback", namedContact: { name: "Wang Fang" }, result: "confirmed" },
+      body: () => ({
+        method: "phone_callback",
+        namedContact: { name: "Wang Fang" },
+        result: "confirmed",
       }),
-      expect: (r, tg) => (ANSWER.includes(r) ? (tg === "own" ? 200 : 404) : 403),
-    },
-    {
-      name: "POST /requests/:id/assign",
-      method: "POST",
-      targets: ["own", "other"],
+    }),
+    onRecord("POST", "/api/v1/requests/:id/assign", record(DUTY, DUTY, 200), {
       prepare: (tg) => incoming(tg, routineSubscriberForm()),
-      request: (_tg, f) => ({ url: "/api/v1/requests/:id/assign", body: { unitId: f.ownUnit } }),
-      expect: (r, tg) => (DUTY.includes(r) ? (tg === "own" ? 200 : 404) : 403),
-    },
-    {
-      name: "GET /requests/:id/messages",
-      method: "GET",
-      targets: ["own", "other"],
+      body: (f) => ({ unitId: f.ownUnit }),
+    }),
+    onRecord("GET", "/api/v1/requests/:id/messages", record(READ, READ, 200), {
       prepare: (tg) => usSent(tg),
-      request: () => ({ url: "/api/v1/requests/:id/messages" }),
-      expect: record(READ, READ, 200),
-    },
-    {
-      name: "POST /requests/:id/messages",
-      method: "POST",
-      targets: ["own", "other"],
+    }),
+    onRecord("POST", "/api/v1/requests/:id/messages", record(WRITE, WRITE, 201), {
       prepare: (tg) => usSent(tg),
-      request: () => ({
-        url: "/api/v1/requests/:id/messages",
-        body: { body: { lang: "en", text: "Any news?" } },
-      }),
-      expect: (r, tg) => ([...DRAFT, ...ANSWER].includes(r) ? (tg === "own" ? 201 : 404) : 403),
-    },
-    {
+      body: () => ({ body: { lang: "en", text: "Any news?" } }),
+    }),
+    onRecord("GET", "/api/v1/requests/:id", record(READ, READ, 200), {
       name: "GET /requests/:id/attachments/:attachmentId",
-      method: "GET",
-      targets: ["own", "other"],
       prepare: async (tg) => {
         const id = await usSent(tg);
         const who = tg === "other" ? drafter.other : drafter.own;
@@ -213,21 +165,13 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
         });
         return `${id}/attachments/${up.body.attachment.id}`;
       },
-      request: () => ({ url: "/api/v1/requests/:id" }),
-      expect: record(READ, READ, 200),
-    },
-    {
-      name: "POST /requests/:id/messages/read",
-      method: "POST",
-      targets: ["own", "other"],
+    }),
+    onRecord("POST", "/api/v1/requests/:id/messages/read", record(READ, READ, 200), {
       prepare: (tg) => usSent(tg),
-      request: () => ({ url: "/api/v1/requests/:id/messages/read", body: {} }),
-      expect: record(READ, READ, 200),
-    },
-    {
-      name: "POST /requests/:id/preservation/extensions",
-      method: "POST",
-      targets: ["own", "other"],
+      body: () => ({}),
+    }),
+    onRecord("POST", "/api/v1/requests/:id/preservation/extensions", record(DRAFT, DRAFT, 201), {
+      body: () => ({ days: 30, reason: { lang: "en", text: "Court pending" } }),
       prepare: async (tg) => {
         const form = {
           ...emergencyPreservationForm(),
@@ -243,16 +187,10 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
         await t.hub.flush();
         return id;
       },
-      request: () => ({
-        url: "/api/v1/requests/:id/preservation/extensions",
-        body: { days: 30, reason: { lang: "en", text: "Court pending" } },
-      }),
-      expect: (r, tg) => (DRAFT.includes(r) ? (tg === "own" ? 201 : 404) : 403),
-    },
-    {
+    }),
+    onRecord("POST", "/api/v1/requests/:id/decision", record(ANSWER, ANSWER, 200), {
       name: "POST /requests/:id/preservation/extensions/:extensionId/decision",
-      method: "POST",
-      targets: ["own", "other"],
+      body: () => ({ grant: true }),
       prepare: async (tg) => {
         const form = {
           ...emergencyPreservationForm(),
@@ -287,57 +225,31 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
           .where(eq(requests.id, d.id));
         return `${d.id}/preservation/extensions/${cn.body.request.extensions[0].id}`;
       },
-      request: () => ({ url: "/api/v1/requests/:id/decision", body: { grant: true } }),
-      expect: (r, tg) => (ANSWER.includes(r) ? (tg === "own" ? 200 : 404) : 403),
-    },
-    {
-      name: "GET /policy/requests",
-      method: "GET",
-      targets: ["none"],
-      request: () => ({ url: "/api/v1/policy/requests" }),
-      expect: only([...READ, "admin"], 200),
-    },
-    {
-      name: "PUT /policy/requests",
-      method: "PUT",
-      targets: ["none"],
-      request: () => ({ url: "/api/v1/policy/requests", body: DEFAULT_REQUEST_POLICY }),
-      expect: only(["admin"], 200),
-    },
-    {
-      name: "GET /hotline/roster",
-      method: "GET",
-      targets: ["own", "other"],
-      prepare: async (tg) => unitOf(tg),
-      request: () => ({ url: "/api/v1/hotline/roster?unitId=:id" }),
-      expect: (r, tg) => (DESK.includes(r) ? (tg === "own" || r === "admin" ? 200 : 404) : 403),
-    },
-    {
-      name: "POST /hotline/roster",
-      method: "POST",
-      targets: ["own", "other"],
+    }),
+    endpoint("GET", "/api/v1/policy/requests", only([...READ, "admin"], 200)),
+    endpoint("PUT", "/api/v1/policy/requests", only(["admin"], 200), () => DEFAULT_REQUEST_POLICY),
+    onRecord(
+      "GET",
+      "/api/v1/hotline/roster?unitId=:id",
+      (r, tg) => (DESK.includes(r) ? (tg === "own" || r === "admin" ? 200 : 404) : 403),
+      { prepare: async (tg) => unitOf(tg) },
+    ),
+    onRecord("POST", "/api/v1/hotline/roster", supervisorOwn(201), {
       prepare: async (tg) => {
         lastUser = (
           await t.us.user(`duty.${Math.random().toString(36).slice(2, 8)}`, ["duty_officer"], unitOf(tg))
         ).id;
         return lastUser;
       },
-      request: (tg) => ({
-        url: "/api/v1/hotline/roster",
-        body: {
-          unitId: unitOf(tg),
-          userId: lastUser,
-          start: "2026-11-21T08:00",
-          end: "2026-11-21T20:00",
-          timeZone: "America/New_York",
-        },
+      body: (_f, tg) => ({
+        unitId: unitOf(tg),
+        userId: lastUser,
+        start: "2026-11-21T08:00",
+        end: "2026-11-21T20:00",
+        timeZone: "America/New_York",
       }),
-      expect: (r, tg) => (r === "admin" ? 201 : r === "supervisor" ? (tg === "own" ? 201 : 404) : 403),
-    },
-    {
-      name: "DELETE /hotline/roster/:id",
-      method: "DELETE",
-      targets: ["own", "other"],
+    }),
+    onRecord("DELETE", "/api/v1/hotline/roster/:id", supervisorOwn(204), {
       prepare: async (tg) => {
         const user = await t.us.user(
           `duty.${Math.random().toString(36).slice(2, 8)}`,
@@ -354,51 +266,18 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
         });
         return res.body.items[0].id;
       },
-      request: () => ({ url: "/api/v1/hotline/roster/:id" }),
-      expect: (r, tg) => (r === "admin" ? 204 : r === "supervisor" ? (tg === "own" ? 204 : 404) : 403),
-    },
-    {
-      name: "GET /hotline/on-duty",
-      method: "GET",
-      targets: ["none"],
-      request: () => ({ url: "/api/v1/hotline/on-duty" }),
-      expect: only(DESK, 200),
-    },
-    {
-      name: "GET /hotline/log",
-      method: "GET",
-      targets: ["none"],
-      request: () => ({ url: "/api/v1/hotline/log" }),
-      expect: only(DESK, 200),
-    },
-    {
-      name: "GET /notifications",
-      method: "GET",
-      targets: ["none"],
-      request: () => ({ url: "/api/v1/notifications" }),
-      expect: () => 200,
-    },
-    {
-      name: "POST /notifications/read",
-      method: "POST",
-      targets: ["none"],
-      request: () => ({ url: "/api/v1/notifications/read", body: { all: true } }),
-      expect: () => 200,
-    },
-    {
-      name: "GET /reports/timeliness",
-      method: "GET",
-      targets: ["none"],
-      request: () => ({ url: "/api/v1/reports/timeliness" }),
-      expect: () => 200,
-    },
-    {
-      name: "GET /reports/timeliness.csv",
-      method: "GET",
-      targets: ["none"],
-      request: () => ({ url: "/api/v1/reports/timeliness.csv?lang=zh-CN" }),
-      expect: () => 200,
-    },
+    }),
+    endpoint("GET", "/api/v1/hotline/on-duty", only(DESK, 200)),
+    endpoint("GET", "/api/v1/hotline/log", only(DESK, 200)),
+    endpoint("GET", "/api/v1/notifications", () => 200),
+    endpoint(
+      "POST",
+      "/api/v1/notifications/read",
+      () => 200,
+      () => ({ all: true }),
+    ),
+    endpoint("GET", "/api/v1/reports/timeliness", () => 200),
+    endpoint("GET", "/api/v1/reports/timeliness.csv?lang=zh-CN", () => 200),
   ];
 
   async function ctxOf(username: string) {
@@ -425,25 +304,19 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
 
   for (const c of cases) {
     it(c.name, async () => {
-      expect(await runMatrix(c, fx, c.prepare)).toEqual([]);
+      expect(await runMatrix(c, fx)).toEqual([]);
     });
   }
 
   it("answers 401 to anonymous callers, the live stream included", async () => {
-    const anon = new Agent(t.us.rt);
-    const bad: string[] = [];
-    const fake = "0190a0c0-0000-7000-8000-000000000000";
-    for (const c of cases) {
-      const { url, body } = c.request("none", fx);
-      const id = c.name.endsWith("/decision")
-        ? `${fake}/preservation/extensions/${fake}`
+    const bad = await anonymousMismatches(cases, fx, (c) =>
+      c.name.endsWith("/decision")
+        ? `${FAKE_ID}/preservation/extensions/${FAKE_ID}`
         : c.name.includes("/attachments/")
-          ? `${fake}/attachments/${fake}`
-          : fake;
-      const res = await anon.req(c.method, url.replace(":id", id), body);
-      if (res.status !== 401) bad.push(`${c.name}: ${res.status}`);
-    }
-    const stream = await anon.req("GET", "/api/v1/notifications/stream");
+          ? `${FAKE_ID}/attachments/${FAKE_ID}`
+          : FAKE_ID,
+    );
+    const stream = await new Agent(t.us.rt).req("GET", "/api/v1/notifications/stream");
     if (stream.status !== 401) bad.push(`stream: ${stream.status}`);
     expect(bad).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { ROLES, type Role } from "@crossline/schemas";
-import type { Agent, TestNode } from "./node.js";
+import { Agent, type TestNode } from "./node.js";
 
 export type Target = "own" | "other" | "none";
 
@@ -11,7 +11,55 @@ export interface MatrixCase {
   targets: Target[];
   /** The expected status for a role and a target. */
   expect(role: Role, t: Target): number;
+  /** Makes the target record and returns the id that replaces `:id` (when runMatrix is given none). */
+  prepare?: (t: Target) => Promise<string>;
 }
+
+/** Expects `ok` from the given roles and `otherwise` (403) from the rest. */
+export const only =
+  (roles: Role[], ok: number, otherwise = 403) =>
+  (r: Role) =>
+    roles.includes(r) ? ok : otherwise;
+
+export interface CaseOptions {
+  /** Builds the request body, each time it is sent. */
+  body?: (fx: MatrixFixtures, t: Target) => unknown;
+  /** Said in brackets after the method and path in the case's name. */
+  label?: string;
+  /** The case's name, when it is not the method and the path. */
+  name?: string;
+  prepare?: (t: Target) => Promise<string>;
+}
+
+function caseOf(
+  method: string,
+  url: string,
+  targets: Target[],
+  expect: MatrixCase["expect"],
+  o: CaseOptions,
+): MatrixCase {
+  const path = url.replace(/^\/api\/v1/, "").replace(/\?.*$/, "");
+  return {
+    name: o.name ?? `${method} ${path}${o.label ? ` (${o.label})` : ""}`,
+    method,
+    targets,
+    request: (t, fx) => (o.body ? { url, body: o.body(fx, t) } : { url }),
+    expect,
+    prepare: o.prepare,
+  };
+}
+
+/** A case on an endpoint that takes no target record, named by its method and its path below /api/v1 (no query). */
+export const endpoint = (
+  method: string,
+  url: string,
+  expect: (role: Role) => number,
+  body?: (fx: MatrixFixtures) => unknown,
+) => caseOf(method, url, ["none"], expect, { body });
+
+/** A case on a record of the caller's own unit and one of another unit (`:id` in the URL), named likewise. */
+export const onRecord = (method: string, url: string, expect: MatrixCase["expect"], o: CaseOptions = {}) =>
+  caseOf(method, url, ["own", "other"], expect, o);
 
 export interface MatrixFixtures {
   node: TestNode;
@@ -46,7 +94,11 @@ export async function matrixFixtures(node: TestNode): Promise<MatrixFixtures> {
 }
 
 /** Runs every role against every target and returns the mismatches (empty when the matrix holds). */
-export async function runMatrix(c: MatrixCase, fx: MatrixFixtures, prepare?: (t: Target) => Promise<string>) {
+export async function runMatrix(
+  c: MatrixCase,
+  fx: MatrixFixtures,
+  prepare: ((t: Target) => Promise<string>) | undefined = c.prepare,
+) {
   const mismatches: string[] = [];
   for (const role of ROLES) {
     for (const t of c.targets) {
@@ -58,4 +110,25 @@ export async function runMatrix(c: MatrixCase, fx: MatrixFixtures, prepare?: (t:
     }
   }
   return mismatches;
+}
+
+export const FAKE_ID = "0190a0c0-0000-7000-8000-000000000000";
+
+/**
+ * Sends every case once without credentials, `:id` replaced by `idFor(case)` (a well-formed id that does not
+ * exist by default), and returns the cases that did not answer 401 (empty when all did).
+ */
+export async function anonymousMismatches(
+  cases: MatrixCase[],
+  fx: MatrixFixtures,
+  idFor: (c: MatrixCase) => string = () => FAKE_ID,
+) {
+  const anon = new Agent(fx.node.rt);
+  const bad: string[] = [];
+  for (const c of cases) {
+    const { url, body } = c.request("none", fx);
+    const res = await anon.req(c.method, url.replace(":id", idFor(c)), body);
+    if (res.status !== 401) bad.push(`${c.name}: ${res.status}`);
+  }
+  return bad;
 }
