@@ -5,6 +5,7 @@ export * from "./deadlines.js";
 export * from "./errors.js";
 export * from "./identifiers.js";
 export * from "./org.js";
+export * from "./peers.js";
 export * from "./request-api.js";
 export * from "./request-lifecycle.js";
 export * from "./requests.js";

@@ -1,28 +1,7 @@
+import type { PeerAccepted, PeerInvitation, PeerView } from "@crossline/schemas";
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { CliError, connect, EXIT, type NodeClient } from "./client.js";
-
-interface PeerHealthOut {
-  outboxDepth: number;
-  oldestUndeliveredAgeSeconds: number | null;
-  sent: number;
-  delivered: number;
-  received: number;
-  rejected: number;
-  lastSuccessAt: string | null;
-  lastError: string | null;
-  rttMs: number | null;
-  pingRttMs: number | null;
-  linkDown: boolean;
-}
-interface PeerOut {
-  id: string;
-  name: string;
-  baseUrl: string;
-  state: string;
-  fingerprint: string;
-  health: PeerHealthOut;
-}
 
 const print = (json: boolean, data: unknown, text: () => string) => {
   process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`);
@@ -38,7 +17,7 @@ async function withClient<T>(cmd: Command, fn: (c: NodeClient) => Promise<T>): P
   }
 }
 
-const peerLine = (p: PeerOut) =>
+const peerLine = (p: PeerView) =>
   [
     `${p.id.padEnd(10)} ${p.state.padEnd(9)} ${p.baseUrl}`,
     `           fingerprint ${p.fingerprint}`,
@@ -55,10 +34,7 @@ export function addPeerCommands(program: Command): void {
     .option("--json", "machine-readable output")
     .action(async (o, cmd: Command) =>
       withClient(cmd, async (c) => {
-        const r = await c.call<{ invitation: string; expiresAt: string; nodeFingerprint: string }>(
-          "POST",
-          "/api/v1/peers/invitations",
-        );
+        const r = await c.call<PeerInvitation>("POST", "/api/v1/peers/invitations");
         print(o.json, r, () =>
           [
             "Give this invitation to the other node's administrator (single use):",
@@ -77,7 +53,7 @@ export function addPeerCommands(program: Command): void {
     .option("--json", "machine-readable output")
     .action(async (invitation: string, o, cmd: Command) =>
       withClient(cmd, async (c) => {
-        const r = await c.call<{ peer: PeerOut; fingerprint: string }>("POST", "/api/v1/peers/accept", {
+        const r = await c.call<PeerAccepted>("POST", "/api/v1/peers/accept", {
           invitation,
         });
         print(
@@ -94,7 +70,7 @@ export function addPeerCommands(program: Command): void {
     .option("--json", "machine-readable output")
     .action(async (o, cmd: Command) =>
       withClient(cmd, async (c) => {
-        const r = await c.call<{ items: PeerOut[] }>("GET", "/api/v1/peers");
+        const r = await c.call<{ items: PeerView[] }>("GET", "/api/v1/peers");
         print(o.json, r, () => (r.items.length ? r.items.map(peerLine).join("\n") : "No peers yet."));
       }),
     );
@@ -111,7 +87,7 @@ export function addPeerCommands(program: Command): void {
       .option("--json", "machine-readable output")
       .action(async (id: string, o, cmd: Command) =>
         withClient(cmd, async (c) => {
-          const r = await c.call<{ peer: PeerOut }>(
+          const r = await c.call<{ peer: PeerView }>(
             "POST",
             `/api/v1/peers/${encodeURIComponent(id)}/${action}`,
           );

@@ -1,3 +1,4 @@
+import type { PeerState, PeerView } from "@crossline/schemas";
 import {
   Alert,
   Badge,
@@ -19,15 +20,7 @@ import { hasAnyPermission, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { ConfirmModal } from "../../components/ConfirmModal";
 import { DateTimeText } from "../../components/DateTime";
-import {
-  type Peer,
-  type PeerState,
-  useAccept,
-  useInvite,
-  usePeerAction,
-  usePeers,
-  usePing,
-} from "./peers.api";
+import { useAccept, useInvite, usePeerAction, usePeers, usePing } from "./peers.api";
 
 const STATE_COLOR: Record<PeerState, string> = {
   pending: "yellow",
@@ -146,7 +139,7 @@ function AcceptModal({ onClose }: { onClose: () => void }) {
   );
 }
 
-function Health({ p }: { p: Peer }) {
+function Health({ p }: { p: PeerView }) {
   const { t } = useTranslation();
   const h = p.health;
   return (
@@ -196,7 +189,7 @@ export function PeersPage() {
   const ping = usePing();
   const [inviting, setInviting] = useState(false);
   const [accepting, setAccepting] = useState(false);
-  const [revoking, setRevoking] = useState<Peer | null>(null);
+  const [revoking, setRevoking] = useState<PeerView | null>(null);
   const canManage = hasAnyPermission(user, ["peers:manage"]);
   const canPing = hasAnyPermission(user, ["peers:ping"]);
   const items = peers.data?.items ?? [];

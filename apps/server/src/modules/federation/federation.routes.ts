@@ -1,7 +1,7 @@
+import { PeerAccepted, PeerInvitation, PeerView } from "@crossline/schemas";
 import type { FastifyInstance } from "fastify";
 import { Gauge } from "prom-client";
 import { z } from "zod";
-import { PEER_STATES } from "../../db/schema/federation.js";
 import { errorResponses, zodApp } from "../../http/route-kit.js";
 import { AppError } from "../../lib/errors.js";
 import type { Services } from "../../services.js";
@@ -14,36 +14,6 @@ const PeerId = z
   .regex(/^[A-Za-z0-9._-]+$/);
 const PeerParams = z.strictObject({ peerId: PeerId });
 const MsgParams = z.strictObject({ peerId: PeerId, msgId: z.uuid() });
-
-export const PeerHealthSchema = z.object({
-  outboxDepth: z.number(),
-  oldestUndeliveredAt: z.string().nullable(),
-  oldestUndeliveredAgeSeconds: z.number().nullable(),
-  sent: z.number(),
-  delivered: z.number(),
-  received: z.number(),
-  rejected: z.number(),
-  lastSuccessAt: z.string().nullable(),
-  lastErrorAt: z.string().nullable(),
-  lastError: z.string().nullable(),
-  rttMs: z.number().nullable(),
-  pingRttMs: z.number().nullable(),
-  linkDown: z.boolean(),
-  linkAlertAt: z.string().nullable(),
-});
-
-export const PeerSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  nameZh: z.string().nullable(),
-  baseUrl: z.string(),
-  state: z.enum(PEER_STATES),
-  fingerprint: z.string(),
-  keys: z.array(z.object({ kid: z.string(), use: z.string(), status: z.string() })),
-  stateChangedAt: z.string(),
-  createdAt: z.string(),
-  health: PeerHealthSchema,
-});
 
 const OutboxItem = z.object({
   msgId: z.string(),
@@ -223,7 +193,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
       schema: {
         tags,
         summary: "Paired nodes with link health",
-        response: { 200: z.object({ items: z.array(PeerSchema) }), ...errorResponses },
+        response: { 200: z.object({ items: z.array(PeerView) }), ...errorResponses },
       },
     },
     async (req) => ({ items: await fed.listPeers(req.ctx) }),
@@ -235,7 +205,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
         tags,
         summary: "One peer with link health",
         params: PeerParams,
-        response: { 200: z.object({ peer: PeerSchema }), ...errorResponses },
+        response: { 200: z.object({ peer: PeerView }), ...errorResponses },
       },
     },
     async (req) => ({ peer: await fed.peerView(req.ctx, req.params.peerId) }),
@@ -246,10 +216,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
       schema: {
         tags,
         summary: "Create a single-use, short-lived pairing invitation",
-        response: {
-          201: z.object({ invitation: z.string(), expiresAt: z.string(), nodeFingerprint: z.string() }),
-          ...errorResponses,
-        },
+        response: { 201: PeerInvitation, ...errorResponses },
       },
     },
     async (req, reply) => reply.status(201).send(await fed.invite(req.ctx)),
@@ -261,7 +228,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
         tags,
         summary: "Accept another node's invitation; pairs both ways",
         body: z.strictObject({ invitation: z.string().min(1).max(20_000) }),
-        response: { 201: z.object({ peer: PeerSchema, fingerprint: z.string() }), ...errorResponses },
+        response: { 201: PeerAccepted, ...errorResponses },
       },
     },
     async (req, reply) => reply.status(201).send(await fed.accept(req.ctx, req.body.invitation)),
@@ -274,7 +241,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
           tags,
           summary: `${action[0].toUpperCase()}${action.slice(1)} a peer`,
           params: PeerParams,
-          response: { 200: z.object({ peer: PeerSchema }), ...errorResponses },
+          response: { 200: z.object({ peer: PeerView }), ...errorResponses },
         },
       },
       async (req) => ({ peer: await fed.setState(req.ctx, req.params.peerId, action) }),

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import type { PeerHealth, PeerView } from "@crossline/schemas";
 import { and, arrayOverlaps, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Config } from "../../config.js";
@@ -170,36 +171,6 @@ export function backoffMs(attempts: number, base: number, max: number): number {
 function errText(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.slice(0, 500);
-}
-
-export interface PeerHealth {
-  outboxDepth: number;
-  oldestUndeliveredAt: string | null;
-  oldestUndeliveredAgeSeconds: number | null;
-  sent: number;
-  delivered: number;
-  received: number;
-  rejected: number;
-  lastSuccessAt: string | null;
-  lastErrorAt: string | null;
-  lastError: string | null;
-  rttMs: number | null;
-  pingRttMs: number | null;
-  linkDown: boolean;
-  linkAlertAt: string | null;
-}
-
-export interface PeerView {
-  id: string;
-  name: string;
-  nameZh: string | null;
-  baseUrl: string;
-  state: PeerState;
-  fingerprint: string;
-  keys: { kid: string; use: string; status: string }[];
-  stateChangedAt: string;
-  createdAt: string;
-  health: PeerHealth;
 }
 
 export function createFederationService(deps: FederationDeps) {
