@@ -2,6 +2,7 @@ export * from "./audit.js";
 export * from "./auth.js";
 export * from "./common.js";
 export * from "./deadlines.js";
+export * from "./error-issues.js";
 export * from "./errors.js";
 export * from "./identifiers.js";
 export * from "./org.js";

@@ -1,7 +1,8 @@
-import { ERRORS, type ErrorBody, type ErrorCode, type ErrorDetail } from "@crossline/schemas";
+import { ERRORS, type ErrorBody, type ErrorCode, type ErrorDetail, issueInChinese } from "@crossline/schemas";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { AppError } from "../lib/errors.js";
+import { z } from "zod";
+import { AppError, type RawZodIssue, rawIssueOf } from "../lib/errors.js";
 
 export function languageOf(req: FastifyRequest): "en" | "zh" {
   const h = req.headers["accept-language"];
@@ -9,22 +10,95 @@ export function languageOf(req: FastifyRequest): "en" | "zh" {
 }
 
 export function errorBody(req: FastifyRequest, code: ErrorCode, details: ErrorDetail[] = []): ErrorBody {
+  const lang = languageOf(req);
   return {
-    error: { code, message: ERRORS[code][languageOf(req)], requestId: String(req.id), details },
+    error: {
+      code,
+      message: ERRORS[code][lang],
+      requestId: String(req.id),
+      details: lang === "zh" ? details.map(detailInChinese) : details,
+    },
   };
 }
 
-function validationDetails(err: FastifyError): ErrorDetail[] {
+// -------------------------------------------------------------------------------------------------
+// Issues in Chinese: Zod's own messages through its bundled zh-CN locale, ours through the dictionary
+// in @crossline/schemas (ISSUES_ZH). English output is never touched.
+
+const zodEn = z.locales.en().localeError;
+const zodZh = z.locales.zhCN().localeError;
+const rawIssues = new WeakMap<ErrorDetail, RawZodIssue>();
+
+function localeText(map: typeof zodEn, issue: RawZodIssue): string | undefined {
+  try {
+    const r = map(issue as unknown as Parameters<typeof zodEn>[0]);
+    return typeof r === "string" ? r : (r?.message ?? undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Zod's Chinese for an issue whose message is Zod's own English one (the English locale words the same
+ * issue the same way); undefined for a custom message, which the dictionary handles.
+ */
+function zodIssueInChinese(issue: RawZodIssue): string | undefined {
+  if (localeText(zodEn, issue) !== issue.message) return undefined;
+  return localeText(zodZh, issue);
+}
+
+function detailInChinese(d: ErrorDetail): ErrorDetail {
+  const raw = rawIssues.get(d) ?? rawIssueOf(d);
+  const zh = (raw && zodIssueInChinese(raw)) ?? issueInChinese(d.issue);
+  return zh === undefined ? d : { ...d, issue: zh };
+}
+
+/** The value at a Zod path in what the client sent (the route validator does not keep the input). */
+function valueAt(root: unknown, path: string[]): unknown {
+  let v = root;
+  for (const k of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+function sentPart(req: FastifyRequest, where: string): unknown {
+  switch (where) {
+    case "body":
+      return req.body;
+    case "querystring":
+      return req.query;
+    case "params":
+      return req.params;
+    case "headers":
+      return req.headers;
+  }
+  return undefined;
+}
+
+function validationDetails(err: FastifyError, req: FastifyRequest): ErrorDetail[] {
   if (!hasZodFastifySchemaValidationErrors(err)) return [{ issue: err.message }];
   const where = (err as { validationContext?: string }).validationContext ?? "body";
   return err.validation.map((v) => {
-    const path = v.instancePath.replace(/^\//, "").replace(/\//g, ".");
+    const segments = v.instancePath
+      .replace(/^\//, "")
+      .split("/")
+      .filter((p) => p !== "");
+    const path = segments.join(".");
     const keys = (v.params as { keys?: string[] }).keys;
     if (v.keyword === "unrecognized_keys" && keys) {
       const field = keys.map((k) => (path ? `${path}.${k}` : k)).join(", ");
       return { field: `${where}.${field}`, issue: "unknown field" };
     }
-    return { field: path ? `${where}.${path}` : where, issue: v.message ?? "is not valid" };
+    const detail = { field: path ? `${where}.${path}` : where, issue: v.message ?? "is not valid" };
+    rawIssues.set(detail, {
+      ...(v.params as Record<string, unknown>),
+      code: v.keyword,
+      message: detail.issue,
+      input: valueAt(sentPart(req, where), segments),
+    });
+    return detail;
   });
 }
 
@@ -35,7 +109,7 @@ export function sendError(err: FastifyError | AppError | Error, req: FastifyRequ
   }
   const fe = err as FastifyError;
   if (hasZodFastifySchemaValidationErrors(fe)) {
-    return reply.status(400).send(errorBody(req, "VALIDATION_FAILED", validationDetails(fe)));
+    return reply.status(400).send(errorBody(req, "VALIDATION_FAILED", validationDetails(fe, req)));
   }
   switch (fe.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":

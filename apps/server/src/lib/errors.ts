@@ -20,3 +20,23 @@ export const notFound = (what?: string) =>
 export function assertThat(condition: unknown, error: AppError | (() => AppError)): asserts condition {
   if (!condition) throw typeof error === "function" ? error() : error;
 }
+
+/** A Zod issue as the locales read it: its code and parameters, and the offending input when known. */
+export type RawZodIssue = { code: string; message: string; input?: unknown } & Record<string, unknown>;
+
+const rawIssues = new WeakMap<ErrorDetail, RawZodIssue>();
+
+/**
+ * A detail for a Zod issue raised in a service (parse with `reportInput: true` so the locale can name
+ * the type received). The issue is remembered beside the detail, so the HTTP layer can word Zod's own
+ * messages in the caller's language.
+ */
+export function zodIssueDetail(field: string, issue: { message: string; code: string }): ErrorDetail {
+  const detail: ErrorDetail = { field, issue: issue.message };
+  rawIssues.set(detail, issue as unknown as RawZodIssue);
+  return detail;
+}
+
+export function rawIssueOf(detail: ErrorDetail): RawZodIssue | undefined {
+  return rawIssues.get(detail);
+}

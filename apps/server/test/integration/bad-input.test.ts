@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { routineSubscriberForm } from "../support/requests-fixtures.js";
 
 type ErrorResponse = {
   error: { code: string; message: string; requestId: string; details: { field?: string; issue: string }[] };
@@ -134,6 +135,77 @@ describeDb("bad input", () => {
       "accept-language": "zh-CN,zh;q=0.9",
     });
     expect((res.body as ErrorResponse).error.message).toBe("请求无效。");
+  });
+
+  it("validation issues follow Accept-Language: Zod's own through its zh-CN locale, ours by the dictionary", async () => {
+    const zh = { "accept-language": "zh-CN,zh;q=0.9,en;q=0.5" };
+    const issues = async (res: { status: number; body: unknown; headers: Record<string, unknown> }) =>
+      Object.fromEntries(expectError(res, 400, "VALIDATION_FAILED").details.map((d) => [d.field, d.issue]));
+    const badUser = { username: 42, displayName: "X", unitId, roles: ["auditor"], isSuperuser: true };
+    // English stays Zod's and ours, word for word.
+    const en = await issues(await admin.req("POST", "/api/v1/users", badUser));
+    expect(en["body.username"]).toBe("Invalid input: expected string, received number");
+    expect(en["body.isSuperuser"]).toBe("unknown field");
+    const cn = await issues(await admin.req("POST", "/api/v1/users", badUser, zh));
+    expect(cn["body.username"]).toBe("无效输入：期望 string，实际接收 数字");
+    expect(cn["body.isSuperuser"]).toBe("未知字段");
+    // A custom message of the schemas package, and a built-in bound on a query parameter.
+    const name = { username: "Not Allowed!", displayName: "X", unitId, roles: ["auditor"] };
+    expect((await issues(await admin.req("POST", "/api/v1/users", name)))["body.username"]).toBe(
+      "only letters, digits, '.', '-' and '_'",
+    );
+    expect((await issues(await admin.req("POST", "/api/v1/users", name, zh)))["body.username"]).toBe(
+      "只能包含字母、数字、“.”、“-”和“_”",
+    );
+    expect(
+      (await issues(await admin.req("GET", "/api/v1/users?limit=100000", undefined, zh)))[
+        "querystring.limit"
+      ],
+    ).toMatch(/^数值过大：期望 number <=\d+$/);
+    // A typed request form: a plain custom message and a parametrised one.
+    const form = {
+      ...routineSubscriberForm(),
+      urgency: "urgent",
+      requestingAuthority: {
+        name: "Ministry of Public Security",
+        officer: { name: { original: "李强" } },
+        contact: { email: "li.qiang@mps.example.cn" },
+      },
+    };
+    const body = { peerId: "US-DOJ", form };
+    const formEn = await issues(await admin.req("POST", "/api/v1/requests", body));
+    expect(formEn).toMatchObject({
+      "body.form.requestingAuthority.officer.name.romanised":
+        "give the romanised form of a name written in a non-Latin script",
+      "body.form.urgencyReason": "say why the request is urgent",
+    });
+    const formZh = await issues(await admin.req("POST", "/api/v1/requests", body, zh));
+    expect(formZh).toMatchObject({
+      "body.form.requestingAuthority.officer.name.romanised": "以非拉丁文字书写的姓名，请同时给出罗马字拼写",
+      "body.form.urgencyReason": "请说明请求为何紧急",
+    });
+  });
+
+  it("issues raised by the services are in Chinese too", async () => {
+    const body = { username: "thrice", displayName: "X", unitId, roles: ["auditor"] };
+    expect((await admin.req("POST", "/api/v1/users", body)).status).toBe(201);
+    const en = expectError(await admin.req("POST", "/api/v1/users", body), 409, "CONFLICT");
+    expect(en.details[0].issue).toBe("this username is taken");
+    const zh = expectError(
+      await admin.req("POST", "/api/v1/users", body, { "accept-language": "zh-CN" }),
+      409,
+      "CONFLICT",
+    );
+    expect(zh.message).toBe("与当前状态冲突。");
+    expect(zh.details[0]).toEqual({ field: "username", issue: "该用户名已被占用" });
+    const missing = expectError(
+      await admin.req("GET", "/api/v1/users/0190a0c0-0000-7000-8000-000000000000", undefined, {
+        "accept-language": "zh",
+      }),
+      404,
+      "NOT_FOUND",
+    );
+    expect(missing.details[0].issue).toBe("未找到用户");
   });
 
   it("an unknown route is a 404 in the same error body", async () => {

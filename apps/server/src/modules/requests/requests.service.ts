@@ -54,7 +54,7 @@ import {
 } from "../../db/schema/index.js";
 import { type Ctx, can, requirePermission, systemCtx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
-import { AppError, assertThat, notFound } from "../../lib/errors.js";
+import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
 import type { FederationPort } from "../federation/federation.types.js";
 import type { HotlineService } from "../hotline/hotline.service.js";
@@ -118,12 +118,12 @@ export function invalidTransition(issue: string, allowed: string[]): AppError {
 
 /** Parses a draft form; on failure a VALIDATION_FAILED naming each field under `prefix`. */
 export function parseForm(input: unknown, prefix = "body.form"): Form {
-  const r = RequestDraftInput.safeParse(input);
+  // reportInput: the issue keeps the offending value, so Zod's locales can name the type received.
+  const r = RequestDraftInput.safeParse(input, { reportInput: true });
   if (r.success) return r.data;
-  const details: ErrorDetail[] = r.error.issues.slice(0, 50).map((i) => ({
-    field: [prefix, ...i.path.map(String)].join("."),
-    issue: i.message,
-  }));
+  const details: ErrorDetail[] = r.error.issues
+    .slice(0, 50)
+    .map((i) => zodIssueDetail([prefix, ...i.path.map(String)].join("."), i));
   throw new AppError("VALIDATION_FAILED", details);
 }
 

@@ -1,0 +1,58 @@
+import type { FastifyRequest } from "fastify";
+import { describe, expect, it } from "vitest";
+import { errorBody } from "../../src/http/errors.js";
+import { AppError } from "../../src/lib/errors.js";
+import { parseForm } from "../../src/modules/requests/requests.service.js";
+import { routineSubscriberForm } from "../support/requests-fixtures.js";
+
+const req = (lang?: string) =>
+  ({ id: "req_test", headers: lang ? { "accept-language": lang } : {} }) as unknown as FastifyRequest;
+
+function formError(form: unknown): AppError {
+  try {
+    parseForm(form);
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error("the form parsed");
+}
+
+describe("issues of forms parsed in a service, by Accept-Language", () => {
+  const form = {
+    ...routineSubscriberForm(),
+    urgency: "urgent",
+    facts: { lang: "en", text: 42 },
+  };
+  const issues = (lang?: string) =>
+    Object.fromEntries(
+      errorBody(req(lang), "VALIDATION_FAILED", formError(form).details).error.details.map((d) => [
+        d.field,
+        d.issue,
+      ]),
+    );
+
+  it("keeps English as Zod and the schemas word it", () => {
+    expect(issues()).toMatchObject({
+      "body.form.facts.text": "Invalid input: expected string, received number",
+    });
+    expect(issues("en-US,zh;q=0.5")["body.form.facts.text"]).toBe(
+      "Invalid input: expected string, received number",
+    );
+  });
+
+  it("words Zod's own issues with its zh-CN locale and ours with the dictionary", () => {
+    expect(issues("zh-CN")).toMatchObject({ "body.form.facts.text": "无效输入：期望 string，实际接收 数字" });
+    const urgent = formError({ ...routineSubscriberForm(), urgency: "urgent" });
+    const zh = errorBody(req("zh"), "VALIDATION_FAILED", urgent.details).error.details;
+    expect(zh).toEqual([{ field: "body.form.urgencyReason", issue: "请说明请求为何紧急" }]);
+  });
+
+  it("leaves an issue it has no Chinese for in English", () => {
+    const body = errorBody(req("zh"), "CONFLICT", [{ issue: "a brand-new server issue" }]);
+    expect(body.error).toMatchObject({
+      message: "与当前状态冲突。",
+      details: [{ issue: "a brand-new server issue" }],
+    });
+  });
+});

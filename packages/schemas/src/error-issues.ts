@@ -1,0 +1,277 @@
+/**
+ * Chinese for the `issue` strings of error details (`details[].issue`) that we write ourselves: the
+ * custom messages of the schemas in this package (`message:` / `error:` / identifier `fail(...)`) and the
+ * common issues the server's services raise. The English text is the key, so English output never
+ * changes; the server swaps in the Chinese when the caller's Accept-Language prefers zh. Zod's own
+ * (built-in) messages are not here: the server formats those with Zod's bundled zh-CN locale.
+ *
+ * A test scans packages/schemas/src and fails when a custom message has no entry here.
+ */
+
+/** Fixed issue texts, English → Chinese. */
+export const ISSUES_ZH: Readonly<Record<string, string>> = {
+  // common.ts, auth.ts, org.ts, audit.ts
+  "must not be empty": "不能为空",
+  "must not contain control characters": "不能包含控制字符",
+  "must be an IANA time zone such as Asia/Shanghai": "必须是 IANA 时区，例如 Asia/Shanghai",
+  "must be 64 hex digits": "必须是 64 位十六进制数字",
+  "local date-time YYYY-MM-DDTHH:mm": "本地日期时间，格式 YYYY-MM-DDTHH:mm",
+  "only letters, digits, '.', '-' and '_'": "只能包含字母、数字、“.”、“-”和“_”",
+  "upper-case letters, digits and '-', e.g. CN-MPS": "只能包含大写字母、数字和“-”，例如 CN-MPS",
+  "at least 12 characters": "至少 12 个字符",
+  "six digits": "六位数字",
+  // deadlines.ts
+  "the acknowledge deadline must not be later than the answer deadline": "确认期限不得晚于答复期限",
+  // requests.ts
+  "give the romanised form of a name written in a non-Latin script":
+    "以非拉丁文字书写的姓名，请同时给出罗马字拼写",
+  "only a person has a date of birth": "只有自然人才有出生日期",
+  "name the agreement or law relied on": "请写明所依据的协定或法律",
+  "give at least one way to reach the officer": "请至少提供一种联系该警官的方式",
+  "must not be before from": "不得早于起始日期",
+  "name the custodian of the data or the location of the system": "请写明数据的保管方或系统所在地",
+  "must be YYYY, YYYY-MM or YYYY-MM-DD": "格式必须为 YYYY、YYYY-MM 或 YYYY-MM-DD",
+  "must be an ISO 4217 code such as CNY or USD": "必须是 ISO 4217 货币代码，例如 CNY 或 USD",
+  "state that a mutual-assistance request for the data will follow (true)":
+    "请确认随后将就这些数据提出司法协助请求（true）",
+  "state that a request for extradition will follow (true)": "请确认随后将提出引渡请求（true）",
+  "an emergency disclosure has urgency emergency": "紧急披露的紧急程度必须为“特急”",
+  "name at least one identifier": "请至少填写一个标识符",
+  "must point at a person": "必须指向一名自然人",
+  // request-lifecycle.ts
+  "a declined request states its grounds": "拒绝请求时须说明理由",
+  "a fulfilled request has no grounds for refusal": "已完成的请求不应填写拒绝理由",
+  "an emergency request needs a recorded second check (who checked, how, with which named contact, when, result) before it is answered":
+    "特急请求在答复前须记录二次核实（由谁、以何种方式、与哪位具名联系人、何时核实及结果）",
+  "the second check failed: the request may only be declined": "二次核实未通过：该请求只能拒绝",
+  // identifiers.ts
+  "must be an ISO 3166-1 alpha-2 country code such as CN or US":
+    "必须是 ISO 3166-1 两位字母国家代码，例如 CN 或 US",
+  "must be an ISO 3166-1 alpha-2 country code": "必须是 ISO 3166-1 两位字母国家代码",
+  "is not in canonical form": "不是规范形式",
+  "must be an IPv4 address in dotted decimal, four numbers 0-255 without leading zeros":
+    "必须是点分十进制的 IPv4 地址：四个 0-255 的数字，不带前导零",
+  "a zone index (%...) is local to one machine and is not allowed":
+    "区域索引（%...）只在本机有效，不允许使用",
+  "must be an IPv6 address such as 2001:db8::1": "必须是 IPv6 地址，例如 2001:db8::1",
+  "must be a bare domain name such as example.com (use type url for URLs)":
+    "必须是不带其他成分的域名，例如 example.com（URL 请使用 url 类型）",
+  "a domain name has at most 253 characters": "域名最多 253 个字符",
+  "must have at least two labels, such as example.com": "至少要有两级标签，例如 example.com",
+  'must not contain empty labels ("..")': "不能包含空标签（“..”）",
+  "each label has at most 63 characters": "每级标签最多 63 个字符",
+  "the last label must be a top-level domain (use type ipv4 for IP addresses)":
+    "最后一级标签必须是顶级域名（IP 地址请使用 ipv4 类型）",
+  "must be an e-mail address such as name@example.com": "必须是电子邮件地址，例如 name@example.com",
+  "the part before @ has at most 64 characters": "@ 之前的部分最多 64 个字符",
+  "the part before @ contains characters that are not allowed": "@ 之前的部分包含不允许的字符",
+  "an e-mail address has at most 254 characters": "电子邮件地址最多 254 个字符",
+  "needs the country code: start with + (or 00), e.g. +86 10 6626 2114":
+    "须带国家代码：以 +（或 00）开头，例如 +86 10 6626 2114",
+  "may contain only digits after the +, and spaces, dashes or brackets":
+    "+ 之后只能包含数字以及空格、连字符或括号",
+  "a country code never starts with 0": "国家代码不会以 0 开头",
+  "an E.164 number has 7 to 15 digits including the country code": "E.164 号码含国家代码共 7 至 15 位数字",
+  "must be an absolute URL starting with http://, https:// or ftp://":
+    "必须是以 http://、https:// 或 ftp:// 开头的完整 URL",
+  "is not a valid URL": "不是有效的 URL",
+  "only http, https and ftp URLs are accepted": "只接受 http、https 和 ftp 的 URL",
+  "must have a host": "必须包含主机名",
+  "must be one address without spaces": "必须是一个不含空格的地址",
+  "give the network (btc, eth, xmr, trx or other)": "请注明网络（btc、eth、xmr、trx 或 other）",
+  "a bech32 address must not mix cases": "bech32 地址不能大小写混用",
+  "a bitcoin address starts with 1, 3 or bc1 (testnet addresses are refused)":
+    "比特币地址以 1、3 或 bc1 开头（不接受测试网地址）",
+  "base58check checksum does not match": "base58check 校验和不匹配",
+  "unknown bitcoin address version": "未知的比特币地址版本",
+  "an ethereum address is 0x followed by 40 hex digits": "以太坊地址为 0x 加 40 位十六进制数字",
+  "a monero address is 95 (or 106, integrated) base58 characters starting with 4 or 8":
+    "门罗币地址为以 4 或 8 开头的 95 个（集成地址 106 个）base58 字符",
+  "a tron address is 34 base58 characters starting with T": "波场地址为以 T 开头的 34 个 base58 字符",
+  "not a valid bech32 address": "不是有效的 bech32 地址",
+  "contains characters not used by bech32": "包含 bech32 不使用的字符",
+  "too short for a bech32 address": "作为 bech32 地址太短",
+  "unknown segwit version": "未知的隔离见证版本",
+  "bech32 checksum does not match": "bech32 校验和不匹配",
+  "bech32 program has invalid padding": "bech32 程序的填充无效",
+  "invalid witness program length": "见证程序长度无效",
+  "at most 128 characters": "最多 128 个字符",
+  "at most 200 characters": "最多 200 个字符",
+  "at most 256 characters": "最多 256 个字符",
+  "a file hash is hexadecimal digits only": "文件哈希只能是十六进制数字",
+  "length must be 32 (md5), 40 (sha1), 64 (sha256) or 128 (sha512) hex digits":
+    "长度必须是 32（md5）、40（sha1）、64（sha256）或 128（sha512）位十六进制数字",
+  "an IMEI has 15 digits": "IMEI 为 15 位数字",
+  "IMEI check digit (Luhn) does not match": "IMEI 校验位（Luhn）不匹配",
+  "a MAC address has six hex pairs, e.g. aa:bb:cc:dd:ee:ff":
+    "MAC 地址由六组两位十六进制数组成，例如 aa:bb:cc:dd:ee:ff",
+  "is not an IBAN; for a country without IBANs also give bankCode and country":
+    "不是 IBAN；对不使用 IBAN 的国家，请同时填写 bankCode 和 country",
+  "an IBAN starts with an ISO country code": "IBAN 以 ISO 国家代码开头",
+  "IBAN check digits do not match (mod-97)": "IBAN 校验位不匹配（mod-97）",
+  "a bank code has 1 to 20 letters or digits": "银行代码为 1 至 20 个字母或数字",
+  "give the country of the bank": "请填写银行所在国家",
+  "an account number has 1 to 34 letters or digits": "账号为 1 至 34 个字母或数字",
+  "give the service, e.g. telegram or wechat": "请注明服务，例如 telegram 或 wechat",
+  "service must be 1 to 64 characters": "服务名称须为 1 至 64 个字符",
+
+  // The server: request validation and services (forms the console shows)
+  "unknown field": "未知字段",
+  "is not valid": "无效",
+  "body exceeds the limit": "请求正文超出大小限制",
+  "send Content-Type: application/json": "请以 Content-Type: application/json 发送",
+  "this endpoint needs a signed-in user": "此接口需要已登录的用户",
+  "the API token is unknown, expired or revoked": "API 令牌未知、已过期或已吊销",
+  "is not your current password": "不是您当前的密码",
+  "must differ from the current password": "必须与当前密码不同",
+  "does not match the authenticator": "与身份验证器不匹配",
+  "start MFA enrolment first": "请先开始设置双重身份验证",
+  "MFA is already enrolled; an admin can reset it": "已设置双重身份验证；管理员可以重置",
+  "a token cannot create tokens": "令牌不能创建令牌",
+  "name the user the token acts for": "请指定令牌代表的用户",
+  "this username is taken": "该用户名已被占用",
+  "no such unit": "没有这个单位",
+  "no such agency": "没有这个机构",
+  "a unit with this name exists": "已有同名单位",
+  "you cannot disable yourself or remove your own admin role": "不能停用自己，也不能移除自己的管理员角色",
+  "name the unit": "请指定单位",
+  "no such user in this unit": "该单位没有这个用户",
+  "the user holds neither the duty officer nor the supervisor role": "该用户既不是值班员也不是主管",
+  "not a valid local date-time": "不是有效的本地日期时间",
+  "must be after the start and at most 7 days later": "必须晚于开始时间，且最多晚 7 天",
+  "name the peer the request goes to": "请指定请求发往的对端节点",
+  "no such request": "没有这个请求",
+  "must not be in the future": "不能是将来的时间",
+  "not a cursor from this list": "不是本列表的游标",
+  "only officers of a unit draft requests": "只有单位的警官才能起草请求",
+  "must be non-empty standard base64": "必须是非空的标准 base64",
+  "the attachment has not arrived (yet)": "附件（尚）未到达",
+  "the stored attachment does not match its SHA-256": "存储的附件与其 SHA-256 不符",
+  "four eyes: the drafter may not approve their own request": "双人审核：起草人不能批准自己的请求",
+  "the second check is made by the responding side": "二次核实由答复方进行",
+  "only incoming requests are routed between units": "只有收到的请求才能在单位之间转办",
+  "only the requester of a preservation asks for an extension": "只有保全的请求方才能申请延长",
+  "the data is not (or no longer) preserved": "数据未被保全（或已不再保全）",
+  "the responder decides on an extension": "由答复方决定是否延长",
+  "notifications belong to signed-in users": "通知只属于已登录的用户",
+  "requires permission hotline:duty or hotline:roster": "需要 hotline:duty 或 hotline:roster 权限",
+  "requires permission hotline:roster": "需要 hotline:roster 权限",
+  "requires permission requests:draft or requests:answer": "需要 requests:draft 或 requests:answer 权限",
+  "is not a valid invitation": "不是有效的邀请",
+  "the invitation has expired": "邀请已过期",
+  "this is this node's own invitation": "这是本节点自己的邀请",
+};
+
+/**
+ * Parametrised issue texts: `{name}` stands for a value taken from the English text (one or more
+ * characters). A value named in VALUES_ZH is translated by that table; `{issue}` is itself an issue
+ * text and is translated recursively; any other value is kept as it is.
+ */
+export const ISSUE_PATTERNS_ZH: readonly { en: string; zh: string }[] = [
+  // schemas
+  { en: "say why the request is {urgency}", zh: "请说明请求为何{urgency}" },
+  { en: "must point at one of the {count} subjects", zh: "必须指向 {count} 个对象之一" },
+  { en: "preservation lasts at least {days} days", zh: "保全期限至少 {days} 天" },
+  { en: "unknown value(s) {values}; one of {allowed}", zh: "未知的值 {values}；可选值为 {allowed}" },
+  {
+    en: "{digits} hex digits is {inferred}, not {stated}",
+    zh: "{digits} 位十六进制数字是 {inferred}，而不是 {stated}",
+  },
+  { en: "domain: {issue}", zh: "域名：{issue}" },
+  {
+    en: 'label "{label}" may use only letters, digits and inner hyphens',
+    zh: "标签“{label}”只能包含字母、数字和中间的连字符",
+  },
+  { en: "the IBAN is from {ibanCountry}, not {country}", zh: "该 IBAN 属于 {ibanCountry}，而不是 {country}" },
+  // server
+  { en: "{what} not found", zh: "未找到{what}" },
+  { en: "requires permission {permission}", zh: "需要 {permission} 权限" },
+  { en: "the draft changed (now version {version})", zh: "草稿已被修改（当前版本 {version}）" },
+  { en: "the extension is already {status}", zh: "该延长申请已{status}" },
+  {
+    en: "only a draft can be edited; this request is {status}",
+    zh: "只有草稿可以编辑；该请求当前状态为{status}",
+  },
+  { en: "{event} is not allowed in status {status}", zh: "在{status}状态下不允许“{event}”" },
+  {
+    en: "{event} is done by the {side}; this node is the {side2}",
+    zh: "“{event}”由{side}执行；本节点是{side2}",
+  },
+  {
+    en: "four-eyes approval is required for {type}: submit it for approval",
+    zh: "{type}类请求须经双人审核：请提交审批",
+  },
+  { en: "no second check can be recorded in status {status}", zh: "在{status}状态下不能记录二次核实" },
+  { en: "no thread messages in status {status}", zh: "在{status}状态下不能发送往来消息" },
+  { en: "the user does not hold: {roles}", zh: "该用户不具备：{roles}" },
+];
+
+const URGENCY_ZH: Record<string, string> = { emergency: "特急", urgent: "紧急", routine: "普通" };
+const STATUS_ZH: Record<string, string> = {
+  draft: "草稿",
+  pending_approval: "待审批",
+  sent: "已发送",
+  delivered: "已送达",
+  acknowledged: "已确认",
+  in_progress: "办理中",
+  more_info_requested: "待补充材料",
+  answered: "已答复",
+  closed: "已结案",
+  withdrawn: "已撤回",
+  requested: "申请中",
+  granted: "批准",
+  refused: "拒绝",
+};
+const SIDE_ZH: Record<string, string> = { requester: "请求方", responder: "答复方" };
+const WHAT_ZH: Record<string, string> = {
+  attachment: "附件",
+  extension: "延长申请",
+  message: "消息",
+  peer: "对端节点",
+  request: "请求",
+  shift: "班次",
+  token: "令牌",
+  unit: "单位",
+  user: "用户",
+};
+
+/** Value tables by placeholder name. */
+const VALUES_ZH: Record<string, Record<string, string>> = {
+  urgency: URGENCY_ZH,
+  status: STATUS_ZH,
+  side: SIDE_ZH,
+  side2: SIDE_ZH,
+  what: WHAT_ZH,
+};
+
+const compiled = ISSUE_PATTERNS_ZH.map((p) => {
+  const names: string[] = [];
+  const source = p.en
+    .split(/(\{[a-zA-Z0-9]+\})/)
+    .map((part) => {
+      const m = /^\{([a-zA-Z0-9]+)\}$/.exec(part);
+      if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      names.push(m[1]);
+      return "(.+?)";
+    })
+    .join("");
+  return { re: new RegExp(`^${source}$`, "s"), names, zh: p.zh };
+});
+
+/** The Chinese for an issue text we wrote, or undefined when there is none (e.g. Zod's own messages). */
+export function issueInChinese(en: string, depth = 0): string | undefined {
+  const fixed = ISSUES_ZH[en];
+  if (fixed !== undefined) return fixed;
+  if (depth > 2) return undefined;
+  for (const p of compiled) {
+    const m = p.re.exec(en);
+    if (!m) continue;
+    const values = new Map(p.names.map((n, i) => [n, m[i + 1]]));
+    return p.zh.replace(/\{([a-zA-Z0-9]+)\}/g, (_, name: string) => {
+      const v = values.get(name) ?? "";
+      if (name === "issue") return issueInChinese(v, depth + 1) ?? v;
+      return VALUES_ZH[name]?.[v] ?? v;
+    });
+  }
+  return undefined;
+}
