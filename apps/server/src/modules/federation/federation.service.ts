@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { PeerHealth, PeerView } from "@crossline/schemas";
-import { and, arrayOverlaps, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, arrayOverlaps, asc, desc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Config } from "../../config.js";
 import {
@@ -57,6 +57,7 @@ import type {
 
 export type PeerRow = typeof peers.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
+type InboxRow = typeof inbox.$inferSelect;
 export type PeerKey = PublicKeyJwk & { status: "active" | "retiring" };
 
 export const PAIRING_TYP = "crossline-pairing+jws";
@@ -449,30 +450,19 @@ export function createFederationService(deps: FederationDeps) {
   }
 
   async function insertPeer(tx: Tx, card: NodeCard, state: PeerState, fp: string): Promise<void> {
+    const row = {
+      name: card.name,
+      nameZh: card.nameZh ?? null,
+      baseUrl: card.url,
+      state,
+      publicKeys: card.publicKeys,
+      fingerprint: fp,
+      stateChangedAt: clock.now(),
+    };
     await tx
       .insert(peers)
-      .values({
-        id: card.id,
-        name: card.name,
-        nameZh: card.nameZh ?? null,
-        baseUrl: card.url,
-        state,
-        publicKeys: card.publicKeys,
-        fingerprint: fp,
-        stateChangedAt: clock.now(),
-      })
-      .onConflictDoUpdate({
-        target: peers.id,
-        set: {
-          name: card.name,
-          nameZh: card.nameZh ?? null,
-          baseUrl: card.url,
-          state,
-          publicKeys: card.publicKeys,
-          fingerprint: fp,
-          stateChangedAt: clock.now(),
-        },
-      });
+      .values({ id: card.id, ...row })
+      .onConflictDoUpdate({ target: peers.id, set: row });
     await tx.insert(outSeq).values({ peerId: card.id, seq: 0 }).onConflictDoNothing();
   }
 
@@ -662,6 +652,28 @@ export function createFederationService(deps: FederationDeps) {
     return r.length;
   }
 
+  /**
+   * The peer has revoked the pairing on its side (a control notice, or a receipt saying so): revoke it here
+   * too, once (the row lock orders concurrent news of it), cancel what still waits for it, and audit how we
+   * learnt it (`how`).
+   */
+  async function revokedByPeer(tx: Tx, ctx: Ctx, peerId: string, how: Record<string, string>): Promise<void> {
+    const [cur] = await tx
+      .select({ state: peers.state })
+      .from(peers)
+      .where(eq(peers.id, peerId))
+      .for("update");
+    if (cur.state === "revoked") return;
+    await tx.update(peers).set({ state: "revoked", stateChangedAt: clock.now() }).where(eq(peers.id, peerId));
+    const cancelled = await cancelAllPending(tx, peerId, `peer:${peerId}`);
+    await audit.record(tx, ctx, {
+      action: "federation.peer.revoked_by_peer",
+      targetType: "peer",
+      targetId: peerId,
+      details: { from: cur.state, cancelledMessages: cancelled, ...how },
+    });
+  }
+
   /** Tells the peer at once that it is revoked (best effort: its envelopes are refused here anyway). */
   async function notifyRevocation(peerId: string): Promise<void> {
     const p = await getPeer(db, peerId);
@@ -699,21 +711,7 @@ export function createFederationService(deps: FederationDeps) {
       });
       throw new AppError("FORBIDDEN", [{ issue: "the control notice is not valid" }]);
     }
-    await inTransaction(db, async (tx) => {
-      const [cur] = await tx.select().from(peers).where(eq(peers.id, sender)).for("update");
-      if (cur.state === "revoked") return;
-      await tx
-        .update(peers)
-        .set({ state: "revoked", stateChangedAt: clock.now() })
-        .where(eq(peers.id, sender));
-      const cancelled = await cancelAllPending(tx, sender, `peer:${sender}`);
-      await audit.record(tx, ctx, {
-        action: "federation.peer.revoked_by_peer",
-        targetType: "peer",
-        targetId: sender,
-        details: { from: cur.state, cancelledMessages: cancelled, at: String(claims.at) },
-      });
-    });
+    await inTransaction(db, (tx) => revokedByPeer(tx, ctx, sender, { at: String(claims.at) }));
     return { ok: true };
   }
 
@@ -1294,26 +1292,7 @@ export function createFederationService(deps: FederationDeps) {
           details: { peer: peerId, reason: o.reason },
         });
       }
-      if (revoked) {
-        const [cur] = await tx
-          .select({ state: peers.state })
-          .from(peers)
-          .where(eq(peers.id, peerId))
-          .for("update");
-        if (cur.state !== "revoked") {
-          await tx
-            .update(peers)
-            .set({ state: "revoked", stateChangedAt: clock.now() })
-            .where(eq(peers.id, peerId));
-          const cancelled = await cancelAllPending(tx, peerId, `peer:${peerId}`);
-          await audit.record(tx, ctx, {
-            action: "federation.peer.revoked_by_peer",
-            targetType: "peer",
-            targetId: peerId,
-            details: { from: cur.state, cancelledMessages: cancelled, via: "receipt" },
-          });
-        }
-      }
+      if (revoked) await revokedByPeer(tx, ctx, peerId, { via: "receipt" });
     });
     timing.sealMs += tSealed - t0;
     timing.postMs += httpMs;
@@ -1385,22 +1364,43 @@ export function createFederationService(deps: FederationDeps) {
   // -------------------------------------------------------------------------------------------------------
   // Outbox administration
 
+  /** The caller may read peers, and the peer exists (else 404). */
+  async function requireReadablePeer(ctx: Ctx, peerId: string): Promise<void> {
+    requirePermission(ctx.actor, "peers:read");
+    if (!(await getPeer(db, peerId))) throw notFound("peer");
+  }
+
+  type SeqPageArgs = [peerId: string, filter: SQL | undefined, q: { limit: number; afterSeq?: number }];
+  /** A page of the peer's outbox or inbox in sequence order: rows matching `filter`, after `q.afterSeq` if given. */
+  function inSeqOrder(t: typeof outbox, ...a: SeqPageArgs): Promise<OutboxRow[]>;
+  function inSeqOrder(t: typeof inbox, ...a: SeqPageArgs): Promise<InboxRow[]>;
+  function inSeqOrder(
+    t: typeof outbox | typeof inbox,
+    ...[peerId, filter, q]: SeqPageArgs
+  ): Promise<unknown[]> {
+    const where = [eq(t.peerId, peerId), filter];
+    if (q.afterSeq !== undefined) where.push(gt(t.seq, q.afterSeq));
+    // Both tables have peerId and seq; the rows are those of `t` (the overloads say which).
+    return db
+      .select()
+      .from(t as typeof outbox)
+      .where(and(...where))
+      .orderBy(asc(t.seq))
+      .limit(q.limit);
+  }
+
   async function listOutbox(
     ctx: Ctx,
     peerId: string,
     q: { status?: string; limit: number; afterSeq?: number },
   ) {
-    requirePermission(ctx.actor, "peers:read");
-    if (!(await getPeer(db, peerId))) throw notFound("peer");
-    const where = [eq(outbox.peerId, peerId)];
-    if (q.status) where.push(eq(outbox.status, q.status as "pending"));
-    if (q.afterSeq !== undefined) where.push(gt(outbox.seq, q.afterSeq));
-    const rows = await db
-      .select()
-      .from(outbox)
-      .where(and(...where))
-      .orderBy(asc(outbox.seq))
-      .limit(q.limit);
+    await requireReadablePeer(ctx, peerId);
+    const rows = await inSeqOrder(
+      outbox,
+      peerId,
+      q.status ? eq(outbox.status, q.status as "pending") : undefined,
+      q,
+    );
     return rows.map((r) => ({
       msgId: r.msgId,
       seq: Number(r.seq),
@@ -1420,17 +1420,8 @@ export function createFederationService(deps: FederationDeps) {
   }
 
   async function listInbox(ctx: Ctx, peerId: string, q: { type?: string; limit: number; afterSeq?: number }) {
-    requirePermission(ctx.actor, "peers:read");
-    if (!(await getPeer(db, peerId))) throw notFound("peer");
-    const where = [eq(inbox.peerId, peerId)];
-    if (q.type) where.push(eq(inbox.type, q.type));
-    if (q.afterSeq !== undefined) where.push(gt(inbox.seq, q.afterSeq));
-    const rows = await db
-      .select()
-      .from(inbox)
-      .where(and(...where))
-      .orderBy(asc(inbox.seq))
-      .limit(q.limit);
+    await requireReadablePeer(ctx, peerId);
+    const rows = await inSeqOrder(inbox, peerId, q.type ? eq(inbox.type, q.type) : undefined, q);
     return rows.map((r) => ({
       msgId: r.msgId,
       seq: Number(r.seq),
@@ -1538,8 +1529,7 @@ export function createFederationService(deps: FederationDeps) {
   }
 
   async function listPings(ctx: Ctx, peerId: string, q: { ids?: string[]; limit: number }) {
-    requirePermission(ctx.actor, "peers:read");
-    if (!(await getPeer(db, peerId))) throw notFound("peer");
+    await requireReadablePeer(ctx, peerId);
     const where = [eq(pings.peerId, peerId)];
     if (q.ids?.length) where.push(inArray(pings.id, q.ids));
     const rows = await db
