@@ -3,6 +3,10 @@ import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, 
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Role } from "@crossline/schemas";
+import { eq } from "drizzle-orm";
+import { users as usersTable } from "../../src/db/schema/index.js";
+import { cliActor } from "../../src/modules/node/node.service.js";
 import { initNodeDir } from "../../src/runtime/init.js";
 import { freshDatabaseUrl, TEST_PASSWORD } from "./node.js";
 import { freePort } from "./pg-cluster.js";
@@ -103,9 +107,20 @@ export class NodeProcess {
   }
 }
 
+/** A user created before the node starts: the test password, no password change pending, the first unit. */
+export interface SeedUser {
+  username: string;
+  roles: Role[];
+  displayName?: string;
+}
+
 export interface ProcNode {
   id: string;
   root: string;
+  /** The node's first unit (where seeded users and incoming requests live). */
+  unitId: string;
+  /** Ids of the seeded users by username. */
+  userIds: Record<string, string>;
   /** The first (or only) process; more share the database on PostgreSQL. */
   proc: NodeProcess;
   procs: NodeProcess[];
@@ -114,8 +129,15 @@ export interface ProcNode {
   cleanup(): Promise<void>;
 }
 
-/** Initialises a node in a temp directory (on this tier's database) for running as separate OS processes. */
-export async function createProcNode(id: string, settings: Record<string, unknown> = {}): Promise<ProcNode> {
+/**
+ * Initialises a node in a temp directory (on this tier's database) for running as separate OS processes,
+ * optionally in a time zone other than UTC and with users already created.
+ */
+export async function createProcNode(
+  id: string,
+  settings: Record<string, unknown> = {},
+  opts: { timeZone?: string; users?: SeedUser[] } = {},
+): Promise<ProcNode> {
   const root = mkdtempSync(path.join(os.tmpdir(), `crossline-e2e-${id}-`));
   const dataDir = path.join(root, "p0");
   const port = await freePort();
@@ -126,7 +148,7 @@ export async function createProcNode(id: string, settings: Record<string, unknow
       id,
       name: `Node ${id}`,
       agencyName: `Agency ${id}`,
-      timeZone: "UTC",
+      timeZone: opts.timeZone ?? "UTC",
       adminUsername: "admin",
       adminDisplayName: "Admin",
       adminPassword: TEST_PASSWORD,
@@ -140,12 +162,38 @@ export async function createProcNode(id: string, settings: Record<string, unknow
     },
     { env: {} },
   );
-  await r.runtime.close();
+  const { services } = r.runtime;
+  const ctx = { actor: cliActor("test"), ip: null, requestId: null };
+  const userIds: Record<string, string> = {};
+  let unitId: string;
+  try {
+    unitId = (await services.org.listUnits(ctx))[0].id;
+    for (const u of opts.users ?? []) {
+      const created = await services.users.create(ctx, {
+        username: u.username,
+        displayName: u.displayName ?? u.username,
+        unitId,
+        roles: u.roles,
+        language: "en",
+        password: TEST_PASSWORD,
+      });
+      // Officers past their first day: no password change pending.
+      await services.db
+        .update(usersTable)
+        .set({ mustChangePassword: false })
+        .where(eq(usersTable.id, created.user.id));
+      userIds[u.username] = created.user.id;
+    }
+  } finally {
+    await r.runtime.close();
+  }
   const first = new NodeProcess(id, dataDir, port);
   const procs = [first];
   return {
     id,
     root,
+    unitId,
+    userIds,
     proc: first,
     procs,
     async addProcess() {
