@@ -9,45 +9,35 @@ import type {
 } from "@crossline/schemas";
 import { ROLES } from "@crossline/schemas";
 import { Command, Option } from "commander";
-import { ConfigError, loadConfig } from "../config.js";
+import { ConfigError } from "../config.js";
 import { verifyAuditChain } from "../modules/audit/audit.service.js";
 import { initNodeDir } from "../runtime/init.js";
 import { DataDirBusyError } from "../runtime/lock.js";
 import { openNode } from "../runtime/node-runtime.js";
 import { serve } from "../runtime/serve.js";
-import { CliError, connect, EXIT, type NodeClient } from "./client.js";
+import { CliError, EXIT, type NodeClient } from "./client.js";
+import { config, jsonCommand, nodeCommand } from "./command-kit.js";
 import { runDemo } from "./demo.js";
 import { addPeerCommands } from "./peer-commands.js";
 
-const out = (json: boolean, data: unknown, text: () => string) => {
-  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`);
-};
-
-function config(cmd: Command) {
-  const o = cmd.optsWithGlobals() as { dataDir?: string };
-  return loadConfig(process.env, o.dataDir ? { dataDir: o.dataDir } : {});
-}
-
-async function withClient<T>(cmd: Command, fn: (c: NodeClient) => Promise<T>): Promise<T> {
-  const client = await connect(config(cmd));
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}
-
-async function userByName(c: NodeClient, username: string): Promise<User> {
+/** Every user of the node, a page of 200 at a time. */
+async function* userPages(c: NodeClient): AsyncGenerator<User[]> {
   let cursor: string | null = null;
   do {
     const page: { items: User[]; nextCursor: string | null } = await c.call(
       "GET",
       `/api/v1/users?limit=200${cursor ? `&cursor=${cursor}` : ""}`,
     );
-    const u = page.items.find((x) => x.username === username.toLowerCase());
-    if (u) return u;
+    yield page.items;
     cursor = page.nextCursor;
   } while (cursor);
+}
+
+async function userByName(c: NodeClient, username: string): Promise<User> {
+  for await (const items of userPages(c)) {
+    const u = items.find((x) => x.username === username.toLowerCase());
+    if (u) return u;
+  }
   throw new CliError(`no user named ${username}`, EXIT.STATE);
 }
 
@@ -64,7 +54,7 @@ export function buildCli(): Command {
     )
     .showHelpAfterError();
 
-  program
+  const init = program
     .command("init")
     .description(
       "create a node: identity, keys (encrypted at rest), the first admin with a one-time password",
@@ -77,230 +67,200 @@ export function buildCli(): Command {
     .requiredOption("--time-zone <tz>", "IANA time zone, e.g. Asia/Shanghai")
     .option("--admin <username>", "first admin's username", "admin")
     .option("--port <port>", "port to serve on", "4100")
-    .option("--public-url <url>", "URL peers and browsers reach this node at")
-    .option("--json", "machine-readable output")
-    .action(async (o, cmd: Command) => {
-      const dataDir =
-        (cmd.optsWithGlobals().dataDir as string | undefined) ??
-        process.env.CROSSLINE_DATA_DIR ??
-        "./.crossline";
-      try {
-        new Intl.DateTimeFormat("en", { timeZone: o.timeZone });
-      } catch {
-        throw new CliError(`--time-zone: ${o.timeZone} is not an IANA time zone`, EXIT.USAGE);
-      }
-      const r = await initNodeDir(
-        dataDir,
-        {
-          id: o.id,
-          name: o.name,
-          nameZh: o.nameZh,
-          agencyName: o.agency,
-          agencyNameZh: o.agencyZh,
-          timeZone: o.timeZone,
-          adminUsername: o.admin,
-          adminDisplayName: "Node administrator",
-        },
-        { port: Number(o.port), ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}) },
-      ).catch((e: Error) => {
-        throw new CliError(e.message, EXIT.STATE);
-      });
-      await r.runtime.close();
-      out(
-        o.json,
-        { nodeId: o.id, dataDir: r.config.dataDir, admin: r.adminUsername, oneTimePassword: r.adminPassword },
-        () =>
-          [
-            `Node ${o.id} created in ${r.config.dataDir}`,
-            `First admin: ${r.adminUsername}`,
-            `One-time password (shown once, change it at first sign-in): ${r.adminPassword}`,
-            "Start it with: crossline serve",
-          ].join("\n"),
-      );
+    .option("--public-url <url>", "URL peers and browsers reach this node at");
+  jsonCommand(init, async (o, _args, cmd) => {
+    const dataDir =
+      (cmd.optsWithGlobals().dataDir as string | undefined) ??
+      process.env.CROSSLINE_DATA_DIR ??
+      "./.crossline";
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: o.timeZone });
+    } catch {
+      throw new CliError(`--time-zone: ${o.timeZone} is not an IANA time zone`, EXIT.USAGE);
+    }
+    const r = await initNodeDir(
+      dataDir,
+      {
+        id: o.id,
+        name: o.name,
+        nameZh: o.nameZh,
+        agencyName: o.agency,
+        agencyNameZh: o.agencyZh,
+        timeZone: o.timeZone,
+        adminUsername: o.admin,
+        adminDisplayName: "Node administrator",
+      },
+      { port: Number(o.port), ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}) },
+    ).catch((e: Error) => {
+      throw new CliError(e.message, EXIT.STATE);
     });
+    await r.runtime.close();
+    return {
+      data: {
+        nodeId: o.id,
+        dataDir: r.config.dataDir,
+        admin: r.adminUsername,
+        oneTimePassword: r.adminPassword,
+      },
+      text: () =>
+        [
+          `Node ${o.id} created in ${r.config.dataDir}`,
+          `First admin: ${r.adminUsername}`,
+          `One-time password (shown once, change it at first sign-in): ${r.adminPassword}`,
+          "Start it with: crossline serve",
+        ].join("\n"),
+    };
+  });
 
   program
     .command("serve")
     .description("run the node: API, console and background workers")
     .action(async (_o, cmd: Command) => serve(config(cmd)));
 
-  program
-    .command("migrate")
-    .description("apply pending database migrations")
-    .option("--json", "machine-readable output")
-    .action(async (o, cmd: Command) => {
+  jsonCommand(
+    program.command("migrate").description("apply pending database migrations"),
+    async (_o, _args, cmd) => {
       const rt = await openNode(config(cmd));
       await rt.close();
-      out(
-        o.json,
-        { migrated: true, database: rt.database.kind },
-        () => `Migrations applied (${rt.database.kind}).`,
-      );
-    });
+      return {
+        data: { migrated: true, database: rt.database.kind },
+        text: () => `Migrations applied (${rt.database.kind}).`,
+      };
+    },
+  );
 
   const user = program.command("user").description("manage users");
-  user
-    .command("add")
-    .description("create a user; prints a one-time password")
-    .requiredOption("--username <username>")
-    .requiredOption("--display-name <name>")
-    .option("--email <email>")
-    .option("--unit <unit>", "unit name (default: Administration)")
-    .addOption(roleOption().makeOptionMandatory())
-    .option("--language <lang>", "en or zh-CN", "en")
-    .option("--json", "machine-readable output")
-    .action(async (o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const units = (await c.call<{ items: { id: string; name: string }[] }>("GET", "/api/v1/units")).items;
-        const unit = units.find((u) => u.name === (o.unit ?? "Administration"));
-        if (!unit)
-          throw new CliError(
-            `no unit named ${o.unit}; units: ${units.map((u) => u.name).join(", ")}`,
-            EXIT.STATE,
-          );
-        const r = await c.call<CreateUserResponse>("POST", "/api/v1/users", {
-          username: o.username,
-          displayName: o.displayName,
-          email: o.email,
-          unitId: unit.id,
-          roles: o.role,
-          language: o.language,
-        });
-        out(
-          o.json,
-          r,
-          () => `User ${r.user.username} created. One-time password (shown once): ${r.oneTimePassword}`,
+  nodeCommand(
+    user
+      .command("add")
+      .description("create a user; prints a one-time password")
+      .requiredOption("--username <username>")
+      .requiredOption("--display-name <name>")
+      .option("--email <email>")
+      .option("--unit <unit>", "unit name (default: Administration)")
+      .addOption(roleOption().makeOptionMandatory())
+      .option("--language <lang>", "en or zh-CN", "en"),
+    async (c, o) => {
+      const units = (await c.call<{ items: { id: string; name: string }[] }>("GET", "/api/v1/units")).items;
+      const unit = units.find((u) => u.name === (o.unit ?? "Administration"));
+      if (!unit)
+        throw new CliError(
+          `no unit named ${o.unit}; units: ${units.map((u) => u.name).join(", ")}`,
+          EXIT.STATE,
         );
-      }),
-    );
-  user
-    .command("list")
-    .description("list users")
-    .option("--json", "machine-readable output")
-    .action(async (o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const items: User[] = [];
-        let cursor: string | null = null;
-        do {
-          const page: { items: User[]; nextCursor: string | null } = await c.call(
-            "GET",
-            `/api/v1/users?limit=200${cursor ? `&cursor=${cursor}` : ""}`,
-          );
-          items.push(...page.items);
-          cursor = page.nextCursor;
-        } while (cursor);
-        out(o.json, { items }, () =>
-          items
-            .map(
-              (u) =>
-                `${u.username.padEnd(20)} ${u.roles.join(",").padEnd(40)} ${u.disabled ? "disabled" : "active"}${u.mfaEnrolled ? " mfa" : ""}`,
-            )
-            .join("\n"),
-        );
-      }),
-    );
-  user
-    .command("disable <username>")
-    .description("disable a user and end their sessions")
-    .option("--json", "machine-readable output")
-    .action(async (username: string, o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const u = await userByName(c, username);
-        const r = await c.call<{ user: User }>("PATCH", `/api/v1/users/${u.id}`, { disabled: true });
-        out(o.json, r, () => `User ${username} disabled.`);
-      }),
-    );
-  user
-    .command("reset-mfa <username>")
-    .description("remove a user's MFA enrolment (they enrol again at next sign-in)")
-    .option("--json", "machine-readable output")
-    .action(async (username: string, o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const u = await userByName(c, username);
-        await c.call("POST", `/api/v1/users/${u.id}/reset-mfa`);
-        out(o.json, { username, mfaReset: true }, () => `MFA of ${username} reset.`);
-      }),
-    );
+      const r = await c.call<CreateUserResponse>("POST", "/api/v1/users", {
+        username: o.username,
+        displayName: o.displayName,
+        email: o.email,
+        unitId: unit.id,
+        roles: o.role,
+        language: o.language,
+      });
+      return {
+        data: r,
+        text: () => `User ${r.user.username} created. One-time password (shown once): ${r.oneTimePassword}`,
+      };
+    },
+  );
+  nodeCommand(user.command("list").description("list users"), async (c) => {
+    const items: User[] = [];
+    for await (const page of userPages(c)) items.push(...page);
+    return {
+      data: { items },
+      text: () =>
+        items
+          .map(
+            (u) =>
+              `${u.username.padEnd(20)} ${u.roles.join(",").padEnd(40)} ${u.disabled ? "disabled" : "active"}${u.mfaEnrolled ? " mfa" : ""}`,
+          )
+          .join("\n"),
+    };
+  });
+  nodeCommand(
+    user.command("disable <username>").description("disable a user and end their sessions"),
+    async (c, _o, [username]) => {
+      const u = await userByName(c, username);
+      const r = await c.call<{ user: User }>("PATCH", `/api/v1/users/${u.id}`, { disabled: true });
+      return { data: r, text: () => `User ${username} disabled.` };
+    },
+  );
+  nodeCommand(
+    user
+      .command("reset-mfa <username>")
+      .description("remove a user's MFA enrolment (they enrol again at next sign-in)"),
+    async (c, _o, [username]) => {
+      const u = await userByName(c, username);
+      await c.call("POST", `/api/v1/users/${u.id}/reset-mfa`);
+      return { data: { username, mfaReset: true }, text: () => `MFA of ${username} reset.` };
+    },
+  );
 
   const token = program.command("token").description("manage API tokens");
-  token
-    .command("create")
-    .description("create an API token for a user (the secret is shown once)")
-    .requiredOption("--user <username>")
-    .requiredOption("--name <name>")
-    .addOption(roleOption())
-    .option("--days <days>", "days until it expires", "90")
-    .option("--json", "machine-readable output")
-    .action(async (o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const u = await userByName(c, o.user);
-        const r = await c.call<CreateTokenResponse>("POST", "/api/v1/tokens", {
-          name: o.name,
-          userId: u.id,
-          roles: o.role as Role[] | undefined,
-          expiresInDays: Number(o.days),
-        });
-        out(
-          o.json,
-          r,
-          () =>
-            `Token ${r.token.id} (${r.token.roles.join(",")}, expires ${r.token.expiresAt}):\n${r.secret}`,
-        );
-      }),
-    );
-  token
-    .command("revoke <id>")
-    .description("revoke an API token")
-    .option("--json", "machine-readable output")
-    .action(async (id: string, o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        await c.call("DELETE", `/api/v1/tokens/${id}`);
-        out(o.json, { id, revoked: true }, () => `Token ${id} revoked.`);
-      }),
-    );
-  token
-    .command("list")
-    .description("list API tokens")
-    .option("--json", "machine-readable output")
-    .action(async (o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const r = await c.call<{ items: ApiToken[] }>("GET", "/api/v1/tokens");
-        out(o.json, r, () =>
-          r.items
-            .map(
-              (t) => `${t.id} ${t.prefix}… ${t.name} ${t.revokedAt ? "revoked" : `expires ${t.expiresAt}`}`,
-            )
-            .join("\n"),
-        );
-      }),
-    );
+  nodeCommand(
+    token
+      .command("create")
+      .description("create an API token for a user (the secret is shown once)")
+      .requiredOption("--user <username>")
+      .requiredOption("--name <name>")
+      .addOption(roleOption())
+      .option("--days <days>", "days until it expires", "90"),
+    async (c, o) => {
+      const u = await userByName(c, o.user);
+      const r = await c.call<CreateTokenResponse>("POST", "/api/v1/tokens", {
+        name: o.name,
+        userId: u.id,
+        roles: o.role as Role[] | undefined,
+        expiresInDays: Number(o.days),
+      });
+      return {
+        data: r,
+        text: () =>
+          `Token ${r.token.id} (${r.token.roles.join(",")}, expires ${r.token.expiresAt}):\n${r.secret}`,
+      };
+    },
+  );
+  nodeCommand(token.command("revoke <id>").description("revoke an API token"), async (c, _o, [id]) => {
+    await c.call("DELETE", `/api/v1/tokens/${id}`);
+    return { data: { id, revoked: true }, text: () => `Token ${id} revoked.` };
+  });
+  nodeCommand(token.command("list").description("list API tokens"), async (c) => {
+    const r = await c.call<{ items: ApiToken[] }>("GET", "/api/v1/tokens");
+    return {
+      data: r,
+      text: () =>
+        r.items
+          .map((t) => `${t.id} ${t.prefix}… ${t.name} ${t.revokedAt ? "revoked" : `expires ${t.expiresAt}`}`)
+          .join("\n"),
+    };
+  });
 
-  program
-    .command("audit")
-    .description("the audit trail")
-    .command("verify")
-    .description("verify the hash chain; exits 1 and names the first bad entry when it is broken")
-    .option("--json", "machine-readable output")
-    .action(async (o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        let result: AuditVerifyResult;
-        if (c.runtime) {
-          const { services } = c.runtime;
-          result = await verifyAuditChain(services.db, services.clock, (checked, head) => {
-            if (!o.json && process.stderr.isTTY) process.stderr.write(`\rchecked ${checked}/${head}`);
-          });
-          if (!o.json && process.stderr.isTTY) process.stderr.write("\n");
-        } else {
-          result = (await c.call<{ result: AuditVerifyResult }>("GET", "/api/v1/audit/verify")).result;
-        }
-        out(o.json, result, () =>
+  nodeCommand(
+    program
+      .command("audit")
+      .description("the audit trail")
+      .command("verify")
+      .description("verify the hash chain; exits 1 and names the first bad entry when it is broken"),
+    async (c, o) => {
+      let result: AuditVerifyResult;
+      if (c.runtime) {
+        const { services } = c.runtime;
+        result = await verifyAuditChain(services.db, services.clock, (checked, head) => {
+          if (!o.json && process.stderr.isTTY) process.stderr.write(`\rchecked ${checked}/${head}`);
+        });
+        if (!o.json && process.stderr.isTTY) process.stderr.write("\n");
+      } else {
+        result = (await c.call<{ result: AuditVerifyResult }>("GET", "/api/v1/audit/verify")).result;
+      }
+      return {
+        data: result,
+        text: () =>
           result.ok
             ? `Audit trail intact: ${result.checked} entries verified.`
             : `Audit trail BROKEN at entry ${result.firstBad?.seq}: ${result.firstBad?.reason} (${result.checked} entries verified before it).`,
-        );
-        if (!result.ok) process.exitCode = EXIT.CHECK_FAILED;
-      }),
-    );
+        exitCode: result.ok ? undefined : EXIT.CHECK_FAILED,
+      };
+    },
+  );
 
   addPeerCommands(program);
 

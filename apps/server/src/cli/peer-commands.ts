@@ -1,21 +1,7 @@
 import type { PeerAccepted, PeerInvitation, PeerView } from "@crossline/schemas";
 import type { Command } from "commander";
-import { loadConfig } from "../config.js";
-import { CliError, connect, EXIT, type NodeClient } from "./client.js";
-
-const print = (json: boolean, data: unknown, text: () => string) => {
-  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`);
-};
-
-async function withClient<T>(cmd: Command, fn: (c: NodeClient) => Promise<T>): Promise<T> {
-  const o = cmd.optsWithGlobals() as { dataDir?: string };
-  const client = await connect(loadConfig(process.env, o.dataDir ? { dataDir: o.dataDir } : {}));
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}
+import { CliError, EXIT } from "./client.js";
+import { nodeCommand } from "./command-kit.js";
 
 const peerLine = (p: PeerView) =>
   [
@@ -28,14 +14,15 @@ const peerLine = (p: PeerView) =>
 /** `crossline peer …` and `crossline key …`: pairing, peer states, hotline tests and key rotation. */
 export function addPeerCommands(program: Command): void {
   const peer = program.command("peer").description("paired nodes: pairing, states, hotline tests");
-  peer
-    .command("invite")
-    .description("print a single-use, short-lived invitation for another node to accept")
-    .option("--json", "machine-readable output")
-    .action(async (o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const r = await c.call<PeerInvitation>("POST", "/api/v1/peers/invitations");
-        print(o.json, r, () =>
+  nodeCommand(
+    peer
+      .command("invite")
+      .description("print a single-use, short-lived invitation for another node to accept"),
+    async (c) => {
+      const r = await c.call<PeerInvitation>("POST", "/api/v1/peers/invitations");
+      return {
+        data: r,
+        text: () =>
           [
             "Give this invitation to the other node's administrator (single use):",
             "",
@@ -44,137 +31,120 @@ export function addPeerCommands(program: Command): void {
             `Expires ${r.expiresAt}. This node's key fingerprint: ${r.nodeFingerprint}`,
             "After they accept, compare the pairing fingerprint shown by `crossline peer list` by phone.",
           ].join("\n"),
-        );
-      }),
-    );
-  peer
-    .command("accept <invitation>")
-    .description("accept another node's invitation: pairs both ways")
-    .option("--json", "machine-readable output")
-    .action(async (invitation: string, o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const r = await c.call<PeerAccepted>("POST", "/api/v1/peers/accept", {
-          invitation,
-        });
-        print(
-          o.json,
-          r,
-          () =>
-            `Paired with ${r.peer.id} (${r.peer.name}) at ${r.peer.baseUrl}.\nFingerprint to compare by phone: ${r.fingerprint}`,
-        );
-      }),
-    );
-  peer
-    .command("list")
-    .description("peers with link health")
-    .option("--json", "machine-readable output")
-    .action(async (o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const r = await c.call<{ items: PeerView[] }>("GET", "/api/v1/peers");
-        print(o.json, r, () => (r.items.length ? r.items.map(peerLine).join("\n") : "No peers yet."));
-      }),
-    );
+      };
+    },
+  );
+  nodeCommand(
+    peer.command("accept <invitation>").description("accept another node's invitation: pairs both ways"),
+    async (c, _o, [invitation]) => {
+      const r = await c.call<PeerAccepted>("POST", "/api/v1/peers/accept", { invitation });
+      return {
+        data: r,
+        text: () =>
+          `Paired with ${r.peer.id} (${r.peer.name}) at ${r.peer.baseUrl}.\nFingerprint to compare by phone: ${r.fingerprint}`,
+      };
+    },
+  );
+  nodeCommand(peer.command("list").description("peers with link health"), async (c) => {
+    const r = await c.call<{ items: PeerView[] }>("GET", "/api/v1/peers");
+    return { data: r, text: () => (r.items.length ? r.items.map(peerLine).join("\n") : "No peers yet.") };
+  });
   for (const action of ["suspend", "resume", "revoke"] as const) {
-    peer
-      .command(`${action} <peer>`)
-      .description(
-        action === "suspend"
-          ? "pause traffic with a peer (queued messages wait)"
-          : action === "resume"
-            ? "resume traffic with a suspended peer"
-            : "end the pairing: traffic stops both ways at once",
-      )
-      .option("--json", "machine-readable output")
-      .action(async (id: string, o, cmd: Command) =>
-        withClient(cmd, async (c) => {
-          const r = await c.call<{ peer: PeerView }>(
-            "POST",
-            `/api/v1/peers/${encodeURIComponent(id)}/${action}`,
-          );
-          print(o.json, r, () => `Peer ${r.peer.id} is now ${r.peer.state}.`);
-        }),
-      );
-  }
-  peer
-    .command("ping <peer>")
-    .description("hotline test: the peer answers automatically; prints round-trip times")
-    .option("--count <n>", "how many pings", "1")
-    .option("--timeout <seconds>", "how long to wait for the answers", "30")
-    .option("--json", "machine-readable output")
-    .action(async (id: string, o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const count = Number(o.count);
-        if (!Number.isInteger(count) || count < 1 || count > 100) {
-          throw new CliError("--count: an integer from 1 to 100", EXIT.USAGE);
-        }
-        const sent = await c.call<{ pings: { pingId: string }[] }>(
+    nodeCommand(
+      peer
+        .command(`${action} <peer>`)
+        .description(
+          action === "suspend"
+            ? "pause traffic with a peer (queued messages wait)"
+            : action === "resume"
+              ? "resume traffic with a suspended peer"
+              : "end the pairing: traffic stops both ways at once",
+        ),
+      async (c, _o, [id]) => {
+        const r = await c.call<{ peer: PeerView }>(
           "POST",
-          `/api/v1/peers/${encodeURIComponent(id)}/ping`,
-          { count },
+          `/api/v1/peers/${encodeURIComponent(id)}/${action}`,
         );
-        const ids = sent.pings.map((p) => p.pingId).join(",");
-        const until = Date.now() + Number(o.timeout) * 1000;
-        let items: { pingId: string; rttMs: number | null }[] = [];
-        for (;;) {
-          items = (
-            await c.call<{ items: { pingId: string; rttMs: number | null }[] }>(
-              "GET",
-              `/api/v1/peers/${encodeURIComponent(id)}/pings?ids=${ids}&limit=100`,
-            )
-          ).items;
-          if (items.every((p) => p.rttMs !== null) || Date.now() > until) break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        const answered = items.filter((p) => p.rttMs !== null);
-        const rtts = answered.map((p) => p.rttMs as number).sort((a, b) => a - b);
-        const result = {
-          peer: id,
-          sent: count,
-          answered: answered.length,
-          rttMs: {
-            min: rtts[0] ?? null,
-            median: rtts[Math.floor(rtts.length / 2)] ?? null,
-            max: rtts.at(-1) ?? null,
-          },
-          pings: items,
-        };
-        print(o.json, result, () =>
+        return { data: r, text: () => `Peer ${r.peer.id} is now ${r.peer.state}.` };
+      },
+    );
+  }
+  nodeCommand(
+    peer
+      .command("ping <peer>")
+      .description("hotline test: the peer answers automatically; prints round-trip times")
+      .option("--count <n>", "how many pings", "1")
+      .option("--timeout <seconds>", "how long to wait for the answers", "30"),
+    async (c, o, [id]) => {
+      const count = Number(o.count);
+      if (!Number.isInteger(count) || count < 1 || count > 100) {
+        throw new CliError("--count: an integer from 1 to 100", EXIT.USAGE);
+      }
+      const sent = await c.call<{ pings: { pingId: string }[] }>(
+        "POST",
+        `/api/v1/peers/${encodeURIComponent(id)}/ping`,
+        { count },
+      );
+      const ids = sent.pings.map((p) => p.pingId).join(",");
+      const until = Date.now() + Number(o.timeout) * 1000;
+      let items: { pingId: string; rttMs: number | null }[] = [];
+      for (;;) {
+        items = (
+          await c.call<{ items: { pingId: string; rttMs: number | null }[] }>(
+            "GET",
+            `/api/v1/peers/${encodeURIComponent(id)}/pings?ids=${ids}&limit=100`,
+          )
+        ).items;
+        if (items.every((p) => p.rttMs !== null) || Date.now() > until) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const answered = items.filter((p) => p.rttMs !== null);
+      const rtts = answered.map((p) => p.rttMs as number).sort((a, b) => a - b);
+      const result = {
+        peer: id,
+        sent: count,
+        answered: answered.length,
+        rttMs: {
+          min: rtts[0] ?? null,
+          median: rtts[Math.floor(rtts.length / 2)] ?? null,
+          max: rtts.at(-1) ?? null,
+        },
+        pings: items,
+      };
+      return {
+        data: result,
+        text: () =>
           [
             ...items.map((p) => `ping ${p.pingId}: ${p.rttMs !== null ? `${p.rttMs} ms` : "no answer yet"}`),
             `${answered.length}/${count} answered${rtts.length ? `, rtt min/median/max ${result.rttMs.min}/${result.rttMs.median}/${result.rttMs.max} ms` : ""}`,
           ].join("\n"),
-        );
-        if (answered.length < count) process.exitCode = EXIT.CHECK_FAILED;
-      }),
-    );
+        exitCode: answered.length < count ? EXIT.CHECK_FAILED : undefined,
+      };
+    },
+  );
 
   const key = program.command("key").description("the node's signing and encryption keys");
-  key
-    .command("rotate")
-    .description("add new keys; peers accept old and new during the overlap")
-    .option("--json", "machine-readable output")
-    .action(async (o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const r = await c.call<{ added: string[] }>("POST", "/api/v1/node/keys/rotate");
-        print(
-          o.json,
-          r,
-          () =>
-            `New keys ${r.added.join(", ")} announced to peers. Retire the old ones with \`crossline key retire\` once delivered.`,
-        );
-      }),
-    );
-  key
-    .command("retire")
-    .description("retire the keys replaced by the last rotation")
-    .option("--force", "even if some peer has not yet received the new keys")
-    .option("--json", "machine-readable output")
-    .action(async (o, cmd: Command) =>
-      withClient(cmd, async (c) => {
-        const r = await c.call<{ retired: string[] }>("POST", "/api/v1/node/keys/retire", {
-          force: Boolean(o.force),
-        });
-        print(o.json, r, () => `Retired ${r.retired.join(", ")}.`);
-      }),
-    );
+  nodeCommand(
+    key.command("rotate").description("add new keys; peers accept old and new during the overlap"),
+    async (c) => {
+      const r = await c.call<{ added: string[] }>("POST", "/api/v1/node/keys/rotate");
+      return {
+        data: r,
+        text: () =>
+          `New keys ${r.added.join(", ")} announced to peers. Retire the old ones with \`crossline key retire\` once delivered.`,
+      };
+    },
+  );
+  nodeCommand(
+    key
+      .command("retire")
+      .description("retire the keys replaced by the last rotation")
+      .option("--force", "even if some peer has not yet received the new keys"),
+    async (c, o) => {
+      const r = await c.call<{ retired: string[] }>("POST", "/api/v1/node/keys/retire", {
+        force: Boolean(o.force),
+      });
+      return { data: r, text: () => `Retired ${r.retired.join(", ")}.` };
+    },
+  );
 }
