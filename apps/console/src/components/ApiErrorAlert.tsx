@@ -5,16 +5,19 @@ import { errorMessage } from "../util/errors";
 
 /**
  * Shows an API error in the interface language, with field details and the request id. A form may
- * name its fields (`fieldLabel`: the server's path → what the officer sees) instead of the raw path.
+ * name its fields (`fieldLabel`: the server's path → what the officer sees) instead of the raw path, and
+ * put an issue it knows in its own words (`issueText`).
  */
 export function ApiErrorAlert({
   error,
   testId = "api-error",
   fieldLabel,
+  issueText,
 }: {
   error: unknown;
   testId?: string;
   fieldLabel?: (field: string) => string;
+  issueText?: (issue: string) => string;
 }) {
   const { t } = useTranslation();
   if (!error) return null;
@@ -28,7 +31,7 @@ export function ApiErrorAlert({
               {d.field ? (
                 <Text span fw={600} size="sm">{`${fieldLabel ? fieldLabel(d.field) : d.field}: `}</Text>
               ) : null}
-              {d.issue}
+              {issueText ? issueText(d.issue) : d.issue}
               {d.allowed && d.allowed.length > 0
                 ? ` (${t("errors.allowed", { values: d.allowed.join(", ") })})`
                 : null}

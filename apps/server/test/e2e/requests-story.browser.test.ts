@@ -324,6 +324,15 @@ describeBrowser("the emergency preservation story through both consoles", () => 
       await expect.poll(() => statusOf(duty)).toBe("Answered");
       expect(await duty.getByTestId("answer").innerText()).toContain(ANSWER);
       expect(await duty.getByTestId("second-check-form").count()).toBe(0);
+
+      // The desk's hotline log holds what came in and what the officer did, newest first.
+      await duty.goto("/hotline");
+      await duty.getByTestId("hotline-tab-log").click();
+      const entries = duty.getByTestId("hotline-log-entry").filter({ hasText: story.reference });
+      await expect
+        .poll(() => entries.evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")).reverse()))
+        .toEqual(["request_received", "alerted", "acknowledge", "second_check", "answer"]);
+      expect(await entries.first().innerText()).toMatch(/Answered[\s\S]*j\.miller/);
     },
   );
 

@@ -94,6 +94,30 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "request-draft-en.png"), fullPage: true });
   });
 
+  it.runIf(once)("names what is wrong in Chinese when the console is in Chinese", async () => {
+    const page = await signedIn("case.li", "/requests/new");
+    await page.getByTestId("user-menu").click();
+    await page.getByTestId("menu-language").click();
+    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("zh-CN");
+    await page.getByTestId("new-request-form").waitFor();
+    await page.getByTestId("form-save").click();
+    await page.getByTestId("form-error").waitFor();
+    const form = await page.getByTestId("new-request-form").innerText();
+    expect(form).toContain("不能为空");
+    const summary = await page.getByTestId("form-error").innerText();
+    // fields by their Chinese labels, issues in Chinese, never Zod's raw wording or a JSON path
+    expect(summary).toContain("详细信息 › ");
+    expect(summary).not.toContain("body.form");
+    expect(summary).toContain("必填");
+    expect(summary).not.toMatch(/[Mm]ust not be empty|无效输入|数值过小/);
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "request-errors-zh.png"), fullPage: true });
+    // the preference is saved: back to English for the tests that follow
+    await page.getByTestId("user-menu").click();
+    await page.getByTestId("menu-language").click();
+    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("en");
+  });
+
   it.runIf(once)("adds a duty shift in the roster editor and shows who is on duty", async () => {
     const page = await signedIn("supervisor.zhang", "/hotline");
     await page.getByTestId("on-duty").waitFor();

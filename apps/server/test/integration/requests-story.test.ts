@@ -208,6 +208,22 @@ describeDb("the emergency preservation story on two nodes", () => {
     await t.hub.flush();
     expect((await duty.req<Detail>("GET", `/api/v1/requests/${d.id}`)).body.request.status).toBe("closed");
     expect(t.hub.rejected).toEqual([]);
+
+    // Each desk's hotline log has the whole exchange: what went out, what came in, who did it.
+    type LogEntry = { kind: string; direction: string; actor: string };
+    const logOf = async (agent: typeof duty) =>
+      (await agent.req<{ items: LogEntry[] }>("GET", `/api/v1/hotline/log?requestId=${d.id}`)).body.items
+        .map((e) => `${e.direction} ${e.kind} ${e.actor}`)
+        .reverse();
+    expect(await logOf(supervisor)).toEqual([
+      "outgoing request_sent li.qiang",
+      "incoming mark_delivered system (US-DOJ)",
+      "incoming acknowledge j.miller (US-DOJ)",
+      "incoming second_check j.miller (US-DOJ)",
+      "incoming answer j.miller (US-DOJ)",
+      "outgoing close wang.fang",
+    ]);
+    expect((await logOf(duty)).slice(-1)).toEqual(["incoming close wang.fang (CN-MPS)"]);
     void systemCtx;
   });
 });

@@ -36,6 +36,9 @@ const KNOWN_ISSUES: [RegExp, string][] = [
     /^Too small|^Required|expected string, received undefined|Invalid input: expected/i,
     "requests.issue.required",
   ],
+  // Zod's zh-CN messages, which the server sends when the interface is in Chinese
+  [/^不能为空/, "requests.issue.empty"],
+  [/^无效输入：期望|^数值过小：期望 string/, "requests.issue.required"],
   [/^give the romanised form/, "requests.issue.romanised"],
   [/^give at least one way to reach/, "requests.issue.contact"],
   [/^name the custodian/, "requests.issue.custodian"],
@@ -188,7 +191,8 @@ export function RequestForm({ start = {} }: { start?: Start }) {
     },
   });
 
-  const errs = fieldErrors(save.error, t as unknown as (key: string) => string);
+  const tKey = t as unknown as (key: string) => string;
+  const errs = fieldErrors(save.error, tKey);
   const subjects = (Array.isArray(common.subjects) ? (common.subjects as State[]) : []).map((s, i) => {
     const names = Array.isArray(s.names) ? (s.names as { original?: string }[]) : [];
     return {
@@ -399,7 +403,12 @@ export function RequestForm({ start = {} }: { start?: Start }) {
         <AttachmentPicker value={attachments} onChange={edit(setAttachments)} testId="form-attachments" />
       </Card>
 
-      <ApiErrorAlert error={save.error} testId="form-error" fieldLabel={fieldLabel} />
+      <ApiErrorAlert
+        error={save.error}
+        testId="form-error"
+        fieldLabel={fieldLabel}
+        issueText={(issue) => localIssue(tKey, issue)}
+      />
       <ApiErrorAlert error={submit.error} />
       {saved && !dirty && !save.isPending && !save.error && save.isSuccess && (
         <Alert color="green" variant="light" data-testid="draft-saved">

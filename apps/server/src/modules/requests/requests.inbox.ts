@@ -18,6 +18,7 @@ import {
   ExtensionPayload,
   MessagePayload,
   MSG,
+  messageSummary,
   ReadPayload,
   SubmittedPayload,
 } from "./requests.messages.js";
@@ -248,6 +249,15 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
           contact: p.secondCheck.namedContact.name,
         },
       });
+      await hotline.log(tx, {
+        unitId: r.ownerUnitId,
+        requestId: r.id,
+        peerId: msg.peerId,
+        direction: "incoming",
+        kind: "second_check",
+        actorLabel,
+        summary: `${r.reference}: second check by ${actorLabel} with ${p.secondCheck.namedContact.name}: ${p.secondCheck.result}`,
+      });
       return;
     }
 
@@ -311,17 +321,15 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
       targetId: r.id,
       details: { from: msg.peerId, msgId: msg.msgId, actor: actorLabel, status: { from: status, to: t.to } },
     });
-    if (r.direction === "incoming") {
-      await hotline.log(tx, {
-        unitId: r.ownerUnitId,
-        requestId: r.id,
-        peerId: msg.peerId,
-        direction: "incoming",
-        kind: p.event,
-        actorLabel,
-        summary: `${r.reference}: ${p.event.replace(/_/g, " ")} by ${actorLabel}`,
-      });
-    }
+    await hotline.log(tx, {
+      unitId: r.ownerUnitId,
+      requestId: r.id,
+      peerId: msg.peerId,
+      direction: "incoming",
+      kind: p.event,
+      actorLabel,
+      summary: `${r.reference}: ${p.event.replace(/_/g, " ")} by ${actorLabel}`,
+    });
     const notifyEvents: Record<string, { en: string; zh: string }> = {
       acknowledge: { en: "Acknowledged", zh: "已确认" },
       request_more_info: { en: "More information requested", zh: "对方要求补充信息" },
@@ -373,6 +381,15 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
       targetType: "request",
       targetId: r.id,
       details: { from: msg.peerId, msgId: msg.msgId, messageId: p.messageId },
+    });
+    await hotline.log(tx, {
+      unitId: r.ownerUnitId,
+      requestId: r.id,
+      peerId: msg.peerId,
+      direction: "incoming",
+      kind: "message",
+      actorLabel: remoteLabel(p.author, msg.peerId),
+      summary: messageSummary(r.reference, p.body.text, p.attachments.length),
     });
     const userIds =
       r.direction === "outgoing"

@@ -127,3 +127,9 @@ export const EscalationPayload = z.strictObject({
     })
     .nullable(),
 });
+
+/** The hotline log's line for a thread message, sent or received. */
+export function messageSummary(reference: string, text: string, attachments: number): string {
+  const files = attachments ? ` (${attachments} attachment${attachments === 1 ? "" : "s"})` : "";
+  return `${reference}: message${files}: ${text.slice(0, 200)}`;
+}

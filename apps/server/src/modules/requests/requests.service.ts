@@ -61,7 +61,7 @@ import type { HotlineService } from "../hotline/hotline.service.js";
 import type { NodeService } from "../node/node.service.js";
 import type { NotificationsService } from "../notifications/notifications.service.js";
 import type { EventPayload, HistoryItem, SubmittedPayload } from "./requests.messages.js";
-import { MSG } from "./requests.messages.js";
+import { MSG, messageSummary } from "./requests.messages.js";
 import type { RequestPolicyService } from "./requests.policy.js";
 import {
   detailParts,
@@ -673,15 +673,14 @@ export function createRequestsService(deps: RequestsDeps) {
         },
       });
     }
-    if (
-      r.direction === "incoming" &&
-      ["acknowledge", "answer", "request_more_info", "start_work"].includes(event)
-    ) {
+    // What travels to the other side goes in the hotline log; approval and sending are logged where
+    // the request leaves (`request_sent`).
+    if (!["submit_for_approval", "approve", "reject_approval", "send"].includes(event)) {
       await hotline.log(tx, {
         unitId: r.ownerUnitId,
         requestId: r.id,
         peerId: r.peerId,
-        direction: "internal",
+        direction: "outgoing",
         kind: event,
         actorLabel: ctx.actor.label,
         summary: `${r.reference}: ${event.replace(/_/g, " ")} (was ${from})`,
@@ -903,6 +902,15 @@ export function createRequestsService(deps: RequestsDeps) {
         targetType: "request",
         targetId: id,
         details: { messageId, attachments: input.attachments.map((a) => a.sha256) },
+      });
+      await hotline.log(tx, {
+        unitId: r.ownerUnitId,
+        requestId: id,
+        peerId: r.peerId,
+        direction: "outgoing",
+        kind: "message",
+        actorLabel: ctx.actor.label,
+        summary: messageSummary(r.reference, input.body.text, input.attachments.length),
       });
       await federation.enqueue(tx, ctx, {
         peerId: r.peerId as string,
