@@ -328,6 +328,20 @@ describeDb("requests API: bad input, roster in local time, live notifications, r
     }
   });
 
+  it("offers the drafter the active peers as recipients, without the link's details", async () => {
+    type Recipients = { items: Record<string, unknown>[] };
+    const before = await officer.req<Recipients>("GET", "/api/v1/requests/recipients");
+    expect(before.status).toBe(200);
+    expect(before.body.items).toEqual([{ id: "US-DOJ", name: expect.any(String), nameZh: null }]);
+    await t.cn.rt.services.db.update(peers).set({ state: "suspended" }).where(eq(peers.id, "US-DOJ"));
+    try {
+      const after = await officer.req<Recipients>("GET", "/api/v1/requests/recipients");
+      expect(after.body.items).toEqual([]);
+    } finally {
+      await t.cn.rt.services.db.update(peers).set({ state: "active" }).where(eq(peers.id, "US-DOJ"));
+    }
+  });
+
   it("accepts emergency requests only from an active peer", async () => {
     await t.us.rt.services.db.update(peers).set({ state: "suspended" }).where(eq(peers.id, "CN-MPS"));
     try {

@@ -107,6 +107,7 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
 
   const cases: MatrixCase[] = [
     endpoint("GET", "/api/v1/requests?limit=5", only(READ, 200)),
+    endpoint("GET", "/api/v1/requests/recipients", only(DRAFT, 200)),
     endpoint("POST", "/api/v1/requests", only(DRAFT, 201), () => ({
       peerId: "CN-MPS",
       form: routineSubscriberForm(),

@@ -116,9 +116,11 @@ function startState(start: Start) {
 export function RequestForm({ start = {} }: { start?: Start }) {
   const { t, i18n } = useTranslation();
   const qc = useQueryClient();
+  // The active peers a request can go to; free text only if that list cannot be had.
   const peers = useQuery({
-    queryKey: ["peers", "for-request"],
-    queryFn: () => api<{ items: { id: string; name: string; nameZh: string | null }[] }>("GET", "/peers"),
+    queryKey: ["requests", "recipients"],
+    queryFn: () =>
+      api<{ items: { id: string; name: string; nameZh: string | null }[] }>("GET", "/requests/recipients"),
     retry: false,
   });
   const init = useMemo(() => startState(start), [start]);

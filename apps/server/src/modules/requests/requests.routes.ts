@@ -66,6 +66,25 @@ export function requestsRoutes(fastify: FastifyInstance, s: Services) {
     async (req) => s.requests.board(req.ctx, req.query),
   );
 
+  app.get(
+    "/api/v1/requests/recipients",
+    {
+      schema: {
+        tags,
+        summary: "Whom a request can be addressed to: the active peers",
+        description:
+          "For the officers who draft requests (requests:draft); the peers' link details are under /api/v1/peers (peers:read).",
+        response: {
+          200: z.object({
+            items: z.array(z.object({ id: z.string(), name: z.string(), nameZh: z.string().nullable() })),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => ({ items: await s.requests.recipients(req.ctx) }),
+  );
+
   app.post(
     "/api/v1/requests",
     {

@@ -45,6 +45,7 @@ import {
   blobChunks,
   blobs,
   nodeIdentity,
+  peers,
   preservationExtensions,
   requestEvents,
   requestMessages,
@@ -298,6 +299,16 @@ export function createRequestsService(deps: RequestsDeps) {
 
   // -------------------------------------------------------------------------------------------------
   // Drafts
+
+  /** Whom a request can be addressed to: the active peers (names only, none of the link's details). */
+  async function recipients(ctx: Ctx) {
+    requirePermission(ctx.actor, "requests:draft");
+    return db
+      .select({ id: peers.id, name: peers.name, nameZh: peers.nameZh })
+      .from(peers)
+      .where(eq(peers.state, "active"))
+      .orderBy(asc(peers.id));
+  }
 
   async function create(
     ctx: Ctx,
@@ -1463,6 +1474,7 @@ export function createRequestsService(deps: RequestsDeps) {
     downloadAttachment,
     board,
     get,
+    recipients,
     create,
     update,
     act,
