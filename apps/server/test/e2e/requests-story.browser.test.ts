@@ -115,7 +115,8 @@ describeBrowser("the emergency preservation story through both consoles", () => 
     const ctx = await browser.newContext({
       baseURL: node.proc.url,
       locale: "en-GB",
-      timezoneId: node.id === "CN-MPS" ? "Asia/Shanghai" : "America/New_York",
+      // The US officer's laptop is on London time (travelling): the console goes by the profile's zone.
+      timezoneId: node.id === "CN-MPS" ? "Asia/Shanghai" : "Europe/London",
       viewport: { width: 1400, height: 900 },
     });
     ctx.setDefaultTimeout(20_000);

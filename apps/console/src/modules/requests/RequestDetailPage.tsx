@@ -1,5 +1,6 @@
 import {
   DECLINE_GROUNDS,
+  localToInstant,
   type RequestDetail,
   SECOND_CHECK_METHODS,
   SECOND_CHECK_RESULTS,
@@ -240,7 +241,8 @@ function SecondCheckForm({ request }: { request: RequestDetail }) {
         ...(phone.trim() ? { phone } : {}),
       },
     };
-    if (at) body.at = new Date(at).toISOString();
+    // "When" is read on the officer's own clock (the profile's zone), whatever zone the browser is in.
+    if (at) body.at = (localToInstant(at, user.timeZone) ?? new Date(at)).toISOString();
     if (notes.trim()) body.notes = { lang, text: notes };
     save.mutate(body);
   };
