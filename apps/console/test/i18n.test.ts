@@ -61,7 +61,8 @@ function literalKeys(): Map<string, string[]> {
 function missingIn(lang: Lang, keys: Iterable<string>): string[] {
   const out: string[] = [];
   for (const key of keys) {
-    const v = flat[lang].get(key);
+    // a key used with a count resolves to its plural forms (key_one, key_other); "other" must exist
+    const v = flat[lang].get(key) ?? flat[lang].get(`${key}_other`);
     if (typeof v !== "string" || v.trim() === "") out.push(key);
   }
   return out.sort();

@@ -384,6 +384,11 @@ describeBrowser("the emergency preservation story through both consoles", () => 
       // notes travel with their events
       expect(await rows.nth(2).innerText()).toContain("Approved: verified with the case file.");
       expect(await rows.nth(4).innerText()).toContain("Received by the DOJ 24/7 desk.");
+      // the second check and the answer say what they were
+      expect(await rows.nth(5).getByTestId("timeline-detail").allInnerTexts()).toEqual([
+        `Phone call-back with ${CALLBACK.name}: Confirmed`,
+      ]);
+      expect(await rows.nth(6).getByTestId("timeline-detail").allInnerTexts()).toEqual(["Fulfilled", ANSWER]);
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       await page.screenshot({
         path: path.join(SCREENSHOT_DIR, "request-story-answered.png"),

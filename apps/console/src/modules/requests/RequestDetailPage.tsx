@@ -5,6 +5,7 @@ import {
   SECOND_CHECK_METHODS,
   SECOND_CHECK_RESULTS,
 } from "@crossline/schemas";
+import type { TFunction } from "i18next";
 import {
   Alert,
   Badge,
@@ -97,6 +98,42 @@ function str(v: unknown): string {
   if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return String(v);
   if (typeof v === "object" && "text" in (v as object)) return String((v as { text: unknown }).text);
   return JSON.stringify(v);
+}
+
+/**
+ * What a timeline entry says besides its name: the notes and texts that travelled with it, the answer's
+ * outcome and grounds, the second check, the days of an extension, the level of an escalation.
+ */
+function eventDetails(t: TFunction, e: RequestDetail["timeline"][number]): string[] {
+  const d = e.data as Record<string, unknown>;
+  const lines: string[] = [];
+  const answer = d.answer as
+    | { outcome?: string; summary?: unknown; grounds?: { code: string; explanation: unknown } }
+    | undefined;
+  if (answer?.outcome) {
+    lines.push(t(`requests.outcome.${answer.outcome}` as "requests.outcome.fulfilled"));
+    if (answer.grounds)
+      lines.push(
+        `${t(`requests.grounds.${answer.grounds.code}` as "requests.grounds.no_data_held")}: ${str(answer.grounds.explanation)}`,
+      );
+    if (answer.summary) lines.push(str(answer.summary));
+  }
+  const check = d.secondCheck as
+    | { method: string; result: string; namedContact: { name: string }; checkedBy?: { name: string } }
+    | undefined;
+  if (check?.namedContact)
+    lines.push(
+      t("requests.timeline.secondCheck", {
+        method: t(`requests.secondCheck.methods.${check.method}` as "requests.secondCheck.methods.other"),
+        contact: check.namedContact.name,
+        result: t(`requests.secondCheck.results.${check.result}` as "requests.secondCheck.results.confirmed"),
+      }),
+    );
+  if (typeof d.days === "number") lines.push(t("requests.timeline.days", { count: d.days }));
+  if (typeof d.level === "number") lines.push(t("requests.timeline.level", { level: d.level }));
+  for (const v of Object.values(d))
+    if (v && typeof v === "object" && "text" in (v as object)) lines.push(str(v));
+  return lines;
 }
 
 /** The events needing a text (and which body field carries it). */
@@ -798,13 +835,17 @@ export function RequestDetailPage({ id }: { id: string }) {
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">{eventLabel(t, e.event)}</Text>
-                    {Object.entries(e.data)
-                      .filter(([, v]) => v && typeof v === "object" && "text" in (v as object))
-                      .map(([k, v]) => (
-                        <Text key={k} size="xs" c="dimmed" style={{ whiteSpace: "pre-wrap" }}>
-                          {str(v)}
-                        </Text>
-                      ))}
+                    {eventDetails(t, e).map((line) => (
+                      <Text
+                        key={line}
+                        size="xs"
+                        c="dimmed"
+                        style={{ whiteSpace: "pre-wrap" }}
+                        data-testid="timeline-detail"
+                      >
+                        {line}
+                      </Text>
+                    ))}
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">
