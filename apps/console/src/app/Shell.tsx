@@ -12,6 +12,7 @@ import type { ConsoleModule } from "../modules/types";
 import { Link, linkClick, usePath } from "../router/router";
 import { orgName } from "../util/labels";
 import { Clocks } from "./Clocks";
+import { LiveNotifications, NotificationBell } from "./Notifications";
 import { UserMenu } from "./UserMenu";
 
 function NavSection({
@@ -111,6 +112,7 @@ export function Shell() {
             <Group visibleFrom="md" wrap="nowrap">
               <Clocks />
             </Group>
+            <NotificationBell />
             <LanguageSwitch />
             <UserMenu />
           </Group>
@@ -138,6 +140,7 @@ export function Shell() {
         </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main>
+        <LiveNotifications />
         <MfaReminder />
         <div data-testid="page" data-module={active?.id ?? "not-found"}>
           {Page ? <Page /> : <NotFound />}

@@ -1,6 +1,6 @@
 import type { NotificationView, RequestDetail, RequestSummary, TimelinessReport } from "@crossline/schemas";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { API_BASE, api, withQuery } from "../../api/client";
 import type { Page } from "../../api/types";
 
@@ -76,24 +76,15 @@ export function useOnDuty() {
   });
 }
 
+export const NOTIFICATIONS_KEY = ["notifications"] as const;
+
 /**
- * Live notifications: the server's event stream refreshes the list (and the board) the moment something
- * arrives; polling every 15 s stays as the fallback when the stream is unavailable.
+ * My latest notifications and the unread count. The shell's `useNotificationStream` refreshes this the moment
+ * something arrives; polling every 15 s stays as the fallback when the stream is unavailable.
  */
 export function useNotifications() {
-  const qc = useQueryClient();
-  useEffect(() => {
-    if (typeof EventSource === "undefined") return;
-    const source = new EventSource(`${API_BASE}/notifications/stream`, { withCredentials: true });
-    const refresh = () => {
-      qc.invalidateQueries({ queryKey: ["notifications"] });
-      qc.invalidateQueries({ queryKey: REQUESTS_KEY });
-    };
-    source.addEventListener("notification", refresh);
-    return () => source.close();
-  }, [qc]);
   return useQuery({
-    queryKey: ["notifications"],
+    queryKey: NOTIFICATIONS_KEY,
     queryFn: () =>
       api<{ items: NotificationView[]; unreadCount: number }>(
         "GET",
@@ -103,12 +94,40 @@ export function useNotifications() {
   });
 }
 
+/**
+ * The live stream (Server-Sent Events): opened once per tab, by the shell. Each notification refreshes the list
+ * and every request query (board, detail, messages), so an open request page updates by itself; `onNotification`
+ * sees each one as it arrives (the shell raises a toast for emergencies).
+ */
+export function useNotificationStream(onNotification?: (n: NotificationView) => void) {
+  const qc = useQueryClient();
+  const callback = useRef(onNotification);
+  callback.current = onNotification;
+  useEffect(() => {
+    if (typeof EventSource === "undefined") return;
+    const source = new EventSource(`${API_BASE}/notifications/stream`, { withCredentials: true });
+    const received = (e: MessageEvent<string>) => {
+      void qc.invalidateQueries({ queryKey: NOTIFICATIONS_KEY });
+      void qc.invalidateQueries({ queryKey: REQUESTS_KEY });
+      let n: NotificationView | null = null;
+      try {
+        n = JSON.parse(e.data) as NotificationView;
+      } catch {
+        return;
+      }
+      callback.current?.(n);
+    };
+    source.addEventListener("notification", received);
+    return () => source.close();
+  }, [qc]);
+}
+
 export function useMarkNotificationsRead() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (body: { ids: string[] } | { all: true }) =>
       api<{ marked: number }>("POST", "/notifications/read", body),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ["notifications"] }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: NOTIFICATIONS_KEY }),
   });
 }
 

@@ -1,0 +1,234 @@
+import type { NotificationView } from "@crossline/schemas";
+import {
+  ActionIcon,
+  Alert,
+  Badge,
+  Box,
+  Button,
+  Group,
+  Popover,
+  ScrollArea,
+  Stack,
+  Text,
+  UnstyledButton,
+} from "@mantine/core";
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { DateTimeText } from "../components/DateTime";
+import {
+  useMarkNotificationsRead,
+  useNotificationStream,
+  useNotifications,
+} from "../modules/requests/requests.api";
+import { linkClick } from "../router/router";
+
+const TOAST_MS = 10_000;
+
+function useZh(): boolean {
+  const { i18n } = useTranslation();
+  return i18n.language.toLowerCase().startsWith("zh");
+}
+
+function BellIcon({ size = 20 }: { size?: number }) {
+  return (
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={1.8}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+    >
+      <path d="M6 16V11a6 6 0 0 1 12 0v5l2 2H4z M10 20a2 2 0 0 0 4 0" />
+    </svg>
+  );
+}
+
+function SeverityBadge({ severity }: { severity: NotificationView["severity"] }) {
+  const { t } = useTranslation();
+  if (severity === "info") return null;
+  return (
+    <Badge size="xs" color={severity === "emergency" ? "red" : "orange"} style={{ flexShrink: 0 }}>
+      {t(`hotline.severity.${severity}`)}
+    </Badge>
+  );
+}
+
+/**
+ * The header's bell: the unread count, and a panel of the latest notifications in the interface language.
+ * Opening one marks it read and goes to its request.
+ */
+export function NotificationBell() {
+  const { t } = useTranslation();
+  const zh = useZh();
+  const [opened, setOpened] = useState(false);
+  const notifications = useNotifications();
+  const markRead = useMarkNotificationsRead();
+  const unread = notifications.data?.unreadCount ?? 0;
+  const items = notifications.data?.items ?? [];
+  const close = () => setOpened(false);
+
+  const open = (n: NotificationView) => {
+    if (!n.readAt) markRead.mutate({ ids: [n.id] });
+  };
+
+  return (
+    <Popover opened={opened} onChange={setOpened} position="bottom-end" width={380} shadow="md" withinPortal>
+      <Popover.Target>
+        <Box pos="relative" style={{ display: "inline-flex" }}>
+          <ActionIcon
+            variant="subtle"
+            color="gray"
+            size="lg"
+            onClick={() => setOpened((o) => !o)}
+            onKeyDown={(e) => {
+              if (e.key === "Escape") close();
+            }}
+            aria-label={t("notifications.bell", { count: unread })}
+            aria-expanded={opened}
+            data-testid="notifications-bell"
+          >
+            <BellIcon />
+          </ActionIcon>
+          {unread > 0 && (
+            <Badge
+              size="xs"
+              color="red"
+              variant="filled"
+              circle={unread < 10}
+              pos="absolute"
+              top={-4}
+              right={-6}
+              style={{ pointerEvents: "none" }}
+              data-testid="notifications-bell-count"
+              aria-hidden="true"
+            >
+              {unread > 99 ? "99+" : unread}
+            </Badge>
+          )}
+        </Box>
+      </Popover.Target>
+      <Popover.Dropdown p="xs" data-testid="notifications-panel">
+        <Group justify="space-between" mb="xs" px={4} wrap="nowrap">
+          <Text fw={600} size="sm">
+            {t("notifications.title")}
+          </Text>
+          {unread > 0 && (
+            <Button
+              size="compact-xs"
+              variant="subtle"
+              loading={markRead.isPending}
+              onClick={() => markRead.mutate({ all: true })}
+              data-testid="notifications-panel-read-all"
+            >
+              {t("notifications.markAllRead")}
+            </Button>
+          )}
+        </Group>
+        <ApiErrorAlert error={notifications.error} />
+        {items.length === 0 ? (
+          <Text size="sm" c="dimmed" px={4} pb={4} data-testid="notifications-panel-empty">
+            {t("notifications.empty")}
+          </Text>
+        ) : (
+          <ScrollArea.Autosize mah={420} type="auto">
+            <Stack gap={2}>
+              {items.map((n) => {
+                const to = n.requestId ? `/requests/${encodeURIComponent(n.requestId)}` : null;
+                const content = (
+                  <>
+                    <Group gap={6} wrap="nowrap" align="flex-start">
+                      <SeverityBadge severity={n.severity} />
+                      <Text size="sm" fw={n.readAt ? 400 : 600} data-testid="notifications-panel-title">
+                        {zh ? n.title["zh-CN"] : n.title.en}
+                      </Text>
+                    </Group>
+                    <Text size="xs" c="dimmed" lineClamp={2} style={{ whiteSpace: "pre-line" }}>
+                      {zh ? n.body["zh-CN"] : n.body.en}
+                    </Text>
+                    <Text size="xs" c="dimmed" component="div">
+                      <DateTimeText iso={n.createdAt} />
+                    </Text>
+                  </>
+                );
+                const common = {
+                  p: 6,
+                  style: { borderRadius: 4, opacity: n.readAt ? 0.65 : 1, display: "block", width: "100%" },
+                  "data-testid": "notifications-panel-item",
+                  "data-read": n.readAt ? "true" : "false",
+                } as const;
+                return to ? (
+                  <UnstyledButton
+                    key={n.id}
+                    component="a"
+                    href={to}
+                    {...common}
+                    onClick={(e) => {
+                      open(n);
+                      linkClick(to, close)(e);
+                    }}
+                  >
+                    {content}
+                  </UnstyledButton>
+                ) : (
+                  <UnstyledButton key={n.id} {...common} onClick={() => open(n)}>
+                    {content}
+                  </UnstyledButton>
+                );
+              })}
+            </Stack>
+          </ScrollArea.Autosize>
+        )}
+      </Popover.Dropdown>
+    </Popover>
+  );
+}
+
+/**
+ * The tab's one live stream (mounted once by the shell), and a toast when an emergency arrives over it:
+ * it closes by itself after 10 s, or on a click.
+ */
+export function LiveNotifications() {
+  const { t } = useTranslation();
+  const zh = useZh();
+  const [toast, setToast] = useState<NotificationView | null>(null);
+  useNotificationStream((n) => {
+    if (n.severity === "emergency") setToast(n);
+  });
+  useEffect(() => {
+    if (!toast) return;
+    const timer = setTimeout(() => setToast(null), TOAST_MS);
+    return () => clearTimeout(timer);
+  }, [toast]);
+  if (!toast) return null;
+  return (
+    <Alert
+      color="red"
+      variant="filled"
+      role="alert"
+      withCloseButton
+      closeButtonLabel={t("common.close")}
+      onClose={() => setToast(null)}
+      onClick={() => setToast(null)}
+      title={`${t("hotline.severity.emergency")} · ${zh ? toast.title["zh-CN"] : toast.title.en}`}
+      data-testid="notification-toast"
+      style={{
+        position: "fixed",
+        bottom: 16,
+        right: 16,
+        zIndex: 400,
+        width: 380,
+        maxWidth: "calc(100vw - 32px)",
+        cursor: "pointer",
+      }}
+    >
+      <Text size="sm" lineClamp={3} style={{ whiteSpace: "pre-line" }}>
+        {zh ? toast.body["zh-CN"] : toast.body.en}
+      </Text>
+    </Alert>
+  );
+}

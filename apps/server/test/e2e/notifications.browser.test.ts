@@ -1,0 +1,211 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  describeBrowser,
+  ensureConsoleBuilt,
+  launchChromium,
+  listen,
+  SCREENSHOT_DIR,
+} from "../support/browser.js";
+import { type Agent, createTestNode, DB_KIND, TEST_PASSWORD, type TestNode } from "../support/node.js";
+import { act, type Detail, emergencyPreservationForm } from "../support/requests-fixtures.js";
+
+/**
+ * The header's notification bell and the shell's one live stream, in Chromium on one node: a supervisor on the
+ * Requests page (not the Hotline) sees an emergency approval request arrive without a reload (bell count and a
+ * toast), opens it from the panel (it is marked read and the request page opens), and reads it in Chinese; a case
+ * officer whose request page is open sees it go back to draft when the supervisor returns it. Every page load
+ * opens exactly one stream, however many pages show notifications. Runs once (PGlite).
+ */
+describeBrowser("console notification bell and live stream", () => {
+  const once = DB_KIND === "pglite";
+  let node: TestNode;
+  let base: string;
+  let browser: Browser;
+  let officer: Agent;
+  let supervisor: Agent;
+
+  beforeAll(async () => {
+    if (!once) return;
+    await ensureConsoleBuilt();
+    node = await createTestNode({ id: "CN-MPS" });
+    await node.user("case.li", ["case_officer"]);
+    await node.user("supervisor.zhang", ["supervisor"]);
+    officer = await node.as("case.li");
+    supervisor = await node.as("supervisor.zhang");
+    base = await listen(node);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await node?.close();
+  });
+
+  /** Signed in and on `to`; `streams()` counts the event-stream requests since that last page load. */
+  async function signedIn(username: string, to: string): Promise<{ page: Page; streams: () => number }> {
+    const ctx = await browser.newContext({
+      baseURL: base,
+      locale: "en-GB",
+      viewport: { width: 1400, height: 900 },
+    });
+    ctx.setDefaultTimeout(20_000);
+    const page = await ctx.newPage();
+    await page.goto(to);
+    await page.getByTestId("signin-username").fill(username);
+    await page.getByTestId("signin-password").fill(TEST_PASSWORD);
+    await page.getByTestId("signin-submit").click();
+    await page.getByTestId("nav").waitFor();
+    let count = 0;
+    let counting = false;
+    page.on("request", (r) => {
+      if (counting && r.url().includes("/notifications/stream")) count++;
+    });
+    counting = true;
+    await page.goto(to);
+    await page.getByTestId("notifications-bell").waitFor();
+    return { page, streams: () => count };
+  }
+
+  async function draftAndSubmit(): Promise<Detail["request"]> {
+    const r = await officer.req<Detail>("POST", "/api/v1/requests", { form: emergencyPreservationForm() });
+    expect(r.status).toBe(201);
+    const submitted = await act(officer, r.body.request.id, { event: "submit_for_approval" });
+    expect(submitted.status).toBe(200);
+    return r.body.request;
+  }
+
+  it.runIf(once)(
+    "shows a new notification on the bell without a reload, opens it from the panel, in both languages",
+    async () => {
+      const { page, streams } = await signedIn("supervisor.zhang", "/requests");
+      await page.getByTestId("page").waitFor();
+      expect(await page.getByTestId("notifications-bell-count").count()).toBe(0);
+      // an empty panel says so
+      await page.getByTestId("notifications-bell").click();
+      await page.getByTestId("notifications-panel").waitFor();
+      expect(await page.getByTestId("notifications-panel").innerText()).toContain("No notifications yet.");
+      expect(await page.getByTestId("notifications-panel-read-all").count()).toBe(0);
+      await page.getByTestId("notifications-bell").click();
+      await page.getByTestId("notifications-panel").waitFor({ state: "hidden" });
+
+      // A marker that a reload would lose.
+      await page.evaluate(() => {
+        (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
+      });
+      const d = await draftAndSubmit();
+
+      // Live: the count appears and the emergency raises a toast (well before the 15 s polling fallback).
+      await expect
+        .poll(() => page.getByTestId("notifications-bell-count").textContent(), { timeout: 10_000 })
+        .toBe("1");
+      const toast = page.getByTestId("notification-toast");
+      await toast.waitFor();
+      expect(await toast.innerText()).toContain(`Approval needed: ${d.reference}`);
+      expect(
+        await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+      ).toBe(true);
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, "notification-toast-en.png") });
+      await toast.click();
+      await toast.waitFor({ state: "hidden" });
+
+      await page.getByTestId("notifications-bell").click();
+      const panel = page.getByTestId("notifications-panel");
+      await panel.waitFor();
+      const item = panel.getByTestId("notifications-panel-item").first();
+      expect(await item.innerText()).toContain(`Approval needed: ${d.reference}`);
+      expect((await item.innerText()).toLowerCase()).toContain("emergency");
+      expect(await item.getAttribute("data-read")).toBe("false");
+      expect(await item.getAttribute("href")).toBe(`/requests/${d.id}`);
+      await page.waitForTimeout(300); // the panel fades in
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, "notifications-panel-en.png") });
+
+      // Opening it marks it read and goes to the request, still without a reload.
+      await item.click();
+      await page.getByTestId("request-detail").waitFor();
+      expect(new URL(page.url()).pathname).toBe(`/requests/${d.id}`);
+      expect(await page.getByTestId("request-reference").innerText()).toBe(d.reference);
+      await page.getByTestId("notifications-bell-count").waitFor({ state: "detached" });
+      expect(
+        await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+      ).toBe(true);
+
+      // In Chinese the panel shows the Chinese title.
+      await page.getByTestId("user-menu").click();
+      await page.getByTestId("menu-language").click();
+      await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("zh-CN");
+      await page.getByTestId("notifications-bell").click();
+      await panel.waitFor();
+      const zhItem = panel.getByTestId("notifications-panel-item").first();
+      expect(await zhItem.innerText()).toContain(`待审批：${d.reference}`);
+      expect(await zhItem.innerText()).toContain("特急");
+      expect(await zhItem.getAttribute("data-read")).toBe("true");
+      expect(await page.getByTestId("notifications-bell").getAttribute("aria-label")).toContain("通知");
+      await page.waitForTimeout(300); // the panel fades in
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, "notifications-panel-zh.png") });
+      await page.keyboard.press("Escape");
+      await panel.waitFor({ state: "hidden" });
+
+      // The Hotline's card shows the same list, and opens no second stream.
+      await page.getByTestId("nav-hotline").click();
+      await page.getByTestId("notifications").waitFor();
+      await page.getByTestId("notification").first().waitFor();
+      expect(await page.getByTestId("notifications").innerText()).toContain(`待审批：${d.reference}`);
+      expect(streams()).toBe(1);
+
+      // A reload is a new page load, with again exactly one stream.
+      await page.reload();
+      await page.getByTestId("notifications").waitFor();
+      await expect.poll(streams).toBe(2);
+
+      // Mark all read from the panel.
+      const d2 = await draftAndSubmit();
+      await expect
+        .poll(() => page.getByTestId("notifications-bell-count").textContent(), { timeout: 10_000 })
+        .toBe("1");
+      await page.getByTestId("notification-toast").waitFor();
+      expect(await page.getByTestId("notification-toast").innerText()).toContain(`待审批：${d2.reference}`);
+      await page.getByTestId("notification-toast").click();
+      await page.getByTestId("notifications-bell").click();
+      await page.getByTestId("notifications-panel-read-all").click();
+      await page.getByTestId("notifications-bell-count").waitFor({ state: "detached" });
+      await page.getByTestId("notifications-unread").waitFor({ state: "detached" });
+      expect(streams()).toBe(2);
+
+      // back to English for whoever signs in as this user next
+      await page.getByTestId("user-menu").click();
+      await page.getByTestId("menu-language").click();
+      await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("en");
+      await page.context().close();
+    },
+  );
+
+  it.runIf(once)("updates an open request page when a notification about it arrives", async () => {
+    const d = await draftAndSubmit();
+    const { page, streams } = await signedIn("case.li", `/requests/${d.id}`);
+    await page.getByTestId("request-detail").waitFor();
+    await page.getByTestId("follow-up").waitFor();
+    expect(await page.getByTestId("edit-draft").count()).toBe(0);
+
+    const returned = await act(supervisor, d.id, {
+      event: "reject_approval",
+      reason: { lang: "en", text: "Name the account's login IP addresses." },
+    });
+    expect(returned.status).toBe(200);
+    // Back in draft on the open page (its own polling is every 30 s: this is the stream).
+    await page.getByTestId("edit-draft").waitFor({ timeout: 10_000 });
+    await expect
+      .poll(() => page.getByTestId("notifications-bell-count").textContent(), { timeout: 10_000 })
+      .toBe("1");
+    // info, not an emergency: no toast
+    expect(await page.getByTestId("notification-toast").count()).toBe(0);
+    await page.getByTestId("notifications-bell").click();
+    expect(await page.getByTestId("notifications-panel-item").first().innerText()).toContain(
+      `Returned to draft: ${d.reference}`,
+    );
+    expect(streams()).toBe(1);
+    await page.context().close();
+  });
+});
