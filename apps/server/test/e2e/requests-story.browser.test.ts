@@ -389,6 +389,52 @@ describeBrowser("the emergency preservation story through both consoles", () => 
         `Phone call-back with ${CALLBACK.name}: Confirmed`,
       ]);
       expect(await rows.nth(6).getByTestId("timeline-detail").allInnerTexts()).toEqual(["Fulfilled", ANSWER]);
+
+      // The thread: CN writes with a file; the US desk reads it (a read receipt goes back) and replies.
+      await page.getByTestId("message-text").fill("Thank you. The MLA request for the content follows.");
+      await page.getByTestId("message-attachments-input").setInputFiles({
+        name: "mla-draft.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.from("Draft MLA request (fictitious)"),
+      });
+      await page.getByTestId("message-attachments-item").waitFor();
+      await page.getByTestId("message-send").click();
+      await expect.poll(() => page.getByTestId("message").count()).toBe(1);
+
+      const duty = pages.get("US-DOJ/j.miller") as Page;
+      await duty.goto(`/requests/${story.id}`);
+      const incoming = duty.getByTestId("message").filter({ hasText: "The MLA request for the content follows" });
+      await expect
+        .poll(
+          async () => {
+            await duty.reload();
+            await duty.getByTestId("thread").waitFor();
+            return incoming.count();
+          },
+          { timeout: 30_000, interval: 500 },
+        )
+        .toBe(1);
+      const file = incoming.getByRole("link", { name: "mla-draft.txt" });
+      await file.waitFor();
+      const res = await duty.request.get((await file.getAttribute("href")) ?? "");
+      expect((await res.body()).toString()).toBe("Draft MLA request (fictitious)");
+      await duty.getByTestId("message-text").fill("Noted; we keep the data preserved meanwhile.");
+      await duty.getByTestId("message-send").click();
+
+      await expect
+        .poll(
+          async () => {
+            await page.reload();
+            await page.getByTestId("thread").waitFor();
+            return page.getByTestId("message").count();
+          },
+          { timeout: 30_000, interval: 500 },
+        )
+        .toBe(2);
+      await expect
+        .poll(() => page.getByTestId("message-read").allInnerTexts(), { timeout: 30_000 })
+        .toEqual([expect.stringContaining("Read by j.miller")]);
+
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       await page.screenshot({
         path: path.join(SCREENSHOT_DIR, "request-story-answered.png"),

@@ -5,7 +5,6 @@ import {
   SECOND_CHECK_METHODS,
   SECOND_CHECK_RESULTS,
 } from "@crossline/schemas";
-import type { TFunction } from "i18next";
 import {
   Alert,
   Badge,
@@ -24,7 +23,8 @@ import {
   TextInput,
   Title,
 } from "@mantine/core";
-import { useState } from "react";
+import type { TFunction } from "i18next";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
@@ -357,6 +357,9 @@ function SecondCheckForm({ request }: { request: RequestDetail }) {
   );
 }
 
+/** The statuses in which the thread takes messages (as the server has them). */
+const THREAD_OPEN = ["sent", "delivered", "acknowledged", "in_progress", "more_info_requested", "answered"];
+
 function Thread({ request }: { request: RequestDetail }) {
   const { t } = useTranslation();
   const lang = useLang();
@@ -364,7 +367,17 @@ function Thread({ request }: { request: RequestDetail }) {
   const post = useRequestPost(request.id, "messages");
   const [text, setText] = useState("");
   const [files, setFiles] = useState<AttachmentRef[]>([]);
-  const canPost = request.status !== "draft" && request.status !== "pending_approval";
+  const canPost = THREAD_OPEN.includes(request.status);
+  // Shown is read: the other side's unread messages are marked read (a signed read receipt goes back).
+  const markRead = useRequestPost(request.id, "messages/read");
+  const unread = (messages.data?.items ?? [])
+    .filter((m) => !m.mine && !m.readAt)
+    .map((m) => m.id)
+    .join(",");
+  const { mutate: sendReceipt } = markRead;
+  useEffect(() => {
+    if (unread) sendReceipt({});
+  }, [unread, sendReceipt]);
   return (
     <Card withBorder data-testid="thread">
       <Title order={4} mb="sm">
@@ -395,8 +408,8 @@ function Thread({ request }: { request: RequestDetail }) {
             </Text>
             <AttachmentLinks requestId={request.id} items={m.attachments} />
             {m.mine && m.readAt && (
-              <Text size="xs" c="dimmed">
-                {t("requests.thread.read")}
+              <Text size="xs" c="dimmed" data-testid="message-read">
+                {t("requests.thread.readBy", { who: m.readBy ?? m.nodeId })} <DateTimeText iso={m.readAt} />
               </Text>
             )}
           </Card>
