@@ -403,7 +403,9 @@ describeBrowser("the emergency preservation story through both consoles", () => 
 
       const duty = pages.get("US-DOJ/j.miller") as Page;
       await duty.goto(`/requests/${story.id}`);
-      const incoming = duty.getByTestId("message").filter({ hasText: "The MLA request for the content follows" });
+      const incoming = duty
+        .getByTestId("message")
+        .filter({ hasText: "The MLA request for the content follows" });
       await expect
         .poll(
           async () => {
