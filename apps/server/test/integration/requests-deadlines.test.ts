@@ -17,7 +17,14 @@ import {
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
-type Notes = { items: { kind: string; requestId: string | null; severity: string; body: { en: string } }[] };
+type Notes = {
+  items: {
+    kind: string;
+    requestId: string | null;
+    severity: string;
+    body: { en: string; "zh-CN": string };
+  }[];
+};
 type Smtp = Awaited<ReturnType<typeof startSmtp>>;
 
 async function auditFor(node: TestNode, action: string, targetId: string) {
@@ -428,7 +435,13 @@ describeDb("deadlines, escalation and preservation under a controllable clock", 
     expect(usEvents[0]).toMatchObject({ side: "responder", nodeId: "US-DOJ", actor: "system" });
     const [usNote] = await notesFor(usSup, late.id);
     expect(usNote.severity).toBe("urgent");
-    expect(usNote.body.en).toContain("Our answer was due");
+    // read on the desk's clock (New York) with the lateness in words, in both languages
+    expect(usNote.body.en).toMatch(
+      /Our answer was due \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC-0[45]:00\) \((\d+ (d|h|min) ?)+ late\)/,
+    );
+    expect(usNote.body["zh-CN"]).toMatch(
+      /我方答复期限 .* \(UTC-0[45]:00\)，已逾期 (\d+ (天|小时|分钟) ?)+。/,
+    );
     expect(await notesFor(duty, late.id)).toHaveLength(1);
     expect(await auditFor(t.us, "request.answer_overdue", late.id)).toHaveLength(1);
     const usLog = await duty.req<{ items: { kind: string }[] }>(

@@ -56,6 +56,7 @@ import {
 import { type Ctx, can, requirePermission, systemCtx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
+import { readableInZone, spanOfMinutes } from "../../lib/human-time.js";
 import type { AuditService } from "../audit/audit.service.js";
 import type { FederationPort } from "../federation/federation.types.js";
 import type { HotlineService } from "../hotline/hotline.service.js";
@@ -1136,6 +1137,8 @@ export function createRequestsService(deps: RequestsDeps) {
     const ctx = systemCtx();
     let level1 = 0;
     let level2 = 0;
+    // times in notices are read on this node's clock
+    const zone = (await nodeInfo()).timeZone;
     await inTransaction(db, async (tx) => {
       const due = await tx
         .select()
@@ -1189,8 +1192,8 @@ export function createRequestsService(deps: RequestsDeps) {
             requestId: r.id,
             title: { en: `Not acknowledged in time: ${r.reference}`, zh: `未按时确认：${r.reference}` },
             body: {
-              en: `${r.title}\nAcknowledgement by ${who} was due ${(r.acknowledgeBy as Date).toISOString()} (${late} min late).`,
-              zh: `${r.title}\n确认期限 ${(r.acknowledgeBy as Date).toISOString()}，已逾期 ${late} 分钟。`,
+              en: `${r.title}\nAcknowledgement by ${who} was due ${readableInZone(r.acknowledgeBy as Date, zone)} (${spanOfMinutes(late, "en")} late).`,
+              zh: `${r.title}\n确认期限 ${readableInZone(r.acknowledgeBy as Date, zone)}，已逾期 ${spanOfMinutes(late, "zh")}。`,
             },
             email: true,
           });
@@ -1270,6 +1273,8 @@ export function createRequestsService(deps: RequestsDeps) {
     const ctx = systemCtx();
     let answerOverdue = 0;
     let preservationExpiring = 0;
+    // times in notices are read on this node's clock
+    const zone = (await nodeInfo()).timeZone;
     await inTransaction(db, async (tx) => {
       const due = await tx
         .select()
@@ -1318,12 +1323,12 @@ export function createRequestsService(deps: RequestsDeps) {
           title: { en: `Answer overdue: ${r.reference}`, zh: `答复已逾期：${r.reference}` },
           body: incoming
             ? {
-                en: `${r.title}\nOur answer was due ${answerBy.toISOString()} (${late} min late).`,
-                zh: `${r.title}\n我方答复期限 ${answerBy.toISOString()}，已逾期 ${late} 分钟。`,
+                en: `${r.title}\nOur answer was due ${readableInZone(answerBy, zone)} (${spanOfMinutes(late, "en")} late).`,
+                zh: `${r.title}\n我方答复期限 ${readableInZone(answerBy, zone)}，已逾期 ${spanOfMinutes(late, "zh")}。`,
               }
             : {
-                en: `${r.title}\n${r.peerId}'s answer was due ${answerBy.toISOString()} (${late} min late).`,
-                zh: `${r.title}\n${r.peerId} 的答复期限 ${answerBy.toISOString()}，已逾期 ${late} 分钟。`,
+                en: `${r.title}\n${r.peerId}'s answer was due ${readableInZone(answerBy, zone)} (${spanOfMinutes(late, "en")} late).`,
+                zh: `${r.title}\n${r.peerId} 的答复期限 ${readableInZone(answerBy, zone)}，已逾期 ${spanOfMinutes(late, "zh")}。`,
               },
           email: true,
         });
@@ -1388,8 +1393,8 @@ export function createRequestsService(deps: RequestsDeps) {
           requestId: r.id,
           title: { en: `Preservation expires soon: ${r.reference}`, zh: `保全即将到期：${r.reference}` },
           body: {
-            en: `${r.title}\nThe preservation by ${r.peerId} expires ${expires.toISOString()} (in ${days} days). If the data is still needed, ask an extension before then.`,
-            zh: `${r.title}\n${r.peerId} 的保全将于 ${expires.toISOString()} 到期（还有 ${days} 天）。如仍需要这些数据，请在此之前申请延长。`,
+            en: `${r.title}\nThe preservation by ${r.peerId} expires ${readableInZone(expires, zone)} (in ${days} days). If the data is still needed, ask an extension before then.`,
+            zh: `${r.title}\n${r.peerId} 的保全将于 ${readableInZone(expires, zone)} 到期（还有 ${days} 天）。如仍需要这些数据，请在此之前申请延长。`,
           },
           email: true,
         });
