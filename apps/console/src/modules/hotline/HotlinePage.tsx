@@ -102,6 +102,7 @@ export function RequestBoard({
           data={REQUEST_TYPES.map((m) => ({ value: m.type, label: typeLabel(m.type, i18n.language) }))}
           value={type}
           onChange={setType}
+          placeholder={type.length ? undefined : t("hotline.filters.any")}
           clearable
           searchable
           data-testid="filter-type"
@@ -111,6 +112,7 @@ export function RequestBoard({
           data={URGENCIES.map((u) => ({ value: u, label: urgencyLabel(t, u) }))}
           value={urgency}
           onChange={setUrgency}
+          placeholder={urgency.length ? undefined : t("hotline.filters.any")}
           clearable
           data-testid="filter-urgency"
         />
@@ -120,6 +122,7 @@ export function RequestBoard({
             data={REQUEST_STATUSES.map((s) => ({ value: s, label: statusLabel(t, s) }))}
             value={status}
             onChange={setStatus}
+            placeholder={status.length ? undefined : t("hotline.filters.any")}
             clearable
             data-testid="filter-status"
           />
@@ -133,6 +136,7 @@ export function RequestBoard({
           ]}
           value={deadline}
           onChange={setDeadline}
+          placeholder={t("hotline.filters.any")}
           clearable
           data-testid="filter-deadline"
         />
