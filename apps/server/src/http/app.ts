@@ -117,11 +117,29 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;
   const hasConsole = existsSync(path.join(consoleDir, "index.html"));
   if (hasConsole) {
-    await app.register(fastifyStatic, { root: consoleDir, wildcard: false, index: ["index.html"] });
+    await app.register(fastifyStatic, {
+      root: consoleDir,
+      wildcard: false,
+      index: ["index.html"],
+      cacheControl: false,
+      // Built assets carry a content hash in their name: cache them for good. The page itself is always
+      // revalidated, so an upgraded node's console is picked up on the next load.
+      setHeaders: (res, file) => {
+        res.setHeader(
+          "cache-control",
+          file.includes(`${path.sep}assets${path.sep}`) ? "public, max-age=31536000, immutable" : "no-cache",
+        );
+      },
+    });
   }
   app.setNotFoundHandler((req, reply) => {
-    const isApi = req.url.startsWith("/api/") || req.url === "/api";
-    if (hasConsole && req.method === "GET" && !isApi) return reply.type("text/html").sendFile("index.html");
+    const pathname = req.url.split("?")[0];
+    const isApi = pathname.startsWith("/api/") || pathname === "/api";
+    // A console route (no file extension) gets the page; a missing file (an asset of an older build) is a
+    // plain 404, not the page posing as a script.
+    const isFile = /\.[A-Za-z0-9]+$/.test(pathname.slice(pathname.lastIndexOf("/") + 1));
+    if (hasConsole && req.method === "GET" && !isApi && !isFile)
+      return reply.type("text/html").header("cache-control", "no-cache").sendFile("index.html");
     return reply
       .status(404)
       .send(errorBody(req, "NOT_FOUND", [{ issue: `no route ${req.method} ${req.url.split("?")[0]}` }]));
