@@ -188,6 +188,9 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
       const shown = await page.getByTestId("request-form").innerText();
       expect(shown).toContain("Wang Xiaoming");
       expect(shown).toContain("PRC Criminal Law Art. 266");
+      // options by their names, not their codes
+      expect(shown).toContain("Budapest Convention");
+      expect(shown).not.toContain("budapest_convention");
       const link = page.getByTestId("attachment-link").getByRole("link", { name: "warrant.txt" });
       const res = await page.request.get((await link.getAttribute("href")) ?? "");
       expect(res.status()).toBe(200);

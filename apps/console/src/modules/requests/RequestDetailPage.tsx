@@ -2,6 +2,7 @@ import {
   DECLINE_GROUNDS,
   localToInstant,
   type RequestDetail,
+  type RequestType,
   SECOND_CHECK_METHODS,
   SECOND_CHECK_RESULTS,
 } from "@crossline/schemas";
@@ -31,6 +32,7 @@ import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeText, DualDateTime } from "../../components/DateTime";
 import { Link } from "../../router/router";
 import { AttachmentPicker, formatSize } from "./form/Attachments";
+import { COMMON_SPEC, DETAILS_SPEC, type FieldSpec } from "./form/spec";
 import {
   Countdown,
   DeadlineBadge,
@@ -592,10 +594,17 @@ function isLabelled(v: unknown): v is { lang: string; text: string } {
 }
 
 /** A form value without JSON: texts with their language, lists and nested fields indented. */
-function FormValue({ value }: { value: unknown }) {
+/**
+ * One value of the form as the officer entered it: labels from the form's spec (the field's own label,
+ * an option's name rather than its code, an identifier's kind), falling back to the key for anything the
+ * spec does not know (a field added by a newer peer).
+ */
+function FormValue({ value, spec }: { value: unknown; spec?: FieldSpec }) {
   const { t, i18n } = useTranslation();
-  const labelOf = (k: string) =>
-    i18n.exists(`requests.f.${k}`) ? t(`requests.f.${k}` as "requests.f.facts") : humanise(k);
+  const known = (key: string) => (i18n.exists(key) ? t(key as "requests.f.facts") : undefined);
+  const labelOf = (k: string, sub?: FieldSpec) =>
+    known(`requests.f.${sub?.label ?? k}`) ?? known(`requests.f.${k}`) ?? humanise(k);
+  const optionOf = (labels: string, v: unknown) => known(`${labels}.${String(v)}`) ?? String(v);
   if (value === null || value === undefined || value === "") return <Text size="sm">—</Text>;
   if (isLabelled(value))
     return (
@@ -606,33 +615,53 @@ function FormValue({ value }: { value: unknown }) {
         </Badge>
       </Text>
     );
+  if (spec?.kind === "enum") return <Text size="sm">{optionOf(spec.labels, value)}</Text>;
+  if (spec?.kind === "multi" && Array.isArray(value))
+    return <Text size="sm">{value.map((v) => optionOf(spec.labels, v)).join(" · ")}</Text>;
+  if (typeof value === "boolean") return <Text size="sm">{value ? t("common.yes") : t("common.no")}</Text>;
   if (Array.isArray(value)) {
     if (value.length === 0) return <Text size="sm">—</Text>;
+    const item = spec?.kind === "list" ? spec.item : undefined;
     return (
       <Stack gap={4}>
         {value.map((v, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: form list items have no ids
           <div key={i} style={{ borderLeft: "2px solid var(--mantine-color-gray-3)", paddingLeft: 8 }}>
-            <FormValue value={v} />
+            <FormValue value={v} spec={item} />
           </div>
         ))}
       </Stack>
     );
   }
   if (typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([k]) => k !== "raw");
+    const obj = value as Record<string, unknown>;
+    if (spec?.kind === "identifier" && typeof obj.type === "string") {
+      const extra = Object.entries(obj).filter(([k]) => !["type", "value", "raw"].includes(k));
+      return (
+        <Text size="sm">
+          <Text span size="xs" c="dimmed">{`${optionOf("requests.opt.identifierType", obj.type)}: `}</Text>
+          {String(obj.value ?? "")}
+          {extra.map(([k, v]) => ` · ${labelOf(k)} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)}
+        </Text>
+      );
+    }
+    const fields = spec?.kind === "group" ? spec.fields : [];
+    const entries = Object.entries(obj).filter(([k]) => k !== "raw");
     return (
       <Stack gap={2}>
-        {entries.map(([k, v]) => (
-          <Group key={k} gap="xs" align="flex-start" wrap="nowrap">
-            <Text size="xs" c="dimmed" w={150} style={{ flexShrink: 0 }}>
-              {labelOf(k)}
-            </Text>
-            <div style={{ flex: 1 }}>
-              <FormValue value={v} />
-            </div>
-          </Group>
-        ))}
+        {entries.map(([k, v]) => {
+          const sub = fields.find((f) => f.key === k);
+          return (
+            <Group key={k} gap="xs" align="flex-start" wrap="nowrap">
+              <Text size="xs" c="dimmed" w={150} style={{ flexShrink: 0 }}>
+                {labelOf(k, sub)}
+              </Text>
+              <div style={{ flex: 1 }}>
+                <FormValue value={v} spec={sub} />
+              </div>
+            </Group>
+          );
+        })}
       </Stack>
     );
   }
@@ -644,6 +673,11 @@ function FormSummary({ form, requestId }: { form: Record<string, unknown>; reque
   const entries = Object.entries(form).filter(
     ([k, v]) => !["type", "urgency"].includes(k) && !(Array.isArray(v) && v.length === 0),
   );
+  const type = form.type as RequestType;
+  const specOf = (key: string): FieldSpec | undefined =>
+    key === "details"
+      ? { kind: "group", key: "details", fields: DETAILS_SPEC[type] ?? [] }
+      : COMMON_SPEC.find((f) => f.key === key);
   return (
     <Card withBorder data-testid="request-form">
       <Title order={4} mb="sm">
@@ -662,7 +696,7 @@ function FormSummary({ form, requestId }: { form: Record<string, unknown>; reque
                 {k === "attachments" ? (
                   <AttachmentLinks requestId={requestId} items={v as AttachmentRef[]} />
                 ) : (
-                  <FormValue value={v} />
+                  <FormValue value={v} spec={specOf(k)} />
                 )}
               </Table.Td>
             </Table.Tr>
