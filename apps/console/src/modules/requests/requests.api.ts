@@ -109,6 +109,7 @@ export function useNotificationStream(onNotification?: (n: NotificationView) => 
     const received = (e: MessageEvent<string>) => {
       void qc.invalidateQueries({ queryKey: NOTIFICATIONS_KEY });
       void qc.invalidateQueries({ queryKey: REQUESTS_KEY });
+      void qc.invalidateQueries({ queryKey: ["hotline", "log"] });
       let n: NotificationView | null = null;
       try {
         n = JSON.parse(e.data) as NotificationView;
