@@ -123,6 +123,8 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     await page.getByTestId("on-duty").waitFor();
     await page.getByTestId("hotline-tab-roster").click();
     await page.getByTestId("roster-form").waitFor();
+    // Nobody rostered yet: the whole fortnight ahead is one gap.
+    await expect.poll(() => page.getByTestId("roster-gap").count()).toBe(1);
     // a shift from now (rounded down to the minute, in the user's zone) for eight hours
     const now = await page.evaluate(() => {
       const d = new Date(Date.now() - 60_000);
@@ -141,6 +143,11 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     await page.getByTestId("roster-start").fill(now);
     await page.getByTestId("roster-save").click();
     await expect.poll(() => page.getByTestId("roster-row").count()).toBe(1);
+    // Now the gap starts where the shift ends.
+    const shiftEnd = await page.getByTestId("roster-row").locator("td").nth(3).locator("p").first().innerText();
+    await expect
+      .poll(() => page.getByTestId("roster-gap").allInnerTexts())
+      .toEqual([expect.stringMatching(new RegExp(`^${shiftEnd.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} – `))]);
     await page.reload();
     await page.getByTestId("on-duty-shift").waitFor();
     expect(await page.getByTestId("on-duty").innerText()).toContain("supervisor.zhang");

@@ -151,6 +151,15 @@ describeDb("requests API: bad input, roster in local time, live notifications, r
       "/api/v1/hotline/on-duty?at=2026-11-08T15:00:00Z",
     );
     expect(nobody.body.shifts).toEqual([]);
+    // The roster names the hours nobody covers: here, the days around the night shift of 7 November.
+    const week = await sup.req<{ gaps: { from: string; to: string }[] }>(
+      "GET",
+      "/api/v1/hotline/roster?from=2026-11-07T00:00:00Z&to=2026-11-09T00:00:00Z",
+    );
+    expect(week.body.gaps).toEqual([
+      { from: "2026-11-07T00:00:00.000Z", to: "2026-11-08T01:00:00.000Z" },
+      { from: "2026-11-08T13:00:00.000Z", to: "2026-11-09T00:00:00.000Z" },
+    ]);
     const bad = await sup.req<ApiError>("POST", "/api/v1/hotline/roster", {
       unitId,
       userId: dutyId,

@@ -1,10 +1,12 @@
 import type { User } from "@crossline/schemas";
 import {
   ActionIcon,
+  Alert,
   Badge,
   Button,
   Card,
   Group,
+  List,
   Loader,
   NumberInput,
   Select,
@@ -54,7 +56,10 @@ export function RosterEditor() {
   const roster = useQuery({
     queryKey: [...ROSTER_KEY, days],
     queryFn: () =>
-      api<{ items: ShiftView[] }>("GET", withQuery("/hotline/roster", { from: fromIso, to: toIso })),
+      api<{ items: ShiftView[]; gaps: { from: string; to: string }[] }>(
+        "GET",
+        withQuery("/hotline/roster", { from: fromIso, to: toIso }),
+      ),
   });
   const users = useQuery({
     queryKey: ["users", "for-roster"],
@@ -106,6 +111,11 @@ export function RosterEditor() {
     ? users.data.items.map((u) => ({ value: u.id, label: `${u.displayName} (${u.username})` }))
     : [{ value: user.id, label: user.displayName }];
   const shifts = roster.data?.items ?? [];
+  // Hours ahead that nobody covers (what is past is history): clipped to now.
+  const nowMs = Date.now();
+  const gaps = (roster.data?.gaps ?? [])
+    .filter((g) => new Date(g.to).getTime() > nowMs)
+    .map((g) => ({ from: new Date(Math.max(new Date(g.from).getTime(), nowMs)), to: new Date(g.to) }));
 
   return (
     <Stack data-testid="roster">
@@ -197,6 +207,25 @@ export function RosterEditor() {
       </Group>
       <ApiErrorAlert error={roster.error} />
       <ApiErrorAlert error={remove.error} />
+      {gaps.length > 0 && (
+        <Alert color="orange" variant="light" title={t("hotline.roster.gapsTitle")} data-testid="roster-gaps">
+          <Text size="sm" mb={4}>
+            {t("hotline.roster.gapsHint")}
+          </Text>
+          <List size="sm" spacing={2}>
+            {gaps.slice(0, 8).map((g) => (
+              <List.Item key={g.from.toISOString()} data-testid="roster-gap">
+                {`${formatDateTime(g.from, user.timeZone, i18n.language)} – ${formatDateTime(g.to, user.timeZone, i18n.language)}`}
+              </List.Item>
+            ))}
+          </List>
+          {gaps.length > 8 && (
+            <Text size="xs" c="dimmed" mt={4}>
+              {t("hotline.roster.gapsMore", { count: gaps.length - 8 })}
+            </Text>
+          )}
+        </Alert>
+      )}
       {roster.isPending ? (
         <Loader />
       ) : (

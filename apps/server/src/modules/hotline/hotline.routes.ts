@@ -21,11 +21,19 @@ export function hotlineRoutes(fastify: FastifyInstance, s: Services) {
       schema: {
         tags,
         summary: "Duty roster of a unit (default: mine) between from and to (default: the next 14 days)",
+        description:
+          "`gaps`: the stretches of the window when nobody is rostered (alerts then go to every duty officer and supervisor of the unit).",
         querystring: RosterQuery,
-        response: { 200: z.object({ items: z.array(ShiftView) }), ...errorResponses },
+        response: {
+          200: z.object({
+            items: z.array(ShiftView),
+            gaps: z.array(z.object({ from: z.iso.datetime(), to: z.iso.datetime() })),
+          }),
+          ...errorResponses,
+        },
       },
     },
-    async (req) => ({ items: await s.hotline.roster(req.ctx, req.query) }),
+    async (req) => s.hotline.roster(req.ctx, req.query),
   );
 
   app.post(

@@ -91,7 +91,7 @@ export function createHotlineService(deps: { db: Db; clock: Clock; audit: AuditS
       .where(and(eq(dutyShifts.unitId, unitId), lt(dutyShifts.startsAt, to), gt(dutyShifts.endsAt, from)))
       .orderBy(asc(dutyShifts.startsAt))
       .limit(1000);
-    return toShiftView(rows);
+    return { items: await toShiftView(rows), gaps: coverageGaps(rows, from, to) };
   }
 
   async function createShifts(
@@ -296,3 +296,29 @@ function addLocalDays(local: string, days: number): string {
 }
 
 export type HotlineService = ReturnType<typeof createHotlineService>;
+
+/**
+ * The stretches of [from, to) when nobody (primary or backup) is on the roster: a 24/7 desk wants none.
+ * Alerts in a gap still reach the unit's duty officers and supervisors (`dutyRecipients`).
+ */
+export function coverageGaps(
+  shifts: readonly { startsAt: Date; endsAt: Date }[],
+  from: Date,
+  to: Date,
+): { from: string; to: string }[] {
+  const gaps: { from: string; to: string }[] = [];
+  let covered = from.getTime();
+  const sorted = [...shifts].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+  for (const s of sorted) {
+    const start = s.startsAt.getTime();
+    if (start > covered)
+      gaps.push({
+        from: new Date(covered).toISOString(),
+        to: new Date(Math.min(start, to.getTime())).toISOString(),
+      });
+    covered = Math.max(covered, s.endsAt.getTime());
+    if (covered >= to.getTime()) break;
+  }
+  if (covered < to.getTime()) gaps.push({ from: new Date(covered).toISOString(), to: to.toISOString() });
+  return gaps.filter((g) => g.from < g.to);
+}
