@@ -103,7 +103,8 @@ export function useNow(): number {
   return useSyncExternalStore(subscribeTick, () => now);
 }
 
-export function formatRemaining(ms: number): string {
+/** "2d 11:01:55" (the day unit in the interface language: "2天 11:01:55"). */
+export function formatRemaining(ms: number, dayUnit = "d"): string {
   const abs = Math.abs(ms);
   const s = Math.floor(abs / 1000);
   const d = Math.floor(s / 86400);
@@ -111,7 +112,7 @@ export function formatRemaining(ms: number): string {
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
   const hms = `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}`;
-  return d > 0 ? `${d}d ${hms}` : hms;
+  return d > 0 ? `${d}${dayUnit} ${hms}` : hms;
 }
 
 /** A live countdown to an instant; negative once passed. */
@@ -119,7 +120,7 @@ export function Countdown({ at }: { at: string }) {
   const { t } = useTranslation();
   const current = useNow();
   const left = new Date(at).getTime() - current;
-  const text = formatRemaining(left);
+  const text = formatRemaining(left, t("hotline.dayUnit"));
   return (
     <Text
       size="sm"
