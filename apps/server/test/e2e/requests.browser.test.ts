@@ -144,7 +144,13 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     await page.getByTestId("roster-save").click();
     await expect.poll(() => page.getByTestId("roster-row").count()).toBe(1);
     // Now the gap starts where the shift ends.
-    const shiftEnd = await page.getByTestId("roster-row").locator("td").nth(3).locator("p").first().innerText();
+    const shiftEnd = await page
+      .getByTestId("roster-row")
+      .locator("td")
+      .nth(3)
+      .locator("p")
+      .first()
+      .innerText();
     await expect
       .poll(() => page.getByTestId("roster-gap").allInnerTexts())
       .toEqual([expect.stringMatching(new RegExp(`^${shiftEnd.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} – `))]);
