@@ -159,6 +159,11 @@ async function main() {
       page3: `/api/v1/requests?limit=50&cursor=${page3Cursor}`,
       deep_page: `/api/v1/requests?limit=50&cursor=${deepCursor}`,
       max_page: "/api/v1/requests?limit=200",
+      // search: a reference's start (index on nothing: the unit's rows newest first until 51 match), a word
+      // most titles have, and one title among 100,000 (the worst case: every row of the unit is looked at)
+      search_reference: "/api/v1/requests?q=cn-mps-2026-00000186&limit=50",
+      search_common: "/api/v1/requests?q=preservation&limit=50",
+      search_rare: `/api/v1/requests?q=${encodeURIComponent("request 99991 (")}&limit=50`,
     };
     const names = Object.keys(queries);
     for (let i = 0; i < 40; i++) await get(queries[names[i % names.length]]);

@@ -180,6 +180,13 @@ export const BoardQuery = z.strictObject({
   status: csv(REQUEST_STATUSES).optional(),
   deadline: DeadlineStateName.optional().describe("deadline state of the deadline now running"),
   peerId: NodeId.optional(),
+  q: z
+    .string()
+    .trim()
+    .min(2)
+    .max(100)
+    .optional()
+    .describe("search: the start of a reference (CN-MPS-2026-…) or words of the title, any case"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });

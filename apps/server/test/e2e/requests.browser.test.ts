@@ -85,6 +85,12 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     const row = page.getByTestId("board-row").first();
     await row.waitFor();
     expect(await row.getAttribute("data-status")).toBe("draft");
+    // the board's search finds it by a word of its title, and nothing by a word it lacks
+    await page.getByTestId("filter-q").fill("hospital");
+    await expect.poll(() => page.getByTestId("board-row").count()).toBe(1);
+    await page.getByTestId("filter-q").fill("extradition");
+    await expect.poll(() => page.getByTestId("board-row").count()).toBe(0);
+    await page.getByTestId("filter-q").fill("");
     await row.getByTestId("board-link").click();
     await page.getByTestId("request-detail").waitFor();
     await page.getByTestId("timeline-event").first().waitFor();

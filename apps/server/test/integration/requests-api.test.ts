@@ -337,6 +337,33 @@ describeDb("requests API: bad input, roster in local time, live notifications, r
     }
   });
 
+  it("finds requests on the board by the start of their reference or words of their title", async () => {
+    const form = routineSubscriberForm();
+    const a = await draft(officer, {
+      ...form,
+      offence: { ...form.offence, description: { lang: "en", text: "Romance scam 100% guaranteed_returns" } },
+    });
+    const b = await draft(officer, {
+      ...form,
+      offence: { ...form.offence, description: { lang: "zh-CN", text: "冒充客服诈骗" } },
+    });
+    type Page = { items: { id: string; reference: string }[] };
+    const ids = async (q: string) =>
+      (await officer.req<Page>("GET", `/api/v1/requests?q=${encodeURIComponent(q)}`)).body.items.map(
+        (r) => r.id,
+      );
+    expect(await ids("romance SCAM")).toEqual([a.id]);
+    expect(await ids("客服")).toEqual([b.id]);
+    expect(await ids(b.reference.toLowerCase())).toEqual([b.id]);
+    // % and _ are the officer's characters, not wildcards
+    expect(await ids("100% guaranteed_")).toEqual([a.id]);
+    expect(await ids("1_0")).toEqual([]);
+    // the end of a reference is not its start
+    expect(await ids(b.reference.slice(-6))).toEqual([]);
+    const short = await officer.req<ApiError>("GET", "/api/v1/requests?q=x");
+    expect(fields(short)).toEqual(["querystring.q"]);
+  });
+
   it("offers the drafter the active peers as recipients, without the link's details", async () => {
     type Recipients = { items: Record<string, unknown>[] };
     const before = await officer.req<Recipients>("GET", "/api/v1/requests/recipients");

@@ -12,8 +12,10 @@ import {
   Table,
   Tabs,
   Text,
+  TextInput,
   Title,
 } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useCan, useSession } from "../../auth/session";
@@ -78,7 +80,9 @@ export function RequestBoard({
   const [urgency, setUrgency] = useState<string[]>([]);
   const [status, setStatus] = useState<string[]>([]);
   const [deadline, setDeadline] = useState<string | null>(null);
-  const filters: BoardFilters = { direction, type, urgency, status, deadline, ...fixed };
+  const [search, setSearch] = useState("");
+  const [q] = useDebouncedValue(search, 300);
+  const filters: BoardFilters = { direction, type, urgency, status, deadline, q, ...fixed };
   const board = useBoard(filters);
   const rows = board.data?.pages.flatMap((p) => p.items) ?? [];
 
@@ -97,6 +101,13 @@ export function RequestBoard({
         </Tabs>
       )}
       <Group align="flex-end" grow>
+        <TextInput
+          label={t("hotline.filters.search")}
+          placeholder={t("hotline.filters.searchHint")}
+          value={search}
+          onChange={(e) => setSearch(e.currentTarget.value)}
+          data-testid="filter-q"
+        />
         <MultiSelect
           label={t("hotline.filters.type")}
           data={REQUEST_TYPES.map((m) => ({ value: m.type, label: typeLabel(m.type, i18n.language) }))}

@@ -12,6 +12,8 @@ export interface BoardFilters {
   urgency: string[];
   status: string[];
   deadline: string | null;
+  /** Search: a reference's start or words of the title (sent from two characters on). */
+  q?: string;
 }
 
 export function boardQueryString(f: BoardFilters, cursor?: string): string {
@@ -21,6 +23,7 @@ export function boardQueryString(f: BoardFilters, cursor?: string): string {
     urgency: f.urgency.join(","),
     status: f.status.join(","),
     deadline: f.deadline,
+    q: f.q && f.q.trim().length >= 2 ? f.q.trim() : undefined,
     limit: 50,
     cursor,
   });

@@ -64,6 +64,8 @@ export const requests = pgTable(
   },
   (t) => [
     uniqueIndex("requests_reference").on(t.reference),
+    /** Board search by the start of a reference (LIKE 'CN-MPS-2026-…%' whatever the database's collation). */
+    index("requests_reference_prefix").on(t.ownerUnitId, t.reference.op("text_pattern_ops")),
     index("requests_board").on(t.ownerUnitId, t.id.desc()),
     index("requests_board_status").on(t.ownerUnitId, t.status, t.id.desc()),
     index("requests_board_type").on(t.ownerUnitId, t.type, t.id.desc()),

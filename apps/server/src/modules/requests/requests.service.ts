@@ -28,9 +28,11 @@ import {
   desc,
   eq,
   gt,
+  ilike,
   inArray,
   isNotNull,
   isNull,
+  like,
   lt,
   lte,
   ne,
@@ -99,6 +101,9 @@ export interface RequestsDeps {
 
 type DraftInput = z.input<typeof RequestDraftInput>;
 type Form = z.output<typeof RequestDraftInput>;
+
+/** The start of a reference (node id, then the year): `CN-MPS-2026-…`. */
+const REFERENCE_START = /^[A-Za-z0-9]+(-[A-Za-z0-9]+)*-20\d\d-/;
 
 const OPEN_FOR_THREAD: readonly RequestStatus[] = [
   "sent",
@@ -276,6 +281,17 @@ export function createRequestsService(deps: RequestsDeps) {
     if (q.urgency?.length) where.push(inArray(requests.urgency, q.urgency));
     if (q.status?.length) where.push(inArray(requests.status, q.status));
     if (q.peerId) where.push(eq(requests.peerId, q.peerId));
+    if (q.q) {
+      // LIKE patterns: the officer's text is matched literally (% and _ escaped). A whole reference's start
+      // (CN-MPS-2026-…) is looked up by its index; anything else also searches the titles.
+      const literal = q.q.replace(/[\\%_]/g, (c) => `\\${c}`);
+      const byReference = like(requests.reference, `${literal.toUpperCase()}%`);
+      where.push(
+        REFERENCE_START.test(q.q)
+          ? byReference
+          : (or(byReference, ilike(requests.title, `%${literal}%`)) as SQL),
+      );
+    }
     if (q.deadline === "overdue") where.push(lt(requests.nextDueAt, now));
     if (q.deadline === "due_soon")
       where.push(and(lte(requests.dueSoonAt, now), sql`${requests.nextDueAt} >= ${now}`) as SQL);
@@ -283,7 +299,9 @@ export function createRequestsService(deps: RequestsDeps) {
     if (q.cursor) {
       assertThat(
         /^[0-9a-f-]{36}$/.test(q.cursor),
-        new AppError("VALIDATION_FAILED", [{ field: "query.cursor", issue: "not a cursor from this list" }]),
+        new AppError("VALIDATION_FAILED", [
+          { field: "querystring.cursor", issue: "not a cursor from this list" },
+        ]),
       );
       where.push(lt(requests.id, q.cursor));
     }

@@ -1,0 +1,1 @@
+CREATE INDEX "requests_reference_prefix" ON "requests" USING btree ("owner_unit_id","reference" text_pattern_ops);
