@@ -50,7 +50,10 @@ export function createHotlineService(deps: { db: Db; clock: Clock; audit: AuditS
 
   function unitOrOwn(ctx: Ctx, unitId: string | undefined): string {
     const u = unitId ?? ctx.actor.unitId;
-    assertThat(u, new AppError("VALIDATION_FAILED", [{ field: "querystring.unitId", issue: "name the unit" }]));
+    assertThat(
+      u,
+      new AppError("VALIDATION_FAILED", [{ field: "querystring.unitId", issue: "name the unit" }]),
+    );
     assertUnitVisible(ctx, u);
     return u;
   }
