@@ -163,18 +163,18 @@ describeBrowser("the emergency preservation story through both consoles", () => 
 
   it.runIf(once)("1. the CN-MPS case officer drafts an emergency preservation and submits it", async () => {
     const page = await signedIn(cn, "wang.fang", "/requests");
-    // The peer list needs peers:read, which a case officer lacks: the form then offers a text field.
-    const peersAsked = page
-      .waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/peers", { timeout: 10_000 })
-      .catch(() => null);
+    // The recipients are the active peers (a case officer may list those, not the links' details).
+    const recipients = page.waitForResponse(
+      (r) => new URL(r.url()).pathname === "/api/v1/requests/recipients",
+      { timeout: 10_000 },
+    );
     await page.goto("/requests/new");
     await page.getByTestId("new-request-form").waitFor();
-    await peersAsked;
+    expect((await recipients).status()).toBe(200);
     await choose(page, "form-type", /^Expedited preservation of stored data/);
     await choose(page, "form-urgency", /^Emergency$/);
-    const peer = page.getByTestId("form-peer");
-    if ((await peer.getAttribute("readonly")) !== null) await choose(page, "form-peer", /^US-DOJ/);
-    else await peer.fill("US-DOJ");
+    // the only active peer is picked already
+    await expect.poll(() => page.getByTestId("form-peer").inputValue()).toMatch(/^US-DOJ · /);
     await page
       .getByTestId("form-urgency-reason")
       .fill("The account holds chat logs of a planned attack; the provider purges after 7 days.");

@@ -14,7 +14,7 @@ import {
   Title,
 } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api } from "../../api/client";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
@@ -127,6 +127,11 @@ export function RequestForm({ start = {} }: { start?: Start }) {
   const uiLang: Lang = i18n.language.toLowerCase().startsWith("zh") ? "zh-CN" : "en";
   const [lang, setLang] = useState<Lang>(init.lang ?? uiLang);
   const [peerId, setPeerId] = useState<string>(init.peerId);
+  // A new request with one possible recipient is addressed to it from the start.
+  const onlyPeer = peers.data?.items.length === 1 ? peers.data.items[0].id : null;
+  useEffect(() => {
+    if (onlyPeer && !start.draft) setPeerId((current) => current || onlyPeer);
+  }, [onlyPeer, start.draft]);
   const [type, setType] = useState<RequestType>(init.type);
   const [urgency, setUrgency] = useState<string>(init.urgency);
   const [urgencyReason, setUrgencyReason] = useState(init.urgencyReason);
