@@ -29,7 +29,7 @@ import {
 } from "../apps/server/src/crypto/envelope.js";
 import { uuidv7 } from "../apps/server/src/crypto/ids.js";
 import { generateEncryptionKey, generateSigningKey } from "../apps/server/src/crypto/keys.js";
-import { rowsOf } from "../apps/server/src/db/client.js";
+import { inTransaction, rowsOf } from "../apps/server/src/db/client.js";
 import { startFederationWorker } from "../apps/server/src/modules/federation/federation.worker.js";
 import { cliActor } from "../apps/server/src/modules/node/node.service.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
@@ -178,7 +178,7 @@ async function runKind(kind: "pglite" | "postgres") {
 
     const enqueueTx = async (n: number) => {
       const t0 = performance.now();
-      await db.transaction(async (tx) => {
+      await inTransaction(db, async (tx) => {
         if (n === 1)
           await fed.port.enqueue(tx, ctx, { peerId: "US-DOJ", type: "federation.notice", payload: PAYLOAD });
         else {

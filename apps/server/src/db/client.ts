@@ -67,9 +67,47 @@ export async function runMigrations(database: Database): Promise<void> {
   }
 }
 
-/** Runs `fn` in a transaction. Audit entries and outbox rows are written through the same `tx`. */
-export function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(fn);
+/** Callbacks to run once the transaction a `tx` (or a savepoint inside it) belongs to has committed. */
+const commitHooks = new WeakMap<Tx, (() => void)[]>();
+
+/**
+ * Runs `fn` in a transaction. Audit entries and outbox rows are written through the same `tx`. Callbacks
+ * registered with `afterCommit` run (in this process only) once the commit has succeeded; not on rollback.
+ */
+export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const hooks: (() => void)[] = [];
+  const result = await db.transaction((tx) => {
+    commitHooks.set(tx, hooks);
+    return fn(tx);
+  });
+  for (const h of hooks) {
+    try {
+      h();
+    } catch {
+      // a hook is an optimisation (a wake-up): it must not fail the committed transaction
+    }
+  }
+  return result;
+}
+
+/** A savepoint inside `tx`: callbacks registered on it with `afterCommit` wait for the outer commit. */
+export function inSavepoint<T>(tx: Tx, fn: (sp: Tx) => Promise<T>): Promise<T> {
+  const hooks = commitHooks.get(tx);
+  return tx.transaction((sp) => {
+    if (hooks) commitHooks.set(sp, hooks);
+    return fn(sp);
+  });
+}
+
+/**
+ * Runs `fn` after the transaction of `tx` commits, if `tx` was opened by `inTransaction` (or `inSavepoint`
+ * within one); returns false, without registering, for any other transaction.
+ */
+export function afterCommit(tx: Tx, fn: () => void): boolean {
+  const hooks = commitHooks.get(tx);
+  if (!hooks) return false;
+  hooks.push(fn);
+  return true;
 }
 
 export function rowsOf<T>(result: unknown): T[] {

@@ -14,7 +14,8 @@ export interface FederationWorker {
 /**
  * Background delivery for one process: `concurrency` loops claim due envelopes (FOR UPDATE SKIP LOCKED plus a
  * lease, so any number of processes of the node share the outbox safely), deliver and record receipts; a
- * housekeeping loop retries held inbox messages and raises link-down alerts. All state is in the database.
+ * housekeeping loop retries held inbox messages, raises link-down alerts and vacuums the outbox. All state is in
+ * the database.
  */
 export function startFederationWorker(
   fed: FederationService,
@@ -23,41 +24,86 @@ export function startFederationWorker(
   opts: { concurrency?: number } = {},
 ): FederationWorker {
   let running = true;
+  /** Every pending sleep (delivery back-off and housekeeping), so `stop` can end them all. */
   const wakers = new Set<() => void>();
-  const unsubscribe = fed.onNudge(() => {
-    for (const w of wakers) w();
+  /**
+   * Idle delivery loops, in the order they went idle; each waits until it is handed work: a nudge (an enqueue in
+   * this process), the poll tick, or another loop that claimed a full batch. `true`: the work is known to be
+   * committed; `false`: it may not be yet (look again shortly).
+   */
+  const idle: ((committed: boolean) => void)[] = [];
+  /** A nudge that found no idle loop: the next loop about to go idle looks again first. */
+  let missed: boolean | null = null;
+  const wakeOne = (committed: boolean): boolean => {
+    const w = idle.shift();
+    if (w) w(committed);
+    return w !== undefined;
+  };
+  // One loop per nudge: waking every loop for one message would only make them race for it.
+  const unsubscribe = fed.onNudge((committed) => {
+    if (!wakeOne(committed)) missed = missed === null ? committed : missed && committed;
   });
-  /** Sleeps up to `ms`; resolves true when woken early by a nudge. */
+  // Polling, the fallback that finds work queued by other processes and retries that have come due: one claim
+  // per tick by one idle loop, rather than one per loop.
+  const tick = setInterval(() => wakeOne(true), config.fedPollMs);
+  /** A loop that claimed a full batch hands the rest of the backlog to an idle loop. */
+  const onClaimed = (n: number) => {
+    if (n >= config.fedBatchSize) wakeOne(true);
+  };
+  /** Sleeps up to `ms`, or until `stop`. */
   const sleep = (ms: number) =>
-    new Promise<boolean>((resolve) => {
-      const finish = (early: boolean) => {
+    new Promise<void>((resolve) => {
+      const finish = () => {
         clearTimeout(t);
-        wakers.delete(wake);
-        resolve(early);
+        wakers.delete(finish);
+        resolve();
       };
-      const wake = () => finish(true);
-      const t = setTimeout(() => finish(false), ms);
-      wakers.add(wake);
+      const t = setTimeout(finish, ms);
+      wakers.add(finish);
+    });
+  /** Idle wait of a delivery loop; resolves whether the work it is handed is known to be committed. */
+  const idleWait = () =>
+    new Promise<boolean>((resolve) => {
+      if (!running) {
+        // stopping: no tick or nudge will come any more
+        resolve(true);
+        return;
+      }
+      if (missed !== null) {
+        const committed = missed;
+        missed = null;
+        resolve(committed);
+        return;
+      }
+      const finish = (committed: boolean) => {
+        wakers.delete(stopWake);
+        const i = idle.indexOf(finish);
+        if (i >= 0) idle.splice(i, 1);
+        resolve(committed);
+      };
+      const stopWake = () => finish(true);
+      wakers.add(stopWake);
+      idle.push(finish);
     });
 
   async function deliveryLoop(): Promise<void> {
     let failures = 0;
-    let woken = false;
+    /** Woken by an enqueue whose transaction may not have committed yet: look again very soon, a few times. */
+    let uncertain = false;
     let quickRetries = 0;
     while (running) {
       try {
-        const n = await fed.deliverDue();
+        const n = await fed.deliverDue(config.fedBatchSize, onClaimed);
         failures = 0;
         if (n > 0) {
+          // more may have been queued while this batch travelled: look again at once
           quickRetries = 0;
-        } else if (woken && quickRetries < 3) {
-          // woken by an enqueue whose transaction may not have committed yet: look again very soon
+        } else if (uncertain && quickRetries < 3) {
           quickRetries++;
           await sleep(2 ** quickRetries);
         } else {
-          woken = false;
           quickRetries = 0;
-          woken = await sleep(config.fedPollMs);
+          uncertain = !(await idleWait());
         }
       } catch (e) {
         failures++;
@@ -73,6 +119,7 @@ export function startFederationWorker(
     while (running) {
       try {
         await fed.retryHeld();
+        await fed.maintainOutbox();
         if (Date.now() - lastLinkCheck > Math.min(30_000, (config.fedLinkDownAlertMinutes * 60_000) / 4)) {
           lastLinkCheck = Date.now();
           await fed.checkLinks((msg, data) => log.warn(data, msg));
@@ -93,6 +140,7 @@ export function startFederationWorker(
     async stop() {
       running = false;
       unsubscribe();
+      clearInterval(tick);
       for (const w of [...wakers]) w();
       await Promise.allSettled(loops);
     },
