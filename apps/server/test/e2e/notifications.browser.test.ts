@@ -8,8 +8,9 @@ import {
   launchChromium,
   listen,
   SCREENSHOT_DIR,
+  signedInPage,
 } from "../support/browser.js";
-import { type Agent, createTestNode, DB_KIND, TEST_PASSWORD, type TestNode } from "../support/node.js";
+import { type Agent, createTestNode, DB_KIND, type TestNode } from "../support/node.js";
 import { act, type Detail, emergencyPreservationForm } from "../support/requests-fixtures.js";
 
 /**
@@ -45,25 +46,12 @@ describeBrowser("console notification bell and live stream", () => {
 
   /** Signed in and on `to`; `streams()` counts the event-stream requests since that last page load. */
   async function signedIn(username: string, to: string): Promise<{ page: Page; streams: () => number }> {
-    const ctx = await browser.newContext({
-      baseURL: base,
-      locale: "en-GB",
-      viewport: { width: 1400, height: 900 },
-    });
-    ctx.setDefaultTimeout(20_000);
-    const page = await ctx.newPage();
-    await page.goto(to);
-    await page.getByTestId("signin-username").fill(username);
-    await page.getByTestId("signin-password").fill(TEST_PASSWORD);
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("nav").waitFor();
+    const page = await signedInPage(browser, { baseURL: base, username, to });
     let count = 0;
-    let counting = false;
     page.on("request", (r) => {
-      if (counting && r.url().includes("/notifications/stream")) count++;
+      if (r.url().includes("/notifications/stream")) count++;
     });
-    counting = true;
-    await page.goto(to);
+    await page.reload();
     await page.getByTestId("notifications-bell").waitFor();
     return { page, streams: () => count };
   }

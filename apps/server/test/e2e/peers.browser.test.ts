@@ -1,12 +1,18 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   type FederationWorker,
   startFederationWorker,
 } from "../../src/modules/federation/federation.worker.js";
-import { describeBrowser, ensureConsoleBuilt, launchChromium, SCREENSHOT_DIR } from "../support/browser.js";
+import {
+  describeBrowser,
+  ensureConsoleBuilt,
+  launchChromium,
+  SCREENSHOT_DIR,
+  signedInPage,
+} from "../support/browser.js";
 import { createTestNode, DB_KIND, type TestNode } from "../support/node.js";
 import { freePort } from "../support/pg-cluster.js";
 
@@ -54,22 +60,13 @@ describeBrowser("console Peers page: pairing, fingerprint, hotline test, health"
     await b?.close();
   });
 
-  async function signedIn(base: string): Promise<Page> {
-    const ctx = await browser.newContext({
+  const signedIn = (base: string) =>
+    signedInPage(browser, {
       baseURL: base,
-      locale: "en-GB",
-      viewport: { width: 1400, height: 900 },
+      username: "admin",
+      password: "correct-horse-battery-staple",
+      to: "/peers",
     });
-    ctx.setDefaultTimeout(20_000);
-    const page = await ctx.newPage();
-    await page.goto("/peers");
-    await page.getByTestId("signin-username").fill("admin");
-    await page.getByTestId("signin-password").fill("correct-horse-battery-staple");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("nav").waitFor();
-    await page.goto("/peers");
-    return page;
-  }
 
   it.runIf(once)("pairs two nodes from the console and runs the hotline test", async () => {
     const pa = await signedIn(urls[0]);

@@ -2,8 +2,15 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeBrowser, ensureConsoleBuilt, launchChromium, SCREENSHOT_DIR } from "../support/browser.js";
-import { DB_KIND, TEST_PASSWORD } from "../support/node.js";
+import {
+  attachTextFile,
+  describeBrowser,
+  ensureConsoleBuilt,
+  launchChromium,
+  SCREENSHOT_DIR,
+  signedInPage,
+} from "../support/browser.js";
+import { DB_KIND } from "../support/node.js";
 import { createProcNode, type ProcNode, pairProcs, waitUntil } from "../support/proc.js";
 
 /**
@@ -112,21 +119,13 @@ describeBrowser("the emergency preservation story through both consoles", () => 
 
   /** A page of its own browser context, signed in as `username` on `node`, at `to`. */
   async function signedIn(node: ProcNode, username: string, to: string): Promise<Page> {
-    const ctx = await browser.newContext({
+    const page = await signedInPage(browser, {
       baseURL: node.proc.url,
-      locale: "en-GB",
+      username,
+      to,
       // The US officer's laptop is on London time (travelling): the console goes by the profile's zone.
       timezoneId: node.id === "CN-MPS" ? "Asia/Shanghai" : "Europe/London",
-      viewport: { width: 1400, height: 900 },
     });
-    ctx.setDefaultTimeout(20_000);
-    const page = await ctx.newPage();
-    await page.goto(to);
-    await page.getByTestId("signin-username").fill(username);
-    await page.getByTestId("signin-password").fill(TEST_PASSWORD);
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("nav").waitFor();
-    await page.goto(to);
     pages.set(`${node.id}/${username}`, page);
     return page;
   }
@@ -276,6 +275,10 @@ describeBrowser("the emergency preservation story through both consoles", () => 
       await row.waitFor();
       await expect.poll(() => row.getAttribute("data-status")).toBe("delivered");
       expect(await said(row.getByTestId("urgency-badge"))).toBe("Emergency");
+      // its countdown runs, and the deadline reads on both sides' clocks (the officer's New York, then Beijing)
+      expect(await row.getByTestId("countdown").innerText()).toMatch(/^in \d{2}:\d{2}:\d{2}$/);
+      expect(await row.getByTestId("due-local").innerText()).toMatch(/^Acknowledge by: .* GMT-5$/);
+      expect(await row.getByTestId("due-other").innerText()).toMatch(/^Beijing · .* GMT\+8$/);
       await row.getByTestId("board-link").click();
       await duty.getByTestId("request-detail").waitFor();
       expect(await duty.getByTestId("request-reference").innerText()).toBe(story.reference);
@@ -392,12 +395,7 @@ describeBrowser("the emergency preservation story through both consoles", () => 
 
       // The thread: CN writes with a file; the US desk reads it (a read receipt goes back) and replies.
       await page.getByTestId("message-text").fill("Thank you. The MLA request for the content follows.");
-      await page.getByTestId("message-attachments-input").setInputFiles({
-        name: "mla-draft.txt",
-        mimeType: "text/plain",
-        buffer: Buffer.from("Draft MLA request (fictitious)"),
-      });
-      await page.getByTestId("message-attachments-item").waitFor();
+      await attachTextFile(page, "message-attachments", "mla-draft.txt", "Draft MLA request (fictitious)");
       await page.getByTestId("message-send").click();
       await expect.poll(() => page.getByTestId("message").count()).toBe(1);
 

@@ -1,15 +1,17 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
+  attachTextFile,
   describeBrowser,
   ensureConsoleBuilt,
   launchChromium,
   listen,
   SCREENSHOT_DIR,
+  signedInPage,
 } from "../support/browser.js";
-import { createTestNode, DB_KIND, TEST_PASSWORD, type TestNode } from "../support/node.js";
+import { createTestNode, DB_KIND, type TestNode } from "../support/node.js";
 
 /**
  * The Hotline, Requests and Reports pages in Chromium on one node: a case officer drafts a preservation request
@@ -38,22 +40,7 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     await node?.close();
   });
 
-  async function signedIn(username: string, to: string): Promise<Page> {
-    const ctx = await browser.newContext({
-      baseURL: base,
-      locale: "en-GB",
-      viewport: { width: 1400, height: 900 },
-    });
-    ctx.setDefaultTimeout(20_000);
-    const page = await ctx.newPage();
-    await page.goto(to);
-    await page.getByTestId("signin-username").fill(username);
-    await page.getByTestId("signin-password").fill(TEST_PASSWORD);
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("nav").waitFor();
-    await page.goto(to);
-    return page;
-  }
+  const signedIn = (username: string, to: string) => signedInPage(browser, { baseURL: base, username, to });
 
   it.runIf(once)("drafts a request, shows it on the board and its page", async () => {
     const page = await signedIn("case.li", "/requests/new");
@@ -192,12 +179,12 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
       await page.getByTestId("details-warrant.reference").fill("CY-2026-0117");
       await page.getByTestId("details-charges.0.description").fill("Fraud of a particularly large amount");
       await page.getByTestId("details-charges.0.provisions").fill("PRC Criminal Law Art. 266");
-      await page.getByTestId("form-attachments-input").setInputFiles({
-        name: "warrant.txt",
-        mimeType: "text/plain",
-        buffer: Buffer.from("Arrest warrant CY-2026-0117 (fictitious)"),
-      });
-      await page.getByTestId("form-attachments-item").waitFor();
+      await attachTextFile(
+        page,
+        "form-attachments",
+        "warrant.txt",
+        "Arrest warrant CY-2026-0117 (fictitious)",
+      );
       await page.getByTestId("form-save").click();
       await page.getByTestId("draft-saved").waitFor();
 

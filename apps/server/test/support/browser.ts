@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { describe } from "vitest";
-import { describeDb, type TestNode } from "./node.js";
+import { describeDb, TEST_PASSWORD, type TestNode } from "./node.js";
 
 /** Debian's Chromium; playwright-core drives it over CDP, no browser download. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -106,4 +106,39 @@ export async function listen(node: TestNode): Promise<string> {
   await node.rt.app.listen({ host: "127.0.0.1", port: 0 });
   const addr = node.rt.app.server.address() as AddressInfo;
   return `http://127.0.0.1:${addr.port}`;
+}
+
+/**
+ * A page of a browser context of its own (English, 1400×900, optionally a time zone), signed in through the
+ * console's form as `username`, then at `to`.
+ */
+export async function signedInPage(
+  browser: Browser,
+  opts: { baseURL: string; username: string; to: string; password?: string; timezoneId?: string },
+): Promise<Page> {
+  const ctx = await browser.newContext({
+    baseURL: opts.baseURL,
+    locale: "en-GB",
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
+    viewport: { width: 1400, height: 900 },
+  });
+  ctx.setDefaultTimeout(20_000);
+  const page = await ctx.newPage();
+  await page.goto(opts.to);
+  await page.getByTestId("signin-username").fill(opts.username);
+  await page.getByTestId("signin-password").fill(opts.password ?? TEST_PASSWORD);
+  await page.getByTestId("signin-submit").click();
+  await page.getByTestId("nav").waitFor();
+  await page.goto(opts.to);
+  return page;
+}
+
+/** Picks a small text file in an attachment picker (`<testId>-input`) and waits until it is uploaded. */
+export async function attachTextFile(page: Page, testId: string, name: string, text: string): Promise<void> {
+  await page.getByTestId(`${testId}-input`).setInputFiles({
+    name,
+    mimeType: "text/plain",
+    buffer: Buffer.from(text),
+  });
+  await page.getByTestId(`${testId}-item`).filter({ hasText: name }).waitFor();
 }
