@@ -16,6 +16,8 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { DateTimeText } from "../components/DateTime";
+import { NavIcon } from "../components/NavIcon";
+import { SeverityBadge } from "../modules/requests/labels";
 import {
   useMarkNotificationsRead,
   useNotificationStream,
@@ -28,34 +30,6 @@ const TOAST_MS = 10_000;
 function useZh(): boolean {
   const { i18n } = useTranslation();
   return i18n.language.toLowerCase().startsWith("zh");
-}
-
-function BellIcon({ size = 20 }: { size?: number }) {
-  return (
-    <svg
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth={1.8}
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-    >
-      <path d="M6 16V11a6 6 0 0 1 12 0v5l2 2H4z M10 20a2 2 0 0 0 4 0" />
-    </svg>
-  );
-}
-
-function SeverityBadge({ severity }: { severity: NotificationView["severity"] }) {
-  const { t } = useTranslation();
-  if (severity === "info") return null;
-  return (
-    <Badge size="xs" color={severity === "emergency" ? "red" : "orange"} style={{ flexShrink: 0 }}>
-      {t(`hotline.severity.${severity}`)}
-    </Badge>
-  );
 }
 
 /**
@@ -92,7 +66,7 @@ export function NotificationBell() {
             aria-expanded={opened}
             data-testid="notifications-bell"
           >
-            <BellIcon />
+            <NavIcon name="bell" size={20} />
           </ActionIcon>
           {unread > 0 && (
             <Badge

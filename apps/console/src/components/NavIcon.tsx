@@ -1,4 +1,4 @@
-/** Line icons for the navigation, drawn inline so the console needs no icon package. */
+/** Line icons for the navigation and the header, drawn inline so the console needs no icon package. */
 const PATHS: Record<string, string> = {
   dashboard: "M4 4h7v7H4z M13 4h7v4h-7z M13 10h7v10h-7z M4 13h7v7H4z",
   hotline: "M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2",
@@ -16,6 +16,7 @@ const PATHS: Record<string, string> = {
   audit: "M9 6h11 M9 12h11 M9 18h11 M4 6l1 1 2-2 M4 12l1 1 2-2 M4 18l1 1 2-2",
   tokens: "M15 5a4 4 0 1 0 0 8 4 4 0 0 0 0-8 M12.2 11.8L4 20v1h3v-2h2v-2h2l1.8-1.8",
   security: "M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z M9 12l2 2 4-4",
+  bell: "M6 16V11a6 6 0 0 1 12 0v5l2 2H4z M10 20a2 2 0 0 0 4 0",
 };
 
 export function NavIcon({ name, size = 18 }: { name: string; size?: number }) {

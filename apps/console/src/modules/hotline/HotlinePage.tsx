@@ -27,6 +27,7 @@ import { zoneLabel } from "../../util/zones";
 import {
   Countdown,
   DeadlineBadge,
+  SeverityBadge,
   StatusBadge,
   statusLabel,
   typeLabel,
@@ -308,11 +309,7 @@ function NotificationsCard() {
         {items.slice(0, 10).map((n) => (
           <div key={n.id} data-testid="notification" style={{ opacity: n.readAt ? 0.6 : 1 }}>
             <Group gap={6} wrap="nowrap">
-              {n.severity !== "info" && (
-                <Badge size="xs" color={n.severity === "emergency" ? "red" : "orange"}>
-                  {t(`hotline.severity.${n.severity}`)}
-                </Badge>
-              )}
+              <SeverityBadge severity={n.severity} />
               {n.requestId ? (
                 <Link to={`/requests/${n.requestId}`}>
                   <Text size="sm" fw={n.readAt ? 400 : 600}>

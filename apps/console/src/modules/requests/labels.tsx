@@ -1,4 +1,4 @@
-import { REQUEST_TYPES, type RequestSummary } from "@crossline/schemas";
+import { type NotificationView, REQUEST_TYPES, type RequestSummary } from "@crossline/schemas";
 import { Badge, Text } from "@mantine/core";
 import type { TFunction } from "i18next";
 import { useSyncExternalStore } from "react";
@@ -132,5 +132,16 @@ export function Countdown({ at }: { at: string }) {
     >
       {left < 0 ? t("hotline.overdueBy", { time: text }) : t("hotline.dueIn", { time: text })}
     </Text>
+  );
+}
+
+/** Urgent and emergency notifications are marked; plain information is not. */
+export function SeverityBadge({ severity }: { severity: NotificationView["severity"] }) {
+  const { t } = useTranslation();
+  if (severity === "info") return null;
+  return (
+    <Badge size="xs" color={severity === "emergency" ? "red" : "orange"} style={{ flexShrink: 0 }}>
+      {t(`hotline.severity.${severity}`)}
+    </Badge>
   );
 }
