@@ -21,6 +21,7 @@ import {
   messageSummary,
   ReadPayload,
   SubmittedPayload,
+  secondCheckSummary,
 } from "./requests.messages.js";
 import type { RequestsDeps, RequestsService } from "./requests.service.js";
 import { dueColumns, type RequestRow } from "./requests.views.js";
@@ -256,7 +257,7 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
         direction: "incoming",
         kind: "second_check",
         actorLabel,
-        summary: `${r.reference}: second check by ${actorLabel} with ${p.secondCheck.namedContact.name}: ${p.secondCheck.result}`,
+        summary: secondCheckSummary(r.reference, actorLabel, p.secondCheck),
       });
       return;
     }

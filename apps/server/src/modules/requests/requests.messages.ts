@@ -133,3 +133,12 @@ export function messageSummary(reference: string, text: string, attachments: num
   const files = attachments ? ` (${attachments} attachment${attachments === 1 ? "" : "s"})` : "";
   return `${reference}: message${files}: ${text.slice(0, 200)}`;
 }
+
+/** The hotline log's line for a second check, recorded here or received from the responder. */
+export function secondCheckSummary(
+  reference: string,
+  by: string,
+  check: { method: string; namedContact: { name: string }; result: string },
+): string {
+  return `${reference}: second check (${check.method}) by ${by} with ${check.namedContact.name}: ${check.result}`;
+}

@@ -65,7 +65,7 @@ import type { HotlineService } from "../hotline/hotline.service.js";
 import type { NodeService } from "../node/node.service.js";
 import type { NotificationsService } from "../notifications/notifications.service.js";
 import type { EventPayload, HistoryItem, SubmittedPayload } from "./requests.messages.js";
-import { MSG, messageSummary } from "./requests.messages.js";
+import { MSG, messageSummary, secondCheckSummary } from "./requests.messages.js";
 import type { RequestPolicyService } from "./requests.policy.js";
 import {
   detailParts,
@@ -790,7 +790,7 @@ export function createRequestsService(deps: RequestsDeps) {
         direction: "internal",
         kind: "second_check",
         actorLabel: ctx.actor.label,
-        summary: `${u.reference}: second check by ${check.method} with ${check.namedContact.name}: ${check.result}`,
+        summary: secondCheckSummary(u.reference, ctx.actor.label, check),
       });
       await federation.enqueue(tx, ctx, {
         peerId: u.peerId as string,
