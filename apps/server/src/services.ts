@@ -4,6 +4,7 @@ import { type Clock, systemClock } from "./lib/clock.js";
 import { createAuditService } from "./modules/audit/audit.service.js";
 import { createAuthService } from "./modules/auth/auth.service.js";
 import { createTokensService } from "./modules/auth/tokens.service.js";
+import { peerDirectory } from "./modules/federation/federation.directory.js";
 import { registerTransportHandlers } from "./modules/federation/federation.handlers.js";
 import { createFederationService } from "./modules/federation/federation.service.js";
 import type { FederationPort } from "./modules/federation/federation.types.js";
@@ -60,10 +61,12 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
     hotline,
     notifications,
     federation,
+    peers: peerDirectory,
+    org,
     attachments: federationService,
   };
   const requests = createRequestsService(requestsDeps);
-  registerRequestHandlers(requestsDeps, requests);
+  registerRequestHandlers(requestsDeps);
   const reports = createReportsService({ db, clock, node });
   return {
     db,

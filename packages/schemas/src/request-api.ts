@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Id, IsoDateTime, LabelledText, Language, NodeId, TimeZone } from "./common.js";
 import { DeadlinePolicy } from "./deadlines.js";
 import { EmailAddress, PhoneNumber } from "./identifiers.js";
+import { NotificationParams } from "./notification-messages.js";
 import {
   AnswerOutcome,
   EventName,
@@ -353,6 +354,10 @@ export const NotificationView = z.object({
   kind: z.string(),
   severity: z.enum(["info", "urgent", "emergency"]),
   requestId: Id.nullable(),
+  /** The message key (NOTIFICATION_MESSAGES) and its parameters; null key for a row written before keys. */
+  key: z.string().nullable(),
+  params: NotificationParams,
+  /** The texts rendered on the server in both languages, on the reader's clock (or a row's stored texts). */
   title: z.object({ en: z.string(), "zh-CN": z.string() }),
   body: z.object({ en: z.string(), "zh-CN": z.string() }),
   createdAt: IsoDateTime,

@@ -24,13 +24,9 @@ import {
   useNotifications,
 } from "../modules/requests/requests.api";
 import { linkClick } from "../router/router";
+import { useNotificationText } from "./notification-text";
 
 const TOAST_MS = 10_000;
-
-function useZh(): boolean {
-  const { i18n } = useTranslation();
-  return i18n.language.toLowerCase().startsWith("zh");
-}
 
 /**
  * The header's bell: the unread count, and a panel of the latest notifications in the interface language.
@@ -38,7 +34,7 @@ function useZh(): boolean {
  */
 export function NotificationBell() {
   const { t } = useTranslation();
-  const zh = useZh();
+  const textOf = useNotificationText();
   const [opened, setOpened] = useState(false);
   const notifications = useNotifications();
   const markRead = useMarkNotificationsRead();
@@ -112,17 +108,18 @@ export function NotificationBell() {
           <ScrollArea.Autosize mah={420} type="auto">
             <Stack gap={2}>
               {items.map((n) => {
+                const text = textOf(n);
                 const to = n.requestId ? `/requests/${encodeURIComponent(n.requestId)}` : null;
                 const content = (
                   <>
                     <Group gap={6} wrap="nowrap" align="flex-start">
                       <SeverityBadge severity={n.severity} />
                       <Text size="sm" fw={n.readAt ? 400 : 600} data-testid="notifications-panel-title">
-                        {zh ? n.title["zh-CN"] : n.title.en}
+                        {text.title}
                       </Text>
                     </Group>
                     <Text size="xs" c="dimmed" lineClamp={2} style={{ whiteSpace: "pre-line" }}>
-                      {zh ? n.body["zh-CN"] : n.body.en}
+                      {text.body}
                     </Text>
                     <Text size="xs" c="dimmed" component="div">
                       <DateTimeText iso={n.createdAt} />
@@ -168,7 +165,7 @@ export function NotificationBell() {
  */
 export function LiveNotifications() {
   const { t } = useTranslation();
-  const zh = useZh();
+  const textOf = useNotificationText();
   const [toast, setToast] = useState<NotificationView | null>(null);
   useNotificationStream((n) => {
     if (n.severity === "emergency") setToast(n);
@@ -179,6 +176,7 @@ export function LiveNotifications() {
     return () => clearTimeout(timer);
   }, [toast]);
   if (!toast) return null;
+  const text = textOf(toast);
   return (
     <Alert
       color="red"
@@ -188,7 +186,7 @@ export function LiveNotifications() {
       closeButtonLabel={t("common.close")}
       onClose={() => setToast(null)}
       onClick={() => setToast(null)}
-      title={`${t("hotline.severity.emergency")} · ${zh ? toast.title["zh-CN"] : toast.title.en}`}
+      title={`${t("hotline.severity.emergency")} · ${text.title}`}
       data-testid="notification-toast"
       style={{
         position: "fixed",
@@ -201,7 +199,7 @@ export function LiveNotifications() {
       }}
     >
       <Text size="sm" lineClamp={3} style={{ whiteSpace: "pre-line" }}>
-        {zh ? toast.body["zh-CN"] : toast.body.en}
+        {text.body}
       </Text>
     </Alert>
   );

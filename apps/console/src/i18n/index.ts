@@ -1,4 +1,4 @@
-import type { Language } from "@crossline/schemas";
+import { type Language, notificationResources } from "@crossline/schemas";
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
 import en from "./en.json";
@@ -44,7 +44,11 @@ function applyToDocument(lang: string): void {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { en: { translation: en }, "zh-CN": { translation: zhCN } },
+  // Notification texts come from the one catalogue in @crossline/schemas (the server's e-mails use it too).
+  resources: {
+    en: { translation: en, notifications: notificationResources("en") },
+    "zh-CN": { translation: zhCN, notifications: notificationResources("zh-CN") },
+  },
   lng: initialLanguage(),
   fallbackLng: "en",
   supportedLngs: [...SUPPORTED_LANGUAGES],

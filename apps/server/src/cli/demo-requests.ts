@@ -6,6 +6,8 @@ import {
   type RequestDraftInputRaw,
   type RequestStatus,
   type SecondCheck,
+  type Side,
+  type TimelineEventName,
 } from "@crossline/schemas";
 import { uuidv7 } from "../crypto/ids.js";
 import { inTransaction } from "../db/client.js";
@@ -506,7 +508,7 @@ export async function seedDemoRequests(
         urgency: form.urgency,
         status: "draft",
         title: titleOf(form),
-        input: spec.form as object,
+        input: spec.form,
         content: form,
         createdBy: outgoing ? (o.userIds.get(spec.drafter) ?? null) : null,
         createdByLabel: outgoing
@@ -519,10 +521,10 @@ export async function seedDemoRequests(
       };
       const events: (typeof requestEvents.$inferInsert)[] = [];
       const push = (
-        event: string,
-        from: string | null,
-        to: string,
-        side: string,
+        event: TimelineEventName,
+        from: RequestStatus | null,
+        to: RequestStatus,
+        side: Side,
         nodeId: string,
         actor: string,
         when: Date,
@@ -659,10 +661,13 @@ export async function seedDemoRequests(
             kind: "request_received",
             severity: form.urgency === "routine" ? "info" : form.urgency,
             requestId: id,
-            titleEn: `${form.urgency === "routine" ? "" : `${form.urgency.toUpperCase()} `}request from ${requester.id}: ${row.reference}`,
-            titleZh: `请求（来自 ${requester.id}）：${row.reference}`,
-            bodyEn: row.title,
-            bodyZh: row.title,
+            messageKey: `request_received_${form.urgency}`,
+            params: {
+              reference: row.reference,
+              peer: requester.id,
+              title: row.title,
+              acknowledgeBy: { at: (row.acknowledgeBy as Date).toISOString(), zone: requester.timeZone },
+            },
             createdAt: row.sentAt as Date,
           });
         }

@@ -18,6 +18,7 @@ import {
 import { useDebouncedValue } from "@mantine/hooks";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useNotificationText } from "../../app/notification-text";
 import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeText } from "../../components/DateTime";
@@ -272,10 +273,10 @@ function OnDutyCard() {
 }
 
 function NotificationsCard() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const notifications = useNotifications();
   const markRead = useMarkNotificationsRead();
-  const zh = i18n.language.toLowerCase().startsWith("zh");
+  const textOf = useNotificationText();
   const items = notifications.data?.items ?? [];
   return (
     <Card withBorder data-testid="notifications">
@@ -306,28 +307,31 @@ function NotificationsCard() {
         </Text>
       )}
       <Stack gap={6} mah={220} style={{ overflowY: "auto" }}>
-        {items.slice(0, 10).map((n) => (
-          <div key={n.id} data-testid="notification" style={{ opacity: n.readAt ? 0.6 : 1 }}>
-            <Group gap={6} wrap="nowrap">
-              <SeverityBadge severity={n.severity} />
-              {n.requestId ? (
-                <Link to={`/requests/${n.requestId}`}>
+        {items
+          .slice(0, 10)
+          .map((n) => ({ n, text: textOf(n) }))
+          .map(({ n, text }) => (
+            <div key={n.id} data-testid="notification" style={{ opacity: n.readAt ? 0.6 : 1 }}>
+              <Group gap={6} wrap="nowrap">
+                <SeverityBadge severity={n.severity} />
+                {n.requestId ? (
+                  <Link to={`/requests/${n.requestId}`}>
+                    <Text size="sm" fw={n.readAt ? 400 : 600}>
+                      {text.title}
+                    </Text>
+                  </Link>
+                ) : (
                   <Text size="sm" fw={n.readAt ? 400 : 600}>
-                    {zh ? n.title["zh-CN"] : n.title.en}
+                    {text.title}
                   </Text>
-                </Link>
-              ) : (
-                <Text size="sm" fw={n.readAt ? 400 : 600}>
-                  {zh ? n.title["zh-CN"] : n.title.en}
-                </Text>
-              )}
-            </Group>
-            <Text size="xs" c="dimmed" lineClamp={2}>
-              {zh ? n.body["zh-CN"] : n.body.en}
-            </Text>
-            <DateTimeText iso={n.createdAt} />
-          </div>
-        ))}
+                )}
+              </Group>
+              <Text size="xs" c="dimmed" lineClamp={2}>
+                {text.body}
+              </Text>
+              <DateTimeText iso={n.createdAt} />
+            </div>
+          ))}
       </Stack>
     </Card>
   );

@@ -1,3 +1,5 @@
+import type { NotificationParams } from "@crossline/schemas";
+import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { units, users } from "./core.js";
 
@@ -54,10 +56,17 @@ export const notifications = pgTable(
     kind: text("kind").notNull(),
     severity: text("severity", { enum: ["info", "urgent", "emergency"] }).notNull(),
     requestId: uuid("request_id"),
-    titleEn: text("title_en").notNull(),
-    titleZh: text("title_zh").notNull(),
-    bodyEn: text("body_en").notNull(),
-    bodyZh: text("body_zh").notNull(),
+    /**
+     * What the notification says: a key of NOTIFICATION_MESSAGES (@crossline/schemas) and its parameters,
+     * rendered when read, in the reader's language and time zone.
+     */
+    messageKey: text("message_key"),
+    params: jsonb("params").$type<NotificationParams>().notNull().default(sql`'{}'::jsonb`),
+    /** The texts of rows written before notifications were keys (null since); shown when there is no key. */
+    titleEn: text("title_en"),
+    titleZh: text("title_zh"),
+    bodyEn: text("body_en"),
+    bodyZh: text("body_zh"),
     createdAt: ts("created_at").notNull(),
     readAt: ts("read_at"),
   },

@@ -1,8 +1,41 @@
-import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type {
+  AnswerInput,
+  AnswerOutcome,
+  AttachmentRef,
+  LabelledText,
+  RequestDraftInput,
+  RequestStatus,
+  RequestType,
+  SecondCheck,
+  Side,
+  TimelineEventName,
+  Urgency,
+} from "@crossline/schemas";
+import { ANSWER_OUTCOMES, REQUEST_STATUSES, REQUEST_TYPE_NAMES, URGENCIES } from "@crossline/schemas";
+import { type SQL, sql } from "drizzle-orm";
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import type { z } from "zod";
 import { units, users } from "./core.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** `column in ('a', 'b', …)` from one of the enumerations of @crossline/schemas, so SQL refuses what Zod refuses. */
+function oneOf(column: SQL | ReturnType<typeof sql.identifier>, values: readonly string[]): SQL {
+  const list = values.map((v) => `'${v.replace(/'/g, "''")}'`).join(", ");
+  return sql`${column} in (${sql.raw(list)})`;
+}
+const col = (name: string) => sql.identifier(name);
+const SIDES = ["requester", "responder"] as const;
 
 /**
  * Requests for assistance, outgoing (this node is the requester) and incoming (this node responds).
@@ -23,15 +56,15 @@ export const requests = pgTable(
     ownerUnitId: uuid("owner_unit_id")
       .notNull()
       .references(() => units.id),
-    type: text("type").notNull(),
-    urgency: text("urgency").notNull(),
-    status: text("status").notNull(),
+    type: text("type").$type<RequestType>().notNull(),
+    urgency: text("urgency").$type<Urgency>().notNull(),
+    status: text("status").$type<RequestStatus>().notNull(),
     /** Short title for lists (from offence and type). */
     title: text("title").notNull(),
     /** The typed form as entered (RequestDraftInput input); this is what travels to the peer. */
-    input: jsonb("input").notNull(),
+    input: jsonb("input").$type<z.input<typeof RequestDraftInput>>().notNull(),
     /** The normalised typed form (RequestDraftInput output). */
-    content: jsonb("content").notNull(),
+    content: jsonb("content").$type<z.output<typeof RequestDraftInput>>().notNull(),
     followUpOf: uuid("follow_up_of"),
     createdBy: uuid("created_by").references(() => users.id),
     createdByLabel: text("created_by_label").notNull(),
@@ -47,9 +80,9 @@ export const requests = pgTable(
     answerBy: ts("answer_by"),
     nextDueAt: ts("next_due_at"),
     dueSoonAt: ts("due_soon_at"),
-    outcome: text("outcome"),
-    answer: jsonb("answer"),
-    secondCheck: jsonb("second_check"),
+    outcome: text("outcome").$type<AnswerOutcome>(),
+    answer: jsonb("answer").$type<AnswerInput>(),
+    secondCheck: jsonb("second_check").$type<SecondCheck>(),
     preservationExpiresAt: ts("preservation_expires_at"),
     requesterTimeZone: text("requester_time_zone"),
     responderTimeZone: text("responder_time_zone"),
@@ -85,6 +118,11 @@ export const requests = pgTable(
       .where(sql`${t.preservationWarnedAt} is null and ${t.preservationExpiresAt} is not null`),
     index("requests_follow_up").on(t.followUpOf),
     index("requests_sent_at").on(t.sentAt),
+    check("requests_type_check", oneOf(col("type"), REQUEST_TYPE_NAMES)),
+    check("requests_urgency_check", oneOf(col("urgency"), URGENCIES)),
+    check("requests_status_check", oneOf(col("status"), REQUEST_STATUSES)),
+    check("requests_direction_check", oneOf(col("direction"), ["outgoing", "incoming"])),
+    check("requests_outcome_check", oneOf(col("outcome"), ANSWER_OUTCOMES)),
   ],
 );
 
@@ -96,21 +134,27 @@ export const requestEvents = pgTable(
     requestId: uuid("request_id")
       .notNull()
       .references(() => requests.id),
-    event: text("event").notNull(),
-    fromStatus: text("from_status"),
-    toStatus: text("to_status").notNull(),
-    side: text("side").notNull(),
+    /** A timeline event name; a peer's history may carry a kind this node does not know, so not constrained. */
+    event: text("event").$type<TimelineEventName>().notNull(),
+    fromStatus: text("from_status").$type<RequestStatus>(),
+    toStatus: text("to_status").$type<RequestStatus>().notNull(),
+    side: text("side").$type<Side>().notNull(),
     /** The node where the event happened. */
     nodeId: text("node_id").notNull(),
     actorUserId: uuid("actor_user_id"),
     actorLabel: text("actor_label").notNull(),
     at: ts("at").notNull(),
     /** Event payload: note, reason, question, answer... */
-    data: jsonb("data").notNull().default(sql`'{}'::jsonb`),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     /** Federation message id when the event arrived from (or was sent to) the peer. */
     msgId: text("msg_id"),
   },
-  (t) => [index("request_events_request").on(t.requestId, t.at)],
+  (t) => [
+    index("request_events_request").on(t.requestId, t.at),
+    check("request_events_from_status_check", oneOf(col("from_status"), REQUEST_STATUSES)),
+    check("request_events_to_status_check", oneOf(col("to_status"), REQUEST_STATUSES)),
+    check("request_events_side_check", oneOf(col("side"), SIDES)),
+  ],
 );
 
 /** The thread: messages from both sides. */
@@ -124,8 +168,8 @@ export const requestMessages = pgTable(
     nodeId: text("node_id").notNull(),
     authorUserId: uuid("author_user_id"),
     authorLabel: text("author_label").notNull(),
-    body: jsonb("body").notNull(),
-    attachments: jsonb("attachments").notNull().default(sql`'[]'::jsonb`),
+    body: jsonb("body").$type<LabelledText>().notNull(),
+    attachments: jsonb("attachments").$type<AttachmentRef[]>().notNull().default(sql`'[]'::jsonb`),
     at: ts("at").notNull(),
     /** When the other side read it (read receipt), or, for incoming messages, when this side read it. */
     readAt: ts("read_at"),
@@ -143,14 +187,17 @@ export const preservationExtensions = pgTable(
       .notNull()
       .references(() => requests.id),
     days: integer("days").notNull(),
-    reason: jsonb("reason").notNull(),
+    reason: jsonb("reason").$type<LabelledText>().notNull(),
     status: text("status", { enum: ["requested", "granted", "refused"] }).notNull(),
     requestedAt: ts("requested_at").notNull(),
     requestedBy: text("requested_by").notNull(),
     decidedAt: ts("decided_at"),
     decidedBy: text("decided_by"),
     newExpiresAt: ts("new_expires_at"),
-    decisionNote: jsonb("decision_note"),
+    decisionNote: jsonb("decision_note").$type<LabelledText>(),
   },
-  (t) => [index("preservation_extensions_request").on(t.requestId)],
+  (t) => [
+    index("preservation_extensions_request").on(t.requestId),
+    check("preservation_extensions_status_check", oneOf(col("status"), ["requested", "granted", "refused"])),
+  ],
 );

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { PeerHealth, PeerView } from "@crossline/schemas";
+import type { NotificationParams, PeerHealth, PeerView } from "@crossline/schemas";
 import { and, arrayOverlaps, asc, desc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Config } from "../../config.js";
@@ -92,8 +92,9 @@ export interface FederationDeps {
       userIds: readonly string[];
       kind: string;
       severity: "info" | "urgent" | "emergency";
-      title: { en: string; zh: string };
-      body: { en: string; zh: string };
+      /** A key of NOTIFICATION_MESSAGES (@crossline/schemas), rendered for each reader. */
+      key: "link_down";
+      params: NotificationParams;
       email?: boolean;
     },
   ) => Promise<number>;
@@ -1987,15 +1988,15 @@ export function createFederationService(deps: FederationDeps) {
             .select({ id: users.id })
             .from(users)
             .where(and(arrayOverlaps(users.roles, ["admin", "duty_officer"]), eq(users.disabled, false)));
-          const since = new Date(d.oldest).toISOString();
           await deps.notify(tx, {
             userIds: recipients.map((r) => r.id),
             kind: "federation.link_down",
             severity: "urgent",
-            title: { en: `Link to ${d.id} is down`, zh: `与 ${d.id} 的链路中断` },
-            body: {
-              en: `Messages to ${d.id} have been waiting since ${since}. Last error: ${p.lastError ?? "none"}. They are kept and will be delivered when the link returns.`,
-              zh: `发往 ${d.id} 的消息自 ${since} 起等待发送。最近错误：${p.lastError ?? "无"}。消息已保存，链路恢复后将送达。`,
+            key: "link_down",
+            params: {
+              peer: d.id,
+              since: { at: new Date(d.oldest).toISOString() },
+              lastError: p.lastError ?? "—",
             },
             email: true,
           });

@@ -1,4 +1,9 @@
-import type { NotificationView } from "@crossline/schemas";
+import {
+  type NotificationKey,
+  type NotificationParams,
+  type NotificationView,
+  renderNotification,
+} from "@crossline/schemas";
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import { uuidv7 } from "../../crypto/ids.js";
@@ -15,25 +20,49 @@ export interface Bilingual {
   zh: string;
 }
 
-export interface NotifyInput {
+interface NotifyBase {
   userIds: readonly string[];
   kind: string;
   severity: "info" | "urgent" | "emergency";
   requestId?: string | null;
-  title: Bilingual;
-  body: Bilingual;
   /** Also send an e-mail (when the node has SMTP configured and the user an address). */
   email?: boolean;
 }
 
-export function toNotificationView(r: NotificationRow): NotificationView {
+/**
+ * A notification: a message key with its parameters (rendered for each reader), or, for callers not yet
+ * moved to keys, fixed texts in both languages.
+ */
+export type NotifyInput = NotifyBase &
+  ({ key: NotificationKey; params: NotificationParams } | { title: Bilingual; body: Bilingual });
+
+type Lang = "en" | "zh-CN";
+const asLang = (l: string | null | undefined): Lang => (l?.toLowerCase().startsWith("zh") ? "zh-CN" : "en");
+
+/** A row's texts for a reader: rendered from its key on their clock, else the texts stored with it. */
+function textsOf(r: NotificationRow, timeZone: string) {
+  const render = (lang: Lang) =>
+    r.messageKey ? renderNotification(r.messageKey, r.params, lang, timeZone) : null;
+  const en = render("en");
+  const zh = render("zh-CN");
+  return {
+    title: {
+      en: en?.title ?? r.titleEn ?? r.messageKey ?? "",
+      "zh-CN": zh?.title ?? r.titleZh ?? r.titleEn ?? "",
+    },
+    body: { en: en?.body ?? r.bodyEn ?? "", "zh-CN": zh?.body ?? r.bodyZh ?? r.bodyEn ?? "" },
+  };
+}
+
+export function toNotificationView(r: NotificationRow, timeZone: string): NotificationView {
   return {
     id: r.id,
     kind: r.kind,
     severity: r.severity,
     requestId: r.requestId,
-    title: { en: r.titleEn, "zh-CN": r.titleZh },
-    body: { en: r.bodyEn, "zh-CN": r.bodyZh },
+    key: r.messageKey,
+    params: r.params,
+    ...textsOf(r, timeZone),
     createdAt: r.createdAt.toISOString(),
     readAt: r.readAt?.toISOString() ?? null,
   };
@@ -60,45 +89,82 @@ export function createNotificationsService(deps: {
     const ids = [...new Set(n.userIds)];
     if (ids.length === 0) return 0;
     const now = clock.now();
+    const keyed = "key" in n;
+    // A disabled account hears nothing: the notification would only wait for a sign-in that cannot come.
+    const recipients = await tx
+      .select({ id: users.id, email: users.email, language: users.language, timeZone: users.timeZone })
+      .from(users)
+      .where(and(inArray(users.id, ids), eq(users.disabled, false)));
+    if (recipients.length === 0) return 0;
     await tx.insert(notifications).values(
-      ids.map((userId) => ({
+      recipients.map((u) => ({
         id: uuidv7(),
-        userId,
+        userId: u.id,
         kind: n.kind,
         severity: n.severity,
         requestId: n.requestId ?? null,
-        titleEn: n.title.en,
-        titleZh: n.title.zh,
-        bodyEn: n.body.en,
-        bodyZh: n.body.zh,
+        ...(keyed
+          ? { messageKey: n.key, params: n.params }
+          : { titleEn: n.title.en, titleZh: n.title.zh, bodyEn: n.body.en, bodyZh: n.body.zh }),
         createdAt: now,
       })),
     );
     if (n.email && transport) {
-      const recipients = await tx
-        .select({ email: users.email })
-        .from(users)
-        .where(and(inArray(users.id, ids), eq(users.disabled, false)));
-      for (const r of recipients) {
-        if (r.email) await queueMail(tx, r.email, n.title, n.body);
+      for (const u of recipients) {
+        if (!u.email) continue;
+        if (!keyed) {
+          await queueMail(tx, u.email, n.title, n.body);
+          continue;
+        }
+        // In the reader's language and on their clock, like the console.
+        const lang = asLang(u.language);
+        const text = renderNotification(n.key, n.params, lang, u.timeZone);
+        if (text) await queueOne(tx, u.email, text.title, `${text.title}\n\n${text.body}\n`);
       }
     }
-    return ids.length;
+    return recipients.length;
   }
 
-  /** Queues a bilingual e-mail in the caller's transaction. */
-  async function queueMail(tx: Tx, to: string, title: Bilingual, body: Bilingual): Promise<void> {
-    if (!transport) return;
+  async function queueOne(tx: Tx, to: string, subject: string, text: string): Promise<void> {
     const now = clock.now();
     await tx.insert(mailOutbox).values({
       id: uuidv7(),
       to,
-      subject: `[Crossline] ${title.en} / ${title.zh}`.slice(0, 900),
-      text: `${title.en}\n\n${body.en}\n\n---\n\n${title.zh}\n\n${body.zh}\n`,
+      subject: `[Crossline] ${subject}`.slice(0, 900),
+      text,
       status: "pending",
       nextAttemptAt: now,
       createdAt: now,
     });
+  }
+
+  /** Queues a bilingual e-mail in the caller's transaction (an address with no profile: both languages). */
+  async function queueMail(tx: Tx, to: string, title: Bilingual, body: Bilingual): Promise<void> {
+    if (!transport) return;
+    await queueOne(
+      tx,
+      to,
+      `${title.en} / ${title.zh}`,
+      `${title.en}\n\n${body.en}\n\n---\n\n${title.zh}\n\n${body.zh}\n`,
+    );
+  }
+
+  /** Queues a keyed message to an address with no profile: both languages, on `timeZone`'s clock. */
+  async function queueKeyedMail(
+    tx: Tx,
+    to: string,
+    m: { key: NotificationKey; params: NotificationParams },
+    timeZone: string,
+  ): Promise<void> {
+    const en = renderNotification(m.key, m.params, "en", timeZone);
+    const zh = renderNotification(m.key, m.params, "zh-CN", timeZone);
+    if (en && zh) await queueMail(tx, to, { en: en.title, zh: zh.title }, { en: en.body, zh: zh.body });
+  }
+
+  /** The reader's profile zone (the console's zone for the user), or UTC for an unknown user. */
+  async function zoneOf(userId: string): Promise<string> {
+    const [u] = await db.select({ tz: users.timeZone }).from(users).where(eq(users.id, userId));
+    return u?.tz ?? "UTC";
   }
 
   async function list(
@@ -119,7 +185,8 @@ export function createNotificationsService(deps: {
       .select({ n: sql<number>`count(*)::int` })
       .from(notifications)
       .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
-    return { items: rows.map(toNotificationView), unreadCount: n };
+    const zone = await zoneOf(userId);
+    return { items: rows.map((r) => toNotificationView(r, zone)), unreadCount: n };
   }
 
   /** Newer notifications of the user than `afterId`, oldest first (for the live stream). */
@@ -130,7 +197,9 @@ export function createNotificationsService(deps: {
       .where(and(eq(notifications.userId, userId), afterId ? gt(notifications.id, afterId) : sql`true`))
       .orderBy(asc(notifications.id))
       .limit(limit);
-    return rows.map(toNotificationView);
+    if (rows.length === 0) return [];
+    const zone = await zoneOf(userId);
+    return rows.map((r) => toNotificationView(r, zone));
   }
 
   async function latestId(userId: string): Promise<string | null> {
@@ -217,7 +286,18 @@ export function createNotificationsService(deps: {
     transport?.close();
   }
 
-  return { notify, queueMail, list, since, latestId, markRead, drainMail, close, mailEnabled: !!transport };
+  return {
+    notify,
+    queueMail,
+    queueKeyedMail,
+    list,
+    since,
+    latestId,
+    markRead,
+    drainMail,
+    close,
+    mailEnabled: !!transport,
+  };
 }
 
 function requireUser(ctx: Ctx): string {

@@ -21,6 +21,15 @@ export function createOrgService(deps: { db: Db; audit: AuditService }) {
       .orderBy(asc(units.name));
   }
 
+  /** One unit by id, for other modules (e.g. requests routing an item to a unit's desk). */
+  async function findUnit(id: string): Promise<Unit | undefined> {
+    const [u] = await db
+      .select({ id: units.id, agencyId: units.agencyId, name: units.name, nameZh: units.nameZh })
+      .from(units)
+      .where(eq(units.id, id));
+    return u;
+  }
+
   async function createUnit(
     ctx: Ctx,
     input: { agencyId: string; name: string; nameZh?: string },
@@ -43,7 +52,7 @@ export function createOrgService(deps: { db: Db; audit: AuditService }) {
     return unit;
   }
 
-  return { listAgencies, listUnits, createUnit };
+  return { listAgencies, listUnits, findUnit, createUnit };
 }
 
 export type OrgService = ReturnType<typeof createOrgService>;

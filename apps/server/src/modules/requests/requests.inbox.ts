@@ -1,16 +1,9 @@
-import {
-  AnswerInput,
-  REQUEST_EVENTS,
-  type RequestStatus,
-  type TimelineEventName,
-  transition,
-} from "@crossline/schemas";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { AnswerInput, REQUEST_EVENTS, type TimelineEventName, transition } from "@crossline/schemas";
 import type { z } from "zod";
 import type { Tx } from "../../db/client.js";
-import { peers, preservationExtensions, requestMessages, requests } from "../../db/schema/index.js";
 import type { Ctx } from "../../lib/actor.js";
 import type { IncomingMessage, MessageHandler } from "../federation/federation.types.js";
+import { createRequestsContext, type RequestsDeps, severityOf } from "./requests.context.js";
 import {
   EscalationPayload,
   EventPayload,
@@ -23,27 +16,29 @@ import {
   SubmittedPayload,
   secondCheckSummary,
 } from "./requests.messages.js";
-import type { RequestsDeps, RequestsService } from "./requests.service.js";
+import * as repo from "./requests.repo.js";
 import { dueColumns, type RequestRow } from "./requests.views.js";
+
+/** The peer's events that this node's people hear of, and the message each one gets. */
+const NOTIFIED_EVENTS = {
+  acknowledge: "request_acknowledge",
+  request_more_info: "request_request_more_info",
+  answer: "request_answer",
+  provide_more_info: "request_provide_more_info",
+  withdraw: "request_withdraw",
+} as const;
 
 /**
  * Handlers of the incoming request and hotline messages. Each runs in the inbox transaction, exactly
  * once per message, in per-peer order; a message about a request the peer does not share with this
  * node throws (the transport holds it).
  */
-export function registerRequestHandlers(deps: RequestsDeps, service: RequestsService) {
-  const { clock, audit, hotline, notifications, policy, federation } = deps;
-  const { recordEvent, answerColumns, nodeInfo } = service.internals;
-
-  const severityOf = (urgency: string) =>
-    urgency === "emergency"
-      ? ("emergency" as const)
-      : urgency === "urgent"
-        ? ("urgent" as const)
-        : ("info" as const);
+export function registerRequestHandlers(deps: RequestsDeps) {
+  const { clock, audit, hotline, notifications, policy, federation, peers } = deps;
+  const { recordEvent, answerColumns, nodeInfo } = createRequestsContext(deps);
 
   async function sharedRow(tx: Tx, peerId: string, requestId: string): Promise<RequestRow> {
-    const [r] = await tx.select().from(requests).where(eq(requests.id, requestId)).for("update");
+    const r = await repo.lockRequest(tx, requestId);
     if (!r || r.peerId !== peerId) throw new Error(`request ${requestId} is not shared with ${peerId}`);
     return r;
   }
@@ -61,18 +56,17 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
   // request.submitted ------------------------------------------------------------------------------
   const submitted = handler(MSG.submitted, SubmittedPayload, async (tx, msg, ctx) => {
     const p = msg.payload;
-    const [existing] = await tx.select({ id: requests.id }).from(requests).where(eq(requests.id, p.id));
-    if (existing) return;
+    if (await repo.findRequest(tx, p.id)) return;
     if (p.form.urgency === "emergency" || p.form.type === "emergency_disclosure") {
       // Emergency requests are accepted only from an active, paired peer (the envelope is signed by its key).
-      const [peer] = await tx.select({ state: peers.state }).from(peers).where(eq(peers.id, msg.peerId));
-      if (peer?.state !== "active") {
+      const state = await peers.peerState(tx, msg.peerId);
+      if (state !== "active") {
         await audit.record(tx, ctx, {
           action: "request.refused",
           outcome: "rejected",
           targetType: "request",
           targetId: p.id,
-          details: { from: msg.peerId, msgId: msg.msgId, reason: `peer is ${peer?.state ?? "unknown"}` },
+          details: { from: msg.peerId, msgId: msg.msgId, reason: `peer is ${state ?? "unknown"}` },
         });
         await hotline.log(tx, {
           unitId: await policy.intakeUnitId(tx),
@@ -86,41 +80,38 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
         return;
       }
     }
-    const node = await nodeInfo(tx);
+    const node = await nodeInfo();
     const unitId = await policy.intakeUnitId(tx);
     const now = clock.now();
     const base = {
-      status: "delivered",
+      status: "delivered" as const,
       sentAt: new Date(p.sentAt),
       acknowledgedAt: null,
       acknowledgeBy: new Date(p.acknowledgeBy),
       answerBy: new Date(p.answerBy),
     };
-    const [r] = await tx
-      .insert(requests)
-      .values({
-        id: p.id,
-        reference: p.reference,
-        direction: "incoming",
-        peerId: msg.peerId,
-        ownerUnitId: unitId,
-        type: p.form.type,
-        urgency: p.form.urgency,
-        title: p.title,
-        input: p.form,
-        content: p.form,
-        followUpOf: p.form.followUpOf ?? null,
-        createdBy: null,
-        createdByLabel: remoteLabel(p.createdBy, msg.peerId),
-        createdAt: now,
-        updatedAt: now,
-        deliveredAt: now,
-        requesterTimeZone: p.requesterTimeZone,
-        responderTimeZone: node.timeZone,
-        ...base,
-        ...dueColumns(base),
-      })
-      .returning();
+    const r = await repo.insertRequest(tx, {
+      id: p.id,
+      reference: p.reference,
+      direction: "incoming",
+      peerId: msg.peerId,
+      ownerUnitId: unitId,
+      type: p.form.type,
+      urgency: p.form.urgency,
+      title: p.title,
+      input: p.form,
+      content: p.form,
+      followUpOf: p.form.followUpOf ?? null,
+      createdBy: null,
+      createdByLabel: remoteLabel(p.createdBy, msg.peerId),
+      createdAt: now,
+      updatedAt: now,
+      deliveredAt: now,
+      requesterTimeZone: p.requesterTimeZone,
+      responderTimeZone: node.timeZone,
+      ...base,
+      ...dueColumns(base),
+    });
     for (const h of p.history) {
       await recordEvent(tx, null, r, {
         // The requester's own history: kept as it came, even a kind a newer peer knows and this node not.
@@ -186,13 +177,13 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
       kind: "request_received",
       severity: severityOf(r.urgency),
       requestId: r.id,
-      title: {
-        en: `${urgent ? `${r.urgency.toUpperCase()} ` : ""}request from ${msg.peerId}: ${r.reference}`,
-        zh: `${r.urgency === "emergency" ? "紧急" : r.urgency === "urgent" ? "加急" : ""}请求（来自 ${msg.peerId}）：${r.reference}`,
-      },
-      body: {
-        en: `${r.title}\nAcknowledge by ${p.acknowledgeBy}.`,
-        zh: `${r.title}\n请于 ${p.acknowledgeBy} 前确认。`,
+      key: `request_received_${r.urgency}` as const,
+      params: {
+        reference: r.reference,
+        peer: msg.peerId,
+        title: r.title,
+        // on the reader's clock, and on the requester's
+        acknowledgeBy: { at: p.acknowledgeBy, zone: p.requesterTimeZone },
       },
       email: urgent,
     });
@@ -215,7 +206,7 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
     const remoteSide = r.direction === "outgoing" ? "responder" : "requester";
     const actorLabel = remoteLabel(p.actor, msg.peerId);
     const at = new Date(p.at);
-    const status = r.status as RequestStatus;
+    const status = r.status;
     const common = {
       side: remoteSide,
       nodeId: msg.peerId,
@@ -228,10 +219,11 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
     if (p.event === "second_check") {
       if (remoteSide !== "responder" || !p.secondCheck)
         throw new Error("a second check comes from the responder");
-      await tx
-        .update(requests)
-        .set({ secondCheck: p.secondCheck, updatedAt: clock.now(), version: r.version + 1 })
-        .where(eq(requests.id, r.id));
+      await repo.updateRequest(tx, r.id, {
+        secondCheck: p.secondCheck,
+        updatedAt: clock.now(),
+        version: r.version + 1,
+      });
       await recordEvent(tx, null, r, {
         ...common,
         event: "second_check",
@@ -300,7 +292,7 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
       });
       return;
     }
-    const set: Partial<typeof requests.$inferInsert> = {
+    const set: repo.RequestSet = {
       status: t.to,
       updatedAt: clock.now(),
       version: r.version + 1,
@@ -313,8 +305,8 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
     if (p.event === "withdraw") set.withdrawnAt = at;
     if (p.event === "close") set.closedAt = at;
     if (answer?.success) Object.assign(set, answerColumns(r, answer.data, at));
-    Object.assign(set, dueColumns({ ...r, ...set } as RequestRow));
-    const [u] = await tx.update(requests).set(set).where(eq(requests.id, r.id)).returning();
+    Object.assign(set, dueColumns({ ...r, ...set }));
+    const u = await repo.updateRequest(tx, r.id, set);
     await recordEvent(tx, null, u, { ...common, event: p.event, from: status, to: t.to, data: p.data });
     await audit.record(tx, ctx, {
       action: `request.remote.${p.event}`,
@@ -331,15 +323,8 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
       actorLabel,
       summary: `${r.reference}: ${p.event.replace(/_/g, " ")} by ${actorLabel}`,
     });
-    const notifyEvents: Record<string, { en: string; zh: string }> = {
-      acknowledge: { en: "Acknowledged", zh: "已确认" },
-      request_more_info: { en: "More information requested", zh: "对方要求补充信息" },
-      answer: { en: "Answered", zh: "已答复" },
-      provide_more_info: { en: "More information provided", zh: "对方已补充信息" },
-      withdraw: { en: "Withdrawn", zh: "已撤回" },
-    };
-    const label = notifyEvents[p.event];
-    if (label) {
+    const notified = NOTIFIED_EVENTS[p.event as keyof typeof NOTIFIED_EVENTS];
+    if (notified) {
       const userIds =
         r.direction === "outgoing"
           ? r.createdBy
@@ -351,8 +336,8 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
         kind: `request_${p.event}`,
         severity: severityOf(r.urgency),
         requestId: r.id,
-        title: { en: `${label.en}: ${r.reference}`, zh: `${label.zh}：${r.reference}` },
-        body: { en: `${r.title}\nBy ${actorLabel}.`, zh: `${r.title}\n操作人：${actorLabel}。` },
+        key: notified,
+        params: { reference: r.reference, title: r.title, actor: actorLabel },
         email: r.urgency !== "routine" && (p.event === "answer" || p.event === "request_more_info"),
       });
     }
@@ -362,12 +347,8 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
   const message = handler(MSG.message, MessagePayload, async (tx, msg, ctx) => {
     const p = msg.payload;
     const r = await sharedRow(tx, msg.peerId, p.requestId);
-    const [dup] = await tx
-      .select({ id: requestMessages.id })
-      .from(requestMessages)
-      .where(eq(requestMessages.id, p.messageId));
-    if (dup) return;
-    await tx.insert(requestMessages).values({
+    if (await repo.messageExists(tx, p.messageId)) return;
+    await repo.insertMessage(tx, {
       id: p.messageId,
       requestId: r.id,
       nodeId: msg.peerId,
@@ -403,8 +384,8 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
       kind: "request_message",
       severity: "info",
       requestId: r.id,
-      title: { en: `New message on ${r.reference}`, zh: `${r.reference} 有新消息` },
-      body: { en: p.body.text.slice(0, 500), zh: p.body.text.slice(0, 500) },
+      key: "request_message",
+      params: { reference: r.reference, text: p.body.text.slice(0, 500) },
     });
   });
 
@@ -412,19 +393,14 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
   const read = handler(MSG.read, ReadPayload, async (tx, msg, ctx) => {
     const p = msg.payload;
     const r = await sharedRow(tx, msg.peerId, p.requestId);
-    const node = await nodeInfo(tx);
-    const rows = await tx
-      .update(requestMessages)
-      .set({ readAt: new Date(p.at), readByLabel: remoteLabel(p.by, msg.peerId) })
-      .where(
-        and(
-          eq(requestMessages.requestId, r.id),
-          eq(requestMessages.nodeId, node.id),
-          inArray(requestMessages.id, p.messageIds),
-          sql`${requestMessages.readAt} is null`,
-        ),
-      )
-      .returning({ id: requestMessages.id });
+    const node = await nodeInfo();
+    const rows = await repo.markRead(
+      tx,
+      r.id,
+      { from: node.id, ids: p.messageIds },
+      new Date(p.at),
+      remoteLabel(p.by, msg.peerId),
+    );
     await audit.record(tx, ctx, {
       action: "request.remote.read",
       targetType: "request",
@@ -440,18 +416,15 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
     if (r.direction !== "incoming" || r.type !== "preservation")
       throw new Error("not an incoming preservation");
     const by = remoteLabel(p.by, msg.peerId);
-    await tx
-      .insert(preservationExtensions)
-      .values({
-        id: p.extensionId,
-        requestId: r.id,
-        days: p.days,
-        reason: p.reason,
-        status: "requested",
-        requestedAt: new Date(p.at),
-        requestedBy: by,
-      })
-      .onConflictDoNothing();
+    await repo.insertExtension(tx, {
+      id: p.extensionId,
+      requestId: r.id,
+      days: p.days,
+      reason: p.reason,
+      status: "requested",
+      requestedAt: new Date(p.at),
+      requestedBy: by,
+    });
     await recordEvent(tx, null, r, {
       event: "extension_requested",
       from: r.status,
@@ -474,8 +447,8 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
       kind: "extension_requested",
       severity: "urgent",
       requestId: r.id,
-      title: { en: `Preservation extension asked: ${r.reference}`, zh: `请求延长保全期：${r.reference}` },
-      body: { en: `${by} asks for ${p.days} more days.`, zh: `${by} 请求延长 ${p.days} 天。` },
+      key: "extension_requested",
+      params: { reference: r.reference, by, days: p.days },
       email: true,
     });
   });
@@ -488,27 +461,21 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
     const by = remoteLabel(p.by, msg.peerId);
     const at = new Date(p.at);
     const newExpiresAt = p.newExpiresAt ? new Date(p.newExpiresAt) : null;
-    await tx
-      .update(preservationExtensions)
-      .set({
-        status: p.grant ? "granted" : "refused",
-        decidedAt: at,
-        decidedBy: by,
-        newExpiresAt,
-        decisionNote: p.note ?? null,
-      })
-      .where(and(eq(preservationExtensions.id, p.extensionId), eq(preservationExtensions.requestId, r.id)));
+    await repo.decideExtensionRow(tx, r.id, p.extensionId, {
+      status: p.grant ? "granted" : "refused",
+      decidedAt: at,
+      decidedBy: by,
+      newExpiresAt,
+      decisionNote: p.note ?? null,
+    });
     if (newExpiresAt) {
-      await tx
-        .update(requests)
-        // A new expiry gets its own warning.
-        .set({
-          preservationExpiresAt: newExpiresAt,
-          preservationWarnedAt: null,
-          updatedAt: clock.now(),
-          version: r.version + 1,
-        })
-        .where(eq(requests.id, r.id));
+      // A new expiry gets its own warning.
+      await repo.updateRequest(tx, r.id, {
+        preservationExpiresAt: newExpiresAt,
+        preservationWarnedAt: null,
+        updatedAt: clock.now(),
+        version: r.version + 1,
+      });
     }
     await recordEvent(tx, null, r, {
       event: p.grant ? "extension_granted" : "extension_refused",
@@ -533,13 +500,10 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
         kind: "extension_decided",
         severity: "info",
         requestId: r.id,
-        title: {
-          en: `Extension ${p.grant ? "granted" : "refused"}: ${r.reference}`,
-          zh: `延期${p.grant ? "已批准" : "被拒绝"}：${r.reference}`,
-        },
-        body: {
-          en: p.newExpiresAt ? `Preserved until ${p.newExpiresAt}.` : "",
-          zh: p.newExpiresAt ? `保全至 ${p.newExpiresAt}。` : "",
+        key: p.grant ? "extension_granted" : "extension_refused",
+        params: {
+          reference: r.reference,
+          ...(p.newExpiresAt ? { newExpiresAt: { at: p.newExpiresAt, zone: r.responderTimeZone } } : {}),
         },
       });
     }
@@ -551,14 +515,7 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
     const r = await sharedRow(tx, msg.peerId, p.requestId);
     if (r.direction !== "incoming") throw new Error("an escalation concerns a request this node received");
     const now = clock.now();
-    await tx
-      .update(requests)
-      .set({
-        escalationLevel: sql`greatest(${requests.escalationLevel}, ${p.level + 1})`,
-        updatedAt: now,
-        version: r.version + 1,
-      })
-      .where(eq(requests.id, r.id));
+    await repo.raiseEscalation(tx, r.id, p.level + 1, { updatedAt: now, version: r.version + 1 });
     await recordEvent(tx, null, r, {
       event: "escalation_received",
       from: r.status,
@@ -581,28 +538,35 @@ export function registerRequestHandlers(deps: RequestsDeps, service: RequestsSer
       ...(await hotline.supervisors(tx, r.ownerUnitId)),
       ...(await hotline.dutyRecipients(tx, r.ownerUnitId, now)),
     ];
-    const title = {
-      en: `Escalation from ${msg.peerId}: ${r.reference}`,
-      zh: `${msg.peerId} 升级催办：${r.reference}`,
-    };
     const contact = p.contact
       ? `${p.contact.name}${p.contact.phone ? ` ${p.contact.phone}` : ""}`
       : msg.peerId;
-    const body = {
-      en: `${r.title}\nNot acknowledged; acknowledgement was due ${p.acknowledgeBy}. Call back: ${contact}.`,
-      zh: `${r.title}\n尚未确认，确认期限为 ${p.acknowledgeBy}。回电联系：${contact}。`,
+    const message = {
+      key: "escalation_received" as const,
+      params: {
+        reference: r.reference,
+        peer: msg.peerId,
+        title: r.title,
+        acknowledgeBy: { at: p.acknowledgeBy, zone: r.requesterTimeZone },
+        contact,
+      },
     };
     await notifications.notify(tx, {
       userIds,
       kind: "escalation_received",
       severity: "emergency",
       requestId: r.id,
-      title,
-      body,
+      ...message,
       email: true,
     });
+    // The escalation contact is an address, not a user: both languages, on this node's clock.
     if (pol.escalation.contact?.email)
-      await notifications.queueMail(tx, pol.escalation.contact.email, title, body);
+      await notifications.queueKeyedMail(
+        tx,
+        pol.escalation.contact.email,
+        message,
+        r.responderTimeZone ?? (await nodeInfo()).timeZone,
+      );
     await hotline.log(tx, {
       unitId: r.ownerUnitId,
       requestId: r.id,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readableInZone, spanOfMinutes } from "../../src/lib/human-time.js";
+import { readableInZone, renderNotification, spanOfMinutes } from "../src/index.js";
 
 describe("times and spans in notifications", () => {
   it("shows the wall clock of the zone with its offset", () => {

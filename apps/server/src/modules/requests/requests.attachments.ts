@@ -1,0 +1,124 @@
+import { createHash } from "node:crypto";
+import { and, asc, eq, inArray, isNotNull } from "drizzle-orm";
+import { inTransaction, type Tx } from "../../db/client.js";
+import { blobChunks, blobs } from "../../db/schema/index.js";
+import { type Ctx, can } from "../../lib/actor.js";
+import { AppError, assertThat, notFound } from "../../lib/errors.js";
+import type { AttachmentRef, RequestsContext } from "./requests.context.js";
+import * as repo from "./requests.repo.js";
+
+export function requireThreadPermission(ctx: Ctx) {
+  if (!can(ctx.actor, "requests:draft") && !can(ctx.actor, "requests:answer")) {
+    throw new AppError("FORBIDDEN", [{ issue: "requires permission requests:draft or requests:answer" }]);
+  }
+}
+
+/**
+ * Attachments of requests: uploaded through federation (a blob that envelopes carry to the peer) and
+ * downloaded from a request that mentions them.
+ *
+ * The two reads of `fed_blobs` / `fed_blobs_chunks` below are federation's tables: they move behind the
+ * federation module's attachment port once it offers one (issue 10, point 2); nothing else in this module
+ * reads another module's tables.
+ */
+export function createRequestAttachments(c: RequestsContext) {
+  const { db, audit, attachments } = c.deps;
+
+  /**
+   * The attachment references whose bytes this node holds (uploaded as federation blobs): only those go
+   * into the envelope header, so the transport ships them; a reference without stored bytes travels in
+   * the payload only and never holds up the link.
+   */
+  async function storedAttachments(
+    tx: Tx,
+    refs: readonly AttachmentRef[] | undefined,
+  ): Promise<AttachmentRef[] | undefined> {
+    if (!refs?.length) return undefined;
+    const me = (await c.nodeInfo()).id;
+    const rows = await tx
+      .select({ id: blobs.id, sha256: blobs.sha256, size: blobs.size })
+      .from(blobs)
+      .where(
+        and(
+          eq(blobs.origin, me),
+          inArray(
+            blobs.id,
+            refs.map((a) => a.id),
+          ),
+          isNotNull(blobs.completedAt),
+        ),
+      );
+    const ok = refs.filter((a) =>
+      rows.some((b) => b.id === a.id && b.sha256 === a.sha256 && b.size === a.size),
+    );
+    return ok.length
+      ? ok.map((a) => ({ id: a.id, sha256: a.sha256, size: a.size, ...(a.name ? { name: a.name } : {}) }))
+      : undefined;
+  }
+
+  /** Uploads an attachment (base64) for use in a form, a thread message or an answer. */
+  async function uploadAttachment(ctx: Ctx, input: { name: string; contentBase64: string }) {
+    requireThreadPermission(ctx);
+    const bytes = Buffer.from(input.contentBase64, "base64");
+    assertThat(
+      bytes.length > 0 &&
+        bytes.toString("base64").replace(/=+$/, "") === input.contentBase64.replace(/=+$/, ""),
+      new AppError("VALIDATION_FAILED", [
+        { field: "body.contentBase64", issue: "must be non-empty standard base64" },
+      ]),
+    );
+    await c.nodeInfo();
+    return inTransaction(db, async (tx) => {
+      const ref = await attachments.putAttachment(tx, bytes, input.name);
+      await audit.record(tx, ctx, {
+        action: "request.attachment_upload",
+        targetType: "attachment",
+        targetId: ref.id,
+        details: { name: input.name, sha256: ref.sha256, size: ref.size },
+      });
+      return { id: ref.id, name: input.name, sha256: ref.sha256, size: ref.size };
+    });
+  }
+
+  /**
+   * Downloads an attachment referenced by a request the caller may see (its form, answer, events or
+   * thread), whichever side uploaded it; the bytes are checked against the SHA-256 in the reference.
+   */
+  async function downloadAttachment(ctx: Ctx, id: string, attachmentId: string) {
+    const r = await c.load(ctx, id);
+    const node = await c.nodeInfo();
+    const inRequest = JSON.stringify([r.content, r.answer]).includes(attachmentId);
+    assertThat(inRequest || (await repo.attachmentMentioned(db, id, attachmentId)), notFound("attachment"));
+    const origins = [node.id, r.peerId].filter((x): x is string => !!x);
+    const [b] = await db
+      .select()
+      .from(blobs)
+      .where(and(eq(blobs.id, attachmentId), inArray(blobs.origin, origins), isNotNull(blobs.completedAt)));
+    assertThat(b, new AppError("NOT_FOUND", [{ issue: "the attachment has not arrived (yet)" }]));
+    const chunks = await db
+      .select({ data: blobChunks.data })
+      .from(blobChunks)
+      .where(and(eq(blobChunks.origin, b.origin), eq(blobChunks.blobId, attachmentId)))
+      .orderBy(asc(blobChunks.idx));
+    const data = Buffer.concat(chunks.map((x) => Buffer.from(x.data as Uint8Array)));
+    assertThat(
+      createHash("sha256").update(data).digest("hex") === b.sha256,
+      new AppError("CONFLICT", [{ issue: "the stored attachment does not match its SHA-256" }]),
+    );
+    return { name: b.name, sha256: b.sha256, data };
+  }
+
+  return { storedAttachments, uploadAttachment, downloadAttachment };
+}
+
+export type RequestAttachments = ReturnType<typeof createRequestAttachments>;
+
+/** The attachment references in an event's data (an answer's and the event's own). */
+export function attachmentsOf(data: Record<string, unknown>): AttachmentRef[] | undefined {
+  const list: AttachmentRef[] = [];
+  const fromAnswer = (data.answer as { attachments?: AttachmentRef[] } | undefined)?.attachments ?? [];
+  const direct = (data.attachments as AttachmentRef[] | undefined) ?? [];
+  for (const a of [...fromAnswer, ...direct])
+    list.push({ id: a.id, sha256: a.sha256, size: a.size, name: a.name });
+  return list.length ? list : undefined;
+}

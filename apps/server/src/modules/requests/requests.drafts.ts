@@ -1,0 +1,131 @@
+import type { RequestDetail, RequestDraftInput } from "@crossline/schemas";
+import type { z } from "zod";
+import { uuidv7 } from "../../crypto/ids.js";
+import { inTransaction } from "../../db/client.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { AppError, assertThat } from "../../lib/errors.js";
+import { invalidTransition, parseForm, type RequestsContext, referenceFor } from "./requests.context.js";
+import * as repo from "./requests.repo.js";
+import { titleOf } from "./requests.views.js";
+
+/** The form as entered: what is stored as `input` and travels to the peer (validated by parseForm). */
+type DraftInput = z.input<typeof RequestDraftInput>;
+
+interface DraftBody {
+  peerId?: string;
+  peerTimeZone?: string;
+  form: unknown;
+}
+
+/**
+ * Drafting outgoing requests: whom to address, create and edit. Submitting, approving and sending are
+ * lifecycle events (requests.lifecycle.ts).
+ */
+export function createRequestDrafts(c: RequestsContext) {
+  const { db, clock, audit, peers } = c.deps;
+
+  /** Whom a request can be addressed to: the active peers (names only, none of the link's details). */
+  async function recipients(ctx: Ctx) {
+    requirePermission(ctx.actor, "requests:draft");
+    return peers.activePeers(db);
+  }
+
+  async function create(ctx: Ctx, body: DraftBody): Promise<RequestDetail> {
+    requirePermission(ctx.actor, "requests:draft");
+    const unitId = ctx.actor.unitId;
+    assertThat(unitId, new AppError("FORBIDDEN", [{ issue: "only officers of a unit draft requests" }]));
+    const form = parseForm(body.form);
+    if (form.followUpOf) {
+      const orig = await repo.findRequest(db, form.followUpOf);
+      assertThat(
+        c.visible(ctx, orig),
+        new AppError("VALIDATION_FAILED", [{ field: "body.form.followUpOf", issue: "no such request" }]),
+      );
+    }
+    const node = await c.nodeInfo();
+    const now = clock.now();
+    const id = uuidv7();
+    const row = await inTransaction(db, async (tx) => {
+      const r = await repo.insertRequest(tx, {
+        id,
+        reference: referenceFor(node.id, id, now),
+        direction: "outgoing",
+        peerId: body.peerId ?? null,
+        ownerUnitId: unitId,
+        type: form.type,
+        urgency: form.urgency,
+        status: "draft",
+        title: titleOf(form),
+        input: body.form as DraftInput,
+        content: form,
+        followUpOf: form.followUpOf ?? null,
+        createdBy: ctx.actor.userId,
+        createdByLabel: ctx.actor.label,
+        createdAt: now,
+        updatedAt: now,
+        requesterTimeZone: node.timeZone,
+        responderTimeZone: body.peerTimeZone ?? null,
+      });
+      await c.recordEvent(tx, ctx, r, { event: "create", from: null, to: "draft", side: "requester" });
+      await audit.record(tx, ctx, {
+        action: "request.create",
+        targetType: "request",
+        targetId: id,
+        details: {
+          type: form.type,
+          urgency: form.urgency,
+          peerId: body.peerId ?? null,
+          followUpOf: form.followUpOf ?? null,
+        },
+      });
+      return r;
+    });
+    return c.detail(ctx, row);
+  }
+
+  async function update(
+    ctx: Ctx,
+    id: string,
+    body: DraftBody & { version?: number },
+  ): Promise<RequestDetail> {
+    requirePermission(ctx.actor, "requests:draft");
+    await c.load(ctx, id);
+    const form = parseForm(body.form);
+    const row = await inTransaction(db, async (tx) => {
+      const r = await c.lockRow(tx, id);
+      if (r.direction !== "outgoing" || r.status !== "draft") {
+        throw invalidTransition(
+          `only a draft can be edited; this request is ${r.status}`,
+          await c.userActions(ctx, r, tx),
+        );
+      }
+      if (body.version !== undefined && body.version !== r.version) {
+        throw new AppError("CONFLICT", [
+          { field: "body.version", issue: `the draft changed (now version ${r.version})` },
+        ]);
+      }
+      const u = await repo.updateRequest(tx, id, {
+        peerId: body.peerId ?? r.peerId,
+        responderTimeZone: body.peerTimeZone ?? r.responderTimeZone,
+        type: form.type,
+        urgency: form.urgency,
+        title: titleOf(form),
+        input: body.form as DraftInput,
+        content: form,
+        followUpOf: form.followUpOf ?? null,
+        updatedAt: clock.now(),
+        version: r.version + 1,
+      });
+      await audit.record(tx, ctx, {
+        action: "request.update_draft",
+        targetType: "request",
+        targetId: id,
+        details: { type: form.type, urgency: form.urgency, version: u.version },
+      });
+      return u;
+    });
+    return c.detail(ctx, row);
+  }
+
+  return { recipients, create, update };
+}

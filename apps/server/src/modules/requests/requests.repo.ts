@@ -1,0 +1,306 @@
+import type { BoardQuery } from "@crossline/schemas";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  ilike,
+  inArray,
+  isNull,
+  like,
+  lt,
+  lte,
+  ne,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
+import type { DbOrTx, Tx } from "../../db/client.js";
+import { preservationExtensions, requestEvents, requestMessages, requests } from "../../db/schema/index.js";
+import type { EventRow, ExtensionRow, MessageRow, RequestRow } from "./requests.views.js";
+
+/**
+ * The requests module's data access: its four tables (requests, request_events, request_messages,
+ * preservation_extensions) and nothing else. Every function takes the connection or transaction to use,
+ * so that inside a transaction every read goes through it (PGlite has one connection).
+ */
+
+export type RequestSet = Partial<typeof requests.$inferInsert>;
+export type RequestInsert = typeof requests.$inferInsert;
+
+/** The start of a reference (node id, then the year): `CN-MPS-2026-…`. */
+const REFERENCE_START = /^[A-Za-z0-9]+(-[A-Za-z0-9]+)*-20\d\d-/;
+
+export async function findRequest(dbx: DbOrTx, id: string): Promise<RequestRow | undefined> {
+  const [r] = await dbx.select().from(requests).where(eq(requests.id, id));
+  return r;
+}
+
+/** The row, locked for the rest of the transaction. */
+export async function lockRequest(tx: Tx, id: string): Promise<RequestRow | undefined> {
+  const [r] = await tx.select().from(requests).where(eq(requests.id, id)).for("update");
+  return r;
+}
+
+export async function insertRequest(tx: Tx, values: RequestInsert): Promise<RequestRow> {
+  const [r] = await tx.insert(requests).values(values).returning();
+  return r;
+}
+
+/** Updates one request (the caller holds its row lock, so it exists). */
+export async function updateRequest(tx: Tx, id: string, set: RequestSet): Promise<RequestRow> {
+  const [u] = await tx.update(requests).set(set).where(eq(requests.id, id)).returning();
+  return u;
+}
+
+/** Updates one request only if `guard` still holds; undefined when it did not (another process was first). */
+export async function updateRequestIf(
+  tx: Tx,
+  id: string,
+  set: RequestSet,
+  guard: SQL,
+): Promise<RequestRow | undefined> {
+  const [u] = await tx
+    .update(requests)
+    .set(set)
+    .where(and(eq(requests.id, id), guard))
+    .returning();
+  return u;
+}
+
+/** Raises the escalation level to at least `level` (an escalation may repeat or arrive late). */
+export function raiseEscalation(tx: Tx, id: string, level: number, set: RequestSet) {
+  return tx
+    .update(requests)
+    .set({ ...set, escalationLevel: sql`greatest(${requests.escalationLevel}, ${level})` })
+    .where(eq(requests.id, id));
+}
+
+export function insertEvent(tx: Tx, values: typeof requestEvents.$inferInsert) {
+  return tx.insert(requestEvents).values(values);
+}
+
+/** The timeline, oldest first. */
+export function eventsOf(dbx: DbOrTx, requestId: string): Promise<EventRow[]> {
+  return dbx
+    .select()
+    .from(requestEvents)
+    .where(eq(requestEvents.requestId, requestId))
+    .orderBy(asc(requestEvents.at), asc(requestEvents.id));
+}
+
+export function followUpsOf(dbx: DbOrTx, requestId: string) {
+  return dbx
+    .select({
+      id: requests.id,
+      reference: requests.reference,
+      status: requests.status,
+      ownerUnitId: requests.ownerUnitId,
+    })
+    .from(requests)
+    .where(eq(requests.followUpOf, requestId))
+    .orderBy(asc(requests.id));
+}
+
+export function extensionsOf(dbx: DbOrTx, requestId: string): Promise<ExtensionRow[]> {
+  return dbx
+    .select()
+    .from(preservationExtensions)
+    .where(eq(preservationExtensions.requestId, requestId))
+    .orderBy(asc(preservationExtensions.requestedAt));
+}
+
+/** One page of a unit's board, newest first; `limit + 1` rows so the caller knows whether more follow. */
+export function boardPage(dbx: DbOrTx, unitId: string, q: BoardQuery, now: Date): Promise<RequestRow[]> {
+  const where: SQL[] = [eq(requests.ownerUnitId, unitId)];
+  if (q.direction) where.push(eq(requests.direction, q.direction));
+  if (q.type?.length) where.push(inArray(requests.type, q.type));
+  if (q.urgency?.length) where.push(inArray(requests.urgency, q.urgency));
+  if (q.status?.length) where.push(inArray(requests.status, q.status));
+  if (q.peerId) where.push(eq(requests.peerId, q.peerId));
+  if (q.q) {
+    // LIKE patterns: the officer's text is matched literally (% and _ escaped). A whole reference's start
+    // (CN-MPS-2026-…) is looked up by its index; anything else also searches the titles.
+    const literal = q.q.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const byReference = like(requests.reference, `${literal.toUpperCase()}%`);
+    where.push(
+      REFERENCE_START.test(q.q)
+        ? byReference
+        : (or(byReference, ilike(requests.title, `%${literal}%`)) as SQL),
+    );
+  }
+  if (q.deadline === "overdue") where.push(lt(requests.nextDueAt, now));
+  if (q.deadline === "due_soon")
+    where.push(and(lte(requests.dueSoonAt, now), sql`${requests.nextDueAt} >= ${now}`) as SQL);
+  if (q.deadline === "ok") where.push(gt(requests.dueSoonAt, now));
+  if (q.cursor) where.push(lt(requests.id, q.cursor));
+  return dbx
+    .select()
+    .from(requests)
+    .where(and(...where))
+    .orderBy(desc(requests.id))
+    .limit(q.limit + 1);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Thread
+
+export function messagesOf(dbx: DbOrTx, requestId: string): Promise<MessageRow[]> {
+  return dbx
+    .select()
+    .from(requestMessages)
+    .where(eq(requestMessages.requestId, requestId))
+    .orderBy(asc(requestMessages.at), asc(requestMessages.id))
+    .limit(1000);
+}
+
+export async function messageExists(tx: Tx, id: string): Promise<boolean> {
+  const [m] = await tx
+    .select({ id: requestMessages.id })
+    .from(requestMessages)
+    .where(eq(requestMessages.id, id));
+  return !!m;
+}
+
+export function insertMessage(tx: Tx, values: typeof requestMessages.$inferInsert) {
+  return tx.insert(requestMessages).values(values);
+}
+
+/**
+ * Marks unread messages of a request read: those written on another node than `notFrom` (this side reads
+ * the other's), or those written on `from` among `ids` (the other side's read receipt for ours).
+ */
+export function markRead(
+  tx: Tx,
+  requestId: string,
+  which: { notFrom: string } | { from: string; ids: readonly string[] },
+  at: Date,
+  by: string,
+): Promise<{ id: string }[]> {
+  const whose =
+    "notFrom" in which
+      ? ne(requestMessages.nodeId, which.notFrom)
+      : (and(eq(requestMessages.nodeId, which.from), inArray(requestMessages.id, [...which.ids])) as SQL);
+  return tx
+    .update(requestMessages)
+    .set({ readAt: at, readByLabel: by })
+    .where(and(eq(requestMessages.requestId, requestId), whose, isNull(requestMessages.readAt)))
+    .returning({ id: requestMessages.id });
+}
+
+/** Whether an attachment id appears in a request's thread or timeline (so the caller may download it). */
+export async function attachmentMentioned(dbx: DbOrTx, requestId: string, attachmentId: string) {
+  const needle = `%${attachmentId}%`;
+  const [inMessages] = await dbx
+    .select({ id: requestMessages.id })
+    .from(requestMessages)
+    .where(
+      and(eq(requestMessages.requestId, requestId), sql`${requestMessages.attachments}::text like ${needle}`),
+    )
+    .limit(1);
+  if (inMessages) return true;
+  const [inEvents] = await dbx
+    .select({ id: requestEvents.id })
+    .from(requestEvents)
+    .where(and(eq(requestEvents.requestId, requestId), sql`${requestEvents.data}::text like ${needle}`))
+    .limit(1);
+  return !!inEvents;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Preservation extensions
+
+export function insertExtension(tx: Tx, values: typeof preservationExtensions.$inferInsert) {
+  return tx.insert(preservationExtensions).values(values).onConflictDoNothing();
+}
+
+export async function lockExtension(
+  tx: Tx,
+  requestId: string,
+  id: string,
+): Promise<ExtensionRow | undefined> {
+  const [e] = await tx
+    .select()
+    .from(preservationExtensions)
+    .where(and(eq(preservationExtensions.id, id), eq(preservationExtensions.requestId, requestId)))
+    .for("update");
+  return e;
+}
+
+export function decideExtensionRow(
+  tx: Tx,
+  requestId: string,
+  id: string,
+  set: Pick<ExtensionRow, "status" | "decidedAt" | "decidedBy" | "newExpiresAt" | "decisionNote">,
+) {
+  return tx
+    .update(preservationExtensions)
+    .set(set)
+    .where(and(eq(preservationExtensions.id, id), eq(preservationExtensions.requestId, requestId)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Deadline sweeps
+
+/** Which rows each sweep looks at (each matches a partial index of the requests table). */
+export const SWEEP_WHERE = {
+  /** Not acknowledged by the deadline (level 0 → 1), or, outgoing, still not by `peerCutoff` (level 1 → 2). */
+  escalation: (now: Date, peerCutoff: Date) =>
+    and(
+      isNull(requests.acknowledgedAt),
+      inArray(requests.status, ["sent", "delivered"]),
+      or(
+        and(eq(requests.escalationLevel, 0), lt(requests.acknowledgeBy, now)),
+        and(
+          eq(requests.escalationLevel, 1),
+          eq(requests.direction, "outgoing"),
+          lt(requests.acknowledgeBy, peerCutoff),
+        ),
+      ),
+    ) as SQL,
+  answerOverdue: (now: Date) =>
+    and(
+      isNull(requests.answerOverdueNotifiedAt),
+      isNull(requests.answeredAt),
+      inArray(requests.status, ["acknowledged", "in_progress", "more_info_requested"]),
+      lt(requests.answerBy, now),
+    ) as SQL,
+  preservationExpiring: (now: Date, warnFrom: Date) =>
+    and(
+      isNull(requests.preservationWarnedAt),
+      eq(requests.direction, "outgoing"),
+      ne(requests.status, "withdrawn"),
+      gt(requests.preservationExpiresAt, now),
+      lte(requests.preservationExpiresAt, warnFrom),
+    ) as SQL,
+};
+
+export const SWEEP_ORDER = {
+  escalation: requests.acknowledgeBy,
+  answerOverdue: requests.answerBy,
+  preservationExpiring: requests.preservationExpiresAt,
+} as const;
+
+/** Claims due rows for a sweep; rows another process holds are skipped, so sweeps may run concurrently. */
+export function claimDue(
+  tx: Tx,
+  where: SQL,
+  order: (typeof SWEEP_ORDER)[keyof typeof SWEEP_ORDER],
+  limit: number,
+): Promise<RequestRow[]> {
+  return tx
+    .select()
+    .from(requests)
+    .where(where)
+    .orderBy(asc(order))
+    .limit(limit)
+    .for("update", { skipLocked: true });
+}
+
+/** Guards of the sweeps' conditional updates: the row still is as it was claimed. */
+export const stillAt = {
+  escalationLevel: (level: number) => eq(requests.escalationLevel, level),
+  answerOverdueUnnotified: () => isNull(requests.answerOverdueNotifiedAt),
+  preservationUnwarned: () => isNull(requests.preservationWarnedAt),
+};
