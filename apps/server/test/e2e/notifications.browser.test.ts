@@ -1,7 +1,10 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { inTransaction } from "../../src/db/client.js";
+import { users } from "../../src/db/schema/index.js";
 import {
   describeBrowser,
   ensureConsoleBuilt,
@@ -196,4 +199,49 @@ describeBrowser("console notification bell and live stream", () => {
     expect(streams()).toBe(1);
     await page.context().close();
   });
+
+  it.runIf(once)(
+    "renders a stored key for a Chinese reader in Asia/Shanghai: Chinese texts on their clock, never raw UTC",
+    async () => {
+      const duty = await node.user("duty.wang", ["duty_officer"]);
+      await node.rt.services.db
+        .update(users)
+        .set({ language: "zh-CN", timeZone: "Asia/Shanghai" })
+        .where(eq(users.id, duty.id));
+      const { page } = await signedIn("duty.wang", "/requests");
+      // the console follows the profile's language
+      await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("zh-CN");
+
+      const s = node.rt.services;
+      await inTransaction(s.db, (tx) =>
+        s.notifications.notify(tx, {
+          userIds: [duty.id],
+          kind: "request_received",
+          severity: "emergency",
+          key: "request_received_emergency",
+          params: {
+            reference: "US-DOJ-2026-00000000AB",
+            peer: "US-DOJ",
+            title: "Emergency disclosure",
+            acknowledgeBy: { at: "2026-12-02T01:47:34.797Z", zone: "America/New_York" },
+          },
+        }),
+      );
+      const toast = page.getByTestId("notification-toast");
+      await toast.waitFor({ timeout: 10_000 });
+      const said = await toast.innerText();
+      expect(said).toContain("紧急请求（来自 US-DOJ）：US-DOJ-2026-00000000AB");
+      // 01:47 UTC is 09:47 in Beijing; the requester's clock (New York) beside it
+      expect(said).toContain(
+        "请于 2026-12-02 09:47 (UTC+08:00)；America/New_York：2026-12-01 20:47 (UTC-05:00) 前确认。",
+      );
+      expect(said).not.toContain("2026-12-02T01:47");
+      await toast.click();
+      await page.getByTestId("notifications-bell").click();
+      const item = page.getByTestId("notifications-panel").getByTestId("notifications-panel-item").first();
+      expect(await item.innerText()).toContain("请于 2026-12-02 09:47 (UTC+08:00)");
+      expect(await item.innerText()).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+      await page.context().close();
+    },
+  );
 });
