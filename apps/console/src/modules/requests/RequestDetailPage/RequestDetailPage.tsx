@@ -1,0 +1,234 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Group,
+  Loader,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from "@mantine/core";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useCan } from "../../../auth/session";
+import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
+import { DualDateTime } from "../../../components/DateTime";
+import { Link } from "../../../router/router";
+import { DeadlineBadge, eventLabel, StatusBadge, statusLabel, typeLabel, UrgencyBadge } from "../labels";
+import { type AttachmentRef, useRequest } from "../requests.api";
+import { ActionModal } from "./ActionModal";
+import { AttachmentLinks, FormSummary } from "./FormSummary";
+import { Preservation } from "./Preservation";
+import { Deadline, eventDetails, Field, str } from "./parts";
+import { SecondCheckForm } from "./SecondCheckForm";
+import { Thread } from "./Thread";
+
+export function RequestDetailPage({ id }: { id: string }) {
+  const { t, i18n } = useTranslation();
+  const request = useRequest(id);
+  const [action, setAction] = useState<string | null>(null);
+  const canDraft = useCan("requests:draft");
+  if (request.isPending) return <Loader />;
+  if (request.error || !request.data) return <ApiErrorAlert error={request.error} />;
+  const r = request.data;
+  const form = r.form as Record<string, unknown>;
+  return (
+    <Stack data-testid="request-detail">
+      <Group justify="space-between" align="flex-start">
+        <div>
+          <Text size="sm">
+            <Link to="/hotline">{t("nav.hotline")}</Link>
+          </Text>
+          <Title order={2} data-testid="request-reference">
+            {r.reference}
+          </Title>
+          <Text>{r.title}</Text>
+        </div>
+        <Group gap="xs">
+          {canDraft && r.direction === "outgoing" && r.status === "draft" && (
+            <Link to={`/requests/${r.id}/edit`}>
+              <Button component="span" size="xs" variant="light" data-testid="edit-draft">
+                {t("requests.detail.editDraft")}
+              </Button>
+            </Link>
+          )}
+          {canDraft && r.direction === "outgoing" && r.status !== "draft" && (
+            <Link to={`/requests/${r.id}/follow-up`}>
+              <Button component="span" size="xs" variant="light" data-testid="follow-up">
+                {t("requests.detail.followUp")}
+              </Button>
+            </Link>
+          )}
+          <Badge variant="light" color="indigo" data-testid="request-type">
+            {typeLabel(r.type, i18n.language)}
+          </Badge>
+          <UrgencyBadge urgency={r.urgency} />
+          <StatusBadge status={r.status} />
+          <DeadlineBadge state={r.deadlineState} />
+        </Group>
+      </Group>
+      <Card withBorder>
+        <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }}>
+          <Field label={t("requests.detail.direction")}>
+            <Text size="sm">{t(`hotline.${r.direction}`)}</Text>
+          </Field>
+          <Field label={t("requests.detail.ourReference")}>
+            <Text size="sm" ff="monospace">
+              {r.reference}
+            </Text>
+          </Field>
+          <Field label={t("requests.detail.theirReference")}>
+            <Text size="sm" ff="monospace" data-testid="their-reference">
+              {r.reference}
+            </Text>
+            <Text size="xs" c="dimmed">
+              {t("requests.detail.sameReference", { node: r.peerId ?? "—" })}
+            </Text>
+          </Field>
+          <Field label={t("requests.fields.peer")}>
+            <Text size="sm">{r.peerId ?? "—"}</Text>
+          </Field>
+          <Deadline
+            label={t("hotline.dueKind.acknowledge")}
+            at={r.deadlines.acknowledgeBy}
+            metAt={r.acknowledgedAt}
+            testId="deadline-ack"
+          />
+          <Deadline
+            label={t("hotline.dueKind.answer")}
+            at={r.deadlines.answerBy}
+            metAt={r.answeredAt}
+            testId="deadline-answer"
+          />
+          <Field label={t("requests.detail.createdBy")}>
+            <Text size="sm">{r.createdBy}</Text>
+          </Field>
+          {r.outcome && (
+            <Field label={t("requests.answer.outcome")}>
+              <Badge>{t(`requests.outcome.${r.outcome}`)}</Badge>
+            </Field>
+          )}
+        </SimpleGrid>
+      </Card>
+
+      <FormSummary form={form} requestId={r.id} />
+      <Card withBorder data-testid="actions">
+        <Title order={4} mb="sm">
+          {t("common.actions")}
+        </Title>
+        {r.allowedActions.length === 0 ? (
+          <Text size="sm" c="dimmed" data-testid="no-actions">
+            {t("requests.detail.noActions")}
+          </Text>
+        ) : (
+          <Group>
+            {r.allowedActions.map((a) => (
+              <Button
+                key={a}
+                variant={a === "withdraw" || a === "reject_approval" ? "light" : "filled"}
+                color={a === "withdraw" || a === "reject_approval" ? "red" : undefined}
+                onClick={() => setAction(a)}
+                data-testid={`action-${a}`}
+              >
+                {eventLabel(t, a)}
+              </Button>
+            ))}
+          </Group>
+        )}
+        {r.secondCheckRequired && r.secondCheck && (
+          <Alert
+            mt="sm"
+            color={r.secondCheck.result === "confirmed" ? "green" : "red"}
+            data-testid="second-check"
+          >
+            {t("requests.secondCheck.recorded", {
+              who: r.secondCheck.checkedBy.name,
+              method: t(`requests.secondCheck.methods.${r.secondCheck.method}`),
+              contact: r.secondCheck.namedContact.name,
+              result: t(`requests.secondCheck.results.${r.secondCheck.result}`),
+            })}
+          </Alert>
+        )}
+      </Card>
+      {action && <ActionModal request={r} event={action} onClose={() => setAction(null)} />}
+      {r.secondCheckRequired &&
+        r.direction === "incoming" &&
+        !["answered", "closed", "withdrawn"].includes(r.status) && <SecondCheckForm request={r} />}
+
+      {r.answer && (
+        <Card withBorder data-testid="answer">
+          <Title order={4} mb="xs">
+            {t("requests.answer.title")}
+          </Title>
+          <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
+            {str(r.answer.summary)}
+          </Text>
+          {r.answer.grounds ? (
+            <Text size="sm" c="dimmed">
+              {`${t(`requests.grounds.${str((r.answer.grounds as { code?: unknown }).code)}` as "requests.grounds.other")}: ${str((r.answer.grounds as { explanation?: unknown }).explanation)}`}
+            </Text>
+          ) : null}
+          {Array.isArray(r.answer.attachments) && (
+            <AttachmentLinks requestId={r.id} items={r.answer.attachments as AttachmentRef[]} />
+          )}
+        </Card>
+      )}
+      {r.type === "preservation" && <Preservation request={r} />}
+      <Thread request={r} />
+
+      <Card withBorder data-testid="timeline">
+        <Title order={4} mb="sm">
+          {t("requests.timeline.title")}
+        </Title>
+        <Table.ScrollContainer minWidth={800}>
+          <Table striped verticalSpacing="xs">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t("requests.timeline.when")}</Table.Th>
+                <Table.Th>{t("requests.timeline.event")}</Table.Th>
+                <Table.Th>{t("requests.timeline.status")}</Table.Th>
+                <Table.Th>{t("requests.timeline.who")}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {r.timeline.map((e) => (
+                <Table.Tr key={e.id} data-testid="timeline-event" data-event={e.event}>
+                  <Table.Td>
+                    <DualDateTime iso={e.at.at} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{eventLabel(t, e.event)}</Text>
+                    {eventDetails(t, e).map((line) => (
+                      <Text
+                        key={line}
+                        size="xs"
+                        c="dimmed"
+                        style={{ whiteSpace: "pre-wrap" }}
+                        data-testid="timeline-detail"
+                      >
+                        {line}
+                      </Text>
+                    ))}
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">
+                      {e.fromStatus ? `${statusLabel(t, e.fromStatus)} → ` : ""}
+                      {statusLabel(t, e.toStatus)}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{e.actor}</Text>
+                    <Text size="xs" c="dimmed">{`${e.nodeId} · ${t(`requests.side.${e.side}`)}`}</Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </Card>
+    </Stack>
+  );
+}

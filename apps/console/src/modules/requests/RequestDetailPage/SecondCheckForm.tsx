@@ -1,0 +1,117 @@
+import {
+  localToInstant,
+  type RequestDetail,
+  SECOND_CHECK_METHODS,
+  SECOND_CHECK_RESULTS,
+} from "@crossline/schemas";
+import { Button, Card, Group, Select, SimpleGrid, Text, Textarea, TextInput, Title } from "@mantine/core";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useSession } from "../../../auth/session";
+import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
+import { useRequestPost } from "../requests.api";
+
+import { useLang } from "./parts";
+
+export function SecondCheckForm({ request }: { request: RequestDetail }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const { user } = useSession();
+  const save = useRequestPost(request.id, "second-check", "PUT");
+  const [method, setMethod] = useState<string | null>("phone_callback");
+  const [name, setName] = useState("");
+  const [organisation, setOrganisation] = useState("");
+  const [phone, setPhone] = useState("");
+  const [at, setAt] = useState("");
+  const [result, setResult] = useState<string | null>("confirmed");
+  const [notes, setNotes] = useState("");
+  const submit = () => {
+    const body: Record<string, unknown> = {
+      method,
+      result,
+      namedContact: {
+        name,
+        ...(organisation.trim() ? { organisation } : {}),
+        ...(phone.trim() ? { phone } : {}),
+      },
+    };
+    // "When" is read on the officer's own clock (the profile's zone), whatever zone the browser is in.
+    if (at) body.at = (localToInstant(at, user.timeZone) ?? new Date(at)).toISOString();
+    if (notes.trim()) body.notes = { lang, text: notes };
+    save.mutate(body);
+  };
+  return (
+    <Card withBorder data-testid="second-check-form">
+      <Title order={4} mb="xs">
+        {t("requests.secondCheck.title")}
+      </Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        {t("requests.secondCheck.hint", { name: user.displayName })}
+      </Text>
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <Select
+          label={t("requests.secondCheck.method")}
+          data={SECOND_CHECK_METHODS.map((m) => ({
+            value: m,
+            label: t(`requests.secondCheck.methods.${m}` as "requests.secondCheck.methods.other"),
+          }))}
+          value={method}
+          onChange={setMethod}
+          allowDeselect={false}
+          data-testid="second-check-method"
+        />
+        <Select
+          label={t("requests.secondCheck.result")}
+          data={SECOND_CHECK_RESULTS.map((r) => ({
+            value: r,
+            label: t(`requests.secondCheck.results.${r}` as "requests.secondCheck.results.confirmed"),
+          }))}
+          value={result}
+          onChange={setResult}
+          allowDeselect={false}
+          data-testid="second-check-result"
+        />
+        <TextInput
+          label={t("requests.secondCheck.contactName")}
+          required
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          data-testid="second-check-contact"
+        />
+        <TextInput
+          label={t("requests.secondCheck.organisation")}
+          value={organisation}
+          onChange={(e) => setOrganisation(e.currentTarget.value)}
+        />
+        <TextInput
+          label={t("requests.secondCheck.phone")}
+          placeholder="+1 202 555 0100"
+          value={phone}
+          onChange={(e) => setPhone(e.currentTarget.value)}
+          data-testid="second-check-phone"
+        />
+        <TextInput
+          type="datetime-local"
+          label={t("requests.secondCheck.at")}
+          description={t("requests.secondCheck.atHint")}
+          value={at}
+          onChange={(e) => setAt(e.currentTarget.value)}
+        />
+      </SimpleGrid>
+      <Textarea
+        mt="sm"
+        label={t("requests.secondCheck.notes")}
+        value={notes}
+        onChange={(e) => setNotes(e.currentTarget.value)}
+      />
+      <ApiErrorAlert error={save.error} />
+      <Group justify="flex-end" mt="sm">
+        <Button onClick={submit} loading={save.isPending} data-testid="second-check-save">
+          {t("requests.secondCheck.save")}
+        </Button>
+      </Group>
+    </Card>
+  );
+}
+
+/** The statuses in which the thread takes messages (as the server has them). */
