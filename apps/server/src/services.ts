@@ -4,7 +4,7 @@ import { type Clock, systemClock } from "./lib/clock.js";
 import { createAuditService } from "./modules/audit/audit.service.js";
 import { createAuthService } from "./modules/auth/auth.service.js";
 import { createTokensService } from "./modules/auth/tokens.service.js";
-import { peerDirectory } from "./modules/federation/federation.directory.js";
+import { createBlobPort, peerDirectory } from "./modules/federation/federation.directory.js";
 import { registerTransportHandlers } from "./modules/federation/federation.handlers.js";
 import { createFederationService } from "./modules/federation/federation.service.js";
 import type { FederationPort } from "./modules/federation/federation.types.js";
@@ -63,7 +63,7 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
     federation,
     peers: peerDirectory,
     org,
-    attachments: federationService,
+    attachments: { putAttachment: federationService.putAttachment, ...createBlobPort(db) },
   };
   const requests = createRequestsService(requestsDeps);
   registerRequestHandlers(requestsDeps);

@@ -1,6 +1,6 @@
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
-import { peers } from "../../db/schema/index.js";
+import { blobChunks, blobs, peers } from "../../db/schema/index.js";
 
 /**
  * The narrow read port other modules use to know the peers: names and state, none of the link's details
@@ -27,3 +27,59 @@ export const peerDirectory: PeerDirectory = {
     return p?.state;
   },
 };
+
+export type BlobRef = { id: string; sha256: string; size: number; name?: string };
+
+/**
+ * The read side of attachments for other modules: federation owns `fed_blobs` and its chunks; a domain
+ * asks here for the bytes of an attachment it has decided the caller may see, and for which of its
+ * references this node holds (so that only those go into an envelope's header).
+ */
+export interface BlobPort {
+  /** A complete attachment with this id from the first of `origins` that holds one; null when none has (yet). */
+  findBlob(
+    origins: readonly string[],
+    id: string,
+  ): Promise<{ origin: string; name: string | null; sha256: string; size: number; data: Buffer } | null>;
+  /** Of `refs`, those whose bytes this node (`me`) holds complete with the same hash and size. */
+  storedAttachments(dbx: DbOrTx, me: string, refs: readonly BlobRef[]): Promise<BlobRef[]>;
+}
+
+export function createBlobPort(db: DbOrTx): BlobPort {
+  return {
+    async findBlob(origins, id) {
+      if (!origins.length) return null;
+      const [b] = await db
+        .select()
+        .from(blobs)
+        .where(and(eq(blobs.id, id), inArray(blobs.origin, [...origins]), isNotNull(blobs.completedAt)));
+      if (!b) return null;
+      const chunks = await db
+        .select({ data: blobChunks.data })
+        .from(blobChunks)
+        .where(and(eq(blobChunks.origin, b.origin), eq(blobChunks.blobId, id)))
+        .orderBy(asc(blobChunks.idx));
+      const data = Buffer.concat(chunks.map((x) => Buffer.from(x.data as Uint8Array)));
+      return { origin: b.origin, name: b.name, sha256: b.sha256, size: b.size, data };
+    },
+    async storedAttachments(dbx, me, refs) {
+      if (!refs.length) return [];
+      const rows = await dbx
+        .select({ id: blobs.id, sha256: blobs.sha256, size: blobs.size })
+        .from(blobs)
+        .where(
+          and(
+            eq(blobs.origin, me),
+            inArray(
+              blobs.id,
+              refs.map((a) => a.id),
+            ),
+            isNotNull(blobs.completedAt),
+          ),
+        );
+      return refs.filter((a) =>
+        rows.some((b) => b.id === a.id && b.sha256 === a.sha256 && b.size === a.size),
+      );
+    },
+  };
+}

@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, asc, eq, inArray, isNotNull } from "drizzle-orm";
 import { inTransaction, type Tx } from "../../db/client.js";
-import { blobChunks, blobs } from "../../db/schema/index.js";
 import { type Ctx, can } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import type { AttachmentRef, RequestsContext } from "./requests.context.js";
@@ -16,10 +14,7 @@ export function requireThreadPermission(ctx: Ctx) {
 /**
  * Attachments of requests: uploaded through federation (a blob that envelopes carry to the peer) and
  * downloaded from a request that mentions them.
- *
- * The two reads of `fed_blobs` / `fed_blobs_chunks` below are federation's tables: they move behind the
- * federation module's attachment port once it offers one (issue 10, point 2); nothing else in this module
- * reads another module's tables.
+ * The bytes are federation's (its blob port): this module reads no other module's tables.
  */
 export function createRequestAttachments(c: RequestsContext) {
   const { db, audit, attachments } = c.deps;
@@ -34,23 +29,7 @@ export function createRequestAttachments(c: RequestsContext) {
     refs: readonly AttachmentRef[] | undefined,
   ): Promise<AttachmentRef[] | undefined> {
     if (!refs?.length) return undefined;
-    const me = (await c.nodeInfo()).id;
-    const rows = await tx
-      .select({ id: blobs.id, sha256: blobs.sha256, size: blobs.size })
-      .from(blobs)
-      .where(
-        and(
-          eq(blobs.origin, me),
-          inArray(
-            blobs.id,
-            refs.map((a) => a.id),
-          ),
-          isNotNull(blobs.completedAt),
-        ),
-      );
-    const ok = refs.filter((a) =>
-      rows.some((b) => b.id === a.id && b.sha256 === a.sha256 && b.size === a.size),
-    );
+    const ok = await attachments.storedAttachments(tx, (await c.nodeInfo()).id, refs);
     return ok.length
       ? ok.map((a) => ({ id: a.id, sha256: a.sha256, size: a.size, ...(a.name ? { name: a.name } : {}) }))
       : undefined;
@@ -90,17 +69,9 @@ export function createRequestAttachments(c: RequestsContext) {
     const inRequest = JSON.stringify([r.content, r.answer]).includes(attachmentId);
     assertThat(inRequest || (await repo.attachmentMentioned(db, id, attachmentId)), notFound("attachment"));
     const origins = [node.id, r.peerId].filter((x): x is string => !!x);
-    const [b] = await db
-      .select()
-      .from(blobs)
-      .where(and(eq(blobs.id, attachmentId), inArray(blobs.origin, origins), isNotNull(blobs.completedAt)));
+    const b = await attachments.findBlob(origins, attachmentId);
     assertThat(b, new AppError("NOT_FOUND", [{ issue: "the attachment has not arrived (yet)" }]));
-    const chunks = await db
-      .select({ data: blobChunks.data })
-      .from(blobChunks)
-      .where(and(eq(blobChunks.origin, b.origin), eq(blobChunks.blobId, attachmentId)))
-      .orderBy(asc(blobChunks.idx));
-    const data = Buffer.concat(chunks.map((x) => Buffer.from(x.data as Uint8Array)));
+    const data = b.data;
     assertThat(
       createHash("sha256").update(data).digest("hex") === b.sha256,
       new AppError("CONFLICT", [{ issue: "the stored attachment does not match its SHA-256" }]),

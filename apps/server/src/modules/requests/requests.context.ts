@@ -18,7 +18,7 @@ import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
-import type { PeerDirectory } from "../federation/federation.directory.js";
+import type { BlobPort, PeerDirectory } from "../federation/federation.directory.js";
 import type { FederationPort } from "../federation/federation.types.js";
 import type { HotlineService } from "../hotline/hotline.service.js";
 import type { NodeService } from "../node/node.service.js";
@@ -50,8 +50,11 @@ export interface RequestsDeps {
   /** The peers this node knows (names and state): federation's read port, instead of its table. */
   peers: PeerDirectory;
   org: Pick<OrgService, "findUnit">;
-  /** Stores uploaded bytes as a federation blob, so envelopes that reference it carry it to the peer. */
-  attachments: {
+  /**
+   * Attachments through federation, which owns the blobs: uploaded bytes become a federation blob (so
+   * envelopes that reference it carry it to the peer); reads go through its blob port.
+   */
+  attachments: BlobPort & {
     putAttachment(tx: Tx, bytes: Buffer, name?: string): Promise<AttachmentRef>;
   };
 }
