@@ -17,9 +17,9 @@ import { localSide, type RequestRow } from "./requests.views.js";
 const DAY_MS = 24 * 60 * 60_000;
 
 /** What a sweep does about one due request, all in the sweep's transaction. */
-interface Notice {
+interface Notice<K extends string> {
   /** The counter of the sweep's result it adds to. */
-  counter: string;
+  counter: K;
   event: TimelineEventName;
   data: Record<string, unknown>;
   audit: { action: string; details: Record<string, unknown> };
@@ -35,12 +35,12 @@ interface Notice {
 }
 
 /** One kind of deadline sweep: which rows are due, how a row is marked done once, what is said about it. */
-interface Sweep {
+interface Sweep<K extends string> {
   where: SQL;
   order: (typeof repo.SWEEP_ORDER)[keyof typeof repo.SWEEP_ORDER];
   /** The conditional update that marks the row; undefined when a concurrent sweep was first. */
   mark(tx: Tx, r: RequestRow): Promise<RequestRow | undefined>;
-  notice(tx: Tx, r: RequestRow): Promise<Notice>;
+  notice(tx: Tx, r: RequestRow): Promise<Notice<K>>;
 }
 
 const minutesBetween = (from: Date, to: Date) => Math.round((to.getTime() - from.getTime()) / 60_000);
@@ -57,7 +57,7 @@ export function createRequestSweeps(c: RequestsContext) {
 
   async function runSweep<K extends string>(
     counters: readonly K[],
-    sweep: Sweep,
+    sweep: Sweep<K>,
     limit: number,
   ): Promise<Record<K, number>> {
     const ctx = systemCtx();
@@ -68,7 +68,7 @@ export function createRequestSweeps(c: RequestsContext) {
         const u = await sweep.mark(tx, r);
         if (!u) continue;
         const n = await sweep.notice(tx, r);
-        result[n.counter as K]++;
+        result[n.counter]++;
         await c.recordEvent(tx, ctx, u, {
           event: n.event,
           from: r.status,

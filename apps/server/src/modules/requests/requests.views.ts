@@ -1,15 +1,11 @@
 import {
-  type AnswerOutcome,
   type DeadlineState,
   type RequestDetail,
-  type RequestStatus,
   type RequestSummary,
   type RequestType,
   requestTypeMeta,
-  type SecondCheck,
   type Side,
   toZonedIso,
-  type Urgency,
   type ZonedTime,
 } from "@crossline/schemas";
 import type {
@@ -88,9 +84,9 @@ export function toSummary(r: RequestRow, now: Date, nodeTimeZone: string): Reque
     direction: r.direction,
     peerId: r.peerId,
     ownerUnitId: r.ownerUnitId,
-    type: r.type as RequestType,
-    urgency: r.urgency as Urgency,
-    status: r.status as RequestStatus,
+    type: r.type,
+    urgency: r.urgency,
+    status: r.status,
     title: r.title,
     followUpOf: r.followUpOf,
     createdAt: r.createdAt.toISOString(),
@@ -98,7 +94,7 @@ export function toSummary(r: RequestRow, now: Date, nodeTimeZone: string): Reque
     sentAt: r.sentAt?.toISOString() ?? null,
     acknowledgedAt: r.acknowledgedAt?.toISOString() ?? null,
     answeredAt: r.answeredAt?.toISOString() ?? null,
-    outcome: (r.outcome as AnswerOutcome | null) ?? null,
+    outcome: r.outcome ?? null,
     nextDue: nextDue
       ? { ...nextDue, kind: r.acknowledgedAt === null && r.acknowledgeBy ? "acknowledge" : "answer" }
       : null,
@@ -117,11 +113,11 @@ export function toEventView(r: EventRow, zoner: ReturnType<typeof makeZoner>) {
     event: r.event,
     fromStatus: r.fromStatus,
     toStatus: r.toStatus,
-    side: r.side as Side,
+    side: r.side,
     nodeId: r.nodeId,
     actor: r.actorLabel,
     at: zoner(r.at) as ZonedTime,
-    data: r.data as Record<string, unknown>,
+    data: r.data,
   };
 }
 
@@ -129,14 +125,14 @@ export function toExtensionView(e: ExtensionRow) {
   return {
     id: e.id,
     days: e.days,
-    reason: e.reason as { lang: "en" | "zh-CN"; text: string },
+    reason: e.reason,
     status: e.status,
     requestedAt: e.requestedAt.toISOString(),
     requestedBy: e.requestedBy,
     decidedAt: e.decidedAt?.toISOString() ?? null,
     decidedBy: e.decidedBy,
     newExpiresAt: e.newExpiresAt?.toISOString() ?? null,
-    decisionNote: (e.decisionNote as { lang: "en" | "zh-CN"; text: string } | null) ?? null,
+    decisionNote: e.decisionNote ?? null,
   };
 }
 
@@ -148,10 +144,10 @@ export type DetailParts = Omit<
 export function detailParts(r: RequestRow, secondCheckRequired: boolean): DetailParts {
   const z = makeZoner(r);
   return {
-    form: r.content as DetailParts["form"],
+    form: r.content,
     deadlines: { acknowledgeBy: z(r.acknowledgeBy), answerBy: z(r.answerBy) },
-    answer: (r.answer as Record<string, unknown> | null) ?? null,
-    secondCheck: (r.secondCheck as SecondCheck | null) ?? null,
+    answer: r.answer ?? null,
+    secondCheck: r.secondCheck ?? null,
     secondCheckRequired,
     createdBy: r.createdByLabel,
   };
