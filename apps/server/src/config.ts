@@ -19,6 +19,14 @@ export const ConfigSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, { message: "a postgres:// or postgresql:// URL" })
       .optional(),
+    /**
+     * PostgreSQL: the owner's URL, used only to apply migrations, so the node itself can run as a role that
+     * owns nothing (docs/database-roles.md). Without it, migrations run as the `databaseUrl` role.
+     */
+    migrationDatabaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: "a postgres:// or postgresql:// URL" })
+      .optional(),
     host: z.string().min(1).default("127.0.0.1"),
     port: z.coerce.number().int().min(0).max(65535).default(4100),
     /** The URL peers and browsers reach this node at. */
@@ -99,6 +107,12 @@ export const ConfigSchema = z
       .min(1024)
       .max(8 * 1024 * 1024)
       .default(256 * 1024),
+    /** Audit anchoring: how often the node signs its audit head and sends it to its peers. */
+    auditCheckpointMinutes: z.coerce
+      .number()
+      .min(0.05)
+      .max(7 * 24 * 60)
+      .default(60),
   })
   .superRefine((c, ctx) => {
     if (c.publicUrl?.endsWith("/")) {
@@ -111,6 +125,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 const ENV_MAP: Record<string, string> = {
   CROSSLINE_DATA_DIR: "dataDir",
   DATABASE_URL: "databaseUrl",
+  CROSSLINE_MIGRATION_DATABASE_URL: "migrationDatabaseUrl",
   CROSSLINE_HOST: "host",
   CROSSLINE_PORT: "port",
   CROSSLINE_PUBLIC_URL: "publicUrl",
@@ -134,6 +149,7 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_FED_INVITATION_TTL_MINUTES: "fedInvitationTtlMinutes",
   CROSSLINE_FED_MAX_ENVELOPE_BYTES: "fedMaxEnvelopeBytes",
   CROSSLINE_FED_CHUNK_BYTES: "fedChunkBytes",
+  CROSSLINE_AUDIT_CHECKPOINT_MINUTES: "auditCheckpointMinutes",
 };
 
 export class ConfigError extends Error {

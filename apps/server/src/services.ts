@@ -1,6 +1,8 @@
 import type { Config } from "./config.js";
 import type { Db } from "./db/client.js";
 import { type Clock, systemClock } from "./lib/clock.js";
+import { createAuditAnchorService } from "./modules/audit/audit.anchor.js";
+import { peerTableDirectory } from "./modules/audit/audit.peers.js";
 import { createAuditService } from "./modules/audit/audit.service.js";
 import { createAuthService } from "./modules/auth/auth.service.js";
 import { createTokensService } from "./modules/auth/tokens.service.js";
@@ -50,6 +52,16 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
   });
+  const auditAnchors = createAuditAnchorService({
+    db,
+    clock,
+    audit,
+    node,
+    federation,
+    peers: peerTableDirectory,
+    intervalMinutes: config.auditCheckpointMinutes,
+  });
+  auditAnchors.registerHandlers();
   const hotline = createHotlineService({ db, clock, audit });
   const requestPolicy = createRequestPolicyService({ db, clock, audit });
   const requestsDeps = {
@@ -73,6 +85,7 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
     config,
     clock,
     audit,
+    auditAnchors,
     node,
     org,
     users,

@@ -35,3 +35,60 @@ export const AuditVerifyResult = z.object({
   verifiedAt: IsoDateTime,
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
+
+/**
+ * A signed checkpoint of a node's audit trail: the hash of entry `seq`, signed by the node (JWS compact,
+ * EdDSA, typ "crossline-audit-checkpoint+jws"). Peers keep the checkpoints they receive, so a rewrite of
+ * the trail behind a checkpoint shows up even when whoever rewrote it also rewrote the local copies.
+ */
+export const AuditCheckpoint = z.object({
+  nodeId: z.string(),
+  seq: z.number().int(),
+  hash: z.string(),
+  signedAt: IsoDateTime,
+  jws: z.string(),
+  /** Peers that acknowledged holding it. */
+  confirmedBy: z.array(z.object({ peerId: z.string(), at: IsoDateTime })),
+});
+export type AuditCheckpoint = z.infer<typeof AuditCheckpoint>;
+
+export const AUDIT_ANCHOR_PROBLEMS = ["truncated", "rewritten", "bad_signature"] as const;
+export const AUDIT_PEER_ANCHOR_STATES = ["ok", "disagrees", "no_answer", "not_asked"] as const;
+
+/** How the local trail compares with the checkpoints this node signed and those its peers hold for it. */
+export const AuditAnchorResult = z.object({
+  ok: z.boolean(),
+  /** Checkpoints compared with the local trail (own and peers' copies together). */
+  checked: z.number().int(),
+  latestOwn: z.object({ seq: z.number().int(), hash: z.string(), signedAt: IsoDateTime }).nullable(),
+  peers: z.array(
+    z.object({
+      peerId: z.string(),
+      state: z.enum(AUDIT_PEER_ANCHOR_STATES),
+      askedAt: IsoDateTime.nullable(),
+      answeredAt: IsoDateTime.nullable(),
+      /** Checkpoints the peer holds for this node (in its answer). */
+      held: z.number().int(),
+      latest: z.object({ seq: z.number().int(), signedAt: IsoDateTime }).nullable(),
+    }),
+  ),
+  problems: z.array(
+    z.object({
+      /** "own" for this node's stored checkpoints, else the peer whose copy disagrees. */
+      source: z.string(),
+      kind: z.enum(AUDIT_ANCHOR_PROBLEMS),
+      seq: z.number().int(),
+      signedAt: IsoDateTime.nullable(),
+      reason: z.string(),
+    }),
+  ),
+});
+export type AuditAnchorResult = z.infer<typeof AuditAnchorResult>;
+
+export const AuditVerifyAnchoredResult = AuditVerifyResult.extend({ anchors: AuditAnchorResult });
+export type AuditVerifyAnchoredResult = z.infer<typeof AuditVerifyAnchoredResult>;
+
+export const AuditVerifyBody = z.strictObject({
+  /** How long to wait for the peers' answers before comparing (0: compare with the answers already held). */
+  waitSeconds: z.number().int().min(0).max(60).default(10),
+});

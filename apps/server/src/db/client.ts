@@ -49,11 +49,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return { db, kind: "pglite", close: () => client.close() };
 }
 
-/** Applies pending migrations. On PostgreSQL an advisory lock keeps concurrent starts from racing. */
-export async function runMigrations(database: Database): Promise<void> {
+/**
+ * Applies pending migrations. On PostgreSQL an advisory lock keeps concurrent starts from racing, and
+ * `ownerUrl` (the schema owner) may differ from the role the node runs as (docs/database-roles.md).
+ */
+export async function runMigrations(database: Database, ownerUrl?: string): Promise<void> {
   if (database.kind === "postgres") {
     // The advisory lock is held by one session, so lock, migrate and unlock on one dedicated connection.
-    const client = new pg.Client({ connectionString: database.databaseUrl });
+    const client = new pg.Client({ connectionString: ownerUrl ?? database.databaseUrl });
     await client.connect();
     try {
       await client.query("select pg_advisory_lock(7391001)");

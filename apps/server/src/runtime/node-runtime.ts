@@ -34,7 +34,7 @@ export async function openNode(
   let database: Database | undefined;
   try {
     database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-    await runMigrations(database);
+    await runMigrations(database, config.migrationDatabaseUrl);
     const services = createServices({
       db: database.db,
       config,

@@ -1,4 +1,5 @@
 import type { Config } from "../config.js";
+import { startAuditWorker } from "../modules/audit/audit.worker.js";
 import { type FederationWorker, startFederationWorker } from "../modules/federation/federation.worker.js";
 import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
 import { openNode } from "./node-runtime.js";
@@ -20,12 +21,16 @@ export async function serve(config: Config): Promise<void> {
     workers.push(startFederationWorker(rt.services.federationService, config, app.log));
   }
   const hotlineWorker = config.workers ? startHotlineWorker(rt.services, app.log) : null;
+  const auditWorker = config.workers
+    ? startAuditWorker(rt.services.auditAnchors, config.auditCheckpointMinutes, app.log)
+    : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, "stopping");
     await hotlineWorker?.stop();
+    await auditWorker?.stop();
     await Promise.all(workers.map((w) => w.stop()));
     await rt.close();
     process.exit(0);

@@ -3,3 +3,4 @@ export * from "./core.js";
 export * from "./federation.js";
 export * from "./hotline.js";
 export * from "./requests.js";
+export * from "./audit-anchors.js";

@@ -1,4 +1,11 @@
-import { AuditEntry, AuditQuery, AuditVerifyResult, pageOf } from "@crossline/schemas";
+import {
+  AuditCheckpoint,
+  AuditEntry,
+  AuditQuery,
+  AuditVerifyAnchoredResult,
+  AuditVerifyBody,
+  pageOf,
+} from "@crossline/schemas";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { errorResponses, zodApp } from "../../http/route-kit.js";
@@ -24,10 +31,50 @@ export function auditRoutes(fastify: FastifyInstance, s: Services) {
     {
       schema: {
         tags,
-        summary: "Verify the hash chain of the whole audit trail",
-        response: { 200: z.object({ result: AuditVerifyResult }), ...errorResponses },
+        summary:
+          "Verify the hash chain, and compare it with the own checkpoints and the peers' latest answers",
+        response: { 200: z.object({ result: AuditVerifyAnchoredResult }), ...errorResponses },
       },
     },
-    async (req) => ({ result: await s.audit.verify(req.ctx) }),
+    async (req) => ({ result: await s.auditAnchors.verify(req.ctx, { waitSeconds: 0 }) }),
+  );
+  app.post(
+    "/api/v1/audit/verify",
+    {
+      schema: {
+        tags,
+        summary: "Ask the peers for the checkpoints they hold for this node, then verify against them",
+        body: AuditVerifyBody,
+        response: { 200: z.object({ result: AuditVerifyAnchoredResult }), ...errorResponses },
+      },
+    },
+    async (req) => ({ result: await s.auditAnchors.verify(req.ctx, req.body) }),
+  );
+  app.get(
+    "/api/v1/audit/checkpoints",
+    {
+      schema: {
+        tags,
+        summary:
+          "The node's signed checkpoints of its audit trail, newest first, with the peers holding each",
+        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(10) }),
+        response: { 200: z.object({ items: z.array(AuditCheckpoint) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ items: await s.auditAnchors.listCheckpoints(req.ctx, req.query.limit) }),
+  );
+  app.post(
+    "/api/v1/audit/checkpoints",
+    {
+      schema: {
+        tags,
+        summary: "Sign a checkpoint of the audit head now and send it to every active peer",
+        response: { 201: z.object({ checkpoint: AuditCheckpoint }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const checkpoint = await s.auditAnchors.checkpoint(req.ctx);
+      return reply.code(201).send({ checkpoint });
+    },
   );
 }

@@ -16,7 +16,7 @@ import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
 import { hashPassword, oneTimePassword } from "../../lib/secrets.js";
 import type { AuditService } from "../audit/audit.service.js";
-import { findNode, liveKeys } from "./node.repo.js";
+import { allKeys, findNode, liveKeys } from "./node.repo.js";
 
 export interface InitNodeInput {
   id: string;
@@ -68,6 +68,11 @@ export function createNodeService(deps: { db: Db; clock: Clock; masterKey: strin
       decryption: new Map(rows.filter((r) => r.use === "enc").map((r) => [r.kid, open(r)])),
       publicKeys: rows.map((r) => r.publicJwk as PublicKeyJwk),
     };
+  }
+
+  /** Every signing key the node ever had, retired ones included: old signatures (audit checkpoints) stay checkable. */
+  async function signingPublicKeys(): Promise<PublicKeyJwk[]> {
+    return (await allKeys(db)).filter((r) => r.use === "sig").map((r) => r.publicJwk as PublicKeyJwk);
   }
 
   async function publicInfo() {
@@ -132,7 +137,7 @@ export function createNodeService(deps: { db: Db; clock: Clock; masterKey: strin
     return { adminPassword, adminId };
   }
 
-  return { summary, keys, publicInfo, init };
+  return { summary, keys, signingPublicKeys, publicInfo, init };
 }
 
 export type NodeService = ReturnType<typeof createNodeService>;
