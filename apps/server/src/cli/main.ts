@@ -1,20 +1,13 @@
 import { hostname } from "node:os";
-import type {
-  ApiToken,
-  AuditVerifyResult,
-  CreateTokenResponse,
-  CreateUserResponse,
-  Role,
-  User,
-} from "@crossline/schemas";
+import type { ApiToken, CreateTokenResponse, CreateUserResponse, Role, User } from "@crossline/schemas";
 import { ROLES } from "@crossline/schemas";
 import { Command, Option } from "commander";
 import { ConfigError } from "../config.js";
-import { verifyAuditChain } from "../modules/audit/audit.service.js";
 import { initNodeDir } from "../runtime/init.js";
 import { DataDirBusyError } from "../runtime/lock.js";
 import { openNode } from "../runtime/node-runtime.js";
 import { serve } from "../runtime/serve.js";
+import { addAuditCommands } from "./audit-commands.js";
 import { CliError, EXIT, type NodeClient } from "./client.js";
 import { config, jsonCommand, nodeCommand } from "./command-kit.js";
 import { runDemo } from "./demo.js";
@@ -234,34 +227,7 @@ export function buildCli(): Command {
     };
   });
 
-  nodeCommand(
-    program
-      .command("audit")
-      .description("the audit trail")
-      .command("verify")
-      .description("verify the hash chain; exits 1 and names the first bad entry when it is broken"),
-    async (c, o) => {
-      let result: AuditVerifyResult;
-      if (c.runtime) {
-        const { services } = c.runtime;
-        result = await verifyAuditChain(services.db, services.clock, (checked, head) => {
-          if (!o.json && process.stderr.isTTY) process.stderr.write(`\rchecked ${checked}/${head}`);
-        });
-        if (!o.json && process.stderr.isTTY) process.stderr.write("\n");
-      } else {
-        result = (await c.call<{ result: AuditVerifyResult }>("GET", "/api/v1/audit/verify")).result;
-      }
-      return {
-        data: result,
-        text: () =>
-          result.ok
-            ? `Audit trail intact: ${result.checked} entries verified.`
-            : `Audit trail BROKEN at entry ${result.firstBad?.seq}: ${result.firstBad?.reason} (${result.checked} entries verified before it).`,
-        exitCode: result.ok ? undefined : EXIT.CHECK_FAILED,
-      };
-    },
-  );
-
+  addAuditCommands(program);
   addPeerCommands(program);
 
   program

@@ -41,6 +41,9 @@ const CASES: MatrixCase[] = [
   })),
   endpoint("GET", "/api/v1/audit", only(["auditor"], 200)),
   endpoint("GET", "/api/v1/audit/verify", only(["auditor"], 200)),
+  endpoint("POST", "/api/v1/audit/verify", only(["auditor"], 200), () => ({ waitSeconds: 0 })),
+  endpoint("GET", "/api/v1/audit/checkpoints", only(["auditor"], 200)),
+  endpoint("POST", "/api/v1/audit/checkpoints", only(["auditor", "admin"], 201), () => ({})),
   endpoint("GET", "/api/v1/tokens", () => 200),
   endpoint(
     "POST",

@@ -2,7 +2,6 @@ import type { AuditAnchorResult, AuditCheckpoint, AuditVerifyAnchoredResult } fr
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
-import type { PublicKeyJwk } from "../../crypto/keys.js";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { inTransaction } from "../../db/client.js";
 import {
@@ -20,8 +19,8 @@ import { defineHandler } from "../federation/federation.handlers.js";
 import type { FederationPort } from "../federation/federation.types.js";
 import type { NodeService } from "../node/node.service.js";
 import {
-  CheckpointError,
   type CheckpointClaims,
+  CheckpointError,
   signCheckpoint,
   verifyCheckpoint,
 } from "./audit.checkpoint.js";

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
-import type { DbOrTx } from "../../db/client.js";
 import type { PublicKeyJwk } from "../../crypto/keys.js";
+import type { DbOrTx } from "../../db/client.js";
 import { peers } from "../../db/schema/index.js";
 
 /** What audit anchoring needs to know about peers: whom to send checkpoints to, and their signing keys. */
