@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { grantAppRole, roleOf } from "./roles.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -61,6 +62,8 @@ export async function runMigrations(database: Database, ownerUrl?: string): Prom
     try {
       await client.query("select pg_advisory_lock(7391001)");
       await migratePg(drizzlePg({ client }), { migrationsFolder: MIGRATIONS_DIR });
+      const appRole = database.databaseUrl ? roleOf(database.databaseUrl) : null;
+      if (ownerUrl && appRole && roleOf(ownerUrl) !== appRole) await grantAppRole(client, appRole);
     } finally {
       await client.query("select pg_advisory_unlock(7391001)").catch(() => undefined);
       await client.end();

@@ -1,4 +1,5 @@
 import type { Config } from "../config.js";
+import { roleWarning } from "../db/roles.js";
 import { startAuditWorker } from "../modules/audit/audit.worker.js";
 import { type FederationWorker, startFederationWorker } from "../modules/federation/federation.worker.js";
 import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
@@ -16,6 +17,14 @@ export async function serve(config: Config): Promise<void> {
     { url, node: node?.id, database: rt.database.kind },
     `Crossline node ${node?.id ?? "(not initialised)"} listening at ${url}`,
   );
+  if (config.databaseUrl) {
+    const warning = await roleWarning(config.databaseUrl).catch(() => null);
+    if (warning) {
+      app.log.warn(
+        `${warning}: it could switch off the audit trail's append-only triggers. Run the node as a role that owns nothing (docs/database-roles.md).`,
+      );
+    }
+  }
   const workers: FederationWorker[] = [];
   if (config.workers) {
     workers.push(startFederationWorker(rt.services.federationService, config, app.log));

@@ -145,7 +145,7 @@ describeDb("audit anchoring: checkpoints held by a peer reveal a rewritten trail
       cps: await db.select().from(auditCheckpoints),
       head: (await db.select().from(auditHead))[0],
     };
-  });
+  }, 600_000);
 
   afterEach(async () => {
     // Put the genuine trail back for the next scenario.
