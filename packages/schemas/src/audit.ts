@@ -78,6 +78,8 @@ export const AuditAnchorResult = z.object({
       source: z.string(),
       kind: z.enum(AUDIT_ANCHOR_PROBLEMS),
       seq: z.number().int(),
+      /** The newest checkpointed entry below `seq` that still matches: the rewrite is after it (0: none). */
+      sinceSeq: z.number().int(),
       signedAt: IsoDateTime.nullable(),
       reason: z.string(),
     }),

@@ -4,7 +4,7 @@
  */
 import type {
   AuditEntry,
-  AuditVerifyResult,
+  AuditVerifyAnchoredResult,
   ChangePasswordBody,
   CreateTokenBody,
   CreateTokenResponse,
@@ -37,7 +37,7 @@ export interface Page<T> {
 export type UsersPage = Page<User>;
 export type AuditPage = Page<AuditEntry>;
 export interface AuditVerifyResponse {
-  result: AuditVerifyResult;
+  result: AuditVerifyAnchoredResult;
 }
 export interface MeResponse {
   user: Me;

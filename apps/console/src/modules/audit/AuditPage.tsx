@@ -22,6 +22,7 @@ import { DualDateTime } from "../../components/DateTime";
 import { formatDateTime } from "../../util/datetime";
 import { actorTypeLabel, OUTCOME_COLOURS, outcomeLabel } from "../../util/labels";
 import { zoneLabel } from "../../util/zones";
+import { AnchorResult, CheckpointPanel } from "./AnchorPanels";
 import { useAudit, useVerifyAudit } from "./audit.api";
 
 function VerifyPanel() {
@@ -74,12 +75,15 @@ function VerifyPanel() {
                   reason: result.firstBad.reason,
                   checked: result.checked,
                 })
-              : t("audit.verifyBadUnknown", { checked: result.checked })}
+              : result.checked === result.headSeq
+                ? t("audit.verifyBadAnchors", { checked: result.checked })
+                : t("audit.verifyBadUnknown", { checked: result.checked })}
             <Text size="xs" mt={4}>
               {formatDateTime(result.verifiedAt, user.timeZone, i18n.language)}
             </Text>
           </Alert>
         ))}
+      {result && <AnchorResult anchors={result.anchors} />}
     </Stack>
   );
 }
@@ -154,6 +158,7 @@ export function AuditPage() {
     <Stack>
       <Title order={2}>{t("nav.audit")}</Title>
       <VerifyPanel />
+      <CheckpointPanel />
       <form onSubmit={apply}>
         <Group align="flex-end">
           <TextInput

@@ -206,7 +206,7 @@ export function createAuditAnchorService(deps: {
         return claims;
       } catch (e) {
         const reason = e instanceof CheckpointError ? e.message : "checkpoint cannot be read";
-        problems.push({ source, kind: "bad_signature", seq: 0, signedAt: null, reason });
+        problems.push({ source, kind: "bad_signature", seq: 0, sinceSeq: 0, signedAt: null, reason });
         return null;
       }
     };
@@ -218,6 +218,7 @@ export function createAuditAnchorService(deps: {
           source: "own",
           kind: "rewritten",
           seq: r.seq,
+          sinceSeq: 0,
           signedAt: c.time,
           reason: `the stored checkpoint ${r.seq} does not match its own signature (edited)`,
         });
@@ -279,6 +280,7 @@ export function createAuditAnchorService(deps: {
           source,
           kind: "truncated",
           seq: claims.seq,
+          sinceSeq: lastGood,
           signedAt: claims.time,
           reason: `the trail ends at entry ${head.seq}, but a checkpoint signed at ${claims.time} anchors entry ${claims.seq}: entries were removed from the end (since entry ${lastGood})`,
         });
@@ -287,6 +289,7 @@ export function createAuditAnchorService(deps: {
           source,
           kind: "rewritten",
           seq: claims.seq,
+          sinceSeq: lastGood,
           signedAt: claims.time,
           reason: `entry ${claims.seq} no longer has the hash signed at ${claims.time}: the trail was rewritten after entry ${lastGood} and at or before entry ${claims.seq}`,
         });
