@@ -88,9 +88,17 @@ describeDb("the crossline CLI", () => {
     const tok = runCli(["token", "create", "--user", "duty.one", "--name", "script", "--json"], env);
     expect(tok.code).toBe(0);
     expect(JSON.parse(tok.stdout).secret).toMatch(/^clt_/);
+    const cp = runCli(["audit", "checkpoint", "--json"], env);
+    expect(cp.code).toBe(0);
+    const checkpoint = JSON.parse(cp.stdout) as { seq: number; jws: string };
+    expect(checkpoint.jws.split(".")).toHaveLength(3);
     const verify = runCli(["audit", "verify", "--json"], env);
     expect(verify.code).toBe(0);
-    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, firstBad: null });
+    expect(JSON.parse(verify.stdout)).toMatchObject({
+      ok: true,
+      firstBad: null,
+      anchors: { ok: true, checked: 1, latestOwn: { seq: checkpoint.seq } },
+    });
     const missing = runCli(["user", "disable", "nobody"], env);
     expect(missing.code).toBe(3);
   });

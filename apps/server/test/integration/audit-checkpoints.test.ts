@@ -6,6 +6,7 @@ import { inTransaction } from "../../src/db/client.js";
 import { auditCheckpoints, auditLog, auditPeerCheckpoints, peers } from "../../src/db/schema/index.js";
 import { systemCtx } from "../../src/lib/actor.js";
 import { signCheckpoint } from "../../src/modules/audit/audit.checkpoint.js";
+import { cliActor } from "../../src/modules/node/node.service.js";
 import { openNode } from "../../src/runtime/node-runtime.js";
 import { DB_KIND, describeDb } from "../support/node.js";
 import { type TwoNodes, twoNodes } from "../support/requests-fixtures.js";
@@ -40,7 +41,8 @@ describeDb("audit checkpoints: periodic signing and what a peer keeps", () => {
 
     await t.hub.flush();
     expect((await heldByUs()).map((h) => h.seq).sort((a, b) => a - b)).toEqual([first?.seq, second?.seq]);
-    const list = await anchors.listCheckpoints(systemCtx(), 10);
+    const auditorCtx = { actor: cliActor("test"), ip: null, requestId: null };
+    const list = await anchors.listCheckpoints(auditorCtx, 10);
     expect(list[0].confirmedBy).toEqual([{ peerId: "US-DOJ", at: expect.any(String) }]);
     const sent = t.hub.delivered.filter((d) => d.type === "audit.checkpoint");
     expect(sent).toHaveLength(2);
