@@ -108,10 +108,15 @@ export function createAuditAnchorService(deps: {
       const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1)).for("update");
       const [latest] = await tx.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.seq)).limit(1);
       const now = clock.now();
-      if (opts.onlyIfDue && latest) {
-        const young = now.getTime() - latest.signedAt.getTime() < deps.intervalMinutes * 60_000;
+      if (opts.onlyIfDue) {
+        // The first period starts with the trail itself: a node set up a minute ago is not due yet.
+        const [oldest] = latest
+          ? []
+          : await tx.select({ at: auditLog.at }).from(auditLog).where(eq(auditLog.seq, 1));
+        const since = latest?.signedAt ?? oldest?.at ?? now;
+        if (now.getTime() - since.getTime() < deps.intervalMinutes * 60_000) return null;
         // The checkpoint's own audit entry is the one after it: nothing else happened since.
-        if (young || head.seq <= latest.seq + 1) return null;
+        if (latest && head.seq <= latest.seq + 1) return null;
       }
       if (latest && latest.seq === head.seq) return latest;
       const jws = await signCheckpoint(
