@@ -73,7 +73,13 @@ export function AnchorResult({ anchors }: { anchors: AuditAnchorResult }) {
       {anchors.peers.length > 0 && (
         <Group gap="xs">
           {anchors.peers.map((p) => (
-            <Badge key={p.peerId} color={STATE_COLOURS[p.state]} variant="light" data-state={p.state}>
+            <Badge
+              key={p.peerId}
+              color={STATE_COLOURS[p.state]}
+              variant="light"
+              tt="none"
+              data-state={p.state}
+            >
               {t("audit.anchors.peer", { peer: p.peerId, state: t(`audit.anchors.states.${p.state}`) })}
             </Badge>
           ))}
