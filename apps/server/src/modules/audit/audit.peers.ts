@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { PublicKeyJwk } from "../../crypto/keys.js";
 import type { DbOrTx } from "../../db/client.js";
 import { peers } from "../../db/schema/index.js";
+import { peerDirectory } from "../federation/federation.directory.js";
 
 /** What audit anchoring needs to know about peers: whom to send checkpoints to, and their signing keys. */
 export interface PeerDirectory {
@@ -10,13 +11,13 @@ export interface PeerDirectory {
 }
 
 /**
- * Read-only view of the federation's peer table. The FederationPort has no peer directory yet, so this
- * reads `fed_peers` itself (two columns, never written here); it belongs behind the port once it has one.
+ * Whom to send to comes from federation's peer directory. Its port deliberately shows no keys, so the
+ * signing keys are read from `fed_peers` here (one column, never written): a key port in federation would
+ * replace this read.
  */
 export const peerTableDirectory: PeerDirectory = {
   async activePeerIds(dbx) {
-    const rows = await dbx.select({ id: peers.id }).from(peers).where(eq(peers.state, "active"));
-    return rows.map((r) => r.id).sort();
+    return (await peerDirectory.activePeers(dbx)).map((p) => p.id);
   },
   async signingKeys(dbx, peerId) {
     const [p] = await dbx.select({ publicKeys: peers.publicKeys }).from(peers).where(eq(peers.id, peerId));
