@@ -43,6 +43,7 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
     audit,
     node,
     notify: (tx, n) => notifications.notify(tx, n),
+    recipientsFor: (tx, roles) => users.recipientsFor(tx, roles),
   });
   registerTransportHandlers(federationService, { clock, audit });
   const federation: FederationPort = deps.federation ?? federationService;

@@ -4,6 +4,7 @@ export * from "./common.js";
 export * from "./deadlines.js";
 export * from "./error-issues.js";
 export * from "./errors.js";
+export * from "./federation.js";
 export * from "./identifiers.js";
 export * from "./notification-messages.js";
 export * from "./org.js";

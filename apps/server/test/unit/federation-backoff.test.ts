@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs } from "../../src/modules/federation/federation.service.js";
+import { backoffMs } from "../../src/lib/backoff.js";
 
 describe("federation retry backoff", () => {
   it("grows exponentially from the base, with half of each delay random, up to the cap", () => {
@@ -17,5 +17,11 @@ describe("federation retry backoff", () => {
       // jittered: retries of many messages do not line up
       expect(new Set(samples).size).toBeGreaterThan(100);
     }
+  });
+
+  it("without jitter is exactly the exponential delay (the mail outbox uses it so)", () => {
+    expect([1, 2, 3, 8, 9].map((a) => backoffMs(a, 30_000, 3_600_000, false))).toEqual([
+      30_000, 60_000, 120_000, 3_600_000, 3_600_000,
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import type { PeerKey } from "@crossline/schemas";
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -12,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import type { EnvelopeAttachment, EnvelopeHeader } from "../../crypto/envelope.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
@@ -33,7 +35,7 @@ export const peers = pgTable("fed_peers", {
   baseUrl: text("base_url").notNull(),
   state: text("state", { enum: PEER_STATES }).notNull(),
   /** Public JWKs (signing and encryption) currently accepted for this peer, with a status each. */
-  publicKeys: jsonb("public_keys").notNull(),
+  publicKeys: jsonb("public_keys").$type<PeerKey[]>().notNull(),
   /** Fingerprint of both nodes' keys at pairing, the same on both sides. */
   fingerprint: text("fingerprint").notNull(),
   /** Highest incoming sequence number applied (or consumed by a content rejection). */
@@ -89,7 +91,7 @@ export const outbox = pgTable(
     payload: jsonb("payload").notNull(),
     conversation: text("conversation"),
     inReplyTo: text("in_reply_to"),
-    attachments: jsonb("attachments"),
+    attachments: jsonb("attachments").$type<EnvelopeAttachment[]>(),
     createdAt: ts("created_at").notNull(),
     status: text("status", { enum: OUTBOX_STATUSES }).notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
@@ -124,7 +126,7 @@ export const inbox = pgTable(
     msgId: uuid("msg_id").notNull(),
     seq: bigint("seq", { mode: "number" }).notNull(),
     type: text("type").notNull(),
-    header: jsonb("header").notNull(),
+    header: jsonb("header").$type<EnvelopeHeader>().notNull(),
     payload: jsonb("payload").notNull(),
     /** The sender's JWS: its signed proof of what it sent. */
     jws: text("jws").notNull(),

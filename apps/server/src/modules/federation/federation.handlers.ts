@@ -1,22 +1,9 @@
+import { KeysPayload, NoticePayload, PingPayload, PongPayload, VoidPayload } from "@crossline/schemas";
 import { and, eq, isNull } from "drizzle-orm";
-import type { z } from "zod";
 import { peers, pings } from "../../db/schema/index.js";
 import type { Clock } from "../../lib/clock.js";
 import type { AuditService } from "../audit/audit.service.js";
-import {
-  type FederationService,
-  KeysPayload,
-  NoticePayload,
-  PingPayload,
-  PongPayload,
-  VoidPayload,
-} from "./federation.service.js";
-import type { MessageHandler } from "./federation.types.js";
-
-/** Types a handler by its schema, then hands it over as the port's MessageHandler. */
-export function defineHandler<S extends z.ZodType>(h: MessageHandler<S>): MessageHandler {
-  return h as unknown as MessageHandler;
-}
+import { defineHandler, type FederationPort } from "./federation.types.js";
 
 /**
  * The message types of the transport itself:
@@ -26,77 +13,52 @@ export function defineHandler<S extends z.ZodType>(h: MessageHandler<S>): Messag
  * - federation.void: a cancelled message's tombstone, so its sequence number is not a gap.
  * - federation.notice: a short operational notice between node administrators, optionally with an attachment.
  */
-export function registerTransportHandlers(
-  fed: FederationService,
-  deps: { clock: Clock; audit: AuditService },
-) {
+export function registerTransportHandlers(fed: FederationPort, deps: { clock: Clock; audit: AuditService }) {
   const { clock, audit } = deps;
   fed.registerHandler(
-    defineHandler({
-      type: "federation.ping",
-      schema: PingPayload,
-      async apply(tx, msg, ctx) {
-        await fed.enqueue(tx, ctx, {
-          peerId: msg.peerId,
-          type: "federation.pong",
-          payload: { pingId: msg.payload.pingId, pingSentAt: msg.payload.sentAt },
-          inReplyTo: msg.msgId,
-        });
-      },
+    defineHandler("federation.ping", PingPayload, async (tx, msg, ctx) => {
+      await fed.enqueue(tx, ctx, {
+        peerId: msg.peerId,
+        type: "federation.pong",
+        payload: { pingId: msg.payload.pingId, pingSentAt: msg.payload.sentAt },
+        inReplyTo: msg.msgId,
+      });
     }),
   );
   fed.registerHandler(
-    defineHandler({
-      type: "federation.pong",
-      schema: PongPayload,
-      async apply(tx, msg) {
-        const now = clock.now();
-        const [p] = await tx
-          .select()
-          .from(pings)
-          .where(
-            and(eq(pings.id, msg.payload.pingId), eq(pings.peerId, msg.peerId), isNull(pings.answeredAt)),
-          );
-        if (!p) return; // not ours, or answered already: nothing to record
-        const rttMs = Math.max(0, now.getTime() - p.sentAt.getTime());
-        await tx.update(pings).set({ answeredAt: now, rttMs }).where(eq(pings.id, p.id));
-        await tx.update(peers).set({ pingRttMs: rttMs }).where(eq(peers.id, msg.peerId));
-      },
+    defineHandler("federation.pong", PongPayload, async (tx, msg) => {
+      const now = clock.now();
+      const [p] = await tx
+        .select()
+        .from(pings)
+        .where(and(eq(pings.id, msg.payload.pingId), eq(pings.peerId, msg.peerId), isNull(pings.answeredAt)));
+      if (!p) return; // not ours, or answered already: nothing to record
+      const rttMs = Math.max(0, now.getTime() - p.sentAt.getTime());
+      await tx.update(pings).set({ answeredAt: now, rttMs }).where(eq(pings.id, p.id));
+      await tx.update(peers).set({ pingRttMs: rttMs }).where(eq(peers.id, msg.peerId));
     }),
   );
   fed.registerHandler(
-    defineHandler({
-      type: "federation.keys",
-      schema: KeysPayload,
-      async apply(tx, msg, ctx) {
-        const [p] = await tx.select().from(peers).where(eq(peers.id, msg.peerId));
-        const before = (p.publicKeys as { kid: string }[]).map((k) => k.kid);
-        await tx.update(peers).set({ publicKeys: msg.payload.publicKeys }).where(eq(peers.id, msg.peerId));
-        await audit.record(tx, ctx, {
-          action: "federation.peer.keys",
-          targetType: "peer",
-          targetId: msg.peerId,
-          details: { before, after: msg.payload.publicKeys.map((k) => `${k.kid} (${k.use}, ${k.status})`) },
-        });
-      },
+    defineHandler("federation.keys", KeysPayload, async (tx, msg, ctx) => {
+      const [p] = await tx.select().from(peers).where(eq(peers.id, msg.peerId));
+      const before = p.publicKeys.map((k) => k.kid);
+      await tx.update(peers).set({ publicKeys: msg.payload.publicKeys }).where(eq(peers.id, msg.peerId));
+      await audit.record(tx, ctx, {
+        action: "federation.peer.keys",
+        targetType: "peer",
+        targetId: msg.peerId,
+        details: { before, after: msg.payload.publicKeys.map((k) => `${k.kid} (${k.use}, ${k.status})`) },
+      });
     }),
   );
   fed.registerHandler(
-    defineHandler({
-      type: "federation.void",
-      schema: VoidPayload,
-      async apply() {
-        // A tombstone: it only fills its sequence number.
-      },
+    defineHandler("federation.void", VoidPayload, async () => {
+      // A tombstone: it only fills its sequence number.
     }),
   );
   fed.registerHandler(
-    defineHandler({
-      type: "federation.notice",
-      schema: NoticePayload,
-      async apply() {
-        // Kept in the inbox (listed on the Peers page); nothing else changes.
-      },
+    defineHandler("federation.notice", NoticePayload, async () => {
+      // Kept in the inbox (listed on the Peers page); nothing else changes.
     }),
   );
 }

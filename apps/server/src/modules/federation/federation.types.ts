@@ -48,6 +48,20 @@ export interface MessageHandler<S extends z.ZodType = z.ZodType> {
   apply(tx: Tx, msg: IncomingMessage<z.infer<S>>, ctx: Ctx): Promise<void>;
 }
 
+/**
+ * The one way to define a message handler: the payload type follows from the schema, and the result is the
+ * port's MessageHandler (whose payload is unknown until the schema has parsed it).
+ */
+export function defineHandler<S extends z.ZodType>(
+  type: string,
+  schema: S,
+  apply: (tx: Tx, msg: IncomingMessage<z.infer<S>>, ctx: Ctx) => Promise<void>,
+): MessageHandler {
+  return { type, schema, apply: apply as MessageHandler["apply"] };
+}
+
+export type { EnvelopeResult } from "@crossline/schemas";
+
 export interface FederationPort {
   /** Queues an envelope in the caller's transaction (the transactional outbox). */
   enqueue(tx: Tx, ctx: Ctx, msg: OutgoingMessage): Promise<EnqueuedMessage>;

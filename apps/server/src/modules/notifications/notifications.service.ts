@@ -10,6 +10,7 @@ import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { mailOutbox, notifications, users } from "../../db/schema/index.js";
 import type { Ctx } from "../../lib/actor.js";
+import { backoffMs } from "../../lib/backoff.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
 
@@ -267,7 +268,7 @@ export function createNotificationsService(deps: {
       } catch (e) {
         failed++;
         const giveUp = m.attempts >= MAX_ATTEMPTS;
-        const backoff = Math.min(60 * 60_000, 30_000 * 2 ** (m.attempts - 1));
+        const backoff = backoffMs(m.attempts, 30_000, 60 * 60_000, false);
         await db
           .update(mailOutbox)
           .set({

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, type SQL } from "drizzle-orm";
+import { and, arrayOverlaps, asc, eq, gt, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { units, users } from "../../db/schema/index.js";
 
@@ -33,4 +33,13 @@ export function listUsers(
     .where(where.length ? and(...where) : undefined)
     .orderBy(asc(users.id))
     .limit(q.limit);
+}
+
+/** The ids of the enabled users holding any of `roles`. */
+export async function enabledUserIdsWithRole(db: DbOrTx, roles: readonly string[]): Promise<string[]> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(arrayOverlaps(users.roles, [...roles]), eq(users.disabled, false)));
+  return rows.map((r) => r.id);
 }

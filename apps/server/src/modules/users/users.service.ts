@@ -1,14 +1,21 @@
 import type { Role, User } from "@crossline/schemas";
 import { eq } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
-import { type Db, inTransaction } from "../../db/client.js";
+import { type Db, type DbOrTx, inTransaction } from "../../db/client.js";
 import { sessions, users } from "../../db/schema/index.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { hashPassword, oneTimePassword } from "../../lib/secrets.js";
 import type { AuditService } from "../audit/audit.service.js";
-import { findUnit, findUserById, findUserByUsername, listUsers, type UserRow } from "./users.repo.js";
+import {
+  enabledUserIdsWithRole,
+  findUnit,
+  findUserById,
+  findUserByUsername,
+  listUsers,
+  type UserRow,
+} from "./users.repo.js";
 
 export function toUser(u: UserRow): User {
   return {
@@ -203,7 +210,15 @@ export function createUsersService(deps: {
     return toUser(u);
   }
 
-  return { list, get, create, update, resetMfa, resetPassword, findByUsername };
+  /**
+   * Who receives an alert meant for `roles` (the enabled users holding any of them), read in the caller's
+   * transaction: the narrow port other modules use instead of reading the users table.
+   */
+  function recipientsFor(tx: DbOrTx, roles: readonly string[]): Promise<string[]> {
+    return enabledUserIdsWithRole(tx, roles);
+  }
+
+  return { list, get, create, update, resetMfa, resetPassword, findByUsername, recipientsFor };
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;

@@ -1,0 +1,235 @@
+import { and, asc, desc, eq, gt, inArray, type SQL } from "drizzle-orm";
+import { sha256Hex } from "../../crypto/hash.js";
+import { uuidv7 } from "../../crypto/ids.js";
+import { inTransaction } from "../../db/client.js";
+import { inbox, outbox as outboxTable, pings } from "../../db/schema/index.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { AppError, notFound } from "../../lib/errors.js";
+import type { Attachments } from "./federation.attachments.js";
+import type { FedContext, InboxRow, OutboxRow } from "./federation.context.js";
+import type { Outbox } from "./federation.outbox.js";
+import { getPeer } from "./federation.peers.js";
+
+/**
+ * Transport administration: the outbox and inbox of a peer as lists, cancelling an undelivered message, the
+ * hotline test (ping) and operational notices between administrators.
+ */
+export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; attachments: Attachments }) {
+  const { db, clock, audit, node } = c;
+  const { outbox, attachments } = parts;
+
+  /** The caller may read peers, and the peer exists (else 404). */
+  async function requireReadablePeer(ctx: Ctx, peerId: string): Promise<void> {
+    requirePermission(ctx.actor, "peers:read");
+    if (!(await getPeer(db, peerId))) throw notFound("peer");
+  }
+
+  type SeqPageArgs = [peerId: string, filter: SQL | undefined, q: { limit: number; afterSeq?: number }];
+  /** A page of the peer's outbox or inbox in sequence order: rows matching `filter`, after `q.afterSeq` if given. */
+  function inSeqOrder(t: typeof outboxTable, ...a: SeqPageArgs): Promise<OutboxRow[]>;
+  function inSeqOrder(t: typeof inbox, ...a: SeqPageArgs): Promise<InboxRow[]>;
+  function inSeqOrder(
+    t: typeof outboxTable | typeof inbox,
+    ...[peerId, filter, q]: SeqPageArgs
+  ): Promise<unknown[]> {
+    const where = [eq(t.peerId, peerId), filter];
+    if (q.afterSeq !== undefined) where.push(gt(t.seq, q.afterSeq));
+    // Both tables have peerId and seq; the rows are those of `t` (the overloads say which).
+    return db
+      .select()
+      .from(t as typeof outboxTable)
+      .where(and(...where))
+      .orderBy(asc(t.seq))
+      .limit(q.limit);
+  }
+
+  async function listOutbox(
+    ctx: Ctx,
+    peerId: string,
+    q: { status?: string; limit: number; afterSeq?: number },
+  ) {
+    await requireReadablePeer(ctx, peerId);
+    const rows = await inSeqOrder(
+      outboxTable,
+      peerId,
+      q.status ? eq(outboxTable.status, q.status as "pending") : undefined,
+      q,
+    );
+    return rows.map((r) => ({
+      msgId: r.msgId,
+      seq: Number(r.seq),
+      type: r.type,
+      originalType: r.originalType,
+      status: r.status,
+      attempts: r.attempts,
+      createdAt: r.createdAt.toISOString(),
+      nextAttemptAt: r.nextAttemptAt.toISOString(),
+      deliveredAt: r.deliveredAt?.toISOString() ?? null,
+      cancelledAt: r.cancelledAt?.toISOString() ?? null,
+      lastError: r.lastError,
+      receiptReason: r.receiptReason,
+      receipt: r.receipt,
+      inReplyTo: r.inReplyTo,
+    }));
+  }
+
+  async function listInbox(ctx: Ctx, peerId: string, q: { type?: string; limit: number; afterSeq?: number }) {
+    await requireReadablePeer(ctx, peerId);
+    const rows = await inSeqOrder(inbox, peerId, q.type ? eq(inbox.type, q.type) : undefined, q);
+    return rows.map((r) => ({
+      msgId: r.msgId,
+      seq: Number(r.seq),
+      type: r.type,
+      status: r.status,
+      reason: r.reason,
+      header: { ...r.header },
+      payload: r.payload,
+      jws: r.jws,
+      receivedAt: r.receivedAt.toISOString(),
+      appliedAt: r.appliedAt?.toISOString() ?? null,
+      attempts: r.attempts,
+      lastError: r.lastError,
+    }));
+  }
+
+  /**
+   * Cancels an undelivered message. Its sequence number still travels, as a "federation.void" tombstone, so
+   * the peer's later messages are not held back behind a gap.
+   */
+  async function cancel(ctx: Ctx, peerId: string, msgId: string) {
+    requirePermission(ctx.actor, "peers:manage");
+    await inTransaction(db, async (tx) => {
+      const [r] = await tx
+        .select()
+        .from(outboxTable)
+        .where(and(eq(outboxTable.peerId, peerId), eq(outboxTable.msgId, msgId)))
+        .for("update");
+      if (!r) throw notFound("message");
+      if (r.status === "delivered" || r.status === "cancelled" || r.type === "federation.void") {
+        throw new AppError("INVALID_TRANSITION", [{ issue: `the message is ${r.status}` }]);
+      }
+      if (r.leaseUntil && r.leaseUntil.getTime() > Date.now()) {
+        throw new AppError("CONFLICT", [
+          { issue: "the message is being delivered right now; try again in a moment" },
+        ]);
+      }
+      await tx
+        .update(outboxTable)
+        .set({
+          type: "federation.void",
+          originalType: r.type,
+          payload: { cancelledType: r.type, reason: `cancelled by ${ctx.actor.label}`.slice(0, 500) },
+          attachments: null,
+          status: "pending",
+          cancelledAt: clock.now(),
+          cancelledBy: ctx.actor.label,
+          nextAttemptAt: clock.now(),
+          attempts: 0,
+        })
+        .where(eq(outboxTable.msgId, msgId));
+      await audit.record(tx, ctx, {
+        action: "federation.outboxTable.cancel",
+        targetType: "envelope",
+        targetId: msgId,
+        details: {
+          peer: peerId,
+          seq: Number(r.seq),
+          type: r.type,
+          payloadSha256: sha256Hex(JSON.stringify(r.payload)),
+        },
+      });
+    });
+    c.nudge();
+    return { msgId, cancelled: true };
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Hotline test
+
+  async function ping(ctx: Ctx, peerId: string, count: number) {
+    requirePermission(ctx.actor, "peers:ping");
+    const out: { pingId: string; msgId: string; seq: number }[] = [];
+    await inTransaction(db, async (tx) => {
+      const p = await getPeer(tx, peerId);
+      if (!p) throw notFound("peer");
+      if (p.state !== "active") throw new AppError("CONFLICT", [{ issue: `peer ${peerId} is ${p.state}` }]);
+      const sentAt = clock.now();
+      const ids = Array.from({ length: count }, () => uuidv7());
+      const ms = await outbox.enqueueMany(
+        tx,
+        ctx,
+        ids.map((pingId) => ({
+          peerId,
+          type: "federation.ping",
+          payload: { pingId, sentAt: sentAt.toISOString() },
+        })),
+      );
+      await tx
+        .insert(pings)
+        .values(
+          ids.map((id, i) => ({ id, peerId, msgId: ms[i].msgId, sentAt, requestedBy: ctx.actor.label })),
+        );
+      ids.forEach((pingId, i) => {
+        out.push({ pingId, ...ms[i] });
+      });
+      await audit.record(tx, ctx, {
+        action: "federation.ping",
+        targetType: "peer",
+        targetId: peerId,
+        details: { count, pingIds: out.map((o) => o.pingId).slice(0, 50) },
+      });
+    });
+    return out;
+  }
+
+  async function listPings(ctx: Ctx, peerId: string, q: { ids?: string[]; limit: number }) {
+    await requireReadablePeer(ctx, peerId);
+    const where = [eq(pings.peerId, peerId)];
+    if (q.ids?.length) where.push(inArray(pings.id, q.ids));
+    const rows = await db
+      .select()
+      .from(pings)
+      .where(and(...where))
+      .orderBy(desc(pings.sentAt))
+      .limit(q.limit);
+    return rows.map((r) => ({
+      pingId: r.id,
+      msgId: r.msgId,
+      sentAt: r.sentAt.toISOString(),
+      answeredAt: r.answeredAt?.toISOString() ?? null,
+      rttMs: r.rttMs,
+      requestedBy: r.requestedBy,
+    }));
+  }
+
+  async function sendNotice(
+    ctx: Ctx,
+    peerId: string,
+    input: { text: string; language: "en" | "zh-CN"; attachment?: { name: string; contentBase64: string } },
+  ) {
+    requirePermission(ctx.actor, "peers:manage");
+    const bytes = input.attachment ? Buffer.from(input.attachment.contentBase64, "base64") : null;
+    // Read before the transaction (putAttachment needs it; on PGlite `db` cannot be used inside one).
+    await node.summary();
+    return inTransaction(db, async (tx) => {
+      const att = bytes ? await attachments.putAttachment(tx, bytes, input.attachment?.name) : null;
+      const m = await outbox.enqueue(tx, ctx, {
+        peerId,
+        type: "federation.notice",
+        payload: { text: input.text, language: input.language },
+        ...(att ? { attachments: [att] } : {}),
+      });
+      await audit.record(tx, ctx, {
+        action: "federation.notice.send",
+        targetType: "peer",
+        targetId: peerId,
+        details: { msgId: m.msgId, attachment: att },
+      });
+      return { ...m, attachment: att };
+    });
+  }
+
+  return { listOutbox, listInbox, cancel, ping, listPings, sendNotice };
+}
+
+export type TransportAdmin = ReturnType<typeof createTransportAdmin>;

@@ -1,0 +1,328 @@
+import { and, asc, eq, inArray, isNotNull } from "drizzle-orm";
+import type { EnvelopeAttachment } from "../../crypto/envelope.js";
+import { sha256Hex } from "../../crypto/hash.js";
+import { uuidv7 } from "../../crypto/ids.js";
+import { type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
+import { blobChunks, blobs, peers } from "../../db/schema/index.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { AppError, notFound } from "../../lib/errors.js";
+import type { NodeKeys } from "../node/node.service.js";
+import { CHUNK_TYP, type FedContext, type PeerRow, peerActor, sigKeys } from "./federation.context.js";
+import { signStatement, verifyStatement } from "./federation.signing.js";
+
+export type AttachmentRef = { id: string; sha256: string; size: number; name?: string };
+
+const chunkCount = (size: number, chunk: number) => Math.max(1, Math.ceil(size / chunk));
+
+/**
+ * Attachments: chunked, resumable, verified by the SHA-256 the signed envelope names. The one way any module
+ * stores or reads the bytes (`fed_blobs`, `fed_blob_chunks`): outgoing ones (origin = this node) and those
+ * received from peers (origin = the peer).
+ */
+export function createAttachments(c: FedContext) {
+  const { db, config, clock, audit } = c;
+
+  /** Stores an outgoing attachment (call node.summary() once before, outside the transaction). */
+  async function putAttachment(tx: Tx, bytes: Buffer, name?: string): Promise<AttachmentRef> {
+    const me = await c.me();
+    const id = uuidv7();
+    const sha256 = sha256Hex(bytes);
+    const chunk = config.fedChunkBytes;
+    await tx.insert(blobs).values({
+      origin: me,
+      id,
+      sha256,
+      size: bytes.length,
+      name: name ?? null,
+      chunkSize: chunk,
+      completedAt: clock.now(),
+    });
+    for (let i = 0, idx = 0; i < bytes.length || idx === 0; i += chunk, idx++) {
+      await tx.insert(blobChunks).values({ origin: me, blobId: id, idx, data: bytes.subarray(i, i + chunk) });
+      if (bytes.length === 0) break;
+    }
+    return name ? { id, sha256, size: bytes.length, name } : { id, sha256, size: bytes.length };
+  }
+
+  async function readBlob(origin: string, id: string): Promise<Buffer | null> {
+    const [b] = await db
+      .select()
+      .from(blobs)
+      .where(and(eq(blobs.origin, origin), eq(blobs.id, id)));
+    if (!b?.completedAt) return null;
+    const chunks = await db
+      .select()
+      .from(blobChunks)
+      .where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)))
+      .orderBy(asc(blobChunks.idx));
+    return Buffer.concat(chunks.map((c) => c.data));
+  }
+
+  /**
+   * A complete attachment with this id from the first of `origins` that holds one (for a domain that has
+   * already decided the caller may see it): its bytes, name and the SHA-256 it was announced with. The caller
+   * checks the bytes against its own reference. Null when none has (yet) arrived.
+   */
+  async function findBlob(
+    origins: readonly string[],
+    id: string,
+  ): Promise<{ origin: string; name: string | null; sha256: string; size: number; data: Buffer } | null> {
+    if (!origins.length) return null;
+    const [b] = await db
+      .select()
+      .from(blobs)
+      .where(and(eq(blobs.id, id), inArray(blobs.origin, [...origins]), isNotNull(blobs.completedAt)));
+    if (!b) return null;
+    const chunks = await db
+      .select({ data: blobChunks.data })
+      .from(blobChunks)
+      .where(and(eq(blobChunks.origin, b.origin), eq(blobChunks.blobId, id)))
+      .orderBy(asc(blobChunks.idx));
+    const data = Buffer.concat(chunks.map((x) => x.data));
+    return { origin: b.origin, name: b.name, sha256: b.sha256, size: b.size, data };
+  }
+
+  /**
+   * Of `refs`, those whose bytes this node holds complete with the same hash and size (uploaded here): only
+   * those go into an envelope header, so the transport ships them. Read in the caller's transaction.
+   */
+  async function storedAttachments(
+    tx: DbOrTx,
+    me: string,
+    refs: readonly AttachmentRef[],
+  ): Promise<AttachmentRef[]> {
+    if (!refs.length) return [];
+    const rows = await tx
+      .select({ id: blobs.id, sha256: blobs.sha256, size: blobs.size })
+      .from(blobs)
+      .where(
+        and(
+          eq(blobs.origin, me),
+          inArray(
+            blobs.id,
+            refs.map((a) => a.id),
+          ),
+          isNotNull(blobs.completedAt),
+        ),
+      );
+    return refs.filter((a) => rows.some((b) => b.id === a.id && b.sha256 === a.sha256 && b.size === a.size));
+  }
+
+  /** An attachment received from a peer, once complete and verified (for domains and the download route). */
+  async function readAttachment(ctx: Ctx, peerId: string, id: string) {
+    requirePermission(ctx.actor, "peers:read");
+    const [b] = await db
+      .select()
+      .from(blobs)
+      .where(and(eq(blobs.origin, peerId), eq(blobs.id, id)));
+    const data = b ? await readBlob(peerId, id) : null;
+    if (!b || !data) throw notFound("attachment");
+    return { name: b.name, sha256: b.sha256, size: Number(b.size), data };
+  }
+
+  async function attachmentsPresent(peerId: string, atts: readonly EnvelopeAttachment[]) {
+    for (const a of atts) {
+      const [b] = await db
+        .select()
+        .from(blobs)
+        .where(and(eq(blobs.origin, peerId), eq(blobs.id, a.id)));
+      if (!b?.completedAt || b.sha256 !== a.sha256 || Number(b.size) !== a.size) return false;
+    }
+    return true;
+  }
+
+  /** Sends the peer the chunks of each attachment it does not hold yet (asked first: transfers resume). */
+  async function uploadAttachments(
+    p: PeerRow,
+    me: string,
+    keys: NodeKeys,
+    atts: readonly EnvelopeAttachment[],
+  ): Promise<void> {
+    for (const a of atts) {
+      const [b] = await db
+        .select()
+        .from(blobs)
+        .where(and(eq(blobs.origin, me), eq(blobs.id, a.id)));
+      if (!b?.completedAt) throw new Error(`attachment ${a.id} is not stored on this node`);
+      const statusAuth = await signStatement(
+        CHUNK_TYP,
+        { sender: me, recipient: p.id, attachmentId: a.id, op: "status" },
+        keys.signing,
+      );
+      const st = await fetch(`${p.baseUrl}/federation/v1/attachments/${me}/${a.id}`, {
+        headers: { "x-crossline-auth": statusAuth },
+        signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
+      });
+      const have = st.ok
+        ? ((await st.json()) as { complete: boolean; chunks: number[] })
+        : { complete: false, chunks: [] };
+      if (have.complete) continue;
+      const n = chunkCount(Number(b.size), b.chunkSize);
+      for (let idx = 0; idx < n; idx++) {
+        if (have.chunks.includes(idx)) continue;
+        const [ch] = await db
+          .select()
+          .from(blobChunks)
+          .where(and(eq(blobChunks.origin, me), eq(blobChunks.blobId, a.id), eq(blobChunks.idx, idx)));
+        const auth = await signStatement(
+          CHUNK_TYP,
+          {
+            sender: me,
+            recipient: p.id,
+            attachmentId: a.id,
+            op: "put",
+            idx,
+            chunkSha256: sha256Hex(ch.data),
+            sha256: b.sha256,
+            size: Number(b.size),
+            chunkSize: b.chunkSize,
+            name: b.name,
+          },
+          keys.signing,
+        );
+        const res = await fetch(`${p.baseUrl}/federation/v1/attachments/${me}/${a.id}/chunks/${idx}`, {
+          method: "PUT",
+          headers: { "content-type": "application/octet-stream", "x-crossline-auth": auth },
+          body: ch.data,
+          signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
+        });
+        if (!res.ok) throw new Error(`attachment ${a.id} chunk ${idx}: HTTP ${res.status}`);
+      }
+    }
+  }
+
+  async function authChunk(origin: string, id: string, auth: string | undefined, op: "status" | "put") {
+    const [p] = await db.select().from(peers).where(eq(peers.id, origin));
+    const me = await c.me();
+    const claims = p && auth ? await verifyStatement(CHUNK_TYP, auth, sigKeys(p)) : null;
+    if (
+      p?.state !== "active" ||
+      !claims ||
+      claims.sender !== origin ||
+      claims.recipient !== me ||
+      claims.attachmentId !== id ||
+      claims.op !== op
+    ) {
+      await audit.recordAlone(
+        { actor: peerActor(origin.slice(0, 64)), ip: null, requestId: null },
+        {
+          action: "federation.attachment.rejected",
+          targetType: "attachment",
+          targetId: id,
+          outcome: "rejected",
+          details: {
+            reason: !p
+              ? "UNKNOWN_SENDER"
+              : p.state !== "active"
+                ? `PEER_${p.state.toUpperCase()}`
+                : "BAD_SIGNATURE",
+            op,
+          },
+        },
+      );
+      throw new AppError("FORBIDDEN", [{ issue: "the chunk authorisation is not valid" }]);
+    }
+    return claims;
+  }
+
+  async function chunkStatus(origin: string, id: string, auth: string | undefined) {
+    await authChunk(origin, id, auth, "status");
+    const [b] = await db
+      .select()
+      .from(blobs)
+      .where(and(eq(blobs.origin, origin), eq(blobs.id, id)));
+    if (!b) return { complete: false, chunks: [] as number[] };
+    const chunks = await db
+      .select({ idx: blobChunks.idx })
+      .from(blobChunks)
+      .where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)));
+    return { complete: Boolean(b.completedAt), chunks: chunks.map((x) => x.idx) };
+  }
+
+  async function putChunk(origin: string, id: string, idx: number, data: Buffer, auth: string | undefined) {
+    const ch = await authChunk(origin, id, auth, "put");
+    const size = Number(ch.size);
+    const chunkSize = Number(ch.chunkSize);
+    const sha = String(ch.sha256);
+    if (
+      ch.idx !== idx ||
+      ch.chunkSha256 !== sha256Hex(data) ||
+      !Number.isSafeInteger(size) ||
+      !Number.isSafeInteger(chunkSize) ||
+      chunkSize < 1 ||
+      idx >= chunkCount(size, chunkSize) ||
+      !/^[0-9a-f]{64}$/.test(sha)
+    ) {
+      throw new AppError("VALIDATION_FAILED", [{ issue: "the chunk does not match its signed description" }]);
+    }
+    const r = await inTransaction(db, async (tx): Promise<{ complete: boolean; corrupt?: true }> => {
+      await tx
+        .insert(blobs)
+        .values({
+          origin,
+          id,
+          sha256: sha,
+          size,
+          chunkSize,
+          name: typeof ch.name === "string" ? ch.name.slice(0, 300) : null,
+        })
+        .onConflictDoNothing();
+      const [b] = await tx
+        .select()
+        .from(blobs)
+        .where(and(eq(blobs.origin, origin), eq(blobs.id, id)))
+        .for("update");
+      if (b.completedAt) return { complete: true };
+      if (b.sha256 !== sha || Number(b.size) !== size || b.chunkSize !== chunkSize) {
+        throw new AppError("CONFLICT", [{ issue: "the attachment was announced with another hash or size" }]);
+      }
+      await tx.insert(blobChunks).values({ origin, blobId: id, idx, data }).onConflictDoNothing();
+      const have = await tx
+        .select({ idx: blobChunks.idx, data: blobChunks.data })
+        .from(blobChunks)
+        .where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)))
+        .orderBy(asc(blobChunks.idx));
+      if (have.length < chunkCount(size, chunkSize)) return { complete: false };
+      const all = Buffer.concat(have.map((h) => h.data));
+      if (all.length !== size || sha256Hex(all) !== sha) {
+        // A corrupt chunk: drop them all, the sender uploads again.
+        await tx.delete(blobChunks).where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)));
+        return { complete: false, corrupt: true };
+      }
+      await tx
+        .update(blobs)
+        .set({ completedAt: clock.now() })
+        .where(and(eq(blobs.origin, origin), eq(blobs.id, id)));
+      await audit.record(
+        tx,
+        { actor: peerActor(origin), ip: null, requestId: null },
+        {
+          action: "federation.attachment.received",
+          targetType: "attachment",
+          targetId: id,
+          details: { sha256: sha, size },
+        },
+      );
+      return { complete: true };
+    });
+    if (r.corrupt) {
+      // committed: the chunks are gone, so the sender uploads them again
+      throw new AppError("CONFLICT", [{ issue: "the assembled attachment does not match its SHA-256" }]);
+    }
+    return { complete: r.complete };
+  }
+
+  return {
+    putAttachment,
+    readBlob,
+    findBlob,
+    storedAttachments,
+    readAttachment,
+    attachmentsPresent,
+    uploadAttachments,
+    chunkStatus,
+    putChunk,
+  };
+}
+
+export type Attachments = ReturnType<typeof createAttachments>;

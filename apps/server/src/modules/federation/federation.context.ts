@@ -1,0 +1,178 @@
+import { hostname } from "node:os";
+import type { NotificationParams, PeerKey } from "@crossline/schemas";
+import type { Config } from "../../config.js";
+import type { PublicKeyJwk } from "../../crypto/keys.js";
+import type { Db, Tx } from "../../db/client.js";
+import type { inbox, outbox, peers } from "../../db/schema/index.js";
+import { makeActor } from "../../lib/actor.js";
+import type { Clock } from "../../lib/clock.js";
+import type { AuditService } from "../audit/audit.service.js";
+import type { NodeKeys, NodeService } from "../node/node.service.js";
+import type { MessageHandler } from "./federation.types.js";
+
+export type PeerRow = typeof peers.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;
+export type InboxRow = typeof inbox.$inferSelect;
+export type { PeerKey };
+
+export const PAIRING_TYP = "crossline-pairing+jws";
+export const PAIRING_REPLY_TYP = "crossline-pairing-reply+jws";
+export const CONTROL_TYP = "crossline-control+jws";
+export const CHUNK_TYP = "crossline-chunk+jws";
+export const INVITATION_PREFIX = "CLINV1.";
+
+export const MAX_TYPE_LEN = 100;
+export const TYPE_RE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+/** Which process delivered a batch (several processes may serve one node). */
+export const WORKER_ID = `${hostname()}:${process.pid}`;
+
+/** Notifies users (console and e-mail) in the caller's transaction: used for link-down alerts. */
+export type Notify = (
+  tx: Tx,
+  n: {
+    userIds: readonly string[];
+    kind: string;
+    severity: "info" | "urgent" | "emergency";
+    /** A key of NOTIFICATION_MESSAGES (@crossline/schemas), rendered for each reader. */
+    key: "link_down";
+    params: NotificationParams;
+    email?: boolean;
+  },
+) => Promise<number>;
+
+export interface FederationDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  audit: AuditService;
+  node: NodeService;
+  notify?: Notify;
+  /**
+   * The enabled users holding any of `roles` (who receive link-down alerts), asked of the users module so
+   * federation does not read its table. Read in the caller's transaction.
+   */
+  recipientsFor?: (tx: Tx, roles: readonly string[]) => Promise<string[]>;
+}
+
+/**
+ * Where this process spends its federation time, in milliseconds since start (exported on /metrics):
+ * sending (seal, POST round trip, receipt verification, outbox commit) and receiving (open, inbox commit,
+ * receipt signing).
+ */
+export interface FederationTiming {
+  sealMs: number;
+  postMs: number;
+  verifyReceiptsMs: number;
+  outboxCommitMs: number;
+  envelopesOut: number;
+  openMs: number;
+  inboxCommitMs: number;
+  signReceiptsMs: number;
+  envelopesIn: number;
+}
+
+/** What every part of the federation module shares: the infrastructure, and this process's small state. */
+export interface FedContext extends FederationDeps {
+  /** The handler of each incoming message type, registered by the domains. */
+  handlers: Map<string, MessageHandler>;
+  timing: FederationTiming;
+  /** The node's keys (cached for two seconds). */
+  currentKeys(): Promise<NodeKeys>;
+  /** Forgets the cached keys (after a rotation or retirement in this process). */
+  forgetKeys(): void;
+  /** This node's id. */
+  me(): Promise<string>;
+  /** The URL peers reach this node at. */
+  selfUrl(): string;
+  /**
+   * Wakes this process's delivery workers (other processes find the work by polling). `committed`: the work
+   * is already visible (called after the commit); otherwise it may be a moment before it is.
+   */
+  nudge(committed?: boolean): void;
+  onNudge(l: (committed: boolean) => void): () => void;
+}
+
+export function createFedContext(deps: FederationDeps): FedContext {
+  const { node, config } = deps;
+  const nudgeListeners = new Set<(committed: boolean) => void>();
+
+  /**
+   * The node's keys, cached for two seconds: opening them costs a query and four decryptions, and every
+   * delivery batch and inbox batch needs them. Rotation and retirement in this process clear the cache; other
+   * processes of the node pick the change up within the two seconds (both keys are valid during the overlap).
+   */
+  let keysCache: { at: number; keys: Promise<NodeKeys> } | null = null;
+  const currentKeys = (): Promise<NodeKeys> => {
+    if (!keysCache || Date.now() - keysCache.at > 2000) {
+      const keys = node.keys();
+      keysCache = { at: Date.now(), keys };
+      keys.catch(() => {
+        keysCache = null;
+      });
+    }
+    return keysCache.keys;
+  };
+
+  function nudge(committed = true): void {
+    const wake = () => {
+      for (const l of nudgeListeners) l(committed);
+    };
+    if (committed) setImmediate(wake);
+    else setTimeout(wake, 1);
+  }
+
+  return {
+    ...deps,
+    handlers: new Map(),
+    timing: {
+      sealMs: 0,
+      postMs: 0,
+      verifyReceiptsMs: 0,
+      outboxCommitMs: 0,
+      envelopesOut: 0,
+      openMs: 0,
+      inboxCommitMs: 0,
+      signReceiptsMs: 0,
+      envelopesIn: 0,
+    },
+    currentKeys,
+    forgetKeys: () => {
+      keysCache = null;
+    },
+    me: async () => (await node.summary()).id,
+    selfUrl: () => config.publicUrl ?? `http://${config.host}:${config.port}`,
+    nudge,
+    onNudge(l) {
+      nudgeListeners.add(l);
+      return () => nudgeListeners.delete(l);
+    },
+  };
+}
+
+/** The actor of what a peer causes here (its envelopes, notices and uploads). */
+export const peerActor = (peerId: string) =>
+  makeActor({
+    type: "peer",
+    id: peerId,
+    label: `peer:${peerId}`,
+    userId: null,
+    unitId: null,
+    agencyId: null,
+    roles: [],
+  });
+
+export function sigKeys(p: { publicKeys: PeerKey[] }): PublicKeyJwk[] {
+  return p.publicKeys.filter((k) => k.use === "sig");
+}
+
+export function encKeyOf(p: { publicKeys: PeerKey[] }): PublicKeyJwk {
+  const keys = p.publicKeys.filter((k) => k.use === "enc");
+  const k = keys.find((x) => x.status === "active") ?? keys[keys.length - 1];
+  if (!k) throw new Error("peer has no encryption key");
+  return k;
+}
+
+export function errText(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.slice(0, 500);
+}

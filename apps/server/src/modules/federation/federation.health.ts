@@ -1,0 +1,117 @@
+import type { PeerHealth } from "@crossline/schemas";
+import { eq, sql } from "drizzle-orm";
+import { inTransaction, rowsOf } from "../../db/client.js";
+import { peers } from "../../db/schema/index.js";
+import { systemCtx } from "../../lib/actor.js";
+import type { FedContext, PeerRow } from "./federation.context.js";
+
+/** Who is alerted when a link is down. */
+const ALERT_ROLES = ["admin", "duty_officer"];
+
+/** Link health: per-peer counters and backlog for the API and /metrics, and link-down alerts. */
+export function createLinkHealth(c: FedContext) {
+  const { db, config, clock, audit } = c;
+
+  async function healthOf(rows: PeerRow[]): Promise<Map<string, PeerHealth>> {
+    const ids = rows.map((r) => r.id);
+    const out = new Map<string, PeerHealth>();
+    if (!ids.length) return out;
+    const stats = rowsOf<{
+      peer_id: string;
+      depth: string | number;
+      oldest: Date | string | null;
+      sent: string | number;
+    }>(
+      await db.execute(sql`select peer_id,
+          count(*) filter (where status = 'pending') as depth,
+          min(created_at) filter (where status = 'pending') as oldest,
+          count(*) as sent
+        from fed_outbox where peer_id in ${ids} group by peer_id`),
+    );
+    const now = clock.now().getTime();
+    for (const r of rows) {
+      const s = stats.find((x) => x.peer_id === r.id);
+      const oldest = s?.oldest ? new Date(s.oldest) : null;
+      const age = oldest ? Math.max(0, (now - oldest.getTime()) / 1000) : null;
+      out.set(r.id, {
+        outboxDepth: Number(s?.depth ?? 0),
+        oldestUndeliveredAt: oldest?.toISOString() ?? null,
+        oldestUndeliveredAgeSeconds: age === null ? null : Math.round(age * 10) / 10,
+        sent: Number(s?.sent ?? 0),
+        delivered: Number(r.deliveredCount),
+        received: Number(r.receivedCount),
+        rejected: Number(r.rejectedCount),
+        lastSuccessAt: r.lastSuccessAt?.toISOString() ?? null,
+        lastErrorAt: r.lastErrorAt?.toISOString() ?? null,
+        lastError: r.lastError,
+        rttMs: r.rttMs,
+        pingRttMs: r.pingRttMs,
+        linkDown: r.state === "active" && age !== null && age > config.fedLinkDownAlertMinutes * 60,
+        linkAlertAt: r.linkAlertAt?.toISOString() ?? null,
+      });
+    }
+    return out;
+  }
+
+  /** Raises (once per outage) an alert for each active peer whose oldest undelivered envelope is too old. */
+  async function checkLinks(log?: (msg: string, data: Record<string, unknown>) => void): Promise<string[]> {
+    const threshold = new Date(clock.now().getTime() - config.fedLinkDownAlertMinutes * 60_000);
+    const down = rowsOf<{ id: string; oldest: Date | string }>(
+      await db.execute(sql`select p.id, min(o.created_at) as oldest from fed_peers p
+        join fed_outbox o on o.peer_id = p.id and o.status = 'pending'
+        where p.state = 'active' and p.link_alert_at is null
+        group by p.id having min(o.created_at) < ${threshold.toISOString()}::timestamptz`),
+    );
+    const alerted: string[] = [];
+    for (const d of down) {
+      const raised = await inTransaction(db, async (tx) => {
+        const [p] = await tx.select().from(peers).where(eq(peers.id, d.id)).for("update");
+        if (p.linkAlertAt) return false;
+        await tx.update(peers).set({ linkAlertAt: clock.now() }).where(eq(peers.id, d.id));
+        await audit.record(tx, systemCtx(), {
+          action: "federation.link.down",
+          targetType: "peer",
+          targetId: d.id,
+          outcome: "failure",
+          details: {
+            oldestUndelivered: new Date(d.oldest).toISOString(),
+            thresholdMinutes: config.fedLinkDownAlertMinutes,
+            lastError: p.lastError,
+            notify: ALERT_ROLES,
+          },
+        });
+        if (c.notify && c.recipientsFor) {
+          const userIds = await c.recipientsFor(tx, ALERT_ROLES);
+          await c.notify(tx, {
+            userIds,
+            kind: "federation.link_down",
+            severity: "urgent",
+            key: "link_down",
+            params: {
+              peer: d.id,
+              since: { at: new Date(d.oldest).toISOString() },
+              lastError: p.lastError ?? "—",
+            },
+            email: true,
+          });
+        }
+        return true;
+      });
+      if (raised) {
+        alerted.push(d.id);
+        log?.("federation link down: alerting admins and duty officers", { peer: d.id, since: d.oldest });
+      }
+    }
+    return alerted;
+  }
+
+  async function metricsSnapshot() {
+    const rows = await db.select().from(peers);
+    const h = await healthOf(rows);
+    return rows.map((r) => ({ id: r.id, state: r.state, health: h.get(r.id) as PeerHealth }));
+  }
+
+  return { healthOf, checkLinks, metricsSnapshot };
+}
+
+export type LinkHealth = ReturnType<typeof createLinkHealth>;

@@ -1,0 +1,423 @@
+import type { EnvelopeResult } from "@crossline/schemas";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import {
+  EnvelopeError,
+  type EnvelopeHeader,
+  type EnvelopeRouting,
+  envelopeSha256,
+  type OpenedEnvelope,
+  openEnvelope,
+  peekEnvelope,
+  type ReceiptClaims,
+  signReceipt,
+} from "../../crypto/envelope.js";
+import { inSavepoint, inTransaction, rowsOf, type Tx } from "../../db/client.js";
+import { inbox, peers } from "../../db/schema/index.js";
+import type { Ctx } from "../../lib/actor.js";
+import type { NodeKeys } from "../node/node.service.js";
+import type { Attachments } from "./federation.attachments.js";
+import { SEQ_CONSUMING } from "./federation.codes.js";
+import { errText, type FedContext, type PeerRow, peerActor, sigKeys } from "./federation.context.js";
+import { getPeer } from "./federation.peers.js";
+import type { IncomingMessage } from "./federation.types.js";
+
+/**
+ * The inbox: verify, de-duplicate, apply in per-peer order, exactly once; answer with signed receipts. A
+ * message whose turn has not come (a gap before it) or whose handler failed is held and retried.
+ */
+export function createInbox(c: FedContext, parts: { attachments: Attachments }) {
+  const { db, config, clock, audit, handlers, timing } = c;
+  const { attachments } = parts;
+
+  interface Received {
+    jwe: string;
+    sha: string;
+    routing?: EnvelopeRouting;
+    peer?: PeerRow;
+    opened?: OpenedEnvelope;
+    status: "accepted" | "rejected";
+    reason?: string;
+    detail?: string;
+    original?: { receivedAt: Date; sha: string; status: string; reason: string | null };
+  }
+
+  function rejectionFor(p: PeerRow): string | null {
+    if (p.state === "active") return null;
+    return p.state === "suspended"
+      ? "PEER_SUSPENDED"
+      : p.state === "revoked"
+        ? "PEER_REVOKED"
+        : "PEER_PENDING";
+  }
+
+  async function receiveEnvelopes(envelopes: string[], ip: string | null): Promise<EnvelopeResult[]> {
+    const me = await c.me();
+    const keys = await c.currentKeys();
+    const receivedAt = clock.now();
+    const peerCache = new Map<string, PeerRow | undefined>();
+    const lookup = async (id: string) => {
+      if (!peerCache.has(id)) peerCache.set(id, await getPeer(db, id));
+      return peerCache.get(id);
+    };
+    const items: Received[] = [];
+    const tOpen = performance.now();
+    for (const jwe of envelopes) {
+      const it: Received = { jwe, sha: envelopeSha256(jwe), status: "rejected" };
+      items.push(it);
+      try {
+        it.routing = peekEnvelope(jwe, { maxBytes: Number.MAX_SAFE_INTEGER });
+      } catch (e) {
+        it.reason = e instanceof EnvelopeError ? e.code : "MALFORMED";
+        it.detail = errText(e);
+        continue;
+      }
+      if (jwe.length > config.fedMaxEnvelopeBytes) {
+        it.reason = "OVERSIZE";
+        it.detail = `${jwe.length} bytes, maximum ${config.fedMaxEnvelopeBytes}`;
+        continue;
+      }
+      if (it.routing.recipient !== me) {
+        it.reason = "WRONG_RECIPIENT";
+        it.detail = `addressed to ${it.routing.recipient.slice(0, 64)}`;
+        continue;
+      }
+      const p = await lookup(it.routing.sender);
+      if (!p) {
+        it.reason = "UNKNOWN_SENDER";
+        continue;
+      }
+      it.peer = p;
+      const stateReason = rejectionFor(p);
+      if (stateReason) {
+        it.reason = stateReason;
+        continue;
+      }
+      try {
+        it.opened = await openEnvelope(jwe, {
+          decryptionKeys: keys.decryption,
+          senderSigningKeys: sigKeys(p),
+          expectedRecipient: me,
+          maxBytes: config.fedMaxEnvelopeBytes,
+        });
+      } catch (e) {
+        it.reason = e instanceof EnvelopeError ? e.code : "MALFORMED";
+        it.detail = errText(e);
+        continue;
+      }
+      const h = it.opened.header;
+      const handler = handlers.get(h.type);
+      if (!handler) {
+        it.reason = "UNKNOWN_TYPE";
+        it.detail = h.type;
+      } else {
+        const parsed = handler.schema.safeParse(it.opened.payload);
+        if (!parsed.success) {
+          it.reason = "SCHEMA_INVALID";
+          it.detail = parsed.error.issues
+            .slice(0, 5)
+            .map((i) => `${i.path.join(".")}: ${i.message}`)
+            .join("; ")
+            .slice(0, 500);
+        } else if (h.attachments?.length && !(await attachments.attachmentsPresent(p.id, h.attachments))) {
+          it.reason = "ATTACHMENT_MISSING";
+          it.opened = undefined;
+          continue;
+        }
+      }
+      it.status = it.reason ? "rejected" : "accepted";
+    }
+
+    const tStore = performance.now();
+    timing.openMs += tStore - tOpen;
+    timing.envelopesIn += envelopes.length;
+    // Envelopes refused before they could be trusted: an audit entry each, no other change.
+    const early = items.filter((i) => !i.opened);
+    if (early.length) {
+      await inTransaction(db, async (tx) => {
+        for (const i of early) {
+          if (i.peer) {
+            await tx
+              .update(peers)
+              .set({ rejectedCount: sql`${peers.rejectedCount} + 1` })
+              .where(eq(peers.id, i.peer.id));
+          }
+          await audit.record(
+            tx,
+            { actor: peerActor(i.routing?.sender.slice(0, 64) ?? "unknown"), ip, requestId: null },
+            {
+              action: "federation.envelope.rejected",
+              targetType: "envelope",
+              targetId: i.routing?.msgId ?? null,
+              outcome: "rejected",
+              details: {
+                reason: i.reason,
+                ...(i.detail ? { detail: i.detail } : {}),
+                claimedSender: i.routing?.sender.slice(0, 64) ?? null,
+                seq: i.routing?.seq ?? null,
+                envelopeSha256: i.sha,
+              },
+            },
+          );
+        }
+      });
+    }
+
+    // Trusted envelopes, per peer: store, de-duplicate, apply in order, in one transaction.
+    const byPeer = new Map<string, Received[]>();
+    for (const i of items) {
+      if (!i.opened || !i.peer) continue;
+      const list = byPeer.get(i.peer.id) ?? [];
+      list.push(i);
+      byPeer.set(i.peer.id, list);
+    }
+    // (a handler that queues a reply wakes the workers itself, after the inbox transaction commits)
+    for (const [peerId, list] of byPeer) await storeAndApply(peerId, list, receivedAt, ip);
+
+    // Receipts, signed after the commit.
+    const tSign = performance.now();
+    timing.inboxCommitMs += tSign - tStore;
+    const results = await Promise.all(
+      items.map(async (i): Promise<EnvelopeResult> => {
+        const res: EnvelopeResult = { status: i.status, ...(i.reason ? { reason: i.reason } : {}) };
+        if (!i.routing) return res;
+        const base = { msgId: i.routing.msgId, sender: me, recipient: i.routing.sender, seq: i.routing.seq };
+        const claims: ReceiptClaims = {
+          ...base,
+          status: i.status,
+          receivedAt: receivedAt.toISOString(),
+          envelopeSha256: i.sha,
+          ...(i.reason ? { reason: i.reason } : {}),
+        };
+        res.receipt = await signReceipt(claims, keys.signing);
+        if (i.original) res.original = await originalReceipt(base, i.original, keys);
+        return res;
+      }),
+    );
+    timing.signReceiptsMs += performance.now() - tSign;
+    return results;
+  }
+
+  function originalReceipt(
+    base: { msgId: string; sender: string; recipient: string; seq: number },
+    o: { receivedAt: Date; sha: string; status: string; reason: string | null },
+    keys: NodeKeys,
+  ): Promise<string> {
+    const rejected = o.status === "rejected";
+    return signReceipt(
+      {
+        ...base,
+        status: rejected ? "rejected" : "accepted",
+        receivedAt: o.receivedAt.toISOString(),
+        envelopeSha256: o.sha,
+        ...(rejected && o.reason ? { reason: o.reason } : {}),
+      },
+      keys.signing,
+    );
+  }
+
+  async function storeAndApply(
+    peerId: string,
+    list: Received[],
+    receivedAt: Date,
+    ip: string | null,
+  ): Promise<void> {
+    const ctx: Ctx = { actor: peerActor(peerId), ip, requestId: null };
+    await inTransaction(db, async (tx) => {
+      // The peer row lock orders inbox writers of one peer across every process of the node.
+      const [p] = await tx.select().from(peers).where(eq(peers.id, peerId)).for("update");
+      const stateReason = rejectionFor(p);
+      if (stateReason) {
+        for (const i of list) {
+          i.status = "rejected";
+          i.reason = stateReason;
+        }
+        return;
+      }
+      const rows = list.map((i) => {
+        const h = i.opened?.header as EnvelopeHeader;
+        return {
+          peerId,
+          msgId: h.msgId,
+          seq: h.seq,
+          type: h.type,
+          header: h,
+          payload: (i.opened?.payload ?? null) as unknown,
+          jws: i.opened?.jws as string,
+          envelopeSha256: i.sha,
+          status: (i.reason && SEQ_CONSUMING.has(i.reason) ? "rejected" : "held") as "rejected" | "held",
+          reason: i.reason ?? null,
+          receivedAt,
+        };
+      });
+      const inserted = new Set(
+        (await tx.insert(inbox).values(rows).onConflictDoNothing().returning({ msgId: inbox.msgId })).map(
+          (r) => r.msgId,
+        ),
+      );
+      const dupes = list.filter((i) => !inserted.has(i.opened?.header.msgId as string));
+      if (dupes.length) {
+        const ids = dupes.map((i) => i.opened?.header.msgId as string);
+        const existing = await tx
+          .select({
+            msgId: inbox.msgId,
+            receivedAt: inbox.receivedAt,
+            sha: inbox.envelopeSha256,
+            status: inbox.status,
+            reason: inbox.reason,
+          })
+          .from(inbox)
+          .where(and(eq(inbox.peerId, peerId), inArray(inbox.msgId, ids)));
+        for (const i of dupes) {
+          const e = existing.find((x) => x.msgId === i.opened?.header.msgId);
+          i.status = "rejected";
+          i.reason = "REPLAYED";
+          i.detail = e ? "message id already received" : "sequence number already used";
+          if (e) i.original = { receivedAt: e.receivedAt, sha: e.sha, status: e.status, reason: e.reason };
+        }
+      }
+      const { inSeq, applied } = await applyReady(tx, peerId, Number(p.inSeq), ctx);
+      const newlyRejected = list.filter((i) => i.reason);
+      await tx
+        .update(peers)
+        .set({
+          inSeq,
+          receivedCount: sql`${peers.receivedCount} + ${inserted.size}`,
+          rejectedCount: sql`${peers.rejectedCount} + ${newlyRejected.length}`,
+          lastSuccessAt: receivedAt,
+        })
+        .where(eq(peers.id, peerId));
+      for (const i of newlyRejected) {
+        await audit.record(tx, ctx, {
+          action: "federation.envelope.rejected",
+          targetType: "envelope",
+          targetId: i.opened?.header.msgId ?? null,
+          outcome: "rejected",
+          details: {
+            reason: i.reason,
+            ...(i.detail ? { detail: i.detail } : {}),
+            seq: i.opened?.header.seq ?? null,
+            type: i.opened?.header.type ?? null,
+            envelopeSha256: i.sha,
+          },
+        });
+      }
+      const stored = list.filter((i) => !i.reason);
+      if (stored.length || applied.length) {
+        await audit.record(tx, ctx, {
+          action: "federation.inbox.received",
+          targetType: "peer",
+          targetId: peerId,
+          details: {
+            received: stored.map((i) => i.opened?.header.seq),
+            applied: applied.length ? [applied[0], applied[applied.length - 1]] : [],
+            appliedCount: applied.length,
+            inSeq,
+          },
+        });
+      }
+    });
+  }
+
+  /**
+   * Applies held messages of a peer whose turn has come (seq = inSeq + 1, …), each in a savepoint so a handler
+   * that throws rolls back alone; it stays held (later ones wait behind it) and is retried by the worker.
+   */
+  async function applyReady(
+    tx: Tx,
+    peerId: string,
+    fromSeq: number,
+    ctx: Ctx,
+  ): Promise<{ inSeq: number; applied: number[] }> {
+    let cur = fromSeq;
+    const applied: number[] = [];
+    const appliedIds: string[] = [];
+    const PAGE = 500;
+    outer: for (;;) {
+      const rows = await tx
+        .select()
+        .from(inbox)
+        .where(and(eq(inbox.peerId, peerId), gt(inbox.seq, cur), inArray(inbox.status, ["held", "rejected"])))
+        .orderBy(asc(inbox.seq))
+        .limit(PAGE);
+      for (const r of rows) {
+        const seq = Number(r.seq);
+        if (seq !== cur + 1) break outer;
+        if (r.status === "rejected") {
+          cur = seq;
+          continue;
+        }
+        const handler = handlers.get(r.type);
+        const h = r.header;
+        try {
+          if (!handler) throw new Error(`no handler for ${r.type}`);
+          const payload = handler.schema.parse(r.payload);
+          const msg: IncomingMessage = {
+            msgId: r.msgId,
+            peerId,
+            seq,
+            type: r.type,
+            schemaVersion: h.schemaVersion,
+            created: h.created,
+            ...(h.conversation ? { conversation: h.conversation } : {}),
+            ...(h.inReplyTo ? { inReplyTo: h.inReplyTo } : {}),
+            ...(h.attachments ? { attachments: h.attachments } : {}),
+            payload,
+          };
+          await inSavepoint(tx, (sp) => handler.apply(sp, msg, ctx));
+        } catch (e) {
+          await tx
+            .update(inbox)
+            .set({ attempts: sql`${inbox.attempts} + 1`, lastError: errText(e) })
+            .where(and(eq(inbox.peerId, peerId), eq(inbox.msgId, r.msgId)));
+          break outer;
+        }
+        cur = seq;
+        applied.push(seq);
+        appliedIds.push(r.msgId);
+      }
+      if (rows.length < PAGE) break;
+    }
+    if (appliedIds.length) {
+      await tx
+        .update(inbox)
+        .set({ status: "applied", appliedAt: clock.now(), lastError: null })
+        .where(and(eq(inbox.peerId, peerId), inArray(inbox.msgId, appliedIds)));
+    }
+    return { inSeq: cur, applied };
+  }
+
+  /** Worker duty: retries held messages whose turn has come (a handler failed earlier). */
+  async function retryHeld(): Promise<number> {
+    const due = rowsOf<{ peer_id: string }>(
+      await db.execute(sql`select p.id as peer_id from fed_peers p
+        where p.state = 'active' and exists (select 1 from fed_inbox i
+          where i.peer_id = p.id and i.status in ('held', 'rejected') and i.seq = p.in_seq + 1)`),
+    );
+    let n = 0;
+    for (const { peer_id } of due) {
+      await inTransaction(db, async (tx) => {
+        const [p] = await tx.select().from(peers).where(eq(peers.id, peer_id)).for("update");
+        const ctx: Ctx = { actor: peerActor(peer_id), ip: null, requestId: null };
+        const r = await applyReady(tx, peer_id, Number(p.inSeq), ctx);
+        if (r.inSeq !== Number(p.inSeq)) {
+          await tx.update(peers).set({ inSeq: r.inSeq }).where(eq(peers.id, peer_id));
+          await audit.record(tx, ctx, {
+            action: "federation.inbox.applied",
+            targetType: "peer",
+            targetId: peer_id,
+            details: {
+              applied: [r.applied[0], r.applied[r.applied.length - 1]],
+              appliedCount: r.applied.length,
+            },
+          });
+        }
+        n += r.applied.length;
+      });
+    }
+    return n;
+  }
+
+  return { receiveEnvelopes, retryHeld };
+}
+
+export type Inbox = ReturnType<typeof createInbox>;

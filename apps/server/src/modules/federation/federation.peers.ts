@@ -1,0 +1,424 @@
+import {
+  FederationInvitation,
+  NodeCard,
+  type PeerHealth,
+  type PeerState,
+  type PeerView,
+} from "@crossline/schemas";
+import { asc, eq } from "drizzle-orm";
+import { sha256Hex } from "../../crypto/hash.js";
+import { isUuid, uuidv7 } from "../../crypto/ids.js";
+import { fingerprint, type PublicKeyJwk } from "../../crypto/keys.js";
+import { type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
+import { outSeq, peerInvitations, peers } from "../../db/schema/index.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { AppError, notFound } from "../../lib/errors.js";
+import { randomToken, safeEqual } from "../../lib/secrets.js";
+import {
+  CONTROL_TYP,
+  errText,
+  type FedContext,
+  INVITATION_PREFIX,
+  PAIRING_REPLY_TYP,
+  PAIRING_TYP,
+  type PeerRow,
+  peerActor,
+  sigKeys,
+} from "./federation.context.js";
+import type { LinkHealth } from "./federation.health.js";
+import type { Outbox } from "./federation.outbox.js";
+import { peekStatement, signStatement, verifyStatement } from "./federation.signing.js";
+
+export async function getPeer(dbx: DbOrTx, id: string): Promise<PeerRow | undefined> {
+  const [p] = await dbx.select().from(peers).where(eq(peers.id, id));
+  return p;
+}
+
+const TRANSITIONS: Record<"suspend" | "resume" | "revoke", { from: PeerState[]; to: PeerState }> = {
+  suspend: { from: ["active"], to: "suspended" },
+  resume: { from: ["suspended"], to: "active" },
+  revoke: { from: ["active", "suspended", "pending"], to: "revoked" },
+};
+
+const pairFingerprint = (a: PublicKeyJwk[], b: PublicKeyJwk[]) => fingerprint([...a, ...b]);
+
+/**
+ * Peers and pairing: invitations, the two halves of the pairing handshake, suspend / resume / revoke, and the
+ * control notice that tells a peer it is revoked.
+ */
+export function createPeers(c: FedContext, parts: { outbox: Outbox; health: LinkHealth }) {
+  const { db, config, clock, audit, node } = c;
+  const { outbox, health } = parts;
+
+  function view(r: PeerRow, h: PeerHealth): PeerView {
+    return {
+      id: r.id,
+      name: r.name,
+      nameZh: r.nameZh,
+      baseUrl: r.baseUrl,
+      state: r.state,
+      fingerprint: r.fingerprint,
+      keys: r.publicKeys.map((k) => ({ kid: k.kid, use: k.use, status: k.status })),
+      stateChangedAt: r.stateChangedAt.toISOString(),
+      createdAt: r.createdAt.toISOString(),
+      health: h,
+    };
+  }
+
+  async function listPeers(ctx: Ctx): Promise<PeerView[]> {
+    requirePermission(ctx.actor, "peers:read");
+    const rows = await db.select().from(peers).orderBy(asc(peers.id));
+    const h = await health.healthOf(rows);
+    return rows.map((r) => view(r, h.get(r.id) as PeerHealth));
+  }
+
+  async function peerView(ctx: Ctx, id: string): Promise<PeerView> {
+    requirePermission(ctx.actor, "peers:read");
+    const r = await getPeer(db, id);
+    if (!r) throw notFound("peer");
+    const h = await health.healthOf([r]);
+    return view(r, h.get(r.id) as PeerHealth);
+  }
+
+  /** Whom a domain may address: the active peers, names only (none of the link's details). */
+  async function activePeers(): Promise<{ id: string; name: string; nameZh: string | null }[]> {
+    return db
+      .select({ id: peers.id, name: peers.name, nameZh: peers.nameZh })
+      .from(peers)
+      .where(eq(peers.state, "active"))
+      .orderBy(asc(peers.id));
+  }
+
+  async function myCard(): Promise<NodeCard> {
+    const info = await node.publicInfo();
+    return {
+      id: info.id,
+      name: info.name,
+      nameZh: info.nameZh ?? null,
+      url: c.selfUrl(),
+      publicKeys: info.publicKeys.map((k) => ({
+        kty: "OKP" as const,
+        crv: k.crv,
+        x: k.x,
+        kid: k.kid,
+        use: k.use,
+        alg: k.alg,
+        status: k.status === "retiring" ? ("retiring" as const) : ("active" as const),
+      })),
+    };
+  }
+
+  async function invite(
+    ctx: Ctx,
+  ): Promise<{ invitation: string; expiresAt: string; nodeFingerprint: string }> {
+    requirePermission(ctx.actor, "peers:manage");
+    const card = await myCard();
+    const id = uuidv7();
+    const secret = randomToken(24);
+    const expiresAt = new Date(clock.now().getTime() + config.fedInvitationTtlMinutes * 60_000);
+    await inTransaction(db, async (tx) => {
+      await tx.insert(peerInvitations).values({
+        id,
+        secretHash: sha256Hex(secret),
+        createdBy: ctx.actor.label,
+        expiresAt,
+      });
+      await audit.record(tx, ctx, {
+        action: "federation.invitation.create",
+        targetType: "invitation",
+        targetId: id,
+        details: { expiresAt: expiresAt.toISOString(), url: card.url },
+      });
+    });
+    const body = { v: 1, ...card, invitationId: id, secret, expiresAt: expiresAt.toISOString() };
+    return {
+      invitation: INVITATION_PREFIX + Buffer.from(JSON.stringify(body)).toString("base64url"),
+      expiresAt: expiresAt.toISOString(),
+      nodeFingerprint: fingerprint(card.publicKeys),
+    };
+  }
+
+  function parseInvitation(text: string): FederationInvitation {
+    const t = text.trim();
+    if (!t.startsWith(INVITATION_PREFIX) || t.length > 20_000) {
+      throw new AppError("VALIDATION_FAILED", [
+        { field: "invitation", issue: `must start with ${INVITATION_PREFIX}` },
+      ]);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(t.slice(INVITATION_PREFIX.length), "base64url").toString("utf8"));
+    } catch {
+      throw new AppError("VALIDATION_FAILED", [{ field: "invitation", issue: "is not readable" }]);
+    }
+    const r = FederationInvitation.safeParse(parsed);
+    if (!r.success)
+      throw new AppError("VALIDATION_FAILED", [{ field: "invitation", issue: "is not a valid invitation" }]);
+    return r.data;
+  }
+
+  async function insertPeer(tx: Tx, card: NodeCard, state: PeerState, fp: string): Promise<void> {
+    const row = {
+      name: card.name,
+      nameZh: card.nameZh ?? null,
+      baseUrl: card.url,
+      state,
+      publicKeys: card.publicKeys,
+      fingerprint: fp,
+      stateChangedAt: clock.now(),
+    };
+    await tx
+      .insert(peers)
+      .values({ id: card.id, ...row })
+      .onConflictDoUpdate({ target: peers.id, set: row });
+    await tx.insert(outSeq).values({ peerId: card.id, seq: 0 }).onConflictDoNothing();
+  }
+
+  /** Accepts another node's invitation: registers it here and completes the pairing on its side. */
+  async function accept(ctx: Ctx, invitationText: string): Promise<{ peer: PeerView; fingerprint: string }> {
+    requirePermission(ctx.actor, "peers:manage");
+    const inv = parseInvitation(invitationText);
+    const me = await myCard();
+    if (inv.id === me.id) throw new AppError("CONFLICT", [{ issue: "this is this node's own invitation" }]);
+    if (Date.parse(inv.expiresAt) < clock.now().getTime()) {
+      throw new AppError("CONFLICT", [{ issue: "the invitation has expired" }]);
+    }
+    const existing = await getPeer(db, inv.id);
+    if (existing && existing.state !== "pending") {
+      throw new AppError("CONFLICT", [{ issue: `${inv.id} is already a peer (${existing.state})` }]);
+    }
+    const fp = pairFingerprint(inv.publicKeys, me.publicKeys);
+    await inTransaction(db, async (tx) => {
+      await insertPeer(tx, inv, "pending", fp);
+      await audit.record(tx, ctx, {
+        action: "federation.peer.pending",
+        targetType: "peer",
+        targetId: inv.id,
+        details: { url: inv.url, fingerprint: fp, invitationId: inv.invitationId },
+      });
+    });
+    const keys = await c.currentKeys();
+    const proof = await signStatement(
+      PAIRING_TYP,
+      { invitationId: inv.invitationId, secret: inv.secret, recipient: inv.id, node: me },
+      keys.signing,
+    );
+    let reply: Response;
+    try {
+      reply = await fetch(`${inv.url}/federation/v1/pairing`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ proof }),
+        signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
+      });
+    } catch (e) {
+      throw new AppError("NODE_BUSY", [
+        { issue: `cannot reach ${inv.url}: ${errText(e)}; the peer stays pending, accept again later` },
+      ]);
+    }
+    const body = (await reply.json().catch(() => null)) as {
+      reply?: string;
+      error?: { code: string; details?: { issue: string }[] };
+    } | null;
+    if (!reply.ok || !body?.reply) {
+      const why = body?.error
+        ? `${body.error.code} ${body.error.details?.map((d) => d.issue).join("; ") ?? ""}`
+        : `HTTP ${reply.status}`;
+      throw new AppError("CONFLICT", [{ issue: `the inviting node refused the pairing: ${why}` }]);
+    }
+    const claims = await verifyStatement(PAIRING_REPLY_TYP, body.reply, sigKeys(inv));
+    if (
+      !claims ||
+      claims.invitationId !== inv.invitationId ||
+      claims.peer !== me.id ||
+      claims.fingerprint !== fp
+    ) {
+      throw new AppError("CONFLICT", [
+        { issue: "the inviting node's reply is not signed by the invitation's keys" },
+      ]);
+    }
+    await inTransaction(db, async (tx) => {
+      await tx
+        .update(peers)
+        .set({ state: "active", stateChangedAt: clock.now() })
+        .where(eq(peers.id, inv.id));
+      await audit.record(tx, ctx, {
+        action: "federation.peer.paired",
+        targetType: "peer",
+        targetId: inv.id,
+        details: { url: inv.url, fingerprint: fp, keys: inv.publicKeys.map((k) => k.kid) },
+      });
+    });
+    return { peer: await peerView(ctx, inv.id), fingerprint: fp };
+  }
+
+  /** The inviting side of pairing: called by the accepting node, authenticated by the invitation secret and its key. */
+  async function completePairing(proof: string, ip: string | null): Promise<{ reply: string }> {
+    const peeked = peekStatement(proof);
+    const card = NodeCard.safeParse(peeked?.claims.node);
+    const refuse = async (issue: string) => {
+      await audit.recordAlone(
+        { actor: peerActor(card.success ? card.data.id : "unknown"), ip, requestId: null },
+        {
+          action: "federation.pairing.refused",
+          targetType: "invitation",
+          targetId:
+            typeof peeked?.claims.invitationId === "string" ? peeked.claims.invitationId.slice(0, 64) : null,
+          outcome: "rejected",
+          details: { issue },
+        },
+      );
+      return new AppError("FORBIDDEN", [{ issue }]);
+    };
+    if (!peeked || !card.success) throw await refuse("the pairing proof is malformed");
+    const claims = await verifyStatement(PAIRING_TYP, proof, sigKeys(card.data));
+    const me = await myCard();
+    if (!claims) throw await refuse("the pairing proof is not signed by the key it presents");
+    if (claims.recipient !== me.id) throw await refuse("the invitation is for another node");
+    const invitationId = String(claims.invitationId);
+    if (!isUuid(invitationId)) throw await refuse("unknown invitation");
+    const fp = pairFingerprint(me.publicKeys, card.data.publicKeys);
+    const ctx: Ctx = { actor: peerActor(card.data.id), ip, requestId: null };
+    const error = await inTransaction(db, async (tx) => {
+      const [inv] = await tx
+        .select()
+        .from(peerInvitations)
+        .where(eq(peerInvitations.id, invitationId))
+        .for("update");
+      if (!inv || !safeEqual(inv.secretHash, sha256Hex(String(claims.secret)))) return "unknown invitation";
+      if (inv.usedAt) return "the invitation has already been used";
+      if (inv.expiresAt.getTime() < clock.now().getTime()) return "the invitation has expired";
+      const existing = await getPeer(tx, card.data.id);
+      if (existing && existing.state !== "pending")
+        return `${card.data.id} is already a peer (${existing.state})`;
+      await insertPeer(tx, card.data, "active", fp);
+      await tx
+        .update(peerInvitations)
+        .set({ usedAt: clock.now(), usedBy: card.data.id })
+        .where(eq(peerInvitations.id, invitationId));
+      await audit.record(tx, ctx, {
+        action: "federation.peer.paired",
+        targetType: "peer",
+        targetId: card.data.id,
+        details: {
+          url: card.data.url,
+          fingerprint: fp,
+          invitationId,
+          keys: card.data.publicKeys.map((k) => k.kid),
+        },
+      });
+      return null;
+    });
+    if (error) throw await refuse(error);
+    const keys = await c.currentKeys();
+    const reply = await signStatement(
+      PAIRING_REPLY_TYP,
+      { invitationId, peer: card.data.id, fingerprint: fp, node: me.id },
+      keys.signing,
+    );
+    return { reply };
+  }
+
+  async function setState(ctx: Ctx, id: string, action: "suspend" | "resume" | "revoke"): Promise<PeerView> {
+    requirePermission(ctx.actor, "peers:manage");
+    const t = TRANSITIONS[action];
+    await inTransaction(db, async (tx) => {
+      const [p] = await tx.select().from(peers).where(eq(peers.id, id)).for("update");
+      if (!p) throw notFound("peer");
+      if (!t.from.includes(p.state)) {
+        throw new AppError("INVALID_TRANSITION", [
+          { issue: `cannot ${action} a ${p.state} peer`, allowed: t.from },
+        ]);
+      }
+      await tx.update(peers).set({ state: t.to, stateChangedAt: clock.now() }).where(eq(peers.id, id));
+      let cancelled = 0;
+      if (t.to === "revoked") cancelled = await outbox.cancelAllPending(tx, id, ctx.actor.label);
+      await audit.record(tx, ctx, {
+        action: `federation.peer.${action}`,
+        targetType: "peer",
+        targetId: id,
+        details: { from: p.state, to: t.to, ...(t.to === "revoked" ? { cancelledMessages: cancelled } : {}) },
+      });
+    });
+    if (action === "resume") c.nudge();
+    if (action === "revoke") await notifyRevocation(id).catch(() => undefined);
+    return peerView(ctx, id);
+  }
+
+  /**
+   * The peer has revoked the pairing on its side (a control notice, or a receipt saying so): revoke it here
+   * too, once (the row lock orders concurrent news of it), cancel what still waits for it, and audit how we
+   * learnt it (`how`).
+   */
+  async function revokedByPeer(tx: Tx, ctx: Ctx, peerId: string, how: Record<string, string>): Promise<void> {
+    const [cur] = await tx
+      .select({ state: peers.state })
+      .from(peers)
+      .where(eq(peers.id, peerId))
+      .for("update");
+    if (cur.state === "revoked") return;
+    await tx.update(peers).set({ state: "revoked", stateChangedAt: clock.now() }).where(eq(peers.id, peerId));
+    const cancelled = await outbox.cancelAllPending(tx, peerId, `peer:${peerId}`);
+    await audit.record(tx, ctx, {
+      action: "federation.peer.revoked_by_peer",
+      targetType: "peer",
+      targetId: peerId,
+      details: { from: cur.state, cancelledMessages: cancelled, ...how },
+    });
+  }
+
+  /** Tells the peer at once that it is revoked (best effort: its envelopes are refused here anyway). */
+  async function notifyRevocation(peerId: string): Promise<void> {
+    const p = await getPeer(db, peerId);
+    if (!p) return;
+    const me = await c.me();
+    const keys = await c.currentKeys();
+    const notice = await signStatement(
+      CONTROL_TYP,
+      { action: "revoke", sender: me, recipient: peerId, at: clock.now().toISOString(), nonce: uuidv7() },
+      keys.signing,
+    );
+    await fetch(`${p.baseUrl}/federation/v1/control`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ notice }),
+      signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
+    });
+  }
+
+  /** A signed control notice from a peer (today: "you are revoked"). */
+  async function receiveControl(notice: string, ip: string | null): Promise<{ ok: true }> {
+    const peeked = peekStatement(notice);
+    const sender = typeof peeked?.claims.sender === "string" ? peeked.claims.sender.slice(0, 64) : "";
+    const p = sender ? await getPeer(db, sender) : undefined;
+    const me = await c.me();
+    const claims = p ? await verifyStatement(CONTROL_TYP, notice, sigKeys(p)) : null;
+    const ctx: Ctx = { actor: peerActor(sender || "unknown"), ip, requestId: null };
+    if (!p || !claims || claims.recipient !== me || claims.action !== "revoke") {
+      await audit.recordAlone(ctx, {
+        action: "federation.control.rejected",
+        targetType: "peer",
+        targetId: sender || null,
+        outcome: "rejected",
+        details: { reason: !p ? "UNKNOWN_SENDER" : !claims ? "BAD_SIGNATURE" : "WRONG_RECIPIENT" },
+      });
+      throw new AppError("FORBIDDEN", [{ issue: "the control notice is not valid" }]);
+    }
+    await inTransaction(db, (tx) => revokedByPeer(tx, ctx, sender, { at: String(claims.at) }));
+    return { ok: true };
+  }
+
+  return {
+    listPeers,
+    peerView,
+    activePeers,
+    invite,
+    accept,
+    completePairing,
+    setState,
+    revokedByPeer,
+    receiveControl,
+  };
+}
+
+export type Peers = ReturnType<typeof createPeers>;

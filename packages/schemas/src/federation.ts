@@ -1,0 +1,112 @@
+import { z } from "zod";
+
+/**
+ * What nodes say to each other about the transport itself: the node card exchanged at pairing, the
+ * invitation, the payloads of the built-in message types, and the administration views of the outbox,
+ * inbox and hotline tests. Shared so the server parses and the console reads the same shapes.
+ */
+
+const MAX_TYPE_LEN = 100;
+
+/** A public key a peer presents (Ed25519 for signatures, X25519 for encryption), with its rotation status. */
+export const PeerKey = z.object({
+  kty: z.literal("OKP"),
+  crv: z.enum(["Ed25519", "X25519"]),
+  x: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  kid: z.string().min(1).max(100),
+  use: z.enum(["sig", "enc"]),
+  alg: z.string().max(20).optional(),
+  status: z.enum(["active", "retiring"]).default("active"),
+});
+export type PeerKey = z.output<typeof PeerKey>;
+export const PeerKeys = z.array(PeerKey).min(2).max(8);
+
+/** Who a node is and where it answers: sent at pairing, inside the invitation and the pairing proof. */
+export const NodeCard = z.object({
+  id: z.string().min(1).max(64),
+  name: z.string().min(1).max(200),
+  nameZh: z.string().max(200).nullish(),
+  url: z.url().max(500),
+  publicKeys: PeerKeys,
+});
+export type NodeCard = z.infer<typeof NodeCard>;
+
+/** The body of a `CLINV1.` invitation: the inviting node's card, a single-use secret and its expiry. */
+export const FederationInvitation = NodeCard.extend({
+  v: z.literal(1),
+  invitationId: z.uuid(),
+  secret: z.string().min(20).max(100),
+  expiresAt: z.string().max(40),
+});
+export type FederationInvitation = z.infer<typeof FederationInvitation>;
+
+/** What the hotline test and the other built-in message types carry. */
+export const PingPayload = z.strictObject({ pingId: z.uuid(), sentAt: z.string().max(40) });
+export const PongPayload = z.strictObject({ pingId: z.uuid(), pingSentAt: z.string().max(40) });
+export const KeysPayload = z.strictObject({ publicKeys: PeerKeys });
+export const VoidPayload = z.strictObject({
+  cancelledType: z.string().max(MAX_TYPE_LEN),
+  reason: z.string().max(500),
+});
+export const NoticePayload = z.strictObject({
+  text: z.string().min(1).max(4000),
+  language: z.enum(["en", "zh-CN"]),
+});
+
+/** A receiver's answer to one envelope of a batch. */
+export const EnvelopeResult = z.object({
+  status: z.enum(["accepted", "rejected"]),
+  reason: z.string().optional(),
+  /** Signed receipt (absent only when the envelope is too malformed to address one). */
+  receipt: z.string().optional(),
+  /** For REPLAYED: the receipt of the copy received first. */
+  original: z.string().optional(),
+});
+export type EnvelopeResult = z.infer<typeof EnvelopeResult>;
+
+/** One outgoing envelope as the administration lists it. */
+export const OutboxItem = z.object({
+  msgId: z.string(),
+  seq: z.number(),
+  type: z.string(),
+  originalType: z.string().nullable(),
+  status: z.string(),
+  attempts: z.number(),
+  createdAt: z.string(),
+  nextAttemptAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  cancelledAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  receiptReason: z.string().nullable(),
+  receipt: z.string().nullable(),
+  inReplyTo: z.string().nullable(),
+});
+export type OutboxItem = z.infer<typeof OutboxItem>;
+
+/** One received envelope as the administration lists it, with the sender's signed JWS. */
+export const InboxItem = z.object({
+  msgId: z.string(),
+  seq: z.number(),
+  type: z.string(),
+  status: z.string(),
+  reason: z.string().nullable(),
+  header: z.record(z.string(), z.unknown()),
+  payload: z.unknown(),
+  jws: z.string(),
+  receivedAt: z.string(),
+  appliedAt: z.string().nullable(),
+  attempts: z.number(),
+  lastError: z.string().nullable(),
+});
+export type InboxItem = z.infer<typeof InboxItem>;
+
+/** One hotline test (ping) and its answer. */
+export const PingItem = z.object({
+  pingId: z.string(),
+  msgId: z.string(),
+  sentAt: z.string(),
+  answeredAt: z.string().nullable(),
+  rttMs: z.number().nullable(),
+  requestedBy: z.string(),
+});
+export type PingItem = z.infer<typeof PingItem>;
