@@ -8,11 +8,11 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
   generateKeyPairSync,
   type JsonWebKey,
   randomBytes,
 } from "node:crypto";
+import { sha256 } from "./hash.js";
 
 export type { JsonWebKey } from "node:crypto";
 
@@ -38,7 +38,7 @@ export interface GeneratedKey {
 /** RFC 7638 JWK thumbprint (SHA-256, base64url) of an OKP key: hash of {"crv","kty","x"} in that order. */
 export function okpThumbprint(jwk: { crv: string; x: string }): string {
   const canonical = JSON.stringify({ crv: jwk.crv, kty: "OKP", x: jwk.x });
-  return createHash("sha256").update(canonical, "utf8").digest("base64url");
+  return sha256(canonical).toString("base64url");
 }
 
 function generateOkp(type: "ed25519" | "x25519", use: KeyUse, alg: string): GeneratedKey {
@@ -148,7 +148,7 @@ function base32(bytes: Uint8Array, chars: number): string {
  */
 export function fingerprint(keys: PublicKeyJwk[]): string {
   const kids = [...new Set(keys.map((k) => k.kid))].sort();
-  const digest = createHash("sha256").update(kids.join("\n"), "utf8").digest();
+  const digest = sha256(kids.join("\n"));
   const s = base32(digest, 20);
   return `${s.slice(0, 5)}-${s.slice(5, 10)}-${s.slice(10, 15)}-${s.slice(15, 20)}`;
 }

@@ -16,7 +16,6 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
@@ -26,6 +25,7 @@ import {
   sign,
   verify,
 } from "node:crypto";
+import { sha256 } from "./hash.js";
 
 export type OkpType = "ed25519" | "x25519";
 
@@ -183,7 +183,7 @@ const ROUND_1 = uint32be(1);
 
 /** Concat KDF, SHA-256, one round (256 bits): the A256GCM content encryption key. */
 function concatKdfA256Gcm(z: Buffer): Buffer {
-  return createHash("sha256").update(ROUND_1).update(z).update(OTHER_INFO_A256GCM).digest();
+  return sha256(ROUND_1, z, OTHER_INFO_A256GCM);
 }
 
 /**

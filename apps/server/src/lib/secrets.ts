@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 
 /** argon2id with OWASP's recommended minimum (19 MiB, 2 passes). */
@@ -27,8 +27,6 @@ export function dummyPasswordHash(): Promise<string> {
 }
 
 export const randomToken = (bytes = 32) => randomBytes(bytes).toString("base64url");
-
-export const sha256Hex = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");
 
 export function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);

@@ -1,5 +1,5 @@
+import { sha256Hex } from "../../crypto/hash.js";
 import { canonicalJson } from "../../lib/canonical-json.js";
-import { sha256Hex } from "../../lib/secrets.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 

@@ -1,17 +1,12 @@
 import type { Language, Me, Role, SessionResponse } from "@crossline/schemas";
 import { and, eq, gt } from "drizzle-orm";
+import { sha256Hex } from "../../crypto/hash.js";
 import { type Db, inTransaction } from "../../db/client.js";
 import { sessions, users } from "../../db/schema/index.js";
 import { type Actor, type Ctx, makeActor } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat } from "../../lib/errors.js";
-import {
-  dummyPasswordHash,
-  hashPassword,
-  randomToken,
-  sha256Hex,
-  verifyPassword,
-} from "../../lib/secrets.js";
+import { dummyPasswordHash, hashPassword, randomToken, verifyPassword } from "../../lib/secrets.js";
 import type { AuditService } from "../audit/audit.service.js";
 import type { NodeService } from "../node/node.service.js";
 import { findUserById, findUserByUsername, type UserRow } from "../users/users.repo.js";

@@ -1,12 +1,13 @@
 import type { ApiToken, Role } from "@crossline/schemas";
 import { and, desc, eq } from "drizzle-orm";
+import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, inTransaction } from "../../db/client.js";
 import { apiTokens } from "../../db/schema/index.js";
 import { type Actor, type Ctx, can, makeActor } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
-import { randomToken, sha256Hex } from "../../lib/secrets.js";
+import { randomToken } from "../../lib/secrets.js";
 import type { AuditService } from "../audit/audit.service.js";
 import { findUserById } from "../users/users.repo.js";
 import { findTokenWithUser } from "./auth.repo.js";

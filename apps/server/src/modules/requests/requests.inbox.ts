@@ -1,8 +1,8 @@
 import { AnswerInput, REQUEST_EVENTS, type TimelineEventName, transition } from "@crossline/schemas";
 import type { z } from "zod";
 import type { Tx } from "../../db/client.js";
-import type { Ctx } from "../../lib/actor.js";
-import type { IncomingMessage, MessageHandler } from "../federation/federation.types.js";
+// The port's one way to define a handler, under a short name so each handler's signature fits on one line.
+import { defineHandler as handler } from "../federation/federation.types.js";
 import { createRequestsContext, type RequestsDeps, severityOf } from "./requests.context.js";
 import {
   EscalationPayload,
@@ -44,14 +44,6 @@ export function registerRequestHandlers(deps: RequestsDeps) {
   }
 
   const remoteLabel = (label: string, peerId: string) => `${label} (${peerId})`.slice(0, 300);
-
-  function handler<S extends z.ZodType>(
-    type: string,
-    schema: S,
-    apply: (tx: Tx, msg: IncomingMessage<z.infer<S>>, ctx: Ctx) => Promise<void>,
-  ): MessageHandler {
-    return { type, schema, apply: apply as MessageHandler["apply"] };
-  }
 
   // request.submitted ------------------------------------------------------------------------------
   const submitted = handler(MSG.submitted, SubmittedPayload, async (tx, msg, ctx) => {
