@@ -76,6 +76,7 @@ export const peerInvitations = pgTable("fed_invitations", {
 });
 
 export const OUTBOX_STATUSES = ["pending", "delivered", "rejected", "cancelled"] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
 /** The transactional outbox: one row per outgoing envelope, queued in the transaction of its cause. */
 export const outbox = pgTable(
@@ -115,6 +116,7 @@ export const outbox = pgTable(
 );
 
 export const INBOX_STATUSES = ["held", "applied", "rejected"] as const;
+export type InboxStatus = (typeof INBOX_STATUSES)[number];
 
 /** Every envelope received and accepted (or consumed by a content rejection), with the sender's signed JWS. */
 export const inbox = pgTable(

@@ -1,14 +1,14 @@
-import { and, asc, desc, eq, gt, inArray, type SQL } from "drizzle-orm";
+import type { InboxItem, OutboxItem, PingItem } from "@crossline/schemas";
 import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
 import { inTransaction } from "../../db/client.js";
-import { inbox, outbox as outboxTable, pings } from "../../db/schema/index.js";
+import type { OutboxStatus } from "../../db/schema/index.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import type { Attachments } from "./federation.attachments.js";
-import type { FedContext, InboxRow, OutboxRow } from "./federation.context.js";
+import type { FedContext } from "./federation.context.js";
 import type { Outbox } from "./federation.outbox.js";
-import { getPeer } from "./federation.peers.js";
+import * as repo from "./federation.repo.js";
 
 /**
  * Transport administration: the outbox and inbox of a peer as lists, cancelling an undelivered message, the
@@ -21,40 +21,16 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
   /** The caller may read peers, and the peer exists (else 404). */
   async function requireReadablePeer(ctx: Ctx, peerId: string): Promise<void> {
     requirePermission(ctx.actor, "peers:read");
-    if (!(await getPeer(db, peerId))) throw notFound("peer");
-  }
-
-  type SeqPageArgs = [peerId: string, filter: SQL | undefined, q: { limit: number; afterSeq?: number }];
-  /** A page of the peer's outbox or inbox in sequence order: rows matching `filter`, after `q.afterSeq` if given. */
-  function inSeqOrder(t: typeof outboxTable, ...a: SeqPageArgs): Promise<OutboxRow[]>;
-  function inSeqOrder(t: typeof inbox, ...a: SeqPageArgs): Promise<InboxRow[]>;
-  function inSeqOrder(
-    t: typeof outboxTable | typeof inbox,
-    ...[peerId, filter, q]: SeqPageArgs
-  ): Promise<unknown[]> {
-    const where = [eq(t.peerId, peerId), filter];
-    if (q.afterSeq !== undefined) where.push(gt(t.seq, q.afterSeq));
-    // Both tables have peerId and seq; the rows are those of `t` (the overloads say which).
-    return db
-      .select()
-      .from(t as typeof outboxTable)
-      .where(and(...where))
-      .orderBy(asc(t.seq))
-      .limit(q.limit);
+    if (!(await repo.findPeer(db, peerId))) throw notFound("peer");
   }
 
   async function listOutbox(
     ctx: Ctx,
     peerId: string,
-    q: { status?: string; limit: number; afterSeq?: number },
-  ) {
+    q: { status?: OutboxStatus; limit: number; afterSeq?: number },
+  ): Promise<OutboxItem[]> {
     await requireReadablePeer(ctx, peerId);
-    const rows = await inSeqOrder(
-      outboxTable,
-      peerId,
-      q.status ? eq(outboxTable.status, q.status as "pending") : undefined,
-      q,
-    );
+    const rows = await repo.outboxPage(db, peerId, q);
     return rows.map((r) => ({
       msgId: r.msgId,
       seq: Number(r.seq),
@@ -73,9 +49,13 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
     }));
   }
 
-  async function listInbox(ctx: Ctx, peerId: string, q: { type?: string; limit: number; afterSeq?: number }) {
+  async function listInbox(
+    ctx: Ctx,
+    peerId: string,
+    q: { type?: string; limit: number; afterSeq?: number },
+  ): Promise<InboxItem[]> {
     await requireReadablePeer(ctx, peerId);
-    const rows = await inSeqOrder(inbox, peerId, q.type ? eq(inbox.type, q.type) : undefined, q);
+    const rows = await repo.inboxPage(db, peerId, q);
     return rows.map((r) => ({
       msgId: r.msgId,
       seq: Number(r.seq),
@@ -99,11 +79,7 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
   async function cancel(ctx: Ctx, peerId: string, msgId: string) {
     requirePermission(ctx.actor, "peers:manage");
     await inTransaction(db, async (tx) => {
-      const [r] = await tx
-        .select()
-        .from(outboxTable)
-        .where(and(eq(outboxTable.peerId, peerId), eq(outboxTable.msgId, msgId)))
-        .for("update");
+      const r = await repo.lockOutboxRow(tx, peerId, msgId);
       if (!r) throw notFound("message");
       if (r.status === "delivered" || r.status === "cancelled" || r.type === "federation.void") {
         throw new AppError("INVALID_TRANSITION", [{ issue: `the message is ${r.status}` }]);
@@ -113,22 +89,19 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
           { issue: "the message is being delivered right now; try again in a moment" },
         ]);
       }
-      await tx
-        .update(outboxTable)
-        .set({
-          type: "federation.void",
-          originalType: r.type,
-          payload: { cancelledType: r.type, reason: `cancelled by ${ctx.actor.label}`.slice(0, 500) },
-          attachments: null,
-          status: "pending",
-          cancelledAt: clock.now(),
-          cancelledBy: ctx.actor.label,
-          nextAttemptAt: clock.now(),
-          attempts: 0,
-        })
-        .where(eq(outboxTable.msgId, msgId));
+      await repo.updateOutboxRow(tx, msgId, {
+        type: "federation.void",
+        originalType: r.type,
+        payload: { cancelledType: r.type, reason: `cancelled by ${ctx.actor.label}`.slice(0, 500) },
+        attachments: null,
+        status: "pending",
+        cancelledAt: clock.now(),
+        cancelledBy: ctx.actor.label,
+        nextAttemptAt: clock.now(),
+        attempts: 0,
+      });
       await audit.record(tx, ctx, {
-        action: "federation.outboxTable.cancel",
+        action: "federation.outbox.cancel",
         targetType: "envelope",
         targetId: msgId,
         details: {
@@ -150,7 +123,7 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
     requirePermission(ctx.actor, "peers:ping");
     const out: { pingId: string; msgId: string; seq: number }[] = [];
     await inTransaction(db, async (tx) => {
-      const p = await getPeer(tx, peerId);
+      const p = await repo.findPeer(tx, peerId);
       if (!p) throw notFound("peer");
       if (p.state !== "active") throw new AppError("CONFLICT", [{ issue: `peer ${peerId} is ${p.state}` }]);
       const sentAt = clock.now();
@@ -164,11 +137,10 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
           payload: { pingId, sentAt: sentAt.toISOString() },
         })),
       );
-      await tx
-        .insert(pings)
-        .values(
-          ids.map((id, i) => ({ id, peerId, msgId: ms[i].msgId, sentAt, requestedBy: ctx.actor.label })),
-        );
+      await repo.insertPings(
+        tx,
+        ids.map((id, i) => ({ id, peerId, msgId: ms[i].msgId, sentAt, requestedBy: ctx.actor.label })),
+      );
       ids.forEach((pingId, i) => {
         out.push({ pingId, ...ms[i] });
       });
@@ -182,16 +154,13 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
     return out;
   }
 
-  async function listPings(ctx: Ctx, peerId: string, q: { ids?: string[]; limit: number }) {
+  async function listPings(
+    ctx: Ctx,
+    peerId: string,
+    q: { ids?: string[]; limit: number },
+  ): Promise<PingItem[]> {
     await requireReadablePeer(ctx, peerId);
-    const where = [eq(pings.peerId, peerId)];
-    if (q.ids?.length) where.push(inArray(pings.id, q.ids));
-    const rows = await db
-      .select()
-      .from(pings)
-      .where(and(...where))
-      .orderBy(desc(pings.sentAt))
-      .limit(q.limit);
+    const rows = await repo.listPingRows(db, peerId, q);
     return rows.map((r) => ({
       pingId: r.id,
       msgId: r.msgId,

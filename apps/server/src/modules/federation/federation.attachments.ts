@@ -1,13 +1,12 @@
-import { and, asc, eq, inArray, isNotNull } from "drizzle-orm";
 import type { EnvelopeAttachment } from "../../crypto/envelope.js";
 import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
-import { blobChunks, blobs, peers } from "../../db/schema/index.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import type { NodeKeys } from "../node/node.service.js";
 import { CHUNK_TYP, type FedContext, type PeerRow, peerActor, sigKeys } from "./federation.context.js";
+import * as repo from "./federation.repo.js";
 import { signStatement, verifyStatement } from "./federation.signing.js";
 
 export type AttachmentRef = { id: string; sha256: string; size: number; name?: string };
@@ -28,7 +27,7 @@ export function createAttachments(c: FedContext) {
     const id = uuidv7();
     const sha256 = sha256Hex(bytes);
     const chunk = config.fedChunkBytes;
-    await tx.insert(blobs).values({
+    await repo.insertBlob(tx, {
       origin: me,
       id,
       sha256,
@@ -38,24 +37,18 @@ export function createAttachments(c: FedContext) {
       completedAt: clock.now(),
     });
     for (let i = 0, idx = 0; i < bytes.length || idx === 0; i += chunk, idx++) {
-      await tx.insert(blobChunks).values({ origin: me, blobId: id, idx, data: bytes.subarray(i, i + chunk) });
+      await repo.insertChunk(tx, { origin: me, blobId: id, idx, data: bytes.subarray(i, i + chunk) });
       if (bytes.length === 0) break;
     }
     return name ? { id, sha256, size: bytes.length, name } : { id, sha256, size: bytes.length };
   }
 
+  /** The bytes of a complete blob, or null. */
   async function readBlob(origin: string, id: string): Promise<Buffer | null> {
-    const [b] = await db
-      .select()
-      .from(blobs)
-      .where(and(eq(blobs.origin, origin), eq(blobs.id, id)));
+    const b = await repo.findBlobRow(db, origin, id);
     if (!b?.completedAt) return null;
-    const chunks = await db
-      .select()
-      .from(blobChunks)
-      .where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)))
-      .orderBy(asc(blobChunks.idx));
-    return Buffer.concat(chunks.map((c) => c.data));
+    const chunks = await repo.chunksOf(db, origin, id);
+    return Buffer.concat(chunks.map((x) => x.data));
   }
 
   /**
@@ -68,16 +61,9 @@ export function createAttachments(c: FedContext) {
     id: string,
   ): Promise<{ origin: string; name: string | null; sha256: string; size: number; data: Buffer } | null> {
     if (!origins.length) return null;
-    const [b] = await db
-      .select()
-      .from(blobs)
-      .where(and(eq(blobs.id, id), inArray(blobs.origin, [...origins]), isNotNull(blobs.completedAt)));
+    const b = await repo.findCompleteBlobAmong(db, [...origins], id);
     if (!b) return null;
-    const chunks = await db
-      .select({ data: blobChunks.data })
-      .from(blobChunks)
-      .where(and(eq(blobChunks.origin, b.origin), eq(blobChunks.blobId, id)))
-      .orderBy(asc(blobChunks.idx));
+    const chunks = await repo.chunksOf(db, b.origin, id);
     const data = Buffer.concat(chunks.map((x) => x.data));
     return { origin: b.origin, name: b.name, sha256: b.sha256, size: b.size, data };
   }
@@ -92,29 +78,18 @@ export function createAttachments(c: FedContext) {
     refs: readonly AttachmentRef[],
   ): Promise<AttachmentRef[]> {
     if (!refs.length) return [];
-    const rows = await tx
-      .select({ id: blobs.id, sha256: blobs.sha256, size: blobs.size })
-      .from(blobs)
-      .where(
-        and(
-          eq(blobs.origin, me),
-          inArray(
-            blobs.id,
-            refs.map((a) => a.id),
-          ),
-          isNotNull(blobs.completedAt),
-        ),
-      );
+    const rows = await repo.completeBlobs(
+      tx,
+      me,
+      refs.map((a) => a.id),
+    );
     return refs.filter((a) => rows.some((b) => b.id === a.id && b.sha256 === a.sha256 && b.size === a.size));
   }
 
   /** An attachment received from a peer, once complete and verified (for domains and the download route). */
   async function readAttachment(ctx: Ctx, peerId: string, id: string) {
     requirePermission(ctx.actor, "peers:read");
-    const [b] = await db
-      .select()
-      .from(blobs)
-      .where(and(eq(blobs.origin, peerId), eq(blobs.id, id)));
+    const b = await repo.findBlobRow(db, peerId, id);
     const data = b ? await readBlob(peerId, id) : null;
     if (!b || !data) throw notFound("attachment");
     return { name: b.name, sha256: b.sha256, size: Number(b.size), data };
@@ -122,10 +97,7 @@ export function createAttachments(c: FedContext) {
 
   async function attachmentsPresent(peerId: string, atts: readonly EnvelopeAttachment[]) {
     for (const a of atts) {
-      const [b] = await db
-        .select()
-        .from(blobs)
-        .where(and(eq(blobs.origin, peerId), eq(blobs.id, a.id)));
+      const b = await repo.findBlobRow(db, peerId, a.id);
       if (!b?.completedAt || b.sha256 !== a.sha256 || Number(b.size) !== a.size) return false;
     }
     return true;
@@ -139,10 +111,7 @@ export function createAttachments(c: FedContext) {
     atts: readonly EnvelopeAttachment[],
   ): Promise<void> {
     for (const a of atts) {
-      const [b] = await db
-        .select()
-        .from(blobs)
-        .where(and(eq(blobs.origin, me), eq(blobs.id, a.id)));
+      const b = await repo.findBlobRow(db, me, a.id);
       if (!b?.completedAt) throw new Error(`attachment ${a.id} is not stored on this node`);
       const statusAuth = await signStatement(
         CHUNK_TYP,
@@ -160,10 +129,7 @@ export function createAttachments(c: FedContext) {
       const n = chunkCount(Number(b.size), b.chunkSize);
       for (let idx = 0; idx < n; idx++) {
         if (have.chunks.includes(idx)) continue;
-        const [ch] = await db
-          .select()
-          .from(blobChunks)
-          .where(and(eq(blobChunks.origin, me), eq(blobChunks.blobId, a.id), eq(blobChunks.idx, idx)));
+        const ch = await repo.findChunk(db, me, a.id, idx);
         const auth = await signStatement(
           CHUNK_TYP,
           {
@@ -192,7 +158,7 @@ export function createAttachments(c: FedContext) {
   }
 
   async function authChunk(origin: string, id: string, auth: string | undefined, op: "status" | "put") {
-    const [p] = await db.select().from(peers).where(eq(peers.id, origin));
+    const p = await repo.findPeer(db, origin);
     const me = await c.me();
     const claims = p && auth ? await verifyStatement(CHUNK_TYP, auth, sigKeys(p)) : null;
     if (
@@ -227,16 +193,9 @@ export function createAttachments(c: FedContext) {
 
   async function chunkStatus(origin: string, id: string, auth: string | undefined) {
     await authChunk(origin, id, auth, "status");
-    const [b] = await db
-      .select()
-      .from(blobs)
-      .where(and(eq(blobs.origin, origin), eq(blobs.id, id)));
+    const b = await repo.findBlobRow(db, origin, id);
     if (!b) return { complete: false, chunks: [] as number[] };
-    const chunks = await db
-      .select({ idx: blobChunks.idx })
-      .from(blobChunks)
-      .where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)));
-    return { complete: Boolean(b.completedAt), chunks: chunks.map((x) => x.idx) };
+    return { complete: Boolean(b.completedAt), chunks: await repo.chunkIndexes(db, origin, id) };
   }
 
   async function putChunk(origin: string, id: string, idx: number, data: Buffer, auth: string | undefined) {
@@ -256,43 +215,34 @@ export function createAttachments(c: FedContext) {
       throw new AppError("VALIDATION_FAILED", [{ issue: "the chunk does not match its signed description" }]);
     }
     const r = await inTransaction(db, async (tx): Promise<{ complete: boolean; corrupt?: true }> => {
-      await tx
-        .insert(blobs)
-        .values({
+      await repo.insertBlob(
+        tx,
+        {
           origin,
           id,
           sha256: sha,
           size,
           chunkSize,
           name: typeof ch.name === "string" ? ch.name.slice(0, 300) : null,
-        })
-        .onConflictDoNothing();
-      const [b] = await tx
-        .select()
-        .from(blobs)
-        .where(and(eq(blobs.origin, origin), eq(blobs.id, id)))
-        .for("update");
+        },
+        true,
+      );
+      const b = await repo.lockBlobRow(tx, origin, id);
+      if (!b) throw new Error("the blob row just inserted is missing");
       if (b.completedAt) return { complete: true };
       if (b.sha256 !== sha || Number(b.size) !== size || b.chunkSize !== chunkSize) {
         throw new AppError("CONFLICT", [{ issue: "the attachment was announced with another hash or size" }]);
       }
-      await tx.insert(blobChunks).values({ origin, blobId: id, idx, data }).onConflictDoNothing();
-      const have = await tx
-        .select({ idx: blobChunks.idx, data: blobChunks.data })
-        .from(blobChunks)
-        .where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)))
-        .orderBy(asc(blobChunks.idx));
+      await repo.insertChunk(tx, { origin, blobId: id, idx, data }, true);
+      const have = await repo.chunksOf(tx, origin, id);
       if (have.length < chunkCount(size, chunkSize)) return { complete: false };
       const all = Buffer.concat(have.map((h) => h.data));
       if (all.length !== size || sha256Hex(all) !== sha) {
         // A corrupt chunk: drop them all, the sender uploads again.
-        await tx.delete(blobChunks).where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)));
+        await repo.deleteChunks(tx, origin, id);
         return { complete: false, corrupt: true };
       }
-      await tx
-        .update(blobs)
-        .set({ completedAt: clock.now() })
-        .where(and(eq(blobs.origin, origin), eq(blobs.id, id)));
+      await repo.completeBlob(tx, origin, id, clock.now());
       await audit.record(
         tx,
         { actor: peerActor(origin), ip: null, requestId: null },

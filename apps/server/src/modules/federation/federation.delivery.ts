@@ -1,5 +1,4 @@
 import type { EnvelopeResult } from "@crossline/schemas";
-import { eq, inArray, sql } from "drizzle-orm";
 import {
   type EnvelopeHeader,
   envelopeSha256,
@@ -9,7 +8,6 @@ import {
 } from "../../crypto/envelope.js";
 import type { PublicKeyJwk } from "../../crypto/keys.js";
 import { inTransaction } from "../../db/client.js";
-import { outbox, peers } from "../../db/schema/index.js";
 import { systemCtx } from "../../lib/actor.js";
 import { backoffMs } from "../../lib/backoff.js";
 import type { Attachments } from "./federation.attachments.js";
@@ -21,19 +19,12 @@ import {
   sigKeys,
   WORKER_ID,
 } from "./federation.context.js";
-import { getPeer, type Peers } from "./federation.peers.js";
+import type { Peers } from "./federation.peers.js";
 import { judgeReceipt, type ReceiptEvidence } from "./federation.receipts.js";
+import * as repo from "./federation.repo.js";
 
 /** One outbox row's fate after a delivery attempt, written back in one statement per batch. */
-interface Outcome {
-  msg_id: string;
-  status: "pending" | "delivered" | "rejected";
-  envelope: string | null;
-  receipt: string | null;
-  reason: string | null;
-  next_at: string | null;
-  error: string | null;
-}
+type Outcome = repo.DeliveryOutcome;
 
 /** Every VACUUM_EVERY rows this process finished, the worker vacuums the outbox (see maintainOutbox). */
 const VACUUM_EVERY = 1000;
@@ -73,24 +64,7 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
   let finishedSinceVacuum = 0;
 
   async function deliverDue(limit = config.fedBatchSize, onClaimed?: (n: number) => void): Promise<number> {
-    // One statement, so no explicit transaction: it is atomic on its own, and BEGIN/COMMIT would only add two
-    // round trips (and, on PGlite, hold the single connection longer).
-    const claimed = await db
-      .update(outbox)
-      .set({
-        leaseUntil: sql`now() + make_interval(secs => ${config.fedLeaseSeconds})`,
-        attempts: sql`${outbox.attempts} + 1`,
-      })
-      .where(
-        inArray(
-          outbox.msgId,
-          sql`(select o.msg_id from fed_outbox o join fed_peers p on p.id = o.peer_id
-              where o.status = 'pending' and o.next_attempt_at <= now()
-                and (o.lease_until is null or o.lease_until < now()) and p.state = 'active'
-              order by o.peer_id, o.seq limit ${limit} for update of o skip locked)`,
-        ),
-      )
-      .returning();
+    const claimed = await repo.claimDue(db, limit, config.fedLeaseSeconds);
     if (!claimed.length) return 0;
     onClaimed?.(claimed.length);
     const byPeer = new Map<string, OutboxRow[]>();
@@ -111,7 +85,7 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
   }
 
   async function deliverToPeer(peerId: string, rows: OutboxRow[]): Promise<void> {
-    const p = await getPeer(db, peerId);
+    const p = await repo.findPeer(db, peerId);
     if (!p) return;
     const me = await c.me();
     const keys = await c.currentKeys();
@@ -206,19 +180,8 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
     const revoked = finalRejected.some((o) => o.reason === "PEER_REVOKED");
     const firstError = outcomes.find((o) => o.error)?.error ?? null;
     await inTransaction(db, async (tx) => {
-      await tx.execute(sql`update fed_outbox o set
-          status = v.status,
-          envelope = coalesce(v.envelope, o.envelope),
-          receipt = coalesce(v.receipt, o.receipt),
-          receipt_reason = v.reason,
-          delivered_at = case when v.status = 'delivered' then clock_timestamp() else o.delivered_at end,
-          next_attempt_at = coalesce(v.next_at, o.next_attempt_at),
-          last_error = v.error,
-          lease_until = null
-        from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb)
-          as v(msg_id uuid, status text, envelope text, receipt text, reason text, next_at timestamptz, error text)
-        where o.msg_id = v.msg_id and o.status = 'pending'`);
-      const stats: Partial<typeof peers.$inferInsert> = {};
+      await repo.recordOutcomes(tx, outcomes);
+      const stats: repo.PeerUpdate = {};
       if (delivered || finalRejected.length) {
         stats.lastSuccessAt = clock.now();
         stats.rttMs = Math.round(httpMs);
@@ -228,10 +191,7 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
         stats.lastErrorAt = clock.now();
         stats.lastError = firstError;
       }
-      await tx
-        .update(peers)
-        .set({ ...stats, deliveredCount: sql`${peers.deliveredCount} + ${delivered}` })
-        .where(eq(peers.id, peerId));
+      await repo.countOnPeer(tx, peerId, { delivered }, stats);
       const ctx = systemCtx();
       if (delivered) {
         await audit.record(tx, ctx, {
@@ -270,7 +230,7 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
   async function maintainOutbox(): Promise<boolean> {
     if (finishedSinceVacuum < VACUUM_EVERY) return false;
     finishedSinceVacuum = 0;
-    await db.execute(sql`vacuum (skip_locked) fed_outbox`).catch(() => undefined);
+    await repo.vacuumOutbox(db);
     return true;
   }
 

@@ -1,8 +1,7 @@
 import { KeysPayload, NoticePayload, PingPayload, PongPayload, VoidPayload } from "@crossline/schemas";
-import { and, eq, isNull } from "drizzle-orm";
-import { peers, pings } from "../../db/schema/index.js";
 import type { Clock } from "../../lib/clock.js";
 import type { AuditService } from "../audit/audit.service.js";
+import * as repo from "./federation.repo.js";
 import { defineHandler, type FederationPort } from "./federation.types.js";
 
 /**
@@ -27,22 +26,16 @@ export function registerTransportHandlers(fed: FederationPort, deps: { clock: Cl
   );
   fed.registerHandler(
     defineHandler("federation.pong", PongPayload, async (tx, msg) => {
-      const now = clock.now();
-      const [p] = await tx
-        .select()
-        .from(pings)
-        .where(and(eq(pings.id, msg.payload.pingId), eq(pings.peerId, msg.peerId), isNull(pings.answeredAt)));
-      if (!p) return; // not ours, or answered already: nothing to record
-      const rttMs = Math.max(0, now.getTime() - p.sentAt.getTime());
-      await tx.update(pings).set({ answeredAt: now, rttMs }).where(eq(pings.id, p.id));
-      await tx.update(peers).set({ pingRttMs: rttMs }).where(eq(peers.id, msg.peerId));
+      const rttMs = await repo.answerPing(tx, msg.peerId, msg.payload.pingId, clock.now());
+      if (rttMs === null) return; // not ours, or answered already: nothing to record
+      await repo.updatePeer(tx, msg.peerId, { pingRttMs: rttMs });
     }),
   );
   fed.registerHandler(
     defineHandler("federation.keys", KeysPayload, async (tx, msg, ctx) => {
-      const [p] = await tx.select().from(peers).where(eq(peers.id, msg.peerId));
-      const before = p.publicKeys.map((k) => k.kid);
-      await tx.update(peers).set({ publicKeys: msg.payload.publicKeys }).where(eq(peers.id, msg.peerId));
+      const p = await repo.findPeer(tx, msg.peerId);
+      const before = p?.publicKeys.map((k) => k.kid) ?? [];
+      await repo.updatePeer(tx, msg.peerId, { publicKeys: msg.payload.publicKeys });
       await audit.record(tx, ctx, {
         action: "federation.peer.keys",
         targetType: "peer",

@@ -1,9 +1,8 @@
 import type { PeerHealth } from "@crossline/schemas";
-import { eq, sql } from "drizzle-orm";
-import { inTransaction, rowsOf } from "../../db/client.js";
-import { peers } from "../../db/schema/index.js";
+import { inTransaction } from "../../db/client.js";
 import { systemCtx } from "../../lib/actor.js";
 import type { FedContext, PeerRow } from "./federation.context.js";
+import * as repo from "./federation.repo.js";
 
 /** Who is alerted when a link is down. */
 const ALERT_ROLES = ["admin", "duty_officer"];
@@ -16,18 +15,7 @@ export function createLinkHealth(c: FedContext) {
     const ids = rows.map((r) => r.id);
     const out = new Map<string, PeerHealth>();
     if (!ids.length) return out;
-    const stats = rowsOf<{
-      peer_id: string;
-      depth: string | number;
-      oldest: Date | string | null;
-      sent: string | number;
-    }>(
-      await db.execute(sql`select peer_id,
-          count(*) filter (where status = 'pending') as depth,
-          min(created_at) filter (where status = 'pending') as oldest,
-          count(*) as sent
-        from fed_outbox where peer_id in ${ids} group by peer_id`),
-    );
+    const stats = await repo.outboxStats(db, ids);
     const now = clock.now().getTime();
     for (const r of rows) {
       const s = stats.find((x) => x.peer_id === r.id);
@@ -56,18 +44,13 @@ export function createLinkHealth(c: FedContext) {
   /** Raises (once per outage) an alert for each active peer whose oldest undelivered envelope is too old. */
   async function checkLinks(log?: (msg: string, data: Record<string, unknown>) => void): Promise<string[]> {
     const threshold = new Date(clock.now().getTime() - config.fedLinkDownAlertMinutes * 60_000);
-    const down = rowsOf<{ id: string; oldest: Date | string }>(
-      await db.execute(sql`select p.id, min(o.created_at) as oldest from fed_peers p
-        join fed_outbox o on o.peer_id = p.id and o.status = 'pending'
-        where p.state = 'active' and p.link_alert_at is null
-        group by p.id having min(o.created_at) < ${threshold.toISOString()}::timestamptz`),
-    );
+    const down = await repo.linksDownSince(db, threshold);
     const alerted: string[] = [];
     for (const d of down) {
       const raised = await inTransaction(db, async (tx) => {
-        const [p] = await tx.select().from(peers).where(eq(peers.id, d.id)).for("update");
-        if (p.linkAlertAt) return false;
-        await tx.update(peers).set({ linkAlertAt: clock.now() }).where(eq(peers.id, d.id));
+        const p = await repo.lockPeer(tx, d.id);
+        if (!p || p.linkAlertAt) return false;
+        await repo.updatePeer(tx, d.id, { linkAlertAt: clock.now() });
         await audit.record(tx, systemCtx(), {
           action: "federation.link.down",
           targetType: "peer",
@@ -106,7 +89,7 @@ export function createLinkHealth(c: FedContext) {
   }
 
   async function metricsSnapshot() {
-    const rows = await db.select().from(peers);
+    const rows = await repo.listPeerRows(db);
     const h = await healthOf(rows);
     return rows.map((r) => ({ id: r.id, state: r.state, health: h.get(r.id) as PeerHealth }));
   }

@@ -1,5 +1,4 @@
 import type { EnvelopeResult } from "@crossline/schemas";
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import {
   EnvelopeError,
   type EnvelopeHeader,
@@ -11,14 +10,13 @@ import {
   type ReceiptClaims,
   signReceipt,
 } from "../../crypto/envelope.js";
-import { inSavepoint, inTransaction, rowsOf, type Tx } from "../../db/client.js";
-import { inbox, peers } from "../../db/schema/index.js";
+import { inSavepoint, inTransaction, type Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import type { NodeKeys } from "../node/node.service.js";
 import type { Attachments } from "./federation.attachments.js";
 import { SEQ_CONSUMING } from "./federation.codes.js";
 import { errText, type FedContext, type PeerRow, peerActor, sigKeys } from "./federation.context.js";
-import { getPeer } from "./federation.peers.js";
+import * as repo from "./federation.repo.js";
 import type { IncomingMessage } from "./federation.types.js";
 
 /**
@@ -56,7 +54,7 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
     const receivedAt = clock.now();
     const peerCache = new Map<string, PeerRow | undefined>();
     const lookup = async (id: string) => {
-      if (!peerCache.has(id)) peerCache.set(id, await getPeer(db, id));
+      if (!peerCache.has(id)) peerCache.set(id, await repo.findPeer(db, id));
       return peerCache.get(id);
     };
     const items: Received[] = [];
@@ -136,10 +134,7 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
       await inTransaction(db, async (tx) => {
         for (const i of early) {
           if (i.peer) {
-            await tx
-              .update(peers)
-              .set({ rejectedCount: sql`${peers.rejectedCount} + 1` })
-              .where(eq(peers.id, i.peer.id));
+            await repo.countOnPeer(tx, i.peer.id, { rejected: 1 });
           }
           await audit.record(
             tx,
@@ -224,7 +219,8 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
     const ctx: Ctx = { actor: peerActor(peerId), ip, requestId: null };
     await inTransaction(db, async (tx) => {
       // The peer row lock orders inbox writers of one peer across every process of the node.
-      const [p] = await tx.select().from(peers).where(eq(peers.id, peerId)).for("update");
+      const p = await repo.lockPeer(tx, peerId);
+      if (!p) throw new Error(`peer ${peerId} is gone`);
       const stateReason = rejectionFor(p);
       if (stateReason) {
         for (const i of list) {
@@ -249,24 +245,11 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
           receivedAt,
         };
       });
-      const inserted = new Set(
-        (await tx.insert(inbox).values(rows).onConflictDoNothing().returning({ msgId: inbox.msgId })).map(
-          (r) => r.msgId,
-        ),
-      );
+      const inserted = await repo.insertInbox(tx, rows);
       const dupes = list.filter((i) => !inserted.has(i.opened?.header.msgId as string));
       if (dupes.length) {
         const ids = dupes.map((i) => i.opened?.header.msgId as string);
-        const existing = await tx
-          .select({
-            msgId: inbox.msgId,
-            receivedAt: inbox.receivedAt,
-            sha: inbox.envelopeSha256,
-            status: inbox.status,
-            reason: inbox.reason,
-          })
-          .from(inbox)
-          .where(and(eq(inbox.peerId, peerId), inArray(inbox.msgId, ids)));
+        const existing = await repo.inboxByIds(tx, peerId, ids);
         for (const i of dupes) {
           const e = existing.find((x) => x.msgId === i.opened?.header.msgId);
           i.status = "rejected";
@@ -277,15 +260,12 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
       }
       const { inSeq, applied } = await applyReady(tx, peerId, Number(p.inSeq), ctx);
       const newlyRejected = list.filter((i) => i.reason);
-      await tx
-        .update(peers)
-        .set({
-          inSeq,
-          receivedCount: sql`${peers.receivedCount} + ${inserted.size}`,
-          rejectedCount: sql`${peers.rejectedCount} + ${newlyRejected.length}`,
-          lastSuccessAt: receivedAt,
-        })
-        .where(eq(peers.id, peerId));
+      await repo.countOnPeer(
+        tx,
+        peerId,
+        { received: inserted.size, rejected: newlyRejected.length },
+        { inSeq, lastSuccessAt: receivedAt },
+      );
       for (const i of newlyRejected) {
         await audit.record(tx, ctx, {
           action: "federation.envelope.rejected",
@@ -333,12 +313,7 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
     const appliedIds: string[] = [];
     const PAGE = 500;
     outer: for (;;) {
-      const rows = await tx
-        .select()
-        .from(inbox)
-        .where(and(eq(inbox.peerId, peerId), gt(inbox.seq, cur), inArray(inbox.status, ["held", "rejected"])))
-        .orderBy(asc(inbox.seq))
-        .limit(PAGE);
+      const rows = await repo.inboxWaiting(tx, peerId, cur, PAGE);
       for (const r of rows) {
         const seq = Number(r.seq);
         if (seq !== cur + 1) break outer;
@@ -365,10 +340,7 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
           };
           await inSavepoint(tx, (sp) => handler.apply(sp, msg, ctx));
         } catch (e) {
-          await tx
-            .update(inbox)
-            .set({ attempts: sql`${inbox.attempts} + 1`, lastError: errText(e) })
-            .where(and(eq(inbox.peerId, peerId), eq(inbox.msgId, r.msgId)));
+          await repo.inboxFailed(tx, peerId, r.msgId, errText(e));
           break outer;
         }
         cur = seq;
@@ -378,29 +350,23 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
       if (rows.length < PAGE) break;
     }
     if (appliedIds.length) {
-      await tx
-        .update(inbox)
-        .set({ status: "applied", appliedAt: clock.now(), lastError: null })
-        .where(and(eq(inbox.peerId, peerId), inArray(inbox.msgId, appliedIds)));
+      await repo.inboxApplied(tx, peerId, appliedIds, clock.now());
     }
     return { inSeq: cur, applied };
   }
 
   /** Worker duty: retries held messages whose turn has come (a handler failed earlier). */
   async function retryHeld(): Promise<number> {
-    const due = rowsOf<{ peer_id: string }>(
-      await db.execute(sql`select p.id as peer_id from fed_peers p
-        where p.state = 'active' and exists (select 1 from fed_inbox i
-          where i.peer_id = p.id and i.status in ('held', 'rejected') and i.seq = p.in_seq + 1)`),
-    );
+    const due = await repo.peersWithReadyHeld(db);
     let n = 0;
-    for (const { peer_id } of due) {
+    for (const peer_id of due) {
       await inTransaction(db, async (tx) => {
-        const [p] = await tx.select().from(peers).where(eq(peers.id, peer_id)).for("update");
+        const p = await repo.lockPeer(tx, peer_id);
+        if (!p) return;
         const ctx: Ctx = { actor: peerActor(peer_id), ip: null, requestId: null };
         const r = await applyReady(tx, peer_id, Number(p.inSeq), ctx);
         if (r.inSeq !== Number(p.inSeq)) {
-          await tx.update(peers).set({ inSeq: r.inSeq }).where(eq(peers.id, peer_id));
+          await repo.updatePeer(tx, peer_id, { inSeq: r.inSeq });
           await audit.record(tx, ctx, {
             action: "federation.inbox.applied",
             targetType: "peer",

@@ -1,11 +1,10 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import type { PublicKeyJwk } from "../../crypto/keys.js";
-import { afterCommit, rowsOf, type Tx } from "../../db/client.js";
-import { outbox, peers } from "../../db/schema/index.js";
+import { afterCommit, type Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import { type FedContext, MAX_TYPE_LEN, TYPE_RE } from "./federation.context.js";
+import * as repo from "./federation.repo.js";
 import type { EnqueuedMessage, MessageHandler, OutgoingMessage } from "./federation.types.js";
 
 /**
@@ -43,19 +42,15 @@ export function createOutbox(c: FedContext) {
     // Reserve seq numbers: the seq row lock orders enqueuers of one peer across every process until commit.
     const next = new Map<string, number>();
     for (const [peerId, n] of byPeer) {
-      const rows = rowsOf<{ seq: string | number }>(
-        await tx.execute(sql`update fed_out_seq s set seq = s.seq + ${n} from fed_peers p
-          where s.peer_id = ${peerId} and p.id = s.peer_id and p.state in ('active', 'suspended')
-          returning s.seq`),
-      );
-      if (!rows.length) {
-        const [p] = await tx.select().from(peers).where(eq(peers.id, peerId));
+      const first = await repo.reserveSeq(tx, peerId, n);
+      if (first === null) {
+        const p = await repo.findPeer(tx, peerId);
         if (!p) throw notFound("peer");
         throw new AppError("CONFLICT", [
           { issue: `peer ${peerId} is ${p.state}: nothing can be sent to it` },
         ]);
       }
-      next.set(peerId, Number(rows[0].seq) - n + 1);
+      next.set(peerId, first);
     }
     const now = clock.now();
     const out: EnqueuedMessage[] = [];
@@ -78,7 +73,7 @@ export function createOutbox(c: FedContext) {
       };
     });
     if (values.length) {
-      await tx.insert(outbox).values(values);
+      await repo.insertOutbox(tx, values);
       // Wake this process's workers as soon as the rows are visible: right after the commit when the
       // transaction came from `inTransaction`, else now (the worker then looks again a few times shortly).
       if (!afterCommit(tx, () => c.nudge(true))) c.nudge(false);
@@ -93,12 +88,7 @@ export function createOutbox(c: FedContext) {
 
   /** Cancels everything still waiting for the peer (it is revoked); returns how many. */
   async function cancelAllPending(tx: Tx, peerId: string, by: string): Promise<number> {
-    const r = await tx
-      .update(outbox)
-      .set({ status: "cancelled", cancelledAt: clock.now(), cancelledBy: by, leaseUntil: null })
-      .where(and(eq(outbox.peerId, peerId), eq(outbox.status, "pending")))
-      .returning({ msgId: outbox.msgId });
-    return r.length;
+    return repo.cancelPendingTo(tx, peerId, by, clock.now());
   }
 
   /** Queues this node's live public keys to every active or suspended peer (key rotation); returns their ids. */
@@ -107,25 +97,15 @@ export function createOutbox(c: FedContext) {
     ctx: Ctx,
     publicKeys: (PublicKeyJwk & { status: "active" | "retiring" })[],
   ): Promise<string[]> {
-    const targets = await tx
-      .select({ id: peers.id })
-      .from(peers)
-      .where(inArray(peers.state, ["active", "suspended"]));
-    for (const t of targets)
-      await enqueue(tx, ctx, { peerId: t.id, type: "federation.keys", payload: { publicKeys } });
-    return targets.map((t) => t.id);
+    const targets = await repo.peerIdsIn(tx, ["active", "suspended"]);
+    for (const peerId of targets)
+      await enqueue(tx, ctx, { peerId, type: "federation.keys", payload: { publicKeys } });
+    return targets;
   }
 
   /** The active peers a key announcement still waits for (one id per waiting message). */
-  async function keysAwaitingDelivery(tx: Tx): Promise<string[]> {
-    const waiting = await tx
-      .select({ peerId: outbox.peerId })
-      .from(outbox)
-      .innerJoin(peers, eq(peers.id, outbox.peerId))
-      .where(
-        and(eq(outbox.type, "federation.keys"), eq(outbox.status, "pending"), eq(peers.state, "active")),
-      );
-    return waiting.map((w) => w.peerId);
+  function keysAwaitingDelivery(tx: Tx): Promise<string[]> {
+    return repo.activePeersAwaiting(tx, "federation.keys");
   }
 
   return { enqueue, enqueueMany, registerHandler, cancelAllPending, announceKeys, keysAwaitingDelivery };

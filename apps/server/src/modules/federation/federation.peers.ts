@@ -5,12 +5,10 @@ import {
   type PeerState,
   type PeerView,
 } from "@crossline/schemas";
-import { asc, eq } from "drizzle-orm";
 import { sha256Hex } from "../../crypto/hash.js";
 import { isUuid, uuidv7 } from "../../crypto/ids.js";
 import { fingerprint, type PublicKeyJwk } from "../../crypto/keys.js";
-import { type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
-import { outSeq, peerInvitations, peers } from "../../db/schema/index.js";
+import { inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import { randomToken, safeEqual } from "../../lib/secrets.js";
@@ -27,12 +25,8 @@ import {
 } from "./federation.context.js";
 import type { LinkHealth } from "./federation.health.js";
 import type { Outbox } from "./federation.outbox.js";
+import * as repo from "./federation.repo.js";
 import { peekStatement, signStatement, verifyStatement } from "./federation.signing.js";
-
-export async function getPeer(dbx: DbOrTx, id: string): Promise<PeerRow | undefined> {
-  const [p] = await dbx.select().from(peers).where(eq(peers.id, id));
-  return p;
-}
 
 const TRANSITIONS: Record<"suspend" | "resume" | "revoke", { from: PeerState[]; to: PeerState }> = {
   suspend: { from: ["active"], to: "suspended" },
@@ -67,26 +61,22 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
 
   async function listPeers(ctx: Ctx): Promise<PeerView[]> {
     requirePermission(ctx.actor, "peers:read");
-    const rows = await db.select().from(peers).orderBy(asc(peers.id));
+    const rows = await repo.listPeerRows(db);
     const h = await health.healthOf(rows);
     return rows.map((r) => view(r, h.get(r.id) as PeerHealth));
   }
 
   async function peerView(ctx: Ctx, id: string): Promise<PeerView> {
     requirePermission(ctx.actor, "peers:read");
-    const r = await getPeer(db, id);
+    const r = await repo.findPeer(db, id);
     if (!r) throw notFound("peer");
     const h = await health.healthOf([r]);
     return view(r, h.get(r.id) as PeerHealth);
   }
 
   /** Whom a domain may address: the active peers, names only (none of the link's details). */
-  async function activePeers(): Promise<{ id: string; name: string; nameZh: string | null }[]> {
-    return db
-      .select({ id: peers.id, name: peers.name, nameZh: peers.nameZh })
-      .from(peers)
-      .where(eq(peers.state, "active"))
-      .orderBy(asc(peers.id));
+  function activePeers(): Promise<{ id: string; name: string; nameZh: string | null }[]> {
+    return repo.activePeerNames(db);
   }
 
   async function myCard(): Promise<NodeCard> {
@@ -117,7 +107,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     const secret = randomToken(24);
     const expiresAt = new Date(clock.now().getTime() + config.fedInvitationTtlMinutes * 60_000);
     await inTransaction(db, async (tx) => {
-      await tx.insert(peerInvitations).values({
+      await repo.insertInvitation(tx, {
         id,
         secretHash: sha256Hex(secret),
         createdBy: ctx.actor.label,
@@ -158,7 +148,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
   }
 
   async function insertPeer(tx: Tx, card: NodeCard, state: PeerState, fp: string): Promise<void> {
-    const row = {
+    await repo.upsertPeer(tx, card.id, {
       name: card.name,
       nameZh: card.nameZh ?? null,
       baseUrl: card.url,
@@ -166,12 +156,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       publicKeys: card.publicKeys,
       fingerprint: fp,
       stateChangedAt: clock.now(),
-    };
-    await tx
-      .insert(peers)
-      .values({ id: card.id, ...row })
-      .onConflictDoUpdate({ target: peers.id, set: row });
-    await tx.insert(outSeq).values({ peerId: card.id, seq: 0 }).onConflictDoNothing();
+    });
   }
 
   /** Accepts another node's invitation: registers it here and completes the pairing on its side. */
@@ -183,7 +168,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     if (Date.parse(inv.expiresAt) < clock.now().getTime()) {
       throw new AppError("CONFLICT", [{ issue: "the invitation has expired" }]);
     }
-    const existing = await getPeer(db, inv.id);
+    const existing = await repo.findPeer(db, inv.id);
     if (existing && existing.state !== "pending") {
       throw new AppError("CONFLICT", [{ issue: `${inv.id} is already a peer (${existing.state})` }]);
     }
@@ -238,10 +223,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       ]);
     }
     await inTransaction(db, async (tx) => {
-      await tx
-        .update(peers)
-        .set({ state: "active", stateChangedAt: clock.now() })
-        .where(eq(peers.id, inv.id));
+      await repo.updatePeer(tx, inv.id, { state: "active", stateChangedAt: clock.now() });
       await audit.record(tx, ctx, {
         action: "federation.peer.paired",
         targetType: "peer",
@@ -280,22 +262,15 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     const fp = pairFingerprint(me.publicKeys, card.data.publicKeys);
     const ctx: Ctx = { actor: peerActor(card.data.id), ip, requestId: null };
     const error = await inTransaction(db, async (tx) => {
-      const [inv] = await tx
-        .select()
-        .from(peerInvitations)
-        .where(eq(peerInvitations.id, invitationId))
-        .for("update");
+      const inv = await repo.lockInvitation(tx, invitationId);
       if (!inv || !safeEqual(inv.secretHash, sha256Hex(String(claims.secret)))) return "unknown invitation";
       if (inv.usedAt) return "the invitation has already been used";
       if (inv.expiresAt.getTime() < clock.now().getTime()) return "the invitation has expired";
-      const existing = await getPeer(tx, card.data.id);
+      const existing = await repo.findPeer(tx, card.data.id);
       if (existing && existing.state !== "pending")
         return `${card.data.id} is already a peer (${existing.state})`;
       await insertPeer(tx, card.data, "active", fp);
-      await tx
-        .update(peerInvitations)
-        .set({ usedAt: clock.now(), usedBy: card.data.id })
-        .where(eq(peerInvitations.id, invitationId));
+      await repo.markInvitationUsed(tx, invitationId, card.data.id, clock.now());
       await audit.record(tx, ctx, {
         action: "federation.peer.paired",
         targetType: "peer",
@@ -323,14 +298,14 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     requirePermission(ctx.actor, "peers:manage");
     const t = TRANSITIONS[action];
     await inTransaction(db, async (tx) => {
-      const [p] = await tx.select().from(peers).where(eq(peers.id, id)).for("update");
+      const p = await repo.lockPeer(tx, id);
       if (!p) throw notFound("peer");
       if (!t.from.includes(p.state)) {
         throw new AppError("INVALID_TRANSITION", [
           { issue: `cannot ${action} a ${p.state} peer`, allowed: t.from },
         ]);
       }
-      await tx.update(peers).set({ state: t.to, stateChangedAt: clock.now() }).where(eq(peers.id, id));
+      await repo.updatePeer(tx, id, { state: t.to, stateChangedAt: clock.now() });
       let cancelled = 0;
       if (t.to === "revoked") cancelled = await outbox.cancelAllPending(tx, id, ctx.actor.label);
       await audit.record(tx, ctx, {
@@ -351,13 +326,9 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
    * learnt it (`how`).
    */
   async function revokedByPeer(tx: Tx, ctx: Ctx, peerId: string, how: Record<string, string>): Promise<void> {
-    const [cur] = await tx
-      .select({ state: peers.state })
-      .from(peers)
-      .where(eq(peers.id, peerId))
-      .for("update");
-    if (cur.state === "revoked") return;
-    await tx.update(peers).set({ state: "revoked", stateChangedAt: clock.now() }).where(eq(peers.id, peerId));
+    const cur = await repo.lockPeer(tx, peerId);
+    if (!cur || cur.state === "revoked") return;
+    await repo.updatePeer(tx, peerId, { state: "revoked", stateChangedAt: clock.now() });
     const cancelled = await outbox.cancelAllPending(tx, peerId, `peer:${peerId}`);
     await audit.record(tx, ctx, {
       action: "federation.peer.revoked_by_peer",
@@ -369,7 +340,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
 
   /** Tells the peer at once that it is revoked (best effort: its envelopes are refused here anyway). */
   async function notifyRevocation(peerId: string): Promise<void> {
-    const p = await getPeer(db, peerId);
+    const p = await repo.findPeer(db, peerId);
     if (!p) return;
     const me = await c.me();
     const keys = await c.currentKeys();
@@ -390,7 +361,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
   async function receiveControl(notice: string, ip: string | null): Promise<{ ok: true }> {
     const peeked = peekStatement(notice);
     const sender = typeof peeked?.claims.sender === "string" ? peeked.claims.sender.slice(0, 64) : "";
-    const p = sender ? await getPeer(db, sender) : undefined;
+    const p = sender ? await repo.findPeer(db, sender) : undefined;
     const me = await c.me();
     const claims = p ? await verifyStatement(CONTROL_TYP, notice, sigKeys(p)) : null;
     const ctx: Ctx = { actor: peerActor(sender || "unknown"), ip, requestId: null };

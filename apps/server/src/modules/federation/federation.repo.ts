@@ -1,0 +1,457 @@
+/**
+ * The federation module's data access: its own tables only (fed_peers, fed_out_seq, fed_invitations,
+ * fed_outbox, fed_inbox, fed_pings, fed_blobs, fed_blob_chunks). Every function takes the database or the
+ * caller's transaction; inside a transaction, pass the transaction (on PGlite `db` would wait forever).
+ */
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import { type Db, type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
+import {
+  blobChunks,
+  blobs,
+  inbox,
+  type OutboxStatus,
+  outbox,
+  outSeq,
+  type PeerState,
+  peerInvitations,
+  peers,
+  pings,
+} from "../../db/schema/index.js";
+import type { InboxRow, OutboxRow, PeerRow } from "./federation.context.js";
+
+type PeerInsert = typeof peers.$inferInsert;
+/** Fields of a peer row to set (not its id). */
+export type PeerUpdate = Partial<Omit<PeerInsert, "id">>;
+type OutboxInsert = typeof outbox.$inferInsert;
+type InboxInsert = typeof inbox.$inferInsert;
+type BlobRow = typeof blobs.$inferSelect;
+
+// ------------------------------------------------------------------------------------------------- peers
+
+export async function findPeer(dbx: DbOrTx, id: string): Promise<PeerRow | undefined> {
+  const [p] = await dbx.select().from(peers).where(eq(peers.id, id));
+  return p;
+}
+
+/** The peer row, locked: the lock orders inbox writers, state changes and alerts of one peer. */
+export async function lockPeer(tx: Tx, id: string): Promise<PeerRow | undefined> {
+  const [p] = await tx.select().from(peers).where(eq(peers.id, id)).for("update");
+  return p;
+}
+
+export function listPeerRows(dbx: DbOrTx): Promise<PeerRow[]> {
+  return dbx.select().from(peers).orderBy(asc(peers.id));
+}
+
+export function activePeerNames(dbx: DbOrTx): Promise<{ id: string; name: string; nameZh: string | null }[]> {
+  return dbx
+    .select({ id: peers.id, name: peers.name, nameZh: peers.nameZh })
+    .from(peers)
+    .where(eq(peers.state, "active"))
+    .orderBy(asc(peers.id));
+}
+
+export async function peerIdsIn(tx: DbOrTx, states: PeerState[]): Promise<string[]> {
+  const rows = await tx.select({ id: peers.id }).from(peers).where(inArray(peers.state, states));
+  return rows.map((r) => r.id);
+}
+
+/** Inserts or replaces a peer (a pending one is overwritten by a new pairing) and its sequence counter. */
+export async function upsertPeer(tx: Tx, id: string, row: Omit<PeerInsert, "id">): Promise<void> {
+  await tx
+    .insert(peers)
+    .values({ id, ...row })
+    .onConflictDoUpdate({ target: peers.id, set: row });
+  await tx.insert(outSeq).values({ peerId: id, seq: 0 }).onConflictDoNothing();
+}
+
+export async function updatePeer(tx: Tx, id: string, set: PeerUpdate): Promise<void> {
+  await tx.update(peers).set(set).where(eq(peers.id, id));
+}
+
+/** Adds to a peer's counters (`delivered`, `received`, `rejected`) and sets other fields with them. */
+export async function countOnPeer(
+  tx: Tx,
+  id: string,
+  add: { delivered?: number; received?: number; rejected?: number },
+  set: PeerUpdate = {},
+): Promise<void> {
+  await tx
+    .update(peers)
+    .set({
+      ...set,
+      ...(add.delivered !== undefined
+        ? { deliveredCount: sql`${peers.deliveredCount} + ${add.delivered}` }
+        : {}),
+      ...(add.received !== undefined ? { receivedCount: sql`${peers.receivedCount} + ${add.received}` } : {}),
+      ...(add.rejected !== undefined ? { rejectedCount: sql`${peers.rejectedCount} + ${add.rejected}` } : {}),
+    })
+    .where(eq(peers.id, id));
+}
+
+// ------------------------------------------------------------------------------------------- invitations
+
+export async function insertInvitation(tx: Tx, row: typeof peerInvitations.$inferInsert): Promise<void> {
+  await tx.insert(peerInvitations).values(row);
+}
+
+export async function lockInvitation(tx: Tx, id: string) {
+  const [inv] = await tx.select().from(peerInvitations).where(eq(peerInvitations.id, id)).for("update");
+  return inv;
+}
+
+export async function markInvitationUsed(tx: Tx, id: string, by: string, at: Date): Promise<void> {
+  await tx.update(peerInvitations).set({ usedAt: at, usedBy: by }).where(eq(peerInvitations.id, id));
+}
+
+// ------------------------------------------------------------------------------------------------ outbox
+
+/**
+ * Reserves `n` sequence numbers for a peer that may be sent to (active or suspended): returns the first, or
+ * null. The counter's row lock orders enqueuers of one peer across every process until commit.
+ */
+export async function reserveSeq(tx: Tx, peerId: string, n: number): Promise<number | null> {
+  const rows = rowsOf<{ seq: string | number }>(
+    await tx.execute(sql`update fed_out_seq s set seq = s.seq + ${n} from fed_peers p
+      where s.peer_id = ${peerId} and p.id = s.peer_id and p.state in ('active', 'suspended')
+      returning s.seq`),
+  );
+  return rows.length ? Number(rows[0].seq) - n + 1 : null;
+}
+
+export async function insertOutbox(tx: Tx, values: OutboxInsert[]): Promise<void> {
+  await tx.insert(outbox).values(values);
+}
+
+/** Cancels every pending message to the peer; returns how many. */
+export async function cancelPendingTo(tx: Tx, peerId: string, by: string, at: Date): Promise<number> {
+  const r = await tx
+    .update(outbox)
+    .set({ status: "cancelled", cancelledAt: at, cancelledBy: by, leaseUntil: null })
+    .where(and(eq(outbox.peerId, peerId), eq(outbox.status, "pending")))
+    .returning({ msgId: outbox.msgId });
+  return r.length;
+}
+
+/** The active peers a pending message of `type` waits for (one id per message). */
+export async function activePeersAwaiting(tx: DbOrTx, type: string): Promise<string[]> {
+  const rows = await tx
+    .select({ peerId: outbox.peerId })
+    .from(outbox)
+    .innerJoin(peers, eq(peers.id, outbox.peerId))
+    .where(and(eq(outbox.type, type), eq(outbox.status, "pending"), eq(peers.state, "active")));
+  return rows.map((r) => r.peerId);
+}
+
+/**
+ * Claims up to `limit` due messages to active peers, in per-peer order, with a lease. One statement, so no
+ * explicit transaction: it is atomic on its own, and BEGIN/COMMIT would only add two round trips (and, on
+ * PGlite, hold the single connection longer). SKIP LOCKED + the lease let several processes share the work.
+ */
+export function claimDue(db: Db, limit: number, leaseSeconds: number): Promise<OutboxRow[]> {
+  return db
+    .update(outbox)
+    .set({
+      leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})`,
+      attempts: sql`${outbox.attempts} + 1`,
+    })
+    .where(
+      inArray(
+        outbox.msgId,
+        sql`(select o.msg_id from fed_outbox o join fed_peers p on p.id = o.peer_id
+            where o.status = 'pending' and o.next_attempt_at <= now()
+              and (o.lease_until is null or o.lease_until < now()) and p.state = 'active'
+            order by o.peer_id, o.seq limit ${limit} for update of o skip locked)`,
+      ),
+    )
+    .returning();
+}
+
+/** One outbox row's fate after a delivery attempt. */
+export interface DeliveryOutcome {
+  msg_id: string;
+  status: "pending" | "delivered" | "rejected";
+  envelope: string | null;
+  receipt: string | null;
+  reason: string | null;
+  next_at: string | null;
+  error: string | null;
+}
+
+/** Writes the outcomes of a batch in one statement (only rows still pending: a cancel may have won). */
+export async function recordOutcomes(tx: Tx, outcomes: DeliveryOutcome[]): Promise<void> {
+  await tx.execute(sql`update fed_outbox o set
+      status = v.status,
+      envelope = coalesce(v.envelope, o.envelope),
+      receipt = coalesce(v.receipt, o.receipt),
+      receipt_reason = v.reason,
+      delivered_at = case when v.status = 'delivered' then clock_timestamp() else o.delivered_at end,
+      next_attempt_at = coalesce(v.next_at, o.next_attempt_at),
+      last_error = v.error,
+      lease_until = null
+    from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb)
+      as v(msg_id uuid, status text, envelope text, receipt text, reason text, next_at timestamptz, error text)
+    where o.msg_id = v.msg_id and o.status = 'pending'`);
+}
+
+export async function lockOutboxRow(tx: Tx, peerId: string, msgId: string): Promise<OutboxRow | undefined> {
+  const [r] = await tx
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.peerId, peerId), eq(outbox.msgId, msgId)))
+    .for("update");
+  return r;
+}
+
+export async function updateOutboxRow(tx: Tx, msgId: string, set: Partial<OutboxInsert>): Promise<void> {
+  await tx.update(outbox).set(set).where(eq(outbox.msgId, msgId));
+}
+
+/** Per peer: pending messages, the oldest pending one's time, and all messages ever queued. */
+export async function outboxStats(
+  dbx: DbOrTx,
+  peerIds: string[],
+): Promise<
+  { peer_id: string; depth: string | number; oldest: Date | string | null; sent: string | number }[]
+> {
+  return rowsOf(
+    await dbx.execute(sql`select peer_id,
+        count(*) filter (where status = 'pending') as depth,
+        min(created_at) filter (where status = 'pending') as oldest,
+        count(*) as sent
+      from fed_outbox where peer_id in ${peerIds} group by peer_id`),
+  );
+}
+
+/** Active peers not yet alerted whose oldest pending message is older than `threshold`. */
+export async function linksDownSince(
+  dbx: DbOrTx,
+  threshold: Date,
+): Promise<{ id: string; oldest: Date | string }[]> {
+  return rowsOf(
+    await dbx.execute(sql`select p.id, min(o.created_at) as oldest from fed_peers p
+      join fed_outbox o on o.peer_id = p.id and o.status = 'pending'
+      where p.state = 'active' and p.link_alert_at is null
+      group by p.id having min(o.created_at) < ${threshold.toISOString()}::timestamptz`),
+  );
+}
+
+/** SKIP_LOCKED: a vacuum already running in another process is enough. A failure is ignored. */
+export async function vacuumOutbox(db: Db): Promise<void> {
+  await db.execute(sql`vacuum (skip_locked) fed_outbox`).catch(() => undefined);
+}
+
+type SeqPageArgs = [peerId: string, filter: SQL | undefined, q: { limit: number; afterSeq?: number }];
+/** A page of the peer's outbox or inbox in sequence order: rows matching `filter`, after `q.afterSeq` if given. */
+function inSeqOrder(dbx: DbOrTx, t: typeof outbox, ...a: SeqPageArgs): Promise<OutboxRow[]>;
+function inSeqOrder(dbx: DbOrTx, t: typeof inbox, ...a: SeqPageArgs): Promise<InboxRow[]>;
+function inSeqOrder(
+  dbx: DbOrTx,
+  t: typeof outbox | typeof inbox,
+  ...[peerId, filter, q]: SeqPageArgs
+): Promise<unknown[]> {
+  const where = [eq(t.peerId, peerId), filter];
+  if (q.afterSeq !== undefined) where.push(gt(t.seq, q.afterSeq));
+  // Both tables have peerId and seq; the rows are those of `t` (the overloads say which).
+  return dbx
+    .select()
+    .from(t as typeof outbox)
+    .where(and(...where))
+    .orderBy(asc(t.seq))
+    .limit(q.limit);
+}
+
+/** A page of the peer's outbox in sequence order, optionally of one status. */
+export function outboxPage(
+  dbx: DbOrTx,
+  peerId: string,
+  q: { status?: OutboxStatus; limit: number; afterSeq?: number },
+): Promise<OutboxRow[]> {
+  return inSeqOrder(dbx, outbox, peerId, q.status ? eq(outbox.status, q.status) : undefined, q);
+}
+
+/** A page of the peer's inbox in sequence order, optionally of one message type. */
+export function inboxPage(
+  dbx: DbOrTx,
+  peerId: string,
+  q: { type?: string; limit: number; afterSeq?: number },
+): Promise<InboxRow[]> {
+  return inSeqOrder(dbx, inbox, peerId, q.type ? eq(inbox.type, q.type) : undefined, q);
+}
+
+// ------------------------------------------------------------------------------------------------- inbox
+
+/** Stores received messages; returns the ids newly stored (a duplicate message id or sequence number is not). */
+export async function insertInbox(tx: Tx, rows: InboxInsert[]): Promise<Set<string>> {
+  const r = await tx.insert(inbox).values(rows).onConflictDoNothing().returning({ msgId: inbox.msgId });
+  return new Set(r.map((x) => x.msgId));
+}
+
+export function inboxByIds(tx: DbOrTx, peerId: string, msgIds: string[]) {
+  return tx
+    .select({
+      msgId: inbox.msgId,
+      receivedAt: inbox.receivedAt,
+      sha: inbox.envelopeSha256,
+      status: inbox.status,
+      reason: inbox.reason,
+    })
+    .from(inbox)
+    .where(and(eq(inbox.peerId, peerId), inArray(inbox.msgId, msgIds)));
+}
+
+/** Held or content-rejected messages of a peer after `afterSeq`, in order: those whose turn may have come. */
+export function inboxWaiting(tx: Tx, peerId: string, afterSeq: number, limit: number): Promise<InboxRow[]> {
+  return tx
+    .select()
+    .from(inbox)
+    .where(
+      and(eq(inbox.peerId, peerId), gt(inbox.seq, afterSeq), inArray(inbox.status, ["held", "rejected"])),
+    )
+    .orderBy(asc(inbox.seq))
+    .limit(limit);
+}
+
+export async function inboxFailed(tx: Tx, peerId: string, msgId: string, error: string): Promise<void> {
+  await tx
+    .update(inbox)
+    .set({ attempts: sql`${inbox.attempts} + 1`, lastError: error })
+    .where(and(eq(inbox.peerId, peerId), eq(inbox.msgId, msgId)));
+}
+
+export async function inboxApplied(tx: Tx, peerId: string, msgIds: string[], at: Date): Promise<void> {
+  await tx
+    .update(inbox)
+    .set({ status: "applied", appliedAt: at, lastError: null })
+    .where(and(eq(inbox.peerId, peerId), inArray(inbox.msgId, msgIds)));
+}
+
+/** Active peers whose next message in order is waiting in the inbox (a handler failed earlier). */
+export async function peersWithReadyHeld(db: Db): Promise<string[]> {
+  const rows = rowsOf<{ peer_id: string }>(
+    await db.execute(sql`select p.id as peer_id from fed_peers p
+      where p.state = 'active' and exists (select 1 from fed_inbox i
+        where i.peer_id = p.id and i.status in ('held', 'rejected') and i.seq = p.in_seq + 1)`),
+  );
+  return rows.map((r) => r.peer_id);
+}
+
+// ------------------------------------------------------------------------------------------------- pings
+
+export async function insertPings(tx: Tx, rows: (typeof pings.$inferInsert)[]): Promise<void> {
+  await tx.insert(pings).values(rows);
+}
+
+export function listPingRows(dbx: DbOrTx, peerId: string, q: { ids?: string[]; limit: number }) {
+  const where = [eq(pings.peerId, peerId)];
+  if (q.ids?.length) where.push(inArray(pings.id, q.ids));
+  return dbx
+    .select()
+    .from(pings)
+    .where(and(...where))
+    .orderBy(desc(pings.sentAt))
+    .limit(q.limit);
+}
+
+/** Records a pong: the ping's answer time and round trip, if it is ours and unanswered; returns the rtt. */
+export async function answerPing(tx: Tx, peerId: string, pingId: string, now: Date): Promise<number | null> {
+  const [p] = await tx
+    .select()
+    .from(pings)
+    .where(and(eq(pings.id, pingId), eq(pings.peerId, peerId), isNull(pings.answeredAt)));
+  if (!p) return null;
+  const rttMs = Math.max(0, now.getTime() - p.sentAt.getTime());
+  await tx.update(pings).set({ answeredAt: now, rttMs }).where(eq(pings.id, p.id));
+  return rttMs;
+}
+
+// ------------------------------------------------------------------------------------------ attachments
+
+export async function findBlobRow(dbx: DbOrTx, origin: string, id: string): Promise<BlobRow | undefined> {
+  const [b] = await dbx
+    .select()
+    .from(blobs)
+    .where(and(eq(blobs.origin, origin), eq(blobs.id, id)));
+  return b;
+}
+
+export async function lockBlobRow(tx: Tx, origin: string, id: string): Promise<BlobRow | undefined> {
+  const [b] = await tx
+    .select()
+    .from(blobs)
+    .where(and(eq(blobs.origin, origin), eq(blobs.id, id)))
+    .for("update");
+  return b;
+}
+
+/** The first complete blob with this id among `origins`. */
+export async function findCompleteBlobAmong(
+  dbx: DbOrTx,
+  origins: string[],
+  id: string,
+): Promise<BlobRow | undefined> {
+  const [b] = await dbx
+    .select()
+    .from(blobs)
+    .where(and(eq(blobs.id, id), inArray(blobs.origin, origins), isNotNull(blobs.completedAt)));
+  return b;
+}
+
+/** Of these blob ids from `origin`, the complete ones with their hash and size. */
+export function completeBlobs(dbx: DbOrTx, origin: string, ids: string[]) {
+  return dbx
+    .select({ id: blobs.id, sha256: blobs.sha256, size: blobs.size })
+    .from(blobs)
+    .where(and(eq(blobs.origin, origin), inArray(blobs.id, ids), isNotNull(blobs.completedAt)));
+}
+
+/** Adds a blob (a second announcement of the same one changes nothing). */
+export async function insertBlob(tx: Tx, row: typeof blobs.$inferInsert, ifAbsent = false): Promise<void> {
+  const q = tx.insert(blobs).values(row);
+  await (ifAbsent ? q.onConflictDoNothing() : q);
+}
+
+export async function completeBlob(tx: Tx, origin: string, id: string, at: Date): Promise<void> {
+  await tx
+    .update(blobs)
+    .set({ completedAt: at })
+    .where(and(eq(blobs.origin, origin), eq(blobs.id, id)));
+}
+
+export async function insertChunk(
+  tx: Tx,
+  row: typeof blobChunks.$inferInsert,
+  ifAbsent = false,
+): Promise<void> {
+  const q = tx.insert(blobChunks).values(row);
+  await (ifAbsent ? q.onConflictDoNothing() : q);
+}
+
+/** The chunks of a blob, in order. */
+export function chunksOf(dbx: DbOrTx, origin: string, id: string): Promise<{ idx: number; data: Buffer }[]> {
+  return dbx
+    .select({ idx: blobChunks.idx, data: blobChunks.data })
+    .from(blobChunks)
+    .where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)))
+    .orderBy(asc(blobChunks.idx));
+}
+
+export async function chunkIndexes(dbx: DbOrTx, origin: string, id: string): Promise<number[]> {
+  const rows = await dbx
+    .select({ idx: blobChunks.idx })
+    .from(blobChunks)
+    .where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)));
+  return rows.map((r) => r.idx);
+}
+
+export async function findChunk(dbx: DbOrTx, origin: string, id: string, idx: number) {
+  const [c] = await dbx
+    .select()
+    .from(blobChunks)
+    .where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id), eq(blobChunks.idx, idx)));
+  return c;
+}
+
+export async function deleteChunks(tx: Tx, origin: string, id: string): Promise<void> {
+  await tx.delete(blobChunks).where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)));
+}
