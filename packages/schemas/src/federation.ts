@@ -110,3 +110,56 @@ export const PingItem = z.object({
   requestedBy: z.string(),
 });
 export type PingItem = z.infer<typeof PingItem>;
+
+/*
+ * Signed statements between nodes outside envelopes (JWS compact, EdDSA, a `typ` each). Their claims are
+ * parsed with these after the signature verifies; the checks of who and what (recipient, invitation, op) stay
+ * with the receiver.
+ */
+
+/** The accepting node's proof at pairing: the invitation's secret, and its own card. */
+export const PairingProofClaims = z.object({
+  invitationId: z.string().max(100),
+  secret: z.string().max(200),
+  recipient: z.string().max(64),
+  node: NodeCard,
+});
+export type PairingProofClaims = z.infer<typeof PairingProofClaims>;
+
+/** The inviting node's signed answer to a pairing proof. */
+export const PairingReplyClaims = z.object({
+  invitationId: z.string().max(100),
+  peer: z.string().max(64),
+  fingerprint: z.string().max(100),
+  node: z.string().max(64),
+});
+export type PairingReplyClaims = z.infer<typeof PairingReplyClaims>;
+
+/** A control notice from a peer (today only "you are revoked"). */
+export const ControlNoticeClaims = z.object({
+  action: z.string().max(40),
+  sender: z.string().max(64),
+  recipient: z.string().max(64),
+  at: z.string().max(40),
+  nonce: z.string().max(100),
+});
+export type ControlNoticeClaims = z.infer<typeof ControlNoticeClaims>;
+
+/** Authorises one attachment operation: asking what the receiver holds, or putting one chunk. */
+export const ChunkAuthClaims = z.object({
+  sender: z.string().max(64),
+  recipient: z.string().max(64),
+  attachmentId: z.string().max(100),
+  op: z.enum(["status", "put"]),
+});
+/** The signed description of one chunk and of the whole attachment it belongs to. */
+export const ChunkPutClaims = ChunkAuthClaims.extend({
+  op: z.literal("put"),
+  idx: z.number().int().min(0),
+  chunkSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  chunkSize: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  name: z.string().nullish(),
+});
+export type ChunkPutClaims = z.infer<typeof ChunkPutClaims>;

@@ -33,7 +33,7 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
     const rows = await repo.outboxPage(db, peerId, q);
     return rows.map((r) => ({
       msgId: r.msgId,
-      seq: Number(r.seq),
+      seq: r.seq,
       type: r.type,
       originalType: r.originalType,
       status: r.status,
@@ -58,7 +58,7 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
     const rows = await repo.inboxPage(db, peerId, q);
     return rows.map((r) => ({
       msgId: r.msgId,
-      seq: Number(r.seq),
+      seq: r.seq,
       type: r.type,
       status: r.status,
       reason: r.reason,
@@ -106,7 +106,7 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
         targetId: msgId,
         details: {
           peer: peerId,
-          seq: Number(r.seq),
+          seq: r.seq,
           type: r.type,
           payloadSha256: sha256Hex(JSON.stringify(r.payload)),
         },

@@ -1,3 +1,4 @@
+import { ChunkAuthClaims, ChunkPutClaims } from "@crossline/schemas";
 import type { EnvelopeAttachment } from "../../crypto/envelope.js";
 import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
@@ -92,13 +93,13 @@ export function createAttachments(c: FedContext) {
     const b = await repo.findBlobRow(db, peerId, id);
     const data = b ? await readBlob(peerId, id) : null;
     if (!b || !data) throw notFound("attachment");
-    return { name: b.name, sha256: b.sha256, size: Number(b.size), data };
+    return { name: b.name, sha256: b.sha256, size: b.size, data };
   }
 
   async function attachmentsPresent(peerId: string, atts: readonly EnvelopeAttachment[]) {
     for (const a of atts) {
       const b = await repo.findBlobRow(db, peerId, a.id);
-      if (!b?.completedAt || b.sha256 !== a.sha256 || Number(b.size) !== a.size) return false;
+      if (!b?.completedAt || b.sha256 !== a.sha256 || b.size !== a.size) return false;
     }
     return true;
   }
@@ -126,7 +127,7 @@ export function createAttachments(c: FedContext) {
         ? ((await st.json()) as { complete: boolean; chunks: number[] })
         : { complete: false, chunks: [] };
       if (have.complete) continue;
-      const n = chunkCount(Number(b.size), b.chunkSize);
+      const n = chunkCount(b.size, b.chunkSize);
       for (let idx = 0; idx < n; idx++) {
         if (have.chunks.includes(idx)) continue;
         const ch = await repo.findChunk(db, me, a.id, idx);
@@ -140,7 +141,7 @@ export function createAttachments(c: FedContext) {
             idx,
             chunkSha256: sha256Hex(ch.data),
             sha256: b.sha256,
-            size: Number(b.size),
+            size: b.size,
             chunkSize: b.chunkSize,
             name: b.name,
           },
@@ -160,7 +161,8 @@ export function createAttachments(c: FedContext) {
   async function authChunk(origin: string, id: string, auth: string | undefined, op: "status" | "put") {
     const p = await repo.findPeer(db, origin);
     const me = await c.me();
-    const claims = p && auth ? await verifyStatement(CHUNK_TYP, auth, sigKeys(p)) : null;
+    const verified = p && auth ? await verifyStatement(CHUNK_TYP, auth, sigKeys(p)) : null;
+    const claims = verified ? ChunkAuthClaims.safeParse(verified).data : undefined;
     if (
       p?.state !== "active" ||
       !claims ||
@@ -188,7 +190,7 @@ export function createAttachments(c: FedContext) {
       );
       throw new AppError("FORBIDDEN", [{ issue: "the chunk authorisation is not valid" }]);
     }
-    return claims;
+    return verified;
   }
 
   async function chunkStatus(origin: string, id: string, auth: string | undefined) {
@@ -199,21 +201,16 @@ export function createAttachments(c: FedContext) {
   }
 
   async function putChunk(origin: string, id: string, idx: number, data: Buffer, auth: string | undefined) {
-    const ch = await authChunk(origin, id, auth, "put");
-    const size = Number(ch.size);
-    const chunkSize = Number(ch.chunkSize);
-    const sha = String(ch.sha256);
+    const ch = ChunkPutClaims.safeParse(await authChunk(origin, id, auth, "put")).data;
     if (
+      !ch ||
       ch.idx !== idx ||
       ch.chunkSha256 !== sha256Hex(data) ||
-      !Number.isSafeInteger(size) ||
-      !Number.isSafeInteger(chunkSize) ||
-      chunkSize < 1 ||
-      idx >= chunkCount(size, chunkSize) ||
-      !/^[0-9a-f]{64}$/.test(sha)
+      idx >= chunkCount(ch.size, ch.chunkSize)
     ) {
       throw new AppError("VALIDATION_FAILED", [{ issue: "the chunk does not match its signed description" }]);
     }
+    const { size, chunkSize, sha256: sha } = ch;
     const r = await inTransaction(db, async (tx): Promise<{ complete: boolean; corrupt?: true }> => {
       await repo.insertBlob(
         tx,
@@ -223,14 +220,14 @@ export function createAttachments(c: FedContext) {
           sha256: sha,
           size,
           chunkSize,
-          name: typeof ch.name === "string" ? ch.name.slice(0, 300) : null,
+          name: ch.name?.slice(0, 300) ?? null,
         },
         true,
       );
       const b = await repo.lockBlobRow(tx, origin, id);
       if (!b) throw new Error("the blob row just inserted is missing");
       if (b.completedAt) return { complete: true };
-      if (b.sha256 !== sha || Number(b.size) !== size || b.chunkSize !== chunkSize) {
+      if (b.sha256 !== sha || b.size !== size || b.chunkSize !== chunkSize) {
         throw new AppError("CONFLICT", [{ issue: "the attachment was announced with another hash or size" }]);
       }
       await repo.insertChunk(tx, { origin, blobId: id, idx, data }, true);

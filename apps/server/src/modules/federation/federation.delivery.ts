@@ -111,7 +111,7 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
         msgId: r.msgId,
         sender: me,
         recipient: p.id,
-        seq: Number(r.seq),
+        seq: r.seq,
         created: r.createdAt.toISOString(),
         type: r.type,
         schemaVersion: r.schemaVersion,
@@ -160,7 +160,7 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
         const peerSig = sigKeys(p);
         for (let i = 0; i < sealed.length; i++) {
           const { row, jwe } = sealed[i];
-          const sent = { msgId: row.msgId, seq: Number(row.seq), envelopeSha256: envelopeSha256(jwe) };
+          const sent = { msgId: row.msgId, seq: row.seq, envelopeSha256: envelopeSha256(jwe) };
           const v = judgeReceipt(await evidenceOf(sent, me, p.id, results[i], peerSig));
           outcomes.push({
             msg_id: row.msgId,

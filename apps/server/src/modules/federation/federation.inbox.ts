@@ -38,6 +38,9 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
     detail?: string;
     original?: { receivedAt: Date; sha: string; status: string; reason: string | null };
   }
+  /** An envelope opened and verified from a known peer: stored in the inbox, even if then rejected. */
+  type Trusted = Received & { peer: PeerRow; opened: OpenedEnvelope };
+  const isTrusted = (i: Received): i is Trusted => i.opened !== undefined && i.peer !== undefined;
 
   function rejectionFor(p: PeerRow): string | null {
     if (p.state === "active") return null;
@@ -158,9 +161,9 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
     }
 
     // Trusted envelopes, per peer: store, de-duplicate, apply in order, in one transaction.
-    const byPeer = new Map<string, Received[]>();
+    const byPeer = new Map<string, Trusted[]>();
     for (const i of items) {
-      if (!i.opened || !i.peer) continue;
+      if (!isTrusted(i)) continue;
       const list = byPeer.get(i.peer.id) ?? [];
       list.push(i);
       byPeer.set(i.peer.id, list);
@@ -212,7 +215,7 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
 
   async function storeAndApply(
     peerId: string,
-    list: Received[],
+    list: Trusted[],
     receivedAt: Date,
     ip: string | null,
   ): Promise<void> {
@@ -230,35 +233,35 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
         return;
       }
       const rows = list.map((i) => {
-        const h = i.opened?.header as EnvelopeHeader;
+        const h = i.opened.header;
         return {
           peerId,
           msgId: h.msgId,
           seq: h.seq,
           type: h.type,
           header: h,
-          payload: (i.opened?.payload ?? null) as unknown,
-          jws: i.opened?.jws as string,
+          payload: i.opened.payload ?? null,
+          jws: i.opened.jws,
           envelopeSha256: i.sha,
-          status: (i.reason && SEQ_CONSUMING.has(i.reason) ? "rejected" : "held") as "rejected" | "held",
+          status: i.reason && SEQ_CONSUMING.has(i.reason) ? ("rejected" as const) : ("held" as const),
           reason: i.reason ?? null,
           receivedAt,
         };
       });
       const inserted = await repo.insertInbox(tx, rows);
-      const dupes = list.filter((i) => !inserted.has(i.opened?.header.msgId as string));
+      const dupes = list.filter((i) => !inserted.has(i.opened.header.msgId));
       if (dupes.length) {
-        const ids = dupes.map((i) => i.opened?.header.msgId as string);
+        const ids = dupes.map((i) => i.opened.header.msgId);
         const existing = await repo.inboxByIds(tx, peerId, ids);
         for (const i of dupes) {
-          const e = existing.find((x) => x.msgId === i.opened?.header.msgId);
+          const e = existing.find((x) => x.msgId === i.opened.header.msgId);
           i.status = "rejected";
           i.reason = "REPLAYED";
           i.detail = e ? "message id already received" : "sequence number already used";
           if (e) i.original = { receivedAt: e.receivedAt, sha: e.sha, status: e.status, reason: e.reason };
         }
       }
-      const { inSeq, applied } = await applyReady(tx, peerId, Number(p.inSeq), ctx);
+      const { inSeq, applied } = await applyReady(tx, peerId, p.inSeq, ctx);
       const newlyRejected = list.filter((i) => i.reason);
       await repo.countOnPeer(
         tx,
@@ -270,13 +273,13 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
         await audit.record(tx, ctx, {
           action: "federation.envelope.rejected",
           targetType: "envelope",
-          targetId: i.opened?.header.msgId ?? null,
+          targetId: i.opened.header.msgId,
           outcome: "rejected",
           details: {
             reason: i.reason,
             ...(i.detail ? { detail: i.detail } : {}),
-            seq: i.opened?.header.seq ?? null,
-            type: i.opened?.header.type ?? null,
+            seq: i.opened.header.seq,
+            type: i.opened.header.type,
             envelopeSha256: i.sha,
           },
         });
@@ -288,7 +291,7 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
           targetType: "peer",
           targetId: peerId,
           details: {
-            received: stored.map((i) => i.opened?.header.seq),
+            received: stored.map((i) => i.opened.header.seq),
             applied: applied.length ? [applied[0], applied[applied.length - 1]] : [],
             appliedCount: applied.length,
             inSeq,
@@ -315,7 +318,7 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
     outer: for (;;) {
       const rows = await repo.inboxWaiting(tx, peerId, cur, PAGE);
       for (const r of rows) {
-        const seq = Number(r.seq);
+        const seq = r.seq;
         if (seq !== cur + 1) break outer;
         if (r.status === "rejected") {
           cur = seq;
@@ -364,8 +367,8 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
         const p = await repo.lockPeer(tx, peer_id);
         if (!p) return;
         const ctx: Ctx = { actor: peerActor(peer_id), ip: null, requestId: null };
-        const r = await applyReady(tx, peer_id, Number(p.inSeq), ctx);
-        if (r.inSeq !== Number(p.inSeq)) {
+        const r = await applyReady(tx, peer_id, p.inSeq, ctx);
+        if (r.inSeq !== p.inSeq) {
           await repo.updatePeer(tx, peer_id, { inSeq: r.inSeq });
           await audit.record(tx, ctx, {
             action: "federation.inbox.applied",

@@ -1,6 +1,9 @@
 import {
+  ControlNoticeClaims,
   FederationInvitation,
   NodeCard,
+  PairingProofClaims,
+  PairingReplyClaims,
   type PeerHealth,
   type PeerState,
   type PeerView,
@@ -211,7 +214,9 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
         : `HTTP ${reply.status}`;
       throw new AppError("CONFLICT", [{ issue: `the inviting node refused the pairing: ${why}` }]);
     }
-    const claims = await verifyStatement(PAIRING_REPLY_TYP, body.reply, sigKeys(inv));
+    const claims = PairingReplyClaims.safeParse(
+      await verifyStatement(PAIRING_REPLY_TYP, body.reply, sigKeys(inv)),
+    ).data;
     if (
       !claims ||
       claims.invitationId !== inv.invitationId ||
@@ -253,17 +258,20 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       return new AppError("FORBIDDEN", [{ issue }]);
     };
     if (!peeked || !card.success) throw await refuse("the pairing proof is malformed");
-    const claims = await verifyStatement(PAIRING_TYP, proof, sigKeys(card.data));
+    const verified = await verifyStatement(PAIRING_TYP, proof, sigKeys(card.data));
     const me = await myCard();
-    if (!claims) throw await refuse("the pairing proof is not signed by the key it presents");
+    if (!verified) throw await refuse("the pairing proof is not signed by the key it presents");
+    const parsed = PairingProofClaims.safeParse(verified);
+    if (!parsed.success) throw await refuse("the pairing proof is malformed");
+    const claims = parsed.data;
     if (claims.recipient !== me.id) throw await refuse("the invitation is for another node");
-    const invitationId = String(claims.invitationId);
+    const invitationId = claims.invitationId;
     if (!isUuid(invitationId)) throw await refuse("unknown invitation");
     const fp = pairFingerprint(me.publicKeys, card.data.publicKeys);
     const ctx: Ctx = { actor: peerActor(card.data.id), ip, requestId: null };
     const error = await inTransaction(db, async (tx) => {
       const inv = await repo.lockInvitation(tx, invitationId);
-      if (!inv || !safeEqual(inv.secretHash, sha256Hex(String(claims.secret)))) return "unknown invitation";
+      if (!inv || !safeEqual(inv.secretHash, sha256Hex(claims.secret))) return "unknown invitation";
       if (inv.usedAt) return "the invitation has already been used";
       if (inv.expiresAt.getTime() < clock.now().getTime()) return "the invitation has expired";
       const existing = await repo.findPeer(tx, card.data.id);
@@ -363,19 +371,27 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     const sender = typeof peeked?.claims.sender === "string" ? peeked.claims.sender.slice(0, 64) : "";
     const p = sender ? await repo.findPeer(db, sender) : undefined;
     const me = await c.me();
-    const claims = p ? await verifyStatement(CONTROL_TYP, notice, sigKeys(p)) : null;
+    const verified = p ? await verifyStatement(CONTROL_TYP, notice, sigKeys(p)) : null;
+    const claims = verified ? ControlNoticeClaims.safeParse(verified).data : undefined;
     const ctx: Ctx = { actor: peerActor(sender || "unknown"), ip, requestId: null };
     if (!p || !claims || claims.recipient !== me || claims.action !== "revoke") {
+      const reason = !p
+        ? "UNKNOWN_SENDER"
+        : !verified
+          ? "BAD_SIGNATURE"
+          : !claims
+            ? "MALFORMED"
+            : "WRONG_RECIPIENT";
       await audit.recordAlone(ctx, {
         action: "federation.control.rejected",
         targetType: "peer",
         targetId: sender || null,
         outcome: "rejected",
-        details: { reason: !p ? "UNKNOWN_SENDER" : !claims ? "BAD_SIGNATURE" : "WRONG_RECIPIENT" },
+        details: { reason },
       });
       throw new AppError("FORBIDDEN", [{ issue: "the control notice is not valid" }]);
     }
-    await inTransaction(db, (tx) => revokedByPeer(tx, ctx, sender, { at: String(claims.at) }));
+    await inTransaction(db, (tx) => revokedByPeer(tx, ctx, sender, { at: claims.at }));
     return { ok: true };
   }
 
