@@ -9,8 +9,7 @@ import type { NodeKeys } from "../node/node.service.js";
 import { CHUNK_TYP, type FedContext, type PeerRow, peerActor, sigKeys } from "./federation.context.js";
 import * as repo from "./federation.repo.js";
 import { signStatement, verifyStatement } from "./federation.signing.js";
-
-export type AttachmentRef = { id: string; sha256: string; size: number; name?: string };
+import type { AttachmentRef } from "./federation.types.js";
 
 const chunkCount = (size: number, chunk: number) => Math.max(1, Math.ceil(size / chunk));
 

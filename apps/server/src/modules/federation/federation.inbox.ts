@@ -1,7 +1,6 @@
 import type { EnvelopeResult } from "@crossline/schemas";
 import {
   EnvelopeError,
-  type EnvelopeHeader,
   type EnvelopeRouting,
   envelopeSha256,
   type OpenedEnvelope,

@@ -68,3 +68,11 @@ export interface FederationPort {
   /** Registers the handler of one incoming message type. */
   registerHandler(handler: MessageHandler): void;
 }
+
+/** A reference to an attachment as envelopes and domain records carry it. */
+export interface AttachmentRef {
+  id: string;
+  sha256: string;
+  size: number;
+  name?: string;
+}
