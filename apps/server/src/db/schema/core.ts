@@ -12,6 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import type { PublicKeyJwk } from "../../crypto/keys.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -29,7 +30,7 @@ export const nodeIdentity = pgTable("node_identity", {
 export const nodeKeys = pgTable("node_keys", {
   kid: text("kid").primaryKey(),
   use: text("use", { enum: ["sig", "enc"] }).notNull(),
-  publicJwk: jsonb("public_jwk").notNull(),
+  publicJwk: jsonb("public_jwk").$type<PublicKeyJwk>().notNull(),
   privateSealed: text("private_sealed").notNull(),
   status: text("status", { enum: ["active", "retiring", "retired"] }).notNull(),
   createdAt: ts("created_at").notNull().defaultNow(),

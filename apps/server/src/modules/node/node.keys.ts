@@ -11,6 +11,7 @@ import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
+import { liveKeys } from "./node.repo.js";
 
 /** What key rotation needs of the federation transport: to tell the peers, and to know who has not heard yet. */
 export interface KeyAnnouncer {
@@ -41,14 +42,9 @@ export function createNodeKeys(deps: {
 
   /** Announces this node's live public keys (active and retiring) to its peers. */
   async function announce(tx: Tx, ctx: Ctx): Promise<string[]> {
-    const live = await tx
-      .select()
-      .from(nodeKeys)
-      .where(inArray(nodeKeys.status, ["active", "retiring"]));
-    const publicKeys = live.map((k) => ({
-      ...(k.publicJwk as PublicKeyJwk),
-      status: k.status as "active" | "retiring",
-    }));
+    const publicKeys = (await liveKeys(tx)).flatMap((k) =>
+      k.status === "retired" ? [] : [{ ...k.publicJwk, status: k.status }],
+    );
     return federation.announceKeys(tx, ctx, publicKeys);
   }
 

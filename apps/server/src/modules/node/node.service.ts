@@ -63,10 +63,10 @@ export function createNodeService(deps: { db: Db; clock: Clock; masterKey: strin
     const enc = rows.find((r) => r.use === "enc" && r.status === "active");
     if (!sig || !enc) throw new AppError("NODE_BUSY", [{ issue: "the node has no active keys" }]);
     return {
-      signing: { kid: sig.kid, privateJwk: open(sig), publicJwk: sig.publicJwk as PublicKeyJwk },
-      encryption: { kid: enc.kid, privateJwk: open(enc), publicJwk: enc.publicJwk as PublicKeyJwk },
+      signing: { kid: sig.kid, privateJwk: open(sig), publicJwk: sig.publicJwk },
+      encryption: { kid: enc.kid, privateJwk: open(enc), publicJwk: enc.publicJwk },
       decryption: new Map(rows.filter((r) => r.use === "enc").map((r) => [r.kid, open(r)])),
-      publicKeys: rows.map((r) => r.publicJwk as PublicKeyJwk),
+      publicKeys: rows.map((r) => r.publicJwk),
     };
   }
 
@@ -78,8 +78,8 @@ export function createNodeService(deps: { db: Db; clock: Clock; masterKey: strin
   async function publicInfo() {
     const node = await summary();
     const rows = await liveKeys(db);
-    const publicKeys = rows.map((r) => ({ ...(r.publicJwk as PublicKeyJwk), status: r.status }));
-    return { ...node, publicKeys, fingerprint: fingerprint(rows.map((r) => r.publicJwk as PublicKeyJwk)) };
+    const publicKeys = rows.map((r) => ({ ...r.publicJwk, status: r.status }));
+    return { ...node, publicKeys, fingerprint: fingerprint(rows.map((r) => r.publicJwk)) };
   }
 
   /** Creates the node: identity, agency, an administration unit, key pairs and the first admin. */
