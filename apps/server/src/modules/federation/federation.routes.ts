@@ -1,4 +1,12 @@
-import { PeerAccepted, PeerInvitation, PeerView } from "@crossline/schemas";
+import {
+  EnvelopeResult,
+  InboxItem,
+  OutboxItem,
+  PeerAccepted,
+  PeerInvitation,
+  PeerView,
+  PingItem,
+} from "@crossline/schemas";
 import type { FastifyInstance } from "fastify";
 import { Gauge } from "prom-client";
 import { z } from "zod";
@@ -14,54 +22,6 @@ const PeerId = z
   .regex(/^[A-Za-z0-9._-]+$/);
 const PeerParams = z.strictObject({ peerId: PeerId });
 const MsgParams = z.strictObject({ peerId: PeerId, msgId: z.uuid() });
-
-const OutboxItem = z.object({
-  msgId: z.string(),
-  seq: z.number(),
-  type: z.string(),
-  originalType: z.string().nullable(),
-  status: z.string(),
-  attempts: z.number(),
-  createdAt: z.string(),
-  nextAttemptAt: z.string(),
-  deliveredAt: z.string().nullable(),
-  cancelledAt: z.string().nullable(),
-  lastError: z.string().nullable(),
-  receiptReason: z.string().nullable(),
-  receipt: z.string().nullable(),
-  inReplyTo: z.string().nullable(),
-});
-
-const InboxItem = z.object({
-  msgId: z.string(),
-  seq: z.number(),
-  type: z.string(),
-  status: z.string(),
-  reason: z.string().nullable(),
-  header: z.record(z.string(), z.unknown()),
-  payload: z.unknown(),
-  jws: z.string(),
-  receivedAt: z.string(),
-  appliedAt: z.string().nullable(),
-  attempts: z.number(),
-  lastError: z.string().nullable(),
-});
-
-const PingItem = z.object({
-  pingId: z.string(),
-  msgId: z.string(),
-  sentAt: z.string(),
-  answeredAt: z.string().nullable(),
-  rttMs: z.number().nullable(),
-  requestedBy: z.string(),
-});
-
-const EnvelopeResultSchema = z.object({
-  status: z.enum(["accepted", "rejected"]),
-  reason: z.string().optional(),
-  receipt: z.string().optional(),
-  original: z.string().optional(),
-});
 
 const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -90,7 +50,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
             .min(1)
             .max(1000),
         }),
-        response: { 200: z.object({ results: z.array(EnvelopeResultSchema) }), ...errorResponses },
+        response: { 200: z.object({ results: z.array(EnvelopeResult) }), ...errorResponses },
       },
     },
     async (req) => ({ results: await fed.receiveEnvelopes(req.body.envelopes, req.ip ?? null) }),
