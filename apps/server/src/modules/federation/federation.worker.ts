@@ -1,4 +1,5 @@
 import type { Config } from "../../config.js";
+import { backoffMs } from "../../lib/backoff.js";
 import type { FederationService } from "./federation.service.js";
 
 export interface WorkerLog {
@@ -109,7 +110,8 @@ export function startFederationWorker(
         failures++;
         if (!running) break;
         log.error({ err: e }, "federation delivery failed");
-        await sleep(Math.min(10_000, config.fedPollMs * 2 ** Math.min(failures, 6)));
+        // doubling from twice the poll interval, at most 64 times it and 10 s
+        await sleep(backoffMs(Math.min(failures, 6) + 1, config.fedPollMs, 10_000, false));
       }
     }
   }
