@@ -2,7 +2,7 @@ import { ChunkAuthClaims, ChunkPutClaims } from "@crossline/schemas";
 import type { EnvelopeAttachment } from "../../crypto/envelope.js";
 import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
-import { type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
+import { inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import type { NodeKeys } from "../node/node.service.js";
@@ -49,41 +49,6 @@ export function createAttachments(c: FedContext) {
     if (!b?.completedAt) return null;
     const chunks = await repo.chunksOf(db, origin, id);
     return Buffer.concat(chunks.map((x) => x.data));
-  }
-
-  /**
-   * A complete attachment with this id from the first of `origins` that holds one (for a domain that has
-   * already decided the caller may see it): its bytes, name and the SHA-256 it was announced with. The caller
-   * checks the bytes against its own reference. Null when none has (yet) arrived.
-   */
-  async function findBlob(
-    origins: readonly string[],
-    id: string,
-  ): Promise<{ origin: string; name: string | null; sha256: string; size: number; data: Buffer } | null> {
-    if (!origins.length) return null;
-    const b = await repo.findCompleteBlobAmong(db, [...origins], id);
-    if (!b) return null;
-    const chunks = await repo.chunksOf(db, b.origin, id);
-    const data = Buffer.concat(chunks.map((x) => x.data));
-    return { origin: b.origin, name: b.name, sha256: b.sha256, size: b.size, data };
-  }
-
-  /**
-   * Of `refs`, those whose bytes this node holds complete with the same hash and size (uploaded here): only
-   * those go into an envelope header, so the transport ships them. Read in the caller's transaction.
-   */
-  async function storedAttachments(
-    tx: DbOrTx,
-    me: string,
-    refs: readonly AttachmentRef[],
-  ): Promise<AttachmentRef[]> {
-    if (!refs.length) return [];
-    const rows = await repo.completeBlobs(
-      tx,
-      me,
-      refs.map((a) => a.id),
-    );
-    return refs.filter((a) => rows.some((b) => b.id === a.id && b.sha256 === a.sha256 && b.size === a.size));
   }
 
   /** An attachment received from a peer, once complete and verified (for domains and the download route). */
@@ -261,8 +226,6 @@ export function createAttachments(c: FedContext) {
   return {
     putAttachment,
     readBlob,
-    findBlob,
-    storedAttachments,
     readAttachment,
     attachmentsPresent,
     uploadAttachments,

@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, isNotNull } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
-import { blobChunks, blobs, peers } from "../../db/schema/index.js";
+import * as repo from "./federation.repo.js";
+import type { AttachmentRef } from "./federation.types.js";
 
 /**
  * The narrow read port other modules use to know the peers: names and state, none of the link's details
@@ -15,20 +15,13 @@ export interface PeerDirectory {
 }
 
 export const peerDirectory: PeerDirectory = {
-  activePeers(dbx) {
-    return dbx
-      .select({ id: peers.id, name: peers.name, nameZh: peers.nameZh })
-      .from(peers)
-      .where(eq(peers.state, "active"))
-      .orderBy(asc(peers.id));
-  },
+  activePeers: (dbx) => repo.activePeerNames(dbx),
   async peerState(dbx, id) {
-    const [p] = await dbx.select({ state: peers.state }).from(peers).where(eq(peers.id, id));
-    return p?.state;
+    return (await repo.findPeer(dbx, id))?.state;
   },
 };
 
-export type BlobRef = { id: string; sha256: string; size: number; name?: string };
+export type BlobRef = AttachmentRef;
 
 /**
  * The read side of attachments for other modules: federation owns `fed_blobs` and its chunks; a domain
@@ -49,34 +42,18 @@ export function createBlobPort(db: DbOrTx): BlobPort {
   return {
     async findBlob(origins, id) {
       if (!origins.length) return null;
-      const [b] = await db
-        .select()
-        .from(blobs)
-        .where(and(eq(blobs.id, id), inArray(blobs.origin, [...origins]), isNotNull(blobs.completedAt)));
+      const b = await repo.findCompleteBlobAmong(db, [...origins], id);
       if (!b) return null;
-      const chunks = await db
-        .select({ data: blobChunks.data })
-        .from(blobChunks)
-        .where(and(eq(blobChunks.origin, b.origin), eq(blobChunks.blobId, id)))
-        .orderBy(asc(blobChunks.idx));
-      const data = Buffer.concat(chunks.map((x) => Buffer.from(x.data as Uint8Array)));
+      const data = Buffer.concat((await repo.chunksOf(db, b.origin, id)).map((x) => x.data));
       return { origin: b.origin, name: b.name, sha256: b.sha256, size: b.size, data };
     },
     async storedAttachments(dbx, me, refs) {
       if (!refs.length) return [];
-      const rows = await dbx
-        .select({ id: blobs.id, sha256: blobs.sha256, size: blobs.size })
-        .from(blobs)
-        .where(
-          and(
-            eq(blobs.origin, me),
-            inArray(
-              blobs.id,
-              refs.map((a) => a.id),
-            ),
-            isNotNull(blobs.completedAt),
-          ),
-        );
+      const rows = await repo.completeBlobs(
+        dbx,
+        me,
+        refs.map((a) => a.id),
+      );
       return refs.filter((a) =>
         rows.some((b) => b.id === a.id && b.sha256 === a.sha256 && b.size === a.size),
       );

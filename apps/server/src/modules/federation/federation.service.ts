@@ -89,8 +89,6 @@ export function createFederationService(deps: FederationDeps) {
     putAttachment: attachments.putAttachment,
     readAttachment: attachments.readAttachment,
     readBlob: attachments.readBlob,
-    findBlob: attachments.findBlob,
-    storedAttachments: attachments.storedAttachments,
     chunkStatus: attachments.chunkStatus,
     putChunk: attachments.putChunk,
     // keys
