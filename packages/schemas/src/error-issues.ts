@@ -35,14 +35,14 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "state that a mutual-assistance request for the data will follow (true)":
     "请确认随后将就这些数据提出司法协助请求（true）",
   "state that a request for extradition will follow (true)": "请确认随后将提出引渡请求（true）",
-  "an emergency disclosure has urgency emergency": "紧急披露的紧急程度必须为“特急”",
+  "an emergency disclosure has urgency emergency": "紧急披露的紧急程度必须为“紧急”",
   "name at least one identifier": "请至少填写一个标识符",
   "must point at a person": "必须指向一名自然人",
   // request-lifecycle.ts
   "a declined request states its grounds": "拒绝请求时须说明理由",
   "a fulfilled request has no grounds for refusal": "已完成的请求不应填写拒绝理由",
   "an emergency request needs a recorded second check (who checked, how, with which named contact, when, result) before it is answered":
-    "特急请求在答复前须记录二次核实（由谁、以何种方式、与哪位具名联系人、何时核实及结果）",
+    "紧急请求在答复前须记录二次核实（由谁、以何种方式、与哪位具名联系人、何时核实及结果）",
   "the second check failed: the request may only be declined": "二次核实未通过：该请求只能拒绝",
   // identifiers.ts
   "must be an ISO 3166-1 alpha-2 country code such as CN or US":
@@ -206,7 +206,7 @@ export const ISSUE_PATTERNS_ZH: readonly { en: string; zh: string }[] = [
   { en: "the user does not hold: {roles}", zh: "该用户不具备：{roles}" },
 ];
 
-const URGENCY_ZH: Record<string, string> = { emergency: "特急", urgent: "紧急", routine: "普通" };
+const URGENCY_ZH: Record<string, string> = { emergency: "紧急", urgent: "加急", routine: "常规" };
 const STATUS_ZH: Record<string, string> = {
   draft: "草稿",
   pending_approval: "待审批",

@@ -49,8 +49,8 @@ describe("Chinese for our issue texts", () => {
   });
 
   it("fills the patterns, translating known values", () => {
-    expect(issueInChinese("say why the request is urgent")).toBe("请说明请求为何紧急");
-    expect(issueInChinese("say why the request is emergency")).toBe("请说明请求为何特急");
+    expect(issueInChinese("say why the request is urgent")).toBe("请说明请求为何加急");
+    expect(issueInChinese("say why the request is emergency")).toBe("请说明请求为何紧急");
     expect(issueInChinese("must point at one of the 3 subjects")).toBe("必须指向 3 个对象之一");
     expect(issueInChinese("preservation lasts at least 60 days")).toBe("保全期限至少 60 天");
     expect(issueInChinese("domain: must not be empty")).toBe("域名：不能为空");
