@@ -50,7 +50,7 @@ describe("shared labels", () => {
     for (const kind of KINDS) {
       for (const lang of LANGUAGES) {
         const seen = new Map<string, string>();
-        for (const [v, text] of Object.entries(labelMap(kind, lang))) {
+        for (const [v, text] of Object.entries(labelMap(kind, lang) as Record<string, string>)) {
           const other = seen.get(text);
           if (other) problems.push(`${kind} ${lang}: ${other} and ${v} both read "${text}"`);
           seen.set(text, v);
