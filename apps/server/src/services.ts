@@ -50,8 +50,13 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
   });
-  const hotline = createHotlineService({ db, clock, audit });
   const requestPolicy = createRequestPolicyService({ db, clock, audit });
+  const hotline = createHotlineService({
+    db,
+    clock,
+    audit,
+    intakeUnitId: () => requestPolicy.intakeUnitId(),
+  });
   const requestsDeps = {
     db,
     clock,

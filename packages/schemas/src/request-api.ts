@@ -335,8 +335,9 @@ export const HotlineLogEntry = z.object({
   direction: z.enum(["incoming", "outgoing", "internal"]),
   kind: z.string(),
   actor: z.string(),
-  summary: z.string(),
+  summary: z.string().describe("the line in the language of Accept-Language"),
   data: z.record(z.string(), z.unknown()),
+  canOpen: z.boolean().describe("the reader may open the request the line is about"),
 });
 
 export const HotlineLogQuery = z.strictObject({
