@@ -5,6 +5,7 @@ export * from "./deadlines.js";
 export * from "./error-issues.js";
 export * from "./errors.js";
 export * from "./identifiers.js";
+export * from "./issues.js";
 export * from "./labels.js";
 export * from "./notification-messages.js";
 export * from "./org.js";

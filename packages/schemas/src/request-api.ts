@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Id, IsoDateTime, LabelledText, Language, NodeId, TimeZone } from "./common.js";
 import { DeadlinePolicy } from "./deadlines.js";
 import { EmailAddress, PhoneNumber } from "./identifiers.js";
+import { zodIssue } from "./issue-keys.js";
 import { NotificationParams } from "./notification-messages.js";
 import {
   AnswerOutcome,
@@ -166,7 +167,7 @@ const csv = <T extends readonly [string, ...string[]]>(values: T) =>
       if (bad.length) {
         ctx.addIssue({
           code: "custom",
-          message: `unknown value(s) ${bad.join(", ")}; one of ${values.join(", ")}`,
+          ...zodIssue("list.unknownValues", { values: bad.join(", "), allowed: values.join(", ") }),
         });
         return z.NEVER;
       }

@@ -9,6 +9,7 @@ import zhCN from "./zh-CN.json";
  */
 export const LABEL_PATHS = {
   requestType: "requests.type",
+  requestEvent: "requests.event",
   urgency: "requests.urgency",
   requestStatus: "requests.status",
   answerOutcome: "requests.outcome",
@@ -66,7 +67,10 @@ function setPath(tree: Tree, path: string, leaf: Record<string, string>): void {
     if (typeof next !== "object") node[p] = {};
     node = node[p] as Tree;
   }
-  node[parts[parts.length - 1] as string] = { ...leaf };
+  // merged, not replaced: a JSON branch may hold more keys than the vocabulary (requests.event does)
+  const last = parts[parts.length - 1] as string;
+  const existing = node[last];
+  node[last] = { ...(typeof existing === "object" ? existing : {}), ...leaf };
 }
 
 /** A language's i18n tree: its JSON file plus the shared labels (a deep copy; the JSON is untouched). */
