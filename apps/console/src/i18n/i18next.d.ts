@@ -6,6 +6,9 @@ import type { LabelTree } from "./resources";
 declare module "i18next" {
   interface CustomTypeOptions {
     defaultNS: "translation";
-    resources: { translation: typeof en & LabelTree; notifications: ReturnType<typeof notificationResources> };
+    resources: {
+      translation: typeof en & LabelTree;
+      notifications: ReturnType<typeof notificationResources>;
+    };
   }
 }
