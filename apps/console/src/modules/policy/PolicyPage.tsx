@@ -1,7 +1,8 @@
 import {
   DEFAULT_DEADLINE_POLICY,
+  MAX_DEADLINE_MINUTES,
   REQUEST_TYPE_NAMES,
-  type RequestPolicy,
+  RequestPolicy,
   type RequestType,
   URGENCIES,
   type Urgency,
@@ -26,6 +27,8 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { currentLanguage } from "../../i18n";
+import { issueMessage } from "../../util/validation";
 import { typeLabel, urgencyLabel } from "../requests/labels";
 import { useUnits } from "../users/users.api";
 import { formatDuration, parseDuration } from "./duration";
@@ -115,7 +118,8 @@ export function PolicyPage() {
     select: (r) => r.policy,
   });
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [bad, setBad] = useState<string[]>([]);
+  /** Cell ("preservation.urgent.ack", "peerAfter") → why it is wrong, in the interface language. */
+  const [bad, setBad] = useState<Record<string, string>>({});
   const save = useMutation({
     mutationFn: (body: RequestPolicy) => api<{ policy: RequestPolicy }>("PUT", "/policy/requests", body),
     onSuccess: (res) => {
@@ -140,8 +144,20 @@ export function PolicyPage() {
     });
   const submit = () => {
     const { body, bad: wrong } = fromDraft(d);
-    setBad(wrong);
-    if (body) save.mutate(body);
+    const why: Record<string, string> = Object.fromEntries(wrong.map((c) => [c, t("policy.notDuration")]));
+    // durations that parse are checked with the server's schema: too long, acknowledge after answer...
+    const checked = body ? RequestPolicy.safeParse(body, { reportInput: true }) : null;
+    for (const issue of checked && !checked.success ? checked.error.issues : []) {
+      const [group, type, u, key] = issue.path.map(String);
+      const cell =
+        group === "deadlines" ? `${type}.${u}.${key === "answerMinutes" ? "answer" : "ack"}` : "peerAfter";
+      why[cell] ??=
+        issue.code === "too_big"
+          ? t("policy.tooLong", { max: formatDuration(MAX_DEADLINE_MINUTES) })
+          : issueMessage(t, issue, currentLanguage());
+    }
+    setBad(why);
+    if (body && Object.keys(why).length === 0) save.mutate(body);
   };
   const restoreDefaults = () =>
     update({ ...d, deadlines: toDraft({ ...policy.data, deadlines: DEFAULT_DEADLINE_POLICY }).deadlines });
@@ -163,7 +179,7 @@ export function PolicyPage() {
       w={84}
       value={d.deadlines[type][u][key]}
       onChange={(e) => setRule(type, u, key, e.currentTarget.value)}
-      error={bad.includes(`${type}.${u}.${key}`)}
+      error={bad[`${type}.${u}.${key}`]}
       aria-label={`${typeLabel(type, i18n.language)} · ${urgencyLabel(t, u)} · ${t(key === "ack" ? "policy.acknowledge" : "policy.answer")}`}
       data-testid={`policy-${type}-${u}-${key}`}
     />
@@ -249,7 +265,7 @@ export function PolicyPage() {
             description={t("policy.peerAfterHint")}
             value={d.peerAfter}
             onChange={(e) => update({ ...d, peerAfter: e.currentTarget.value })}
-            error={bad.includes("peerAfter") ? t("policy.notDuration") : undefined}
+            error={bad.peerAfter}
             data-testid="policy-peer-after"
           />
         </SimpleGrid>
@@ -271,9 +287,9 @@ export function PolicyPage() {
           ))}
         </SimpleGrid>
       </Card>
-      {bad.length > 0 && (
+      {Object.keys(bad).length > 0 && (
         <Alert color="red" variant="light" data-testid="policy-bad">
-          {t("policy.badCells", { count: bad.length })}
+          {t("policy.badCells", { count: Object.keys(bad).length })}
         </Alert>
       )}
       <ApiErrorAlert error={save.error} fieldLabel={fieldLabel} testId="policy-error" />
