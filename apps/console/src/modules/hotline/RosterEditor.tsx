@@ -175,6 +175,7 @@ export function RosterEditor() {
             min={0}
             max={366}
             clampBehavior="none"
+            data-testid="roster-repeat"
             value={repeatTimes}
             onChange={setRepeatTimes}
             error={form.error("repeat.times", create.error)}
