@@ -73,6 +73,14 @@ describeBrowser("forms say what is wrong beside the field, in both languages", (
       await page.getByTestId("signin-username").fill("admin.he");
       await page.getByTestId("signin-submit").click();
       await page.getByTestId("nav").waitFor();
+      // signed in, the console takes the user's own language: set it to the one under test
+      if ((await page.locator("html").getAttribute("lang")) !== (locale === "zh-CN" ? "zh-CN" : "en")) {
+        await page.getByTestId("user-menu").click();
+        await page.getByTestId("menu-language").click();
+      }
+      await expect
+        .poll(() => page.locator("html").getAttribute("lang"))
+        .toBe(locale === "zh-CN" ? "zh-CN" : "en");
 
       // The policy: each wrong cell says why; nothing goes to the node until all are right.
       await page.goto("/policy");

@@ -65,8 +65,8 @@ function toDraft(p: RequestPolicy): Draft {
   };
 }
 
-/** The policy to send, or the list of cells that are not durations. */
-function fromDraft(d: Draft): { body?: RequestPolicy; bad: string[] } {
+/** The policy to send (0 where a cell is not a duration) and the list of cells that are not durations. */
+function fromDraft(d: Draft): { body: RequestPolicy; bad: string[] } {
   const bad: string[] = [];
   const deadlines = {} as RequestPolicy["deadlines"];
   for (const type of REQUEST_TYPE_NAMES) {
@@ -81,7 +81,6 @@ function fromDraft(d: Draft): { body?: RequestPolicy; bad: string[] } {
   }
   const peerAfter = d.peerAfter.trim() === "0" ? 0 : parseDuration(d.peerAfter);
   if (peerAfter === null) bad.push("peerAfter");
-  if (bad.length) return { bad };
   const c = d.contact;
   return {
     bad,
@@ -146,9 +145,15 @@ export function PolicyPage() {
     const { body, bad: wrong } = fromDraft(d);
     const why: Record<string, string> = Object.fromEntries(wrong.map((c) => [c, t("policy.notDuration")]));
     // durations that parse are checked with the server's schema: too long, acknowledge after answer...
-    const checked = body ? RequestPolicy.safeParse(body, { reportInput: true }) : null;
-    for (const issue of checked && !checked.success ? checked.error.issues : []) {
+    const checked = RequestPolicy.safeParse(body, { reportInput: true });
+    for (const issue of checked.success ? [] : checked.error.issues) {
       const [group, type, u, key] = issue.path.map(String);
+      // a rule with a cell that is not a duration has been told so; its other checks would mislead
+      if (
+        group === "deadlines" &&
+        (wrong.includes(`${type}.${u}.ack`) || wrong.includes(`${type}.${u}.answer`))
+      )
+        continue;
       const cell =
         group === "deadlines" ? `${type}.${u}.${key === "answerMinutes" ? "answer" : "ack"}` : "peerAfter";
       why[cell] ??=
@@ -157,7 +162,7 @@ export function PolicyPage() {
           : issueMessage(t, issue, currentLanguage());
     }
     setBad(why);
-    if (body && Object.keys(why).length === 0) save.mutate(body);
+    if (Object.keys(why).length === 0) save.mutate(body);
   };
   const restoreDefaults = () =>
     update({ ...d, deadlines: toDraft({ ...policy.data, deadlines: DEFAULT_DEADLINE_POLICY }).deadlines });
