@@ -24,6 +24,7 @@ import { api, withQuery } from "../../api/client";
 import { useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { ConfirmModal } from "../../components/ConfirmModal";
+import { DateTimeField } from "../../components/DateTimeField";
 import { currentLanguage } from "../../i18n";
 import { formatDateTime, timeZoneOptions } from "../../util/datetime";
 import { useFieldCheck } from "../../util/validation";
@@ -146,19 +147,17 @@ export function RosterEditor() {
             onChange={(v) => v && setRole(v)}
             allowDeselect={false}
           />
-          <TextInput
-            type="datetime-local"
+          <DateTimeField
             label={t("hotline.roster.start")}
             value={start}
-            onChange={(e) => setStart(e.currentTarget.value)}
+            onChange={setStart}
             error={form.error("start", create.error)}
             data-testid="roster-start"
           />
-          <TextInput
-            type="datetime-local"
+          <DateTimeField
             label={t("hotline.roster.end")}
             value={end}
-            onChange={(e) => setEnd(e.currentTarget.value)}
+            onChange={setEnd}
             error={form.error("end", create.error)}
             data-testid="roster-end"
           />

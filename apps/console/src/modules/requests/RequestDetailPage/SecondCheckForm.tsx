@@ -10,6 +10,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useSession } from "../../../auth/session";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
+import { DateTimeField } from "../../../components/DateTimeField";
 import { useFieldCheck } from "../../../util/validation";
 import { useRequestPost } from "../requests.api";
 
@@ -103,12 +104,11 @@ export function SecondCheckForm({ request }: { request: RequestDetail }) {
           error={form.error("namedContact.phone", save.error)}
           data-testid="second-check-phone"
         />
-        <TextInput
-          type="datetime-local"
+        <DateTimeField
           label={t("requests.secondCheck.at")}
           description={t("requests.secondCheck.atHint")}
           value={at}
-          onChange={(e) => setAt(e.currentTarget.value)}
+          onChange={setAt}
           error={form.error("at", save.error)}
         />
       </SimpleGrid>
