@@ -1,5 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { inTransaction } from "../../src/db/client.js";
 import { describeBrowser, ensureConsoleBuilt, launchChromium, listen } from "../support/browser.js";
 import { createTestNode, DB_KIND, TEST_PASSWORD, type TestNode } from "../support/node.js";
 
@@ -19,6 +20,18 @@ describeBrowser("forms say what is wrong beside the field, in both languages", (
     await ensureConsoleBuilt();
     node = await createTestNode({ id: "CN-MPS" });
     await node.user("admin.he", ["admin", "supervisor"]);
+    // one line in the desk's log (an escalation from the peer), written as the inbox writes it
+    const unitId = (await node.user("duty.wu", ["duty_officer"])).unitId;
+    await inTransaction(node.rt.services.db, (tx) =>
+      node.rt.services.hotline.log(tx, {
+        unitId,
+        peerId: "US-DOJ",
+        direction: "incoming",
+        kind: "escalation_received",
+        actorLabel: "US-DOJ",
+        summary: "escalation (level 2) from US-DOJ",
+      }),
+    );
     base = await listen(node);
     browser = await launchChromium();
   });
@@ -49,6 +62,8 @@ describeBrowser("forms say what is wrong beside the field, in both languages", (
         tooLong: "At most 366d",
         ackAfterAnswer: "the acknowledge deadline must not be later than the answer deadline",
         atMost: "At most 366",
+        logLine: "escalation from US-DOJ",
+        incoming: "Incoming",
       },
     ],
     [
@@ -59,6 +74,8 @@ describeBrowser("forms say what is wrong beside the field, in both languages", (
         tooLong: "最长 366d",
         ackAfterAnswer: "确认期限不得晚于答复期限",
         atMost: "不能大于 366",
+        logLine: "收到 US-DOJ 的升级提醒",
+        incoming: "来件",
       },
     ],
   ] as const) {
@@ -106,6 +123,18 @@ describeBrowser("forms say what is wrong beside the field, in both languages", (
       await page.getByTestId("roster-save").click();
       await expect.poll(() => fieldError(page, "roster-repeat").innerText()).toBe(words.atMost);
       expect(await page.getByTestId("roster-repeat").inputValue()).toBe("999");
+
+      // The hotline log: lines in the interface language, direction badges whole (not "来…" / "Incom…").
+      await page.getByTestId("hotline-tab-log").click();
+      const line = page.getByTestId("hotline-log-entry").first();
+      await expect.poll(() => line.innerText()).toContain(words.logLine);
+      const cut = await page
+        .getByTestId("hotline-log")
+        .locator("[class*='Badge-label']")
+        .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+      expect(cut).toEqual([]);
+      // (a badge is upper-cased by CSS in English: compare without case)
+      expect((await line.innerText()).toLowerCase()).toContain(words.incoming.toLowerCase());
       await page.context().close();
     });
   }
