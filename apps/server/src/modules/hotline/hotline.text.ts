@@ -1,5 +1,10 @@
-import { HOTLINE_LOG_KINDS, type HotlineLogKind, type Language, label } from "@crossline/schemas";
-import { spanOfMinutes } from "../../lib/human-time.js";
+import {
+  HOTLINE_LOG_KINDS,
+  type HotlineLogKind,
+  type Language,
+  label,
+  spanOfMinutes,
+} from "@crossline/schemas";
 
 /**
  * The hotline log's lines in the reader's language. A line is stored as its kind and facts (request,
@@ -113,7 +118,6 @@ function secondCheckParams(check: unknown, lang: Language): Params {
 export function logLine(f: LogFacts, lang: Language): string {
   if (!isKind(f.kind)) return f.stored;
   const r = f.request;
-  const zh = lang === "zh-CN" ? "zh" : "en";
   const stored = (f.data.params ?? {}) as Params;
   const p: Params = {
     ref: r?.reference ?? "—",
@@ -130,9 +134,9 @@ export function logLine(f: LogFacts, lang: Language): string {
   };
   if (f.kind === "second_check") Object.assign(p, secondCheckParams(r?.secondCheck, lang));
   if (f.kind === "escalated_supervisor" && r?.acknowledgeBy)
-    p.late = spanOfMinutes(minutesBetween(f.at, r.acknowledgeBy), zh);
+    p.late = spanOfMinutes(minutesBetween(f.at, r.acknowledgeBy), lang);
   if (f.kind === "answer_overdue" && r?.answerBy)
-    p.late = spanOfMinutes(minutesBetween(f.at, r.answerBy), zh);
+    p.late = spanOfMinutes(minutesBetween(f.at, r.answerBy), lang);
   if (f.kind === "preservation_expiring" && r?.preservationExpiresAt)
     p.days = Math.max(0, Math.round(minutesBetween(r.preservationExpiresAt, f.at) / 1440));
   Object.assign(p, stored);
