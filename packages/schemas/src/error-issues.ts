@@ -168,7 +168,7 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
 /**
  * Parametrised texts are message keys with parameters (issues.ts), rendered per language: nothing here
  * re-words English with patterns. The one exception is a bridge for texts that callers in
- * modules/requests still write as plain English (they are being split up; each has its key ready, and
+ * modules/requests still write as plain English (each has its key ready, and
  * the bridge goes once they pass `issue(key, params)`): see LEGACY_KEYS in issues.ts.
  */
 

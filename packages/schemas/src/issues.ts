@@ -68,7 +68,7 @@ export function issueRefOf(params: unknown): IssueRef | undefined {
 
 /**
  * Keys whose English is still written as plain text by callers not yet passing `issue(key, params)`
- * (modules/requests/requests.service.ts, being split). Their text is matched against the key's own
+ * (modules/requests: requests.lifecycle.ts, requests.drafts.ts and their neighbours). Their text is matched against the key's own
  * English template so a Chinese reader is not left with English meanwhile. Remove a key from this list
  * when its caller passes the key; the list should end empty.
  */
