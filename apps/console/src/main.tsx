@@ -1,6 +1,6 @@
 import "@mantine/core/styles.css";
 import "./i18n";
-import { createTheme, MantineProvider } from "@mantine/core";
+import { Badge, createTheme, MantineProvider } from "@mantine/core";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
@@ -13,6 +13,16 @@ const theme = createTheme({
   fontFamily:
     '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif',
   defaultRadius: "sm",
+  components: {
+    // A badge is one word or two ("Node administrator", "来件"): it keeps its width in a narrow row or
+    // column instead of being cut to "Node administra…" / "来…".
+    Badge: Badge.extend({
+      styles: {
+        root: { flexShrink: 0, overflow: "visible", maxWidth: "none" },
+        label: { overflow: "visible", textOverflow: "clip" },
+      },
+    }),
+  },
 });
 
 const queryClient = new QueryClient({

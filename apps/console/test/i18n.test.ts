@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AuditEntry, ERROR_CODES, ROLES } from "@crossline/schemas";
+import { AuditEntry, ERROR_CODES, LABEL_VALUES, ROLES } from "@crossline/schemas";
 import { describe, expect, it } from "vitest";
+import { LABEL_PATHS, resourceTree } from "../src/i18n/resources";
 
 /**
  * Both interface languages must be complete: every key present and non-empty in
@@ -15,8 +16,9 @@ type Lang = keyof typeof LANGS;
 
 type Tree = { [key: string]: Tree | string };
 
+/** The tree i18next is given: the JSON file with the shared labels of `@crossline/schemas` merged in. */
 function load(lang: Lang): Tree {
-  return JSON.parse(readFileSync(join(root, LANGS[lang]), "utf8")) as Tree;
+  return resourceTree(lang);
 }
 
 /** key → value for every leaf; non-string leaves are reported as problems. */
@@ -101,7 +103,7 @@ describe("i18n resources", () => {
     expect(problems, problems.join("\n")).toEqual([]);
   });
 
-  it("keys built at run time exist: error codes, roles, audit outcomes and actor types", () => {
+  it("keys built at run time exist: error codes, roles, audit outcomes, actor types and every shared label", () => {
     const dynamic = [
       ...ERROR_CODES.map((c) => `errors.${c}`),
       "errors.NETWORK",
@@ -109,6 +111,9 @@ describe("i18n resources", () => {
       ...ROLES.map((r) => `roles.${r}`),
       ...AuditEntry.shape.outcome.options.map((o) => `audit.outcomes.${o}`),
       ...AuditEntry.shape.actorType.options.map((a) => `audit.actorTypes.${a}`),
+      ...(Object.keys(LABEL_PATHS) as (keyof typeof LABEL_PATHS)[]).flatMap((kind) =>
+        LABEL_VALUES[kind].map((v) => `${LABEL_PATHS[kind]}.${v}`),
+      ),
     ];
     const problems = (Object.keys(LANGS) as Lang[]).flatMap((lang) =>
       missingIn(lang, dynamic).map((k) => `${lang} lacks ${k}`),

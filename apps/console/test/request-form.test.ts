@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { DETAILS_SCHEMAS, REQUEST_TYPE_NAMES, RequestDraftInput, type RequestType } from "@crossline/schemas";
 import { describe, expect, it } from "vitest";
+import { resourceTree } from "../src/i18n/resources";
 import { COMMON_SPEC, DETAILS_SPEC, type FieldSpec } from "../src/modules/requests/form/spec";
 import {
   emptyIdentifier,
@@ -84,10 +83,8 @@ describe("the request form covers the schemas", () => {
   });
 
   it("labels every field and option in both languages", () => {
-    const root = fileURLToPath(new URL("..", import.meta.url));
-    const trees = ["en", "zh-CN"].map(
-      (l) => JSON.parse(readFileSync(`${root}/src/i18n/${l}.json`, "utf8")) as Record<string, unknown>,
-    );
+    // the trees i18next is given: the JSON files with the shared labels merged in
+    const trees = (["en", "zh-CN"] as const).map((l) => resourceTree(l));
     const keys = labelKeys(groupOf("form", COMMON_SPEC));
     for (const fields of Object.values(DETAILS_SPEC)) labelKeys(groupOf("details", fields), keys);
     const get = (tree: unknown, key: string) =>

@@ -63,8 +63,13 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
     intervalMinutes: config.auditCheckpointMinutes,
   });
   auditAnchors.registerHandlers();
-  const hotline = createHotlineService({ db, clock, audit });
   const requestPolicy = createRequestPolicyService({ db, clock, audit });
+  const hotline = createHotlineService({
+    db,
+    clock,
+    audit,
+    intakeUnitId: () => requestPolicy.intakeUnitId(),
+  });
   const requestsDeps = {
     db,
     clock,

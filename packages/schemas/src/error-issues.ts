@@ -1,5 +1,7 @@
+import { PRESERVATION_MIN_DAYS } from "./requests.js";
+
 /**
- * Chinese for the `issue` strings of error details (`details[].issue`) that we write ourselves: the
+ * Chinese for the fixed `issue` strings of error details (`details[].issue`) that we write ourselves: the
  * custom messages of the schemas in this package (`message:` / `error:` / identifier `fail(...)`) and the
  * common issues the server's services raise. The English text is the key, so English output never
  * changes; the server swaps in the Chinese when the caller's Accept-Language prefers zh. Zod's own
@@ -35,14 +37,15 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "state that a mutual-assistance request for the data will follow (true)":
     "请确认随后将就这些数据提出司法协助请求（true）",
   "state that a request for extradition will follow (true)": "请确认随后将提出引渡请求（true）",
-  "an emergency disclosure has urgency emergency": "紧急披露的紧急程度必须为“特急”",
+  "an emergency disclosure has urgency emergency": "紧急披露的紧急程度必须为“紧急”",
   "name at least one identifier": "请至少填写一个标识符",
   "must point at a person": "必须指向一名自然人",
+  [`preservation lasts at least ${PRESERVATION_MIN_DAYS} days`]: `保全期限至少 ${PRESERVATION_MIN_DAYS} 天`,
   // request-lifecycle.ts
   "a declined request states its grounds": "拒绝请求时须说明理由",
   "a fulfilled request has no grounds for refusal": "已完成的请求不应填写拒绝理由",
   "an emergency request needs a recorded second check (who checked, how, with which named contact, when, result) before it is answered":
-    "特急请求在答复前须记录二次核实（由谁、以何种方式、与哪位具名联系人、何时核实及结果）",
+    "紧急请求在答复前须记录二次核实（由谁、以何种方式、与哪位具名联系人、何时核实及结果）",
   "the second check failed: the request may only be declined": "二次核实未通过：该请求只能拒绝",
   // identifiers.ts
   "must be an ISO 3166-1 alpha-2 country code such as CN or US":
@@ -163,115 +166,13 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
 };
 
 /**
- * Parametrised issue texts: `{name}` stands for a value taken from the English text (one or more
- * characters). A value named in VALUES_ZH is translated by that table; `{issue}` is itself an issue
- * text and is translated recursively; any other value is kept as it is.
+ * Parametrised texts are message keys with parameters (issues.ts), rendered per language: nothing here
+ * re-words English with patterns. The one exception is a bridge for texts that callers in
+ * modules/requests still write as plain English (each has its key ready, and
+ * the bridge goes once they pass `issue(key, params)`): see LEGACY_KEYS in issues.ts.
  */
-export const ISSUE_PATTERNS_ZH: readonly { en: string; zh: string }[] = [
-  // schemas
-  { en: "say why the request is {urgency}", zh: "请说明请求为何{urgency}" },
-  { en: "must point at one of the {count} subjects", zh: "必须指向 {count} 个对象之一" },
-  { en: "preservation lasts at least {days} days", zh: "保全期限至少 {days} 天" },
-  { en: "unknown value(s) {values}; one of {allowed}", zh: "未知的值 {values}；可选值为 {allowed}" },
-  {
-    en: "{digits} hex digits is {inferred}, not {stated}",
-    zh: "{digits} 位十六进制数字是 {inferred}，而不是 {stated}",
-  },
-  { en: "domain: {issue}", zh: "域名：{issue}" },
-  {
-    en: 'label "{label}" may use only letters, digits and inner hyphens',
-    zh: "标签“{label}”只能包含字母、数字和中间的连字符",
-  },
-  { en: "the IBAN is from {ibanCountry}, not {country}", zh: "该 IBAN 属于 {ibanCountry}，而不是 {country}" },
-  // server
-  { en: "{what} not found", zh: "未找到{what}" },
-  { en: "requires permission {permission}", zh: "需要 {permission} 权限" },
-  { en: "the draft changed (now version {version})", zh: "草稿已被修改（当前版本 {version}）" },
-  { en: "the extension is already {status}", zh: "该延长申请已{status}" },
-  {
-    en: "only a draft can be edited; this request is {status}",
-    zh: "只有草稿可以编辑；该请求当前状态为{status}",
-  },
-  { en: "{event} is not allowed in status {status}", zh: "在{status}状态下不允许“{event}”" },
-  {
-    en: "{event} is done by the {side}; this node is the {side2}",
-    zh: "“{event}”由{side}执行；本节点是{side2}",
-  },
-  {
-    en: "four-eyes approval is required for {type}: submit it for approval",
-    zh: "{type}类请求须经双人审核：请提交审批",
-  },
-  { en: "no second check can be recorded in status {status}", zh: "在{status}状态下不能记录二次核实" },
-  { en: "no thread messages in status {status}", zh: "在{status}状态下不能发送往来消息" },
-  { en: "the user does not hold: {roles}", zh: "该用户不具备：{roles}" },
-];
 
-const URGENCY_ZH: Record<string, string> = { emergency: "特急", urgent: "紧急", routine: "普通" };
-const STATUS_ZH: Record<string, string> = {
-  draft: "草稿",
-  pending_approval: "待审批",
-  sent: "已发送",
-  delivered: "已送达",
-  acknowledged: "已确认",
-  in_progress: "办理中",
-  more_info_requested: "待补充材料",
-  answered: "已答复",
-  closed: "已结案",
-  withdrawn: "已撤回",
-  requested: "申请中",
-  granted: "批准",
-  refused: "拒绝",
-};
-const SIDE_ZH: Record<string, string> = { requester: "请求方", responder: "答复方" };
-const WHAT_ZH: Record<string, string> = {
-  attachment: "附件",
-  extension: "延长申请",
-  message: "消息",
-  peer: "对端节点",
-  request: "请求",
-  shift: "班次",
-  token: "令牌",
-  unit: "单位",
-  user: "用户",
-};
-
-/** Value tables by placeholder name. */
-const VALUES_ZH: Record<string, Record<string, string>> = {
-  urgency: URGENCY_ZH,
-  status: STATUS_ZH,
-  side: SIDE_ZH,
-  side2: SIDE_ZH,
-  what: WHAT_ZH,
-};
-
-const compiled = ISSUE_PATTERNS_ZH.map((p) => {
-  const names: string[] = [];
-  const source = p.en
-    .split(/(\{[a-zA-Z0-9]+\})/)
-    .map((part) => {
-      const m = /^\{([a-zA-Z0-9]+)\}$/.exec(part);
-      if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      names.push(m[1]);
-      return "(.+?)";
-    })
-    .join("");
-  return { re: new RegExp(`^${source}$`, "s"), names, zh: p.zh };
-});
-
-/** The Chinese for an issue text we wrote, or undefined when there is none (e.g. Zod's own messages). */
-export function issueInChinese(en: string, depth = 0): string | undefined {
-  const fixed = ISSUES_ZH[en];
-  if (fixed !== undefined) return fixed;
-  if (depth > 2) return undefined;
-  for (const p of compiled) {
-    const m = p.re.exec(en);
-    if (!m) continue;
-    const values = new Map(p.names.map((n, i) => [n, m[i + 1]]));
-    return p.zh.replace(/\{([a-zA-Z0-9]+)\}/g, (_, name: string) => {
-      const v = values.get(name) ?? "";
-      if (name === "issue") return issueInChinese(v, depth + 1) ?? v;
-      return VALUES_ZH[name]?.[v] ?? v;
-    });
-  }
-  return undefined;
+/** The Chinese for a fixed issue text we wrote, or undefined when there is none (e.g. Zod's own messages). */
+export function issueInChinese(en: string): string | undefined {
+  return ISSUES_ZH[en];
 }

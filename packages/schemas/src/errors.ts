@@ -53,6 +53,9 @@ export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
 export const ErrorDetail = z.object({
   field: z.string().optional(),
   issue: z.string(),
+  /** Our own parametrised texts: the message key and its parameters (issue-keys.ts), for clients that word it themselves. */
+  key: z.string().optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   allowed: z.array(z.string()).optional(),
 });
 export type ErrorDetail = z.infer<typeof ErrorDetail>;

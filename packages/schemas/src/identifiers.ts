@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type IssueRef, issue } from "./issue-keys.js";
 
 /**
  * Typed, normalised identifiers (phone numbers, addresses, wallets, hashes...).
@@ -86,11 +87,18 @@ export const CountryCode = z
 
 export type NormaliseResult<T = NormalisedIdentifier> =
   | { ok: true; value: string; identifier: T }
-  | { ok: false; issue: string; field?: string };
+  | { ok: false; issue: string; field?: string; ref?: IssueRef };
 
-type Fail = { ok: false; issue: string; field?: string };
+type Fail = { ok: false; issue: string; field?: string; ref?: IssueRef };
 const fail = (issue: string, field?: string): Fail =>
   field ? { ok: false, issue, field } : { ok: false, issue };
+/** A failure with a parametrised text: its key travels with it so each language words it. */
+const failWith = (i: { issue: string } & IssueRef, field?: string): Fail => ({
+  ok: false,
+  issue: i.issue,
+  ref: { key: i.key, params: i.params },
+  ...(field ? { field } : {}),
+});
 type Step<T> = { ok: true; value: T } | Fail;
 
 // ---------------------------------------------------------------------------------------------------
@@ -379,7 +387,7 @@ function normaliseDomain(raw: string): Step<string> {
     if (label === "") return fail('must not contain empty labels ("..")');
     if ([...label].length > 63) return fail("each label has at most 63 characters");
     const ok = /^[\x20-\x7e]*$/.test(label) ? ASCII_LABEL.test(label) : UNICODE_LABEL.test(label);
-    if (!ok) return fail(`label "${label}" may use only letters, digits and inner hyphens`);
+    if (!ok) return failWith(issue("domain.badLabel", { label }));
   }
   const tld = labels[labels.length - 1];
   if (!/\p{L}/u.test(tld) || tld.includes("_")) {
@@ -400,7 +408,7 @@ function normaliseEmail(raw: string): Step<string> {
   if (local.length > 64) return fail("the part before @ has at most 64 characters");
   if (!EMAIL_LOCAL.test(local)) return fail("the part before @ contains characters that are not allowed");
   const domain = normaliseDomain(s.slice(at + 1));
-  if (!domain.ok) return fail(`domain: ${domain.issue}`);
+  if (!domain.ok) return failWith(issue("domain.issue", { issue: domain.issue }));
   const value = `${local}@${domain.value}`;
   if (value.length > 254) return fail("an e-mail address has at most 254 characters");
   return { ok: true, value };
@@ -490,7 +498,7 @@ function normaliseHash(
   const inferred = byLength[s.length];
   if (!inferred) return fail("length must be 32 (md5), 40 (sha1), 64 (sha256) or 128 (sha512) hex digits");
   if (stated && stated !== inferred) {
-    return fail(`${s.length} hex digits is ${inferred}, not ${stated}`, "algorithm");
+    return failWith(issue("hash.lengthMismatch", { digits: s.length, inferred, stated }), "algorithm");
   }
   return { ok: true, value: { value: s, algorithm: inferred } };
 }
@@ -539,7 +547,7 @@ function normaliseBank(
     if (!isCountryCode(ibanCountry)) return fail("an IBAN starts with an ISO country code");
     if (!ibanValid(compact)) return fail("IBAN check digits do not match (mod-97)");
     if (cc !== undefined && cc !== ibanCountry)
-      return fail(`the IBAN is from ${ibanCountry}, not ${cc}`, "country");
+      return failWith(issue("iban.countryMismatch", { ibanCountry, country: cc }), "country");
     return { ok: true, value: { value: compact, scheme: "iban", country: ibanCountry } };
   }
   const code = bankCode.replace(/[\s-]/g, "").toUpperCase();
@@ -602,7 +610,13 @@ export const NormalisedIdentifier = z
   .discriminatedUnion("type", NormalisedVariants)
   .superRefine((id, ctx) => {
     const again = normaliseIdentifier(id.type, id.value, pickOptions(id));
-    if (!again.ok) ctx.addIssue({ code: "custom", message: again.issue, path: [again.field ?? "value"] });
+    if (!again.ok)
+      ctx.addIssue({
+        code: "custom",
+        message: again.issue,
+        path: [again.field ?? "value"],
+        params: again.ref,
+      });
     else if (canonicalKey(again.identifier) !== canonicalKey(id)) {
       ctx.addIssue({ code: "custom", message: "is not in canonical form", path: ["value"] });
     }
@@ -702,7 +716,13 @@ function variant<T extends IdentifierType, S extends z.ZodRawShape>(type: T, max
       const raw = (input as { value: string }).value;
       const r = normaliseIdentifier(type, raw, pickOptions(input));
       if (!r.ok) {
-        ctx.addIssue({ code: "custom", message: r.issue, path: [r.field ?? "value"], input: raw });
+        ctx.addIssue({
+          code: "custom",
+          message: r.issue,
+          path: [r.field ?? "value"],
+          input: raw,
+          params: r.ref,
+        });
         return z.NEVER;
       }
       return r.identifier;
@@ -739,7 +759,7 @@ export const PhoneNumber = z
   .transform((raw, ctx) => {
     const r = normalisePhone(raw);
     if (!r.ok) {
-      ctx.addIssue({ code: "custom", message: r.issue, input: raw });
+      ctx.addIssue({ code: "custom", message: r.issue, input: raw, params: r.ref });
       return z.NEVER;
     }
     return r.value;
@@ -752,7 +772,7 @@ export const EmailAddress = z
   .transform((raw, ctx) => {
     const r = normaliseEmail(raw);
     if (!r.ok) {
-      ctx.addIssue({ code: "custom", message: r.issue, input: raw });
+      ctx.addIssue({ code: "custom", message: r.issue, input: raw, params: r.ref });
       return z.NEVER;
     }
     return r.value;

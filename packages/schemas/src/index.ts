@@ -6,6 +6,8 @@ export * from "./error-issues.js";
 export * from "./errors.js";
 export * from "./federation.js";
 export * from "./identifiers.js";
+export * from "./issues.js";
+export * from "./labels.js";
 export * from "./notification-messages.js";
 export * from "./org.js";
 export * from "./peers.js";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Id, IsoDateTime, LabelledText, Language, NodeId, TimeZone } from "./common.js";
 import { DeadlinePolicy } from "./deadlines.js";
 import { EmailAddress, PhoneNumber } from "./identifiers.js";
+import { zodIssue } from "./issue-keys.js";
 import { NotificationParams } from "./notification-messages.js";
 import {
   AnswerOutcome,
@@ -166,7 +167,7 @@ const csv = <T extends readonly [string, ...string[]]>(values: T) =>
       if (bad.length) {
         ctx.addIssue({
           code: "custom",
-          message: `unknown value(s) ${bad.join(", ")}; one of ${values.join(", ")}`,
+          ...zodIssue("list.unknownValues", { values: bad.join(", "), allowed: values.join(", ") }),
         });
         return z.NEVER;
       }
@@ -335,8 +336,9 @@ export const HotlineLogEntry = z.object({
   direction: z.enum(["incoming", "outgoing", "internal"]),
   kind: z.string(),
   actor: z.string(),
-  summary: z.string(),
+  summary: z.string().describe("the line in the language of Accept-Language"),
   data: z.record(z.string(), z.unknown()),
+  canOpen: z.boolean().describe("the reader may open the request the line is about"),
 });
 
 export const HotlineLogQuery = z.strictObject({

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Id, IsoDateTime, LabelledText } from "./common.js";
 import { CountryCode, EmailAddress, Identifier, PhoneNumber } from "./identifiers.js";
+import { zodIssue } from "./issue-keys.js";
 
 /**
  * Requests for assistance: the typed content of a request (what the requester drafts and sends).
@@ -592,7 +593,7 @@ export const RequestDraftInput = z
       ctx.addIssue({
         code: "custom",
         path: ["urgencyReason"],
-        message: `say why the request is ${r.urgency}`,
+        ...zodIssue("request.urgencyReason", { urgency: r.urgency }),
       });
     }
     if (TYPES_NEEDING_IDENTIFIERS.has(r.type) && r.identifiers.length === 0) {
@@ -604,7 +605,7 @@ export const RequestDraftInput = z
         ctx.addIssue({
           code: "custom",
           path: ["details", "subjectIndex"],
-          message: `must point at one of the ${r.subjects.length} subjects`,
+          ...zodIssue("request.subjectIndex", { count: r.subjects.length }),
         });
       } else if (subject.kind !== "person") {
         ctx.addIssue({

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EVENT_NAMES, RECORD_EVENT_NAMES, TIMELINE_EVENT_NAMES } from "../src/index.js";
+import { EVENT_NAMES, labelMap, RECORD_EVENT_NAMES, TIMELINE_EVENT_NAMES } from "../src/index.js";
 
 const i18n = (lang: string) =>
   JSON.parse(
@@ -17,8 +17,12 @@ describe("timeline event kinds", () => {
     expect(RECORD_EVENT_NAMES).toContain("preservation_expiring");
   });
 
-  it.each(["en", "zh-CN"])("each has a console label in %s", (lang) => {
-    const labels = i18n(lang).requests.event;
+  it.each(["en", "zh-CN"] as const)("each has a console label in %s", (lang) => {
+    // the console's requests.event: the lifecycle events from the shared labels, the record events from its JSON
+    const labels: Record<string, string> = {
+      ...i18n(lang).requests.event,
+      ...labelMap("requestEvent", lang),
+    };
     expect(TIMELINE_EVENT_NAMES.filter((e) => !labels[e]?.trim())).toEqual([]);
   });
 });

@@ -6,17 +6,8 @@ import { useSignOut, useSignOutEverywhere } from "../auth/useSignOut";
 import { ConfirmModal } from "../components/ConfirmModal";
 import { currentLanguage } from "../i18n";
 import { navigate } from "../router/router";
+import { initials } from "../util/initials";
 import { orgName } from "../util/labels";
-
-function initials(name: string): string {
-  const parts = name.trim().split(/\s+/);
-  if (parts.length === 1)
-    return Array.from(parts[0] ?? "")
-      .slice(0, 2)
-      .join("")
-      .toUpperCase();
-  return `${Array.from(parts[0] ?? "")[0] ?? ""}${Array.from(parts[parts.length - 1] ?? "")[0] ?? ""}`.toUpperCase();
-}
 
 export function UserMenu() {
   const { t, i18n } = useTranslation();

@@ -46,6 +46,7 @@ export function ChangePasswordForm({ onChanged }: { onChanged: () => void }) {
     <form onSubmit={submit} data-testid="password-form" noValidate>
       <Stack>
         <PasswordInput
+          visibilityToggleButtonProps={{ "aria-label": t("password.toggleVisibility") }}
           label={t("password.current")}
           value={current}
           onChange={(e) => setCurrent(e.currentTarget.value)}
@@ -54,6 +55,7 @@ export function ChangePasswordForm({ onChanged }: { onChanged: () => void }) {
           data-testid="password-current"
         />
         <PasswordInput
+          visibilityToggleButtonProps={{ "aria-label": t("password.toggleVisibility") }}
           label={t("password.new")}
           description={t("password.rule", { min: PASSWORD_MIN })}
           value={next}
@@ -72,6 +74,7 @@ export function ChangePasswordForm({ onChanged }: { onChanged: () => void }) {
           data-testid="password-new"
         />
         <PasswordInput
+          visibilityToggleButtonProps={{ "aria-label": t("password.toggleVisibility") }}
           label={t("password.repeat")}
           value={repeat}
           onChange={(e) => setRepeat(e.currentTarget.value)}

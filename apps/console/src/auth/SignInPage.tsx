@@ -1,10 +1,12 @@
-import type { SessionResponse } from "@crossline/schemas";
+import { type SessionResponse, SignInBody } from "@crossline/schemas";
 import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, isApiError } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { currentLanguage } from "../i18n";
+import { useFieldCheck } from "../util/validation";
 import { AuthLayout } from "./AuthLayout";
 import { useStoreSession } from "./session";
 
@@ -25,6 +27,7 @@ export function SignInPage() {
   const [password, setPassword] = useState("");
   const [totp, setTotp] = useState("");
   const [step, setStep] = useState<"credentials" | "totp">("credentials");
+  const form = useFieldCheck(t, SignInBody, currentLanguage());
 
   const signIn = useMutation({
     mutationFn: (input: SignInInput) => api<SessionResponse>("POST", "/auth/sign-in", input),
@@ -47,8 +50,13 @@ export function SignInPage() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (step === "credentials") signIn.mutate({ username: username.trim(), password });
-    else signIn.mutate({ username: username.trim(), password, totp });
+    const body =
+      step === "credentials"
+        ? { username: username.trim(), password }
+        : { username: username.trim(), password, totp };
+    // a malformed username is said beside the field, in the interface language, before anything is sent
+    if (!form.check(body)) return;
+    signIn.mutate(body);
   };
 
   // MFA_REQUIRED is the prompt for the second step, not an error to show.
@@ -69,7 +77,11 @@ export function SignInPage() {
               <TextInput
                 label={t("signIn.username")}
                 value={username}
-                onChange={(e) => setUsername(e.currentTarget.value)}
+                onChange={(e) => {
+                  setUsername(e.currentTarget.value);
+                  form.clear("username");
+                }}
+                error={form.error("username", signIn.error)}
                 autoComplete="username"
                 autoCapitalize="none"
                 spellCheck={false}
@@ -78,9 +90,11 @@ export function SignInPage() {
                 data-testid="signin-username"
               />
               <PasswordInput
+                visibilityToggleButtonProps={{ "aria-label": t("password.toggleVisibility") }}
                 label={t("signIn.password")}
                 value={password}
                 onChange={(e) => setPassword(e.currentTarget.value)}
+                error={form.error("password", signIn.error)}
                 autoComplete="current-password"
                 required
                 data-testid="signin-password"
@@ -96,6 +110,7 @@ export function SignInPage() {
                 description={t("signIn.totpHint")}
                 value={totp}
                 onChange={(e) => setTotp(e.currentTarget.value.replace(/\D/g, "").slice(0, 6))}
+                error={form.error("totp", signIn.error)}
                 inputMode="numeric"
                 autoComplete="one-time-code"
                 maxLength={6}

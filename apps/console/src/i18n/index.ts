@@ -1,8 +1,7 @@
 import { type Language, notificationResources } from "@crossline/schemas";
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
-import en from "./en.json";
-import zhCN from "./zh-CN.json";
+import { resourceTree } from "./resources";
 
 export const SUPPORTED_LANGUAGES: readonly Language[] = ["en", "zh-CN"];
 const STORAGE_KEY = "crossline.language";
@@ -44,10 +43,11 @@ function applyToDocument(lang: string): void {
 }
 
 void i18n.use(initReactI18next).init({
-  // Notification texts come from the one catalogue in @crossline/schemas (the server's e-mails use it too).
+  // Notification texts come from the one catalogue in @crossline/schemas (the server's e-mails use it too);
+  // enumerated values' labels from labels.ts (resources.ts)
   resources: {
-    en: { translation: en, notifications: notificationResources("en") },
-    "zh-CN": { translation: zhCN, notifications: notificationResources("zh-CN") },
+    en: { translation: resourceTree("en"), notifications: notificationResources("en") },
+    "zh-CN": { translation: resourceTree("zh-CN"), notifications: notificationResources("zh-CN") },
   },
   lng: initialLanguage(),
   fallbackLng: "en",

@@ -1,4 +1,14 @@
-import { ERRORS, type ErrorBody, type ErrorCode, type ErrorDetail, issueInChinese } from "@crossline/schemas";
+import {
+  ERRORS,
+  type ErrorBody,
+  type ErrorCode,
+  type ErrorDetail,
+  type IssueRef,
+  issueInChinese,
+  issueRefOf,
+  issueText,
+  legacyIssueRef,
+} from "@crossline/schemas";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -16,7 +26,7 @@ export function errorBody(req: FastifyRequest, code: ErrorCode, details: ErrorDe
       code,
       message: ERRORS[code][lang],
       requestId: String(req.id),
-      details: lang === "zh" ? details.map(detailInChinese) : details,
+      details: details.map((d) => (lang === "zh" ? detailInChinese(d) : withKey(d))),
     },
   };
 }
@@ -47,7 +57,22 @@ function zodIssueInChinese(issue: RawZodIssue): string | undefined {
   return localeText(zodZh, issue);
 }
 
+/** The message key of a detail: set by the service, carried by a Zod custom issue, or (bridge) recognised. */
+function refOf(d: ErrorDetail): IssueRef | undefined {
+  if (d.key) return issueRefOf({ key: d.key, params: d.params ?? {} });
+  const raw = rawIssues.get(d) ?? rawIssueOf(d);
+  return issueRefOf(raw?.params) ?? legacyIssueRef(d.issue);
+}
+
+/** The detail with its key and parameters, so a client can word it in its own language. */
+function withKey(d: ErrorDetail): ErrorDetail {
+  const ref = refOf(d);
+  return ref ? { ...d, key: ref.key, params: { ...ref.params } } : d;
+}
+
 function detailInChinese(d: ErrorDetail): ErrorDetail {
+  const ref = refOf(d);
+  if (ref) return { ...d, issue: issueText(ref, "zh-CN"), key: ref.key, params: { ...ref.params } };
   const raw = rawIssues.get(d) ?? rawIssueOf(d);
   const zh = (raw && zodIssueInChinese(raw)) ?? issueInChinese(d.issue);
   return zh === undefined ? d : { ...d, issue: zh };

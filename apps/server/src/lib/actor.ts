@@ -1,4 +1,4 @@
-import { type Permission, permissionsOf, type Role } from "@crossline/schemas";
+import { issue, type Permission, permissionsOf, type Role } from "@crossline/schemas";
 import { AppError } from "./errors.js";
 
 /** Who is acting. Services receive it and decide; routes never authorize. */
@@ -48,6 +48,6 @@ export function can(actor: Actor, permission: Permission): boolean {
 /** Deny by default: throws FORBIDDEN unless the actor holds the permission. */
 export function requirePermission(actor: Actor, permission: Permission): void {
   if (!actor.permissions.has(permission)) {
-    throw new AppError("FORBIDDEN", [{ issue: `requires permission ${permission}` }]);
+    throw new AppError("FORBIDDEN", [issue("permission.required", { permission })]);
   }
 }

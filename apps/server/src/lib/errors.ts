@@ -1,4 +1,4 @@
-import { ERRORS, type ErrorCode, type ErrorDetail } from "@crossline/schemas";
+import { ERRORS, type ErrorCode, type ErrorDetail, issue } from "@crossline/schemas";
 
 /** The one error type services throw; the HTTP layer maps `code` to status and localised text. */
 export class AppError extends Error {
@@ -14,7 +14,7 @@ export class AppError extends Error {
 }
 
 export const notFound = (what?: string) =>
-  new AppError("NOT_FOUND", what ? [{ issue: `${what} not found` }] : []);
+  new AppError("NOT_FOUND", what ? [issue("record.notFound", { what })] : []);
 
 /** One-line guard: `assertThat(user, notFound("user"))`. */
 export function assertThat(condition: unknown, error: AppError | (() => AppError)): asserts condition {

@@ -131,7 +131,7 @@ describeBrowser("console notification bell and live stream", () => {
       await panel.waitFor();
       const zhItem = panel.getByTestId("notifications-panel-item").first();
       expect(await zhItem.innerText()).toContain(`待审批：${d.reference}`);
-      expect(await zhItem.innerText()).toContain("特急");
+      expect(await zhItem.innerText()).toContain("紧急");
       expect(await zhItem.getAttribute("data-read")).toBe("true");
       expect(await page.getByTestId("notifications-bell").getAttribute("aria-label")).toContain("通知");
       await page.waitForTimeout(300); // the panel fades in

@@ -337,6 +337,25 @@ describeBrowser("the emergency preservation story through both consoles", () => 
         .poll(() => entries.evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")).reverse()))
         .toEqual(["request_received", "alerted", "acknowledge", "second_check", "answer"]);
       expect(await entries.first().innerText()).toMatch(/Answered[\s\S]*j\.miller/);
+
+      // In Chinese every line reads Chinese, from the shared labels; no badge is cut short.
+      await duty.getByTestId("user-menu").click();
+      await duty.getByTestId("menu-language").click();
+      await expect.poll(() => duty.locator("html").getAttribute("lang")).toBe("zh-CN");
+      await expect.poll(() => entries.first().innerText()).toContain(`${story.reference}：j.miller 已答复`);
+      const zhLines = await entries.allInnerTexts();
+      expect(zhLines.join("\n")).toContain("通过电话回拨与 Wang Fang 进行二次核实，结果：已确认");
+      expect(zhLines.join("\n")).toContain("紧急请求");
+      for (const line of zhLines)
+        expect(line).not.toMatch(/\(was |second check|phone_callback|received from| min\b/);
+      const cut = await duty
+        .getByTestId("hotline-log")
+        .locator(".mantine-Badge-label")
+        .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+      expect(cut).toEqual([]);
+      await duty.getByTestId("user-menu").click();
+      await duty.getByTestId("menu-language").click();
+      await expect.poll(() => duty.locator("html").getAttribute("lang")).toBe("en");
     },
   );
 

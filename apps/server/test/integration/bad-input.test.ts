@@ -182,7 +182,7 @@ describeDb("bad input", () => {
     const formZh = await issues(await admin.req("POST", "/api/v1/requests", body, zh));
     expect(formZh).toMatchObject({
       "body.form.requestingAuthority.officer.name.romanised": "以非拉丁文字书写的姓名，请同时给出罗马字拼写",
-      "body.form.urgencyReason": "请说明请求为何紧急",
+      "body.form.urgencyReason": "请说明请求为何加急",
     });
   });
 
@@ -205,7 +205,12 @@ describeDb("bad input", () => {
       404,
       "NOT_FOUND",
     );
-    expect(missing.details[0].issue).toBe("未找到用户");
+    // a parametrised text travels as a key with parameters, worded in the reader's language
+    expect(missing.details[0]).toEqual({
+      issue: "未找到用户",
+      key: "record.notFound",
+      params: { what: "user" },
+    });
   });
 
   it("an unknown route is a 404 in the same error body", async () => {

@@ -45,7 +45,17 @@ describe("issues of forms parsed in a service, by Accept-Language", () => {
     expect(issues("zh-CN")).toMatchObject({ "body.form.facts.text": "无效输入：期望 string，实际接收 数字" });
     const urgent = formError({ ...routineSubscriberForm(), urgency: "urgent" });
     const zh = errorBody(req("zh"), "VALIDATION_FAILED", urgent.details).error.details;
-    expect(zh).toEqual([{ field: "body.form.urgencyReason", issue: "请说明请求为何紧急" }]);
+    // ours travel as a message key with parameters; Chinese fills its own template, urgent is 加急
+    expect(zh).toEqual([
+      {
+        field: "body.form.urgencyReason",
+        issue: "请说明请求为何加急",
+        key: "request.urgencyReason",
+        params: { urgency: "urgent" },
+      },
+    ]);
+    const en = errorBody(req("en"), "VALIDATION_FAILED", urgent.details).error.details;
+    expect(en).toEqual([{ ...zh[0], issue: "say why the request is urgent" }]);
   });
 
   it("leaves an issue it has no Chinese for in English", () => {

@@ -16,7 +16,10 @@ export interface HotlineLogEntry {
   direction: "incoming" | "outgoing" | "internal";
   kind: string;
   actor: string;
+  /** The line in the interface language (the server makes it from the kind and the shared labels). */
   summary: string;
+  /** The reader may open the request: another unit's line (say, the node's emergency) only names it. */
+  canOpen: boolean;
 }
 
 const DIRECTION_COLOR = { incoming: "blue", outgoing: "grape", internal: "gray" } as const;
@@ -28,7 +31,8 @@ const DIRECTION_COLOR = { incoming: "blue", outgoing: "grape", internal: "gray" 
 export function HotlineLog() {
   const { t, i18n } = useTranslation();
   const log = useInfiniteQuery({
-    queryKey: ["hotline", "log"],
+    // the server writes each line in the language asked for: a language switch fetches it again
+    queryKey: ["hotline", "log", i18n.language],
     queryFn: ({ pageParam }) =>
       api<Page<HotlineLogEntry>>("GET", withQuery("/hotline/log", { limit: 50, cursor: pageParam })),
     initialPageParam: undefined as string | undefined,
@@ -39,7 +43,7 @@ export function HotlineLog() {
   if (log.error) return <ApiErrorAlert error={log.error} />;
   const items = log.data.pages.flatMap((p) => p.items);
   const kindLabel = (kind: string) =>
-    i18n.exists(`hotline.logKind.${kind}`) ? t(`hotline.logKind.${kind}` as "hotline.board") : kind;
+    i18n.exists(`hotline.logKind.${kind}`) ? t(`hotline.logKind.${kind}` as "hotline.logKind.message") : kind;
   return (
     <Card withBorder data-testid="hotline-log">
       <Table.ScrollContainer minWidth={900}>
@@ -47,7 +51,7 @@ export function HotlineLog() {
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t("hotline.log.when")}</Table.Th>
-              <Table.Th>{t("hotline.log.direction")}</Table.Th>
+              <Table.Th miw={110}>{t("hotline.log.direction")}</Table.Th>
               <Table.Th>{t("hotline.log.what")}</Table.Th>
               <Table.Th>{t("hotline.log.who")}</Table.Th>
               <Table.Th>{t("hotline.log.summary")}</Table.Th>
@@ -85,7 +89,7 @@ export function HotlineLog() {
                   <Text size="sm">{e.actor}</Text>
                 </Table.Td>
                 <Table.Td>
-                  {e.requestId ? (
+                  {e.requestId && e.canOpen ? (
                     <Link to={`/requests/${e.requestId}`}>
                       <Text size="sm">{e.summary}</Text>
                     </Link>

@@ -1,4 +1,4 @@
-import type { User } from "@crossline/schemas";
+import { CreateShiftBody, type User } from "@crossline/schemas";
 import {
   ActionIcon,
   Alert,
@@ -24,7 +24,10 @@ import { api, withQuery } from "../../api/client";
 import { useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { ConfirmModal } from "../../components/ConfirmModal";
+import { DateTimeField } from "../../components/DateTimeField";
+import { currentLanguage } from "../../i18n";
 import { formatDateTime, timeZoneOptions } from "../../util/datetime";
+import { useFieldCheck } from "../../util/validation";
 import type { ShiftView } from "../requests/requests.api";
 
 const ROSTER_KEY = ["hotline", "roster"] as const;
@@ -79,20 +82,21 @@ export function RosterEditor() {
   const [note, setNote] = useState("");
   const [removing, setRemoving] = useState<ShiftView | null>(null);
 
+  const form = useFieldCheck(t, CreateShiftBody, currentLanguage());
+  const shiftBody = () => ({
+    unitId: user.unitId,
+    userId,
+    role,
+    start,
+    end,
+    timeZone,
+    ...(Number(repeatTimes) > 0
+      ? { repeat: { times: Number(repeatTimes), everyDays: Number(everyDays) } }
+      : {}),
+    ...(note.trim() ? { note: note.trim() } : {}),
+  });
   const create = useMutation({
-    mutationFn: () =>
-      api<{ items: ShiftView[] }>("POST", "/hotline/roster", {
-        unitId: user.unitId,
-        userId,
-        role,
-        start,
-        end,
-        timeZone,
-        ...(Number(repeatTimes) > 0
-          ? { repeat: { times: Number(repeatTimes), everyDays: Number(everyDays) } }
-          : {}),
-        ...(note.trim() ? { note: note.trim() } : {}),
-      }),
+    mutationFn: () => api<{ items: ShiftView[] }>("POST", "/hotline/roster", shiftBody()),
     onSuccess: () => {
       qc.invalidateQueries({ queryKey: ROSTER_KEY });
       qc.invalidateQueries({ queryKey: ["hotline", "on-duty"] });
@@ -143,18 +147,18 @@ export function RosterEditor() {
             onChange={(v) => v && setRole(v)}
             allowDeselect={false}
           />
-          <TextInput
-            type="datetime-local"
+          <DateTimeField
             label={t("hotline.roster.start")}
             value={start}
-            onChange={(e) => setStart(e.currentTarget.value)}
+            onChange={setStart}
+            error={form.error("start", create.error)}
             data-testid="roster-start"
           />
-          <TextInput
-            type="datetime-local"
+          <DateTimeField
             label={t("hotline.roster.end")}
             value={end}
-            onChange={(e) => setEnd(e.currentTarget.value)}
+            onChange={setEnd}
+            error={form.error("end", create.error)}
             data-testid="roster-end"
           />
           <Select
@@ -169,26 +173,36 @@ export function RosterEditor() {
             label={t("hotline.roster.repeatTimes")}
             min={0}
             max={366}
+            clampBehavior="none"
+            data-testid="roster-repeat"
             value={repeatTimes}
             onChange={setRepeatTimes}
+            error={form.error("repeat.times", create.error)}
           />
           <NumberInput
             label={t("hotline.roster.everyDays")}
             min={1}
             max={28}
+            clampBehavior="none"
             value={everyDays}
             onChange={setEveryDays}
+            error={form.error("repeat.everyDays", create.error)}
             disabled={Number(repeatTimes) <= 0}
           />
           <TextInput
             label={t("hotline.roster.note")}
             value={note}
             onChange={(e) => setNote(e.currentTarget.value)}
+            error={form.error("note", create.error)}
           />
         </SimpleGrid>
         <ApiErrorAlert error={create.error} />
         <Group justify="flex-end" mt="sm">
-          <Button onClick={() => create.mutate()} loading={create.isPending} data-testid="roster-save">
+          <Button
+            onClick={() => form.check(shiftBody()) && create.mutate()}
+            loading={create.isPending}
+            data-testid="roster-save"
+          >
             {t("hotline.roster.add")}
           </Button>
         </Group>

@@ -1,7 +1,8 @@
 import {
   DEFAULT_DEADLINE_POLICY,
+  MAX_DEADLINE_MINUTES,
   REQUEST_TYPE_NAMES,
-  type RequestPolicy,
+  RequestPolicy,
   type RequestType,
   URGENCIES,
   type Urgency,
@@ -26,6 +27,8 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { currentLanguage } from "../../i18n";
+import { issueMessage } from "../../util/validation";
 import { typeLabel, urgencyLabel } from "../requests/labels";
 import { useUnits } from "../users/users.api";
 import { formatDuration, parseDuration } from "./duration";
@@ -62,8 +65,8 @@ function toDraft(p: RequestPolicy): Draft {
   };
 }
 
-/** The policy to send, or the list of cells that are not durations. */
-function fromDraft(d: Draft): { body?: RequestPolicy; bad: string[] } {
+/** The policy to send (0 where a cell is not a duration) and the list of cells that are not durations. */
+function fromDraft(d: Draft): { body: RequestPolicy; bad: string[] } {
   const bad: string[] = [];
   const deadlines = {} as RequestPolicy["deadlines"];
   for (const type of REQUEST_TYPE_NAMES) {
@@ -78,7 +81,6 @@ function fromDraft(d: Draft): { body?: RequestPolicy; bad: string[] } {
   }
   const peerAfter = d.peerAfter.trim() === "0" ? 0 : parseDuration(d.peerAfter);
   if (peerAfter === null) bad.push("peerAfter");
-  if (bad.length) return { bad };
   const c = d.contact;
   return {
     bad,
@@ -115,7 +117,8 @@ export function PolicyPage() {
     select: (r) => r.policy,
   });
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [bad, setBad] = useState<string[]>([]);
+  /** Cell ("preservation.urgent.ack", "peerAfter") → why it is wrong, in the interface language. */
+  const [bad, setBad] = useState<Record<string, string>>({});
   const save = useMutation({
     mutationFn: (body: RequestPolicy) => api<{ policy: RequestPolicy }>("PUT", "/policy/requests", body),
     onSuccess: (res) => {
@@ -140,8 +143,26 @@ export function PolicyPage() {
     });
   const submit = () => {
     const { body, bad: wrong } = fromDraft(d);
-    setBad(wrong);
-    if (body) save.mutate(body);
+    const why: Record<string, string> = Object.fromEntries(wrong.map((c) => [c, t("policy.notDuration")]));
+    // durations that parse are checked with the server's schema: too long, acknowledge after answer...
+    const checked = RequestPolicy.safeParse(body, { reportInput: true });
+    for (const issue of checked.success ? [] : checked.error.issues) {
+      const [group, type, u, key] = issue.path.map(String);
+      // a rule with a cell that is not a duration has been told so; its other checks would mislead
+      if (
+        group === "deadlines" &&
+        (wrong.includes(`${type}.${u}.ack`) || wrong.includes(`${type}.${u}.answer`))
+      )
+        continue;
+      const cell =
+        group === "deadlines" ? `${type}.${u}.${key === "answerMinutes" ? "answer" : "ack"}` : "peerAfter";
+      why[cell] ??=
+        issue.code === "too_big"
+          ? t("policy.tooLong", { max: formatDuration(MAX_DEADLINE_MINUTES) })
+          : issueMessage(t, issue, currentLanguage());
+    }
+    setBad(why);
+    if (Object.keys(why).length === 0) save.mutate(body);
   };
   const restoreDefaults = () =>
     update({ ...d, deadlines: toDraft({ ...policy.data, deadlines: DEFAULT_DEADLINE_POLICY }).deadlines });
@@ -163,7 +184,7 @@ export function PolicyPage() {
       w={84}
       value={d.deadlines[type][u][key]}
       onChange={(e) => setRule(type, u, key, e.currentTarget.value)}
-      error={bad.includes(`${type}.${u}.${key}`)}
+      error={bad[`${type}.${u}.${key}`]}
       aria-label={`${typeLabel(type, i18n.language)} · ${urgencyLabel(t, u)} · ${t(key === "ack" ? "policy.acknowledge" : "policy.answer")}`}
       data-testid={`policy-${type}-${u}-${key}`}
     />
@@ -249,7 +270,7 @@ export function PolicyPage() {
             description={t("policy.peerAfterHint")}
             value={d.peerAfter}
             onChange={(e) => update({ ...d, peerAfter: e.currentTarget.value })}
-            error={bad.includes("peerAfter") ? t("policy.notDuration") : undefined}
+            error={bad.peerAfter}
             data-testid="policy-peer-after"
           />
         </SimpleGrid>
@@ -271,9 +292,9 @@ export function PolicyPage() {
           ))}
         </SimpleGrid>
       </Card>
-      {bad.length > 0 && (
+      {Object.keys(bad).length > 0 && (
         <Alert color="red" variant="light" data-testid="policy-bad">
-          {t("policy.badCells", { count: bad.length })}
+          {t("policy.badCells", { count: Object.keys(bad).length })}
         </Alert>
       )}
       <ApiErrorAlert error={save.error} fieldLabel={fieldLabel} testId="policy-error" />

@@ -1,4 +1,4 @@
-import type { ApiToken, Role } from "@crossline/schemas";
+import { type ApiToken, issue, type Role } from "@crossline/schemas";
 import { and, desc, eq } from "drizzle-orm";
 import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
@@ -54,7 +54,7 @@ export function createTokensService(deps: { db: Db; clock: Clock; audit: AuditSe
     assertThat(
       extra.length === 0,
       new AppError("VALIDATION_FAILED", [
-        { field: "roles", issue: `the user does not hold: ${extra.join(", ")}` },
+        { field: "roles", ...issue("token.rolesNotHeld", { roles: extra.join(", ") }) },
       ]),
     );
     const secret = `${TOKEN_PREFIX}${randomToken(32)}`;

@@ -8,6 +8,7 @@ import {
 } from "@crossline/schemas";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { languageOf } from "../../http/errors.js";
 import { errorResponses, IdParams, NoContent, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
 
@@ -94,6 +95,6 @@ export function hotlineRoutes(fastify: FastifyInstance, s: Services) {
         },
       },
     },
-    async (req) => s.hotline.listLog(req.ctx, req.query),
+    async (req) => s.hotline.listLog(req.ctx, req.query, languageOf(req) === "zh" ? "zh-CN" : "en"),
   );
 }

@@ -1,12 +1,13 @@
-import { localToInstant, toZonedIso } from "@crossline/schemas";
-import { and, arrayOverlaps, asc, desc, eq, gt, inArray, lt, lte, type SQL } from "drizzle-orm";
+import { type Language, localToInstant, toZonedIso } from "@crossline/schemas";
+import { and, arrayOverlaps, asc, desc, eq, gt, inArray, lt, lte, ne, or, type SQL } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
-import { dutyShifts, hotlineLog, users } from "../../db/schema/index.js";
+import { dutyShifts, hotlineLog, requests, users } from "../../db/schema/index.js";
 import { type Ctx, can } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
+import { logLine } from "./hotline.text.js";
 
 type ShiftRow = typeof dutyShifts.$inferSelect;
 type LogRow = typeof hotlineLog.$inferSelect;
@@ -18,7 +19,12 @@ export interface LogInput {
   direction: "incoming" | "outgoing" | "internal";
   kind: string;
   actorLabel: string;
+  /** The line in English, as first written; readers get the line made from kind and facts (hotline.text.ts). */
   summary: string;
+  /**
+   * Facts of the line. `params` (string or number values) fill the kind's template in hotline.text.ts and
+   * win over what the request row says, e.g. `{ params: { late: "…" } }`.
+   */
   data?: Record<string, unknown>;
 }
 
@@ -30,7 +36,13 @@ const DUTY_ROLES = ["duty_officer", "supervisor"];
  * The hotline desk of each unit: the duty roster (shifts entered in local time), who is on duty now,
  * the hotline log, and whom to alert.
  */
-export function createHotlineService(deps: { db: Db; clock: Clock; audit: AuditService }) {
+export function createHotlineService(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  /** The unit incoming requests land in (the hotline desk); its log also shows the node's emergencies. */
+  intakeUnitId?: () => Promise<string>;
+}) {
   const { db, clock, audit } = deps;
 
   function isNodeWide(ctx: Ctx) {
@@ -251,23 +263,66 @@ export function createHotlineService(deps: { db: Db; clock: Clock; audit: AuditS
     });
   }
 
+  /**
+   * A unit's hotline log, newest first by time (not by id: lines written by another process or under
+   * another clock still sort by when they happened), each line in the reader's language. The intake
+   * unit's desk also sees every line about the node's emergency requests whichever unit owns them, so the
+   * duty officer sees the node's own outgoing emergencies too ("assigned" lines are already in both units).
+   */
   async function listLog(
     ctx: Ctx,
     q: { unitId?: string; requestId?: string; limit: number; cursor?: string },
+    lang: Language = "en",
   ) {
     requireDeskReader(ctx);
     const unitId = unitOrOwn(ctx, q.unitId);
-    const where: SQL[] = [eq(hotlineLog.unitId, unitId)];
+    const isIntake = deps.intakeUnitId ? (await deps.intakeUnitId()) === unitId : false;
+    const scope = isIntake
+      ? or(
+          eq(hotlineLog.unitId, unitId),
+          and(eq(requests.urgency, "emergency"), ne(hotlineLog.kind, "assigned")),
+        )
+      : eq(hotlineLog.unitId, unitId);
+    const where: SQL[] = [scope as SQL];
     if (q.requestId) where.push(eq(hotlineLog.requestId, q.requestId));
-    if (q.cursor) where.push(lt(hotlineLog.id, q.cursor));
+    const cursor = q.cursor ? parseCursor(q.cursor) : null;
+    if (cursor)
+      where.push(
+        or(
+          lt(hotlineLog.at, cursor.at),
+          and(eq(hotlineLog.at, cursor.at), lt(hotlineLog.id, cursor.id)),
+        ) as SQL,
+      );
     const rows = await db
-      .select()
+      .select({ log: hotlineLog, request: requests })
       .from(hotlineLog)
+      .leftJoin(requests, eq(requests.id, hotlineLog.requestId))
       .where(and(...where))
-      .orderBy(desc(hotlineLog.id))
+      .orderBy(desc(hotlineLog.at), desc(hotlineLog.id))
       .limit(q.limit + 1);
-    const items = rows.slice(0, q.limit).map(toLogEntry);
-    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1].id : null };
+    const page = rows.slice(0, q.limit);
+    const items = page.map(({ log: r, request }) => ({
+      ...toLogEntry(r),
+      summary: logLine(
+        {
+          kind: r.kind,
+          at: r.at,
+          actor: r.actorLabel,
+          peerId: r.peerId,
+          data: (r.data ?? {}) as Record<string, unknown>,
+          request,
+          stored: r.summary,
+        },
+        lang,
+      ),
+      /** Whether the reader may open the request (it belongs to their unit); else the line names it only. */
+      canOpen: !!request && ctx.actor.unitId !== null && request.ownerUnitId === ctx.actor.unitId,
+    }));
+    const last = page[page.length - 1]?.log;
+    return {
+      items,
+      nextCursor: rows.length > q.limit && last ? `${last.at.toISOString()}_${last.id}` : null,
+    };
   }
 
   return { roster, createShifts, deleteShift, onDuty, dutyRecipients, supervisors, log, listLog };
@@ -286,6 +341,17 @@ function toLogEntry(r: LogRow) {
     summary: r.summary,
     data: r.data as Record<string, unknown>,
   };
+}
+
+/** "<ISO instant>_<id>" → the position after which the next page starts; anything else is refused. */
+function parseCursor(cursor: string): { at: Date; id: string } {
+  const m = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)_([0-9a-f-]{36})$/.exec(cursor);
+  const at = m ? new Date(m[1] as string) : null;
+  if (!m || !at || Number.isNaN(at.getTime()))
+    throw new AppError("VALIDATION_FAILED", [
+      { field: "querystring.cursor", issue: "not a cursor from this list" },
+    ]);
+  return { at, id: m[2] as string };
 }
 
 /** Adds whole days to a local date-time string ("YYYY-MM-DDTHH:mm[:ss]"), calendar-wise. */

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type Language, requestTypeMeta, type TimelinessReport } from "@crossline/schemas";
+import { type Language, label, type TimelinessReport } from "@crossline/schemas";
 import PDFDocument from "pdfkit";
 import { AppError } from "../../lib/errors.js";
 
@@ -16,11 +16,6 @@ const T = {
   all: { en: "all time", "zh-CN": "全部" },
   totals: { en: "Totals", "zh-CN": "合计" },
   none: { en: "No requests were sent in this period.", "zh-CN": "该期间内没有已发送的请求。" },
-  requester: { en: "requester", "zh-CN": "请求方" },
-  responder: { en: "responder", "zh-CN": "答复方" },
-  emergency: { en: "emergency", "zh-CN": "紧急" },
-  urgent: { en: "urgent", "zh-CN": "加急" },
-  routine: { en: "routine", "zh-CN": "常规" },
 } as const;
 
 const COLUMNS = [
@@ -36,18 +31,31 @@ const COLUMNS = [
   ["shareAnsweredInTime", { en: "Share in time", "zh-CN": "按时答复率" }],
   ["medianMinutesToAcknowledge", { en: "Median min. to ack.", "zh-CN": "确认用时中位数（分钟）" }],
   ["medianMinutesToAnswer", { en: "Median min. to answer", "zh-CN": "答复用时中位数（分钟）" }],
-  ["fulfilled", { en: "Fulfilled", "zh-CN": "已满足" }],
-  ["partly_fulfilled", { en: "Partly fulfilled", "zh-CN": "部分满足" }],
-  ["declined", { en: "Declined", "zh-CN": "拒绝" }],
+  [
+    "fulfilled",
+    { en: label("answerOutcome", "fulfilled", "en"), "zh-CN": label("answerOutcome", "fulfilled", "zh-CN") },
+  ],
+  [
+    "partly_fulfilled",
+    {
+      en: label("answerOutcome", "partly_fulfilled", "en"),
+      "zh-CN": label("answerOutcome", "partly_fulfilled", "zh-CN"),
+    },
+  ],
+  [
+    "declined",
+    { en: label("answerOutcome", "declined", "en"), "zh-CN": label("answerOutcome", "declined", "zh-CN") },
+  ],
   ["openOverdue", { en: "Open overdue", "zh-CN": "未结逾期" }],
 ] as const;
 
+/** The table's rows as people read them: types, urgencies and sides by their shared labels, never codes. */
 function cells(report: TimelinessReport, lang: Lang): string[][] {
   return report.rows.map((r) => [
     r.period,
-    lang === "en" ? r.type : requestTypeMeta(r.type).label["zh-CN"],
-    lang === "en" ? r.urgency : T[r.urgency][lang],
-    lang === "en" ? r.side : T[r.side][lang],
+    label("requestType", r.type, lang),
+    label("urgency", r.urgency, lang),
+    label("side", r.side, lang),
     String(r.sent),
     String(r.acknowledged),
     String(r.acknowledgedInTime),
@@ -63,13 +71,27 @@ function cells(report: TimelinessReport, lang: Lang): string[][] {
   ]);
 }
 
+/** Everything the PDF writes, in order: the CSV and the PDF share the header and the rows. */
+export function timelinessDocument(report: TimelinessReport, lang: Lang) {
+  const range = report.from || report.to ? `${report.from ?? "…"} – ${report.to ?? "…"}` : T.all[lang];
+  const t = report.totals;
+  const share = t.shareAnsweredInTime === null ? "–" : `${Math.round(t.shareAnsweredInTime * 1000) / 10}%`;
+  return {
+    title: T.title[lang],
+    meta: `${T.node[lang]}: ${report.nodeId}    ${T.generated[lang]}: ${report.generatedAt}    ${T.range[lang]}: ${range}`,
+    totals: `${T.totals[lang]}: ${COLUMNS[4][1][lang]} ${t.sent} · ${COLUMNS[7][1][lang]} ${t.answered} · ${COLUMNS[8][1][lang]} ${t.answeredInTime} · ${COLUMNS[9][1][lang]} ${share}`,
+    none: T.none[lang],
+    header: COLUMNS.map(([, l]) => l[lang]) as string[],
+    rows: cells(report, lang),
+  };
+}
+
 const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 /** RFC 4180 CSV with a header row in the chosen language (UTF-8 with BOM so spreadsheets read Chinese). */
 export function timelinessCsv(report: TimelinessReport, lang: Lang): string {
-  const lines = [COLUMNS.map(([, l]) => l[lang]), ...cells(report, lang)].map((row) =>
-    row.map(csvCell).join(","),
-  );
+  const d = timelinessDocument(report, lang);
+  const lines = [d.header, ...d.rows].map((row) => row.map(csvCell).join(","));
   return `\uFEFF${lines.join("\r\n")}\r\n`;
 }
 
@@ -113,23 +135,15 @@ export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promi
   });
   doc.registerFont("cjk", font.path, font.family);
   doc.font("cjk");
-  doc.fontSize(16).text(T.title[lang]);
+  const d = timelinessDocument(report, lang);
+  doc.fontSize(16).text(d.title);
   doc.moveDown(0.3);
-  const range = report.from || report.to ? `${report.from ?? "…"} – ${report.to ?? "…"}` : T.all[lang];
-  doc
-    .fontSize(9)
-    .text(
-      `${T.node[lang]}: ${report.nodeId}    ${T.generated[lang]}: ${report.generatedAt}    ${T.range[lang]}: ${range}`,
-    );
-  const t = report.totals;
-  const share = t.shareAnsweredInTime === null ? "–" : `${Math.round(t.shareAnsweredInTime * 1000) / 10}%`;
-  doc.text(
-    `${T.totals[lang]}: ${COLUMNS[4][1][lang]} ${t.sent} · ${COLUMNS[7][1][lang]} ${t.answered} · ${COLUMNS[8][1][lang]} ${t.answeredInTime} · ${COLUMNS[9][1][lang]} ${share}`,
-  );
+  doc.fontSize(9).text(d.meta);
+  doc.text(d.totals);
   doc.moveDown(0.6);
-  const rows = cells(report, lang);
+  const rows = d.rows;
   if (rows.length === 0) {
-    doc.fontSize(10).text(T.none[lang]);
+    doc.fontSize(10).text(d.none);
   } else {
     const widths = [52, 120, 42, 46, 30, 40, 40, 40, 44, 40, 50, 50, 36, 40, 36, 40];
     const x0 = doc.page.margins.left;
@@ -152,10 +166,7 @@ export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promi
       doc.x = x0;
       doc.y = y + h;
     };
-    drawRow(
-      COLUMNS.map(([, l]) => l[lang]),
-      true,
-    );
+    drawRow(d.header, true);
     for (const r of rows) drawRow(r, false);
   }
   doc.end();

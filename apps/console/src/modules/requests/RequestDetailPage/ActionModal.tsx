@@ -1,8 +1,9 @@
-import { DECLINE_GROUNDS } from "@crossline/schemas";
+import { DECLINE_GROUNDS, RequestActionInput } from "@crossline/schemas";
 import { Button, Group, Modal, Select, Stack, Textarea } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
+import { useFieldCheck } from "../../../util/validation";
 import { AttachmentPicker } from "../form/Attachments";
 import { eventLabel } from "../labels";
 import { type AttachmentRef, useRequestAction } from "../requests.api";
@@ -40,6 +41,9 @@ export function ActionModal({
   const [attachments, setAttachments] = useState<AttachmentRef[]>([]);
   const spec = TEXT_FIELD[event];
   const withFiles = event === "answer" || event === "provide_more_info";
+  // checked on the page with the server's schema; problems show beside their fields
+  const form = useFieldCheck(t, RequestActionInput, lang);
+  const textPath = event === "answer" ? "answer.summary.text" : `${spec?.field ?? "note"}.text`;
 
   const submit = () => {
     let body: Record<string, unknown> = { event };
@@ -52,6 +56,8 @@ export function ActionModal({
       body[spec.field] = { lang, text };
     }
     if (event === "provide_more_info") body.attachments = attachments;
+    if (spec?.required && !text.trim()) body[spec.field] = { lang, text };
+    if (!form.check(body)) return;
     act.mutate(body, { onSuccess: onClose });
   };
 
@@ -68,6 +74,7 @@ export function ActionModal({
             value={outcome}
             onChange={setOutcome}
             allowDeselect={false}
+            error={form.error("answer.outcome", act.error)}
             data-testid="answer-outcome"
           />
         )}
@@ -82,7 +89,11 @@ export function ActionModal({
             autosize
             minRows={3}
             value={text}
-            onChange={(e) => setText(e.currentTarget.value)}
+            onChange={(e) => {
+              setText(e.currentTarget.value);
+              form.clear(textPath);
+            }}
+            error={form.error(textPath, act.error)}
             data-testid="action-text"
           />
         )}
@@ -96,8 +107,12 @@ export function ActionModal({
                 label: t(`requests.grounds.${g}` as "requests.grounds.other"),
               }))}
               value={grounds}
-              onChange={setGrounds}
+              onChange={(g) => {
+                setGrounds(g);
+                form.clear("answer.grounds");
+              }}
               clearable
+              error={form.error("answer.grounds", act.error) ?? form.error("answer.grounds.code", act.error)}
               data-testid="answer-grounds"
             />
             <Textarea
@@ -107,6 +122,7 @@ export function ActionModal({
               minRows={2}
               value={explanation}
               onChange={(e) => setExplanation(e.currentTarget.value)}
+              error={form.error("answer.grounds.explanation.text", act.error)}
               data-testid="answer-explanation"
             />
           </>

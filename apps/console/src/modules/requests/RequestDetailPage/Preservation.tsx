@@ -1,9 +1,11 @@
-import type { RequestDetail } from "@crossline/schemas";
+import { ExtensionBody, type RequestDetail } from "@crossline/schemas";
 import { Badge, Button, Card, Group, NumberInput, Table, Text, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
+import { ConfirmModal } from "../../../components/ConfirmModal";
 import { DualDateTime } from "../../../components/DateTime";
+import { useFieldCheck } from "../../../util/validation";
 import { Countdown } from "../labels";
 import { useExtensionDecision, useRequestPost } from "../requests.api";
 
@@ -15,7 +17,13 @@ export function Preservation({ request }: { request: RequestDetail }) {
   const ask = useRequestPost(request.id, "preservation/extensions");
   const [days, setDays] = useState<number | string>(90);
   const [reason, setReason] = useState("");
+  const [confirming, setConfirming] = useState(false);
   const decide = useExtensionDecision(request.id);
+  const form = useFieldCheck(t, ExtensionBody, lang);
+  const body = () => ({
+    days: typeof days === "number" ? days : Number(days || Number.NaN),
+    reason: { lang, text: reason },
+  });
   return (
     <Card withBorder data-testid="preservation">
       <Title order={4} mb="sm">
@@ -77,33 +85,60 @@ export function Preservation({ request }: { request: RequestDetail }) {
               label={t("requests.preservation.extendDays")}
               min={1}
               max={365}
+              // out of range is said, not silently changed to the limit
+              clampBehavior="none"
+              allowDecimal={false}
               value={days}
-              onChange={setDays}
-              w={140}
+              onChange={(v) => {
+                setDays(v);
+                form.clear("days");
+              }}
+              error={form.error("days", ask.error)}
+              w={160}
               data-testid="extension-days"
             />
             <TextInput
               label={t("requests.preservation.reason")}
               value={reason}
-              onChange={(e) => setReason(e.currentTarget.value)}
+              onChange={(e) => {
+                setReason(e.currentTarget.value);
+                form.clear("reason.text");
+              }}
+              error={form.error("reason.text", ask.error)}
               style={{ flex: 1 }}
               data-testid="extension-reason"
             />
             <Button
               loading={ask.isPending}
               disabled={!reason.trim()}
-              onClick={() =>
-                ask.mutate(
-                  { days: Number(days), reason: { lang, text: reason } },
-                  { onSuccess: () => setReason("") },
-                )
-              }
+              onClick={() => form.check(body()) && setConfirming(true)}
               data-testid="extension-request"
             >
               {t("requests.preservation.requestExtension")}
             </Button>
           </Group>
         )}
+      <ConfirmModal
+        opened={confirming}
+        title={t("requests.preservation.requestExtension")}
+        message={t("requests.preservation.confirmExtension", {
+          count: Number(days),
+          peer: request.peerId ?? "",
+        })}
+        confirmLabel={t("requests.preservation.requestExtension")}
+        loading={ask.isPending}
+        error={ask.error}
+        onConfirm={() =>
+          ask.mutate(body(), {
+            onSuccess: () => {
+              setReason("");
+              setConfirming(false);
+            },
+          })
+        }
+        onClose={() => setConfirming(false)}
+        testId="extension-confirm"
+      />
       <ApiErrorAlert error={ask.error} />
     </Card>
   );

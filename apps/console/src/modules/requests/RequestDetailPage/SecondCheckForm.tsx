@@ -3,12 +3,15 @@ import {
   type RequestDetail,
   SECOND_CHECK_METHODS,
   SECOND_CHECK_RESULTS,
+  SecondCheckBody,
 } from "@crossline/schemas";
 import { Button, Card, Group, Select, SimpleGrid, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useSession } from "../../../auth/session";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
+import { DateTimeField } from "../../../components/DateTimeField";
+import { useFieldCheck } from "../../../util/validation";
 import { useRequestPost } from "../requests.api";
 
 import { useLang } from "./parts";
@@ -25,6 +28,7 @@ export function SecondCheckForm({ request }: { request: RequestDetail }) {
   const [at, setAt] = useState("");
   const [result, setResult] = useState<string | null>("confirmed");
   const [notes, setNotes] = useState("");
+  const form = useFieldCheck(t, SecondCheckBody, lang);
   const submit = () => {
     const body: Record<string, unknown> = {
       method,
@@ -38,6 +42,7 @@ export function SecondCheckForm({ request }: { request: RequestDetail }) {
     // "When" is read on the officer's own clock (the profile's zone), whatever zone the browser is in.
     if (at) body.at = (localToInstant(at, user.timeZone) ?? new Date(at)).toISOString();
     if (notes.trim()) body.notes = { lang, text: notes };
+    if (!form.check(body)) return;
     save.mutate(body);
   };
   return (
@@ -75,27 +80,36 @@ export function SecondCheckForm({ request }: { request: RequestDetail }) {
           label={t("requests.secondCheck.contactName")}
           required
           value={name}
-          onChange={(e) => setName(e.currentTarget.value)}
+          onChange={(e) => {
+            setName(e.currentTarget.value);
+            form.clear("namedContact.name");
+          }}
+          error={form.error("namedContact.name", save.error)}
           data-testid="second-check-contact"
         />
         <TextInput
           label={t("requests.secondCheck.organisation")}
           value={organisation}
           onChange={(e) => setOrganisation(e.currentTarget.value)}
+          error={form.error("namedContact.organisation", save.error)}
         />
         <TextInput
           label={t("requests.secondCheck.phone")}
           placeholder="+1 202 555 0100"
           value={phone}
-          onChange={(e) => setPhone(e.currentTarget.value)}
+          onChange={(e) => {
+            setPhone(e.currentTarget.value);
+            form.clear("namedContact.phone");
+          }}
+          error={form.error("namedContact.phone", save.error)}
           data-testid="second-check-phone"
         />
-        <TextInput
-          type="datetime-local"
+        <DateTimeField
           label={t("requests.secondCheck.at")}
           description={t("requests.secondCheck.atHint")}
           value={at}
-          onChange={(e) => setAt(e.currentTarget.value)}
+          onChange={setAt}
+          error={form.error("at", save.error)}
         />
       </SimpleGrid>
       <Textarea

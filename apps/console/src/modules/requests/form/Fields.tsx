@@ -15,6 +15,7 @@ import {
 } from "@mantine/core";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { DateTimeField } from "../../../components/DateTimeField";
 import type { FieldSpec } from "./spec";
 import { emptyIdentifier, IDENTIFIER_EXTRAS, type IdentifierState, initial, type State } from "./values";
 
@@ -148,13 +149,13 @@ export function Field({
     case "date":
     case "datetime":
       return (
-        <TextInput
-          type={spec.kind === "date" ? "date" : "datetime-local"}
+        <DateTimeField
+          kind={spec.kind}
           label={label}
           required={required}
           description={spec.kind === "datetime" ? t("requests.form.localTime") : undefined}
           value={str(value)}
-          onChange={(e) => onChange(e.currentTarget.value)}
+          onChange={onChange}
           error={error}
           data-testid={testId}
         />

@@ -1,0 +1,121 @@
+import type { LabelKind } from "./labels.js";
+
+/**
+ * Our own parametrised issue texts as message keys with parameters (the way Logto's phrase keys work):
+ * a detail carries `key` and `params`, and each language fills its own template (issues.ts renders
+ * Chinese, with enumerated values by their shared label). This file imports nothing at run time, so
+ * every schema file can use it without an import cycle.
+ */
+
+type Param = string | number;
+export type IssueParams = Readonly<Record<string, Param>>;
+
+export interface IssueMessage {
+  en: string;
+  "zh-CN": string;
+  /** Parameters shown by a shared label in Chinese (in English the value is shown as it is). */
+  labelled?: Readonly<Record<string, LabelKind | "record">>;
+}
+
+export const ISSUE_MESSAGES = {
+  // schemas
+  "request.urgencyReason": {
+    en: "say why the request is {urgency}",
+    "zh-CN": "请说明请求为何{urgency}",
+    labelled: { urgency: "urgency" },
+  },
+  "request.subjectIndex": {
+    en: "must point at one of the {count} subjects",
+    "zh-CN": "必须指向 {count} 个对象之一",
+  },
+  "list.unknownValues": {
+    en: "unknown value(s) {values}; one of {allowed}",
+    "zh-CN": "未知的值 {values}；可选值为 {allowed}",
+  },
+  "hash.lengthMismatch": {
+    en: "{digits} hex digits is {inferred}, not {stated}",
+    "zh-CN": "{digits} 位十六进制数字是 {inferred}，而不是 {stated}",
+  },
+  "domain.issue": { en: "domain: {issue}", "zh-CN": "域名：{issue}" },
+  "domain.badLabel": {
+    en: 'label "{label}" may use only letters, digits and inner hyphens',
+    "zh-CN": "标签“{label}”只能包含字母、数字和中间的连字符",
+  },
+  "iban.countryMismatch": {
+    en: "the IBAN is from {ibanCountry}, not {country}",
+    "zh-CN": "该 IBAN 属于 {ibanCountry}，而不是 {country}",
+  },
+  // server
+  "record.notFound": { en: "{what} not found", "zh-CN": "未找到{what}", labelled: { what: "record" } },
+  "permission.required": { en: "requires permission {permission}", "zh-CN": "需要 {permission} 权限" },
+  "token.rolesNotHeld": { en: "the user does not hold: {roles}", "zh-CN": "该用户不具备：{roles}" },
+  "draft.changed": {
+    en: "the draft changed (now version {version})",
+    "zh-CN": "草稿已被修改（当前版本 {version}）",
+  },
+  "draft.notEditable": {
+    en: "only a draft can be edited; this request is {status}",
+    "zh-CN": "只有草稿可以编辑；该请求当前状态为“{status}”",
+    labelled: { status: "requestStatus" },
+  },
+  "transition.notAllowed": {
+    en: "{event} is not allowed in status {status}",
+    "zh-CN": "在“{status}”状态下不允许“{event}”",
+    labelled: { event: "requestEvent", status: "requestStatus" },
+  },
+  "transition.wrongSide": {
+    en: "{event} is done by the {side}; this node is the {side2}",
+    "zh-CN": "“{event}”由{side}执行；本节点是{side2}",
+    labelled: { event: "requestEvent", side: "side", side2: "side" },
+  },
+  "transition.fourEyes": {
+    en: "four-eyes approval is required for {type}: submit it for approval",
+    "zh-CN": "“{type}”类请求须经双人审核：请提交审批",
+    labelled: { type: "requestType" },
+  },
+  "secondCheck.notInStatus": {
+    en: "no second check can be recorded in status {status}",
+    "zh-CN": "在“{status}”状态下不能记录二次核实",
+    labelled: { status: "requestStatus" },
+  },
+  "thread.notInStatus": {
+    en: "no thread messages in status {status}",
+    "zh-CN": "在“{status}”状态下不能发送往来消息",
+    labelled: { status: "requestStatus" },
+  },
+  "extension.alreadyDecided": {
+    en: "the extension is already {status}",
+    "zh-CN": "该延长申请已{status}",
+    labelled: { status: "preservationStatus" },
+  },
+} as const satisfies Record<string, IssueMessage>;
+
+export type IssueKey = keyof typeof ISSUE_MESSAGES;
+
+/** What travels in an error detail (and in a Zod custom issue's `params`). */
+export interface IssueRef {
+  key: IssueKey;
+  params: IssueParams;
+}
+
+export function isIssueKey(key: unknown): key is IssueKey {
+  return typeof key === "string" && Object.hasOwn(ISSUE_MESSAGES, key);
+}
+
+const fillEnglish = (key: IssueKey, params: IssueParams) =>
+  ISSUE_MESSAGES[key].en.replace(/\{(\w+)\}/g, (m, name: string) =>
+    params[name] === undefined ? m : String(params[name]),
+  );
+
+/**
+ * A detail's issue as key, parameters and English text: `{ field, ...issue("draft.changed", { version }) }`.
+ * English keeps the text it always had (logs, the CLI, English clients).
+ */
+export function issue(key: IssueKey, params: IssueParams = {}): { issue: string } & IssueRef {
+  return { issue: fillEnglish(key, params), key, params };
+}
+
+/** For a Zod custom issue: `ctx.addIssue({ code: "custom", ...zodIssue("request.urgencyReason", {…}) })`. */
+export function zodIssue(key: IssueKey, params: IssueParams = {}): { message: string; params: IssueRef } {
+  return { message: fillEnglish(key, params), params: { key, params } };
+}

@@ -1,0 +1,107 @@
+import type { Language } from "./common.js";
+import { ISSUES_ZH } from "./error-issues.js";
+import {
+  ISSUE_MESSAGES,
+  type IssueKey,
+  type IssueMessage,
+  type IssueParams,
+  type IssueRef,
+  isIssueKey,
+} from "./issue-keys.js";
+import { label } from "./labels.js";
+
+export {
+  ISSUE_MESSAGES,
+  type IssueKey,
+  type IssueParams,
+  type IssueRef,
+  isIssueKey,
+  issue,
+  zodIssue,
+} from "./issue-keys.js";
+
+/**
+ * Issue keys rendered in a language (the catalogue is issue-keys.ts). Values that are enumerated (a
+ * status, an urgency, a side…) are shown by their shared label in Chinese; English keeps the text it
+ * always had. A fixed text (no parameter) stays in ISSUES_ZH, looked up by its English.
+ */
+
+/** Nouns for "{what} not found": the kinds of record a service may not find. */
+const RECORD_NOUNS: Readonly<Record<string, string>> = {
+  attachment: "附件",
+  extension: "延长申请",
+  message: "消息",
+  peer: "对端节点",
+  request: "请求",
+  shift: "班次",
+  token: "令牌",
+  unit: "单位",
+  user: "用户",
+};
+
+function paramText(msg: IssueMessage, name: string, value: string | number, lang: Language): string {
+  if (name === "issue" && typeof value === "string") {
+    // a nested issue of ours: a fixed text, translated by the dictionary
+    return lang === "en" ? value : (ISSUES_ZH[value] ?? value);
+  }
+  const kind = msg.labelled?.[name];
+  if (lang === "en" || kind === undefined) return String(value);
+  if (kind === "record") return RECORD_NOUNS[String(value)] ?? String(value);
+  return label(kind, String(value), lang);
+}
+
+/** The issue text of a key in a language; a missing parameter shows as its name in braces. */
+export function issueText(ref: IssueRef, lang: Language): string {
+  const msg: IssueMessage = ISSUE_MESSAGES[ref.key];
+  return msg[lang].replace(/\{(\w+)\}/g, (m, name: string) => {
+    const v = ref.params[name];
+    return v === undefined ? m : paramText(msg, name, v, lang);
+  });
+}
+
+/** The key and parameters a Zod issue carries in its `params`, if it is one of ours. */
+export function issueRefOf(params: unknown): IssueRef | undefined {
+  const p = params as { key?: unknown; params?: unknown } | null | undefined;
+  if (!p || !isIssueKey(p.key) || typeof p.params !== "object" || p.params === null) return undefined;
+  return { key: p.key, params: p.params as IssueParams };
+}
+
+/**
+ * Keys whose English is still written as plain text by callers not yet passing `issue(key, params)`
+ * (modules/requests: requests.lifecycle.ts, requests.drafts.ts and their neighbours). Their text is matched against the key's own
+ * English template so a Chinese reader is not left with English meanwhile. Remove a key from this list
+ * when its caller passes the key; the list should end empty.
+ */
+export const LEGACY_KEYS: readonly IssueKey[] = [
+  "draft.changed",
+  "draft.notEditable",
+  "transition.notAllowed",
+  "transition.wrongSide",
+  "transition.fourEyes",
+  "secondCheck.notInStatus",
+  "thread.notInStatus",
+  "extension.alreadyDecided",
+];
+
+const legacy = LEGACY_KEYS.map((key) => {
+  const names: string[] = [];
+  const source = ISSUE_MESSAGES[key].en
+    .split(/(\{\w+\})/)
+    .map((part) => {
+      const m = /^\{(\w+)\}$/.exec(part);
+      if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      names.push(m[1] as string);
+      return "(.+?)";
+    })
+    .join("");
+  return { key, names, re: new RegExp(`^${source}$`, "s") };
+});
+
+/** The key and parameters of a plain English text from a not-yet-migrated caller (LEGACY_KEYS). */
+export function legacyIssueRef(en: string): IssueRef | undefined {
+  for (const l of legacy) {
+    const m = l.re.exec(en);
+    if (m) return { key: l.key, params: Object.fromEntries(l.names.map((n, i) => [n, m[i + 1] as string])) };
+  }
+  return undefined;
+}
