@@ -32,15 +32,18 @@ const OutboxItem = z.object({
   inReplyTo: z.string().nullable(),
 });
 
+/**
+ * A transport view: what travelled and what became of it, never what it said. The content (a request's form,
+ * a notice's text) is read through the domain that owns it, under that domain's need to know.
+ */
 const InboxItem = z.object({
   msgId: z.string(),
   seq: z.number(),
   type: z.string(),
   status: z.string(),
   reason: z.string().nullable(),
-  header: z.record(z.string(), z.unknown()),
-  payload: z.unknown(),
-  jws: z.string(),
+  /** Bytes of the sender's signed JWS. */
+  size: z.number(),
   receivedAt: z.string(),
   appliedAt: z.string().nullable(),
   attempts: z.number(),
@@ -312,13 +315,17 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
     {
       schema: {
         tags,
-        summary: "Envelopes received from the peer, with the sender's signed JWS",
+        summary: "Envelopes received from the peer: transport metadata only (no content)",
         params: PeerParams,
         querystring: ListQuery.extend({ type: z.string().max(100).optional() }),
         response: { 200: z.object({ items: z.array(InboxItem) }), ...errorResponses },
       },
     },
-    async (req) => ({ items: await fed.listInbox(req.ctx, req.params.peerId, req.query) }),
+    async (req) => ({
+      items: (await fed.listInbox(req.ctx, req.params.peerId, req.query)).map(
+        ({ header: _h, payload: _p, jws, ...meta }) => ({ ...meta, size: Buffer.byteLength(jws) }),
+      ),
+    }),
   );
   app.post(
     "/api/v1/peers/:peerId/outbox/:msgId/cancel",

@@ -1654,13 +1654,30 @@ export function createFederationService(deps: FederationDeps) {
     return Buffer.concat(chunks.map((c) => c.data));
   }
 
-  /** An attachment received from a peer, once complete and verified (for domains and the download route). */
+  /**
+   * An attachment of an operational notice received from a peer, once complete and verified (the download
+   * route). Notices go to administrators; any other attachment (a request's) is reached through its domain,
+   * under that domain's need to know, so here it does not exist.
+   */
   async function readAttachment(ctx: Ctx, peerId: string, id: string) {
-    requirePermission(ctx.actor, "peers:read");
-    const [b] = await db
-      .select()
-      .from(blobs)
-      .where(and(eq(blobs.origin, peerId), eq(blobs.id, id)));
+    requirePermission(ctx.actor, "peers:manage");
+    const [notice] = await db
+      .select({ msgId: inbox.msgId })
+      .from(inbox)
+      .where(
+        and(
+          eq(inbox.peerId, peerId),
+          eq(inbox.type, "federation.notice"),
+          sql`${inbox.header}->'attachments' @> ${JSON.stringify([{ id }])}::jsonb`,
+        ),
+      )
+      .limit(1);
+    const [b] = notice
+      ? await db
+          .select()
+          .from(blobs)
+          .where(and(eq(blobs.origin, peerId), eq(blobs.id, id)))
+      : [];
     const data = b ? await readBlob(peerId, id) : null;
     if (!b || !data) throw notFound("attachment");
     return { name: b.name, sha256: b.sha256, size: Number(b.size), data };
