@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { apiTokens, sessions, units, users } from "../../db/schema/index.js";
 
