@@ -100,6 +100,12 @@ export const ConfigSchema = z
       .min(1024)
       .max(16 * 1024 * 1024)
       .default(256 * 1024),
+    /**
+     * Federation: requests a minute one source address may make to the public peer-to-peer routes
+     * (envelopes, control, attachment chunks); pairing gets a tenth. Counted in the database, shared by every
+     * process; a well-behaved peer batches far below this.
+     */
+    fedPublicPerIpPerMinute: z.coerce.number().int().min(10).max(1_000_000).default(6000),
     /** Federation: attachment chunk size. */
     fedChunkBytes: z.coerce
       .number()
@@ -148,6 +154,7 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_FED_LINK_DOWN_ALERT_MINUTES: "fedLinkDownAlertMinutes",
   CROSSLINE_FED_INVITATION_TTL_MINUTES: "fedInvitationTtlMinutes",
   CROSSLINE_FED_MAX_ENVELOPE_BYTES: "fedMaxEnvelopeBytes",
+  CROSSLINE_FED_PUBLIC_PER_IP_PER_MINUTE: "fedPublicPerIpPerMinute",
   CROSSLINE_FED_CHUNK_BYTES: "fedChunkBytes",
   CROSSLINE_AUDIT_CHECKPOINT_MINUTES: "auditCheckpointMinutes",
 };

@@ -15,6 +15,9 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   // common.ts, auth.ts, org.ts, audit.ts
   "must not be empty": "不能为空",
   "must not contain control characters": "不能包含控制字符",
+  // the server's input guard (apps/server/src/http/input-guard.ts)
+  "must not contain the NUL character (U+0000)": "不能包含 NUL 字符（U+0000）",
+  "must be valid Unicode (an unpaired surrogate was sent)": "必须是有效的 Unicode（收到了不成对的代理项）",
   "must be an IANA time zone such as Asia/Shanghai": "必须是 IANA 时区，例如 Asia/Shanghai",
   "must be 64 hex digits": "必须是 64 位十六进制数字",
   "local date-time YYYY-MM-DDTHH:mm": "本地日期时间，格式 YYYY-MM-DDTHH:mm",

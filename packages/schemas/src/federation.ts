@@ -84,15 +84,18 @@ export const OutboxItem = z.object({
 export type OutboxItem = z.infer<typeof OutboxItem>;
 
 /** One received envelope as the administration lists it, with the sender's signed JWS. */
+/**
+ * A transport view: what travelled and what became of it, never what it said. The content (a request's form,
+ * a notice's text) is read through the domain that owns it, under that domain's need to know.
+ */
 export const InboxItem = z.object({
   msgId: z.string(),
   seq: z.number(),
   type: z.string(),
   status: z.string(),
   reason: z.string().nullable(),
-  header: z.record(z.string(), z.unknown()),
-  payload: z.unknown(),
-  jws: z.string(),
+  /** Bytes of the sender's signed JWS. */
+  size: z.number(),
   receivedAt: z.string(),
   appliedAt: z.string().nullable(),
   attempts: z.number(),

@@ -24,6 +24,7 @@ import {
   importJWK,
   type JWK,
 } from "jose";
+import { unstorableString } from "../lib/unicode.js";
 import { sha256Hex } from "./hash.js";
 import { isUuid } from "./ids.js";
 import type { JsonWebKey, PublicKeyJwk } from "./keys.js";
@@ -214,6 +215,19 @@ function isNonEmptyString(v: unknown, max = MAX_ID_LEN): v is string {
   return typeof v === "string" && v.length > 0 && v.length <= max;
 }
 
+/** Node ids and key ids are printable ASCII: a NUL or a control character in one is refused, not looked up. */
+const PRINTABLE_ID_RE = /^[\x21-\x7e]+$/;
+function isId(v: unknown): v is string {
+  return isNonEmptyString(v) && PRINTABLE_ID_RE.test(v);
+}
+
+/** Parsed JSON that PostgreSQL can store (no NUL, no lone surrogate), else MALFORMED naming where. */
+function storable<T>(v: T, what: string): T {
+  const bad = unstorableString(v, what);
+  if (bad) throw new EnvelopeError("MALFORMED", `${(bad.field ?? what).slice(0, 200)} ${bad.issue}`);
+  return v;
+}
+
 function isSeq(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
@@ -231,16 +245,16 @@ function decodeJsonSegment(segment: string, what: string): Record<string, unknow
     throw new EnvelopeError("MALFORMED", `${what}: not UTF-8 JSON`, { cause });
   }
   if (!isObject(parsed)) throw new EnvelopeError("MALFORMED", `${what}: not a JSON object`);
-  return parsed;
+  return storable(parsed, what);
 }
 
 function parseRouting(v: unknown, where: string): EnvelopeRouting {
   if (!isObject(v)) throw new EnvelopeError("MALFORMED", `${where}: missing "cl" object`);
   const { msgId, sender, recipient, seq } = v;
   if (!isUuid(msgId)) throw new EnvelopeError("MALFORMED", `${where}: cl.msgId must be a lower-case UUID`);
-  if (!isNonEmptyString(sender)) throw new EnvelopeError("MALFORMED", `${where}: cl.sender must be a string`);
-  if (!isNonEmptyString(recipient)) {
-    throw new EnvelopeError("MALFORMED", `${where}: cl.recipient must be a string`);
+  if (!isId(sender)) throw new EnvelopeError("MALFORMED", `${where}: cl.sender must be a printable node id`);
+  if (!isId(recipient)) {
+    throw new EnvelopeError("MALFORMED", `${where}: cl.recipient must be a printable node id`);
   }
   if (!isSeq(seq)) throw new EnvelopeError("MALFORMED", `${where}: cl.seq must be an integer >= 0`);
   return { msgId, sender, recipient, seq };
@@ -381,7 +395,7 @@ function peekParsed(
   if (h.typ !== ENVELOPE_JWE_TYP) {
     throw new EnvelopeError("MALFORMED", `JWE "typ" must be "${ENVELOPE_JWE_TYP}"`);
   }
-  if (!isNonEmptyString(h.kid)) throw new EnvelopeError("MALFORMED", 'JWE "kid" missing');
+  if (!isId(h.kid)) throw new EnvelopeError("MALFORMED", 'JWE "kid" missing or not printable');
   if (parts[1] !== "") throw new EnvelopeError("MALFORMED", "ECDH-ES envelopes have an empty encrypted key");
   const peeked = { ...parseRouting(h.cl, "JWE protected header"), kid: h.kid };
   return { peeked, parts, protectedHeader: h };
@@ -428,7 +442,7 @@ export async function openEnvelope(jwe: string, options: OpenEnvelopeOptions): P
   if (jh.typ !== ENVELOPE_JWS_TYP) {
     throw new EnvelopeError("MALFORMED", `JWS "typ" must be "${ENVELOPE_JWS_TYP}"`);
   }
-  if (!isNonEmptyString(jh.kid)) throw new EnvelopeError("MALFORMED", 'JWS "kid" missing');
+  if (!isId(jh.kid)) throw new EnvelopeError("MALFORMED", 'JWS "kid" missing or not printable');
   const signerKid = jh.kid;
   const header = parseHeader(jh.cl, "JWS protected header");
 
@@ -451,7 +465,7 @@ export async function openEnvelope(jwe: string, options: OpenEnvelopeOptions): P
   } catch (cause) {
     throw new EnvelopeError("MALFORMED", "payload is not UTF-8 JSON", { cause });
   }
-  return { header, payload, jws, signerKid };
+  return { header, payload: storable(payload, "payload"), jws, signerKid };
 }
 
 const DECRYPT_FAILED_MESSAGE = "decryption failed (tampered, or not for this key)";
@@ -577,7 +591,7 @@ export async function verifyReceipt(jws: string, senderSigningKeys: PublicKeyJwk
   if (h.typ !== RECEIPT_JWS_TYP) {
     throw new EnvelopeError("MALFORMED", `receipt "typ" must be "${RECEIPT_JWS_TYP}"`);
   }
-  if (!isNonEmptyString(h.kid)) throw new EnvelopeError("MALFORMED", 'receipt "kid" missing');
+  if (!isId(h.kid)) throw new EnvelopeError("MALFORMED", 'receipt "kid" missing or not printable');
   const jwk = findKey(senderSigningKeys, h.kid);
   if (!jwk) throw new EnvelopeError("UNKNOWN_KEY", `receipt signing key ${h.kid} is not known`);
   const payload = await verifyWith(jws, parts, h, jwk);

@@ -23,6 +23,7 @@ import { usersRoutes } from "../modules/users/users.routes.js";
 import type { Services } from "../services.js";
 import { registerAuth } from "./auth.js";
 import { errorBody, sendError } from "./errors.js";
+import { registerInputGuard } from "./input-guard.js";
 
 export interface AppOptions {
   services: Services;
@@ -97,6 +98,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
     );
   });
   app.setErrorHandler((err, req, reply) => sendError(err as Error, req, reply));
+  registerInputGuard(app);
 
   registerAuth(app, services, opts.controlToken);
   app.get("/api/openapi.json", { config: { auth: "public" }, schema: { hide: true } }, async () =>

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 
 /** argon2id with OWASP's recommended minimum (19 MiB, 2 passes). */
@@ -34,14 +34,18 @@ export function safeEqual(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
-/** A readable one-time password: 4 groups of 5 from an alphabet without look-alikes. */
+/** The 31 characters of a one-time password: no look-alikes (0/o, 1/l/i). */
+export const ONE_TIME_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
+
+/**
+ * A readable one-time password: 4 groups of 5 from an alphabet without look-alikes. `randomInt` draws
+ * uniformly (it rejects and redraws), where a byte modulo 31 would favour the first 8 characters.
+ */
 export function oneTimePassword(): string {
-  const alphabet = "abcdefghjkmnpqrstuvwxyz23456789";
-  const bytes = randomBytes(20);
   let out = "";
   for (let i = 0; i < 20; i++) {
     if (i > 0 && i % 5 === 0) out += "-";
-    out += alphabet[bytes[i] % alphabet.length];
+    out += ONE_TIME_PASSWORD_ALPHABET[randomInt(ONE_TIME_PASSWORD_ALPHABET.length)];
   }
   return out;
 }

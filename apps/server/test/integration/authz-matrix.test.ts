@@ -1,8 +1,10 @@
 import { ROLES, type Role } from "@crossline/schemas";
+import { generate } from "otplib";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   anonymousMismatches,
   endpoint,
+  freshAgent,
   type MatrixCase,
   type MatrixFixtures,
   matrixFixtures,
@@ -11,7 +13,7 @@ import {
   runMatrix,
   type Target,
 } from "../support/matrix.js";
-import { createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { type Agent, createTestNode, describeDb, TEST_PASSWORD, type TestNode } from "../support/node.js";
 
 /** Expected from the admin, from a supervisor on a user of their own unit, and 404 from anyone else. */
 const byAdmin = (ok: number, supervisorOwn: number) => (r: Role, t: Target) =>
@@ -62,7 +64,42 @@ const CASES: MatrixCase[] = [
     () => ({ timeZone: "America/New_York" }),
   ),
   endpoint("GET", "/api/v1/node", () => 200),
+  // Node keys: the administrator only. The rotation comes first so the retirement has keys to retire.
+  endpoint("POST", "/api/v1/node/keys/rotate", only(["admin"], 200)),
+  endpoint("POST", "/api/v1/node/keys/retire", only(["admin"], 200), () => ({ force: true })),
+  // One's own session and credentials: every role, on a user made for the case when it spends them.
+  endpoint("GET", "/api/v1/auth/session", () => 200),
+  endpoint("POST", "/api/v1/auth/sign-out", () => 204, undefined, { agent: freshAgent }),
+  endpoint("POST", "/api/v1/auth/sign-out-everywhere", () => 204, undefined, { agent: freshAgent }),
+  endpoint(
+    "POST",
+    "/api/v1/auth/password",
+    () => 204,
+    () => ({ currentPassword: TEST_PASSWORD, newPassword: "another-horse-battery-staple" }),
+    { agent: freshAgent },
+  ),
+  endpoint("POST", "/api/v1/auth/mfa/enrol", () => 200, undefined, { agent: freshAgent }),
+  endpoint(
+    "POST",
+    "/api/v1/auth/mfa/confirm",
+    () => 200,
+    () => ({ code: enrolledCode }),
+    {
+      agent: async (role, fx) => {
+        const a = await freshAgent(role, fx);
+        enrolledCode = await enrolledTotp(a);
+        return a;
+      },
+    },
+  ),
 ];
+
+/** The current code of the MFA enrolment the caller of the running case has just started. */
+let enrolledCode = "";
+async function enrolledTotp(a: Agent) {
+  const enrol = await a.req<{ secret: string }>("POST", "/api/v1/auth/mfa/enrol");
+  return generate({ secret: enrol.body.secret });
+}
 
 let agencyId = "";
 
@@ -70,7 +107,10 @@ describeDb("authorization matrix: role × endpoint × own / other unit", () => {
   let node: TestNode;
   let fx: MatrixFixtures;
   beforeAll(async () => {
-    node = await createTestNode();
+    // Cases that spend a session sign in a new user per role: more than the default 30 sign-ins a minute.
+    node = await createTestNode({
+      settings: { signIn: { maxFailures: 5, lockMinutes: 15, perIpPerMinute: 10_000 } },
+    });
     fx = await matrixFixtures(node);
     agencyId = (await (await node.as("admin")).req<{ items: { id: string }[] }>("GET", "/api/v1/agencies"))
       .body.items[0].id;

@@ -1,14 +1,15 @@
+import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { sha256Hex } from "../../src/crypto/hash.js";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { generateSigningKey } from "../../src/crypto/keys.js";
+import { blobChunks, blobs } from "../../src/db/schema/index.js";
 import { CHUNK_TYP } from "../../src/modules/federation/federation.service.js";
 import { signStatement } from "../../src/modules/federation/federation.signing.js";
 import {
   type FederationWorker,
   startFederationWorker,
 } from "../../src/modules/federation/federation.worker.js";
-import { cliActor } from "../../src/modules/node/node.service.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
 import { freePort } from "../support/pg-cluster.js";
 
@@ -288,9 +289,20 @@ describeDb("federation between two in-process nodes", () => {
     await expect(fedB.putChunk("CN-MPS", id, 2, chunk(2), forged)).rejects.toThrow();
     expect(await fedB.putChunk("CN-MPS", id, 2, chunk(2), await auth("put", 2))).toEqual({ complete: false });
     expect(await fedB.putChunk("CN-MPS", id, 3, chunk(3), await auth("put", 3))).toEqual({ complete: true });
-    const got = await fedB.readAttachment({ actor: cliActor("t"), ip: null, requestId: null }, "CN-MPS", id);
-    expect(got.data.equals(data)).toBe(true);
-    expect(got.sha256).toBe(sha256);
+    // Stored whole (read from the tables: only a notice's attachment has a download route of its own).
+    const db = b.node.rt.services.db;
+    const [blob] = await db
+      .select()
+      .from(blobs)
+      .where(and(eq(blobs.origin, "CN-MPS"), eq(blobs.id, id)));
+    const stored = await db
+      .select()
+      .from(blobChunks)
+      .where(and(eq(blobChunks.origin, "CN-MPS"), eq(blobChunks.blobId, id)))
+      .orderBy(asc(blobChunks.idx));
+    expect(blob.completedAt).not.toBeNull();
+    expect(Buffer.concat(stored.map((c) => Buffer.from(c.data))).equals(data)).toBe(true);
+    expect(blob.sha256).toBe(sha256);
 
     // chunks that each match their description but not the announced SHA-256 are dropped once complete
     const id2 = uuidv7();

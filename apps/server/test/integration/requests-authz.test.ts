@@ -279,6 +279,7 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
     ),
     endpoint("GET", "/api/v1/reports/timeliness", () => 200),
     endpoint("GET", "/api/v1/reports/timeliness.csv?lang=zh-CN", () => 200),
+    endpoint("GET", "/api/v1/reports/timeliness.pdf?lang=zh-CN", () => 200),
   ];
 
   async function ctxOf(username: string) {

@@ -13,6 +13,8 @@ export interface MatrixCase {
   expect(role: Role, t: Target): number;
   /** Makes the target record and returns the id that replaces `:id` (when runMatrix is given none). */
   prepare?: (t: Target) => Promise<string>;
+  /** The caller for a role, when the case uses up its session or password (else the shared agent of the role). */
+  agent?: (role: Role, fx: MatrixFixtures) => Promise<Agent>;
 }
 
 /** Expects `ok` from the given roles and `otherwise` (403) from the rest. */
@@ -29,6 +31,7 @@ export interface CaseOptions {
   /** The case's name, when it is not the method and the path. */
   name?: string;
   prepare?: (t: Target) => Promise<string>;
+  agent?: MatrixCase["agent"];
 }
 
 function caseOf(
@@ -46,6 +49,7 @@ function caseOf(
     request: (t, fx) => (o.body ? { url, body: o.body(fx, t) } : { url }),
     expect,
     prepare: o.prepare,
+    agent: o.agent,
   };
 }
 
@@ -55,7 +59,8 @@ export const endpoint = (
   url: string,
   expect: (role: Role) => number,
   body?: (fx: MatrixFixtures) => unknown,
-) => caseOf(method, url, ["none"], expect, { body });
+  o: Pick<CaseOptions, "agent" | "label"> = {},
+) => caseOf(method, url, ["none"], expect, { body, ...o });
 
 /** A case on a record of the caller's own unit and one of another unit (`:id` in the URL), named likewise. */
 export const onRecord = (method: string, url: string, expect: MatrixCase["expect"], o: CaseOptions = {}) =>
@@ -73,7 +78,18 @@ export interface MatrixFixtures {
 
 let seq = 0;
 
-/** Sets up one signed-in user per role in one unit, and helpers that make target records. */
+/** A new user of the role in the own unit, signed in: for cases that sign out or change the password. */
+export async function freshAgent(role: Role, fx: MatrixFixtures): Promise<Agent> {
+  const username = `f.${role.replace(/_/g, "-")}.${++seq}`;
+  await fx.node.user(username, [role], fx.ownUnit);
+  return fx.node.as(username);
+}
+
+/**
+ * Sets up one signed-in user per role in one unit, and helpers that make target records. The route-table test
+ * (route-table.test.ts) reads the rows from the suites' source: write each case's method and path as string
+ * literals in `endpoint(…)` / `onRecord(…)`, or name it `"METHOD /path"` when its URL carries several ids.
+ */
 export async function matrixFixtures(node: TestNode): Promise<MatrixFixtures> {
   const ownUnit = await node.unit("Own unit");
   const otherUnit = await node.unit("Other unit");
@@ -103,8 +119,10 @@ export async function runMatrix(
   for (const role of ROLES) {
     for (const t of c.targets) {
       const id = prepare ? await prepare(t) : "";
+      // The caller first: a case's body may depend on what making the caller did (an MFA enrolment).
+      const agent = c.agent ? await c.agent(role, fx) : (fx.agents.get(role) as Agent);
       const { url, body } = c.request(t, { ...fx, ownUser: async () => id, otherUser: async () => id });
-      const res = await (fx.agents.get(role) as Agent).req(c.method, url.replace(":id", id), body);
+      const res = await agent.req(c.method, url.replace(":id", id), body);
       const want = c.expect(role, t);
       if (res.status !== want) mismatches.push(`${role} × ${t}: got ${res.status}, want ${want}`);
     }

@@ -1,6 +1,6 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
-import { apiTokens, rateLimits, sessions, units, users } from "../../db/schema/index.js";
+import { apiTokens, sessions, units, users } from "../../db/schema/index.js";
 
 export async function findSessionWithUser(db: DbOrTx, tokenHash: string, now: Date) {
   const [row] = await db
@@ -30,22 +30,4 @@ export async function findTokenWithUser(db: DbOrTx, secretHash: string, now: Dat
   return row;
 }
 
-/**
- * Counts one hit in a fixed window and returns the count so far. An upsert, so
- * every process of the node shares the same counter.
- */
-export async function hitRateLimit(db: DbOrTx, key: string, now: Date, windowMs: number): Promise<number> {
-  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
-  const [row] = await db
-    .insert(rateLimits)
-    .values({ key, windowStart, count: 1 })
-    .onConflictDoUpdate({
-      target: rateLimits.key,
-      set: {
-        count: sql`case when ${rateLimits.windowStart} = ${windowStart} then ${rateLimits.count} + 1 else 1 end`,
-        windowStart,
-      },
-    })
-    .returning({ count: rateLimits.count });
-  return row.count;
-}
+export { hitRateLimit } from "../../db/rate-limit.js";

@@ -52,9 +52,14 @@ export function createAttachments(c: FedContext) {
   }
 
   /** An attachment received from a peer, once complete and verified (for domains and the download route). */
+  /**
+   * An attachment of an operational notice received from a peer, once complete and verified (the download
+   * route). Notices go to administrators; any other attachment (a request's) is reached through its domain,
+   * under that domain's need to know, so here it does not exist.
+   */
   async function readAttachment(ctx: Ctx, peerId: string, id: string) {
-    requirePermission(ctx.actor, "peers:read");
-    const b = await repo.findBlobRow(db, peerId, id);
+    requirePermission(ctx.actor, "peers:manage");
+    const b = (await repo.noticeHasAttachment(db, peerId, id)) ? await repo.findBlobRow(db, peerId, id) : undefined;
     const data = b ? await readBlob(peerId, id) : null;
     if (!b || !data) throw notFound("attachment");
     return { name: b.name, sha256: b.sha256, size: b.size, data };

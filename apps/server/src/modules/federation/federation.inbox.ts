@@ -64,16 +64,17 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
     for (const jwe of envelopes) {
       const it: Received = { jwe, sha: envelopeSha256(jwe), status: "rejected" };
       items.push(it);
-      try {
-        it.routing = peekEnvelope(jwe, { maxBytes: Number.MAX_SAFE_INTEGER });
-      } catch (e) {
-        it.reason = e instanceof EnvelopeError ? e.code : "MALFORMED";
-        it.detail = errText(e);
-        continue;
-      }
+      // The size bound comes first (docs/federation.md §2.4): nothing of an oversize envelope is parsed.
       if (jwe.length > config.fedMaxEnvelopeBytes) {
         it.reason = "OVERSIZE";
         it.detail = `${jwe.length} bytes, maximum ${config.fedMaxEnvelopeBytes}`;
+        continue;
+      }
+      try {
+        it.routing = peekEnvelope(jwe, { maxBytes: config.fedMaxEnvelopeBytes });
+      } catch (e) {
+        it.reason = e instanceof EnvelopeError ? e.code : "MALFORMED";
+        it.detail = errText(e);
         continue;
       }
       if (it.routing.recipient !== me) {
@@ -130,28 +131,37 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
     const tStore = performance.now();
     timing.openMs += tStore - tOpen;
     timing.envelopesIn += envelopes.length;
-    // Envelopes refused before they could be trusted: an audit entry each, no other change.
+    // Envelopes refused before they could be trusted: anyone can send them, so one audit entry per claimed
+    // sender and reason in the batch (with a count and the first few fingerprints), not one each; the route
+    // counts every one in metrics and limits calls per source.
     const early = items.filter((i) => !i.opened);
     if (early.length) {
+      const groups = new Map<string, Received[]>();
+      for (const i of early) {
+        const k = `${i.routing?.sender.slice(0, 64) ?? ""}\n${i.reason}`;
+        groups.set(k, [...(groups.get(k) ?? []), i]);
+      }
       await inTransaction(db, async (tx) => {
-        for (const i of early) {
-          if (i.peer) {
-            await repo.countOnPeer(tx, i.peer.id, { rejected: 1 });
-          }
+        for (const group of groups.values()) {
+          const [first] = group;
+          if (first.peer) await repo.countOnPeer(tx, first.peer.id, { rejected: group.length });
+          const claimedSender = first.routing?.sender.slice(0, 64) ?? null;
           await audit.record(
             tx,
-            { actor: peerActor(i.routing?.sender.slice(0, 64) ?? "unknown"), ip, requestId: null },
+            { actor: peerActor(claimedSender ?? "unknown"), ip, requestId: null },
             {
               action: "federation.envelope.rejected",
               targetType: "envelope",
-              targetId: i.routing?.msgId ?? null,
+              targetId: group.length === 1 ? (first.routing?.msgId ?? null) : null,
               outcome: "rejected",
               details: {
-                reason: i.reason,
-                ...(i.detail ? { detail: i.detail } : {}),
-                claimedSender: i.routing?.sender.slice(0, 64) ?? null,
-                seq: i.routing?.seq ?? null,
-                envelopeSha256: i.sha,
+                reason: first.reason,
+                count: group.length,
+                ...(first.detail ? { detail: first.detail } : {}),
+                claimedSender,
+                seq: first.routing?.seq ?? null,
+                envelopeSha256: first.sha,
+                ...(group.length > 1 ? { sampleSha256: group.slice(0, 5).map((i) => i.sha) } : {}),
               },
             },
           );

@@ -367,6 +367,22 @@ export async function answerPing(tx: Tx, peerId: string, pingId: string, now: Da
 
 // ------------------------------------------------------------------------------------------ attachments
 
+/** Whether a received operational notice of the peer names this attachment (the only attachments read directly). */
+export async function noticeHasAttachment(dbx: DbOrTx, peerId: string, id: string): Promise<boolean> {
+  const [notice] = await dbx
+    .select({ msgId: inbox.msgId })
+    .from(inbox)
+    .where(
+      and(
+        eq(inbox.peerId, peerId),
+        eq(inbox.type, "federation.notice"),
+        sql`${inbox.header}->'attachments' @> ${JSON.stringify([{ id }])}::jsonb`,
+      ),
+    )
+    .limit(1);
+  return notice !== undefined;
+}
+
 export async function findBlobRow(dbx: DbOrTx, origin: string, id: string): Promise<BlobRow | undefined> {
   const [b] = await dbx
     .select()

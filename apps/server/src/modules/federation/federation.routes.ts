@@ -7,9 +7,10 @@ import {
   PeerView,
   PingItem,
 } from "@crossline/schemas";
-import type { FastifyInstance } from "fastify";
-import { Gauge } from "prom-client";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { Counter, Gauge } from "prom-client";
 import { z } from "zod";
+import { hitRateLimit } from "../../db/rate-limit.js";
 import { errorResponses, zodApp } from "../../http/route-kit.js";
 import { AppError } from "../../lib/errors.js";
 import type { Services } from "../../services.js";
@@ -35,10 +36,38 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
   const peerTags = ["federation (peer to peer)"];
 
   // ------------------------------------------------------------------ peer to peer: authenticated by signatures
+  // Anyone can reach these, so each source address has a budget a minute, counted in the database (shared by
+  // every process of the node) and spent in onRequest, before a byte of the body is read or parsed. What is
+  // refused, and every envelope rejected, is counted in metrics rather than costing more work.
+  const refused = new Counter({
+    name: "crossline_federation_public_refused_total",
+    help: "Calls to the public peer-to-peer routes refused before any work (rate limit), by route",
+    labelNames: ["route"],
+    registers: metrics ? [metrics.registry] : [],
+  });
+  const rejected = new Counter({
+    name: "crossline_federation_envelopes_rejected_total",
+    help: "Envelopes received and rejected, by reject code (forged and garbage input included)",
+    labelNames: ["reason"],
+    registers: metrics ? [metrics.registry] : [],
+  });
+  const perSource =
+    (route: string, share = 1) =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const max = Math.max(1, Math.floor(s.config.fedPublicPerIpPerMinute * share));
+      const now = s.clock.now();
+      const hits = await hitRateLimit(s.db, `fed:${route}:${req.ip ?? "unknown"}`, now, 60_000);
+      if (hits > max) {
+        refused.inc({ route });
+        reply.header("retry-after", String(60 - Math.floor((now.getTime() % 60_000) / 1000)));
+        throw new AppError("RATE_LIMITED");
+      }
+    };
   app.post(
     "/federation/v1/envelopes",
     {
       config: { auth: "public" },
+      onRequest: perSource("envelopes"),
       bodyLimit: 64 * 1024 * 1024,
       schema: {
         tags: peerTags,
@@ -53,12 +82,18 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
         response: { 200: z.object({ results: z.array(EnvelopeResult) }), ...errorResponses },
       },
     },
-    async (req) => ({ results: await fed.receiveEnvelopes(req.body.envelopes, req.ip ?? null) }),
+    async (req) => {
+      const results = await fed.receiveEnvelopes(req.body.envelopes, req.ip ?? null);
+      for (const r of results) if (r.status === "rejected") rejected.inc({ reason: r.reason ?? "unknown" });
+      return { results };
+    },
   );
   app.post(
     "/federation/v1/pairing",
     {
       config: { auth: "public" },
+      // Pairing is rare and guesses an invitation secret: a tenth of the budget.
+      onRequest: perSource("pairing", 0.1),
       schema: {
         tags: peerTags,
         summary: "Complete a pairing: the accepting node presents the invitation secret, signed with its key",
@@ -77,6 +112,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
     "/federation/v1/control",
     {
       config: { auth: "public" },
+      onRequest: perSource("control"),
       schema: {
         tags: peerTags,
         summary: "A signed control notice from a peer (revocation)",
@@ -96,6 +132,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
     "/federation/v1/attachments/:origin/:id",
     {
       config: { auth: "public" },
+      onRequest: perSource("attachments"),
       schema: {
         tags: peerTags,
         summary: "Which chunks of an attachment this node holds (to resume an upload)",
@@ -120,6 +157,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
     "/federation/v1/attachments/:origin/:id/chunks/:idx",
     {
       config: { auth: "public" },
+      onRequest: perSource("attachments"),
       bodyLimit: 16 * 1024 * 1024,
       schema: {
         tags: peerTags,
@@ -272,13 +310,17 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
     {
       schema: {
         tags,
-        summary: "Envelopes received from the peer, with the sender's signed JWS",
+        summary: "Envelopes received from the peer: transport metadata only (no content)",
         params: PeerParams,
         querystring: ListQuery.extend({ type: z.string().max(100).optional() }),
         response: { 200: z.object({ items: z.array(InboxItem) }), ...errorResponses },
       },
     },
-    async (req) => ({ items: await fed.listInbox(req.ctx, req.params.peerId, req.query) }),
+    async (req) => ({
+      items: (await fed.listInbox(req.ctx, req.params.peerId, req.query)).map(
+        ({ header: _h, payload: _p, jws, ...meta }) => ({ ...meta, size: Buffer.byteLength(jws) }),
+      ),
+    }),
   );
   app.post(
     "/api/v1/peers/:peerId/outbox/:msgId/cancel",

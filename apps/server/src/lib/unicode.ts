@@ -1,0 +1,37 @@
+import type { ErrorDetail } from "@crossline/schemas";
+
+export const NUL_ISSUE = "must not contain the NUL character (U+0000)";
+export const SURROGATE_ISSUE = "must be valid Unicode (an unpaired surrogate was sent)";
+
+/** A high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Deeper than any body the API accepts; a deeper one is refused by its schema anyway. */
+const MAX_DEPTH = 64;
+
+/**
+ * The first string (value or key) in `v` that PostgreSQL cannot store, with its path: text and jsonb refuse
+ * NUL, and a lone surrogate has no UTF-8 encoding. JSON escapes (`\u0000`, `\ud800`) produce both from
+ * input that is otherwise valid UTF-8, so every parsed input is checked before it reaches the database.
+ */
+export function unstorableString(v: unknown, field: string, depth = 0): ErrorDetail | null {
+  if (typeof v === "string") {
+    if (v.includes("\u0000")) return { field, issue: NUL_ISSUE };
+    if (LONE_SURROGATE.test(v)) return { field, issue: SURROGATE_ISSUE };
+    return null;
+  }
+  if (v === null || typeof v !== "object" || depth > MAX_DEPTH || Buffer.isBuffer(v)) return null;
+  const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
+  for (const [k, x] of entries) {
+    // The key is named with its unstorable characters replaced, so the error body itself stays storable.
+    const key = unstorableString(
+      k,
+      `${field}.${k.replaceAll("\u0000", "?").replace(/[\ud800-\udfff]/g, "?")}`,
+      depth + 1,
+    );
+    if (key) return key;
+    const found = unstorableString(x, `${field}.${k}`, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
