@@ -28,21 +28,21 @@ export function AuthLayout({
   });
   return (
     <Box mih="100vh" bg="gray.0">
-      <Group justify="space-between" p="md">
+      <Group component="header" justify="space-between" p="md">
         <Group gap="xs">
           <BrandMark />
           <Text fw={700}>{t("app.name")}</Text>
         </Group>
         <LanguageSwitch />
       </Group>
-      <Center px="md" pb="xl" pt="6vh">
+      <Center component="main" px="md" pb="xl" pt="6vh">
         <Stack w="100%" maw={wide ? 560 : 420} gap="xs">
           <Text ta="center" c="dimmed" size="sm" data-testid="auth-node-name">
             {node.data ? orgName(i18n.language, node.data.node) : t("app.tagline")}
           </Text>
           <Paper withBorder shadow="sm" radius="md" p="xl">
             <Stack>
-              <Title order={2} size="h3">
+              <Title order={1} size="h3">
                 {title}
               </Title>
               {children}

@@ -152,7 +152,9 @@ export function AuditPage() {
 
   return (
     <Stack>
-      <Title order={2}>{t("nav.audit")}</Title>
+      <Title order={1} size="h2">
+        {t("nav.audit")}
+      </Title>
       <VerifyPanel />
       <form onSubmit={apply}>
         <Group align="flex-end">

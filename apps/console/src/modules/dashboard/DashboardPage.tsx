@@ -26,7 +26,7 @@ export function DashboardPage() {
   const { user, node } = useSession();
   return (
     <Stack>
-      <Title order={2} data-testid="dashboard-welcome">
+      <Title order={1} size="h2" data-testid="dashboard-welcome">
         {t("dashboard.welcome", { name: user.displayName })}
       </Title>
       <SimpleGrid cols={{ base: 1, md: 2 }}>

@@ -346,7 +346,9 @@ export function HotlinePage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>{t("nav.hotline")}</Title>
+        <Title order={1} size="h2">
+          {t("nav.hotline")}
+        </Title>
         {canDraft && (
           <Link to="/requests/new">
             <Button component="span" data-testid="new-request">

@@ -197,7 +197,9 @@ export function PeersPage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>{t("nav.peers")}</Title>
+        <Title order={1} size="h2">
+          {t("nav.peers")}
+        </Title>
         {canManage ? (
           <Group>
             <Button variant="default" onClick={() => setAccepting(true)} data-testid="peers-accept">

@@ -275,7 +275,7 @@ export function RequestForm({ start = {} }: { start?: Start }) {
       <Text size="sm">
         <Link to="/requests">{t("nav.requests")}</Link>
       </Text>
-      <Title order={2}>
+      <Title order={1} size="h2">
         {start.draft ? t("requests.form.editTitle", { reference: start.draft.reference }) : t("requests.new")}
       </Title>
       {start.followUpOf && (

@@ -1,0 +1,92 @@
+import {
+  type CSSVariablesResolver,
+  createTheme,
+  DEFAULT_THEME,
+  darken,
+  type MantineColorsTuple,
+  TableScrollContainer,
+} from "@mantine/core";
+
+/**
+ * The console's theme: Mantine's, with every colour people read on screen at least 4.5:1 against what it sits
+ * on (WCAG 2 AA, checked by axe-core in the browser tests). Mantine's light palette draws text and badges in
+ * shade 6, which is 1.9–3.3:1 for gray, green, orange, yellow, red; here the first shade (or a darkened shade 9)
+ * that reaches the ratio is used instead, in the light colour scheme.
+ */
+export const theme = createTheme({
+  primaryColor: "indigo",
+  fontFamily:
+    '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif',
+  defaultRadius: "sm",
+  components: {
+    // A table wider than the screen scrolls sideways; the keyboard must reach that scroll too
+    // (axe: scrollable-region-focusable).
+    TableScrollContainer: TableScrollContainer.extend({
+      defaultProps: { scrollAreaProps: { viewportProps: { tabIndex: 0 } } },
+    }),
+  },
+});
+
+/** A little above 4.5 so rounding in the browser's colour maths never tips a colour under. */
+const AA = 4.7;
+
+function rgb(color: string): [number, number, number] {
+  if (color.startsWith("#")) {
+    const h = color.slice(1);
+    return [0, 2, 4].map((i) => Number.parseInt(h.slice(i, i + 2), 16)) as [number, number, number];
+  }
+  const [r = 0, g = 0, b = 0] = (color.match(/[\d.]+/g) ?? []).map(Number);
+  return [r, g, b];
+}
+
+function luminance(color: [number, number, number]): number {
+  const [r, g, b] = color.map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+export function contrast(a: string, b: string): number {
+  const [x, y] = [luminance(rgb(a)), luminance(rgb(b))];
+  return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+}
+
+/** `color` at `alpha` over white, as Mantine's light variant paints its background. */
+function overWhite(color: string, alpha: number): string {
+  const [r, g, b] = rgb(color).map((v) => Math.round(v * alpha + 255 * (1 - alpha)));
+  return `rgb(${r}, ${g}, ${b})`;
+}
+
+/** The lightest of shades `from`…9, then of shade 9 darkened step by step, that reads on `background`. */
+function readableShade(palette: MantineColorsTuple, from: number, background: string): string {
+  for (let i = from; i <= 9; i++) if (contrast(palette[i], background) >= AA) return palette[i];
+  for (let d = 0.1; d < 1; d += 0.1) {
+    const c = darken(palette[9], d);
+    if (contrast(c, background) >= AA) return c;
+  }
+  return "#000000";
+}
+
+export const cssVariablesResolver: CSSVariablesResolver = (t) => {
+  const light: Record<string, string> = {
+    "--mantine-color-dimmed": readableShade(t.colors.gray, 6, t.colors.gray[1]),
+    "--mantine-color-anchor": readableShade(
+      t.colors[t.primaryColor] ?? DEFAULT_THEME.colors.indigo,
+      6,
+      "#ffffff",
+    ),
+  };
+  for (const [name, palette] of Object.entries(t.colors)) {
+    if (name === "dark") continue;
+    // light variant: text in the colour on a 10 % tint of shade 6 (badges, alerts, subtle buttons)
+    const text = readableShade(palette, 6, overWhite(palette[6], 0.1));
+    light[`--mantine-color-${name}-light-color`] = text;
+    light[`--mantine-color-${name}-text`] = text;
+    // filled variant: white text on the colour
+    const filled = readableShade(palette, 6, "#ffffff");
+    light[`--mantine-color-${name}-filled`] = filled;
+    light[`--mantine-color-${name}-filled-hover`] = darken(filled, 0.1);
+  }
+  return { variables: {}, light, dark: {} };
+};
