@@ -52,39 +52,38 @@ export function contrast(a: string, b: string): number {
   return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
 }
 
-/** `color` at `alpha` over white, as Mantine's light variant paints its background. */
-function overWhite(color: string, alpha: number): string {
-  const [r, g, b] = rgb(color).map((v) => Math.round(v * alpha + 255 * (1 - alpha)));
-  return `rgb(${r}, ${g}, ${b})`;
-}
-
-/** The lightest of shades `from`…9, then of shade 9 darkened step by step, that reads on `background`. */
-function readableShade(palette: MantineColorsTuple, from: number, background: string): string {
-  for (let i = from; i <= 9; i++) if (contrast(palette[i], background) >= AA) return palette[i];
+/** The lightest of shades `from`…9, then of shade 9 darkened step by step, that reads on every one of `backgrounds`. */
+function readableShade(palette: MantineColorsTuple, from: number, backgrounds: string[]): string {
+  const reads = (c: string) => backgrounds.every((b) => contrast(c, b) >= AA);
+  for (let i = from; i <= 9; i++) if (reads(palette[i])) return palette[i];
   for (let d = 0.1; d < 1; d += 0.1) {
     const c = darken(palette[9], d);
-    if (contrast(c, background) >= AA) return c;
+    if (reads(c)) return c;
   }
   return "#000000";
 }
 
 export const cssVariablesResolver: CSSVariablesResolver = (t) => {
+  const palettes = Object.entries(t.colors).filter(([name]) => name !== "dark");
+  // Text in no particular colour may sit on white, on the grey of the shell, or inside any light-tinted alert.
+  const anyLight = ["#ffffff", t.colors.gray[1], ...palettes.map(([, p]) => p[1])];
   const light: Record<string, string> = {
-    "--mantine-color-dimmed": readableShade(t.colors.gray, 6, t.colors.gray[1]),
+    "--mantine-color-dimmed": readableShade(t.colors.gray, 6, anyLight),
     "--mantine-color-anchor": readableShade(
       t.colors[t.primaryColor] ?? DEFAULT_THEME.colors.indigo,
       6,
-      "#ffffff",
+      anyLight,
     ),
   };
-  for (const [name, palette] of Object.entries(t.colors)) {
-    if (name === "dark") continue;
-    // light variant: text in the colour on a 10 % tint of shade 6 (badges, alerts, subtle buttons)
-    const text = readableShade(palette, 6, overWhite(palette[6], 0.1));
+  for (const [name, palette] of palettes) {
+    // light variant (badges, alerts, active nav links): text in the colour on its shade-1 tint; also the colour
+    // as text (c="red") and outlined badges, on white or grey
+    const text = readableShade(palette, 6, ["#ffffff", t.colors.gray[1], palette[1]]);
     light[`--mantine-color-${name}-light-color`] = text;
     light[`--mantine-color-${name}-text`] = text;
+    light[`--mantine-color-${name}-outline`] = text;
     // filled variant: white text on the colour
-    const filled = readableShade(palette, 6, "#ffffff");
+    const filled = readableShade(palette, 6, ["#ffffff"]);
     light[`--mantine-color-${name}-filled`] = filled;
     light[`--mantine-color-${name}-filled-hover`] = darken(filled, 0.1);
   }

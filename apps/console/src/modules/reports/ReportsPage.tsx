@@ -360,7 +360,7 @@ export function ReportsPage() {
               <Anchor component="span" size="xs" c="green">
                 {t("requests.outcome.fulfilled")}
               </Anchor>
-              <Anchor component="span" size="xs" c="yellow.7">
+              <Anchor component="span" size="xs" c="yellow">
                 {t("requests.outcome.partly_fulfilled")}
               </Anchor>
               <Anchor component="span" size="xs" c="gray">
