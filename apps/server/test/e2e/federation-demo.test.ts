@@ -74,7 +74,6 @@ describeDb("the demo pairs CN-MPS and US-DOJ and pings both ways", () => {
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(4200 + offset, "127.0.0.1", resolve));
     try {
-      const started = Date.now();
       const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
         const child = spawn(process.execPath, [BIN, "demo", "--dir", dir], {
           env: { ...process.env, CROSSLINE_DEMO_PORT_OFFSET: String(offset), DATABASE_URL: "" },
@@ -94,7 +93,6 @@ describeDb("the demo pairs CN-MPS and US-DOJ and pings both ways", () => {
       expect(r.out).toContain("CROSSLINE_DEMO_PORT_OFFSET");
       // it stops before creating anything (no node created, no pairing attempted)
       expect(r.out).not.toContain("Creating demo node");
-      expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
       holder.close();
       rmSync(dir, { recursive: true, force: true });
