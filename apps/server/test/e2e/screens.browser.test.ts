@@ -140,4 +140,27 @@ describeBrowser("screens: start-up language, board rows, roster choices, dashboa
       await officer.context().close();
     },
   );
+
+  it.runIf(once)("says on the request form what it needs before anything is refused", async () => {
+    const page = await as("case.li", "/requests/new");
+    await page.getByTestId("new-request-form").waitFor();
+    // the contact rule is there from the start, not only after the server refuses
+    await page.getByText("Give at least one way to reach the officer").waitFor();
+    // an optional period marks none of its fields required
+    const period = page.getByTestId("details-period");
+    expect(await period.locator("legend").innerText()).toContain("optional");
+    expect(await period.locator("input[required], input[aria-required=true]").count()).toBe(0);
+    // "submit" is not disabled without a word: it saves first, and a refused save is named by the fields
+    expect(await page.getByTestId("form-submit").isEnabled()).toBe(true);
+    await page.getByTestId("form-submit").click();
+    await page.getByTestId("form-error").waitFor();
+    expect(await page.getByTestId("new-request-form").innerText()).toContain("Must not be empty");
+    await page.context().close();
+
+    // the approve dialog says that approving sends
+    const chief = await as("chief.zhao", "/requests");
+    await chief.getByTestId("queue-approve").first().click();
+    expect(await chief.getByTestId("approve-sends").innerText()).toContain("sends the request");
+    await chief.context().close();
+  });
 });
