@@ -78,7 +78,8 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     await act(officer, d2.id, { event: "submit_for_approval" });
     base = await listen(cn);
     browser = await launchChromium();
-  });
+    // node set-up and (when stale) the console build, on a shared machine
+  }, 300_000);
   afterAll(async () => {
     if (rows.length > 0) printTable(rows);
     await browser?.close();

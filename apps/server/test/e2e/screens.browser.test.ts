@@ -47,7 +47,8 @@ describeBrowser("screens: start-up language, board rows, roster choices, dashboa
     }
     base = await listen(cn);
     browser = await launchChromium();
-  });
+    // node set-up and (when stale) the console build, on a shared machine
+  }, 300_000);
   afterAll(async () => {
     await browser?.close();
     await t?.close();
