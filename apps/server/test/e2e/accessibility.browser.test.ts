@@ -178,7 +178,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
         }
         await page.context().close();
       },
-      180_000,
+      900_000,
     );
   }
 });
