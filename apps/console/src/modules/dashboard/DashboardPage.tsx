@@ -2,6 +2,7 @@ import type { RequestSummary } from "@crossline/schemas";
 import { Anchor, Badge, Card, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { useNotificationText } from "../../app/notification-text";
 import { useCan, useSession } from "../../auth/session";
 import { RoleBadges } from "../../components/RoleBadges";
 import { Link } from "../../router/router";
@@ -103,10 +104,10 @@ function useRequestsNeeding(filters: Partial<BoardFilters>) {
 }
 
 function Alerts() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const notifications = useNotifications();
+  const textOf = useNotificationText();
   const unread = (notifications.data?.items ?? []).filter((n) => !n.readAt);
-  const zh = i18n.language === "zh-CN";
   return (
     <NeedsCard
       title={t("dashboard.alerts")}
@@ -119,10 +120,10 @@ function Alerts() {
           <SeverityBadge severity={n.severity} />
           {n.requestId ? (
             <Anchor component={Link} to={`/requests/${n.requestId}`} size="sm">
-              {zh ? n.title["zh-CN"] : n.title.en}
+              {textOf(n).title}
             </Anchor>
           ) : (
-            <Text size="sm">{zh ? n.title["zh-CN"] : n.title.en}</Text>
+            <Text size="sm">{textOf(n).title}</Text>
           )}
         </Group>
       ))}
