@@ -36,6 +36,8 @@ export const ConfigSchema = z
     mfaRequired: z
       .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
       .default(true),
+    /** The node's default language: its console opens in it until a person chooses (see NodeSummary). */
+    language: z.enum(["en", "zh-CN"]).default("en"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     bodyLimitBytes: z.coerce
       .number()
@@ -138,6 +140,7 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_MASTER_KEY: "masterKey",
   CROSSLINE_MFA_REQUIRED: "mfaRequired",
   CROSSLINE_LOG_LEVEL: "logLevel",
+  CROSSLINE_LANGUAGE: "language",
   CROSSLINE_BODY_LIMIT_BYTES: "bodyLimitBytes",
   CROSSLINE_SESSION_TTL_HOURS: "sessionTtlHours",
   CROSSLINE_SMTP_URL: "smtpUrl",

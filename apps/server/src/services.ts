@@ -25,7 +25,13 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
   const { db, config } = deps;
   const clock = deps.clock ?? systemClock;
   const audit = createAuditService({ db, clock });
-  const node = createNodeService({ db, clock, masterKey: config.masterKey, audit });
+  const node = createNodeService({
+    db,
+    clock,
+    masterKey: config.masterKey,
+    audit,
+    language: config.language,
+  });
   const org = createOrgService({ db, audit });
   const users = createUsersService({
     db,

@@ -37,6 +37,8 @@ export const NodeSummary = z.object({
   nameZh: z.string().nullable(),
   agency: z.string(),
   timeZone: z.string(),
+  /** The language the console opens in before anyone signs in (a signed-in user's own choice wins). */
+  language: Language,
 });
 export type NodeSummary = z.infer<typeof NodeSummary>;
 

@@ -47,9 +47,18 @@ export function NotificationBell() {
   };
 
   return (
-    <Popover opened={opened} onChange={setOpened} position="bottom-end" width={380} shadow="md" withinPortal>
-      <Popover.Target>
-        <Box pos="relative" style={{ display: "inline-flex" }}>
+    // The count sits beside the popover, not inside its target: the target gets the popover's aria attributes,
+    // which only a button may carry (axe: aria-allowed-attr).
+    <Box pos="relative" style={{ display: "inline-flex" }}>
+      <Popover
+        opened={opened}
+        onChange={setOpened}
+        position="bottom-end"
+        width={380}
+        shadow="md"
+        withinPortal
+      >
+        <Popover.Target>
           <ActionIcon
             variant="subtle"
             color="gray"
@@ -59,103 +68,102 @@ export function NotificationBell() {
               if (e.key === "Escape") close();
             }}
             aria-label={t("notifications.bell", { count: unread })}
-            aria-expanded={opened}
             data-testid="notifications-bell"
           >
             <NavIcon name="bell" size={20} />
           </ActionIcon>
-          {unread > 0 && (
-            <Badge
-              size="xs"
-              color="red"
-              variant="filled"
-              circle={unread < 10}
-              pos="absolute"
-              top={-4}
-              right={-6}
-              style={{ pointerEvents: "none" }}
-              data-testid="notifications-bell-count"
-              aria-hidden="true"
-            >
-              {unread > 99 ? "99+" : unread}
-            </Badge>
-          )}
-        </Box>
-      </Popover.Target>
-      <Popover.Dropdown p="xs" data-testid="notifications-panel">
-        <Group justify="space-between" mb="xs" px={4} wrap="nowrap">
-          <Text fw={600} size="sm">
-            {t("notifications.title")}
-          </Text>
-          {unread > 0 && (
-            <Button
-              size="compact-xs"
-              variant="subtle"
-              loading={markRead.isPending}
-              onClick={() => markRead.mutate({ all: true })}
-              data-testid="notifications-panel-read-all"
-            >
-              {t("notifications.markAllRead")}
-            </Button>
-          )}
-        </Group>
-        <ApiErrorAlert error={notifications.error} />
-        {items.length === 0 ? (
-          <Text size="sm" c="dimmed" px={4} pb={4} data-testid="notifications-panel-empty">
-            {t("notifications.empty")}
-          </Text>
-        ) : (
-          <ScrollArea.Autosize mah={420} type="auto">
-            <Stack gap={2}>
-              {items.map((n) => {
-                const text = textOf(n);
-                const to = n.requestId ? `/requests/${encodeURIComponent(n.requestId)}` : null;
-                const content = (
-                  <>
-                    <Group gap={6} wrap="nowrap" align="flex-start">
-                      <SeverityBadge severity={n.severity} />
-                      <Text size="sm" fw={n.readAt ? 400 : 600} data-testid="notifications-panel-title">
-                        {text.title}
+        </Popover.Target>
+        <Popover.Dropdown p="xs" data-testid="notifications-panel">
+          <Group justify="space-between" mb="xs" px={4} wrap="nowrap">
+            <Text fw={600} size="sm">
+              {t("notifications.title")}
+            </Text>
+            {unread > 0 && (
+              <Button
+                size="compact-xs"
+                variant="subtle"
+                loading={markRead.isPending}
+                onClick={() => markRead.mutate({ all: true })}
+                data-testid="notifications-panel-read-all"
+              >
+                {t("notifications.markAllRead")}
+              </Button>
+            )}
+          </Group>
+          <ApiErrorAlert error={notifications.error} />
+          {items.length === 0 ? (
+            <Text size="sm" c="dimmed" px={4} pb={4} data-testid="notifications-panel-empty">
+              {t("notifications.empty")}
+            </Text>
+          ) : (
+            <ScrollArea.Autosize mah={420} type="auto">
+              <Stack gap={2}>
+                {items.map((n) => {
+                  const text = textOf(n);
+                  const to = n.requestId ? `/requests/${encodeURIComponent(n.requestId)}` : null;
+                  const content = (
+                    <>
+                      <Group gap={6} wrap="nowrap" align="flex-start">
+                        <SeverityBadge severity={n.severity} />
+                        <Text size="sm" fw={n.readAt ? 400 : 600} data-testid="notifications-panel-title">
+                          {text.title}
+                        </Text>
+                      </Group>
+                      <Text size="xs" c="dimmed" lineClamp={2} style={{ whiteSpace: "pre-line" }}>
+                        {text.body}
                       </Text>
-                    </Group>
-                    <Text size="xs" c="dimmed" lineClamp={2} style={{ whiteSpace: "pre-line" }}>
-                      {text.body}
-                    </Text>
-                    <Text size="xs" c="dimmed" component="div">
-                      <DateTimeText iso={n.createdAt} />
-                    </Text>
-                  </>
-                );
-                const common = {
-                  p: 6,
-                  style: { borderRadius: 4, opacity: n.readAt ? 0.65 : 1, display: "block", width: "100%" },
-                  "data-testid": "notifications-panel-item",
-                  "data-read": n.readAt ? "true" : "false",
-                } as const;
-                return to ? (
-                  <UnstyledButton
-                    key={n.id}
-                    component="a"
-                    href={to}
-                    {...common}
-                    onClick={(e) => {
-                      open(n);
-                      linkClick(to, close)(e);
-                    }}
-                  >
-                    {content}
-                  </UnstyledButton>
-                ) : (
-                  <UnstyledButton key={n.id} {...common} onClick={() => open(n)}>
-                    {content}
-                  </UnstyledButton>
-                );
-              })}
-            </Stack>
-          </ScrollArea.Autosize>
-        )}
-      </Popover.Dropdown>
-    </Popover>
+                      <Text size="xs" c="dimmed" component="div">
+                        <DateTimeText iso={n.createdAt} />
+                      </Text>
+                    </>
+                  );
+                  const common = {
+                    p: 6,
+                    style: { borderRadius: 4, opacity: n.readAt ? 0.65 : 1, display: "block", width: "100%" },
+                    "data-testid": "notifications-panel-item",
+                    "data-read": n.readAt ? "true" : "false",
+                  } as const;
+                  return to ? (
+                    <UnstyledButton
+                      key={n.id}
+                      component="a"
+                      href={to}
+                      {...common}
+                      onClick={(e) => {
+                        open(n);
+                        linkClick(to, close)(e);
+                      }}
+                    >
+                      {content}
+                    </UnstyledButton>
+                  ) : (
+                    <UnstyledButton key={n.id} {...common} onClick={() => open(n)}>
+                      {content}
+                    </UnstyledButton>
+                  );
+                })}
+              </Stack>
+            </ScrollArea.Autosize>
+          )}
+        </Popover.Dropdown>
+      </Popover>
+      {unread > 0 && (
+        <Badge
+          size="xs"
+          color="red"
+          variant="filled"
+          circle={unread < 10}
+          pos="absolute"
+          top={-4}
+          right={-6}
+          style={{ pointerEvents: "none" }}
+          data-testid="notifications-bell-count"
+          aria-hidden="true"
+        >
+          {unread > 99 ? "99+" : unread}
+        </Badge>
+      )}
+    </Box>
   );
 }
 

@@ -2,6 +2,7 @@ import { Alert, Anchor, AppShell, Burger, Group, NavLink, ScrollArea, Stack, Tex
 import { useDisclosure } from "@mantine/hooks";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
+import "./shell.css";
 import { useSession } from "../auth/session";
 import { BrandMark } from "../components/BrandMark";
 import { LanguageSwitch } from "../components/LanguageSwitch";
@@ -95,6 +96,10 @@ export function Shell() {
       padding="md"
     >
       <AppShell.Header>
+        {/* The first thing a keyboard reaches: past the header and the navigation to the page itself. */}
+        <a href="#main" className="skip-link" data-testid="skip-link">
+          {t("nav.skip")}
+        </a>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap" gap="md">
           <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t("nav.toggle")} />
@@ -139,7 +144,7 @@ export function Shell() {
           <Clocks />
         </AppShell.Section>
       </AppShell.Navbar>
-      <AppShell.Main>
+      <AppShell.Main id="main" tabIndex={-1}>
         <LiveNotifications />
         <MfaReminder />
         <div data-testid="page" data-module={active?.id ?? "not-found"}>

@@ -9,9 +9,10 @@ export const SESSION_KEY = ["session"] as const;
 
 async function fetchSession(): Promise<SessionResponse | null> {
   try {
-    const session = await api<SessionResponse>("GET", "/auth/session");
-    setCsrfToken(session.csrfToken);
-    return session;
+    // probe: "nobody signed in" is an answer (204), not an error the browser would log
+    const session = await api<SessionResponse | undefined>("GET", "/auth/session?probe=true");
+    setCsrfToken(session?.csrfToken ?? null);
+    return session ?? null;
   } catch (err) {
     if (isApiError(err) && err.status === 401) {
       setCsrfToken(null);

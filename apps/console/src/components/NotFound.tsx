@@ -8,7 +8,9 @@ export function NotFound() {
   return (
     <Paper withBorder p="xl" radius="md" data-testid="not-found">
       <Stack align="center">
-        <Title order={2}>{t("notFound.title")}</Title>
+        <Title order={1} size="h2">
+          {t("notFound.title")}
+        </Title>
         <Text c="dimmed">{t("notFound.body")}</Text>
         <Button variant="light" onClick={() => navigate("/")}>
           {t("notFound.home")}

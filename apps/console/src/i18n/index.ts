@@ -10,14 +10,24 @@ export function isLanguage(value: unknown): value is Language {
   return typeof value === "string" && (SUPPORTED_LANGUAGES as readonly string[]).includes(value);
 }
 
-/** The language remembered in this browser, else the browser's preference, else English. */
-export function initialLanguage(): Language {
+/** The language a person chose in this browser (or that their account carries), if any. */
+export function storedLanguage(): Language | null {
   try {
     const stored = window.localStorage.getItem(STORAGE_KEY);
     if (isLanguage(stored)) return stored;
   } catch {
     // storage may be unavailable (private mode, policy); fall through
   }
+  return null;
+}
+
+/**
+ * The language remembered in this browser, else the browser's preference, else English. Until a person chooses,
+ * the sign-in page then switches to the node's own default language once the node has said it (AuthLayout).
+ */
+export function initialLanguage(): Language {
+  const stored = storedLanguage();
+  if (stored) return stored;
   const preferred = typeof navigator === "undefined" ? [] : navigator.languages;
   for (const tag of preferred ?? []) {
     if (tag.toLowerCase().startsWith("zh")) return "zh-CN";

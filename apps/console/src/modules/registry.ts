@@ -2,12 +2,8 @@ import type { Me } from "@crossline/schemas";
 import { hasAnyPermission } from "../auth/session";
 import { normalisePath } from "../router/router";
 import { auditModule } from "./audit";
-import { casesModule } from "./cases";
 import { dashboardModule } from "./dashboard";
-import { dialogueModule } from "./dialogue";
-import { fugitivesModule } from "./fugitives";
 import { hotlineModule } from "./hotline";
-import { noticesModule } from "./notices";
 import { peersModule } from "./peers";
 import { policyModule } from "./policy";
 import { reportsModule } from "./reports";
@@ -17,15 +13,11 @@ import { tokensModule } from "./tokens";
 import type { ConsoleModule } from "./types";
 import { usersModule } from "./users";
 
-/** Every module, in navigation order. Add a module here and in its own folder. */
+/** Every module, in navigation order. Add a module here and in its own folder once its page exists. */
 export const MODULES: readonly ConsoleModule[] = [
   dashboardModule,
   hotlineModule,
   requestsModule,
-  casesModule,
-  fugitivesModule,
-  dialogueModule,
-  noticesModule,
   peersModule,
   reportsModule,
   usersModule,

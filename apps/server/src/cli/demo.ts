@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { hostname } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +9,7 @@ import { configFilePath } from "../config.js";
 import { users } from "../db/schema/index.js";
 import { cliActor } from "../modules/node/node.service.js";
 import { initNodeDir } from "../runtime/init.js";
+import { CliError, EXIT } from "./client.js";
 import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
 import { seedDemoRequests } from "./demo-requests.js";
 
@@ -23,10 +25,46 @@ export interface DemoNodeInfo {
   signIns: { username: string; password: string; roles: string[] }[];
 }
 
+/** CROSSLINE_DEMO_PORT_OFFSET moves both demo nodes off 4100/4200 (to run a second demo beside the first). */
+function demoPort(spec: DemoNodeSpec): number {
+  const raw = process.env.CROSSLINE_DEMO_PORT_OFFSET ?? "0";
+  const offset = Number(raw);
+  if (!Number.isInteger(offset) || spec.port + offset < 1 || spec.port + offset > 65535)
+    throw new CliError(
+      `CROSSLINE_DEMO_PORT_OFFSET must be a whole number that keeps the ports between 1 and 65535 (got "${raw}")`,
+      EXIT.USAGE,
+    );
+  return spec.port + offset;
+}
+
+/** Whether something (another demo, another program) already listens on 127.0.0.1:port. */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(true));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
+  });
+}
+
+/**
+ * Refuses to start when a demo port is taken, naming it: otherwise the node would exit with a bare code, or
+ * (when an older demo still runs there) the pairing would talk to that older demo instead.
+ */
+async function assertPortsFree(): Promise<void> {
+  for (const spec of DEMO_NODES) {
+    const port = demoPort(spec);
+    if (await portTaken(port))
+      throw new CliError(
+        `port ${port} (for the demo node ${spec.id}) is already in use, perhaps by a demo that is still running. ` +
+          "Stop it, or start this demo on other ports with CROSSLINE_DEMO_PORT_OFFSET (e.g. CROSSLINE_DEMO_PORT_OFFSET=1000).",
+        EXIT.STATE,
+      );
+  }
+}
+
 /** Creates one demo node with its units, officers (fixed demo password, MFA optional) and an admin API token. */
 async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<DemoNodeInfo> {
-  // CROSSLINE_DEMO_PORT_OFFSET moves both demo nodes off 4100/4200 (to run a second demo beside the first).
-  const port = spec.port + Number(process.env.CROSSLINE_DEMO_PORT_OFFSET ?? 0);
+  const port = demoPort(spec);
   const url = `http://127.0.0.1:${port}`;
   const r = await initNodeDir(
     dataDir,
@@ -41,7 +79,14 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
       adminDisplayName: spec.language === "zh-CN" ? "系统管理员 (admin)" : "Node administrator",
       adminPassword: DEMO_PASSWORD,
     },
-    { port, host: "127.0.0.1", publicUrl: url, mfaRequired: false, logLevel: "info" },
+    {
+      port,
+      host: "127.0.0.1",
+      publicUrl: url,
+      mfaRequired: false,
+      logLevel: "info",
+      language: spec.language,
+    },
   );
   const { services } = r.runtime;
   try {
@@ -112,6 +157,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): 
 }
 
 export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<void> {
+  await assertPortsFree();
   const root = path.resolve(opts.dir ?? process.env.CROSSLINE_DEMO_DIR ?? ".crossline-demo");
   if (opts.reset) rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
@@ -167,7 +213,10 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
     lines.push(
       `           ${n.url}   (API docs ${n.url}/api/docs, log ${path.join(n.dataDir, "serve.log")})`,
     );
-    lines.push(`           sign in as: ${n.signIns.map((s) => s.username).join(", ")}`);
+    lines.push("           sign in as:");
+    const width = Math.max(...n.signIns.map((s) => s.username.length));
+    for (const s of n.signIns)
+      lines.push(`             ${s.username.padEnd(width)}  ${s.roles.map(roleName).join(", ")}`);
     lines.push(`           password for every demo sign-in: ${DEMO_PASSWORD}`);
     lines.push("");
   }
@@ -183,6 +232,11 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
     ),
   );
   process.stdout.write("Demo stopped.\n");
+}
+
+/** A role as the banner names it ("case_officer" → "case officer"). */
+function roleName(role: string): string {
+  return role === "admin" ? "node administrator" : role.replaceAll("_", " ");
 }
 
 async function api<T>(node: DemoNodeInfo, method: string, p: string, body?: unknown): Promise<T> {

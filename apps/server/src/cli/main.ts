@@ -235,6 +235,16 @@ export function buildCli(): Command {
     .description("start the two-node demo (CN-MPS and US-DOJ) on the embedded database")
     .option("--reset", "delete the demo's data and start over")
     .option("--dir <dir>", "demo directory (default $CROSSLINE_DEMO_DIR or ./.crossline-demo)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Environment:",
+        "  CROSSLINE_DEMO_DIR          the demo directory (as --dir)",
+        "  CROSSLINE_DEMO_PORT_OFFSET  added to both ports (CN-MPS 4100, US-DOJ 4200), e.g. 1000 for 5100 and 5200,",
+        "                              to run a second demo beside the first or avoid a port in use",
+      ].join("\n"),
+    )
     .action(async (o) => runDemo({ reset: Boolean(o.reset), dir: o.dir }));
 
   return program;

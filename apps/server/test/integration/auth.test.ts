@@ -25,6 +25,20 @@ describeDb("sign-in, sessions and CSRF", () => {
     expect((await a.req("GET", "/api/v1/auth/session")).status).toBe(401);
   });
 
+  it("answers the console's session probe with 204 when nobody is signed in (no logged 401), 401 without it", async () => {
+    const a = new Agent(node.rt);
+    expect((await a.req("GET", "/api/v1/auth/session?probe=true")).status).toBe(204);
+    expect((await a.req("GET", "/api/v1/auth/session")).status).toBe(401);
+    expect((await a.req("GET", "/api/v1/auth/session?probe=yes")).status).toBe(400);
+    await a.signIn("officer.a");
+    const s = await a.req<{ user: { username: string } }>("GET", "/api/v1/auth/session?probe=true");
+    expect(s.status).toBe(200);
+    expect(s.body.user.username).toBe("officer.a");
+    // the node tells the sign-in page its language (English unless configured)
+    const info = await a.req<{ node: { language: string } }>("GET", "/api/v1/node");
+    expect(info.body.node.language).toBe("en");
+  });
+
   it("names the user's unit in English and, when it has one, in Chinese", async () => {
     const admin = await node.as("admin");
     const agencies = await admin.req<{ items: { id: string }[] }>("GET", "/api/v1/agencies");

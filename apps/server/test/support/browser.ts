@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import axe from "axe-core";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { describe } from "vitest";
 import { describeDb, TEST_PASSWORD, type TestNode } from "./node.js";
@@ -114,13 +115,24 @@ export async function listen(node: TestNode): Promise<string> {
  */
 export async function signedInPage(
   browser: Browser,
-  opts: { baseURL: string; username: string; to: string; password?: string; timezoneId?: string },
+  opts: {
+    baseURL: string;
+    username: string;
+    to: string;
+    password?: string;
+    timezoneId?: string;
+    /** 1400×900 unless given (390×844 is a phone). */
+    viewport?: { width: number; height: number };
+    /** For `runAxe`, whose injected script the console's CSP would refuse. */
+    bypassCSP?: boolean;
+  },
 ): Promise<Page> {
   const ctx = await browser.newContext({
     baseURL: opts.baseURL,
     locale: "en-GB",
     ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
-    viewport: { width: 1400, height: 900 },
+    viewport: opts.viewport ?? { width: 1400, height: 900 },
+    bypassCSP: opts.bypassCSP ?? false,
   });
   ctx.setDefaultTimeout(20_000);
   const page = await ctx.newPage();
@@ -141,4 +153,61 @@ export async function attachTextFile(page: Page, testId: string, name: string, t
     buffer: Buffer.from(text),
   });
   await page.getByTestId(`${testId}-item`).filter({ hasText: name }).waitFor();
+}
+
+export type AxeImpact = "critical" | "serious" | "moderate" | "minor";
+export const AXE_IMPACTS: readonly AxeImpact[] = ["critical", "serious", "moderate", "minor"];
+
+export interface AxeReport {
+  counts: Record<AxeImpact, number>;
+  /** One entry per violated rule: its id, impact, how many elements, some of their selectors and reasons. */
+  violations: { id: string; impact: AxeImpact; nodes: number; targets: string[]; summaries: string[] }[];
+}
+
+/**
+ * Runs axe-core (WCAG 2.0–2.2 A/AA and best practices) on the page as it is now and counts the violations by impact.
+ * axe's source is injected as a script (the console's CSP allows no inline scripts, hence `bypassCSP` on the page's
+ * context), once per document.
+ */
+export async function runAxe(page: Page): Promise<AxeReport> {
+  const hasAxe = await page.evaluate<boolean>(`"axe" in window`);
+  if (!hasAxe) await page.addScriptTag({ content: axe.source });
+  // A script in the page's own terms (this package has no DOM types): the rule, its impact, a few elements and
+  // their distinct reasons, which is what a failure message needs to find them.
+  const violations = await page.evaluate<AxeReport["violations"]>(`
+    axe.run(document, { resultTypes: ["violations"] }).then((r) =>
+      r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact || "minor",
+        nodes: v.nodes.length,
+        targets: v.nodes.slice(0, 6).map((n) => String(n.target[0] || "")),
+        summaries: [...new Set(v.nodes.map((n) => (n.failureSummary || "").split("\\n").slice(1, 2).join(" ")))].slice(0, 6),
+      })),
+    )`);
+  const counts: Record<AxeImpact, number> = { critical: 0, serious: 0, moderate: 0, minor: 0 };
+  for (const v of violations) counts[v.impact] += v.nodes;
+  return { counts, violations };
+}
+
+/**
+ * How wide the page's content is at the current viewport (`document.scrollWidth`), and the element that sticks
+ * out furthest past the viewport, to name it in a failure.
+ */
+export async function horizontalOverflow(
+  page: Page,
+): Promise<{ scrollWidth: number; culprit: string | null }> {
+  return page.evaluate<{ scrollWidth: number; culprit: string | null }>(`(() => {
+    let culprit = null;
+    let widest = window.innerWidth;
+    for (const el of document.body.querySelectorAll("*")) {
+      const r = el.getBoundingClientRect();
+      if (r.right > widest + 0.5 && r.width > 0) {
+        widest = r.right;
+        const tid = el.getAttribute("data-testid");
+        culprit = el.tagName.toLowerCase() + (tid ? "[data-testid=" + tid + "]" : "") + " " +
+          String(el.className).split(" ").slice(0, 2).join(".") + " → " + Math.round(r.right) + "px";
+      }
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, culprit };
+  })()`);
 }

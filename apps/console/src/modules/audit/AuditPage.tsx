@@ -156,7 +156,9 @@ export function AuditPage() {
 
   return (
     <Stack>
-      <Title order={2}>{t("nav.audit")}</Title>
+      <Title order={1} size="h2">
+        {t("nav.audit")}
+      </Title>
       <VerifyPanel />
       <CheckpointPanel />
       <form onSubmit={apply}>

@@ -1,4 +1,10 @@
-import { REQUEST_STATUSES, REQUEST_TYPES, type RequestSummary, URGENCIES } from "@crossline/schemas";
+import {
+  REQUEST_STATUSES,
+  REQUEST_TYPES,
+  type RequestSummary,
+  requestTypeMeta,
+  URGENCIES,
+} from "@crossline/schemas";
 import {
   Badge,
   Button,
@@ -15,7 +21,7 @@ import {
   TextInput,
   Title,
 } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
+import { useDebouncedValue, useMediaQuery } from "@mantine/hooks";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNotificationText } from "../../app/notification-text";
@@ -44,6 +50,15 @@ import {
 } from "../requests/requests.api";
 import { HotlineLog } from "./HotlineLog";
 import { RosterEditor } from "./RosterEditor";
+
+/**
+ * What tells one request from another: its title without the English type prefix the server puts first (the
+ * type has its own column, in the reader's language), so the offence shows instead of "Expedited preservation…".
+ */
+export function boardTitle(r: Pick<RequestSummary, "title" | "type">): string {
+  const prefix = `${requestTypeMeta(r.type).label.en}: `;
+  return r.title.startsWith(prefix) ? r.title.slice(prefix.length) : r.title;
+}
 
 function DueCell({ r }: { r: RequestSummary }) {
   const { t, i18n } = useTranslation();
@@ -84,6 +99,8 @@ export function RequestBoard({
   const [deadline, setDeadline] = useState<string | null>(null);
   const [search, setSearch] = useState("");
   const [q] = useDebouncedValue(search, 300);
+  // Mantine's `sm` breakpoint: below it the navigation is a drawer and the board a list of cards
+  const phone = useMediaQuery("(max-width: 48em)") ?? false;
   const filters: BoardFilters = { direction, type, urgency, status, deadline, q, ...fixed };
   const board = useBoard(filters);
   const rows = board.data?.pages.flatMap((p) => p.items) ?? [];
@@ -102,7 +119,7 @@ export function RequestBoard({
           </Tabs.List>
         </Tabs>
       )}
-      <Group align="flex-end" grow>
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} spacing="sm">
         <TextInput
           label={t("hotline.filters.search")}
           placeholder={t("hotline.filters.searchHint")}
@@ -153,10 +170,49 @@ export function RequestBoard({
           clearable
           data-testid="filter-deadline"
         />
-      </Group>
+      </SimpleGrid>
       <ApiErrorAlert error={board.error} />
       {board.isPending ? (
         <Loader />
+      ) : phone ? (
+        // On a phone a row is a card: everything readable without scrolling sideways.
+        <Stack gap="xs" data-testid="board-cards">
+          {rows.length === 0 && (
+            <Text c="dimmed" ta="center" py="md" data-testid="board-empty">
+              {t("common.empty")}
+            </Text>
+          )}
+          {rows.map((r) => (
+            <Card
+              key={r.id}
+              withBorder
+              padding="sm"
+              data-testid="board-row"
+              data-reference={r.reference}
+              data-status={r.status}
+            >
+              <Group justify="space-between" gap="xs" wrap="wrap">
+                <Link to={`/requests/${r.id}`} data-testid="board-link">
+                  <Text size="sm" ff="monospace" style={{ overflowWrap: "anywhere" }}>
+                    {r.reference}
+                  </Text>
+                </Link>
+                <Group gap={4}>
+                  <UrgencyBadge urgency={r.urgency} />
+                  <StatusBadge status={r.status} />
+                </Group>
+              </Group>
+              <Text size="sm" fw={500} mt={4} data-testid="board-title">
+                {boardTitle(r)}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {`${typeLabel(r.type, i18n.language)} · ${r.peerId ?? "—"}`}
+              </Text>
+              <DueCell r={r} />
+              {rowExtra && <Group mt="xs">{rowExtra(r)}</Group>}
+            </Card>
+          ))}
+        </Stack>
       ) : (
         <Table.ScrollContainer minWidth={1000}>
           <Table striped highlightOnHover verticalSpacing="xs" data-testid="board-table">
@@ -195,8 +251,8 @@ export function RequestBoard({
                         {r.reference}
                       </Text>
                     </Link>
-                    <Text size="xs" c="dimmed" lineClamp={1}>
-                      {r.title}
+                    <Text size="xs" c="dimmed" lineClamp={2} data-testid="board-title">
+                      {boardTitle(r)}
                     </Text>
                   </Table.Td>
                   <Table.Td>
@@ -346,7 +402,9 @@ export function HotlinePage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>{t("nav.hotline")}</Title>
+        <Title order={1} size="h2">
+          {t("nav.hotline")}
+        </Title>
         {canDraft && (
           <Link to="/requests/new">
             <Button component="span" data-testid="new-request">

@@ -1,4 +1,4 @@
-import { CreateShiftBody, type User } from "@crossline/schemas";
+import { CreateShiftBody, canBeRostered, type User } from "@crossline/schemas";
 import {
   ActionIcon,
   Alert,
@@ -72,7 +72,8 @@ export function RosterEditor() {
 
   const start0 = new Date(Date.now() + 3600_000);
   start0.setMinutes(0, 0, 0);
-  const [userId, setUserId] = useState<string | null>(user.id);
+  // Preselected only when the signer may be rostered themselves (a supervisor, not the administrator).
+  const [userId, setUserId] = useState<string | null>(canBeRostered(user.roles) ? user.id : null);
   const [role, setRole] = useState<string>("primary");
   const [timeZone, setTimeZone] = useState<string>(user.timeZone);
   const [start, setStart] = useState(() => localInput(start0, user.timeZone));
@@ -111,9 +112,14 @@ export function RosterEditor() {
     },
   });
 
+  // Only people the hotline service accepts: enabled duty officers and supervisors of this unit.
   const userOptions = users.data
-    ? users.data.items.map((u) => ({ value: u.id, label: `${u.displayName} (${u.username})` }))
-    : [{ value: user.id, label: user.displayName }];
+    ? users.data.items
+        .filter((u) => !u.disabled && u.unitId === user.unitId && canBeRostered(u.roles))
+        .map((u) => ({ value: u.id, label: `${u.displayName} (${u.username})` }))
+    : canBeRostered(user.roles)
+      ? [{ value: user.id, label: user.displayName }]
+      : [];
   const shifts = roster.data?.items ?? [];
   // Hours ahead that nobody covers (what is past is history): clipped to now.
   const nowMs = Date.now();

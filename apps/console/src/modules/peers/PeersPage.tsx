@@ -197,7 +197,9 @@ export function PeersPage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>{t("nav.peers")}</Title>
+        <Title order={1} size="h2">
+          {t("nav.peers")}
+        </Title>
         {canManage ? (
           <Group>
             <Button variant="default" onClick={() => setAccepting(true)} data-testid="peers-accept">
@@ -218,77 +220,79 @@ export function PeersPage() {
       ) : items.length === 0 ? (
         <Text data-testid="peers-empty">{t("peers.empty")}</Text>
       ) : (
-        <Table striped data-testid="peers-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t("peers.peer")}</Table.Th>
-              <Table.Th miw={120}>{t("peers.stateLabel")}</Table.Th>
-              <Table.Th>{t("peers.fingerprint")}</Table.Th>
-              <Table.Th>{t("peers.health")}</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((p) => (
-              <Table.Tr key={p.id} data-testid={`peer-${p.id}`}>
-                <Table.Td>
-                  <Text fw={600}>{p.id}</Text>
-                  <Text size="sm">{i18n.language === "zh-CN" && p.nameZh ? p.nameZh : p.name}</Text>
-                  <Text size="xs" c="dimmed">
-                    {p.baseUrl}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <StateBadge state={p.state} />
-                </Table.Td>
-                <Table.Td>
-                  <Code style={{ whiteSpace: "nowrap" }}>{p.fingerprint}</Code>
-                </Table.Td>
-                <Table.Td>
-                  <Health p={p} />
-                </Table.Td>
-                <Table.Td>
-                  <Group gap="xs" justify="flex-end" wrap="nowrap">
-                    {canPing && p.state === "active" ? (
-                      <Button
-                        size="xs"
-                        variant="light"
-                        loading={ping.isPending && ping.variables === p.id}
-                        onClick={() => ping.mutate(p.id)}
-                        data-testid={`peer-${p.id}-ping`}
-                      >
-                        {t("peers.ping")}
-                      </Button>
-                    ) : null}
-                    {canManage && p.state === "active" ? (
-                      <Button
-                        size="xs"
-                        variant="default"
-                        onClick={() => action.mutate({ id: p.id, action: "suspend" })}
-                      >
-                        {t("peers.suspend")}
-                      </Button>
-                    ) : null}
-                    {canManage && p.state === "suspended" ? (
-                      <Button
-                        size="xs"
-                        variant="default"
-                        onClick={() => action.mutate({ id: p.id, action: "resume" })}
-                      >
-                        {t("peers.resume")}
-                      </Button>
-                    ) : null}
-                    {canManage && p.state !== "revoked" ? (
-                      <Button size="xs" color="red" variant="light" onClick={() => setRevoking(p)}>
-                        {t("peers.revoke")}
-                      </Button>
-                    ) : null}
-                  </Group>
-                </Table.Td>
+        <Table.ScrollContainer minWidth={760}>
+          <Table striped data-testid="peers-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t("peers.peer")}</Table.Th>
+                <Table.Th miw={120}>{t("peers.stateLabel")}</Table.Th>
+                <Table.Th>{t("peers.fingerprint")}</Table.Th>
+                <Table.Th>{t("peers.health")}</Table.Th>
+                <Table.Th />
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((p) => (
+                <Table.Tr key={p.id} data-testid={`peer-${p.id}`}>
+                  <Table.Td>
+                    <Text fw={600}>{p.id}</Text>
+                    <Text size="sm">{i18n.language === "zh-CN" && p.nameZh ? p.nameZh : p.name}</Text>
+                    <Text size="xs" c="dimmed">
+                      {p.baseUrl}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <StateBadge state={p.state} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Code style={{ whiteSpace: "nowrap" }}>{p.fingerprint}</Code>
+                  </Table.Td>
+                  <Table.Td>
+                    <Health p={p} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap="xs" justify="flex-end" wrap="nowrap">
+                      {canPing && p.state === "active" ? (
+                        <Button
+                          size="xs"
+                          variant="light"
+                          loading={ping.isPending && ping.variables === p.id}
+                          onClick={() => ping.mutate(p.id)}
+                          data-testid={`peer-${p.id}-ping`}
+                        >
+                          {t("peers.ping")}
+                        </Button>
+                      ) : null}
+                      {canManage && p.state === "active" ? (
+                        <Button
+                          size="xs"
+                          variant="default"
+                          onClick={() => action.mutate({ id: p.id, action: "suspend" })}
+                        >
+                          {t("peers.suspend")}
+                        </Button>
+                      ) : null}
+                      {canManage && p.state === "suspended" ? (
+                        <Button
+                          size="xs"
+                          variant="default"
+                          onClick={() => action.mutate({ id: p.id, action: "resume" })}
+                        >
+                          {t("peers.resume")}
+                        </Button>
+                      ) : null}
+                      {canManage && p.state !== "revoked" ? (
+                        <Button size="xs" color="red" variant="light" onClick={() => setRevoking(p)}>
+                          {t("peers.revoke")}
+                        </Button>
+                      ) : null}
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
       {inviting ? <InviteModal onClose={() => setInviting(false)} /> : null}
       {accepting ? <AcceptModal onClose={() => setAccepting(false)} /> : null}

@@ -192,7 +192,9 @@ export function PolicyPage() {
 
   return (
     <Stack data-testid="policy-page">
-      <Title order={2}>{t("nav.policy")}</Title>
+      <Title order={1} size="h2">
+        {t("nav.policy")}
+      </Title>
       <Text size="sm" c="dimmed">
         {t("policy.intro")}
       </Text>

@@ -165,7 +165,9 @@ export function ReportsPage() {
   return (
     <Stack data-testid="reports">
       <Group justify="space-between">
-        <Title order={2}>{t("nav.reports")}</Title>
+        <Title order={1} size="h2">
+          {t("nav.reports")}
+        </Title>
         <Group gap="xs">
           <Button
             component="a"
@@ -256,7 +258,12 @@ export function ReportsPage() {
                     ? "—"
                     : `${Math.round(totals.shareAnsweredInTime * 100)}%`}
                 </Text>
-                <Progress value={(totals.shareAnsweredInTime ?? 0) * 100} color="green" mt={4} />
+                <Progress
+                  value={(totals.shareAnsweredInTime ?? 0) * 100}
+                  color="green"
+                  mt={4}
+                  aria-label={t("reports.shareInTime")}
+                />
               </Card>
             </SimpleGrid>
           )}
@@ -277,64 +284,83 @@ export function ReportsPage() {
             <Title order={4} mb="sm">
               {t("reports.byType")}
             </Title>
-            <Table verticalSpacing="xs" data-testid="report-by-type">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t("requests.fields.type")}</Table.Th>
-                  <Table.Th>{t("reports.sent")}</Table.Th>
-                  <Table.Th>{t("reports.answered")}</Table.Th>
-                  <Table.Th w="30%">{t("reports.shareInTime")}</Table.Th>
-                  <Table.Th w="25%">{t("reports.outcomes")}</Table.Th>
-                  <Table.Th>{t("reports.openOverdue")}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {byType.map((a) => (
-                  <Table.Tr key={a.key} data-testid="report-type-row">
-                    <Table.Td>{typeLabel(a.key, i18n.language)}</Table.Td>
-                    <Table.Td>{a.sent}</Table.Td>
-                    <Table.Td>{a.answered}</Table.Td>
-                    <Table.Td>
-                      <Group gap="xs" wrap="nowrap">
-                        <Progress.Root style={{ flex: 1 }} size="lg">
-                          <Progress.Section value={pct(a.answeredInTime, a.answered)} color="green" />
-                          <Progress.Section
-                            value={a.answered ? 100 - pct(a.answeredInTime, a.answered) : 0}
-                            color="red"
-                          />
-                        </Progress.Root>
-                        <Text size="xs" w={40}>
-                          {a.answered ? `${pct(a.answeredInTime, a.answered)}%` : "—"}
-                        </Text>
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>
-                      <Progress.Root size="lg">
-                        <Progress.Section value={pct(a.fulfilled, a.answered)} color="green">
-                          <Progress.Label>{a.fulfilled || ""}</Progress.Label>
-                        </Progress.Section>
-                        <Progress.Section value={pct(a.partly, a.answered)} color="yellow">
-                          <Progress.Label>{a.partly || ""}</Progress.Label>
-                        </Progress.Section>
-                        <Progress.Section value={pct(a.declined, a.answered)} color="gray">
-                          <Progress.Label>{a.declined || ""}</Progress.Label>
-                        </Progress.Section>
-                      </Progress.Root>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text c={a.openOverdue ? "red" : undefined} fw={a.openOverdue ? 700 : undefined}>
-                        {a.openOverdue}
-                      </Text>
-                    </Table.Td>
+            <Table.ScrollContainer minWidth={720}>
+              <Table verticalSpacing="xs" data-testid="report-by-type">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t("requests.fields.type")}</Table.Th>
+                    <Table.Th>{t("reports.sent")}</Table.Th>
+                    <Table.Th>{t("reports.answered")}</Table.Th>
+                    <Table.Th w="30%">{t("reports.shareInTime")}</Table.Th>
+                    <Table.Th w="25%">{t("reports.outcomes")}</Table.Th>
+                    <Table.Th>{t("reports.openOverdue")}</Table.Th>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+                </Table.Thead>
+                <Table.Tbody>
+                  {byType.map((a) => (
+                    <Table.Tr key={a.key} data-testid="report-type-row">
+                      <Table.Td>{typeLabel(a.key, i18n.language)}</Table.Td>
+                      <Table.Td>{a.sent}</Table.Td>
+                      <Table.Td>{a.answered}</Table.Td>
+                      <Table.Td>
+                        <Group gap="xs" wrap="nowrap">
+                          <Progress.Root style={{ flex: 1 }} size="lg">
+                            <Progress.Section
+                              value={pct(a.answeredInTime, a.answered)}
+                              color="green"
+                              aria-label={t("reports.answeredInTime")}
+                            />
+                            <Progress.Section
+                              value={a.answered ? 100 - pct(a.answeredInTime, a.answered) : 0}
+                              color="red"
+                              aria-label={t("reports.late")}
+                            />
+                          </Progress.Root>
+                          <Text size="xs" w={40}>
+                            {a.answered ? `${pct(a.answeredInTime, a.answered)}%` : "—"}
+                          </Text>
+                        </Group>
+                      </Table.Td>
+                      <Table.Td>
+                        <Progress.Root size="lg">
+                          <Progress.Section
+                            aria-label={t("requests.outcome.fulfilled")}
+                            value={pct(a.fulfilled, a.answered)}
+                            color="green"
+                          >
+                            <Progress.Label>{a.fulfilled || ""}</Progress.Label>
+                          </Progress.Section>
+                          <Progress.Section
+                            aria-label={t("requests.outcome.partly_fulfilled")}
+                            value={pct(a.partly, a.answered)}
+                            color="yellow"
+                          >
+                            <Progress.Label>{a.partly || ""}</Progress.Label>
+                          </Progress.Section>
+                          <Progress.Section
+                            aria-label={t("requests.outcome.declined")}
+                            value={pct(a.declined, a.answered)}
+                            color="gray"
+                          >
+                            <Progress.Label>{a.declined || ""}</Progress.Label>
+                          </Progress.Section>
+                        </Progress.Root>
+                      </Table.Td>
+                      <Table.Td>
+                        <Text c={a.openOverdue ? "red" : undefined} fw={a.openOverdue ? 700 : undefined}>
+                          {a.openOverdue}
+                        </Text>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
             <Group gap="md" mt="xs">
               <Anchor component="span" size="xs" c="green">
                 {t("requests.outcome.fulfilled")}
               </Anchor>
-              <Anchor component="span" size="xs" c="yellow.7">
+              <Anchor component="span" size="xs" c="yellow">
                 {t("requests.outcome.partly_fulfilled")}
               </Anchor>
               <Anchor component="span" size="xs" c="gray">

@@ -183,8 +183,8 @@ export function RequestForm({ start = {} }: { start?: Start }) {
   });
   const submit = useMutation({
     // Unsaved changes are saved first: what is submitted is what the officer sees.
-    mutationFn: async (draft: RequestDetail) => {
-      const r = dirty ? (await save.mutateAsync()).request : draft;
+    mutationFn: async (draft: RequestDetail | null) => {
+      const r = dirty || !draft ? (await save.mutateAsync()).request : draft;
       return api<{ request: RequestDetail }>("POST", `/requests/${r.id}/actions`, {
         event:
           r.allowedActions.includes("send") && !r.allowedActions.includes("submit_for_approval")
@@ -275,7 +275,7 @@ export function RequestForm({ start = {} }: { start?: Start }) {
       <Text size="sm">
         <Link to="/requests">{t("nav.requests")}</Link>
       </Text>
-      <Title order={2}>
+      <Title order={1} size="h2">
         {start.draft ? t("requests.form.editTitle", { reference: start.draft.reference }) : t("requests.new")}
       </Title>
       {start.followUpOf && (
@@ -416,7 +416,8 @@ export function RequestForm({ start = {} }: { start?: Start }) {
         fieldLabel={fieldLabel}
         issueText={(issue) => localIssue(tKey, issue)}
       />
-      <ApiErrorAlert error={submit.error} />
+      {/* a refused save shows once, by the fields (form-error), also when "submit" asked for it */}
+      <ApiErrorAlert error={submit.error === save.error ? null : submit.error} />
       {saved && !dirty && !save.isPending && !save.error && save.isSuccess && (
         <Alert color="green" variant="light" data-testid="draft-saved">
           {t("requests.form.saved", { reference: saved.reference })}
@@ -437,9 +438,10 @@ export function RequestForm({ start = {} }: { start?: Start }) {
           {t("requests.form.saveDraft")}
         </Button>
         <Button
-          disabled={!saved || save.isPending}
+          // Never disabled without a reason: an unsaved form is saved first, then submitted.
+          disabled={save.isPending}
           loading={submit.isPending}
-          onClick={() => saved && submit.mutate(saved)}
+          onClick={() => submit.mutate(saved ?? null)}
           data-testid="form-submit"
         >
           {submitLabel}

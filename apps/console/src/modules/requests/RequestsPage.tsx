@@ -61,7 +61,9 @@ export function RequestsPage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>{t("nav.requests")}</Title>
+        <Title order={1} size="h2">
+          {t("nav.requests")}
+        </Title>
         {canDraft && (
           <Link to="/requests/new">
             <Button component="span" data-testid="new-request">

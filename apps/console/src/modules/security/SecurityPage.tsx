@@ -167,7 +167,9 @@ export function SecurityPage() {
   const qc = useQueryClient();
   return (
     <Stack maw={760}>
-      <Title order={2}>{t("nav.security")}</Title>
+      <Title order={1} size="h2">
+        {t("nav.security")}
+      </Title>
       <MfaSection />
       <Card withBorder radius="md">
         <Text fw={600} mb="sm">

@@ -144,7 +144,9 @@ export function TokensPage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>{t("nav.tokens")}</Title>
+        <Title order={1} size="h2">
+          {t("nav.tokens")}
+        </Title>
         <Button onClick={() => setCreating(true)} data-testid="tokens-create">
           {t("tokens.create")}
         </Button>

@@ -141,7 +141,9 @@ export function UsersPage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>{t("nav.users")}</Title>
+        <Title order={1} size="h2">
+          {t("nav.users")}
+        </Title>
         {canManage && (
           <Button onClick={() => setForm({ user: null })} data-testid="users-create">
             {t("users.create")}

@@ -1,4 +1,4 @@
-import { type Language, localToInstant, toZonedIso } from "@crossline/schemas";
+import { canBeRostered, DUTY_ROLES, type Language, localToInstant, type Role, toZonedIso } from "@crossline/schemas";
 import { and, arrayOverlaps, asc, desc, eq, gt, inArray, lt, lte, ne, or, type SQL } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
@@ -30,7 +30,6 @@ export interface LogInput {
 
 const DAY_MS = 24 * 60 * 60_000;
 const MAX_SHIFT_MS = 7 * DAY_MS;
-const DUTY_ROLES = ["duty_officer", "supervisor"];
 
 /**
  * The hotline desk of each unit: the duty roster (shifts entered in local time), who is on duty now,
@@ -132,7 +131,7 @@ export function createHotlineService(deps: {
       new AppError("VALIDATION_FAILED", [{ field: "body.userId", issue: "no such user in this unit" }]),
     );
     assertThat(
-      (user.roles as string[]).some((r) => DUTY_ROLES.includes(r)),
+      canBeRostered(user.roles as Role[]),
       new AppError("VALIDATION_FAILED", [
         { field: "body.userId", issue: "the user holds neither the duty officer nor the supervisor role" },
       ]),
@@ -233,7 +232,7 @@ export function createHotlineService(deps: {
       .select({ id: users.id })
       .from(users)
       .where(
-        and(eq(users.unitId, unitId), eq(users.disabled, false), arrayOverlaps(users.roles, DUTY_ROLES)),
+        and(eq(users.unitId, unitId), eq(users.disabled, false), arrayOverlaps(users.roles, [...DUTY_ROLES])),
       );
     return rows.map((r) => r.id);
   }

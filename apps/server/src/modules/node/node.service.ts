@@ -1,5 +1,5 @@
 import type { JsonWebKey } from "node:crypto";
-import type { NodeSummary } from "@crossline/schemas";
+import type { Language, NodeSummary } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import {
   fingerprint,
@@ -39,7 +39,13 @@ export interface NodeKeys {
   publicKeys: PublicKeyJwk[];
 }
 
-export function createNodeService(deps: { db: Db; clock: Clock; masterKey: string; audit: AuditService }) {
+export function createNodeService(deps: {
+  db: Db;
+  clock: Clock;
+  masterKey: string;
+  audit: AuditService;
+  language: Language;
+}) {
   const { db, masterKey, audit } = deps;
   let cachedSummary: NodeSummary | undefined;
 
@@ -48,7 +54,14 @@ export function createNodeService(deps: { db: Db; clock: Clock; masterKey: strin
     const n = await findNode(db);
     if (!n) throw new AppError("NODE_BUSY", [{ issue: "the node is not initialised: run `crossline init`" }]);
     // The node's identity does not change after init, so one read per process is enough.
-    cachedSummary = { id: n.id, name: n.name, nameZh: n.nameZh, agency: n.agencyName, timeZone: n.timeZone };
+    cachedSummary = {
+      id: n.id,
+      name: n.name,
+      nameZh: n.nameZh,
+      agency: n.agencyName,
+      timeZone: n.timeZone,
+      language: deps.language,
+    };
     return cachedSummary;
   }
 

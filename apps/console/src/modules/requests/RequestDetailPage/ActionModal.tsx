@@ -1,5 +1,5 @@
 import { DECLINE_GROUNDS, RequestActionInput } from "@crossline/schemas";
-import { Button, Group, Modal, Select, Stack, Textarea } from "@mantine/core";
+import { Alert, Button, Group, Modal, Select, Stack, Textarea } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
@@ -64,6 +64,12 @@ export function ActionModal({
   return (
     <Modal opened onClose={onClose} title={eventLabel(t, event)} data-testid="action-modal">
       <Stack>
+        {event === "approve" && (
+          // Approval is the last step before the request leaves this node: say so before the click.
+          <Alert color="blue" variant="light" data-testid="approve-sends">
+            {t("requests.approveSends")}
+          </Alert>
+        )}
         {event === "answer" && (
           <Select
             label={t("requests.answer.outcome")}

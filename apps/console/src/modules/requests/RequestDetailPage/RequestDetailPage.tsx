@@ -42,7 +42,7 @@ export function RequestDetailPage({ id }: { id: string }) {
           <Text size="sm">
             <Link to="/hotline">{t("nav.hotline")}</Link>
           </Text>
-          <Title order={2} data-testid="request-reference">
+          <Title order={1} size="h2" data-testid="request-reference">
             {r.reference}
           </Title>
           <Text>{r.title}</Text>

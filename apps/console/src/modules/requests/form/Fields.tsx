@@ -302,13 +302,19 @@ export function Field({
           legend={spec.optional ? `${label} · ${t("requests.form.optional")}` : label}
           data-testid={testId}
         >
+          {spec.hint && !error && (
+            <Text size="sm" c="dimmed" mb="xs" data-testid={`${testId}-hint`}>
+              {t(`requests.issue.${spec.hint}`)}
+            </Text>
+          )}
           {error && (
             <Text c="red" size="sm" mb="xs">
               {error}
             </Text>
           )}
           <FieldList
-            fields={spec.fields}
+            // In an optional group nothing is marked required: its fields are needed only once it is begun.
+            fields={spec.optional ? spec.fields.map((f) => ({ ...f, optional: true })) : spec.fields}
             path={path}
             value={(value ?? {}) as State}
             onChange={onChange}

@@ -32,6 +32,8 @@ interface Base {
   testId?: string;
   /** Optional fields are left out of the body when empty. */
   optional?: boolean;
+  /** A rule shown with the field from the start (key under requests.issue), not only once the server refuses. */
+  hint?: "contact" | "custodian";
 }
 export type FieldSpec =
   | (Base & { kind: "text"; rows?: number })
@@ -85,6 +87,7 @@ const courtOrder = (key: string, optional: boolean, extra: FieldSpec[] = []): Fi
   fields: [string("issuedBy"), { kind: "date", key: "date" }, string("reference"), ...extra],
 });
 const custodian = (optional: boolean): FieldSpec => ({
+  hint: "custodian",
   kind: "group",
   key: "custodian",
   optional,
@@ -343,6 +346,7 @@ export const COMMON_SPEC: FieldSpec[] = [
       {
         kind: "group",
         key: "contact",
+        hint: "contact",
         fields: [
           string("phone", { optional: true, testId: "form-phone", placeholder: "+86 10 6620 0000" }),
           string("email", { optional: true }),

@@ -1,8 +1,0 @@
-import { useTranslation } from "react-i18next";
-import { ComingSoon } from "../../components/ComingSoon";
-
-/** Placeholder until the module is built. */
-export function DialoguePage() {
-  const { t } = useTranslation();
-  return <ComingSoon title={t("nav.dialogue")} />;
-}

@@ -1,0 +1,199 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  AXE_IMPACTS,
+  type AxeReport,
+  describeBrowser,
+  ensureConsoleBuilt,
+  horizontalOverflow,
+  launchChromium,
+  listen,
+  runAxe,
+  signedInPage,
+} from "../support/browser.js";
+import { DB_KIND } from "../support/node.js";
+import {
+  act,
+  draft,
+  emergencyPreservationForm,
+  type TwoNodes,
+  twoNodes,
+} from "../support/requests-fixtures.js";
+
+/**
+ * Every console page under axe-core (WCAG A/AA and best practices) in English and in Chinese, on a desktop
+ * (1400 px) and on a phone (390 px): no critical and no serious violation anywhere, and at phone width nothing
+ * sticks out sideways. Prints a table of the violations per page by impact. Runs once (PGlite): the pages do
+ * not depend on the store.
+ */
+
+type Variant = { lang: "en" | "zh-CN"; width: 1400 | 390 };
+const VARIANTS: Variant[] = [
+  { lang: "en", width: 1400 },
+  { lang: "zh-CN", width: 1400 },
+  { lang: "en", width: 390 },
+  { lang: "zh-CN", width: 390 },
+];
+
+/** A console page: where it is, what shows it is loaded, and what must be readable on a phone. */
+type PageSpec = {
+  name: string;
+  to: string;
+  ready: string;
+  visible?: string[];
+  open?: (page: Page) => Promise<void>;
+};
+
+describeBrowser("every console page is accessible and fits a phone", () => {
+  const once = DB_KIND === "pglite";
+  let t: TwoNodes;
+  let base: string;
+  let browser: Browser;
+  let requestId = "";
+  const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
+
+  beforeAll(async () => {
+    if (!once) return;
+    await ensureConsoleBuilt();
+    t = await twoNodes();
+    const { cn } = t;
+    await cn.user("case.li", ["case_officer"], t.cnUnit);
+    for (const [username, lang] of [
+      ["chief.en", "en"],
+      ["chief.zh", "zh-CN"],
+    ] as const) {
+      await cn.user(username, ["supervisor", "admin", "auditor"], t.cnUnit);
+      const agent = await cn.as(username);
+      const res = await agent.req("PUT", "/api/v1/me/preferences", { language: lang });
+      if (res.status !== 200) throw new Error(`preferences: ${JSON.stringify(res.body)}`);
+    }
+    const officer = await cn.as("case.li");
+    const d = await draft(officer, emergencyPreservationForm());
+    await act(officer, d.id, { event: "submit_for_approval" });
+    await act(await cn.as("chief.en"), d.id, { event: "approve" });
+    await t.hub.flush();
+    requestId = d.id;
+    // one more waiting for approval, so the approvals queue and the dashboard have something
+    const d2 = await draft(officer, emergencyPreservationForm());
+    await act(officer, d2.id, { event: "submit_for_approval" });
+    base = await listen(cn);
+    browser = await launchChromium();
+    // node set-up and (when stale) the console build, on a shared machine
+  }, 300_000);
+  afterAll(async () => {
+    if (rows.length > 0) printTable(rows);
+    await browser?.close();
+    await t?.close();
+  });
+
+  const PAGES = (): PageSpec[] => [
+    { name: "dashboard", to: "/", ready: "dashboard-welcome" },
+    { name: "hotline", to: "/hotline", ready: "on-duty" },
+    {
+      name: "hotline roster",
+      to: "/hotline",
+      ready: "on-duty",
+      open: async (page) => {
+        await page.getByTestId("hotline-tab-roster").click();
+        await page.getByTestId("roster-form").waitFor();
+      },
+    },
+    { name: "requests board", to: "/requests", ready: "board-row", visible: ["board-link"] },
+    { name: "request form", to: "/requests/new", ready: "new-request-form", visible: ["form-save"] },
+    {
+      name: "request page",
+      to: `/requests/${requestId}`,
+      ready: "request-detail",
+      visible: ["request-form", "timeline"],
+    },
+    { name: "peers", to: "/peers", ready: "peers-table" },
+    { name: "reports", to: "/reports", ready: "report-totals" },
+    { name: "users", to: "/users", ready: "users-table" },
+    { name: "policy", to: "/policy", ready: "policy-page" },
+    { name: "audit", to: "/audit", ready: "audit-table" },
+    { name: "tokens", to: "/tokens", ready: "tokens-create" },
+    { name: "account", to: "/security", ready: "security-mfa" },
+    { name: "not found", to: "/no-such-page", ready: "not-found" },
+  ];
+
+  /** Waits until the page shows `ready` and no loader spins any more. */
+  async function settle(page: Page, ready: string) {
+    await page.getByTestId(ready).first().waitFor();
+    await expect.poll(() => page.locator(".mantine-Loader-root:visible").count()).toBe(0);
+    // Mantine's transitions (tabs, collapses) last 150–200 ms; axe's colour checks need the final colours
+    await page.waitForTimeout(300);
+  }
+
+  async function check(page: Page, name: string, v: Variant, visible: string[] = []) {
+    const report = await runAxe(page);
+    const { scrollWidth, culprit } = await horizontalOverflow(page);
+    rows.push({ page: name, variant: `${v.lang} ${v.width}`, counts: report.counts, width: scrollWidth });
+    const bad = report.violations.filter((x) => x.impact === "critical" || x.impact === "serious");
+    expect.soft(bad, `${name} (${v.lang}, ${v.width} px)`).toEqual([]);
+    if (v.width === 390) {
+      expect.soft(scrollWidth, `${name} at 390 px: ${culprit}`).toBeLessThanOrEqual(390);
+      for (const id of visible) {
+        const box = await page.getByTestId(id).first().boundingBox();
+        expect.soft(box, `${name}: ${id} on screen`).not.toBeNull();
+        expect.soft(box?.x ?? -1, `${name}: ${id} starts on screen`).toBeGreaterThanOrEqual(0);
+        expect((box?.x ?? 0) + (box?.width ?? 0), `${name}: ${id} ends on screen`).toBeLessThanOrEqual(391);
+      }
+    }
+  }
+
+  for (const v of VARIANTS) {
+    it.runIf(once)(`the sign-in page (${v.lang}, ${v.width} px)`, async () => {
+      const ctx = await browser.newContext({
+        baseURL: base,
+        locale: v.lang === "en" ? "en-GB" : "zh-CN",
+        viewport: { width: v.width, height: 844 },
+        bypassCSP: true,
+      });
+      const page = await ctx.newPage();
+      await page.goto("/");
+      await settle(page, "signin-form");
+      // the sign-in page opens in the node's language (English here); Chinese is one click away
+      if (v.lang !== "en") await page.getByTestId("language-switch").click();
+      await expect.poll(() => page.locator("html").getAttribute("lang")).toBe(v.lang);
+      await check(page, "sign-in", v, ["signin-submit"]);
+      await ctx.close();
+    });
+
+    it.runIf(once)(
+      `every signed-in page (${v.lang}, ${v.width} px)`,
+      async () => {
+        const page = await signedInPage(browser, {
+          baseURL: base,
+          username: v.lang === "en" ? "chief.en" : "chief.zh",
+          to: "/",
+          viewport: { width: v.width, height: 844 },
+          bypassCSP: true,
+        });
+        for (const spec of PAGES()) {
+          await page.goto(spec.to);
+          await settle(page, spec.ready);
+          expect(await page.locator("html").getAttribute("lang")).toBe(v.lang);
+          await spec.open?.(page);
+          await check(page, spec.name, v, spec.visible);
+        }
+        await page.context().close();
+      },
+      900_000,
+    );
+  }
+});
+
+function printTable(rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[]) {
+  const head = `| page | variant | ${AXE_IMPACTS.join(" | ")} | scrollWidth |`;
+  const lines = rows.map(
+    (r) => `| ${r.page} | ${r.variant} | ${AXE_IMPACTS.map((i) => r.counts[i]).join(" | ")} | ${r.width} |`,
+  );
+  console.log(
+    [
+      "axe-core violations (elements) by impact:",
+      head,
+      `|${"---|".repeat(AXE_IMPACTS.length + 3)}`,
+      ...lines,
+    ].join("\n"),
+  );
+}
