@@ -80,11 +80,11 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
 };
 
 /** The roles a person needs to be put on a unit's duty roster (the hotline service and the roster editor). */
-export const DUTY_ROLES: readonly Role[] = ["duty_officer", "supervisor"];
+export const ROSTERABLE_ROLES: readonly Role[] = ["duty_officer", "supervisor"];
 
 /** Whether someone with these roles may be rostered for hotline duty. */
 export function canBeRostered(roles: readonly Role[]): boolean {
-  return roles.some((r) => DUTY_ROLES.includes(r));
+  return roles.some((r) => ROSTERABLE_ROLES.includes(r));
 }
 
 export function permissionsOf(roles: readonly Role[]): Set<Permission> {

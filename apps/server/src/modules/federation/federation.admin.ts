@@ -62,9 +62,8 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
       type: r.type,
       status: r.status,
       reason: r.reason,
-      header: { ...r.header },
-      payload: r.payload,
-      jws: r.jws,
+      // A transport view: never what the message said (that is reached through the owning domain).
+      size: Buffer.byteLength(r.jws),
       receivedAt: r.receivedAt.toISOString(),
       appliedAt: r.appliedAt?.toISOString() ?? null,
       attempts: r.attempts,

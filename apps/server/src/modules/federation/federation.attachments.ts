@@ -59,7 +59,9 @@ export function createAttachments(c: FedContext) {
    */
   async function readAttachment(ctx: Ctx, peerId: string, id: string) {
     requirePermission(ctx.actor, "peers:manage");
-    const b = (await repo.noticeHasAttachment(db, peerId, id)) ? await repo.findBlobRow(db, peerId, id) : undefined;
+    const b = (await repo.noticeHasAttachment(db, peerId, id))
+      ? await repo.findBlobRow(db, peerId, id)
+      : undefined;
     const data = b ? await readBlob(peerId, id) : null;
     if (!b || !data) throw notFound("attachment");
     return { name: b.name, sha256: b.sha256, size: b.size, data };

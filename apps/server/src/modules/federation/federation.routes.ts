@@ -316,11 +316,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
         response: { 200: z.object({ items: z.array(InboxItem) }), ...errorResponses },
       },
     },
-    async (req) => ({
-      items: (await fed.listInbox(req.ctx, req.params.peerId, req.query)).map(
-        ({ header: _h, payload: _p, jws, ...meta }) => ({ ...meta, size: Buffer.byteLength(jws) }),
-      ),
-    }),
+    async (req) => ({ items: await fed.listInbox(req.ctx, req.params.peerId, req.query) }),
   );
   app.post(
     "/api/v1/peers/:peerId/outbox/:msgId/cancel",

@@ -1,4 +1,11 @@
-import { canBeRostered, DUTY_ROLES, type Language, localToInstant, type Role, toZonedIso } from "@crossline/schemas";
+import {
+  canBeRostered,
+  type Language,
+  localToInstant,
+  ROSTERABLE_ROLES,
+  type Role,
+  toZonedIso,
+} from "@crossline/schemas";
 import { and, arrayOverlaps, asc, desc, eq, gt, inArray, lt, lte, ne, or, type SQL } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
@@ -232,7 +239,11 @@ export function createHotlineService(deps: {
       .select({ id: users.id })
       .from(users)
       .where(
-        and(eq(users.unitId, unitId), eq(users.disabled, false), arrayOverlaps(users.roles, [...DUTY_ROLES])),
+        and(
+          eq(users.unitId, unitId),
+          eq(users.disabled, false),
+          arrayOverlaps(users.roles, [...ROSTERABLE_ROLES]),
+        ),
       );
     return rows.map((r) => r.id);
   }
