@@ -26,7 +26,10 @@ describeBrowser("console in Chromium: the Audit page's checkpoints and verificat
   beforeAll(async () => {
     await ensureConsoleBuilt();
     [t, browser] = await Promise.all([twoNodes(), launchChromium()]);
-    const cnKeys = (await t.cn.rt.services.node.publicInfo()).publicKeys.map(({ status: _s, ...k }) => k);
+    const cnKeys = (await t.cn.rt.services.node.publicInfo()).publicKeys.map((k) => ({
+      ...k,
+      status: k.status === "retiring" ? ("retiring" as const) : ("active" as const),
+    }));
     await t.us.rt.services.db.update(peers).set({ publicKeys: cnKeys }).where(eq(peers.id, "CN-MPS"));
     await t.cn.user("audit.cn", ["auditor"]);
     const base = await listen(t.cn);

@@ -18,7 +18,10 @@ describeDb("audit checkpoints: periodic signing and what a peer keeps", () => {
   beforeEach(async () => {
     t = await twoNodes();
     // Pairing leaves each node with the other's public keys: US-DOJ learns CN-MPS's signing key.
-    const cnKeys = (await t.cn.rt.services.node.publicInfo()).publicKeys.map(({ status: _s, ...k }) => k);
+    const cnKeys = (await t.cn.rt.services.node.publicInfo()).publicKeys.map((k) => ({
+      ...k,
+      status: k.status === "retiring" ? ("retiring" as const) : ("active" as const),
+    }));
     await t.us.rt.services.db.update(peers).set({ publicKeys: cnKeys }).where(eq(peers.id, "CN-MPS"));
   });
   afterEach(() => t?.close());

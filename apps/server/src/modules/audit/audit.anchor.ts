@@ -15,8 +15,7 @@ import {
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
-import { defineHandler } from "../federation/federation.handlers.js";
-import type { FederationPort } from "../federation/federation.types.js";
+import { defineHandler, type FederationPort } from "../federation/federation.types.js";
 import type { NodeService } from "../node/node.service.js";
 import {
   type CheckpointClaims,
@@ -325,68 +324,52 @@ export function createAuditAnchorService(deps: {
   /** The message types of audit anchoring, applied in the inbox transaction of the receiving node. */
   function registerHandlers(): void {
     federation.registerHandler(
-      defineHandler({
-        type: "audit.checkpoint",
-        schema: CheckpointPayload,
-        async apply(tx, msg, ctx) {
-          await keepPeerCheckpoint(tx, ctx, msg.peerId, msg.payload.jws);
-        },
+      defineHandler("audit.checkpoint", CheckpointPayload, async (tx, msg, ctx) => {
+        await keepPeerCheckpoint(tx, ctx, msg.peerId, msg.payload.jws);
       }),
     );
     federation.registerHandler(
-      defineHandler({
-        type: "audit.checkpoint.ack",
-        schema: CheckpointAckPayload,
-        async apply(tx, msg) {
-          const [mine] = await tx
-            .select()
-            .from(auditCheckpoints)
-            .where(eq(auditCheckpoints.seq, msg.payload.seq));
-          // An acknowledgement of a checkpoint we never signed (or of another hash) confirms nothing.
-          if (!mine || mine.hash !== msg.payload.hash) return;
-          await tx
-            .insert(auditCheckpointAcks)
-            .values({ peerId: msg.peerId, seq: msg.payload.seq, ackedAt: clock.now() })
-            .onConflictDoNothing();
-        },
+      defineHandler("audit.checkpoint.ack", CheckpointAckPayload, async (tx, msg) => {
+        const [mine] = await tx
+          .select()
+          .from(auditCheckpoints)
+          .where(eq(auditCheckpoints.seq, msg.payload.seq));
+        // An acknowledgement of a checkpoint we never signed (or of another hash) confirms nothing.
+        if (!mine || mine.hash !== msg.payload.hash) return;
+        await tx
+          .insert(auditCheckpointAcks)
+          .values({ peerId: msg.peerId, seq: msg.payload.seq, ackedAt: clock.now() })
+          .onConflictDoNothing();
       }),
     );
     federation.registerHandler(
-      defineHandler({
-        type: "audit.checkpoints.query",
-        schema: AnchorQueryPayload,
-        async apply(tx, msg, ctx) {
-          const held = await tx
-            .select({ jws: auditPeerCheckpoints.jws })
-            .from(auditPeerCheckpoints)
-            .where(eq(auditPeerCheckpoints.peerId, msg.peerId))
-            .orderBy(desc(auditPeerCheckpoints.seq))
-            .limit(ANSWER_LIMIT);
-          await federation.enqueue(tx, ctx, {
-            peerId: msg.peerId,
-            type: "audit.checkpoints.answer",
-            payload: { queryId: msg.payload.queryId, checkpoints: held.map((h) => h.jws) },
-            inReplyTo: msg.msgId,
-          });
-        },
+      defineHandler("audit.checkpoints.query", AnchorQueryPayload, async (tx, msg, ctx) => {
+        const held = await tx
+          .select({ jws: auditPeerCheckpoints.jws })
+          .from(auditPeerCheckpoints)
+          .where(eq(auditPeerCheckpoints.peerId, msg.peerId))
+          .orderBy(desc(auditPeerCheckpoints.seq))
+          .limit(ANSWER_LIMIT);
+        await federation.enqueue(tx, ctx, {
+          peerId: msg.peerId,
+          type: "audit.checkpoints.answer",
+          payload: { queryId: msg.payload.queryId, checkpoints: held.map((h) => h.jws) },
+          inReplyTo: msg.msgId,
+        });
       }),
     );
     federation.registerHandler(
-      defineHandler({
-        type: "audit.checkpoints.answer",
-        schema: AnchorAnswerPayload,
-        async apply(tx, msg) {
-          await tx
-            .update(auditAnchorQueries)
-            .set({ answeredAt: clock.now(), checkpoints: msg.payload.checkpoints })
-            .where(
-              and(
-                eq(auditAnchorQueries.id, msg.payload.queryId),
-                eq(auditAnchorQueries.peerId, msg.peerId),
-                isNull(auditAnchorQueries.answeredAt),
-              ),
-            );
-        },
+      defineHandler("audit.checkpoints.answer", AnchorAnswerPayload, async (tx, msg) => {
+        await tx
+          .update(auditAnchorQueries)
+          .set({ answeredAt: clock.now(), checkpoints: msg.payload.checkpoints })
+          .where(
+            and(
+              eq(auditAnchorQueries.id, msg.payload.queryId),
+              eq(auditAnchorQueries.peerId, msg.peerId),
+              isNull(auditAnchorQueries.answeredAt),
+            ),
+          );
       }),
     );
   }
