@@ -20,7 +20,8 @@ describeDb("shared objects between three nodes (in-process hub)", () => {
   let t: ThreeNodes;
   beforeAll(async () => {
     t = await threeNodes();
-  });
+    // Three nodes to initialise (keys, migrations, users): more than the default hook time on a busy machine.
+  }, 360_000);
   afterAll(() => t?.close());
 
   /** Deliveries of one object's messages, as `type to version` (from the hub's record). */
@@ -274,6 +275,47 @@ describeDb("shared objects between three nodes (in-process hub)", () => {
         expect(r.status).toBe(409);
         expect(r.body.error.details[0].issue).toMatch(/forbids passing it on/);
       }
+    });
+
+    it("a narrower marking withdraws the copies it no longer admits, at the owner and at a relay", async () => {
+      const o = await publish(t.officers[CN], indicator("192.0.2.20", AMBER, [US]));
+      await t.hub.flush();
+      await call(t.officers[US], "POST", `/api/v1/shared-objects/${o.id}/share`, { recipients: [NX] });
+      await t.hub.flush();
+      // AMBER+STRICT: US keeps it (a direct recipient), NX (an onward copy) loses it.
+      await call(t.officers[CN], "PATCH", `/api/v1/shared-objects/${o.id}`, {
+        version: 1,
+        marking: { tlp: "AMBER+STRICT" },
+      });
+      await t.hub.flush();
+      expect(await seen(t.officers[US], o.id)).toMatchObject({ state: "active", version: 2 });
+      expect(await seen(t.officers[NX], o.id)).toMatchObject({
+        state: "withdrawn",
+        version: 2,
+        content: null,
+      });
+      expect((await seen(t.officers[US], o.id))?.holders).toEqual([
+        expect.objectContaining({ nodeId: NX, state: "withdrawn", version: 2 }),
+      ]);
+      // RED naming NX only: the owner withdraws it from US, which had nobody left to relay to.
+      const p = await publish(t.officers[CN], indicator("192.0.2.21", AMBER, [US, NX]));
+      await t.hub.flush();
+      await call(t.officers[CN], "PATCH", `/api/v1/shared-objects/${p.id}`, {
+        version: 1,
+        marking: { tlp: "RED", releasableTo: [NX] },
+      });
+      await t.hub.flush();
+      expect(await seen(t.officers[US], p.id)).toMatchObject({ state: "withdrawn", version: 2 });
+      expect(await seen(t.officers[NX], p.id)).toMatchObject({
+        state: "active",
+        version: 2,
+        marking: { tlp: "RED" },
+      });
+      expect(
+        t.hub.delivered
+          .filter((d) => d.type === SHARED_MSG.withdraw && (d.payload as { id: string }).id === p.id)
+          .map((d) => `${d.to} ${(d.payload as { cause: string }).cause}`),
+      ).toEqual([`${US} marking`]);
     });
 
     it("the receiver enforces the marking too: a forged copy is refused with its reason, and the link goes on", async () => {
