@@ -11,6 +11,8 @@ import { registerTransportHandlers } from "./modules/federation/federation.handl
 import { createFederationService } from "./modules/federation/federation.service.js";
 import type { FederationPort } from "./modules/federation/federation.types.js";
 import { createHotlineService } from "./modules/hotline/hotline.service.js";
+import { indicatorType } from "./modules/indicators/indicators.shared.js";
+import { findNode } from "./modules/node/node.repo.js";
 import { createNodeService } from "./modules/node/node.service.js";
 import { createNotificationsService } from "./modules/notifications/notifications.service.js";
 import { createOrgService } from "./modules/org/org.service.js";
@@ -18,10 +20,23 @@ import { createReportsService } from "./modules/reports/reports.service.js";
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
+import { registerSharedObjectHandlers } from "./modules/shared-objects/shared-objects.inbox.js";
+import { createSharedObjectsService } from "./modules/shared-objects/shared-objects.service.js";
+import {
+  createSharedTypeRegistry,
+  type PersonalDataHooks,
+} from "./modules/shared-objects/shared-objects.types.js";
 import { createUsersService } from "./modules/users/users.service.js";
 
 /** The composition root: builds every service from the database, the configuration and a clock. */
-export function createServices(deps: { db: Db; config: Config; clock?: Clock; federation?: FederationPort }) {
+export function createServices(deps: {
+  db: Db;
+  config: Config;
+  clock?: Clock;
+  federation?: FederationPort;
+  /** The data-protection rules for shared objects (access log, retention); none by default. */
+  personalData?: PersonalDataHooks;
+}) {
   const { db, config } = deps;
   const clock = deps.clock ?? systemClock;
   const audit = createAuditService({ db, clock });
@@ -92,6 +107,27 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
   const requests = createRequestsService(requestsDeps);
   registerRequestHandlers(requestsDeps);
   const reports = createReportsService({ db, clock, node });
+  // Shared objects: each domain declares its types here; the mechanism is common (modules/shared-objects).
+  const sharedTypes = createSharedTypeRegistry();
+  sharedTypes.register(indicatorType);
+  let selfId: string | undefined;
+  const sharedDeps = {
+    db,
+    clock,
+    audit,
+    federation,
+    types: sharedTypes,
+    // Read through the caller's transaction (on PGlite a second query outside it would wait forever).
+    nodeId: async (dbx: Parameters<typeof findNode>[0]) => {
+      selfId ??= (await findNode(dbx))?.id;
+      if (!selfId) throw new Error("the node is not initialised");
+      return selfId;
+    },
+    intakeUnitId: (dbx: Parameters<typeof findNode>[0]) => requestPolicy.intakeUnitId(dbx),
+    personalData: deps.personalData,
+  };
+  const sharedObjects = createSharedObjectsService(sharedDeps);
+  registerSharedObjectHandlers(sharedDeps, sharedObjects);
   return {
     db,
     config,
@@ -110,6 +146,7 @@ export function createServices(deps: { db: Db; config: Config; clock?: Clock; fe
     requestPolicy,
     requests,
     reports,
+    sharedObjects,
   };
 }
 

@@ -166,6 +166,19 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "is not a valid invitation": "不是有效的邀请",
   "the invitation has expired": "邀请已过期",
   "this is this node's own invitation": "这是本节点自己的邀请",
+  // shared objects and markings
+  "each handling code at most once": "每个处理代码最多出现一次",
+  "required with TLP:RED": "TLP:RED 时必填",
+  "only with TLP:RED": "仅在 TLP:RED 时可用",
+  "a shared-object id: so_ and a UUIDv7": "共享对象标识：so_ 加 UUIDv7",
+  "a dotted lower-case type, e.g. indicator": "以点分隔的小写类型，例如 indicator",
+  "each node at most once": "每个节点最多出现一次",
+  "change the marking, the content or both": "请修改标记、内容或两者",
+  "the marking forbids passing it on": "标记禁止转交",
+  "this node itself": "本节点自身",
+  "the object is withdrawn": "该对象已撤回",
+  "no domain of this node declares this type": "本节点没有声明此类型的业务模块",
+  "not a cursor of this list": "不是此列表的游标",
 };
 
 /**

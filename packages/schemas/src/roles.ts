@@ -36,6 +36,8 @@ export const PERMISSIONS = [
   "hotline:roster",
   "policy:manage",
   "reports:read",
+  "sharing:read",
+  "sharing:write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -47,8 +49,16 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "requests:answer",
     "hotline:duty",
     "reports:read",
+    "sharing:read",
   ],
-  case_officer: ["requests:read", "requests:draft", "requests:answer", "reports:read"],
+  case_officer: [
+    "requests:read",
+    "requests:draft",
+    "requests:answer",
+    "reports:read",
+    "sharing:read",
+    "sharing:write",
+  ],
   supervisor: [
     "users:read_unit",
     "peers:read",
@@ -59,9 +69,11 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "hotline:duty",
     "hotline:roster",
     "reports:read",
+    "sharing:read",
+    "sharing:write",
   ],
-  liaison: ["peers:read", "requests:read", "reports:read"],
-  fugitive_asset: ["requests:read", "requests:draft", "reports:read"],
+  liaison: ["peers:read", "requests:read", "reports:read", "sharing:read", "sharing:write"],
+  fugitive_asset: ["requests:read", "requests:draft", "reports:read", "sharing:read", "sharing:write"],
   provider_compliance: ["requests:read", "reports:read"],
   auditor: ["audit:read", "peers:read", "reports:read"],
   admin: [

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   anonymousMismatches,
   endpoint,
+  FAKE_ID,
   freshAgent,
   type MatrixCase,
   type MatrixFixtures,
@@ -18,6 +19,19 @@ import { type Agent, createTestNode, describeDb, TEST_PASSWORD, type TestNode } 
 /** Expected from the admin, from a supervisor on a user of their own unit, and 404 from anyone else. */
 const byAdmin = (ok: number, supervisorOwn: number) => (r: Role, t: Target) =>
   r === "admin" ? ok : r === "supervisor" && t === "own" ? supervisorOwn : 404;
+
+const SHARING_READ: Role[] = ["duty_officer", "case_officer", "supervisor", "liaison", "fugitive_asset"];
+const SHARING_WRITE: Role[] = ["case_officer", "supervisor", "liaison", "fugitive_asset"];
+/** Without the permission 403 (checked first); with it, another unit's object 404 and one's own `ok`. */
+const sharedRecord = (roles: Role[], ok: number) => (r: Role, t: Target) =>
+  !roles.includes(r) ? 403 : t === "other" ? 404 : ok;
+const sharedIndicator = {
+  type: "indicator",
+  marking: { tlp: "GREEN" },
+  content: { kind: "domain", value: "example.com" },
+};
+/** An object published by a case officer of the own or the other unit. */
+let sharedObject: (t: Target) => Promise<string> = async () => "";
 
 /**
  * Every role × every endpoint of the node × a record of the caller's own unit or
@@ -92,6 +106,25 @@ const CASES: MatrixCase[] = [
       },
     },
   ),
+  // Shared objects: sharing:read / sharing:write; another unit's object is not found.
+  endpoint("GET", "/api/v1/shared-objects", only(SHARING_READ, 200)),
+  endpoint("POST", "/api/v1/shared-objects", only(SHARING_WRITE, 201), () => sharedIndicator),
+  onRecord("GET", "/api/v1/shared-objects/:id", sharedRecord(SHARING_READ, 200), {
+    prepare: (t) => sharedObject(t),
+  }),
+  onRecord("PATCH", "/api/v1/shared-objects/:id", sharedRecord(SHARING_WRITE, 200), {
+    prepare: (t) => sharedObject(t),
+    body: () => ({ version: 1, content: { kind: "domain", value: "example.org" } }),
+  }),
+  onRecord("POST", "/api/v1/shared-objects/:id/withdraw", sharedRecord(SHARING_WRITE, 200), {
+    prepare: (t) => sharedObject(t),
+    body: () => ({}),
+  }),
+  // The matrix node has no peers: the owner's own unit gets as far as the recipient check (400).
+  onRecord("POST", "/api/v1/shared-objects/:id/share", sharedRecord(SHARING_WRITE, 400), {
+    prepare: (t) => sharedObject(t),
+    body: () => ({ recipients: ["US-DOJ"] }),
+  }),
 ];
 
 /** The current code of the MFA enrolment the caller of the running case has just started. */
@@ -114,11 +147,24 @@ describeDb("authorization matrix: role × endpoint × own / other unit", () => {
     fx = await matrixFixtures(node);
     agencyId = (await (await node.as("admin")).req<{ items: { id: string }[] }>("GET", "/api/v1/agencies"))
       .body.items[0].id;
+    await node.user("s.own", ["case_officer"], fx.ownUnit);
+    await node.user("s.other", ["case_officer"], fx.otherUnit);
+    const publisher = { own: await node.as("s.own"), other: await node.as("s.other") };
+    sharedObject = async (t) => {
+      const r = await publisher[t === "own" ? "own" : "other"].req<{ object: { id: string } }>(
+        "POST",
+        "/api/v1/shared-objects",
+        sharedIndicator,
+      );
+      if (r.status !== 201) throw new Error(`shared object: ${JSON.stringify(r.body)}`);
+      return r.body.object.id;
+    };
   });
   afterAll(() => node?.close());
 
   const prepareFor = (c: MatrixCase) => async (t: Target) => {
     if (t === "none") return "";
+    if (c.prepare) return c.prepare(t);
     const userId = t === "own" ? await fx.ownUser() : await fx.otherUser();
     if (!c.name.startsWith("DELETE /tokens")) return userId;
     // A token belonging to that user, made by the admin on their behalf.
@@ -142,6 +188,8 @@ describeDb("authorization matrix: role × endpoint × own / other unit", () => {
       await anonymousMismatches(
         CASES.filter((x) => x.name !== "GET /node"),
         fx,
+        // Shared-object ids are so_<uuidv7>: a well-formed one, so the 401 is not masked by a 400.
+        (c) => (c.name.includes("/shared-objects/") ? `so_${FAKE_ID}` : FAKE_ID),
       ),
     ).toEqual([]);
   });

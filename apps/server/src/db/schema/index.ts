@@ -5,3 +5,4 @@ export * from "./core.js";
 export * from "./federation.js";
 export * from "./hotline.js";
 export * from "./requests.js";
+export * from "./shared-objects.js";

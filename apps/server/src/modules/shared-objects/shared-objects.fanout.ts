@@ -1,0 +1,119 @@
+import {
+  markingRefusal,
+  SHARED_MSG,
+  type SharedPutPayload,
+  type SharedWithdrawPayload,
+} from "@crossline/schemas";
+import type { DbOrTx, Tx } from "../../db/client.js";
+import type { Ctx } from "../../lib/actor.js";
+import type { Clock } from "../../lib/clock.js";
+import { AppError } from "../../lib/errors.js";
+import type { FederationPort } from "../federation/federation.types.js";
+import { sharedObjectsRepo as repo, type SharedObjectRow } from "./shared-objects.repo.js";
+
+/**
+ * How a version or a tombstone leaves this node: to every active holder of the object (the owner's recipients,
+ * or the peers a receiver passed its copy on to), and to no one else, through the federation outbox in the
+ * transaction of the change (so per-peer order and exactly-once delivery hold). A holder the new marking no
+ * longer admits gets a tombstone instead of the version.
+ */
+export function createFanout(deps: {
+  clock: Clock;
+  federation: FederationPort;
+  nodeId: (dbx: DbOrTx) => Promise<string>;
+}) {
+  const { clock, federation, nodeId } = deps;
+
+  function putPayload(row: SharedObjectRow): SharedPutPayload {
+    return {
+      ownerNode: row.ownerNode,
+      id: row.id,
+      type: row.type,
+      typeVersion: row.typeVersion,
+      version: row.version,
+      marking: row.marking,
+      content: row.content ?? {},
+      path: row.path,
+      ownerUpdatedAt: row.ownerUpdatedAt.toISOString(),
+    };
+  }
+
+  function withdrawPayload(row: SharedObjectRow, cause: "owner" | "marking"): SharedWithdrawPayload {
+    return {
+      ownerNode: row.ownerNode,
+      id: row.id,
+      type: row.type,
+      version: row.version,
+      marking: row.marking,
+      path: row.path,
+      cause,
+      ownerWithdrawnAt: (row.withdrawnAt ?? row.ownerUpdatedAt).toISOString(),
+    };
+  }
+
+  /**
+   * Queues one message to a peer; a peer that cannot take messages any more (revoked, or never paired) is
+   * reported back as false rather than failing the caller's change (which may be an incoming message).
+   */
+  async function send(tx: Tx, ctx: Ctx, peerId: string, type: string, payload: unknown): Promise<boolean> {
+    try {
+      await federation.enqueue(tx, ctx, { peerId, type, payload });
+      return true;
+    } catch (e) {
+      if (e instanceof AppError && (e.code === "NOT_FOUND" || e.code === "CONFLICT")) return false;
+      throw e;
+    }
+  }
+
+  /** Sends the row's current version to every active holder; returns the peers it could not reach. */
+  async function sendVersion(tx: Tx, ctx: Ctx, row: SharedObjectRow): Promise<string[]> {
+    const self = await nodeId(tx);
+    const onward = row.ownerNode !== self;
+    const unreachable: string[] = [];
+    const now = clock.now();
+    for (const h of await repo.holders(tx, [row.id])) {
+      if (h.state !== "active") continue;
+      const refusal = markingRefusal(row.marking, { nodeId: h.peerId, onward });
+      const ok = refusal
+        ? await send(tx, ctx, h.peerId, SHARED_MSG.withdraw, withdrawPayload(row, "marking"))
+        : await send(tx, ctx, h.peerId, SHARED_MSG.put, putPayload(row));
+      if (!ok) {
+        unreachable.push(h.peerId);
+        continue;
+      }
+      await repo.setHolder(tx, row.id, h.peerId, {
+        version: row.version,
+        state: refusal ? "withdrawn" : "active",
+        updatedAt: now,
+      });
+    }
+    return unreachable;
+  }
+
+  /** Sends the tombstone to every active holder, once: each holder is marked withdrawn as it is queued. */
+  async function sendTombstone(
+    tx: Tx,
+    ctx: Ctx,
+    row: SharedObjectRow,
+    cause: "owner" | "marking",
+  ): Promise<string[]> {
+    const unreachable: string[] = [];
+    const now = clock.now();
+    for (const h of await repo.holders(tx, [row.id])) {
+      if (h.state !== "active") continue;
+      if (!(await send(tx, ctx, h.peerId, SHARED_MSG.withdraw, withdrawPayload(row, cause)))) {
+        unreachable.push(h.peerId);
+        continue;
+      }
+      await repo.setHolder(tx, row.id, h.peerId, {
+        version: row.version,
+        state: "withdrawn",
+        updatedAt: now,
+      });
+    }
+    return unreachable;
+  }
+
+  return { send, sendVersion, sendTombstone, putPayload };
+}
+export type Fanout = ReturnType<typeof createFanout>;

@@ -1,0 +1,379 @@
+import {
+  type ErrorDetail,
+  type Marking,
+  markingRefusal,
+  type PublishSharedObjectBody,
+  SHARED_MSG,
+  type SharedObjectQuery,
+  type SharedObjectView,
+  type UpdateSharedObjectBody,
+} from "@crossline/schemas";
+import { uuidv7 } from "../../crypto/ids.js";
+import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
+import type { Clock } from "../../lib/clock.js";
+import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
+import type { AuditService } from "../audit/audit.service.js";
+import type { FederationPort } from "../federation/federation.types.js";
+import { createFanout } from "./shared-objects.fanout.js";
+import { type HolderRow, sharedObjectsRepo as repo, type SharedObjectRow } from "./shared-objects.repo.js";
+import {
+  NO_PERSONAL_DATA_HOOKS,
+  type PersonalDataHooks,
+  type PersonalDataSubject,
+  personalFieldsIn,
+  type SharedTypeDef,
+  type SharedTypeRegistry,
+} from "./shared-objects.types.js";
+
+export interface SharedObjectsDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  federation: FederationPort;
+  types: SharedTypeRegistry;
+  /** This node's id (read in the caller's transaction when there is one). */
+  nodeId: (dbx: DbOrTx) => Promise<string>;
+  /** The unit that receives incoming objects (the node's intake unit). */
+  intakeUnitId: (dbx: DbOrTx) => Promise<string>;
+  personalData?: PersonalDataHooks;
+}
+
+const MAX_PAGE = 200;
+
+/** Issues of a content check, each naming `body.content.<field>` as the API caller wrote it. */
+export function parseContent(def: SharedTypeDef, content: unknown): Record<string, unknown> {
+  const r = def.schema.safeParse(content, { reportInput: true });
+  if (r.success) return r.data;
+  throw new AppError(
+    "VALIDATION_FAILED",
+    r.error.issues.map((i) => zodIssueDetail(["body", "content", ...i.path.map(String)].join("."), i)),
+  );
+}
+
+/** Whether a copy held here may be passed on to some other peer at all (RED: only to the named ones). */
+const canShareOnward = (row: SharedObjectRow, self: string) =>
+  row.state === "active" &&
+  (row.ownerNode === self ||
+    markingRefusal(row.marking, { nodeId: "", onward: true }) !== "ONWARD_FORBIDDEN");
+
+export function createSharedObjectsService(deps: SharedObjectsDeps) {
+  const { db, clock, audit, types, nodeId, intakeUnitId } = deps;
+  const hooks = deps.personalData ?? NO_PERSONAL_DATA_HOOKS;
+  const fanout = createFanout(deps);
+
+  const subjectOf = (row: SharedObjectRow): PersonalDataSubject => ({
+    type: row.type,
+    objectId: row.id,
+    ownerNode: row.ownerNode,
+    direction: row.direction,
+    marking: row.marking,
+    fields: personalFieldsIn(types.get(row.type), row.content),
+  });
+
+  /** When the personal data of a row as it stands is due for erasure (the hooks decide; null when none). */
+  function retainUntil(row: Omit<SharedObjectRow, "retainUntil">, at: Date): Date | null {
+    const s = subjectOf({ ...row, retainUntil: null });
+    return s.fields.length ? hooks.retentionEnd(s, at) : null;
+  }
+
+  /** Tells the access log who read personal data: only objects that hold some reach the hooks. */
+  async function logReads(dbx: DbOrTx, ctx: Ctx, rows: SharedObjectRow[]) {
+    const subjects = rows.map(subjectOf).filter((s) => s.fields.length > 0);
+    if (subjects.length) await hooks.onRead(dbx, ctx, subjects);
+  }
+
+  function view(row: SharedObjectRow, holders: HolderRow[], self: string): SharedObjectView {
+    return {
+      id: row.id,
+      type: row.type,
+      typeVersion: row.typeVersion,
+      ownerNode: row.ownerNode,
+      direction: row.direction,
+      sourceNode: row.sourceNode,
+      path: row.path,
+      version: row.version,
+      state: row.state,
+      marking: row.marking,
+      content: row.content ?? null,
+      ownerUpdatedAt: row.ownerUpdatedAt.toISOString(),
+      receivedAt: row.direction === "received" ? row.createdAt.toISOString() : null,
+      withdrawnAt: row.withdrawnAt?.toISOString() ?? null,
+      canShareOnward: canShareOnward(row, self),
+      holders: holders
+        .filter((h) => h.objectId === row.id)
+        .sort((a, b) => a.peerId.localeCompare(b.peerId))
+        .map((h) => ({
+          nodeId: h.peerId,
+          state: h.state,
+          version: h.version,
+          refusal: (h.refusal as SharedObjectView["holders"][number]["refusal"]) ?? null,
+          since: h.createdAt.toISOString(),
+        })),
+    };
+  }
+
+  /** A row the actor's unit owns here, else NOT_FOUND (another unit's object does not exist for them). */
+  function visible(ctx: Ctx, row: SharedObjectRow | undefined): SharedObjectRow {
+    assertThat(
+      row && ctx.actor.unitId !== null && row.unitId === ctx.actor.unitId,
+      notFound("shared object"),
+    );
+    return row;
+  }
+
+  function ownedHere(row: SharedObjectRow) {
+    if (row.direction !== "own") {
+      throw new AppError("CONFLICT", [
+        { issue: `a received copy is read-only: only its owner ${row.ownerNode} versions or withdraws it` },
+      ]);
+    }
+    if (row.state === "withdrawn") throw new AppError("CONFLICT", [{ issue: "the object is withdrawn" }]);
+  }
+
+  /**
+   * Checks each new recipient of a row: not this node, not where the copy came from (no loops), not a node
+   * that holds it already, and admitted by the marking. Issues name `recipients[i]`.
+   */
+  function checkRecipients(
+    row: Pick<SharedObjectRow, "ownerNode" | "path" | "marking">,
+    recipients: string[],
+    holders: HolderRow[],
+    self: string,
+  ) {
+    const onward = row.ownerNode !== self;
+    const issues: ErrorDetail[] = [];
+    recipients.forEach((r, i) => {
+      const field = `body.recipients.${i}`;
+      const held = holders.find((h) => h.peerId === r);
+      if (r === self) issues.push({ field, issue: "this node itself" });
+      else if (row.path.includes(r))
+        issues.push({ field, issue: `${r} is where this copy came from (no loops)` });
+      else if (held?.state === "active") issues.push({ field, issue: `${r} holds it already` });
+      else if (held?.state === "refused") issues.push({ field, issue: `${r} refused it (${held.refusal})` });
+      else if (held) issues.push({ field, issue: `${r} had it withdrawn` });
+      else {
+        const refusal = markingRefusal(row.marking, { nodeId: r, onward });
+        if (refusal === "NOT_NAMED")
+          issues.push({ field, issue: `TLP:RED and ${r} is not in marking.releasableTo` });
+        if (refusal === "ONWARD_FORBIDDEN")
+          issues.push({ field, issue: "the marking forbids passing it on" });
+      }
+    });
+    if (issues.length) throw new AppError("CONFLICT", issues);
+  }
+
+  /** Queues the first copy to each new recipient and records it as a holder. */
+  async function addRecipients(tx: Tx, ctx: Ctx, row: SharedObjectRow, recipients: string[]) {
+    const now = clock.now();
+    const payload = fanout.putPayload(row);
+    for (const [i, peerId] of recipients.entries()) {
+      if (!(await fanout.send(tx, ctx, peerId, SHARED_MSG.put, payload))) {
+        throw new AppError("VALIDATION_FAILED", [
+          { field: `body.recipients.${i}`, issue: `${peerId} is not an active peer` },
+        ]);
+      }
+      await repo.addHolder(tx, {
+        objectId: row.id,
+        peerId,
+        state: "active",
+        version: row.version,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+  }
+
+  async function list(ctx: Ctx, q: SharedObjectQuery) {
+    requirePermission(ctx.actor, "sharing:read");
+    const limit = Math.min(q.limit, MAX_PAGE);
+    if (!ctx.actor.unitId) return { items: [], nextCursor: null };
+    if (q.cursor !== undefined && !/^so_[0-9a-f-]{36}$/.test(q.cursor)) {
+      throw new AppError("VALIDATION_FAILED", [
+        { field: "querystring.cursor", issue: "not a cursor of this list" },
+      ]);
+    }
+    const self = await nodeId(db);
+    const rows = await repo.page(db, {
+      unitId: ctx.actor.unitId,
+      type: q.type,
+      direction: q.direction,
+      state: q.state,
+      afterId: q.cursor,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const holders = await repo.holders(
+      db,
+      page.map((r) => r.id),
+    );
+    await logReads(db, ctx, page);
+    return {
+      items: page.map((r) => view(r, holders, self)),
+      nextCursor: rows.length > limit ? page[page.length - 1].id : null,
+    };
+  }
+
+  async function get(ctx: Ctx, id: string): Promise<SharedObjectView> {
+    requirePermission(ctx.actor, "sharing:read");
+    const row = visible(ctx, await repo.find(db, id));
+    await logReads(db, ctx, [row]);
+    return view(row, await repo.holders(db, [id]), await nodeId(db));
+  }
+
+  async function publish(
+    ctx: Ctx,
+    body: PublishSharedObjectBody & { marking: Marking },
+  ): Promise<SharedObjectView> {
+    requirePermission(ctx.actor, "sharing:write");
+    const unitId = ctx.actor.unitId;
+    assertThat(unitId, () => new AppError("FORBIDDEN", [{ issue: "only an officer of a unit publishes" }]));
+    const def = types.get(body.type);
+    if (!def) {
+      throw new AppError("VALIDATION_FAILED", [
+        { field: "body.type", issue: "no domain of this node declares this type", allowed: types.names() },
+      ]);
+    }
+    const content = parseContent(def, body.content);
+    const self = await nodeId(db);
+    const recipients = body.recipients ?? [];
+    const now = clock.now();
+    const base = {
+      id: `so_${uuidv7()}`,
+      ownerNode: self,
+      type: def.type,
+      typeVersion: def.version,
+      direction: "own" as const,
+      unitId,
+      sourceNode: null,
+      path: [self],
+      version: 1,
+      state: "active" as const,
+      marking: body.marking,
+      content,
+      ownerUpdatedAt: now,
+      createdAt: now,
+      updatedAt: now,
+      withdrawnAt: null,
+      createdBy: ctx.actor.userId,
+    };
+    checkRecipients(base, recipients, [], self);
+    const id = await inTransaction(db, async (tx) => {
+      const row = await repo.insert(tx, { ...base, retainUntil: retainUntil(base, now) });
+      await addRecipients(tx, ctx, row, recipients);
+      await audit.record(tx, ctx, {
+        action: "shared_object.publish",
+        targetType: "shared_object",
+        targetId: row.id,
+        details: { type: row.type, tlp: row.marking.tlp, recipients },
+      });
+      return row.id;
+    });
+    return get(ctx, id);
+  }
+
+  async function update(ctx: Ctx, id: string, body: UpdateSharedObjectBody & { marking?: Marking }) {
+    requirePermission(ctx.actor, "sharing:write");
+    await inTransaction(db, async (tx) => {
+      const row = visible(ctx, await repo.lock(tx, id));
+      ownedHere(row);
+      if (body.version !== row.version) {
+        throw new AppError("CONFLICT", [
+          { field: "body.version", issue: `the object is at version ${row.version}: read it again` },
+        ]);
+      }
+      const def = types.get(row.type);
+      assertThat(def, () => new AppError("CONFLICT", [{ issue: `type ${row.type} is no longer declared` }]));
+      const content = body.content !== undefined ? parseContent(def, body.content) : (row.content ?? {});
+      const issues = def.validateUpdate?.(row.content ?? {}, content) ?? [];
+      if (issues.length) {
+        throw new AppError(
+          "VALIDATION_FAILED",
+          issues.map((i) => ({ field: `body.content.${i.field}`, issue: i.issue })),
+        );
+      }
+      const now = clock.now();
+      const next = {
+        ...row,
+        typeVersion: def.version,
+        version: row.version + 1,
+        marking: body.marking ?? row.marking,
+        content,
+        ownerUpdatedAt: now,
+        updatedAt: now,
+      };
+      const updated = await repo.update(tx, id, {
+        typeVersion: next.typeVersion,
+        version: next.version,
+        marking: next.marking,
+        content,
+        ownerUpdatedAt: now,
+        updatedAt: now,
+        retainUntil: retainUntil(next, now),
+      });
+      const unreachable = await fanout.sendVersion(tx, ctx, updated);
+      await audit.record(tx, ctx, {
+        action: "shared_object.update",
+        targetType: "shared_object",
+        targetId: id,
+        details: {
+          version: updated.version,
+          tlp: updated.marking.tlp,
+          ...(body.content !== undefined ? { fields: Object.keys(body.content).sort() } : {}),
+          ...(unreachable.length ? { unreachable } : {}),
+        },
+      });
+    });
+    return get(ctx, id);
+  }
+
+  async function withdraw(ctx: Ctx, id: string) {
+    requirePermission(ctx.actor, "sharing:write");
+    await inTransaction(db, async (tx) => {
+      const row = visible(ctx, await repo.lock(tx, id));
+      ownedHere(row);
+      const now = clock.now();
+      // The tombstone is a version of its own, so it outranks every copy of the object already sent.
+      const tomb = await repo.update(tx, id, {
+        version: row.version + 1,
+        state: "withdrawn",
+        content: null,
+        withdrawnAt: now,
+        ownerUpdatedAt: now,
+        updatedAt: now,
+        retainUntil: null,
+      });
+      const unreachable = await fanout.sendTombstone(tx, ctx, tomb, "owner");
+      await audit.record(tx, ctx, {
+        action: "shared_object.withdraw",
+        targetType: "shared_object",
+        targetId: id,
+        details: { version: tomb.version, ...(unreachable.length ? { unreachable } : {}) },
+      });
+    });
+    return get(ctx, id);
+  }
+
+  /** Adds recipients: the owner to its object; a receiver to its copy, when the marking lets it pass it on. */
+  async function share(ctx: Ctx, id: string, recipients: string[]) {
+    requirePermission(ctx.actor, "sharing:write");
+    await inTransaction(db, async (tx) => {
+      const row = visible(ctx, await repo.lock(tx, id));
+      if (row.state === "withdrawn") throw new AppError("CONFLICT", [{ issue: "the object is withdrawn" }]);
+      const self = await nodeId(tx);
+      checkRecipients(row, recipients, await repo.holders(tx, [id]), self);
+      await addRecipients(tx, ctx, row, recipients);
+      await audit.record(tx, ctx, {
+        action: row.direction === "own" ? "shared_object.share" : "shared_object.share_onward",
+        targetType: "shared_object",
+        targetId: id,
+        details: { version: row.version, recipients, ownerNode: row.ownerNode },
+      });
+    });
+    return get(ctx, id);
+  }
+
+  return { list, get, publish, update, withdraw, share, types, fanout, intakeUnitId, retainUntil };
+}
+
+export type SharedObjectsService = ReturnType<typeof createSharedObjectsService>;

@@ -1,0 +1,97 @@
+import type { Marking } from "@crossline/schemas";
+import type { z } from "zod";
+import type { DbOrTx } from "../../db/client.js";
+import type { Ctx } from "../../lib/actor.js";
+
+/**
+ * What a domain declares to share objects of one type (an indicator, a fugitive entry, an outcome list…).
+ * The shared-objects module does the rest: ids, versions, markings, fan-out to peers, tombstones, receiver
+ * rules, read-only copies, the API and the audit trail.
+ */
+export interface SharedTypeDef<
+  S extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>,
+> {
+  /** Dotted lower-case name, e.g. "indicator"; the same on every node that understands it. */
+  type: string;
+  /** The version of the content schema. A receiver refuses (UNKNOWN_OBJECT_TYPE) a version it does not know. */
+  version: number;
+  /** The content's schema; checked on publish and update by the owner and again by every receiver. */
+  schema: S;
+  /** The top-level content fields that hold personal data (names, phone numbers…), for the personal-data hooks. */
+  personalData?: { fields: readonly (keyof z.infer<S> & string)[] };
+  /**
+   * An owner-side rule on an update beyond the schema (e.g. a field that may not change once set): returns
+   * the issues, each naming a content field, or an empty list.
+   */
+  validateUpdate?: (prev: z.infer<S>, next: z.infer<S>) => { field: string; issue: string }[];
+}
+
+/** Types a declaration by its schema (and checks it), then hands it over untyped for the registry. */
+export function defineSharedType<S extends z.ZodType<Record<string, unknown>>>(
+  def: SharedTypeDef<S>,
+): SharedTypeDef {
+  if (!/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/.test(def.type) || def.type.length > 64) {
+    throw new Error(`shared type ${def.type}: a dotted lower-case name`);
+  }
+  if (!Number.isInteger(def.version) || def.version < 1)
+    throw new Error(`shared type ${def.type}: version ≥ 1`);
+  return def as unknown as SharedTypeDef;
+}
+
+/** The object as the personal-data hooks see it. */
+export interface PersonalDataSubject {
+  type: string;
+  objectId: string;
+  ownerNode: string;
+  direction: "own" | "received";
+  marking: Marking;
+  /** The declared personal-data fields present in this object's content. */
+  fields: string[];
+}
+
+/**
+ * The one place where the data-protection rules plug in (access logging, retention) for every shared type.
+ * The module calls these; the default does nothing. Only objects whose type declares personal-data fields,
+ * and whose content holds at least one of them, reach the hooks.
+ */
+export interface PersonalDataHooks {
+  /** Someone read objects holding personal data (a detail or a list page): the access log. Same transaction. */
+  onRead(dbx: DbOrTx, ctx: Ctx, subjects: PersonalDataSubject[]): Promise<void>;
+  /** When the personal data of this object (as stored now) is due for erasure; null: no rule. */
+  retentionEnd(subject: PersonalDataSubject, at: Date): Date | null;
+}
+
+export const NO_PERSONAL_DATA_HOOKS: PersonalDataHooks = {
+  onRead: async () => {},
+  retentionEnd: () => null,
+};
+
+/** The declared types of this node, by name. Registered at start-up by each domain. */
+export function createSharedTypeRegistry() {
+  const types = new Map<string, SharedTypeDef>();
+  return {
+    register(def: SharedTypeDef): void {
+      if (types.has(def.type)) throw new Error(`shared type ${def.type} is already declared`);
+      types.set(def.type, def);
+    },
+    get(type: string): SharedTypeDef | undefined {
+      return types.get(type);
+    },
+    names(): string[] {
+      return [...types.keys()].sort();
+    },
+  };
+}
+export type SharedTypeRegistry = ReturnType<typeof createSharedTypeRegistry>;
+
+/** The declared personal-data fields present (not null, not empty) in a content object. */
+export function personalFieldsIn(
+  def: SharedTypeDef | undefined,
+  content: Record<string, unknown> | null,
+): string[] {
+  if (!def?.personalData || !content) return [];
+  return def.personalData.fields.filter((f) => {
+    const v = content[f];
+    return v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0);
+  });
+}
