@@ -53,6 +53,20 @@ export const NoticePayload = z.strictObject({
   language: z.enum(["en", "zh-CN"]),
 });
 
+/** A sender re-sequenced its pending messages after a sequence conflict (told to the peer, audited there). */
+export const ResequencedPayload = z.strictObject({
+  firstSeq: z.number().int().positive(),
+  count: z.number().int().nonnegative(),
+  conflictSeq: z.number().int().nonnegative().nullable(),
+});
+/** A receiver refused a message it had accepted, for good, when applying it (or an operator skipped it). */
+export const RejectedPayload = z.strictObject({
+  msgId: z.uuid(),
+  seq: z.number().int().positive(),
+  code: z.string().min(1).max(100),
+  detail: z.string().max(500),
+});
+
 /** A receiver's answer to one envelope of a batch. */
 export const EnvelopeResult = z.object({
   status: z.enum(["accepted", "rejected"]),
@@ -61,6 +75,10 @@ export const EnvelopeResult = z.object({
   receipt: z.string().optional(),
   /** For REPLAYED: the receipt of the copy received first. */
   original: z.string().optional(),
+  /** The sequence number the receiver waits for from the sender next (the sender resends it first). */
+  waitingFor: z.number().int().nonnegative().optional(),
+  /** For SEQUENCE_CONFLICT: the highest sequence number the receiver holds from the sender. */
+  highestSeq: z.number().int().nonnegative().optional(),
 });
 export type EnvelopeResult = z.infer<typeof EnvelopeResult>;
 

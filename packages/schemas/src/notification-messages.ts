@@ -144,6 +144,22 @@ export const NOTIFICATION_MESSAGES = {
         "发往 {{peer}} 的消息自 {{since}} 起等待发送。最近错误：{{lastError}}。消息已保存，链路恢复后将送达。",
     },
   },
+  sequence_conflict_sender: {
+    title: { en: "Sequence conflict with {{peer}}", "zh-CN": "与 {{peer}} 的序号冲突" },
+    body: {
+      en: "{{peer}} already holds messages from this node under the same sequence numbers (was this node restored from a backup?). Delivery to {{peer}} is stopped; the messages are kept. Re-sequence them on the Peers page or with `crossline peer resequence {{peer}}`.",
+      "zh-CN":
+        "{{peer}} 已以相同序号持有本节点的其他消息（本节点是否从备份恢复？）。发往 {{peer}} 的投递已停止，消息已保留。请在“对端节点”页面或用 `crossline peer resequence {{peer}}` 重新编号。",
+    },
+  },
+  sequence_conflict_receiver: {
+    title: { en: "Sequence conflict with {{peer}}", "zh-CN": "与 {{peer}} 的序号冲突" },
+    body: {
+      en: "{{peer}} sent messages under sequence numbers it had already used for others (was it restored from a backup?). They were refused, not applied; the administrator of {{peer}} must re-sequence them.",
+      "zh-CN":
+        "{{peer}} 发来的消息使用了其已用于其他消息的序号（对方是否从备份恢复？）。这些消息已被拒收、未处理；需由 {{peer}} 的管理员重新编号。",
+    },
+  },
 } as const satisfies Record<string, Text>;
 
 export type NotificationKey = keyof typeof NOTIFICATION_MESSAGES;

@@ -15,6 +15,8 @@ export const PeerHealth = z.object({
   delivered: z.number(),
   received: z.number(),
   rejected: z.number(),
+  /** Harmless resends of messages already received, counted apart from rejections. */
+  duplicates: z.number(),
   lastSuccessAt: z.string().nullable(),
   lastErrorAt: z.string().nullable(),
   lastError: z.string().nullable(),
@@ -22,6 +24,19 @@ export const PeerHealth = z.object({
   pingRttMs: z.number().nullable(),
   linkDown: z.boolean(),
   linkAlertAt: z.string().nullable(),
+  /**
+   * Set when delivery to the peer is stopped until an operator re-sequences (the peer holds one of our
+   * sequence numbers under another message id): the message, its number and the peer's highest.
+   */
+  linkStop: z
+    .object({
+      reason: z.string(),
+      at: z.string(),
+      msgId: z.string(),
+      seq: z.number(),
+      peerHighestSeq: z.number().nullable(),
+    })
+    .nullable(),
 });
 export type PeerHealth = z.infer<typeof PeerHealth>;
 

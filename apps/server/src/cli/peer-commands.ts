@@ -71,6 +71,29 @@ export function addPeerCommands(program: Command): void {
   }
   nodeCommand(
     peer
+      .command("resequence <peer>")
+      .description(
+        "after a sequence conflict (e.g. this node restored from a backup): renumber the messages waiting for the peer after the highest number it holds, and resume delivery",
+      )
+      .option("--after <seq>", "renumber after this sequence number, if higher than the peer's"),
+    async (c, o, [id]) => {
+      const after = o.after === undefined ? undefined : Number(o.after);
+      if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) {
+        throw new CliError("--after must be a whole number, 0 or more", EXIT.USAGE);
+      }
+      const r = await c.call<{ peerId: string; firstSeq: number; count: number }>(
+        "POST",
+        `/api/v1/peers/${encodeURIComponent(id)}/resequence`,
+        after === undefined ? {} : { afterSeq: after },
+      );
+      return {
+        data: r,
+        text: () => `${r.count} message(s) to ${r.peerId} renumbered from ${r.firstSeq}; delivery resumes.`,
+      };
+    },
+  );
+  nodeCommand(
+    peer
       .command("ping <peer>")
       .description("hotline test: the peer answers automatically; prints round-trip times")
       .option("--count <n>", "how many pings", "1")

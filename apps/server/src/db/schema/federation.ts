@@ -21,6 +21,16 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
 });
 
+/** Why delivery to a peer is stopped (see `peers.linkStop`). */
+export interface LinkStop {
+  reason: "SEQUENCE_CONFLICT";
+  at: string;
+  msgId: string;
+  seq: number;
+  /** The highest sequence number the peer holds from us, as it said in its answer. */
+  peerHighestSeq: number | null;
+}
+
 export const PEER_STATES = ["pending", "active", "suspended", "revoked"] as const;
 export type PeerState = (typeof PEER_STATES)[number];
 
@@ -43,6 +53,14 @@ export const peers = pgTable("fed_peers", {
   deliveredCount: bigint("delivered_count", { mode: "number" }).notNull().default(0),
   receivedCount: bigint("received_count", { mode: "number" }).notNull().default(0),
   rejectedCount: bigint("rejected_count", { mode: "number" }).notNull().default(0),
+  /** Harmless resends of a message already received (REPLAYED), counted apart from real rejections. */
+  duplicateCount: bigint("duplicate_count", { mode: "number" }).notNull().default(0),
+  /**
+   * Set when delivery to this peer is stopped until an operator acts: the peer holds one of our sequence
+   * numbers under another message id (e.g. this node was restored from an older backup). Nothing is claimed
+   * for the peer while it is set; the pending messages stay queued.
+   */
+  linkStop: jsonb("link_stop").$type<LinkStop>(),
   lastSuccessAt: ts("last_success_at"),
   lastErrorAt: ts("last_error_at"),
   lastError: text("last_error"),

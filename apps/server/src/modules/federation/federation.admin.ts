@@ -93,6 +93,8 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
         originalType: r.type,
         payload: { cancelledType: r.type, reason: `cancelled by ${ctx.actor.label}`.slice(0, 500) },
         attachments: null,
+        // the envelope kept for a resend is the cancelled message's: the tombstone is sealed anew
+        envelope: null,
         status: "pending",
         cancelledAt: clock.now(),
         cancelledBy: ctx.actor.label,

@@ -14,6 +14,7 @@ export const REJECT_REASONS = [
   "UNKNOWN_TYPE",
   "SCHEMA_INVALID",
   "ATTACHMENT_MISSING",
+  "SEQUENCE_CONFLICT",
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -29,3 +30,10 @@ export const FINAL_FOR_SENDER: ReadonlySet<string> = new Set([
   "MALFORMED",
   "PEER_REVOKED",
 ]);
+
+/**
+ * The receiver already holds this sequence number from us under another message id (e.g. we were restored
+ * from an older backup). Not final and not a delivery: the message stays queued, delivery to the peer stops
+ * until an operator re-sequences (see federation.conflicts.ts).
+ */
+export const SEQUENCE_CONFLICT = "SEQUENCE_CONFLICT";

@@ -26,7 +26,7 @@ export const TYPE_RE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 /** Which process delivered a batch (several processes may serve one node). */
 export const WORKER_ID = `${hostname()}:${process.pid}`;
 
-/** Notifies users (console and e-mail) in the caller's transaction: used for link-down alerts. */
+/** Notifies users (console and e-mail) in the caller's transaction: link-down and sequence-conflict alerts. */
 export type Notify = (
   tx: Tx,
   n: {
@@ -34,7 +34,7 @@ export type Notify = (
     kind: string;
     severity: "info" | "urgent" | "emergency";
     /** A key of NOTIFICATION_MESSAGES (@crossline/schemas), rendered for each reader. */
-    key: "link_down";
+    key: "link_down" | "sequence_conflict_sender" | "sequence_conflict_receiver";
     params: NotificationParams;
     email?: boolean;
   },

@@ -2,6 +2,7 @@ import type { EnvelopeResult } from "@crossline/schemas";
 import {
   type EnvelopeHeader,
   envelopeSha256,
+  peekEnvelope,
   type ReceiptClaims,
   sealEnvelope,
   verifyReceipt,
@@ -11,6 +12,8 @@ import { inTransaction } from "../../db/client.js";
 import { systemCtx } from "../../lib/actor.js";
 import { backoffMs } from "../../lib/backoff.js";
 import type { Attachments } from "./federation.attachments.js";
+import { SEQUENCE_CONFLICT } from "./federation.codes.js";
+import type { Conflicts } from "./federation.conflicts.js";
 import {
   encKeyOf,
   errText,
@@ -28,6 +31,15 @@ type Outcome = repo.DeliveryOutcome;
 
 /** Every VACUUM_EVERY rows this process finished, the worker vacuums the outbox (see maintainOutbox). */
 const VACUUM_EVERY = 1000;
+
+/** The kid of the key a stored JWE was encrypted to (its protected header), or null if unreadable. */
+function sealedTo(jwe: string): string | null {
+  try {
+    return peekEnvelope(jwe, { maxBytes: Number.MAX_SAFE_INTEGER }).kid;
+  } catch {
+    return null;
+  }
+}
 
 /** Checks the signatures of the receiver's answer, for judgeReceipt to decide on. */
 async function evidenceOf(
@@ -58,7 +70,10 @@ async function evidenceOf(
  * Outbox delivery: claims due envelopes (SKIP LOCKED + a lease, so several processes share the work), seals
  * them after the claim, POSTs one batch per peer, judges each receipt and records the outcomes.
  */
-export function createDelivery(c: FedContext, parts: { attachments: Attachments; peers: Peers }) {
+export function createDelivery(
+  c: FedContext,
+  parts: { attachments: Attachments; peers: Peers; conflicts: Conflicts },
+) {
   const { db, config, clock, audit, timing } = c;
   const { attachments } = parts;
   let finishedSinceVacuum = 0;
@@ -121,6 +136,12 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
       };
       try {
         if (header.attachments?.length) await attachments.uploadAttachments(p, me, keys, header.attachments);
+        // A resend sends the very envelope sent before (kept with the row), so a receipt of the first copy names
+        // the bytes we keep; sealed anew only when there is none or the peer's encryption key changed.
+        if (r.envelope && sealedTo(r.envelope) === recipientEncKey.kid) {
+          sealed.push({ row: r, jwe: r.envelope });
+          continue;
+        }
         const jwe = await sealEnvelope({
           header,
           payload: r.payload,
@@ -135,6 +156,9 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
     }
     const tSealed = performance.now();
     let httpMs = 0;
+    /** The sequence number the peer said it waits for, and a sequence conflict it reported. */
+    let waitingFor: number | undefined;
+    let conflict: { msgId: string; seq: number; peerHighestSeq: number | null } | undefined;
     if (sealed.length) {
       let results: EnvelopeResult[] | null = null;
       let failure = "";
@@ -155,17 +179,24 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
       }
       httpMs = performance.now() - h0;
       if (!results) {
-        for (const s of sealed) outcomes.push(retry(s.row, failure));
+        // keep what was sent: the peer may have taken it and only its answer was lost
+        for (const s of sealed) outcomes.push({ ...retry(s.row, failure), envelope: s.jwe });
       } else {
         const peerSig = sigKeys(p);
         for (let i = 0; i < sealed.length; i++) {
           const { row, jwe } = sealed[i];
           const sent = { msgId: row.msgId, seq: row.seq, envelopeSha256: envelopeSha256(jwe) };
           const v = judgeReceipt(await evidenceOf(sent, me, p.id, results[i], peerSig));
+          const res = results[i];
+          if (res?.waitingFor !== undefined) waitingFor = res.waitingFor;
+          if (v.reason === SEQUENCE_CONFLICT && v.receipt && !conflict) {
+            conflict = { msgId: row.msgId, seq: row.seq, peerHighestSeq: res?.highestSeq ?? null };
+          }
           outcomes.push({
             msg_id: row.msgId,
             status: v.status,
-            envelope: v.keepEnvelope ? jwe : null,
+            // pending: kept too, so the resend is the same envelope (see above)
+            envelope: v.keepEnvelope || v.status === "pending" ? jwe : null,
             receipt: v.receipt,
             reason: v.reason,
             next_at: v.status === "pending" ? nextAt(row) : null,
@@ -180,6 +211,10 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
     const revoked = finalRejected.some((o) => o.reason === "PEER_REVOKED");
     const firstError = outcomes.find((o) => o.error)?.error ?? null;
     await inTransaction(db, async (tx) => {
+      // The peer answered and took messages: what was backing off goes now, and the message it waits for
+      // (the gap) is due at once (issue 9 point 7). Before recordOutcomes, which sets this batch's own times.
+      if (delivered) await repo.resetBackoff(tx, peerId);
+      if (waitingFor !== undefined) await repo.resetBackoff(tx, peerId, waitingFor);
       await repo.recordOutcomes(tx, outcomes);
       const stats: repo.PeerUpdate = {};
       if (delivered || finalRejected.length) {
@@ -211,6 +246,7 @@ export function createDelivery(c: FedContext, parts: { attachments: Attachments;
         });
       }
       if (revoked) await parts.peers.revokedByPeer(tx, ctx, peerId, { via: "receipt" });
+      if (conflict) await parts.conflicts.stopLink(tx, ctx, peerId, conflict);
     });
     timing.sealMs += tSealed - t0;
     timing.postMs += httpMs;

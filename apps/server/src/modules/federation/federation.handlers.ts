@@ -1,4 +1,11 @@
-import { KeysPayload, NoticePayload, PingPayload, PongPayload, VoidPayload } from "@crossline/schemas";
+import {
+  KeysPayload,
+  NoticePayload,
+  PingPayload,
+  PongPayload,
+  ResequencedPayload,
+  VoidPayload,
+} from "@crossline/schemas";
 import type { Clock } from "../../lib/clock.js";
 import type { AuditService } from "../audit/audit.service.js";
 import * as repo from "./federation.repo.js";
@@ -11,6 +18,7 @@ import { defineHandler, type FederationPort } from "./federation.types.js";
  * - federation.keys: a peer announces its live public keys (key rotation).
  * - federation.void: a cancelled message's tombstone, so its sequence number is not a gap.
  * - federation.notice: a short operational notice between node administrators, optionally with an attachment.
+ * - federation.resequenced: the peer renumbered its pending messages after a sequence conflict (audited).
  */
 export function registerTransportHandlers(fed: FederationPort, deps: { clock: Clock; audit: AuditService }) {
   const { clock, audit } = deps;
@@ -52,6 +60,17 @@ export function registerTransportHandlers(fed: FederationPort, deps: { clock: Cl
   fed.registerHandler(
     defineHandler("federation.notice", NoticePayload, async () => {
       // Kept in the inbox (listed on the Peers page); nothing else changes.
+    }),
+  );
+  fed.registerHandler(
+    defineHandler("federation.resequenced", ResequencedPayload, async (tx, msg, ctx) => {
+      // The peer's operator renumbered its messages after a sequence conflict: audited here too.
+      await audit.record(tx, ctx, {
+        action: "federation.peer.resequenced",
+        targetType: "peer",
+        targetId: msg.peerId,
+        details: { ...msg.payload, seq: msg.seq },
+      });
     }),
   );
 }

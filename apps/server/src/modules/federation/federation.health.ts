@@ -29,6 +29,7 @@ export function createLinkHealth(c: FedContext) {
         delivered: r.deliveredCount,
         received: r.receivedCount,
         rejected: r.rejectedCount,
+        duplicates: r.duplicateCount,
         lastSuccessAt: r.lastSuccessAt?.toISOString() ?? null,
         lastErrorAt: r.lastErrorAt?.toISOString() ?? null,
         lastError: r.lastError,
@@ -36,6 +37,7 @@ export function createLinkHealth(c: FedContext) {
         pingRttMs: r.pingRttMs,
         linkDown: r.state === "active" && age !== null && age > config.fedLinkDownAlertMinutes * 60,
         linkAlertAt: r.linkAlertAt?.toISOString() ?? null,
+        linkStop: r.linkStop ?? null,
       });
     }
     return out;

@@ -13,7 +13,8 @@ import { inSavepoint, inTransaction, type Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import type { NodeKeys } from "../node/node.service.js";
 import type { Attachments } from "./federation.attachments.js";
-import { SEQ_CONSUMING } from "./federation.codes.js";
+import { SEQ_CONSUMING, SEQUENCE_CONFLICT } from "./federation.codes.js";
+import type { Conflicts } from "./federation.conflicts.js";
 import { errText, type FedContext, type PeerRow, peerActor, sigKeys } from "./federation.context.js";
 import * as repo from "./federation.repo.js";
 import type { IncomingMessage } from "./federation.types.js";
@@ -22,7 +23,7 @@ import type { IncomingMessage } from "./federation.types.js";
  * The inbox: verify, de-duplicate, apply in per-peer order, exactly once; answer with signed receipts. A
  * message whose turn has not come (a gap before it) or whose handler failed is held and retried.
  */
-export function createInbox(c: FedContext, parts: { attachments: Attachments }) {
+export function createInbox(c: FedContext, parts: { attachments: Attachments; conflicts: Conflicts }) {
   const { db, config, clock, audit, handlers, timing } = c;
   const { attachments } = parts;
 
@@ -36,6 +37,10 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
     reason?: string;
     detail?: string;
     original?: { receivedAt: Date; sha: string; status: string; reason: string | null };
+    /** The sequence number the receiver waits for from this peer (told to the sender, issue 9 point 7). */
+    waitingFor?: number;
+    /** On SEQUENCE_CONFLICT: the highest sequence number held from the sender. */
+    highestSeq?: number;
   }
   /** An envelope opened and verified from a known peer: stored in the inbox, even if then rejected. */
   type Trusted = Received & { peer: PeerRow; opened: OpenedEnvelope };
@@ -185,7 +190,12 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
     timing.inboxCommitMs += tSign - tStore;
     const results = await Promise.all(
       items.map(async (i): Promise<EnvelopeResult> => {
-        const res: EnvelopeResult = { status: i.status, ...(i.reason ? { reason: i.reason } : {}) };
+        const res: EnvelopeResult = {
+          status: i.status,
+          ...(i.reason ? { reason: i.reason } : {}),
+          ...(i.waitingFor !== undefined ? { waitingFor: i.waitingFor } : {}),
+          ...(i.highestSeq !== undefined ? { highestSeq: i.highestSeq } : {}),
+        };
         if (!i.routing) return res;
         const base = { msgId: i.routing.msgId, sender: me, recipient: i.routing.sender, seq: i.routing.seq };
         const claims: ReceiptClaims = {
@@ -259,25 +269,49 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments }) 
       });
       const inserted = await repo.insertInbox(tx, rows);
       const dupes = list.filter((i) => !inserted.has(i.opened.header.msgId));
+      const conflicts: Trusted[] = [];
       if (dupes.length) {
         const ids = dupes.map((i) => i.opened.header.msgId);
         const existing = await repo.inboxByIds(tx, peerId, ids);
         for (const i of dupes) {
           const e = existing.find((x) => x.msgId === i.opened.header.msgId);
           i.status = "rejected";
-          i.reason = "REPLAYED";
-          i.detail = e ? "message id already received" : "sequence number already used";
-          if (e) i.original = { receivedAt: e.receivedAt, sha: e.sha, status: e.status, reason: e.reason };
+          if (e) {
+            i.reason = "REPLAYED";
+            i.detail = "message id already received";
+            i.original = { receivedAt: e.receivedAt, sha: e.sha, status: e.status, reason: e.reason };
+          } else {
+            // The same sequence number under another message id: the sender lost its own record of what it
+            // sent (restored from a backup). Never REPLAYED, which the sender would take as delivered.
+            i.reason = SEQUENCE_CONFLICT;
+            i.detail = "sequence number already used by another message";
+            conflicts.push(i);
+          }
         }
       }
       const { inSeq, applied } = await applyReady(tx, peerId, p.inSeq, ctx);
+      const highestSeq = conflicts.length ? await repo.inboxHighestSeq(tx, peerId) : null;
+      for (const i of list) {
+        i.waitingFor = inSeq + 1;
+        if (highestSeq !== null) i.highestSeq = highestSeq;
+      }
       const newlyRejected = list.filter((i) => i.reason);
+      const duplicates = newlyRejected.filter((i) => i.reason === "REPLAYED").length;
       await repo.countOnPeer(
         tx,
         peerId,
-        { received: inserted.size, rejected: newlyRejected.length },
+        { received: inserted.size, rejected: newlyRejected.length - duplicates, duplicates },
         { inSeq, lastSuccessAt: receivedAt },
       );
+      // The link is healthy again: what we had backed off sending to this peer goes now (issue 9 point 7).
+      if (inserted.size) await repo.resetBackoff(tx, peerId);
+      if (conflicts.length) {
+        await parts.conflicts.alert(tx, ctx, peerId, "receiver", {
+          seqs: conflicts.map((i) => i.opened.header.seq),
+          msgIds: conflicts.map((i) => i.opened.header.msgId),
+          highestSeq,
+        });
+      }
       for (const i of newlyRejected) {
         await audit.record(tx, ctx, {
           action: "federation.envelope.rejected",

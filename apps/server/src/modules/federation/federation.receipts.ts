@@ -72,7 +72,9 @@ export function judgeReceipt(e: ReceiptEvidence): Verdict {
     // Received before (our record of it was lost, e.g. we died after sending): keep the first receipt.
     const o = e.original;
     if (r.original && o && o.msgId === e.sent.msgId && o.recipient === e.me) {
-      return done(o.status === "accepted" ? "delivered" : "rejected", r.original, o.reason ?? null);
+      const v = done(o.status === "accepted" ? "delivered" : "rejected", r.original, o.reason ?? null);
+      // The proof is the first receipt: keep the envelope as sent only if it is the copy that receipt names.
+      return { ...v, keepEnvelope: o.envelopeSha256 === e.sent.envelopeSha256 };
     }
     // else: the REPLAYED receipt still proves the peer holds the message id
     return done("delivered", r.receipt, "REPLAYED");

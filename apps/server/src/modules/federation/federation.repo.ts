@@ -73,7 +73,7 @@ export async function updatePeer(tx: Tx, id: string, set: PeerUpdate): Promise<v
 export async function countOnPeer(
   tx: Tx,
   id: string,
-  add: { delivered?: number; received?: number; rejected?: number },
+  add: { delivered?: number; received?: number; rejected?: number; duplicates?: number },
   set: PeerUpdate = {},
 ): Promise<void> {
   await tx
@@ -85,6 +85,7 @@ export async function countOnPeer(
         : {}),
       ...(add.received !== undefined ? { receivedCount: sql`${peers.receivedCount} + ${add.received}` } : {}),
       ...(add.rejected !== undefined ? { rejectedCount: sql`${peers.rejectedCount} + ${add.rejected}` } : {}),
+      ...(add.duplicates ? { duplicateCount: sql`${peers.duplicateCount} + ${add.duplicates}` } : {}),
     })
     .where(eq(peers.id, id));
 }
@@ -161,10 +162,64 @@ export function claimDue(db: Db, limit: number, leaseSeconds: number): Promise<O
         sql`(select o.msg_id from fed_outbox o join fed_peers p on p.id = o.peer_id
             where o.status = 'pending' and o.next_attempt_at <= now()
               and (o.lease_until is null or o.lease_until < now()) and p.state = 'active'
+              and p.link_stop is null
             order by o.peer_id, o.seq limit ${limit} for update of o skip locked)`,
       ),
     )
     .returning();
+}
+
+/**
+ * The link to the peer is seen healthy (it answered, or sent us something we accepted): its pending messages
+ * that were backing off are due now, so one message with many failed attempts does not hold the link behind
+ * it for minutes.
+ */
+export async function resetBackoff(tx: Tx, peerId: string, seq?: number): Promise<void> {
+  await tx.execute(sql`update fed_outbox set next_attempt_at = now()
+    where peer_id = ${peerId} and status = 'pending' and next_attempt_at > now()
+      ${seq === undefined ? sql`` : sql`and seq = ${seq}`}`);
+}
+
+/** The highest sequence number held from a peer. */
+export async function inboxHighestSeq(tx: Tx, peerId: string): Promise<number> {
+  const rows = rowsOf<{ m: string | number | null }>(
+    await tx.execute(sql`select max(seq) as m from fed_inbox where peer_id = ${peerId}`),
+  );
+  return Number(rows[0]?.m ?? 0);
+}
+
+/**
+ * Renumbers the peer's pending messages, in their order, from `firstSeq` on, and moves the peer's counter past
+ * them; returns the old and new numbers. Two steps through negative numbers, because the (peer, seq) index
+ * is checked row by row.
+ */
+export async function resequencePending(
+  tx: Tx,
+  peerId: string,
+  firstSeq: number,
+): Promise<{ msgId: string; from: number; to: number }[]> {
+  // The counter's lock keeps enqueuers out until commit; nothing already sent or settled is renumbered, and
+  // nothing is numbered at or below a settled message.
+  await tx.execute(sql`select seq from fed_out_seq where peer_id = ${peerId} for update`);
+  const settled = rowsOf<{ m: string | number | null }>(
+    await tx.execute(
+      sql`select max(seq) as m from fed_outbox where peer_id = ${peerId} and status <> 'pending'`,
+    ),
+  );
+  const from = Math.max(firstSeq, Number(settled[0]?.m ?? 0) + 1);
+  const rows = await tx
+    .select({ msgId: outbox.msgId, seq: outbox.seq })
+    .from(outbox)
+    .where(and(eq(outbox.peerId, peerId), eq(outbox.status, "pending")))
+    .orderBy(asc(outbox.seq));
+  const moves = rows.map((r, i) => ({ msgId: r.msgId, from: r.seq, to: from + i }));
+  for (const m of moves) await tx.update(outbox).set({ seq: -m.to }).where(eq(outbox.msgId, m.msgId));
+  await tx.execute(sql`update fed_outbox set seq = -seq, next_attempt_at = now(), lease_until = null,
+    envelope = null, receipt = null, receipt_reason = null
+    where peer_id = ${peerId} and seq < 0`);
+  const last = from + moves.length - 1;
+  await tx.execute(sql`update fed_out_seq set seq = greatest(seq, ${last}) where peer_id = ${peerId}`);
+  return moves;
 }
 
 /** One outbox row's fate after a delivery attempt. */
@@ -178,11 +233,15 @@ export interface DeliveryOutcome {
   error: string | null;
 }
 
-/** Writes the outcomes of a batch in one statement (only rows still pending: a cancel may have won). */
+/**
+ * Writes the outcomes of a batch in one statement (only rows still pending: a cancel may have won). A final
+ * outcome without an envelope clears the one kept: it is not the envelope the receipt names.
+ */
 export async function recordOutcomes(tx: Tx, outcomes: DeliveryOutcome[]): Promise<void> {
   await tx.execute(sql`update fed_outbox o set
       status = v.status,
-      envelope = coalesce(v.envelope, o.envelope),
+      envelope = case when v.status <> 'pending' and v.envelope is null then null
+        else coalesce(v.envelope, o.envelope) end,
       receipt = coalesce(v.receipt, o.receipt),
       receipt_reason = v.reason,
       delivered_at = case when v.status = 'delivered' then clock_timestamp() else o.delivered_at end,

@@ -331,6 +331,23 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
     async (req) => fed.cancel(req.ctx, req.params.peerId, req.params.msgId),
   );
   app.post(
+    "/api/v1/peers/:peerId/resequence",
+    {
+      schema: {
+        tags,
+        summary:
+          "After a sequence conflict: renumber the messages waiting for the peer after the highest number it holds, and resume delivery",
+        params: PeerParams,
+        body: z.strictObject({ afterSeq: z.number().int().nonnegative().optional() }),
+        response: {
+          200: z.object({ peerId: z.string(), firstSeq: z.number(), count: z.number() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => fed.resequence(req.ctx, req.params.peerId, req.body),
+  );
+  app.post(
     "/api/v1/peers/:peerId/notices",
     {
       bodyLimit: 24 * 1024 * 1024,

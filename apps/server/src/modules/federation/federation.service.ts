@@ -1,6 +1,7 @@
 import { createNodeKeys } from "../node/node.keys.js";
 import { createTransportAdmin } from "./federation.admin.js";
 import { createAttachments } from "./federation.attachments.js";
+import { createConflicts } from "./federation.conflicts.js";
 import { createFedContext, type FederationDeps } from "./federation.context.js";
 import { createDelivery } from "./federation.delivery.js";
 import { createLinkHealth } from "./federation.health.js";
@@ -26,6 +27,7 @@ export {
  * - federation.inbox.ts      receive, store, apply in order, held messages, receipts
  * - federation.delivery.ts   claim, seal, send, judge receipts (federation.receipts.ts, pure), vacuum
  * - federation.admin.ts      outbox / inbox lists, cancel, ping, notices
+ * - federation.conflicts.ts  sequence conflicts: stop the link, alert, re-sequence
  * - federation.attachments.ts the one way any module stores or reads blobs
  * - federation.health.ts     link health, metrics, link-down alerts
  * - ../node/node.keys.ts     key rotation and retirement (announced through the outbox)
@@ -36,8 +38,9 @@ export function createFederationService(deps: FederationDeps) {
   const attachments = createAttachments(c);
   const health = createLinkHealth(c);
   const peers = createPeers(c, { outbox, health });
-  const inbox = createInbox(c, { attachments });
-  const delivery = createDelivery(c, { attachments, peers });
+  const conflicts = createConflicts(c, { outbox });
+  const inbox = createInbox(c, { attachments, conflicts });
+  const delivery = createDelivery(c, { attachments, peers, conflicts });
   const admin = createTransportAdmin(c, { outbox, attachments });
   const keys = createNodeKeys({
     db: deps.db,
@@ -81,6 +84,7 @@ export function createFederationService(deps: FederationDeps) {
     listOutbox: admin.listOutbox,
     listInbox: admin.listInbox,
     cancel: admin.cancel,
+    resequence: conflicts.resequence,
     ping: admin.ping,
     listPings: admin.listPings,
     sendNotice: admin.sendNotice,

@@ -1,0 +1,254 @@
+import http from "node:http";
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { envelopeSha256 } from "../../src/crypto/envelope.js";
+import { auditLog, outbox, peers } from "../../src/db/schema/index.js";
+import {
+  type FederationWorker,
+  startFederationWorker,
+} from "../../src/modules/federation/federation.worker.js";
+import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { freePort } from "../support/pg-cluster.js";
+
+/**
+ * Issue 9, federation correctness: a resend keeps the envelope its receipt names (9), duplicates are counted
+ * apart from rejections (11), a link seen healthy again retries what was backing off at once (7), and a sender
+ * restored from an older backup meets a sequence conflict that stops the link until re-sequenced (8).
+ *
+ * A→B traffic goes through a proxy the test controls (pass, down, or lose the answer); B→A goes direct.
+ */
+
+type Mode = "pass" | "down" | "lose-answer";
+
+/** Forwards to `target`; "down" answers 503 without forwarding, "lose-answer" forwards and then answers 502. */
+async function startProxy(target: string) {
+  const state = { mode: "pass" as Mode, forwarded: 0 };
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const ch of req) chunks.push(ch as Buffer);
+    if (state.mode === "down") {
+      res.writeHead(503).end();
+      return;
+    }
+    const upstream = await fetch(`${target}${req.url}`, {
+      method: req.method,
+      headers: { "content-type": req.headers["content-type"] ?? "application/json" },
+      ...(req.method === "GET" || req.method === "HEAD" ? {} : { body: Buffer.concat(chunks) }),
+    });
+    const body = Buffer.from(await upstream.arrayBuffer());
+    state.forwarded++;
+    if (state.mode === "lose-answer" && req.url?.startsWith("/federation/v1/envelopes")) {
+      state.mode = "pass"; // lose one answer only
+      res.writeHead(502).end();
+      return;
+    }
+    res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "" }).end(body);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  return {
+    state,
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+async function listeningNode(id: string, extra: Record<string, unknown> = {}) {
+  const port = await freePort();
+  const node = await createTestNode({
+    id,
+    timeZone: "UTC",
+    settings: {
+      publicUrl: `http://127.0.0.1:${port}`,
+      fedPollMs: 50,
+      // A long back-off: a retry within the test's time only happens when the link is seen healthy.
+      fedBackoffBaseMs: 60_000,
+      fedBackoffMaxMs: 120_000,
+      ...extra,
+    },
+  });
+  await node.rt.app.listen({ host: "127.0.0.1", port });
+  return { node, admin: node.bearer(node.rt.controlToken), port };
+}
+
+const waitFor = async <T>(fn: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> => {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+/** The claims of a compact JWS (the receipt), read without verifying: the sender verified it already. */
+const claimsOf = (jws: string) =>
+  JSON.parse(Buffer.from(jws.split(".")[1], "base64url").toString("utf8")) as Record<string, unknown>;
+
+describeDb("federation correctness (issue 9)", () => {
+  let a: Awaited<ReturnType<typeof listeningNode>>;
+  let b: Awaited<ReturnType<typeof listeningNode>>;
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  const workers: FederationWorker[] = [];
+  const silent = { info() {}, warn() {}, error() {} };
+  const dbOf = (n: { node: TestNode }) => n.node.rt.services.db;
+
+  beforeAll(async () => {
+    a = await listeningNode("CN-MPS");
+    b = await listeningNode("US-DOJ");
+    const inv = await a.admin.req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
+    const acc = await b.admin.req("POST", "/api/v1/peers/accept", { invitation: inv.body.invitation });
+    expect(acc.status, JSON.stringify(acc.body)).toBe(201);
+    proxy = await startProxy(`http://127.0.0.1:${b.port}`);
+    // A reaches B through the proxy from now on.
+    await dbOf(a).update(peers).set({ baseUrl: proxy.url }).where(eq(peers.id, "US-DOJ"));
+    for (const n of [a, b])
+      workers.push(startFederationWorker(n.node.rt.services.federationService, n.node.rt.config, silent));
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await proxy?.close();
+    await a?.node.close();
+    await b?.node.close();
+  });
+
+  const ping = async (from: { admin: Agent }, to: string, count = 1) => {
+    const r = await from.admin.req<{ pings: { pingId: string; msgId: string; seq: number }[] }>(
+      "POST",
+      `/api/v1/peers/${to}/ping`,
+      { count },
+    );
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return r.body.pings;
+  };
+  const answered = (from: { admin: Agent }, to: string, pingIds: string[], ms?: number) =>
+    waitFor(async () => {
+      const l = await from.admin.req<{ items: { rttMs: number | null }[] }>(
+        "GET",
+        `/api/v1/peers/${to}/pings?ids=${pingIds.join(",")}`,
+      );
+      return l.body.items.length === pingIds.length && l.body.items.every((p) => p.rttMs !== null);
+    }, ms);
+  const outboxRow = async (n: { node: TestNode }, msgId: string) =>
+    (await dbOf(n).select().from(outbox).where(eq(outbox.msgId, msgId)))[0];
+  const health = async (n: { admin: Agent }, id: string) =>
+    (
+      await n.admin.req<{ peer: { health: Record<string, unknown> & { linkStop: unknown } } }>(
+        "GET",
+        `/api/v1/peers/${id}`,
+      )
+    ).body.peer.health;
+  const audited = async (n: { node: TestNode }, action: string) =>
+    dbOf(n).select().from(auditLog).where(eq(auditLog.action, action));
+
+  it("warms the link both ways", async () => {
+    await answered(
+      a,
+      "US-DOJ",
+      (await ping(a, "US-DOJ", 3)).map((p) => p.pingId),
+    );
+    await answered(
+      b,
+      "CN-MPS",
+      (await ping(b, "CN-MPS")).map((p) => p.pingId),
+    );
+  });
+
+  it("a resend after a lost receipt keeps the envelope the stored receipt names; the duplicate is not a rejection", async () => {
+    const before = await health(b, "CN-MPS");
+    proxy.state.mode = "lose-answer";
+    const [p] = await ping(a, "US-DOJ");
+    // B applied the ping and answers with a pong (direct to A): A sees the link healthy and resends at once.
+    await waitFor(async () => (await outboxRow(a, p.msgId))?.status === "delivered");
+    const row = await outboxRow(a, p.msgId);
+    expect(row.attempts, JSON.stringify({ ...row, payload: null, envelope: null })).toBeGreaterThanOrEqual(2);
+    expect(row.envelope).toBeTruthy();
+    const receipt = claimsOf(row.receipt ?? "");
+    expect(receipt.status).toBe("accepted");
+    expect(receipt.envelopeSha256).toBe(envelopeSha256(row.envelope ?? ""));
+    const after = await health(b, "CN-MPS");
+    expect(after.duplicates).toBe((before.duplicates as number) + 1);
+    expect(after.rejected).toBe(before.rejected);
+  });
+
+  it("after an outage, a message in a long back-off goes as soon as the link is seen healthy", async () => {
+    proxy.state.mode = "down";
+    const [p] = await ping(a, "US-DOJ");
+    const failed = await waitFor(async () => {
+      const r = await outboxRow(a, p.msgId);
+      return r && r.attempts >= 1 && r.lastError !== null && r;
+    });
+    // its next try is a minute or so away
+    expect(failed.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(20_000);
+    proxy.state.mode = "pass";
+    // B's ping reaches A: the link is seen healthy, the message backing off is due at once.
+    await ping(b, "CN-MPS");
+    const t0 = Date.now();
+    await answered(a, "US-DOJ", [p.pingId], 10_000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it("a sender restored from an older backup meets a sequence conflict: link stopped, both alerted, re-sequenced by an operator", async () => {
+    // Quiet link: everything A sent is delivered.
+    await waitFor(async () => (await health(a, "US-DOJ")).outboxDepth === 0);
+    const [{ m }] = await dbOf(a)
+      .select({ m: sql<number>`max(${outbox.seq})` })
+      .from(outbox)
+      .where(eq(outbox.peerId, "US-DOJ"));
+    const highest = Number(m);
+    const restoredAt = highest - 2;
+    // What a restore from a backup taken two messages ago leaves of A's federation tables: the outbox and its
+    // sequence counter as they were (the rest of the node does not matter to the transport).
+    await dbOf(a).execute(sql`delete from fed_outbox where peer_id = 'US-DOJ' and seq > ${restoredAt}`);
+    await dbOf(a).execute(sql`update fed_out_seq set seq = ${restoredAt} where peer_id = 'US-DOJ'`);
+
+    const sent = await ping(a, "US-DOJ", 2);
+    expect(sent.map((s) => s.seq)).toEqual([restoredAt + 1, restoredAt + 2]);
+    const stop = await waitFor(async () => (await health(a, "US-DOJ")).linkStop);
+    expect(stop).toMatchObject({ reason: "SEQUENCE_CONFLICT", seq: restoredAt + 1, peerHighestSeq: highest });
+    // Not delivered, not lost: still queued.
+    for (const s of sent) expect((await outboxRow(a, s.msgId)).status).toBe("pending");
+    // B applied nothing of them and refused them with the conflict's own code.
+    const refused = await dbOf(b)
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "federation.envelope.rejected"), eq(auditLog.targetId, sent[0].msgId)));
+    expect(refused.map((r) => (r.details as { reason: string }).reason)).toContain("SEQUENCE_CONFLICT");
+    // Both administrators are alerted (audit and notification).
+    for (const [n, side] of [
+      [a, "sender"],
+      [b, "receiver"],
+    ] as const) {
+      const rows = await audited(n, "federation.sequence.conflict");
+      expect(rows.some((r) => (r.details as { side: string }).side === side)).toBe(true);
+      const notes = await n.node.rt.services.db.execute(
+        sql`select count(*)::int as n from notifications where kind = 'federation.sequence_conflict'`,
+      );
+      expect(JSON.stringify(notes)).toMatch(/"n":[1-9]/);
+    }
+    // Delivery stays stopped: nothing more goes while the conflict stands.
+    const forwarded = proxy.state.forwarded;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(proxy.state.forwarded).toBe(forwarded);
+
+    // The operator's way out, audited on both sides.
+    const r = await a.admin.req<{ firstSeq: number; count: number }>(
+      "POST",
+      "/api/v1/peers/US-DOJ/resequence",
+      {},
+    );
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ firstSeq: highest + 1, count: 2 });
+    await answered(
+      a,
+      "US-DOJ",
+      sent.map((s) => s.pingId),
+    );
+    expect((await health(a, "US-DOJ")).linkStop).toBeNull();
+    expect(await audited(a, "federation.outbox.resequence")).toHaveLength(1);
+    await waitFor(async () => (await audited(b, "federation.peer.resequenced")).length === 1);
+    // a second re-sequence has nothing to resolve
+    const again = await a.admin.req("POST", "/api/v1/peers/US-DOJ/resequence", {});
+    expect(again.status).toBe(409);
+  });
+});
