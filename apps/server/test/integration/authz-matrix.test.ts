@@ -125,6 +125,10 @@ const CASES: MatrixCase[] = [
     prepare: (t) => sharedObject(t),
     body: () => ({ recipients: ["US-DOJ"] }),
   }),
+  // Federation operator actions (issue 9): administrators only; an unknown peer is 404 to them.
+  endpoint("POST", "/api/v1/peers/NO-PEER/resequence", only(["admin"], 404), () => ({})),
+  endpoint("POST", `/api/v1/peers/NO-PEER/inbox/${FAKE_ID}/retry`, only(["admin"], 404), () => ({})),
+  endpoint("POST", `/api/v1/peers/NO-PEER/inbox/${FAKE_ID}/skip`, only(["admin"], 404), () => ({})),
 ];
 
 /** The current code of the MFA enrolment the caller of the running case has just started. */

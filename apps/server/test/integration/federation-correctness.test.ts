@@ -1,8 +1,12 @@
 import http from "node:http";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { z } from "zod";
 import { envelopeSha256 } from "../../src/crypto/envelope.js";
-import { auditLog, outbox, peers } from "../../src/db/schema/index.js";
+import { inTransaction } from "../../src/db/client.js";
+import { auditLog, inbox, outbox, peers } from "../../src/db/schema/index.js";
+import { systemCtx } from "../../src/lib/actor.js";
+import { defineHandler, PermanentRejection } from "../../src/modules/federation/federation.types.js";
 import {
   type FederationWorker,
   startFederationWorker,
@@ -104,7 +108,7 @@ describeDb("federation correctness (issue 9)", () => {
     await dbOf(a).update(peers).set({ baseUrl: proxy.url }).where(eq(peers.id, "US-DOJ"));
     for (const n of [a, b])
       workers.push(startFederationWorker(n.node.rt.services.federationService, n.node.rt.config, silent));
-  });
+  }, 300_000);
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
     await proxy?.close();
@@ -250,5 +254,84 @@ describeDb("federation correctness (issue 9)", () => {
     // a second re-sequence has nothing to resolve
     const again = await a.admin.req("POST", "/api/v1/peers/US-DOJ/resequence", {});
     expect(again.status).toBe(409);
+  });
+
+  it("a permanent rejection in a handler consumes the sequence number; a held message can be skipped or retried, audited on both sides", async () => {
+    const fed = b.node.rt.services.federationService;
+    let flaky = true;
+    fed.registerHandler(
+      defineHandler("test.refuse", z.object({}), async () => {
+        throw new PermanentRejection("NOT_SHARED", "the request is not shared with this peer");
+      }),
+    );
+    fed.registerHandler(
+      defineHandler("test.flaky", z.object({}), async () => {
+        if (flaky) throw new Error("database of the domain unavailable");
+      }),
+    );
+    const send = (type: string) =>
+      inTransaction(dbOf(a), (tx) =>
+        a.node.rt.services.federationService.enqueue(tx, systemCtx(), {
+          peerId: "US-DOJ",
+          type,
+          payload: {},
+        }),
+      );
+    const inboxRow = async (msgId: string) =>
+      (await dbOf(b).select().from(inbox).where(eq(inbox.msgId, msgId)))[0];
+
+    // Refused for good: the link behind it moves on, the sender learns it.
+    const refused = await send("test.refuse");
+    await answered(
+      a,
+      "US-DOJ",
+      (await ping(a, "US-DOJ")).map((p) => p.pingId),
+    );
+    expect(await inboxRow(refused.msgId)).toMatchObject({ status: "rejected", reason: "HANDLER_REJECTED" });
+    await waitFor(async () => (await outboxRow(a, refused.msgId)).status === "rejected");
+    expect((await outboxRow(a, refused.msgId)).receiptReason).toBe("HANDLER_REJECTED");
+    const onB = await audited(b, "federation.inbox.rejected");
+    expect(onB.some((r) => r.targetId === refused.msgId)).toBe(true);
+    const onA = await audited(a, "federation.outbox.rejected");
+    expect(onA.find((r) => r.targetId === refused.msgId)?.details).toMatchObject({ code: "NOT_SHARED" });
+
+    // A passing failure holds the message and the link behind it; the administrator sees why and skips it.
+    const held = await send("test.flaky");
+    const [behind] = await ping(a, "US-DOJ");
+    const seen = await waitFor(async () => {
+      const l = await b.admin.req<{ items: { msgId: string; status: string; lastError: string | null }[] }>(
+        "GET",
+        `/api/v1/peers/CN-MPS/inbox?afterSeq=${held.seq - 1}`,
+      );
+      return l.body.items.find((i) => i.msgId === held.msgId && i.lastError);
+    });
+    expect(seen).toMatchObject({ status: "held", lastError: "database of the domain unavailable" });
+    expect((await inboxRow(behind.msgId))?.status ?? "held").toBe("held");
+    const skip = await b.admin.req("POST", `/api/v1/peers/CN-MPS/inbox/${held.msgId}/skip`, {
+      note: "cannot be applied here",
+    });
+    expect(skip.status, JSON.stringify(skip.body)).toBe(200);
+    await answered(a, "US-DOJ", [behind.pingId]);
+    expect(await inboxRow(held.msgId)).toMatchObject({ status: "rejected", reason: "SKIPPED" });
+    await waitFor(async () => (await outboxRow(a, held.msgId)).status === "rejected");
+    expect((await audited(b, "federation.inbox.skip")).map((r) => r.targetId)).toContain(held.msgId);
+
+    // Held again; the cause is fixed; the administrator retries it.
+    const again = await send("test.flaky");
+    await waitFor(async () => (await inboxRow(again.msgId))?.lastError);
+    flaky = false;
+    const retry = await b.admin.req<{ applied: boolean }>(
+      "POST",
+      `/api/v1/peers/CN-MPS/inbox/${again.msgId}/retry`,
+      {},
+    );
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    expect(retry.body.applied).toBe(true);
+    expect((await inboxRow(again.msgId)).status).toBe("applied");
+    expect((await audited(b, "federation.inbox.retry")).map((r) => r.targetId)).toContain(again.msgId);
+    // nothing left to retry or skip
+    expect((await b.admin.req("POST", `/api/v1/peers/CN-MPS/inbox/${again.msgId}/skip`, {})).status).toBe(
+      409,
+    );
   });
 });

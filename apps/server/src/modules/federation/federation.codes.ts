@@ -15,6 +15,8 @@ export const REJECT_REASONS = [
   "SCHEMA_INVALID",
   "ATTACHMENT_MISSING",
   "SEQUENCE_CONFLICT",
+  "HANDLER_REJECTED",
+  "SKIPPED",
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

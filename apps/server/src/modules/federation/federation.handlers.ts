@@ -3,6 +3,7 @@ import {
   NoticePayload,
   PingPayload,
   PongPayload,
+  RejectedPayload,
   ResequencedPayload,
   VoidPayload,
 } from "@crossline/schemas";
@@ -18,6 +19,7 @@ import { defineHandler, type FederationPort } from "./federation.types.js";
  * - federation.keys: a peer announces its live public keys (key rotation).
  * - federation.void: a cancelled message's tombstone, so its sequence number is not a gap.
  * - federation.notice: a short operational notice between node administrators, optionally with an attachment.
+ * - federation.rejected: the peer refused one of our messages for good after accepting it (audited here).
  * - federation.resequenced: the peer renumbered its pending messages after a sequence conflict (audited).
  */
 export function registerTransportHandlers(fed: FederationPort, deps: { clock: Clock; audit: AuditService }) {
@@ -70,6 +72,20 @@ export function registerTransportHandlers(fed: FederationPort, deps: { clock: Cl
         targetType: "peer",
         targetId: msg.peerId,
         details: { ...msg.payload, seq: msg.seq },
+      });
+    }),
+  );
+  fed.registerHandler(
+    defineHandler("federation.rejected", RejectedPayload, async (tx, msg, ctx) => {
+      // The peer refused for good a message of ours it had accepted (its handler, or its operator skipped it).
+      const { msgId, seq, code, detail } = msg.payload;
+      const found = await repo.markRejectedByPeer(tx, msg.peerId, msgId, `${code}: ${detail}`.slice(0, 500));
+      await audit.record(tx, ctx, {
+        action: "federation.outbox.rejected",
+        targetType: "envelope",
+        targetId: msgId,
+        outcome: "rejected",
+        details: { peer: msg.peerId, seq, reason: "HANDLER_REJECTED", code, detail, found },
       });
     }),
   );

@@ -10,20 +10,32 @@ import {
   signReceipt,
 } from "../../crypto/envelope.js";
 import { inSavepoint, inTransaction, type Tx } from "../../db/client.js";
-import type { Ctx } from "../../lib/actor.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { AppError, notFound } from "../../lib/errors.js";
 import type { NodeKeys } from "../node/node.service.js";
 import type { Attachments } from "./federation.attachments.js";
 import { SEQ_CONSUMING, SEQUENCE_CONFLICT } from "./federation.codes.js";
 import type { Conflicts } from "./federation.conflicts.js";
-import { errText, type FedContext, type PeerRow, peerActor, sigKeys } from "./federation.context.js";
+import {
+  errText,
+  type FedContext,
+  type InboxRow,
+  type PeerRow,
+  peerActor,
+  sigKeys,
+} from "./federation.context.js";
+import type { Outbox } from "./federation.outbox.js";
 import * as repo from "./federation.repo.js";
-import type { IncomingMessage } from "./federation.types.js";
+import { type IncomingMessage, PermanentRejection } from "./federation.types.js";
 
 /**
  * The inbox: verify, de-duplicate, apply in per-peer order, exactly once; answer with signed receipts. A
  * message whose turn has not come (a gap before it) or whose handler failed is held and retried.
  */
-export function createInbox(c: FedContext, parts: { attachments: Attachments; conflicts: Conflicts }) {
+export function createInbox(
+  c: FedContext,
+  parts: { attachments: Attachments; conflicts: Conflicts; outbox: Outbox },
+) {
   const { db, config, clock, audit, handlers, timing } = c;
   const { attachments } = parts;
 
@@ -386,6 +398,11 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments; co
           };
           await inSavepoint(tx, (sp) => handler.apply(sp, msg, ctx));
         } catch (e) {
+          if (e instanceof PermanentRejection) {
+            await rejectHeld(tx, ctx, peerId, r, "HANDLER_REJECTED", e.code, errText(e));
+            cur = seq;
+            continue;
+          }
           await repo.inboxFailed(tx, peerId, r.msgId, errText(e));
           break outer;
         }
@@ -400,6 +417,85 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments; co
     }
     return { inSeq: cur, applied };
   }
+
+  /**
+   * Rejects a held message for good: its sequence number is consumed (the link behind it moves on), the reason
+   * is kept on the row and audited, and the sender is told by a `federation.rejected` message.
+   */
+  async function rejectHeld(
+    tx: Tx,
+    ctx: Ctx,
+    peerId: string,
+    r: InboxRow,
+    reason: "HANDLER_REJECTED" | "SKIPPED",
+    code: string,
+    detail: string,
+  ): Promise<void> {
+    await repo.inboxRejected(tx, peerId, r.msgId, reason, `${code}: ${detail}`.slice(0, 500));
+    await audit.record(tx, ctx, {
+      action: "federation.inbox.rejected",
+      targetType: "envelope",
+      targetId: r.msgId,
+      outcome: "rejected",
+      details: { peer: peerId, seq: r.seq, type: r.type, reason, code, detail },
+    });
+    await parts.outbox.enqueue(tx, ctx, {
+      peerId,
+      type: "federation.rejected",
+      payload: { msgId: r.msgId, seq: r.seq, code, detail: detail.slice(0, 500) },
+    });
+  }
+
+  /** A held message of the peer, locked with the peer; NOT_FOUND if there is none (or it is not held). */
+  async function lockHeld(tx: Tx, peerId: string, msgId: string) {
+    const p = await repo.lockPeer(tx, peerId);
+    if (!p) throw notFound("peer");
+    const [r] = await repo.inboxByIdFull(tx, peerId, msgId);
+    if (!r) throw notFound("message");
+    if (r.status !== "held")
+      throw new AppError("INVALID_TRANSITION", [{ issue: `the message is ${r.status}` }]);
+    return { p, r };
+  }
+
+  /** Administrator: applies the peer's held messages whose turn has come now (after fixing the cause). */
+  async function retryHeldMessage(ctx: Ctx, peerId: string, msgId: string) {
+    requirePermission(ctx.actor, "peers:manage");
+    return inTransaction(db, async (tx) => {
+      const { p, r } = await lockHeld(tx, peerId, msgId);
+      const res = await applyReady(tx, peerId, p.inSeq, peerCtx(peerId, ctx));
+      if (res.inSeq !== p.inSeq) await repo.updatePeer(tx, peerId, { inSeq: res.inSeq });
+      const applied = res.applied.includes(r.seq);
+      await audit.record(tx, ctx, {
+        action: "federation.inbox.retry",
+        targetType: "envelope",
+        targetId: msgId,
+        outcome: applied ? "success" : "failure",
+        details: { peer: peerId, seq: r.seq, type: r.type, appliedCount: res.applied.length },
+      });
+      return { msgId, applied, inSeq: res.inSeq };
+    });
+  }
+
+  /** Administrator: gives up on a held message (rejected for good, the sender told), and applies what follows. */
+  async function skipHeldMessage(ctx: Ctx, peerId: string, msgId: string, note: string) {
+    requirePermission(ctx.actor, "peers:manage");
+    return inTransaction(db, async (tx) => {
+      const { p, r } = await lockHeld(tx, peerId, msgId);
+      await audit.record(tx, ctx, {
+        action: "federation.inbox.skip",
+        targetType: "envelope",
+        targetId: msgId,
+        details: { peer: peerId, seq: r.seq, type: r.type, lastError: r.lastError, note },
+      });
+      await rejectHeld(tx, ctx, peerId, r, "SKIPPED", "SKIPPED_BY_OPERATOR", note || (r.lastError ?? ""));
+      const res = await applyReady(tx, peerId, p.inSeq, peerCtx(peerId, ctx));
+      if (res.inSeq !== p.inSeq) await repo.updatePeer(tx, peerId, { inSeq: res.inSeq });
+      return { msgId, skipped: true, inSeq: res.inSeq };
+    });
+  }
+
+  /** Messages applied on an operator's action are still the peer's doing (its actor), under the request's id. */
+  const peerCtx = (peerId: string, ctx: Ctx): Ctx => ({ ...ctx, actor: peerActor(peerId) });
 
   /** Worker duty: retries held messages whose turn has come (a handler failed earlier). */
   async function retryHeld(): Promise<number> {
@@ -429,7 +525,7 @@ export function createInbox(c: FedContext, parts: { attachments: Attachments; co
     return n;
   }
 
-  return { receiveEnvelopes, retryHeld };
+  return { receiveEnvelopes, retryHeld, retryHeldMessage, skipHeldMessage };
 }
 
 export type Inbox = ReturnType<typeof createInbox>;

@@ -253,6 +253,30 @@ export async function recordOutcomes(tx: Tx, outcomes: DeliveryOutcome[]): Promi
     where o.msg_id = v.msg_id and o.status = 'pending'`);
 }
 
+/**
+ * The peer refused a delivered message for good when applying it; returns whether it was ours to mark. Pending
+ * too: the peer's word may come before we recorded its receipt (that update then leaves the row alone).
+ */
+export async function markRejectedByPeer(
+  tx: Tx,
+  peerId: string,
+  msgId: string,
+  error: string,
+): Promise<boolean> {
+  const r = await tx
+    .update(outbox)
+    .set({ status: "rejected", receiptReason: "HANDLER_REJECTED", lastError: error })
+    .where(
+      and(
+        eq(outbox.peerId, peerId),
+        eq(outbox.msgId, msgId),
+        inArray(outbox.status, ["delivered", "pending"]),
+      ),
+    )
+    .returning({ msgId: outbox.msgId });
+  return r.length > 0;
+}
+
 export async function lockOutboxRow(tx: Tx, peerId: string, msgId: string): Promise<OutboxRow | undefined> {
   const [r] = await tx
     .select()
@@ -369,6 +393,28 @@ export function inboxWaiting(tx: Tx, peerId: string, afterSeq: number, limit: nu
     )
     .orderBy(asc(inbox.seq))
     .limit(limit);
+}
+
+export function inboxByIdFull(tx: Tx, peerId: string, msgId: string): Promise<InboxRow[]> {
+  return tx
+    .select()
+    .from(inbox)
+    .where(and(eq(inbox.peerId, peerId), eq(inbox.msgId, msgId)))
+    .for("update");
+}
+
+/** A held message rejected for good: its sequence number is consumed (applyReady passes over it). */
+export async function inboxRejected(
+  tx: Tx,
+  peerId: string,
+  msgId: string,
+  reason: string,
+  error: string,
+): Promise<void> {
+  await tx
+    .update(inbox)
+    .set({ status: "rejected", reason, lastError: error })
+    .where(and(eq(inbox.peerId, peerId), eq(inbox.msgId, msgId)));
 }
 
 export async function inboxFailed(tx: Tx, peerId: string, msgId: string, error: string): Promise<void> {

@@ -331,6 +331,38 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
     async (req) => fed.cancel(req.ctx, req.params.peerId, req.params.msgId),
   );
   app.post(
+    "/api/v1/peers/:peerId/inbox/:msgId/retry",
+    {
+      schema: {
+        tags,
+        summary: "Apply a held incoming message now (and what waits behind it)",
+        params: MsgParams,
+        response: {
+          200: z.object({ msgId: z.string(), applied: z.boolean(), inSeq: z.number() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => fed.retryHeldMessage(req.ctx, req.params.peerId, req.params.msgId),
+  );
+  app.post(
+    "/api/v1/peers/:peerId/inbox/:msgId/skip",
+    {
+      schema: {
+        tags,
+        summary:
+          "Reject a held incoming message for good (the sender is told) and apply what waits behind it",
+        params: MsgParams,
+        body: z.strictObject({ note: z.string().max(500).default("") }),
+        response: {
+          200: z.object({ msgId: z.string(), skipped: z.boolean(), inSeq: z.number() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => fed.skipHeldMessage(req.ctx, req.params.peerId, req.params.msgId, req.body.note),
+  );
+  app.post(
     "/api/v1/peers/:peerId/resequence",
     {
       schema: {

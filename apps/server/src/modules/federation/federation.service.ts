@@ -39,7 +39,7 @@ export function createFederationService(deps: FederationDeps) {
   const health = createLinkHealth(c);
   const peers = createPeers(c, { outbox, health });
   const conflicts = createConflicts(c, { outbox });
-  const inbox = createInbox(c, { attachments, conflicts });
+  const inbox = createInbox(c, { attachments, conflicts, outbox });
   const delivery = createDelivery(c, { attachments, peers, conflicts });
   const admin = createTransportAdmin(c, { outbox, attachments });
   const keys = createNodeKeys({
@@ -78,6 +78,8 @@ export function createFederationService(deps: FederationDeps) {
     deliverDue: delivery.deliverDue,
     maintainOutbox: delivery.maintainOutbox,
     retryHeld: inbox.retryHeld,
+    retryHeldMessage: inbox.retryHeldMessage,
+    skipHeldMessage: inbox.skipHeldMessage,
     checkLinks: health.checkLinks,
     timing: c.timing,
     // admin

@@ -44,8 +44,28 @@ export interface MessageHandler<S extends z.ZodType = z.ZodType> {
   type: string;
   /** Payloads that fail it are rejected with reason SCHEMA_INVALID and change nothing. */
   schema: S;
-  /** Runs inside the inbox transaction; throwing rolls the message back (it is retried, then held). */
+  /**
+   * Runs inside the inbox transaction; throwing rolls the message back (it is held and retried), except a
+   * PermanentRejection, which rejects it for good.
+   */
   apply(tx: Tx, msg: IncomingMessage<z.infer<S>>, ctx: Ctx): Promise<void>;
+}
+
+/**
+ * What a handler throws when a message can never be applied (it concerns a record not shared with the
+ * sender, it goes the wrong way, …), as opposed to a passing failure (any other error: the message is held and
+ * retried). The inbox consumes the message's sequence number without applying it, so the link behind it
+ * moves on, records the code, and tells the sender, both sides auditing it.
+ */
+export class PermanentRejection extends Error {
+  constructor(
+    /** Upper-case reason code, e.g. NOT_SHARED, WRONG_DIRECTION. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PermanentRejection";
+  }
 }
 
 /**

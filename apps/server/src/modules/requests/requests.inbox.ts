@@ -2,7 +2,7 @@ import { AnswerInput, REQUEST_EVENTS, type TimelineEventName, transition } from 
 import type { z } from "zod";
 import type { Tx } from "../../db/client.js";
 // The port's one way to define a handler, under a short name so each handler's signature fits on one line.
-import { defineHandler as handler } from "../federation/federation.types.js";
+import { defineHandler as handler, PermanentRejection } from "../federation/federation.types.js";
 import { createRequestsContext, type RequestsDeps, severityOf } from "./requests.context.js";
 import {
   EscalationPayload,
@@ -39,7 +39,8 @@ export function registerRequestHandlers(deps: RequestsDeps) {
 
   async function sharedRow(tx: Tx, peerId: string, requestId: string): Promise<RequestRow> {
     const r = await repo.lockRequest(tx, requestId);
-    if (!r || r.peerId !== peerId) throw new Error(`request ${requestId} is not shared with ${peerId}`);
+    if (!r || r.peerId !== peerId)
+      throw new PermanentRejection("NOT_SHARED", `request ${requestId} is not shared with ${peerId}`);
     return r;
   }
 
@@ -210,7 +211,7 @@ export function registerRequestHandlers(deps: RequestsDeps) {
 
     if (p.event === "second_check") {
       if (remoteSide !== "responder" || !p.secondCheck)
-        throw new Error("a second check comes from the responder");
+        throw new PermanentRejection("WRONG_DIRECTION", "a second check comes from the responder");
       await repo.updateRequest(tx, r.id, {
         secondCheck: p.secondCheck,
         updatedAt: clock.now(),
@@ -406,7 +407,7 @@ export function registerRequestHandlers(deps: RequestsDeps) {
     const p = msg.payload;
     const r = await sharedRow(tx, msg.peerId, p.requestId);
     if (r.direction !== "incoming" || r.type !== "preservation")
-      throw new Error("not an incoming preservation");
+      throw new PermanentRejection("WRONG_DIRECTION", "not an incoming preservation");
     const by = remoteLabel(p.by, msg.peerId);
     await repo.insertExtension(tx, {
       id: p.extensionId,
@@ -449,7 +450,8 @@ export function registerRequestHandlers(deps: RequestsDeps) {
   const extensionDecision = handler(MSG.extensionDecision, ExtensionDecisionPayload, async (tx, msg, ctx) => {
     const p = msg.payload;
     const r = await sharedRow(tx, msg.peerId, p.requestId);
-    if (r.direction !== "outgoing") throw new Error("not an outgoing request");
+    if (r.direction !== "outgoing")
+      throw new PermanentRejection("WRONG_DIRECTION", "not an outgoing request");
     const by = remoteLabel(p.by, msg.peerId);
     const at = new Date(p.at);
     const newExpiresAt = p.newExpiresAt ? new Date(p.newExpiresAt) : null;
@@ -505,7 +507,8 @@ export function registerRequestHandlers(deps: RequestsDeps) {
   const escalation = handler(MSG.escalation, EscalationPayload, async (tx, msg, ctx) => {
     const p = msg.payload;
     const r = await sharedRow(tx, msg.peerId, p.requestId);
-    if (r.direction !== "incoming") throw new Error("an escalation concerns a request this node received");
+    if (r.direction !== "incoming")
+      throw new PermanentRejection("WRONG_DIRECTION", "an escalation concerns a request this node received");
     const now = clock.now();
     await repo.raiseEscalation(tx, r.id, p.level + 1, { updatedAt: now, version: r.version + 1 });
     await recordEvent(tx, null, r, {
