@@ -159,6 +159,8 @@ describeDb("federation correctness (issue 9)", () => {
   });
 
   it("a resend after a lost receipt keeps the envelope the stored receipt names; the duplicate is not a rejection", async () => {
+    // nothing else of A's in flight, so the answer lost is the ping's
+    await waitFor(async () => (await health(a, "US-DOJ")).outboxDepth === 0);
     const before = await health(b, "CN-MPS");
     proxy.state.mode = "lose-answer";
     const [p] = await ping(a, "US-DOJ");
