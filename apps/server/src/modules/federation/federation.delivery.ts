@@ -106,6 +106,7 @@ export function createDelivery(
     const keys = await c.currentKeys();
     const recipientEncKey = encKeyOf(p);
     const t0 = performance.now();
+    const batchStart = clock.now();
     const outcomes: Outcome[] = [];
     const nextAt = (r: OutboxRow) =>
       new Date(
@@ -214,6 +215,12 @@ export function createDelivery(
       // The peer answered and took messages: what was backing off goes now, and the message it waits for
       // (the gap) is due at once (issue 9 point 7). Before recordOutcomes, which sets this batch's own times.
       if (delivered) await repo.resetBackoff(tx, peerId);
+      // The peer was seen healthy while this batch travelled (it sent us something, or another batch got
+      // through): a failed answer here is no reason for a long back-off.
+      const seen = (await repo.findPeer(tx, peerId))?.lastSuccessAt;
+      if (seen && seen.getTime() >= batchStart.getTime()) {
+        for (const o of outcomes) if (o.status === "pending") o.next_at = clock.now().toISOString();
+      }
       if (waitingFor !== undefined) await repo.resetBackoff(tx, peerId, waitingFor);
       await repo.recordOutcomes(tx, outcomes);
       const stats: repo.PeerUpdate = {};
