@@ -127,8 +127,18 @@ const CASES: MatrixCase[] = [
   }),
   // Federation operator actions (issue 9): administrators only; an unknown peer is 404 to them.
   endpoint("POST", "/api/v1/peers/NO-PEER/resequence", only(["admin"], 404), () => ({})),
-  endpoint("POST", `/api/v1/peers/NO-PEER/inbox/${FAKE_ID}/retry`, only(["admin"], 404), () => ({})),
-  endpoint("POST", `/api/v1/peers/NO-PEER/inbox/${FAKE_ID}/skip`, only(["admin"], 404), () => ({})),
+  endpoint(
+    "POST",
+    "/api/v1/peers/NO-PEER/inbox/0190a0c0-0000-7000-8000-000000000000/retry",
+    only(["admin"], 404),
+    () => ({}),
+  ),
+  endpoint(
+    "POST",
+    "/api/v1/peers/NO-PEER/inbox/0190a0c0-0000-7000-8000-000000000000/skip",
+    only(["admin"], 404),
+    () => ({}),
+  ),
 ];
 
 /** The current code of the MFA enrolment the caller of the running case has just started. */
