@@ -1,0 +1,142 @@
+import { and, asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { z } from "zod";
+import { type EnvelopeHeader, sealEnvelope } from "../../src/crypto/envelope.js";
+import { uuidv7 } from "../../src/crypto/ids.js";
+import {
+  type GeneratedKey,
+  generateEncryptionKey,
+  generateSigningKey,
+  type PublicKeyJwk,
+} from "../../src/crypto/keys.js";
+import { inbox } from "../../src/db/schema/index.js";
+import { PAIRING_TYP } from "../../src/modules/federation/federation.service.js";
+import { signStatement } from "../../src/modules/federation/federation.signing.js";
+import { defineHandler } from "../../src/modules/federation/federation.types.js";
+import { createTestNode, describeDb, type TestNode } from "../support/node.js";
+
+interface Result {
+  status: "accepted" | "rejected";
+  reason?: string;
+}
+
+/**
+ * Issue 9 point 13: envelopes of one peer that arrive out of order (seq 3, then 2, then 1) are stored and held
+ * while there is a gap before them, and applied in sequence order once the gap fills. The test plays the
+ * paired peer "ZZ-TEST" with real keys, and posts sealed envelopes to the receiver's federation endpoint.
+ */
+describeDb("federation: out-of-order arrival is held, then applied in sequence order", () => {
+  let b: TestNode;
+  const sig: GeneratedKey = generateSigningKey();
+  const enc: GeneratedKey = generateEncryptionKey();
+  let bEnc: PublicKeyJwk;
+  // What the receiver's handler saw, in the order it ran.
+  const appliedSeqs: number[] = [];
+
+  beforeAll(async () => {
+    b = await createTestNode({ id: "US-DOJ", timeZone: "UTC" });
+    b.rt.services.federationService.registerHandler(
+      defineHandler("test.ordered", z.object({ n: z.number() }), async (_tx, msg) => {
+        appliedSeqs.push(msg.seq);
+      }),
+    );
+    const admin = b.bearer(b.rt.controlToken);
+    const inv = await admin.req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
+    expect(inv.status).toBe(201);
+    const card = JSON.parse(
+      Buffer.from(inv.body.invitation.slice("CLINV1.".length), "base64url").toString(),
+    ) as {
+      invitationId: string;
+      secret: string;
+      publicKeys: (PublicKeyJwk & { status: string })[];
+    };
+    bEnc = card.publicKeys.find((k) => k.use === "enc") as PublicKeyJwk;
+    const proof = await signStatement(
+      PAIRING_TYP,
+      {
+        invitationId: card.invitationId,
+        secret: card.secret,
+        recipient: "US-DOJ",
+        node: {
+          id: "ZZ-TEST",
+          name: "Test peer",
+          url: "http://127.0.0.1:9",
+          publicKeys: [sig.publicJwk, enc.publicJwk],
+        },
+      },
+      sig,
+    );
+    const paired = await b.rt.app.inject({
+      method: "POST",
+      url: "/federation/v1/pairing",
+      payload: { proof },
+    });
+    expect(paired.statusCode, paired.body).toBe(200);
+  });
+  afterAll(() => b?.close());
+
+  const seal = (seq: number) => {
+    const header: EnvelopeHeader = {
+      msgId: uuidv7(),
+      sender: "ZZ-TEST",
+      recipient: "US-DOJ",
+      seq,
+      created: new Date().toISOString(),
+      type: "test.ordered",
+      schemaVersion: 1,
+    };
+    return sealEnvelope({
+      header,
+      payload: { n: seq },
+      signingKey: { kid: sig.kid, privateJwk: sig.privateJwk },
+      recipientEncKey: bEnc,
+    });
+  };
+  const send = async (jwe: string): Promise<Result> => {
+    const res = await b.rt.app.inject({
+      method: "POST",
+      url: "/federation/v1/envelopes",
+      payload: { envelopes: [jwe] },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return (res.json() as { results: Result[] }).results[0];
+  };
+  const inboxRows = () =>
+    b.rt.services.db
+      .select({ seq: inbox.seq, status: inbox.status, appliedAt: inbox.appliedAt })
+      .from(inbox)
+      .where(and(eq(inbox.peerId, "ZZ-TEST"), eq(inbox.type, "test.ordered")))
+      .orderBy(asc(inbox.seq));
+
+  it("holds seq 3 and 2 while seq 1 is missing, then applies 1, 2, 3 in order when it arrives", async () => {
+    const [e1, e2, e3] = [await seal(1), await seal(2), await seal(3)];
+
+    // seq 3 first: accepted (stored, receipted) but held behind the gap
+    expect(await send(e3)).toMatchObject({ status: "accepted" });
+    expect(await inboxRows()).toEqual([{ seq: 3, status: "held", appliedAt: null }]);
+    expect(appliedSeqs).toEqual([]);
+
+    // seq 2: still a gap before it
+    expect(await send(e2)).toMatchObject({ status: "accepted" });
+    expect((await inboxRows()).map((r) => [r.seq, r.status])).toEqual([
+      [2, "held"],
+      [3, "held"],
+    ]);
+    expect(appliedSeqs).toEqual([]);
+
+    // seq 1 fills the gap: it and the two held behind it are applied, in sequence order
+    expect(await send(e1)).toMatchObject({ status: "accepted" });
+    expect(appliedSeqs).toEqual([1, 2, 3]);
+    const rows = await inboxRows();
+    expect(rows.map((r) => [r.seq, r.status])).toEqual([
+      [1, "applied"],
+      [2, "applied"],
+      [3, "applied"],
+    ]);
+    expect(rows.every((r) => r.appliedAt !== null)).toBe(true);
+
+    // a late duplicate of an applied one changes nothing
+    expect(await send(e2)).toMatchObject({ status: "rejected", reason: "REPLAYED" });
+    expect(appliedSeqs).toEqual([1, 2, 3]);
+  });
+});
