@@ -1,5 +1,5 @@
 import { uuidv7 } from "../../src/crypto/ids.js";
-import { type Db, inTransaction } from "../../src/db/client.js";
+import { afterCommit, type Db, inTransaction } from "../../src/db/client.js";
 import { makeActor } from "../../src/lib/actor.js";
 import type {
   FederationPort,
@@ -37,12 +37,12 @@ export class FederationHub {
     const entry = { db: null as Db | null, handlers: new Map<string, MessageHandler>() };
     this.nodes.set(nodeId, entry);
     return {
-      enqueue: async (_tx, _ctx, m) => {
+      enqueue: async (tx, _ctx, m) => {
         const key = `${nodeId}>${m.peerId}`;
         const seq = (this.seqs.get(key) ?? 0) + 1;
         this.seqs.set(key, seq);
         const msgId = uuidv7();
-        this.queue.push({
+        const queued: Queued = {
           to: m.peerId,
           msg: {
             msgId,
@@ -57,7 +57,10 @@ export class FederationHub {
             // What crosses the wire is JSON.
             payload: JSON.parse(JSON.stringify(m.payload)),
           },
-        });
+        };
+        // Like the real outbox row, the message exists only if the enqueuing transaction commits: a rolled-back
+        // one must never be delivered. A transaction not opened by inTransaction has no hook: queue at once.
+        if (!afterCommit(tx, () => this.queue.push(queued))) this.queue.push(queued);
         return { msgId, seq };
       },
       registerHandler: (h) => {
