@@ -1,0 +1,132 @@
+import { asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { inTransaction } from "../../src/db/client.js";
+import { notifications } from "../../src/db/schema/index.js";
+import { createTestNode, describeDb, type TestNode } from "../support/node.js";
+
+/** An open SSE connection, read as text until what a test waits for has arrived. */
+async function openStream(url: string, headers: Record<string, string>) {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers, signal: controller.signal });
+  expect(res.status).toBe(200);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  return {
+    async readUntil(needle: string) {
+      const until = Date.now() + 10_000;
+      while (!text.includes(needle)) {
+        if (Date.now() > until) throw new Error(`stream: no "${needle}" in ${JSON.stringify(text)}`);
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error("stream ended");
+        text += decoder.decode(chunk.value, { stream: true });
+      }
+      return text;
+    },
+    /** The ids of the notification events received so far, in order. */
+    ids() {
+      return text
+        .split("\n\n")
+        .filter((e) => e.includes("event: notification"))
+        .map((e) => /^id: (.+)$/m.exec(e)?.[1]);
+    },
+    /** The English titles of the notification events received so far, in order. */
+    titles() {
+      return text
+        .split("\n\n")
+        .filter((e) => e.includes("event: notification"))
+        .map(
+          (e) => (JSON.parse(/^data: (.+)$/m.exec(e)?.[1] ?? "{}") as { title?: { en?: string } }).title?.en,
+        );
+    },
+    close() {
+      controller.abort();
+    },
+  };
+}
+
+/**
+ * Issue 9 point 13: a client that reconnects to the notifications stream with Last-Event-ID gets what it
+ * missed after that id, in order and only that; without it (or with a malformed one) it starts from now.
+ */
+describeDb("notifications stream: resume with Last-Event-ID", () => {
+  let node: TestNode;
+  let userId: string;
+  let otherId: string;
+  let base: string;
+  let cookie: string;
+
+  beforeAll(async () => {
+    node = await createTestNode({ id: "CN-MPS", timeZone: "UTC" });
+    userId = (await node.user("sse.reader", ["duty_officer"])).id;
+    otherId = (await node.user("sse.other", ["duty_officer"])).id;
+    cookie = (await node.as("sse.reader")).cookie as string;
+    base = await node.rt.app.listen({ host: "127.0.0.1", port: 0 });
+  });
+  afterAll(() => node?.close());
+
+  let n = 0;
+  const notify = (to: string) =>
+    inTransaction(node.rt.services.db, (tx) =>
+      node.rt.services.notifications.notify(tx, {
+        userIds: [to],
+        kind: "test.sse",
+        severity: "info",
+        title: { en: `Notice ${++n}`, zh: `通知 ${n}` },
+        body: { en: "body", zh: "正文" },
+      }),
+    );
+  const idsOf = async (user: string) =>
+    (
+      await node.rt.services.db
+        .select({ id: notifications.id })
+        .from(notifications)
+        .where(eq(notifications.userId, user))
+        .orderBy(asc(notifications.id))
+    ).map((r) => r.id);
+
+  it("replays, in order, exactly the notifications after the given id, then carries on live", async () => {
+    for (let i = 0; i < 5; i++) await notify(userId);
+    await notify(otherId); // someone else's: never on this stream
+    const ids = await idsOf(userId);
+    expect(ids).toHaveLength(5);
+
+    // the client saw up to the second one, then lost the connection
+    const s = await openStream(`${base}/api/v1/notifications/stream`, { cookie, "last-event-id": ids[1] });
+    try {
+      await s.readUntil(`id: ${ids[4]}`);
+      expect(s.ids()).toEqual(ids.slice(2));
+      // what was replayed is the notifications themselves, rendered for the reader
+      expect(s.titles()).toEqual(["Notice 3", "Notice 4", "Notice 5"]);
+      // and after the replay, new ones arrive live on the same connection
+      await notify(userId);
+      const [sixth] = (await idsOf(userId)).slice(5);
+      await s.readUntil(`id: ${sixth}`);
+      expect(s.ids()).toEqual([...ids.slice(2), sixth]);
+    } finally {
+      s.close();
+    }
+  });
+
+  it("resuming from the latest id replays nothing; without Last-Event-ID, or a malformed one, it starts from now", async () => {
+    const before = await idsOf(userId);
+    const latest = before[before.length - 1];
+    const streams = await Promise.all([
+      openStream(`${base}/api/v1/notifications/stream`, { cookie, "last-event-id": latest }),
+      openStream(`${base}/api/v1/notifications/stream`, { cookie }),
+      openStream(`${base}/api/v1/notifications/stream`, { cookie, "last-event-id": "not-a-uuid" }),
+    ]);
+    try {
+      for (const s of streams) await s.readUntil("event: ready");
+      await notify(userId);
+      const [fresh] = (await idsOf(userId)).slice(before.length);
+      for (const s of streams) {
+        await s.readUntil(`id: ${fresh}`);
+        // only the new one: nothing from before the connection was replayed
+        expect(s.ids()).toEqual([fresh]);
+      }
+    } finally {
+      for (const s of streams) s.close();
+    }
+  });
+});
