@@ -1,4 +1,4 @@
-import { createPrivateKey, sign } from "node:crypto";
+import { createPrivateKey, type JsonWebKey, sign } from "node:crypto";
 import { CompactEncrypt, CompactSign, decodeProtectedHeader, importJWK, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import {
