@@ -167,13 +167,13 @@ describeBrowser("console in Chromium: sign-in, forced steps, MFA, two languages"
 
   it("signs in with the one-time password and must choose a new password", async () => {
     await page.goto("/");
-    await expect.poll(() => page.locator("h2").innerText()).toBe(en.signIn.title);
+    await expect.poll(() => page.locator("h1").innerText()).toBe(en.signIn.title);
     await page.getByTestId("signin-username").fill(USERNAME);
     await page.getByTestId("signin-password").fill(oneTimePassword);
     await page.getByTestId("signin-submit").click();
 
     await page.getByTestId("forced-password").waitFor();
-    expect(await page.locator("h2").innerText()).toBe(en.forced.passwordTitle);
+    expect(await page.locator("h1").innerText()).toBe(en.forced.passwordTitle);
     await page.getByTestId("password-current").fill(oneTimePassword);
     await page.getByTestId("password-new").fill(NEW_PASSWORD);
     await page.getByTestId("password-repeat").fill(NEW_PASSWORD);
@@ -182,7 +182,7 @@ describeBrowser("console in Chromium: sign-in, forced steps, MFA, two languages"
   });
 
   it("enrols an authenticator (QR code and secret) before anything else", async () => {
-    expect(await page.locator("h2").innerText()).toBe(en.forced.mfaTitle);
+    expect(await page.locator("h1").innerText()).toBe(en.forced.mfaTitle);
     await page.getByTestId("mfa-start").click();
     const qr = page.getByTestId("mfa-qr");
     await qr.waitFor({ state: "visible" });
@@ -229,18 +229,18 @@ describeBrowser("console in Chromium: sign-in, forced steps, MFA, two languages"
     await page.getByTestId("user-menu").click();
     await page.getByTestId("menu-sign-out").click();
     await page.getByTestId("signin-username").waitFor();
-    expect(await page.locator("h2").innerText()).toBe(zh.signIn.title);
+    expect(await page.locator("h1").innerText()).toBe(zh.signIn.title);
 
     // A fresh browser state (English): the Chinese below comes from the account, not the browser.
     await page.evaluate("window.localStorage.clear()");
     await page.reload();
-    await expect.poll(() => page.locator("h2").innerText()).toBe(en.signIn.title);
+    await expect.poll(() => page.locator("h1").innerText()).toBe(en.signIn.title);
     await page.getByTestId("signin-username").fill(USERNAME);
     await page.getByTestId("signin-password").fill(NEW_PASSWORD);
     await page.getByTestId("signin-submit").click();
     await page.getByTestId("signin-totp").waitFor();
     expect(await page.getByTestId("signin-mfa-prompt").innerText()).toBe(en.errors.MFA_REQUIRED);
-    expect(await page.locator("h2").innerText()).toBe(en.signIn.totpTitle);
+    expect(await page.locator("h1").innerText()).toBe(en.signIn.totpTitle);
 
     // The enrolment's step is spent; the next one is within the server's one-step drift allowance.
     const step = Math.max(enrolStep + 1, Math.floor(Date.now() / 30_000));
