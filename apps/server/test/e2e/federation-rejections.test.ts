@@ -115,13 +115,13 @@ describeDb("federation rejections (forged, tampered, replayed, misaddressed, …
     expect(claims).toMatchObject({ status: "accepted", seq: 1, sender: "US-DOJ", recipient: "ZZ-TEST" });
     expect((await inbox()).map((m) => [m.seq, m.status])).toEqual([[1, "applied"]]);
 
-    // replayed: same envelope again, and another envelope reusing seq 1
+    // replayed: same envelope again; another envelope reusing seq 1 is a sequence conflict (issue 9 point 8)
     const [again, reused] = await send(jwe, await seal(header(1)));
     await expectRejected(again, "REPLAYED");
     const original = await verifyReceipt(again.original as string, bKeys);
     expect(original.status).toBe("accepted");
     expect(original.envelopeSha256).toBe(claims.envelopeSha256);
-    await expectRejected(reused, "REPLAYED");
+    await expectRejected(reused, "SEQUENCE_CONFLICT");
   });
 
   it("rejects tampered, forged, misaddressed, unknown-sender and oversize envelopes, changing nothing", async () => {
@@ -184,8 +184,8 @@ describeDb("federation rejections (forged, tampered, replayed, misaddressed, …
         "PEER_REVOKED",
         "PEER_SUSPENDED",
         "REPLAYED",
-        "REPLAYED",
         "SCHEMA_INVALID",
+        "SEQUENCE_CONFLICT",
         "UNKNOWN_SENDER",
         "UNKNOWN_TYPE",
         "WRONG_RECIPIENT",

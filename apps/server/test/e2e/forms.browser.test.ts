@@ -43,6 +43,14 @@ describeBrowser("forms say what is wrong beside the field, in both languages", (
   async function pageIn(locale: "en-GB" | "zh-CN"): Promise<Page> {
     const ctx = await browser.newContext({ baseURL: base, locale, viewport: { width: 1400, height: 900 } });
     ctx.setDefaultTimeout(20_000);
+    // The sign-in page opens in the node's language unless this browser chose one: choose the one under test.
+    await ctx.addInitScript(
+      (lang) => {
+        if (!window.localStorage.getItem("crossline.language"))
+          window.localStorage.setItem("crossline.language", lang);
+      },
+      locale.startsWith("zh") ? "zh-CN" : "en",
+    );
     return ctx.newPage();
   }
 
