@@ -44,12 +44,9 @@ describeBrowser("forms say what is wrong beside the field, in both languages", (
     const ctx = await browser.newContext({ baseURL: base, locale, viewport: { width: 1400, height: 900 } });
     ctx.setDefaultTimeout(20_000);
     // The sign-in page opens in the node's language unless this browser chose one: choose the one under test.
+    const lang = locale.startsWith("zh") ? "zh-CN" : "en";
     await ctx.addInitScript(
-      (lang) => {
-        if (!window.localStorage.getItem("crossline.language"))
-          window.localStorage.setItem("crossline.language", lang);
-      },
-      locale.startsWith("zh") ? "zh-CN" : "en",
+      `if (!localStorage.getItem("crossline.language")) localStorage.setItem("crossline.language", "${lang}");`,
     );
     return ctx.newPage();
   }
