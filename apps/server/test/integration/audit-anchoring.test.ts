@@ -18,6 +18,7 @@ import {
 } from "../../src/modules/federation/federation.worker.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
 import { freePort } from "../support/pg-cluster.js";
+import { waitFor } from "../support/wait.js";
 
 async function listeningNode(id: string) {
   const port = await freePort();
@@ -32,20 +33,6 @@ async function listeningNode(id: string) {
   });
   await node.rt.app.listen({ host: "127.0.0.1", port });
   return node;
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  ms = 20_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 type Entry = Omit<AuditRow, "seq" | "prevHash" | "hash">;

@@ -14,6 +14,7 @@ import {
   setEmail,
   startSmtp,
 } from "../support/requests-fixtures.js";
+import { waitFor } from "../support/wait.js";
 
 async function listeningNode(id: string, timeZone: string, extra: Record<string, unknown> = {}) {
   const port = await freePort();
@@ -30,20 +31,6 @@ async function listeningNode(id: string, timeZone: string, extra: Record<string,
   });
   await node.rt.app.listen({ host: "127.0.0.1", port });
   return node;
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  ms = 20_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const statusOf = async (a: Agent, id: string) => {
