@@ -231,6 +231,24 @@ describeDb("fuzzing the public inputs: no server error", () => {
     }
   });
 
+  it("refuses a signed statement whose claims smuggle NUL or a lone surrogate in a JSON escape", async () => {
+    // The case CI found (seed unknown): the HTTP input guard sees only base64url, the escapes appear once
+    // the claims are decoded, and the sender was then looked up and audited as it came.
+    const header = b64('{"alg":"EdDSA","kid":"\\ud800","typ":"crossline-control+jws"}');
+    for (const claims of [
+      '{"sender":"CN-MPS\\u0000","recipient":"US-DOJ","action":"revoke"}',
+      '{"sender":"CN-MPS","recipient":"\\udbff\\udbff","action":"revoke"}',
+    ]) {
+      const notice = `${header}.${b64(claims)}.${b64("signature")}`;
+      const res = await send("POST", "/federation/v1/control", JSON.stringify({ notice }));
+      expect(res.statusCode).toBe(403);
+      const proof = `${b64('{"alg":"EdDSA","kid":"k1","typ":"crossline-pairing+jws"}')}.${b64(
+        claims.replace("sender", "invitationId"),
+      )}.${b64("signature")}`;
+      expect((await send("POST", "/federation/v1/pairing", JSON.stringify({ proof }))).statusCode).toBe(403);
+    }
+  });
+
   it(`answers fuzzed paths and query strings of every GET route without a 5xx (seed ${SEED})`, async () => {
     const admin = await node.as("admin");
     const cookie = admin.cookie ?? "";

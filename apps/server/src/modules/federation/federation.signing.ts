@@ -4,6 +4,7 @@
  */
 import { CompactSign, compactVerify, importJWK } from "jose";
 import type { JsonWebKey, PublicKeyJwk } from "../../crypto/keys.js";
+import { unstorableString } from "../../lib/unicode.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -32,6 +33,9 @@ export function peekStatement(
     const claims = JSON.parse(dec.decode(Buffer.from(p, "base64url"))) as unknown;
     if (typeof header.kid !== "string" || typeof header.typ !== "string") return null;
     if (typeof claims !== "object" || claims === null || Array.isArray(claims)) return null;
+    // A JSON escape can smuggle NUL or a lone surrogate past the HTTP input guard; such a statement is
+    // malformed here, before any of its claims reach a query or the audit trail.
+    if (unstorableString(header, "header") || unstorableString(claims, "claims")) return null;
     return { kid: header.kid, typ: header.typ, claims: claims as Record<string, unknown> };
   } catch {
     return null;
@@ -53,7 +57,10 @@ export async function verifyStatement(
     const key = await importJWK({ kty: "OKP", crv: "Ed25519", x: jwk.x }, "EdDSA");
     const { payload } = await compactVerify(jws, key, { algorithms: ["EdDSA"] });
     const claims = JSON.parse(dec.decode(payload)) as unknown;
-    return typeof claims === "object" && claims !== null && !Array.isArray(claims)
+    return typeof claims === "object" &&
+      claims !== null &&
+      !Array.isArray(claims) &&
+      !unstorableString(claims, "claims")
       ? (claims as Record<string, unknown>)
       : null;
   } catch {
