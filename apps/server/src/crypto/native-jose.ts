@@ -171,19 +171,34 @@ function uint32be(n: number): Buffer {
   return b;
 }
 
-/** RFC 7518 §4.6.2 OtherInfo for ECDH-ES direct with enc A256GCM and no apu/apv. */
-const OTHER_INFO_A256GCM = Buffer.concat([
-  uint32be(7),
-  Buffer.from("A256GCM", "ascii"),
-  uint32be(0), // PartyUInfo: empty
-  uint32be(0), // PartyVInfo: empty
-  uint32be(256), // SuppPubInfo: keydatalen in bits
-]);
-const ROUND_1 = uint32be(1);
+function lengthPrefixed(b: Buffer): Buffer {
+  return Buffer.concat([uint32be(b.length), b]);
+}
 
-/** Concat KDF, SHA-256, one round (256 bits): the A256GCM content encryption key. */
+/**
+ * The Concat KDF of NIST SP 800-56A as RFC 7518 §4.6.2 uses it for ECDH-ES: SHA-256 rounds over
+ * `counter || Z || OtherInfo`, where OtherInfo is AlgorithmID, PartyUInfo and PartyVInfo (each
+ * length-prefixed) and SuppPubInfo (the key length in bits). General, so that the RFC's Appendix C vector
+ * (A128GCM, apu "Alice", apv "Bob") checks the very code the envelope path runs.
+ */
+export function concatKdf(
+  z: Buffer,
+  p: { algorithmId: string; keyBits: number; apu?: Buffer; apv?: Buffer },
+): Buffer {
+  const otherInfo = Buffer.concat([
+    lengthPrefixed(Buffer.from(p.algorithmId, "ascii")),
+    lengthPrefixed(p.apu ?? Buffer.alloc(0)),
+    lengthPrefixed(p.apv ?? Buffer.alloc(0)),
+    uint32be(p.keyBits),
+  ]);
+  const rounds = Math.ceil(p.keyBits / 256);
+  const out = Buffer.concat(Array.from({ length: rounds }, (_, i) => sha256(uint32be(i + 1), z, otherInfo)));
+  return out.subarray(0, p.keyBits / 8);
+}
+
+/** The A256GCM content encryption key of ECDH-ES direct, no apu/apv: what every Crossline envelope uses. */
 function concatKdfA256Gcm(z: Buffer): Buffer {
-  return sha256(ROUND_1, z, OTHER_INFO_A256GCM);
+  return concatKdf(z, { algorithmId: "A256GCM", keyBits: 256 });
 }
 
 /**
