@@ -22,14 +22,19 @@ import { freePort } from "../support/pg-cluster.js";
  * A→B traffic goes through a proxy the test controls (pass, down, or lose the answer); B→A goes direct.
  */
 
-type Mode = "pass" | "down" | "lose-answer";
+type Mode = "pass" | "down" | "lose-answer" | "slow";
 
-/** Forwards to `target`; "down" answers 503 without forwarding, "lose-answer" forwards and then answers 502. */
+/**
+ * Forwards to `target`; "down" answers 503 without forwarding, "lose-answer" forwards and then answers 502,
+ * "slow" forwards after `SLOW_MS` (longer than A's lease).
+ */
 async function startProxy(target: string) {
-  const state = { mode: "pass" as Mode, forwarded: 0 };
+  const state = { mode: "pass" as Mode, forwarded: 0, envelopePosts: 0 };
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const ch of req) chunks.push(ch as Buffer);
+    if (req.url?.startsWith("/federation/v1/envelopes")) state.envelopePosts++;
+    if (state.mode === "slow") await new Promise((r) => setTimeout(r, SLOW_MS));
     if (state.mode === "down") {
       res.writeHead(503).end();
       return;
@@ -56,6 +61,10 @@ async function startProxy(target: string) {
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+/** A's lease is short (1 s) so that a slow peer outlasts it many times over. */
+const LEASE_SECONDS = 1;
+const SLOW_MS = 3_500;
 
 async function listeningNode(id: string, extra: Record<string, unknown> = {}) {
   const port = await freePort();
@@ -98,7 +107,7 @@ describeDb("federation correctness (issue 9)", () => {
   const dbOf = (n: { node: TestNode }) => n.node.rt.services.db;
 
   beforeAll(async () => {
-    a = await listeningNode("CN-MPS");
+    a = await listeningNode("CN-MPS", { fedLeaseSeconds: LEASE_SECONDS });
     b = await listeningNode("US-DOJ");
     const inv = await a.admin.req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
     const acc = await b.admin.req("POST", "/api/v1/peers/accept", { invitation: inv.body.invitation });
@@ -175,6 +184,23 @@ describeDb("federation correctness (issue 9)", () => {
     const after = await health(b, "CN-MPS");
     expect(after.duplicates).toBe((before.duplicates as number) + 1);
     expect(after.rejected).toBe(before.rejected);
+  });
+
+  it("a batch in flight longer than its lease is renewed, not claimed and sent again by another loop", async () => {
+    await waitFor(async () => (await health(a, "US-DOJ")).outboxDepth === 0);
+    const before = await health(b, "CN-MPS");
+    proxy.state.mode = "slow";
+    const posts0 = proxy.state.envelopePosts;
+    const [p] = await ping(a, "US-DOJ");
+    try {
+      await waitFor(async () => (await outboxRow(a, p.msgId))?.status === "delivered", 20_000);
+    } finally {
+      proxy.state.mode = "pass";
+    }
+    // Two delivery loops run; the lease (1 s) ran out three times while the batch waited on the peer.
+    expect(proxy.state.envelopePosts - posts0).toBe(1);
+    expect((await outboxRow(a, p.msgId)).attempts).toBe(1);
+    expect((await health(b, "CN-MPS")).duplicates).toBe(before.duplicates);
   });
 
   it("after an outage, a message in a long back-off goes as soon as the link is seen healthy", async () => {

@@ -2,6 +2,7 @@ import type { PeerKey } from "@crossline/schemas";
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  check,
   customType,
   index,
   integer,
@@ -14,6 +15,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import type { EnvelopeAttachment, EnvelopeHeader } from "../../crypto/envelope.js";
+import { col, oneOf } from "./checks.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
@@ -38,38 +40,45 @@ export type PeerState = (typeof PEER_STATES)[number];
  * Paired nodes. The row also carries the two per-peer sequence counters (the row lock
  * orders enqueuers and inbox writers across every process of the node) and link health.
  */
-export const peers = pgTable("fed_peers", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull(),
-  nameZh: text("name_zh"),
-  baseUrl: text("base_url").notNull(),
-  state: text("state", { enum: PEER_STATES }).notNull(),
-  /** Public JWKs (signing and encryption) currently accepted for this peer, with a status each. */
-  publicKeys: jsonb("public_keys").$type<PeerKey[]>().notNull(),
-  /** Fingerprint of both nodes' keys at pairing, the same on both sides. */
-  fingerprint: text("fingerprint").notNull(),
-  /** Highest incoming sequence number applied (or consumed by a content rejection). */
-  inSeq: bigint("in_seq", { mode: "number" }).notNull().default(0),
-  deliveredCount: bigint("delivered_count", { mode: "number" }).notNull().default(0),
-  receivedCount: bigint("received_count", { mode: "number" }).notNull().default(0),
-  rejectedCount: bigint("rejected_count", { mode: "number" }).notNull().default(0),
-  /** Harmless resends of a message already received (REPLAYED), counted apart from real rejections. */
-  duplicateCount: bigint("duplicate_count", { mode: "number" }).notNull().default(0),
-  /**
-   * Set when delivery to this peer is stopped until an operator acts: the peer holds one of our sequence
-   * numbers under another message id (e.g. this node was restored from an older backup). Nothing is claimed
-   * for the peer while it is set; the pending messages stay queued.
-   */
-  linkStop: jsonb("link_stop").$type<LinkStop>(),
-  lastSuccessAt: ts("last_success_at"),
-  lastErrorAt: ts("last_error_at"),
-  lastError: text("last_error"),
-  rttMs: integer("rtt_ms"),
-  pingRttMs: integer("ping_rtt_ms"),
-  linkAlertAt: ts("link_alert_at"),
-  stateChangedAt: ts("state_changed_at").notNull().defaultNow(),
-  createdAt: ts("created_at").notNull().defaultNow(),
-});
+export const peers = pgTable(
+  "fed_peers",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    nameZh: text("name_zh"),
+    baseUrl: text("base_url").notNull(),
+    state: text("state", { enum: PEER_STATES }).notNull(),
+    /** Public JWKs (signing and encryption) currently accepted for this peer, with a status each. */
+    publicKeys: jsonb("public_keys").$type<PeerKey[]>().notNull(),
+    /** Fingerprint of both nodes' keys at pairing, the same on both sides. */
+    fingerprint: text("fingerprint").notNull(),
+    /** Highest incoming sequence number applied (or consumed by a content rejection). */
+    inSeq: bigint("in_seq", { mode: "number" }).notNull().default(0),
+    deliveredCount: bigint("delivered_count", { mode: "number" }).notNull().default(0),
+    receivedCount: bigint("received_count", { mode: "number" }).notNull().default(0),
+    rejectedCount: bigint("rejected_count", { mode: "number" }).notNull().default(0),
+    /** Harmless resends of a message already received (REPLAYED), counted apart from real rejections. */
+    duplicateCount: bigint("duplicate_count", { mode: "number" }).notNull().default(0),
+    /**
+     * Set when delivery to this peer is stopped until an operator acts: the peer holds one of our sequence
+     * numbers under another message id (e.g. this node was restored from an older backup). Nothing is claimed
+     * for the peer while it is set; the pending messages stay queued.
+     */
+    linkStop: jsonb("link_stop").$type<LinkStop>(),
+    lastSuccessAt: ts("last_success_at"),
+    lastErrorAt: ts("last_error_at"),
+    lastError: text("last_error"),
+    rttMs: integer("rtt_ms"),
+    pingRttMs: integer("ping_rtt_ms"),
+    linkAlertAt: ts("link_alert_at"),
+    stateChangedAt: ts("state_changed_at").notNull().defaultNow(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    check("fed_peers_state_check", oneOf(col("state"), PEER_STATES)),
+    check("fed_peers_in_seq_check", sql`${t.inSeq} >= 0`),
+  ],
+);
 
 /**
  * Last sequence number handed out per peer for outgoing envelopes. Its own row, so enqueuers (who hold its lock
@@ -130,6 +139,13 @@ export const outbox = pgTable(
   (t) => [
     uniqueIndex("fed_outbox_peer_seq").on(t.peerId, t.seq),
     index("fed_outbox_due").on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    // The claim picks a peer with due work and no batch in flight: both looked up per peer, pending rows only.
+    index("fed_outbox_peer_due").on(t.peerId, t.nextAttemptAt).where(sql`status = 'pending'`),
+    index("fed_outbox_peer_leased")
+      .on(t.peerId, t.leaseUntil)
+      .where(sql`status = 'pending' and lease_until is not null`),
+    check("fed_outbox_status_check", oneOf(col("status"), OUTBOX_STATUSES)),
+    check("fed_outbox_attempts_check", sql`${t.attempts} >= 0`),
   ],
 );
 
@@ -162,6 +178,8 @@ export const inbox = pgTable(
     primaryKey({ columns: [t.peerId, t.msgId] }),
     uniqueIndex("fed_inbox_peer_seq").on(t.peerId, t.seq),
     index("fed_inbox_held").on(t.peerId, t.seq).where(sql`status = 'held'`),
+    check("fed_inbox_status_check", oneOf(col("status"), INBOX_STATUSES)),
+    check("fed_inbox_seq_positive", sql`${t.seq} > 0`),
   ],
 );
 

@@ -42,7 +42,8 @@ export const hotlineLog = pgTable(
     summary: text("summary").notNull(),
     data: jsonb("data").notNull().default({}),
   },
-  (t) => [index("hotline_log_unit").on(t.unitId, t.id.desc())],
+  // The log is read per unit newest first by time, then id (the cursor is (at, id)).
+  (t) => [index("hotline_log_unit").on(t.unitId, t.at.desc(), t.id.desc())],
 );
 
 /** Notifications for users: shown live in the console and, when configured, also e-mailed. */

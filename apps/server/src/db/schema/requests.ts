@@ -25,16 +25,11 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import type { z } from "zod";
+import { col, oneOf } from "./checks.js";
 import { units, users } from "./core.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
-/** `column in ('a', 'b', …)` from one of the enumerations of @crossline/schemas, so SQL refuses what Zod refuses. */
-function oneOf(column: SQL | ReturnType<typeof sql.identifier>, values: readonly string[]): SQL {
-  const list = values.map((v) => `'${v.replace(/'/g, "''")}'`).join(", ");
-  return sql`${column} in (${sql.raw(list)})`;
-}
-const col = (name: string) => sql.identifier(name);
 const SIDES = ["requester", "responder"] as const;
 
 /**

@@ -79,23 +79,29 @@ export function createDelivery(
   let finishedSinceVacuum = 0;
 
   async function deliverDue(limit = config.fedBatchSize, onClaimed?: (n: number) => void): Promise<number> {
+    // One peer per claim (see repo.claimDue): a hanging peer holds this loop only.
     const claimed = await repo.claimDue(db, limit, config.fedLeaseSeconds);
     if (!claimed.length) return 0;
     onClaimed?.(claimed.length);
-    const byPeer = new Map<string, OutboxRow[]>();
-    for (const r of claimed) {
-      const l = byPeer.get(r.peerId) ?? [];
-      l.push(r);
-      byPeer.set(r.peerId, l);
-    }
-    await Promise.all(
-      [...byPeer].map(([peerId, rows]) =>
-        deliverToPeer(
-          peerId,
-          rows.sort((a, b) => a.seq - b.seq),
-        ),
-      ),
+    // While the batch is in flight its lease is renewed, so a slow peer or a large attachment never lets
+    // another process claim and send the same messages meanwhile.
+    const ids = claimed.map((r) => r.msgId);
+    const keeper = setInterval(
+      () => {
+        repo.extendLease(db, ids, config.fedLeaseSeconds).catch(() => {
+          // A failed renewal only risks a duplicate send, which the receiver answers as REPLAYED.
+        });
+      },
+      Math.max(250, (config.fedLeaseSeconds * 1000) / 3),
     );
+    try {
+      await deliverToPeer(
+        claimed[0].peerId,
+        claimed.sort((a, b) => a.seq - b.seq),
+      );
+    } finally {
+      clearInterval(keeper);
+    }
     return claimed.length;
   }
 

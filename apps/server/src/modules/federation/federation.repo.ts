@@ -145,9 +145,12 @@ export async function activePeersAwaiting(tx: DbOrTx, type: string): Promise<str
 }
 
 /**
- * Claims up to `limit` due messages to active peers, in per-peer order, with a lease. One statement, so no
- * explicit transaction: it is atomic on its own, and BEGIN/COMMIT would only add two round trips (and, on
- * PGlite, hold the single connection longer). SKIP LOCKED + the lease let several processes share the work.
+ * Claims up to `limit` due messages for ONE active peer that has no batch in flight (no pending message of it
+ * under a live lease, in any process), in sequence order, with a lease. One peer per claim, and never a peer
+ * already being delivered to: a peer whose requests hang then holds one delivery loop at most, and every
+ * other peer keeps flowing through the others (a claim across peers made a loop wait for the slowest of
+ * them). The peer with the oldest due message goes first. One statement, so no explicit transaction: it is
+ * atomic on its own. SKIP LOCKED + the lease let several processes share the work.
  */
 export function claimDue(db: Db, limit: number, leaseSeconds: number): Promise<OutboxRow[]> {
   return db
@@ -159,14 +162,36 @@ export function claimDue(db: Db, limit: number, leaseSeconds: number): Promise<O
     .where(
       inArray(
         outbox.msgId,
-        sql`(select o.msg_id from fed_outbox o join fed_peers p on p.id = o.peer_id
-            where o.status = 'pending' and o.next_attempt_at <= now()
-              and (o.lease_until is null or o.lease_until < now()) and p.state = 'active'
-              and p.link_stop is null
-            order by o.peer_id, o.seq limit ${limit} for update of o skip locked)`,
+        sql`(select o.msg_id from fed_outbox o
+            where o.peer_id = (
+                select p.id from fed_peers p
+                cross join lateral (select min(d.next_attempt_at) as due from fed_outbox d
+                  where d.peer_id = p.id and d.status = 'pending' and d.next_attempt_at <= now()
+                    and (d.lease_until is null or d.lease_until < now())) w
+                where p.state = 'active' and p.link_stop is null and w.due is not null
+                  and not exists (select 1 from fed_outbox f where f.peer_id = p.id and f.status = 'pending'
+                    and f.lease_until is not null and f.lease_until >= now())
+                order by w.due limit 1)
+              and o.status = 'pending' and o.next_attempt_at <= now()
+              and (o.lease_until is null or o.lease_until < now())
+            order by o.seq limit ${limit} for update of o skip locked)`,
       ),
     )
     .returning();
+}
+
+/**
+ * Keeps the lease of a batch still in flight (a slow peer, a large attachment), so no other process claims
+ * and sends it again meanwhile; only rows still pending and leased are touched.
+ */
+export async function extendLease(db: Db, msgIds: string[], leaseSeconds: number): Promise<void> {
+  if (!msgIds.length) return;
+  await db
+    .update(outbox)
+    .set({ leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where(
+      and(inArray(outbox.msgId, msgIds), eq(outbox.status, "pending"), sql`${outbox.leaseUntil} is not null`),
+    );
 }
 
 /**
