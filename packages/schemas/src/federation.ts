@@ -144,6 +144,12 @@ export const PairingProofClaims = z.object({
   secret: z.string().max(200),
   recipient: z.string().max(64),
   node: NodeCard,
+  /**
+   * The last sequence number the signer used towards the recipient (0 when never paired). On re-pairing a
+   * revoked peer, the recipient starts expecting the number after it: what was cancelled by the revocation
+   * never comes, and nothing after it is held behind that gap.
+   */
+  lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type PairingProofClaims = z.infer<typeof PairingProofClaims>;
 
@@ -153,6 +159,8 @@ export const PairingReplyClaims = z.object({
   peer: z.string().max(64),
   fingerprint: z.string().max(100),
   node: z.string().max(64),
+  /** As in the proof: the inviting node's last sequence number towards the accepting one. */
+  lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type PairingReplyClaims = z.infer<typeof PairingReplyClaims>;
 

@@ -62,9 +62,9 @@ async function startProxy(target: string) {
   };
 }
 
-/** A's lease is short (1 s) so that a slow peer outlasts it many times over. */
-const LEASE_SECONDS = 1;
-const SLOW_MS = 3_500;
+/** A's lease is short (3 s; renewed every second) so that a slow peer outlasts it twice over. */
+const LEASE_SECONDS = 3;
+const SLOW_MS = 7_000;
 
 async function listeningNode(id: string, extra: Record<string, unknown> = {}) {
   const port = await freePort();
@@ -197,7 +197,7 @@ describeDb("federation correctness (issue 9)", () => {
     } finally {
       proxy.state.mode = "pass";
     }
-    // Two delivery loops run; the lease (1 s) ran out three times while the batch waited on the peer.
+    // Two delivery loops run; the lease (3 s) would have run out twice while the batch waited on the peer.
     expect(proxy.state.envelopePosts - posts0).toBe(1);
     expect((await outboxRow(a, p.msgId)).attempts).toBe(1);
     expect((await health(b, "CN-MPS")).duplicates).toBe(before.duplicates);
@@ -361,5 +361,52 @@ describeDb("federation correctness (issue 9)", () => {
     expect((await b.admin.req("POST", `/api/v1/peers/CN-MPS/inbox/${again.msgId}/skip`, {})).status).toBe(
       409,
     );
+  });
+
+  // Last: it revokes the pairing and makes a new one (B is then reached directly, not through the proxy).
+  it("a revoked peer can be paired again: history kept, sequence numbers carried on, nothing held behind the messages the revocation cancelled", async () => {
+    await waitFor(async () => (await health(a, "US-DOJ")).outboxDepth === 0);
+    proxy.state.mode = "down";
+    const lost = await ping(a, "US-DOJ", 2);
+    await waitFor(async () => ((await outboxRow(a, lost[1].msgId))?.attempts ?? 0) >= 1);
+    // The revocation cancels what still waits; B never hears of it (the proxy is down), so B revokes too.
+    expect((await a.admin.req("POST", "/api/v1/peers/US-DOJ/revoke")).status).toBe(200);
+    expect((await b.admin.req("POST", "/api/v1/peers/CN-MPS/revoke")).status).toBe(200);
+    expect((await outboxRow(a, lost[0].msgId)).status).toBe("cancelled");
+    const [{ inSeqBefore }] = await dbOf(b)
+      .select({ inSeqBefore: peers.inSeq })
+      .from(peers)
+      .where(eq(peers.id, "CN-MPS"));
+    expect(inSeqBefore).toBeLessThan(lost[1].seq);
+
+    const inv = await a.admin.req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
+    const acc = await b.admin.req("POST", "/api/v1/peers/accept", { invitation: inv.body.invitation });
+    expect(acc.status, JSON.stringify(acc.body)).toBe(201);
+    for (const [n, id] of [
+      [a, "US-DOJ"],
+      [b, "CN-MPS"],
+    ] as const) {
+      const r = await n.admin.req<{ peer: { state: string } }>("GET", `/api/v1/peers/${id}`);
+      expect(r.body.peer.state).toBe("active");
+      const [paired] = (await audited(n, "federation.peer.paired")).slice(-1);
+      expect(paired.details).toMatchObject({ renewed: true });
+    }
+    // A's next message follows the cancelled ones and is applied at once; so is B's.
+    const [next] = await ping(a, "US-DOJ");
+    expect(next.seq).toBe(lost[1].seq + 1);
+    await answered(a, "US-DOJ", [next.pingId], 20_000);
+    await answered(
+      b,
+      "CN-MPS",
+      (await ping(b, "CN-MPS")).map((p) => p.pingId),
+      20_000,
+    );
+    // The history of the old pairing is kept on both sides.
+    expect((await outboxRow(a, lost[1].msgId)).status).toBe("cancelled");
+    const held = await dbOf(b)
+      .select()
+      .from(inbox)
+      .where(and(eq(inbox.peerId, "CN-MPS"), eq(inbox.status, "held")));
+    expect(held).toEqual([]);
   });
 });

@@ -172,7 +172,9 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       throw new AppError("CONFLICT", [{ issue: "the invitation has expired" }]);
     }
     const existing = await repo.findPeer(db, inv.id);
-    if (existing && existing.state !== "pending") {
+    // A revoked peer can be paired again: new keys and fingerprint, its history (messages, receipts, audit)
+    // kept, the sequence numbers carried on (see `renewInbound`).
+    if (existing && existing.state !== "pending" && existing.state !== "revoked") {
       throw new AppError("CONFLICT", [{ issue: `${inv.id} is already a peer (${existing.state})` }]);
     }
     const fp = pairFingerprint(inv.publicKeys, me.publicKeys);
@@ -182,13 +184,26 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
         action: "federation.peer.pending",
         targetType: "peer",
         targetId: inv.id,
-        details: { url: inv.url, fingerprint: fp, invitationId: inv.invitationId },
+        details: {
+          url: inv.url,
+          fingerprint: fp,
+          invitationId: inv.invitationId,
+          ...(existing?.state === "revoked"
+            ? { renewed: true, previousFingerprint: existing.fingerprint }
+            : {}),
+        },
       });
     });
     const keys = await c.currentKeys();
     const proof = await signStatement(
       PAIRING_TYP,
-      { invitationId: inv.invitationId, secret: inv.secret, recipient: inv.id, node: me },
+      {
+        invitationId: inv.invitationId,
+        secret: inv.secret,
+        recipient: inv.id,
+        node: me,
+        lastSeq: await repo.lastOutSeq(db, inv.id),
+      },
       keys.signing,
     );
     let reply: Response;
@@ -229,11 +244,19 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     }
     await inTransaction(db, async (tx) => {
       await repo.updatePeer(tx, inv.id, { state: "active", stateChangedAt: clock.now() });
+      const setAside = claims.lastSeq ? await repo.renewInbound(tx, inv.id, claims.lastSeq) : 0;
       await audit.record(tx, ctx, {
         action: "federation.peer.paired",
         targetType: "peer",
         targetId: inv.id,
-        details: { url: inv.url, fingerprint: fp, keys: inv.publicKeys.map((k) => k.kid) },
+        details: {
+          url: inv.url,
+          fingerprint: fp,
+          keys: inv.publicKeys.map((k) => k.kid),
+          ...(existing?.state === "revoked"
+            ? { renewed: true, peerLastSeq: claims.lastSeq ?? 0, heldSetAside: setAside }
+            : {}),
+        },
       });
     });
     return { peer: await peerView(ctx, inv.id), fingerprint: fp };
@@ -275,9 +298,10 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       if (inv.usedAt) return "the invitation has already been used";
       if (inv.expiresAt.getTime() < clock.now().getTime()) return "the invitation has expired";
       const existing = await repo.findPeer(tx, card.data.id);
-      if (existing && existing.state !== "pending")
+      if (existing && existing.state !== "pending" && existing.state !== "revoked")
         return `${card.data.id} is already a peer (${existing.state})`;
       await insertPeer(tx, card.data, "active", fp);
+      const setAside = claims.lastSeq ? await repo.renewInbound(tx, card.data.id, claims.lastSeq) : 0;
       await repo.markInvitationUsed(tx, invitationId, card.data.id, clock.now());
       await audit.record(tx, ctx, {
         action: "federation.peer.paired",
@@ -288,6 +312,14 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
           fingerprint: fp,
           invitationId,
           keys: card.data.publicKeys.map((k) => k.kid),
+          ...(existing?.state === "revoked"
+            ? {
+                renewed: true,
+                previousFingerprint: existing.fingerprint,
+                peerLastSeq: claims.lastSeq ?? 0,
+                heldSetAside: setAside,
+              }
+            : {}),
         },
       });
       return null;
@@ -296,7 +328,13 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     const keys = await c.currentKeys();
     const reply = await signStatement(
       PAIRING_REPLY_TYP,
-      { invitationId, peer: card.data.id, fingerprint: fp, node: me.id },
+      {
+        invitationId,
+        peer: card.data.id,
+        fingerprint: fp,
+        node: me.id,
+        lastSeq: await repo.lastOutSeq(db, card.data.id),
+      },
       keys.signing,
     );
     return { reply };

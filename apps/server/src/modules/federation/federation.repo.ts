@@ -105,6 +105,27 @@ export async function markInvitationUsed(tx: Tx, id: string, by: string, at: Dat
   await tx.update(peerInvitations).set({ usedAt: at, usedBy: by }).where(eq(peerInvitations.id, id));
 }
 
+/** The last sequence number handed out towards the peer (0 when none). */
+export async function lastOutSeq(tx: DbOrTx, peerId: string): Promise<number> {
+  const [r] = await tx.select({ seq: outSeq.seq }).from(outSeq).where(eq(outSeq.peerId, peerId));
+  return r?.seq ?? 0;
+}
+
+/**
+ * Re-pairing a revoked peer: its messages up to `lastSeq` were either applied here or cancelled by the
+ * revocation on its side, so the next one expected is `lastSeq + 1`. Messages of the old pairing still held
+ * here (they arrived ahead of a gap that will now never fill) are set aside as rejected; returns how many.
+ */
+export async function renewInbound(tx: Tx, peerId: string, lastSeq: number): Promise<number> {
+  await tx.execute(sql`update fed_peers set in_seq = greatest(in_seq, ${lastSeq}) where id = ${peerId}`);
+  const held = await tx
+    .update(inbox)
+    .set({ status: "rejected", reason: "PAIRING_RENEWED" })
+    .where(and(eq(inbox.peerId, peerId), eq(inbox.status, "held"), sql`${inbox.seq} <= ${lastSeq}`))
+    .returning({ msgId: inbox.msgId });
+  return held.length;
+}
+
 // ------------------------------------------------------------------------------------------------ outbox
 
 /**
