@@ -1,5 +1,9 @@
+import { and, eq, gt } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { auditLog } from "../../src/db/schema/index.js";
+import { sealEnvelope } from "../../src/crypto/envelope.js";
+import { uuidv7 } from "../../src/crypto/ids.js";
+import { generateEncryptionKey, generateSigningKey } from "../../src/crypto/keys.js";
+import { auditLog, outSeq, peers } from "../../src/db/schema/index.js";
 import { createTestNode, describeDb, type TestNode } from "../support/node.js";
 
 /** Unauthenticated floods on the public peer-to-peer routes: bounded audit, limited calls, health answers. */
@@ -30,6 +34,82 @@ describeDb("federation: floods from an unknown source", () => {
     expect((await count()) - before).toBe(1);
     const metrics = await node.rt.app.inject({ method: "GET", url: "/metrics" });
     expect(metrics.body).toContain('crossline_federation_envelopes_rejected_total{reason="MALFORMED"} 1000');
+  });
+
+  it("audits garbage once per source and reason per minute, across batches, and replays of a captured envelope once per peer", async () => {
+    // Another source address, so the budget the next test spends is its own.
+    const from = "198.51.100.7";
+    const before = await count();
+    for (let i = 0; i < 5; i++) {
+      const r = await node.rt.app.inject({
+        method: "POST",
+        url: "/federation/v1/envelopes",
+        remoteAddress: from,
+        payload: { envelopes: Array.from({ length: 10 }, (_, j) => `garbage-${i}-${j}`) },
+      });
+      expect(r.statusCode).toBe(200);
+    }
+    // Fifty garbage envelopes in five calls: one entry, unless the minute turned between two calls.
+    expect((await count()) - before).toBeLessThanOrEqual(2);
+
+    // A paired peer whose keys the test holds: one envelope applied, then captured and replayed 30 times.
+    const sig = generateSigningKey();
+    const enc = generateEncryptionKey();
+    const db = node.rt.services.db;
+    await db.insert(peers).values({
+      id: "CN-MPS",
+      name: "CN-MPS",
+      baseUrl: "http://cn-mps.invalid",
+      state: "active",
+      publicKeys: [
+        { ...sig.publicJwk, status: "active" },
+        { ...enc.publicJwk, status: "active" },
+      ],
+      fingerprint: "TEST0-TEST0-TEST0-TEST0",
+    });
+    await db.insert(outSeq).values({ peerId: "CN-MPS" });
+    const captured = await sealEnvelope({
+      header: {
+        msgId: uuidv7(),
+        sender: "CN-MPS",
+        recipient: "US-DOJ",
+        seq: 1,
+        created: new Date().toISOString(),
+        type: "federation.notice",
+        schemaVersion: 1,
+      },
+      payload: { text: "captured", language: "en" },
+      signingKey: sig,
+      recipientEncKey: (await node.rt.services.node.keys()).encryption.publicJwk,
+    });
+    const [last] = await db.select({ seq: auditLog.seq }).from(auditLog).orderBy(auditLog.seq).limit(1);
+    const statuses: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await node.rt.app.inject({
+        method: "POST",
+        url: "/federation/v1/envelopes",
+        remoteAddress: `198.51.100.${20 + i}`,
+        payload: { envelopes: Array.from({ length: i === 0 ? 1 : 10 }, () => captured) },
+      });
+      expect(r.statusCode).toBe(200);
+      statuses.push(
+        ...r.json().results.map((x: { status: string; reason?: string }) => x.reason ?? x.status),
+      );
+    }
+    expect(statuses[0]).toBe("accepted");
+    expect(statuses.slice(1).every((x) => x === "REPLAYED")).toBe(true);
+    const replayEntries = (
+      await db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, "federation.envelope.rejected"), gt(auditLog.seq, last?.seq ?? 0)))
+    ).filter((e) => (e.details as { reason?: string }).reason === "REPLAYED");
+    // 30 replays: one entry with its count (two if the minute turned meanwhile).
+    expect(replayEntries.length).toBeGreaterThanOrEqual(1);
+    expect(replayEntries.length).toBeLessThanOrEqual(2);
+    expect((replayEntries[0].details as { count: number }).count).toBeGreaterThanOrEqual(9);
+    const metrics = await node.rt.app.inject({ method: "GET", url: "/metrics" });
+    expect(metrics.body).toMatch(/crossline_federation_envelopes_rejected_total\{reason="REPLAYED"\} 30/);
   });
 
   it("refuses a source past its budget a minute before reading the body, and counts the refusals", async () => {

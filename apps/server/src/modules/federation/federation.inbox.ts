@@ -10,6 +10,7 @@ import {
   signReceipt,
 } from "../../crypto/envelope.js";
 import { inSavepoint, inTransaction, type Tx } from "../../db/client.js";
+import { countInWindow } from "../../db/rate-limit.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import type { NodeKeys } from "../node/node.service.js";
@@ -27,6 +28,9 @@ import {
 import type { Outbox } from "./federation.outbox.js";
 import * as repo from "./federation.repo.js";
 import { type IncomingMessage, PermanentRejection } from "./federation.types.js";
+
+/** What anyone can make a node refuse (garbage, replays of a captured envelope) is audited once per window. */
+const AUDIT_WINDOW_MS = 60_000;
 
 /**
  * The inbox: verify, de-duplicate, apply in per-peer order, exactly once; answer with signed receipts. A
@@ -148,9 +152,10 @@ export function createInbox(
     const tStore = performance.now();
     timing.openMs += tStore - tOpen;
     timing.envelopesIn += envelopes.length;
-    // Envelopes refused before they could be trusted: anyone can send them, so one audit entry per claimed
-    // sender and reason in the batch (with a count and the first few fingerprints), not one each; the route
-    // counts every one in metrics and limits calls per source.
+    // Envelopes refused before they could be trusted: anyone can send them, so they are audited once per
+    // source and reason per minute (the first batch of the minute, with a count, the first few fingerprints
+    // and the previous minute's total), not one row each, whatever claimed sender they carry; the route counts
+    // every one in metrics and limits calls per source.
     const early = items.filter((i) => !i.opened);
     if (early.length) {
       const groups = new Map<string, Received[]>();
@@ -163,6 +168,14 @@ export function createInbox(
           const [first] = group;
           if (first.peer) await repo.countOnPeer(tx, first.peer.id, { rejected: group.length });
           const claimedSender = first.routing?.sender.slice(0, 64) ?? null;
+          const window = await countInWindow(
+            tx,
+            `audit:fed:rejected:${ip ?? "unknown"}:${first.reason}`,
+            clock.now(),
+            AUDIT_WINDOW_MS,
+            group.length,
+          );
+          if (!window.first) continue;
           await audit.record(
             tx,
             { actor: peerActor(claimedSender ?? "unknown"), ip, requestId: null },
@@ -179,6 +192,10 @@ export function createInbox(
                 seq: first.routing?.seq ?? null,
                 envelopeSha256: first.sha,
                 ...(group.length > 1 ? { sampleSha256: group.slice(0, 5).map((i) => i.sha) } : {}),
+                window: "1 min: later ones this minute are counted, not audited",
+                ...(window.previous
+                  ? { previousWindow: { from: window.previous.windowStart, count: window.previous.count } }
+                  : {}),
               },
             },
           );
@@ -324,7 +341,36 @@ export function createInbox(
           highestSeq,
         });
       }
-      for (const i of newlyRejected) {
+      // A replay of an envelope already held is harmless and anyone who captured one can repeat it: one entry
+      // per peer per minute with a count (the first replays of the minute), not one row per copy.
+      const replays = newlyRejected.filter((i) => i.reason === "REPLAYED");
+      if (replays.length) {
+        const window = await countInWindow(
+          tx,
+          `audit:fed:replayed:${peerId}`,
+          clock.now(),
+          AUDIT_WINDOW_MS,
+          replays.length,
+        );
+        if (window.first) {
+          await audit.record(tx, ctx, {
+            action: "federation.envelope.rejected",
+            targetType: "envelope",
+            targetId: replays[0].opened.header.msgId,
+            outcome: "rejected",
+            details: {
+              reason: "REPLAYED",
+              count: replays.length,
+              seqs: replays.slice(0, 5).map((i) => i.opened.header.seq),
+              window: "1 min: later ones this minute are counted, not audited",
+              ...(window.previous
+                ? { previousWindow: { from: window.previous.windowStart, count: window.previous.count } }
+                : {}),
+            },
+          });
+        }
+      }
+      for (const i of newlyRejected.filter((r) => r.reason !== "REPLAYED")) {
         await audit.record(tx, ctx, {
           action: "federation.envelope.rejected",
           targetType: "envelope",
