@@ -1,5 +1,5 @@
 import type { Config } from "./config.js";
-import type { Db } from "./db/client.js";
+import type { Database, Db } from "./db/client.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createAuditAnchorService } from "./modules/audit/audit.anchor.js";
 import { peerTableDirectory } from "./modules/audit/audit.peers.js";
@@ -31,6 +31,8 @@ import { createUsersService } from "./modules/users/users.service.js";
 /** The composition root: builds every service from the database, the configuration and a clock. */
 export function createServices(deps: {
   db: Db;
+  /** LISTEN on the node's database: live notification streams wake on commit instead of polling. */
+  listen?: Database["listen"];
   config: Config;
   clock?: Clock;
   federation?: FederationPort;
@@ -70,6 +72,7 @@ export function createServices(deps: {
   const federation: FederationPort = deps.federation ?? federationService;
   const notifications = createNotificationsService({
     db,
+    listen: deps.listen,
     clock,
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,

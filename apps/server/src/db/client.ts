@@ -23,8 +23,21 @@ export interface Database {
   db: Db;
   kind: "pglite" | "postgres";
   databaseUrl?: string;
+  /**
+   * LISTEN on `channel` (a fixed identifier, never user input): `onPayload` gets each NOTIFY's payload, sent
+   * by any process of the node at its commit. The subscription says whether it is live: on PostgreSQL its
+   * connection can drop (it reconnects with a back-off), and callers fall back to polling meanwhile.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<Subscription>;
   close(): Promise<void>;
 }
+
+export interface Subscription {
+  live(): boolean;
+  close(): Promise<void>;
+}
+
+const CHANNEL = /^[a-z_][a-z0-9_]*$/;
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
 
@@ -41,13 +54,94 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       // An idle client lost its connection; the pool replaces it. Queries report their own errors.
     });
     const db = drizzlePg({ client: pool, schema }) as unknown as Db;
-    return { db, kind: "postgres", databaseUrl: opts.databaseUrl, close: () => pool.end() };
+    const url = opts.databaseUrl;
+    return {
+      db,
+      kind: "postgres",
+      databaseUrl: url,
+      listen: (channel, onPayload) => listenPg(url, channel, onPayload),
+      close: () => pool.end(),
+    };
   }
   const dir = path.join(opts.dataDir, "pgdata");
   mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
   const db = drizzlePglite({ client, schema }) as unknown as Db;
-  return { db, kind: "pglite", close: () => client.close() };
+  return {
+    db,
+    kind: "pglite",
+    async listen(channel, onPayload) {
+      if (!CHANNEL.test(channel)) throw new Error(`bad channel name ${channel}`);
+      let open = true;
+      const unlisten = await client.listen(channel, onPayload);
+      return {
+        live: () => open && !client.closed,
+        async close() {
+          if (!open) return;
+          open = false;
+          if (!client.closed) await unlisten();
+        },
+      };
+    },
+    close: () => client.close(),
+  };
+}
+
+/** A LISTEN connection of its own (outside the pool), reconnected after a drop with a back-off up to 10 s. */
+async function listenPg(
+  url: string,
+  channel: string,
+  onPayload: (payload: string) => void,
+): Promise<Subscription> {
+  if (!CHANNEL.test(channel)) throw new Error(`bad channel name ${channel}`);
+  let client: pg.Client | null = null;
+  let live = false;
+  let closed = false;
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    const lost = () => {
+      if (client !== c) return;
+      live = false;
+      client = null;
+      c.end().catch(() => undefined);
+      if (!closed)
+        timer = setTimeout(
+          () => void connect().catch(() => undefined),
+          Math.min(10_000, 250 * 2 ** failures++),
+        );
+    };
+    c.on("error", lost);
+    c.on("end", lost);
+    c.on("notification", (m) => onPayload(m.payload ?? ""));
+    client = c;
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+      if (closed) {
+        await c.end();
+        return;
+      }
+      live = true;
+      failures = 0;
+    } catch (e) {
+      lost();
+      throw e;
+    }
+  };
+  await connect();
+  return {
+    live: () => live,
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      const c = client;
+      client = null;
+      live = false;
+      await c?.end().catch(() => undefined);
+    },
+  };
 }
 
 /**

@@ -37,6 +37,7 @@ export async function openNode(
     await runMigrations(database, config.migrationDatabaseUrl);
     const services = createServices({
       db: database.db,
+      listen: database.listen,
       config,
       clock: opts.clock,
       federation: opts.federation,
@@ -56,7 +57,7 @@ export async function openNode(
       setServingUrl: (url) => lock?.setUrl(url),
       async close() {
         await app.close();
-        services.notifications.close();
+        await services.notifications.close();
         await db.close();
         lock?.release();
       },

@@ -1,5 +1,6 @@
 import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { uuidv7 } from "../../src/crypto/ids.js";
 import { inTransaction } from "../../src/db/client.js";
 import { notifications } from "../../src/db/schema/index.js";
 import { createTestNode, describeDb, type TestNode } from "../support/node.js";
@@ -127,6 +128,55 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
       }
     } finally {
       for (const s of streams) s.close();
+    }
+  });
+
+  it("is woken by the commit of a notification (LISTEN/NOTIFY), not by polling; a rolled-back one wakes nothing", async () => {
+    // With the LISTEN connection live, a stream looks on its own only every 30 s.
+    const probe = node.rt.services.notifications.watch(userId, () => {});
+    const until = Date.now() + 10_000;
+    while (!probe.live()) {
+      if (Date.now() > until) throw new Error("the LISTEN subscription never became live");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    probe.stop();
+    const s = await openStream(`${base}/api/v1/notifications/stream`, { cookie });
+    try {
+      await s.readUntil("event: ready");
+      // A row written without NOTIFY is not seen by a stream that no longer polls every second ...
+      const silentId = uuidv7();
+      await node.rt.services.db.insert(notifications).values({
+        id: silentId,
+        userId,
+        kind: "test.sse",
+        severity: "info",
+        titleEn: "Silent",
+        titleZh: "静默",
+        bodyEn: "body",
+        bodyZh: "正文",
+        createdAt: new Date(),
+      });
+      // ... nor does a notification whose transaction rolls back wake it.
+      await inTransaction(node.rt.services.db, async (tx) => {
+        await node.rt.services.notifications.notify(tx, {
+          userIds: [userId],
+          kind: "test.sse",
+          severity: "info",
+          title: { en: "Rolled back", zh: "回滚" },
+          body: { en: "body", zh: "正文" },
+        });
+        throw new Error("roll back");
+      }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(s.ids()).toEqual([]);
+      // A committed notification wakes it at once: it then reads everything after its cursor.
+      await notify(userId);
+      const latest = (await idsOf(userId)).at(-1);
+      await s.readUntil(`id: ${latest}`);
+      expect(s.ids()).toEqual([silentId, latest]);
+      expect(s.titles()).not.toContain("Rolled back");
+    } finally {
+      s.close();
     }
   });
 });

@@ -5,8 +5,13 @@ import { errorResponses, zodApp } from "../../http/route-kit.js";
 import { AppError } from "../../lib/errors.js";
 import type { Services } from "../../services.js";
 
-/** How often an open stream looks for new notifications (the database is the only shared state). */
+/**
+ * An open stream is woken by the commit of a notification for its user (LISTEN/NOTIFY, any process of the
+ * node). It still looks on its own every `STREAM_SAFETY_POLL_MS`, and every `STREAM_POLL_MS` while the
+ * LISTEN connection is down (the database is the only shared state, so nothing is missed either way).
+ */
 const STREAM_POLL_MS = 1000;
+const STREAM_SAFETY_POLL_MS = 30_000;
 const HEARTBEAT_MS = 15_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -91,11 +96,30 @@ export function notificationsRoutes(fastify: FastifyInstance, s: Services) {
           busy = false;
         }
       };
-      const poll = setInterval(() => void tick(), STREAM_POLL_MS);
+      let again = false;
+      let lastLook = Date.now();
+      const look = async () => {
+        // A wake-up during a look runs one more look after it, so a commit in between is never missed.
+        if (busy) {
+          again = true;
+          return;
+        }
+        do {
+          again = false;
+          lastLook = Date.now();
+          await tick();
+        } while (again && !closed);
+      };
+      const watcher = s.notifications.watch(userId, () => void look());
+      const poll = setInterval(() => {
+        const every = watcher.live() ? STREAM_SAFETY_POLL_MS : STREAM_POLL_MS;
+        if (Date.now() - lastLook >= every - 50) void look();
+      }, STREAM_POLL_MS);
       const beat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
       const end = () => {
         if (closed) return;
         closed = true;
+        watcher.stop();
         clearInterval(poll);
         clearInterval(beat);
         open.delete(end);
@@ -103,7 +127,7 @@ export function notificationsRoutes(fastify: FastifyInstance, s: Services) {
       };
       open.add(end);
       req.raw.on("close", end);
-      void tick();
+      void look();
     },
   );
 }

@@ -7,7 +7,14 @@ import {
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import { uuidv7 } from "../../crypto/ids.js";
-import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
+import {
+  type Database,
+  type Db,
+  type DbOrTx,
+  inTransaction,
+  type Subscription,
+  type Tx,
+} from "../../db/client.js";
 import { mailOutbox, notifications, users } from "../../db/schema/index.js";
 import type { Ctx } from "../../lib/actor.js";
 import { backoffMs } from "../../lib/backoff.js";
@@ -77,14 +84,50 @@ const LEASE_MS = 2 * 60_000;
  * causes them; mail leaves only after commit, from the outbox, drained by `drainMail` (the mail worker),
  * which claims rows with FOR UPDATE SKIP LOCKED and a lease, so several processes can drain one outbox.
  */
+/** NOTIFY channel on which a notification's commit wakes the live streams of its readers, in every process. */
+const CHANNEL = "crossline_notifications";
+/** User ids per NOTIFY payload (PostgreSQL allows 8,000 bytes; an id is 36). */
+const IDS_PER_NOTIFY = 150;
+
 export function createNotificationsService(deps: {
   db: Db;
   clock: Clock;
   smtpUrl?: string;
   mailFrom: string;
+  /** The database's LISTEN; without it live streams poll. */
+  listen?: Database["listen"];
 }) {
   const { db, clock } = deps;
   const transport = deps.smtpUrl ? nodemailer.createTransport(deps.smtpUrl) : null;
+  /** Live streams of this process, by user: each is woken when a notification for its user commits. */
+  const watchers = new Map<string, Set<() => void>>();
+  let subscription: Promise<Subscription | null> | null = null;
+  const onPayload = (payload: string) => {
+    for (const id of payload.split(",")) for (const wake of watchers.get(id) ?? []) wake();
+  };
+
+  /**
+   * Calls `wake` whenever a notification for `userId` commits, in any process of the node (one LISTEN per
+   * process, started with the first stream). `live()` says whether wake-ups can be relied on; while not,
+   * the caller polls. Returns the unsubscribe function.
+   */
+  function watch(userId: string, wake: () => void): { live(): boolean; stop(): void } {
+    if (!subscription && deps.listen) subscription = deps.listen(CHANNEL, onPayload).catch(() => null);
+    let sub: Subscription | null = null;
+    void subscription?.then((x) => {
+      sub = x;
+    });
+    const set = watchers.get(userId) ?? new Set();
+    set.add(wake);
+    watchers.set(userId, set);
+    return {
+      live: () => sub?.live() ?? false,
+      stop() {
+        set.delete(wake);
+        if (set.size === 0) watchers.delete(userId);
+      },
+    };
+  }
 
   async function notify(tx: Tx, n: NotifyInput): Promise<number> {
     const ids = [...new Set(n.userIds)];
@@ -110,6 +153,14 @@ export function createNotificationsService(deps: {
         createdAt: now,
       })),
     );
+    // Delivered at commit (never for a rolled-back transaction) to every process's listener.
+    for (let i = 0; i < recipients.length; i += IDS_PER_NOTIFY) {
+      const payload = recipients
+        .slice(i, i + IDS_PER_NOTIFY)
+        .map((u) => u.id)
+        .join(",");
+      await tx.execute(sql`select pg_notify(${CHANNEL}, ${payload})`);
+    }
     if (n.email && transport) {
       for (const u of recipients) {
         if (!u.email) continue;
@@ -283,8 +334,12 @@ export function createNotificationsService(deps: {
     return { sent, failed };
   }
 
-  function close() {
+  async function close() {
     transport?.close();
+    watchers.clear();
+    const sub = await subscription;
+    subscription = null;
+    await sub?.close();
   }
 
   return {
@@ -296,6 +351,7 @@ export function createNotificationsService(deps: {
     latestId,
     markRead,
     drainMail,
+    watch,
     close,
     mailEnabled: !!transport,
   };
