@@ -1,4 +1,5 @@
 export * from "./audit.js";
+export * from "./audit-labels.js";
 export * from "./auth.js";
 export * from "./common.js";
 export * from "./deadlines.js";

@@ -462,17 +462,32 @@ describeBrowser("the emergency preservation story through both consoles", () => 
     },
   );
 
-  /** Filters the Audit page by one action and waits for a row that names the actor and target. */
+  /**
+   * Filters the Audit page by one action and waits for a row that names the actor and target. The row
+   * shows the action in the reader's language with its code beneath, and the target as its kind with the
+   * id (shortened, the full one as the title).
+   */
   async function expectAudited(page: Page, action: string, actor: RegExp, target: string) {
     await page.getByTestId("audit-filter-action").fill(action);
     await page.getByTestId("audit-filter-apply").click();
     const rows = page.getByTestId("audit-row");
+    const [type, id] = target.split(/:(.*)/s);
     await expect
       .poll(
         async () => {
-          const texts = await rows.allInnerTexts();
-          if (texts.length === 0 || !texts.every((t) => t.includes(action))) return false;
-          return texts.some((t) => actor.test(t) && t.includes(target));
+          const found = await rows.evaluateAll((els) =>
+            els.map((el) => ({
+              text: (el as unknown as { innerText: string }).innerText,
+              html: el.innerHTML,
+            })),
+          );
+          if (found.length === 0 || !found.every((r) => r.text.includes(action))) return false;
+          return found.some(
+            (r) =>
+              actor.test(r.text) &&
+              r.html.includes(`data-target-type="${type}"`) &&
+              (r.html.includes(`title="${id}"`) || r.text.includes(id)),
+          );
         },
         { message: `${action} by ${actor} on ${target}` },
       )

@@ -1,4 +1,4 @@
-import type { AuditEntry } from "@crossline/schemas";
+import { type AuditEntry, auditActionLabel, auditTargetLabel, type Language } from "@crossline/schemas";
 import {
   Alert,
   Anchor,
@@ -19,6 +19,7 @@ import { useTranslation } from "react-i18next";
 import { useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DualDateTime } from "../../components/DateTime";
+import { Link } from "../../router/router";
 import { formatDateTime } from "../../util/datetime";
 import { actorTypeLabel, OUTCOME_COLOURS, outcomeLabel } from "../../util/labels";
 import { zoneLabel } from "../../util/zones";
@@ -140,8 +141,41 @@ function DetailsModal({ entry, onClose }: { entry: AuditEntry | null; onClose: (
   );
 }
 
+/**
+ * The target as a person reads it: its kind in the reader's language and a short id (the full one on
+ * hover); a request links to its page (which says "not found" to whoever may not see it).
+ */
+function AuditTarget({ entry, lang }: { entry: AuditEntry; lang: Language }) {
+  if (!entry.targetType) return <Text c="dimmed">—</Text>;
+  const kind = auditTargetLabel(entry.targetType, lang);
+  const id = entry.targetId;
+  const short = id && id.length > 13 ? `${id.slice(0, 8)}…` : id;
+  return (
+    <Text size="sm" data-target-type={entry.targetType}>
+      {kind}
+      {id && (
+        <>
+          {" "}
+          {entry.targetType === "request" ? (
+            <Link to={`/requests/${id}`} title={id}>
+              <Text span ff="monospace" size="sm">
+                {short}
+              </Text>
+            </Link>
+          ) : (
+            <Text span ff="monospace" size="sm" title={id}>
+              {short}
+            </Text>
+          )}
+        </>
+      )}
+    </Text>
+  );
+}
+
 export function AuditPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const lang: Language = i18n.language.toLowerCase().startsWith("zh") ? "zh-CN" : "en";
   const { user } = useSession();
   const [draft, setDraft] = useState("");
   const [action, setAction] = useState("");
@@ -240,24 +274,21 @@ export function AuditPage() {
                       component="button"
                       type="button"
                       size="sm"
-                      ff="monospace"
                       title={t("audit.filterBy")}
+                      data-action={e.action}
                       onClick={() => {
                         setDraft(e.action);
                         setAction(e.action);
                       }}
                     >
-                      {e.action}
+                      {auditActionLabel(e.action, lang)}
                     </Anchor>
+                    <Text size="xs" c="dimmed" ff="monospace">
+                      {e.action}
+                    </Text>
                   </Table.Td>
                   <Table.Td>
-                    {e.targetType ? (
-                      <Text size="sm" ff="monospace" style={{ wordBreak: "break-all" }}>
-                        {e.targetId ? `${e.targetType}:${e.targetId}` : e.targetType}
-                      </Text>
-                    ) : (
-                      <Text c="dimmed">—</Text>
-                    )}
+                    <AuditTarget entry={e} lang={lang} />
                   </Table.Td>
                   <Table.Td>
                     <Badge color={OUTCOME_COLOURS[e.outcome]} variant="light" data-outcome={e.outcome}>

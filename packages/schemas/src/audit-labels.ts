@@ -1,0 +1,153 @@
+import type { Language } from "./common.js";
+import { label } from "./labels.js";
+
+type Label = Record<Language, string>;
+
+/**
+ * What an audit entry says it did, for people: the console's audit page, exports. The trail itself keeps
+ * the stable codes (they are what the hash chain and queries use); these labels are only how they read.
+ * An action without a phrase of its own reads as its area's label and the code's last part, so an action
+ * added later is still shown in the reader's language as far as it can be.
+ */
+const AREAS: Record<string, Label> = {
+  audit: { en: "Audit", "zh-CN": "审计" },
+  auth: { en: "Sign-in", "zh-CN": "登录" },
+  demo: { en: "Demo", "zh-CN": "演示" },
+  federation: { en: "Federation", "zh-CN": "节点互联" },
+  hotline: { en: "Hotline", "zh-CN": "热线" },
+  node: { en: "Node", "zh-CN": "节点" },
+  policy: { en: "Policy", "zh-CN": "策略" },
+  request: { en: "Request", "zh-CN": "请求" },
+  shared_object: { en: "Shared object", "zh-CN": "共享对象" },
+  token: { en: "API token", "zh-CN": "API 令牌" },
+  unit: { en: "Unit", "zh-CN": "单位" },
+  user: { en: "User", "zh-CN": "用户" },
+};
+
+const PHRASES: Record<string, Label> = {
+  "audit.anchor.query": { en: "Peer asked for a checkpoint", "zh-CN": "对方节点查询审计检查点" },
+  "audit.checkpoint": { en: "Audit checkpoint signed", "zh-CN": "签署审计检查点" },
+  "audit.peer_checkpoint": { en: "Peer's audit checkpoint kept", "zh-CN": "保存对方节点的审计检查点" },
+  "auth.change_password": { en: "Password changed", "zh-CN": "修改密码" },
+  "auth.mfa_confirm": { en: "Two-step sign-in confirmed", "zh-CN": "确认两步验证" },
+  "auth.mfa_enrol_start": { en: "Two-step sign-in enrolment started", "zh-CN": "开始设置两步验证" },
+  "auth.sign_in": { en: "Signed in", "zh-CN": "登录" },
+  "auth.sign_out": { en: "Signed out", "zh-CN": "退出登录" },
+  "auth.sign_out_everywhere": { en: "Signed out everywhere", "zh-CN": "退出全部登录" },
+  "demo.seed_requests": { en: "Demo requests created", "zh-CN": "生成演示请求" },
+  "federation.attachment.received": { en: "Attachment received", "zh-CN": "收到附件" },
+  "federation.attachment.rejected": { en: "Attachment refused", "zh-CN": "拒收附件" },
+  "federation.control.rejected": { en: "Control notice refused", "zh-CN": "拒收控制通知" },
+  "federation.envelope.rejected": { en: "Message refused", "zh-CN": "拒收消息" },
+  "federation.inbox.applied": { en: "Held message applied", "zh-CN": "已处理暂存消息" },
+  "federation.inbox.received": { en: "Messages received", "zh-CN": "收到消息" },
+  "federation.inbox.rejected": { en: "Message rejected when applied", "zh-CN": "处理时拒绝消息" },
+  "federation.inbox.retry": { en: "Held message retried", "zh-CN": "重试暂存消息" },
+  "federation.inbox.skip": { en: "Held message skipped", "zh-CN": "跳过暂存消息" },
+  "federation.invitation.create": { en: "Pairing invitation created", "zh-CN": "创建配对邀请" },
+  "federation.link.down": { en: "Link down", "zh-CN": "链路中断" },
+  "federation.notice.send": { en: "Notice sent to peer", "zh-CN": "向对方节点发送通知" },
+  "federation.outbox.cancel": { en: "Outgoing message cancelled", "zh-CN": "取消待发消息" },
+  "federation.outbox.delivered": { en: "Messages delivered", "zh-CN": "消息已送达" },
+  "federation.outbox.rejected": { en: "Message refused by peer", "zh-CN": "消息被对方拒绝" },
+  "federation.outbox.resequence": { en: "Outgoing messages renumbered", "zh-CN": "重新编号待发消息" },
+  "federation.pairing.refused": { en: "Pairing refused", "zh-CN": "拒绝配对" },
+  "federation.peer.keys": { en: "Peer's keys updated", "zh-CN": "更新对方节点密钥" },
+  "federation.peer.paired": { en: "Peer paired", "zh-CN": "节点已配对" },
+  "federation.peer.pending": { en: "Pairing started", "zh-CN": "开始配对" },
+  "federation.peer.resequenced": { en: "Peer renumbered its messages", "zh-CN": "对方节点重新编号消息" },
+  "federation.peer.revoked_by_peer": { en: "Revoked by the peer", "zh-CN": "被对方节点撤销" },
+  "federation.peer.suspend": { en: "Peer suspended", "zh-CN": "暂停节点" },
+  "federation.peer.resume": { en: "Peer resumed", "zh-CN": "恢复节点" },
+  "federation.peer.revoke": { en: "Peer revoked", "zh-CN": "撤销节点" },
+  "federation.ping": { en: "Hotline test sent", "zh-CN": "发送热线测试" },
+  "federation.sequence.conflict": { en: "Sequence conflict", "zh-CN": "序号冲突" },
+  "hotline.escalation_received": { en: "Escalation received", "zh-CN": "收到升级提醒" },
+  "hotline.roster.create": { en: "Duty shift added", "zh-CN": "新增值班班次" },
+  "hotline.roster.delete": { en: "Duty shift removed", "zh-CN": "删除值班班次" },
+  "node.init": { en: "Node created", "zh-CN": "创建节点" },
+  "node.keys.retire": { en: "Old keys retired", "zh-CN": "停用旧密钥" },
+  "node.keys.rotate": { en: "Keys rotated", "zh-CN": "轮换密钥" },
+  "policy.requests.update": { en: "Request policy changed", "zh-CN": "修改请求策略" },
+  "request.answer_overdue": { en: "Answer overdue", "zh-CN": "答复逾期" },
+  "request.assign": { en: "Request assigned", "zh-CN": "分派请求" },
+  "request.attachment_upload": { en: "Attachment added", "zh-CN": "添加附件" },
+  "request.create": { en: "Request drafted", "zh-CN": "起草请求" },
+  "request.escalate": { en: "Request escalated", "zh-CN": "请求升级" },
+  "request.extension_decision": { en: "Extension decided", "zh-CN": "决定延期" },
+  "request.extension_request": { en: "Extension asked", "zh-CN": "申请延期" },
+  "request.message": { en: "Message on a request", "zh-CN": "请求留言" },
+  "request.messages_read": { en: "Messages read", "zh-CN": "已读留言" },
+  "request.preservation_expiring": { en: "Preservation expiring", "zh-CN": "数据保全即将到期" },
+  "request.received": { en: "Request received", "zh-CN": "收到请求" },
+  "request.refused": { en: "Request refused", "zh-CN": "拒收请求" },
+  "request.remote.extension_decision": { en: "Peer decided an extension", "zh-CN": "对方决定延期" },
+  "request.remote.extension_request": { en: "Peer asked an extension", "zh-CN": "对方申请延期" },
+  "request.remote.message": { en: "Message from the peer", "zh-CN": "对方留言" },
+  "request.remote.read": { en: "Peer read the messages", "zh-CN": "对方已读留言" },
+  "request.remote.second_check": { en: "Peer's second check", "zh-CN": "对方二次核验" },
+  "request.second_check": { en: "Second check", "zh-CN": "二次核验" },
+  "request.update_draft": { en: "Draft changed", "zh-CN": "修改草稿" },
+  "shared_object.publish": { en: "Shared object published", "zh-CN": "发布共享对象" },
+  "shared_object.received": { en: "Shared object received", "zh-CN": "收到共享对象" },
+  "shared_object.received_version": { en: "New version received", "zh-CN": "收到新版本" },
+  "shared_object.received_withdrawal": { en: "Withdrawal received", "zh-CN": "收到撤回" },
+  "shared_object.refused": { en: "Shared object refused", "zh-CN": "拒收共享对象" },
+  "shared_object.refused_by_peer": { en: "Refused by the peer", "zh-CN": "被对方拒收" },
+  "shared_object.update": { en: "Shared object updated", "zh-CN": "更新共享对象" },
+  "shared_object.withdraw": { en: "Shared object withdrawn", "zh-CN": "撤回共享对象" },
+  "token.create": { en: "API token created", "zh-CN": "创建 API 令牌" },
+  "token.revoke": { en: "API token revoked", "zh-CN": "吊销 API 令牌" },
+  "unit.create": { en: "Unit created", "zh-CN": "创建单位" },
+  "user.create": { en: "User created", "zh-CN": "创建用户" },
+  "user.preferences": { en: "Preferences changed", "zh-CN": "修改偏好设置" },
+  "user.reset_mfa": { en: "Two-step sign-in reset", "zh-CN": "重置两步验证" },
+  "user.reset_password": { en: "Password reset", "zh-CN": "重置密码" },
+};
+
+const TARGETS: Record<string, Label> = {
+  api_token: { en: "API token", "zh-CN": "API 令牌" },
+  attachment: { en: "Attachment", "zh-CN": "附件" },
+  audit_checkpoint: { en: "Audit checkpoint", "zh-CN": "审计检查点" },
+  envelope: { en: "Message", "zh-CN": "消息" },
+  invitation: { en: "Invitation", "zh-CN": "邀请" },
+  node: { en: "Node", "zh-CN": "节点" },
+  peer: { en: "Peer", "zh-CN": "对方节点" },
+  policy: { en: "Policy", "zh-CN": "策略" },
+  request: { en: "Request", "zh-CN": "请求" },
+  shared_object: { en: "Shared object", "zh-CN": "共享对象" },
+  unit: { en: "Unit", "zh-CN": "单位" },
+  user: { en: "User", "zh-CN": "用户" },
+};
+
+/** Whether an action has a phrase of its own (else it reads as area · code). */
+export function hasAuditPhrase(action: string): boolean {
+  return (
+    action in PHRASES ||
+    (/^request\.(remote\.)?[a-z_]+$/.test(action) && requestEventLabel(action, "en") !== null)
+  );
+}
+
+function requestEventLabel(action: string, lang: Language): string | null {
+  const m = /^request\.(remote\.)?([a-z_]+)$/.exec(action);
+  if (!m) return null;
+  const l = label("requestEvent", m[2], lang);
+  if (l === m[2]) return null;
+  return m[1] ? `${lang === "en" ? "Peer" : "对方"}: ${l}` : l;
+}
+
+/** How an audit action reads in a language. */
+export function auditActionLabel(action: string, lang: Language): string {
+  const phrase = PHRASES[action];
+  if (phrase) return phrase[lang];
+  const event = requestEventLabel(action, lang);
+  if (event) return `${AREAS.request[lang]} · ${event}`;
+  const dot = action.indexOf(".");
+  const area = dot > 0 ? AREAS[action.slice(0, dot)] : undefined;
+  return area ? `${area[lang]} · ${action.slice(dot + 1)}` : action;
+}
+
+/** How an audit target type reads in a language (an unknown one as it is). */
+export function auditTargetLabel(targetType: string, lang: Language): string {
+  return TARGETS[targetType]?.[lang] ?? targetType;
+}
