@@ -6,10 +6,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { runCli, startServe } from "../apps/server/test/support/cli.js";
-import { findPgBin, freePort, startPgCluster } from "../apps/server/test/support/pg-cluster.js";
-import { closedLoop, writeResult } from "./lib.js";
+import { freePort } from "../apps/server/test/support/pg-cluster.js";
+import { closedLoop, onBothDatabases, writeResult } from "./lib.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -75,26 +74,7 @@ async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
   }
 }
 
-const results = [];
-results.push(await benchOne("pglite"));
-if (findPgBin() || process.env.DATABASE_URL) {
-  const cluster = process.env.DATABASE_URL ? null : await startPgCluster();
-  const admin = process.env.DATABASE_URL ?? (cluster as { url: string }).url;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query("drop database if exists crossline_bench");
-  await c.query("create database crossline_bench");
-  await c.end();
-  const u = new URL(admin);
-  u.pathname = "/crossline_bench";
-  try {
-    results.push(await benchOne("postgres", u.toString()));
-  } finally {
-    await cluster?.stop();
-  }
-} else {
-  process.stderr.write("!! PostgreSQL not installed: the postgres half of this bench was skipped\n");
-}
+const results = await onBothDatabases("crossline_bench", benchOne);
 
 console.log("\nAuthenticated API read (GET /api/v1/users?limit=50, bearer token)");
 console.log("database   req/s   p50 ms  p99 ms  errors");

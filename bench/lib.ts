@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { findPgBin, startPgCluster } from "../apps/server/test/support/pg-cluster.js";
 
 export const RESULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results");
 
@@ -73,4 +75,34 @@ export async function closedLoop(
     perSecond: Math.round(latencies.length / elapsed),
     latencyMs: summarise(latencies),
   };
+}
+
+/**
+ * Runs `bench` on PGlite, then on a fresh database of a PostgreSQL server (`DATABASE_URL`'s, else a
+ * throwaway cluster of its own). Without PostgreSQL the second half is skipped with a loud message.
+ */
+export async function onBothDatabases<T>(
+  name: string,
+  bench: (kind: "pglite" | "postgres", databaseUrl?: string) => Promise<T>,
+): Promise<T[]> {
+  const results = [await bench("pglite")];
+  if (!findPgBin() && !process.env.DATABASE_URL) {
+    process.stderr.write("!! PostgreSQL not installed: the postgres half of this bench was skipped\n");
+    return results;
+  }
+  const cluster = process.env.DATABASE_URL ? null : await startPgCluster();
+  try {
+    const adminUrl = process.env.DATABASE_URL ?? (cluster as { url: string }).url;
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(`drop database if exists ${name}`);
+    await c.query(`create database ${name}`);
+    await c.end();
+    const u = new URL(adminUrl);
+    u.pathname = `/${name}`;
+    results.push(await bench("postgres", u.toString()));
+  } finally {
+    await cluster?.stop();
+  }
+  return results;
 }

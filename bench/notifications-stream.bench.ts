@@ -10,12 +10,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { inTransaction } from "../apps/server/src/db/client.js";
 import { makeActor } from "../apps/server/src/lib/actor.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
-import { findPgBin, startPgCluster } from "../apps/server/test/support/pg-cluster.js";
-import { summarise, writeResult } from "./lib.js";
+import { onBothDatabases, summarise, writeResult } from "./lib.js";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 500);
 const USERS = Number(process.env.BENCH_USERS ?? 100);
@@ -169,26 +167,7 @@ function adminActor(adminId: string) {
   };
 }
 
-const results = [];
-results.push(await benchOne("pglite"));
-if (findPgBin() || process.env.DATABASE_URL) {
-  const cluster = process.env.DATABASE_URL ? null : await startPgCluster();
-  const adminUrl = process.env.DATABASE_URL ?? (cluster as { url: string }).url;
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query("drop database if exists crossline_bench_sse");
-  await c.query("create database crossline_bench_sse");
-  await c.end();
-  const u = new URL(adminUrl);
-  u.pathname = "/crossline_bench_sse";
-  try {
-    results.push(await benchOne("postgres", u.toString()));
-  } finally {
-    await cluster?.stop();
-  }
-} else {
-  process.stderr.write("!! PostgreSQL not installed: the postgres half of this bench was skipped\n");
-}
+const results = await onBothDatabases("crossline_bench_sse", benchOne);
 
 console.log(`\nLive notification streams: ${STREAMS} open on one node, ${NOTICES} notifications`);
 console.log("database  idle CPU %  deliveries  p50 ms  p95 ms  p99 ms");
