@@ -16,6 +16,7 @@ import { findNode } from "./modules/node/node.repo.js";
 import { createNodeService } from "./modules/node/node.service.js";
 import { createNotificationsService } from "./modules/notifications/notifications.service.js";
 import { createOrgService } from "./modules/org/org.service.js";
+import { createProvidersService } from "./modules/providers/providers.service.js";
 import { createReportsService } from "./modules/reports/reports.service.js";
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
@@ -110,6 +111,26 @@ export function createServices(deps: {
   const requests = createRequestsService(requestsDeps);
   registerRequestHandlers(requestsDeps);
   const reports = createReportsService({ db, clock, node });
+  const providers = createProvidersService({
+    db,
+    clock,
+    audit,
+    node,
+    notifications,
+    accounts: {
+      async createBound(ctx, input, bind) {
+        const made = await users.create(
+          ctx,
+          { ...input, roles: ["provider_user"] },
+          { authorisedBy: "providers", within: bind },
+        );
+        return { userId: made.user.id, oneTimePassword: made.oneTimePassword ?? "" };
+      },
+    },
+    zoneOf: async (userId) => (await users.timeZoneOf(userId)) ?? (await node.summary()).timeZone,
+    recipientsFor: (tx, roles) => users.recipientsFor(tx, roles),
+    publicUrl: config.publicUrl ?? null,
+  });
   // Shared objects: each domain declares its types here; the mechanism is common (modules/shared-objects).
   const sharedTypes = createSharedTypeRegistry();
   sharedTypes.register(indicatorType);
@@ -150,6 +171,7 @@ export function createServices(deps: {
     requests,
     reports,
     sharedObjects,
+    providers,
   };
 }
 

@@ -114,8 +114,15 @@ export function computeDeadlines(
   urgency: Urgency,
   sentAt: Date,
 ): { acknowledgeBy: Date; answerBy: Date } {
+  return deadlinesOf(policy[type][urgency], sentAt);
+}
+
+/**
+ * The one deadline engine: acknowledge-by and answer-by under a rule, from `sentAt`. Requests use it
+ * through `computeDeadlines`; provider notices with their own policy per kind (notices.ts).
+ */
+export function deadlinesOf(rule: DeadlineRule, sentAt: Date): { acknowledgeBy: Date; answerBy: Date } {
   const t = checkDate(sentAt, "sentAt");
-  const rule = policy[type][urgency];
   return {
     acknowledgeBy: new Date(t + rule.acknowledgeMinutes * MINUTE_MS),
     answerBy: new Date(t + rule.answerMinutes * MINUTE_MS),

@@ -179,6 +179,22 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "the object is withdrawn": "该对象已撤回",
   "no domain of this node declares this type": "本节点没有声明此类型的业务模块",
   "not a cursor of this list": "不是此列表的游标",
+  // notices.ts and modules/providers
+  "give an e-mail address or a phone number": "请提供电子邮件地址或电话号码",
+  "say why the notice was not fully acted on": "请说明未完全执行该通知的理由",
+  "give a verification code or a signed notice": "请提供验证码或已签名的通知",
+  "figures are per unit": "统计按单位进行",
+  "four eyes: someone other than the drafter must approve": "双人审核：须由起草人以外的人员审批",
+  "must lie between the sending of the notice and now": "须介于通知发送时间与当前时间之间",
+  "no such provider in the register": "名录中没有该服务提供者",
+  "notices belong to a unit": "通知须属于某个单位",
+  "provider accounts are made by a user of a unit": "服务提供者账户须由某单位的用户创建",
+  "replying to a provider needs notices:draft": "答复服务提供者需要 notices:draft 权限",
+  "the deadline must be after the notice is sent": "期限须晚于通知发送时间",
+  "the notice has not been sent yet": "该通知尚未发送",
+  "the provider is no longer in the register": "该服务提供者已不在名录中",
+  "too many checks from this address; try again later": "来自此地址的核验过多，请稍后再试",
+  "upload the evidence to this notice first": "请先将证据上传到此通知",
 };
 
 /**

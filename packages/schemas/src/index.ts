@@ -10,6 +10,7 @@ export * from "./identifiers.js";
 export * from "./issues.js";
 export * from "./labels.js";
 export * from "./markings.js";
+export * from "./notices.js";
 export * from "./notification-messages.js";
 export * from "./org.js";
 export * from "./peers.js";

@@ -1,6 +1,19 @@
 import { AuditEntry } from "./audit.js";
 import type { Language } from "./common.js";
 import { IDENTIFIER_TYPES, type IdentifierType } from "./identifiers.js";
+import {
+  NOTICE_KINDS,
+  NOTICE_OUTCOMES,
+  NOTICE_REFUSAL_GROUNDS,
+  NOTICE_STATUSES,
+  NOTICE_TIMELINE_EVENTS,
+  type NoticeKind,
+  type NoticeStatus,
+  PROVIDER_CHANNELS,
+  type ProviderChannel,
+  VERIFY_RESULTS,
+  type VerifyResult,
+} from "./notices.js";
 import { PEER_STATES, type PeerState } from "./peers.js";
 import { DEADLINE_STATES, REPORT_PERIODS } from "./request-api.js";
 import {
@@ -350,6 +363,7 @@ export const LABELS = {
     provider_compliance: { en: "Provider compliance", "zh-CN": "服务提供者合规专员" },
     auditor: { en: "Auditor", "zh-CN": "审计员" },
     admin: { en: "Node administrator", "zh-CN": "节点管理员" },
+    provider_user: { en: "Provider staff", "zh-CN": "服务提供者人员" },
   } satisfies Labels<Role>,
   auditOutcome: {
     success: { en: "Success", "zh-CN": "成功" },
@@ -365,6 +379,75 @@ export const LABELS = {
     anonymous: { en: "Anonymous", "zh-CN": "匿名" },
     cli: { en: "Command line", "zh-CN": "命令行" },
   } satisfies Labels<(typeof ACTOR_TYPES)[number]>,
+  noticeKind: {
+    remove_content: { en: "Remove or block content", "zh-CN": "删除或屏蔽内容" },
+    stop_spread: { en: "Stop the spread", "zh-CN": "停止传输" },
+    preserve_data: { en: "Preserve logs and data", "zh-CN": "保存日志和数据" },
+    disclose_subscriber: { en: "Disclose subscriber information", "zh-CN": "提供用户注册信息" },
+    disclose_traffic: { en: "Disclose traffic data", "zh-CN": "提供流量数据" },
+    technical_assistance: { en: "Technical assistance", "zh-CN": "技术支持和协助" },
+  } satisfies Labels<NoticeKind>,
+  noticeStatus: {
+    draft: { en: "Draft", "zh-CN": "草稿" },
+    pending_approval: { en: "Pending approval", "zh-CN": "待审批" },
+    sent: { en: "Sent", "zh-CN": "已发送" },
+    received: { en: "Received", "zh-CN": "已接收" },
+    in_progress: { en: "In progress", "zh-CN": "处理中" },
+    done: { en: "Done", "zh-CN": "已完成" },
+    partly_done: { en: "Partly done", "zh-CN": "部分完成" },
+    refused: { en: "Refused", "zh-CN": "已拒绝" },
+    withdrawn: { en: "Withdrawn", "zh-CN": "已撤回" },
+  } satisfies Labels<NoticeStatus>,
+  noticeEvent: {
+    submit_for_approval: { en: "Submit for approval", "zh-CN": "提交审批" },
+    approve: { en: "Approve and send", "zh-CN": "批准并发送" },
+    reject_approval: { en: "Return to draft", "zh-CN": "退回草稿" },
+    send: { en: "Send", "zh-CN": "发送" },
+    receive: { en: "Confirm receipt", "zh-CN": "确认接收" },
+    start_work: { en: "Start work", "zh-CN": "开始处理" },
+    answer: { en: "Answer", "zh-CN": "答复" },
+    withdraw: { en: "Withdraw", "zh-CN": "撤回" },
+    create: { en: "Created", "zh-CN": "已创建" },
+    edit: { en: "Edited", "zh-CN": "已编辑" },
+    question: { en: "Question from the provider", "zh-CN": "服务提供者提问" },
+    reply: { en: "Reply to the provider", "zh-CN": "答复服务提供者" },
+    evidence: { en: "Evidence uploaded", "zh-CN": "已上传证据" },
+    overdue: { en: "Deadline passed", "zh-CN": "已逾期" },
+  } satisfies Labels<(typeof NOTICE_TIMELINE_EVENTS)[number]>,
+  noticeOutcome: {
+    done: { en: "Done", "zh-CN": "已完成" },
+    partly_done: { en: "Partly done", "zh-CN": "部分完成" },
+    refused: { en: "Refused", "zh-CN": "拒绝" },
+  } satisfies Labels<(typeof NOTICE_OUTCOMES)[number]>,
+  noticeRefusalGround: {
+    no_such_data: { en: "No such data", "zh-CN": "无相关数据" },
+    not_our_service: { en: "Not our service", "zh-CN": "非本公司服务" },
+    insufficient_legal_basis: { en: "Insufficient legal basis", "zh-CN": "法律依据不足" },
+    locator_unclear: { en: "Locator unclear", "zh-CN": "定位信息不明确" },
+    technically_impossible: { en: "Technically impossible", "zh-CN": "技术上无法实现" },
+    other: { en: "Other", "zh-CN": "其他" },
+  } satisfies Labels<(typeof NOTICE_REFUSAL_GROUNDS)[number]>,
+  providerChannel: {
+    portal: { en: "Provider portal", "zh-CN": "服务提供者门户" },
+    email: { en: "E-mail", "zh-CN": "电子邮件" },
+    api: { en: "API", "zh-CN": "API 接口" },
+    post: { en: "Post", "zh-CN": "邮寄" },
+  } satisfies Labels<ProviderChannel>,
+  verifyResult: {
+    valid: { en: "Genuine and in force", "zh-CN": "真实有效" },
+    withdrawn: { en: "Genuine but withdrawn", "zh-CN": "真实但已撤回" },
+    unknown: { en: "No notice has this code", "zh-CN": "没有与此验证码对应的通知" },
+    malformed: { en: "Not a valid code (mistyped or guessed)", "zh-CN": "验证码格式无效（输错或猜测）" },
+    forged: { en: "Forged: the signature is not this node's", "zh-CN": "伪造：签名不属于本节点" },
+    altered: {
+      en: "Altered: the content differs from what was signed",
+      "zh-CN": "已篡改：内容与签名内容不符",
+    },
+    replayed: {
+      en: "Replayed: a genuine signature presented with another code or addressee",
+      "zh-CN": "重放：真实签名被用于其他验证码或收件方",
+    },
+  } satisfies Labels<VerifyResult>,
 };
 
 export type LabelKind = keyof typeof LABELS;
@@ -406,6 +489,13 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   role: ROLES,
   auditOutcome: AUDIT_OUTCOMES,
   actorType: ACTOR_TYPES,
+  noticeKind: NOTICE_KINDS,
+  noticeStatus: NOTICE_STATUSES,
+  noticeEvent: NOTICE_TIMELINE_EVENTS,
+  noticeOutcome: NOTICE_OUTCOMES,
+  noticeRefusalGround: NOTICE_REFUSAL_GROUNDS,
+  providerChannel: PROVIDER_CHANNELS,
+  verifyResult: VERIFY_RESULTS,
 };
 
 /** The label of a value in a language; an unknown value (from a newer peer, say) is shown as it is. */

@@ -160,6 +160,54 @@ export const NOTIFICATION_MESSAGES = {
         "{{peer}} 发来的消息使用了其已用于其他消息的序号（对方是否从备份恢复？）。这些消息已被拒收、未处理；需由 {{peer}} 的管理员重新编号。",
     },
   },
+  // Provider notices (modules/providers). What reaches a provider's staff by e-mail is a link, never the content.
+  notice_arrived: {
+    title: {
+      en: "New notice for {{provider}}: {{reference}}",
+      "zh-CN": "{{provider}} 收到新通知：{{reference}}",
+    },
+    body: {
+      en: "A notice from {{agency}} awaits your answer by {{actBy}}. Sign in to the provider portal to read it: {{link}}\nCheck any notice at {{verifyLink}}.",
+      "zh-CN":
+        "{{agency}} 发来一份通知，请于 {{actBy}} 前答复。请登录服务提供者门户查看：{{link}}\n可在 {{verifyLink}} 核验任何通知。",
+    },
+  },
+  notice_withdrawn: {
+    title: { en: "Notice withdrawn: {{reference}}", "zh-CN": "通知已撤回：{{reference}}" },
+    body: {
+      en: "{{agency}} withdrew the notice. Details: {{link}}",
+      "zh-CN": "{{agency}} 已撤回该通知。详情：{{link}}",
+    },
+  },
+  notice_approval_needed: {
+    title: { en: "Notice to approve: {{reference}}", "zh-CN": "待审批通知：{{reference}}" },
+    body: {
+      en: "{{actor}} submitted a notice to {{provider}}.",
+      "zh-CN": "{{actor}} 提交了发给 {{provider}} 的通知。",
+    },
+  },
+  notice_answered: {
+    title: { en: "Provider answered: {{reference}}", "zh-CN": "服务提供者已答复：{{reference}}" },
+    body: { en: "{{provider}}: {{outcome}}.", "zh-CN": "{{provider}}：{{outcome}}。" },
+  },
+  notice_question: {
+    title: { en: "Question from {{provider}}: {{reference}}", "zh-CN": "{{provider}} 提问：{{reference}}" },
+    body: { en: "{{actor}} asked a question about the notice.", "zh-CN": "{{actor}} 就该通知提出了问题。" },
+  },
+  notice_reply: {
+    title: { en: "Reply on notice {{reference}}", "zh-CN": "通知 {{reference}} 有新答复" },
+    body: {
+      en: "{{agency}} replied to your question. Read it in the provider portal: {{link}}",
+      "zh-CN": "{{agency}} 已答复您的问题。请在服务提供者门户查看：{{link}}",
+    },
+  },
+  notice_overdue: {
+    title: { en: "Notice overdue: {{reference}}", "zh-CN": "通知已逾期：{{reference}}" },
+    body: {
+      en: "{{provider}} has not acted by {{actBy}}.",
+      "zh-CN": "{{provider}} 未在 {{actBy}} 前处理。",
+    },
+  },
 } as const satisfies Record<string, Text>;
 
 export type NotificationKey = keyof typeof NOTIFICATION_MESSAGES;

@@ -10,6 +10,8 @@ export const ROLES = [
   "provider_compliance",
   "auditor",
   "admin",
+  /** Staff of an online service provider: an outside user bound to one provider (modules/providers). */
+  "provider_user",
 ] as const;
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
@@ -38,6 +40,12 @@ export const PERMISSIONS = [
   "reports:read",
   "sharing:read",
   "sharing:write",
+  "providers:read",
+  "providers:manage",
+  "notices:read",
+  "notices:draft",
+  "notices:approve",
+  "portal:answer",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -74,7 +82,15 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   ],
   liaison: ["peers:read", "requests:read", "reports:read", "sharing:read", "sharing:write"],
   fugitive_asset: ["requests:read", "requests:draft", "reports:read", "sharing:read", "sharing:write"],
-  provider_compliance: ["requests:read", "reports:read"],
+  provider_compliance: [
+    "requests:read",
+    "reports:read",
+    "providers:read",
+    "providers:manage",
+    "notices:read",
+    "notices:draft",
+    "notices:approve",
+  ],
   auditor: ["audit:read", "peers:read", "reports:read"],
   admin: [
     "users:read_unit",
@@ -88,7 +104,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "hotline:roster",
     "policy:manage",
     "reports:read",
+    "providers:read",
+    "providers:manage",
   ],
+  provider_user: ["portal:answer"],
 };
 
 /** The roles a person needs to be put on a unit's duty roster (the hotline service and the roster editor). */
@@ -104,3 +123,6 @@ export function permissionsOf(roles: readonly Role[]): Set<Permission> {
   for (const r of roles) for (const p of ROLE_PERMISSIONS[r]) out.add(p);
   return out;
 }
+
+/** Users from outside the agency (provider staff): MFA always, whatever the node's setting. */
+export const OUTSIDE_ROLES: readonly Role[] = ["provider_user"];

@@ -5,6 +5,9 @@ import { ForcedMfaEnrolment, ForcedPasswordChange } from "../auth/ForcedSteps";
 import { SignInPage } from "../auth/SignInPage";
 import { applyUserLanguage, SessionProvider, useSessionQuery } from "../auth/session";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { PortalApp } from "../portal/PortalApp";
+import { usePath } from "../router/router";
+import { VerifyPage } from "../verify/VerifyPage";
 import { Shell } from "./Shell";
 
 /**
@@ -14,6 +17,7 @@ import { Shell } from "./Shell";
 export function App() {
   const { t } = useTranslation();
   const session = useSessionQuery();
+  const path = usePath();
   const data = session.data;
   const userId = data?.user.id;
   const userLanguage = data?.user.language;
@@ -25,6 +29,8 @@ export function App() {
     if (userId && userLanguage) applyUserLanguage(userLanguage);
   }, [userId]);
 
+  // The public verification page needs no account: providers check notices there.
+  if (path === "/verify") return <VerifyPage />;
   if (data === undefined) {
     if (session.isError) {
       return (
@@ -51,9 +57,7 @@ export function App() {
   if (data.user.mustChangePassword) return <ForcedPasswordChange displayName={data.user.displayName} />;
   if (data.user.mfaRequired && !data.user.mfaEnrolled)
     return <ForcedMfaEnrolment displayName={data.user.displayName} />;
-  return (
-    <SessionProvider session={data}>
-      <Shell />
-    </SessionProvider>
-  );
+  // Provider staff (outside users) get the portal's own layout, never the officers' shell.
+  const outside = data.user.roles.includes("provider_user");
+  return <SessionProvider session={data}>{outside ? <PortalApp /> : <Shell />}</SessionProvider>;
 }

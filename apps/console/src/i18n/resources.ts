@@ -42,6 +42,13 @@ export const LABEL_PATHS = {
   role: "roles",
   auditOutcome: "audit.outcomes",
   actorType: "audit.actorTypes",
+  noticeKind: "notices.kind",
+  noticeStatus: "notices.status",
+  noticeEvent: "notices.event",
+  noticeOutcome: "notices.outcomeLabel",
+  noticeRefusalGround: "notices.grounds",
+  providerChannel: "providers.channel",
+  verifyResult: "verify.result",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

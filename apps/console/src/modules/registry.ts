@@ -4,8 +4,10 @@ import { normalisePath } from "../router/router";
 import { auditModule } from "./audit";
 import { dashboardModule } from "./dashboard";
 import { hotlineModule } from "./hotline";
+import { noticesModule } from "./notices";
 import { peersModule } from "./peers";
 import { policyModule } from "./policy";
+import { providersModule } from "./providers";
 import { reportsModule } from "./reports";
 import { requestsModule } from "./requests";
 import { securityModule } from "./security";
@@ -18,6 +20,8 @@ export const MODULES: readonly ConsoleModule[] = [
   dashboardModule,
   hotlineModule,
   requestsModule,
+  noticesModule,
+  providersModule,
   peersModule,
   reportsModule,
   usersModule,

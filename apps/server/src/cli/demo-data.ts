@@ -70,6 +70,12 @@ export const DEMO_NODES: DemoNodeSpec[] = [
         roles: ["provider_compliance"],
       },
       {
+        username: "compliance.qian",
+        displayName: "钱 合规 (Qian, provider compliance)",
+        unit: "Cyber Investigations",
+        roles: ["provider_compliance"],
+      },
+      {
         username: "auditor.zhou",
         displayName: "周 审计 (Zhou, auditor)",
         unit: "Administration",
@@ -126,6 +132,12 @@ export const DEMO_NODES: DemoNodeSpec[] = [
       {
         username: "compliance.moore",
         displayName: "Riley Moore (provider compliance)",
+        unit: "Computer Crime Section",
+        roles: ["provider_compliance"],
+      },
+      {
+        username: "compliance.hill",
+        displayName: "Jordan Hill (provider compliance)",
         unit: "Computer Crime Section",
         roles: ["provider_compliance"],
       },

@@ -11,6 +11,7 @@ import { cliActor } from "../modules/node/node.service.js";
 import { initNodeDir } from "../runtime/init.js";
 import { CliError, EXIT } from "./client.js";
 import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
+import { seedDemoNotices } from "./demo-notices.js";
 import { seedDemoRequests } from "./demo-requests.js";
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/crossline.mjs");
@@ -118,6 +119,18 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
       userIds.set(u.username, created.user.id);
     }
     await seedDemoRequests(services, ctx, { nodeId: spec.id, unitIds, userIds });
+    const compliance = spec.users
+      .filter((u) => u.roles.includes("provider_compliance"))
+      .map((u) => u.username);
+    const providerStaff =
+      compliance.length >= 2
+        ? await seedDemoNotices(services, {
+            nodeId: spec.id,
+            userIds,
+            officer: compliance[0],
+            approver: compliance[1],
+          })
+        : [];
     await services.db.update(users).set({ language: spec.language }).where(eq(users.id, r.adminId));
     const token = await services.tokens.create(ctx, {
       name: "demo admin token",
@@ -134,6 +147,8 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
       signIns: [
         { username: "admin", password: DEMO_PASSWORD, roles: ["admin"] },
         ...spec.users.map((u) => ({ username: u.username, password: DEMO_PASSWORD, roles: u.roles })),
+        // Provider staff sign in at /portal and enrol MFA (required for them) on first sign-in.
+        ...providerStaff.map((u) => ({ ...u, password: DEMO_PASSWORD })),
       ],
     };
   } finally {
@@ -236,6 +251,7 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
 
 /** A role as the banner names it ("case_officer" → "case officer"). */
 function roleName(role: string): string {
+  if (role === "provider_user") return "provider staff (portal; MFA enrolment at first sign-in)";
   return role === "admin" ? "node administrator" : role.replaceAll("_", " ");
 }
 

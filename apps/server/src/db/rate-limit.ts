@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf } from "./client.js";
 import { rateLimits } from "./schema/index.js";
 
@@ -60,4 +60,14 @@ export async function countInWindow(
         ? { windowStart: new Date(Number(r.old_ms)), count: Number(r.old_count) }
         : null,
   };
+}
+
+/** The count so far in the current window of `key`, without counting a hit (0 when none). */
+export async function peekRateLimit(db: DbOrTx, key: string, now: Date, windowMs: number): Promise<number> {
+  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  const [row] = await db
+    .select({ count: rateLimits.count, windowStart: rateLimits.windowStart })
+    .from(rateLimits)
+    .where(eq(rateLimits.key, key));
+  return row && row.windowStart.getTime() === windowStart.getTime() ? row.count : 0;
 }

@@ -17,6 +17,7 @@ import { createMetrics, healthRoutes, type Metrics } from "../modules/health/hea
 import { hotlineRoutes } from "../modules/hotline/hotline.routes.js";
 import { nodeRoutes } from "../modules/node/node.routes.js";
 import { notificationsRoutes } from "../modules/notifications/notifications.routes.js";
+import { providersRoutes } from "../modules/providers/providers.routes.js";
 import { reportsRoutes } from "../modules/reports/reports.routes.js";
 import { requestsRoutes } from "../modules/requests/requests.routes.js";
 import { sharedObjectsRoutes } from "../modules/shared-objects/shared-objects.routes.js";
@@ -116,6 +117,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   notificationsRoutes(app, services);
   reportsRoutes(app, services);
   sharedObjectsRoutes(app, services);
+  providersRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;

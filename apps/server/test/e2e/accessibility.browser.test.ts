@@ -1,4 +1,5 @@
-import type { Browser, Page } from "playwright-core";
+import { generate } from "otplib";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   AXE_IMPACTS,
@@ -12,6 +13,13 @@ import {
   signedInPage,
 } from "../support/browser.js";
 import { DB_KIND } from "../support/node.js";
+import {
+  addProvider,
+  nodeEpoch,
+  noticeForm,
+  providerStaff,
+  sentNotice,
+} from "../support/providers-fixtures.js";
 import {
   act,
   draft,
@@ -50,6 +58,10 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let base: string;
   let browser: Browser;
   let requestId = "";
+  let noticeId = "";
+  let staffSecret = "";
+  /** The provider user's signed-in browser state (one sign-in: a TOTP code is good once). */
+  let staffState: Awaited<ReturnType<BrowserContext["storageState"]>> | null = null;
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -62,7 +74,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       ["chief.en", "en"],
       ["chief.zh", "zh-CN"],
     ] as const) {
-      await cn.user(username, ["supervisor", "admin", "auditor"], t.cnUnit);
+      await cn.user(username, ["supervisor", "admin", "auditor", "provider_compliance"], t.cnUnit);
       const agent = await cn.as(username);
       const res = await agent.req("PUT", "/api/v1/me/preferences", { language: lang });
       if (res.status !== 200) throw new Error(`preferences: ${JSON.stringify(res.body)}`);
@@ -76,6 +88,11 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     // one more waiting for approval, so the approvals queue and the dashboard have something
     const d2 = await draft(officer, emergencyPreservationForm());
     await act(officer, d2.id, { event: "submit_for_approval" });
+    // Provider notices: a provider, its staff member (MFA enrolled) and a sent notice.
+    const chiefEn = await cn.as("chief.en");
+    const provider = await addProvider(chiefEn, "Example Weibo");
+    staffSecret = (await providerStaff(cn, chiefEn, provider, "zhao.weibo")).secret;
+    noticeId = (await sentNotice(chiefEn, await cn.as("chief.zh"), noticeForm(provider))).id;
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -106,6 +123,11 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       ready: "request-detail",
       visible: ["request-form", "timeline"],
     },
+    { name: "providers", to: "/providers", ready: "providers-table" },
+    { name: "notices board", to: "/notices", ready: "notice-row", visible: ["notice-link"] },
+    { name: "notice form", to: "/notices/new", ready: "notice-form", visible: ["notice-form-save"] },
+    { name: "notice page", to: `/notices/${noticeId}`, ready: "notice-detail", visible: ["notice-code"] },
+    { name: "notice figures", to: "/notices/figures", ready: "notice-figures" },
     { name: "peers", to: "/peers", ready: "peers-table" },
     { name: "reports", to: "/reports", ready: "report-totals" },
     { name: "users", to: "/users", ready: "users-table" },
@@ -158,6 +180,64 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       await check(page, "sign-in", v, ["signin-submit"]);
       await ctx.close();
     });
+
+    it.runIf(once)(`the public verification page (${v.lang}, ${v.width} px)`, async () => {
+      const ctx = await browser.newContext({
+        baseURL: base,
+        locale: v.lang === "en" ? "en-GB" : "zh-CN",
+        viewport: { width: v.width, height: 844 },
+        bypassCSP: true,
+      });
+      const page = await ctx.newPage();
+      await page.goto("/verify");
+      await settle(page, "verify-form");
+      if (v.lang !== "en") await page.getByTestId("language-switch").click();
+      await expect.poll(() => page.locator("html").getAttribute("lang")).toBe(v.lang);
+      await check(page, "verify", v, ["verify-submit"]);
+      await ctx.close();
+    });
+
+    it.runIf(once)(
+      `the provider portal (${v.lang}, ${v.width} px)`,
+      async () => {
+        const opts = { baseURL: base, viewport: { width: v.width, height: 844 }, bypassCSP: true };
+        if (!staffState) {
+          const first = await browser.newContext(opts);
+          const p = await first.newPage();
+          await p.goto("/");
+          await p.getByTestId("signin-username").fill("zhao.weibo");
+          await p.getByTestId("signin-password").fill("provider-staff-horse-battery");
+          await p.getByTestId("signin-submit").click();
+          const next = nodeEpoch(t.cn, 30);
+          await p.getByTestId("signin-totp").fill(await generate({ secret: staffSecret, epoch: next }));
+          await p.getByTestId("signin-submit").click();
+          await p.getByTestId("portal-home").waitFor();
+          staffState = await first.storageState();
+          await first.close();
+        }
+        const ctx = await browser.newContext({ ...opts, storageState: staffState });
+        const page = await ctx.newPage();
+        for (const spec of [
+          { name: "portal", to: "/portal", ready: "notice-row", visible: ["notice-link"] },
+          {
+            name: "portal notice",
+            to: `/portal/notices/${noticeId}`,
+            ready: "notice-detail",
+            visible: ["portal-answer-submit"],
+          },
+        ]) {
+          await page.goto(spec.to);
+          await settle(page, spec.ready);
+          if ((await page.locator("html").getAttribute("lang")) !== v.lang) {
+            await page.getByTestId("language-switch").click();
+            await expect.poll(() => page.locator("html").getAttribute("lang")).toBe(v.lang);
+          }
+          await check(page, spec.name, v, spec.visible);
+        }
+        await ctx.close();
+      },
+      300_000,
+    );
 
     it.runIf(once)(
       `every signed-in page (${v.lang}, ${v.width} px)`,

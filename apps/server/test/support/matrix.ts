@@ -1,4 +1,5 @@
-import { ROLES, type Role } from "@crossline/schemas";
+import { OUTSIDE_ROLES, ROLES, type Role } from "@crossline/schemas";
+import { generate } from "otplib";
 import { Agent, type TestNode } from "./node.js";
 
 export type Target = "own" | "other" | "none";
@@ -97,7 +98,10 @@ export async function matrixFixtures(node: TestNode): Promise<MatrixFixtures> {
   for (const role of ROLES) {
     const username = `m.${role.replace(/_/g, "-")}`;
     await node.user(username, [role], ownUnit);
-    agents.set(role, await node.as(username));
+    const agent = await node.as(username);
+    // Outside users (provider staff) must enrol MFA before anything else: the shared agent has done so.
+    if (OUTSIDE_ROLES.includes(role)) await enrolMfa(agent);
+    agents.set(role, agent);
   }
   return {
     node,
@@ -107,6 +111,16 @@ export async function matrixFixtures(node: TestNode): Promise<MatrixFixtures> {
     ownUser: async () => (await node.user(`t.own.${++seq}`, ["case_officer"], ownUnit)).id,
     otherUser: async () => (await node.user(`t.other.${++seq}`, ["case_officer"], otherUnit)).id,
   };
+}
+
+/** Enrols and confirms MFA for a signed-in agent; returns the TOTP secret. */
+export async function enrolMfa(agent: Agent): Promise<string> {
+  const enrol = await agent.req<{ secret: string }>("POST", "/api/v1/auth/mfa/enrol");
+  const ok = await agent.req("POST", "/api/v1/auth/mfa/confirm", {
+    code: await generate({ secret: enrol.body.secret }),
+  });
+  if (ok.status !== 200) throw new Error(`mfa: ${ok.status} ${JSON.stringify(ok.body)}`);
+  return enrol.body.secret;
 }
 
 /** Runs every role against every target and returns the mismatches (empty when the matrix holds). */

@@ -1,4 +1,4 @@
-import type { Language, Me, Role, SessionResponse } from "@crossline/schemas";
+import { type Language, type Me, OUTSIDE_ROLES, type Role, type SessionResponse } from "@crossline/schemas";
 import { and, eq, gt } from "drizzle-orm";
 import { sha256Hex } from "../../crypto/hash.js";
 import { type Db, inTransaction } from "../../db/client.js";
@@ -66,7 +66,7 @@ export function createAuthService(deps: {
       language: u.language as Language,
       timeZone: u.timeZone,
       mfaEnrolled: u.mfaSecretSealed !== null,
-      mfaRequired: config.mfaRequired,
+      mfaRequired: mfaRequiredFor(u),
       mustChangePassword: u.mustChangePassword,
     };
   }
@@ -78,8 +78,13 @@ export function createAuthService(deps: {
   /** What the session may not do yet: change a one-time password, then enrol MFA where required. */
   function pendingStep(u: UserRow): "PASSWORD_CHANGE_REQUIRED" | "MFA_ENROLMENT_REQUIRED" | null {
     if (u.mustChangePassword) return "PASSWORD_CHANGE_REQUIRED";
-    if (config.mfaRequired && u.mfaSecretSealed === null) return "MFA_ENROLMENT_REQUIRED";
+    if (mfaRequiredFor(u) && u.mfaSecretSealed === null) return "MFA_ENROLMENT_REQUIRED";
     return null;
+  }
+
+  /** MFA where the node requires it, and always for outside users (provider staff), whatever the node says. */
+  function mfaRequiredFor(u: UserRow): boolean {
+    return config.mfaRequired || u.roles.some((r) => OUTSIDE_ROLES.includes(r as Role));
   }
 
   async function failSignIn(

@@ -112,6 +112,27 @@ export function findCjkFont(env: NodeJS.ProcessEnv = process.env): { path: strin
 
 /** A PDF of the report, in English or Chinese. Needs a CJK font on the machine (see findCjkFont). */
 export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promise<Buffer> {
+  const d = timelinessDocument(report, lang);
+  return tablePdf(
+    { title: d.title, lines: [d.meta, d.totals], header: d.header, rows: d.rows, none: d.none },
+    [52, 120, 42, 46, 30, 40, 40, 40, 44, 40, 50, 50, 36, 40, 36, 40],
+  );
+}
+
+/**
+ * A landscape A4 PDF of one table with a title and lines above it, in the CJK font (so Chinese and English
+ * both print): the machinery every bilingual report shares (timeliness here, provider-notice figures).
+ */
+export async function tablePdf(
+  d: {
+    title: string;
+    lines: string[];
+    header: readonly string[];
+    rows: readonly (readonly string[])[];
+    none: string;
+  },
+  widths: readonly number[],
+): Promise<Buffer> {
   const font = findCjkFont();
   if (!font) {
     throw new AppError("NODE_BUSY", [
@@ -125,7 +146,7 @@ export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promi
     size: "A4",
     layout: "landscape",
     margin: 36,
-    info: { Title: T.title[lang] },
+    info: { Title: d.title },
   });
   const chunks: Buffer[] = [];
   doc.on("data", (c: Buffer) => chunks.push(c));
@@ -135,17 +156,15 @@ export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promi
   });
   doc.registerFont("cjk", font.path, font.family);
   doc.font("cjk");
-  const d = timelinessDocument(report, lang);
   doc.fontSize(16).text(d.title);
   doc.moveDown(0.3);
-  doc.fontSize(9).text(d.meta);
-  doc.text(d.totals);
+  doc.fontSize(9);
+  for (const line of d.lines) doc.text(line);
   doc.moveDown(0.6);
   const rows = d.rows;
   if (rows.length === 0) {
     doc.fontSize(10).text(d.none);
   } else {
-    const widths = [52, 120, 42, 46, 30, 40, 40, 40, 44, 40, 50, 50, 36, 40, 36, 40];
     const x0 = doc.page.margins.left;
     const drawRow = (values: readonly string[], header: boolean) => {
       doc.fontSize(header ? 7 : 7.5);

@@ -1,7 +1,7 @@
 import type { Role, User } from "@crossline/schemas";
 import { eq } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
-import { type Db, type DbOrTx, inTransaction } from "../../db/client.js";
+import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { sessions, users } from "../../db/schema/index.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
@@ -92,8 +92,13 @@ export function createUsersService(deps: {
   async function create(
     ctx: Ctx,
     input: CreateUserInput,
+    /**
+     * For another module making an account it has authorised itself (the providers register makes provider
+     * staff): `within` runs in the same transaction, so the account and its binding exist together or not at all.
+     */
+    opts: { authorisedBy?: string; within?: (tx: Tx, userId: string) => Promise<void> } = {},
   ): Promise<{ user: User; oneTimePassword: string | null }> {
-    requirePermission(ctx.actor, "users:manage");
+    if (!opts.authorisedBy) requirePermission(ctx.actor, "users:manage");
     assertThat(
       await findUnit(db, input.unitId),
       new AppError("VALIDATION_FAILED", [{ field: "unitId", issue: "no such unit" }]),
@@ -127,8 +132,14 @@ export function createUsersService(deps: {
         action: "user.create",
         targetType: "user",
         targetId: id,
-        details: { username: input.username, unitId: input.unitId, roles: input.roles },
+        details: {
+          username: input.username,
+          unitId: input.unitId,
+          roles: input.roles,
+          ...(opts.authorisedBy ? { authorisedBy: opts.authorisedBy } : {}),
+        },
       });
+      await opts.within?.(tx, id);
       return u;
     });
     return { user: toUser(row), oneTimePassword: otp };
@@ -218,7 +229,13 @@ export function createUsersService(deps: {
     return enabledUserIdsWithRole(tx, roles);
   }
 
-  return { list, get, create, update, resetMfa, resetPassword, findByUsername, recipientsFor };
+  /** A user's profile time zone (other modules render times for their readers with it); undefined: no such user. */
+  async function timeZoneOf(userId: string): Promise<string | undefined> {
+    const [u] = await db.select({ tz: users.timeZone }).from(users).where(eq(users.id, userId));
+    return u?.tz;
+  }
+
+  return { list, get, create, update, resetMfa, resetPassword, findByUsername, recipientsFor, timeZoneOf };
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;

@@ -1,0 +1,326 @@
+import {
+  allowedNoticeEvents,
+  DEFAULT_NOTICE_POLICY,
+  deadlineState,
+  type ErrorDetail,
+  type NoticeDetail,
+  type NoticeEvent,
+  NoticePolicy,
+  type NoticeStatus,
+  type NoticeSummary,
+  type NoticeTimelineEvent,
+  type ProviderView,
+  toZonedIso,
+} from "@crossline/schemas";
+import { and, eq } from "drizzle-orm";
+import type { z } from "zod";
+import { uuidv7 } from "../../crypto/ids.js";
+import type { Db, DbOrTx, Tx } from "../../db/client.js";
+import { nodeSettings } from "../../db/schema/index.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
+import type { Clock } from "../../lib/clock.js";
+import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
+import type { AuditService } from "../audit/audit.service.js";
+import type { NodeService } from "../node/node.service.js";
+import type { NotificationsService } from "../notifications/notifications.service.js";
+import type { NoticeRow, ProviderRow } from "./providers.repo.js";
+import * as repo from "./providers.repo.js";
+
+/** What the providers module needs of the users module: make an outside account and bind it in one transaction. */
+export interface ProviderAccountsPort {
+  createBound(
+    ctx: Ctx,
+    input: {
+      username: string;
+      displayName: string;
+      email: string;
+      language: "en" | "zh-CN";
+      timeZone: string;
+      unitId: string;
+    },
+    bind: (tx: Tx, userId: string) => Promise<void>,
+  ): Promise<{ userId: string; oneTimePassword: string }>;
+}
+
+export interface ProvidersDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  node: Pick<NodeService, "summary" | "keys" | "signingPublicKeys">;
+  notifications: Pick<NotificationsService, "notify">;
+  accounts: ProviderAccountsPort;
+  /** The reader's profile time zone (notifications' port on the users' profiles). */
+  zoneOf(userId: string): Promise<string>;
+  /** The enabled users holding any of `roles`, read in the caller's transaction (users' port). */
+  recipientsFor(tx: DbOrTx, roles: readonly string[]): Promise<string[]>;
+  /** Where the console is reached from outside (links in e-mails); null: relative links. */
+  publicUrl: string | null;
+}
+
+const POLICY_KEY = "notices.policy";
+
+/** Parses with a schema; on failure VALIDATION_FAILED naming each field under `prefix`. */
+export function parseOrFail<S extends z.ZodType>(schema: S, input: unknown, prefix: string): z.output<S> {
+  const r = schema.safeParse(input, { reportInput: true });
+  if (r.success) return r.data;
+  const details: ErrorDetail[] = r.error.issues
+    .slice(0, 50)
+    .map((i) => zodIssueDetail([prefix, ...i.path.map(String)].filter(Boolean).join("."), i));
+  throw new AppError("VALIDATION_FAILED", details);
+}
+
+/**
+ * What every part of the providers module shares: dependencies, who the caller is (an officer of a unit or
+ * a provider's staff), loading a notice the caller may see, the policy, the views and the timeline.
+ */
+export function createProvidersContext(deps: ProvidersDeps) {
+  const { db, clock, node } = deps;
+
+  async function nodeInfo() {
+    const n = await node.summary();
+    return { id: n.id, name: n.name, nameZh: n.nameZh, agency: n.agency, timeZone: n.timeZone };
+  }
+
+  async function readPolicy(dbx: DbOrTx = db): Promise<NoticePolicy> {
+    const [row] = await dbx
+      .select()
+      .from(nodeSettings)
+      .where(and(eq(nodeSettings.scope, "node"), eq(nodeSettings.key, POLICY_KEY)));
+    if (!row) return DEFAULT_NOTICE_POLICY;
+    const parsed = NoticePolicy.safeParse(row.value);
+    return parsed.success ? parsed.data : DEFAULT_NOTICE_POLICY;
+  }
+
+  async function writePolicy(tx: Tx, policy: NoticePolicy): Promise<void> {
+    await tx
+      .insert(nodeSettings)
+      .values({ scope: "node", key: POLICY_KEY, value: policy, updatedAt: clock.now() })
+      .onConflictDoUpdate({
+        target: [nodeSettings.scope, nodeSettings.key],
+        set: { value: policy, updatedAt: clock.now() },
+      });
+  }
+
+  /**
+   * Who is asking: a provider's staff (portal:answer, bound to one provider) or an officer of a unit
+   * (notices:read). Anyone else is refused; an outside user with no binding sees nothing.
+   */
+  async function callerScope(ctx: Ctx): Promise<{ providerId: string } | { unitId: string }> {
+    if (ctx.actor.permissions.has("portal:answer") && ctx.actor.userId) {
+      const providerId = await repo.providerOfUser(db, ctx.actor.userId);
+      assertThat(providerId, notFound("notice"));
+      return { providerId };
+    }
+    requirePermission(ctx.actor, "notices:read");
+    assertThat(ctx.actor.unitId, notFound("notice"));
+    return { unitId: ctx.actor.unitId };
+  }
+
+  /** Deny by default: the owner unit's officers, or the addressed provider's staff once it was sent; else not found. */
+  function visibleTo(
+    scope: { providerId: string } | { unitId: string },
+    n: NoticeRow | undefined,
+  ): n is NoticeRow {
+    if (!n) return false;
+    if ("unitId" in scope) return n.ownerUnitId === scope.unitId;
+    return n.providerId === scope.providerId && !repo.UNSENT.includes(n.status);
+  }
+
+  async function load(ctx: Ctx, id: string) {
+    const scope = await callerScope(ctx);
+    await nodeInfo();
+    const n = await repo.findNotice(db, id);
+    assertThat(visibleTo(scope, n), notFound("notice"));
+    return { notice: n, scope };
+  }
+
+  async function lockVisible(tx: Tx, scope: { providerId: string } | { unitId: string }, id: string) {
+    const n = await repo.lockNotice(tx, id);
+    assertThat(visibleTo(scope, n), notFound("notice"));
+    return n;
+  }
+
+  async function recordEvent(
+    tx: Tx,
+    ctx: Ctx | null,
+    n: Pick<NoticeRow, "id">,
+    e: {
+      event: NoticeTimelineEvent;
+      from: NoticeStatus | null;
+      to: NoticeStatus;
+      side: "authority" | "provider";
+      data?: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    await repo.insertEvent(tx, {
+      id: uuidv7(),
+      noticeId: n.id,
+      event: e.event,
+      fromStatus: e.from,
+      toStatus: e.to,
+      side: e.side,
+      actorUserId: ctx?.actor.userId ?? null,
+      actorLabel: ctx?.actor.label ?? "system",
+      at: clock.now(),
+      data: e.data ?? {},
+    });
+  }
+
+  const localTime = (d: Date | null, zone: string) =>
+    d ? { at: d.toISOString(), local: toZonedIso(d, zone), zone } : null;
+
+  function timeToAction(n: NoticeRow): number | null {
+    if (!n.sentAt || !n.actedAt) return null;
+    return Math.max(0, Math.round((n.actedAt.getTime() - n.sentAt.getTime()) / 60_000));
+  }
+
+  function summary(n: NoticeRow, p: ProviderRow | undefined, zone: string): NoticeSummary {
+    const open = ["sent", "received", "in_progress"].includes(n.status);
+    return {
+      id: n.id,
+      reference: n.reference,
+      providerId: n.providerId,
+      providerName: p?.name ?? "",
+      providerNameZh: p?.nameZh ?? "",
+      kind: n.kind as NoticeSummary["kind"],
+      urgency: n.urgency as NoticeSummary["urgency"],
+      status: n.status as NoticeStatus,
+      sentAt: n.sentAt?.toISOString() ?? null,
+      acknowledgeBy: localTime(n.acknowledgeBy, zone),
+      actBy: localTime(n.actBy, zone),
+      deadlineState: open && n.actBy ? deadlineState(clock.now(), n.actBy, n.sentAt ?? undefined) : null,
+      timeToActionMinutes: timeToAction(n),
+      createdAt: n.createdAt.toISOString(),
+    };
+  }
+
+  async function zoneFor(ctx: Ctx): Promise<string> {
+    if (ctx.actor.userId) return deps.zoneOf(ctx.actor.userId);
+    return (await nodeInfo()).timeZone;
+  }
+
+  async function actionsFor(ctx: Ctx, n: NoticeRow, scope: { providerId: string } | { unitId: string }) {
+    const side = "providerId" in scope ? "provider" : "authority";
+    const events = allowedNoticeEvents(n.status as NoticeStatus, side, ctx.actor.permissions);
+    const fourEyes = (await readPolicy()).fourEyes[n.kind as keyof NoticePolicy["fourEyes"]] ?? true;
+    return events.filter((e: NoticeEvent) => {
+      if (e === "send") return !fourEyes;
+      if (e === "submit_for_approval") return fourEyes;
+      if (e === "approve") return n.createdBy !== ctx.actor.userId;
+      return true;
+    });
+  }
+
+  async function detail(
+    ctx: Ctx,
+    n: NoticeRow,
+    scope: { providerId: string } | { unitId: string },
+  ): Promise<NoticeDetail> {
+    const zone = await zoneFor(ctx);
+    const [p, events, messages, files] = await Promise.all([
+      repo.findProvider(db, n.providerId),
+      repo.eventsOf(db, n.id),
+      repo.messagesOf(db, n.id),
+      repo.filesOf(db, n.id),
+    ]);
+    const answer = n.answer as {
+      outcome: "done" | "partly_done" | "refused";
+      text: NoticeDetail["reason"];
+      grounds?: string;
+      attachmentIds: string[];
+    } | null;
+    const byId = new Map(files.map((f) => [f.id, f]));
+    const ref = (f: repo.NoticeFileMeta) => ({ id: f.id, name: f.name, sha256: f.sha256, size: f.size });
+    const links: NoticeDetail["links"] = [];
+    // The cross-border chain: the provider's staff see only their own notice, not the requests behind it.
+    if ("unitId" in scope) {
+      if (n.outRequestId)
+        links.push({ kind: "request_out", requestId: n.outRequestId, peerId: null, reference: null });
+      if (n.inRequestId)
+        links.push({ kind: "request_in", requestId: n.inRequestId, peerId: null, reference: null });
+    }
+    return {
+      ...summary(n, p, zone),
+      legalBasis: n.legalBasis,
+      locators: n.locators as NoticeDetail["locators"],
+      reason: n.reason,
+      requestedActBy: n.requestedActBy?.toISOString() ?? null,
+      createdBy: n.createdByLabel,
+      approvedBy: n.approvedByLabel,
+      verificationCode: n.verificationCode,
+      answer: answer
+        ? {
+            outcome: answer.outcome,
+            text: answer.text,
+            grounds: (answer.grounds ?? null) as NonNullable<NoticeDetail["answer"]>["grounds"],
+            actedAt: (n.actedAt ?? n.answeredAt ?? clock.now()).toISOString(),
+            answeredBy: String((answer as Record<string, unknown>).answeredBy ?? ""),
+            attachments: answer.attachmentIds.flatMap((id) => {
+              const f = byId.get(id);
+              return f ? [ref(f)] : [];
+            }),
+          }
+        : null,
+      evidence: files.map(ref),
+      messages: messages.map((m) => ({
+        id: m.id,
+        side: m.side as "authority" | "provider",
+        author: m.authorLabel,
+        text: m.text,
+        at: m.at.toISOString(),
+      })),
+      timeline: events.map((e) => ({
+        id: e.id,
+        event: e.event as NoticeTimelineEvent,
+        fromStatus: (e.fromStatus ?? null) as NoticeStatus | null,
+        toStatus: e.toStatus as NoticeStatus,
+        side: e.side as "authority" | "provider",
+        actor: e.actorLabel,
+        at: e.at.toISOString(),
+        data: e.data,
+      })),
+      links,
+      allowedActions: await actionsFor(ctx, n, scope),
+    };
+  }
+
+  function providerView(p: ProviderRow): ProviderView {
+    return {
+      id: p.id,
+      name: p.name,
+      nameZh: p.nameZh,
+      country: p.country,
+      services: p.services,
+      legalEntity: p.legalEntity,
+      contacts: p.contacts,
+      channels: p.channels as ProviderView["channels"],
+      viaPeerId: p.viaPeerId,
+      active: p.active,
+      createdAt: p.createdAt.toISOString(),
+      updatedAt: p.updatedAt.toISOString(),
+    };
+  }
+
+  function link(path: string): string {
+    return `${deps.publicUrl ?? ""}${path}`;
+  }
+
+  return {
+    deps,
+    nodeInfo,
+    readPolicy,
+    writePolicy,
+    callerScope,
+    visibleTo,
+    load,
+    lockVisible,
+    recordEvent,
+    summary,
+    detail,
+    zoneFor,
+    providerView,
+    link,
+  };
+}
+
+export type ProvidersContext = ReturnType<typeof createProvidersContext>;
