@@ -19,3 +19,4 @@ export * from "./requests.js";
 export * from "./roles.js";
 export * from "./shared-objects.js";
 export * from "./zoned-time.js";
+export * from "./cases.js";

@@ -38,6 +38,9 @@ export const PERMISSIONS = [
   "reports:read",
   "sharing:read",
   "sharing:write",
+  "cases:read",
+  "cases:write",
+  "cases:approve",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -50,6 +53,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "hotline:duty",
     "reports:read",
     "sharing:read",
+    "cases:read",
   ],
   case_officer: [
     "requests:read",
@@ -58,6 +62,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "reports:read",
     "sharing:read",
     "sharing:write",
+    "cases:read",
+    "cases:write",
   ],
   supervisor: [
     "users:read_unit",
@@ -71,9 +77,28 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "reports:read",
     "sharing:read",
     "sharing:write",
+    "cases:read",
+    "cases:write",
+    "cases:approve",
   ],
-  liaison: ["peers:read", "requests:read", "reports:read", "sharing:read", "sharing:write"],
-  fugitive_asset: ["requests:read", "requests:draft", "reports:read", "sharing:read", "sharing:write"],
+  liaison: [
+    "peers:read",
+    "requests:read",
+    "reports:read",
+    "sharing:read",
+    "sharing:write",
+    "cases:read",
+    "cases:write",
+  ],
+  fugitive_asset: [
+    "requests:read",
+    "requests:draft",
+    "reports:read",
+    "sharing:read",
+    "sharing:write",
+    "cases:read",
+    "cases:write",
+  ],
   provider_compliance: ["requests:read", "reports:read"],
   auditor: ["audit:read", "peers:read", "reports:read"],
   admin: [

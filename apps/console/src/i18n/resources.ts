@@ -42,6 +42,10 @@ export const LABEL_PATHS = {
   role: "roles",
   auditOutcome: "audit.outcomes",
   actorType: "audit.actorTypes",
+  caseStatus: "cases.status",
+  caseOutcome: "cases.outcome",
+  custodyAction: "cases.custody",
+  caseShareState: "cases.shareState",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

@@ -1,6 +1,7 @@
 import { createRequestAttachments } from "./requests.attachments.js";
 import { createRequestsContext, type RequestsDeps } from "./requests.context.js";
 import { createRequestDrafts } from "./requests.drafts.js";
+import * as repo from "./requests.repo.js";
 import { createRequestLifecycle } from "./requests.lifecycle.js";
 import { createRequestPreservation } from "./requests.preservation.js";
 import { createRequestQueries } from "./requests.queries.js";
@@ -38,6 +39,8 @@ export function createRequestsService(deps: RequestsDeps) {
     ...createRequestSweeps(c),
     uploadAttachment: files.uploadAttachment,
     downloadAttachment: files.downloadAttachment,
+    /** The cases module's port: the requests drafted from a case (what a case page lists). */
+    requestsOfCase: (caseId: string) => repo.requestsOfCase(deps.db, caseId),
   };
 }
 
