@@ -278,7 +278,6 @@ export const CaseReportQuery = z.strictObject({
   peer: NodeId,
   from: Day,
   to: Day,
-  format: z.enum(["json", "csv", "pdf"]).default("json"),
   lang: z.enum(["en", "zh-CN"]).default("en"),
 });
 export type CaseReportQuery = z.infer<typeof CaseReportQuery>;

@@ -91,7 +91,12 @@ const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"
 /** RFC 4180 CSV with a header row in the chosen language (UTF-8 with BOM so spreadsheets read Chinese). */
 export function timelinessCsv(report: TimelinessReport, lang: Lang): string {
   const d = timelinessDocument(report, lang);
-  const lines = [d.header, ...d.rows].map((row) => row.map(csvCell).join(","));
+  return tableCsv(d.header, d.rows);
+}
+
+/** RFC 4180 CSV of a header and rows (UTF-8 with BOM so spreadsheets read Chinese): every report's CSV. */
+export function tableCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const lines = [header, ...rows].map((row) => row.map(csvCell).join(","));
   return `\uFEFF${lines.join("\r\n")}\r\n`;
 }
 
@@ -112,6 +117,28 @@ export function findCjkFont(env: NodeJS.ProcessEnv = process.env): { path: strin
 
 /** A PDF of the report, in English or Chinese. Needs a CJK font on the machine (see findCjkFont). */
 export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promise<Buffer> {
+  return tablePdf(
+    timelinessDocument(report, lang),
+    [52, 120, 42, 46, 30, 40, 40, 40, 44, 40, 50, 50, 36, 40, 36, 40],
+  );
+}
+
+/** What a tabular report's PDF holds: a title, a line of metadata, a line of totals, and a table. */
+export interface TableDocument {
+  title: string;
+  meta: string;
+  totals: string;
+  /** Said instead of the table when it has no rows. */
+  none: string;
+  header: readonly string[];
+  rows: readonly (readonly string[])[];
+}
+
+/**
+ * A landscape A4 PDF of a tabular report, in the CJK font so both languages render (every report's PDF).
+ * `widths` are the columns' widths in points.
+ */
+export async function tablePdf(d: TableDocument, widths: readonly number[]): Promise<Buffer> {
   const font = findCjkFont();
   if (!font) {
     throw new AppError("NODE_BUSY", [
@@ -125,7 +152,7 @@ export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promi
     size: "A4",
     layout: "landscape",
     margin: 36,
-    info: { Title: T.title[lang] },
+    info: { Title: d.title },
   });
   const chunks: Buffer[] = [];
   doc.on("data", (c: Buffer) => chunks.push(c));
@@ -135,7 +162,6 @@ export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promi
   });
   doc.registerFont("cjk", font.path, font.family);
   doc.font("cjk");
-  const d = timelinessDocument(report, lang);
   doc.fontSize(16).text(d.title);
   doc.moveDown(0.3);
   doc.fontSize(9).text(d.meta);
@@ -145,7 +171,6 @@ export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promi
   if (rows.length === 0) {
     doc.fontSize(10).text(d.none);
   } else {
-    const widths = [52, 120, 42, 46, 30, 40, 40, 40, 44, 40, 50, 50, 36, 40, 36, 40];
     const x0 = doc.page.margins.left;
     const drawRow = (values: readonly string[], header: boolean) => {
       doc.fontSize(header ? 7 : 7.5);
