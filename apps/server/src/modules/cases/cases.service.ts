@@ -353,7 +353,11 @@ export function createCasesService(deps: CasesDeps) {
       caseId: id,
       offence: { category: row.category },
       subjects: subjects.map((s) => s.subject),
-      identifiers: identifiers.map((i) => i.identifier),
+      // In the form a request's draft takes (canonical value and options; the typed input is not repeated).
+      identifiers: identifiers.map((i) => {
+        const { raw: _raw, ...input } = i.identifier as typeof i.identifier & { raw?: string };
+        return input;
+      }),
     };
   }
 
