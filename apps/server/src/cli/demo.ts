@@ -10,6 +10,7 @@ import { users } from "../db/schema/index.js";
 import { cliActor } from "../modules/node/node.service.js";
 import { initNodeDir } from "../runtime/init.js";
 import { CliError, EXIT } from "./client.js";
+import { seedDemoCases, shareDemoSummaries } from "./demo-cases.js";
 import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
 import { seedDemoRequests } from "./demo-requests.js";
 
@@ -118,6 +119,7 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
       userIds.set(u.username, created.user.id);
     }
     await seedDemoRequests(services, ctx, { nodeId: spec.id, unitIds, userIds });
+    await seedDemoCases(services, { nodeId: spec.id, unitIds, userIds });
     await services.db.update(users).set({ language: spec.language }).where(eq(users.id, r.adminId));
     const token = await services.tokens.create(ctx, {
       name: "demo admin token",
@@ -204,6 +206,7 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
   let federation: string[] = [];
   try {
     federation = await pairAndPing(nodes);
+    federation.push(...(await shareDemoSummaries(nodes)));
   } catch (e) {
     federation = [`  Pairing or hotline test failed: ${(e as Error).message} (see the serve logs)`];
   }

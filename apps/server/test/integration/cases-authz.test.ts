@@ -1,6 +1,7 @@
 import type { CaseDetail, Role } from "@crossline/schemas";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { peers } from "../../src/db/schema/index.js";
+import { FederationHub } from "../support/federation-hub.js";
 import {
   anonymousMismatches,
   endpoint,
@@ -41,7 +42,10 @@ describeDb("cases: authorization matrix", () => {
   let outsiderId: string;
 
   beforeAll(async () => {
-    node = await createTestNode({ id: "CN-MPS" });
+    // The in-process hub as the transport: shares are queued to the peer (and never delivered here).
+    const hub = new FederationHub();
+    node = await createTestNode({ id: "CN-MPS", federation: hub.port("CN-MPS") });
+    hub.attach("CN-MPS", node.rt.services.db);
     fx = await matrixFixtures(node);
     for (const t of ["own", "other"] as const) {
       const unit = t === "own" ? fx.ownUnit : fx.otherUnit;
@@ -202,7 +206,7 @@ describeDb("cases: authorization matrix", () => {
       "/api/v1/cases/:id/requests",
       // Drafting also takes the requests module's own permission (the liaison has none).
       (r, t) => (!WRITE.includes(r) ? 403 : t === "other" ? 404 : r === "liaison" ? 403 : 201),
-      { prepare: caseIn, body: () => ({ peerId: PEER, form: routineSubscriberForm() }) },
+      { prepare: caseIn, body: () => ({ form: routineSubscriberForm() }) },
     ),
     onRecord("POST", "/api/v1/cases/:id/shares", onCase(WRITE, 200), {
       prepare: caseIn,
