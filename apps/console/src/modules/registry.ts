@@ -2,6 +2,7 @@ import type { Me } from "@crossline/schemas";
 import { hasAnyPermission } from "../auth/session";
 import { normalisePath } from "../router/router";
 import { auditModule } from "./audit";
+import { casesModule } from "./cases";
 import { dashboardModule } from "./dashboard";
 import { hotlineModule } from "./hotline";
 import { peersModule } from "./peers";
@@ -18,6 +19,7 @@ export const MODULES: readonly ConsoleModule[] = [
   dashboardModule,
   hotlineModule,
   requestsModule,
+  casesModule,
   peersModule,
   reportsModule,
   usersModule,
