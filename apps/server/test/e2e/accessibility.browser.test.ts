@@ -50,6 +50,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let base: string;
   let browser: Browser;
   let requestId = "";
+  let caseId = "";
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -76,6 +77,24 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     // one more waiting for approval, so the approvals queue and the dashboard have something
     const d2 = await draft(officer, emergencyPreservationForm());
     await act(officer, d2.id, { event: "submit_for_approval" });
+    // a priority case with evidence and a pending share, for the case pages
+    const made = await officer.req<{ case: { id: string } }>("POST", "/api/v1/cases", {
+      title: { lang: "zh-CN", text: "勒索软件攻击医院案" },
+      category: "ransomware",
+      priority: true,
+      summary: { lang: "en", text: "Hospitals' systems encrypted." },
+    });
+    caseId = made.body.case.id;
+    await officer.req("POST", `/api/v1/cases/${caseId}/evidence`, {
+      name: "note.txt",
+      contentBase64: Buffer.from("fictitious").toString("base64"),
+      collectedBy: "Li Na",
+      collectedAt: "2026-11-01T08:00:00+08:00",
+    });
+    await officer.req("POST", `/api/v1/cases/${caseId}/shares`, {
+      recipients: ["US-DOJ"],
+      marking: { tlp: "AMBER" },
+    });
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -107,6 +126,9 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       visible: ["request-form", "timeline"],
     },
     { name: "peers", to: "/peers", ready: "peers-table" },
+    { name: "cases", to: "/cases", ready: "case-list", visible: ["case-new"] },
+    { name: "case page", to: `/cases/${caseId}`, ready: "case-sharing", visible: ["evidence-item"] },
+    { name: "priority cases", to: "/cases/priority", ready: "priority-list" },
     { name: "reports", to: "/reports", ready: "report-totals" },
     { name: "users", to: "/users", ready: "users-table" },
     { name: "policy", to: "/policy", ready: "policy-page" },
