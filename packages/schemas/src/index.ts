@@ -1,6 +1,7 @@
 export * from "./audit.js";
 export * from "./audit-labels.js";
 export * from "./auth.js";
+export * from "./cases.js";
 export * from "./common.js";
 export * from "./deadlines.js";
 export * from "./error-issues.js";
@@ -19,4 +20,3 @@ export * from "./requests.js";
 export * from "./roles.js";
 export * from "./shared-objects.js";
 export * from "./zoned-time.js";
-export * from "./cases.js";

@@ -4,7 +4,11 @@ import { api, withQuery } from "../../api/client";
 export type CaseFilters = { status?: string; category?: string; priority?: string; q?: string };
 
 export const casesApi = {
-  list: (f: CaseFilters) => api<{ items: CaseSummaryRow[]; nextCursor: string | null }>("GET", withQuery("/cases", { ...f, limit: 100 })),
+  list: (f: CaseFilters) =>
+    api<{ items: CaseSummaryRow[]; nextCursor: string | null }>(
+      "GET",
+      withQuery("/cases", { ...f, limit: 100 }),
+    ),
   get: (id: string) => api<{ case: CaseDetail }>("GET", `/cases/${id}`).then((r) => r.case),
   create: (body: unknown) => api<{ case: CaseDetail }>("POST", "/cases", body).then((r) => r.case),
   /** A change to a case's file (`/cases/:id/<what>`): the server answers with the whole case. */

@@ -27,6 +27,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { errorResponses, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
+import { keepRawForm, rawForms } from "../requests/requests.routes.js";
 import { caseReportCsv, caseReportPdf } from "./cases.report.js";
 
 const IdParams = z.strictObject({ id: z.uuid() });
@@ -350,16 +351,25 @@ export function casesRoutes(fastify: FastifyInstance, s: Services) {
   app.post(
     "/api/v1/cases/:id/requests",
     {
+      preValidation: keepRawForm,
       schema: {
         tags,
         summary: "Draft a request for assistance linked to this case (the case lists it)",
+        description:
+          "The body is the requests' draft body (POST /api/v1/requests); request-prefill gives its start.",
         params: IdParams,
         body: CreateRequestBody,
         response: { 201: z.object({ request: RequestDetail }), ...errorResponses },
       },
     },
     async (req, reply) =>
-      reply.status(201).send({ request: await s.cases.draftRequest(req.ctx, req.params.id, req.body) }),
+      reply.status(201).send({
+        request: await s.cases.draftRequest(req.ctx, req.params.id, {
+          peerId: req.body.peerId,
+          peerTimeZone: req.body.peerTimeZone,
+          form: rawForms.get(req) as typeof req.body.form,
+        }),
+      }),
   );
 
   app.post(

@@ -1,10 +1,10 @@
 import { createRequestAttachments } from "./requests.attachments.js";
 import { createRequestsContext, type RequestsDeps } from "./requests.context.js";
 import { createRequestDrafts } from "./requests.drafts.js";
-import * as repo from "./requests.repo.js";
 import { createRequestLifecycle } from "./requests.lifecycle.js";
 import { createRequestPreservation } from "./requests.preservation.js";
 import { createRequestQueries } from "./requests.queries.js";
+import * as repo from "./requests.repo.js";
 import { createRequestSweeps } from "./requests.sweeps.js";
 import { createRequestThread } from "./requests.thread.js";
 
