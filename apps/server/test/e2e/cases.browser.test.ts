@@ -53,7 +53,8 @@ describeBrowser("console Cases pages: a case, its evidence and its summary share
     await cn.user("supervisor.zhang", ["supervisor"]);
     await us.user("duty.miller", ["duty_officer"]);
     browser = await launchChromium();
-  }, 300_000);
+    // two nodes, pairing and Chromium on a shared machine
+  }, 600_000);
   afterAll(async () => {
     await browser?.close();
     await Promise.all(workers.map((w) => w.stop()));
