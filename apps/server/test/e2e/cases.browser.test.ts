@@ -87,7 +87,9 @@ describeBrowser("console Cases pages: a case, its evidence and its summary share
       expect(await item.innerText()).toContain("ransom-note.txt");
       expect(await item.innerText()).toMatch(/Collected\s+Li Na/);
 
-      await officer.getByTestId("share-recipients").click();
+      // the pills' wrapper lies over the combobox's input: open it from the keyboard, as a user may
+      await officer.getByTestId("share-recipients").focus();
+      await officer.keyboard.press("ArrowDown");
       await officer.getByRole("option", { name: /US-DOJ/ }).click();
       await officer.keyboard.press("Escape");
       await officer.getByTestId("share-submit").click();
