@@ -1,5 +1,5 @@
 import type { CaseDetail } from "@crossline/schemas";
-import { eq, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, caseCustody, caseSubjects, cases } from "../../src/db/schema/index.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
@@ -36,7 +36,8 @@ describeDb("cases: the case file, need to know, versions, custody", () => {
     colleague = await node.as("c.colleague");
     supervisor = await node.as("c.supervisor");
     outsider = await node.as("c.outsider");
-  }, 120_000);
+    // a node to initialise and five users to sign in, on a shared machine
+  }, 360_000);
   afterAll(() => node?.close());
 
   async function open(a: Agent = officer, body: object = newCase) {
@@ -258,7 +259,11 @@ describeDb("cases: the case file, need to know, versions, custody", () => {
       "exported",
       "downloaded",
     ]);
-    const audit = await node.rt.services.db.select().from(auditLog).where(eq(auditLog.targetId, c.id));
+    const audit = await node.rt.services.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.targetId, c.id))
+      .orderBy(asc(auditLog.seq));
     expect(audit.map((e) => e.action)).toEqual([
       "case.create",
       "case.evidence_add",
