@@ -6,6 +6,8 @@ import { peerTableDirectory } from "./modules/audit/audit.peers.js";
 import { createAuditService } from "./modules/audit/audit.service.js";
 import { createAuthService } from "./modules/auth/auth.service.js";
 import { createTokensService } from "./modules/auth/tokens.service.js";
+import { createCasesService } from "./modules/cases/cases.service.js";
+import { caseSummaryType } from "./modules/cases/cases.shared.js";
 import { createBlobPort, peerDirectory } from "./modules/federation/federation.directory.js";
 import { registerTransportHandlers } from "./modules/federation/federation.handlers.js";
 import { createFederationService } from "./modules/federation/federation.service.js";
@@ -134,6 +136,7 @@ export function createServices(deps: {
   // Shared objects: each domain declares its types here; the mechanism is common (modules/shared-objects).
   const sharedTypes = createSharedTypeRegistry();
   sharedTypes.register(indicatorType);
+  sharedTypes.register(caseSummaryType);
   let selfId: string | undefined;
   const sharedDeps = {
     db,
@@ -152,6 +155,20 @@ export function createServices(deps: {
   };
   const sharedObjects = createSharedObjectsService(sharedDeps);
   registerSharedObjectHandlers(sharedDeps, sharedObjects);
+  const cases = createCasesService({
+    db,
+    clock,
+    audit,
+    nodeInfo: async () => {
+      const n = await node.summary();
+      return { id: n.id, timeZone: n.timeZone };
+    },
+    unitOfUser: users.unitOfUser,
+    blobs: requestsDeps.attachments,
+    peers: peerDirectory,
+    requests: { create: requests.create, requestsOfCase: requests.requestsOfCase },
+    sharedObjects,
+  });
   return {
     db,
     config,
@@ -172,6 +189,7 @@ export function createServices(deps: {
     reports,
     sharedObjects,
     providers,
+    cases,
   };
 }
 

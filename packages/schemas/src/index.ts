@@ -1,6 +1,7 @@
 export * from "./audit.js";
 export * from "./audit-labels.js";
 export * from "./auth.js";
+export * from "./cases.js";
 export * from "./common.js";
 export * from "./deadlines.js";
 export * from "./error-issues.js";

@@ -1,4 +1,5 @@
 import { AuditEntry } from "./audit.js";
+import { CASE_OUTCOMES, CASE_SHARE_STATES, CASE_STATUSES, CUSTODY_ACTIONS } from "./cases.js";
 import type { Language } from "./common.js";
 import { IDENTIFIER_TYPES, type IdentifierType } from "./identifiers.js";
 import {
@@ -448,6 +449,32 @@ export const LABELS = {
       "zh-CN": "重放：真实签名被用于其他验证码或收件方",
     },
   } satisfies Labels<VerifyResult>,
+  caseStatus: {
+    open: { en: "Open", "zh-CN": "在办" },
+    suspended: { en: "Suspended", "zh-CN": "中止" },
+    closed: { en: "Closed", "zh-CN": "已结案" },
+  } satisfies Labels<(typeof CASE_STATUSES)[number]>,
+  caseOutcome: {
+    charged: { en: "Charged", "zh-CN": "已起诉" },
+    convicted: { en: "Convicted", "zh-CN": "已判决" },
+    transferred: { en: "Transferred to another authority", "zh-CN": "已移交其他机关" },
+    suspect_located: { en: "Suspect located", "zh-CN": "已查明嫌疑人下落" },
+    insufficient_evidence: { en: "Insufficient evidence", "zh-CN": "证据不足" },
+    no_offence: { en: "No offence found", "zh-CN": "不构成犯罪" },
+    merged: { en: "Merged into another case", "zh-CN": "并案处理" },
+    other: { en: "Other", "zh-CN": "其他" },
+  } satisfies Labels<(typeof CASE_OUTCOMES)[number]>,
+  custodyAction: {
+    collected: { en: "Collected", "zh-CN": "提取" },
+    handed_over: { en: "Handed over", "zh-CN": "移交" },
+    exported: { en: "Exported", "zh-CN": "导出" },
+    downloaded: { en: "Downloaded", "zh-CN": "下载" },
+  } satisfies Labels<(typeof CUSTODY_ACTIONS)[number]>,
+  caseShareState: {
+    pending: { en: "Awaiting approval", "zh-CN": "待审批" },
+    approved: { en: "Shared", "zh-CN": "已共享" },
+    rejected: { en: "Refused", "zh-CN": "未批准" },
+  } satisfies Labels<(typeof CASE_SHARE_STATES)[number]>,
 };
 
 export type LabelKind = keyof typeof LABELS;
@@ -496,6 +523,10 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   noticeRefusalGround: NOTICE_REFUSAL_GROUNDS,
   providerChannel: PROVIDER_CHANNELS,
   verifyResult: VERIFY_RESULTS,
+  caseStatus: CASE_STATUSES,
+  caseOutcome: CASE_OUTCOMES,
+  custodyAction: CUSTODY_ACTIONS,
+  caseShareState: CASE_SHARE_STATES,
 };
 
 /** The label of a value in a language; an unknown value (from a newer peer, say) is shown as it is. */

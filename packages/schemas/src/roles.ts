@@ -46,6 +46,9 @@ export const PERMISSIONS = [
   "notices:draft",
   "notices:approve",
   "portal:answer",
+  "cases:read",
+  "cases:write",
+  "cases:approve",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -58,6 +61,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "hotline:duty",
     "reports:read",
     "sharing:read",
+    "cases:read",
   ],
   case_officer: [
     "requests:read",
@@ -66,6 +70,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "reports:read",
     "sharing:read",
     "sharing:write",
+    "cases:read",
+    "cases:write",
   ],
   supervisor: [
     "users:read_unit",
@@ -79,9 +85,28 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "reports:read",
     "sharing:read",
     "sharing:write",
+    "cases:read",
+    "cases:write",
+    "cases:approve",
   ],
-  liaison: ["peers:read", "requests:read", "reports:read", "sharing:read", "sharing:write"],
-  fugitive_asset: ["requests:read", "requests:draft", "reports:read", "sharing:read", "sharing:write"],
+  liaison: [
+    "peers:read",
+    "requests:read",
+    "reports:read",
+    "sharing:read",
+    "sharing:write",
+    "cases:read",
+    "cases:write",
+  ],
+  fugitive_asset: [
+    "requests:read",
+    "requests:draft",
+    "reports:read",
+    "sharing:read",
+    "sharing:write",
+    "cases:read",
+    "cases:write",
+  ],
   provider_compliance: [
     "requests:read",
     "reports:read",

@@ -49,6 +49,10 @@ export const LABEL_PATHS = {
   noticeRefusalGround: "notices.grounds",
   providerChannel: "providers.channel",
   verifyResult: "verify.result",
+  caseStatus: "cases.status",
+  caseOutcome: "cases.outcome",
+  custodyAction: "cases.custody",
+  caseShareState: "cases.shareState",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

@@ -2,6 +2,7 @@ import type { Me } from "@crossline/schemas";
 import { hasAnyPermission } from "../auth/session";
 import { normalisePath } from "../router/router";
 import { auditModule } from "./audit";
+import { casesModule } from "./cases";
 import { dashboardModule } from "./dashboard";
 import { hotlineModule } from "./hotline";
 import { noticesModule } from "./notices";
@@ -22,6 +23,7 @@ export const MODULES: readonly ConsoleModule[] = [
   requestsModule,
   noticesModule,
   providersModule,
+  casesModule,
   peersModule,
   reportsModule,
   usersModule,

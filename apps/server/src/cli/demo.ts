@@ -10,6 +10,7 @@ import { users } from "../db/schema/index.js";
 import { cliActor } from "../modules/node/node.service.js";
 import { initNodeDir } from "../runtime/init.js";
 import { CliError, EXIT } from "./client.js";
+import { seedDemoCases, shareDemoSummaries } from "./demo-cases.js";
 import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
 import { seedDemoNotices } from "./demo-notices.js";
 import { seedDemoRequests } from "./demo-requests.js";
@@ -131,6 +132,7 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
             approver: compliance[1],
           })
         : [];
+    await seedDemoCases(services, { nodeId: spec.id, unitIds, userIds });
     await services.db.update(users).set({ language: spec.language }).where(eq(users.id, r.adminId));
     const token = await services.tokens.create(ctx, {
       name: "demo admin token",
@@ -219,6 +221,7 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
   let federation: string[] = [];
   try {
     federation = await pairAndPing(nodes);
+    federation.push(...(await shareDemoSummaries(nodes)));
   } catch (e) {
     federation = [`  Pairing or hotline test failed: ${(e as Error).message} (see the serve logs)`];
   }

@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { uuidv7 } from "../crypto/ids.js";
 import { auditRoutes } from "../modules/audit/audit.routes.js";
 import { authRoutes } from "../modules/auth/auth.routes.js";
+import { casesRoutes } from "../modules/cases/cases.routes.js";
 import { federationRoutes } from "../modules/federation/federation.routes.js";
 import { createMetrics, healthRoutes, type Metrics } from "../modules/health/health.routes.js";
 import { hotlineRoutes } from "../modules/hotline/hotline.routes.js";
@@ -118,6 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   reportsRoutes(app, services);
   sharedObjectsRoutes(app, services);
   providersRoutes(app, services);
+  casesRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;

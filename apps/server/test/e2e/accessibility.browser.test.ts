@@ -62,6 +62,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let staffSecret = "";
   /** The provider user's signed-in browser state (one sign-in: a TOTP code is good once). */
   let staffState: Awaited<ReturnType<BrowserContext["storageState"]>> | null = null;
+  let caseId = "";
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -93,6 +94,24 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     const provider = await addProvider(chiefEn, "Example Weibo");
     staffSecret = (await providerStaff(cn, chiefEn, provider, "zhao.weibo")).secret;
     noticeId = (await sentNotice(chiefEn, await cn.as("chief.zh"), noticeForm(provider))).id;
+    // a priority case with evidence and a pending share, for the case pages
+    const made = await officer.req<{ case: { id: string } }>("POST", "/api/v1/cases", {
+      title: { lang: "zh-CN", text: "勒索软件攻击医院案" },
+      category: "ransomware",
+      priority: true,
+      summary: { lang: "en", text: "Hospitals' systems encrypted." },
+    });
+    caseId = made.body.case.id;
+    await officer.req("POST", `/api/v1/cases/${caseId}/evidence`, {
+      name: "note.txt",
+      contentBase64: Buffer.from("fictitious").toString("base64"),
+      collectedBy: "Li Na",
+      collectedAt: "2026-11-01T08:00:00+08:00",
+    });
+    await officer.req("POST", `/api/v1/cases/${caseId}/shares`, {
+      recipients: ["US-DOJ"],
+      marking: { tlp: "AMBER" },
+    });
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -129,6 +148,9 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     { name: "notice page", to: `/notices/${noticeId}`, ready: "notice-detail", visible: ["notice-code"] },
     { name: "notice figures", to: "/notices/figures", ready: "notice-figures" },
     { name: "peers", to: "/peers", ready: "peers-table" },
+    { name: "cases", to: "/cases", ready: "case-list", visible: ["case-new"] },
+    { name: "case page", to: `/cases/${caseId}`, ready: "case-sharing", visible: ["evidence-item"] },
+    { name: "priority cases", to: "/cases/priority", ready: "priority-list" },
     { name: "reports", to: "/reports", ready: "report-totals" },
     { name: "users", to: "/users", ready: "users-table" },
     { name: "policy", to: "/policy", ready: "policy-page" },

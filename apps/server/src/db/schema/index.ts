@@ -1,6 +1,7 @@
 // One schema, one set of migrations: every domain's tables live in a file of its own here.
 
 export * from "./audit-anchors.js";
+export * from "./cases.js";
 export * from "./core.js";
 export * from "./federation.js";
 export * from "./hotline.js";

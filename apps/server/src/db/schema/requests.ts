@@ -61,6 +61,8 @@ export const requests = pgTable(
     /** The normalised typed form (RequestDraftInput output). */
     content: jsonb("content").$type<z.output<typeof RequestDraftInput>>().notNull(),
     followUpOf: uuid("follow_up_of"),
+    /** The case this request was drafted from (the cases module links it through the requests port). */
+    caseId: uuid("case_id"),
     createdBy: uuid("created_by").references(() => users.id),
     createdByLabel: text("created_by_label").notNull(),
     createdAt: ts("created_at").notNull(),
@@ -112,6 +114,7 @@ export const requests = pgTable(
       .on(t.preservationExpiresAt)
       .where(sql`${t.preservationWarnedAt} is null and ${t.preservationExpiresAt} is not null`),
     index("requests_follow_up").on(t.followUpOf),
+    index("requests_case").on(t.caseId),
     index("requests_sent_at").on(t.sentAt),
     check("requests_type_check", oneOf(col("type"), REQUEST_TYPE_NAMES)),
     check("requests_urgency_check", oneOf(col("urgency"), URGENCIES)),

@@ -91,7 +91,12 @@ const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"
 /** RFC 4180 CSV with a header row in the chosen language (UTF-8 with BOM so spreadsheets read Chinese). */
 export function timelinessCsv(report: TimelinessReport, lang: Lang): string {
   const d = timelinessDocument(report, lang);
-  const lines = [d.header, ...d.rows].map((row) => row.map(csvCell).join(","));
+  return tableCsv(d.header, d.rows);
+}
+
+/** RFC 4180 CSV of a header and rows (UTF-8 with BOM so spreadsheets read Chinese): every report's CSV. */
+export function tableCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const lines = [header, ...rows].map((row) => row.map(csvCell).join(","));
   return `\uFEFF${lines.join("\r\n")}\r\n`;
 }
 
@@ -110,11 +115,29 @@ export function findCjkFont(env: NodeJS.ProcessEnv = process.env): { path: strin
   return CJK_FONTS.find((f) => existsSync(f.path)) ?? null;
 }
 
-/** A PDF of the report, in English or Chinese. Needs a CJK font on the machine (see findCjkFont). */
-export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promise<Buffer> {
-  const d = timelinessDocument(report, lang);
+/** What a tabular report's PDF holds: a title, a line of metadata, a line of totals, and a table. */
+export interface TableDocument {
+  title: string;
+  meta: string;
+  totals: string;
+  /** Said instead of the table when it has no rows. */
+  none: string;
+  header: readonly string[];
+  rows: readonly (readonly string[])[];
+}
+
+/** A report's table document as a PDF (`widths`: the columns' widths in points). */
+export function tableDocumentPdf(d: TableDocument, widths: readonly number[]): Promise<Buffer> {
   return tablePdf(
     { title: d.title, lines: [d.meta, d.totals], header: d.header, rows: d.rows, none: d.none },
+    widths,
+  );
+}
+
+/** A PDF of the report, in English or Chinese. Needs a CJK font on the machine (see findCjkFont). */
+export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promise<Buffer> {
+  return tableDocumentPdf(
+    timelinessDocument(report, lang),
     [52, 120, 42, 46, 30, 40, 40, 40, 44, 40, 50, 50, 36, 40, 36, 40],
   );
 }

@@ -30,7 +30,11 @@ export function createRequestDrafts(c: RequestsContext) {
     return peers.activePeers(db);
   }
 
-  async function create(ctx: Ctx, body: DraftBody): Promise<RequestDetail> {
+  /**
+   * Creates a draft. `link.caseId` is the case it is drafted from: set only through the cases module's port
+   * (`draftForCase`), which has checked the caller may work on that case.
+   */
+  async function create(ctx: Ctx, body: DraftBody, link?: { caseId: string }): Promise<RequestDetail> {
     requirePermission(ctx.actor, "requests:draft");
     const unitId = ctx.actor.unitId;
     assertThat(unitId, new AppError("FORBIDDEN", [{ issue: "only officers of a unit draft requests" }]));
@@ -59,6 +63,7 @@ export function createRequestDrafts(c: RequestsContext) {
         input: body.form as DraftInput,
         content: form,
         followUpOf: form.followUpOf ?? null,
+        caseId: link?.caseId ?? null,
         createdBy: ctx.actor.userId,
         createdByLabel: ctx.actor.label,
         createdAt: now,
@@ -76,6 +81,7 @@ export function createRequestDrafts(c: RequestsContext) {
           urgency: form.urgency,
           peerId: body.peerId ?? null,
           followUpOf: form.followUpOf ?? null,
+          ...(link ? { caseId: link.caseId } : {}),
         },
       });
       return r;

@@ -304,3 +304,19 @@ export const stillAt = {
   answerOverdueUnnotified: () => isNull(requests.answerOverdueNotifiedAt),
   preservationUnwarned: () => isNull(requests.preservationWarnedAt),
 };
+
+/** The requests drafted from a case (the cases module's port), oldest first. */
+export function requestsOfCase(dbx: DbOrTx, caseId: string) {
+  return dbx
+    .select({
+      id: requests.id,
+      reference: requests.reference,
+      type: requests.type,
+      status: requests.status,
+      peerId: requests.peerId,
+      title: requests.title,
+    })
+    .from(requests)
+    .where(eq(requests.caseId, caseId))
+    .orderBy(asc(requests.id));
+}

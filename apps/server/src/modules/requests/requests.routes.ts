@@ -40,8 +40,9 @@ import { errorResponses, IdParams, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
 
 /** The form exactly as the client sent it: it is what travels to the peer, who normalises it itself. */
-const rawForms = new WeakMap<FastifyRequest, unknown>();
-async function keepRawForm(req: FastifyRequest) {
+/** The form as sent (the drafts parse it themselves; the route schema's transform would normalise it twice). */
+export const rawForms = new WeakMap<FastifyRequest, unknown>();
+export async function keepRawForm(req: FastifyRequest) {
   const body = req.body as { form?: unknown } | null;
   if (body && typeof body === "object") rawForms.set(req, structuredClone(body.form));
 }

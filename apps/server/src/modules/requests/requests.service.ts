@@ -4,6 +4,7 @@ import { createRequestDrafts } from "./requests.drafts.js";
 import { createRequestLifecycle } from "./requests.lifecycle.js";
 import { createRequestPreservation } from "./requests.preservation.js";
 import { createRequestQueries } from "./requests.queries.js";
+import * as repo from "./requests.repo.js";
 import { createRequestSweeps } from "./requests.sweeps.js";
 import { createRequestThread } from "./requests.thread.js";
 
@@ -38,6 +39,8 @@ export function createRequestsService(deps: RequestsDeps) {
     ...createRequestSweeps(c),
     uploadAttachment: files.uploadAttachment,
     downloadAttachment: files.downloadAttachment,
+    /** The cases module's port: the requests drafted from a case (what a case page lists). */
+    requestsOfCase: (caseId: string) => repo.requestsOfCase(deps.db, caseId),
   };
 }
 

@@ -221,21 +221,28 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     return view(row, await repo.holders(db, [id]), await nodeId(db));
   }
 
-  async function publish(
+  /** The domain port's read: objects by id with their holders (the domain decided the caller may see them). */
+  async function viewsOf(dbx: DbOrTx, ids: string[]): Promise<SharedObjectView[]> {
+    if (!ids.length) return [];
+    const self = await nodeId(dbx);
+    const holders = await repo.holders(dbx, ids);
+    const rows = await Promise.all(ids.map((id) => repo.find(dbx, id)));
+    return rows.filter((r): r is SharedObjectRow => !!r).map((r) => view(r, holders, self));
+  }
+
+  /**
+   * Publishes in the caller's transaction (the domain port: a domain that has authorised the caller on its
+   * own record, e.g. a case whose summary a supervisor approved, publishes with its own change). Returns the id.
+   */
+  async function publishIn(
+    tx: Tx,
     ctx: Ctx,
-    body: PublishSharedObjectBody & { marking: Marking },
-  ): Promise<SharedObjectView> {
-    requirePermission(ctx.actor, "sharing:write");
-    const unitId = ctx.actor.unitId;
-    assertThat(unitId, () => new AppError("FORBIDDEN", [{ issue: "only an officer of a unit publishes" }]));
+    body: { type: string; unitId: string; marking: Marking; content: unknown; recipients?: string[] },
+  ): Promise<string> {
     const def = types.get(body.type);
-    if (!def) {
-      throw new AppError("VALIDATION_FAILED", [
-        { field: "body.type", issue: "no domain of this node declares this type", allowed: types.names() },
-      ]);
-    }
+    assertThat(def, () => new AppError("VALIDATION_FAILED", [{ field: "body.type", issue: "no such type" }]));
     const content = parseContent(def, body.content);
-    const self = await nodeId(db);
+    const self = await nodeId(tx);
     const recipients = body.recipients ?? [];
     const now = clock.now();
     const base = {
@@ -244,7 +251,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
       type: def.type,
       typeVersion: def.version,
       direction: "own" as const,
-      unitId,
+      unitId: body.unitId,
       sourceNode: null,
       path: [self],
       version: 1,
@@ -258,18 +265,93 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
       createdBy: ctx.actor.userId,
     };
     checkRecipients(base, recipients, [], self);
-    const id = await inTransaction(db, async (tx) => {
-      const row = await repo.insert(tx, { ...base, retainUntil: retainUntil(base, now) });
-      await addRecipients(tx, ctx, row, recipients);
-      await audit.record(tx, ctx, {
-        action: "shared_object.publish",
-        targetType: "shared_object",
-        targetId: row.id,
-        details: { type: row.type, tlp: row.marking.tlp, recipients },
-      });
-      return row.id;
+    const row = await repo.insert(tx, { ...base, retainUntil: retainUntil(base, now) });
+    await addRecipients(tx, ctx, row, recipients);
+    await audit.record(tx, ctx, {
+      action: "shared_object.publish",
+      targetType: "shared_object",
+      targetId: row.id,
+      details: { type: row.type, tlp: row.marking.tlp, recipients },
     });
+    return row.id;
+  }
+
+  async function publish(
+    ctx: Ctx,
+    body: PublishSharedObjectBody & { marking: Marking },
+  ): Promise<SharedObjectView> {
+    requirePermission(ctx.actor, "sharing:write");
+    const unitId = ctx.actor.unitId;
+    assertThat(unitId, () => new AppError("FORBIDDEN", [{ issue: "only an officer of a unit publishes" }]));
+    const def = types.get(body.type);
+    if (!def) {
+      throw new AppError("VALIDATION_FAILED", [
+        { field: "body.type", issue: "no domain of this node declares this type", allowed: types.names() },
+      ]);
+    }
+    const id = await inTransaction(db, (tx) => publishIn(tx, ctx, { ...body, type: def.type, unitId }));
     return get(ctx, id);
+  }
+
+  /** Writes the next version of an own row and sends it to every holder (in the caller's transaction). */
+  async function updateRow(
+    tx: Tx,
+    ctx: Ctx,
+    row: SharedObjectRow,
+    body: { content?: unknown; marking?: Marking },
+  ) {
+    const id = row.id;
+    ownedHere(row);
+    const def = types.get(row.type);
+    assertThat(def, () => new AppError("CONFLICT", [{ issue: `type ${row.type} is no longer declared` }]));
+    const content = body.content !== undefined ? parseContent(def, body.content) : (row.content ?? {});
+    const issues = def.validateUpdate?.(row.content ?? {}, content) ?? [];
+    if (issues.length) {
+      throw new AppError(
+        "VALIDATION_FAILED",
+        issues.map((i) => ({ field: `body.content.${i.field}`, issue: i.issue })),
+      );
+    }
+    const now = clock.now();
+    const next = {
+      ...row,
+      typeVersion: def.version,
+      version: row.version + 1,
+      marking: body.marking ?? row.marking,
+      content,
+      ownerUpdatedAt: now,
+      updatedAt: now,
+    };
+    const updated = await repo.update(tx, id, {
+      typeVersion: next.typeVersion,
+      version: next.version,
+      marking: next.marking,
+      content,
+      ownerUpdatedAt: now,
+      updatedAt: now,
+      retainUntil: retainUntil(next, now),
+    });
+    const unreachable = await fanout.sendVersion(tx, ctx, updated);
+    await audit.record(tx, ctx, {
+      action: "shared_object.update",
+      targetType: "shared_object",
+      targetId: id,
+      details: {
+        version: updated.version,
+        tlp: updated.marking.tlp,
+        ...(body.content !== undefined && body.content !== null
+          ? { fields: Object.keys(body.content).sort() }
+          : {}),
+        ...(unreachable.length ? { unreachable } : {}),
+      },
+    });
+  }
+
+  /** The domain port: a new version of an own object in the caller's transaction (the domain authorised). */
+  async function updateIn(tx: Tx, ctx: Ctx, id: string, body: { content?: unknown; marking?: Marking }) {
+    const row = await repo.lock(tx, id);
+    assertThat(row, notFound("shared object"));
+    await updateRow(tx, ctx, row, body);
   }
 
   async function update(ctx: Ctx, id: string, body: UpdateSharedObjectBody & { marking?: Marking }) {
@@ -282,98 +364,92 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
           { field: "body.version", issue: `the object is at version ${row.version}: read it again` },
         ]);
       }
-      const def = types.get(row.type);
-      assertThat(def, () => new AppError("CONFLICT", [{ issue: `type ${row.type} is no longer declared` }]));
-      const content = body.content !== undefined ? parseContent(def, body.content) : (row.content ?? {});
-      const issues = def.validateUpdate?.(row.content ?? {}, content) ?? [];
-      if (issues.length) {
-        throw new AppError(
-          "VALIDATION_FAILED",
-          issues.map((i) => ({ field: `body.content.${i.field}`, issue: i.issue })),
-        );
-      }
-      const now = clock.now();
-      const next = {
-        ...row,
-        typeVersion: def.version,
-        version: row.version + 1,
-        marking: body.marking ?? row.marking,
-        content,
-        ownerUpdatedAt: now,
-        updatedAt: now,
-      };
-      const updated = await repo.update(tx, id, {
-        typeVersion: next.typeVersion,
-        version: next.version,
-        marking: next.marking,
-        content,
-        ownerUpdatedAt: now,
-        updatedAt: now,
-        retainUntil: retainUntil(next, now),
-      });
-      const unreachable = await fanout.sendVersion(tx, ctx, updated);
-      await audit.record(tx, ctx, {
-        action: "shared_object.update",
-        targetType: "shared_object",
-        targetId: id,
-        details: {
-          version: updated.version,
-          tlp: updated.marking.tlp,
-          ...(body.content !== undefined ? { fields: Object.keys(body.content).sort() } : {}),
-          ...(unreachable.length ? { unreachable } : {}),
-        },
-      });
+      await updateRow(tx, ctx, row, body);
     });
     return get(ctx, id);
   }
 
+  /** Withdraws an own row: the tombstone to every holder (in the caller's transaction). */
+  async function withdrawRow(tx: Tx, ctx: Ctx, row: SharedObjectRow) {
+    const id = row.id;
+    ownedHere(row);
+    const now = clock.now();
+    // The tombstone is a version of its own, so it outranks every copy of the object already sent.
+    const tomb = await repo.update(tx, id, {
+      version: row.version + 1,
+      state: "withdrawn",
+      content: null,
+      withdrawnAt: now,
+      ownerUpdatedAt: now,
+      updatedAt: now,
+      retainUntil: null,
+    });
+    const unreachable = await fanout.sendTombstone(tx, ctx, tomb, "owner");
+    await audit.record(tx, ctx, {
+      action: "shared_object.withdraw",
+      targetType: "shared_object",
+      targetId: id,
+      details: { version: tomb.version, ...(unreachable.length ? { unreachable } : {}) },
+    });
+  }
+
+  /** The domain port: withdraws an own object in the caller's transaction (the domain authorised). */
+  async function withdrawIn(tx: Tx, ctx: Ctx, id: string) {
+    const row = await repo.lock(tx, id);
+    assertThat(row, notFound("shared object"));
+    await withdrawRow(tx, ctx, row);
+  }
+
   async function withdraw(ctx: Ctx, id: string) {
     requirePermission(ctx.actor, "sharing:write");
-    await inTransaction(db, async (tx) => {
-      const row = visible(ctx, await repo.lock(tx, id));
-      ownedHere(row);
-      const now = clock.now();
-      // The tombstone is a version of its own, so it outranks every copy of the object already sent.
-      const tomb = await repo.update(tx, id, {
-        version: row.version + 1,
-        state: "withdrawn",
-        content: null,
-        withdrawnAt: now,
-        ownerUpdatedAt: now,
-        updatedAt: now,
-        retainUntil: null,
-      });
-      const unreachable = await fanout.sendTombstone(tx, ctx, tomb, "owner");
-      await audit.record(tx, ctx, {
-        action: "shared_object.withdraw",
-        targetType: "shared_object",
-        targetId: id,
-        details: { version: tomb.version, ...(unreachable.length ? { unreachable } : {}) },
-      });
-    });
+    await inTransaction(db, async (tx) => withdrawRow(tx, ctx, visible(ctx, await repo.lock(tx, id))));
     return get(ctx, id);
+  }
+
+  async function shareRow(tx: Tx, ctx: Ctx, row: SharedObjectRow, recipients: string[]) {
+    const id = row.id;
+    if (row.state === "withdrawn") throw new AppError("CONFLICT", [{ issue: "the object is withdrawn" }]);
+    const self = await nodeId(tx);
+    checkRecipients(row, recipients, await repo.holders(tx, [id]), self);
+    await addRecipients(tx, ctx, row, recipients);
+    await audit.record(tx, ctx, {
+      action: row.direction === "own" ? "shared_object.share" : "shared_object.share_onward",
+      targetType: "shared_object",
+      targetId: id,
+      details: { version: row.version, recipients, ownerNode: row.ownerNode },
+    });
+  }
+
+  /** The domain port: more recipients for an own object in the caller's transaction (the domain authorised). */
+  async function shareIn(tx: Tx, ctx: Ctx, id: string, recipients: string[]) {
+    const row = await repo.lock(tx, id);
+    assertThat(row, notFound("shared object"));
+    await shareRow(tx, ctx, row, recipients);
   }
 
   /** Adds recipients: the owner to its object; a receiver to its copy, when the marking lets it pass it on. */
   async function share(ctx: Ctx, id: string, recipients: string[]) {
     requirePermission(ctx.actor, "sharing:write");
-    await inTransaction(db, async (tx) => {
-      const row = visible(ctx, await repo.lock(tx, id));
-      if (row.state === "withdrawn") throw new AppError("CONFLICT", [{ issue: "the object is withdrawn" }]);
-      const self = await nodeId(tx);
-      checkRecipients(row, recipients, await repo.holders(tx, [id]), self);
-      await addRecipients(tx, ctx, row, recipients);
-      await audit.record(tx, ctx, {
-        action: row.direction === "own" ? "shared_object.share" : "shared_object.share_onward",
-        targetType: "shared_object",
-        targetId: id,
-        details: { version: row.version, recipients, ownerNode: row.ownerNode },
-      });
-    });
+    await inTransaction(db, async (tx) =>
+      shareRow(tx, ctx, visible(ctx, await repo.lock(tx, id)), recipients),
+    );
     return get(ctx, id);
   }
 
-  return { list, get, publish, update, withdraw, share, types, fanout, intakeUnitId, retainUntil };
+  return {
+    list,
+    get,
+    publish,
+    update,
+    withdraw,
+    share,
+    types,
+    fanout,
+    intakeUnitId,
+    retainUntil,
+    /** For domains that share their own records (cases): the same rules, in the domain's transaction. */
+    domainPort: { publishIn, updateIn, withdrawIn, shareIn, viewsOf },
+  };
 }
 
 export type SharedObjectsService = ReturnType<typeof createSharedObjectsService>;

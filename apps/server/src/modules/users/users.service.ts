@@ -235,7 +235,27 @@ export function createUsersService(deps: {
     return u?.tz;
   }
 
-  return { list, get, create, update, resetMfa, resetPassword, findByUsername, recipientsFor, timeZoneOf };
+  /**
+   * The unit of an enabled user, or null (no such user, or disabled): the narrow port other modules use to
+   * check a person they are given (a case's lead officer, a task's assignee) without reading the users table.
+   */
+  async function unitOfUser(dbx: DbOrTx, id: string): Promise<{ unitId: string; label: string } | null> {
+    const u = await findUserById(dbx, id);
+    return u && !u.disabled ? { unitId: u.unitId, label: u.displayName } : null;
+  }
+
+  return {
+    list,
+    get,
+    create,
+    update,
+    resetMfa,
+    resetPassword,
+    findByUsername,
+    recipientsFor,
+    timeZoneOf,
+    unitOfUser,
+  };
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;

@@ -1,0 +1,98 @@
+import { Anchor, Badge, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { API_BASE, withQuery } from "../../api/client";
+import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { Link } from "../../router/router";
+import { casesApi } from "./cases.api";
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+/** The priority cases shared with peers (ours and theirs) and the status report download per peer and period. */
+export function PriorityPage() {
+  const { t, i18n } = useTranslation();
+  const [peer, setPeer] = useState<string | null>(null);
+  const now = new Date();
+  const [from, setFrom] = useState(day(new Date(now.getTime() - 90 * 86_400_000)));
+  const [to, setTo] = useState(day(now));
+  const q = useQuery({
+    queryKey: ["cases-priority", peer],
+    queryFn: () => casesApi.priority(peer ?? undefined),
+  });
+  const peers = [...new Set((q.data ?? []).map((i) => i.peerId))].sort();
+  const lang = i18n.language === "zh-CN" ? "zh-CN" : "en";
+  const report = (ext: string) =>
+    withQuery(`${API_BASE}/cases/status-report${ext}`, { peer: peer ?? peers[0], from, to, lang });
+  return (
+    <Stack>
+      <Title order={2}>{t("cases.priorityList")}</Title>
+      <Group align="end">
+        <Select
+          label={t("cases.peer")}
+          clearable
+          data={peers}
+          value={peer}
+          onChange={setPeer}
+          data-testid="priority-peer"
+        />
+        <TextInput
+          label={t("cases.from")}
+          type="date"
+          value={from}
+          onChange={(e) => setFrom(e.currentTarget.value)}
+        />
+        <TextInput
+          label={t("cases.until")}
+          type="date"
+          value={to}
+          onChange={(e) => setTo(e.currentTarget.value)}
+        />
+      </Group>
+      {(peer ?? peers[0]) && (
+        <Group data-testid="status-report-links">
+          <Text size="sm">{t("cases.statusReport")}:</Text>
+          <Anchor href={report(".pdf")}>PDF</Anchor>
+          <Anchor href={report(".csv")}>CSV</Anchor>
+          <Anchor href={report("")}>JSON</Anchor>
+        </Group>
+      )}
+      {q.error && <ApiErrorAlert error={q.error} />}
+      <Table.ScrollContainer minWidth={700}>
+        <Table striped data-testid="priority-list">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t("cases.side")}</Table.Th>
+              <Table.Th>{t("cases.peer")}</Table.Th>
+              <Table.Th>{t("cases.fields.reference")}</Table.Th>
+              <Table.Th>{t("cases.fields.title")}</Table.Th>
+              <Table.Th>{t("cases.fields.status")}</Table.Th>
+              <Table.Th>{t("cases.asks")}</Table.Th>
+              <Table.Th>{t("cases.lastUpdate")}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {q.data?.map((i) => (
+              <Table.Tr key={`${i.sharedObjectId}-${i.peerId}`} data-direction={i.direction}>
+                <Table.Td>
+                  <Badge variant="light" color={i.direction === "own" ? "blue" : "grape"}>
+                    {i.direction === "own" ? t("cases.ours") : t("cases.theirs")}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>{i.peerId}</Table.Td>
+                <Table.Td>
+                  {i.caseId ? <Link to={`/cases/${i.caseId}`}>{i.reference}</Link> : i.reference}
+                </Table.Td>
+                <Table.Td lang={i.title.lang}>{i.title.text}</Table.Td>
+                <Table.Td>{t(`cases.status.${i.status}`)}</Table.Td>
+                <Table.Td lang={i.asks?.lang}>{i.asks?.text ?? ""}</Table.Td>
+                <Table.Td>{i.lastUpdate}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      {q.data && q.data.length === 0 && <Text c="dimmed">{t("cases.noPriority")}</Text>}
+    </Stack>
+  );
+}
