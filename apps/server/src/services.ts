@@ -6,17 +6,21 @@ import { peerTableDirectory } from "./modules/audit/audit.peers.js";
 import { createAuditService } from "./modules/audit/audit.service.js";
 import { createAuthService } from "./modules/auth/auth.service.js";
 import { createTokensService } from "./modules/auth/tokens.service.js";
+import { createCorrelationService } from "./modules/correlation/correlation.service.js";
 import { createBlobPort, peerDirectory } from "./modules/federation/federation.directory.js";
 import { registerTransportHandlers } from "./modules/federation/federation.handlers.js";
 import { createFederationService } from "./modules/federation/federation.service.js";
 import type { FederationPort } from "./modules/federation/federation.types.js";
 import { createHotlineService } from "./modules/hotline/hotline.service.js";
-import { indicatorType } from "./modules/indicators/indicators.shared.js";
+import { createIndicatorsService } from "./modules/indicators/indicators.service.js";
+import { indicatorSetType, indicatorType } from "./modules/indicators/indicators.shared.js";
+import { createTaxiiService } from "./modules/indicators/taxii.service.js";
 import { findNode } from "./modules/node/node.repo.js";
 import { createNodeService } from "./modules/node/node.service.js";
 import { createNotificationsService } from "./modules/notifications/notifications.service.js";
 import { createOrgService } from "./modules/org/org.service.js";
 import { createReportsService } from "./modules/reports/reports.service.js";
+import { requestIdentifierSource } from "./modules/requests/requests.identifiers.js";
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
@@ -113,6 +117,8 @@ export function createServices(deps: {
   // Shared objects: each domain declares its types here; the mechanism is common (modules/shared-objects).
   const sharedTypes = createSharedTypeRegistry();
   sharedTypes.register(indicatorType);
+  // Indicator sets project into the indicators store on receipt (the service is built below).
+  sharedTypes.register(indicatorSetType((tx, copy) => indicators.projectReceived(tx, copy)));
   let selfId: string | undefined;
   const sharedDeps = {
     db,
@@ -131,6 +137,36 @@ export function createServices(deps: {
   };
   const sharedObjects = createSharedObjectsService(sharedDeps);
   registerSharedObjectHandlers(sharedDeps, sharedObjects);
+  // Correlation: one index of every identifier; modules register records through its port (index/forget).
+  const correlation = createCorrelationService({
+    db,
+    clock,
+    requests: requestIdentifierSource,
+    recipientsInUnit: (tx, unitId, roles) => users.recipientsInUnit(tx, unitId, roles),
+    notify: (tx, n) => notifications.notify(tx, n),
+    unitsByIds: (dbx, ids) => org.unitsByIds(dbx, ids),
+  });
+  const indicators = createIndicatorsService({
+    db,
+    clock,
+    audit,
+    nodeId: sharedDeps.nodeId,
+    shared: {
+      publishIn: sharedObjects.publishIn,
+      updateIn: sharedObjects.updateIn,
+      withdrawIn: sharedObjects.withdrawIn,
+      current: sharedObjects.current,
+    },
+    correlation,
+  });
+  const taxii = createTaxiiService({
+    db,
+    clock,
+    audit,
+    nodeId: sharedDeps.nodeId,
+    indicators,
+    secret: config.masterKey,
+  });
   return {
     db,
     config,
@@ -150,6 +186,9 @@ export function createServices(deps: {
     requests,
     reports,
     sharedObjects,
+    correlation,
+    indicators,
+    taxii,
   };
 }
 

@@ -160,6 +160,17 @@ export const NOTIFICATION_MESSAGES = {
         "{{peer}} 发来的消息使用了其已用于其他消息的序号（对方是否从备份恢复？）。这些消息已被拒收、未处理；需由 {{peer}} 的管理员重新编号。",
     },
   },
+  correlation_hit: {
+    title: {
+      en: "{{count}} new correlation hit(s)",
+      "zh-CN": "{{count}} 条新的关联命中",
+    },
+    body: {
+      en: "Identifiers in your unit's records ({{kinds}}) are also held by: {{holders}}. Open the hits inbox to see which and whom to ask.",
+      "zh-CN":
+        "本单位记录中的标识符（{{kinds}}）也由以下单位持有：{{holders}}。请打开命中收件箱查看详情及联系对象。",
+    },
+  },
 } as const satisfies Record<string, Text>;
 
 export type NotificationKey = keyof typeof NOTIFICATION_MESSAGES;

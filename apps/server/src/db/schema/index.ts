@@ -2,7 +2,9 @@
 
 export * from "./audit-anchors.js";
 export * from "./core.js";
+export * from "./correlation.js";
 export * from "./federation.js";
 export * from "./hotline.js";
+export * from "./indicators.js";
 export * from "./requests.js";
 export * from "./shared-objects.js";

@@ -221,10 +221,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     return view(row, await repo.holders(db, [id]), await nodeId(db));
   }
 
-  async function publish(
-    ctx: Ctx,
-    body: PublishSharedObjectBody & { marking: Marking },
-  ): Promise<SharedObjectView> {
+  async function preparePublish(ctx: Ctx, body: PublishSharedObjectBody & { marking: Marking }, dbx: DbOrTx) {
     requirePermission(ctx.actor, "sharing:write");
     const unitId = ctx.actor.unitId;
     assertThat(unitId, () => new AppError("FORBIDDEN", [{ issue: "only an officer of a unit publishes" }]));
@@ -235,7 +232,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
       ]);
     }
     const content = parseContent(def, body.content);
-    const self = await nodeId(db);
+    const self = await nodeId(dbx);
     const recipients = body.recipients ?? [];
     const now = clock.now();
     const base = {
@@ -258,100 +255,131 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
       createdBy: ctx.actor.userId,
     };
     checkRecipients(base, recipients, [], self);
-    const id = await inTransaction(db, async (tx) => {
-      const row = await repo.insert(tx, { ...base, retainUntil: retainUntil(base, now) });
-      await addRecipients(tx, ctx, row, recipients);
-      await audit.record(tx, ctx, {
-        action: "shared_object.publish",
-        targetType: "shared_object",
-        targetId: row.id,
-        details: { type: row.type, tlp: row.marking.tlp, recipients },
-      });
-      return row.id;
+    return { base, now, recipients };
+  }
+
+  /** Writes version 1, its holders and outbox messages, and the audit entry, in the caller's transaction. */
+  async function insertPublished(tx: Tx, ctx: Ctx, p: Awaited<ReturnType<typeof preparePublish>>) {
+    const { base, now, recipients } = p;
+    const row = await repo.insert(tx, { ...base, retainUntil: retainUntil(base, now) });
+    await addRecipients(tx, ctx, row, recipients);
+    await audit.record(tx, ctx, {
+      action: "shared_object.publish",
+      targetType: "shared_object",
+      targetId: row.id,
+      details: { type: row.type, tlp: row.marking.tlp, recipients },
     });
+    return row.id;
+  }
+
+  async function publish(
+    ctx: Ctx,
+    body: PublishSharedObjectBody & { marking: Marking },
+  ): Promise<SharedObjectView> {
+    const prepared = await preparePublish(ctx, body, db);
+    const id = await inTransaction(db, (tx) => insertPublished(tx, ctx, prepared));
     return get(ctx, id);
+  }
+
+  /**
+   * Publish inside a domain's own transaction (the indicators store links its rows to the batch it shares in
+   * the same commit): the same checks, rows, messages and audit entry as `publish`; returns the new id.
+   */
+  async function publishIn(tx: Tx, ctx: Ctx, body: PublishSharedObjectBody & { marking: Marking }) {
+    return insertPublished(tx, ctx, await preparePublish(ctx, body, tx));
   }
 
   async function update(ctx: Ctx, id: string, body: UpdateSharedObjectBody & { marking?: Marking }) {
-    requirePermission(ctx.actor, "sharing:write");
-    await inTransaction(db, async (tx) => {
-      const row = visible(ctx, await repo.lock(tx, id));
-      ownedHere(row);
-      if (body.version !== row.version) {
-        throw new AppError("CONFLICT", [
-          { field: "body.version", issue: `the object is at version ${row.version}: read it again` },
-        ]);
-      }
-      const def = types.get(row.type);
-      assertThat(def, () => new AppError("CONFLICT", [{ issue: `type ${row.type} is no longer declared` }]));
-      const content = body.content !== undefined ? parseContent(def, body.content) : (row.content ?? {});
-      const issues = def.validateUpdate?.(row.content ?? {}, content) ?? [];
-      if (issues.length) {
-        throw new AppError(
-          "VALIDATION_FAILED",
-          issues.map((i) => ({ field: `body.content.${i.field}`, issue: i.issue })),
-        );
-      }
-      const now = clock.now();
-      const next = {
-        ...row,
-        typeVersion: def.version,
-        version: row.version + 1,
-        marking: body.marking ?? row.marking,
-        content,
-        ownerUpdatedAt: now,
-        updatedAt: now,
-      };
-      const updated = await repo.update(tx, id, {
-        typeVersion: next.typeVersion,
-        version: next.version,
-        marking: next.marking,
-        content,
-        ownerUpdatedAt: now,
-        updatedAt: now,
-        retainUntil: retainUntil(next, now),
-      });
-      const unreachable = await fanout.sendVersion(tx, ctx, updated);
-      await audit.record(tx, ctx, {
-        action: "shared_object.update",
-        targetType: "shared_object",
-        targetId: id,
-        details: {
-          version: updated.version,
-          tlp: updated.marking.tlp,
-          ...(body.content !== undefined ? { fields: Object.keys(body.content).sort() } : {}),
-          ...(unreachable.length ? { unreachable } : {}),
-        },
-      });
-    });
+    await inTransaction(db, (tx) => updateIn(tx, ctx, id, body));
     return get(ctx, id);
   }
 
-  async function withdraw(ctx: Ctx, id: string) {
+  /** `update` inside a domain's own transaction (same checks, version, fan-out and audit entry). */
+  async function updateIn(
+    tx: Tx,
+    ctx: Ctx,
+    id: string,
+    body: UpdateSharedObjectBody & { marking?: Marking },
+  ): Promise<void> {
     requirePermission(ctx.actor, "sharing:write");
-    await inTransaction(db, async (tx) => {
-      const row = visible(ctx, await repo.lock(tx, id));
-      ownedHere(row);
-      const now = clock.now();
-      // The tombstone is a version of its own, so it outranks every copy of the object already sent.
-      const tomb = await repo.update(tx, id, {
-        version: row.version + 1,
-        state: "withdrawn",
-        content: null,
-        withdrawnAt: now,
-        ownerUpdatedAt: now,
-        updatedAt: now,
-        retainUntil: null,
-      });
-      const unreachable = await fanout.sendTombstone(tx, ctx, tomb, "owner");
-      await audit.record(tx, ctx, {
-        action: "shared_object.withdraw",
-        targetType: "shared_object",
-        targetId: id,
-        details: { version: tomb.version, ...(unreachable.length ? { unreachable } : {}) },
-      });
+    const row = visible(ctx, await repo.lock(tx, id));
+    ownedHere(row);
+    if (body.version !== row.version) {
+      throw new AppError("CONFLICT", [
+        { field: "body.version", issue: `the object is at version ${row.version}: read it again` },
+      ]);
+    }
+    const def = types.get(row.type);
+    assertThat(def, () => new AppError("CONFLICT", [{ issue: `type ${row.type} is no longer declared` }]));
+    const content = body.content !== undefined ? parseContent(def, body.content) : (row.content ?? {});
+    const issues = def.validateUpdate?.(row.content ?? {}, content) ?? [];
+    if (issues.length) {
+      throw new AppError(
+        "VALIDATION_FAILED",
+        issues.map((i) => ({ field: `body.content.${i.field}`, issue: i.issue })),
+      );
+    }
+    const now = clock.now();
+    const next = {
+      ...row,
+      typeVersion: def.version,
+      version: row.version + 1,
+      marking: body.marking ?? row.marking,
+      content,
+      ownerUpdatedAt: now,
+      updatedAt: now,
+    };
+    const updated = await repo.update(tx, id, {
+      typeVersion: next.typeVersion,
+      version: next.version,
+      marking: next.marking,
+      content,
+      ownerUpdatedAt: now,
+      updatedAt: now,
+      retainUntil: retainUntil(next, now),
     });
+    const unreachable = await fanout.sendVersion(tx, ctx, updated);
+    await audit.record(tx, ctx, {
+      action: "shared_object.update",
+      targetType: "shared_object",
+      targetId: id,
+      details: {
+        version: updated.version,
+        tlp: updated.marking.tlp,
+        ...(body.content !== undefined ? { fields: Object.keys(body.content).sort() } : {}),
+        ...(unreachable.length ? { unreachable } : {}),
+      },
+    });
+  }
+
+  async function withdraw(ctx: Ctx, id: string) {
+    await inTransaction(db, (tx) => withdrawIn(tx, ctx, id));
     return get(ctx, id);
+  }
+
+  /** `withdraw` inside a domain's own transaction (the tombstone, its fan-out and the audit entry). */
+  async function withdrawIn(tx: Tx, ctx: Ctx, id: string): Promise<void> {
+    requirePermission(ctx.actor, "sharing:write");
+    const row = visible(ctx, await repo.lock(tx, id));
+    ownedHere(row);
+    const now = clock.now();
+    // The tombstone is a version of its own, so it outranks every copy of the object already sent.
+    const tomb = await repo.update(tx, id, {
+      version: row.version + 1,
+      state: "withdrawn",
+      content: null,
+      withdrawnAt: now,
+      ownerUpdatedAt: now,
+      updatedAt: now,
+      retainUntil: null,
+    });
+    const unreachable = await fanout.sendTombstone(tx, ctx, tomb, "owner");
+    await audit.record(tx, ctx, {
+      action: "shared_object.withdraw",
+      targetType: "shared_object",
+      targetId: id,
+      details: { version: tomb.version, ...(unreachable.length ? { unreachable } : {}) },
+    });
   }
 
   /** Adds recipients: the owner to its object; a receiver to its copy, when the marking lets it pass it on. */
@@ -373,7 +401,29 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     return get(ctx, id);
   }
 
-  return { list, get, publish, update, withdraw, share, types, fanout, intakeUnitId, retainUntil };
+  /** The version and content of an object held here (a domain versioning its own object reads it first). */
+  async function current(dbx: DbOrTx, id: string) {
+    const row = await repo.find(dbx, id);
+    assertThat(row, notFound("shared object"));
+    return { version: row.version, content: row.content ?? null };
+  }
+
+  return {
+    list,
+    get,
+    current,
+    publish,
+    update,
+    withdraw,
+    share,
+    publishIn,
+    updateIn,
+    withdrawIn,
+    types,
+    fanout,
+    intakeUnitId,
+    retainUntil,
+  };
 }
 
 export type SharedObjectsService = ReturnType<typeof createSharedObjectsService>;

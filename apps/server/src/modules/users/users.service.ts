@@ -9,6 +9,7 @@ import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { hashPassword, oneTimePassword } from "../../lib/secrets.js";
 import type { AuditService } from "../audit/audit.service.js";
 import {
+  enabledUnitUserIdsWithRole,
   enabledUserIdsWithRole,
   findUnit,
   findUserById,
@@ -218,7 +219,22 @@ export function createUsersService(deps: {
     return enabledUserIdsWithRole(tx, roles);
   }
 
-  return { list, get, create, update, resetMfa, resetPassword, findByUsername, recipientsFor };
+  /** The same, for the people of one unit (a correlation hit is told to the units owning the records). */
+  function recipientsInUnit(tx: DbOrTx, unitId: string, roles: readonly string[]): Promise<string[]> {
+    return enabledUnitUserIdsWithRole(tx, unitId, roles);
+  }
+
+  return {
+    list,
+    get,
+    create,
+    update,
+    resetMfa,
+    resetPassword,
+    findByUsername,
+    recipientsFor,
+    recipientsInUnit,
+  };
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;
