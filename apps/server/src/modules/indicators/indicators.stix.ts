@@ -50,7 +50,7 @@ let cached: StixValidator | null = null;
 /** Compiles the OASIS schemas once per process (about a second), then validates objects and bundles. */
 export function stixValidator(): StixValidator {
   if (cached) return cached;
-  const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });
+  const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true, unicodeRegExp: false });
   addFormats(ajv);
   const schemas = loadSchemas(STIX_SCHEMA_DIR);
   for (const s of schemas) ajv.addSchema(s.schema);
@@ -277,7 +277,7 @@ export function stixIndicator(r: IndicatorRow): StixObject {
       ? { valid_until: r.validUntil.toISOString() }
       : {}),
     ...(r.confidence !== null ? { confidence: r.confidence } : {}),
-    ...(r.source ? { external_references: [{ source_name: r.source }] } : {}),
+    ...(r.source ? { external_references: [{ source_name: "crossline", description: r.source }] } : {}),
     object_marking_refs: [TLP2_IDS[r.tlp as TlpLevel]],
   };
 }
