@@ -37,7 +37,8 @@ export function indicatorsRoutes(fastify: FastifyInstance, s: Services) {
 
   fastify.register(async (child) => {
     // Uploads stream through: a 1 GB file is parsed as it arrives (no body limit applies to a stream).
-    child.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_req, payload, done) => done(null, payload));
+    // Any other type too (the caller then names the format): the service refuses it after authorization.
+    child.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
     const app = zodApp(child);
     app.post(
       "/api/v1/indicators/imports",
@@ -57,14 +58,11 @@ export function indicatorsRoutes(fastify: FastifyInstance, s: Services) {
           .trim()
           .toLowerCase();
         const format = req.query.format ?? UPLOAD_TYPES[type as keyof typeof UPLOAD_TYPES];
-        if (!format)
-          throw new AppError("UNSUPPORTED_MEDIA_TYPE", [
-            { field: "headers.content-type", issue: "text/csv or application/stix+json" },
-          ]);
+        const source = req.body as Readable;
         const report = await s.indicators.importFile(
           req.ctx,
           { format, fileName: req.query.fileName, tlp: req.query.tlp },
-          req.body as Readable,
+          source,
         );
         return reply.status(201).send({ import: report });
       },

@@ -32,7 +32,12 @@ export interface SharedObjectsPort {
     ctx: Ctx,
     body: { type: string; marking: ShareIndicatorsBody["marking"]; content: unknown; recipients?: string[] },
   ): Promise<string>;
-  updateIn(tx: Tx, ctx: Ctx, id: string, body: { version: number; content: Record<string, unknown> }): Promise<void>;
+  updateIn(
+    tx: Tx,
+    ctx: Ctx,
+    id: string,
+    body: { version: number; content: Record<string, unknown> },
+  ): Promise<void>;
   withdrawIn(tx: Tx, ctx: Ctx, id: string): Promise<void>;
   /** The current version and content of an own object (to version it). */
   current(tx: Tx, id: string): Promise<{ version: number; content: Record<string, unknown> | null }>;
@@ -161,12 +166,18 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
    */
   async function importFile(
     ctx: Ctx,
-    opts: { format: ImportFormat; fileName?: string; tlp: TlpLevel },
+    opts: { format: ImportFormat | undefined; fileName?: string; tlp: TlpLevel },
     source: AsyncIterable<Buffer | string>,
     onProgress?: (p: ImportProgress) => void,
   ): Promise<ImportReport> {
     requirePermission(ctx.actor, "sharing:write");
     const unitId = unitOf(ctx);
+    const format = opts.format;
+    if (!format) {
+      throw new AppError("UNSUPPORTED_MEDIA_TYPE", [
+        { field: "headers.content-type", issue: "text/csv or application/stix+json (or name the format)" },
+      ]);
+    }
     const self = await nodeId(db);
     const now = clock.now();
     const id = `imp_${uuidv7()}`;
@@ -174,7 +185,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
       id,
       unitId,
       userId: ctx.actor.userId,
-      format: opts.format,
+      format,
       fileName: opts.fileName ?? null,
       state: "running",
       startedAt: now,
@@ -209,7 +220,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
               }
             : undefined,
         },
-        opts.format,
+        format,
         source,
       );
       const done = await inTransaction(db, async (tx) => {
@@ -229,7 +240,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
           targetType: "indicator_import",
           targetId: id,
           details: {
-            format: opts.format,
+            format,
             read: tally.read,
             added: tally.added,
             duplicates: tally.duplicates,
@@ -249,7 +260,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
           targetType: "indicator_import",
           targetId: id,
           outcome: "rejected",
-          details: { format: opts.format, reason: err instanceof AppError ? err.code : "error" },
+          details: { format, reason: err instanceof AppError ? err.code : "error" },
         });
       });
       throw err;

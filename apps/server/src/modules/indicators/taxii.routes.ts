@@ -179,16 +179,10 @@ export function taxiiRoutes(fastify: FastifyInstance, s: Services) {
       },
       async (req, reply) => {
         const ctx = await caller(req);
-        const type = String(req.headers["content-type"] ?? "").toLowerCase();
-        if (!type.startsWith("application/taxii+json"))
-          throw new TaxiiError(
-            415,
-            "unsupported media type",
-            `send Content-Type: ${TAXII_MEDIA}`,
-            "UNSUPPORTED_MEDIA_TYPE",
-          );
         const p = req.params as z.infer<typeof Coll>;
-        return send(reply, await s.taxii.addObjects(p.root, ctx, p.id, req.body), undefined, 202);
+        const type = String(req.headers["content-type"] ?? "").toLowerCase();
+        const body = await s.taxii.addObjects(p.root, ctx, p.id, req.body, type);
+        return send(reply, body, undefined, 202);
       },
     );
     app.get(

@@ -265,7 +265,7 @@ export function createTaxiiService(deps: TaxiiDeps) {
   }
 
   /** POST objects: the envelope's objects are imported into the caller's unit like a STIX bundle. */
-  async function addObjects(root: string, ctx: Ctx, id: string, body: unknown) {
+  async function addObjects(root: string, ctx: Ctx, id: string, body: unknown, contentType: string) {
     apiRoot(root);
     const c = await collectionOf(id);
     if (!c.canWrite || !can(ctx.actor, "sharing:write") || !ctx.actor.unitId)
@@ -274,6 +274,13 @@ export function createTaxiiService(deps: TaxiiDeps) {
         "this collection does not accept objects from this token",
         undefined,
         "FORBIDDEN",
+      );
+    if (!contentType.startsWith("application/taxii+json"))
+      throw new TaxiiError(
+        415,
+        "unsupported media type",
+        `send Content-Type: ${TAXII_MEDIA}`,
+        "UNSUPPORTED_MEDIA_TYPE",
       );
     const env = z
       .object({ objects: z.array(z.record(z.string(), z.unknown())).max(100_000) })
