@@ -12,7 +12,7 @@ import type {
   Urgency,
 } from "@crossline/schemas";
 import { ANSWER_OUTCOMES, REQUEST_STATUSES, REQUEST_TYPE_NAMES, URGENCIES } from "@crossline/schemas";
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import {
   check,
   index,
