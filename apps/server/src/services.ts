@@ -8,18 +8,22 @@ import { createAuthService } from "./modules/auth/auth.service.js";
 import { createTokensService } from "./modules/auth/tokens.service.js";
 import { createCasesService } from "./modules/cases/cases.service.js";
 import { caseSummaryType } from "./modules/cases/cases.shared.js";
+import { createCorrelationService } from "./modules/correlation/correlation.service.js";
 import { createBlobPort, peerDirectory } from "./modules/federation/federation.directory.js";
 import { registerTransportHandlers } from "./modules/federation/federation.handlers.js";
 import { createFederationService } from "./modules/federation/federation.service.js";
 import type { FederationPort } from "./modules/federation/federation.types.js";
 import { createHotlineService } from "./modules/hotline/hotline.service.js";
-import { indicatorType } from "./modules/indicators/indicators.shared.js";
+import { createIndicatorsService } from "./modules/indicators/indicators.service.js";
+import { indicatorSetType, indicatorType } from "./modules/indicators/indicators.shared.js";
+import { createTaxiiService } from "./modules/indicators/taxii.service.js";
 import { findNode } from "./modules/node/node.repo.js";
 import { createNodeService } from "./modules/node/node.service.js";
 import { createNotificationsService } from "./modules/notifications/notifications.service.js";
 import { createOrgService } from "./modules/org/org.service.js";
 import { createProvidersService } from "./modules/providers/providers.service.js";
 import { createReportsService } from "./modules/reports/reports.service.js";
+import { requestIdentifierSource } from "./modules/requests/requests.identifiers.js";
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
@@ -137,6 +141,8 @@ export function createServices(deps: {
   const sharedTypes = createSharedTypeRegistry();
   sharedTypes.register(indicatorType);
   sharedTypes.register(caseSummaryType);
+  // Indicator sets project into the indicators store on receipt (the service is built below).
+  sharedTypes.register(indicatorSetType((tx, copy) => indicators.projectReceived(tx, copy)));
   let selfId: string | undefined;
   const sharedDeps = {
     db,
@@ -169,6 +175,39 @@ export function createServices(deps: {
     requests: { create: requests.create, requestsOfCase: requests.requestsOfCase },
     sharedObjects,
   });
+  // Correlation: one index of every identifier; modules register records through its port (index/forget).
+  const correlation = createCorrelationService({
+    db,
+    clock,
+    requests: requestIdentifierSource,
+    recipientsInUnit: (tx, unitId, roles) => users.recipientsInUnit(tx, unitId, roles),
+    notify: (tx, n) => notifications.notify(tx, n),
+    unitsByIds: (dbx, ids) => org.unitsByIds(dbx, ids),
+  });
+  const indicators = createIndicatorsService({
+    db,
+    clock,
+    audit,
+    nodeId: sharedDeps.nodeId,
+    // The shared-objects domain port: the indicators service authorises first (sharing:write, its unit).
+    shared: {
+      publishIn: (tx, ctx, body) =>
+        sharedObjects.domainPort.publishIn(tx, ctx, { ...body, unitId: ctx.actor.unitId ?? "" }),
+      updateIn: (tx, ctx, id, body) =>
+        sharedObjects.domainPort.updateIn(tx, ctx, id, { content: body.content }),
+      withdrawIn: (tx, ctx, id) => sharedObjects.domainPort.withdrawIn(tx, ctx, id),
+      current: (tx, id) => sharedObjects.domainPort.current(tx, id),
+    },
+    correlation,
+  });
+  const taxii = createTaxiiService({
+    db,
+    clock,
+    audit,
+    nodeId: sharedDeps.nodeId,
+    indicators,
+    secret: config.masterKey,
+  });
   return {
     db,
     config,
@@ -190,6 +229,9 @@ export function createServices(deps: {
     sharedObjects,
     providers,
     cases,
+    correlation,
+    indicators,
+    taxii,
   };
 }
 

@@ -208,6 +208,17 @@ export const NOTIFICATION_MESSAGES = {
       "zh-CN": "{{provider}} 未在 {{actBy}} 前处理。",
     },
   },
+  correlation_hit: {
+    title: {
+      en: "{{count}} new correlation hit(s)",
+      "zh-CN": "{{count}} 条新的关联命中",
+    },
+    body: {
+      en: "Identifiers in your unit's records ({{kinds}}) are also held by: {{holders}}. Open the hits inbox to see which and whom to ask.",
+      "zh-CN":
+        "本单位记录中的标识符（{{kinds}}）也由以下单位持有：{{holders}}。请打开命中收件箱查看详情及联系对象。",
+    },
+  },
 } as const satisfies Record<string, Text>;
 
 export type NotificationKey = keyof typeof NOTIFICATION_MESSAGES;

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { Readable } from "node:stream";
 import type { ErrorBody } from "@crossline/schemas";
 import type { Config } from "../config.js";
 import { controlTokenPath, readLock } from "../runtime/lock.js";
@@ -26,6 +27,11 @@ export interface NodeClient {
   mode: "remote" | "local";
   runtime?: NodeRuntime;
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /**
+   * Sends a raw body (a file, streamed) with the caller's own credentials (an API token): for commands that
+   * act as an officer of a unit rather than as the node's operator (`crossline indicators import`).
+   */
+  upload<T>(path: string, body: Readable, headers: Record<string, string>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -70,6 +76,18 @@ export async function connect(config: Config): Promise<NodeClient> {
         if (!res.ok) fail(res.status, parsed);
         return parsed as T;
       },
+      async upload<T>(path: string, body: Readable, headers: Record<string, string>): Promise<T> {
+        const res = await fetch(base + path, {
+          method: "POST",
+          headers,
+          body: Readable.toWeb(body) as ReadableStream,
+          duplex: "half",
+        } as RequestInit);
+        const text = await res.text();
+        const parsed = text ? JSON.parse(text) : null;
+        if (!res.ok) fail(res.status, parsed);
+        return parsed as T;
+      },
       close: async () => undefined,
     };
   }
@@ -84,6 +102,12 @@ export async function connect(config: Config): Promise<NodeClient> {
         headers: { authorization: `Bearer ${runtime.controlToken}` },
         ...(body !== undefined ? { payload: body as object } : {}),
       });
+      const parsed = res.body ? JSON.parse(res.body) : null;
+      if (res.statusCode >= 400) fail(res.statusCode, parsed);
+      return parsed as T;
+    },
+    async upload<T>(path: string, body: Readable, headers: Record<string, string>): Promise<T> {
+      const res = await runtime.app.inject({ method: "POST", url: path, headers, payload: body });
       const parsed = res.body ? JSON.parse(res.body) : null;
       if (res.statusCode >= 400) fail(res.statusCode, parsed);
       return parsed as T;

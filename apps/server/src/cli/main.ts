@@ -11,6 +11,7 @@ import { addAuditCommands } from "./audit-commands.js";
 import { CliError, EXIT, type NodeClient } from "./client.js";
 import { config, jsonCommand, nodeCommand } from "./command-kit.js";
 import { runDemo } from "./demo.js";
+import { addIndicatorCommands } from "./indicators-commands.js";
 import { addNoticeCommands } from "./notices-commands.js";
 import { addPeerCommands } from "./peer-commands.js";
 
@@ -231,6 +232,7 @@ export function buildCli(): Command {
   addAuditCommands(program);
   addPeerCommands(program);
   addNoticeCommands(program);
+  addIndicatorCommands(program);
 
   program
     .command("demo")

@@ -13,9 +13,12 @@ import { uuidv7 } from "../crypto/ids.js";
 import { auditRoutes } from "../modules/audit/audit.routes.js";
 import { authRoutes } from "../modules/auth/auth.routes.js";
 import { casesRoutes } from "../modules/cases/cases.routes.js";
+import { correlationRoutes } from "../modules/correlation/correlation.routes.js";
 import { federationRoutes } from "../modules/federation/federation.routes.js";
 import { createMetrics, healthRoutes, type Metrics } from "../modules/health/health.routes.js";
 import { hotlineRoutes } from "../modules/hotline/hotline.routes.js";
+import { indicatorsRoutes } from "../modules/indicators/indicators.routes.js";
+import { taxiiRoutes } from "../modules/indicators/taxii.routes.js";
 import { nodeRoutes } from "../modules/node/node.routes.js";
 import { notificationsRoutes } from "../modules/notifications/notifications.routes.js";
 import { providersRoutes } from "../modules/providers/providers.routes.js";
@@ -120,6 +123,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   sharedObjectsRoutes(app, services);
   providersRoutes(app, services);
   casesRoutes(app, services);
+  indicatorsRoutes(app, services);
+  taxiiRoutes(app, services);
+  correlationRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;

@@ -1,6 +1,6 @@
-import { IdentifierType, IsoDateTime, LabelledText } from "@crossline/schemas";
+import { IdentifierType, IndicatorSetContent, IsoDateTime, LabelledText } from "@crossline/schemas";
 import { z } from "zod";
-import { defineSharedType } from "../shared-objects/shared-objects.types.js";
+import { defineSharedType, type SharedTypeDef } from "../shared-objects/shared-objects.types.js";
 
 /**
  * Indicators (a malicious IP address, a phishing domain, a wallet, a malware hash…) are shared objects: this
@@ -27,3 +27,20 @@ export const indicatorType = defineSharedType({
       ? [{ field: "kind", issue: "an indicator keeps its kind: withdraw it and publish another" }]
       : [],
 });
+
+/**
+ * A batch of indicators (at most INDICATOR_BATCH_MAX): how the indicators store shares SETS with peers, one
+ * federation message per batch rather than one per indicator. Withdrawing one indicator is a new version of
+ * its batch without it; withdrawing the last one withdraws the batch. The receiver projects each version into
+ * its own indicators store (`onReceived`, in the inbox transaction), so searches and the TAXII feed follow.
+ */
+export function indicatorSetType(onReceived: NonNullable<SharedTypeDef["onReceived"]>) {
+  return defineSharedType({
+    type: "indicator.set",
+    version: 1,
+    schema: IndicatorSetContent,
+    // E-mail addresses and phone numbers in a batch identify people.
+    personalData: { fields: ["indicators"] },
+    onReceived,
+  });
+}

@@ -1,7 +1,7 @@
 import type { Agency, Unit } from "@crossline/schemas";
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
-import { type Db, inTransaction } from "../../db/client.js";
+import { type Db, type DbOrTx, inTransaction } from "../../db/client.js";
 import { agencies, units } from "../../db/schema/index.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat } from "../../lib/errors.js";
@@ -52,7 +52,16 @@ export function createOrgService(deps: { db: Db; audit: AuditService }) {
     return unit;
   }
 
-  return { listAgencies, listUnits, findUnit, createUnit };
+  /** Units by id, read in the caller's transaction (correlation names whom to ask). */
+  async function unitsByIds(dbx: DbOrTx, ids: string[]): Promise<Unit[]> {
+    if (!ids.length) return [];
+    return dbx
+      .select({ id: units.id, agencyId: units.agencyId, name: units.name, nameZh: units.nameZh })
+      .from(units)
+      .where(inArray(units.id, ids));
+  }
+
+  return { listAgencies, listUnits, findUnit, createUnit, unitsByIds };
 }
 
 export type OrgService = ReturnType<typeof createOrgService>;

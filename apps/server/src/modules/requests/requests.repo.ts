@@ -320,3 +320,35 @@ export function requestsOfCase(dbx: DbOrTx, caseId: string) {
     .where(eq(requests.caseId, caseId))
     .orderBy(asc(requests.id));
 }
+
+/**
+ * Requests changed after `(at, id)`, oldest first, with the typed identifiers of their normalised form: what
+ * the correlation index pulls through `requestIdentifierSource` (requests.identifiers.ts).
+ */
+export async function requestsChangedSince(
+  dbx: DbOrTx,
+  after: { at: Date; id: string } | null,
+  limit: number,
+): Promise<
+  { id: string; ownerUnitId: string; updatedAt: Date; identifiers: { type: string; value: string }[] }[]
+> {
+  const rows = await dbx
+    .select({
+      id: requests.id,
+      ownerUnitId: requests.ownerUnitId,
+      updatedAt: requests.updatedAt,
+      identifiers: sql<{ type: string; value: string }[] | null>`${requests.content}->'identifiers'`,
+    })
+    .from(requests)
+    .where(
+      after
+        ? or(
+            gt(requests.updatedAt, after.at),
+            and(eq(requests.updatedAt, after.at), gt(requests.id, after.id)),
+          )
+        : undefined,
+    )
+    .orderBy(asc(requests.updatedAt), asc(requests.id))
+    .limit(limit);
+  return rows.map((r) => ({ ...r, identifiers: Array.isArray(r.identifiers) ? r.identifiers : [] }));
+}

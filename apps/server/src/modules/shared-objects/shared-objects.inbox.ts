@@ -106,6 +106,7 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
         createdBy: null,
       };
       await repo.insert(tx, { ...base, retainUntil: retainUntil(base, now) });
+      await def.onReceived?.(tx, base);
       await audit.record(tx, ctx, {
         action: "shared_object.received",
         targetType: "shared_object",
@@ -151,6 +152,7 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
       path: next.path,
       retainUntil: retainUntil(next, now),
     });
+    await def.onReceived?.(tx, updated);
     // Pass the new version on to the peers this node shared its copy with (each exactly once: only here).
     const unreachable = await fanout.sendVersion(tx, ctx, updated);
     await audit.record(tx, ctx, {
@@ -224,6 +226,7 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
       updatedAt: now,
       retainUntil: null,
     });
+    await types.get(tomb.type)?.onReceived?.(tx, tomb);
     // A tombstone travels on to wherever this node passed its copy: a deletion is never lost on the way.
     const unreachable = await fanout.sendTombstone(tx, ctx, tomb, p.cause);
     await audit.record(tx, ctx, {

@@ -436,6 +436,13 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     return get(ctx, id);
   }
 
+  /** The current version and content of an object (a domain versioning its own record reads it first). */
+  async function current(dbx: DbOrTx, id: string) {
+    const row = await repo.find(dbx, id);
+    assertThat(row, notFound("shared object"));
+    return { version: row.version, content: row.content ?? null };
+  }
+
   return {
     list,
     get,
@@ -447,8 +454,11 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     fanout,
     intakeUnitId,
     retainUntil,
-    /** For domains that share their own records (cases): the same rules, in the domain's transaction. */
-    domainPort: { publishIn, updateIn, withdrawIn, shareIn, viewsOf },
+    /**
+     * For domains that share their own records (cases, indicator sets): the same rules, in the domain's
+     * transaction, once the domain has authorised the caller on its own record.
+     */
+    domainPort: { publishIn, updateIn, withdrawIn, shareIn, viewsOf, current },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Marking } from "@crossline/schemas";
 import type { z } from "zod";
-import type { DbOrTx } from "../../db/client.js";
+import type { DbOrTx, Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 
 /**
@@ -24,6 +24,23 @@ export interface SharedTypeDef<
    * the issues, each naming a content field, or an empty list.
    */
   validateUpdate?: (prev: z.infer<S>, next: z.infer<S>) => { field: string; issue: string }[];
+  /**
+   * Called in the inbox transaction once a received copy is stored, replaced by a newer version or withdrawn
+   * (`content` null): a domain that keeps its own projection of received objects (the indicators store, for
+   * fast search and TAXII) refreshes it here, so a withdrawal leaves it in the same commit.
+   */
+  onReceived?: (tx: Tx, copy: ReceivedCopy) => Promise<void>;
+}
+
+/** A received copy as the `onReceived` hook of its type sees it. */
+export interface ReceivedCopy {
+  id: string;
+  ownerNode: string;
+  unitId: string;
+  version: number;
+  state: "active" | "withdrawn";
+  marking: Marking;
+  content: Record<string, unknown> | null;
 }
 
 /** Types a declaration by its schema (and checks it), then hands it over untyped for the registry. */

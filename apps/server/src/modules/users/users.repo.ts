@@ -43,3 +43,16 @@ export async function enabledUserIdsWithRole(db: DbOrTx, roles: readonly string[
     .where(and(arrayOverlaps(users.roles, [...roles]), eq(users.disabled, false)));
   return rows.map((r) => r.id);
 }
+
+/** The ids of the enabled users of one unit holding any of `roles`. */
+export async function enabledUnitUserIdsWithRole(
+  db: DbOrTx,
+  unitId: string,
+  roles: readonly string[],
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.unitId, unitId), arrayOverlaps(users.roles, [...roles]), eq(users.disabled, false)));
+  return rows.map((r) => r.id);
+}

@@ -9,6 +9,7 @@ import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { hashPassword, oneTimePassword } from "../../lib/secrets.js";
 import type { AuditService } from "../audit/audit.service.js";
 import {
+  enabledUnitUserIdsWithRole,
   enabledUserIdsWithRole,
   findUnit,
   findUserById,
@@ -244,6 +245,11 @@ export function createUsersService(deps: {
     return u && !u.disabled ? { unitId: u.unitId, label: u.displayName } : null;
   }
 
+  /** The same, for the people of one unit (a correlation hit is told to the units owning the records). */
+  function recipientsInUnit(tx: DbOrTx, unitId: string, roles: readonly string[]): Promise<string[]> {
+    return enabledUnitUserIdsWithRole(tx, unitId, roles);
+  }
+
   return {
     list,
     get,
@@ -255,6 +261,7 @@ export function createUsersService(deps: {
     recipientsFor,
     timeZoneOf,
     unitOfUser,
+    recipientsInUnit,
   };
 }
 

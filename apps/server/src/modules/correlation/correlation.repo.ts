@@ -1,0 +1,139 @@
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { type DbOrTx, rowsOf } from "../../db/client.js";
+import { correlationCursors, correlationHits, correlationIdentifiers } from "../../db/schema/index.js";
+
+export type HitRow = typeof correlationHits.$inferSelect;
+export type IdentifierRow = typeof correlationIdentifiers.$inferSelect;
+
+/** One identifier to index, already normalised. */
+export interface IndexEntry {
+  recordType: string;
+  recordId: string;
+  ownerUnit: string;
+  kind: string;
+  value: string;
+  host: string | null;
+  net: string | null;
+}
+
+/** The units on either side of the hits one `insertAndMatch` found. */
+export interface NewHit {
+  kind: string;
+  a_unit: string;
+  b_unit: string;
+}
+
+/** Data access of the correlation module: the only code on its three tables. */
+export const correlationRepo = {
+  /**
+   * Indexes the entries and, in the same statement, records a hit for each one matching an identifier held
+   * before by another record: the same kind and value (btree on value), or an address inside a network
+   * (GiST on net, `&&`: either contains the other). One JSON parameter per batch, as in the indicators store.
+   */
+  async insertAndMatch(dbx: DbOrTx, entries: IndexEntry[], at: Date): Promise<NewHit[]> {
+    if (!entries.length) return [];
+    const json = JSON.stringify(
+      entries.map((e) => ({
+        record_type: e.recordType,
+        record_id: e.recordId,
+        owner_unit: e.ownerUnit,
+        kind: e.kind,
+        value: e.value,
+        host: e.host,
+        net: e.net,
+      })),
+    );
+    const res = await dbx.execute(sql`
+      with n as (
+        insert into correlation_identifiers (record_type, record_id, owner_unit, kind, value, host, net, created_at)
+        select x.record_type, x.record_id, x.owner_unit, x.kind, x.value, x.host, network(x.net::inet), ${at}
+        from jsonb_to_recordset(${json}::jsonb) as x(record_type text, record_id text, owner_unit uuid,
+          kind text, value text, host text, net text)
+        on conflict do nothing
+        returning record_type, record_id, owner_unit, kind, value, net
+      ), m as (
+        select n.kind, n.value, n.record_type as a_type, n.record_id as a_id, n.owner_unit as a_unit,
+          o.record_type as b_type, o.record_id as b_id, o.owner_unit as b_unit, 'exact' as match
+        from n join correlation_identifiers o on o.value = n.value and o.kind = n.kind
+          and not (o.record_type = n.record_type and o.record_id = n.record_id)
+        union all
+        select n.kind, n.value, n.record_type, n.record_id, n.owner_unit,
+          o.record_type, o.record_id, o.owner_unit, 'network'
+        from n join correlation_identifiers o on n.net is not null and o.net && n.net and o.value <> n.value
+          and not (o.record_type = n.record_type and o.record_id = n.record_id)
+      )
+      insert into correlation_hits (kind, value, a_type, a_id, a_unit, b_type, b_id, b_unit, match, created_at)
+      select kind, value, a_type, a_id, a_unit, b_type, b_id, b_unit, match, ${at} from m
+      on conflict do nothing
+      returning kind, a_unit, b_unit`);
+    return rowsOf<NewHit>(res);
+  },
+
+  /** A record's identifiers and hits leave the index (withdrawn, deleted, or about to be re-indexed). */
+  async forget(dbx: DbOrTx, recordType: string, recordIds: string[]): Promise<void> {
+    if (!recordIds.length) return;
+    await dbx
+      .delete(correlationIdentifiers)
+      .where(
+        and(
+          eq(correlationIdentifiers.recordType, recordType),
+          inArray(correlationIdentifiers.recordId, recordIds),
+        ),
+      );
+    await dbx
+      .delete(correlationHits)
+      .where(
+        or(
+          and(eq(correlationHits.aType, recordType), inArray(correlationHits.aId, recordIds)),
+          and(eq(correlationHits.bType, recordType), inArray(correlationHits.bId, recordIds)),
+        ),
+      );
+  },
+
+  /**
+   * Identifiers matching a search: the same value; for a network or an address, every address inside or
+   * network around it; for a domain, also the URLs and e-mail addresses on it and its subdomains.
+   */
+  async search(
+    dbx: DbOrTx,
+    q: { kind: string; value: string; net: string | null; host: string | null },
+    limit: number,
+  ): Promise<IdentifierRow[]> {
+    const t = correlationIdentifiers;
+    const conds = [and(eq(t.kind, q.kind), eq(t.value, q.value))];
+    if (q.net) conds.push(sql`${t.net} && ${q.net}::cidr`);
+    if (q.host) {
+      conds.push(eq(t.host, q.host));
+      conds.push(sql`${t.host} like ${`%.${q.host.replace(/[\\%_]/g, "\\$&")}`}`);
+    }
+    return dbx
+      .select()
+      .from(t)
+      .where(or(...conds))
+      .orderBy(desc(t.seq))
+      .limit(limit);
+  },
+
+  async hitsOf(dbx: DbOrTx, unitId: string, before: number | undefined, limit: number): Promise<HitRow[]> {
+    const t = correlationHits;
+    const mine = or(eq(t.aUnit, unitId), eq(t.bUnit, unitId));
+    return dbx
+      .select()
+      .from(t)
+      .where(before ? and(mine, lt(t.seq, before)) : mine)
+      .orderBy(desc(t.seq))
+      .limit(limit);
+  },
+
+  async cursor(dbx: DbOrTx, source: string) {
+    const [r] = await dbx.select().from(correlationCursors).where(eq(correlationCursors.source, source));
+    return r;
+  },
+
+  async setCursor(dbx: DbOrTx, source: string, at: Date, id: string) {
+    await dbx
+      .insert(correlationCursors)
+      .values({ source, at, id })
+      .onConflictDoUpdate({ target: correlationCursors.source, set: { at, id } });
+  },
+};

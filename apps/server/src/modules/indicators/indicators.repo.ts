@@ -1,0 +1,296 @@
+import type { ImportProblem, Marking } from "@crossline/schemas";
+import { and, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
+import {
+  indicatorImports,
+  indicators,
+  stixObjects,
+  taxiiCollections,
+  taxiiStatus,
+} from "../../db/schema/index.js";
+
+export type IndicatorRow = typeof indicators.$inferSelect;
+export type ImportRow = typeof indicatorImports.$inferSelect;
+export type CollectionRow = typeof taxiiCollections.$inferSelect;
+export type StixObjectRow = typeof stixObjects.$inferSelect;
+
+/** A row for the bulk insert, in plain JSON types (it travels to the database as one JSON document). */
+export interface IndicatorInsert {
+  id: string;
+  stixId: string;
+  unitId: string;
+  origin: "own" | "received";
+  ownerNode: string;
+  setId: string | null;
+  kind: string;
+  qualifier: string;
+  value: string;
+  net: string | null;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  confidence: number | null;
+  validUntil: string | null;
+  description: string | null;
+  source: string | null;
+  tlp: string;
+  marking: Marking;
+  importId: string | null;
+  createdAt: string;
+}
+
+/**
+ * Data access of the indicators module: the only code on its tables. The bulk insert sends a whole batch as
+ * ONE parameter (a JSON array expanded by `jsonb_to_recordset`): one round trip per batch on PGlite and
+ * PostgreSQL alike, no parameter-count limit, and `on conflict do nothing` makes a second import a no-op.
+ */
+export const indicatorsRepo = {
+  async insertMany(dbx: DbOrTx, rows: IndicatorInsert[]): Promise<string[]> {
+    if (!rows.length) return [];
+    const json = JSON.stringify(
+      rows.map((r) => ({
+        id: r.id,
+        stix_id: r.stixId,
+        unit_id: r.unitId,
+        origin: r.origin,
+        owner_node: r.ownerNode,
+        set_id: r.setId,
+        kind: r.kind,
+        qualifier: r.qualifier,
+        value: r.value,
+        net: r.net,
+        first_seen: r.firstSeen,
+        last_seen: r.lastSeen,
+        confidence: r.confidence,
+        valid_until: r.validUntil,
+        description: r.description,
+        source: r.source,
+        tlp: r.tlp,
+        marking: r.marking,
+        import_id: r.importId,
+        created_at: r.createdAt,
+      })),
+    );
+    const res = await dbx.execute(sql`
+      insert into indicators (id, stix_id, unit_id, origin, owner_node, set_id, kind, qualifier, value, net,
+        first_seen, last_seen, confidence, valid_until, description, source, tlp, marking, state,
+        import_id, created_at, updated_at)
+      select x.id, x.stix_id, x.unit_id, x.origin, x.owner_node, x.set_id, x.kind, x.qualifier, x.value,
+        network(x.net::inet), x.first_seen, x.last_seen, x.confidence, x.valid_until, x.description,
+        x.source, x.tlp, x.marking, 'active', x.import_id, x.created_at, x.created_at
+      from jsonb_to_recordset(${json}::jsonb) as x(id text, stix_id text, unit_id uuid, origin text, owner_node text,
+        set_id text, kind text, qualifier text, value text, net text, first_seen timestamptz,
+        last_seen timestamptz, confidence smallint, valid_until timestamptz, description text, source text,
+        tlp text, marking jsonb, import_id text, created_at timestamptz)
+      on conflict do nothing
+      returning id`);
+    return rowsOf<{ id: string }>(res).map((r) => r.id);
+  },
+
+  async find(dbx: DbOrTx, id: string): Promise<IndicatorRow | undefined> {
+    const [r] = await dbx.select().from(indicators).where(eq(indicators.id, id));
+    return r;
+  },
+
+  async findMany(dbx: DbOrTx, ids: string[]): Promise<IndicatorRow[]> {
+    if (!ids.length) return [];
+    return dbx.select().from(indicators).where(inArray(indicators.id, ids));
+  },
+
+  /** Newest first (ids are ind_<uuidv7>); `afterId` is the previous page's last id. */
+  async page(
+    dbx: DbOrTx,
+    q: {
+      unitId: string;
+      kind?: string;
+      origin?: string;
+      state?: string;
+      q?: string;
+      afterId?: string;
+      limit: number;
+    },
+  ): Promise<IndicatorRow[]> {
+    const where: (SQL | undefined)[] = [eq(indicators.unitId, q.unitId)];
+    if (q.kind) where.push(eq(indicators.kind, q.kind));
+    if (q.origin) where.push(eq(indicators.origin, q.origin as "own"));
+    if (q.state) where.push(eq(indicators.state, q.state as "active"));
+    if (q.q) where.push(sql`${indicators.value} like ${`%${q.q.toLowerCase().replace(/[\\%_]/g, "\\$&")}%`}`);
+    if (q.afterId) where.push(lt(indicators.id, q.afterId));
+    return dbx
+      .select()
+      .from(indicators)
+      .where(and(...where))
+      .orderBy(desc(indicators.id))
+      .limit(q.limit);
+  },
+
+  /** Own active indicators of a unit not yet in a shared batch (optionally only these ids or this import). */
+  async unshared(
+    dbx: DbOrTx,
+    q: { unitId: string; ids?: string[]; importId?: string },
+  ): Promise<IndicatorRow[]> {
+    const where: (SQL | undefined)[] = [
+      eq(indicators.unitId, q.unitId),
+      eq(indicators.origin, "own"),
+      eq(indicators.state, "active"),
+      isNull(indicators.setId),
+    ];
+    if (q.ids) where.push(inArray(indicators.id, q.ids));
+    if (q.importId) where.push(eq(indicators.importId, q.importId));
+    return dbx
+      .select()
+      .from(indicators)
+      .where(and(...where))
+      .orderBy(indicators.id);
+  },
+
+  async setBatch(tx: Tx, ids: string[], setId: string, marking: Marking, at: Date): Promise<void> {
+    await tx
+      .update(indicators)
+      .set({ setId, marking, tlp: marking.tlp, updatedAt: at })
+      .where(inArray(indicators.id, ids));
+  },
+
+  async withdraw(tx: Tx, id: string, at: Date): Promise<IndicatorRow> {
+    const [r] = await tx
+      .update(indicators)
+      .set({ state: "withdrawn", updatedAt: at })
+      .where(eq(indicators.id, id))
+      .returning();
+    return r;
+  },
+
+  /** The active indicators of a shared batch (the owner's side, to rebuild the batch's content). */
+  async activeInSet(dbx: DbOrTx, setId: string): Promise<IndicatorRow[]> {
+    return dbx
+      .select()
+      .from(indicators)
+      .where(and(eq(indicators.setId, setId), eq(indicators.state, "active")))
+      .orderBy(indicators.id);
+  },
+
+  /** Received side: a batch's indicators leave (a new version replaces them; a tombstone removes them). */
+  async deleteSet(tx: Tx, setId: string): Promise<string[]> {
+    const rows = await tx
+      .delete(indicators)
+      .where(and(eq(indicators.setId, setId), eq(indicators.origin, "received")))
+      .returning({ id: indicators.id });
+    return rows.map((r) => r.id);
+  },
+
+  /**
+   * The TAXII feed: active indicators of the units given, ordered by (date added, id); `after` is the last
+   * key of the previous page. `addedAfter` is TAXII's added_after (strictly after).
+   */
+  async feed(
+    dbx: DbOrTx,
+    q: {
+      unitIds: string[];
+      ownerNode?: string | null;
+      tlp?: string[];
+      addedAfter?: Date;
+      stixIds?: string[];
+      after?: { at: Date; id: string };
+      limit: number;
+    },
+  ): Promise<IndicatorRow[]> {
+    if (!q.unitIds.length) return [];
+    const where: (SQL | undefined)[] = [
+      inArray(indicators.unitId, q.unitIds),
+      eq(indicators.state, "active"),
+    ];
+    if (q.ownerNode) where.push(eq(indicators.ownerNode, q.ownerNode));
+    if (q.tlp?.length) where.push(inArray(indicators.tlp, q.tlp));
+    if (q.addedAfter) where.push(gt(indicators.createdAt, q.addedAfter));
+    if (q.stixIds) where.push(inArray(indicators.stixId, q.stixIds));
+    if (q.after) {
+      const a = q.after;
+      where.push(
+        or(gt(indicators.createdAt, a.at), and(eq(indicators.createdAt, a.at), gt(indicators.id, a.id))),
+      );
+    }
+    return dbx
+      .select()
+      .from(indicators)
+      .where(and(...where))
+      .orderBy(indicators.createdAt, indicators.id)
+      .limit(q.limit);
+  },
+
+  /** Active indicators whose value equals one of these, or whose network holds this address. */
+  async lookup(
+    dbx: DbOrTx,
+    q: { unitIds: string[]; values: string[]; ip?: string | null },
+  ): Promise<IndicatorRow[]> {
+    if (!q.unitIds.length) return [];
+    const match = q.ip
+      ? or(inArray(indicators.value, q.values), sql`${indicators.net} >>= ${q.ip}::inet`)
+      : inArray(indicators.value, q.values);
+    return dbx
+      .select()
+      .from(indicators)
+      .where(and(inArray(indicators.unitId, q.unitIds), eq(indicators.state, "active"), match))
+      .limit(200);
+  },
+
+  async createImport(dbx: DbOrTx, row: typeof indicatorImports.$inferInsert): Promise<ImportRow> {
+    const [r] = await dbx.insert(indicatorImports).values(row).returning();
+    return r;
+  },
+
+  async updateImport(
+    dbx: DbOrTx,
+    id: string,
+    set: Partial<typeof indicatorImports.$inferInsert> & { problems?: ImportProblem[] },
+  ): Promise<ImportRow> {
+    const [r] = await dbx.update(indicatorImports).set(set).where(eq(indicatorImports.id, id)).returning();
+    return r;
+  },
+
+  async findImport(dbx: DbOrTx, id: string): Promise<ImportRow | undefined> {
+    const [r] = await dbx.select().from(indicatorImports).where(eq(indicatorImports.id, id));
+    return r;
+  },
+
+  async insertStixObjects(dbx: DbOrTx, rows: (typeof stixObjects.$inferInsert)[]): Promise<number> {
+    if (!rows.length) return 0;
+    const r = await dbx
+      .insert(stixObjects)
+      .values(rows)
+      .onConflictDoNothing()
+      .returning({ seq: stixObjects.seq });
+    return r.length;
+  },
+
+  async stixObjectsOf(dbx: DbOrTx, unitIds: string[], limit: number): Promise<StixObjectRow[]> {
+    if (!unitIds.length) return [];
+    return dbx
+      .select()
+      .from(stixObjects)
+      .where(inArray(stixObjects.unitId, unitIds))
+      .orderBy(stixObjects.seq)
+      .limit(limit);
+  },
+
+  async collections(dbx: DbOrTx): Promise<CollectionRow[]> {
+    return dbx.select().from(taxiiCollections).orderBy(taxiiCollections.createdAt);
+  },
+
+  async collection(dbx: DbOrTx, id: string): Promise<CollectionRow | undefined> {
+    const [r] = await dbx.select().from(taxiiCollections).where(eq(taxiiCollections.id, id));
+    return r;
+  },
+
+  async insertCollection(dbx: DbOrTx, row: typeof taxiiCollections.$inferInsert): Promise<CollectionRow> {
+    const [r] = await dbx.insert(taxiiCollections).values(row).returning();
+    return r;
+  },
+
+  async insertStatus(dbx: DbOrTx, row: typeof taxiiStatus.$inferInsert): Promise<void> {
+    await dbx.insert(taxiiStatus).values(row);
+  },
+
+  async status(dbx: DbOrTx, id: string) {
+    const [r] = await dbx.select().from(taxiiStatus).where(eq(taxiiStatus.id, id));
+    return r;
+  },
+};

@@ -1,0 +1,444 @@
+import {
+  type ImportFormat,
+  type ImportReport,
+  INDICATOR_BATCH_MAX,
+  type IndicatorItem,
+  type IndicatorQuery,
+  IndicatorSetContent,
+  type IndicatorView,
+  type ShareIndicatorsBody,
+  type TlpLevel,
+} from "@crossline/schemas";
+import { uuidv7 } from "../../crypto/ids.js";
+import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
+import type { Clock } from "../../lib/clock.js";
+import { AppError, assertThat, notFound } from "../../lib/errors.js";
+import type { AuditService } from "../audit/audit.service.js";
+import type { ReceivedCopy } from "../shared-objects/shared-objects.types.js";
+import { type ImportProgress, runImport } from "./indicators.import.js";
+import {
+  type ImportRow,
+  type IndicatorInsert,
+  type IndicatorRow,
+  indicatorsRepo as repo,
+} from "./indicators.repo.js";
+import { indicatorsBundle, type StixObject } from "./indicators.stix.js";
+
+/** What the indicators domain needs of the shared-objects mechanism: publish, version and withdraw in its tx. */
+export interface SharedObjectsPort {
+  publishIn(
+    tx: Tx,
+    ctx: Ctx,
+    body: { type: string; marking: ShareIndicatorsBody["marking"]; content: unknown; recipients?: string[] },
+  ): Promise<string>;
+  updateIn(
+    tx: Tx,
+    ctx: Ctx,
+    id: string,
+    body: { version: number; content: Record<string, unknown> },
+  ): Promise<void>;
+  withdrawIn(tx: Tx, ctx: Ctx, id: string): Promise<void>;
+  /** The current version and content of an own object (to version it). */
+  current(tx: Tx, id: string): Promise<{ version: number; content: Record<string, unknown> | null }>;
+}
+
+/** Correlation's narrow port: index identifiers of a record, forget them. */
+export interface CorrelationIndexPort {
+  index(
+    tx: Tx,
+    recordType: string,
+    records: { recordId: string; ownerUnit: string; identifiers: { kind: string; value: string }[] }[],
+  ): Promise<number>;
+  forget(tx: Tx, recordType: string, recordIds: string[]): Promise<void>;
+}
+
+export interface IndicatorsDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  nodeId: (dbx: DbOrTx) => Promise<string>;
+  shared: SharedObjectsPort;
+  correlation?: CorrelationIndexPort;
+}
+
+const MAX_PAGE = 500;
+
+export function toView(r: IndicatorRow): IndicatorView {
+  return {
+    id: r.id,
+    kind: r.kind as IndicatorView["kind"],
+    value: r.value,
+    qualifier: r.qualifier,
+    firstSeen: r.firstSeen?.toISOString() ?? null,
+    lastSeen: r.lastSeen?.toISOString() ?? null,
+    confidence: r.confidence,
+    validUntil: r.validUntil?.toISOString() ?? null,
+    description: r.description,
+    source: r.source,
+    origin: r.origin,
+    ownerNode: r.ownerNode,
+    state: r.state,
+    marking: r.marking,
+    setId: r.setId,
+    createdAt: r.createdAt.toISOString(),
+  };
+}
+
+function reportOf(r: ImportRow): ImportReport {
+  return {
+    id: r.id,
+    format: r.format,
+    fileName: r.fileName,
+    state: r.state,
+    read: r.read,
+    added: r.added,
+    duplicates: r.duplicates,
+    rejected: r.rejected,
+    objectsKept: r.objectsKept,
+    problems: r.problems,
+    bytes: r.bytes,
+    startedAt: r.startedAt.toISOString(),
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+  };
+}
+
+const itemOf = (r: IndicatorRow): IndicatorItem => ({
+  id: r.id,
+  stixId: r.stixId,
+  kind: r.kind as IndicatorItem["kind"],
+  value: r.value,
+  qualifier: r.qualifier,
+  firstSeen: r.firstSeen?.toISOString() ?? null,
+  lastSeen: r.lastSeen?.toISOString() ?? null,
+  confidence: r.confidence,
+  validUntil: r.validUntil?.toISOString() ?? null,
+  description: r.description,
+  source: r.source,
+});
+
+/** The identifiers correlation indexes for an indicator (its kind and canonical value). */
+export const identifiersOf = (r: { kind: string; value: string }) => [{ kind: r.kind, value: r.value }];
+
+export function createIndicatorsService(deps: IndicatorsDeps) {
+  const { db, clock, audit, nodeId, shared, correlation } = deps;
+
+  function unitOf(ctx: Ctx): string {
+    const unitId = ctx.actor.unitId;
+    assertThat(
+      unitId,
+      () => new AppError("FORBIDDEN", [{ issue: "only an officer of a unit holds indicators" }]),
+    );
+    return unitId;
+  }
+
+  async function list(ctx: Ctx, q: IndicatorQuery) {
+    requirePermission(ctx.actor, "sharing:read");
+    if (!ctx.actor.unitId) return { items: [], nextCursor: null };
+    const limit = Math.min(q.limit, MAX_PAGE);
+    const rows = await repo.page(db, {
+      unitId: ctx.actor.unitId,
+      kind: q.kind,
+      origin: q.origin,
+      state: q.state,
+      q: q.q,
+      afterId: q.cursor,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    return { items: page.map(toView), nextCursor: rows.length > limit ? page[page.length - 1].id : null };
+  }
+
+  async function visible(ctx: Ctx, dbx: DbOrTx, id: string): Promise<IndicatorRow> {
+    const row = await repo.find(dbx, id);
+    assertThat(row && row.unitId === ctx.actor.unitId, notFound("indicator"));
+    return row;
+  }
+
+  async function get(ctx: Ctx, id: string): Promise<IndicatorView> {
+    requirePermission(ctx.actor, "sharing:read");
+    return toView(await visible(ctx, db, id));
+  }
+
+  /**
+   * Streams a CSV file or a STIX 2.1 bundle into the unit's indicators. The report row is written first (so a
+   * running import can be watched) and completed, with its audit entry, in one transaction at the end.
+   */
+  async function importFile(
+    ctx: Ctx,
+    opts: { format: ImportFormat | undefined; fileName?: string; tlp: TlpLevel },
+    source: AsyncIterable<Buffer | string>,
+    onProgress?: (p: ImportProgress) => void,
+  ): Promise<ImportReport> {
+    requirePermission(ctx.actor, "sharing:write");
+    const unitId = unitOf(ctx);
+    const format = opts.format;
+    if (!format) {
+      throw new AppError("UNSUPPORTED_MEDIA_TYPE", [
+        { field: "headers.content-type", issue: "text/csv or application/stix+json (or name the format)" },
+      ]);
+    }
+    const self = await nodeId(db);
+    const now = clock.now();
+    const id = `imp_${uuidv7()}`;
+    await repo.createImport(db, {
+      id,
+      unitId,
+      userId: ctx.actor.userId,
+      format,
+      fileName: opts.fileName ?? null,
+      state: "running",
+      startedAt: now,
+    });
+    let lastWrite = Date.now();
+    try {
+      const tally = await runImport(
+        {
+          db,
+          unitId,
+          ownerNode: self,
+          importId: id,
+          tlp: opts.tlp,
+          now,
+          onProgress: (p) => {
+            onProgress?.(p);
+            // The running row is refreshed about once a second for whoever watches it (the console).
+            if (Date.now() - lastWrite > 1000) {
+              lastWrite = Date.now();
+              void repo.updateImport(db, id, { ...p }).catch(() => {});
+            }
+          },
+          onAdded: correlation
+            ? async (rows: IndicatorInsert[]) => {
+                await inTransaction(db, (tx) =>
+                  correlation.index(
+                    tx,
+                    "indicator",
+                    rows.map((r) => ({ recordId: r.id, ownerUnit: r.unitId, identifiers: identifiersOf(r) })),
+                  ),
+                );
+              }
+            : undefined,
+        },
+        format,
+        source,
+      );
+      const done = await inTransaction(db, async (tx) => {
+        const r = await repo.updateImport(tx, id, {
+          state: "done",
+          read: tally.read,
+          added: tally.added,
+          duplicates: tally.duplicates,
+          rejected: tally.rejected,
+          objectsKept: tally.objectsKept,
+          problems: tally.problems,
+          bytes: tally.bytes,
+          finishedAt: clock.now(),
+        });
+        await audit.record(tx, ctx, {
+          action: "indicators.import",
+          targetType: "indicator_import",
+          targetId: id,
+          details: {
+            format,
+            read: tally.read,
+            added: tally.added,
+            duplicates: tally.duplicates,
+            rejected: tally.rejected,
+            objectsKept: tally.objectsKept,
+          },
+        });
+        return r;
+      });
+      return reportOf(done);
+    } catch (err) {
+      // A file refused as a whole (bad header, not a bundle) keeps nothing but the failed report.
+      await inTransaction(db, async (tx) => {
+        await repo.updateImport(tx, id, { state: "failed", finishedAt: clock.now() });
+        await audit.record(tx, ctx, {
+          action: "indicators.import",
+          targetType: "indicator_import",
+          targetId: id,
+          outcome: "rejected",
+          details: { format, reason: err instanceof AppError ? err.code : "error" },
+        });
+      });
+      throw err;
+    }
+  }
+
+  async function getImport(ctx: Ctx, id: string): Promise<ImportReport> {
+    requirePermission(ctx.actor, "sharing:read");
+    const r = await repo.findImport(db, id);
+    assertThat(r && r.unitId === ctx.actor.unitId, notFound("import"));
+    return reportOf(r);
+  }
+
+  /**
+   * Shares own indicators not shared yet, as batches of at most INDICATOR_BATCH_MAX (one shared object and one
+   * federation message per batch and peer), linked to their batch in the same transaction.
+   */
+  async function share(ctx: Ctx, body: ShareIndicatorsBody) {
+    requirePermission(ctx.actor, "sharing:write");
+    const unitId = unitOf(ctx);
+    const rows = await repo.unshared(db, { unitId, ids: body.ids, importId: body.importId });
+    if (body.ids && rows.length !== new Set(body.ids).size) {
+      const found = new Set(rows.map((r) => r.id));
+      const i = body.ids.findIndex((id) => !found.has(id));
+      throw new AppError("CONFLICT", [
+        { field: `body.ids.${i}`, issue: "not an active own indicator of your unit that is not shared yet" },
+      ]);
+    }
+    if (!rows.length) throw new AppError("CONFLICT", [{ field: "body", issue: "nothing to share" }]);
+    const batches = await inTransaction(db, async (tx) => {
+      const ids: string[] = [];
+      const now = clock.now();
+      for (let i = 0; i < rows.length; i += INDICATOR_BATCH_MAX) {
+        const part = rows.slice(i, i + INDICATOR_BATCH_MAX);
+        const setId = await shared.publishIn(tx, ctx, {
+          type: "indicator.set",
+          marking: body.marking,
+          content: { name: body.name, indicators: part.map(itemOf) },
+          recipients: body.recipients,
+        });
+        await repo.setBatch(
+          tx,
+          part.map((r) => r.id),
+          setId,
+          body.marking,
+          now,
+        );
+        ids.push(setId);
+      }
+      await audit.record(tx, ctx, {
+        action: "indicators.share",
+        targetType: "indicator_set",
+        targetId: ids[0],
+        details: {
+          batches: ids.length,
+          indicators: rows.length,
+          recipients: body.recipients,
+          tlp: body.marking.tlp,
+        },
+      });
+      return ids;
+    });
+    return { batches, indicators: rows.length };
+  }
+
+  /**
+   * Withdraws an own indicator; when it was shared, its batch gets a new version without it (or is withdrawn
+   * when it was the last), so it leaves every peer's store, searches and TAXII feed.
+   */
+  async function withdraw(ctx: Ctx, id: string): Promise<IndicatorView> {
+    requirePermission(ctx.actor, "sharing:write");
+    const row = await visible(ctx, db, id);
+    if (row.origin !== "own")
+      throw new AppError("CONFLICT", [
+        { issue: `a received indicator is read-only: only ${row.ownerNode} withdraws it` },
+      ]);
+    if (row.state === "withdrawn")
+      throw new AppError("CONFLICT", [{ issue: "the indicator is withdrawn already" }]);
+    await inTransaction(db, async (tx) => {
+      const now = clock.now();
+      await repo.withdraw(tx, id, now);
+      await correlation?.forget(tx, "indicator", [id]);
+      if (row.setId) {
+        const rest = await repo.activeInSet(tx, row.setId);
+        if (rest.length) {
+          const cur = await shared.current(tx, row.setId);
+          const name = typeof cur.content?.name === "string" ? cur.content.name : "indicators";
+          await shared.updateIn(tx, ctx, row.setId, {
+            version: cur.version,
+            content: { name, indicators: rest.map(itemOf) },
+          });
+        } else {
+          await shared.withdrawIn(tx, ctx, row.setId);
+        }
+      }
+      await audit.record(tx, ctx, {
+        action: "indicators.withdraw",
+        targetType: "indicator",
+        targetId: id,
+        details: { setId: row.setId },
+      });
+    });
+    return get(ctx, id);
+  }
+
+  /**
+   * The receiver's projection of a shared batch (the `onReceived` hook of `indicator.set`): a version replaces
+   * the batch's indicators here, a tombstone removes them, in the inbox transaction.
+   */
+  async function projectReceived(tx: Tx, copy: ReceivedCopy): Promise<void> {
+    const gone = await repo.deleteSet(tx, copy.id);
+    if (gone.length) await correlation?.forget(tx, "indicator", gone);
+    if (copy.state !== "active" || !copy.content) return;
+    const content = IndicatorSetContent.parse(copy.content);
+    const now = clock.now().toISOString();
+    const rows: IndicatorInsert[] = content.indicators.map((i) => ({
+      id: i.id,
+      stixId: i.stixId,
+      unitId: copy.unitId,
+      origin: "received",
+      ownerNode: copy.ownerNode,
+      setId: copy.id,
+      kind: i.kind,
+      qualifier: i.qualifier,
+      value: i.value,
+      net:
+        i.kind === "ip"
+          ? i.value.includes("/")
+            ? i.value
+            : `${i.value}/${i.value.includes(":") ? 128 : 32}`
+          : null,
+      firstSeen: i.firstSeen,
+      lastSeen: i.lastSeen,
+      confidence: i.confidence,
+      validUntil: i.validUntil,
+      description: i.description,
+      source: i.source,
+      tlp: copy.marking.tlp,
+      marking: copy.marking,
+      importId: null,
+      createdAt: now,
+    }));
+    const added = new Set(await repo.insertMany(tx, rows));
+    await correlation?.index(
+      tx,
+      "indicator",
+      rows
+        .filter((r) => added.has(r.id))
+        .map((r) => ({ recordId: r.id, ownerUnit: r.unitId, identifiers: identifiersOf(r) })),
+    );
+  }
+
+  /** A STIX 2.1 bundle of the unit's active indicators (own and received), or of the ids given. */
+  async function exportBundle(ctx: Ctx, q: { ids?: string[] }): Promise<StixObject> {
+    requirePermission(ctx.actor, "sharing:read");
+    const unitId = unitOf(ctx);
+    const rows = q.ids
+      ? (await repo.findMany(db, q.ids)).filter((r) => r.unitId === unitId && r.state === "active")
+      : await repo.feed(db, { unitIds: [unitId], limit: 1_000_000 });
+    const extra = q.ids ? [] : await repo.stixObjectsOf(db, [unitId], 100_000);
+    await audit.recordAlone(ctx, {
+      action: "indicators.export",
+      targetType: "indicator",
+      details: { format: "stix", indicators: rows.length },
+    });
+    return indicatorsBundle(rows, { now: clock.now(), extra });
+  }
+
+  return {
+    list,
+    get,
+    importFile,
+    getImport,
+    share,
+    withdraw,
+    projectReceived,
+    exportBundle,
+  };
+}
+
+export type IndicatorsService = ReturnType<typeof createIndicatorsService>;

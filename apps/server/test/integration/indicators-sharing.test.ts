@@ -1,0 +1,159 @@
+import type { CorrelationSearchResult, HitView, IndicatorView } from "@crossline/schemas";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { notifications } from "../../src/db/schema/index.js";
+import { upload } from "../support/indicators-fixtures.js";
+import { describeDb } from "../support/node.js";
+import { call, type ThreeNodes, threeNodes } from "../support/shared-objects-fixtures.js";
+
+const CN = "CN-MPS";
+const US = "US-DOJ";
+const NX = "NX-NPA";
+
+type Page = { items: IndicatorView[] };
+
+describeDb("indicators shared in batches, withdrawn, correlated (three nodes, in-process hub)", () => {
+  let t: ThreeNodes;
+  beforeAll(async () => {
+    t = await threeNodes();
+  }, 360_000);
+  afterAll(() => t?.close());
+
+  const rows = (n: number, prefix: string) =>
+    [
+      "kind,value,description",
+      ...Array.from({ length: n }, (_, i) => `ip,${prefix}.${Math.floor(i / 250)}.${i % 250},bot ${i}`),
+    ].join("\n");
+
+  it("shares 4,500 indicators as three batches (one message each per peer); the peer holds them read-only", async () => {
+    const imp = await upload(t.officers[CN], rows(4500, "10.20"));
+    expect(imp.body.import.added).toBe(4500);
+    const shared = await call<{ batches: string[]; indicators: number }>(
+      t.officers[CN],
+      "POST",
+      "/api/v1/indicators/share",
+      { name: "Botnet C2", importId: imp.body.import.id, marking: { tlp: "AMBER" }, recipients: [US] },
+      201,
+    );
+    expect(shared).toMatchObject({ indicators: 4500 });
+    expect(shared.batches).toHaveLength(3);
+    await t.hub.flush();
+    const puts = t.hub.delivered.filter((d) => d.to === US && d.type === "shared.object.put");
+    expect(puts).toHaveLength(3);
+    const us = await call<Page>(t.officers[US], "GET", "/api/v1/indicators?origin=received&limit=500");
+    expect(us.items).toHaveLength(500);
+    expect(us.items[0]).toMatchObject({ origin: "received", ownerNode: CN, marking: { tlp: "AMBER" } });
+    // Read-only on the receiver; and a second share of the same indicators has nothing left to share.
+    const w = await t.officers[US].req("POST", `/api/v1/indicators/${us.items[0].id}/withdraw`, {});
+    expect(w.status).toBe(409);
+    const again = await t.officers[CN].req("POST", "/api/v1/indicators/share", {
+      name: "again",
+      importId: imp.body.import.id,
+      marking: { tlp: "AMBER" },
+      recipients: [US],
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it("a withdrawn indicator leaves the peer's store and searches; the rest of its batch stays", async () => {
+    const mine = await call<Page>(t.officers[CN], "GET", "/api/v1/indicators?q=10.20.3.7");
+    const ind = mine.items.find((i) => i.value === "10.20.3.7");
+    expect(ind?.setId).toMatch(/^so_/);
+    const before = await call<CorrelationSearchResult>(
+      t.officers[US],
+      "GET",
+      "/api/v1/correlation/search?q=10.20.3.7",
+    );
+    expect(before.mine.map((m) => m.recordType)).toEqual(["indicator"]);
+    await call(t.officers[CN], "POST", `/api/v1/indicators/${ind?.id}/withdraw`, {});
+    await t.hub.flush();
+    const after = await call<Page>(t.officers[US], "GET", "/api/v1/indicators?q=10.20.3.7");
+    expect(after.items.map((i) => i.value)).not.toContain("10.20.3.7");
+    expect(after.items.map((i) => i.value)).toContain("10.20.3.70");
+    const search = await call<CorrelationSearchResult>(
+      t.officers[US],
+      "GET",
+      "/api/v1/correlation/search?q=10.20.3.7",
+    );
+    expect(search.mine).toEqual([]);
+    const neighbour = await call<Page>(t.officers[US], "GET", "/api/v1/indicators?q=10.20.3.8");
+    expect(neighbour.items.map((i) => i.value)).toContain("10.20.3.8");
+    // One new version of one batch travelled, not a message per indicator.
+    const versions = t.hub.delivered.filter(
+      (d) => d.to === US && (d.payload as { id: string }).id === ind?.setId,
+    );
+    expect(versions.map((d) => (d.payload as { version: number }).version)).toEqual([1, 2]);
+  });
+
+  it("a marking forbids what it must: RED to a node it does not name is refused (409), nothing shared", async () => {
+    const imp = await upload(t.officers[CN], "kind,value\ndomain,red-only.example\n");
+    const r = await t.officers[CN].req<{ error: { details: { field: string }[] } }>(
+      "POST",
+      "/api/v1/indicators/share",
+      {
+        name: "Red",
+        importId: imp.body.import.id,
+        marking: { tlp: "RED", releasableTo: [NX] },
+        recipients: [US],
+      },
+    );
+    expect(r.status).toBe(409);
+    expect(r.body.error.details[0].field).toBe("body.recipients.0");
+    const list = await call<Page>(t.officers[CN], "GET", "/api/v1/indicators?q=red-only.example");
+    expect(list.items[0].setId).toBeNull();
+  });
+
+  it("a new identifier matching one held before is a hit for both units, without showing the other's record", async () => {
+    // US already holds CN's 10.20.x.y (received). Its own import of a network around some of them is a hit.
+    const imp = await upload(t.officers[US], "kind,value\nip,10.20.5.0/24\nemail,boss@phish.example\n");
+    expect(imp.body.import.added).toBe(2);
+    const hits = await call<{ items: HitView[] }>(
+      t.officers[US],
+      "GET",
+      "/api/v1/correlation/hits?limit=200",
+    );
+    expect(hits.items.length).toBeGreaterThanOrEqual(200);
+    expect(hits.items.every((h) => h.match === "network" && h.kind === "ip")).toBe(true);
+    const notes = await t.nodes[US].rt.services.db.select().from(notifications);
+    expect(notes.filter((n) => n.messageKey === "correlation_hit").map((n) => n.params)).toContainEqual(
+      expect.objectContaining({ kinds: "ip" }),
+    );
+    // A domain search finds the e-mail address on it; an address search finds the network around it.
+    const d = await call<CorrelationSearchResult>(
+      t.officers[US],
+      "GET",
+      "/api/v1/correlation/search?q=phish.example",
+    );
+    expect(d.query).toEqual({ kind: "domain", value: "phish.example" });
+    expect(d.mine.map((m) => m.value)).toEqual(["boss@phish.example"]);
+    const a = await call<CorrelationSearchResult>(
+      t.officers[US],
+      "GET",
+      "/api/v1/correlation/search?q=10.20.5.77",
+    );
+    expect(a.mine.map((m) => m.value).sort()).toEqual(["10.20.5.0/24", "10.20.5.77"]);
+  });
+
+  it("another unit sees only that a unit holds it and whom to ask", async () => {
+    const other = await t.nodes[US].unit("Cyber desk");
+    await t.nodes[US].user("cyber.us", ["case_officer"], other);
+    const cyber = await t.nodes[US].as("cyber.us");
+    await upload(cyber, "kind,value\nemail,Boss@phish.example\n");
+    const hits = await call<{ items: HitView[] }>(cyber, "GET", "/api/v1/correlation/hits");
+    expect(hits.items).toHaveLength(1);
+    expect(hits.items[0].other.recordId).toBeNull();
+    expect(hits.items[0].other.unit.id).not.toBe(other);
+    const s = await call<CorrelationSearchResult>(
+      cyber,
+      "GET",
+      "/api/v1/correlation/search?q=boss@phish.example",
+    );
+    expect(s.mine).toHaveLength(1);
+    expect(s.elsewhere).toEqual([
+      {
+        recordType: "indicator",
+        unit: expect.objectContaining({ id: hits.items[0].other.unit.id }),
+        count: 1,
+      },
+    ]);
+  });
+});

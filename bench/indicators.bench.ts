@@ -1,0 +1,202 @@
+/**
+ * Indicators at scale, in process, on PGlite and PostgreSQL: streamed import of a CSV file and of a STIX bundle
+ * (indicators/s, peak RSS, for each size in BENCH_SIZES to show memory stays flat as the file grows), identifier
+ * lookup latency with everything indexed (p50/p99), correlation hits for a 100,000-row import that overlaps
+ * what is held, and a TAXII objects page of 1,000 (p95). Prints figures and writes bench/results/indicators.json.
+ *
+ * BENCH_SIZES (default "100000,1000000"), BENCH_PGLITE_SIZES (default "100000"), BENCH_LOOKUPS (default 2000).
+ */
+
+import { once } from "node:events";
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { makeActor } from "../apps/server/src/lib/actor.js";
+import { correlationRepo } from "../apps/server/src/modules/correlation/correlation.repo.js";
+import { initNodeDir } from "../apps/server/src/runtime/init.js";
+import { findPgBin, startPgCluster } from "../apps/server/test/support/pg-cluster.js";
+import { summarise, writeResult } from "./lib.js";
+
+const SIZES = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
+const PGLITE_SIZES = (process.env.BENCH_PGLITE_SIZES ?? "100000").split(",").map(Number);
+const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 2000);
+
+const ip = (i: number, base: number) => `${base}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+async function writeLines(file: string, lines: Iterable<string>) {
+  const out = createWriteStream(file);
+  for (const l of lines) if (!out.write(l)) await once(out, "drain");
+  out.end();
+  await once(out, "finish");
+}
+
+function* csvRows(n: number, base: number) {
+  yield "kind,value,confidence,description\n";
+  for (let i = 0; i < n; i++) yield `ip,${ip(i, base)},70,bench row ${i}\n`;
+}
+
+function* stixBundle(n: number, base: number) {
+  yield '{"type":"bundle","id":"bundle--0b0c6f0a-1a2b-4c3d-8e4f-5a6b7c8d9e0f","objects":[';
+  for (let i = 0; i < n; i++) {
+    const h = (i + base * 16777216).toString(16).padStart(12, "0");
+    yield `${i ? "," : ""}{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-${h}","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '${ip(i, base)}']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"}`;
+  }
+  yield "]}";
+}
+
+const rss = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+async function benchOne(kind: "pglite" | "postgres", sizes: number[], databaseUrl?: string) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "crossline-bench-ind-"));
+  const r = await initNodeDir(
+    dir,
+    {
+      id: "BENCH",
+      name: "Bench",
+      agencyName: "Bench",
+      timeZone: "UTC",
+      adminUsername: "admin",
+      adminDisplayName: "Admin",
+      adminPassword: "correct-horse-battery-staple",
+    },
+    { logLevel: "silent", ...(databaseUrl ? { databaseUrl } : {}) },
+    { env: {} },
+  );
+  const s = r.runtime.services;
+  const unit = (await s.org.listUnits({} as never))[0];
+  const ctx = {
+    actor: makeActor({
+      type: "user",
+      id: "bench",
+      label: "bench",
+      userId: null,
+      unitId: unit.id,
+      agencyId: unit.agencyId,
+      roles: ["case_officer"],
+    }),
+    ip: null,
+    requestId: null,
+  };
+  const out: Record<string, unknown> = { database: kind, imports: [] as unknown[] };
+  let base = 10;
+  try {
+    for (const n of sizes) {
+      for (const format of ["csv", "stix"] as const) {
+        const file = path.join(dir, `in-${n}.${format}`);
+        await writeLines(file, format === "csv" ? csvRows(n, base) : stixBundle(n, base + 1));
+        const t0 = performance.now();
+        const rep = await s.indicators.importFile(
+          ctx,
+          { format, fileName: path.basename(file), tlp: "AMBER" },
+          createReadStream(file, { highWaterMark: 1 << 20 }),
+        );
+        const secs = (performance.now() - t0) / 1000;
+        const row = {
+          format,
+          rows: n,
+          bytes: statSync(file).size,
+          added: rep.added,
+          seconds: Number(secs.toFixed(2)),
+          perSecond: Math.round(rep.added / secs),
+          peakRssMiB: rss(),
+        };
+        (out.imports as unknown[]).push(row);
+        console.log(
+          `${kind} import ${format} ${n}: ${row.perSecond}/s, ${row.seconds} s, peak RSS ${row.peakRssMiB} MiB`,
+        );
+        rmSync(file);
+      }
+      base += 2;
+    }
+    // Lookups: exact values and an address inside a network, with everything above indexed.
+    const lat: number[] = [];
+    const n0 = sizes[0];
+    for (let i = 0; i < LOOKUPS; i++) {
+      const v = ip(Math.floor(Math.random() * n0), 10);
+      const t0 = performance.now();
+      await correlationRepo.search(s.db, { kind: "ip", value: v, net: `${v}/32`, host: null }, 50);
+      lat.push(performance.now() - t0);
+    }
+    out.lookup = summarise(lat);
+    console.log(`${kind} lookup: p50 ${summarise(lat).p50} ms, p99 ${summarise(lat).p99} ms`);
+    // Hits: a 100,000-row import, half of it already held (each a hit against the CSV above).
+    const hitsFile = path.join(dir, "hits.csv");
+    const h = Math.min(100_000, n0 * 2);
+    await writeLines(
+      hitsFile,
+      (function* () {
+        yield "kind,value\n";
+        for (let i = 0; i < h; i++) yield `domain,hit-${i}.example\n`;
+      })(),
+    );
+    // First the half that will be matched, as another record type (a request's identifiers would be).
+    await s.db.transaction(async (tx) =>
+      s.correlation.index(
+        tx,
+        "bench",
+        Array.from({ length: h / 2 }, (_, i) => ({
+          recordId: `b${i}`,
+          ownerUnit: unit.id,
+          identifiers: [{ kind: "domain", value: `hit-${i * 2}.example` }],
+        })),
+      ),
+    );
+    const t1 = performance.now();
+    const hr = await s.indicators.importFile(
+      ctx,
+      { format: "csv", tlp: "AMBER" },
+      createReadStream(hitsFile),
+    );
+    const hitSecs = (performance.now() - t1) / 1000;
+    const hits = await s.correlation.hits(ctx, { limit: 1 });
+    out.hits = { imported: hr.added, seconds: Number(hitSecs.toFixed(2)), anyHit: hits.items.length > 0 };
+    console.log(`${kind} hits: ${h} imported with correlation in ${hitSecs.toFixed(2)} s`);
+    // TAXII objects page of 1,000 over everything held.
+    const coll = await s.taxii.createCollection(
+      { ...ctx, actor: makeActor({ ...ctx.actor, roles: ["admin"] }) },
+      {
+        title: "All",
+        tlp: [],
+        canWrite: false,
+      },
+    );
+    const pl: number[] = [];
+    let next: string | undefined;
+    for (let i = 0; i < 40; i++) {
+      const t0 = performance.now();
+      const p = await s.taxii.objects("crossline", ctx.actor, coll.id, {
+        limit: "1000",
+        ...(next ? { next } : {}),
+      });
+      pl.push(performance.now() - t0);
+      next = p.next;
+    }
+    out.taxiiPage1000 = summarise(pl);
+    console.log(`${kind} TAXII page of 1000: p50 ${summarise(pl).p50} ms, p95 ${summarise(pl).p95} ms`);
+  } finally {
+    await r.runtime.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+const results = [];
+results.push(await benchOne("pglite", PGLITE_SIZES));
+if (findPgBin() || process.env.DATABASE_URL) {
+  const cluster = process.env.DATABASE_URL ? null : await startPgCluster();
+  const admin = process.env.DATABASE_URL ?? (cluster as { url: string }).url;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query("drop database if exists crossline_bench_ind");
+  await c.query("create database crossline_bench_ind");
+  await c.end();
+  const u = new URL(admin);
+  u.pathname = "/crossline_bench_ind";
+  try {
+    results.push(await benchOne("postgres", SIZES, u.toString()));
+  } finally {
+    await cluster?.stop();
+  }
+}
+console.log(`written to ${writeResult("indicators", { sizes: SIZES, pgliteSizes: PGLITE_SIZES, results })}`);
