@@ -20,6 +20,8 @@ import { createReportsService } from "./modules/reports/reports.service.js";
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
+import { registerRoundHandlers } from "./modules/rounds/rounds.inbox.js";
+import { createRoundsService } from "./modules/rounds/rounds.service.js";
 import { registerSharedObjectHandlers } from "./modules/shared-objects/shared-objects.inbox.js";
 import { createSharedObjectsService } from "./modules/shared-objects/shared-objects.service.js";
 import {
@@ -131,6 +133,23 @@ export function createServices(deps: {
   };
   const sharedObjects = createSharedObjectsService(sharedDeps);
   registerSharedObjectHandlers(sharedDeps, sharedObjects);
+  // Dialogue rounds: a document co-owned by two nodes, on the federation port (docs/rounds.md).
+  const roundsDeps = {
+    db,
+    clock,
+    audit,
+    node,
+    federation,
+    peers: peerDirectory,
+    peerSigningKeys: peerTableDirectory.signingKeys,
+    nodeId: sharedDeps.nodeId,
+    notify: (tx: Parameters<typeof notifications.notify>[0], n: Parameters<typeof notifications.notify>[1]) =>
+      notifications.notify(tx, n),
+    recipientsFor: (tx: Parameters<typeof users.recipientsFor>[0], roles: readonly string[]) =>
+      users.recipientsFor(tx, roles),
+  };
+  const rounds = createRoundsService(roundsDeps);
+  registerRoundHandlers(roundsDeps);
   return {
     db,
     config,
@@ -150,6 +169,7 @@ export function createServices(deps: {
     requests,
     reports,
     sharedObjects,
+    rounds,
   };
 }
 

@@ -38,6 +38,7 @@ import {
   type Urgency,
 } from "./requests.js";
 import { ROLES, type Role } from "./roles.js";
+import { ACTION_STATUSES, type ActionStatus, CONFLICT_STATES, OUTCOME_LIST_STATES } from "./rounds.js";
 
 /**
  * One vocabulary for every enumerated value a person reads, in both interface languages: the console
@@ -365,6 +366,21 @@ export const LABELS = {
     anonymous: { en: "Anonymous", "zh-CN": "匿名" },
     cli: { en: "Command line", "zh-CN": "命令行" },
   } satisfies Labels<(typeof ACTOR_TYPES)[number]>,
+  actionStatus: {
+    planned: { en: "Planned", "zh-CN": "计划中" },
+    in_progress: { en: "In progress", "zh-CN": "进行中" },
+    done: { en: "Done", "zh-CN": "已完成" },
+    dropped: { en: "Dropped", "zh-CN": "已放弃" },
+  } satisfies Labels<ActionStatus>,
+  outcomeListState: {
+    draft: { en: "Draft", "zh-CN": "草案" },
+    final: { en: "Final (signed by both sides)", "zh-CN": "定稿（双方已签署）" },
+  } satisfies Labels<(typeof OUTCOME_LIST_STATES)[number]>,
+  roundConflictState: {
+    open: { en: "Open", "zh-CN": "待处理" },
+    accepted: { en: "Accepted", "zh-CN": "已接受" },
+    dismissed: { en: "Dismissed", "zh-CN": "已驳回" },
+  } satisfies Labels<(typeof CONFLICT_STATES)[number]>,
 };
 
 export type LabelKind = keyof typeof LABELS;
@@ -406,6 +422,9 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   role: ROLES,
   auditOutcome: AUDIT_OUTCOMES,
   actorType: ACTOR_TYPES,
+  actionStatus: ACTION_STATUSES,
+  outcomeListState: OUTCOME_LIST_STATES,
+  roundConflictState: CONFLICT_STATES,
 };
 
 /** The label of a value in a language; an unknown value (from a newer peer, say) is shown as it is. */

@@ -160,6 +160,16 @@ export const NOTIFICATION_MESSAGES = {
         "{{peer}} 发来的消息使用了其已用于其他消息的序号（对方是否从备份恢复？）。这些消息已被拒收、未处理；需由 {{peer}} 的管理员重新编号。",
     },
   },
+  round_action_overdue: {
+    title: {
+      en: "Action item overdue: round {{round}}",
+      "zh-CN": "行动项已逾期：第 {{round}} 轮",
+    },
+    body: {
+      en: "{{text}}\nOwner: {{owner}} ({{agency}}), {{officer}}. Due {{dueAt}}.",
+      "zh-CN": "{{textZh}}\n负责方：{{owner}}（{{agency}}），{{officer}}。截止 {{dueAt}}。",
+    },
+  },
 } as const satisfies Record<string, Text>;
 
 export type NotificationKey = keyof typeof NOTIFICATION_MESSAGES;

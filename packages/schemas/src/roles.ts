@@ -38,6 +38,8 @@ export const PERMISSIONS = [
   "reports:read",
   "sharing:read",
   "sharing:write",
+  "rounds:read",
+  "rounds:write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -71,11 +73,21 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "reports:read",
     "sharing:read",
     "sharing:write",
+    "rounds:read",
+    "rounds:write",
   ],
-  liaison: ["peers:read", "requests:read", "reports:read", "sharing:read", "sharing:write"],
+  liaison: [
+    "peers:read",
+    "requests:read",
+    "reports:read",
+    "sharing:read",
+    "sharing:write",
+    "rounds:read",
+    "rounds:write",
+  ],
   fugitive_asset: ["requests:read", "requests:draft", "reports:read", "sharing:read", "sharing:write"],
   provider_compliance: ["requests:read", "reports:read"],
-  auditor: ["audit:read", "peers:read", "reports:read"],
+  auditor: ["audit:read", "peers:read", "reports:read", "rounds:read"],
   admin: [
     "users:read_unit",
     "users:manage",

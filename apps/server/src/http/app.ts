@@ -19,6 +19,7 @@ import { nodeRoutes } from "../modules/node/node.routes.js";
 import { notificationsRoutes } from "../modules/notifications/notifications.routes.js";
 import { reportsRoutes } from "../modules/reports/reports.routes.js";
 import { requestsRoutes } from "../modules/requests/requests.routes.js";
+import { roundsRoutes } from "../modules/rounds/rounds.routes.js";
 import { sharedObjectsRoutes } from "../modules/shared-objects/shared-objects.routes.js";
 import { usersRoutes } from "../modules/users/users.routes.js";
 import type { Services } from "../services.js";
@@ -116,6 +117,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   notificationsRoutes(app, services);
   reportsRoutes(app, services);
   sharedObjectsRoutes(app, services);
+  roundsRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;

@@ -5,4 +5,5 @@ export * from "./core.js";
 export * from "./federation.js";
 export * from "./hotline.js";
 export * from "./requests.js";
+export * from "./rounds.js";
 export * from "./shared-objects.js";
