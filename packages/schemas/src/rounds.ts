@@ -57,8 +57,7 @@ export const RoundDocument = z.strictObject({
   name: z.string().max(255),
 });
 
-/** The round's own fields; each top-level field merges on its own (field-level versions). */
-export const RoundFields = z.strictObject({
+const ROUND_FIELDS = {
   number: z.number().int().min(1).max(1000),
   name: BiLine,
   /** Instants with their offset: a date without a time zone is refused. */
@@ -68,12 +67,23 @@ export const RoundFields = z.strictObject({
   timeZone: TimeZone,
   city: BiLine,
   venue: BiLine,
-  coChairs: z.array(CoChair).max(10).default([]),
-  delegations: z.array(Delegation).max(10).default([]),
-  agenda: z.array(AgendaItem).max(100).default([]),
-  documents: z.array(RoundDocument).max(50).default([]),
-  nextRound: z.strictObject({ startsAt: IsoDateTime, city: BiLine }).nullable().default(null),
+  coChairs: z.array(CoChair).max(10),
+  delegations: z.array(Delegation).max(10),
+  agenda: z.array(AgendaItem).max(100),
+  documents: z.array(RoundDocument).max(50),
+  nextRound: z.strictObject({ startsAt: IsoDateTime, city: BiLine }).nullable(),
+};
+/** The round's own fields; each top-level field merges on its own (field-level versions). */
+export const RoundFields = z.strictObject({
+  ...ROUND_FIELDS,
+  coChairs: ROUND_FIELDS.coChairs.default([]),
+  delegations: ROUND_FIELDS.delegations.default([]),
+  agenda: ROUND_FIELDS.agenda.default([]),
+  documents: ROUND_FIELDS.documents.default([]),
+  nextRound: ROUND_FIELDS.nextRound.default(null),
 });
+/** A change to some fields: no defaults here, a field left out is left as it is. */
+export const RoundFieldsPatch = z.strictObject(ROUND_FIELDS).partial();
 export type RoundFields = z.infer<typeof RoundFields>;
 export const ROUND_FIELD_NAMES = Object.keys(RoundFields.shape) as (keyof RoundFields)[];
 
@@ -95,7 +105,7 @@ export type ActionFields = z.infer<typeof ActionFields>;
 
 /** The changes either side may make; each is applied by the host, in the order it receives them. */
 export const RoundOp = z.discriminatedUnion("op", [
-  z.strictObject({ op: z.literal("round.set"), fields: RoundFields.partial() }),
+  z.strictObject({ op: z.literal("round.set"), fields: RoundFieldsPatch }),
   z.strictObject({
     op: z.literal("outcome.list.create"),
     listId: PartId,

@@ -115,8 +115,10 @@ export function applyChange(doc: RoundDoc, input: ChangeInput): ChangeResult {
     const r = applyChange(doc, { ...input, op: c.op, base: doc.version, proposalId: c.proposalId });
     if (r.kind === "applied") {
       for (const x of r.doc.conflicts) if (x.id === c.id) x.state = "accepted";
+      // The entry answers the resolving change (its proposal settles on the guest), and names the one it takes.
       const last = r.doc.history[r.doc.history.length - 1];
-      last.summary += ` (conflict ${c.id} accepted by ${input.by.node})`;
+      last.proposalId = input.proposalId;
+      last.summary += ` (conflict ${c.id}, proposal ${c.proposalId}, accepted by ${input.by.node})`;
     }
     return r;
   }

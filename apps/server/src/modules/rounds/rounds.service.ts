@@ -126,8 +126,9 @@ export function createRoundsService(deps: RoundsDeps) {
         throw new AppError("VALIDATION_FAILED", [
           { field: "body.base", issue: `the round is at version ${row.doc.version}` },
         ]);
-      // Both sides check first: bad input is refused here with its field, and nothing is saved or sent.
-      const r = applyChange(row.doc, input);
+      // Both sides check first: bad input is refused here with its field, and nothing is saved or sent. The
+      // guest checks over its copy with its own pending proposals applied (a list it just proposed exists).
+      const r = applyChange(row.doc.hostNode === self ? row.doc : await speculative(tx, row.doc), input);
       if (r.kind === "conflict")
         throw new AppError("CONFLICT", [
           {
@@ -165,6 +166,27 @@ export function createRoundsService(deps: RoundsDeps) {
       });
       return { round: await viewOf(tx, self, row.doc), outcome: "pending" as const, proposalId };
     });
+  }
+
+  /** The guest's copy as it will be once the host has applied this node's pending proposals (if it can). */
+  async function speculative(tx: DbOrTx, doc: RoundDoc): Promise<RoundDoc> {
+    let d = doc;
+    for (const p of await repo.pendingProposals(tx, doc.id)) {
+      try {
+        const r = applyChange(d, {
+          op: p.op,
+          base: p.base,
+          by: { node: doc.guestNode, name: "" },
+          at: doc.updatedAt,
+          proposalId: p.id,
+          signature: p.op.op === "outcome.sign" ? { kid: "", keyFingerprint: "" } : undefined,
+        });
+        if (r.kind === "applied") d = r.doc;
+      } catch {
+        // A pending proposal the host will keep as a conflict changes nothing here either.
+      }
+    }
+    return d;
   }
 
   /** This node signs the list's current version (the canonical document) with its signing key. */
