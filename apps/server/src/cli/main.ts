@@ -12,6 +12,7 @@ import { CliError, EXIT, type NodeClient } from "./client.js";
 import { config, jsonCommand, nodeCommand } from "./command-kit.js";
 import { runDemo } from "./demo.js";
 import { addPeerCommands } from "./peer-commands.js";
+import { addRoundsCommands } from "./rounds-commands.js";
 
 /** Every user of the node, a page of 200 at a time. */
 async function* userPages(c: NodeClient): AsyncGenerator<User[]> {
@@ -229,6 +230,7 @@ export function buildCli(): Command {
 
   addAuditCommands(program);
   addPeerCommands(program);
+  addRoundsCommands(program);
 
   program
     .command("demo")

@@ -173,6 +173,11 @@ const CASES: MatrixCase[] = [
     "/api/v1/rounds/rnd_0190a0c0-0000-7000-8000-000000000000/lists/L1/export",
     only(ROUNDS_READ, 404),
   ),
+  endpoint(
+    "GET",
+    "/api/v1/rounds/rnd_0190a0c0-0000-7000-8000-000000000000/lists/L1/export.pdf",
+    only(ROUNDS_READ, 404),
+  ),
   endpoint("POST", "/api/v1/rounds/verify", only(ROUNDS_READ, 200), () => ({
     format: "crossline.outcome-list.export/1",
     document: roundDocument,

@@ -1,9 +1,12 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type OutcomeExport, type OutcomeVerification, ROUNDS_MSG, type RoundView } from "@crossline/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outcomeDocument, signOutcome } from "../../src/modules/rounds/rounds.signing.js";
+import { runCli } from "../support/cli.js";
 import { describeDb } from "../support/node.js";
 import {
   CN,
@@ -181,6 +184,60 @@ describeDb("dialogue rounds between two nodes (in-process hub)", () => {
         exported.signatures.map((s) => [s.node, true, true]),
       );
       expect(out.map((o) => o.thumbprint)).toEqual(exported.signatures.map((s) => s.keyFingerprint));
+      // The CLI, offline (no node): with the keys inside the file, and against trusted keys given apart.
+      const dir = mkdtempSync(path.join(os.tmpdir(), "crossline-rounds-"));
+      try {
+        const file = path.join(dir, "outcomes.json");
+        writeFileSync(file, JSON.stringify(exported));
+        const keys = path.join(dir, "keys.json");
+        writeFileSync(
+          keys,
+          JSON.stringify({
+            [US]: await t.nodes[US].rt.services.node.signingPublicKeys(),
+            [CN]: await t.nodes[CN].rt.services.node.signingPublicKeys(),
+          }),
+        );
+        const ok = runCli(["rounds", "verify", file, "--keys", keys]);
+        expect(ok.code, ok.stderr).toBe(0);
+        expect(ok.stdout).toContain("Outcome list VERIFIED");
+        const edited = structuredClone(exported);
+        edited.document.items[0].zh = "双方未达成任何共识。";
+        writeFileSync(file, JSON.stringify(edited));
+        const bad = runCli(["rounds", "verify", file, "--json"]);
+        expect(bad.code).toBe(1);
+        expect((JSON.parse(bad.stdout) as OutcomeVerification).signatures.map((s) => s.check)).toEqual([
+          "other_text",
+          "other_text",
+        ]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      // The bilingual PDF: both texts side by side and the fingerprints (its text layer read back by pdftotext).
+      const pdf = await t.nodes[CN].rt.app.inject({
+        method: "GET",
+        url: `/api/v1/rounds/${roundId}/lists/L1/export.pdf`,
+        headers: { cookie: t.liaison[CN].cookie as string },
+      });
+      expect(pdf.statusCode).toBe(200);
+      expect(pdf.rawPayload.subarray(0, 5).toString()).toBe("%PDF-");
+      const pdfDir = mkdtempSync(path.join(os.tmpdir(), "crossline-pdf-"));
+      try {
+        writeFileSync(path.join(pdfDir, "o.pdf"), pdf.rawPayload);
+        let text: string | null = null;
+        try {
+          text = execFileSync("pdftotext", [path.join(pdfDir, "o.pdf"), "-"]).toString();
+        } catch {
+          // poppler-utils is not installed here: the bytes above are all that can be checked.
+          text = null;
+        }
+        if (text !== null) {
+          expect(text).toContain("designated hotline contacts");
+          expect(text).toContain("热线联系人");
+          expect(text).toContain(exported.signatures[0].keyFingerprint);
+        }
+      } finally {
+        rmSync(pdfDir, { recursive: true, force: true });
+      }
       // A changed word: the signatures are over another text.
       const tampered = structuredClone(exported);
       tampered.document.items[0].en = "Both sides agreed to nothing.";

@@ -107,6 +107,26 @@ export function roundsRoutes(fastify: FastifyInstance, s: Services) {
     async (req) => s.rounds.exportList(req.ctx, req.params.id, req.params.listId),
   );
 
+  app.get(
+    "/api/v1/rounds/:id/lists/:listId/export.pdf",
+    {
+      schema: {
+        tags,
+        summary:
+          "An outcome list for publication as a PDF: English and Chinese side by side, signature fingerprints",
+        params: ListParams,
+        response: { 200: z.any().describe("application/pdf"), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const pdf = await s.rounds.exportPdf(req.ctx, req.params.id, req.params.listId);
+      return reply
+        .type("application/pdf")
+        .header("content-disposition", `attachment; filename="outcomes-${req.params.listId}.pdf"`)
+        .send(pdf);
+    },
+  );
+
   app.post(
     "/api/v1/rounds/verify",
     {

@@ -18,6 +18,7 @@ import { type Ctx, requirePermission, systemCtx } from "../../lib/actor.js";
 import { AppError } from "../../lib/errors.js";
 import { createRoundWriter, notFoundRound, now, type RoundsDeps, viewOf, who } from "./rounds.context.js";
 import { applyChange, assertSignable, type ChangeInput, isOverdue, newRoundDoc } from "./rounds.doc.js";
+import { outcomePdf } from "./rounds.export.js";
 import * as repo from "./rounds.repo.js";
 import {
   exportOutcome,
@@ -245,6 +246,12 @@ export function createRoundsService(deps: RoundsDeps) {
     return verifyOutcomeExport(e, trusted);
   }
 
+  /** The bilingual PDF for publication, with each signature checked against the keys this node knows. */
+  async function exportPdf(ctx: Ctx, id: string, listId: string): Promise<Buffer> {
+    const e = await exportList(ctx, id, listId);
+    return outcomePdf(e, await verify(ctx, e));
+  }
+
   async function board(ctx: Ctx, q: z.infer<typeof ActionBoardQuery>) {
     requirePermission(ctx.actor, "rounds:read");
     const t = clock.now();
@@ -335,7 +342,7 @@ export function createRoundsService(deps: RoundsDeps) {
     return { alerted };
   }
 
-  return { list, get, create, change, sign, exportList, verify, board, summary, sweepOverdue };
+  return { list, get, create, change, sign, exportList, exportPdf, verify, board, summary, sweepOverdue };
 }
 
 export type RoundsService = ReturnType<typeof createRoundsService>;
