@@ -1,3 +1,4 @@
+import type { Role } from "@crossline/schemas";
 import type { Config } from "./config.js";
 import type { Database, Db } from "./db/client.js";
 import { type Clock, systemClock } from "./lib/clock.js";
@@ -20,6 +21,7 @@ import { createReportsService } from "./modules/reports/reports.service.js";
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
+import { createRoundsCalendar } from "./modules/rounds/rounds.calendar.js";
 import { registerRoundHandlers } from "./modules/rounds/rounds.inbox.js";
 import { createRoundsService } from "./modules/rounds/rounds.service.js";
 import { registerSharedObjectHandlers } from "./modules/shared-objects/shared-objects.inbox.js";
@@ -28,6 +30,7 @@ import {
   createSharedTypeRegistry,
   type PersonalDataHooks,
 } from "./modules/shared-objects/shared-objects.types.js";
+import { findUserById } from "./modules/users/users.repo.js";
 import { createUsersService } from "./modules/users/users.service.js";
 
 /** The composition root: builds every service from the database, the configuration and a clock. */
@@ -148,7 +151,16 @@ export function createServices(deps: {
     recipientsFor: (tx: Parameters<typeof users.recipientsFor>[0], roles: readonly string[]) =>
       users.recipientsFor(tx, roles),
   };
-  const rounds = createRoundsService(roundsDeps);
+  const rounds = {
+    ...createRoundsService(roundsDeps),
+    calendar: createRoundsCalendar({
+      ...roundsDeps,
+      userRoles: async (userId: string) => {
+        const u = await findUserById(db, userId);
+        return u && !u.disabled ? (u.roles as Role[]) : null;
+      },
+    }),
+  };
   registerRoundHandlers(roundsDeps);
   return {
     db,

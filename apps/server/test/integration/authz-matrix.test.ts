@@ -190,6 +190,8 @@ const CASES: MatrixCase[] = [
     only(ROUNDS_READ, 404),
   ),
   endpoint("GET", "/api/v1/round-actions", only(ROUNDS_READ, 200)),
+  endpoint("GET", "/api/v1/rounds/calendar.ics", only(ROUNDS_READ, 200)),
+  endpoint("POST", "/api/v1/rounds/calendar/feed-token", only(ROUNDS_READ, 200), () => ({})),
   // Federation operator actions (issue 9): administrators only; an unknown peer is 404 to them.
   endpoint("POST", "/api/v1/peers/NO-PEER/resequence", only(["admin"], 404), () => ({})),
   endpoint(

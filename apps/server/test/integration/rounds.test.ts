@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type OutcomeExport, type OutcomeVerification, ROUNDS_MSG, type RoundView } from "@crossline/schemas";
+import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outcomeDocument, signOutcome } from "../../src/modules/rounds/rounds.signing.js";
 import { runCli } from "../support/cli.js";
@@ -20,6 +21,19 @@ import {
 } from "../support/rounds-fixtures.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The events of an iCalendar text, read by ical.js (another implementation than the one that wrote it). */
+function parseEvents(text: string) {
+  const comp = new ICAL.Component(ICAL.parse(text));
+  return comp.getAllSubcomponents("vevent").map((v) => {
+    const e = new ICAL.Event(v);
+    return { uid: e.uid, start: e.startDate.toJSDate(), zone: e.startDate.zone?.tzid };
+  });
+}
+
+/** An instant on a zone's wall clock, "YYYY-MM-DD HH:mm". */
+const localTime = (d: Date, timeZone: string) =>
+  new Intl.DateTimeFormat("sv-SE", { timeZone, dateStyle: "short", timeStyle: "short" }).format(d);
 
 describeDb("dialogue rounds between two nodes (in-process hub)", () => {
   let t: TwoNodes;
@@ -456,6 +470,42 @@ describeDb("dialogue rounds between two nodes (in-process hub)", () => {
         expect(n.items.filter((x) => x.kind === "round_action_overdue")).toHaveLength(1);
       }
     });
+  });
+
+  it("calendar: rounds and due dates as iCalendar in UTC, right local times; a feed URL per user", async () => {
+    const res = await t.nodes[CN].rt.app.inject({
+      method: "GET",
+      url: "/api/v1/rounds/calendar.ics",
+      headers: { cookie: t.liaison[CN].cookie as string },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toContain("text/calendar");
+    const events = parseEvents(res.body);
+    const round = events.find((e) => e.uid === `${roundId}@crossline`);
+    // 09:00 in Washington is 22:00 the same day in Beijing.
+    expect(round && localTime(round.start, "America/New_York")).toBe("2015-12-01 09:00");
+    expect(round && localTime(round.start, "Asia/Shanghai")).toBe("2015-12-01 22:00");
+    const due = events.find((e) => e.uid === `${roundId}.a1@crossline`);
+    expect(due && localTime(due.start, "Asia/Shanghai")).toBe("2016-03-01 00:00");
+    expect(due && localTime(due.start, "America/New_York")).toBe("2016-02-29 11:00");
+    // The feed: the token in the URL is the credential, while its user may read rounds.
+    const { path: feed } = await call<{ path: string }>(
+      t.liaison[CN],
+      "POST",
+      "/api/v1/rounds/calendar/feed-token",
+      {},
+    );
+    const anon = await t.nodes[CN].rt.app.inject({ method: "GET", url: feed });
+    expect(anon.statusCode).toBe(200);
+    expect(parseEvents(anon.body).map((e) => e.uid)).toEqual(events.map((e) => e.uid));
+    const wrong = await t.nodes[CN].rt.app.inject({
+      method: "GET",
+      url: "/calendar/v1/rounds/AAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics",
+    });
+    expect(wrong.statusCode).toBe(404);
+    // A new token replaces the old one.
+    await call(t.liaison[CN], "POST", "/api/v1/rounds/calendar/feed-token", {});
+    expect((await t.nodes[CN].rt.app.inject({ method: "GET", url: feed })).statusCode).toBe(404);
   });
 
   it("another role without the permission gets 403; an unknown round is 404", async () => {

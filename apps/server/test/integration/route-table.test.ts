@@ -20,6 +20,8 @@ const PUBLIC: Record<string, string> = {
   "POST /federation/v1/control": "peer to peer, authenticated by the sender's signature (public-input-fuzz)",
   "GET /federation/v1/attachments/:origin/:id": "peer to peer, authorised by a signed statement",
   "PUT /federation/v1/attachments/:origin/:id/chunks/:idx": "peer to peer, authorised by a signed statement",
+  "GET /calendar/v1/rounds/:file":
+    "a user's calendar feed, authorised by the token in its URL (rounds.test.ts)",
 };
 /** The API's documentation page and its assets (Swagger UI). */
 const isDocsPage = (r: Route) => r.method === "GET" && /^\/api\/docs(\/|$)/.test(r.url);

@@ -154,6 +154,52 @@ export function roundsRoutes(fastify: FastifyInstance, s: Services) {
   );
 
   app.get(
+    "/api/v1/rounds/calendar.ics",
+    {
+      schema: {
+        tags,
+        summary: "Rounds and action-item due dates as iCalendar (RFC 5545, times in UTC), to download",
+        response: { 200: z.any().describe("text/calendar"), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .type("text/calendar; charset=utf-8")
+        .header("content-disposition", 'attachment; filename="rounds.ics"')
+        .send(await s.rounds.calendar.download(req.ctx)),
+  );
+
+  app.post(
+    "/api/v1/rounds/calendar/feed-token",
+    {
+      schema: {
+        tags,
+        summary: "A new calendar feed URL for the caller (the previous one stops working)",
+        response: { 200: z.object({ path: z.string() }), ...errorResponses },
+      },
+    },
+    async (req) => s.rounds.calendar.newFeedToken(req.ctx),
+  );
+
+  app.get(
+    "/calendar/v1/rounds/:file",
+    {
+      config: { auth: "public" },
+      schema: {
+        tags,
+        summary: "A user's calendar feed (the token in the URL is the credential)",
+        params: z.strictObject({ file: z.string().regex(/^[A-Za-z0-9_-]{20,100}\.ics$/) }),
+        response: { 200: z.any().describe("text/calendar"), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .type("text/calendar; charset=utf-8")
+        .header("cache-control", "no-store")
+        .send(await s.rounds.calendar.feed(req.params.file.slice(0, -4))),
+  );
+
+  app.get(
     "/api/v1/round-actions",
     {
       schema: {
