@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { type OutcomeExport, type OutcomeVerification, ROUNDS_MSG, type RoundView } from "@crossline/schemas";
 import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDemoRounds } from "../../src/cli/demo-rounds.js";
 import { outcomeDocument, signOutcome } from "../../src/modules/rounds/rounds.signing.js";
 import { runCli } from "../support/cli.js";
 import { describeDb } from "../support/node.js";
@@ -506,6 +507,51 @@ describeDb("dialogue rounds between two nodes (in-process hub)", () => {
     // A new token replaces the old one.
     await call(t.liaison[CN], "POST", "/api/v1/rounds/calendar/feed-token", {});
     expect((await t.nodes[CN].rt.app.inject({ method: "GET", url: feed })).statusCode).toBe(404);
+  });
+
+  it("demo data: the four rounds of 2015–2017 on both sides, lists signed by both, some items done, some late", async () => {
+    const caller =
+      (side: typeof US | typeof CN) =>
+      async <T>(method: string, url: string, body?: unknown) =>
+        call<T>(
+          t.liaison[side],
+          method,
+          url,
+          body,
+          method === "POST" && url === "/api/v1/rounds" ? 201 : 200,
+        );
+    const settle = async () => {
+      await t.hub.flush();
+    };
+    expect(await seedDemoRounds({ [US]: caller(US), [CN]: caller(CN) }, settle)).toBe(4);
+    expect(await seedDemoRounds({ [US]: caller(US), [CN]: caller(CN) }, settle)).toBe(0);
+    type L = {
+      items: {
+        id: string;
+        number: number;
+        city: { en: string };
+        startsAt: string;
+        hostNode: string;
+        finalLists: number;
+        version: number;
+      }[];
+    };
+    const us = (await call<L>(t.liaison[US], "GET", "/api/v1/rounds")).items.filter((r) => r.id !== roundId);
+    const cn = (await call<L>(t.liaison[CN], "GET", "/api/v1/rounds")).items.filter((r) => r.id !== roundId);
+    expect(cn).toEqual(us);
+    expect(us.map((r) => [r.number, r.city.en, r.startsAt.slice(0, 10), r.hostNode, r.finalLists])).toEqual([
+      [1, "Washington", "2015-12-01", US, 1],
+      [2, "Beijing", "2016-06-14", CN, 1],
+      [3, "Washington", "2016-12-07", US, 1],
+      [4, "Washington", "2017-10-04", US, 1],
+    ]);
+    const board = await call<{
+      items: { roundId: string; status: string; overdue: boolean; text: { en: string } }[];
+    }>(t.liaison[CN], "GET", "/api/v1/round-actions");
+    const demo = board.items.filter((i) => i.roundId !== roundId);
+    expect(demo.every((i) => i.text.en.includes("fictitious"))).toBe(true);
+    expect(demo.filter((i) => i.status === "done").length).toBeGreaterThan(0);
+    expect(demo.filter((i) => i.overdue).length).toBeGreaterThan(0);
   });
 
   it("another role without the permission gets 403; an unknown round is 404", async () => {
