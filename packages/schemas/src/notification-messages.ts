@@ -166,8 +166,8 @@ export const NOTIFICATION_MESSAGES = {
       "zh-CN": "行动项已逾期：第 {{round}} 轮",
     },
     body: {
-      en: "{{text}}\nOwner: {{owner}} ({{agency}}), {{officer}}. Due {{dueAt}}.",
-      "zh-CN": "{{textZh}}\n负责方：{{owner}}（{{agency}}），{{officer}}。截止 {{dueAt}}。",
+      en: "{{text}}\n{{textZh}}\nOwner: {{owner}} ({{agency}}), {{officer}}. Due {{dueAt}}.",
+      "zh-CN": "{{textZh}}\n{{text}}\n负责方：{{owner}}（{{agency}}），{{officer}}。截止 {{dueAt}}。",
     },
   },
 } as const satisfies Record<string, Text>;
