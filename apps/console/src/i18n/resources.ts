@@ -42,6 +42,9 @@ export const LABEL_PATHS = {
   role: "roles",
   auditOutcome: "audit.outcomes",
   actorType: "audit.actorTypes",
+  actionStatus: "rounds.actionStatus",
+  outcomeListState: "rounds.listState",
+  roundConflictState: "rounds.conflictState",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;
