@@ -1,3 +1,4 @@
+import type { Role } from "@crossline/schemas";
 import type { Config } from "./config.js";
 import type { Database, Db } from "./db/client.js";
 import { type Clock, systemClock } from "./lib/clock.js";
@@ -27,12 +28,16 @@ import { requestIdentifierSource } from "./modules/requests/requests.identifiers
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
+import { createRoundsCalendar } from "./modules/rounds/rounds.calendar.js";
+import { registerRoundHandlers } from "./modules/rounds/rounds.inbox.js";
+import { createRoundsService } from "./modules/rounds/rounds.service.js";
 import { registerSharedObjectHandlers } from "./modules/shared-objects/shared-objects.inbox.js";
 import { createSharedObjectsService } from "./modules/shared-objects/shared-objects.service.js";
 import {
   createSharedTypeRegistry,
   type PersonalDataHooks,
 } from "./modules/shared-objects/shared-objects.types.js";
+import { findUserById } from "./modules/users/users.repo.js";
 import { createUsersService } from "./modules/users/users.service.js";
 
 /** The composition root: builds every service from the database, the configuration and a clock. */
@@ -208,6 +213,32 @@ export function createServices(deps: {
     indicators,
     secret: config.masterKey,
   });
+  // Dialogue rounds: a document co-owned by two nodes, on the federation port (docs/rounds.md).
+  const roundsDeps = {
+    db,
+    clock,
+    audit,
+    node,
+    federation,
+    peers: peerDirectory,
+    peerSigningKeys: peerTableDirectory.signingKeys,
+    nodeId: sharedDeps.nodeId,
+    notify: (tx: Parameters<typeof notifications.notify>[0], n: Parameters<typeof notifications.notify>[1]) =>
+      notifications.notify(tx, n),
+    recipientsFor: (tx: Parameters<typeof users.recipientsFor>[0], roles: readonly string[]) =>
+      users.recipientsFor(tx, roles),
+  };
+  const rounds = {
+    ...createRoundsService(roundsDeps),
+    calendar: createRoundsCalendar({
+      ...roundsDeps,
+      userRoles: async (userId: string) => {
+        const u = await findUserById(db, userId);
+        return u && !u.disabled ? (u.roles as Role[]) : null;
+      },
+    }),
+  };
+  registerRoundHandlers(roundsDeps);
   return {
     db,
     config,
@@ -232,6 +263,7 @@ export function createServices(deps: {
     correlation,
     indicators,
     taxii,
+    rounds,
   };
 }
 

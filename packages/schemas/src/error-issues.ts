@@ -13,6 +13,9 @@ import { PRESERVATION_MIN_DAYS } from "./requests.js";
 /** Fixed issue texts, English → Chinese. */
 export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "an outcome goes with status closed": "结果仅在结案时填写",
+  // rounds.ts
+  "a round id: rnd_ and a UUIDv7": "轮次编号：rnd_ 加 UUIDv7",
+  "letters, digits, '_' and '-'": "字母、数字、“_”和“-”",
   // common.ts, auth.ts, org.ts, audit.ts
   "must not be empty": "不能为空",
   "must not contain control characters": "不能包含控制字符",

@@ -21,5 +21,6 @@ export * from "./request-api.js";
 export * from "./request-lifecycle.js";
 export * from "./requests.js";
 export * from "./roles.js";
+export * from "./rounds.js";
 export * from "./shared-objects.js";
 export * from "./zoned-time.js";

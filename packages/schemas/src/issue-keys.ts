@@ -88,6 +88,42 @@ export const ISSUE_MESSAGES = {
     "zh-CN": "该延长申请已{status}",
     labelled: { status: "preservationStatus" },
   },
+  "rounds.listFinal": {
+    en: "outcome list {list} is final (signed by both sides); a correction is a new list that replaces it",
+    "zh-CN": "成果清单 {list} 已定稿（双方已签署）；如需更正，请新建一份替代它的清单",
+  },
+  "rounds.textMissing": {
+    en: "the {language} text is missing; both languages are required",
+    "zh-CN": "缺少{language}文本；两种语言均为必填",
+  },
+  "rounds.notParticipant": {
+    en: "{node} is not a participant of this round ({participants})",
+    "zh-CN": "{node} 不是本轮对话的参与方（{participants}）",
+  },
+  "rounds.agencyNotInDelegation": {
+    en: "{agency} is not in {node}'s delegation",
+    "zh-CN": "{agency} 不在 {node} 代表团中",
+  },
+  "rounds.dueBeforeRound": {
+    en: "the due date is before the round starts ({startsAt})",
+    "zh-CN": "截止日期早于本轮对话开始时间（{startsAt}）",
+  },
+  "rounds.endsBeforeStart": { en: "the round ends before it starts", "zh-CN": "结束时间早于开始时间" },
+  "rounds.stale": {
+    en: "the round changed since version {base} (now {version}): {fields}",
+    "zh-CN": "自版本 {base} 以来本轮已被修改（当前版本 {version}）：{fields}",
+  },
+  "rounds.signatureMismatch": {
+    en: "the signature is not over this list's canonical text (version {listVersion}): {check}",
+    "zh-CN": "签名所覆盖的不是本清单（版本 {listVersion}）的规范文本：{check}",
+  },
+  "rounds.unknownPart": { en: "no {what} {id} in this round", "zh-CN": "本轮中没有{what} {id}" },
+  "rounds.alreadySigned": {
+    en: "{node} already signed version {listVersion}",
+    "zh-CN": "{node} 已签署版本 {listVersion}",
+  },
+  "rounds.emptyList": { en: "an empty list cannot be signed", "zh-CN": "空清单不能签署" },
+  "rounds.conflictClosed": { en: "the conflict is already {state}", "zh-CN": "该冲突已{state}" },
 } as const satisfies Record<string, IssueMessage>;
 
 export type IssueKey = keyof typeof ISSUE_MESSAGES;

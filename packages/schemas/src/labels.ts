@@ -52,6 +52,7 @@ import {
   type Urgency,
 } from "./requests.js";
 import { ROLES, type Role } from "./roles.js";
+import { ACTION_STATUSES, type ActionStatus, CONFLICT_STATES, OUTCOME_LIST_STATES } from "./rounds.js";
 
 /**
  * One vocabulary for every enumerated value a person reads, in both interface languages: the console
@@ -475,6 +476,21 @@ export const LABELS = {
     approved: { en: "Shared", "zh-CN": "已共享" },
     rejected: { en: "Refused", "zh-CN": "未批准" },
   } satisfies Labels<(typeof CASE_SHARE_STATES)[number]>,
+  actionStatus: {
+    planned: { en: "Planned", "zh-CN": "计划中" },
+    in_progress: { en: "In progress", "zh-CN": "进行中" },
+    done: { en: "Done", "zh-CN": "已完成" },
+    dropped: { en: "Dropped", "zh-CN": "已放弃" },
+  } satisfies Labels<ActionStatus>,
+  outcomeListState: {
+    draft: { en: "Draft", "zh-CN": "草案" },
+    final: { en: "Final (signed by both sides)", "zh-CN": "定稿（双方已签署）" },
+  } satisfies Labels<(typeof OUTCOME_LIST_STATES)[number]>,
+  roundConflictState: {
+    open: { en: "Open", "zh-CN": "待处理" },
+    accepted: { en: "Accepted", "zh-CN": "已接受" },
+    dismissed: { en: "Dismissed", "zh-CN": "已驳回" },
+  } satisfies Labels<(typeof CONFLICT_STATES)[number]>,
 };
 
 export type LabelKind = keyof typeof LABELS;
@@ -527,6 +543,9 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   caseOutcome: CASE_OUTCOMES,
   custodyAction: CUSTODY_ACTIONS,
   caseShareState: CASE_SHARE_STATES,
+  actionStatus: ACTION_STATUSES,
+  outcomeListState: OUTCOME_LIST_STATES,
+  roundConflictState: CONFLICT_STATES,
 };
 
 /** The label of a value in a language; an unknown value (from a newer peer, say) is shown as it is. */

@@ -219,6 +219,16 @@ export const NOTIFICATION_MESSAGES = {
         "本单位记录中的标识符（{{kinds}}）也由以下单位持有：{{holders}}。请打开命中收件箱查看详情及联系对象。",
     },
   },
+  round_action_overdue: {
+    title: {
+      en: "Action item overdue: round {{round}}",
+      "zh-CN": "行动项已逾期：第 {{round}} 轮",
+    },
+    body: {
+      en: "{{text}}\n{{textZh}}\nOwner: {{owner}} ({{agency}}), {{officer}}. Due {{dueAt}}.",
+      "zh-CN": "{{textZh}}\n{{text}}\n负责方：{{owner}}（{{agency}}），{{officer}}。截止 {{dueAt}}。",
+    },
+  },
 } as const satisfies Record<string, Text>;
 
 export type NotificationKey = keyof typeof NOTIFICATION_MESSAGES;

@@ -49,6 +49,8 @@ export const PERMISSIONS = [
   "cases:read",
   "cases:write",
   "cases:approve",
+  "rounds:read",
+  "rounds:write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -88,6 +90,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "cases:read",
     "cases:write",
     "cases:approve",
+    "rounds:read",
+    "rounds:write",
   ],
   liaison: [
     "peers:read",
@@ -97,6 +101,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "sharing:write",
     "cases:read",
     "cases:write",
+    "rounds:read",
+    "rounds:write",
   ],
   fugitive_asset: [
     "requests:read",
@@ -116,7 +122,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "notices:draft",
     "notices:approve",
   ],
-  auditor: ["audit:read", "peers:read", "reports:read"],
+  auditor: ["audit:read", "peers:read", "reports:read", "rounds:read"],
   admin: [
     "users:read_unit",
     "users:manage",

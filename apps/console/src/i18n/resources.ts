@@ -53,6 +53,9 @@ export const LABEL_PATHS = {
   caseOutcome: "cases.outcome",
   custodyAction: "cases.custody",
   caseShareState: "cases.shareState",
+  actionStatus: "rounds.actionStatus",
+  outcomeListState: "rounds.listState",
+  roundConflictState: "rounds.conflictState",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

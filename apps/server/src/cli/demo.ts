@@ -14,6 +14,7 @@ import { seedDemoCases, shareDemoSummaries } from "./demo-cases.js";
 import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
 import { seedDemoNotices } from "./demo-notices.js";
 import { seedDemoRequests } from "./demo-requests.js";
+import { type DemoCaller, seedDemoRounds } from "./demo-rounds.js";
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/crossline.mjs");
 
@@ -24,6 +25,8 @@ export interface DemoNodeInfo {
   dataDir: string;
   timeZone: string;
   adminToken: string;
+  /** A liaison officer's API token: the demo's rounds are seeded through it (older demo directories lack it). */
+  liaisonToken?: string;
   signIns: { username: string; password: string; roles: string[] }[];
 }
 
@@ -139,6 +142,14 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
       userId: r.adminId,
       expiresInDays: 366,
     });
+    const liaison = spec.users.find((u) => u.roles.includes("liaison"));
+    const liaisonToken = liaison
+      ? await services.tokens.create(ctx, {
+          name: "demo liaison token (rounds)",
+          userId: userIds.get(liaison.username) as string,
+          expiresInDays: 366,
+        })
+      : undefined;
     return {
       id: spec.id,
       name: spec.name,
@@ -146,6 +157,7 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
       dataDir,
       timeZone: spec.timeZone,
       adminToken: token.secret,
+      liaisonToken: liaisonToken?.secret,
       signIns: [
         { username: "admin", password: DEMO_PASSWORD, roles: ["admin"] },
         ...spec.users.map((u) => ({ username: u.username, password: DEMO_PASSWORD, roles: u.roles })),
@@ -225,6 +237,11 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
   } catch (e) {
     federation = [`  Pairing or hotline test failed: ${(e as Error).message} (see the serve logs)`];
   }
+  try {
+    federation.push(...(await seedRounds(nodes)));
+  } catch (e) {
+    federation.push(`  Demo rounds not seeded: ${(e as Error).message}`);
+  }
   const lines = ["", "Crossline demo is running (Ctrl-C stops both nodes):", "", ...federation, ""];
   for (const n of nodes) {
     lines.push(`  ${n.id.padEnd(8)} ${n.name}`);
@@ -250,6 +267,34 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
     ),
   );
   process.stdout.write("Demo stopped.\n");
+}
+
+/** The four rounds of 2015–2017 (demo-rounds.ts), once, through each node's liaison officer. */
+async function seedRounds(nodes: DemoNodeInfo[]): Promise<string[]> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const callerOf =
+    (n: DemoNodeInfo | undefined): DemoCaller =>
+    async <T>(method: string, p: string, body?: unknown) => {
+      if (!n?.liaisonToken)
+        throw new Error("no liaison token in the demo manifest (run the demo with --reset)");
+      return api<T>({ ...n, adminToken: n.liaisonToken }, method, p, body);
+    };
+  const us = callerOf(byId.get("US-DOJ"));
+  const cn = callerOf(byId.get("CN-MPS"));
+  // The guest holds what the host wrote once both list the same versions of every round.
+  const settle = async () => {
+    for (let i = 0; i < 200; i++) {
+      type L = { items: { id: string; version: number }[] };
+      const [a, b] = [await us<L>("GET", "/api/v1/rounds"), await cn<L>("GET", "/api/v1/rounds")];
+      const key = (l: L) => JSON.stringify(l.items.map((x) => [x.id, x.version]).sort());
+      if (key(a) === key(b)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const n = await seedDemoRounds({ "US-DOJ": us, "CN-MPS": cn }, settle);
+  return n
+    ? [`  Seeded ${n} dialogue rounds (2015–2017) with signed outcome lists and action items (fictitious)`]
+    : [];
 }
 
 /** A role as the banner names it ("case_officer" → "case officer"). */

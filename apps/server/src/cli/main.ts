@@ -14,6 +14,7 @@ import { runDemo } from "./demo.js";
 import { addIndicatorCommands } from "./indicators-commands.js";
 import { addNoticeCommands } from "./notices-commands.js";
 import { addPeerCommands } from "./peer-commands.js";
+import { addRoundsCommands } from "./rounds-commands.js";
 
 /** Every user of the node, a page of 200 at a time. */
 async function* userPages(c: NodeClient): AsyncGenerator<User[]> {
@@ -233,6 +234,7 @@ export function buildCli(): Command {
   addPeerCommands(program);
   addNoticeCommands(program);
   addIndicatorCommands(program);
+  addRoundsCommands(program);
 
   program
     .command("demo")

@@ -24,6 +24,7 @@ import { notificationsRoutes } from "../modules/notifications/notifications.rout
 import { providersRoutes } from "../modules/providers/providers.routes.js";
 import { reportsRoutes } from "../modules/reports/reports.routes.js";
 import { requestsRoutes } from "../modules/requests/requests.routes.js";
+import { roundsRoutes } from "../modules/rounds/rounds.routes.js";
 import { sharedObjectsRoutes } from "../modules/shared-objects/shared-objects.routes.js";
 import { usersRoutes } from "../modules/users/users.routes.js";
 import type { Services } from "../services.js";
@@ -126,6 +127,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   indicatorsRoutes(app, services);
   taxiiRoutes(app, services);
   correlationRoutes(app, services);
+  roundsRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;

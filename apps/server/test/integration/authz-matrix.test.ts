@@ -30,6 +30,22 @@ const sharedIndicator = {
   marking: { tlp: "GREEN" },
   content: { kind: "domain", value: "example.com" },
 };
+// Dialogue rounds belong to the node (the secretariat's), not to a unit: rounds:read / rounds:write.
+const ROUNDS_READ: Role[] = ["supervisor", "liaison", "auditor"];
+const ROUNDS_WRITE: Role[] = ["supervisor", "liaison"];
+const roundDocument = {
+  type: "crossline.outcome-list",
+  roundId: "rnd_0190a0c0-0000-7000-8000-000000000000",
+  roundNumber: 1,
+  roundName: { en: "R", zh: "R" },
+  hostNode: "US-DOJ",
+  guestNode: "CN-MPS",
+  listId: "L1",
+  seq: 1,
+  listVersion: 1,
+  replaces: null,
+  items: [],
+};
 /** An object published by a case officer of the own or the other unit. */
 let sharedObject: (t: Target) => Promise<string> = async () => "";
 
@@ -125,6 +141,57 @@ const CASES: MatrixCase[] = [
     prepare: (t) => sharedObject(t),
     body: () => ({ recipients: ["US-DOJ"] }),
   }),
+  // Dialogue rounds: the matrix node has no peer, so a new round stops at its guest (400), a round is unknown (404).
+  endpoint("GET", "/api/v1/rounds", only(ROUNDS_READ, 200)),
+  endpoint("POST", "/api/v1/rounds", only(ROUNDS_WRITE, 400), () => ({
+    guestNode: "CN-MPS",
+    fields: {
+      number: 1,
+      name: { en: "R", zh: "R" },
+      startsAt: "2015-12-01T09:00:00-05:00",
+      endsAt: "2015-12-01T17:00:00-05:00",
+      timeZone: "America/New_York",
+      city: { en: "Washington", zh: "华盛顿" },
+      venue: { en: "V", zh: "V" },
+    },
+  })),
+  endpoint("GET", "/api/v1/rounds/rnd_0190a0c0-0000-7000-8000-000000000000", only(ROUNDS_READ, 404)),
+  endpoint(
+    "POST",
+    "/api/v1/rounds/rnd_0190a0c0-0000-7000-8000-000000000000/changes",
+    only(ROUNDS_WRITE, 404),
+    () => ({ base: 1, op: { op: "round.set", fields: {} } }),
+  ),
+  endpoint(
+    "POST",
+    "/api/v1/rounds/rnd_0190a0c0-0000-7000-8000-000000000000/lists/L1/sign",
+    only(ROUNDS_WRITE, 404),
+    () => ({ base: 1, listVersion: 1 }),
+  ),
+  endpoint(
+    "GET",
+    "/api/v1/rounds/rnd_0190a0c0-0000-7000-8000-000000000000/lists/L1/export",
+    only(ROUNDS_READ, 404),
+  ),
+  endpoint(
+    "GET",
+    "/api/v1/rounds/rnd_0190a0c0-0000-7000-8000-000000000000/lists/L1/export.pdf",
+    only(ROUNDS_READ, 404),
+  ),
+  endpoint("POST", "/api/v1/rounds/verify", only(ROUNDS_READ, 200), () => ({
+    format: "crossline.outcome-list.export/1",
+    document: roundDocument,
+    canonical: "",
+    signatures: [],
+  })),
+  endpoint(
+    "GET",
+    "/api/v1/rounds/rnd_0190a0c0-0000-7000-8000-000000000000/actions/summary",
+    only(ROUNDS_READ, 404),
+  ),
+  endpoint("GET", "/api/v1/round-actions", only(ROUNDS_READ, 200)),
+  endpoint("GET", "/api/v1/rounds/calendar.ics", only(ROUNDS_READ, 200)),
+  endpoint("POST", "/api/v1/rounds/calendar/feed-token", only(ROUNDS_READ, 200), () => ({})),
   // Federation operator actions (issue 9): administrators only; an unknown peer is 404 to them.
   endpoint("POST", "/api/v1/peers/NO-PEER/resequence", only(["admin"], 404), () => ({})),
   endpoint(

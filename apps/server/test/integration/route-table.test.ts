@@ -21,6 +21,8 @@ const PUBLIC: Record<string, string> = {
   "GET /federation/v1/attachments/:origin/:id": "peer to peer, authorised by a signed statement",
   "POST /api/v1/verify": "anyone checks a notice's authenticity (rate-limited, audited: verify.test.ts)",
   "PUT /federation/v1/attachments/:origin/:id/chunks/:idx": "peer to peer, authorised by a signed statement",
+  "GET /calendar/v1/rounds/:file":
+    "a user's calendar feed, authorised by the token in its URL (rounds.test.ts)",
 };
 /** The API's documentation page and its assets (Swagger UI). */
 const isDocsPage = (r: Route) => r.method === "GET" && /^\/api\/docs(\/|$)/.test(r.url);

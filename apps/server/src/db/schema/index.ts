@@ -9,4 +9,5 @@ export * from "./hotline.js";
 export * from "./indicators.js";
 export * from "./providers.js";
 export * from "./requests.js";
+export * from "./rounds.js";
 export * from "./shared-objects.js";
