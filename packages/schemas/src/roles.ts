@@ -46,6 +46,10 @@ export const PERMISSIONS = [
   "notices:draft",
   "notices:approve",
   "portal:answer",
+  "persons:read",
+  "persons:rectify",
+  "persons:restrict",
+  "persons:export",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -58,6 +62,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "hotline:duty",
     "reports:read",
     "sharing:read",
+    "persons:read",
   ],
   case_officer: [
     "requests:read",
@@ -66,6 +71,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "reports:read",
     "sharing:read",
     "sharing:write",
+    "persons:read",
+    "persons:rectify",
   ],
   supervisor: [
     "users:read_unit",
@@ -79,9 +86,21 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "reports:read",
     "sharing:read",
     "sharing:write",
+    "persons:read",
+    "persons:rectify",
+    "persons:restrict",
+    "persons:export",
   ],
-  liaison: ["peers:read", "requests:read", "reports:read", "sharing:read", "sharing:write"],
-  fugitive_asset: ["requests:read", "requests:draft", "reports:read", "sharing:read", "sharing:write"],
+  liaison: ["peers:read", "requests:read", "reports:read", "sharing:read", "sharing:write", "persons:read"],
+  fugitive_asset: [
+    "requests:read",
+    "requests:draft",
+    "reports:read",
+    "sharing:read",
+    "sharing:write",
+    "persons:read",
+    "persons:rectify",
+  ],
   provider_compliance: [
     "requests:read",
     "reports:read",
@@ -91,7 +110,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "notices:draft",
     "notices:approve",
   ],
-  auditor: ["audit:read", "peers:read", "reports:read"],
+  auditor: ["audit:read", "peers:read", "reports:read", "persons:read", "persons:export"],
   admin: [
     "users:read_unit",
     "users:manage",

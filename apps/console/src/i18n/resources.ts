@@ -49,6 +49,10 @@ export const LABEL_PATHS = {
   noticeRefusalGround: "notices.grounds",
   providerChannel: "providers.channel",
   verifyResult: "verify.result",
+  sex: "persons.sex",
+  accessAction: "persons.accessAction",
+  personRecordType: "persons.recordType",
+  unusualAccess: "persons.unusual",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

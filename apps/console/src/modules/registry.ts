@@ -6,6 +6,7 @@ import { dashboardModule } from "./dashboard";
 import { hotlineModule } from "./hotline";
 import { noticesModule } from "./notices";
 import { peersModule } from "./peers";
+import { personsModule } from "./persons";
 import { policyModule } from "./policy";
 import { providersModule } from "./providers";
 import { reportsModule } from "./reports";
@@ -22,6 +23,7 @@ export const MODULES: readonly ConsoleModule[] = [
   requestsModule,
   noticesModule,
   providersModule,
+  personsModule,
   peersModule,
   reportsModule,
   usersModule,

@@ -13,6 +13,7 @@ import {
   signedInPage,
 } from "../support/browser.js";
 import { DB_KIND } from "../support/node.js";
+import { formNaming, ZHANG } from "../support/persons-fixtures.js";
 import {
   addProvider,
   nodeEpoch,
@@ -62,6 +63,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let staffSecret = "";
   /** The provider user's signed-in browser state (one sign-in: a TOTP code is good once). */
   let staffState: Awaited<ReturnType<BrowserContext["storageState"]>> | null = null;
+  let personId = "";
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -93,6 +95,9 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     const provider = await addProvider(chiefEn, "Example Weibo");
     staffSecret = (await providerStaff(cn, chiefEn, provider, "zhao.weibo")).secret;
     noticeId = (await sentNotice(chiefEn, await cn.as("chief.zh"), noticeForm(provider))).id;
+    // a request naming a person, for the persons pages
+    const d3 = await draft(officer, formNaming([ZHANG]));
+    personId = (d3 as unknown as { subjectPersons: { personId: string }[] }).subjectPersons[0].personId;
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -128,6 +133,13 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     { name: "notice form", to: "/notices/new", ready: "notice-form", visible: ["notice-form-save"] },
     { name: "notice page", to: `/notices/${noticeId}`, ready: "notice-detail", visible: ["notice-code"] },
     { name: "notice figures", to: "/notices/figures", ready: "notice-figures" },
+    { name: "persons", to: "/persons", ready: "persons-table" },
+    {
+      name: "person page",
+      to: `/persons/${personId}`,
+      ready: "person-page",
+      visible: ["person-links", "export-json"],
+    },
     { name: "peers", to: "/peers", ready: "peers-table" },
     { name: "reports", to: "/reports", ready: "report-totals" },
     { name: "users", to: "/users", ready: "users-table" },

@@ -5,5 +5,6 @@ export * from "./core.js";
 export * from "./federation.js";
 export * from "./hotline.js";
 export * from "./providers.js";
+export * from "./persons.js";
 export * from "./requests.js";
 export * from "./shared-objects.js";
