@@ -18,8 +18,8 @@ import { createMetrics, healthRoutes, type Metrics } from "../modules/health/hea
 import { hotlineRoutes } from "../modules/hotline/hotline.routes.js";
 import { nodeRoutes } from "../modules/node/node.routes.js";
 import { notificationsRoutes } from "../modules/notifications/notifications.routes.js";
-import { providersRoutes } from "../modules/providers/providers.routes.js";
 import { personsRoutes } from "../modules/persons/persons.routes.js";
+import { providersRoutes } from "../modules/providers/providers.routes.js";
 import { reportsRoutes } from "../modules/reports/reports.routes.js";
 import { requestsRoutes } from "../modules/requests/requests.routes.js";
 import { sharedObjectsRoutes } from "../modules/shared-objects/shared-objects.routes.js";

@@ -4,7 +4,7 @@ export * from "./audit-anchors.js";
 export * from "./core.js";
 export * from "./federation.js";
 export * from "./hotline.js";
-export * from "./providers.js";
 export * from "./persons.js";
+export * from "./providers.js";
 export * from "./requests.js";
 export * from "./shared-objects.js";
