@@ -2,6 +2,7 @@ import type { Role } from "@crossline/schemas";
 import type { Config } from "./config.js";
 import type { Database, Db } from "./db/client.js";
 import { type Clock, systemClock } from "./lib/clock.js";
+import { createAccessLogService } from "./modules/access-log/access-log.service.js";
 import { createAuditAnchorService } from "./modules/audit/audit.anchor.js";
 import { peerTableDirectory } from "./modules/audit/audit.peers.js";
 import { createAuditService } from "./modules/audit/audit.service.js";
@@ -22,6 +23,8 @@ import { findNode } from "./modules/node/node.repo.js";
 import { createNodeService } from "./modules/node/node.service.js";
 import { createNotificationsService } from "./modules/notifications/notifications.service.js";
 import { createOrgService } from "./modules/org/org.service.js";
+import { createPersonRights } from "./modules/persons/persons.rights.js";
+import { createPersonsService } from "./modules/persons/persons.service.js";
 import { createProvidersService } from "./modules/providers/providers.service.js";
 import { createReportsService } from "./modules/reports/reports.service.js";
 import { requestIdentifierSource } from "./modules/requests/requests.identifiers.js";
@@ -35,6 +38,7 @@ import { registerSharedObjectHandlers } from "./modules/shared-objects/shared-ob
 import { createSharedObjectsService } from "./modules/shared-objects/shared-objects.service.js";
 import {
   createSharedTypeRegistry,
+  NO_PERSONAL_DATA_HOOKS,
   type PersonalDataHooks,
 } from "./modules/shared-objects/shared-objects.types.js";
 import { findUserById } from "./modules/users/users.repo.js";
@@ -106,6 +110,10 @@ export function createServices(deps: {
     audit,
     intakeUnitId: () => requestPolicy.intakeUnitId(),
   });
+  // Personal data: the access log (every read of a person or of a record naming one) and the person records.
+  const accessLog = createAccessLogService({ db, clock, audit });
+  const persons = createPersonsService({ db, clock, audit, accessLog });
+  const personRights = createPersonRights({ db, clock, audit, node, persons, accessLog });
   const requestsDeps = {
     db,
     clock,
@@ -118,8 +126,11 @@ export function createServices(deps: {
     peers: peerDirectory,
     org,
     attachments: { putAttachment: federationService.putAttachment, ...createBlobPort(db) },
+    persons: persons.port,
+    accessLog,
   };
   const requests = createRequestsService(requestsDeps);
+  persons.registerRecords("request", { describe: requests.describe });
   registerRequestHandlers(requestsDeps);
   const reports = createReportsService({ db, clock, node });
   const providers = createProvidersService({
@@ -162,7 +173,11 @@ export function createServices(deps: {
       return selfId;
     },
     intakeUnitId: (dbx: Parameters<typeof findNode>[0]) => requestPolicy.intakeUnitId(dbx),
-    personalData: deps.personalData,
+    // Reads of shared personal data go to the access log; retention comes from the caller's rules (if any).
+    personalData: {
+      onRead: accessLog.onRead,
+      retentionEnd: (deps.personalData ?? NO_PERSONAL_DATA_HOOKS).retentionEnd,
+    },
   };
   const sharedObjects = createSharedObjectsService(sharedDeps);
   registerSharedObjectHandlers(sharedDeps, sharedObjects);
@@ -264,6 +279,9 @@ export function createServices(deps: {
     indicators,
     taxii,
     rounds,
+    accessLog,
+    persons,
+    personRights,
   };
 }
 

@@ -141,9 +141,20 @@ const PHRASES: Record<string, Label> = {
   "notice.verify": { en: "Notice verified (genuine)", "zh-CN": "核验通知（真实）" },
   "notice.verify_failed": { en: "Notice verification failed", "zh-CN": "通知核验未通过" },
   "notice.verify_refused": { en: "Verification refused (too many)", "zh-CN": "拒绝核验（次数过多）" },
+  "person.create": { en: "Person recorded", "zh-CN": "登记人员" },
+  "person.complete": { en: "Person given another name form", "zh-CN": "补充人员姓名形式" },
+  "person.link": { en: "Person linked to a record", "zh-CN": "人员关联记录" },
+  "person.rectify": { en: "Person record rectified", "zh-CN": "更正人员记录" },
+  "person.restrict": { en: "Processing of a person restricted", "zh-CN": "限制处理人员信息" },
+  "person.unrestrict": { en: "Restriction of a person lifted", "zh-CN": "解除人员处理限制" },
+  "person.export": { en: "Everything held on a person exported", "zh-CN": "导出人员全部信息" },
+  "access_log.seal": { en: "Access log sealed", "zh-CN": "封存访问日志" },
+  "access_log.policy": { en: "Access-log policy changed", "zh-CN": "修改访问日志策略" },
 };
 
 const TARGETS: Record<string, Label> = {
+  access_log: { en: "Access log", "zh-CN": "访问日志" },
+  person: { en: "Person", "zh-CN": "人员" },
   api_token: { en: "API token", "zh-CN": "API 令牌" },
   attachment: { en: "Attachment", "zh-CN": "附件" },
   audit_checkpoint: { en: "Audit checkpoint", "zh-CN": "审计检查点" },

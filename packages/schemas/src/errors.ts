@@ -36,6 +36,11 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, en: "Not found.", zh: "未找到。" },
   CONFLICT: { status: 409, en: "This conflicts with the current state.", zh: "与当前状态冲突。" },
   INVALID_TRANSITION: { status: 409, en: "This change of state is not allowed.", zh: "不允许此状态变更。" },
+  PERSON_RESTRICTED: {
+    status: 409,
+    en: "Processing of this person is restricted while a dispute is open.",
+    zh: "该人员存在未决异议，已限制处理。",
+  },
   PAYLOAD_TOO_LARGE: { status: 413, en: "The request body is too large.", zh: "请求正文过大。" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, en: "Unsupported content type.", zh: "不支持的内容类型。" },
   RATE_LIMITED: { status: 429, en: "Too many requests; try again later.", zh: "请求过多，请稍后再试。" },

@@ -32,6 +32,7 @@ const RECORD_NOUNS: Readonly<Record<string, string>> = {
   extension: "延长申请",
   message: "消息",
   peer: "对端节点",
+  person: "人员",
   request: "请求",
   shift: "班次",
   token: "令牌",

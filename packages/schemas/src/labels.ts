@@ -16,6 +16,7 @@ import {
   type VerifyResult,
 } from "./notices.js";
 import { PEER_STATES, type PeerState } from "./peers.js";
+import { ACCESS_ACTIONS, PERSON_RECORD_TYPES, SEXES, UNUSUAL_KINDS } from "./persons.js";
 import { DEADLINE_STATES, REPORT_PERIODS } from "./request-api.js";
 import {
   ANSWER_OUTCOMES,
@@ -491,6 +492,29 @@ export const LABELS = {
     accepted: { en: "Accepted", "zh-CN": "已接受" },
     dismissed: { en: "Dismissed", "zh-CN": "已驳回" },
   } satisfies Labels<(typeof CONFLICT_STATES)[number]>,
+  sex: {
+    female: { en: "Female", "zh-CN": "女" },
+    male: { en: "Male", "zh-CN": "男" },
+    unspecified: { en: "Unspecified", "zh-CN": "未说明" },
+  } satisfies Labels<(typeof SEXES)[number]>,
+  accessAction: {
+    read: { en: "Read", "zh-CN": "查阅" },
+    list: { en: "Listed", "zh-CN": "列表查看" },
+    export: { en: "Exported", "zh-CN": "导出" },
+    download: { en: "Downloaded", "zh-CN": "下载" },
+  } satisfies Labels<(typeof ACCESS_ACTIONS)[number]>,
+  personRecordType: {
+    person: { en: "Person", "zh-CN": "人员" },
+    request: { en: "Request", "zh-CN": "请求" },
+    shared_object: { en: "Shared object", "zh-CN": "共享对象" },
+    case: { en: "Case", "zh-CN": "案件" },
+    fugitive: { en: "Fugitive", "zh-CN": "逃犯" },
+    repatriation: { en: "Repatriation", "zh-CN": "遣返" },
+  } satisfies Labels<(typeof PERSON_RECORD_TYPES)[number]>,
+  unusualAccess: {
+    volume: { en: "Many reads in one day", "zh-CN": "单日查阅量过大" },
+    outside_unit: { en: "Records of another unit", "zh-CN": "查阅其他单位的记录" },
+  } satisfies Labels<(typeof UNUSUAL_KINDS)[number]>,
 };
 
 export type LabelKind = keyof typeof LABELS;
@@ -546,6 +570,10 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   actionStatus: ACTION_STATUSES,
   outcomeListState: OUTCOME_LIST_STATES,
   roundConflictState: CONFLICT_STATES,
+  sex: SEXES,
+  accessAction: ACCESS_ACTIONS,
+  personRecordType: PERSON_RECORD_TYPES,
+  unusualAccess: UNUSUAL_KINDS,
 };
 
 /** The label of a value in a language; an unknown value (from a newer peer, say) is shown as it is. */

@@ -151,6 +151,10 @@ export const RequestDetail = RequestSummary.extend({
   /** The events the calling user may perform now (for the console's buttons). */
   allowedActions: z.array(EventName),
   createdBy: z.string(),
+  /** The person record each person subject links to (`ordinal`: its index in form.subjects). */
+  subjectPersons: z
+    .array(z.object({ ordinal: z.number().int(), personId: Id, restricted: z.boolean() }))
+    .default([]),
 });
 export type RequestDetail = z.infer<typeof RequestDetail>;
 

@@ -51,6 +51,10 @@ export const PERMISSIONS = [
   "cases:approve",
   "rounds:read",
   "rounds:write",
+  "persons:read",
+  "persons:rectify",
+  "persons:restrict",
+  "persons:export",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -64,6 +68,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "reports:read",
     "sharing:read",
     "cases:read",
+    "persons:read",
   ],
   case_officer: [
     "requests:read",
@@ -74,6 +79,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "sharing:write",
     "cases:read",
     "cases:write",
+    "persons:read",
+    "persons:rectify",
   ],
   supervisor: [
     "users:read_unit",
@@ -92,6 +99,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "cases:approve",
     "rounds:read",
     "rounds:write",
+    "persons:read",
+    "persons:rectify",
+    "persons:restrict",
+    "persons:export",
   ],
   liaison: [
     "peers:read",
@@ -103,6 +114,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "cases:write",
     "rounds:read",
     "rounds:write",
+    "persons:read",
   ],
   fugitive_asset: [
     "requests:read",
@@ -112,6 +124,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "sharing:write",
     "cases:read",
     "cases:write",
+    "persons:read",
+    "persons:rectify",
   ],
   provider_compliance: [
     "requests:read",
@@ -122,7 +136,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "notices:draft",
     "notices:approve",
   ],
-  auditor: ["audit:read", "peers:read", "reports:read", "rounds:read"],
+  auditor: ["audit:read", "peers:read", "reports:read", "rounds:read", "persons:read", "persons:export"],
   admin: [
     "users:read_unit",
     "users:manage",

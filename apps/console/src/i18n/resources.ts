@@ -56,6 +56,10 @@ export const LABEL_PATHS = {
   actionStatus: "rounds.actionStatus",
   outcomeListState: "rounds.listState",
   roundConflictState: "rounds.conflictState",
+  sex: "persons.sex",
+  accessAction: "persons.accessAction",
+  personRecordType: "persons.recordType",
+  unusualAccess: "persons.unusual",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

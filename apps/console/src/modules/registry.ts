@@ -7,6 +7,7 @@ import { dashboardModule } from "./dashboard";
 import { hotlineModule } from "./hotline";
 import { noticesModule } from "./notices";
 import { peersModule } from "./peers";
+import { personsModule } from "./persons";
 import { policyModule } from "./policy";
 import { providersModule } from "./providers";
 import { reportsModule } from "./reports";
@@ -24,6 +25,7 @@ export const MODULES: readonly ConsoleModule[] = [
   noticesModule,
   providersModule,
   casesModule,
+  personsModule,
   peersModule,
   reportsModule,
   usersModule,

@@ -1,11 +1,13 @@
 import pg from "pg";
 
-/** Tables whose rows the node adds but never changes or removes: the audit trail and its checkpoints. */
+/** Tables whose rows the node adds but never changes or removes: the audit trail, its checkpoints, the access log. */
 export const APPEND_ONLY_TABLES = [
   "audit_log",
   "audit_checkpoints",
   "audit_peer_checkpoints",
   "case_custody",
+  "access_log",
+  "access_log_seals",
 ] as const;
 
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;

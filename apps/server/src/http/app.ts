@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { uuidv7 } from "../crypto/ids.js";
+import { accessLogRoutes } from "../modules/access-log/access-log.routes.js";
 import { auditRoutes } from "../modules/audit/audit.routes.js";
 import { authRoutes } from "../modules/auth/auth.routes.js";
 import { casesRoutes } from "../modules/cases/cases.routes.js";
@@ -21,6 +22,7 @@ import { indicatorsRoutes } from "../modules/indicators/indicators.routes.js";
 import { taxiiRoutes } from "../modules/indicators/taxii.routes.js";
 import { nodeRoutes } from "../modules/node/node.routes.js";
 import { notificationsRoutes } from "../modules/notifications/notifications.routes.js";
+import { personsRoutes } from "../modules/persons/persons.routes.js";
 import { providersRoutes } from "../modules/providers/providers.routes.js";
 import { reportsRoutes } from "../modules/reports/reports.routes.js";
 import { requestsRoutes } from "../modules/requests/requests.routes.js";
@@ -128,6 +130,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   taxiiRoutes(app, services);
   correlationRoutes(app, services);
   roundsRoutes(app, services);
+  personsRoutes(app, services);
+  accessLogRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;

@@ -32,6 +32,26 @@ const ANONYMOUS = makeActor({
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
+ * Why the caller reads personal data, from the `X-Crossline-Reason` header (URI-encoded, so any language
+ * fits in a header): kept in the access log. Bounded; control characters dropped.
+ */
+function readReason(req: FastifyRequest): string | null {
+  const raw = req.headers["x-crossline-reason"];
+  if (typeof raw !== "string" || raw.trim() === "") return null;
+  let text = raw;
+  try {
+    text = decodeURIComponent(raw);
+  } catch {
+    // Not URI-encoded: kept as sent.
+  }
+  const clean = text
+    .replace(/\p{Cc}/gu, " ")
+    .trim()
+    .slice(0, 500);
+  return clean || null;
+}
+
+/**
  * Resolves who is calling (session cookie, API token, or the node's local control
  * token for the CLI) and enforces sign-in, CSRF and pending sign-in steps.
  * Authorization itself stays in the services.
@@ -41,7 +61,7 @@ export function registerAuth(app: FastifyInstance, services: Services, controlTo
   app.decorateRequest("session", null);
 
   app.addHook("preHandler", async (req: FastifyRequest) => {
-    const base = { ip: req.ip ?? null, requestId: String(req.id) };
+    const base = { ip: req.ip ?? null, requestId: String(req.id), reason: readReason(req) };
     req.ctx = { actor: ANONYMOUS, ...base };
     // Only the API under /api/v1 needs a caller; docs, health, metrics and the console are public.
     const mode =

@@ -19,6 +19,8 @@ export interface Ctx {
   actor: Actor;
   ip: string | null;
   requestId: string | null;
+  /** Why the caller reads personal data, when they said (X-Crossline-Reason, or a `reason` query): the access log keeps it. */
+  reason?: string | null;
 }
 
 export function makeActor(a: Omit<Actor, "permissions">): Actor {

@@ -1,5 +1,6 @@
 import type { Config } from "../config.js";
 import { roleWarning } from "../db/roles.js";
+import { startAccessLogWorker } from "../modules/access-log/access-log.worker.js";
 import { startAuditWorker } from "../modules/audit/audit.worker.js";
 import { type FederationWorker, startFederationWorker } from "../modules/federation/federation.worker.js";
 import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
@@ -33,6 +34,7 @@ export async function serve(config: Config): Promise<void> {
   const auditWorker = config.workers
     ? startAuditWorker(rt.services.auditAnchors, config.auditCheckpointMinutes, app.log)
     : null;
+  const accessLogWorker = config.workers ? startAccessLogWorker(rt.services.accessLog, app.log) : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -40,6 +42,7 @@ export async function serve(config: Config): Promise<void> {
     app.log.info({ signal }, "stopping");
     await hotlineWorker?.stop();
     await auditWorker?.stop();
+    await accessLogWorker?.stop();
     await Promise.all(workers.map((w) => w.stop()));
     await rt.close();
     process.exit(0);

@@ -13,6 +13,7 @@ import {
   signedInPage,
 } from "../support/browser.js";
 import { DB_KIND } from "../support/node.js";
+import { formNaming, ZHANG } from "../support/persons-fixtures.js";
 import {
   addProvider,
   nodeEpoch,
@@ -63,6 +64,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   /** The provider user's signed-in browser state (one sign-in: a TOTP code is good once). */
   let staffState: Awaited<ReturnType<BrowserContext["storageState"]>> | null = null;
   let caseId = "";
+  let personId = "";
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -112,6 +114,9 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       recipients: ["US-DOJ"],
       marking: { tlp: "AMBER" },
     });
+    // a request naming a person, for the persons pages
+    const d3 = await draft(officer, formNaming([ZHANG]));
+    personId = (d3 as unknown as { subjectPersons: { personId: string }[] }).subjectPersons[0].personId;
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -147,6 +152,13 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     { name: "notice form", to: "/notices/new", ready: "notice-form", visible: ["notice-form-save"] },
     { name: "notice page", to: `/notices/${noticeId}`, ready: "notice-detail", visible: ["notice-code"] },
     { name: "notice figures", to: "/notices/figures", ready: "notice-figures" },
+    { name: "persons", to: "/persons", ready: "persons-table" },
+    {
+      name: "person page",
+      to: `/persons/${personId}`,
+      ready: "person-page",
+      visible: ["person-links", "export-json"],
+    },
     { name: "peers", to: "/peers", ready: "peers-table" },
     { name: "cases", to: "/cases", ready: "case-list", visible: ["case-new"] },
     { name: "case page", to: `/cases/${caseId}`, ready: "case-sharing", visible: ["evidence-item"] },

@@ -76,6 +76,7 @@ export function createRequestAttachments(c: RequestsContext) {
       createHash("sha256").update(data).digest("hex") === b.sha256,
       new AppError("CONFLICT", [{ issue: "the stored attachment does not match its SHA-256" }]),
     );
+    await c.logReads(ctx, [r], "download");
     return { name: b.name, sha256: b.sha256, data };
   }
 

@@ -17,6 +17,7 @@ import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
+import type { AccessLogPort } from "../access-log/access-log.service.js";
 import type { AuditService } from "../audit/audit.service.js";
 import type { BlobPort, PeerDirectory } from "../federation/federation.directory.js";
 import type { FederationPort } from "../federation/federation.types.js";
@@ -24,6 +25,7 @@ import type { HotlineService } from "../hotline/hotline.service.js";
 import type { NodeService } from "../node/node.service.js";
 import type { NotificationsService } from "../notifications/notifications.service.js";
 import type { OrgService } from "../org/org.service.js";
+import type { PersonsPort } from "../persons/persons.port.js";
 import type { RequestPolicyService } from "./requests.policy.js";
 import * as repo from "./requests.repo.js";
 import {
@@ -57,6 +59,10 @@ export interface RequestsDeps {
   attachments: BlobPort & {
     putAttachment(tx: Tx, bytes: Buffer, name?: string): Promise<AttachmentRef>;
   };
+  /** The person records the subjects link to (persons' port: the module never reads their tables). */
+  persons: PersonsPort;
+  /** Reads of requests naming a person are logged here. */
+  accessLog: AccessLogPort;
 }
 
 export type Form = z.output<typeof RequestDraftInput>;
@@ -74,6 +80,29 @@ export function parseForm(input: unknown, prefix = "body.form"): Form {
     .slice(0, 50)
     .map((i) => zodIssueDetail([prefix, ...i.path.map(String)].join("."), i));
   throw new AppError("VALIDATION_FAILED", details);
+}
+
+/** Whether a request's form names a person among its subjects. */
+export function namesAPerson(form: Pick<Form, "subjects"> | undefined): boolean {
+  return !!form?.subjects?.some((s) => s.kind === "person");
+}
+
+/** The person subjects of a form, at their positions (organisations are not persons). */
+export function personSubjects(form: Pick<Form, "subjects">) {
+  return (form.subjects ?? []).flatMap((s, ordinal) =>
+    s.kind === "person"
+      ? [
+          {
+            ordinal,
+            names: s.names,
+            dateOfBirth: s.dateOfBirth,
+            nationality: s.nationality,
+            role: s.role,
+            notes: s.notes,
+          },
+        ]
+      : [],
+  );
 }
 
 export function referenceFor(nodeId: string, id: string, at: Date): string {
@@ -144,10 +173,11 @@ export function createRequestsContext(deps: RequestsDeps) {
     const me = await nodeInfo();
     const now = clock.now();
     const zoner = makeZoner(r);
-    const [events, followUps, extensions] = await Promise.all([
+    const [events, followUps, extensions, people] = await Promise.all([
       repo.eventsOf(db, r.id),
       repo.followUpsOf(db, r.id),
       repo.extensionsOf(db, r.id),
+      deps.persons.linkedTo(db, "request", r.id),
     ]);
     return {
       ...toSummary(r, now, me.timeZone),
@@ -158,6 +188,11 @@ export function createRequestsContext(deps: RequestsDeps) {
       extensions: extensions.map(toExtensionView),
       timeline: events.map((e) => toEventView(e, zoner)),
       allowedActions: await userActions(ctx, r),
+      subjectPersons: people.map((p) => ({
+        ordinal: p.ordinal,
+        personId: p.personId,
+        restricted: p.restricted,
+      })),
     };
   }
 
@@ -207,9 +242,42 @@ export function createRequestsContext(deps: RequestsDeps) {
     return out;
   }
 
+  /**
+   * Links the request's person subjects to person records (found or created) at their positions; a new
+   * link to a restricted person is refused (PERSON_RESTRICTED naming body.form.subjects.<i>), unless the
+   * request came from a peer.
+   */
+  async function linkSubjects(
+    tx: Tx,
+    ctx: Ctx,
+    r: Pick<RequestRow, "id" | "ownerUnitId" | "content">,
+    opts: { field?: string; received?: boolean } = {},
+  ): Promise<void> {
+    await deps.persons.linkSubjects(
+      tx,
+      ctx,
+      { recordType: "request", recordId: r.id, recordUnitId: r.ownerUnitId },
+      personSubjects(r.content),
+      { field: opts.field ?? "body.form.subjects", allowRestricted: opts.received },
+    );
+  }
+
+  /** Logs reads of requests that name a person (one INSERT, whatever the number of rows). */
+  async function logReads(ctx: Ctx, rows: RequestRow[], action: "read" | "list" | "download") {
+    await deps.accessLog.record(
+      db,
+      ctx,
+      rows
+        .filter((r) => namesAPerson(r.content))
+        .map((r) => ({ action, recordType: "request", recordId: r.id, recordUnitId: r.ownerUnitId })),
+    );
+  }
+
   return {
     deps,
     nodeInfo,
+    linkSubjects,
+    logReads,
     visible,
     load,
     lockRow,

@@ -72,6 +72,7 @@ export function createRequestDrafts(c: RequestsContext) {
         responderTimeZone: body.peerTimeZone ?? null,
       });
       await c.recordEvent(tx, ctx, r, { event: "create", from: null, to: "draft", side: "requester" });
+      await c.linkSubjects(tx, ctx, r);
       await audit.record(tx, ctx, {
         action: "request.create",
         targetType: "request",
@@ -122,6 +123,7 @@ export function createRequestDrafts(c: RequestsContext) {
         updatedAt: clock.now(),
         version: r.version + 1,
       });
+      await c.linkSubjects(tx, ctx, u);
       await audit.record(tx, ctx, {
         action: "request.update_draft",
         targetType: "request",

@@ -35,7 +35,7 @@ const NOTIFIED_EVENTS = {
  */
 export function registerRequestHandlers(deps: RequestsDeps) {
   const { clock, audit, hotline, notifications, policy, federation, peers } = deps;
-  const { recordEvent, answerColumns, nodeInfo } = createRequestsContext(deps);
+  const { recordEvent, answerColumns, nodeInfo, linkSubjects } = createRequestsContext(deps);
 
   async function sharedRow(tx: Tx, peerId: string, requestId: string): Promise<RequestRow> {
     const r = await repo.lockRequest(tx, requestId);
@@ -105,6 +105,8 @@ export function registerRequestHandlers(deps: RequestsDeps) {
       ...base,
       ...dueColumns(base),
     });
+    // The peer's request exists whether or not a person in it is restricted here: linked, never refused.
+    await linkSubjects(tx, ctx, r, { received: true });
     for (const h of p.history) {
       await recordEvent(tx, null, r, {
         // The requester's own history: kept as it came, even a kind a newer peer knows and this node not.

@@ -23,6 +23,8 @@ import { dueColumns, localSide, type RequestRow, toSummary } from "./requests.vi
 
 /** Events a user performs locally that the peer does not see as such (before the request is sent). */
 const LOCAL_ONLY: ReadonlySet<EventName> = new Set(["submit_for_approval", "reject_approval"]);
+/** The events that move a request towards the peer: refused while it names a restricted person. */
+const SENDING: ReadonlySet<EventName> = new Set(["submit_for_approval", "approve", "send"]);
 
 /**
  * The lifecycle of a request on this node: the events a user performs (submit, approve, send,
@@ -52,6 +54,10 @@ export function createRequestLifecycle(
       }
       const t = transition(status, input.event);
       if (!t.ok) throw invalidTransition(`${input.event} is not allowed in status ${status}`, allowed);
+      if (SENDING.has(input.event)) {
+        // A request naming a person under restriction goes nowhere while the dispute is open.
+        await c.deps.persons.assertNotRestricted(tx, "request", id, "subjects");
+      }
       const pol = await policy.read(tx);
       const now = clock.now();
       const set: repo.RequestSet = { status: t.to, updatedAt: now, version: r.version + 1 };

@@ -1,4 +1,5 @@
 import type { BoardQuery, RequestDetail, RequestSummary } from "@crossline/schemas";
+import type { DbOrTx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import { requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat } from "../../lib/errors.js";
@@ -11,7 +12,9 @@ export function createRequestQueries(c: RequestsContext) {
   const { db, clock } = c.deps;
 
   async function get(ctx: Ctx, id: string): Promise<RequestDetail> {
-    return c.detail(ctx, await c.load(ctx, id));
+    const r = await c.load(ctx, id);
+    await c.logReads(ctx, [r], "read");
+    return c.detail(ctx, r);
   }
 
   /** The hotline board: the unit's requests, newest first, filtered, cursor-paged by id. */
@@ -33,9 +36,26 @@ export function createRequestQueries(c: RequestsContext) {
     const now = clock.now();
     const rows = await repo.boardPage(db, unitId, q, now);
     const me = await c.nodeInfo();
-    const items = rows.slice(0, q.limit).map((r) => toSummary(r, now, me.timeZone));
+    const page = rows.slice(0, q.limit);
+    await c.logReads(ctx, page, "list");
+    const items = page.map((r) => toSummary(r, now, me.timeZone));
     return { items, nextCursor: rows.length > q.limit ? items[items.length - 1].id : null };
   }
 
-  return { get, board };
+  /**
+   * What the persons module shows of the requests naming a person (persons.port.ts RecordDescriber): the
+   * reference, the title and the subject entries. Its caller decided who may see them.
+   */
+  async function describe(dbx: DbOrTx, ids: string[]) {
+    const valid = ids.filter((id) => /^[0-9a-f-]{36}$/.test(id));
+    return (await repo.findRequests(dbx, valid)).map((r) => ({
+      id: r.id,
+      reference: r.reference,
+      title: r.title,
+      ownerUnitId: r.ownerUnitId,
+      subjects: (r.content.subjects ?? []) as unknown as Record<string, unknown>[],
+    }));
+  }
+
+  return { get, board, describe };
 }

@@ -37,6 +37,12 @@ export async function findRequest(dbx: DbOrTx, id: string): Promise<RequestRow |
   return r;
 }
 
+/** Several requests by id (the persons module describes the records naming a person through this). */
+export async function findRequests(dbx: DbOrTx, ids: string[]): Promise<RequestRow[]> {
+  if (ids.length === 0) return [];
+  return dbx.select().from(requests).where(inArray(requests.id, ids));
+}
+
 /** The row, locked for the rest of the transaction. */
 export async function lockRequest(tx: Tx, id: string): Promise<RequestRow | undefined> {
   const [r] = await tx.select().from(requests).where(eq(requests.id, id)).for("update");

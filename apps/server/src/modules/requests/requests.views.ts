@@ -138,7 +138,7 @@ export function toExtensionView(e: ExtensionRow) {
 
 export type DetailParts = Omit<
   RequestDetail,
-  keyof RequestSummary | "allowedActions" | "timeline" | "followUps" | "extensions"
+  keyof RequestSummary | "allowedActions" | "timeline" | "followUps" | "extensions" | "subjectPersons"
 >;
 
 export function detailParts(r: RequestRow, secondCheckRequired: boolean): DetailParts {

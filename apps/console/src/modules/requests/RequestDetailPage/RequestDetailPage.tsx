@@ -31,6 +31,7 @@ export function RequestDetailPage({ id }: { id: string }) {
   const request = useRequest(id);
   const [action, setAction] = useState<string | null>(null);
   const canDraft = useCan("requests:draft");
+  const canSeePersons = useCan("persons:read");
   if (request.isPending) return <Loader />;
   if (request.error || !request.data) return <ApiErrorAlert error={request.error} />;
   const r = request.data;
@@ -115,6 +116,30 @@ export function RequestDetailPage({ id }: { id: string }) {
       </Card>
 
       <FormSummary form={form} requestId={r.id} />
+      {canSeePersons && r.subjectPersons.length > 0 && (
+        <Card withBorder data-testid="request-persons">
+          <Title order={4} mb="xs">
+            {t("persons.personsNamed")}
+          </Title>
+          {r.subjectPersons.map((p) => {
+            const subject = (
+              form.subjects as { names?: { original: string; romanised?: string }[] }[] | undefined
+            )?.[p.ordinal];
+            const name = subject?.names?.[0];
+            return (
+              <Text size="sm" key={p.personId + p.ordinal}>
+                <Link to={`/persons/${p.personId}`} data-testid="request-person-link">
+                  {name
+                    ? name.romanised
+                      ? `${name.original} (${name.romanised})`
+                      : name.original
+                    : t("persons.openPerson")}
+                </Link>
+              </Text>
+            );
+          })}
+        </Card>
+      )}
       <Card withBorder data-testid="actions">
         <Title order={4} mb="sm">
           {t("common.actions")}

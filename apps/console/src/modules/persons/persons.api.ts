@@ -1,0 +1,47 @@
+import type { AccessLogEntry, PersonSummary, PersonView } from "@crossline/schemas";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, withQuery } from "../../api/client";
+
+/** The persons the unit sees, newest first, searched by any name form. */
+export function usePersons(q: string) {
+  return useInfiniteQuery({
+    queryKey: ["persons", q],
+    queryFn: ({ pageParam }) =>
+      api<{ items: PersonSummary[]; nextCursor: string | null }>(
+        "GET",
+        withQuery("/persons", { limit: 50, cursor: pageParam, q: q || undefined }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+}
+
+export function usePerson(id: string) {
+  return useQuery({
+    queryKey: ["person", id],
+    queryFn: () => api<{ person: PersonView }>("GET", `/persons/${encodeURIComponent(id)}`),
+    select: (r) => r.person,
+  });
+}
+
+/** Who read the person (auditors only). */
+export function usePersonAccess(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: ["person", id, "access"],
+    queryFn: () =>
+      api<{ items: AccessLogEntry[]; nextCursor: string | null }>(
+        "GET",
+        `/persons/${encodeURIComponent(id)}/access?limit=100`,
+      ),
+    enabled,
+  });
+}
+
+export function useRestrictPerson(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { restricted: boolean; reason?: string }) =>
+      api<{ person: PersonView }>("POST", `/persons/${encodeURIComponent(id)}/restriction`, body),
+    onSuccess: (r) => qc.setQueryData(["person", id], r),
+  });
+}

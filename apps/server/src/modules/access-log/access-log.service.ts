@@ -1,0 +1,327 @@
+import {
+  type AccessAction,
+  type AccessLogEntry,
+  type AccessLogPolicy,
+  type AccessLogVerifyResult,
+  DEFAULT_ACCESS_LOG_POLICY,
+  type UnusualAccessReport,
+} from "@crossline/schemas";
+import { sha256Hex } from "../../crypto/hash.js";
+import type { Db, DbOrTx } from "../../db/client.js";
+import { inTransaction } from "../../db/client.js";
+import { type Ctx, requirePermission, systemCtx } from "../../lib/actor.js";
+import { canonicalJson } from "../../lib/canonical-json.js";
+import type { Clock } from "../../lib/clock.js";
+import { AppError, assertThat } from "../../lib/errors.js";
+import type { AuditService } from "../audit/audit.service.js";
+import type { PersonalDataHooks } from "../shared-objects/shared-objects.types.js";
+import { type AccessLogRow, accessLogRepo as repo, type SealRow } from "./access-log.repo.js";
+
+/** One thing read: what, whose (the record's unit) and, when known, which person. */
+export interface AccessEntry {
+  action: AccessAction;
+  recordType: string;
+  recordId: string;
+  recordUnitId?: string | null;
+  personId?: string | null;
+}
+
+/** The narrow port other modules log reads through. */
+export interface AccessLogPort {
+  /** Logs reads in the caller's connection or transaction: one INSERT, whatever the number of entries. */
+  record(dbx: DbOrTx, ctx: Ctx, entries: AccessEntry[]): Promise<void>;
+}
+
+/** A seal covers at most this many rows, so a seal's transaction stays short after a busy spell. */
+const SEAL_MAX_ROWS = 50_000;
+/**
+ * Rows younger than this are left for the next seal: identity values are handed out in order but commit
+ * out of order, and a row that commits after its range was sealed would read as tampering.
+ */
+const SEAL_MARGIN_MS = 30_000;
+const GENESIS = "0".repeat(64);
+
+/** The hash of a seal: chained to the previous seal's and over every row of its range, in id order. */
+function chainRows(prev: string, rows: AccessLogRow[]): string {
+  let h = prev;
+  for (const r of rows) h = sha256Hex(h + canonicalJson(rowForHash(r)));
+  return h;
+}
+
+function rowForHash(r: AccessLogRow) {
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    actorId: r.actorId,
+    actorLabel: r.actorLabel,
+    actorUnitId: r.actorUnitId,
+    action: r.action,
+    recordType: r.recordType,
+    recordId: r.recordId,
+    recordUnitId: r.recordUnitId,
+    personId: r.personId,
+    reason: r.reason,
+    requestId: r.requestId,
+  };
+}
+
+export function toAccessLogEntry(r: AccessLogRow): AccessLogEntry {
+  return {
+    id: String(r.id),
+    at: r.at.toISOString(),
+    actorId: r.actorId,
+    actorLabel: r.actorLabel,
+    actorUnitId: r.actorUnitId,
+    action: r.action as AccessAction,
+    recordType: r.recordType,
+    recordId: r.recordId,
+    personId: r.personId,
+    reason: r.reason,
+    requestId: r.requestId,
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The access log: who read personal data, when, which record, why (docs/persons.md). Append-only; sealed
+ * into the audit chain by `seal` (a worker runs it every minute).
+ */
+export function createAccessLogService(deps: { db: Db; clock: Clock; audit: AuditService }) {
+  const { db, clock, audit } = deps;
+
+  async function record(dbx: DbOrTx, ctx: Ctx, entries: AccessEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const at = clock.now();
+    const a = ctx.actor;
+    await repo.insert(
+      dbx,
+      entries.map((e) => ({
+        at,
+        actorId: a.userId ?? a.id,
+        actorLabel: a.label,
+        actorUnitId: a.unitId,
+        action: e.action,
+        recordType: e.recordType,
+        recordId: e.recordId,
+        recordUnitId: e.recordUnitId ?? null,
+        personId: e.personId ?? null,
+        reason: ctx.reason ?? null,
+        requestId: ctx.requestId,
+      })),
+    );
+  }
+
+  /** The shared-objects personal-data hook: a detail is a read, a list page is one row per object listed. */
+  const onRead: PersonalDataHooks["onRead"] = (dbx, ctx, subjects) =>
+    record(
+      dbx,
+      ctx,
+      subjects.map((s) => ({
+        action: subjects.length === 1 ? "read" : "list",
+        recordType: "shared_object",
+        recordId: s.objectId,
+      })),
+    );
+
+  /** Who read a person, or a record naming them (auditors only), newest first. */
+  async function forPerson(
+    ctx: Ctx,
+    personId: string,
+    recordIds: string[],
+    q: { limit: number; cursor?: string },
+  ): Promise<{ items: AccessLogEntry[]; nextCursor: string | null }> {
+    requirePermission(ctx.actor, "audit:read");
+    const beforeId = q.cursor === undefined ? undefined : Number(q.cursor);
+    assertThat(
+      beforeId === undefined || (Number.isSafeInteger(beforeId) && beforeId > 0),
+      new AppError("VALIDATION_FAILED", [
+        { field: "querystring.cursor", issue: "not a cursor from this list" },
+      ]),
+    );
+    const rows = await repo.forPerson(db, { personId, recordIds, beforeId, limit: q.limit + 1 });
+    const items = rows.slice(0, q.limit).map(toAccessLogEntry);
+    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1].id : null };
+  }
+
+  /** Every row about a person, oldest first (up to `max`): for the subject-access export, whose permission the caller checked. */
+  async function allForPerson(
+    personId: string,
+    recordIds: string[],
+    max = 10_000,
+  ): Promise<AccessLogEntry[]> {
+    const rows = await repo.forPerson(db, { personId, recordIds, limit: max });
+    return rows.reverse().map(toAccessLogEntry);
+  }
+
+  async function readPolicy(dbx: DbOrTx = db): Promise<AccessLogPolicy> {
+    return (await repo.policy(dbx)) ?? DEFAULT_ACCESS_LOG_POLICY;
+  }
+
+  async function policy(ctx: Ctx): Promise<AccessLogPolicy> {
+    if (!ctx.actor.permissions.has("policy:manage")) requirePermission(ctx.actor, "audit:read");
+    return readPolicy();
+  }
+
+  async function putPolicy(ctx: Ctx, body: AccessLogPolicy): Promise<AccessLogPolicy> {
+    requirePermission(ctx.actor, "policy:manage");
+    await inTransaction(db, async (tx) => {
+      await repo.putPolicy(tx, body.dailyReadThreshold);
+      await audit.record(tx, ctx, { action: "access_log.policy", details: { ...body } });
+    });
+    return body;
+  }
+
+  /** Unusual access in [from, to] (days, UTC): volume above the threshold, and reads outside one's unit. */
+  async function unusual(
+    ctx: Ctx,
+    q: { from?: string; to?: string; threshold?: number },
+  ): Promise<UnusualAccessReport> {
+    requirePermission(ctx.actor, "audit:read");
+    const today = clock.now().toISOString().slice(0, 10);
+    const to = q.to ?? today;
+    const from = q.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 6 * DAY_MS).toISOString().slice(0, 10);
+    assertThat(
+      from <= to,
+      new AppError("VALIDATION_FAILED", [{ field: "querystring.to", issue: "must not be before from" }]),
+    );
+    assertThat(
+      Date.parse(to) - Date.parse(from) <= 366 * DAY_MS,
+      new AppError("VALIDATION_FAILED", [{ field: "querystring.from", issue: "at most a year at a time" }]),
+    );
+    const threshold = q.threshold ?? (await readPolicy()).dailyReadThreshold;
+    const start = new Date(`${from}T00:00:00Z`);
+    const end = new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS);
+    const [volume, outside] = await Promise.all([
+      repo.volumeAbove(db, start, end, threshold),
+      repo.outsideUnit(db, start, end),
+    ]);
+    return {
+      threshold,
+      from,
+      to,
+      items: [
+        ...volume.map((v) => ({ kind: "volume" as const, ...v })),
+        ...outside.map((v) => ({ kind: "outside_unit" as const, ...v })),
+      ],
+    };
+  }
+
+  /**
+   * Seals the rows written since the last seal (up to SEAL_MARGIN_MS ago): a seal row and an audit entry
+   * carrying its hash, in one transaction. Two processes sealing at once: one seal's primary key wins, the
+   * other transaction fails and is retried at the next tick.
+   */
+  async function seal(): Promise<SealRow | null> {
+    const last = await repo.lastSeal(db);
+    const fromId = last?.toId ?? 0;
+    const cutoff = new Date(clock.now().getTime() - SEAL_MARGIN_MS);
+    let toId = await repo.maxIdBefore(db, fromId, cutoff);
+    if (toId === null) return null;
+    const prevHash = last?.hash ?? GENESIS;
+    let hash = prevHash;
+    let count = 0;
+    let after = fromId;
+    for (;;) {
+      const page = await repo.rowsBetween(db, after, toId, 5000);
+      if (page.length === 0) break;
+      hash = chainRows(hash, page);
+      count += page.length;
+      after = page[page.length - 1].id;
+      if (count >= SEAL_MAX_ROWS) {
+        toId = after;
+        break;
+      }
+    }
+    const row: SealRow = {
+      seq: (last?.seq ?? 0) + 1,
+      fromId,
+      toId,
+      rowCount: count,
+      prevHash,
+      hash,
+      at: clock.now(),
+    };
+    await inTransaction(db, async (tx) => {
+      await repo.insertSeal(tx, row);
+      await audit.record(tx, systemCtx(), {
+        action: "access_log.seal",
+        targetType: "access_log",
+        targetId: String(row.seq),
+        details: { seq: row.seq, fromId, toId, rowCount: count, hash },
+      });
+    });
+    return row;
+  }
+
+  /** The audit entries of the seals, by seal number (their hashes as the audit chain keeps them). */
+  async function sealEntries(ctx: Ctx): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    let before: number | undefined;
+    for (;;) {
+      const page = await audit.list(ctx, { limit: 500, before, action: "access_log.seal" });
+      for (const e of page.items) {
+        const d = e.details as { seq?: number; hash?: string };
+        if (typeof d.seq === "number" && typeof d.hash === "string") out.set(d.seq, d.hash);
+      }
+      if (!page.nextCursor) break;
+      before = Number(page.nextCursor);
+    }
+    return out;
+  }
+
+  /**
+   * Recomputes every seal from the rows it covers and compares it with the seal and with the audit entry
+   * that carries it: a row edited, removed or slipped in, or a seal rewritten, shows as the first bad seal.
+   */
+  async function verify(ctx: Ctx): Promise<AccessLogVerifyResult> {
+    requirePermission(ctx.actor, "audit:read");
+    const audited = await sealEntries(ctx);
+    let prev = GENESIS;
+    let seals = 0;
+    let rowsChecked = 0;
+    let lastTo = 0;
+    const bad = (seal: number, reason: string, unsealed = 0): AccessLogVerifyResult => ({
+      ok: false,
+      seals,
+      rowsChecked,
+      unsealed,
+      firstBad: { seal, reason },
+    });
+    for (let afterSeq = 0; ; ) {
+      const page = await repo.seals(db, afterSeq, 200);
+      if (page.length === 0) break;
+      for (const s of page) {
+        afterSeq = s.seq;
+        if (s.seq !== seals + 1) return bad(seals + 1, `seal ${seals + 1} is missing`);
+        if (s.prevHash !== prev || s.fromId !== lastTo)
+          return bad(s.seq, "does not follow the seal before it");
+        if (audited.get(s.seq) !== s.hash) return bad(s.seq, "differs from its audit entry");
+        let h = prev;
+        let n = 0;
+        for (let after = s.fromId; ; ) {
+          const rows = await repo.rowsBetween(db, after, s.toId, 5000);
+          if (rows.length === 0) break;
+          h = chainRows(h, rows);
+          n += rows.length;
+          after = rows[rows.length - 1].id;
+        }
+        rowsChecked += n;
+        if (n !== s.rowCount) return bad(s.seq, `covers ${s.rowCount} rows but ${n} are there`);
+        if (h !== s.hash) return bad(s.seq, "a row it covers was changed");
+        prev = s.hash;
+        lastTo = s.toId;
+        seals++;
+      }
+    }
+    for (const seq of audited.keys()) {
+      if (seq > seals) return bad(seq, "the audit trail records a seal that is missing here");
+    }
+    const unsealed = await repo.countAfter(db, lastTo);
+    return { ok: true, seals, rowsChecked, unsealed, firstBad: null };
+  }
+
+  return { record, onRead, forPerson, allForPerson, policy, putPolicy, unusual, seal, verify, readPolicy };
+}
+
+export type AccessLogService = ReturnType<typeof createAccessLogService>;

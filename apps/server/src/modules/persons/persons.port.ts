@@ -1,0 +1,101 @@
+import type { LabelledText, PersonName } from "@crossline/schemas";
+import type { DbOrTx, Tx } from "../../db/client.js";
+import type { Ctx } from "../../lib/actor.js";
+
+/** A person as a record names them (a request's subject, a case subject, a fugitive…). */
+export interface SubjectPerson {
+  names: PersonName[];
+  dateOfBirth?: string;
+  nationality?: string;
+}
+
+/** A record that names people: its type, id and owning unit. */
+export interface RecordRef {
+  recordType: string;
+  recordId: string;
+  recordUnitId: string | null;
+}
+
+export interface LinkInput {
+  personId: string;
+  /** The subject's position in the record (0 when it names one person). */
+  ordinal: number;
+  role?: string | null;
+  notes?: LabelledText | null;
+}
+
+/** A subject of a record in its position (`ordinal`); entries that are not people are skipped by the caller. */
+export interface OrdinalSubject extends SubjectPerson {
+  ordinal: number;
+  role?: string;
+  notes?: LabelledText;
+}
+
+export interface LinkedPerson {
+  personId: string;
+  ordinal: number;
+  name: PersonName;
+  restricted: boolean;
+}
+
+/**
+ * What other modules (requests now; cases, fugitives, repatriation later) use of persons, and nothing
+ * else: they never read the persons tables. Every method runs in the caller's transaction.
+ */
+export interface PersonsPort {
+  /**
+   * The person this subject is (same main name and date of birth, persons.match.ts), with any new name
+   * form or nationality added to the record, or a new record in `ownerUnitId`. Audited.
+   */
+  findOrCreate(
+    tx: Tx,
+    ctx: Ctx,
+    subject: SubjectPerson,
+    ownerUnitId: string,
+  ): Promise<{ personId: string; created: boolean; restricted: boolean }>;
+  /**
+   * Links a person to a record. A new link to a restricted person is refused (PERSON_RESTRICTED) unless
+   * `allowRestricted` (a record received from a peer: it exists whether we link it or not).
+   */
+  link(
+    tx: Tx,
+    ctx: Ctx,
+    record: RecordRef,
+    link: LinkInput,
+    opts?: { allowRestricted?: boolean },
+  ): Promise<void>;
+  /**
+   * A record's people, all at once: find or create each, link it at its position, drop links of positions
+   * no longer there. `field` names the subjects in an error (e.g. body.form.subjects).
+   */
+  linkSubjects(
+    tx: Tx,
+    ctx: Ctx,
+    record: RecordRef,
+    subjects: OrdinalSubject[],
+    opts: { field: string; allowRestricted?: boolean },
+  ): Promise<void>;
+  /** The people a record names, by position, with their main name and whether they are restricted. */
+  linkedTo(dbx: DbOrTx, recordType: string, recordId: string): Promise<LinkedPerson[]>;
+  /** Main names for display, by person id. */
+  namesFor(dbx: DbOrTx, personIds: string[]): Promise<Map<string, PersonName>>;
+  /** Refuses (PERSON_RESTRICTED) when the record names a restricted person: before it is sent or processed. */
+  assertNotRestricted(dbx: DbOrTx, recordType: string, recordId: string, field?: string): Promise<void>;
+}
+
+/** How the persons module learns what a linked record is (reference, title, the subject entry), from its owner module. */
+export interface RecordDescriber {
+  describe(
+    dbx: DbOrTx,
+    ids: string[],
+  ): Promise<
+    {
+      id: string;
+      reference: string | null;
+      title: string | null;
+      ownerUnitId: string | null;
+      /** The record's subject entries, by position. */
+      subjects: Record<string, unknown>[];
+    }[]
+  >;
+}

@@ -1,0 +1,156 @@
+import type { PersonFields } from "@crossline/schemas";
+import { and, desc, eq, exists, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import type { DbOrTx, Tx } from "../../db/client.js";
+import { personLinks, persons, personVersions } from "../../db/schema/index.js";
+
+export type PersonRow = typeof persons.$inferSelect;
+export type PersonLinkRow = typeof personLinks.$inferSelect;
+export type PersonVersionRow = typeof personVersions.$inferSelect;
+
+/** Data access of the persons module: the only code on persons, person_versions and person_links. */
+export const personsRepo = {
+  async find(dbx: DbOrTx, id: string): Promise<PersonRow | undefined> {
+    const [r] = await dbx.select().from(persons).where(eq(persons.id, id));
+    return r;
+  },
+
+  async lock(tx: Tx, id: string): Promise<PersonRow | undefined> {
+    const [r] = await tx.select().from(persons).where(eq(persons.id, id)).for("update");
+    return r;
+  },
+
+  async findByKey(tx: Tx, key: string): Promise<PersonRow | undefined> {
+    const [r] = await tx.select().from(persons).where(eq(persons.matchKey, key)).for("update");
+    return r;
+  },
+
+  async insert(tx: Tx, row: typeof persons.$inferInsert): Promise<PersonRow> {
+    const [r] = await tx.insert(persons).values(row).returning();
+    return r;
+  },
+
+  async update(tx: Tx, id: string, set: Partial<typeof persons.$inferInsert>): Promise<PersonRow> {
+    const [r] = await tx.update(persons).set(set).where(eq(persons.id, id)).returning();
+    return r;
+  },
+
+  async insertVersion(tx: Tx, row: typeof personVersions.$inferInsert): Promise<void> {
+    await tx.insert(personVersions).values(row);
+  },
+
+  async versions(dbx: DbOrTx, personId: string): Promise<PersonVersionRow[]> {
+    return dbx
+      .select()
+      .from(personVersions)
+      .where(eq(personVersions.personId, personId))
+      .orderBy(personVersions.version);
+  },
+
+  /** Persons a unit sees (its own, or named by one of its records), newest first, optionally by name. */
+  async page(
+    dbx: DbOrTx,
+    q: { unitId: string | null; all: boolean; search?: string; afterId?: string; limit: number },
+  ): Promise<PersonRow[]> {
+    const where: SQL[] = [];
+    if (!q.all) {
+      const unitId = q.unitId ?? "00000000-0000-0000-0000-000000000000";
+      const byUnit = or(
+        eq(persons.ownerUnitId, unitId),
+        exists(
+          dbx
+            .select({ one: sql`1` })
+            .from(personLinks)
+            .where(and(eq(personLinks.personId, persons.id), eq(personLinks.recordUnitId, unitId))),
+        ),
+      );
+      if (byUnit) where.push(byUnit);
+    }
+    if (q.search) {
+      const pattern = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push(ilike(persons.search, pattern));
+    }
+    if (q.afterId) where.push(lt(persons.id, q.afterId));
+    return dbx
+      .select()
+      .from(persons)
+      .where(and(...where))
+      .orderBy(desc(persons.id))
+      .limit(q.limit);
+  },
+
+  async linksOf(dbx: DbOrTx, personId: string): Promise<PersonLinkRow[]> {
+    return dbx
+      .select()
+      .from(personLinks)
+      .where(eq(personLinks.personId, personId))
+      .orderBy(personLinks.createdAt, personLinks.recordId, personLinks.ordinal);
+  },
+
+  async linksOfRecord(dbx: DbOrTx, recordType: string, recordId: string): Promise<PersonLinkRow[]> {
+    return dbx
+      .select()
+      .from(personLinks)
+      .where(and(eq(personLinks.recordType, recordType), eq(personLinks.recordId, recordId)))
+      .orderBy(personLinks.ordinal);
+  },
+
+  async linksOfRecords(dbx: DbOrTx, recordType: string, recordIds: string[]): Promise<PersonLinkRow[]> {
+    if (recordIds.length === 0) return [];
+    return dbx
+      .select()
+      .from(personLinks)
+      .where(and(eq(personLinks.recordType, recordType), inArray(personLinks.recordId, recordIds)));
+  },
+
+  async findMany(dbx: DbOrTx, ids: string[]): Promise<PersonRow[]> {
+    if (ids.length === 0) return [];
+    return dbx.select().from(persons).where(inArray(persons.id, ids));
+  },
+
+  async insertLink(tx: Tx, row: typeof personLinks.$inferInsert): Promise<void> {
+    await tx
+      .insert(personLinks)
+      .values(row)
+      .onConflictDoUpdate({
+        target: [personLinks.recordType, personLinks.recordId, personLinks.ordinal],
+        set: { personId: row.personId, role: row.role, notes: row.notes, recordUnitId: row.recordUnitId },
+      });
+  },
+
+  /** Drops a record's links from `fromOrdinal` on (a draft that now names fewer subjects). */
+  async deleteLinksFrom(tx: Tx, recordType: string, recordId: string, fromOrdinal: number): Promise<void> {
+    await tx
+      .delete(personLinks)
+      .where(
+        and(
+          eq(personLinks.recordType, recordType),
+          eq(personLinks.recordId, recordId),
+          sql`${personLinks.ordinal} >= ${fromOrdinal}`,
+        ),
+      );
+  },
+
+  async deleteLink(tx: Tx, recordType: string, recordId: string, ordinal: number): Promise<void> {
+    await tx
+      .delete(personLinks)
+      .where(
+        and(
+          eq(personLinks.recordType, recordType),
+          eq(personLinks.recordId, recordId),
+          eq(personLinks.ordinal, ordinal),
+        ),
+      );
+  },
+};
+
+/** The fields of a row, as a rectification body and a version snapshot hold them. */
+export function fieldsOf(r: PersonRow): PersonFields {
+  return {
+    names: r.names,
+    aliases: r.aliases,
+    ...(r.dateOfBirth ? { dateOfBirth: r.dateOfBirth } : {}),
+    ...(r.sex ? { sex: r.sex as PersonFields["sex"] } : {}),
+    nationalities: r.nationalities,
+    documents: r.documents,
+  };
+}

@@ -1,0 +1,161 @@
+import {
+  AccessLogPage,
+  PageQuery,
+  PersonExport,
+  PersonId,
+  PersonPage,
+  PersonQuery,
+  PersonVersionView,
+  PersonView,
+  ReasonQuery,
+  RectifyPersonBody,
+  RestrictPersonBody,
+} from "@crossline/schemas";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { errorResponses, zodApp } from "../../http/route-kit.js";
+import type { Services } from "../../services.js";
+import { withReason } from "./persons.service.js";
+
+const Params = z.strictObject({ id: PersonId });
+const READ_NOTE =
+  "Logged in the access log (who, when, which record); give the reason in `reason` or the `X-Crossline-Reason` header (URI-encoded).";
+
+export function personsRoutes(fastify: FastifyInstance, s: Services) {
+  const app = zodApp(fastify);
+  const tags = ["persons"];
+  const one = { 200: z.object({ person: PersonView }), ...errorResponses };
+
+  app.get(
+    "/api/v1/persons",
+    {
+      schema: {
+        tags,
+        summary: "Persons the caller's unit sees, newest first; `q` searches every name form",
+        description: READ_NOTE,
+        querystring: PersonQuery,
+        response: { 200: PersonPage, ...errorResponses },
+      },
+    },
+    async (req) => s.persons.list(req.ctx, req.query),
+  );
+
+  app.get(
+    "/api/v1/persons/:id",
+    {
+      schema: {
+        tags,
+        summary:
+          "One person: names, documents, restriction, and the records of the caller's unit naming them",
+        description: READ_NOTE,
+        params: Params,
+        querystring: ReasonQuery,
+        response: one,
+      },
+    },
+    async (req) => ({ person: await s.persons.get(withReason(req.ctx, req.query.reason), req.params.id) }),
+  );
+
+  app.get(
+    "/api/v1/persons/:id/history",
+    {
+      schema: {
+        tags,
+        summary: "Every version of a person record (each rectification, with its reason)",
+        description: READ_NOTE,
+        params: Params,
+        querystring: ReasonQuery,
+        response: { 200: z.object({ items: z.array(PersonVersionView) }), ...errorResponses },
+      },
+    },
+    async (req) => ({
+      items: await s.persons.history(withReason(req.ctx, req.query.reason), req.params.id),
+    }),
+  );
+
+  app.get(
+    "/api/v1/persons/:id/access",
+    {
+      schema: {
+        tags,
+        summary: "Who read this person or a record naming them (auditors), newest first",
+        params: Params,
+        querystring: PageQuery,
+        response: { 200: AccessLogPage, ...errorResponses },
+      },
+    },
+    async (req) => s.persons.accessOf(req.ctx, req.params.id, req.query),
+  );
+
+  app.post(
+    "/api/v1/persons/:id/rectify",
+    {
+      schema: {
+        tags,
+        summary: "Rectify a person record: a new version (the previous one kept), audited",
+        description:
+          "`version` is the version read (a stale one is 409). A main name and date of birth that another record holds is 409 body.fields.names.",
+        params: Params,
+        body: RectifyPersonBody,
+        response: one,
+      },
+    },
+    async (req) => ({ person: await s.persons.rectify(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.post(
+    "/api/v1/persons/:id/restriction",
+    {
+      schema: {
+        tags,
+        summary:
+          "Set or clear the restriction flag (a dispute is open): no new links, no sending, reads logged",
+        params: Params,
+        body: RestrictPersonBody,
+        response: one,
+      },
+    },
+    async (req) => ({ person: await s.persons.restrict(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.get(
+    "/api/v1/persons/:id/export.json",
+    {
+      schema: {
+        tags,
+        summary: "Everything the node holds on a person, as JSON (subject access); logged and audited",
+        description: READ_NOTE,
+        params: Params,
+        querystring: ReasonQuery,
+        response: { 200: PersonExport, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const x = await s.personRights.exportJson(withReason(req.ctx, req.query.reason), req.params.id);
+      return reply
+        .header("content-disposition", `attachment; filename="person-${req.params.id}.json"`)
+        .send(x);
+    },
+  );
+
+  app.get(
+    "/api/v1/persons/:id/export.pdf",
+    {
+      schema: {
+        tags,
+        summary: "Everything the node holds on a person, as a PDF in English and Chinese; logged and audited",
+        description: READ_NOTE,
+        params: Params,
+        querystring: ReasonQuery,
+        response: { 200: z.any().describe("application/pdf"), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const pdf = await s.personRights.exportPdf(withReason(req.ctx, req.query.reason), req.params.id);
+      return reply
+        .type("application/pdf")
+        .header("content-disposition", `attachment; filename="person-${req.params.id}.pdf"`)
+        .send(pdf);
+    },
+  );
+}

@@ -1,0 +1,490 @@
+import type {
+  AccessLogEntry,
+  PersonFields,
+  PersonName,
+  PersonQuery,
+  PersonSummary,
+  PersonVersionView,
+  PersonView,
+} from "@crossline/schemas";
+import { uuidv7 } from "../../crypto/ids.js";
+import type { Db, DbOrTx, Tx } from "../../db/client.js";
+import { inTransaction } from "../../db/client.js";
+import { type Ctx, can, requirePermission } from "../../lib/actor.js";
+import type { Clock } from "../../lib/clock.js";
+import { AppError, assertThat, notFound } from "../../lib/errors.js";
+import type { AccessLogService } from "../access-log/access-log.service.js";
+import type { AuditService } from "../audit/audit.service.js";
+import { matchKeyOf, sameName, searchTextOf } from "./persons.match.js";
+import type { PersonsPort, RecordDescriber, RecordRef } from "./persons.port.js";
+import { fieldsOf, type PersonLinkRow, type PersonRow, personsRepo as repo } from "./persons.repo.js";
+
+export interface PersonsDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  accessLog: Pick<AccessLogService, "record" | "forPerson">;
+}
+
+export const restrictedError = (field?: string) =>
+  new AppError("PERSON_RESTRICTED", [
+    { ...(field ? { field } : {}), issue: "processing of this person is restricted while a dispute is open" },
+  ]);
+
+function toSummary(r: PersonRow): PersonSummary {
+  return {
+    id: r.id,
+    name: r.names[0],
+    dateOfBirth: r.dateOfBirth,
+    nationalities: r.nationalities,
+    restricted: r.restrictedAt !== null,
+    version: r.version,
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * Persons: one record per person the node's records name (docs/persons.md). The port (persons.port.ts) is
+ * what other modules call in their transactions; the rest is the API's side: authorization first, every
+ * read logged in the access log, every change audited in its own transaction.
+ */
+export function createPersonsService(deps: PersonsDeps) {
+  const { db, clock, audit, accessLog } = deps;
+  const describers = new Map<string, RecordDescriber>();
+
+  /** Another module tells how to describe its records on the person page and in the export. */
+  function registerRecords(recordType: string, d: RecordDescriber) {
+    describers.set(recordType, d);
+  }
+
+  /** Auditors see every person; others those of their unit or named by one of their unit's records. */
+  async function visible(dbx: DbOrTx, ctx: Ctx, r: PersonRow | undefined): Promise<PersonRow> {
+    assertThat(r, notFound("person"));
+    if (can(ctx.actor, "audit:read")) return r;
+    const unit = ctx.actor.unitId;
+    assertThat(unit, notFound("person"));
+    if (r.ownerUnitId === unit) return r;
+    const links = await repo.linksOf(dbx, r.id);
+    assertThat(
+      links.some((l) => l.recordUnitId === unit),
+      notFound("person"),
+    );
+    return r;
+  }
+
+  const linkVisible = (ctx: Ctx, l: PersonLinkRow) =>
+    can(ctx.actor, "audit:read") || (ctx.actor.unitId !== null && l.recordUnitId === ctx.actor.unitId);
+
+  function view(ctx: Ctx, r: PersonRow, links: PersonLinkRow[]): PersonView {
+    return {
+      id: r.id,
+      names: r.names,
+      aliases: r.aliases,
+      dateOfBirth: r.dateOfBirth,
+      sex: (r.sex as PersonView["sex"]) ?? null,
+      nationalities: r.nationalities,
+      documents: r.documents,
+      ownerUnitId: r.ownerUnitId,
+      version: r.version,
+      createdAt: r.createdAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
+      restriction:
+        r.restrictedAt && r.restrictedBy
+          ? { reason: r.restrictionReason ?? "", setAt: r.restrictedAt.toISOString(), setBy: r.restrictedBy }
+          : null,
+      links: links
+        .filter((l) => linkVisible(ctx, l))
+        .map((l) => ({
+          recordType: l.recordType as PersonView["links"][number]["recordType"],
+          recordId: l.recordId,
+          ordinal: l.ordinal,
+          role: (l.role as PersonView["links"][number]["role"]) ?? null,
+          notes: l.notes ?? null,
+          linkedAt: l.createdAt.toISOString(),
+        })),
+    };
+  }
+
+  // --- The port ----------------------------------------------------------------------------------------
+
+  async function snapshot(tx: Tx, r: PersonRow, by: string, reason: string | null) {
+    await repo.insertVersion(tx, {
+      personId: r.id,
+      version: r.version,
+      fields: fieldsOf(r),
+      changedAt: r.updatedAt,
+      changedBy: by,
+      reason,
+    });
+  }
+
+  const findOrCreate: PersonsPort["findOrCreate"] = async (tx, ctx, subject, ownerUnitId) => {
+    const now = clock.now();
+    const key = matchKeyOf(subject);
+    const existing = key ? await repo.findByKey(tx, key) : undefined;
+    if (existing) {
+      // The same person: keep any name form or nationality this record adds (found once, corrected once).
+      const names = [...existing.names];
+      for (const n of subject.names) if (!names.some((m) => sameName(m, n))) names.push(n);
+      const nationalities = [...existing.nationalities];
+      if (subject.nationality && !nationalities.includes(subject.nationality))
+        nationalities.push(subject.nationality);
+      if (names.length !== existing.names.length || nationalities.length !== existing.nationalities.length) {
+        const u = await repo.update(tx, existing.id, {
+          names: names.slice(0, 20),
+          nationalities: nationalities.slice(0, 10),
+          search: searchTextOf({ names, aliases: existing.aliases }),
+          version: existing.version + 1,
+          updatedAt: now,
+        });
+        await snapshot(tx, u, ctx.actor.label, "a record named the person with another name form");
+        await audit.record(tx, ctx, {
+          action: "person.complete",
+          targetType: "person",
+          targetId: u.id,
+          details: { version: u.version, names: names.length, nationalities },
+        });
+      }
+      return { personId: existing.id, created: false, restricted: existing.restrictedAt !== null };
+    }
+    const row = await repo.insert(tx, {
+      id: uuidv7(),
+      ownerUnitId,
+      names: subject.names,
+      aliases: [],
+      dateOfBirth: subject.dateOfBirth ?? null,
+      nationalities: subject.nationality ? [subject.nationality] : [],
+      documents: [],
+      matchKey: key,
+      search: searchTextOf({ names: subject.names }),
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await snapshot(tx, row, ctx.actor.label, null);
+    await audit.record(tx, ctx, {
+      action: "person.create",
+      targetType: "person",
+      targetId: row.id,
+      details: { ownerUnitId },
+    });
+    return { personId: row.id, created: true, restricted: false };
+  };
+
+  const link: PersonsPort["link"] = async (tx, ctx, record, l, opts = {}) => {
+    const p = await repo.find(tx, l.personId);
+    assertThat(p, notFound("person"));
+    const current = (await repo.linksOfRecord(tx, record.recordType, record.recordId)).find(
+      (x) => x.ordinal === l.ordinal,
+    );
+    const isNew = current?.personId !== l.personId;
+    if (isNew && p.restrictedAt && !opts.allowRestricted) throw restrictedError();
+    await repo.insertLink(tx, {
+      id: uuidv7(),
+      personId: l.personId,
+      recordType: record.recordType,
+      recordId: record.recordId,
+      recordUnitId: record.recordUnitId,
+      ordinal: l.ordinal,
+      role: l.role ?? null,
+      notes: l.notes ?? null,
+      createdAt: clock.now(),
+    });
+    if (isNew) {
+      await audit.record(tx, ctx, {
+        action: "person.link",
+        targetType: "person",
+        targetId: l.personId,
+        details: { recordType: record.recordType, recordId: record.recordId, ordinal: l.ordinal },
+      });
+    }
+  };
+
+  const linkSubjects: PersonsPort["linkSubjects"] = async (tx, ctx, record, subjects, opts) => {
+    const before = await repo.linksOfRecord(tx, record.recordType, record.recordId);
+    const keep = new Set(subjects.map((s) => s.ordinal));
+    for (const b of before)
+      if (!keep.has(b.ordinal)) await repo.deleteLink(tx, b.recordType, b.recordId, b.ordinal);
+    for (const s of subjects) {
+      const found = await findOrCreate(tx, ctx, s, record.recordUnitId ?? ctx.actor.unitId ?? "");
+      try {
+        await link(
+          tx,
+          ctx,
+          record,
+          { personId: found.personId, ordinal: s.ordinal, role: s.role ?? null, notes: s.notes ?? null },
+          { allowRestricted: opts.allowRestricted },
+        );
+      } catch (err) {
+        if (err instanceof AppError && err.code === "PERSON_RESTRICTED")
+          throw restrictedError(`${opts.field}.${s.ordinal}`);
+        throw err;
+      }
+    }
+  };
+
+  const linkedTo: PersonsPort["linkedTo"] = async (dbx, recordType, recordId) => {
+    const links = await repo.linksOfRecord(dbx, recordType, recordId);
+    const people = new Map(
+      (await repo.findMany(dbx, [...new Set(links.map((l) => l.personId))])).map((p) => [p.id, p]),
+    );
+    return links.flatMap((l) => {
+      const p = people.get(l.personId);
+      return p
+        ? [{ personId: p.id, ordinal: l.ordinal, name: p.names[0], restricted: p.restrictedAt !== null }]
+        : [];
+    });
+  };
+
+  const namesFor: PersonsPort["namesFor"] = async (dbx, ids) =>
+    new Map((await repo.findMany(dbx, ids)).map((p) => [p.id, p.names[0] as PersonName]));
+
+  const assertNotRestricted: PersonsPort["assertNotRestricted"] = async (
+    dbx,
+    recordType,
+    recordId,
+    field,
+  ) => {
+    const restricted = (await linkedTo(dbx, recordType, recordId)).find((p) => p.restricted);
+    if (restricted) throw restrictedError(field ? `${field}.${restricted.ordinal}` : undefined);
+  };
+
+  const port: PersonsPort = { findOrCreate, link, linkSubjects, linkedTo, namesFor, assertNotRestricted };
+
+  // --- The API's side ----------------------------------------------------------------------------------
+
+  async function list(
+    ctx: Ctx,
+    q: PersonQuery,
+  ): Promise<{ items: PersonSummary[]; nextCursor: string | null }> {
+    requirePermission(ctx.actor, "persons:read");
+    if (q.cursor !== undefined) {
+      assertThat(
+        /^[0-9a-f-]{36}$/.test(q.cursor),
+        new AppError("VALIDATION_FAILED", [
+          { field: "querystring.cursor", issue: "not a cursor from this list" },
+        ]),
+      );
+    }
+    const rows = await repo.page(db, {
+      unitId: ctx.actor.unitId,
+      all: can(ctx.actor, "audit:read"),
+      search: q.q ? q.q.toLowerCase() : undefined,
+      afterId: q.cursor,
+      limit: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    await accessLog.record(
+      db,
+      withReason(ctx, q.reason),
+      page.map((r) => ({
+        action: "list",
+        recordType: "person",
+        recordId: r.id,
+        recordUnitId: r.ownerUnitId,
+        personId: r.id,
+      })),
+    );
+    return {
+      items: page.map(toSummary),
+      nextCursor: rows.length > q.limit ? page[page.length - 1].id : null,
+    };
+  }
+
+  /** Reads a person the actor may see, logging the read (action `read`, or `export`). */
+  async function load(ctx: Ctx, id: string, action: "read" | "export" = "read") {
+    const r = await visible(db, ctx, await repo.find(db, id));
+    await accessLog.record(db, ctx, [
+      { action, recordType: "person", recordId: r.id, recordUnitId: r.ownerUnitId, personId: r.id },
+    ]);
+    return r;
+  }
+
+  async function get(ctx: Ctx, id: string): Promise<PersonView> {
+    requirePermission(ctx.actor, "persons:read");
+    const r = await load(ctx, id);
+    return view(ctx, r, await repo.linksOf(db, r.id));
+  }
+
+  async function history(ctx: Ctx, id: string): Promise<PersonVersionView[]> {
+    requirePermission(ctx.actor, "persons:read");
+    const r = await load(ctx, id);
+    return (await repo.versions(db, r.id)).map((v) => ({
+      version: v.version,
+      fields: v.fields,
+      changedAt: v.changedAt.toISOString(),
+      changedBy: v.changedBy,
+      reason: v.reason,
+    }));
+  }
+
+  /** Who read the person, or the records naming them: auditors only. Not itself logged (it reads the log). */
+  async function accessOf(
+    ctx: Ctx,
+    id: string,
+    q: { limit: number; cursor?: string },
+  ): Promise<{ items: AccessLogEntry[]; nextCursor: string | null }> {
+    requirePermission(ctx.actor, "audit:read");
+    const r = await visible(db, ctx, await repo.find(db, id));
+    const links = await repo.linksOf(db, r.id);
+    return accessLog.forPerson(ctx, r.id, [...new Set(links.map((l) => l.recordId))], q);
+  }
+
+  /** Rectification: a new version of the record, the previous one kept, audited. */
+  async function rectify(
+    ctx: Ctx,
+    id: string,
+    body: { version: number; fields: PersonFields; reason: string },
+  ): Promise<PersonView> {
+    requirePermission(ctx.actor, "persons:rectify");
+    await visible(db, ctx, await repo.find(db, id));
+    const key = matchKeyOf(body.fields);
+    const row = await inTransaction(db, async (tx) => {
+      const r = await repo.lock(tx, id);
+      assertThat(r, notFound("person"));
+      if (r.version !== body.version) {
+        throw new AppError("CONFLICT", [
+          { field: "body.version", issue: `the record changed (now version ${r.version})` },
+        ]);
+      }
+      if (key) {
+        const other = await repo.findByKey(tx, key);
+        if (other && other.id !== id) {
+          throw new AppError("CONFLICT", [
+            {
+              field: "body.fields.names",
+              issue: "another person record has this main name and date of birth",
+            },
+          ]);
+        }
+      }
+      const f = body.fields;
+      const before = fieldsOf(r);
+      const u = await repo.update(tx, id, {
+        names: f.names,
+        aliases: f.aliases,
+        dateOfBirth: f.dateOfBirth ?? null,
+        sex: f.sex ?? null,
+        nationalities: f.nationalities,
+        documents: f.documents,
+        matchKey: key,
+        search: searchTextOf(f),
+        version: r.version + 1,
+        updatedAt: clock.now(),
+      });
+      await snapshot(tx, u, ctx.actor.label, body.reason);
+      const changed = (Object.keys(f) as (keyof PersonFields)[]).filter(
+        (k) => JSON.stringify(f[k] ?? null) !== JSON.stringify(before[k] ?? null),
+      );
+      await audit.record(tx, ctx, {
+        action: "person.rectify",
+        targetType: "person",
+        targetId: id,
+        details: { version: u.version, changed, reason: body.reason },
+      });
+      return u;
+    });
+    return view(ctx, row, await repo.linksOf(db, id));
+  }
+
+  /** Sets or clears the restriction flag (supervisor): while set, no new links and no sending. */
+  async function restrict(
+    ctx: Ctx,
+    id: string,
+    body: { restricted: boolean; reason?: string },
+  ): Promise<PersonView> {
+    requirePermission(ctx.actor, "persons:restrict");
+    await visible(db, ctx, await repo.find(db, id));
+    if (body.restricted) {
+      assertThat(
+        body.reason,
+        new AppError("VALIDATION_FAILED", [
+          { field: "body.reason", issue: "give the reason for the restriction" },
+        ]),
+      );
+    }
+    const row = await inTransaction(db, async (tx) => {
+      const r = await repo.lock(tx, id);
+      assertThat(r, notFound("person"));
+      const now = clock.now();
+      const u = await repo.update(
+        tx,
+        id,
+        body.restricted
+          ? { restrictedAt: now, restrictedBy: ctx.actor.label, restrictionReason: body.reason ?? null }
+          : { restrictedAt: null, restrictedBy: null, restrictionReason: null },
+      );
+      await audit.record(tx, ctx, {
+        action: body.restricted ? "person.restrict" : "person.unrestrict",
+        targetType: "person",
+        targetId: id,
+        details: { reason: body.reason ?? null },
+      });
+      return u;
+    });
+    return view(ctx, row, await repo.linksOf(db, id));
+  }
+
+  /** The records naming a person, described by their modules (for the page and the export). */
+  async function records(ctx: Ctx, links: PersonLinkRow[]) {
+    const out: {
+      recordType: string;
+      recordId: string;
+      reference: string | null;
+      title: string | null;
+      subject: Record<string, unknown> | null;
+    }[] = [];
+    const byType = new Map<string, PersonLinkRow[]>();
+    for (const l of links.filter((x) => linkVisible(ctx, x) || can(ctx.actor, "persons:export"))) {
+      byType.set(l.recordType, [...(byType.get(l.recordType) ?? []), l]);
+    }
+    for (const [type, ls] of byType) {
+      const d = describers.get(type);
+      const described = d
+        ? new Map(
+            (
+              await d.describe(
+                db,
+                ls.map((l) => l.recordId),
+              )
+            ).map((x) => [x.id, x]),
+          )
+        : new Map();
+      for (const l of ls) {
+        const x = described.get(l.recordId);
+        out.push({
+          recordType: type,
+          recordId: l.recordId,
+          reference: x?.reference ?? null,
+          title: x?.title ?? null,
+          subject: x?.subjects[l.ordinal] ?? null,
+        });
+      }
+    }
+    return out;
+  }
+
+  return {
+    port,
+    registerRecords,
+    list,
+    get,
+    history,
+    accessOf,
+    rectify,
+    restrict,
+    load,
+    records,
+    view,
+    visible,
+    linksOf: (id: string) => repo.linksOf(db, id),
+  };
+}
+
+/** The reason given in the query wins over the header's. */
+export function withReason(ctx: Ctx, reason: string | undefined): Ctx {
+  return reason ? { ...ctx, reason } : ctx;
+}
+
+export type PersonsService = ReturnType<typeof createPersonsService>;
+export type { RecordRef };
