@@ -6,6 +6,7 @@ import { peerTableDirectory } from "./modules/audit/audit.peers.js";
 import { createAuditService } from "./modules/audit/audit.service.js";
 import { createAuthService } from "./modules/auth/auth.service.js";
 import { createTokensService } from "./modules/auth/tokens.service.js";
+import { createBackupsService } from "./modules/backup/backups.service.js";
 import { createBlobPort, peerDirectory } from "./modules/federation/federation.directory.js";
 import { registerTransportHandlers } from "./modules/federation/federation.handlers.js";
 import { createFederationService } from "./modules/federation/federation.service.js";
@@ -87,6 +88,8 @@ export function createServices(deps: {
     intervalMinutes: config.auditCheckpointMinutes,
   });
   auditAnchors.registerHandlers();
+  // A peer restored from a backup: its checkpoints after the backup's audit head are set aside.
+  federationService.onPeerRestored((tx, _ctx, peerId, r) => auditAnchors.peerRestored(tx, peerId, r));
   const requestPolicy = createRequestPolicyService({ db, clock, audit });
   const hotline = createHotlineService({
     db,
@@ -137,6 +140,7 @@ export function createServices(deps: {
     clock,
     audit,
     auditAnchors,
+    backups: createBackupsService({ db, config, clock, audit }),
     node,
     org,
     users,

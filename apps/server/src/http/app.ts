@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { uuidv7 } from "../crypto/ids.js";
 import { auditRoutes } from "../modules/audit/audit.routes.js";
 import { authRoutes } from "../modules/auth/auth.routes.js";
+import { backupRoutes } from "../modules/backup/backup.routes.js";
 import { federationRoutes } from "../modules/federation/federation.routes.js";
 import { createMetrics, healthRoutes, type Metrics } from "../modules/health/health.routes.js";
 import { hotlineRoutes } from "../modules/hotline/hotline.routes.js";
@@ -115,6 +116,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   hotlineRoutes(app, services);
   notificationsRoutes(app, services);
   reportsRoutes(app, services);
+  backupRoutes(app, services);
   sharedObjectsRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
