@@ -1,7 +1,12 @@
 import pg from "pg";
 
 /** Tables whose rows the node adds but never changes or removes: the audit trail and its checkpoints. */
-export const APPEND_ONLY_TABLES = ["audit_log", "audit_checkpoints", "audit_peer_checkpoints"] as const;
+export const APPEND_ONLY_TABLES = [
+  "audit_log",
+  "audit_checkpoints",
+  "audit_peer_checkpoints",
+  "audit_peer_restores",
+] as const;
 
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
