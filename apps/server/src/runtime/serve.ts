@@ -1,14 +1,31 @@
+import type { Server as HttpsServer } from "node:https";
 import type { Config } from "../config.js";
 import { roleWarning } from "../db/roles.js";
 import { startAuditWorker } from "../modules/audit/audit.worker.js";
 import { type FederationWorker, startFederationWorker } from "../modules/federation/federation.worker.js";
 import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
 import { openNode } from "./node-runtime.js";
+import { readTlsFiles, watchTlsFiles } from "./tls.js";
 
 /** Starts the node: HTTP API, console and background workers, until SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<void> {
-  const rt = await openNode(config, { logger: true, writeControlToken: true });
+  // Before anything opens: a certificate and key that do not match are a configuration error (exit code 2).
+  const tls = readTlsFiles(config);
+  const rt = await openNode(config, {
+    logger: true,
+    writeControlToken: true,
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+  });
   const { app } = rt;
+  if (tls) app.metrics.setCertificateExpiry(tls.notAfter);
+  const unwatchTls = tls
+    ? watchTlsFiles(
+        app.server as HttpsServer,
+        config,
+        (t) => app.metrics.setCertificateExpiry(t.notAfter),
+        app.log,
+      )
+    : null;
   const address = await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl ?? address;
   rt.setServingUrl(url);
@@ -38,6 +55,7 @@ export async function serve(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, "stopping");
+    unwatchTls?.();
     await hotlineWorker?.stop();
     await auditWorker?.stop();
     await Promise.all(workers.map((w) => w.stop()));

@@ -139,7 +139,7 @@ export function createRestore(c: FedContext) {
       backupAt: stop.backupAt,
     };
     const statement = await signStatement(RECONCILE_TYP, claims, keys.signing);
-    const res = await fetch(`${p.baseUrl}/federation/v1/reconcile`, {
+    const res = await c.peerFetch(`${p.baseUrl}/federation/v1/reconcile`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ statement }),
