@@ -468,7 +468,25 @@ export function createAuditAnchorService(deps: {
     return { checkpointsSetAside: aside.slice(0, 100), checkpointsSetAsideCount: aside.length };
   }
 
+  /** Per active peer: when the newest own checkpoint it confirmed was signed (null: none yet). */
+  async function confirmations(): Promise<{ peerId: string; signedAt: Date | null }[]> {
+    const ids = await peers.activePeerIds(db);
+    const rows = await db
+      .select({
+        peerId: auditCheckpointAcks.peerId,
+        signedAt: sql<Date | string>`max(${auditCheckpoints.signedAt})`,
+      })
+      .from(auditCheckpointAcks)
+      .innerJoin(auditCheckpoints, eq(auditCheckpoints.seq, auditCheckpointAcks.seq))
+      .groupBy(auditCheckpointAcks.peerId);
+    return ids.map((peerId) => {
+      const r = rows.find((x) => x.peerId === peerId);
+      return { peerId, signedAt: r?.signedAt ? new Date(r.signedAt) : null };
+    });
+  }
+
   return {
+    confirmations,
     checkpoint,
     checkpointIfDue,
     listCheckpoints,

@@ -665,3 +665,12 @@ export async function resendAfter(tx: Tx, peerId: string, afterSeq: number): Pro
   await resetBackoff(tx, peerId);
   return r.length;
 }
+
+/** Messages held per peer (received, waiting for a gap to fill or a handler to succeed), for /metrics. */
+export async function heldByPeer(dbx: DbOrTx): Promise<{ peer_id: string; n: string | number }[]> {
+  return rowsOf(
+    await dbx.execute(
+      sql`select peer_id, count(*) as n from fed_inbox where status = 'held' group by peer_id`,
+    ),
+  );
+}

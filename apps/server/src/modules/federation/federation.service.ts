@@ -99,6 +99,7 @@ export function createFederationService(deps: FederationDeps) {
     listPings: admin.listPings,
     sendNotice: admin.sendNotice,
     metricsSnapshot: health.metricsSnapshot,
+    heldCounts: health.heldCounts,
     // attachments
     putAttachment: attachments.putAttachment,
     readAttachment: attachments.readAttachment,

@@ -41,6 +41,37 @@ export function healthRoutes(fastify: FastifyInstance, s: Services, metrics: Met
       this.set(at ? at.getTime() / 1000 : 0);
     },
   });
+  new Gauge({
+    name: "crossline_requests_overdue",
+    help: "Requests for assistance past their next deadline",
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await s.requests.overdueCount().catch(() => 0));
+    },
+  });
+  new Gauge({
+    name: "crossline_federation_held_messages",
+    help: "Messages received from the peer and held (a gap before them, or a handler failing)",
+    labelNames: ["peer"],
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const h of await s.federationService.heldCounts().catch(() => []))
+        this.set({ peer: h.peerId }, h.held);
+    },
+  });
+  new Gauge({
+    name: "crossline_audit_checkpoint_confirmed_timestamp_seconds",
+    help: "When the newest own audit checkpoint the peer confirmed holding was signed (unix time; 0: none)",
+    labelNames: ["peer"],
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const c of await s.auditAnchors.confirmations().catch(() => [])) {
+        this.set({ peer: c.peerId }, c.signedAt ? c.signedAt.getTime() / 1000 : 0);
+      }
+    },
+  });
   const tags = ["health"];
   app.get(
     "/healthz",

@@ -304,3 +304,12 @@ export const stillAt = {
   answerOverdueUnnotified: () => isNull(requests.answerOverdueNotifiedAt),
   preservationUnwarned: () => isNull(requests.preservationWarnedAt),
 };
+
+/** Requests whose next deadline has passed, across the node (for /metrics: no unit, no personal data). */
+export async function countOverdue(dbx: DbOrTx, now: Date): Promise<number> {
+  const [r] = await dbx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(requests)
+    .where(lt(requests.nextDueAt, now));
+  return Number(r?.n ?? 0);
+}

@@ -26,6 +26,8 @@ export { invalidTransition, parseForm, referenceFor } from "./requests.context.j
  * | requests.inbox.ts         | what the peer's messages do here                                 |
  * | requests.repo.ts          | the module's tables                                              |
  */
+import * as repo from "./requests.repo.js";
+
 export function createRequestsService(deps: RequestsDeps) {
   const c = createRequestsContext(deps);
   const files = createRequestAttachments(c);
@@ -38,6 +40,8 @@ export function createRequestsService(deps: RequestsDeps) {
     ...createRequestSweeps(c),
     uploadAttachment: files.uploadAttachment,
     downloadAttachment: files.downloadAttachment,
+    /** Requests past their next deadline, node-wide (for /metrics and its alert). */
+    overdueCount: () => repo.countOverdue(c.deps.db, c.deps.clock.now()),
   };
 }
 
