@@ -34,7 +34,7 @@ export interface BackupResult {
  * node keeps serving. A failure removes the partial file.
  */
 export async function writeBackup(opts: {
-  database: Database;
+  database: Pick<Database, "db" | "kind">;
   config: Config;
   clock: Clock;
   file: string;

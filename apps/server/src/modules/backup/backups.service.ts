@@ -10,11 +10,7 @@ import { type BackupProgress, type BackupResult, writeBackup } from "./backup.se
 /** Backups as a service of the node: permission, the archive, its audit entry. */
 export function createBackupsService(deps: { db: Db; config: Config; clock: Clock; audit: AuditService }) {
   const { db, config, clock, audit } = deps;
-  const database: Database = {
-    db,
-    kind: config.databaseUrl ? "postgres" : "pglite",
-    close: async () => undefined,
-  };
+  const database: Pick<Database, "db" | "kind"> = { db, kind: config.databaseUrl ? "postgres" : "pglite" };
 
   /** Writes an archive to `file` (default: `<dataDir>/backups/`), then records it in the audit trail. */
   async function create(
