@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import os from "node:os";
 import path from "node:path";
 import { rootCertificates } from "node:tls";
-import { Agent, getGlobalDispatcher, setGlobalDispatcher } from "undici";
+import { Agent, getGlobalDispatcher, setGlobalDispatcher, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCliAsync } from "../support/cli.js";
 import { describeDb } from "../support/node.js";
@@ -90,11 +90,13 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
   let good: { cert: string; key: string };
   let wrong: { cert: string; key: string };
   let bFiles: { cert: string; key: string };
+  let caPem: string;
   const previous = getGlobalDispatcher();
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(os.tmpdir(), "crossline-tls-"));
     const ca = makeCa(work, "agencies");
+    caPem = ca.pem;
     const other = makeCa(work, "other");
     const aLeaf = ca.leaf("a");
     good = ca.leaf("b");
@@ -155,10 +157,12 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
   it("a certificate of another CA stops delivery with the reason, messages stay queued; the right one lets them flow", async () => {
     copyFileSync(wrong.cert, bFiles.cert);
     copyFileSync(wrong.key, bFiles.key);
-    // Reloaded without a restart: a client that trusts only the agencies' CA now fails to connect to B.
+    // Reloaded without a restart: a new connection (a fresh pool; established ones keep the old session) that
+    // trusts only the agencies' CA now fails to reach B. A's idle pooled connection closes within seconds too.
+    const fresh = () => new Agent({ connect: { ca: [...rootCertificates, readFileSync(caPem, "utf8")] } });
     await waitUntil(
       async () =>
-        fetch(`${pb.url}/healthz`).then(
+        undiciFetch(`${pb.url}/healthz`, { dispatcher: fresh() }).then(
           () => false,
           () => true,
         ),
