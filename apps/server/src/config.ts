@@ -31,6 +31,19 @@ export const ConfigSchema = z
     port: z.coerce.number().int().min(0).max(65535).default(4100),
     /** The URL peers and browsers reach this node at. */
     publicUrl: z.url().optional(),
+    /** HTTPS served by the node itself: PEM certificate (chain) and key files, reloaded when they change. */
+    tlsCertFile: z.string().min(1).optional(),
+    tlsKeyFile: z.string().min(1).optional(),
+    /** PEM file of extra certificate authorities the federation client trusts for peers (besides the system's). */
+    tlsCaFile: z.string().min(1).optional(),
+    /**
+     * Behind a reverse proxy: the proxies' addresses or CIDRs (comma-separated), whose X-Forwarded-For and
+     * X-Forwarded-Proto are believed; nobody else's. Empty: no proxy is trusted.
+     */
+    trustedProxies: z
+      .union([z.array(z.string().min(1)), z.string().transform((v) => v.split(",").map((x) => x.trim()))])
+      .transform((l) => l.filter((x) => x.length > 0))
+      .default([]),
     /** Key that encrypts the node's private keys and MFA secrets at rest. */
     masterKey: base64url32,
     mfaRequired: z
@@ -126,6 +139,13 @@ export const ConfigSchema = z
     if (c.publicUrl?.endsWith("/")) {
       ctx.addIssue({ code: "custom", path: ["publicUrl"], message: "must not end with '/'" });
     }
+    if (Boolean(c.tlsCertFile) !== Boolean(c.tlsKeyFile)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [c.tlsCertFile ? "tlsKeyFile" : "tlsCertFile"],
+        message: "HTTPS needs both a certificate file and a key file",
+      });
+    }
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -137,6 +157,10 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_HOST: "host",
   CROSSLINE_PORT: "port",
   CROSSLINE_PUBLIC_URL: "publicUrl",
+  CROSSLINE_TLS_CERT_FILE: "tlsCertFile",
+  CROSSLINE_TLS_KEY_FILE: "tlsKeyFile",
+  CROSSLINE_TLS_CA_FILE: "tlsCaFile",
+  CROSSLINE_TRUSTED_PROXIES: "trustedProxies",
   CROSSLINE_MASTER_KEY: "masterKey",
   CROSSLINE_MFA_REQUIRED: "mfaRequired",
   CROSSLINE_LOG_LEVEL: "logLevel",

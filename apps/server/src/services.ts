@@ -8,6 +8,7 @@ import { peerTableDirectory } from "./modules/audit/audit.peers.js";
 import { createAuditService } from "./modules/audit/audit.service.js";
 import { createAuthService } from "./modules/auth/auth.service.js";
 import { createTokensService } from "./modules/auth/tokens.service.js";
+import { createBackupsService } from "./modules/backup/backups.service.js";
 import { createCasesService } from "./modules/cases/cases.service.js";
 import { caseSummaryType } from "./modules/cases/cases.shared.js";
 import { createCorrelationService } from "./modules/correlation/correlation.service.js";
@@ -103,6 +104,8 @@ export function createServices(deps: {
     intervalMinutes: config.auditCheckpointMinutes,
   });
   auditAnchors.registerHandlers();
+  // A peer restored from a backup: its checkpoints after the backup's audit head are set aside.
+  federationService.onPeerRestored((tx, _ctx, peerId, r) => auditAnchors.peerRestored(tx, peerId, r));
   const requestPolicy = createRequestPolicyService({ db, clock, audit });
   const hotline = createHotlineService({
     db,
@@ -260,6 +263,7 @@ export function createServices(deps: {
     clock,
     audit,
     auditAnchors,
+    backups: createBackupsService({ db, config, clock, audit }),
     node,
     org,
     users,

@@ -32,9 +32,11 @@ export const PeerHealth = z.object({
     .object({
       reason: z.string(),
       at: z.string(),
-      msgId: z.string(),
-      seq: z.number(),
-      peerHighestSeq: z.number().nullable(),
+      msgId: z.string().optional(),
+      seq: z.number().optional(),
+      peerHighestSeq: z.number().nullable().optional(),
+      /** RESTORED: this node was restored from the backup made then; it reconciles with the peer first. */
+      backupAt: z.string().optional(),
     })
     .nullable(),
 });

@@ -45,7 +45,9 @@ export function jsonCommand(
 ): Command {
   return cmd.option("--json", "machine-readable output").action(async (...all: unknown[]) => {
     const { args, o, cmd: self } = actionArgs(all);
-    print(o, await run(o, args, self));
+    // A parent command with its own --json (`backup` of `backup verify`) takes the flag: it counts here too.
+    const json = Boolean(o.json || self.optsWithGlobals().json);
+    print({ ...o, json }, await run(o, args, self));
   });
 }
 

@@ -8,6 +8,7 @@ import { DataDirBusyError } from "../runtime/lock.js";
 import { openNode } from "../runtime/node-runtime.js";
 import { serve } from "../runtime/serve.js";
 import { addAuditCommands } from "./audit-commands.js";
+import { addBackupCommands } from "./backup-commands.js";
 import { CliError, EXIT, type NodeClient } from "./client.js";
 import { config, jsonCommand, nodeCommand } from "./command-kit.js";
 import { runDemo } from "./demo.js";
@@ -235,6 +236,7 @@ export function buildCli(): Command {
   addNoticeCommands(program);
   addIndicatorCommands(program);
   addRoundsCommands(program);
+  addBackupCommands(program);
 
   program
     .command("demo")

@@ -8,6 +8,7 @@ export const APPEND_ONLY_TABLES = [
   "case_custody",
   "access_log",
   "access_log_seals",
+  "audit_peer_restores",
 ] as const;
 
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;

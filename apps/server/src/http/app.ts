@@ -10,9 +10,11 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { uuidv7 } from "../crypto/ids.js";
+import { AppError } from "../lib/errors.js";
 import { accessLogRoutes } from "../modules/access-log/access-log.routes.js";
 import { auditRoutes } from "../modules/audit/audit.routes.js";
 import { authRoutes } from "../modules/auth/auth.routes.js";
+import { backupRoutes } from "../modules/backup/backup.routes.js";
 import { casesRoutes } from "../modules/cases/cases.routes.js";
 import { correlationRoutes } from "../modules/correlation/correlation.routes.js";
 import { federationRoutes } from "../modules/federation/federation.routes.js";
@@ -39,6 +41,8 @@ export interface AppOptions {
   logger: Logger | false;
   /** The node's local control token: the CLI on the node's machine acts as admin with it. */
   controlToken?: string;
+  /** HTTPS served by the node itself (serve only; the CLI's in-process app needs none). */
+  https?: { cert: Buffer; key: Buffer };
   /** Extra route modules registered after the core ones (later domains). */
   modules?: ((app: FastifyInstance, s: Services) => void)[];
 }
@@ -50,6 +54,7 @@ const DEFAULT_CONSOLE_DIR = path.resolve(
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { metrics: Metrics }> {
   const { services } = opts;
+  const httpsPublic = services.config.publicUrl?.startsWith("https://") ?? false;
   const app = Fastify({
     loggerInstance: opts.logger || undefined,
     logger: opts.logger ? undefined : false,
@@ -58,6 +63,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
     pluginTimeout: 120_000,
     genReqId: () => `req_${uuidv7()}`,
     requestIdHeader: false,
+    // Client addresses (rate limits, audit) come from X-Forwarded-For only when the proxy is one named here.
+    trustProxy: services.config.trustedProxies.length ? services.config.trustedProxies : false,
+    ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
   const metrics = createMetrics();
   app.setValidatorCompiler(validatorCompiler);
@@ -75,7 +83,20 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
         frameAncestors: ["'none'"],
       },
     },
+    // HSTS only where the node is reached over HTTPS: on plain HTTP it would be a promise nobody keeps.
+    strictTransportSecurity: httpsPublic ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });
+  if (httpsPublic) {
+    // Reached over plain HTTP (a proxy forwarding http, or a port left open): a page is sent to HTTPS; anything
+    // else is refused, so no session cookie or token travels in clear twice. Probes stay open for the host.
+    app.addHook("onRequest", async (req, reply) => {
+      if (req.protocol === "https" || /^\/(healthz|readyz|metrics)$/.test(req.url)) return;
+      if (req.method === "GET" || req.method === "HEAD") {
+        return reply.redirect(`${services.config.publicUrl}${req.url}`, 308);
+      }
+      throw new AppError("FORBIDDEN", [{ issue: `plain HTTP is refused: use ${services.config.publicUrl}` }]);
+    });
+  }
   await app.register(fastifySwagger, {
     openapi: {
       openapi: "3.1.0",
@@ -123,6 +144,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   hotlineRoutes(app, services);
   notificationsRoutes(app, services);
   reportsRoutes(app, services);
+  backupRoutes(app, services);
   sharedObjectsRoutes(app, services);
   providersRoutes(app, services);
   casesRoutes(app, services);

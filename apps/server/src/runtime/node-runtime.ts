@@ -6,6 +6,7 @@ import { buildApp } from "../http/app.js";
 import type { Clock } from "../lib/clock.js";
 import { randomToken } from "../lib/secrets.js";
 import type { FederationPort } from "../modules/federation/federation.types.js";
+import type { Metrics } from "../modules/health/health.routes.js";
 import { createServices, type Services } from "../services.js";
 import { acquireLock, controlTokenPath } from "./lock.js";
 import { createLogger } from "./logger.js";
@@ -14,7 +15,7 @@ export interface NodeRuntime {
   config: Config;
   database: Database;
   services: Services;
-  app: FastifyInstance;
+  app: FastifyInstance & { metrics: Metrics };
   controlToken: string;
   /** Records the URL the node serves at in the data-directory lock, for CLI commands. */
   setServingUrl(url: string): void;
@@ -28,7 +29,13 @@ export interface NodeRuntime {
  */
 export async function openNode(
   config: Config,
-  opts: { logger?: boolean; clock?: Clock; writeControlToken?: boolean; federation?: FederationPort } = {},
+  opts: {
+    logger?: boolean;
+    clock?: Clock;
+    writeControlToken?: boolean;
+    federation?: FederationPort;
+    https?: { cert: Buffer; key: Buffer };
+  } = {},
 ): Promise<NodeRuntime> {
   const lock = config.databaseUrl ? null : acquireLock(config.dataDir);
   let database: Database | undefined;
@@ -46,7 +53,7 @@ export async function openNode(
     if (opts.writeControlToken)
       writeFileSync(controlTokenPath(config.dataDir), controlToken, { mode: 0o600 });
     const logger = opts.logger ? createLogger(config.logLevel, "crossline") : false;
-    const app = await buildApp({ services, logger, controlToken });
+    const app = await buildApp({ services, logger, controlToken, https: opts.https });
     const db = database;
     return {
       config,

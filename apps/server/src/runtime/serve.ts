@@ -1,3 +1,4 @@
+import type { Server as HttpsServer } from "node:https";
 import type { Config } from "../config.js";
 import { roleWarning } from "../db/roles.js";
 import { startAccessLogWorker } from "../modules/access-log/access-log.worker.js";
@@ -5,11 +6,27 @@ import { startAuditWorker } from "../modules/audit/audit.worker.js";
 import { type FederationWorker, startFederationWorker } from "../modules/federation/federation.worker.js";
 import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
 import { openNode } from "./node-runtime.js";
+import { readTlsFiles, watchTlsFiles } from "./tls.js";
 
 /** Starts the node: HTTP API, console and background workers, until SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<void> {
-  const rt = await openNode(config, { logger: true, writeControlToken: true });
+  // Before anything opens: a certificate and key that do not match are a configuration error (exit code 2).
+  const tls = readTlsFiles(config);
+  const rt = await openNode(config, {
+    logger: true,
+    writeControlToken: true,
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+  });
   const { app } = rt;
+  if (tls) app.metrics.setCertificateExpiry(tls.notAfter);
+  const unwatchTls = tls
+    ? watchTlsFiles(
+        app.server as HttpsServer,
+        config,
+        (t) => app.metrics.setCertificateExpiry(t.notAfter),
+        app.log,
+      )
+    : null;
   const address = await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl ?? address;
   rt.setServingUrl(url);
@@ -40,6 +57,7 @@ export async function serve(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, "stopping");
+    unwatchTls?.();
     await hotlineWorker?.stop();
     await auditWorker?.stop();
     await accessLogWorker?.stop();

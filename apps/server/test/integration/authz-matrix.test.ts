@@ -97,6 +97,10 @@ const CASES: MatrixCase[] = [
   // Node keys: the administrator only. The rotation comes first so the retirement has keys to retire.
   endpoint("POST", "/api/v1/node/keys/rotate", only(["admin"], 200)),
   endpoint("POST", "/api/v1/node/keys/retire", only(["admin"], 200), () => ({ force: true })),
+  // A backup archive holds the whole node (its master key, encrypted): the administrator only.
+  endpoint("POST", "/api/v1/node/backups", only(["admin"], 201), () => ({
+    passphrase: "matrix-backup-passphrase",
+  })),
   // One's own session and credentials: every role, on a user made for the case when it spends them.
   endpoint("GET", "/api/v1/auth/session", () => 200),
   endpoint("POST", "/api/v1/auth/sign-out", () => 204, undefined, { agent: freshAgent }),

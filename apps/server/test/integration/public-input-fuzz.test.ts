@@ -206,6 +206,11 @@ describeDb("fuzzing the public inputs: no server error", () => {
       );
       await send(
         "POST",
+        "/federation/v1/reconcile",
+        mutate({ statement: JSON.stringify(fuzzedJws("crossline-reconcile+jws")) }),
+      );
+      await send(
+        "POST",
         "/federation/v1/pairing",
         mutate({ proof: JSON.stringify(fuzzedJws("crossline-pairing+jws")) }),
       );

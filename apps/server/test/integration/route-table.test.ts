@@ -18,6 +18,8 @@ const PUBLIC: Record<string, string> = {
     "peer to peer, authenticated by the sender's signature (public-input-fuzz)",
   "POST /federation/v1/pairing": "peer to peer, authenticated by the invitation secret (public-input-fuzz)",
   "POST /federation/v1/control": "peer to peer, authenticated by the sender's signature (public-input-fuzz)",
+  "POST /federation/v1/reconcile":
+    "peer to peer, authenticated by the sender's signature (public-input-fuzz, restore-*.test.ts)",
   "GET /federation/v1/attachments/:origin/:id": "peer to peer, authorised by a signed statement",
   "POST /api/v1/verify": "anyone checks a notice's authenticity (rate-limited, audited: verify.test.ts)",
   "PUT /federation/v1/attachments/:origin/:id/chunks/:idx": "peer to peer, authorised by a signed statement",

@@ -20,6 +20,29 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * Runs the CLI without blocking the test's event loop (spawnSync would: HTTP connections the test keeps to
+ * running nodes then miss the server closing them, and the next request fails with "other side closed").
+ */
+export function runCliAsync(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, CROSSLINE_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
 /** Starts `crossline serve` and resolves once /readyz answers. */
 export async function startServe(env: Record<string, string | undefined>, url: string) {
   const child = spawn(process.execPath, [BIN, "serve"], {
@@ -54,26 +77,4 @@ export async function startServe(env: Record<string, string | undefined>, url: s
         child.kill("SIGTERM");
       }),
   };
-}
-
-/** Runs the real CLI without blocking this process (for a node served by this same test process). */
-export function runCliAsync(
-  args: string[],
-  env: Record<string, string | undefined> = {},
-): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, CROSSLINE_LOG_LEVEL: "warn", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 }

@@ -24,7 +24,11 @@ export const auditCheckpointAcks = pgTable(
   (t) => [primaryKey({ columns: [t.peerId, t.seq] })],
 );
 
-/** Checkpoints peers signed over their trails and sent us to keep (insert only, like ours). */
+/**
+ * Checkpoints peers signed over their trails and sent us to keep (insert only, like ours). The hash is part of
+ * the key: after a peer was restored from a backup, its new trail passes positions it had signed before the
+ * restore, and both copies are kept (the older ones set aside by `auditPeerRestores`).
+ */
 export const auditPeerCheckpoints = pgTable(
   "audit_peer_checkpoints",
   {
@@ -35,7 +39,22 @@ export const auditPeerCheckpoints = pgTable(
     jws: text("jws").notNull(),
     receivedAt: ts("received_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.peerId, t.seq] })],
+  (t) => [primaryKey({ columns: [t.peerId, t.seq, t.hash] })],
+);
+
+/**
+ * A peer said it was restored from a backup whose audit head was `baseSeq` (insert only): the checkpoints of
+ * it we received before `restoredAt` at positions after `baseSeq` describe a trail it lost, and are set aside.
+ */
+export const auditPeerRestores = pgTable(
+  "audit_peer_restores",
+  {
+    peerId: text("peer_id").notNull(),
+    restoredAt: ts("restored_at").notNull(),
+    baseSeq: bigint("base_seq", { mode: "number" }).notNull(),
+    baseHash: text("base_hash").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.peerId, t.restoredAt] })],
 );
 
 /**

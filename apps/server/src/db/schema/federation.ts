@@ -24,13 +24,24 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
 });
 
 /** Why delivery to a peer is stopped (see `peers.linkStop`). */
-export interface LinkStop {
+export type LinkStop = SequenceConflictStop | RestoredStop;
+
+export interface SequenceConflictStop {
   reason: "SEQUENCE_CONFLICT";
   at: string;
   msgId: string;
   seq: number;
   /** The highest sequence number the peer holds from us, as it said in its answer. */
   peerHighestSeq: number | null;
+}
+
+/** This node was restored from a backup: nothing goes to the peer until they have reconciled (federation.restore.ts). */
+export interface RestoredStop {
+  reason: "RESTORED";
+  at: string;
+  backupAt: string;
+  /** The audit head the backup held. */
+  auditBase: { seq: number; hash: string };
 }
 
 export const PEER_STATES = ["pending", "active", "suspended", "revoked"] as const;

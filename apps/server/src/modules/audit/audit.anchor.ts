@@ -1,5 +1,5 @@
 import type { AuditAnchorResult, AuditCheckpoint, AuditVerifyAnchoredResult } from "@crossline/schemas";
-import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
@@ -11,6 +11,7 @@ import {
   auditHead,
   auditLog,
   auditPeerCheckpoints,
+  auditPeerRestores,
 } from "../../db/schema/index.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
@@ -45,6 +46,11 @@ export const AnchorAnswerPayload = z.strictObject({
 });
 
 type Anchor = { source: string; claims: CheckpointClaims };
+
+/** A peer's checkpoint not set aside by a restore of that peer received after it (see `peerRestored`). */
+const notSetAside = sql`not exists (select 1 from audit_peer_restores r
+  where r.peer_id = ${auditPeerCheckpoints.peerId} and r.base_seq < ${auditPeerCheckpoints.seq}
+    and r.restored_at > ${auditPeerCheckpoints.receivedAt})`;
 type Problem = AuditAnchorResult["problems"][number];
 
 /**
@@ -347,7 +353,7 @@ export function createAuditAnchorService(deps: {
         const held = await tx
           .select({ jws: auditPeerCheckpoints.jws })
           .from(auditPeerCheckpoints)
-          .where(eq(auditPeerCheckpoints.peerId, msg.peerId))
+          .where(and(eq(auditPeerCheckpoints.peerId, msg.peerId), notSetAside))
           .orderBy(desc(auditPeerCheckpoints.seq))
           .limit(ANSWER_LIMIT);
         await federation.enqueue(tx, ctx, {
@@ -396,7 +402,11 @@ export function createAuditAnchorService(deps: {
     const [held] = await tx
       .select()
       .from(auditPeerCheckpoints)
-      .where(and(eq(auditPeerCheckpoints.peerId, peerId), eq(auditPeerCheckpoints.seq, claims.seq)));
+      .where(
+        and(eq(auditPeerCheckpoints.peerId, peerId), eq(auditPeerCheckpoints.seq, claims.seq), notSetAside),
+      )
+      .orderBy(desc(auditPeerCheckpoints.receivedAt))
+      .limit(1);
     if (held && held.hash !== claims.hash) {
       // The peer signed two different trails at one position: keep the first, and leave a trace.
       await audit.record(tx, ctx, {
@@ -430,7 +440,62 @@ export function createAuditAnchorService(deps: {
     });
   }
 
-  return { checkpoint, checkpointIfDue, listCheckpoints, askPeers, compareAnchors, verify, registerHandlers };
+  /**
+   * A peer was restored from a backup (federation.restore.ts tells us, in its transaction): the checkpoints of
+   * it held after the backup's audit head describe a trail it lost; they stay (insert only) but are set aside,
+   * so its new checkpoints at those positions are kept and `verify` on its side compares with them.
+   */
+  async function peerRestored(
+    tx: Tx,
+    peerId: string,
+    r: { auditBase: { seq: number; hash: string }; at: Date },
+  ): Promise<Record<string, unknown>> {
+    const aside = await tx
+      .select({ seq: auditPeerCheckpoints.seq, hash: auditPeerCheckpoints.hash })
+      .from(auditPeerCheckpoints)
+      .where(
+        and(
+          eq(auditPeerCheckpoints.peerId, peerId),
+          sql`${auditPeerCheckpoints.seq} > ${r.auditBase.seq}`,
+          notSetAside,
+        ),
+      )
+      .orderBy(auditPeerCheckpoints.seq);
+    await tx
+      .insert(auditPeerRestores)
+      .values({ peerId, restoredAt: r.at, baseSeq: r.auditBase.seq, baseHash: r.auditBase.hash })
+      .onConflictDoNothing();
+    return { checkpointsSetAside: aside.slice(0, 100), checkpointsSetAsideCount: aside.length };
+  }
+
+  /** Per active peer: when the newest own checkpoint it confirmed was signed (null: none yet). */
+  async function confirmations(): Promise<{ peerId: string; signedAt: Date | null }[]> {
+    const ids = await peers.activePeerIds(db);
+    const rows = await db
+      .select({
+        peerId: auditCheckpointAcks.peerId,
+        signedAt: sql<Date | string>`max(${auditCheckpoints.signedAt})`,
+      })
+      .from(auditCheckpointAcks)
+      .innerJoin(auditCheckpoints, eq(auditCheckpoints.seq, auditCheckpointAcks.seq))
+      .groupBy(auditCheckpointAcks.peerId);
+    return ids.map((peerId) => {
+      const r = rows.find((x) => x.peerId === peerId);
+      return { peerId, signedAt: r?.signedAt ? new Date(r.signedAt) : null };
+    });
+  }
+
+  return {
+    confirmations,
+    checkpoint,
+    checkpointIfDue,
+    listCheckpoints,
+    askPeers,
+    compareAnchors,
+    verify,
+    registerHandlers,
+    peerRestored,
+  };
 }
 
 export type AuditAnchorService = ReturnType<typeof createAuditAnchorService>;

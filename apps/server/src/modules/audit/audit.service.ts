@@ -123,7 +123,13 @@ export function createAuditService(deps: { db: Db; clock: Clock }) {
     return verifyAuditChain(db, clock);
   }
 
-  return { record, recordAlone, list, verify };
+  /** When an action was last recorded (a narrow read for /metrics: the last backup). */
+  async function latestAt(action: string): Promise<Date | null> {
+    const [row] = await listAudit(db, { limit: 1, action });
+    return row?.at ?? null;
+  }
+
+  return { record, recordAlone, list, verify, latestAt };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;

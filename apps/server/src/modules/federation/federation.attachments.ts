@@ -90,7 +90,7 @@ export function createAttachments(c: FedContext) {
         { sender: me, recipient: p.id, attachmentId: a.id, op: "status" },
         keys.signing,
       );
-      const st = await fetch(`${p.baseUrl}/federation/v1/attachments/${me}/${a.id}`, {
+      const st = await c.peerFetch(`${p.baseUrl}/federation/v1/attachments/${me}/${a.id}`, {
         headers: { "x-crossline-auth": statusAuth },
         signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
       });
@@ -118,7 +118,7 @@ export function createAttachments(c: FedContext) {
           },
           keys.signing,
         );
-        const res = await fetch(`${p.baseUrl}/federation/v1/attachments/${me}/${a.id}/chunks/${idx}`, {
+        const res = await c.peerFetch(`${p.baseUrl}/federation/v1/attachments/${me}/${a.id}/chunks/${idx}`, {
           method: "PUT",
           headers: { "content-type": "application/octet-stream", "x-crossline-auth": auth },
           body: ch.data,

@@ -69,7 +69,7 @@ export function createConflicts(c: FedContext, parts: { outbox: Outbox }) {
     const out = await inTransaction(db, async (tx) => {
       const p = await repo.lockPeer(tx, peerId);
       if (!p) throw notFound("peer");
-      if (!p.linkStop) {
+      if (p.linkStop?.reason !== "SEQUENCE_CONFLICT") {
         throw new AppError("INVALID_TRANSITION", [
           { issue: `delivery to ${peerId} is not stopped by a sequence conflict` },
         ]);

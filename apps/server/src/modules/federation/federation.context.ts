@@ -1,11 +1,13 @@
 import { hostname } from "node:os";
 import type { NotificationParams, PeerKey } from "@crossline/schemas";
+import { fetch as undiciFetch } from "undici";
 import type { Config } from "../../config.js";
 import type { PublicKeyJwk } from "../../crypto/keys.js";
 import type { Db, Tx } from "../../db/client.js";
 import type { inbox, outbox, peers } from "../../db/schema/index.js";
 import { makeActor } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
+import { peerDispatcher } from "../../runtime/tls.js";
 import type { AuditService } from "../audit/audit.service.js";
 import type { NodeKeys, NodeService } from "../node/node.service.js";
 import type { MessageHandler } from "./federation.types.js";
@@ -85,6 +87,11 @@ export interface FedContext extends FederationDeps {
   /** The URL peers reach this node at. */
   selfUrl(): string;
   /**
+   * `fetch` for requests to peers: their certificates verified against the system's authorities and the
+   * node's own (`tlsCaFile`); a failure names its cause (an untrusted certificate, a refused connection).
+   */
+  peerFetch(url: string, init: RequestInit): Promise<Response>;
+  /**
    * Wakes this process's delivery workers (other processes find the work by polling). `committed`: the work
    * is already visible (called after the commit); otherwise it may be a moment before it is.
    */
@@ -94,6 +101,20 @@ export interface FedContext extends FederationDeps {
 
 export function createFedContext(deps: FederationDeps): FedContext {
   const { node, config } = deps;
+  const dispatcher = peerDispatcher(config);
+  async function peerFetch(url: string, init: RequestInit): Promise<Response> {
+    try {
+      if (!dispatcher) return await fetch(url, init);
+      return (await undiciFetch(url, { ...(init as object), dispatcher })) as unknown as Response;
+    } catch (e) {
+      // "fetch failed" alone tells an operator nothing: link health shows the cause (e.g. an untrusted certificate).
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      if (!cause) throw e;
+      throw new Error(
+        `${(e as Error).message}: ${cause.code ? `${cause.code}: ` : ""}${cause.message ?? ""}`,
+      );
+    }
+  }
   const nudgeListeners = new Set<(committed: boolean) => void>();
 
   /**
@@ -141,6 +162,7 @@ export function createFedContext(deps: FederationDeps): FedContext {
     },
     me: async () => (await node.summary()).id,
     selfUrl: () => config.publicUrl ?? `http://${config.host}:${config.port}`,
+    peerFetch,
     nudge,
     onNudge(l) {
       nudgeListeners.add(l);

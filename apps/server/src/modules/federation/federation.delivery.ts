@@ -171,7 +171,7 @@ export function createDelivery(
       let failure = "";
       const h0 = performance.now();
       try {
-        const res = await fetch(`${p.baseUrl}/federation/v1/envelopes`, {
+        const res = await c.peerFetch(`${p.baseUrl}/federation/v1/envelopes`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ envelopes: sealed.map((s) => s.jwe) }),

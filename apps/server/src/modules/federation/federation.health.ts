@@ -43,6 +43,11 @@ export function createLinkHealth(c: FedContext) {
     return out;
   }
 
+  /** Messages held per peer (for /metrics). */
+  async function heldCounts(): Promise<{ peerId: string; held: number }[]> {
+    return (await repo.heldByPeer(db)).map((r) => ({ peerId: r.peer_id, held: Number(r.n) }));
+  }
+
   /** Raises (once per outage) an alert for each active peer whose oldest undelivered envelope is too old. */
   async function checkLinks(log?: (msg: string, data: Record<string, unknown>) => void): Promise<string[]> {
     const threshold = new Date(clock.now().getTime() - config.fedLinkDownAlertMinutes * 60_000);
@@ -96,7 +101,7 @@ export function createLinkHealth(c: FedContext) {
     return rows.map((r) => ({ id: r.id, state: r.state, health: h.get(r.id) as PeerHealth }));
   }
 
-  return { healthOf, checkLinks, metricsSnapshot };
+  return { healthOf, checkLinks, metricsSnapshot, heldCounts };
 }
 
 export type LinkHealth = ReturnType<typeof createLinkHealth>;

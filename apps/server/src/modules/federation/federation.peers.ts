@@ -208,7 +208,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     );
     let reply: Response;
     try {
-      reply = await fetch(`${inv.url}/federation/v1/pairing`, {
+      reply = await c.peerFetch(`${inv.url}/federation/v1/pairing`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ proof }),
@@ -395,7 +395,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       { action: "revoke", sender: me, recipient: peerId, at: clock.now().toISOString(), nonce: uuidv7() },
       keys.signing,
     );
-    await fetch(`${p.baseUrl}/federation/v1/control`, {
+    await c.peerFetch(`${p.baseUrl}/federation/v1/control`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ notice }),

@@ -622,3 +622,55 @@ export async function findChunk(dbx: DbOrTx, origin: string, id: string, idx: nu
 export async function deleteChunks(tx: Tx, origin: string, id: string): Promise<void> {
   await tx.delete(blobChunks).where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)));
 }
+
+// ------------------------------------------------------------------------------- restore reconciliation
+
+/** The last sequence number given to a message for the peer. */
+export async function outSeqOf(dbx: DbOrTx, peerId: string): Promise<number> {
+  const [r] = await dbx.select({ seq: outSeq.seq }).from(outSeq).where(eq(outSeq.peerId, peerId));
+  return r?.seq ?? 0;
+}
+
+/**
+ * After a restore: the next message to the peer is numbered after `highest` (what the peer holds from us), so
+ * no number is given twice. Returns the counter as it was.
+ */
+export async function continueOutSeqAfter(tx: Tx, peerId: string, highest: number): Promise<number> {
+  const [before] = await tx
+    .select({ seq: outSeq.seq })
+    .from(outSeq)
+    .where(eq(outSeq.peerId, peerId))
+    .for("update");
+  await tx.execute(sql`update fed_out_seq set seq = greatest(seq, ${highest}) where peer_id = ${peerId}`);
+  return before?.seq ?? 0;
+}
+
+/**
+ * The peer was restored and holds our messages up to `afterSeq` only: everything after it that it had received
+ * (delivered, or refused in a way that consumed its number) is due again, as the very envelope sent before.
+ * Returns how many.
+ */
+export async function resendAfter(tx: Tx, peerId: string, afterSeq: number): Promise<number> {
+  const r = await tx
+    .update(outbox)
+    .set({ status: "pending", nextAttemptAt: sql`now()`, leaseUntil: null, attempts: 0 })
+    .where(
+      and(
+        eq(outbox.peerId, peerId),
+        gt(outbox.seq, afterSeq),
+        inArray(outbox.status, ["delivered", "rejected"]),
+      ),
+    )
+    .returning({ msgId: outbox.msgId });
+  await resetBackoff(tx, peerId);
+  return r.length;
+}
+
+/** Messages held per peer (received, waiting for a gap to fill or a handler to succeed), for /metrics. */
+export async function heldByPeer(dbx: DbOrTx): Promise<{ peer_id: string; n: string | number }[]> {
+  return rowsOf(
+    await dbx.execute(
+      sql`select peer_id, count(*) as n from fed_inbox where status = 'held' group by peer_id`,
+    ),
+  );
+}

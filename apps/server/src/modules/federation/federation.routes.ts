@@ -127,6 +127,26 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
     },
     async (req) => fed.receiveControl(req.body.notice, req.ip ?? null),
   );
+  app.post(
+    "/federation/v1/reconcile",
+    {
+      config: { auth: "public" },
+      onRequest: perSource("control"),
+      schema: {
+        tags: peerTags,
+        summary:
+          "A peer restored from a backup says what it holds; this node re-sends the rest (signed answer)",
+        body: z.strictObject({
+          statement: z
+            .string()
+            .min(1)
+            .max(16 * 1024),
+        }),
+        response: { 200: z.object({ reply: z.string() }), ...errorResponses },
+      },
+    },
+    async (req) => fed.answerReconcile(req.body.statement, req.ip ?? null),
+  );
   const AttParams = z.strictObject({ origin: PeerId, id: z.uuid() });
   app.get(
     "/federation/v1/attachments/:origin/:id",

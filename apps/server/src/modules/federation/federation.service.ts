@@ -8,6 +8,7 @@ import { createLinkHealth } from "./federation.health.js";
 import { createInbox } from "./federation.inbox.js";
 import { createOutbox } from "./federation.outbox.js";
 import { createPeers } from "./federation.peers.js";
+import { createRestore } from "./federation.restore.js";
 import type { FederationPort } from "./federation.types.js";
 
 export type { FederationDeps, OutboxRow, PeerKey, PeerRow } from "./federation.context.js";
@@ -30,6 +31,7 @@ export {
  * - federation.conflicts.ts  sequence conflicts: stop the link, alert, re-sequence
  * - federation.attachments.ts the one way any module stores or reads blobs
  * - federation.health.ts     link health, metrics, link-down alerts
+ * - federation.restore.ts    after a restore from backup: reconcile sequence numbers with each peer
  * - ../node/node.keys.ts     key rotation and retirement (announced through the outbox)
  */
 export function createFederationService(deps: FederationDeps) {
@@ -42,6 +44,7 @@ export function createFederationService(deps: FederationDeps) {
   const inbox = createInbox(c, { attachments, conflicts, outbox });
   const delivery = createDelivery(c, { attachments, peers, conflicts });
   const admin = createTransportAdmin(c, { outbox, attachments });
+  const restore = createRestore(c);
   const keys = createNodeKeys({
     db: deps.db,
     clock: deps.clock,
@@ -87,10 +90,16 @@ export function createFederationService(deps: FederationDeps) {
     listInbox: admin.listInbox,
     cancel: admin.cancel,
     resequence: conflicts.resequence,
+    // restore without loss
+    markRestored: restore.markRestored,
+    reconcilePending: restore.reconcilePending,
+    answerReconcile: restore.answerReconcile,
+    onPeerRestored: restore.onPeerRestored,
     ping: admin.ping,
     listPings: admin.listPings,
     sendNotice: admin.sendNotice,
     metricsSnapshot: health.metricsSnapshot,
+    heldCounts: health.heldCounts,
     // attachments
     putAttachment: attachments.putAttachment,
     readAttachment: attachments.readAttachment,

@@ -120,6 +120,8 @@ export function startFederationWorker(
     let lastLinkCheck = 0;
     while (running) {
       try {
+        // A restored node reconciles with its peers before anything is delivered to them (federation.restore.ts).
+        await fed.reconcilePending((msg, data) => log.warn(data, msg));
         await fed.retryHeld();
         await fed.maintainOutbox();
         if (Date.now() - lastLinkCheck > Math.min(30_000, (config.fedLinkDownAlertMinutes * 60_000) / 4)) {

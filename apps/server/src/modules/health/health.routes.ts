@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
-import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { z } from "zod";
 import { zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
@@ -16,12 +16,62 @@ export function createMetrics() {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  return { registry, httpDuration };
+  const certificateExpiry = new Gauge({
+    name: "crossline_tls_certificate_expiry_timestamp_seconds",
+    help: "When the certificate the node serves HTTPS with expires (unix time); absent without HTTPS",
+    registers: [registry],
+  });
+  return {
+    registry,
+    httpDuration,
+    /** Set at start and at every reload of the certificate files (runtime/tls.ts). */
+    setCertificateExpiry: (at: Date) => certificateExpiry.set(at.getTime() / 1000),
+  };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
 
 export function healthRoutes(fastify: FastifyInstance, s: Services, metrics: Metrics) {
   const app = zodApp(fastify);
+  new Gauge({
+    name: "crossline_backup_last_timestamp_seconds",
+    help: "When the last backup archive of the node was written (unix time; 0: never)",
+    registers: [metrics.registry],
+    async collect() {
+      const at = await s.backups.lastBackupAt().catch(() => null);
+      this.set(at ? at.getTime() / 1000 : 0);
+    },
+  });
+  new Gauge({
+    name: "crossline_requests_overdue",
+    help: "Requests for assistance past their next deadline",
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await s.requests.overdueCount().catch(() => 0));
+    },
+  });
+  new Gauge({
+    name: "crossline_federation_held_messages",
+    help: "Messages received from the peer and held (a gap before them, or a handler failing)",
+    labelNames: ["peer"],
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const h of await s.federationService.heldCounts().catch(() => []))
+        this.set({ peer: h.peerId }, h.held);
+    },
+  });
+  new Gauge({
+    name: "crossline_audit_checkpoint_confirmed_timestamp_seconds",
+    help: "When the newest own audit checkpoint the peer confirmed holding was signed (unix time; 0: none)",
+    labelNames: ["peer"],
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const c of await s.auditAnchors.confirmations().catch(() => [])) {
+        this.set({ peer: c.peerId }, c.signedAt ? c.signedAt.getTime() / 1000 : 0);
+      }
+    },
+  });
   const tags = ["health"];
   app.get(
     "/healthz",

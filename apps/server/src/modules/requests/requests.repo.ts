@@ -358,3 +358,12 @@ export async function requestsChangedSince(
     .limit(limit);
   return rows.map((r) => ({ ...r, identifiers: Array.isArray(r.identifiers) ? r.identifiers : [] }));
 }
+
+/** Requests whose next deadline has passed, across the node (for /metrics: no unit, no personal data). */
+export async function countOverdue(dbx: DbOrTx, now: Date): Promise<number> {
+  const [r] = await dbx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(requests)
+    .where(lt(requests.nextDueAt, now));
+  return Number(r?.n ?? 0);
+}

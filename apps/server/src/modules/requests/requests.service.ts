@@ -27,6 +27,7 @@ export { invalidTransition, parseForm, referenceFor } from "./requests.context.j
  * | requests.inbox.ts         | what the peer's messages do here                                 |
  * | requests.repo.ts          | the module's tables                                              |
  */
+
 export function createRequestsService(deps: RequestsDeps) {
   const c = createRequestsContext(deps);
   const files = createRequestAttachments(c);
@@ -41,6 +42,8 @@ export function createRequestsService(deps: RequestsDeps) {
     downloadAttachment: files.downloadAttachment,
     /** The cases module's port: the requests drafted from a case (what a case page lists). */
     requestsOfCase: (caseId: string) => repo.requestsOfCase(deps.db, caseId),
+    /** Requests past their next deadline, node-wide (for /metrics and its alert). */
+    overdueCount: () => repo.countOverdue(c.deps.db, c.deps.clock.now()),
   };
 }
 

@@ -1,0 +1,116 @@
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readFileSync, unwatchFile, watchFile } from "node:fs";
+import type { Server } from "node:https";
+import { rootCertificates } from "node:tls";
+import { Agent, type Dispatcher } from "undici";
+import { type Config, ConfigError } from "../config.js";
+
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+  /** When the (leaf) certificate expires, for /metrics and its alert. */
+  notAfter: Date;
+}
+
+/**
+ * Reads the certificate and key files and checks that they belong together, so a node never starts (or
+ * reloads) with a key that cannot serve its certificate. A problem is a configuration error (exit code 2).
+ */
+export function readTlsFiles(config: Pick<Config, "tlsCertFile" | "tlsKeyFile">): TlsFiles | null {
+  if (!config.tlsCertFile || !config.tlsKeyFile) return null;
+  const read = (file: string, setting: string) => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new ConfigError([
+        { setting, expected: `a readable PEM file; ${file}: ${(e as NodeJS.ErrnoException).code}` },
+      ]);
+    }
+  };
+  const cert = read(config.tlsCertFile, "CROSSLINE_TLS_CERT_FILE (tlsCertFile)");
+  const key = read(config.tlsKeyFile, "CROSSLINE_TLS_KEY_FILE (tlsKeyFile)");
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch {
+    throw new ConfigError([
+      { setting: "CROSSLINE_TLS_CERT_FILE (tlsCertFile)", expected: "a PEM certificate" },
+    ]);
+  }
+  let matches = false;
+  try {
+    matches = x509.checkPrivateKey(createPrivateKey(key));
+  } catch {
+    throw new ConfigError([
+      { setting: "CROSSLINE_TLS_KEY_FILE (tlsKeyFile)", expected: "a PEM private key" },
+    ]);
+  }
+  if (!matches) {
+    throw new ConfigError([
+      {
+        setting: "CROSSLINE_TLS_KEY_FILE (tlsKeyFile)",
+        expected: `the private key of the certificate in ${config.tlsCertFile} (this key does not match it)`,
+      },
+    ]);
+  }
+  return { cert, key, notAfter: new Date(x509.validTo) };
+}
+
+/**
+ * Watches the certificate and key files (polling their mtime: works on every file system and with the
+ * symlink swaps of certificate tools) and loads a new pair into the running server without a restart. A pair
+ * that does not match is logged and ignored: the server keeps the pair it has.
+ */
+export function watchTlsFiles(
+  server: Server,
+  config: Config,
+  onLoad: (t: TlsFiles) => void,
+  log: { info(o: object, m: string): void; error(o: object, m: string): void },
+  intervalMs = 1000,
+): () => void {
+  const files = [config.tlsCertFile, config.tlsKeyFile].filter((f): f is string => Boolean(f));
+  let timer: NodeJS.Timeout | null = null;
+  const reload = () => {
+    // Both files usually change together: wait for the second before loading.
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      try {
+        const t = readTlsFiles(config);
+        if (!t) return;
+        server.setSecureContext({ cert: t.cert, key: t.key });
+        onLoad(t);
+        log.info({ notAfter: t.notAfter.toISOString() }, "TLS certificate reloaded");
+      } catch (e) {
+        log.error(
+          { err: (e as Error).message },
+          "TLS certificate not reloaded: the files are not a matching pair",
+        );
+      }
+    }, 300);
+  };
+  for (const f of files) watchFile(f, { interval: intervalMs }, reload);
+  return () => {
+    if (timer) clearTimeout(timer);
+    for (const f of files) unwatchFile(f, reload);
+  };
+}
+
+/**
+ * The HTTP client of the federation: verifies peers' certificates against the system's authorities plus the
+ * node's own (`tlsCaFile`), so a private CA between agencies works without switching verification off.
+ */
+export function peerDispatcher(config: Pick<Config, "tlsCaFile">): Dispatcher | undefined {
+  if (!config.tlsCaFile) return undefined;
+  let ca: string;
+  try {
+    ca = readFileSync(config.tlsCaFile, "utf8");
+  } catch (e) {
+    throw new ConfigError([
+      {
+        setting: "CROSSLINE_TLS_CA_FILE (tlsCaFile)",
+        expected: `a readable PEM file (${(e as NodeJS.ErrnoException).code})`,
+      },
+    ]);
+  }
+  return new Agent({ connect: { ca: [...rootCertificates, ca] } });
+}

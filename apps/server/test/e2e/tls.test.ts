@@ -1,0 +1,203 @@
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { rootCertificates } from "node:tls";
+import { Agent, getGlobalDispatcher, setGlobalDispatcher, fetch as undiciFetch } from "undici";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { runCliAsync } from "../support/cli.js";
+import { describeDb } from "../support/node.js";
+import {
+  allRows,
+  createProcNode,
+  NodeProcess,
+  type OutboxItem,
+  type ProcNode,
+  pairProcs,
+  waitUntil,
+} from "../support/proc.js";
+
+/** A node process reached over HTTPS. */
+class HttpsNode extends NodeProcess {
+  override get url() {
+    return `https://127.0.0.1:${this.port}`;
+  }
+}
+
+/** A certificate authority and certificates for 127.0.0.1, made with the openssl CLI. */
+function makeCa(dir: string, name: string) {
+  const ca = (f: string) => path.join(dir, `${name}-${f}`);
+  const ossl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  ossl(
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    ca("ca.key"),
+    "-out",
+    ca("ca.pem"),
+    "-days",
+    "30",
+    "-subj",
+    `/CN=${name}`,
+  );
+  writeFileSync(ca("ext"), "subjectAltName=IP:127.0.0.1\n");
+  return {
+    pem: ca("ca.pem"),
+    leaf(leafName: string) {
+      const f = (x: string) => ca(`${leafName}.${x}`);
+      ossl("req", ...ec, "-keyout", f("key"), "-out", f("csr"), "-subj", "/CN=127.0.0.1");
+      ossl(
+        "x509",
+        "-req",
+        "-in",
+        f("csr"),
+        "-CA",
+        ca("ca.pem"),
+        "-CAkey",
+        ca("ca.key"),
+        "-CAcreateserial",
+        "-out",
+        f("pem"),
+        "-days",
+        "20",
+        "-extfile",
+        ca("ext"),
+      );
+      return { cert: f("pem"), key: f("key") };
+    },
+  };
+}
+
+interface PeerHealthBody {
+  peer: { health: { outboxDepth: number; lastError: string | null } };
+}
+
+/**
+ * TLS between two real nodes (issue 16 point 1): each serves HTTPS from certificate files signed by a CA the
+ * test makes; the federation client trusts that CA through `tlsCaFile`. A certificate from another CA stops
+ * delivery with the reason in link health while the messages stay queued; putting the right files back
+ * (reloaded without a restart) lets them flow. A key that does not match its certificate stops `serve` with
+ * exit code 2.
+ */
+describeDb("federation over HTTPS with the node's own certificate authority", () => {
+  let a: ProcNode;
+  let b: ProcNode;
+  let pa: HttpsNode;
+  let pb: HttpsNode;
+  let work: string;
+  let good: { cert: string; key: string };
+  let wrong: { cert: string; key: string };
+  let bFiles: { cert: string; key: string };
+  let caPem: string;
+  const previous = getGlobalDispatcher();
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(os.tmpdir(), "crossline-tls-"));
+    const ca = makeCa(work, "agencies");
+    caPem = ca.pem;
+    const other = makeCa(work, "other");
+    const aLeaf = ca.leaf("a");
+    good = ca.leaf("b");
+    wrong = other.leaf("b-wrong");
+    bFiles = { cert: path.join(work, "b-live.pem"), key: path.join(work, "b-live.key") };
+    copyFileSync(good.cert, bFiles.cert);
+    copyFileSync(good.key, bFiles.key);
+    // The test's own client trusts the agencies' CA too.
+    setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, readFileSync(ca.pem, "utf8")] } }));
+    [a, b] = await Promise.all([createProcNode("CN-MPS"), createProcNode("US-DOJ")]);
+    const tls = (n: ProcNode, files: { cert: string; key: string }) => {
+      const f = path.join(n.proc.dataDir, "crossline.json");
+      const c = JSON.parse(readFileSync(f, "utf8"));
+      writeFileSync(
+        f,
+        JSON.stringify({
+          ...c,
+          publicUrl: `https://127.0.0.1:${n.proc.port}`,
+          tlsCertFile: files.cert,
+          tlsKeyFile: files.key,
+          tlsCaFile: ca.pem,
+        }),
+      );
+      return new HttpsNode(n.id, n.proc.dataDir, n.proc.port);
+    };
+    pa = tls(a, aLeaf);
+    pb = tls(b, bFiles);
+    await Promise.all([pa.start(180_000), pb.start(180_000)]);
+    await pairProcs(pa, pb);
+  }, 400_000);
+  afterAll(async () => {
+    setGlobalDispatcher(previous);
+    await pa?.kill9();
+    await pb?.kill9();
+    await a?.cleanup();
+    await b?.cleanup();
+    if (!process.env.CROSSLINE_KEEP_TEST_DIRS) rmSync(work, { recursive: true, force: true });
+  });
+
+  const ping = async (n: number) => {
+    const r = await pa.api("POST", "/api/v1/peers/US-DOJ/ping", { count: n });
+    expect(r.status).toBe(201);
+  };
+  const health = async () => (await pa.api<PeerHealthBody>("GET", "/api/v1/peers/US-DOJ")).body.peer.health;
+  const allDelivered = async () =>
+    (await allRows<OutboxItem>(pa, "US-DOJ", "outbox")).every((m) => m.status === "delivered");
+
+  it("delivers over HTTPS, sends HSTS and reports the certificate's expiry", async () => {
+    await ping(5);
+    await waitUntil(allDelivered, 60_000, "delivery over HTTPS");
+    const res = await fetch(`${pa.url}/healthz`);
+    expect(res.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
+    const metrics = await (await fetch(`${pa.url}/metrics`)).text();
+    const expiry = Number(/crossline_tls_certificate_expiry_timestamp_seconds (\d+)/.exec(metrics)?.[1]);
+    expect(expiry * 1000).toBeGreaterThan(Date.now() + 19 * 86_400_000);
+  }, 120_000);
+
+  it("a certificate of another CA stops delivery with the reason, messages stay queued; the right one lets them flow", async () => {
+    copyFileSync(wrong.cert, bFiles.cert);
+    copyFileSync(wrong.key, bFiles.key);
+    // Reloaded without a restart: a new connection (a fresh pool; established ones keep the old session) that
+    // trusts only the agencies' CA now fails to reach B. A's idle pooled connection closes within seconds too.
+    const fresh = () => new Agent({ connect: { ca: [...rootCertificates, readFileSync(caPem, "utf8")] } });
+    await waitUntil(
+      async () =>
+        undiciFetch(`${pb.url}/healthz`, { dispatcher: fresh() }).then(
+          () => false,
+          () => true,
+        ),
+      30_000,
+      "B's new certificate",
+    );
+    await ping(5);
+    const h = await waitUntil(
+      async () => {
+        const x = await health();
+        return x.lastError?.includes("certificate") && x.outboxDepth === 5 && x;
+      },
+      60_000,
+      "the certificate failure in link health",
+    );
+    expect(h.lastError).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify the first certificate/);
+    expect(
+      (await allRows<OutboxItem>(pa, "US-DOJ", "outbox")).filter((m) => m.status === "pending"),
+    ).toHaveLength(5);
+
+    copyFileSync(good.cert, bFiles.cert);
+    copyFileSync(good.key, bFiles.key);
+    await waitUntil(allDelivered, 90_000, "delivery once the right certificate is back");
+    expect((await health()).outboxDepth).toBe(0);
+  }, 240_000);
+
+  it("refuses to start with a key that does not match the certificate (exit code 2)", async () => {
+    const r = await runCliAsync(["serve"], {
+      CROSSLINE_DATA_DIR: a.proc.dataDir,
+      CROSSLINE_PORT: "0",
+      CROSSLINE_TLS_KEY_FILE: wrong.key,
+      DATABASE_URL: "",
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("CROSSLINE_TLS_KEY_FILE (tlsKeyFile): the private key of the certificate in");
+    expect(r.stderr).toContain("this key does not match it");
+  }, 120_000);
+});
