@@ -28,6 +28,24 @@ const AREAS: Record<string, Label> = {
 };
 
 const PHRASES: Record<string, Label> = {
+  "node.backup": { en: "Backup written", "zh-CN": "生成备份" },
+  "node.restored": { en: "Node restored from a backup", "zh-CN": "从备份恢复节点" },
+  "federation.peer.reconciled": {
+    en: "Reconciled with the peer after a restore",
+    "zh-CN": "恢复后与对方节点核对",
+  },
+  "federation.reconcile.rejected": { en: "Reconciliation refused", "zh-CN": "拒绝核对请求" },
+  "federation.peer.restored": { en: "Peer restored from a backup", "zh-CN": "对方节点已从备份恢复" },
+  "indicators.import": { en: "Indicators imported", "zh-CN": "导入威胁指标" },
+  "indicators.share": { en: "Indicators shared", "zh-CN": "共享威胁指标" },
+  "indicators.withdraw": { en: "Indicator withdrawn", "zh-CN": "撤回威胁指标" },
+  "indicators.export": { en: "Indicators exported (STIX)", "zh-CN": "导出威胁指标（STIX）" },
+  "taxii.collection.create": { en: "TAXII collection created", "zh-CN": "创建 TAXII 集合" },
+  "round.calendar_token": { en: "Calendar feed link renewed", "zh-CN": "更新日历订阅链接" },
+  "round.received": { en: "Round received from the peer", "zh-CN": "收到对方节点的会谈轮次" },
+  "round.create": { en: "Round created", "zh-CN": "创建会谈轮次" },
+  "round.propose": { en: "Change proposed to the peer", "zh-CN": "向对方提出修改" },
+  "round.action_overdue": { en: "Action item overdue", "zh-CN": "行动项逾期" },
   "audit.anchor.query": { en: "Peer asked for a checkpoint", "zh-CN": "对方节点查询审计检查点" },
   "audit.checkpoint": { en: "Audit checkpoint signed", "zh-CN": "签署审计检查点" },
   "audit.peer_checkpoint": { en: "Peer's audit checkpoint kept", "zh-CN": "保存对方节点的审计检查点" },
@@ -153,6 +171,11 @@ const PHRASES: Record<string, Label> = {
 };
 
 const TARGETS: Record<string, Label> = {
+  indicator: { en: "Indicator", "zh-CN": "威胁指标" },
+  indicator_import: { en: "Indicator import", "zh-CN": "威胁指标导入" },
+  indicator_set: { en: "Indicator set", "zh-CN": "威胁指标集" },
+  round: { en: "Dialogue round", "zh-CN": "会谈轮次" },
+  taxii_collection: { en: "TAXII collection", "zh-CN": "TAXII 集合" },
   access_log: { en: "Access log", "zh-CN": "访问日志" },
   person: { en: "Person", "zh-CN": "人员" },
   api_token: { en: "API token", "zh-CN": "API 令牌" },
