@@ -17,6 +17,7 @@ import { createHotlineService } from "./modules/hotline/hotline.service.js";
 import { createIndicatorsService } from "./modules/indicators/indicators.service.js";
 import { indicatorSetType, indicatorType } from "./modules/indicators/indicators.shared.js";
 import { createTaxiiService } from "./modules/indicators/taxii.service.js";
+import { createLawfulService } from "./modules/lawful/lawful.service.js";
 import { findNode } from "./modules/node/node.repo.js";
 import { createNodeService } from "./modules/node/node.service.js";
 import { createNotificationsService } from "./modules/notifications/notifications.service.js";
@@ -25,9 +26,11 @@ import { createProvidersService } from "./modules/providers/providers.service.js
 import { createReportsService } from "./modules/reports/reports.service.js";
 import { requestIdentifierSource } from "./modules/requests/requests.identifiers.js";
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
+import { requestLawfulKind } from "./modules/requests/requests.lawful.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
 import { registerSharedObjectHandlers } from "./modules/shared-objects/shared-objects.inbox.js";
+import { sharedObjectLawfulKind } from "./modules/shared-objects/shared-objects.lawful.js";
 import { createSharedObjectsService } from "./modules/shared-objects/shared-objects.service.js";
 import {
   createSharedTypeRegistry,
@@ -95,6 +98,16 @@ export function createServices(deps: {
   });
   auditAnchors.registerHandlers();
   const requestPolicy = createRequestPolicyService({ db, clock, audit });
+  let selfId: string | undefined;
+  // Read through the caller's transaction (on PGlite a second query outside it would wait forever).
+  const nodeId = async (dbx: Parameters<typeof findNode>[0]) => {
+    selfId ??= (await findNode(dbx))?.id;
+    if (!selfId) throw new Error("the node is not initialised");
+    return selfId;
+  };
+  // Personal data: legal basis, retention and screening, one mechanism; each domain registers its kinds below.
+  const lawful = createLawfulService({ db, clock, audit, federation, nodeId });
+  lawful.registerHandlers();
   const hotline = createHotlineService({
     db,
     clock,
@@ -112,11 +125,13 @@ export function createServices(deps: {
     federation,
     peers: peerDirectory,
     org,
+    lawful: lawful.port,
     attachments: { putAttachment: federationService.putAttachment, ...createBlobPort(db) },
   };
   const requests = createRequestsService(requestsDeps);
   registerRequestHandlers(requestsDeps);
-  const reports = createReportsService({ db, clock, node });
+  lawful.registerKind(requestLawfulKind());
+  const reports = createReportsService({ db, clock, node, screening: lawful.screeningCounts });
   const providers = createProvidersService({
     db,
     clock,
@@ -143,21 +158,20 @@ export function createServices(deps: {
   sharedTypes.register(caseSummaryType);
   // Indicator sets project into the indicators store on receipt (the service is built below).
   sharedTypes.register(indicatorSetType((tx, copy) => indicators.projectReceived(tx, copy)));
-  let selfId: string | undefined;
   const sharedDeps = {
     db,
     clock,
     audit,
     federation,
     types: sharedTypes,
-    // Read through the caller's transaction (on PGlite a second query outside it would wait forever).
-    nodeId: async (dbx: Parameters<typeof findNode>[0]) => {
-      selfId ??= (await findNode(dbx))?.id;
-      if (!selfId) throw new Error("the node is not initialised");
-      return selfId;
-    },
+    nodeId,
     intakeUnitId: (dbx: Parameters<typeof findNode>[0]) => requestPolicy.intakeUnitId(dbx),
-    personalData: deps.personalData,
+    // Retention from the node's policy (lawful); the access log plugs into onRead.
+    personalData: deps.personalData ?? {
+      onRead: async () => {},
+      retentionEnd: lawful.sharedObjectRetentionEnd,
+    },
+    screening: lawful.port,
   };
   const sharedObjects = createSharedObjectsService(sharedDeps);
   registerSharedObjectHandlers(sharedDeps, sharedObjects);
@@ -208,6 +222,7 @@ export function createServices(deps: {
     indicators,
     secret: config.masterKey,
   });
+  lawful.registerKind(sharedObjectLawfulKind(sharedObjects));
   return {
     db,
     config,
@@ -232,6 +247,7 @@ export function createServices(deps: {
     correlation,
     indicators,
     taxii,
+    lawful,
   };
 }
 

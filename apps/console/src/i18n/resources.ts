@@ -53,6 +53,12 @@ export const LABEL_PATHS = {
   caseOutcome: "cases.outcome",
   custodyAction: "cases.custody",
   caseShareState: "cases.shareState",
+  lawfulKind: "lawful.kind",
+  erasureAction: "lawful.action",
+  screeningCharacter: "lawful.character",
+  lawfulGround: "lawful.ground",
+  flagState: "lawful.flagState",
+  retentionDue: "lawful.due",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

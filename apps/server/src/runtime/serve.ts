@@ -3,6 +3,7 @@ import { roleWarning } from "../db/roles.js";
 import { startAuditWorker } from "../modules/audit/audit.worker.js";
 import { type FederationWorker, startFederationWorker } from "../modules/federation/federation.worker.js";
 import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
+import { startLawfulWorker } from "../modules/lawful/lawful.worker.js";
 import { openNode } from "./node-runtime.js";
 
 /** Starts the node: HTTP API, console and background workers, until SIGINT/SIGTERM. */
@@ -33,6 +34,7 @@ export async function serve(config: Config): Promise<void> {
   const auditWorker = config.workers
     ? startAuditWorker(rt.services.auditAnchors, config.auditCheckpointMinutes, app.log)
     : null;
+  const lawfulWorker = config.workers ? startLawfulWorker(rt.services.lawful, app.log) : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -40,6 +42,7 @@ export async function serve(config: Config): Promise<void> {
     app.log.info({ signal }, "stopping");
     await hotlineWorker?.stop();
     await auditWorker?.stop();
+    await lawfulWorker?.stop();
     await Promise.all(workers.map((w) => w.stop()));
     await rt.close();
     process.exit(0);

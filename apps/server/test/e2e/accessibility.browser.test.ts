@@ -76,6 +76,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       ["chief.zh", "zh-CN"],
     ] as const) {
       await cn.user(username, ["supervisor", "admin", "auditor", "provider_compliance"], t.cnUnit);
+      await cn.user(username, ["supervisor", "admin", "auditor", "legal_reviewer"], t.cnUnit);
       const agent = await cn.as(username);
       const res = await agent.req("PUT", "/api/v1/me/preferences", { language: lang });
       if (res.status !== 200) throw new Error(`preferences: ${JSON.stringify(res.body)}`);
@@ -111,6 +112,14 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     await officer.req("POST", `/api/v1/cases/${caseId}/shares`, {
       recipients: ["US-DOJ"],
       marking: { tlp: "AMBER" },
+    });
+    // and one flagged for legal review, so the review queue has an item
+    const d3 = await draft(officer, emergencyPreservationForm());
+    await officer.req("POST", "/api/v1/lawful/flags", {
+      kind: "request",
+      recordId: d3.id,
+      characters: ["political"],
+      note: "To be reviewed",
     });
     base = await listen(cn);
     browser = await launchChromium();
@@ -157,6 +166,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     { name: "audit", to: "/audit", ready: "audit-table" },
     { name: "tokens", to: "/tokens", ready: "tokens-create" },
     { name: "account", to: "/security", ready: "security-mfa" },
+    { name: "legal review", to: "/lawful", ready: "review-item", visible: ["retention-dashboard"] },
     { name: "not found", to: "/no-such-page", ready: "not-found" },
   ];
 

@@ -4,6 +4,7 @@ import type { Tx } from "../../db/client.js";
 // The port's one way to define a handler, under a short name so each handler's signature fits on one line.
 import { defineHandler as handler, PermanentRejection } from "../federation/federation.types.js";
 import { createRequestsContext, type RequestsDeps, severityOf } from "./requests.context.js";
+import { defaultPurpose } from "./requests.drafts.js";
 import {
   EscalationPayload,
   EventPayload,
@@ -104,6 +105,14 @@ export function registerRequestHandlers(deps: RequestsDeps) {
       responderTimeZone: node.timeZone,
       ...base,
       ...dueColumns(base),
+    });
+    // The requester's stated basis; this node's own purpose is answering it.
+    await deps.lawful.declare(tx, {
+      kind: "request",
+      recordId: r.id,
+      basis: p.form.legalBasis,
+      purpose: defaultPurpose(p.form, r.title),
+      ownerUnitId: unitId,
     });
     for (const h of p.history) {
       await recordEvent(tx, null, r, {

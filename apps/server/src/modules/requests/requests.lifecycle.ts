@@ -52,6 +52,10 @@ export function createRequestLifecycle(
       }
       const t = transition(status, input.event);
       if (!t.ok) throw invalidTransition(`${input.event} is not allowed in status ${status}`, allowed);
+      // A request flagged for legal review does not leave the node until a legal reviewer clears it.
+      if (input.event === "send" || input.event === "approve") {
+        await c.deps.lawful.assertReleasable(tx, "request", r.id);
+      }
       const pol = await policy.read(tx);
       const now = clock.now();
       const set: repo.RequestSet = { status: t.to, updatedAt: now, version: r.version + 1 };

@@ -17,6 +17,7 @@ import { useCan } from "../../../auth/session";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
 import { DualDateTime } from "../../../components/DateTime";
 import { Link } from "../../../router/router";
+import { LawfulPanel } from "../../lawful/LawfulPanel";
 import { DeadlineBadge, eventLabel, StatusBadge, statusLabel, typeLabel, UrgencyBadge } from "../labels";
 import { type AttachmentRef, useRequest } from "../requests.api";
 import { ActionModal } from "./ActionModal";
@@ -31,6 +32,7 @@ export function RequestDetailPage({ id }: { id: string }) {
   const request = useRequest(id);
   const [action, setAction] = useState<string | null>(null);
   const canDraft = useCan("requests:draft");
+  const canAnswer = useCan("requests:answer");
   if (request.isPending) return <Loader />;
   if (request.error || !request.data) return <ApiErrorAlert error={request.error} />;
   const r = request.data;
@@ -115,6 +117,12 @@ export function RequestDetailPage({ id }: { id: string }) {
       </Card>
 
       <FormSummary form={form} requestId={r.id} />
+      <LawfulPanel
+        kind="request"
+        id={r.id}
+        canFlag={canDraft && r.direction === "outgoing" && ["draft", "pending_approval"].includes(r.status)}
+        canRefuse={canAnswer && r.direction === "incoming"}
+      />
       <Card withBorder data-testid="actions">
         <Title order={4} mb="sm">
           {t("common.actions")}
