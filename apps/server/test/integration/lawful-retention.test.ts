@@ -176,7 +176,7 @@ describeDb("personal data: legal basis and retention", () => {
         .where(and(eq(lawfulRecords.kind, "request"), eq(lawfulRecords.recordId, r.id)));
       // The data part of the migration, as it ran on nodes that had requests already.
       const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
-      const file = readFileSync(path.join(dir, "0010_lawful.sql"), "utf8");
+      const file = readFileSync(path.join(dir, "0013_lawful.sql"), "utf8");
       const insert = file.slice(file.lastIndexOf('INSERT INTO "lawful_records"'));
       await db.execute(sql.raw(insert));
       const s = await reviewer.req<Status>("GET", `/api/v1/lawful/records/request/${r.id}`);
