@@ -20,6 +20,7 @@ import { createHotlineService } from "./modules/hotline/hotline.service.js";
 import { createIndicatorsService } from "./modules/indicators/indicators.service.js";
 import { indicatorSetType, indicatorType } from "./modules/indicators/indicators.shared.js";
 import { createTaxiiService } from "./modules/indicators/taxii.service.js";
+import { createLawfulService } from "./modules/lawful/lawful.service.js";
 import { findNode } from "./modules/node/node.repo.js";
 import { createNodeService } from "./modules/node/node.service.js";
 import { createNotificationsService } from "./modules/notifications/notifications.service.js";
@@ -30,12 +31,14 @@ import { createProvidersService } from "./modules/providers/providers.service.js
 import { createReportsService } from "./modules/reports/reports.service.js";
 import { requestIdentifierSource } from "./modules/requests/requests.identifiers.js";
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
+import { requestLawfulKind } from "./modules/requests/requests.lawful.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
 import { createRoundsCalendar } from "./modules/rounds/rounds.calendar.js";
 import { registerRoundHandlers } from "./modules/rounds/rounds.inbox.js";
 import { createRoundsService } from "./modules/rounds/rounds.service.js";
 import { registerSharedObjectHandlers } from "./modules/shared-objects/shared-objects.inbox.js";
+import { sharedObjectLawfulKind } from "./modules/shared-objects/shared-objects.lawful.js";
 import { createSharedObjectsService } from "./modules/shared-objects/shared-objects.service.js";
 import {
   createSharedTypeRegistry,
@@ -107,6 +110,16 @@ export function createServices(deps: {
   // A peer restored from a backup: its checkpoints after the backup's audit head are set aside.
   federationService.onPeerRestored((tx, _ctx, peerId, r) => auditAnchors.peerRestored(tx, peerId, r));
   const requestPolicy = createRequestPolicyService({ db, clock, audit });
+  let selfId: string | undefined;
+  // Read through the caller's transaction (on PGlite a second query outside it would wait forever).
+  const nodeId = async (dbx: Parameters<typeof findNode>[0]) => {
+    selfId ??= (await findNode(dbx))?.id;
+    if (!selfId) throw new Error("the node is not initialised");
+    return selfId;
+  };
+  // Personal data: legal basis, retention and screening, one mechanism; each domain registers its kinds below.
+  const lawful = createLawfulService({ db, clock, audit, federation, nodeId });
+  lawful.registerHandlers();
   const hotline = createHotlineService({
     db,
     clock,
@@ -128,6 +141,7 @@ export function createServices(deps: {
     federation,
     peers: peerDirectory,
     org,
+    lawful: lawful.port,
     attachments: { putAttachment: federationService.putAttachment, ...createBlobPort(db) },
     persons: persons.port,
     accessLog,
@@ -135,7 +149,8 @@ export function createServices(deps: {
   const requests = createRequestsService(requestsDeps);
   persons.registerRecords("request", { describe: requests.describe });
   registerRequestHandlers(requestsDeps);
-  const reports = createReportsService({ db, clock, node });
+  lawful.registerKind(requestLawfulKind());
+  const reports = createReportsService({ db, clock, node, screening: lawful.screeningCounts });
   const providers = createProvidersService({
     db,
     clock,
@@ -162,25 +177,21 @@ export function createServices(deps: {
   sharedTypes.register(caseSummaryType);
   // Indicator sets project into the indicators store on receipt (the service is built below).
   sharedTypes.register(indicatorSetType((tx, copy) => indicators.projectReceived(tx, copy)));
-  let selfId: string | undefined;
   const sharedDeps = {
     db,
     clock,
     audit,
     federation,
     types: sharedTypes,
-    // Read through the caller's transaction (on PGlite a second query outside it would wait forever).
-    nodeId: async (dbx: Parameters<typeof findNode>[0]) => {
-      selfId ??= (await findNode(dbx))?.id;
-      if (!selfId) throw new Error("the node is not initialised");
-      return selfId;
-    },
+    nodeId,
     intakeUnitId: (dbx: Parameters<typeof findNode>[0]) => requestPolicy.intakeUnitId(dbx),
-    // Reads of shared personal data go to the access log; retention comes from the caller's rules (if any).
+    // Reads of shared personal data go to the access log; retention from the node's policy (lawful),
+    // unless the caller brings its own rules.
     personalData: {
       onRead: accessLog.onRead,
-      retentionEnd: (deps.personalData ?? NO_PERSONAL_DATA_HOOKS).retentionEnd,
+      retentionEnd: deps.personalData?.retentionEnd ?? lawful.sharedObjectRetentionEnd,
     },
+    screening: lawful.port,
   };
   const sharedObjects = createSharedObjectsService(sharedDeps);
   registerSharedObjectHandlers(sharedDeps, sharedObjects);
@@ -257,6 +268,7 @@ export function createServices(deps: {
     }),
   };
   registerRoundHandlers(roundsDeps);
+  lawful.registerKind(sharedObjectLawfulKind(sharedObjects));
   return {
     db,
     config,
@@ -286,6 +298,7 @@ export function createServices(deps: {
     accessLog,
     persons,
     personRights,
+    lawful,
   };
 }
 

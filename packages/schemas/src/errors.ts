@@ -41,6 +41,16 @@ export const ERRORS = {
     en: "Processing of this person is restricted while a dispute is open.",
     zh: "该人员存在未决异议，已限制处理。",
   },
+  LAWFUL_REVIEW_PENDING: {
+    status: 409,
+    en: "This item is flagged for legal review and cannot leave the node until a legal reviewer clears it.",
+    zh: "该事项已被标记待法律审查，须经法律审查员放行后方可发出。",
+  },
+  LAWFUL_REVIEW_BLOCKED: {
+    status: 409,
+    en: "A legal reviewer blocked this item: it cannot leave the node.",
+    zh: "法律审查员已阻止该事项，不得发出。",
+  },
   PAYLOAD_TOO_LARGE: { status: 413, en: "The request body is too large.", zh: "请求正文过大。" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, en: "Unsupported content type.", zh: "不支持的内容类型。" },
   RATE_LIMITED: { status: 429, en: "Too many requests; try again later.", zh: "请求过多，请稍后再试。" },

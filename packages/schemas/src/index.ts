@@ -12,6 +12,7 @@ export * from "./identifiers.js";
 export * from "./indicators.js";
 export * from "./issues.js";
 export * from "./labels.js";
+export * from "./lawful.js";
 export * from "./markings.js";
 export * from "./notices.js";
 export * from "./notification-messages.js";

@@ -3,6 +3,14 @@ import { CASE_OUTCOMES, CASE_SHARE_STATES, CASE_STATUSES, CUSTODY_ACTIONS } from
 import type { Language } from "./common.js";
 import { IDENTIFIER_TYPES, type IdentifierType } from "./identifiers.js";
 import {
+  ERASURE_ACTIONS,
+  FLAG_STATES,
+  LAWFUL_GROUNDS,
+  LAWFUL_KINDS,
+  RETENTION_DUE,
+  SCREENING_CHARACTERS,
+} from "./lawful.js";
+import {
   NOTICE_KINDS,
   NOTICE_OUTCOMES,
   NOTICE_REFUSAL_GROUNDS,
@@ -192,6 +200,18 @@ export const LABELS = {
     reciprocity: { en: "Reciprocity", "zh-CN": "互惠原则" },
     domestic_law: { en: "Domestic law", "zh-CN": "国内法" },
     other: { en: "Other", "zh-CN": "其他" },
+    interpol_rules: {
+      en: "INTERPOL Constitution and Rules on the Processing of Data",
+      "zh-CN": "《国际刑警组织章程》及《数据处理规则》",
+    },
+    un_cybercrime_convention: {
+      en: "UN Convention against Cybercrime",
+      "zh-CN": "《联合国打击网络犯罪公约》",
+    },
+    prc_icjaa: {
+      en: "PRC International Criminal Judicial Assistance Law",
+      "zh-CN": "《中华人民共和国国际刑事司法协助法》",
+    },
   } satisfies Labels<(typeof LEGAL_INSTRUMENTS)[number]>,
   offenceCategory: {
     csam: { en: "Child sexual abuse material", "zh-CN": "儿童性虐待材料" },
@@ -367,6 +387,7 @@ export const LABELS = {
     auditor: { en: "Auditor", "zh-CN": "审计员" },
     admin: { en: "Node administrator", "zh-CN": "节点管理员" },
     provider_user: { en: "Provider staff", "zh-CN": "服务提供者人员" },
+    legal_reviewer: { en: "Legal reviewer", "zh-CN": "法律审查员" },
   } satisfies Labels<Role>,
   auditOutcome: {
     success: { en: "Success", "zh-CN": "成功" },
@@ -515,6 +536,47 @@ export const LABELS = {
     volume: { en: "Many reads in one day", "zh-CN": "单日查阅量过大" },
     outside_unit: { en: "Records of another unit", "zh-CN": "查阅其他单位的记录" },
   } satisfies Labels<(typeof UNUSUAL_KINDS)[number]>,
+  lawfulKind: {
+    request: { en: "Request for assistance", "zh-CN": "协助请求" },
+    shared_object: { en: "Shared object", "zh-CN": "共享对象" },
+    case: { en: "Case", "zh-CN": "案件" },
+    fugitive_entry: { en: "Fugitive entry", "zh-CN": "逃犯条目" },
+    person: { en: "Person", "zh-CN": "人员" },
+  } satisfies Labels<(typeof LAWFUL_KINDS)[number]>,
+  erasureAction: {
+    anonymise: { en: "Anonymise (keep statistics)", "zh-CN": "匿名化（保留统计）" },
+    delete: { en: "Delete", "zh-CN": "删除" },
+  } satisfies Labels<(typeof ERASURE_ACTIONS)[number]>,
+  screeningCharacter: {
+    political: { en: "Political", "zh-CN": "政治性" },
+    military: { en: "Military", "zh-CN": "军事性" },
+    religious: { en: "Religious", "zh-CN": "宗教性" },
+    racial: { en: "Racial", "zh-CN": "种族性" },
+  } satisfies Labels<(typeof SCREENING_CHARACTERS)[number]>,
+  lawfulGround: {
+    ordinary_law_crime: { en: "Ordinary-law crime", "zh-CN": "普通刑事犯罪" },
+    predominantly_ordinary_crime: {
+      en: "Ordinary-law elements predominate",
+      "zh-CN": "普通刑事犯罪要素占主导",
+    },
+    political_character: { en: "Political character", "zh-CN": "具有政治性质" },
+    military_character: { en: "Military character", "zh-CN": "具有军事性质" },
+    religious_character: { en: "Religious character", "zh-CN": "具有宗教性质" },
+    racial_character: { en: "Racial character", "zh-CN": "具有种族性质" },
+    no_legal_basis: { en: "No legal basis", "zh-CN": "缺乏法律依据" },
+    disproportionate: { en: "Disproportionate", "zh-CN": "不成比例" },
+    human_rights_risk: { en: "Risk to human rights", "zh-CN": "存在侵犯人权风险" },
+    other: { en: "Other", "zh-CN": "其他" },
+  } satisfies Labels<(typeof LAWFUL_GROUNDS)[number]>,
+  flagState: {
+    flagged: { en: "Awaiting legal review", "zh-CN": "待法律审查" },
+    cleared: { en: "Cleared", "zh-CN": "已放行" },
+    blocked: { en: "Blocked", "zh-CN": "已阻止" },
+  } satisfies Labels<(typeof FLAG_STATES)[number]>,
+  retentionDue: {
+    review: { en: "Due for review", "zh-CN": "待复核" },
+    deletion: { en: "Due for deletion", "zh-CN": "待删除" },
+  } satisfies Labels<(typeof RETENTION_DUE)[number]>,
 };
 
 export type LabelKind = keyof typeof LABELS;
@@ -574,6 +636,12 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   accessAction: ACCESS_ACTIONS,
   personRecordType: PERSON_RECORD_TYPES,
   unusualAccess: UNUSUAL_KINDS,
+  lawfulKind: LAWFUL_KINDS,
+  erasureAction: ERASURE_ACTIONS,
+  screeningCharacter: SCREENING_CHARACTERS,
+  lawfulGround: LAWFUL_GROUNDS,
+  flagState: FLAG_STATES,
+  retentionDue: RETENTION_DUE,
 };
 
 /** The label of a value in a language; an unknown value (from a newer peer, say) is shown as it is. */

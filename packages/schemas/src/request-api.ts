@@ -3,6 +3,7 @@ import { Id, IsoDateTime, LabelledText, Language, NodeId, TimeZone } from "./com
 import { DeadlinePolicy } from "./deadlines.js";
 import { EmailAddress, PhoneNumber } from "./identifiers.js";
 import { zodIssue } from "./issue-keys.js";
+import { ScreeningCounts } from "./lawful.js";
 import { NotificationParams } from "./notification-messages.js";
 import {
   AnswerOutcome,
@@ -432,5 +433,7 @@ export const TimelinessReport = z.object({
     answeredInTime: z.number().int(),
     shareAnsweredInTime: z.number().nullable(),
   }),
+  /** Screening for lawful use in the period: flags cleared and blocked, refusals sent and received, per ground. */
+  screening: ScreeningCounts.optional(),
 });
 export type TimelinessReport = z.infer<typeof TimelinessReport>;

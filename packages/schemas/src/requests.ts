@@ -175,6 +175,9 @@ export const LEGAL_INSTRUMENTS = [
   "reciprocity",
   "domestic_law",
   "other",
+  "interpol_rules",
+  "un_cybercrime_convention",
+  "prc_icjaa",
 ] as const;
 const NEEDS_REFERENCE: ReadonlySet<string> = new Set([
   "bilateral_mlaa",

@@ -12,6 +12,7 @@ export const ROLES = [
   "admin",
   /** Staff of an online service provider: an outside user bound to one provider (modules/providers). */
   "provider_user",
+  "legal_reviewer",
 ] as const;
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
@@ -55,6 +56,8 @@ export const PERMISSIONS = [
   "persons:rectify",
   "persons:restrict",
   "persons:export",
+  "lawful:review",
+  "lawful:retention",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -153,6 +156,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "providers:manage",
   ],
   provider_user: ["portal:answer"],
+  // Screens items for lawful use and keeps the retention of personal data, node-wide (not one unit's).
+  legal_reviewer: ["lawful:review", "lawful:retention", "reports:read"],
 };
 
 /** The roles a person needs to be put on a unit's duty roster (the hotline service and the roster editor). */

@@ -60,6 +60,12 @@ export const LABEL_PATHS = {
   accessAction: "persons.accessAction",
   personRecordType: "persons.recordType",
   unusualAccess: "persons.unusual",
+  lawfulKind: "lawful.kind",
+  erasureAction: "lawful.action",
+  screeningCharacter: "lawful.character",
+  lawfulGround: "lawful.ground",
+  flagState: "lawful.flagState",
+  retentionDue: "lawful.due",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

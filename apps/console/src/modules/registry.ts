@@ -5,6 +5,7 @@ import { auditModule } from "./audit";
 import { casesModule } from "./cases";
 import { dashboardModule } from "./dashboard";
 import { hotlineModule } from "./hotline";
+import { lawfulModule } from "./lawful";
 import { noticesModule } from "./notices";
 import { peersModule } from "./peers";
 import { personsModule } from "./persons";
@@ -33,6 +34,7 @@ export const MODULES: readonly ConsoleModule[] = [
   auditModule,
   tokensModule,
   securityModule,
+  lawfulModule,
 ];
 
 export function visibleModules(user: Me): ConsoleModule[] {

@@ -22,6 +22,7 @@ import { createMetrics, healthRoutes, type Metrics } from "../modules/health/hea
 import { hotlineRoutes } from "../modules/hotline/hotline.routes.js";
 import { indicatorsRoutes } from "../modules/indicators/indicators.routes.js";
 import { taxiiRoutes } from "../modules/indicators/taxii.routes.js";
+import { lawfulRoutes } from "../modules/lawful/lawful.routes.js";
 import { nodeRoutes } from "../modules/node/node.routes.js";
 import { notificationsRoutes } from "../modules/notifications/notifications.routes.js";
 import { personsRoutes } from "../modules/persons/persons.routes.js";
@@ -154,6 +155,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   roundsRoutes(app, services);
   personsRoutes(app, services);
   accessLogRoutes(app, services);
+  lawfulRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;

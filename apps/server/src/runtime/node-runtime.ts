@@ -49,6 +49,8 @@ export async function openNode(
       clock: opts.clock,
       federation: opts.federation,
     });
+    // The retention policy into this process (the shared-objects retention hook is synchronous).
+    await services.lawful.refreshPolicy();
     const controlToken = randomToken(32);
     if (opts.writeControlToken)
       writeFileSync(controlTokenPath(config.dataDir), controlToken, { mode: 0o600 });

@@ -5,6 +5,7 @@ import { startAccessLogWorker } from "../modules/access-log/access-log.worker.js
 import { startAuditWorker } from "../modules/audit/audit.worker.js";
 import { type FederationWorker, startFederationWorker } from "../modules/federation/federation.worker.js";
 import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
+import { startLawfulWorker } from "../modules/lawful/lawful.worker.js";
 import { openNode } from "./node-runtime.js";
 import { readTlsFiles, watchTlsFiles } from "./tls.js";
 
@@ -52,6 +53,7 @@ export async function serve(config: Config): Promise<void> {
     ? startAuditWorker(rt.services.auditAnchors, config.auditCheckpointMinutes, app.log)
     : null;
   const accessLogWorker = config.workers ? startAccessLogWorker(rt.services.accessLog, app.log) : null;
+  const lawfulWorker = config.workers ? startLawfulWorker(rt.services.lawful, app.log) : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -61,6 +63,7 @@ export async function serve(config: Config): Promise<void> {
     await hotlineWorker?.stop();
     await auditWorker?.stop();
     await accessLogWorker?.stop();
+    await lawfulWorker?.stop();
     await Promise.all(workers.map((w) => w.stop()));
     await rt.close();
     process.exit(0);

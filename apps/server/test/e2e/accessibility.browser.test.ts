@@ -78,6 +78,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       ["chief.zh", "zh-CN"],
     ] as const) {
       await cn.user(username, ["supervisor", "admin", "auditor", "provider_compliance"], t.cnUnit);
+      await cn.user(username, ["supervisor", "admin", "auditor", "legal_reviewer"], t.cnUnit);
       const agent = await cn.as(username);
       const res = await agent.req("PUT", "/api/v1/me/preferences", { language: lang });
       if (res.status !== 200) throw new Error(`preferences: ${JSON.stringify(res.body)}`);
@@ -117,6 +118,14 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     // a request naming a person, for the persons pages
     const d3 = await draft(officer, formNaming([ZHANG]));
     personId = (d3 as unknown as { subjectPersons: { personId: string }[] }).subjectPersons[0].personId;
+    // and one flagged for legal review, so the review queue has an item
+    const d4 = await draft(officer, emergencyPreservationForm());
+    await officer.req("POST", "/api/v1/lawful/flags", {
+      kind: "request",
+      recordId: d4.id,
+      characters: ["political"],
+      note: "To be reviewed",
+    });
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -169,6 +178,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     { name: "audit", to: "/audit", ready: "audit-table" },
     { name: "tokens", to: "/tokens", ready: "tokens-create" },
     { name: "account", to: "/security", ready: "security-mfa" },
+    { name: "legal review", to: "/lawful", ready: "review-item", visible: ["retention-dashboard"] },
     { name: "not found", to: "/no-such-page", ready: "not-found" },
   ];
 

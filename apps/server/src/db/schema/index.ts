@@ -7,6 +7,7 @@ export * from "./correlation.js";
 export * from "./federation.js";
 export * from "./hotline.js";
 export * from "./indicators.js";
+export * from "./lawful.js";
 export * from "./persons.js";
 export * from "./providers.js";
 export * from "./requests.js";

@@ -16,6 +16,13 @@ const T = {
   all: { en: "all time", "zh-CN": "全部" },
   totals: { en: "Totals", "zh-CN": "合计" },
   none: { en: "No requests were sent in this period.", "zh-CN": "该期间内没有已发送的请求。" },
+  screening: { en: "Screening for lawful use, per ground", "zh-CN": "合法使用审查（按理由）" },
+  ground: { en: "Ground", "zh-CN": "理由" },
+  cleared: { en: "Cleared", "zh-CN": "已放行" },
+  blocked: { en: "Blocked", "zh-CN": "已阻止" },
+  refusedSent: { en: "Refused by us", "zh-CN": "我方拒绝" },
+  refusedReceived: { en: "Refused by the peer", "zh-CN": "对方拒绝" },
+  openFlags: { en: "Awaiting legal review", "zh-CN": "待法律审查" },
 } as const;
 
 const COLUMNS = [
@@ -83,6 +90,26 @@ export function timelinessDocument(report: TimelinessReport, lang: Lang) {
     none: T.none[lang],
     header: COLUMNS.map(([, l]) => l[lang]) as string[],
     rows: cells(report, lang),
+    screening: screeningTable(report, lang),
+  };
+}
+
+/** The screening figures as a table (grounds by their shared labels): only grounds with a count. */
+function screeningTable(report: TimelinessReport, lang: Lang) {
+  const s = report.screening;
+  if (!s) return null;
+  return {
+    title: `${T.screening[lang]} (${T.openFlags[lang]}: ${s.openFlags})`,
+    header: [T.ground[lang], T.cleared[lang], T.blocked[lang], T.refusedSent[lang], T.refusedReceived[lang]],
+    rows: s.rows
+      .filter((r) => r.cleared + r.blocked + r.refusedSent + r.refusedReceived > 0)
+      .map((r) => [
+        label("lawfulGround", r.ground, lang),
+        String(r.cleared),
+        String(r.blocked),
+        String(r.refusedSent),
+        String(r.refusedReceived),
+      ]),
   };
 }
 
@@ -91,7 +118,9 @@ const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"
 /** RFC 4180 CSV with a header row in the chosen language (UTF-8 with BOM so spreadsheets read Chinese). */
 export function timelinessCsv(report: TimelinessReport, lang: Lang): string {
   const d = timelinessDocument(report, lang);
-  return tableCsv(d.header, d.rows);
+  // The screening figures follow the main table after an empty line, with a header of their own.
+  const s = d.screening;
+  return tableCsv(d.header, s ? [...d.rows, [], [s.title], s.header, ...s.rows] : d.rows);
 }
 
 /** RFC 4180 CSV of a header and rows (UTF-8 with BOM so spreadsheets read Chinese): every report's CSV. */
@@ -136,8 +165,23 @@ export function tableDocumentPdf(d: TableDocument, widths: readonly number[]): P
 
 /** A PDF of the report, in English or Chinese. Needs a CJK font on the machine (see findCjkFont). */
 export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promise<Buffer> {
-  return tableDocumentPdf(
-    timelinessDocument(report, lang),
+  const d = timelinessDocument(report, lang);
+  const s = d.screening;
+  // The screening figures, one line per ground, above the table.
+  const screening = s
+    ? [
+        s.title,
+        ...s.rows.map(
+          (r) =>
+            `${r[0]}: ${s.header
+              .slice(1)
+              .map((h, i) => `${h} ${r[i + 1]}`)
+              .join(" · ")}`,
+        ),
+      ]
+    : [];
+  return tablePdf(
+    { title: d.title, lines: [d.meta, d.totals, ...screening], header: d.header, rows: d.rows, none: d.none },
     [52, 120, 42, 46, 30, 40, 40, 40, 44, 40, 50, 50, 36, 40, 36, 40],
   );
 }

@@ -1,6 +1,7 @@
 import {
   REQUEST_TYPES,
   type RequestType,
+  type ScreeningCounts,
   type TimelinessReport,
   type TimelinessRow,
   type Urgency,
@@ -44,7 +45,13 @@ const round1 = (n: number | null) => (n === null ? null : Math.round(Number(n) *
  * time to acknowledge, time to answer, share answered within the deadline, outcomes. Aggregates only,
  * over the whole node (no request content), for anyone with reports:read.
  */
-export function createReportsService(deps: { db: Db; clock: Clock; node: Pick<NodeService, "summary"> }) {
+export function createReportsService(deps: {
+  db: Db;
+  clock: Clock;
+  node: Pick<NodeService, "summary">;
+  /** The screening figures per ground (the lawful module's port). */
+  screening?: (from: Date | null, to: Date | null) => Promise<ScreeningCounts>;
+}) {
   const { db, clock } = deps;
 
   async function timeliness(ctx: Ctx, q: TimelinessInput): Promise<TimelinessReport> {
@@ -111,6 +118,7 @@ export function createReportsService(deps: { db: Db; clock: Clock; node: Pick<No
         answeredInTime: sum("answeredInTime"),
         shareAnsweredInTime: answered ? sum("answeredInTime") / answered : null,
       },
+      ...(deps.screening ? { screening: await deps.screening(from, to) } : {}),
     };
   }
 

@@ -22,6 +22,7 @@ import type { AuditService } from "../audit/audit.service.js";
 import type { BlobPort, PeerDirectory } from "../federation/federation.directory.js";
 import type { FederationPort } from "../federation/federation.types.js";
 import type { HotlineService } from "../hotline/hotline.service.js";
+import type { LawfulPort } from "../lawful/lawful.types.js";
 import type { NodeService } from "../node/node.service.js";
 import type { NotificationsService } from "../notifications/notifications.service.js";
 import type { OrgService } from "../org/org.service.js";
@@ -52,6 +53,8 @@ export interface RequestsDeps {
   /** The peers this node knows (names and state): federation's read port, instead of its table. */
   peers: PeerDirectory;
   org: Pick<OrgService, "findUnit">;
+  /** Personal data: each request's legal basis and retention, and the screening that may hold it back. */
+  lawful: LawfulPort;
   /**
    * Attachments through federation, which owns the blobs: uploaded bytes become a federation blob (so
    * envelopes that reference it carry it to the peer); reads go through its blob port.

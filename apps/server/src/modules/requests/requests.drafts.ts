@@ -14,7 +14,14 @@ type DraftInput = z.input<typeof RequestDraftInput>;
 interface DraftBody {
   peerId?: string;
   peerTimeZone?: string;
+  /** Why the personal data in the request is processed; by default the request's type and offence. */
+  purpose?: string;
   form: unknown;
+}
+
+/** The purpose recorded with a request's legal basis when the drafter states none. */
+export function defaultPurpose(form: { type: string }, title: string): string {
+  return `Request for assistance (${form.type}): ${title}`.slice(0, 500);
 }
 
 /**
@@ -22,7 +29,7 @@ interface DraftBody {
  * lifecycle events (requests.lifecycle.ts).
  */
 export function createRequestDrafts(c: RequestsContext) {
-  const { db, clock, audit, peers } = c.deps;
+  const { db, clock, audit, peers, lawful } = c.deps;
 
   /** Whom a request can be addressed to: the active peers (names only, none of the link's details). */
   async function recipients(ctx: Ctx) {
@@ -73,6 +80,13 @@ export function createRequestDrafts(c: RequestsContext) {
       });
       await c.recordEvent(tx, ctx, r, { event: "create", from: null, to: "draft", side: "requester" });
       await c.linkSubjects(tx, ctx, r);
+      await lawful.declare(tx, {
+        kind: "request",
+        recordId: id,
+        basis: form.legalBasis,
+        purpose: body.purpose ?? defaultPurpose(form, r.title),
+        ownerUnitId: unitId,
+      });
       await audit.record(tx, ctx, {
         action: "request.create",
         targetType: "request",
@@ -124,6 +138,13 @@ export function createRequestDrafts(c: RequestsContext) {
         version: r.version + 1,
       });
       await c.linkSubjects(tx, ctx, u);
+      await lawful.declare(tx, {
+        kind: "request",
+        recordId: id,
+        basis: form.legalBasis,
+        purpose: body.purpose ?? defaultPurpose(form, u.title),
+        ownerUnitId: u.ownerUnitId,
+      });
       await audit.record(tx, ctx, {
         action: "request.update_draft",
         targetType: "request",

@@ -4,6 +4,7 @@ import type { Tx } from "../../db/client.js";
 // The port's one way to define a handler, under a short name so each handler's signature fits on one line.
 import { defineHandler as handler, PermanentRejection } from "../federation/federation.types.js";
 import { createRequestsContext, type RequestsDeps, severityOf } from "./requests.context.js";
+import { defaultPurpose } from "./requests.drafts.js";
 import {
   EscalationPayload,
   EventPayload,
@@ -107,6 +108,14 @@ export function registerRequestHandlers(deps: RequestsDeps) {
     });
     // The peer's request exists whether or not a person in it is restricted here: linked, never refused.
     await linkSubjects(tx, ctx, r, { received: true });
+    // The requester's stated basis; this node's own purpose is answering it.
+    await deps.lawful.declare(tx, {
+      kind: "request",
+      recordId: r.id,
+      basis: p.form.legalBasis,
+      purpose: defaultPurpose(p.form, r.title),
+      ownerUnitId: unitId,
+    });
     for (const h of p.history) {
       await recordEvent(tx, null, r, {
         // The requester's own history: kept as it came, even a kind a newer peer knows and this node not.

@@ -58,6 +58,10 @@ export function createRequestLifecycle(
         // A request naming a person under restriction goes nowhere while the dispute is open.
         await c.deps.persons.assertNotRestricted(tx, "request", id, "subjects");
       }
+      // A request flagged for legal review does not leave the node until a legal reviewer clears it.
+      if (input.event === "send" || input.event === "approve") {
+        await c.deps.lawful.assertReleasable(tx, "request", r.id);
+      }
       const pol = await policy.read(tx);
       const now = clock.now();
       const set: repo.RequestSet = { status: t.to, updatedAt: now, version: r.version + 1 };

@@ -367,3 +367,49 @@ export async function countOverdue(dbx: DbOrTx, now: Date): Promise<number> {
     .where(lt(requests.nextDueAt, now));
   return Number(r?.n ?? 0);
 }
+
+/** Requests by id (any unit): for the lawful module's lists through the requests module's port. */
+export function requestsByIds(dbx: DbOrTx, ids: string[]): Promise<RequestRow[]> {
+  if (!ids.length) return Promise.resolve([]);
+  return dbx.select().from(requests).where(inArray(requests.id, ids));
+}
+
+/**
+ * Anonymises a request: every text of the form, the answer, the timeline's data, the thread and the
+ * extensions is replaced by `erase`; what the statistics read (type, urgency, status, dates, deadlines,
+ * outcome, peer, units) is kept, so the reports count it as before.
+ */
+export async function anonymiseRequest(
+  tx: Tx,
+  id: string,
+  erase: <T>(v: T) => T,
+  erasedText: { lang: "en"; text: string },
+): Promise<void> {
+  const r = await lockRequest(tx, id);
+  if (!r) return;
+  await tx
+    .update(requests)
+    .set({
+      title: r.reference,
+      input: erase(r.input),
+      content: erase(r.content),
+      answer: r.answer ? erase(r.answer) : null,
+      secondCheck: r.secondCheck ? erase(r.secondCheck) : null,
+      version: r.version + 1,
+    })
+    .where(eq(requests.id, id));
+  for (const e of await eventsOf(tx, id)) {
+    await tx
+      .update(requestEvents)
+      .set({ data: erase(e.data) })
+      .where(eq(requestEvents.id, e.id));
+  }
+  await tx
+    .update(requestMessages)
+    .set({ body: erasedText, attachments: [] })
+    .where(eq(requestMessages.requestId, id));
+  await tx
+    .update(preservationExtensions)
+    .set({ reason: erasedText, decisionNote: null })
+    .where(eq(preservationExtensions.requestId, id));
+}

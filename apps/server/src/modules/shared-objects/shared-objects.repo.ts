@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, lt, lte, type SQL } from "drizzle-orm";
 import type { DbOrTx, Tx } from "../../db/client.js";
 import { sharedObjectHolders, sharedObjects } from "../../db/schema/index.js";
 
@@ -55,6 +55,21 @@ export const sharedObjectsRepo = {
       .where(and(...where))
       .orderBy(desc(sharedObjects.id))
       .limit(q.limit);
+  },
+
+  async findMany(dbx: DbOrTx, ids: string[]): Promise<SharedObjectRow[]> {
+    if (!ids.length) return [];
+    return dbx.select().from(sharedObjects).where(inArray(sharedObjects.id, ids));
+  },
+
+  /** Objects whose personal data is due for erasure by `at` (retain_until is indexed for this), oldest first. */
+  async dueForRetention(dbx: DbOrTx, at: Date, limit: number) {
+    return dbx
+      .select({ id: sharedObjects.id, retainUntil: sharedObjects.retainUntil })
+      .from(sharedObjects)
+      .where(and(isNotNull(sharedObjects.retainUntil), lte(sharedObjects.retainUntil, at)))
+      .orderBy(asc(sharedObjects.retainUntil))
+      .limit(limit);
   },
 
   async holders(dbx: DbOrTx, objectIds: string[]): Promise<HolderRow[]> {

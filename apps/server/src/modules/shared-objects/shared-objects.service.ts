@@ -37,6 +37,8 @@ export interface SharedObjectsDeps {
   /** The unit that receives incoming objects (the node's intake unit). */
   intakeUnitId: (dbx: DbOrTx) => Promise<string>;
   personalData?: PersonalDataHooks;
+  /** Screening for lawful use: throws when a flag holds the object back from new recipients. */
+  screening?: { assertReleasable(dbx: DbOrTx, kind: "shared_object", id: string): Promise<void> };
 }
 
 const MAX_PAGE = 200;
@@ -371,11 +373,21 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
 
   /** Withdraws an own row: the tombstone to every holder (in the caller's transaction). */
   async function withdrawRow(tx: Tx, ctx: Ctx, row: SharedObjectRow) {
-    const id = row.id;
     ownedHere(row);
+    const { version, unreachable } = await tombstone(tx, ctx, row);
+    await audit.record(tx, ctx, {
+      action: "shared_object.withdraw",
+      targetType: "shared_object",
+      targetId: row.id,
+      details: { version, ...(unreachable.length ? { unreachable } : {}) },
+    });
+  }
+
+  /** The owner's tombstone: a version of its own, content erased, queued to every active holder. */
+  async function tombstone(tx: Tx, ctx: Ctx, row: SharedObjectRow) {
     const now = clock.now();
     // The tombstone is a version of its own, so it outranks every copy of the object already sent.
-    const tomb = await repo.update(tx, id, {
+    const tomb = await repo.update(tx, row.id, {
       version: row.version + 1,
       state: "withdrawn",
       content: null,
@@ -385,12 +397,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
       retainUntil: null,
     });
     const unreachable = await fanout.sendTombstone(tx, ctx, tomb, "owner");
-    await audit.record(tx, ctx, {
-      action: "shared_object.withdraw",
-      targetType: "shared_object",
-      targetId: id,
-      details: { version: tomb.version, ...(unreachable.length ? { unreachable } : {}) },
-    });
+    return { version: tomb.version, unreachable };
   }
 
   /** The domain port: withdraws an own object in the caller's transaction (the domain authorised). */
@@ -410,6 +417,8 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     const id = row.id;
     if (row.state === "withdrawn") throw new AppError("CONFLICT", [{ issue: "the object is withdrawn" }]);
     const self = await nodeId(tx);
+    // An own object flagged for legal review goes to no new peer until a legal reviewer clears it.
+    if (row.direction === "own") await deps.screening?.assertReleasable(tx, "shared_object", id);
     checkRecipients(row, recipients, await repo.holders(tx, [id]), self);
     await addRecipients(tx, ctx, row, recipients);
     await audit.record(tx, ctx, {
@@ -425,6 +434,33 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     const row = await repo.lock(tx, id);
     assertThat(row, notFound("shared object"));
     await shareRow(tx, ctx, row, recipients);
+  }
+
+  /**
+   * Erases an object's personal data when its retention ended (the lawful module decides and audits): this
+   * node's own object is withdrawn, so the tombstone travels to every peer holding a copy and each deletes
+   * it there; a received copy loses its content here. Returns what the audit entry records.
+   */
+  async function eraseForRetention(tx: Tx, ctx: Ctx, id: string): Promise<Record<string, unknown>> {
+    const row = await repo.lock(tx, id);
+    assertThat(row, notFound("shared object"));
+    if (row.state === "withdrawn" || row.content === null) return { already: true };
+    if (row.ownerNode === (await nodeId(tx))) {
+      const holders = (await repo.holders(tx, [id]))
+        .filter((h) => h.state === "active")
+        .map((h) => h.peerId)
+        .sort();
+      const { version, unreachable } = await tombstone(tx, ctx, row);
+      return {
+        type: row.type,
+        withdrawn: true,
+        version,
+        holders,
+        ...(unreachable.length ? { unreachable } : {}),
+      };
+    }
+    await repo.update(tx, id, { content: null, retainUntil: null, updatedAt: clock.now() });
+    return { type: row.type, withdrawn: false, copyOf: row.ownerNode };
   }
 
   /** Adds recipients: the owner to its object; a receiver to its copy, when the marking lets it pass it on. */
@@ -459,6 +495,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
      * transaction, once the domain has authorised the caller on its own record.
      */
     domainPort: { publishIn, updateIn, withdrawIn, shareIn, viewsOf, current },
+    eraseForRetention,
   };
 }
 

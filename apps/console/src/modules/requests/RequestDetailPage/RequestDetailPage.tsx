@@ -17,6 +17,7 @@ import { useCan } from "../../../auth/session";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
 import { DualDateTime } from "../../../components/DateTime";
 import { Link } from "../../../router/router";
+import { LawfulPanel } from "../../lawful/LawfulPanel";
 import { DeadlineBadge, eventLabel, StatusBadge, statusLabel, typeLabel, UrgencyBadge } from "../labels";
 import { type AttachmentRef, useRequest } from "../requests.api";
 import { ActionModal } from "./ActionModal";
@@ -32,6 +33,7 @@ export function RequestDetailPage({ id }: { id: string }) {
   const [action, setAction] = useState<string | null>(null);
   const canDraft = useCan("requests:draft");
   const canSeePersons = useCan("persons:read");
+  const canAnswer = useCan("requests:answer");
   if (request.isPending) return <Loader />;
   if (request.error || !request.data) return <ApiErrorAlert error={request.error} />;
   const r = request.data;
@@ -140,6 +142,12 @@ export function RequestDetailPage({ id }: { id: string }) {
           })}
         </Card>
       )}
+      <LawfulPanel
+        kind="request"
+        id={r.id}
+        canFlag={canDraft && r.direction === "outgoing" && ["draft", "pending_approval"].includes(r.status)}
+        canRefuse={canAnswer && r.direction === "incoming"}
+      />
       <Card withBorder data-testid="actions">
         <Title order={4} mb="sm">
           {t("common.actions")}
