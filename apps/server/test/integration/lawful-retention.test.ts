@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LawfulStatus, RetentionDueList, SharedObjectView } from "@crossline/schemas";
@@ -176,7 +176,8 @@ describeDb("personal data: legal basis and retention", () => {
         .where(and(eq(lawfulRecords.kind, "request"), eq(lawfulRecords.recordId, r.id)));
       // The data part of the migration, as it ran on nodes that had requests already.
       const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
-      const file = readFileSync(path.join(dir, "0013_lawful.sql"), "utf8");
+      const name = readdirSync(dir).find((f) => /^\d{4}_lawful\.sql$/.test(f)) ?? "";
+      const file = readFileSync(path.join(dir, name), "utf8");
       const insert = file.slice(file.lastIndexOf('INSERT INTO "lawful_records"'));
       await db.execute(sql.raw(insert));
       const s = await reviewer.req<Status>("GET", `/api/v1/lawful/records/request/${r.id}`);
