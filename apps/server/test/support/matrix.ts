@@ -113,11 +113,15 @@ export async function matrixFixtures(node: TestNode): Promise<MatrixFixtures> {
   };
 }
 
-/** Enrols and confirms MFA for a signed-in agent; returns the TOTP secret. */
+/**
+ * Enrols and confirms MFA for a signed-in agent; returns the TOTP secret. The code is made for the node's
+ * clock, which a suite may have set to another day (the node checks codes against its own time).
+ */
 export async function enrolMfa(agent: Agent): Promise<string> {
   const enrol = await agent.req<{ secret: string }>("POST", "/api/v1/auth/mfa/enrol");
+  const epoch = Math.floor(agent.rt.services.clock.now().getTime() / 1000);
   const ok = await agent.req("POST", "/api/v1/auth/mfa/confirm", {
-    code: await generate({ secret: enrol.body.secret }),
+    code: await generate({ secret: enrol.body.secret, epoch }),
   });
   if (ok.status !== 200) throw new Error(`mfa: ${ok.status} ${JSON.stringify(ok.body)}`);
   return enrol.body.secret;
