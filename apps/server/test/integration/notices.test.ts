@@ -32,7 +32,8 @@ describeDb("provider notices", () => {
       id: "CN-MPS",
       settings: {
         smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
-        publicUrl: "https://cn-mps.example.cn",
+        // http: the test reaches the node in-process over plain HTTP (an https public URL refuses that).
+        publicUrl: "http://cn-mps.example.cn",
         signIn: { maxFailures: 5, lockMinutes: 15, perIpPerMinute: 10_000 },
       },
     });
@@ -91,7 +92,7 @@ describeDb("provider notices", () => {
     );
     expect(mail).toBeDefined();
     const raw = mail?.raw.replace(/=\r?\n/g, "") ?? "";
-    expect(raw).toContain(`https://cn-mps.example.cn/portal/notices/${n.id}`);
+    expect(raw).toContain(`http://cn-mps.example.cn/portal/notices/${n.id}`);
     expect(raw).not.toContain("flood-relief");
     expect(raw).not.toContain("weibo.example.cn/u/1234567");
     // The other company's staff hear nothing of it.
