@@ -1,4 +1,4 @@
-import type { Role } from "@crossline/schemas";
+import { OUTSIDE_ROLES, ROLES, type Role } from "@crossline/schemas";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requests } from "../../src/db/schema/index.js";
@@ -38,6 +38,8 @@ const ANSWER: Role[] = ["duty_officer", "case_officer", "supervisor"];
 const DUTY: Role[] = ["duty_officer", "supervisor"];
 const DESK: Role[] = ["duty_officer", "supervisor", "admin"];
 const WRITE: Role[] = [...DRAFT, ...ANSWER];
+/** Everyone of the agency reads the timeliness report; provider staff on the portal do not. */
+const REPORTS: Role[] = ROLES.filter((r) => !OUTSIDE_ROLES.includes(r));
 
 /** Record endpoints: no permission → 403; another unit's record → 404; own record → ok (or 403 without the action's permission). */
 const record =
@@ -277,9 +279,9 @@ describeDb("authorization matrix of requests, hotline, notifications, policy and
       () => 200,
       () => ({ all: true }),
     ),
-    endpoint("GET", "/api/v1/reports/timeliness", () => 200),
-    endpoint("GET", "/api/v1/reports/timeliness.csv?lang=zh-CN", () => 200),
-    endpoint("GET", "/api/v1/reports/timeliness.pdf?lang=zh-CN", () => 200),
+    endpoint("GET", "/api/v1/reports/timeliness", only(REPORTS, 200)),
+    endpoint("GET", "/api/v1/reports/timeliness.csv?lang=zh-CN", only(REPORTS, 200)),
+    endpoint("GET", "/api/v1/reports/timeliness.pdf?lang=zh-CN", only(REPORTS, 200)),
   ];
 
   async function ctxOf(username: string) {
