@@ -1,4 +1,9 @@
-import type { CreateCaseBody, Subject } from "@crossline/schemas";
+import {
+  AddCaseIdentifierBody,
+  AddCaseSubjectBody,
+  type CreateCaseBody,
+  type Subject,
+} from "@crossline/schemas";
 import type { z } from "zod";
 import { makeActor } from "../lib/actor.js";
 import type { Services } from "../services.js";
@@ -122,9 +127,10 @@ export async function seedDemoCases(
   for (const c of plan.cases) {
     const made = await services.cases.create(ctx, { priority: false, ...c.body });
     for (const subject of c.subjects ?? [])
-      await services.cases.addSubject(ctx, made.id, { subject } as never);
+      await services.cases.addSubject(ctx, made.id, AddCaseSubjectBody.parse({ subject }));
+    // Parsed as the route parses it: the identifier is normalised and keeps what was typed as `raw`.
     for (const identifier of c.identifiers ?? [])
-      await services.cases.addIdentifier(ctx, made.id, { identifier } as never);
+      await services.cases.addIdentifier(ctx, made.id, AddCaseIdentifierBody.parse({ identifier }));
   }
   return plan.cases.length;
 }
