@@ -27,8 +27,10 @@ export interface Database {
    * LISTEN on `channel` (a fixed identifier, never user input): `onPayload` gets each NOTIFY's payload, sent
    * by any process of the node at its commit. The subscription says whether it is live: on PostgreSQL its
    * connection can drop (it reconnects with a back-off), and callers fall back to polling meanwhile.
+   * `onLive` runs each time the LISTEN is (re)established: a NOTIFY sent before that was not heard, so
+   * callers look once at what they may have missed.
    */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<Subscription>;
+  listen(channel: string, onPayload: (payload: string) => void, onLive?: () => void): Promise<Subscription>;
   close(): Promise<void>;
 }
 
@@ -59,7 +61,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       db,
       kind: "postgres",
       databaseUrl: url,
-      listen: (channel, onPayload) => listenPg(url, channel, onPayload),
+      listen: (channel, onPayload, onLive) => listenPg(url, channel, onPayload, onLive),
       close: () => pool.end(),
     };
   }
@@ -70,10 +72,11 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return {
     db,
     kind: "pglite",
-    async listen(channel, onPayload) {
+    async listen(channel, onPayload, onLive) {
       if (!CHANNEL.test(channel)) throw new Error(`bad channel name ${channel}`);
       let open = true;
       const unlisten = await client.listen(channel, onPayload);
+      onLive?.();
       return {
         live: () => open && !client.closed,
         async close() {
@@ -92,6 +95,7 @@ async function listenPg(
   url: string,
   channel: string,
   onPayload: (payload: string) => void,
+  onLive?: () => void,
 ): Promise<Subscription> {
   if (!CHANNEL.test(channel)) throw new Error(`bad channel name ${channel}`);
   let client: pg.Client | null = null;
@@ -125,6 +129,7 @@ async function listenPg(
       }
       live = true;
       failures = 0;
+      onLive?.();
     } catch (e) {
       lost();
       throw e;

@@ -1,4 +1,4 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { inTransaction } from "../../src/db/client.js";
@@ -106,6 +106,27 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
       expect(s.ids()).toEqual([...ids.slice(2), sixth]);
     } finally {
       s.close();
+    }
+  });
+
+  it("a LISTEN says when it is in place, so a stream looks once at what committed before it", async () => {
+    const heard: string[] = [];
+    let lives = 0;
+    const sub = await node.rt.database.listen(
+      "crossline_listen_probe",
+      (p) => heard.push(p),
+      () => lives++,
+    );
+    try {
+      // in place by the time the subscription is returned, and said so exactly once
+      expect(sub.live()).toBe(true);
+      expect(lives).toBe(1);
+      await node.rt.services.db.execute(sql`select pg_notify('crossline_listen_probe', 'after')`);
+      const until = Date.now() + 5_000;
+      while (!heard.includes("after") && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(heard).toEqual(["after"]);
+    } finally {
+      await sub.close();
     }
   });
 

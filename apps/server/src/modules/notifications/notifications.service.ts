@@ -105,6 +105,10 @@ export function createNotificationsService(deps: {
   const onPayload = (payload: string) => {
     for (const id of payload.split(",")) for (const wake of watchers.get(id) ?? []) wake();
   };
+  // The LISTEN is (again) in place: what committed before it was not heard, so every stream looks once.
+  const onLive = () => {
+    for (const set of watchers.values()) for (const wake of set) wake();
+  };
 
   /**
    * Calls `wake` whenever a notification for `userId` commits, in any process of the node (one LISTEN per
@@ -112,7 +116,8 @@ export function createNotificationsService(deps: {
    * the caller polls. Returns the unsubscribe function.
    */
   function watch(userId: string, wake: () => void): { live(): boolean; stop(): void } {
-    if (!subscription && deps.listen) subscription = deps.listen(CHANNEL, onPayload).catch(() => null);
+    if (!subscription && deps.listen)
+      subscription = deps.listen(CHANNEL, onPayload, onLive).catch(() => null);
     let sub: Subscription | null = null;
     void subscription?.then((x) => {
       sub = x;
