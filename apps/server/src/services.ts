@@ -12,7 +12,7 @@ import { createBackupsService } from "./modules/backup/backups.service.js";
 import { createCasesService } from "./modules/cases/cases.service.js";
 import { caseSummaryType } from "./modules/cases/cases.shared.js";
 import { createCorrelationService } from "./modules/correlation/correlation.service.js";
-import { createBlobPort, peerDirectory } from "./modules/federation/federation.directory.js";
+import { createBlobPort, peerDirectory, peerSigningKeys } from "./modules/federation/federation.directory.js";
 import { registerTransportHandlers } from "./modules/federation/federation.handlers.js";
 import { createFederationService } from "./modules/federation/federation.service.js";
 import type { FederationPort } from "./modules/federation/federation.types.js";
@@ -23,6 +23,7 @@ import { createTaxiiService } from "./modules/indicators/taxii.service.js";
 import { createLawfulService } from "./modules/lawful/lawful.service.js";
 import { findNode } from "./modules/node/node.repo.js";
 import { createNodeService } from "./modules/node/node.service.js";
+import { createSettingsPort } from "./modules/node/node.settings.js";
 import { createNotificationsService } from "./modules/notifications/notifications.service.js";
 import { createOrgService } from "./modules/org/org.service.js";
 import { createPersonRights } from "./modules/persons/persons.rights.js";
@@ -33,6 +34,7 @@ import { requestIdentifierSource } from "./modules/requests/requests.identifiers
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { requestLawfulKind } from "./modules/requests/requests.lawful.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
+import * as requestsRepo from "./modules/requests/requests.repo.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
 import { createRoundsCalendar } from "./modules/rounds/rounds.calendar.js";
 import { registerRoundHandlers } from "./modules/rounds/rounds.inbox.js";
@@ -42,7 +44,6 @@ import { sharedObjectLawfulKind } from "./modules/shared-objects/shared-objects.
 import { createSharedObjectsService } from "./modules/shared-objects/shared-objects.service.js";
 import {
   createSharedTypeRegistry,
-  NO_PERSONAL_DATA_HOOKS,
   type PersonalDataHooks,
 } from "./modules/shared-objects/shared-objects.types.js";
 import { findUserById } from "./modules/users/users.repo.js";
@@ -96,6 +97,7 @@ export function createServices(deps: {
     clock,
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
+    people: { contactsOf: users.contactsOf, timeZoneOf: users.timeZoneOf },
   });
   const auditAnchors = createAuditAnchorService({
     db,
@@ -109,7 +111,17 @@ export function createServices(deps: {
   auditAnchors.registerHandlers();
   // A peer restored from a backup: its checkpoints after the backup's audit head are set aside.
   federationService.onPeerRestored((tx, _ctx, peerId, r) => auditAnchors.peerRestored(tx, peerId, r));
-  const requestPolicy = createRequestPolicyService({ db, clock, audit });
+  // Node-wide settings (node module's table): each domain keeps its policy under its own key.
+  const settings = createSettingsPort({ clock });
+  const requestPolicy = createRequestPolicyService({
+    db,
+    audit,
+    settings,
+    units: {
+      exists: async (dbx, id) => (await org.unitsByIds(dbx, [id])).length > 0,
+      firstId: (dbx) => org.firstUnitId(dbx),
+    },
+  });
   let selfId: string | undefined;
   // Read through the caller's transaction (on PGlite a second query outside it would wait forever).
   const nodeId = async (dbx: Parameters<typeof findNode>[0]) => {
@@ -125,6 +137,11 @@ export function createServices(deps: {
     clock,
     audit,
     intakeUnitId: () => requestPolicy.intakeUnitId(),
+    people: {
+      namesOf: users.namesOf,
+      membershipOf: users.membershipOf,
+      recipientsInUnit: users.recipientsInUnit,
+    },
   });
   // Personal data: the access log (every read of a person or of a record naming one) and the person records.
   const accessLog = createAccessLogService({ db, clock, audit });
@@ -150,7 +167,13 @@ export function createServices(deps: {
   persons.registerRecords("request", { describe: requests.describe });
   registerRequestHandlers(requestsDeps);
   lawful.registerKind(requestLawfulKind());
-  const reports = createReportsService({ db, clock, node, screening: lawful.screeningCounts });
+  const reports = createReportsService({
+    db,
+    clock,
+    node,
+    screening: lawful.screeningCounts,
+    requests: { timelinessFigures: (q) => requestsRepo.timelinessFigures(db, q) },
+  });
   const providers = createProvidersService({
     db,
     clock,
@@ -170,6 +193,7 @@ export function createServices(deps: {
     zoneOf: async (userId) => (await users.timeZoneOf(userId)) ?? (await node.summary()).timeZone,
     recipientsFor: (tx, roles) => users.recipientsFor(tx, roles),
     publicUrl: config.publicUrl ?? null,
+    settings,
   });
   // Shared objects: each domain declares its types here; the mechanism is common (modules/shared-objects).
   const sharedTypes = createSharedTypeRegistry();
@@ -208,6 +232,7 @@ export function createServices(deps: {
     peers: peerDirectory,
     requests: { create: requests.create, requestsOfCase: requests.requestsOfCase },
     sharedObjects,
+    settings,
   });
   // Correlation: one index of every identifier; modules register records through its port (index/forget).
   const correlation = createCorrelationService({
@@ -250,7 +275,7 @@ export function createServices(deps: {
     node,
     federation,
     peers: peerDirectory,
-    peerSigningKeys: peerTableDirectory.signingKeys,
+    peerSigningKeys,
     nodeId: sharedDeps.nodeId,
     notify: (tx: Parameters<typeof notifications.notify>[0], n: Parameters<typeof notifications.notify>[1]) =>
       notifications.notify(tx, n),

@@ -7,14 +7,13 @@ import {
   type CreateRequestBody,
   type RequestDetail,
 } from "@crossline/schemas";
-import { and, eq } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
-import { nodeSettings } from "../../db/schema/index.js";
 import type { Ctx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { assertThat, notFound } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
 import type { BlobPort, BlobRef, PeerDirectory } from "../federation/federation.directory.js";
+import type { SettingsPort } from "../node/node.settings.js";
 import type { SharedObjectsService } from "../shared-objects/shared-objects.service.js";
 import { type CaseRow, casesRepo as repo } from "./cases.repo.js";
 
@@ -36,6 +35,8 @@ export interface CasesDeps {
     requestsOfCase: (caseId: string) => Promise<CaseDetail["requests"]>;
   };
   sharedObjects: Pick<SharedObjectsService, "domainPort" | "list">;
+  /** The node's settings (node module): the cases policy is one of them. */
+  settings: SettingsPort;
 }
 
 const POLICY_KEY = "cases.policy";
@@ -66,24 +67,10 @@ export function createCasesContext(deps: CasesDeps) {
     return row;
   }
 
-  async function policy(dbx: DbOrTx = db): Promise<CasePolicy> {
-    const [row] = await dbx
-      .select()
-      .from(nodeSettings)
-      .where(and(eq(nodeSettings.scope, "node"), eq(nodeSettings.key, POLICY_KEY)));
-    const parsed = CasePolicySchema.safeParse(row?.value);
-    return parsed.success ? parsed.data : DEFAULT_CASE_POLICY;
-  }
+  const policy = (dbx: DbOrTx = db): Promise<CasePolicy> =>
+    deps.settings.read(dbx, POLICY_KEY, CasePolicySchema, DEFAULT_CASE_POLICY);
 
-  async function putPolicy(tx: Tx, value: CasePolicy) {
-    await tx
-      .insert(nodeSettings)
-      .values({ scope: "node", key: POLICY_KEY, value, updatedAt: deps.clock.now() })
-      .onConflictDoUpdate({
-        target: [nodeSettings.scope, nodeSettings.key],
-        set: { value, updatedAt: deps.clock.now() },
-      });
-  }
+  const putPolicy = (tx: Tx, value: CasePolicy) => deps.settings.write(tx, POLICY_KEY, value);
 
   /** What a peer learns of a case: its shared summary's content. */
   function summaryContent(row: CaseRow): CaseSummaryContent {

@@ -1,3 +1,4 @@
+import type { PublicKeyJwk } from "../../crypto/keys.js";
 import type { DbOrTx } from "../../db/client.js";
 import * as repo from "./federation.repo.js";
 import type { AttachmentRef } from "./federation.types.js";
@@ -20,6 +21,16 @@ export const peerDirectory: PeerDirectory = {
     return (await repo.findPeer(dbx, id))?.state;
   },
 };
+
+/**
+ * A peer's public signing keys as this node holds them (the pairing's and those announced since): for a
+ * domain that checks a peer's signature on a document it keeps (audit checkpoints, outcome lists). Keys
+ * only, never the link's addresses or counters; empty for an unknown peer.
+ */
+export async function peerSigningKeys(dbx: DbOrTx, peerId: string): Promise<PublicKeyJwk[]> {
+  const p = await repo.findPeer(dbx, peerId);
+  return ((p?.publicKeys ?? []) as PublicKeyJwk[]).filter((k) => k.use === "sig");
+}
 
 export type BlobRef = AttachmentRef;
 

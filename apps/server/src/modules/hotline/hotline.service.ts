@@ -6,10 +6,10 @@ import {
   type Role,
   toZonedIso,
 } from "@crossline/schemas";
-import { and, arrayOverlaps, asc, desc, eq, gt, inArray, lt, lte, ne, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, lte, ne, or, type SQL } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
-import { dutyShifts, hotlineLog, requests, users } from "../../db/schema/index.js";
+import { dutyShifts, hotlineLog, requests } from "../../db/schema/index.js";
 import { type Ctx, can } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
@@ -48,6 +48,12 @@ export function createHotlineService(deps: {
   audit: AuditService;
   /** The unit incoming requests land in (the hotline desk); its log also shows the node's emergencies. */
   intakeUnitId?: () => Promise<string>;
+  /** The users module's port: names for the roster, whom a shift is for, who in a unit holds a role. */
+  people: {
+    namesOf(dbx: DbOrTx, ids: readonly string[]): Promise<Map<string, string>>;
+    membershipOf(dbx: DbOrTx, id: string): Promise<{ unitId: string; roles: Role[] } | null>;
+    recipientsInUnit(dbx: DbOrTx, unitId: string, roles: readonly string[]): Promise<string[]>;
+  };
 }) {
   const { db, clock, audit } = deps;
 
@@ -78,14 +84,7 @@ export function createHotlineService(deps: {
 
   async function toShiftView(rows: ShiftRow[]) {
     const ids = [...new Set(rows.map((r) => r.userId))];
-    const names = new Map<string, string>();
-    if (ids.length) {
-      const found = await db
-        .select({ id: users.id, name: users.displayName })
-        .from(users)
-        .where(inArray(users.id, ids));
-      for (const u of found) names.set(u.id, u.name);
-    }
+    const names = await deps.people.namesOf(db, ids);
     return rows.map((r) => ({
       id: r.id,
       unitId: r.unitId,
@@ -132,13 +131,13 @@ export function createHotlineService(deps: {
       throw new AppError("FORBIDDEN", [{ issue: "requires permission hotline:roster" }]);
     }
     assertUnitVisible(ctx, input.unitId);
-    const [user] = await db.select().from(users).where(eq(users.id, input.userId));
+    const user = await deps.people.membershipOf(db, input.userId);
     assertThat(
       user && user.unitId === input.unitId,
       new AppError("VALIDATION_FAILED", [{ field: "body.userId", issue: "no such user in this unit" }]),
     );
     assertThat(
-      canBeRostered(user.roles as Role[]),
+      canBeRostered(user.roles),
       new AppError("VALIDATION_FAILED", [
         { field: "body.userId", issue: "the user holds neither the duty officer nor the supervisor role" },
       ]),
@@ -235,27 +234,11 @@ export function createHotlineService(deps: {
   async function dutyRecipients(dbx: DbOrTx, unitId: string, at: Date): Promise<string[]> {
     const onShift = await shiftsAt(dbx, unitId, at);
     if (onShift.length) return [...new Set(onShift.map((s) => s.userId))];
-    const rows = await dbx
-      .select({ id: users.id })
-      .from(users)
-      .where(
-        and(
-          eq(users.unitId, unitId),
-          eq(users.disabled, false),
-          arrayOverlaps(users.roles, [...ROSTERABLE_ROLES]),
-        ),
-      );
-    return rows.map((r) => r.id);
+    return deps.people.recipientsInUnit(dbx, unitId, ROSTERABLE_ROLES);
   }
 
   async function supervisors(dbx: DbOrTx, unitId: string): Promise<string[]> {
-    const rows = await dbx
-      .select({ id: users.id })
-      .from(users)
-      .where(
-        and(eq(users.unitId, unitId), eq(users.disabled, false), arrayOverlaps(users.roles, ["supervisor"])),
-      );
-    return rows.map((r) => r.id);
+    return deps.people.recipientsInUnit(dbx, unitId, ["supervisor"]);
   }
 
   async function log(tx: Tx, e: LogInput): Promise<void> {

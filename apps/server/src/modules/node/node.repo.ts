@@ -1,6 +1,6 @@
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
-import { agencies, nodeIdentity, nodeKeys } from "../../db/schema/index.js";
+import { agencies, nodeIdentity, nodeKeys, nodeSettings } from "../../db/schema/index.js";
 
 export type NodeRow = typeof nodeIdentity.$inferSelect;
 export type NodeKeyRow = typeof nodeKeys.$inferSelect;
@@ -24,4 +24,20 @@ export function liveKeys(db: DbOrTx): Promise<NodeKeyRow[]> {
 
 export function allKeys(db: DbOrTx): Promise<NodeKeyRow[]> {
   return db.select().from(nodeKeys);
+}
+
+/** A node-wide setting's stored value (node_settings, scope "node"), or undefined when never set. */
+export async function readSetting(db: DbOrTx, key: string): Promise<unknown> {
+  const [row] = await db
+    .select({ value: nodeSettings.value })
+    .from(nodeSettings)
+    .where(and(eq(nodeSettings.scope, "node"), eq(nodeSettings.key, key)));
+  return row?.value;
+}
+
+export async function writeSetting(db: DbOrTx, key: string, value: unknown, at: Date): Promise<void> {
+  await db
+    .insert(nodeSettings)
+    .values({ scope: "node", key, value, updatedAt: at })
+    .onConflictDoUpdate({ target: [nodeSettings.scope, nodeSettings.key], set: { value, updatedAt: at } });
 }

@@ -15,7 +15,7 @@ import {
   type Subscription,
   type Tx,
 } from "../../db/client.js";
-import { mailOutbox, notifications, users } from "../../db/schema/index.js";
+import { mailOutbox, notifications } from "../../db/schema/index.js";
 import type { Ctx } from "../../lib/actor.js";
 import { backoffMs } from "../../lib/backoff.js";
 import type { Clock } from "../../lib/clock.js";
@@ -96,6 +96,14 @@ export function createNotificationsService(deps: {
   mailFrom: string;
   /** The database's LISTEN; without it live streams poll. */
   listen?: Database["listen"];
+  /** The users module's port: whom a notification reaches (enabled users) and how to write to them. */
+  people: {
+    contactsOf(
+      tx: DbOrTx,
+      ids: readonly string[],
+    ): Promise<{ id: string; email: string | null; language: string; timeZone: string }[]>;
+    timeZoneOf(userId: string): Promise<string | undefined>;
+  };
 }) {
   const { db, clock } = deps;
   const transport = deps.smtpUrl ? nodemailer.createTransport(deps.smtpUrl) : null;
@@ -140,10 +148,7 @@ export function createNotificationsService(deps: {
     const now = clock.now();
     const keyed = "key" in n;
     // A disabled account hears nothing: the notification would only wait for a sign-in that cannot come.
-    const recipients = await tx
-      .select({ id: users.id, email: users.email, language: users.language, timeZone: users.timeZone })
-      .from(users)
-      .where(and(inArray(users.id, ids), eq(users.disabled, false)));
+    const recipients = await deps.people.contactsOf(tx, ids);
     if (recipients.length === 0) return 0;
     await tx.insert(notifications).values(
       recipients.map((u) => ({
@@ -220,8 +225,7 @@ export function createNotificationsService(deps: {
 
   /** The reader's profile zone (the console's zone for the user), or UTC for an unknown user. */
   async function zoneOf(userId: string): Promise<string> {
-    const [u] = await db.select({ tz: users.timeZone }).from(users).where(eq(users.id, userId));
-    return u?.tz ?? "UTC";
+    return (await deps.people.timeZoneOf(userId)) ?? "UTC";
   }
 
   async function list(

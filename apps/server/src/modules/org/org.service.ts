@@ -61,7 +61,17 @@ export function createOrgService(deps: { db: Db; audit: AuditService }) {
       .where(inArray(units.id, ids));
   }
 
-  return { listAgencies, listUnits, findUnit, createUnit, unitsByIds };
+  /** The node's oldest unit, read in the caller's transaction (where requests land by default). */
+  async function firstUnitId(dbx: DbOrTx): Promise<string | undefined> {
+    const [u] = await dbx
+      .select({ id: units.id })
+      .from(units)
+      .orderBy(asc(units.createdAt), asc(units.id))
+      .limit(1);
+    return u?.id;
+  }
+
+  return { listAgencies, listUnits, findUnit, createUnit, unitsByIds, firstUnitId };
 }
 
 export type OrgService = ReturnType<typeof createOrgService>;

@@ -12,16 +12,15 @@ import {
   type ProviderView,
   toZonedIso,
 } from "@crossline/schemas";
-import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
-import { nodeSettings } from "../../db/schema/index.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
 import type { NodeService } from "../node/node.service.js";
+import type { SettingsPort } from "../node/node.settings.js";
 import type { NotificationsService } from "../notifications/notifications.service.js";
 import type { NoticeRow, ProviderRow } from "./providers.repo.js";
 import * as repo from "./providers.repo.js";
@@ -55,6 +54,8 @@ export interface ProvidersDeps {
   recipientsFor(tx: DbOrTx, roles: readonly string[]): Promise<string[]>;
   /** Where the console is reached from outside (links in e-mails); null: relative links. */
   publicUrl: string | null;
+  /** The node's settings (node module): the notices policy is one of them. */
+  settings: SettingsPort;
 }
 
 const POLICY_KEY = "notices.policy";
@@ -81,25 +82,11 @@ export function createProvidersContext(deps: ProvidersDeps) {
     return { id: n.id, name: n.name, nameZh: n.nameZh, agency: n.agency, timeZone: n.timeZone };
   }
 
-  async function readPolicy(dbx: DbOrTx = db): Promise<NoticePolicy> {
-    const [row] = await dbx
-      .select()
-      .from(nodeSettings)
-      .where(and(eq(nodeSettings.scope, "node"), eq(nodeSettings.key, POLICY_KEY)));
-    if (!row) return DEFAULT_NOTICE_POLICY;
-    const parsed = NoticePolicy.safeParse(row.value);
-    return parsed.success ? parsed.data : DEFAULT_NOTICE_POLICY;
-  }
+  const readPolicy = (dbx: DbOrTx = db): Promise<NoticePolicy> =>
+    deps.settings.read(dbx, POLICY_KEY, NoticePolicy, DEFAULT_NOTICE_POLICY);
 
-  async function writePolicy(tx: Tx, policy: NoticePolicy): Promise<void> {
-    await tx
-      .insert(nodeSettings)
-      .values({ scope: "node", key: POLICY_KEY, value: policy, updatedAt: clock.now() })
-      .onConflictDoUpdate({
-        target: [nodeSettings.scope, nodeSettings.key],
-        set: { value: policy, updatedAt: clock.now() },
-      });
-  }
+  const writePolicy = (tx: Tx, policy: NoticePolicy): Promise<void> =>
+    deps.settings.write(tx, POLICY_KEY, policy);
 
   /**
    * Who is asking: a provider's staff (portal:answer, bound to one provider) or an officer of a unit

@@ -4,13 +4,18 @@ import {
   RequestPolicy,
   type RequestType,
 } from "@crossline/schemas";
-import { and, asc, eq } from "drizzle-orm";
 import { type Db, type DbOrTx, inTransaction } from "../../db/client.js";
-import { nodeSettings, units } from "../../db/schema/index.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
-import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
+import type { SettingsPort } from "../node/node.settings.js";
+
+/** What the request policy needs of the organisation (org module): units by id, and the first one. */
+export interface UnitsPort {
+  exists(dbx: DbOrTx, id: string): Promise<boolean>;
+  /** The node's oldest unit (where requests land when no intake unit is set), or undefined. */
+  firstId(dbx: DbOrTx): Promise<string | undefined>;
+}
 
 const KEY = "requests.policy";
 
@@ -25,16 +30,19 @@ export const DEFAULT_REQUEST_POLICY: RequestPolicy = {
  * The node's request policy: deadlines per type and urgency, four-eyes per type, the intake unit and
  * escalation. Stored in node_settings; the shipped defaults apply until an administrator edits it.
  */
-export function createRequestPolicyService(deps: { db: Db; clock: Clock; audit: AuditService }) {
-  const { db, clock, audit } = deps;
+export function createRequestPolicyService(deps: {
+  db: Db;
+  audit: AuditService;
+  settings: SettingsPort;
+  units: UnitsPort;
+}) {
+  const { db, audit, settings, units } = deps;
 
   async function read(dbx: DbOrTx = db): Promise<RequestPolicy> {
-    const [row] = await dbx
-      .select()
-      .from(nodeSettings)
-      .where(and(eq(nodeSettings.scope, "node"), eq(nodeSettings.key, KEY)));
-    if (!row) return DEFAULT_REQUEST_POLICY;
-    const parsed = RequestPolicy.safeParse({ ...DEFAULT_REQUEST_POLICY, ...(row.value as object) });
+    const stored = await settings.raw(dbx, KEY);
+    if (stored === undefined) return DEFAULT_REQUEST_POLICY;
+    // Merged over the defaults: a policy stored before a field existed keeps working.
+    const parsed = RequestPolicy.safeParse({ ...DEFAULT_REQUEST_POLICY, ...(stored as object) });
     return parsed.success ? parsed.data : DEFAULT_REQUEST_POLICY;
   }
 
@@ -42,13 +50,9 @@ export function createRequestPolicyService(deps: { db: Db; clock: Clock; audit: 
   async function intakeUnitId(dbx: DbOrTx = db): Promise<string> {
     const p = await read(dbx);
     if (p.intakeUnitId) return p.intakeUnitId;
-    const [u] = await dbx
-      .select({ id: units.id })
-      .from(units)
-      .orderBy(asc(units.createdAt), asc(units.id))
-      .limit(1);
-    if (!u) throw new AppError("NODE_BUSY", [{ issue: "the node has no unit" }]);
-    return u.id;
+    const first = await units.firstId(dbx);
+    if (!first) throw new AppError("NODE_BUSY", [{ issue: "the node has no unit" }]);
+    return first;
   }
 
   async function get(ctx: Ctx): Promise<RequestPolicy> {
@@ -59,21 +63,14 @@ export function createRequestPolicyService(deps: { db: Db; clock: Clock; audit: 
   async function put(ctx: Ctx, policy: RequestPolicy): Promise<RequestPolicy> {
     requirePermission(ctx.actor, "policy:manage");
     if (policy.intakeUnitId) {
-      const [u] = await db.select({ id: units.id }).from(units).where(eq(units.id, policy.intakeUnitId));
       assertThat(
-        u,
+        await units.exists(db, policy.intakeUnitId),
         new AppError("VALIDATION_FAILED", [{ field: "body.intakeUnitId", issue: "no such unit" }]),
       );
     }
     const before = await read();
     await inTransaction(db, async (tx) => {
-      await tx
-        .insert(nodeSettings)
-        .values({ scope: "node", key: KEY, value: policy, updatedAt: clock.now() })
-        .onConflictDoUpdate({
-          target: [nodeSettings.scope, nodeSettings.key],
-          set: { value: policy, updatedAt: clock.now() },
-        });
+      await settings.write(tx, KEY, policy);
       await audit.record(tx, ctx, {
         action: "policy.requests.update",
         targetType: "policy",

@@ -16,7 +16,7 @@ import {
   type SQL,
   sql,
 } from "drizzle-orm";
-import type { DbOrTx, Tx } from "../../db/client.js";
+import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
 import { preservationExtensions, requestEvents, requestMessages, requests } from "../../db/schema/index.js";
 import type { EventRow, ExtensionRow, MessageRow, RequestRow } from "./requests.views.js";
 
@@ -412,4 +412,61 @@ export async function anonymiseRequest(
     .update(preservationExtensions)
     .set({ reason: erasedText, decisionNote: null })
     .where(eq(preservationExtensions.requestId, id));
+}
+
+/** What the timeliness report groups by and over: period length, the node's time zone, a window, a side. */
+export interface TimelinessQuery {
+  period: "week" | "month" | "quarter" | "year";
+  timeZone: string;
+  from: Date | null;
+  to: Date | null;
+  direction?: "outgoing" | "incoming";
+  now: Date;
+}
+
+/** One group of the timeliness report: counts and medians per period, type, urgency and direction. */
+export interface TimelinessFigure {
+  period: string;
+  type: string;
+  urgency: string;
+  direction: string;
+  sent: number;
+  acknowledged: number;
+  ack_in_time: number;
+  answered: number;
+  answered_in_time: number;
+  median_ack: number | null;
+  median_answer: number | null;
+  mean_answer: number | null;
+  fulfilled: number;
+  partly: number;
+  declined: number;
+  open_overdue: number;
+}
+
+/** The timeliness figures of requests sent in the window, grouped (aggregates only, no content). */
+export async function timelinessFigures(dbx: DbOrTx, q: TimelinessQuery): Promise<TimelinessFigure[]> {
+  const result = await dbx.execute(sql`
+      select to_char(date_trunc(${q.period}, r.sent_at at time zone ${q.timeZone}), 'YYYY-MM-DD') as period,
+             r.type, r.urgency, r.direction,
+             count(*)::int as sent,
+             count(r.acknowledged_at)::int as acknowledged,
+             (count(*) filter (where r.acknowledged_at <= r.acknowledge_by))::int as ack_in_time,
+             count(r.answered_at)::int as answered,
+             (count(*) filter (where r.answered_at <= r.answer_by))::int as answered_in_time,
+             percentile_cont(0.5) within group (order by extract(epoch from r.acknowledged_at - r.sent_at) / 60) as median_ack,
+             percentile_cont(0.5) within group (order by extract(epoch from r.answered_at - r.sent_at) / 60) as median_answer,
+             avg(extract(epoch from r.answered_at - r.sent_at) / 60) as mean_answer,
+             (count(*) filter (where r.outcome = 'fulfilled'))::int as fulfilled,
+             (count(*) filter (where r.outcome = 'partly_fulfilled'))::int as partly,
+             (count(*) filter (where r.outcome = 'declined'))::int as declined,
+             (count(*) filter (where r.next_due_at < ${q.now}))::int as open_overdue
+        from requests r
+       where r.sent_at is not null
+         ${q.from ? sql`and r.sent_at >= ${q.from}` : sql``}
+         ${q.to ? sql`and r.sent_at < ${q.to}` : sql``}
+         ${q.direction ? sql`and r.direction = ${q.direction}` : sql``}
+       group by 1, 2, 3, 4
+       order by 1, 2, 3, 4`);
+  return rowsOf<TimelinessFigure>(result);
 }

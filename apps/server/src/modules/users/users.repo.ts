@@ -1,4 +1,4 @@
-import { and, arrayOverlaps, asc, eq, gt, type SQL } from "drizzle-orm";
+import { and, arrayOverlaps, asc, eq, gt, inArray, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { units, users } from "../../db/schema/index.js";
 
@@ -55,4 +55,22 @@ export async function enabledUnitUserIdsWithRole(
     .from(users)
     .where(and(eq(users.unitId, unitId), arrayOverlaps(users.roles, [...roles]), eq(users.disabled, false)));
   return rows.map((r) => r.id);
+}
+
+/** The enabled users among `ids` with what a message to them needs: address, language and time zone. */
+export function enabledContacts(db: DbOrTx, ids: readonly string[]) {
+  if (!ids.length) return Promise.resolve([]);
+  return db
+    .select({ id: users.id, email: users.email, language: users.language, timeZone: users.timeZone })
+    .from(users)
+    .where(and(inArray(users.id, [...ids]), eq(users.disabled, false)));
+}
+
+/** Display names of the users among `ids` (a roster shows who is on it). */
+export function displayNames(db: DbOrTx, ids: readonly string[]) {
+  if (!ids.length) return Promise.resolve([]);
+  return db
+    .select({ id: users.id, name: users.displayName })
+    .from(users)
+    .where(inArray(users.id, [...ids]));
 }

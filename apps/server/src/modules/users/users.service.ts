@@ -9,6 +9,8 @@ import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { hashPassword, oneTimePassword } from "../../lib/secrets.js";
 import type { AuditService } from "../audit/audit.service.js";
 import {
+  displayNames,
+  enabledContacts,
   enabledUnitUserIdsWithRole,
   enabledUserIdsWithRole,
   findUnit,
@@ -250,6 +252,22 @@ export function createUsersService(deps: {
     return enabledUnitUserIdsWithRole(tx, unitId, roles);
   }
 
+  /** Enabled users among `ids` with their address, language and time zone (notifications' port). */
+  function contactsOf(tx: DbOrTx, ids: readonly string[]) {
+    return enabledContacts(tx, ids);
+  }
+
+  /** Display names by id (the hotline's roster port); unknown ids are left out. */
+  async function namesOf(dbx: DbOrTx, ids: readonly string[]): Promise<Map<string, string>> {
+    return new Map((await displayNames(dbx, ids)).map((u) => [u.id, u.name]));
+  }
+
+  /** A user's unit and roles, enabled or not, or null for no such user (the roster checks whom it is given). */
+  async function membershipOf(dbx: DbOrTx, id: string): Promise<{ unitId: string; roles: Role[] } | null> {
+    const u = await findUserById(dbx, id);
+    return u ? { unitId: u.unitId, roles: u.roles as Role[] } : null;
+  }
+
   return {
     list,
     get,
@@ -262,6 +280,9 @@ export function createUsersService(deps: {
     timeZoneOf,
     unitOfUser,
     recipientsInUnit,
+    contactsOf,
+    namesOf,
+    membershipOf,
   };
 }
 
