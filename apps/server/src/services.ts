@@ -168,11 +168,11 @@ export function createServices(deps: {
   registerRequestHandlers(requestsDeps);
   lawful.registerKind(requestLawfulKind());
   const reports = createReportsService({
-    db,
     clock,
     node,
     screening: lawful.screeningCounts,
     requests: { timelinessFigures: (q) => requestsRepo.timelinessFigures(db, q) },
+    zoneOf: users.timeZoneOf,
   });
   const providers = createProvidersService({
     db,

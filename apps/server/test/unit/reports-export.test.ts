@@ -69,3 +69,13 @@ describe("timeliness CSV and PDF text", () => {
     expect(timelinessDocument(report, "zh-CN").header).toContain("已执行");
   });
 });
+
+describe("the PDF's generated line", () => {
+  it("is on the reader's clock with its offset, never raw UTC", () => {
+    const zh = timelinessDocument(report, "zh-CN", "Asia/Shanghai").meta;
+    expect(zh).toContain("生成时间: 2026-12-02 09:47 (UTC+08:00)");
+    const en = timelinessDocument(report, "en", "America/New_York").meta;
+    expect(en).toContain("Generated: 2026-12-01 20:47 (UTC-05:00)");
+    for (const meta of [zh, en]) expect(meta).not.toContain(report.generatedAt);
+  });
+});

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type Language, label, type TimelinessReport } from "@crossline/schemas";
+import { type Language, label, readableInZone, type TimelinessReport } from "@crossline/schemas";
 import PDFDocument from "pdfkit";
 import { AppError } from "../../lib/errors.js";
 
@@ -79,13 +79,15 @@ function cells(report: TimelinessReport, lang: Lang): string[][] {
 }
 
 /** Everything the PDF writes, in order: the CSV and the PDF share the header and the rows. */
-export function timelinessDocument(report: TimelinessReport, lang: Lang) {
+export function timelinessDocument(report: TimelinessReport, lang: Lang, timeZone = "UTC") {
+  // When it was made, on the reader's clock with its offset (never raw UTC).
+  const generated = readableInZone(new Date(report.generatedAt), timeZone);
   const range = report.from || report.to ? `${report.from ?? "…"} – ${report.to ?? "…"}` : T.all[lang];
   const t = report.totals;
   const share = t.shareAnsweredInTime === null ? "–" : `${Math.round(t.shareAnsweredInTime * 1000) / 10}%`;
   return {
     title: T.title[lang],
-    meta: `${T.node[lang]}: ${report.nodeId}    ${T.generated[lang]}: ${report.generatedAt}    ${T.range[lang]}: ${range}`,
+    meta: `${T.node[lang]}: ${report.nodeId}    ${T.generated[lang]}: ${generated}    ${T.range[lang]}: ${range}`,
     totals: `${T.totals[lang]}: ${COLUMNS[4][1][lang]} ${t.sent} · ${COLUMNS[7][1][lang]} ${t.answered} · ${COLUMNS[8][1][lang]} ${t.answeredInTime} · ${COLUMNS[9][1][lang]} ${share}`,
     none: T.none[lang],
     header: COLUMNS.map(([, l]) => l[lang]) as string[],
@@ -164,8 +166,8 @@ export function tableDocumentPdf(d: TableDocument, widths: readonly number[]): P
 }
 
 /** A PDF of the report, in English or Chinese. Needs a CJK font on the machine (see findCjkFont). */
-export async function timelinessPdf(report: TimelinessReport, lang: Lang): Promise<Buffer> {
-  const d = timelinessDocument(report, lang);
+export async function timelinessPdf(report: TimelinessReport, lang: Lang, timeZone = "UTC"): Promise<Buffer> {
+  const d = timelinessDocument(report, lang, timeZone);
   const s = d.screening;
   // The screening figures, one line per ground, above the table.
   const screening = s

@@ -53,7 +53,7 @@ export function reportsRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) => {
       const report = await s.reports.timeliness(req.ctx, req.query);
-      const pdf = await timelinessPdf(report, req.query.lang);
+      const pdf = await timelinessPdf(report, req.query.lang, await s.reports.readerZone(req.ctx));
       return reply
         .type("application/pdf")
         .header(

@@ -6,7 +6,6 @@ import {
   type TimelinessRow,
   type Urgency,
 } from "@crossline/schemas";
-import type { Db } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import type { NodeService } from "../node/node.service.js";
@@ -27,15 +26,22 @@ const round1 = (n: number | null) => (n === null ? null : Math.round(Number(n) *
  * over the whole node (no request content), for anyone with reports:read.
  */
 export function createReportsService(deps: {
-  db: Db;
   clock: Clock;
   node: Pick<NodeService, "summary">;
   /** The screening figures per ground (the lawful module's port). */
   screening?: (from: Date | null, to: Date | null) => Promise<ScreeningCounts>;
   /** The requests module's port: its timeliness figures, grouped (the report never reads requests itself). */
   requests: { timelinessFigures(q: TimelinessQuery): Promise<TimelinessFigure[]> };
+  /** A user's profile time zone (users' port); the node's zone for anyone else. */
+  zoneOf?: (userId: string) => Promise<string | undefined>;
 }) {
-  const { db, clock } = deps;
+  const { clock } = deps;
+
+  /** The zone a report's reader reads times in: their profile's, else the node's. */
+  async function readerZone(ctx: Ctx): Promise<string> {
+    const own = ctx.actor.userId && deps.zoneOf ? await deps.zoneOf(ctx.actor.userId) : undefined;
+    return own ?? (await deps.node.summary()).timeZone;
+  }
 
   async function timeliness(ctx: Ctx, q: TimelinessInput): Promise<TimelinessReport> {
     requirePermission(ctx.actor, "reports:read");
@@ -91,7 +97,7 @@ export function createReportsService(deps: {
     };
   }
 
-  return { timeliness };
+  return { timeliness, readerZone };
 }
 
 export type ReportsService = ReturnType<typeof createReportsService>;
