@@ -39,7 +39,10 @@ describeDb("restore from a backup, reconciled with the peer", () => {
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(os.tmpdir(), "crossline-restore-"));
-    [a, b] = await Promise.all([createProcNode("CN-MPS"), createProcNode("US-DOJ")]);
+    // Nothing here waits for a timeout: a long one keeps a loaded machine's first, slow requests (pairing) from
+    // failing (two CI-like runs at load 28 failed pairing after the 5 s of FAST_FEDERATION).
+    const slow = { fedRequestTimeoutMs: 30_000 };
+    [a, b] = await Promise.all([createProcNode("CN-MPS", slow), createProcNode("US-DOJ", slow)]);
     await Promise.all([a.proc.start(180_000), b.proc.start(180_000)]);
     await pairProcs(a.proc, b.proc);
   }, 400_000);

@@ -106,7 +106,10 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
     copyFileSync(good.key, bFiles.key);
     // The test's own client trusts the agencies' CA too.
     setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, readFileSync(ca.pem, "utf8")] } }));
-    [a, b] = await Promise.all([createProcNode("CN-MPS"), createProcNode("US-DOJ")]);
+    // Nothing here waits for a timeout: a long one keeps a loaded machine's first, slow requests (pairing) from
+    // failing (two CI-like runs at load 28 failed pairing after the 5 s of FAST_FEDERATION).
+    const slow = { fedRequestTimeoutMs: 30_000 };
+    [a, b] = await Promise.all([createProcNode("CN-MPS", slow), createProcNode("US-DOJ", slow)]);
     const tls = (n: ProcNode, files: { cert: string; key: string }) => {
       const f = path.join(n.proc.dataDir, "crossline.json");
       const c = JSON.parse(readFileSync(f, "utf8"));

@@ -72,7 +72,7 @@ describeDb("upgrading a node made by an earlier release", () => {
         await rt.close();
       }
     }
-  }, 300_000);
+  }, 600_000);
 
   it("migrate --dry-run lists what would run and applies nothing; migrate applies it, forward only", async () => {
     const known = knownMigrations();
@@ -126,5 +126,5 @@ describeDb("upgrading a node made by an earlier release", () => {
     expect(JSON.parse(ran.stdout)).toMatchObject({ migrated: true, ran: last2 });
     const after = await runCli(["migrate", "--dry-run", "--json"], env);
     expect(JSON.parse(after.stdout)).toMatchObject({ applied: known.length, pending: [] });
-  }, 300_000);
+  }, 600_000);
 });
