@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { MIGRATIONS_DIR, openDatabase } from "../../src/db/client.js";
 import { knownMigrations, pendingMigrations } from "../../src/db/migrations.js";
-import { systemCtx } from "../../src/lib/actor.js";
+import { cliActor } from "../../src/modules/node/node.service.js";
 import { openNode } from "../../src/runtime/node-runtime.js";
 import { runCliAsync as runCli } from "../support/cli.js";
 import { describeDb, freshDatabaseUrl } from "../support/node.js";
@@ -60,13 +60,14 @@ describeDb("upgrading a node made by an earlier release", () => {
       expect(r.code, f).toBe(0);
       expect(JSON.parse(r.stdout).manifest.migrations.count).toBeLessThanOrEqual(knownMigrations().length);
       const rt = await openNode(loadConfig({ CROSSLINE_DATA_DIR: dir }, { dataDir: dir }));
+      const ctx = { actor: cliActor("test"), ip: null, requestId: null };
       try {
         expect((await pendingMigrations(rt.services.db)).pending).toEqual([]);
         expect((await rt.services.node.summary())?.id).toBe("FX-NODE");
-        const users = await rt.services.users.list(systemCtx(), { limit: 50 });
+        const users = await rt.services.users.list(ctx, { limit: 50 });
         expect(users.items.map((u) => u.username).sort()).toEqual(["admin", "officer1"]);
         // The audit trail of the old release still verifies after the migrations (none rewrites history).
-        const v = await rt.services.audit.verify(systemCtx());
+        const v = await rt.services.audit.verify(ctx);
         expect(v.ok).toBe(true);
       } finally {
         await rt.close();
