@@ -186,6 +186,9 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_AUDIT_CHECKPOINT_MINUTES: "auditCheckpointMinutes",
 };
 
+/** Every environment variable that sets a setting (deploy files are checked against it). */
+export const settingEnvNames = (): string[] => Object.keys(ENV_MAP);
+
 export class ConfigError extends Error {
   constructor(readonly problems: { setting: string; expected: string }[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p.setting}: ${p.expected}`).join("\n")}`);

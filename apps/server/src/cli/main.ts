@@ -5,7 +5,6 @@ import { Command, Option } from "commander";
 import { ConfigError } from "../config.js";
 import { initNodeDir } from "../runtime/init.js";
 import { DataDirBusyError } from "../runtime/lock.js";
-import { openNode } from "../runtime/node-runtime.js";
 import { serve } from "../runtime/serve.js";
 import { addAuditCommands } from "./audit-commands.js";
 import { addBackupCommands } from "./backup-commands.js";
@@ -13,6 +12,7 @@ import { CliError, EXIT, type NodeClient } from "./client.js";
 import { config, jsonCommand, nodeCommand } from "./command-kit.js";
 import { runDemo } from "./demo.js";
 import { addIndicatorCommands } from "./indicators-commands.js";
+import { addMigrateCommand } from "./migrate-command.js";
 import { addNoticeCommands } from "./notices-commands.js";
 import { addPeerCommands } from "./peer-commands.js";
 import { addRoundsCommands } from "./rounds-commands.js";
@@ -114,17 +114,7 @@ export function buildCli(): Command {
     .description("run the node: API, console and background workers")
     .action(async (_o, cmd: Command) => serve(config(cmd)));
 
-  jsonCommand(
-    program.command("migrate").description("apply pending database migrations"),
-    async (_o, _args, cmd) => {
-      const rt = await openNode(config(cmd));
-      await rt.close();
-      return {
-        data: { migrated: true, database: rt.database.kind },
-        text: () => `Migrations applied (${rt.database.kind}).`,
-      };
-    },
-  );
+  addMigrateCommand(program);
 
   const user = program.command("user").description("manage users");
   nodeCommand(

@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Server } from "node:https";
 import { rootCertificates } from "node:tls";
 import { Agent, type Dispatcher } from "undici";
@@ -70,6 +71,20 @@ export function watchTlsFiles(
 ): () => void {
   const files = [config.tlsCertFile, config.tlsKeyFile].filter((f): f is string => Boolean(f));
   let timer: NodeJS.Timeout | null = null;
+  // Keep-alive connections made before a reload still speak with the old certificate (a client's pool keeps
+  // them for a minute or more), so a rotated or replaced certificate would not reach a peer until they time
+  // out. Each connection remembers the certificate generation it was made with; an older one is closed when
+  // idle, and after its current response when busy.
+  let generation = 0;
+  const madeWith = new WeakMap<object, number>();
+  const remember = (socket: object) => madeWith.set(socket, generation);
+  const closeIfOld = (req: IncomingMessage, res: ServerResponse) => {
+    if ((madeWith.get(req.socket) ?? generation) < generation && !res.headersSent) {
+      res.setHeader("connection", "close");
+    }
+  };
+  server.on("secureConnection", remember);
+  server.prependListener("request", closeIfOld);
   const reload = () => {
     // Both files usually change together: wait for the second before loading.
     if (timer) clearTimeout(timer);
@@ -78,6 +93,8 @@ export function watchTlsFiles(
         const t = readTlsFiles(config);
         if (!t) return;
         server.setSecureContext({ cert: t.cert, key: t.key });
+        generation++;
+        server.closeIdleConnections();
         onLoad(t);
         log.info({ notAfter: t.notAfter.toISOString() }, "TLS certificate reloaded");
       } catch (e) {
@@ -92,6 +109,8 @@ export function watchTlsFiles(
   return () => {
     if (timer) clearTimeout(timer);
     for (const f of files) unwatchFile(f, reload);
+    server.off("secureConnection", remember);
+    server.off("request", closeIfOld);
   };
 }
 

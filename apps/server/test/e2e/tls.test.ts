@@ -106,7 +106,10 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
     copyFileSync(good.key, bFiles.key);
     // The test's own client trusts the agencies' CA too.
     setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, readFileSync(ca.pem, "utf8")] } }));
-    [a, b] = await Promise.all([createProcNode("CN-MPS"), createProcNode("US-DOJ")]);
+    // Nothing here waits for a timeout: a long one keeps a loaded machine's first, slow requests (pairing) from
+    // failing (two CI-like runs at load 28 failed pairing after the 5 s of FAST_FEDERATION).
+    const slow = { fedRequestTimeoutMs: 30_000 };
+    [a, b] = await Promise.all([createProcNode("CN-MPS", slow), createProcNode("US-DOJ", slow)]);
     const tls = (n: ProcNode, files: { cert: string; key: string }) => {
       const f = path.join(n.proc.dataDir, "crossline.json");
       const c = JSON.parse(readFileSync(f, "utf8"));
@@ -124,6 +127,9 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
     };
     pa = tls(a, aLeaf);
     pb = tls(b, bFiles);
+    // Info level: the per-envelope lines that let an operator follow one message across both nodes.
+    pa.logLevel = "info";
+    pb.logLevel = "info";
     await Promise.all([pa.start(180_000), pb.start(180_000)]);
     await pairProcs(pa, pb);
   }, 400_000);
@@ -154,13 +160,40 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
     expect(expiry * 1000).toBeGreaterThan(Date.now() + 19 * 86_400_000);
   }, 120_000);
 
-  // Skipped: failed in the clean-clone CI run of 2026-12-02 (the helper's fix was never re-run). The closing
-  // note of that session lists it; un-skip once it passes on both databases.
-  it.skip("a certificate of another CA stops delivery with the reason, messages stay queued; the right one lets them flow", async () => {
+  // Shares this file's two nodes (starting processes is the slow part); not about TLS itself.
+  it("one message id can be followed across both nodes' logs (sender, receiver with its request id)", async () => {
+    await ping(1);
+    await waitUntil(allDelivered, 60_000, "delivery of the ping");
+    const sent = (await allRows<OutboxItem>(pa, "US-DOJ", "outbox")).at(-1) as OutboxItem;
+    const withId = (lines: Record<string, unknown>[]) => lines.filter((l) => l.msgId === sent.msgId);
+    const atSender = await waitUntil(
+      async () => withId(pa.logLines()).find((l) => l.status === "delivered"),
+      30_000,
+      "the sender's log line",
+    );
+    expect(atSender).toMatchObject({ msg: "federation envelope sent", peer: "US-DOJ", seq: sent.seq });
+    const atReceiver = withId(pb.logLines());
+    expect(atReceiver).toEqual([
+      expect.objectContaining({
+        msg: "federation envelope received",
+        peer: "CN-MPS",
+        seq: sent.seq,
+        type: sent.type,
+        status: "accepted",
+        reqId: expect.stringMatching(/^req_/),
+      }),
+    ]);
+    // The receiver's request id leads to the rest of that request's lines (its completion, its timing).
+    const reqId = atReceiver[0].reqId;
+    expect(pb.logLines().some((l) => l.reqId === reqId && l.msg === "request completed")).toBe(true);
+  }, 120_000);
+
+  it("a certificate of another CA stops delivery with the reason, messages stay queued; the right one lets them flow", async () => {
     copyFileSync(wrong.cert, bFiles.cert);
     copyFileSync(wrong.key, bFiles.key);
-    // Reloaded without a restart: a new connection (a fresh pool; established ones keep the old session) that
-    // trusts only the agencies' CA now fails to reach B. A's idle pooled connection closes within seconds too.
+    // Reloaded without a restart: a new connection that trusts only the agencies' CA now fails to reach B. A's
+    // pooled keep-alive connection, made with the old certificate, is closed by B on reload (without that, A
+    // kept delivering over it for the minute of Fastify's keep-alive: the CI failure of 2026-12-02).
     const fresh = () => new Agent({ connect: { ca: [...rootCertificates, readFileSync(caPem, "utf8")] } });
     await waitUntil(
       async () =>

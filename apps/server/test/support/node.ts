@@ -11,6 +11,7 @@ import type { Clock } from "../../src/lib/clock.js";
 import type { FederationPort } from "../../src/modules/federation/federation.types.js";
 import { initNodeDir } from "../../src/runtime/init.js";
 import type { NodeRuntime } from "../../src/runtime/node-runtime.js";
+import { seedPgliteDir } from "./pglite-template.js";
 
 export const DB_KIND: "pglite" | "postgres" =
   process.env.CROSSLINE_TEST_DB === "postgres" ? "postgres" : "pglite";
@@ -120,6 +121,7 @@ export async function createTestNode(
 ): Promise<TestNode> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "crossline-test-"));
   const databaseUrl = await freshDatabaseUrl();
+  if (!databaseUrl) await seedPgliteDir(dataDir);
   const r = await initNodeDir(
     dataDir,
     {

@@ -10,6 +10,7 @@ import { cliActor } from "../../src/modules/node/node.service.js";
 import { initNodeDir } from "../../src/runtime/init.js";
 import { freshDatabaseUrl, TEST_PASSWORD } from "./node.js";
 import { freePort } from "./pg-cluster.js";
+import { seedPgliteDir } from "./pglite-template.js";
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/crossline.mjs");
 
@@ -26,6 +27,8 @@ export const FAST_FEDERATION = {
 export class NodeProcess {
   child: ChildProcess | null = null;
   token = "";
+  /** The log level of the process (its JSON lines go to `serve.log` in its data directory). */
+  logLevel = "warn";
   constructor(
     readonly nodeId: string,
     readonly dataDir: string,
@@ -45,7 +48,7 @@ export class NodeProcess {
         CROSSLINE_PORT: String(this.port),
         CROSSLINE_HOST: "127.0.0.1",
         DATABASE_URL: "",
-        CROSSLINE_LOG_LEVEL: "warn",
+        CROSSLINE_LOG_LEVEL: this.logLevel,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -68,6 +71,14 @@ export class NodeProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`${this.nodeId} did not become ready`);
+  }
+
+  /** The JSON lines the process logged so far. */
+  logLines(): Record<string, unknown>[] {
+    return readFileSync(path.join(this.dataDir, "serve.log"), "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
   get running() {
@@ -142,6 +153,7 @@ export async function createProcNode(
   const dataDir = path.join(root, "p0");
   const port = await freePort();
   const databaseUrl = await freshDatabaseUrl();
+  if (!databaseUrl) await seedPgliteDir(dataDir);
   const r = await initNodeDir(
     dataDir,
     {

@@ -42,6 +42,12 @@ export interface RestoredStop {
   backupAt: string;
   /** The audit head the backup held. */
   auditBase: { seq: number; hash: string };
+  /**
+   * The last sequence number the backup had given a message to the peer: messages queued after the restore
+   * (replies to what the peer sends again, before the reconciliation's answer is in) are numbered above it and
+   * renumbered after what the peer holds. Absent in stops written before it was kept.
+   */
+  outSeq?: number;
 }
 
 export const PEER_STATES = ["pending", "active", "suspended", "revoked"] as const;

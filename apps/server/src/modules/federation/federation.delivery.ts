@@ -22,6 +22,7 @@ import {
   sigKeys,
   WORKER_ID,
 } from "./federation.context.js";
+import type { EnvelopeTrace } from "./federation.inbox.js";
 import type { Peers } from "./federation.peers.js";
 import { judgeReceipt, type ReceiptEvidence } from "./federation.receipts.js";
 import * as repo from "./federation.repo.js";
@@ -78,7 +79,11 @@ export function createDelivery(
   const { attachments } = parts;
   let finishedSinceVacuum = 0;
 
-  async function deliverDue(limit = config.fedBatchSize, onClaimed?: (n: number) => void): Promise<number> {
+  async function deliverDue(
+    limit = config.fedBatchSize,
+    onClaimed?: (n: number) => void,
+    trace?: (entry: EnvelopeTrace) => void,
+  ): Promise<number> {
     // One peer per claim (see repo.claimDue): a hanging peer holds this loop only.
     const claimed = await repo.claimDue(db, limit, config.fedLeaseSeconds);
     if (!claimed.length) return 0;
@@ -98,6 +103,7 @@ export function createDelivery(
       await deliverToPeer(
         claimed[0].peerId,
         claimed.sort((a, b) => a.seq - b.seq),
+        trace,
       );
     } finally {
       clearInterval(keeper);
@@ -105,7 +111,11 @@ export function createDelivery(
     return claimed.length;
   }
 
-  async function deliverToPeer(peerId: string, rows: OutboxRow[]): Promise<void> {
+  async function deliverToPeer(
+    peerId: string,
+    rows: OutboxRow[],
+    trace?: (entry: EnvelopeTrace) => void,
+  ): Promise<void> {
     const p = await repo.findPeer(db, peerId);
     if (!p) return;
     const me = await c.me();
@@ -261,6 +271,20 @@ export function createDelivery(
       if (revoked) await parts.peers.revokedByPeer(tx, ctx, peerId, { via: "receipt" });
       if (conflict) await parts.conflicts.stopLink(tx, ctx, peerId, conflict);
     });
+    if (trace) {
+      const byId = new Map(rows.map((r) => [r.msgId, r]));
+      for (const o of outcomes) {
+        const r = byId.get(o.msg_id);
+        trace({
+          msgId: o.msg_id,
+          peer: peerId,
+          seq: r?.seq ?? null,
+          type: r?.type ?? null,
+          status: o.status,
+          reason: o.reason ?? o.error,
+        });
+      }
+    }
     timing.sealMs += tSealed - t0;
     timing.postMs += httpMs;
     timing.verifyReceiptsMs += tDone - tSealed - httpMs;

@@ -33,6 +33,19 @@ import { type IncomingMessage, PermanentRejection } from "./federation.types.js"
 const AUDIT_WINDOW_MS = 60_000;
 
 /**
+ * One envelope's fate, for the log line that lets an operator follow a message id across both nodes' logs (the
+ * sender logs the same fields after the receipt comes back). Unauthenticated values are only logged, never used.
+ */
+export interface EnvelopeTrace {
+  msgId: string | null;
+  peer: string | null;
+  seq: number | null;
+  type: string | null;
+  status: string;
+  reason: string | null;
+}
+
+/**
  * The inbox: verify, de-duplicate, apply in per-peer order, exactly once; answer with signed receipts. A
  * message whose turn has not come (a gap before it) or whose handler failed is held and retried.
  */
@@ -71,7 +84,11 @@ export function createInbox(
         : "PEER_PENDING";
   }
 
-  async function receiveEnvelopes(envelopes: string[], ip: string | null): Promise<EnvelopeResult[]> {
+  async function receiveEnvelopes(
+    envelopes: string[],
+    ip: string | null,
+    trace?: (entry: EnvelopeTrace) => void,
+  ): Promise<EnvelopeResult[]> {
     const me = await c.me();
     const keys = await c.currentKeys();
     const receivedAt = clock.now();
@@ -240,6 +257,18 @@ export function createInbox(
       }),
     );
     timing.signReceiptsMs += performance.now() - tSign;
+    if (trace) {
+      for (const i of items) {
+        trace({
+          msgId: i.routing?.msgId ?? null,
+          peer: i.routing?.sender.slice(0, 64) ?? null,
+          seq: i.routing?.seq ?? null,
+          type: i.opened?.header.type ?? null,
+          status: i.status,
+          reason: i.reason ?? null,
+        });
+      }
+    }
     return results;
   }
 

@@ -243,6 +243,8 @@ export async function resequencePending(
   tx: Tx,
   peerId: string,
   firstSeq: number,
+  /** Only the pending messages numbered above this (all by default). */
+  above = Number.MIN_SAFE_INTEGER,
 ): Promise<{ msgId: string; from: number; to: number }[]> {
   // The counter's lock keeps enqueuers out until commit; nothing already sent or settled is renumbered, and
   // nothing is numbered at or below a settled message.
@@ -256,7 +258,7 @@ export async function resequencePending(
   const rows = await tx
     .select({ msgId: outbox.msgId, seq: outbox.seq })
     .from(outbox)
-    .where(and(eq(outbox.peerId, peerId), eq(outbox.status, "pending")))
+    .where(and(eq(outbox.peerId, peerId), eq(outbox.status, "pending"), gt(outbox.seq, above)))
     .orderBy(asc(outbox.seq));
   const moves = rows.map((r, i) => ({ msgId: r.msgId, from: r.seq, to: from + i }));
   for (const m of moves) await tx.update(outbox).set({ seq: -m.to }).where(eq(outbox.msgId, m.msgId));

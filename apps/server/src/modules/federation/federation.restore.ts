@@ -84,6 +84,7 @@ export function createRestore(c: FedContext) {
             at: clock.now().toISOString(),
             backupAt: info.backupAt,
             auditBase: info.auditBase,
+            outSeq: await repo.lastOutSeq(tx, id),
           },
         });
       }
@@ -157,6 +158,14 @@ export function createRestore(c: FedContext) {
       const cur = await repo.lockPeer(tx, peerId);
       if (cur?.linkStop?.reason !== "RESTORED") return;
       const before = await repo.continueOutSeqAfter(tx, peerId, a.highestFromYou);
+      // The peer sends again what this node lost as soon as it has answered, so replies to it may already be
+      // queued, numbered after the backup's counter: numbers the peer holds for other messages. They were never
+      // sent (the link is stopped): they go after the peer's highest instead (the CI failure on PGlite, where
+      // the resent messages arrived before this transaction).
+      const renumbered =
+        stop.outSeq !== undefined && a.highestFromYou > stop.outSeq
+          ? await repo.resequencePending(tx, peerId, a.highestFromYou + 1, stop.outSeq)
+          : [];
       await repo.updatePeer(tx, peerId, { linkStop: null, lastError: null });
       await audit.record(tx, systemCtx(), {
         action: "federation.peer.reconciled",
@@ -165,6 +174,7 @@ export function createRestore(c: FedContext) {
         details: {
           outSeqBefore: before,
           continuesAfter: Math.max(before, a.highestFromYou),
+          renumbered: renumbered.length,
           peerHolds: a.highestFromYou,
           inSeq: cur.inSeq,
           peerResendsFrom: a.resendFrom,

@@ -83,7 +83,10 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
       },
     },
     async (req) => {
-      const results = await fed.receiveEnvelopes(req.body.envelopes, req.ip ?? null);
+      // One line per envelope with its msgId (and this request's reqId): the sender logs the same msgId.
+      const results = await fed.receiveEnvelopes(req.body.envelopes, req.ip ?? null, (e) =>
+        req.log.info({ ...e }, "federation envelope received"),
+      );
       for (const r of results) if (r.status === "rejected") rejected.inc({ reason: r.reason ?? "unknown" });
       return { results };
     },

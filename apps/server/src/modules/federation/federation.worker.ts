@@ -1,5 +1,6 @@
 import type { Config } from "../../config.js";
 import { backoffMs } from "../../lib/backoff.js";
+import type { EnvelopeTrace } from "./federation.inbox.js";
 import type { FederationService } from "./federation.service.js";
 
 export interface WorkerLog {
@@ -51,6 +52,8 @@ export function startFederationWorker(
   const onClaimed = (n: number) => {
     if (n >= config.fedBatchSize) wakeOne(true);
   };
+  /** One line per envelope and attempt, carrying its msgId: the receiver logs the same id (federation.routes.ts). */
+  const sent = (e: EnvelopeTrace) => log.info({ ...e }, "federation envelope sent");
   /** Sleeps up to `ms`, or until `stop`. */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -94,7 +97,7 @@ export function startFederationWorker(
     let quickRetries = 0;
     while (running) {
       try {
-        const n = await fed.deliverDue(config.fedBatchSize, onClaimed);
+        const n = await fed.deliverDue(config.fedBatchSize, onClaimed, sent);
         failures = 0;
         if (n > 0) {
           // more may have been queued while this batch travelled: look again at once
