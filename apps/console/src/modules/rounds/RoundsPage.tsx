@@ -8,14 +8,16 @@ import { Link, navigate, usePath } from "../../router/router";
 import { formatDateTime } from "../../util/datetime";
 import { ActionBoardPage } from "./ActionBoardPage";
 import { Bi } from "./Bi";
+import { ProgressPage } from "./ProgressPage";
 import { RoundDetailPage } from "./RoundDetailPage";
 import { roundsApi } from "./rounds.api";
 
-/** `/rounds`, `/rounds/actions`, `/rounds/<id>`. */
+/** `/rounds`, `/rounds/actions`, `/rounds/progress`, `/rounds/<id>`. */
 export function RoundsPage() {
   const path = usePath();
   const rest = path.replace(/^\/rounds\/?/, "");
   if (rest === "actions") return <ActionBoardPage />;
+  if (rest === "progress") return <ProgressPage />;
   if (rest) return <RoundDetailPage id={decodeURIComponent(rest)} />;
   return <RoundList />;
 }
@@ -31,6 +33,13 @@ function RoundList() {
         <Group>
           <Button variant="light" onClick={() => navigate("/rounds/actions")} data-testid="rounds-board-link">
             {t("rounds.board")}
+          </Button>
+          <Button
+            variant="light"
+            onClick={() => navigate("/rounds/progress")}
+            data-testid="rounds-progress-link"
+          >
+            {t("rounds.progressReport")}
           </Button>
         </Group>
       </Group>
