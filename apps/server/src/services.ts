@@ -12,7 +12,12 @@ import { createBackupsService } from "./modules/backup/backups.service.js";
 import { createCasesService } from "./modules/cases/cases.service.js";
 import { caseSummaryType } from "./modules/cases/cases.shared.js";
 import { createCorrelationService } from "./modules/correlation/correlation.service.js";
-import { createBlobPort, peerDirectory, peerSigningKeys } from "./modules/federation/federation.directory.js";
+import {
+  createBlobPort,
+  hotlineTestLog,
+  peerDirectory,
+  peerSigningKeys,
+} from "./modules/federation/federation.directory.js";
 import { registerTransportHandlers } from "./modules/federation/federation.handlers.js";
 import { createFederationService } from "./modules/federation/federation.service.js";
 import type { FederationPort } from "./modules/federation/federation.types.js";
@@ -38,6 +43,7 @@ import * as requestsRepo from "./modules/requests/requests.repo.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
 import { createRoundsCalendar } from "./modules/rounds/rounds.calendar.js";
 import { registerRoundHandlers } from "./modules/rounds/rounds.inbox.js";
+import { createRoundsProgress } from "./modules/rounds/rounds.progress.js";
 import { createRoundsService } from "./modules/rounds/rounds.service.js";
 import { registerSharedObjectHandlers } from "./modules/shared-objects/shared-objects.inbox.js";
 import { sharedObjectLawfulKind } from "./modules/shared-objects/shared-objects.lawful.js";
@@ -290,6 +296,15 @@ export function createServices(deps: {
         const u = await findUserById(db, userId);
         return u && !u.disabled ? (u.roles as Role[]) : null;
       },
+    }),
+    progress: createRoundsProgress({
+      db,
+      clock,
+      node,
+      requestRecords: (from, to, peer) => requestsRepo.requestRecords(db, from, to, peer, clock.now()),
+      hotlineTests: hotlineTestLog,
+      peers: peerDirectory,
+      caseReport: (ctx, q) => cases.statusReport(ctx, q),
     }),
   };
   registerRoundHandlers(roundsDeps);

@@ -61,7 +61,14 @@ import {
   type Urgency,
 } from "./requests.js";
 import { ROLES, type Role } from "./roles.js";
-import { ACTION_STATUSES, type ActionStatus, CONFLICT_STATES, OUTCOME_LIST_STATES } from "./rounds.js";
+import {
+  ACTION_STATUSES,
+  type ActionStatus,
+  CONFLICT_STATES,
+  OUTCOME_LIST_STATES,
+  PROGRESS_FIGURES,
+  type ProgressFigureKey,
+} from "./rounds.js";
 
 /**
  * One vocabulary for every enumerated value a person reads, in both interface languages: the console
@@ -513,6 +520,23 @@ export const LABELS = {
     accepted: { en: "Accepted", "zh-CN": "已接受" },
     dismissed: { en: "Dismissed", "zh-CN": "已驳回" },
   } satisfies Labels<(typeof CONFLICT_STATES)[number]>,
+  progressFigure: {
+    requests_sent: { en: "Requests sent", "zh-CN": "已发送的请求" },
+    requests_answered_in_time: { en: "Answered in time", "zh-CN": "按时答复" },
+    requests_answered_late: { en: "Answered late", "zh-CN": "逾期答复" },
+    requests_open_overdue: { en: "Open and overdue", "zh-CN": "未结且已逾期" },
+    hotline_tests: { en: "Hotline tests sent", "zh-CN": "热线测试次数" },
+    hotline_tests_answered: { en: "Hotline tests answered", "zh-CN": "热线测试已应答" },
+    priority_cases_own: { en: "Priority cases shared", "zh-CN": "已共享的重点案件" },
+    priority_cases_received: { en: "Priority cases received", "zh-CN": "收到的重点案件" },
+    priority_cases_updated: { en: "Priority cases updated in the period", "zh-CN": "期内有更新的重点案件" },
+    actions_done: { en: "Action items done", "zh-CN": "已完成的行动项" },
+    actions_late: { en: "Action items late", "zh-CN": "逾期的行动项" },
+    actions_open: { en: "Action items open, not yet due", "zh-CN": "未到期的行动项" },
+    fugitives_returned: { en: "Fugitives returned", "zh-CN": "已归案的外逃人员" },
+    assets_recovered: { en: "Assets recovered", "zh-CN": "已追回的资产" },
+    repatriations: { en: "Repatriations", "zh-CN": "遣返人数" },
+  } satisfies Labels<ProgressFigureKey>,
   sex: {
     female: { en: "Female", "zh-CN": "女" },
     male: { en: "Male", "zh-CN": "男" },
@@ -632,6 +656,7 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   actionStatus: ACTION_STATUSES,
   outcomeListState: OUTCOME_LIST_STATES,
   roundConflictState: CONFLICT_STATES,
+  progressFigure: PROGRESS_FIGURES,
   sex: SEXES,
   accessAction: ACCESS_ACTIONS,
   personRecordType: PERSON_RECORD_TYPES,

@@ -376,3 +376,64 @@ export const ActionSummary = z.object({
     }),
   ),
 });
+
+// --- Progress report before a round -----------------------------------------------------------------------
+
+/** The figures of the progress report, each labelled in both languages (labels.ts › progressFigure). */
+export const PROGRESS_FIGURES = [
+  "requests_sent",
+  "requests_answered_in_time",
+  "requests_answered_late",
+  "requests_open_overdue",
+  "hotline_tests",
+  "hotline_tests_answered",
+  "priority_cases_own",
+  "priority_cases_received",
+  "priority_cases_updated",
+  "actions_done",
+  "actions_late",
+  "actions_open",
+  "fugitives_returned",
+  "assets_recovered",
+  "repatriations",
+] as const;
+export type ProgressFigureKey = (typeof PROGRESS_FIGURES)[number];
+export const PROGRESS_SECTIONS = [
+  "requests",
+  "hotline",
+  "cases",
+  "actions",
+  "fugitives",
+  "repatriation",
+] as const;
+
+export const ProgressQuery = z.strictObject({
+  peer: NodeId,
+  /** Days on this node's calendar, both included. */
+  from: z.iso.date(),
+  to: z.iso.date(),
+});
+export type ProgressQuery = z.infer<typeof ProgressQuery>;
+export const ProgressFigure = z.object({
+  section: z.enum(PROGRESS_SECTIONS),
+  figure: z.enum(PROGRESS_FIGURES),
+  /** What the figure is counted by: a request type, a side (node id); null for a total. */
+  by: z.string().nullable(),
+  /** null when this node keeps no records of the kind (the figure is "not recorded", not zero). */
+  value: z.number().nullable(),
+  /** The records behind the figure (request ids, ping ids, case ids, round/action ids), to trace it. */
+  records: z.array(z.string()),
+});
+export type ProgressFigure = z.infer<typeof ProgressFigure>;
+export const ProgressReport = z.object({
+  format: z.literal("crossline.progress-report/1"),
+  node: NodeId,
+  peer: NodeId,
+  from: z.string(),
+  to: z.string(),
+  generatedAt: z.string(),
+  /** The median round trip of the answered hotline tests, in milliseconds. */
+  hotlineMedianRttMs: z.number().nullable(),
+  figures: z.array(ProgressFigure),
+});
+export type ProgressReport = z.infer<typeof ProgressReport>;

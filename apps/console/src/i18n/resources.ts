@@ -56,6 +56,7 @@ export const LABEL_PATHS = {
   actionStatus: "rounds.actionStatus",
   outcomeListState: "rounds.listState",
   roundConflictState: "rounds.conflictState",
+  progressFigure: "rounds.figure",
   sex: "persons.sex",
   accessAction: "persons.accessAction",
   personRecordType: "persons.recordType",

@@ -13,6 +13,7 @@ import { policyModule } from "./policy";
 import { providersModule } from "./providers";
 import { reportsModule } from "./reports";
 import { requestsModule } from "./requests";
+import { roundsModule } from "./rounds";
 import { securityModule } from "./security";
 import { tokensModule } from "./tokens";
 import type { ConsoleModule } from "./types";
@@ -28,6 +29,7 @@ export const MODULES: readonly ConsoleModule[] = [
   casesModule,
   personsModule,
   peersModule,
+  roundsModule,
   reportsModule,
   usersModule,
   policyModule,

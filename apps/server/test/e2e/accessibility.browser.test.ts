@@ -28,6 +28,7 @@ import {
   type TwoNodes,
   twoNodes,
 } from "../support/requests-fixtures.js";
+import { washingtonRound } from "../support/rounds-fixtures.js";
 
 /**
  * Every console page under axe-core (WCAG A/AA and best practices) in English and in Chinese, on a desktop
@@ -65,6 +66,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let staffState: Awaited<ReturnType<BrowserContext["storageState"]>> | null = null;
   let caseId = "";
   let personId = "";
+  let roundId = "";
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -77,8 +79,12 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       ["chief.en", "en"],
       ["chief.zh", "zh-CN"],
     ] as const) {
-      await cn.user(username, ["supervisor", "admin", "auditor", "provider_compliance"], t.cnUnit);
-      await cn.user(username, ["supervisor", "admin", "auditor", "legal_reviewer"], t.cnUnit);
+      // one account per language (a second create of the same name is refused): every role a page needs
+      await cn.user(
+        username,
+        ["supervisor", "admin", "auditor", "provider_compliance", "legal_reviewer"],
+        t.cnUnit,
+      );
       const agent = await cn.as(username);
       const res = await agent.req("PUT", "/api/v1/me/preferences", { language: lang });
       if (res.status !== 200) throw new Error(`preferences: ${JSON.stringify(res.body)}`);
@@ -126,6 +132,42 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       characters: ["political"],
       note: "To be reviewed",
     });
+    // a dialogue round hosted here, with a list of outcomes and an action item, for the rounds pages
+    roundId = (
+      await chiefEn.req<{ round: { doc: { id: string } } }>("POST", "/api/v1/rounds", {
+        guestNode: "US-DOJ",
+        fields: washingtonRound(),
+      })
+    ).body.round.doc.id;
+    for (const op of [
+      { op: "outcome.list.create", listId: "L1" },
+      {
+        op: "outcome.item.put",
+        listId: "L1",
+        itemId: "i1",
+        en: "Test the hotline (demo).",
+        zh: "测试热线（演示）。",
+      },
+      { op: "outcome.item.comment", listId: "L1", itemId: "i1", text: "Agreed." },
+      {
+        op: "action.put",
+        itemId: "a1",
+        fields: {
+          text: { en: "Quarterly hotline test (demo)", zh: "每季度热线测试（演示）" },
+          ownerNode: "US-DOJ",
+          agency: "DOJ",
+          officer: "John Roe",
+          dueAt: "2016-03-01T09:00:00-05:00",
+          status: "planned",
+        },
+      },
+    ]) {
+      const v = (
+        await chiefEn.req<{ round: { doc: { version: number } } }>("GET", `/api/v1/rounds/${roundId}`)
+      ).body.round.doc.version;
+      const r = await chiefEn.req("POST", `/api/v1/rounds/${roundId}/changes`, { base: v, op });
+      if (r.status !== 200) throw new Error(`round change: ${JSON.stringify(r.body)}`);
+    }
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -173,6 +215,14 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     { name: "case page", to: `/cases/${caseId}`, ready: "case-sharing", visible: ["evidence-item"] },
     { name: "priority cases", to: "/cases/priority", ready: "priority-list" },
     { name: "reports", to: "/reports", ready: "report-totals" },
+    { name: "dialogue rounds", to: "/rounds", ready: "round-row", visible: ["round-link"] },
+    {
+      name: "round page",
+      to: `/rounds/${roundId}`,
+      ready: "outcome-item",
+      visible: ["outcome-sign", "item-en-text", "item-zh-text", "action-new"],
+    },
+    { name: "round action items", to: "/rounds/actions", ready: "board-action" },
     { name: "users", to: "/users", ready: "users-table" },
     { name: "policy", to: "/policy", ready: "policy-page" },
     { name: "audit", to: "/audit", ready: "audit-table" },

@@ -127,9 +127,9 @@ describeBrowser("screens: start-up language, board rows, roster choices, dashboa
       await chief.getByTestId("dashboard-overdue").waitFor();
       await expect.poll(() => chief.getByTestId("dashboard-links").getAttribute("data-count")).not.toBe("");
       expect(await chief.getByText("Not available yet").count()).toBe(0);
-      // Cases and provider notices have pages now; fugitives and dialogue rounds have none in the console yet.
-      for (const gone of ["fugitives", "dialogue", "rounds"])
-        expect(await chief.getByTestId(`nav-${gone}`).count()).toBe(0);
+      // Cases, provider notices and dialogue rounds have pages now; fugitives have none in the console yet.
+      for (const gone of ["fugitives"]) expect(await chief.getByTestId(`nav-${gone}`).count()).toBe(0);
+      await chief.getByTestId("nav-dialogue").waitFor();
       await chief.goto("/fugitives");
       await chief.getByTestId("not-found").waitFor();
       await chief.context().close();

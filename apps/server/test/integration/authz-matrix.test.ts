@@ -194,6 +194,22 @@ const CASES: MatrixCase[] = [
     only(ROUNDS_READ, 404),
   ),
   endpoint("GET", "/api/v1/round-actions", only(ROUNDS_READ, 200)),
+  // The progress report needs rounds:read and reports:read; the matrix node knows no peer (400).
+  endpoint(
+    "GET",
+    "/api/v1/rounds/progress?peer=CN-MPS&from=2016-01-01&to=2016-06-30",
+    only(ROUNDS_READ, 400),
+  ),
+  endpoint(
+    "GET",
+    "/api/v1/rounds/progress.csv?peer=CN-MPS&from=2016-01-01&to=2016-06-30",
+    only(ROUNDS_READ, 400),
+  ),
+  endpoint(
+    "GET",
+    "/api/v1/rounds/progress.pdf?peer=CN-MPS&from=2016-01-01&to=2016-06-30",
+    only(ROUNDS_READ, 400),
+  ),
   endpoint("GET", "/api/v1/rounds/calendar.ics", only(ROUNDS_READ, 200)),
   endpoint("POST", "/api/v1/rounds/calendar/feed-token", only(ROUNDS_READ, 200), () => ({})),
   // Federation operator actions (issue 9): administrators only; an unknown peer is 404 to them.

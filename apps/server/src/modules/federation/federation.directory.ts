@@ -32,6 +32,18 @@ export async function peerSigningKeys(dbx: DbOrTx, peerId: string): Promise<Publ
   return ((p?.publicKeys ?? []) as PublicKeyJwk[]).filter((k) => k.use === "sig");
 }
 
+/** The hotline tests (pings) sent to a peer in a period: the read port for reports on hotline use. */
+export interface HotlineTestLog {
+  between(
+    dbx: DbOrTx,
+    peerId: string,
+    from: Date,
+    to: Date,
+  ): Promise<{ id: string; sentAt: Date; answeredAt: Date | null; rttMs: number | null }[]>;
+}
+
+export const hotlineTestLog: HotlineTestLog = { between: (dbx, p, f, t) => repo.pingsBetween(dbx, p, f, t) };
+
 export type BlobRef = AttachmentRef;
 
 /**

@@ -495,6 +495,15 @@ export async function insertPings(tx: Tx, rows: (typeof pings.$inferInsert)[]): 
   await tx.insert(pings).values(rows);
 }
 
+/** The hotline tests sent to a peer in [from, to), oldest first. */
+export function pingsBetween(dbx: DbOrTx, peerId: string, from: Date, to: Date) {
+  return dbx
+    .select({ id: pings.id, sentAt: pings.sentAt, answeredAt: pings.answeredAt, rttMs: pings.rttMs })
+    .from(pings)
+    .where(and(eq(pings.peerId, peerId), sql`${pings.sentAt} >= ${from}`, sql`${pings.sentAt} < ${to}`))
+    .orderBy(asc(pings.sentAt));
+}
+
 export function listPingRows(dbx: DbOrTx, peerId: string, q: { ids?: string[]; limit: number }) {
   const where = [eq(pings.peerId, peerId)];
   if (q.ids?.length) where.push(inArray(pings.id, q.ids));

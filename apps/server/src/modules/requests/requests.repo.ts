@@ -470,3 +470,29 @@ export async function timelinessFigures(dbx: DbOrTx, q: TimelinessQuery): Promis
        order by 1, 2, 3, 4`);
   return rowsOf<TimelinessFigure>(result);
 }
+
+/**
+ * The requests exchanged with one peer that were sent in [from, to), one row each, for reports that must
+ * trace every figure to its records (the progress report before a dialogue round): ids, type, side and
+ * deadline facts only, no content. `now` decides "open and overdue".
+ */
+export async function requestRecords(dbx: DbOrTx, from: Date, to: Date, peer: string, now: Date) {
+  const result = await dbx.execute(sql`
+      select r.id, r.type, r.direction,
+             (r.answered_at is not null) as answered,
+             (r.answered_at is not null and r.answered_at <= r.answer_by) as answered_in_time,
+             (r.answered_at is null and r.next_due_at < ${now}) as open_overdue
+        from requests r
+       where r.sent_at is not null and r.sent_at >= ${from} and r.sent_at < ${to} and r.peer_id = ${peer}
+       order by r.sent_at, r.id`);
+  return rowsOf<RequestRecord>(result);
+}
+
+export interface RequestRecord {
+  id: string;
+  type: string;
+  direction: "outgoing" | "incoming";
+  answered: boolean;
+  answered_in_time: boolean;
+  open_overdue: boolean;
+}

@@ -6,6 +6,8 @@ import {
   OutcomeExport,
   OutcomeVerification,
   PartId,
+  ProgressQuery,
+  ProgressReport,
   RoundChangeBody,
   RoundChangeResult,
   RoundId,
@@ -16,6 +18,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { errorResponses, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
+import { progressCsv, progressPdf } from "./rounds.progress.js";
 
 const Params = z.strictObject({ id: RoundId });
 const ListParams = z.strictObject({ id: RoundId, listId: PartId });
@@ -197,6 +200,56 @@ export function roundsRoutes(fastify: FastifyInstance, s: Services) {
         .type("text/calendar; charset=utf-8")
         .header("cache-control", "no-store")
         .send(await s.rounds.calendar.feed(req.params.file.slice(0, -4))),
+  );
+
+  app.get(
+    "/api/v1/rounds/progress",
+    {
+      schema: {
+        tags,
+        summary:
+          "The progress report before a round, for a period and a peer (JSON; every figure with its records)",
+        description:
+          "Requests by type with timeliness, hotline tests, priority cases, action items done / late per side; kinds of record this node does not keep are null (not recorded). Needs rounds:read and reports:read.",
+        querystring: ProgressQuery,
+        response: { 200: ProgressReport, ...errorResponses },
+      },
+    },
+    async (req) => s.rounds.progress.report(req.ctx, req.query),
+  );
+
+  app.get(
+    "/api/v1/rounds/progress.csv",
+    {
+      schema: {
+        tags,
+        summary: "The progress report as CSV: one row per figure, labels in English and Chinese, its records",
+        querystring: ProgressQuery,
+        response: { 200: z.any().describe("text/csv"), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="progress-${req.query.peer}.csv"`)
+        .send(progressCsv(await s.rounds.progress.report(req.ctx, req.query))),
+  );
+
+  app.get(
+    "/api/v1/rounds/progress.pdf",
+    {
+      schema: {
+        tags,
+        summary: "The progress report as a bilingual PDF with charts and the records behind each figure",
+        querystring: ProgressQuery,
+        response: { 200: z.any().describe("application/pdf"), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .type("application/pdf")
+        .header("content-disposition", `attachment; filename="progress-${req.query.peer}.pdf"`)
+        .send(await progressPdf(await s.rounds.progress.report(req.ctx, req.query))),
   );
 
   app.get(

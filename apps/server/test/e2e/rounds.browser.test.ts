@@ -1,0 +1,156 @@
+import type { RoundView } from "@crossline/schemas";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  type FederationWorker,
+  startFederationWorker,
+} from "../../src/modules/federation/federation.worker.js";
+import { describeBrowser, ensureConsoleBuilt, launchChromium, signedInPage } from "../support/browser.js";
+import { createTestNode, DB_KIND, type TestNode } from "../support/node.js";
+import { freePort } from "../support/pg-cluster.js";
+import { washingtonRound } from "../support/rounds-fixtures.js";
+import { waitFor } from "../support/wait.js";
+
+/**
+ * The dialogue-round pages in Chromium on two nodes paired over HTTP (signed envelopes, federation workers): the
+ * US side hosts a round; the Chinese liaison officer starts a list of outcomes and proposes an item in both
+ * languages from the guest's page; the US officer sees it, agrees in a comment and signs; the Chinese officer
+ * signs; both pages show the list final, and both verify the two signatures. Runs once (PGlite): the pages do not
+ * depend on the store.
+ */
+describeBrowser(
+  "console dialogue rounds: an outcome proposed on one side, signed on both, final on both",
+  () => {
+    const once = DB_KIND === "pglite";
+    const nodes: TestNode[] = [];
+    const urls: string[] = [];
+    const workers: FederationWorker[] = [];
+    let browser: Browser;
+    let roundId = "";
+
+    beforeAll(async () => {
+      if (!once) return;
+      await ensureConsoleBuilt();
+      for (const id of ["CN-MPS", "US-DOJ"]) {
+        const port = await freePort();
+        const n = await createTestNode({
+          id,
+          settings: { publicUrl: `http://127.0.0.1:${port}`, fedPollMs: 50 },
+        });
+        await n.rt.app.listen({ host: "127.0.0.1", port });
+        workers.push(
+          startFederationWorker(n.rt.services.federationService, n.rt.config, {
+            info() {},
+            warn() {},
+            error() {},
+          }),
+        );
+        nodes.push(n);
+        urls.push(`http://127.0.0.1:${port}`);
+      }
+      const [cn, us] = nodes as [TestNode, TestNode];
+      const inv = await cn
+        .bearer(cn.rt.controlToken)
+        .req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
+      const acc = await us
+        .bearer(us.rt.controlToken)
+        .req("POST", "/api/v1/peers/accept", { invitation: inv.body.invitation });
+      if (acc.status >= 300) throw new Error(`pairing: ${JSON.stringify(acc.body)}`);
+      await cn.user("liaison.li", ["liaison"]);
+      await us.user("liaison.smith", ["liaison"]);
+      // Pairing completes on the inviter once the acceptance's envelope arrives: wait until the US side may host.
+      const host = await us.as("liaison.smith");
+      roundId = await waitFor(
+        "the US side to hold CN-MPS as an active peer",
+        async () => {
+          const r = await host.req<{ round: RoundView }>("POST", "/api/v1/rounds", {
+            guestNode: "CN-MPS",
+            fields: washingtonRound(),
+          });
+          return r.status === 201 ? r.body.round.doc.id : null;
+        },
+        60_000,
+      );
+      browser = await launchChromium();
+      // two nodes, pairing and Chromium on a shared machine
+    }, 600_000);
+    afterAll(async () => {
+      await browser?.close();
+      await Promise.all(workers.map((w) => w.stop()));
+      for (const n of nodes) await n.close();
+    });
+
+    /** Waits (the page looks again every few seconds) until the first outcome list shows `attr` = `value`. */
+    const listAttr = (page: Page, testId: string, attr: string) =>
+      page.getByTestId("outcome-list").first().getByTestId(testId).getAttribute(attr);
+    const slow = { timeout: 60_000, interval: 500 };
+
+    it.runIf(once)(
+      "the guest proposes an item in both languages; both sign; the list is final and verifies on both",
+      async () => {
+        const cn = await signedInPage(browser, { baseURL: urls[0], username: "liaison.li", to: "/rounds" });
+        // the host's round reaches the guest by federation
+        await expect
+          .poll(async () => {
+            await cn.reload();
+            await cn.getByTestId("rounds-table").waitFor();
+            return cn.getByTestId("round-row").count();
+          }, slow)
+          .toBe(1);
+        await cn.getByTestId("round-link").click();
+        await cn.getByTestId("round-page").waitFor();
+        expect(await cn.getByTestId("round-role").textContent()).toBe("This node is the guest");
+        expect(await cn.getByTestId("round-delegations").innerText()).toContain("王明");
+
+        // The guest starts a list: a proposal, applied by the host, back with the host's next version.
+        await cn.getByTestId("outcome-new-list").click();
+        await cn.getByTestId("round-pending").waitFor();
+        await cn.getByTestId("outcome-list").waitFor({ timeout: 60_000 });
+        await cn.getByTestId("outcome-add-item").click();
+        await cn.getByTestId("item-en").fill("Both sides will test the hotline every quarter (demo).");
+        await cn.getByTestId("item-zh").fill("双方每季度测试一次热线（演示）。");
+        await cn.getByTestId("item-save").click();
+        await expect.poll(() => cn.getByTestId("outcome-item").count(), slow).toBe(1);
+        expect(await cn.getByTestId("item-zh-text").innerText()).toBe("双方每季度测试一次热线（演示）。");
+
+        // The host reads it, agrees in a comment and signs (applied at once on the host).
+        const us = await signedInPage(browser, {
+          baseURL: urls[1],
+          username: "liaison.smith",
+          to: `/rounds/${roundId}`,
+        });
+        await us.getByTestId("outcome-item").waitFor();
+        expect(await us.getByTestId("item-en-text").innerText()).toBe(
+          "Both sides will test the hotline every quarter (demo).",
+        );
+        await us.getByTestId("item-comment").fill("Agreed.");
+        await us.getByTestId("item-comment-send").click();
+        await us.getByTestId("item-comments").waitFor();
+        await us.getByTestId("outcome-sign").click();
+        await expect.poll(() => listAttr(us, "signoff-US-DOJ", "data-signed")).toBe("yes");
+        expect(await us.getByTestId("outcome-list").getAttribute("data-state")).toBe("draft");
+
+        // The guest sees the host's signature and the comment, and signs too.
+        await expect.poll(() => listAttr(cn, "signoff-US-DOJ", "data-signed"), slow).toBe("yes");
+        expect(await cn.getByTestId("item-comments").innerText()).toContain("Agreed.");
+        await cn.getByTestId("outcome-sign").click();
+
+        // Final on both, with both signatures shown, and both signatures verify on both nodes.
+        for (const page of [cn, us]) {
+          await expect
+            .poll(() => page.getByTestId("outcome-list").getAttribute("data-state"), slow)
+            .toBe("final");
+          expect(await listAttr(page, "signoff-CN-MPS", "data-signed")).toBe("yes");
+          expect(await page.getByTestId("outcome-state").textContent()).toBe("Final (signed by both sides)");
+          expect(await page.getByTestId("outcome-sign").count()).toBe(0);
+          expect(await page.getByTestId("outcome-add-item").count()).toBe(0);
+          await page.getByTestId("outcome-verify").click();
+          await expect.poll(() => page.getByTestId("verify-result").getAttribute("data-valid")).toBe("true");
+        }
+        await cn.context().close();
+        await us.context().close();
+      },
+      300_000,
+    );
+  },
+);

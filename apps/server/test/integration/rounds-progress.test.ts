@@ -1,0 +1,160 @@
+import type { ProgressReport, RoundView } from "@crossline/schemas";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { uuidv7 } from "../../src/crypto/ids.js";
+import { pings } from "../../src/db/schema/index.js";
+import { describeDb } from "../support/node.js";
+import { act, draft, emergencyPreservationForm } from "../support/requests-fixtures.js";
+import {
+  CN,
+  call,
+  change,
+  type TwoNodes,
+  twoNodes,
+  US,
+  washingtonRound,
+} from "../support/rounds-fixtures.js";
+
+const Q = "peer=US-DOJ&from=2026-11-01&to=2026-11-30";
+
+/**
+ * The progress report before a round (issue 14 point 4), on the CN node after a month's work with US-DOJ: a
+ * request sent, two hotline tests answered, action items done, late and open; each figure names its records;
+ * kinds of record the node does not keep are "not recorded" (null), not 0; CSV and PDF carry both languages.
+ */
+describeDb("progress report before a round", () => {
+  let t: TwoNodes;
+  let requestId = "";
+  let pingIds: string[] = [];
+  let roundId = "";
+
+  beforeAll(async () => {
+    t = await twoNodes("2026-11-20T02:00:00Z");
+    const cn = t.nodes[CN];
+    await cn.user("case.li", ["case_officer"]);
+    await cn.user("chief.zhao", ["supervisor"]);
+    const officer = await cn.as("case.li");
+    const d = await draft(officer, emergencyPreservationForm(), US);
+    await act(officer, d.id, { event: "submit_for_approval" });
+    const approved = await act(await cn.as("chief.zhao"), d.id, { event: "approve" });
+    if (approved.status !== 200) throw new Error(`approve: ${JSON.stringify(approved.body)}`);
+    requestId = d.id;
+    // Hotline tests as the federation module records them (a ping sent, its pong's time): the in-process hub
+    // carries the rounds' and requests' envelopes but not the transport's own ping, which needs a paired link.
+    const sent = Date.parse("2026-11-20T01:00:00Z");
+    pingIds = [uuidv7(), uuidv7()];
+    await cn.rt.services.db.insert(pings).values(
+      pingIds.map((id, i) => ({
+        id,
+        peerId: US,
+        msgId: uuidv7(),
+        sentAt: new Date(sent + i * 60_000),
+        answeredAt: new Date(sent + i * 60_000 + 180 + i * 40),
+        rttMs: 180 + i * 40,
+        requestedBy: "admin",
+      })),
+    );
+    // a round with the peer, hosted here, and three action items of this side due in November
+    const made = await call<{ round: RoundView }>(
+      t.liaison[CN],
+      "POST",
+      "/api/v1/rounds",
+      { guestNode: US, fields: washingtonRound() },
+      201,
+    );
+    roundId = made.round.doc.id;
+    let v = made.round.doc.version;
+    for (const [id, dueAt, status] of [
+      ["done1", "2026-11-05T09:00:00+08:00", "done"],
+      ["late1", "2026-11-10T09:00:00+08:00", "in_progress"],
+      ["open1", "2026-11-25T09:00:00+08:00", "planned"],
+      ["dec1", "2026-12-10T09:00:00+08:00", "planned"],
+    ] as const) {
+      const r = await change(t.liaison[CN], roundId, v, {
+        op: "action.put",
+        itemId: id,
+        fields: {
+          text: { en: `Item ${id} (demo)`, zh: `事项 ${id}（演示）` },
+          ownerNode: CN,
+          agency: "MPS",
+          officer: "Li Hua",
+          dueAt,
+          status,
+        },
+      });
+      v = r.round.doc.version;
+    }
+    await t.hub.flush();
+  }, 240_000);
+  afterAll(() => t?.close());
+
+  const figure = (r: ProgressReport, name: string, by: string | null = null) =>
+    r.figures.find((f) => f.figure === name && f.by === by);
+
+  it("counts what the node knows for the period and the peer, each figure with its records", async () => {
+    const r = await call<ProgressReport>(t.liaison[CN], "GET", `/api/v1/rounds/progress?${Q}`);
+    expect(r).toMatchObject({ node: CN, peer: US, from: "2026-11-01", to: "2026-11-30" });
+    expect(figure(r, "requests_sent", "preservation")).toMatchObject({ value: 1, records: [requestId] });
+    expect(figure(r, "requests_answered_in_time", "preservation")?.value).toBe(0);
+    expect(figure(r, "hotline_tests")).toMatchObject({ value: 2 });
+    expect(figure(r, "hotline_tests")?.records.sort()).toEqual([...pingIds].sort());
+    expect(figure(r, "hotline_tests_answered")?.value).toBe(2);
+    expect(r.hotlineMedianRttMs).toBe(180);
+    expect(figure(r, "actions_done", CN)).toMatchObject({ value: 1, records: [`${roundId}/done1`] });
+    expect(figure(r, "actions_late", CN)).toMatchObject({ value: 1, records: [`${roundId}/late1`] });
+    // due after the period: not counted; the peer's side has none
+    expect(figure(r, "actions_open", CN)).toMatchObject({ value: 1, records: [`${roundId}/open1`] });
+    expect(figure(r, "actions_done", US)?.value).toBe(0);
+    expect(figure(r, "priority_cases_own")?.value).toBe(0);
+    // no module of this node keeps these: not recorded, not zero
+    for (const name of ["fugitives_returned", "assets_recovered", "repatriations"])
+      expect(figure(r, name)).toMatchObject({ value: null, records: [] });
+    // every figure's value is the number of its records (traceable), except the not-recorded ones
+    for (const f of r.figures.filter((x) => x.value !== null)) expect(f.value).toBe(f.records.length);
+  });
+
+  it("a period outside the work counts nothing; the other node's report sees its side of the same facts", async () => {
+    const empty = await call<ProgressReport>(
+      t.liaison[CN],
+      "GET",
+      "/api/v1/rounds/progress?peer=US-DOJ&from=2016-01-01&to=2016-06-30",
+    );
+    expect(empty.figures.filter((f) => f.value).map((f) => f.figure)).toEqual([]);
+    const us = await call<ProgressReport>(
+      t.liaison[US],
+      "GET",
+      "/api/v1/rounds/progress?peer=CN-MPS&from=2026-11-01&to=2026-11-30",
+    );
+    // the received request and the synced round's action items; the pings were CN's tests, not US's
+    expect(figure(us, "requests_sent", "preservation")?.records).toEqual([requestId]);
+    expect(figure(us, "actions_late", CN)?.records).toEqual([`${roundId}/late1`]);
+    expect(figure(us, "hotline_tests")?.value).toBe(0);
+  });
+
+  it("CSV and PDF carry both languages; bad input is named", async () => {
+    const a = t.liaison[CN];
+    const raw = (url: string) =>
+      a.rt.app.inject({ method: "GET", url, headers: a.cookie ? { cookie: a.cookie } : {} });
+    const csv = await raw(`/api/v1/rounds/progress.csv?${Q}`);
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body).toContain("Requests sent");
+    expect(csv.body).toContain("已发送的请求");
+    expect(csv.body).toContain(requestId);
+    const pdf = await raw(`/api/v1/rounds/progress.pdf?${Q}`);
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers["content-type"]).toContain("application/pdf");
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe("%PDF-");
+    for (const [url, field] of [
+      ["/api/v1/rounds/progress?peer=XX-NONE&from=2026-11-01&to=2026-11-30", "querystring.peer"],
+      ["/api/v1/rounds/progress?peer=US-DOJ&from=2026-11-30&to=2026-11-01", "querystring.to"],
+      ["/api/v1/rounds/progress?peer=US-DOJ&from=2026-11-01T00:00&to=2026-11-30", "querystring.from"],
+    ] as const) {
+      const r = await t.liaison[CN].req<{ error: { code: string; details: { field: string }[] } }>(
+        "GET",
+        url,
+      );
+      expect(r.status, url).toBe(400);
+      expect(r.body.error.code).toBe("VALIDATION_FAILED");
+      expect(r.body.error.details.map((d) => d.field)).toContain(field);
+    }
+  });
+});
