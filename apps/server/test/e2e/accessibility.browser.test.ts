@@ -79,8 +79,11 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       ["chief.en", "en"],
       ["chief.zh", "zh-CN"],
     ] as const) {
-      await cn.user(username, ["supervisor", "admin", "auditor", "provider_compliance"], t.cnUnit);
-      await cn.user(username, ["supervisor", "admin", "auditor", "legal_reviewer"], t.cnUnit);
+      await cn.user(
+        username,
+        ["supervisor", "admin", "auditor", "provider_compliance", "legal_reviewer"],
+        t.cnUnit,
+      );
       const agent = await cn.as(username);
       const res = await agent.req("PUT", "/api/v1/me/preferences", { language: lang });
       if (res.status !== 200) throw new Error(`preferences: ${JSON.stringify(res.body)}`);

@@ -1,5 +1,4 @@
 import type {
-  FugitiveDetail,
   FugitiveFields,
   FugitiveReportView,
   FugitiveSummary,
@@ -140,4 +139,3 @@ export function createFugitivesContext(deps: FugitivesDeps) {
 }
 
 export type FugitivesContext = ReturnType<typeof createFugitivesContext>;
-export type { FugitiveDetail };

@@ -2,7 +2,6 @@ import {
   type FugitiveEntryContent,
   type FugitiveListView,
   FugitiveReportPayload,
-  type FugitiveStatus,
   type Language,
   type ListStatistics,
   label,
@@ -394,7 +393,7 @@ export function createFugitiveLists(c: FugitivesContext) {
         const p = msg.payload;
         const entry = await repo.entryBySharedObject(tx, p.entryId);
         const list = entry ? await repo.findList(tx, entry.listId) : undefined;
-        if (!entry || !list || !list.recipients.includes(msg.peerId))
+        if (!entry || !list?.recipients.includes(msg.peerId))
           throw new PermanentRejection("NOT_SHARED", "no entry of ours was published to the sender");
         const stored = await repo.insertReport(tx, {
           id: p.reportId,
@@ -525,4 +524,3 @@ export function createFugitiveLists(c: FugitivesContext) {
   };
 }
 
-export type { FugitiveStatus };
