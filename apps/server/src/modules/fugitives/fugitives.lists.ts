@@ -523,4 +523,3 @@ export function createFugitiveLists(c: FugitivesContext) {
     api: { createList, getList, lists, addEntry, removeEntry, publish, received, report, statistics },
   };
 }
-
