@@ -21,6 +21,9 @@ import {
 import { registerTransportHandlers } from "./modules/federation/federation.handlers.js";
 import { createFederationService } from "./modules/federation/federation.service.js";
 import type { FederationPort } from "./modules/federation/federation.types.js";
+import { fugitiveLawfulKind } from "./modules/fugitives/fugitives.lawful.js";
+import { createFugitivesService } from "./modules/fugitives/fugitives.service.js";
+import { fugitiveEntryType } from "./modules/fugitives/fugitives.shared.js";
 import { createHotlineService } from "./modules/hotline/hotline.service.js";
 import { createIndicatorsService } from "./modules/indicators/indicators.service.js";
 import { indicatorSetType, indicatorType } from "./modules/indicators/indicators.shared.js";
@@ -207,6 +210,8 @@ export function createServices(deps: {
   sharedTypes.register(caseSummaryType);
   // Indicator sets project into the indicators store on receipt (the service is built below).
   sharedTypes.register(indicatorSetType((tx, copy) => indicators.projectReceived(tx, copy)));
+  // Fugitive list entries project into the fugitives module's copies on receipt (the service is built below).
+  sharedTypes.register(fugitiveEntryType((tx, copy) => fugitives.onReceived(tx, copy)));
   const sharedDeps = {
     db,
     clock,
@@ -309,6 +314,29 @@ export function createServices(deps: {
   };
   registerRoundHandlers(roundsDeps);
   lawful.registerKind(sharedObjectLawfulKind(sharedObjects));
+  // Fugitives: records linked to person records, lists published as shared objects, reports and returns.
+  const fugitives = createFugitivesService({
+    db,
+    clock,
+    audit,
+    nodeId,
+    persons: persons.port,
+    accessLog,
+    lawful: lawful.port,
+    linkable: {
+      caseVisible: async (ctx, id) =>
+        cases.get(ctx, id).then(
+          () => true,
+          () => false,
+        ),
+      requestVisible: (ctx, id) => requestLawfulKind().visible(db, ctx, id),
+    },
+    sharedObjects,
+    federation,
+  });
+  fugitives.registerHandlers();
+  persons.registerRecords("fugitive", { describe: fugitives.describe });
+  lawful.registerKind(fugitiveLawfulKind());
   return {
     db,
     config,
@@ -339,6 +367,7 @@ export function createServices(deps: {
     persons,
     personRights,
     lawful,
+    fugitives,
   };
 }
 

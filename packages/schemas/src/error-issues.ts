@@ -40,6 +40,8 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "must not be before from": "不得早于起始日期",
   "name the custodian of the data or the location of the system": "请写明数据的保管方或系统所在地",
   "must be YYYY, YYYY-MM or YYYY-MM-DD": "格式必须为 YYYY、YYYY-MM 或 YYYY-MM-DD",
+  "give a country or a place": "请填写国家或地点",
+  "1 to 300 characters": "长度须为 1 至 300 个字符",
   "must be an ISO 4217 code such as CNY or USD": "必须是 ISO 4217 货币代码，例如 CNY 或 USD",
   "state that a mutual-assistance request for the data will follow (true)":
     "请确认随后将就这些数据提出司法协助请求（true）",

@@ -8,6 +8,7 @@ export * from "./deadlines.js";
 export * from "./error-issues.js";
 export * from "./errors.js";
 export * from "./federation.js";
+export * from "./fugitives.js";
 export * from "./identifiers.js";
 export * from "./indicators.js";
 export * from "./issues.js";

@@ -1,6 +1,12 @@
 import { AuditEntry } from "./audit.js";
 import { CASE_OUTCOMES, CASE_SHARE_STATES, CASE_STATUSES, CUSTODY_ACTIONS } from "./cases.js";
 import type { Language } from "./common.js";
+import {
+  FUGITIVE_REPORT_KINDS,
+  FUGITIVE_STATUSES,
+  INTERPOL_NOTICE_KINDS,
+  RETURN_METHODS,
+} from "./fugitives.js";
 import { IDENTIFIER_TYPES, type IdentifierType } from "./identifiers.js";
 import {
   ERASURE_ACTIONS,
@@ -601,6 +607,38 @@ export const LABELS = {
     review: { en: "Due for review", "zh-CN": "待复核" },
     deletion: { en: "Due for deletion", "zh-CN": "待删除" },
   } satisfies Labels<(typeof RETENTION_DUE)[number]>,
+  fugitiveStatus: {
+    at_large: { en: "At large", "zh-CN": "在逃" },
+    located: { en: "Located", "zh-CN": "已查明下落" },
+    detained: { en: "Detained", "zh-CN": "已被羁押" },
+    returned: { en: "Returned", "zh-CN": "已归案" },
+    closed: { en: "Closed", "zh-CN": "已撤销" },
+  } satisfies Labels<(typeof FUGITIVE_STATUSES)[number]>,
+  interpolNotice: {
+    red: { en: "Red Notice", "zh-CN": "红色通缉令" },
+    blue: { en: "Blue Notice", "zh-CN": "蓝色通报" },
+    green: { en: "Green Notice", "zh-CN": "绿色通报" },
+    yellow: { en: "Yellow Notice", "zh-CN": "黄色通报" },
+    black: { en: "Black Notice", "zh-CN": "黑色通报" },
+    orange: { en: "Orange Notice", "zh-CN": "橙色通报" },
+    purple: { en: "Purple Notice", "zh-CN": "紫色通报" },
+    diffusion: { en: "Diffusion", "zh-CN": "协查函" },
+  } satisfies Labels<(typeof INTERPOL_NOTICE_KINDS)[number]>,
+  returnMethod: {
+    extradition: { en: "Extradition", "zh-CN": "引渡" },
+    repatriation: { en: "Repatriation", "zh-CN": "遣返" },
+    deportation: { en: "Deportation", "zh-CN": "驱逐出境" },
+    voluntary_return: { en: "Voluntary return / surrender", "zh-CN": "劝返 / 自首" },
+    other: { en: "Other", "zh-CN": "其他" },
+  } satisfies Labels<(typeof RETURN_METHODS)[number]>,
+  fugitiveReportKind: {
+    sighting: { en: "Sighting", "zh-CN": "发现踪迹" },
+    address_found: { en: "Address found", "zh-CN": "查明住址" },
+    provisional_arrest: { en: "Provisional arrest", "zh-CN": "临时羁押" },
+    court_step: { en: "Court step", "zh-CN": "司法程序进展" },
+    return: { en: "Return", "zh-CN": "归案" },
+    other: { en: "Other", "zh-CN": "其他" },
+  } satisfies Labels<(typeof FUGITIVE_REPORT_KINDS)[number]>,
 };
 
 export type LabelKind = keyof typeof LABELS;
@@ -667,6 +705,10 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   lawfulGround: LAWFUL_GROUNDS,
   flagState: FLAG_STATES,
   retentionDue: RETENTION_DUE,
+  fugitiveStatus: FUGITIVE_STATUSES,
+  interpolNotice: INTERPOL_NOTICE_KINDS,
+  returnMethod: RETURN_METHODS,
+  fugitiveReportKind: FUGITIVE_REPORT_KINDS,
 };
 
 /** The label of a value in a language; an unknown value (from a newer peer, say) is shown as it is. */

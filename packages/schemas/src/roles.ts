@@ -58,6 +58,8 @@ export const PERMISSIONS = [
   "persons:export",
   "lawful:review",
   "lawful:retention",
+  "fugitives:read",
+  "fugitives:write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -106,6 +108,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "persons:rectify",
     "persons:restrict",
     "persons:export",
+    "fugitives:read",
+    "fugitives:write",
   ],
   liaison: [
     "peers:read",
@@ -118,6 +122,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "rounds:read",
     "rounds:write",
     "persons:read",
+    "fugitives:read",
   ],
   fugitive_asset: [
     "requests:read",
@@ -129,6 +134,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "cases:write",
     "persons:read",
     "persons:rectify",
+    "fugitives:read",
+    "fugitives:write",
   ],
   provider_compliance: [
     "requests:read",

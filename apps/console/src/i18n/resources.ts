@@ -67,6 +67,10 @@ export const LABEL_PATHS = {
   lawfulGround: "lawful.ground",
   flagState: "lawful.flagState",
   retentionDue: "lawful.due",
+  fugitiveStatus: "fugitives.status",
+  interpolNotice: "fugitives.notice",
+  returnMethod: "fugitives.returnMethod",
+  fugitiveReportKind: "fugitives.reportKind",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

@@ -4,6 +4,7 @@ import { normalisePath } from "../router/router";
 import { auditModule } from "./audit";
 import { casesModule } from "./cases";
 import { dashboardModule } from "./dashboard";
+import { fugitivesModule } from "./fugitives";
 import { hotlineModule } from "./hotline";
 import { lawfulModule } from "./lawful";
 import { noticesModule } from "./notices";
@@ -28,6 +29,7 @@ export const MODULES: readonly ConsoleModule[] = [
   providersModule,
   casesModule,
   personsModule,
+  fugitivesModule,
   peersModule,
   roundsModule,
   reportsModule,

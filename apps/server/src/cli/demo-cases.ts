@@ -136,7 +136,7 @@ export async function seedDemoCases(
 }
 
 /** A signed-in session on a running demo node (cookie and CSRF token), for the steps done over HTTP. */
-async function signIn(url: string, username: string) {
+export async function signIn(url: string, username: string) {
   const res = await fetch(`${url}/api/v1/auth/sign-in`, {
     method: "POST",
     headers: { "content-type": "application/json" },

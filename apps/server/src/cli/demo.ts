@@ -10,8 +10,9 @@ import { users } from "../db/schema/index.js";
 import { cliActor } from "../modules/node/node.service.js";
 import { initNodeDir } from "../runtime/init.js";
 import { CliError, EXIT } from "./client.js";
-import { seedDemoCases, shareDemoSummaries } from "./demo-cases.js";
+import { seedDemoCases, shareDemoSummaries, signIn } from "./demo-cases.js";
 import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
+import { DEMO_FUGITIVE_OFFICER, publishDemoFugitiveList, seedDemoFugitives } from "./demo-fugitives.js";
 import { seedDemoNotices } from "./demo-notices.js";
 import { seedDemoRequests } from "./demo-requests.js";
 import { type DemoCaller, seedDemoRounds } from "./demo-rounds.js";
@@ -136,6 +137,7 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
           })
         : [];
     await seedDemoCases(services, { nodeId: spec.id, unitIds, userIds });
+    await seedDemoFugitives(services, { nodeId: spec.id, unitIds, userIds });
     await services.db.update(users).set({ language: spec.language }).where(eq(users.id, r.adminId));
     const token = await services.tokens.create(ctx, {
       name: "demo admin token",
@@ -236,6 +238,15 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
     federation.push(...(await shareDemoSummaries(nodes)));
   } catch (e) {
     federation = [`  Pairing or hotline test failed: ${(e as Error).message} (see the serve logs)`];
+  }
+  try {
+    const cn = nodes.find((x) => x.id === "CN-MPS");
+    if (cn)
+      federation.push(
+        ...(await publishDemoFugitiveList(await signIn(cn.url, DEMO_FUGITIVE_OFFICER), "US-DOJ")),
+      );
+  } catch (e) {
+    federation.push(`  Demo fugitive list not published: ${(e as Error).message}`);
   }
   try {
     federation.push(...(await seedRounds(nodes)));

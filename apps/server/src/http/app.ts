@@ -18,6 +18,7 @@ import { backupRoutes } from "../modules/backup/backup.routes.js";
 import { casesRoutes } from "../modules/cases/cases.routes.js";
 import { correlationRoutes } from "../modules/correlation/correlation.routes.js";
 import { federationRoutes } from "../modules/federation/federation.routes.js";
+import { fugitivesRoutes } from "../modules/fugitives/fugitives.routes.js";
 import { createMetrics, healthRoutes, type Metrics } from "../modules/health/health.routes.js";
 import { hotlineRoutes } from "../modules/hotline/hotline.routes.js";
 import { indicatorsRoutes } from "../modules/indicators/indicators.routes.js";
@@ -156,6 +157,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   personsRoutes(app, services);
   accessLogRoutes(app, services);
   lawfulRoutes(app, services);
+  fugitivesRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;

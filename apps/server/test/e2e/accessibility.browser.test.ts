@@ -12,6 +12,7 @@ import {
   runAxe,
   signedInPage,
 } from "../support/browser.js";
+import { ZHANG as FUGITIVE } from "../support/fugitives-fixtures.js";
 import { DB_KIND } from "../support/node.js";
 import { formNaming, ZHANG } from "../support/persons-fixtures.js";
 import {
@@ -67,6 +68,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let caseId = "";
   let personId = "";
   let roundId = "";
+  let fugitiveId = "";
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -124,6 +126,20 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     // a request naming a person, for the persons pages
     const d3 = await draft(officer, formNaming([ZHANG]));
     personId = (d3 as unknown as { subjectPersons: { personId: string }[] }).subjectPersons[0].personId;
+    // a fugitive on a list, returned, for the fugitives pages
+    const chief = await cn.as("chief.en");
+    const fug = await chief.req<{ fugitive: { id: string } }>("POST", "/api/v1/fugitives", FUGITIVE);
+    fugitiveId = fug.body.fugitive.id;
+    const fl = await chief.req<{ list: { id: string } }>("POST", "/api/v1/fugitive-lists", {
+      name: { lang: "en", text: "List of 2015" },
+    });
+    await chief.req("POST", `/api/v1/fugitive-lists/${fl.body.list.id}/entries`, { fugitiveId, number: 1 });
+    const ret = await chief.req("POST", `/api/v1/fugitives/${fugitiveId}/return`, {
+      method: "extradition",
+      date: "2016-05-01",
+      place: "Beijing",
+    });
+    if (ret.status !== 200) throw new Error(`return: ${JSON.stringify(ret.body)}`);
     // and one flagged for legal review, so the review queue has an item
     const d4 = await draft(officer, emergencyPreservationForm());
     await officer.req("POST", "/api/v1/lawful/flags", {
@@ -209,6 +225,13 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       to: `/persons/${personId}`,
       ready: "person-page",
       visible: ["person-links", "export-json"],
+    },
+    { name: "fugitives", to: "/fugitives", ready: "fugitives-table", visible: ["fugitive-list-summary"] },
+    {
+      name: "fugitive page",
+      to: `/fugitives/${fugitiveId}`,
+      ready: "fugitive-page",
+      visible: ["fugitive-fields", "fugitive-timeline"],
     },
     { name: "peers", to: "/peers", ready: "peers-table" },
     { name: "cases", to: "/cases", ready: "case-list", visible: ["case-new"] },

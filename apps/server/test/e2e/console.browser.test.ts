@@ -44,6 +44,7 @@ const NAV_MODULES: Record<string, readonly Permission[]> = {
   providers: ["providers:read"],
   cases: ["cases:read"],
   persons: ["persons:read"],
+  fugitives: ["fugitives:read"],
   peers: ["peers:read"],
   reports: ["reports:read"],
   users: ["users:manage", "users:read_unit"],

@@ -5,6 +5,7 @@ export * from "./cases.js";
 export * from "./core.js";
 export * from "./correlation.js";
 export * from "./federation.js";
+export * from "./fugitives.js";
 export * from "./hotline.js";
 export * from "./indicators.js";
 export * from "./lawful.js";

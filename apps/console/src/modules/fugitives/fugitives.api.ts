@@ -1,0 +1,47 @@
+import type { FugitiveDetail, FugitiveSummary, ListStatistics } from "@crossline/schemas";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { api, withQuery } from "../../api/client";
+
+/** The unit's fugitives, newest first, searched by any name form (each page is in the access log). */
+export function useFugitives(q: string) {
+  return useInfiniteQuery({
+    queryKey: ["fugitives", q],
+    queryFn: ({ pageParam }) =>
+      api<{ items: FugitiveSummary[]; nextCursor: string | null }>(
+        "GET",
+        withQuery("/fugitives", { limit: 50, cursor: pageParam, q: q || undefined }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+}
+
+export function useFugitive(id: string) {
+  return useQuery({
+    queryKey: ["fugitive", id],
+    queryFn: () => api<{ fugitive: FugitiveDetail }>("GET", `/fugitives/${encodeURIComponent(id)}`),
+    select: (r) => r.fugitive,
+  });
+}
+
+export function useFugitiveLists() {
+  return useQuery({
+    queryKey: ["fugitive-lists"],
+    queryFn: () =>
+      api<{ items: { id: string; name: { lang: string; text: string }; recipients: string[] }[] }>(
+        "GET",
+        "/fugitive-lists",
+      ),
+  });
+}
+
+export function useListStatistics(id: string, asOf: string) {
+  return useQuery({
+    queryKey: ["fugitive-list-stats", id, asOf],
+    queryFn: () =>
+      api<ListStatistics>(
+        "GET",
+        withQuery(`/fugitive-lists/${encodeURIComponent(id)}/statistics`, { asOf: asOf || undefined }),
+      ),
+  });
+}

@@ -1,0 +1,53 @@
+import { can } from "../../lib/actor.js";
+import type { LawfulKindDef } from "../lawful/lawful.types.js";
+import { fugitivesRepo as repo } from "./fugitives.repo.js";
+
+const ERASED = "[erased]";
+
+/**
+ * Fugitive records as a kind of record holding personal data (the lawful module): the retention runs from the
+ * return or the closing; at its end the record is anonymised — names, documents, places and texts go, what the
+ * statistics count (status, the return's method and date, nationalities) stays.
+ */
+export function fugitiveLawfulKind(): LawfulKindDef {
+  return {
+    kind: "fugitive_entry",
+    permissions: { read: "fugitives:read", flag: "fugitives:write" },
+    async describe(dbx, ids) {
+      const rows = await repo.byIds(dbx, ids);
+      return new Map(rows.map((r) => [r.id, { title: r.reference, ownerUnitId: r.unitId }]));
+    },
+    async visible(dbx, ctx, id) {
+      if (!can(ctx.actor, "fugitives:read")) return false;
+      const [r] = await repo.byIds(dbx, [id]);
+      return !!r && ctx.actor.unitId !== null && r.unitId === ctx.actor.unitId;
+    },
+    async retentionStart(dbx, ids) {
+      const rows = await repo.byIds(dbx, ids);
+      return new Map(rows.map((r) => [r.id, r.closedAt ?? null]));
+    },
+    async erase(tx, _ctx, id, action) {
+      const r = await repo.lock(tx, id);
+      if (!r) return { action, missing: true };
+      await repo.update(tx, id, {
+        fields: {
+          names: [{ original: ERASED }],
+          aliases: [],
+          nationalities: r.fields.nationalities,
+          documents: [],
+          whereabouts: [],
+          charges: r.fields.charges.map((ch) => ({ law: ch.law, article: ch.article })),
+          warrants: [],
+          notices: [],
+          caseIds: [],
+          requestIds: [],
+        },
+        nameSearch: "",
+        returned: r.returned
+          ? { ...r.returned, place: ERASED, escorts: [], documents: [], note: undefined }
+          : null,
+      });
+      return { action, anonymised: true };
+    },
+  };
+}

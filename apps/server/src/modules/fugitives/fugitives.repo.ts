@@ -1,0 +1,244 @@
+import { and, asc, desc, eq, inArray, isNull, like, lt, max, type SQL, sql } from "drizzle-orm";
+import type { DbOrTx, Tx } from "../../db/client.js";
+import {
+  fugitiveCopies,
+  fugitiveListEntries,
+  fugitiveLists,
+  fugitiveReports,
+  fugitives,
+  fugitiveVersions,
+} from "../../db/schema/index.js";
+
+/**
+ * The fugitives module's data access: its own tables only. Every function takes the connection or
+ * transaction to use (PGlite has one connection: inside a transaction, only the tx).
+ */
+
+export type FugitiveRow = typeof fugitives.$inferSelect;
+export type FugitiveSet = Partial<typeof fugitives.$inferInsert>;
+export type ListRow = typeof fugitiveLists.$inferSelect;
+export type EntryRow = typeof fugitiveListEntries.$inferSelect;
+export type CopyRow = typeof fugitiveCopies.$inferSelect;
+export type ReportRow = typeof fugitiveReports.$inferSelect;
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export const fugitivesRepo = {
+  /** The next number of the node's per-year sequence (the advisory lock serialises concurrent creations). */
+  async nextSeq(tx: Tx, year: number): Promise<number> {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('crossline.fugitives.seq'))`);
+    const [r] = await tx
+      .select({ m: max(fugitives.seq) })
+      .from(fugitives)
+      .where(eq(fugitives.year, year));
+    return (r?.m ?? 0) + 1;
+  },
+
+  async insert(tx: Tx, values: typeof fugitives.$inferInsert): Promise<FugitiveRow> {
+    const [row] = await tx.insert(fugitives).values(values).returning();
+    return row as FugitiveRow;
+  },
+
+  async insertVersion(tx: Tx, values: typeof fugitiveVersions.$inferInsert): Promise<void> {
+    await tx.insert(fugitiveVersions).values(values);
+  },
+
+  async find(dbx: DbOrTx, id: string): Promise<FugitiveRow | undefined> {
+    const [row] = await dbx.select().from(fugitives).where(eq(fugitives.id, id));
+    return row;
+  },
+
+  async byIds(dbx: DbOrTx, ids: string[]): Promise<FugitiveRow[]> {
+    if (!ids.length) return [];
+    return dbx.select().from(fugitives).where(inArray(fugitives.id, ids));
+  },
+
+  async lock(tx: Tx, id: string): Promise<FugitiveRow | undefined> {
+    const [row] = await tx.select().from(fugitives).where(eq(fugitives.id, id)).for("update");
+    return row;
+  },
+
+  async update(tx: Tx, id: string, set: FugitiveSet): Promise<FugitiveRow> {
+    const [row] = await tx.update(fugitives).set(set).where(eq(fugitives.id, id)).returning();
+    return row as FugitiveRow;
+  },
+
+  /** A unit's fugitives, newest first, keyset by id. */
+  async page(
+    dbx: DbOrTx,
+    q: { unitId: string; search?: string; status?: string; afterId?: string; limit: number },
+  ): Promise<FugitiveRow[]> {
+    const where: SQL[] = [eq(fugitives.unitId, q.unitId)];
+    if (q.search) where.push(like(fugitives.nameSearch, `%${escapeLike(q.search)}%`));
+    if (q.status) where.push(eq(fugitives.status, q.status as FugitiveRow["status"]));
+    if (q.afterId) where.push(lt(fugitives.id, q.afterId));
+    return dbx
+      .select()
+      .from(fugitives)
+      .where(and(...where))
+      .orderBy(desc(fugitives.id))
+      .limit(q.limit);
+  },
+
+  async versions(dbx: DbOrTx, id: string) {
+    return dbx
+      .select()
+      .from(fugitiveVersions)
+      .where(eq(fugitiveVersions.fugitiveId, id))
+      .orderBy(asc(fugitiveVersions.version));
+  },
+
+  // --- lists ---
+
+  async insertList(tx: Tx, values: typeof fugitiveLists.$inferInsert): Promise<ListRow> {
+    const [row] = await tx.insert(fugitiveLists).values(values).returning();
+    return row as ListRow;
+  },
+
+  async findList(dbx: DbOrTx, id: string): Promise<ListRow | undefined> {
+    const [row] = await dbx.select().from(fugitiveLists).where(eq(fugitiveLists.id, id));
+    return row;
+  },
+
+  async lockList(tx: Tx, id: string): Promise<ListRow | undefined> {
+    const [row] = await tx.select().from(fugitiveLists).where(eq(fugitiveLists.id, id)).for("update");
+    return row;
+  },
+
+  async listsOfUnit(dbx: DbOrTx, unitId: string): Promise<ListRow[]> {
+    return dbx
+      .select()
+      .from(fugitiveLists)
+      .where(eq(fugitiveLists.unitId, unitId))
+      .orderBy(asc(fugitiveLists.createdAt));
+  },
+
+  async updateList(tx: Tx, id: string, set: Partial<ListRow>): Promise<void> {
+    await tx.update(fugitiveLists).set(set).where(eq(fugitiveLists.id, id));
+  },
+
+  /** The list's current entries (removed ones left out), by number. */
+  async entries(dbx: DbOrTx, listId: string): Promise<EntryRow[]> {
+    return dbx
+      .select()
+      .from(fugitiveListEntries)
+      .where(and(eq(fugitiveListEntries.listId, listId), isNull(fugitiveListEntries.removedAt)))
+      .orderBy(asc(fugitiveListEntries.number));
+  },
+
+  /** Every entry of a fugitive, removed ones included (the timeline). */
+  async entriesOf(dbx: DbOrTx, fugitiveId: string): Promise<EntryRow[]> {
+    return dbx.select().from(fugitiveListEntries).where(eq(fugitiveListEntries.fugitiveId, fugitiveId));
+  },
+
+  async findEntry(dbx: DbOrTx, listId: string, fugitiveId: string): Promise<EntryRow | undefined> {
+    const [row] = await dbx
+      .select()
+      .from(fugitiveListEntries)
+      .where(and(eq(fugitiveListEntries.listId, listId), eq(fugitiveListEntries.fugitiveId, fugitiveId)));
+    return row;
+  },
+
+  async entryBySharedObject(dbx: DbOrTx, sharedObjectId: string): Promise<EntryRow | undefined> {
+    const [row] = await dbx
+      .select()
+      .from(fugitiveListEntries)
+      .where(eq(fugitiveListEntries.sharedObjectId, sharedObjectId));
+    return row;
+  },
+
+  async numberTaken(dbx: DbOrTx, listId: string, number: number): Promise<boolean> {
+    const [row] = await dbx
+      .select({ n: fugitiveListEntries.number })
+      .from(fugitiveListEntries)
+      .where(
+        and(
+          eq(fugitiveListEntries.listId, listId),
+          eq(fugitiveListEntries.number, number),
+          isNull(fugitiveListEntries.removedAt),
+        ),
+      );
+    return !!row;
+  },
+
+  async insertEntry(tx: Tx, values: typeof fugitiveListEntries.$inferInsert): Promise<void> {
+    await tx.insert(fugitiveListEntries).values(values);
+  },
+
+  async updateEntry(tx: Tx, listId: string, fugitiveId: string, set: Partial<EntryRow>): Promise<void> {
+    await tx
+      .update(fugitiveListEntries)
+      .set(set)
+      .where(and(eq(fugitiveListEntries.listId, listId), eq(fugitiveListEntries.fugitiveId, fugitiveId)));
+  },
+
+  /** Statistics of a list: its current entries with their status and return. */
+  async listFigures(dbx: DbOrTx, listId: string) {
+    return dbx
+      .select({ status: fugitives.status, returned: fugitives.returned })
+      .from(fugitiveListEntries)
+      .innerJoin(fugitives, eq(fugitives.id, fugitiveListEntries.fugitiveId))
+      .where(and(eq(fugitiveListEntries.listId, listId), isNull(fugitiveListEntries.removedAt)));
+  },
+
+  // --- received copies ---
+
+  async upsertCopy(tx: Tx, row: CopyRow): Promise<void> {
+    await tx
+      .insert(fugitiveCopies)
+      .values(row)
+      .onConflictDoUpdate({
+        target: fugitiveCopies.entryId,
+        set: {
+          version: row.version,
+          state: row.state,
+          content: row.content,
+          listName: row.listName,
+          number: row.number,
+          updatedAt: row.updatedAt,
+        },
+      });
+  },
+
+  async findCopy(dbx: DbOrTx, entryId: string): Promise<CopyRow | undefined> {
+    const [row] = await dbx.select().from(fugitiveCopies).where(eq(fugitiveCopies.entryId, entryId));
+    return row;
+  },
+
+  async copiesOfUnit(dbx: DbOrTx, unitId: string): Promise<CopyRow[]> {
+    return dbx
+      .select()
+      .from(fugitiveCopies)
+      .where(eq(fugitiveCopies.unitId, unitId))
+      .orderBy(asc(fugitiveCopies.ownerNode), asc(fugitiveCopies.listId), asc(fugitiveCopies.number));
+  },
+
+  // --- reports ---
+
+  /** Stores a report once (the reporter's id is the key): false when it was already there. */
+  async insertReport(tx: Tx, values: ReportRow): Promise<boolean> {
+    const rows = await tx
+      .insert(fugitiveReports)
+      .values(values)
+      .onConflictDoNothing()
+      .returning({ id: fugitiveReports.id });
+    return rows.length > 0;
+  },
+
+  async reportsOfFugitive(dbx: DbOrTx, fugitiveId: string): Promise<ReportRow[]> {
+    return dbx
+      .select()
+      .from(fugitiveReports)
+      .where(eq(fugitiveReports.fugitiveId, fugitiveId))
+      .orderBy(asc(fugitiveReports.createdAt));
+  },
+
+  async reportsOfEntries(dbx: DbOrTx, entryIds: string[]): Promise<ReportRow[]> {
+    if (!entryIds.length) return [];
+    return dbx
+      .select()
+      .from(fugitiveReports)
+      .where(inArray(fugitiveReports.entryId, entryIds))
+      .orderBy(asc(fugitiveReports.createdAt));
+  },
+};

@@ -1,0 +1,259 @@
+import {
+  AddEntryBody,
+  CreateFugitiveBody,
+  CreateListBody,
+  FugitiveDetail,
+  FugitiveListView,
+  FugitivePage,
+  FugitiveQuery,
+  FugitiveVersionView,
+  LabelledText,
+  ListStatistics,
+  PublishListBody,
+  ReceivedEntryView,
+  ReportBody,
+  ReturnBody,
+  RomaniseQuery,
+  SharedObjectId,
+  StatisticsQuery,
+  UpdateFugitiveBody,
+} from "@crossline/schemas";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { errorResponses, zodApp } from "../../http/route-kit.js";
+import type { Services } from "../../services.js";
+
+const IdParams = z.strictObject({ id: z.uuid() });
+const One = { 200: z.object({ fugitive: FugitiveDetail }), ...errorResponses };
+const List = { 200: z.object({ list: FugitiveListView }), ...errorResponses };
+
+/** `/api/v1/fugitives`: thin routes, one service call each (authorization and need to know in the service). */
+export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
+  const app = zodApp(fastify);
+  const tags = ["fugitives"];
+
+  app.get(
+    "/api/v1/fugitives",
+    {
+      schema: {
+        tags,
+        summary: "Fugitives of the caller's unit, newest first (each read is in the access log)",
+        description: "`q` finds any name form: original script, romanised with or without spaces, aliases.",
+        querystring: FugitiveQuery,
+        response: { 200: FugitivePage, ...errorResponses },
+      },
+    },
+    async (req) => s.fugitives.list(req.ctx, req.query),
+  );
+
+  app.post(
+    "/api/v1/fugitives",
+    {
+      schema: {
+        tags,
+        summary: "Record a fugitive in the caller's unit, linked to the node's person record",
+        description: "A Chinese name given without its romanised form gets its pinyin; a given one is kept.",
+        body: CreateFugitiveBody,
+        response: { 201: z.object({ fugitive: FugitiveDetail }), ...errorResponses },
+      },
+    },
+    async (req, reply) => reply.status(201).send({ fugitive: await s.fugitives.create(req.ctx, req.body) }),
+  );
+
+  app.get(
+    "/api/v1/fugitives/romanise",
+    {
+      schema: {
+        tags,
+        summary: "The pinyin of a Chinese name (surname first), to prefill the romanised form",
+        querystring: RomaniseQuery,
+        response: { 200: z.object({ original: z.string(), romanised: z.string() }), ...errorResponses },
+      },
+    },
+    async (req) => s.fugitives.romanise(req.ctx, req.query.text),
+  );
+
+  app.get(
+    "/api/v1/fugitives/:id",
+    {
+      schema: {
+        tags,
+        summary: "One fugitive with the lists it is on and its timeline (logged in the access log)",
+        params: IdParams,
+        response: One,
+      },
+    },
+    async (req) => ({ fugitive: await s.fugitives.get(req.ctx, req.params.id) }),
+  );
+
+  app.patch(
+    "/api/v1/fugitives/:id",
+    {
+      schema: {
+        tags,
+        summary: "Change a fugitive's record or status (the next version; a stale version is 409)",
+        params: IdParams,
+        body: UpdateFugitiveBody,
+        response: One,
+      },
+    },
+    async (req) => ({ fugitive: await s.fugitives.update(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.get(
+    "/api/v1/fugitives/:id/history",
+    {
+      schema: {
+        tags,
+        summary: "Every version of a fugitive's record",
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(FugitiveVersionView) }), ...errorResponses },
+      },
+    },
+    async (req) => s.fugitives.history(req.ctx, req.params.id),
+  );
+
+  app.post(
+    "/api/v1/fugitives/:id/return",
+    {
+      schema: {
+        tags,
+        summary:
+          "Record the return (method, date, place, escorts, documents): closes the entry on both sides",
+        params: IdParams,
+        body: ReturnBody,
+        response: One,
+      },
+    },
+    async (req) => ({ fugitive: await s.fugitives.recordReturn(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.get(
+    "/api/v1/fugitive-lists",
+    {
+      schema: {
+        tags,
+        summary: "The caller's unit's lists of fugitives",
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.uuid(),
+                name: LabelledText,
+                publishedOn: z.string().nullable(),
+                recipients: z.array(z.string()),
+              }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => s.fugitives.lists(req.ctx),
+  );
+
+  app.post(
+    "/api/v1/fugitive-lists",
+    {
+      schema: {
+        tags,
+        summary: "Create a list of fugitives in the caller's unit",
+        body: CreateListBody,
+        response: { 201: z.object({ list: FugitiveListView }), ...errorResponses },
+      },
+    },
+    async (req, reply) => reply.status(201).send({ list: await s.fugitives.createList(req.ctx, req.body) }),
+  );
+
+  app.get(
+    "/api/v1/fugitive-lists/received",
+    {
+      schema: {
+        tags,
+        summary:
+          "Entries of peers' lists held by the caller's unit (read-only, the owner's version) and our reports",
+        response: { 200: z.object({ items: z.array(ReceivedEntryView) }), ...errorResponses },
+      },
+    },
+    async (req) => s.fugitives.received(req.ctx),
+  );
+
+  app.post(
+    "/api/v1/fugitive-lists/received/:entryId/reports",
+    {
+      schema: {
+        tags,
+        summary:
+          "Report on a peer's list entry (sighting, address, arrest, court step, return): sent to its owner",
+        params: z.strictObject({ entryId: SharedObjectId }),
+        body: ReportBody,
+        response: { 201: z.object({ reportId: z.uuid() }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await s.fugitives.report(req.ctx, req.params.entryId, req.body)),
+  );
+
+  app.get(
+    "/api/v1/fugitive-lists/:id",
+    {
+      schema: { tags, summary: "One list with its entries", params: IdParams, response: List },
+    },
+    async (req) => ({ list: await s.fugitives.getList(req.ctx, req.params.id) }),
+  );
+
+  app.post(
+    "/api/v1/fugitive-lists/:id/entries",
+    {
+      schema: {
+        tags,
+        summary: "Put a fugitive on the list at a number (a published list sends the entry to its peers)",
+        params: IdParams,
+        body: AddEntryBody,
+        response: List,
+      },
+    },
+    async (req) => ({ list: await s.fugitives.addEntry(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.delete(
+    "/api/v1/fugitive-lists/:id/entries/:fugitiveId",
+    {
+      schema: {
+        tags,
+        summary: "Take a fugitive off the list (its entry is withdrawn from every peer holding it)",
+        params: z.strictObject({ id: z.uuid(), fugitiveId: z.uuid() }),
+        response: List,
+      },
+    },
+    async (req) => ({ list: await s.fugitives.removeEntry(req.ctx, req.params.id, req.params.fugitiveId) }),
+  );
+
+  app.post(
+    "/api/v1/fugitive-lists/:id/publish",
+    {
+      schema: {
+        tags,
+        summary: "Publish the list to peers: each entry a shared object under the marking",
+        params: IdParams,
+        body: PublishListBody,
+        response: List,
+      },
+    },
+    async (req) => ({ list: await s.fugitives.publish(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.get(
+    "/api/v1/fugitive-lists/:id/statistics",
+    {
+      schema: {
+        tags,
+        summary: "How many of the list returned by a day, by method and by year, with a bilingual summary",
+        params: IdParams,
+        querystring: StatisticsQuery,
+        response: { 200: ListStatistics, ...errorResponses },
+      },
+    },
+    async (req) => s.fugitives.statistics(req.ctx, req.params.id, req.query),
+  );
+}

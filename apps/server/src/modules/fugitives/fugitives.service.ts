@@ -1,0 +1,339 @@
+import type {
+  CreateFugitiveBody,
+  FugitiveDetail,
+  FugitiveFields,
+  FugitiveQuery,
+  ReturnBody,
+  StoredFugitiveFields,
+  UpdateFugitiveBody,
+} from "@crossline/schemas";
+import { uuidv7 } from "../../crypto/ids.js";
+import { type DbOrTx, inTransaction } from "../../db/client.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { AppError, assertThat } from "../../lib/errors.js";
+import { normaliseName } from "../persons/persons.match.js";
+import {
+  createFugitivesContext,
+  dateIssues,
+  type FugitivesDeps,
+  fieldsOf,
+  reportView,
+} from "./fugitives.context.js";
+import { createFugitiveLists } from "./fugitives.lists.js";
+import { romanise as pinyinOf, withRomanised } from "./fugitives.names.js";
+import { type FugitiveRow, fugitivesRepo as repo } from "./fugitives.repo.js";
+
+const MAX_PAGE = 200;
+const CURSOR = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+type Issue = { field: string; issue: string };
+
+/** Every name form, lower-cased without spaces: "Zhang Wei", "zhangwei" and "张伟" all find 张伟. */
+function searchText(f: StoredFugitiveFields): string {
+  return [...f.names, ...f.aliases]
+    .flatMap((n) => [n.original, n.romanised ?? ""])
+    .filter(Boolean)
+    .map((s) => normaliseName(s).replace(/ /g, ""))
+    .join("\n");
+}
+
+/**
+ * Fugitive records: one unit's (need to know: another unit's is 404), linked to the node's person record,
+ * versioned (every version kept), every read in the access log, every change audited in its own transaction.
+ * Lists, their publication to peers, the peers' reports and returns are in fugitives.lists.ts.
+ */
+export function createFugitivesService(deps: FugitivesDeps) {
+  const c = createFugitivesContext(deps);
+  const { db, clock, audit } = deps;
+  const lists = createFugitiveLists(c);
+
+  /** Romanises the names, checks the dates and the links; throws with every issue, each naming its field. */
+  async function prepare(ctx: Ctx, f: FugitiveFields, field: string): Promise<StoredFugitiveFields> {
+    const names = withRomanised(f.names, `${field}.names`);
+    const aliases = withRomanised(f.aliases, `${field}.aliases`);
+    const stored: StoredFugitiveFields = { ...f, names: names.value, aliases: aliases.value };
+    const issues: Issue[] = [...names.issues, ...aliases.issues, ...dateIssues(stored, field)];
+    for (const [i, id] of f.caseIds.entries()) {
+      if (!(await deps.linkable.caseVisible(ctx, id)))
+        issues.push({ field: `${field}.caseIds.${i}`, issue: "no such case" });
+    }
+    for (const [i, id] of f.requestIds.entries()) {
+      if (!(await deps.linkable.requestVisible(ctx, id)))
+        issues.push({ field: `${field}.requestIds.${i}`, issue: "no such request" });
+    }
+    if (issues.length) throw new AppError("VALIDATION_FAILED", issues);
+    return stored;
+  }
+
+  async function list(ctx: Ctx, q: FugitiveQuery) {
+    requirePermission(ctx.actor, "fugitives:read");
+    if (q.cursor !== undefined && !CURSOR.test(q.cursor))
+      throw new AppError("VALIDATION_FAILED", [
+        { field: "querystring.cursor", issue: "not a cursor of this list" },
+      ]);
+    if (!ctx.actor.unitId) return { items: [], nextCursor: null };
+    const limit = Math.min(q.limit, MAX_PAGE);
+    const rows = await repo.page(db, {
+      unitId: ctx.actor.unitId,
+      search: q.q ? normaliseName(q.q).replace(/ /g, "") : undefined,
+      status: q.status,
+      afterId: q.cursor,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    await c.logReads(db, ctx, page, "list");
+    return {
+      items: page.map(c.summary),
+      nextCursor: rows.length > limit ? (page[page.length - 1] as FugitiveRow).id : null,
+    };
+  }
+
+  async function detail(dbx: DbOrTx, r: FugitiveRow): Promise<FugitiveDetail> {
+    const [versions, reports, entries] = await Promise.all([
+      repo.versions(dbx, r.id),
+      repo.reportsOfFugitive(dbx, r.id),
+      repo.entriesOf(dbx, r.id),
+    ]);
+    const listRows = await Promise.all(entries.map((e) => repo.findList(dbx, e.listId)));
+    const timeline: FugitiveDetail["timeline"] = [
+      ...versions.map((v) => ({
+        at: v.changedAt.toISOString(),
+        kind: "version" as const,
+        version: v.version,
+        by: v.changedBy,
+        report: null,
+        listId: null,
+      })),
+      ...entries
+        .flatMap((e) => [
+          { at: e.addedAt, kind: "listed" as const, e },
+          ...(e.removedAt ? [{ at: e.removedAt, kind: "unlisted" as const, e }] : []),
+        ])
+        .map((x) => ({
+          at: x.at.toISOString(),
+          kind: x.kind,
+          version: null,
+          by: "",
+          report: null,
+          listId: x.e.listId,
+        })),
+      ...reports.map((rep) => ({
+        at: rep.createdAt.toISOString(),
+        kind: "report" as const,
+        version: null,
+        by: rep.fromNode,
+        report: reportView(rep),
+        listId: null,
+      })),
+      ...(r.returned
+        ? [
+            {
+              at: r.returned.recordedAt,
+              kind: "return" as const,
+              version: null,
+              by: "",
+              report: null,
+              listId: null,
+            },
+          ]
+        : []),
+    ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    return {
+      ...c.summary(r),
+      fields: fieldsOf(r),
+      returned: r.returned ? { ...r.returned, method: r.returned.method as "other" } : null,
+      lists: entries
+        .filter((e) => !e.removedAt)
+        .map((e) => ({
+          listId: e.listId,
+          name: listRows[entries.indexOf(e)]?.name ?? { lang: "en" as const, text: "" },
+          number: e.number,
+          entryId: e.sharedObjectId ?? "",
+        })),
+      timeline,
+    };
+  }
+
+  async function get(ctx: Ctx, id: string): Promise<FugitiveDetail> {
+    requirePermission(ctx.actor, "fugitives:read");
+    const row = await c.load(ctx, id);
+    await c.logReads(db, ctx, [row], "read");
+    return detail(db, row);
+  }
+
+  async function history(ctx: Ctx, id: string) {
+    requirePermission(ctx.actor, "fugitives:read");
+    const row = await c.load(ctx, id);
+    await c.logReads(db, ctx, [row], "read");
+    const versions = await repo.versions(db, row.id);
+    return {
+      items: versions.map((v) => ({
+        version: v.version,
+        fields: v.fields as FugitiveFields,
+        status: v.status,
+        changedAt: v.changedAt.toISOString(),
+        changedBy: v.changedBy,
+        reason: v.reason ?? null,
+      })),
+    };
+  }
+
+  async function create(ctx: Ctx, body: CreateFugitiveBody): Promise<FugitiveDetail> {
+    requirePermission(ctx.actor, "fugitives:write");
+    const unitId = ctx.actor.unitId;
+    assertThat(
+      unitId,
+      new AppError("FORBIDDEN", [{ issue: "only an officer of a unit keeps fugitive records" }]),
+    );
+    const { legalBasis, purpose, ...fields } = body;
+    const stored = await prepare(ctx, fields, "body");
+    const now = clock.now();
+    const id = uuidv7();
+    const node = await deps.nodeId(db);
+    const row = await inTransaction(db, async (tx) => {
+      const year = now.getUTCFullYear();
+      const seq = await repo.nextSeq(tx, year);
+      const person = await deps.persons.findOrCreate(
+        tx,
+        ctx,
+        {
+          names: stored.names,
+          ...(stored.dateOfBirth ? { dateOfBirth: stored.dateOfBirth } : {}),
+          ...(stored.nationalities[0] ? { nationality: stored.nationalities[0] } : {}),
+        },
+        unitId,
+      );
+      const r = await repo.insert(tx, {
+        id,
+        reference: `${node}-F-${year}-${String(seq).padStart(4, "0")}`,
+        year,
+        seq,
+        unitId,
+        personId: person.personId,
+        fields: stored,
+        nameSearch: searchText(stored),
+        status: "at_large",
+        version: 1,
+        createdBy: ctx.actor.userId,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await deps.persons.link(
+        tx,
+        ctx,
+        { recordType: "fugitive", recordId: id, recordUnitId: unitId },
+        { personId: person.personId, ordinal: 0, role: "suspect" },
+      );
+      await repo.insertVersion(tx, {
+        fugitiveId: id,
+        version: 1,
+        fields: stored,
+        status: "at_large",
+        changedAt: now,
+        changedBy: ctx.actor.label,
+        reason: null,
+      });
+      const main = stored.names[0];
+      await deps.lawful.declare(tx, {
+        kind: "fugitive_entry",
+        recordId: id,
+        basis: legalBasis,
+        purpose: purpose ?? `Fugitive record: ${main?.romanised ?? main?.original ?? r.reference}`,
+        ownerUnitId: unitId,
+      });
+      await audit.record(tx, ctx, {
+        action: "fugitive.create",
+        targetType: "fugitive",
+        targetId: id,
+        details: { reference: r.reference, personId: person.personId, personCreated: person.created },
+      });
+      return r;
+    });
+    return detail(db, row);
+  }
+
+  async function update(ctx: Ctx, id: string, body: UpdateFugitiveBody): Promise<FugitiveDetail> {
+    requirePermission(ctx.actor, "fugitives:write");
+    const stored = body.fields ? await prepare(ctx, body.fields, "body.fields") : undefined;
+    const row = await inTransaction(db, async (tx) => {
+      const before = await c.lock(tx, ctx, id);
+      if (body.version !== before.version) {
+        throw new AppError("CONFLICT", [
+          { field: "body.version", issue: `the record is at version ${before.version}: read it again` },
+        ]);
+      }
+      if (before.status === "returned") {
+        throw new AppError("CONFLICT", [{ issue: "the fugitive has returned: the record is closed" }]);
+      }
+      const now = clock.now();
+      const fields = stored ?? before.fields;
+      const status = body.status ?? before.status;
+      const after = await repo.update(tx, id, {
+        fields,
+        nameSearch: searchText(fields),
+        status,
+        closedAt: status === "closed" ? now : null,
+        version: before.version + 1,
+        updatedAt: now,
+      });
+      await repo.insertVersion(tx, {
+        fugitiveId: id,
+        version: after.version,
+        fields,
+        status,
+        changedAt: now,
+        changedBy: ctx.actor.label,
+        reason: body.reason ?? null,
+      });
+      await lists.syncEntries(tx, ctx, after);
+      await audit.record(tx, ctx, {
+        action: "fugitive.update",
+        targetType: "fugitive",
+        targetId: id,
+        details: {
+          version: after.version,
+          ...(stored ? { fields: true } : {}),
+          ...(body.status ? { status: body.status } : {}),
+          ...(body.reason ? { reason: body.reason } : {}),
+        },
+      });
+      return after;
+    });
+    return detail(db, row);
+  }
+
+  function romanise(ctx: Ctx, text: string) {
+    requirePermission(ctx.actor, "fugitives:read");
+    return { original: text, romanised: pinyinOf(text) };
+  }
+
+  async function recordReturn(ctx: Ctx, id: string, body: ReturnBody): Promise<FugitiveDetail> {
+    return detail(db, await lists.recordReturn(ctx, id, body));
+  }
+
+  /** What the persons module shows of a fugitive record naming a person (its page, the subject-access export). */
+  async function describe(dbx: DbOrTx, ids: string[]) {
+    return (await repo.byIds(dbx, ids)).map((r) => ({
+      id: r.id,
+      reference: r.reference,
+      title: r.fields.names[0]?.romanised ?? r.fields.names[0]?.original ?? null,
+      ownerUnitId: r.unitId,
+      subjects: [r.fields as unknown as Record<string, unknown>],
+    }));
+  }
+
+  return {
+    describe,
+    list,
+    get,
+    history,
+    create,
+    update,
+    romanise,
+    recordReturn,
+    onReceived: lists.onReceived,
+    registerHandlers: lists.registerHandlers,
+    ...lists.api,
+  };
+}
+
+export type FugitivesService = ReturnType<typeof createFugitivesService>;

@@ -1,0 +1,325 @@
+import { z } from "zod";
+import { Id, IsoDateTime, LabelledText, NodeId, PageQuery, pageOf } from "./common.js";
+import { CountryCode } from "./identifiers.js";
+import { Marking } from "./markings.js";
+import { PersonDocument, Sex } from "./persons.js";
+import { LegalBasis, PartialDate } from "./requests.js";
+import { SharedObjectId } from "./shared-objects.js";
+
+/**
+ * Fugitives: wanted persons of one unit of one node (names in their original script and romanised, charges,
+ * warrants, INTERPOL notices, where they fled and may be), each linked to the node's person record; lists of
+ * them published to a peer as shared objects (`fugitive.entry`), the peer's reports coming back, and the
+ * return that closes an entry. See docs/fugitives.md.
+ */
+
+const str = (max: number) => z.string().trim().min(1).max(max);
+
+/** Where a fugitive stands. `returned` is set by recording a return only. */
+export const FUGITIVE_STATUSES = ["at_large", "located", "detained", "returned", "closed"] as const;
+export const FugitiveStatus = z.enum(FUGITIVE_STATUSES);
+export type FugitiveStatus = z.infer<typeof FugitiveStatus>;
+
+/** INTERPOL notices and diffusions a fugitive may be the subject of. */
+export const INTERPOL_NOTICE_KINDS = [
+  "red",
+  "blue",
+  "green",
+  "yellow",
+  "black",
+  "orange",
+  "purple",
+  "diffusion",
+] as const;
+
+/** How a fugitive came back. */
+export const RETURN_METHODS = [
+  "extradition",
+  "repatriation",
+  "deportation",
+  "voluntary_return",
+  "other",
+] as const;
+export const ReturnMethod = z.enum(RETURN_METHODS);
+export type ReturnMethod = z.infer<typeof ReturnMethod>;
+
+/** What a peer holding a list reports on one of its entries. */
+export const FUGITIVE_REPORT_KINDS = [
+  "sighting",
+  "address_found",
+  "provisional_arrest",
+  "court_step",
+  "return",
+  "other",
+] as const;
+export const FugitiveReportKind = z.enum(FUGITIVE_REPORT_KINDS);
+export type FugitiveReportKind = z.infer<typeof FugitiveReportKind>;
+
+/**
+ * A name in its original script with its romanisation. Unlike a request subject's name the romanised form may
+ * be left out for Chinese characters: the node computes the pinyin (and keeps an edited one as given).
+ */
+export const FugitiveName = z.strictObject({ original: str(200), romanised: str(200).optional() });
+export type FugitiveName = z.infer<typeof FugitiveName>;
+
+export const FugitiveCharge = z.strictObject({
+  /** e.g. "Criminal Law of the PRC". */
+  law: str(300),
+  /** e.g. "Art. 382". */
+  article: str(64),
+  offence: str(500).optional(),
+});
+
+export const FugitiveWarrant = z.strictObject({
+  authority: str(300),
+  /** YYYY-MM-DD. */
+  date: z.iso.date(),
+  number: str(64),
+});
+
+export const NoticeRef = z.strictObject({
+  kind: z.enum(INTERPOL_NOTICE_KINDS),
+  /** e.g. A-1234/5-2015. */
+  reference: str(64),
+});
+
+export const Whereabouts = z
+  .strictObject({
+    country: CountryCode.optional(),
+    place: str(300).optional(),
+    since: PartialDate.optional(),
+  })
+  .refine((w) => w.country !== undefined || w.place !== undefined, {
+    message: "give a country or a place",
+    path: ["country"],
+  });
+
+/** A fugitive's record as its unit keeps it (the body of a creation, and of a change with `version`). */
+export const FugitiveFields = z.strictObject({
+  /** The first is the main name; the others are other forms of it. */
+  names: z.array(FugitiveName).min(1).max(20),
+  aliases: z.array(FugitiveName).max(50).default([]),
+  sex: Sex.optional(),
+  dateOfBirth: PartialDate.optional(),
+  nationalities: z.array(CountryCode).max(10).default([]),
+  documents: z.array(PersonDocument).max(20).default([]),
+  formerPosition: str(300).optional(),
+  formerEmployer: str(300).optional(),
+  flightDate: PartialDate.optional(),
+  flightRoute: str(500).optional(),
+  whereabouts: z.array(Whereabouts).max(20).default([]),
+  charges: z.array(FugitiveCharge).max(50).default([]),
+  warrants: z.array(FugitiveWarrant).max(20).default([]),
+  notices: z.array(NoticeRef).max(20).default([]),
+  /** Cases and requests of this node the caller may see. */
+  caseIds: z.array(Id).max(50).default([]),
+  requestIds: z.array(Id).max(50).default([]),
+});
+export type FugitiveFields = z.infer<typeof FugitiveFields>;
+/** The fields as stored: every name romanised. */
+export type StoredFugitiveFields = Omit<FugitiveFields, "names" | "aliases"> & {
+  names: { original: string; romanised?: string }[];
+  aliases: { original: string; romanised?: string }[];
+};
+
+export const CreateFugitiveBody = FugitiveFields.extend({
+  /** Why the node holds this personal data (docs/personal-data.md). */
+  legalBasis: LegalBasis,
+  purpose: str(500).optional(),
+});
+export type CreateFugitiveBody = z.infer<typeof CreateFugitiveBody>;
+
+export const UpdateFugitiveBody = z.strictObject({
+  /** The version read; a stale one is 409. */
+  version: z.number().int().min(1),
+  fields: FugitiveFields.optional(),
+  /** Not `returned`: a return is recorded with its details (POST …/return). */
+  status: z.enum(["at_large", "located", "detained", "closed"]).optional(),
+  reason: str(500).optional(),
+});
+export type UpdateFugitiveBody = z.infer<typeof UpdateFugitiveBody>;
+
+export const FugitiveQuery = PageQuery.extend({
+  q: z.string().trim().max(200).optional(),
+  status: FugitiveStatus.optional(),
+});
+export type FugitiveQuery = z.infer<typeof FugitiveQuery>;
+
+export const RomaniseQuery = z.strictObject({ text: str(200) });
+
+const ViewName = z.object({ original: z.string(), romanised: z.string().optional() });
+
+export const FugitiveSummary = z.object({
+  id: Id,
+  /** e.g. CN-MPS-F-2026-0001. */
+  reference: z.string(),
+  name: ViewName,
+  dateOfBirth: z.string().nullable(),
+  nationalities: z.array(z.string()),
+  status: FugitiveStatus,
+  personId: Id,
+  unitId: Id,
+  version: z.number().int(),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime,
+});
+export type FugitiveSummary = z.infer<typeof FugitiveSummary>;
+export const FugitivePage = pageOf(FugitiveSummary);
+
+export const ReturnBody = z.strictObject({
+  method: ReturnMethod,
+  /** YYYY-MM-DD, not before the flight. */
+  date: z.iso.date(),
+  place: str(300),
+  escorts: z.array(str(200)).max(20).default([]),
+  documents: z.array(str(300)).max(20).default([]),
+  note: str(2000).optional(),
+});
+export type ReturnBody = z.infer<typeof ReturnBody>;
+export const ReturnView = ReturnBody.extend({ recordedAt: IsoDateTime });
+
+/** A report a peer made on an entry of a list it holds, as both sides see it. */
+export const ReportBody = z.strictObject({
+  kind: FugitiveReportKind,
+  /** YYYY-MM-DD: when it happened. */
+  date: z.iso.date(),
+  place: str(300).optional(),
+  text: LabelledText,
+});
+export type ReportBody = z.infer<typeof ReportBody>;
+
+export const FugitiveReportView = ReportBody.extend({
+  id: Id,
+  /** The node that made the report. */
+  fromNode: NodeId,
+  /** On the owner's side: the fugitive; on the peer's: null. */
+  fugitiveId: Id.nullable(),
+  entryId: SharedObjectId,
+  createdAt: IsoDateTime,
+});
+export type FugitiveReportView = z.infer<typeof FugitiveReportView>;
+
+/** One line of a fugitive's timeline: its versions, list entries, the peers' reports and the return. */
+export const FugitiveTimelineItem = z.object({
+  at: IsoDateTime,
+  kind: z.enum(["version", "listed", "unlisted", "report", "return"]),
+  version: z.number().int().nullable(),
+  by: z.string(),
+  report: FugitiveReportView.nullable(),
+  listId: Id.nullable(),
+});
+
+export const FugitiveDetail = FugitiveSummary.extend({
+  fields: FugitiveFields,
+  returned: ReturnView.nullable(),
+  lists: z.array(z.object({ listId: Id, name: LabelledText, number: z.number().int(), entryId: z.string() })),
+  timeline: z.array(FugitiveTimelineItem),
+});
+export type FugitiveDetail = z.infer<typeof FugitiveDetail>;
+
+export const FugitiveVersionView = z.object({
+  version: z.number().int(),
+  fields: FugitiveFields,
+  status: FugitiveStatus,
+  changedAt: IsoDateTime,
+  changedBy: z.string(),
+  reason: z.string().nullable(),
+});
+
+// --- Shared lists ---
+
+export const CreateListBody = z.strictObject({
+  name: LabelledText.refine((t) => t.text.trim().length > 0 && t.text.length <= 300, {
+    message: "1 to 300 characters",
+    path: ["text"],
+  }),
+  /** YYYY-MM-DD: when the list was published. */
+  publishedOn: z.iso.date().optional(),
+});
+
+export const AddEntryBody = z.strictObject({
+  fugitiveId: Id,
+  /** The fugitive's number on the list (1 … 10 000), unique in it. */
+  number: z.number().int().min(1).max(10_000),
+});
+
+export const PublishListBody = z.strictObject({
+  recipients: z.array(NodeId).min(1).max(20),
+  marking: Marking,
+});
+
+export const ListEntryView = z.object({
+  number: z.number().int(),
+  fugitiveId: Id.nullable(),
+  entryId: z.string().nullable(),
+  name: ViewName,
+  status: FugitiveStatus,
+  version: z.number().int(),
+});
+
+export const FugitiveListView = z.object({
+  id: Id,
+  name: LabelledText,
+  publishedOn: z.string().nullable(),
+  /** own: this node's list; received: a peer's, read-only here. */
+  direction: z.enum(["own", "received"]),
+  ownerNode: NodeId,
+  recipients: z.array(NodeId),
+  marking: Marking.nullable(),
+  entries: z.array(ListEntryView),
+});
+export type FugitiveListView = z.infer<typeof FugitiveListView>;
+
+/** A received entry as the peer holding it sees it (read-only, the owner's version). */
+export const ReceivedEntryView = z.object({
+  entryId: SharedObjectId,
+  ownerNode: NodeId,
+  version: z.number().int(),
+  state: z.enum(["active", "withdrawn"]),
+  listId: Id,
+  listName: LabelledText,
+  number: z.number().int(),
+  status: FugitiveStatus.nullable(),
+  fields: z.record(z.string(), z.unknown()).nullable(),
+  returned: ReturnView.nullable(),
+  reports: z.array(FugitiveReportView),
+});
+export type ReceivedEntryView = z.infer<typeof ReceivedEntryView>;
+
+/** The content of a `fugitive.entry` shared object: what the peer holding the list learns of one entry. */
+export const FugitiveEntryContent = z.strictObject({
+  list: z.strictObject({ id: Id, name: LabelledText, publishedOn: z.iso.date().optional() }),
+  number: z.number().int().min(1),
+  reference: z.string().max(64),
+  status: FugitiveStatus,
+  fields: FugitiveFields.omit({ caseIds: true, requestIds: true }),
+  returned: ReturnView.optional(),
+});
+export type FugitiveEntryContent = z.infer<typeof FugitiveEntryContent>;
+
+/** The signed message carrying a report back to the list's owner. */
+export const FugitiveReportPayload = z.strictObject({
+  reportId: Id,
+  entryId: SharedObjectId,
+  report: ReportBody,
+  createdAt: IsoDateTime,
+});
+export type FugitiveReportPayload = z.infer<typeof FugitiveReportPayload>;
+
+export const StatisticsQuery = z.strictObject({
+  /** YYYY-MM-DD: count returns up to this day (default: today). */
+  asOf: z.iso.date().optional(),
+});
+
+export const ListStatistics = z.object({
+  listId: Id,
+  name: LabelledText,
+  asOf: z.string(),
+  total: z.number().int(),
+  returned: z.number().int(),
+  byMethod: z.array(z.object({ method: ReturnMethod, count: z.number().int() })),
+  byYear: z.array(z.object({ year: z.number().int(), count: z.number().int() })),
+  /** For a dialogue round, in both languages. */
+  summary: z.object({ en: z.string(), "zh-CN": z.string() }),
+});
+export type ListStatistics = z.infer<typeof ListStatistics>;
