@@ -66,6 +66,10 @@ export const LABEL_PATHS = {
   lawfulGround: "lawful.ground",
   flagState: "lawful.flagState",
   retentionDue: "lawful.due",
+  indicatorKind: "indicators.kind",
+  indicatorOrigin: "indicators.origin",
+  indicatorState: "indicators.state",
+  hitMatch: "indicators.match",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

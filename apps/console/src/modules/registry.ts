@@ -5,6 +5,7 @@ import { auditModule } from "./audit";
 import { casesModule } from "./cases";
 import { dashboardModule } from "./dashboard";
 import { hotlineModule } from "./hotline";
+import { indicatorsModule } from "./indicators";
 import { lawfulModule } from "./lawful";
 import { noticesModule } from "./notices";
 import { peersModule } from "./peers";
@@ -35,6 +36,7 @@ export const MODULES: readonly ConsoleModule[] = [
   tokensModule,
   securityModule,
   lawfulModule,
+  indicatorsModule,
 ];
 
 export function visibleModules(user: Me): ConsoleModule[] {

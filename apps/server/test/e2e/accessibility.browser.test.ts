@@ -12,6 +12,7 @@ import {
   runAxe,
   signedInPage,
 } from "../support/browser.js";
+import { upload } from "../support/indicators-fixtures.js";
 import { DB_KIND } from "../support/node.js";
 import { formNaming, ZHANG } from "../support/persons-fixtures.js";
 import {
@@ -126,6 +127,12 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       characters: ["political"],
       note: "To be reviewed",
     });
+    // indicators, one of them inside a network held before (a hit), for the indicators page's tabs
+    await upload(
+      chiefEn,
+      "kind,value,description\nip,203.0.113.0/24,Bulletproof range\ndomain,phish.example,\n",
+    );
+    await upload(chiefEn, "kind,value\nip,203.0.113.9\n");
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -173,6 +180,25 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     { name: "case page", to: `/cases/${caseId}`, ready: "case-sharing", visible: ["evidence-item"] },
     { name: "priority cases", to: "/cases/priority", ready: "priority-list" },
     { name: "reports", to: "/reports", ready: "report-totals" },
+    { name: "indicators", to: "/indicators", ready: "indicators-table", visible: ["indicators-search"] },
+    {
+      name: "indicators import",
+      to: "/indicators",
+      ready: "indicators-table",
+      open: async (page) => {
+        await page.getByTestId("indicators-tab-import").click();
+        await page.getByTestId("import-file").waitFor();
+      },
+    },
+    {
+      name: "indicator hits",
+      to: "/indicators",
+      ready: "indicators-table",
+      open: async (page) => {
+        await page.getByTestId("indicators-tab-hits").click();
+        await page.getByTestId("hits-table").waitFor();
+      },
+    },
     { name: "users", to: "/users", ready: "users-table" },
     { name: "policy", to: "/policy", ready: "policy-page" },
     { name: "audit", to: "/audit", ready: "audit-table" },
