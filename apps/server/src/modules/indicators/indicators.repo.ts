@@ -1,5 +1,5 @@
 import type { ImportProblem, Marking } from "@crossline/schemas";
-import { and, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
 import {
   indicatorImports,
