@@ -11,12 +11,10 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { makeActor } from "../apps/server/src/lib/actor.js";
 import { correlationRepo } from "../apps/server/src/modules/correlation/correlation.repo.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
-import { findPgBin, startPgCluster } from "../apps/server/test/support/pg-cluster.js";
-import { summarise, writeResult } from "./lib.js";
+import { onBothDatabases, summarise, writeResult } from "./lib.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
 const PGLITE_SIZES = (process.env.BENCH_PGLITE_SIZES ?? "100000").split(",").map(Number);
@@ -181,22 +179,7 @@ async function benchOne(kind: "pglite" | "postgres", sizes: number[], databaseUr
   return out;
 }
 
-const results = [];
-results.push(await benchOne("pglite", PGLITE_SIZES));
-if (findPgBin() || process.env.DATABASE_URL) {
-  const cluster = process.env.DATABASE_URL ? null : await startPgCluster();
-  const admin = process.env.DATABASE_URL ?? (cluster as { url: string }).url;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query("drop database if exists crossline_bench_ind");
-  await c.query("create database crossline_bench_ind");
-  await c.end();
-  const u = new URL(admin);
-  u.pathname = "/crossline_bench_ind";
-  try {
-    results.push(await benchOne("postgres", SIZES, u.toString()));
-  } finally {
-    await cluster?.stop();
-  }
-}
+const results = await onBothDatabases("crossline_bench_ind", (kind, databaseUrl) =>
+  benchOne(kind, kind === "pglite" ? PGLITE_SIZES : SIZES, databaseUrl),
+);
 console.log(`written to ${writeResult("indicators", { sizes: SIZES, pgliteSizes: PGLITE_SIZES, results })}`);

@@ -260,14 +260,7 @@ export function createServices(deps: {
     audit,
     nodeId: sharedDeps.nodeId,
     // The shared-objects domain port: the indicators service authorises first (sharing:write, its unit).
-    shared: {
-      publishIn: (tx, ctx, body) =>
-        sharedObjects.domainPort.publishIn(tx, ctx, { ...body, unitId: ctx.actor.unitId ?? "" }),
-      updateIn: (tx, ctx, id, body) =>
-        sharedObjects.domainPort.updateIn(tx, ctx, id, { content: body.content }),
-      withdrawIn: (tx, ctx, id) => sharedObjects.domainPort.withdrawIn(tx, ctx, id),
-      current: (tx, id) => sharedObjects.domainPort.current(tx, id),
-    },
+    shared: sharedObjects.domainPort,
     correlation,
   });
   const taxii = createTaxiiService({

@@ -18,11 +18,14 @@ export const CorrelationSearchResult = z.object({
 });
 export type CorrelationSearchResult = z.infer<typeof CorrelationSearchResult>;
 
+/** How two identifiers match: the same canonical value, or an address inside a network. */
+export const HIT_MATCHES = ["exact", "network"] as const;
+
 export const HitView = z.object({
   id: z.number().int(),
   kind: z.string(),
   value: z.string(),
-  match: z.enum(["exact", "network"]),
+  match: z.enum(HIT_MATCHES),
   mine: z.object({ recordType: z.string(), recordId: z.string() }),
   /** The other record: its id only when it is the caller's unit's too; otherwise its unit, to ask. */
   other: z.object({ recordType: z.string(), recordId: z.string().nullable(), unit: UnitRef }),

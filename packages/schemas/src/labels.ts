@@ -1,6 +1,7 @@
 import { AuditEntry } from "./audit.js";
 import { CASE_OUTCOMES, CASE_SHARE_STATES, CASE_STATUSES, CUSTODY_ACTIONS } from "./cases.js";
 import type { Language } from "./common.js";
+import { HIT_MATCHES } from "./correlation.js";
 import {
   FUGITIVE_REPORT_KINDS,
   FUGITIVE_STATUSES,
@@ -8,6 +9,7 @@ import {
   RETURN_METHODS,
 } from "./fugitives.js";
 import { IDENTIFIER_TYPES, type IdentifierType } from "./identifiers.js";
+import { INDICATOR_KINDS, INDICATOR_ORIGINS, INDICATOR_STATES } from "./indicators.js";
 import {
   ERASURE_ACTIONS,
   FLAG_STATES,
@@ -639,6 +641,27 @@ export const LABELS = {
     return: { en: "Return", "zh-CN": "归案" },
     other: { en: "Other", "zh-CN": "其他" },
   } satisfies Labels<(typeof FUGITIVE_REPORT_KINDS)[number]>,
+  indicatorKind: {
+    ip: { en: "IP address or network", "zh-CN": "IP 地址或网段" },
+    domain: { en: "Domain", "zh-CN": "域名" },
+    url: { en: "URL", "zh-CN": "网址" },
+    email: { en: "E-mail address", "zh-CN": "电子邮箱" },
+    file_hash: { en: "File hash", "zh-CN": "文件哈希值" },
+    crypto_wallet: { en: "Crypto wallet", "zh-CN": "加密货币钱包" },
+    phone: { en: "Phone number", "zh-CN": "电话号码" },
+  } satisfies Labels<(typeof INDICATOR_KINDS)[number]>,
+  indicatorOrigin: {
+    own: { en: "Own", "zh-CN": "本方" },
+    received: { en: "Received from a peer", "zh-CN": "对方共享" },
+  } satisfies Labels<(typeof INDICATOR_ORIGINS)[number]>,
+  indicatorState: {
+    active: { en: "Active", "zh-CN": "有效" },
+    withdrawn: { en: "Withdrawn", "zh-CN": "已撤回" },
+  } satisfies Labels<(typeof INDICATOR_STATES)[number]>,
+  hitMatch: {
+    exact: { en: "Same value", "zh-CN": "完全相同" },
+    network: { en: "Address inside a network", "zh-CN": "地址位于网段内" },
+  } satisfies Labels<(typeof HIT_MATCHES)[number]>,
 };
 
 export type LabelKind = keyof typeof LABELS;
@@ -709,6 +732,10 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   interpolNotice: INTERPOL_NOTICE_KINDS,
   returnMethod: RETURN_METHODS,
   fugitiveReportKind: FUGITIVE_REPORT_KINDS,
+  indicatorKind: INDICATOR_KINDS,
+  indicatorOrigin: INDICATOR_ORIGINS,
+  indicatorState: INDICATOR_STATES,
+  hitMatch: HIT_MATCHES,
 };
 
 /** The label of a value in a language; an unknown value (from a newer peer, say) is shown as it is. */

@@ -88,14 +88,20 @@ export function withQuery(path: string, query: Query): string {
  * mutating requests carry the CSRF token and a JSON body (an empty object when the
  * operation takes none, so the server's JSON parser never sees an empty body).
  */
-export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  /** A file sent as it is (an import), with its own media type, instead of a JSON body. */
+  raw?: { body: Blob; contentType: string },
+): Promise<T> {
   const headers: Record<string, string> = {
     Accept: "application/json",
     "Accept-Language": currentLanguage(),
   };
   const mutating = method !== "GET";
   if (mutating) {
-    headers["Content-Type"] = "application/json";
+    headers["Content-Type"] = raw?.contentType ?? "application/json";
     if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
   }
   let response: Response;
@@ -104,7 +110,7 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
       method,
       headers,
       credentials: "same-origin",
-      body: mutating ? JSON.stringify(body ?? {}) : undefined,
+      body: raw ? raw.body : mutating ? JSON.stringify(body ?? {}) : undefined,
     });
   } catch (cause) {
     const err = new ApiError(0, "NETWORK", cause instanceof Error ? cause.message : "network", null, []);

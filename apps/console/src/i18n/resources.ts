@@ -71,6 +71,10 @@ export const LABEL_PATHS = {
   interpolNotice: "fugitives.notice",
   returnMethod: "fugitives.returnMethod",
   fugitiveReportKind: "fugitives.reportKind",
+  indicatorKind: "indicators.kind",
+  indicatorOrigin: "indicators.origin",
+  indicatorState: "indicators.state",
+  hitMatch: "indicators.match",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

@@ -6,6 +6,7 @@ import { casesModule } from "./cases";
 import { dashboardModule } from "./dashboard";
 import { fugitivesModule } from "./fugitives";
 import { hotlineModule } from "./hotline";
+import { indicatorsModule } from "./indicators";
 import { lawfulModule } from "./lawful";
 import { noticesModule } from "./notices";
 import { peersModule } from "./peers";
@@ -39,6 +40,7 @@ export const MODULES: readonly ConsoleModule[] = [
   tokensModule,
   securityModule,
   lawfulModule,
+  indicatorsModule,
 ];
 
 export function visibleModules(user: Me): ConsoleModule[] {

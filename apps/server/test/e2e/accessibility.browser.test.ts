@@ -13,6 +13,7 @@ import {
   signedInPage,
 } from "../support/browser.js";
 import { ZHANG as FUGITIVE } from "../support/fugitives-fixtures.js";
+import { upload } from "../support/indicators-fixtures.js";
 import { DB_KIND } from "../support/node.js";
 import { formNaming, ZHANG } from "../support/persons-fixtures.js";
 import {
@@ -184,6 +185,12 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       const r = await chiefEn.req("POST", `/api/v1/rounds/${roundId}/changes`, { base: v, op });
       if (r.status !== 200) throw new Error(`round change: ${JSON.stringify(r.body)}`);
     }
+    // indicators, one of them inside a network held before (a hit), for the indicators page's tabs
+    await upload(
+      chiefEn,
+      "kind,value,description\nip,203.0.113.0/24,Bulletproof range\ndomain,phish.example,\n",
+    );
+    await upload(chiefEn, "kind,value\nip,203.0.113.9\n");
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -246,6 +253,25 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       visible: ["outcome-sign", "item-en-text", "item-zh-text", "action-new"],
     },
     { name: "round action items", to: "/rounds/actions", ready: "board-action" },
+    { name: "indicators", to: "/indicators", ready: "indicators-table", visible: ["indicators-search"] },
+    {
+      name: "indicators import",
+      to: "/indicators",
+      ready: "indicators-table",
+      open: async (page) => {
+        await page.getByTestId("indicators-tab-import").click();
+        await page.getByTestId("import-file").waitFor();
+      },
+    },
+    {
+      name: "indicator hits",
+      to: "/indicators",
+      ready: "indicators-table",
+      open: async (page) => {
+        await page.getByTestId("indicators-tab-hits").click();
+        await page.getByTestId("hits-table").waitFor();
+      },
+    },
     { name: "users", to: "/users", ready: "users-table" },
     { name: "policy", to: "/policy", ready: "policy-page" },
     { name: "audit", to: "/audit", ready: "audit-table" },

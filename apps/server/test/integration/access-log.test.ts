@@ -4,7 +4,7 @@ import { inTransaction } from "../../src/db/client.js";
 import { accessLog } from "../../src/db/schema/index.js";
 import { TestClock } from "../support/federation-hub.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
-import { ACME, formNaming, type PersonBody, ZHANG } from "../support/persons-fixtures.js";
+import { ACME, formNaming, ZHANG } from "../support/persons-fixtures.js";
 import type { ApiError } from "../support/requests-fixtures.js";
 
 type Entry = {

@@ -1,5 +1,22 @@
-import { sql } from "drizzle-orm";
-import { bigserial, cidr, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { type SQL, sql } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  bigserial,
+  cidr,
+  index,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+/**
+ * True for a network (10.0.0.0/8), false for a single address (/32, /128). Written the same in the partial
+ * index and in the queries that use it: PostgreSQL only picks a partial index whose predicate the query repeats.
+ */
+export const isNetwork = (net: SQL | AnyPgColumn) =>
+  sql`masklen(${net}) < case family(${net}) when 4 then 32 else 128 end`;
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -27,8 +44,15 @@ export const correlationIdentifiers = pgTable(
     uniqueIndex("correlation_identifiers_unique").on(t.recordType, t.recordId, t.kind, t.value),
     index("correlation_identifiers_value").on(t.value),
     index("correlation_identifiers_host").on(t.host).where(sql`${t.host} is not null`),
-    index("correlation_identifiers_net").using("gist", sql`${t.net} inet_ops`),
-    index("correlation_identifiers_unit").on(t.ownerUnit),
+    // A domain search finds its subdomains' hosts by the prefix of the reversed host (".example" ends them).
+    index("correlation_identifiers_host_rev")
+      .on(sql`reverse(${t.host}) text_pattern_ops`)
+      .where(sql`${t.host} is not null`),
+    // Addresses inside a network: a btree range (`<<=` with a known network becomes >= and <=).
+    index("correlation_identifiers_net").on(t.net),
+    // Networks around an address: GiST over the networks only. Almost every IP identifier is a single
+    // address; a GiST over all of them made each insert and each probe cost ~0.2 ms (5,000 per batch).
+    index("correlation_identifiers_networks").using("gist", sql`${t.net} inet_ops`).where(isNetwork(t.net)),
   ],
 );
 

@@ -41,7 +41,7 @@ export const indicators = pgTable(
     /** The crypto network of a wallet, the algorithm of a hash; "" otherwise. */
     qualifier: text("qualifier").notNull().default(""),
     value: text("value").notNull(),
-    /** An IP indicator's network (a single address as /32 or /128), for `<<=` searches. */
+    /** An IP indicator's network (a single address as /32 or /128); searches go through correlation's index. */
     net: cidr("net"),
     firstSeen: ts("first_seen"),
     lastSeen: ts("last_seen"),
@@ -65,11 +65,10 @@ export const indicators = pgTable(
       .on(t.unitId, t.kind, t.qualifier, t.value)
       .where(sql`${t.origin} = 'own'`),
     index("indicators_list").on(t.unitId, t.id.desc()),
-    index("indicators_feed").on(t.createdAt, t.id),
+    // The TAXII feed of a unit: a page is one range scan from the cursor `(created_at, id) > (…)`.
+    index("indicators_feed").on(t.unitId, t.createdAt, t.id).where(sql`${t.state} = 'active'`),
     index("indicators_set").on(t.setId),
     index("indicators_stix_id").on(t.stixId),
-    index("indicators_value").on(t.value),
-    index("indicators_net").using("gist", sql`${t.net} inet_ops`),
     check("indicators_origin", sql`${t.origin} in ('own', 'received')`),
     check("indicators_state", sql`${t.state} in ('active', 'withdrawn')`),
     check("indicators_confidence", sql`${t.confidence} is null or ${t.confidence} between 0 and 100`),

@@ -1,6 +1,11 @@
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf } from "../../db/client.js";
-import { correlationCursors, correlationHits, correlationIdentifiers } from "../../db/schema/index.js";
+import {
+  correlationCursors,
+  correlationHits,
+  correlationIdentifiers,
+  isNetwork,
+} from "../../db/schema/index.js";
 
 export type HitRow = typeof correlationHits.$inferSelect;
 export type IdentifierRow = typeof correlationIdentifiers.$inferSelect;
@@ -23,12 +28,17 @@ export interface NewHit {
   b_unit: string;
 }
 
+/** The length of a single address of this network's family (32 or 128). */
+const maxLen = (net: SQL) => sql`case family(${net}) when 4 then 32 else 128 end`;
+
 /** Data access of the correlation module: the only code on its three tables. */
 export const correlationRepo = {
   /**
    * Indexes the entries and, in the same statement, records a hit for each one matching an identifier held
-   * before by another record: the same kind and value (btree on value), or an address inside a network
-   * (GiST on net, `&&`: either contains the other). One JSON parameter per batch, as in the indicators store.
+   * before by another record: the same kind and value (btree on value), or an address inside a network —
+   * a network held around the new one (GiST over networks only) or, for a new network, what is held inside
+   * it (a btree range from the network to its broadcast address, rechecked with `<<=`). One JSON parameter
+   * per batch, as in the indicators store.
    */
   async insertAndMatch(dbx: DbOrTx, entries: IndexEntry[], at: Date): Promise<NewHit[]> {
     if (!entries.length) return [];
@@ -59,7 +69,15 @@ export const correlationRepo = {
         union all
         select n.kind, n.value, n.record_type, n.record_id, n.owner_unit,
           o.record_type, o.record_id, o.owner_unit, 'network'
-        from n join correlation_identifiers o on n.net is not null and o.net && n.net and o.value <> n.value
+        from n join correlation_identifiers o on n.net is not null and ${isNetwork(sql.raw("o.net"))}
+          and o.net >>= n.net and o.value <> n.value
+          and not (o.record_type = n.record_type and o.record_id = n.record_id)
+        union all
+        select n.kind, n.value, n.record_type, n.record_id, n.owner_unit,
+          o.record_type, o.record_id, o.owner_unit, 'network'
+        from n join correlation_identifiers o on n.net is not null and ${isNetwork(sql.raw("n.net"))}
+          and o.net >= n.net and o.net <= set_masklen(broadcast(n.net), ${maxLen(sql.raw("n.net"))})
+          and o.net << n.net
           and not (o.record_type = n.record_type and o.record_id = n.record_id)
       )
       insert into correlation_hits (kind, value, a_type, a_id, a_unit, b_type, b_id, b_unit, match, created_at)
@@ -101,10 +119,19 @@ export const correlationRepo = {
   ): Promise<IdentifierRow[]> {
     const t = correlationIdentifiers;
     const conds = [and(eq(t.kind, q.kind), eq(t.value, q.value))];
-    if (q.net) conds.push(sql`${t.net} && ${q.net}::cidr`);
+    if (q.net) {
+      // Networks around it (the partial GiST), and what lies inside it (a btree range).
+      conds.push(and(isNetwork(t.net), sql`${t.net} >>= ${q.net}::cidr`));
+      conds.push(sql`${t.net} <<= ${q.net}::cidr`);
+    }
     if (q.host) {
       conds.push(eq(t.host, q.host));
-      conds.push(sql`${t.host} like ${`%.${q.host.replace(/[\\%_]/g, "\\$&")}`}`);
+      // Its subdomains: hosts ending in ".host", a prefix of the reversed host (an index range, not a scan).
+      const suffix = [...`.${q.host}`]
+        .reverse()
+        .join("")
+        .replace(/[\\%_]/g, "\\$&");
+      conds.push(and(isNotNull(t.host), sql`reverse(${t.host}) like ${`${suffix}%`}`));
     }
     return dbx
       .select()

@@ -8,7 +8,7 @@ import {
   type TlpLevel,
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
-import type { Db } from "../../db/client.js";
+import { type Db, inTransaction, type Tx } from "../../db/client.js";
 import { AppError } from "../../lib/errors.js";
 import { csvRecords, stixBundleObjects } from "./import-streams.js";
 import { type IndicatorInsert, indicatorsRepo as repo } from "./indicators.repo.js";
@@ -41,7 +41,6 @@ export interface ImportProgress {
 export interface ImportTally extends ImportProgress {
   objectsKept: number;
   problems: ImportProblem[];
-  /** The ids and values added, for correlation (called per batch). */
 }
 
 export interface ImportRun {
@@ -52,8 +51,8 @@ export interface ImportRun {
   tlp: TlpLevel;
   now: Date;
   onProgress?: (p: ImportProgress) => void;
-  /** Told of each batch of new indicators once it is inserted (correlation indexes them). */
-  onAdded?: (rows: IndicatorInsert[]) => Promise<void>;
+  /** Told of each batch of new indicators in the batch's transaction (correlation indexes them). */
+  onAdded?: (tx: Tx, rows: IndicatorInsert[]) => Promise<void>;
 }
 
 const KIND_ALIASES: Record<string, { kind: IndicatorKind; qualifier?: string }> = {
@@ -228,30 +227,44 @@ export async function runImport(
     t.rejected++;
     if (t.problems.length < MAX_PROBLEMS) t.problems.push(p);
   };
+  // One transaction per batch: its indicators, their correlation entries and the STIX objects kept beside
+  // them are stored together (never an indicator that correlation has not seen), one commit per BATCH rows.
+  // One batch is written while the next is read and checked (at most one in flight: memory stays flat).
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
-    if (batch.length) {
-      const rows = batch;
-      batch = [];
-      const ids = new Set(await repo.insertMany(run.db, rows));
-      t.added += ids.size;
-      t.duplicates += rows.length - ids.size;
-      if (ids.size && run.onAdded) await run.onAdded(rows.filter((r) => ids.has(r.id)));
-    }
-    if (kept.length) {
-      const objs = kept;
-      kept = [];
-      t.objectsKept += await repo.insertStixObjects(
-        run.db,
-        objs.map((o) => ({
-          unitId: run.unitId,
-          stixId: o.id,
-          type: o.type,
-          modified: String(o.modified ?? o.created ?? ""),
-          object: o,
-          importId: run.importId,
-          createdAt: run.now,
-        })),
-      );
+    await writing;
+    const rows = batch;
+    const objs = kept;
+    batch = [];
+    kept = [];
+    writing = write(rows, objs);
+    // Awaited at the next flush or at the end; this only keeps a failure from counting as unhandled meanwhile.
+    writing.catch(() => {});
+  };
+  const write = async (rows: IndicatorInsert[], objs: StixObject[]) => {
+    if (rows.length || objs.length) {
+      await inTransaction(run.db, async (tx) => {
+        if (rows.length) {
+          const ids = new Set(await repo.insertMany(tx, rows));
+          t.added += ids.size;
+          t.duplicates += rows.length - ids.size;
+          if (ids.size && run.onAdded)
+            await run.onAdded(tx, ids.size === rows.length ? rows : rows.filter((r) => ids.has(r.id)));
+        }
+        if (objs.length)
+          t.objectsKept += await repo.insertStixObjects(
+            tx,
+            objs.map((o) => ({
+              unitId: run.unitId,
+              stixId: o.id,
+              type: o.type,
+              modified: String(o.modified ?? o.created ?? ""),
+              object: o,
+              importId: run.importId,
+              createdAt: run.now,
+            })),
+          );
+      });
     }
     run.onProgress?.({
       bytes: t.bytes,
@@ -268,13 +281,20 @@ export async function runImport(
     if (batch.length >= BATCH) await flush();
   };
 
-  if (format === "csv") await readCsv(counted(source, t), t, add, problem);
-  else
-    await readStix(counted(source, t), t, add, problem, async (o) => {
-      kept.push(o);
-      if (kept.length >= BATCH) await flush();
-    });
+  try {
+    if (format === "csv") await readCsv(counted(source, t), t, add, problem);
+    else
+      await readStix(counted(source, t), t, add, problem, async (o) => {
+        kept.push(o);
+        if (kept.length >= BATCH) await flush();
+      });
+  } catch (err) {
+    // A file refused as a whole: the batch in flight lands (or fails) before the caller reports.
+    await writing.catch(() => {});
+    throw err;
+  }
   await flush();
+  await writing;
   return t;
 }
 

@@ -1,5 +1,5 @@
 import type { ImportProblem, Marking } from "@crossline/schemas";
-import { and, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
 import {
   indicatorImports,
@@ -202,34 +202,18 @@ export const indicatorsRepo = {
     if (q.tlp?.length) where.push(inArray(indicators.tlp, q.tlp));
     if (q.addedAfter) where.push(gt(indicators.createdAt, q.addedAfter));
     if (q.stixIds) where.push(inArray(indicators.stixId, q.stixIds));
-    if (q.after) {
-      const a = q.after;
+    // A row comparison, not `a > x or (a = x and b > y)`: only this form is a range start on the index
+    // (unit_id, created_at, id), so a page deep in a million rows reads one page's worth, not all before it.
+    if (q.after)
       where.push(
-        or(gt(indicators.createdAt, a.at), and(eq(indicators.createdAt, a.at), gt(indicators.id, a.id))),
+        sql`(${indicators.createdAt}, ${indicators.id}) > (${q.after.at.toISOString()}::timestamptz, ${q.after.id})`,
       );
-    }
     return dbx
       .select()
       .from(indicators)
       .where(and(...where))
       .orderBy(indicators.createdAt, indicators.id)
       .limit(q.limit);
-  },
-
-  /** Active indicators whose value equals one of these, or whose network holds this address. */
-  async lookup(
-    dbx: DbOrTx,
-    q: { unitIds: string[]; values: string[]; ip?: string | null },
-  ): Promise<IndicatorRow[]> {
-    if (!q.unitIds.length) return [];
-    const match = q.ip
-      ? or(inArray(indicators.value, q.values), sql`${indicators.net} >>= ${q.ip}::inet`)
-      : inArray(indicators.value, q.values);
-    return dbx
-      .select()
-      .from(indicators)
-      .where(and(inArray(indicators.unitId, q.unitIds), eq(indicators.state, "active"), match))
-      .limit(200);
   },
 
   async createImport(dbx: DbOrTx, row: typeof indicatorImports.$inferInsert): Promise<ImportRow> {

@@ -15,6 +15,7 @@ import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
+import type { SharedObjectsService } from "../shared-objects/shared-objects.service.js";
 import type { ReceivedCopy } from "../shared-objects/shared-objects.types.js";
 import { type ImportProgress, runImport } from "./indicators.import.js";
 import {
@@ -25,23 +26,11 @@ import {
 } from "./indicators.repo.js";
 import { indicatorsBundle, type StixObject } from "./indicators.stix.js";
 
-/** What the indicators domain needs of the shared-objects mechanism: publish, version and withdraw in its tx. */
-export interface SharedObjectsPort {
-  publishIn(
-    tx: Tx,
-    ctx: Ctx,
-    body: { type: string; marking: ShareIndicatorsBody["marking"]; content: unknown; recipients?: string[] },
-  ): Promise<string>;
-  updateIn(
-    tx: Tx,
-    ctx: Ctx,
-    id: string,
-    body: { version: number; content: Record<string, unknown> },
-  ): Promise<void>;
-  withdrawIn(tx: Tx, ctx: Ctx, id: string): Promise<void>;
-  /** The current version and content of an own object (to version it). */
-  current(tx: Tx, id: string): Promise<{ version: number; content: Record<string, unknown> | null }>;
-}
+/** What the indicators domain uses of the shared-objects mechanism: its domain port (publish, version, withdraw). */
+export type SharedObjectsPort = Pick<
+  SharedObjectsService["domainPort"],
+  "publishIn" | "updateIn" | "withdrawIn" | "current"
+>;
 
 /** Correlation's narrow port: index identifiers of a record, forget them. */
 export interface CorrelationIndexPort {
@@ -209,13 +198,11 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
             }
           },
           onAdded: correlation
-            ? async (rows: IndicatorInsert[]) => {
-                await inTransaction(db, (tx) =>
-                  correlation.index(
-                    tx,
-                    "indicator",
-                    rows.map((r) => ({ recordId: r.id, ownerUnit: r.unitId, identifiers: identifiersOf(r) })),
-                  ),
+            ? async (tx: Tx, rows: IndicatorInsert[]) => {
+                await correlation.index(
+                  tx,
+                  "indicator",
+                  rows.map((r) => ({ recordId: r.id, ownerUnit: r.unitId, identifiers: identifiersOf(r) })),
                 );
               }
             : undefined,
@@ -300,6 +287,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
           marking: body.marking,
           content: { name: body.name, indicators: part.map(itemOf) },
           recipients: body.recipients,
+          unitId,
         });
         await repo.setBatch(
           tx,
@@ -348,10 +336,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
         if (rest.length) {
           const cur = await shared.current(tx, row.setId);
           const name = typeof cur.content?.name === "string" ? cur.content.name : "indicators";
-          await shared.updateIn(tx, ctx, row.setId, {
-            version: cur.version,
-            content: { name, indicators: rest.map(itemOf) },
-          });
+          await shared.updateIn(tx, ctx, row.setId, { content: { name, indicators: rest.map(itemOf) } });
         } else {
           await shared.withdrawIn(tx, ctx, row.setId);
         }

@@ -108,6 +108,14 @@ export function taxiiRoutes(fastify: FastifyInstance, s: Services) {
       if (range?.last) reply.header("x-taxii-date-added-last", range.last.toISOString());
       return reply.status(status).header("content-type", TAXII_MEDIA).send(JSON.stringify(body));
     };
+    /** A paged GET: the caller, then its page with the X-TAXII-Date-Added-First/Last headers. */
+    const paged =
+      <P>(page: (ctx: Ctx, p: P, q: ObjectsQuery) => Promise<{ body: unknown; first?: Date; last?: Date }>) =>
+      async (req: FastifyRequest, reply: FastifyReply) => {
+        const ctx = await caller(req);
+        const r = await page(ctx, req.params as P, req.query as ObjectsQuery);
+        return send(reply, r.body, r);
+      };
     const base = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? "localhost"}`;
     const tags = ["taxii"];
     const config = { auth: "public" as const };
@@ -159,12 +167,7 @@ export function taxiiRoutes(fastify: FastifyInstance, s: Services) {
           response: ok,
         },
       },
-      async (req, reply) => {
-        const ctx = await caller(req);
-        const p = req.params as z.infer<typeof Coll>;
-        const r = await s.taxii.objects(p.root, ctx.actor, p.id, req.query as ObjectsQuery);
-        return send(reply, r.body, r);
-      },
+      paged<z.infer<typeof Coll>>((ctx, p, q) => s.taxii.objects(p.root, ctx.actor, p.id, q)),
     );
     app.post(
       "/taxii2/:root/collections/:id/objects/",
@@ -191,12 +194,7 @@ export function taxiiRoutes(fastify: FastifyInstance, s: Services) {
         config,
         schema: { tags, summary: "TAXII 2.1 one object", params: Obj, querystring: Query, response: ok },
       },
-      async (req, reply) => {
-        const ctx = await caller(req);
-        const p = req.params as z.infer<typeof Obj>;
-        const r = await s.taxii.object(p.root, ctx.actor, p.id, p.objectId, req.query as ObjectsQuery);
-        return send(reply, r.body, r);
-      },
+      paged<z.infer<typeof Obj>>((ctx, p, q) => s.taxii.object(p.root, ctx.actor, p.id, p.objectId, q)),
     );
     app.get(
       "/taxii2/:root/collections/:id/objects/:objectId/versions/",
@@ -210,12 +208,7 @@ export function taxiiRoutes(fastify: FastifyInstance, s: Services) {
           response: ok,
         },
       },
-      async (req, reply) => {
-        const ctx = await caller(req);
-        const p = req.params as z.infer<typeof Obj>;
-        const r = await s.taxii.versions(p.root, ctx.actor, p.id, p.objectId, req.query as ObjectsQuery);
-        return send(reply, r.body, r);
-      },
+      paged<z.infer<typeof Obj>>((ctx, p, q) => s.taxii.versions(p.root, ctx.actor, p.id, p.objectId, q)),
     );
     app.get(
       "/taxii2/:root/collections/:id/manifest/",
@@ -229,12 +222,7 @@ export function taxiiRoutes(fastify: FastifyInstance, s: Services) {
           response: ok,
         },
       },
-      async (req, reply) => {
-        const ctx = await caller(req);
-        const p = req.params as z.infer<typeof Coll>;
-        const r = await s.taxii.manifest(p.root, ctx.actor, p.id, req.query as ObjectsQuery);
-        return send(reply, r.body, r);
-      },
+      paged<z.infer<typeof Coll>>((ctx, p, q) => s.taxii.manifest(p.root, ctx.actor, p.id, q)),
     );
     app.get(
       "/taxii2/:root/status/:statusId/",

@@ -83,7 +83,7 @@ export async function checkOutcomeSignature(
   const h = headerOf(jws);
   const kid = typeof h?.kid === "string" ? h.kid : "";
   const jwk = keys.find((k) => k.kid === kid && k.crv === "Ed25519");
-  if (!h || h.alg !== "EdDSA" || h.typ !== OUTCOME_JWS_TYP || !jwk)
+  if (h?.alg !== "EdDSA" || h.typ !== OUTCOME_JWS_TYP || !jwk)
     return { check: h && !jwk ? "unknown_key" : "bad_signature", kid, keyFingerprint: "" };
   const fp = keyFingerprint(jwk);
   try {

@@ -1,0 +1,135 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  type FederationWorker,
+  startFederationWorker,
+} from "../../src/modules/federation/federation.worker.js";
+import { describeBrowser, ensureConsoleBuilt, launchChromium, signedInPage } from "../support/browser.js";
+import { createTestNode, DB_KIND, type TestNode } from "../support/node.js";
+import { freePort } from "../support/pg-cluster.js";
+
+/**
+ * The Indicators page in Chromium on two nodes paired over HTTP (signed envelopes, federation workers): an officer
+ * imports a CSV file (one bad row reported with its line), shares what it added with the other node, whose
+ * officer sees the indicators there; the owner withdraws one and it disappears from the other console, the rest
+ * staying. Runs once (PGlite): the page does not depend on the store.
+ */
+describeBrowser("console Indicators page: import, share to the other node, withdraw one", () => {
+  const once = DB_KIND === "pglite";
+  const nodes: TestNode[] = [];
+  const urls: string[] = [];
+  const workers: FederationWorker[] = [];
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!once) return;
+    await ensureConsoleBuilt();
+    for (const id of ["CN-MPS", "US-DOJ"]) {
+      const port = await freePort();
+      const n = await createTestNode({
+        id,
+        settings: { publicUrl: `http://127.0.0.1:${port}`, fedPollMs: 50 },
+      });
+      await n.rt.app.listen({ host: "127.0.0.1", port });
+      workers.push(
+        startFederationWorker(n.rt.services.federationService, n.rt.config, {
+          info() {},
+          warn() {},
+          error() {},
+        }),
+      );
+      nodes.push(n);
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+    const [cn, us] = nodes as [TestNode, TestNode];
+    const inv = await cn
+      .bearer(cn.rt.controlToken)
+      .req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
+    const acc = await us
+      .bearer(us.rt.controlToken)
+      .req("POST", "/api/v1/peers/accept", { invitation: inv.body.invitation });
+    if (acc.status >= 300) throw new Error(`pairing: ${JSON.stringify(acc.body)}`);
+    await cn.user("case.li", ["case_officer"]);
+    await us.user("duty.miller", ["duty_officer"]);
+    browser = await launchChromium();
+    // two nodes, pairing and Chromium on a shared machine
+  }, 600_000);
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(workers.map((w) => w.stop()));
+    for (const n of nodes) await n.close();
+  });
+
+  /** The values listed on a page, after a reload (what arrived by federation shows on the next load). */
+  async function listed(page: Page): Promise<string[]> {
+    await page.reload();
+    await page.getByTestId("indicators-tab-list").waitFor();
+    await page
+      .locator('[data-testid="indicators-table"], [data-testid="indicators-empty"]')
+      .first()
+      .waitFor();
+    return page
+      .getByTestId("indicator-row")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-value") ?? ""));
+  }
+
+  it.runIf(once)(
+    "imports a file, shares it; the other node lists it; a withdrawn indicator leaves the other console",
+    async () => {
+      const officer = await signedInPage(browser, {
+        baseURL: urls[0],
+        username: "case.li",
+        to: "/indicators",
+      });
+      await officer.getByTestId("indicators-tab-import").click();
+      await officer.getByTestId("import-file").click();
+      await officer.locator('input[type="file"]').setInputFiles({
+        name: "feed.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from(
+          [
+            "kind,value,description",
+            "ip,203.0.113.66,C2 server (fictitious)",
+            "domain,Login-Bank.example,Phishing site",
+            "email,refunds@login-bank.example,Phishing sender",
+            "ip,300.1.1.1,typo",
+          ].join("\n"),
+        ),
+      });
+      await officer.getByTestId("import-run").click();
+      await officer.getByTestId("import-report").waitFor();
+      expect(await officer.getByTestId("import-counts").innerText()).toMatch(/added 3\b/);
+      expect(await officer.getByTestId("import-problem").innerText()).toContain("line 5");
+
+      // the pills' wrapper lies over the combobox's input: open it from the keyboard, as a user may
+      await officer.getByTestId("indicators-share-recipients").focus();
+      await officer.keyboard.press("ArrowDown");
+      await officer.getByRole("option", { name: /US-DOJ/ }).click();
+      await officer.keyboard.press("Escape");
+      await officer.getByTestId("indicators-share").click();
+      expect(await officer.getByTestId("indicators-shared").innerText()).toMatch(/3 indicators/);
+
+      const duty = await signedInPage(browser, {
+        baseURL: urls[1],
+        username: "duty.miller",
+        to: "/indicators",
+      });
+      await expect
+        .poll(async () => (await listed(duty)).sort(), { timeout: 60_000, interval: 1000 })
+        .toEqual(["203.0.113.66", "login-bank.example", "refunds@login-bank.example"]);
+
+      await officer.getByTestId("indicators-tab-list").click();
+      await officer.locator('[data-testid="indicator-row"][data-value="203.0.113.66"]').waitFor();
+      await officer
+        .locator('[data-testid="indicator-row"][data-value="203.0.113.66"]')
+        .getByTestId("indicator-withdraw")
+        .click();
+      await expect.poll(() => officer.getByTestId("indicator-row").count()).toBe(2);
+
+      await expect
+        .poll(async () => (await listed(duty)).sort(), { timeout: 60_000, interval: 1000 })
+        .toEqual(["login-bank.example", "refunds@login-bank.example"]);
+    },
+    300_000,
+  );
+});
