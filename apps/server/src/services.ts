@@ -34,8 +34,8 @@ import { requestIdentifierSource } from "./modules/requests/requests.identifiers
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { requestLawfulKind } from "./modules/requests/requests.lawful.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
-import * as requestsRepo from "./modules/requests/requests.repo.js";
 import { createRequestWatchers } from "./modules/requests/requests.port.js";
+import * as requestsRepo from "./modules/requests/requests.repo.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
 import { createRoundsCalendar } from "./modules/rounds/rounds.calendar.js";
 import { registerRoundHandlers } from "./modules/rounds/rounds.inbox.js";
