@@ -42,6 +42,7 @@ import { requestIdentifierSource } from "./modules/requests/requests.identifiers
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { requestLawfulKind } from "./modules/requests/requests.lawful.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
+import { createRequestWatchers } from "./modules/requests/requests.port.js";
 import * as requestsRepo from "./modules/requests/requests.repo.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
 import { createRoundsCalendar } from "./modules/rounds/rounds.calendar.js";
@@ -156,7 +157,10 @@ export function createServices(deps: {
   const accessLog = createAccessLogService({ db, clock, audit });
   const persons = createPersonsService({ db, clock, audit, accessLog });
   const personRights = createPersonRights({ db, clock, audit, node, persons, accessLog });
+  // Other modules hear of the peer's events on requests (providers: a notice across the border follows its request).
+  const requestWatchers = createRequestWatchers();
   const requestsDeps = {
+    watchers: requestWatchers,
     db,
     clock,
     audit,
@@ -201,9 +205,12 @@ export function createServices(deps: {
     },
     zoneOf: async (userId) => (await users.timeZoneOf(userId)) ?? (await node.summary()).timeZone,
     recipientsFor: (tx, roles) => users.recipientsFor(tx, roles),
+    recipientsInUnit: (tx, unitId, roles) => users.recipientsInUnit(tx, unitId, roles),
     publicUrl: config.publicUrl ?? null,
     settings,
+    requests: { ...requests.port, putAttachment: federationService.putAttachment },
   });
+  requestWatchers.onPeerEvent((tx, r, event, data, actor) => providers.peerEvent(tx, r, event, data, actor));
   // Shared objects: each domain declares its types here; the mechanism is common (modules/shared-objects).
   const sharedTypes = createSharedTypeRegistry();
   sharedTypes.register(indicatorType);

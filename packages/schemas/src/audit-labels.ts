@@ -184,6 +184,13 @@ const PHRASES: Record<string, Label> = {
   "notice.verify": { en: "Notice verified (genuine)", "zh-CN": "核验通知（真实）" },
   "notice.verify_failed": { en: "Notice verification failed", "zh-CN": "通知核验未通过" },
   "notice.verify_refused": { en: "Verification refused (too many)", "zh-CN": "拒绝核验（次数过多）" },
+  "notice.relay": { en: "Notice sent as a request to the peer", "zh-CN": "通知作为协助请求转交对方" },
+  "notice.create_from_request": {
+    en: "Notice drafted from a peer's request",
+    "zh-CN": "根据对方请求起草通知",
+  },
+  "notice.remote": { en: "Notice moved by the peer's request", "zh-CN": "对方请求推进通知" },
+  "notice.overdue": { en: "Notice overdue: people told", "zh-CN": "通知逾期：已提醒" },
   "person.create": { en: "Person recorded", "zh-CN": "登记人员" },
   "person.complete": { en: "Person given another name form", "zh-CN": "补充人员姓名形式" },
   "person.link": { en: "Person linked to a record", "zh-CN": "人员关联记录" },

@@ -452,6 +452,7 @@ export const LABELS = {
     reply: { en: "Reply to the provider", "zh-CN": "答复服务提供者" },
     evidence: { en: "Evidence uploaded", "zh-CN": "已上传证据" },
     overdue: { en: "Deadline passed", "zh-CN": "已逾期" },
+    relayed: { en: "Sent as a request to the peer", "zh-CN": "已作为协助请求转交对方" },
   } satisfies Labels<(typeof NOTICE_TIMELINE_EVENTS)[number]>,
   noticeOutcome: {
     done: { en: "Done", "zh-CN": "已完成" },

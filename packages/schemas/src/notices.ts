@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Id, IsoDateTime, Language, NodeId, TimeZone, Username } from "./common.js";
 import { UrgencyDeadlines } from "./deadlines.js";
 import { CountryCode, EmailAddress, Identifier, NormalisedIdentifier, PhoneNumber } from "./identifiers.js";
+import { RequestStatus } from "./request-lifecycle.js";
 import { AttachmentRef, NonEmptyText, Urgency } from "./requests.js";
 import type { Permission } from "./roles.js";
 
@@ -146,7 +147,16 @@ export const NoticeEvent = z.enum(NOTICE_EVENTS);
 export type NoticeEvent = z.infer<typeof NoticeEvent>;
 
 /** Timeline entries that do not change the status. */
-export const NOTICE_RECORD_EVENTS = ["create", "edit", "question", "reply", "evidence", "overdue"] as const;
+export const NOTICE_RECORD_EVENTS = [
+  "create",
+  "edit",
+  "question",
+  "reply",
+  "evidence",
+  "overdue",
+  /** Across the border: the notice left as a request for assistance to the provider's peer. */
+  "relayed",
+] as const;
 export const NOTICE_TIMELINE_EVENTS = [...NOTICE_EVENTS, ...NOTICE_RECORD_EVENTS] as const;
 export type NoticeTimelineEvent = (typeof NOTICE_TIMELINE_EVENTS)[number];
 
@@ -269,6 +279,20 @@ export const NoticeDraftInput = z.strictObject({
 });
 export type NoticeDraftInput = z.output<typeof NoticeDraftInput>;
 export type NoticeDraftInputRaw = z.input<typeof NoticeDraftInput>;
+
+/**
+ * Across the border: the peer's incoming request (which this node's unit holds) turned into this node's own
+ * notice to a provider in its register. The locators, urgency, reason and (unless given) the kind come from
+ * the request; the legal basis is this node's own law.
+ */
+export const NoticeFromRequestInput = z.strictObject({
+  requestId: Id,
+  providerId: Id,
+  legalBasis: NoticeLegalBasis,
+  kind: NoticeKind.optional(),
+  actBy: IsoDateTime.optional(),
+});
+export type NoticeFromRequestInput = z.output<typeof NoticeFromRequestInput>;
 
 export const NoticeActionInput = z.discriminatedUnion("event", [
   z.strictObject({ event: z.literal("submit_for_approval") }),
@@ -485,6 +509,8 @@ export const NoticeLinkView = z.object({
   requestId: Id.nullable(),
   peerId: z.string().nullable(),
   reference: z.string().nullable(),
+  /** The request's status on this node (the same on both nodes once its events have travelled). */
+  status: RequestStatus.nullable(),
 });
 
 export const NoticeDetail = NoticeSummary.extend({

@@ -208,6 +208,14 @@ export const NOTIFICATION_MESSAGES = {
       "zh-CN": "{{provider}} 未在 {{actBy}} 前处理。",
     },
   },
+  // To the provider's staff: a link, never the content.
+  notice_overdue_provider: {
+    title: { en: "Notice overdue: {{reference}}", "zh-CN": "通知已逾期：{{reference}}" },
+    body: {
+      en: "The notice from {{agency}} was due by {{actBy}}. Answer it in the provider portal: {{link}}",
+      "zh-CN": "{{agency}} 的通知应于 {{actBy}} 前处理。请在服务提供者门户答复：{{link}}",
+    },
+  },
   correlation_hit: {
     title: {
       en: "{{count}} new correlation hit(s)",

@@ -6,6 +6,7 @@ import { startAuditWorker } from "../modules/audit/audit.worker.js";
 import { type FederationWorker, startFederationWorker } from "../modules/federation/federation.worker.js";
 import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
 import { startLawfulWorker } from "../modules/lawful/lawful.worker.js";
+import { startProvidersWorker } from "../modules/providers/providers.worker.js";
 import { openNode } from "./node-runtime.js";
 import { readTlsFiles, watchTlsFiles } from "./tls.js";
 
@@ -54,6 +55,7 @@ export async function serve(config: Config): Promise<void> {
     : null;
   const accessLogWorker = config.workers ? startAccessLogWorker(rt.services.accessLog, app.log) : null;
   const lawfulWorker = config.workers ? startLawfulWorker(rt.services.lawful, app.log) : null;
+  const providersWorker = config.workers ? startProvidersWorker(rt.services, app.log) : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -64,6 +66,7 @@ export async function serve(config: Config): Promise<void> {
     await auditWorker?.stop();
     await accessLogWorker?.stop();
     await lawfulWorker?.stop();
+    await providersWorker?.stop();
     await Promise.all(workers.map((w) => w.stop()));
     await rt.close();
     process.exit(0);

@@ -62,6 +62,12 @@ const CASES: MatrixCase[] = [
   endpoint("PUT", "/api/v1/notice-policy", only(REGISTER, 200), () => RELAXED),
   endpoint("GET", "/api/v1/notices", only(["provider_compliance", "provider_user"], 200)),
   endpoint("POST", "/api/v1/notices", only(["provider_compliance"], 201), () => noticeForm(provider)),
+  // Across the border: no such incoming request in the caller's unit is named as the field (400), never a 500.
+  endpoint("POST", "/api/v1/notices/from-request", only(["provider_compliance"], 400), () => ({
+    requestId: FAKE_ID,
+    providerId: provider,
+    legalBasis: { law: "Cybersecurity Law of the People's Republic of China", article: "Art. 28" },
+  })),
   endpoint("GET", "/api/v1/notices/figures", only(["provider_compliance"], 200)),
   endpoint("GET", "/api/v1/notices/figures.csv", only(["provider_compliance"], 200)),
   endpoint("GET", "/api/v1/notices/figures.pdf?lang=zh-CN", only(["provider_compliance"], 200)),

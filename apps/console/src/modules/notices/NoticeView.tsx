@@ -21,6 +21,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { currentLanguage } from "../../i18n";
+import { Link } from "../../router/router";
 import { Countdown } from "./Countdown";
 import {
   useNoticeAction,
@@ -356,6 +357,23 @@ export function NoticeView({ n, side }: { n: NoticeDetail; side: "authority" | "
           </Table>
         </Table.ScrollContainer>
       </Field>
+      {n.links.length > 0 && (
+        <Field label={t("notices.chain")}>
+          <Stack gap={4} data-testid="notice-chain">
+            {n.links.map((l) => (
+              <Group key={`${l.kind}-${l.requestId}`} gap="xs" wrap="wrap">
+                <Link to={`/requests/${l.requestId}`} data-testid="notice-chain-link">
+                  {t(l.kind === "request_out" ? "notices.chainOut" : "notices.chainIn", {
+                    reference: l.reference ?? l.requestId,
+                    peer: l.peerId ?? "",
+                  })}
+                </Link>
+                {l.status && <Text size="sm">{t(`requests.status.${l.status}`)}</Text>}
+              </Group>
+            ))}
+          </Stack>
+        </Field>
+      )}
       {n.verificationCode && (
         <Field label={t("notices.fields.code")}>
           <Group gap="sm" wrap="wrap">

@@ -12,9 +12,10 @@ import {
 } from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
-import { inTransaction, type Tx } from "../../db/client.js";
+import { inTransaction } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
+import type { NoticeBorder } from "./notices.border.js";
 import { newVerificationCode, signNotice } from "./notices.signing.js";
 import type { ProvidersContext } from "./providers.context.js";
 import type { NoticeRow } from "./providers.repo.js";
@@ -35,10 +36,15 @@ const deadlineBeforeSending = () =>
  * The authority's side of a notice: draft, four-eyes approval per kind (policy), send (verification code,
  * signature, deadlines from the same engine as requests, the provider's staff told by a link), withdraw.
  */
-export function createNoticeLifecycle(c: ProvidersContext) {
+export function createNoticeLifecycle(c: ProvidersContext, border: NoticeBorder) {
   const { db, clock, audit, notifications } = c.deps;
 
-  async function createDraft(ctx: Ctx, input: z.output<typeof NoticeDraftInput>): Promise<NoticeDetail> {
+  /** A draft; `link.inRequestId`: made of the peer's request (notices.border.ts, which checked the caller may). */
+  async function createDraft(
+    ctx: Ctx,
+    input: z.output<typeof NoticeDraftInput>,
+    link?: { inRequestId: string },
+  ): Promise<NoticeDetail> {
     requirePermission(ctx.actor, "notices:draft");
     assertThat(ctx.actor.unitId, new AppError("FORBIDDEN", [{ issue: "notices belong to a unit" }]));
     const p = await repo.findProvider(db, input.providerId);
@@ -66,6 +72,7 @@ export function createNoticeLifecycle(c: ProvidersContext) {
         reason: input.reason,
         requestedActBy: input.actBy ? new Date(input.actBy) : null,
         status: "draft",
+        inRequestId: link?.inRequestId ?? null,
         createdBy: ctx.actor.userId,
         createdByLabel: ctx.actor.label,
         createdAt: now,
@@ -73,10 +80,15 @@ export function createNoticeLifecycle(c: ProvidersContext) {
       });
       await c.recordEvent(tx, ctx, n, { event: "create", from: null, to: "draft", side: "authority" });
       await audit.record(tx, ctx, {
-        action: "notice.create",
+        action: link ? "notice.create_from_request" : "notice.create",
         targetType: "notice",
         targetId: id,
-        details: { providerId: input.providerId, kind: input.kind, urgency: input.urgency },
+        details: {
+          providerId: input.providerId,
+          kind: input.kind,
+          urgency: input.urgency,
+          ...(link ? { requestId: link.inRequestId } : {}),
+        },
       });
       return n;
     });
@@ -154,31 +166,7 @@ export function createNoticeLifecycle(c: ProvidersContext) {
     };
   }
 
-  /** Tells the provider's staff (console and e-mail) that a notice arrived: a link, never the content. */
-  async function tellProvider(
-    tx: Tx,
-    n: NoticeRow,
-    key: "notice_arrived" | "notice_withdrawn" | "notice_reply",
-    me: { agency: string; timeZone: string },
-  ) {
-    const staff = await repo.providerUsersOf(tx, n.providerId);
-    const p = await repo.findProvider(tx, n.providerId);
-    await notifications.notify(tx, {
-      userIds: staff.map((s) => s.userId),
-      kind: `provider.${key}`,
-      severity: n.urgency === "emergency" ? "emergency" : n.urgency === "urgent" ? "urgent" : "info",
-      key,
-      params: {
-        reference: n.reference,
-        provider: p?.name ?? "",
-        agency: me.agency,
-        actBy: n.actBy ? { at: n.actBy.toISOString(), zone: me.timeZone } : "",
-        link: c.link(`/portal/notices/${n.id}`),
-        verifyLink: c.link("/verify"),
-      },
-      email: true,
-    });
-  }
+  const tellProvider = c.tellProvider;
 
   async function act(ctx: Ctx, id: string, input: z.output<typeof NoticeActionInput>): Promise<NoticeDetail> {
     const { notice: before, scope } = await c.load(ctx, id);
@@ -244,11 +232,19 @@ export function createNoticeLifecycle(c: ProvidersContext) {
           params: { reference: n.reference, actor: ctx.actor.label, provider: p?.name ?? "" },
         });
       }
-      if (to === "sent") await tellProvider(tx, u, "notice_arrived", me);
-      // A withdrawal of a notice the provider already had: tell its staff too.
-      if (event === "withdraw" && !repo.UNSENT.includes(n.status))
-        await tellProvider(tx, u, "notice_withdrawn", me);
-      return u;
+      let out = u;
+      if (to === "sent") {
+        // A provider in the other country is reached through its peer's authorities, not told here.
+        if (prepared?.provider.viaPeerId) out = await border.relay(tx, ctx, u, prepared.provider, me);
+        else await tellProvider(tx, u, "notice_arrived", me);
+        await border.started(tx, ctx, u);
+      }
+      if (event === "withdraw") {
+        // A withdrawal of a notice the provider already had: tell its staff too.
+        if (!repo.UNSENT.includes(n.status)) await tellProvider(tx, u, "notice_withdrawn", me);
+        await border.withdrawn(tx, ctx, u, reason ?? "withdrawn");
+      }
+      return out;
     });
     return c.detail(ctx, row, scope);
   }

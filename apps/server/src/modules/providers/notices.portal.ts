@@ -12,6 +12,7 @@ import { uuidv7 } from "../../crypto/ids.js";
 import { inTransaction } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
+import type { NoticeBorder } from "./notices.border.js";
 import type { NoticeLifecycle } from "./notices.lifecycle.js";
 import { invalidNoticeTransition } from "./notices.lifecycle.js";
 import type { ProvidersContext } from "./providers.context.js";
@@ -36,7 +37,7 @@ const OPEN: readonly string[] = ["sent", "received", "in_progress"];
  * question; and the thread both sides share. Staff see only their own company's notices (another's is not
  * found) and nothing once it is withdrawn can be answered.
  */
-export function createNoticePortal(c: ProvidersContext, life: NoticeLifecycle) {
+export function createNoticePortal(c: ProvidersContext, life: NoticeLifecycle, border: NoticeBorder) {
   const { db, clock, audit, notifications } = c.deps;
 
   async function loadAsProvider(ctx: Ctx, id: string) {
@@ -144,6 +145,8 @@ export function createNoticePortal(c: ProvidersContext, life: NoticeLifecycle) {
         },
       });
       await tellOfficers(tx, u, "notice_answered", { outcome: life.outcomeLabel(input.outcome) });
+      // Made of a peer's request: the answer and its evidence answer that request (notices.border.ts).
+      await border.answered(tx, ctx, u, input, input.attachmentIds);
       return u;
     });
     return c.detail(ctx, row, scope);

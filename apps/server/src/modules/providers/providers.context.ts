@@ -22,6 +22,7 @@ import type { AuditService } from "../audit/audit.service.js";
 import type { NodeService } from "../node/node.service.js";
 import type { SettingsPort } from "../node/node.settings.js";
 import type { NotificationsService } from "../notifications/notifications.service.js";
+import type { RequestsPort } from "../requests/requests.port.js";
 import type { NoticeRow, ProviderRow } from "./providers.repo.js";
 import * as repo from "./providers.repo.js";
 
@@ -52,10 +53,26 @@ export interface ProvidersDeps {
   zoneOf(userId: string): Promise<string>;
   /** The enabled users holding any of `roles`, read in the caller's transaction (users' port). */
   recipientsFor(tx: DbOrTx, roles: readonly string[]): Promise<string[]>;
+  /** The enabled users of one unit holding any of `roles` (users' port; the overdue sweep's officers). */
+  recipientsInUnit(tx: DbOrTx, unitId: string, roles: readonly string[]): Promise<string[]>;
   /** Where the console is reached from outside (links in e-mails); null: relative links. */
   publicUrl: string | null;
   /** The node's settings (node module): the notices policy is one of them. */
   settings: SettingsPort;
+  /**
+   * The requests module's port, for notices across the border (notices.border.ts), with federation's blob
+   * store for the evidence that travels back; absent: providers reached through a peer cannot be served.
+   */
+  requests?: Pick<
+    RequestsPort,
+    "sendIn" | "readIncoming" | "summaries" | "startIn" | "answerIn" | "withdrawIn"
+  > & {
+    putAttachment(
+      tx: Tx,
+      bytes: Buffer,
+      name?: string,
+    ): Promise<{ id: string; sha256: string; size: number }>;
+  };
 }
 
 const POLICY_KEY = "notices.policy";
@@ -221,10 +238,21 @@ export function createProvidersContext(deps: ProvidersDeps) {
     const links: NoticeDetail["links"] = [];
     // The cross-border chain: the provider's staff see only their own notice, not the requests behind it.
     if ("unitId" in scope) {
-      if (n.outRequestId)
-        links.push({ kind: "request_out", requestId: n.outRequestId, peerId: null, reference: null });
-      if (n.inRequestId)
-        links.push({ kind: "request_in", requestId: n.inRequestId, peerId: null, reference: null });
+      const ids = [n.outRequestId, n.inRequestId].filter((x): x is string => !!x);
+      const found = ids.length && deps.requests ? await deps.requests.summaries(ids) : new Map();
+      const add = (kind: "request_out" | "request_in", id: string | null) => {
+        if (!id) return;
+        const r = found.get(id);
+        links.push({
+          kind,
+          requestId: id,
+          peerId: r?.peerId ?? null,
+          reference: r?.reference ?? null,
+          status: r?.status ?? null,
+        });
+      };
+      add("request_out", n.outRequestId);
+      add("request_in", n.inRequestId);
     }
     return {
       ...summary(n, p, zone),
@@ -292,6 +320,32 @@ export function createProvidersContext(deps: ProvidersDeps) {
     return `${deps.publicUrl ?? ""}${path}`;
   }
 
+  /** Tells the provider's staff (console and e-mail) that a notice arrived: a link, never the content. */
+  async function tellProvider(
+    tx: Tx,
+    n: NoticeRow,
+    key: "notice_arrived" | "notice_withdrawn" | "notice_reply",
+    me: { agency: string; timeZone: string },
+  ) {
+    const staff = await repo.providerUsersOf(tx, n.providerId);
+    const p = await repo.findProvider(tx, n.providerId);
+    await deps.notifications.notify(tx, {
+      userIds: staff.map((s) => s.userId),
+      kind: `provider.${key}`,
+      severity: n.urgency === "emergency" ? "emergency" : n.urgency === "urgent" ? "urgent" : "info",
+      key,
+      params: {
+        reference: n.reference,
+        provider: p?.name ?? "",
+        agency: me.agency,
+        actBy: n.actBy ? { at: n.actBy.toISOString(), zone: me.timeZone } : "",
+        link: link(`/portal/notices/${n.id}`),
+        verifyLink: link("/verify"),
+      },
+      email: true,
+    });
+  }
+
   return {
     deps,
     nodeInfo,
@@ -307,6 +361,7 @@ export function createProvidersContext(deps: ProvidersDeps) {
     zoneFor,
     providerView,
     link,
+    tellProvider,
   };
 }
 

@@ -169,20 +169,35 @@ export async function sentBetween(dbx: DbOrTx, unitId: string, from: Date, to: D
     );
 }
 
-/** Open notices past their act-by whose people have not been told yet (the overdue sweep). */
-export async function overdueUnnotified(dbx: DbOrTx, now: Date, limit = 100): Promise<NoticeRow[]> {
-  return dbx
+const overdueWhere = (now: Date) =>
+  and(
+    inArray(notices.status, ["sent", "received", "in_progress"]),
+    lte(notices.actBy, now),
+    isNull(notices.overdueNotifiedAt),
+  );
+
+/**
+ * Open notices past their act-by whose people have not been told yet, claimed for the overdue sweep: row locks held to the end of the sweep's transaction, rows another
+ * process holds skipped (it is telling their people), so several processes may serve one node.
+ */
+export async function claimOverdue(tx: Tx, now: Date, limit: number): Promise<NoticeRow[]> {
+  return tx
     .select()
     .from(notices)
-    .where(
-      and(
-        inArray(notices.status, ["sent", "received", "in_progress"]),
-        lte(notices.actBy, now),
-        isNull(notices.overdueNotifiedAt),
-      ),
-    )
+    .where(overdueWhere(now))
     .orderBy(asc(notices.actBy))
-    .limit(limit);
+    .limit(limit)
+    .for("update", { skipLocked: true });
+}
+
+/** Marks a claimed notice told, once: undefined when it was already (the conditional update found nothing). */
+export async function markOverdue(tx: Tx, id: string, at: Date): Promise<NoticeRow | undefined> {
+  const [n] = await tx
+    .update(notices)
+    .set({ overdueNotifiedAt: at })
+    .where(and(eq(notices.id, id), isNull(notices.overdueNotifiedAt)))
+    .returning();
+  return n;
 }
 
 // Timeline, messages, files --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import {
   NoticeDraftInput,
   NoticeFigures,
   NoticeFiguresQuery,
+  NoticeFromRequestInput,
   NoticeMessageInput,
   NoticePolicy,
   NoticeQuery,
@@ -180,6 +181,21 @@ export function providersRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) =>
       reply.status(201).send({ notice: await s.providers.notices.createDraft(req.ctx, req.body) }),
+  );
+  app.post(
+    "/api/v1/notices/from-request",
+    {
+      schema: {
+        tags,
+        summary: "Draft a notice from a peer's request for assistance (across the border)",
+        description:
+          "The peer's incoming request, held by the caller's unit, becomes this node's own draft notice to a provider of its register: locators, urgency, reason and (unless given) kind from the request, the legal basis this node's own. Sending the notice starts the request; the provider's answer answers it. An emergency request needs its second check recorded first.",
+        body: NoticeFromRequestInput,
+        response: { 201: z.object({ notice: NoticeDetail }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send({ notice: await s.providers.notices.fromRequest(req.ctx, req.body) }),
   );
   app.get(
     "/api/v1/notices/figures",

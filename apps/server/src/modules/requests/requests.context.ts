@@ -28,6 +28,7 @@ import type { NotificationsService } from "../notifications/notifications.servic
 import type { OrgService } from "../org/org.service.js";
 import type { PersonsPort } from "../persons/persons.port.js";
 import type { RequestPolicyService } from "./requests.policy.js";
+import type { RequestWatchers } from "./requests.port.js";
 import * as repo from "./requests.repo.js";
 import {
   detailParts,
@@ -66,6 +67,8 @@ export interface RequestsDeps {
   persons: PersonsPort;
   /** Reads of requests naming a person are logged here. */
   accessLog: AccessLogPort;
+  /** Told of each event the peer applies to a request here (the providers module: notices across the border). */
+  watchers?: RequestWatchers;
 }
 
 export type Form = z.output<typeof RequestDraftInput>;

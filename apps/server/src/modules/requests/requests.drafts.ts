@@ -1,7 +1,7 @@
 import type { RequestDetail, RequestDraftInput } from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
-import { inTransaction } from "../../db/client.js";
+import { inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import { invalidTransition, parseForm, type RequestsContext, referenceFor } from "./requests.context.js";
@@ -53,55 +53,70 @@ export function createRequestDrafts(c: RequestsContext) {
         new AppError("VALIDATION_FAILED", [{ field: "body.form.followUpOf", issue: "no such request" }]),
       );
     }
+    // Before the transaction: the node's identity is then in memory (PGlite has one connection).
+    await c.nodeInfo();
+    const row = await inTransaction(db, (tx) => createIn(tx, ctx, unitId, body, form, link));
+    return c.detail(ctx, row);
+  }
+
+  /**
+   * Writes a draft in the caller's transaction, the caller having authorised it and parsed the form (`create`
+   * for users; the providers module's port for a notice that crosses the border). Call `c.nodeInfo()` first.
+   */
+  async function createIn(
+    tx: Tx,
+    ctx: Ctx,
+    unitId: string,
+    body: DraftBody,
+    form: ReturnType<typeof parseForm>,
+    link?: { caseId: string },
+  ) {
     const node = await c.nodeInfo();
     const now = clock.now();
     const id = uuidv7();
-    const row = await inTransaction(db, async (tx) => {
-      const r = await repo.insertRequest(tx, {
-        id,
-        reference: referenceFor(node.id, id, now),
-        direction: "outgoing",
-        peerId: body.peerId ?? null,
-        ownerUnitId: unitId,
+    const r = await repo.insertRequest(tx, {
+      id,
+      reference: referenceFor(node.id, id, now),
+      direction: "outgoing",
+      peerId: body.peerId ?? null,
+      ownerUnitId: unitId,
+      type: form.type,
+      urgency: form.urgency,
+      status: "draft",
+      title: titleOf(form),
+      input: body.form as DraftInput,
+      content: form,
+      followUpOf: form.followUpOf ?? null,
+      caseId: link?.caseId ?? null,
+      createdBy: ctx.actor.userId,
+      createdByLabel: ctx.actor.label,
+      createdAt: now,
+      updatedAt: now,
+      requesterTimeZone: node.timeZone,
+      responderTimeZone: body.peerTimeZone ?? null,
+    });
+    await c.recordEvent(tx, ctx, r, { event: "create", from: null, to: "draft", side: "requester" });
+    await c.linkSubjects(tx, ctx, r);
+    await lawful.declare(tx, {
+      kind: "request",
+      recordId: id,
+      basis: form.legalBasis,
+      purpose: body.purpose ?? defaultPurpose(form, r.title),
+      ownerUnitId: unitId,
+    });
+    await audit.record(tx, ctx, {
+      action: "request.create",
+      targetType: "request",
+      targetId: id,
+      details: {
         type: form.type,
         urgency: form.urgency,
-        status: "draft",
-        title: titleOf(form),
-        input: body.form as DraftInput,
-        content: form,
+        peerId: body.peerId ?? null,
         followUpOf: form.followUpOf ?? null,
-        caseId: link?.caseId ?? null,
-        createdBy: ctx.actor.userId,
-        createdByLabel: ctx.actor.label,
-        createdAt: now,
-        updatedAt: now,
-        requesterTimeZone: node.timeZone,
-        responderTimeZone: body.peerTimeZone ?? null,
-      });
-      await c.recordEvent(tx, ctx, r, { event: "create", from: null, to: "draft", side: "requester" });
-      await c.linkSubjects(tx, ctx, r);
-      await lawful.declare(tx, {
-        kind: "request",
-        recordId: id,
-        basis: form.legalBasis,
-        purpose: body.purpose ?? defaultPurpose(form, r.title),
-        ownerUnitId: unitId,
-      });
-      await audit.record(tx, ctx, {
-        action: "request.create",
-        targetType: "request",
-        targetId: id,
-        details: {
-          type: form.type,
-          urgency: form.urgency,
-          peerId: body.peerId ?? null,
-          followUpOf: form.followUpOf ?? null,
-          ...(link ? { caseId: link.caseId } : {}),
-        },
-      });
-      return r;
+        ...(link ? { caseId: link.caseId } : {}),
+      },
     });
-    return c.detail(ctx, row);
+    return r;
   }
 
   async function update(
@@ -156,5 +171,5 @@ export function createRequestDrafts(c: RequestsContext) {
     return c.detail(ctx, row);
   }
 
-  return { recipients, create, update };
+  return { recipients, create, createIn, update };
 }

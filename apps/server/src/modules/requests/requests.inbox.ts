@@ -345,6 +345,8 @@ export function registerRequestHandlers(deps: RequestsDeps) {
         email: r.urgency !== "routine" && (p.event === "answer" || p.event === "request_more_info"),
       });
     }
+    // Other modules hear of it in this transaction (a notice across the border follows its request).
+    await deps.watchers?.peerEvent(tx, u, p.event, p.data, actorLabel);
   });
 
   // request.message --------------------------------------------------------------------------------

@@ -41,139 +41,149 @@ export function createRequestLifecycle(
     await c.load(ctx, id);
     const def = REQUEST_EVENTS[input.event];
     if (def.permission) requirePermission(ctx.actor, def.permission);
-    const row = await inTransaction(db, async (tx) => {
-      const r = await c.lockRow(tx, id);
-      const side = localSide(r);
-      const status = r.status;
-      const allowed = await c.userActions(ctx, r, tx);
-      if (def.side !== side) {
-        throw invalidTransition(
-          `${input.event} is done by the ${def.side}; this node is the ${side}`,
-          allowed,
-        );
-      }
-      const t = transition(status, input.event);
-      if (!t.ok) throw invalidTransition(`${input.event} is not allowed in status ${status}`, allowed);
-      if (SENDING.has(input.event)) {
-        // A request naming a person under restriction goes nowhere while the dispute is open.
-        await c.deps.persons.assertNotRestricted(tx, "request", id, "subjects");
-      }
-      // A request flagged for legal review does not leave the node until a legal reviewer clears it.
-      if (input.event === "send" || input.event === "approve") {
-        await c.deps.lawful.assertReleasable(tx, "request", r.id);
-      }
-      const pol = await policy.read(tx);
-      const now = clock.now();
-      const set: repo.RequestSet = { status: t.to, updatedAt: now, version: r.version + 1 };
-      const data: Record<string, unknown> = {};
+    const row = await inTransaction(db, (tx) => actIn(tx, ctx, id, input));
+    return c.detail(ctx, row);
+  }
 
-      switch (input.event) {
-        case "send":
-          if (pol.fourEyes[r.type]) {
-            throw invalidTransition(
-              `four-eyes approval is required for ${r.type}: submit it for approval`,
-              allowed,
-            );
-          }
-          break;
-        case "approve":
-          if (r.createdBy === ctx.actor.userId) {
-            throw new AppError("FORBIDDEN", [
-              { issue: "four eyes: the drafter may not approve their own request" },
-            ]);
-          }
-          if (input.note) data.note = input.note;
-          break;
-        case "reject_approval":
-          data.reason = input.reason;
-          break;
-        case "request_more_info":
-          data.question = input.question;
-          break;
-        case "provide_more_info":
-          data.information = input.information;
-          data.attachments = input.attachments;
-          break;
-        case "withdraw":
-          data.reason = input.reason;
-          set.withdrawnAt = now;
-          break;
-        case "acknowledge":
-          set.acknowledgedAt = now;
-          if (input.note) data.note = input.note;
-          break;
-        case "answer": {
-          const guard = secondCheckGuard(c.guardInput(r), input.answer.outcome);
-          if (guard && !r.secondCheck)
-            throw invalidTransition(
-              guard,
-              allowed.filter((e) => e !== "answer"),
-            );
-          if (guard)
-            throw new AppError("VALIDATION_FAILED", [{ field: "body.answer.outcome", issue: guard }]);
-          data.answer = input.answer;
-          Object.assign(set, c.answerColumns(r, input.answer, now));
-          break;
+  /**
+   * One lifecycle event in the caller's transaction, the caller having authorised it (`act` for users; the
+   * providers module's port for a notice that crosses the border, whose own four eyes stand for the
+   * request's: `fourEyesDone`).
+   */
+  async function actIn(
+    tx: Tx,
+    ctx: Ctx,
+    id: string,
+    input: RequestActionInput,
+    opts: { fourEyesDone?: boolean } = {},
+  ): Promise<RequestRow> {
+    const def = REQUEST_EVENTS[input.event];
+    const r = await c.lockRow(tx, id);
+    const side = localSide(r);
+    const status = r.status;
+    const allowed = await c.userActions(ctx, r, tx);
+    if (def.side !== side) {
+      throw invalidTransition(`${input.event} is done by the ${def.side}; this node is the ${side}`, allowed);
+    }
+    const t = transition(status, input.event);
+    if (!t.ok) throw invalidTransition(`${input.event} is not allowed in status ${status}`, allowed);
+    if (SENDING.has(input.event)) {
+      // A request naming a person under restriction goes nowhere while the dispute is open.
+      await c.deps.persons.assertNotRestricted(tx, "request", id, "subjects");
+    }
+    // A request flagged for legal review does not leave the node until a legal reviewer clears it.
+    if (input.event === "send" || input.event === "approve") {
+      await c.deps.lawful.assertReleasable(tx, "request", r.id);
+    }
+    const pol = await policy.read(tx);
+    const now = clock.now();
+    const set: repo.RequestSet = { status: t.to, updatedAt: now, version: r.version + 1 };
+    const data: Record<string, unknown> = {};
+
+    switch (input.event) {
+      case "send":
+        if (pol.fourEyes[r.type] && !opts.fourEyesDone) {
+          throw invalidTransition(
+            `four-eyes approval is required for ${r.type}: submit it for approval`,
+            allowed,
+          );
         }
-        case "close":
-          set.closedAt = now;
-          if (input.note) data.note = input.note;
-          break;
-        default:
-          if ("note" in input && input.note) data.note = input.note;
+        break;
+      case "approve":
+        if (r.createdBy === ctx.actor.userId) {
+          throw new AppError("FORBIDDEN", [
+            { issue: "four eyes: the drafter may not approve their own request" },
+          ]);
+        }
+        if (input.note) data.note = input.note;
+        break;
+      case "reject_approval":
+        data.reason = input.reason;
+        break;
+      case "request_more_info":
+        data.question = input.question;
+        break;
+      case "provide_more_info":
+        data.information = input.information;
+        data.attachments = input.attachments;
+        break;
+      case "withdraw":
+        data.reason = input.reason;
+        set.withdrawnAt = now;
+        break;
+      case "acknowledge":
+        set.acknowledgedAt = now;
+        if (input.note) data.note = input.note;
+        break;
+      case "answer": {
+        const guard = secondCheckGuard(c.guardInput(r), input.answer.outcome);
+        if (guard && !r.secondCheck)
+          throw invalidTransition(
+            guard,
+            allowed.filter((e) => e !== "answer"),
+          );
+        if (guard) throw new AppError("VALIDATION_FAILED", [{ field: "body.answer.outcome", issue: guard }]);
+        data.answer = input.answer;
+        Object.assign(set, c.answerColumns(r, input.answer, now));
+        break;
       }
-      if (t.to === "sent") {
-        assertThat(
-          r.peerId,
-          new AppError("VALIDATION_FAILED", [
-            { field: "body.peerId", issue: "name the peer the request goes to" },
-          ]),
-        );
-        const d = computeDeadlines(pol.deadlines, r.type, r.urgency, now);
-        Object.assign(set, { sentAt: now, acknowledgeBy: d.acknowledgeBy, answerBy: d.answerBy });
-      }
-      Object.assign(set, dueColumns({ ...r, ...set }));
-      const u = await repo.updateRequest(tx, id, set);
-      const eventId = await c.recordEvent(tx, ctx, u, {
-        event: input.event,
+      case "close":
+        set.closedAt = now;
+        if (input.note) data.note = input.note;
+        break;
+      default:
+        if ("note" in input && input.note) data.note = input.note;
+    }
+    if (t.to === "sent") {
+      assertThat(
+        r.peerId,
+        new AppError("VALIDATION_FAILED", [
+          { field: "body.peerId", issue: "name the peer the request goes to" },
+        ]),
+      );
+      const d = computeDeadlines(pol.deadlines, r.type, r.urgency, now);
+      Object.assign(set, { sentAt: now, acknowledgeBy: d.acknowledgeBy, answerBy: d.answerBy });
+    }
+    Object.assign(set, dueColumns({ ...r, ...set }));
+    const u = await repo.updateRequest(tx, id, set);
+    const eventId = await c.recordEvent(tx, ctx, u, {
+      event: input.event,
+      from: status,
+      to: t.to,
+      side,
+      data,
+    });
+    await audit.record(tx, ctx, {
+      action: `request.${input.event}`,
+      targetType: "request",
+      targetId: id,
+      details: {
         from: status,
         to: t.to,
-        side,
-        data,
-      });
-      await audit.record(tx, ctx, {
-        action: `request.${input.event}`,
-        targetType: "request",
-        targetId: id,
-        details: {
-          from: status,
-          to: t.to,
-          peerId: r.peerId,
-          ...(data.reason ? { reason: data.reason } : {}),
-        },
-      });
-      if (t.to === "sent") {
-        await sendSubmitted(tx, ctx, u);
-      } else if (u.sentAt && u.peerId && !LOCAL_ONLY.has(input.event)) {
-        await federation.enqueue(tx, ctx, {
-          peerId: u.peerId,
-          type: MSG.event,
-          conversation: u.id,
-          payload: {
-            requestId: u.id,
-            eventId,
-            event: input.event,
-            at: now.toISOString(),
-            actor: ctx.actor.label,
-            data,
-          } satisfies EventPayload,
-          attachments: await files.storedAttachments(tx, attachmentsOf(data)),
-        });
-      }
-      await afterLocalEvent(tx, ctx, u, input.event, status);
-      return u;
+        peerId: r.peerId,
+        ...(data.reason ? { reason: data.reason } : {}),
+      },
     });
-    return c.detail(ctx, row);
+    if (t.to === "sent") {
+      await sendSubmitted(tx, ctx, u);
+    } else if (u.sentAt && u.peerId && !LOCAL_ONLY.has(input.event)) {
+      await federation.enqueue(tx, ctx, {
+        peerId: u.peerId,
+        type: MSG.event,
+        conversation: u.id,
+        payload: {
+          requestId: u.id,
+          eventId,
+          event: input.event,
+          at: now.toISOString(),
+          actor: ctx.actor.label,
+          data,
+        } satisfies EventPayload,
+        attachments: await files.storedAttachments(tx, attachmentsOf(data)),
+      });
+    }
+    await afterLocalEvent(tx, ctx, u, input.event, status);
+    return u;
   }
 
   /** The whole request, its deadlines and its history so far, to the peer: it leaves this node. */
@@ -406,5 +416,5 @@ export function createRequestLifecycle(
     return toSummary(row, clock.now(), (await c.nodeInfo()).timeZone);
   }
 
-  return { act, recordSecondCheck, assign };
+  return { act, actIn, recordSecondCheck, assign };
 }

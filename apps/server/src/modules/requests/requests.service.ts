@@ -2,6 +2,7 @@ import { createRequestAttachments } from "./requests.attachments.js";
 import { createRequestsContext, type RequestsDeps } from "./requests.context.js";
 import { createRequestDrafts } from "./requests.drafts.js";
 import { createRequestLifecycle } from "./requests.lifecycle.js";
+import { createRequestsPort } from "./requests.port.js";
 import { createRequestPreservation } from "./requests.preservation.js";
 import { createRequestQueries } from "./requests.queries.js";
 import * as repo from "./requests.repo.js";
@@ -31,10 +32,16 @@ export { invalidTransition, parseForm, referenceFor } from "./requests.context.j
 export function createRequestsService(deps: RequestsDeps) {
   const c = createRequestsContext(deps);
   const files = createRequestAttachments(c);
+  const drafts = createRequestDrafts(c);
+  const life = createRequestLifecycle(c, files);
   return {
     ...createRequestQueries(c),
-    ...createRequestDrafts(c),
-    ...createRequestLifecycle(c, files),
+    recipients: drafts.recipients,
+    create: drafts.create,
+    update: drafts.update,
+    act: life.act,
+    recordSecondCheck: life.recordSecondCheck,
+    assign: life.assign,
     ...createRequestThread(c, files),
     ...createRequestPreservation(c),
     ...createRequestSweeps(c),
@@ -42,6 +49,8 @@ export function createRequestsService(deps: RequestsDeps) {
     downloadAttachment: files.downloadAttachment,
     /** The cases module's port: the requests drafted from a case (what a case page lists). */
     requestsOfCase: (caseId: string) => repo.requestsOfCase(deps.db, caseId),
+    /** The providers module's port: notices across the border (requests.port.ts). */
+    port: createRequestsPort(c, drafts, life),
     /** Requests past their next deadline, node-wide (for /metrics and its alert). */
     overdueCount: () => repo.countOverdue(c.deps.db, c.deps.clock.now()),
   };

@@ -1,0 +1,329 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { auditLog } from "../../src/db/schema/index.js";
+import {
+  type FederationWorker,
+  startFederationWorker,
+} from "../../src/modules/federation/federation.worker.js";
+import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { freePort } from "../support/pg-cluster.js";
+import {
+  type ApiError,
+  addProvider,
+  noticeForm,
+  providerStaff,
+  sentNotice,
+} from "../support/providers-fixtures.js";
+import { startSmtp } from "../support/requests-fixtures.js";
+import { waitFor } from "../support/wait.js";
+
+type Link = {
+  kind: string;
+  requestId: string;
+  peerId: string | null;
+  reference: string | null;
+  status: string;
+};
+type Detail = {
+  notice: {
+    id: string;
+    reference: string;
+    status: string;
+    kind: string;
+    urgency: string;
+    timeToActionMinutes: number | null;
+    timeline: { event: string; side: string }[];
+    links: Link[];
+    locators: { identifier: { type: string; value: string }; from?: string; to?: string }[];
+    answer: { outcome: string; text: { text: string }; answeredBy: string } | null;
+  };
+};
+type RequestView = {
+  request: {
+    id: string;
+    reference: string;
+    status: string;
+    type: string;
+    answer?: { outcome: string; summary: { text: string }; attachments: { name: string; sha256: string }[] };
+    timeline: { event: string; nodeId: string }[];
+  };
+};
+
+async function listeningNode(id: string, timeZone: string, extra: Record<string, unknown> = {}) {
+  const port = await freePort();
+  const node = await createTestNode({
+    id,
+    timeZone,
+    settings: {
+      publicUrl: `http://127.0.0.1:${port}`,
+      fedPollMs: 25,
+      fedBackoffBaseMs: 50,
+      fedBackoffMaxMs: 400,
+      signIn: { maxFailures: 5, lockMinutes: 15, perIpPerMinute: 10_000 },
+      ...extra,
+    },
+  });
+  await node.rt.app.listen({ host: "127.0.0.1", port });
+  return node;
+}
+
+const LAW_US = { law: "Stored Communications Act, 18 U.S.C.", article: "§ 2703(f)" };
+
+/**
+ * Issue 15, point 5, on two real nodes (signed envelopes over HTTP): a notice from CN-MPS to a provider in the
+ * United States leaves as a request for assistance to US-DOJ; US-DOJ's compliance officer turns it into its own
+ * notice to the provider, whose staff are told by e-mail (a real SMTP server) and answer in the portal; the
+ * answer and its evidence travel back as the request's answer and close CN-MPS's notice. Both sides see the
+ * chain; a withdrawal at the source withdraws the notice at the provider.
+ */
+describeDb("notices across the border on two real nodes", () => {
+  let cn: TestNode;
+  let us: TestNode;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  const workers: FederationWorker[] = [];
+  const silent = { info() {}, warn() {}, error() {} };
+  let cnOfficer: Agent;
+  let cnApprover: Agent;
+  let usOfficer: Agent;
+  let usApprover: Agent;
+  let staff: Agent;
+  let cnProvider: string;
+  let usProvider: string;
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    cn = await listeningNode("CN-MPS", "Asia/Shanghai");
+    us = await listeningNode("US-DOJ", "America/New_York", { smtpUrl: `smtp://127.0.0.1:${smtp.port}` });
+    for (const n of [cn, us])
+      workers.push(startFederationWorker(n.rt.services.federationService, n.rt.config, silent));
+    const inv = await cn
+      .bearer(cn.rt.controlToken)
+      .req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
+    const acc = await us
+      .bearer(us.rt.controlToken)
+      .req("POST", "/api/v1/peers/accept", { invitation: inv.body.invitation });
+    expect(acc.status, JSON.stringify(acc.body)).toBe(201);
+    await cn.user("wang.compliance", ["provider_compliance"]);
+    await cn.user("li.compliance", ["provider_compliance"]);
+    await us.user("r.smith", ["provider_compliance"]);
+    await us.user("k.jones", ["provider_compliance"]);
+    cnOfficer = await cn.as("wang.compliance");
+    cnApprover = await cn.as("li.compliance");
+    usOfficer = await us.as("r.smith");
+    usApprover = await us.as("k.jones");
+    // The same company on each register: CN-MPS reaches it through US-DOJ, US-DOJ directly.
+    const mail = {
+      country: "US",
+      contacts: [{ name: "Law enforcement desk", email: "lert@examplemail.example" }],
+    };
+    cnProvider = await addProvider(cnOfficer, "Example Mail", { ...mail, viaPeerId: "US-DOJ" });
+    usProvider = await addProvider(usOfficer, "Example Mail", mail);
+    staff = (
+      await providerStaff(us, usOfficer, usProvider, "pat.mail", {
+        email: "pat@examplemail.example",
+        timeZone: "America/Los_Angeles",
+      })
+    ).agent;
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await cn?.close();
+    await us?.close();
+    await smtp?.close();
+  });
+
+  const noticeOn = async (a: Agent, id: string) =>
+    (await a.req<Detail>("GET", `/api/v1/notices/${id}`)).body.notice;
+  const requestOn = async (a: Agent, id: string) => {
+    const r = await a.req<RequestView>("GET", `/api/v1/requests/${id}`);
+    return r.status === 200 ? r.body.request : null;
+  };
+
+  /** CN-MPS sends a notice to the US provider (four eyes); it leaves as a request to US-DOJ. */
+  async function relayed(kind: string) {
+    const form = noticeForm(cnProvider, {
+      kind: kind as "preserve_data",
+      urgency: "routine",
+      locators: [
+        {
+          identifier: { type: "email", value: "Flood.Relief.2026@ExampleMail.example" },
+          from: "2026-11-01T00:00:00Z",
+          to: "2026-11-20T00:00:00Z",
+        },
+      ],
+    });
+    const n = (await sentNotice(cnOfficer, cnApprover, form)) as unknown as Detail["notice"];
+    const out = n.links.find((l) => l.kind === "request_out");
+    if (!out) throw new Error(`no request behind ${n.reference}`);
+    // It reaches US-DOJ's intake unit, where its compliance officer reads it.
+    await waitFor("the request on US-DOJ", () => requestOn(usOfficer, out.requestId));
+    return { notice: n, out };
+  }
+
+  it("relays, turns into the peer's own notice, and brings the provider's answer and evidence back", async () => {
+    const { notice: n, out } = await relayed("preserve_data");
+    expect(n.status).toBe("sent");
+    expect(out).toMatchObject({ peerId: "US-DOJ", status: "sent" });
+    expect(out.reference).toMatch(/^CN-MPS-2\d{3}-/);
+    expect(n.timeline.map((e) => e.event)).toEqual(["create", "submit_for_approval", "approve", "relayed"]);
+    const asked = await requestOn(cnOfficer, out.requestId);
+    expect(asked?.type).toBe("preservation");
+
+    // US-DOJ: the incoming request becomes a draft notice to its own provider, under its own law.
+    const made = await usOfficer.req<Detail>("POST", "/api/v1/notices/from-request", {
+      requestId: out.requestId,
+      providerId: usProvider,
+      legalBasis: LAW_US,
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const d = made.body.notice;
+    expect(d).toMatchObject({ status: "draft", kind: "preserve_data", urgency: "routine" });
+    expect(d.locators).toEqual([
+      {
+        identifier: expect.objectContaining({
+          type: "email",
+          value: "flood.relief.2026@examplemail.example",
+        }),
+        from: "2026-11-01T00:00:00Z",
+        to: "2026-11-20T00:00:00Z",
+      },
+    ]);
+    expect(d.links).toEqual([
+      {
+        kind: "request_in",
+        requestId: out.requestId,
+        peerId: "CN-MPS",
+        reference: out.reference,
+        status: "delivered",
+      },
+    ]);
+    // Once only; and a request this unit does not hold is named as the field.
+    const again = await usOfficer.req<ApiError>("POST", "/api/v1/notices/from-request", {
+      requestId: out.requestId,
+      providerId: usProvider,
+      legalBasis: LAW_US,
+    });
+    expect(again.status).toBe(409);
+    const unknown = await usOfficer.req<ApiError>("POST", "/api/v1/notices/from-request", {
+      requestId: "0190a0c0-0000-7000-8000-00000000beef",
+      providerId: usProvider,
+      legalBasis: LAW_US,
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0].field).toBe("body.requestId");
+
+    // Four eyes at US-DOJ; sending tells the provider (a link, never the content) and starts the request.
+    await usOfficer.req("POST", `/api/v1/notices/${d.id}/actions`, { event: "submit_for_approval" });
+    const sent = await usApprover.req<Detail>("POST", `/api/v1/notices/${d.id}/actions`, {
+      event: "approve",
+    });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+    expect(sent.body.notice.links[0].status).toBe("in_progress");
+    await us.rt.services.notifications.drainMail();
+    const mail = await waitFor("the provider's e-mail", async () =>
+      smtp.mails.find(
+        (m) => m.to.includes("pat@examplemail.example") && m.raw.includes(sent.body.notice.reference),
+      ),
+    );
+    expect(mail.raw).not.toContain("flood.relief.2026");
+    await waitFor(
+      "CN-MPS's notice in progress",
+      async () => (await noticeOn(cnOfficer, n.id)).status === "in_progress",
+    );
+
+    // The provider answers in the portal with evidence; the answer travels back as the request's answer.
+    const bytes = Buffer.from("preservation certificate: mailbox frozen 2026-12-02 (demo)");
+    const up = await staff.req<{ attachment: { id: string; sha256: string } }>(
+      "POST",
+      `/api/v1/portal/notices/${d.id}/evidence`,
+      { name: "certificate.txt", contentBase64: bytes.toString("base64") },
+    );
+    expect(up.status, JSON.stringify(up.body)).toBe(201);
+    const answered = await staff.req<Detail>("POST", `/api/v1/portal/notices/${d.id}/answer`, {
+      outcome: "done",
+      text: { lang: "en", text: "The mailbox and its logs are preserved for 90 days." },
+      attachmentIds: [up.body.attachment.id],
+    });
+    expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+    expect((await requestOn(usOfficer, out.requestId))?.status).toBe("answered");
+
+    const back = await waitFor("the answer on CN-MPS", async () => {
+      const x = await noticeOn(cnOfficer, n.id);
+      return x.status === "done" ? x : null;
+    });
+    expect(back.answer).toMatchObject({
+      outcome: "done",
+      text: { text: "The mailbox and its logs are preserved for 90 days." },
+    });
+    expect(back.timeToActionMinutes).not.toBeNull();
+    expect(back.timeline.map((e) => `${e.event}:${e.side}`)).toEqual([
+      "create:authority",
+      "submit_for_approval:authority",
+      "approve:authority",
+      "relayed:authority",
+      "receive:provider",
+      "start_work:provider",
+      "answer:provider",
+    ]);
+    // Both sides see the chain: the request between the two notices, answered on both nodes, with the evidence.
+    expect(back.links).toEqual([
+      {
+        kind: "request_out",
+        requestId: out.requestId,
+        peerId: "US-DOJ",
+        reference: out.reference,
+        status: "answered",
+      },
+    ]);
+    const cnRequest = await requestOn(cnOfficer, out.requestId);
+    expect(cnRequest?.answer?.outcome).toBe("fulfilled");
+    expect(cnRequest?.answer?.attachments.map((a) => [a.name, a.sha256])).toEqual([
+      ["certificate.txt", up.body.attachment.sha256],
+    ]);
+    const usNotice = await noticeOn(usOfficer, d.id);
+    expect(usNotice.links[0]).toMatchObject({ reference: out.reference, status: "answered" });
+    // The provider's staff see their notice, not the requests behind it.
+    expect((await noticeOn(staff, d.id)).links).toEqual([]);
+
+    const actions = async (node: TestNode) =>
+      (await node.rt.services.db.select().from(auditLog)).map((a) => a.action);
+    expect(await actions(cn)).toEqual(
+      expect.arrayContaining(["notice.relay", "notice.remote", "request.send"]),
+    );
+    expect(await actions(us)).toEqual(
+      expect.arrayContaining(["notice.create_from_request", "request.answer"]),
+    );
+  }, 120_000);
+
+  it("a withdrawal at the source withdraws the peer's notice; the provider can no longer answer", async () => {
+    const { notice: n, out } = await relayed("remove_content");
+    expect((await requestOn(cnOfficer, out.requestId))?.type).toBe("takedown");
+    const made = await usOfficer.req<Detail>("POST", "/api/v1/notices/from-request", {
+      requestId: out.requestId,
+      providerId: usProvider,
+      legalBasis: LAW_US,
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.notice.kind).toBe("remove_content");
+    const id = made.body.notice.id;
+    await usOfficer.req("POST", `/api/v1/notices/${id}/actions`, { event: "submit_for_approval" });
+    await usApprover.req("POST", `/api/v1/notices/${id}/actions`, { event: "approve" });
+
+    const w = await cnOfficer.req<Detail>("POST", `/api/v1/notices/${n.id}/actions`, {
+      event: "withdraw",
+      reason: "The posts were removed by their author.",
+    });
+    expect(w.status, JSON.stringify(w.body)).toBe(200);
+    expect(w.body.notice.links[0].status).toBe("withdrawn");
+    await waitFor(
+      "the peer's notice withdrawn",
+      async () => (await noticeOn(usOfficer, id)).status === "withdrawn",
+    );
+    expect((await requestOn(usOfficer, out.requestId))?.status).toBe("withdrawn");
+    const late = await staff.req<ApiError>("POST", `/api/v1/portal/notices/${id}/answer`, {
+      outcome: "done",
+      text: { lang: "en", text: "Removed." },
+    });
+    expect(late.status).toBe(409);
+    expect((await noticeOn(usOfficer, id)).answer).toBeNull();
+  }, 120_000);
+});
