@@ -136,7 +136,7 @@ export function applyChange(doc: RoundDoc, input: ChangeInput): ChangeResult {
   }
   const next = structuredClone(doc);
   const version = doc.version + 1;
-  const summary = mutate(next, input, version);
+  const summary = mutate(next, input);
   if ("conflict" in summary) return { kind: "conflict", fields: [], reason: summary.conflict };
   for (const path of w.keys()) next.fieldVersions[path] = version;
   next.version = version;
@@ -152,7 +152,7 @@ export function applyChange(doc: RoundDoc, input: ChangeInput): ChangeResult {
   return { kind: "applied", doc: next };
 }
 
-function mutate(doc: RoundDoc, input: ChangeInput, version: number): { text: string } | { conflict: string } {
+function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflict: string } {
   const { op, by, at } = input;
   switch (op.op) {
     case "round.set": {
