@@ -430,7 +430,7 @@ describeDb("shared objects between three nodes (in-process hub)", () => {
       expect(bad.body.error.details.map((d) => d.field)).toEqual(["body.content.value"]);
       const unknown = await t.officers[CN].req<{
         error: { details: { field: string; allowed?: string[] }[] };
-      }>("POST", "/api/v1/shared-objects", { type: "fugitive.entry", marking: AMBER, content: {} });
+      }>("POST", "/api/v1/shared-objects", { type: "no.such.type", marking: AMBER, content: {} });
       expect(unknown.status).toBe(400);
       expect(unknown.body.error.details[0]).toMatchObject({
         field: "body.type",
