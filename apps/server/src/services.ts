@@ -22,6 +22,7 @@ import { registerTransportHandlers } from "./modules/federation/federation.handl
 import { createFederationService } from "./modules/federation/federation.service.js";
 import type { FederationPort } from "./modules/federation/federation.types.js";
 import { fugitiveLawfulKind } from "./modules/fugitives/fugitives.lawful.js";
+import { fugitivesRepo } from "./modules/fugitives/fugitives.repo.js";
 import { createFugitivesService } from "./modules/fugitives/fugitives.service.js";
 import { fugitiveEntryType } from "./modules/fugitives/fugitives.shared.js";
 import { createHotlineService } from "./modules/hotline/hotline.service.js";
@@ -310,6 +311,7 @@ export function createServices(deps: {
       hotlineTests: hotlineTestLog,
       peers: peerDirectory,
       caseReport: (ctx, q) => cases.statusReport(ctx, q),
+      fugitiveReturns: (peer, fromDay, toDay) => fugitivesRepo.returnsWithPeer(db, peer, fromDay, toDay),
     }),
   };
   registerRoundHandlers(roundsDeps);

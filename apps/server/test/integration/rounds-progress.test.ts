@@ -2,6 +2,7 @@ import type { ProgressReport, RoundView } from "@crossline/schemas";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { pings } from "../../src/db/schema/index.js";
+import { fugitiveNamed } from "../support/fugitives-fixtures.js";
 import { describeDb } from "../support/node.js";
 import { act, draft, emergencyPreservationForm } from "../support/requests-fixtures.js";
 import {
@@ -26,12 +27,13 @@ describeDb("progress report before a round", () => {
   let requestId = "";
   let pingIds: string[] = [];
   let roundId = "";
+  let returnedId = "";
 
   beforeAll(async () => {
     t = await twoNodes("2026-11-20T02:00:00Z");
     const cn = t.nodes[CN];
     await cn.user("case.li", ["case_officer"]);
-    await cn.user("chief.zhao", ["supervisor"]);
+    await cn.user("chief.zhao", ["supervisor", "fugitive_asset"]);
     const officer = await cn.as("case.li");
     const d = await draft(officer, emergencyPreservationForm(), US);
     await act(officer, d.id, { event: "submit_for_approval" });
@@ -83,6 +85,50 @@ describeDb("progress report before a round", () => {
       });
       v = r.round.doc.version;
     }
+    // fugitives on a list published to the peer: one returned in the period (counted), one returned before it
+    // (not counted); and one returned in the period on a list kept here only (not the peer's business)
+    const chief = await cn.as("chief.zhao");
+    const fugitive = async (name: string, returnedOn: string, method: string) => {
+      const f = await call<{ fugitive: { id: string } }>(
+        chief,
+        "POST",
+        "/api/v1/fugitives",
+        fugitiveNamed(name, { flightDate: "2014-11-02" }),
+        201,
+      );
+      await call(chief, "POST", `/api/v1/fugitives/${f.fugitive.id}/return`, {
+        method,
+        date: returnedOn,
+        place: "Beijing",
+      });
+      return f.fugitive.id;
+    };
+    const list = async (name: string, ids: string[], publish: boolean) => {
+      const l = await call<{ list: { id: string } }>(
+        chief,
+        "POST",
+        "/api/v1/fugitive-lists",
+        { name: { lang: "en", text: name } },
+        201,
+      );
+      for (const [i, fugitiveId] of ids.entries())
+        await call(chief, "POST", `/api/v1/fugitive-lists/${l.list.id}/entries`, {
+          fugitiveId,
+          number: i + 1,
+        });
+      if (publish)
+        await call(chief, "POST", `/api/v1/fugitive-lists/${l.list.id}/publish`, {
+          recipients: [US],
+          marking: { tlp: "AMBER" },
+        });
+    };
+    returnedId = await fugitive("王建国", "2026-11-15", "extradition");
+    await list(
+      "Shared list (test)",
+      [returnedId, await fugitive("李国华", "2026-10-20", "repatriation")],
+      true,
+    );
+    await list("Kept list (test)", [await fugitive("赵志强", "2026-11-16", "deportation")], false);
     await t.hub.flush();
   }, 240_000);
   afterAll(() => t?.close());
@@ -105,8 +151,12 @@ describeDb("progress report before a round", () => {
     expect(figure(r, "actions_open", CN)).toMatchObject({ value: 1, records: [`${roundId}/open1`] });
     expect(figure(r, "actions_done", US)?.value).toBe(0);
     expect(figure(r, "priority_cases_own")?.value).toBe(0);
+    // fugitives returned in the period, of those on a list shared with the peer, in all and by method
+    expect(figure(r, "fugitives_returned")).toMatchObject({ value: 1, records: [returnedId] });
+    expect(figure(r, "fugitives_returned", "extradition")).toMatchObject({ value: 1, records: [returnedId] });
+    expect(figure(r, "fugitives_returned", "repatriation")).toBeUndefined();
     // no module of this node keeps these: not recorded, not zero
-    for (const name of ["fugitives_returned", "assets_recovered", "repatriations"])
+    for (const name of ["assets_recovered", "repatriations"])
       expect(figure(r, name)).toMatchObject({ value: null, records: [] });
     // every figure's value is the number of its records (traceable), except the not-recorded ones
     for (const f of r.figures.filter((x) => x.value !== null)) expect(f.value).toBe(f.records.length);
@@ -128,6 +178,9 @@ describeDb("progress report before a round", () => {
     expect(figure(us, "requests_sent", "preservation")?.records).toEqual([requestId]);
     expect(figure(us, "actions_late", CN)?.records).toEqual([`${roundId}/late1`]);
     expect(figure(us, "hotline_tests")?.value).toBe(0);
+    // the returned entry of CN's list, as US holds it (its entry id, not CN's record)
+    expect(figure(us, "fugitives_returned")?.value).toBe(1);
+    expect(figure(us, "fugitives_returned", "extradition")?.records[0]).toMatch(/^so_/);
   });
 
   it("CSV and PDF carry both languages; bad input is named", async () => {

@@ -80,7 +80,9 @@ export function ProgressPage() {
                     <Table.Td>
                       {f.section === "requests" && f.by
                         ? t(`requests.type.${f.by}` as "requests.type.preservation")
-                        : (f.by ?? "")}
+                        : f.section === "fugitives" && f.by
+                          ? t(`fugitives.returnMethod.${f.by}` as "fugitives.returnMethod.extradition")
+                          : (f.by ?? "")}
                     </Table.Td>
                     <Table.Td>{f.value === null ? t("rounds.notRecorded") : f.value}</Table.Td>
                     <Table.Td>

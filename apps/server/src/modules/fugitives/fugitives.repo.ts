@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, like, lt, max, type SQL, sql } from "drizzle-orm";
-import type { DbOrTx, Tx } from "../../db/client.js";
+import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
 import {
   fugitiveCopies,
   fugitiveListEntries,
@@ -24,6 +24,33 @@ export type ReportRow = typeof fugitiveReports.$inferSelect;
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export const fugitivesRepo = {
+  /**
+   * Returns dated within two days (YYYY-MM-DD, inclusive) that concern one peer: this node's fugitives on a
+   * list published to it, and the peer's entries held here. One row per person, with the method: the
+   * progress report before a round counts them.
+   */
+  async returnsWithPeer(
+    dbx: DbOrTx,
+    peer: string,
+    fromDay: string,
+    toDay: string,
+  ): Promise<{ id: string; method: string }[]> {
+    const own = await dbx.execute(sql`
+      select distinct f.id::text as id, f.returned->>'method' as method
+        from fugitives f
+        join fugitive_list_entries e on e.fugitive_id = f.id and e.removed_at is null
+        join fugitive_lists l on l.id = e.list_id
+       where f.status = 'returned'
+         and l.recipients @> ${JSON.stringify([peer])}::jsonb
+         and (f.returned->>'date') between ${fromDay} and ${toDay}`);
+    const held = await dbx.execute(sql`
+      select c.entry_id as id, c.content->'returned'->>'method' as method
+        from fugitive_copies c
+       where c.owner_node = ${peer} and c.state = 'active' and c.content->>'status' = 'returned'
+         and (c.content->'returned'->>'date') between ${fromDay} and ${toDay}`);
+    return [...rowsOf<{ id: string; method: string }>(own), ...rowsOf<{ id: string; method: string }>(held)];
+  },
+
   /** The next number of the node's per-year sequence (the advisory lock serialises concurrent creations). */
   async nextSeq(tx: Tx, year: number): Promise<number> {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('crossline.fugitives.seq'))`);

@@ -28,12 +28,15 @@ export interface ProgressDeps {
   peers: PeerDirectory;
   /** The status report on priority cases (the cases module; the reader's own unit and what it received). */
   caseReport(ctx: Ctx, q: { peer: string; from: string; to: string }): Promise<CaseStatusReport>;
+  /** The fugitives module's port: returns in the period (days, inclusive) of people on lists shared with the peer. */
+  fugitiveReturns?(peer: string, fromDay: string, toDay: string): Promise<{ id: string; method: string }[]>;
 }
 
 /**
  * The progress report before a round (issue 14 point 4): for a period and a peer, what this node knows —
  * requests by type with timeliness, hotline tests, priority cases, action items done / late per side; the
- * kinds of record this node does not keep (fugitives, assets, repatriation) are "not recorded", never 0.
+ * fugitives returned; the kinds of record this node does not keep (assets, repatriation) are "not recorded",
+ * never 0.
  * Every figure carries the ids of the records it counts, so each can be traced.
  */
 export function createRoundsProgress(deps: ProgressDeps) {
@@ -154,8 +157,24 @@ export function createRoundsProgress(deps: ProgressDeps) {
       });
     }
 
+    // Fugitives returned: people on lists shared with the peer (either side's), by the return's date.
+    if (deps.fugitiveReturns) {
+      const returns = await deps.fugitiveReturns(q.peer, q.from, q.to);
+      add({
+        section: "fugitives",
+        figure: "fugitives_returned",
+        by: null,
+        records: returns.map((r) => r.id),
+      });
+      for (const method of [...new Set(returns.map((r) => r.method))].sort())
+        add({
+          section: "fugitives",
+          figure: "fugitives_returned",
+          by: method,
+          records: returns.filter((r) => r.method === method).map((r) => r.id),
+        });
+    } else add({ section: "fugitives", figure: "fugitives_returned", by: null, value: null, records: [] });
     // Kept by no module of this node yet: shown as not recorded.
-    add({ section: "fugitives", figure: "fugitives_returned", by: null, value: null, records: [] });
     add({ section: "fugitives", figure: "assets_recovered", by: null, value: null, records: [] });
     add({ section: "repatriation", figure: "repatriations", by: null, value: null, records: [] });
 
@@ -176,9 +195,13 @@ export function createRoundsProgress(deps: ProgressDeps) {
 
 export type RoundsProgress = ReturnType<typeof createRoundsProgress>;
 
-/** "what it is counted by": a request type's label, a side, or nothing. */
+/** "what it is counted by": a request type's or a return method's label, a side, or nothing. */
 const byLabel = (f: ProgressFigure, lang: "en" | "zh-CN") =>
-  f.section === "requests" && f.by ? label("requestType", f.by, lang) : (f.by ?? "");
+  f.section === "requests" && f.by
+    ? label("requestType", f.by, lang)
+    : f.section === "fugitives" && f.by
+      ? label("returnMethod", f.by, lang)
+      : (f.by ?? "");
 
 /** CSV, one row per figure, both languages' labels, and the records behind it. */
 export function progressCsv(r: ProgressReport): string {
