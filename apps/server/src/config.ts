@@ -121,6 +121,11 @@ export const ConfigSchema = z
      * process; a well-behaved peer batches far below this.
      */
     fedPublicPerIpPerMinute: z.coerce.number().int().min(10).max(1_000_000).default(6000),
+    /**
+     * Federation: envelopes claiming one peer that may fail to open (bad signature or key) in a minute; past
+     * it, further ones claiming that peer are refused unopened with RATE_LIMITED (the peer's own retry later).
+     */
+    fedForgedPerPeerPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(200),
     /** Federation: attachment chunk size. */
     fedChunkBytes: z.coerce
       .number()
@@ -182,6 +187,7 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_FED_INVITATION_TTL_MINUTES: "fedInvitationTtlMinutes",
   CROSSLINE_FED_MAX_ENVELOPE_BYTES: "fedMaxEnvelopeBytes",
   CROSSLINE_FED_PUBLIC_PER_IP_PER_MINUTE: "fedPublicPerIpPerMinute",
+  CROSSLINE_FED_FORGED_PER_PEER_PER_MINUTE: "fedForgedPerPeerPerMinute",
   CROSSLINE_FED_CHUNK_BYTES: "fedChunkBytes",
   CROSSLINE_AUDIT_CHECKPOINT_MINUTES: "auditCheckpointMinutes",
 };

@@ -46,11 +46,15 @@ const NAV_MODULES: Record<string, readonly Permission[]> = {
   persons: ["persons:read"],
   fugitives: ["fugitives:read"],
   peers: ["peers:read"],
+  dialogue: ["rounds:read"],
   reports: ["reports:read"],
   users: ["users:manage", "users:read_unit"],
+  policy: ["policy:manage"],
   audit: ["audit:read"],
   tokens: [],
   security: [],
+  lawful: ["lawful:review", "lawful:retention"],
+  indicators: ["sharing:read"],
 };
 const ROLE = "supervisor" as const;
 const granted = new Set(ROLE_PERMISSIONS[ROLE]);

@@ -127,11 +127,11 @@ describeBrowser("screens: start-up language, board rows, roster choices, dashboa
       await chief.getByTestId("dashboard-overdue").waitFor();
       await expect.poll(() => chief.getByTestId("dashboard-links").getAttribute("data-count")).not.toBe("");
       expect(await chief.getByText("Not available yet").count()).toBe(0);
-      // Cases, provider notices and dialogue rounds have pages now; fugitives have none in the console yet.
-      for (const gone of ["fugitives"]) expect(await chief.getByTestId(`nav-${gone}`).count()).toBe(0);
+      // Every entry of the menu has its page now: dialogue rounds and fugitives too.
       await chief.getByTestId("nav-dialogue").waitFor();
-      await chief.goto("/fugitives");
-      await chief.getByTestId("not-found").waitFor();
+      await chief.getByTestId("nav-fugitives").click();
+      await chief.getByTestId("fugitives-search").waitFor();
+      expect(await chief.getByTestId("not-found").count()).toBe(0);
       await chief.context().close();
 
       // a case officer approves nothing and sees no peers: neither card

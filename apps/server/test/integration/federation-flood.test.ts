@@ -11,7 +11,10 @@ describeDb("federation: floods from an unknown source", () => {
   let node: TestNode;
   const count = async () => (await node.rt.services.db.select({ id: auditLog.seq }).from(auditLog)).length;
   beforeAll(async () => {
-    node = await createTestNode({ id: "US-DOJ", settings: { fedPublicPerIpPerMinute: 20 } });
+    node = await createTestNode({
+      id: "US-DOJ",
+      settings: { fedPublicPerIpPerMinute: 20, fedForgedPerPeerPerMinute: 5 },
+    });
   });
   afterAll(() => node?.close());
 
@@ -110,6 +113,55 @@ describeDb("federation: floods from an unknown source", () => {
     expect((replayEntries[0].details as { count: number }).count).toBeGreaterThanOrEqual(9);
     const metrics = await node.rt.app.inject({ method: "GET", url: "/metrics" });
     expect(metrics.body).toMatch(/crossline_federation_envelopes_rejected_total\{reason="REPLAYED"\} 30/);
+  });
+
+  it("refuses, unopened, envelopes claiming a peer once too many claiming it failed to open this minute", async () => {
+    // CN-MPS is the peer the previous test paired (its real signing key is `genuineKey`); a forger who knows
+    // its id signs with a key of their own: each such envelope costs a decryption and a signature check.
+    const forger = generateSigningKey();
+    const recipientEncKey = (await node.rt.services.node.keys()).encryption.publicJwk;
+    const envelope = (signingKey: typeof forger, seq: number) =>
+      sealEnvelope({
+        header: {
+          msgId: uuidv7(),
+          sender: "CN-MPS",
+          recipient: "US-DOJ",
+          seq,
+          created: new Date().toISOString(),
+          type: "federation.notice",
+          schemaVersion: 1,
+        },
+        payload: { text: "forged", language: "en" },
+        signingKey,
+        recipientEncKey,
+      });
+    const post = async (envelopes: string[], from: string) => {
+      const r = await node.rt.app.inject({
+        method: "POST",
+        url: "/federation/v1/envelopes",
+        remoteAddress: from,
+        payload: { envelopes },
+      });
+      expect(r.statusCode).toBe(200);
+      return r
+        .json()
+        .results.map((x: { reason?: string; status: string }) => x.reason ?? x.status) as string[];
+    };
+    const forged = await Promise.all(Array.from({ length: 8 }, (_, i) => envelope(forger, 100 + i)));
+    const minute = () => Math.floor(node.rt.services.clock.now().getTime() / 60_000);
+    const m0 = minute();
+    const reasons = await post(forged, "203.0.113.50");
+    // five opened and failed (the budget), the other three refused before any work
+    expect(reasons.slice(0, 5).every((r) => r !== "RATE_LIMITED" && r !== "accepted")).toBe(true);
+    expect(reasons.slice(5)).toEqual(["RATE_LIMITED", "RATE_LIMITED", "RATE_LIMITED"]);
+    // from another address too: the budget is the claimed peer's, shared by every source and process
+    const again = await post([await envelope(forger, 200)], "203.0.113.51");
+    if (minute() === m0) expect(again).toEqual(["RATE_LIMITED"]);
+    else expect(again[0]).not.toBe("RATE_LIMITED"); // a new minute, a new budget
+    const metrics = await node.rt.app.inject({ method: "GET", url: "/metrics" });
+    expect(metrics.body).toMatch(
+      /crossline_federation_envelopes_rejected_total\{reason="RATE_LIMITED"\} [34]/,
+    );
   });
 
   it("refuses a source past its budget a minute before reading the body, and counts the refusals", async () => {

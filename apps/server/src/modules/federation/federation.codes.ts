@@ -17,6 +17,7 @@ export const REJECT_REASONS = [
   "SEQUENCE_CONFLICT",
   "HANDLER_REJECTED",
   "SKIPPED",
+  "RATE_LIMITED",
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -10,7 +10,7 @@ import {
   signReceipt,
 } from "../../crypto/envelope.js";
 import { inSavepoint, inTransaction, type Tx } from "../../db/client.js";
-import { countInWindow } from "../../db/rate-limit.js";
+import { countInWindow, peekRateLimit } from "../../db/rate-limit.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import type { NodeKeys } from "../node/node.service.js";
@@ -98,6 +98,11 @@ export function createInbox(
       return peerCache.get(id);
     };
     const items: Received[] = [];
+    // Envelopes that fail to open (bad signature, wrong key) per claimed sender this minute, counted in the
+    // database (every process): past the budget, more claiming that sender are refused before any decryption
+    // or signature work. A genuine envelope refused so is retried by its sender (RATE_LIMITED is not final).
+    const failedOpens = new Map<string, { before: number; now: number }>();
+    const forgedBudget = config.fedForgedPerPeerPerMinute;
     const tOpen = performance.now();
     for (const jwe of envelopes) {
       const it: Received = { jwe, sha: envelopeSha256(jwe), status: "rejected" };
@@ -131,6 +136,16 @@ export function createInbox(
         it.reason = stateReason;
         continue;
       }
+      let failed = failedOpens.get(p.id);
+      if (!failed) {
+        failed = { before: await peekRateLimit(db, `fed:forged:${p.id}`, receivedAt, 60_000), now: 0 };
+        failedOpens.set(p.id, failed);
+      }
+      if (failed.before + failed.now >= forgedBudget) {
+        it.reason = "RATE_LIMITED";
+        it.detail = `over ${forgedBudget} envelopes claiming ${p.id} failed to open this minute`;
+        continue;
+      }
       try {
         it.opened = await openEnvelope(jwe, {
           decryptionKeys: keys.decryption,
@@ -141,6 +156,7 @@ export function createInbox(
       } catch (e) {
         it.reason = e instanceof EnvelopeError ? e.code : "MALFORMED";
         it.detail = errText(e);
+        failed.now++;
         continue;
       }
       const h = it.opened.header;
@@ -166,6 +182,8 @@ export function createInbox(
       it.status = it.reason ? "rejected" : "accepted";
     }
 
+    for (const [peerId, f] of failedOpens)
+      if (f.now) await countInWindow(db, `fed:forged:${peerId}`, receivedAt, 60_000, f.now);
     const tStore = performance.now();
     timing.openMs += tStore - tOpen;
     timing.envelopesIn += envelopes.length;
