@@ -48,13 +48,13 @@ const NAV_MODULES: Record<string, readonly Permission[]> = {
   peers: ["peers:read"],
   dialogue: ["rounds:read"],
   reports: ["reports:read"],
+  indicators: ["sharing:read"],
   users: ["users:manage", "users:read_unit"],
   policy: ["policy:manage"],
   audit: ["audit:read"],
   tokens: [],
   security: [],
   lawful: ["lawful:review", "lawful:retention"],
-  indicators: ["sharing:read"],
 };
 const ROLE = "supervisor" as const;
 const granted = new Set(ROLE_PERMISSIONS[ROLE]);
