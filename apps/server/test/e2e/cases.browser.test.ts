@@ -1,12 +1,8 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  type FederationWorker,
-  startFederationWorker,
-} from "../../src/modules/federation/federation.worker.js";
 import { describeBrowser, ensureConsoleBuilt, launchChromium, signedInPage } from "../support/browser.js";
-import { createTestNode, DB_KIND, type TestNode } from "../support/node.js";
-import { freePort } from "../support/pg-cluster.js";
+import { DB_KIND } from "../support/node.js";
+import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
 
 /**
  * The Cases pages in Chromium on two nodes paired over HTTP (signed envelopes, federation workers): an officer
@@ -16,39 +12,16 @@ import { freePort } from "../support/pg-cluster.js";
  */
 describeBrowser("console Cases pages: a case, its evidence and its summary shared to the other node", () => {
   const once = DB_KIND === "pglite";
-  const nodes: TestNode[] = [];
+  let pair: PairedNodes | undefined;
   const urls: string[] = [];
-  const workers: FederationWorker[] = [];
   let browser: Browser;
 
   beforeAll(async () => {
     if (!once) return;
     await ensureConsoleBuilt();
-    for (const id of ["CN-MPS", "US-DOJ"]) {
-      const port = await freePort();
-      const n = await createTestNode({
-        id,
-        settings: { publicUrl: `http://127.0.0.1:${port}`, fedPollMs: 50 },
-      });
-      await n.rt.app.listen({ host: "127.0.0.1", port });
-      workers.push(
-        startFederationWorker(n.rt.services.federationService, n.rt.config, {
-          info() {},
-          warn() {},
-          error() {},
-        }),
-      );
-      nodes.push(n);
-      urls.push(`http://127.0.0.1:${port}`);
-    }
-    const [cn, us] = nodes as [TestNode, TestNode];
-    const inv = await cn
-      .bearer(cn.rt.controlToken)
-      .req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
-    const acc = await us
-      .bearer(us.rt.controlToken)
-      .req("POST", "/api/v1/peers/accept", { invitation: inv.body.invitation });
-    if (acc.status >= 300) throw new Error(`pairing: ${JSON.stringify(acc.body)}`);
+    pair = await pairedNodes();
+    const { cn, us } = pair;
+    urls.push(...pair.urls);
     await cn.user("case.li", ["case_officer"]);
     await cn.user("supervisor.zhang", ["supervisor"]);
     await us.user("duty.miller", ["duty_officer"]);
@@ -57,8 +30,7 @@ describeBrowser("console Cases pages: a case, its evidence and its summary share
   }, 600_000);
   afterAll(async () => {
     await browser?.close();
-    await Promise.all(workers.map((w) => w.stop()));
-    for (const n of nodes) await n.close();
+    await pair?.close();
   });
 
   it.runIf(once)(

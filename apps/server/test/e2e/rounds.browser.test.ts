@@ -1,13 +1,9 @@
 import type { RoundView } from "@crossline/schemas";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  type FederationWorker,
-  startFederationWorker,
-} from "../../src/modules/federation/federation.worker.js";
 import { describeBrowser, ensureConsoleBuilt, launchChromium, signedInPage } from "../support/browser.js";
-import { createTestNode, DB_KIND, type TestNode } from "../support/node.js";
-import { freePort } from "../support/pg-cluster.js";
+import { DB_KIND } from "../support/node.js";
+import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
 import { washingtonRound } from "../support/rounds-fixtures.js";
 import { waitFor } from "../support/wait.js";
 
@@ -22,40 +18,17 @@ describeBrowser(
   "console dialogue rounds: an outcome proposed on one side, signed on both, final on both",
   () => {
     const once = DB_KIND === "pglite";
-    const nodes: TestNode[] = [];
+    let pair: PairedNodes | undefined;
     const urls: string[] = [];
-    const workers: FederationWorker[] = [];
     let browser: Browser;
     let roundId = "";
 
     beforeAll(async () => {
       if (!once) return;
       await ensureConsoleBuilt();
-      for (const id of ["CN-MPS", "US-DOJ"]) {
-        const port = await freePort();
-        const n = await createTestNode({
-          id,
-          settings: { publicUrl: `http://127.0.0.1:${port}`, fedPollMs: 50 },
-        });
-        await n.rt.app.listen({ host: "127.0.0.1", port });
-        workers.push(
-          startFederationWorker(n.rt.services.federationService, n.rt.config, {
-            info() {},
-            warn() {},
-            error() {},
-          }),
-        );
-        nodes.push(n);
-        urls.push(`http://127.0.0.1:${port}`);
-      }
-      const [cn, us] = nodes as [TestNode, TestNode];
-      const inv = await cn
-        .bearer(cn.rt.controlToken)
-        .req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
-      const acc = await us
-        .bearer(us.rt.controlToken)
-        .req("POST", "/api/v1/peers/accept", { invitation: inv.body.invitation });
-      if (acc.status >= 300) throw new Error(`pairing: ${JSON.stringify(acc.body)}`);
+      pair = await pairedNodes();
+      const { cn, us } = pair;
+      urls.push(...pair.urls);
       await cn.user("liaison.li", ["liaison"]);
       await us.user("liaison.smith", ["liaison"]);
       // Pairing completes on the inviter once the acceptance's envelope arrives: wait until the US side may host.
@@ -76,8 +49,7 @@ describeBrowser(
     }, 600_000);
     afterAll(async () => {
       await browser?.close();
-      await Promise.all(workers.map((w) => w.stop()));
-      for (const n of nodes) await n.close();
+      await pair?.close();
     });
 
     /** Waits (the page looks again every few seconds) until the first outcome list shows `attr` = `value`. */

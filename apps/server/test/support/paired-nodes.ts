@@ -1,0 +1,50 @@
+import {
+  type FederationWorker,
+  startFederationWorker,
+} from "../../src/modules/federation/federation.worker.js";
+import { createTestNode, type TestNode } from "./node.js";
+import { freePort } from "./pg-cluster.js";
+
+/** Two nodes serving HTTP on 127.0.0.1, each with its federation worker, paired (CN-MPS invites, US-DOJ accepts). */
+export interface PairedNodes {
+  cn: TestNode;
+  us: TestNode;
+  /** The base URLs of CN-MPS and US-DOJ, in that order. */
+  urls: [string, string];
+  close(): Promise<void>;
+}
+
+/** The set-up of the two-node browser tests: signed envelopes over real HTTP, workers polling every 50 ms. */
+export async function pairedNodes(): Promise<PairedNodes> {
+  const nodes: TestNode[] = [];
+  const urls: string[] = [];
+  const workers: FederationWorker[] = [];
+  const quiet = { info() {}, warn() {}, error() {} };
+  for (const id of ["CN-MPS", "US-DOJ"]) {
+    const port = await freePort();
+    const n = await createTestNode({
+      id,
+      settings: { publicUrl: `http://127.0.0.1:${port}`, fedPollMs: 50 },
+    });
+    await n.rt.app.listen({ host: "127.0.0.1", port });
+    workers.push(startFederationWorker(n.rt.services.federationService, n.rt.config, quiet));
+    nodes.push(n);
+    urls.push(`http://127.0.0.1:${port}`);
+  }
+  const [cn, us] = nodes as [TestNode, TestNode];
+  const close = async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    for (const n of nodes) await n.close();
+  };
+  const inv = await cn
+    .bearer(cn.rt.controlToken)
+    .req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
+  const acc = await us
+    .bearer(us.rt.controlToken)
+    .req("POST", "/api/v1/peers/accept", { invitation: inv.body.invitation });
+  if (acc.status >= 300) {
+    await close();
+    throw new Error(`pairing: ${JSON.stringify(acc.body)}`);
+  }
+  return { cn, us, urls: urls as [string, string], close };
+}
