@@ -27,7 +27,8 @@ export function PersonPage({ id }: { id: string }) {
   const { user } = useSession();
   const person = usePerson(id);
   const auditor = hasAnyPermission(user, ["audit:read"]);
-  const access = usePersonAccess(id, auditor);
+  // Asked once the person has loaded, so the list includes the read that opened this page.
+  const access = usePersonAccess(id, auditor && person.isSuccess);
   const restrict = useRestrictPerson(id);
   const [reason, setReason] = useState("");
   if (person.isLoading) return <Loader />;
