@@ -8,6 +8,8 @@ const dbSuites = ["apps/server/test/integration/**/*.test.ts", "apps/server/test
 
 export default defineConfig({
   test: {
+    // The JSON report feeds .ci/slowest.mjs (the CI log's tail shows where the time went).
+    reporters: ["default", ["json", { outputFile: ".crossline-test/vitest-report.json" }]],
     projects: [
       {
         test: {
