@@ -286,6 +286,7 @@ export function createServices(deps: {
     audit,
     node,
     federation,
+    attachments: requestsDeps.attachments,
     peers: peerDirectory,
     peerSigningKeys,
     nodeId: sharedDeps.nodeId,

@@ -146,6 +146,11 @@ export const RoundOp = z.discriminatedUnion("op", [
     conflictId: PartId,
     resolution: z.enum(["accept", "dismiss"]),
   }),
+  /**
+   * A document uploaded to the round (POST …/documents makes it: the bytes travel to the other side with the
+   * change). Only appends, so it never conflicts; removing one is a `round.set` of `documents`.
+   */
+  z.strictObject({ op: z.literal("document.add"), document: RoundDocument }),
 ]);
 export type RoundOp = z.infer<typeof RoundOp>;
 
@@ -290,6 +295,13 @@ export const RoundSummary = z.object({
   finalLists: z.number().int(),
   actionItems: z.number().int(),
 });
+/** A document for the round, base64 in JSON (agenda papers, the signed outcome's scan, a presentation). */
+export const RoundDocumentUpload = z.strictObject({
+  name: z.string().trim().min(1).max(255),
+  contentBase64: z.string().min(1).max(26_000_000),
+});
+export type RoundDocumentUpload = z.infer<typeof RoundDocumentUpload>;
+
 export const RoundChangeResult = z.object({
   round: RoundView,
   /** `applied` on the host; `pending` on the guest until the host answers. */

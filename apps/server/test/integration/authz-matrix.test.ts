@@ -168,6 +168,17 @@ const CASES: MatrixCase[] = [
   ),
   endpoint(
     "POST",
+    "/api/v1/rounds/rnd_0190a0c0-0000-7000-8000-000000000000/documents",
+    only(ROUNDS_WRITE, 404),
+    () => ({ name: "agenda.txt", contentBase64: Buffer.from("agenda").toString("base64") }),
+  ),
+  endpoint(
+    "GET",
+    "/api/v1/rounds/rnd_0190a0c0-0000-7000-8000-000000000000/documents/0190a0c0-0000-7000-8000-000000000001",
+    only(ROUNDS_READ, 404),
+  ),
+  endpoint(
+    "POST",
     "/api/v1/rounds/rnd_0190a0c0-0000-7000-8000-000000000000/lists/L1/sign",
     only(ROUNDS_WRITE, 404),
     () => ({ base: 1, listVersion: 1 }),

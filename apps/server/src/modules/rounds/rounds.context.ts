@@ -5,8 +5,8 @@ import type { Ctx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
-import type { PeerDirectory } from "../federation/federation.directory.js";
-import type { FederationPort } from "../federation/federation.types.js";
+import type { BlobPort, PeerDirectory } from "../federation/federation.directory.js";
+import type { AttachmentRef, FederationPort } from "../federation/federation.types.js";
 import type { NodeService } from "../node/node.service.js";
 import type { NotifyInput } from "../notifications/notifications.service.js";
 import { applyChange, type ChangeInput, type Who } from "./rounds.doc.js";
@@ -19,6 +19,10 @@ export interface RoundsDeps {
   audit: Pick<AuditService, "record">;
   node: Pick<NodeService, "keys" | "signingPublicKeys">;
   federation: FederationPort;
+  /** Round documents are stored as federation blobs and travel with the change that adds them. */
+  attachments: Pick<BlobPort, "findBlob" | "storedAttachments"> & {
+    putAttachment(tx: Tx, bytes: Buffer, name?: string): Promise<AttachmentRef>;
+  };
   peers: PeerDirectory;
   /** A peer's published signing keys (federation's peer record), to check its signatures. */
   peerSigningKeys(dbx: DbOrTx, peerId: string): Promise<PublicKeyJwk[]>;
@@ -53,10 +57,23 @@ export async function viewOf(dbx: DbOrTx, self: string, doc: RoundDoc): Promise<
 export function createRoundWriter(deps: RoundsDeps) {
   const { clock, audit, federation } = deps;
 
-  async function commit(tx: Tx, ctx: Ctx, doc: RoundDoc, action: string, details: Record<string, unknown>) {
+  /** `attachments`: the bytes of documents this version adds that this node uploaded (they go with it). */
+  async function commit(
+    tx: Tx,
+    ctx: Ctx,
+    doc: RoundDoc,
+    action: string,
+    details: Record<string, unknown>,
+    attachments?: AttachmentRef[],
+  ) {
     await repo.saveRound(tx, doc, clock.now());
     await audit.record(tx, ctx, { action, targetType: "round", targetId: doc.id, details });
-    await federation.enqueue(tx, ctx, { peerId: doc.guestNode, type: ROUNDS_MSG.state, payload: { doc } });
+    await federation.enqueue(tx, ctx, {
+      peerId: doc.guestNode,
+      type: ROUNDS_MSG.state,
+      payload: { doc },
+      ...(attachments?.length ? { attachments } : {}),
+    });
   }
 
   /** Keeps a change that could not apply as an open conflict: a version too, so both sides see it. */

@@ -139,6 +139,8 @@ export function applyChange(doc: RoundDoc, input: ChangeInput): ChangeResult {
   const summary = mutate(next, input);
   if ("conflict" in summary) return { kind: "conflict", fields: [], reason: summary.conflict };
   for (const path of w.keys()) next.fieldVersions[path] = version;
+  // An added document never conflicts itself, but a stale `round.set` of the documents must not drop it.
+  if (input.op.op === "document.add") next.fieldVersions["round.documents"] = version;
   next.version = version;
   next.updatedAt = input.at;
   next.history.push({
@@ -288,6 +290,14 @@ function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflic
       item.updates.push({ at: op.at, note: op.note, ...(op.status ? { status: op.status } : {}), by });
       if (op.status) item.status = op.status;
       return { text: `progress on ${op.itemId}${op.status ? ` (${op.status})` : ""}` };
+    }
+    case "document.add": {
+      if (doc.fields.documents.some((d) => d.id === op.document.id))
+        throw conflict(`${F}.document.id`, { issue: `document ${op.document.id} is in the round already` });
+      if (doc.fields.documents.length >= 50)
+        throw bad(`${F}.document`, { issue: "a round holds at most 50 documents" });
+      doc.fields.documents.push(op.document);
+      return { text: `document: ${op.document.name}` };
     }
     case "conflict.resolve": {
       const c = openConflict(doc, op.conflictId);

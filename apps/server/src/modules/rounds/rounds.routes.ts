@@ -10,6 +10,8 @@ import {
   ProgressReport,
   RoundChangeBody,
   RoundChangeResult,
+  RoundDocument,
+  RoundDocumentUpload,
   RoundId,
   RoundSummary,
   RoundView,
@@ -81,6 +83,44 @@ export function roundsRoutes(fastify: FastifyInstance, s: Services) {
       },
     },
     async (req) => s.rounds.change(req.ctx, req.params.id, req.body),
+  );
+
+  app.post(
+    "/api/v1/rounds/:id/documents",
+    {
+      // Files arrive base64-encoded in JSON: up to 26 MB of body (about 19 MB of file), or the node's limit.
+      bodyLimit: Math.max(s.config.bodyLimitBytes, 26_500_000),
+      schema: {
+        tags,
+        summary: "Add a document to a round (base64): applied on the host, proposed from the guest",
+        description:
+          "The bytes are stored with their SHA-256 and travel to the other side with the change that adds them (chunked, bound by the signed envelope). A document only appends: it never conflicts.",
+        params: Params,
+        body: RoundDocumentUpload,
+        response: { 201: RoundChangeResult.extend({ document: RoundDocument }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await s.rounds.addDocument(req.ctx, req.params.id, req.body)),
+  );
+
+  app.get(
+    "/api/v1/rounds/:id/documents/:documentId",
+    {
+      schema: {
+        tags,
+        summary: "Download a round's document (either side's), checked against its SHA-256",
+        params: z.strictObject({ id: RoundId, documentId: z.string().min(1).max(80) }),
+        response: { 200: z.any().describe("application/octet-stream"), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const d = await s.rounds.readDocument(req.ctx, req.params.id, req.params.documentId);
+      reply.header("content-type", "application/octet-stream");
+      reply.header("x-content-sha256", d.sha256);
+      reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(d.name)}`);
+      return reply.send(d.data);
+    },
   );
 
   app.post(

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   ACTION_STATUSES,
   type ActionBoardQuery,
@@ -8,14 +9,16 @@ import {
   ROUNDS_MSG,
   type RoundChangeBody,
   type RoundDoc,
+  type RoundDocumentUpload,
   type RoundView,
 } from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import type { PublicKeyJwk } from "../../crypto/keys.js";
-import { type DbOrTx, inTransaction } from "../../db/client.js";
+import { type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission, systemCtx } from "../../lib/actor.js";
 import { AppError } from "../../lib/errors.js";
+import type { AttachmentRef } from "../federation/federation.types.js";
 import { createRoundWriter, notFoundRound, now, type RoundsDeps, viewOf, who } from "./rounds.context.js";
 import { applyChange, assertSignable, type ChangeInput, isOverdue, newRoundDoc } from "./rounds.doc.js";
 import { outcomePdf } from "./rounds.export.js";
@@ -111,62 +114,130 @@ export function createRoundsService(deps: RoundsDeps) {
       throw new AppError("VALIDATION_FAILED", [
         { field: "body.op.op", issue: "a list is signed by the node: POST …/lists/:listId/sign" },
       ]);
+    if (body.op.op === "document.add")
+      throw new AppError("VALIDATION_FAILED", [
+        { field: "body.op.op", issue: "a document is added with its bytes: POST …/documents" },
+      ]);
+    return inTransaction(db, (tx) => changeIn(tx, ctx, id, body, signature));
+  }
+
+  /** `change` in the caller's transaction; `attachments` go with the change to the other side. */
+  async function changeIn(
+    tx: Tx,
+    ctx: Ctx,
+    id: string,
+    body: RoundChangeBody,
+    signature?: ChangeInput["signature"],
+    attachments?: AttachmentRef[],
+  ) {
+    const self = await deps.nodeId(tx);
+    const row = await repo.lockRound(tx, id);
+    if (!row) throw notFoundRound();
+    const input: ChangeInput = {
+      op: body.op,
+      base: body.base,
+      by: who(ctx, self),
+      at: now(clock),
+      proposalId: null,
+      signature,
+    };
+    if (body.base > row.doc.version)
+      throw new AppError("VALIDATION_FAILED", [
+        { field: "body.base", issue: `the round is at version ${row.doc.version}` },
+      ]);
+    // Both sides check first: bad input is refused here with its field, and nothing is saved or sent. The
+    // guest checks over its copy with its own pending proposals applied (a list it just proposed exists).
+    const r = applyChange(row.doc.hostNode === self ? row.doc : await speculative(tx, row.doc), input);
+    if (r.kind === "conflict")
+      throw new AppError("CONFLICT", [
+        {
+          field: "body.base",
+          ...issue("rounds.stale", {
+            base: body.base,
+            version: row.doc.version,
+            fields: r.fields.join(", "),
+          }),
+        },
+      ]);
+    if (row.doc.hostNode === self) {
+      await writer.commit(
+        tx,
+        ctx,
+        r.doc,
+        "round.change",
+        { op: body.op.op, version: r.doc.version },
+        attachments,
+      );
+      return { round: await viewOf(tx, self, r.doc), outcome: "applied" as const, proposalId: null };
+    }
+    const proposalId = `rp_${uuidv7()}`;
+    await repo.insertProposal(tx, {
+      id: proposalId,
+      roundId: id,
+      base: body.base,
+      op: body.op,
+      createdBy: ctx.actor.userId,
+      createdAt: clock.now(),
+    });
+    await audit.record(tx, ctx, {
+      action: "round.propose",
+      targetType: "round",
+      targetId: id,
+      details: { proposalId, op: body.op.op, base: body.base },
+    });
+    await federation.enqueue(tx, ctx, {
+      peerId: row.doc.hostNode,
+      type: ROUNDS_MSG.proposal,
+      payload: { roundId: id, proposalId, base: body.base, op: body.op, by: input.by },
+      ...(attachments?.length ? { attachments } : {}),
+    });
+    return { round: await viewOf(tx, self, row.doc), outcome: "pending" as const, proposalId };
+  }
+
+  /**
+   * A document for the round: its bytes stored (a federation blob, SHA-256) and the `document.add` change
+   * made in the same transaction, so the bytes travel with it to the other side; nothing is kept when the
+   * change is refused.
+   */
+  async function addDocument(ctx: Ctx, id: string, body: RoundDocumentUpload) {
+    requirePermission(ctx.actor, "rounds:write");
+    const bytes = Buffer.from(body.contentBase64, "base64");
+    if (
+      !bytes.length ||
+      bytes.toString("base64").replace(/=+$/, "") !== body.contentBase64.replace(/=+$/, "")
+    )
+      throw new AppError("VALIDATION_FAILED", [
+        { field: "body.contentBase64", issue: "must be non-empty standard base64" },
+      ]);
+    await deps.nodeId(db);
     return inTransaction(db, async (tx) => {
-      const self = await deps.nodeId(tx);
       const row = await repo.lockRound(tx, id);
       if (!row) throw notFoundRound();
-      const input: ChangeInput = {
-        op: body.op,
-        base: body.base,
-        by: who(ctx, self),
-        at: now(clock),
-        proposalId: null,
-        signature,
-      };
-      if (body.base > row.doc.version)
-        throw new AppError("VALIDATION_FAILED", [
-          { field: "body.base", issue: `the round is at version ${row.doc.version}` },
-        ]);
-      // Both sides check first: bad input is refused here with its field, and nothing is saved or sent. The
-      // guest checks over its copy with its own pending proposals applied (a list it just proposed exists).
-      const r = applyChange(row.doc.hostNode === self ? row.doc : await speculative(tx, row.doc), input);
-      if (r.kind === "conflict")
-        throw new AppError("CONFLICT", [
-          {
-            field: "body.base",
-            ...issue("rounds.stale", {
-              base: body.base,
-              version: row.doc.version,
-              fields: r.fields.join(", "),
-            }),
-          },
-        ]);
-      if (row.doc.hostNode === self) {
-        await writer.commit(tx, ctx, r.doc, "round.change", { op: body.op.op, version: r.doc.version });
-        return { round: await viewOf(tx, self, r.doc), outcome: "applied" as const, proposalId: null };
-      }
-      const proposalId = `rp_${uuidv7()}`;
-      await repo.insertProposal(tx, {
-        id: proposalId,
-        roundId: id,
-        base: body.base,
-        op: body.op,
-        createdBy: ctx.actor.userId,
-        createdAt: clock.now(),
-      });
-      await audit.record(tx, ctx, {
-        action: "round.propose",
-        targetType: "round",
-        targetId: id,
-        details: { proposalId, op: body.op.op, base: body.base },
-      });
-      await federation.enqueue(tx, ctx, {
-        peerId: row.doc.hostNode,
-        type: ROUNDS_MSG.proposal,
-        payload: { roundId: id, proposalId, base: body.base, op: body.op, by: input.by },
-      });
-      return { round: await viewOf(tx, self, row.doc), outcome: "pending" as const, proposalId };
+      const ref = await deps.attachments.putAttachment(tx, bytes, body.name);
+      const document = { id: ref.id, sha256: ref.sha256, size: ref.size, name: body.name };
+      const r = await changeIn(
+        tx,
+        ctx,
+        id,
+        { base: row.doc.version, op: { op: "document.add", document } },
+        undefined,
+        [document],
+      );
+      return { ...r, document };
     });
+  }
+
+  /** A round document's bytes (uploaded on either side), checked against the SHA-256 the round holds. */
+  async function readDocument(ctx: Ctx, id: string, documentId: string) {
+    requirePermission(ctx.actor, "rounds:read");
+    const doc = await load(db, id);
+    const d = doc.fields.documents.find((x) => x.id === documentId);
+    if (!d) throw new AppError("NOT_FOUND", [issue("record.notFound", { what: "document" })]);
+    const b = await deps.attachments.findBlob([doc.hostNode, doc.guestNode], documentId);
+    if (!b) throw new AppError("NOT_FOUND", [{ issue: "the document's bytes have not arrived (yet)" }]);
+    if (b.sha256 !== d.sha256 || createHash("sha256").update(b.data).digest("hex") !== d.sha256)
+      throw new AppError("CONFLICT", [{ issue: "the stored document does not match its SHA-256" }]);
+    return { name: d.name, sha256: d.sha256, data: b.data };
   }
 
   /** The guest's copy as it will be once the host has applied this node's pending proposals (if it can). */
@@ -342,7 +413,21 @@ export function createRoundsService(deps: RoundsDeps) {
     return { alerted };
   }
 
-  return { list, get, create, change, sign, exportList, exportPdf, verify, board, summary, sweepOverdue };
+  return {
+    list,
+    get,
+    create,
+    change,
+    addDocument,
+    readDocument,
+    sign,
+    exportList,
+    exportPdf,
+    verify,
+    board,
+    summary,
+    sweepOverdue,
+  };
 }
 
 export type RoundsService = ReturnType<typeof createRoundsService>;
