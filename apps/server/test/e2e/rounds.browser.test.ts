@@ -1,7 +1,13 @@
 import type { RoundView } from "@crossline/schemas";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeBrowser, ensureConsoleBuilt, launchChromium, signedInPage } from "../support/browser.js";
+import {
+  describeBrowser,
+  ensureConsoleBuilt,
+  launchChromium,
+  runAxe,
+  signedInPage,
+} from "../support/browser.js";
 import { DB_KIND } from "../support/node.js";
 import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
 import { washingtonRound } from "../support/rounds-fixtures.js";
@@ -118,6 +124,95 @@ describeBrowser(
           expect(await page.getByTestId("outcome-add-item").count()).toBe(0);
           await page.getByTestId("outcome-verify").click();
           await expect.poll(() => page.getByTestId("verify-result").getAttribute("data-valid")).toBe("true");
+        }
+        await cn.context().close();
+        await us.context().close();
+      },
+      300_000,
+    );
+
+    it.runIf(once)(
+      "the host creates a round in the console, sets its agenda and adds a document; the guest sees both and adds one",
+      async () => {
+        const us = await signedInPage(browser, {
+          baseURL: urls[1],
+          username: "liaison.smith",
+          to: "/rounds",
+          bypassCSP: true,
+        });
+        await us.getByTestId("round-new").click();
+        await us.getByTestId("round-form-guest").click();
+        await us.getByRole("option", { name: /CN-MPS/ }).click();
+        await us.getByTestId("round-form-number").fill("9");
+        await us.getByTestId("round-form-name-en").fill("Ninth round (demo)");
+        await us.getByTestId("round-form-name-zh").fill("第九轮（演示）");
+        await us.getByTestId("round-form-starts").fill("2027-03-01T09:00");
+        await us.getByTestId("round-form-ends").fill("2027-03-02T17:00");
+        await us.getByTestId("round-form-city-en").fill("Washington");
+        await us.getByTestId("round-form-city-zh").fill("华盛顿");
+        const axeForm = await runAxe(us);
+        expect(axeForm.violations.filter((v) => v.impact === "critical" || v.impact === "serious")).toEqual(
+          [],
+        );
+        await us.getByTestId("round-form-save").click();
+        await us.getByTestId("round-page").waitFor();
+        const newId = decodeURIComponent(new URL(us.url()).pathname.split("/").pop() ?? "");
+        expect(newId).toMatch(/^rnd_/);
+
+        // The agenda, edited on the host: applied at once.
+        await us.getByTestId("round-edit").click();
+        await us.getByTestId("round-edit-agenda-add").click();
+        await us.getByTestId("round-edit-agenda-0-en").fill("Review of the hotline tests (demo)");
+        await us.getByTestId("round-edit-agenda-0-zh").fill("热线测试回顾（演示）");
+        const axeEdit = await runAxe(us);
+        expect(axeEdit.violations.filter((v) => v.impact === "critical" || v.impact === "serious")).toEqual(
+          [],
+        );
+        await us.getByTestId("round-edit-save").click();
+        await expect.poll(() => us.getByTestId("round-agenda").innerText()).toContain("热线测试回顾（演示）");
+
+        // A document, uploaded on the host; its bytes travel to the guest with the change.
+        const agenda = "Annotated agenda (demo)\n附注议程（演示）\n";
+        await us
+          .getByTestId("round-documents")
+          .locator("input[type=file]")
+          .setInputFiles({ name: "agenda.txt", mimeType: "text/plain", buffer: Buffer.from(agenda) });
+        await us.getByTestId("round-document-upload").click();
+        await expect.poll(() => us.getByTestId("round-document").count()).toBe(1);
+
+        const cn = await signedInPage(browser, {
+          baseURL: urls[0],
+          username: "liaison.li",
+          to: `/rounds/${newId}`,
+        });
+        await expect
+          .poll(async () => {
+            await cn.reload();
+            await cn.getByTestId("round-page").or(cn.getByRole("alert")).first().waitFor();
+            return cn.getByTestId("round-document").count();
+          }, slow)
+          .toBe(1);
+        expect(await cn.getByTestId("round-agenda").innerText()).toContain(
+          "Review of the hotline tests (demo)",
+        );
+        const [download] = await Promise.all([
+          cn.waitForEvent("download"),
+          cn.getByTestId("round-document").getByRole("link").click(),
+        ]);
+        expect(download.suggestedFilename()).toBe("agenda.txt");
+        const stream = await download.createReadStream();
+        const chunks: Buffer[] = [];
+        for await (const c of stream) chunks.push(c as Buffer);
+        expect(Buffer.concat(chunks).toString("utf8")).toBe(agenda);
+
+        // The guest's document is a proposal; the host applies it and both pages list two.
+        await cn
+          .getByTestId("round-documents")
+          .locator("input[type=file]")
+          .setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("Notes (demo)") });
+        await cn.getByTestId("round-document-upload").click();
+        for (const page of [cn, us]) {
+          await expect.poll(() => page.getByTestId("round-document").count(), slow).toBe(2);
         }
         await cn.context().close();
         await us.context().close();

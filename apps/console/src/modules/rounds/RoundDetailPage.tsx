@@ -23,6 +23,7 @@ import { formatDateTime } from "../../util/datetime";
 import { ActionPlan } from "./ActionPlan";
 import { Bi } from "./Bi";
 import { OutcomeLists } from "./OutcomeLists";
+import { Documents, FactsEditor } from "./RoundEditors";
 import { Section, useRoundChange } from "./RoundParts";
 import { roundsApi } from "./rounds.api";
 
@@ -72,6 +73,7 @@ function RoundScreen({ view }: { view: RoundView }) {
         </Alert>
       )}
       <Conflicts view={view} />
+      <FactsEditor view={view} />
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Section title={t("rounds.facts")} testId="round-facts">
           <Table variant="vertical" layout="fixed">
@@ -161,6 +163,7 @@ function RoundScreen({ view }: { view: RoundView }) {
           </List>
         )}
       </Section>
+      <Documents view={view} />
       <OutcomeLists view={view} />
       <ActionPlan view={view} />
       <History view={view} />

@@ -10,6 +10,7 @@ import { ActionBoardPage } from "./ActionBoardPage";
 import { Bi } from "./Bi";
 import { ProgressPage } from "./ProgressPage";
 import { RoundDetailPage } from "./RoundDetailPage";
+import { NewRoundForm } from "./RoundEditors";
 import { roundsApi } from "./rounds.api";
 
 /** `/rounds`, `/rounds/actions`, `/rounds/progress`, `/rounds/<id>`. */
@@ -44,6 +45,7 @@ function RoundList() {
         </Group>
       </Group>
       {q.error && <ApiErrorAlert error={q.error} />}
+      <NewRoundForm />
       <Table.ScrollContainer minWidth={640}>
         <Table striped data-testid="rounds-table">
           <Table.Thead>
