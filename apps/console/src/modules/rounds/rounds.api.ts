@@ -19,7 +19,8 @@ export type BoardFilters = { roundId?: string; ownerNode?: string; status?: stri
 
 export const roundsApi = {
   list: () => api<{ items: RoundRow[] }>("GET", "/rounds").then((r) => r.items),
-  create: (body: z.input<typeof CreateRoundBody>) => api<{ round: RoundView }>("POST", "/rounds", body).then((r) => r.round),
+  create: (body: z.input<typeof CreateRoundBody>) =>
+    api<{ round: RoundView }>("POST", "/rounds", body).then((r) => r.round),
   addDocument: (id: string, name: string, contentBase64: string) =>
     api<ChangeResult>("POST", `/rounds/${id}/documents`, { name, contentBase64 }),
   get: (id: string) => api<{ round: RoundView }>("GET", `/rounds/${id}`).then((r) => r.round),
