@@ -253,6 +253,19 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       visible: ["outcome-sign", "item-en-text", "item-zh-text", "action-new"],
     },
     { name: "round action items", to: "/rounds/actions", ready: "board-action" },
+    {
+      name: "progress report before a round",
+      to: "/rounds/progress",
+      ready: "progress-run",
+      open: async (page) => {
+        await page.getByTestId("progress-peer").click();
+        await page.getByRole("option", { name: "US-DOJ" }).click();
+        await page.getByTestId("progress-from").fill("2016-01-01");
+        await page.getByTestId("progress-to").fill("2026-12-31");
+        await page.getByTestId("progress-run").click();
+        await page.getByTestId("progress-figure").first().waitFor();
+      },
+    },
     { name: "indicators", to: "/indicators", ready: "indicators-table", visible: ["indicators-search"] },
     {
       name: "indicators import",
