@@ -363,6 +363,7 @@ export function createServices(deps: {
     },
     fugitiveReferences: async (dbx, ids) => (await fugitives.describe(dbx, ids)).map((f) => f.reference),
     sharedObjects,
+    requests: { create: (ctx, body) => requests.create(ctx, body) },
   });
   lawful.registerKind(assetLawfulKind());
   return {

@@ -16,6 +16,7 @@ import {
   type Target,
 } from "../support/matrix.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { routineSubscriberForm } from "../support/requests-fixtures.js";
 
 const READ: Role[] = ["supervisor", "liaison", "fugitive_asset"];
 const WRITE: Role[] = ["supervisor", "fugitive_asset"];
@@ -111,6 +112,14 @@ describeDb("assets: authorization matrix", () => {
       body: () => ({ recipients: ["US-DOJ"], marking: { tlp: "AMBER" } }),
     }),
     onRecord("POST", "/api/v1/assets/:id/withdraw", onUnit(WRITE, 200), { prepare: sharedIn }),
+    onRecord("GET", "/api/v1/assets/:id/request-prefill?type=asset_tracing", onUnit(READ, 200), {
+      prepare: assetIn,
+    }),
+    // A form of another type: 400 on one's own asset (the asset is checked first: another unit's is 404).
+    onRecord("POST", "/api/v1/assets/:id/requests", onUnit(WRITE, 400), {
+      prepare: assetIn,
+      body: () => ({ form: routineSubscriberForm() }),
+    }),
   ];
 
   for (const c of CASES()) {

@@ -350,6 +350,69 @@ describeDb("assets: records, stages, exact amounts per currency, totals, need to
     expect((await liaison.req("POST", "/api/v1/assets", assetOf(fugitive.id))).status).toBe(403);
   });
 
+  it("drafts a freezing request from an asset, prefilled; the request and the asset name each other", async () => {
+    const a = await create(assetOf(fugitive.id, { currency: "USD", value: "1250000.50" }));
+    const pre = await officer.req<{ prefill: { details: { assets: Record<string, unknown>[] } } }>(
+      "GET",
+      `/api/v1/assets/${a.id}/request-prefill?type=asset_freezing`,
+    );
+    expect(pre.status, JSON.stringify(pre.body)).toBe(200);
+    const ref = pre.body.prefill.details.assets[0];
+    expect(ref).toMatchObject({
+      assetId: a.id,
+      kind: "bank_account",
+      jurisdiction: "US",
+      estimatedValue: { amountMinor: 125000050, currency: "USD" },
+    });
+    const form = {
+      type: "asset_freezing",
+      urgency: "routine",
+      legalBasis: { instrument: "uncac", article: "Art. 54" },
+      requestingAuthority: {
+        name: "Ministry of Public Security, Economic Crime Investigation Department",
+        officer: { name: { original: "Li Qiang" } },
+        contact: { email: "li.qiang@mps.example.cn" },
+      },
+      offence: {
+        category: "money_laundering",
+        description: { lang: "en", text: "Laundering of embezzled funds" },
+      },
+      facts: { lang: "en", text: "Embezzled funds were moved to the account (fictitious)." },
+      measuresSought: { lang: "en", text: "Freeze the account." },
+      details: { ...pre.body.prefill.details, riskOfDissipation: { lang: "en", text: "Transfers abroad" } },
+    };
+    const r = await officer.req<{
+      request: { id: string; form: { details: { assets: { assetId: string }[] } } };
+    }>("POST", `/api/v1/assets/${a.id}/requests`, { form });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.request.form.details.assets[0]?.assetId).toBe(a.id);
+    const after = await officer.req<One>("GET", `/api/v1/assets/${a.id}`);
+    expect(after.body.asset.requestIds).toEqual([r.body.request.id]);
+    const audits = await node.rt.services.db.select().from(auditLog).where(eq(auditLog.targetId, a.id));
+    expect(audits.map((x) => x.action)).toEqual(["asset.create", "asset.request"]);
+    // Another type, or a form not naming the asset: refused naming the field, no request drafted.
+    const wrongType = await officer.req<Err>("POST", `/api/v1/assets/${a.id}/requests`, {
+      form: { ...form, type: "asset_tracing", details: { assets: [], leads: { lang: "en", text: "x" } } },
+    });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.error.details[0]?.field).toBe("body.form.details.assets");
+    const extradition = await officer.req<Err>("POST", `/api/v1/assets/${a.id}/requests`, {
+      form: {
+        ...form,
+        type: "subscriber_info",
+        details: { dataSought: ["name"] },
+        identifiers: [{ type: "domain", value: "example.com" }],
+      },
+    });
+    expect(extradition.status).toBe(400);
+    expect(extradition.body.error.details[0]?.field).toBe("body.form.type");
+    const still = await officer.req<One>("GET", `/api/v1/assets/${a.id}`);
+    expect(still.body.asset.requestIds).toHaveLength(1);
+    expect(
+      (await outsider.req("GET", `/api/v1/assets/${a.id}/request-prefill?type=asset_return`)).status,
+    ).toBe(404);
+  });
+
   describe("totals", () => {
     it("sums per currency and stage, never across currencies, and filters the register", async () => {
       const f2 = (

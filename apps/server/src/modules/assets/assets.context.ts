@@ -15,6 +15,7 @@ import type { AuditService } from "../audit/audit.service.js";
 import type { LawfulPort } from "../lawful/lawful.types.js";
 import type { SharedObjectsService } from "../shared-objects/shared-objects.service.js";
 import { type AssetRow, assetsRepo as repo, type StageRow } from "./assets.repo.js";
+import type { AssetRequestsPort } from "./assets.requests.js";
 
 /** What the assets module needs from the rest of the node: narrow ports, never another module's tables. */
 export interface AssetsDeps {
@@ -32,6 +33,8 @@ export interface AssetsDeps {
   /** The references of fugitive records (CN-MPS-F-2015-0001), for what a peer learns of an asset. */
   fugitiveReferences: (dbx: DbOrTx, ids: string[]) => Promise<string[]>;
   sharedObjects: Pick<SharedObjectsService, "domainPort">;
+  /** The requests module drafts the requests started from an asset. */
+  requests: AssetRequestsPort;
 }
 
 /** An amount in minor units (digits) as the API shows it, in the currency's places. */

@@ -3,11 +3,14 @@ import {
   AssetDetail,
   AssetPage,
   AssetQuery,
+  AssetRef,
   AssetTotals,
   AssetTotalsQuery,
   AssetVersionView,
   CreateAssetBody,
+  CreateRequestBody,
   ReceivedAssetView,
+  RequestDetail,
   ShareAssetBody,
   UpdateAssetBody,
 } from "@crossline/schemas";
@@ -15,6 +18,8 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { errorResponses, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
+import { keepRawForm, rawForms } from "../requests/requests.routes.js";
+import { ASSET_REQUEST_TYPES } from "./assets.requests.js";
 
 const IdParams = z.strictObject({ id: z.uuid() });
 const One = { 200: z.object({ asset: AssetDetail }), ...errorResponses };
@@ -134,6 +139,54 @@ export function assetsRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) =>
       reply.status(201).send({ asset: await s.assets.addStage(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.get(
+    "/api/v1/assets/:id/request-prefill",
+    {
+      schema: {
+        tags,
+        summary: "What an asset tracing / freezing / confiscation / return request starts with: the asset",
+        params: IdParams,
+        querystring: z.strictObject({ type: z.enum(ASSET_REQUEST_TYPES) }),
+        response: {
+          200: z.object({
+            prefill: z.object({
+              assetId: z.uuid(),
+              type: z.enum(ASSET_REQUEST_TYPES),
+              details: z.object({ assets: z.array(AssetRef) }),
+            }),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => ({ prefill: await s.assets.requestPrefill(req.ctx, req.params.id, req.query.type) }),
+  );
+
+  app.post(
+    "/api/v1/assets/:id/requests",
+    {
+      preValidation: keepRawForm,
+      schema: {
+        tags,
+        summary: "Draft an asset tracing, freezing, confiscation or return request from this asset",
+        description:
+          "The body is the requests' draft body (POST /api/v1/requests) naming this asset in " +
+          "`form.details.assets[].assetId`; the asset then lists the request. request-prefill gives its start.",
+        params: IdParams,
+        body: CreateRequestBody,
+        response: { 201: z.object({ request: RequestDetail }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send({
+        request: await s.assets.draftRequest(req.ctx, req.params.id, {
+          peerId: req.body.peerId,
+          peerTimeZone: req.body.peerTimeZone,
+          form: rawForms.get(req) as typeof req.body.form,
+        }),
+      }),
   );
 
   app.post(

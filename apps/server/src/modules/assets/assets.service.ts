@@ -14,12 +14,13 @@ import {
   type UpdateAssetBody,
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
-import { type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
+import { type DbOrTx, inTransaction } from "../../db/client.js";
 import type { StoredAssetFields } from "../../db/schema/assets.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import { type AssetsDeps, amountView, createAssetsContext, fieldsOf } from "./assets.context.js";
 import { type AssetRow, assetsRepo as repo } from "./assets.repo.js";
+import { createAssetRequests } from "./assets.requests.js";
 import { createAssetSharing } from "./assets.sharing.js";
 
 const MAX_PAGE = 200;
@@ -39,6 +40,7 @@ export function createAssetsService(deps: AssetsDeps) {
   const c = createAssetsContext(deps);
   const { db, clock, audit } = deps;
   const sharing = createAssetSharing(c);
+  const requests = createAssetRequests(c, deps.requests);
 
   /** The links must name fugitives and cases the caller may see; every issue names its field. */
   async function linkIssues(ctx: Ctx, f: AssetFields, field: string): Promise<Issue[]> {
@@ -372,12 +374,6 @@ export function createAssetsService(deps: AssetsDeps) {
     };
   }
 
-  /** A request drafted from an asset: the asset keeps the request's id (the request names the asset too). */
-  async function linkRequest(tx: Tx, ctx: Ctx, id: string, requestId: string) {
-    const before = await c.lock(tx, ctx, id);
-    await repo.update(tx, id, { requestIds: [...before.requestIds, requestId] });
-  }
-
   return {
     list,
     get,
@@ -386,8 +382,8 @@ export function createAssetsService(deps: AssetsDeps) {
     update,
     addStage,
     totals,
-    linkRequest,
-    load: c.load,
+    requestPrefill: requests.prefill,
+    draftRequest: requests.draft,
     share: sharing.share,
     withdrawSharing: sharing.withdraw,
     received: sharing.received,
