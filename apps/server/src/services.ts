@@ -3,6 +3,9 @@ import type { Config } from "./config.js";
 import type { Database, Db } from "./db/client.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createAccessLogService } from "./modules/access-log/access-log.service.js";
+import { assetLawfulKind } from "./modules/assets/assets.lawful.js";
+import { createAssetsService } from "./modules/assets/assets.service.js";
+import { assetType } from "./modules/assets/assets.shared.js";
 import { createAuditAnchorService } from "./modules/audit/audit.anchor.js";
 import { peerTableDirectory } from "./modules/audit/audit.peers.js";
 import { createAuditService } from "./modules/audit/audit.service.js";
@@ -220,6 +223,8 @@ export function createServices(deps: {
   sharedTypes.register(indicatorSetType((tx, copy) => indicators.projectReceived(tx, copy)));
   // Fugitive list entries project into the fugitives module's copies on receipt (the service is built below).
   sharedTypes.register(fugitiveEntryType((tx, copy) => fugitives.onReceived(tx, copy)));
+  // Assets project into the assets module's copies on receipt (the service is built below).
+  sharedTypes.register(assetType((tx, copy) => assets.onReceived(tx, copy)));
   const sharedDeps = {
     db,
     clock,
@@ -340,6 +345,27 @@ export function createServices(deps: {
   fugitives.registerHandlers();
   persons.registerRecords("fugitive", { describe: fugitives.describe });
   lawful.registerKind(fugitiveLawfulKind());
+  // Assets: linked to fugitives and cases through their modules' ports, shared as `asset` objects.
+  const assets = createAssetsService({
+    db,
+    clock,
+    audit,
+    nodeId,
+    accessLog,
+    lawful: lawful.port,
+    linkable: {
+      fugitiveVisible: (ctx, id) => fugitiveLawfulKind().visible(db, ctx, id),
+      caseVisible: async (ctx, id) =>
+        cases.get(ctx, id).then(
+          () => true,
+          () => false,
+        ),
+    },
+    fugitiveReferences: async (dbx, ids) => (await fugitives.describe(dbx, ids)).map((f) => f.reference),
+    sharedObjects,
+    requests: { create: (ctx, body) => requests.create(ctx, body) },
+  });
+  lawful.registerKind(assetLawfulKind());
   return {
     db,
     config,
@@ -371,6 +397,7 @@ export function createServices(deps: {
     personRights,
     lawful,
     fugitives,
+    assets,
   };
 }
 

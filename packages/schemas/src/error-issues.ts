@@ -201,6 +201,13 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "the provider is no longer in the register": "该服务提供者已不在名录中",
   "too many checks from this address; try again later": "来自此地址的核验过多，请稍后再试",
   "upload the evidence to this notice first": "请先将证据上传到此通知",
+  // assets.ts
+  "must be an ISO 4217 currency code such as CNY or USD, or a crypto-asset symbol such as BTC":
+    "须为 ISO 4217 货币代码（如 CNY、USD）或加密资产代码（如 BTC）",
+  "a decimal number such as 1250000.50, without sign, spaces or exponent":
+    "须为十进制数，如 1250000.50，不带符号、空格或指数",
+  "1 to 4000 characters": "长度须为 1 至 4000 个字符",
+  "link the asset to a fugitive or a case": "请将资产关联到外逃人员或案件",
 };
 
 /**

@@ -1,3 +1,4 @@
+export * from "./assets.js";
 export * from "./audit.js";
 export * from "./audit-labels.js";
 export * from "./auth.js";

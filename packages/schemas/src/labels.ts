@@ -1,3 +1,4 @@
+import { ASSET_HOLDER_KINDS, ASSET_STAGES } from "./assets.js";
 import { AuditEntry } from "./audit.js";
 import { CASE_OUTCOMES, CASE_SHARE_STATES, CASE_STATUSES, CUSTODY_ACTIONS } from "./cases.js";
 import type { Language } from "./common.js";
@@ -564,6 +565,7 @@ export const LABELS = {
     case: { en: "Case", "zh-CN": "案件" },
     fugitive: { en: "Fugitive", "zh-CN": "逃犯" },
     repatriation: { en: "Repatriation", "zh-CN": "遣返" },
+    asset: { en: "Asset", "zh-CN": "资产" },
   } satisfies Labels<(typeof PERSON_RECORD_TYPES)[number]>,
   unusualAccess: {
     volume: { en: "Many reads in one day", "zh-CN": "单日查阅量过大" },
@@ -575,6 +577,7 @@ export const LABELS = {
     case: { en: "Case", "zh-CN": "案件" },
     fugitive_entry: { en: "Fugitive entry", "zh-CN": "逃犯条目" },
     person: { en: "Person", "zh-CN": "人员" },
+    asset: { en: "Asset", "zh-CN": "资产" },
   } satisfies Labels<(typeof LAWFUL_KINDS)[number]>,
   erasureAction: {
     anonymise: { en: "Anonymise (keep statistics)", "zh-CN": "匿名化（保留统计）" },
@@ -663,6 +666,20 @@ export const LABELS = {
     exact: { en: "Same value", "zh-CN": "完全相同" },
     network: { en: "Address inside a network", "zh-CN": "地址位于网段内" },
   } satisfies Labels<(typeof HIT_MATCHES)[number]>,
+  assetStage: {
+    identified: { en: "Identified", "zh-CN": "已发现" },
+    traced: { en: "Traced", "zh-CN": "已查明" },
+    frozen: { en: "Frozen", "zh-CN": "已冻结" },
+    seized: { en: "Seized", "zh-CN": "已扣押" },
+    confiscated: { en: "Confiscated", "zh-CN": "已没收" },
+    returned: { en: "Returned", "zh-CN": "已返还" },
+    released: { en: "Released", "zh-CN": "已解除" },
+  } satisfies Labels<(typeof ASSET_STAGES)[number]>,
+  assetHolderKind: {
+    person: { en: "Person", "zh-CN": "个人" },
+    company: { en: "Company", "zh-CN": "公司" },
+    other: { en: "Other", "zh-CN": "其他" },
+  } satisfies Labels<(typeof ASSET_HOLDER_KINDS)[number]>,
 };
 
 export type LabelKind = keyof typeof LABELS;
@@ -737,6 +754,8 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   indicatorOrigin: INDICATOR_ORIGINS,
   indicatorState: INDICATOR_STATES,
   hitMatch: HIT_MATCHES,
+  assetStage: ASSET_STAGES,
+  assetHolderKind: ASSET_HOLDER_KINDS,
 };
 
 /** The label of a value in a language; an unknown value (from a newer peer, say) is shown as it is. */

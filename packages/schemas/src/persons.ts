@@ -22,6 +22,7 @@ export const PERSON_RECORD_TYPES = [
   "case",
   "fugitive",
   "repatriation",
+  "asset",
 ] as const;
 export const PersonRecordType = z.enum(PERSON_RECORD_TYPES);
 export type PersonRecordType = z.infer<typeof PersonRecordType>;

@@ -75,6 +75,8 @@ export const LABEL_PATHS = {
   indicatorOrigin: "indicators.origin",
   indicatorState: "indicators.state",
   hitMatch: "indicators.match",
+  assetStage: "assets.stage",
+  assetHolderKind: "assets.holderKind",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

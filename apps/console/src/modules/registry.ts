@@ -1,6 +1,7 @@
 import type { Me } from "@crossline/schemas";
 import { hasAnyPermission } from "../auth/session";
 import { normalisePath } from "../router/router";
+import { assetsModule } from "./assets";
 import { auditModule } from "./audit";
 import { casesModule } from "./cases";
 import { dashboardModule } from "./dashboard";
@@ -31,6 +32,7 @@ export const MODULES: readonly ConsoleModule[] = [
   casesModule,
   personsModule,
   fugitivesModule,
+  assetsModule,
   peersModule,
   roundsModule,
   reportsModule,

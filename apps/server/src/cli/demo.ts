@@ -10,6 +10,7 @@ import { users } from "../db/schema/index.js";
 import { cliActor } from "../modules/node/node.service.js";
 import { initNodeDir } from "../runtime/init.js";
 import { CliError, EXIT } from "./client.js";
+import { seedDemoAssets } from "./demo-assets.js";
 import { seedDemoCases, shareDemoSummaries, signIn } from "./demo-cases.js";
 import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
 import { DEMO_FUGITIVE_OFFICER, publishDemoFugitiveList, seedDemoFugitives } from "./demo-fugitives.js";
@@ -138,6 +139,7 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
         : [];
     await seedDemoCases(services, { nodeId: spec.id, unitIds, userIds });
     await seedDemoFugitives(services, { nodeId: spec.id, unitIds, userIds });
+    await seedDemoAssets(services, { nodeId: spec.id, unitIds, userIds });
     await services.db.update(users).set({ language: spec.language }).where(eq(users.id, r.adminId));
     const token = await services.tokens.create(ctx, {
       name: "demo admin token",

@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { uuidv7 } from "../crypto/ids.js";
 import { AppError } from "../lib/errors.js";
 import { accessLogRoutes } from "../modules/access-log/access-log.routes.js";
+import { assetsRoutes } from "../modules/assets/assets.routes.js";
 import { auditRoutes } from "../modules/audit/audit.routes.js";
 import { authRoutes } from "../modules/auth/auth.routes.js";
 import { backupRoutes } from "../modules/backup/backup.routes.js";
@@ -158,6 +159,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   accessLogRoutes(app, services);
   lawfulRoutes(app, services);
   fugitivesRoutes(app, services);
+  assetsRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;

@@ -70,6 +70,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let personId = "";
   let roundId = "";
   let fugitiveId = "";
+  let assetId = "";
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -141,6 +142,28 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       place: "Beijing",
     });
     if (ret.status !== 200) throw new Error(`return: ${JSON.stringify(ret.body)}`);
+    // an asset of that fugitive with a stage, for the assets pages
+    const asset = await chief.req<{ asset: { id: string } }>("POST", "/api/v1/assets", {
+      kind: "bank_account",
+      description: { lang: "en", text: "Savings account at Example Bank (fictitious)" },
+      jurisdiction: "US",
+      currency: "USD",
+      value: "1250000.50",
+      fugitiveIds: [fugitiveId],
+      identifiedOn: "2015-05-01",
+      identifiedBy: "Example City Public Security Bureau",
+      legalBasis: { instrument: "uncac", article: "Art. 51" },
+    });
+    if (asset.status !== 201) throw new Error(`asset: ${JSON.stringify(asset.body)}`);
+    assetId = asset.body.asset.id;
+    await chief.req("POST", `/api/v1/assets/${assetId}/stages`, {
+      version: 1,
+      stage: "frozen",
+      date: "2015-09-01",
+      authority: "Example District Court",
+      orderReference: "FRZ-1",
+      amount: "1000000",
+    });
     // and one flagged for legal review, so the review queue has an item
     const d4 = await draft(officer, emergencyPreservationForm());
     await officer.req("POST", "/api/v1/lawful/flags", {
@@ -239,6 +262,13 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       to: `/fugitives/${fugitiveId}`,
       ready: "fugitive-page",
       visible: ["fugitive-fields", "fugitive-timeline"],
+    },
+    { name: "assets", to: "/assets", ready: "assets-table", visible: ["asset-totals"] },
+    {
+      name: "asset page",
+      to: `/assets/${assetId}`,
+      ready: "asset-page",
+      visible: ["asset-stages", "stage-submit"],
     },
     { name: "peers", to: "/peers", ready: "peers-table" },
     { name: "cases", to: "/cases", ready: "case-list", visible: ["case-new"] },

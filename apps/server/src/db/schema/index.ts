@@ -1,5 +1,6 @@
 // One schema, one set of migrations: every domain's tables live in a file of its own here.
 
+export * from "./assets.js";
 export * from "./audit-anchors.js";
 export * from "./cases.js";
 export * from "./core.js";
