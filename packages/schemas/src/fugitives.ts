@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Id, IsoDateTime, LabelledText, NodeId, PageQuery, pageOf } from "./common.js";
 import { CountryCode } from "./identifiers.js";
 import { Marking } from "./markings.js";
-import { PersonDocument, Sex } from "./persons.js";
+import { NameSearchQuery, PersonDocument, Sex } from "./persons.js";
 import { LegalBasis, PartialDate } from "./requests.js";
 import { SharedObjectId } from "./shared-objects.js";
 
@@ -323,3 +323,26 @@ export const ListStatistics = z.object({
   summary: z.object({ en: z.string(), "zh-CN": z.string() }),
 });
 export type ListStatistics = z.infer<typeof ListStatistics>;
+
+// --- Name search and the duplicate warning ---
+
+/** A ranked search of the unit's fugitives by any name form (see NameSearchQuery). */
+export const FugitiveSearchQuery = NameSearchQuery;
+
+export const FugitiveMatch = FugitiveSummary.extend({
+  /** How closely the names match: 100 or more is the whole name in some form; higher ranks first. */
+  score: z.number().int(),
+});
+export type FugitiveMatch = z.infer<typeof FugitiveMatch>;
+export const FugitiveSearchPage = z.object({ items: z.array(FugitiveMatch) });
+
+/** The names (and date of birth) of a record about to be created: which records of the unit it may repeat. */
+export const DuplicateCheckBody = z.strictObject({
+  names: z.array(FugitiveName).min(1).max(20),
+  aliases: z.array(FugitiveName).max(50).default([]),
+  dateOfBirth: PartialDate.optional(),
+});
+export type DuplicateCheckBody = z.infer<typeof DuplicateCheckBody>;
+
+/** A record's creation: the record, and the unit's records it may repeat (a warning: it is created anyway). */
+export const CreatedFugitive = z.object({ fugitive: FugitiveDetail, duplicates: z.array(FugitiveMatch) });

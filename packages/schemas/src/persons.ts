@@ -220,3 +220,23 @@ export const PersonExport = z.object({
   accessLog: z.array(AccessLogEntry),
 });
 export type PersonExport = z.infer<typeof PersonExport>;
+
+/**
+ * A ranked search by any name form (Chinese characters, pinyin with or without tones or spaces, romanised
+ * names in either order, aliases, Wade–Giles spellings), narrowed by a date of birth (YYYY, YYYY-MM or
+ * YYYY-MM-DD: a record with another date is left out, one without a date stays).
+ */
+export const NameSearchQuery = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  dateOfBirth: PartialDate.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  reason: z.string().trim().max(500).optional(),
+});
+export type NameSearchQuery = z.infer<typeof NameSearchQuery>;
+
+export const PersonSearchResult = PersonSummary.extend({
+  /** How closely the names match: 100 or more is the whole name in some form; higher ranks first. */
+  score: z.number().int(),
+});
+export type PersonSearchResult = z.infer<typeof PersonSearchResult>;
+export const PersonSearchPage = z.object({ items: z.array(PersonSearchResult) });

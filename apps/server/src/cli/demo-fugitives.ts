@@ -90,7 +90,7 @@ export async function seedDemoFugitives(
     const [position, employer] = POSITIONS[i % POSITIONS.length] as readonly [string, string];
     const country = COUNTRIES[i % COUNTRIES.length] as string;
     const year = 1950 + ((i * 7) % 25);
-    const f = await services.fugitives.create(ctx, {
+    const { fugitive: f } = await services.fugitives.create(ctx, {
       names: [{ original: `${SURNAMES[i % 10]}${GIVEN[Math.floor(i / 10)]}` }],
       aliases: [],
       sex: i % 3 === 0 ? "female" : "male",

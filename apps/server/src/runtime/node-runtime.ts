@@ -51,6 +51,9 @@ export async function openNode(
     });
     // The retention policy into this process (the shared-objects retention hook is synchronous).
     await services.lawful.refreshPolicy();
+    // Name keys for records made before the name search existed (one cheap query when there are none).
+    await services.persons.indexNames();
+    await services.fugitives.indexNames();
     const controlToken = randomToken(32);
     if (opts.writeControlToken)
       writeFileSync(controlTokenPath(config.dataDir), controlToken, { mode: 0o600 });

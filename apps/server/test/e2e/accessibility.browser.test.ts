@@ -256,7 +256,12 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       ready: "person-page",
       visible: ["person-links", "export-json"],
     },
-    { name: "fugitives", to: "/fugitives", ready: "fugitives-table", visible: ["fugitive-list-summary"] },
+    {
+      name: "fugitives",
+      to: "/fugitives",
+      ready: "fugitives-table",
+      visible: ["fugitive-list-summary", "fugitive-chart", "fugitive-new"],
+    },
     {
       name: "fugitive page",
       to: `/fugitives/${fugitiveId}`,

@@ -88,6 +88,11 @@ describeDb("fugitives: authorization matrix", () => {
     endpoint("GET", "/api/v1/fugitives", only(READ, 200)),
     endpoint("POST", "/api/v1/fugitives", only(WRITE, 201), () => fugitiveNamed(`Matrix New ${++n}`)),
     endpoint("GET", "/api/v1/fugitives/romanise?text=%E5%BC%A0%E4%BC%9F", only(READ, 200)),
+    endpoint("GET", "/api/v1/fugitives/search?name=Zhang%20Wei&dateOfBirth=1970", only(READ, 200)),
+    endpoint("POST", "/api/v1/fugitives/duplicates", only(WRITE, 200), () => ({
+      names: [{ original: "张伟" }],
+      dateOfBirth: "1970",
+    })),
     onRecord("GET", "/api/v1/fugitives/:id", onUnit(READ, 200), { prepare: fugitiveIn }),
     onRecord("PATCH", "/api/v1/fugitives/:id", onUnit(WRITE, 200), {
       prepare: fugitiveIn,

@@ -45,6 +45,7 @@ async function personOf(t: Target): Promise<string> {
 
 const CASES: MatrixCase[] = [
   endpoint("GET", "/api/v1/persons", only(READ, 200)),
+  endpoint("GET", "/api/v1/persons/search?name=Zhang%20Wei&dateOfBirth=1970", only(READ, 200)),
   onRecord("GET", "/api/v1/persons/:id", person(READ, 200), { prepare: personOf }),
   onRecord("GET", "/api/v1/persons/:id/history", person(READ, 200), { prepare: personOf }),
   onRecord("GET", "/api/v1/persons/:id/access", person(["auditor"], 200), { prepare: personOf }),

@@ -2,8 +2,10 @@ import type { FugitiveSummary, Language } from "@crossline/schemas";
 import { Badge, Button, Card, Group, Loader, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link, usePath } from "../../router/router";
+import { BarChart, NewFugitiveForm, ReturnForm } from "./FugitiveForms";
 import { useFugitive, useFugitiveLists, useFugitives, useListStatistics } from "./fugitives.api";
 
 const nameText = (n: FugitiveSummary["name"]) =>
@@ -22,6 +24,7 @@ function FugitivesList() {
   const [applied, setApplied] = useState("");
   const list = useFugitives(applied);
   const lists = useFugitiveLists();
+  const canWrite = useCan("fugitives:write");
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <Stack>
@@ -32,6 +35,7 @@ function FugitivesList() {
       {(lists.data?.items ?? []).map((l) => (
         <ListStatisticsCard key={l.id} id={l.id} />
       ))}
+      {canWrite && <NewFugitiveForm />}
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -121,7 +125,20 @@ function ListStatisticsCard({ id }: { id: string }) {
               />
             </Group>
             <Text data-testid="fugitive-list-summary">{s.summary[lang]}</Text>
-            <Text fw={600}>{t("fugitives.returnedOf", { returned: s.returned, total: s.total })}</Text>
+            <Text fw={600} data-testid="fugitive-list-progress">
+              {t("fugitives.returnedOf", { returned: s.returned, total: s.total })}
+            </Text>
+            <BarChart
+              title={t("fugitives.chartByMethod")}
+              bars={s.byMethod.map((m) => ({
+                label: t(`fugitives.returnMethod.${m.method}`),
+                value: m.count,
+              }))}
+            />
+            <BarChart
+              title={t("fugitives.chartByYear")}
+              bars={s.byYear.map((y) => ({ label: String(y.year), value: y.count }))}
+            />
             <Table>
               <Table.Thead>
                 <Table.Tr>
@@ -164,6 +181,7 @@ function ListStatisticsCard({ id }: { id: string }) {
 function FugitiveRecord({ id }: { id: string }) {
   const { t } = useTranslation();
   const q = useFugitive(id);
+  const canWrite = useCan("fugitives:write");
   const f = q.data;
   if (q.isLoading) return <Loader />;
   if (!f) return <ApiErrorAlert error={q.error} />;
@@ -217,6 +235,7 @@ function FugitiveRecord({ id }: { id: string }) {
           </Table.Tbody>
         </Table>
       </Card>
+      {canWrite && f.status !== "returned" && f.status !== "closed" && <ReturnForm id={f.id} />}
       <Title order={3}>{t("fugitives.timeline")}</Title>
       <Stack gap={4} data-testid="fugitive-timeline">
         {f.timeline.map((e) => (

@@ -1,5 +1,12 @@
-import type { FugitiveDetail, FugitiveSummary, ListStatistics } from "@crossline/schemas";
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import type {
+  CreateFugitiveBody,
+  FugitiveDetail,
+  FugitiveMatch,
+  FugitiveSummary,
+  ListStatistics,
+  ReturnBody,
+} from "@crossline/schemas";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, withQuery } from "../../api/client";
 
 /** The unit's fugitives, newest first, searched by any name form (each page is in the access log). */
@@ -43,5 +50,34 @@ export function useListStatistics(id: string, asOf: string) {
         "GET",
         withQuery(`/fugitive-lists/${encodeURIComponent(id)}/statistics`, { asOf: asOf || undefined }),
       ),
+  });
+}
+
+/** The unit's records a new one is likely to repeat (asked before creating it). */
+export function useDuplicateCheck() {
+  return useMutation({
+    mutationFn: (body: { names: { original: string; romanised?: string }[]; dateOfBirth?: string }) =>
+      api<{ items: FugitiveMatch[] }>("POST", "/fugitives/duplicates", body),
+  });
+}
+
+export function useCreateFugitive() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateFugitiveBody) =>
+      api<{ fugitive: FugitiveDetail; duplicates: FugitiveMatch[] }>("POST", "/fugitives", body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ["fugitives"] }),
+  });
+}
+
+export function useRecordReturn(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: ReturnBody) =>
+      api<{ fugitive: FugitiveDetail }>("POST", `/fugitives/${encodeURIComponent(id)}/return`, body),
+    onSuccess: (r) => {
+      qc.setQueryData(["fugitive", id], r);
+      void qc.invalidateQueries({ queryKey: ["fugitive-list-stats"] });
+    },
   });
 }

@@ -73,6 +73,22 @@ export const fugitives = pgTable(
   ],
 );
 
+/** The name keys of a fugitive's names and aliases (lib/name-keys.ts): the ranked search and the duplicate warning. */
+export const fugitiveNameKeys = pgTable(
+  "fugitive_name_keys",
+  {
+    key: text("key").notNull(),
+    fugitiveId: uuid("fugitive_id")
+      .notNull()
+      .references(() => fugitives.id),
+    weight: integer("weight").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.key, t.fugitiveId] }),
+    index("fugitive_name_keys_fugitive").on(t.fugitiveId),
+  ],
+);
+
 /** Every version of a fugitive's record, the first included (who changed what, and why). */
 export const fugitiveVersions = pgTable(
   "fugitive_versions",

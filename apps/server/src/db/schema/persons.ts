@@ -56,6 +56,22 @@ export const persons = pgTable(
   ],
 );
 
+/**
+ * The name keys of a person (lib/name-keys.ts): one row per key of every name form and alias, with its weight.
+ * The name search and the duplicate warning look keys up by equality (the primary key leads with the key).
+ */
+export const personNameKeys = pgTable(
+  "person_name_keys",
+  {
+    key: text("key").notNull(),
+    personId: uuid("person_id")
+      .notNull()
+      .references(() => persons.id),
+    weight: integer("weight").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.personId] }), index("person_name_keys_person").on(t.personId)],
+);
+
 /** Earlier states of a person record: each version as it was (a rectification adds one). */
 export const personVersions = pgTable(
   "person_versions",

@@ -1,4 +1,5 @@
 import { can } from "../../lib/actor.js";
+import { recordKeys } from "../../lib/name-keys.js";
 import type { LawfulKindDef } from "../lawful/lawful.types.js";
 import { fugitivesRepo as repo } from "./fugitives.repo.js";
 
@@ -47,6 +48,8 @@ export function fugitiveLawfulKind(): LawfulKindDef {
           ? { ...r.returned, place: ERASED, escorts: [], documents: [], note: undefined }
           : null,
       });
+      // The old names' keys go with them (the keys of "[erased]" stay, as a start-up indexing would make them).
+      await repo.setNameKeys(tx, id, recordKeys([{ original: ERASED }]));
       return { action, anonymised: true };
     },
   };

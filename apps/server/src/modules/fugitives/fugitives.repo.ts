@@ -1,13 +1,15 @@
-import { and, asc, desc, eq, inArray, isNull, like, lt, max, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, like, lt, max, type SQL, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
 import {
   fugitiveCopies,
   fugitiveListEntries,
   fugitiveLists,
+  fugitiveNameKeys,
   fugitiveReports,
   fugitives,
   fugitiveVersions,
 } from "../../db/schema/index.js";
+import type { NameKey } from "../../lib/name-keys.js";
 
 /**
  * The fugitives module's data access: its own tables only. Every function takes the connection or
@@ -24,6 +26,59 @@ export type ReportRow = typeof fugitiveReports.$inferSelect;
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export const fugitivesRepo = {
+  /** Replaces a fugitive's name keys (lib/name-keys.ts). */
+  async setNameKeys(tx: Tx, fugitiveId: string, keys: NameKey[]): Promise<void> {
+    await tx.delete(fugitiveNameKeys).where(eq(fugitiveNameKeys.fugitiveId, fugitiveId));
+    if (keys.length) await tx.insert(fugitiveNameKeys).values(keys.map((k) => ({ ...k, fugitiveId })));
+  },
+
+  /** Fugitives without name keys (recorded before they existed), by id from `afterId`. */
+  async unindexed(dbx: DbOrTx, limit: number, afterId?: string): Promise<FugitiveRow[]> {
+    return dbx
+      .select()
+      .from(fugitives)
+      .where(
+        and(
+          sql`not exists (select 1 from ${fugitiveNameKeys} k where k.fugitive_id = ${fugitives.id})`,
+          afterId ? gt(fugitives.id, afterId) : undefined,
+        ),
+      )
+      .orderBy(fugitives.id)
+      .limit(limit);
+  },
+
+  /**
+   * A unit's fugitives sharing keys with a query, best first (the sum of the shared keys' weights, plus 15
+   * when the date of birth agrees); one born on another day is left out, one without a date stays.
+   */
+  async searchByKeys(
+    dbx: DbOrTx,
+    q: { keys: string[]; unitId: string; dateOfBirth?: string; minScore: number; limit: number },
+  ): Promise<{ id: string; score: number }[]> {
+    if (!q.keys.length) return [];
+    const dob = q.dateOfBirth ?? null;
+    const rows = await dbx.execute(sql`
+      with m as (
+        select fugitive_id, sum(weight)::int as score from ${fugitiveNameKeys}
+         where key in (${sql.join(
+           q.keys.map((k) => sql`${k}`),
+           sql`, `,
+         )})
+         group by fugitive_id
+      )
+      select f.id::text as id,
+             m.score + case when ${dob}::text is not null and f.fields->>'dateOfBirth' is not null then 15 else 0 end
+               as score
+        from m join ${fugitives} f on f.id = m.fugitive_id
+       where m.score >= ${q.minScore} and f.unit_id = ${q.unitId}
+         and (${dob}::text is null or f.fields->>'dateOfBirth' is null
+              or left(f.fields->>'dateOfBirth', length(${dob}::text)) = ${dob}::text
+              or left(${dob}::text, length(f.fields->>'dateOfBirth')) = f.fields->>'dateOfBirth')
+       order by score desc, f.id desc
+       limit ${q.limit}`);
+    return rowsOf<{ id: string; score: number }>(rows).map((r) => ({ id: r.id, score: Number(r.score) }));
+  },
+
   /**
    * Returns dated within two days (YYYY-MM-DD, inclusive) that concern one peer: this node's fugitives on a
    * list published to it, and the peer's entries held here. One row per person, with the method: the

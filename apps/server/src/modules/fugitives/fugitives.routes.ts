@@ -1,11 +1,15 @@
 import {
   AddEntryBody,
+  CreatedFugitive,
   CreateFugitiveBody,
   CreateListBody,
+  DuplicateCheckBody,
   FugitiveDetail,
   FugitiveListView,
   FugitivePage,
   FugitiveQuery,
+  FugitiveSearchPage,
+  FugitiveSearchQuery,
   FugitiveVersionView,
   LabelledText,
   ListStatistics,
@@ -52,12 +56,41 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
       schema: {
         tags,
         summary: "Record a fugitive in the caller's unit, linked to the node's person record",
-        description: "A Chinese name given without its romanised form gets its pinyin; a given one is kept.",
+        description:
+          "A Chinese name given without its romanised form gets its pinyin; a given one is kept. `duplicates`: the unit's records whose names make them likely the same person (a warning; the record is created).",
         body: CreateFugitiveBody,
-        response: { 201: z.object({ fugitive: FugitiveDetail }), ...errorResponses },
+        response: { 201: CreatedFugitive, ...errorResponses },
       },
     },
-    async (req, reply) => reply.status(201).send({ fugitive: await s.fugitives.create(req.ctx, req.body) }),
+    async (req, reply) => reply.status(201).send(await s.fugitives.create(req.ctx, req.body)),
+  );
+
+  app.get(
+    "/api/v1/fugitives/search",
+    {
+      schema: {
+        tags,
+        summary: "The unit's fugitives by any form of a name, ranked, narrowed by date of birth",
+        description:
+          "Chinese characters, pinyin with or without tones or spaces, romanised names in either order, aliases and Wade–Giles spellings find each other. Each result is in the access log.",
+        querystring: FugitiveSearchQuery,
+        response: { 200: FugitiveSearchPage, ...errorResponses },
+      },
+    },
+    async (req) => s.fugitives.search(req.ctx, req.query),
+  );
+
+  app.post(
+    "/api/v1/fugitives/duplicates",
+    {
+      schema: {
+        tags,
+        summary: "Before creating a record: the unit's records it is likely to repeat (names, date of birth)",
+        body: DuplicateCheckBody,
+        response: { 200: FugitiveSearchPage, ...errorResponses },
+      },
+    },
+    async (req) => s.fugitives.duplicates(req.ctx, req.body),
   );
 
   app.get(

@@ -1,8 +1,11 @@
 import type {
   CreateFugitiveBody,
+  DuplicateCheckBody,
   FugitiveDetail,
   FugitiveFields,
+  FugitiveMatch,
   FugitiveQuery,
+  NameSearchQuery,
   ReturnBody,
   StoredFugitiveFields,
   UpdateFugitiveBody,
@@ -11,6 +14,7 @@ import { uuidv7 } from "../../crypto/ids.js";
 import { type DbOrTx, inTransaction } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat } from "../../lib/errors.js";
+import { DUPLICATE_SCORE, keysOf, recordKeys } from "../../lib/name-keys.js";
 import { normaliseName } from "../persons/persons.match.js";
 import {
   createFugitivesContext,
@@ -177,7 +181,107 @@ export function createFugitivesService(deps: FugitivesDeps) {
     };
   }
 
-  async function create(ctx: Ctx, body: CreateFugitiveBody): Promise<FugitiveDetail> {
+  /** The unit's records, best first, whose names (and date of birth) make them likely the same person. */
+  async function likelySame(
+    unitId: string,
+    names: { original: string; romanised?: string }[],
+    dateOfBirth: string | undefined,
+  ): Promise<FugitiveMatch[]> {
+    const hits = await repo.searchByKeys(db, {
+      keys: recordKeys(names).map((k) => k.key),
+      unitId,
+      ...(dateOfBirth ? { dateOfBirth } : {}),
+      minScore: DUPLICATE_SCORE,
+      limit: 10,
+    });
+    return matches(hits);
+  }
+
+  async function matches(hits: { id: string; score: number }[]): Promise<FugitiveMatch[]> {
+    const rows = new Map(
+      (
+        await repo.byIds(
+          db,
+          hits.map((h) => h.id),
+        )
+      ).map((r) => [r.id, r]),
+    );
+    return hits.flatMap((h) => {
+      const r = rows.get(h.id);
+      return r ? [{ ...c.summary(r), score: h.score }] : [];
+    });
+  }
+
+  /** The unit's fugitives by any form of a name, ranked, narrowed by the date of birth (each result logged). */
+  async function search(ctx: Ctx, q: NameSearchQuery): Promise<{ items: FugitiveMatch[] }> {
+    requirePermission(ctx.actor, "fugitives:read");
+    if (!ctx.actor.unitId) return { items: [] };
+    const items = await matches(
+      await repo.searchByKeys(db, {
+        keys: keysOf(q.name).map((k) => k.key),
+        unitId: ctx.actor.unitId,
+        ...(q.dateOfBirth ? { dateOfBirth: q.dateOfBirth } : {}),
+        minScore: 1,
+        limit: q.limit,
+      }),
+    );
+    await c.logReads(
+      db,
+      ctx,
+      await repo.byIds(
+        db,
+        items.map((i) => i.id),
+      ),
+      "list",
+    );
+    return { items };
+  }
+
+  /** Before a record is created: the unit's records it may repeat (names romanised as creation would). */
+  async function duplicates(ctx: Ctx, body: DuplicateCheckBody): Promise<{ items: FugitiveMatch[] }> {
+    requirePermission(ctx.actor, "fugitives:write");
+    if (!ctx.actor.unitId) return { items: [] };
+    const names = withRomanised(body.names, "body.names");
+    const aliases = withRomanised(body.aliases, "body.aliases");
+    const issues = [...names.issues, ...aliases.issues];
+    if (issues.length) throw new AppError("VALIDATION_FAILED", issues);
+    const items = await likelySame(ctx.actor.unitId, [...names.value, ...aliases.value], body.dateOfBirth);
+    await c.logReads(
+      db,
+      ctx,
+      await repo.byIds(
+        db,
+        items.map((i) => i.id),
+      ),
+      "list",
+    );
+    return { items };
+  }
+
+  /** Gives name keys to fugitives recorded before they existed (at start; nothing to do on a new node). */
+  async function indexNames(batch = 500): Promise<number> {
+    let done = 0;
+    let after: string | undefined;
+    for (;;) {
+      const rows = await repo.unindexed(db, batch, after);
+      if (!rows.length) return done;
+      after = rows[rows.length - 1]?.id;
+      await inTransaction(db, async (tx) => {
+        for (const r of rows)
+          await repo.setNameKeys(tx, r.id, recordKeys([...r.fields.names, ...r.fields.aliases]));
+      });
+      done += rows.length;
+    }
+  }
+
+  /**
+   * Records a fugitive. The unit's records whose names make them likely the same person come back beside it
+   * (a warning: the record is created anyway; the console asks first through `duplicates`).
+   */
+  async function create(
+    ctx: Ctx,
+    body: CreateFugitiveBody,
+  ): Promise<{ fugitive: FugitiveDetail; duplicates: FugitiveMatch[] }> {
     requirePermission(ctx.actor, "fugitives:write");
     const unitId = ctx.actor.unitId;
     assertThat(
@@ -186,6 +290,17 @@ export function createFugitivesService(deps: FugitivesDeps) {
     );
     const { legalBasis, purpose, ...fields } = body;
     const stored = await prepare(ctx, fields, "body");
+    const similar = await likelySame(unitId, [...stored.names, ...stored.aliases], stored.dateOfBirth);
+    if (similar.length)
+      await c.logReads(
+        db,
+        ctx,
+        await repo.byIds(
+          db,
+          similar.map((m) => m.id),
+        ),
+        "list",
+      );
     const now = clock.now();
     const id = uuidv7();
     const node = await deps.nodeId(db);
@@ -217,6 +332,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
         createdAt: now,
         updatedAt: now,
       });
+      await repo.setNameKeys(tx, id, recordKeys([...stored.names, ...stored.aliases]));
       await deps.persons.link(
         tx,
         ctx,
@@ -248,7 +364,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
       });
       return r;
     });
-    return detail(db, row);
+    return { fugitive: await detail(db, row), duplicates: similar };
   }
 
   async function update(ctx: Ctx, id: string, body: UpdateFugitiveBody): Promise<FugitiveDetail> {
@@ -275,6 +391,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
         version: before.version + 1,
         updatedAt: now,
       });
+      if (stored) await repo.setNameKeys(tx, id, recordKeys([...fields.names, ...fields.aliases]));
       await repo.insertVersion(tx, {
         fugitiveId: id,
         version: after.version,
@@ -324,6 +441,9 @@ export function createFugitivesService(deps: FugitivesDeps) {
   return {
     describe,
     list,
+    search,
+    duplicates,
+    indexNames,
     get,
     history,
     create,

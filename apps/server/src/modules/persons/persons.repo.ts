@@ -1,7 +1,8 @@
 import type { PersonFields } from "@crossline/schemas";
-import { and, desc, eq, exists, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
-import type { DbOrTx, Tx } from "../../db/client.js";
-import { personLinks, persons, personVersions } from "../../db/schema/index.js";
+import { and, desc, eq, exists, gt, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
+import { personLinks, personNameKeys, persons, personVersions } from "../../db/schema/index.js";
+import type { NameKey } from "../../lib/name-keys.js";
 
 export type PersonRow = typeof persons.$inferSelect;
 export type PersonLinkRow = typeof personLinks.$inferSelect;
@@ -9,6 +10,70 @@ export type PersonVersionRow = typeof personVersions.$inferSelect;
 
 /** Data access of the persons module: the only code on persons, person_versions and person_links. */
 export const personsRepo = {
+  /** Replaces a person's name keys (lib/name-keys.ts). */
+  async setNameKeys(tx: Tx, personId: string, keys: NameKey[]): Promise<void> {
+    await tx.delete(personNameKeys).where(eq(personNameKeys.personId, personId));
+    if (keys.length) await tx.insert(personNameKeys).values(keys.map((k) => ({ ...k, personId })));
+  },
+
+  /** Persons with names and no name keys yet (recorded before the keys existed): to index them. */
+  async unindexed(dbx: DbOrTx, limit: number, afterId?: string): Promise<PersonRow[]> {
+    return dbx
+      .select()
+      .from(persons)
+      .where(
+        and(
+          sql`not exists (select 1 from ${personNameKeys} k where k.person_id = ${persons.id})`,
+          afterId ? gt(persons.id, afterId) : undefined,
+        ),
+      )
+      .orderBy(persons.id)
+      .limit(limit);
+  },
+
+  /**
+   * The persons a unit sees sharing keys with a query, best first: the sum of the shared keys' weights, plus
+   * 15 when the date of birth agrees; a person born on another day is left out, one without a date stays.
+   */
+  async searchByKeys(
+    dbx: DbOrTx,
+    q: {
+      keys: string[];
+      unitId: string | null;
+      all: boolean;
+      dateOfBirth?: string;
+      minScore: number;
+      limit: number;
+    },
+  ): Promise<{ id: string; score: number }[]> {
+    if (!q.keys.length) return [];
+    const unit = q.unitId ?? "00000000-0000-0000-0000-000000000000";
+    const dob = q.dateOfBirth ?? null;
+    const seen = q.all
+      ? sql`true`
+      : sql`(p.owner_unit_id = ${unit} or exists (select 1 from ${personLinks} l
+               where l.person_id = p.id and l.record_unit_id = ${unit}))`;
+    const rows = await dbx.execute(sql`
+      with m as (
+        select person_id, sum(weight)::int as score from ${personNameKeys}
+         where key in (${sql.join(
+           q.keys.map((k) => sql`${k}`),
+           sql`, `,
+         )})
+         group by person_id
+      )
+      select p.id::text as id,
+             m.score + case when ${dob}::text is not null and p.date_of_birth is not null then 15 else 0 end as score
+        from m join ${persons} p on p.id = m.person_id
+       where m.score >= ${q.minScore} and ${seen}
+         and (${dob}::text is null or p.date_of_birth is null
+              or left(p.date_of_birth, length(${dob}::text)) = ${dob}::text
+              or left(${dob}::text, length(p.date_of_birth)) = p.date_of_birth)
+       order by score desc, p.id desc
+       limit ${q.limit}`);
+    return rowsOf<{ id: string; score: number }>(rows).map((r) => ({ id: r.id, score: Number(r.score) }));
+  },
+
   async find(dbx: DbOrTx, id: string): Promise<PersonRow | undefined> {
     const [r] = await dbx.select().from(persons).where(eq(persons.id, id));
     return r;

@@ -1,10 +1,12 @@
 import {
   AccessLogPage,
+  NameSearchQuery,
   PageQuery,
   PersonExport,
   PersonId,
   PersonPage,
   PersonQuery,
+  PersonSearchPage,
   PersonVersionView,
   PersonView,
   ReasonQuery,
@@ -38,6 +40,20 @@ export function personsRoutes(fastify: FastifyInstance, s: Services) {
       },
     },
     async (req) => s.persons.list(req.ctx, req.query),
+  );
+
+  app.get(
+    "/api/v1/persons/search",
+    {
+      schema: {
+        tags,
+        summary: "Persons the caller's unit sees by any form of a name, ranked, narrowed by date of birth",
+        description: `Chinese characters, pinyin with or without tones or spaces, romanised names in either order, aliases and Wade–Giles spellings find each other (docs/fugitives.md). ${READ_NOTE}`,
+        querystring: NameSearchQuery,
+        response: { 200: PersonSearchPage, ...errorResponses },
+      },
+    },
+    async (req) => s.persons.search(req.ctx, req.query),
   );
 
   app.get(

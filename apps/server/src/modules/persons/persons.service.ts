@@ -1,8 +1,10 @@
 import type {
   AccessLogEntry,
+  NameSearchQuery,
   PersonFields,
   PersonName,
   PersonQuery,
+  PersonSearchResult,
   PersonSummary,
   PersonVersionView,
   PersonView,
@@ -13,6 +15,7 @@ import { inTransaction } from "../../db/client.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
+import { keysOf, recordKeys } from "../../lib/name-keys.js";
 import type { AccessLogService } from "../access-log/access-log.service.js";
 import type { AuditService } from "../audit/audit.service.js";
 import { matchKeyOf, sameName, searchTextOf } from "./persons.match.js";
@@ -137,6 +140,7 @@ export function createPersonsService(deps: PersonsDeps) {
           version: existing.version + 1,
           updatedAt: now,
         });
+        await repo.setNameKeys(tx, u.id, recordKeys([...u.names, ...u.aliases]));
         await snapshot(tx, u, ctx.actor.label, "a record named the person with another name form");
         await audit.record(tx, ctx, {
           action: "person.complete",
@@ -161,6 +165,7 @@ export function createPersonsService(deps: PersonsDeps) {
       createdAt: now,
       updatedAt: now,
     });
+    await repo.setNameKeys(tx, row.id, recordKeys(row.names));
     await snapshot(tx, row, ctx.actor.label, null);
     await audit.record(tx, ctx, {
       action: "person.create",
@@ -291,6 +296,61 @@ export function createPersonsService(deps: PersonsDeps) {
     };
   }
 
+  /**
+   * Persons found by any form of a name (lib/name-keys.ts), best first, narrowed by the date of birth; only
+   * those the caller may see, each result logged in the access log as a list read.
+   */
+  async function search(ctx: Ctx, q: NameSearchQuery): Promise<{ items: PersonSearchResult[] }> {
+    requirePermission(ctx.actor, "persons:read");
+    const hits = await repo.searchByKeys(db, {
+      keys: keysOf(q.name).map((k) => k.key),
+      unitId: ctx.actor.unitId,
+      all: can(ctx.actor, "audit:read"),
+      ...(q.dateOfBirth ? { dateOfBirth: q.dateOfBirth } : {}),
+      minScore: 1,
+      limit: q.limit,
+    });
+    const rows = new Map(
+      (
+        await repo.findMany(
+          db,
+          hits.map((h) => h.id),
+        )
+      ).map((r) => [r.id, r]),
+    );
+    const items = hits.flatMap((h) => {
+      const r = rows.get(h.id);
+      return r ? [{ ...toSummary(r), score: h.score }] : [];
+    });
+    await accessLog.record(
+      db,
+      withReason(ctx, q.reason),
+      items.map((r) => ({
+        action: "list",
+        recordType: "person",
+        recordId: r.id,
+        recordUnitId: rows.get(r.id)?.ownerUnitId ?? null,
+        personId: r.id,
+      })),
+    );
+    return { items };
+  }
+
+  /** Gives name keys to persons recorded before they existed (at start; nothing to do on a new node). */
+  async function indexNames(batch = 500): Promise<number> {
+    let done = 0;
+    let after: string | undefined;
+    for (;;) {
+      const rows = await repo.unindexed(db, batch, after);
+      if (!rows.length) return done;
+      after = rows[rows.length - 1]?.id;
+      await inTransaction(db, async (tx) => {
+        for (const r of rows) await repo.setNameKeys(tx, r.id, recordKeys([...r.names, ...r.aliases]));
+      });
+      done += rows.length;
+    }
+  }
+
   /** Reads a person the actor may see, logging the read (action `read`, or `export`). */
   async function load(ctx: Ctx, id: string, action: "read" | "export" = "read") {
     const r = await visible(db, ctx, await repo.find(db, id));
@@ -372,6 +432,7 @@ export function createPersonsService(deps: PersonsDeps) {
         version: r.version + 1,
         updatedAt: clock.now(),
       });
+      await repo.setNameKeys(tx, id, recordKeys([...f.names, ...f.aliases]));
       await snapshot(tx, u, ctx.actor.label, body.reason);
       const changed = (Object.keys(f) as (keyof PersonFields)[]).filter(
         (k) => JSON.stringify(f[k] ?? null) !== JSON.stringify(before[k] ?? null),
@@ -468,6 +529,8 @@ export function createPersonsService(deps: PersonsDeps) {
     port,
     registerRecords,
     list,
+    search,
+    indexNames,
     get,
     history,
     accessOf,
