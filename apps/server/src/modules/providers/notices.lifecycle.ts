@@ -194,8 +194,10 @@ export function createNoticeLifecycle(c: ProvidersContext, border: NoticeBorder)
     const row = await inTransaction(db, async (tx) => {
       const n = await c.lockVisible(tx, scope, id);
       const to = nextNoticeStatus(n.status as NoticeStatus, event);
-      // Someone else moved it between the read and the lock.
-      if (!to || n.status !== before.status) throw invalidNoticeTransition(n.status, []);
+      // Someone else moved it between the read and the lock. A withdrawal still stands if the notice can be
+      // withdrawn from where it is now (the peer's "work started" may have arrived meanwhile).
+      if (!to || (n.status !== before.status && event !== "withdraw"))
+        throw invalidNoticeTransition(n.status, []);
       const set: repo.NoticeSet = { status: to, updatedAt: now, ...(prepared?.set ?? {}) };
       if (event === "approve")
         Object.assign(set, { approvedBy: ctx.actor.userId, approvedByLabel: ctx.actor.label });

@@ -65,7 +65,7 @@ export interface ProvidersDeps {
    */
   requests?: Pick<
     RequestsPort,
-    "sendIn" | "readIncoming" | "summaries" | "startIn" | "answerIn" | "withdrawIn"
+    "sendIn" | "readIncoming" | "summaries" | "startIn" | "answerIn" | "withdrawIn" | "lockIn"
   > & {
     putAttachment(
       tx: Tx,
@@ -138,7 +138,17 @@ export function createProvidersContext(deps: ProvidersDeps) {
     return { notice: n, scope };
   }
 
+  /**
+   * The notice, locked, or NOT_FOUND. A notice linked to a request (across the border) locks that request
+   * first: the requests inbox holds the request when it moves the notice (notices.border.ts peerEvent), and a
+   * change here may move the request (withdraw, start, answer); one order, request then notice, makes the two
+   * wait for each other instead of deadlocking. The link is read before the lock: it is set once, when the
+   * notice is made (in) or in the transaction that sends it (out), which holds the notice's lock.
+   */
   async function lockVisible(tx: Tx, scope: { providerId: string } | { unitId: string }, id: string) {
+    const seen = await repo.findNotice(tx, id);
+    const linked = seen?.outRequestId ?? seen?.inRequestId;
+    if (linked && deps.requests) await deps.requests.lockIn(tx, linked);
     const n = await repo.lockNotice(tx, id);
     assertThat(visibleTo(scope, n), notFound("notice"));
     return n;

@@ -136,6 +136,15 @@ export function createRequestsPort(
     return true;
   }
 
+  /**
+   * Locks the request's row for the rest of `tx`. The inbox applies the peer's events holding the request and
+   * then tells the watchers (which lock their own rows): a module that changes a request from a transaction on
+   * its own rows locks the request first, so both take the rows in one order and queue instead of deadlocking.
+   */
+  async function lockIn(tx: Tx, id: string): Promise<void> {
+    await repo.lockRequest(tx, id);
+  }
+
   /** The requester withdraws the notice: its request is withdrawn too (while it is still open). */
   async function withdrawIn(tx: Tx, ctx: Ctx, id: string, reason: string): Promise<void> {
     const r = await repo.findRequest(tx, id);
@@ -143,7 +152,7 @@ export function createRequestsPort(
     await life.actIn(tx, ctx, id, { event: "withdraw", reason: { lang: "en", text: reason } });
   }
 
-  return { sendIn, readIncoming, summaries, startIn, answerIn, withdrawIn };
+  return { sendIn, readIncoming, summaries, startIn, answerIn, withdrawIn, lockIn };
 }
 
 export type RequestsPort = ReturnType<typeof createRequestsPort>;
