@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { inTransaction } from "../../src/db/client.js";
@@ -24,6 +25,7 @@ type Link = {
   peerId: string | null;
   reference: string | null;
   status: string;
+  evidence: { id: string; name: string; sha256: string; size: number }[];
 };
 type Detail = {
   notice: {
@@ -196,6 +198,7 @@ describeDb("notices across the border on two real nodes", () => {
         peerId: "CN-MPS",
         reference: out.reference,
         status: "delivered",
+        evidence: [],
       },
     ]);
     // Once only; and a request this unit does not hold is named as the field.
@@ -267,6 +270,12 @@ describeDb("notices across the border on two real nodes", () => {
       "answer:provider",
     ]);
     // Both sides see the chain: the request between the two notices, answered on both nodes, with the evidence.
+    const evidence = {
+      id: expect.any(String),
+      name: "certificate.txt",
+      sha256: up.body.attachment.sha256,
+      size: bytes.length,
+    };
     expect(back.links).toEqual([
       {
         kind: "request_out",
@@ -274,15 +283,31 @@ describeDb("notices across the border on two real nodes", () => {
         peerId: "US-DOJ",
         reference: out.reference,
         status: "answered",
+        evidence: [evidence],
       },
     ]);
+    // The provider's file itself came across: CN-MPS's officer downloads it from the chain, byte for byte.
+    const file = await waitFor("the evidence on CN-MPS", async () => {
+      const res = await cn.rt.app.inject({
+        method: "GET",
+        url: `/api/v1/requests/${out.requestId}/attachments/${back.links[0]?.evidence[0]?.id}`,
+        headers: { cookie: cnOfficer.cookie ?? "" },
+      });
+      return res.statusCode === 200 ? res.rawPayload : null;
+    });
+    expect(createHash("sha256").update(file).digest("hex")).toBe(up.body.attachment.sha256);
+    expect(file.equals(bytes)).toBe(true);
     const cnRequest = await requestOn(cnOfficer, out.requestId);
     expect(cnRequest?.answer?.outcome).toBe("fulfilled");
     expect(cnRequest?.answer?.attachments.map((a) => [a.name, a.sha256])).toEqual([
       ["certificate.txt", up.body.attachment.sha256],
     ]);
     const usNotice = await noticeOn(usOfficer, d.id);
-    expect(usNotice.links[0]).toMatchObject({ reference: out.reference, status: "answered" });
+    expect(usNotice.links[0]).toMatchObject({
+      reference: out.reference,
+      status: "answered",
+      evidence: [evidence],
+    });
     // The provider's staff see their notice, not the requests behind it.
     expect((await noticeOn(staff, d.id)).links).toEqual([]);
 

@@ -259,6 +259,7 @@ export function createProvidersContext(deps: ProvidersDeps) {
           peerId: r?.peerId ?? null,
           reference: r?.reference ?? null,
           status: r?.status ?? null,
+          evidence: r?.evidence ?? [],
         });
       };
       add("request_out", n.outRequestId);

@@ -1,5 +1,6 @@
 import {
   type AnswerInput,
+  type AttachmentRef,
   type EventName,
   type RequestDraftInputRaw,
   type RequestStatus,
@@ -47,6 +48,8 @@ export interface LinkedRequest {
   type: string;
   urgency: string;
   content: RequestRow["content"];
+  /** The answer's attachments (the provider's evidence, when a notice answered it). */
+  evidence: AttachmentRef[];
 }
 
 const linked = (r: RequestRow): LinkedRequest => ({
@@ -58,6 +61,7 @@ const linked = (r: RequestRow): LinkedRequest => ({
   type: r.type,
   urgency: r.urgency,
   content: r.content,
+  evidence: r.answer?.attachments ?? [],
 });
 
 /** Responder events that bring a request from where it is to one that can be answered, in order. */
