@@ -17,7 +17,7 @@ import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import type { NoticeBorder } from "./notices.border.js";
 import { newVerificationCode, signNotice } from "./notices.signing.js";
-import type { ProvidersContext } from "./providers.context.js";
+import { type ProvidersContext, transact } from "./providers.context.js";
 import type { NoticeRow } from "./providers.repo.js";
 import * as repo from "./providers.repo.js";
 
@@ -191,7 +191,7 @@ export function createNoticeLifecycle(c: ProvidersContext, border: NoticeBorder)
       : null;
     const me = await c.nodeInfo();
     const now = clock.now();
-    const row = await inTransaction(db, async (tx) => {
+    const row = await transact(db, async (tx) => {
       const n = await c.lockVisible(tx, scope, id);
       const to = nextNoticeStatus(n.status as NoticeStatus, event);
       // Someone else moved it between the read and the lock. A withdrawal still stands if the notice can be

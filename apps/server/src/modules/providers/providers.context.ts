@@ -14,7 +14,7 @@ import {
 } from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
-import type { Db, DbOrTx, Tx } from "../../db/client.js";
+import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
@@ -76,6 +76,30 @@ export interface ProvidersDeps {
 }
 
 const POLICY_KEY = "notices.policy";
+
+/** PostgreSQL's deadlock and serialization failures: the transaction was rolled back whole and may run again. */
+const RETRYABLE = new Set(["40P01", "40001"]);
+function retryable(e: unknown): boolean {
+  for (let x: unknown = e, i = 0; x && i < 4; x = (x as { cause?: unknown }).cause, i++)
+    if (RETRYABLE.has(String((x as { code?: unknown }).code))) return true;
+  return false;
+}
+
+/**
+ * `inTransaction`, run again (up to 3 times) when PostgreSQL rolled it back as a deadlock victim. A notice linked
+ * to a request takes the request before the notice (lockVisible), but the request's own change enqueues a
+ * federation message whose row refers to the peer's row, which the requests inbox holds FOR UPDATE while it
+ * waits for the request: that cycle crosses three modules, so the notice's change yields and runs again.
+ */
+export async function transact<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await inTransaction(db, fn);
+    } catch (e) {
+      if (attempt >= 3 || !retryable(e)) throw e;
+    }
+  }
+}
 
 /** Parses with a schema; on failure VALIDATION_FAILED naming each field under `prefix`. */
 export function parseOrFail<S extends z.ZodType>(schema: S, input: unknown, prefix: string): z.output<S> {
