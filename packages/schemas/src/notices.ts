@@ -511,6 +511,11 @@ export const NoticeLinkView = z.object({
   reference: z.string().nullable(),
   /** The request's status on this node (the same on both nodes once its events have travelled). */
   status: RequestStatus.nullable(),
+  /**
+   * The evidence the provider's answer carried, as the request's answer attachments on this node (downloaded from
+   * the request: `GET /api/v1/requests/:requestId/attachments/:id`): on the requester's side, the provider's own files.
+   */
+  evidence: z.array(AttachmentRef),
 });
 
 export const NoticeDetail = NoticeSummary.extend({

@@ -1,10 +1,13 @@
+import { createHash } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { auditLog } from "../../src/db/schema/index.js";
+import { inTransaction } from "../../src/db/client.js";
+import { auditLog, requests } from "../../src/db/schema/index.js";
 import {
   type FederationWorker,
   startFederationWorker,
 } from "../../src/modules/federation/federation.worker.js";
-import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { type Agent, createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 import { freePort } from "../support/pg-cluster.js";
 import {
   type ApiError,
@@ -22,6 +25,7 @@ type Link = {
   peerId: string | null;
   reference: string | null;
   status: string;
+  evidence: { id: string; name: string; sha256: string; size: number }[];
 };
 type Detail = {
   notice: {
@@ -194,6 +198,7 @@ describeDb("notices across the border on two real nodes", () => {
         peerId: "CN-MPS",
         reference: out.reference,
         status: "delivered",
+        evidence: [],
       },
     ]);
     // Once only; and a request this unit does not hold is named as the field.
@@ -265,6 +270,12 @@ describeDb("notices across the border on two real nodes", () => {
       "answer:provider",
     ]);
     // Both sides see the chain: the request between the two notices, answered on both nodes, with the evidence.
+    const evidence = {
+      id: expect.any(String),
+      name: "certificate.txt",
+      sha256: up.body.attachment.sha256,
+      size: bytes.length,
+    };
     expect(back.links).toEqual([
       {
         kind: "request_out",
@@ -272,15 +283,31 @@ describeDb("notices across the border on two real nodes", () => {
         peerId: "US-DOJ",
         reference: out.reference,
         status: "answered",
+        evidence: [evidence],
       },
     ]);
+    // The provider's file itself came across: CN-MPS's officer downloads it from the chain, byte for byte.
+    const file = await waitFor("the evidence on CN-MPS", async () => {
+      const res = await cn.rt.app.inject({
+        method: "GET",
+        url: `/api/v1/requests/${out.requestId}/attachments/${back.links[0]?.evidence[0]?.id}`,
+        headers: { cookie: cnOfficer.cookie ?? "" },
+      });
+      return res.statusCode === 200 ? res.rawPayload : null;
+    });
+    expect(createHash("sha256").update(file).digest("hex")).toBe(up.body.attachment.sha256);
+    expect(file.equals(bytes)).toBe(true);
     const cnRequest = await requestOn(cnOfficer, out.requestId);
     expect(cnRequest?.answer?.outcome).toBe("fulfilled");
     expect(cnRequest?.answer?.attachments.map((a) => [a.name, a.sha256])).toEqual([
       ["certificate.txt", up.body.attachment.sha256],
     ]);
     const usNotice = await noticeOn(usOfficer, d.id);
-    expect(usNotice.links[0]).toMatchObject({ reference: out.reference, status: "answered" });
+    expect(usNotice.links[0]).toMatchObject({
+      reference: out.reference,
+      status: "answered",
+      evidence: [evidence],
+    });
     // The provider's staff see their notice, not the requests behind it.
     expect((await noticeOn(staff, d.id)).links).toEqual([]);
 
@@ -307,12 +334,7 @@ describeDb("notices across the border on two real nodes", () => {
     const id = made.body.notice.id;
     await usOfficer.req("POST", `/api/v1/notices/${id}/actions`, { event: "submit_for_approval" });
     await usApprover.req("POST", `/api/v1/notices/${id}/actions`, { event: "approve" });
-    // Wait until the peer's "work started" has reached CN-MPS: a withdrawal racing that inbox transaction
-    // failed once on PostgreSQL with a 500 (a known issue, in the closing note), which this test does not cover.
-    await waitFor(
-      "the peer's work started on CN-MPS",
-      async () => (await noticeOn(cnOfficer, n.id)).status === "in_progress",
-    );
+    // No wait for the peer's "work started" to arrive: a withdrawal racing it is the next two tests' subject.
 
     const w = await cnOfficer.req<Detail>("POST", `/api/v1/notices/${n.id}/actions`, {
       event: "withdraw",
@@ -332,4 +354,153 @@ describeDb("notices across the border on two real nodes", () => {
     expect(late.status).toBe(409);
     expect((await noticeOn(usOfficer, id)).answer).toBeNull();
   }, 120_000);
+
+  /** The peer's notice made of `out`, sent to its provider (four eyes): its "received, work started" leave. */
+  async function madeAndApprove(out: Link) {
+    const made = await usOfficer.req<Detail>("POST", "/api/v1/notices/from-request", {
+      requestId: out.requestId,
+      providerId: usProvider,
+      legalBasis: LAW_US,
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id = made.body.notice.id;
+    await usOfficer.req("POST", `/api/v1/notices/${id}/actions`, { event: "submit_for_approval" });
+    return {
+      id,
+      approve: async () =>
+        (await usApprover.req("POST", `/api/v1/notices/${id}/actions`, { event: "approve" })).status,
+    };
+  }
+
+  const withdraw = (id: string) =>
+    cnOfficer.req<Detail>("POST", `/api/v1/notices/${id}/actions`, {
+      event: "withdraw",
+      reason: "Withdrawn while the peer was starting work.",
+    });
+
+  async function settled(noticeId: string, peerNoticeId: string, requestId: string) {
+    await waitFor(
+      "the peer's notice withdrawn",
+      async () => (await noticeOn(usOfficer, peerNoticeId)).status === "withdrawn",
+    );
+    expect((await requestOn(usOfficer, requestId))?.status).toBe("withdrawn");
+    const mine = await noticeOn(cnOfficer, noticeId);
+    expect(mine.status).toBe("withdrawn");
+    expect(mine.links[0].status).toBe("withdrawn");
+  }
+
+  /**
+   * Forces the interleaving that failed: another transaction holds the request's row on `node` while `arrive`
+   * makes that node's inbox wait for it (applying the peer's message), then `act` waits for it too; then it
+   * lets go. The inbox holds the request and then locks the notice; every change of a notice linked to a
+   * request locks the request first (providers.context.ts lockVisible), so the two queue; before, `act` held
+   * the notice and the inbox the request, and PostgreSQL's deadlock detector failed `act` with a 500.
+   */
+  async function behindInbox<T>(
+    node: TestNode,
+    requestId: string,
+    arrive: () => Promise<unknown>,
+    act: () => Promise<T>,
+  ): Promise<T> {
+    const db = node.rt.services.db;
+    const waiting = async () => {
+      const r = (await db.execute(
+        sql`select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`,
+      )) as unknown as { rows: { n: number }[] };
+      return Number(r.rows[0]?.n ?? 0);
+    };
+    let release = () => {};
+    let held = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const holding = new Promise<void>((r) => {
+      held = r;
+    });
+    const blocker = inTransaction(db, async (tx) => {
+      await tx.select({ id: requests.id }).from(requests).where(eq(requests.id, requestId)).for("update");
+      held();
+      await gate;
+    });
+    await holding;
+    await arrive();
+    await waitFor("the inbox waiting for the request", async () => (await waiting()) >= 1);
+    const acting = act();
+    await waitFor("the change waiting too", async () => (await waiting()) >= 2);
+    release();
+    await blocker;
+    return acting;
+  }
+
+  it.runIf(DB_KIND === "postgres")(
+    "a withdrawal queued behind the inbox applying the peer's work started succeeds",
+    async () => {
+      const { notice: n, out } = await relayed("stop_spread");
+      const peer = await madeAndApprove(out);
+      const res = await behindInbox(
+        cn,
+        out.requestId,
+        async () => expect(await peer.approve()).toBe(200),
+        () => withdraw(n.id),
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.notice.status).toBe("withdrawn");
+      // The peer's events were applied first, then the withdrawal, from where the notice then stood.
+      expect(res.body.notice.timeline.map((e) => e.event)).toEqual([
+        "create",
+        "submit_for_approval",
+        "approve",
+        "relayed",
+        "receive",
+        "start_work",
+        "withdraw",
+      ]);
+      await settled(n.id, peer.id, out.requestId);
+    },
+    120_000,
+  );
+
+  it.runIf(DB_KIND === "postgres")(
+    "a provider's answer queued behind the inbox applying the withdrawal is refused, not failed",
+    async () => {
+      const { notice: n, out } = await relayed("remove_content");
+      const peer = await madeAndApprove(out);
+      expect(await peer.approve()).toBe(200);
+      await waitFor(
+        "work started on CN-MPS",
+        async () => (await noticeOn(cnOfficer, n.id)).status === "in_progress",
+      );
+      const res = await behindInbox(
+        us,
+        out.requestId,
+        async () => expect((await withdraw(n.id)).status).toBe(200),
+        () =>
+          staff.req<ApiError>("POST", `/api/v1/portal/notices/${peer.id}/answer`, {
+            outcome: "done",
+            text: { lang: "en", text: "Removed." },
+          }),
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(409);
+      expect(res.body.error.code).toBe("INVALID_TRANSITION");
+      await settled(n.id, peer.id, out.requestId);
+      expect((await noticeOn(usOfficer, peer.id)).answer).toBeNull();
+    },
+    120_000,
+  );
+
+  it("withdrawals racing the peer's messages never fail", async () => {
+    // Each withdrawal leaves a little later after the peer starts work: before, during or after its messages.
+    for (const delay of [0, 20, 60, 150]) {
+      const { notice: n, out } = await relayed("remove_content");
+      const peer = await madeAndApprove(out);
+      const approving = peer.approve();
+      await new Promise((r) => setTimeout(r, delay));
+      const res = await withdraw(n.id);
+      expect(res.status, `${delay} ms: ${JSON.stringify(res.body)}`).toBe(200);
+      // The withdrawal may reach the peer before its approval commits: then that approval is refused, cleanly.
+      expect([200, 409]).toContain(await approving);
+      await settled(n.id, peer.id, out.requestId);
+    }
+  }, 240_000);
 });

@@ -369,6 +369,17 @@ export function NoticeView({ n, side }: { n: NoticeDetail; side: "authority" | "
                   })}
                 </Link>
                 {l.status && <Text size="sm">{t(`requests.status.${l.status}`)}</Text>}
+                {l.evidence.map((a) => (
+                  // The provider's evidence, carried by the request's answer: downloaded from the request.
+                  <Anchor
+                    key={a.id}
+                    size="sm"
+                    href={`/api/v1/requests/${l.requestId}/attachments/${a.id}`}
+                    data-testid="notice-chain-evidence"
+                  >
+                    {t("notices.chainEvidence", { name: a.name })}
+                  </Anchor>
+                ))}
               </Group>
             ))}
           </Stack>

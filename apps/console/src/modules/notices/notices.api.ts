@@ -120,3 +120,17 @@ export function usePortalMe() {
     queryFn: () => api<{ provider: { id: string; name: string; nameZh: string } }>("GET", "/portal/me"),
   });
 }
+
+/** The peer's compliance officer turns an incoming request into a draft notice to a provider of the register. */
+export function useNoticeFromRequest() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: {
+      requestId: string;
+      providerId: string;
+      legalBasis: { law: string; article: string };
+      kind?: string;
+    }) => (await api<{ notice: NoticeDetail }>("POST", "/notices/from-request", body)).notice,
+    onSuccess: () => qc.invalidateQueries({ queryKey: NOTICES }),
+  });
+}

@@ -17,7 +17,7 @@ import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import type { NoticeBorder } from "./notices.border.js";
 import { newVerificationCode, signNotice } from "./notices.signing.js";
-import type { ProvidersContext } from "./providers.context.js";
+import { type ProvidersContext, transact } from "./providers.context.js";
 import type { NoticeRow } from "./providers.repo.js";
 import * as repo from "./providers.repo.js";
 
@@ -191,11 +191,13 @@ export function createNoticeLifecycle(c: ProvidersContext, border: NoticeBorder)
       : null;
     const me = await c.nodeInfo();
     const now = clock.now();
-    const row = await inTransaction(db, async (tx) => {
+    const row = await transact(db, async (tx) => {
       const n = await c.lockVisible(tx, scope, id);
       const to = nextNoticeStatus(n.status as NoticeStatus, event);
-      // Someone else moved it between the read and the lock.
-      if (!to || n.status !== before.status) throw invalidNoticeTransition(n.status, []);
+      // Someone else moved it between the read and the lock. A withdrawal still stands if the notice can be
+      // withdrawn from where it is now (the peer's "work started" may have arrived meanwhile).
+      if (!to || (n.status !== before.status && event !== "withdraw"))
+        throw invalidNoticeTransition(n.status, []);
       const set: repo.NoticeSet = { status: to, updatedAt: now, ...(prepared?.set ?? {}) };
       if (event === "approve")
         Object.assign(set, { approvedBy: ctx.actor.userId, approvedByLabel: ctx.actor.label });

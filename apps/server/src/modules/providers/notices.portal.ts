@@ -9,13 +9,13 @@ import {
 import { z } from "zod";
 import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
-import { inTransaction } from "../../db/client.js";
+import type { inTransaction } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import type { NoticeBorder } from "./notices.border.js";
 import type { NoticeLifecycle } from "./notices.lifecycle.js";
 import { invalidNoticeTransition } from "./notices.lifecycle.js";
-import type { ProvidersContext } from "./providers.context.js";
+import { type ProvidersContext, transact } from "./providers.context.js";
 import * as repo from "./providers.repo.js";
 
 /** The largest evidence file a provider may upload (bytes, before base64). */
@@ -70,7 +70,7 @@ export function createNoticePortal(c: ProvidersContext, life: NoticeLifecycle, b
     if (!to)
       throw invalidNoticeTransition(before.status, (await c.detail(ctx, before, scope)).allowedActions);
     const now = clock.now();
-    const row = await inTransaction(db, async (tx) => {
+    const row = await transact(db, async (tx) => {
       const n = await c.lockVisible(tx, scope, id);
       if (n.status !== before.status) throw invalidNoticeTransition(n.status, []);
       const u = await repo.updateNotice(tx, id, {
@@ -115,7 +115,7 @@ export function createNoticePortal(c: ProvidersContext, life: NoticeLifecycle, b
         { field: `body.attachmentIds.${missing}`, issue: "upload the evidence to this notice first" },
       ]);
     }
-    const row = await inTransaction(db, async (tx) => {
+    const row = await transact(db, async (tx) => {
       const n = await c.lockVisible(tx, scope, id);
       const to = nextNoticeStatus(n.status as NoticeStatus, "answer", input.outcome);
       if (!to) throw invalidNoticeTransition(n.status, []);
@@ -162,7 +162,7 @@ export function createNoticePortal(c: ProvidersContext, life: NoticeLifecycle, b
       ]);
     }
     const file = { id: uuidv7(), name: input.name, sha256: sha256Hex(data), size: data.length };
-    await inTransaction(db, async (tx) => {
+    await transact(db, async (tx) => {
       const n = await c.lockVisible(tx, scope, id);
       if (!OPEN.includes(n.status)) throw invalidNoticeTransition(n.status, []);
       await repo.insertFile(tx, {
@@ -214,7 +214,7 @@ export function createNoticePortal(c: ProvidersContext, life: NoticeLifecycle, b
       if (repo.UNSENT.includes(before.status)) throw invalidNoticeTransition(before.status, []);
     }
     const me = await c.nodeInfo();
-    const row = await inTransaction(db, async (tx) => {
+    const row = await transact(db, async (tx) => {
       const n = await c.lockVisible(tx, scope, id);
       await repo.insertMessage(tx, {
         id: uuidv7(),

@@ -14,7 +14,7 @@ import {
 } from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
-import type { Db, DbOrTx, Tx } from "../../db/client.js";
+import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
@@ -65,7 +65,7 @@ export interface ProvidersDeps {
    */
   requests?: Pick<
     RequestsPort,
-    "sendIn" | "readIncoming" | "summaries" | "startIn" | "answerIn" | "withdrawIn"
+    "sendIn" | "readIncoming" | "summaries" | "startIn" | "answerIn" | "withdrawIn" | "lockIn"
   > & {
     putAttachment(
       tx: Tx,
@@ -76,6 +76,30 @@ export interface ProvidersDeps {
 }
 
 const POLICY_KEY = "notices.policy";
+
+/** PostgreSQL's deadlock and serialization failures: the transaction was rolled back whole and may run again. */
+const RETRYABLE = new Set(["40P01", "40001"]);
+function retryable(e: unknown): boolean {
+  for (let x: unknown = e, i = 0; x && i < 4; x = (x as { cause?: unknown }).cause, i++)
+    if (RETRYABLE.has(String((x as { code?: unknown }).code))) return true;
+  return false;
+}
+
+/**
+ * `inTransaction`, run again (up to 3 times) when PostgreSQL rolled it back as a deadlock victim. A notice linked
+ * to a request takes the request before the notice (lockVisible), but the request's own change enqueues a
+ * federation message whose row refers to the peer's row, which the requests inbox holds FOR UPDATE while it
+ * waits for the request: that cycle crosses three modules, so the notice's change yields and runs again.
+ */
+export async function transact<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await inTransaction(db, fn);
+    } catch (e) {
+      if (attempt >= 3 || !retryable(e)) throw e;
+    }
+  }
+}
 
 /** Parses with a schema; on failure VALIDATION_FAILED naming each field under `prefix`. */
 export function parseOrFail<S extends z.ZodType>(schema: S, input: unknown, prefix: string): z.output<S> {
@@ -138,7 +162,17 @@ export function createProvidersContext(deps: ProvidersDeps) {
     return { notice: n, scope };
   }
 
+  /**
+   * The notice, locked, or NOT_FOUND. A notice linked to a request (across the border) locks that request
+   * first: the requests inbox holds the request when it moves the notice (notices.border.ts peerEvent), and a
+   * change here may move the request (withdraw, start, answer); one order, request then notice, makes the two
+   * wait for each other instead of deadlocking. The link is read before the lock: it is set once, when the
+   * notice is made (in) or in the transaction that sends it (out), which holds the notice's lock.
+   */
   async function lockVisible(tx: Tx, scope: { providerId: string } | { unitId: string }, id: string) {
+    const seen = await repo.findNotice(tx, id);
+    const linked = seen?.outRequestId ?? seen?.inRequestId;
+    if (linked && deps.requests) await deps.requests.lockIn(tx, linked);
     const n = await repo.lockNotice(tx, id);
     assertThat(visibleTo(scope, n), notFound("notice"));
     return n;
@@ -249,6 +283,7 @@ export function createProvidersContext(deps: ProvidersDeps) {
           peerId: r?.peerId ?? null,
           reference: r?.reference ?? null,
           status: r?.status ?? null,
+          evidence: r?.evidence ?? [],
         });
       };
       add("request_out", n.outRequestId);

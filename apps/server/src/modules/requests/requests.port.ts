@@ -1,5 +1,6 @@
 import {
   type AnswerInput,
+  type AttachmentRef,
   type EventName,
   type RequestDraftInputRaw,
   type RequestStatus,
@@ -47,6 +48,8 @@ export interface LinkedRequest {
   type: string;
   urgency: string;
   content: RequestRow["content"];
+  /** The answer's attachments (the provider's evidence, when a notice answered it). */
+  evidence: AttachmentRef[];
 }
 
 const linked = (r: RequestRow): LinkedRequest => ({
@@ -58,6 +61,7 @@ const linked = (r: RequestRow): LinkedRequest => ({
   type: r.type,
   urgency: r.urgency,
   content: r.content,
+  evidence: r.answer?.attachments ?? [],
 });
 
 /** Responder events that bring a request from where it is to one that can be answered, in order. */
@@ -136,6 +140,15 @@ export function createRequestsPort(
     return true;
   }
 
+  /**
+   * Locks the request's row for the rest of `tx`. The inbox applies the peer's events holding the request and
+   * then tells the watchers (which lock their own rows): a module that changes a request from a transaction on
+   * its own rows locks the request first, so both take the rows in one order and queue instead of deadlocking.
+   */
+  async function lockIn(tx: Tx, id: string): Promise<void> {
+    await repo.lockRequest(tx, id);
+  }
+
   /** The requester withdraws the notice: its request is withdrawn too (while it is still open). */
   async function withdrawIn(tx: Tx, ctx: Ctx, id: string, reason: string): Promise<void> {
     const r = await repo.findRequest(tx, id);
@@ -143,7 +156,7 @@ export function createRequestsPort(
     await life.actIn(tx, ctx, id, { event: "withdraw", reason: { lang: "en", text: reason } });
   }
 
-  return { sendIn, readIncoming, summaries, startIn, answerIn, withdrawIn };
+  return { sendIn, readIncoming, summaries, startIn, answerIn, withdrawIn, lockIn };
 }
 
 export type RequestsPort = ReturnType<typeof createRequestsPort>;

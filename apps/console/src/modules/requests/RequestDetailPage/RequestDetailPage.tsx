@@ -18,6 +18,7 @@ import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
 import { DualDateTime } from "../../../components/DateTime";
 import { Link } from "../../../router/router";
 import { LawfulPanel } from "../../lawful/LawfulPanel";
+import { NoticeFromRequest } from "../../notices/NoticeFromRequest";
 import { DeadlineBadge, eventLabel, StatusBadge, statusLabel, typeLabel, UrgencyBadge } from "../labels";
 import { type AttachmentRef, useRequest } from "../requests.api";
 import { ActionModal } from "./ActionModal";
@@ -34,6 +35,7 @@ export function RequestDetailPage({ id }: { id: string }) {
   const canDraft = useCan("requests:draft");
   const canSeePersons = useCan("persons:read");
   const canAnswer = useCan("requests:answer");
+  const canNotice = useCan("notices:draft");
   if (request.isPending) return <Loader />;
   if (request.error || !request.data) return <ApiErrorAlert error={request.error} />;
   const r = request.data;
@@ -191,6 +193,9 @@ export function RequestDetailPage({ id }: { id: string }) {
         r.direction === "incoming" &&
         !["answered", "closed", "withdrawn"].includes(r.status) && <SecondCheckForm request={r} />}
 
+      {canNotice && r.direction === "incoming" && !["answered", "closed", "withdrawn"].includes(r.status) && (
+        <NoticeFromRequest requestId={r.id} />
+      )}
       {r.answer && (
         <Card withBorder data-testid="answer">
           <Title order={4} mb="xs">
