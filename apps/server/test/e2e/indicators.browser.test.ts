@@ -3,9 +3,13 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeBrowser, ensureConsoleBuilt, launchChromium, signedInPage } from "../support/browser.js";
 import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
 
+/** A fictitious "sample": the EICAR test string, which scanners treat as malware and which does nothing. */
+const EICAR = Buffer.from("X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*");
+
 /**
  * The Cases and Indicators pages in Chromium on two nodes paired over HTTP (signed envelopes, federation workers):
- * an officer opens a case and files an evidence item, imports a CSV file of indicators (one bad row reported with
+ * an officer opens a case and files an evidence item and a malware sample (downloaded through the confirmation
+ * dialog with a reason), imports a CSV file of indicators (one bad row reported with
  * its line), shares what it added with the other node, whose officer sees the indicators there; the owner
  * withdraws one and it disappears from the other console, the rest staying. Runs on both tiers: the import is
  * streamed to the store and the withdrawal travels as a tombstone.
@@ -61,6 +65,26 @@ describeBrowser("console Indicators page: import, share to the other node, withd
     await officer.getByTestId("evidence-add").click();
     await officer.getByTestId("evidence-item").waitFor();
     expect(await officer.getByTestId("evidence-item").innerText()).toContain("phishing-mail.eml");
+    // a malware sample: filed as such, it leaves only through the confirmation dialog with a reason
+    await officer.getByTestId("evidence-file").click();
+    await officer.locator('input[type="file"]').setInputFiles({
+      name: "dropper.bin",
+      mimeType: "application/octet-stream",
+      buffer: EICAR,
+    });
+    await officer.getByTestId("evidence-malware").check();
+    await officer.getByTestId("evidence-add").click();
+    const sample = officer.getByTestId("evidence-item").filter({ hasText: "dropper.bin" });
+    await sample.getByTestId("evidence-malware-badge").waitFor();
+    await sample.getByTestId("sample-download").click();
+    expect(await officer.getByTestId("sample-confirm").isDisabled()).toBe(true);
+    await officer.getByTestId("sample-reason").fill("Static analysis on the isolated lab machine");
+    const [download] = await Promise.all([
+      officer.waitForEvent("download"),
+      officer.getByTestId("sample-confirm").click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("dropper.bin");
+    await expect.poll(() => sample.innerText()).toContain("Downloaded");
 
     await officer.goto("/indicators");
     await officer.getByTestId("indicators-tab-import").click();
