@@ -5,7 +5,10 @@ import { NUL_ISSUE, SURROGATE_ISSUE, unstorableString } from "../../src/lib/unic
 
 describe("unstorableString: the input guard's walk over parsed input", () => {
   it("finds NUL and lone surrogates in plain objects, arrays and null-prototype objects, with the path", () => {
-    expect(unstorableString({ a: [{ b: "x\u0000" }] }, "body")).toEqual({ field: "body.a.0.b", issue: NUL_ISSUE });
+    expect(unstorableString({ a: [{ b: "x\u0000" }] }, "body")).toEqual({
+      field: "body.a.0.b",
+      issue: NUL_ISSUE,
+    });
     const q = Object.assign(Object.create(null) as Record<string, unknown>, { q: "\ud800" });
     expect(unstorableString(q, "querystring")).toEqual({ field: "querystring.q", issue: SURROGATE_ISSUE });
     expect(unstorableString({ ok: ["😀", "中文"] }, "body")).toBeNull();
