@@ -84,7 +84,8 @@ describeBrowser("console Indicators page: import, share to the other node, withd
       officer.getByTestId("sample-confirm").click(),
     ]);
     expect(download.suggestedFilename()).toBe("dropper.bin");
-    await expect.poll(() => sample.innerText()).toContain("Downloaded");
+    // the custody list is read again after the download: allow for a loaded machine
+    await expect.poll(() => sample.innerText(), { timeout: 30_000 }).toContain("Downloaded");
 
     await officer.goto("/indicators");
     await officer.getByTestId("indicators-tab-import").click();
