@@ -257,6 +257,8 @@ export function createServices(deps: {
     requests: { create: requests.create, requestsOfCase: requests.requestsOfCase },
     sharedObjects,
     settings,
+    // built below; called only once the node runs
+    correlation: { index: (tx, recordType, records) => correlation.index(tx, recordType, records) },
   });
   // Correlation: one index of every identifier; modules register records through its port (index/forget).
   const correlation = createCorrelationService({

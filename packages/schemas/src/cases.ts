@@ -105,6 +105,13 @@ export const AddEvidenceBody = z.strictObject({
   /** Who collected it (a name; an officer of another agency may have). */
   collectedBy: str(200),
   collectedAt: IsoDateTime,
+  /** A malware sample: downloaded only with an explicit confirmation naming the reason (audited). */
+  malwareSample: z.boolean().optional(),
+});
+/** What a download of a malware sample must carry: the confirmation and the reason, both recorded. */
+export const EvidenceFileQuery = z.strictObject({
+  confirm: z.literal("malware_sample").optional(),
+  reason: str(500).optional(),
 });
 export const CustodyBody = z.strictObject({
   action: z.enum(["handed_over", "exported"]),
@@ -163,6 +170,7 @@ export const EvidenceView = z.object({
   description: LabelledText.nullable(),
   collectedBy: z.string(),
   collectedAt: z.string(),
+  malwareSample: z.boolean(),
   custody: z.array(CustodyView),
 });
 export const TaskView = z.object({

@@ -51,6 +51,11 @@ export const ERRORS = {
     en: "A legal reviewer blocked this item: it cannot leave the node.",
     zh: "法律审查员已阻止该事项，不得发出。",
   },
+  CONFIRMATION_REQUIRED: {
+    status: 409,
+    en: "This needs an explicit confirmation with a reason (it is recorded).",
+    zh: "此操作须明确确认并说明理由（将被记录）。",
+  },
   PAYLOAD_TOO_LARGE: { status: 413, en: "The request body is too large.", zh: "请求正文过大。" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, en: "Unsupported content type.", zh: "不支持的内容类型。" },
   RATE_LIMITED: { status: 429, en: "Too many requests; try again later.", zh: "请求过多，请稍后再试。" },

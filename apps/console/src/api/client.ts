@@ -137,3 +137,28 @@ export async function api<T>(
   }
   return parsed as T;
 }
+
+/** Downloads a file from the API as a Blob; an error answer becomes an ApiError like any other call's. */
+export async function apiFile(path: string): Promise<Blob> {
+  let response: Response;
+  try {
+    response = await fetch(`${API_BASE}${path}`, {
+      headers: { "Accept-Language": currentLanguage() },
+      credentials: "same-origin",
+    });
+  } catch (cause) {
+    throw new ApiError(0, "NETWORK", cause instanceof Error ? cause.message : "network", null, []);
+  }
+  if (!response.ok) {
+    let parsed: unknown = null;
+    try {
+      parsed = await response.json();
+    } catch {
+      parsed = null;
+    }
+    const err = toApiError(response.status, parsed);
+    for (const l of listeners) l(err);
+    throw err;
+  }
+  return response.blob();
+}

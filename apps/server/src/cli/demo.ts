@@ -14,6 +14,7 @@ import { seedDemoAssets } from "./demo-assets.js";
 import { seedDemoCases, shareDemoSummaries, signIn } from "./demo-cases.js";
 import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
 import { DEMO_FUGITIVE_OFFICER, publishDemoFugitiveList, seedDemoFugitives } from "./demo-fugitives.js";
+import { demoFeedOfficer, seedDemoIndicators, shareDemoIndicators } from "./demo-indicators.js";
 import { seedDemoNotices } from "./demo-notices.js";
 import { seedDemoRequests } from "./demo-requests.js";
 import { type DemoCaller, seedDemoRounds } from "./demo-rounds.js";
@@ -138,6 +139,7 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
           })
         : [];
     await seedDemoCases(services, { nodeId: spec.id, unitIds, userIds });
+    await seedDemoIndicators(services, { nodeId: spec.id, unitIds, userIds });
     await seedDemoFugitives(services, { nodeId: spec.id, unitIds, userIds });
     await seedDemoAssets(services, { nodeId: spec.id, unitIds, userIds });
     await services.db.update(users).set({ language: spec.language }).where(eq(users.id, r.adminId));
@@ -249,6 +251,17 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
       );
   } catch (e) {
     federation.push(`  Demo fugitive list not published: ${(e as Error).message}`);
+  }
+  // each node's indicator feed to the other: a feed in each direction
+  for (const n of nodes) {
+    const peer = nodes.find((x) => x.id !== n.id);
+    const officer = demoFeedOfficer(n.id);
+    if (!peer || !officer) continue;
+    try {
+      federation.push(...(await shareDemoIndicators(await signIn(n.url, officer), n.id, peer.id)));
+    } catch (e) {
+      federation.push(`  Demo indicator feed of ${n.id} not shared: ${(e as Error).message}`);
+    }
   }
   try {
     federation.push(...(await seedRounds(nodes)));

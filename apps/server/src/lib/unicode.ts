@@ -10,6 +10,18 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const MAX_DEPTH = 64;
 
 /**
+ * Parsed input is plain data: arrays and objects whose prototype is Object's or null. Anything else (a streamed
+ * upload's IncomingMessage, a Buffer) is not walked: an IncomingMessage reaches its socket, server and parser,
+ * a cyclic graph that a walk 64 levels deep never finishes (it blocked the event loop on every streamed import
+ * over real HTTP; light-my-request's smaller request object hid it from the inject-based tests).
+ */
+function isPlainData(v: object): boolean {
+  if (Array.isArray(v)) return true;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
  * The first string (value or key) in `v` that PostgreSQL cannot store, with its path: text and jsonb refuse
  * NUL, and a lone surrogate has no UTF-8 encoding. JSON escapes (`\u0000`, `\ud800`) produce both from
  * input that is otherwise valid UTF-8, so every parsed input is checked before it reaches the database.
@@ -20,7 +32,7 @@ export function unstorableString(v: unknown, field: string, depth = 0): ErrorDet
     if (LONE_SURROGATE.test(v)) return { field, issue: SURROGATE_ISSUE };
     return null;
   }
-  if (v === null || typeof v !== "object" || depth > MAX_DEPTH || Buffer.isBuffer(v)) return null;
+  if (v === null || typeof v !== "object" || depth > MAX_DEPTH || !isPlainData(v)) return null;
   const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
   for (const [k, x] of entries) {
     // The key is named with its unstorable characters replaced, so the error body itself stays storable.

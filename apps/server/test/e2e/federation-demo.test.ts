@@ -10,7 +10,10 @@ import { DB_KIND, describeDb } from "../support/node.js";
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/crossline.mjs");
 
-/** The README's demo: two nodes pair automatically on first start and a hotline ping works both ways. */
+/**
+ * The README's demo: two nodes pair automatically on first start, a hotline ping works both ways and each node's
+ * indicator feed is shared with the other.
+ */
 describeDb("the demo pairs CN-MPS and US-DOJ and pings both ways", () => {
   // The demo always runs on the embedded database: once is enough.
   it.runIf(DB_KIND === "pglite")(
@@ -48,6 +51,9 @@ describeDb("the demo pairs CN-MPS and US-DOJ and pings both ways", () => {
         );
         expect(first).toMatch(/Hotline test CN-MPS → US-DOJ → CN-MPS: answered in \d+ ms/);
         expect(first).toMatch(/Hotline test US-DOJ → CN-MPS → US-DOJ: answered in \d+ ms/);
+        // an indicator feed in each direction (what arrives: demo-indicators.test.ts)
+        expect(first).toContain("Indicator feed CN-MPS → US-DOJ: 5 indicators shared (TLP:GREEN)");
+        expect(first).toContain("Indicator feed US-DOJ → CN-MPS: 5 indicators shared (TLP:GREEN)");
         // every sign-in with its role
         expect(first).toMatch(/^\s+admin\s+node administrator$/m);
         expect(first).toMatch(/^\s+\S+\s+case officer$/m);
@@ -61,6 +67,8 @@ describeDb("the demo pairs CN-MPS and US-DOJ and pings both ways", () => {
         const second = await run();
         expect(second).toMatch(/CN-MPS and US-DOJ are paired \(active\)/);
         expect(second).toMatch(/Hotline test US-DOJ → CN-MPS → US-DOJ: answered in \d+ ms/);
+        // shared once: nothing left to share on a restart, and no failure either
+        expect(second).not.toContain("Indicator feed");
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

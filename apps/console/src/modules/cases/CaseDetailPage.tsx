@@ -31,6 +31,7 @@ import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link } from "../../router/router";
 import { casesApi } from "./cases.api";
+import { MalwareSampleDownload } from "./MalwareSampleDownload";
 
 const zh = (lang: string) => lang === "zh-CN";
 
@@ -78,6 +79,7 @@ function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation
   const [note, setNote] = useState("");
   const [file, setFile] = useState<File | null>(null);
   const [collectedBy, setCollectedBy] = useState("");
+  const [malwareSample, setMalwareSample] = useState(false);
   const [handTo, setHandTo] = useState("");
 
   async function addEvidence() {
@@ -92,6 +94,7 @@ function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation
         contentBase64: btoa(bin),
         collectedBy: collectedBy || "—",
         collectedAt: new Date().toISOString(),
+        ...(malwareSample ? { malwareSample: true } : {}),
       },
     });
   }
@@ -234,10 +237,21 @@ function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation
         {c.evidence.map((e) => (
           <Card key={e.id} withBorder padding="xs" data-testid="evidence-item">
             <Group justify="space-between">
-              <Text fw={500}>{e.name}</Text>
-              <a href={`${API_BASE}/cases/${c.id}/evidence/${e.id}/file`} download={e.name}>
-                {t("cases.download")}
-              </a>
+              <Group gap="xs">
+                <Text fw={500}>{e.name}</Text>
+                {e.malwareSample && (
+                  <Badge color="red" variant="light" data-testid="evidence-malware-badge">
+                    {t("cases.malwareSample")}
+                  </Badge>
+                )}
+              </Group>
+              {e.malwareSample ? (
+                <MalwareSampleDownload caseId={c.id} evidence={e} />
+              ) : (
+                <a href={`${API_BASE}/cases/${c.id}/evidence/${e.id}/file`} download={e.name}>
+                  {t("cases.download")}
+                </a>
+              )}
             </Group>
             <Text size="xs" ff="monospace">
               SHA-256 {e.sha256}
@@ -292,6 +306,13 @@ function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation
               value={collectedBy}
               onChange={(e) => setCollectedBy(e.currentTarget.value)}
               data-testid="evidence-collected-by"
+            />
+            <Checkbox
+              label={t("cases.malwareSample")}
+              description={t("cases.malwareSampleHint")}
+              checked={malwareSample}
+              onChange={(e) => setMalwareSample(e.currentTarget.checked)}
+              data-testid="evidence-malware"
             />
             <Button onClick={addEvidence} disabled={!file} data-testid="evidence-add">
               {t("cases.add")}

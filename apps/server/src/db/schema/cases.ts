@@ -142,6 +142,8 @@ export const caseEvidence = pgTable(
     collectedBy: text("collected_by").notNull(),
     collectedAt: ts("collected_at").notNull(),
     createdAt: ts("created_at").notNull(),
+    /** A malware sample: its download needs an explicit confirmation with a reason (cases.evidence.ts). */
+    malwareSample: boolean("malware_sample").notNull().default(false),
   },
   (t) => [index("case_evidence_case").on(t.caseId)],
 );

@@ -12,6 +12,7 @@ import type { Ctx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { assertThat, notFound } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
+import type { CorrelationService } from "../correlation/correlation.service.js";
 import type { BlobPort, BlobRef, PeerDirectory } from "../federation/federation.directory.js";
 import type { SettingsPort } from "../node/node.settings.js";
 import type { SharedObjectsService } from "../shared-objects/shared-objects.service.js";
@@ -37,6 +38,8 @@ export interface CasesDeps {
   sharedObjects: Pick<SharedObjectsService, "domainPort" | "list">;
   /** The node's settings (node module): the cases policy is one of them. */
   settings: SettingsPort;
+  /** The correlation index's port: a case's identifiers are indexed in the transaction that adds them. */
+  correlation: Pick<CorrelationService, "index">;
 }
 
 const POLICY_KEY = "cases.policy";

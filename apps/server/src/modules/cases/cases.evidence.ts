@@ -1,4 +1,4 @@
-import type { AddEvidenceBody, CustodyBody, EvidenceView } from "@crossline/schemas";
+import type { AddEvidenceBody, CustodyBody, EvidenceFileQuery, EvidenceView } from "@crossline/schemas";
 import type { z } from "zod";
 import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
@@ -33,6 +33,7 @@ export function createCaseEvidence(c: CasesContext) {
       description: e.description ?? null,
       collectedBy: e.collectedBy,
       collectedAt: e.collectedAt.toISOString(),
+      malwareSample: e.malwareSample,
       custody: custody
         .filter((r) => r.evidenceId === e.id)
         .map((r) => ({
@@ -77,6 +78,7 @@ export function createCaseEvidence(c: CasesContext) {
         collectedBy: body.collectedBy,
         collectedAt,
         createdAt: clock.now(),
+        malwareSample: body.malwareSample ?? false,
       });
       // The chain starts with the collection, by whom and when it was collected (not when it was filed).
       await repo.appendCustody(tx, {
@@ -94,7 +96,13 @@ export function createCaseEvidence(c: CasesContext) {
         action: "case.evidence_add",
         targetType: "case",
         targetId: id,
-        details: { version: after.version, evidenceId, sha256: ref.sha256, size: ref.size },
+        details: {
+          version: after.version,
+          evidenceId,
+          sha256: ref.sha256,
+          size: ref.size,
+          ...(body.malwareSample ? { malwareSample: true } : {}),
+        },
       });
     });
   }
@@ -124,12 +132,38 @@ export function createCaseEvidence(c: CasesContext) {
     });
   }
 
-  /** The file, checked against its SHA-256; the download is a custody record (and audited) before it leaves. */
-  async function download(ctx: Ctx, id: string, evidenceId: string) {
+  /**
+   * The file, checked against its SHA-256; the download is a custody record (and audited) before it leaves. A
+   * malware sample leaves only with `confirm=malware_sample` and a reason: without them the answer is
+   * CONFIRMATION_REQUIRED (nothing recorded, nothing sent), with them the reason goes into the custody record and
+   * the audit entry beside who downloaded which sample.
+   */
+  async function download(
+    ctx: Ctx,
+    id: string,
+    evidenceId: string,
+    q: z.infer<typeof EvidenceFileQuery> = {},
+  ) {
     requirePermission(ctx.actor, "cases:read");
     await c.load(ctx, id);
     const e = await repo.findEvidence(db, id, evidenceId);
     assertThat(e, noEvidence);
+    const reason = q.reason?.trim();
+    if (e.malwareSample && (q.confirm !== "malware_sample" || !reason)) {
+      throw new AppError("CONFIRMATION_REQUIRED", [
+        ...(q.confirm !== "malware_sample"
+          ? [
+              {
+                field: "querystring.confirm",
+                issue: "a malware sample is downloaded only with confirm=malware_sample",
+              },
+            ]
+          : []),
+        ...(!reason
+          ? [{ field: "querystring.reason", issue: "say why the malware sample is downloaded" }]
+          : []),
+      ]);
+    }
     const node = await c.deps.nodeInfo();
     const b = await blobs.findBlob([node.id], e.blobId);
     assertThat(b, new AppError("NOT_FOUND", [{ issue: "the evidence file is missing" }]));
@@ -145,14 +179,18 @@ export function createCaseEvidence(c: CasesContext) {
         actorId: ctx.actor.userId,
         actorLabel: ctx.actor.label,
         to: null,
-        note: null,
+        note: e.malwareSample ? `malware sample, confirmed: ${reason}` : null,
         at: clock.now(),
       });
       await audit.record(tx, ctx, {
         action: "case.evidence_download",
         targetType: "case",
         targetId: id,
-        details: { evidenceId, sha256: e.sha256 },
+        details: {
+          evidenceId,
+          sha256: e.sha256,
+          ...(e.malwareSample ? { malwareSample: true, confirmed: true, reason } : {}),
+        },
       });
     });
     return { name: e.name, sha256: e.sha256, data: b.data };

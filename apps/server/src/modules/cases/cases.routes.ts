@@ -15,6 +15,7 @@ import {
   CreateRequestBody,
   CustodyBody,
   DecideShareBody,
+  EvidenceFileQuery,
   PriorityList,
   PriorityQuery,
   RequestDetail,
@@ -268,12 +269,15 @@ export function casesRoutes(fastify: FastifyInstance, s: Services) {
       schema: {
         tags,
         summary: "Download an evidence file, checked against its SHA-256 (recorded in the chain of custody)",
+        description:
+          "A malware sample needs `confirm=malware_sample` and a `reason`: without them 409 CONFIRMATION_REQUIRED naming the missing field; the reason goes into the custody record and the audit entry.",
         params: z.strictObject({ id: z.uuid(), evidenceId: z.uuid() }),
+        querystring: EvidenceFileQuery,
         response: { 200: z.any().describe("application/octet-stream"), ...errorResponses },
       },
     },
     async (req, reply) => {
-      const f = await s.cases.downloadEvidence(req.ctx, req.params.id, req.params.evidenceId);
+      const f = await s.cases.downloadEvidence(req.ctx, req.params.id, req.params.evidenceId, req.query);
       reply.header("content-type", "application/octet-stream");
       reply.header("x-content-sha256", f.sha256);
       reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`);

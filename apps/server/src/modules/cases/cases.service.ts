@@ -268,7 +268,7 @@ export function createCasesService(deps: CasesDeps) {
     });
 
   const addIdentifier = (ctx: Ctx, id: string, body: In<typeof AddCaseIdentifierBody>) =>
-    change(ctx, id, "case.identifier_add", async (tx) => {
+    change(ctx, id, "case.identifier_add", async (tx, row) => {
       const identifierId = uuidv7();
       const added = await repo.insertIdentifier(tx, {
         id: identifierId,
@@ -281,7 +281,16 @@ export function createCasesService(deps: CasesDeps) {
       });
       if (!added.length)
         throw new AppError("CONFLICT", [{ field: "body.identifier", issue: "the case holds it already" }]);
-      return { identifierId, type: body.identifier.type };
+      // Indexed under the case (its canonical value, as stored): a matching indicator or request identifier
+      // is a hit told to both owning units; a peer or another unit learns whom to ask, not the case.
+      const hits = await deps.correlation.index(tx, "case", [
+        {
+          recordId: id,
+          ownerUnit: row.unitId,
+          identifiers: [{ kind: body.identifier.type, value: body.identifier.value }],
+        },
+      ]);
+      return { identifierId, type: body.identifier.type, hits };
     });
 
   const addTask = (ctx: Ctx, id: string, body: In<typeof AddTaskBody>) =>

@@ -21,7 +21,7 @@ import { type IndexEntry, type NewHit, correlationRepo as repo } from "./correla
  * before by another record, told to the units owning both (a notification key with parameters), and one search.
  *
  * Modules register their records through the port `index(dbx, recordType, records)` (and `forget`), in their
- * own transaction: indicators do on import and on receipt, cases will the same way. Requests are pulled through
+ * own transaction: indicators do on import and on receipt, cases when an identifier is added. Requests are pulled through
  * the requests module's narrow port (`requestIdentifierSource`), from a cursor, before each search and list.
  */
 
