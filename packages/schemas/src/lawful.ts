@@ -9,7 +9,14 @@ import { LEGAL_INSTRUMENTS } from "./requests.js";
  */
 
 /** The kinds of record that hold personal data. A domain appends its kind here and registers it on the server. */
-export const LAWFUL_KINDS = ["request", "shared_object", "case", "fugitive_entry", "person"] as const;
+export const LAWFUL_KINDS = [
+  "request",
+  "shared_object",
+  "case",
+  "fugitive_entry",
+  "person",
+  "repatriation_case",
+] as const;
 export const LawfulKind = z.enum(LAWFUL_KINDS);
 export type LawfulKind = z.infer<typeof LawfulKind>;
 

@@ -75,6 +75,10 @@ export const LABEL_PATHS = {
   indicatorOrigin: "indicators.origin",
   indicatorState: "indicators.state",
   hitMatch: "indicators.match",
+  repatriationStatus: "repatriation.status",
+  repatriationStep: "repatriation.step",
+  verificationOutcome: "repatriation.outcome",
+  travelDocumentKind: "repatriation.documentKind",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

@@ -68,6 +68,7 @@ const OWNER: Record<string, string> = {
   fugitiveListEntries: "fugitives",
   fugitiveCopies: "fugitives",
   fugitiveReports: "fugitives",
+  repatriationCases: "repatriation",
   correlationIdentifiers: "correlation",
   correlationHits: "correlation",
   correlationCursors: "correlation",
