@@ -14,6 +14,7 @@ import { seedDemoCases, shareDemoSummaries, signIn } from "./demo-cases.js";
 import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
 import { DEMO_FUGITIVE_OFFICER, publishDemoFugitiveList, seedDemoFugitives } from "./demo-fugitives.js";
 import { seedDemoNotices } from "./demo-notices.js";
+import { DEMO_REPATRIATION_OFFICER, seedDemoRepatriation } from "./demo-repatriation.js";
 import { seedDemoRequests } from "./demo-requests.js";
 import { type DemoCaller, seedDemoRounds } from "./demo-rounds.js";
 
@@ -247,6 +248,15 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
       );
   } catch (e) {
     federation.push(`  Demo fugitive list not published: ${(e as Error).message}`);
+  }
+  try {
+    const us = nodes.find((x) => x.id === "US-DOJ");
+    if (us)
+      federation.push(
+        ...(await seedDemoRepatriation(await signIn(us.url, DEMO_REPATRIATION_OFFICER), "CN-MPS")),
+      );
+  } catch (e) {
+    federation.push(`  Demo repatriation cases not opened: ${(e as Error).message}`);
   }
   try {
     federation.push(...(await seedRounds(nodes)));
