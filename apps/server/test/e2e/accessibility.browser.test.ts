@@ -70,6 +70,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let personId = "";
   let roundId = "";
   let fugitiveId = "";
+  let repatriationId = "";
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -141,6 +142,14 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       place: "Beijing",
     });
     if (ret.status !== 200) throw new Error(`return: ${JSON.stringify(ret.body)}`);
+    // a repatriation case waiting for its verification answer, for the repatriation pages
+    const rep = await chief.req<{ case: { id: string } }>("POST", "/api/v1/repatriation/cases", {
+      person: { names: [{ original: "陈小明", romanised: "Chen Xiaoming" }], nationality: "CN" },
+      legalBasis: { instrument: "uncac" },
+      requestedAt: new Date(Date.now() - 86_400_000).toISOString(),
+    });
+    if (rep.status !== 201) throw new Error(`repatriation: ${JSON.stringify(rep.body)}`);
+    repatriationId = rep.body.case.id;
     // and one flagged for legal review, so the review queue has an item
     const d4 = await draft(officer, emergencyPreservationForm());
     await officer.req("POST", "/api/v1/lawful/flags", {
@@ -239,6 +248,13 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       to: `/fugitives/${fugitiveId}`,
       ready: "fugitive-page",
       visible: ["fugitive-fields", "fugitive-timeline"],
+    },
+    { name: "repatriation board", to: "/repatriation", ready: "board-verifications", visible: ["case-link"] },
+    {
+      name: "repatriation case",
+      to: `/repatriation/${repatriationId}`,
+      ready: "step-form",
+      visible: ["case-steps", "step-submit"],
     },
     { name: "peers", to: "/peers", ready: "peers-table" },
     { name: "cases", to: "/cases", ready: "case-list", visible: ["case-new"] },
