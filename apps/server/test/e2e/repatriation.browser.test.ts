@@ -51,12 +51,15 @@ describeBrowser(
 
     it("shows the countdowns and the overdue flag, and records the verification answer from the case page", async () => {
       const rows = page.getByTestId("board-verifications").getByTestId("board-row");
-      await expect.poll(() => rows.count()).toBe(2);
+      await rows.nth(1).waitFor({ timeout: 60_000 });
+      expect(await rows.count()).toBe(2);
       // The late one first (soonest due), flagged overdue; the other counting down.
       expect(await rows.first().getAttribute("data-state")).toBe("overdue");
       expect(await rows.first().getByTestId("overdue-flag").count()).toBe(1);
       expect(await rows.first().innerText()).toContain(late.reference);
-      expect(await rows.nth(1).getByTestId("board-countdown").innerText()).toMatch(/left/);
+      const countdown = rows.nth(1).getByTestId("board-countdown");
+      expect(await countdown.innerText()).toMatch(/28 d left/i);
+      expect(Number(await countdown.getAttribute("data-minutes"))).toBeGreaterThan(27 * 24 * 60);
 
       await rows.nth(1).getByTestId("case-link").click();
       await page.getByTestId("step-form").waitFor();
@@ -75,8 +78,8 @@ describeBrowser(
       await page.getByTestId("step-outcome").click();
       await page.getByRole("option", { name: "Verified" }).click();
       await page.getByTestId("step-submit").click();
-      await expect.poll(() => page.getByTestId("case-step").count()).toBe(2);
-      expect(await page.getByTestId("case-status").innerText()).toBe("Awaiting travel document");
+      await page.getByTestId("case-step").nth(1).waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId("case-status").innerText()).toMatch(/^awaiting travel document$/i);
       // The next form is the travel document's.
       await page.getByTestId("step-number").waitFor();
 
