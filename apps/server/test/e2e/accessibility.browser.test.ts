@@ -146,7 +146,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     const rep = await chief.req<{ case: { id: string } }>("POST", "/api/v1/repatriation/cases", {
       person: { names: [{ original: "陈小明", romanised: "Chen Xiaoming" }], nationality: "CN" },
       legalBasis: { instrument: "uncac" },
-      requestedAt: new Date(Date.now() - 86_400_000).toISOString(),
+      requestedAt: new Date(t.clock.now().getTime() - 86_400_000).toISOString(),
     });
     if (rep.status !== 201) throw new Error(`repatriation: ${JSON.stringify(rep.body)}`);
     repatriationId = rep.body.case.id;
