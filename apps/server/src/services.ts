@@ -41,6 +41,9 @@ import { createOrgService } from "./modules/org/org.service.js";
 import { createPersonRights } from "./modules/persons/persons.rights.js";
 import { createPersonsService } from "./modules/persons/persons.service.js";
 import { createProvidersService } from "./modules/providers/providers.service.js";
+import { repatriationLawfulKind } from "./modules/repatriation/repatriation.lawful.js";
+import { createRepatriationService } from "./modules/repatriation/repatriation.service.js";
+import { repatriationCaseType } from "./modules/repatriation/repatriation.shared.js";
 import { createReportsService } from "./modules/reports/reports.service.js";
 import { requestIdentifierSource } from "./modules/requests/requests.identifiers.js";
 import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
@@ -225,6 +228,8 @@ export function createServices(deps: {
   sharedTypes.register(fugitiveEntryType((tx, copy) => fugitives.onReceived(tx, copy)));
   // Assets project into the assets module's copies on receipt (the service is built below).
   sharedTypes.register(assetType((tx, copy) => assets.onReceived(tx, copy)));
+  // Repatriation cases project into the repatriation module's table on receipt (the service is built below).
+  sharedTypes.register(repatriationCaseType((tx, copy) => repatriation.onReceived(tx, copy)));
   const sharedDeps = {
     db,
     clock,
@@ -320,6 +325,7 @@ export function createServices(deps: {
       peers: peerDirectory,
       caseReport: (ctx, q) => cases.statusReport(ctx, q),
       fugitiveReturns: (peer, fromDay, toDay) => fugitivesRepo.returnsWithPeer(db, peer, fromDay, toDay),
+      repatriations: (peer, fromDay, toDay) => repatriation.arrivalsWithPeer(peer, fromDay, toDay),
     }),
   };
   registerRoundHandlers(roundsDeps);
@@ -368,6 +374,29 @@ export function createServices(deps: {
     requests: { create: (ctx, body) => requests.create(ctx, body) },
   });
   lawful.registerKind(assetLawfulKind());
+  // Repatriation: a case per person to be returned, its steps in order, shared with the peer asked to verify.
+  const repatriation = createRepatriationService({
+    db,
+    clock,
+    audit,
+    nodeId,
+    nodeZone: async () => (await node.summary()).timeZone,
+    persons: persons.port,
+    accessLog,
+    lawful: lawful.port,
+    settings,
+    identityCheckRequest: async (ctx, id) => {
+      if (!(await requestLawfulKind().visible(db, ctx, id))) return false;
+      return (await requests.port.summaries([id])).get(id)?.type === "repatriation_identity_check";
+    },
+    peerState: peerDirectory.peerState,
+    sharedObjects,
+    blobs: requestsDeps.attachments,
+    notify: (tx, n) => notifications.notify(tx, n),
+    recipientsInUnit: (tx, unitId, roles) => users.recipientsInUnit(tx, unitId, roles),
+  });
+  persons.registerRecords("repatriation", { describe: repatriation.describe });
+  lawful.registerKind(repatriationLawfulKind());
   return {
     db,
     config,
@@ -400,6 +429,7 @@ export function createServices(deps: {
     lawful,
     fugitives,
     assets,
+    repatriation,
   };
 }
 

@@ -21,6 +21,7 @@ export * from "./notification-messages.js";
 export * from "./org.js";
 export * from "./peers.js";
 export * from "./persons.js";
+export * from "./repatriation.js";
 export * from "./request-api.js";
 export * from "./request-lifecycle.js";
 export * from "./requests.js";

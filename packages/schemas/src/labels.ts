@@ -34,6 +34,12 @@ import {
 } from "./notices.js";
 import { PEER_STATES, type PeerState } from "./peers.js";
 import { ACCESS_ACTIONS, PERSON_RECORD_TYPES, SEXES, UNUSUAL_KINDS } from "./persons.js";
+import {
+  REPATRIATION_STATUSES,
+  REPATRIATION_STEPS,
+  TRAVEL_DOCUMENT_KINDS,
+  VERIFICATION_OUTCOMES,
+} from "./repatriation.js";
 import { DEADLINE_STATES, REPORT_PERIODS } from "./request-api.js";
 import {
   ANSWER_OUTCOMES,
@@ -576,6 +582,7 @@ export const LABELS = {
     shared_object: { en: "Shared object", "zh-CN": "共享对象" },
     case: { en: "Case", "zh-CN": "案件" },
     fugitive_entry: { en: "Fugitive entry", "zh-CN": "逃犯条目" },
+    repatriation_case: { en: "Repatriation case", "zh-CN": "遣返案件" },
     person: { en: "Person", "zh-CN": "人员" },
     asset: { en: "Asset", "zh-CN": "资产" },
   } satisfies Labels<(typeof LAWFUL_KINDS)[number]>,
@@ -680,6 +687,32 @@ export const LABELS = {
     company: { en: "Company", "zh-CN": "公司" },
     other: { en: "Other", "zh-CN": "其他" },
   } satisfies Labels<(typeof ASSET_HOLDER_KINDS)[number]>,
+  repatriationStatus: {
+    awaiting_verification: { en: "Awaiting identity verification", "zh-CN": "待身份核查" },
+    awaiting_document: { en: "Awaiting travel document", "zh-CN": "待签发旅行证件" },
+    awaiting_transfer: { en: "Awaiting transfer", "zh-CN": "待移交" },
+    in_transfer: { en: "In transfer", "zh-CN": "移交途中" },
+    arrived: { en: "Arrived", "zh-CN": "已抵达" },
+    not_verified: { en: "Identity not verified", "zh-CN": "身份未获核实" },
+  } satisfies Labels<(typeof REPATRIATION_STATUSES)[number]>,
+  repatriationStep: {
+    verification_requested: { en: "Identity verification requested", "zh-CN": "已请求身份核查" },
+    verification_answered: { en: "Verification answered", "zh-CN": "身份核查已答复" },
+    document_issued: { en: "Travel document issued", "zh-CN": "旅行证件已签发" },
+    transferred: { en: "Transferred", "zh-CN": "已移交" },
+    arrived: { en: "Arrived", "zh-CN": "已抵达" },
+  } satisfies Labels<(typeof REPATRIATION_STEPS)[number]>,
+  verificationOutcome: {
+    verified: { en: "Verified", "zh-CN": "已核实" },
+    not_national: { en: "Not a national", "zh-CN": "非本国公民" },
+    cannot_verify: { en: "Cannot verify", "zh-CN": "无法核实" },
+  } satisfies Labels<(typeof VERIFICATION_OUTCOMES)[number]>,
+  travelDocumentKind: {
+    passport: { en: "Passport", "zh-CN": "护照" },
+    travel_permit: { en: "Travel permit", "zh-CN": "旅行证" },
+    return_certificate: { en: "Return certificate", "zh-CN": "回国证明" },
+    other: { en: "Other", "zh-CN": "其他" },
+  } satisfies Labels<(typeof TRAVEL_DOCUMENT_KINDS)[number]>,
 };
 
 export type LabelKind = keyof typeof LABELS;
@@ -756,6 +789,10 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   hitMatch: HIT_MATCHES,
   assetStage: ASSET_STAGES,
   assetHolderKind: ASSET_HOLDER_KINDS,
+  repatriationStatus: REPATRIATION_STATUSES,
+  repatriationStep: REPATRIATION_STEPS,
+  verificationOutcome: VERIFICATION_OUTCOMES,
+  travelDocumentKind: TRAVEL_DOCUMENT_KINDS,
 };
 
 /** The label of a value in a language; an unknown value (from a newer peer, say) is shown as it is. */

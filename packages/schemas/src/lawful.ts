@@ -16,6 +16,7 @@ export const LAWFUL_KINDS = [
   "fugitive_entry",
   "person",
   "asset",
+  "repatriation_case",
 ] as const;
 export const LawfulKind = z.enum(LAWFUL_KINDS);
 export type LawfulKind = z.infer<typeof LawfulKind>;

@@ -237,6 +237,26 @@ export const NOTIFICATION_MESSAGES = {
       "zh-CN": "{{textZh}}\n{{text}}\n负责方：{{owner}}（{{agency}}），{{officer}}。截止 {{dueAt}}。",
     },
   },
+  repatriation_verification_overdue: {
+    title: {
+      en: "Identity verification overdue: {{reference}}",
+      "zh-CN": "身份核查已逾期：{{reference}}",
+    },
+    body: {
+      en: "The identity of {{name}} was to be verified by {{peer}} by {{dueAt}}.",
+      "zh-CN": "{{peer}} 应于 {{dueAt}} 前核实 {{name}} 的身份。",
+    },
+  },
+  repatriation_document_overdue: {
+    title: {
+      en: "Travel document overdue: {{reference}}",
+      "zh-CN": "旅行证件签发已逾期：{{reference}}",
+    },
+    body: {
+      en: "The travel document for {{name}} was due by {{dueAt}} ({{days}} days after verification).",
+      "zh-CN": "{{name}} 的旅行证件应于 {{dueAt}} 前签发（身份核实后 {{days}} 日内）。",
+    },
+  },
 } as const satisfies Record<string, Text>;
 
 export type NotificationKey = keyof typeof NOTIFICATION_MESSAGES;

@@ -77,6 +77,10 @@ export const LABEL_PATHS = {
   hitMatch: "indicators.match",
   assetStage: "assets.stage",
   assetHolderKind: "assets.holderKind",
+  repatriationStatus: "repatriation.status",
+  repatriationStep: "repatriation.step",
+  verificationOutcome: "repatriation.outcome",
+  travelDocumentKind: "repatriation.documentKind",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

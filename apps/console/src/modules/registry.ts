@@ -14,6 +14,7 @@ import { peersModule } from "./peers";
 import { personsModule } from "./persons";
 import { policyModule } from "./policy";
 import { providersModule } from "./providers";
+import { repatriationModule } from "./repatriation";
 import { reportsModule } from "./reports";
 import { requestsModule } from "./requests";
 import { roundsModule } from "./rounds";
@@ -43,6 +44,7 @@ export const MODULES: readonly ConsoleModule[] = [
   securityModule,
   lawfulModule,
   indicatorsModule,
+  repatriationModule,
 ];
 
 export function visibleModules(user: Me): ConsoleModule[] {

@@ -16,6 +16,7 @@ import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
 import { DEMO_FUGITIVE_OFFICER, publishDemoFugitiveList, seedDemoFugitives } from "./demo-fugitives.js";
 import { demoFeedOfficer, seedDemoIndicators, shareDemoIndicators } from "./demo-indicators.js";
 import { seedDemoNotices } from "./demo-notices.js";
+import { DEMO_REPATRIATION_OFFICER, seedDemoRepatriation } from "./demo-repatriation.js";
 import { seedDemoRequests } from "./demo-requests.js";
 import { type DemoCaller, seedDemoRounds } from "./demo-rounds.js";
 
@@ -262,6 +263,15 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
     } catch (e) {
       federation.push(`  Demo indicator feed of ${n.id} not shared: ${(e as Error).message}`);
     }
+  }
+  try {
+    const us = nodes.find((x) => x.id === "US-DOJ");
+    if (us)
+      federation.push(
+        ...(await seedDemoRepatriation(await signIn(us.url, DEMO_REPATRIATION_OFFICER), "CN-MPS")),
+      );
+  } catch (e) {
+    federation.push(`  Demo repatriation cases not opened: ${(e as Error).message}`);
   }
   try {
     federation.push(...(await seedRounds(nodes)));

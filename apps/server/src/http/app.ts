@@ -29,6 +29,7 @@ import { nodeRoutes } from "../modules/node/node.routes.js";
 import { notificationsRoutes } from "../modules/notifications/notifications.routes.js";
 import { personsRoutes } from "../modules/persons/persons.routes.js";
 import { providersRoutes } from "../modules/providers/providers.routes.js";
+import { repatriationRoutes } from "../modules/repatriation/repatriation.routes.js";
 import { reportsRoutes } from "../modules/reports/reports.routes.js";
 import { requestsRoutes } from "../modules/requests/requests.routes.js";
 import { roundsRoutes } from "../modules/rounds/rounds.routes.js";
@@ -160,6 +161,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
   lawfulRoutes(app, services);
   fugitivesRoutes(app, services);
   assetsRoutes(app, services);
+  repatriationRoutes(app, services);
   for (const m of opts.modules ?? []) m(app, services);
 
   const consoleDir = services.config.consoleDir ?? DEFAULT_CONSOLE_DIR;

@@ -7,6 +7,7 @@ import { type FederationWorker, startFederationWorker } from "../modules/federat
 import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
 import { startLawfulWorker } from "../modules/lawful/lawful.worker.js";
 import { startProvidersWorker } from "../modules/providers/providers.worker.js";
+import { startRepatriationWorker } from "../modules/repatriation/repatriation.worker.js";
 import { openNode } from "./node-runtime.js";
 import { readTlsFiles, watchTlsFiles } from "./tls.js";
 
@@ -56,6 +57,7 @@ export async function serve(config: Config): Promise<void> {
   const accessLogWorker = config.workers ? startAccessLogWorker(rt.services.accessLog, app.log) : null;
   const lawfulWorker = config.workers ? startLawfulWorker(rt.services.lawful, app.log) : null;
   const providersWorker = config.workers ? startProvidersWorker(rt.services, app.log) : null;
+  const repatriationWorker = config.workers ? startRepatriationWorker(rt.services, app.log) : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -67,6 +69,7 @@ export async function serve(config: Config): Promise<void> {
     await accessLogWorker?.stop();
     await lawfulWorker?.stop();
     await providersWorker?.stop();
+    await repatriationWorker?.stop();
     await Promise.all(workers.map((w) => w.stop()));
     await rt.close();
     process.exit(0);

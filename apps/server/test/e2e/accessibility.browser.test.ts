@@ -71,6 +71,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let roundId = "";
   let fugitiveId = "";
   let assetId = "";
+  let repatriationId = "";
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -164,6 +165,14 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       orderReference: "FRZ-1",
       amount: "1000000",
     });
+    // a repatriation case waiting for its verification answer, for the repatriation pages
+    const rep = await chief.req<{ case: { id: string } }>("POST", "/api/v1/repatriation/cases", {
+      person: { names: [{ original: "陈小明", romanised: "Chen Xiaoming" }], nationality: "CN" },
+      legalBasis: { instrument: "uncac" },
+      requestedAt: new Date(t.clock.now().getTime() - 86_400_000).toISOString(),
+    });
+    if (rep.status !== 201) throw new Error(`repatriation: ${JSON.stringify(rep.body)}`);
+    repatriationId = rep.body.case.id;
     // and one flagged for legal review, so the review queue has an item
     const d4 = await draft(officer, emergencyPreservationForm());
     await officer.req("POST", "/api/v1/lawful/flags", {
@@ -274,6 +283,13 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       to: `/assets/${assetId}`,
       ready: "asset-page",
       visible: ["asset-stages", "stage-submit"],
+    },
+    { name: "repatriation board", to: "/repatriation", ready: "board-verifications", visible: ["case-link"] },
+    {
+      name: "repatriation case",
+      to: `/repatriation/${repatriationId}`,
+      ready: "step-form",
+      visible: ["case-steps", "step-submit"],
     },
     { name: "peers", to: "/peers", ready: "peers-table" },
     { name: "cases", to: "/cases", ready: "case-list", visible: ["case-new"] },

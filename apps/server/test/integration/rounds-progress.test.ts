@@ -28,6 +28,7 @@ describeDb("progress report before a round", () => {
   let pingIds: string[] = [];
   let roundId = "";
   let returnedId = "";
+  let repatriated = "";
 
   beforeAll(async () => {
     t = await twoNodes("2026-11-20T02:00:00Z");
@@ -129,6 +130,33 @@ describeDb("progress report before a round", () => {
       true,
     );
     await list("Kept list (test)", [await fugitive("赵志强", "2026-11-16", "deportation")], false);
+    // a repatriation case shared with the peer whose person arrived in the period (counted)
+    const rc = await call<{ case: { id: string; reference: string } }>(
+      chief,
+      "POST",
+      "/api/v1/repatriation/cases",
+      {
+        person: { names: [{ original: "孙九", romanised: "Sun Jiu" }], nationality: "CN" },
+        legalBasis: { instrument: "uncac" },
+        requestedAt: "2026-11-02T09:00:00+08:00",
+        peer: US,
+        marking: { tlp: "AMBER" },
+      },
+      201,
+    );
+    repatriated = rc.case.reference;
+    const steps = [
+      ["verification", { outcome: "verified" }],
+      ["document", { kind: "passport", number: "E9", validUntil: "2030-01-01" }],
+      ["transfer", { from: "Los Angeles", to: "Beijing" }],
+      ["arrival", { place: "Beijing" }],
+    ] as const;
+    for (const [i, [what, body]] of steps.entries())
+      await call(chief, "POST", `/api/v1/repatriation/cases/${rc.case.id}/${what}`, {
+        version: i + 1,
+        at: `2026-11-${String(3 + i).padStart(2, "0")}T09:00:00+08:00`,
+        ...body,
+      });
     await t.hub.flush();
   }, 240_000);
   afterAll(() => t?.close());
@@ -156,8 +184,10 @@ describeDb("progress report before a round", () => {
     expect(figure(r, "fugitives_returned", "extradition")).toMatchObject({ value: 1, records: [returnedId] });
     expect(figure(r, "fugitives_returned", "repatriation")).toBeUndefined();
     // no module of this node keeps these: not recorded, not zero
-    for (const name of ["assets_recovered", "repatriations"])
+    for (const name of ["assets_recovered"])
       expect(figure(r, name)).toMatchObject({ value: null, records: [] });
+    // repatriations with the peer whose person arrived in the period
+    expect(figure(r, "repatriations")).toMatchObject({ value: 1, records: [repatriated] });
     // every figure's value is the number of its records (traceable), except the not-recorded ones
     for (const f of r.figures.filter((x) => x.value !== null)) expect(f.value).toBe(f.records.length);
   });
@@ -181,6 +211,8 @@ describeDb("progress report before a round", () => {
     // the returned entry of CN's list, as US holds it (its entry id, not CN's record)
     expect(figure(us, "fugitives_returned")?.value).toBe(1);
     expect(figure(us, "fugitives_returned", "extradition")?.records[0]).toMatch(/^so_/);
+    // the repatriation case as US holds it (CN's reference)
+    expect(figure(us, "repatriations")).toMatchObject({ value: 1, records: [repatriated] });
   });
 
   it("CSV and PDF carry both languages; bad input is named", async () => {

@@ -74,6 +74,7 @@ const OWNER: Record<string, string> = {
   assetVersions: "assets",
   assetCopies: "assets",
   fugitiveNameKeys: "fugitives",
+  repatriationCases: "repatriation",
   correlationIdentifiers: "correlation",
   correlationHits: "correlation",
   correlationCursors: "correlation",

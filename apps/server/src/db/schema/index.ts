@@ -12,6 +12,7 @@ export * from "./indicators.js";
 export * from "./lawful.js";
 export * from "./persons.js";
 export * from "./providers.js";
+export * from "./repatriation.js";
 export * from "./requests.js";
 export * from "./rounds.js";
 export * from "./shared-objects.js";

@@ -30,6 +30,8 @@ export interface ProgressDeps {
   caseReport(ctx: Ctx, q: { peer: string; from: string; to: string }): Promise<CaseStatusReport>;
   /** The fugitives module's port: returns in the period (days, inclusive) of people on lists shared with the peer. */
   fugitiveReturns?(peer: string, fromDay: string, toDay: string): Promise<{ id: string; method: string }[]>;
+  /** The repatriation module's port: references of cases with the peer whose person arrived in the period. */
+  repatriations?(peer: string, fromDay: string, toDay: string): Promise<string[]>;
 }
 
 /**
@@ -176,7 +178,15 @@ export function createRoundsProgress(deps: ProgressDeps) {
     } else add({ section: "fugitives", figure: "fugitives_returned", by: null, value: null, records: [] });
     // Kept by no module of this node yet: shown as not recorded.
     add({ section: "fugitives", figure: "assets_recovered", by: null, value: null, records: [] });
-    add({ section: "repatriation", figure: "repatriations", by: null, value: null, records: [] });
+    // Repatriations: cases with the peer (either side's) whose person arrived in the period.
+    if (deps.repatriations)
+      add({
+        section: "repatriation",
+        figure: "repatriations",
+        by: null,
+        records: await deps.repatriations(q.peer, q.from, q.to),
+      });
+    else add({ section: "repatriation", figure: "repatriations", by: null, value: null, records: [] });
 
     return {
       format: "crossline.progress-report/1",

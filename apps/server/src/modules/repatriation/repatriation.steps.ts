@@ -1,0 +1,365 @@
+import {
+  type ArrivalBody,
+  type CreateRepatriationBody,
+  type DocumentBody,
+  label,
+  type RepatriationCaseContent,
+  type RepatriationStatus,
+  type RepatriationStep,
+  type TransferBody,
+  type VerificationAnswerBody,
+} from "@crossline/schemas";
+import { uuidv7 } from "../../crypto/ids.js";
+import { inTransaction, type Tx } from "../../db/client.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { AppError, assertThat } from "../../lib/errors.js";
+import type { RepatriationContext } from "./repatriation.context.js";
+import { type CaseRow, repatriationRepo as repo } from "./repatriation.repo.js";
+import { REPATRIATION_CASE_TYPE } from "./repatriation.shared.js";
+
+const DAY_MS = 86_400_000;
+/** A step may be dated a little ahead of this node's clock (another side's clock, a slow form), no more. */
+const FUTURE_SLACK_MS = 5 * 60_000;
+type Issue = { field: string; issue: string };
+
+/** The status a step is recorded from, and what the officer is told when the case waits for another step. */
+const NEXT_OF: Record<RepatriationStatus, string> = {
+  awaiting_verification: "the identity-verification answer",
+  awaiting_document: "the travel document",
+  awaiting_transfer: "the transfer",
+  in_transfer: "the arrival",
+  arrived: "nothing: the person has arrived",
+  not_verified: "nothing: the identity was not verified",
+};
+
+/**
+ * A repatriation case's life: opened with its identity-verification request, then each step in order (answer,
+ * travel document, transfer, arrival), each a new version of the case, audited in its own transaction with the
+ * next version of the shared object that carries it to the peer. A step out of order, a step dated before the
+ * one it follows or in the future, a received case (read-only here) are refused, naming the field; nothing is
+ * half-saved.
+ */
+export function createRepatriationSteps(c: RepatriationContext) {
+  const { deps, db } = c;
+  const { clock, audit } = deps;
+  const so = deps.sharedObjects.domainPort;
+
+  function notInFuture(at: string, field: string): Issue[] {
+    return Date.parse(at) > clock.now().getTime() + FUTURE_SLACK_MS
+      ? [{ field, issue: "is in the future" }]
+      : [];
+  }
+
+  async function create(ctx: Ctx, body: CreateRepatriationBody): Promise<CaseRow> {
+    requirePermission(ctx.actor, "fugitives:write");
+    const unitId = ctx.actor.unitId;
+    assertThat(
+      unitId,
+      new AppError("FORBIDDEN", [{ issue: "only an officer of a unit keeps repatriation cases" }]),
+    );
+    const issues: Issue[] = [...notInFuture(body.requestedAt, "body.requestedAt")];
+    if (body.requestId && !(await deps.identityCheckRequest(ctx, body.requestId)))
+      issues.push({
+        field: "body.requestId",
+        issue: "no identity-check request for repatriation of your unit has this id",
+      });
+    const self = await deps.nodeId(db);
+    if (body.peer && (body.peer === self || (await deps.peerState(db, body.peer)) !== "active"))
+      issues.push({ field: "body.peer", issue: "not an active peer of this node" });
+    if (issues.length) throw new AppError("VALIDATION_FAILED", issues);
+    const policy = await c.policy();
+    const now = clock.now();
+    const requestedAt = new Date(body.requestedAt);
+    const verificationDueAt = new Date(requestedAt.getTime() + policy.verificationDays * DAY_MS);
+    return inTransaction(db, async (tx) => {
+      const year = now.getUTCFullYear();
+      const prefix = `${self}-R-${year}-`;
+      const reference = `${prefix}${String(await repo.nextSeq(tx, prefix)).padStart(4, "0")}`;
+      const p = body.person;
+      const person = await deps.persons.findOrCreate(
+        tx,
+        ctx,
+        {
+          names: p.names,
+          ...(p.dateOfBirth ? { dateOfBirth: p.dateOfBirth } : {}),
+          nationality: p.nationality,
+        },
+        unitId,
+      );
+      const id = uuidv7();
+      const first: RepatriationStep = {
+        kind: "verification_requested",
+        at: requestedAt.toISOString(),
+        recordedAt: now.toISOString(),
+        by: ctx.actor.label,
+        requestId: body.requestId ?? null,
+        note: body.note ?? null,
+      };
+      const content: RepatriationCaseContent = {
+        reference,
+        person: p,
+        status: "awaiting_verification",
+        steps: [first],
+        verificationDueAt: verificationDueAt.toISOString(),
+        documentDueAt: null,
+      };
+      await repo.insert(tx, {
+        id,
+        direction: "own",
+        ownerNode: self,
+        peer: body.peer ?? null,
+        unitId,
+        personId: person.personId,
+        requestId: body.requestId ?? null,
+        sharedObjectId: null,
+        reference,
+        content,
+        status: "awaiting_verification",
+        version: 1,
+        verificationDueAt,
+        documentDueAt: null,
+        createdBy: ctx.actor.userId,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await deps.persons.link(
+        tx,
+        ctx,
+        { recordType: "repatriation", recordId: id, recordUnitId: unitId },
+        { personId: person.personId, ordinal: 0, role: "other" },
+      );
+      const main = p.names[0];
+      await deps.lawful.declare(tx, {
+        kind: "repatriation_case",
+        recordId: id,
+        basis: body.legalBasis,
+        purpose: body.purpose ?? `Repatriation: ${main?.romanised ?? main?.original ?? reference}`,
+        ownerUnitId: unitId,
+      });
+      let sharedObjectId: string | null = null;
+      if (body.peer && body.marking) {
+        await deps.lawful.assertReleasable(tx, "repatriation_case", id);
+        sharedObjectId = await so.publishIn(tx, ctx, {
+          type: REPATRIATION_CASE_TYPE,
+          unitId,
+          marking: body.marking,
+          content,
+          recipients: [body.peer],
+        });
+      }
+      const row = sharedObjectId ? await repo.update(tx, id, { sharedObjectId }) : await repo.find(tx, id);
+      await audit.record(tx, ctx, {
+        action: "repatriation.create",
+        targetType: "repatriation_case",
+        targetId: id,
+        details: {
+          reference,
+          personId: person.personId,
+          personCreated: person.created,
+          ...(body.peer ? { peer: body.peer } : {}),
+          ...(body.requestId ? { requestId: body.requestId } : {}),
+          verificationDueAt: verificationDueAt.toISOString(),
+        },
+      });
+      return row as CaseRow;
+    });
+  }
+
+  /**
+   * Records one step: the case must be the caller's own, at the version read, waiting for exactly this step,
+   * and the step dated no earlier than the one before and not in the future.
+   */
+  async function record(
+    ctx: Ctx,
+    id: string,
+    body: { version: number; at: string },
+    expect: { from: RepatriationStatus; action: string },
+    build: (
+      tx: Tx,
+      before: CaseRow,
+      at: Date,
+    ) => Promise<{
+      step: RepatriationStep;
+      status: RepatriationStatus;
+      set?: Partial<CaseRow>;
+      content?: Partial<RepatriationCaseContent>;
+      details: Record<string, unknown>;
+    }>,
+  ): Promise<CaseRow> {
+    requirePermission(ctx.actor, "fugitives:write");
+    const future = notInFuture(body.at, "body.at");
+    if (future.length) throw new AppError("VALIDATION_FAILED", future);
+    return inTransaction(db, async (tx) => {
+      const before = await c.lock(tx, ctx, id);
+      if (before.direction !== "own")
+        throw new AppError("CONFLICT", [
+          { field: "params.id", issue: "a received case is read-only: its owner records the steps" },
+        ]);
+      if (body.version !== before.version)
+        throw new AppError("CONFLICT", [
+          { field: "body.version", issue: `the case is at version ${before.version}: read it again` },
+        ]);
+      if (before.status !== expect.from)
+        throw new AppError("CONFLICT", [
+          {
+            field: "params.id",
+            issue: `steps go in order: this case (${label("repatriationStatus", before.status, "en")}) waits for ${NEXT_OF[before.status]}`,
+          },
+        ]);
+      const last = before.content.steps[before.content.steps.length - 1];
+      const at = new Date(body.at);
+      if (last && at.getTime() < Date.parse(last.at))
+        throw new AppError("VALIDATION_FAILED", [
+          {
+            field: "body.at",
+            issue: `before the previous step (${label("repatriationStep", last.kind, "en")}, ${last.at})`,
+          },
+        ]);
+      const now = clock.now();
+      const made = await build(tx, before, at);
+      const closed = made.status === "arrived" || made.status === "not_verified";
+      const content: RepatriationCaseContent = {
+        ...before.content,
+        ...made.content,
+        status: made.status,
+        steps: [...before.content.steps, made.step],
+      };
+      const after = await repo.update(tx, id, {
+        ...made.set,
+        content,
+        status: made.status,
+        version: before.version + 1,
+        updatedAt: now,
+        ...(closed ? { closedAt: now } : {}),
+      });
+      // Both sides see the same steps: the shared object's next version, in this transaction.
+      if (after.sharedObjectId) await so.updateIn(tx, ctx, after.sharedObjectId, { content });
+      await audit.record(tx, ctx, {
+        action: expect.action,
+        targetType: "repatriation_case",
+        targetId: id,
+        details: { version: after.version, at: made.step.at, ...made.details },
+      });
+      return after;
+    });
+  }
+
+  const stepBase = (ctx: Ctx, kind: RepatriationStep["kind"], at: Date): RepatriationStep => ({
+    kind,
+    at: at.toISOString(),
+    recordedAt: clock.now().toISOString(),
+    by: ctx.actor.label,
+  });
+
+  async function answer(ctx: Ctx, id: string, body: VerificationAnswerBody) {
+    return record(
+      ctx,
+      id,
+      body,
+      { from: "awaiting_verification", action: "repatriation.answer" },
+      async (tx, _before, at) => {
+        const verified = body.outcome === "verified";
+        // The travel document's deadline runs from the verification, under the policy in force at that moment.
+        const days = (await c.policy(tx)).documentDays;
+        const documentDueAt = verified ? new Date(at.getTime() + days * DAY_MS) : null;
+        return {
+          step: {
+            ...stepBase(ctx, "verification_answered", at),
+            outcome: body.outcome,
+            grounds: body.grounds ?? null,
+          },
+          status: verified ? "awaiting_document" : "not_verified",
+          set: { documentDueAt },
+          content: { documentDueAt: documentDueAt?.toISOString() ?? null },
+          details: {
+            outcome: body.outcome,
+            ...(documentDueAt ? { documentDueAt: documentDueAt.toISOString() } : {}),
+          },
+        };
+      },
+    );
+  }
+
+  function decodeFile(b64: string): Buffer {
+    const bytes = Buffer.from(b64, "base64");
+    assertThat(
+      bytes.length > 0 && bytes.toString("base64").replace(/=+$/, "") === b64.replace(/=+$/, ""),
+      new AppError("VALIDATION_FAILED", [
+        { field: "body.file.contentBase64", issue: "must be non-empty standard base64" },
+      ]),
+    );
+    return bytes;
+  }
+
+  async function issueDocument(ctx: Ctx, id: string, body: DocumentBody) {
+    const bytes = body.file ? decodeFile(body.file.contentBase64) : null;
+    return record(
+      ctx,
+      id,
+      body,
+      { from: "awaiting_document", action: "repatriation.document" },
+      async (tx, before, at) => {
+        // The scanned document is stored as every attachment is (federation blobs, with its SHA-256).
+        const ref = bytes && body.file ? await deps.blobs.putAttachment(tx, bytes, body.file.name) : null;
+        const inTime = before.documentDueAt ? at.getTime() <= before.documentDueAt.getTime() : true;
+        return {
+          step: {
+            ...stepBase(ctx, "document_issued", at),
+            document: {
+              kind: body.kind,
+              number: body.number,
+              issuedBy: body.issuedBy ?? null,
+              validUntil: body.validUntil,
+              file:
+                ref && body.file
+                  ? { name: body.file.name, sha256: ref.sha256, size: ref.size, blobId: ref.id }
+                  : null,
+            },
+          },
+          status: "awaiting_transfer",
+          details: { kind: body.kind, inTime, ...(ref ? { sha256: ref.sha256 } : {}) },
+        };
+      },
+    );
+  }
+
+  async function transfer(ctx: Ctx, id: string, body: TransferBody) {
+    return record(
+      ctx,
+      id,
+      body,
+      { from: "awaiting_transfer", action: "repatriation.transfer" },
+      async (_tx, _before, at) => ({
+        step: {
+          ...stepBase(ctx, "transferred", at),
+          from: body.from,
+          to: body.to,
+          escorts: body.escorts,
+          carrier: body.carrier ?? null,
+        },
+        status: "in_transfer",
+        details: { from: body.from, to: body.to },
+      }),
+    );
+  }
+
+  async function arrive(ctx: Ctx, id: string, body: ArrivalBody) {
+    return record(
+      ctx,
+      id,
+      body,
+      { from: "in_transfer", action: "repatriation.arrival" },
+      async (_tx, _before, at) => ({
+        step: {
+          ...stepBase(ctx, "arrived", at),
+          place: body.place,
+          receivedBy: body.receivedBy ?? null,
+        },
+        status: "arrived",
+        details: { place: body.place },
+      }),
+    );
+  }
+
+  return { create, answer, issueDocument, transfer, arrive };
+}

@@ -1,0 +1,94 @@
+import type { RepatriationCaseView } from "@crossline/schemas";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  describeBrowser,
+  ensureConsoleBuilt,
+  launchChromium,
+  listen,
+  signedInPage,
+} from "../support/browser.js";
+import { type Agent, createTestNode, type TestNode } from "../support/node.js";
+import { CHEN, personNamed, UNCAC } from "../support/repatriation-fixtures.js";
+
+const DAY = 86_400_000;
+
+describeBrowser(
+  "console in Chromium: the repatriation board with its countdowns, and a step recorded",
+  () => {
+    let node: TestNode;
+    let browser: Browser;
+    let page: Page;
+    let officer: Agent;
+    let pending: RepatriationCaseView;
+    let late: RepatriationCaseView;
+
+    beforeAll(async () => {
+      await ensureConsoleBuilt();
+      [node, browser] = await Promise.all([createTestNode({ id: "US-DOJ" }), launchChromium()]);
+      const unit = await node.unit("Removal unit");
+      await node.user("rb.officer", ["fugitive_asset"], unit);
+      officer = await node.as("rb.officer");
+      const open = async (person: object, daysAgo: number) => {
+        const r = await officer.req<{ case: RepatriationCaseView }>("POST", "/api/v1/repatriation/cases", {
+          person,
+          legalBasis: UNCAC,
+          requestedAt: new Date(Date.now() - daysAgo * DAY).toISOString(),
+        });
+        if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+        return r.body.case;
+      };
+      pending = await open(CHEN, 2);
+      late = await open(personNamed("邓伟", "Deng Wei"), 31);
+      const base = await listen(node);
+      page = await signedInPage(browser, { baseURL: base, username: "rb.officer", to: "/repatriation" });
+    }, 300_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await node?.close();
+    });
+
+    it("shows the countdowns and the overdue flag, and records the verification answer from the case page", async () => {
+      const rows = page.getByTestId("board-verifications").getByTestId("board-row");
+      await rows.nth(1).waitFor({ timeout: 60_000 });
+      expect(await rows.count()).toBe(2);
+      // The late one first (soonest due), flagged overdue; the other counting down.
+      expect(await rows.first().getAttribute("data-state")).toBe("overdue");
+      expect(await rows.first().getByTestId("overdue-flag").count()).toBe(1);
+      expect(await rows.first().innerText()).toContain(late.reference);
+      const countdown = rows.nth(1).getByTestId("board-countdown");
+      expect(await countdown.innerText()).toMatch(/28 d left/i);
+      expect(Number(await countdown.getAttribute("data-minutes"))).toBeGreaterThan(27 * 24 * 60);
+
+      await rows.nth(1).getByTestId("case-link").click();
+      await page.getByTestId("step-form").waitFor();
+      await page.getByTestId("step-at").fill("2026-01-01T10:00");
+      // Not verified and no grounds: the server names the field; nothing is saved.
+      await page.getByTestId("step-outcome").click();
+      await page.getByRole("option", { name: "Not a national" }).click();
+      await page.getByTestId("step-submit").click();
+      await page.getByTestId("api-error").waitFor();
+      expect(await page.getByTestId("api-error").innerText()).toMatch(/grounds/i);
+
+      // Verified now (the instant of the form, in the browser's zone, sent with its offset).
+      const at = new Date(Date.now() - 60_000);
+      const local = new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+      await page.getByTestId("step-at").fill(local);
+      await page.getByTestId("step-outcome").click();
+      await page.getByRole("option", { name: "Verified" }).click();
+      await page.getByTestId("step-submit").click();
+      await page.getByTestId("case-step").nth(1).waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId("case-status").innerText()).toMatch(/^awaiting travel document$/i);
+      // The next form is the travel document's.
+      await page.getByTestId("step-number").waitFor();
+
+      const r = await officer.req<{ case: RepatriationCaseView }>(
+        "GET",
+        `/api/v1/repatriation/cases/${pending.id}`,
+      );
+      expect(r.body.case).toMatchObject({ status: "awaiting_document", version: 2 });
+      expect(r.body.case.steps[1]).toMatchObject({ kind: "verification_answered", outcome: "verified" });
+    });
+  },
+);
