@@ -13,6 +13,13 @@ import { PRESERVATION_MIN_DAYS } from "./requests.js";
 /** Fixed issue texts, English → Chinese. */
 export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "an outcome goes with status closed": "结果仅在结案时填写",
+  // repatriation.ts
+  "required when the case is shared": "案件共享时必须填写",
+  "give the grounds when the identity is not verified": "身份未获核实时须说明理由",
+  "the document must be valid after it is issued": "证件的有效期必须晚于签发日期",
+  "a month as YYYY-MM": "月份，格式 YYYY-MM",
+  "must not be after `to`": "不能晚于 `to`",
+  "at most 120 months": "最多 120 个月",
   // rounds.ts
   "a round id: rnd_ and a UUIDv7": "轮次编号：rnd_ 加 UUIDv7",
   "letters, digits, '_' and '-'": "字母、数字、“_”和“-”",
