@@ -29,6 +29,7 @@ describeDb("progress report before a round", () => {
   let roundId = "";
   let returnedId = "";
   let repatriated = "";
+  let recoveredAsset = "";
 
   beforeAll(async () => {
     t = await twoNodes("2026-11-20T02:00:00Z");
@@ -130,6 +131,58 @@ describeDb("progress report before a round", () => {
       true,
     );
     await list("Kept list (test)", [await fugitive("赵志强", "2026-11-16", "deportation")], false);
+    // assets of the returned fugitive: one shared with the peer and returned in the period (counted), one returned
+    // then but never shared, one shared but only frozen (neither counted)
+    const asset = async (share: boolean, stages: [string, string][]) => {
+      const a = await call<{ asset: { id: string; version: number } }>(
+        chief,
+        "POST",
+        "/api/v1/assets",
+        {
+          kind: "bank_account",
+          description: { lang: "en", text: "Account at Example Bank (fictitious)" },
+          jurisdiction: "US",
+          currency: "USD",
+          value: "1000.00",
+          fugitiveIds: [returnedId],
+          identifiedOn: "2026-10-01",
+          identifiedBy: "Example City Public Security Bureau",
+          legalBasis: { instrument: "uncac", article: "Art. 51" },
+        },
+        201,
+      );
+      let version = a.asset.version;
+      for (const [stage, date] of stages)
+        version = (
+          await call<{ asset: { version: number } }>(
+            chief,
+            "POST",
+            `/api/v1/assets/${a.asset.id}/stages`,
+            {
+              version,
+              stage,
+              date,
+              authority: "Example District Court",
+              orderReference: `${stage}-1`,
+              amount: "1000.00",
+            },
+            201,
+          )
+        ).asset.version;
+      if (share)
+        await call(chief, "POST", `/api/v1/assets/${a.asset.id}/share`, {
+          recipients: [US],
+          marking: { tlp: "AMBER" },
+        });
+      return a.asset.id;
+    };
+    recoveredAsset = await asset(true, [
+      ["frozen", "2026-10-10"],
+      ["confiscated", "2026-11-05"],
+      ["returned", "2026-11-12"],
+    ]);
+    await asset(false, [["returned", "2026-11-12"]]);
+    await asset(true, [["frozen", "2026-11-12"]]);
     // a repatriation case shared with the peer whose person arrived in the period (counted)
     const rc = await call<{ case: { id: string; reference: string } }>(
       chief,
@@ -183,9 +236,8 @@ describeDb("progress report before a round", () => {
     expect(figure(r, "fugitives_returned")).toMatchObject({ value: 1, records: [returnedId] });
     expect(figure(r, "fugitives_returned", "extradition")).toMatchObject({ value: 1, records: [returnedId] });
     expect(figure(r, "fugitives_returned", "repatriation")).toBeUndefined();
-    // no module of this node keeps these: not recorded, not zero
-    for (const name of ["assets_recovered"])
-      expect(figure(r, name)).toMatchObject({ value: null, records: [] });
+    // assets of this node shared with the peer and returned in the period
+    expect(figure(r, "assets_recovered")).toMatchObject({ value: 1, records: [recoveredAsset] });
     // repatriations with the peer whose person arrived in the period
     expect(figure(r, "repatriations")).toMatchObject({ value: 1, records: [repatriated] });
     // every figure's value is the number of its records (traceable), except the not-recorded ones

@@ -33,6 +33,26 @@ function whereOf(f: AssetFilter): SQL[] {
 }
 
 export const assetsRepo = {
+  /**
+   * Assets returned in a period (a `returned` stage entry dated then) that concern a peer: this node's own shared
+   * with it, and the peer's held here (the progress report before a dialogue round).
+   */
+  async returnedWithPeer(dbx: DbOrTx, peer: string, fromDay: string, toDay: string): Promise<string[]> {
+    const own = await dbx.execute(sql`
+      select distinct a.id::text as id
+        from assets a
+        join asset_stages s on s.asset_id = a.id
+       where s.stage = 'returned' and s.date between ${fromDay} and ${toDay}
+         and a.recipients @> ${JSON.stringify([peer])}::jsonb and not a.sharing_withdrawn`);
+    const held = await dbx.execute(sql`
+      select c.shared_object_id as id
+        from asset_copies c
+       where c.owner_node = ${peer} and c.state = 'active'
+         and exists (select 1 from jsonb_array_elements(c.content->'stages') s
+                      where s->>'stage' = 'returned' and (s->>'date') between ${fromDay} and ${toDay})`);
+    return [...rowsOf<{ id: string }>(own), ...rowsOf<{ id: string }>(held)].map((r) => r.id).sort();
+  },
+
   /** The next number of the node's per-year sequence (the advisory lock serialises concurrent creations). */
   async nextSeq(tx: Tx, year: number): Promise<number> {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('crossline.assets.seq'))`);

@@ -32,6 +32,8 @@ export interface ProgressDeps {
   fugitiveReturns?(peer: string, fromDay: string, toDay: string): Promise<{ id: string; method: string }[]>;
   /** The repatriation module's port: references of cases with the peer whose person arrived in the period. */
   repatriations?(peer: string, fromDay: string, toDay: string): Promise<string[]>;
+  /** Assets returned in the period that concern the peer (either side's). */
+  assetsReturned?(peer: string, fromDay: string, toDay: string): Promise<string[]>;
 }
 
 /**
@@ -176,8 +178,15 @@ export function createRoundsProgress(deps: ProgressDeps) {
           records: returns.filter((r) => r.method === method).map((r) => r.id),
         });
     } else add({ section: "fugitives", figure: "fugitives_returned", by: null, value: null, records: [] });
-    // Kept by no module of this node yet: shown as not recorded.
-    add({ section: "fugitives", figure: "assets_recovered", by: null, value: null, records: [] });
+    // Assets recovered: returned (the last stage) in the period, this node's shared with the peer or the peer's.
+    if (deps.assetsReturned)
+      add({
+        section: "fugitives",
+        figure: "assets_recovered",
+        by: null,
+        records: await deps.assetsReturned(q.peer, q.from, q.to),
+      });
+    else add({ section: "fugitives", figure: "assets_recovered", by: null, value: null, records: [] });
     // Repatriations: cases with the peer (either side's) whose person arrived in the period.
     if (deps.repatriations)
       add({
