@@ -66,6 +66,11 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     await page.getByTestId("details-whyPreservationNeeded").fill("The data may be deleted");
     await page.getByTestId("form-save").click();
     await page.getByTestId("draft-saved").waitFor();
+    // the address is the saved draft's own: a reload reopens it rather than an empty form
+    expect(new URL(page.url()).pathname).toMatch(/^\/requests\/[0-9a-f-]{36}\/edit$/);
+    await page.reload();
+    await page.getByTestId("new-request-form").waitFor();
+    expect(await page.getByTestId("form-offence").inputValue()).toBe("Ransomware attack on a hospital");
 
     await page.goto("/requests");
     await page.getByTestId("tab-outgoing").click();
@@ -80,6 +85,8 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     await page.getByTestId("filter-q").fill("");
     await row.getByTestId("board-link").click();
     await page.getByTestId("request-detail").waitFor();
+    // a case officer has no hotline page: the way back is the board
+    expect(await page.getByTestId("request-back").getAttribute("href")).toBe("/requests");
     await page.getByTestId("timeline-event").first().waitFor();
     expect(await page.getByTestId("timeline").innerText()).toContain("Created");
     expect(await page.getByTestId("request-form").innerText()).toContain("All stored data of the account");

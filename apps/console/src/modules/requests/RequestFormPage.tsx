@@ -176,6 +176,10 @@ export function RequestForm({ start = {} }: { start?: Start }) {
           })
         : api<{ request: RequestDetail }>("POST", "/requests", body()),
     onSuccess: (res) => {
+      // A new draft's address becomes the draft's own, so a reload or a shared link reopens it (issue 9 #18);
+      // the form stays as it is (the router is not told, nothing is remounted).
+      if (!saved && window.location.pathname.endsWith("/requests/new"))
+        window.history.replaceState(null, "", `/requests/${encodeURIComponent(res.request.id)}/edit`);
       setSaved(res.request);
       setDirty(false);
       qc.invalidateQueries({ queryKey: REQUESTS_KEY });

@@ -33,6 +33,7 @@ export function RequestDetailPage({ id }: { id: string }) {
   const request = useRequest(id);
   const [action, setAction] = useState<string | null>(null);
   const canDraft = useCan("requests:draft");
+  const canBoard = useCan("requests:read");
   const canSeePersons = useCan("persons:read");
   const canAnswer = useCan("requests:answer");
   const canNotice = useCan("notices:draft");
@@ -45,7 +46,16 @@ export function RequestDetailPage({ id }: { id: string }) {
       <Group justify="space-between" align="flex-start">
         <div>
           <Text size="sm">
-            <Link to="/hotline">{t("nav.hotline")}</Link>
+            {/* Back to the board for those who have it (a case officer has no hotline page). */}
+            {canBoard ? (
+              <Link to="/requests" data-testid="request-back">
+                {t("nav.requests")}
+              </Link>
+            ) : (
+              <Link to="/hotline" data-testid="request-back">
+                {t("nav.hotline")}
+              </Link>
+            )}
           </Text>
           <Title order={1} size="h2" data-testid="request-reference">
             {r.reference}
