@@ -253,6 +253,9 @@ describeBrowser("the emergency preservation story through both consoles", () => 
     expect(await page.locator('[data-testid="timeline-event"][data-event="approve"]').innerText()).toContain(
       "li.qiang",
     );
+    // nothing is preserved yet: no extension to ask for, and the page says when there will be
+    await page.getByTestId("extension-later").waitFor();
+    expect(await page.getByTestId("extension-request").count()).toBe(0);
   });
 
   it.runIf(once)(
@@ -383,6 +386,10 @@ describeBrowser("the emergency preservation story through both consoles", () => 
       expect(await said(page.getByTestId("request-detail"))).toContain("Fulfilled");
       expect(await page.getByTestId("second-check").innerText()).toMatch(/Wang Fang.*Confirmed/);
       expect(await page.getByTestId("deadline-ack-met").innerText()).toBe("Met in time");
+      // the preservation is confirmed: it has an expiry, and an extension can be asked now
+      await page.getByTestId("preservation-expiry").waitFor();
+      await page.getByTestId("extension-request").waitFor();
+      expect(await page.getByTestId("extension-later").count()).toBe(0);
 
       const rows = page.getByTestId("timeline-event");
       const events = await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-event")));

@@ -78,7 +78,17 @@ export function Preservation({ request }: { request: RequestDetail }) {
         </Table>
       )}
       <ApiErrorAlert error={decide.error} />
+      {/* An extension is asked of a preservation the other side has confirmed (it has an expiry): before that there
+          is nothing to extend (issue 9 #18). */}
       {request.direction === "outgoing" &&
+        !request.preservationExpiresAt &&
+        !["draft", "pending_approval", "closed", "withdrawn"].includes(request.status) && (
+          <Text size="sm" c="dimmed" mt="sm" data-testid="extension-later">
+            {t("requests.preservation.extendLater")}
+          </Text>
+        )}
+      {request.direction === "outgoing" &&
+        request.preservationExpiresAt &&
         !["draft", "pending_approval", "closed", "withdrawn"].includes(request.status) && (
           <Group align="flex-end" mt="sm">
             <NumberInput
