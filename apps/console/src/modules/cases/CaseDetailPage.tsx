@@ -167,12 +167,20 @@ function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation
             <TextInput
               label={t("cases.fields.nameOriginal")}
               value={subject.original}
-              onChange={(e) => setSubject((s) => ({ ...s, original: e.currentTarget.value }))}
+              onChange={(e) => {
+                // read now: the event's target is gone when React runs the updater later
+                const value = e.currentTarget.value;
+                setSubject((s) => ({ ...s, original: value }));
+              }}
             />
             <TextInput
               label={t("cases.fields.nameRomanised")}
               value={subject.romanised}
-              onChange={(e) => setSubject((s) => ({ ...s, romanised: e.currentTarget.value }))}
+              onChange={(e) => {
+                // read now: the event's target is gone when React runs the updater later
+                const value = e.currentTarget.value;
+                setSubject((s) => ({ ...s, romanised: value }));
+              }}
             />
             <Button
               onClick={() =>
@@ -224,7 +232,11 @@ function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation
             <TextInput
               label={t("cases.fields.value")}
               value={ident.value}
-              onChange={(e) => setIdent((s) => ({ ...s, value: e.currentTarget.value }))}
+              onChange={(e) => {
+                // read now: the event's target is gone when React runs the updater later
+                const value = e.currentTarget.value;
+                setIdent((s) => ({ ...s, value: value }));
+              }}
             />
             <Button onClick={() => change.mutate({ what: "identifiers", body: { identifier: ident } })}>
               {t("cases.add")}

@@ -41,14 +41,22 @@ export function ProgressPage() {
             label={t("rounds.from")}
             placeholder={t("time.dateFormat")}
             value={q.from}
-            onChange={(e) => setQ((x) => ({ ...x, from: e.currentTarget.value.trim() }))}
+            onChange={(e) => {
+              // read now: the event's target is gone when React runs the updater later
+              const value = e.currentTarget.value.trim();
+              setQ((x) => ({ ...x, from: value }));
+            }}
             data-testid="progress-from"
           />
           <TextInput
             label={t("rounds.to")}
             placeholder={t("time.dateFormat")}
             value={q.to}
-            onChange={(e) => setQ((x) => ({ ...x, to: e.currentTarget.value.trim() }))}
+            onChange={(e) => {
+              // read now: the event's target is gone when React runs the updater later
+              const value = e.currentTarget.value.trim();
+              setQ((x) => ({ ...x, to: value }));
+            }}
             data-testid="progress-to"
           />
           <Button type="submit" loading={run.isPending} data-testid="progress-run">
