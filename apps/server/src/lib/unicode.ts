@@ -10,7 +10,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const MAX_DEPTH = 64;
 
 /**
- * Parsed input is plain data: arrays and objects whose prototype is Object's or null. Anything else (a streamed
+ * Parsed input is plain data: arrays and objects whose prototype is Object's, null, or an empty null-rooted one. Anything else (a streamed
  * upload's IncomingMessage, a Buffer) is not walked: an IncomingMessage reaches its socket, server and parser,
  * a cyclic graph that a walk 64 levels deep never finishes (it blocked the event loop on every streamed import
  * over real HTTP; light-my-request's smaller request object hid it from the inject-based tests).
@@ -18,7 +18,9 @@ const MAX_DEPTH = 64;
 function isPlainData(v: object): boolean {
   if (Array.isArray(v)) return true;
   const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+  if (proto === Object.prototype || proto === null) return true;
+  // Fastify's query-string parser (fast-querystring) makes its objects from an empty, null-rooted prototype.
+  return Object.getPrototypeOf(proto) === null && Object.getOwnPropertyNames(proto).length === 0;
 }
 
 /**
