@@ -71,7 +71,7 @@ function AssetRegister() {
           {t("assets.none")}
         </Text>
       ) : (
-        <Card withBorder p={0} style={{ overflowX: "auto" }}>
+        <Card withBorder p={0} style={{ overflowX: "auto" }} tabIndex={0}>
           <Table data-testid="assets-table">
             <Table.Thead>
               <Table.Tr>
@@ -116,7 +116,7 @@ function TotalsCard() {
   const { t } = useTranslation();
   const q = useAssetTotals();
   return (
-    <Card withBorder p={0} style={{ overflowX: "auto" }}>
+    <Card withBorder p={0} style={{ overflowX: "auto" }} tabIndex={0}>
       <ApiErrorAlert error={q.error} />
       <Table data-testid="asset-totals" captionSide="top">
         <Table.Caption>{t("assets.totals")}</Table.Caption>
@@ -168,7 +168,7 @@ function AssetRecord({ id }: { id: string }) {
         </Badge>
         <Text size="sm">{t("assets.version", { version: a.version })}</Text>
       </Group>
-      <Card withBorder p={0} style={{ overflowX: "auto" }}>
+      <Card withBorder p={0} style={{ overflowX: "auto" }} tabIndex={0}>
         <Table>
           <Table.Tbody>
             {row(t("assets.description"), a.description.text)}
@@ -183,8 +183,17 @@ function AssetRecord({ id }: { id: string }) {
         </Table>
       </Card>
       <Title order={3}>{t("assets.history")}</Title>
-      <Card withBorder p={0} style={{ overflowX: "auto" }}>
-        <Table data-testid="asset-stages">
+      {/* Scrolls sideways on a phone: a named region that takes the focus, so the keyboard can scroll it too. */}
+      <Card
+        withBorder
+        p={0}
+        style={{ overflowX: "auto" }}
+        tabIndex={0}
+        role="region"
+        aria-label={t("assets.history")}
+        data-testid="asset-stages"
+      >
+        <Table>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t("assets.date")}</Table.Th>

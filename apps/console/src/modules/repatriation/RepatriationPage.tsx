@@ -72,7 +72,7 @@ function BoardTable({
 }) {
   const { t } = useTranslation();
   return (
-    <Card withBorder p={0} style={{ overflowX: "auto" }} data-testid={testId}>
+    <Card withBorder p={0} style={{ overflowX: "auto" }} tabIndex={0} data-testid={testId}>
       <Title order={3} size="h4" p="sm">
         {title}
       </Title>
