@@ -33,9 +33,14 @@ export async function findPeer(dbx: DbOrTx, id: string): Promise<PeerRow | undef
   return p;
 }
 
-/** The peer row, locked: the lock orders inbox writers, state changes and alerts of one peer. */
+/**
+ * The peer row, locked: the lock orders inbox writers, state changes and alerts of one peer. FOR NO KEY UPDATE
+ * (it conflicts with itself, so the order holds) rather than FOR UPDATE: the foreign keys of outbox and inbox
+ * rows take KEY SHARE on this row, which FOR UPDATE would block, so a transaction queueing a message to the
+ * peer waited on the inbox writer while the writer waited on that transaction's rows (a deadlock across modules).
+ */
 export async function lockPeer(tx: Tx, id: string): Promise<PeerRow | undefined> {
-  const [p] = await tx.select().from(peers).where(eq(peers.id, id)).for("update");
+  const [p] = await tx.select().from(peers).where(eq(peers.id, id)).for("no key update");
   return p;
 }
 

@@ -87,9 +87,10 @@ function retryable(e: unknown): boolean {
 
 /**
  * `inTransaction`, run again (up to 3 times) when PostgreSQL rolled it back as a deadlock victim. A notice linked
- * to a request takes the request before the notice (lockVisible), but the request's own change enqueues a
- * federation message whose row refers to the peer's row, which the requests inbox holds FOR UPDATE while it
- * waits for the request: that cycle crosses three modules, so the notice's change yields and runs again.
+ * to a request takes the request before the notice (lockVisible). The request's own change enqueues a federation
+ * message whose row refers to the peer's row; the requests inbox used to hold that row FOR UPDATE while waiting
+ * for the request, a cycle across three modules. The inbox now takes FOR NO KEY UPDATE, which the foreign key's
+ * KEY SHARE passes; the retry stays as a guard for any other cycle PostgreSQL breaks by picking a victim.
  */
 export async function transact<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
