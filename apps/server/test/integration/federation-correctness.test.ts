@@ -6,12 +6,13 @@ import { envelopeSha256 } from "../../src/crypto/envelope.js";
 import { inTransaction } from "../../src/db/client.js";
 import { auditLog, inbox, outbox, peers } from "../../src/db/schema/index.js";
 import { systemCtx } from "../../src/lib/actor.js";
+import { lockPeer } from "../../src/modules/federation/federation.repo.js";
 import { defineHandler, PermanentRejection } from "../../src/modules/federation/federation.types.js";
 import {
   type FederationWorker,
   startFederationWorker,
 } from "../../src/modules/federation/federation.worker.js";
-import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { type Agent, createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 import { freePort } from "../support/pg-cluster.js";
 
 /**
@@ -84,7 +85,7 @@ async function listeningNode(id: string, extra: Record<string, unknown> = {}) {
   return { node, admin: node.bearer(node.rt.controlToken), port };
 }
 
-const waitFor = async <T>(fn: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> => {
+const waitFor = async <T>(fn: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> => {
   const until = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -409,4 +410,46 @@ describeDb("federation correctness (issue 9)", () => {
       .where(and(eq(inbox.peerId, "CN-MPS"), eq(inbox.status, "held")));
     expect(held).toEqual([]);
   });
+
+  it.runIf(DB_KIND === "postgres")(
+    "a message is queued to a peer while an inbox writer holds that peer's row (no wait, so no deadlock)",
+    async () => {
+      // The inbox writer's lock (lockPeer) held open; the outbox row's foreign key to the peer takes KEY SHARE.
+      let release = () => {};
+      let held = () => {};
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const holding = new Promise<void>((r) => {
+        held = r;
+      });
+      const writer = inTransaction(dbOf(a), async (tx) => {
+        await lockPeer(tx, "US-DOJ");
+        held();
+        await gate;
+      });
+      await holding;
+      const lockWaits = async () => {
+        const r = (await dbOf(a).execute(
+          sql`select count(*)::int as n from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock'`,
+        )) as unknown as { rows: { n: number }[] };
+        return Number(r.rows[0]?.n ?? 0) > 0;
+      };
+      let settled = false;
+      try {
+        const outcome = await Promise.race([
+          ping(a, "US-DOJ").then(() => "queued" as const),
+          waitFor(async () => settled || (await lockWaits()), 60_000).then(
+            () => "waiting on the peer's row lock" as const,
+          ),
+        ]);
+        expect(outcome).toBe("queued");
+      } finally {
+        settled = true;
+        release();
+        await writer;
+      }
+    },
+  );
 });
