@@ -283,6 +283,8 @@ export function createServices(deps: {
     // The shared-objects domain port: the indicators service authorises first (sharing:write, its unit).
     shared: sharedObjects.domainPort,
     correlation,
+    // Half an envelope is the outbox's payload limit; 8 KiB of it for the shared object around the batch.
+    batchChars: Math.floor(config.fedMaxEnvelopeBytes / 2) - 8 * 1024,
   });
   const taxii = createTaxiiService({
     db,

@@ -129,7 +129,7 @@ export const IndicatorItem = z.strictObject({
 });
 export type IndicatorItem = z.infer<typeof IndicatorItem>;
 
-/** The most indicators one shared batch holds: a batch is one federation message (≤ 1 MiB sealed). */
+/** The most indicators one shared batch holds (fewer when their JSON would not fit one federation message). */
 export const INDICATOR_BATCH_MAX = 2000;
 
 export const IndicatorSetContent = z.strictObject({

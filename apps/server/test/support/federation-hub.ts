@@ -1,6 +1,7 @@
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { afterCommit, type Db, inTransaction } from "../../src/db/client.js";
 import { makeActor } from "../../src/lib/actor.js";
+import { AppError } from "../../src/lib/errors.js";
 import type {
   FederationPort,
   IncomingMessage,
@@ -30,6 +31,8 @@ export class FederationHub {
     attachments?: IncomingMessage["attachments"];
   }[] = [];
   readonly rejected: { from: string; to: string; type: string; reason: string }[] = [];
+  /** The largest payload (JSON characters) a message may carry, as the outbox allows with default settings. */
+  readonly maxPayloadChars = (256 * 1024) / 2;
   /** Links that are down: messages wait in the queue (store and forward). */
   readonly down = new Set<string>();
 
@@ -38,6 +41,11 @@ export class FederationHub {
     this.nodes.set(nodeId, entry);
     return {
       enqueue: async (tx, _ctx, m) => {
+        // The real outbox's limit (half of the default fedMaxEnvelopeBytes), so a domain cannot rely on more.
+        if (JSON.stringify(m.payload ?? null).length > this.maxPayloadChars)
+          throw new AppError("PAYLOAD_TOO_LARGE", [
+            { issue: "the message payload is too large for an envelope" },
+          ]);
         const key = `${nodeId}>${m.peerId}`;
         const seq = (this.seqs.get(key) ?? 0) + 1;
         this.seqs.set(key, seq);

@@ -49,6 +49,11 @@ export interface IndicatorsDeps {
   nodeId: (dbx: DbOrTx) => Promise<string>;
   shared: SharedObjectsPort;
   correlation?: CorrelationIndexPort;
+  /**
+   * The most JSON characters of indicators one shared batch may carry: the batch is one federation message,
+   * and the outbox refuses a payload over half the largest envelope (fedMaxEnvelopeBytes).
+   */
+  batchChars: number;
 }
 
 const MAX_PAGE = 500;
@@ -105,6 +110,29 @@ const itemOf = (r: IndicatorRow): IndicatorItem => ({
   description: r.description,
   source: r.source,
 });
+
+/**
+ * Cuts rows into shared batches of at most INDICATOR_BATCH_MAX indicators and `maxChars` characters of JSON
+ * (at least one indicator each): 2,000 indicators with their descriptions can be several times what one
+ * envelope carries.
+ */
+export function batchesOf(rows: IndicatorRow[], maxChars: number): IndicatorRow[][] {
+  const out: IndicatorRow[][] = [];
+  let cur: IndicatorRow[] = [];
+  let chars = 0;
+  for (const r of rows) {
+    const n = JSON.stringify(itemOf(r)).length + 1;
+    if (cur.length && (cur.length >= INDICATOR_BATCH_MAX || chars + n > maxChars)) {
+      out.push(cur);
+      cur = [];
+      chars = 0;
+    }
+    cur.push(r);
+    chars += n;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
 
 /** The identifiers correlation indexes for an indicator (its kind and canonical value). */
 export const identifiersOf = (r: { kind: string; value: string }) => [{ kind: r.kind, value: r.value }];
@@ -262,8 +290,8 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
   }
 
   /**
-   * Shares own indicators not shared yet, as batches of at most INDICATOR_BATCH_MAX (one shared object and one
-   * federation message per batch and peer), linked to their batch in the same transaction.
+   * Shares own indicators not shared yet, in batches that fit an envelope (`batchesOf`; one shared object and
+   * one federation message per batch and peer), linked to their batch in the same transaction.
    */
   async function share(ctx: Ctx, body: ShareIndicatorsBody) {
     requirePermission(ctx.actor, "sharing:write");
@@ -277,11 +305,11 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
       ]);
     }
     if (!rows.length) throw new AppError("CONFLICT", [{ field: "body", issue: "nothing to share" }]);
+    const parts = batchesOf(rows, deps.batchChars);
     const batches = await inTransaction(db, async (tx) => {
       const ids: string[] = [];
       const now = clock.now();
-      for (let i = 0; i < rows.length; i += INDICATOR_BATCH_MAX) {
-        const part = rows.slice(i, i + INDICATOR_BATCH_MAX);
+      for (const part of parts) {
         const setId = await shared.publishIn(tx, ctx, {
           type: "indicator.set",
           marking: body.marking,
