@@ -246,6 +246,8 @@ export function createServices(deps: {
       retentionEnd: deps.personalData?.retentionEnd ?? lawful.sharedObjectRetentionEnd,
     },
     screening: lawful.port,
+    // Files a shared type's content names (a fugitive's photos) travel with its versions.
+    blobs: requestsDeps.attachments,
   };
   const sharedObjects = createSharedObjectsService(sharedDeps);
   registerSharedObjectHandlers(sharedDeps, sharedObjects);
@@ -353,6 +355,11 @@ export function createServices(deps: {
     },
     sharedObjects,
     federation,
+    blobs: requestsDeps.attachments,
+    requests: {
+      create: (ctx, body, link) => requests.create(ctx, body, link),
+      lifeOf: (ctx, ids) => requests.port.lifeOf(ctx, ids),
+    },
   });
   fugitives.registerHandlers();
   persons.registerRecords("fugitive", { describe: fugitives.describe });

@@ -199,14 +199,85 @@ export const FugitiveReportView = ReportBody.extend({
 });
 export type FugitiveReportView = z.infer<typeof FugitiveReportView>;
 
-/** One line of a fugitive's timeline: its versions, list entries, the peers' reports and the return. */
+// --- Photos ---
+
+/** The largest photo a record takes (bytes). */
+export const FUGITIVE_PHOTO_MAX_BYTES = 5 * 1024 * 1024;
+/** The photo formats taken, recognised by their first bytes (not by the name or a declared type). */
+export const PHOTO_CONTENT_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
+export const PhotoContentType = z.enum(PHOTO_CONTENT_TYPES);
+export type PhotoContentType = z.infer<typeof PhotoContentType>;
+
+export const PhotoUploadBody = z.strictObject({
+  name: str(255),
+  contentBase64: z
+    .string()
+    .min(1)
+    .max(Math.ceil((FUGITIVE_PHOTO_MAX_BYTES * 4) / 3) + 16)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: "standard base64" }),
+  /** What the photo shows, for those who cannot see it (the console says "Photo of <name>" without one). */
+  alt: str(300).optional(),
+});
+export type PhotoUploadBody = z.infer<typeof PhotoUploadBody>;
+
+/** A photo as it travels in a list entry: the bytes go with the entry's version as a federation attachment. */
+export const EntryPhoto = z.strictObject({
+  id: Id,
+  name: z.string().max(255),
+  contentType: PhotoContentType,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().min(1).max(FUGITIVE_PHOTO_MAX_BYTES),
+  alt: z.string().max(300).optional(),
+});
+export type EntryPhoto = z.infer<typeof EntryPhoto>;
+
+export const FugitivePhotoView = z.object({
+  id: Id,
+  name: z.string(),
+  contentType: PhotoContentType,
+  sha256: z.string(),
+  size: z.number().int(),
+  alt: z.string().nullable(),
+  uploadedBy: z.string(),
+  uploadedAt: IsoDateTime,
+});
+export type FugitivePhotoView = z.infer<typeof FugitivePhotoView>;
+
+// --- Requests started from a record ---
+
+/** The request types that start from a fugitive's (or a person's) record. */
+export const FUGITIVE_REQUEST_TYPES = [
+  "fugitive_locate",
+  "provisional_arrest",
+  "extradition",
+  "deportation",
+  "repatriation_identity_check",
+] as const;
+export const FugitiveRequestType = z.enum(FUGITIVE_REQUEST_TYPES);
+export type FugitiveRequestType = z.infer<typeof FugitiveRequestType>;
+
+/** A request linked to a record, as the record's page lists it. */
+export const LinkedRequestView = z.object({
+  id: Id,
+  reference: z.string(),
+  type: z.string(),
+  status: z.string(),
+  peerId: z.string().nullable(),
+});
+
+/** One line of a fugitive's timeline: its versions, list entries, the peers' reports, the return and requests. */
 export const FugitiveTimelineItem = z.object({
   at: IsoDateTime,
-  kind: z.enum(["version", "listed", "unlisted", "report", "return"]),
+  kind: z.enum(["version", "listed", "unlisted", "report", "return", "request"]),
   version: z.number().int().nullable(),
   by: z.string(),
   report: FugitiveReportView.nullable(),
   listId: Id.nullable(),
+  /** kind `request`: the request and the event of its life (create, send, acknowledge, answer, close…). */
+  request: z
+    .object({ id: Id, reference: z.string(), type: z.string(), event: z.string(), status: z.string() })
+    .nullable()
+    .default(null),
 });
 
 export const FugitiveDetail = FugitiveSummary.extend({
@@ -214,6 +285,9 @@ export const FugitiveDetail = FugitiveSummary.extend({
   returned: ReturnView.nullable(),
   lists: z.array(z.object({ listId: Id, name: LabelledText, number: z.number().int(), entryId: z.string() })),
   timeline: z.array(FugitiveTimelineItem),
+  photos: z.array(FugitivePhotoView).default([]),
+  /** The requests linked to the record (drafted from it, or named in fields.requestIds) that the caller may see. */
+  requests: z.array(LinkedRequestView).default([]),
 });
 export type FugitiveDetail = z.infer<typeof FugitiveDetail>;
 
@@ -283,6 +357,8 @@ export const ReceivedEntryView = z.object({
   fields: z.record(z.string(), z.unknown()).nullable(),
   returned: ReturnView.nullable(),
   reports: z.array(FugitiveReportView),
+  /** The entry's photos; `GET …/received/:entryId/photos/:photoId` gives the bytes once they have arrived. */
+  photos: z.array(EntryPhoto).default([]),
 });
 export type ReceivedEntryView = z.infer<typeof ReceivedEntryView>;
 
@@ -294,6 +370,8 @@ export const FugitiveEntryContent = z.strictObject({
   status: FugitiveStatus,
   fields: FugitiveFields.omit({ caseIds: true, requestIds: true }),
   returned: ReturnView.optional(),
+  /** The record's photos: the bytes travel with the version as federation attachments. */
+  photos: z.array(EntryPhoto).max(20).optional(),
 });
 export type FugitiveEntryContent = z.infer<typeof FugitiveEntryContent>;
 

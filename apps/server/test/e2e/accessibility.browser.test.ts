@@ -12,7 +12,7 @@ import {
   runAxe,
   signedInPage,
 } from "../support/browser.js";
-import { ZHANG as FUGITIVE } from "../support/fugitives-fixtures.js";
+import { ZHANG as FUGITIVE, PNG_1X1 } from "../support/fugitives-fixtures.js";
 import { upload } from "../support/indicators-fixtures.js";
 import { DB_KIND } from "../support/node.js";
 import { formNaming, ZHANG } from "../support/persons-fixtures.js";
@@ -81,6 +81,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let personId = "";
   let roundId = "";
   let fugitiveId = "";
+  let openFugitiveId = "";
   let assetId = "";
   let repatriationId = "";
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
@@ -154,6 +155,18 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       place: "Beijing",
     });
     if (ret.status !== 200) throw new Error(`return: ${JSON.stringify(ret.body)}`);
+    // a fugitive still at large with a photo, for the photo and the request started from the record
+    const open = await chief.req<{ fugitive: { id: string } }>("POST", "/api/v1/fugitives", {
+      ...FUGITIVE,
+      names: [{ original: "钱学军" }],
+      aliases: [],
+    });
+    openFugitiveId = open.body.fugitive.id;
+    const photo = await chief.req("POST", `/api/v1/fugitives/${openFugitiveId}/photos`, {
+      name: "qian.png",
+      contentBase64: PNG_1X1,
+    });
+    if (photo.status !== 201) throw new Error(`photo: ${JSON.stringify(photo.body)}`);
     // an asset of that fugitive with a stage, for the assets pages
     const asset = await chief.req<{ asset: { id: string } }>("POST", "/api/v1/assets", {
       kind: "bank_account",
@@ -287,6 +300,18 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       to: `/fugitives/${fugitiveId}`,
       ready: "fugitive-page",
       visible: ["fugitive-fields", "fugitive-timeline"],
+    },
+    {
+      name: "fugitive page with a photo",
+      to: `/fugitives/${openFugitiveId}`,
+      ready: "fugitive-photo",
+      visible: ["fugitive-photo-upload", "fugitive-request-start"],
+    },
+    {
+      name: "request started from a fugitive",
+      to: `/fugitives/${openFugitiveId}/request/extradition`,
+      ready: "request-prefilled-from",
+      visible: ["form-save"],
     },
     { name: "assets", to: "/assets", ready: "assets-table", visible: ["asset-totals"] },
     {

@@ -2,7 +2,7 @@ import type { FugitiveDetail, FugitiveListView, Role } from "@crossline/schemas"
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { peers } from "../../src/db/schema/index.js";
 import { FederationHub } from "../support/federation-hub.js";
-import { fugitiveNamed } from "../support/fugitives-fixtures.js";
+import { fugitiveNamed, locateForm, PNG_1X1 } from "../support/fugitives-fixtures.js";
 import {
   anonymousMismatches,
   endpoint,
@@ -84,6 +84,20 @@ describeDb("fugitives: authorization matrix", () => {
     return `${list}/entries/${f}`;
   };
 
+  const photoIn = async (t: Target) => {
+    const f = await fugitiveIn(t);
+    const r = await call<{ fugitive: FugitiveDetail }>(
+      makers[t as "own"],
+      "POST",
+      `/api/v1/fugitives/${f}/photos`,
+      {
+        name: "photo.png",
+        contentBase64: PNG_1X1,
+      },
+    );
+    return `${f}/photos/${r.fugitive.photos[0]?.id}`;
+  };
+
   const CASES = (): MatrixCase[] => [
     endpoint("GET", "/api/v1/fugitives", only(READ, 200)),
     endpoint("POST", "/api/v1/fugitives", only(WRITE, 201), () => fugitiveNamed(`Matrix New ${++n}`)),
@@ -103,6 +117,28 @@ describeDb("fugitives: authorization matrix", () => {
       prepare: fugitiveIn,
       body: () => ({ method: "repatriation", date: "2017-03-01", place: "Beijing Capital Airport" }),
     }),
+    onRecord("POST", "/api/v1/fugitives/:id/photos", onUnit(WRITE, 201), {
+      prepare: fugitiveIn,
+      body: () => ({ name: "photo.png", contentBase64: PNG_1X1 }),
+    }),
+    onRecord("GET", "/api/v1/fugitives/:id", onUnit(READ, 200), {
+      name: "GET /fugitives/:id/photos/:photoId",
+      prepare: photoIn,
+    }),
+    onRecord("GET", "/api/v1/fugitives/:id/request-prefill?type=extradition", onUnit(READ, 200), {
+      prepare: fugitiveIn,
+    }),
+    // Drafting needs requests:draft too (the requests module decides): every WRITE role has it.
+    onRecord("POST", "/api/v1/fugitives/:id/requests", onUnit(WRITE, 201), {
+      prepare: fugitiveIn,
+      body: () => ({ form: locateForm(`Matrix Person ${n}`) }),
+    }),
+    // No such copy here: 404 to those who may read (a received photo is tested on two nodes).
+    endpoint(
+      "GET",
+      `/api/v1/fugitive-lists/received/so_0190a0c0-0000-7000-8000-000000000000/photos/${FAKE_ID}`,
+      only(READ, 404),
+    ),
     endpoint("GET", "/api/v1/fugitive-lists", only(READ, 200)),
     endpoint("POST", "/api/v1/fugitive-lists", only(WRITE, 201), () => ({
       name: { lang: "en", text: "A list" },
@@ -145,7 +181,11 @@ describeDb("fugitives: authorization matrix", () => {
 
   it("answers 401 to anonymous callers", async () => {
     const bad = await anonymousMismatches(CASES(), fx, (c) =>
-      c.name.includes("/entries/") ? `${FAKE_ID}/entries/${FAKE_ID}` : FAKE_ID,
+      c.name.includes("/entries/")
+        ? `${FAKE_ID}/entries/${FAKE_ID}`
+        : c.name.includes("/photos/")
+          ? `${FAKE_ID}/photos/${FAKE_ID}`
+          : FAKE_ID,
     );
     expect(bad).toEqual([]);
   });

@@ -69,6 +69,7 @@ const OWNER: Record<string, string> = {
   fugitiveListEntries: "fugitives",
   fugitiveCopies: "fugitives",
   fugitiveReports: "fugitives",
+  fugitivePhotos: "fugitives",
   assets: "assets",
   assetStages: "assets",
   assetVersions: "assets",

@@ -1,20 +1,34 @@
-import type { FugitiveSummary, Language } from "@crossline/schemas";
+import {
+  FUGITIVE_REQUEST_TYPES,
+  type FugitiveRequestType,
+  type FugitiveSummary,
+  type Language,
+} from "@crossline/schemas";
 import { Badge, Button, Card, Group, Loader, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link, usePath } from "../../router/router";
+import { eventLabel, statusLabel } from "../requests/labels";
 import { BarChart, NewFugitiveForm, ReturnForm } from "./FugitiveForms";
+import { FugitiveRequestPage, LinkedRequests, Photos } from "./FugitiveRecordParts";
 import { useFugitive, useFugitiveLists, useFugitives, useListStatistics } from "./fugitives.api";
 
 const nameText = (n: FugitiveSummary["name"]) =>
   n.romanised ? `${n.original} (${n.romanised})` : n.original;
 
-/** /fugitives: the list with search and each list's statistics; /fugitives/<id>: one record. */
+/**
+ * /fugitives: the list with search and each list's statistics; /fugitives/<id>: one record;
+ * /fugitives/<id>/request/<kind>: a request started from the record.
+ */
 export function FugitivesPage() {
   const path = usePath();
-  const id = path.startsWith("/fugitives/") ? decodeURIComponent(path.slice("/fugitives/".length)) : null;
+  const [id, sub, kind] = path.startsWith("/fugitives/")
+    ? path.slice("/fugitives/".length).split("/").map(decodeURIComponent)
+    : [];
+  if (id && sub === "request" && (FUGITIVE_REQUEST_TYPES as readonly string[]).includes(kind ?? ""))
+    return <FugitiveRequestPage id={id} type={kind as FugitiveRequestType} />;
   return id ? <FugitiveRecord id={id} /> : <FugitivesList />;
 }
 
@@ -235,14 +249,22 @@ function FugitiveRecord({ id }: { id: string }) {
           </Table.Tbody>
         </Table>
       </Card>
+      <Photos f={f} />
+      <LinkedRequests f={f} />
       {canWrite && f.status !== "returned" && f.status !== "closed" && <ReturnForm id={f.id} />}
       <Title order={3}>{t("fugitives.timeline")}</Title>
       <Stack gap={4} data-testid="fugitive-timeline">
         {f.timeline.map((e) => (
-          <Text key={`${e.at}-${e.kind}-${e.version ?? e.report?.id ?? e.listId ?? ""}`} size="sm">
+          <Text
+            key={`${e.at}-${e.kind}-${e.version ?? e.report?.id ?? e.listId ?? ""}-${e.request?.id ?? ""}-${e.request?.event ?? ""}`}
+            size="sm"
+          >
             {e.at.slice(0, 10)} · {t(`fugitives.event.${e.kind}`)}
             {e.report
               ? ` · ${t(`fugitives.reportKind.${e.report.kind}`)} (${e.report.fromNode}): ${e.report.text.text}`
+              : ""}
+            {e.request
+              ? ` · ${e.request.reference} · ${eventLabel(t, e.request.event)} → ${statusLabel(t, e.request.status)}`
               : ""}
           </Text>
         ))}

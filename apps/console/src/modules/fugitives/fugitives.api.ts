@@ -2,8 +2,10 @@ import type {
   CreateFugitiveBody,
   FugitiveDetail,
   FugitiveMatch,
+  FugitiveRequestType,
   FugitiveSummary,
   ListStatistics,
+  PhotoUploadBody,
   ReturnBody,
 } from "@crossline/schemas";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -79,5 +81,30 @@ export function useRecordReturn(id: string) {
       qc.setQueryData(["fugitive", id], r);
       void qc.invalidateQueries({ queryKey: ["fugitive-list-stats"] });
     },
+  });
+}
+
+/** Adds a photo to the record (the node checks it is an image); the record comes back at its next version. */
+export function useAddPhoto(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: PhotoUploadBody) =>
+      api<{ fugitive: FugitiveDetail }>("POST", `/fugitives/${encodeURIComponent(id)}/photos`, body),
+    onSuccess: (r) => qc.setQueryData(["fugitive", id], r),
+  });
+}
+
+/** What a request of this kind drafted from the record starts with (a partial form). */
+export function useRequestPrefill(id: string, type: FugitiveRequestType) {
+  return useQuery({
+    queryKey: ["fugitive-request-prefill", id, type],
+    queryFn: () =>
+      api<{ prefill: { fugitiveId: string; form: Record<string, unknown> } }>(
+        "GET",
+        withQuery(`/fugitives/${encodeURIComponent(id)}/request-prefill`, { type }),
+      ),
+    select: (r) => r.prefill,
+    // The form keeps what the officer typed: the start must not change under it.
+    staleTime: Number.POSITIVE_INFINITY,
   });
 }

@@ -72,19 +72,23 @@ function fieldErrors(error: unknown, t: (key: string) => string): Map<string, st
   return map;
 }
 
-/** What the form starts from: nothing, a saved draft, or the request a follow-up is linked to. */
-interface Start {
+/**
+ * What the form starts from: nothing, a saved draft, the request a follow-up is linked to, or a record another
+ * module prefilled it from (a fugitive's: `createPath` drafts it there, so the record and the request link).
+ */
+export interface Start {
   draft?: RequestDetail;
   followUpOf?: RequestDetail;
+  prefill?: { form: Record<string, unknown>; createPath: string; from: string };
 }
 
 function startState(start: Start) {
   const source = start.draft ?? start.followUpOf;
-  const form = (source?.form ?? {}) as Record<string, unknown>;
-  let type = (source?.type ?? "preservation") as RequestType;
-  const common = (source ? fromBody(COMMON, form) : initial(COMMON)) as State;
+  const form = (source?.form ?? start.prefill?.form ?? {}) as Record<string, unknown>;
+  let type = (source?.type ?? start.prefill?.form.type ?? "preservation") as RequestType;
+  const common = (source || start.prefill ? fromBody(COMMON, form) : initial(COMMON)) as State;
   const details: Partial<Record<RequestType, State>> = {};
-  if (start.draft) details[type] = fromBody(detailsGroup(type), form.details) as State;
+  if (start.draft || start.prefill) details[type] = fromBody(detailsGroup(type), form.details) as State;
   if (start.followUpOf) {
     common.followUpOf = start.followUpOf.id;
     // The usual follow-up of a preservation is the mutual-assistance request for the preserved data.
@@ -174,7 +178,7 @@ export function RequestForm({ start = {} }: { start?: Start }) {
             ...body(),
             version: saved.version,
           })
-        : api<{ request: RequestDetail }>("POST", "/requests", body()),
+        : api<{ request: RequestDetail }>("POST", start.prefill?.createPath ?? "/requests", body()),
     onSuccess: (res) => {
       // A new draft's address becomes the draft's own, so a reload or a shared link reopens it (issue 9 #18);
       // the form stays as it is (the router is not told, nothing is remounted).
@@ -282,6 +286,11 @@ export function RequestForm({ start = {} }: { start?: Start }) {
       <Title order={1} size="h2">
         {start.draft ? t("requests.form.editTitle", { reference: start.draft.reference }) : t("requests.new")}
       </Title>
+      {start.prefill && (
+        <Alert variant="light" data-testid="request-prefilled-from">
+          {t("requests.form.prefilledFrom", { record: start.prefill.from })}
+        </Alert>
+      )}
       {start.followUpOf && (
         <Alert variant="light" data-testid="follow-up-of">
           {t("requests.form.followUpOf", { reference: start.followUpOf.reference })}

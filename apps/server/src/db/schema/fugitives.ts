@@ -198,3 +198,29 @@ export const fugitiveReports = pgTable(
     check("fugitive_reports_direction", sql`${t.direction} in ('in', 'out')`),
   ],
 );
+
+/**
+ * Photos of a fugitive: attachments of the record. The bytes are a federation blob (the one store of files:
+ * `id` is the blob's id, origin this node), checked to be an image by their first bytes; they travel to the
+ * peers holding the record's list entries with the entry's version.
+ */
+export const fugitivePhotos = pgTable(
+  "fugitive_photos",
+  {
+    id: uuid("id").primaryKey(),
+    fugitiveId: uuid("fugitive_id")
+      .notNull()
+      .references(() => fugitives.id),
+    name: text("name").notNull(),
+    contentType: text("content_type").notNull(),
+    sha256: text("sha256").notNull(),
+    size: integer("size").notNull(),
+    alt: text("alt"),
+    uploadedBy: text("uploaded_by").notNull(),
+    uploadedAt: ts("uploaded_at").notNull(),
+  },
+  (t) => [
+    index("fugitive_photos_fugitive").on(t.fugitiveId, t.uploadedAt),
+    check("fugitive_photos_type", sql`${t.contentType} in ('image/jpeg', 'image/png', 'image/webp')`),
+  ],
+);

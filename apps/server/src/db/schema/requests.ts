@@ -63,6 +63,12 @@ export const requests = pgTable(
     followUpOf: uuid("follow_up_of"),
     /** The case this request was drafted from (the cases module links it through the requests port). */
     caseId: uuid("case_id"),
+    /**
+     * The record this request was drafted from (`fugitive`: a fugitive's record), linked through the requests
+     * port by the module that owns the record; that record lists the request in turn.
+     */
+    originType: text("origin_type"),
+    originId: uuid("origin_id"),
     createdBy: uuid("created_by").references(() => users.id),
     createdByLabel: text("created_by_label").notNull(),
     createdAt: ts("created_at").notNull(),
@@ -115,6 +121,7 @@ export const requests = pgTable(
       .where(sql`${t.preservationWarnedAt} is null and ${t.preservationExpiresAt} is not null`),
     index("requests_follow_up").on(t.followUpOf),
     index("requests_case").on(t.caseId),
+    index("requests_origin").on(t.originType, t.originId),
     index("requests_sent_at").on(t.sentAt),
     check("requests_type_check", oneOf(col("type"), REQUEST_TYPE_NAMES)),
     check("requests_urgency_check", oneOf(col("urgency"), URGENCIES)),

@@ -10,11 +10,13 @@ import type { Clock } from "../../lib/clock.js";
 import { assertThat, notFound } from "../../lib/errors.js";
 import type { AccessLogPort } from "../access-log/access-log.service.js";
 import type { AuditService } from "../audit/audit.service.js";
+import type { BlobPort, BlobRef } from "../federation/federation.directory.js";
 import type { FederationPort } from "../federation/federation.types.js";
 import type { LawfulPort } from "../lawful/lawful.types.js";
 import type { PersonsPort } from "../persons/persons.port.js";
 import type { SharedObjectsService } from "../shared-objects/shared-objects.service.js";
 import { type FugitiveRow, type ReportRow, fugitivesRepo as repo } from "./fugitives.repo.js";
+import type { FugitiveRequestsPort } from "./fugitives.requests.js";
 
 /** What the fugitives module needs from the rest of the node: narrow ports, never another module's tables. */
 export interface FugitivesDeps {
@@ -32,6 +34,12 @@ export interface FugitivesDeps {
   };
   sharedObjects: Pick<SharedObjectsService, "domainPort" | "intakeUnitId">;
   federation: FederationPort;
+  /** Requests drafted from a record, and their lives (the requests module's port). */
+  requests: FugitiveRequestsPort;
+  /** Photos are federation blobs (the one store of files), read and written through its port. */
+  blobs: Pick<BlobPort, "findBlob"> & {
+    putAttachment: (tx: Tx, bytes: Buffer, name?: string) => Promise<BlobRef>;
+  };
 }
 
 /** The record as stored, with the linking fields the API shows. */
@@ -121,7 +129,7 @@ export function createFugitivesContext(deps: FugitivesDeps) {
   }
 
   /** Logs reads of fugitive records (personal data): one INSERT. */
-  async function logReads(dbx: DbOrTx, ctx: Ctx, rows: FugitiveRow[], action: "read" | "list") {
+  async function logReads(dbx: DbOrTx, ctx: Ctx, rows: FugitiveRow[], action: "read" | "list" | "download") {
     await deps.accessLog.record(
       dbx,
       ctx,

@@ -8,7 +8,7 @@ const ERASED = "[erased]";
 /**
  * Fugitive records as a kind of record holding personal data (the lawful module): the retention runs from the
  * return or the closing; at its end the record is anonymised — names, documents, places and texts go, what the
- * statistics count (status, the return's method and date, nationalities) stays.
+ * statistics count (status, the return's method and date, nationalities) stays; the photos go.
  */
 export function fugitiveLawfulKind(): LawfulKindDef {
   return {
@@ -48,6 +48,8 @@ export function fugitiveLawfulKind(): LawfulKindDef {
           ? { ...r.returned, place: ERASED, escorts: [], documents: [], note: undefined }
           : null,
       });
+      // The photos go too: their rows (the bytes stay in federation's blob store, which has no eraser yet).
+      await repo.deletePhotos(tx, id);
       // The old names' keys go with them (the keys of "[erased]" stay, as a start-up indexing would make them).
       await repo.setNameKeys(tx, id, recordKeys([{ original: ERASED }]));
       return { action, anonymised: true };

@@ -20,6 +20,7 @@ import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { defineHandler, PermanentRejection } from "../federation/federation.types.js";
 import type { ReceivedCopy } from "../shared-objects/shared-objects.types.js";
 import { earliest, type FugitivesContext, reportView } from "./fugitives.context.js";
+import { entryPhoto } from "./fugitives.photos.js";
 import { type FugitiveRow, type ListRow, fugitivesRepo as repo } from "./fugitives.repo.js";
 import { FUGITIVE_ENTRY_TYPE } from "./fugitives.shared.js";
 
@@ -57,8 +58,15 @@ export function createFugitiveLists(c: FugitivesContext) {
     return row;
   }
 
-  function entryContent(list: ListRow, number: number, f: FugitiveRow): FugitiveEntryContent {
+  /** What the peer learns of one entry: the record less its links to this node's cases and requests. */
+  async function entryContent(
+    tx: Tx,
+    list: ListRow,
+    number: number,
+    f: FugitiveRow,
+  ): Promise<FugitiveEntryContent> {
     const { caseIds: _c, requestIds: _r, ...fields } = f.fields;
+    const photos = (await repo.photosOf(tx, f.id)).map(entryPhoto);
     return {
       list: { id: list.id, name: list.name, ...(list.publishedOn ? { publishedOn: list.publishedOn } : {}) },
       number,
@@ -66,6 +74,7 @@ export function createFugitiveLists(c: FugitivesContext) {
       status: f.status,
       fields,
       ...(f.returned ? { returned: { ...f.returned, method: f.returned.method as ReturnMethod } } : {}),
+      ...(photos.length ? { photos } : {}),
     };
   }
 
@@ -75,7 +84,7 @@ export function createFugitiveLists(c: FugitivesContext) {
       type: FUGITIVE_ENTRY_TYPE,
       unitId: list.unitId,
       marking: list.marking as Marking,
-      content: entryContent(list, number, f),
+      content: await entryContent(tx, list, number, f),
       recipients: list.recipients,
     });
     await repo.updateEntry(tx, list.id, f.id, { sharedObjectId: id });
@@ -87,7 +96,7 @@ export function createFugitiveLists(c: FugitivesContext) {
       if (!e.sharedObjectId || e.removedAt) continue;
       const list = await repo.findList(tx, e.listId);
       if (!list) continue;
-      await so.updateIn(tx, ctx, e.sharedObjectId, { content: entryContent(list, e.number, f) });
+      await so.updateIn(tx, ctx, e.sharedObjectId, { content: await entryContent(tx, list, e.number, f) });
     }
   }
 
@@ -337,6 +346,7 @@ export function createFugitiveLists(c: FugitivesContext) {
           status: content?.status ?? null,
           fields: content?.fields ?? null,
           returned: content?.returned ?? null,
+          photos: content?.photos ?? [],
           reports: reports.filter((r) => r.entryId === x.entryId).map(reportView),
         };
       }),

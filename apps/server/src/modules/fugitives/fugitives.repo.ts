@@ -5,6 +5,7 @@ import {
   fugitiveListEntries,
   fugitiveLists,
   fugitiveNameKeys,
+  fugitivePhotos,
   fugitiveReports,
   fugitives,
   fugitiveVersions,
@@ -22,6 +23,7 @@ export type ListRow = typeof fugitiveLists.$inferSelect;
 export type EntryRow = typeof fugitiveListEntries.$inferSelect;
 export type CopyRow = typeof fugitiveCopies.$inferSelect;
 export type ReportRow = typeof fugitiveReports.$inferSelect;
+export type PhotoRow = typeof fugitivePhotos.$inferSelect;
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -322,5 +324,23 @@ export const fugitivesRepo = {
       .from(fugitiveReports)
       .where(inArray(fugitiveReports.entryId, entryIds))
       .orderBy(asc(fugitiveReports.createdAt));
+  },
+
+  async insertPhoto(tx: Tx, row: PhotoRow): Promise<void> {
+    await tx.insert(fugitivePhotos).values(row);
+  },
+
+  /** A fugitive's photos, oldest first. */
+  async photosOf(dbx: DbOrTx, fugitiveId: string): Promise<PhotoRow[]> {
+    return dbx
+      .select()
+      .from(fugitivePhotos)
+      .where(eq(fugitivePhotos.fugitiveId, fugitiveId))
+      .orderBy(asc(fugitivePhotos.uploadedAt), asc(fugitivePhotos.id));
+  },
+
+  /** Erasure: the record's photos are no longer reachable (their rows go). */
+  async deletePhotos(tx: Tx, fugitiveId: string): Promise<void> {
+    await tx.delete(fugitivePhotos).where(eq(fugitivePhotos.fugitiveId, fugitiveId));
   },
 };

@@ -3,33 +3,42 @@ import {
   CreatedFugitive,
   CreateFugitiveBody,
   CreateListBody,
+  CreateRequestBody,
   DuplicateCheckBody,
+  FUGITIVE_PHOTO_MAX_BYTES,
   FugitiveDetail,
   FugitiveListView,
   FugitivePage,
   FugitiveQuery,
+  FugitiveRequestType,
   FugitiveSearchPage,
   FugitiveSearchQuery,
   FugitiveVersionView,
   LabelledText,
   ListStatistics,
+  PhotoUploadBody,
   PublishListBody,
   ReceivedEntryView,
   ReportBody,
+  RequestDetail,
   ReturnBody,
   RomaniseQuery,
   SharedObjectId,
   StatisticsQuery,
   UpdateFugitiveBody,
 } from "@crossline/schemas";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { errorResponses, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
+import { keepRawForm, rawForms } from "../requests/requests.routes.js";
 
 const IdParams = z.strictObject({ id: z.uuid() });
 const One = { 200: z.object({ fugitive: FugitiveDetail }), ...errorResponses };
 const List = { 200: z.object({ list: FugitiveListView }), ...errorResponses };
+/** A photo in base64 JSON: about 4/3 of its bytes, and some room for the name and the alt text. */
+const PHOTO_BODY_LIMIT = Math.ceil((FUGITIVE_PHOTO_MAX_BYTES * 4) / 3) + 8192;
+const Bytes = { 200: z.any().describe("the image (image/jpeg, image/png or image/webp)"), ...errorResponses };
 
 /** `/api/v1/fugitives`: thin routes, one service call each (authorization and need to know in the service). */
 export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
@@ -161,6 +170,95 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
     async (req) => ({ fugitive: await s.fugitives.recordReturn(req.ctx, req.params.id, req.body) }),
   );
 
+  app.post(
+    "/api/v1/fugitives/:id/photos",
+    {
+      bodyLimit: Math.max(s.config.bodyLimitBytes, PHOTO_BODY_LIMIT),
+      schema: {
+        tags,
+        summary:
+          "Add a photo to a fugitive's record (JPEG, PNG or WebP, checked by its bytes; the next version)",
+        description:
+          "The bytes are stored as every attachment is (a federation blob with its SHA-256) and travel with the " +
+          "record's list entries to the peers holding them. A file that is not an image is 400 naming body.contentBase64.",
+        params: IdParams,
+        body: PhotoUploadBody,
+        response: { 201: z.object({ fugitive: FugitiveDetail }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send({ fugitive: await s.fugitives.addPhoto(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.get(
+    "/api/v1/fugitives/:id/photos/:photoId",
+    {
+      schema: {
+        tags,
+        summary: "A photo of a fugitive's record (each view in the access log)",
+        params: z.strictObject({ id: z.uuid(), photoId: z.uuid() }),
+        response: Bytes,
+      },
+    },
+    async (req, reply) => {
+      const f = await s.fugitives.photo(req.ctx, req.params.id, req.params.photoId);
+      return sendPhoto(reply, f);
+    },
+  );
+
+  app.get(
+    "/api/v1/fugitives/:id/request-prefill",
+    {
+      schema: {
+        tags,
+        summary:
+          "What a request started from this record begins with: the subject, warrant, charges, whereabouts",
+        description:
+          "For locate, provisional arrest, extradition, deportation and repatriation identity-check requests; " +
+          "the form is partial (the officer completes it) and goes to POST …/requests.",
+        params: IdParams,
+        querystring: z.strictObject({ type: FugitiveRequestType }),
+        response: {
+          200: z.object({
+            prefill: z.object({
+              fugitiveId: z.uuid(),
+              form: z.looseObject({ type: FugitiveRequestType, details: z.record(z.string(), z.unknown()) }),
+            }),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => ({ prefill: await s.fugitives.requestPrefill(req.ctx, req.params.id, req.query.type) }),
+  );
+
+  app.post(
+    "/api/v1/fugitives/:id/requests",
+    {
+      preValidation: keepRawForm,
+      schema: {
+        tags,
+        summary:
+          "Draft a locate, provisional arrest, extradition, deportation or identity-check request from the record",
+        description:
+          "The body is the requests' draft body (POST /api/v1/requests). The request names the record (its " +
+          "`origin`) and the record lists the request (its next version), in one transaction; the record's " +
+          "timeline then shows the request's life.",
+        params: IdParams,
+        body: CreateRequestBody,
+        response: { 201: z.object({ request: RequestDetail }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send({
+        request: await s.fugitives.draftRequest(req.ctx, req.params.id, {
+          peerId: req.body.peerId,
+          peerTimeZone: req.body.peerTimeZone,
+          form: rawForms.get(req) as typeof req.body.form,
+        }),
+      }),
+  );
+
   app.get(
     "/api/v1/fugitive-lists",
     {
@@ -228,6 +326,22 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
   );
 
   app.get(
+    "/api/v1/fugitive-lists/received/:entryId/photos/:photoId",
+    {
+      schema: {
+        tags,
+        summary: "A photo of a peer's list entry held by the caller's unit (once it arrived with the entry)",
+        params: z.strictObject({ entryId: SharedObjectId, photoId: z.uuid() }),
+        response: Bytes,
+      },
+    },
+    async (req, reply) => {
+      const f = await s.fugitives.receivedPhoto(req.ctx, req.params.entryId, req.params.photoId);
+      return sendPhoto(reply, f);
+    },
+  );
+
+  app.get(
     "/api/v1/fugitive-lists/:id",
     {
       schema: { tags, summary: "One list with its entries", params: IdParams, response: List },
@@ -289,4 +403,16 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req) => s.fugitives.statistics(req.ctx, req.params.id, req.query),
   );
+}
+
+/** The image with its type, its hash, and no caching anywhere (personal data: each view goes to the access log). */
+function sendPhoto(
+  reply: FastifyReply,
+  f: { name: string; contentType: string; sha256: string; data: Buffer },
+) {
+  reply.header("content-type", f.contentType);
+  reply.header("x-content-sha256", f.sha256);
+  reply.header("cache-control", "private, no-store");
+  reply.header("content-disposition", `inline; filename*=UTF-8''${encodeURIComponent(f.name)}`);
+  return reply.send(f.data);
 }

@@ -6,6 +6,7 @@ import type {
   FugitiveMatch,
   FugitiveQuery,
   NameSearchQuery,
+  PhotoUploadBody,
   ReturnBody,
   StoredFugitiveFields,
   UpdateFugitiveBody,
@@ -25,7 +26,9 @@ import {
 } from "./fugitives.context.js";
 import { createFugitiveLists } from "./fugitives.lists.js";
 import { romanise as pinyinOf, withRomanised } from "./fugitives.names.js";
+import { createFugitivePhotos, photoView } from "./fugitives.photos.js";
 import { type FugitiveRow, fugitivesRepo as repo } from "./fugitives.repo.js";
+import { createFugitiveRequests } from "./fugitives.requests.js";
 
 const MAX_PAGE = 200;
 const CURSOR = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -49,6 +52,8 @@ export function createFugitivesService(deps: FugitivesDeps) {
   const c = createFugitivesContext(deps);
   const { db, clock, audit } = deps;
   const lists = createFugitiveLists(c);
+  const photos = createFugitivePhotos(c, lists.syncEntries);
+  const requests = createFugitiveRequests(c, deps.requests);
 
   /** Romanises the names, checks the dates and the links; throws with every issue, each naming its field. */
   async function prepare(ctx: Ctx, f: FugitiveFields, field: string): Promise<StoredFugitiveFields> {
@@ -91,11 +96,13 @@ export function createFugitivesService(deps: FugitivesDeps) {
     };
   }
 
-  async function detail(dbx: DbOrTx, r: FugitiveRow): Promise<FugitiveDetail> {
-    const [versions, reports, entries] = await Promise.all([
+  async function detail(ctx: Ctx, dbx: DbOrTx, r: FugitiveRow): Promise<FugitiveDetail> {
+    const [versions, reports, entries, photoRows, linked] = await Promise.all([
       repo.versions(dbx, r.id),
       repo.reportsOfFugitive(dbx, r.id),
       repo.entriesOf(dbx, r.id),
+      repo.photosOf(dbx, r.id),
+      requests.linked(ctx, r),
     ]);
     const listRows = await Promise.all(entries.map((e) => repo.findList(dbx, e.listId)));
     const timeline: FugitiveDetail["timeline"] = [
@@ -106,6 +113,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
         by: v.changedBy,
         report: null,
         listId: null,
+        request: null,
       })),
       ...entries
         .flatMap((e) => [
@@ -119,6 +127,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
           by: "",
           report: null,
           listId: x.e.listId,
+          request: null,
         })),
       ...reports.map((rep) => ({
         at: rep.createdAt.toISOString(),
@@ -127,6 +136,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
         by: rep.fromNode,
         report: reportView(rep),
         listId: null,
+        request: null,
       })),
       ...(r.returned
         ? [
@@ -137,9 +147,11 @@ export function createFugitivesService(deps: FugitivesDeps) {
               by: "",
               report: null,
               listId: null,
+              request: null,
             },
           ]
         : []),
+      ...linked.timeline,
     ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     return {
       ...c.summary(r),
@@ -154,6 +166,8 @@ export function createFugitivesService(deps: FugitivesDeps) {
           entryId: e.sharedObjectId ?? "",
         })),
       timeline,
+      photos: photoRows.map(photoView),
+      requests: linked.requests,
     };
   }
 
@@ -161,7 +175,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
     requirePermission(ctx.actor, "fugitives:read");
     const row = await c.load(ctx, id);
     await c.logReads(db, ctx, [row], "read");
-    return detail(db, row);
+    return detail(ctx, db, row);
   }
 
   async function history(ctx: Ctx, id: string) {
@@ -364,7 +378,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
       });
       return r;
     });
-    return { fugitive: await detail(db, row), duplicates: similar };
+    return { fugitive: await detail(ctx, db, row), duplicates: similar };
   }
 
   async function update(ctx: Ctx, id: string, body: UpdateFugitiveBody): Promise<FugitiveDetail> {
@@ -415,7 +429,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
       });
       return after;
     });
-    return detail(db, row);
+    return detail(ctx, db, row);
   }
 
   function romanise(ctx: Ctx, text: string) {
@@ -424,7 +438,11 @@ export function createFugitivesService(deps: FugitivesDeps) {
   }
 
   async function recordReturn(ctx: Ctx, id: string, body: ReturnBody): Promise<FugitiveDetail> {
-    return detail(db, await lists.recordReturn(ctx, id, body));
+    return detail(ctx, db, await lists.recordReturn(ctx, id, body));
+  }
+
+  async function addPhoto(ctx: Ctx, id: string, body: PhotoUploadBody): Promise<FugitiveDetail> {
+    return detail(ctx, db, await photos.add(ctx, id, body));
   }
 
   /** What the persons module shows of a fugitive record naming a person (its page, the subject-access export). */
@@ -450,6 +468,11 @@ export function createFugitivesService(deps: FugitivesDeps) {
     update,
     romanise,
     recordReturn,
+    addPhoto,
+    photo: photos.download,
+    receivedPhoto: photos.receivedPhoto,
+    requestPrefill: requests.prefill,
+    draftRequest: requests.draft,
     onReceived: lists.onReceived,
     registerHandlers: lists.registerHandlers,
     ...lists.api,

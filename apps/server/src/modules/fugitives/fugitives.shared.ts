@@ -20,5 +20,13 @@ export function fugitiveEntryType(onReceived: (tx: Tx, copy: ReceivedCopy) => Pr
       ...(prev.returned && !next.returned ? [{ field: "returned", issue: "a return is final" }] : []),
     ],
     onReceived,
+    // The photos' bytes go with each version of the entry (federation attachments).
+    attachments: (content) =>
+      ((content as FugitiveEntryContent).photos ?? []).map((p) => ({
+        id: p.id,
+        sha256: p.sha256,
+        size: p.size,
+        name: p.name,
+      })),
   });
 }

@@ -194,6 +194,7 @@ export function createRequestsContext(deps: RequestsDeps) {
       extensions: extensions.map(toExtensionView),
       timeline: events.map((e) => toEventView(e, zoner)),
       allowedActions: await userActions(ctx, r),
+      origin: r.originType === "fugitive" && r.originId ? { type: r.originType, id: r.originId } : null,
       subjectPersons: people.map((p) => ({
         ordinal: p.ordinal,
         personId: p.personId,

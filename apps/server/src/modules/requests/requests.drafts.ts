@@ -19,6 +19,16 @@ interface DraftBody {
   form: unknown;
 }
 
+/**
+ * Where a draft comes from: the case (set only through the cases module's port), or the record of another
+ * module (a fugitive's: its port), which `within` links to the request in the request's own transaction.
+ */
+export interface DraftLink {
+  caseId?: string;
+  origin?: { type: "fugitive"; id: string };
+  within?: (tx: Tx, r: { id: string; reference: string; type: string }) => Promise<void>;
+}
+
 /** The purpose recorded with a request's legal basis when the drafter states none. */
 export function defaultPurpose(form: { type: string }, title: string): string {
   return `Request for assistance (${form.type}): ${title}`.slice(0, 500);
@@ -41,7 +51,7 @@ export function createRequestDrafts(c: RequestsContext) {
    * Creates a draft. `link.caseId` is the case it is drafted from: set only through the cases module's port
    * (`draftForCase`), which has checked the caller may work on that case.
    */
-  async function create(ctx: Ctx, body: DraftBody, link?: { caseId: string }): Promise<RequestDetail> {
+  async function create(ctx: Ctx, body: DraftBody, link?: DraftLink): Promise<RequestDetail> {
     requirePermission(ctx.actor, "requests:draft");
     const unitId = ctx.actor.unitId;
     assertThat(unitId, new AppError("FORBIDDEN", [{ issue: "only officers of a unit draft requests" }]));
@@ -55,7 +65,11 @@ export function createRequestDrafts(c: RequestsContext) {
     }
     // Before the transaction: the node's identity is then in memory (PGlite has one connection).
     await c.nodeInfo();
-    const row = await inTransaction(db, (tx) => createIn(tx, ctx, unitId, body, form, link));
+    const row = await inTransaction(db, async (tx) => {
+      const r = await createIn(tx, ctx, unitId, body, form, link);
+      await link?.within?.(tx, r);
+      return r;
+    });
     return c.detail(ctx, row);
   }
 
@@ -69,7 +83,7 @@ export function createRequestDrafts(c: RequestsContext) {
     unitId: string,
     body: DraftBody,
     form: ReturnType<typeof parseForm>,
-    link?: { caseId: string },
+    link?: DraftLink,
   ) {
     const node = await c.nodeInfo();
     const now = clock.now();
@@ -88,6 +102,8 @@ export function createRequestDrafts(c: RequestsContext) {
       content: form,
       followUpOf: form.followUpOf ?? null,
       caseId: link?.caseId ?? null,
+      originType: link?.origin?.type ?? null,
+      originId: link?.origin?.id ?? null,
       createdBy: ctx.actor.userId,
       createdByLabel: ctx.actor.label,
       createdAt: now,
@@ -113,7 +129,8 @@ export function createRequestDrafts(c: RequestsContext) {
         urgency: form.urgency,
         peerId: body.peerId ?? null,
         followUpOf: form.followUpOf ?? null,
-        ...(link ? { caseId: link.caseId } : {}),
+        ...(link?.caseId ? { caseId: link.caseId } : {}),
+        ...(link?.origin ? { origin: link.origin } : {}),
       },
     });
     return r;

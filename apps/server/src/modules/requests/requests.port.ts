@@ -156,7 +156,39 @@ export function createRequestsPort(
     await life.actIn(tx, ctx, id, { event: "withdraw", reason: { lang: "en", text: reason } });
   }
 
-  return { sendIn, readIncoming, summaries, startIn, answerIn, withdrawIn, lockIn };
+  /**
+   * The requests among `ids` the caller's unit holds, each with its life (every event of its timeline, oldest
+   * first): what a record that requests were drafted from (a fugitive's) shows. Others are left out.
+   */
+  async function lifeOf(ctx: Ctx, ids: string[]): Promise<LinkedLife[]> {
+    const rows = (await repo.findRequests(db, [...new Set(ids)])).filter((r) => c.visible(ctx, r));
+    const events = await repo.eventsOfMany(
+      db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      reference: r.reference,
+      type: r.type,
+      status: r.status,
+      peerId: r.peerId,
+      events: events
+        .filter((e) => e.requestId === r.id)
+        .map((e) => ({ event: e.event, toStatus: e.toStatus, at: e.at.toISOString() })),
+    }));
+  }
+
+  return { sendIn, readIncoming, summaries, startIn, answerIn, withdrawIn, lockIn, lifeOf };
+}
+
+/** A request linked to another module's record, with the events of its life. */
+export interface LinkedLife {
+  id: string;
+  reference: string;
+  type: string;
+  status: RequestStatus;
+  peerId: string | null;
+  events: { event: string; toStatus: RequestStatus; at: string }[];
 }
 
 export type RequestsPort = ReturnType<typeof createRequestsPort>;

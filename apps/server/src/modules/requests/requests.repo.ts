@@ -87,6 +87,16 @@ export function insertEvent(tx: Tx, values: typeof requestEvents.$inferInsert) {
   return tx.insert(requestEvents).values(values);
 }
 
+/** The timelines of several requests, oldest first (the life of requests linked to another module's record). */
+export function eventsOfMany(dbx: DbOrTx, requestIds: string[]): Promise<EventRow[]> {
+  if (!requestIds.length) return Promise.resolve([]);
+  return dbx
+    .select()
+    .from(requestEvents)
+    .where(inArray(requestEvents.requestId, requestIds))
+    .orderBy(asc(requestEvents.at), asc(requestEvents.id));
+}
+
 /** The timeline, oldest first. */
 export function eventsOf(dbx: DbOrTx, requestId: string): Promise<EventRow[]> {
   return dbx

@@ -138,7 +138,13 @@ export function toExtensionView(e: ExtensionRow) {
 
 export type DetailParts = Omit<
   RequestDetail,
-  keyof RequestSummary | "allowedActions" | "timeline" | "followUps" | "extensions" | "subjectPersons"
+  | keyof RequestSummary
+  | "allowedActions"
+  | "timeline"
+  | "followUps"
+  | "extensions"
+  | "subjectPersons"
+  | "origin"
 >;
 
 export function detailParts(r: RequestRow, secondCheckRequired: boolean): DetailParts {

@@ -8,8 +8,10 @@ import type { DbOrTx, Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
+import type { BlobPort } from "../federation/federation.directory.js";
 import type { FederationPort } from "../federation/federation.types.js";
 import { sharedObjectsRepo as repo, type SharedObjectRow } from "./shared-objects.repo.js";
+import type { SharedAttachment, SharedTypeRegistry } from "./shared-objects.types.js";
 
 /**
  * How a version or a tombstone leaves this node: to every active holder of the object (the owner's recipients,
@@ -21,8 +23,20 @@ export function createFanout(deps: {
   clock: Clock;
   federation: FederationPort;
   nodeId: (dbx: DbOrTx) => Promise<string>;
+  types?: SharedTypeRegistry;
+  /** Which of the files a content names this node holds (federation's blob port); without it none travel. */
+  blobs?: Pick<BlobPort, "storedAttachments">;
 }) {
   const { clock, federation, nodeId } = deps;
+
+  /** The files of the row's content whose bytes this node holds: they go with the version (the type says which). */
+  async function attachmentsOf(tx: Tx, row: SharedObjectRow): Promise<SharedAttachment[]> {
+    const def = deps.types?.get(row.type);
+    if (!def?.attachments || !row.content || !deps.blobs) return [];
+    const refs = def.attachments(row.content);
+    if (!refs.length) return [];
+    return deps.blobs.storedAttachments(tx, await nodeId(tx), refs);
+  }
 
   function putPayload(row: SharedObjectRow): SharedPutPayload {
     return {
@@ -55,9 +69,21 @@ export function createFanout(deps: {
    * Queues one message to a peer; a peer that cannot take messages any more (revoked, or never paired) is
    * reported back as false rather than failing the caller's change (which may be an incoming message).
    */
-  async function send(tx: Tx, ctx: Ctx, peerId: string, type: string, payload: unknown): Promise<boolean> {
+  async function send(
+    tx: Tx,
+    ctx: Ctx,
+    peerId: string,
+    type: string,
+    payload: unknown,
+    attachments: SharedAttachment[] = [],
+  ): Promise<boolean> {
     try {
-      await federation.enqueue(tx, ctx, { peerId, type, payload });
+      await federation.enqueue(tx, ctx, {
+        peerId,
+        type,
+        payload,
+        ...(attachments.length ? { attachments } : {}),
+      });
       return true;
     } catch (e) {
       if (e instanceof AppError && (e.code === "NOT_FOUND" || e.code === "CONFLICT")) return false;
@@ -71,12 +97,13 @@ export function createFanout(deps: {
     const onward = row.ownerNode !== self;
     const unreachable: string[] = [];
     const now = clock.now();
+    const files = await attachmentsOf(tx, row);
     for (const h of await repo.holders(tx, [row.id])) {
       if (h.state !== "active") continue;
       const refusal = markingRefusal(row.marking, { nodeId: h.peerId, onward });
       const ok = refusal
         ? await send(tx, ctx, h.peerId, SHARED_MSG.withdraw, withdrawPayload(row, "marking"))
-        : await send(tx, ctx, h.peerId, SHARED_MSG.put, putPayload(row));
+        : await send(tx, ctx, h.peerId, SHARED_MSG.put, putPayload(row), files);
       if (!ok) {
         unreachable.push(h.peerId);
         continue;
@@ -114,6 +141,6 @@ export function createFanout(deps: {
     return unreachable;
   }
 
-  return { send, sendVersion, sendTombstone, putPayload };
+  return { send, sendVersion, sendTombstone, putPayload, attachmentsOf };
 }
 export type Fanout = ReturnType<typeof createFanout>;

@@ -14,6 +14,7 @@ import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
+import type { BlobPort } from "../federation/federation.directory.js";
 import type { FederationPort } from "../federation/federation.types.js";
 import { createFanout } from "./shared-objects.fanout.js";
 import { type HolderRow, sharedObjectsRepo as repo, type SharedObjectRow } from "./shared-objects.repo.js";
@@ -39,6 +40,8 @@ export interface SharedObjectsDeps {
   personalData?: PersonalDataHooks;
   /** Screening for lawful use: throws when a flag holds the object back from new recipients. */
   screening?: { assertReleasable(dbx: DbOrTx, kind: "shared_object", id: string): Promise<void> };
+  /** Federation's blob port: the files a type's content names go with its versions (SharedTypeDef.attachments). */
+  blobs?: Pick<BlobPort, "storedAttachments">;
 }
 
 const MAX_PAGE = 200;
@@ -169,8 +172,9 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
   async function addRecipients(tx: Tx, ctx: Ctx, row: SharedObjectRow, recipients: string[]) {
     const now = clock.now();
     const payload = fanout.putPayload(row);
+    const files = await fanout.attachmentsOf(tx, row);
     for (const [i, peerId] of recipients.entries()) {
-      if (!(await fanout.send(tx, ctx, peerId, SHARED_MSG.put, payload))) {
+      if (!(await fanout.send(tx, ctx, peerId, SHARED_MSG.put, payload, files))) {
         throw new AppError("VALIDATION_FAILED", [
           { field: `body.recipients.${i}`, issue: `${peerId} is not an active peer` },
         ]);

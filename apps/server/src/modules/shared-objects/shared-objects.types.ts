@@ -30,6 +30,20 @@ export interface SharedTypeDef<
    * fast search and TAXII) refreshes it here, so a withdrawal leaves it in the same commit.
    */
   onReceived?: (tx: Tx, copy: ReceivedCopy) => Promise<void>;
+  /**
+   * The files (federation blobs) the content names, e.g. a fugitive's photos: when this node holds their bytes
+   * (it uploaded them), they go with each version it sends, as the envelope's attachments, so a receiver has
+   * them when the version applies. A relay sends only the content (the bytes stay with their origin).
+   */
+  attachments?: (content: Record<string, unknown>) => SharedAttachment[];
+}
+
+/** A file a shared object's content names (a federation blob of this node). */
+export interface SharedAttachment {
+  id: string;
+  sha256: string;
+  size: number;
+  name?: string;
 }
 
 /** A received copy as the `onReceived` hook of its type sees it. */

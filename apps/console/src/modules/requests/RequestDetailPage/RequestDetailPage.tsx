@@ -129,6 +129,11 @@ export function RequestDetailPage({ id }: { id: string }) {
         </SimpleGrid>
       </Card>
 
+      {r.origin && (
+        <Text size="sm" data-testid="request-origin">
+          <Link to={`/fugitives/${r.origin.id}`}>{t("requests.detail.fromFugitive")}</Link>
+        </Text>
+      )}
       <FormSummary form={form} requestId={r.id} />
       {canSeePersons && r.subjectPersons.length > 0 && (
         <Card withBorder data-testid="request-persons">
