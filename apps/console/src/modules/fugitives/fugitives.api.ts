@@ -30,6 +30,8 @@ export function useFugitive(id: string) {
     queryKey: ["fugitive", id],
     queryFn: () => api<{ fugitive: FugitiveDetail }>("GET", `/fugitives/${encodeURIComponent(id)}`),
     select: (r) => r.fugitive,
+    // Other pages change the record too (a request drafted from it): each visit reads it afresh.
+    refetchOnMount: "always",
   });
 }
 
