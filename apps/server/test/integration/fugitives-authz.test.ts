@@ -136,7 +136,7 @@ describeDb("fugitives: authorization matrix", () => {
     // No such copy here: 404 to those who may read (a received photo is tested on two nodes).
     endpoint(
       "GET",
-      `/api/v1/fugitive-lists/received/so_0190a0c0-0000-7000-8000-000000000000/photos/${FAKE_ID}`,
+      "/api/v1/fugitive-lists/received/so_0190a0c0-0000-7000-8000-000000000000/photos/0190a0c0-0000-7000-8000-000000000000",
       only(READ, 404),
     ),
     endpoint("GET", "/api/v1/fugitive-lists", only(READ, 200)),
