@@ -117,6 +117,8 @@ export function createServices(deps: {
     mailFrom: config.mailFrom,
     people: { contactsOf: users.contactsOf, timeZoneOf: users.timeZoneOf },
   });
+  // Personal data: the access log (every read of a person or of a record naming one); `audit verify` checks it.
+  const accessLog = createAccessLogService({ db, clock, audit });
   const auditAnchors = createAuditAnchorService({
     db,
     clock,
@@ -125,6 +127,7 @@ export function createServices(deps: {
     federation,
     peers: peerTableDirectory,
     intervalMinutes: config.auditCheckpointMinutes,
+    accessLog,
   });
   auditAnchors.registerHandlers();
   // A peer restored from a backup: its checkpoints after the backup's audit head are set aside.
@@ -161,8 +164,7 @@ export function createServices(deps: {
       recipientsInUnit: users.recipientsInUnit,
     },
   });
-  // Personal data: the access log (every read of a person or of a record naming one) and the person records.
-  const accessLog = createAccessLogService({ db, clock, audit });
+  // Personal data: the person records (the access log, created before the audit anchors, is above).
   const persons = createPersonsService({ db, clock, audit, accessLog });
   const personRights = createPersonRights({ db, clock, audit, node, persons, accessLog });
   // Other modules hear of the peer's events on requests (providers: a notice across the border follows its request).
