@@ -51,6 +51,7 @@ import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { requestLawfulKind } from "./modules/requests/requests.lawful.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
 import { createRequestWatchers } from "./modules/requests/requests.port.js";
+import { createRequestRectification } from "./modules/requests/requests.rectify.js";
 import * as requestsRepo from "./modules/requests/requests.repo.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
 import { createRoundsCalendar } from "./modules/rounds/rounds.calendar.js";
@@ -187,7 +188,13 @@ export function createServices(deps: {
     accessLog,
   };
   const requests = createRequestsService(requestsDeps);
-  persons.registerRecords("request", { describe: requests.describe });
+  // A rectified person reaches the requests naming them, and the peers they were sent to (the thread).
+  const requestRectification = createRequestRectification(requestsDeps);
+  requestRectification.registerHandler();
+  persons.registerRecords("request", {
+    describe: requests.describe,
+    rectified: requestRectification.rectified,
+  });
   registerRequestHandlers(requestsDeps);
   lawful.registerKind(requestLawfulKind());
   const reports = createReportsService({
@@ -267,7 +274,9 @@ export function createServices(deps: {
     settings,
     // built below; called only once the node runs
     correlation: { index: (tx, recordType, records) => correlation.index(tx, recordType, records) },
+    persons: persons.port,
   });
+  persons.registerRecords("case", { describe: cases.describe, relinked: cases.relinked });
   // Correlation: one index of every identifier; modules register records through its port (index/forget).
   const correlation = createCorrelationService({
     db,
@@ -357,7 +366,11 @@ export function createServices(deps: {
     federation,
   });
   fugitives.registerHandlers();
-  persons.registerRecords("fugitive", { describe: fugitives.describe });
+  persons.registerRecords("fugitive", {
+    describe: fugitives.describe,
+    rectified: fugitives.rectified,
+    relinked: fugitives.relinked,
+  });
   lawful.registerKind(fugitiveLawfulKind());
   // Assets: linked to fugitives and cases through their modules' ports, shared as `asset` objects.
   const assets = createAssetsService({
@@ -401,7 +414,11 @@ export function createServices(deps: {
     notify: (tx, n) => notifications.notify(tx, n),
     recipientsInUnit: (tx, unitId, roles) => users.recipientsInUnit(tx, unitId, roles),
   });
-  persons.registerRecords("repatriation", { describe: repatriation.describe });
+  persons.registerRecords("repatriation", {
+    describe: repatriation.describe,
+    rectified: repatriation.rectified,
+    relinked: repatriation.relinked,
+  });
   lawful.registerKind(repatriationLawfulKind());
   return {
     db,

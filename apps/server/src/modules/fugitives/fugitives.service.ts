@@ -25,6 +25,7 @@ import {
 } from "./fugitives.context.js";
 import { createFugitiveLists } from "./fugitives.lists.js";
 import { romanise as pinyinOf, withRomanised } from "./fugitives.names.js";
+import { createFugitiveRectification, relinkFugitives } from "./fugitives.rectify.js";
 import { type FugitiveRow, fugitivesRepo as repo } from "./fugitives.repo.js";
 
 const MAX_PAGE = 200;
@@ -440,6 +441,9 @@ export function createFugitivesService(deps: FugitivesDeps) {
 
   return {
     describe,
+    /** The persons module's hook: a rectified person's correction, to the records and the peers holding them. */
+    rectified: createFugitiveRectification(c, lists, searchText),
+    relinked: relinkFugitives,
     list,
     search,
     duplicates,
