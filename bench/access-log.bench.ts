@@ -13,6 +13,7 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import pg from "pg";
 import { users } from "../apps/server/src/db/schema/index.js";
+import { accessLogRepo } from "../apps/server/src/modules/access-log/access-log.repo.js";
 import { cliActor } from "../apps/server/src/modules/node/node.service.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
 import { startPgCluster } from "../apps/server/test/support/pg-cluster.js";
@@ -156,6 +157,41 @@ async function main() {
       board: { with: [], without: [] },
     };
     for (const read of Object.values(reads)) for (let i = 0; i < 20; i++) await read();
+    // Where the cost was before the write-behind: a round trip alone (select 1) against the log's INSERT of
+    // 1 row (the person page) and of 50 rows (the board), each awaited as a read used to await it.
+    const row = (i: number) => ({
+      at: new Date(),
+      actorId: "bench",
+      actorLabel: "bench",
+      actorUnitId: unit.id,
+      action: "read",
+      recordType: "request",
+      recordId: `bench-part-${i}`,
+      recordUnitId: unit.id,
+      personId: null,
+      reason: null,
+      requestId: null,
+    });
+    const parts: Record<string, number[]> = { select1: [], insert1: [], insert50: [] };
+    for (let i = 0; i < ROUNDS * 5; i++) {
+      for (const [name, q] of [
+        ["select1", () => s.db.execute(sql`select 1`)],
+        ["insert1", () => accessLogRepo.insert(s.db, [row(i)])],
+        [
+          "insert50",
+          () =>
+            accessLogRepo.insert(
+              s.db,
+              Array.from({ length: 50 }, (_, k) => row(i * 50 + k)),
+            ),
+        ],
+      ] as const) {
+        const started = process.hrtime.bigint();
+        await q();
+        parts[name].push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+    }
+    const loadBefore = os.loadavg();
     // Interleaved rounds (with, without, with, …) so drift on a shared machine hits both sides alike.
     for (let round = 0; round < ROUNDS; round++) {
       for (const logged of round % 2 === 0 ? [true, false] : [false, true]) {
@@ -169,6 +205,8 @@ async function main() {
       }
     }
     accessLog.record = realRecord;
+    await s.accessLog.flush();
+    const loadAfter = os.loadavg();
     const mean = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 100) / 100;
     const figures = Object.fromEntries(
       Object.entries(times).map(([name, t]) => {
@@ -197,6 +235,8 @@ async function main() {
       through: "HTTP (fastify inject), signed-in case officer; board limit 50 (every row names a person)",
       target: "with the log within 10 % of without (p50)",
       figures,
+      parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, summarise(v)])),
+      loadAverage: { before: loadBefore, after: loadAfter },
       cpus: os.cpus().length,
     });
     for (const [name, f] of Object.entries(figures)) {
@@ -204,6 +244,13 @@ async function main() {
         `${name.padEnd(12)} with log p50 ${f.withLog.p50} ms (p95 ${f.withLog.p95}), without p50 ${f.withoutLog.p50} ms (p95 ${f.withoutLog.p95}): ${f.overheadP50Percent >= 0 ? "+" : ""}${f.overheadP50Percent} % p50, ${f.overheadMeanPercent} % mean  ${f.pass ? "PASS" : "FAIL"}\n`,
       );
     }
+    for (const [name, v] of Object.entries(parts)) {
+      const f = summarise(v);
+      process.stdout.write(`${name.padEnd(12)} p50 ${f.p50} ms (p95 ${f.p95})\n`);
+    }
+    process.stdout.write(
+      `load average (1/5/15 min) before ${loadBefore.map((x) => x.toFixed(1)).join("/")}, after ${loadAfter.map((x) => x.toFixed(1)).join("/")}\n`,
+    );
     process.stdout.write(`wrote ${file}\n`);
     if (!Object.values(figures).every((f) => f.pass)) process.exitCode = 1;
   } finally {

@@ -51,6 +51,7 @@ import { registerRequestHandlers } from "./modules/requests/requests.inbox.js";
 import { requestLawfulKind } from "./modules/requests/requests.lawful.js";
 import { createRequestPolicyService } from "./modules/requests/requests.policy.js";
 import { createRequestWatchers } from "./modules/requests/requests.port.js";
+import { createRequestRectification } from "./modules/requests/requests.rectify.js";
 import * as requestsRepo from "./modules/requests/requests.repo.js";
 import { createRequestsService } from "./modules/requests/requests.service.js";
 import { createRoundsCalendar } from "./modules/rounds/rounds.calendar.js";
@@ -117,6 +118,8 @@ export function createServices(deps: {
     mailFrom: config.mailFrom,
     people: { contactsOf: users.contactsOf, timeZoneOf: users.timeZoneOf },
   });
+  // Personal data: the access log (every read of a person or of a record naming one); `audit verify` checks it.
+  const accessLog = createAccessLogService({ db, clock, audit });
   const auditAnchors = createAuditAnchorService({
     db,
     clock,
@@ -125,6 +128,7 @@ export function createServices(deps: {
     federation,
     peers: peerTableDirectory,
     intervalMinutes: config.auditCheckpointMinutes,
+    accessLog,
   });
   auditAnchors.registerHandlers();
   // A peer restored from a backup: its checkpoints after the backup's audit head are set aside.
@@ -161,8 +165,7 @@ export function createServices(deps: {
       recipientsInUnit: users.recipientsInUnit,
     },
   });
-  // Personal data: the access log (every read of a person or of a record naming one) and the person records.
-  const accessLog = createAccessLogService({ db, clock, audit });
+  // Personal data: the person records (the access log, created before the audit anchors, is above).
   const persons = createPersonsService({ db, clock, audit, accessLog });
   const personRights = createPersonRights({ db, clock, audit, node, persons, accessLog });
   // Other modules hear of the peer's events on requests (providers: a notice across the border follows its request).
@@ -185,7 +188,13 @@ export function createServices(deps: {
     accessLog,
   };
   const requests = createRequestsService(requestsDeps);
-  persons.registerRecords("request", { describe: requests.describe });
+  // A rectified person reaches the requests naming them, and the peers they were sent to (the thread).
+  const requestRectification = createRequestRectification(requestsDeps);
+  requestRectification.registerHandler();
+  persons.registerRecords("request", {
+    describe: requests.describe,
+    rectified: requestRectification.rectified,
+  });
   registerRequestHandlers(requestsDeps);
   lawful.registerKind(requestLawfulKind());
   const reports = createReportsService({
@@ -267,7 +276,9 @@ export function createServices(deps: {
     settings,
     // built below; called only once the node runs
     correlation: { index: (tx, recordType, records) => correlation.index(tx, recordType, records) },
+    persons: persons.port,
   });
+  persons.registerRecords("case", { describe: cases.describe, relinked: cases.relinked });
   // Correlation: one index of every identifier; modules register records through its port (index/forget).
   const correlation = createCorrelationService({
     db,
@@ -362,7 +373,11 @@ export function createServices(deps: {
     },
   });
   fugitives.registerHandlers();
-  persons.registerRecords("fugitive", { describe: fugitives.describe });
+  persons.registerRecords("fugitive", {
+    describe: fugitives.describe,
+    rectified: fugitives.rectified,
+    relinked: fugitives.relinked,
+  });
   lawful.registerKind(fugitiveLawfulKind());
   // Assets: linked to fugitives and cases through their modules' ports, shared as `asset` objects.
   const assets = createAssetsService({
@@ -406,7 +421,11 @@ export function createServices(deps: {
     notify: (tx, n) => notifications.notify(tx, n),
     recipientsInUnit: (tx, unitId, roles) => users.recipientsInUnit(tx, unitId, roles),
   });
-  persons.registerRecords("repatriation", { describe: repatriation.describe });
+  persons.registerRecords("repatriation", {
+    describe: repatriation.describe,
+    rectified: repatriation.rectified,
+    relinked: repatriation.relinked,
+  });
   lawful.registerKind(repatriationLawfulKind());
   return {
     db,

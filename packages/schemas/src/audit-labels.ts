@@ -89,6 +89,7 @@ const PHRASES: Record<string, Label> = {
   "repatriation.transfer": { en: "Transfer recorded", "zh-CN": "登记移交" },
   "repatriation.arrival": { en: "Arrival recorded", "zh-CN": "登记抵达" },
   "repatriation.overdue": { en: "Repatriation step overdue", "zh-CN": "遣返步骤逾期" },
+  "repatriation.rectify": { en: "Person's data corrected in the case", "zh-CN": "更正案件中的人员信息" },
   "policy.repatriation.update": { en: "Repatriation policy changed", "zh-CN": "修改遣返策略" },
   "auth.change_password": { en: "Password changed", "zh-CN": "修改密码" },
   "auth.mfa_confirm": { en: "Two-step sign-in confirmed", "zh-CN": "确认两步验证" },
@@ -209,6 +210,15 @@ const PHRASES: Record<string, Label> = {
   "person.complete": { en: "Person given another name form", "zh-CN": "补充人员姓名形式" },
   "person.link": { en: "Person linked to a record", "zh-CN": "人员关联记录" },
   "person.rectify": { en: "Person record rectified", "zh-CN": "更正人员记录" },
+  "person.merge": { en: "Person records merged", "zh-CN": "合并人员记录" },
+  "request.subject_rectified": {
+    en: "Subject corrected (person record rectified)",
+    "zh-CN": "更正涉及人员信息（人员记录已更正）",
+  },
+  "request.remote.subject_rectified": {
+    en: "Subject corrected by the requesting side",
+    "zh-CN": "请求方更正涉及人员信息",
+  },
   "person.restrict": { en: "Processing of a person restricted", "zh-CN": "限制处理人员信息" },
   "person.unrestrict": { en: "Restriction of a person lifted", "zh-CN": "解除人员处理限制" },
   "person.export": { en: "Everything held on a person exported", "zh-CN": "导出人员全部信息" },

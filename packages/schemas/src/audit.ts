@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { IsoDateTime } from "./common.js";
+import { AccessLogVerifyResult } from "./persons.js";
 
 export const AuditEntry = z.object({
   seq: z.number().int(),
@@ -87,7 +88,11 @@ export const AuditAnchorResult = z.object({
 });
 export type AuditAnchorResult = z.infer<typeof AuditAnchorResult>;
 
-export const AuditVerifyAnchoredResult = AuditVerifyResult.extend({ anchors: AuditAnchorResult });
+export const AuditVerifyAnchoredResult = AuditVerifyResult.extend({
+  anchors: AuditAnchorResult,
+  /** The access log's tie to the chain: every seal recomputed from its rows and matched with its audit entry. */
+  accessLog: AccessLogVerifyResult,
+});
 export type AuditVerifyAnchoredResult = z.infer<typeof AuditVerifyAnchoredResult>;
 
 export const AuditVerifyBody = z.strictObject({

@@ -136,6 +136,18 @@ export const RectifyPersonBody = z.strictObject({
   reason: str(2000),
 });
 
+/** Merges another person record into this one: the two were found to be the same person. */
+export const MergePersonBody = z.strictObject({
+  /** The version of this record read (a stale one is a conflict). */
+  version: z.number().int().min(1),
+  /** The record merged in and removed, and the version of it read. */
+  otherId: Id,
+  otherVersion: z.number().int().min(1),
+  /** Why they are the same person (documents compared, a court decision…). */
+  reason: str(2000),
+});
+export type MergePersonBody = z.infer<typeof MergePersonBody>;
+
 export const RestrictPersonBody = z.strictObject({
   restricted: z.boolean(),
   /** Required to set the flag (the dispute); optional to clear it. */

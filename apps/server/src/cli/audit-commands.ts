@@ -1,6 +1,8 @@
+import { hostname } from "node:os";
 import type { AuditCheckpoint, AuditVerifyAnchoredResult } from "@crossline/schemas";
 import type { Command } from "commander";
 import { verifyAuditChain } from "../modules/audit/audit.service.js";
+import { cliActor } from "../modules/node/node.service.js";
 import { CliError, EXIT } from "./client.js";
 import { nodeCommand } from "./command-kit.js";
 
@@ -30,6 +32,12 @@ function verifyText(r: AuditVerifyAnchoredResult): string {
   }
   for (const p of a.problems)
     lines.push(`  ${p.source === "own" ? "own checkpoint" : `${p.source}'s copy`}: ${p.reason}`);
+  const l = r.accessLog;
+  lines.push(
+    l.firstBad
+      ? `Access log BROKEN at seal ${l.firstBad.seal}: ${l.firstBad.reason} (${l.seals} seal(s) verified before it).`
+      : `Access log intact: ${l.seals} seal(s) in the audit trail, ${l.rowsChecked} rows recomputed, ${l.unsealed} written since the last seal.`,
+  );
   lines.push(
     r.ok
       ? `Audit trail intact and consistent with ${a.checked} checkpoint(s).`
@@ -45,7 +53,7 @@ export function addAuditCommands(program: Command): void {
     audit
       .command("verify")
       .description(
-        "verify the hash chain and compare it with the signed checkpoints this node and its peers hold; exits 1 when anything disagrees",
+        "verify the hash chain, compare it with the signed checkpoints this node and its peers hold, and check the access log against its seals in the chain; exits 1 when anything disagrees",
       )
       .option(
         "--wait <seconds>",
@@ -66,7 +74,9 @@ export function addAuditCommands(program: Command): void {
         });
         if (!o.json && process.stderr.isTTY) process.stderr.write("\n");
         const anchors = await services.auditAnchors.compareAnchors();
-        result = { ...chain, ok: chain.ok && anchors.ok, anchors };
+        const ctx = { actor: cliActor(`cli@${hostname()}`), ip: null, requestId: null };
+        const accessLog = await services.accessLog.verify(ctx);
+        result = { ...chain, ok: chain.ok && anchors.ok && accessLog.ok, anchors, accessLog };
       } else {
         result = (
           await c.call<{ result: AuditVerifyAnchoredResult }>("POST", "/api/v1/audit/verify", { waitSeconds })

@@ -69,6 +69,8 @@ export async function openNode(
       setServingUrl: (url) => lock?.setUrl(url),
       async close() {
         await app.close();
+        // The access log's write-behind: the reads this process served are written before the database closes.
+        await services.accessLog.flush();
         await services.notifications.close();
         await db.close();
         lock?.release();

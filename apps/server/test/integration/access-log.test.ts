@@ -35,8 +35,11 @@ describeDb("access log: every read of personal data, append-only, sealed into th
   let requestId: string;
   let orgOnlyRequest: string;
 
-  const latest = async (n: number) =>
-    node.rt.services.db.select().from(accessLog).orderBy(desc(accessLog.id)).limit(n);
+  /** The newest rows, once this process's write-behind has written what the reads so far queued. */
+  const latest = async (n: number) => {
+    await node.rt.services.accessLog.flush();
+    return node.rt.services.db.select().from(accessLog).orderBy(desc(accessLog.id)).limit(n);
+  };
 
   beforeAll(async () => {
     node = await createTestNode({ clock });
@@ -187,8 +190,12 @@ describeDb("access log: every read of personal data, append-only, sealed into th
     );
     expect(audit.body.items[0].details.hash).toBe(seal?.hash);
     await expect(node.rt.services.db.execute(sql`delete from access_log_seals`)).rejects.toThrow();
-    const chain = await auditor.req<{ result: { ok: boolean } }>("GET", "/api/v1/audit/verify");
+    const chain = await auditor.req<{ result: { ok: boolean; accessLog: Verify } }>(
+      "GET",
+      "/api/v1/audit/verify",
+    );
     expect(chain.body.result.ok).toBe(true);
+    expect(chain.body.result.accessLog).toMatchObject({ ok: true, seals: 1 });
 
     await officer.req("GET", `/api/v1/persons/${personId}`);
     clock.advance(60_000);
@@ -208,6 +215,16 @@ describeDb("access log: every read of personal data, append-only, sealed into th
     expect(edited.body).toMatchObject({
       ok: false,
       firstBad: { seal: 1, reason: "a row it covers was changed" },
+    });
+    // The audit trail's own verify covers the log it vouches for: the chain is intact, the verify is not.
+    const trail = await auditor.req<{ result: { ok: boolean; firstBad: unknown; accessLog: Verify } }>(
+      "GET",
+      "/api/v1/audit/verify",
+    );
+    expect(trail.body.result).toMatchObject({
+      ok: false,
+      firstBad: null,
+      accessLog: { ok: false, firstBad: { seal: 1, reason: "a row it covers was changed" } },
     });
 
     await inTransaction(node.rt.services.db, async (tx) => {

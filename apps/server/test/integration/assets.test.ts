@@ -81,6 +81,7 @@ describeDb("assets: records, stages, exact amounts per currency, totals, need to
     expect(basis).toMatchObject([{ kind: "asset" }]);
     const got = await officer.req<One>("GET", `/api/v1/assets/${a.id}`);
     expect(got.status).toBe(200);
+    await node.rt.services.accessLog.flush();
     const reads = await db
       .select()
       .from(accessLog)

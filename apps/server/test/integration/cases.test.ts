@@ -193,7 +193,8 @@ describeDb("cases: the case file, need to know, versions, custody", () => {
     });
     expect(s.body.case.subjects[0]).toMatchObject({
       subject: { names: [{ original: "王伟", romanised: "Wang Wei" }], nationality: "CN" },
-      personId: null,
+      // A person subject is linked to the node's person record (found or created): persons.port.ts.
+      personId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     const i = await officer.req<One>("POST", `/api/v1/cases/${c.id}/identifiers`, {
       identifier: { type: "domain", value: "Invoice-Example[.]COM" },

@@ -119,13 +119,16 @@ describeDb("fugitives: records, pinyin, person link, versions, access log, need 
   it("logs every view of a record and every list page in the access log", async () => {
     const f = await create(fugitiveNamed("王建国"));
     const db = node.rt.services.db;
-    const count = async (action: string) =>
-      (
+    const count = async (action: string) => {
+      // The log is written behind the read (access-log.writer.ts): wait for this process's rows.
+      await node.rt.services.accessLog.flush();
+      return (
         await db
           .select()
           .from(accessLog)
           .where(and(eq(accessLog.recordId, f.id), eq(accessLog.action, action)))
       ).length;
+    };
     await officer.req("GET", `/api/v1/fugitives/${f.id}`);
     await officer.req("GET", `/api/v1/fugitives/${f.id}`);
     expect(await count("read")).toBe(2);

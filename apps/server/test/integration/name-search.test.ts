@@ -130,6 +130,8 @@ describeDb("name search: any name form, ranked, date-of-birth narrowing, duplica
       .from(accessLog)
       .where(and(eq(accessLog.recordId, ids.wang as string), eq(accessLog.action, "list")));
     await search("Wang Wei");
+    // The log is written behind the read (access-log.writer.ts): wait for this process's rows.
+    await node.rt.services.accessLog.flush();
     const after = await db
       .select()
       .from(accessLog)

@@ -28,6 +28,7 @@ const person =
   };
 
 let drafters: { own: Agent; other: Agent };
+let mergeOther = "";
 
 /** A new person (a subject without a date of birth is always a new record), named by a draft of that unit. */
 async function personOf(t: Target): Promise<string> {
@@ -52,6 +53,14 @@ const CASES: MatrixCase[] = [
   onRecord("POST", "/api/v1/persons/:id/rectify", person(RECTIFY, 200), {
     prepare: personOf,
     body: () => ({ version: 1, fields: { names: [{ original: "Jane Q. Example" }] }, reason: "spelling" }),
+  }),
+  onRecord("POST", "/api/v1/persons/:id/merge", person(RECTIFY, 200), {
+    // Two persons of the target's unit: the one in the URL, and the other merged into it.
+    prepare: async (t) => {
+      mergeOther = await personOf(t);
+      return personOf(t);
+    },
+    body: () => ({ version: 1, otherId: mergeOther, otherVersion: 1, reason: "the same person" }),
   }),
   onRecord("POST", "/api/v1/persons/:id/restriction", person(["supervisor"], 200), {
     prepare: personOf,

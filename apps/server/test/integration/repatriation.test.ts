@@ -148,6 +148,7 @@ describeDb("repatriation: cases, steps in order, board, overdue sweep, figures",
     ]);
     // Reading a case is a read of personal data.
     await officer.req("GET", `/api/v1/repatriation/cases/${c.id}`);
+    await node.rt.services.accessLog.flush();
     const reads = await db.select().from(accessLog).where(eq(accessLog.recordId, c.id));
     expect(reads.some((r) => r.recordType === "repatriation" && r.action === "read")).toBe(true);
   });

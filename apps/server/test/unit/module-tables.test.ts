@@ -51,6 +51,7 @@ const OWNER: Record<string, string> = {
   personVersions: "persons",
   personLinks: "persons",
   personNameKeys: "persons",
+  personMerges: "persons",
   accessLog: "access-log",
   accessLogSeals: "access-log",
   accessLogPolicy: "access-log",

@@ -114,6 +114,28 @@ export const personLinks = pgTable(
 );
 
 /**
+ * Person records merged into another (two records found to be the same person): the removed record as it
+ * was (fields, owner unit, versions, restriction) and the links that moved, so the merge is on record with
+ * the removed record's identifiers and could be undone by hand. `removed_id` no longer exists in `persons`.
+ */
+export const personMerges = pgTable(
+  "person_merges",
+  {
+    removedId: uuid("removed_id").primaryKey(),
+    /** No foreign key: the record kept may itself be merged into another later (follow the chain). */
+    intoId: uuid("into_id").notNull(),
+    /** The removed row and its versions, as they were. */
+    removed: jsonb("removed").$type<Record<string, unknown>>().notNull(),
+    /** The links moved to `into_id`: record type, id, position. */
+    links: jsonb("links").$type<{ recordType: string; recordId: string; ordinal: number }[]>().notNull(),
+    reason: text("reason").notNull(),
+    mergedBy: text("merged_by").notNull(),
+    mergedAt: ts("merged_at").notNull(),
+  },
+  (t) => [index("person_merges_into").on(t.intoId)],
+);
+
+/**
  * Who read personal data: every read of a person, of a record naming one, every export and download.
  * Append-only (triggers, and no UPDATE/DELETE for the app role: db/roles.ts); sealed into the audit chain
  * by `access_log_seals` (access-log.seal.ts). Few indexes, no foreign keys: the write is in every read's path.

@@ -15,7 +15,13 @@ import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
 import type { PersonalDataHooks } from "../shared-objects/shared-objects.types.js";
-import { type AccessLogRow, accessLogRepo as repo, type SealRow } from "./access-log.repo.js";
+import {
+  type AccessLogInsert,
+  type AccessLogRow,
+  accessLogRepo as repo,
+  type SealRow,
+} from "./access-log.repo.js";
+import { createAccessLogWriter } from "./access-log.writer.js";
 
 /** One thing read: what, whose (the record's unit) and, when known, which person. */
 export interface AccessEntry {
@@ -28,7 +34,10 @@ export interface AccessEntry {
 
 /** The narrow port other modules log reads through. */
 export interface AccessLogPort {
-  /** Logs reads in the caller's connection or transaction: one INSERT, whatever the number of entries. */
+  /**
+   * Logs reads. In a transaction: one INSERT in it, committed with the caller's change. Otherwise the rows
+   * are queued for this process's write-behind (access-log.writer.ts) and the read goes on at once.
+   */
   record(dbx: DbOrTx, ctx: Ctx, entries: AccessEntry[]): Promise<void>;
 }
 
@@ -89,27 +98,27 @@ const DAY_MS = 86_400_000;
  */
 export function createAccessLogService(deps: { db: Db; clock: Clock; audit: AuditService }) {
   const { db, clock, audit } = deps;
+  const writer = createAccessLogWriter(db);
 
   async function record(dbx: DbOrTx, ctx: Ctx, entries: AccessEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const at = clock.now();
     const a = ctx.actor;
-    await repo.insert(
-      dbx,
-      entries.map((e) => ({
-        at,
-        actorId: a.userId ?? a.id,
-        actorLabel: a.label,
-        actorUnitId: a.unitId,
-        action: e.action,
-        recordType: e.recordType,
-        recordId: e.recordId,
-        recordUnitId: e.recordUnitId ?? null,
-        personId: e.personId ?? null,
-        reason: ctx.reason ?? null,
-        requestId: ctx.requestId,
-      })),
-    );
+    const rows: AccessLogInsert[] = entries.map((e) => ({
+      at,
+      actorId: a.userId ?? a.id,
+      actorLabel: a.label,
+      actorUnitId: a.unitId,
+      action: e.action,
+      recordType: e.recordType,
+      recordId: e.recordId,
+      recordUnitId: e.recordUnitId ?? null,
+      personId: e.personId ?? null,
+      reason: ctx.reason ?? null,
+      requestId: ctx.requestId,
+    }));
+    if ("rollback" in dbx) await repo.insert(dbx, rows);
+    else writer.enqueue(rows);
   }
 
   /** The shared-objects personal-data hook: a detail is a read, a list page is one row per object listed. */
@@ -139,6 +148,7 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; audit: Audi
         { field: "querystring.cursor", issue: "not a cursor from this list" },
       ]),
     );
+    await writer.flush();
     const rows = await repo.forPerson(db, { personId, recordIds, beforeId, limit: q.limit + 1 });
     const items = rows.slice(0, q.limit).map(toAccessLogEntry);
     return { items, nextCursor: rows.length > q.limit ? items[items.length - 1].id : null };
@@ -150,6 +160,7 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; audit: Audi
     recordIds: string[],
     max = 10_000,
   ): Promise<AccessLogEntry[]> {
+    await writer.flush();
     const rows = await repo.forPerson(db, { personId, recordIds, limit: max });
     return rows.reverse().map(toAccessLogEntry);
   }
@@ -192,6 +203,7 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; audit: Audi
     const threshold = q.threshold ?? (await readPolicy()).dailyReadThreshold;
     const start = new Date(`${from}T00:00:00Z`);
     const end = new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS);
+    await writer.flush();
     const [volume, outside] = await Promise.all([
       repo.volumeAbove(db, start, end, threshold),
       repo.outsideUnit(db, start, end),
@@ -213,6 +225,7 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; audit: Audi
    * other transaction fails and is retried at the next tick.
    */
   async function seal(): Promise<SealRow | null> {
+    await writer.flush();
     const last = await repo.lastSeal(db);
     const fromId = last?.toId ?? 0;
     const cutoff = new Date(clock.now().getTime() - SEAL_MARGIN_MS);
@@ -276,6 +289,7 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; audit: Audi
    */
   async function verify(ctx: Ctx): Promise<AccessLogVerifyResult> {
     requirePermission(ctx.actor, "audit:read");
+    await writer.flush();
     const audited = await sealEntries(ctx);
     let prev = GENESIS;
     let seals = 0;
@@ -307,7 +321,9 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; audit: Audi
           after = rows[rows.length - 1].id;
         }
         rowsChecked += n;
-        if (n !== s.rowCount) return bad(s.seq, `covers ${s.rowCount} rows but ${n} are there`);
+        if (n < s.rowCount)
+          return bad(s.seq, `${s.rowCount - n} of the ${s.rowCount} rows it covers were removed`);
+        if (n > s.rowCount) return bad(s.seq, `${n - s.rowCount} rows were slipped into its range`);
         if (h !== s.hash) return bad(s.seq, "a row it covers was changed");
         prev = s.hash;
         lastTo = s.toId;
@@ -321,7 +337,22 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; audit: Audi
     return { ok: true, seals, rowsChecked, unsealed, firstBad: null };
   }
 
-  return { record, onRead, forPerson, allForPerson, policy, putPolicy, unusual, seal, verify, readPolicy };
+  return {
+    record,
+    onRead,
+    forPerson,
+    allForPerson,
+    policy,
+    putPolicy,
+    unusual,
+    seal,
+    verify,
+    readPolicy,
+    /** Waits until this process's queued rows are written (before the log is read, and at stop). */
+    flush: writer.flush,
+    /** The write-behind's queue: rows pending and failures (for /metrics and the logs). */
+    writerState: writer.state,
+  };
 }
 
 export type AccessLogService = ReturnType<typeof createAccessLogService>;

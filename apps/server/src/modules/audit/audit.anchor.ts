@@ -1,4 +1,9 @@
-import type { AuditAnchorResult, AuditCheckpoint, AuditVerifyAnchoredResult } from "@crossline/schemas";
+import type {
+  AccessLogVerifyResult,
+  AuditAnchorResult,
+  AuditCheckpoint,
+  AuditVerifyAnchoredResult,
+} from "@crossline/schemas";
 import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
@@ -69,6 +74,11 @@ export function createAuditAnchorService(deps: {
   federation: FederationPort;
   peers: PeerDirectory;
   intervalMinutes: number;
+  /**
+   * The access log's check (access-log.service.ts verify): its seals are audit entries, so a verify of the
+   * trail covers the log it vouches for.
+   */
+  accessLog: { verify(ctx: Ctx): Promise<AccessLogVerifyResult> };
 }) {
   const { db, clock, audit, node, federation, peers } = deps;
 
@@ -324,7 +334,8 @@ export function createAuditAnchorService(deps: {
     }
     const chain = await verifyAuditChain(db, clock);
     const anchors = await compareAnchors();
-    return { ...chain, ok: chain.ok && anchors.ok, anchors };
+    const accessLog = await deps.accessLog.verify(ctx);
+    return { ...chain, ok: chain.ok && anchors.ok && accessLog.ok, anchors, accessLog };
   }
 
   /** The message types of audit anchoring, applied in the inbox transaction of the receiving node. */

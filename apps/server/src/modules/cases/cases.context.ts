@@ -15,6 +15,7 @@ import type { AuditService } from "../audit/audit.service.js";
 import type { CorrelationService } from "../correlation/correlation.service.js";
 import type { BlobPort, BlobRef, PeerDirectory } from "../federation/federation.directory.js";
 import type { SettingsPort } from "../node/node.settings.js";
+import type { PersonsPort } from "../persons/persons.port.js";
 import type { SharedObjectsService } from "../shared-objects/shared-objects.service.js";
 import { type CaseRow, casesRepo as repo } from "./cases.repo.js";
 
@@ -40,6 +41,8 @@ export interface CasesDeps {
   settings: SettingsPort;
   /** The correlation index's port: a case's identifiers are indexed in the transaction that adds them. */
   correlation: Pick<CorrelationService, "index">;
+  /** The persons module's port: a person subject links to the node's person record (issue 11, 12). */
+  persons: Pick<PersonsPort, "findOrCreate" | "link" | "linkById">;
 }
 
 const POLICY_KEY = "cases.policy";

@@ -152,6 +152,14 @@ export const casesRepo = {
 
   subjects: (dbx: DbOrTx, caseId: string) =>
     dbx.select().from(caseSubjects).where(eq(caseSubjects.caseId, caseId)).orderBy(asc(caseSubjects.id)),
+  /** A merge of two person records: the subjects of these cases naming `from` name `to`. */
+  repointSubjects: (tx: Tx, caseIds: string[], from: string, to: string) =>
+    caseIds.length
+      ? tx
+          .update(caseSubjects)
+          .set({ personId: to })
+          .where(and(inArray(caseSubjects.caseId, caseIds), eq(caseSubjects.personId, from)))
+      : Promise.resolve(),
   insertSubject: (tx: Tx, values: typeof caseSubjects.$inferInsert) =>
     tx.insert(caseSubjects).values(values).returning(),
 

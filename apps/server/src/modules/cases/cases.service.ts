@@ -14,7 +14,7 @@ import type {
 } from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
-import { type DbOrTx, inTransaction } from "../../db/client.js";
+import { type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import { type CasesContext, type CasesDeps, createCasesContext } from "./cases.context.js";
@@ -25,6 +25,7 @@ import { createCaseSharing } from "./cases.sharing.js";
 type In<T extends z.ZodType> = z.infer<T>;
 const MAX_PAGE = 200;
 const CURSOR = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const CASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const invalid = (field: string, issue: string) => new AppError("VALIDATION_FAILED", [{ field, issue }]);
 
@@ -254,17 +255,55 @@ export function createCasesService(deps: CasesDeps) {
       return { userId };
     });
 
+  /**
+   * A subject of the case. A person subject links to the node's person record: the one named by `personId`
+   * when the caller may see it (persons port: another unit's person is NOT_FOUND, as if there were none), else
+   * the one the names and date of birth find, or a new one in the case's unit. The link's position is the
+   * subject's among the case's subjects.
+   */
   const addSubject = (ctx: Ctx, id: string, body: In<typeof AddCaseSubjectBody>) =>
-    change(ctx, id, "case.subject_add", async (tx) => {
+    change(ctx, id, "case.subject_add", async (tx, row) => {
+      const s = body.subject;
+      if (body.personId && s.kind !== "person")
+        throw invalid("body.personId", "only a person subject links to a person record");
       const subjectId = uuidv7();
+      const record = { recordType: "case", recordId: id, recordUnitId: row.unitId };
+      const ordinal = (await repo.subjects(tx, id)).length;
+      let personId: string | null = null;
+      if (body.personId) {
+        personId = body.personId;
+        await deps.persons.linkById(tx, ctx, record, { personId, ordinal, role: s.role }, "body.personId");
+      } else if (s.kind === "person") {
+        const found = await deps.persons.findOrCreate(
+          tx,
+          ctx,
+          {
+            names: s.names,
+            ...(s.dateOfBirth ? { dateOfBirth: s.dateOfBirth } : {}),
+            ...(s.nationality ? { nationality: s.nationality } : {}),
+          },
+          row.unitId,
+        );
+        personId = found.personId;
+        try {
+          await deps.persons.link(tx, ctx, record, { personId, ordinal, role: s.role });
+        } catch (err) {
+          if (err instanceof AppError && err.code === "PERSON_RESTRICTED") {
+            throw new AppError("PERSON_RESTRICTED", [
+              { field: "body.subject", issue: err.details[0]?.issue ?? "restricted" },
+            ]);
+          }
+          throw err;
+        }
+      }
       await repo.insertSubject(tx, {
         id: subjectId,
         caseId: id,
-        subject: body.subject,
-        personId: body.personId ?? null,
+        subject: s,
+        personId,
         createdAt: clock.now(),
       });
-      return { subjectId, kind: body.subject.kind, role: body.subject.role };
+      return { subjectId, kind: s.kind, role: s.role, ...(personId ? { personId } : {}) };
     });
 
   const addIdentifier = (ctx: Ctx, id: string, body: In<typeof AddCaseIdentifierBody>) =>
@@ -397,7 +436,36 @@ export function createCasesService(deps: CasesDeps) {
     return c.policy();
   }
 
+  /** What the persons module shows of a case naming a person (its page, the subject-access export). */
+  async function describe(dbx: DbOrTx, ids: string[]) {
+    const out: {
+      id: string;
+      reference: string;
+      title: string;
+      ownerUnitId: string;
+      subjects: Record<string, unknown>[];
+    }[] = [];
+    for (const id of ids.filter((x) => CASE_ID.test(x))) {
+      const r = await repo.find(dbx, id);
+      if (!r) continue;
+      const subjects = await repo.subjects(dbx, id);
+      out.push({
+        id: r.id,
+        reference: r.reference,
+        title: r.title.text,
+        ownerUnitId: r.unitId,
+        subjects: subjects.map((x) => x.subject as unknown as Record<string, unknown>),
+      });
+    }
+    return out;
+  }
+
   return {
+    describe,
+    /** Two person records merged (persons.port.ts `relinked`): the case subjects naming the removed one. */
+    relinked: async (tx: Tx, _ctx: Ctx, ids: string[], from: string, to: string) => {
+      await repo.repointSubjects(tx, ids, from, to);
+    },
     list,
     get,
     create,

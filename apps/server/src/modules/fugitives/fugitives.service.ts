@@ -27,6 +27,7 @@ import {
 import { createFugitiveLists } from "./fugitives.lists.js";
 import { romanise as pinyinOf, withRomanised } from "./fugitives.names.js";
 import { createFugitivePhotos, photoView } from "./fugitives.photos.js";
+import { createFugitiveRectification, relinkFugitives } from "./fugitives.rectify.js";
 import { type FugitiveRow, fugitivesRepo as repo } from "./fugitives.repo.js";
 import { createFugitiveRequests } from "./fugitives.requests.js";
 
@@ -458,6 +459,9 @@ export function createFugitivesService(deps: FugitivesDeps) {
 
   return {
     describe,
+    /** The persons module's hook: a rectified person's correction, to the records and the peers holding them. */
+    rectified: createFugitiveRectification(c, lists, searchText),
+    relinked: relinkFugitives,
     list,
     search,
     duplicates,

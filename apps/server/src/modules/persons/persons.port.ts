@@ -1,4 +1,4 @@
-import type { LabelledText, PersonName } from "@crossline/schemas";
+import type { LabelledText, PersonFields, PersonName } from "@crossline/schemas";
 import type { DbOrTx, Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 
@@ -65,6 +65,12 @@ export interface PersonsPort {
     opts?: { allowRestricted?: boolean },
   ): Promise<void>;
   /**
+   * Links a person the caller names by id (a case subject's `personId`): only a person the caller may see
+   * (auditors every one; others their unit's and those named by their unit's records), else NOT_FOUND naming
+   * `field`, as if there were none; a restricted person is PERSON_RESTRICTED naming `field`. Then as `link`.
+   */
+  linkById(tx: Tx, ctx: Ctx, record: RecordRef, link: LinkInput, field: string): Promise<void>;
+  /**
    * A record's people, all at once: find or create each, link it at its position, drop links of positions
    * no longer there. `field` names the subjects in an error (e.g. body.form.subjects).
    */
@@ -83,8 +89,41 @@ export interface PersonsPort {
   assertNotRestricted(dbx: DbOrTx, recordType: string, recordId: string, field?: string): Promise<void>;
 }
 
+/** A correction of a person (persons.rectify), as the records naming them receive it. */
+export interface Rectification {
+  personId: string;
+  /** The person's fields as corrected. */
+  fields: PersonFields;
+  /**
+   * The fields this correction changed: a record takes only these (its other fields may know more of the
+   * person than the person record does, e.g. a fugitive record's aliases).
+   */
+  changed: (keyof PersonFields)[];
+  /** The person record's new version. */
+  version: number;
+  reason: string;
+}
+
 /** How the persons module learns what a linked record is (reference, title, the subject entry), from its owner module. */
 export interface RecordDescriber {
+  /**
+   * The person was rectified: each record's own copy of them (at `ordinal`) takes the correction, versioned and
+   * audited like any change of the record, and where the record is shared its next version goes to every peer
+   * holding a copy (the shared-objects domain port), all in the rectification's transaction. Returns how many
+   * records changed. Optional: a record that keeps no copy of the person's data leaves it out.
+   */
+  rectified?(
+    tx: Tx,
+    ctx: Ctx,
+    records: { recordId: string; ordinal: number }[],
+    r: Rectification,
+  ): Promise<number>;
+  /**
+   * Two person records were merged (persons.merge.ts): the module's own reference to the removed person in
+   * these records (a `person_id` column) now names the one kept, in the merge's transaction. Optional: a
+   * module that refers to persons only through the links (requests) leaves it out.
+   */
+  relinked?(tx: Tx, ctx: Ctx, recordIds: string[], from: string, to: string): Promise<void>;
   describe(
     dbx: DbOrTx,
     ids: string[],

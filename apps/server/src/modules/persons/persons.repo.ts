@@ -1,14 +1,14 @@
 import type { PersonFields } from "@crossline/schemas";
 import { and, desc, eq, exists, gt, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
-import { personLinks, personNameKeys, persons, personVersions } from "../../db/schema/index.js";
+import { personLinks, personMerges, personNameKeys, persons, personVersions } from "../../db/schema/index.js";
 import type { NameKey } from "../../lib/name-keys.js";
 
 export type PersonRow = typeof persons.$inferSelect;
 export type PersonLinkRow = typeof personLinks.$inferSelect;
 export type PersonVersionRow = typeof personVersions.$inferSelect;
 
-/** Data access of the persons module: the only code on persons, person_versions and person_links. */
+/** Data access of the persons module: the only code on persons, person_versions, person_links and person_merges. */
 export const personsRepo = {
   /** Replaces a person's name keys (lib/name-keys.ts). */
   async setNameKeys(tx: Tx, personId: string, keys: NameKey[]): Promise<void> {
@@ -193,6 +193,37 @@ export const personsRepo = {
           sql`${personLinks.ordinal} >= ${fromOrdinal}`,
         ),
       );
+  },
+
+  /** Moves every link of `fromId` to `toId` (a merge); returns the links moved. */
+  async moveLinks(tx: Tx, fromId: string, toId: string): Promise<PersonLinkRow[]> {
+    return tx.update(personLinks).set({ personId: toId }).where(eq(personLinks.personId, fromId)).returning();
+  },
+
+  /** Removes a person merged into another: its name keys, versions and row (kept in person_merges). */
+  async removeMerged(tx: Tx, id: string): Promise<void> {
+    await tx.delete(personNameKeys).where(eq(personNameKeys.personId, id));
+    await tx.delete(personVersions).where(eq(personVersions.personId, id));
+    await tx.delete(persons).where(eq(persons.id, id));
+  },
+
+  async insertMerge(tx: Tx, row: typeof personMerges.$inferInsert): Promise<void> {
+    await tx.insert(personMerges).values(row);
+  },
+
+  /** The ids of the records merged into a person (directly or through an earlier merge). */
+  async mergedInto(dbx: DbOrTx, id: string): Promise<string[]> {
+    const out: string[] = [];
+    let frontier = [id];
+    while (frontier.length) {
+      const rows = await dbx
+        .select({ removedId: personMerges.removedId })
+        .from(personMerges)
+        .where(inArray(personMerges.intoId, frontier));
+      frontier = rows.map((r) => r.removedId).filter((x) => !out.includes(x));
+      out.push(...frontier);
+    }
+    return out;
   },
 
   async deleteLink(tx: Tx, recordType: string, recordId: string, ordinal: number): Promise<void> {

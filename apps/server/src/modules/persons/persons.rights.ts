@@ -28,10 +28,12 @@ export function createPersonRights(deps: {
     const nodeId = (await node.summary()).id;
     const r = await persons.load(ctx, id, "export");
     const links = await persons.linksOf(r.id);
+    // Records merged into this one (persons.merge.ts): their reads were logged under their own ids.
+    const merged = await personsRepo.mergedInto(db, r.id);
     const [history, records, log] = await Promise.all([
       personsRepo.versions(db, r.id),
       persons.records(ctx, links),
-      accessLog.allForPerson(r.id, [...new Set(links.map((l) => l.recordId))]),
+      accessLog.allForPerson(r.id, [...new Set([...links.map((l) => l.recordId), ...merged])]),
     ]);
     const person = persons.view(ctx, r, links);
     // The export holds every record naming the person, whichever unit owns it: it answers the person, not a unit.

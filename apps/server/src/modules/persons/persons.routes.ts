@@ -1,5 +1,6 @@
 import {
   AccessLogPage,
+  MergePersonBody,
   NameSearchQuery,
   PageQuery,
   PersonExport,
@@ -110,13 +111,30 @@ export function personsRoutes(fastify: FastifyInstance, s: Services) {
         tags,
         summary: "Rectify a person record: a new version (the previous one kept), audited",
         description:
-          "`version` is the version read (a stale one is 409). A main name and date of birth that another record holds is 409 body.fields.names.",
+          "`version` is the version read (a stale one is 409). A main name and date of birth that another record holds is 409 body.fields.names. The fields changed reach the records naming the person (fugitive records, repatriation cases), and through their shared objects the peers holding a copy.",
         params: Params,
         body: RectifyPersonBody,
         response: one,
       },
     },
     async (req) => ({ person: await s.persons.rectify(req.ctx, req.params.id, req.body) }),
+  );
+
+  app.post(
+    "/api/v1/persons/:id/merge",
+    {
+      schema: {
+        tags,
+        summary:
+          "Merge another person record into this one (the same person): links moved, the other removed",
+        description:
+          "Both records must be visible to the caller (another unit's is 404 `body.otherId`) and unrestricted; `version` and `otherVersion` are the versions read (stale: 409). The records of requests, cases, fugitives and repatriation naming the other person name this one; the removed record is kept as it was in the merge record, and its access-log rows show on this person's access view. Audited `person.merge`.",
+        params: Params,
+        body: MergePersonBody,
+        response: one,
+      },
+    },
+    async (req) => ({ person: await s.persons.merge(req.ctx, req.params.id, req.body) }),
   );
 
   app.post(

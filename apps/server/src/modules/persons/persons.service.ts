@@ -1,13 +1,14 @@
-import type {
-  AccessLogEntry,
-  NameSearchQuery,
-  PersonFields,
-  PersonName,
-  PersonQuery,
-  PersonSearchResult,
-  PersonSummary,
-  PersonVersionView,
-  PersonView,
+import {
+  type AccessLogEntry,
+  issue,
+  type NameSearchQuery,
+  type PersonFields,
+  type PersonName,
+  type PersonQuery,
+  type PersonSearchResult,
+  type PersonSummary,
+  type PersonVersionView,
+  type PersonView,
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
@@ -19,6 +20,7 @@ import { keysOf, recordKeys } from "../../lib/name-keys.js";
 import type { AccessLogService } from "../access-log/access-log.service.js";
 import type { AuditService } from "../audit/audit.service.js";
 import { matchKeyOf, sameName, searchTextOf } from "./persons.match.js";
+import { createPersonMerge } from "./persons.merge.js";
 import type { PersonsPort, RecordDescriber, RecordRef } from "./persons.port.js";
 import { fieldsOf, type PersonLinkRow, type PersonRow, personsRepo as repo } from "./persons.repo.js";
 
@@ -205,6 +207,18 @@ export function createPersonsService(deps: PersonsDeps) {
     }
   };
 
+  const linkById: PersonsPort["linkById"] = async (tx, ctx, record, l, field) => {
+    const p = await repo.find(tx, l.personId);
+    const seen = p ? await visible(tx, ctx, p).catch(() => null) : null;
+    assertThat(seen, new AppError("NOT_FOUND", [{ field, ...issue("record.notFound", { what: "person" }) }]));
+    try {
+      await link(tx, ctx, record, l);
+    } catch (err) {
+      if (err instanceof AppError && err.code === "PERSON_RESTRICTED") throw restrictedError(field);
+      throw err;
+    }
+  };
+
   const linkSubjects: PersonsPort["linkSubjects"] = async (tx, ctx, record, subjects, opts) => {
     const before = await repo.linksOfRecord(tx, record.recordType, record.recordId);
     const keep = new Set(subjects.map((s) => s.ordinal));
@@ -254,7 +268,15 @@ export function createPersonsService(deps: PersonsDeps) {
     if (restricted) throw restrictedError(field ? `${field}.${restricted.ordinal}` : undefined);
   };
 
-  const port: PersonsPort = { findOrCreate, link, linkSubjects, linkedTo, namesFor, assertNotRestricted };
+  const port: PersonsPort = {
+    findOrCreate,
+    link,
+    linkById,
+    linkSubjects,
+    linkedTo,
+    namesFor,
+    assertNotRestricted,
+  };
 
   // --- The API's side ----------------------------------------------------------------------------------
 
@@ -387,7 +409,9 @@ export function createPersonsService(deps: PersonsDeps) {
     requirePermission(ctx.actor, "audit:read");
     const r = await visible(db, ctx, await repo.find(db, id));
     const links = await repo.linksOf(db, r.id);
-    return accessLog.forPerson(ctx, r.id, [...new Set(links.map((l) => l.recordId))], q);
+    // Reads of records merged into this one were logged under their own ids: they are this person's too.
+    const merged = await repo.mergedInto(db, r.id);
+    return accessLog.forPerson(ctx, r.id, [...new Set([...links.map((l) => l.recordId), ...merged])], q);
   }
 
   /** Rectification: a new version of the record, the previous one kept, audited. */
@@ -437,15 +461,43 @@ export function createPersonsService(deps: PersonsDeps) {
       const changed = (Object.keys(f) as (keyof PersonFields)[]).filter(
         (k) => JSON.stringify(f[k] ?? null) !== JSON.stringify(before[k] ?? null),
       );
+      // The correction reaches every record holding a copy of the person, and through them the peers.
+      const records = changed.length ? await propagate(tx, ctx, u, changed, body.reason) : {};
       await audit.record(tx, ctx, {
         action: "person.rectify",
         targetType: "person",
         targetId: id,
-        details: { version: u.version, changed, reason: body.reason },
+        details: { version: u.version, changed, reason: body.reason, records },
       });
       return u;
     });
     return view(ctx, row, await repo.linksOf(db, id));
+  }
+
+  /** Hands a rectification to the owner module of each record naming the person; how many changed, per type. */
+  async function propagate(
+    tx: Tx,
+    ctx: Ctx,
+    u: PersonRow,
+    changed: (keyof PersonFields)[],
+    reason: string,
+  ): Promise<Record<string, number>> {
+    const byType = new Map<string, { recordId: string; ordinal: number }[]>();
+    for (const l of await repo.linksOf(tx, u.id)) {
+      byType.set(l.recordType, [
+        ...(byType.get(l.recordType) ?? []),
+        { recordId: l.recordId, ordinal: l.ordinal },
+      ]);
+    }
+    const out: Record<string, number> = {};
+    for (const [type, records] of byType) {
+      const hook = describers.get(type)?.rectified;
+      if (!hook) continue;
+      const fields = fieldsOf(u);
+      const n = await hook(tx, ctx, records, { personId: u.id, fields, changed, version: u.version, reason });
+      if (n) out[type] = n;
+    }
+    return out;
   }
 
   /** Sets or clears the restriction flag (supervisor): while set, no new links and no sending. */
@@ -528,6 +580,7 @@ export function createPersonsService(deps: PersonsDeps) {
   return {
     port,
     registerRecords,
+    merge: createPersonMerge({ db, clock, audit, describers, visible, view }),
     list,
     search,
     indexNames,

@@ -17,6 +17,7 @@ import { AppError, assertThat } from "../../lib/errors.js";
 import type { ReceivedCopy } from "../shared-objects/shared-objects.types.js";
 import { createRepatriationContext, pendingOf, type RepatriationDeps } from "./repatriation.context.js";
 import { figuresOf } from "./repatriation.figures.js";
+import { createRepatriationRectification, relinkRepatriation } from "./repatriation.rectify.js";
 import { type CaseRow, repatriationRepo as repo } from "./repatriation.repo.js";
 import { createRepatriationSteps } from "./repatriation.steps.js";
 import { createRepatriationSweep } from "./repatriation.sweep.js";
@@ -198,6 +199,9 @@ export function createRepatriationService(deps: RepatriationDeps) {
     documentFile,
     onReceived,
     describe,
+    /** The persons module's hook: a rectified person's correction, to the cases and the peer holding them. */
+    rectified: createRepatriationRectification(deps),
+    relinked: relinkRepatriation,
     create: withView(steps.create),
     answer: withView(steps.answer),
     issueDocument: withView(steps.issueDocument),

@@ -9,6 +9,7 @@ import {
   RequestDraftInput,
   RequestStatus,
   SecondCheck,
+  Subject,
 } from "@crossline/schemas";
 import { z } from "zod";
 
@@ -26,6 +27,7 @@ import { z } from "zod";
  * | request.extension             | requester | asks to extend a preservation                          |
  * | request.extension_decision    | responder | grants or refuses an extension                         |
  * | hotline.escalation            | requester | an item not acknowledged in time, to the escalation contact |
+ * | request.subject_rectified     | requester | a person subject corrected (the person record rectified) |
  */
 export const MSG = {
   submitted: "request.submitted",
@@ -35,6 +37,7 @@ export const MSG = {
   extension: "request.extension",
   extensionDecision: "request.extension_decision",
   escalation: "hotline.escalation",
+  subjectRectified: "request.subject_rectified",
 } as const;
 
 const Label = z.string().trim().min(1).max(300);
@@ -142,3 +145,16 @@ export function secondCheckSummary(
 ): string {
   return `${reference}: second check (${check.method}) by ${by} with ${check.namedContact.name}: ${check.result}`;
 }
+
+/** A person subject of a sent request, corrected by its owner (the person record rectified: requests.rectify.ts). */
+export const SubjectRectifiedPayload = z.strictObject({
+  requestId: Id,
+  /** The subject's position in the request's `subjects`. */
+  ordinal: z.number().int().min(0).max(99),
+  /** The subject entry as corrected. */
+  subject: Subject,
+  reason: z.string().trim().min(1).max(2000),
+  at: IsoDateTime,
+  by: Label,
+});
+export type SubjectRectifiedPayload = z.infer<typeof SubjectRectifiedPayload>;
