@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
@@ -31,6 +32,8 @@ export interface Database {
    * callers look once at what they may have missed.
    */
   listen(channel: string, onPayload: (payload: string) => void, onLive?: () => void): Promise<Subscription>;
+  /** The embedded database's WebAssembly memory in bytes (what PGlite holds); null on PostgreSQL. */
+  memoryBytes(): number | null;
   close(): Promise<void>;
 }
 
@@ -62,12 +65,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       kind: "postgres",
       databaseUrl: url,
       listen: (channel, onPayload, onLive) => listenPg(url, channel, onPayload, onLive),
+      memoryBytes: () => null,
       close: () => pool.end(),
     };
   }
   const dir = path.join(opts.dataDir, "pgdata");
   mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  // pg_trgm backs the board's title search (a trigram index, migration 0024); PostgreSQL ships it as contrib.
+  const client = await PGlite.create(dir, { extensions: { pg_trgm } });
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
     db,
@@ -86,6 +91,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
         },
       };
     },
+    // PGlite keeps its Emscripten module protected; its heap is the WebAssembly memory (it only grows).
+    memoryBytes: () =>
+      (client as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod?.HEAPU8?.byteLength ?? null,
     close: () => client.close(),
   };
 }
