@@ -1,4 +1,6 @@
 import { mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -46,6 +48,23 @@ const CHANNEL = /^[a-z_][a-z0-9_]*$/;
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
 
+/**
+ * PGlite's WebAssembly (9 MB), compiled once per process: every `PGlite.create` compiled it again, and the
+ * demo opens a template and each node it creates in one process (tests open two or three nodes in one).
+ */
+let pgliteWasm: Promise<WebAssembly.Module> | undefined;
+// The global WebAssembly object; this project's TypeScript libraries declare only its types.
+const wasmApi = (
+  globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<WebAssembly.Module> } }
+).WebAssembly;
+function pgliteWasmModule(): Promise<WebAssembly.Module> {
+  // The package's files sit beside its entry point (dist/); pglite.wasm is not an export of its own.
+  pgliteWasm ??= readFile(
+    path.join(path.dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite")), "pglite.wasm"),
+  ).then((bytes) => wasmApi.compile(bytes));
+  return pgliteWasm;
+}
+
 export interface DatabaseOptions {
   dataDir: string;
   databaseUrl?: string;
@@ -72,7 +91,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const dir = path.join(opts.dataDir, "pgdata");
   mkdirSync(dir, { recursive: true });
   // pg_trgm backs the board's title search (a trigram index, migration 0024); PostgreSQL ships it as contrib.
-  const client = await PGlite.create(dir, { extensions: { pg_trgm } });
+  const client = await PGlite.create(dir, {
+    extensions: { pg_trgm },
+    pgliteWasmModule: await pgliteWasmModule(),
+  });
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
     db,
