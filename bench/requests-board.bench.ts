@@ -1,10 +1,12 @@
 /**
- * `npm run bench:board` — the hotline board's list query with 100,000 requests on one node, on PostgreSQL
- * (DATABASE_URL, or a throwaway cluster with normal fsync). Seeds the rows in bulk, then times the
+ * `npm run bench:board` — the hotline board's list query with 100,000 requests on one node, on PGlite and
+ * then on PostgreSQL (DATABASE_URL's server, or a throwaway cluster). Seeds the rows in bulk, then times the
  * board endpoint (GET /api/v1/requests through the HTTP stack, signed in as a duty officer) with a mix
- * of filters and cursor pages, and prints p50/p95/p99. Target: p95 ≤ 100 ms.
+ * of filters and cursor pages, and prints p50/p95/p99. Targets: p95 ≤ 100 ms over the mix, and p95 ≤ 20 ms
+ * for the search of one rare title among 100,000 (the trigram index of migration 0024), on both databases.
+ * BENCH_PGLITE=0 skips the PGlite half.
  *
- * Results are printed and written to bench/results/requests-board.json.
+ * Results are printed and written to bench/results/requests-board.json (with the query plans of the searches).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -12,11 +14,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { REQUEST_TYPE_NAMES } from "@crossline/schemas";
 import { eq, sql } from "drizzle-orm";
-import pg from "pg";
 import { users } from "../apps/server/src/db/schema/index.js";
 import { cliActor } from "../apps/server/src/modules/node/node.service.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
-import { startPgCluster } from "../apps/server/test/support/pg-cluster.js";
+import { onBothDatabases } from "./lib.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -30,16 +31,11 @@ function pct(sorted: number[], p: number): number {
   return Math.round(sorted[Math.max(0, i)] * 100) / 100;
 }
 
-async function main() {
-  const cluster = process.env.DATABASE_URL ? null : await startPgCluster({ fsync: true });
-  const adminUrl = process.env.DATABASE_URL ?? (cluster as { url: string }).url;
-  const dbName = `bench_board_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
+const RARE_TARGET_MS = 20;
+const MIX_TARGET_MS = 100;
+
+async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
+  if (kind === "pglite" && process.env.BENCH_PGLITE === "0") return null;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "crossline-bench-board-"));
   const init = await initNodeDir(
     dataDir,
@@ -52,7 +48,7 @@ async function main() {
       adminDisplayName: "Admin",
       adminPassword: PASSWORD,
     },
-    { mfaRequired: false, logLevel: "silent", databaseUrl: u.toString() },
+    { mfaRequired: false, logLevel: "silent", ...(databaseUrl ? { databaseUrl } : {}) },
     { env: {} },
   );
   const rt = init.runtime;
@@ -122,7 +118,7 @@ async function main() {
     }
     await s.db.execute(sql`analyze requests`);
     const seedSeconds = (Date.now() - t0) / 1000;
-    process.stdout.write(`seeded ${ROWS} requests in ${seedSeconds.toFixed(1)} s\n`);
+    process.stdout.write(`${kind}: seeded ${ROWS} requests in ${seedSeconds.toFixed(1)} s\n`);
 
     // Sign in as the duty officer, as the console does.
     const signIn = await rt.app.inject({
@@ -187,23 +183,31 @@ async function main() {
       };
     };
     const plans: Record<string, string> = {};
-    for (const name of ["overdue", "combined", "emergency"]) {
+    const search = (word: string) => {
+      const literal = word.replace(/[\\%_']/g, (c) => (c === "'" ? "''" : `\\${c}`));
+      return `(reference like '${literal.toUpperCase()}%' or title ilike '%${literal}%')`;
+    };
+    const planned: Record<string, string> = {
+      overdue: `next_due_at < now()`,
+      emergency: `urgency in ('emergency')`,
+      combined: `direction = 'incoming' and urgency in ('emergency','urgent') and status in ('delivered','acknowledged')`,
+      search_common: search("preservation"),
+      search_rare: search("request 99991 ("),
+    };
+    for (const [name, where] of Object.entries(planned)) {
       const r = await s.db.execute(
         sql.raw(
-          name === "overdue"
-            ? `explain select * from requests where owner_unit_id = '${desk}' and next_due_at < now() order by id desc limit 51`
-            : name === "emergency"
-              ? `explain select * from requests where owner_unit_id = '${desk}' and urgency in ('emergency') order by id desc limit 51`
-              : `explain select * from requests where owner_unit_id = '${desk}' and direction = 'incoming' and urgency in ('emergency','urgent') and status in ('delivered','acknowledged') order by id desc limit 51`,
+          `explain select * from requests where owner_unit_id = '${desk}' and ${where} order by id desc limit 51`,
         ),
       );
       plans[name] = (r as unknown as { rows: { "QUERY PLAN": string }[] }).rows
         .map((x) => x["QUERY PLAN"])
         .join("\n");
     }
+    const overall = summary(all);
+    const rare = summary(per.search_rare);
     const result = {
-      bench: "requests-board",
-      database: "postgresql",
+      database: kind,
       rows: ROWS,
       rowsInDeskUnit: Number(
         (
@@ -217,32 +221,49 @@ async function main() {
       iterations: ITERATIONS,
       seedSeconds,
       through: "HTTP (fastify inject), signed-in duty officer, limit 50 (200 for max_page)",
-      overallMs: summary(all),
+      overallMs: overall,
       perQueryMs: Object.fromEntries(names.map((n) => [n, summary(per[n])])),
-      targetP95Ms: 100,
-      pass: pct(all, 95) <= 100,
+      targetP95Ms: MIX_TARGET_MS,
+      searchRareTargetP95Ms: RARE_TARGET_MS,
+      pass: overall.p95 <= MIX_TARGET_MS && rare.p95 <= RARE_TARGET_MS,
       plans,
-      at: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, node: process.version },
     };
-    mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
-    writeFileSync(
-      path.join(ROOT, "bench/results/requests-board.json"),
-      `${JSON.stringify(result, null, 2)}\n`,
-    );
     process.stdout.write(
-      `board list query over ${ROWS} requests (${ITERATIONS} calls): p50 ${result.overallMs.p50} ms, p95 ${result.overallMs.p95} ms, p99 ${result.overallMs.p99} ms  ${result.pass ? "PASS" : "FAIL"} (target p95 ≤ 100 ms)\n`,
+      `${kind}: board list query over ${ROWS} requests (${ITERATIONS} calls): p50 ${overall.p50} ms, p95 ${overall.p95} ms, p99 ${overall.p99} ms (target p95 ≤ ${MIX_TARGET_MS} ms); rare title search p95 ${rare.p95} ms (target ≤ ${RARE_TARGET_MS} ms)  ${result.pass ? "PASS" : "FAIL"}\n`,
     );
     for (const n of names) {
       const q = result.perQueryMs[n];
       process.stdout.write(`  ${n.padEnd(16)} p50 ${q.p50} ms  p95 ${q.p95} ms  p99 ${q.p99} ms\n`);
     }
-    if (!result.pass) process.exitCode = 1;
+    process.stdout.write(`  plan of search_rare:\n    ${plans.search_rare.replaceAll("\n", "\n    ")}\n`);
+    return result;
   } finally {
     await rt.close();
     rmSync(dataDir, { recursive: true, force: true });
-    await cluster?.stop();
   }
+}
+
+async function main() {
+  const results = (await onBothDatabases(`bench_board_${Date.now().toString(36)}`, benchOne)).filter(
+    (r) => r !== null,
+  );
+  const out = {
+    bench: "requests-board",
+    results,
+    pass: results.every((r) => r.pass),
+    loadAverage: os.loadavg(),
+    at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version },
+  };
+  mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(path.join(ROOT, "bench/results/requests-board.json"), `${JSON.stringify(out, null, 2)}\n`);
+  process.stdout.write(
+    `load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")} (a shared machine: rough figures)\n`,
+  );
+  if (!out.pass) process.exitCode = 1;
 }
 
 main().catch((e) => {

@@ -150,3 +150,60 @@ export const DEMO_NODES: DemoNodeSpec[] = [
     ],
   },
 ];
+
+/**
+ * The third node of `crossline demo --nodes 3`: a fictitious agency of a fictitious country ("XA" is a code
+ * ISO 3166 leaves to users, so it names no real country), with fictitious officers. It pairs with both
+ * others and holds no seeded records: the requests, cases and lists of the demo are between CN-MPS and US-DOJ.
+ */
+export const DEMO_EXTRA_NODES: DemoNodeSpec[] = [
+  {
+    id: "XA-NCU",
+    name: "National Cybercrime Unit (Arcadia, fictitious)",
+    nameZh: "国家网络犯罪调查局（阿卡迪亚，虚构）",
+    agency: "Arcadian National Police (fictitious)",
+    agencyZh: "阿卡迪亚国家警察（虚构）",
+    timeZone: "Europe/Vienna",
+    port: 4300,
+    language: "en",
+    units: [
+      { name: "Cyber Hotline", nameZh: "网络热线" },
+      { name: "Cyber Investigations", nameZh: "网络犯罪侦查" },
+      { name: "International Cooperation", nameZh: "国际合作" },
+    ],
+    users: [
+      {
+        username: "duty.novak",
+        displayName: "Petra Novak (duty officer)",
+        unit: "Cyber Hotline",
+        roles: ["duty_officer"],
+      },
+      {
+        username: "case.lindqvist",
+        displayName: "Elin Lindqvist (case officer)",
+        unit: "Cyber Investigations",
+        roles: ["case_officer"],
+      },
+      {
+        username: "supervisor.moreau",
+        displayName: "Luc Moreau (supervisor)",
+        unit: "Cyber Investigations",
+        roles: ["supervisor"],
+      },
+      {
+        username: "liaison.okafor",
+        displayName: "Ada Okafor (liaison)",
+        unit: "International Cooperation",
+        roles: ["liaison"],
+      },
+    ],
+  },
+];
+
+/** The nodes `crossline demo --nodes <count>` runs: CN-MPS and US-DOJ, then the extra ones. */
+export function demoNodeSpecs(count: number): DemoNodeSpec[] {
+  return [...DEMO_NODES, ...DEMO_EXTRA_NODES].slice(0, count);
+}
+
+/** The most nodes the demo knows. */
+export const DEMO_MAX_NODES = DEMO_NODES.length + DEMO_EXTRA_NODES.length;

@@ -6,13 +6,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { eq } from "drizzle-orm";
 import { configFilePath } from "../config.js";
+import { seedPgliteDir } from "../db/pglite-template.js";
 import { users } from "../db/schema/index.js";
 import { cliActor } from "../modules/node/node.service.js";
 import { initNodeDir } from "../runtime/init.js";
 import { CliError, EXIT } from "./client.js";
 import { seedDemoAssets } from "./demo-assets.js";
 import { seedDemoCases, shareDemoSummaries, signIn } from "./demo-cases.js";
-import { DEMO_NODES, DEMO_PASSWORD, type DemoNodeSpec } from "./demo-data.js";
+import { DEMO_MAX_NODES, DEMO_PASSWORD, type DemoNodeSpec, demoNodeSpecs } from "./demo-data.js";
 import { DEMO_FUGITIVE_OFFICER, publishDemoFugitiveList, seedDemoFugitives } from "./demo-fugitives.js";
 import { demoFeedOfficer, seedDemoIndicators, shareDemoIndicators } from "./demo-indicators.js";
 import { seedDemoNotices } from "./demo-notices.js";
@@ -34,7 +35,7 @@ export interface DemoNodeInfo {
   signIns: { username: string; password: string; roles: string[] }[];
 }
 
-/** CROSSLINE_DEMO_PORT_OFFSET moves both demo nodes off 4100/4200 (to run a second demo beside the first). */
+/** CROSSLINE_DEMO_PORT_OFFSET moves the demo nodes off 4100/4200/4300 (to run a second demo beside the first). */
 function demoPort(spec: DemoNodeSpec): number {
   const raw = process.env.CROSSLINE_DEMO_PORT_OFFSET ?? "0";
   const offset = Number(raw);
@@ -59,8 +60,8 @@ function portTaken(port: number): Promise<boolean> {
  * Refuses to start when a demo port is taken, naming it: otherwise the node would exit with a bare code, or
  * (when an older demo still runs there) the pairing would talk to that older demo instead.
  */
-async function assertPortsFree(): Promise<void> {
-  for (const spec of DEMO_NODES) {
+async function assertPortsFree(specs: DemoNodeSpec[]): Promise<void> {
+  for (const spec of specs) {
     const port = demoPort(spec);
     if (await portTaken(port))
       throw new CliError(
@@ -72,9 +73,25 @@ async function assertPortsFree(): Promise<void> {
 }
 
 /** Creates one demo node with its units, officers (fixed demo password, MFA optional) and an admin API token. */
-async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<DemoNodeInfo> {
+/** The steps of creating one node, in ms each (startup.json: where a fresh start's time goes). */
+type Steps = { step: string; ms: number }[];
+
+function stepTimer(steps: Steps) {
+  let last = performance.now();
+  return (step: string) => {
+    const now = performance.now();
+    steps.push({ step, ms: Math.round(now - last) });
+    last = now;
+  };
+}
+
+async function createDemoNode(spec: DemoNodeSpec, dataDir: string, steps: Steps): Promise<DemoNodeInfo> {
+  const step = stepTimer(steps);
   const port = demoPort(spec);
   const url = `http://127.0.0.1:${port}`;
+  // A copy of a migrated database instead of initdb and every migration for each node (pglite-template.ts).
+  await seedPgliteDir(dataDir);
+  step("migrated database (template copy)");
   const r = await initNodeDir(
     dataDir,
     {
@@ -98,6 +115,7 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
     },
   );
   const { services } = r.runtime;
+  step("open and init");
   try {
     const ctx = { actor: cliActor(`demo@${hostname()}`), ip: null, requestId: null };
     const [agency] = await services.org.listAgencies(ctx);
@@ -126,7 +144,9 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
       await services.db.update(users).set({ mustChangePassword: false }).where(eq(users.id, created.user.id));
       userIds.set(u.username, created.user.id);
     }
+    step("units and officers");
     await seedDemoRequests(services, ctx, { nodeId: spec.id, unitIds, userIds });
+    step("requests");
     const compliance = spec.users
       .filter((u) => u.roles.includes("provider_compliance"))
       .map((u) => u.username);
@@ -139,10 +159,15 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
             approver: compliance[1],
           })
         : [];
+    step("provider notices");
     await seedDemoCases(services, { nodeId: spec.id, unitIds, userIds });
+    step("cases");
     await seedDemoIndicators(services, { nodeId: spec.id, unitIds, userIds });
+    step("indicators");
     await seedDemoFugitives(services, { nodeId: spec.id, unitIds, userIds });
+    step("fugitives");
     await seedDemoAssets(services, { nodeId: spec.id, unitIds, userIds });
+    step("assets");
     await services.db.update(users).set({ language: spec.language }).where(eq(users.id, r.adminId));
     const token = await services.tokens.create(ctx, {
       name: "demo admin token",
@@ -157,6 +182,7 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
           expiresInDays: 366,
         })
       : undefined;
+    step("tokens");
     return {
       id: spec.id,
       name: spec.name,
@@ -174,10 +200,12 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string): Promise<Demo
     };
   } finally {
     await r.runtime.close();
+    step("close");
   }
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+// Generous: on a loaded machine (a shared CI runner) a node took 50 s to load and open its database.
+async function waitReady(url: string, child: ChildProcess, timeoutMs = 180_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`the node at ${url} exited with code ${child.exitCode}`);
@@ -192,8 +220,41 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): 
   throw new Error(`the node at ${url} did not become ready in ${timeoutMs / 1000}s`);
 }
 
-export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<void> {
-  await assertPortsFree();
+/** The number of nodes `--nodes` asks for: 2 (CN-MPS, US-DOJ) up to DEMO_MAX_NODES. */
+export function parseDemoNodeCount(raw: string | undefined): number {
+  if (raw === undefined) return 2;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 2 || n > DEMO_MAX_NODES)
+    throw new CliError(
+      `--nodes must be a whole number from 2 to ${DEMO_MAX_NODES} (got "${raw}")`,
+      EXIT.USAGE,
+    );
+  return n;
+}
+
+/**
+ * Where the demo's start-up time goes: each phase in ms since the previous one. `performance.now()` counts
+ * from the process's start, so the first phase is loading the CLI itself.
+ */
+function phaseTimer() {
+  let last = 0;
+  const phases: { phase: string; ms: number }[] = [];
+  return {
+    phases,
+    mark(phase: string) {
+      const now = performance.now();
+      phases.push({ phase, ms: Math.round(now - last) });
+      last = now;
+    },
+    sinceStart: () => Math.round(performance.now()),
+  };
+}
+
+export async function runDemo(opts: { reset: boolean; dir?: string; nodes?: number }): Promise<void> {
+  const timer = phaseTimer();
+  timer.mark("load the CLI");
+  const specs = demoNodeSpecs(opts.nodes ?? 2);
+  await assertPortsFree(specs);
   const root = path.resolve(opts.dir ?? process.env.CROSSLINE_DEMO_DIR ?? ".crossline-demo");
   if (opts.reset) rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
@@ -201,19 +262,26 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
   const previous: { nodes: DemoNodeInfo[] } = existsSync(manifestPath)
     ? JSON.parse(readFileSync(manifestPath, "utf8"))
     : { nodes: [] };
-  const nodes: DemoNodeInfo[] = [];
-  for (const spec of DEMO_NODES) {
-    const dataDir = path.join(root, spec.id);
-    const known = previous.nodes.find((n) => n.id === spec.id);
-    if (existsSync(configFilePath(dataDir)) && known) {
-      nodes.push(known);
-      continue;
-    }
-    if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
-    process.stdout.write(`Creating demo node ${spec.id} in ${dataDir} …\n`);
-    nodes.push(await createDemoNode(spec, dataDir));
-  }
-  writeFileSync(manifestPath, `${JSON.stringify({ nodes }, null, 2)}\n`, { mode: 0o600 });
+  const creation: Record<string, Steps> = {};
+  // The nodes to create are created side by side: while one waits for a password hash (libuv's threads) or
+  // the disk, another's queries run, so both cores work.
+  const nodes = await Promise.all(
+    specs.map(async (spec): Promise<DemoNodeInfo> => {
+      const dataDir = path.join(root, spec.id);
+      const known = previous.nodes.find((n) => n.id === spec.id);
+      if (existsSync(configFilePath(dataDir)) && known) return known;
+      if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
+      process.stdout.write(`Creating demo node ${spec.id} in ${dataDir} …\n`);
+      creation[spec.id] = [];
+      return createDemoNode(spec, dataDir, creation[spec.id]);
+    }),
+  );
+  if (Object.keys(creation).length) timer.mark(`create ${Object.keys(creation).join(", ")}`);
+  // Nodes of an earlier, larger demo stay listed, so that `--nodes 3` later finds its third node again.
+  const kept = previous.nodes.filter((p) => !nodes.some((n) => n.id === p.id));
+  writeFileSync(manifestPath, `${JSON.stringify({ nodes: [...nodes, ...kept] }, null, 2)}\n`, {
+    mode: 0o600,
+  });
 
   const children: ChildProcess[] = [];
   const stopAll = () => {
@@ -237,10 +305,16 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
     stopAll();
     throw e;
   }
+  timer.mark("start the nodes (until /readyz answers)");
   let federation: string[] = [];
+  // ready: every console answers and the nodes are paired (the issue's "first impression" figure)
+  let readyMs: number | null = null;
   try {
     federation = await pairAndPing(nodes);
-    federation.push(...(await shareDemoSummaries(nodes)));
+    timer.mark("pair and ping");
+    readyMs = timer.sinceStart();
+    // the demo's records are between CN-MPS and US-DOJ (the first two); a third node only pairs
+    federation.push(...(await shareDemoSummaries(nodes.slice(0, 2))));
   } catch (e) {
     federation = [`  Pairing or hotline test failed: ${(e as Error).message} (see the serve logs)`];
   }
@@ -253,9 +327,9 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
   } catch (e) {
     federation.push(`  Demo fugitive list not published: ${(e as Error).message}`);
   }
-  // each node's indicator feed to the other: a feed in each direction
-  for (const n of nodes) {
-    const peer = nodes.find((x) => x.id !== n.id);
+  // each node's indicator feed to the other: a feed in each direction (the third node has none)
+  for (const n of nodes.slice(0, 2)) {
+    const peer = nodes.slice(0, 2).find((x) => x.id !== n.id);
     const officer = demoFeedOfficer(n.id);
     if (!peer || !officer) continue;
     try {
@@ -278,7 +352,28 @@ export async function runDemo(opts: { reset: boolean; dir?: string }): Promise<v
   } catch (e) {
     federation.push(`  Demo rounds not seeded: ${(e as Error).message}`);
   }
-  const lines = ["", "Crossline demo is running (Ctrl-C stops both nodes):", "", ...federation, ""];
+  timer.mark("share the demo records");
+  const startup = {
+    readyMs,
+    totalMs: timer.sinceStart(),
+    phases: timer.phases,
+    creation,
+    nodes: nodes.length,
+  };
+  writeFileSync(path.join(root, "startup.json"), `${JSON.stringify(startup, null, 2)}\n`);
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  federation.push(
+    "",
+    `  Start-up: ${readyMs === null ? "not paired" : `ready (consoles answer, paired) after ${seconds(readyMs)}`}, banner after ${seconds(startup.totalMs)}:`,
+    `    ${timer.phases.map((p) => `${p.phase} ${seconds(p.ms)}`).join(", ")}`,
+  );
+  const lines = [
+    "",
+    `Crossline demo is running (Ctrl-C stops ${nodes.length === 2 ? "both nodes" : `all ${nodes.length} nodes`}):`,
+    "",
+    ...federation,
+    "",
+  ];
   for (const n of nodes) {
     lines.push(`  ${n.id.padEnd(8)} ${n.name}`);
     lines.push(
@@ -353,12 +448,19 @@ async function api<T>(node: DemoNodeInfo, method: string, p: string, body?: unkn
   return parsed;
 }
 
+/** Every two demo nodes pair and ping each other (the pairs one after the other: pairing takes both ends). */
+async function pairAndPing(nodes: DemoNodeInfo[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (let i = 0; i < nodes.length; i++)
+    for (let j = i + 1; j < nodes.length; j++) lines.push(...(await pairAndPingTwo(nodes[i], nodes[j])));
+  return lines;
+}
+
 /**
- * On first start the two demo nodes pair (CN-MPS invites, US-DOJ accepts); on every start each pings the
+ * On first start two demo nodes pair (the first invites, the second accepts); on every start each pings the
  * other once (the hotline test) and the round-trip times are printed.
  */
-async function pairAndPing(nodes: DemoNodeInfo[]): Promise<string[]> {
-  const [a, b] = nodes;
+async function pairAndPingTwo(a: DemoNodeInfo, b: DemoNodeInfo): Promise<string[]> {
   const lines: string[] = [];
   const peers = await api<{ items: { id: string; state: string; fingerprint: string }[] }>(
     a,

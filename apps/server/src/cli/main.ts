@@ -10,7 +10,7 @@ import { addAuditCommands } from "./audit-commands.js";
 import { addBackupCommands } from "./backup-commands.js";
 import { CliError, EXIT, type NodeClient } from "./client.js";
 import { config, jsonCommand, nodeCommand } from "./command-kit.js";
-import { runDemo } from "./demo.js";
+import { parseDemoNodeCount, runDemo } from "./demo.js";
 import { addIndicatorCommands } from "./indicators-commands.js";
 import { addMigrateCommand } from "./migrate-command.js";
 import { addNoticeCommands } from "./notices-commands.js";
@@ -232,6 +232,7 @@ export function buildCli(): Command {
     .command("demo")
     .description("start the two-node demo (CN-MPS and US-DOJ) on the embedded database")
     .option("--reset", "delete the demo's data and start over")
+    .option("--nodes <count>", "2 (default), or 3 for a third, fictitious agency (XA-NCU) paired with both")
     .option("--dir <dir>", "demo directory (default $CROSSLINE_DEMO_DIR or ./.crossline-demo)")
     .addHelpText(
       "after",
@@ -239,11 +240,13 @@ export function buildCli(): Command {
         "",
         "Environment:",
         "  CROSSLINE_DEMO_DIR          the demo directory (as --dir)",
-        "  CROSSLINE_DEMO_PORT_OFFSET  added to both ports (CN-MPS 4100, US-DOJ 4200), e.g. 1000 for 5100 and 5200,",
+        "  CROSSLINE_DEMO_PORT_OFFSET  added to every port (CN-MPS 4100, US-DOJ 4200, XA-NCU 4300), e.g. 1000 for 5100 and 5200,",
         "                              to run a second demo beside the first or avoid a port in use",
       ].join("\n"),
     )
-    .action(async (o) => runDemo({ reset: Boolean(o.reset), dir: o.dir }));
+    .action(async (o) =>
+      runDemo({ reset: Boolean(o.reset), dir: o.dir, nodes: parseDemoNodeCount(o.nodes) }),
+    );
 
   return program;
 }

@@ -1,7 +1,10 @@
 import { mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
@@ -31,6 +34,8 @@ export interface Database {
    * callers look once at what they may have missed.
    */
   listen(channel: string, onPayload: (payload: string) => void, onLive?: () => void): Promise<Subscription>;
+  /** The embedded database's WebAssembly memory in bytes (what PGlite holds); null on PostgreSQL. */
+  memoryBytes(): number | null;
   close(): Promise<void>;
 }
 
@@ -42,6 +47,23 @@ export interface Subscription {
 const CHANNEL = /^[a-z_][a-z0-9_]*$/;
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
+
+/**
+ * PGlite's WebAssembly (9 MB), compiled once per process: every `PGlite.create` compiled it again, and the
+ * demo opens a template and each node it creates in one process (tests open two or three nodes in one).
+ */
+let pgliteWasm: Promise<WebAssembly.Module> | undefined;
+// The global WebAssembly object; this project's TypeScript libraries declare only its types.
+const wasmApi = (
+  globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<WebAssembly.Module> } }
+).WebAssembly;
+function pgliteWasmModule(): Promise<WebAssembly.Module> {
+  // The package's files sit beside its entry point (dist/); pglite.wasm is not an export of its own.
+  pgliteWasm ??= readFile(
+    path.join(path.dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite")), "pglite.wasm"),
+  ).then((bytes) => wasmApi.compile(bytes));
+  return pgliteWasm;
+}
 
 export interface DatabaseOptions {
   dataDir: string;
@@ -62,12 +84,17 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       kind: "postgres",
       databaseUrl: url,
       listen: (channel, onPayload, onLive) => listenPg(url, channel, onPayload, onLive),
+      memoryBytes: () => null,
       close: () => pool.end(),
     };
   }
   const dir = path.join(opts.dataDir, "pgdata");
   mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  // pg_trgm backs the board's title search (a trigram index, migration 0024); PostgreSQL ships it as contrib.
+  const client = await PGlite.create(dir, {
+    extensions: { pg_trgm },
+    pgliteWasmModule: await pgliteWasmModule(),
+  });
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
     db,
@@ -86,6 +113,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
         },
       };
     },
+    // PGlite keeps its Emscripten module protected; its heap is the WebAssembly memory (it only grows).
+    memoryBytes: () =>
+      (client as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod?.HEAPU8?.byteLength ?? null,
     close: () => client.close(),
   };
 }

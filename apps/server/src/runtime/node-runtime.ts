@@ -17,6 +17,8 @@ export interface NodeRuntime {
   services: Services;
   app: FastifyInstance & { metrics: Metrics };
   controlToken: string;
+  /** Milliseconds each step of opening took (serve logs them: where a node's start-up time goes). */
+  openedIn: Record<string, number>;
   /** Records the URL the node serves at in the data-directory lock, for CLI commands. */
   setServingUrl(url: string): void;
   close(): Promise<void>;
@@ -39,9 +41,18 @@ export async function openNode(
 ): Promise<NodeRuntime> {
   const lock = config.databaseUrl ? null : acquireLock(config.dataDir);
   let database: Database | undefined;
+  const openedIn: Record<string, number> = {};
+  let last = performance.now();
+  const step = (name: string) => {
+    const now = performance.now();
+    openedIn[name] = Math.round(now - last);
+    last = now;
+  };
   try {
     database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    step("database");
     await runMigrations(database, config.migrationDatabaseUrl);
+    step("migrations");
     const services = createServices({
       db: database.db,
       listen: database.listen,
@@ -54,11 +65,14 @@ export async function openNode(
     // Name keys for records made before the name search existed (one cheap query when there are none).
     await services.persons.indexNames();
     await services.fugitives.indexNames();
+    step("services");
     const controlToken = randomToken(32);
     if (opts.writeControlToken)
       writeFileSync(controlTokenPath(config.dataDir), controlToken, { mode: 0o600 });
     const logger = opts.logger ? createLogger(config.logLevel, "crossline") : false;
     const app = await buildApp({ services, logger, controlToken, https: opts.https });
+    app.metrics.watchDatabaseMemory(() => database?.memoryBytes() ?? null);
+    step("app");
     const db = database;
     return {
       config,
@@ -66,6 +80,7 @@ export async function openNode(
       services,
       app,
       controlToken,
+      openedIn,
       setServingUrl: (url) => lock?.setUrl(url),
       async close() {
         await app.close();

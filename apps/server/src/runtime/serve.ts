@@ -35,7 +35,14 @@ export async function serve(config: Config): Promise<void> {
   rt.setServingUrl(url);
   const node = await rt.services.node.summary().catch(() => null);
   app.log.info(
-    { url, node: node?.id, database: rt.database.kind },
+    // openedIn and the process uptime say where the start-up time went
+    {
+      url,
+      node: node?.id,
+      database: rt.database.kind,
+      openedInMs: rt.openedIn,
+      uptimeMs: Math.round(performance.now()),
+    },
     `Crossline node ${node?.id ?? "(not initialised)"} listening at ${url}`,
   );
   if (config.databaseUrl) {

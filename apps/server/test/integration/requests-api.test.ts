@@ -2,8 +2,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { rowsOf } from "../../src/db/client.js";
 import { peers } from "../../src/db/schema/index.js";
 import { type Agent, describeDb } from "../support/node.js";
 import {
@@ -362,6 +363,22 @@ describeDb("requests API: bad input, roster in local time, live notifications, r
     expect(await ids(b.reference.slice(-6))).toEqual([]);
     const short = await officer.req<ApiError>("GET", "/api/v1/requests?q=x");
     expect(fields(short)).toEqual(["querystring.q"]);
+  });
+
+  it("searches titles through the trigram index (pg_trgm), on either database", async () => {
+    // This table is small enough that the planner would read it whole; forbidding plain scans shows that a
+    // title's ILIKE '%words%' can be answered from the trigram index (the extension is loaded on PGlite too),
+    // as the board's search is at 100,000 requests (bench/requests-board.bench.ts prints that plan).
+    const plan = await t.cn.rt.services.db.transaction(async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`);
+      await tx.execute(sql`set local enable_indexscan = off`);
+      return rowsOf<{ "QUERY PLAN": string }>(
+        await tx.execute(sql`explain select id from requests where title ilike '%romance scam%'`),
+      );
+    });
+    expect(plan.map((r) => r["QUERY PLAN"]).join("\n")).toMatch(
+      /Bitmap Index Scan on requests_title_trgm\s+\(.*\)\s+Index Cond: \(title ~~\* '%romance scam%'/,
+    );
   });
 
   it("offers the drafter the active peers as recipients, without the link's details", async () => {

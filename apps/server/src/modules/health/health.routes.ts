@@ -21,9 +21,23 @@ export function createMetrics() {
     help: "When the certificate the node serves HTTPS with expires (unix time); absent without HTTPS",
     registers: [registry],
   });
+  let databaseMemory: () => number | null = () => null;
+  new Gauge({
+    name: "crossline_database_wasm_memory_bytes",
+    help: "The embedded database's (PGlite's) WebAssembly memory; absent on PostgreSQL",
+    registers: [registry],
+    collect() {
+      const bytes = databaseMemory();
+      if (bytes !== null) this.set(bytes);
+    },
+  });
   return {
     registry,
     httpDuration,
+    /** Where the database gauge reads from (node-runtime.ts: the opened database). */
+    watchDatabaseMemory: (read: () => number | null) => {
+      databaseMemory = read;
+    },
     /** Set at start and at every reload of the certificate files (runtime/tls.ts). */
     setCertificateExpiry: (at: Date) => certificateExpiry.set(at.getTime() / 1000),
   };
