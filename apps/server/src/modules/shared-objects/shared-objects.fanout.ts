@@ -8,7 +8,7 @@ import type { DbOrTx, Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
-import type { FederationPort } from "../federation/federation.types.js";
+import type { AttachmentRef, FederationPort } from "../federation/federation.types.js";
 import { sharedObjectsRepo as repo, type SharedObjectRow } from "./shared-objects.repo.js";
 
 /**
@@ -55,9 +55,21 @@ export function createFanout(deps: {
    * Queues one message to a peer; a peer that cannot take messages any more (revoked, or never paired) is
    * reported back as false rather than failing the caller's change (which may be an incoming message).
    */
-  async function send(tx: Tx, ctx: Ctx, peerId: string, type: string, payload: unknown): Promise<boolean> {
+  async function send(
+    tx: Tx,
+    ctx: Ctx,
+    peerId: string,
+    type: string,
+    payload: unknown,
+    attachments?: AttachmentRef[],
+  ): Promise<boolean> {
     try {
-      await federation.enqueue(tx, ctx, { peerId, type, payload });
+      await federation.enqueue(tx, ctx, {
+        peerId,
+        type,
+        payload,
+        ...(attachments?.length ? { attachments } : {}),
+      });
       return true;
     } catch (e) {
       if (e instanceof AppError && (e.code === "NOT_FOUND" || e.code === "CONFLICT")) return false;
@@ -65,8 +77,16 @@ export function createFanout(deps: {
     }
   }
 
-  /** Sends the row's current version to every active holder; returns the peers it could not reach. */
-  async function sendVersion(tx: Tx, ctx: Ctx, row: SharedObjectRow): Promise<string[]> {
+  /**
+   * Sends the row's current version to every active holder; returns the peers it could not reach.
+   * `attachments`: files this node stored that the version adds (their bytes go with it, as a round's do).
+   */
+  async function sendVersion(
+    tx: Tx,
+    ctx: Ctx,
+    row: SharedObjectRow,
+    attachments?: AttachmentRef[],
+  ): Promise<string[]> {
     const self = await nodeId(tx);
     const onward = row.ownerNode !== self;
     const unreachable: string[] = [];
@@ -76,7 +96,7 @@ export function createFanout(deps: {
       const refusal = markingRefusal(row.marking, { nodeId: h.peerId, onward });
       const ok = refusal
         ? await send(tx, ctx, h.peerId, SHARED_MSG.withdraw, withdrawPayload(row, "marking"))
-        : await send(tx, ctx, h.peerId, SHARED_MSG.put, putPayload(row));
+        : await send(tx, ctx, h.peerId, SHARED_MSG.put, putPayload(row), attachments);
       if (!ok) {
         unreachable.push(h.peerId);
         continue;
