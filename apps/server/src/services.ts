@@ -239,7 +239,12 @@ export function createServices(deps: {
   // Assets project into the assets module's copies on receipt (the service is built below).
   sharedTypes.register(assetType((tx, copy) => assets.onReceived(tx, copy)));
   // Repatriation cases project into the repatriation module's table on receipt (the service is built below).
-  sharedTypes.register(repatriationCaseType((tx, copy) => repatriation.onReceived(tx, copy)));
+  sharedTypes.register(
+    repatriationCaseType(
+      (tx, copy) => repatriation.onReceived(tx, copy),
+      (tx, ctx, proposal) => repatriation.onProposal(tx, ctx, proposal),
+    ),
+  );
   const sharedDeps = {
     db,
     clock,

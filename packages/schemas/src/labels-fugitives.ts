@@ -7,6 +7,7 @@ import {
 } from "./fugitives.js";
 import type { Labels } from "./labels.js";
 import {
+  REPATRIATION_FIGURE_LABELS,
   REPATRIATION_STATUSES,
   REPATRIATION_STEPS,
   TRAVEL_DOCUMENT_KINDS,
@@ -90,6 +91,18 @@ export const FUGITIVE_LABELS = {
     return_certificate: { en: "Return certificate", "zh-CN": "回国证明" },
     other: { en: "Other", "zh-CN": "其他" },
   } satisfies Labels<(typeof TRAVEL_DOCUMENT_KINDS)[number]>,
+  repatriationFigure: {
+    month: { en: "Month", "zh-CN": "月份" },
+    verified: { en: "Verified", "zh-CN": "已核实" },
+    notNational: { en: "Not a national", "zh-CN": "非本国公民" },
+    cannotVerify: { en: "Cannot verify", "zh-CN": "无法核实" },
+    averageDaysToVerify: { en: "Average days to verify", "zh-CN": "平均核查天数" },
+    documentsIssued: { en: "Travel documents issued", "zh-CN": "已签发旅行证件" },
+    documentsInTime: { en: "Issued in time", "zh-CN": "按期签发" },
+    averageDaysToDocument: { en: "Average days to document", "zh-CN": "平均签发天数" },
+    arrived: { en: "Arrived", "zh-CN": "已抵达" },
+    total: { en: "Total", "zh-CN": "合计" },
+  } satisfies Labels<(typeof REPATRIATION_FIGURE_LABELS)[number]>,
 };
 
 export const FUGITIVE_LABEL_VALUES = {
@@ -103,4 +116,5 @@ export const FUGITIVE_LABEL_VALUES = {
   repatriationStep: REPATRIATION_STEPS,
   verificationOutcome: VERIFICATION_OUTCOMES,
   travelDocumentKind: TRAVEL_DOCUMENT_KINDS,
+  repatriationFigure: REPATRIATION_FIGURE_LABELS,
 } as const;

@@ -154,6 +154,8 @@ export const RepatriationStep = z.object({
   at: z.string(),
   recordedAt: z.string(),
   by: z.string(),
+  /** The side that recorded it when it is not the owner: the side asked to verify, through a proposal. */
+  node: z.string().nullable().optional(),
   requestId: z.string().nullable().optional(),
   note: LabelledText.nullable().optional(),
   outcome: VerificationOutcome.nullable().optional(),
@@ -179,6 +181,37 @@ export const RepatriationStep = z.object({
   receivedBy: z.string().nullable().optional(),
 });
 export type RepatriationStep = z.infer<typeof RepatriationStep>;
+
+/** A travel document's scan as a step names it: the attachment's id, name, SHA-256 and size. */
+export const DocumentFileRef = z.strictObject({
+  name: z.string().min(1).max(255),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().min(0),
+  blobId: z.uuid(),
+});
+
+/**
+ * A step the side asked to verify records on its copy of a case, proposed to the owner (the shared object's
+ * proposal): the verification answer or the travel document. The owner records it as its own next version.
+ */
+export const RepatriationProposal = z.discriminatedUnion("step", [
+  z.strictObject({
+    step: z.literal("verification_answered"),
+    at: IsoDateTime,
+    outcome: VerificationOutcome,
+    grounds: LabelledText.nullable(),
+  }),
+  z.strictObject({
+    step: z.literal("document_issued"),
+    at: IsoDateTime,
+    kind: TravelDocumentKind,
+    number: str(64),
+    issuedBy: str(300).nullable(),
+    validUntil: z.iso.date(),
+    file: DocumentFileRef.nullable(),
+  }),
+]);
+export type RepatriationProposal = z.infer<typeof RepatriationProposal>;
 
 /** What travels to the peer (the shared object's content) and what both sides show. */
 export const RepatriationCaseContent = z.object({
@@ -247,7 +280,12 @@ export const RepatriationListQuery = z.strictObject({
 
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: "a month as YYYY-MM" });
 export const RepatriationFiguresQuery = z
-  .strictObject({ from: Month, to: Month })
+  .strictObject({
+    from: Month,
+    to: Month,
+    /** The CSV's header language (default: the caller's Accept-Language); the JSON is the same in both. */
+    lang: z.enum(["en", "zh-CN"]).optional(),
+  })
   .refine((q) => q.from <= q.to, { message: "must not be after `to`", path: ["from"] })
   .refine(
     (q) =>
@@ -278,6 +316,20 @@ export const RepatriationMonth = z.object({
   arrived: z.number(),
 });
 export type RepatriationMonth = z.infer<typeof RepatriationMonth>;
+
+/** The monthly figures' columns, in the CSV's order (and the total line's name): labelled in labels-fugitives.ts. */
+export const REPATRIATION_FIGURE_COLUMNS = [
+  "month",
+  "verified",
+  "notNational",
+  "cannotVerify",
+  "averageDaysToVerify",
+  "documentsIssued",
+  "documentsInTime",
+  "averageDaysToDocument",
+  "arrived",
+] as const satisfies readonly (keyof RepatriationMonth)[];
+export const REPATRIATION_FIGURE_LABELS = [...REPATRIATION_FIGURE_COLUMNS, "total"] as const;
 
 export const RepatriationFigures = z.object({
   from: z.string(),

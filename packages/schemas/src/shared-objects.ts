@@ -40,6 +40,7 @@ export const SHARED_MSG = {
   put: "shared.object.put",
   withdraw: "shared.object.withdraw",
   refused: "shared.object.refused",
+  proposal: "shared.object.proposal",
 } as const;
 
 /**
@@ -83,6 +84,25 @@ export const SharedRefusedPayload = z.strictObject({
   reason: ShareRefusal,
 });
 export type SharedRefusedPayload = z.infer<typeof SharedRefusedPayload>;
+
+/**
+ * A holder's proposal to the owner (the read-only rule stays: only the owner writes a version). It names the
+ * version the holder read; the owner's domain applies it as its own next version (which then reaches every
+ * holder, the proposer too) or refuses it, and the proposer is told through the transport's rejection.
+ * `content` is the proposal as the type declares it (`proposals.schema` on the server).
+ */
+export const SharedProposalPayload = z.strictObject({
+  ownerNode: NodeId,
+  id: SharedObjectId,
+  type: SharedObjectType,
+  version: z.number().int().min(1).max(2_000_000_000),
+  proposalId: z.uuid(),
+  /** The label of the person who proposed it, at the proposer's node (shown by the owner beside the change). */
+  by: z.string().min(1).max(200),
+  content: Content,
+  proposedAt: IsoDateTime,
+});
+export type SharedProposalPayload = z.infer<typeof SharedProposalPayload>;
 
 // --- API ------------------------------------------------------------------------------------------------
 

@@ -81,6 +81,7 @@ export const LABEL_PATHS = {
   repatriationStep: "repatriation.step",
   verificationOutcome: "repatriation.outcome",
   travelDocumentKind: "repatriation.documentKind",
+  repatriationFigure: "repatriation.figure",
 } as const satisfies Record<LabelKind, string>;
 
 type Paths = typeof LABEL_PATHS;

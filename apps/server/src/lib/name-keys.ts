@@ -22,6 +22,25 @@ export const KEY_WEIGHTS = { whole: 100, han: 100, sound: 40, part: 10, partSoun
 /** The score from which a record is reported as a likely duplicate: at least a whole name by its sound. */
 export const DUPLICATE_SCORE = KEY_WEIGHTS.sound;
 
+/**
+ * How the search picks its candidates before scoring them (the repos' `searchByKeys`), so that a query costs
+ * about the same over 100,000 records as over 100: summing every record that shares a common part ("wei",
+ * "zhang": thousands) is what made it slow (docs/fugitives.md, "Name search").
+ *
+ * - A strong key (whole name, characters, sound of the whole name: weight ≥ DUPLICATE_SCORE) brings every
+ *   record that has it, up to `strong` per key: the records a search or a duplicate warning must not miss.
+ * - A part key brings at most `part` records per key, and only when the caller wants weak matches too (the
+ *   search; the duplicate warning needs a strong key by definition, so it never reads the part lists).
+ * - Candidates are ranked by the weights gathered so; the best `prerank × limit` of those the caller may see
+ *   and whose date of birth may agree are then scored exactly on all their keys, and ranked again.
+ */
+export const CANDIDATES = { strong: 5000, part: 200, prerank: 3 } as const;
+
+/** The lowest key weight that brings candidates for a search with this minimum score. */
+export function candidateWeight(minScore: number): number {
+  return minScore >= DUPLICATE_SCORE ? DUPLICATE_SCORE : 0;
+}
+
 export interface NameKey {
   key: string;
   weight: number;

@@ -327,6 +327,18 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       ready: "step-form",
       visible: ["case-steps", "step-submit"],
     },
+    {
+      name: "repatriation new case",
+      to: "/repatriation/new",
+      ready: "repatriation-new",
+      visible: ["new-submit"],
+    },
+    {
+      name: "repatriation figures",
+      to: "/repatriation/figures",
+      ready: "figures-table",
+      visible: ["figures-table"],
+    },
     { name: "peers", to: "/peers", ready: "peers-table" },
     { name: "cases", to: "/cases", ready: "case-list", visible: ["case-new"] },
     { name: "case page", to: `/cases/${caseId}`, ready: "case-sharing", visible: ["evidence-item"] },

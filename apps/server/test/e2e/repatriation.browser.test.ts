@@ -14,7 +14,7 @@ import { CHEN, personNamed, UNCAC } from "../support/repatriation-fixtures.js";
 const DAY = 86_400_000;
 
 describeBrowser(
-  "console in Chromium: the repatriation board with its countdowns, and a step recorded",
+  "console in Chromium: the repatriation board with its countdowns, a step recorded, a case opened from a person, the monthly figures",
   () => {
     let node: TestNode;
     let browser: Browser;
@@ -89,6 +89,68 @@ describeBrowser(
       );
       expect(r.body.case).toMatchObject({ status: "awaiting_document", version: 2 });
       expect(r.body.case.steps[1]).toMatchObject({ kind: "verification_answered", outcome: "verified" });
+    });
+
+    it("opens a case from a person record, then shows the monthly figures with a CSV in the reader's language", async () => {
+      // From the person record of the case above: the form comes filled with the person's names and dates.
+      await page.goto(`/persons/${pending.personId}`);
+      await page.getByTestId("person-repatriation").click();
+      await page.getByTestId("repatriation-new").waitFor();
+      expect(await page.getByTestId("new-from-person").innerText()).toContain("陈小明");
+      expect(await page.getByTestId("new-original").inputValue()).toBe("陈小明");
+      expect(await page.getByTestId("new-romanised").inputValue()).toBe("Chen Xiaoming");
+      expect(await page.getByTestId("new-dateOfBirth").inputValue()).toBe("1990-04-12");
+      expect(await page.getByTestId("new-nationality").inputValue()).toBe("CN");
+      // A peer that is not one: the server names the field, nothing is saved.
+      await page.getByTestId("new-peer").fill("XX-NONE");
+      await page.getByTestId("new-submit").click();
+      await page.getByTestId("api-error").waitFor();
+      expect(await page.getByTestId("api-error").innerText()).toMatch(/peer/i);
+      await page.getByTestId("new-peer").fill("");
+      await page.getByTestId("new-whereabouts").fill("Example County Detention Center (fictitious)");
+      await page.getByTestId("new-submit").click();
+      await page.getByTestId("repatriation-case").waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId("case-status").innerText()).toMatch(/^awaiting identity verification$/i);
+      const id = decodeURIComponent(new URL(page.url()).pathname.split("/").pop() ?? "");
+      const made = await officer.req<{ case: RepatriationCaseView }>(
+        "GET",
+        `/api/v1/repatriation/cases/${id}`,
+      );
+      expect(made.status).toBe(200);
+      // The same person record, found again by name and date of birth.
+      expect(made.body.case.personId).toBe(pending.personId);
+      expect(made.body.case.person.whereabouts).toBe("Example County Detention Center (fictitious)");
+
+      // The monthly figures: this month counts the verification answered above.
+      await page.goto("/repatriation");
+      await page.getByTestId("figures-link").click();
+      await page.getByTestId("figures-table").waitFor({ timeout: 60_000 });
+      const headers = await page.getByTestId("figures-table").locator("th").allInnerTexts();
+      expect(headers).toEqual([
+        "Month",
+        "Verified",
+        "Not a national",
+        "Cannot verify",
+        "Average days to verify",
+        "Travel documents issued",
+        "Issued in time",
+        "Average days to document",
+        "Arrived",
+      ]);
+      expect(await page.getByTestId("figures-month").count()).toBe(12);
+      const total = await page.getByTestId("figures-total").locator("td").allInnerTexts();
+      expect(total[0]).toBe("Total");
+      expect(Number(total[1])).toBeGreaterThanOrEqual(1);
+      const href = (await page.getByTestId("figures-csv").getAttribute("href")) ?? "";
+      expect(href).toContain("lang=en");
+      const csv = await page.request.get(href);
+      expect(csv.status()).toBe(200);
+      const lines = (await csv.text())
+        .replace(/^\uFEFF/, "")
+        .trim()
+        .split("\r\n");
+      expect(lines[0]).toBe(headers.join(","));
+      expect(lines.at(-1)?.split(",")[1]).toBe(total[1]);
     });
   },
 );

@@ -1,7 +1,7 @@
 import type { RepatriationBoard, RepatriationCaseView } from "@crossline/schemas";
-import { eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { notifications } from "../../src/db/schema/index.js";
+import { auditLog, notifications, outbox } from "../../src/db/schema/index.js";
 import {
   type FederationWorker,
   startFederationWorker,
@@ -56,6 +56,12 @@ async function waitFor<T>(
   }
 }
 
+/** A download through the HTTP stack, as bytes. */
+async function raw(a: Agent, url: string) {
+  const res = await a.rt.app.inject({ method: "GET", url, headers: a.cookie ? { cookie: a.cookie } : {} });
+  return { status: res.statusCode, bytes: res.rawPayload, headers: res.headers };
+}
+
 async function call<T>(a: Agent, method: string, url: string, body?: unknown, want = 200): Promise<T> {
   const r = await a.req<T>(method, url, body);
   if (r.status !== want) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
@@ -93,7 +99,7 @@ describeDb("repatriation cases shared between two real nodes", () => {
   const copyOf = async (reference: string) => (await cnCases()).find((c) => c.reference === reference);
   const now = () => new Date().toISOString();
 
-  it("shares a case: the peer holds it read-only with the same steps, each step arriving once", async () => {
+  it("shares a case: the peer holds the owner's version with the same steps, each step arriving once, the scan too", async () => {
     const us = n[US].officer;
     const made = await call<{ case: RepatriationCaseView }>(
       us,
@@ -117,11 +123,13 @@ describeDb("repatriation cases shared between two real nodes", () => {
     expect(copy.person.names[0]).toEqual({ original: "陈小明", romanised: "Chen Xiaoming" });
     expect(copy.steps).toEqual(c.steps);
 
-    // The receiving side cannot record steps: its copy is read-only.
-    const ro = await n[CN].officer.req<Err>("POST", `/api/v1/repatriation/cases/${copy.id}/verification`, {
+    // The receiving side records only what it is asked for (the answer, the document): a transfer on its
+    // copy is the owner's to record.
+    const ro = await n[CN].officer.req<Err>("POST", `/api/v1/repatriation/cases/${copy.id}/transfer`, {
       version: 1,
-      outcome: "verified",
       at: now(),
+      from: "Houston",
+      to: "Beijing",
     });
     expect(ro.status).toBe(409);
     expect(ro.body.error.details[0]?.issue).toMatch(/read-only/);
@@ -167,8 +175,198 @@ describeDb("repatriation cases shared between two real nodes", () => {
     expect(arrived.version).toBe(5);
     expect(arrived.steps).toEqual(own.steps);
     expect(arrived.steps[2]?.document).toMatchObject({ kind: "travel_permit", number: "T000002" });
+    // The scan travelled with the step: the peer reads the same bytes, checked against the SHA-256.
+    const file = await waitFor("the scan reaches CN", async () => {
+      const r = await raw(n[CN].officer, `/api/v1/repatriation/cases/${arrived.id}/document/file`);
+      return r.status === 200 && r;
+    });
+    expect(file.bytes.toString()).toBe("fictitious travel permit");
+    expect(file.headers["x-content-sha256"]).toBe(arrived.steps[2]?.document?.file?.sha256);
     // One copy, however many versions reached it.
     expect((await cnCases()).filter((x) => x.reference === c.reference)).toHaveLength(1);
+  });
+
+  it("the side asked to verify records the answer and the travel document: they travel back to the owner", async () => {
+    const us = n[US].officer;
+    const cn = n[CN].officer;
+    const c = (
+      await call<{ case: RepatriationCaseView }>(
+        us,
+        "POST",
+        "/api/v1/repatriation/cases",
+        {
+          person: personNamed("林九", "Lin Jiu"),
+          legalBasis: UNCAC,
+          requestedAt: now(),
+          peer: CN,
+          marking: { tlp: "AMBER" },
+        },
+        201,
+      )
+    ).case;
+    const copy = await waitFor("CN holds the case", () => copyOf(c.reference));
+    // CN answers on its copy: the answer goes to US as a proposal (202), the copy is unchanged until US's
+    // next version comes back.
+    const proposed = await call<{ case: RepatriationCaseView; proposalId: string }>(
+      cn,
+      "POST",
+      `/api/v1/repatriation/cases/${copy.id}/verification`,
+      { version: 1, outcome: "verified", at: now() },
+      202,
+    );
+    expect(proposed.proposalId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(proposed.case).toMatchObject({ version: 1, status: "awaiting_verification" });
+    const usCase = async () =>
+      (await call<{ case: RepatriationCaseView }>(us, "GET", `/api/v1/repatriation/cases/${c.id}`)).case;
+    const answered = await waitFor("the answer reaches US", async () => {
+      const x = await usCase();
+      return x.status === "awaiting_document" && x;
+    });
+    expect(answered.version).toBe(2);
+    expect(answered.steps[1]).toMatchObject({
+      kind: "verification_answered",
+      outcome: "verified",
+      node: CN,
+      by: expect.stringContaining("repatriation.cn-mps"),
+    });
+    expect(answered.documentDueAt).not.toBeNull();
+    const back = await waitFor("US's version comes back to CN", async () => {
+      const x = await copyOf(c.reference);
+      return x?.version === 2 && x;
+    });
+    expect(back.steps).toEqual(answered.steps);
+
+    // A step made on a version that is no longer the copy's is refused at once, naming the version.
+    const stale = await cn.req<Err>("POST", `/api/v1/repatriation/cases/${copy.id}/verification`, {
+      version: 1,
+      outcome: "verified",
+      at: now(),
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.details[0]?.field).toBe("body.version");
+
+    // CN issues the travel document with its scan: the bytes travel to US with the proposal.
+    const scan = Buffer.from("fictitious return certificate issued by CN");
+    await call(
+      cn,
+      "POST",
+      `/api/v1/repatriation/cases/${copy.id}/document`,
+      {
+        version: 2,
+        at: now(),
+        kind: "return_certificate",
+        number: "RC-0009",
+        validUntil: "2099-06-30",
+        file: { name: "certificate.pdf", contentBase64: scan.toString("base64") },
+      },
+      202,
+    );
+    const issued = await waitFor("the document reaches US", async () => {
+      const x = await usCase();
+      return x.status === "awaiting_transfer" && x;
+    });
+    expect(issued.steps[2]).toMatchObject({ kind: "document_issued", node: CN });
+    expect(issued.steps[2]?.document).toMatchObject({ kind: "return_certificate", number: "RC-0009" });
+    for (const [side, id] of [
+      [US, c.id],
+      [CN, copy.id],
+    ] as const) {
+      const f = await waitFor(`the scan on ${side}`, async () => {
+        const r = await raw(n[side].officer, `/api/v1/repatriation/cases/${id}/document/file`);
+        return r.status === 200 && r;
+      });
+      expect(f.bytes.equals(scan), side).toBe(true);
+    }
+    // The rest stays with the owner; the audit trail tells who recorded what, on both sides.
+    const actionsOn = async (side: Name, ids: (string | null)[]) =>
+      (
+        await n[side].node.rt.services.db
+          .select({ action: auditLog.action })
+          .from(auditLog)
+          .where(
+            inArray(
+              auditLog.targetId,
+              ids.filter((x): x is string => !!x),
+            ),
+          )
+      ).map((r) => r.action);
+    const usActions = await actionsOn(US, [c.id, c.sharedObjectId]);
+    expect(usActions).toEqual(expect.arrayContaining(["repatriation.answer", "repatriation.document"]));
+    expect(usActions.filter((a) => a === "shared_object.proposal_received")).toHaveLength(2);
+    const cnActions = await actionsOn(CN, [copy.id, copy.sharedObjectId]);
+    expect(cnActions.filter((a) => a === "repatriation.propose")).toHaveLength(2);
+    expect(cnActions.filter((a) => a === "shared_object.propose")).toHaveLength(2);
+  });
+
+  it("a step proposed on a version the owner has moved past is refused by the owner, and the proposer is told", async () => {
+    const us = n[US].officer;
+    const c = (
+      await call<{ case: RepatriationCaseView }>(
+        us,
+        "POST",
+        "/api/v1/repatriation/cases",
+        {
+          person: personNamed("吴十", "Wu Shi"),
+          legalBasis: UNCAC,
+          requestedAt: now(),
+          peer: CN,
+          marking: { tlp: "AMBER" },
+        },
+        201,
+      )
+    ).case;
+    const copy = await waitFor("CN holds the case", () => copyOf(c.reference));
+    // US's deliveries pause: US answers itself (version 2, not yet at CN) while CN answers on version 1.
+    const usWorker = workers[1] as FederationWorker;
+    await usWorker.stop();
+    try {
+      await call(us, "POST", `/api/v1/repatriation/cases/${c.id}/verification`, {
+        version: 1,
+        outcome: "cannot_verify",
+        grounds: { lang: "en", text: "No record found (fictitious)" },
+        at: now(),
+      });
+      const p = await call<{ proposalId: string }>(
+        n[CN].officer,
+        "POST",
+        `/api/v1/repatriation/cases/${copy.id}/verification`,
+        { version: 1, outcome: "verified", at: now() },
+        202,
+      );
+      const db = n[US].node.rt.services.db;
+      await waitFor("US refuses the stale proposal", async () => {
+        const rows = await db.select().from(auditLog).where(eq(auditLog.action, "federation.inbox.rejected"));
+        return rows.some((r) => JSON.stringify(r.details).includes("STALE"));
+      });
+      // The owner's case keeps its own answer; nothing of the proposal was applied.
+      const own = (
+        await call<{ case: RepatriationCaseView }>(us, "GET", `/api/v1/repatriation/cases/${c.id}`)
+      ).case;
+      expect(own).toMatchObject({ version: 2, status: "not_verified" });
+      expect(own.steps[1]).toMatchObject({ outcome: "cannot_verify" });
+      expect(own.steps[1]?.node ?? null).toBeNull();
+      expect(p.proposalId).toBeTruthy();
+    } finally {
+      workers[1] = startFederationWorker(
+        n[US].node.rt.services.federationService,
+        n[US].node.rt.config,
+        silent,
+      );
+    }
+    // Once US delivers again, CN's copy has US's answer and CN's proposal is marked refused by the peer.
+    const back = await waitFor("US's answer reaches CN", async () => {
+      const x = await copyOf(c.reference);
+      return x?.status === "not_verified" && x;
+    });
+    expect(back.steps[1]).toMatchObject({ outcome: "cannot_verify" });
+    const sent = await waitFor("CN's proposal marked refused", async () => {
+      const rows = await n[CN].node.rt.services.db
+        .select()
+        .from(outbox)
+        .where(and(eq(outbox.type, "shared.object.proposal"), eq(outbox.status, "rejected")));
+      return rows.find((r) => JSON.stringify(r.payload).includes(copy.sharedObjectId as string));
+    });
+    expect(sent.lastError).toMatch(/STALE/);
   });
 
   it("shows the same pending step on both boards, overdue on both clocks, and each side's sweep tells its unit", async () => {

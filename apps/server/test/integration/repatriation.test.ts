@@ -393,13 +393,36 @@ describeDb("repatriation: cases, steps in order, board, overdue sweep, figures",
     expect(t.arrived).toBe(1);
     // The full case: asked one day before the answer.
     expect(f.body.months.find((m) => m.month === "2026-02")?.verified).toBe(3);
-    const csv = await raw(officer, `/api/v1/repatriation/figures.csv?${q}`);
-    expect(csv.type).toMatch(/text\/csv/);
-    const lines = csv.bytes.toString("utf8").trim().split("\r\n");
-    expect(lines[0]).toBe(
-      "month,verified,notNational,cannotVerify,averageDaysToVerify,documentsIssued,documentsInTime,averageDaysToDocument,arrived",
+    // CSV: headers in the reader's language (the shared labels), by `lang` or else Accept-Language.
+    const csvLines = async (url: string, headers: Record<string, string> = {}) => {
+      const res = await officer.rt.app.inject({
+        method: "GET",
+        url,
+        headers: { ...(officer.cookie ? { cookie: officer.cookie } : {}), ...headers },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(String(res.headers["content-type"])).toMatch(/text\/csv/);
+      return res.body
+        .replace(/^\uFEFF/, "")
+        .trim()
+        .split("\r\n");
+    };
+    const en = await csvLines(`/api/v1/repatriation/figures.csv?${q}`);
+    expect(en[0]).toBe(
+      "Month,Verified,Not a national,Cannot verify,Average days to verify,Travel documents issued,Issued in time,Average days to document,Arrived",
     );
-    expect(lines.at(-1)).toMatch(/^total,3,1,0,[\d.]+,2,1,15,1$/);
+    expect(en.at(-1)).toMatch(/^Total,3,1,0,[\d.]+,2,1,15,1$/);
+    expect(en).toHaveLength(1 + 5 + 1);
+    const zh = await csvLines(`/api/v1/repatriation/figures.csv?${q}&lang=zh-CN`);
+    expect(zh[0]).toBe(
+      "月份,已核实,非本国公民,无法核实,平均核查天数,已签发旅行证件,按期签发,平均签发天数,已抵达",
+    );
+    expect(zh.at(-1)).toMatch(/^合计,3,1,0,[\d.]+,2,1,15,1$/);
+    const byHeader = await csvLines(`/api/v1/repatriation/figures.csv?${q}`, {
+      "accept-language": "zh-CN,zh;q=0.9",
+    });
+    expect(byHeader[0]).toBe(zh[0]);
+    expect(byHeader.slice(1)).toEqual(en.slice(1, -1).concat([zh.at(-1) as string]));
     const bad = await officer.req<Err>("GET", "/api/v1/repatriation/figures?from=2026-05&to=2026-01");
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0]?.field).toBe("querystring.from");

@@ -46,6 +46,11 @@ export function PersonPage({ id }: { id: string }) {
             {t("persons.restricted")}
           </Badge>
         )}
+        {hasAnyPermission(user, ["fugitives:write"]) && !p.restriction && (
+          <Link to={`/repatriation/new?person=${encodeURIComponent(p.id)}`} data-testid="person-repatriation">
+            {t("repatriation.openCase")}
+          </Link>
+        )}
       </Group>
       <Card withBorder>
         <SimpleGrid cols={{ base: 1, sm: 2 }}>

@@ -1,8 +1,11 @@
 import type { RepatriationBoardItem, RepatriationCaseView, RepatriationStatus } from "@crossline/schemas";
 import {
+  Alert,
+  Anchor,
   Badge,
   Button,
   Card,
+  FileInput,
   Group,
   Loader,
   Select,
@@ -14,10 +17,20 @@ import {
 } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link, usePath } from "../../router/router";
 import { Countdown } from "../notices/Countdown";
+import { FiguresPage, NewCasePage } from "./RepatriationForms";
 import { type StepRoute, useRecordStep, useRepatriationBoard, useRepatriationCase } from "./repatriation.api";
+
+/** A file's bytes as standard base64 (the document's scan travels in the JSON body). */
+async function base64Of(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
 
 const nameText = (n: { original: string; romanised?: string }) =>
   n.romanised ? `${n.original} (${n.romanised})` : n.original;
@@ -25,6 +38,8 @@ const nameText = (n: { original: string; romanised?: string }) =>
 /** /repatriation: the board; /repatriation/<id>: one case with its steps and the form for the next one. */
 export function RepatriationPage() {
   const path = usePath();
+  if (path === "/repatriation/new") return <NewCasePage />;
+  if (path === "/repatriation/figures") return <FiguresPage />;
   const id = path.startsWith("/repatriation/")
     ? decodeURIComponent(path.slice("/repatriation/".length))
     : null;
@@ -34,9 +49,22 @@ export function RepatriationPage() {
 function Board() {
   const { t } = useTranslation();
   const board = useRepatriationBoard();
+  const canWrite = useCan("fugitives:write");
   return (
     <Stack>
-      <Title order={2}>{t("repatriation.title")}</Title>
+      <Group justify="space-between">
+        <Title order={2}>{t("repatriation.title")}</Title>
+        <Group gap="sm">
+          <Link to="/repatriation/figures" data-testid="figures-link">
+            {t("repatriation.figuresLink")}
+          </Link>
+          {canWrite && (
+            <Link to="/repatriation/new" data-testid="new-case-link">
+              {t("repatriation.newCase")}
+            </Link>
+          )}
+        </Group>
+      </Group>
       <Text size="sm" c="dimmed">
         {t("repatriation.intro")}
       </Text>
@@ -126,14 +154,20 @@ const NEXT: Partial<Record<RepatriationStatus, StepRoute>> = {
   awaiting_transfer: "transfer",
   in_transfer: "arrival",
 };
+/** What the side asked to verify records on its copy (proposed to the owner). */
+const NEXT_RECEIVED: Partial<Record<RepatriationStatus, StepRoute>> = {
+  awaiting_verification: "verification",
+  awaiting_document: "document",
+};
 
 function CasePage({ id }: { id: string }) {
   const { t } = useTranslation();
   const c = useRepatriationCase(id);
+  const canWrite = useCan("fugitives:write");
   if (c.isLoading) return <Loader />;
   if (!c.data) return <ApiErrorAlert error={c.error} />;
   const r = c.data;
-  const next = r.direction === "own" ? NEXT[r.status] : undefined;
+  const next = canWrite ? (r.direction === "own" ? NEXT : NEXT_RECEIVED)[r.status] : undefined;
   return (
     <Stack data-testid="repatriation-case">
       <Link to="/repatriation">{t("repatriation.back")}</Link>
@@ -157,11 +191,23 @@ function CasePage({ id }: { id: string }) {
               <Text size="sm">
                 <strong>{t(`repatriation.step.${s.kind}`)}</strong> · {new Date(s.at).toLocaleString()} ·{" "}
                 {s.by}
+                {s.node ? ` (${s.node})` : ""}
                 {s.outcome ? ` · ${t(`repatriation.outcome.${s.outcome}`)}` : ""}
                 {s.grounds ? ` · ${s.grounds.text}` : ""}
                 {s.document
                   ? ` · ${t(`repatriation.documentKind.${s.document.kind}`)} ${s.document.number} (${t("repatriation.validUntil")} ${s.document.validUntil})`
                   : ""}
+                {s.document?.file && (
+                  <>
+                    {" · "}
+                    <Anchor
+                      href={`/api/v1/repatriation/cases/${encodeURIComponent(r.id)}/document/file`}
+                      data-testid="document-file"
+                    >
+                      {s.document.file.name}
+                    </Anchor>
+                  </>
+                )}
                 {s.from ? ` · ${s.from} → ${s.to}` : ""}
                 {s.place ? ` · ${s.place}` : ""}
               </Text>
@@ -179,6 +225,14 @@ function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
   const { t } = useTranslation();
   const record = useRecordStep(c.id);
   const [f, setF] = useState<Record<string, string>>({ outcome: "verified", kind: "travel_permit" });
+  const [file, setFile] = useState<File | null>(null);
+  const received = c.direction === "received";
+  if (record.data?.proposalId)
+    return (
+      <Alert color="blue" data-testid="step-proposed">
+        {t("repatriation.proposed", { node: c.ownerNode })}
+      </Alert>
+    );
   const set = (k: string) => (e: { currentTarget: { value: string } }) =>
     setF({ ...f, [k]: e.currentTarget.value });
   const input = (k: string, label: string, type = "text") => (
@@ -224,6 +278,13 @@ function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
         />
         {input("number", t("repatriation.number"))}
         {input("validUntil", t("repatriation.validUntil"), "date")}
+        <FileInput
+          label={t("repatriation.file")}
+          value={file}
+          onChange={setFile}
+          clearable
+          data-testid="step-file"
+        />
       </>
     ),
     transfer: (
@@ -234,7 +295,7 @@ function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
     ),
     arrival: input("place", t("repatriation.place")),
   };
-  function body(): Record<string, unknown> {
+  async function body(): Promise<Record<string, unknown>> {
     const at = f.at ? new Date(f.at).toISOString() : new Date().toISOString();
     const base = { version: c.version, at };
     if (route === "verification")
@@ -243,7 +304,14 @@ function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
         outcome: f.outcome,
         ...(f.grounds ? { grounds: { lang: "en", text: f.grounds } } : {}),
       };
-    if (route === "document") return { ...base, kind: f.kind, number: f.number, validUntil: f.validUntil };
+    if (route === "document")
+      return {
+        ...base,
+        kind: f.kind,
+        number: f.number,
+        validUntil: f.validUntil,
+        ...(file ? { file: { name: file.name, contentBase64: await base64Of(file) } } : {}),
+      };
     if (route === "transfer") return { ...base, from: f.from, to: f.to };
     return { ...base, place: f.place };
   }
@@ -253,13 +321,18 @@ function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
         data-testid="step-form"
         onSubmit={(e) => {
           e.preventDefault();
-          record.mutate({ route, body: body() });
+          void body().then((b) => record.mutate({ route, body: b }));
         }}
       >
         <Stack>
           <Title order={3} size="h4">
             {t(`repatriation.record.${route}`)}
           </Title>
+          {received && (
+            <Text size="sm" c="dimmed">
+              {t("repatriation.proposeHint", { node: c.ownerNode })}
+            </Text>
+          )}
           {input("at", t("repatriation.at"), "datetime-local")}
           {fields[route]}
           <ApiErrorAlert error={record.error} />

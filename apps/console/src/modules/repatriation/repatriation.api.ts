@@ -1,4 +1,9 @@
-import type { RepatriationBoard, RepatriationCaseView } from "@crossline/schemas";
+import type {
+  CreateRepatriationBody,
+  RepatriationBoard,
+  RepatriationCaseView,
+  RepatriationFigures,
+} from "@crossline/schemas";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/client";
 
@@ -26,11 +31,34 @@ export function useRecordStep(id: string) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (v: { route: StepRoute; body: Record<string, unknown> }) =>
-      api<{ case: RepatriationCaseView }>(
+      api<{ case: RepatriationCaseView; proposalId?: string }>(
         "POST",
         `/repatriation/cases/${encodeURIComponent(id)}/${v.route}`,
         v.body,
       ),
     onSuccess: () => qc.invalidateQueries({ queryKey: ["repatriation"] }),
+  });
+}
+
+/** Opens a case (the person found or created in the node's person records); the board is read again. */
+export function useOpenCase() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateRepatriationBody) =>
+      api<{ case: RepatriationCaseView }>("POST", "/repatriation/cases", body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ["repatriation"] }),
+  });
+}
+
+/** The monthly figures between two months (YYYY-MM) on the node's calendar. */
+export function useRepatriationFigures(from: string, to: string, enabled: boolean) {
+  return useQuery({
+    queryKey: ["repatriation", "figures", from, to],
+    queryFn: () =>
+      api<RepatriationFigures>(
+        "GET",
+        `/repatriation/figures?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+      ),
+    enabled,
   });
 }

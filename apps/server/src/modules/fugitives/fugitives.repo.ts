@@ -10,7 +10,7 @@ import {
   fugitives,
   fugitiveVersions,
 } from "../../db/schema/index.js";
-import type { NameKey } from "../../lib/name-keys.js";
+import { CANDIDATES, candidateWeight, DUPLICATE_SCORE, type NameKey } from "../../lib/name-keys.js";
 
 /**
  * The fugitives module's data access: its own tables only. Every function takes the connection or
@@ -51,32 +51,53 @@ export const fugitivesRepo = {
 
   /**
    * A unit's fugitives sharing keys with a query, best first (the sum of the shared keys' weights, plus 15
-   * when the date of birth agrees); one born on another day is left out, one without a date stays.
+   * when the date of birth agrees); one born on another day is left out, one without a date stays. Candidates
+   * as for persons (lib/name-keys.ts CANDIDATES): strong keys bring every record, part keys a capped few (only
+   * for a search), the best few of the unit's are scored on all their keys.
    */
   async searchByKeys(
     dbx: DbOrTx,
-    q: { keys: string[]; unitId: string; dateOfBirth?: string; minScore: number; limit: number },
+    q: { keys: NameKey[]; unitId: string; dateOfBirth?: string; minScore: number; limit: number },
   ): Promise<{ id: string; score: number }[]> {
     if (!q.keys.length) return [];
     const dob = q.dateOfBirth ?? null;
+    const values = sql.join(
+      q.keys.map((k) => sql`(${k.key}::text, ${k.weight}::int)`),
+      sql`, `,
+    );
     const rows = await dbx.execute(sql`
-      with m as (
-        select fugitive_id, sum(weight)::int as score from ${fugitiveNameKeys}
-         where key in (${sql.join(
-           q.keys.map((k) => sql`${k}`),
-           sql`, `,
-         )})
-         group by fugitive_id
+      with q(key, weight) as (values ${values}),
+      c as (
+        select x.fugitive_id as id, sum(x.weight)::int as s
+          from q cross join lateral (
+            select k.fugitive_id, q.weight from ${fugitiveNameKeys} k where k.key = q.key
+             limit case when q.weight >= ${DUPLICATE_SCORE} then ${CANDIDATES.strong}::int else ${CANDIDATES.part}::int end
+          ) x
+         where q.weight >= ${candidateWeight(q.minScore)}
+         group by x.fugitive_id
+      ),
+      f as (
+        select c.id, d.bonus, c.s + d.bonus as pre
+          from c join ${fugitives} r on r.id = c.id
+          cross join lateral (
+            select case when ${dob}::text is not null and r.fields->>'dateOfBirth' is not null then 15 else 0 end
+                     as bonus
+          ) d
+         where r.unit_id = ${q.unitId}
+           and (${dob}::text is null or r.fields->>'dateOfBirth' is null
+                or left(r.fields->>'dateOfBirth', length(${dob}::text)) = ${dob}::text
+                or left(${dob}::text, length(r.fields->>'dateOfBirth')) = r.fields->>'dateOfBirth')
+         order by pre desc, c.id desc
+         limit ${q.limit * CANDIDATES.prerank}::int
       )
-      select f.id::text as id,
-             m.score + case when ${dob}::text is not null and f.fields->>'dateOfBirth' is not null then 15 else 0 end
-               as score
-        from m join ${fugitives} f on f.id = m.fugitive_id
-       where m.score >= ${q.minScore} and f.unit_id = ${q.unitId}
-         and (${dob}::text is null or f.fields->>'dateOfBirth' is null
-              or left(f.fields->>'dateOfBirth', length(${dob}::text)) = ${dob}::text
-              or left(${dob}::text, length(f.fields->>'dateOfBirth')) = f.fields->>'dateOfBirth')
-       order by score desc, f.id desc
+      -- Exact scores by one primary-key probe per candidate and query key (a subquery per row, so the planner
+      -- never reads the keys' whole lists again).
+      select id::text as id, (exact + bonus)::int as score
+        from (select f.id, f.bonus,
+                     (select sum(q.weight) from q join ${fugitiveNameKeys} k on k.key = q.key and k.fugitive_id = f.id) as exact
+                from f) e
+       where exact >= ${q.minScore}
+       order by score desc, id desc
        limit ${q.limit}`);
     return rowsOf<{ id: string; score: number }>(rows).map((r) => ({ id: r.id, score: Number(r.score) }));
   },

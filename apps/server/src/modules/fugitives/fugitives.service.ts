@@ -201,54 +201,45 @@ export function createFugitivesService(deps: FugitivesDeps) {
     unitId: string,
     names: { original: string; romanised?: string }[],
     dateOfBirth: string | undefined,
-  ): Promise<FugitiveMatch[]> {
+  ) {
     const hits = await repo.searchByKeys(db, {
-      keys: recordKeys(names).map((k) => k.key),
+      keys: recordKeys(names),
       unitId,
       ...(dateOfBirth ? { dateOfBirth } : {}),
       minScore: DUPLICATE_SCORE,
       limit: 10,
     });
-    return matches(hits);
+    return matchRows(hits);
   }
 
-  async function matches(hits: { id: string; score: number }[]): Promise<FugitiveMatch[]> {
-    const rows = new Map(
-      (
-        await repo.byIds(
-          db,
-          hits.map((h) => h.id),
-        )
-      ).map((r) => [r.id, r]),
+  /** The records of the hits, best first, with their rows (read once: the access log takes them too). */
+  async function matchRows(hits: { id: string; score: number }[]) {
+    const found = await repo.byIds(
+      db,
+      hits.map((h) => h.id),
     );
-    return hits.flatMap((h) => {
+    const rows = new Map(found.map((r) => [r.id, r]));
+    const items = hits.flatMap((h) => {
       const r = rows.get(h.id);
       return r ? [{ ...c.summary(r), score: h.score }] : [];
     });
+    return { items, rows: found };
   }
 
   /** The unit's fugitives by any form of a name, ranked, narrowed by the date of birth (each result logged). */
   async function search(ctx: Ctx, q: NameSearchQuery): Promise<{ items: FugitiveMatch[] }> {
     requirePermission(ctx.actor, "fugitives:read");
     if (!ctx.actor.unitId) return { items: [] };
-    const items = await matches(
+    const { items, rows } = await matchRows(
       await repo.searchByKeys(db, {
-        keys: keysOf(q.name).map((k) => k.key),
+        keys: keysOf(q.name),
         unitId: ctx.actor.unitId,
         ...(q.dateOfBirth ? { dateOfBirth: q.dateOfBirth } : {}),
         minScore: 1,
         limit: q.limit,
       }),
     );
-    await c.logReads(
-      db,
-      ctx,
-      await repo.byIds(
-        db,
-        items.map((i) => i.id),
-      ),
-      "list",
-    );
+    await c.logReads(db, ctx, rows, "list");
     return { items };
   }
 
@@ -260,16 +251,12 @@ export function createFugitivesService(deps: FugitivesDeps) {
     const aliases = withRomanised(body.aliases, "body.aliases");
     const issues = [...names.issues, ...aliases.issues];
     if (issues.length) throw new AppError("VALIDATION_FAILED", issues);
-    const items = await likelySame(ctx.actor.unitId, [...names.value, ...aliases.value], body.dateOfBirth);
-    await c.logReads(
-      db,
-      ctx,
-      await repo.byIds(
-        db,
-        items.map((i) => i.id),
-      ),
-      "list",
+    const { items, rows } = await likelySame(
+      ctx.actor.unitId,
+      [...names.value, ...aliases.value],
+      body.dateOfBirth,
     );
+    await c.logReads(db, ctx, rows, "list");
     return { items };
   }
 
@@ -305,17 +292,12 @@ export function createFugitivesService(deps: FugitivesDeps) {
     );
     const { legalBasis, purpose, ...fields } = body;
     const stored = await prepare(ctx, fields, "body");
-    const similar = await likelySame(unitId, [...stored.names, ...stored.aliases], stored.dateOfBirth);
-    if (similar.length)
-      await c.logReads(
-        db,
-        ctx,
-        await repo.byIds(
-          db,
-          similar.map((m) => m.id),
-        ),
-        "list",
-      );
+    const { items: similar, rows: similarRows } = await likelySame(
+      unitId,
+      [...stored.names, ...stored.aliases],
+      stored.dateOfBirth,
+    );
+    if (similar.length) await c.logReads(db, ctx, similarRows, "list");
     const now = clock.now();
     const id = uuidv7();
     const node = await deps.nodeId(db);

@@ -2,7 +2,7 @@ import type { PersonFields } from "@crossline/schemas";
 import { and, desc, eq, exists, gt, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
 import { personLinks, personMerges, personNameKeys, persons, personVersions } from "../../db/schema/index.js";
-import type { NameKey } from "../../lib/name-keys.js";
+import { CANDIDATES, candidateWeight, DUPLICATE_SCORE, type NameKey } from "../../lib/name-keys.js";
 
 export type PersonRow = typeof persons.$inferSelect;
 export type PersonLinkRow = typeof personLinks.$inferSelect;
@@ -34,11 +34,16 @@ export const personsRepo = {
   /**
    * The persons a unit sees sharing keys with a query, best first: the sum of the shared keys' weights, plus
    * 15 when the date of birth agrees; a person born on another day is left out, one without a date stays.
+   * Candidates come from the keys of weight ≥ `candidateWeight` (lib/name-keys.ts CANDIDATES: every record of
+   * a strong key, a capped few of a part key), are filtered and pre-ranked, and only the best few are scored
+   * on all their keys: the cost does not grow with how many records share a common part of the name. A key's
+   * weight follows from its kind, so the query's weight is the record's: every key lookup reads only the
+   * primary key (key, person), an index-only scan.
    */
   async searchByKeys(
     dbx: DbOrTx,
     q: {
-      keys: string[];
+      keys: NameKey[];
       unitId: string | null;
       all: boolean;
       dateOfBirth?: string;
@@ -53,23 +58,42 @@ export const personsRepo = {
       ? sql`true`
       : sql`(p.owner_unit_id = ${unit} or exists (select 1 from ${personLinks} l
                where l.person_id = p.id and l.record_unit_id = ${unit}))`;
+    const values = sql.join(
+      q.keys.map((k) => sql`(${k.key}::text, ${k.weight}::int)`),
+      sql`, `,
+    );
     const rows = await dbx.execute(sql`
-      with m as (
-        select person_id, sum(weight)::int as score from ${personNameKeys}
-         where key in (${sql.join(
-           q.keys.map((k) => sql`${k}`),
-           sql`, `,
-         )})
-         group by person_id
+      with q(key, weight) as (values ${values}),
+      c as (
+        select x.person_id as id, sum(x.weight)::int as s
+          from q cross join lateral (
+            select k.person_id, q.weight from ${personNameKeys} k where k.key = q.key
+             limit case when q.weight >= ${DUPLICATE_SCORE} then ${CANDIDATES.strong}::int else ${CANDIDATES.part}::int end
+          ) x
+         where q.weight >= ${candidateWeight(q.minScore)}
+         group by x.person_id
+      ),
+      f as (
+        select c.id, d.bonus, c.s + d.bonus as pre
+          from c join ${persons} p on p.id = c.id
+          cross join lateral (
+            select case when ${dob}::text is not null and p.date_of_birth is not null then 15 else 0 end as bonus
+          ) d
+         where ${seen}
+           and (${dob}::text is null or p.date_of_birth is null
+                or left(p.date_of_birth, length(${dob}::text)) = ${dob}::text
+                or left(${dob}::text, length(p.date_of_birth)) = p.date_of_birth)
+         order by pre desc, c.id desc
+         limit ${q.limit * CANDIDATES.prerank}::int
       )
-      select p.id::text as id,
-             m.score + case when ${dob}::text is not null and p.date_of_birth is not null then 15 else 0 end as score
-        from m join ${persons} p on p.id = m.person_id
-       where m.score >= ${q.minScore} and ${seen}
-         and (${dob}::text is null or p.date_of_birth is null
-              or left(p.date_of_birth, length(${dob}::text)) = ${dob}::text
-              or left(${dob}::text, length(p.date_of_birth)) = p.date_of_birth)
-       order by score desc, p.id desc
+      -- Exact scores by one primary-key probe per candidate and query key (a subquery per row, so the planner
+      -- never reads the keys' whole lists again).
+      select id::text as id, (exact + bonus)::int as score
+        from (select f.id, f.bonus,
+                     (select sum(q.weight) from q join ${personNameKeys} k on k.key = q.key and k.person_id = f.id) as exact
+                from f) e
+       where exact >= ${q.minScore}
+       order by score desc, id desc
        limit ${q.limit}`);
     return rowsOf<{ id: string; score: number }>(rows).map((r) => ({ id: r.id, score: Number(r.score) }));
   },

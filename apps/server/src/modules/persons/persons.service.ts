@@ -325,7 +325,7 @@ export function createPersonsService(deps: PersonsDeps) {
   async function search(ctx: Ctx, q: NameSearchQuery): Promise<{ items: PersonSearchResult[] }> {
     requirePermission(ctx.actor, "persons:read");
     const hits = await repo.searchByKeys(db, {
-      keys: keysOf(q.name).map((k) => k.key),
+      keys: keysOf(q.name),
       unitId: ctx.actor.unitId,
       all: can(ctx.actor, "audit:read"),
       ...(q.dateOfBirth ? { dateOfBirth: q.dateOfBirth } : {}),

@@ -1,4 +1,11 @@
-import type { RepatriationFigures, RepatriationFiguresQuery, RepatriationMonth } from "@crossline/schemas";
+import {
+  type Language,
+  label,
+  REPATRIATION_FIGURE_COLUMNS,
+  type RepatriationFigures,
+  type RepatriationFiguresQuery,
+  type RepatriationMonth,
+} from "@crossline/schemas";
 import type { CaseRow } from "./repatriation.repo.js";
 
 const DAY_MS = 86_400_000;
@@ -111,21 +118,19 @@ export function figuresOf(
   return { from: q.from, to: q.to, timeZone, months: [...acc.values()].map(out), total: out(total) };
 }
 
-const CSV_COLUMNS: (keyof RepatriationMonth)[] = [
-  "month",
-  "verified",
-  "notNational",
-  "cannotVerify",
-  "averageDaysToVerify",
-  "documentsIssued",
-  "documentsInTime",
-  "averageDaysToDocument",
-  "arrived",
-];
+const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-/** The figures as CSV: one line per month and a total line (numbers only: nothing to escape but the header). */
-export function figuresCsv(f: RepatriationFigures): string {
+/**
+ * The figures as CSV (RFC 4180, UTF-8 with BOM so spreadsheets read Chinese): a header in the reader's language
+ * (the shared labels), one line per month and a total line.
+ */
+export function figuresCsv(f: RepatriationFigures, lang: Language): string {
+  const header = REPATRIATION_FIGURE_COLUMNS.map((k) => label("repatriationFigure", k, lang));
   const line = (m: RepatriationMonth) =>
-    CSV_COLUMNS.map((k) => (m[k] === null ? "" : String(m[k]))).join(",");
-  return `${[CSV_COLUMNS.join(","), ...f.months.map(line), line(f.total)].join("\r\n")}\r\n`;
+    REPATRIATION_FIGURE_COLUMNS.map((k) => {
+      if (k === "month" && m.month === "total") return label("repatriationFigure", "total", lang);
+      return m[k] === null ? "" : String(m[k]);
+    });
+  const lines = [header, ...f.months.map(line), line(f.total)].map((r) => r.map(csvCell).join(","));
+  return `\uFEFF${lines.join("\r\n")}\r\n`;
 }

@@ -13,12 +13,19 @@ import {
 } from "@crossline/schemas";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { languageOf } from "../../http/errors.js";
 import { errorResponses, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
 import { figuresCsv } from "./repatriation.figures.js";
 
 const IdParams = z.strictObject({ id: z.uuid() });
 const One = { 200: z.object({ case: RepatriationCaseView }), ...errorResponses };
+/** A step: recorded (200), or on a received case proposed to its owner (202: the case comes back updated). */
+const Step = {
+  200: z.object({ case: RepatriationCaseView }),
+  202: z.object({ case: RepatriationCaseView, proposalId: z.uuid() }),
+  ...errorResponses,
+};
 
 /** `/api/v1/repatriation`: thin routes, one service call each (authorization and need to know in the service). */
 export function repatriationRoutes(fastify: FastifyInstance, s: Services) {
@@ -84,7 +91,8 @@ export function repatriationRoutes(fastify: FastifyInstance, s: Services) {
     {
       schema: {
         tags,
-        summary: "The monthly figures as CSV (one line per month and a total)",
+        summary:
+          "The monthly figures as CSV (one line per month and a total), headers in `lang` or the caller's Accept-Language",
         querystring: RepatriationFiguresQuery,
         response: { 200: z.string().describe("text/csv"), ...errorResponses },
       },
@@ -94,7 +102,7 @@ export function repatriationRoutes(fastify: FastifyInstance, s: Services) {
       return reply
         .type("text/csv; charset=utf-8")
         .header("content-disposition", `attachment; filename="repatriation-${f.from}-${f.to}.csv"`)
-        .send(figuresCsv(f));
+        .send(figuresCsv(f, req.query.lang ?? (languageOf(req) === "zh" ? "zh-CN" : "en")));
     },
   );
 
@@ -143,13 +151,16 @@ export function repatriationRoutes(fastify: FastifyInstance, s: Services) {
       schema: {
         tags,
         summary:
-          "Record the verification answer (grounds unless verified); verified starts the document deadline",
+          "Record the verification answer (grounds unless verified); verified starts the document deadline. On a received case (the side asked to verify) it is proposed to the owner: 202",
         params: IdParams,
         body: VerificationAnswerBody,
-        response: One,
+        response: Step,
       },
     },
-    async (req) => ({ case: await s.repatriation.answer(req.ctx, req.params.id, req.body) }),
+    async (req, reply) => {
+      const r = await s.repatriation.answer(req.ctx, req.params.id, req.body);
+      return reply.status(r.proposalId ? 202 : 200).send(r);
+    },
   );
 
   app.post(
@@ -157,13 +168,17 @@ export function repatriationRoutes(fastify: FastifyInstance, s: Services) {
     {
       schema: {
         tags,
-        summary: "Record the travel document issued (type, number, validity, the scan as an attachment)",
+        summary:
+          "Record the travel document issued (type, number, validity, the scan as an attachment); proposed to the owner from a received case: 202",
         params: IdParams,
         body: DocumentBody,
-        response: One,
+        response: Step,
       },
     },
-    async (req) => ({ case: await s.repatriation.issueDocument(req.ctx, req.params.id, req.body) }),
+    async (req, reply) => {
+      const r = await s.repatriation.issueDocument(req.ctx, req.params.id, req.body);
+      return reply.status(r.proposalId ? 202 : 200).send(r);
+    },
   );
 
   app.get(
@@ -193,10 +208,13 @@ export function repatriationRoutes(fastify: FastifyInstance, s: Services) {
         summary: "Record the transfer (from, to, escorts, carrier)",
         params: IdParams,
         body: TransferBody,
-        response: One,
+        response: Step,
       },
     },
-    async (req) => ({ case: await s.repatriation.transfer(req.ctx, req.params.id, req.body) }),
+    async (req, reply) => {
+      const r = await s.repatriation.transfer(req.ctx, req.params.id, req.body);
+      return reply.status(r.proposalId ? 202 : 200).send(r);
+    },
   );
 
   app.post(
@@ -207,9 +225,12 @@ export function repatriationRoutes(fastify: FastifyInstance, s: Services) {
         summary: "Record the arrival: the case is closed on both sides",
         params: IdParams,
         body: ArrivalBody,
-        response: One,
+        response: Step,
       },
     },
-    async (req) => ({ case: await s.repatriation.arrive(req.ctx, req.params.id, req.body) }),
+    async (req, reply) => {
+      const r = await s.repatriation.arrive(req.ctx, req.params.id, req.body);
+      return reply.status(r.proposalId ? 202 : 200).send(r);
+    },
   );
 }

@@ -115,17 +115,18 @@ export function createRepatriationService(deps: RepatriationDeps) {
     return c.policy();
   }
 
-  /** The travel document's scan (own cases: the bytes stay with the side that issued it), checked against its SHA-256. */
+  /** The travel document's scan (on both sides: its bytes travel with the step), checked against its SHA-256. */
   async function documentFile(ctx: Ctx, id: string) {
     requirePermission(ctx.actor, "fugitives:read");
     const row = await c.load(ctx, id);
     const file = row.content.steps.find((s) => s.kind === "document_issued")?.document?.file;
     assertThat(file, new AppError("NOT_FOUND", [{ issue: "no document file on this case" }]));
-    const b = await deps.blobs.findBlob([row.ownerNode], file.blobId);
-    assertThat(
-      b,
-      new AppError("NOT_FOUND", [{ issue: "the document file is held by the owner of the case" }]),
-    );
+    // The scan was stored by the side that issued the document (this node, the owner or the side asked to
+    // verify) and travelled to the other with the step.
+    const self = await deps.nodeId(db);
+    const origins = [...new Set([row.ownerNode, row.peer, self].filter((x): x is string => !!x))];
+    const b = await deps.blobs.findBlob(origins, file.blobId);
+    assertThat(b, new AppError("NOT_FOUND", [{ issue: "the document's file has not arrived (yet)" }]));
     assertThat(
       sha256Hex(b.data) === file.sha256,
       new AppError("CONFLICT", [{ issue: "the stored document does not match its SHA-256" }]),
@@ -188,6 +189,13 @@ export function createRepatriationService(deps: RepatriationDeps) {
     <A extends unknown[]>(fn: (ctx: Ctx, ...a: A) => Promise<CaseRow>) =>
     async (ctx: Ctx, ...a: A) =>
       c.view(await fn(ctx, ...a));
+  /** A step: the case as it is now, and the proposal's id when it went to the owner (a received case). */
+  const stepView =
+    <A extends unknown[]>(fn: (ctx: Ctx, ...a: A) => Promise<{ row: CaseRow; proposalId?: string }>) =>
+    async (ctx: Ctx, ...a: A) => {
+      const r = await fn(ctx, ...a);
+      return { case: c.view(r.row), ...(r.proposalId ? { proposalId: r.proposalId } : {}) };
+    };
 
   return {
     list,
@@ -203,10 +211,12 @@ export function createRepatriationService(deps: RepatriationDeps) {
     rectified: createRepatriationRectification(deps),
     relinked: relinkRepatriation,
     create: withView(steps.create),
-    answer: withView(steps.answer),
-    issueDocument: withView(steps.issueDocument),
-    transfer: withView(steps.transfer),
-    arrive: withView(steps.arrive),
+    answer: stepView(steps.answer),
+    issueDocument: stepView(steps.issueDocument),
+    transfer: stepView(steps.transfer),
+    arrive: stepView(steps.arrive),
+    /** The owner's side of the peer's proposed step (the shared type's `onProposal`). */
+    onProposal: steps.applyProposal,
     sweepOverdue: sweep.sweepOverdue,
     /** Arrivals with a peer between two days: the rounds progress report's "repatriations" figure. */
     arrivalsWithPeer: (peer: string, fromDay: string, toDay: string) =>

@@ -9,7 +9,7 @@ import type { Ctx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
 import type { BlobPort } from "../federation/federation.directory.js";
-import type { FederationPort } from "../federation/federation.types.js";
+import type { AttachmentRef, FederationPort } from "../federation/federation.types.js";
 import { sharedObjectsRepo as repo, type SharedObjectRow } from "./shared-objects.repo.js";
 import type { SharedAttachment, SharedTypeRegistry } from "./shared-objects.types.js";
 
@@ -75,7 +75,7 @@ export function createFanout(deps: {
     peerId: string,
     type: string,
     payload: unknown,
-    attachments: SharedAttachment[] = [],
+    attachments: AttachmentRef[] = [],
   ): Promise<boolean> {
     try {
       await federation.enqueue(tx, ctx, {
@@ -91,13 +91,23 @@ export function createFanout(deps: {
     }
   }
 
-  /** Sends the row's current version to every active holder; returns the peers it could not reach. */
-  async function sendVersion(tx: Tx, ctx: Ctx, row: SharedObjectRow): Promise<string[]> {
+  /**
+   * Sends the row's current version to every active holder; returns the peers it could not reach.
+   * Its files go with it: those the type names in the content (`attachments`) that this node holds, and the
+   * `attachments` the caller adds (files this node stored for this version, as a round's documents).
+   */
+  async function sendVersion(
+    tx: Tx,
+    ctx: Ctx,
+    row: SharedObjectRow,
+    attachments?: AttachmentRef[],
+  ): Promise<string[]> {
     const self = await nodeId(tx);
     const onward = row.ownerNode !== self;
     const unreachable: string[] = [];
     const now = clock.now();
-    const files = await attachmentsOf(tx, row);
+    const named = await attachmentsOf(tx, row);
+    const files = [...named, ...(attachments ?? []).filter((a) => !named.some((n) => n.id === a.id))];
     for (const h of await repo.holders(tx, [row.id])) {
       if (h.state !== "active") continue;
       const refusal = markingRefusal(row.marking, { nodeId: h.peerId, onward });

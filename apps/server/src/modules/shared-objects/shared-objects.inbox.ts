@@ -263,5 +263,5 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
     });
   });
 
-  for (const h of [put, withdraw, refused]) federation.registerHandler(h);
+  for (const h of [put, withdraw, refused, ...service.proposalHandlers]) federation.registerHandler(h);
 }

@@ -15,8 +15,9 @@ import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
 import type { BlobPort } from "../federation/federation.directory.js";
-import type { FederationPort } from "../federation/federation.types.js";
+import type { AttachmentRef, FederationPort } from "../federation/federation.types.js";
 import { createFanout } from "./shared-objects.fanout.js";
+import { createSharedProposals } from "./shared-objects.proposals.js";
 import { type HolderRow, sharedObjectsRepo as repo, type SharedObjectRow } from "./shared-objects.repo.js";
 import {
   NO_PERSONAL_DATA_HOOKS,
@@ -66,6 +67,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
   const { db, clock, audit, types, nodeId, intakeUnitId } = deps;
   const hooks = deps.personalData ?? NO_PERSONAL_DATA_HOOKS;
   const fanout = createFanout(deps);
+  const proposals = createSharedProposals(deps);
 
   const subjectOf = (row: SharedObjectRow): PersonalDataSubject => ({
     type: row.type,
@@ -304,7 +306,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     tx: Tx,
     ctx: Ctx,
     row: SharedObjectRow,
-    body: { content?: unknown; marking?: Marking },
+    body: { content?: unknown; marking?: Marking; attachments?: AttachmentRef[] },
   ) {
     const id = row.id;
     ownedHere(row);
@@ -337,7 +339,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
       updatedAt: now,
       retainUntil: retainUntil(next, now),
     });
-    const unreachable = await fanout.sendVersion(tx, ctx, updated);
+    const unreachable = await fanout.sendVersion(tx, ctx, updated, body.attachments);
     await audit.record(tx, ctx, {
       action: "shared_object.update",
       targetType: "shared_object",
@@ -354,7 +356,12 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
   }
 
   /** The domain port: a new version of an own object in the caller's transaction (the domain authorised). */
-  async function updateIn(tx: Tx, ctx: Ctx, id: string, body: { content?: unknown; marking?: Marking }) {
+  async function updateIn(
+    tx: Tx,
+    ctx: Ctx,
+    id: string,
+    body: { content?: unknown; marking?: Marking; attachments?: AttachmentRef[] },
+  ) {
     const row = await repo.lock(tx, id);
     assertThat(row, notFound("shared object"));
     await updateRow(tx, ctx, row, body);
@@ -498,7 +505,17 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
      * For domains that share their own records (cases, indicator sets): the same rules, in the domain's
      * transaction, once the domain has authorised the caller on its own record.
      */
-    domainPort: { publishIn, updateIn, withdrawIn, shareIn, viewsOf, current },
+    domainPort: {
+      publishIn,
+      updateIn,
+      withdrawIn,
+      shareIn,
+      viewsOf,
+      current,
+      proposeIn: proposals.proposeIn,
+    },
+    /** The owner's handler of holders' proposals (registered with the inbox's). */
+    proposalHandlers: proposals.handlers,
     eraseForRetention,
   };
 }

@@ -36,6 +36,17 @@ export interface SharedTypeDef<
    * them when the version applies. A relay sends only the content (the bytes stay with their origin).
    */
   attachments?: (content: Record<string, unknown>) => SharedAttachment[];
+  /**
+   * What a holder may propose to the owner (e.g. the side asked to verify a repatriation case answers it):
+   * the proposal's schema, checked on both sides, and the owner's side, called in the inbox transaction once
+   * the mechanism has checked that the sender holds the object at the version the proposal names. The domain
+   * applies it as the owner's next version (through its own `updateIn`) or throws to refuse it (the proposer
+   * is told by the transport's rejection, with the first issue).
+   */
+  proposals?: {
+    schema: z.ZodType<Record<string, unknown>>;
+    onProposal: (tx: Tx, ctx: Ctx, proposal: ReceivedProposal) => Promise<void>;
+  };
 }
 
 /** A file a shared object's content names (a federation blob of this node). */
@@ -44,6 +55,23 @@ export interface SharedAttachment {
   sha256: string;
   size: number;
   name?: string;
+}
+
+/** A holder's proposal as the owner's domain sees it (`proposals.onProposal`). */
+export interface ReceivedProposal {
+  /** The shared object's id (own here). */
+  id: string;
+  /** The node that proposed it: an active holder of the object. */
+  from: string;
+  proposalId: string;
+  /** The version the proposer read (the object's current one: the mechanism refuses a stale proposal). */
+  version: number;
+  /** The proposer's label for the person who proposed it. */
+  by: string;
+  content: Record<string, unknown>;
+  proposedAt: string;
+  /** Files that came with the proposal (their bytes arrive as the envelope's attachments, origin = `from`). */
+  attachments: { id: string; sha256: string; size: number; name?: string }[];
 }
 
 /** A received copy as the `onReceived` hook of its type sees it. */
