@@ -193,7 +193,15 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
       "the sender's log line",
     );
     expect(atSender).toMatchObject({ msg: "federation envelope sent", peer: "US-DOJ", seq: sent.seq });
-    const atReceiver = withId(pb.logLines());
+    // The receiver's line reaches its log file through a pipe, possibly after the sender has heard the receipt.
+    const atReceiver = await waitUntil(
+      async () => {
+        const l = withId(pb.logLines());
+        return l.length > 0 && l;
+      },
+      30_000,
+      "the receiver's log line",
+    );
     expect(atReceiver).toEqual([
       expect.objectContaining({
         msg: "federation envelope received",
