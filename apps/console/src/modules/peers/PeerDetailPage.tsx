@@ -31,7 +31,11 @@ function LinkStopAlert({ p, canManage }: { p: PeerView; canManage: boolean }) {
   const stop = p.health.linkStop;
   if (!stop) return null;
   return (
-    <Alert color="red" title={t(`peers.stopReason.${stop.reason as LinkStopReason}`)} data-testid="peer-link-stop">
+    <Alert
+      color="red"
+      title={t(`peers.stopReason.${stop.reason as LinkStopReason}`)}
+      data-testid="peer-link-stop"
+    >
       <Stack gap="xs">
         <Text size="sm">
           {stop.reason === "SEQUENCE_CONFLICT"
