@@ -16,6 +16,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -195,6 +196,32 @@ async function readyzDuring<T>(p: Proc, work: Promise<T>): Promise<{ result: T; 
   return { result, readyz };
 }
 
+/**
+ * POSTs a JSON body and reads the answer even when the server answers before it has read the whole body and
+ * closes the connection (a bound checked first: fetch then fails with EPIPE and loses the answer).
+ */
+function post(url: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+    });
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        text += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", (e) => {
+      // the answer may already be on its way: give it a moment before giving up
+      setTimeout(() => reject(e), 2000);
+    });
+    req.end(body);
+  });
+}
+
 async function forgedBatch(b: Proc) {
   const recipientEncKey = await encKeyOf(b);
   const forger = generateSigningKey();
@@ -224,14 +251,7 @@ async function forgedBatch(b: Proc) {
     for (let i = 0; i < count; i++) envelopes.push(await forged(payloadBytes, 16 * 1024 * 1024));
     const body = JSON.stringify({ envelopes });
     const t0 = performance.now();
-    const { result, readyz } = await readyzDuring(
-      b,
-      fetch(`${b.url}/federation/v1/envelopes`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      }).then(async (res) => ({ status: res.status, text: await res.text() })),
-    );
+    const { result, readyz } = await readyzDuring(b, post(`${b.url}/federation/v1/envelopes`, body));
     const serverMs = performance.now() - t0;
     let reasons: Record<string, number> = {};
     try {
