@@ -42,7 +42,8 @@ const FED = {
   fedBackoffBaseMs: 100,
   fedBackoffMaxMs: 1000,
   fedLeaseSeconds: 3,
-  fedRequestTimeoutMs: 5000,
+  // Long enough for a loaded machine's first requests (pairing); nothing here waits for it to expire.
+  fedRequestTimeoutMs: 30_000,
 };
 
 /** mulberry32: a small seeded generator, so the kill times of a run can be drawn again. */
