@@ -10,6 +10,7 @@ import {
   type FederationWorker,
   startFederationWorker,
 } from "../../src/modules/federation/federation.worker.js";
+import { cliActor } from "../../src/modules/node/node.service.js";
 import {
   describeBrowser,
   ensureConsoleBuilt,
@@ -170,12 +171,12 @@ describeBrowser("console Peers page: pairing, fingerprint, hotline test, health"
     await expect
       .poll(async () => (await outboxStatus(second.msgId))?.status, { timeout: 20_000 })
       .toBe("delivered");
-    // Both actions are in the audit trail of US-DOJ.
-    const audit = await (await b.as("admin")).req<{ items: { action: string; targetId: string }[] }>(
-      "GET",
-      "/api/v1/audit?limit=200",
+    // Both actions are in the audit trail of US-DOJ (read as the CLI: the administrator is no auditor).
+    const audit = await b.rt.services.audit.list(
+      { actor: cliActor("test"), ip: null, requestId: null },
+      { limit: 200 },
     );
-    const actions = audit.body.items.filter((e) => e.targetId === first.msgId || e.targetId === second.msgId);
+    const actions = audit.items.filter((e) => e.targetId === first.msgId || e.targetId === second.msgId);
     expect(actions.map((e) => e.action)).toEqual(
       expect.arrayContaining(["federation.inbox.skip", "federation.inbox.retry"]),
     );
