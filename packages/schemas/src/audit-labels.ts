@@ -127,6 +127,7 @@ const PHRASES: Record<string, Label> = {
   "federation.peer.suspend": { en: "Peer suspended", "zh-CN": "暂停节点" },
   "federation.peer.resume": { en: "Peer resumed", "zh-CN": "恢复节点" },
   "federation.peer.revoke": { en: "Peer revoked", "zh-CN": "撤销节点" },
+  "federation.peer.tls_pin": { en: "Peer's certificate pin set", "zh-CN": "设定对方节点证书固定值" },
   "federation.ping": { en: "Hotline test sent", "zh-CN": "发送热线测试" },
   "federation.sequence.conflict": { en: "Sequence conflict", "zh-CN": "序号冲突" },
   "hotline.escalation_received": { en: "Escalation received", "zh-CN": "收到升级提醒" },

@@ -215,13 +215,14 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
     "须为十进制数，如 1250000.50，不带符号、空格或指数",
   "1 to 4000 characters": "长度须为 1 至 4000 个字符",
   "link the asset to a fugitive or a case": "请将资产关联到外逃人员或案件",
+  // peers.ts
+  "a pin is sha256/ and 44 base64 characters, or 64 hexadecimal digits":
+    "固定值须为 sha256/ 加 44 个 base64 字符，或 64 位十六进制数",
 };
 
 /**
  * Parametrised texts are message keys with parameters (issues.ts), rendered per language: nothing here
- * re-words English with patterns. The one exception is a bridge for texts that callers in
- * modules/requests still write as plain English (each has its key ready, and
- * the bridge goes once they pass `issue(key, params)`): see LEGACY_KEYS in issues.ts.
+ * re-words English with patterns, and every caller passes `issue(key, params)`.
  */
 
 /** The Chinese for a fixed issue text we wrote, or undefined when there is none (e.g. Zod's own messages). */

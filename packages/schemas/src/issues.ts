@@ -2,7 +2,6 @@ import type { Language } from "./common.js";
 import { ISSUES_ZH } from "./error-issues.js";
 import {
   ISSUE_MESSAGES,
-  type IssueKey,
   type IssueMessage,
   type IssueParams,
   type IssueRef,
@@ -65,44 +64,4 @@ export function issueRefOf(params: unknown): IssueRef | undefined {
   const p = params as { key?: unknown; params?: unknown } | null | undefined;
   if (!p || !isIssueKey(p.key) || typeof p.params !== "object" || p.params === null) return undefined;
   return { key: p.key, params: p.params as IssueParams };
-}
-
-/**
- * Keys whose English is still written as plain text by callers not yet passing `issue(key, params)`
- * (modules/requests: requests.lifecycle.ts, requests.drafts.ts and their neighbours). Their text is matched against the key's own
- * English template so a Chinese reader is not left with English meanwhile. Remove a key from this list
- * when its caller passes the key; the list should end empty.
- */
-export const LEGACY_KEYS: readonly IssueKey[] = [
-  "draft.changed",
-  "draft.notEditable",
-  "transition.notAllowed",
-  "transition.wrongSide",
-  "transition.fourEyes",
-  "secondCheck.notInStatus",
-  "thread.notInStatus",
-  "extension.alreadyDecided",
-];
-
-const legacy = LEGACY_KEYS.map((key) => {
-  const names: string[] = [];
-  const source = ISSUE_MESSAGES[key].en
-    .split(/(\{\w+\})/)
-    .map((part) => {
-      const m = /^\{(\w+)\}$/.exec(part);
-      if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      names.push(m[1] as string);
-      return "(.+?)";
-    })
-    .join("");
-  return { key, names, re: new RegExp(`^${source}$`, "s") };
-});
-
-/** The key and parameters of a plain English text from a not-yet-migrated caller (LEGACY_KEYS). */
-export function legacyIssueRef(en: string): IssueRef | undefined {
-  for (const l of legacy) {
-    const m = l.re.exec(en);
-    if (m) return { key: l.key, params: Object.fromEntries(l.names.map((n, i) => [n, m[i + 1] as string])) };
-  }
-  return undefined;
 }

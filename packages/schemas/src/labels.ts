@@ -26,7 +26,7 @@ import {
   VERIFY_RESULTS,
   type VerifyResult,
 } from "./notices.js";
-import { PEER_STATES, type PeerState } from "./peers.js";
+import { LINK_STOP_REASONS, type LinkStopReason, PEER_STATES, type PeerState } from "./peers.js";
 import { ACCESS_ACTIONS, PERSON_RECORD_TYPES, SEXES, UNUSUAL_KINDS } from "./persons.js";
 import { DEADLINE_STATES, REPORT_PERIODS } from "./request-api.js";
 import {
@@ -387,6 +387,10 @@ export const LABELS = {
     suspended: { en: "Suspended", "zh-CN": "已暂停" },
     revoked: { en: "Revoked", "zh-CN": "已撤销" },
   } satisfies Labels<PeerState>,
+  linkStopReason: {
+    SEQUENCE_CONFLICT: { en: "Sequence conflict", "zh-CN": "序号冲突" },
+    RESTORED: { en: "Restored from a backup: reconciling", "zh-CN": "已从备份恢复：正在核对" },
+  } satisfies Labels<LinkStopReason>,
   role: {
     duty_officer: { en: "Duty officer", "zh-CN": "值班员" },
     case_officer: { en: "Case officer", "zh-CN": "办案员" },
@@ -668,6 +672,7 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   hotlineLogKind: HOTLINE_LOG_KINDS,
   reportPeriod: REPORT_PERIODS,
   peerState: PEER_STATES,
+  linkStopReason: LINK_STOP_REASONS,
   role: ROLES,
   auditOutcome: AUDIT_OUTCOMES,
   actorType: ACTOR_TYPES,

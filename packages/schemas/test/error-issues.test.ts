@@ -4,12 +4,9 @@ import {
   BoardQuery,
   ISSUE_MESSAGES,
   ISSUES_ZH,
-  type IssueKey,
   issue,
   issueInChinese,
   issueText,
-  LEGACY_KEYS,
-  legacyIssueRef,
   zodIssue,
 } from "../src/index.js";
 
@@ -106,15 +103,6 @@ describe("Chinese for our issue texts", () => {
       expect(names(m["zh-CN"]), key).toEqual(names(m.en));
       expect(m["zh-CN"], key).not.toBe(m.en);
     }
-  });
-
-  it("the bridge recognises only the keys of callers not yet migrated", () => {
-    expect(legacyIssueRef("send is not allowed in status answered")).toEqual({
-      key: "transition.notAllowed",
-      params: { event: "send", status: "answered" },
-    });
-    expect(legacyIssueRef("request not found")).toBeUndefined();
-    expect(LEGACY_KEYS.every((k: IssueKey) => k in ISSUE_MESSAGES)).toBe(true);
   });
 
   it("leaves texts it does not know alone", () => {

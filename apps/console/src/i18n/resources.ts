@@ -39,6 +39,7 @@ export const LABEL_PATHS = {
   hotlineLogKind: "hotline.logKind",
   reportPeriod: "reports.periods",
   peerState: "peers.state",
+  linkStopReason: "peers.stopReason",
   role: "roles",
   auditOutcome: "audit.outcomes",
   actorType: "audit.actorTypes",

@@ -6,7 +6,7 @@ import { nodeCommand } from "./command-kit.js";
 const peerLine = (p: PeerView) =>
   [
     `${p.id.padEnd(10)} ${p.state.padEnd(9)} ${p.baseUrl}`,
-    `           fingerprint ${p.fingerprint}`,
+    `           fingerprint ${p.fingerprint}${p.tlsPin ? `, TLS pin ${p.tlsPin}` : ""}`,
     `           outbox ${p.health.outboxDepth}${p.health.oldestUndeliveredAgeSeconds !== null ? ` (oldest ${p.health.oldestUndeliveredAgeSeconds}s)` : ""}, sent ${p.health.sent}, delivered ${p.health.delivered}, received ${p.health.received}, rejected ${p.health.rejected}`,
     `           last success ${p.health.lastSuccessAt ?? "never"}, rtt ${p.health.rttMs ?? "-"} ms, ping ${p.health.pingRttMs ?? "-"} ms${p.health.linkDown ? "  LINK DOWN" : ""}${p.health.lastError ? `\n           last error: ${p.health.lastError}` : ""}`,
   ].join("\n");
@@ -29,15 +29,27 @@ export function addPeerCommands(program: Command): void {
             r.invitation,
             "",
             `Expires ${r.expiresAt}. This node's key fingerprint: ${r.nodeFingerprint}`,
+            ...(r.tlsPin
+              ? [`This node's TLS certificate pin: ${r.tlsPin} (for \`peer accept --tls-pin\`)`]
+              : []),
             "After they accept, compare the pairing fingerprint shown by `crossline peer list` by phone.",
           ].join("\n"),
       };
     },
   );
   nodeCommand(
-    peer.command("accept <invitation>").description("accept another node's invitation: pairs both ways"),
-    async (c, _o, [invitation]) => {
-      const r = await c.call<PeerAccepted>("POST", "/api/v1/peers/accept", { invitation });
+    peer
+      .command("accept <invitation>")
+      .description("accept another node's invitation: pairs both ways")
+      .option(
+        "--tls-pin <pin>",
+        "the inviting node's TLS certificate pin (sha256/…), read out with its fingerprint",
+      ),
+    async (c, o, [invitation]) => {
+      const r = await c.call<PeerAccepted>("POST", "/api/v1/peers/accept", {
+        invitation,
+        ...(o.tlsPin ? { tlsPin: o.tlsPin } : {}),
+      });
       return {
         data: r,
         text: () =>
@@ -49,6 +61,23 @@ export function addPeerCommands(program: Command): void {
     const r = await c.call<{ items: PeerView[] }>("GET", "/api/v1/peers");
     return { data: r, text: () => (r.items.length ? r.items.map(peerLine).join("\n") : "No peers yet.") };
   });
+  nodeCommand(
+    peer
+      .command("pin <peer> <pin>")
+      .description(
+        "pin the peer's TLS certificate (sha256/… of its public key, or 64 hex digits); `none` removes the pin",
+      ),
+    async (c, _o, [id, pin]) => {
+      const r = await c.call<{ peer: PeerView }>("PUT", `/api/v1/peers/${encodeURIComponent(id)}/tls-pin`, {
+        tlsPin: pin === "none" ? null : pin,
+      });
+      return {
+        data: r,
+        text: () =>
+          r.peer.tlsPin ? `Peer ${r.peer.id}: TLS pin ${r.peer.tlsPin}.` : `Peer ${r.peer.id}: no TLS pin.`,
+      };
+    },
+  );
   for (const action of ["suspend", "resume", "revoke"] as const) {
     nodeCommand(
       peer

@@ -7,7 +7,6 @@ import {
   issueInChinese,
   issueRefOf,
   issueText,
-  legacyIssueRef,
 } from "@crossline/schemas";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
@@ -57,11 +56,11 @@ function zodIssueInChinese(issue: RawZodIssue): string | undefined {
   return localeText(zodZh, issue);
 }
 
-/** The message key of a detail: set by the service, carried by a Zod custom issue, or (bridge) recognised. */
+/** The message key of a detail: set by the service, or carried by a Zod custom issue. */
 function refOf(d: ErrorDetail): IssueRef | undefined {
   if (d.key) return issueRefOf({ key: d.key, params: d.params ?? {} });
   const raw = rawIssues.get(d) ?? rawIssueOf(d);
-  return issueRefOf(raw?.params) ?? legacyIssueRef(d.issue);
+  return issueRefOf(raw?.params);
 }
 
 /** The detail with its key and parameters, so a client can word it in its own language. */

@@ -1,8 +1,8 @@
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Server } from "node:https";
-import { rootCertificates } from "node:tls";
+import { checkServerIdentity, type PeerCertificate, rootCertificates } from "node:tls";
 import { Agent, type Dispatcher } from "undici";
 import { type Config, ConfigError } from "../config.js";
 
@@ -115,21 +115,72 @@ export function watchTlsFiles(
 }
 
 /**
- * The HTTP client of the federation: verifies peers' certificates against the system's authorities plus the
- * node's own (`tlsCaFile`), so a private CA between agencies works without switching verification off.
+ * The pin of a certificate (PEM or DER): `sha256/` and the base64 SHA-256 of its SubjectPublicKeyInfo (DER), as
+ * RFC 7469's pin-sha256. The same as
+ * `openssl x509 -pubkey -noout -in cert.pem | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`.
  */
-export function peerDispatcher(config: Pick<Config, "tlsCaFile">): Dispatcher | undefined {
-  if (!config.tlsCaFile) return undefined;
-  let ca: string;
+export function tlsPinOf(cert: Buffer | string): string {
+  const spki = new X509Certificate(cert).publicKey.export({ type: "spki", format: "der" });
+  return `sha256/${createHash("sha256").update(spki).digest("base64")}`;
+}
+
+/** The pin of the certificate this node serves (the file of `tlsCertFile`), or null when it serves plain HTTP. */
+export function ownTlsPin(config: Pick<Config, "tlsCertFile">): string | null {
+  if (!config.tlsCertFile) return null;
   try {
-    ca = readFileSync(config.tlsCaFile, "utf8");
-  } catch (e) {
-    throw new ConfigError([
-      {
-        setting: "CROSSLINE_TLS_CA_FILE (tlsCaFile)",
-        expected: `a readable PEM file (${(e as NodeJS.ErrnoException).code})`,
-      },
-    ]);
+    return tlsPinOf(readFileSync(config.tlsCertFile));
+  } catch {
+    return null;
   }
-  return new Agent({ connect: { ca: [...rootCertificates, ca] } });
+}
+
+/** The code of the error a pinned connection fails with, shown in link health. */
+export const TLS_PIN_MISMATCH = "TLS_PIN_MISMATCH";
+
+/**
+ * The HTTP client of the federation: verifies peers' certificates against the system's authorities plus the
+ * node's own (`tlsCaFile`), so a private CA between agencies works without switching verification off. With a
+ * pin, the peer's certificate must also carry the pinned key: checked on every new connection, after the usual
+ * chain and host-name checks, so a certificate from any authority the node trusts is still refused when it is
+ * not the one the two administrators agreed at pairing.
+ */
+export function peerDispatcher(
+  config: Pick<Config, "tlsCaFile">,
+  pin: string | null = null,
+): Dispatcher | undefined {
+  let ca: string | undefined;
+  if (config.tlsCaFile) {
+    try {
+      ca = readFileSync(config.tlsCaFile, "utf8");
+    } catch (e) {
+      throw new ConfigError([
+        {
+          setting: "CROSSLINE_TLS_CA_FILE (tlsCaFile)",
+          expected: `a readable PEM file (${(e as NodeJS.ErrnoException).code})`,
+        },
+      ]);
+    }
+  }
+  if (!ca && !pin) return undefined;
+  return new Agent({
+    connect: {
+      ...(ca ? { ca: [...rootCertificates, ca] } : {}),
+      ...(pin ? { checkServerIdentity: pinnedIdentity(pin) } : {}),
+    },
+  });
+}
+
+function pinnedIdentity(pin: string) {
+  return (host: string, cert: PeerCertificate): Error | undefined => {
+    const usual = checkServerIdentity(host, cert);
+    if (usual) return usual;
+    const got = tlsPinOf(cert.raw);
+    if (got === pin) return undefined;
+    return Object.assign(
+      new Error(
+        `the certificate of ${host} has the key pin ${got}, not the pin ${pin} agreed at pairing; nothing is sent until the pin or the certificate is put right`,
+      ),
+      { code: TLS_PIN_MISMATCH },
+    );
+  };
 }

@@ -1,6 +1,9 @@
+import { eq } from "drizzle-orm";
 import { generate } from "otplib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { uuidv7 } from "../../src/crypto/ids.js";
+import { inbox, peers } from "../../src/db/schema/index.js";
 import {
   AXE_IMPACTS,
   type AxeReport,
@@ -247,6 +250,35 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       "kind,value,description\nip,203.0.113.0/24,Bulletproof range\ndomain,phish.example,\n",
     );
     await upload(chiefEn, "kind,value\nip,203.0.113.9\n");
+    // a message from US-DOJ held here and a delivery error, for the peer's page (a far sequence number: it
+    // waits for earlier ones, so nothing tries to apply it)
+    const heldId = uuidv7();
+    await cn.rt.services.db.insert(inbox).values({
+      peerId: "US-DOJ",
+      msgId: heldId,
+      seq: 9000,
+      type: "request.event",
+      header: {
+        msgId: heldId,
+        sender: "US-DOJ",
+        recipient: "CN-MPS",
+        seq: 9000,
+        created: t.clock.now().toISOString(),
+        type: "request.event",
+        schemaVersion: 1,
+      },
+      payload: {},
+      jws: "eyJhbGciOiJFZERTQSJ9.e30.c2ln",
+      envelopeSha256: "0".repeat(64),
+      status: "held",
+      receivedAt: t.clock.now(),
+      attempts: 2,
+      lastError: "the request is not known here yet",
+    });
+    await cn.rt.services.db
+      .update(peers)
+      .set({ lastError: "fetch failed: ECONNREFUSED", lastErrorAt: t.clock.now() })
+      .where(eq(peers.id, "US-DOJ"));
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -340,6 +372,12 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       visible: ["figures-table"],
     },
     { name: "peers", to: "/peers", ready: "peers-table" },
+    {
+      name: "peer page",
+      to: "/peers/US-DOJ",
+      ready: "held-row",
+      visible: ["peer-last-error", "held-table", "peer-tls-pin-input"],
+    },
     { name: "cases", to: "/cases", ready: "case-list", visible: ["case-new"] },
     { name: "case page", to: `/cases/${caseId}`, ready: "case-sharing", visible: ["evidence-item"] },
     { name: "priority cases", to: "/cases/priority", ready: "priority-list" },

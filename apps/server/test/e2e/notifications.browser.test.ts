@@ -244,4 +244,35 @@ describeBrowser("console notification bell and live stream", () => {
       await page.context().close();
     },
   );
+
+  it.runIf(once)(
+    "drops the badge of an open page when what its notification asked for is done by a colleague (issue 9 point 18)",
+    async () => {
+      await node.user("supervisor.wu", ["supervisor"]);
+      const colleague = await node.as("supervisor.wu");
+      // from a clean slate: nothing unread
+      expect((await supervisor.req("POST", "/api/v1/notifications/read", { all: true })).status).toBe(200);
+      const { page } = await signedIn("supervisor.zhang", "/requests");
+      await page.getByTestId("page").waitFor();
+      expect(await page.getByTestId("notifications-bell-count").count()).toBe(0);
+
+      const d = await draftAndSubmit();
+      await expect
+        .poll(() => page.getByTestId("notifications-bell-count").textContent(), { timeout: 10_000 })
+        .toBe("1");
+      // The other supervisor returns it: the approval asked of both is done, and this page's badge goes at once
+      // (the stream's `unread` event; the list's own polling is every 15 s).
+      const returned = await act(colleague, d.id, {
+        event: "reject_approval",
+        reason: { lang: "en", text: "Name the data to preserve." },
+      });
+      expect(returned.status).toBe(200);
+      await page.getByTestId("notifications-bell-count").waitFor({ state: "detached", timeout: 10_000 });
+      await page.getByTestId("notifications-bell").click();
+      const item = page.getByTestId("notifications-panel").getByTestId("notifications-panel-item").first();
+      expect(await item.innerText()).toContain(`Approval needed: ${d.reference}`);
+      expect(await item.getAttribute("data-read")).toBe("true");
+      await page.context().close();
+    },
+  );
 });

@@ -2,10 +2,15 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { z } from "zod";
+import { inTransaction } from "../../src/db/client.js";
+import { systemCtx } from "../../src/lib/actor.js";
+import { defineHandler } from "../../src/modules/federation/federation.types.js";
 import {
   type FederationWorker,
   startFederationWorker,
 } from "../../src/modules/federation/federation.worker.js";
+import { cliActor } from "../../src/modules/node/node.service.js";
 import {
   describeBrowser,
   ensureConsoleBuilt,
@@ -19,7 +24,9 @@ import { freePort } from "../support/pg-cluster.js";
 /**
  * The Peers page in Chromium, with two in-process nodes: an administrator of each pairs them from the console
  * (invite on one, accept on the other), both see the same fingerprint, the hotline test runs from the page and
- * link health shows. Runs once (PGlite): the page does not depend on the store.
+ * link health shows; on a peer's own page the administrator sees a message held because its handling failed,
+ * with why, and skips it (the sender learns it was refused) or retries it. Runs once (PGlite): the page does
+ * not depend on the store.
  */
 describeBrowser("console Peers page: pairing, fingerprint, hotline test, health", () => {
   const once = DB_KIND === "pglite";
@@ -102,5 +109,77 @@ describeBrowser("console Peers page: pairing, fingerprint, hotline test, health"
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await pa.screenshot({ path: path.join(SCREENSHOT_DIR, "peers-en.png"), fullPage: true });
     await pb.screenshot({ path: path.join(SCREENSHOT_DIR, "peers-zh.png"), fullPage: true });
+  });
+
+  it.runIf(once)("shows a held message on the peer's page, with why, and skips or retries it", async () => {
+    // US-DOJ fails to handle this type until the cause is fixed; CN-MPS sends two of them.
+    let flaky = true;
+    b.rt.services.federationService.registerHandler(
+      defineHandler("test.flaky", z.object({}), async () => {
+        if (flaky) throw new Error("the domain's database is unavailable");
+      }),
+    );
+    const send = () =>
+      inTransaction(a.rt.services.db, (tx) =>
+        a.rt.services.federationService.enqueue(tx, systemCtx(), {
+          peerId: "US-DOJ",
+          type: "test.flaky",
+          payload: {},
+        }),
+      );
+    const adminA = await a.as("admin");
+    const outboxStatus = async (msgId: string) =>
+      (
+        await adminA.req<{ items: { msgId: string; status: string; receiptReason: string | null }[] }>(
+          "GET",
+          "/api/v1/peers/US-DOJ/outbox?limit=1000",
+        )
+      ).body.items.find((m) => m.msgId === msgId);
+
+    const first = await send();
+    const page = await signedIn(urls[1]);
+    await page.getByTestId("peer-CN-MPS-link").click();
+    await page.getByTestId("peer-page").waitFor();
+    const row = page.locator(`[data-testid="held-row"][data-msg-id="${first.msgId}"]`);
+    await row.waitFor({ timeout: 20_000 });
+    await expect
+      .poll(() => row.getByTestId("held-why").innerText(), { timeout: 20_000 })
+      .toContain("the domain's database is unavailable");
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "peer-held-en.png"), fullPage: true });
+
+    // Skip: refused for good, with a note; the row goes and the sender's copy is rejected.
+    await row.getByTestId("held-skip").click();
+    await page.getByTestId("held-skip-note").fill("Cannot be applied on this node");
+    await page.getByTestId("held-skip-confirm").click();
+    await row.waitFor({ state: "detached", timeout: 20_000 });
+    await expect
+      .poll(async () => (await outboxStatus(first.msgId))?.status, { timeout: 20_000 })
+      .toBe("rejected");
+
+    // Retry while the cause persists: it stays held and the page says so; once fixed it is applied.
+    const second = await send();
+    const again = page.locator(`[data-testid="held-row"][data-msg-id="${second.msgId}"]`);
+    await again.waitFor({ timeout: 20_000 });
+    await again.getByTestId("held-retry").click();
+    await expect
+      .poll(() => page.getByTestId("held-result").innerText(), { timeout: 10_000 })
+      .toContain("could still not be applied");
+    flaky = false;
+    await again.getByTestId("held-retry").click();
+    await again.waitFor({ state: "detached", timeout: 20_000 });
+    await page.getByTestId("held-empty").waitFor();
+    await expect
+      .poll(async () => (await outboxStatus(second.msgId))?.status, { timeout: 20_000 })
+      .toBe("delivered");
+    // Both actions are in the audit trail of US-DOJ (read as the CLI: the administrator is no auditor).
+    const audit = await b.rt.services.audit.list(
+      { actor: cliActor("test"), ip: null, requestId: null },
+      { limit: 200 },
+    );
+    const actions = audit.items.filter((e) => e.targetId === first.msgId || e.targetId === second.msgId);
+    expect(actions.map((e) => e.action)).toEqual(
+      expect.arrayContaining(["federation.inbox.skip", "federation.inbox.retry"]),
+    );
+    await page.context().close();
   });
 });

@@ -13,7 +13,6 @@ import {
   NodeProcess,
   type OutboxItem,
   type ProcNode,
-  pairProcs,
   waitUntil,
 } from "../support/proc.js";
 
@@ -71,7 +70,15 @@ function makeCa(dir: string, name: string) {
 }
 
 interface PeerHealthBody {
-  peer: { health: { outboxDepth: number; lastError: string | null } };
+  peer: { tlsPin: string | null; health: { outboxDepth: number; lastError: string | null } };
+}
+
+/** A certificate's pin made by the openssl CLI alone (public key → DER → SHA-256 → base64), not by the node. */
+function opensslPin(certFile: string): string {
+  const pub = execFileSync("openssl", ["x509", "-pubkey", "-noout", "-in", certFile]);
+  const der = execFileSync("openssl", ["pkey", "-pubin", "-outform", "der"], { input: pub });
+  const digest = execFileSync("openssl", ["dgst", "-sha256", "-binary"], { input: der });
+  return `sha256/${digest.toString("base64")}`;
 }
 
 /**
@@ -91,6 +98,7 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
   let wrong: { cert: string; key: string };
   let bFiles: { cert: string; key: string };
   let caPem: string;
+  let aLeaf: { cert: string; key: string };
   const previous = getGlobalDispatcher();
 
   beforeAll(async () => {
@@ -98,7 +106,7 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
     const ca = makeCa(work, "agencies");
     caPem = ca.pem;
     const other = makeCa(work, "other");
-    const aLeaf = ca.leaf("a");
+    aLeaf = ca.leaf("a");
     good = ca.leaf("b");
     wrong = other.leaf("b-wrong");
     bFiles = { cert: path.join(work, "b-live.pem"), key: path.join(work, "b-live.key") };
@@ -131,8 +139,21 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
     pa.logLevel = "info";
     pb.logLevel = "info";
     await Promise.all([pa.start(180_000), pb.start(180_000)]);
-    await pairProcs(pa, pb);
+    // Pairing with a pin (issue 16): A's invitation carries the pin of the certificate it serves; B accepts with it,
+    // so B's first request to A (the pairing itself) already requires that key.
+    const inv = await pa.api<{ invitation: string; tlsPin: string | null }>(
+      "POST",
+      "/api/v1/peers/invitations",
+    );
+    expect(inv.status).toBe(201);
+    invitedPin = inv.body.tlsPin;
+    const acc = await pb.api("POST", "/api/v1/peers/accept", {
+      invitation: inv.body.invitation,
+      tlsPin: inv.body.tlsPin,
+    });
+    expect(acc.status).toBe(201);
   }, 400_000);
+  let invitedPin: string | null = null;
   afterAll(async () => {
     setGlobalDispatcher(previous);
     await pa?.kill9();
@@ -172,7 +193,15 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
       "the sender's log line",
     );
     expect(atSender).toMatchObject({ msg: "federation envelope sent", peer: "US-DOJ", seq: sent.seq });
-    const atReceiver = withId(pb.logLines());
+    // The receiver's line reaches its log file through a pipe, possibly after the sender has heard the receipt.
+    const atReceiver = await waitUntil(
+      async () => {
+        const l = withId(pb.logLines());
+        return l.length > 0 && l;
+      },
+      30_000,
+      "the receiver's log line",
+    );
     expect(atReceiver).toEqual([
       expect.objectContaining({
         msg: "federation envelope received",
@@ -221,6 +250,65 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
     copyFileSync(good.cert, bFiles.cert);
     copyFileSync(good.key, bFiles.key);
     await waitUntil(allDelivered, 90_000, "delivery once the right certificate is back");
+    expect((await health()).outboxDepth).toBe(0);
+  }, 240_000);
+
+  it("pins the peer's certificate at pairing: a matching pin delivers, a wrong one stops delivery with the reason while the messages stay queued", async () => {
+    // The pin A announced is its certificate's public key as openssl computes it, and B keeps it.
+    expect(invitedPin).toBe(opensslPin(aLeaf.cert));
+    const atB = await pb.api<PeerHealthBody>("GET", "/api/v1/peers/CN-MPS");
+    expect(atB.body.peer.tlsPin).toBe(invitedPin);
+    // B → A under the pin: delivered.
+    const pong = await pb.api("POST", "/api/v1/peers/CN-MPS/ping", { count: 2 });
+    expect(pong.status).toBe(201);
+    await waitUntil(
+      async () => (await allRows<OutboxItem>(pb, "CN-MPS", "outbox")).every((m) => m.status === "delivered"),
+      60_000,
+      "pinned delivery from B to A",
+    );
+
+    // A pins B's certificate (64 hex digits as `openssl dgst` prints them are accepted too): still delivered.
+    const hex = Buffer.from(opensslPin(good.cert).slice("sha256/".length), "base64").toString("hex");
+    const right = await pa.api<PeerHealthBody>("PUT", "/api/v1/peers/US-DOJ/tls-pin", {
+      tlsPin: hex.match(/../g)?.join(":"),
+    });
+    expect(right.status).toBe(200);
+    expect(right.body.peer.tlsPin).toBe(opensslPin(good.cert));
+    await ping(2);
+    await waitUntil(allDelivered, 60_000, "pinned delivery from A to B");
+
+    // A wrong pin (the key of a certificate the same CA signed: valid chain, other key) stops delivery with
+    // the reason in link health; the messages stay queued.
+    const wrongPin = opensslPin(aLeaf.cert);
+    expect((await pa.api("PUT", "/api/v1/peers/US-DOJ/tls-pin", { tlsPin: wrongPin })).status).toBe(200);
+    await ping(3);
+    const h = await waitUntil(
+      async () => {
+        const x = await health();
+        return x.lastError?.includes("TLS_PIN_MISMATCH") && x.outboxDepth === 3 && x;
+      },
+      60_000,
+      "the pin mismatch in link health",
+    );
+    expect(h.lastError).toContain(`not the pin ${wrongPin} agreed at pairing`);
+    expect(h.lastError).toContain(opensslPin(good.cert));
+    expect(
+      (await allRows<OutboxItem>(pa, "US-DOJ", "outbox")).filter((m) => m.status === "pending"),
+    ).toHaveLength(3);
+    // A bad pin is refused with its field.
+    const bad = await pa.api<{ error: { code: string; details: { field: string }[] } }>(
+      "PUT",
+      "/api/v1/peers/US-DOJ/tls-pin",
+      { tlsPin: "sha256/short" },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].field).toBe("body.tlsPin");
+
+    // The right pin again: the queued messages go at once.
+    expect(
+      (await pa.api("PUT", "/api/v1/peers/US-DOJ/tls-pin", { tlsPin: opensslPin(good.cert) })).status,
+    ).toBe(200);
+    await waitUntil(allDelivered, 60_000, "delivery once the pin is right");
     expect((await health()).outboxDepth).toBe(0);
   }, 240_000);
 

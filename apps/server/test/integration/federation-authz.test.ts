@@ -134,6 +134,10 @@ describeDb("authorization matrix of peers and node keys: role × paired peer / a
     endpoint("POST", "/api/v1/peers/accept", only(MANAGE, 400), () => ({ invitation: "not-an-invitation" })),
     onRecord("POST", "/api/v1/peers/:id/suspend", onPeer(MANAGE, 200), { prepare: async (t) => peerFor(t) }),
     onRecord("POST", "/api/v1/peers/:id/resume", onPeer(MANAGE, 200), { prepare: async (t) => peerFor(t) }),
+    onRecord("PUT", "/api/v1/peers/:id/tls-pin", onPeer(MANAGE, 200), {
+      prepare: async (t) => peerFor(t),
+      body: () => ({ tlsPin: null }),
+    }),
     onRecord("POST", "/api/v1/peers/:id/ping", onPeer(PING, 201), {
       prepare: async (t) => peerFor(t),
       body: () => ({ count: 1 }),

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { label } from "@crossline/schemas";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { rowsOf } from "../../src/db/client.js";
@@ -104,6 +105,15 @@ describeDb("requests API: bad input, roster in local time, live notifications, r
     const ack = await act(supervisor, d.id, { event: "acknowledge" });
     expect(ack.status).toBe(409);
     expect(ack.body.error.details[0].allowed).toEqual(["submit_for_approval", "withdraw"]);
+    // ... as a message key with parameters, worded in the reader's language from them (no English re-worded).
+    const ackZh = await supervisor.req<{
+      error: { details: { issue: string; key?: string; params?: Record<string, unknown> }[] };
+    }>("POST", `/api/v1/requests/${d.id}/actions`, { event: "acknowledge" }, { "accept-language": "zh-CN" });
+    expect(ackZh.body.error.details[0]).toMatchObject({
+      key: "transition.wrongSide",
+      params: { event: "acknowledge", side: "responder", side2: "requester" },
+      issue: `“${label("requestEvent", "acknowledge", "zh-CN")}”由${label("side", "responder", "zh-CN")}执行；本节点是${label("side", "requester", "zh-CN")}`,
+    });
     const check = await supervisor.req<ApiError>("PUT", `/api/v1/requests/${d.id}/second-check`, {
       method: "carrier_pigeon",
       namedContact: { name: "" },

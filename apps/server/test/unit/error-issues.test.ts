@@ -1,3 +1,7 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ISSUE_MESSAGES } from "@crossline/schemas";
 import type { FastifyRequest } from "fastify";
 import { describe, expect, it } from "vitest";
 import { errorBody } from "../../src/http/errors.js";
@@ -64,5 +68,38 @@ describe("issues of forms parsed in a service, by Accept-Language", () => {
       message: "与当前状态冲突。",
       details: [{ issue: "a brand-new server issue" }],
     });
+  });
+});
+
+describe("parametrised issues are keys everywhere (issue 9 point 15: no English re-worded by pattern)", () => {
+  const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../src");
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? files(path.join(dir, e.name))
+        : e.name.endsWith(".ts")
+          ? [path.join(dir, e.name)]
+          : [],
+    );
+
+  it("no service writes the English of a keyed message as a template literal instead of issue(key, params)", () => {
+    // Each key's English with its {parameters} as `${…}` placeholders: the shape of a caller that spells it out.
+    const shapes = Object.entries(ISSUE_MESSAGES)
+      .filter(([, m]) => /\{\w+\}/.test(m.en))
+      .map(([key, m]) => ({
+        key,
+        re: new RegExp(
+          `\`${m.en
+            .split(/\{\w+\}/)
+            .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+            .join("\\$\\{[^}]+\\}")}\``,
+        ),
+      }));
+    const found: string[] = [];
+    for (const f of files(SRC)) {
+      const text = readFileSync(f, "utf8");
+      for (const { key, re } of shapes) if (re.test(text)) found.push(`${path.relative(SRC, f)}: ${key}`);
+    }
+    expect(found).toEqual([]);
   });
 });

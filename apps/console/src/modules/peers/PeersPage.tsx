@@ -1,4 +1,4 @@
-import type { PeerState, PeerView } from "@crossline/schemas";
+import type { LinkStopReason, PeerState, PeerView } from "@crossline/schemas";
 import {
   Alert,
   Badge,
@@ -11,6 +11,7 @@ import {
   Table,
   Text,
   Textarea,
+  TextInput,
   Title,
   Tooltip,
 } from "@mantine/core";
@@ -20,6 +21,8 @@ import { hasAnyPermission, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { ConfirmModal } from "../../components/ConfirmModal";
 import { DateTimeText } from "../../components/DateTime";
+import { Link, usePath } from "../../router/router";
+import { PeerDetailPage } from "./PeerDetailPage";
 import { useAccept, useInvite, usePeerAction, usePeers, usePing } from "./peers.api";
 
 const STATE_COLOR: Record<PeerState, string> = {
@@ -60,6 +63,11 @@ function InviteModal({ onClose }: { onClose: () => void }) {
             <Text size="sm">
               {t("peers.nodeFingerprint")}: <Code>{invite.data.nodeFingerprint}</Code>
             </Text>
+            {invite.data.tlsPin ? (
+              <Text size="sm" style={{ wordBreak: "break-all" }}>
+                {t("peers.nodeTlsPin")}: <Code data-testid="peers-invitation-pin">{invite.data.tlsPin}</Code>
+              </Text>
+            ) : null}
           </>
         ) : null}
         <ApiErrorAlert error={invite.error} />
@@ -86,9 +94,10 @@ function AcceptModal({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
   const accept = useAccept();
   const [text, setText] = useState("");
+  const [pin, setPin] = useState("");
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (text.trim()) accept.mutate(text.trim());
+    if (text.trim()) accept.mutate({ invitation: text.trim(), tlsPin: pin.trim() || undefined });
   };
   return (
     <Modal opened onClose={onClose} title={t("peers.acceptTitle")} centered size="lg">
@@ -117,6 +126,14 @@ function AcceptModal({ onClose }: { onClose: () => void }) {
               maxLength={20000}
               required
               data-testid="peers-accept-text"
+            />
+            <TextInput
+              label={t("peers.acceptPin")}
+              description={t("peers.acceptPinHint")}
+              value={pin}
+              onChange={(e) => setPin(e.currentTarget.value)}
+              maxLength={200}
+              data-testid="peers-accept-pin"
             />
             <ApiErrorAlert error={accept.error} />
             <Group justify="flex-end">
@@ -170,6 +187,11 @@ function Health({ p }: { p: PeerView }) {
         {h.lastSuccessAt ? <DateTimeText iso={h.lastSuccessAt} /> : t("peers.never")} · {t("peers.rtt")}:{" "}
         {h.rttMs ?? "–"} ms · {t("peers.pingRtt")}: {h.pingRttMs ?? "–"} ms
       </Text>
+      {h.linkStop ? (
+        <Badge color="red" data-testid={`peer-${p.id}-link-stop`} style={{ overflow: "visible" }}>
+          {t(`peers.stopReason.${h.linkStop.reason as LinkStopReason}`)}
+        </Badge>
+      ) : null}
       {h.lastError ? (
         <Tooltip label={h.lastError} multiline w={400}>
           <Text size="xs" c="red" lineClamp={1}>
@@ -181,7 +203,14 @@ function Health({ p }: { p: PeerView }) {
   );
 }
 
+/** The Peers page, and each peer's own page below it (`/peers/<id>`). */
 export function PeersPage() {
+  const rest = usePath().replace(/^\/peers\/?/, "");
+  if (rest) return <PeerDetailPage id={decodeURIComponent(rest)} />;
+  return <PeersList />;
+}
+
+function PeersList() {
   const { t, i18n } = useTranslation();
   const { user } = useSession();
   const peers = usePeers();
@@ -235,7 +264,11 @@ export function PeersPage() {
               {items.map((p) => (
                 <Table.Tr key={p.id} data-testid={`peer-${p.id}`}>
                   <Table.Td>
-                    <Text fw={600}>{p.id}</Text>
+                    <Link to={`/peers/${encodeURIComponent(p.id)}`} data-testid={`peer-${p.id}-link`}>
+                      <Text fw={600} component="span">
+                        {p.id}
+                      </Text>
+                    </Link>
                     <Text size="sm">{i18n.language === "zh-CN" && p.nameZh ? p.nameZh : p.name}</Text>
                     <Text size="xs" c="dimmed">
                       {p.baseUrl}

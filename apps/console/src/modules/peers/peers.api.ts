@@ -1,4 +1,4 @@
-import type { PeerAccepted, PeerInvitation, PeerView } from "@crossline/schemas";
+import type { InboxItem, PeerAccepted, PeerInvitation, PeerView } from "@crossline/schemas";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/client";
 
@@ -22,7 +22,8 @@ export function useInvite() {
 export function useAccept() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (invitation: string) => api<PeerAccepted>("POST", "/peers/accept", { invitation }),
+    mutationFn: ({ invitation, tlsPin }: { invitation: string; tlsPin?: string }) =>
+      api<PeerAccepted>("POST", "/peers/accept", { invitation, ...(tlsPin ? { tlsPin } : {}) }),
     onSuccess: () => qc.invalidateQueries({ queryKey: PEERS_KEY }),
   });
 }
@@ -44,5 +45,58 @@ export function usePing() {
     onSuccess: () => {
       setTimeout(() => qc.invalidateQueries({ queryKey: PEERS_KEY }), 1500);
     },
+  });
+}
+
+/** One peer with its link health, refreshed every few seconds while its page is open. */
+export function usePeer(id: string) {
+  return useQuery({
+    queryKey: [...PEERS_KEY, id],
+    queryFn: () => api<{ peer: PeerView }>("GET", `/peers/${encodeURIComponent(id)}`),
+    refetchInterval: 5000,
+  });
+}
+
+/** The peer's messages held here (received, not applied: a handler failed, or one before them is missing). */
+export function useHeld(id: string) {
+  return useQuery({
+    queryKey: [...PEERS_KEY, id, "held"],
+    queryFn: () =>
+      api<{ items: InboxItem[] }>("GET", `/peers/${encodeURIComponent(id)}/inbox?status=held&limit=200`),
+    refetchInterval: 5000,
+  });
+}
+
+/** Retry applying a held message now, or skip it for good (the sender is told), with an optional note. */
+export function useHeldAction(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ msgId, action, note }: { msgId: string; action: "retry" | "skip"; note?: string }) =>
+      api<{ msgId: string; inSeq: number; applied?: boolean; skipped?: boolean }>(
+        "POST",
+        `/peers/${encodeURIComponent(id)}/inbox/${encodeURIComponent(msgId)}/${action}`,
+        action === "skip" ? { note: note ?? "" } : undefined,
+      ),
+    onSuccess: () => qc.invalidateQueries({ queryKey: PEERS_KEY }),
+  });
+}
+
+/** Pin the peer's TLS certificate, or remove the pin (null). */
+export function useTlsPin(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (tlsPin: string | null) =>
+      api<{ peer: PeerView }>("PUT", `/peers/${encodeURIComponent(id)}/tls-pin`, { tlsPin }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: PEERS_KEY }),
+  });
+}
+
+/** After a sequence conflict: renumber what waits for the peer and resume delivery. */
+export function useResequence(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () =>
+      api<{ firstSeq: number; count: number }>("POST", `/peers/${encodeURIComponent(id)}/resequence`, {}),
+    onSuccess: () => qc.invalidateQueries({ queryKey: PEERS_KEY }),
   });
 }

@@ -100,7 +100,8 @@ export function useNotifications() {
 /**
  * The live stream (Server-Sent Events): opened once per tab, by the shell. Each notification refreshes the list
  * and every request query (board, detail, messages), so an open request page updates by itself; `onNotification`
- * sees each one as it arrives (the shell raises a toast for emergencies).
+ * sees each one as it arrives (the shell raises a toast for emergencies). `unread` says the count changed
+ * without a new one (some were settled).
  */
 export function useNotificationStream(onNotification?: (n: NotificationView) => void) {
   const qc = useQueryClient();
@@ -122,6 +123,10 @@ export function useNotificationStream(onNotification?: (n: NotificationView) => 
       callback.current?.(n);
     };
     source.addEventListener("notification", received);
+    // Notifications marked done because what they asked for was done (here, by a colleague or by the peer):
+    // the badge and the lists follow.
+    const settled = () => void qc.invalidateQueries({ queryKey: NOTIFICATIONS_KEY });
+    source.addEventListener("unread", settled);
     return () => source.close();
   }, [qc]);
 }

@@ -69,6 +69,11 @@ export const peers = pgTable(
     publicKeys: jsonb("public_keys").$type<PeerKey[]>().notNull(),
     /** Fingerprint of both nodes' keys at pairing, the same on both sides. */
     fingerprint: text("fingerprint").notNull(),
+    /**
+     * The pin of the peer's TLS certificate (`sha256/` + base64 SHA-256 of its SubjectPublicKeyInfo), agreed at
+     * pairing or set later by an administrator; null: the certificate is only verified against the authorities.
+     */
+    tlsPin: text("tls_pin"),
     /** Highest incoming sequence number applied (or consumed by a content rejection). */
     inSeq: bigint("in_seq", { mode: "number" }).notNull().default(0),
     deliveredCount: bigint("delivered_count", { mode: "number" }).notNull().default(0),

@@ -58,6 +58,11 @@ export const notifications = pgTable(
     severity: text("severity", { enum: ["info", "urgent", "emergency"] }).notNull(),
     requestId: uuid("request_id"),
     /**
+     * The record other than a request the notification is about (a provider notice): its notifications are marked
+     * done with it when what they asked for is done.
+     */
+    subjectId: uuid("subject_id"),
+    /**
      * What the notification says: a key of NOTIFICATION_MESSAGES (@crossline/schemas) and its parameters,
      * rendered when read, in the reader's language and time zone.
      */
@@ -71,7 +76,16 @@ export const notifications = pgTable(
     createdAt: ts("created_at").notNull(),
     readAt: ts("read_at"),
   },
-  (t) => [index("notifications_user").on(t.userId, t.id)],
+  (t) => [
+    index("notifications_user").on(t.userId, t.id),
+    // Settling looks up what is still unread about one record at each of its events.
+    index("notifications_unread_request")
+      .on(t.requestId)
+      .where(sql`${t.readAt} is null and ${t.requestId} is not null`),
+    index("notifications_unread_subject")
+      .on(t.subjectId)
+      .where(sql`${t.readAt} is null and ${t.subjectId} is not null`),
+  ],
 );
 
 /**

@@ -2,7 +2,7 @@ import type { InboxItem, OutboxItem, PingItem } from "@crossline/schemas";
 import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
 import { inTransaction } from "../../db/client.js";
-import type { OutboxStatus } from "../../db/schema/index.js";
+import type { InboxStatus, OutboxStatus } from "../../db/schema/index.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import type { Attachments } from "./federation.attachments.js";
@@ -52,7 +52,7 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
   async function listInbox(
     ctx: Ctx,
     peerId: string,
-    q: { type?: string; limit: number; afterSeq?: number },
+    q: { type?: string; status?: InboxStatus; limit: number; afterSeq?: number },
   ): Promise<InboxItem[]> {
     await requireReadablePeer(ctx, peerId);
     const rows = await repo.inboxPage(db, peerId, q);

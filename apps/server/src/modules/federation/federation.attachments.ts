@@ -90,10 +90,14 @@ export function createAttachments(c: FedContext) {
         { sender: me, recipient: p.id, attachmentId: a.id, op: "status" },
         keys.signing,
       );
-      const st = await c.peerFetch(`${p.baseUrl}/federation/v1/attachments/${me}/${a.id}`, {
-        headers: { "x-crossline-auth": statusAuth },
-        signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
-      });
+      const st = await c.peerFetch(
+        `${p.baseUrl}/federation/v1/attachments/${me}/${a.id}`,
+        {
+          headers: { "x-crossline-auth": statusAuth },
+          signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
+        },
+        p.tlsPin,
+      );
       const have = st.ok
         ? ((await st.json()) as { complete: boolean; chunks: number[] })
         : { complete: false, chunks: [] };
@@ -118,12 +122,16 @@ export function createAttachments(c: FedContext) {
           },
           keys.signing,
         );
-        const res = await c.peerFetch(`${p.baseUrl}/federation/v1/attachments/${me}/${a.id}/chunks/${idx}`, {
-          method: "PUT",
-          headers: { "content-type": "application/octet-stream", "x-crossline-auth": auth },
-          body: ch.data,
-          signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
-        });
+        const res = await c.peerFetch(
+          `${p.baseUrl}/federation/v1/attachments/${me}/${a.id}/chunks/${idx}`,
+          {
+            method: "PUT",
+            headers: { "content-type": "application/octet-stream", "x-crossline-auth": auth },
+            body: ch.data,
+            signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
+          },
+          p.tlsPin,
+        );
         if (!res.ok) throw new Error(`attachment ${a.id} chunk ${idx}: HTTP ${res.status}`);
       }
     }

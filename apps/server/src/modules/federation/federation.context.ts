@@ -88,9 +88,10 @@ export interface FedContext extends FederationDeps {
   selfUrl(): string;
   /**
    * `fetch` for requests to peers: their certificates verified against the system's authorities and the
-   * node's own (`tlsCaFile`); a failure names its cause (an untrusted certificate, a refused connection).
+   * node's own (`tlsCaFile`), and against the peer's pin when it has one (`tlsPin`); a failure names its cause
+   * (an untrusted certificate, a pin that does not match, a refused connection).
    */
-  peerFetch(url: string, init: RequestInit): Promise<Response>;
+  peerFetch(url: string, init: RequestInit, tlsPin?: string | null): Promise<Response>;
   /**
    * Wakes this process's delivery workers (other processes find the work by polling). `committed`: the work
    * is already visible (called after the commit); otherwise it may be a moment before it is.
@@ -102,10 +103,19 @@ export interface FedContext extends FederationDeps {
 export function createFedContext(deps: FederationDeps): FedContext {
   const { node, config } = deps;
   const dispatcher = peerDispatcher(config);
-  async function peerFetch(url: string, init: RequestInit): Promise<Response> {
+  // One client per pin: a pinned connection is checked when it is made, so it must not serve another peer (or
+  // the same peer after its pin changed) from a shared pool.
+  const pinned = new Map<string, ReturnType<typeof peerDispatcher>>();
+  const dispatcherFor = (pin: string | null | undefined) => {
+    if (!pin) return dispatcher;
+    if (!pinned.has(pin)) pinned.set(pin, peerDispatcher(config, pin));
+    return pinned.get(pin);
+  };
+  async function peerFetch(url: string, init: RequestInit, tlsPin?: string | null): Promise<Response> {
+    const client = dispatcherFor(tlsPin);
     try {
-      if (!dispatcher) return await fetch(url, init);
-      return (await undiciFetch(url, { ...(init as object), dispatcher })) as unknown as Response;
+      if (!client) return await fetch(url, init);
+      return (await undiciFetch(url, { ...(init as object), dispatcher: client })) as unknown as Response;
     } catch (e) {
       // "fetch failed" alone tells an operator nothing: link health shows the cause (e.g. an untrusted certificate).
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;

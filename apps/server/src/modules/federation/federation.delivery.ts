@@ -181,12 +181,16 @@ export function createDelivery(
       let failure = "";
       const h0 = performance.now();
       try {
-        const res = await c.peerFetch(`${p.baseUrl}/federation/v1/envelopes`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ envelopes: sealed.map((s) => s.jwe) }),
-          signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
-        });
+        const res = await c.peerFetch(
+          `${p.baseUrl}/federation/v1/envelopes`,
+          {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ envelopes: sealed.map((s) => s.jwe) }),
+            signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
+          },
+          p.tlsPin,
+        );
         const body = (await res.json().catch(() => null)) as { results?: EnvelopeResult[] } | null;
         if (res.ok && Array.isArray(body?.results) && body.results.length === sealed.length)
           results = body.results;

@@ -1,5 +1,6 @@
 import {
   ControlNoticeClaims,
+  canonicalTlsPin,
   FederationInvitation,
   NodeCard,
   PairingProofClaims,
@@ -15,6 +16,7 @@ import { inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import { randomToken, safeEqual } from "../../lib/secrets.js";
+import { ownTlsPin } from "../../runtime/tls.js";
 import {
   CONTROL_TYP,
   errText,
@@ -55,6 +57,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       baseUrl: r.baseUrl,
       state: r.state,
       fingerprint: r.fingerprint,
+      tlsPin: r.tlsPin,
       keys: r.publicKeys.map((k) => ({ kid: k.kid, use: k.use, status: k.status })),
       stateChangedAt: r.stateChangedAt.toISOString(),
       createdAt: r.createdAt.toISOString(),
@@ -103,7 +106,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
 
   async function invite(
     ctx: Ctx,
-  ): Promise<{ invitation: string; expiresAt: string; nodeFingerprint: string }> {
+  ): Promise<{ invitation: string; expiresAt: string; nodeFingerprint: string; tlsPin: string | null }> {
     requirePermission(ctx.actor, "peers:manage");
     const card = await myCard();
     const id = uuidv7();
@@ -128,6 +131,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       invitation: INVITATION_PREFIX + Buffer.from(JSON.stringify(body)).toString("base64url"),
       expiresAt: expiresAt.toISOString(),
       nodeFingerprint: fingerprint(card.publicKeys),
+      tlsPin: ownTlsPin(config),
     };
   }
 
@@ -150,8 +154,15 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     return r.data;
   }
 
-  async function insertPeer(tx: Tx, card: NodeCard, state: PeerState, fp: string): Promise<void> {
+  async function insertPeer(
+    tx: Tx,
+    card: NodeCard,
+    state: PeerState,
+    fp: string,
+    tlsPin: string | null = null,
+  ): Promise<void> {
     await repo.upsertPeer(tx, card.id, {
+      tlsPin,
       name: card.name,
       nameZh: card.nameZh ?? null,
       baseUrl: card.url,
@@ -162,10 +173,19 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     });
   }
 
-  /** Accepts another node's invitation: registers it here and completes the pairing on its side. */
-  async function accept(ctx: Ctx, invitationText: string): Promise<{ peer: PeerView; fingerprint: string }> {
+  /**
+   * Accepts another node's invitation: registers it here and completes the pairing on its side. With `tlsPin`
+   * (the inviting node's certificate pin, read out with its fingerprint) the pairing request itself and every
+   * later one go only to a server holding that key.
+   */
+  async function accept(
+    ctx: Ctx,
+    invitationText: string,
+    tlsPinInput?: string,
+  ): Promise<{ peer: PeerView; fingerprint: string }> {
     requirePermission(ctx.actor, "peers:manage");
     const inv = parseInvitation(invitationText);
+    const pin = tlsPinInput ? canonicalTlsPin(tlsPinInput) : null;
     const me = await myCard();
     if (inv.id === me.id) throw new AppError("CONFLICT", [{ issue: "this is this node's own invitation" }]);
     if (Date.parse(inv.expiresAt) < clock.now().getTime()) {
@@ -179,7 +199,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     }
     const fp = pairFingerprint(inv.publicKeys, me.publicKeys);
     await inTransaction(db, async (tx) => {
-      await insertPeer(tx, inv, "pending", fp);
+      await insertPeer(tx, inv, "pending", fp, pin);
       await audit.record(tx, ctx, {
         action: "federation.peer.pending",
         targetType: "peer",
@@ -187,6 +207,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
         details: {
           url: inv.url,
           fingerprint: fp,
+          ...(pin ? { tlsPin: pin } : {}),
           invitationId: inv.invitationId,
           ...(existing?.state === "revoked"
             ? { renewed: true, previousFingerprint: existing.fingerprint }
@@ -208,12 +229,16 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     );
     let reply: Response;
     try {
-      reply = await c.peerFetch(`${inv.url}/federation/v1/pairing`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ proof }),
-        signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
-      });
+      reply = await c.peerFetch(
+        `${inv.url}/federation/v1/pairing`,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ proof }),
+          signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
+        },
+        pin,
+      );
     } catch (e) {
       throw new AppError("NODE_BUSY", [
         { issue: `cannot reach ${inv.url}: ${errText(e)}; the peer stays pending, accept again later` },
@@ -252,6 +277,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
         details: {
           url: inv.url,
           fingerprint: fp,
+          ...(pin ? { tlsPin: pin } : {}),
           keys: inv.publicKeys.map((k) => k.kid),
           ...(existing?.state === "revoked"
             ? { renewed: true, peerLastSeq: claims.lastSeq ?? 0, heldSetAside: setAside }
@@ -340,6 +366,30 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     return { reply };
   }
 
+  /**
+   * Sets (or, with null, removes) the pin of a peer's TLS certificate: after pairing on the inviting side, or
+   * when the peer's administrator announces a new key. Audited with the pin before and after.
+   */
+  async function setTlsPin(ctx: Ctx, id: string, tlsPin: string | null): Promise<PeerView> {
+    requirePermission(ctx.actor, "peers:manage");
+    const pin = tlsPin === null ? null : canonicalTlsPin(tlsPin);
+    await inTransaction(db, async (tx) => {
+      const p = await repo.lockPeer(tx, id);
+      if (!p) throw notFound("peer");
+      await repo.updatePeer(tx, id, { tlsPin: pin });
+      // What backed off while the pin did not match is due again at once.
+      await repo.resetBackoff(tx, id);
+      await audit.record(tx, ctx, {
+        action: "federation.peer.tls_pin",
+        targetType: "peer",
+        targetId: id,
+        details: { from: p.tlsPin, to: pin },
+      });
+    });
+    c.nudge();
+    return peerView(ctx, id);
+  }
+
   async function setState(ctx: Ctx, id: string, action: "suspend" | "resume" | "revoke"): Promise<PeerView> {
     requirePermission(ctx.actor, "peers:manage");
     const t = TRANSITIONS[action];
@@ -395,12 +445,16 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       { action: "revoke", sender: me, recipient: peerId, at: clock.now().toISOString(), nonce: uuidv7() },
       keys.signing,
     );
-    await c.peerFetch(`${p.baseUrl}/federation/v1/control`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ notice }),
-      signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
-    });
+    await c.peerFetch(
+      `${p.baseUrl}/federation/v1/control`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ notice }),
+        signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
+      },
+      p.tlsPin,
+    );
   }
 
   /** A signed control notice from a peer (today: "you are revoked"). */
@@ -441,6 +495,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     accept,
     completePairing,
     setState,
+    setTlsPin,
     revokedByPeer,
     receiveControl,
   };

@@ -8,6 +8,7 @@ import { type Db, type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
 import {
   blobChunks,
   blobs,
+  type InboxStatus,
   inbox,
   type OutboxStatus,
   outbox,
@@ -406,13 +407,17 @@ export function outboxPage(
   return inSeqOrder(dbx, outbox, peerId, q.status ? eq(outbox.status, q.status) : undefined, q);
 }
 
-/** A page of the peer's inbox in sequence order, optionally of one message type. */
+/** A page of the peer's inbox in sequence order, optionally of one message type and one status. */
 export function inboxPage(
   dbx: DbOrTx,
   peerId: string,
-  q: { type?: string; limit: number; afterSeq?: number },
+  q: { type?: string; status?: InboxStatus; limit: number; afterSeq?: number },
 ): Promise<InboxRow[]> {
-  return inSeqOrder(dbx, inbox, peerId, q.type ? eq(inbox.type, q.type) : undefined, q);
+  const filters = [
+    ...(q.type ? [eq(inbox.type, q.type)] : []),
+    ...(q.status ? [eq(inbox.status, q.status)] : []),
+  ];
+  return inSeqOrder(dbx, inbox, peerId, filters.length ? and(...filters) : undefined, q);
 }
 
 // ------------------------------------------------------------------------------------------------- inbox

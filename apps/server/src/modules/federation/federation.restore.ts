@@ -140,12 +140,16 @@ export function createRestore(c: FedContext) {
       backupAt: stop.backupAt,
     };
     const statement = await signStatement(RECONCILE_TYP, claims, keys.signing);
-    const res = await c.peerFetch(`${p.baseUrl}/federation/v1/reconcile`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ statement }),
-      signal: AbortSignal.timeout(c.config.fedRequestTimeoutMs),
-    });
+    const res = await c.peerFetch(
+      `${p.baseUrl}/federation/v1/reconcile`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ statement }),
+        signal: AbortSignal.timeout(c.config.fedRequestTimeoutMs),
+      },
+      p.tlsPin,
+    );
     const body = (await res.json().catch(() => null)) as { reply?: string } | null;
     if (!res.ok || typeof body?.reply !== "string") throw new Error(`the peer answered HTTP ${res.status}`);
     const verified = await verifyStatement(RECONCILED_TYP, body.reply, sigKeys(p));

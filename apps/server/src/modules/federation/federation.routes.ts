@@ -1,4 +1,5 @@
 import {
+  AcceptInvitationBody,
   EnvelopeResult,
   InboxItem,
   OutboxItem,
@@ -6,6 +7,7 @@ import {
   PeerInvitation,
   PeerView,
   PingItem,
+  TlsPinBody,
 } from "@crossline/schemas";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Counter, Gauge } from "prom-client";
@@ -248,11 +250,28 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
       schema: {
         tags,
         summary: "Accept another node's invitation; pairs both ways",
-        body: z.strictObject({ invitation: z.string().min(1).max(20_000) }),
+        body: AcceptInvitationBody,
         response: { 201: PeerAccepted, ...errorResponses },
       },
     },
-    async (req, reply) => reply.status(201).send(await fed.accept(req.ctx, req.body.invitation)),
+    async (req, reply) =>
+      reply.status(201).send(await fed.accept(req.ctx, req.body.invitation, req.body.tlsPin)),
+  );
+  app.put(
+    "/api/v1/peers/:peerId/tls-pin",
+    {
+      schema: {
+        tags,
+        summary:
+          "Pin the peer's TLS certificate (sha256/ + base64 SHA-256 of its public key), or unpin with null",
+        description:
+          "Every later connection to the peer must present a certificate with that public key, besides a valid chain; a mismatch stops delivery with the reason in link health while the messages stay queued.",
+        params: PeerParams,
+        body: TlsPinBody,
+        response: { 200: z.object({ peer: PeerView }), ...errorResponses },
+      },
+    },
+    async (req) => ({ peer: await fed.setTlsPin(req.ctx, req.params.peerId, req.body.tlsPin) }),
   );
   for (const action of ["suspend", "resume", "revoke"] as const) {
     app.post(
@@ -335,7 +354,10 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
         tags,
         summary: "Envelopes received from the peer: transport metadata only (no content)",
         params: PeerParams,
-        querystring: ListQuery.extend({ type: z.string().max(100).optional() }),
+        querystring: ListQuery.extend({
+          type: z.string().max(100).optional(),
+          status: z.enum(["held", "applied", "rejected"]).optional(),
+        }),
         response: { 200: z.object({ items: z.array(InboxItem) }), ...errorResponses },
       },
     },

@@ -75,6 +75,7 @@ export function createFederationService(deps: FederationDeps) {
     accept: peers.accept,
     completePairing: peers.completePairing,
     setState: peers.setState,
+    setTlsPin: peers.setTlsPin,
     receiveControl: peers.receiveControl,
     // transport
     receiveEnvelopes: inbox.receiveEnvelopes,

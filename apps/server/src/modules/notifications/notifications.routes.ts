@@ -60,7 +60,7 @@ export function notificationsRoutes(fastify: FastifyInstance, s: Services) {
         tags,
         summary: "Live notifications as Server-Sent Events (event: notification, id: notification id)",
         description:
-          "text/event-stream. Each new notification arrives as `event: notification` with the NotificationView as JSON data and its id as the event id; reconnecting with Last-Event-ID resumes after it. Comment lines keep the connection alive.",
+          "text/event-stream. Each new notification arrives as `event: notification` with the NotificationView as JSON data and its id as the event id; reconnecting with Last-Event-ID resumes after it. When the unread count changes otherwise (notifications marked done because what they asked for was done), `event: unread` carries `{unreadCount}`. Comment lines keep the connection alive.",
         response: { 200: z.string().describe("text/event-stream"), ...errorResponses },
       },
     },
@@ -70,6 +70,9 @@ export function notificationsRoutes(fastify: FastifyInstance, s: Services) {
       const last = req.headers["last-event-id"];
       let cursor =
         typeof last === "string" && UUID.test(last) ? last : await s.notifications.latestId(userId);
+      // The count the console last heard of: a change without a new notification (one settled because what it
+      // asked for is done, perhaps by a colleague or the peer) is told as `event: unread`.
+      let unread = await s.notifications.unreadCount(userId);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -86,9 +89,17 @@ export function notificationsRoutes(fastify: FastifyInstance, s: Services) {
         if (busy || closed) return;
         busy = true;
         try {
-          for (const n of await s.notifications.since(userId, cursor)) {
+          const fresh = await s.notifications.since(userId, cursor);
+          for (const n of fresh) {
             res.write(`id: ${n.id}\nevent: notification\ndata: ${JSON.stringify(n)}\n\n`);
             cursor = n.id;
+          }
+          const now = await s.notifications.unreadCount(userId);
+          // A new notification refreshes the console's list by itself; only a change without one is told.
+          const told = now !== unread && fresh.length === 0;
+          unread = now;
+          if (told) {
+            res.write(`event: unread\ndata: ${JSON.stringify({ unreadCount: now })}\n\n`);
           }
         } catch (err) {
           req.log.warn({ err }, "notification stream poll failed");

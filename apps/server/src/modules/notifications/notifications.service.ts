@@ -33,6 +33,8 @@ interface NotifyBase {
   kind: string;
   severity: "info" | "urgent" | "emergency";
   requestId?: string | null;
+  /** The record other than a request it is about (a provider notice), so it can be settled with it. */
+  subjectId?: string | null;
   /** Also send an e-mail (when the node has SMTP configured and the user an address). */
   email?: boolean;
 }
@@ -157,6 +159,7 @@ export function createNotificationsService(deps: {
         kind: n.kind,
         severity: n.severity,
         requestId: n.requestId ?? null,
+        subjectId: n.subjectId ?? null,
         ...(keyed
           ? { messageKey: n.key, params: n.params }
           : { titleEn: n.title.en, titleZh: n.title.zh, bodyEn: n.body.en, bodyZh: n.body.zh }),
@@ -164,13 +167,10 @@ export function createNotificationsService(deps: {
       })),
     );
     // Delivered at commit (never for a rolled-back transaction) to every process's listener.
-    for (let i = 0; i < recipients.length; i += IDS_PER_NOTIFY) {
-      const payload = recipients
-        .slice(i, i + IDS_PER_NOTIFY)
-        .map((u) => u.id)
-        .join(",");
-      await tx.execute(sql`select pg_notify(${CHANNEL}, ${payload})`);
-    }
+    await wakeAtCommit(
+      tx,
+      recipients.map((u) => u.id),
+    );
     if (n.email && transport) {
       for (const u of recipients) {
         if (!u.email) continue;
@@ -185,6 +185,49 @@ export function createNotificationsService(deps: {
       }
     }
     return recipients.length;
+  }
+
+  /**
+   * Marks read, for every reader, the unread notifications about a request (or another record, `subjectId`) of
+   * these kinds: what they asked for has been done (by whichever of them did it, or by the peer), so they no
+   * longer wait in anyone's bell. The readers' live streams are woken at commit so their unread counts drop.
+   */
+  async function settle(
+    tx: Tx,
+    about: ({ requestId: string } | { subjectId: string }) & { kinds: readonly string[] },
+  ): Promise<number> {
+    if (about.kinds.length === 0) return 0;
+    const rows = await tx
+      .update(notifications)
+      .set({ readAt: clock.now() })
+      .where(
+        and(
+          "requestId" in about
+            ? eq(notifications.requestId, about.requestId)
+            : eq(notifications.subjectId, about.subjectId),
+          inArray(notifications.kind, [...about.kinds]),
+          isNull(notifications.readAt),
+        ),
+      )
+      .returning({ userId: notifications.userId });
+    await wakeAtCommit(tx, [...new Set(rows.map((r) => r.userId))]);
+    return rows.length;
+  }
+
+  /** NOTIFYs the users' streams, in every process, when `tx` commits (never for a rollback). */
+  async function wakeAtCommit(tx: Tx, userIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < userIds.length; i += IDS_PER_NOTIFY) {
+      const payload = userIds.slice(i, i + IDS_PER_NOTIFY).join(",");
+      await tx.execute(sql`select pg_notify(${CHANNEL}, ${payload})`);
+    }
+  }
+
+  async function unreadCount(userId: string): Promise<number> {
+    const [{ n }] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(notifications)
+      .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
+    return n;
   }
 
   async function queueOne(tx: Tx, to: string, subject: string, text: string): Promise<void> {
@@ -242,10 +285,7 @@ export function createNotificationsService(deps: {
       .where(and(...where))
       .orderBy(q.after ? asc(notifications.id) : desc(notifications.id))
       .limit(q.limit);
-    const [{ n }] = await db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(notifications)
-      .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
+    const n = await unreadCount(userId);
     const zone = await zoneOf(userId);
     return { items: rows.map((r) => toNotificationView(r, zone)), unreadCount: n };
   }
@@ -359,6 +399,8 @@ export function createNotificationsService(deps: {
     since,
     latestId,
     markRead,
+    settle,
+    unreadCount,
     drainMail,
     watch,
     close,

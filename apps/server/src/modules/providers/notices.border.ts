@@ -320,6 +320,7 @@ export function createNoticeBorder(c: ProvidersContext) {
       await notifications.notify(tx, {
         userIds: await c.deps.recipientsFor(tx, ["provider_compliance"]),
         kind: "provider.notice_answered",
+        subjectId: u.id,
         severity: "info",
         key: "notice_answered",
         params: {
@@ -359,6 +360,7 @@ export function createNoticeBorder(c: ProvidersContext) {
       targetId: u.id,
       details: { event, from, to, requestId: r.id, actor: actorLabel },
     });
+    await c.settle(tx, u.id, event);
   }
 
   /** Peer: a compliance officer turns an incoming request its unit holds into a draft notice to a provider. */

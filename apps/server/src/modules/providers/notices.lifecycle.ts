@@ -229,6 +229,7 @@ export function createNoticeLifecycle(c: ProvidersContext, border: NoticeBorder)
             (u) => u !== ctx.actor.userId,
           ),
           kind: "provider.notice_approval_needed",
+          subjectId: n.id,
           severity: "info",
           key: "notice_approval_needed",
           params: { reference: n.reference, actor: ctx.actor.label, provider: p?.name ?? "" },

@@ -58,6 +58,7 @@ export function createNoticePortal(c: ProvidersContext, life: NoticeLifecycle, b
     await notifications.notify(tx, {
       userIds: ids,
       kind: `provider.${key}`,
+      subjectId: n.id,
       severity: "info",
       key,
       params: { reference: n.reference, provider: p?.name ?? "", ...params },

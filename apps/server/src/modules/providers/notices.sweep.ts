@@ -51,6 +51,7 @@ export function createNoticeSweep(c: ProvidersContext) {
         await notifications.notify(tx, {
           userIds: [...officers],
           kind: "provider.notice_overdue",
+          subjectId: u.id,
           severity,
           key: "notice_overdue",
           params: { reference: u.reference, provider: p?.name ?? "", actBy },
@@ -60,6 +61,7 @@ export function createNoticeSweep(c: ProvidersContext) {
         await notifications.notify(tx, {
           userIds: staff.map((s) => s.userId),
           kind: "provider.notice_overdue",
+          subjectId: u.id,
           severity,
           key: "notice_overdue_provider",
           params: {

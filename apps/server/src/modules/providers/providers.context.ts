@@ -47,7 +47,7 @@ export interface ProvidersDeps {
   clock: Clock;
   audit: AuditService;
   node: Pick<NodeService, "summary" | "keys" | "signingPublicKeys">;
-  notifications: Pick<NotificationsService, "notify">;
+  notifications: Pick<NotificationsService, "notify" | "settle">;
   accounts: ProviderAccountsPort;
   /** The reader's profile time zone (notifications' port on the users' profiles). */
   zoneOf(userId: string): Promise<string>;
@@ -111,6 +111,28 @@ export function parseOrFail<S extends z.ZodType>(schema: S, input: unknown, pref
     .map((i) => zodIssueDetail([prefix, ...i.path.map(String)].filter(Boolean).join("."), i));
   throw new AppError("VALIDATION_FAILED", details);
 }
+
+/** The provider's staff told of a notice that awaits them (arrived, overdue, a reply to their question). */
+const PROVIDER_ASKS = [
+  "provider.notice_arrived",
+  "provider.notice_overdue",
+  "provider.notice_reply",
+] as const;
+
+/**
+ * Which notifications about a notice each of its events settles (the kinds say whose they are: officers' and the
+ * provider staff's are apart): approving or returning it, the approval asked; the authority's reply, the
+ * provider's question; the provider taking it up or answering, what asked them to; a withdrawal, everything.
+ */
+const NOTICE_SETTLES: Partial<Record<NoticeTimelineEvent, readonly string[]>> = {
+  approve: ["provider.notice_approval_needed"],
+  reject_approval: ["provider.notice_approval_needed"],
+  reply: ["provider.notice_question"],
+  receive: ["provider.notice_arrived"],
+  start_work: ["provider.notice_arrived"],
+  answer: PROVIDER_ASKS,
+  withdraw: [...PROVIDER_ASKS, "provider.notice_approval_needed", "provider.notice_question"],
+};
 
 /**
  * What every part of the providers module shares: dependencies, who the caller is (an officer of a unit or
@@ -179,6 +201,12 @@ export function createProvidersContext(deps: ProvidersDeps) {
     return n;
   }
 
+  /** Marks done the notifications about a notice that asked for what `event` does (NOTICE_SETTLES). */
+  async function settle(tx: Tx, noticeId: string, event: NoticeTimelineEvent): Promise<void> {
+    const kinds = NOTICE_SETTLES[event];
+    if (kinds) await deps.notifications.settle(tx, { subjectId: noticeId, kinds });
+  }
+
   async function recordEvent(
     tx: Tx,
     ctx: Ctx | null,
@@ -203,6 +231,7 @@ export function createProvidersContext(deps: ProvidersDeps) {
       at: clock.now(),
       data: e.data ?? {},
     });
+    await settle(tx, n.id, e.event);
   }
 
   const localTime = (d: Date | null, zone: string) =>
@@ -368,6 +397,7 @@ export function createProvidersContext(deps: ProvidersDeps) {
     await deps.notifications.notify(tx, {
       userIds: staff.map((s) => s.userId),
       kind: `provider.${key}`,
+      subjectId: n.id,
       severity: n.urgency === "emergency" ? "emergency" : n.urgency === "urgent" ? "urgent" : "info",
       key,
       params: {
@@ -392,6 +422,7 @@ export function createProvidersContext(deps: ProvidersDeps) {
     load,
     lockVisible,
     recordEvent,
+    settle,
     summary,
     detail,
     zoneFor,

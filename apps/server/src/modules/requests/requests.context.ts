@@ -3,6 +3,7 @@ import {
   allowedEvents,
   type ErrorDetail,
   type EventName,
+  type issue as issueRef,
   preservationExpiry,
   type RequestDetail,
   RequestDraftInput,
@@ -73,8 +74,11 @@ export interface RequestsDeps {
 
 export type Form = z.output<typeof RequestDraftInput>;
 
-export function invalidTransition(issue: string, allowed: string[]): AppError {
-  return new AppError("INVALID_TRANSITION", [{ issue, allowed }]);
+/** An event refused in the request's state: the issue (a fixed text, or a key with parameters) and what is allowed. */
+export function invalidTransition(issue: string | ReturnType<typeof issueRef>, allowed: string[]): AppError {
+  return new AppError("INVALID_TRANSITION", [
+    { ...(typeof issue === "string" ? { issue } : issue), allowed },
+  ]);
 }
 
 /** Parses a draft form; on failure a VALIDATION_FAILED naming each field under `prefix`. */
@@ -119,6 +123,43 @@ export function referenceFor(nodeId: string, id: string, at: Date): string {
 export function severityOf(urgency: string): "info" | "urgent" | "emergency" {
   return urgency === "emergency" ? "emergency" : urgency === "urgent" ? "urgent" : "info";
 }
+
+/** The notifications (by kind) that ask the responding desk to take the request up. */
+const TAKE_UP = ["request_received", "request_assigned", "escalation", "escalation_received"] as const;
+/** Every kind that asks someone to act on a request; all are done once it is closed or withdrawn. */
+const ALL_ASKS = [
+  ...TAKE_UP,
+  "approval_needed",
+  "approval_rejected",
+  "request_request_more_info",
+  "answer_overdue",
+  "extension_requested",
+  "preservation_expiring",
+] as const;
+
+/**
+ * Which notifications a timeline event settles: those that asked for what the event does, on this node (the
+ * kinds are side-specific, so one table serves both sides). An acknowledgement or answer settles the take-up
+ * alerts of the responding desk, and, on the requesting node, the escalation it raised; approving or returning
+ * a request settles the approval asked; providing what was asked settles the request for more information;
+ * deciding an extension settles its asking; asking one settles the expiry warning.
+ */
+const SETTLES: Partial<Record<TimelineEventName, readonly string[]>> = {
+  acknowledge: TAKE_UP,
+  start_work: TAKE_UP,
+  request_more_info: TAKE_UP,
+  answer: [...TAKE_UP, "answer_overdue", "request_provide_more_info"],
+  approve: ["approval_needed"],
+  reject_approval: ["approval_needed"],
+  submit_for_approval: ["approval_rejected"],
+  send: ["approval_rejected"],
+  provide_more_info: ["request_request_more_info"],
+  extension_requested: ["preservation_expiring"],
+  extension_granted: ["extension_requested"],
+  extension_refused: ["extension_requested"],
+  close: ALL_ASKS,
+  withdraw: ALL_ASKS,
+};
 
 /**
  * What every part of the requests module shares: its dependencies, the node's identity, reading a request
@@ -236,6 +277,8 @@ export function createRequestsContext(deps: RequestsDeps) {
       data: e.data ?? {},
       msgId: e.msgId ?? null,
     });
+    const settled = SETTLES[e.event];
+    if (settled) await deps.notifications.settle(tx, { requestId: r.id, kinds: settled });
     return id;
   }
 

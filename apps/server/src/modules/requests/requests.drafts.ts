@@ -1,4 +1,4 @@
-import type { RequestDetail, RequestDraftInput } from "@crossline/schemas";
+import { issue, type RequestDetail, type RequestDraftInput } from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import { inTransaction, type Tx } from "../../db/client.js";
@@ -148,13 +148,13 @@ export function createRequestDrafts(c: RequestsContext) {
       const r = await c.lockRow(tx, id);
       if (r.direction !== "outgoing" || r.status !== "draft") {
         throw invalidTransition(
-          `only a draft can be edited; this request is ${r.status}`,
+          issue("draft.notEditable", { status: r.status }),
           await c.userActions(ctx, r, tx),
         );
       }
       if (body.version !== undefined && body.version !== r.version) {
         throw new AppError("CONFLICT", [
-          { field: "body.version", issue: `the draft changed (now version ${r.version})` },
+          { field: "body.version", ...issue("draft.changed", { version: r.version }) },
         ]);
       }
       const u = await repo.updateRequest(tx, id, {

@@ -1,6 +1,7 @@
 import {
   computeDeadlines,
   type EventName,
+  issue,
   REQUEST_EVENTS,
   type RequestActionInput,
   type RequestDetail,
@@ -63,10 +64,14 @@ export function createRequestLifecycle(
     const status = r.status;
     const allowed = await c.userActions(ctx, r, tx);
     if (def.side !== side) {
-      throw invalidTransition(`${input.event} is done by the ${def.side}; this node is the ${side}`, allowed);
+      throw invalidTransition(
+        issue("transition.wrongSide", { event: input.event, side: def.side, side2: side }),
+        allowed,
+      );
     }
     const t = transition(status, input.event);
-    if (!t.ok) throw invalidTransition(`${input.event} is not allowed in status ${status}`, allowed);
+    if (!t.ok)
+      throw invalidTransition(issue("transition.notAllowed", { event: input.event, status }), allowed);
     if (SENDING.has(input.event)) {
       // A request naming a person under restriction goes nowhere while the dispute is open.
       await c.deps.persons.assertNotRestricted(tx, "request", id, "subjects");
@@ -83,10 +88,7 @@ export function createRequestLifecycle(
     switch (input.event) {
       case "send":
         if (pol.fourEyes[r.type] && !opts.fourEyesDone) {
-          throw invalidTransition(
-            `four-eyes approval is required for ${r.type}: submit it for approval`,
-            allowed,
-          );
+          throw invalidTransition(issue("transition.fourEyes", { type: r.type }), allowed);
         }
         break;
       case "approve":
@@ -289,7 +291,7 @@ export function createRequestLifecycle(
         throw invalidTransition("the second check is made by the responding side", allowed);
       }
       if (!["delivered", "acknowledged", "in_progress", "more_info_requested"].includes(r.status)) {
-        throw invalidTransition(`no second check can be recorded in status ${r.status}`, allowed);
+        throw invalidTransition(issue("secondCheck.notInStatus", { status: r.status }), allowed);
       }
       const now = clock.now();
       const at = input.at ? new Date(input.at) : now;

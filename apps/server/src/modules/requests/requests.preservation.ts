@@ -1,4 +1,4 @@
-import { isTerminal, type LabelledText, preservationExpiry } from "@crossline/schemas";
+import { issue, isTerminal, type LabelledText, preservationExpiry } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import { inTransaction } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
@@ -84,7 +84,7 @@ export function createRequestPreservation(c: RequestsContext) {
       const ext = await repo.lockExtension(tx, id, extensionId);
       assertThat(ext, notFound("extension"));
       if (ext.status !== "requested")
-        throw new AppError("CONFLICT", [{ issue: `the extension is already ${ext.status}` }]);
+        throw new AppError("CONFLICT", [issue("extension.alreadyDecided", { status: ext.status })]);
       const now = clock.now();
       const base = r.preservationExpiresAt && r.preservationExpiresAt > now ? r.preservationExpiresAt : now;
       const newExpiresAt = input.grant ? preservationExpiry(base, ext.days) : null;

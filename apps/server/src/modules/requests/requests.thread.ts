@@ -1,4 +1,11 @@
-import type { AttachmentRef, LabelledText, RequestStatus, Side, ZonedTime } from "@crossline/schemas";
+import {
+  type AttachmentRef,
+  issue,
+  type LabelledText,
+  type RequestStatus,
+  type Side,
+  type ZonedTime,
+} from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import { inTransaction } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
@@ -54,7 +61,7 @@ export function createRequestThread(
     const r = await c.load(ctx, id);
     const peerId = r.peerId;
     if (!OPEN_FOR_THREAD.includes(r.status) || !peerId) {
-      throw invalidTransition(`no thread messages in status ${r.status}`, await c.userActions(ctx, r));
+      throw invalidTransition(issue("thread.notInStatus", { status: r.status }), await c.userActions(ctx, r));
     }
     const node = await c.nodeInfo();
     const now = clock.now();
