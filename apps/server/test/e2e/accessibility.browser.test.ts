@@ -12,7 +12,7 @@ import {
   runAxe,
   signedInPage,
 } from "../support/browser.js";
-import { ZHANG as FUGITIVE } from "../support/fugitives-fixtures.js";
+import { ZHANG as FUGITIVE, fugitiveNamed } from "../support/fugitives-fixtures.js";
 import { upload } from "../support/indicators-fixtures.js";
 import { DB_KIND } from "../support/node.js";
 import { formNaming, ZHANG } from "../support/persons-fixtures.js";
@@ -83,6 +83,9 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let fugitiveId = "";
   let assetId = "";
   let repatriationId = "";
+  let listId = "";
+  /** A peer's list held by CN-MPS's intake unit and one of its entries, for the received shared-list pages. */
+  let received = { ownerNode: "", listId: "", entryId: "" };
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -147,7 +150,8 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     const fl = await chief.req<{ list: { id: string } }>("POST", "/api/v1/fugitive-lists", {
       name: { lang: "en", text: "List of 2015" },
     });
-    await chief.req("POST", `/api/v1/fugitive-lists/${fl.body.list.id}/entries`, { fugitiveId, number: 1 });
+    listId = fl.body.list.id;
+    await chief.req("POST", `/api/v1/fugitive-lists/${listId}/entries`, { fugitiveId, number: 1 });
     const ret = await chief.req("POST", `/api/v1/fugitives/${fugitiveId}/return`, {
       method: "extradition",
       date: "2016-05-01",
@@ -234,6 +238,43 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       "kind,value,description\nip,203.0.113.0/24,Bulletproof range\ndomain,phish.example,\n",
     );
     await upload(chiefEn, "kind,value\nip,203.0.113.9\n");
+    // a list US-DOJ publishes to CN-MPS: it lands in CN's intake unit, whose officers see the received pages
+    await t.us.user("lists.us", ["fugitive_asset"]);
+    const usOfficer = await t.us.as("lists.us");
+    const usFugitive = await usOfficer.req<{ fugitive: { id: string } }>(
+      "POST",
+      "/api/v1/fugitives",
+      fugitiveNamed("Richard Roe", {
+        flightDate: "2014-03",
+        whereabouts: [{ country: "CN", place: "Shanghai" }],
+      }),
+    );
+    const usList = await usOfficer.req<{ list: { id: string } }>("POST", "/api/v1/fugitive-lists", {
+      name: { lang: "en", text: "Priority fugitives (demo)" },
+    });
+    await usOfficer.req("POST", `/api/v1/fugitive-lists/${usList.body.list.id}/entries`, {
+      fugitiveId: usFugitive.body.fugitive.id,
+      number: 1,
+    });
+    const pub = await usOfficer.req("POST", `/api/v1/fugitive-lists/${usList.body.list.id}/publish`, {
+      recipients: ["CN-MPS"],
+      marking: { tlp: "AMBER" },
+    });
+    if (pub.status !== 200) throw new Error(`publish: ${JSON.stringify(pub.body)}`);
+    await t.hub.flush();
+    for (const [username, lang] of [
+      ["intake.en", "en"],
+      ["intake.zh", "zh-CN"],
+    ] as const) {
+      await cn.user(username, ["fugitive_asset"]);
+      await (await cn.as(username)).req("PUT", "/api/v1/me/preferences", { language: lang });
+    }
+    const held = await (await cn.as("intake.en")).req<{
+      items: { ownerNode: string; listId: string; entryId: string }[];
+    }>("GET", "/api/v1/fugitive-lists/received");
+    const entry = held.body.items[0];
+    if (!entry) throw new Error(`received: ${JSON.stringify(held.body)}`);
+    received = { ownerNode: entry.ownerNode, listId: entry.listId, entryId: entry.entryId };
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -287,6 +328,18 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       to: `/fugitives/${fugitiveId}`,
       ready: "fugitive-page",
       visible: ["fugitive-fields", "fugitive-timeline"],
+    },
+    {
+      name: "shared lists",
+      to: "/fugitive-lists",
+      ready: "own-lists",
+      visible: ["own-list-progress", "list-new-submit"],
+    },
+    {
+      name: "shared list (own)",
+      to: `/fugitive-lists/${listId}`,
+      ready: "own-list-entries",
+      visible: ["own-list-progress", "list-add-submit", "list-publish-submit"],
     },
     { name: "assets", to: "/assets", ready: "assets-table", visible: ["asset-totals"] },
     {
@@ -455,6 +508,47 @@ describeBrowser("every console page is accessible and fits a phone", () => {
           await check(page, spec.name, v, spec.visible);
         }
         await ctx.close();
+      },
+      300_000,
+    );
+
+    it.runIf(once)(
+      `the received shared-list pages (${v.lang}, ${v.width} px)`,
+      async () => {
+        const page = await signedInPage(browser, {
+          baseURL: base,
+          username: v.lang === "en" ? "intake.en" : "intake.zh",
+          to: "/",
+          viewport: { width: v.width, height: 844 },
+          bypassCSP: true,
+        });
+        const r = received;
+        for (const spec of [
+          {
+            name: "shared lists (received)",
+            to: "/fugitive-lists",
+            ready: "received-lists",
+            visible: ["received-list-progress"],
+          },
+          {
+            name: "received list",
+            to: `/fugitive-lists/received/${r.ownerNode}/${r.listId}`,
+            ready: "received-entries",
+            visible: ["received-list-progress", "received-entry-link"],
+          },
+          {
+            name: "received entry",
+            to: `/fugitive-lists/entries/${r.entryId}`,
+            ready: "received-entry-fields",
+            visible: ["report-text", "report-submit"],
+          },
+        ]) {
+          await page.goto(spec.to);
+          await settle(page, spec.ready);
+          expect(await page.locator("html").getAttribute("lang")).toBe(v.lang);
+          await check(page, spec.name, v, spec.visible);
+        }
+        await page.context().close();
       },
       300_000,
     );
