@@ -1,9 +1,9 @@
 import type { ConsoleModule } from "../types";
 import { SharedListsPage } from "./SharedListsPage";
 
-/** Lists of fugitives published to peers and received from them (the API's word for the path). */
+/** Lists of fugitives published to peers and received from them: the id is the menu label's key (nav.sharedLists), the path the API's word. */
 export const fugitiveListsModule: ConsoleModule = {
-  id: "fugitive-lists",
+  id: "sharedLists",
   path: "/fugitive-lists",
   group: "operations",
   permissions: ["fugitives:read"],
