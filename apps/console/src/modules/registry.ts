@@ -5,6 +5,7 @@ import { assetsModule } from "./assets";
 import { auditModule } from "./audit";
 import { casesModule } from "./cases";
 import { dashboardModule } from "./dashboard";
+import { fugitiveListsModule } from "./fugitive-lists";
 import { fugitivesModule } from "./fugitives";
 import { hotlineModule } from "./hotline";
 import { indicatorsModule } from "./indicators";
@@ -33,6 +34,7 @@ export const MODULES: readonly ConsoleModule[] = [
   casesModule,
   personsModule,
   fugitivesModule,
+  fugitiveListsModule,
   assetsModule,
   peersModule,
   roundsModule,

@@ -15,7 +15,7 @@ import {
   runAxe,
   signedInPage,
 } from "../support/browser.js";
-import { ZHANG as FUGITIVE, PNG_1X1 } from "../support/fugitives-fixtures.js";
+import { ZHANG as FUGITIVE, fugitiveNamed, PNG_1X1 } from "../support/fugitives-fixtures.js";
 import { upload } from "../support/indicators-fixtures.js";
 import { DB_KIND } from "../support/node.js";
 import { formNaming, ZHANG } from "../support/persons-fixtures.js";
@@ -87,6 +87,9 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let openFugitiveId = "";
   let assetId = "";
   let repatriationId = "";
+  let listId = "";
+  /** A peer's list held by CN-MPS's intake unit and one of its entries, for the received shared-list pages. */
+  let received = { ownerNode: "", listId: "", entryId: "" };
   const rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[] = [];
 
   beforeAll(async () => {
@@ -151,7 +154,8 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     const fl = await chief.req<{ list: { id: string } }>("POST", "/api/v1/fugitive-lists", {
       name: { lang: "en", text: "List of 2015" },
     });
-    await chief.req("POST", `/api/v1/fugitive-lists/${fl.body.list.id}/entries`, { fugitiveId, number: 1 });
+    listId = fl.body.list.id;
+    await chief.req("POST", `/api/v1/fugitive-lists/${listId}/entries`, { fugitiveId, number: 1 });
     const ret = await chief.req("POST", `/api/v1/fugitives/${fugitiveId}/return`, {
       method: "extradition",
       date: "2016-05-01",
@@ -279,6 +283,43 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       .update(peers)
       .set({ lastError: "fetch failed: ECONNREFUSED", lastErrorAt: t.clock.now() })
       .where(eq(peers.id, "US-DOJ"));
+    // a list US-DOJ publishes to CN-MPS: it lands in CN's intake unit, whose officers see the received pages
+    await t.us.user("lists.us", ["fugitive_asset"]);
+    const usOfficer = await t.us.as("lists.us");
+    const usFugitive = await usOfficer.req<{ fugitive: { id: string } }>(
+      "POST",
+      "/api/v1/fugitives",
+      fugitiveNamed("Richard Roe", {
+        flightDate: "2014-03",
+        whereabouts: [{ country: "CN", place: "Shanghai" }],
+      }),
+    );
+    const usList = await usOfficer.req<{ list: { id: string } }>("POST", "/api/v1/fugitive-lists", {
+      name: { lang: "en", text: "Priority fugitives (demo)" },
+    });
+    await usOfficer.req("POST", `/api/v1/fugitive-lists/${usList.body.list.id}/entries`, {
+      fugitiveId: usFugitive.body.fugitive.id,
+      number: 1,
+    });
+    const pub = await usOfficer.req("POST", `/api/v1/fugitive-lists/${usList.body.list.id}/publish`, {
+      recipients: ["CN-MPS"],
+      marking: { tlp: "AMBER" },
+    });
+    if (pub.status !== 200) throw new Error(`publish: ${JSON.stringify(pub.body)}`);
+    await t.hub.flush();
+    for (const [username, lang] of [
+      ["intake.en", "en"],
+      ["intake.zh", "zh-CN"],
+    ] as const) {
+      await cn.user(username, ["fugitive_asset"]);
+      await (await cn.as(username)).req("PUT", "/api/v1/me/preferences", { language: lang });
+    }
+    const held = await (await cn.as("intake.en")).req<{
+      items: { ownerNode: string; listId: string; entryId: string }[];
+    }>("GET", "/api/v1/fugitive-lists/received");
+    const entry = held.body.items[0];
+    if (!entry) throw new Error(`received: ${JSON.stringify(held.body)}`);
+    received = { ownerNode: entry.ownerNode, listId: entry.listId, entryId: entry.entryId };
     base = await listen(cn);
     browser = await launchChromium();
     // node set-up and (when stale) the console build, on a shared machine
@@ -530,6 +571,72 @@ describeBrowser("every console page is accessible and fits a phone", () => {
           await check(page, spec.name, v, spec.visible);
         }
         await ctx.close();
+      },
+      300_000,
+    );
+
+    it.runIf(once)(
+      `the shared-list pages, ours and a peer's (${v.lang}, ${v.width} px)`,
+      async () => {
+        const r = received;
+        // Ours as the unit that keeps the list; a peer's as an officer of the intake unit, which holds it.
+        for (const [who, specs] of [
+          [
+            "chief",
+            [
+              {
+                name: "shared lists",
+                to: "/fugitive-lists",
+                ready: "own-lists",
+                visible: ["own-list-progress", "list-new-submit"],
+              },
+              {
+                name: "shared list (own)",
+                to: `/fugitive-lists/${listId}`,
+                ready: "own-list-entries",
+                visible: ["own-list-progress", "list-add-submit", "list-publish-submit"],
+              },
+            ],
+          ],
+          [
+            "intake",
+            [
+              {
+                name: "shared lists (received)",
+                to: "/fugitive-lists",
+                ready: "received-lists",
+                visible: ["received-list-progress"],
+              },
+              {
+                name: "received list",
+                to: `/fugitive-lists/received/${r.ownerNode}/${r.listId}`,
+                ready: "received-entries",
+                visible: ["received-list-progress", "received-entry-link"],
+              },
+              {
+                name: "received entry",
+                to: `/fugitive-lists/entries/${r.entryId}`,
+                ready: "received-entry-fields",
+                visible: ["report-text", "report-submit"],
+              },
+            ],
+          ],
+        ] as const) {
+          const page = await signedInPage(browser, {
+            baseURL: base,
+            username: `${who}.${v.lang === "en" ? "en" : "zh"}`,
+            to: "/",
+            viewport: { width: v.width, height: 844 },
+            bypassCSP: true,
+          });
+          for (const spec of specs) {
+            await page.goto(spec.to);
+            await settle(page, spec.ready);
+            expect(await page.locator("html").getAttribute("lang")).toBe(v.lang);
+            await check(page, spec.name, v, [...spec.visible]);
+          }
+          await page.context().close();
+        }
       },
       300_000,
     );

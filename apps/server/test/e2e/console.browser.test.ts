@@ -45,6 +45,7 @@ const NAV_MODULES: Record<string, readonly Permission[]> = {
   cases: ["cases:read"],
   persons: ["persons:read"],
   fugitives: ["fugitives:read"],
+  sharedLists: ["fugitives:read"],
   assets: ["fugitives:read"],
   peers: ["peers:read"],
   dialogue: ["rounds:read"],

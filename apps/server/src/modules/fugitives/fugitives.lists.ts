@@ -501,24 +501,24 @@ export function createFugitiveLists(c: FugitivesContext) {
     requirePermission(ctx.actor, "fugitives:read");
     const list = await loadList(ctx, listId);
     const asOf = q.asOf ?? clock.now().toISOString().slice(0, 10);
-    const rows = await repo.listFigures(db, list.id);
-    const done = rows.filter((r) => r.status === "returned" && r.returned && r.returned.date <= asOf);
+    const groups = await repo.listFigures(db, list.id, asOf);
+    const done = groups.filter((g) => g.done);
+    const sum = (gs: typeof groups) => gs.reduce((n, g) => n + g.n, 0);
+    const total = sum(groups);
+    const returned = sum(done);
     const byMethod = RETURN_METHODS.map((method) => ({
       method,
-      count: done.filter((r) => r.returned?.method === method).length,
+      count: sum(done.filter((g) => g.method === method)),
     }));
     const years = new Map<number, number>();
-    for (const r of done) {
-      const y = Number(r.returned?.date.slice(0, 4));
-      years.set(y, (years.get(y) ?? 0) + 1);
-    }
-    const base = { name: list.name.text, total: rows.length, returned: done.length, asOf, byMethod };
+    for (const g of done) if (g.year !== null) years.set(g.year, (years.get(g.year) ?? 0) + g.n);
+    const base = { name: list.name.text, total, returned, asOf, byMethod };
     return {
       listId: list.id,
       name: list.name,
       asOf,
-      total: rows.length,
-      returned: done.length,
+      total,
+      returned,
       byMethod,
       byYear: [...years.entries()].sort((a, b) => a[0] - b[0]).map(([year, count]) => ({ year, count })),
       summary: { en: summaryText("en", base), "zh-CN": summaryText("zh-CN", base) },
