@@ -75,6 +75,8 @@ const PHRASES: Record<string, Label> = {
   "fugitive.list_remove": { en: "Fugitive removed from a list", "zh-CN": "将外逃人员移出名单" },
   "fugitive.list_publish": { en: "Fugitive list published to a peer", "zh-CN": "向对方发布外逃人员名单" },
   "fugitive.report": { en: "Report on a listed fugitive sent", "zh-CN": "发送外逃人员情况报告" },
+  "fugitive.photo_add": { en: "Photo added to a fugitive record", "zh-CN": "为外逃人员档案添加照片" },
+  "fugitive.request": { en: "Request started from a fugitive record", "zh-CN": "从外逃人员档案发起请求" },
   "fugitive.report_received": { en: "Report on a listed fugitive received", "zh-CN": "收到外逃人员情况报告" },
   "asset.create": { en: "Asset recorded", "zh-CN": "登记涉案资产" },
   "asset.update": { en: "Asset record changed", "zh-CN": "修改涉案资产记录" },

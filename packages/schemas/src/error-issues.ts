@@ -164,6 +164,7 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "not a cursor from this list": "不是本列表的游标",
   "only officers of a unit draft requests": "只有单位的警官才能起草请求",
   "must be non-empty standard base64": "必须是非空的标准 base64",
+  "standard base64": "须为标准 base64",
   "the attachment has not arrived (yet)": "附件（尚）未到达",
   "the stored attachment does not match its SHA-256": "存储的附件与其 SHA-256 不符",
   "four eyes: the drafter may not approve their own request": "双人审核：起草人不能批准自己的请求",
