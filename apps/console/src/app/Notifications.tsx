@@ -119,7 +119,13 @@ export function NotificationBell() {
                   );
                   const common = {
                     p: 6,
-                    style: { borderRadius: 4, opacity: n.readAt ? 0.65 : 1, display: "block", width: "100%" },
+                    // Unread ones carry a bar; read ones are not faded (faded text fails the contrast check).
+                    style: {
+                      borderRadius: 4,
+                      borderLeft: `3px solid ${n.readAt ? "transparent" : "var(--mantine-color-blue-filled)"}`,
+                      display: "block",
+                      width: "100%",
+                    },
                     "data-testid": "notifications-panel-item",
                     "data-read": n.readAt ? "true" : "false",
                   } as const;

@@ -367,7 +367,16 @@ function NotificationsCard() {
           .slice(0, 10)
           .map((n) => ({ n, text: textOf(n) }))
           .map(({ n, text }) => (
-            <div key={n.id} data-testid="notification" style={{ opacity: n.readAt ? 0.6 : 1 }}>
+            <div
+              key={n.id}
+              data-testid="notification"
+              data-read={n.readAt ? "true" : "false"}
+              // Unread ones carry a bar and a bold title; read ones are not faded (faded text fails contrast).
+              style={{
+                borderLeft: `3px solid ${n.readAt ? "transparent" : "var(--mantine-color-blue-filled)"}`,
+                paddingLeft: 6,
+              }}
+            >
               <Group gap={6} wrap="nowrap">
                 <SeverityBadge severity={n.severity} />
                 {n.requestId ? (
