@@ -15,16 +15,19 @@ export interface PairedNodes {
 }
 
 /** The set-up of the two-node browser tests: signed envelopes over real HTTP, workers polling every 50 ms. */
-export async function pairedNodes(): Promise<PairedNodes> {
+export async function pairedNodes(
+  opts: { timeZones?: [string, string]; settings?: Record<string, unknown> } = {},
+): Promise<PairedNodes> {
   const nodes: TestNode[] = [];
   const urls: string[] = [];
   const workers: FederationWorker[] = [];
   const quiet = { info() {}, warn() {}, error() {} };
-  for (const id of ["CN-MPS", "US-DOJ"]) {
+  for (const [i, id] of ["CN-MPS", "US-DOJ"].entries()) {
     const port = await freePort();
     const n = await createTestNode({
       id,
-      settings: { publicUrl: `http://127.0.0.1:${port}`, fedPollMs: 50 },
+      ...(opts.timeZones ? { timeZone: opts.timeZones[i] } : {}),
+      settings: { publicUrl: `http://127.0.0.1:${port}`, fedPollMs: 50, ...opts.settings },
     });
     await n.rt.app.listen({ host: "127.0.0.1", port });
     workers.push(startFederationWorker(n.rt.services.federationService, n.rt.config, quiet));
