@@ -47,15 +47,24 @@ describeBrowser("console notification bell and live stream", () => {
     await node?.close();
   });
 
-  /** Signed in and on `to`; `streams()` counts the event-stream requests since that last page load. */
+  /**
+   * Signed in and on `to`, with the live stream open: `streams()` counts the event-stream requests since that
+   * last page load. The stream answers (headers) only once it has taken its starting point, so a notification
+   * written after this returns is one the stream will carry, not one it starts after.
+   */
   async function signedIn(username: string, to: string): Promise<{ page: Page; streams: () => number }> {
     const page = await signedInPage(browser, { baseURL: base, username, to });
     let count = 0;
+    let open = 0;
     page.on("request", (r) => {
       if (r.url().includes("/notifications/stream")) count++;
     });
+    page.on("response", (r) => {
+      if (r.url().includes("/notifications/stream")) open++;
+    });
     await page.reload();
     await page.getByTestId("notifications-bell").waitFor();
+    await expect.poll(() => open, { timeout: 10_000 }).toBeGreaterThan(0);
     return { page, streams: () => count };
   }
 
