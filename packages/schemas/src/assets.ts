@@ -217,11 +217,24 @@ export const CreateAssetBody = withAssetRules(
 );
 export type CreateAssetBody = z.infer<typeof CreateAssetBody>;
 
+/**
+ * The record in a change: a link list left out keeps the record's list, an empty list `[]` clears it
+ * (the record must still link to a fugitive or a case); the other fields are given whole.
+ */
+export const AssetFieldsChange = AssetFieldsBase.extend({
+  fugitiveIds: AssetFieldsBase.shape.fugitiveIds.unwrap().optional(),
+  caseIds: AssetFieldsBase.shape.caseIds.unwrap().optional(),
+}).superRefine((a, ctx) => {
+  const issue = a.value !== undefined ? precisionIssue(a.value, a.currency) : null;
+  if (issue) ctx.addIssue({ code: "custom", message: issue, path: ["value"] });
+});
+export type AssetFieldsChange = z.infer<typeof AssetFieldsChange>;
+
 export const UpdateAssetBody = z.strictObject({
   /** The version read; a stale one is 409. */
   version: z.number().int().min(1),
-  /** The whole record again; the currency stays what it was once a stage carries an amount. */
-  fields: AssetFields,
+  /** The currency stays what it was once a stage carries an amount. */
+  fields: AssetFieldsChange,
   reason: str(500).optional(),
 });
 export type UpdateAssetBody = z.infer<typeof UpdateAssetBody>;

@@ -129,10 +129,42 @@ export const CreateFugitiveBody = FugitiveFields.extend({
 });
 export type CreateFugitiveBody = z.infer<typeof CreateFugitiveBody>;
 
+const fl = FugitiveFields.shape;
+/**
+ * The record in a change: a list left out keeps the record's list, an empty list `[]` clears it
+ * (the other fields are given whole, as at creation).
+ */
+export const FugitiveFieldsChange = FugitiveFields.extend({
+  names: fl.names.optional(),
+  aliases: fl.aliases.unwrap().optional(),
+  nationalities: fl.nationalities.unwrap().optional(),
+  documents: fl.documents.unwrap().optional(),
+  whereabouts: fl.whereabouts.unwrap().optional(),
+  charges: fl.charges.unwrap().optional(),
+  warrants: fl.warrants.unwrap().optional(),
+  notices: fl.notices.unwrap().optional(),
+  caseIds: fl.caseIds.unwrap().optional(),
+  requestIds: fl.requestIds.unwrap().optional(),
+});
+export type FugitiveFieldsChange = z.infer<typeof FugitiveFieldsChange>;
+/** The list fields of a fugitive's record (absent in a change: unchanged). */
+export const FUGITIVE_LIST_FIELDS = [
+  "names",
+  "aliases",
+  "nationalities",
+  "documents",
+  "whereabouts",
+  "charges",
+  "warrants",
+  "notices",
+  "caseIds",
+  "requestIds",
+] as const;
+
 export const UpdateFugitiveBody = z.strictObject({
   /** The version read; a stale one is 409. */
   version: z.number().int().min(1),
-  fields: FugitiveFields.optional(),
+  fields: FugitiveFieldsChange.optional(),
   /** Not `returned`: a return is recorded with its details (POST …/return). */
   status: z.enum(["at_large", "located", "detained", "closed"]).optional(),
   reason: str(500).optional(),

@@ -128,10 +128,24 @@ export const ReasonQuery = z.strictObject({ reason: z.string().trim().max(500).o
 
 export const PersonPage = pageOf(PersonSummary);
 
+/**
+ * The identity in a rectification: a list left out keeps the record's list, an empty list `[]`
+ * clears it; the other fields are given whole.
+ */
+export const PersonFieldsChange = PersonFields.extend({
+  names: PersonFields.shape.names.optional(),
+  aliases: PersonFields.shape.aliases.unwrap().optional(),
+  nationalities: PersonFields.shape.nationalities.unwrap().optional(),
+  documents: PersonFields.shape.documents.unwrap().optional(),
+});
+export type PersonFieldsChange = z.infer<typeof PersonFieldsChange>;
+/** The list fields of a person's identity (absent in a rectification: unchanged). */
+export const PERSON_LIST_FIELDS = ["names", "aliases", "nationalities", "documents"] as const;
+
 export const RectifyPersonBody = z.strictObject({
   /** The version read: a stale one is a conflict. */
   version: z.number().int().min(1),
-  fields: PersonFields,
+  fields: PersonFieldsChange,
   /** Why the record is corrected (the data subject's request, a court decision…). */
   reason: str(2000),
 });

@@ -17,6 +17,7 @@ import { uuidv7 } from "../../crypto/ids.js";
 import { type DbOrTx, inTransaction } from "../../db/client.js";
 import type { StoredAssetFields } from "../../db/schema/assets.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { keepAbsent } from "../../lib/change.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import { type AssetsDeps, amountView, createAssetsContext, fieldsOf } from "./assets.context.js";
 import { type AssetRow, assetsRepo as repo } from "./assets.repo.js";
@@ -221,9 +222,15 @@ export function createAssetsService(deps: AssetsDeps) {
 
   async function update(ctx: Ctx, id: string, body: UpdateAssetBody): Promise<AssetDetail> {
     requirePermission(ctx.actor, "fugitives:write");
-    const issues = await linkIssues(ctx, body.fields, "body.fields");
+    // A link list left out keeps the record's; read before the transaction, the version check
+    // below makes sure the record merged with is the one changed.
+    const current = await c.load(ctx, id);
+    const fields = keepAbsent(body.fields, fieldsOf(current), ["fugitiveIds", "caseIds"]);
+    const issues = await linkIssues(ctx, fields, "body.fields");
+    if (fields.fugitiveIds.length === 0 && fields.caseIds.length === 0)
+      issues.push({ field: "body.fields.fugitiveIds", issue: "link the asset to a fugitive or a case" });
     if (issues.length) throw new AppError("VALIDATION_FAILED", issues);
-    const f = stored(body.fields);
+    const f = stored(fields);
     const row = await inTransaction(db, async (tx) => {
       const before = await c.lock(tx, ctx, id);
       staleCheck(before, body.version);

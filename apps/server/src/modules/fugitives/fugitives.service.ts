@@ -11,9 +11,11 @@ import type {
   StoredFugitiveFields,
   UpdateFugitiveBody,
 } from "@crossline/schemas";
+import { FUGITIVE_LIST_FIELDS } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type DbOrTx, inTransaction } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { keepAbsent } from "../../lib/change.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import { DUPLICATE_SCORE, keysOf, recordKeys } from "../../lib/name-keys.js";
 import { normaliseName } from "../persons/persons.match.js";
@@ -366,7 +368,17 @@ export function createFugitivesService(deps: FugitivesDeps) {
 
   async function update(ctx: Ctx, id: string, body: UpdateFugitiveBody): Promise<FugitiveDetail> {
     requirePermission(ctx.actor, "fugitives:write");
-    const stored = body.fields ? await prepare(ctx, body.fields, "body.fields") : undefined;
+    let stored: StoredFugitiveFields | undefined;
+    if (body.fields) {
+      // A list left out keeps the record's; read before the transaction, the version check below
+      // makes sure the record merged with is the one changed.
+      const current = await c.load(ctx, id);
+      stored = await prepare(
+        ctx,
+        keepAbsent(body.fields, current.fields, FUGITIVE_LIST_FIELDS),
+        "body.fields",
+      );
+    }
     const row = await inTransaction(db, async (tx) => {
       const before = await c.lock(tx, ctx, id);
       if (body.version !== before.version) {

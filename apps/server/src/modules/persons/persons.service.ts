@@ -2,7 +2,9 @@ import {
   type AccessLogEntry,
   issue,
   type NameSearchQuery,
+  PERSON_LIST_FIELDS,
   type PersonFields,
+  type PersonFieldsChange,
   type PersonName,
   type PersonQuery,
   type PersonSearchResult,
@@ -14,6 +16,7 @@ import { uuidv7 } from "../../crypto/ids.js";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { inTransaction } from "../../db/client.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
+import { keepAbsent } from "../../lib/change.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { keysOf, recordKeys } from "../../lib/name-keys.js";
@@ -418,11 +421,10 @@ export function createPersonsService(deps: PersonsDeps) {
   async function rectify(
     ctx: Ctx,
     id: string,
-    body: { version: number; fields: PersonFields; reason: string },
+    body: { version: number; fields: PersonFieldsChange; reason: string },
   ): Promise<PersonView> {
     requirePermission(ctx.actor, "persons:rectify");
     await visible(db, ctx, await repo.find(db, id));
-    const key = matchKeyOf(body.fields);
     const row = await inTransaction(db, async (tx) => {
       const r = await repo.lock(tx, id);
       assertThat(r, notFound("person"));
@@ -431,6 +433,10 @@ export function createPersonsService(deps: PersonsDeps) {
           { field: "body.version", issue: `the record changed (now version ${r.version})` },
         ]);
       }
+      const before = fieldsOf(r);
+      // A list left out keeps the record's; an empty list clears it.
+      const f: PersonFields = keepAbsent(body.fields, before, PERSON_LIST_FIELDS);
+      const key = matchKeyOf(f);
       if (key) {
         const other = await repo.findByKey(tx, key);
         if (other && other.id !== id) {
@@ -442,8 +448,6 @@ export function createPersonsService(deps: PersonsDeps) {
           ]);
         }
       }
-      const f = body.fields;
-      const before = fieldsOf(r);
       const u = await repo.update(tx, id, {
         names: f.names,
         aliases: f.aliases,
@@ -458,7 +462,9 @@ export function createPersonsService(deps: PersonsDeps) {
       });
       await repo.setNameKeys(tx, id, recordKeys([...f.names, ...f.aliases]));
       await snapshot(tx, u, ctx.actor.label, body.reason);
-      const changed = (Object.keys(f) as (keyof PersonFields)[]).filter(
+      // Both sides' keys: a field given before and left out now is cleared.
+      const keys = new Set([...Object.keys(f), ...Object.keys(before)]);
+      const changed = ([...keys] as (keyof PersonFields)[]).filter(
         (k) => JSON.stringify(f[k] ?? null) !== JSON.stringify(before[k] ?? null),
       );
       // The correction reaches every record holding a copy of the person, and through them the peers.
