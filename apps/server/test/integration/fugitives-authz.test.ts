@@ -144,6 +144,12 @@ describeDb("fugitives: authorization matrix", () => {
       name: { lang: "en", text: "A list" },
     })),
     endpoint("GET", "/api/v1/fugitive-lists/received", only(READ, 200)),
+    // No such copy here: 404 to those who may read (a received entry is read on two nodes).
+    endpoint(
+      "GET",
+      "/api/v1/fugitive-lists/received/so_0190a0c0-0000-7000-8000-000000000000",
+      only(READ, 404),
+    ),
     // No such copy here: 404 to those who may report (a received entry is tested on two nodes).
     endpoint(
       "POST",

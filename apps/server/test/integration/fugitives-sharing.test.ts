@@ -1,7 +1,7 @@
 import type { FugitiveDetail, FugitiveListView, ListStatistics, ReceivedEntryView } from "@crossline/schemas";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { auditLog, fugitiveReports } from "../../src/db/schema/index.js";
+import { accessLog, auditLog, fugitiveReports } from "../../src/db/schema/index.js";
 import {
   type FederationWorker,
   startFederationWorker,
@@ -156,6 +156,35 @@ describeDb("fugitive lists shared between two real nodes", () => {
       "version",
       "listed",
     ]);
+  });
+
+  it("a received entry is read on its own route, and each read of it is in the access log", async () => {
+    const us = n[US].node;
+    const [first] = await received();
+    const entryId = first?.entryId as string;
+    const one = await call<{ entry: ReceivedEntryView }>(
+      n[US].officer,
+      "GET",
+      `/api/v1/fugitive-lists/received/${entryId}`,
+    );
+    expect(one.entry).toMatchObject({ entryId, ownerNode: CN, number: 1, version: first?.version });
+    expect(one.entry.fields).toMatchObject({ names: [{ original: "张伟明" }] });
+    // The read is in the access log as a read of the shared object, by the reader; the list view as a list.
+    await us.rt.services.accessLog.flush();
+    const rows = await us.rt.services.db.select().from(accessLog).where(eq(accessLog.recordId, entryId));
+    expect(rows.filter((r) => r.action === "read")).toEqual([
+      expect.objectContaining({ recordType: "shared_object", actorId: expect.any(String) }),
+    ]);
+    expect(rows.some((r) => r.action === "list")).toBe(true);
+    // Another unit of the peer does not hold it: not found, and nothing logged.
+    const unit = await us.unit("Another unit");
+    await us.user("fugitives.other", ["fugitive_asset"], unit);
+    const other = await us.as("fugitives.other");
+    const hidden = await other.req<Err>("GET", `/api/v1/fugitive-lists/received/${entryId}`);
+    expect(hidden.status).toBe(404);
+    // At the owner, the entry is not a received one.
+    const owner = await n[CN].officer.req<Err>("GET", `/api/v1/fugitive-lists/received/${entryId}`);
+    expect(owner.status).toBe(404);
   });
 
   it("an update reaches the peer exactly once; a removal withdraws the entry there", async () => {

@@ -25,7 +25,7 @@ import { useTranslation } from "react-i18next";
 import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link } from "../../router/router";
-import { useReceived, useReport } from "./lists.api";
+import { useReceived, useReceivedEntry, useReport } from "./lists.api";
 import { ProgressText, receivedProgress } from "./progress";
 
 type Name = { original: string; romanised?: string };
@@ -106,10 +106,10 @@ export function ReceivedListPage({ ownerNode, listId }: { ownerNode: string; lis
 /** One entry of a peer's list, read-only (the owner's version), our reports on it and the form to send one. */
 export function ReceivedEntryPage({ entryId }: { entryId: string }) {
   const { t } = useTranslation();
-  const q = useReceived();
+  const q = useReceivedEntry(entryId);
   const canWrite = useCan("fugitives:write");
   if (q.isLoading) return <Loader />;
-  const e = (q.data ?? []).find((x) => x.entryId === entryId);
+  const e = q.data;
   if (!e) return <ApiErrorAlert error={q.error ?? new Error(t("sharedLists.noneReceived"))} />;
   const d = (e.fields ?? null) as FugitiveEntryContent["fields"] | null;
   const row = (label: string, value: string | null | undefined) => (

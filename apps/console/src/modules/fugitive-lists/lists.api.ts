@@ -51,6 +51,17 @@ export function useReceived() {
   });
 }
 
+/** One entry of a peer's list held by the caller's unit: its own route, so the read is logged as a read. */
+export function useReceivedEntry(entryId: string) {
+  return useQuery({
+    // Under the received list's key: a report invalidates both.
+    queryKey: ["fugitive-lists-received", entryId],
+    queryFn: () =>
+      api<{ entry: ReceivedEntryView }>("GET", `/fugitive-lists/received/${encodeURIComponent(entryId)}`),
+    select: (r) => r.entry,
+  });
+}
+
 /** Peers a list can be published to (the active ones). */
 export function usePeers() {
   return useQuery({

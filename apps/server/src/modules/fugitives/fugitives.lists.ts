@@ -21,7 +21,13 @@ import { defineHandler, PermanentRejection } from "../federation/federation.type
 import type { ReceivedCopy } from "../shared-objects/shared-objects.types.js";
 import { earliest, type FugitivesContext, reportView } from "./fugitives.context.js";
 import { entryPhoto } from "./fugitives.photos.js";
-import { type FugitiveRow, type ListRow, fugitivesRepo as repo } from "./fugitives.repo.js";
+import {
+  type CopyRow,
+  type FugitiveRow,
+  type ListRow,
+  type ReportRow,
+  fugitivesRepo as repo,
+} from "./fugitives.repo.js";
 import { FUGITIVE_ENTRY_TYPE } from "./fugitives.shared.js";
 
 const REPORT_MESSAGE = "fugitive.report";
@@ -312,6 +318,36 @@ export function createFugitiveLists(c: FugitivesContext) {
     });
   }
 
+  /** A received entry as the reader sees it, with the reports we sent on it. */
+  function receivedView(x: CopyRow, reports: ReportRow[]): ReceivedEntryView {
+    const content = x.content as FugitiveEntryContent | null;
+    return {
+      entryId: x.entryId,
+      ownerNode: x.ownerNode,
+      version: x.version,
+      state: x.state,
+      listId: x.listId,
+      listName: x.listName,
+      number: x.number,
+      status: content?.status ?? null,
+      fields: content?.fields ?? null,
+      returned: content?.returned ?? null,
+      photos: content?.photos ?? [],
+      reports: reports.filter((r) => r.entryId === x.entryId).map(reportView),
+    };
+  }
+
+  /** The access-log rows of received entries shown: those with content name a person. */
+  function logReceived(ctx: Ctx, copies: CopyRow[], action: "read" | "list") {
+    return deps.accessLog.record(
+      db,
+      ctx,
+      copies
+        .filter((x) => x.content)
+        .map((x) => ({ action, recordType: "shared_object", recordId: x.entryId, recordUnitId: x.unitId })),
+    );
+  }
+
   async function received(ctx: Ctx): Promise<{ items: ReceivedEntryView[] }> {
     requirePermission(ctx.actor, "fugitives:read");
     if (!ctx.actor.unitId) return { items: [] };
@@ -320,37 +356,18 @@ export function createFugitiveLists(c: FugitivesContext) {
       db,
       copies.map((x) => x.entryId),
     );
-    await deps.accessLog.record(
-      db,
-      ctx,
-      copies
-        .filter((x) => x.content)
-        .map((x) => ({
-          action: "list" as const,
-          recordType: "shared_object",
-          recordId: x.entryId,
-          recordUnitId: x.unitId,
-        })),
-    );
-    return {
-      items: copies.map((x) => {
-        const content = x.content as FugitiveEntryContent | null;
-        return {
-          entryId: x.entryId,
-          ownerNode: x.ownerNode,
-          version: x.version,
-          state: x.state,
-          listId: x.listId,
-          listName: x.listName,
-          number: x.number,
-          status: content?.status ?? null,
-          fields: content?.fields ?? null,
-          returned: content?.returned ?? null,
-          photos: content?.photos ?? [],
-          reports: reports.filter((r) => r.entryId === x.entryId).map(reportView),
-        };
-      }),
-    };
+    await logReceived(ctx, copies, "list");
+    return { items: copies.map((x) => receivedView(x, reports)) };
+  }
+
+  /** One received entry held by the caller's unit (a read of personal data: logged as a read). */
+  async function receivedEntry(ctx: Ctx, entryId: string): Promise<ReceivedEntryView> {
+    requirePermission(ctx.actor, "fugitives:read");
+    const copy = await repo.findCopy(db, entryId);
+    assertThat(copy && ctx.actor.unitId && copy.unitId === ctx.actor.unitId, notFound("list entry"));
+    const reports = await repo.reportsOfEntries(db, [entryId]);
+    await logReceived(ctx, [copy], "read");
+    return receivedView(copy, reports);
   }
 
   async function report(ctx: Ctx, entryId: string, body: ReportBody) {
@@ -530,6 +547,17 @@ export function createFugitiveLists(c: FugitivesContext) {
     onReceived,
     registerHandlers,
     recordReturn,
-    api: { createList, getList, lists, addEntry, removeEntry, publish, received, report, statistics },
+    api: {
+      createList,
+      getList,
+      lists,
+      addEntry,
+      removeEntry,
+      publish,
+      received,
+      receivedEntry,
+      report,
+      statistics,
+    },
   };
 }

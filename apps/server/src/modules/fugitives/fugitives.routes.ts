@@ -309,6 +309,20 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
     async (req) => s.fugitives.received(req.ctx),
   );
 
+  app.get(
+    "/api/v1/fugitive-lists/received/:entryId",
+    {
+      schema: {
+        tags,
+        summary:
+          "One entry of a peer's list held by the caller's unit (read-only, the owner's version) and our reports (logged in the access log)",
+        params: z.strictObject({ entryId: SharedObjectId }),
+        response: { 200: z.object({ entry: ReceivedEntryView }), ...errorResponses },
+      },
+    },
+    async (req) => ({ entry: await s.fugitives.receivedEntry(req.ctx, req.params.entryId) }),
+  );
+
   app.post(
     "/api/v1/fugitive-lists/received/:entryId/reports",
     {
