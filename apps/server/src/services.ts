@@ -39,6 +39,7 @@ import { createNodeService } from "./modules/node/node.service.js";
 import { createSettingsPort } from "./modules/node/node.settings.js";
 import { createNotificationsService } from "./modules/notifications/notifications.service.js";
 import { createOrgService } from "./modules/org/org.service.js";
+import { createPersonRequests } from "./modules/persons/persons.requests.js";
 import { createPersonRights } from "./modules/persons/persons.rights.js";
 import { createPersonsService } from "./modules/persons/persons.service.js";
 import { createProvidersService } from "./modules/providers/providers.service.js";
@@ -191,6 +192,14 @@ export function createServices(deps: {
   // A rectified person reaches the requests naming them, and the peers they were sent to (the thread).
   const requestRectification = createRequestRectification(requestsDeps);
   requestRectification.registerHandler();
+  // Requests started from a person record: prefilled from it, linked to it (its first subject).
+  const personRequests = createPersonRequests(
+    { db, accessLog, visible: persons.visible, load: (ctx, id) => persons.load(ctx, id) },
+    {
+      create: (ctx, body, link) => requests.create(ctx, body, link),
+      lifeOf: (ctx, ids) => requests.port.lifeOf(ctx, ids),
+    },
+  );
   persons.registerRecords("request", {
     describe: requests.describe,
     rectified: requestRectification.rectified,
@@ -461,6 +470,7 @@ export function createServices(deps: {
     accessLog,
     persons,
     personRights,
+    personRequests,
     lawful,
     fugitives,
     assets,

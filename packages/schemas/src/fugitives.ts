@@ -297,6 +297,22 @@ export const LinkedRequestView = z.object({
   peerId: z.string().nullable(),
 });
 
+/** A request naming a person, as the person's page lists it: with the events of its life (oldest first). */
+export const PersonLinkedRequest = LinkedRequestView.extend({
+  /** The subject's position in the request's form. */
+  ordinal: z.number().int().nullable(),
+  /** Drafted from this person's record (POST /api/v1/persons/:id/requests). */
+  fromRecord: z.boolean(),
+  events: z.array(z.object({ event: z.string(), status: z.string(), at: IsoDateTime })),
+});
+export type PersonLinkedRequest = z.infer<typeof PersonLinkedRequest>;
+
+/** The form a request started from a record begins with (partial: the officer completes it). */
+export const RecordRequestPrefill = z.looseObject({
+  type: FugitiveRequestType,
+  details: z.record(z.string(), z.unknown()),
+});
+
 /** One line of a fugitive's timeline: its versions, list entries, the peers' reports, the return and requests. */
 export const FugitiveTimelineItem = z.object({
   at: IsoDateTime,

@@ -1,5 +1,6 @@
 import type { Role } from "@crossline/schemas";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { locateForm } from "../support/fugitives-fixtures.js";
 import {
   anonymousMismatches,
   endpoint,
@@ -17,6 +18,9 @@ import { DOE, formNaming } from "../support/persons-fixtures.js";
 const READ: Role[] = ["duty_officer", "case_officer", "supervisor", "liaison", "fugitive_asset", "auditor"];
 const RECTIFY: Role[] = ["case_officer", "supervisor", "fugitive_asset"];
 const EXPORT: Role[] = ["supervisor", "auditor"];
+/** persons:read and requests:draft (drafting from the record), or requests:read (its requests). */
+const DRAFT: Role[] = ["case_officer", "supervisor", "fugitive_asset"];
+const REQUESTS: Role[] = ["duty_officer", "case_officer", "supervisor", "liaison", "fugitive_asset"];
 
 /** No permission → 403; another unit's person → 404, except to auditors, who see every person; own → ok. */
 const person =
@@ -68,6 +72,14 @@ const CASES: MatrixCase[] = [
   }),
   onRecord("GET", "/api/v1/persons/:id/export.json", person(EXPORT, 200), { prepare: personOf }),
   onRecord("GET", "/api/v1/persons/:id/export.pdf", person(EXPORT, 200), { prepare: personOf }),
+  onRecord("GET", "/api/v1/persons/:id/request-prefill?type=fugitive_locate", person(DRAFT, 200), {
+    prepare: personOf,
+  }),
+  onRecord("POST", "/api/v1/persons/:id/requests", person(DRAFT, 201), {
+    prepare: personOf,
+    body: () => ({ form: locateForm("Jane Example") }),
+  }),
+  onRecord("GET", "/api/v1/persons/:id/requests", person(REQUESTS, 200), { prepare: personOf }),
   endpoint("GET", "/api/v1/access-log/unusual", only(["auditor"], 200)),
   endpoint("POST", "/api/v1/access-log/verify", only(["auditor"], 200), () => ({})),
   endpoint("GET", "/api/v1/policy/access-log", only(["auditor", "admin"], 200)),

@@ -1,13 +1,17 @@
-import {
-  type CreateRequestBody,
-  FUGITIVE_REQUEST_TYPES,
-  type FugitiveDetail,
-  type FugitiveRequestType,
-  type RequestDetail,
+import type {
+  CreateRequestBody,
+  FugitiveDetail,
+  FugitiveRequestType,
+  RequestDetail,
 } from "@crossline/schemas";
 import type { Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError } from "../../lib/errors.js";
+import {
+  assertRecordRequestType,
+  type LinkedRequestLife,
+  prefillRequestForm,
+} from "../../lib/request-prefill.js";
 import type { FugitivesContext } from "./fugitives.context.js";
 import { type FugitiveRow, fugitivesRepo as repo } from "./fugitives.repo.js";
 
@@ -19,104 +23,18 @@ export interface FugitiveRequestsPort {
     body: CreateRequestBody,
     link: {
       origin: { type: "fugitive"; id: string };
+      /** The person record the first subject is (the fugitive's). */
+      subjectPerson?: string;
       within: (tx: Tx, r: { id: string; reference: string; type: string }) => Promise<void>;
     },
   ): Promise<RequestDetail>;
   /** The requests among `ids` the caller may see, each with the events of its life. */
-  lifeOf(
-    ctx: Ctx,
-    ids: string[],
-  ): Promise<
-    {
-      id: string;
-      reference: string;
-      type: string;
-      status: string;
-      peerId: string | null;
-      events: { event: string; toStatus: string; at: string }[];
-    }[]
-  >;
+  lifeOf(ctx: Ctx, ids: string[]): Promise<LinkedRequestLife[]>;
 }
 
-type Text = { lang: "en" | "zh-CN"; text: string };
-/** Chinese characters in a free text make it Chinese; anything else is taken as English. */
-const text = (t: string): Text => ({ lang: /[\u3400-\u9fff]/.test(t) ? "zh-CN" : "en", text: t });
-
-/** What a request drafted from the record starts with: the subject, the warrant, the charges, where they are. */
-export function prefillOf(f: FugitiveRow, type: FugitiveRequestType, photos: number) {
-  const x = f.fields;
-  const subject = {
-    kind: "person" as const,
-    role: "suspect" as const,
-    names: [...x.names, ...x.aliases]
-      .slice(0, 20)
-      .map((n) => ({ original: n.original, ...(n.romanised ? { romanised: n.romanised } : {}) })),
-    ...(x.dateOfBirth ? { dateOfBirth: x.dateOfBirth } : {}),
-    ...(x.nationalities[0] ? { nationality: x.nationalities[0] } : {}),
-    // A request's subject has one nationality: the others are said in its notes.
-    ...(x.nationalities.length > 1
-      ? { notes: text(`Nationalities: ${x.nationalities.join(", ")} (${f.reference})`) }
-      : {}),
-  };
-  const w = x.warrants[0];
-  const warrant = w ? { warrant: { issuedBy: w.authority, date: w.date, reference: w.number } } : {};
-  const charges = x.charges.map((ch) => ({
-    description: text(ch.offence ?? `${ch.law}, ${ch.article}`),
-    provisions: `${ch.law}, ${ch.article}`,
-  }));
-  const where = x.whereabouts
-    .map((p) => `${[p.place, p.country].filter(Boolean).join(", ")}${p.since ? ` (since ${p.since})` : ""}`)
-    .join("; ");
-  const notice = x.notices[0];
-  const details = (() => {
-    switch (type) {
-      case "fugitive_locate":
-        return {
-          subjectIndex: 0,
-          ...warrant,
-          ...(notice ? { noticeReference: `INTERPOL ${notice.kind}: ${notice.reference}` } : {}),
-          ...(where ? { suspectedWhereabouts: text(where) } : {}),
-          onLocation: "inform_only",
-        };
-      case "provisional_arrest":
-        return {
-          subjectIndex: 0,
-          ...warrant,
-          charges,
-          ...(where ? { whereabouts: text(where) } : {}),
-          extraditionToFollow: true,
-        };
-      case "extradition":
-        return { subjectIndex: 0, ...warrant, charges };
-      case "deportation":
-        return {
-          subjectIndex: 0,
-          ...(where ? { whereabouts: text(where) } : {}),
-          ...warrant,
-          travelDocumentOffered: false,
-        };
-      case "repatriation_identity_check":
-        return {
-          subjectIndex: 0,
-          documents: x.documents.slice(0, 10).map((d) => ({
-            kind: d.kind,
-            ...(d.number ? { number: d.number } : {}),
-            ...(d.issuingCountry ? { issuingCountry: d.issuingCountry } : {}),
-          })),
-          fingerprintsAvailable: false,
-          photoAvailable: photos > 0,
-          travelDocumentRequested: true,
-        };
-    }
-  })();
-  const provisions = charges.map((c) => c.provisions).join("; ");
-  return {
-    type,
-    subjects: [subject],
-    ...(provisions ? { offence: { provisions: provisions.slice(0, 1000) } } : {}),
-    details,
-  };
-}
+/** The prefill's view of a fugitive's record (lib/request-prefill.ts). */
+export const prefillOf = (f: FugitiveRow, type: FugitiveRequestType, photos: number) =>
+  prefillRequestForm({ ...f.fields, reference: f.reference, photos }, type);
 
 /**
  * Requests started from a fugitive's record (locate, provisional arrest, extradition, deportation, identity
@@ -137,15 +55,12 @@ export function createFugitiveRequests(c: FugitivesContext, requests: FugitiveRe
   async function draft(ctx: Ctx, id: string, body: CreateRequestBody): Promise<RequestDetail> {
     requirePermission(ctx.actor, "fugitives:write");
     const f = await c.load(ctx, id);
-    const form = body.form as { type: string };
-    if (!(FUGITIVE_REQUEST_TYPES as readonly string[]).includes(form.type))
-      throw new AppError("VALIDATION_FAILED", [
-        { field: "body.form.type", issue: `from a fugitive: one of ${FUGITIVE_REQUEST_TYPES.join(", ")}` },
-      ]);
+    assertRecordRequestType(body.form, "fugitive");
     if (f.status === "returned")
       throw new AppError("CONFLICT", [{ issue: "the fugitive has returned: the record is closed" }]);
     return requests.create(ctx, body, {
       origin: { type: "fugitive", id },
+      subjectPerson: f.personId,
       within: async (tx, r) => {
         const before = await c.lock(tx, ctx, id);
         if (before.fields.requestIds.length >= 50)

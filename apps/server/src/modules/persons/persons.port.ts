@@ -27,6 +27,8 @@ export interface LinkInput {
 /** A subject of a record in its position (`ordinal`); entries that are not people are skipped by the caller. */
 export interface OrdinalSubject extends SubjectPerson {
   ordinal: number;
+  /** The person record this subject is, when the record knows it (drafted from it): linked, not matched. */
+  personId?: string;
   role?: string;
   notes?: LabelledText;
 }
@@ -71,8 +73,10 @@ export interface PersonsPort {
    */
   linkById(tx: Tx, ctx: Ctx, record: RecordRef, link: LinkInput, field: string): Promise<void>;
   /**
-   * A record's people, all at once: find or create each, link it at its position, drop links of positions
-   * no longer there. `field` names the subjects in an error (e.g. body.form.subjects).
+   * A record's people, all at once: find or create each (a subject with `personId` is that person; one the
+   * record already links to a person bearing the same main name and date of birth stays theirs), link it at its
+   * position, drop links of positions no longer there. `field` names the subjects in an error (e.g.
+   * body.form.subjects).
    */
   linkSubjects(
     tx: Tx,

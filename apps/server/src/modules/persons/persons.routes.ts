@@ -1,23 +1,29 @@
 import {
   AccessLogPage,
+  CreateRequestBody,
+  FugitiveRequestType,
   MergePersonBody,
   NameSearchQuery,
   PageQuery,
   PersonExport,
   PersonId,
+  PersonLinkedRequest,
   PersonPage,
   PersonQuery,
   PersonSearchPage,
   PersonVersionView,
   PersonView,
   ReasonQuery,
+  RecordRequestPrefill,
   RectifyPersonBody,
+  RequestDetail,
   RestrictPersonBody,
 } from "@crossline/schemas";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { errorResponses, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
+import { keepRawForm, rawForms } from "../requests/requests.routes.js";
 import { withReason } from "./persons.service.js";
 
 const Params = z.strictObject({ id: PersonId });
@@ -191,5 +197,70 @@ export function personsRoutes(fastify: FastifyInstance, s: Services) {
         .header("content-disposition", `attachment; filename="person-${req.params.id}.pdf"`)
         .send(pdf);
     },
+  );
+
+  app.get(
+    "/api/v1/persons/:id/request-prefill",
+    {
+      schema: {
+        tags,
+        summary:
+          "What a request started from this person record begins with: the subject and their documents",
+        description:
+          "For locate, provisional arrest, extradition, deportation and repatriation identity-check requests; " +
+          `the form is partial (the officer completes it) and goes to POST …/requests. ${READ_NOTE}`,
+        params: Params,
+        querystring: z.strictObject({ type: FugitiveRequestType }),
+        response: {
+          200: z.object({ prefill: z.object({ personId: PersonId, form: RecordRequestPrefill }) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => ({
+      prefill: await s.personRequests.prefill(req.ctx, req.params.id, req.query.type),
+    }),
+  );
+
+  app.post(
+    "/api/v1/persons/:id/requests",
+    {
+      preValidation: keepRawForm,
+      schema: {
+        tags,
+        summary:
+          "Draft a locate, provisional arrest, extradition, deportation or identity-check request from the person",
+        description:
+          "The body is the requests' draft body (POST /api/v1/requests). The request names the person record " +
+          "(its `origin`) and its first subject is linked to the person (whatever the name and date of birth " +
+          "match), in one transaction; the person's requests (GET …/requests) then show its life. A restricted " +
+          "person is 409 PERSON_RESTRICTED.",
+        params: Params,
+        body: CreateRequestBody,
+        response: { 201: z.object({ request: RequestDetail }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send({
+        request: await s.personRequests.draft(req.ctx, req.params.id, {
+          peerId: req.body.peerId,
+          peerTimeZone: req.body.peerTimeZone,
+          form: rawForms.get(req) as typeof req.body.form,
+        }),
+      }),
+  );
+
+  app.get(
+    "/api/v1/persons/:id/requests",
+    {
+      schema: {
+        tags,
+        summary: "The requests of the caller's unit naming this person, newest first, each with its life",
+        description: "Each request listed is logged in the access log.",
+        params: Params,
+        response: { 200: z.object({ items: z.array(PersonLinkedRequest) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ items: await s.personRequests.linked(req.ctx, req.params.id) }),
   );
 }

@@ -22,7 +22,7 @@ import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { keysOf, recordKeys } from "../../lib/name-keys.js";
 import type { AccessLogService } from "../access-log/access-log.service.js";
 import type { AuditService } from "../audit/audit.service.js";
-import { matchKeyOf, sameName, searchTextOf } from "./persons.match.js";
+import { matchKeyOf, normaliseName, sameName, searchTextOf } from "./persons.match.js";
 import { createPersonMerge } from "./persons.merge.js";
 import type { PersonsPort, RecordDescriber, RecordRef } from "./persons.port.js";
 import { fieldsOf, type PersonLinkRow, type PersonRow, personsRepo as repo } from "./persons.repo.js";
@@ -33,6 +33,10 @@ export interface PersonsDeps {
   audit: AuditService;
   accessLog: Pick<AccessLogService, "record" | "forPerson">;
 }
+
+/** Whether one of the person's names or aliases is this name (its original script). */
+const bearsName = (p: PersonRow, n: PersonName | undefined) =>
+  !!n && [...p.names, ...p.aliases].some((m) => normaliseName(m.original) === normaliseName(n.original));
 
 export const restrictedError = (field?: string) =>
   new AppError("PERSON_RESTRICTED", [
@@ -227,14 +231,25 @@ export function createPersonsService(deps: PersonsDeps) {
     const keep = new Set(subjects.map((s) => s.ordinal));
     for (const b of before)
       if (!keep.has(b.ordinal)) await repo.deleteLink(tx, b.recordType, b.recordId, b.ordinal);
+    const held = new Map(
+      (await repo.findMany(tx, [...new Set(before.map((b) => b.personId))])).map((p) => [p.id, p]),
+    );
     for (const s of subjects) {
-      const found = await findOrCreate(tx, ctx, s, record.recordUnitId ?? ctx.actor.unitId ?? "");
+      // Without a date of birth a subject matches no one (persons.match.ts): the person the record already
+      // links at this position, under this main name, stays linked rather than a new record each edit.
+      const was = held.get(before.find((b) => b.ordinal === s.ordinal)?.personId ?? "");
+      const kept =
+        !matchKeyOf(s) && was && !was.dateOfBirth && bearsName(was, s.names[0]) ? was.id : undefined;
+      const personId =
+        s.personId ??
+        kept ??
+        (await findOrCreate(tx, ctx, s, record.recordUnitId ?? ctx.actor.unitId ?? "")).personId;
       try {
         await link(
           tx,
           ctx,
           record,
-          { personId: found.personId, ordinal: s.ordinal, role: s.role ?? null, notes: s.notes ?? null },
+          { personId, ordinal: s.ordinal, role: s.role ?? null, notes: s.notes ?? null },
           { allowRestricted: opts.allowRestricted },
         );
       } catch (err) {

@@ -235,7 +235,10 @@ export function createRequestsContext(deps: RequestsDeps) {
       extensions: extensions.map(toExtensionView),
       timeline: events.map((e) => toEventView(e, zoner)),
       allowedActions: await userActions(ctx, r),
-      origin: r.originType === "fugitive" && r.originId ? { type: r.originType, id: r.originId } : null,
+      origin:
+        (r.originType === "fugitive" || r.originType === "person") && r.originId
+          ? { type: r.originType, id: r.originId }
+          : null,
       subjectPersons: people.map((p) => ({
         ordinal: p.ordinal,
         personId: p.personId,
@@ -301,13 +304,15 @@ export function createRequestsContext(deps: RequestsDeps) {
     tx: Tx,
     ctx: Ctx,
     r: Pick<RequestRow, "id" | "ownerUnitId" | "content">,
-    opts: { field?: string; received?: boolean } = {},
+    opts: { field?: string; received?: boolean; pinned?: Record<number, string> } = {},
   ): Promise<void> {
     await deps.persons.linkSubjects(
       tx,
       ctx,
       { recordType: "request", recordId: r.id, recordUnitId: r.ownerUnitId },
-      personSubjects(r.content),
+      personSubjects(r.content).map((s) =>
+        opts.pinned?.[s.ordinal] ? { ...s, personId: opts.pinned[s.ordinal] } : s,
+      ),
       { field: opts.field ?? "body.form.subjects", allowRestricted: opts.received },
     );
   }

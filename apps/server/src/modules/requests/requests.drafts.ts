@@ -21,11 +21,17 @@ interface DraftBody {
 
 /**
  * Where a draft comes from: the case (set only through the cases module's port), or the record of another
- * module (a fugitive's: its port), which `within` links to the request in the request's own transaction.
+ * module (a fugitive's or a person's: their ports), which `within` links to the request in the request's own
+ * transaction.
  */
 export interface DraftLink {
   caseId?: string;
-  origin?: { type: "fugitive"; id: string };
+  origin?: { type: "fugitive" | "person"; id: string };
+  /**
+   * The person record the first subject is (the record's person, which the caller may see): linked at
+   * position 0 as it is, rather than matched by name and date of birth (which may find no one, or another).
+   */
+  subjectPerson?: string;
   within?: (tx: Tx, r: { id: string; reference: string; type: string }) => Promise<void>;
 }
 
@@ -112,7 +118,7 @@ export function createRequestDrafts(c: RequestsContext) {
       responderTimeZone: body.peerTimeZone ?? null,
     });
     await c.recordEvent(tx, ctx, r, { event: "create", from: null, to: "draft", side: "requester" });
-    await c.linkSubjects(tx, ctx, r);
+    await c.linkSubjects(tx, ctx, r, link?.subjectPerson ? { pinned: { 0: link.subjectPerson } } : {});
     await lawful.declare(tx, {
       kind: "request",
       recordId: id,

@@ -172,6 +172,7 @@ export function createRequestsPort(
       type: r.type,
       status: r.status,
       peerId: r.peerId,
+      origin: r.originType && r.originId ? { type: r.originType, id: r.originId } : null,
       events: events
         .filter((e) => e.requestId === r.id)
         .map((e) => ({ event: e.event, toStatus: e.toStatus, at: e.at.toISOString() })),
@@ -188,6 +189,8 @@ export interface LinkedLife {
   type: string;
   status: RequestStatus;
   peerId: string | null;
+  /** The record the request was drafted from, if any. */
+  origin: { type: string; id: string } | null;
   events: { event: string; toStatus: RequestStatus; at: string }[];
 }
 
