@@ -4,21 +4,41 @@
  * lookup latency with everything indexed (p50/p99), correlation hits for a 100,000-row import that overlaps
  * what is held, and a TAXII objects page of 1,000 (p95). Prints figures and writes bench/results/indicators.json.
  *
- * BENCH_SIZES (default "100000,1000000"), BENCH_PGLITE_SIZES (default "100000"), BENCH_LOOKUPS (default 2000).
+ * Each import also prints the CPU it cost per row: the node process (parsing, checks, COPY encoding; on
+ * PGlite the database too, in process) and, on a local PostgreSQL, the server's processes. 1e6 / (total
+ * µs per row) is the most rows per second one core could import, whatever the disks: the CPU bound.
+ *
+ * BENCH_SIZES (default "100000,1000000"), BENCH_PGLITE_SIZES (default "100000"), BENCH_LOOKUPS (default 2000),
+ * BENCH_DATABASES (default "pglite,postgres"), BENCH_IMPORT_ONLY=1 to stop after the imports.
  */
 
 import { once } from "node:events";
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { makeActor } from "../apps/server/src/lib/actor.js";
 import { correlationRepo } from "../apps/server/src/modules/correlation/correlation.repo.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
-import { onBothDatabases, summarise, writeResult } from "./lib.js";
+import { onBothDatabases, pgServerCpu, summarise, writeResult } from "./lib.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
 const PGLITE_SIZES = (process.env.BENCH_PGLITE_SIZES ?? "100000").split(",").map(Number);
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 2000);
+const IMPORT_ONLY = process.env.BENCH_IMPORT_ONLY === "1";
+
+/** The local PostgreSQL server's CPU meter (µs), or null (PGlite, or a server on another machine). */
+async function serverMeter(databaseUrl?: string): Promise<(() => number) | null> {
+  if (!databaseUrl) return null;
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>("select pg_backend_pid() as pid");
+    return pgServerCpu(rows[0].pid);
+  } finally {
+    await c.end();
+  }
+}
 
 const ip = (i: number, base: number) => `${base}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
@@ -77,6 +97,7 @@ async function benchOne(kind: "pglite" | "postgres", sizes: number[], databaseUr
     requestId: null,
   };
   const out: Record<string, unknown> = { database: kind, imports: [] as unknown[] };
+  const serverCpu = await serverMeter(databaseUrl);
   let base = 10;
   try {
     for (const n of sizes) {
@@ -84,12 +105,18 @@ async function benchOne(kind: "pglite" | "postgres", sizes: number[], databaseUr
         const file = path.join(dir, `in-${n}.${format}`);
         await writeLines(file, format === "csv" ? csvRows(n, base) : stixBundle(n, base + 1));
         const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
+        const srv0 = serverCpu?.() ?? 0;
         const rep = await s.indicators.importFile(
           ctx,
           { format, fileName: path.basename(file), tlp: "AMBER" },
           createReadStream(file, { highWaterMark: 1 << 20 }),
         );
         const secs = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
+        const nodeUs = (cpu.user + cpu.system) / n;
+        const serverUs = serverCpu ? (serverCpu() - srv0) / n : 0;
+        const totalUs = nodeUs + serverUs;
         const row = {
           format,
           rows: n,
@@ -98,15 +125,27 @@ async function benchOne(kind: "pglite" | "postgres", sizes: number[], databaseUr
           seconds: Number(secs.toFixed(2)),
           perSecond: Math.round(rep.added / secs),
           peakRssMiB: rss(),
+          cpuMicrosPerRow: {
+            node: Number(nodeUs.toFixed(1)),
+            server: serverCpu ? Number(serverUs.toFixed(1)) : null,
+            total: Number(totalUs.toFixed(1)),
+          },
+          cpuBoundPerSecondOneCore: Math.round(1e6 / totalUs),
+          loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
         };
         (out.imports as unknown[]).push(row);
         console.log(
-          `${kind} import ${format} ${n}: ${row.perSecond}/s, ${row.seconds} s, peak RSS ${row.peakRssMiB} MiB`,
+          `${kind} import ${format} ${n}: ${row.perSecond}/s, ${row.seconds} s, peak RSS ${row.peakRssMiB} MiB; ` +
+            `CPU µs/row node ${row.cpuMicrosPerRow.node}` +
+            (serverCpu ? ` + server ${row.cpuMicrosPerRow.server}` : " (database in process)") +
+            ` = ${row.cpuMicrosPerRow.total} → CPU bound ${row.cpuBoundPerSecondOneCore}/s per core; ` +
+            `load ${row.loadAverage.join(" ")}`,
         );
         rmSync(file);
       }
       base += 2;
     }
+    if (IMPORT_ONLY) return out;
     // Lookups: exact values and an address inside a network, with everything above indexed.
     const lat: number[] = [];
     const n0 = sizes[0];

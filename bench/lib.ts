@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -77,15 +77,79 @@ export async function closedLoop(
   };
 }
 
+/** CPU time (user + system, µs) of one process, from /proc (Linux); null where it cannot be read. */
+function procCpuMicros(pid: number, withDeadChildren: boolean): number | null {
+  try {
+    // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    const tick = 1e6 / 100; // USER_HZ is 100 on Linux
+    const own = Number(f[11]) + Number(f[12]);
+    const children = withDeadChildren ? Number(f[13]) + Number(f[14]) : 0;
+    return (own + children) * tick;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU used by a local PostgreSQL server: its postmaster and every live child (backends, WAL writer,
+ * checkpointer…) plus the children that already exited. `backendPid` is any backend's pg_backend_pid().
+ * Null when the server is not on this machine (its processes are not in /proc).
+ */
+export function pgServerCpu(backendPid: number): (() => number) | null {
+  let postmaster: number;
+  try {
+    postmaster = Number(readFileSync(`/proc/${backendPid}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+  } catch {
+    return null;
+  }
+  return () => {
+    let total = procCpuMicros(postmaster, true) ?? 0;
+    for (const d of readdirSyncSafe("/proc")) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const ppid = Number(readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+        if (ppid === postmaster) total += procCpuMicros(Number(d), false) ?? 0;
+      } catch {
+        // exited meanwhile: counted in the postmaster's children from now on
+      }
+    }
+    return total;
+  };
+}
+
+function readdirSyncSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The databases a bench runs on: BENCH_DATABASES ("pglite,postgres" by default, or either alone). */
+export function benchDatabases(): ("pglite" | "postgres")[] {
+  const want = (process.env.BENCH_DATABASES ?? "pglite,postgres")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const w of want)
+    if (w !== "pglite" && w !== "postgres")
+      throw new Error(`BENCH_DATABASES: "${w}" is neither pglite nor postgres`);
+  return want as ("pglite" | "postgres")[];
+}
+
 /**
  * Runs `bench` on PGlite, then on a fresh database of a PostgreSQL server (`DATABASE_URL`'s, else a
- * throwaway cluster of its own). Without PostgreSQL the second half is skipped with a loud message.
+ * throwaway cluster of its own), each only if BENCH_DATABASES names it. Without PostgreSQL the second half
+ * is skipped with a loud message.
  */
 export async function onBothDatabases<T>(
   name: string,
   bench: (kind: "pglite" | "postgres", databaseUrl?: string) => Promise<T>,
 ): Promise<T[]> {
-  const results = [await bench("pglite")];
+  const dbs = benchDatabases();
+  const results = dbs.includes("pglite") ? [await bench("pglite")] : [];
+  if (!dbs.includes("postgres")) return results;
   if (!findPgBin() && !process.env.DATABASE_URL) {
     process.stderr.write("!! PostgreSQL not installed: the postgres half of this bench was skipped\n");
     return results;

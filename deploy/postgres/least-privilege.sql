@@ -3,9 +3,9 @@
 -- Two roles: the OWNER owns the database and its schema and applies migrations; the APP role is what every
 -- `crossline serve` process connects as. The app role owns nothing, is no superuser, and after each
 -- migration the node (connected as the owner) grants it rows of every table but no UPDATE, DELETE or
--- TRUNCATE on the audit trail and its checkpoints. So the running node cannot change or remove an audit
--- entry, drop or disable the append-only triggers (only an owner can), or `SET session_replication_role`
--- (only a superuser can).
+-- TRUNCATE on the audit trail and its checkpoints, and temporary tables (bulk imports stage rows in them).
+-- So the running node cannot change or remove an audit entry, drop or disable the append-only triggers
+-- (only an owner can), or `SET session_replication_role` (only a superuser can).
 --
 -- Run once, as a superuser (or a role with CREATEROLE and CREATEDB):
 --   psql "$ADMIN_URL" -v db=crossline -v owner=crossline_owner -v owner_password='…' \
@@ -21,7 +21,8 @@ CREATE ROLE :"app" LOGIN PASSWORD :'app_password'
   NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT;
 CREATE DATABASE :"db" OWNER :"owner";
 REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
-GRANT CONNECT ON DATABASE :"db" TO :"app";
+-- TEMPORARY: bulk imports stream rows into a temporary staging table (COPY) before one INSERT ... SELECT.
+GRANT CONNECT, TEMPORARY ON DATABASE :"db" TO :"app";
 
 \connect :"db"
 -- Only the owner creates objects; before PostgreSQL 15 every role could create in `public`.

@@ -12,6 +12,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { grantAppRole, roleOf } from "./roles.js";
 import * as schema from "./schema/index.js";
 
@@ -247,4 +248,49 @@ export function afterCommit(tx: Tx, fn: () => void): boolean {
 
 export function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
+}
+
+/** A value of one COPY text-format field: null is `\N`; backslash, tab, newline and CR are escaped. */
+export function copyField(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return "\\N";
+  const t = typeof v === "number" ? String(v) : v;
+  return /[\\\t\n\r]/.test(t)
+    ? t.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"))
+    : t;
+}
+
+/** One COPY text-format line (fields joined by tabs, ended by a newline). */
+export const copyLine = (fields: (string | number | null | undefined)[]): string =>
+  `${fields.map(copyField).join("\t")}\n`;
+
+const IDENT = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Streams rows into `table` (a fixed identifier, never user input) with COPY ... FROM STDIN in text format,
+ * inside the caller's transaction: `data` is COPY text (lines from `copyLine`), UTF-8, no NUL. On PostgreSQL
+ * it goes through the transaction's own connection (pg-copy-streams); on PGlite, which has no COPY
+ * sub-protocol, as a blob the server reads from `/dev/blob`. Both load a batch in one statement, without
+ * a parameter per value or a JSON document to parse.
+ */
+export async function copyIn(tx: Tx, table: string, columns: string[], data: string | Buffer): Promise<void> {
+  if (!IDENT.test(table) || !columns.every((c) => IDENT.test(c)))
+    throw new Error(`copyIn: bad identifier in ${table}(${columns.join(", ")})`);
+  const statement = `copy ${table} (${columns.join(", ")}) from`;
+  // The transaction's own client: a pg PoolClient, or PGlite's transaction handle.
+  const client = (tx as unknown as { session: { client: unknown } }).session.client;
+  if (client instanceof pg.Client) {
+    const stream = client.query(copyFrom(`${statement} stdin`));
+    await new Promise<void>((resolve, reject) => {
+      stream.on("error", reject);
+      stream.on("finish", () => resolve());
+      stream.end(typeof data === "string" ? Buffer.from(data, "utf8") : data);
+    });
+    return;
+  }
+  const lite = client as {
+    query(q: string, params: unknown[], opts: { blob: Blob }): Promise<unknown>;
+  };
+  await lite.query(`${statement} '/dev/blob'`, [], {
+    blob: new Blob([typeof data === "string" ? Buffer.from(data, "utf8") : data]),
+  });
 }

@@ -20,7 +20,7 @@ export function roleOf(databaseUrl: string): string {
 
 /**
  * Gives the node's own role what it needs on the tables the owner just migrated, and no more: rows of
- * every table, but no UPDATE, DELETE or TRUNCATE on the append-only ones. The role owns nothing, so it can
+ * every table, but no UPDATE, DELETE or TRUNCATE on the append-only ones, and temporary tables. The role owns nothing, so it can
  * neither drop nor disable the triggers; not being a superuser, it cannot `SET session_replication_role`.
  * Run by the owner after every migration, so tables added by an upgrade are covered too.
  */
@@ -30,6 +30,10 @@ export async function grantAppRole(owner: pg.Client, appRole: string): Promise<v
   await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${r}`);
   await owner.query(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${r}`);
   await owner.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${APPEND_ONLY_TABLES.join(", ")} FROM ${r}`);
+  // Bulk imports stage their rows in temporary tables (COPY, then one INSERT ... SELECT): TEMPORARY on the
+  // database, which least-privilege.sql takes from PUBLIC. The owner owns the database, so it may give it.
+  const { rows } = await owner.query<{ db: string }>("select current_database() as db");
+  await owner.query(`GRANT TEMPORARY ON DATABASE ${ident(rows[0].db)} TO ${r}`);
 }
 
 /**

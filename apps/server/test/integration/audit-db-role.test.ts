@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { roleWarning } from "../../src/db/roles.js";
 import { initNodeDir } from "../../src/runtime/init.js";
 import type { NodeRuntime } from "../../src/runtime/node-runtime.js";
+import { upload } from "../support/indicators-fixtures.js";
 import { Agent, DB_KIND, TEST_PASSWORD } from "../support/node.js";
 import { findPgBin } from "../support/pg-cluster.js";
 
@@ -132,5 +133,29 @@ describePg("the node as a least-privilege PostgreSQL role [postgres]", () => {
     );
     const { rows } = await app.query<{ n: string }>("select count(*)::text as n from audit_log");
     expect(Number(rows[0].n)).toBeGreaterThan(0);
+  });
+
+  it("imports indicators through its temporary staging table (TEMPORARY on the database, nothing more)", async () => {
+    const admin = new Agent(rt);
+    await admin.signIn("admin");
+    const units = await admin.req<{ items: { id: string }[] }>("GET", "/api/v1/units");
+    const officer = await admin.req("POST", "/api/v1/users", {
+      username: "officer",
+      displayName: "Officer",
+      password: TEST_PASSWORD,
+      unitId: units.body.items[0].id,
+      roles: ["case_officer"],
+    });
+    expect(officer.status).toBe(201);
+    // An officer past the first sign-in's password change.
+    await app.query("update users set must_change_password = false where username = 'officer'");
+    const a = new Agent(rt);
+    await a.signIn("officer");
+    const r = await upload(a, "kind,value\nip,203.0.113.9\ndomain,staging.example\n");
+    expect(r.status).toBe(201);
+    expect(r.body.import).toMatchObject({ added: 2, rejected: 0 });
+    // Temporary tables, yes; a table of its own in the schema, no.
+    expect(await refusal("create temporary table probe (a int)")).toBeNull();
+    expect(await refusal("create table probe2 (a int)")).toMatch(/^42501 permission denied for schema/);
   });
 });

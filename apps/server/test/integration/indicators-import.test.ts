@@ -1,8 +1,10 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
+import { Readable } from "node:stream";
 import type { IndicatorView } from "@crossline/schemas";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { indicators } from "../../src/db/schema/index.js";
+import { makeActor } from "../../src/lib/actor.js";
 import { stixValidator } from "../../src/modules/indicators/indicators.stix.js";
 import { example, STIX_EXAMPLES, upload } from "../support/indicators-fixtures.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
@@ -94,6 +96,43 @@ describeDb("indicators: streamed bulk import (CSV, STIX 2.1), export", () => {
     const r = await upload(officer, CSV);
     expect(r.body.import).toMatchObject({ added: 0, duplicates: 10, rejected: 7 });
     expect((await node.rt.services.db.select().from(indicators)).length).toBe(before);
+  });
+
+  it("reports text PostgreSQL cannot hold by line (TEXT_INVALID) and keeps the escapes COPY needs", async () => {
+    const csv = Buffer.concat([
+      Buffer.from("kind,value,description,source\n"),
+      Buffer.from('domain,copy-escapes.example,"tab\there, back\\slash\nnew line \\N",src\\1\n'),
+      Buffer.from("domain,nul.example,a\u0000b,\n"),
+      // Bytes that are not UTF-8 (a Latin-1 é): the decoder puts U+FFFD, and the row is refused, not mangled.
+      Buffer.from("domain,latin1.example,caf"),
+      Buffer.from([0xe9]),
+      Buffer.from(",\n"),
+      Buffer.from("domain,fine.example,ok,\n"),
+    ]);
+    const r = await upload(officer, csv);
+    expect(r.status).toBe(201);
+    expect(r.body.import).toMatchObject({ read: 4, added: 2, rejected: 2 });
+    expect(r.body.import.problems.map((p) => [p.line, p.code, p.issue.split(":")[0]])).toEqual([
+      // The quoted description of line 2 goes on over line 3.
+      [4, "TEXT_INVALID", "description"],
+      [5, "TEXT_INVALID", "description"],
+    ]);
+    const list = await officer.req<{ items: IndicatorView[] }>(
+      "GET",
+      "/api/v1/indicators?q=copy-escapes.example",
+    );
+    expect(list.body.items[0]).toMatchObject({
+      description: "tab\there, back\\slash\nnew line \\N",
+      source: "src\\1",
+    });
+    // A STIX string escaping half a character (an unpaired surrogate) is refused by object id.
+    const bundle = `{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56e","objects":[{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","name":"half \\ud800 a character","pattern":"[domain-name:value = 'half.example']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"}]}`;
+    const s = await upload(officer, bundle, "application/stix+json");
+    expect(s.body.import).toMatchObject({ added: 0, rejected: 1 });
+    expect(s.body.import.problems[0]).toMatchObject({
+      objectId: "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40",
+      code: "TEXT_INVALID",
+    });
   });
 
   it("refuses a file whose header is wrong as a whole: 400 naming the column, nothing kept", async () => {
@@ -231,4 +270,39 @@ describeDb("indicators: streamed bulk import (CSV, STIX 2.1), export", () => {
       "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
     );
   });
+
+  // Last: its 45,000 rows would slow the export above.
+  it("imports more rows than one batch (staged with COPY per batch): every row once, progress per batch", async () => {
+    const n = 45_000;
+    const lines = ["kind,value"];
+    for (let i = 0; i < n; i++) lines.push(`ip,100.64.${(i >> 8) & 255}.${i & 255}`);
+    // The first 10 again at the end: duplicates within one file.
+    for (let i = 0; i < 10; i++) lines.push(`ip,100.64.0.${i}`);
+    const seen: number[] = [];
+    const svc = node.rt.services.indicators;
+    const unit = (await node.rt.services.db.select().from(indicators).limit(1))[0].unitId;
+    const ctx = {
+      actor: makeActor({
+        type: "user",
+        id: "t",
+        label: "t",
+        userId: null,
+        unitId: unit,
+        agencyId: null,
+        roles: ["case_officer"],
+      }),
+      ip: null,
+      requestId: null,
+    };
+    const rep = await svc.importFile(
+      ctx as never,
+      { format: "csv", tlp: "GREEN" },
+      Readable.from([lines.join("\n")]),
+      (p) => seen.push(p.added),
+    );
+    expect(rep).toMatchObject({ read: n + 10, added: n, duplicates: 10, rejected: 0 });
+    expect(seen).toEqual([20_000, 40_000, 45_000]);
+    const found = await node.rt.services.correlation.search(ctx as never, "100.64.175.199");
+    expect(found.mine).toHaveLength(1);
+  }, 120_000);
 });

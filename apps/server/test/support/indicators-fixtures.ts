@@ -12,7 +12,7 @@ export const STIX_EXAMPLES = path.resolve(
 /** Uploads a file body as an import (CSV or a STIX bundle) and returns the status and report or error. */
 export async function upload(
   a: Agent,
-  body: string,
+  body: string | Buffer,
   type: "text/csv" | "application/stix+json" = "text/csv",
   query = "",
 ) {

@@ -53,12 +53,27 @@ export const correlationRepo = {
         net: e.net,
       })),
     );
+    return this.insertAndMatchFrom(
+      dbx,
+      sql`select x.record_type, x.record_id, x.owner_unit, x.kind, x.value, x.host, x.net
+        from jsonb_to_recordset(${json}::jsonb) as x(record_type text, record_id text, owner_unit uuid,
+          kind text, value text, host text, net text)`,
+      at,
+    );
+  },
+
+  /**
+   * The same, set-based, from a relation the caller filled (a staging table loaded with COPY): `source` is a
+   * query yielding record_type, record_id, owner_unit (uuid), kind, value, host and net (text or cidr, an
+   * address as /32 or /128), one row per entry. The whole batch is one statement: no entry travels as a
+   * parameter, and the matches are one join each.
+   */
+  async insertAndMatchFrom(dbx: DbOrTx, source: SQL, at: Date): Promise<NewHit[]> {
     const res = await dbx.execute(sql`
       with n as (
         insert into correlation_identifiers (record_type, record_id, owner_unit, kind, value, host, net, created_at)
         select x.record_type, x.record_id, x.owner_unit, x.kind, x.value, x.host, network(x.net::inet), ${at}
-        from jsonb_to_recordset(${json}::jsonb) as x(record_type text, record_id text, owner_unit uuid,
-          kind text, value text, host text, net text)
+        from (${source}) as x
         on conflict do nothing
         returning record_type, record_id, owner_unit, kind, value, net
       ), m as (

@@ -9,6 +9,7 @@ import {
   type Role,
   type Unit,
 } from "@crossline/schemas";
+import { sql } from "drizzle-orm";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
@@ -150,6 +151,24 @@ export function createCorrelationService(deps: CorrelationDeps) {
     return hits.length;
   }
 
+  /**
+   * The port, set-based: indexes the entries of a relation the caller filled in its transaction (a staging
+   * table loaded with COPY; its columns are record_id, owner_unit, kind, value, host and net, as `entryOf`
+   * gives them) and tells both sides of any hit, like `index`. `relation` is a fixed identifier of the
+   * caller's code, never user input.
+   */
+  async function indexFrom(tx: Tx, recordType: string, relation: string): Promise<number> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(relation)) throw new Error(`indexFrom: bad relation name ${relation}`);
+    const hits = await repo.insertAndMatchFrom(
+      tx,
+      sql`select ${recordType}::text as record_type, r.record_id, r.owner_unit, r.kind, r.value, r.host, r.net
+        from ${sql.identifier(relation)} r`,
+      clock.now(),
+    );
+    await tell(tx, hits);
+    return hits.length;
+  }
+
   async function forget(dbx: DbOrTx, recordType: string, recordIds: string[]): Promise<void> {
     await repo.forget(dbx, recordType, recordIds);
   }
@@ -267,7 +286,7 @@ export function createCorrelationService(deps: CorrelationDeps) {
     return { items, nextCursor: rows.length > q.limit ? page[page.length - 1].seq : null };
   }
 
-  return { index, forget, syncRequests, search, hits };
+  return { index, indexFrom, entryOf, forget, syncRequests, search, hits };
 }
 
 export type CorrelationService = ReturnType<typeof createCorrelationService>;

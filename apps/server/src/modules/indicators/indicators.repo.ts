@@ -39,6 +39,33 @@ export interface IndicatorInsert {
 }
 
 /**
+ * The staging table of a bulk import: a batch's checked rows, loaded with COPY (`copyIn`) in the batch's
+ * transaction. Temporary (each connection its own, dropped at commit): nothing to clean up after a failure,
+ * no WAL for the staged rows on PostgreSQL. `c_*` are the rows' correlation entries (kind, host, net).
+ */
+export const STAGING_TABLE = "indicators_staging";
+export const STAGING_COLUMNS = [
+  "id",
+  "stix_id",
+  "kind",
+  "qualifier",
+  "value",
+  "net",
+  "first_seen",
+  "last_seen",
+  "confidence",
+  "valid_until",
+  "description",
+  "source",
+  "tlp",
+  "c_kind",
+  "c_host",
+  "c_net",
+] as const;
+/** The staged rows that were new (not already held), as correlation's `indexFrom` reads them. */
+export const ADDED_TABLE = "indicators_added";
+
+/**
  * Data access of the indicators module: the only code on its tables. The bulk insert sends a whole batch as
  * ONE parameter (a JSON array expanded by `jsonb_to_recordset`): one round trip per batch on PGlite and
  * PostgreSQL alike, no parameter-count limit, and `on conflict do nothing` makes a second import a no-op.
@@ -84,6 +111,53 @@ export const indicatorsRepo = {
       on conflict do nothing
       returning id`);
     return rowsOf<{ id: string }>(res).map((r) => r.id);
+  },
+
+  /** The staging and added tables of one import batch, in its transaction (dropped at its commit). */
+  async createStaging(tx: Tx): Promise<void> {
+    await tx.execute(
+      sql.raw(`create temporary table ${STAGING_TABLE} (id text, stix_id text, kind text, qualifier text,
+        value text, net text, first_seen timestamptz, last_seen timestamptz, confidence smallint,
+        valid_until timestamptz, description text, source text, tlp text, c_kind text, c_host text,
+        c_net text) on commit drop`),
+    );
+    await tx.execute(
+      sql.raw(`create temporary table ${ADDED_TABLE} (record_id text, owner_unit uuid, kind text, value text,
+        host text, net text) on commit drop`),
+    );
+  },
+
+  /**
+   * Moves the staged rows into the indicators in one statement (`on conflict do nothing`: one already held
+   * is a duplicate) and keeps the new ones in the added table, with their correlation entries. Returns how
+   * many were new.
+   */
+  async insertFromStaging(
+    tx: Tx,
+    run: { unitId: string; ownerNode: string; importId: string; createdAt: Date },
+  ): Promise<number> {
+    const at = run.createdAt.toISOString();
+    const res = await tx.execute(sql`
+      with ins as (
+        insert into indicators (id, stix_id, unit_id, origin, owner_node, set_id, kind, qualifier, value, net,
+          first_seen, last_seen, confidence, valid_until, description, source, tlp, marking, state,
+          import_id, created_at, updated_at)
+        select s.id, s.stix_id, ${run.unitId}::uuid, 'own', ${run.ownerNode}, null, s.kind, s.qualifier,
+          s.value, network(s.net::inet), s.first_seen, s.last_seen, s.confidence, s.valid_until,
+          s.description, s.source, s.tlp, jsonb_build_object('tlp', s.tlp, 'handling', '[]'::jsonb),
+          'active', ${run.importId}, ${at}::timestamptz, ${at}::timestamptz
+        from ${sql.identifier(STAGING_TABLE)} s
+        on conflict do nothing
+        returning id, unit_id
+      ), a as (
+        insert into ${sql.identifier(ADDED_TABLE)} (record_id, owner_unit, kind, value, host, net)
+        select ins.id, ins.unit_id, s.c_kind, s.value, s.c_host, s.c_net
+        from ins join ${sql.identifier(STAGING_TABLE)} s on s.id = ins.id
+        where s.c_kind is not null
+        returning 1
+      )
+      select (select count(*) from ins)::int as added`);
+    return rowsOf<{ added: number }>(res)[0].added;
   },
 
   async find(dbx: DbOrTx, id: string): Promise<IndicatorRow | undefined> {

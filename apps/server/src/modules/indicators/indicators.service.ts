@@ -40,6 +40,10 @@ export interface CorrelationIndexPort {
     records: { recordId: string; ownerUnit: string; identifiers: { kind: string; value: string }[] }[],
   ): Promise<number>;
   forget(tx: Tx, recordType: string, recordIds: string[]): Promise<void>;
+  /** Set-based indexing of a bulk import's new rows, from a relation filled in the same transaction. */
+  indexFrom(tx: Tx, recordType: string, relation: string): Promise<number>;
+  /** The index entry of one identifier (what a staging table holds beside each row). */
+  entryOf(kind: string, value: string): { kind: string; host: string | null; net: string | null };
 }
 
 export interface IndicatorsDeps {
@@ -225,15 +229,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
               void repo.updateImport(db, id, { ...p }).catch(() => {});
             }
           },
-          onAdded: correlation
-            ? async (tx: Tx, rows: IndicatorInsert[]) => {
-                await correlation.index(
-                  tx,
-                  "indicator",
-                  rows.map((r) => ({ recordId: r.id, ownerUnit: r.unitId, identifiers: identifiersOf(r) })),
-                );
-              }
-            : undefined,
+          correlation,
         },
         format,
         source,
