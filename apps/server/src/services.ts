@@ -23,6 +23,7 @@ import {
   peerSigningKeys,
 } from "./modules/federation/federation.directory.js";
 import { registerTransportHandlers } from "./modules/federation/federation.handlers.js";
+import { maxPayloadBytes } from "./modules/federation/federation.outbox.js";
 import { createFederationService } from "./modules/federation/federation.service.js";
 import type { FederationPort } from "./modules/federation/federation.types.js";
 import { fugitiveLawfulKind } from "./modules/fugitives/fugitives.lawful.js";
@@ -311,7 +312,7 @@ export function createServices(deps: {
     shared: sharedObjects.domainPort,
     correlation,
     // Half an envelope is the outbox's payload limit; 8 KiB of it for the shared object around the batch.
-    batchChars: Math.floor(config.fedMaxEnvelopeBytes / 2) - 8 * 1024,
+    batchBytes: maxPayloadBytes(config.fedMaxEnvelopeBytes) - 8 * 1024,
   });
   const taxii = createTaxiiService({
     db,

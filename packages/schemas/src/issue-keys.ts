@@ -46,6 +46,10 @@ export const ISSUE_MESSAGES = {
     "zh-CN": "该 IBAN 属于 {ibanCountry}，而不是 {country}",
   },
   // server
+  "federation.payloadTooLarge": {
+    en: "the message payload is {size} bytes; an envelope carries at most {limit} bytes of payload",
+    "zh-CN": "消息内容为 {size} 字节；一个信封最多携带 {limit} 字节的内容",
+  },
   "record.notFound": { en: "{what} not found", "zh-CN": "未找到{what}", labelled: { what: "record" } },
   "permission.required": { en: "requires permission {permission}", "zh-CN": "需要 {permission} 权限" },
   "token.rolesNotHeld": { en: "the user does not hold: {roles}", "zh-CN": "该用户不具备：{roles}" },

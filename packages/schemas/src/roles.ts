@@ -27,6 +27,8 @@ export const PERMISSIONS = [
   "org:manage",
   "tokens:manage_all",
   "audit:read",
+  /** Verifying the audit chain, its checkpoints and the access log's seals: integrity, not the entries. */
+  "audit:verify",
   "node:manage",
   "peers:read",
   "peers:manage",
@@ -146,12 +148,22 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "notices:draft",
     "notices:approve",
   ],
-  auditor: ["audit:read", "peers:read", "reports:read", "rounds:read", "persons:read", "persons:export"],
+  auditor: [
+    "audit:read",
+    "audit:verify",
+    "peers:read",
+    "reports:read",
+    "rounds:read",
+    "persons:read",
+    "persons:export",
+  ],
   admin: [
     "users:read_unit",
     "users:manage",
     "org:manage",
     "tokens:manage_all",
+    // Runs the integrity checks of the trail it cannot read (the verify routes show no entry).
+    "audit:verify",
     "node:manage",
     "peers:read",
     "peers:manage",

@@ -72,8 +72,9 @@ const CASES: MatrixCase[] = [
     name: `Unit ${Math.random().toString(36).slice(2, 8)}`,
   })),
   endpoint("GET", "/api/v1/audit", only(["auditor"], 200)),
-  endpoint("GET", "/api/v1/audit/verify", only(["auditor"], 200)),
-  endpoint("POST", "/api/v1/audit/verify", only(["auditor"], 200), () => ({ waitSeconds: 0 })),
+  // audit:verify: the auditor, and the administrator (integrity only, no entry shown).
+  endpoint("GET", "/api/v1/audit/verify", only(["auditor", "admin"], 200)),
+  endpoint("POST", "/api/v1/audit/verify", only(["auditor", "admin"], 200), () => ({ waitSeconds: 0 })),
   endpoint("GET", "/api/v1/audit/checkpoints", only(["auditor"], 200)),
   endpoint("POST", "/api/v1/audit/checkpoints", only(["auditor", "admin"], 201), () => ({})),
   endpoint("GET", "/api/v1/tokens", () => 200),

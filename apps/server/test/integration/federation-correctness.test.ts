@@ -341,8 +341,26 @@ describeDb("federation correctness (issue 9)", () => {
     });
     expect(skip.status, JSON.stringify(skip.body)).toBe(200);
     await answered(a, "US-DOJ", [behind.pingId]);
-    expect(await inboxRow(held.msgId)).toMatchObject({ status: "rejected", reason: "SKIPPED" });
+    expect(await inboxRow(held.msgId)).toMatchObject({ status: "rejected", reason: "SKIPPED_BY_OPERATOR" });
     await waitFor(async () => (await outboxRow(a, held.msgId)).status === "rejected");
+    // The sender's outbox row: rejected by the peer, for the distinct reason (not a handler's refusal).
+    expect(await outboxRow(a, held.msgId)).toMatchObject({
+      receiptReason: "SKIPPED_BY_OPERATOR",
+      lastError: "SKIPPED_BY_OPERATOR: cannot be applied here",
+    });
+    const listed = await a.admin.req<{ items: { msgId: string; status: string; receiptReason: string }[] }>(
+      "GET",
+      "/api/v1/peers/US-DOJ/outbox?status=rejected",
+    );
+    expect(listed.body.items.find((i) => i.msgId === held.msgId)).toMatchObject({
+      status: "rejected",
+      receiptReason: "SKIPPED_BY_OPERATOR",
+    });
+    const skippedOnA = await audited(a, "federation.outbox.rejected");
+    expect(skippedOnA.find((r) => r.targetId === held.msgId)?.details).toMatchObject({
+      reason: "SKIPPED_BY_OPERATOR",
+      code: "SKIPPED_BY_OPERATOR",
+    });
     expect((await audited(b, "federation.inbox.skip")).map((r) => r.targetId)).toContain(held.msgId);
 
     // Held again; the cause is fixed; the administrator retries it.

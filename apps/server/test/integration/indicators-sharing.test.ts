@@ -41,7 +41,8 @@ describeDb("indicators shared in batches, withdrawn, correlated (three nodes, in
     await t.hub.flush();
     const puts = t.hub.delivered.filter((d) => d.to === US && d.type === "shared.object.put");
     expect(puts).toHaveLength(shared.batches.length);
-    for (const p of puts) expect(JSON.stringify(p.payload).length).toBeLessThanOrEqual(t.hub.maxPayloadChars);
+    for (const p of puts)
+      expect(Buffer.byteLength(JSON.stringify(p.payload))).toBeLessThanOrEqual(t.hub.maxPayloadBytes);
     const us = await call<Page>(t.officers[US], "GET", "/api/v1/indicators?origin=received&limit=500");
     expect(us.items).toHaveLength(500);
     expect(us.items[0]).toMatchObject({ origin: "received", ownerNode: CN, marking: { tlp: "AMBER" } });

@@ -81,7 +81,7 @@ const CASES: MatrixCase[] = [
   }),
   onRecord("GET", "/api/v1/persons/:id/requests", person(REQUESTS, 200), { prepare: personOf }),
   endpoint("GET", "/api/v1/access-log/unusual", only(["auditor"], 200)),
-  endpoint("POST", "/api/v1/access-log/verify", only(["auditor"], 200), () => ({})),
+  endpoint("POST", "/api/v1/access-log/verify", only(["auditor", "admin"], 200), () => ({})),
   endpoint("GET", "/api/v1/policy/access-log", only(["auditor", "admin"], 200)),
   endpoint("PUT", "/api/v1/policy/access-log", only(["admin"], 200), () => ({ dailyReadThreshold: 150 })),
 ];

@@ -1,7 +1,7 @@
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { afterCommit, type Db, inTransaction } from "../../src/db/client.js";
 import { makeActor } from "../../src/lib/actor.js";
-import { AppError } from "../../src/lib/errors.js";
+import { maxPayloadBytes, payloadTooLarge } from "../../src/modules/federation/federation.outbox.js";
 import type {
   FederationPort,
   IncomingMessage,
@@ -18,6 +18,9 @@ interface Queued {
  * gets a port; `flush()` delivers queued messages in per-peer order, validating payloads with the
  * handler's schema and applying them in a transaction of the receiving node, as the real inbox does.
  */
+
+/** The default fedMaxEnvelopeBytes (config.ts). */
+const HUB_MAX_ENVELOPE_BYTES = 256 * 1024;
 export class FederationHub {
   private nodes = new Map<string, { db: Db | null; handlers: Map<string, MessageHandler> }>();
   private queue: Queued[] = [];
@@ -31,8 +34,8 @@ export class FederationHub {
     attachments?: IncomingMessage["attachments"];
   }[] = [];
   readonly rejected: { from: string; to: string; type: string; reason: string }[] = [];
-  /** The largest payload (JSON characters) a message may carry, as the outbox allows with default settings. */
-  readonly maxPayloadChars = (256 * 1024) / 2;
+  /** The largest payload (UTF-8 JSON bytes) a message may carry, as the outbox allows with default settings. */
+  readonly maxPayloadBytes = maxPayloadBytes(HUB_MAX_ENVELOPE_BYTES);
   /** Links that are down: messages wait in the queue (store and forward). */
   readonly down = new Set<string>();
 
@@ -41,11 +44,9 @@ export class FederationHub {
     this.nodes.set(nodeId, entry);
     return {
       enqueue: async (tx, _ctx, m) => {
-        // The real outbox's limit (half of the default fedMaxEnvelopeBytes), so a domain cannot rely on more.
-        if (JSON.stringify(m.payload ?? null).length > this.maxPayloadChars)
-          throw new AppError("PAYLOAD_TOO_LARGE", [
-            { issue: "the message payload is too large for an envelope" },
-          ]);
+        // The real outbox's rule with the default fedMaxEnvelopeBytes, so a domain cannot rely on more.
+        const tooLarge = payloadTooLarge(m.payload, HUB_MAX_ENVELOPE_BYTES);
+        if (tooLarge) throw tooLarge;
         const key = `${nodeId}>${m.peerId}`;
         const seq = (this.seqs.get(key) ?? 0) + 1;
         this.seqs.set(key, seq);

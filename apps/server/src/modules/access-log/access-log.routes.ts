@@ -34,7 +34,8 @@ export function accessLogRoutes(fastify: FastifyInstance, s: Services) {
     {
       schema: {
         tags,
-        summary: "Check the access log against its seals and the seals against the audit chain (auditors)",
+        summary:
+          "Check the access log against its seals and the seals against the audit chain (audit:verify: auditors, administrators)",
         body: z.strictObject({}).optional(),
         response: { 200: AccessLogVerifyResult, ...errorResponses },
       },

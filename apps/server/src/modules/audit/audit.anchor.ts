@@ -18,9 +18,8 @@ import {
   auditPeerCheckpoints,
   auditPeerRestores,
 } from "../../db/schema/index.js";
-import { type Ctx, can, requirePermission } from "../../lib/actor.js";
+import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
-import { AppError } from "../../lib/errors.js";
 import { defineHandler, type FederationPort } from "../federation/federation.types.js";
 import type { NodeService } from "../node/node.service.js";
 import {
@@ -161,9 +160,7 @@ export function createAuditAnchorService(deps: {
 
   /** On demand (an auditor or an administrator): always returns the checkpoint of the current head. */
   async function checkpoint(ctx: Ctx): Promise<AuditCheckpoint> {
-    if (!can(ctx.actor, "audit:read") && !can(ctx.actor, "node:manage")) {
-      throw new AppError("FORBIDDEN", [{ issue: "requires permission audit:read or node:manage" }]);
-    }
+    requirePermission(ctx.actor, "audit:verify");
     const c = await sign(ctx, { onlyIfDue: false });
     if (!c) throw new Error("unreachable: an on-demand checkpoint is always signed");
     return c;
@@ -327,7 +324,7 @@ export function createAuditAnchorService(deps: {
    * awaited that long (a peer that does not answer in time is reported `no_answer`).
    */
   async function verify(ctx: Ctx, opts: { waitSeconds: number }): Promise<AuditVerifyAnchoredResult> {
-    requirePermission(ctx.actor, "audit:read");
+    requirePermission(ctx.actor, "audit:verify");
     if (opts.waitSeconds > 0) {
       const ids = await askPeers(ctx);
       await waitForAnswers(ids, opts.waitSeconds * 1000);

@@ -118,8 +118,19 @@ export function createAuditService(deps: { db: Db; clock: Clock }) {
     return { items, nextCursor: more ? String(items[items.length - 1].seq) : null };
   }
 
+  /**
+   * Entries of one action for an integrity check whose caller checked its own permission (the access log's
+   * seals, for audit:verify): not a reading of the trail.
+   */
+  async function entriesForCheck(q: { limit: number; before?: number; action: string }) {
+    const rows = await listAudit(db, { ...q, limit: q.limit + 1 });
+    const more = rows.length > q.limit;
+    const items = rows.slice(0, q.limit).map(toAuditEntry);
+    return { items, nextCursor: more ? String(items[items.length - 1].seq) : null };
+  }
+
   async function verify(ctx: Ctx) {
-    requirePermission(ctx.actor, "audit:read");
+    requirePermission(ctx.actor, "audit:verify");
     return verifyAuditChain(db, clock);
   }
 
@@ -129,7 +140,7 @@ export function createAuditService(deps: { db: Db; clock: Clock }) {
     return row?.at ?? null;
   }
 
-  return { record, recordAlone, list, verify, latestAt };
+  return { record, recordAlone, list, entriesForCheck, verify, latestAt };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;

@@ -16,10 +16,19 @@ export const REJECT_REASONS = [
   "ATTACHMENT_MISSING",
   "SEQUENCE_CONFLICT",
   "HANDLER_REJECTED",
-  "SKIPPED",
+  /** An operator gave up on a held message (consumed, never applied): the sender's outbox row shows it. */
+  "SKIPPED_BY_OPERATOR",
   "RATE_LIMITED",
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/**
+ * The reason the sender records for a `federation.rejected` message: the receiver's operator skipped it, or its
+ * handler refused it (the code is the receiver's own; peers before this code was a reason sent the same code).
+ */
+export function rejectedByPeerReason(code: string): "SKIPPED_BY_OPERATOR" | "HANDLER_REJECTED" {
+  return code === "SKIPPED_BY_OPERATOR" ? "SKIPPED_BY_OPERATOR" : "HANDLER_REJECTED";
+}
 
 /** Rejections that consume the envelope's sequence number on the receiver (recorded, never applied). */
 export const SEQ_CONSUMING: ReadonlySet<string> = new Set(["UNKNOWN_TYPE", "SCHEMA_INVALID"]);

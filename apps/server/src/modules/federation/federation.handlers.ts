@@ -9,6 +9,7 @@ import {
 } from "@crossline/schemas";
 import type { Clock } from "../../lib/clock.js";
 import type { AuditService } from "../audit/audit.service.js";
+import { rejectedByPeerReason } from "./federation.codes.js";
 import * as repo from "./federation.repo.js";
 import { defineHandler, type FederationPort } from "./federation.types.js";
 
@@ -79,13 +80,20 @@ export function registerTransportHandlers(fed: FederationPort, deps: { clock: Cl
     defineHandler("federation.rejected", RejectedPayload, async (tx, msg, ctx) => {
       // The peer refused for good a message of ours it had accepted (its handler, or its operator skipped it).
       const { msgId, seq, code, detail } = msg.payload;
-      const found = await repo.markRejectedByPeer(tx, msg.peerId, msgId, `${code}: ${detail}`.slice(0, 500));
+      const reason = rejectedByPeerReason(code);
+      const found = await repo.markRejectedByPeer(
+        tx,
+        msg.peerId,
+        msgId,
+        reason,
+        `${code}: ${detail}`.slice(0, 500),
+      );
       await audit.record(tx, ctx, {
         action: "federation.outbox.rejected",
         targetType: "envelope",
         targetId: msgId,
         outcome: "rejected",
-        details: { peer: msg.peerId, seq, reason: "HANDLER_REJECTED", code, detail, found },
+        details: { peer: msg.peerId, seq, reason, code, detail, found },
       });
     }),
   );

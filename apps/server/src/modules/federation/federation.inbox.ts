@@ -520,7 +520,7 @@ export function createInbox(
     ctx: Ctx,
     peerId: string,
     r: InboxRow,
-    reason: "HANDLER_REJECTED" | "SKIPPED",
+    reason: "HANDLER_REJECTED" | "SKIPPED_BY_OPERATOR",
     code: string,
     detail: string,
   ): Promise<void> {
@@ -580,7 +580,15 @@ export function createInbox(
         targetId: msgId,
         details: { peer: peerId, seq: r.seq, type: r.type, lastError: r.lastError, note },
       });
-      await rejectHeld(tx, ctx, peerId, r, "SKIPPED", "SKIPPED_BY_OPERATOR", note || (r.lastError ?? ""));
+      await rejectHeld(
+        tx,
+        ctx,
+        peerId,
+        r,
+        "SKIPPED_BY_OPERATOR",
+        "SKIPPED_BY_OPERATOR",
+        note || (r.lastError ?? ""),
+      );
       const res = await applyReady(tx, peerId, p.inSeq, peerCtx(peerId, ctx));
       if (res.inSeq !== p.inSeq) await repo.updatePeer(tx, peerId, { inSeq: res.inSeq });
       return { msgId, skipped: true, inSeq: res.inSeq };

@@ -1,3 +1,4 @@
+import { issue } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import type { PublicKeyJwk } from "../../crypto/keys.js";
 import { afterCommit, type Tx } from "../../db/client.js";
@@ -6,6 +7,22 @@ import { AppError, notFound } from "../../lib/errors.js";
 import { type FedContext, MAX_TYPE_LEN, TYPE_RE } from "./federation.context.js";
 import * as repo from "./federation.repo.js";
 import type { EnqueuedMessage, MessageHandler, OutgoingMessage } from "./federation.types.js";
+
+/**
+ * The most payload bytes (UTF-8 JSON) a message may carry: half the largest envelope, as signing, encryption
+ * and base64 grow it on the way.
+ */
+export const maxPayloadBytes = (maxEnvelopeBytes: number) => Math.floor(maxEnvelopeBytes / 2);
+
+/** PAYLOAD_TOO_LARGE naming the payload's size and the limit, in bytes; null when it fits. */
+export function payloadTooLarge(payload: unknown, maxEnvelopeBytes: number): AppError | null {
+  const size = Buffer.byteLength(JSON.stringify(payload ?? null), "utf8");
+  const limit = maxPayloadBytes(maxEnvelopeBytes);
+  if (size <= limit) return null;
+  return new AppError("PAYLOAD_TOO_LARGE", [
+    { field: "payload", ...issue("federation.payloadTooLarge", { size, limit }) },
+  ]);
+}
 
 /**
  * The sending half of the port other domains use: messages are queued in the caller's transaction (the
@@ -32,11 +49,8 @@ export function createOutbox(c: FedContext) {
           { field: "type", issue: "a dotted lower-case message type" },
         ]);
       }
-      if (JSON.stringify(msg.payload ?? null).length > config.fedMaxEnvelopeBytes / 2) {
-        throw new AppError("PAYLOAD_TOO_LARGE", [
-          { issue: "the message payload is too large for an envelope" },
-        ]);
-      }
+      const tooLarge = payloadTooLarge(msg.payload, config.fedMaxEnvelopeBytes);
+      if (tooLarge) throw tooLarge;
       byPeer.set(msg.peerId, (byPeer.get(msg.peerId) ?? 0) + 1);
     }
     // Reserve seq numbers: the seq row lock orders enqueuers of one peer across every process until commit.

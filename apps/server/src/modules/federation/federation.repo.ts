@@ -315,11 +315,12 @@ export async function markRejectedByPeer(
   tx: Tx,
   peerId: string,
   msgId: string,
+  reason: "HANDLER_REJECTED" | "SKIPPED_BY_OPERATOR",
   error: string,
 ): Promise<boolean> {
   const r = await tx
     .update(outbox)
-    .set({ status: "rejected", receiptReason: "HANDLER_REJECTED", lastError: error })
+    .set({ status: "rejected", receiptReason: reason, lastError: error })
     .where(
       and(
         eq(outbox.peerId, peerId),

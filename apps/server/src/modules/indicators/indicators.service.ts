@@ -54,10 +54,10 @@ export interface IndicatorsDeps {
   shared: SharedObjectsPort;
   correlation?: CorrelationIndexPort;
   /**
-   * The most JSON characters of indicators one shared batch may carry: the batch is one federation message,
+   * The most UTF-8 JSON bytes of indicators one shared batch may carry: the batch is one federation message,
    * and the outbox refuses a payload over half the largest envelope (fedMaxEnvelopeBytes).
    */
-  batchChars: number;
+  batchBytes: number;
 }
 
 const MAX_PAGE = 500;
@@ -120,19 +120,19 @@ const itemOf = (r: IndicatorRow): IndicatorItem => ({
  * (at least one indicator each): 2,000 indicators with their descriptions can be several times what one
  * envelope carries.
  */
-export function batchesOf(rows: IndicatorRow[], maxChars: number): IndicatorRow[][] {
+export function batchesOf(rows: IndicatorRow[], maxBytes: number): IndicatorRow[][] {
   const out: IndicatorRow[][] = [];
   let cur: IndicatorRow[] = [];
-  let chars = 0;
+  let bytes = 0;
   for (const r of rows) {
-    const n = JSON.stringify(itemOf(r)).length + 1;
-    if (cur.length && (cur.length >= INDICATOR_BATCH_MAX || chars + n > maxChars)) {
+    const n = Buffer.byteLength(JSON.stringify(itemOf(r))) + 1;
+    if (cur.length && (cur.length >= INDICATOR_BATCH_MAX || bytes + n > maxBytes)) {
       out.push(cur);
       cur = [];
-      chars = 0;
+      bytes = 0;
     }
     cur.push(r);
-    chars += n;
+    bytes += n;
   }
   if (cur.length) out.push(cur);
   return out;
@@ -301,7 +301,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
       ]);
     }
     if (!rows.length) throw new AppError("CONFLICT", [{ field: "body", issue: "nothing to share" }]);
-    const parts = batchesOf(rows, deps.batchChars);
+    const parts = batchesOf(rows, deps.batchBytes);
     const batches = await inTransaction(db, async (tx) => {
       const ids: string[] = [];
       const now = clock.now();
