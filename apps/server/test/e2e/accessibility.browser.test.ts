@@ -360,7 +360,19 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       name: "person page",
       to: `/persons/${personId}`,
       ready: "person-page",
-      visible: ["person-links", "export-json"],
+      visible: [
+        "person-links",
+        "export-json",
+        "person-requests",
+        "person-request-timeline",
+        "person-request-start",
+      ],
+    },
+    {
+      name: "request started from a person",
+      to: `/persons/${personId}/request/repatriation_identity_check`,
+      ready: "request-prefilled-from",
+      visible: ["form-save"],
     },
     {
       name: "fugitives",

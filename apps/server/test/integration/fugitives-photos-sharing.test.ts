@@ -139,11 +139,14 @@ describeDb("fugitive photos travel with the shared list entry to the peer", () =
     expect(got2.status).toBe(200);
     expect(got2.headers["x-content-sha256"]).toBe(second.sha256);
 
-    // Each view is in the peer's access log, as a read of the shared entry.
-    const views = await n[US].node.rt.services.db
-      .select()
-      .from(accessLog)
-      .where(and(eq(accessLog.recordId, entryId), eq(accessLog.action, "download")));
+    // Each view is in the peer's access log, as a read of the shared entry (written behind the read: polled).
+    const views = await waitFor("both views in US's access log", async () => {
+      const rows = await n[US].node.rt.services.db
+        .select()
+        .from(accessLog)
+        .where(and(eq(accessLog.recordId, entryId), eq(accessLog.action, "download")));
+      return rows.length >= 2 && rows;
+    });
     expect(views).toHaveLength(2);
     expect(views[0]?.recordType).toBe("shared_object");
 

@@ -7,9 +7,10 @@ import {
 import { Badge, Button, Card, Group, Loader, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useCan } from "../../auth/session";
+import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link, usePath } from "../../router/router";
+import { formatDateTime } from "../../util/datetime";
 import { eventLabel, statusLabel } from "../requests/labels";
 import { BarChart, NewFugitiveForm, ReturnForm } from "./FugitiveForms";
 import { FugitiveRequestPage, LinkedRequests, Photos } from "./FugitiveRecordParts";
@@ -193,7 +194,8 @@ function ListStatisticsCard({ id }: { id: string }) {
 }
 
 function FugitiveRecord({ id }: { id: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const { user } = useSession();
   const q = useFugitive(id);
   const canWrite = useCan("fugitives:write");
   const f = q.data;
@@ -259,7 +261,7 @@ function FugitiveRecord({ id }: { id: string }) {
             key={`${e.at}-${e.kind}-${e.version ?? e.report?.id ?? e.listId ?? ""}-${e.request?.id ?? ""}-${e.request?.event ?? ""}`}
             size="sm"
           >
-            {e.at.slice(0, 10)} · {t(`fugitives.event.${e.kind}`)}
+            {formatDateTime(e.at, user.timeZone, i18n.language)} · {t(`fugitives.event.${e.kind}`)}
             {e.report
               ? ` · ${t(`fugitives.reportKind.${e.report.kind}`)} (${e.report.fromNode}): ${e.report.text.text}`
               : ""}

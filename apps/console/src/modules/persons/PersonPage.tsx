@@ -18,6 +18,7 @@ import { hasAnyPermission, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link } from "../../router/router";
 import { formatDateTime } from "../../util/datetime";
+import { PersonRequests } from "./PersonRequests";
 import { nameText } from "./PersonsPage";
 import { usePerson, usePersonAccess, useRestrictPerson } from "./persons.api";
 
@@ -99,6 +100,7 @@ export function PersonPage({ id }: { id: string }) {
           ))
         )}
       </Card>
+      {hasAnyPermission(user, ["requests:read"]) && <PersonRequests p={p} />}
       <Card withBorder>
         <Title order={4} mb="xs">
           {t("persons.restriction")}

@@ -1,18 +1,26 @@
-import type { PersonName } from "@crossline/schemas";
+import { FUGITIVE_REQUEST_TYPES, type FugitiveRequestType, type PersonName } from "@crossline/schemas";
 import { Badge, Button, Card, Group, Loader, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link, usePath } from "../../router/router";
 import { PersonPage } from "./PersonPage";
+import { PersonRequestPage } from "./PersonRequests";
 import { usePersons } from "./persons.api";
 
 export const nameText = (n: PersonName) => (n.romanised ? `${n.original} (${n.romanised})` : n.original);
 
-/** /persons: the list with search; /persons/<id>: one person's page. */
+/**
+ * /persons: the list with search; /persons/<id>: one person's page; /persons/<id>/request/<kind>: a request
+ * started from the person.
+ */
 export function PersonsPage() {
   const path = usePath();
-  const id = path.startsWith("/persons/") ? decodeURIComponent(path.slice("/persons/".length)) : null;
+  const [id, sub, kind] = path.startsWith("/persons/")
+    ? path.slice("/persons/".length).split("/").map(decodeURIComponent)
+    : [];
+  if (id && sub === "request" && (FUGITIVE_REQUEST_TYPES as readonly string[]).includes(kind ?? ""))
+    return <PersonRequestPage id={id} type={kind as FugitiveRequestType} />;
   return id ? <PersonPage id={id} /> : <PersonsList />;
 }
 

@@ -1,4 +1,10 @@
-import type { AccessLogEntry, PersonSummary, PersonView } from "@crossline/schemas";
+import type {
+  AccessLogEntry,
+  FugitiveRequestType,
+  PersonLinkedRequest,
+  PersonSummary,
+  PersonView,
+} from "@crossline/schemas";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, withQuery } from "../../api/client";
 
@@ -43,5 +49,31 @@ export function useRestrictPerson(id: string) {
     mutationFn: (body: { restricted: boolean; reason?: string }) =>
       api<{ person: PersonView }>("POST", `/persons/${encodeURIComponent(id)}/restriction`, body),
     onSuccess: (r) => qc.setQueryData(["person", id], r),
+  });
+}
+
+/** The requests of the caller's unit naming the person, each with its life (needs requests:read). */
+export function usePersonRequests(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: ["person", id, "requests"],
+    queryFn: () =>
+      api<{ items: PersonLinkedRequest[] }>("GET", `/persons/${encodeURIComponent(id)}/requests`),
+    select: (r) => r.items,
+    enabled,
+  });
+}
+
+/** The start of a request drafted from the person (its names, birth, nationalities, documents). */
+export function usePersonRequestPrefill(id: string, type: FugitiveRequestType) {
+  return useQuery({
+    queryKey: ["person-request-prefill", id, type],
+    queryFn: () =>
+      api<{ prefill: { personId: string; form: Record<string, unknown> } }>(
+        "GET",
+        withQuery(`/persons/${encodeURIComponent(id)}/request-prefill`, { type }),
+      ),
+    select: (r) => r.prefill,
+    // The form keeps what the officer typed: the start must not change under it.
+    staleTime: Number.POSITIVE_INFINITY,
   });
 }
