@@ -109,6 +109,9 @@ export function createServices(deps: {
     node,
     notify: (tx, n) => notifications.notify(tx, n),
     recipientsFor: (tx, roles) => users.recipientsFor(tx, roles),
+    // Several processes may share a PostgreSQL database: their delivery workers wake on each other's enqueues.
+    // PGlite has one process, whose workers are woken in process.
+    ...(config.databaseUrl && deps.listen ? { listen: deps.listen } : {}),
   });
   registerTransportHandlers(federationService, { clock, audit });
   const federation: FederationPort = deps.federation ?? federationService;

@@ -166,7 +166,9 @@ async function listenPg(
       throw e;
     }
   };
-  await connect();
+  // A first connection that fails is retried like a lost one (lost() has scheduled it): the subscription is
+  // returned anyway, not live until then, so the caller can close it and polls meanwhile.
+  await connect().catch(() => undefined);
   return {
     live: () => live,
     async close() {

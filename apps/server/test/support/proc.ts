@@ -29,6 +29,8 @@ export class NodeProcess {
   token = "";
   /** The log level of the process (its JSON lines go to `serve.log` in its data directory). */
   logLevel = "warn";
+  /** More environment for the process (settings such as CROSSLINE_FED_POLL_MS override its crossline.json). */
+  env: Record<string, string> = {};
   constructor(
     readonly nodeId: string,
     readonly dataDir: string,
@@ -49,6 +51,7 @@ export class NodeProcess {
         CROSSLINE_HOST: "127.0.0.1",
         DATABASE_URL: "",
         CROSSLINE_LOG_LEVEL: this.logLevel,
+        ...this.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -136,7 +139,7 @@ export interface ProcNode {
   proc: NodeProcess;
   procs: NodeProcess[];
   /** A second process of the same node on the same PostgreSQL database (own data dir for its control token). */
-  addProcess(): Promise<NodeProcess>;
+  addProcess(opts?: { env?: Record<string, string> }): Promise<NodeProcess>;
   cleanup(): Promise<void>;
 }
 
@@ -208,12 +211,13 @@ export async function createProcNode(
     userIds,
     proc: first,
     procs,
-    async addProcess() {
+    async addProcess(o = {}) {
       if (!databaseUrl) throw new Error("several processes per node need PostgreSQL");
       const dir = path.join(root, `p${procs.length}`);
       mkdirSync(dir, { recursive: true });
       copyFileSync(path.join(dataDir, "crossline.json"), path.join(dir, "crossline.json"));
       const p = new NodeProcess(id, dir, await freePort());
+      p.env = { ...o.env };
       procs.push(p);
       return p;
     },

@@ -160,9 +160,12 @@ export const outbox = pgTable(
   },
   (t) => [
     uniqueIndex("fed_outbox_peer_seq").on(t.peerId, t.seq),
-    index("fed_outbox_due").on(t.nextAttemptAt).where(sql`status = 'pending'`),
     // The claim picks a peer with due work and no batch in flight: both looked up per peer, pending rows only.
     index("fed_outbox_peer_due").on(t.peerId, t.nextAttemptAt).where(sql`status = 'pending'`),
+    // ...then takes that peer's first pending messages in sequence order: read in order from this index, never
+    // through the messages already delivered (fed_outbox_peer_seq holds them all) nor sorted. Queries over every
+    // peer's pending messages read it whole (the generic due index it replaced served nothing else).
+    index("fed_outbox_peer_pending").on(t.peerId, t.seq).where(sql`status = 'pending'`),
     index("fed_outbox_peer_leased")
       .on(t.peerId, t.leaseUntil)
       .where(sql`status = 'pending' and lease_until is not null`),

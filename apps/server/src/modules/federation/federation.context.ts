@@ -3,7 +3,7 @@ import type { NotificationParams, PeerKey } from "@crossline/schemas";
 import { fetch as undiciFetch } from "undici";
 import type { Config } from "../../config.js";
 import type { PublicKeyJwk } from "../../crypto/keys.js";
-import type { Db, Tx } from "../../db/client.js";
+import type { Database, Db, Subscription, Tx } from "../../db/client.js";
 import type { inbox, outbox, peers } from "../../db/schema/index.js";
 import { makeActor } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
@@ -25,6 +25,12 @@ export const INVITATION_PREFIX = "CLINV1.";
 
 export const MAX_TYPE_LEN = 100;
 export const TYPE_RE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+/**
+ * The NOTIFY channel of the outbox on PostgreSQL: the statement that reserves a peer's sequence numbers also
+ * NOTIFYs it (payload: the peer id), delivered at commit to every process of the node, whose delivery workers
+ * LISTEN and wake at once instead of at their next poll.
+ */
+export const OUTBOX_CHANNEL = "crossline_fed_outbox";
 /** Which process delivered a batch (several processes may serve one node). */
 export const WORKER_ID = `${hostname()}:${process.pid}`;
 
@@ -54,6 +60,12 @@ export interface FederationDeps {
    * federation does not read its table. Read in the caller's transaction.
    */
   recipientsFor?: (tx: Tx, roles: readonly string[]) => Promise<string[]>;
+  /**
+   * LISTEN on the node's PostgreSQL database, given when several processes may share it: enqueues then NOTIFY
+   * OUTBOX_CHANNEL and the delivery workers listen to it. Without it (PGlite: one process) only this process's
+   * workers are woken, in process.
+   */
+  listen?: Database["listen"];
 }
 
 /**
@@ -93,11 +105,25 @@ export interface FedContext extends FederationDeps {
    */
   peerFetch(url: string, init: RequestInit, tlsPin?: string | null): Promise<Response>;
   /**
-   * Wakes this process's delivery workers (other processes find the work by polling). `committed`: the work
+   * Wakes this process's delivery workers (other processes find the work by polling, or by the NOTIFY of an
+   * enqueue on PostgreSQL). `committed`: the work
    * is already visible (called after the commit); otherwise it may be a moment before it is.
    */
   nudge(committed?: boolean): void;
   onNudge(l: (committed: boolean) => void): () => void;
+  /** Enqueues NOTIFY OUTBOX_CHANNEL at commit (PostgreSQL, `listen` given). */
+  notifyOutbox: boolean;
+  /**
+   * LISTENs on OUTBOX_CHANNEL (null without `listen`): `onWake` runs for each enqueue committed by any process
+   * of the node, with the peer's id, and with null each time the LISTEN is (re)established (look once for what
+   * was missed meanwhile).
+   */
+  listenOutbox(onWake: (peerId: string | null) => void): Promise<Subscription> | null;
+  /**
+   * Whether a LISTEN of this process on OUTBOX_CHANNEL is live: the NOTIFY of an enqueue then wakes this
+   * process's workers too, so the in-process nudge is not needed as well (it would only wake a second loop).
+   */
+  outboxListenLive(): boolean;
 }
 
 export function createFedContext(deps: FederationDeps): FedContext {
@@ -126,6 +152,26 @@ export function createFedContext(deps: FederationDeps): FedContext {
     }
   }
   const nudgeListeners = new Set<(committed: boolean) => void>();
+  const outboxSubs = new Set<Subscription>();
+  function listenOutbox(onWake: (peerId: string | null) => void): Promise<Subscription> | null {
+    if (!deps.listen) return null;
+    return deps
+      .listen(
+        OUTBOX_CHANNEL,
+        (payload) => onWake(payload),
+        () => onWake(null),
+      )
+      .then((sub) => {
+        outboxSubs.add(sub);
+        return {
+          live: () => sub.live(),
+          async close() {
+            outboxSubs.delete(sub);
+            await sub.close();
+          },
+        };
+      });
+  }
 
   /**
    * The node's keys, cached for two seconds: opening them costs a query and four decryptions, and every
@@ -174,6 +220,9 @@ export function createFedContext(deps: FederationDeps): FedContext {
     selfUrl: () => config.publicUrl ?? `http://${config.host}:${config.port}`,
     peerFetch,
     nudge,
+    notifyOutbox: deps.listen !== undefined,
+    listenOutbox,
+    outboxListenLive: () => [...outboxSubs].some((s) => s.live()),
     onNudge(l) {
       nudgeListeners.add(l);
       return () => nudgeListeners.delete(l);

@@ -4,7 +4,7 @@ import type { PublicKeyJwk } from "../../crypto/keys.js";
 import { afterCommit, type Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
-import { type FedContext, MAX_TYPE_LEN, TYPE_RE } from "./federation.context.js";
+import { type FedContext, MAX_TYPE_LEN, OUTBOX_CHANNEL, TYPE_RE } from "./federation.context.js";
 import * as repo from "./federation.repo.js";
 import type { EnqueuedMessage, MessageHandler, OutgoingMessage } from "./federation.types.js";
 
@@ -56,7 +56,8 @@ export function createOutbox(c: FedContext) {
     // Reserve seq numbers: the seq row lock orders enqueuers of one peer across every process until commit.
     const next = new Map<string, number>();
     for (const [peerId, n] of byPeer) {
-      const first = await repo.reserveSeq(tx, peerId, n);
+      // On PostgreSQL the same statement NOTIFYs the outbox channel: every process's workers wake at commit.
+      const first = await repo.reserveSeq(tx, peerId, n, c.notifyOutbox ? OUTBOX_CHANNEL : undefined);
       if (first === null) {
         const p = await repo.findPeer(tx, peerId);
         if (!p) throw notFound("peer");
@@ -90,7 +91,8 @@ export function createOutbox(c: FedContext) {
       await repo.insertOutbox(tx, values);
       // Wake this process's workers as soon as the rows are visible: right after the commit when the
       // transaction came from `inTransaction`, else now (the worker then looks again a few times shortly).
-      if (!afterCommit(tx, () => c.nudge(true))) c.nudge(false);
+      // Not needed while this process LISTENs to the NOTIFY above: that wakes it at the commit too.
+      if (!c.outboxListenLive() && !afterCommit(tx, () => c.nudge(true))) c.nudge(false);
     }
     return out;
   }

@@ -138,11 +138,17 @@ export async function renewInbound(tx: Tx, peerId: string, lastSeq: number): Pro
  * Reserves `n` sequence numbers for a peer that may be sent to (active or suspended): returns the first, or
  * null. The counter's row lock orders enqueuers of one peer across every process until commit.
  */
-export async function reserveSeq(tx: Tx, peerId: string, n: number): Promise<number | null> {
+export async function reserveSeq(
+  tx: Tx,
+  peerId: string,
+  n: number,
+  /** Also NOTIFY this channel with the peer's id (sent at commit, to every process; nothing on rollback). */
+  notifyChannel?: string,
+): Promise<number | null> {
   const rows = rowsOf<{ seq: string | number }>(
     await tx.execute(sql`update fed_out_seq s set seq = s.seq + ${n} from fed_peers p
       where s.peer_id = ${peerId} and p.id = s.peer_id and p.state in ('active', 'suspended')
-      returning s.seq`),
+      returning s.seq${notifyChannel ? sql`, pg_notify(${notifyChannel}, s.peer_id)` : sql``}`),
   );
   return rows.length ? Number(rows[0].seq) - n + 1 : null;
 }
@@ -171,16 +177,55 @@ export async function activePeersAwaiting(tx: DbOrTx, type: string): Promise<str
   return rows.map((r) => r.peerId);
 }
 
+/** The first key of the transaction-level advisory locks that make claims of one peer take turns. */
+const CLAIM_LOCK = 7391002;
+
 /**
  * Claims up to `limit` due messages for ONE active peer that has no batch in flight (no pending message of it
  * under a live lease, in any process), in sequence order, with a lease. One peer per claim, and never a peer
  * already being delivered to: a peer whose requests hang then holds one delivery loop at most, and every
  * other peer keeps flowing through the others (a claim across peers made a loop wait for the slowest of
- * them). The peer with the oldest due message goes first. One statement, so no explicit transaction: it is
- * atomic on its own. SKIP LOCKED + the lease let several processes share the work.
+ * them). The peer with the oldest due message goes first.
+ *
+ * Two statements in one transaction. The first picks the peer and takes a transaction-level advisory lock on
+ * it (skipping peers another claim holds); the second, with a snapshot taken after that lock, checks again
+ * that no batch of the peer is in flight and leases its first due messages. Two processes woken by the same
+ * NOTIFY used to claim one peer at once in a single statement: the second, whose snapshot did not yet see the
+ * first's lease, skipped the locked rows (SKIP LOCKED) and took the next ones, sending them ahead of the gap
+ * (held by the receiver, whose answer then took twice as long).
  */
 export function claimDue(db: Db, limit: number, leaseSeconds: number): Promise<OutboxRow[]> {
-  return db
+  return db.transaction(async (tx) => {
+    const [picked] = rowsOf<{ id: string }>(await tx.execute(pickPeerToClaim()));
+    if (!picked) return [];
+    return claimPeerStatement(tx, picked.id, limit, leaseSeconds);
+  });
+}
+
+/**
+ * The active peer with the oldest due message and no batch in flight whose claim lock this transaction gets.
+ * Materialized and in order, so the lock is tried one peer at a time and held for the one returned only.
+ */
+export function pickPeerToClaim(): SQL {
+  return sql`with c as materialized (
+      select p.id, w.due from fed_peers p
+      cross join lateral (select min(d.next_attempt_at) as due from fed_outbox d
+        where d.peer_id = p.id and d.status = 'pending' and d.next_attempt_at <= now()
+          and (d.lease_until is null or d.lease_until < now())) w
+      where p.state = 'active' and p.link_stop is null and w.due is not null
+        and not exists (select 1 from fed_outbox f where f.peer_id = p.id and f.status = 'pending'
+          and f.lease_until is not null and f.lease_until >= now())
+      order by w.due)
+    select id from c where pg_try_advisory_xact_lock(${CLAIM_LOCK}::int, hashtext(c.id)) limit 1`;
+}
+
+/**
+ * Leases the peer's first `limit` due messages in sequence order unless a batch of it is in flight (read by
+ * the partial index on (peer_id, seq) of pending messages). SKIP LOCKED: rows another transaction is writing
+ * (an outcome, a cancellation) wait for the next claim.
+ */
+export function claimPeerStatement(dbx: DbOrTx, peerId: string, limit: number, leaseSeconds: number) {
+  return dbx
     .update(outbox)
     .set({
       leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})`,
@@ -190,17 +235,10 @@ export function claimDue(db: Db, limit: number, leaseSeconds: number): Promise<O
       inArray(
         outbox.msgId,
         sql`(select o.msg_id from fed_outbox o
-            where o.peer_id = (
-                select p.id from fed_peers p
-                cross join lateral (select min(d.next_attempt_at) as due from fed_outbox d
-                  where d.peer_id = p.id and d.status = 'pending' and d.next_attempt_at <= now()
-                    and (d.lease_until is null or d.lease_until < now())) w
-                where p.state = 'active' and p.link_stop is null and w.due is not null
-                  and not exists (select 1 from fed_outbox f where f.peer_id = p.id and f.status = 'pending'
-                    and f.lease_until is not null and f.lease_until >= now())
-                order by w.due limit 1)
-              and o.status = 'pending' and o.next_attempt_at <= now()
+            where o.peer_id = ${peerId} and o.status = 'pending' and o.next_attempt_at <= now()
               and (o.lease_until is null or o.lease_until < now())
+              and not exists (select 1 from fed_outbox f where f.peer_id = ${peerId} and f.status = 'pending'
+                and f.lease_until is not null and f.lease_until >= now())
             order by o.seq limit ${limit} for update of o skip locked)`,
       ),
     )

@@ -67,6 +67,7 @@ export function createFederationService(deps: FederationDeps) {
     registerHandler: outbox.registerHandler,
     onNudge: c.onNudge,
     nudge: c.nudge,
+    listenOutbox: c.listenOutbox,
     // peers
     listPeers: peers.listPeers,
     peerView: peers.peerView,

@@ -42,11 +42,16 @@ export function startFederationWorker(
     return w !== undefined;
   };
   // One loop per nudge: waking every loop for one message would only make them race for it.
-  const unsubscribe = fed.onNudge((committed) => {
+  const onWake = (committed: boolean) => {
     if (!wakeOne(committed)) missed = missed === null ? committed : missed && committed;
-  });
-  // Polling, the fallback that finds work queued by other processes and retries that have come due: one claim
-  // per tick by one idle loop, rather than one per loop.
+  };
+  const unsubscribe = fed.onNudge(onWake);
+  // On PostgreSQL, every enqueue NOTIFYs at its commit, in whichever process of the node it ran: the LISTEN wakes
+  // a loop here at once (the work is committed). When the LISTEN is (re)established a loop looks once for what
+  // was queued while it was down. Null on PGlite (one process: the nudge above is enough).
+  const subscription = fed.listenOutbox(() => onWake(true))?.catch(() => null) ?? null;
+  // Polling, the fallback that finds retries that have come due (and work queued by other processes while the
+  // LISTEN is down): one claim per tick by one idle loop, rather than one per loop.
   const tick = setInterval(() => wakeOne(true), config.fedPollMs);
   /** A loop that claimed a full batch hands the rest of the backlog to an idle loop. */
   const onClaimed = (n: number) => {
@@ -147,6 +152,7 @@ export function startFederationWorker(
     async stop() {
       running = false;
       unsubscribe();
+      await (await subscription)?.close();
       clearInterval(tick);
       for (const w of [...wakers]) w();
       await Promise.allSettled(loops);

@@ -1,0 +1,187 @@
+/**
+ * `npm run bench:federation-claim` — the delivery worker's claim (federation.repo.ts `claimDue`: one peer with due
+ * work and no batch in flight, its due messages in sequence order, FOR UPDATE SKIP LOCKED, with a lease) over a
+ * deep backlog: BENCH_PENDING (100,000) pending messages across BENCH_PEERS (10) peers, behind BENCH_HISTORY
+ * (100,000) messages already delivered. On PGlite and then on PostgreSQL (DATABASE_URL, or a throwaway cluster).
+ *
+ * Each claim takes BENCH_BATCH (200) messages, as the worker does; the claimed messages are then marked delivered
+ * (as the worker records its outcomes) and the outbox vacuumed every 1,000 of them (as the worker does), so the
+ * backlog drains while it is measured. The plan of the first claim (EXPLAIN ANALYZE) is printed and kept.
+ *
+ * The machine's load average is printed and kept with the figures. Results are printed and written to
+ * bench/results/federation-claim.json.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { type Database, type Db, openDatabase, rowsOf, runMigrations } from "../apps/server/src/db/client.js";
+import * as repo from "../apps/server/src/modules/federation/federation.repo.js";
+import { onBothDatabases, summarise, writeResult } from "./lib.js";
+
+const PEERS = Number(process.env.BENCH_PEERS ?? 10);
+const PENDING = Number(process.env.BENCH_PENDING ?? 100_000);
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 100_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 200);
+const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 200);
+const LEASE_SECONDS = 30;
+const VACUUM_EVERY = 1000;
+
+const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+/** The raw client under drizzle (a pg Pool or a PGlite): both answer `query(text, params)`. */
+function rawQuery(db: Db, text: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {
+  const client = (db as unknown as { $client: { query(t: string, p: unknown[]): Promise<unknown> } }).$client;
+  return client.query(text, params) as Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+async function seed(db: Db, kind: string) {
+  const t0 = Date.now();
+  const peerIds = Array.from({ length: PEERS }, (_, i) => `PEER-${String(i).padStart(2, "0")}`);
+  for (const id of peerIds) {
+    await db.execute(sql`insert into fed_peers (id, name, base_url, state, public_keys, fingerprint)
+      values (${id}, ${id}, ${`http://127.0.0.1:1/${id}`}, 'active', '[]'::jsonb, 'bench')`);
+  }
+  // Per peer: its history (delivered) first, then its pending messages, in sequence order; all due now.
+  const perPeerHistory = Math.floor(HISTORY / PEERS);
+  const perPeerPending = Math.floor(PENDING / PEERS);
+  const CHUNK = 20_000;
+  const total = perPeerHistory + perPeerPending;
+  for (const id of peerIds) {
+    for (let from = 1; from <= total; from += CHUNK) {
+      const to = Math.min(total, from + CHUNK - 1);
+      await db.execute(sql`insert into fed_outbox
+          (msg_id, peer_id, seq, type, schema_version, payload, created_at, status, next_attempt_at, attempts, delivered_at)
+        select gen_random_uuid(), ${id}, g, 'federation.notice', 1, '{"text":"bench"}'::jsonb,
+          now() - interval '1 hour' + g * interval '1 millisecond',
+          case when g <= ${perPeerHistory} then 'delivered' else 'pending' end,
+          now() - interval '1 hour' + g * interval '1 millisecond',
+          case when g <= ${perPeerHistory} then 1 else 0 end,
+          case when g <= ${perPeerHistory} then now() else null end
+        from generate_series(${from}::int, ${to}::int) g`);
+    }
+    await db.execute(sql`insert into fed_out_seq (peer_id, seq) values (${id}, ${total})`);
+  }
+  await db.execute(sql`vacuum analyze fed_outbox`);
+  const seconds = Math.round((Date.now() - t0) / 100) / 10;
+  process.stderr.write(
+    `  ${kind}: ${PEERS} peers, ${perPeerPending * PEERS} pending behind ${perPeerHistory * PEERS} delivered, seeded in ${seconds}s\n`,
+  );
+  return { peers: PEERS, pending: perPeerPending * PEERS, delivered: perPeerHistory * PEERS, seconds };
+}
+
+/** EXPLAIN ANALYZE of one claim's two statements (the peer pick, the rows of that peer), the leases undone. */
+async function claimPlan(db: Db): Promise<string[]> {
+  const lines = (r: { rows: Record<string, unknown>[] }) =>
+    r.rows.map((row) => String(Object.values(row)[0]));
+  const pick = {
+    rows: rowsOf<Record<string, unknown>>(
+      await db.execute(sql`explain (analyze, buffers, costs off) ${repo.pickPeerToClaim()}`),
+    ),
+  };
+  const q = repo.claimPeerStatement(db, "PEER-00", BATCH, LEASE_SECONDS).toSQL();
+  const rows = await rawQuery(db, `explain (analyze, buffers, costs off) ${q.sql}`, q.params);
+  await db.execute(sql`update fed_outbox set lease_until = null, attempts = greatest(attempts - 1, 0)
+    where status = 'pending' and lease_until is not null`);
+  return ["-- pick the peer", ...lines(pick), "-- claim its rows", ...lines(rows)];
+}
+
+async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
+  if (kind === "pglite" && process.env.BENCH_PGLITE === "0") return null;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "crossline-bench-claim-"));
+  let database: Database | undefined;
+  try {
+    database = await openDatabase({ dataDir, databaseUrl });
+    await runMigrations(database);
+    const { db } = database;
+    const seeded = await seed(db, kind);
+    const plan = await claimPlan(db);
+    process.stderr.write(`  ${kind}: plan of the first claim:\n${plan.map((l) => `    ${l}`).join("\n")}\n`);
+    const indexes = [...new Set(plan.join("\n").match(/fed_outbox_\w+/g) ?? [])];
+
+    const loadBefore = loadavg();
+    const claimMs: number[] = [];
+    const finishMs: number[] = [];
+    let claimed = 0;
+    let sinceVacuum = 0;
+    let empty = 0;
+    const peersSeen = new Set<string>();
+    for (let i = 0; i < CLAIMS; i++) {
+      const t0 = performance.now();
+      const rows = await repo.claimDue(db, BATCH, LEASE_SECONDS);
+      claimMs.push(performance.now() - t0);
+      if (!rows.length) {
+        empty++;
+        continue;
+      }
+      // Sequence order within one peer, as the delivery needs it.
+      const seqs = rows.map((r) => r.seq).sort((x, y) => x - y);
+      if (
+        new Set(rows.map((r) => r.peerId)).size !== 1 ||
+        seqs.some((s, j) => j > 0 && s !== seqs[j - 1] + 1)
+      )
+        throw new Error("a claim took several peers, or a gap in sequence order");
+      peersSeen.add(rows[0].peerId);
+      claimed += rows.length;
+      // What the worker does once the batch is receipted: the rows leave `pending`.
+      const t1 = performance.now();
+      await db.execute(sql`update fed_outbox set status = 'delivered', lease_until = null, delivered_at = now()
+        where msg_id in ${rows.map((r) => r.msgId)}`);
+      finishMs.push(performance.now() - t1);
+      sinceVacuum += rows.length;
+      if (sinceVacuum >= VACUUM_EVERY) {
+        sinceVacuum = 0;
+        await repo.vacuumOutbox(db);
+      }
+      if (i % 50 === 0)
+        process.stderr.write(
+          `  ${kind}: ${i} claims, last ${Math.round(claimMs[claimMs.length - 1] * 10) / 10} ms\n`,
+        );
+    }
+    const loadAfter = loadavg();
+    const result = {
+      database: kind,
+      seeded,
+      batch: BATCH,
+      claims: CLAIMS,
+      claimed,
+      emptyClaims: empty,
+      peersServed: peersSeen.size,
+      claimMs: summarise(claimMs),
+      claimMeanMs: Math.round((claimMs.reduce((a, b) => a + b, 0) / claimMs.length) * 100) / 100,
+      markDeliveredMs: summarise(finishMs),
+      indexesInPlan: indexes,
+      plan,
+      loadAverage: { before: loadBefore, after: loadAfter },
+    };
+    process.stderr.write(
+      `  ${kind}: claim of ${BATCH} p50 ${result.claimMs.p50} ms, p95 ${result.claimMs.p95} ms, p99 ${result.claimMs.p99} ms (load ${loadBefore.join(" ")})\n`,
+    );
+    return result;
+  } finally {
+    await database?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const results = (await onBothDatabases("bench_federation_claim", benchOne)).filter((r) => r !== null);
+  const file = writeResult("federation-claim", {
+    settings: { peers: PEERS, pending: PENDING, history: HISTORY, batch: BATCH, claims: CLAIMS },
+    cpus: os.cpus().length,
+    results,
+  });
+  process.stdout.write("\nSummary (claim of one batch, ms):\n");
+  for (const r of results) {
+    process.stdout.write(
+      `  ${r.database.padEnd(8)} p50 ${r.claimMs.p50}  p95 ${r.claimMs.p95}  p99 ${r.claimMs.p99}  mean ${r.claimMeanMs}  (${r.claimed} claimed from ${r.seeded.pending} pending across ${r.seeded.peers} peers; indexes: ${r.indexesInPlan.join(", ")}; load ${r.loadAverage.before.join(" ")})\n`,
+    );
+  }
+  process.stdout.write(`Written to ${file}\n`);
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
