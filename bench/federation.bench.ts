@@ -9,12 +9,23 @@
  *   over the steady part of the window;
  * - latency from the send call (FederationPort.enqueue; `created_at`) to the stored receipt (`delivered_at`,
  *   clock_timestamp() in the transaction that stores it), p50/p99, at fixed offered loads below saturation;
- * - a breakdown of where the time goes, from the stage counters both nodes export on /metrics.
+ * - a breakdown of where the time goes, from the stage counters both nodes export on /metrics;
+ * - the CPU bound: the CPU time the sender, the receiver and the database server used per envelope in the
+ *   sustained phase (from /proc, so it holds on a machine shared with other work) and the envelopes per second
+ *   this machine's cores could carry at that cost, printed next to the throughput with the fraction reached.
  *
  * Results are printed and written to bench/results/federation.json.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -139,6 +150,61 @@ async function stageSeconds(url: string): Promise<Record<string, number>> {
   return out;
 }
 
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time (ms) used so far by a process and all its descendants, from /proc: their user and system time, plus
+ * what the root has reaped of children that exited (PostgreSQL backends that closed). CPU time is what the
+ * processes themselves ran, so it holds when other work shares the machine (wall-clock figures do not).
+ */
+function treeCpuMs(rootPid: number | undefined): number {
+  if (!rootPid) return 0;
+  const stats = new Map<number, { ppid: number; own: number; reaped: number }>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const text = readFileSync(`/proc/${d}/stat`, "utf8");
+      // the command is in parentheses and may hold spaces: the fields follow its closing one
+      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      stats.set(Number(d), {
+        ppid: Number(f[1]),
+        own: Number(f[11]) + Number(f[12]),
+        reaped: Number(f[13]) + Number(f[14]),
+      });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  let ticks = stats.get(rootPid)?.reaped ?? 0;
+  const walk = (pid: number) => {
+    ticks += stats.get(pid)?.own ?? 0;
+    for (const [child, s] of stats) if (s.ppid === pid) walk(child);
+  };
+  walk(rootPid);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+/** CPU time (ms) of the sender (this process: its API, workers, producers and, on PGlite, its database). */
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** The postmaster of a throwaway cluster (the first line of postmaster.pid in its data directory). */
+const postmasterPid = (dir: string): number | undefined => {
+  try {
+    return Number(readFileSync(path.join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+  } catch {
+    return undefined;
+  }
+};
+
 const diff = (a: Record<string, number>, b: Record<string, number>) =>
   Object.fromEntries(Object.keys(b).map((k) => [k, (b[k] ?? 0) - (a[k] ?? 0)]));
 
@@ -220,6 +286,8 @@ async function runKind(kind: "pglite" | "postgres") {
     // ---------------------------------------------------------------- sustained throughput
     const sT0 = fed.timing ? { ...fed.timing } : null;
     const rM0 = await stageSeconds(rUrl);
+    const pgPid = cluster ? postmasterPid(cluster.dir) : undefined;
+    const cpu0 = { sender: ownCpuMs(), receiver: treeCpuMs(receiver.child.pid), database: treeCpuMs(pgPid) };
     const start = new Date();
     const stopAt = Date.now() + SATURATION_SECONDS * 1000;
     let enqueued = 0;
@@ -242,6 +310,7 @@ async function runKind(kind: "pglite" | "postgres") {
     const end = new Date();
     await drain();
     const drainedAt = new Date();
+    const cpu1 = { sender: ownCpuMs(), receiver: treeCpuMs(receiver.child.pid), database: treeCpuMs(pgPid) };
     const sT1 = { ...fed.timing };
     const rM1 = await stageSeconds(rUrl);
     const [sat] = rowsOf<{ n: string | number; p50: number; p99: number }>(
@@ -327,6 +396,22 @@ async function runKind(kind: "pglite" | "postgres") {
         nOut,
       ),
     };
+    // The CPU bound: every process's CPU time per envelope in the sustained phase (sender, receiver and, on
+    // PostgreSQL, the database server), so the most envelopes per second this machine's cores could carry.
+    const per = (k: keyof typeof cpu0) => (cpu1[k] - cpu0[k]) / Math.max(1, enqueued);
+    const cpuMsPerEnvelope = per("sender") + per("receiver") + per("database");
+    const cores = os.cpus().length;
+    const boundPerSecond = Math.round((cores * 1000) / cpuMsPerEnvelope);
+    const cpuBound = {
+      note: "CPU time of the processes themselves (not inflated by other work on the machine), ms per envelope",
+      senderMs: Math.round(per("sender") * 1000) / 1000,
+      receiverMs: Math.round(per("receiver") * 1000) / 1000,
+      databaseMs: Math.round(per("database") * 1000) / 1000,
+      totalMs: Math.round(cpuMsPerEnvelope * 1000) / 1000,
+      cores,
+      envelopesPerSecond: boundPerSecond,
+      sustainedFractionOfBound: Math.round((sustained / boundPerSecond) * 100) / 100,
+    };
     const result = {
       database: kind,
       fsync: kind === "postgres" ? "on (synchronous_commit=on)" : "PGlite default",
@@ -341,6 +426,7 @@ async function runKind(kind: "pglite" | "postgres") {
         p50Ms: Math.round(Number(sat.p50) * 10) / 10,
         p99Ms: Math.round(Number(sat.p99) * 10) / 10,
       },
+      cpuBound,
       latency,
       breakdown,
     };
@@ -433,6 +519,7 @@ async function cryptoRates(n = 1000) {
 }
 
 async function main() {
+  const loadAverageAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
   const kinds = (process.env.BENCH_DB ?? "pglite,postgres").split(",") as ("pglite" | "postgres")[];
   const crypto = await cryptoRates();
   process.stdout.write(`crypto: ${JSON.stringify(crypto)}\n`);
@@ -451,6 +538,7 @@ async function main() {
       cpu: os.cpus()[0]?.model,
       memGb: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
+      loadAverageAtStart,
       loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
       note: "other sessions ran their test suites on the same 2 cores during this run",
     },
@@ -464,6 +552,10 @@ async function main() {
   for (const r of results) {
     process.stdout.write(
       `  ${r.database.padEnd(8)} sustained ${r.sustained.envelopesPerSecond} env/s (${r.sustained.enqueued} envelopes; send-to-receipt p50 ${r.sustained.p50Ms} ms, p99 ${r.sustained.p99Ms} ms with the backlog)\n`,
+    );
+    const b = r.cpuBound;
+    process.stdout.write(
+      `           CPU bound ${b.envelopesPerSecond} env/s on ${b.cores} cores (${b.totalMs} ms CPU per envelope: sender ${b.senderMs}, receiver ${b.receiverMs}, database ${b.databaseMs}); sustained = ${Math.round(b.sustainedFractionOfBound * 100)} % of it\n`,
     );
     for (const l of r.latency) {
       process.stdout.write(

@@ -25,8 +25,13 @@ describeDb("federation with two processes of one node on one database", () => {
   beforeAll(async () => {
     if (!pgOnly) return;
     // A lease longer than any batch takes on a loaded machine: a shorter one lets the other process take over
-    // a batch still in flight (still applied once thanks to the inbox, but sent twice).
-    [a, b] = await Promise.all([createProcNode("CN-MPS", { fedLeaseSeconds: 60 }), createProcNode("US-DOJ")]);
+    // a batch still in flight (still applied once thanks to the inbox, but sent twice). The same for the request
+    // timeout: a POST of 200 envelopes took more than the quick tests' 5 s on a machine at load 10, and the batch
+    // was sent again (REPLAYED), which is what this test checks the two processes never cause.
+    [a, b] = await Promise.all([
+      createProcNode("CN-MPS", { fedLeaseSeconds: 60, fedRequestTimeoutMs: 30_000 }),
+      createProcNode("US-DOJ"),
+    ]);
     a2 = await a.addProcess();
     await Promise.all([a.proc.start(), b.proc.start()]);
     await a2.start();
