@@ -139,7 +139,8 @@ describeDb("fugitive photos travel with the shared list entry to the peer", () =
     expect(got2.status).toBe(200);
     expect(got2.headers["x-content-sha256"]).toBe(second.sha256);
 
-    // Each view is in the peer's access log, as a read of the shared entry.
+    // Each view is in the peer's access log, as a read of the shared entry (written behind the read: flushed).
+    await n[US].node.rt.services.accessLog.flush();
     const views = await n[US].node.rt.services.db
       .select()
       .from(accessLog)
