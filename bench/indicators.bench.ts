@@ -20,7 +20,7 @@ import pg from "pg";
 import { makeActor } from "../apps/server/src/lib/actor.js";
 import { correlationRepo } from "../apps/server/src/modules/correlation/correlation.repo.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
-import { onBothDatabases, pgServerCpu, summarise, writeResult } from "./lib.js";
+import { benchRandom, onBothDatabases, pgServerCpu, summarise, writeResult } from "./lib.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
 const PGLITE_SIZES = (process.env.BENCH_PGLITE_SIZES ?? "100000").split(",").map(Number);
@@ -149,13 +149,15 @@ async function benchOne(kind: "pglite" | "postgres", sizes: number[], databaseUr
     // Lookups: exact values and an address inside a network, with everything above indexed.
     const lat: number[] = [];
     const n0 = sizes[0];
+    const pick = benchRandom(`indicators ${kind} lookups`);
     for (let i = 0; i < LOOKUPS; i++) {
-      const v = ip(Math.floor(Math.random() * n0), 10);
+      const v = ip(pick.int(n0), 10);
       const t0 = performance.now();
       await correlationRepo.search(s.db, { kind: "ip", value: v, net: `${v}/32`, host: null }, 50);
       lat.push(performance.now() - t0);
     }
     out.lookup = summarise(lat);
+    out.lookupSeed = pick.seed;
     console.log(`${kind} lookup: p50 ${summarise(lat).p50} ms, p99 ${summarise(lat).p99} ms`);
     // Hits: a 100,000-row import, half of it already held (each a hit against the CSV above).
     const hitsFile = path.join(dir, "hits.csv");

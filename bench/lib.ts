@@ -3,6 +3,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { findPgBin, startPgCluster } from "../apps/server/test/support/pg-cluster.js";
+import { type Seeded, seeded } from "../apps/server/test/support/seeded.js";
+
+/** The benchmark's random choices, from BENCH_SEED (printed; a run is repeated with the same choices). */
+export function benchRandom(name: string): Seeded {
+  return seeded("BENCH_SEED", name);
+}
 
 export const RESULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results");
 

@@ -13,7 +13,7 @@ import path from "node:path";
 import { inTransaction } from "../apps/server/src/db/client.js";
 import { makeActor } from "../apps/server/src/lib/actor.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
-import { onBothDatabases, summarise, writeResult } from "./lib.js";
+import { benchRandom, onBothDatabases, summarise, writeResult } from "./lib.js";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 500);
 const USERS = Number(process.env.BENCH_USERS ?? 100);
@@ -118,8 +118,9 @@ async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
       Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 1000) / 10;
 
     const latencies: number[] = [];
+    const pick = benchRandom("notifications-stream recipients");
     for (let i = 0; i < NOTICES; i++) {
-      const u = users[Math.floor(Math.random() * USERS)];
+      const u = users[pick.int(USERS)];
       await inTransaction(s.db, (tx) =>
         s.notifications.notify(tx, {
           userIds: [u.id],
@@ -147,6 +148,7 @@ async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
       idleCpuPercent,
       deliveries: latencies.length,
       deliveryMs: summarise(latencies),
+      seed: pick.seed,
     };
   } finally {
     for (const c of controllers) c.abort();

@@ -10,6 +10,7 @@ import {
   pairProcs,
   waitUntil,
 } from "../support/proc.js";
+import { seeded } from "../support/seeded.js";
 
 /**
  * Store and forward with real OS processes: two nodes (`crossline serve`), separate databases, loopback HTTP.
@@ -128,7 +129,8 @@ describeDb("federation delivery between two node processes", () => {
       burstDone = true;
     })();
     const chaos = (async () => {
-      const rnd = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
+      // The kill timings come from CHAOS_SEED (printed): a failing run is replayed with it.
+      const rnd = seeded("CHAOS_SEED", "federation delivery chaos").between;
       while (!burstDone || kills < 4) {
         await new Promise((r) => setTimeout(r, rnd(300, 1500)));
         const victim = kills % 2 === 0 ? b.proc : a.proc;

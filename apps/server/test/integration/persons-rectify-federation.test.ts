@@ -7,15 +7,11 @@ import type {
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditLog } from "../../src/db/schema/index.js";
-import {
-  type FederationWorker,
-  startFederationWorker,
-} from "../../src/modules/federation/federation.worker.js";
 import { findRequest } from "../../src/modules/requests/requests.repo.js";
 import { ZHANG } from "../support/fugitives-fixtures.js";
-import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { type Agent, describeDb, type TestNode } from "../support/node.js";
+import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
 import { formNaming, type PersonBody } from "../support/persons-fixtures.js";
-import { freePort } from "../support/pg-cluster.js";
 import { act, draft } from "../support/requests-fixtures.js";
 
 const CN = "CN-MPS";
@@ -26,24 +22,6 @@ interface Live {
   node: TestNode;
   admin: Agent;
   officer: Agent;
-}
-
-async function listeningNode(id: Name, timeZone: string): Promise<Live> {
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const node = await createTestNode({
-    id,
-    timeZone,
-    settings: { publicUrl: baseUrl, fedPollMs: 25, fedBackoffBaseMs: 50, fedBackoffMaxMs: 400 },
-  });
-  await node.rt.app.listen({ host: "127.0.0.1", port });
-  // In the node's first unit, which is also where received shared objects land (the intake unit).
-  await node.user(`rectify.${id.toLowerCase()}`, ["fugitive_asset"]);
-  return {
-    node,
-    admin: node.bearer(node.rt.controlToken),
-    officer: await node.as(`rectify.${id.toLowerCase()}`),
-  };
 }
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000) {
@@ -72,26 +50,30 @@ async function call<T>(a: Agent, method: string, url: string, body?: unknown, wa
  */
 describeDb("a person's rectification reaches the peers holding records naming them", () => {
   const n = {} as Record<Name, Live>;
-  const workers: FederationWorker[] = [];
-  const silent = { info() {}, warn() {}, error() {} };
+  let pair: PairedNodes;
 
   beforeAll(async () => {
-    n[CN] = await listeningNode(CN, "Asia/Shanghai");
-    n[US] = await listeningNode(US, "America/New_York");
-    for (const x of Object.values(n)) {
-      workers.push(startFederationWorker(x.node.rt.services.federationService, x.node.rt.config, silent));
+    pair = await pairedNodes({
+      timeZones: ["Asia/Shanghai", "America/New_York"],
+      settings: { fedPollMs: 25, fedBackoffBaseMs: 50, fedBackoffMaxMs: 400 },
+    });
+    for (const [id, node] of [
+      [CN, pair.cn],
+      [US, pair.us],
+    ] as const) {
+      // In the node's first unit, which is also where received shared objects land (the intake unit).
+      await node.user(`rectify.${id.toLowerCase()}`, ["fugitive_asset"]);
+      n[id] = {
+        node,
+        admin: node.bearer(node.rt.controlToken),
+        officer: await node.as(`rectify.${id.toLowerCase()}`),
+      };
     }
-    const inv = await n[CN].admin.req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
-    const acc = await n[US].admin.req("POST", "/api/v1/peers/accept", { invitation: inv.body.invitation });
-    expect(acc.status, JSON.stringify(acc.body)).toBe(201);
     // Who sends a request at CN (four eyes), in the same unit as the fugitives officer.
     await n[CN].node.user("rectify.drafter", ["case_officer"]);
     await n[CN].node.user("rectify.approver", ["supervisor"]);
   }, 360_000);
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    for (const x of Object.values(n)) await x?.node.close();
-  });
+  afterAll(() => pair?.close());
 
   it("corrects the person once: the fugitive entry and the repatriation case at the peer take it", async () => {
     const cn = n[CN].officer;

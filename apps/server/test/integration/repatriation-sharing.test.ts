@@ -2,12 +2,8 @@ import type { RepatriationBoard, RepatriationCaseView } from "@crossline/schemas
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditLog, notifications, outbox } from "../../src/db/schema/index.js";
-import {
-  type FederationWorker,
-  startFederationWorker,
-} from "../../src/modules/federation/federation.worker.js";
-import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
-import { freePort } from "../support/pg-cluster.js";
+import { type Agent, describeDb, type TestNode } from "../support/node.js";
+import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
 import { CHEN, personNamed, UNCAC } from "../support/repatriation-fixtures.js";
 
 const CN = "CN-MPS";
@@ -21,25 +17,6 @@ interface Live {
   admin: Agent;
   officer: Agent;
   officerId: string;
-}
-
-async function listeningNode(id: Name, timeZone: string): Promise<Live> {
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const node = await createTestNode({
-    id,
-    timeZone,
-    settings: { publicUrl: baseUrl, fedPollMs: 25, fedBackoffBaseMs: 50, fedBackoffMaxMs: 400 },
-  });
-  await node.rt.app.listen({ host: "127.0.0.1", port });
-  // In the node's first unit, which is also where received shared objects land (the intake unit).
-  const u = await node.user(`repatriation.${id.toLowerCase()}`, ["fugitive_asset"]);
-  return {
-    node,
-    admin: node.bearer(node.rt.controlToken),
-    officer: await node.as(`repatriation.${id.toLowerCase()}`),
-    officerId: u.id,
-  };
 }
 
 async function waitFor<T>(
@@ -76,23 +53,28 @@ async function call<T>(a: Agent, method: string, url: string, body?: unknown, wa
  */
 describeDb("repatriation cases shared between two real nodes", () => {
   const n = {} as Record<Name, Live>;
-  const workers: FederationWorker[] = [];
-  const silent = { info() {}, warn() {}, error() {} };
+  let pair: PairedNodes;
 
   beforeAll(async () => {
-    n[CN] = await listeningNode(CN, "Asia/Shanghai");
-    n[US] = await listeningNode(US, "America/New_York");
-    for (const x of Object.values(n)) {
-      workers.push(startFederationWorker(x.node.rt.services.federationService, x.node.rt.config, silent));
+    pair = await pairedNodes({
+      timeZones: ["Asia/Shanghai", "America/New_York"],
+      settings: { fedPollMs: 25, fedBackoffBaseMs: 50, fedBackoffMaxMs: 400 },
+    });
+    for (const [id, node] of [
+      [CN, pair.cn],
+      [US, pair.us],
+    ] as const) {
+      // In the node's first unit, which is also where received shared objects land (the intake unit).
+      const u = await node.user(`repatriation.${id.toLowerCase()}`, ["fugitive_asset"]);
+      n[id] = {
+        node,
+        admin: node.bearer(node.rt.controlToken),
+        officer: await node.as(`repatriation.${id.toLowerCase()}`),
+        officerId: u.id,
+      };
     }
-    const inv = await n[CN].admin.req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
-    const acc = await n[US].admin.req("POST", "/api/v1/peers/accept", { invitation: inv.body.invitation });
-    expect(acc.status, JSON.stringify(acc.body)).toBe(201);
   }, 360_000);
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    for (const x of Object.values(n)) await x?.node.close();
-  });
+  afterAll(() => pair?.close());
 
   const cnCases = async () =>
     (await call<{ items: RepatriationCaseView[] }>(n[CN].officer, "GET", "/api/v1/repatriation/cases")).items;
@@ -317,8 +299,7 @@ describeDb("repatriation cases shared between two real nodes", () => {
     ).case;
     const copy = await waitFor("CN holds the case", () => copyOf(c.reference));
     // US's deliveries pause: US answers itself (version 2, not yet at CN) while CN answers on version 1.
-    const usWorker = workers[1] as FederationWorker;
-    await usWorker.stop();
+    await pair.stopDelivery(1);
     try {
       await call(us, "POST", `/api/v1/repatriation/cases/${c.id}/verification`, {
         version: 1,
@@ -347,11 +328,7 @@ describeDb("repatriation cases shared between two real nodes", () => {
       expect(own.steps[1]?.node ?? null).toBeNull();
       expect(p.proposalId).toBeTruthy();
     } finally {
-      workers[1] = startFederationWorker(
-        n[US].node.rt.services.federationService,
-        n[US].node.rt.config,
-        silent,
-      );
+      pair.startDelivery(1);
     }
     // Once US delivers again, CN's copy has US's answer and CN's proposal is marked refused by the peer.
     const back = await waitFor("US's answer reaches CN", async () => {

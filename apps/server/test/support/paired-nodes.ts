@@ -11,6 +11,10 @@ export interface PairedNodes {
   us: TestNode;
   /** The base URLs of CN-MPS and US-DOJ, in that order. */
   urls: [string, string];
+  /** Stops the federation worker of CN-MPS (0) or US-DOJ (1): its messages wait in its outbox. */
+  stopDelivery(i: 0 | 1): Promise<void>;
+  /** Starts it again (the one close() stops). */
+  startDelivery(i: 0 | 1): void;
   close(): Promise<void>;
 }
 
@@ -35,8 +39,19 @@ export async function pairedNodes(
     urls.push(`http://127.0.0.1:${port}`);
   }
   const [cn, us] = nodes as [TestNode, TestNode];
+  const stopped = new Set<number>();
+  const stopDelivery = async (i: 0 | 1) => {
+    if (stopped.has(i)) return;
+    stopped.add(i);
+    await workers[i]?.stop();
+  };
+  const startDelivery = (i: 0 | 1) => {
+    if (!stopped.delete(i)) return;
+    const n = nodes[i] as TestNode;
+    workers[i] = startFederationWorker(n.rt.services.federationService, n.rt.config, quiet);
+  };
   const close = async () => {
-    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(workers.filter((_, i) => !stopped.has(i)).map((w) => w.stop()));
     for (const n of nodes) await n.close();
   };
   const inv = await cn
@@ -49,5 +64,5 @@ export async function pairedNodes(
     await close();
     throw new Error(`pairing: ${JSON.stringify(acc.body)}`);
   }
-  return { cn, us, urls: urls as [string, string], close };
+  return { cn, us, urls: urls as [string, string], stopDelivery, startDelivery, close };
 }
