@@ -24,6 +24,7 @@ import {
   fieldsOf,
   reportView,
 } from "./fugitives.context.js";
+import { createFugitiveEvidence } from "./fugitives.evidence.js";
 import { createFugitiveLists } from "./fugitives.lists.js";
 import { romanise as pinyinOf, withRomanised } from "./fugitives.names.js";
 import { createFugitivePhotos, photoView } from "./fugitives.photos.js";
@@ -52,7 +53,8 @@ function searchText(f: StoredFugitiveFields): string {
 export function createFugitivesService(deps: FugitivesDeps) {
   const c = createFugitivesContext(deps);
   const { db, clock, audit } = deps;
-  const lists = createFugitiveLists(c);
+  const evidence = createFugitiveEvidence(c);
+  const lists = createFugitiveLists(c, evidence);
   const photos = createFugitivePhotos(c, lists.syncEntries);
   const requests = createFugitiveRequests(c, deps.requests);
 
@@ -106,6 +108,10 @@ export function createFugitivesService(deps: FugitivesDeps) {
       requests.linked(ctx, r),
     ]);
     const listRows = await Promise.all(entries.map((e) => repo.findList(dbx, e.listId)));
+    const evidence = await repo.evidenceOfReports(
+      dbx,
+      reports.map((x) => x.id),
+    );
     const timeline: FugitiveDetail["timeline"] = [
       ...versions.map((v) => ({
         at: v.changedAt.toISOString(),
@@ -135,7 +141,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
         kind: "report" as const,
         version: null,
         by: rep.fromNode,
-        report: reportView(rep),
+        report: reportView(rep, evidence),
         listId: null,
         request: null,
       })),
@@ -457,6 +463,8 @@ export function createFugitivesService(deps: FugitivesDeps) {
     addPhoto,
     photo: photos.download,
     receivedPhoto: photos.receivedPhoto,
+    uploadEvidence: evidence.upload,
+    evidence: evidence.download,
     requestPrefill: requests.prefill,
     draftRequest: requests.draft,
     onReceived: lists.onReceived,
