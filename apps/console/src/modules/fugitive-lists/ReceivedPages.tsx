@@ -355,7 +355,6 @@ function ReportForm({ entryId, owner }: { entryId: string; owner: string }) {
           />
           <FileInput
             label={t("sharedLists.report.evidence")}
-            placeholder={t("sharedLists.report.evidenceNone")}
             multiple
             clearable
             value={files}
