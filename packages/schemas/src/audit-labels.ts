@@ -76,6 +76,10 @@ const PHRASES: Record<string, Label> = {
   "fugitive.list_publish": { en: "Fugitive list published to a peer", "zh-CN": "向对方发布外逃人员名单" },
   "fugitive.report": { en: "Report on a listed fugitive sent", "zh-CN": "发送外逃人员情况报告" },
   "fugitive.photo_add": { en: "Photo added to a fugitive record", "zh-CN": "为外逃人员档案添加照片" },
+  "fugitive.evidence_add": {
+    en: "Evidence file uploaded for a report on a peer's fugitive entry",
+    "zh-CN": "为对方外逃人员条目的情况报告上传证据文件",
+  },
   "fugitive.request": { en: "Request started from a fugitive record", "zh-CN": "从外逃人员档案发起请求" },
   "fugitive.report_received": { en: "Report on a listed fugitive received", "zh-CN": "收到外逃人员情况报告" },
   "asset.create": { en: "Asset recorded", "zh-CN": "登记涉案资产" },

@@ -165,6 +165,12 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "only officers of a unit draft requests": "只有单位的警官才能起草请求",
   "must be non-empty standard base64": "必须是非空的标准 base64",
   "standard base64": "须为标准 base64",
+  // fugitives: evidence of reports on a peer's entry
+  "named twice in the report": "在报告中重复引用",
+  "no evidence file with this id was uploaded for this entry by your unit":
+    "本单位没有为此条目上传此编号的证据文件",
+  "this evidence file is already part of another report": "此证据文件已属于另一份报告",
+  "the owner removed this entry from its list": "所有方已将此条目移出名单",
   "the attachment has not arrived (yet)": "附件（尚）未到达",
   "the stored attachment does not match its SHA-256": "存储的附件与其 SHA-256 不符",
   "four eyes: the drafter may not approve their own request": "双人审核：起草人不能批准自己的请求",

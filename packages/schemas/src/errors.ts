@@ -41,6 +41,11 @@ export const ERRORS = {
     en: "Processing of this person is restricted while a dispute is open.",
     zh: "该人员存在未决异议，已限制处理。",
   },
+  EVIDENCE_MISSING: {
+    status: 400,
+    en: "An evidence file the report names is not there.",
+    zh: "报告所引用的证据文件不存在。",
+  },
   LAWFUL_REVIEW_PENDING: {
     status: 409,
     en: "This item is flagged for legal review and cannot leave the node until a legal reviewer clears it.",

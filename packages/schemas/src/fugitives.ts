@@ -210,18 +210,52 @@ export const ReturnBody = z.strictObject({
 export type ReturnBody = z.infer<typeof ReturnBody>;
 export const ReturnView = ReturnBody.extend({ recordedAt: IsoDateTime });
 
-/** A report a peer made on an entry of a list it holds, as both sides see it. */
-export const ReportBody = z.strictObject({
+/** What a report says (as it travels to the owner). */
+export const ReportFields = z.strictObject({
   kind: FugitiveReportKind,
   /** YYYY-MM-DD: when it happened. */
   date: z.iso.date(),
   place: str(300).optional(),
   text: LabelledText,
 });
+
+/** The largest evidence file a report takes (bytes), and how many one report takes. */
+export const FUGITIVE_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024;
+export const MAX_REPORT_EVIDENCE = 10;
+
+/** A report a peer makes on an entry of a list it holds: `evidenceIds` are files uploaded for it before. */
+export const ReportBody = ReportFields.extend({
+  /** Evidence files uploaded to this entry by the caller's unit (POST …/evidence), not yet in a report. */
+  evidenceIds: z.array(Id).max(MAX_REPORT_EVIDENCE).default([]),
+});
 export type ReportBody = z.infer<typeof ReportBody>;
 
-export const FugitiveReportView = ReportBody.extend({
+/** An evidence file (photo of a sighting, a lease, a court paper…) uploaded for a report on a peer's entry. */
+export const EvidenceUploadBody = z.strictObject({
+  name: str(255),
+  contentBase64: z
+    .string()
+    .min(1)
+    .max(Math.ceil((FUGITIVE_EVIDENCE_MAX_BYTES * 4) / 3) + 16)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: "standard base64" }),
+});
+export type EvidenceUploadBody = z.infer<typeof EvidenceUploadBody>;
+
+/** An evidence file as a report carries it (the bytes travel as a federation attachment of the report). */
+export const ReportEvidence = z.strictObject({
   id: Id,
+  name: z.string().max(255),
+  /** By the file's first bytes (JPEG, PNG, WebP, PDF), else application/octet-stream. */
+  contentType: z.string().max(100),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().min(1).max(FUGITIVE_EVIDENCE_MAX_BYTES),
+});
+export type ReportEvidence = z.infer<typeof ReportEvidence>;
+
+export const FugitiveReportView = ReportFields.extend({
+  id: Id,
+  /** The evidence files that came with the report (the owner downloads them from the record). */
+  evidence: z.array(ReportEvidence).default([]),
   /** The node that made the report. */
   fromNode: NodeId,
   /** On the owner's side: the fugitive; on the peer's: null. */
@@ -427,7 +461,9 @@ export type FugitiveEntryContent = z.infer<typeof FugitiveEntryContent>;
 export const FugitiveReportPayload = z.strictObject({
   reportId: Id,
   entryId: SharedObjectId,
-  report: ReportBody,
+  report: ReportFields,
+  /** The evidence files, each also an attachment of the envelope (same id and SHA-256). */
+  evidence: z.array(ReportEvidence).max(MAX_REPORT_EVIDENCE).default([]),
   createdAt: IsoDateTime,
 });
 export type FugitiveReportPayload = z.infer<typeof FugitiveReportPayload>;

@@ -3,7 +3,7 @@ import { generate } from "otplib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { uuidv7 } from "../../src/crypto/ids.js";
-import { inbox, peers } from "../../src/db/schema/index.js";
+import { blobChunks, blobs, inbox, peers } from "../../src/db/schema/index.js";
 import {
   AXE_IMPACTS,
   type AxeReport,
@@ -294,6 +294,12 @@ describeBrowser("every console page is accessible and fits a phone", () => {
         whereabouts: [{ country: "CN", place: "Shanghai" }],
       }),
     );
+    // a photo on it, for the received entry's photos (the bytes are copied below: the hub carries no blobs)
+    await usOfficer.req("POST", `/api/v1/fugitives/${usFugitive.body.fugitive.id}/photos`, {
+      name: "roe.png",
+      contentBase64: PNG_1X1,
+      alt: "Richard Roe (fictitious)",
+    });
     const usList = await usOfficer.req<{ list: { id: string } }>("POST", "/api/v1/fugitive-lists", {
       name: { lang: "en", text: "Priority fugitives (demo)" },
     });
@@ -307,6 +313,9 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     });
     if (pub.status !== 200) throw new Error(`publish: ${JSON.stringify(pub.body)}`);
     await t.hub.flush();
+    // What the HTTP transport does for attachments: the photo's blob (origin US-DOJ) lands at CN-MPS.
+    await t.cn.rt.services.db.insert(blobs).values(await t.us.rt.services.db.select().from(blobs));
+    await t.cn.rt.services.db.insert(blobChunks).values(await t.us.rt.services.db.select().from(blobChunks));
     for (const [username, lang] of [
       ["intake.en", "en"],
       ["intake.zh", "zh-CN"],
@@ -629,7 +638,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
                 name: "received entry",
                 to: `/fugitive-lists/entries/${r.entryId}`,
                 ready: "received-entry-fields",
-                visible: ["report-text", "report-submit"],
+                visible: ["received-entry-photo", "report-text", "report-evidence", "report-submit"],
               },
             ],
           ],

@@ -161,6 +161,17 @@ describeDb("fugitives: authorization matrix", () => {
         text: { lang: "en", text: "Seen" },
       }),
     ),
+    endpoint(
+      "POST",
+      "/api/v1/fugitive-lists/received/so_0190a0c0-0000-7000-8000-000000000000/evidence",
+      only(WRITE, 404),
+      () => ({ name: "lease.pdf", contentBase64: PNG_1X1 }),
+    ),
+    // A record of the caller's unit but no such evidence file: 404 (a received file is tested on two nodes).
+    onRecord("GET", "/api/v1/fugitives/:id", onUnit(READ, 404), {
+      name: "GET /fugitives/:id/evidence/:evidenceId",
+      prepare: async (t) => `${await fugitiveIn(t)}/evidence/${FAKE_ID}`,
+    }),
     onRecord("GET", "/api/v1/fugitive-lists/:id", onUnit(READ, 200), { prepare: listIn }),
     // An unknown fugitive: 400 on the caller's own list (the list is checked first: another unit's is 404).
     onRecord("POST", "/api/v1/fugitive-lists/:id/entries", onUnit(WRITE, 400), {

@@ -71,6 +71,7 @@ const OWNER: Record<string, string> = {
   fugitiveCopies: "fugitives",
   fugitiveReports: "fugitives",
   fugitivePhotos: "fugitives",
+  fugitiveReportEvidence: "fugitives",
   assets: "assets",
   assetStages: "assets",
   assetVersions: "assets",

@@ -10,9 +10,12 @@ import {
   Badge,
   Button,
   Card,
+  FileInput,
   Group,
+  Image,
   Loader,
   Select,
+  SimpleGrid,
   Stack,
   Table,
   Text,
@@ -22,10 +25,11 @@ import {
 } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { API_BASE } from "../../api/client";
 import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link } from "../../router/router";
-import { useReceived, useReceivedEntry, useReport } from "./lists.api";
+import { useReceived, useReceivedEntry, useReport, useUploadEvidence } from "./lists.api";
 import { ProgressText, receivedProgress } from "./progress";
 
 type Name = { original: string; romanised?: string };
@@ -35,6 +39,49 @@ const mainName = (e: ReceivedEntryView): string => {
   return names[0] ? nameText(names[0]) : "—";
 };
 const entryPath = (entryId: string) => `/fugitive-lists/entries/${encodeURIComponent(entryId)}`;
+
+const fileBase64 = (file: File) =>
+  new Promise<string>((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ""));
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+
+/** The photos that came with the owner's version of the entry; each view is in this node's access log. */
+function ReceivedPhotos({ e }: { e: ReceivedEntryView }) {
+  const { t } = useTranslation();
+  return (
+    <Card withBorder data-testid="received-entry-photos">
+      <Title order={3} mb="xs">
+        {t("sharedLists.entry.photos")}
+      </Title>
+      {e.photos.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          {t("sharedLists.entry.noPhotos")}
+        </Text>
+      ) : (
+        <>
+          <SimpleGrid cols={{ base: 2, sm: 4 }}>
+            {e.photos.map((p) => (
+              <Image
+                key={p.id}
+                src={`${API_BASE}/fugitive-lists/received/${encodeURIComponent(e.entryId)}/photos/${encodeURIComponent(p.id)}`}
+                alt={p.alt ?? t("fugitives.photos.alt", { name: mainName(e) })}
+                fit="contain"
+                h={160}
+                data-testid="received-entry-photo"
+              />
+            ))}
+          </SimpleGrid>
+          <Text size="xs" c="dimmed" mt="xs">
+            {t("sharedLists.entry.photosLogged")}
+          </Text>
+        </>
+      )}
+    </Card>
+  );
+}
 
 function StatusBadge({ e }: { e: ReceivedEntryView }) {
   const { t } = useTranslation();
@@ -187,6 +234,7 @@ export function ReceivedEntryPage({ entryId }: { entryId: string }) {
           </Table>
         </Card>
       )}
+      <ReceivedPhotos e={e} />
       <Title order={3}>{t("sharedLists.entry.reports")}</Title>
       <Stack gap={4} data-testid="received-entry-reports">
         {e.reports.length === 0 ? (
@@ -198,6 +246,8 @@ export function ReceivedEntryPage({ entryId }: { entryId: string }) {
             <Text key={r.id} size="sm" data-testid="received-entry-report">
               {r.date} · {t(`fugitives.reportKind.${r.kind}`)}
               {r.place ? ` · ${r.place}` : ""}: {r.text.text}
+              {r.evidence.length > 0 &&
+                ` · ${t("sharedLists.entry.evidence")}: ${r.evidence.map((x) => x.name).join(", ")}`}
             </Text>
           ))
         )}
@@ -217,26 +267,47 @@ function ReportForm({ entryId, owner }: { entryId: string; owner: string }) {
   const [place, setPlace] = useState("");
   const [text, setText] = useState("");
   const [lang, setLang] = useState<Language>(i18n.language === "zh-CN" ? "zh-CN" : "en");
+  const [files, setFiles] = useState<File[]>([]);
   const report = useReport(entryId);
+  const upload = useUploadEvidence(entryId);
+  const [uploading, setUploading] = useState<string | null>(null);
+  // Each file is uploaded first (nothing is sent yet); the report then names them and takes them along.
+  const send = async () => {
+    const evidenceIds: string[] = [];
+    for (const f of files) {
+      setUploading(f.name);
+      try {
+        const r = await upload.mutateAsync({ name: f.name, contentBase64: await fileBase64(f) });
+        evidenceIds.push(r.evidence.id);
+      } catch {
+        setUploading(null);
+        return;
+      }
+    }
+    setUploading(null);
+    report.mutate(
+      {
+        kind,
+        date,
+        ...(place.trim() ? { place: place.trim() } : {}),
+        text: { lang, text: text.trim() },
+        evidenceIds,
+      },
+      {
+        onSuccess: () => {
+          setPlace("");
+          setText("");
+          setFiles([]);
+        },
+      },
+    );
+  };
   return (
     <Card withBorder data-testid="report-form">
       <form
         onSubmit={(ev) => {
           ev.preventDefault();
-          report.mutate(
-            {
-              kind,
-              date,
-              ...(place.trim() ? { place: place.trim() } : {}),
-              text: { lang, text: text.trim() },
-            },
-            {
-              onSuccess: () => {
-                setPlace("");
-                setText("");
-              },
-            },
-          );
+          void send();
         }}
       >
         <Stack gap="xs">
@@ -282,14 +353,43 @@ function ReportForm({ entryId, owner }: { entryId: string; owner: string }) {
             allowDeselect={false}
             maw={240}
           />
-          <ApiErrorAlert error={report.error} />
+          <FileInput
+            label={t("sharedLists.report.evidence")}
+            multiple
+            clearable
+            value={files}
+            onChange={(v) => setFiles(v.slice(0, 10))}
+            data-testid="report-evidence"
+            maw={480}
+          />
+          {uploading && (
+            <Text size="sm" c="dimmed" data-testid="report-uploading">
+              {t("sharedLists.report.uploading", { name: uploading })}
+            </Text>
+          )}
+          <ApiErrorAlert
+            error={upload.error}
+            fieldLabel={(field) =>
+              field === "body.contentBase64" ? t("sharedLists.report.evidence") : field
+            }
+          />
+          <ApiErrorAlert
+            error={report.error}
+            fieldLabel={(field) =>
+              field.startsWith("body.evidenceIds") ? t("sharedLists.report.evidence") : field
+            }
+          />
           {report.isSuccess && (
             <Alert color="green" data-testid="report-sent">
               {t("sharedLists.report.sent", { owner })}
             </Alert>
           )}
           <Group>
-            <Button type="submit" loading={report.isPending} data-testid="report-submit">
+            <Button
+              type="submit"
+              loading={report.isPending || uploading !== null}
+              data-testid="report-submit"
+            >
               {t("sharedLists.report.submit")}
             </Button>
           </Group>

@@ -6,6 +6,7 @@ import type {
   Marking,
   ReceivedEntryView,
   ReportBody,
+  ReportEvidence,
 } from "@crossline/schemas";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/client";
@@ -112,12 +113,24 @@ export const usePublishList = (id: string) =>
 export function useReport(entryId: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: ReportBody) =>
+    mutationFn: (body: Omit<ReportBody, "evidenceIds"> & { evidenceIds?: string[] }) =>
       api<{ reportId: string }>(
         "POST",
         `/fugitive-lists/received/${encodeURIComponent(entryId)}/reports`,
         body,
       ),
     onSuccess: () => qc.invalidateQueries({ queryKey: ["fugitive-lists-received"] }),
+  });
+}
+
+/** Uploads an evidence file for a report on the entry (sent with the report that names it). */
+export function useUploadEvidence(entryId: string) {
+  return useMutation({
+    mutationFn: (body: { name: string; contentBase64: string }) =>
+      api<{ evidence: ReportEvidence }>(
+        "POST",
+        `/fugitive-lists/received/${encodeURIComponent(entryId)}/evidence`,
+        body,
+      ),
   });
 }

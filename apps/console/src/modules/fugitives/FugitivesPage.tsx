@@ -7,6 +7,7 @@ import {
 import { Badge, Button, Card, Group, Loader, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { API_BASE } from "../../api/client";
 import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link, usePath } from "../../router/router";
@@ -265,6 +266,24 @@ function FugitiveRecord({ id }: { id: string }) {
             {e.report
               ? ` · ${t(`fugitives.reportKind.${e.report.kind}`)} (${e.report.fromNode}): ${e.report.text.text}`
               : ""}
+            {e.report && e.report.evidence.length > 0 && (
+              <>
+                {` · ${t("fugitives.evidence")}: `}
+                {e.report.evidence.map((x, i) => (
+                  <span key={x.id}>
+                    {i > 0 ? ", " : ""}
+                    <a
+                      href={`${API_BASE}/fugitives/${encodeURIComponent(f.id)}/evidence/${encodeURIComponent(x.id)}`}
+                      download={x.name}
+                      title={t("fugitives.evidenceLogged")}
+                      data-testid="fugitive-evidence-link"
+                    >
+                      {x.name}
+                    </a>
+                  </span>
+                ))}
+              </>
+            )}
             {e.request
               ? ` · ${e.request.reference} · ${eventLabel(t, e.request.event)} → ${statusLabel(t, e.request.status)}`
               : ""}

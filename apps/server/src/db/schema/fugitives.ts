@@ -224,3 +224,34 @@ export const fugitivePhotos = pgTable(
     check("fugitive_photos_type", sql`${t.contentType} in ('image/jpeg', 'image/png', 'image/webp')`),
   ],
 );
+
+/**
+ * Evidence files of reports on a peer's list entry (a photo of a sighting, a lease, a court paper). On the
+ * reporting node (`direction` out) a file is uploaded for the entry first (`report_id` null) and joins a report
+ * when the report names it; it travels with the report as an attachment of its envelope. On the owner's node
+ * (`in`) each arrives with its report, under the record (`fugitive_id`). The bytes are a federation blob
+ * (`origin`: the node that uploaded it, `id`: the blob's id), checked against `sha256` on every download.
+ */
+export const fugitiveReportEvidence = pgTable(
+  "fugitive_report_evidence",
+  {
+    id: uuid("id").primaryKey(),
+    direction: text("direction").$type<"in" | "out">().notNull(),
+    origin: text("origin").notNull(),
+    reportId: uuid("report_id").references(() => fugitiveReports.id),
+    entryId: text("entry_id").notNull(),
+    fugitiveId: uuid("fugitive_id").references(() => fugitives.id),
+    unitId: uuid("unit_id").notNull(),
+    name: text("name").notNull(),
+    contentType: text("content_type").notNull(),
+    sha256: text("sha256").notNull(),
+    size: integer("size").notNull(),
+    uploadedBy: text("uploaded_by").notNull(),
+    uploadedAt: ts("uploaded_at").notNull(),
+  },
+  (t) => [
+    index("fugitive_report_evidence_report").on(t.reportId),
+    index("fugitive_report_evidence_entry").on(t.entryId, t.uploadedAt),
+    check("fugitive_report_evidence_direction", sql`${t.direction} in ('in', 'out')`),
+  ],
+);

@@ -2,6 +2,7 @@ import type {
   FugitiveFields,
   FugitiveReportView,
   FugitiveSummary,
+  ReportEvidence,
   StoredFugitiveFields,
 } from "@crossline/schemas";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
@@ -15,7 +16,12 @@ import type { FederationPort } from "../federation/federation.types.js";
 import type { LawfulPort } from "../lawful/lawful.types.js";
 import type { PersonsPort } from "../persons/persons.port.js";
 import type { SharedObjectsService } from "../shared-objects/shared-objects.service.js";
-import { type FugitiveRow, type ReportRow, fugitivesRepo as repo } from "./fugitives.repo.js";
+import {
+  type EvidenceRow,
+  type FugitiveRow,
+  type ReportRow,
+  fugitivesRepo as repo,
+} from "./fugitives.repo.js";
 import type { FugitiveRequestsPort } from "./fugitives.requests.js";
 
 /** What the fugitives module needs from the rest of the node: narrow ports, never another module's tables. */
@@ -47,9 +53,20 @@ export function fieldsOf(r: FugitiveRow): FugitiveFields {
   return r.fields as FugitiveFields;
 }
 
-export function reportView(r: ReportRow): FugitiveReportView {
+/** An evidence file as a report shows it (and carries it in its message). */
+export const evidenceView = (e: EvidenceRow): ReportEvidence => ({
+  id: e.id,
+  name: e.name,
+  contentType: e.contentType,
+  sha256: e.sha256,
+  size: e.size,
+});
+
+/** A report with the evidence files among `evidence` that belong to it. */
+export function reportView(r: ReportRow, evidence: EvidenceRow[] = []): FugitiveReportView {
   return {
     id: r.id,
+    evidence: evidence.filter((e) => e.reportId === r.id).map(evidenceView),
     kind: r.kind,
     date: r.date,
     ...(r.place ? { place: r.place } : {}),

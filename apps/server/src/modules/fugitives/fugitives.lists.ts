@@ -20,9 +20,11 @@ import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { defineHandler, PermanentRejection } from "../federation/federation.types.js";
 import type { ReceivedCopy } from "../shared-objects/shared-objects.types.js";
 import { earliest, type FugitivesContext, reportView } from "./fugitives.context.js";
+import type { FugitiveEvidence } from "./fugitives.evidence.js";
 import { entryPhoto } from "./fugitives.photos.js";
 import {
   type CopyRow,
+  type EvidenceRow,
   type FugitiveRow,
   type ListRow,
   type ReportRow,
@@ -53,7 +55,7 @@ const MONTHS_EN = [
  * holding it reports on it with a signed `fugitive.report` message that lands in the owner's timeline; a
  * return closes the entry (its next version carries the return to every holder); statistics per list.
  */
-export function createFugitiveLists(c: FugitivesContext) {
+export function createFugitiveLists(c: FugitivesContext, evidence: FugitiveEvidence) {
   const { deps, db } = c;
   const { clock, audit } = deps;
   const so = deps.sharedObjects.domainPort;
@@ -319,7 +321,7 @@ export function createFugitiveLists(c: FugitivesContext) {
   }
 
   /** A received entry as the reader sees it, with the reports we sent on it. */
-  function receivedView(x: CopyRow, reports: ReportRow[]): ReceivedEntryView {
+  function receivedView(x: CopyRow, reports: ReportRow[], files: EvidenceRow[]): ReceivedEntryView {
     const content = x.content as FugitiveEntryContent | null;
     return {
       entryId: x.entryId,
@@ -333,7 +335,7 @@ export function createFugitiveLists(c: FugitivesContext) {
       fields: content?.fields ?? null,
       returned: content?.returned ?? null,
       photos: content?.photos ?? [],
-      reports: reports.filter((r) => r.entryId === x.entryId).map(reportView),
+      reports: reports.filter((r) => r.entryId === x.entryId).map((r) => reportView(r, files)),
     };
   }
 
@@ -356,8 +358,12 @@ export function createFugitiveLists(c: FugitivesContext) {
       db,
       copies.map((x) => x.entryId),
     );
+    const files = await repo.evidenceOfReports(
+      db,
+      reports.map((r) => r.id),
+    );
     await logReceived(ctx, copies, "list");
-    return { items: copies.map((x) => receivedView(x, reports)) };
+    return { items: copies.map((x) => receivedView(x, reports, files)) };
   }
 
   /** One received entry held by the caller's unit (a read of personal data: logged as a read). */
@@ -366,13 +372,20 @@ export function createFugitiveLists(c: FugitivesContext) {
     const copy = await repo.findCopy(db, entryId);
     assertThat(copy && ctx.actor.unitId && copy.unitId === ctx.actor.unitId, notFound("list entry"));
     const reports = await repo.reportsOfEntries(db, [entryId]);
+    const files = await repo.evidenceOfReports(
+      db,
+      reports.map((r) => r.id),
+    );
     await logReceived(ctx, [copy], "read");
-    return receivedView(copy, reports);
+    return receivedView(copy, reports, files);
   }
 
   async function report(ctx: Ctx, entryId: string, body: ReportBody) {
     requirePermission(ctx.actor, "fugitives:write");
     const id = uuidv7();
+    const { evidenceIds = [], ...fields } = body;
+    // Before the transaction: the node's identity is then in memory (PGlite has one connection).
+    await deps.nodeId(db);
     await inTransaction(db, async (tx) => {
       const copy = await repo.findCopy(tx, entryId);
       assertThat(copy && copy.unitId === ctx.actor.unitId, notFound("list entry"));
@@ -389,25 +402,38 @@ export function createFugitiveLists(c: FugitivesContext) {
         fugitiveId: null,
         fromNode: self,
         unitId: copy.unitId,
-        kind: body.kind,
-        date: body.date,
-        place: body.place ?? null,
-        text: body.text,
+        kind: fields.kind,
+        date: fields.date,
+        place: fields.place ?? null,
+        text: fields.text,
         createdBy: ctx.actor.label,
         createdAt: now,
       });
+      // The files the report names go with it: their bytes as attachments of its envelope.
+      const files = await evidence.take(tx, copy, evidenceIds, id, self);
       const payload: z.infer<typeof FugitiveReportPayload> = {
         reportId: id,
         entryId,
-        report: body,
+        report: fields,
+        evidence: files.evidence,
         createdAt: now.toISOString(),
       };
-      await deps.federation.enqueue(tx, ctx, { peerId: copy.ownerNode, type: REPORT_MESSAGE, payload });
+      await deps.federation.enqueue(tx, ctx, {
+        peerId: copy.ownerNode,
+        type: REPORT_MESSAGE,
+        payload,
+        ...(files.attachments.length ? { attachments: files.attachments } : {}),
+      });
       await audit.record(tx, ctx, {
         action: "fugitive.report",
         targetType: "shared_object",
         targetId: entryId,
-        details: { reportId: id, kind: body.kind, to: copy.ownerNode },
+        details: {
+          reportId: id,
+          kind: body.kind,
+          to: copy.ownerNode,
+          ...(evidenceIds.length ? { evidenceIds } : {}),
+        },
       });
     });
     return { reportId: id };
@@ -437,11 +463,23 @@ export function createFugitiveLists(c: FugitivesContext) {
           createdAt: new Date(p.createdAt),
         });
         if (!stored) return;
+        await evidence.receive(
+          tx,
+          msg,
+          { reportId: p.reportId, entryId: p.entryId, fugitiveId: entry.fugitiveId, unitId: list.unitId },
+          p.evidence,
+        );
         await audit.record(tx, ctx, {
           action: "fugitive.report_received",
           targetType: "fugitive",
           targetId: entry.fugitiveId,
-          details: { reportId: p.reportId, kind: p.report.kind, from: msg.peerId, entryId: p.entryId },
+          details: {
+            reportId: p.reportId,
+            kind: p.report.kind,
+            from: msg.peerId,
+            entryId: p.entryId,
+            ...(p.evidence.length ? { evidenceIds: p.evidence.map((e) => e.id) } : {}),
+          },
         });
       }),
     );

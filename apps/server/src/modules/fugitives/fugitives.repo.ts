@@ -6,6 +6,7 @@ import {
   fugitiveLists,
   fugitiveNameKeys,
   fugitivePhotos,
+  fugitiveReportEvidence,
   fugitiveReports,
   fugitives,
   fugitiveVersions,
@@ -24,6 +25,7 @@ export type EntryRow = typeof fugitiveListEntries.$inferSelect;
 export type CopyRow = typeof fugitiveCopies.$inferSelect;
 export type ReportRow = typeof fugitiveReports.$inferSelect;
 export type PhotoRow = typeof fugitivePhotos.$inferSelect;
+export type EvidenceRow = typeof fugitiveReportEvidence.$inferSelect;
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -379,5 +381,46 @@ export const fugitivesRepo = {
   /** Erasure: the record's photos are no longer reachable (their rows go). */
   async deletePhotos(tx: Tx, fugitiveId: string): Promise<void> {
     await tx.delete(fugitivePhotos).where(eq(fugitivePhotos.fugitiveId, fugitiveId));
+  },
+
+  // --- evidence of reports ---
+
+  /** Stores evidence files; a row already there (a redelivered report) is left as it is. */
+  async insertEvidence(tx: Tx, rows: EvidenceRow[]): Promise<void> {
+    if (rows.length) await tx.insert(fugitiveReportEvidence).values(rows).onConflictDoNothing();
+  },
+
+  /** Evidence files by id, locked for the rest of `tx` (a report takes each once). */
+  async lockEvidence(tx: Tx, ids: string[]): Promise<EvidenceRow[]> {
+    if (!ids.length) return [];
+    return tx
+      .select()
+      .from(fugitiveReportEvidence)
+      .where(inArray(fugitiveReportEvidence.id, ids))
+      .for("update");
+  },
+
+  /** The files join their report. */
+  async attachEvidence(tx: Tx, ids: string[], reportId: string): Promise<void> {
+    if (!ids.length) return;
+    await tx
+      .update(fugitiveReportEvidence)
+      .set({ reportId })
+      .where(and(inArray(fugitiveReportEvidence.id, ids), isNull(fugitiveReportEvidence.reportId)));
+  },
+
+  /** The evidence files of these reports, oldest first. */
+  async evidenceOfReports(dbx: DbOrTx, reportIds: string[]): Promise<EvidenceRow[]> {
+    if (!reportIds.length) return [];
+    return dbx
+      .select()
+      .from(fugitiveReportEvidence)
+      .where(inArray(fugitiveReportEvidence.reportId, reportIds))
+      .orderBy(asc(fugitiveReportEvidence.uploadedAt), asc(fugitiveReportEvidence.id));
+  },
+
+  async findEvidence(dbx: DbOrTx, id: string): Promise<EvidenceRow | undefined> {
+    const [row] = await dbx.select().from(fugitiveReportEvidence).where(eq(fugitiveReportEvidence.id, id));
+    return row;
   },
 };

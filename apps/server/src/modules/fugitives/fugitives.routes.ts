@@ -5,6 +5,8 @@ import {
   CreateListBody,
   CreateRequestBody,
   DuplicateCheckBody,
+  EvidenceUploadBody,
+  FUGITIVE_EVIDENCE_MAX_BYTES,
   FUGITIVE_PHOTO_MAX_BYTES,
   FugitiveDetail,
   FugitiveListView,
@@ -20,6 +22,7 @@ import {
   PublishListBody,
   ReceivedEntryView,
   ReportBody,
+  ReportEvidence,
   RequestDetail,
   ReturnBody,
   RomaniseQuery,
@@ -38,6 +41,8 @@ const One = { 200: z.object({ fugitive: FugitiveDetail }), ...errorResponses };
 const List = { 200: z.object({ list: FugitiveListView }), ...errorResponses };
 /** A photo in base64 JSON: about 4/3 of its bytes, and some room for the name and the alt text. */
 const PHOTO_BODY_LIMIT = Math.ceil((FUGITIVE_PHOTO_MAX_BYTES * 4) / 3) + 8192;
+/** An evidence file in base64 JSON, likewise. */
+const EVIDENCE_BODY_LIMIT = Math.ceil((FUGITIVE_EVIDENCE_MAX_BYTES * 4) / 3) + 8192;
 const Bytes = { 200: z.any().describe("the image (image/jpeg, image/png or image/webp)"), ...errorResponses };
 
 /** `/api/v1/fugitives`: thin routes, one service call each (authorization and need to know in the service). */
@@ -330,6 +335,9 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
         tags,
         summary:
           "Report on a peer's list entry (sighting, address, arrest, court step, return): sent to its owner",
+        description:
+          "`evidenceIds`: files uploaded for this entry before (POST …/evidence) that go with the report; one " +
+          "that is not there, another unit's or already in a report is 400 EVIDENCE_MISSING naming it.",
         params: z.strictObject({ entryId: SharedObjectId }),
         body: ReportBody,
         response: { 201: z.object({ reportId: z.uuid() }), ...errorResponses },
@@ -337,6 +345,47 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) =>
       reply.status(201).send(await s.fugitives.report(req.ctx, req.params.entryId, req.body)),
+  );
+
+  app.post(
+    "/api/v1/fugitive-lists/received/:entryId/evidence",
+    {
+      bodyLimit: Math.max(s.config.bodyLimitBytes, EVIDENCE_BODY_LIMIT),
+      schema: {
+        tags,
+        summary: "Upload an evidence file for a report on a peer's list entry (sent when a report names it)",
+        description:
+          "Any file up to 10 MiB (its type by its first bytes: JPEG, PNG, WebP, PDF, else bytes). The report " +
+          "names it in `evidenceIds`; its bytes then travel to the entry's owner with the report.",
+        params: z.strictObject({ entryId: SharedObjectId }),
+        body: EvidenceUploadBody,
+        response: { 201: z.object({ evidence: ReportEvidence }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .status(201)
+        .send({ evidence: await s.fugitives.uploadEvidence(req.ctx, req.params.entryId, req.body) }),
+  );
+
+  app.get(
+    "/api/v1/fugitives/:id/evidence/:evidenceId",
+    {
+      schema: {
+        tags,
+        summary: "An evidence file a peer's report brought to the record (each download in the access log)",
+        params: z.strictObject({ id: z.uuid(), evidenceId: z.uuid() }),
+        response: { 200: z.any().describe("the file, as it was uploaded"), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const f = await s.fugitives.evidence(req.ctx, req.params.id, req.params.evidenceId);
+      reply.header("content-type", f.contentType);
+      reply.header("x-content-sha256", f.sha256);
+      reply.header("cache-control", "private, no-store");
+      reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`);
+      return reply.send(f.data);
+    },
   );
 
   app.get(

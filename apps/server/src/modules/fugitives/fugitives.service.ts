@@ -26,6 +26,7 @@ import {
   fieldsOf,
   reportView,
 } from "./fugitives.context.js";
+import { createFugitiveEvidence } from "./fugitives.evidence.js";
 import { createFugitiveLists } from "./fugitives.lists.js";
 import { romanise as pinyinOf, withRomanised } from "./fugitives.names.js";
 import { createFugitivePhotos, photoView } from "./fugitives.photos.js";
@@ -54,7 +55,8 @@ function searchText(f: StoredFugitiveFields): string {
 export function createFugitivesService(deps: FugitivesDeps) {
   const c = createFugitivesContext(deps);
   const { db, clock, audit } = deps;
-  const lists = createFugitiveLists(c);
+  const evidence = createFugitiveEvidence(c);
+  const lists = createFugitiveLists(c, evidence);
   const photos = createFugitivePhotos(c, lists.syncEntries);
   const requests = createFugitiveRequests(c, deps.requests);
 
@@ -108,6 +110,10 @@ export function createFugitivesService(deps: FugitivesDeps) {
       requests.linked(ctx, r),
     ]);
     const listRows = await Promise.all(entries.map((e) => repo.findList(dbx, e.listId)));
+    const evidence = await repo.evidenceOfReports(
+      dbx,
+      reports.map((x) => x.id),
+    );
     const timeline: FugitiveDetail["timeline"] = [
       ...versions.map((v) => ({
         at: v.changedAt.toISOString(),
@@ -137,7 +143,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
         kind: "report" as const,
         version: null,
         by: rep.fromNode,
-        report: reportView(rep),
+        report: reportView(rep, evidence),
         listId: null,
         request: null,
       })),
@@ -469,6 +475,8 @@ export function createFugitivesService(deps: FugitivesDeps) {
     addPhoto,
     photo: photos.download,
     receivedPhoto: photos.receivedPhoto,
+    uploadEvidence: evidence.upload,
+    evidence: evidence.download,
     requestPrefill: requests.prefill,
     draftRequest: requests.draft,
     onReceived: lists.onReceived,
