@@ -1,7 +1,7 @@
 import type { RequestDraftInputRaw } from "@crossline/schemas";
 import { eq } from "drizzle-orm";
 import { SMTPServer } from "smtp-server";
-import { peers, users } from "../../src/db/schema/index.js";
+import { outSeq, peers, users } from "../../src/db/schema/index.js";
 import { FederationHub, TestClock } from "./federation-hub.js";
 import { type Agent, createTestNode, type TestNode } from "./node.js";
 
@@ -99,6 +99,8 @@ export async function twoNodes(
       publicKeys: [],
       fingerprint: "TEST0-TEST0-TEST0-TEST0",
     });
+    // And the peer's outgoing sequence counter: a second process on the database uses the real outbox.
+    await node.rt.services.db.insert(outSeq).values({ peerId: other, seq: 0 });
   }
   const cnUnit = await cn.unit("Cybersecurity Bureau");
   return {
