@@ -27,12 +27,11 @@ import { uuidv7 } from "../apps/server/src/crypto/ids.js";
 import { generateSigningKey, type PublicKeyJwk } from "../apps/server/src/crypto/keys.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
 import { startPgCluster } from "../apps/server/test/support/pg-cluster.js";
-import { summarise, writeResult } from "./lib.js";
+import { benchRandom, summarise, writeResult } from "./lib.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(ROOT, "apps/server/bin/crossline.mjs");
 const KIND = process.env.BENCH_DB === "postgres" ? "postgres" : "pglite";
-const SEED = Number(process.env.BENCH_SEED ?? Date.now() % 1_000_000);
 const KILLS = Number(process.env.BENCH_KILLS ?? 6);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,18 +44,6 @@ const FED = {
   // Long enough for a loaded machine's first requests (pairing); nothing here waits for it to expire.
   fedRequestTimeoutMs: 30_000,
 };
-
-/** mulberry32: a small seeded generator, so the kill times of a run can be drawn again. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -280,8 +267,7 @@ async function forgedBatch(b: Proc) {
 type Health = { peer: { health: { outboxDepth: number } } };
 
 async function chaosDrain(a: Proc, b: Proc) {
-  const random = rng(SEED);
-  process.stdout.write(`chaos: seed ${SEED} (BENCH_SEED=${SEED} repeats these kill times), ${KILLS} kills\n`);
+  const { seed, random } = benchRandom(`chaos: ${KILLS} kills`);
   let stop = false;
   let sent = 0;
   const burst = (async () => {
@@ -335,7 +321,7 @@ async function chaosDrain(a: Proc, b: Proc) {
   process.stdout.write(
     `chaos: ${sent} pings sent during ${kills.length} kills; drained ${drainSeconds} s after the last restart (target 10 s)\n`,
   );
-  return { seed: SEED, kills, pingsSent: sent, drainSeconds, targetSeconds: 10 };
+  return { seed, kills, pingsSent: sent, drainSeconds, targetSeconds: 10 };
 }
 
 async function main() {

@@ -5,6 +5,7 @@ import { generateEncryptionKey, generateSigningKey } from "../../src/crypto/keys
 import { outSeq, peers } from "../../src/db/schema/index.js";
 import { createTestNode, describeDb, type TestNode } from "../support/node.js";
 import { routeTable } from "../support/routes.js";
+import { mulberry32 } from "../support/seeded.js";
 
 /**
  * Fuzzes every public input of a node (federation envelopes, control notices, pairing, attachment chunks,
@@ -15,18 +16,7 @@ import { routeTable } from "../support/routes.js";
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 12);
 
-/** mulberry32: small, seedable, good enough to pick fuzz cases. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = prng(SEED);
+const rand = mulberry32(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 
 const STRINGS = [
