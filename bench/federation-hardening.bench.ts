@@ -315,6 +315,10 @@ async function chaosDrain(a: Proc, b: Proc) {
       drainedMs = performance.now() - lastRestart;
       break;
     }
+    if (i % 10 === 0) {
+      const s = ((performance.now() - lastRestart) / 1000).toFixed(1);
+      process.stdout.write(`chaos: ${s} s after the last restart: outbox ${da} + ${db}, held ${ha} + ${hb}\n`);
+    }
     await sleep(100);
   }
   const drainSeconds = Math.round(drainedMs / 10) / 100;
@@ -334,8 +338,11 @@ async function main() {
     const { invitation } = await a.api<{ invitation: string }>("POST", "/api/v1/peers/invitations");
     await b.api("POST", "/api/v1/peers/accept", { invitation });
     process.stdout.write(`two nodes paired on ${KIND}\n`);
-    const forged = await forgedBatch(b);
+    // Chaos first: a forged batch spends the receiver's budget of failed opens claiming CN-MPS, and for the
+    // next minute the real CN-MPS's envelopes are refused unopened (RATE_LIMITED, retried): the drain would
+    // measure that minute, not the restarts (docs/federation.md §2.4).
     const chaos = await chaosDrain(a, b);
+    const forged = await forgedBatch(b);
     const file = writeResult("federation-hardening", { db: KIND, forgedBatch: forged, chaos });
     process.stdout.write(`written to ${file}\n`);
   } finally {
