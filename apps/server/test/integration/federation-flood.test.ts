@@ -9,6 +9,9 @@ import { createTestNode, describeDb, type TestNode } from "../support/node.js";
 /** Unauthenticated floods on the public peer-to-peer routes: bounded audit, limited calls, health answers. */
 describeDb("federation: floods from an unknown source", () => {
   let node: TestNode;
+  /** CN-MPS's real signing key (the second test pairs CN-MPS), and the address its envelopes came from. */
+  let genuine: ReturnType<typeof generateSigningKey>;
+  const genuineAddress = "198.51.100.20";
   const count = async () => (await node.rt.services.db.select({ id: auditLog.seq }).from(auditLog)).length;
   beforeAll(async () => {
     node = await createTestNode({
@@ -57,6 +60,7 @@ describeDb("federation: floods from an unknown source", () => {
 
     // A paired peer whose keys the test holds: one envelope applied, then captured and replayed 30 times.
     const sig = generateSigningKey();
+    genuine = sig;
     const enc = generateEncryptionKey();
     const db = node.rt.services.db;
     await db.insert(peers).values({
@@ -91,7 +95,7 @@ describeDb("federation: floods from an unknown source", () => {
       const r = await node.rt.app.inject({
         method: "POST",
         url: "/federation/v1/envelopes",
-        remoteAddress: `198.51.100.${20 + i}`,
+        remoteAddress: i === 0 ? genuineAddress : `198.51.100.${20 + i}`,
         payload: { envelopes: Array.from({ length: i === 0 ? 1 : 10 }, () => captured) },
       });
       expect(r.statusCode).toBe(200);
@@ -158,9 +162,14 @@ describeDb("federation: floods from an unknown source", () => {
     const again = await post([await envelope(forger, 200)], "203.0.113.51");
     if (minute() === m0) expect(again).toEqual(["RATE_LIMITED"]);
     else expect(again[0]).not.toBe("RATE_LIMITED"); // a new minute, a new budget
+    // The real CN-MPS, from the address its envelopes came from before, has a budget of its own: the forgers
+    // elsewhere have not shut its link, and its next message is opened and accepted.
+    expect(await post([await envelope(genuine, 2)], genuineAddress)).toEqual(["accepted"]);
+    if (minute() === m0)
+      expect(await post([await envelope(forger, 201)], "203.0.113.52")).toEqual(["RATE_LIMITED"]);
     const metrics = await node.rt.app.inject({ method: "GET", url: "/metrics" });
     expect(metrics.body).toMatch(
-      /crossline_federation_envelopes_rejected_total\{reason="RATE_LIMITED"\} [34]/,
+      /crossline_federation_envelopes_rejected_total\{reason="RATE_LIMITED"\} [345]/,
     );
   });
 

@@ -88,6 +88,11 @@ export const peers = pgTable(
      */
     linkStop: jsonb("link_stop").$type<LinkStop>(),
     lastSuccessAt: ts("last_success_at"),
+    /**
+     * The source address the peer's genuine envelopes last came from (set when one opened and verified): it
+     * keeps its own budget of failed opens, so forgers elsewhere cannot hold the peer's link shut.
+     */
+    lastInboundIp: text("last_inbound_ip"),
     lastErrorAt: ts("last_error_at"),
     lastError: text("last_error"),
     rttMs: integer("rtt_ms"),

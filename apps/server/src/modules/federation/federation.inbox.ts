@@ -101,7 +101,11 @@ export function createInbox(
     // Envelopes that fail to open (bad signature, wrong key) per claimed sender this minute, counted in the
     // database (every process): past the budget, more claiming that sender are refused before any decryption
     // or signature work. A genuine envelope refused so is retried by its sender (RATE_LIMITED is not final).
+    // The address the peer's genuine envelopes last came from has a budget of its own: forgers elsewhere,
+    // however many, cannot hold the real peer's link shut (only one sending from its very address could).
     const failedOpens = new Map<string, { before: number; now: number }>();
+    const budgetKey = (p: PeerRow) =>
+      ip !== null && ip === p.lastInboundIp ? `fed:forged:${p.id}:known` : `fed:forged:${p.id}`;
     const forgedBudget = config.fedForgedPerPeerPerMinute;
     const tOpen = performance.now();
     for (const jwe of envelopes) {
@@ -136,10 +140,11 @@ export function createInbox(
         it.reason = stateReason;
         continue;
       }
-      let failed = failedOpens.get(p.id);
+      const key = budgetKey(p);
+      let failed = failedOpens.get(key);
       if (!failed) {
-        failed = { before: await peekRateLimit(db, `fed:forged:${p.id}`, receivedAt, 60_000), now: 0 };
-        failedOpens.set(p.id, failed);
+        failed = { before: await peekRateLimit(db, key, receivedAt, 60_000), now: 0 };
+        failedOpens.set(key, failed);
       }
       if (failed.before + failed.now >= forgedBudget) {
         it.reason = "RATE_LIMITED";
@@ -182,8 +187,7 @@ export function createInbox(
       it.status = it.reason ? "rejected" : "accepted";
     }
 
-    for (const [peerId, f] of failedOpens)
-      if (f.now) await countInWindow(db, `fed:forged:${peerId}`, receivedAt, 60_000, f.now);
+    for (const [key, f] of failedOpens) if (f.now) await countInWindow(db, key, receivedAt, 60_000, f.now);
     const tStore = performance.now();
     timing.openMs += tStore - tOpen;
     timing.envelopesIn += envelopes.length;
@@ -377,7 +381,13 @@ export function createInbox(
         tx,
         peerId,
         { received: inserted.size, rejected: newlyRejected.length - duplicates, duplicates },
-        { inSeq, lastSuccessAt: receivedAt },
+        {
+          inSeq,
+          lastSuccessAt: receivedAt,
+          // Only a message new to us moves the peer's known address: a captured one replayed from elsewhere
+          // is answered REPLAYED and teaches nothing.
+          ...(inserted.size && ip !== null && ip !== p.lastInboundIp ? { lastInboundIp: ip } : {}),
+        },
       );
       // The link is healthy again: what we had backed off sending to this peer goes now (issue 9 point 7).
       if (inserted.size) await repo.resetBackoff(tx, peerId);
