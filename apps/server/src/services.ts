@@ -415,7 +415,7 @@ export function createServices(deps: {
     },
     fugitiveReferences: async (dbx, ids) => (await fugitives.describe(dbx, ids)).map((f) => f.reference),
     sharedObjects,
-    requests: { create: (ctx, body) => requests.create(ctx, body) },
+    requests: { create: (ctx, body, link) => requests.create(ctx, body, link) },
   });
   lawful.registerKind(assetLawfulKind());
   // Repatriation: a case per person to be returned, its steps in order, shared with the peer asked to verify.

@@ -152,9 +152,12 @@ export const RequestDetail = RequestSummary.extend({
   /** The events the calling user may perform now (for the console's buttons). */
   allowedActions: z.array(EventName),
   createdBy: z.string(),
-  /** The record the request was drafted from (a fugitive's or a person's record), which lists the request in turn. */
+  /**
+   * The record the request was drafted from (a fugitive's record, a person record or an asset), which lists the
+   * request in turn.
+   */
   origin: z
-    .object({ type: z.enum(["fugitive", "person"]), id: Id })
+    .object({ type: z.enum(["fugitive", "person", "asset"]), id: Id })
     .nullable()
     .default(null),
   /** The person record each person subject links to (`ordinal`: its index in form.subjects). */

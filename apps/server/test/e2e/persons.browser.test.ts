@@ -7,6 +7,7 @@ import {
   listen,
   signedInPage,
 } from "../support/browser.js";
+import { completeFromPrefill } from "../support/fugitives-fixtures.js";
 import { createTestNode, type TestNode } from "../support/node.js";
 import { formNaming, ZHANG } from "../support/persons-fixtures.js";
 
@@ -91,6 +92,31 @@ describeBrowser(
       // Back to the request through the link.
       await page.getByTestId("person-record-link").click();
       await page.getByTestId("request-detail").waitFor();
+    });
+
+    it("links a request drafted from the person back to the person's page", async () => {
+      const officer = await node.as("pb.officer");
+      const pre = await officer.req<{ prefill: { form: Record<string, unknown> } }>(
+        "GET",
+        `/api/v1/persons/${personId}/request-prefill?type=fugitive_locate`,
+      );
+      const drafted = await officer.req<{ request: { id: string } }>(
+        "POST",
+        `/api/v1/persons/${personId}/requests`,
+        { form: completeFromPrefill(pre.body.prefill.form) },
+      );
+      expect(drafted.status, JSON.stringify(drafted.body)).toBe(201);
+      await page.goto(`/requests/${drafted.body.request.id}`);
+      await page.getByTestId("request-detail").waitFor();
+      const origin = page.getByTestId("request-origin").getByRole("link");
+      expect(await origin.innerText()).toBe("Drafted from a person record: open the record");
+      expect(await origin.getAttribute("href")).toBe(`/persons/${personId}`);
+      await origin.click();
+      await page.getByTestId("person-page").waitFor();
+      expect(page.url()).toContain(`/persons/${personId}`);
+      await expect
+        .poll(async () => (await page.getByTestId("person-request").allTextContents()).join("\n"))
+        .toContain("Drafted from this record");
     });
   },
 );

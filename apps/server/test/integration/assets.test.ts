@@ -383,10 +383,21 @@ describeDb("assets: records, stages, exact amounts per currency, totals, need to
       details: { ...pre.body.prefill.details, riskOfDissipation: { lang: "en", text: "Transfers abroad" } },
     };
     const r = await officer.req<{
-      request: { id: string; form: { details: { assets: { assetId: string }[] } } };
+      request: {
+        id: string;
+        form: { details: { assets: { assetId: string }[] } };
+        origin: { type: string; id: string } | null;
+      };
     }>("POST", `/api/v1/assets/${a.id}/requests`, { form });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body.request.form.details.assets[0]?.assetId).toBe(a.id);
+    // The request names the asset as the record it was drafted from (the console links back to it).
+    expect(r.body.request.origin).toEqual({ type: "asset", id: a.id });
+    const read = await officer.req<{ request: { origin: unknown } }>(
+      "GET",
+      `/api/v1/requests/${r.body.request.id}`,
+    );
+    expect(read.body.request.origin).toEqual({ type: "asset", id: a.id });
     const after = await officer.req<One>("GET", `/api/v1/assets/${a.id}`);
     expect(after.body.asset.requestIds).toEqual([r.body.request.id]);
     const audits = await node.rt.services.db.select().from(auditLog).where(eq(auditLog.targetId, a.id));

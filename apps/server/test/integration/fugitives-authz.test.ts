@@ -167,6 +167,12 @@ describeDb("fugitives: authorization matrix", () => {
       only(WRITE, 404),
       () => ({ name: "lease.pdf", contentBase64: PNG_1X1 }),
     ),
+    // No such copy here: 404 to those who may read (a file read back is tested on two nodes).
+    endpoint(
+      "GET",
+      "/api/v1/fugitive-lists/received/so_0190a0c0-0000-7000-8000-000000000000/evidence/0190a0c0-0000-7000-8000-000000000000",
+      only(READ, 404),
+    ),
     // A record of the caller's unit but no such evidence file: 404 (a received file is tested on two nodes).
     onRecord("GET", "/api/v1/fugitives/:id", onUnit(READ, 404), {
       name: "GET /fugitives/:id/evidence/:evidenceId",

@@ -193,6 +193,36 @@ describeDb("evidence files travel with a peer's report on a shared fugitive entr
       .find((x) => x.entryId === entry)
       ?.reports.find((r) => r.id === sent.body.reportId);
     expect(ours?.evidence.map((x) => x.name)).toEqual(["lease.pdf", "sighting.png"]);
+    // The sender reads back the files it sent, from the bytes it kept (each read in its own access log).
+    const mine = await us.req("GET", `/api/v1/fugitive-lists/received/${entry}/evidence/${lease?.id}`);
+    expect(mine.status).toBe(200);
+    expect(mine.headers["content-type"]).toBe("application/pdf");
+    expect(mine.headers["x-content-sha256"]).toBe(sha(LEASE));
+    expect(String(mine.headers["content-disposition"])).toContain("lease.pdf");
+    const bytes = await usNode.rt.app.inject({
+      method: "GET",
+      url: `/api/v1/fugitive-lists/received/${entry}/evidence/${lease?.id}`,
+      headers: { ...us.headers, cookie: us.cookie ?? "" },
+    });
+    expect(bytes.rawPayload.equals(LEASE)).toBe(true);
+    const shotBack = await us.req("GET", `/api/v1/fugitive-lists/received/${entry}/evidence/${shot.id}`);
+    expect(shotBack.headers["content-type"]).toBe("image/png");
+    const readBack = await waitFor("the read-back in US's access log", async () => {
+      const rows = await usNode.rt.services.db
+        .select()
+        .from(accessLog)
+        .where(and(eq(accessLog.recordId, entry), eq(accessLog.action, "download")));
+      return rows.length >= 2 && rows;
+    });
+    expect(readBack[0]).toMatchObject({ recordType: "shared_object" });
+    // Another entry's path, another unit of the sending node: not found.
+    expect(
+      (await us.req("GET", `/api/v1/fugitive-lists/received/${entries[1]}/evidence/${lease?.id}`)).status,
+    ).toBe(404);
+    const strangerUs = await usNode.as("ev.other");
+    expect(
+      (await strangerUs.req("GET", `/api/v1/fugitive-lists/received/${entry}/evidence/${lease?.id}`)).status,
+    ).toBe(404);
     const again = await us.req<ApiError>(
       "POST",
       `/api/v1/fugitive-lists/received/${entry}/reports`,

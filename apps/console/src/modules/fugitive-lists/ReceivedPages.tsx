@@ -246,8 +246,24 @@ export function ReceivedEntryPage({ entryId }: { entryId: string }) {
             <Text key={r.id} size="sm" data-testid="received-entry-report">
               {r.date} · {t(`fugitives.reportKind.${r.kind}`)}
               {r.place ? ` · ${r.place}` : ""}: {r.text.text}
-              {r.evidence.length > 0 &&
-                ` · ${t("sharedLists.entry.evidence")}: ${r.evidence.map((x) => x.name).join(", ")}`}
+              {r.evidence.length > 0 && (
+                <>
+                  {` · ${t("sharedLists.entry.evidence")}: `}
+                  {r.evidence.map((x, i) => (
+                    <span key={x.id}>
+                      {i > 0 ? ", " : ""}
+                      <a
+                        href={`${API_BASE}/fugitive-lists/received/${encodeURIComponent(e.entryId)}/evidence/${encodeURIComponent(x.id)}`}
+                        download={x.name}
+                        title={t("fugitives.evidenceLogged")}
+                        data-testid="sent-evidence-link"
+                      >
+                        {x.name}
+                      </a>
+                    </span>
+                  ))}
+                </>
+              )}
             </Text>
           ))
         )}

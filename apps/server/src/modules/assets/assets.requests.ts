@@ -16,7 +16,11 @@ export type AssetRequestType = (typeof ASSET_REQUEST_TYPES)[number];
 
 /** The requests module's port: it drafts, authorises (requests:draft) and audits the request itself. */
 export interface AssetRequestsPort {
-  create(ctx: Ctx, body: CreateRequestBody): Promise<RequestDetail>;
+  create(
+    ctx: Ctx,
+    body: CreateRequestBody,
+    link: { origin: { type: "asset"; id: string } },
+  ): Promise<RequestDetail>;
 }
 
 /**
@@ -68,8 +72,8 @@ export function createAssetRequests(c: AssetsContext, requests: AssetRequestsPor
       throw new AppError("VALIDATION_FAILED", [
         { field: "body.form.details.assets", issue: "name this asset (its assetId) among the assets" },
       ]);
-    const request = await requests.create(ctx, body);
-    // The request names the asset already (details.assets[].assetId); the asset now lists the request.
+    const request = await requests.create(ctx, body, { origin: { type: "asset", id } });
+    // The request names the asset already (details.assets[].assetId) and its origin; the asset now lists it.
     await inTransaction(db, async (tx) => {
       const a = await c.lock(tx, ctx, id);
       await repo.update(tx, id, { requestIds: [...a.requestIds, request.id] });

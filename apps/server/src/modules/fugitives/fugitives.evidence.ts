@@ -177,7 +177,33 @@ export function createFugitiveEvidence(c: FugitivesContext) {
     return { name: e.name, contentType: e.contentType, sha256: e.sha256, data: b.data };
   }
 
-  return { upload, take, receive, download };
+  /**
+   * The sending side: an evidence file the caller's unit uploaded for a peer's entry it holds (sent with a
+   * report or not yet), read back from the bytes this node kept, checked; the read is logged as the entry's
+   * photos are. Another unit's entry or file, or another entry's, is not found.
+   */
+  async function readBack(ctx: Ctx, entryId: string, evidenceId: string) {
+    requirePermission(ctx.actor, "fugitives:read");
+    const copy = await repo.findCopy(db, entryId);
+    assertThat(copy && copy.unitId === ctx.actor.unitId, notFound("list entry"));
+    const e = await repo.findEvidence(db, evidenceId);
+    assertThat(
+      e && e.direction === "out" && e.entryId === copy.entryId && e.unitId === copy.unitId,
+      notFound("evidence file"),
+    );
+    const b = await deps.blobs.findBlob([e.origin], e.id);
+    assertThat(b, notFound("evidence file"));
+    assertThat(
+      sha256Hex(b.data) === e.sha256,
+      new AppError("CONFLICT", [{ issue: "the stored evidence file does not match its SHA-256" }]),
+    );
+    await deps.accessLog.record(db, ctx, [
+      { action: "download", recordType: "shared_object", recordId: entryId, recordUnitId: copy.unitId },
+    ]);
+    return { name: e.name, contentType: e.contentType, sha256: e.sha256, data: b.data };
+  }
+
+  return { upload, take, receive, download, readBack };
 }
 
 export type FugitiveEvidence = ReturnType<typeof createFugitiveEvidence>;

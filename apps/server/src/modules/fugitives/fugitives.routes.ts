@@ -369,6 +369,30 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
   );
 
   app.get(
+    "/api/v1/fugitive-lists/received/:entryId/evidence/:evidenceId",
+    {
+      schema: {
+        tags,
+        summary:
+          "An evidence file the caller's unit uploaded for a peer's list entry, read back (in the access log)",
+        description:
+          "The sending side's copy of a file it uploaded for a report on the entry (sent with a report or not " +
+          "yet): the bytes this node kept, checked against their SHA-256. Another unit's entry or file is 404.",
+        params: z.strictObject({ entryId: SharedObjectId, evidenceId: z.uuid() }),
+        response: { 200: z.any().describe("the file, as it was uploaded"), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const f = await s.fugitives.sentEvidence(req.ctx, req.params.entryId, req.params.evidenceId);
+      reply.header("content-type", f.contentType);
+      reply.header("x-content-sha256", f.sha256);
+      reply.header("cache-control", "private, no-store");
+      reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`);
+      return reply.send(f.data);
+    },
+  );
+
+  app.get(
     "/api/v1/fugitives/:id/evidence/:evidenceId",
     {
       schema: {

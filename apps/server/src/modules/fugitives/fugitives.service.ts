@@ -477,6 +477,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
     receivedPhoto: photos.receivedPhoto,
     uploadEvidence: evidence.upload,
     evidence: evidence.download,
+    sentEvidence: evidence.readBack,
     requestPrefill: requests.prefill,
     draftRequest: requests.draft,
     onReceived: lists.onReceived,

@@ -236,7 +236,7 @@ export function createRequestsContext(deps: RequestsDeps) {
       timeline: events.map((e) => toEventView(e, zoner)),
       allowedActions: await userActions(ctx, r),
       origin:
-        (r.originType === "fugitive" || r.originType === "person") && r.originId
+        (r.originType === "fugitive" || r.originType === "person" || r.originType === "asset") && r.originId
           ? { type: r.originType, id: r.originId }
           : null,
       subjectPersons: people.map((p) => ({

@@ -21,12 +21,12 @@ interface DraftBody {
 
 /**
  * Where a draft comes from: the case (set only through the cases module's port), or the record of another
- * module (a fugitive's or a person's: their ports), which `within` links to the request in the request's own
+ * module (a fugitive's, a person's or an asset's: their ports), which `within` links to the request in the request's own
  * transaction.
  */
 export interface DraftLink {
   caseId?: string;
-  origin?: { type: "fugitive" | "person"; id: string };
+  origin?: { type: "fugitive" | "person" | "asset"; id: string };
   /**
    * The person record the first subject is (the record's person, which the caller may see): linked at
    * position 0 as it is, rather than matched by name and date of birth (which may find no one, or another).

@@ -28,6 +28,14 @@ import { Deadline, eventDetails, Field, str } from "./parts";
 import { SecondCheckForm } from "./SecondCheckForm";
 import { Thread } from "./Thread";
 
+/** The console page of the record a request was drafted from (`origin`), and the words of its link. */
+const ORIGIN_PAGE = { fugitive: "/fugitives", person: "/persons", asset: "/assets" } as const;
+const ORIGIN_LABEL = {
+  fugitive: "requests.detail.fromFugitive",
+  person: "requests.detail.fromPerson",
+  asset: "requests.detail.fromAsset",
+} as const;
+
 export function RequestDetailPage({ id }: { id: string }) {
   const { t, i18n } = useTranslation();
   const request = useRequest(id);
@@ -131,7 +139,9 @@ export function RequestDetailPage({ id }: { id: string }) {
 
       {r.origin && (
         <Text size="sm" data-testid="request-origin">
-          <Link to={`/fugitives/${r.origin.id}`}>{t("requests.detail.fromFugitive")}</Link>
+          <Link to={`${ORIGIN_PAGE[r.origin.type]}/${encodeURIComponent(r.origin.id)}`}>
+            {t(ORIGIN_LABEL[r.origin.type])}
+          </Link>
         </Text>
       )}
       <FormSummary form={form} requestId={r.id} />
