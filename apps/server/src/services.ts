@@ -248,7 +248,7 @@ export function createServices(deps: {
   // Indicator sets project into the indicators store on receipt (the service is built below).
   sharedTypes.register(indicatorSetType((tx, copy) => indicators.projectReceived(tx, copy)));
   // Fugitive list entries project into the fugitives module's copies on receipt (the service is built below).
-  sharedTypes.register(fugitiveEntryType((tx, copy) => fugitives.onReceived(tx, copy)));
+  sharedTypes.register(fugitiveEntryType((tx, copy, ctx) => fugitives.onReceived(tx, copy, ctx)));
   // Assets project into the assets module's copies on receipt (the service is built below).
   sharedTypes.register(assetType((tx, copy) => assets.onReceived(tx, copy)));
   // Repatriation cases project into the repatriation module's table on receipt (the service is built below).
@@ -396,7 +396,8 @@ export function createServices(deps: {
     rectified: fugitives.rectified,
     relinked: fugitives.relinked,
   });
-  lawful.registerKind(fugitiveLawfulKind());
+  const fugitiveKind = fugitiveLawfulKind(fugitives.eraseRecordFiles);
+  lawful.registerKind(fugitiveKind);
   // Assets: linked to fugitives and cases through their modules' ports, shared as `asset` objects.
   const assets = createAssetsService({
     db,
@@ -406,7 +407,7 @@ export function createServices(deps: {
     accessLog,
     lawful: lawful.port,
     linkable: {
-      fugitiveVisible: (ctx, id) => fugitiveLawfulKind().visible(db, ctx, id),
+      fugitiveVisible: (ctx, id) => fugitiveKind.visible(db, ctx, id),
       caseVisible: async (ctx, id) =>
         cases.get(ctx, id).then(
           () => true,

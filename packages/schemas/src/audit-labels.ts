@@ -82,6 +82,10 @@ const PHRASES: Record<string, Label> = {
   },
   "fugitive.request": { en: "Request started from a fugitive record", "zh-CN": "从外逃人员档案发起请求" },
   "fugitive.report_received": { en: "Report on a listed fugitive received", "zh-CN": "收到外逃人员情况报告" },
+  "fugitive.copy_erased": {
+    en: "Files and reports of a peer's fugitive entry erased",
+    "zh-CN": "删除对方外逃人员条目的文件和情况报告内容",
+  },
   "asset.create": { en: "Asset recorded", "zh-CN": "登记涉案资产" },
   "asset.update": { en: "Asset record changed", "zh-CN": "修改涉案资产记录" },
   "asset.stage": { en: "Asset stage recorded", "zh-CN": "登记涉案资产处置阶段" },

@@ -1,5 +1,5 @@
 import type { PublicKeyJwk } from "../../crypto/keys.js";
-import type { DbOrTx } from "../../db/client.js";
+import type { DbOrTx, Tx } from "../../db/client.js";
 import * as repo from "./federation.repo.js";
 import type { AttachmentRef } from "./federation.types.js";
 
@@ -59,6 +59,13 @@ export interface BlobPort {
   ): Promise<{ origin: string; name: string | null; sha256: string; size: number; data: Buffer } | null>;
   /** Of `refs`, those whose bytes this node (`me`) holds complete with the same hash and size. */
   storedAttachments(dbx: DbOrTx, me: string, refs: readonly BlobRef[]): Promise<BlobRef[]>;
+  /**
+   * Erasure (the record naming these files was erased): the bytes of these blobs of `origin` go, chunks and
+   * row, complete or not, in the caller's transaction (which audits it). A blob an outgoing message still
+   * waiting for delivery names is kept (its envelope carries the bytes: without them that peer's link would
+   * stop) and returned in `kept`; ids this node does not hold are in neither list.
+   */
+  eraseBlobs(tx: Tx, origin: string, ids: readonly string[]): Promise<{ erased: string[]; kept: string[] }>;
 }
 
 export function createBlobPort(db: DbOrTx): BlobPort {
@@ -80,6 +87,16 @@ export function createBlobPort(db: DbOrTx): BlobPort {
       return refs.filter((a) =>
         rows.some((b) => b.id === a.id && b.sha256 === a.sha256 && b.size === a.size),
       );
+    },
+    async eraseBlobs(tx, origin, ids) {
+      const held = await repo.blobIdsHeld(tx, origin, [...new Set(ids)]);
+      const waiting = new Set(await repo.blobIdsAwaitingDelivery(tx, held));
+      const erased = await repo.deleteBlobs(
+        tx,
+        origin,
+        held.filter((id) => !waiting.has(id)),
+      );
+      return { erased: erased.sort(), kept: held.filter((id) => waiting.has(id)).sort() };
     },
   };
 }

@@ -683,6 +683,41 @@ export async function deleteChunks(tx: Tx, origin: string, id: string): Promise<
   await tx.delete(blobChunks).where(and(eq(blobChunks.origin, origin), eq(blobChunks.blobId, id)));
 }
 
+/** Of these blob ids of `origin`, those this node holds (complete or not). */
+export async function blobIdsHeld(dbx: DbOrTx, origin: string, ids: readonly string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await dbx
+    .select({ id: blobs.id })
+    .from(blobs)
+    .where(and(eq(blobs.origin, origin), inArray(blobs.id, [...ids])));
+  return rows.map((r) => r.id);
+}
+
+/** Of these blob ids, those named by an outgoing message still waiting for delivery (its envelope carries them). */
+export async function blobIdsAwaitingDelivery(dbx: DbOrTx, ids: readonly string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await dbx.execute(sql`
+    select distinct a->>'id' as id
+      from ${outbox} o, jsonb_array_elements(o.attachments) a
+     where o.status = 'pending' and o.attachments is not null
+       and a->>'id' in (${sql.join(
+         ids.map((id) => sql`${id}`),
+         sql`, `,
+       )})`);
+  return rowsOf<{ id: string }>(rows).map((r) => r.id);
+}
+
+/** Erasure: the blobs' chunks and rows go (complete or not); returns the ids of the rows deleted. */
+export async function deleteBlobs(tx: Tx, origin: string, ids: readonly string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  await tx.delete(blobChunks).where(and(eq(blobChunks.origin, origin), inArray(blobChunks.blobId, [...ids])));
+  const gone = await tx
+    .delete(blobs)
+    .where(and(eq(blobs.origin, origin), inArray(blobs.id, [...ids])))
+    .returning({ id: blobs.id });
+  return gone.map((b) => b.id);
+}
+
 // ------------------------------------------------------------------------------- restore reconciliation
 
 /** The last sequence number given to a message for the peer. */

@@ -42,8 +42,8 @@ export interface FugitivesDeps {
   federation: FederationPort;
   /** Requests drafted from a record, and their lives (the requests module's port). */
   requests: FugitiveRequestsPort;
-  /** Photos are federation blobs (the one store of files), read and written through its port. */
-  blobs: Pick<BlobPort, "findBlob"> & {
+  /** Photos and evidence files are federation blobs (the one store of files): written, read, erased through its port. */
+  blobs: Pick<BlobPort, "findBlob" | "eraseBlobs"> & {
     putAttachment: (tx: Tx, bytes: Buffer, name?: string) => Promise<BlobRef>;
   };
 }

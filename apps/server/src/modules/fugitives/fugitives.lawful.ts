@@ -1,16 +1,20 @@
+import type { Tx } from "../../db/client.js";
 import { can } from "../../lib/actor.js";
 import { recordKeys } from "../../lib/name-keys.js";
 import type { LawfulKindDef } from "../lawful/lawful.types.js";
+import { ERASED, type FilesErased } from "./fugitives.erasure.js";
 import { fugitivesRepo as repo } from "./fugitives.repo.js";
-
-const ERASED = "[erased]";
 
 /**
  * Fugitive records as a kind of record holding personal data (the lawful module): the retention runs from the
  * return or the closing; at its end the record is anonymised — names, documents, places and texts go, what the
- * statistics count (status, the return's method and date, nationalities) stays; the photos go.
+ * statistics count (status, the return's method and date, nationalities) stays; the photos and the evidence
+ * files of the peers' reports go, bytes included, and the reports' place and text (`eraseFiles`: the fugitives
+ * service's, through federation's blob port).
  */
-export function fugitiveLawfulKind(): LawfulKindDef {
+export function fugitiveLawfulKind(
+  eraseFiles: (tx: Tx, fugitiveId: string) => Promise<FilesErased>,
+): LawfulKindDef {
   return {
     kind: "fugitive_entry",
     permissions: { read: "fugitives:read", flag: "fugitives:write" },
@@ -48,11 +52,11 @@ export function fugitiveLawfulKind(): LawfulKindDef {
           ? { ...r.returned, place: ERASED, escorts: [], documents: [], note: undefined }
           : null,
       });
-      // The photos go too: their rows (the bytes stay in federation's blob store, which has no eraser yet).
-      await repo.deletePhotos(tx, id);
+      // The photos and the reports' evidence files go too, rows and bytes, and the reports' texts.
+      const files = await eraseFiles(tx, id);
       // The old names' keys go with them (the keys of "[erased]" stay, as a start-up indexing would make them).
       await repo.setNameKeys(tx, id, recordKeys([{ original: ERASED }]));
-      return { action, anonymised: true };
+      return { action, anonymised: true, files };
     },
   };
 }

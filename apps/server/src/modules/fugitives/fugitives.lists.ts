@@ -20,6 +20,7 @@ import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { defineHandler, PermanentRejection } from "../federation/federation.types.js";
 import type { ReceivedCopy } from "../shared-objects/shared-objects.types.js";
 import { earliest, type FugitivesContext, reportView } from "./fugitives.context.js";
+import type { FugitiveErasure } from "./fugitives.erasure.js";
 import type { FugitiveEvidence } from "./fugitives.evidence.js";
 import { entryPhoto } from "./fugitives.photos.js";
 import {
@@ -55,7 +56,11 @@ const MONTHS_EN = [
  * holding it reports on it with a signed `fugitive.report` message that lands in the owner's timeline; a
  * return closes the entry (its next version carries the return to every holder); statistics per list.
  */
-export function createFugitiveLists(c: FugitivesContext, evidence: FugitiveEvidence) {
+export function createFugitiveLists(
+  c: FugitivesContext,
+  evidence: FugitiveEvidence,
+  erasure: FugitiveErasure,
+) {
   const { deps, db } = c;
   const { clock, audit } = deps;
   const so = deps.sharedObjects.domainPort;
@@ -301,8 +306,11 @@ export function createFugitiveLists(c: FugitivesContext, evidence: FugitiveEvide
 
   // --- the peer's side: received entries and reports ---
 
-  /** Projects a received `fugitive.entry` into fugitive_copies (the shared-objects inbox calls this). */
-  async function onReceived(tx: Tx, copy: ReceivedCopy) {
+  /**
+   * Projects a received `fugitive.entry` into fugitive_copies (the shared-objects inbox calls this, and the
+   * erasure of the copy at the end of its retention). A copy losing its content loses its files with it.
+   */
+  async function onReceived(tx: Tx, copy: ReceivedCopy, ctx: Ctx) {
     const content = copy.content as FugitiveEntryContent | null;
     const prev = await repo.findCopy(tx, copy.id);
     if (!content && !prev) return; // a tombstone overtaking the copy: nothing to show
@@ -318,6 +326,8 @@ export function createFugitiveLists(c: FugitivesContext, evidence: FugitiveEvide
       content: content ?? null,
       updatedAt: clock.now(),
     });
+    if (!content && prev?.content)
+      await erasure.eraseCopyFiles(tx, ctx, prev, copy.state === "withdrawn" ? "withdrawn" : "erased");
   }
 
   /** A received entry as the reader sees it, with the reports we sent on it. */

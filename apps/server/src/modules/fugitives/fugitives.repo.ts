@@ -378,9 +378,53 @@ export const fugitivesRepo = {
       .orderBy(asc(fugitivePhotos.uploadedAt), asc(fugitivePhotos.id));
   },
 
-  /** Erasure: the record's photos are no longer reachable (their rows go). */
-  async deletePhotos(tx: Tx, fugitiveId: string): Promise<void> {
-    await tx.delete(fugitivePhotos).where(eq(fugitivePhotos.fugitiveId, fugitiveId));
+  /** Erasure: the record's photo rows go; returns their ids (the bytes are federation's to erase). */
+  async deletePhotos(tx: Tx, fugitiveId: string): Promise<string[]> {
+    const gone = await tx
+      .delete(fugitivePhotos)
+      .where(eq(fugitivePhotos.fugitiveId, fugitiveId))
+      .returning({ id: fugitivePhotos.id });
+    return gone.map((p) => p.id);
+  },
+
+  /**
+   * Of these photo ids of `ownerNode`, those another received copy still holding content names (the same
+   * fugitive on two of the owner's lists: one copy erased, the other still shows the photo).
+   */
+  async photosNamedByOtherCopies(
+    dbx: DbOrTx,
+    ownerNode: string,
+    exceptEntryId: string,
+    photoIds: string[],
+  ): Promise<string[]> {
+    if (!photoIds.length) return [];
+    const rows = await dbx.execute(sql`
+      select distinct p->>'id' as id
+        from ${fugitiveCopies} c, jsonb_array_elements(coalesce(c.content->'photos', '[]'::jsonb)) p
+       where c.owner_node = ${ownerNode} and c.entry_id <> ${exceptEntryId} and c.content is not null
+         and p->>'id' in (${sql.join(
+           photoIds.map((id) => sql`${id}`),
+           sql`, `,
+         )})`);
+    return rowsOf<{ id: string }>(rows).map((r) => r.id);
+  },
+
+  /** Erasure: what the reports say (place, text) goes; kind, date and sender stay for the timeline's count. */
+  async anonymiseReports(
+    tx: Tx,
+    where: { fugitiveId: string } | { entryId: string; direction: "out" },
+    text: ReportRow["text"],
+  ): Promise<number> {
+    const rows = await tx
+      .update(fugitiveReports)
+      .set({ place: null, text })
+      .where(
+        "fugitiveId" in where
+          ? eq(fugitiveReports.fugitiveId, where.fugitiveId)
+          : and(eq(fugitiveReports.entryId, where.entryId), eq(fugitiveReports.direction, where.direction)),
+      )
+      .returning({ id: fugitiveReports.id });
+    return rows.length;
   },
 
   // --- evidence of reports ---
@@ -417,6 +461,32 @@ export const fugitivesRepo = {
       .from(fugitiveReportEvidence)
       .where(inArray(fugitiveReportEvidence.reportId, reportIds))
       .orderBy(asc(fugitiveReportEvidence.uploadedAt), asc(fugitiveReportEvidence.id));
+  },
+
+  /**
+   * Erasure: the evidence files received for a record (owner side), or uploaded for a peer's entry (the
+   * reporter's side), with the origin of their bytes.
+   */
+  async evidenceFor(
+    tx: Tx,
+    where: { fugitiveId: string } | { entryId: string; direction: "out" },
+  ): Promise<{ id: string; origin: string }[]> {
+    return tx
+      .select({ id: fugitiveReportEvidence.id, origin: fugitiveReportEvidence.origin })
+      .from(fugitiveReportEvidence)
+      .where(
+        "fugitiveId" in where
+          ? eq(fugitiveReportEvidence.fugitiveId, where.fugitiveId)
+          : and(
+              eq(fugitiveReportEvidence.entryId, where.entryId),
+              eq(fugitiveReportEvidence.direction, where.direction),
+            ),
+      )
+      .orderBy(asc(fugitiveReportEvidence.id));
+  },
+
+  async deleteEvidence(tx: Tx, ids: string[]): Promise<void> {
+    if (ids.length) await tx.delete(fugitiveReportEvidence).where(inArray(fugitiveReportEvidence.id, ids));
   },
 
   async findEvidence(dbx: DbOrTx, id: string): Promise<EvidenceRow | undefined> {

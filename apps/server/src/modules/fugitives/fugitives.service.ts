@@ -26,6 +26,7 @@ import {
   fieldsOf,
   reportView,
 } from "./fugitives.context.js";
+import { createFugitiveErasure } from "./fugitives.erasure.js";
 import { createFugitiveEvidence } from "./fugitives.evidence.js";
 import { createFugitiveLists } from "./fugitives.lists.js";
 import { romanise as pinyinOf, withRomanised } from "./fugitives.names.js";
@@ -56,7 +57,8 @@ export function createFugitivesService(deps: FugitivesDeps) {
   const c = createFugitivesContext(deps);
   const { db, clock, audit } = deps;
   const evidence = createFugitiveEvidence(c);
-  const lists = createFugitiveLists(c, evidence);
+  const erasure = createFugitiveErasure(c);
+  const lists = createFugitiveLists(c, evidence, erasure);
   const photos = createFugitivePhotos(c, lists.syncEntries);
   const requests = createFugitiveRequests(c, deps.requests);
 
@@ -481,6 +483,8 @@ export function createFugitivesService(deps: FugitivesDeps) {
     requestPrefill: requests.prefill,
     draftRequest: requests.draft,
     onReceived: lists.onReceived,
+    /** The lawful kind's erasure of a record's files (photos, the reports' evidence and texts). */
+    eraseRecordFiles: erasure.eraseRecordFiles,
     registerHandlers: lists.registerHandlers,
     ...lists.api,
   };

@@ -1,5 +1,6 @@
 import { FugitiveEntryContent } from "@crossline/schemas";
 import type { Tx } from "../../db/client.js";
+import type { Ctx } from "../../lib/actor.js";
 import { defineSharedType, type ReceivedCopy } from "../shared-objects/shared-objects.types.js";
 
 export const FUGITIVE_ENTRY_TYPE = "fugitive.entry";
@@ -9,7 +10,7 @@ export const FUGITIVE_ENTRY_TYPE = "fugitive.entry";
  * list. Its content names a person (`fields`), so reads go to the access log and the retention policy applies.
  * The receiver projects it into its fugitive_copies table (`onReceived`), read-only with the owner's version.
  */
-export function fugitiveEntryType(onReceived: (tx: Tx, copy: ReceivedCopy) => Promise<void>) {
+export function fugitiveEntryType(onReceived: (tx: Tx, copy: ReceivedCopy, ctx: Ctx) => Promise<void>) {
   return defineSharedType({
     type: FUGITIVE_ENTRY_TYPE,
     version: 1,

@@ -106,7 +106,7 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
         createdBy: null,
       };
       await repo.insert(tx, { ...base, retainUntil: retainUntil(base, now) });
-      await def.onReceived?.(tx, base);
+      await def.onReceived?.(tx, base, ctx);
       await audit.record(tx, ctx, {
         action: "shared_object.received",
         targetType: "shared_object",
@@ -152,7 +152,7 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
       path: next.path,
       retainUntil: retainUntil(next, now),
     });
-    await def.onReceived?.(tx, updated);
+    await def.onReceived?.(tx, updated, ctx);
     // Pass the new version on to the peers this node shared its copy with (each exactly once: only here).
     const unreachable = await fanout.sendVersion(tx, ctx, updated);
     await audit.record(tx, ctx, {
@@ -226,7 +226,7 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
       updatedAt: now,
       retainUntil: null,
     });
-    await types.get(tomb.type)?.onReceived?.(tx, tomb);
+    await types.get(tomb.type)?.onReceived?.(tx, tomb, ctx);
     // A tombstone travels on to wherever this node passed its copy: a deletion is never lost on the way.
     const unreachable = await fanout.sendTombstone(tx, ctx, tomb, p.cause);
     await audit.record(tx, ctx, {

@@ -450,7 +450,8 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
   /**
    * Erases an object's personal data when its retention ended (the lawful module decides and audits): this
    * node's own object is withdrawn, so the tombstone travels to every peer holding a copy and each deletes
-   * it there; a received copy loses its content here. Returns what the audit entry records.
+   * it there; a received copy loses its content here, and its type's `onReceived` hook empties the domain's
+   * projection of it. Returns what the audit entry records.
    */
   async function eraseForRetention(tx: Tx, ctx: Ctx, id: string): Promise<Record<string, unknown>> {
     const row = await repo.lock(tx, id);
@@ -470,7 +471,9 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
         ...(unreachable.length ? { unreachable } : {}),
       };
     }
-    await repo.update(tx, id, { content: null, retainUntil: null, updatedAt: clock.now() });
+    const erased = await repo.update(tx, id, { content: null, retainUntil: null, updatedAt: clock.now() });
+    // The domain's projection of the copy (and the files it names) goes in the same transaction.
+    await types.get(row.type)?.onReceived?.(tx, erased, ctx);
     return { type: row.type, withdrawn: false, copyOf: row.ownerNode };
   }
 

@@ -26,10 +26,12 @@ export interface SharedTypeDef<
   validateUpdate?: (prev: z.infer<S>, next: z.infer<S>) => { field: string; issue: string }[];
   /**
    * Called in the inbox transaction once a received copy is stored, replaced by a newer version or withdrawn
-   * (`content` null): a domain that keeps its own projection of received objects (the indicators store, for
-   * fast search and TAXII) refreshes it here, so a withdrawal leaves it in the same commit.
+   * (`content` null), and in the erasure's transaction when this node erases the copy's content at the end of
+   * its retention (`content` null, state unchanged): a domain that keeps its own projection of received objects
+   * (the indicators store, for fast search and TAXII; a fugitive entry's copy and its files) refreshes it here,
+   * so a withdrawal or an erasure leaves it in the same commit. `ctx` is who acts (the peer, or the user erasing).
    */
-  onReceived?: (tx: Tx, copy: ReceivedCopy) => Promise<void>;
+  onReceived?: (tx: Tx, copy: ReceivedCopy, ctx: Ctx) => Promise<void>;
   /**
    * The files (federation blobs) the content names, e.g. a fugitive's photos: when this node holds their bytes
    * (it uploaded them), they go with each version it sends, as the envelope's attachments, so a receiver has
