@@ -1,5 +1,5 @@
 import type { PublicKeyJwk } from "../../crypto/keys.js";
-import type { DbOrTx } from "../../db/client.js";
+import type { DbOrTx, Tx } from "../../db/client.js";
 import * as repo from "./federation.repo.js";
 import type { AttachmentRef } from "./federation.types.js";
 
@@ -59,6 +59,11 @@ export interface BlobPort {
   ): Promise<{ origin: string; name: string | null; sha256: string; size: number; data: Buffer } | null>;
   /** Of `refs`, those whose bytes this node (`me`) holds complete with the same hash and size. */
   storedAttachments(dbx: DbOrTx, me: string, refs: readonly BlobRef[]): Promise<BlobRef[]>;
+  /**
+   * Removes attachments this node stored (`me`) that never went into an envelope: the domain that put them
+   * decides (an upload no report took); one sent is held by the outbox and must not be removed.
+   */
+  discardUnsent(tx: Tx, me: string, ids: readonly string[]): Promise<void>;
 }
 
 export function createBlobPort(db: DbOrTx): BlobPort {
@@ -81,5 +86,6 @@ export function createBlobPort(db: DbOrTx): BlobPort {
         rows.some((b) => b.id === a.id && b.sha256 === a.sha256 && b.size === a.size),
       );
     },
+    discardUnsent: (tx, me, ids) => repo.deleteBlobs(tx, me, ids),
   };
 }

@@ -632,6 +632,13 @@ export function completeBlobs(dbx: DbOrTx, origin: string, ids: string[]) {
     .where(and(eq(blobs.origin, origin), inArray(blobs.id, ids), isNotNull(blobs.completedAt)));
 }
 
+/** Removes blobs of `origin` and their chunks. */
+export async function deleteBlobs(tx: Tx, origin: string, ids: readonly string[]): Promise<void> {
+  if (!ids.length) return;
+  await tx.delete(blobChunks).where(and(eq(blobChunks.origin, origin), inArray(blobChunks.blobId, [...ids])));
+  await tx.delete(blobs).where(and(eq(blobs.origin, origin), inArray(blobs.id, [...ids])));
+}
+
 /** Adds a blob (a second announcement of the same one changes nothing). */
 export async function insertBlob(tx: Tx, row: typeof blobs.$inferInsert, ifAbsent = false): Promise<void> {
   const q = tx.insert(blobs).values(row);
