@@ -317,7 +317,9 @@ async function chaosDrain(a: Proc, b: Proc) {
     }
     if (i % 10 === 0) {
       const s = ((performance.now() - lastRestart) / 1000).toFixed(1);
-      process.stdout.write(`chaos: ${s} s after the last restart: outbox ${da} + ${db}, held ${ha} + ${hb}\n`);
+      process.stdout.write(
+        `chaos: ${s} s after the last restart: outbox ${da} + ${db}, held ${ha} + ${hb}\n`,
+      );
     }
     await sleep(100);
   }

@@ -133,6 +133,15 @@ export const ConfigSchema = z
       .min(1024)
       .max(8 * 1024 * 1024)
       .default(256 * 1024),
+    /**
+     * Fugitives: an evidence file uploaded for a report on a peer's entry and named by no report within this
+     * many hours is removed (row and bytes, audited) by the hourly sweep.
+     */
+    fugitiveEvidenceUnsentHours: z.coerce
+      .number()
+      .min(0.01)
+      .max(90 * 24)
+      .default(24),
     /** Audit anchoring: how often the node signs its audit head and sends it to its peers. */
     auditCheckpointMinutes: z.coerce
       .number()
@@ -190,6 +199,7 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_FED_FORGED_PER_PEER_PER_MINUTE: "fedForgedPerPeerPerMinute",
   CROSSLINE_FED_CHUNK_BYTES: "fedChunkBytes",
   CROSSLINE_AUDIT_CHECKPOINT_MINUTES: "auditCheckpointMinutes",
+  CROSSLINE_FUGITIVE_EVIDENCE_UNSENT_HOURS: "fugitiveEvidenceUnsentHours",
 };
 
 /** Every environment variable that sets a setting (deploy files are checked against it). */

@@ -374,6 +374,7 @@ export function createServices(deps: {
     persons: persons.port,
     accessLog,
     lawful: lawful.port,
+    evidenceUnsentHours: config.fugitiveEvidenceUnsentHours,
     linkable: {
       caseVisible: async (ctx, id) =>
         cases.get(ctx, id).then(

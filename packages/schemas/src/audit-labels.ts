@@ -80,6 +80,10 @@ const PHRASES: Record<string, Label> = {
     en: "Evidence file uploaded for a report on a peer's fugitive entry",
     "zh-CN": "为对方外逃人员条目的情况报告上传证据文件",
   },
+  "fugitive.evidence_discard": {
+    en: "Evidence file never sent in a report removed",
+    "zh-CN": "删除从未随情况报告发送的证据文件",
+  },
   "fugitive.request": { en: "Request started from a fugitive record", "zh-CN": "从外逃人员档案发起请求" },
   "fugitive.report_received": { en: "Report on a listed fugitive received", "zh-CN": "收到外逃人员情况报告" },
   "fugitive.copy_erased": {

@@ -4,6 +4,7 @@ import { roleWarning } from "../db/roles.js";
 import { startAccessLogWorker } from "../modules/access-log/access-log.worker.js";
 import { startAuditWorker } from "../modules/audit/audit.worker.js";
 import { type FederationWorker, startFederationWorker } from "../modules/federation/federation.worker.js";
+import { startFugitivesWorker } from "../modules/fugitives/fugitives.worker.js";
 import { startHotlineWorker } from "../modules/hotline/hotline.worker.js";
 import { startLawfulWorker } from "../modules/lawful/lawful.worker.js";
 import { startProvidersWorker } from "../modules/providers/providers.worker.js";
@@ -65,6 +66,7 @@ export async function serve(config: Config): Promise<void> {
   const lawfulWorker = config.workers ? startLawfulWorker(rt.services.lawful, app.log) : null;
   const providersWorker = config.workers ? startProvidersWorker(rt.services, app.log) : null;
   const repatriationWorker = config.workers ? startRepatriationWorker(rt.services, app.log) : null;
+  const fugitivesWorker = config.workers ? startFugitivesWorker(rt.services, app.log) : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -77,6 +79,7 @@ export async function serve(config: Config): Promise<void> {
     await lawfulWorker?.stop();
     await providersWorker?.stop();
     await repatriationWorker?.stop();
+    await fugitivesWorker?.stop();
     await Promise.all(workers.map((w) => w.stop()));
     await rt.close();
     process.exit(0);

@@ -33,6 +33,8 @@ export interface FugitivesDeps {
   persons: Pick<PersonsPort, "findOrCreate" | "link">;
   accessLog: AccessLogPort;
   lawful: LawfulPort;
+  /** How long an evidence file uploaded for a report may wait for one before the sweep removes it. */
+  evidenceUnsentHours: number;
   /** Whether the caller may see a case / a request of this node (the cases and requests modules decide). */
   linkable: {
     caseVisible: (ctx: Ctx, id: string) => Promise<boolean>;

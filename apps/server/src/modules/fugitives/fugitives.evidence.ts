@@ -5,7 +5,7 @@ import {
 } from "@crossline/schemas";
 import { sha256Hex } from "../../crypto/hash.js";
 import { inTransaction, type Tx } from "../../db/client.js";
-import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { type Ctx, requirePermission, systemCtx } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import type { IncomingMessage } from "../federation/federation.types.js";
 import { PermanentRejection } from "../federation/federation.types.js";
@@ -203,7 +203,50 @@ export function createFugitiveEvidence(c: FugitivesContext) {
     return { name: e.name, contentType: e.contentType, sha256: e.sha256, data: b.data };
   }
 
-  return { upload, take, receive, download, readBack };
+  /**
+   * Housekeeping: files uploaded for a report more than `evidenceUnsentHours` ago that no report took are
+   * removed, their row and their bytes (never in an envelope, so no peer holds them), each audited
+   * `fugitive.evidence_discard` in the same transaction. Claimed SKIP LOCKED in batches: several processes may
+   * sweep at once, and a report taking a file at that moment either wins (the file stays) or finds it gone.
+   */
+  async function sweepUnsent(limit = 100): Promise<{ discarded: number }> {
+    const before = new Date(clock.now().getTime() - deps.evidenceUnsentHours * 3600_000);
+    const ctx = systemCtx();
+    let discarded = 0;
+    for (;;) {
+      const n = await inTransaction(db, async (tx) => {
+        const rows = await repo.claimUnsentEvidence(tx, before, limit);
+        await repo.deleteUnsentEvidence(
+          tx,
+          rows.map((e) => e.id),
+        );
+        for (const origin of new Set(rows.map((e) => e.origin)))
+          await deps.blobs.eraseBlobs(
+            tx,
+            origin,
+            rows.filter((e) => e.origin === origin).map((e) => e.id),
+          );
+        for (const e of rows)
+          await audit.record(tx, ctx, {
+            action: "fugitive.evidence_discard",
+            targetType: "shared_object",
+            targetId: e.entryId,
+            details: {
+              evidenceId: e.id,
+              sha256: e.sha256,
+              size: e.size,
+              uploadedAt: e.uploadedAt.toISOString(),
+              uploadedBy: e.uploadedBy,
+            },
+          });
+        return rows.length;
+      });
+      discarded += n;
+      if (n < limit) return { discarded };
+    }
+  }
+
+  return { upload, take, receive, download, readBack, sweepUnsent };
 }
 
 export type FugitiveEvidence = ReturnType<typeof createFugitiveEvidence>;

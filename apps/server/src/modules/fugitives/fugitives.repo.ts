@@ -489,6 +489,34 @@ export const fugitivesRepo = {
     if (ids.length) await tx.delete(fugitiveReportEvidence).where(inArray(fugitiveReportEvidence.id, ids));
   },
 
+  /**
+   * Files this node uploaded before `before` that no report has taken, oldest first, claimed for the rest of
+   * `tx` (a report taking one of them waits, then finds it gone; another sweeping process skips them).
+   */
+  async claimUnsentEvidence(tx: Tx, before: Date, limit: number): Promise<EvidenceRow[]> {
+    return tx
+      .select()
+      .from(fugitiveReportEvidence)
+      .where(
+        and(
+          eq(fugitiveReportEvidence.direction, "out"),
+          isNull(fugitiveReportEvidence.reportId),
+          lt(fugitiveReportEvidence.uploadedAt, before),
+        ),
+      )
+      .orderBy(asc(fugitiveReportEvidence.uploadedAt), asc(fugitiveReportEvidence.id))
+      .limit(limit)
+      .for("update", { skipLocked: true });
+  },
+
+  /** Evidence files no report took: their rows go (the caller removes the bytes). */
+  async deleteUnsentEvidence(tx: Tx, ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await tx
+      .delete(fugitiveReportEvidence)
+      .where(and(inArray(fugitiveReportEvidence.id, ids), isNull(fugitiveReportEvidence.reportId)));
+  },
+
   async findEvidence(dbx: DbOrTx, id: string): Promise<EvidenceRow | undefined> {
     const [row] = await dbx.select().from(fugitiveReportEvidence).where(eq(fugitiveReportEvidence.id, id));
     return row;

@@ -480,6 +480,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
     uploadEvidence: evidence.upload,
     evidence: evidence.download,
     sentEvidence: evidence.readBack,
+    sweepUnsentEvidence: evidence.sweepUnsent,
     requestPrefill: requests.prefill,
     draftRequest: requests.draft,
     onReceived: lists.onReceived,
