@@ -251,6 +251,7 @@ describeDb("cases: the case file, need to know, versions, custody", () => {
     const file = await colleague.req("GET", `/api/v1/cases/${c.id}/evidence/${ev.id}/file`);
     expect(file.status).toBe(200);
     expect(file.headers["x-content-sha256"]).toBe(ev.sha256);
+    expect(file.headers["cache-control"]).toBe("private, no-store"); // evidence is never cached
     // An outsider's download is refused and leaves no record.
     expect((await outsider.req("GET", `/api/v1/cases/${c.id}/evidence/${ev.id}/file`)).status).toBe(404);
     const after = await officer.req<One>("GET", `/api/v1/cases/${c.id}`);

@@ -157,6 +157,7 @@ describeDb("provider notices", () => {
     ]);
     const dl = await officer.req("GET", `/api/v1/notices/${n.id}/evidence/${up.body.attachment.id}`);
     expect(dl.headers["x-content-sha256"]).toBe(up.body.attachment.sha256);
+    expect(dl.headers["cache-control"]).toBe("private, no-store"); // evidence is never cached
     const actions = (await node.rt.services.db.select().from(auditLog)).map((a) => a.action);
     for (const a of [
       "notice.create",

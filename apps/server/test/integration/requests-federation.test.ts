@@ -145,6 +145,7 @@ describeDb("the emergency preservation story on two real nodes (signed envelopes
     const got = await us.rt.app.inject({ method: "GET", url, headers: { cookie: duty.cookie as string } });
     expect(got.rawPayload.equals(bytes)).toBe(true);
     expect(got.headers["x-content-sha256"]).toBe(up.body.attachment.sha256);
+    expect(got.headers["cache-control"]).toBe("private, no-store"); // evidence is never cached
 
     const actions = async (n: TestNode) =>
       (

@@ -26,7 +26,7 @@ import {
 } from "@crossline/schemas";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { errorResponses, zodApp } from "../../http/route-kit.js";
+import { errorResponses, sendStoredFile, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
 import { keepRawForm, rawForms } from "../requests/requests.routes.js";
 import { caseReportCsv, caseReportPdf } from "./cases.report.js";
@@ -278,10 +278,7 @@ export function casesRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) => {
       const f = await s.cases.downloadEvidence(req.ctx, req.params.id, req.params.evidenceId, req.query);
-      reply.header("content-type", "application/octet-stream");
-      reply.header("x-content-sha256", f.sha256);
-      reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`);
-      return reply.send(f.data);
+      return sendStoredFile(reply, f);
     },
   );
 

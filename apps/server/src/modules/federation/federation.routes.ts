@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Counter, Gauge } from "prom-client";
 import { z } from "zod";
 import { hitRateLimit } from "../../db/rate-limit.js";
-import { errorResponses, zodApp } from "../../http/route-kit.js";
+import { errorResponses, sendStoredFile, zodApp } from "../../http/route-kit.js";
 import { AppError } from "../../lib/errors.js";
 import type { Services } from "../../services.js";
 import type { Metrics } from "../health/health.routes.js";
@@ -467,11 +467,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
     },
     async (req, reply) => {
       const a = await fed.readAttachment(req.ctx, req.params.peerId, req.params.id);
-      reply.header("content-type", "application/octet-stream");
-      reply.header("x-content-sha256", a.sha256);
-      if (a.name)
-        reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(a.name)}`);
-      return reply.send(a.data);
+      return sendStoredFile(reply, a);
     },
   );
   app.post(

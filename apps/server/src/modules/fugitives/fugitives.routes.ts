@@ -30,9 +30,9 @@ import {
   StatisticsQuery,
   UpdateFugitiveBody,
 } from "@crossline/schemas";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { errorResponses, zodApp } from "../../http/route-kit.js";
+import { errorResponses, sendStoredFile, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
 import { keepRawForm, rawForms } from "../requests/requests.routes.js";
 
@@ -207,7 +207,7 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) => {
       const f = await s.fugitives.photo(req.ctx, req.params.id, req.params.photoId);
-      return sendPhoto(reply, f);
+      return sendStoredFile(reply, f, "inline"); // each view goes to the access log
     },
   );
 
@@ -384,11 +384,7 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) => {
       const f = await s.fugitives.sentEvidence(req.ctx, req.params.entryId, req.params.evidenceId);
-      reply.header("content-type", f.contentType);
-      reply.header("x-content-sha256", f.sha256);
-      reply.header("cache-control", "private, no-store");
-      reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`);
-      return reply.send(f.data);
+      return sendStoredFile(reply, f);
     },
   );
 
@@ -404,11 +400,7 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) => {
       const f = await s.fugitives.evidence(req.ctx, req.params.id, req.params.evidenceId);
-      reply.header("content-type", f.contentType);
-      reply.header("x-content-sha256", f.sha256);
-      reply.header("cache-control", "private, no-store");
-      reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`);
-      return reply.send(f.data);
+      return sendStoredFile(reply, f);
     },
   );
 
@@ -424,7 +416,7 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) => {
       const f = await s.fugitives.receivedPhoto(req.ctx, req.params.entryId, req.params.photoId);
-      return sendPhoto(reply, f);
+      return sendStoredFile(reply, f, "inline"); // each view goes to the access log
     },
   );
 
@@ -490,16 +482,4 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req) => s.fugitives.statistics(req.ctx, req.params.id, req.query),
   );
-}
-
-/** The image with its type, its hash, and no caching anywhere (personal data: each view goes to the access log). */
-function sendPhoto(
-  reply: FastifyReply,
-  f: { name: string; contentType: string; sha256: string; data: Buffer },
-) {
-  reply.header("content-type", f.contentType);
-  reply.header("x-content-sha256", f.sha256);
-  reply.header("cache-control", "private, no-store");
-  reply.header("content-disposition", `inline; filename*=UTF-8''${encodeURIComponent(f.name)}`);
-  return reply.send(f.data);
 }

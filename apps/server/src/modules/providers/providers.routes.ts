@@ -24,7 +24,7 @@ import {
 } from "@crossline/schemas";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { errorResponses, IdParams, zodApp } from "../../http/route-kit.js";
+import { errorResponses, IdParams, sendStoredFile, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
 import { tablePdf } from "../reports/reports.export.js";
 import { figuresCsv, figuresTable } from "./notices.figures.js";
@@ -321,10 +321,7 @@ export function providersRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) => {
       const f = await s.providers.notices.downloadEvidence(req.ctx, req.params.id, req.params.fileId);
-      reply.header("content-type", "application/octet-stream");
-      reply.header("x-content-sha256", f.sha256);
-      reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`);
-      return reply.send(f.data);
+      return sendStoredFile(reply, f);
     },
   );
 

@@ -14,7 +14,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { languageOf } from "../../http/errors.js";
-import { errorResponses, zodApp } from "../../http/route-kit.js";
+import { errorResponses, sendStoredFile, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
 import { figuresCsv } from "./repatriation.figures.js";
 
@@ -193,10 +193,7 @@ export function repatriationRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) => {
       const f = await s.repatriation.documentFile(req.ctx, req.params.id);
-      reply.header("content-type", "application/octet-stream");
-      reply.header("x-content-sha256", f.sha256);
-      reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`);
-      return reply.send(f.data);
+      return sendStoredFile(reply, f);
     },
   );
 

@@ -36,7 +36,7 @@ const AttachmentRefView = z.object({
 });
 
 import { z } from "zod";
-import { errorResponses, IdParams, zodApp } from "../../http/route-kit.js";
+import { errorResponses, IdParams, sendStoredFile, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
 
 /** The form exactly as the client sent it: it is what travels to the peer, who normalises it itself. */
@@ -140,11 +140,7 @@ export function requestsRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) => {
       const a = await s.requests.downloadAttachment(req.ctx, req.params.id, req.params.attachmentId);
-      reply.header("content-type", "application/octet-stream");
-      reply.header("x-content-sha256", a.sha256);
-      if (a.name)
-        reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(a.name)}`);
-      return reply.send(a.data);
+      return sendStoredFile(reply, a);
     },
   );
 

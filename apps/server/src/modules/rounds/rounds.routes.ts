@@ -18,7 +18,7 @@ import {
 } from "@crossline/schemas";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { errorResponses, zodApp } from "../../http/route-kit.js";
+import { errorResponses, sendStoredFile, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
 import { progressCsv, progressPdf } from "./rounds.progress.js";
 
@@ -116,10 +116,7 @@ export function roundsRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) => {
       const d = await s.rounds.readDocument(req.ctx, req.params.id, req.params.documentId);
-      reply.header("content-type", "application/octet-stream");
-      reply.header("x-content-sha256", d.sha256);
-      reply.header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(d.name)}`);
-      return reply.send(d.data);
+      return sendStoredFile(reply, d);
     },
   );
 
