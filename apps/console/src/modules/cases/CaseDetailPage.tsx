@@ -30,6 +30,7 @@ import { API_BASE } from "../../api/client";
 import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link } from "../../router/router";
+import { fileBase64 } from "../../util/files";
 import { casesApi } from "./cases.api";
 import { MalwareSampleDownload } from "./MalwareSampleDownload";
 
@@ -84,14 +85,12 @@ function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation
 
   async function addEvidence() {
     if (!file) return;
-    const buf = new Uint8Array(await file.arrayBuffer());
-    let bin = "";
-    for (const b of buf) bin += String.fromCharCode(b);
+    const contentBase64 = await fileBase64(file);
     change.mutate({
       what: "evidence",
       body: {
         name: file.name,
-        contentBase64: btoa(bin),
+        contentBase64,
         collectedBy: collectedBy || "—",
         collectedAt: new Date().toISOString(),
         ...(malwareSample ? { malwareSample: true } : {}),

@@ -29,6 +29,7 @@ import { API_BASE } from "../../api/client";
 import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link } from "../../router/router";
+import { fileBase64 } from "../../util/files";
 import { useReceived, useReceivedEntry, useReport, useUploadEvidence } from "./lists.api";
 import { ProgressText, receivedProgress } from "./progress";
 
@@ -39,14 +40,6 @@ const mainName = (e: ReceivedEntryView): string => {
   return names[0] ? nameText(names[0]) : "—";
 };
 const entryPath = (entryId: string) => `/fugitive-lists/entries/${encodeURIComponent(entryId)}`;
-
-const fileBase64 = (file: File) =>
-  new Promise<string>((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ""));
-    r.onerror = () => reject(r.error);
-    r.readAsDataURL(file);
-  });
 
 /** The photos that came with the owner's version of the entry; each view is in this node's access log. */
 function ReceivedPhotos({ e }: { e: ReceivedEntryView }) {

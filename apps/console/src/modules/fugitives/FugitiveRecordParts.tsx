@@ -19,20 +19,13 @@ import { API_BASE } from "../../api/client";
 import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link, navigate } from "../../router/router";
+import { fileBase64 } from "../../util/files";
 import { statusLabel, typeLabel } from "../requests/labels";
 import { RequestForm } from "../requests/RequestFormPage";
 import { useAddPhoto, useFugitive, useRequestPrefill } from "./fugitives.api";
 
 const nameText = (n: { original: string; romanised?: string }) =>
   n.romanised ? `${n.original} (${n.romanised})` : n.original;
-
-const fileBase64 = (file: File) =>
-  new Promise<string>((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ""));
-    r.onerror = () => reject(r.error);
-    r.readAsDataURL(file);
-  });
 
 /**
  * The record's photos (each view is in the node's access log) with their alt text, and an upload for those who

@@ -22,6 +22,7 @@ import { useTranslation } from "react-i18next";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { currentLanguage } from "../../i18n";
 import { Link } from "../../router/router";
+import { fileBase64 } from "../../util/files";
 import { Countdown } from "./Countdown";
 import {
   useNoticeAction,
@@ -77,15 +78,6 @@ export function Deadline({ d, open, testId }: { d: NoticeDetail["actBy"]; open: 
       {open && <Countdown at={d.at} />}
     </Group>
   );
-}
-
-function fileToBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ""));
-    r.onerror = () => reject(r.error);
-    r.readAsDataURL(file);
-  });
 }
 
 function AuthorityActions({ n }: { n: NoticeDetail }) {
@@ -149,7 +141,7 @@ function ProviderActions({ n }: { n: NoticeDetail }) {
   if (n.allowedActions.length === 0) return null;
   const onFile = async (f: File | null) => {
     if (!f) return;
-    const a = await upload.mutateAsync({ name: f.name, contentBase64: await fileToBase64(f) });
+    const a = await upload.mutateAsync({ name: f.name, contentBase64: await fileBase64(f) });
     setFiles((x) => [...x, { id: a.id, name: a.name }]);
   };
   return (

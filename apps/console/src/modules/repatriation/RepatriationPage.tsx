@@ -20,17 +20,10 @@ import { useTranslation } from "react-i18next";
 import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link, usePath } from "../../router/router";
+import { fileBase64 } from "../../util/files";
 import { Countdown } from "../notices/Countdown";
 import { FiguresPage, NewCasePage } from "./RepatriationForms";
 import { type StepRoute, useRecordStep, useRepatriationBoard, useRepatriationCase } from "./repatriation.api";
-
-/** A file's bytes as standard base64 (the document's scan travels in the JSON body). */
-async function base64Of(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
 
 const nameText = (n: { original: string; romanised?: string }) =>
   n.romanised ? `${n.original} (${n.romanised})` : n.original;
@@ -310,7 +303,7 @@ function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
         kind: f.kind,
         number: f.number,
         validUntil: f.validUntil,
-        ...(file ? { file: { name: file.name, contentBase64: await base64Of(file) } } : {}),
+        ...(file ? { file: { name: file.name, contentBase64: await fileBase64(file) } } : {}),
       };
     if (route === "transfer") return { ...base, from: f.from, to: f.to };
     return { ...base, place: f.place };

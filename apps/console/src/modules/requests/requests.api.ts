@@ -3,6 +3,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { useEffect, useRef } from "react";
 import { API_BASE, api, withQuery } from "../../api/client";
 import type { Page } from "../../api/types";
+import { fileBase64 } from "../../util/files";
 
 export const REQUESTS_KEY = ["requests"] as const;
 
@@ -192,20 +193,11 @@ export interface AttachmentRef {
   size: number;
 }
 
-/** Base64 of a file's bytes, in slices (String.fromCharCode takes a bounded number of arguments). */
-async function base64Of(file: Blob): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
 /** Uploads a file; the returned reference goes into a form, a message or an answer. */
 export async function uploadAttachment(file: File): Promise<AttachmentRef> {
   const res = await api<{ attachment: AttachmentRef }>("POST", "/requests/attachments", {
     name: file.name,
-    contentBase64: await base64Of(file),
+    contentBase64: await fileBase64(file),
   });
   return res.attachment;
 }

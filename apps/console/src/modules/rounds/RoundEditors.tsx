@@ -23,6 +23,7 @@ import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { navigate } from "../../router/router";
 import { timeZoneOptions } from "../../util/datetime";
+import { fileBase64 } from "../../util/files";
 import { usePeers } from "../peers/peers.api";
 import { Section, useRoundChange } from "./RoundParts";
 import { partId, roundsApi } from "./rounds.api";
@@ -284,14 +285,6 @@ export function FactsEditor({ view }: { view: RoundView }) {
     </Card>
   );
 }
-
-const fileBase64 = (file: File) =>
-  new Promise<string>((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ""));
-    r.onerror = () => reject(r.error);
-    r.readAsDataURL(file);
-  });
 
 /** The round's documents (either side's), downloadable, and an upload for those who may write. */
 export function Documents({ view }: { view: RoundView }) {
