@@ -217,17 +217,29 @@ export const CreateAssetBody = withAssetRules(
 );
 export type CreateAssetBody = z.infer<typeof CreateAssetBody>;
 
+const af = AssetFieldsBase.shape;
 /**
- * The record in a change: a link list left out keeps the record's list, an empty list `[]` clears it
- * (the record must still link to a fugitive or a case); the other fields are given whole.
+ * The record in a change: a field left out keeps the record's value; `null` clears a field the asset may be
+ * without (location, holder, value); an empty link list `[]` clears it (the record must still link to a
+ * fugitive or a case). A field given replaces the record's whole. A value is checked against the currency it
+ * will have (the one given, else the record's: on the node).
  */
-export const AssetFieldsChange = AssetFieldsBase.extend({
-  fugitiveIds: AssetFieldsBase.shape.fugitiveIds.unwrap().optional(),
-  caseIds: AssetFieldsBase.shape.caseIds.unwrap().optional(),
-}).superRefine((a, ctx) => {
-  const issue = a.value !== undefined ? precisionIssue(a.value, a.currency) : null;
-  if (issue) ctx.addIssue({ code: "custom", message: issue, path: ["value"] });
-});
+export const AssetFieldsChange = z
+  .strictObject({
+    kind: af.kind.optional(),
+    description: af.description.optional(),
+    location: af.location.unwrap().nullable().optional(),
+    jurisdiction: af.jurisdiction.optional(),
+    holder: af.holder.unwrap().nullable().optional(),
+    currency: af.currency.optional(),
+    value: af.value.unwrap().nullable().optional(),
+    fugitiveIds: af.fugitiveIds.unwrap().optional(),
+    caseIds: af.caseIds.unwrap().optional(),
+  })
+  .superRefine((a, ctx) => {
+    const issue = a.value != null && a.currency ? precisionIssue(a.value, a.currency) : null;
+    if (issue) ctx.addIssue({ code: "custom", message: issue, path: ["value"] });
+  });
 export type AssetFieldsChange = z.infer<typeof AssetFieldsChange>;
 
 export const UpdateAssetBody = z.strictObject({

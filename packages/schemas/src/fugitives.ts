@@ -131,11 +131,18 @@ export type CreateFugitiveBody = z.infer<typeof CreateFugitiveBody>;
 
 const fl = FugitiveFields.shape;
 /**
- * The record in a change: a list left out keeps the record's list, an empty list `[]` clears it
- * (the other fields are given whole, as at creation).
+ * The record in a change: a field left out keeps the record's value; `null` clears a field the record may be
+ * without (sex, date of birth, former position and employer, flight date and route); an empty list `[]` clears
+ * a list (not the names: a record has a name). A field given replaces the record's whole.
  */
 export const FugitiveFieldsChange = FugitiveFields.extend({
   names: fl.names.optional(),
+  sex: fl.sex.unwrap().nullable().optional(),
+  dateOfBirth: fl.dateOfBirth.unwrap().nullable().optional(),
+  formerPosition: fl.formerPosition.unwrap().nullable().optional(),
+  formerEmployer: fl.formerEmployer.unwrap().nullable().optional(),
+  flightDate: fl.flightDate.unwrap().nullable().optional(),
+  flightRoute: fl.flightRoute.unwrap().nullable().optional(),
   aliases: fl.aliases.unwrap().optional(),
   nationalities: fl.nationalities.unwrap().optional(),
   documents: fl.documents.unwrap().optional(),
@@ -147,19 +154,6 @@ export const FugitiveFieldsChange = FugitiveFields.extend({
   requestIds: fl.requestIds.unwrap().optional(),
 });
 export type FugitiveFieldsChange = z.infer<typeof FugitiveFieldsChange>;
-/** The list fields of a fugitive's record (absent in a change: unchanged). */
-export const FUGITIVE_LIST_FIELDS = [
-  "names",
-  "aliases",
-  "nationalities",
-  "documents",
-  "whereabouts",
-  "charges",
-  "warrants",
-  "notices",
-  "caseIds",
-  "requestIds",
-] as const;
 
 export const UpdateFugitiveBody = z.strictObject({
   /** The version read; a stale one is 409. */

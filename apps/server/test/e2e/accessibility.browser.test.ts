@@ -15,7 +15,12 @@ import {
   runAxe,
   signedInPage,
 } from "../support/browser.js";
-import { ZHANG as FUGITIVE, fugitiveNamed, PNG_1X1 } from "../support/fugitives-fixtures.js";
+import {
+  completeFromPrefill,
+  ZHANG as FUGITIVE,
+  fugitiveNamed,
+  PNG_1X1,
+} from "../support/fugitives-fixtures.js";
 import { upload } from "../support/indicators-fixtures.js";
 import { DB_KIND } from "../support/node.js";
 import { formNaming, ZHANG } from "../support/persons-fixtures.js";
@@ -82,6 +87,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   let staffState: Awaited<ReturnType<BrowserContext["storageState"]>> | null = null;
   let caseId = "";
   let personId = "";
+  let fromPersonId = "";
   let roundId = "";
   let fugitiveId = "";
   let openFugitiveId = "";
@@ -147,6 +153,21 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     // a request naming a person, for the persons pages
     const d3 = await draft(officer, formNaming([ZHANG]));
     personId = (d3 as unknown as { subjectPersons: { personId: string }[] }).subjectPersons[0].personId;
+    // a request drafted from that person record, for the request page's link back to it
+    const pre = await officer.req<{ prefill: { form: Record<string, unknown> } }>(
+      "GET",
+      `/api/v1/persons/${personId}/request-prefill?type=fugitive_locate`,
+    );
+    const fromPerson = await officer.req<{ request: { id: string } }>(
+      "POST",
+      `/api/v1/persons/${personId}/requests`,
+      {
+        form: completeFromPrefill(pre.body.prefill.form),
+      },
+    );
+    if (fromPerson.status !== 201)
+      throw new Error(`request from a person: ${JSON.stringify(fromPerson.body)}`);
+    fromPersonId = fromPerson.body.request.id;
     // a fugitive on a list, returned, for the fugitives pages
     const chief = await cn.as("chief.en");
     const fug = await chief.req<{ fugitive: { id: string } }>("POST", "/api/v1/fugitives", FUGITIVE);
@@ -376,6 +397,12 @@ describeBrowser("every console page is accessible and fits a phone", () => {
         "person-request-timeline",
         "person-request-start",
       ],
+    },
+    {
+      name: "request drafted from a person",
+      to: `/requests/${fromPersonId}`,
+      ready: "request-detail",
+      visible: ["request-origin"],
     },
     {
       name: "request started from a person",

@@ -132,11 +132,23 @@ describeBrowser(
           .fill(
             "Seen entering a residential building; photographs by surveillance team 3 (case file NY-0042).",
           );
+        // With an evidence file, uploaded before the report is sent.
+        const lease = Buffer.from("%PDF-1.4\n% fictitious lease of 12 Example Street\n%%EOF\n");
+        await us
+          .getByTestId("report-form")
+          .locator('input[type="file"]')
+          .setInputFiles({ name: "lease.pdf", mimeType: "application/pdf", buffer: lease });
         await us.getByTestId("report-submit").click();
         await us.getByTestId("report-sent").waitFor();
         await expect
           .poll(() => us.getByTestId("received-entry-report").first().innerText())
           .toContain("Flushing, New York");
+        // The sender opens the file it sent: the same bytes, from its own node.
+        const sentFile = us.getByTestId("sent-evidence-link");
+        expect(await sentFile.innerText()).toBe("lease.pdf");
+        const got = await us.request.get((await sentFile.getAttribute("href")) as string);
+        expect(got.status()).toBe(200);
+        expect(Buffer.from(await got.body()).equals(lease)).toBe(true);
 
         // CN-MPS: the sighting is in the timeline of that person; the officer records the return there.
         await cn.goto(`/fugitives/${zhou.id}`);

@@ -7,7 +7,8 @@ type Err = { error: { code: string; details: { field?: string; issue: string }[]
 
 /**
  * In a change (PATCH of a fugitive or an asset, rectification of a person), a list left out keeps
- * the record's list and an empty list `[]` clears it.
+ * the record's list and an empty list `[]` clears it. In a PATCH of a fugitive or an asset, any other field
+ * left out keeps its value too, and `null` clears one the record may be without.
  */
 describeDb("changes: an absent list is unchanged, an empty list clears it", () => {
   let node: TestNode;
@@ -74,6 +75,60 @@ describeDb("changes: an absent list is unchanged, an empty list clears it", () =
     expect(noName.body.error.details[0]?.field).toBe("body.fields.names");
   });
 
+  it("fugitive: a PATCH leaving out the other fields keeps them; null clears the one it names", async () => {
+    const f = await fugitive("陈国栋");
+    const one = await officer.req<{ fugitive: FugitiveDetail }>("PATCH", `/api/v1/fugitives/${f.id}`, {
+      version: 1,
+      fields: { formerPosition: "Director" },
+    });
+    expect(one.status, JSON.stringify(one.body)).toBe(200);
+    expect(one.body.fugitive.fields).toMatchObject({
+      names: [{ original: "陈国栋", romanised: "Chen Guodong" }],
+      sex: "male",
+      dateOfBirth: "1968-03",
+      formerPosition: "Director",
+      formerEmployer: "Example Provincial Construction Bureau (fictitious)",
+      flightDate: "2014-11-02",
+      flightRoute: "Shanghai → Hong Kong → Los Angeles",
+      charges: [{ article: "Art. 382" }],
+    });
+    // Clearing: null drops the field; the rest stays.
+    const cleared = await officer.req<{ fugitive: FugitiveDetail }>("PATCH", `/api/v1/fugitives/${f.id}`, {
+      version: 2,
+      fields: { flightRoute: null, formerEmployer: null, sex: null },
+    });
+    expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
+    const fields = cleared.body.fugitive.fields as Record<string, unknown>;
+    expect(fields.flightRoute).toBeUndefined();
+    expect(fields.formerEmployer).toBeUndefined();
+    expect(fields.sex).toBeUndefined();
+    expect(fields).toMatchObject({
+      formerPosition: "Director",
+      dateOfBirth: "1968-03",
+      flightDate: "2014-11-02",
+    });
+    // The version kept says so too.
+    const h = await officer.req<{ items: { version: number; fields: Record<string, unknown> }[] }>(
+      "GET",
+      `/api/v1/fugitives/${f.id}/history`,
+    );
+    expect(h.body.items.find((v) => v.version === 3)?.fields.flightRoute).toBeUndefined();
+    // The rules apply to the merged record: a flight left as it is, a birth moved after it, is refused.
+    const late = await officer.req<Err>("PATCH", `/api/v1/fugitives/${f.id}`, {
+      version: 3,
+      fields: { dateOfBirth: "2015" },
+    });
+    expect(late.status).toBe(400);
+    expect(late.body.error.details.map((d) => d.field)).toContain("body.fields.flightDate");
+    // A name cannot be null, nor a list.
+    for (const bad of [{ names: null }, { charges: null }]) {
+      const r = await officer.req<Err>("PATCH", `/api/v1/fugitives/${f.id}`, { version: 3, fields: bad });
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+    }
+    const after = await officer.req<{ fugitive: FugitiveDetail }>("GET", `/api/v1/fugitives/${f.id}`);
+    expect(after.body.fugitive.version).toBe(3);
+  });
+
   it("asset: a link list left out keeps the links; [] clears it, but not both", async () => {
     const f = await fugitive();
     const body = {
@@ -120,6 +175,76 @@ describeDb("changes: an absent list is unchanged, an empty list clears it", () =
     });
     expect(relinked.status, JSON.stringify(relinked.body)).toBe(200);
     expect(relinked.body.asset).toMatchObject({ fugitiveIds: [], caseIds: [c.body.case.id] });
+  });
+
+  it("asset: a PATCH leaving out the other fields keeps them; null clears the one it names", async () => {
+    const f = await fugitive("黄志强");
+    const made = await officer.req<{ asset: AssetDetail }>("POST", "/api/v1/assets", {
+      kind: "real_estate",
+      description: { lang: "en", text: "House at 1 Example Road (fictitious)" },
+      location: "Vancouver",
+      jurisdiction: "CA",
+      holder: { name: "Example Holdings Ltd", kind: "company" },
+      currency: "USD",
+      value: "850000.50",
+      fugitiveIds: [f.id],
+      identifiedOn: "2015-03-01",
+      identifiedBy: "Example City Public Security Bureau",
+      legalBasis: UNCAC,
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const a = made.body.asset;
+    const one = await officer.req<{ asset: AssetDetail }>("PATCH", `/api/v1/assets/${a.id}`, {
+      version: 1,
+      fields: { location: "Richmond, British Columbia" },
+    });
+    expect(one.status, JSON.stringify(one.body)).toBe(200);
+    expect(one.body.asset).toMatchObject({
+      version: 2,
+      kind: "real_estate",
+      description: { text: "House at 1 Example Road (fictitious)" },
+      location: "Richmond, British Columbia",
+      jurisdiction: "CA",
+      holder: { name: "Example Holdings Ltd" },
+      value: { amount: "850000.50", currency: "USD" },
+      fugitiveIds: [f.id],
+    });
+    const cleared = await officer.req<{ asset: AssetDetail }>("PATCH", `/api/v1/assets/${a.id}`, {
+      version: 2,
+      fields: { holder: null, value: null },
+    });
+    expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
+    const cl = cleared.body.asset as Record<string, unknown>;
+    expect(cl.holder ?? null).toBeNull();
+    expect(cl.value ?? null).toBeNull();
+    expect(cl).toMatchObject({ location: "Richmond, British Columbia", currency: "USD" });
+    // A value checked against the currency it will have: the record's, or the one given with it.
+    const jpy = await officer.req<Err>("PATCH", `/api/v1/assets/${a.id}`, {
+      version: 3,
+      fields: { value: "100.5", currency: "JPY" },
+    });
+    expect(jpy.status).toBe(400);
+    expect(jpy.body.error.details[0]?.field).toBe("body.fields.value");
+    const back = await officer.req<{ asset: AssetDetail }>("PATCH", `/api/v1/assets/${a.id}`, {
+      version: 3,
+      fields: { value: "1000.25" },
+    });
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    const toJpy = await officer.req<Err>("PATCH", `/api/v1/assets/${a.id}`, {
+      version: 4,
+      fields: { currency: "JPY" },
+    });
+    expect(toJpy.status).toBe(400);
+    expect(toJpy.body.error.details[0]?.field).toBe("body.fields.currency");
+    // Required fields cannot be cleared.
+    const noKind = await officer.req<Err>("PATCH", `/api/v1/assets/${a.id}`, {
+      version: 4,
+      fields: { kind: null },
+    });
+    expect(noKind.status).toBe(400);
+    expect(noKind.body.error.details[0]?.field).toBe("body.fields.kind");
+    const after = await officer.req<{ asset: AssetDetail }>("GET", `/api/v1/assets/${a.id}`);
+    expect(after.body.asset).toMatchObject({ version: 4, value: { amount: "1000.25" } });
   });
 
   it("person: a rectification leaving out a list keeps it; [] clears it", async () => {

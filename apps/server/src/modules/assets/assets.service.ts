@@ -17,7 +17,7 @@ import { uuidv7 } from "../../crypto/ids.js";
 import { type DbOrTx, inTransaction } from "../../db/client.js";
 import type { StoredAssetFields } from "../../db/schema/assets.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
-import { keepAbsent } from "../../lib/change.js";
+import { mergeChange } from "../../lib/change.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import { type AssetsDeps, amountView, createAssetsContext, fieldsOf } from "./assets.context.js";
 import { type AssetRow, assetsRepo as repo } from "./assets.repo.js";
@@ -222,11 +222,19 @@ export function createAssetsService(deps: AssetsDeps) {
 
   async function update(ctx: Ctx, id: string, body: UpdateAssetBody): Promise<AssetDetail> {
     requirePermission(ctx.actor, "fugitives:write");
-    // A link list left out keeps the record's; read before the transaction, the version check
-    // below makes sure the record merged with is the one changed.
+    // A field left out keeps the record's value, null clears it; read before the transaction, the
+    // version check below makes sure the record merged with is the one changed.
     const current = await c.load(ctx, id);
-    const fields = keepAbsent(body.fields, fieldsOf(current), ["fugitiveIds", "caseIds"]);
+    const fields = mergeChange<AssetFields>(body.fields, fieldsOf(current));
     const issues = await linkIssues(ctx, fields, "body.fields");
+    // The value in the currency it will have (a currency changed alone: the record's value in it).
+    const precision = fields.value !== undefined ? precisionIssue(fields.value, fields.currency) : null;
+    if (precision)
+      issues.push({
+        field: body.fields.value !== undefined ? "body.fields.value" : "body.fields.currency",
+        issue:
+          body.fields.value !== undefined ? precision : `${precision}: give the value in ${fields.currency}`,
+      });
     if (fields.fugitiveIds.length === 0 && fields.caseIds.length === 0)
       issues.push({ field: "body.fields.fugitiveIds", issue: "link the asset to a fugitive or a case" });
     if (issues.length) throw new AppError("VALIDATION_FAILED", issues);

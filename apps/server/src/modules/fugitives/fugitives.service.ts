@@ -11,11 +11,10 @@ import type {
   StoredFugitiveFields,
   UpdateFugitiveBody,
 } from "@crossline/schemas";
-import { FUGITIVE_LIST_FIELDS } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type DbOrTx, inTransaction } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
-import { keepAbsent } from "../../lib/change.js";
+import { mergeChange } from "../../lib/change.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import { DUPLICATE_SCORE, keysOf, recordKeys } from "../../lib/name-keys.js";
 import { normaliseName } from "../persons/persons.match.js";
@@ -378,14 +377,10 @@ export function createFugitivesService(deps: FugitivesDeps) {
     requirePermission(ctx.actor, "fugitives:write");
     let stored: StoredFugitiveFields | undefined;
     if (body.fields) {
-      // A list left out keeps the record's; read before the transaction, the version check below
-      // makes sure the record merged with is the one changed.
+      // A field left out keeps the record's value, null clears it; read before the transaction, the
+      // version check below makes sure the record merged with is the one changed.
       const current = await c.load(ctx, id);
-      stored = await prepare(
-        ctx,
-        keepAbsent(body.fields, current.fields, FUGITIVE_LIST_FIELDS),
-        "body.fields",
-      );
+      stored = await prepare(ctx, mergeChange<FugitiveFields>(body.fields, current.fields), "body.fields");
     }
     const row = await inTransaction(db, async (tx) => {
       const before = await c.lock(tx, ctx, id);
