@@ -15,13 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import {
-  type Database,
-  type Db,
-  openDatabase,
-  runMigrations,
-  runStatements,
-} from "../apps/server/src/db/client.js";
+import { type Database, type Db, openDatabase, rowsOf, runMigrations } from "../apps/server/src/db/client.js";
 import * as repo from "../apps/server/src/modules/federation/federation.repo.js";
 import { onBothDatabases, summarise, writeResult } from "./lib.js";
 
@@ -34,6 +28,12 @@ const LEASE_SECONDS = 30;
 const VACUUM_EVERY = 1000;
 
 const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+/** The raw client under drizzle (a pg Pool or a PGlite): both answer `query(text, params)`. */
+function rawQuery(db: Db, text: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {
+  const client = (db as unknown as { $client: { query(t: string, p: unknown[]): Promise<unknown> } }).$client;
+  return client.query(text, params) as Promise<{ rows: Record<string, unknown>[] }>;
+}
 
 async function seed(db: Db, kind: string) {
   const t0 = Date.now();
@@ -74,15 +74,16 @@ async function seed(db: Db, kind: string) {
 async function claimPlan(db: Db): Promise<string[]> {
   const lines = (r: { rows: Record<string, unknown>[] }) =>
     r.rows.map((row) => String(Object.values(row)[0]));
-  const [pickSql, leaseSql] = repo.claimStatements(BATCH, LEASE_SECONDS);
-  // As the claim sends them: one round trip, one implicit transaction (the pick sets the peer for the lease).
-  const [pick, rows] = await runStatements(
-    db,
-    `explain (analyze, buffers, costs off) ${pickSql};\nexplain (analyze, buffers, costs off) ${leaseSql}`,
-  );
+  const pick = {
+    rows: rowsOf<Record<string, unknown>>(
+      await db.execute(sql`explain (analyze, buffers, costs off) ${repo.pickPeerToClaim()}`),
+    ),
+  };
+  const q = repo.claimPeerStatement(db, "PEER-00", BATCH, LEASE_SECONDS).toSQL();
+  const rows = await rawQuery(db, `explain (analyze, buffers, costs off) ${q.sql}`, q.params);
   await db.execute(sql`update fed_outbox set lease_until = null, attempts = greatest(attempts - 1, 0)
     where status = 'pending' and lease_until is not null`);
-  return ["-- pick the peer", ...lines({ rows: pick }), "-- claim its rows", ...lines({ rows: rows })];
+  return ["-- pick the peer", ...lines(pick), "-- claim its rows", ...lines(rows)];
 }
 
 async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {

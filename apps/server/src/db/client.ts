@@ -248,24 +248,6 @@ export function afterCommit(tx: Tx, fn: () => void): boolean {
   return true;
 }
 
-/**
- * Sends `text` (several statements separated by semicolons, WITHOUT parameters: the caller inlines its values,
- * never user input) to the database in ONE round trip, through the simple query protocol, and returns each
- * statement's rows as the driver parses them (timestamps as Date, jsonb parsed; column names as in the
- * database). PostgreSQL runs such a string as one implicit transaction: all or nothing, transaction-level
- * locks held to its end, and under READ COMMITTED each statement with a snapshot of its own, taken when it
- * starts. On PGlite the string runs as one exclusive call too. Takes the database, never a transaction.
- */
-export async function runStatements(db: Db, text: string): Promise<Record<string, unknown>[][]> {
-  const client = (db as unknown as { $client: unknown }).$client;
-  if (client instanceof pg.Pool) {
-    const r = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
-    return (Array.isArray(r) ? r : [r]).map((x) => x.rows);
-  }
-  const results = await (client as PGlite).exec(text);
-  return results.map((x) => x.rows as Record<string, unknown>[]);
-}
-
 export function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
 }

@@ -4,7 +4,7 @@ import { claimDue } from "../../src/modules/federation/federation.repo.js";
 import { createTestNode, describeDb, type TestNode } from "../support/node.js";
 
 /**
- * The delivery worker's claim (federation.repo.ts `claimDue`, two statements sent in one round trip): of claims
+ * The delivery worker's claim (federation.repo.ts `claimDue`: the peer under an advisory lock, then its rows): of claims
  * of one peer made at once (on PostgreSQL each on a connection of its own), one leases the peer's first
  * messages in sequence order and the others get nothing while that batch is in flight; the rows come back as
  * the delivery reads them. (The race the claim's advisory lock closes needs two snapshots interleaved just so

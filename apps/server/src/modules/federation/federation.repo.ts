@@ -3,20 +3,8 @@
  * fed_outbox, fed_inbox, fed_pings, fed_blobs, fed_blob_chunks). Every function takes the database or the
  * caller's transaction; inside a transaction, pass the transaction (on PGlite `db` would wait forever).
  */
-import {
-  and,
-  asc,
-  desc,
-  eq,
-  getTableColumns,
-  gt,
-  inArray,
-  isNotNull,
-  isNull,
-  type SQL,
-  sql,
-} from "drizzle-orm";
-import { type Db, type DbOrTx, rowsOf, runStatements, type Tx } from "../../db/client.js";
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import { type Db, type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
 import {
   blobChunks,
   blobs,
@@ -189,6 +177,9 @@ export async function activePeersAwaiting(tx: DbOrTx, type: string): Promise<str
   return rows.map((r) => r.peerId);
 }
 
+/** The first key of the transaction-level advisory locks that make claims of one peer take turns. */
+const CLAIM_LOCK = 7391002;
+
 /**
  * Claims up to `limit` due messages for ONE active peer that has no batch in flight (no pending message of it
  * under a live lease, in any process), in sequence order, with a lease. One peer per claim, and never a peer
@@ -196,42 +187,27 @@ export async function activePeersAwaiting(tx: DbOrTx, type: string): Promise<str
  * other peer keeps flowing through the others (a claim across peers made a loop wait for the slowest of
  * them). The peer with the oldest due message goes first.
  *
- * Two statements in one transaction, sent in ONE round trip (`runStatements`: a simple-protocol query string,
- * which PostgreSQL runs as one implicit transaction; `BEGIN`, two statements and `COMMIT` were four). The first
- * picks the peer and takes a transaction-level advisory lock on it (skipping peers another claim holds), and
- * leaves its id in a transaction-local setting; the second, whose snapshot is taken when it starts, after that
- * lock, checks again that no batch of the peer is in flight and leases its first due messages. The lock is
- * released only when a concurrent claim of the peer has committed its lease, so the second statement sees that
- * lease. One statement cannot do it: its snapshot is older than any lock it takes inside. Two processes woken
- * by the same NOTIFY used to claim one peer at once in a single statement: the second, whose snapshot did not
- * yet see the first's lease, skipped the locked rows (SKIP LOCKED) and took the next ones, sending them ahead
- * of the gap (held by the receiver, whose answer then took twice as long).
+ * Two statements in one transaction. The first picks the peer and takes a transaction-level advisory lock on
+ * it (skipping peers another claim holds); the second, with a snapshot taken after that lock, checks again
+ * that no batch of the peer is in flight and leases its first due messages. Two processes woken by the same
+ * NOTIFY used to claim one peer at once in a single statement: the second, whose snapshot did not yet see the
+ * first's lease, skipped the locked rows (SKIP LOCKED) and took the next ones, sending them ahead of the gap
+ * (held by the receiver, whose answer then took twice as long).
  */
-export async function claimDue(db: Db, limit: number, leaseSeconds: number): Promise<OutboxRow[]> {
-  const results = await runStatements(db, claimStatements(limit, leaseSeconds).join(";\n"));
-  return (results[1] ?? []).map(outboxRowOf);
+export function claimDue(db: Db, limit: number, leaseSeconds: number): Promise<OutboxRow[]> {
+  return db.transaction(async (tx) => {
+    const [picked] = rowsOf<{ id: string }>(await tx.execute(pickPeerToClaim()));
+    if (!picked) return [];
+    return claimPeerStatement(tx, picked.id, limit, leaseSeconds);
+  });
 }
 
-/** The first key of the transaction-level advisory locks that make claims of one peer take turns. */
-const CLAIM_LOCK = 7391002;
-/** The transaction-local setting that hands the picked peer from the first statement of a claim to the second. */
-const CLAIM_PEER = "crossline.claim_peer";
-
 /**
- * The claim's two statements, as text (sent without parameters, in one round trip: only integers are inlined).
- *
- * 1. The active peer with the oldest due message and no batch in flight whose claim lock this transaction
- *    gets, its id kept in the setting CLAIM_PEER. Materialized and in order, so the lock is tried one peer at
- *    a time and held for the one returned only.
- * 2. Leases the peer's first `limit` due messages in sequence order unless a batch of it is in flight (read by
- *    the partial index on (peer_id, seq) of pending messages). SKIP LOCKED: rows another transaction is writing
- *    (an outcome, a cancellation) wait for the next claim. Without a peer (none set, or the empty string a
- *    setting of an earlier transaction of the session reverts to) it matches nothing.
+ * The active peer with the oldest due message and no batch in flight whose claim lock this transaction gets.
+ * Materialized and in order, so the lock is tried one peer at a time and held for the one returned only.
  */
-export function claimStatements(limit: number, leaseSeconds: number): [pick: string, lease: string] {
-  if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(leaseSeconds) || leaseSeconds < 1)
-    throw new Error(`claim: bad limit ${limit} or lease ${leaseSeconds}`);
-  const pick = `with c as materialized (
+export function pickPeerToClaim(): SQL {
+  return sql`with c as materialized (
       select p.id, w.due from fed_peers p
       cross join lateral (select min(d.next_attempt_at) as due from fed_outbox d
         where d.peer_id = p.id and d.status = 'pending' and d.next_attempt_at <= now()
@@ -240,32 +216,33 @@ export function claimStatements(limit: number, leaseSeconds: number): [pick: str
         and not exists (select 1 from fed_outbox f where f.peer_id = p.id and f.status = 'pending'
           and f.lease_until is not null and f.lease_until >= now())
       order by w.due)
-    select set_config('${CLAIM_PEER}', id, true) as id
-    from (select id from c where pg_try_advisory_xact_lock(${CLAIM_LOCK}, hashtext(c.id)) limit 1) picked`;
-  const lease = `update fed_outbox set lease_until = now() + make_interval(secs => ${leaseSeconds}),
-      attempts = attempts + 1
-    where msg_id in (select o.msg_id from fed_outbox o
-      where o.peer_id = current_setting('${CLAIM_PEER}', true) and o.status = 'pending'
-        and o.next_attempt_at <= now() and (o.lease_until is null or o.lease_until < now())
-        and not exists (select 1 from fed_outbox f where f.peer_id = current_setting('${CLAIM_PEER}', true)
-          and f.status = 'pending'
-          and f.lease_until is not null and f.lease_until >= now())
-      order by o.seq limit ${limit} for update of o skip locked)
-    returning *`;
-  return [pick, lease];
+    select id from c where pg_try_advisory_xact_lock(${CLAIM_LOCK}::int, hashtext(c.id)) limit 1`;
 }
 
-/** A row of fed_outbox as `runStatements` returns it (database column names), as Drizzle would map it. */
-function outboxRowOf(raw: Record<string, unknown>): OutboxRow {
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(outbox))) {
-    const v = raw[column.name];
-    if (v === null || v === undefined) row[key] = null;
-    else if (column.columnType === "PgTimestamp") row[key] = v instanceof Date ? v : new Date(String(v));
-    else if (column.columnType === "PgBigInt53") row[key] = Number(v);
-    else row[key] = v;
-  }
-  return row as OutboxRow;
+/**
+ * Leases the peer's first `limit` due messages in sequence order unless a batch of it is in flight (read by
+ * the partial index on (peer_id, seq) of pending messages). SKIP LOCKED: rows another transaction is writing
+ * (an outcome, a cancellation) wait for the next claim.
+ */
+export function claimPeerStatement(dbx: DbOrTx, peerId: string, limit: number, leaseSeconds: number) {
+  return dbx
+    .update(outbox)
+    .set({
+      leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})`,
+      attempts: sql`${outbox.attempts} + 1`,
+    })
+    .where(
+      inArray(
+        outbox.msgId,
+        sql`(select o.msg_id from fed_outbox o
+            where o.peer_id = ${peerId} and o.status = 'pending' and o.next_attempt_at <= now()
+              and (o.lease_until is null or o.lease_until < now())
+              and not exists (select 1 from fed_outbox f where f.peer_id = ${peerId} and f.status = 'pending'
+                and f.lease_until is not null and f.lease_until >= now())
+            order by o.seq limit ${limit} for update of o skip locked)`,
+      ),
+    )
+    .returning();
 }
 
 /**
