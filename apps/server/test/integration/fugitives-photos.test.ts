@@ -153,6 +153,7 @@ describeDb("fugitives: photos on a record", () => {
       expect((await officer.req("GET", `/api/v1/fugitives/${f.id}/photos/${photoId}`)).status).toBe(200);
     // A refused view (another unit) reads nothing, so it logs nothing.
     await outsider.req("GET", `/api/v1/fugitives/${f.id}/photos/${photoId}`);
+    await node.rt.services.accessLog.flush();
     const rows = await node.rt.services.db
       .select()
       .from(accessLog)

@@ -125,6 +125,7 @@ describeDb("name search: any name form, ranked, date-of-birth narrowing, duplica
 
   it("each result of a search is in the access log", async () => {
     const db = node.rt.services.db;
+    await node.rt.services.accessLog.flush();
     const before = await db
       .select()
       .from(accessLog)

@@ -106,7 +106,8 @@ describeDb("persons: requests started from a person record", () => {
       subjectIndex: 0,
       onLocation: "inform_only",
     });
-    // The prefill reads the person: logged.
+    // The prefill reads the person: logged (behind the read: this process's queue is written first).
+    await t.cn.rt.services.accessLog.flush();
     const reads = await t.cn.rt.services.db.select().from(accessLog).where(eq(accessLog.recordId, id));
     expect(reads.length).toBeGreaterThan(0);
     // Only the kinds that start from a person.
@@ -167,6 +168,7 @@ describeDb("persons: requests started from a person record", () => {
       origin: { type: "person", id },
     });
     // Each request listed is in the access log.
+    await t.cn.rt.services.accessLog.flush();
     const listed = await t.cn.rt.services.db
       .select()
       .from(accessLog)
