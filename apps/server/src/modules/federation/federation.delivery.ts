@@ -232,12 +232,15 @@ export function createDelivery(
     const revoked = finalRejected.some((o) => o.reason === "PEER_REVOKED");
     const firstError = outcomes.find((o) => o.error)?.error ?? null;
     await inTransaction(db, async (tx) => {
+      // The peer row first, as the inbox and a revocation take it (then the peer's outbox rows): taken last,
+      // after this transaction had written outbox rows, two of them waited for each other (a deadlock).
+      const locked = await repo.lockPeer(tx, peerId);
       // The peer answered and took messages: what was backing off goes now, and the message it waits for
       // (the gap) is due at once (issue 9 point 7). Before recordOutcomes, which sets this batch's own times.
       if (delivered) await repo.resetBackoff(tx, peerId);
       // The peer was seen healthy while this batch travelled (it sent us something, or another batch got
       // through): a failed answer here is no reason for a long back-off.
-      const seen = (await repo.findPeer(tx, peerId))?.lastSuccessAt;
+      const seen = locked?.lastSuccessAt;
       if (seen && seen.getTime() >= batchStart.getTime()) {
         for (const o of outcomes) if (o.status === "pending") o.next_at = clock.now().toISOString();
       }
