@@ -1,9 +1,8 @@
 import type { Logger } from "pino";
+import { type PeriodicJob, startPeriodicJob } from "../../lib/periodic-job.js";
 import type { Services } from "../../services.js";
 
-export interface ProvidersWorker {
-  stop(): Promise<void>;
-}
+export type ProvidersWorker = PeriodicJob;
 
 /**
  * The providers module's background job: the overdue sweep of notices (notices.sweep.ts). Its rows are claimed
@@ -14,30 +13,12 @@ export function startProvidersWorker(
   log: Pick<Logger, "warn" | "info">,
   opts: { sweepMs?: number } = {},
 ): ProvidersWorker {
-  const everyMs = opts.sweepMs ?? 15_000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  const run = () => {
-    if (stopped) return;
-    running = services.providers
-      .sweepOverdue()
-      .then((r) => {
-        if (r.overdue > 0) log.info({ job: "notices-overdue", ...r }, "providers job");
-      })
-      .catch((err) => log.warn({ err, job: "notices-overdue" }, "providers job failed"))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(run, everyMs);
-      });
-  };
-  // A random first delay: processes started together do not sweep in step.
-  timer = setTimeout(run, Math.floor(Math.random() * everyMs));
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicJob({
+    job: "notices-overdue",
+    module: "providers",
+    everyMs: opts.sweepMs ?? 15_000,
+    run: () => services.providers.sweepOverdue(),
+    worked: (r) => r.overdue > 0,
+    log,
+  });
 }

@@ -1,9 +1,8 @@
 import type { Logger } from "pino";
+import { type PeriodicJob, startPeriodicJob } from "../../lib/periodic-job.js";
 import type { Services } from "../../services.js";
 
-export interface RepatriationWorker {
-  stop(): Promise<void>;
-}
+export type RepatriationWorker = PeriodicJob;
 
 /**
  * The repatriation module's background job: the overdue sweep of verifications and travel documents
@@ -15,30 +14,12 @@ export function startRepatriationWorker(
   log: Pick<Logger, "warn" | "info">,
   opts: { sweepMs?: number } = {},
 ): RepatriationWorker {
-  const everyMs = opts.sweepMs ?? 15_000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  const run = () => {
-    if (stopped) return;
-    running = services.repatriation
-      .sweepOverdue()
-      .then((r) => {
-        if (r.overdue > 0) log.info({ job: "repatriation-overdue", ...r }, "repatriation job");
-      })
-      .catch((err) => log.warn({ err, job: "repatriation-overdue" }, "repatriation job failed"))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(run, everyMs);
-      });
-  };
-  // A random first delay: processes started together do not sweep in step.
-  timer = setTimeout(run, Math.floor(Math.random() * everyMs));
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicJob({
+    job: "repatriation-overdue",
+    module: "repatriation",
+    everyMs: opts.sweepMs ?? 15_000,
+    run: () => services.repatriation.sweepOverdue(),
+    worked: (r) => r.overdue > 0,
+    log,
+  });
 }
