@@ -139,6 +139,10 @@ export const SecondCheckView = z.object({
   notes: LabelledText.optional(),
 });
 
+/** The kinds of record a request can be drafted from (its `origin`). */
+export const REQUEST_ORIGIN_TYPES = ["fugitive", "person", "asset"] as const;
+export type RequestOriginType = (typeof REQUEST_ORIGIN_TYPES)[number];
+
 export const RequestDetail = RequestSummary.extend({
   /** The typed form, normalised (identifiers in canonical form, with `raw` as entered). */
   form: z.looseObject({ type: RequestType, urgency: Urgency }),
@@ -157,7 +161,7 @@ export const RequestDetail = RequestSummary.extend({
    * request in turn.
    */
   origin: z
-    .object({ type: z.enum(["fugitive", "person", "asset"]), id: Id })
+    .object({ type: z.enum(REQUEST_ORIGIN_TYPES), id: Id })
     .nullable()
     .default(null),
   /** The person record each person subject links to (`ordinal`: its index in form.subjects). */

@@ -5,8 +5,10 @@ import {
   type EventName,
   type issue as issueRef,
   preservationExpiry,
+  REQUEST_ORIGIN_TYPES,
   type RequestDetail,
   RequestDraftInput,
+  type RequestOriginType,
   type Side,
   secondCheckGuard,
   secondCheckRequired,
@@ -161,6 +163,9 @@ const SETTLES: Partial<Record<TimelineEventName, readonly string[]>> = {
   withdraw: ALL_ASKS,
 };
 
+const isOriginType = (t: string | null): t is RequestOriginType =>
+  (REQUEST_ORIGIN_TYPES as readonly (string | null)[]).includes(t);
+
 /**
  * What every part of the requests module shares: its dependencies, the node's identity, reading a request
  * the actor may see, the actions open to them, the detail view, and recording a timeline event. The
@@ -235,10 +240,7 @@ export function createRequestsContext(deps: RequestsDeps) {
       extensions: extensions.map(toExtensionView),
       timeline: events.map((e) => toEventView(e, zoner)),
       allowedActions: await userActions(ctx, r),
-      origin:
-        (r.originType === "fugitive" || r.originType === "person" || r.originType === "asset") && r.originId
-          ? { type: r.originType, id: r.originId }
-          : null,
+      origin: isOriginType(r.originType) && r.originId ? { type: r.originType, id: r.originId } : null,
       subjectPersons: people.map((p) => ({
         ordinal: p.ordinal,
         personId: p.personId,

@@ -1,4 +1,9 @@
-import { issue, type RequestDetail, type RequestDraftInput } from "@crossline/schemas";
+import {
+  issue,
+  type RequestDetail,
+  type RequestDraftInput,
+  type RequestOriginType,
+} from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import { inTransaction, type Tx } from "../../db/client.js";
@@ -26,7 +31,7 @@ interface DraftBody {
  */
 export interface DraftLink {
   caseId?: string;
-  origin?: { type: "fugitive" | "person" | "asset"; id: string };
+  origin?: { type: RequestOriginType; id: string };
   /**
    * The person record the first subject is (the record's person, which the caller may see): linked at
    * position 0 as it is, rather than matched by name and date of birth (which may find no one, or another).
