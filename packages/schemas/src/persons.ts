@@ -129,18 +129,19 @@ export const ReasonQuery = z.strictObject({ reason: z.string().trim().max(500).o
 export const PersonPage = pageOf(PersonSummary);
 
 /**
- * The identity in a rectification: a list left out keeps the record's list, an empty list `[]`
- * clears it; the other fields are given whole.
+ * The identity in a rectification, merged into the record (lib/change.ts `mergeChange`, as a PATCH of a
+ * fugitive or an asset): a field left out keeps the record's value, `null` clears the date of birth or the
+ * sex, an empty list `[]` clears a list.
  */
 export const PersonFieldsChange = PersonFields.extend({
   names: PersonFields.shape.names.optional(),
+  dateOfBirth: PersonFields.shape.dateOfBirth.unwrap().nullable().optional(),
+  sex: PersonFields.shape.sex.unwrap().nullable().optional(),
   aliases: PersonFields.shape.aliases.unwrap().optional(),
   nationalities: PersonFields.shape.nationalities.unwrap().optional(),
   documents: PersonFields.shape.documents.unwrap().optional(),
 });
 export type PersonFieldsChange = z.infer<typeof PersonFieldsChange>;
-/** The list fields of a person's identity (absent in a rectification: unchanged). */
-export const PERSON_LIST_FIELDS = ["names", "aliases", "nationalities", "documents"] as const;
 
 export const RectifyPersonBody = z.strictObject({
   /** The version read: a stale one is a conflict. */

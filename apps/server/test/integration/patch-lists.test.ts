@@ -6,9 +6,8 @@ import { type Agent, createTestNode, describeDb, type TestNode } from "../suppor
 type Err = { error: { code: string; details: { field?: string; issue: string }[] } };
 
 /**
- * In a change (PATCH of a fugitive or an asset, rectification of a person), a list left out keeps
- * the record's list and an empty list `[]` clears it. In a PATCH of a fugitive or an asset, any other field
- * left out keeps its value too, and `null` clears one the record may be without.
+ * In a change (PATCH of a fugitive or an asset, rectification of a person), a field left out keeps the
+ * record's value, an empty list `[]` clears a list, and `null` clears a field the record may be without.
  */
 describeDb("changes: an absent list is unchanged, an empty list clears it", () => {
   let node: TestNode;
@@ -247,7 +246,7 @@ describeDb("changes: an absent list is unchanged, an empty list clears it", () =
     expect(after.body.asset).toMatchObject({ version: 4, value: { amount: "1000.25" } });
   });
 
-  it("person: a rectification leaving out a list keeps it; [] clears it", async () => {
+  it("person: a rectification leaving out a field keeps it; null or [] clears it", async () => {
     const f = await fugitive("李建国");
     const got = await caseOfficer.req<{ person: PersonView }>("GET", `/api/v1/persons/${f.personId}`);
     expect(got.status, JSON.stringify(got.body)).toBe(200);
@@ -278,12 +277,38 @@ describeDb("changes: an absent list is unchanged, an empty list clears it", () =
       nationalities: ["CN"],
       documents: [{ number: "E00000001" }],
     });
-    const cleared = await caseOfficer.req<{ person: PersonView }>("POST", `/api/v1/persons/${p.id}/rectify`, {
+    // Only the aliases: the date of birth and the sex, left out, stay as they are.
+    const aliasOnly = await caseOfficer.req<{ person: PersonView }>("POST", `/api/v1/persons/${p.id}/rectify`, {
       version: kept.body.person.version,
-      fields: { dateOfBirth: "1968-03-12", sex: "male", aliases: [], documents: [] },
-      reason: "The alias and the passport were another person's.",
+      fields: { aliases: [{ original: "Chang Wei-Ming" }] },
+      reason: "The alias as the court spelt it.",
+    });
+    expect(aliasOnly.status, JSON.stringify(aliasOnly.body)).toBe(200);
+    expect(aliasOnly.body.person).toMatchObject({
+      dateOfBirth: "1968-03-12",
+      sex: "male",
+      aliases: [{ original: "Chang Wei-Ming" }],
+    });
+    const cleared = await caseOfficer.req<{ person: PersonView }>("POST", `/api/v1/persons/${p.id}/rectify`, {
+      version: aliasOnly.body.person.version,
+      fields: { sex: null, aliases: [], documents: [] },
+      reason: "The alias and the passport were another person's; the sex was never recorded.",
     });
     expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
-    expect(cleared.body.person).toMatchObject({ aliases: [], documents: [], nationalities: ["CN"] });
+    expect(cleared.body.person).toMatchObject({
+      aliases: [],
+      documents: [],
+      nationalities: ["CN"],
+      dateOfBirth: "1968-03-12",
+      sex: null,
+    });
+    // The names cannot be cleared: a person record has a main name.
+    const noNames = await caseOfficer.req<Err>("POST", `/api/v1/persons/${p.id}/rectify`, {
+      version: cleared.body.person.version,
+      fields: { names: null },
+      reason: "A mistake.",
+    });
+    expect(noNames.status).toBe(400);
+    expect(noNames.body.error.details[0]?.field).toBe("body.fields.names");
   });
 });

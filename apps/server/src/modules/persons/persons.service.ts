@@ -2,7 +2,6 @@ import {
   type AccessLogEntry,
   issue,
   type NameSearchQuery,
-  PERSON_LIST_FIELDS,
   type PersonFields,
   type PersonFieldsChange,
   type PersonName,
@@ -16,7 +15,7 @@ import { uuidv7 } from "../../crypto/ids.js";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { inTransaction } from "../../db/client.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
-import { keepAbsent } from "../../lib/change.js";
+import { mergeChange } from "../../lib/change.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { keysOf, recordKeys } from "../../lib/name-keys.js";
@@ -449,8 +448,8 @@ export function createPersonsService(deps: PersonsDeps) {
         ]);
       }
       const before = fieldsOf(r);
-      // A list left out keeps the record's; an empty list clears it.
-      const f: PersonFields = keepAbsent(body.fields, before, PERSON_LIST_FIELDS);
+      // A field left out keeps the record's value; null clears it, as does an empty list.
+      const f: PersonFields = mergeChange(body.fields, before);
       const key = matchKeyOf(f);
       if (key) {
         const other = await repo.findByKey(tx, key);
