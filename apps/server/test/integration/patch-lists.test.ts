@@ -278,11 +278,15 @@ describeDb("changes: an absent list is unchanged, an empty list clears it", () =
       documents: [{ number: "E00000001" }],
     });
     // Only the aliases: the date of birth and the sex, left out, stay as they are.
-    const aliasOnly = await caseOfficer.req<{ person: PersonView }>("POST", `/api/v1/persons/${p.id}/rectify`, {
-      version: kept.body.person.version,
-      fields: { aliases: [{ original: "Chang Wei-Ming" }] },
-      reason: "The alias as the court spelt it.",
-    });
+    const aliasOnly = await caseOfficer.req<{ person: PersonView }>(
+      "POST",
+      `/api/v1/persons/${p.id}/rectify`,
+      {
+        version: kept.body.person.version,
+        fields: { aliases: [{ original: "Chang Wei-Ming" }] },
+        reason: "The alias as the court spelt it.",
+      },
+    );
     expect(aliasOnly.status, JSON.stringify(aliasOnly.body)).toBe(200);
     expect(aliasOnly.body.person).toMatchObject({
       dateOfBirth: "1968-03-12",
