@@ -40,6 +40,7 @@ import { createNodeService } from "./modules/node/node.service.js";
 import { createSettingsPort } from "./modules/node/node.settings.js";
 import { createNotificationsService } from "./modules/notifications/notifications.service.js";
 import { createOrgService } from "./modules/org/org.service.js";
+import { personLawfulKind } from "./modules/persons/persons.lawful.js";
 import { createPersonRequests } from "./modules/persons/persons.requests.js";
 import { createPersonRights } from "./modules/persons/persons.rights.js";
 import { createPersonsService } from "./modules/persons/persons.service.js";
@@ -173,6 +174,9 @@ export function createServices(deps: {
   // Personal data: the person records (the access log, created before the audit anchors, is above).
   const persons = createPersonsService({ db, clock, audit, accessLog });
   const personRights = createPersonRights({ db, clock, audit, node, persons, accessLog });
+  // A person is kept while a record names them; erasing the last one starts the person's own retention.
+  lawful.registerKind(personLawfulKind({ visible: persons.visible, now: () => clock.now() }));
+  lawful.setPersonUnlinker(persons.port.unlinkRecord);
   // Other modules hear of the peer's events on requests (providers: a notice across the border follows its request).
   const requestWatchers = createRequestWatchers();
   const requestsDeps = {

@@ -48,8 +48,17 @@ export const persons = pgTable(
     restrictedAt: ts("restricted_at"),
     restrictedBy: text("restricted_by"),
     restrictionReason: text("restriction_reason"),
+    /**
+     * Since when no record names the person (its last link went: the record was erased, or stopped naming
+     * them; or never linked since creation); null while a record does. The person's own retention runs from
+     * it (persons.lawful.ts).
+     */
+    unlinkedAt: ts("unlinked_at"),
+    /** When the person's data was anonymised at the end of its retention (the row stays for statistics). */
+    erasedAt: ts("erased_at"),
   },
   (t) => [
+    index("persons_unlinked").on(t.unlinkedAt).where(sql`${t.unlinkedAt} is not null`),
     uniqueIndex("persons_match_key").on(t.matchKey).where(sql`${t.matchKey} is not null`),
     index("persons_unit").on(t.ownerUnitId, t.id.desc()),
     check("persons_sex_check", sql`${t.sex} in ('female', 'male', 'unspecified')`),

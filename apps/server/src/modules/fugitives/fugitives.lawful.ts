@@ -17,6 +17,7 @@ export function fugitiveLawfulKind(
 ): LawfulKindDef {
   return {
     kind: "fugitive_entry",
+    personRecordType: "fugitive",
     permissions: { read: "fugitives:read", flag: "fugitives:write" },
     async describe(dbx, ids) {
       const rows = await repo.byIds(dbx, ids);

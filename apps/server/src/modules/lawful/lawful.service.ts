@@ -10,7 +10,7 @@ import {
   RetentionPolicy,
 } from "@crossline/schemas";
 import type { z } from "zod";
-import { type Db, type DbOrTx, inTransaction } from "../../db/client.js";
+import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, can, requirePermission, systemCtx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
@@ -55,6 +55,13 @@ export function createLawfulService(deps: LawfulDeps) {
   const kinds = new Map<LawfulKind, LawfulKindDef>();
   // The policy as last read or written by this process: the shared-objects hook (retentionEnd) is synchronous.
   let policyCache: RetentionPolicy = DEFAULT_RETENTION_POLICY;
+
+  let unlinkPersons: ((tx: Tx, recordType: string, recordId: string) => Promise<string[]>) | null = null;
+
+  /** The persons module's `unlinkRecord`: erasing a record of a kind with `personRecordType` unlinks its people. */
+  function setPersonUnlinker(fn: (tx: Tx, recordType: string, recordId: string) => Promise<string[]>): void {
+    unlinkPersons = fn;
+  }
 
   function registerKind(def: LawfulKindDef): void {
     if (kinds.has(def.kind)) throw new Error(`lawful kind ${def.kind} is already registered`);
@@ -274,7 +281,7 @@ export function createLawfulService(deps: LawfulDeps) {
     }
     for (const def of kinds.values()) {
       if (!def.listDue) continue;
-      const due = await def.listDue(dbx, now, LIST_LIMIT);
+      const due = await def.listDue(dbx, now, LIST_LIMIT, kindPolicy(policyCache, def.kind));
       const info = await def.describe(
         dbx,
         due.map((d) => d.recordId),
@@ -364,7 +371,7 @@ export function createLawfulService(deps: LawfulDeps) {
     await inTransaction(db, async (tx) => {
       let action = kindPolicy(policyCache, kind).action;
       if (def.listDue) {
-        const due = await def.listDue(tx, now, LIST_LIMIT);
+        const due = await def.listDue(tx, now, LIST_LIMIT, kindPolicy(policyCache, kind));
         assertThat(
           due.some((d) => d.recordId === recordId),
           () => new AppError("CONFLICT", [{ issue: "the record is not due for erasure" }]),
@@ -386,6 +393,11 @@ export function createLawfulService(deps: LawfulDeps) {
         action = row.action;
       }
       const details = await def.erase(tx, ctx, recordId, action);
+      // The record names no one any more: the persons it named may start their own retention.
+      if (def.personRecordType && unlinkPersons) {
+        const persons = await unlinkPersons(tx, def.personRecordType, recordId);
+        if (persons.length) details.persons = persons;
+      }
       if (!def.listDue) {
         await repo.update(tx, kind, recordId, {
           erasedAt: now,
@@ -408,6 +420,7 @@ export function createLawfulService(deps: LawfulDeps) {
 
   return {
     registerKind,
+    setPersonUnlinker,
     port,
     refreshPolicy,
     getPolicy,

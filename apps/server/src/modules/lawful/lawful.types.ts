@@ -1,5 +1,6 @@
 import type {
   ErasureAction,
+  KindPolicy,
   LawfulBasis,
   LawfulKind,
   LawfulRefusedPayload,
@@ -38,7 +39,18 @@ export interface LawfulKindDef {
    * For kinds that keep their retention end in their own table (shared objects, through the personal-data hooks):
    * the records whose end is at or before `at`.
    */
-  listDue?(dbx: DbOrTx, at: Date, limit: number): Promise<{ recordId: string; dueAt: Date }[]>;
+  listDue?(
+    dbx: DbOrTx,
+    at: Date,
+    limit: number,
+    policy: KindPolicy,
+  ): Promise<{ recordId: string; dueAt: Date }[]>;
+  /**
+   * The record type under which the persons module links this kind's records to the people they name
+   * (`person_links.record_type`): erasing a record unlinks them, and a person no record names any more starts
+   * their own retention (persons.lawful.ts). Left out by kinds whose records name no person record.
+   */
+  personRecordType?: string;
   /** Erases the record's personal data (the action the policy names). Same transaction, audited by the caller. */
   erase(tx: Tx, ctx: Ctx, recordId: string, action: ErasureAction): Promise<Record<string, unknown>>;
   /** An incoming record: the peer that sent it (where a refusal goes); null when it is this node's own. */
@@ -75,6 +87,8 @@ export const DEFAULT_RETENTION_POLICY: RetentionPolicy = {
   kinds: {
     request: { retentionYears: 5, reviewMonths: 12, action: "anonymise" },
     shared_object: { retentionYears: 2, reviewMonths: 12, action: "delete" },
+    // From the day no record names the person any more (the last one erased, or no longer naming them).
+    person: { retentionYears: 1, reviewMonths: 12, action: "delete" },
   },
   sharedTypes: {},
 };

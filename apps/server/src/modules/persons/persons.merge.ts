@@ -84,6 +84,7 @@ export function createPersonMerge(deps: {
       // What the removed record was, kept before anything changes.
       const versions = await repo.versions(tx, gone.id);
       const moved = await repo.moveLinks(tx, gone.id, keep.id);
+      if (moved.length) await repo.markLinked(tx, keep.id);
       await repo.insertMerge(tx, {
         removedId: gone.id,
         intoId: keep.id,

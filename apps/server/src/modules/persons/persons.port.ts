@@ -85,6 +85,12 @@ export interface PersonsPort {
     subjects: OrdinalSubject[],
     opts: { field: string; allowRestricted?: boolean },
   ): Promise<void>;
+  /**
+   * The record's personal data was erased (the lawful module, at the end of its retention): it names no one
+   * any more. Its links go; a person no record names from now on starts their own retention. Returns the
+   * persons it named.
+   */
+  unlinkRecord(tx: Tx, recordType: string, recordId: string): Promise<string[]>;
   /** The people a record names, by position, with their main name and whether they are restricted. */
   linkedTo(dbx: DbOrTx, recordType: string, recordId: string): Promise<LinkedPerson[]>;
   /** Main names for display, by person id. */

@@ -1,5 +1,20 @@
 import type { PersonFields } from "@crossline/schemas";
-import { and, desc, eq, exists, gt, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  desc,
+  eq,
+  exists,
+  gt,
+  ilike,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
 import { personLinks, personMerges, personNameKeys, persons, personVersions } from "../../db/schema/index.js";
 import { CANDIDATES, candidateWeight, DUPLICATE_SCORE, type NameKey } from "../../lib/name-keys.js";
@@ -248,6 +263,85 @@ export const personsRepo = {
       out.push(...frontier);
     }
     return out;
+  },
+
+  /** Drops every link of a record (it was erased); returns the persons it named. */
+  async deleteLinksOf(tx: Tx, recordType: string, recordId: string): Promise<string[]> {
+    const rows = await tx
+      .delete(personLinks)
+      .where(and(eq(personLinks.recordType, recordType), eq(personLinks.recordId, recordId)))
+      .returning({ personId: personLinks.personId });
+    return [...new Set(rows.map((r) => r.personId))];
+  },
+
+  /** Of these persons, those no record names any more are unlinked from `at` (if not already). */
+  async markUnlinked(tx: Tx, personIds: string[], at: Date): Promise<void> {
+    if (!personIds.length) return;
+    await tx
+      .update(persons)
+      .set({ unlinkedAt: at })
+      .where(
+        and(
+          inArray(persons.id, personIds),
+          isNull(persons.unlinkedAt),
+          sql`not exists (select 1 from ${personLinks} l where l.person_id = ${persons.id})`,
+        ),
+      );
+  },
+
+  /** A record names the person again. */
+  async markLinked(tx: Tx, personId: string): Promise<void> {
+    await tx
+      .update(persons)
+      .set({ unlinkedAt: null })
+      .where(and(eq(persons.id, personId), isNotNull(persons.unlinkedAt)));
+  },
+
+  /** Persons no record has named since `before` or earlier, oldest first (their retention ended). */
+  async unlinkedBefore(dbx: DbOrTx, before: Date, limit: number): Promise<PersonRow[]> {
+    return dbx
+      .select()
+      .from(persons)
+      .where(and(isNotNull(persons.unlinkedAt), lte(persons.unlinkedAt, before), isNull(persons.erasedAt)))
+      .orderBy(persons.unlinkedAt, persons.id)
+      .limit(limit);
+  },
+
+  /**
+   * Erases a person's personal data (retention, persons.lawful.ts): the earlier versions, the name keys, and
+   * the rows of the records merged into it go; the row itself goes (`delete`) or keeps only what statistics
+   * count, its nationalities and sex, under an erased name (`anonymise`). Returns how many merged records went.
+   */
+  async erase(
+    tx: Tx,
+    id: string,
+    action: "delete" | "anonymise",
+    erasedName: string,
+    at: Date,
+  ): Promise<number> {
+    const merged = await personsRepo.mergedInto(tx, id);
+    if (merged.length) await tx.delete(personMerges).where(inArray(personMerges.removedId, merged));
+    await tx.delete(personNameKeys).where(eq(personNameKeys.personId, id));
+    await tx.delete(personVersions).where(eq(personVersions.personId, id));
+    if (action === "delete") await tx.delete(persons).where(eq(persons.id, id));
+    else {
+      await tx
+        .update(persons)
+        .set({
+          names: [{ original: erasedName }],
+          aliases: [],
+          dateOfBirth: null,
+          documents: [],
+          matchKey: null,
+          search: "",
+          restrictedBy: null,
+          restrictionReason: null,
+          erasedAt: at,
+          updatedAt: at,
+        })
+        .where(eq(persons.id, id));
+    }
+    return merged.length;
   },
 
   async deleteLink(tx: Tx, recordType: string, recordId: string, ordinal: number): Promise<void> {

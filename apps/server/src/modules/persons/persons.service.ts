@@ -172,6 +172,8 @@ export function createPersonsService(deps: PersonsDeps) {
       version: 1,
       createdAt: now,
       updatedAt: now,
+      // No record names the person until the caller links it (in this transaction).
+      unlinkedAt: now,
     });
     await repo.setNameKeys(tx, row.id, recordKeys(row.names));
     await snapshot(tx, row, ctx.actor.label, null);
@@ -203,6 +205,9 @@ export function createPersonsService(deps: PersonsDeps) {
       notes: l.notes ?? null,
       createdAt: clock.now(),
     });
+    await repo.markLinked(tx, l.personId);
+    // The person this position named before may now be named by no record.
+    if (current && isNew) await repo.markUnlinked(tx, [current.personId], clock.now());
     if (isNew) {
       await audit.record(tx, ctx, {
         action: "person.link",
@@ -228,8 +233,13 @@ export function createPersonsService(deps: PersonsDeps) {
   const linkSubjects: PersonsPort["linkSubjects"] = async (tx, ctx, record, subjects, opts) => {
     const before = await repo.linksOfRecord(tx, record.recordType, record.recordId);
     const keep = new Set(subjects.map((s) => s.ordinal));
-    for (const b of before)
-      if (!keep.has(b.ordinal)) await repo.deleteLink(tx, b.recordType, b.recordId, b.ordinal);
+    const dropped = before.filter((b) => !keep.has(b.ordinal));
+    for (const b of dropped) await repo.deleteLink(tx, b.recordType, b.recordId, b.ordinal);
+    await repo.markUnlinked(
+      tx,
+      dropped.map((b) => b.personId),
+      clock.now(),
+    );
     const held = new Map(
       (await repo.findMany(tx, [...new Set(before.map((b) => b.personId))])).map((p) => [p.id, p]),
     );
@@ -257,6 +267,12 @@ export function createPersonsService(deps: PersonsDeps) {
         throw err;
       }
     }
+  };
+
+  const unlinkRecord: PersonsPort["unlinkRecord"] = async (tx, recordType, recordId) => {
+    const named = await repo.deleteLinksOf(tx, recordType, recordId);
+    await repo.markUnlinked(tx, named, clock.now());
+    return named;
   };
 
   const linkedTo: PersonsPort["linkedTo"] = async (dbx, recordType, recordId) => {
@@ -288,6 +304,7 @@ export function createPersonsService(deps: PersonsDeps) {
   const port: PersonsPort = {
     findOrCreate,
     link,
+    unlinkRecord,
     linkById,
     linkSubjects,
     linkedTo,

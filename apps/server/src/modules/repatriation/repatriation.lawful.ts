@@ -13,6 +13,7 @@ const ERASED = "[erased]";
 export function repatriationLawfulKind(): LawfulKindDef {
   return {
     kind: "repatriation_case",
+    personRecordType: "repatriation",
     permissions: { read: "fugitives:read", flag: "fugitives:write" },
     async describe(dbx, ids) {
       const rows = await repo.byIds(dbx, ids);

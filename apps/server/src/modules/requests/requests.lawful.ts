@@ -54,6 +54,7 @@ export function eraseTexts<T>(value: T, keep = false): T {
 export function requestLawfulKind(): LawfulKindDef {
   return {
     kind: "request",
+    personRecordType: "request",
     permissions: { read: "requests:read", flag: "requests:draft", refuse: "requests:answer" },
     async describe(dbx, ids) {
       const rows = await repo.requestsByIds(dbx, ids);

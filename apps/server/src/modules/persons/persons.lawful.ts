@@ -1,0 +1,59 @@
+import type { DbOrTx } from "../../db/client.js";
+import { type Ctx, can } from "../../lib/actor.js";
+import { recordKeys } from "../../lib/name-keys.js";
+import { addYears } from "../lawful/lawful.service.js";
+import type { LawfulKindDef } from "../lawful/lawful.types.js";
+import { type PersonRow, personsRepo as repo } from "./persons.repo.js";
+
+/** What replaces the names of an anonymised person record. */
+export const ERASED = "[erased]";
+
+const mainName = (p: PersonRow) =>
+  [p.names[0]?.original, p.names[0]?.romanised].filter(Boolean).join(" · ") || p.id;
+
+/**
+ * Person records as a kind of record holding personal data (the lawful module). A person is kept as long as a
+ * record names them: when the last record naming them is erased (its kind declares `personRecordType`, and the
+ * lawful module drops its links) or stops naming them, the person's own retention starts (`unlinked_at`), and
+ * at its end — the node's policy for `person`, by default one year — the person is due for erasure on the
+ * retention dashboard. Erasure deletes the row (or, with `anonymise`, keeps only what statistics count: the
+ * nationalities and sex, under an erased name), with the earlier versions, the name keys and the records merged
+ * into it; the access log keeps its rows, which hold only ids.
+ */
+export function personLawfulKind(deps: {
+  visible: (dbx: DbOrTx, ctx: Ctx, r: PersonRow | undefined) => Promise<PersonRow>;
+  now: () => Date;
+}): LawfulKindDef {
+  return {
+    kind: "person",
+    permissions: { read: "persons:read", flag: "persons:rectify" },
+    async describe(dbx, ids) {
+      const rows = await repo.findMany(dbx, ids);
+      return new Map(rows.map((p) => [p.id, { title: mainName(p), ownerUnitId: p.ownerUnitId }]));
+    },
+    async visible(dbx, ctx, id) {
+      if (!can(ctx.actor, "persons:read")) return false;
+      return deps
+        .visible(dbx, ctx, await repo.find(dbx, id))
+        .then(() => true)
+        .catch(() => false);
+    },
+    async listDue(dbx, at, limit, policy) {
+      // Unlinked on or before `at` less the retention years: addYears(unlinkedAt, years) <= at.
+      const before = addYears(at, -policy.retentionYears);
+      const rows = await repo.unlinkedBefore(dbx, before, limit);
+      return rows.map((p) => ({
+        recordId: p.id,
+        dueAt: addYears(p.unlinkedAt as Date, policy.retentionYears),
+      }));
+    },
+    async erase(tx, _ctx, id, action) {
+      const p = await repo.lock(tx, id);
+      if (!p) return { action, missing: true };
+      const merged = await repo.erase(tx, id, action, ERASED, deps.now());
+      // An anonymised record keeps the keys of its erased name, as a start-up indexing would make them.
+      if (action === "anonymise") await repo.setNameKeys(tx, id, recordKeys([{ original: ERASED }]));
+      return { action, ...(action === "delete" ? { deleted: true } : { anonymised: true }), merged };
+    },
+  };
+}
