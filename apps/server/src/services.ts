@@ -192,7 +192,7 @@ export function createServices(deps: {
     peers: peerDirectory,
     org,
     lawful: lawful.port,
-    attachments: { putAttachment: federationService.putAttachment, ...createBlobPort(db) },
+    attachments: { putAttachment: federationService.putAttachment, ...createBlobPort(db, clock) },
     persons: persons.port,
     accessLog,
   };

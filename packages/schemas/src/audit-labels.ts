@@ -117,6 +117,10 @@ const PHRASES: Record<string, Label> = {
   "auth.sign_out_everywhere": { en: "Signed out everywhere", "zh-CN": "退出全部登录" },
   "demo.seed_requests": { en: "Demo requests created", "zh-CN": "生成演示请求" },
   "federation.attachment.received": { en: "Attachment received", "zh-CN": "收到附件" },
+  "federation.attachment.erased": {
+    en: "Files of erased records deleted once their messages left",
+    "zh-CN": "已删除记录的附件在消息发出后删除",
+  },
   "federation.attachment.rejected": { en: "Attachment refused", "zh-CN": "拒收附件" },
   "federation.control.rejected": { en: "Control notice refused", "zh-CN": "拒收控制通知" },
   "federation.envelope.rejected": { en: "Message refused", "zh-CN": "拒收消息" },

@@ -16,6 +16,8 @@ import {
   fugitiveReportEvidence,
   fugitiveReports,
 } from "../../src/db/schema/index.js";
+import { systemClock } from "../../src/lib/clock.js";
+import { createBlobPort } from "../../src/modules/federation/federation.directory.js";
 import { fugitiveNamed, JPEG_HEAD, PNG_1X1 } from "../support/fugitives-fixtures.js";
 import { type Agent, describeDb, type TestNode } from "../support/node.js";
 import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
@@ -396,12 +398,35 @@ describeDb("erasure deletes the photos and evidence files of the erased records"
         await cnNode.rt.services.db.select().from(auditLog).where(eq(auditLog.targetId, c.id))
       ).filter((a) => a.action === "lawful.anonymise");
       expect(audit?.details).toMatchObject({ files: { photos: [], kept: [photoC] } });
+      // Kept, but marked for erasure: no reader here gets it any more (the envelope reads its chunks itself).
+      const db = cnNode.rt.services.db;
+      const [marked] = await db
+        .select({ at: blobs.eraseRequestedAt })
+        .from(blobs)
+        .where(and(eq(blobs.origin, CN), eq(blobs.id, photoC)));
+      expect(marked?.at).toBeInstanceOf(Date);
+      expect(await createBlobPort(db, systemClock).findBlob([CN], photoC)).toBeNull();
+      // The sweep leaves it while the envelope waits.
+      expect(await cnNode.rt.services.federationService.eraseReleasedBlobs()).toBe(0);
+      expect(await held(cnNode, CN, photoC)).toEqual(kept);
       pair.startDelivery(0);
       await waitFor("the entry's version with the photo reaches US", async () =>
         (await call<{ items: ReceivedEntryView[] }>(us, "GET", "/api/v1/fugitive-lists/received")).items.some(
           (x) => x.entryId === entryC && x.photos.some((p) => p.id === photoC),
         ),
       );
+      // Delivered: the federation worker's sweep erases the bytes, row and chunks, audited once with their ids.
+      await waitFor(
+        "CN erased the photo's bytes after delivery",
+        async () => (await held(cnNode, CN, photoC)).rows === 0,
+      );
+      expect(await held(cnNode, CN, photoC)).toEqual(gone);
+      const swept = (
+        await db.select().from(auditLog).where(eq(auditLog.action, "federation.attachment.erased"))
+      )
+        .map((a) => a.details as { erased: { origin: string; ids: string[] }[] })
+        .flatMap((d) => d.erased);
+      expect(swept).toContainEqual({ origin: CN, ids: [photoC] });
     } finally {
       pair.startDelivery(0);
     }

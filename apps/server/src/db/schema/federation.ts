@@ -246,8 +246,18 @@ export const blobs = pgTable(
     chunkSize: integer("chunk_size").notNull(),
     createdAt: ts("created_at").notNull().defaultNow(),
     completedAt: ts("completed_at"),
+    /**
+     * Set when the record naming the blob was erased while an outgoing envelope still waiting for delivery
+     * carried it (BlobPort.eraseBlobs): no longer served to anyone here, its bytes go once no pending envelope
+     * names it (delivered, rejected or cancelled), by the federation worker's sweep (attachments.eraseReleased).
+     */
+    eraseRequestedAt: ts("erase_requested_at"),
   },
-  (t) => [primaryKey({ columns: [t.origin, t.id] })],
+  (t) => [
+    primaryKey({ columns: [t.origin, t.id] }),
+    // The sweep reads only the marked blobs: few, and none most of the time.
+    index("fed_blobs_erase_pending").on(t.eraseRequestedAt).where(sql`erase_requested_at is not null`),
+  ],
 );
 
 export const blobChunks = pgTable(

@@ -3,7 +3,7 @@ import type { EnvelopeAttachment } from "../../crypto/envelope.js";
 import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
 import { inTransaction, type Tx } from "../../db/client.js";
-import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { type Ctx, requirePermission, systemCtx } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import type { NodeKeys } from "../node/node.service.js";
 import { CHUNK_TYP, type FedContext, type PeerRow, peerActor, sigKeys } from "./federation.context.js";
@@ -43,10 +43,10 @@ export function createAttachments(c: FedContext) {
     return name ? { id, sha256, size: bytes.length, name } : { id, sha256, size: bytes.length };
   }
 
-  /** The bytes of a complete blob, or null. */
+  /** The bytes of a complete blob, or null (also when it is marked for erasure). */
   async function readBlob(origin: string, id: string): Promise<Buffer | null> {
     const b = await repo.findBlobRow(db, origin, id);
-    if (!b?.completedAt) return null;
+    if (!b?.completedAt || b.eraseRequestedAt) return null;
     const chunks = await repo.chunksOf(db, origin, id);
     return Buffer.concat(chunks.map((x) => x.data));
   }
@@ -238,7 +238,34 @@ export function createAttachments(c: FedContext) {
     return { complete: r.complete };
   }
 
+  /**
+   * Erasure deferred (BlobPort.eraseBlobs kept a blob for an envelope waiting for delivery): the bytes of up to
+   * `limit` marked blobs that no outgoing message waiting for delivery names any more go, chunks and row, in one
+   * transaction audited once with their origins and ids. Run by the federation worker's housekeeping in every
+   * process: the blobs are claimed FOR UPDATE SKIP LOCKED. Returns how many went.
+   */
+  async function eraseReleased(limit = 500): Promise<number> {
+    if (!(await repo.anyBlobMarked(db))) return 0;
+    return inTransaction(db, async (tx) => {
+      const claimed = await repo.claimReleasedBlobs(tx, limit);
+      if (!claimed.length) return 0;
+      const erased: { origin: string; ids: string[] }[] = [];
+      for (const origin of [...new Set(claimed.map((b) => b.origin))].sort()) {
+        const ids = claimed.filter((b) => b.origin === origin).map((b) => b.id);
+        erased.push({ origin, ids: (await repo.deleteBlobs(tx, origin, ids)).sort() });
+      }
+      await audit.record(tx, systemCtx(), {
+        action: "federation.attachment.erased",
+        targetType: "attachment",
+        targetId: claimed.length === 1 ? (claimed[0]?.id ?? null) : null,
+        details: { erased },
+      });
+      return claimed.length;
+    });
+  }
+
   return {
+    eraseReleased,
     putAttachment,
     readBlob,
     readAttachment,

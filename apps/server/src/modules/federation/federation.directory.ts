@@ -1,5 +1,6 @@
 import type { PublicKeyJwk } from "../../crypto/keys.js";
 import type { DbOrTx, Tx } from "../../db/client.js";
+import type { Clock } from "../../lib/clock.js";
 import * as repo from "./federation.repo.js";
 import type { AttachmentRef } from "./federation.types.js";
 
@@ -52,23 +53,28 @@ export type BlobRef = AttachmentRef;
  * references this node holds (so that only those go into an envelope's header).
  */
 export interface BlobPort {
-  /** A complete attachment with this id from the first of `origins` that holds one; null when none has (yet). */
+  /**
+   * A complete attachment with this id from the first of `origins` that holds one; null when none has (yet), or
+   * when it is marked for erasure.
+   */
   findBlob(
     origins: readonly string[],
     id: string,
   ): Promise<{ origin: string; name: string | null; sha256: string; size: number; data: Buffer } | null>;
-  /** Of `refs`, those whose bytes this node (`me`) holds complete with the same hash and size. */
+  /** Of `refs`, those whose bytes this node (`me`) holds complete with the same hash and size (and not marked for erasure). */
   storedAttachments(dbx: DbOrTx, me: string, refs: readonly BlobRef[]): Promise<BlobRef[]>;
   /**
    * Erasure (the record naming these files was erased): the bytes of these blobs of `origin` go, chunks and
    * row, complete or not, in the caller's transaction (which audits it). A blob an outgoing message still
    * waiting for delivery names is kept (its envelope carries the bytes: without them that peer's link would
-   * stop) and returned in `kept`; ids this node does not hold are in neither list.
+   * stop) and returned in `kept`; it is marked for erasure, so it is served here no more (findBlob, and no new
+   * envelope names it), and its bytes go once no message waiting for delivery names it (the federation
+   * worker's sweep, audited `federation.attachment.erased`). Ids this node does not hold are in neither list.
    */
   eraseBlobs(tx: Tx, origin: string, ids: readonly string[]): Promise<{ erased: string[]; kept: string[] }>;
 }
 
-export function createBlobPort(db: DbOrTx): BlobPort {
+export function createBlobPort(db: DbOrTx, clock: Clock): BlobPort {
   return {
     async findBlob(origins, id) {
       if (!origins.length) return null;
@@ -96,7 +102,9 @@ export function createBlobPort(db: DbOrTx): BlobPort {
         origin,
         held.filter((id) => !waiting.has(id)),
       );
-      return { erased: erased.sort(), kept: held.filter((id) => waiting.has(id)).sort() };
+      const kept = held.filter((id) => waiting.has(id)).sort();
+      await repo.markBlobsForErasure(tx, origin, kept, clock.now());
+      return { erased: erased.sort(), kept };
     },
   };
 }

@@ -611,7 +611,7 @@ export async function lockBlobRow(tx: Tx, origin: string, id: string): Promise<B
   return b;
 }
 
-/** The first complete blob with this id among `origins`. */
+/** The first complete blob with this id among `origins` (one marked for erasure is no longer there). */
 export async function findCompleteBlobAmong(
   dbx: DbOrTx,
   origins: string[],
@@ -620,16 +620,30 @@ export async function findCompleteBlobAmong(
   const [b] = await dbx
     .select()
     .from(blobs)
-    .where(and(eq(blobs.id, id), inArray(blobs.origin, origins), isNotNull(blobs.completedAt)));
+    .where(
+      and(
+        eq(blobs.id, id),
+        inArray(blobs.origin, origins),
+        isNotNull(blobs.completedAt),
+        isNull(blobs.eraseRequestedAt),
+      ),
+    );
   return b;
 }
 
-/** Of these blob ids from `origin`, the complete ones with their hash and size. */
+/** Of these blob ids from `origin`, the complete ones with their hash and size (none marked for erasure). */
 export function completeBlobs(dbx: DbOrTx, origin: string, ids: string[]) {
   return dbx
     .select({ id: blobs.id, sha256: blobs.sha256, size: blobs.size })
     .from(blobs)
-    .where(and(eq(blobs.origin, origin), inArray(blobs.id, ids), isNotNull(blobs.completedAt)));
+    .where(
+      and(
+        eq(blobs.origin, origin),
+        inArray(blobs.id, ids),
+        isNotNull(blobs.completedAt),
+        isNull(blobs.eraseRequestedAt),
+      ),
+    );
 }
 
 /** Adds a blob (a second announcement of the same one changes nothing). */
@@ -716,6 +730,45 @@ export async function deleteBlobs(tx: Tx, origin: string, ids: readonly string[]
     .where(and(eq(blobs.origin, origin), inArray(blobs.id, [...ids])))
     .returning({ id: blobs.id });
   return gone.map((b) => b.id);
+}
+
+/** Erasure deferred: these blobs (kept for an envelope waiting for delivery) go once it has left (see below). */
+export async function markBlobsForErasure(tx: Tx, origin: string, ids: readonly string[], at: Date) {
+  if (!ids.length) return;
+  await tx
+    .update(blobs)
+    .set({ eraseRequestedAt: at })
+    .where(and(eq(blobs.origin, origin), inArray(blobs.id, [...ids]), isNull(blobs.eraseRequestedAt)));
+}
+
+/** Whether any blob is marked for erasure (read from the partial index: the sweep's cheap first look). */
+export async function anyBlobMarked(dbx: DbOrTx): Promise<boolean> {
+  const [b] = await dbx
+    .select({ id: blobs.id })
+    .from(blobs)
+    .where(isNotNull(blobs.eraseRequestedAt))
+    .limit(1);
+  return b !== undefined;
+}
+
+/**
+ * Up to `limit` blobs marked for erasure that no outgoing message waiting for delivery names any more (it was
+ * delivered, rejected or cancelled), locked for the caller's transaction: FOR UPDATE SKIP LOCKED, so the sweeps
+ * of several processes take different blobs and none waits for another.
+ */
+export async function claimReleasedBlobs(tx: Tx, limit: number): Promise<{ origin: string; id: string }[]> {
+  const rows = await tx.execute(sql`
+    select b.origin, b.id::text as id
+      from ${blobs} b
+     where b.erase_requested_at is not null
+       and not exists (
+         select 1 from ${outbox} o
+          where o.status = 'pending' and o.attachments is not null
+            and o.attachments @> jsonb_build_array(jsonb_build_object('id', b.id::text)))
+     order by b.erase_requested_at
+     limit ${limit}
+       for update of b skip locked`);
+  return rowsOf<{ origin: string; id: string }>(rows);
 }
 
 // ------------------------------------------------------------------------------- restore reconciliation

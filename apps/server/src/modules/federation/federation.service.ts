@@ -106,6 +106,7 @@ export function createFederationService(deps: FederationDeps) {
     putAttachment: attachments.putAttachment,
     readAttachment: attachments.readAttachment,
     readBlob: attachments.readBlob,
+    eraseReleasedBlobs: attachments.eraseReleased,
     chunkStatus: attachments.chunkStatus,
     putChunk: attachments.putChunk,
     // keys

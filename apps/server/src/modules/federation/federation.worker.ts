@@ -16,8 +16,8 @@ export interface FederationWorker {
 /**
  * Background delivery for one process: `concurrency` loops claim due envelopes (FOR UPDATE SKIP LOCKED plus a
  * lease, so any number of processes of the node share the outbox safely), deliver and record receipts; a
- * housekeeping loop retries held inbox messages, raises link-down alerts and vacuums the outbox. All state is in
- * the database.
+ * housekeeping loop retries held inbox messages, raises link-down alerts, vacuums the outbox and erases the files
+ * kept for an envelope that has now left (blobs claimed FOR UPDATE SKIP LOCKED). All state is in the database.
  */
 export function startFederationWorker(
   fed: FederationService,
@@ -132,6 +132,8 @@ export function startFederationWorker(
         await fed.reconcilePending((msg, data) => log.warn(data, msg));
         await fed.retryHeld();
         await fed.maintainOutbox();
+        // The bytes of erased records' files that were kept for an envelope go once it has left (eraseBlobs).
+        await fed.eraseReleasedBlobs();
         if (Date.now() - lastLinkCheck > Math.min(30_000, (config.fedLinkDownAlertMinutes * 60_000) / 4)) {
           lastLinkCheck = Date.now();
           await fed.checkLinks((msg, data) => log.warn(data, msg));

@@ -1,0 +1,2 @@
+ALTER TABLE "fed_blobs" ADD COLUMN "erase_requested_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "fed_blobs_erase_pending" ON "fed_blobs" USING btree ("erase_requested_at") WHERE erase_requested_at is not null;
