@@ -213,7 +213,9 @@ export function createServices(deps: {
     rectified: requestRectification.rectified,
   });
   registerRequestHandlers(requestsDeps);
-  lawful.registerKind(requestLawfulKind());
+  // Requests' personal data: an anonymised request's attachment bytes go through federation's blob port.
+  const requestKind = requestLawfulKind({ blobs: requestsDeps.attachments, nodeId });
+  lawful.registerKind(requestKind);
   const reports = createReportsService({
     clock,
     node,
@@ -385,7 +387,7 @@ export function createServices(deps: {
           () => true,
           () => false,
         ),
-      requestVisible: (ctx, id) => requestLawfulKind().visible(db, ctx, id),
+      requestVisible: (ctx, id) => requestKind.visible(db, ctx, id),
     },
     sharedObjects,
     federation,
@@ -436,7 +438,7 @@ export function createServices(deps: {
     lawful: lawful.port,
     settings,
     identityCheckRequest: async (ctx, id) => {
-      if (!(await requestLawfulKind().visible(db, ctx, id))) return false;
+      if (!(await requestKind.visible(db, ctx, id))) return false;
       return (await requests.port.summaries([id])).get(id)?.type === "repatriation_identity_check";
     },
     peerState: peerDirectory.peerState,

@@ -3,6 +3,7 @@ import { inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, can } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import type { AttachmentRef, RequestsContext } from "./requests.context.js";
+import { ERASED } from "./requests.lawful.js";
 import * as repo from "./requests.repo.js";
 
 export function requireThreadPermission(ctx: Ctx) {
@@ -66,8 +67,13 @@ export function createRequestAttachments(c: RequestsContext) {
   async function downloadAttachment(ctx: Ctx, id: string, attachmentId: string) {
     const r = await c.load(ctx, id);
     const node = await c.nodeInfo();
-    const inRequest = JSON.stringify([r.content, r.answer]).includes(attachmentId);
-    assertThat(inRequest || (await repo.attachmentMentioned(db, id, attachmentId)), notFound("attachment"));
+    // An anonymised request names its files no more (their names are erased): a file it shared with another
+    // request, whose bytes stay for that one, is not served through it.
+    const inRequest = namesAttachment([r.content, r.answer], attachmentId);
+    assertThat(
+      inRequest || (await repo.attachmentMentioned(db, id, attachmentId, ERASED)),
+      notFound("attachment"),
+    );
     const origins = [node.id, r.peerId].filter((x): x is string => !!x);
     const b = await attachments.findBlob(origins, attachmentId);
     assertThat(b, new AppError("NOT_FOUND", [{ issue: "the attachment has not arrived (yet)" }]));
@@ -93,4 +99,13 @@ export function attachmentsOf(data: Record<string, unknown>): AttachmentRef[] | 
   for (const a of [...fromAnswer, ...direct])
     list.push({ id: a.id, sha256: a.sha256, size: a.size, name: a.name });
   return list.length ? list : undefined;
+}
+
+/** Whether these values hold a reference to the attachment with its name (not `[erased]` by anonymisation). */
+export function namesAttachment(values: unknown, attachmentId: string): boolean {
+  if (Array.isArray(values)) return values.some((v) => namesAttachment(v, attachmentId));
+  if (!values || typeof values !== "object") return false;
+  const o = values as Record<string, unknown>;
+  if (o.id === attachmentId && typeof o.sha256 === "string" && o.name !== ERASED) return true;
+  return Object.values(o).some((v) => namesAttachment(v, attachmentId));
 }

@@ -205,21 +205,38 @@ export function markRead(
     .returning({ id: requestMessages.id });
 }
 
-/** Whether an attachment id appears in a request's thread or timeline (so the caller may download it). */
-export async function attachmentMentioned(dbx: DbOrTx, requestId: string, attachmentId: string) {
-  const needle = `%${attachmentId}%`;
+/**
+ * Whether an attachment appears in a request's thread or timeline (so the caller may download it): a reference
+ * with its id and a name other than `erased` (an anonymised request's names are erased, its thread's lists gone).
+ */
+export async function attachmentMentioned(
+  dbx: DbOrTx,
+  requestId: string,
+  attachmentId: string,
+  erased: string,
+) {
+  const path = sql`'$.** ? (@.id == $id && @.name != $erased)'::jsonpath`;
+  const vars = sql`jsonb_build_object('id', ${attachmentId}::text, 'erased', ${erased}::text)`;
   const [inMessages] = await dbx
     .select({ id: requestMessages.id })
     .from(requestMessages)
     .where(
-      and(eq(requestMessages.requestId, requestId), sql`${requestMessages.attachments}::text like ${needle}`),
+      and(
+        eq(requestMessages.requestId, requestId),
+        sql`jsonb_path_exists(${requestMessages.attachments}, ${path}, ${vars})`,
+      ),
     )
     .limit(1);
   if (inMessages) return true;
   const [inEvents] = await dbx
     .select({ id: requestEvents.id })
     .from(requestEvents)
-    .where(and(eq(requestEvents.requestId, requestId), sql`${requestEvents.data}::text like ${needle}`))
+    .where(
+      and(
+        eq(requestEvents.requestId, requestId),
+        sql`jsonb_path_exists(${requestEvents.data}, ${path}, ${vars})`,
+      ),
+    )
     .limit(1);
   return !!inEvents;
 }
@@ -422,6 +439,65 @@ export async function anonymiseRequest(
     .update(preservationExtensions)
     .set({ reason: erasedText, decisionNote: null })
     .where(eq(preservationExtensions.requestId, id));
+}
+
+/**
+ * Erasure: the request (locked) and every value of it that may name attachments (its form as drafted and sent,
+ * its answer and second check, its events' data, its messages' attachment lists), read before they are erased.
+ */
+export async function attachmentHolders(
+  tx: Tx,
+  id: string,
+): Promise<{ peerId: string | null; values: unknown[] } | null> {
+  const r = await lockRequest(tx, id);
+  if (!r) return null;
+  const events = await tx
+    .select({ data: requestEvents.data })
+    .from(requestEvents)
+    .where(eq(requestEvents.requestId, id));
+  const messages = await tx
+    .select({ attachments: requestMessages.attachments })
+    .from(requestMessages)
+    .where(eq(requestMessages.requestId, id));
+  return {
+    peerId: r.peerId,
+    values: [
+      r.input,
+      r.content,
+      r.answer,
+      r.secondCheck,
+      ...events.map((e) => e.data),
+      ...messages.map((m) => m.attachments),
+    ],
+  };
+}
+
+/**
+ * Of these attachment ids, those another request still names with their name (its form, answer, events or
+ * thread): an anonymised request's references keep their id but their name is `erased`, and its thread's are
+ * gone, so they do not count. An API client may attach one upload to two requests; its bytes stay for the other.
+ */
+export async function attachmentsNamedElsewhere(
+  dbx: DbOrTx,
+  requestId: string,
+  ids: readonly string[],
+  erased: string,
+): Promise<string[]> {
+  if (!ids.length) return [];
+  const path = sql`'$.** ? (@.id == $id && @.name != $erased)'::jsonpath`;
+  const vars = sql`jsonb_build_object('id', x.id, 'erased', ${erased}::text)`;
+  const rows = await dbx.execute(sql`
+    select x.id from (values ${sql.join(
+      ids.map((id) => sql`(${id}::text)`),
+      sql`, `,
+    )}) as x(id)
+     where exists (select 1 from ${requests} r where r.id <> ${requestId}
+                      and jsonb_path_exists(jsonb_build_array(r.input, r.content, r.answer), ${path}, ${vars}))
+        or exists (select 1 from ${requestEvents} e where e.request_id <> ${requestId}
+                      and jsonb_path_exists(e.data, ${path}, ${vars}))
+        or exists (select 1 from ${requestMessages} m where m.request_id <> ${requestId}
+                      and jsonb_path_exists(m.attachments, ${path}, ${vars}))`);
+  return rowsOf<{ id: string }>(rows).map((r) => r.id);
 }
 
 /** What the timeliness report groups by and over: period length, the node's time zone, a window, a side. */

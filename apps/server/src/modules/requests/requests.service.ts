@@ -26,6 +26,7 @@ export { invalidTransition, parseForm, referenceFor } from "./requests.context.j
  * | requests.preservation.ts  | extensions of a preservation                                     |
  * | requests.sweeps.ts        | the deadline sweeps: escalation, answer overdue, preservation expiring |
  * | requests.inbox.ts         | what the peer's messages do here                                 |
+ * | requests.lawful.ts        | the lawful record kind: anonymisation, the attachments' bytes erased |
  * | requests.repo.ts          | the module's tables                                              |
  */
 
