@@ -76,6 +76,7 @@ export function createServices(deps: {
   db: Db;
   /** LISTEN on the node's database: live notification streams wake on commit instead of polling. */
   listen?: Database["listen"];
+  holdPresence?: Database["holdPresence"];
   config: Config;
   clock?: Clock;
   federation?: FederationPort;
@@ -113,6 +114,7 @@ export function createServices(deps: {
     // Several processes may share a PostgreSQL database: their delivery workers wake on each other's enqueues.
     // PGlite has one process, whose workers are woken in process.
     ...(config.databaseUrl && deps.listen ? { listen: deps.listen } : {}),
+    holdPresence: deps.holdPresence,
   });
   registerTransportHandlers(federationService, { clock, audit });
   const federation: FederationPort = deps.federation ?? federationService;

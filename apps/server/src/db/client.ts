@@ -35,6 +35,13 @@ export interface Database {
    * callers look once at what they may have missed.
    */
   listen(channel: string, onPayload: (payload: string) => void, onLive?: () => void): Promise<Subscription>;
+  /**
+   * On PostgreSQL, a connection of this process's own holding the session advisory lock (PRESENCE_LOCK, `key`)
+   * for as long as the process lives (reconnected like a LISTEN): other processes of the node read `pg_locks`
+   * to tell whether the process that leased work is still there (a kill -9 closes its connection, and the lock
+   * goes with it). Null on PGlite: one process, so at its start every lease is a dead process's.
+   */
+  holdPresence(key: number): Promise<Subscription> | null;
   /** The embedded database's WebAssembly memory in bytes (what PGlite holds); null on PostgreSQL. */
   memoryBytes(): number | null;
   close(): Promise<void>;
@@ -84,7 +91,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       db,
       kind: "postgres",
       databaseUrl: url,
-      listen: (channel, onPayload, onLive) => listenPg(url, channel, onPayload, onLive),
+      listen: (channel, onPayload, onLive) => {
+        if (!CHANNEL.test(channel)) throw new Error(`bad channel name ${channel}`);
+        return sessionPg(url, (c) => c.query(`LISTEN ${channel}`), onPayload, onLive);
+      },
+      holdPresence: (key) =>
+        sessionPg(url, (c) => c.query("select pg_advisory_lock($1::int, $2::int)", [PRESENCE_LOCK, key])),
       memoryBytes: () => null,
       close: () => pool.end(),
     };
@@ -114,6 +126,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
         },
       };
     },
+    holdPresence: () => null,
     // PGlite keeps its Emscripten module protected; its heap is the WebAssembly memory (it only grows).
     memoryBytes: () =>
       (client as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod?.HEAPU8?.byteLength ?? null,
@@ -121,14 +134,19 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   };
 }
 
-/** A LISTEN connection of its own (outside the pool), reconnected after a drop with a back-off up to 10 s. */
-async function listenPg(
+/** The first key of the session advisory locks that say a process of the node is alive (`holdPresence`). */
+export const PRESENCE_LOCK = 7391003;
+
+/**
+ * A connection of its own (outside the pool) that runs `setup` (a LISTEN, a session lock) each time it
+ * connects, reconnected after a drop with a back-off up to 10 s.
+ */
+async function sessionPg(
   url: string,
-  channel: string,
-  onPayload: (payload: string) => void,
+  setup: (c: pg.Client) => Promise<unknown>,
+  onPayload?: (payload: string) => void,
   onLive?: () => void,
 ): Promise<Subscription> {
-  if (!CHANNEL.test(channel)) throw new Error(`bad channel name ${channel}`);
   let client: pg.Client | null = null;
   let live = false;
   let closed = false;
@@ -149,11 +167,11 @@ async function listenPg(
     };
     c.on("error", lost);
     c.on("end", lost);
-    c.on("notification", (m) => onPayload(m.payload ?? ""));
+    c.on("notification", (m) => onPayload?.(m.payload ?? ""));
     client = c;
     try {
       await c.connect();
-      await c.query(`LISTEN ${channel}`);
+      await setup(c);
       if (closed) {
         await c.end();
         return;

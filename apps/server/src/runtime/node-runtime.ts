@@ -56,6 +56,7 @@ export async function openNode(
     const services = createServices({
       db: database.db,
       listen: database.listen,
+      holdPresence: database.holdPresence,
       config,
       clock: opts.clock,
       federation: opts.federation,

@@ -1,7 +1,13 @@
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { claimDue } from "../../src/modules/federation/federation.repo.js";
-import { createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { PRESENCE_LOCK } from "../../src/db/client.js";
+import {
+  claimDue,
+  releaseAllLeases,
+  releaseDeadLeases,
+} from "../../src/modules/federation/federation.repo.js";
+import { createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 
 /**
  * The delivery worker's claim (federation.repo.ts `claimDue`: the peer under an advisory lock, then its rows): of claims
@@ -58,5 +64,46 @@ describeDb("federation outbox claim", () => {
         .map((r) => r.seq)
         .sort((x, y) => x - y),
     ).toEqual(Array.from({ length: 10 }, (_, i) => i + 11));
+  });
+
+  const seqs = (rows: { seq: number }[]) => rows.map((r) => r.seq).sort((x, y) => x - y);
+  const pending = async () => {
+    await db().execute(sql`update fed_outbox set status = 'delivered', lease_until = null, delivered_at = now()
+      where peer_id = 'CLAIM-P' and status = 'pending' and seq <= 20`);
+  };
+
+  it.runIf(DB_KIND === "postgres")(
+    "a batch leased by a process that is gone is claimed again at once, not when its lease expires",
+    async () => {
+      await pending();
+      // Another process of the node: its presence lock held on a connection of its own.
+      const other = new pg.Client({ connectionString: node.rt.database.databaseUrl });
+      await other.connect();
+      await other.query("select pg_advisory_lock($1::int, $2::int)", [PRESENCE_LOCK, 4242]);
+      const first = await claimDue(db(), 5, 30, 4242);
+      expect(seqs(first)).toEqual([21, 22, 23, 24, 25]);
+      // Alive: its lease stands, and its peer stays in flight.
+      expect(await releaseDeadLeases(db())).toBe(0);
+      expect(await claimDue(db(), 5, 30, 7)).toEqual([]);
+      // kill -9: its connection closes, the lock goes with it, and its lease is released at the next look.
+      await other.end();
+      expect(await releaseDeadLeases(db())).toBe(5);
+      const again = await claimDue(db(), 5, 30, 7);
+      expect(seqs(again)).toEqual([21, 22, 23, 24, 25]);
+      // A lease without a presence key (taken before the lock was held) waits for its expiry as before.
+      await db().execute(sql`update fed_outbox set leased_by = null where peer_id = 'CLAIM-P' and seq <= 25`);
+      expect(await releaseDeadLeases(db())).toBe(0);
+      expect(await claimDue(db(), 5, 30, 7)).toEqual([]);
+      await db().execute(sql`update fed_outbox set lease_until = null where peer_id = 'CLAIM-P'`);
+    },
+  );
+
+  it("at the start of the one PGlite process, every lease is released (it was a dead process's)", async () => {
+    await db().execute(sql`update fed_outbox set lease_until = null where peer_id = 'CLAIM-P'`);
+    const before = await claimDue(db(), 5, 30);
+    expect(before).toHaveLength(5);
+    expect(await claimDue(db(), 5, 30)).toEqual([]);
+    expect(await releaseAllLeases(db())).toBe(5);
+    expect(seqs(await claimDue(db(), 5, 30))).toEqual(seqs(before));
   });
 });

@@ -152,6 +152,12 @@ export const outbox = pgTable(
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
     leaseUntil: ts("lease_until"),
+    /**
+     * The presence key of the process that leased the row (PostgreSQL: its session advisory lock, db/client.ts
+     * `holdPresence`); a lease whose process is gone is released at once (federation.repo.ts
+     * `releaseDeadLeases`) rather than when it expires. Null on PGlite.
+     */
+    leasedBy: integer("leased_by"),
     lastError: text("last_error"),
     /** The JWE as last sent, and the signed receipt the peer returned for it. */
     envelope: text("envelope"),

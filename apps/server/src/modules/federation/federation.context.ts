@@ -66,6 +66,8 @@ export interface FederationDeps {
    * workers are woken, in process.
    */
   listen?: Database["listen"];
+  /** The database's `holdPresence` (null on PGlite): how the delivery's leases name a live process. */
+  holdPresence?: Database["holdPresence"];
 }
 
 /**

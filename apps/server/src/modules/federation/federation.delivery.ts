@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import type { EnvelopeResult } from "@crossline/schemas";
 import {
   type EnvelopeHeader,
@@ -8,7 +9,7 @@ import {
   verifyReceipt,
 } from "../../crypto/envelope.js";
 import type { PublicKeyJwk } from "../../crypto/keys.js";
-import { inTransaction } from "../../db/client.js";
+import { inTransaction, type Subscription } from "../../db/client.js";
 import { systemCtx } from "../../lib/actor.js";
 import { backoffMs } from "../../lib/backoff.js";
 import type { Attachments } from "./federation.attachments.js";
@@ -85,7 +86,7 @@ export function createDelivery(
     trace?: (entry: EnvelopeTrace) => void,
   ): Promise<number> {
     // One peer per claim (see repo.claimDue): a hanging peer holds this loop only.
-    const claimed = await repo.claimDue(db, limit, config.fedLeaseSeconds);
+    const claimed = await repo.claimDue(db, limit, config.fedLeaseSeconds, leaseHolder());
     if (!claimed.length) return 0;
     onClaimed?.(claimed.length);
     // While the batch is in flight its lease is renewed, so a slow peer or a large attachment never lets
@@ -314,7 +315,32 @@ export function createDelivery(
     return true;
   }
 
-  return { deliverDue, maintainOutbox };
+  /**
+   * This process's presence (PostgreSQL: a session advisory lock on a connection of its own, `holdPresence`):
+   * its claims carry the key while the lock is held, so the other processes can tell its leases from a dead
+   * process's. On PGlite there is one process: at its start every lease is a dead process's and is released.
+   */
+  let presence: Subscription | null = null;
+  const presenceKey = randomInt(1, 2 ** 31 - 1);
+  const leaseHolder = () => (presence?.live() ? presenceKey : null);
+
+  async function startPresence(): Promise<Subscription | null> {
+    if (!c.holdPresence) return null;
+    const sub = c.holdPresence(presenceKey);
+    if (!sub) {
+      await repo.releaseAllLeases(db);
+      return null;
+    }
+    presence = await sub;
+    return presence;
+  }
+
+  /** PostgreSQL: the leases of processes that are gone go now, not when they expire (the housekeeping loop). */
+  async function releaseDeadLeases(): Promise<number> {
+    return presence ? repo.releaseDeadLeases(db) : 0;
+  }
+
+  return { deliverDue, maintainOutbox, startPresence, releaseDeadLeases };
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;

@@ -4,7 +4,7 @@
  * caller's transaction; inside a transaction, pass the transaction (on PGlite `db` would wait forever).
  */
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
-import { type Db, type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
+import { type Db, type DbOrTx, PRESENCE_LOCK, rowsOf, type Tx } from "../../db/client.js";
 import {
   blobChunks,
   blobs,
@@ -194,12 +194,40 @@ const CLAIM_LOCK = 7391002;
  * first's lease, skipped the locked rows (SKIP LOCKED) and took the next ones, sending them ahead of the gap
  * (held by the receiver, whose answer then took twice as long).
  */
-export function claimDue(db: Db, limit: number, leaseSeconds: number): Promise<OutboxRow[]> {
+export function claimDue(
+  db: Db,
+  limit: number,
+  leaseSeconds: number,
+  leasedBy: number | null = null,
+): Promise<OutboxRow[]> {
   return db.transaction(async (tx) => {
     const [picked] = rowsOf<{ id: string }>(await tx.execute(pickPeerToClaim()));
     if (!picked) return [];
-    return claimPeerStatement(tx, picked.id, limit, leaseSeconds);
+    return claimPeerStatement(tx, picked.id, limit, leaseSeconds, leasedBy);
   });
+}
+
+/**
+ * PostgreSQL: releases the live leases taken by processes that are gone (their presence lock, `holdPresence`,
+ * is no longer held: a kill -9 or a crash closed their connection), so their batches are claimed again now
+ * rather than when the lease expires, and the peer's link does not wait on a dead process. A process whose
+ * presence connection merely dropped loses its leases too: its batch may then be sent twice, which the
+ * receiver answers as REPLAYED. Returns how many rows were released.
+ */
+export async function releaseDeadLeases(db: Db): Promise<number> {
+  const rows = await db.execute(sql`update fed_outbox set lease_until = null, leased_by = null
+    where status = 'pending' and lease_until is not null and leased_by is not null
+      and leased_by not in (select l.objid::bigint::int from pg_locks l
+        where l.locktype = 'advisory' and l.classid = ${PRESENCE_LOCK}::int::oid and l.objsubid = 2 and l.granted)
+    returning msg_id`);
+  return rowsOf(rows).length;
+}
+
+/** PGlite, at the start of its one process: every lease is a dead process's. Returns how many were released. */
+export async function releaseAllLeases(db: Db): Promise<number> {
+  const rows = await db.execute(sql`update fed_outbox set lease_until = null, leased_by = null
+    where status = 'pending' and lease_until is not null returning msg_id`);
+  return rowsOf(rows).length;
 }
 
 /**
@@ -224,11 +252,18 @@ export function pickPeerToClaim(): SQL {
  * the partial index on (peer_id, seq) of pending messages). SKIP LOCKED: rows another transaction is writing
  * (an outcome, a cancellation) wait for the next claim.
  */
-export function claimPeerStatement(dbx: DbOrTx, peerId: string, limit: number, leaseSeconds: number) {
+export function claimPeerStatement(
+  dbx: DbOrTx,
+  peerId: string,
+  limit: number,
+  leaseSeconds: number,
+  leasedBy: number | null = null,
+) {
   return dbx
     .update(outbox)
     .set({
       leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})`,
+      leasedBy,
       attempts: sql`${outbox.attempts} + 1`,
     })
     .where(

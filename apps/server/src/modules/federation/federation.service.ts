@@ -82,6 +82,8 @@ export function createFederationService(deps: FederationDeps) {
     receiveEnvelopes: inbox.receiveEnvelopes,
     deliverDue: delivery.deliverDue,
     maintainOutbox: delivery.maintainOutbox,
+    startPresence: delivery.startPresence,
+    releaseDeadLeases: delivery.releaseDeadLeases,
     retryHeld: inbox.retryHeld,
     retryHeldMessage: inbox.retryHeldMessage,
     skipHeldMessage: inbox.skipHeldMessage,

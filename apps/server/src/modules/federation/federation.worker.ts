@@ -134,6 +134,9 @@ export function startFederationWorker(
         await fed.maintainOutbox();
         // The bytes of erased records' files that were kept for an envelope go once it has left (eraseBlobs).
         await fed.eraseReleasedBlobs();
+        // Batches leased by processes that are gone are claimed again now, not when their lease expires.
+        const released = await fed.releaseDeadLeases();
+        if (released) log.info({ released }, "released the leases of a process that is gone");
         if (Date.now() - lastLinkCheck > Math.min(30_000, (config.fedLinkDownAlertMinutes * 60_000) / 4)) {
           lastLinkCheck = Date.now();
           await fed.checkLinks((msg, data) => log.warn(data, msg));
@@ -146,18 +149,25 @@ export function startFederationWorker(
     }
   }
 
-  const loops = [
+  // This process's presence (PostgreSQL), or, on PGlite, the dead process's leases released: before any claim.
+  const presence = fed.startPresence().catch((e) => {
+    log.warn({ err: e }, "federation presence not held: dead processes' leases wait for their expiry");
+    return null;
+  });
+  const loops = presence.then(() => [
     ...Array.from({ length: opts.concurrency ?? config.fedWorkerConcurrency }, () => deliveryLoop()),
     housekeeping(),
-  ];
+  ]);
   return {
     async stop() {
       running = false;
       unsubscribe();
       await (await subscription)?.close();
       clearInterval(tick);
+      const started = await loops;
       for (const w of [...wakers]) w();
-      await Promise.allSettled(loops);
+      await Promise.allSettled(started);
+      await (await presence)?.close();
     },
   };
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "fed_outbox" ADD COLUMN "leased_by" integer;
