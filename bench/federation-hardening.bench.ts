@@ -33,6 +33,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(ROOT, "apps/server/bin/crossline.mjs");
 const KIND = process.env.BENCH_DB === "postgres" ? "postgres" : "pglite";
 const KILLS = Number(process.env.BENCH_KILLS ?? 6);
+/**
+ * Pings per second the sender's API is asked for during the chaos (each answered by a pong: twice as many
+ * envelopes). "max" sends as fast as the API answers, which builds a backlog the drain then measures the link's
+ * throughput against, not a stall.
+ */
+const CHAOS_RATE = process.env.BENCH_CHAOS_RATE ?? "50";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the real-process tests use: fast polling, short back-off and leases. */
@@ -270,17 +276,29 @@ async function chaosDrain(a: Proc, b: Proc) {
   const { seed, random } = benchRandom(`chaos: ${KILLS} kills`);
   let stop = false;
   let sent = 0;
+  let asked = 0;
+  const rate = CHAOS_RATE === "max" ? null : Number(CHAOS_RATE);
+  const burstStart = performance.now();
   const burst = (async () => {
     while (!stop) {
-      try {
-        if (a.child?.exitCode === null) {
-          await a.api("POST", "/api/v1/peers/US-DOJ/ping", { count: 20 });
-          sent += 20;
+      // At a fixed rate: the pings due by now (in steps of up to 20); at "max": 20 as soon as the API answers.
+      const due =
+        rate === null
+          ? 20
+          : Math.min(20, Math.floor(((performance.now() - burstStart) / 1000) * rate) - asked);
+      if (due > 0) {
+        // Pings the sender could not take while it was down are not made up later.
+        asked += due;
+        try {
+          if (a.child?.exitCode === null) {
+            await a.api("POST", "/api/v1/peers/US-DOJ/ping", { count: due });
+            sent += due;
+          }
+        } catch {
+          // the sender died mid-request
         }
-      } catch {
-        // the sender died mid-request
       }
-      await sleep(50);
+      await sleep(rate === null ? 50 : 20);
     }
   })();
   const kills: { victim: string; atMs: number; downMs: number }[] = [];
@@ -325,9 +343,9 @@ async function chaosDrain(a: Proc, b: Proc) {
   }
   const drainSeconds = Math.round(drainedMs / 10) / 100;
   process.stdout.write(
-    `chaos: ${sent} pings sent during ${kills.length} kills; drained ${drainSeconds} s after the last restart (target 10 s)\n`,
+    `chaos: ${sent} pings sent (rate ${CHAOS_RATE}/s) during ${kills.length} kills; drained ${drainSeconds} s after the last restart (target 10 s)\n`,
   );
-  return { seed, kills, pingsSent: sent, drainSeconds, targetSeconds: 10 };
+  return { seed, kills, rate: CHAOS_RATE, pingsSent: sent, drainSeconds, targetSeconds: 10 };
 }
 
 async function main() {
