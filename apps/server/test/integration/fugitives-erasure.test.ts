@@ -19,6 +19,7 @@ import {
 import { systemClock } from "../../src/lib/clock.js";
 import { createBlobPort } from "../../src/modules/federation/federation.directory.js";
 import { fugitiveNamed, JPEG_HEAD, PNG_1X1 } from "../support/fugitives-fixtures.js";
+import { call, changeRetention } from "../support/lawful.js";
 import { type Agent, describeDb, type TestNode } from "../support/node.js";
 import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
 import { waitFor } from "../support/wait.js";
@@ -27,12 +28,6 @@ const CN = "CN-MPS";
 const US = "US-DOJ";
 const LEASE = Buffer.from("%PDF-1.4\n% fictitious lease of 12 Example Street\n%%EOF\n");
 const SIGHTING = Buffer.from(PNG_1X1, "base64");
-
-async function call<T>(a: Agent, method: string, url: string, body?: unknown, want = 200): Promise<T> {
-  const r = await a.req<T>(method, url, body);
-  if (r.status !== want) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
 
 /** The bytes a node holds of a blob: its row and its chunks, read from the tables. */
 async function held(node: TestNode, origin: string, id: string) {
@@ -86,11 +81,7 @@ describeDb("erasure deletes the photos and evidence files of the erased records"
     us = await usNode.as("er.us");
     // US keeps received fugitive entries for 0 years: each copy is due for erasure once stored.
     const usAdmin = await usNode.as("admin");
-    const policy = await call<Record<string, unknown>>(usAdmin, "GET", "/api/v1/lawful/policy");
-    await call(usAdmin, "PUT", "/api/v1/lawful/policy", {
-      ...(policy.policy as object),
-      sharedTypes: { "fugitive.entry": 0 },
-    });
+    await changeRetention(usAdmin, (p) => ({ ...p, sharedTypes: { "fugitive.entry": 0 } }));
 
     for (const [k, name, bytes] of [
       ["a", "罗志坚", PNG_1X1],
@@ -270,18 +261,10 @@ describeDb("erasure deletes the photos and evidence files of the erased records"
     await cnNode.user("er.cn.legal", ["legal_reviewer"]);
     const reviewer = await cnNode.as("er.cn.legal");
     const admin = await cnNode.as("admin");
-    const policy = await call<{ policy: { kinds: Record<string, unknown> } }>(
-      admin,
-      "GET",
-      "/api/v1/lawful/policy",
-    );
-    await call(admin, "PUT", "/api/v1/lawful/policy", {
-      ...policy.policy,
-      kinds: {
-        ...policy.policy.kinds,
-        fugitive_entry: { retentionYears: 0, reviewMonths: 12, action: "anonymise" },
-      },
-    });
+    await changeRetention(admin, (p) => ({
+      ...p,
+      kinds: { ...p.kinds, fugitive_entry: { retentionYears: 0, reviewMonths: 12, action: "anonymise" } },
+    }));
     await cnNode.rt.services.lawful.runDailyJob({ force: true });
     const r = await reviewer.req("POST", `/api/v1/lawful/records/fugitive_entry/${f.a.id}/erase`, {
       note: "Retention ended",

@@ -3,6 +3,7 @@ import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditLog, personLinks, personNameKeys, persons, personVersions } from "../../src/db/schema/index.js";
 import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
+import { changeRetention } from "../support/lawful.js";
 import { type Agent, describeDb } from "../support/node.js";
 import { formNaming, type PersonBody } from "../support/persons-fixtures.js";
 import { act, type TwoNodes, twoNodes } from "../support/requests-fixtures.js";
@@ -173,19 +174,10 @@ describeDb("persons: retention of the person record itself", () => {
   });
 
   it("starts when a draft stops naming someone; with the policy's anonymise, the row stays without names", async () => {
-    const policy = await admin.req<{ policy: Record<string, unknown> & { kinds: Record<string, unknown> } }>(
-      "GET",
-      "/api/v1/lawful/policy",
-    );
-    expect(policy.status).toBe(200);
-    const put = await admin.req("PUT", "/api/v1/lawful/policy", {
-      ...policy.body.policy,
-      kinds: {
-        ...policy.body.policy.kinds,
-        person: { retentionYears: 0, reviewMonths: 12, action: "anonymise" },
-      },
-    });
-    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    await changeRetention(admin, (p) => ({
+      ...p,
+      kinds: { ...p.kinds, person: { retentionYears: 0, reviewMonths: 12, action: "anonymise" } },
+    }));
 
     const r = await draftNaming([
       {

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditLog, blobChunks, blobs, requestMessages, requests } from "../../src/db/schema/index.js";
 import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
+import { call, changeRetention } from "../support/lawful.js";
 import { type Agent, describeDb, type TestNode } from "../support/node.js";
 import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
 import { act, type Detail, routineSubscriberForm } from "../support/requests-fixtures.js";
@@ -10,12 +11,6 @@ import { waitFor } from "../support/wait.js";
 const CN = "CN-MPS";
 const US = "US-DOJ";
 type Ref = { id: string; name: string; sha256: string; size: number };
-
-async function call<T>(a: Agent, method: string, url: string, body?: unknown, want = 200): Promise<T> {
-  const r = await a.req<T>(method, url, body);
-  if (r.status !== want) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
 
 async function upload(a: Agent, name: string, text: string): Promise<Ref> {
   const r = await call<{ attachment: Ref }>(
@@ -147,18 +142,10 @@ describeDb("anonymising a request erases its attachments' bytes", () => {
     expect((await act(officer, request.id, { event: "close" })).status).toBe(200);
     // Its retention (0 years here) has ended once closed; what CN sent since has left its outbox.
     const admin = await cnNode.as("admin");
-    const policy = await call<{ policy: { kinds: Record<string, unknown> } }>(
-      admin,
-      "GET",
-      "/api/v1/lawful/policy",
-    );
-    await call(admin, "PUT", "/api/v1/lawful/policy", {
-      ...policy.policy,
-      kinds: {
-        ...policy.policy.kinds,
-        request: { retentionYears: 0, reviewMonths: 12, action: "anonymise" },
-      },
-    });
+    await changeRetention(admin, (p) => ({
+      ...p,
+      kinds: { ...p.kinds, request: { retentionYears: 0, reviewMonths: 12, action: "anonymise" } },
+    }));
     await cnNode.rt.services.lawful.runDailyJob({ force: true });
     await waitFor("US has the close", async () => {
       const r = await duty.req<Detail>("GET", `/api/v1/requests/${request.id}`);

@@ -1,6 +1,7 @@
 import type { RoundFields, RoundView } from "@crossline/schemas";
 import { peers } from "../../src/db/schema/index.js";
 import { FederationHub, TestClock } from "./federation-hub.js";
+import { call } from "./lawful.js";
 import { type Agent, createTestNode, type TestNode } from "./node.js";
 
 export const US = "US-DOJ";
@@ -106,12 +107,7 @@ export function washingtonRound(overrides: Partial<RoundFields> = {}): RoundFiel
   };
 }
 
-/** Calls the API and fails loudly (with the body) unless the status is the one expected. */
-export async function call<T>(a: Agent, method: string, url: string, body?: unknown, want = 200): Promise<T> {
-  const r = await a.req<T>(method, url, body);
-  if (r.status !== want) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
+export { call };
 
 export const getRound = async (a: Agent, id: string) =>
   (await call<{ round: RoundView }>(a, "GET", `/api/v1/rounds/${id}`)).round;
