@@ -5,13 +5,13 @@ import type { LawfulStatus, RetentionDueList, SharedObjectView } from "@crosslin
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lawfulRecords } from "../../src/db/schema/index.js";
-import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
 import { type Agent, describeDb } from "../support/node.js";
 import {
   act,
   type Detail,
   draft,
   emergencyPreservationForm,
+  noFourEyes,
   routineSubscriberForm,
   type TwoNodes,
   twoNodes,
@@ -22,12 +22,6 @@ const DAY = 86_400_000;
 const YEAR = 365 * DAY;
 type Status = { status: LawfulStatus };
 type Audit = { items: { action: string; targetId: string | null; details: Record<string, unknown> }[] };
-
-async function noFourEyes(admin: Agent) {
-  const p = { ...DEFAULT_REQUEST_POLICY, fourEyes: { ...DEFAULT_REQUEST_POLICY.fourEyes } };
-  for (const k of Object.keys(p.fourEyes)) p.fourEyes[k as "preservation"] = false;
-  expect((await admin.req("PUT", "/api/v1/policy/requests", p)).status).toBe(200);
-}
 
 describeDb("personal data: legal basis and retention", () => {
   describe("requests", () => {

@@ -2,11 +2,10 @@ import type { RequestDetail, RetentionDueList } from "@crossline/schemas";
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditLog, personLinks, personNameKeys, persons, personVersions } from "../../src/db/schema/index.js";
-import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
 import { changeRetention } from "../support/lawful.js";
 import { type Agent, describeDb } from "../support/node.js";
 import { formNaming, type PersonBody } from "../support/persons-fixtures.js";
-import { act, type TwoNodes, twoNodes } from "../support/requests-fixtures.js";
+import { act, noFourEyes, type TwoNodes, twoNodes } from "../support/requests-fixtures.js";
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -38,10 +37,7 @@ describeDb("persons: retention of the person record itself", () => {
     await t.cn.user("pret.reviewer", ["legal_reviewer"]);
     await t.cn.user("pret.auditor", ["auditor"]);
     await signIn();
-    // Sending without a second check: the requests' four-eyes rule is not what this file tests.
-    const p = { ...DEFAULT_REQUEST_POLICY, fourEyes: { ...DEFAULT_REQUEST_POLICY.fourEyes } };
-    for (const k of Object.keys(p.fourEyes)) p.fourEyes[k as "preservation"] = false;
-    expect((await admin.req("PUT", "/api/v1/policy/requests", p)).status).toBe(200);
+    await noFourEyes(admin);
   }, 360_000);
   afterAll(() => t?.close());
 

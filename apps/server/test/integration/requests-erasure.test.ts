@@ -1,11 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditLog, blobChunks, blobs, requestMessages, requests } from "../../src/db/schema/index.js";
-import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
 import { call, changeRetention } from "../support/lawful.js";
 import { type Agent, describeDb, type TestNode } from "../support/node.js";
 import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
-import { act, type Detail, routineSubscriberForm } from "../support/requests-fixtures.js";
+import { act, type Detail, noFourEyes, routineSubscriberForm } from "../support/requests-fixtures.js";
 import { waitFor } from "../support/wait.js";
 
 const CN = "CN-MPS";
@@ -38,12 +37,6 @@ async function held(node: TestNode, origin: string, id: string) {
 }
 const gone = { rows: 0, chunks: 0 };
 const kept = { rows: 1, chunks: 1 };
-
-async function noFourEyes(admin: Agent) {
-  const p = { ...DEFAULT_REQUEST_POLICY, fourEyes: { ...DEFAULT_REQUEST_POLICY.fourEyes } };
-  for (const k of Object.keys(p.fourEyes)) p.fourEyes[k as "preservation"] = false;
-  await call(admin, "PUT", "/api/v1/policy/requests", p);
-}
 
 /**
  * Two real nodes (signed envelopes over HTTP, chunked attachments): anonymising a request at the end of its

@@ -2,6 +2,7 @@ import type { RequestDraftInputRaw } from "@crossline/schemas";
 import { eq } from "drizzle-orm";
 import { SMTPServer } from "smtp-server";
 import { outSeq, peers, users } from "../../src/db/schema/index.js";
+import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
 import { FederationHub, TestClock } from "./federation-hub.js";
 import { type Agent, createTestNode, type TestNode } from "./node.js";
 
@@ -176,4 +177,12 @@ export async function startSmtp(): Promise<{
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.server.address() as { port: number }).port;
   return { server, port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** Sending without a second check (as `admin`): for tests whose subject is not the requests' four-eyes rule. */
+export async function noFourEyes(admin: Agent): Promise<void> {
+  const p = { ...DEFAULT_REQUEST_POLICY, fourEyes: { ...DEFAULT_REQUEST_POLICY.fourEyes } };
+  for (const k of Object.keys(p.fourEyes)) p.fourEyes[k as "preservation"] = false;
+  const r = await admin.req("PUT", "/api/v1/policy/requests", p);
+  if (r.status !== 200) throw new Error(`noFourEyes: ${r.status} ${JSON.stringify(r.body)}`);
 }
