@@ -5,12 +5,13 @@
  * - second start: the same directory again, target ≤ 5 s to ready;
  * - idle memory: each node's resident set after IDLE_SECONDS of nothing, split into the V8 heap, memory
  *   outside it (buffers) and PGlite's WebAssembly memory (from /metrics), against the 470 MB measured before.
- * Each run's phases (from the demo's own `startup.json`) say where the time goes. The console build that
- * `npm run demo` starts with is not included (it is skipped when the build is up to date).
+ * Each run's phases (from the demo's own `startup.json`) say where the time goes. The builds that `npm run demo`
+ * starts with (console and server, each skipped when up to date) are not included; the server's is made here
+ * first if it is stale, so the nodes run the precompiled bundle as the demo does.
  * BENCH_NODES=3 runs the three-node demo. Results: bench/results/startup.json. The machine is shared: the
  * load average is printed beside the figures.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +19,9 @@ import { fileURLToPath } from "node:url";
 import { writeResult } from "./lib.js";
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../apps/server/bin/crossline.mjs");
+const BUILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../apps/server/scripts/build.mjs");
+if (spawnSync(process.execPath, [BUILD, "--if-stale"], { stdio: "inherit" }).status !== 0)
+  throw new Error("the server build failed");
 const NODES = Number(process.env.BENCH_NODES ?? 2);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 15);
 const FRESH_TARGET_MS = 15_000;

@@ -3,11 +3,11 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFi
 import { createServer } from "node:net";
 import { hostname } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { eq } from "drizzle-orm";
 import { configFilePath } from "../config.js";
 import { seedPgliteDir } from "../db/pglite-template.js";
 import { users } from "../db/schema/index.js";
+import { serverPath } from "../lib/paths.js";
 import { cliActor } from "../modules/node/node.service.js";
 import { initNodeDir } from "../runtime/init.js";
 import { CliError, EXIT } from "./client.js";
@@ -21,7 +21,7 @@ import { DEMO_REPATRIATION_OFFICER, seedDemoRepatriation } from "./demo-repatria
 import { seedDemoRequests } from "./demo-requests.js";
 import { type DemoCaller, seedDemoRounds } from "./demo-rounds.js";
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/crossline.mjs");
+const BIN = serverPath("bin", "crossline.mjs");
 
 export interface DemoNodeInfo {
   id: string;
@@ -204,6 +204,55 @@ async function createDemoNode(spec: DemoNodeSpec, dataDir: string, steps: Steps)
   }
 }
 
+/** The output of `crossline demo-create-node`: the node's manifest entry and where its creation's time went. */
+interface CreatedNode {
+  node: DemoNodeInfo;
+  steps: Steps;
+}
+
+/** The hidden `demo-create-node` command: creates one node of the demo and prints a CreatedNode as JSON. */
+export async function createDemoNodeCommand(o: {
+  id: string;
+  dataDir: string;
+  nodes: number;
+}): Promise<void> {
+  const spec = demoNodeSpecs(o.nodes).find((s) => s.id === o.id);
+  if (!spec) throw new CliError(`no demo node "${o.id}" among ${o.nodes} nodes`, EXIT.USAGE);
+  const steps: Steps = [];
+  const node = await createDemoNode(spec, path.resolve(o.dataDir), steps);
+  process.stdout.write(`${JSON.stringify({ node, steps } satisfies CreatedNode)}\n`);
+}
+
+/** Creates one demo node in a child process (`crossline demo-create-node`), kept in `children` for Ctrl-C. */
+function createInChild(
+  spec: DemoNodeSpec,
+  dataDir: string,
+  nodeCount: number,
+  children: ChildProcess[],
+): Promise<CreatedNode> {
+  const child = spawn(
+    process.execPath,
+    [BIN, "demo-create-node", "--id", spec.id, "--into", dataDir, "--nodes", String(nodeCount)],
+    { env: { ...process.env, DATABASE_URL: "" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  children.push(child);
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.on("close", (code) => {
+      const last = out.trim().split("\n").at(-1) ?? "";
+      if (code === 0 && last.startsWith("{")) resolve(JSON.parse(last) as CreatedNode);
+      else reject(new Error(`creating the demo node ${spec.id} failed (exit ${code}):\n${err || out}`));
+    });
+  });
+}
+
 // Generous: on a loaded machine (a shared CI runner) a node took 50 s to load and open its database.
 async function waitReady(url: string, child: ChildProcess, timeoutMs = 180_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -263,49 +312,54 @@ export async function runDemo(opts: { reset: boolean; dir?: string; nodes?: numb
     ? JSON.parse(readFileSync(manifestPath, "utf8"))
     : { nodes: [] };
   const creation: Record<string, Steps> = {};
-  // The nodes to create are created side by side: while one waits for a password hash (libuv's threads) or
-  // the disk, another's queries run, so both cores work.
-  const nodes = await Promise.all(
-    specs.map(async (spec): Promise<DemoNodeInfo> => {
-      const dataDir = path.join(root, spec.id);
-      const known = previous.nodes.find((n) => n.id === spec.id);
-      if (existsSync(configFilePath(dataDir)) && known) return known;
-      if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
-      process.stdout.write(`Creating demo node ${spec.id} in ${dataDir} …\n`);
-      creation[spec.id] = [];
-      return createDemoNode(spec, dataDir, creation[spec.id]);
-    }),
-  );
-  if (Object.keys(creation).length) timer.mark(`create ${Object.keys(creation).join(", ")}`);
-  // Nodes of an earlier, larger demo stay listed, so that `--nodes 3` later finds its third node again.
-  const kept = previous.nodes.filter((p) => !nodes.some((n) => n.id === p.id));
-  writeFileSync(manifestPath, `${JSON.stringify({ nodes: [...nodes, ...kept] }, null, 2)}\n`, {
-    mode: 0o600,
-  });
-
   const children: ChildProcess[] = [];
   const stopAll = () => {
     for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
   };
   process.on("SIGINT", stopAll);
   process.on("SIGTERM", stopAll);
-  for (const n of nodes) {
-    const log = createWriteStream(path.join(n.dataDir, "serve.log"), { flags: "a" });
-    const child = spawn(process.execPath, [BIN, "serve"], {
-      env: { ...process.env, CROSSLINE_DATA_DIR: n.dataDir, DATABASE_URL: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    children.push(child);
-  }
+  // Each node to create is created by a process of its own (both cores work, and the database of one is not
+  // queued behind the other's), and each node is served as soon as it exists: the second node's server starts
+  // while the first is still being filled.
+  let nodes: DemoNodeInfo[];
   try {
-    await Promise.all(nodes.map((n, i) => waitReady(n.url, children[i])));
+    nodes = await Promise.all(
+      specs.map(async (spec): Promise<DemoNodeInfo> => {
+        const dataDir = path.join(root, spec.id);
+        const known = previous.nodes.find((n) => n.id === spec.id);
+        let node: DemoNodeInfo;
+        if (existsSync(configFilePath(dataDir)) && known) node = known;
+        else {
+          if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
+          process.stdout.write(`Creating demo node ${spec.id} in ${dataDir} …\n`);
+          const created = await createInChild(spec, dataDir, specs.length, children);
+          creation[spec.id] = created.steps;
+          node = created.node;
+        }
+        const log = createWriteStream(path.join(node.dataDir, "serve.log"), { flags: "a" });
+        const child = spawn(process.execPath, [BIN, "serve"], {
+          env: { ...process.env, CROSSLINE_DATA_DIR: node.dataDir, DATABASE_URL: "" },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        child.stdout?.pipe(log);
+        child.stderr?.pipe(log);
+        children.push(child);
+        await waitReady(node.url, child);
+        return node;
+      }),
+    );
   } catch (e) {
     stopAll();
     throw e;
   }
-  timer.mark("start the nodes (until /readyz answers)");
+  // Nodes of an earlier, larger demo stay listed, so that `--nodes 3` later finds its third node again.
+  const kept = previous.nodes.filter((p) => !nodes.some((n) => n.id === p.id));
+  writeFileSync(manifestPath, `${JSON.stringify({ nodes: [...nodes, ...kept] }, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  const created = specs.filter((spec) => creation[spec.id]).map((spec) => spec.id);
+  if (created.length) timer.mark(`create ${created.join(", ")} and start the nodes (until /readyz answers)`);
+  else timer.mark("start the nodes (until /readyz answers)");
   let federation: string[] = [];
   // ready: every console answers and the nodes are paired (the issue's "first impression" figure)
   let readyMs: number | null = null;

@@ -10,7 +10,7 @@ import { addAuditCommands } from "./audit-commands.js";
 import { addBackupCommands } from "./backup-commands.js";
 import { CliError, EXIT, type NodeClient } from "./client.js";
 import { config, jsonCommand, nodeCommand } from "./command-kit.js";
-import { parseDemoNodeCount, runDemo } from "./demo.js";
+import { createDemoNodeCommand, parseDemoNodeCount, runDemo } from "./demo.js";
 import { addIndicatorCommands } from "./indicators-commands.js";
 import { addMigrateCommand } from "./migrate-command.js";
 import { addNoticeCommands } from "./notices-commands.js";
@@ -246,6 +246,16 @@ export function buildCli(): Command {
     )
     .action(async (o) =>
       runDemo({ reset: Boolean(o.reset), dir: o.dir, nodes: parseDemoNodeCount(o.nodes) }),
+    );
+
+  // Used by `demo` itself: each node it creates is created by a process of its own.
+  program
+    .command("demo-create-node", { hidden: true })
+    .requiredOption("--id <id>", "the demo node's id")
+    .requiredOption("--into <dir>", "its data directory")
+    .requiredOption("--nodes <count>", "how many nodes the demo has")
+    .action(async (o) =>
+      createDemoNodeCommand({ id: o.id, dataDir: o.into, nodes: parseDemoNodeCount(o.nodes) }),
     );
 
   return program;

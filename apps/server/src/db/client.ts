@@ -2,7 +2,6 @@ import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
@@ -13,6 +12,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { serverPath } from "../lib/paths.js";
 import { grantAppRole, roleOf } from "./roles.js";
 import * as schema from "./schema/index.js";
 
@@ -54,7 +54,7 @@ export interface Subscription {
 
 const CHANNEL = /^[a-z_][a-z0-9_]*$/;
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
+export const MIGRATIONS_DIR = serverPath("drizzle");
 
 /**
  * PGlite's WebAssembly (9 MB), compiled once per process: every `PGlite.create` compiled it again, and the

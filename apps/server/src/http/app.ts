@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
@@ -11,6 +10,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import type { Logger } from "pino";
 import { uuidv7 } from "../crypto/ids.js";
 import { AppError } from "../lib/errors.js";
+import { SERVER_ROOT } from "../lib/paths.js";
 import { accessLogRoutes } from "../modules/access-log/access-log.routes.js";
 import { assetsRoutes } from "../modules/assets/assets.routes.js";
 import { auditRoutes } from "../modules/audit/audit.routes.js";
@@ -51,10 +51,7 @@ export interface AppOptions {
   modules?: ((app: FastifyInstance, s: Services) => void)[];
 }
 
-const DEFAULT_CONSOLE_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "../../../console/dist",
-);
+const DEFAULT_CONSOLE_DIR = path.resolve(SERVER_ROOT, "../console/dist");
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { metrics: Metrics }> {
   const { services } = opts;

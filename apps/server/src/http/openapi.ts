@@ -1,9 +1,8 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
+import { serverPath } from "../lib/paths.js";
 
 /** The committed OpenAPI document: reviewers see every API change as a diff of this file. */
-export const OPENAPI_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../openapi.json");
+export const OPENAPI_FILE = serverPath("openapi.json");
 
 /** The command that rewrites OPENAPI_FILE from the code (run from the repository root). */
 export const OPENAPI_COMMAND = "npm run openapi";

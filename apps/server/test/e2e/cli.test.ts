@@ -35,6 +35,25 @@ describeDb("the crossline CLI", () => {
     expect(r.stdout).toMatch(/--json/);
   });
 
+  it("runs the same from the TypeScript sources as from the precompiled bundle", () => {
+    // `npm test` builds dist/crossline.mjs first, so the other tests run the bundle; here tsx runs the sources.
+    const fromSources = runCli(["migrate"], {
+      CROSSLINE_DATA_DIR: path.join(dir, "nothing-here"),
+      DATABASE_URL: "",
+      CROSSLINE_NO_BUNDLE: "1",
+    });
+    const fromBundle = runCli(["migrate"], {
+      CROSSLINE_DATA_DIR: path.join(dir, "nothing-here"),
+      DATABASE_URL: "",
+    });
+    expect(fromSources.code).toBe(2);
+    expect(fromSources.stderr).toMatch(/CROSSLINE_MASTER_KEY \(masterKey\): is required/);
+    expect({ code: fromBundle.code, stderr: fromBundle.stderr }).toEqual({
+      code: fromSources.code,
+      stderr: fromSources.stderr,
+    });
+  });
+
   it("init creates the node with secrets it generates, once", () => {
     const r = runCli(
       [

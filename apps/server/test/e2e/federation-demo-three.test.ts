@@ -80,7 +80,9 @@ describeDb("the three-node demo", () => {
           creation: Record<string, { step: string; ms: number }[]>;
           readyMs: number;
         };
-        expect(startup.phases.map((p) => p.phase)).toContain("create CN-MPS, US-DOJ, XA-NCU");
+        expect(startup.phases.map((p) => p.phase)).toContain(
+          "create CN-MPS, US-DOJ, XA-NCU and start the nodes (until /readyz answers)",
+        );
         expect(startup.creation["XA-NCU"].map((s) => s.step)).toContain("units and officers");
         expect(startup.readyMs).toBeGreaterThan(0);
         // the manifest's admin token shows XA-NCU's side of both links, active

@@ -1,16 +1,13 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { type DbOrTx, rowsOf } from "../../db/client.js";
+import { serverPath } from "../../lib/paths.js";
 import { migrationLevel } from "./backup.dump.js";
 
 /** The release that wrote an archive (the server package's version). */
 export const RELEASE: string = (
-  JSON.parse(
-    readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../package.json"), "utf8"),
-  ) as { version: string }
+  JSON.parse(readFileSync(serverPath("package.json"), "utf8")) as { version: string }
 ).version;
 
 export const PeerSeqs = z.strictObject({

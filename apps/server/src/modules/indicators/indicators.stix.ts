@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { IndicatorKind, Marking, TlpLevel } from "@crossline/schemas";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsImport from "ajv-formats";
+import { serverPath } from "../../lib/paths.js";
 import type { IndicatorRow, StixObjectRow } from "./indicators.repo.js";
 
 /**
@@ -15,10 +15,7 @@ import type { IndicatorRow, StixObjectRow } from "./indicators.repo.js";
 export type StixObject = Record<string, unknown> & { type: string; id: string };
 
 /** The OASIS cti-stix2-json-schemas (BSD-3-Clause, LICENSE beside them), shipped with the server. */
-export const STIX_SCHEMA_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "../../../stix2-json-schemas/schemas",
-);
+export const STIX_SCHEMA_DIR = serverPath("stix2-json-schemas", "schemas");
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (

@@ -1,6 +1,6 @@
 import { LABELS, type Label, type PersonExport, type PersonName } from "@crossline/schemas";
-import PDFDocument from "pdfkit";
 import { AppError } from "../../lib/errors.js";
+import { loadPdfKit } from "../../lib/pdfkit.js";
 import { findCjkFont } from "../reports/reports.export.js";
 
 /** Headings of the export, in both languages: a subject-access export is read by both sides. */
@@ -115,7 +115,7 @@ export async function personExportPdf(x: PersonExport): Promise<Buffer> {
     ]);
   }
   const d = personExportDocument(x);
-  const doc = new PDFDocument({ size: "A4", margin: 48, info: { Title: d.title } });
+  const doc = new (await loadPdfKit())({ size: "A4", margin: 48, info: { Title: d.title } });
   const chunks: Buffer[] = [];
   doc.on("data", (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {

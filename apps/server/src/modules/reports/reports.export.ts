@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { type Language, label, readableInZone, type TimelinessReport } from "@crossline/schemas";
-import PDFDocument from "pdfkit";
 import { AppError } from "../../lib/errors.js";
+import { loadPdfKit } from "../../lib/pdfkit.js";
 
 type Lang = Language;
 
@@ -211,7 +211,7 @@ export async function tablePdf(
       },
     ]);
   }
-  const doc = new PDFDocument({
+  const doc = new (await loadPdfKit())({
     size: "A4",
     layout: "landscape",
     margin: 36,

@@ -1,6 +1,7 @@
 import { label, type OutcomeExport, type OutcomeVerification } from "@crossline/schemas";
-import PDFDocument from "pdfkit";
+import type PDFDocument from "pdfkit";
 import { AppError } from "../../lib/errors.js";
+import { loadPdfKit } from "../../lib/pdfkit.js";
 import { findCjkFont } from "../reports/reports.export.js";
 
 /**
@@ -12,7 +13,7 @@ import { findCjkFont } from "../reports/reports.export.js";
 type Pdf = InstanceType<typeof PDFDocument>;
 
 /** A new A4 document on the CJK font, and the promise of its bytes once `end()` is called. */
-export function newPdf(title: string): { doc: Pdf; bytes: Promise<Buffer> } {
+export async function newPdf(title: string): Promise<{ doc: Pdf; bytes: Promise<Buffer> }> {
   const font = findCjkFont();
   if (!font) {
     throw new AppError("NODE_BUSY", [
@@ -22,7 +23,7 @@ export function newPdf(title: string): { doc: Pdf; bytes: Promise<Buffer> } {
       },
     ]);
   }
-  const doc = new PDFDocument({ size: "A4", margin: 42, info: { Title: title } });
+  const doc = new (await loadPdfKit())({ size: "A4", margin: 42, info: { Title: title } });
   const chunks: Buffer[] = [];
   doc.on("data", (c: Buffer) => chunks.push(c));
   const bytes = new Promise<Buffer>((resolve, reject) => {
@@ -58,7 +59,7 @@ export function twoColumns(doc: Pdf, left: string, right: string, size = 10, n?:
 
 export async function outcomePdf(e: OutcomeExport, v: OutcomeVerification): Promise<Buffer> {
   const d = e.document;
-  const { doc, bytes } = newPdf(`Joint outcome list / 成果清单 — ${d.roundName.en}`);
+  const { doc, bytes } = await newPdf(`Joint outcome list / 成果清单 — ${d.roundName.en}`);
   doc.fontSize(15).text(`Joint list of outcomes · 成果清单`);
   doc.fontSize(11).text(`${d.roundName.en} · ${d.roundName.zh}`);
   doc

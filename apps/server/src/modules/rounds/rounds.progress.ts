@@ -241,7 +241,7 @@ export function progressCsv(r: ProgressReport): string {
 
 /** The bilingual PDF: each figure with its English and Chinese label, bar charts, the records in an annex. */
 export async function progressPdf(r: ProgressReport): Promise<Buffer> {
-  const { doc, bytes } = newPdf(`Progress report / 进展报告 — ${r.node} · ${r.peer}`);
+  const { doc, bytes } = await newPdf(`Progress report / 进展报告 — ${r.node} · ${r.peer}`);
   doc.fontSize(15).text("Progress report before the dialogue round · 对话前进展报告");
   doc.fontSize(9).text(`${r.node} ⇄ ${r.peer} · ${r.from} – ${r.to} · generated ${r.generatedAt}`);
   doc.moveDown(0.6);
