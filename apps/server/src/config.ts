@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
+/** PGlite's shared_buffers unless configured: a quarter of PostgreSQL's default (pgliteSharedBuffersMb). */
+export const PGLITE_SHARED_BUFFERS_MB = 32;
+
 /**
  * The node's configuration: parsed once, at boot, from environment variables
  * over an optional JSON file (`<dataDir>/crossline.json`, written by
@@ -126,6 +129,12 @@ export const ConfigSchema = z
      * it, further ones claiming that peer are refused unopened with RATE_LIMITED (the peer's own retry later).
      */
     fedForgedPerPeerPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(200),
+    /**
+     * PGlite only: PostgreSQL's shared buffer cache in MB. PGlite allocates it inside its WebAssembly memory
+     * at start, whether used or not: 128 MB (PostgreSQL's default) made an idle node 66 MB larger than 32 MB,
+     * and the operating system caches the data files anyway. Raise it for large data on PGlite.
+     */
+    pgliteSharedBuffersMb: z.coerce.number().int().min(1).max(4096).default(PGLITE_SHARED_BUFFERS_MB),
     /** Federation: attachment chunk size. */
     fedChunkBytes: z.coerce
       .number()
@@ -198,6 +207,7 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_FED_PUBLIC_PER_IP_PER_MINUTE: "fedPublicPerIpPerMinute",
   CROSSLINE_FED_FORGED_PER_PEER_PER_MINUTE: "fedForgedPerPeerPerMinute",
   CROSSLINE_FED_CHUNK_BYTES: "fedChunkBytes",
+  CROSSLINE_PGLITE_SHARED_BUFFERS_MB: "pgliteSharedBuffersMb",
   CROSSLINE_AUDIT_CHECKPOINT_MINUTES: "auditCheckpointMinutes",
   CROSSLINE_FUGITIVE_EVIDENCE_UNSENT_HOURS: "fugitiveEvidenceUnsentHours",
 };

@@ -12,6 +12,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { PGLITE_SHARED_BUFFERS_MB } from "../config.js";
 import { serverPath } from "../lib/paths.js";
 import { grantAppRole, roleOf } from "./roles.js";
 import * as schema from "./schema/index.js";
@@ -77,6 +78,8 @@ export interface DatabaseOptions {
   dataDir: string;
   databaseUrl?: string;
   poolSize?: number;
+  /** PGlite only: shared_buffers in MB (config pgliteSharedBuffersMb). */
+  pgliteSharedBuffersMb?: number;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -114,6 +117,11 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const client = await PGlite.create(dir, {
     extensions: { pg_trgm },
     pgliteWasmModule: await pgliteWasmModule(),
+    startParams: [
+      ...PGlite.defaultStartParams,
+      "-c",
+      `shared_buffers=${opts.pgliteSharedBuffersMb ?? PGLITE_SHARED_BUFFERS_MB}MB`,
+    ],
   });
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {

@@ -49,7 +49,11 @@ export async function openNode(
     last = now;
   };
   try {
-    database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    database = await openDatabase({
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      pgliteSharedBuffersMb: config.pgliteSharedBuffersMb,
+    });
     step("database");
     await runMigrations(database, config.migrationDatabaseUrl);
     step("migrations");
