@@ -74,7 +74,7 @@ export const correlationRepo = {
         insert into correlation_identifiers (record_type, record_id, owner_unit, kind, value, host, net, created_at)
         select x.record_type, x.record_id, x.owner_unit, x.kind, x.value, x.host, network(x.net::inet), ${at}
         from (${source}) as x
-        on conflict do nothing
+        on conflict (record_type, record_id, kind, value) do nothing
         returning record_type, record_id, owner_unit, kind, value, net
       ), m as (
         select n.kind, n.value, n.record_type as a_type, n.record_id as a_id, n.owner_unit as a_unit,

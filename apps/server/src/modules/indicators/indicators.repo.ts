@@ -147,7 +147,7 @@ export const indicatorsRepo = {
           s.description, s.source, s.tlp, jsonb_build_object('tlp', s.tlp, 'handling', '[]'::jsonb),
           'active', ${run.importId}, ${at}::timestamptz, ${at}::timestamptz
         from ${sql.identifier(STAGING_TABLE)} s
-        on conflict do nothing
+        on conflict (unit_id, kind, qualifier, value) where origin = 'own' do nothing
         returning id, unit_id
       ), a as (
         insert into ${sql.identifier(ADDED_TABLE)} (record_id, owner_unit, kind, value, host, net)

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { IndicatorKind, Marking, TlpLevel } from "@crossline/schemas";
@@ -83,10 +83,17 @@ export function stixValidator(): StixValidator {
 // ---------------------------------------------------------------------------------------------------
 // Ids
 
+const NAMESPACE_BYTES = new Map<string, Buffer>();
+
 /** RFC 4122 UUIDv5 (SHA-1, name-based): the STIX schemas accept UUID versions 1 to 5 only, not our v7. */
 export function uuidv5(namespace: string, name: string): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
-  const h = createHash("sha1").update(ns).update(name, "utf8").digest();
+  let ns = NAMESPACE_BYTES.get(namespace);
+  if (!ns) {
+    ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
+    NAMESPACE_BYTES.set(namespace, ns);
+  }
+  // One-shot hash (no Hash object per call): an import mints one id per row.
+  const h = hash("sha1", Buffer.concat([ns, Buffer.from(name, "utf8")]), "buffer");
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString("hex");
