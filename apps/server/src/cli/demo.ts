@@ -4,12 +4,13 @@ import { createServer } from "node:net";
 import { hostname } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { configFilePath } from "../config.js";
+import { configFilePath, loadConfig } from "../config.js";
 import { seedPgliteDir } from "../db/pglite-template.js";
 import { users } from "../db/schema/index.js";
 import { serverPath } from "../lib/paths.js";
 import { cliActor } from "../modules/node/node.service.js";
 import { initNodeDir } from "../runtime/init.js";
+import { serve } from "../runtime/serve.js";
 import { CliError, EXIT } from "./client.js";
 import { seedDemoAssets } from "./demo-assets.js";
 import { seedDemoCases, shareDemoSummaries, signIn } from "./demo-cases.js";
@@ -210,7 +211,11 @@ interface CreatedNode {
   steps: Steps;
 }
 
-/** The hidden `demo-create-node` command: creates one node of the demo and prints a CreatedNode as JSON. */
+/**
+ * The hidden `demo-create-node` command: creates one node of the demo, prints a CreatedNode as one line of
+ * JSON, then serves the node from the same process (its code is loaded and the database's WebAssembly
+ * compiled already: a new process would spend a second and more on both).
+ */
 export async function createDemoNodeCommand(o: {
   id: string;
   dataDir: string;
@@ -219,37 +224,69 @@ export async function createDemoNodeCommand(o: {
   const spec = demoNodeSpecs(o.nodes).find((s) => s.id === o.id);
   if (!spec) throw new CliError(`no demo node "${o.id}" among ${o.nodes} nodes`, EXIT.USAGE);
   const steps: Steps = [];
-  const node = await createDemoNode(spec, path.resolve(o.dataDir), steps);
+  const dataDir = path.resolve(o.dataDir);
+  const node = await createDemoNode(spec, dataDir, steps);
   process.stdout.write(`${JSON.stringify({ node, steps } satisfies CreatedNode)}\n`);
+  await serve(loadConfig({ ...process.env, DATABASE_URL: "" }, { dataDir }));
 }
 
-/** Creates one demo node in a child process (`crossline demo-create-node`), kept in `children` for Ctrl-C. */
+/** Starts a process that serves the node at `dataDir`, its output appended to the node's serve.log. */
+function serveInChild(dataDir: string, args: string[], children: ChildProcess[]): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, CROSSLINE_DATA_DIR: dataDir, DATABASE_URL: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  return child;
+}
+
+/**
+ * Creates one demo node in a child process (`crossline demo-create-node`) that then serves it: resolves with
+ * the CreatedNode it prints, and from then on appends the child's output to the node's serve.log.
+ */
 function createInChild(
   spec: DemoNodeSpec,
   dataDir: string,
   nodeCount: number,
   children: ChildProcess[],
-): Promise<CreatedNode> {
-  const child = spawn(
-    process.execPath,
-    [BIN, "demo-create-node", "--id", spec.id, "--into", dataDir, "--nodes", String(nodeCount)],
-    { env: { ...process.env, DATABASE_URL: "" }, stdio: ["ignore", "pipe", "pipe"] },
+): Promise<{ created: CreatedNode; child: ChildProcess }> {
+  const child = serveInChild(
+    dataDir,
+    ["demo-create-node", "--id", spec.id, "--into", dataDir, "--nodes", String(nodeCount)],
+    children,
   );
-  children.push(child);
   let out = "";
   let err = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
   return new Promise((resolve, reject) => {
-    child.on("close", (code) => {
-      const last = out.trim().split("\n").at(-1) ?? "";
-      if (code === 0 && last.startsWith("{")) resolve(JSON.parse(last) as CreatedNode);
-      else reject(new Error(`creating the demo node ${spec.id} failed (exit ${code}):\n${err || out}`));
-    });
+    const onOut = (d: Buffer) => {
+      out += d.toString();
+      const end = out.indexOf("\n");
+      if (end < 0) return;
+      // The first line is the CreatedNode; what follows is the server's log.
+      let created: CreatedNode;
+      try {
+        created = JSON.parse(out.slice(0, end)) as CreatedNode;
+      } catch {
+        return;
+      }
+      child.stdout?.off("data", onOut);
+      child.stderr?.off("data", onErr);
+      child.off("close", onClose);
+      const log = createWriteStream(path.join(dataDir, "serve.log"), { flags: "a" });
+      log.write(err);
+      log.write(out.slice(end + 1));
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+      resolve({ created, child });
+    };
+    const onErr = (d: Buffer) => {
+      err += d.toString();
+    };
+    const onClose = (code: number | null) =>
+      reject(new Error(`creating the demo node ${spec.id} failed (exit ${code}):\n${err || out}`));
+    child.stdout?.on("data", onOut);
+    child.stderr?.on("data", onErr);
+    child.on("close", onClose);
   });
 }
 
@@ -319,33 +356,28 @@ export async function runDemo(opts: { reset: boolean; dir?: string; nodes?: numb
   process.on("SIGINT", stopAll);
   process.on("SIGTERM", stopAll);
   // Each node to create is created by a process of its own (both cores work, and the database of one is not
-  // queued behind the other's), and each node is served as soon as it exists: the second node's server starts
-  // while the first is still being filled.
+  // queued behind the other's), which then serves it: the second node's server starts while the first is
+  // still being filled.
   let nodes: DemoNodeInfo[];
   try {
     nodes = await Promise.all(
       specs.map(async (spec): Promise<DemoNodeInfo> => {
         const dataDir = path.join(root, spec.id);
         const known = previous.nodes.find((n) => n.id === spec.id);
-        let node: DemoNodeInfo;
-        if (existsSync(configFilePath(dataDir)) && known) node = known;
-        else {
-          if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
-          process.stdout.write(`Creating demo node ${spec.id} in ${dataDir} …\n`);
-          const created = await createInChild(spec, dataDir, specs.length, children);
-          creation[spec.id] = created.steps;
-          node = created.node;
+        if (existsSync(configFilePath(dataDir)) && known) {
+          const child = serveInChild(known.dataDir, ["serve"], children);
+          const log = createWriteStream(path.join(known.dataDir, "serve.log"), { flags: "a" });
+          child.stdout?.pipe(log);
+          child.stderr?.pipe(log);
+          await waitReady(known.url, child);
+          return known;
         }
-        const log = createWriteStream(path.join(node.dataDir, "serve.log"), { flags: "a" });
-        const child = spawn(process.execPath, [BIN, "serve"], {
-          env: { ...process.env, CROSSLINE_DATA_DIR: node.dataDir, DATABASE_URL: "" },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        child.stdout?.pipe(log);
-        child.stderr?.pipe(log);
-        children.push(child);
-        await waitReady(node.url, child);
-        return node;
+        if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
+        process.stdout.write(`Creating demo node ${spec.id} in ${dataDir} …\n`);
+        const { created, child } = await createInChild(spec, dataDir, specs.length, children);
+        creation[spec.id] = created.steps;
+        await waitReady(created.node.url, child);
+        return created.node;
       }),
     );
   } catch (e) {
@@ -533,17 +565,15 @@ async function pairAndPingTwo(a: DemoNodeInfo, b: DemoNodeInfo): Promise<string[
     lines.push(`  ${a.id} and ${b.id} are paired (${link.state}); fingerprint ${link.fingerprint}`);
   }
   if (link.state !== "active") return lines;
-  for (const [from, to] of [
-    [a, b],
-    [b, a],
-  ] as const) {
+  // Both directions at once, each answer looked for every 25 ms (for up to 15 s).
+  const ping = async (from: DemoNodeInfo, to: DemoNodeInfo): Promise<string> => {
     const sent = await api<{ pings: { pingId: string }[] }>(from, "POST", `/api/v1/peers/${to.id}/ping`, {
       count: 1,
     });
     const id = sent.pings[0].pingId;
     let rtt: number | null = null;
-    for (let i = 0; i < 150 && rtt === null; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 600 && rtt === null; i++) {
+      await new Promise((r) => setTimeout(r, 25));
       const l = await api<{ items: { rttMs: number | null }[] }>(
         from,
         "GET",
@@ -551,11 +581,10 @@ async function pairAndPingTwo(a: DemoNodeInfo, b: DemoNodeInfo): Promise<string[
       );
       rtt = l.items[0]?.rttMs ?? null;
     }
-    lines.push(
-      rtt === null
-        ? `  Hotline test ${from.id} → ${to.id}: no answer yet (it stays queued and is delivered when the link is up)`
-        : `  Hotline test ${from.id} → ${to.id} → ${from.id}: answered in ${rtt} ms`,
-    );
-  }
+    return rtt === null
+      ? `  Hotline test ${from.id} → ${to.id}: no answer yet (it stays queued and is delivered when the link is up)`
+      : `  Hotline test ${from.id} → ${to.id} → ${from.id}: answered in ${rtt} ms`;
+  };
+  lines.push(...(await Promise.all([ping(a, b), ping(b, a)])));
   return lines;
 }
