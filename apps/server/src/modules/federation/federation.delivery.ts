@@ -89,36 +89,43 @@ export function createDelivery(
     limit = config.fedBatchSize,
     onClaimed?: (n: number) => void,
     trace?: (entry: EnvelopeTrace) => void,
+    /** The peer whose batch this call delivers now, and null when it returns (it then sent nothing more). */
+    onPeer?: (peerId: string | null) => void,
   ): Promise<number> {
     // One peer per claim (see repo.claimDue): a hanging peer holds this loop only.
     const c0 = performance.now();
     let claimed = await repo.claimDue(db, limit, config.fedLeaseSeconds, leaseHolder());
     if (claimed.length) timing.claimMs += performance.now() - c0;
     let sent = 0;
-    while (claimed.length) {
-      onClaimed?.(claimed.length);
-      sent += claimed.length;
-      // While the batch is in flight its lease is renewed, so a slow peer or a large attachment never lets
-      // another process claim and send the same messages meanwhile.
-      const ids = claimed.map((r) => r.msgId);
-      const keeper = setInterval(
-        () => {
-          repo.extendLease(db, ids, config.fedLeaseSeconds).catch(() => {
-            // A failed renewal only risks a duplicate send, which the receiver answers as REPLAYED.
-          });
-        },
-        Math.max(250, (config.fedLeaseSeconds * 1000) / 3),
-      );
-      try {
-        claimed = await deliverToPeer(
-          claimed[0].peerId,
-          claimed.sort((a, b) => a.seq - b.seq),
-          limit,
-          trace,
+    try {
+      while (claimed.length) {
+        onPeer?.(claimed[0].peerId);
+        onClaimed?.(claimed.length);
+        sent += claimed.length;
+        // While the batch is in flight its lease is renewed, so a slow peer or a large attachment never lets
+        // another process claim and send the same messages meanwhile.
+        const ids = claimed.map((r) => r.msgId);
+        const keeper = setInterval(
+          () => {
+            repo.extendLease(db, ids, config.fedLeaseSeconds).catch(() => {
+              // A failed renewal only risks a duplicate send, which the receiver answers as REPLAYED.
+            });
+          },
+          Math.max(250, (config.fedLeaseSeconds * 1000) / 3),
         );
-      } finally {
-        clearInterval(keeper);
+        try {
+          claimed = await deliverToPeer(
+            claimed[0].peerId,
+            claimed.sort((a, b) => a.seq - b.seq),
+            limit,
+            trace,
+          );
+        } finally {
+          clearInterval(keeper);
+        }
       }
+    } finally {
+      if (sent) onPeer?.(null);
     }
     return sent;
   }
