@@ -15,6 +15,11 @@
  *   this machine's cores could carry at that cost, printed next to the throughput with the fraction reached.
  *
  * Results are printed and written to bench/results/federation.json.
+ *
+ * Knobs (environment): BENCH_DB=pglite,postgres (which databases), BENCH_SECONDS=12 (sustained phase; 0 skips
+ * it), BENCH_LATENCY_SECONDS=8 (each latency phase), BENCH_LOADS (the latency phases as rate:perTx pairs, e.g.
+ * `100:1` for the 100/s one-envelope-per-transaction phase alone; default 100:1 and two loads derived from the
+ * sustained rate).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
@@ -213,6 +218,46 @@ const PAYLOAD = {
   language: "en",
 };
 
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * Where an envelope's time goes in a latency phase: each stage per batch (one claim, one POST, one commit on
+ * each side carry every envelope of the batch), the enqueue transaction per transaction, and what the stages
+ * leave unexplained of the mean latency (waiting: for the wake-up, for the batch in flight before it).
+ */
+function latencyStages(
+  s: Record<string, number>,
+  r: Record<string, number>,
+  enqueueMs: number,
+  txs: number,
+  meanMs: number,
+): Record<string, number> {
+  const batches = Math.max(1, s.batchesOut ?? 0);
+  const per = (ms: number) => r3(ms / batches);
+  const receiver = ((r.open ?? 0) + (r.inbox_commit ?? 0) + (r.sign_receipts ?? 0)) * 1000;
+  const stages = {
+    envelopesPerBatch: r3((s.envelopesOut ?? 0) / batches),
+    enqueueTransaction: r3(enqueueMs / Math.max(1, txs)),
+    claim: per(s.claimMs ?? 0),
+    seal: per(s.sealMs ?? 0),
+    postRoundTrip: per(s.postMs ?? 0),
+    receiverOpen: per((r.open ?? 0) * 1000),
+    receiverInboxCommit: per((r.inbox_commit ?? 0) * 1000),
+    receiverSignReceipts: per((r.sign_receipts ?? 0) * 1000),
+    httpOutsideReceiverStages: per((s.postMs ?? 0) - receiver),
+    verifyReceipts: per(s.verifyReceiptsMs ?? 0),
+    outboxCommit: per(s.outboxCommitMs ?? 0),
+  };
+  const explained =
+    stages.enqueueTransaction +
+    stages.claim +
+    stages.seal +
+    stages.postRoundTrip +
+    stages.verifyReceipts +
+    stages.outboxCommit;
+  return { ...stages, meanLatency: r3(meanMs), unexplained: r3(meanMs - explained) };
+}
+
 async function runKind(kind: "pglite" | "postgres") {
   const root = mkdtempSync(path.join(os.tmpdir(), `crossline-bench-${kind}-`));
   const cluster = kind === "postgres" ? await startPgCluster({ fsync: true }) : null;
@@ -331,21 +376,31 @@ async function runKind(kind: "pglite" | "postgres") {
       p50Ms: number;
       p99Ms: number;
       maxMs: number;
+      meanMs: number;
+      stagesMs: Record<string, number>;
     }[] = [];
-    const loads = [
-      { rate: 100, perTx: 1 },
-      { rate: Math.max(200, Math.round((sustained * 0.5) / 100) * 100), perTx: 10 },
-      { rate: Math.max(300, Math.round((sustained * 0.8) / 100) * 100), perTx: 10 },
-    ];
+    const loads = process.env.BENCH_LOADS
+      ? process.env.BENCH_LOADS.split(",").map((l) => {
+          const [rate, perTx] = l.split(":").map(Number);
+          return { rate, perTx: perTx || 1 };
+        })
+      : [
+          { rate: 100, perTx: 1 },
+          { rate: Math.max(200, Math.round((sustained * 0.5) / 100) * 100), perTx: 10 },
+          { rate: Math.max(300, Math.round((sustained * 0.8) / 100) * 100), perTx: 10 },
+        ];
     for (const { rate, perTx } of loads) {
       step(`latency at ${rate}/s`);
       const t0 = new Date();
+      const lT0 = { ...fed.timing };
+      const lR0 = await stageSeconds(rUrl);
+      let lEnqueueMs = 0;
       const interval = (1000 * perTx) / rate;
       const until = Date.now() + LATENCY_SECONDS * 1000;
       let next = performance.now();
       const inflight: Promise<unknown>[] = [];
       while (Date.now() < until) {
-        inflight.push(enqueueTx(perTx));
+        inflight.push(enqueueTx(perTx).then((ms) => (lEnqueueMs += ms)));
         next += interval;
         const wait = next - performance.now();
         if (wait > 0) await sleep(wait);
@@ -353,8 +408,11 @@ async function runKind(kind: "pglite" | "postgres") {
       await Promise.all(inflight);
       const t1 = new Date();
       await drain();
-      const [l] = rowsOf<{ n: string | number; p50: number; p99: number; max: number }>(
+      const lS = diff(lT0, { ...fed.timing });
+      const lR = diff(lR0, await stageSeconds(rUrl));
+      const [l] = rowsOf<{ n: string | number; p50: number; p99: number; max: number; mean: number }>(
         await db.execute(sql`select count(*) as n,
+            avg(extract(epoch from delivered_at - created_at) * 1000) as mean,
             percentile_cont(0.5) within group (order by extract(epoch from delivered_at - created_at) * 1000) as p50,
             percentile_cont(0.99) within group (order by extract(epoch from delivered_at - created_at) * 1000) as p99,
             max(extract(epoch from delivered_at - created_at) * 1000) as max
@@ -367,6 +425,9 @@ async function runKind(kind: "pglite" | "postgres") {
         p50Ms: Math.round(Number(l.p50) * 10) / 10,
         p99Ms: Math.round(Number(l.p99) * 10) / 10,
         maxMs: Math.round(Number(l.max) * 10) / 10,
+        meanMs: Math.round(Number(l.mean) * 10) / 10,
+        // Where an envelope's time goes at this load; the receiver's stages lie inside the sender's round trip.
+        stagesMs: latencyStages(lS, lR, lEnqueueMs, Number(l.n) / perTx, Number(l.mean)),
       });
     }
 
@@ -559,8 +620,9 @@ async function main() {
     );
     for (const l of r.latency) {
       process.stdout.write(
-        `           at ${l.offeredPerSecond}/s (${l.perTx} per send tx): p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms\n`,
+        `           at ${l.offeredPerSecond}/s (${l.perTx} per send tx): p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms\n`,
       );
+      process.stdout.write(`             stages (ms): ${JSON.stringify(l.stagesMs)}\n`);
     }
   }
   process.stdout.write("Written to bench/results/federation.json\n");

@@ -76,11 +76,15 @@ export interface FederationDeps {
  * receipt signing).
  */
 export interface FederationTiming {
+  /** The claim transaction of each batch sent. */
+  claimMs: number;
   sealMs: number;
   postMs: number;
   verifyReceiptsMs: number;
   outboxCommitMs: number;
   envelopesOut: number;
+  /** Batches sent (one POST each): the sender's stages divided by it are what one envelope waits for. */
+  batchesOut: number;
   openMs: number;
   inboxCommitMs: number;
   signReceiptsMs: number;
@@ -204,11 +208,13 @@ export function createFedContext(deps: FederationDeps): FedContext {
     ...deps,
     handlers: new Map(),
     timing: {
+      claimMs: 0,
       sealMs: 0,
       postMs: 0,
       verifyReceiptsMs: 0,
       outboxCommitMs: 0,
       envelopesOut: 0,
+      batchesOut: 0,
       openMs: 0,
       inboxCommitMs: 0,
       signReceiptsMs: 0,

@@ -80,47 +80,65 @@ export function createDelivery(
   const { attachments } = parts;
   let finishedSinceVacuum = 0;
 
+  /**
+   * Claims a batch and delivers it; the transaction that records its outcomes claims the next batch (for the
+   * peer whose message has waited longest, as a claim of its own would), which is delivered in turn, until
+   * nothing is due. Returns how many envelopes it sent.
+   */
   async function deliverDue(
     limit = config.fedBatchSize,
     onClaimed?: (n: number) => void,
     trace?: (entry: EnvelopeTrace) => void,
+    /** The peer whose batch this call delivers now, and null when it returns (it then sent nothing more). */
+    onPeer?: (peerId: string | null) => void,
   ): Promise<number> {
     // One peer per claim (see repo.claimDue): a hanging peer holds this loop only.
-    const claimed = await repo.claimDue(db, limit, config.fedLeaseSeconds, leaseHolder());
-    if (!claimed.length) return 0;
-    onClaimed?.(claimed.length);
-    // While the batch is in flight its lease is renewed, so a slow peer or a large attachment never lets
-    // another process claim and send the same messages meanwhile.
-    const ids = claimed.map((r) => r.msgId);
-    const keeper = setInterval(
-      () => {
-        repo.extendLease(db, ids, config.fedLeaseSeconds).catch(() => {
-          // A failed renewal only risks a duplicate send, which the receiver answers as REPLAYED.
-        });
-      },
-      Math.max(250, (config.fedLeaseSeconds * 1000) / 3),
-    );
+    const c0 = performance.now();
+    let claimed = await repo.claimDue(db, limit, config.fedLeaseSeconds, leaseHolder());
+    if (claimed.length) timing.claimMs += performance.now() - c0;
+    let sent = 0;
     try {
-      await deliverToPeer(
-        claimed[0].peerId,
-        claimed.sort((a, b) => a.seq - b.seq),
-        trace,
-      );
+      while (claimed.length) {
+        onPeer?.(claimed[0].peerId);
+        onClaimed?.(claimed.length);
+        sent += claimed.length;
+        // While the batch is in flight its lease is renewed, so a slow peer or a large attachment never lets
+        // another process claim and send the same messages meanwhile.
+        const ids = claimed.map((r) => r.msgId);
+        const keeper = setInterval(
+          () => {
+            repo.extendLease(db, ids, config.fedLeaseSeconds).catch(() => {
+              // A failed renewal only risks a duplicate send, which the receiver answers as REPLAYED.
+            });
+          },
+          Math.max(250, (config.fedLeaseSeconds * 1000) / 3),
+        );
+        try {
+          claimed = await deliverToPeer(
+            claimed[0].peerId,
+            claimed.sort((a, b) => a.seq - b.seq),
+            limit,
+            trace,
+          );
+        } finally {
+          clearInterval(keeper);
+        }
+      }
     } finally {
-      clearInterval(keeper);
+      if (sent) onPeer?.(null);
     }
-    return claimed.length;
+    return sent;
   }
 
+  /** Delivers one claimed batch; returns the next batch, claimed in the transaction recording the outcomes. */
   async function deliverToPeer(
     peerId: string,
     rows: OutboxRow[],
+    limit: number,
     trace?: (entry: EnvelopeTrace) => void,
-  ): Promise<void> {
-    const p = await repo.findPeer(db, peerId);
-    if (!p) return;
-    const me = await c.me();
-    const keys = await c.currentKeys();
+  ): Promise<OutboxRow[]> {
+    const [p, me, keys] = await Promise.all([repo.findPeer(db, peerId), c.me(), c.currentKeys()]);
+    if (!p) return [];
     const recipientEncKey = encKeyOf(p);
     const t0 = performance.now();
     const batchStart = clock.now();
@@ -232,20 +250,21 @@ export function createDelivery(
     const finalRejected = outcomes.filter((o) => o.status === "rejected");
     const revoked = finalRejected.some((o) => o.reason === "PEER_REVOKED");
     const firstError = outcomes.find((o) => o.error)?.error ?? null;
-    await inTransaction(db, async (tx) => {
+    const next = await inTransaction(db, async (tx) => {
       // The peer row first, as the inbox and a revocation take it (then the peer's outbox rows): taken last,
       // after this transaction had written outbox rows, two of them waited for each other (a deadlock).
       const locked = await repo.lockPeer(tx, peerId);
       // The peer answered and took messages: what was backing off goes now, and the message it waits for
       // (the gap) is due at once (issue 9 point 7). Before recordOutcomes, which sets this batch's own times.
       if (delivered) await repo.resetBackoff(tx, peerId);
+      // (the message the peer waits for is among those already made due above when some were delivered)
+      else if (waitingFor !== undefined) await repo.resetBackoff(tx, peerId, waitingFor);
       // The peer was seen healthy while this batch travelled (it sent us something, or another batch got
       // through): a failed answer here is no reason for a long back-off.
       const seen = locked?.lastSuccessAt;
       if (seen && seen.getTime() >= batchStart.getTime()) {
         for (const o of outcomes) if (o.status === "pending") o.next_at = clock.now().toISOString();
       }
-      if (waitingFor !== undefined) await repo.resetBackoff(tx, peerId, waitingFor);
       await repo.recordOutcomes(tx, outcomes);
       const stats: repo.PeerUpdate = {};
       if (delivered || finalRejected.length) {
@@ -278,6 +297,10 @@ export function createDelivery(
       }
       if (revoked) await parts.peers.revokedByPeer(tx, ctx, peerId, { via: "receipt" });
       if (conflict) await parts.conflicts.stopLink(tx, ctx, peerId, conflict);
+      // The next batch, in this transaction: a claim of its own cost a commit and four round trips per batch,
+      // which the messages queued behind this batch waited for. Last, after every lock above is taken (the
+      // claim itself waits for none: SKIP LOCKED, a try-lock).
+      return repo.claimDueIn(tx, limit, config.fedLeaseSeconds, leaseHolder());
     });
     if (trace) {
       const byId = new Map(rows.map((r) => [r.msgId, r]));
@@ -298,7 +321,9 @@ export function createDelivery(
     timing.verifyReceiptsMs += tDone - tSealed - httpMs;
     timing.outboxCommitMs += performance.now() - tDone;
     timing.envelopesOut += rows.length;
+    timing.batchesOut++;
     finishedSinceVacuum += rows.length;
+    return next;
   }
 
   /**

@@ -557,6 +557,7 @@ function registerFederationMetrics(s: Services, metrics: Metrics) {
     labelNames: ["stage"],
     registers: [metrics.registry],
     collect() {
+      this.set({ stage: "claim" }, t.claimMs / 1000);
       this.set({ stage: "seal" }, t.sealMs / 1000);
       this.set({ stage: "post" }, t.postMs / 1000);
       this.set({ stage: "verify_receipts" }, t.verifyReceiptsMs / 1000);

@@ -46,10 +46,40 @@ export function startFederationWorker(
     if (!wakeOne(committed)) missed = missed === null ? committed : missed && committed;
   };
   const unsubscribe = fed.onNudge(onWake);
+  /** The peers a loop of this process is delivering to, and those whose NOTIFY came meanwhile. */
+  const busy = new Map<string, number>();
+  const deferred = new Set<string>();
+  /** Which peer each loop is delivering to (deliverDue's onPeer). */
+  const delivering = () => {
+    let current: string | null = null;
+    return (peerId: string | null) => {
+      if (current === peerId) return;
+      if (current !== null) {
+        const left = current;
+        const n = (busy.get(left) ?? 1) - 1;
+        if (n > 0) busy.set(left, n);
+        else busy.delete(left);
+        if (!busy.has(left) && deferred.delete(left)) onWake(true);
+      }
+      current = peerId;
+      if (peerId !== null) busy.set(peerId, (busy.get(peerId) ?? 0) + 1);
+    };
+  };
   // On PostgreSQL, every enqueue NOTIFYs at its commit, in whichever process of the node it ran: the LISTEN wakes
   // a loop here at once (the work is committed). When the LISTEN is (re)established a loop looks once for what
   // was queued while it was down. Null on PGlite (one process: the nudge above is enough).
-  const subscription = fed.listenOutbox(() => onWake(true))?.catch(() => null) ?? null;
+  //
+  // A NOTIFY for a peer that a loop of this process is delivering to wakes no other loop: that loop claims
+  // again in the transaction recording its batch (and once more on its own when its chain ends), which sees the
+  // message; a loop woken now would only find the peer's batch in flight and sleep again, a claim transaction
+  // per message for nothing. Once that loop has left the peer, one loop is woken for what was deferred.
+  const subscription =
+    fed
+      .listenOutbox((peerId) => {
+        if (peerId !== null && busy.has(peerId)) deferred.add(peerId);
+        else onWake(true);
+      })
+      ?.catch(() => null) ?? null;
   // Polling, the fallback that finds retries that have come due (and work queued by other processes while the
   // LISTEN is down): one claim per tick by one idle loop, rather than one per loop.
   const tick = setInterval(() => wakeOne(true), config.fedPollMs);
@@ -96,13 +126,14 @@ export function startFederationWorker(
     });
 
   async function deliveryLoop(): Promise<void> {
+    const onPeer = delivering();
     let failures = 0;
     /** Woken by an enqueue whose transaction may not have committed yet: look again very soon, a few times. */
     let uncertain = false;
     let quickRetries = 0;
     while (running) {
       try {
-        const n = await fed.deliverDue(config.fedBatchSize, onClaimed, sent);
+        const n = await fed.deliverDue(config.fedBatchSize, onClaimed, sent, onPeer);
         failures = 0;
         if (n > 0) {
           // more may have been queued while this batch travelled: look again at once
