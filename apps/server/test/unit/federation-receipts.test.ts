@@ -108,6 +108,24 @@ describe("judgeReceipt: what the sender makes of a receiver's answer", () => {
     });
   });
 
+  it("retries an envelope naming a key the receiver does not know sealed anew, not as the same bytes", () => {
+    const v = judgeReceipt(
+      evidence(
+        { status: "rejected", reason: "UNKNOWN_KEY", receipt: "R" },
+        { claims: claims({ status: "rejected", reason: "UNKNOWN_KEY" }) },
+      ),
+    );
+    expect(v).toMatchObject({ status: "pending", reason: "UNKNOWN_KEY", keepEnvelope: false, reseal: true });
+    // any other passing rejection resends the bytes sent before
+    const other = judgeReceipt(
+      evidence(
+        { status: "rejected", reason: "RATE_LIMITED", receipt: "R" },
+        { claims: claims({ status: "rejected", reason: "RATE_LIMITED" }) },
+      ),
+    );
+    expect(other.reseal).toBeUndefined();
+  });
+
   it("on REPLAYED keeps the first receipt when it verifies and is about this message", () => {
     const replayed = claims({ status: "rejected", reason: "REPLAYED" });
     const result = { status: "rejected" as const, reason: "REPLAYED", receipt: "R2", original: "R1" };

@@ -33,6 +33,9 @@ export function rejectedByPeerReason(code: string): "SKIPPED_BY_OPERATOR" | "HAN
 /** Rejections that consume the envelope's sequence number on the receiver (recorded, never applied). */
 export const SEQ_CONSUMING: ReadonlySet<string> = new Set(["UNKNOWN_TYPE", "SCHEMA_INVALID"]);
 
+/** Rejections after which the sender seals the message anew with fresh keys before it tries again. */
+export const RESEAL: ReadonlySet<string> = new Set(["UNKNOWN_KEY"]);
+
 /** Rejections the sender takes as final (the message is marked rejected; an admin may cancel it). */
 export const FINAL_FOR_SENDER: ReadonlySet<string> = new Set([
   "UNKNOWN_TYPE",

@@ -229,14 +229,16 @@ export function createDelivery(
           const v = judgeReceipt(await evidenceOf(sent, me, p.id, results[i], peerSig));
           const res = results[i];
           if (res?.waitingFor !== undefined) waitingFor = res.waitingFor;
+          // our keys may have changed in another process since this one cached them: read them again
+          if (v.reseal) c.forgetKeys();
           if (v.reason === SEQUENCE_CONFLICT && v.receipt && !conflict) {
             conflict = { msgId: row.msgId, seq: row.seq, peerHighestSeq: res?.highestSeq ?? null };
           }
           outcomes.push({
             msg_id: row.msgId,
             status: v.status,
-            // pending: kept too, so the resend is the same envelope (see above)
-            envelope: v.keepEnvelope || v.status === "pending" ? jwe : null,
+            // pending: kept too, so the resend is the same envelope (see above), unless it is to be sealed anew
+            envelope: v.keepEnvelope || (v.status === "pending" && !v.reseal) ? jwe : null,
             receipt: v.receipt,
             reason: v.reason,
             next_at: v.status === "pending" ? nextAt(row) : null,

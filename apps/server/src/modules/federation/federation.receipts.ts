@@ -1,6 +1,6 @@
 import type { EnvelopeResult } from "@crossline/schemas";
 import type { ReceiptClaims } from "../../crypto/envelope.js";
-import { FINAL_FOR_SENDER } from "./federation.codes.js";
+import { FINAL_FOR_SENDER, RESEAL } from "./federation.codes.js";
 
 /** What the sender learnt from the receiver's answer to one envelope, its signatures already checked. */
 export interface ReceiptEvidence {
@@ -27,6 +27,13 @@ export interface Verdict {
   error: string | null;
   /** Whether the envelope as sent is kept beside the receipt. */
   keepEnvelope: boolean;
+  /**
+   * The next attempt seals the message anew, with the keys then current (a retry otherwise resends the bytes
+   * sent before). Set when the receiver knew no key the envelope named: it was signed with a key that has just
+   * been retired (another process of this node retired it while this one's keys were cached) or encrypted to a
+   * key the peer has retired. The peer took nothing, so no receipt names these bytes.
+   */
+  reseal?: true;
 }
 
 const retry = (error: string, reason: string | null = null, receipt: string | null = null): Verdict => ({
@@ -80,5 +87,6 @@ export function judgeReceipt(e: ReceiptEvidence): Verdict {
     return done("delivered", r.receipt, "REPLAYED");
   }
   if (FINAL_FOR_SENDER.has(reason)) return done("rejected", r.receipt, reason);
+  if (RESEAL.has(reason)) return { ...retry(`rejected: ${reason}`, reason, r.receipt), reseal: true };
   return { ...retry(`rejected: ${reason}`, reason, r.receipt), keepEnvelope: true };
 }
