@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs the precompiled server (dist/crossline.mjs, `npm run build -w @crossline/server`, which `npm run demo`
 // does when the sources changed) when it is newer than every source file; otherwise the TypeScript sources
-// through tsx's loader, so no build step is ever needed. The bundle holds our code only (the packages stay in
-// node_modules) and loads in about a tenth of tsx's time: each node process of the demo starts with it.
+// through tsx's loader, so no build step is ever needed. The bundle holds our code and most packages
+// (scripts/build.mjs lists those left in node_modules) and starts in about a quarter of tsx's time.
 import { pathToFileURL } from "node:url";
 import { BUNDLE, bundleIsFresh } from "./build-state.mjs";
 

@@ -45,6 +45,9 @@ export async function lockBlobRow(tx: Tx, origin: string, id: string): Promise<B
   return b;
 }
 
+/** A blob whose bytes are all here and that is not marked for erasure: one that may be read. */
+const servable = () => and(isNotNull(blobs.completedAt), isNull(blobs.eraseRequestedAt));
+
 /** The first complete blob with this id among `origins` (one marked for erasure is no longer there). */
 export async function findCompleteBlobAmong(
   dbx: DbOrTx,
@@ -54,14 +57,7 @@ export async function findCompleteBlobAmong(
   const [b] = await dbx
     .select()
     .from(blobs)
-    .where(
-      and(
-        eq(blobs.id, id),
-        inArray(blobs.origin, origins),
-        isNotNull(blobs.completedAt),
-        isNull(blobs.eraseRequestedAt),
-      ),
-    );
+    .where(and(eq(blobs.id, id), inArray(blobs.origin, origins), servable()));
   return b;
 }
 
@@ -70,14 +66,7 @@ export function completeBlobs(dbx: DbOrTx, origin: string, ids: string[]) {
   return dbx
     .select({ id: blobs.id, sha256: blobs.sha256, size: blobs.size })
     .from(blobs)
-    .where(
-      and(
-        eq(blobs.origin, origin),
-        inArray(blobs.id, ids),
-        isNotNull(blobs.completedAt),
-        isNull(blobs.eraseRequestedAt),
-      ),
-    );
+    .where(and(eq(blobs.origin, origin), inArray(blobs.id, ids), servable()));
 }
 
 /** Adds a blob (a second announcement of the same one changes nothing). */
