@@ -1,5 +1,9 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { inTransaction } from "../../src/db/client.js";
+import { systemCtx } from "../../src/lib/actor.js";
+import { auditHash } from "../../src/modules/audit/audit.hash.js";
+import { auditPageAfter } from "../../src/modules/audit/audit.repo.js";
 import { verifyAuditChain } from "../../src/modules/audit/audit.service.js";
 import { createTestNode, describeDb, type TestNode } from "../support/node.js";
 
@@ -40,6 +44,38 @@ describeDb("audit trail", () => {
     expect(units.every((e) => e.actorLabel === "admin")).toBe(true);
     const v = await auditor.req<{ result: { ok: boolean } }>("GET", "/api/v1/audit/verify");
     expect(v.body.result.ok).toBe(true);
+  });
+
+  it("the database chains an entry as auditHash does, whatever its details, and concurrent writers never fork it", async () => {
+    const { db, audit } = node.rt.services;
+    const odd = [
+      { text: '案件 \u2028 "quoted" \\ back\nslash', emoji: "🔒", seq: 0, nested: { seq: [1, 2], b: null } },
+      { number: 1.5, big: 9007199254740991, negative: -0, empty: {}, list: [] },
+      {},
+    ];
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        inTransaction(db, (tx) =>
+          audit.record(
+            tx,
+            { ...systemCtx(i % 2 ? `req-${i}` : null), ip: i % 3 ? null : "192.0.2.7" },
+            {
+              action: `test.odd${i}`,
+              ...(i % 4 ? { targetType: "unit", targetId: `u-${i}` } : {}),
+              details: odd[i % odd.length],
+            },
+          ),
+        ),
+      ),
+    );
+    const rows = (await auditPageAfter(db, 0, 1000)).filter((r) => r.action.startsWith("test.odd"));
+    expect(rows).toHaveLength(12);
+    for (const r of rows) {
+      expect(r.hash).toBe(auditHash({ ...r, details: r.details as Record<string, unknown> }));
+    }
+    const v = await verify(node);
+    expect(v).toMatchObject({ ok: true });
+    expect(v.checked).toBe(v.headSeq);
   });
 
   it("refuses UPDATE, DELETE and TRUNCATE from the application", async () => {

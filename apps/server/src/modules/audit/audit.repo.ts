@@ -1,27 +1,59 @@
-import { and, asc, desc, eq, gt, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, type SQL, sql } from "drizzle-orm";
 import type { DbOrTx, Tx } from "../../db/client.js";
 import { auditHead, auditLog } from "../../db/schema/index.js";
-import { type AuditFields, auditHash } from "./audit.hash.js";
+import { canonicalJson } from "../../lib/canonical-json.js";
+import type { AuditFields } from "./audit.hash.js";
 
 export type AuditRow = typeof auditLog.$inferSelect;
 
 export type NewAuditEntry = Omit<AuditFields, "seq" | "prevHash" | "at"> & { at: Date };
 
 /**
- * Appends one entry inside the caller's transaction. The `audit_head` row lock
- * serialises writers across every process of the node, so `seq` is gap-free and
- * the chain never forks. Call it last in a transaction to hold the lock briefly.
+ * Appends one entry inside the caller's transaction, in one statement (one round trip): it locks the
+ * `audit_head` row, inserts the entry chained to the head and moves the head. The row lock serialises writers
+ * across every process of the node, so `seq` is gap-free and the chain never forks. Call it last in a
+ * transaction to hold the lock briefly.
+ *
+ * The hash is computed by the database, as `auditHash` computes it (the test "the database chains an entry as
+ * auditHash does" holds them together): the canonical JSON of the entry is sent in two parts, around the
+ * `seq` that only the locked head knows (keys are sorted, and `seq` falls between `requestId` and `targetId`).
  */
-export async function appendAudit(tx: Tx, entry: NewAuditEntry): Promise<AuditRow> {
-  const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1)).for("update");
-  const fields: AuditFields = { ...entry, seq: head.seq + 1, prevHash: head.hash };
-  const hash = auditHash(fields);
-  const [row] = await tx
-    .insert(auditLog)
-    .values({ ...fields, hash })
-    .returning();
-  await tx.update(auditHead).set({ seq: fields.seq, hash }).where(eq(auditHead.id, 1));
-  return row;
+export async function appendAudit(tx: Tx, entry: NewAuditEntry): Promise<void> {
+  const { before, after } = canonicalAround(entry);
+  await tx.execute(sql`
+    with head as (
+      select seq + 1 as seq, hash as prev from ${auditHead} where id = 1 for update
+    ), entry as (
+      insert into ${auditLog} (seq, at, actor_type, actor_id, actor_label, action, target_type, target_id,
+                               outcome, ip, request_id, details, prev_hash, hash)
+      select head.seq, ${entry.at.toISOString()}::timestamptz, ${entry.actorType}, ${entry.actorId},
+             ${entry.actorLabel}, ${entry.action}, ${entry.targetType}, ${entry.targetId}, ${entry.outcome},
+             ${entry.ip}, ${entry.requestId}, ${JSON.stringify(entry.details)}::jsonb, head.prev,
+             encode(sha256(convert_to(head.prev || chr(10) || ${before} || head.seq::text || ${after}, 'UTF8')), 'hex')
+      from head
+      returning seq, hash
+    )
+    update ${auditHead} set seq = entry.seq, hash = entry.hash from entry where ${auditHead}.id = 1`);
+}
+
+/** The canonical JSON of an entry's hashed fields (see auditHash) before and after the value of `seq`. */
+export function canonicalAround(entry: NewAuditEntry): { before: string; after: string } {
+  const head = canonicalJson({
+    action: entry.action,
+    actorId: entry.actorId,
+    actorLabel: entry.actorLabel,
+    actorType: entry.actorType,
+    at: entry.at.toISOString(),
+    details: entry.details,
+    ip: entry.ip,
+    outcome: entry.outcome,
+    requestId: entry.requestId,
+  });
+  const tail = canonicalJson({ targetId: entry.targetId, targetType: entry.targetType });
+  return {
+    before: `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"seq":`,
+    after: tail.length > 2 ? `,${tail.slice(1)}` : "}",
+  };
 }
 
 export async function listAudit(
