@@ -1,7 +1,5 @@
 import { LABELS, type Label, type PersonExport, type PersonName } from "@crossline/schemas";
-import { AppError } from "../../lib/errors.js";
-import { loadPdfKit } from "../../lib/pdfkit.js";
-import { findCjkFont } from "../reports/reports.export.js";
+import { newCjkPdf } from "../../lib/pdfkit.js";
 
 /** Headings of the export, in both languages: a subject-access export is read by both sides. */
 const H = {
@@ -103,27 +101,10 @@ export function personExportDocument(x: PersonExport): {
   };
 }
 
-/** The export as a PDF in both languages. Needs a CJK font (the one the reports use: findCjkFont). */
+/** The export as a PDF in both languages (newCjkPdf: needs a CJK font). */
 export async function personExportPdf(x: PersonExport): Promise<Buffer> {
-  const font = findCjkFont();
-  if (!font) {
-    throw new AppError("NODE_BUSY", [
-      {
-        issue:
-          "PDF export needs a font with Chinese glyphs: install the Debian package fonts-wqy-microhei (or fonts-noto-cjk), or set CROSSLINE_CJK_FONT to a .ttf/.ttc file",
-      },
-    ]);
-  }
   const d = personExportDocument(x);
-  const doc = new (await loadPdfKit())({ size: "A4", margin: 48, info: { Title: d.title } });
-  const chunks: Buffer[] = [];
-  doc.on("data", (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on("end", () => resolve(Buffer.concat(chunks)));
-    doc.on("error", reject);
-  });
-  doc.registerFont("cjk", font.path, font.family);
-  doc.font("cjk");
+  const { doc, bytes: done } = await newCjkPdf({ size: "A4", margin: 48, info: { Title: d.title } });
   doc.fontSize(15).text(d.title);
   doc.moveDown(0.3);
   doc.fontSize(8.5).text(d.meta);

@@ -1,7 +1,5 @@
-import { existsSync } from "node:fs";
 import { type Language, label, readableInZone, type TimelinessReport } from "@crossline/schemas";
-import { AppError } from "../../lib/errors.js";
-import { loadPdfKit } from "../../lib/pdfkit.js";
+import { newCjkPdf } from "../../lib/pdfkit.js";
 
 type Lang = Language;
 
@@ -131,21 +129,6 @@ export function tableCsv(header: readonly string[], rows: readonly (readonly str
   return `\uFEFF${lines.join("\r\n")}\r\n`;
 }
 
-/** Where a CJK font may be: Debian's fonts-wqy-microhei, fonts-wqy-zenhei, fonts-noto-cjk. */
-const CJK_FONTS: { path: string; family?: string }[] = [
-  { path: "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", family: "WenQuanYiMicroHei" },
-  { path: "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", family: "WenQuanYiZenHei" },
-  { path: "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", family: "NotoSansCJKsc-Regular" },
-  { path: "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf" },
-];
-
-export function findCjkFont(env: NodeJS.ProcessEnv = process.env): { path: string; family?: string } | null {
-  const override = env.CROSSLINE_CJK_FONT;
-  if (override)
-    return existsSync(override) ? { path: override, family: env.CROSSLINE_CJK_FONT_FAMILY } : null;
-  return CJK_FONTS.find((f) => existsSync(f.path)) ?? null;
-}
-
 /** What a tabular report's PDF holds: a title, a line of metadata, a line of totals, and a table. */
 export interface TableDocument {
   title: string;
@@ -165,7 +148,7 @@ export function tableDocumentPdf(d: TableDocument, widths: readonly number[]): P
   );
 }
 
-/** A PDF of the report, in English or Chinese. Needs a CJK font on the machine (see findCjkFont). */
+/** A PDF of the report, in English or Chinese. Needs a CJK font on the machine (newCjkPdf). */
 export async function timelinessPdf(report: TimelinessReport, lang: Lang, timeZone = "UTC"): Promise<Buffer> {
   const d = timelinessDocument(report, lang, timeZone);
   const s = d.screening;
@@ -202,29 +185,12 @@ export async function tablePdf(
   },
   widths: readonly number[],
 ): Promise<Buffer> {
-  const font = findCjkFont();
-  if (!font) {
-    throw new AppError("NODE_BUSY", [
-      {
-        issue:
-          "PDF export needs a font with Chinese glyphs: install the Debian package fonts-wqy-microhei (or fonts-noto-cjk), or set CROSSLINE_CJK_FONT to a .ttf/.ttc file",
-      },
-    ]);
-  }
-  const doc = new (await loadPdfKit())({
+  const { doc, bytes: done } = await newCjkPdf({
     size: "A4",
     layout: "landscape",
     margin: 36,
     info: { Title: d.title },
   });
-  const chunks: Buffer[] = [];
-  doc.on("data", (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on("end", () => resolve(Buffer.concat(chunks)));
-    doc.on("error", reject);
-  });
-  doc.registerFont("cjk", font.path, font.family);
-  doc.font("cjk");
   doc.fontSize(16).text(d.title);
   doc.moveDown(0.3);
   doc.fontSize(9);

@@ -1,38 +1,15 @@
 import { label, type OutcomeExport, type OutcomeVerification } from "@crossline/schemas";
-import type PDFDocument from "pdfkit";
-import { AppError } from "../../lib/errors.js";
-import { loadPdfKit } from "../../lib/pdfkit.js";
-import { findCjkFont } from "../reports/reports.export.js";
+import { newCjkPdf, type Pdf } from "../../lib/pdfkit.js";
 
 /**
- * PDFs of the rounds module, with the reports module's CJK font (findCjkFont): the outcome list for
+ * PDFs of the rounds module, set in the CJK font (newCjkPdf): the outcome list for
  * publication (English and Chinese side by side, each signature's key fingerprint and check), and the
  * progress report's pages (rounds.progress.ts) with bar charts drawn as rectangles.
  */
 
-type Pdf = InstanceType<typeof PDFDocument>;
-
 /** A new A4 document on the CJK font, and the promise of its bytes once `end()` is called. */
 export async function newPdf(title: string): Promise<{ doc: Pdf; bytes: Promise<Buffer> }> {
-  const font = findCjkFont();
-  if (!font) {
-    throw new AppError("NODE_BUSY", [
-      {
-        issue:
-          "PDF export needs a font with Chinese glyphs: install the Debian package fonts-wqy-microhei (or fonts-noto-cjk), or set CROSSLINE_CJK_FONT to a .ttf/.ttc file",
-      },
-    ]);
-  }
-  const doc = new (await loadPdfKit())({ size: "A4", margin: 42, info: { Title: title } });
-  const chunks: Buffer[] = [];
-  doc.on("data", (c: Buffer) => chunks.push(c));
-  const bytes = new Promise<Buffer>((resolve, reject) => {
-    doc.on("end", () => resolve(Buffer.concat(chunks)));
-    doc.on("error", reject);
-  });
-  doc.registerFont("cjk", font.path, font.family);
-  doc.font("cjk");
-  return { doc, bytes };
+  return newCjkPdf({ size: "A4", margin: 42, info: { Title: title } });
 }
 
 /** Two columns of text on one row, the page broken before a row that would not fit. */
