@@ -37,13 +37,14 @@ export function createOutbox(c: FedContext) {
   }
 
   /**
-   * Queues several envelopes in the caller's transaction with three statements whatever their number (one
-   * sequence-number reservation per peer, one insert): what a producer with many messages should use.
+   * Queues several envelopes in the caller's transaction with one statement per peer whatever their number
+   * (sequence numbers reserved and rows inserted at once: repo.enqueueToPeer): what a producer with many
+   * messages should use.
    */
   async function enqueueMany(tx: Tx, ctx: Ctx, msgs: OutgoingMessage[]): Promise<EnqueuedMessage[]> {
     void ctx;
-    const byPeer = new Map<string, number>();
-    for (const msg of msgs) {
+    const byPeer = new Map<string, number[]>();
+    msgs.forEach((msg, i) => {
       if (typeof msg.type !== "string" || msg.type.length > MAX_TYPE_LEN || !TYPE_RE.test(msg.type)) {
         throw new AppError("VALIDATION_FAILED", [
           { field: "type", issue: "a dotted lower-case message type" },
@@ -51,13 +52,26 @@ export function createOutbox(c: FedContext) {
       }
       const tooLarge = payloadTooLarge(msg.payload, config.fedMaxEnvelopeBytes);
       if (tooLarge) throw tooLarge;
-      byPeer.set(msg.peerId, (byPeer.get(msg.peerId) ?? 0) + 1);
-    }
-    // Reserve seq numbers: the seq row lock orders enqueuers of one peer across every process until commit.
-    const next = new Map<string, number>();
-    for (const [peerId, n] of byPeer) {
+      byPeer.set(msg.peerId, [...(byPeer.get(msg.peerId) ?? []), i]);
+    });
+    const now = clock.now();
+    const out: EnqueuedMessage[] = new Array(msgs.length);
+    for (const [peerId, indexes] of byPeer) {
+      const rows = indexes.map((i) => {
+        const msg = msgs[i];
+        return {
+          msgId: uuidv7(),
+          type: msg.type,
+          schemaVersion: msg.schemaVersion ?? 1,
+          payload: msg.payload ?? null,
+          conversation: msg.conversation ?? null,
+          inReplyTo: msg.inReplyTo ?? null,
+          attachments: msg.attachments ?? null,
+          createdAt: now,
+        };
+      });
       // On PostgreSQL the same statement NOTIFYs the outbox channel: every process's workers wake at commit.
-      const first = await repo.reserveSeq(tx, peerId, n, c.notifyOutbox ? OUTBOX_CHANNEL : undefined);
+      const first = await repo.enqueueToPeer(tx, peerId, rows, c.notifyOutbox ? OUTBOX_CHANNEL : undefined);
       if (first === null) {
         const p = await repo.findPeer(tx, peerId);
         if (!p) throw notFound("peer");
@@ -65,30 +79,11 @@ export function createOutbox(c: FedContext) {
           { issue: `peer ${peerId} is ${p.state}: nothing can be sent to it` },
         ]);
       }
-      next.set(peerId, first);
+      indexes.forEach((i, k) => {
+        out[i] = { msgId: rows[k].msgId, seq: first + k };
+      });
     }
-    const now = clock.now();
-    const out: EnqueuedMessage[] = [];
-    const values = msgs.map((msg) => {
-      const seq = next.get(msg.peerId) as number;
-      next.set(msg.peerId, seq + 1);
-      const msgId = uuidv7();
-      out.push({ msgId, seq });
-      return {
-        msgId,
-        peerId: msg.peerId,
-        seq,
-        type: msg.type,
-        schemaVersion: msg.schemaVersion ?? 1,
-        payload: msg.payload ?? null,
-        conversation: msg.conversation ?? null,
-        inReplyTo: msg.inReplyTo ?? null,
-        attachments: msg.attachments ?? null,
-        createdAt: now,
-      };
-    });
-    if (values.length) {
-      await repo.insertOutbox(tx, values);
+    if (msgs.length) {
       // Wake this process's workers as soon as the rows are visible: right after the commit when the
       // transaction came from `inTransaction`, else now (the worker then looks again a few times shortly).
       // Not needed while this process LISTENs to the NOTIFY above: that wakes it at the commit too.

@@ -133,27 +133,57 @@ export async function renewInbound(tx: Tx, peerId: string, lastSeq: number): Pro
 
 // ------------------------------------------------------------------------------------------------ outbox
 
+/** A message to queue: everything of the outbox row but its peer and sequence number (and the defaults). */
+export type OutboxMessage = Pick<
+  OutboxInsert,
+  "msgId" | "type" | "schemaVersion" | "payload" | "conversation" | "inReplyTo" | "attachments" | "createdAt"
+>;
+
+/** A jsonb parameter as Drizzle would bind it: null stays SQL NULL, anything else is its JSON text. */
+const jsonParam = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
 /**
- * Reserves `n` sequence numbers for a peer that may be sent to (active or suspended): returns the first, or
- * null. The counter's row lock orders enqueuers of one peer across every process until commit.
+ * Queues messages to one peer in one statement: reserves the next `msgs.length` sequence numbers (the seq row
+ * lock orders enqueuers of one peer across every process until commit) and inserts the messages numbered from
+ * there, in their order. Returns the first number, or null when the peer is neither active nor suspended (then
+ * nothing is queued). With `notifyChannel` the same statement NOTIFYs it with the peer's id (sent at commit, to
+ * every process; nothing on rollback).
  */
-export async function reserveSeq(
+export async function enqueueToPeer(
   tx: Tx,
   peerId: string,
-  n: number,
-  /** Also NOTIFY this channel with the peer's id (sent at commit, to every process; nothing on rollback). */
+  msgs: OutboxMessage[],
   notifyChannel?: string,
 ): Promise<number | null> {
-  const rows = rowsOf<{ seq: string | number }>(
-    await tx.execute(sql`update fed_out_seq s set seq = s.seq + ${n} from fed_peers p
-      where s.peer_id = ${peerId} and p.id = s.peer_id and p.state in ('active', 'suspended')
-      returning s.seq${notifyChannel ? sql`, pg_notify(${notifyChannel}, s.peer_id)` : sql``}`),
+  const n = msgs.length;
+  const values = sql.join(
+    msgs.map(
+      (m, i) =>
+        sql`(${m.msgId}::uuid, ${i}::int, ${m.type}::text, ${m.schemaVersion}::int, ${jsonParam(m.payload)}::jsonb,
+          ${m.conversation ?? null}::text, ${m.inReplyTo ?? null}::text, ${jsonParam(m.attachments)}::jsonb,
+          ${m.createdAt.toISOString()}::timestamptz)`,
+    ),
+    sql`, `,
   );
-  return rows.length ? Number(rows[0].seq) - n + 1 : null;
-}
-
-export async function insertOutbox(tx: Tx, values: OutboxInsert[]): Promise<void> {
-  await tx.insert(outbox).values(values);
+  const rows = rowsOf<{ first: string | number }>(
+    await tx.execute(sql`
+      with reserved as (
+        update fed_out_seq s set seq = s.seq + ${n} from fed_peers p
+        where s.peer_id = ${peerId} and p.id = s.peer_id and p.state in ('active', 'suspended')
+        returning s.seq - ${n} + 1 as first${notifyChannel ? sql`, pg_notify(${notifyChannel}, s.peer_id)` : sql``}
+      ), queued as (
+        insert into fed_outbox (msg_id, peer_id, seq, type, schema_version, payload, conversation, in_reply_to,
+                                attachments, created_at)
+        select v.msg_id, ${peerId}, r.first + v.ord, v.type, v.schema_version, v.payload, v.conversation,
+               v.in_reply_to, v.attachments, v.created_at
+        from reserved r
+        cross join (values ${values}) as v(msg_id, ord, type, schema_version, payload, conversation, in_reply_to,
+                                           attachments, created_at)
+        returning 1
+      )
+      select first from reserved`),
+  );
+  return rows.length ? Number(rows[0].first) : null;
 }
 
 /** Cancels every pending message to the peer; returns how many. */
