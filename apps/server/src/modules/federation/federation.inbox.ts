@@ -388,9 +388,9 @@ export function createInbox(
           // is answered REPLAYED and teaches nothing.
           ...(inserted.size && ip !== null && ip !== p.lastInboundIp ? { lastInboundIp: ip } : {}),
         },
+        // The link is healthy again: what we had backed off sending to this peer goes now (issue 9 point 7).
+        { resetBackoff: inserted.size > 0 },
       );
-      // The link is healthy again: what we had backed off sending to this peer goes now (issue 9 point 7).
-      if (inserted.size) await repo.resetBackoff(tx, peerId);
       if (conflicts.length) {
         await parts.conflicts.alert(tx, ctx, peerId, "receiver", {
           seqs: conflicts.map((i) => i.opened.header.seq),

@@ -80,8 +80,10 @@ export async function countOnPeer(
   id: string,
   add: { delivered?: number; received?: number; rejected?: number; duplicates?: number },
   set: PeerUpdate = {},
+  /** Also makes every backed-off message to the peer due now (resetBackoff), in the same statement. */
+  opts: { resetBackoff?: boolean } = {},
 ): Promise<void> {
-  await tx
+  const update = tx
     .update(peers)
     .set({
       ...set,
@@ -93,6 +95,12 @@ export async function countOnPeer(
       ...(add.duplicates ? { duplicateCount: sql`${peers.duplicateCount} + ${add.duplicates}` } : {}),
     })
     .where(eq(peers.id, id));
+  if (!opts.resetBackoff) {
+    await update;
+    return;
+  }
+  // One round trip for both: the reset as a data-modifying CTE in front of the counters' update.
+  await tx.execute(sql`with reset as (${backoffReset(id)}) ${update.getSQL()}`);
 }
 
 // ------------------------------------------------------------------------------------------- invitations
@@ -341,9 +349,14 @@ export async function extendLease(db: Db, msgIds: string[], leaseSeconds: number
  * it for minutes.
  */
 export async function resetBackoff(tx: Tx, peerId: string, seq?: number): Promise<void> {
-  await tx.execute(sql`update fed_outbox set next_attempt_at = now()
+  await tx.execute(backoffReset(peerId, seq));
+}
+
+/** The statement of resetBackoff. */
+function backoffReset(peerId: string, seq?: number): SQL {
+  return sql`update fed_outbox set next_attempt_at = now()
     where peer_id = ${peerId} and status = 'pending' and next_attempt_at > now()
-      ${seq === undefined ? sql`` : sql`and seq = ${seq}`}`);
+      ${seq === undefined ? sql`` : sql`and seq = ${seq}`}`;
 }
 
 /** The highest sequence number held from a peer. */
