@@ -221,6 +221,51 @@ describeDb("federation correctness (issue 9)", () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
+  it("a batch with a failing handler: the messages before it are applied once, it and those behind it wait", async () => {
+    const fed = b.node.rt.services.federationService;
+    let failing = true;
+    const counted = (tx: Parameters<typeof b.node.rt.services.audit.record>[0], n: number) =>
+      b.node.rt.services.audit.record(tx, systemCtx(), { action: "test.batch.applied", details: { n } });
+    fed.registerHandler(
+      defineHandler("test.batch.ok", z.object({ n: z.number() }), async (tx, m) => counted(tx, m.payload.n)),
+    );
+    fed.registerHandler(
+      defineHandler("test.batch.fails", z.object({ n: z.number() }), async (tx, m) => {
+        // a write first, then the failure: the write must not survive
+        await counted(tx, m.payload.n);
+        if (failing) throw new Error("the domain's database is unavailable");
+      }),
+    );
+    // One transaction, so one batch: 1 applies, 2 fails, 3 waits behind it.
+    const sent = await inTransaction(dbOf(a), (tx) =>
+      a.node.rt.services.federationService.enqueueMany(
+        tx,
+        systemCtx(),
+        (["test.batch.ok", "test.batch.fails", "test.batch.ok"] as const).map((type, i) => ({
+          peerId: "US-DOJ",
+          type,
+          payload: { n: i + 1 },
+        })),
+      ),
+    );
+    const inboxStatus = async (msgId: string) =>
+      (await dbOf(b).select().from(inbox).where(eq(inbox.msgId, msgId)))[0]?.status;
+    await waitFor(async () => (await inboxStatus(sent[2].msgId)) !== undefined);
+    await waitFor(
+      async () => (await dbOf(b).select().from(inbox).where(eq(inbox.msgId, sent[1].msgId)))[0]?.lastError,
+    );
+    expect(await inboxStatus(sent[0].msgId)).toBe("applied");
+    expect(await inboxStatus(sent[1].msgId)).toBe("held");
+    expect(await inboxStatus(sent[2].msgId)).toBe("held");
+    const applied = async () =>
+      (await audited(b, "test.batch.applied")).map((r) => (r.details as { n: number }).n).sort();
+    expect(await applied()).toEqual([1]);
+    failing = false;
+    // the worker retries the held message; the one behind it follows
+    await waitFor(async () => (await inboxStatus(sent[2].msgId)) === "applied");
+    expect(await applied()).toEqual([1, 2, 3]);
+  });
+
   it("a sender restored from an older backup meets a sequence conflict: link stopped, both alerted, re-sequenced by an operator", async () => {
     // Quiet link: everything A sent is delivered.
     await waitFor(async () => (await health(a, "US-DOJ")).outboxDepth === 0);

@@ -49,6 +49,13 @@ export interface EnvelopeTrace {
  * The inbox: verify, de-duplicate, apply in per-peer order, exactly once; answer with signed receipts. A
  * message whose turn has not come (a gap before it) or whose handler failed is held and retried.
  */
+/** A handler failed in a transaction without savepoints: it is rolled back and done again with them. */
+class NeedsSavepoints extends Error {
+  constructor(cause: unknown) {
+    super("a handler failed: applying again with a savepoint per message", { cause });
+  }
+}
+
 export function createInbox(
   c: FedContext,
   parts: { attachments: Attachments; conflicts: Conflicts; outbox: Outbox },
@@ -319,6 +326,30 @@ export function createInbox(
     ip: string | null,
   ): Promise<void> {
     const ctx: Ctx = { actor: peerActor(peerId), ip, requestId: null };
+    // Handlers run without a savepoint each (two round trips per message fewer); should one fail, the whole
+    // transaction is rolled back and done again with savepoints, so the failure is held alone (applyReady).
+    const before = list.map((i) => ({ ...i }));
+    try {
+      await storeAndApplyIn(peerId, list, receivedAt, ctx, false);
+    } catch (e) {
+      if (!(e instanceof NeedsSavepoints)) throw e;
+      // what the rolled-back attempt noted on the envelopes (replays, the seq waited for) is noted again
+      list.forEach((i, k) => {
+        for (const key of Object.keys(i)) if (!(key in before[k])) delete i[key as keyof Trusted];
+        Object.assign(i, before[k]);
+      });
+      await storeAndApplyIn(peerId, list, receivedAt, ctx, true);
+    }
+  }
+
+  async function storeAndApplyIn(
+    peerId: string,
+    list: Trusted[],
+    receivedAt: Date,
+    ctx: Ctx,
+    savepoints: boolean,
+  ): Promise<void> {
+    const ip = ctx.ip;
     await inTransaction(db, async (tx) => {
       // The peer row lock orders inbox writers of one peer across every process of the node.
       const p = await repo.lockPeer(tx, peerId);
@@ -369,7 +400,7 @@ export function createInbox(
           }
         }
       }
-      const { inSeq, applied } = await applyReady(tx, peerId, p.inSeq, ctx);
+      const { inSeq, applied } = await applyReady(tx, peerId, p.inSeq, ctx, savepoints);
       const highestSeq = conflicts.length ? await repo.inboxHighestSeq(tx, peerId) : null;
       for (const i of list) {
         i.waitingFor = inSeq + 1;
@@ -462,12 +493,15 @@ export function createInbox(
   /**
    * Applies held messages of a peer whose turn has come (seq = inSeq + 1, …), each in a savepoint so a handler
    * that throws rolls back alone; it stays held (later ones wait behind it) and is retried by the worker.
+   * With `savepoints` false the handlers run straight in `tx` and the first failure throws NeedsSavepoints
+   * (the caller rolls back and applies again with savepoints).
    */
   async function applyReady(
     tx: Tx,
     peerId: string,
     fromSeq: number,
     ctx: Ctx,
+    savepoints = true,
   ): Promise<{ inSeq: number; applied: number[] }> {
     let cur = fromSeq;
     const applied: number[] = [];
@@ -499,8 +533,10 @@ export function createInbox(
             ...(h.attachments ? { attachments: h.attachments } : {}),
             payload,
           };
-          await inSavepoint(tx, (sp) => handler.apply(sp, msg, ctx));
+          if (savepoints) await inSavepoint(tx, (sp) => handler.apply(sp, msg, ctx));
+          else await handler.apply(tx, msg, ctx);
         } catch (e) {
+          if (!savepoints) throw new NeedsSavepoints(e);
           if (e instanceof PermanentRejection) {
             await rejectHeld(tx, ctx, peerId, r, "HANDLER_REJECTED", e.code, errText(e));
             cur = seq;
