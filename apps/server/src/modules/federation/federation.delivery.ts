@@ -257,17 +257,20 @@ export function createDelivery(
       // after this transaction had written outbox rows, two of them waited for each other (a deadlock).
       const locked = await repo.lockPeer(tx, peerId);
       // The peer answered and took messages: what was backing off goes now, and the message it waits for
-      // (the gap) is due at once (issue 9 point 7). Before recordOutcomes, which sets this batch's own times.
-      if (delivered) await repo.resetBackoff(tx, peerId);
-      // (the message the peer waits for is among those already made due above when some were delivered)
-      else if (waitingFor !== undefined) await repo.resetBackoff(tx, peerId, waitingFor);
+      // (the gap) is due at once (issue 9 point 7); done by recordOutcomes below, which keeps this batch's own
+      // times. (The message the peer waits for is among all those made due when some were delivered.)
+      const reset = delivered
+        ? { peerId }
+        : waitingFor !== undefined
+          ? { peerId, seq: waitingFor }
+          : undefined;
       // The peer was seen healthy while this batch travelled (it sent us something, or another batch got
       // through): a failed answer here is no reason for a long back-off.
       const seen = locked?.lastSuccessAt;
       if (seen && seen.getTime() >= batchStart.getTime()) {
         for (const o of outcomes) if (o.status === "pending") o.next_at = clock.now().toISOString();
       }
-      await repo.recordOutcomes(tx, outcomes);
+      await repo.recordOutcomes(tx, outcomes, reset);
       const stats: repo.PeerUpdate = {};
       if (delivered || finalRejected.length) {
         stats.lastSuccessAt = clock.now();

@@ -418,8 +418,24 @@ export interface DeliveryOutcome {
  * Writes the outcomes of a batch in one statement (only rows still pending: a cancel may have won). A final
  * outcome without an envelope clears the one kept: it is not the envelope the receipt names.
  */
-export async function recordOutcomes(tx: Tx, outcomes: DeliveryOutcome[]): Promise<void> {
-  await tx.execute(sql`update fed_outbox o set
+export async function recordOutcomes(
+  tx: Tx,
+  outcomes: DeliveryOutcome[],
+  /**
+   * Also, in the same statement, makes the peer's other backed-off messages due now (resetBackoff), or only the
+   * one numbered `seq`: the messages of this batch keep the times recorded here.
+   */
+  reset?: { peerId: string; seq?: number },
+): Promise<void> {
+  const values = sql`jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb)
+      as v(msg_id uuid, status text, envelope text, receipt text, reason text, next_at timestamptz, error text)`;
+  const resetCte = reset
+    ? sql`with reset as (update fed_outbox set next_attempt_at = now()
+        where peer_id = ${reset.peerId} and status = 'pending' and next_attempt_at > now()
+          ${reset.seq === undefined ? sql`` : sql`and seq = ${reset.seq}`}
+          and msg_id not in (select v.msg_id from ${values}))`
+    : sql``;
+  await tx.execute(sql`${resetCte} update fed_outbox o set
       status = v.status,
       envelope = case when v.status <> 'pending' and v.envelope is null then null
         else coalesce(v.envelope, o.envelope) end,
@@ -429,8 +445,7 @@ export async function recordOutcomes(tx: Tx, outcomes: DeliveryOutcome[]): Promi
       next_attempt_at = coalesce(v.next_at, o.next_attempt_at),
       last_error = v.error,
       lease_until = null
-    from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb)
-      as v(msg_id uuid, status text, envelope text, receipt text, reason text, next_at timestamptz, error text)
+    from ${values}
     where o.msg_id = v.msg_id and o.status = 'pending'`);
 }
 
