@@ -400,7 +400,7 @@ export function createInbox(
           }
         }
       }
-      const { inSeq, applied } = await applyReady(tx, peerId, p.inSeq, ctx, savepoints);
+      const { inSeq, applied, appliedIds } = await applyReady(tx, peerId, p.inSeq, ctx, savepoints, false);
       const highestSeq = conflicts.length ? await repo.inboxHighestSeq(tx, peerId) : null;
       for (const i of list) {
         i.waitingFor = inSeq + 1;
@@ -419,8 +419,11 @@ export function createInbox(
           // is answered REPLAYED and teaches nothing.
           ...(inserted.size && ip !== null && ip !== p.lastInboundIp ? { lastInboundIp: ip } : {}),
         },
-        // The link is healthy again: what we had backed off sending to this peer goes now (issue 9 point 7).
-        { resetBackoff: inserted.size > 0 },
+        {
+          // The link is healthy again: what we had backed off sending to this peer goes now (issue 9 point 7).
+          resetBackoff: inserted.size > 0,
+          applied: { msgIds: appliedIds, at: clock.now() },
+        },
       );
       if (conflicts.length) {
         await parts.conflicts.alert(tx, ctx, peerId, "receiver", {
@@ -494,7 +497,8 @@ export function createInbox(
    * Applies held messages of a peer whose turn has come (seq = inSeq + 1, …), each in a savepoint so a handler
    * that throws rolls back alone; it stays held (later ones wait behind it) and is retried by the worker.
    * With `savepoints` false the handlers run straight in `tx` and the first failure throws NeedsSavepoints
-   * (the caller rolls back and applies again with savepoints).
+   * (the caller rolls back and applies again with savepoints). With `mark` false the caller marks the messages
+   * applied (`appliedIds`) later in the transaction.
    */
   async function applyReady(
     tx: Tx,
@@ -502,7 +506,8 @@ export function createInbox(
     fromSeq: number,
     ctx: Ctx,
     savepoints = true,
-  ): Promise<{ inSeq: number; applied: number[] }> {
+    mark = true,
+  ): Promise<{ inSeq: number; applied: number[]; appliedIds: string[] }> {
     let cur = fromSeq;
     const applied: number[] = [];
     const appliedIds: string[] = [];
@@ -551,10 +556,10 @@ export function createInbox(
       }
       if (rows.length < PAGE) break;
     }
-    if (appliedIds.length) {
+    if (mark && appliedIds.length) {
       await repo.inboxApplied(tx, peerId, appliedIds, clock.now());
     }
-    return { inSeq: cur, applied };
+    return { inSeq: cur, applied, appliedIds };
   }
 
   /**

@@ -80,8 +80,12 @@ export async function countOnPeer(
   id: string,
   add: { delivered?: number; received?: number; rejected?: number; duplicates?: number },
   set: PeerUpdate = {},
-  /** Also makes every backed-off message to the peer due now (resetBackoff), in the same statement. */
-  opts: { resetBackoff?: boolean } = {},
+  opts: {
+    /** Also makes every backed-off message to the peer due now (resetBackoff), in the same statement. */
+    resetBackoff?: boolean;
+    /** Also marks these inbox messages of the peer applied (inboxApplied), in the same statement. */
+    applied?: { msgIds: string[]; at: Date };
+  } = {},
 ): Promise<void> {
   const update = tx
     .update(peers)
@@ -95,12 +99,22 @@ export async function countOnPeer(
       ...(add.duplicates ? { duplicateCount: sql`${peers.duplicateCount} + ${add.duplicates}` } : {}),
     })
     .where(eq(peers.id, id));
-  if (!opts.resetBackoff) {
+  const ctes: SQL[] = [];
+  if (opts.resetBackoff) ctes.push(sql`reset as (${backoffReset(id)})`);
+  if (opts.applied?.msgIds.length) {
+    const { msgIds, at } = opts.applied;
+    ctes.push(sql`applied as (update fed_inbox set status = 'applied', applied_at = ${at.toISOString()}::timestamptz,
+      last_error = null where peer_id = ${id} and msg_id in (${sql.join(
+        msgIds.map((m) => sql`${m}::uuid`),
+        sql`, `,
+      )}))`);
+  }
+  if (!ctes.length) {
     await update;
     return;
   }
-  // One round trip for both: the reset as a data-modifying CTE in front of the counters' update.
-  await tx.execute(sql`with reset as (${backoffReset(id)}) ${update.getSQL()}`);
+  // One round trip for all: the other updates as data-modifying CTEs in front of the counters' update.
+  await tx.execute(sql`with ${sql.join(ctes, sql`, `)} ${update.getSQL()}`);
 }
 
 // ------------------------------------------------------------------------------------------- invitations
