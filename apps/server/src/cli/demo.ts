@@ -73,7 +73,6 @@ async function assertPortsFree(specs: DemoNodeSpec[]): Promise<void> {
   }
 }
 
-/** Creates one demo node with its units, officers (fixed demo password, MFA optional) and an admin API token. */
 /** The steps of creating one node, in ms each (startup.json: where a fresh start's time goes). */
 type Steps = { step: string; ms: number }[];
 
@@ -86,6 +85,7 @@ function stepTimer(steps: Steps) {
   };
 }
 
+/** Creates one demo node with its units, officers (fixed demo password, MFA optional) and an admin API token. */
 async function createDemoNode(spec: DemoNodeSpec, dataDir: string, steps: Steps): Promise<DemoNodeInfo> {
   const step = stepTimer(steps);
   const port = demoPort(spec);
