@@ -18,6 +18,7 @@ import pg from "pg";
 import { rowsOf } from "../apps/server/src/db/client.js";
 import { makeActor } from "../apps/server/src/lib/actor.js";
 import { correlationRepo } from "../apps/server/src/modules/correlation/correlation.repo.js";
+import { searchQueryOf } from "../apps/server/src/modules/correlation/correlation.service.js";
 import { startFederationWorker } from "../apps/server/src/modules/federation/federation.worker.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
 import type { NodeRuntime } from "../apps/server/src/runtime/node-runtime.js";
@@ -152,11 +153,7 @@ async function run(kind: "pglite" | "postgres", databaseUrl?: string) {
     // Searchable: the last one by an identifier search, in the TAXII feed by match[id].
     const reader = await ctxOf(us.runtime, ["case_officer"]);
     const last = ip(ROWS - 1);
-    const found = await correlationRepo.search(
-      us.runtime.services.db,
-      { kind: "ip", value: last, net: `${last}/32`, host: null },
-      10,
-    );
+    const found = await correlationRepo.search(us.runtime.services.db, searchQueryOf("ip", last), 10);
     const admin = await ctxOf(us.runtime, ["admin"]);
     const coll = await us.runtime.services.taxii.createCollection(admin, {
       title: "Received",

@@ -27,7 +27,7 @@ import pg from "pg";
 import { type Db, rowsOf } from "../apps/server/src/db/client.js";
 import { makeActor } from "../apps/server/src/lib/actor.js";
 import { correlationRepo } from "../apps/server/src/modules/correlation/correlation.repo.js";
-import { entryOf } from "../apps/server/src/modules/correlation/correlation.service.js";
+import { searchQueryOf } from "../apps/server/src/modules/correlation/correlation.service.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
 import { benchRandom, onBothDatabases, pgServerCpu, summarise, writeResult } from "./lib.js";
 
@@ -174,13 +174,9 @@ async function lookups(kind: "pglite" | "postgres", db: Db, unitId: string, tota
   const by = new Map<string, number[]>();
   let found = 0;
   for (const p of probes) {
-    const e = entryOf(p.kind, p.value);
+    const e = searchQueryOf(p.kind, p.value);
     const t0 = performance.now();
-    const r = await correlationRepo.search(
-      db,
-      { kind: e.kind, value: e.value, net: e.net, host: e.host },
-      500,
-    );
+    const r = await correlationRepo.search(db, e, 500);
     const ms = performance.now() - t0;
     lat.push(ms);
     const key = p.hit ? e.kind : "miss";
@@ -204,10 +200,7 @@ async function lookups(kind: "pglite" | "postgres", db: Db, unitId: string, tota
     { ...misses[0](1), kind: "ip" },
   ]) {
     if (!p) continue;
-    const e = entryOf(p.kind, p.value);
-    const { sql: text, params } = correlationRepo
-      .search(db, { kind: e.kind, value: e.value, net: e.net, host: e.host }, 500)
-      .toSQL();
+    const { sql: text, params } = correlationRepo.search(db, searchQueryOf(p.kind, p.value), 500).toSQL();
     const plan = rowsOf<Record<string, string>>(
       await db.execute(sql.raw(`explain (analyze) ${inline(text, params)}`)),
     )

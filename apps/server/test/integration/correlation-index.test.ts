@@ -93,4 +93,35 @@ describeDb("correlation: network and host matching through the index", () => {
     // "_" and "%" are LIKE wildcards: taken literally, "shop_example.test" matches nothing held.
     expect((await search("shop_example.test")).mine).toEqual([]);
   });
+
+  it("an e-mail address or URL finds itself and the domains it lies on, not every other one on its domain", async () => {
+    await upload(
+      officer,
+      [
+        "kind,value",
+        "domain,webmail-example.test",
+        "email,alice@webmail-example.test",
+        "email,bob@webmail-example.test",
+        "url,https://www.webmail-example.test/login",
+        "url,https://www.webmail-example.test/other",
+      ].join("\n"),
+    );
+    const values = async (q: string) => (await search(q)).mine.map((m) => m.value).sort();
+    expect(await values("Alice@webmail-example.test")).toEqual([
+      "alice@webmail-example.test",
+      "webmail-example.test",
+    ]);
+    expect(await values("https://www.webmail-example.test/login")).toEqual([
+      "https://www.webmail-example.test/login",
+      "webmail-example.test",
+    ]);
+    // the domain still finds everything on it
+    expect(await values("webmail-example.test")).toEqual([
+      "alice@webmail-example.test",
+      "bob@webmail-example.test",
+      "https://www.webmail-example.test/login",
+      "https://www.webmail-example.test/other",
+      "webmail-example.test",
+    ]);
+  });
 });

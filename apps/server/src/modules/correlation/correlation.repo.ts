@@ -7,6 +7,18 @@ import {
   isNetwork,
 } from "../../db/schema/index.js";
 
+/** What the identifier search looks for (`search` below; the service's searchQueryOf makes it). */
+export interface SearchQuery {
+  kind: string;
+  value: string;
+  /** An address or network: every address inside it and every network around it. */
+  net: string | null;
+  /** A domain: the URLs and e-mail addresses on it and on its subdomains. */
+  host: string | null;
+  /** An e-mail address or URL: its host and the domains above it, where held as domains. */
+  domains: string[];
+}
+
 export type HitRow = typeof correlationHits.$inferSelect;
 export type IdentifierRow = typeof correlationIdentifiers.$inferSelect;
 
@@ -124,17 +136,15 @@ export const correlationRepo = {
   },
 
   /**
-   * Identifiers matching a search: the same value; for a network or an address, every address inside or
-   * network around it; for a domain, also the URLs and e-mail addresses on it and its subdomains. The query
-   * itself (awaited for its rows; the benchmark reads its text to EXPLAIN it).
+   * Identifiers matching a search (searchQueryOf): the same value; for a network or an address, every address
+   * inside or network around it; for a domain, also the URLs and e-mail addresses on it and its subdomains; for
+   * an e-mail address or URL, the domains it lies on. The query itself (awaited for its rows; the benchmark
+   * reads its text to EXPLAIN it).
    */
-  search(
-    dbx: DbOrTx,
-    q: { kind: string; value: string; net: string | null; host: string | null },
-    limit: number,
-  ) {
+  search(dbx: DbOrTx, q: SearchQuery, limit: number) {
     const t = correlationIdentifiers;
     const conds = [and(eq(t.kind, q.kind), eq(t.value, q.value))];
+    if (q.domains.length) conds.push(and(eq(t.kind, "domain"), inArray(t.value, q.domains)));
     if (q.net) {
       // Networks around it (the partial GiST), and what lies inside it (a btree range).
       conds.push(and(isNetwork(t.net), sql`${t.net} >>= ${q.net}::cidr`));

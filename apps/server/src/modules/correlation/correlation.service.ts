@@ -15,7 +15,12 @@ import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import type { NotifyInput } from "../notifications/notifications.service.js";
 import type { RequestIdentifierSource } from "../requests/requests.identifiers.js";
-import { type IndexEntry, type NewHit, correlationRepo as repo } from "./correlation.repo.js";
+import {
+  type IndexEntry,
+  type NewHit,
+  correlationRepo as repo,
+  type SearchQuery,
+} from "./correlation.repo.js";
 
 /**
  * Correlation: every identifier the node holds, normalised, in one index; a hit when a new one matches one held
@@ -65,6 +70,24 @@ export function entryOf(
     }
   }
   return { kind: k, value, net, host };
+}
+
+/**
+ * The search for an entry. A domain finds its URLs and e-mail addresses (and its subdomains'); an e-mail address
+ * or a URL finds itself and the domains it lies on, not every other address or URL on its domain (an address at
+ * a webmail provider would otherwise list the provider's every address held).
+ */
+export function searchQueryOf(kind: string, value: string): SearchQuery {
+  const e = entryOf(kind, value);
+  const labels = e.kind !== "domain" && e.host && !e.host.includes(":") ? e.host.split(".") : [];
+  return {
+    kind: e.kind,
+    value: e.value,
+    net: e.net,
+    host: e.kind === "domain" ? e.host : null,
+    // login.shop.example.com: login.shop.example.com, shop.example.com, example.com (not the top-level label)
+    domains: labels.slice(0, -1).map((_, i) => labels.slice(i).join(".")),
+  };
 }
 
 /** What a search box entry most likely is, normalised: an address or network, e-mail, URL, hash, phone, domain. */
@@ -215,8 +238,7 @@ export function createCorrelationService(deps: CorrelationDeps) {
     await syncRequests();
     const query = readQuery(raw);
     if (!query || !ctx.actor.unitId) return { query, mine: [], elsewhere: [] };
-    const e = entryOf(query.kind, query.value);
-    const rows = await repo.search(db, { kind: e.kind, value: e.value, net: e.net, host: e.host }, 500);
+    const rows = await repo.search(db, searchQueryOf(query.kind, query.value), 500);
     const mine = rows
       .filter((r) => r.ownerUnit === ctx.actor.unitId)
       .map((r) => ({ recordType: r.recordType, recordId: r.recordId, kind: r.kind, value: r.value }));
