@@ -321,7 +321,7 @@ export function createPersonsService(deps: PersonsDeps) {
     requirePermission(ctx.actor, "persons:read");
     if (q.cursor !== undefined) {
       assertThat(
-        /^[0-9a-f-]{36}$/.test(q.cursor),
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(q.cursor),
         new AppError("VALIDATION_FAILED", [
           { field: "querystring.cursor", issue: "not a cursor from this list" },
         ]),

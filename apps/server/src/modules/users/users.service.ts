@@ -83,6 +83,14 @@ export function createUsersService(deps: {
     const a = ctx.actor;
     if (!can(a, "users:manage") && !can(a, "users:read_unit")) requirePermission(a, "users:read_unit");
     const unitId = can(a, "users:manage") ? undefined : (a.unitId ?? "00000000-0000-0000-0000-000000000000");
+    // The cursor is the last user id of a page: anything else is named, never handed to the database.
+    assertThat(
+      q.cursor === undefined ||
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(q.cursor),
+      new AppError("VALIDATION_FAILED", [
+        { field: "querystring.cursor", issue: "not a cursor from this list" },
+      ]),
+    );
     const rows = await listUsers(db, { unitId, after: q.cursor, limit: q.limit + 1 });
     const items = rows.slice(0, q.limit).map(toUser);
     return { items, nextCursor: rows.length > q.limit ? items[items.length - 1].id : null };
