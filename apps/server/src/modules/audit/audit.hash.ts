@@ -22,7 +22,12 @@ export interface AuditFields {
 
 /** hash = SHA-256(prevHash ‖ "\n" ‖ canonical JSON of the entry's fields). */
 export function auditHash(f: AuditFields): string {
-  const body = canonicalJson({
+  return sha256Hex(`${f.prevHash}\n${canonicalJson(hashedFields(f))}`);
+}
+
+/** The fields an entry's hash commits to, as hashed (auditHash; appendAudit splits them around `seq`). */
+export function hashedFields(f: Omit<AuditFields, "prevHash">): Record<string, unknown> {
+  return {
     seq: f.seq,
     at: f.at.toISOString(),
     actorType: f.actorType,
@@ -35,6 +40,5 @@ export function auditHash(f: AuditFields): string {
     ip: f.ip,
     requestId: f.requestId,
     details: f.details,
-  });
-  return sha256Hex(`${f.prevHash}\n${body}`);
+  };
 }

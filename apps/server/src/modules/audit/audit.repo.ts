@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, lt, type SQL, sql } from "drizzle-orm";
 import type { DbOrTx, Tx } from "../../db/client.js";
 import { auditHead, auditLog } from "../../db/schema/index.js";
 import { canonicalJson } from "../../lib/canonical-json.js";
-import type { AuditFields } from "./audit.hash.js";
+import { type AuditFields, hashedFields } from "./audit.hash.js";
 
 export type AuditRow = typeof auditLog.$inferSelect;
 
@@ -36,20 +36,14 @@ export async function appendAudit(tx: Tx, entry: NewAuditEntry): Promise<void> {
     update ${auditHead} set seq = entry.seq, hash = entry.hash from entry where ${auditHead}.id = 1`);
 }
 
-/** The canonical JSON of an entry's hashed fields (see auditHash) before and after the value of `seq`. */
+/** The canonical JSON of an entry's hashed fields (hashedFields) before and after the value of `seq`. */
 export function canonicalAround(entry: NewAuditEntry): { before: string; after: string } {
-  const head = canonicalJson({
-    action: entry.action,
-    actorId: entry.actorId,
-    actorLabel: entry.actorLabel,
-    actorType: entry.actorType,
-    at: entry.at.toISOString(),
-    details: entry.details,
-    ip: entry.ip,
-    outcome: entry.outcome,
-    requestId: entry.requestId,
-  });
-  const tail = canonicalJson({ targetId: entry.targetId, targetType: entry.targetType });
+  const { seq: _, ...fields } = hashedFields({ ...entry, seq: 0 });
+  // canonicalJson sorts keys: those below "seq" come before it
+  const part = (below: boolean) =>
+    canonicalJson(Object.fromEntries(Object.entries(fields).filter(([k]) => k < "seq" === below)));
+  const head = part(true);
+  const tail = part(false);
   return {
     before: `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"seq":`,
     after: tail.length > 2 ? `,${tail.slice(1)}` : "}",

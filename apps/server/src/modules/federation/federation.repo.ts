@@ -103,11 +103,7 @@ export async function countOnPeer(
   if (opts.resetBackoff) ctes.push(sql`reset as (${backoffReset(id)})`);
   if (opts.applied?.msgIds.length) {
     const { msgIds, at } = opts.applied;
-    ctes.push(sql`applied as (update fed_inbox set status = 'applied', applied_at = ${at.toISOString()}::timestamptz,
-      last_error = null where peer_id = ${id} and msg_id in (${sql.join(
-        msgIds.map((m) => sql`${m}::uuid`),
-        sql`, `,
-      )}))`);
+    ctes.push(sql`applied as (${inboxAppliedUpdate(tx, id, msgIds, at).getSQL()})`);
   }
   if (!ctes.length) {
     await update;
@@ -366,11 +362,19 @@ export async function resetBackoff(tx: Tx, peerId: string, seq?: number): Promis
   await tx.execute(backoffReset(peerId, seq));
 }
 
-/** The statement of resetBackoff. */
-function backoffReset(peerId: string, seq?: number): SQL {
+/** The statement of resetBackoff; the messages in `except` keep their times. */
+function backoffReset(peerId: string, seq?: number, except: string[] = []): SQL {
   return sql`update fed_outbox set next_attempt_at = now()
     where peer_id = ${peerId} and status = 'pending' and next_attempt_at > now()
-      ${seq === undefined ? sql`` : sql`and seq = ${seq}`}`;
+      ${seq === undefined ? sql`` : sql`and seq = ${seq}`}
+      ${
+        except.length
+          ? sql`and msg_id not in (${sql.join(
+              except.map((m) => sql`${m}::uuid`),
+              sql`, `,
+            )})`
+          : sql``
+      }`;
 }
 
 /** The highest sequence number held from a peer. */
@@ -444,10 +448,11 @@ export async function recordOutcomes(
   const values = sql`jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb)
       as v(msg_id uuid, status text, envelope text, receipt text, reason text, next_at timestamptz, error text)`;
   const resetCte = reset
-    ? sql`with reset as (update fed_outbox set next_attempt_at = now()
-        where peer_id = ${reset.peerId} and status = 'pending' and next_attempt_at > now()
-          ${reset.seq === undefined ? sql`` : sql`and seq = ${reset.seq}`}
-          and msg_id not in (select v.msg_id from ${values}))`
+    ? sql`with reset as (${backoffReset(
+        reset.peerId,
+        reset.seq,
+        outcomes.map((o) => o.msg_id),
+      )})`
     : sql``;
   await tx.execute(sql`${resetCte} update fed_outbox o set
       status = v.status,
@@ -640,7 +645,12 @@ export async function inboxFailed(tx: Tx, peerId: string, msgId: string, error: 
 }
 
 export async function inboxApplied(tx: Tx, peerId: string, msgIds: string[], at: Date): Promise<void> {
-  await tx
+  await inboxAppliedUpdate(tx, peerId, msgIds, at);
+}
+
+/** The statement of inboxApplied (countOnPeer runs it inside its own). */
+function inboxAppliedUpdate(tx: Tx, peerId: string, msgIds: string[], at: Date) {
+  return tx
     .update(inbox)
     .set({ status: "applied", appliedAt: at, lastError: null })
     .where(and(eq(inbox.peerId, peerId), inArray(inbox.msgId, msgIds)));
