@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { inTransaction } from "../../src/db/client.js";
 import { users } from "../../src/db/schema/index.js";
@@ -62,6 +62,16 @@ describeBrowser("console notification bell and live stream", () => {
     page.on("response", (r) => {
       if (r.url().includes("/notifications/stream")) open++;
     });
+    // signedInPage returns at the load event, which can come before the console has mounted and opened its
+    // stream: that first page's request may still be seen here (under load it was, and the count read 2). The
+    // counts start when the reload commits, so only the reloaded page's streams are counted.
+    const committed = (f: Frame) => {
+      if (f !== page.mainFrame()) return;
+      count = 0;
+      open = 0;
+      page.off("framenavigated", committed);
+    };
+    page.on("framenavigated", committed);
     await page.reload();
     await page.getByTestId("notifications-bell").waitFor();
     await expect.poll(() => open, { timeout: 10_000 }).toBeGreaterThan(0);
