@@ -400,7 +400,10 @@ export function createInbox(
           }
         }
       }
-      const { inSeq, applied, appliedIds } = await applyReady(tx, peerId, p.inSeq, ctx, savepoints, false);
+      const { inSeq, applied, appliedIds } = await applyReady(tx, peerId, p.inSeq, ctx, {
+        savepoints,
+        mark: false,
+      });
       const highestSeq = conflicts.length ? await repo.inboxHighestSeq(tx, peerId) : null;
       for (const i of list) {
         i.waitingFor = inSeq + 1;
@@ -496,17 +499,16 @@ export function createInbox(
   /**
    * Applies held messages of a peer whose turn has come (seq = inSeq + 1, …), each in a savepoint so a handler
    * that throws rolls back alone; it stays held (later ones wait behind it) and is retried by the worker.
-   * With `savepoints` false the handlers run straight in `tx` and the first failure throws NeedsSavepoints
-   * (the caller rolls back and applies again with savepoints). With `mark` false the caller marks the messages
-   * applied (`appliedIds`) later in the transaction.
+   * With `savepoints: false` the handlers run straight in `tx` and the first failure throws NeedsSavepoints
+   * (the caller rolls back and applies again with savepoints). With `mark: false` the caller marks the
+   * messages applied (`appliedIds`) later in the transaction.
    */
   async function applyReady(
     tx: Tx,
     peerId: string,
     fromSeq: number,
     ctx: Ctx,
-    savepoints = true,
-    mark = true,
+    { savepoints = true, mark = true }: { savepoints?: boolean; mark?: boolean } = {},
   ): Promise<{ inSeq: number; applied: number[]; appliedIds: string[] }> {
     let cur = fromSeq;
     const applied: number[] = [];
