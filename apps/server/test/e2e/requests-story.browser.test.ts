@@ -7,6 +7,7 @@ import {
   describeBrowser,
   ensureConsoleBuilt,
   launchChromium,
+  reloadWithLiveStream,
   SCREENSHOT_DIR,
   signedInPage,
 } from "../support/browser.js";
@@ -222,9 +223,7 @@ describeBrowser("the emergency preservation story through both consoles", () => 
   it.runIf(once)("2. a CN-MPS supervisor approves it from the queue and it is sent", async () => {
     // The US-DOJ duty officer already has the hotline open: the alert must arrive without a reload.
     const duty = await signedIn(us, "j.miller", "/hotline");
-    const stream = duty.waitForRequest((r) => r.url().includes("/api/v1/notifications/stream"));
-    await duty.reload();
-    await stream;
+    await reloadWithLiveStream(duty);
     await duty.getByTestId("notifications").waitFor();
     await duty.getByTestId("on-duty-shift").waitFor();
     expect(await duty.getByTestId("on-duty").innerText()).toContain("John Miller");

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import axe from "axe-core";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Frame, type Page } from "playwright-core";
 import { describe } from "vitest";
 import { describeDb, TEST_PASSWORD, type TestNode } from "./node.js";
 
@@ -143,6 +143,26 @@ export async function signedInPage(
   await page.getByTestId("nav").waitFor();
   await page.goto(opts.to);
   return page;
+}
+
+/**
+ * Reloads the page and waits until the reloaded document's live notification stream has answered, so what is
+ * written afterwards reaches the page through the stream. A stream request of the document before the reload
+ * (opened late, after its load event) does not count: the wait starts when the reload commits.
+ */
+export async function reloadWithLiveStream(page: Page): Promise<void> {
+  const answered = new Promise<void>((resolve, reject) => {
+    const onNavigated = (f: Frame) => {
+      if (f !== page.mainFrame()) return;
+      page.off("framenavigated", onNavigated);
+      page
+        .waitForResponse((r) => r.url().includes("/api/v1/notifications/stream"))
+        .then(() => resolve(), reject);
+    };
+    page.on("framenavigated", onNavigated);
+  });
+  await page.reload();
+  await answered;
 }
 
 /** Picks a small text file in an attachment picker (`<testId>-input`) and waits until it is uploaded. */
