@@ -8,7 +8,9 @@
  * - sustained throughput: producers enqueue as fast as they can for a while; envelopes receipted per second
  *   over the steady part of the window;
  * - latency from the send call (FederationPort.enqueue; `created_at`) to the stored receipt (`delivered_at`,
- *   clock_timestamp() in the transaction that stores it), p50/p99, at fixed offered loads below saturation;
+ *   clock_timestamp() in the transaction that stores it), p50/p99, at fixed offered loads below saturation; the
+ *   lowest, 10/s, is the floor: no envelope waits behind another's batch, so its latency is the path alone;
+ * - on PostgreSQL, one database round trip back to back and after the process slept (see roundTrips);
  * - a breakdown of where the time goes, from the stage counters both nodes export on /metrics;
  * - the CPU bound: the CPU time the sender, the receiver and the database server used per envelope in the
  *   sustained phase (from /proc, so it holds on a machine shared with other work) and the envelopes per second
@@ -18,8 +20,8 @@
  *
  * Knobs (environment): BENCH_DB=pglite,postgres (which databases), BENCH_SECONDS=12 (sustained phase; 0 skips
  * it), BENCH_LATENCY_SECONDS=8 (each latency phase), BENCH_LOADS (the latency phases as rate:perTx pairs, e.g.
- * `100:1` for the 100/s one-envelope-per-transaction phase alone; default 100:1 and two loads derived from the
- * sustained rate).
+ * `100:1` for the 100/s one-envelope-per-transaction phase alone; default 10:1, 100:1 and two loads derived
+ * from the sustained rate).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
@@ -261,6 +263,7 @@ function latencyStages(
 async function runKind(kind: "pglite" | "postgres") {
   const root = mkdtempSync(path.join(os.tmpdir(), `crossline-bench-${kind}-`));
   const cluster = kind === "postgres" ? await startPgCluster({ fsync: true }) : null;
+  const roundTrip = cluster ? await roundTrips(cluster.url) : null;
   const [sPort, rPort] = [await freePort(), await freePort()];
   const sUrlDb = cluster ? await createDb(cluster.url, "bench_sender") : undefined;
   const rUrlDb = cluster ? await createDb(cluster.url, "bench_receiver") : undefined;
@@ -385,6 +388,8 @@ async function runKind(kind: "pglite" | "postgres") {
           return { rate, perTx: perTx || 1 };
         })
       : [
+          // the floor: at 10/s no envelope waits behind another one's batch
+          { rate: 10, perTx: 1 },
           { rate: 100, perTx: 1 },
           { rate: Math.max(200, Math.round((sustained * 0.5) / 100) * 100), perTx: 10 },
           { rate: Math.max(300, Math.round((sustained * 0.8) / 100) * 100), perTx: 10 },
@@ -488,6 +493,7 @@ async function runKind(kind: "pglite" | "postgres") {
         p99Ms: Math.round(Number(sat.p99) * 10) / 10,
       },
       cpuBound,
+      ...(roundTrip ? { databaseRoundTrip: roundTrip } : {}),
       latency,
       breakdown,
     };
@@ -517,6 +523,33 @@ async function runKind(kind: "pglite" | "postgres") {
     if (receiver.child.exitCode === null) receiver.child.kill("SIGKILL");
     await bounded("stop cluster", cluster?.stop() ?? Promise.resolve());
     rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One database round trip (`select 1` on a connection of its own), back to back and after 100 ms of idleness:
+ * at an offered load of 100/s the processes sleep between envelopes, and on this kind of virtual machine each
+ * wake-up of a sleeping process costs more than the query. An envelope's path is some thirty such round trips
+ * (three commits, the claim, the HTTP request), so this bounds how short its latency can be.
+ */
+async function roundTrips(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const p50 = async (n: number, idleMs: number) => {
+    const xs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (idleMs) await sleep(idleMs);
+      const t0 = performance.now();
+      await client.query("select 1");
+      xs.push(performance.now() - t0);
+    }
+    return r3(xs.sort((a, b) => a - b)[Math.floor(n / 2)]);
+  };
+  try {
+    await p50(200, 0); // warm-up
+    return { backToBackMs: await p50(1000, 0), afterIdleMs: await p50(40, 100) };
+  } finally {
+    await client.end();
   }
 }
 
@@ -618,6 +651,11 @@ async function main() {
     process.stdout.write(
       `           CPU bound ${b.envelopesPerSecond} env/s on ${b.cores} cores (${b.totalMs} ms CPU per envelope: sender ${b.senderMs}, receiver ${b.receiverMs}, database ${b.databaseMs}); sustained = ${Math.round(b.sustainedFractionOfBound * 100)} % of it\n`,
     );
+    if (r.databaseRoundTrip) {
+      process.stdout.write(
+        `           one database round trip: p50 ${r.databaseRoundTrip.backToBackMs} ms back to back, ${r.databaseRoundTrip.afterIdleMs} ms after 100 ms idle\n`,
+      );
+    }
     for (const l of r.latency) {
       process.stdout.write(
         `           at ${l.offeredPerSecond}/s (${l.perTx} per send tx): p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms\n`,
