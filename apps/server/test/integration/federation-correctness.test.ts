@@ -6,7 +6,7 @@ import { envelopeSha256 } from "../../src/crypto/envelope.js";
 import { inTransaction } from "../../src/db/client.js";
 import { auditLog, inbox, outbox, peers } from "../../src/db/schema/index.js";
 import { systemCtx } from "../../src/lib/actor.js";
-import { lockPeer } from "../../src/modules/federation/federation.repo.js";
+import { countOnLockedPeer, lockPeer } from "../../src/modules/federation/federation.repo.js";
 import { defineHandler, PermanentRejection } from "../../src/modules/federation/federation.types.js";
 import {
   type FederationWorker,
@@ -517,4 +517,47 @@ describeDb("federation correctness (issue 9)", () => {
       }
     },
   );
+
+  it("the outcome transaction counts a batch on the locked peer row and learns when the peer was last seen healthy before", async () => {
+    const db = dbOf(a);
+    const [before] = await db.select().from(peers).where(eq(peers.id, "US-DOJ"));
+    const at = new Date(before.lastSuccessAt ? before.lastSuccessAt.getTime() + 60_000 : Date.now());
+    const rolledBack = new Error("rolled back on purpose");
+    const seen: unknown[] = [];
+    await expect(
+      inTransaction(db, async (tx) => {
+        const first = await countOnLockedPeer(
+          tx,
+          "US-DOJ",
+          { delivered: 3 },
+          { lastSuccessAt: at, rttMs: 7 },
+        );
+        const second = await countOnLockedPeer(tx, "US-DOJ", { delivered: 2 }, {});
+        const [row] = await tx.select().from(peers).where(eq(peers.id, "US-DOJ"));
+        seen.push(first, second, row.deliveredCount - before.deliveredCount, row.rttMs);
+        seen.push(await countOnLockedPeer(tx, "XX-NONE", { delivered: 1 }));
+        if (DB_KIND === "postgres") {
+          // the row is locked as lockPeer locks it: another writer of the peer row cannot take it now
+          const other = await db
+            .execute(sql`select id from fed_peers where id = 'US-DOJ' for no key update nowait`)
+            .then(
+              () => "taken",
+              (e: { cause?: { code?: string }; code?: string }) => e.cause?.code ?? e.code,
+            );
+          seen.push(other);
+        }
+        throw rolledBack;
+      }),
+    ).rejects.toBe(rolledBack);
+    expect(seen.slice(0, 5)).toEqual([
+      { lastSuccessAt: before.lastSuccessAt },
+      { lastSuccessAt: at },
+      5,
+      7,
+      undefined,
+    ]);
+    if (DB_KIND === "postgres") expect(seen[5]).toBe("55P03"); // lock_not_available
+    const [after] = await db.select().from(peers).where(eq(peers.id, "US-DOJ"));
+    expect(after.deliveredCount).toBe(before.deliveredCount);
+  });
 });

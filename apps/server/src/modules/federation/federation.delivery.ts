@@ -252,10 +252,21 @@ export function createDelivery(
     const finalRejected = outcomes.filter((o) => o.status === "rejected");
     const revoked = finalRejected.some((o) => o.reason === "PEER_REVOKED");
     const firstError = outcomes.find((o) => o.error)?.error ?? null;
+    const stats: repo.PeerUpdate = {};
+    if (delivered || finalRejected.length) {
+      stats.lastSuccessAt = clock.now();
+      stats.rttMs = Math.round(httpMs);
+      stats.linkAlertAt = null;
+    }
+    if (firstError) {
+      stats.lastErrorAt = clock.now();
+      stats.lastError = firstError;
+    }
     const next = await inTransaction(db, async (tx) => {
       // The peer row first, as the inbox and a revocation take it (then the peer's outbox rows): taken last,
-      // after this transaction had written outbox rows, two of them waited for each other (a deadlock).
-      const locked = await repo.lockPeer(tx, peerId);
+      // after this transaction had written outbox rows, two of them waited for each other (a deadlock). The
+      // batch is counted on it in the same statement, which returns when the peer was last seen healthy.
+      const locked = await repo.countOnLockedPeer(tx, peerId, { delivered }, stats);
       // The peer answered and took messages: what was backing off goes now, and the message it waits for
       // (the gap) is due at once (issue 9 point 7); done by recordOutcomes below, which keeps this batch's own
       // times. (The message the peer waits for is among all those made due when some were delivered.)
@@ -271,17 +282,6 @@ export function createDelivery(
         for (const o of outcomes) if (o.status === "pending") o.next_at = clock.now().toISOString();
       }
       await repo.recordOutcomes(tx, outcomes, reset);
-      const stats: repo.PeerUpdate = {};
-      if (delivered || finalRejected.length) {
-        stats.lastSuccessAt = clock.now();
-        stats.rttMs = Math.round(httpMs);
-        stats.linkAlertAt = null;
-      }
-      if (firstError) {
-        stats.lastErrorAt = clock.now();
-        stats.lastError = firstError;
-      }
-      await repo.countOnPeer(tx, peerId, { delivered }, stats);
       const ctx = systemCtx();
       if (delivered) {
         await audit.record(tx, ctx, {
