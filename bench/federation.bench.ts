@@ -53,6 +53,7 @@ import { cliActor } from "../apps/server/src/modules/node/node.service.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
 import type { NodeRuntime } from "../apps/server/src/runtime/node-runtime.js";
 import { startPgCluster } from "../apps/server/test/support/pg-cluster.js";
+import { percentile } from "./lib.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(ROOT, "apps/server/bin/crossline.mjs");
@@ -543,7 +544,12 @@ async function roundTrips(url: string) {
       await client.query("select 1");
       xs.push(performance.now() - t0);
     }
-    return r3(xs.sort((a, b) => a - b)[Math.floor(n / 2)]);
+    return r3(
+      percentile(
+        xs.sort((a, b) => a - b),
+        50,
+      ),
+    );
   };
   try {
     await p50(200, 0); // warm-up
