@@ -88,6 +88,13 @@ export const ConfigSchema = z
     fedWorkerConcurrency: z.coerce.number().int().min(1).max(16).default(2),
     /** Federation: envelopes per HTTP POST and per delivery transaction. */
     fedBatchSize: z.coerce.number().int().min(1).max(1000).default(200),
+    /**
+     * Federation: batch receipts (docs/federation.md §3.1). On: this node signs one receipt per delivery when
+     * asked and says so in its answers, and asks a peer that says so for one. Off: a receipt per envelope.
+     */
+    fedBatchReceipts: z
+      .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+      .default(true),
     /** Federation: how long a worker owns claimed envelopes before another may retry them. */
     fedLeaseSeconds: z.coerce.number().int().min(1).max(3600).default(30),
     fedRequestTimeoutMs: z.coerce.number().int().min(100).max(300_000).default(15_000),
@@ -196,6 +203,7 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_WORKERS: "workers",
   CROSSLINE_FED_POLL_MS: "fedPollMs",
   CROSSLINE_FED_BATCH_SIZE: "fedBatchSize",
+  CROSSLINE_FED_BATCH_RECEIPTS: "fedBatchReceipts",
   CROSSLINE_FED_WORKER_CONCURRENCY: "fedWorkerConcurrency",
   CROSSLINE_FED_LEASE_SECONDS: "fedLeaseSeconds",
   CROSSLINE_FED_REQUEST_TIMEOUT_MS: "fedRequestTimeoutMs",

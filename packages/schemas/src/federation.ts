@@ -71,8 +71,13 @@ export const RejectedPayload = z.strictObject({
 export const EnvelopeResult = z.object({
   status: z.enum(["accepted", "rejected"]),
   reason: z.string().optional(),
-  /** Signed receipt (absent only when the envelope is too malformed to address one). */
+  /**
+   * Signed receipt (absent only when the envelope is too malformed to address one, or when the answer carries a
+   * batch receipt: then `proof` places this envelope's item in it).
+   */
   receipt: z.string().optional(),
+  /** With a batch receipt: the item's index in its tree and its audit path (RFC 9162, hex). */
+  proof: z.object({ index: z.number().int().nonnegative(), path: z.array(z.string()).max(64) }).optional(),
   /** For REPLAYED: the receipt of the copy received first. */
   original: z.string().optional(),
   /** The sequence number the receiver waits for from the sender next (the sender resends it first). */
@@ -81,6 +86,16 @@ export const EnvelopeResult = z.object({
   highestSeq: z.number().int().nonnegative().optional(),
 });
 export type EnvelopeResult = z.infer<typeof EnvelopeResult>;
+
+/** A receiver's answer to a delivery (docs/federation.md §3, §3.1). */
+export const DeliveryAnswer = z.object({
+  results: z.array(EnvelopeResult),
+  /** Asked for with `receipt: "batch"`: one signed receipt over every envelope of the request. */
+  batchReceipt: z.string().optional(),
+  /** What this receiver can do, e.g. "batch-receipt-v1": the sender asks for a batch receipt next time. */
+  capabilities: z.array(z.string().max(50)).max(20).optional(),
+});
+export type DeliveryAnswer = z.infer<typeof DeliveryAnswer>;
 
 /** One outgoing envelope as the administration lists it. */
 export const OutboxItem = z.object({

@@ -28,6 +28,7 @@ import { unstorableString } from "../lib/unicode.js";
 import { sha256Hex } from "./hash.js";
 import { isUuid } from "./ids.js";
 import type { JsonWebKey, PublicKeyJwk } from "./keys.js";
+import { leafHash, merkleTree, verifyInclusion } from "./merkle.js";
 import {
   clearNativeKeyCache,
   nativeDecryptEcdhEsA256Gcm,
@@ -46,6 +47,9 @@ export { sha256Hex } from "./hash.js";
 export const ENVELOPE_JWS_TYP = "crossline-envelope+jws";
 export const ENVELOPE_JWE_TYP = "crossline-envelope+jwe";
 export const RECEIPT_JWS_TYP = "crossline-receipt+jws";
+export const BATCH_RECEIPT_JWS_TYP = "crossline-batch-receipt+jws";
+/** What a node that signs batch receipts says in its answer to a delivery (docs/federation.md §3.1). */
+export const BATCH_RECEIPT_CAPABILITY = "batch-receipt-v1";
 export const DEFAULT_MAX_ENVELOPE_BYTES = 1024 * 1024;
 
 export const ENVELOPE_REJECT_CODES = [
@@ -602,6 +606,182 @@ export async function verifyReceipt(jws: string, senderSigningKeys: PublicKeyJwk
     throw new EnvelopeError("MALFORMED", "receipt payload is not UTF-8 JSON", { cause });
   }
   return parseReceipt(claims);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Batch receipts (docs/federation.md §3.1): one signature over the Merkle root of a request's items
+
+/** One envelope's line in a batch receipt: the per-envelope fields of a receipt (section 3). */
+export type BatchItem = Pick<ReceiptClaims, "msgId" | "seq" | "status" | "reason" | "envelopeSha256">;
+
+/** The signed claims of a batch receipt: the fields every item shares, the number of items and their root. */
+export interface BatchReceiptClaims {
+  sender: string;
+  recipient: string;
+  receivedAt: string;
+  /** items in the tree (its size) */
+  count: number;
+  /** RFC 9162 Merkle tree hash over the items' leaves, lower-case hex */
+  root: string;
+}
+
+/** What a sender keeps per envelope: the batch receipt, where its item is in the tree, and the item itself. */
+export interface BatchReceiptProof {
+  batchReceipt: string;
+  index: number;
+  /** the audit path (RFC 9162 §2.1.3.1), lower-case hex */
+  path: string[];
+  item: BatchItem;
+}
+
+/**
+ * The leaf data of an item: its JSON with the members sorted by name and no white space (as Python's
+ * `json.dumps(item, sort_keys=True, separators=(",", ":"))` writes it; every value is ASCII or an integer).
+ */
+export function batchItemData(item: BatchItem): string {
+  const clean: Record<string, unknown> = {
+    envelopeSha256: item.envelopeSha256,
+    msgId: item.msgId,
+    ...(item.reason !== undefined ? { reason: item.reason } : {}),
+    seq: item.seq,
+    status: item.status,
+  };
+  return JSON.stringify(clean);
+}
+
+function parseBatchClaims(v: unknown): BatchReceiptClaims {
+  if (!isObject(v)) throw new EnvelopeError("MALFORMED", "batch receipt claims must be an object");
+  const { sender, recipient, receivedAt, count, root } = v;
+  if (
+    !isId(sender) ||
+    !isId(recipient) ||
+    !isIsoDate(receivedAt) ||
+    !isSeq(count) ||
+    count < 1 ||
+    typeof root !== "string" ||
+    !HEX64_RE.test(root)
+  ) {
+    throw new EnvelopeError("MALFORMED", "batch receipt claims are invalid");
+  }
+  return { sender, recipient, receivedAt, count, root };
+}
+
+/**
+ * Signs one receipt for a whole request: a JWS (typ "crossline-batch-receipt+jws") over the Merkle root of the
+ * items, in the request's order. Returns it with each item's audit path (hex), which the answer carries.
+ */
+export async function signBatchReceipt(
+  common: Pick<BatchReceiptClaims, "sender" | "recipient" | "receivedAt">,
+  items: BatchItem[],
+  signingKey: SigningKeyInput,
+): Promise<{ jws: string; paths: string[][] }> {
+  const leaves = items.map((i) => {
+    parseReceipt({ ...common, ...i });
+    return leafHash(batchItemData(i));
+  });
+  const { root, paths } = merkleTree(leaves);
+  const claims = parseBatchClaims({ ...common, count: items.length, root: root.toString("hex") });
+  const jws = await signCompact(
+    JSON.stringify(claims),
+    { alg: "EdDSA", kid: signingKey.kid, typ: BATCH_RECEIPT_JWS_TYP },
+    signingKey.privateJwk,
+  );
+  return { jws, paths: paths.map((p) => p.map((h) => h.toString("hex"))) };
+}
+
+/** Verifies a batch receipt with the issuing node's signing keys; returns its claims. Throws EnvelopeError. */
+export async function verifyBatchReceipt(
+  jws: string,
+  senderSigningKeys: PublicKeyJwk[],
+): Promise<BatchReceiptClaims> {
+  if (typeof jws !== "string") throw new EnvelopeError("MALFORMED", "batch receipt is not a string");
+  checkSize(jws, 64 * 1024, "batch receipt");
+  const parts = jws.split(".");
+  if (parts.length !== 3 || !parts.every((p) => B64URL_RE.test(p))) {
+    throw new EnvelopeError("MALFORMED", "not a JWS compact serialization");
+  }
+  const h = decodeJsonSegment(parts[0], "batch receipt protected header");
+  if (h.alg !== "EdDSA") throw new EnvelopeError("MALFORMED", 'batch receipt "alg" must be "EdDSA"');
+  if (h.typ !== BATCH_RECEIPT_JWS_TYP) {
+    throw new EnvelopeError("MALFORMED", `batch receipt "typ" must be "${BATCH_RECEIPT_JWS_TYP}"`);
+  }
+  if (!isId(h.kid)) throw new EnvelopeError("MALFORMED", 'batch receipt "kid" missing or not printable');
+  const jwk = findKey(senderSigningKeys, h.kid);
+  if (!jwk) throw new EnvelopeError("UNKNOWN_KEY", `receipt signing key ${h.kid} is not known`);
+  const payload = await verifyWith(jws, parts, h, jwk);
+  let claims: unknown;
+  try {
+    claims = JSON.parse(dec.decode(payload));
+  } catch (cause) {
+    throw new EnvelopeError("MALFORMED", "batch receipt payload is not UTF-8 JSON", { cause });
+  }
+  return parseBatchClaims(claims);
+}
+
+/**
+ * The receipt one item of a verified batch receipt amounts to, if the item is at `index` of the signed tree by
+ * `path`; throws EnvelopeError (MALFORMED) if it is not (a wrong item, index or path).
+ */
+export function itemReceipt(
+  batch: BatchReceiptClaims,
+  item: BatchItem,
+  index: number,
+  path: string[],
+): ReceiptClaims {
+  if (
+    !Array.isArray(path) ||
+    path.length > 64 ||
+    !path.every((h) => typeof h === "string" && HEX64_RE.test(h))
+  ) {
+    throw new EnvelopeError("MALFORMED", "batch receipt path is invalid");
+  }
+  const claims = parseReceipt({
+    msgId: item.msgId,
+    sender: batch.sender,
+    recipient: batch.recipient,
+    seq: item.seq,
+    status: item.status,
+    ...(item.reason !== undefined ? { reason: item.reason } : {}),
+    receivedAt: batch.receivedAt,
+    envelopeSha256: item.envelopeSha256,
+  });
+  const ok = verifyInclusion(
+    leafHash(batchItemData(item)),
+    index,
+    batch.count,
+    path.map((h) => Buffer.from(h, "hex")),
+    Buffer.from(batch.root, "hex"),
+  );
+  if (!ok) throw new EnvelopeError("MALFORMED", `item ${index} is not in the signed batch receipt`);
+  return claims;
+}
+
+/**
+ * Verifies a receipt as a sender keeps it: a receipt (JWS compact) or a batch receipt proof (the JSON of a
+ * `BatchReceiptProof`). Returns the receipt claims either proves. Throws EnvelopeError.
+ */
+export async function verifyKeptReceipt(
+  kept: string,
+  senderSigningKeys: PublicKeyJwk[],
+): Promise<ReceiptClaims> {
+  if (typeof kept !== "string" || !kept.startsWith("{")) return verifyReceipt(kept, senderSigningKeys);
+  checkSize(kept, 128 * 1024, "batch receipt proof");
+  let proof: unknown;
+  try {
+    proof = JSON.parse(kept);
+  } catch (cause) {
+    throw new EnvelopeError("MALFORMED", "batch receipt proof is not JSON", { cause });
+  }
+  if (
+    !isObject(proof) ||
+    !isObject(proof.item) ||
+    typeof proof.index !== "number" ||
+    !Array.isArray(proof.path)
+  ) {
+    throw new EnvelopeError("MALFORMED", "batch receipt proof is invalid");
+  }
+  const batch = await verifyBatchReceipt(proof.batchReceipt as string, senderSigningKeys);
+  return itemReceipt(batch, proof.item as unknown as BatchItem, proof.index, proof.path as string[]);
 }
 
 /** SHA-256 (hex) of an envelope as received, for ReceiptClaims.envelopeSha256. */

@@ -1,5 +1,13 @@
+import { compactVerify, importJWK, type JWK } from "jose";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type EnvelopeHeader, sealEnvelope, verifyReceipt } from "../../src/crypto/envelope.js";
+import {
+  BATCH_RECEIPT_CAPABILITY,
+  type EnvelopeHeader,
+  envelopeSha256,
+  sealEnvelope,
+  verifyKeptReceipt,
+  verifyReceipt,
+} from "../../src/crypto/envelope.js";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import {
   type GeneratedKey,
@@ -161,12 +169,54 @@ describeDb("federation rejections (forged, tampered, replayed, misaddressed, …
     ]);
   });
 
+  it("answers a request asking for it with one batch receipt, which jose verifies, and a proof per envelope", async () => {
+    const heads = [header(5), header(6)];
+    const sent = [await seal(heads[0]), await seal(heads[1])];
+    const res = await fetch(`${b.proc.url}/federation/v1/envelopes`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ envelopes: sent, receipt: "batch" }),
+    });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as {
+      results: (Result & { proof?: { index: number; path: string[] } })[];
+      batchReceipt?: string;
+      capabilities?: string[];
+    };
+    expect(answer.capabilities).toContain(BATCH_RECEIPT_CAPABILITY);
+    expect(answer.results.map((r) => [r.status, r.receipt, r.proof?.index])).toEqual([
+      ["accepted", undefined, 0],
+      ["accepted", undefined, 1],
+    ]);
+    const bSig = bKeys.find((k) => k.use === "sig") as PublicKeyJwk;
+    const { protectedHeader, payload } = await compactVerify(
+      answer.batchReceipt ?? "",
+      await importJWK(bSig as JWK, "EdDSA"),
+    );
+    expect(protectedHeader.typ).toBe("crossline-batch-receipt+jws");
+    expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({
+      sender: "US-DOJ",
+      recipient: "ZZ-TEST",
+      count: 2,
+    });
+    for (const [i, jwe] of sent.entries()) {
+      const item = {
+        msgId: heads[i].msgId,
+        seq: 5 + i,
+        status: "accepted",
+        envelopeSha256: envelopeSha256(jwe),
+      };
+      const kept = JSON.stringify({ batchReceipt: answer.batchReceipt, ...answer.results[i].proof, item });
+      expect(await verifyKeptReceipt(kept, bKeys)).toMatchObject({ seq: 5 + i, status: "accepted" });
+    }
+  });
+
   it("rejects envelopes from a suspended, then a revoked peer", async () => {
     expect((await b.proc.api("POST", "/api/v1/peers/ZZ-TEST/suspend")).status).toBe(200);
-    await expectRejected((await send(await seal(header(5))))[0], "PEER_SUSPENDED");
+    await expectRejected((await send(await seal(header(7))))[0], "PEER_SUSPENDED");
     expect((await b.proc.api("POST", "/api/v1/peers/ZZ-TEST/revoke")).status).toBe(200);
-    await expectRejected((await send(await seal(header(5))))[0], "PEER_REVOKED");
-    expect((await inbox()).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    await expectRejected((await send(await seal(header(7))))[0], "PEER_REVOKED");
+    expect((await inbox()).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it("audits every rejection with its reason code", async () => {

@@ -2,10 +2,11 @@ import http from "node:http";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { z } from "zod";
-import { envelopeSha256 } from "../../src/crypto/envelope.js";
+import { envelopeSha256, verifyKeptReceipt } from "../../src/crypto/envelope.js";
 import { inTransaction } from "../../src/db/client.js";
 import { auditLog, inbox, outbox, peers } from "../../src/db/schema/index.js";
 import { systemCtx } from "../../src/lib/actor.js";
+import { sigKeys } from "../../src/modules/federation/federation.context.js";
 import { countOnLockedPeer, lockPeer } from "../../src/modules/federation/federation.repo.js";
 import { defineHandler, PermanentRejection } from "../../src/modules/federation/federation.types.js";
 import {
@@ -30,11 +31,14 @@ type Mode = "pass" | "down" | "lose-answer" | "slow";
  * "slow" forwards after `SLOW_MS` (longer than A's lease).
  */
 async function startProxy(target: string) {
-  const state = { mode: "pass" as Mode, forwarded: 0, envelopePosts: 0 };
+  const state = { mode: "pass" as Mode, forwarded: 0, envelopePosts: 0, batchAsks: 0 };
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const ch of req) chunks.push(ch as Buffer);
-    if (req.url?.startsWith("/federation/v1/envelopes")) state.envelopePosts++;
+    if (req.url?.startsWith("/federation/v1/envelopes")) {
+      state.envelopePosts++;
+      if (JSON.parse(Buffer.concat(chunks).toString("utf8")).receipt === "batch") state.batchAsks++;
+    }
     if (state.mode === "slow") await new Promise((r) => setTimeout(r, SLOW_MS));
     if (state.mode === "down") {
       res.writeHead(503).end();
@@ -95,9 +99,15 @@ const waitFor = async <T>(fn: () => Promise<T | null | undefined | false>, ms = 
   }
 };
 
-/** The claims of a compact JWS (the receipt), read without verifying: the sender verified it already. */
-const claimsOf = (jws: string) =>
+/** The claims of a compact JWS, read without verifying: the sender verified it already. */
+const jwsClaims = (jws: string) =>
   JSON.parse(Buffer.from(jws.split(".")[1], "base64url").toString("utf8")) as Record<string, unknown>;
+/** The claims a kept receipt proves: a receipt, or an item of a batch receipt (docs/federation.md §3.1). */
+const claimsOf = (kept: string) => {
+  if (!kept.startsWith("{")) return jwsClaims(kept);
+  const proof = JSON.parse(kept) as { batchReceipt: string; item: Record<string, unknown> };
+  return { ...jwsClaims(proof.batchReceipt), ...proof.item };
+};
 
 describeDb("federation correctness (issue 9)", () => {
   let a: Awaited<ReturnType<typeof listeningNode>>;
@@ -166,6 +176,76 @@ describeDb("federation correctness (issue 9)", () => {
       "CN-MPS",
       (await ping(b, "CN-MPS")).map((p) => p.pingId),
     );
+  });
+
+  it("batch receipts: asked for once the peer says it signs them, each row keeping a proof that verifies alone; either side can stop", async () => {
+    await waitFor(async () => (await health(a, "US-DOJ")).outboxDepth === 0);
+    const [usRow] = await dbOf(a).select().from(peers).where(eq(peers.id, "US-DOJ"));
+    const usKeys = sigKeys(usRow);
+    const sendAndCheck = async () => {
+      const asks = proxy.state.batchAsks;
+      const pings = await ping(a, "US-DOJ", 3);
+      await answered(
+        a,
+        "US-DOJ",
+        pings.map((p) => p.pingId),
+      );
+      // (the pong can come back before A has recorded its batch's outcome)
+      const rows = await waitFor(async () => {
+        const r = await Promise.all(pings.map((p) => outboxRow(a, p.msgId)));
+        return r.every((x) => x.status === "delivered") && r;
+      });
+      for (const row of rows) {
+        // the kept proof verifies with the peer's keys alone and names the very envelope kept beside it
+        const claims = await verifyKeptReceipt(row.receipt ?? "", usKeys);
+        expect(claims).toMatchObject({
+          msgId: row.msgId,
+          seq: row.seq,
+          sender: "US-DOJ",
+          recipient: "CN-MPS",
+          status: "accepted",
+          envelopeSha256: envelopeSha256(row.envelope ?? ""),
+        });
+      }
+      return {
+        asked: proxy.state.batchAsks - asks,
+        batch: rows.map((r) => (r.receipt ?? "").startsWith("{")),
+      };
+    };
+    // Once A has heard B say it signs batch receipts (any answer of B's), it asks, and each row keeps its item's
+    // proof.
+    await sendAndCheck();
+    const both = await sendAndCheck();
+    expect(both.asked).toBeGreaterThanOrEqual(1);
+    expect(both.batch).toEqual([true, true, true]);
+    // The administration's outbox view shows that proof for each message.
+    const listed = await a.admin.req<{ items: { msgId: string; receipt: string | null }[] }>(
+      "GET",
+      "/api/v1/peers/US-DOJ/outbox?status=delivered",
+    );
+    const proof = listed.body.items.find((i) => i.receipt?.startsWith("{"));
+    expect(proof, JSON.stringify(listed.body).slice(0, 500)).toBeDefined();
+    expect(await verifyKeptReceipt(proof?.receipt ?? "", usKeys)).toMatchObject({ msgId: proof?.msgId });
+    // B's operator turns them off (CROSSLINE_FED_BATCH_RECEIPTS=false): B answers per envelope, even when asked,
+    // and no longer says it signs them, so A stops asking.
+    b.node.rt.config.fedBatchReceipts = false;
+    try {
+      const first = await sendAndCheck();
+      expect(first.batch).toEqual([false, false, false]);
+      const then = await sendAndCheck();
+      expect(then).toEqual({ asked: 0, batch: [false, false, false] });
+      // Back on at B, off at A: A never asks, whatever B says.
+      b.node.rt.config.fedBatchReceipts = true;
+      a.node.rt.config.fedBatchReceipts = false;
+      await sendAndCheck();
+      expect(await sendAndCheck()).toEqual({ asked: 0, batch: [false, false, false] });
+    } finally {
+      a.node.rt.config.fedBatchReceipts = true;
+      b.node.rt.config.fedBatchReceipts = true;
+    }
+    // Both on again: batch receipts as before.
+    await sendAndCheck();
+    expect((await sendAndCheck()).batch).toEqual([true, true, true]);
   });
 
   it("a resend after a lost receipt keeps the envelope the stored receipt names; the duplicate is not a rejection", async () => {

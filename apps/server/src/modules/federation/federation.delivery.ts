@@ -1,14 +1,12 @@
 import { randomInt } from "node:crypto";
-import type { EnvelopeResult } from "@crossline/schemas";
+import { DeliveryAnswer } from "@crossline/schemas";
 import {
+  BATCH_RECEIPT_CAPABILITY,
   type EnvelopeHeader,
   envelopeSha256,
   peekEnvelope,
-  type ReceiptClaims,
   sealEnvelope,
-  verifyReceipt,
 } from "../../crypto/envelope.js";
-import type { PublicKeyJwk } from "../../crypto/keys.js";
 import { inTransaction, type Subscription } from "../../db/client.js";
 import { systemCtx } from "../../lib/actor.js";
 import { backoffMs } from "../../lib/backoff.js";
@@ -25,7 +23,7 @@ import {
 } from "./federation.context.js";
 import type { EnvelopeTrace } from "./federation.inbox.js";
 import type { Peers } from "./federation.peers.js";
-import { judgeReceipt, type ReceiptEvidence } from "./federation.receipts.js";
+import { evidenceOfAnswer, judgeReceipt } from "./federation.receipts.js";
 import * as repo from "./federation.repo.js";
 
 /** One outbox row's fate after a delivery attempt, written back in one statement per batch. */
@@ -43,31 +41,6 @@ function sealedTo(jwe: string): string | null {
   }
 }
 
-/** Checks the signatures of the receiver's answer, for judgeReceipt to decide on. */
-async function evidenceOf(
-  sent: ReceiptEvidence["sent"],
-  me: string,
-  peerId: string,
-  result: EnvelopeResult | undefined,
-  peerSig: PublicKeyJwk[],
-): Promise<ReceiptEvidence> {
-  const e: ReceiptEvidence = { sent, me, peerId, result };
-  if (!result?.receipt) return e;
-  try {
-    e.receipt = { claims: await verifyReceipt(result.receipt, peerSig) };
-  } catch (err) {
-    e.receipt = { error: errText(err) };
-    return e;
-  }
-  if (result.original) {
-    const original: ReceiptClaims | undefined = await verifyReceipt(result.original, peerSig).catch(
-      () => undefined,
-    );
-    if (original) e.original = original;
-  }
-  return e;
-}
-
 /**
  * Outbox delivery: claims due envelopes (SKIP LOCKED + a lease, so several processes share the work), seals
  * them after the claim, POSTs one batch per peer, judges each receipt and records the outcomes.
@@ -79,6 +52,11 @@ export function createDelivery(
   const { db, config, clock, audit, timing } = c;
   const { attachments } = parts;
   let finishedSinceVacuum = 0;
+  /**
+   * Whether each peer signs batch receipts, as its last answer to this process said (learnt per process from
+   * the answers themselves: nothing to store, and a peer that stops saying so is asked per envelope again).
+   */
+  const batchPeers = new Map<string, boolean>();
 
   /**
    * Claims a batch and delivers it; the transaction that records its outcomes claims the next batch (for the
@@ -196,8 +174,10 @@ export function createDelivery(
     let waitingFor: number | undefined;
     let conflict: { msgId: string; seq: number; peerHighestSeq: number | null } | undefined;
     if (sealed.length) {
-      let results: EnvelopeResult[] | null = null;
+      let answer: DeliveryAnswer | null = null;
       let failure = "";
+      // A batch receipt is asked for when the peer said, in its last answer to this process, that it signs them.
+      const askBatch = config.fedBatchReceipts && batchPeers.get(p.id) === true;
       const h0 = performance.now();
       try {
         const res = await c.peerFetch(
@@ -205,28 +185,47 @@ export function createDelivery(
           {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: JSON.stringify({ envelopes: sealed.map((s) => s.jwe) }),
+            body: JSON.stringify({
+              envelopes: sealed.map((s) => s.jwe),
+              ...(askBatch ? { receipt: "batch" } : {}),
+            }),
             signal: AbortSignal.timeout(config.fedRequestTimeoutMs),
           },
           p.tlsPin,
         );
-        const body = (await res.json().catch(() => null)) as { results?: EnvelopeResult[] } | null;
-        if (res.ok && Array.isArray(body?.results) && body.results.length === sealed.length)
-          results = body.results;
-        else failure = `HTTP ${res.status}${body ? `: ${JSON.stringify(body).slice(0, 300)}` : ""}`;
+        const body: unknown = await res.json().catch(() => null);
+        const parsed = res.ok ? DeliveryAnswer.safeParse(body) : undefined;
+        if (parsed?.success && parsed.data.results.length === sealed.length) {
+          answer = parsed.data;
+          batchPeers.set(p.id, answer.capabilities?.includes(BATCH_RECEIPT_CAPABILITY) ?? false);
+        } else {
+          failure = `HTTP ${res.status}${body ? `: ${JSON.stringify(body).slice(0, 300)}` : ""}`;
+          // e.g. the peer went back to a version that refuses the member: ask it again only once it says so
+          if (askBatch && res.status === 400) batchPeers.delete(p.id);
+        }
       } catch (e) {
         failure = errText(e);
       }
       httpMs = performance.now() - h0;
-      if (!results) {
+      if (!answer) {
         // keep what was sent: the peer may have taken it and only its answer was lost
         for (const s of sealed) outcomes.push({ ...retry(s.row, failure), envelope: s.jwe });
       } else {
-        const peerSig = sigKeys(p);
+        const results = answer.results;
+        const evidence = await evidenceOfAnswer(
+          sealed.map(({ row, jwe }) => ({
+            msgId: row.msgId,
+            seq: row.seq,
+            envelopeSha256: envelopeSha256(jwe),
+          })),
+          me,
+          p.id,
+          answer,
+          sigKeys(p),
+        );
         for (let i = 0; i < sealed.length; i++) {
           const { row, jwe } = sealed[i];
-          const sent = { msgId: row.msgId, seq: row.seq, envelopeSha256: envelopeSha256(jwe) };
-          const v = judgeReceipt(await evidenceOf(sent, me, p.id, results[i], peerSig));
+          const v = judgeReceipt(evidence[i]);
           const res = results[i];
           if (res?.waitingFor !== undefined) waitingFor = res.waitingFor;
           // our keys may have changed in another process since this one cached them: read them again

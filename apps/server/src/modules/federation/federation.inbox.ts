@@ -1,5 +1,6 @@
-import type { EnvelopeResult } from "@crossline/schemas";
+import type { DeliveryAnswer, EnvelopeResult } from "@crossline/schemas";
 import {
+  BATCH_RECEIPT_CAPABILITY,
   EnvelopeError,
   type EnvelopeRouting,
   envelopeSha256,
@@ -7,6 +8,7 @@ import {
   openEnvelope,
   peekEnvelope,
   type ReceiptClaims,
+  signBatchReceipt,
   signReceipt,
 } from "../../crypto/envelope.js";
 import { inSavepoint, inTransaction, type Tx } from "../../db/client.js";
@@ -95,7 +97,9 @@ export function createInbox(
     envelopes: string[],
     ip: string | null,
     trace?: (entry: EnvelopeTrace) => void,
-  ): Promise<EnvelopeResult[]> {
+    /** The sender asked for one receipt over the whole request (docs/federation.md §3.1). */
+    opts: { batchReceipt?: boolean } = {},
+  ): Promise<DeliveryAnswer> {
     const me = await c.me();
     const keys = await c.currentKeys();
     const receivedAt = clock.now();
@@ -260,9 +264,30 @@ export function createInbox(
     // (a handler that queues a reply wakes the workers itself, after the inbox transaction commits)
     for (const [peerId, list] of byPeer) await storeAndApply(peerId, list, receivedAt, ip);
 
-    // Receipts, signed after the commit.
+    // Receipts, signed after the commit: one per envelope, or one for the request (its items in a Merkle tree)
+    // when the sender asked for it and every addressable envelope names the same sender.
     const tSign = performance.now();
     timing.inboxCommitMs += tSign - tStore;
+    const addressed = items.filter((i) => i.routing !== undefined);
+    const batchFor = addressed[0]?.routing?.sender;
+    const batch =
+      opts.batchReceipt &&
+      config.fedBatchReceipts &&
+      batchFor !== undefined &&
+      addressed.every((i) => i.routing?.sender === batchFor)
+        ? await signBatchReceipt(
+            { sender: me, recipient: batchFor, receivedAt: receivedAt.toISOString() },
+            addressed.map((i) => ({
+              msgId: i.routing?.msgId ?? "",
+              seq: i.routing?.seq ?? 0,
+              status: i.status,
+              ...(i.reason ? { reason: i.reason } : {}),
+              envelopeSha256: i.sha,
+            })),
+            keys.signing,
+          )
+        : undefined;
+    let leaf = 0;
     const results = await Promise.all(
       items.map(async (i): Promise<EnvelopeResult> => {
         const res: EnvelopeResult = {
@@ -273,14 +298,19 @@ export function createInbox(
         };
         if (!i.routing) return res;
         const base = { msgId: i.routing.msgId, sender: me, recipient: i.routing.sender, seq: i.routing.seq };
-        const claims: ReceiptClaims = {
-          ...base,
-          status: i.status,
-          receivedAt: receivedAt.toISOString(),
-          envelopeSha256: i.sha,
-          ...(i.reason ? { reason: i.reason } : {}),
-        };
-        res.receipt = await signReceipt(claims, keys.signing);
+        if (batch) {
+          const index = leaf++;
+          res.proof = { index, path: batch.paths[index] };
+        } else {
+          const claims: ReceiptClaims = {
+            ...base,
+            status: i.status,
+            receivedAt: receivedAt.toISOString(),
+            envelopeSha256: i.sha,
+            ...(i.reason ? { reason: i.reason } : {}),
+          };
+          res.receipt = await signReceipt(claims, keys.signing);
+        }
         if (i.original) res.original = await originalReceipt(base, i.original, keys);
         return res;
       }),
@@ -298,7 +328,11 @@ export function createInbox(
         });
       }
     }
-    return results;
+    return {
+      results,
+      ...(batch ? { batchReceipt: batch.jws } : {}),
+      ...(config.fedBatchReceipts ? { capabilities: [BATCH_RECEIPT_CAPABILITY] } : {}),
+    };
   }
 
   function originalReceipt(

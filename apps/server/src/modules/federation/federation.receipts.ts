@@ -1,6 +1,15 @@
-import type { EnvelopeResult } from "@crossline/schemas";
-import type { ReceiptClaims } from "../../crypto/envelope.js";
+import type { DeliveryAnswer, EnvelopeResult } from "@crossline/schemas";
+import {
+  type BatchItem,
+  type BatchReceiptClaims,
+  itemReceipt,
+  type ReceiptClaims,
+  verifyBatchReceipt,
+  verifyReceipt,
+} from "../../crypto/envelope.js";
+import type { PublicKeyJwk } from "../../crypto/keys.js";
 import { FINAL_FOR_SENDER, RESEAL } from "./federation.codes.js";
+import { errText } from "./federation.context.js";
 
 /** What the sender learnt from the receiver's answer to one envelope, its signatures already checked. */
 export interface ReceiptEvidence {
@@ -11,8 +20,12 @@ export interface ReceiptEvidence {
   peerId: string;
   /** The receiver's answer; undefined when it answered fewer results than envelopes. */
   result: EnvelopeResult | undefined;
-  /** The claims of `result.receipt` if it verified with the peer's keys, else why not (absent: no receipt). */
-  receipt?: { claims: ReceiptClaims } | { error: string };
+  /**
+   * The claims of the receipt if it verified with the peer's keys, else why not (absent: no receipt). `kept` is
+   * what proves them, stored with the row: `result.receipt`, or for an item of a batch receipt the JSON of its
+   * `BatchReceiptProof` (docs/federation.md §3.1).
+   */
+  receipt?: { claims: ReceiptClaims; kept?: string } | { error: string };
   /** The claims of `result.original` (the first receipt of a replayed message) if present and verified. */
   original?: ReceiptClaims;
 }
@@ -61,9 +74,11 @@ const done = (status: "delivered" | "rejected", receipt: string, reason: string 
  */
 export function judgeReceipt(e: ReceiptEvidence): Verdict {
   const r = e.result;
-  if (!r?.receipt || !e.receipt) return retry(`no receipt (${r?.reason ?? "no reason"})`, r?.reason ?? null);
+  if (!r || !e.receipt) return retry(`no receipt (${r?.reason ?? "no reason"})`, r?.reason ?? null);
   if ("error" in e.receipt) return retry(`receipt does not verify: ${e.receipt.error}`);
   const claims = e.receipt.claims;
+  const kept = e.receipt.kept ?? r.receipt;
+  if (!kept) return retry(`no receipt (${r.reason ?? "no reason"})`, r.reason ?? null);
   if (
     claims.msgId !== e.sent.msgId ||
     claims.seq !== e.sent.seq ||
@@ -73,7 +88,7 @@ export function judgeReceipt(e: ReceiptEvidence): Verdict {
   ) {
     return retry("receipt does not match the envelope sent");
   }
-  if (claims.status === "accepted") return done("delivered", r.receipt, null);
+  if (claims.status === "accepted") return done("delivered", kept, null);
   const reason = claims.reason ?? "UNKNOWN";
   if (reason === "REPLAYED") {
     // Received before (our record of it was lost, e.g. we died after sending): keep the first receipt.
@@ -84,9 +99,78 @@ export function judgeReceipt(e: ReceiptEvidence): Verdict {
       return { ...v, keepEnvelope: o.envelopeSha256 === e.sent.envelopeSha256 };
     }
     // else: the REPLAYED receipt still proves the peer holds the message id
-    return done("delivered", r.receipt, "REPLAYED");
+    return done("delivered", kept, "REPLAYED");
   }
-  if (FINAL_FOR_SENDER.has(reason)) return done("rejected", r.receipt, reason);
-  if (RESEAL.has(reason)) return { ...retry(`rejected: ${reason}`, reason, r.receipt), reseal: true };
-  return { ...retry(`rejected: ${reason}`, reason, r.receipt), keepEnvelope: true };
+  if (FINAL_FOR_SENDER.has(reason)) return done("rejected", kept, reason);
+  if (RESEAL.has(reason)) return { ...retry(`rejected: ${reason}`, reason, kept), reseal: true };
+  return { ...retry(`rejected: ${reason}`, reason, kept), keepEnvelope: true };
+}
+
+/**
+ * Checks the signatures of a receiver's answer to a batch, for judgeReceipt to decide on each envelope: a receipt
+ * per envelope, or one batch receipt whose signature is checked once and in whose tree each envelope's item
+ * (built from what was sent and the status and reason answered) must sit at the index the answer gives. A batch
+ * receipt that does not verify leaves every envelope unproven (all retried); an item not in the tree, only its own.
+ */
+export async function evidenceOfAnswer(
+  sent: ReceiptEvidence["sent"][],
+  me: string,
+  peerId: string,
+  answer: DeliveryAnswer,
+  peerSig: PublicKeyJwk[],
+): Promise<ReceiptEvidence[]> {
+  let batch: { claims: BatchReceiptClaims } | { error: string } | undefined;
+  if (answer.batchReceipt !== undefined) {
+    try {
+      batch = { claims: await verifyBatchReceipt(answer.batchReceipt, peerSig) };
+    } catch (err) {
+      batch = { error: errText(err) };
+    }
+  }
+  return Promise.all(
+    sent.map(async (s, i) => {
+      const result = answer.results[i];
+      const e: ReceiptEvidence = { sent: s, me, peerId, result };
+      if (result?.receipt) {
+        try {
+          e.receipt = { claims: await verifyReceipt(result.receipt, peerSig) };
+        } catch (err) {
+          e.receipt = { error: errText(err) };
+          return e;
+        }
+      } else if (result?.proof && batch) {
+        if ("error" in batch) {
+          e.receipt = { error: batch.error };
+          return e;
+        }
+        const item: BatchItem = {
+          msgId: s.msgId,
+          seq: s.seq,
+          status: result.status,
+          ...(result.reason !== undefined ? { reason: result.reason } : {}),
+          envelopeSha256: s.envelopeSha256,
+        };
+        try {
+          const claims = itemReceipt(batch.claims, item, result.proof.index, result.proof.path);
+          const kept = JSON.stringify({
+            batchReceipt: answer.batchReceipt,
+            index: result.proof.index,
+            path: result.proof.path,
+            item,
+          });
+          e.receipt = { claims, kept };
+        } catch (err) {
+          e.receipt = { error: errText(err) };
+          return e;
+        }
+      } else {
+        return e;
+      }
+      if (result.original) {
+        const original = await verifyReceipt(result.original, peerSig).catch(() => undefined);
+        if (original) e.original = original;
+      }
+      return e;
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import {
   AcceptInvitationBody,
-  EnvelopeResult,
+  DeliveryAnswer,
   InboxItem,
   OutboxItem,
   PeerAccepted,
@@ -74,23 +74,28 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
       schema: {
         tags: peerTags,
         summary:
-          "Deliver a batch of envelopes (JWE compact); answers one signed receipt per envelope, in order",
+          "Deliver a batch of envelopes (JWE compact); answers one signed receipt per envelope, in order, or one batch receipt for all of them",
         body: z.strictObject({
           envelopes: z
             .array(z.string().max(16 * 1024 * 1024))
             .min(1)
             .max(1000),
+          receipt: z.enum(["single", "batch"]).default("single"),
         }),
-        response: { 200: z.object({ results: z.array(EnvelopeResult) }), ...errorResponses },
+        response: { 200: DeliveryAnswer, ...errorResponses },
       },
     },
     async (req) => {
       // One line per envelope with its msgId (and this request's reqId): the sender logs the same msgId.
-      const results = await fed.receiveEnvelopes(req.body.envelopes, req.ip ?? null, (e) =>
-        req.log.info({ ...e }, "federation envelope received"),
+      const answer = await fed.receiveEnvelopes(
+        req.body.envelopes,
+        req.ip ?? null,
+        (e) => req.log.info({ ...e }, "federation envelope received"),
+        { batchReceipt: req.body.receipt === "batch" },
       );
-      for (const r of results) if (r.status === "rejected") rejected.inc({ reason: r.reason ?? "unknown" });
-      return { results };
+      for (const r of answer.results)
+        if (r.status === "rejected") rejected.inc({ reason: r.reason ?? "unknown" });
+      return answer;
     },
   );
   app.post(
