@@ -21,7 +21,8 @@
  * Knobs (environment): BENCH_DB=pglite,postgres (which databases), BENCH_SECONDS=12 (sustained phase; 0 skips
  * it), BENCH_LATENCY_SECONDS=8 (each latency phase), BENCH_LOADS (the latency phases as rate:perTx pairs, e.g.
  * `100:1` for the 100/s one-envelope-per-transaction phase alone; default 10:1, 100:1 and two loads derived
- * from the sustained rate).
+ * from the sustained rate), BENCH_BATCH_RECEIPTS=false (a receipt per envelope instead of batch receipts, both
+ * nodes).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
@@ -40,9 +41,13 @@ import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import {
+  itemReceipt,
   openEnvelope,
   sealEnvelope,
+  sha256Hex,
+  signBatchReceipt,
   signReceipt,
+  verifyBatchReceipt,
   verifyReceipt,
 } from "../apps/server/src/crypto/envelope.js";
 import { uuidv7 } from "../apps/server/src/crypto/ids.js";
@@ -71,6 +76,8 @@ const FED = {
   fedBackoffBaseMs: 100,
   fedBackoffMaxMs: 2000,
   fedLeaseSeconds: 30,
+  // BENCH_BATCH_RECEIPTS=false: a receipt per envelope, as before batch receipts (docs/federation.md §3.1)
+  fedBatchReceipts: process.env.BENCH_BATCH_RECEIPTS !== "false",
 };
 
 async function freePort(): Promise<number> {
@@ -559,7 +566,10 @@ async function roundTrips(url: string) {
   }
 }
 
-/** Single-thread cost of the four signatures/encryptions each envelope needs (seal, open, receipt sign/verify). */
+/**
+ * Single-thread cost of the four signatures/encryptions each envelope needs (seal, open, receipt sign/verify),
+ * and of the same with a batch receipt of 200 instead of a receipt each.
+ */
 async function cryptoRates(n = 1000) {
   const s = generateSigningKey();
   const e = generateEncryptionKey();
@@ -611,10 +621,40 @@ async function cryptoRates(n = 1000) {
   );
   const verify = await rate((i) => verifyReceipt(receipts[i], [s.publicJwk]));
   const cpuMsPerEnvelope = 1000 / seal + 1000 / open + 1000 / sign + 1000 / verify;
+  // A batch receipt (docs/federation.md §3.1) for a full batch: one signature over the Merkle root of its items,
+  // and on the sender one verification and each item's inclusion proof.
+  const batchSize = 200;
+  const items = Array.from({ length: batchSize }, (_, i) => ({
+    msgId: uuidv7(),
+    seq: i,
+    status: "accepted" as const,
+    envelopeSha256: sha256Hex(String(i)),
+  }));
+  const common = { sender: "US-DOJ", recipient: "CN-MPS", receivedAt: new Date().toISOString() };
+  const batches = Math.max(20, Math.round(n / 50));
+  const tb = performance.now();
+  let signed = await signBatchReceipt(common, items, { kid: s.kid, privateJwk: s.privateJwk });
+  for (let i = 1; i < batches; i++)
+    signed = await signBatchReceipt(common, items, { kid: s.kid, privateJwk: s.privateJwk });
+  const tv = performance.now();
+  for (let i = 0; i < batches; i++) {
+    const claims = await verifyBatchReceipt(signed.jws, [s.publicJwk]);
+    for (const [k, item] of items.entries()) itemReceipt(claims, item, k, signed.paths[k]);
+  }
+  const tEnd = performance.now();
+  const batchSignMs = (tv - tb) / batches / batchSize;
+  const batchVerifyMs = (tEnd - tv) / batches / batchSize;
+  const cpuMsWithBatch = 1000 / seal + 1000 / open + batchSignMs + batchVerifyMs;
   return {
     perSecondSingleThread: { seal, open, signReceipt: sign, verifyReceipt: verify },
     cpuMsPerEnvelope: Math.round(cpuMsPerEnvelope * 1000) / 1000,
     ceilingOnAllCoresEnvelopesPerSecond: Math.round((os.cpus().length * 1000) / cpuMsPerEnvelope),
+    batchReceiptOf200: {
+      signMsPerEnvelope: Math.round(batchSignMs * 10000) / 10000,
+      verifyMsPerEnvelope: Math.round(batchVerifyMs * 10000) / 10000,
+      cpuMsPerEnvelope: Math.round(cpuMsWithBatch * 1000) / 1000,
+      ceilingOnAllCoresEnvelopesPerSecond: Math.round((os.cpus().length * 1000) / cpuMsWithBatch),
+    },
   };
 }
 
