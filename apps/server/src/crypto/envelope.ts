@@ -582,30 +582,39 @@ export async function signReceipt(claims: ReceiptClaims, signingKey: SigningKeyI
   );
 }
 
-/** Verify a receipt with the issuing node's signing keys; returns its claims. Throws EnvelopeError. */
-export async function verifyReceipt(jws: string, senderSigningKeys: PublicKeyJwk[]): Promise<ReceiptClaims> {
-  if (typeof jws !== "string") throw new EnvelopeError("MALFORMED", "receipt is not a string");
-  checkSize(jws, 64 * 1024, "receipt");
+/**
+ * Verifies a JWS compact signed by a node (a receipt or a batch receipt): EdDSA, the given `typ`, the key named by
+ * `kid` among the node's signing keys. Returns the parsed JSON payload. Throws EnvelopeError; `what` names it.
+ */
+async function verifySignedJson(
+  jws: string,
+  signingKeys: PublicKeyJwk[],
+  typ: string,
+  what: string,
+): Promise<unknown> {
+  if (typeof jws !== "string") throw new EnvelopeError("MALFORMED", `${what} is not a string`);
+  checkSize(jws, 64 * 1024, what);
   const parts = jws.split(".");
   if (parts.length !== 3 || !parts.every((p) => B64URL_RE.test(p))) {
     throw new EnvelopeError("MALFORMED", "not a JWS compact serialization");
   }
-  const h = decodeJsonSegment(parts[0], "receipt protected header");
-  if (h.alg !== "EdDSA") throw new EnvelopeError("MALFORMED", 'receipt "alg" must be "EdDSA"');
-  if (h.typ !== RECEIPT_JWS_TYP) {
-    throw new EnvelopeError("MALFORMED", `receipt "typ" must be "${RECEIPT_JWS_TYP}"`);
-  }
-  if (!isId(h.kid)) throw new EnvelopeError("MALFORMED", 'receipt "kid" missing or not printable');
-  const jwk = findKey(senderSigningKeys, h.kid);
+  const h = decodeJsonSegment(parts[0], `${what} protected header`);
+  if (h.alg !== "EdDSA") throw new EnvelopeError("MALFORMED", `${what} "alg" must be "EdDSA"`);
+  if (h.typ !== typ) throw new EnvelopeError("MALFORMED", `${what} "typ" must be "${typ}"`);
+  if (!isId(h.kid)) throw new EnvelopeError("MALFORMED", `${what} "kid" missing or not printable`);
+  const jwk = findKey(signingKeys, h.kid);
   if (!jwk) throw new EnvelopeError("UNKNOWN_KEY", `receipt signing key ${h.kid} is not known`);
   const payload = await verifyWith(jws, parts, h, jwk);
-  let claims: unknown;
   try {
-    claims = JSON.parse(dec.decode(payload));
+    return JSON.parse(dec.decode(payload));
   } catch (cause) {
-    throw new EnvelopeError("MALFORMED", "receipt payload is not UTF-8 JSON", { cause });
+    throw new EnvelopeError("MALFORMED", `${what} payload is not UTF-8 JSON`, { cause });
   }
-  return parseReceipt(claims);
+}
+
+/** Verify a receipt with the issuing node's signing keys; returns its claims. Throws EnvelopeError. */
+export async function verifyReceipt(jws: string, senderSigningKeys: PublicKeyJwk[]): Promise<ReceiptClaims> {
+  return parseReceipt(await verifySignedJson(jws, senderSigningKeys, RECEIPT_JWS_TYP, "receipt"));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -694,28 +703,9 @@ export async function verifyBatchReceipt(
   jws: string,
   senderSigningKeys: PublicKeyJwk[],
 ): Promise<BatchReceiptClaims> {
-  if (typeof jws !== "string") throw new EnvelopeError("MALFORMED", "batch receipt is not a string");
-  checkSize(jws, 64 * 1024, "batch receipt");
-  const parts = jws.split(".");
-  if (parts.length !== 3 || !parts.every((p) => B64URL_RE.test(p))) {
-    throw new EnvelopeError("MALFORMED", "not a JWS compact serialization");
-  }
-  const h = decodeJsonSegment(parts[0], "batch receipt protected header");
-  if (h.alg !== "EdDSA") throw new EnvelopeError("MALFORMED", 'batch receipt "alg" must be "EdDSA"');
-  if (h.typ !== BATCH_RECEIPT_JWS_TYP) {
-    throw new EnvelopeError("MALFORMED", `batch receipt "typ" must be "${BATCH_RECEIPT_JWS_TYP}"`);
-  }
-  if (!isId(h.kid)) throw new EnvelopeError("MALFORMED", 'batch receipt "kid" missing or not printable');
-  const jwk = findKey(senderSigningKeys, h.kid);
-  if (!jwk) throw new EnvelopeError("UNKNOWN_KEY", `receipt signing key ${h.kid} is not known`);
-  const payload = await verifyWith(jws, parts, h, jwk);
-  let claims: unknown;
-  try {
-    claims = JSON.parse(dec.decode(payload));
-  } catch (cause) {
-    throw new EnvelopeError("MALFORMED", "batch receipt payload is not UTF-8 JSON", { cause });
-  }
-  return parseBatchClaims(claims);
+  return parseBatchClaims(
+    await verifySignedJson(jws, senderSigningKeys, BATCH_RECEIPT_JWS_TYP, "batch receipt"),
+  );
 }
 
 /**
@@ -754,34 +744,6 @@ export function itemReceipt(
   );
   if (!ok) throw new EnvelopeError("MALFORMED", `item ${index} is not in the signed batch receipt`);
   return claims;
-}
-
-/**
- * Verifies a receipt as a sender keeps it: a receipt (JWS compact) or a batch receipt proof (the JSON of a
- * `BatchReceiptProof`). Returns the receipt claims either proves. Throws EnvelopeError.
- */
-export async function verifyKeptReceipt(
-  kept: string,
-  senderSigningKeys: PublicKeyJwk[],
-): Promise<ReceiptClaims> {
-  if (typeof kept !== "string" || !kept.startsWith("{")) return verifyReceipt(kept, senderSigningKeys);
-  checkSize(kept, 128 * 1024, "batch receipt proof");
-  let proof: unknown;
-  try {
-    proof = JSON.parse(kept);
-  } catch (cause) {
-    throw new EnvelopeError("MALFORMED", "batch receipt proof is not JSON", { cause });
-  }
-  if (
-    !isObject(proof) ||
-    !isObject(proof.item) ||
-    typeof proof.index !== "number" ||
-    !Array.isArray(proof.path)
-  ) {
-    throw new EnvelopeError("MALFORMED", "batch receipt proof is invalid");
-  }
-  const batch = await verifyBatchReceipt(proof.batchReceipt as string, senderSigningKeys);
-  return itemReceipt(batch, proof.item as unknown as BatchItem, proof.index, proof.path as string[]);
 }
 
 /** SHA-256 (hex) of an envelope as received, for ReceiptClaims.envelopeSha256. */

@@ -5,7 +5,6 @@ import {
   type EnvelopeHeader,
   envelopeSha256,
   sealEnvelope,
-  verifyKeptReceipt,
   verifyReceipt,
 } from "../../src/crypto/envelope.js";
 import { uuidv7 } from "../../src/crypto/ids.js";
@@ -19,6 +18,7 @@ import { PAIRING_TYP } from "../../src/modules/federation/federation.service.js"
 import { signStatement } from "../../src/modules/federation/federation.signing.js";
 import { describeDb } from "../support/node.js";
 import { allRows, createProcNode, type InboxItem, type ProcNode } from "../support/proc.js";
+import { verifyKeptReceipt } from "../support/receipts.js";
 
 interface Result {
   status: "accepted" | "rejected";

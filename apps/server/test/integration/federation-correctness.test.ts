@@ -2,7 +2,7 @@ import http from "node:http";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { z } from "zod";
-import { envelopeSha256, verifyKeptReceipt } from "../../src/crypto/envelope.js";
+import { envelopeSha256 } from "../../src/crypto/envelope.js";
 import { inTransaction } from "../../src/db/client.js";
 import { auditLog, inbox, outbox, peers } from "../../src/db/schema/index.js";
 import { systemCtx } from "../../src/lib/actor.js";
@@ -15,6 +15,7 @@ import {
 } from "../../src/modules/federation/federation.worker.js";
 import { type Agent, createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 import { freePort } from "../support/pg-cluster.js";
+import { verifyKeptReceipt } from "../support/receipts.js";
 
 /**
  * Issue 9, federation correctness: a resend keeps the envelope its receipt names (9), duplicates are counted

@@ -10,11 +10,11 @@ import {
   signBatchReceipt,
   signReceipt,
   verifyBatchReceipt,
-  verifyKeptReceipt,
 } from "../../src/crypto/envelope.js";
 import { generateSigningKey } from "../../src/crypto/keys.js";
 import { leafHash, merkleRoot, merkleTree, verifyInclusion } from "../../src/crypto/merkle.js";
 import { evidenceOfAnswer, judgeReceipt } from "../../src/modules/federation/federation.receipts.js";
+import { verifyKeptReceipt } from "../support/receipts.js";
 
 // The Certificate Transparency reference leaves and tree heads (RFC 6962 / RFC 9162 test vectors, as
 // transparency-dev/merkle publishes them in testonly/constants.go).

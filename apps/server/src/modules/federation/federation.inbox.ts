@@ -268,18 +268,20 @@ export function createInbox(
     // when the sender asked for it and every addressable envelope names the same sender.
     const tSign = performance.now();
     timing.inboxCommitMs += tSign - tStore;
-    const addressed = items.filter((i) => i.routing !== undefined);
-    const batchFor = addressed[0]?.routing?.sender;
+    const addressed = items.filter(
+      (i): i is Received & { routing: EnvelopeRouting } => i.routing !== undefined,
+    );
+    const batchFor = addressed[0]?.routing.sender;
     const batch =
       opts.batchReceipt &&
       config.fedBatchReceipts &&
       batchFor !== undefined &&
-      addressed.every((i) => i.routing?.sender === batchFor)
+      addressed.every((i) => i.routing.sender === batchFor)
         ? await signBatchReceipt(
             { sender: me, recipient: batchFor, receivedAt: receivedAt.toISOString() },
             addressed.map((i) => ({
-              msgId: i.routing?.msgId ?? "",
-              seq: i.routing?.seq ?? 0,
+              msgId: i.routing.msgId,
+              seq: i.routing.seq,
               status: i.status,
               ...(i.reason ? { reason: i.reason } : {}),
               envelopeSha256: i.sha,
@@ -287,7 +289,7 @@ export function createInbox(
             keys.signing,
           )
         : undefined;
-    let leaf = 0;
+    const leafOf = new Map<Received, number>(addressed.map((i, k) => [i, k]));
     const results = await Promise.all(
       items.map(async (i): Promise<EnvelopeResult> => {
         const res: EnvelopeResult = {
@@ -298,8 +300,8 @@ export function createInbox(
         };
         if (!i.routing) return res;
         const base = { msgId: i.routing.msgId, sender: me, recipient: i.routing.sender, seq: i.routing.seq };
-        if (batch) {
-          const index = leaf++;
+        const index = leafOf.get(i);
+        if (batch && index !== undefined) {
           res.proof = { index, path: batch.paths[index] };
         } else {
           const claims: ReceiptClaims = {

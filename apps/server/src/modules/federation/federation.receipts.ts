@@ -2,6 +2,7 @@ import type { DeliveryAnswer, EnvelopeResult } from "@crossline/schemas";
 import {
   type BatchItem,
   type BatchReceiptClaims,
+  type BatchReceiptProof,
   itemReceipt,
   type ReceiptClaims,
   verifyBatchReceipt,
@@ -152,13 +153,13 @@ export async function evidenceOfAnswer(
         };
         try {
           const claims = itemReceipt(batch.claims, item, result.proof.index, result.proof.path);
-          const kept = JSON.stringify({
-            batchReceipt: answer.batchReceipt,
+          const proof: BatchReceiptProof = {
+            batchReceipt: answer.batchReceipt ?? "",
             index: result.proof.index,
             path: result.proof.path,
             item,
-          });
-          e.receipt = { claims, kept };
+          };
+          e.receipt = { claims, kept: JSON.stringify(proof) };
         } catch (err) {
           e.receipt = { error: errText(err) };
           return e;
