@@ -22,7 +22,7 @@
  * it), BENCH_LATENCY_SECONDS=8 (each latency phase), BENCH_LOADS (the latency phases as rate:perTx pairs, e.g.
  * `100:1` for the 100/s one-envelope-per-transaction phase alone; default 10:1, 100:1 and two loads derived
  * from the sustained rate), BENCH_BATCH_RECEIPTS=false (a receipt per envelope instead of batch receipts, both
- * nodes).
+ * nodes), BENCH_PIPELINE=false (the sender sends one batch of the peer after the other, without pipelining).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
@@ -78,6 +78,8 @@ const FED = {
   fedLeaseSeconds: 30,
   // BENCH_BATCH_RECEIPTS=false: a receipt per envelope, as before batch receipts (docs/federation.md §3.1)
   fedBatchReceipts: process.env.BENCH_BATCH_RECEIPTS !== "false",
+  // BENCH_PIPELINE=false: one batch of a peer after the other, as before pipelining (docs/federation.md §10)
+  fedPipeline: process.env.BENCH_PIPELINE !== "false",
 };
 
 async function freePort(): Promise<number> {
@@ -247,6 +249,7 @@ function latencyStages(
   const receiver = ((r.open ?? 0) + (r.inbox_commit ?? 0) + (r.sign_receipts ?? 0)) * 1000;
   const stages = {
     envelopesPerBatch: r3((s.envelopesOut ?? 0) / batches),
+    pipelinedBatchShare: r3((s.batchesPipelined ?? 0) / batches),
     enqueueTransaction: r3(enqueueMs / Math.max(1, txs)),
     claim: per(s.claimMs ?? 0),
     seal: per(s.sealMs ?? 0),
@@ -258,6 +261,7 @@ function latencyStages(
     verifyReceipts: per(s.verifyReceiptsMs ?? 0),
     outboxCommit: per(s.outboxCommitMs ?? 0),
   };
+  // (pipelined batches overlap: their claim and seal ran while the batch before was in flight)
   const explained =
     stages.enqueueTransaction +
     stages.claim +
@@ -451,6 +455,8 @@ async function runKind(kind: "pglite" | "postgres") {
     const nIn = r.envelopes_in;
     const breakdown = {
       note: "ms per envelope, summed over the sustained phase; stages run concurrently on 2 cores",
+      batches: s.batchesOut,
+      pipelinedBatchShare: r3(s.batchesPipelined / Math.max(1, s.batchesOut)),
       sender: {
         enqueueTransaction: perEnv(enqueueMs, enqueued),
         seal: perEnv(s.sealMs, nOut),
@@ -683,6 +689,7 @@ async function main() {
       note: "other sessions ran their test suites on the same 2 cores during this run",
     },
     crypto,
+    settings: FED,
     target: { database: "postgres", envelopesPerSecond: 2000, p99Ms: 20 },
     results,
   };
@@ -696,6 +703,9 @@ async function main() {
     const b = r.cpuBound;
     process.stdout.write(
       `           CPU bound ${b.envelopesPerSecond} env/s on ${b.cores} cores (${b.totalMs} ms CPU per envelope: sender ${b.senderMs}, receiver ${b.receiverMs}, database ${b.databaseMs}); sustained = ${Math.round(b.sustainedFractionOfBound * 100)} % of it\n`,
+    );
+    process.stdout.write(
+      `           ${r.breakdown.batches} batches, ${Math.round(r.breakdown.pipelinedBatchShare * 100)} % of them pipelined\n`,
     );
     if (r.databaseRoundTrip) {
       process.stdout.write(

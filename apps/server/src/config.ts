@@ -95,6 +95,13 @@ export const ConfigSchema = z
     fedBatchReceipts: z
       .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
       .default(true),
+    /**
+     * Federation: pipelining (docs/federation.md §10). On: while a batch is in flight, the loop claims and seals
+     * the peer's next one, and POSTs it as soon as the first is answered cleanly. Off: one batch after the other.
+     */
+    fedPipeline: z
+      .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+      .default(true),
     /** Federation: how long a worker owns claimed envelopes before another may retry them. */
     fedLeaseSeconds: z.coerce.number().int().min(1).max(3600).default(30),
     fedRequestTimeoutMs: z.coerce.number().int().min(100).max(300_000).default(15_000),
@@ -204,6 +211,7 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_FED_POLL_MS: "fedPollMs",
   CROSSLINE_FED_BATCH_SIZE: "fedBatchSize",
   CROSSLINE_FED_BATCH_RECEIPTS: "fedBatchReceipts",
+  CROSSLINE_FED_PIPELINE: "fedPipeline",
   CROSSLINE_FED_WORKER_CONCURRENCY: "fedWorkerConcurrency",
   CROSSLINE_FED_LEASE_SECONDS: "fedLeaseSeconds",
   CROSSLINE_FED_REQUEST_TIMEOUT_MS: "fedRequestTimeoutMs",

@@ -2,7 +2,7 @@ import http from "node:http";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { z } from "zod";
-import { envelopeSha256 } from "../../src/crypto/envelope.js";
+import { envelopeSha256, peekEnvelope } from "../../src/crypto/envelope.js";
 import { inTransaction } from "../../src/db/client.js";
 import { auditLog, inbox, outbox, peers } from "../../src/db/schema/index.js";
 import { systemCtx } from "../../src/lib/actor.js";
@@ -29,16 +29,41 @@ type Mode = "pass" | "down" | "lose-answer" | "slow";
 
 /**
  * Forwards to `target`; "down" answers 503 without forwarding, "lose-answer" forwards and then answers 502,
- * "slow" forwards after `SLOW_MS` (longer than A's lease).
+ * "slow" forwards after `SLOW_MS` (longer than A's lease). With `hold` on, each envelope POST waits until the
+ * test lets it pass or answers it 503 (`held`). It notes the sequence numbers of each envelope POST and how many
+ * were in flight at once.
  */
 async function startProxy(target: string) {
-  const state = { mode: "pass" as Mode, forwarded: 0, envelopePosts: 0, batchAsks: 0 };
+  const state = {
+    mode: "pass" as Mode,
+    forwarded: 0,
+    envelopePosts: 0,
+    batchAsks: 0,
+    hold: false,
+    held: [] as ((how: "pass" | "down") => void)[],
+    posted: [] as number[][],
+    inFlight: 0,
+    maxInFlight: 0,
+  };
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const ch of req) chunks.push(ch as Buffer);
-    if (req.url?.startsWith("/federation/v1/envelopes")) {
+    const isPost = req.url?.startsWith("/federation/v1/envelopes") === true;
+    if (isPost) {
       state.envelopePosts++;
-      if (JSON.parse(Buffer.concat(chunks).toString("utf8")).receipt === "batch") state.batchAsks++;
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+        envelopes: string[];
+        receipt?: string;
+      };
+      if (body.receipt === "batch") state.batchAsks++;
+      state.posted.push(body.envelopes.map((e) => peekEnvelope(e).seq));
+      state.inFlight++;
+      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+      res.on("close", () => state.inFlight--);
+      if (state.hold && (await new Promise<"pass" | "down">((r) => state.held.push(r))) === "down") {
+        res.writeHead(503).end();
+        return;
+      }
     }
     if (state.mode === "slow") await new Promise((r) => setTimeout(r, SLOW_MS));
     if (state.mode === "down") {
@@ -283,6 +308,87 @@ describeDb("federation correctness (issue 9)", () => {
     expect(proxy.state.envelopePosts - posts0).toBe(1);
     expect((await outboxRow(a, p.msgId)).attempts).toBe(1);
     expect((await health(b, "CN-MPS")).duplicates).toBe(before.duplicates);
+  });
+
+  it("pipelining: the next batch is claimed while one is in flight and POSTed once it is answered, in order; after a failed batch it is given back unsent", async () => {
+    await waitFor(async () => (await health(a, "US-DOJ")).outboxDepth === 0);
+    b.node.rt.services.federationService.registerHandler(
+      defineHandler("test.pipe", z.object({ n: z.number() }), async () => {}),
+    );
+    const metric = async () => {
+      const text = await (await a.node.rt.app.inject({ method: "GET", url: "/metrics" })).body;
+      return Number(/^crossline_federation_batches_out_total\{mode="pipelined"\} (\d+)/m.exec(text)?.[1]);
+    };
+    const send = (n: number) =>
+      inTransaction(dbOf(a), (tx) =>
+        a.node.rt.services.federationService.enqueueMany(
+          tx,
+          systemCtx(),
+          Array.from({ length: n }, (_, i) => ({ peerId: "US-DOJ", type: "test.pipe", payload: { n: i } })),
+        ),
+      );
+    const rowsOf = (sent: { msgId: string }[]) => Promise.all(sent.map((m) => outboxRow(a, m.msgId)));
+    /** The rows of `sent` that are pending under a lease (claimed, not yet recorded). */
+    const leased = async (sent: { msgId: string }[]) =>
+      (await rowsOf(sent)).filter((r) => r.status === "pending" && r.leaseUntil !== null).map((r) => r.seq);
+    a.node.rt.config.fedBatchSize = 3;
+    proxy.state.hold = true;
+    try {
+      // Nine messages, three batches of three. While the first is held at the proxy, the second is claimed (and
+      // sealed), but not POSTed: one POST at a time per peer.
+      proxy.state.posted = [];
+      proxy.state.maxInFlight = 0;
+      const before = await metric();
+      const sent = await send(9);
+      const seqs = sent.map((m) => m.seq);
+      await waitFor(async () => proxy.state.held.length === 1);
+      expect(await waitFor(async () => (await leased(sent)).length === 6 && (await leased(sent)))).toEqual(
+        seqs.slice(0, 6),
+      );
+      expect(proxy.state.posted).toEqual([seqs.slice(0, 3)]);
+      // Let every POST through: the batches follow each other in sequence order, never two in flight.
+      proxy.state.hold = false;
+      proxy.state.held.shift()?.("pass");
+      await waitFor(async () => (await rowsOf(sent)).every((r) => r.status === "delivered"));
+      expect(proxy.state.posted).toEqual([seqs.slice(0, 3), seqs.slice(3, 6), seqs.slice(6, 9)]);
+      expect(proxy.state.maxInFlight).toBe(1);
+      expect((await rowsOf(sent)).map((r) => r.attempts)).toEqual(seqs.map(() => 1));
+      // The second and third were pipelined (claimed while the batch before them was in flight).
+      expect((await metric()) - before).toBe(2);
+      const applied = await dbOf(b)
+        .select({ seq: inbox.seq, status: inbox.status })
+        .from(inbox)
+        .where(and(eq(inbox.peerId, "CN-MPS"), sql`${inbox.seq} >= ${seqs[0]}`));
+      expect(
+        applied
+          .filter((r) => r.status === "applied")
+          .map((r) => r.seq)
+          .sort((x, y) => x - y),
+      ).toEqual(seqs);
+
+      // The first batch fails (503) while the second is claimed behind it: the second is not POSTed on the
+      // strength of the pipeline; it is given back, with the attempt its claim counted, and goes by an ordinary
+      // claim. B holds it until the first comes again (its answer says what it waits for), then applies all six.
+      proxy.state.hold = true;
+      proxy.state.posted = [];
+      const again = await send(6);
+      const s2 = again.map((m) => m.seq);
+      await waitFor(async () => proxy.state.held.length === 1);
+      await waitFor(async () => (await leased(again)).length === 6);
+      const pipelined = await metric();
+      proxy.state.hold = false;
+      proxy.state.held.shift()?.("down");
+      await waitFor(async () => (await rowsOf(again)).every((r) => r.status === "delivered"));
+      expect(await metric()).toBe(pipelined);
+      const rows = await rowsOf(again);
+      // the second batch: claimed twice, sent once, one attempt; the first: sent twice
+      expect(rows.map((r) => r.attempts)).toEqual([2, 2, 2, 1, 1, 1]);
+      expect(proxy.state.posted).toEqual([s2.slice(0, 3), s2.slice(3, 6), s2.slice(0, 3)]);
+    } finally {
+      proxy.state.hold = false;
+      for (const r of proxy.state.held.splice(0)) r("pass");
+      a.node.rt.config.fedBatchSize = 200;
+    }
   });
 
   it("after an outage, a message in a long back-off goes as soon as the link is seen healthy", async () => {

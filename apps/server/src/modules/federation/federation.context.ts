@@ -85,6 +85,8 @@ export interface FederationTiming {
   envelopesOut: number;
   /** Batches sent (one POST each): the sender's stages divided by it are what one envelope waits for. */
   batchesOut: number;
+  /** Of those, the batches claimed and sealed while the peer's batch before them was in flight (pipelining). */
+  batchesPipelined: number;
   openMs: number;
   inboxCommitMs: number;
   signReceiptsMs: number;
@@ -215,6 +217,7 @@ export function createFedContext(deps: FederationDeps): FedContext {
       outboxCommitMs: 0,
       envelopesOut: 0,
       batchesOut: 0,
+      batchesPipelined: 0,
       openMs: 0,
       inboxCommitMs: 0,
       signReceiptsMs: 0,

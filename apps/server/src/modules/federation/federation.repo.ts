@@ -371,6 +371,58 @@ export function claimPeerStatement(
 }
 
 /**
+ * The batch after one in flight, claimed by the loop that sent it (docs/federation.md §10, "Pipelining"): up to
+ * `limit` due messages of the peer after the batch's last sequence number, in order, with a lease, provided
+ * no batch of the peer other than `inFlight` is in flight. No other claim can take the peer meanwhile: the
+ * batch in flight holds its live lease, which every claim checks (`claimPeerStatement`).
+ */
+export function claimFollowing(
+  db: DbOrTx,
+  peerId: string,
+  inFlight: { msgId: string; seq: number }[],
+  limit: number,
+  leaseSeconds: number,
+  leasedBy: number | null = null,
+) {
+  const after = Math.max(...inFlight.map((r) => r.seq));
+  const ids = sql.join(
+    inFlight.map((r) => sql`${r.msgId}::uuid`),
+    sql`, `,
+  );
+  return db
+    .update(outbox)
+    .set({
+      leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})`,
+      leasedBy,
+      attempts: sql`${outbox.attempts} + 1`,
+    })
+    .where(
+      inArray(
+        outbox.msgId,
+        sql`(select o.msg_id from fed_outbox o
+            where o.peer_id = ${peerId} and o.status = 'pending' and o.seq > ${after}
+              and o.next_attempt_at <= now() and (o.lease_until is null or o.lease_until < now())
+              and not exists (select 1 from fed_outbox f where f.peer_id = ${peerId} and f.status = 'pending'
+                and f.lease_until is not null and f.lease_until >= now() and f.msg_id not in (${ids}))
+            order by o.seq limit ${limit} for update of o skip locked)`,
+      ),
+    )
+    .returning();
+}
+
+/**
+ * Gives back a claimed batch that was not sent (the batch before it did not get through cleanly): its lease
+ * goes, and the attempt its claim counted, so the next claim takes it as if it had never been claimed.
+ */
+export async function releaseClaim(tx: DbOrTx, msgIds: string[]): Promise<void> {
+  if (!msgIds.length) return;
+  await tx
+    .update(outbox)
+    .set({ leaseUntil: null, leasedBy: null, attempts: sql`greatest(${outbox.attempts} - 1, 0)` })
+    .where(and(inArray(outbox.msgId, msgIds), eq(outbox.status, "pending")));
+}
+
+/**
  * Keeps the lease of a batch still in flight (a slow peer, a large attachment), so no other process claims
  * and sends it again meanwhile; only rows still pending and leased are touched.
  */

@@ -582,6 +582,16 @@ function registerFederationMetrics(s: Services, metrics: Metrics) {
       this.set({ direction: "in" }, t.envelopesIn);
     },
   });
+  new Gauge({
+    name: "crossline_federation_batches_out_total",
+    help: "Batches this process POSTed since it started: after the previous one's outcomes were recorded, or pipelined (claimed and sealed while the peer's previous batch was in flight)",
+    labelNames: ["mode"],
+    registers: [metrics.registry],
+    collect() {
+      this.set({ mode: "pipelined" }, t.batchesPipelined);
+      this.set({ mode: "after_record" }, t.batchesOut - t.batchesPipelined);
+    },
+  });
   gauge("crossline_federation_peer_active", "1 when the peer is active", (p) =>
     p.state === "active" ? 1 : 0,
   );

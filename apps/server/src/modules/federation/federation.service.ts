@@ -81,6 +81,7 @@ export function createFederationService(deps: FederationDeps) {
     // transport
     receiveEnvelopes: inbox.receiveEnvelopes,
     deliverDue: delivery.deliverDue,
+    moreQueued: delivery.moreQueued,
     maintainOutbox: delivery.maintainOutbox,
     startPresence: delivery.startPresence,
     releaseDeadLeases: delivery.releaseDeadLeases,
