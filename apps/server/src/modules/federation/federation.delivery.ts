@@ -60,22 +60,6 @@ export function createDelivery(
   const batchPeers = new Map<string, boolean>();
 
   /**
-   * What each peer being delivered to by a loop of this process has had queued since its last claim (the worker
-   * calls `moreQueued` on a NOTIFY or a nudge), and the wake-up of the pipeline waiting on its batch in flight.
-   */
-  const signals = new Map<string, { more: boolean; wake: (() => void) | null }>();
-
-  /** More was queued for `peerId` (null: for some peer, unknown which): a pipeline waiting on it claims it now. */
-  function moreQueued(peerId: string | null): void {
-    const hit =
-      peerId === null ? [...signals.values()] : [signals.get(peerId)].filter((s) => s !== undefined);
-    for (const s of hit) {
-      s.more = true;
-      s.wake?.();
-    }
-  }
-
-  /**
    * Claims a batch and delivers it, then the peer's next batches (pipelined, see `deliverPeer`); the
    * transaction that records the last outcomes claims the next batch (for the peer whose message has waited
    * longest, as a claim of its own would), which is delivered in turn, until nothing is due. Returns how many
@@ -123,11 +107,13 @@ export function createDelivery(
 
   /**
    * Delivers a claimed batch of one peer and, pipelined, the peer's batches after it (docs/federation.md §10):
-   * while a batch is in flight, the next one is claimed and sealed (at once when the batch was full, else when
-   * more is queued for the peer), and POSTed as soon as the batch in flight is answered cleanly (every envelope
-   * delivered and nothing held), while that batch's outcomes are recorded. Still one POST at a time per peer,
-   * in sequence order. A batch that did not get through cleanly ends the pipeline: the next one is given back
-   * unsent, and the transaction recording the outcomes claims again as without pipelining. Returns how many
+   * while a full batch is in flight (a backlog), the next one is claimed and sealed, and POSTed as soon as the
+   * batch in flight is answered cleanly (every envelope delivered and nothing held), while that batch's outcomes
+   * are recorded. Still one POST at a time per peer, in sequence order. A batch that did not get through cleanly
+   * ends the pipeline: the next one is given back unsent, and the transaction recording the outcomes claims
+   * again as without pipelining. A batch that is not full is followed as without pipelining too: the claim in
+   * the transaction recording its outcomes takes everything queued while it travelled (claiming as soon as
+   * something is queued made batches of one or two at 100/s, and the 99th percentile worse). Returns how many
    * envelopes it sent and the batch that transaction claimed (any peer's).
    */
   async function deliverPeer(
@@ -138,8 +124,6 @@ export function createDelivery(
     onClaimed?: (n: number) => void,
     trace?: (entry: EnvelopeTrace) => void,
   ): Promise<{ sent: number; next: OutboxRow[] }> {
-    const signal = { more: false, wake: null as (() => void) | null };
-    signals.set(peerId, signal);
     const lease = (rows: OutboxRow[]) => {
       for (const r of rows) leased.add(r.msgId);
     };
@@ -148,78 +132,52 @@ export function createDelivery(
     };
     lease(first);
     let sent = first.length;
-    try {
-      let cur = await prepare(peerId, first);
-      if (!cur) {
-        unlease(first);
-        return { sent, next: [] };
-      }
-      let flight = post(cur);
-      for (;;) {
-        let next: Prepared | null = null;
-        if (config.fedPipeline && (await claimNow(signal, cur.rows.length >= limit, flight))) {
-          signal.more = false;
-          const c0 = performance.now();
-          const rows = await repo.claimFollowing(
-            db,
-            peerId,
-            cur.rows,
-            limit,
-            config.fedLeaseSeconds,
-            leaseHolder(),
-          );
-          if (rows.length) {
-            timing.claimMs += performance.now() - c0;
-            lease(rows);
-            onClaimed?.(rows.length);
-            next = await prepare(peerId, rows);
-            if (!next) {
-              await repo.releaseClaim(
-                db,
-                rows.map((r) => r.msgId),
-              );
-              unlease(rows);
-            }
+    let cur = await prepare(peerId, first);
+    if (!cur) {
+      unlease(first);
+      return { sent, next: [] };
+    }
+    let flight = post(cur);
+    for (;;) {
+      let next: Prepared | null = null;
+      if (config.fedPipeline && cur.rows.length >= limit) {
+        const c0 = performance.now();
+        const rows = await repo.claimFollowing(
+          db,
+          peerId,
+          cur.rows,
+          limit,
+          config.fedLeaseSeconds,
+          leaseHolder(),
+        );
+        if (rows.length) {
+          timing.claimMs += performance.now() - c0;
+          lease(rows);
+          onClaimed?.(rows.length);
+          next = await prepare(peerId, rows);
+          if (!next) {
+            await repo.releaseClaim(
+              db,
+              rows.map((r) => r.msgId),
+            );
+            unlease(rows);
           }
         }
-        const judged = await judge(cur, await flight);
-        const go = next !== null && judged.clean;
-        if (next && go) {
-          flight = post(next);
-          sent += next.rows.length;
-          timing.batchesPipelined++;
-        }
-        const given = next && !go ? next.rows : [];
-        const chained = await record(cur, judged, { claimNext: !go, release: given }, limit, trace);
-        unlease(cur.rows);
-        unlease(given);
-        if (!next || !go) return { sent, next: chained };
-        cur = next;
       }
-    } finally {
-      if (signals.get(peerId) === signal) signals.delete(peerId);
+      const judged = await judge(cur, await flight);
+      const go = next !== null && judged.clean;
+      if (next && go) {
+        flight = post(next);
+        sent += next.rows.length;
+        timing.batchesPipelined++;
+      }
+      const given = next && !go ? next.rows : [];
+      const chained = await record(cur, judged, { claimNext: !go, release: given }, limit, trace);
+      unlease(cur.rows);
+      unlease(given);
+      if (!next || !go) return { sent, next: chained };
+      cur = next;
     }
-  }
-
-  /**
-   * Whether the next batch should be claimed while this one is in flight: at once when this one was full (a
-   * backlog), else as soon as more is queued for the peer, and not at all when the answer comes first.
-   */
-  function claimNow(
-    signal: { more: boolean; wake: (() => void) | null },
-    full: boolean,
-    flight: Promise<Posted>,
-  ): Promise<boolean> | boolean {
-    if (full || signal.more) return true;
-    return new Promise<boolean>((resolve) => {
-      const done = (v: boolean) => {
-        if (!signal.wake) return;
-        signal.wake = null;
-        resolve(v);
-      };
-      signal.wake = () => done(true);
-      flight.then(() => done(false));
-    });
   }
 
   /** A claimed batch of one peer, sealed (those that could not be are already outcomes) and ready to POST. */
@@ -541,7 +499,7 @@ export function createDelivery(
     return presence ? repo.releaseDeadLeases(db) : 0;
   }
 
-  return { deliverDue, moreQueued, maintainOutbox, startPresence, releaseDeadLeases };
+  return { deliverDue, maintainOutbox, startPresence, releaseDeadLeases };
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;

@@ -81,7 +81,6 @@ export function createFederationService(deps: FederationDeps) {
     // transport
     receiveEnvelopes: inbox.receiveEnvelopes,
     deliverDue: delivery.deliverDue,
-    moreQueued: delivery.moreQueued,
     maintainOutbox: delivery.maintainOutbox,
     startPresence: delivery.startPresence,
     releaseDeadLeases: delivery.releaseDeadLeases,

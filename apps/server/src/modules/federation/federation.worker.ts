@@ -45,11 +45,7 @@ export function startFederationWorker(
   const onWake = (committed: boolean) => {
     if (!wakeOne(committed)) missed = missed === null ? committed : missed && committed;
   };
-  // A nudge names no peer: a loop whose batch is in flight may claim the batch after it (pipelining).
-  const unsubscribe = fed.onNudge((committed) => {
-    fed.moreQueued(null);
-    onWake(committed);
-  });
+  const unsubscribe = fed.onNudge(onWake);
   /** The peers a loop of this process is delivering to, and those whose NOTIFY came meanwhile. */
   const busy = new Map<string, number>();
   const deferred = new Set<string>();
@@ -80,8 +76,6 @@ export function startFederationWorker(
   const subscription =
     fed
       .listenOutbox((peerId) => {
-        // the loop delivering to the peer, if its batch is in flight, claims the next one at once (pipelining)
-        fed.moreQueued(peerId);
         if (peerId !== null && busy.has(peerId)) deferred.add(peerId);
         else onWake(true);
       })
