@@ -15,6 +15,9 @@ import {
  * that reaches the ratio is used instead, in the light colour scheme.
  */
 export const theme = createTheme({
+  // Under the system's "reduce motion" setting (prefers-reduced-motion: reduce; WCAG 2.3.3) Mantine's
+  // transitions (modals, menus, popovers, collapses, the burger) take 0 ms.
+  respectReducedMotion: true,
   primaryColor: "indigo",
   fontFamily:
     '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif',

@@ -44,7 +44,8 @@ import { washingtonRound } from "../support/rounds-fixtures.js";
  * Every console page under axe-core (WCAG A/AA and best practices) in English and in Chinese, on a desktop
  * (1400 px) and on a phone (390 px): no critical and no serious violation anywhere, and at phone width nothing
  * sticks out sideways. Prints a table of the violations per page by impact. Runs once (PGlite): the pages do
- * not depend on the store.
+ * not depend on the store. Every browser context has the system's "reduce motion" setting on, which the console
+ * honours (WCAG 2.3.3: Mantine's transitions take 0 ms, checked below); a page is checked once nothing on it moves.
  */
 
 type Variant = { lang: "en" | "zh-CN"; width: 1400 | 390 };
@@ -65,6 +66,9 @@ const VARIANTS: Variant[] =
         { lang: "en", width: 390 },
         { lang: "zh-CN", width: 1400 },
       ];
+
+/** What every browser context of this file emulates: the system's "reduce motion" setting. */
+const REDUCED_MOTION = { reducedMotion: "reduce" } as const;
 
 /** A console page: where it is, what shows it is loaded, and what must be readable on a phone. */
 type PageSpec = {
@@ -520,15 +524,27 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     { name: "not found", to: "/no-such-page", ready: "not-found" },
   ];
 
-  /** Waits until the page shows `ready` and no loader spins any more. */
+  /** Waits until the page shows `ready`, no loader spins any more and nothing moves. */
   async function settle(page: Page, ready: string) {
     await page.getByTestId(ready).first().waitFor();
     await expect.poll(() => page.locator(".mantine-Loader-root:visible").count()).toBe(0);
-    // Mantine's transitions (tabs, collapses) last 150–200 ms; axe's colour checks need the final colours
-    await page.waitForTimeout(300);
+    await motionless(page);
+  }
+
+  /**
+   * Waits until no CSS transition or animation that ends is running (a spinner's endless one does not count):
+   * axe's colour checks need the final colours. With reduced motion Mantine's own transitions take 0 ms; what
+   * is left are CSS ones, e.g. a hovered button's colour (100–150 ms). `getAnimations()` computes pending style
+   * changes first, so a transition a change has just started counts.
+   */
+  async function motionless(page: Page) {
+    await page.waitForFunction(`document.getAnimations().every((a) =>
+      a.playState !== "running" || !a.effect || a.effect.getComputedTiming().endTime === Infinity)`);
   }
 
   async function check(page: Page, name: string, v: Variant, visible: string[] = []) {
+    // what the test clicked since the page settled (a tab, the language switch) may still be changing colour
+    await motionless(page);
     const report = await runAxe(page);
     const { scrollWidth, culprit } = await horizontalOverflow(page);
     rows.push({ page: name, variant: `${v.lang} ${v.width}`, counts: report.counts, width: scrollWidth });
@@ -545,6 +561,39 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     }
   }
 
+  it.runIf(once)("the console honours the system's reduce-motion setting (WCAG 2.3.3)", async () => {
+    const page = await signedInPage(browser, {
+      baseURL: base,
+      username: "chief.en",
+      to: "/users",
+      ...REDUCED_MOTION,
+    });
+    await settle(page, "users-table");
+    const dropdown = page.locator(".mantine-Menu-dropdown");
+    /** Opens the first user's menu: its dropdown's transition duration and running animations once it shows. */
+    const openMenu = async () => {
+      await page.getByTestId("user-actions").first().click();
+      await dropdown.waitFor();
+      const seen = await dropdown.evaluate((el) => {
+        const view = el.ownerDocument.defaultView as unknown as {
+          getComputedStyle(e: unknown): { transitionDuration: string };
+        };
+        return {
+          duration: view.getComputedStyle(el).transitionDuration,
+          animations: (el as unknown as { getAnimations(): unknown[] }).getAnimations().length,
+        };
+      });
+      await page.keyboard.press("Escape");
+      await dropdown.waitFor({ state: "detached" });
+      return seen;
+    };
+    expect(await openMenu()).toEqual({ duration: "0s", animations: 0 });
+    // The same menu without the setting fades in (Mantine's 150 ms): what is checked above is the setting's doing.
+    await page.emulateMedia({ reducedMotion: "no-preference" });
+    expect((await openMenu()).duration).not.toBe("0s");
+    await page.context().close();
+  });
+
   for (const v of VARIANTS) {
     it.runIf(once)(`the sign-in page (${v.lang}, ${v.width} px)`, async () => {
       const ctx = await browser.newContext({
@@ -552,6 +601,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
         locale: v.lang === "en" ? "en-GB" : "zh-CN",
         viewport: { width: v.width, height: 844 },
         bypassCSP: true,
+        ...REDUCED_MOTION,
       });
       const page = await ctx.newPage();
       await page.goto("/");
@@ -569,6 +619,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
         locale: v.lang === "en" ? "en-GB" : "zh-CN",
         viewport: { width: v.width, height: 844 },
         bypassCSP: true,
+        ...REDUCED_MOTION,
       });
       const page = await ctx.newPage();
       await page.goto("/verify");
@@ -584,7 +635,12 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     it.runIf(once)(
       `the provider portal (${v.lang}, ${v.width} px)`,
       async () => {
-        const opts = { baseURL: base, viewport: { width: v.width, height: 844 }, bypassCSP: true };
+        const opts = {
+          baseURL: base,
+          viewport: { width: v.width, height: 844 },
+          bypassCSP: true,
+          ...REDUCED_MOTION,
+        };
         if (!staffState) {
           const first = await browser.newContext(opts);
           const p = await first.newPage();
@@ -676,6 +732,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
             to: "/",
             viewport: { width: v.width, height: 844 },
             bypassCSP: true,
+            ...REDUCED_MOTION,
           });
           for (const spec of specs) {
             await page.goto(spec.to);
@@ -698,6 +755,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
           to: "/",
           viewport: { width: v.width, height: 844 },
           bypassCSP: true,
+          ...REDUCED_MOTION,
         });
         for (const spec of PAGES()) {
           await page.goto(spec.to);

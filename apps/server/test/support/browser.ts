@@ -125,6 +125,8 @@ export async function signedInPage(
     viewport?: { width: number; height: number };
     /** For `runAxe`, whose injected script the console's CSP would refuse. */
     bypassCSP?: boolean;
+    /** The system's "reduce motion" setting the page sees (`prefers-reduced-motion`); the browser's default unless given. */
+    reducedMotion?: "reduce" | "no-preference";
   },
 ): Promise<Page> {
   const ctx = await browser.newContext({
@@ -133,6 +135,7 @@ export async function signedInPage(
     ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
     viewport: opts.viewport ?? { width: 1400, height: 900 },
     bypassCSP: opts.bypassCSP ?? false,
+    ...(opts.reducedMotion ? { reducedMotion: opts.reducedMotion } : {}),
   });
   ctx.setDefaultTimeout(20_000);
   const page = await ctx.newPage();
