@@ -84,7 +84,7 @@ export const ConfigSchema = z
     workers: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(true),
     /** Federation: how often an idle delivery worker looks for due envelopes. */
     fedPollMs: z.coerce.number().int().min(5).max(60_000).default(250),
-    /** Federation: delivery loops per process (each has one batch in flight). */
+    /** Federation: delivery loops per process (each has one POST in flight; see fedPipeline). */
     fedWorkerConcurrency: z.coerce.number().int().min(1).max(16).default(2),
     /** Federation: envelopes per HTTP POST and per delivery transaction. */
     fedBatchSize: z.coerce.number().int().min(1).max(1000).default(200),
@@ -96,8 +96,9 @@ export const ConfigSchema = z
       .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
       .default(true),
     /**
-     * Federation: pipelining (docs/federation.md §10). On: while a batch is in flight, the loop claims and seals
-     * the peer's next one, and POSTs it as soon as the first is answered cleanly. Off: one batch after the other.
+     * Federation: pipelining (docs/federation.md §10), on PostgreSQL. On: while a full batch is in flight, the loop
+     * claims and seals the peer's next one, and POSTs it as soon as the first is answered cleanly. Off (and always
+     * on PGlite): one batch after the other.
      */
     fedPipeline: z
       .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])

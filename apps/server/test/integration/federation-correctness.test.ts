@@ -310,7 +310,10 @@ describeDb("federation correctness (issue 9)", () => {
     expect((await health(b, "CN-MPS")).duplicates).toBe(before.duplicates);
   });
 
-  it("pipelining: the next batch is claimed while one is in flight and POSTed once it is answered, in order; after a failed batch it is given back unsent", async () => {
+  it("pipelining (PostgreSQL): the next batch is claimed while a full one is in flight and POSTed once it is answered, in order; after a failed batch it is given back unsent", async () => {
+    // PGlite sends one batch after the other (federation.delivery.ts, `pipelining`): the same traffic, nothing
+    // claimed ahead.
+    const pipelined = DB_KIND === "postgres";
     await waitFor(async () => (await health(a, "US-DOJ")).outboxDepth === 0);
     b.node.rt.services.federationService.registerHandler(
       defineHandler("test.pipe", z.object({ n: z.number() }), async () => {}),
@@ -335,16 +338,22 @@ describeDb("federation correctness (issue 9)", () => {
     proxy.state.hold = true;
     try {
       // Nine messages, three batches of three. While the first is held at the proxy, the second is claimed (and
-      // sealed), but not POSTed: one POST at a time per peer.
+      // sealed), but not POSTed: one POST at a time per peer. (PGlite: only the first is claimed.)
       proxy.state.posted = [];
       proxy.state.maxInFlight = 0;
       const before = await metric();
       const sent = await send(9);
       const seqs = sent.map((m) => m.seq);
       await waitFor(async () => proxy.state.held.length === 1);
-      expect(await waitFor(async () => (await leased(sent)).length === 6 && (await leased(sent)))).toEqual(
-        seqs.slice(0, 6),
-      );
+      const ahead = pipelined ? 6 : 3;
+      expect(
+        await waitFor(async () => (await leased(sent)).length === ahead && (await leased(sent))),
+      ).toEqual(seqs.slice(0, ahead));
+      if (!pipelined) {
+        // nothing more is claimed while the first batch waits
+        await new Promise((r) => setTimeout(r, 300));
+        expect(await leased(sent)).toEqual(seqs.slice(0, 3));
+      }
       expect(proxy.state.posted).toEqual([seqs.slice(0, 3)]);
       // Let every POST through: the batches follow each other in sequence order, never two in flight.
       proxy.state.hold = false;
@@ -354,7 +363,7 @@ describeDb("federation correctness (issue 9)", () => {
       expect(proxy.state.maxInFlight).toBe(1);
       expect((await rowsOf(sent)).map((r) => r.attempts)).toEqual(seqs.map(() => 1));
       // The second and third were pipelined (claimed while the batch before them was in flight).
-      expect((await metric()) - before).toBe(2);
+      expect((await metric()) - before).toBe(pipelined ? 2 : 0);
       const applied = await dbOf(b)
         .select({ seq: inbox.seq, status: inbox.status })
         .from(inbox)
@@ -374,12 +383,12 @@ describeDb("federation correctness (issue 9)", () => {
       const again = await send(6);
       const s2 = again.map((m) => m.seq);
       await waitFor(async () => proxy.state.held.length === 1);
-      await waitFor(async () => (await leased(again)).length === 6);
-      const pipelined = await metric();
+      await waitFor(async () => (await leased(again)).length === (pipelined ? 6 : 3));
+      const counted = await metric();
       proxy.state.hold = false;
       proxy.state.held.shift()?.("down");
       await waitFor(async () => (await rowsOf(again)).every((r) => r.status === "delivered"));
-      expect(await metric()).toBe(pipelined);
+      expect(await metric()).toBe(counted);
       const rows = await rowsOf(again);
       // the second batch: claimed twice, sent once, one attempt; the first: sent twice
       expect(rows.map((r) => r.attempts)).toEqual([2, 2, 2, 1, 1, 1]);
