@@ -147,30 +147,9 @@ export function createDelivery(
     let flight = post(cur);
     for (;;) {
       let next: Prepared | null = null;
-      if (pipelining() && cur.rows.length >= limit) {
-        const c0 = performance.now();
-        const rows = await repo.claimFollowing(
-          db,
-          peerId,
-          cur.rows,
-          limit,
-          config.fedLeaseSeconds,
-          leaseHolder(),
-        );
-        if (rows.length) {
-          timing.claimMs += performance.now() - c0;
-          lease(rows);
-          onClaimed?.(rows.length);
-          next = await prepare(peerId, rows);
-          if (!next) {
-            await repo.releaseClaim(
-              db,
-              rows.map((r) => r.msgId),
-            );
-            unlease(rows);
-          }
-        }
-      }
+      if (pipelining() && cur.rows.length >= limit)
+        next = await claimAhead(peerId, cur, limit, lease, unlease);
+      if (next) onClaimed?.(next.rows.length);
       const judged = await judge(cur, await flight);
       const go = next !== null && judged.clean;
       if (next && go) {
@@ -185,6 +164,42 @@ export function createDelivery(
       if (!next || !go) return { sent, next: chained };
       cur = next;
     }
+  }
+
+  /**
+   * Claims and seals the peer's batch after `cur` while `cur` is in flight (null when nothing is due). An
+   * optimisation only: if it fails (the database, the peer row), what it claimed is given back and `cur` is
+   * delivered and recorded as without pipelining.
+   */
+  async function claimAhead(
+    peerId: string,
+    cur: Prepared,
+    limit: number,
+    lease: (rows: OutboxRow[]) => void,
+    unlease: (rows: OutboxRow[]) => void,
+  ): Promise<Prepared | null> {
+    const c0 = performance.now();
+    let rows: OutboxRow[] = [];
+    try {
+      rows = await repo.claimFollowing(db, peerId, cur.rows, limit, config.fedLeaseSeconds, leaseHolder());
+      if (!rows.length) return null;
+      timing.claimMs += performance.now() - c0;
+      lease(rows);
+      const next = await prepare(peerId, rows);
+      if (next) return next;
+    } catch {
+      // given back below; the batch in flight goes on as without pipelining
+    }
+    unlease(rows);
+    await repo
+      .releaseClaim(
+        db,
+        rows.map((r) => r.msgId),
+      )
+      .catch(() => {
+        // its lease runs out instead (fedLeaseSeconds)
+      });
+    return null;
   }
 
   /** A claimed batch of one peer, sealed (those that could not be are already outcomes) and ready to POST. */
