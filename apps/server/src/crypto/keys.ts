@@ -5,14 +5,9 @@
  *
  * Pure functions, synchronous, node:crypto only.
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  generateKeyPairSync,
-  type JsonWebKey,
-  randomBytes,
-} from "node:crypto";
+import { createCipheriv, createDecipheriv, type JsonWebKey, randomBytes } from "node:crypto";
 import { sha256 } from "./hash.js";
+import { generateOkpJwk } from "./okp-generate.js";
 
 export type { JsonWebKey } from "node:crypto";
 
@@ -42,16 +37,11 @@ export function okpThumbprint(jwk: { crv: string; x: string }): string {
 }
 
 function generateOkp(type: "ed25519" | "x25519", use: KeyUse, alg: string): GeneratedKey {
-  // node's overloads need a literal type per call
-  const { privateKey } = type === "ed25519" ? generateKeyPairSync("ed25519") : generateKeyPairSync("x25519");
-  const jwk = privateKey.export({ format: "jwk" });
-  const crv = jwk.crv;
-  if ((crv !== "Ed25519" && crv !== "X25519") || typeof jwk.x !== "string" || typeof jwk.d !== "string") {
-    throw new Error(`unexpected key export for ${type}`);
-  }
-  const kid = okpThumbprint({ crv, x: jwk.x });
-  const publicJwk: PublicKeyJwk = { kty: "OKP", crv, x: jwk.x, kid, use, alg };
-  const privateJwk: JsonWebKey = { kty: "OKP", crv, x: jwk.x, d: jwk.d, kid, use, alg };
+  // Encoded by the generation itself: a JWK export afterwards can deadlock on Node 20 (okp-generate.ts).
+  const { crv, x, d } = generateOkpJwk(type);
+  const kid = okpThumbprint({ crv, x });
+  const publicJwk: PublicKeyJwk = { kty: "OKP", crv, x, kid, use, alg };
+  const privateJwk: JsonWebKey = { kty: "OKP", crv, x, d, kid, use, alg };
   return { kid, use, publicJwk, privateJwk };
 }
 

@@ -3,7 +3,8 @@
  *
  * - JWS compact, alg EdDSA (Ed25519, RFC 8037): `crypto.sign(null, …)` / `crypto.verify(null, …)`;
  * - JWE compact, alg ECDH-ES (direct key agreement, X25519, RFC 8037) with enc A256GCM: an ephemeral key from
- *   `generateKeyPairSync("x25519")`, `crypto.diffieHellman`, the Concat KDF of RFC 7518 §4.6.2 (SHA-256,
+ *   `generateKeyPairSync("x25519")` with its public half encoded as a JWK by the generation (okp-generate.ts:
+ *   a JWK export afterwards can deadlock the process on Node 20), `crypto.diffieHellman`, the Concat KDF of RFC 7518 §4.6.2 (SHA-256,
  *   AlgorithmID "A256GCM", empty PartyUInfo/PartyVInfo, SuppPubInfo 256), AES-256-GCM with AAD = ASCII of the
  *   base64url protected header, 96-bit IV, 128-bit tag.
  *
@@ -19,13 +20,13 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   type KeyObject,
   randomBytes,
   sign,
   verify,
 } from "node:crypto";
 import { sha256 } from "./hash.js";
+import { generateEphemeralX25519 } from "./okp-generate.js";
 
 export type OkpType = "ed25519" | "x25519";
 
@@ -213,9 +214,7 @@ export function nativeEncryptEcdhEsA256Gcm(
   if (header.alg !== "ECDH-ES" || header.enc !== "A256GCM") return undefined;
   for (const k of ["crit", "zip", "apu", "apv", "epk"]) if (Object.hasOwn(header, k)) return undefined;
   try {
-    const { privateKey, publicKey } = generateKeyPairSync("x25519");
-    const x = publicKey.export({ format: "jwk" }).x;
-    if (typeof x !== "string") return undefined;
+    const { privateKey, x } = generateEphemeralX25519();
     const cek = concatKdfA256Gcm(diffieHellman({ privateKey, publicKey: recipient }));
     const protectedB64 = b64u(JSON.stringify({ ...header, epk: { x, crv: "X25519", kty: "OKP" } }));
     const iv = randomBytes(12);
