@@ -96,9 +96,9 @@ export const ConfigSchema = z
       .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
       .default(true),
     /**
-     * Federation: pipelining (docs/federation.md §10), on PostgreSQL. On: while a full batch is in flight, the loop
-     * claims and seals the peer's next one, and POSTs it as soon as the first is answered cleanly. Off (and always
-     * on PGlite): one batch after the other.
+     * Federation: pipelining (docs/federation.md §10). On: while a full batch is in flight, the loop claims and
+     * seals the peer's next one, and POSTs it as soon as the first is answered cleanly. Off: one batch after the
+     * other.
      */
     fedPipeline: z
       .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])

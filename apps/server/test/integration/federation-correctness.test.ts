@@ -310,10 +310,7 @@ describeDb("federation correctness (issue 9)", () => {
     expect((await health(b, "CN-MPS")).duplicates).toBe(before.duplicates);
   });
 
-  it("pipelining (PostgreSQL): the next batch is claimed while a full one is in flight and POSTed once it is answered, in order; after a failed batch it is given back unsent", async () => {
-    // PGlite sends one batch after the other (federation.delivery.ts, `pipelining`): the same traffic, nothing
-    // claimed ahead.
-    const pipelined = DB_KIND === "postgres";
+  it("pipelining: the next batch is claimed while a full one is in flight and POSTed once it is answered, in order; after a failed batch it is given back unsent; switched off, one batch after the other", async () => {
     await waitFor(async () => (await health(a, "US-DOJ")).outboxDepth === 0);
     b.node.rt.services.federationService.registerHandler(
       defineHandler("test.pipe", z.object({ n: z.number() }), async () => {}),
@@ -335,45 +332,50 @@ describeDb("federation correctness (issue 9)", () => {
     const leased = async (sent: { msgId: string }[]) =>
       (await rowsOf(sent)).filter((r) => r.status === "pending" && r.leaseUntil !== null).map((r) => r.seq);
     a.node.rt.config.fedBatchSize = 3;
-    proxy.state.hold = true;
     try {
-      // Nine messages, three batches of three. While the first is held at the proxy, the second is claimed (and
-      // sealed), but not POSTed: one POST at a time per peer. (PGlite: only the first is claimed.)
-      proxy.state.posted = [];
-      proxy.state.maxInFlight = 0;
-      const before = await metric();
-      const sent = await send(9);
-      const seqs = sent.map((m) => m.seq);
-      await waitFor(async () => proxy.state.held.length === 1);
-      const ahead = pipelined ? 6 : 3;
-      expect(
-        await waitFor(async () => (await leased(sent)).length === ahead && (await leased(sent))),
-      ).toEqual(seqs.slice(0, ahead));
-      if (!pipelined) {
-        // nothing more is claimed while the first batch waits
-        await new Promise((r) => setTimeout(r, 300));
-        expect(await leased(sent)).toEqual(seqs.slice(0, 3));
+      // fedPipeline on (the default), then off
+      for (const pipelined of [true, false]) {
+        a.node.rt.config.fedPipeline = pipelined;
+        proxy.state.hold = true;
+        // Nine messages, three batches of three. While the first is held at the proxy, the second is claimed (and
+        // sealed), but not POSTed: one POST at a time per peer. (Off: only the first is claimed.)
+        proxy.state.posted = [];
+        proxy.state.maxInFlight = 0;
+        const before = await metric();
+        const sent = await send(9);
+        const seqs = sent.map((m) => m.seq);
+        await waitFor(async () => proxy.state.held.length === 1);
+        const ahead = pipelined ? 6 : 3;
+        expect(
+          await waitFor(async () => (await leased(sent)).length === ahead && (await leased(sent))),
+        ).toEqual(seqs.slice(0, ahead));
+        if (!pipelined) {
+          // nothing more is claimed while the first batch waits
+          await new Promise((r) => setTimeout(r, 300));
+          expect(await leased(sent)).toEqual(seqs.slice(0, 3));
+        }
+        expect(proxy.state.posted).toEqual([seqs.slice(0, 3)]);
+        // Let every POST through: the batches follow each other in sequence order, never two in flight.
+        proxy.state.hold = false;
+        proxy.state.held.shift()?.("pass");
+        await waitFor(async () => (await rowsOf(sent)).every((r) => r.status === "delivered"));
+        expect(proxy.state.posted).toEqual([seqs.slice(0, 3), seqs.slice(3, 6), seqs.slice(6, 9)]);
+        expect(proxy.state.maxInFlight).toBe(1);
+        expect((await rowsOf(sent)).map((r) => r.attempts)).toEqual(seqs.map(() => 1));
+        // The second and third were pipelined (claimed while the batch before them was in flight).
+        expect((await metric()) - before).toBe(pipelined ? 2 : 0);
+        const applied = await dbOf(b)
+          .select({ seq: inbox.seq, status: inbox.status })
+          .from(inbox)
+          .where(and(eq(inbox.peerId, "CN-MPS"), sql`${inbox.seq} >= ${seqs[0]}`));
+        expect(
+          applied
+            .filter((r) => r.status === "applied")
+            .map((r) => r.seq)
+            .sort((x, y) => x - y),
+        ).toEqual(seqs);
       }
-      expect(proxy.state.posted).toEqual([seqs.slice(0, 3)]);
-      // Let every POST through: the batches follow each other in sequence order, never two in flight.
-      proxy.state.hold = false;
-      proxy.state.held.shift()?.("pass");
-      await waitFor(async () => (await rowsOf(sent)).every((r) => r.status === "delivered"));
-      expect(proxy.state.posted).toEqual([seqs.slice(0, 3), seqs.slice(3, 6), seqs.slice(6, 9)]);
-      expect(proxy.state.maxInFlight).toBe(1);
-      expect((await rowsOf(sent)).map((r) => r.attempts)).toEqual(seqs.map(() => 1));
-      // The second and third were pipelined (claimed while the batch before them was in flight).
-      expect((await metric()) - before).toBe(pipelined ? 2 : 0);
-      const applied = await dbOf(b)
-        .select({ seq: inbox.seq, status: inbox.status })
-        .from(inbox)
-        .where(and(eq(inbox.peerId, "CN-MPS"), sql`${inbox.seq} >= ${seqs[0]}`));
-      expect(
-        applied
-          .filter((r) => r.status === "applied")
-          .map((r) => r.seq)
-          .sort((x, y) => x - y),
-      ).toEqual(seqs);
+      a.node.rt.config.fedPipeline = true;
 
       // The first batch fails (503) while the second is claimed behind it: the second is not POSTed on the
       // strength of the pipeline; it is given back, with the attempt its claim counted, and goes by an ordinary
@@ -383,7 +385,7 @@ describeDb("federation correctness (issue 9)", () => {
       const again = await send(6);
       const s2 = again.map((m) => m.seq);
       await waitFor(async () => proxy.state.held.length === 1);
-      await waitFor(async () => (await leased(again)).length === (pipelined ? 6 : 3));
+      await waitFor(async () => (await leased(again)).length === 6);
       const counted = await metric();
       proxy.state.hold = false;
       proxy.state.held.shift()?.("down");
@@ -397,6 +399,7 @@ describeDb("federation correctness (issue 9)", () => {
       proxy.state.hold = false;
       for (const r of proxy.state.held.splice(0)) r("pass");
       a.node.rt.config.fedBatchSize = 200;
+      a.node.rt.config.fedPipeline = true;
     }
   });
 

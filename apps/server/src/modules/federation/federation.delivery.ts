@@ -60,11 +60,11 @@ export function createDelivery(
   const batchPeers = new Map<string, boolean>();
 
   /**
-   * Pipelining (`deliverPeer`) runs on PostgreSQL only (where the enqueue NOTIFYs). On PGlite the embedded engine
-   * stopped answering in 3 of 8 pipelined runs of the sustained benchmark (the process's event loop blocked inside
-   * it, the CPU idle; never in the runs without pipelining), a cause not found yet (docs/federation.md §10).
+   * Pipelining (`deliverPeer`), on both stores. (It once ran on PostgreSQL only: pipelined PGlite runs of the
+   * benchmark stopped for good now and then. The cause was a deadlock in Node's JWK export of a fresh ephemeral
+   * key while sealing, not PGlite nor pipelining; crypto/okp-generate.ts.)
    */
-  const pipelining = () => config.fedPipeline && c.notifyOutbox;
+  const pipelining = () => config.fedPipeline;
 
   /**
    * Claims a batch and delivers it, then the peer's next batches (pipelined, see `deliverPeer`); the
