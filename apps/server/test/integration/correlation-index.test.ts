@@ -1,6 +1,8 @@
 import type { CorrelationSearchResult, HitView } from "@crossline/schemas";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { inTransaction } from "../../src/db/client.js";
+import { correlationHits } from "../../src/db/schema/correlation.js";
 import { upload } from "../support/indicators-fixtures.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
 
@@ -70,6 +72,34 @@ describeDb("correlation: network and host matching through the index", () => {
     ]);
     const s = await search("198.51.100.0/24");
     expect(s.mine.map((m) => m.value).sort()).toEqual(["198.51.100.0/24", "198.51.100.10", "198.51.100.9"]);
+  });
+
+  it("the same identifier indexed by two transactions at once is still a hit (the second waits for the first)", async () => {
+    // Each transaction's match reads only what was committed before it: without the index's lock, two records
+    // indexed side by side on PostgreSQL would never see each other, and the hit would be lost for good.
+    const { db, correlation } = node.rt.services;
+    const value = "203.0.113.45";
+    let signal!: () => void;
+    const firstIndexed = new Promise<void>((resolve) => {
+      signal = resolve;
+    });
+    const first = inTransaction(db, async (tx) => {
+      await correlation.index(tx, "case", [
+        { recordId: "case_race", ownerUnit: unitId, identifiers: [{ kind: "ip", value }] },
+      ]);
+      signal();
+      // still open while the second transaction indexes the same address
+      await new Promise((r) => setTimeout(r, 300));
+    });
+    await firstIndexed;
+    const second = inTransaction(db, (tx) =>
+      correlation.index(tx, "request", [
+        { recordId: "req_race", ownerUnit: unitId, identifiers: [{ kind: "ip", value }] },
+      ]),
+    );
+    await Promise.all([first, second]);
+    const hits = await db.select().from(correlationHits).where(eq(correlationHits.value, value));
+    expect(hits.map((h) => [h.aType, h.bType, h.match])).toEqual([["request", "case", "exact"]]);
   });
 
   it("a domain search finds its subdomains' URLs and e-mail addresses, and not a look-alike domain", async () => {
