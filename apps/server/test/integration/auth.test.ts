@@ -9,6 +9,7 @@ describeDb("sign-in, sessions and CSRF", () => {
     });
     await node.user("officer.a", ["case_officer"]);
     await node.user("locked.b", ["case_officer"]);
+    await node.user("burst.c", ["case_officer"]);
   });
   afterAll(() => node?.close());
 
@@ -104,6 +105,19 @@ describeDb("sign-in, sessions and CSRF", () => {
       "bad_password",
     ]);
     expect(forB.every((e) => e.outcome === "failure")).toBe(true);
+  });
+
+  it("counts wrong passwords sent in parallel, each one: the account locks, and the right one in the burst is refused", async () => {
+    // All of them read the account before any wrote: counting from what each read made six failures count as
+    // one, and the lockout could be walked around by guessing in parallel.
+    const a = new Agent(node.rt);
+    const burst = await Promise.all([
+      ...Array.from({ length: 6 }, () => a.signIn("burst.c", "wrong-password-000")),
+      a.signIn("burst.c", TEST_PASSWORD),
+    ]);
+    expect(burst.slice(0, 6).every((r) => r.status === 401 || r.status === 423)).toBe(true);
+    expect(burst.slice(0, 6).filter((r) => r.status === 423).length).toBeGreaterThanOrEqual(1);
+    expect((await a.signIn("burst.c", TEST_PASSWORD)).status).toBe(423);
   });
 
   it("answers an unknown user exactly like a wrong password", async () => {

@@ -1,5 +1,5 @@
 import { type Language, type Me, OUTSIDE_ROLES, type Role, type SessionResponse } from "@crossline/schemas";
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import { sha256Hex } from "../../crypto/hash.js";
 import { type Db, inTransaction } from "../../db/client.js";
 import { sessions, users } from "../../db/schema/index.js";
@@ -97,17 +97,19 @@ export function createAuthService(deps: {
     let locked = false;
     await inTransaction(db, async (tx) => {
       if (user && countFailure) {
-        const failed = user.failedAttempts + 1;
-        locked = failed >= config.signIn.maxFailures;
-        await tx
+        // Counted by the statement, not from the row read before the password check: failures in parallel each
+        // count, and one that locks the account is not undone by another writing back what it had read.
+        const until = new Date(clock.now().getTime() + config.signIn.lockMinutes * 60_000);
+        const reaches = sql`${users.failedAttempts} + 1 >= ${config.signIn.maxFailures}`;
+        const [row] = await tx
           .update(users)
           .set({
-            failedAttempts: locked ? 0 : failed,
-            lockedUntil: locked
-              ? new Date(clock.now().getTime() + config.signIn.lockMinutes * 60_000)
-              : user.lockedUntil,
+            failedAttempts: sql`case when ${reaches} then 0 else ${users.failedAttempts} + 1 end`,
+            lockedUntil: sql`case when ${reaches} then ${until.toISOString()}::timestamptz else ${users.lockedUntil} end`,
           })
-          .where(eq(users.id, user.id));
+          .where(eq(users.id, user.id))
+          .returning({ lockedUntil: users.lockedUntil });
+        locked = row?.lockedUntil?.getTime() === until.getTime();
       }
       await audit.record(tx, ctx, {
         action: "auth.sign_in",
@@ -167,11 +169,22 @@ export function createAuthService(deps: {
     const csrfToken = randomToken(24);
     const tokenHash = sha256Hex(token);
     const signedInCtx: Ctx = { ...ctx, actor: userActor(user, "") };
-    await inTransaction(db, async (tx) => {
-      await tx
+    // Checked again by the statement that signs in, against the row as it is now: sign-ins in parallel read it
+    // before any of them wrote. The account must not have been locked meanwhile (guesses in parallel past the
+    // limit), and a one-time code is taken once (the same code in two sign-ins at once: one gets through).
+    const still: SQL[] = [
+      eq(users.id, user.id),
+      or(isNull(users.lockedUntil), lte(users.lockedUntil, now)) as SQL,
+    ];
+    if (user.mfaSecretSealed && mfaStep !== null)
+      still.push(or(isNull(users.mfaLastStep), lt(users.mfaLastStep, mfaStep)) as SQL);
+    const signedIn = await inTransaction(db, async (tx) => {
+      const updated = await tx
         .update(users)
         .set({ failedAttempts: 0, lockedUntil: null, lastSignInAt: now, mfaLastStep: mfaStep })
-        .where(eq(users.id, user.id));
+        .where(and(...still))
+        .returning({ id: users.id });
+      if (!updated.length) return false;
       await tx.insert(sessions).values({
         tokenHash,
         userId: user.id,
@@ -188,7 +201,13 @@ export function createAuthService(deps: {
         targetId: user.id,
         details: { username: user.username, mfa: user.mfaSecretSealed !== null },
       });
+      return true;
     });
+    if (!signedIn) {
+      const lockedNow = ((await findUserById(db, user.id))?.lockedUntil ?? now) > now;
+      await failSignIn(ctx, input.username, lockedNow ? "locked" : "bad_mfa_code", user);
+      throw new AppError(lockedNow ? "ACCOUNT_LOCKED" : "MFA_INVALID");
+    }
     const state = await resolveSession(token);
     return { token, session: await sessionResponse(state as SessionState) };
   }
