@@ -99,6 +99,22 @@ describeDb("cases: identifiers correlated with indicators and requests", () => {
     ]);
   });
 
+  it("searches and hit lists at once pull a changed request into the index once: its hit stays", async () => {
+    // Each of them pulls the requests changed since the cursor: side by side, the second's forget used to
+    // remove the hit the first had just recorded, for good.
+    const r = await cyber.req<{ request: { id: string } }>("POST", "/api/v1/requests", {
+      form: routineSubscriberForm(),
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    await Promise.all(Array.from({ length: 6 }, () => hitsOf(cyber)));
+    const theirs = (await hitsOf(cyber)).filter((h) => h.mine.recordId === r.body.request.id);
+    // the case, and the request of the test before naming the same domain
+    expect(theirs.map((h) => [h.value, h.other.recordType]).sort()).toEqual([
+      ["invoice-example.com", "case"],
+      ["invoice-example.com", "request"],
+    ]);
+  });
+
   it("the search finds the case: its own unit sees the record, another unit whom to ask", async () => {
     const own = (
       await caseOfficer.req<CorrelationSearchResult>("GET", "/api/v1/correlation/search?q=203.0.113.9")

@@ -80,13 +80,18 @@ export const correlationRepo = {
    * address as /32 or /128), one row per entry. The whole batch is one statement: no entry travels as a
    * parameter, and the matches are one join each.
    */
+  /** The index's lock (see insertAndMatchFrom), held to the end of the caller's transaction; re-entrant. */
+  async lockIndex(dbx: DbOrTx): Promise<void> {
+    await dbx.execute(sql`select pg_advisory_xact_lock(hashtext('crossline.correlation.index'))`);
+  },
+
   async insertAndMatchFrom(dbx: DbOrTx, source: SQL, at: Date): Promise<NewHit[]> {
     // One indexing transaction at a time, until it commits. The match reads only what was committed when it
     // starts: two transactions indexing the same value side by side (two units, two processes) would each miss
     // the other's uncommitted entry, and that hit would never be recorded. Waiting here, the second's match
     // starts after the first committed and sees it. Lock order: callers index after their own row locks (the
     // record, the peer) and before the audit append, and take no row lock after indexing.
-    await dbx.execute(sql`select pg_advisory_xact_lock(hashtext('crossline.correlation.index'))`);
+    await this.lockIndex(dbx);
     const res = await dbx.execute(sql`
       with n as (
         insert into correlation_identifiers (record_type, record_id, owner_unit, kind, value, host, net, created_at)

@@ -200,10 +200,18 @@ export function createCorrelationService(deps: CorrelationDeps) {
   async function syncRequests(): Promise<number> {
     let n = 0;
     for (;;) {
-      const cur = await repo.cursor(db, "requests");
-      const rows = await deps.requests.changedSince(db, cur ? { at: cur.at, id: cur.id } : null, 500);
-      if (!rows.length) return n;
-      await inTransaction(db, async (tx) => {
+      // A look without the lock first: most searches find nothing to pull, and need not wait for an import.
+      const seen = await repo.cursor(db, "requests");
+      const waiting = await deps.requests.changedSince(db, seen ? { at: seen.at, id: seen.id } : null, 1);
+      if (!waiting.length) return n;
+      const pulled = await inTransaction(db, async (tx) => {
+        // Then under the index's lock, the cursor read again: two searches at once pulled the same requests,
+        // and the second's forget removed the hits the first had just recorded (its own re-insert found the
+        // identifiers there and matched nothing).
+        await repo.lockIndex(tx);
+        const cur = await repo.cursor(tx, "requests");
+        const rows = await deps.requests.changedSince(tx, cur ? { at: cur.at, id: cur.id } : null, 500);
+        if (!rows.length) return 0;
         await repo.forget(
           tx,
           "request",
@@ -222,8 +230,10 @@ export function createCorrelationService(deps: CorrelationDeps) {
         );
         const last = rows[rows.length - 1];
         await repo.setCursor(tx, "requests", last.updatedAt, last.id);
+        return rows.length;
       });
-      n += rows.length;
+      if (!pulled) return n;
+      n += pulled;
     }
   }
 
