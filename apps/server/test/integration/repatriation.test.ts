@@ -427,4 +427,17 @@ describeDb("repatriation: cases, steps in order, board, overdue sweep, figures",
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0]?.field).toBe("querystring.from");
   });
+
+  it("a year's numbers go on past 9999 (compared as numbers: as text the 10,000th case got the 9,999th's again)", async () => {
+    const first = await openCase(officer, { person: personNamed("孙七", "Sun Qi"), requestedAt: at(0) });
+    const prefix = first.reference.replace(/\d+$/, "");
+    await node.rt.services.db
+      .update(repatriationCases)
+      .set({ reference: `${prefix}9999` })
+      .where(eq(repatriationCases.id, first.id));
+    const next = await openCase(officer, { person: personNamed("周八", "Zhou Ba"), requestedAt: at(0) });
+    expect(next.reference).toBe(`${prefix}10000`);
+    const after = await openCase(officer, { person: personNamed("吴九", "Wu Jiu"), requestedAt: at(0) });
+    expect(after.reference).toBe(`${prefix}10001`);
+  });
 });

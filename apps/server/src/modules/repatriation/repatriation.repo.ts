@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, max, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
 import { repatriationCases } from "../../db/schema/index.js";
 
@@ -46,14 +46,20 @@ export const repatriationRepo = {
   /** The next number of the node's per-year sequence (the advisory lock serialises concurrent creations). */
   async nextSeq(tx: Tx, prefix: string): Promise<number> {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('crossline.repatriation.seq'))`);
+    // The number after the prefix compared as a number: as text, "…-9999" sorts after "…-10000", and the
+    // ten-thousandth case of a year would get the number of the one before it again.
+    const suffix = sql`substring(${repatriationCases.reference} from ${prefix.length + 1}::int)`;
     const [r] = await tx
-      .select({ n: max(repatriationCases.reference) })
+      .select({ n: sql<string | null>`max(${suffix}::bigint)` })
       .from(repatriationCases)
       .where(
-        and(eq(repatriationCases.direction, "own"), sql`${repatriationCases.reference} like ${`${prefix}%`}`),
+        and(
+          eq(repatriationCases.direction, "own"),
+          sql`${repatriationCases.reference} like ${`${prefix}%`}`,
+          sql`${suffix} ~ '^[0-9]{1,15}$'`,
+        ),
       );
-    const last = r?.n ? Number(r.n.slice(prefix.length)) : 0;
-    return (Number.isFinite(last) ? last : 0) + 1;
+    return Number(r?.n ?? 0) + 1;
   },
 
   async ofUnit(dbx: DbOrTx, unitId: string, q: { status?: string; limit: number }): Promise<CaseRow[]> {
