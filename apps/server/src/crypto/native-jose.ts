@@ -4,9 +4,9 @@
  * - JWS compact, alg EdDSA (Ed25519, RFC 8037): `crypto.sign(null, …)` / `crypto.verify(null, …)`;
  * - JWE compact, alg ECDH-ES (direct key agreement, X25519, RFC 8037) with enc A256GCM: an ephemeral key from
  *   `generateKeyPairSync("x25519")` with its public half encoded as a JWK by the generation (okp-generate.ts:
- *   a JWK export afterwards can deadlock the process on Node 20), `crypto.diffieHellman`, the Concat KDF of RFC 7518 §4.6.2 (SHA-256,
- *   AlgorithmID "A256GCM", empty PartyUInfo/PartyVInfo, SuppPubInfo 256), AES-256-GCM with AAD = ASCII of the
- *   base64url protected header, 96-bit IV, 128-bit tag.
+ *   a JWK export afterwards can deadlock the process on Node 20), `crypto.diffieHellman`, the Concat KDF of
+ *   RFC 7518 §4.6.2 (SHA-256, AlgorithmID "A256GCM", empty PartyUInfo/PartyVInfo, SuppPubInfo 256),
+ *   AES-256-GCM with AAD = ASCII of the base64url protected header, 96-bit IV, 128-bit tag.
  *
  * The output is the standard compact serialisation, the same bytes `jose` would produce for the same header,
  * key and randomness. Every function only handles the plain shape Crossline produces and returns `undefined`

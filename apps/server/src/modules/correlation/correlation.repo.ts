@@ -46,6 +46,18 @@ const maxLen = (net: SQL) => sql`case family(${net}) when 4 then 32 else 128 end
 /** Data access of the correlation module: the only code on its three tables. */
 export const correlationRepo = {
   /**
+   * The index's lock, held to the end of the caller's transaction (re-entrant): one indexing transaction at a
+   * time. A match reads only what was committed when it starts, so two transactions indexing the same value
+   * side by side (two units, two processes) would each miss the other's uncommitted entry, and that hit would
+   * never be recorded; waiting here, the second's match starts after the first committed and sees it. Lock
+   * order: callers index after their own row locks (the record, the peer) and before the audit append, and
+   * take no row lock after indexing.
+   */
+  async lockIndex(dbx: DbOrTx): Promise<void> {
+    await dbx.execute(sql`select pg_advisory_xact_lock(hashtext('crossline.correlation.index'))`);
+  },
+
+  /**
    * Indexes the entries and, in the same statement, records a hit for each one matching an identifier held
    * before by another record: the same kind and value (btree on value), or an address inside a network —
    * a network held around the new one (GiST over networks only) or, for a new network, what is held inside
@@ -80,17 +92,7 @@ export const correlationRepo = {
    * address as /32 or /128), one row per entry. The whole batch is one statement: no entry travels as a
    * parameter, and the matches are one join each.
    */
-  /** The index's lock (see insertAndMatchFrom), held to the end of the caller's transaction; re-entrant. */
-  async lockIndex(dbx: DbOrTx): Promise<void> {
-    await dbx.execute(sql`select pg_advisory_xact_lock(hashtext('crossline.correlation.index'))`);
-  },
-
   async insertAndMatchFrom(dbx: DbOrTx, source: SQL, at: Date): Promise<NewHit[]> {
-    // One indexing transaction at a time, until it commits. The match reads only what was committed when it
-    // starts: two transactions indexing the same value side by side (two units, two processes) would each miss
-    // the other's uncommitted entry, and that hit would never be recorded. Waiting here, the second's match
-    // starts after the first committed and sees it. Lock order: callers index after their own row locks (the
-    // record, the peer) and before the audit append, and take no row lock after indexing.
     await this.lockIndex(dbx);
     const res = await dbx.execute(sql`
       with n as (
