@@ -172,6 +172,11 @@ export const ConfigSchema = z
       .min(0.05)
       .max(7 * 24 * 60)
       .default(60),
+    /**
+     * `serve`: a process whose event loop has not turned for this many seconds is aborted (SIGABRT) by a watchdog
+     * thread, so the service manager restarts it (docs/operations.md, "Monitoring"); 0 switches the watchdog off.
+     */
+    watchdogSeconds: z.coerce.number().int().min(0).max(3600).default(60),
   })
   .superRefine((c, ctx) => {
     if (c.publicUrl?.endsWith("/")) {
@@ -227,6 +232,7 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_PGLITE_SHARED_BUFFERS_MB: "pgliteSharedBuffersMb",
   CROSSLINE_AUDIT_CHECKPOINT_MINUTES: "auditCheckpointMinutes",
   CROSSLINE_FUGITIVE_EVIDENCE_UNSENT_HOURS: "fugitiveEvidenceUnsentHours",
+  CROSSLINE_WATCHDOG_SECONDS: "watchdogSeconds",
 };
 
 /** Every environment variable that sets a setting (deploy files are checked against it). */

@@ -11,6 +11,7 @@ import { startProvidersWorker } from "../modules/providers/providers.worker.js";
 import { startRepatriationWorker } from "../modules/repatriation/repatriation.worker.js";
 import { openNode } from "./node-runtime.js";
 import { readTlsFiles, watchTlsFiles } from "./tls.js";
+import { startWatchdog } from "./watchdog.js";
 
 /** Starts the node: HTTP API, console and background workers, until SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<void> {
@@ -32,6 +33,7 @@ export async function serve(config: Config): Promise<void> {
       )
     : null;
   const address = await app.listen({ host: config.host, port: config.port });
+  const watchdog = startWatchdog(config.watchdogSeconds);
   const url = config.publicUrl ?? address;
   rt.setServingUrl(url);
   const node = await rt.services.node.summary().catch(() => null);
@@ -82,6 +84,7 @@ export async function serve(config: Config): Promise<void> {
     await fugitivesWorker?.stop();
     await Promise.all(workers.map((w) => w.stop()));
     await rt.close();
+    await watchdog.stop();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
