@@ -135,10 +135,12 @@ describeDb("conflicts: a duplicate is a 409 naming the field, never a 500", () =
       return {};
     });
     // Another process holds b and then asks for a, after this request waits for b: PostgreSQL breaks the
-    // cycle by rolling back the transaction that waited first, the request's.
+    // cycle by rolling back the transaction whose deadlock check runs first, the request's (the other one
+    // looks only after 30 s, so a loaded machine cannot make it the victim).
     const other = new pg.Client({ connectionString: node.rt.database.databaseUrl });
     await other.connect();
     try {
+      await other.query("set deadlock_timeout = '30s'");
       await other.query("begin");
       await other.query("select id from units where id = $1 for update", [b]);
       const res = app.inject({ method: "POST", url: "/both" });
