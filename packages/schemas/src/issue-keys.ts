@@ -50,6 +50,14 @@ export const ISSUE_MESSAGES = {
     en: "the message payload is {size} bytes; an envelope carries at most {limit} bytes of payload",
     "zh-CN": "消息内容为 {size} 字节；一个信封最多携带 {limit} 字节的内容",
   },
+  "record.exists": {
+    en: "a record with this value already exists",
+    "zh-CN": "已存在具有此值的记录",
+  },
+  "transaction.retry": {
+    en: "a concurrent change got in the way and nothing was saved; send the request again",
+    "zh-CN": "与同时进行的另一项更改冲突，未保存任何内容；请重新发送请求",
+  },
   "record.notFound": { en: "{what} not found", "zh-CN": "未找到{what}", labelled: { what: "record" } },
   "permission.required": { en: "requires permission {permission}", "zh-CN": "需要 {permission} 权限" },
   "token.rolesNotHeld": { en: "the user does not hold: {roles}", "zh-CN": "该用户不具备：{roles}" },

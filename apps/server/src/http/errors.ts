@@ -4,6 +4,7 @@ import {
   type ErrorCode,
   type ErrorDetail,
   type IssueRef,
+  issue,
   issueInChinese,
   issueRefOf,
   issueText,
@@ -11,7 +12,8 @@ import {
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { AppError, type RawZodIssue, rawIssueOf } from "../lib/errors.js";
+import { pgErrorOf, UNIQUE_VIOLATION } from "../db/errors.js";
+import { AppError, type RawZodIssue, rawIssueOf, takenDetail } from "../lib/errors.js";
 
 export function languageOf(req: FastifyRequest): "en" | "zh" {
   const h = req.headers["accept-language"];
@@ -126,6 +128,41 @@ function validationDetails(err: FastifyError, req: FastifyRequest): ErrorDetail[
   });
 }
 
+/** The answer to a database error a service left as it was (see databaseAnswer). */
+export interface DatabaseAnswer {
+  code: ErrorCode;
+  details: ErrorDetail[];
+  /** The SQLSTATE and, for a unique violation, the index: for the log, never for the client. */
+  sqlState: string;
+  constraint?: string;
+  /** Seconds, for Retry-After. */
+  retryAfter?: number;
+}
+
+/**
+ * PostgreSQL's errors that are the client's answer and not a fault of the server, whichever service let one
+ * through (a safety net: the services check first and name the field themselves where they can):
+ * - a unique violation (23505) is 409 CONFLICT: what the request would add is there already, because a check
+ *   before the write lost a race to another transaction (several processes serve one PostgreSQL) or there was
+ *   none. The detail names the field for the indexes of lib/errors.ts (TAKEN), else "already exists".
+ * - a deadlock (40P01) or a serialization failure (40001) is 503 NODE_BUSY with Retry-After: PostgreSQL rolled
+ *   the whole transaction back, so nothing of the request was saved and sending it again as it is will most
+ *   likely succeed. The client did nothing wrong and has nothing to change, which a 409 would tell it to do
+ *   (reload, reconsider); 503 with Retry-After is what HTTP clients and proxies already know to retry.
+ */
+export function databaseAnswer(err: unknown): DatabaseAnswer | undefined {
+  const pg = pgErrorOf(err);
+  if (!pg) return undefined;
+  if (pg.code === UNIQUE_VIOLATION) {
+    const detail = (pg.constraint && takenDetail(pg.constraint)) || issue("record.exists");
+    return { code: "CONFLICT", details: [detail], sqlState: pg.code, constraint: pg.constraint };
+  }
+  if (pg.code === "40P01" || pg.code === "40001") {
+    return { code: "NODE_BUSY", details: [issue("transaction.retry")], sqlState: pg.code, retryAfter: 1 };
+  }
+  return undefined;
+}
+
 /** Maps every error to the one error body; never leaks SQL or stack traces. */
 export function sendError(err: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply) {
   if (err instanceof AppError) {
@@ -154,6 +191,12 @@ export function sendError(err: FastifyError | AppError | Error, req: FastifyRequ
   if (fe.statusCode === 429) return reply.status(429).send(errorBody(req, "RATE_LIMITED"));
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return reply.status(400).send(errorBody(req, "VALIDATION_FAILED", [{ issue: fe.message }]));
+  }
+  const db = databaseAnswer(err);
+  if (db) {
+    req.log.warn({ sqlState: db.sqlState, constraint: db.constraint }, `database error answered ${db.code}`);
+    if (db.retryAfter) reply.header("retry-after", String(db.retryAfter));
+    return reply.status(ERRORS[db.code].status).send(errorBody(req, db.code, db.details));
   }
   req.log.error({ err }, "unhandled error");
   return reply.status(500).send(errorBody(req, "INTERNAL"));

@@ -16,6 +16,23 @@ export class AppError extends Error {
 export const notFound = (what?: string) =>
   new AppError("NOT_FOUND", what ? [issue("record.notFound", { what })] : []);
 
+/**
+ * The unique indexes whose violation means that a value the client sent is taken: the field and the issue of
+ * the 409. One place for the service's own check (and the race that check can lose to another transaction,
+ * db/errors.ts onUniqueViolation) and for the HTTP layer's safety net (http/errors.ts), so both answer alike.
+ */
+const TAKEN = {
+  users_username: { field: "username", issue: "this username is taken" },
+  units_name: { field: "name", issue: "a unit with this name exists" },
+} as const satisfies Record<string, ErrorDetail>;
+
+/** CONFLICT naming the field whose value a unique index already holds. */
+export const taken = (constraint: keyof typeof TAKEN) => new AppError("CONFLICT", [{ ...TAKEN[constraint] }]);
+
+/** The detail of a unique index of TAKEN, by the name a database error gives. */
+export const takenDetail = (constraint: string): ErrorDetail | undefined =>
+  Object.hasOwn(TAKEN, constraint) ? { ...TAKEN[constraint as keyof typeof TAKEN] } : undefined;
+
 /** One-line guard: `assertThat(user, notFound("user"))`. */
 export function assertThat(condition: unknown, error: AppError | (() => AppError)): asserts condition {
   if (!condition) throw typeof error === "function" ? error() : error;

@@ -55,7 +55,8 @@ export const units = pgTable(
     nameZh: text("name_zh"),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("units_agency_name").on(t.agencyId, t.name)],
+  // One name per unit on the node, whatever its agency: the name alone names a unit (CLI, logs).
+  (t) => [uniqueIndex("units_name").on(t.name)],
 );
 
 export const users = pgTable(

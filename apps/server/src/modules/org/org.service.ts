@@ -2,9 +2,10 @@ import type { Agency, Unit } from "@crossline/schemas";
 import { asc, eq, inArray } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction } from "../../db/client.js";
+import { uniqueConflicts } from "../../db/errors.js";
 import { agencies, units } from "../../db/schema/index.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
-import { AppError, assertThat } from "../../lib/errors.js";
+import { AppError, assertThat, taken } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
 
 export function createOrgService(deps: { db: Db; audit: AuditService }) {
@@ -37,8 +38,10 @@ export function createOrgService(deps: { db: Db; audit: AuditService }) {
     requirePermission(ctx.actor, "org:manage");
     const [agency] = await db.select().from(agencies).where(eq(agencies.id, input.agencyId));
     assertThat(agency, new AppError("VALIDATION_FAILED", [{ field: "agencyId", issue: "no such agency" }]));
+    // Unit names are unique on the node, whatever the agency (the index units_name): a unit is known by its
+    // name alone in the CLI (`users create --unit`), the routing and hotline logs and the demo.
     const [clash] = await db.select().from(units).where(eq(units.name, input.name));
-    assertThat(!clash, new AppError("CONFLICT", [{ field: "name", issue: "a unit with this name exists" }]));
+    assertThat(!clash, taken("units_name"));
     const unit = { id: uuidv7(), agencyId: input.agencyId, name: input.name, nameZh: input.nameZh ?? null };
     await inTransaction(db, async (tx) => {
       await tx.insert(units).values(unit);
@@ -48,7 +51,7 @@ export function createOrgService(deps: { db: Db; audit: AuditService }) {
         targetId: unit.id,
         details: input,
       });
-    });
+    }).catch(uniqueConflicts({ units_name: () => taken("units_name") }));
     return unit;
   }
 

@@ -1,6 +1,7 @@
 import type { MergePersonBody, PersonFields, PersonName, PersonView } from "@crossline/schemas";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { inTransaction } from "../../db/client.js";
+import { uniqueConflicts } from "../../db/errors.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
@@ -11,6 +12,7 @@ import type { RecordDescriber } from "./persons.port.js";
 import { fieldsOf, type PersonLinkRow, type PersonRow, personsRepo as repo } from "./persons.repo.js";
 
 const conflict = (field: string, issue: string) => new AppError("CONFLICT", [{ field, issue }]);
+const thirdHolds = () => conflict("body.otherId", "a third record has this main name and date of birth");
 
 /** Name forms of both, the kept record's first, without repeating one (persons.match.ts sameName). */
 function union(a: PersonName[], b: PersonName[], max: number): PersonName[] {
@@ -128,8 +130,7 @@ export function createPersonMerge(deps: {
       };
       const key = matchKeyOf(fields);
       const holder = key ? await repo.findByKey(tx, key) : undefined;
-      if (holder && holder.id !== keep.id)
-        throw conflict("body.otherId", "a third record has this main name and date of birth");
+      if (holder && holder.id !== keep.id) throw thirdHolds();
       const now = clock.now();
       const u = await repo.update(tx, keep.id, {
         aliases: fields.aliases,
@@ -165,7 +166,8 @@ export function createPersonMerge(deps: {
         },
       });
       return u;
-    });
+      // A third record taking the key since the check (rectified or recorded at once): the index says.
+    }).catch(uniqueConflicts({ persons_match_key: thirdHolds }));
     return deps.view(ctx, kept, await repo.linksOf(db, kept.id));
   };
 }

@@ -128,8 +128,16 @@ export const personsRepo = {
     return r;
   },
 
-  async insert(tx: Tx, row: typeof persons.$inferInsert): Promise<PersonRow> {
-    const [r] = await tx.insert(persons).values(row).returning();
+  /**
+   * Inserts a person unless another record holds its match key: undefined then. A record another transaction
+   * is inserting with the key makes this wait for it (the unique index), and its commit makes this one give way.
+   */
+  async insert(tx: Tx, row: typeof persons.$inferInsert): Promise<PersonRow | undefined> {
+    const [r] = await tx
+      .insert(persons)
+      .values(row)
+      .onConflictDoNothing({ target: persons.matchKey, where: sql`match_key is not null` })
+      .returning();
     return r;
   },
 

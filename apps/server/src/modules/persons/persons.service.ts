@@ -14,6 +14,7 @@ import {
 import { uuidv7 } from "../../crypto/ids.js";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { inTransaction } from "../../db/client.js";
+import { uniqueConflicts } from "../../db/errors.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
 import { mergeChange } from "../../lib/change.js";
 import type { Clock } from "../../lib/clock.js";
@@ -23,7 +24,7 @@ import type { AccessLogService } from "../access-log/access-log.service.js";
 import type { AuditService } from "../audit/audit.service.js";
 import { matchKeyOf, normaliseName, sameName, searchTextOf } from "./persons.match.js";
 import { createPersonMerge } from "./persons.merge.js";
-import type { PersonsPort, RecordDescriber, RecordRef } from "./persons.port.js";
+import type { PersonsPort, RecordDescriber, RecordRef, SubjectPerson } from "./persons.port.js";
 import { fieldsOf, type PersonLinkRow, type PersonRow, personsRepo as repo } from "./persons.repo.js";
 
 export interface PersonsDeps {
@@ -36,6 +37,11 @@ export interface PersonsDeps {
 /** Whether one of the person's names or aliases is this name (its original script). */
 const bearsName = (p: PersonRow, n: PersonName | undefined) =>
   !!n && [...p.names, ...p.aliases].some((m) => normaliseName(m.original) === normaliseName(n.original));
+
+const keyHeld = () =>
+  new AppError("CONFLICT", [
+    { field: "body.fields.names", issue: "another person record has this main name and date of birth" },
+  ]);
 
 export const restrictedError = (field?: string) =>
   new AppError("PERSON_RESTRICTED", [
@@ -130,6 +136,23 @@ export function createPersonsService(deps: PersonsDeps) {
   }
 
   const findOrCreate: PersonsPort["findOrCreate"] = async (tx, ctx, subject, ownerUnitId) => {
+    // Two records naming a new person at once (two drafts, several processes on PostgreSQL) both find no one:
+    // the second insert waits for the first's commit and gives way, and the record just committed is the person
+    // (read again: each statement sees what was committed before it began).
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const found = await findOrCreateOnce(tx, ctx, subject, ownerUnitId);
+      if (found) return found;
+    }
+    throw new AppError("NODE_BUSY", [issue("transaction.retry")]);
+  };
+
+  /** The person, or undefined when another transaction recorded them since the look (the insert gave way). */
+  async function findOrCreateOnce(
+    tx: Tx,
+    ctx: Ctx,
+    subject: SubjectPerson,
+    ownerUnitId: string,
+  ): Promise<{ personId: string; created: boolean; restricted: boolean } | undefined> {
     const now = clock.now();
     const key = matchKeyOf(subject);
     const existing = key ? await repo.findByKey(tx, key) : undefined;
@@ -175,6 +198,7 @@ export function createPersonsService(deps: PersonsDeps) {
       // No record names the person until the caller links it (in this transaction).
       unlinkedAt: now,
     });
+    if (!row) return undefined;
     await repo.setNameKeys(tx, row.id, recordKeys(row.names));
     await snapshot(tx, row, ctx.actor.label, null);
     await audit.record(tx, ctx, {
@@ -184,7 +208,7 @@ export function createPersonsService(deps: PersonsDeps) {
       details: { ownerUnitId },
     });
     return { personId: row.id, created: true, restricted: false };
-  };
+  }
 
   const link: PersonsPort["link"] = async (tx, ctx, record, l, opts = {}) => {
     const p = await repo.find(tx, l.personId);
@@ -470,14 +494,7 @@ export function createPersonsService(deps: PersonsDeps) {
       const key = matchKeyOf(f);
       if (key) {
         const other = await repo.findByKey(tx, key);
-        if (other && other.id !== id) {
-          throw new AppError("CONFLICT", [
-            {
-              field: "body.fields.names",
-              issue: "another person record has this main name and date of birth",
-            },
-          ]);
-        }
+        if (other && other.id !== id) throw keyHeld();
       }
       const u = await repo.update(tx, id, {
         names: f.names,
@@ -507,7 +524,8 @@ export function createPersonsService(deps: PersonsDeps) {
         details: { version: u.version, changed, reason: body.reason, records },
       });
       return u;
-    });
+      // Another record taking the key since the check (a rectification or a new person at once): the index says.
+    }).catch(uniqueConflicts({ persons_match_key: keyHeld }));
     return view(ctx, row, await repo.linksOf(db, id));
   }
 

@@ -15,6 +15,7 @@ import {
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
+import { pgErrorOf } from "../../db/errors.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
@@ -79,11 +80,7 @@ const POLICY_KEY = "notices.policy";
 
 /** PostgreSQL's deadlock and serialization failures: the transaction was rolled back whole and may run again. */
 const RETRYABLE = new Set(["40P01", "40001"]);
-function retryable(e: unknown): boolean {
-  for (let x: unknown = e, i = 0; x && i < 4; x = (x as { cause?: unknown }).cause, i++)
-    if (RETRYABLE.has(String((x as { code?: unknown }).code))) return true;
-  return false;
-}
+const retryable = (e: unknown): boolean => RETRYABLE.has(pgErrorOf(e)?.code ?? "");
 
 /**
  * `inTransaction`, run again (up to 3 times) when PostgreSQL rolled it back as a deadlock victim. A notice linked

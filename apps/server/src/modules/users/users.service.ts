@@ -2,10 +2,11 @@ import type { Role, User } from "@crossline/schemas";
 import { eq } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
+import { uniqueConflicts } from "../../db/errors.js";
 import { sessions, users } from "../../db/schema/index.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
-import { AppError, assertThat, notFound } from "../../lib/errors.js";
+import { AppError, assertThat, notFound, taken } from "../../lib/errors.js";
 import { hashPassword, oneTimePassword } from "../../lib/secrets.js";
 import type { AuditService } from "../audit/audit.service.js";
 import {
@@ -114,15 +115,13 @@ export function createUsersService(deps: {
       await findUnit(db, input.unitId),
       new AppError("VALIDATION_FAILED", [{ field: "unitId", issue: "no such unit" }]),
     );
-    assertThat(
-      !(await findUserByUsername(db, input.username)),
-      new AppError("CONFLICT", [{ field: "username", issue: "this username is taken" }]),
-    );
+    assertThat(!(await findUserByUsername(db, input.username)), taken("users_username"));
     const otp = input.password ? null : oneTimePassword();
     const passwordHash = await hashPassword(input.password ?? (otp as string));
     const id = uuidv7();
     // Read outside the transaction: on PGlite a query on `db` inside it would wait for the transaction forever.
     const timeZone = input.timeZone ?? (await deps.defaultTimeZone());
+    // Two admins creating the same username at once both pass the check above: the index has the last word.
     const row = await inTransaction(db, async (tx) => {
       const [u] = await tx
         .insert(users)
@@ -152,7 +151,7 @@ export function createUsersService(deps: {
       });
       await opts.within?.(tx, id);
       return u;
-    });
+    }).catch(uniqueConflicts({ users_username: () => taken("users_username") }));
     return { user: toUser(row), oneTimePassword: otp };
   }
 
