@@ -54,6 +54,10 @@ export const ISSUE_MESSAGES = {
     en: "a record with this value already exists",
     "zh-CN": "已存在具有此值的记录",
   },
+  "record.related": {
+    en: "a record this refers to was removed, or one that refers to this still exists; reload and try again",
+    "zh-CN": "所引用的记录已被删除，或仍有记录引用此项；请刷新后重试",
+  },
   "transaction.retry": {
     en: "a concurrent change got in the way and nothing was saved; send the request again",
     "zh-CN": "与同时进行的另一项更改冲突，未保存任何内容；请重新发送请求",

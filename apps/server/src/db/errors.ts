@@ -21,6 +21,7 @@ export function pgErrorOf(e: unknown): PgError | undefined {
 }
 
 export const UNIQUE_VIOLATION = "23505";
+export const FOREIGN_KEY_VIOLATION = "23503";
 
 /** The unique index (or constraint) `e` violates: its name, "" when the driver did not say; undefined: not one. */
 export function uniqueViolationOf(e: unknown): string | undefined {

@@ -12,7 +12,7 @@ import {
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { pgErrorOf, UNIQUE_VIOLATION } from "../db/errors.js";
+import { FOREIGN_KEY_VIOLATION, pgErrorOf, UNIQUE_VIOLATION } from "../db/errors.js";
 import { AppError, type RawZodIssue, rawIssueOf, takenDetail } from "../lib/errors.js";
 
 export function languageOf(req: FastifyRequest): "en" | "zh" {
@@ -145,6 +145,9 @@ export interface DatabaseAnswer {
  * - a unique violation (23505) is 409 CONFLICT: what the request would add is there already, because a check
  *   before the write lost a race to another transaction (several processes serve one PostgreSQL) or there was
  *   none. The detail names the field for the indexes of lib/errors.ts (TAKEN), else "already exists".
+ * - a foreign key violation (23503) is 409 CONFLICT too: a record the write refers to was removed meanwhile (a
+ *   link to a person being merged away), or a removal found a record still referring to it. Nothing was saved;
+ *   after a reload the client sees the state that got in the way.
  * - a deadlock (40P01) or a serialization failure (40001) is 503 NODE_BUSY with Retry-After: PostgreSQL rolled
  *   the whole transaction back, so nothing of the request was saved and sending it again as it is will most
  *   likely succeed. The client did nothing wrong and has nothing to change, which a 409 would tell it to do
@@ -156,6 +159,14 @@ export function databaseAnswer(err: unknown): DatabaseAnswer | undefined {
   if (pg.code === UNIQUE_VIOLATION) {
     const detail = (pg.constraint && takenDetail(pg.constraint)) || issue("record.exists");
     return { code: "CONFLICT", details: [detail], sqlState: pg.code, constraint: pg.constraint };
+  }
+  if (pg.code === FOREIGN_KEY_VIOLATION) {
+    return {
+      code: "CONFLICT",
+      details: [issue("record.related")],
+      sqlState: pg.code,
+      constraint: pg.constraint,
+    };
   }
   if (pg.code === "40P01" || pg.code === "40001") {
     return { code: "NODE_BUSY", details: [issue("transaction.retry")], sqlState: pg.code, retryAfter: 1 };

@@ -89,6 +89,12 @@ describeDb("conflicts: a duplicate is a 409 naming the field, never a 500", () =
       await db.insert(units).values({ id: crypto.randomUUID(), agencyId, name: "Conflicts" });
       return {};
     });
+    app.post("/orphan", async () => {
+      await db
+        .insert(units)
+        .values({ id: crypto.randomUUID(), agencyId: crypto.randomUUID(), name: "Orphan" });
+      return {};
+    });
     app.post("/agency", async () => {
       await db.insert(agencies).values({ id: agencyId, name: "Again" });
       return {};
@@ -113,6 +119,17 @@ describeDb("conflicts: a duplicate is a 409 naming the field, never a 500", () =
       });
       // nothing of the SQL travels
       expect(other.body).not.toMatch(/agencies|duplicate|insert/i);
+      // a write referring to a record that is not there (removed meanwhile): 409 as well, its own key
+      const gone = await app.inject({ method: "POST", url: "/orphan" });
+      expect(conflict({ status: gone.statusCode, body: gone.json() }).details).toEqual([
+        {
+          issue:
+            "a record this refers to was removed, or one that refers to this still exists; reload and try again",
+          key: "record.related",
+          params: {},
+        },
+      ]);
+      expect(gone.body).not.toMatch(/units|foreign|insert/i);
     } finally {
       await app.close();
     }

@@ -77,8 +77,13 @@ describe("the HTTP layer's safety net (databaseAnswer)", () => {
     }
   });
 
+  it("a foreign key violation is a 409 with its own issue key", () => {
+    const a = databaseAnswer(wrapped(driverError("23503", "person_links_person_id_persons_id_fk")));
+    expect(a).toMatchObject({ code: "CONFLICT", sqlState: "23503" });
+    expect(a?.details[0].key).toBe("record.related");
+  });
+
   it("leaves every other error to the 500", () => {
-    expect(databaseAnswer(wrapped(driverError("23503", "users_unit_id_fk")))).toBeUndefined();
     expect(databaseAnswer(wrapped(driverError("57014")))).toBeUndefined();
     expect(databaseAnswer(new TypeError("x is undefined"))).toBeUndefined();
   });
