@@ -140,6 +140,10 @@ export const ISSUE_MESSAGES = {
   },
   "rounds.emptyList": { en: "an empty list cannot be signed", "zh-CN": "空清单不能签署" },
   "rounds.conflictClosed": { en: "the conflict is already {state}", "zh-CN": "该冲突已{state}" },
+  "notice.madeOfRequest": {
+    en: "notice {reference} was made of it",
+    "zh-CN": "已据此请求制作通知 {reference}",
+  },
 } as const satisfies Record<string, IssueMessage>;
 
 export type IssueKey = keyof typeof ISSUE_MESSAGES;

@@ -1,6 +1,7 @@
-import type { CorrelationSearchResult, HitView, IndicatorView } from "@crossline/schemas";
+import type { CorrelationSearchResult, HitView, IndicatorView, SharedObjectView } from "@crossline/schemas";
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { notifications } from "../../src/db/schema/index.js";
+import { auditLog, notifications } from "../../src/db/schema/index.js";
 import { upload } from "../support/indicators-fixtures.js";
 import { describeDb } from "../support/node.js";
 import { call, type ThreeNodes, threeNodes } from "../support/shared-objects-fixtures.js";
@@ -159,5 +160,145 @@ describeDb("indicators shared in batches, withdrawn, correlated (three nodes, in
         count: 1,
       },
     ]);
+  });
+
+  // Races: two calls at once (a double click, two processes serving one node). Each pair goes through the API
+  // together; on PostgreSQL the two transactions run on two connections.
+  type Err = { error: { code: string; details: { field?: string; issue: string }[] } };
+  const cnDb = () => t.nodes[CN].rt.services.db;
+  const audits = (action: string, targetIds: string[]) =>
+    cnDb()
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, action), inArray(auditLog.targetId, targetIds)));
+  const own = async (q: string) =>
+    (await call<Page>(t.officers[CN], "GET", `/api/v1/indicators?origin=own&q=${q}`)).items.sort((a, b) =>
+      a.value.localeCompare(b.value),
+    );
+  const received = async (q: string) =>
+    (await call<Page>(t.officers[US], "GET", `/api/v1/indicators?origin=received&q=${q}`)).items
+      .map((i) => i.value)
+      .sort();
+  const setOf = (id: string) =>
+    call<{ object: SharedObjectView }>(t.officers[CN], "GET", `/api/v1/shared-objects/${id}`);
+  const valuesIn = (o: SharedObjectView) =>
+    ((o.content?.indicators ?? []) as { value: string }[]).map((i) => i.value).sort();
+
+  it("two shares of the same indicators at once: one batch, one message to the peer, one audit entry; the other is a 409", async () => {
+    await upload(t.officers[CN], "kind,value\ndomain,twice-a.example\ndomain,twice-b.example\n");
+    const ids = (await own("twice-")).map((i) => i.id);
+    expect(ids).toHaveLength(2);
+    const body = { name: "Double click", ids, marking: { tlp: "AMBER" }, recipients: [US] };
+    const res = await Promise.all([
+      t.officers[CN].req<{ batches: string[] } & Err>("POST", "/api/v1/indicators/share", body),
+      t.officers[CN].req<{ batches: string[] } & Err>("POST", "/api/v1/indicators/share", body),
+    ]);
+    expect(res.map((r) => r.status).sort()).toEqual([201, 409]);
+    const won = res.find((r) => r.status === 201)?.body;
+    const lost = res.find((r) => r.status === 409)?.body;
+    expect(won?.batches).toHaveLength(1);
+    expect(lost?.error.details[0].field).toMatch(/^body\.ids\.[01]$/);
+    const setId = won?.batches[0] as string;
+    expect((await own("twice-")).map((i) => i.setId)).toEqual([setId, setId]);
+    const sets = await call<{ items: SharedObjectView[] }>(
+      t.officers[CN],
+      "GET",
+      "/api/v1/shared-objects?type=indicator.set&direction=own&limit=200",
+    );
+    expect(sets.items.filter((o) => o.content?.name === "Double click").map((o) => o.id)).toEqual([setId]);
+    await t.hub.flush();
+    const puts = t.hub.delivered.filter(
+      (d) =>
+        d.to === US &&
+        d.type === "shared.object.put" &&
+        JSON.stringify(d.payload).includes("twice-a.example"),
+    );
+    expect(puts).toHaveLength(1);
+    expect(await received("twice-")).toEqual(["twice-a.example", "twice-b.example"]);
+    expect(await audits("indicators.share", [setId])).toHaveLength(1);
+    expect(await audits("shared_object.publish", [setId])).toHaveLength(1);
+  });
+
+  it("a withdraw and a share of the same indicator at once: whichever comes second sees the first, the peer never holds it", async () => {
+    await upload(t.officers[CN], "kind,value\ndomain,race-x.example\ndomain,race-y.example\n");
+    const [x, y] = await own("race-");
+    const [shared, withdrawn] = await Promise.all([
+      t.officers[CN].req<{ batches: string[] } & Err>("POST", "/api/v1/indicators/share", {
+        name: "Race",
+        ids: [x.id, y.id],
+        marking: { tlp: "AMBER" },
+        recipients: [US],
+      }),
+      t.officers[CN].req("POST", `/api/v1/indicators/${x.id}/withdraw`, {}),
+    ]);
+    expect(withdrawn.status).toBe(200);
+    await t.hub.flush();
+    const [nx, ny] = await own("race-");
+    expect(nx.state).toBe("withdrawn");
+    if (shared.status === 201) {
+      // The share came first: the withdraw versioned its batch without x.
+      const setId = shared.body.batches[0];
+      expect(nx.setId).toBe(setId);
+      expect(valuesIn((await setOf(setId)).object)).toEqual(["race-y.example"]);
+      expect(await received("race-")).toEqual(["race-y.example"]);
+    } else {
+      // The withdraw came first: x is no longer an indicator to share, and nothing was shared.
+      expect(shared.status).toBe(409);
+      expect(shared.body.error.details[0].field).toBe("body.ids.0");
+      expect([nx.setId, ny.setId]).toEqual([null, null]);
+      expect(await received("race-")).toEqual([]);
+    }
+    expect(await audits("indicators.withdraw", [x.id])).toHaveLength(1);
+  });
+
+  it("two withdraws from one batch at once: each version builds on the other's, neither indicator stays at the peer", async () => {
+    await upload(
+      t.officers[CN],
+      "kind,value\ndomain,pair-a.example\ndomain,pair-b.example\ndomain,pair-c.example\n",
+    );
+    const [a, b] = await own("pair-");
+    const { batches } = await call<{ batches: string[] }>(
+      t.officers[CN],
+      "POST",
+      "/api/v1/indicators/share",
+      {
+        name: "Pair",
+        ids: (await own("pair-")).map((i) => i.id),
+        marking: { tlp: "AMBER" },
+        recipients: [US],
+      },
+      201,
+    );
+    await t.hub.flush();
+    expect(await received("pair-")).toEqual(["pair-a.example", "pair-b.example", "pair-c.example"]);
+    const res = await Promise.all([
+      t.officers[CN].req("POST", `/api/v1/indicators/${a.id}/withdraw`, {}),
+      t.officers[CN].req("POST", `/api/v1/indicators/${b.id}/withdraw`, {}),
+    ]);
+    expect(res.map((r) => r.status)).toEqual([200, 200]);
+    await t.hub.flush();
+    const set = (await setOf(batches[0])).object;
+    expect(set.version).toBe(3);
+    expect(valuesIn(set)).toEqual(["pair-c.example"]);
+    expect(await received("pair-")).toEqual(["pair-c.example"]);
+  });
+
+  it("the same indicator withdrawn twice at once: one new version of its batch, one audit entry; the other is a 409", async () => {
+    const [, , c] = await own("pair-");
+    const res = await Promise.all([
+      t.officers[CN].req<Err>("POST", `/api/v1/indicators/${c.id}/withdraw`, {}),
+      t.officers[CN].req<Err>("POST", `/api/v1/indicators/${c.id}/withdraw`, {}),
+    ]);
+    expect(res.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(res.find((r) => r.status === 409)?.body.error.details[0].issue).toBe(
+      "the indicator is withdrawn already",
+    );
+    await t.hub.flush();
+    // c was the batch's last indicator: the batch is withdrawn, once (a tombstone is one more version).
+    const set = (await setOf(c.setId as string)).object;
+    expect(set).toMatchObject({ state: "withdrawn", version: 4 });
+    expect(await audits("indicators.withdraw", [c.id])).toHaveLength(1);
+    expect(await audits("shared_object.withdraw", [c.setId as string])).toHaveLength(1);
+    expect(await received("pair-")).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { inTransaction } from "../../src/db/client.js";
-import { auditLog, requests } from "../../src/db/schema/index.js";
+import { auditLog, notices, requests } from "../../src/db/schema/index.js";
 import {
   type FederationWorker,
   startFederationWorker,
@@ -320,6 +320,105 @@ describeDb("notices across the border on two real nodes", () => {
       expect.arrayContaining(["notice.create_from_request", "request.answer"]),
     );
   }, 120_000);
+
+  it("two notices made of one request at once (a double click): one notice, one audit entry; the other is a 409 naming it", async () => {
+    const { out } = await relayed("disclose_subscriber");
+    const body = { requestId: out.requestId, providerId: usProvider, legalBasis: LAW_US };
+    const res = await Promise.all([
+      usOfficer.req<Detail & ApiError>("POST", "/api/v1/notices/from-request", body),
+      usOfficer.req<Detail & ApiError>("POST", "/api/v1/notices/from-request", body),
+    ]);
+    expect(res.map((r) => r.status).sort()).toEqual([201, 409]);
+    const made = res.find((r) => r.status === 201)?.body.notice;
+    expect(res.find((r) => r.status === 409)?.body.error.details).toEqual([
+      expect.objectContaining({
+        field: "body.requestId",
+        issue: `notice ${made?.reference} was made of it`,
+        key: "notice.madeOfRequest",
+      }),
+    ]);
+    const db = us.rt.services.db;
+    const linked = await db.select().from(notices).where(eq(notices.inRequestId, out.requestId));
+    expect(linked.map((n) => n.id)).toEqual([made?.id]);
+    const audits = await db.select().from(auditLog).where(eq(auditLog.action, "notice.create_from_request"));
+    expect(
+      audits.filter((a) => (a.details as { requestId?: string }).requestId === out.requestId),
+    ).toHaveLength(1);
+    // Once it is withdrawn, the request may be made into another notice.
+    const w = await usOfficer.req("POST", `/api/v1/notices/${made?.id}/actions`, {
+      event: "withdraw",
+      reason: "Made for the wrong provider.",
+    });
+    expect(w.status, JSON.stringify(w.body)).toBe(200);
+    const next = await usOfficer.req<Detail>("POST", "/api/v1/notices/from-request", body);
+    expect(next.status, JSON.stringify(next.body)).toBe(201);
+    const again = await usOfficer.req<ApiError>("POST", "/api/v1/notices/from-request", body);
+    expect(again.body.error.details[0].issue).toBe(`notice ${next.body.notice.reference} was made of it`);
+  });
+
+  it.runIf(DB_KIND === "postgres")(
+    "a live notice of the request committed while the insert waits is found by the unique index: a 409 naming it",
+    async () => {
+      const { out } = await relayed("disclose_subscriber");
+      const db = us.rt.services.db;
+      // Another writer that takes no lock (none does today: the index holds even then) inserts a live notice of
+      // the request and keeps its transaction open; the API call checks, finds none yet, and its insert waits.
+      const [held] = await db.select().from(requests).where(eq(requests.id, out.requestId));
+      const now = new Date();
+      const other = {
+        id: randomUUID(),
+        reference: "US-DOJ-N-OTHER",
+        providerId: usProvider,
+        ownerUnitId: held.ownerUnitId,
+        kind: "disclose_subscriber",
+        urgency: "routine",
+        legalBasis: LAW_US,
+        locators: [],
+        reason: { lang: "en" as const, text: "Made elsewhere." },
+        status: "draft",
+        createdByLabel: "another writer",
+        inRequestId: out.requestId,
+        createdAt: now,
+        updatedAt: now,
+      };
+      let release = () => {};
+      let inserted = () => {};
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const holding = new Promise<void>((r) => {
+        inserted = r;
+      });
+      const writer = inTransaction(db, async (tx) => {
+        await tx.insert(notices).values(other);
+        inserted();
+        await gate;
+      });
+      await Promise.race([holding, writer]);
+      const call = usOfficer.req<ApiError>("POST", "/api/v1/notices/from-request", {
+        requestId: out.requestId,
+        providerId: usProvider,
+        legalBasis: LAW_US,
+      });
+      await waitFor("the insert waiting", async () => {
+        const r = (await db.execute(
+          sql`select count(*)::int as n from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock'`,
+        )) as unknown as { rows: { n: number }[] };
+        return Number(r.rows[0]?.n ?? 0) >= 1;
+      });
+      release();
+      await writer;
+      const res = await call;
+      expect(res.status, JSON.stringify(res.body)).toBe(409);
+      expect(res.body.error.details[0]).toMatchObject({
+        field: "body.requestId",
+        issue: "notice US-DOJ-N-OTHER was made of it",
+      });
+      const linked = await db.select().from(notices).where(eq(notices.inRequestId, out.requestId));
+      expect(linked.map((n) => n.id)).toEqual([other.id]);
+    },
+  );
 
   it("a withdrawal at the source withdraws the peer's notice; the provider can no longer answer", async () => {
     const { notice: n, out } = await relayed("remove_content");

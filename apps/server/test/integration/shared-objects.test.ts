@@ -115,6 +115,48 @@ describeDb("shared objects between three nodes (in-process hub)", () => {
       }
     });
 
+    it("two calls at once on one object (double clicks): one version, one tombstone, one copy; the other a 409", async () => {
+      // Each change locks the object's row in its transaction before it reads it (repo.lock): the second waits.
+      type Err = { error: { details: { field?: string; issue: string }[] } };
+      const o = await publish(t.officers[CN], indicator("203.0.113.20", AMBER, [US]));
+      const patch = { version: 1, content: { kind: "ipv4", value: "203.0.113.21" } };
+      const updates = await Promise.all([
+        t.officers[CN].req<Err>("PATCH", `/api/v1/shared-objects/${o.id}`, patch),
+        t.officers[CN].req<Err>("PATCH", `/api/v1/shared-objects/${o.id}`, patch),
+      ]);
+      expect(updates.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(updates.find((r) => r.status === 409)?.body.error.details[0].field).toBe("body.version");
+      const shares = await Promise.all([
+        t.officers[CN].req<Err>("POST", `/api/v1/shared-objects/${o.id}/share`, { recipients: [NX] }),
+        t.officers[CN].req<Err>("POST", `/api/v1/shared-objects/${o.id}/share`, { recipients: [NX] }),
+      ]);
+      expect(shares.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(shares.find((r) => r.status === 409)?.body.error.details[0]).toMatchObject({
+        field: "body.recipients.0",
+        issue: `${NX} holds it already`,
+      });
+      const withdrawals = await Promise.all([
+        t.officers[CN].req<Err>("POST", `/api/v1/shared-objects/${o.id}/withdraw`, {}),
+        t.officers[CN].req<Err>("POST", `/api/v1/shared-objects/${o.id}/withdraw`, {}),
+      ]);
+      expect(withdrawals.map((r) => r.status).sort()).toEqual([200, 409]);
+      await t.hub.flush();
+      expect(deliveries(o.id).sort()).toEqual([
+        `put ${CN}>${NX} v2`,
+        `put ${CN}>${US} v1`,
+        `put ${CN}>${US} v2`,
+        `withdraw ${CN}>${NX} v3`,
+        `withdraw ${CN}>${US} v3`,
+      ]);
+      const actions = (await auditOf(CN, o.id)).map((e) => e.action).sort();
+      expect(actions).toEqual([
+        "shared_object.publish",
+        "shared_object.share",
+        "shared_object.update",
+        "shared_object.withdraw",
+      ]);
+    });
+
     it("a withdrawal while one peer is cut off reaches it when the link heals, and never delays the other", async () => {
       const o = await publish(t.officers[CN], indicator("203.0.113.11", AMBER, [US, NX]));
       await t.hub.flush();

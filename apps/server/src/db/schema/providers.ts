@@ -107,6 +107,9 @@ export const notices = pgTable(
     index("notices_unit_created").on(t.ownerUnitId, t.createdAt),
     index("notices_out_request").on(t.outRequestId),
     index("notices_in_request").on(t.inRequestId),
+    // One live notice per incoming request: two made of it at once (a double click, two processes) cannot both
+    // stay (notices.lifecycle.ts createDraft; a withdrawn one leaves room for another).
+    uniqueIndex("notices_in_request_live").on(t.inRequestId).where(sql`${t.status} <> 'withdrawn'`),
   ],
 );
 

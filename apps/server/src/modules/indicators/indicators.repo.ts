@@ -197,9 +197,15 @@ export const indicatorsRepo = {
       .limit(q.limit);
   },
 
-  /** Own active indicators of a unit not yet in a shared batch (optionally only these ids or this import). */
-  async unshared(
-    dbx: DbOrTx,
+  /**
+   * Own active indicators of a unit not yet in a shared batch (optionally only these ids or this import), locked
+   * until the transaction ends, in id order. A share running at the same time holds the rows it shares: this
+   * waits for it, and a row it put in a batch (or a withdraw made inactive) no longer qualifies once it
+   * commits (PostgreSQL re-checks the condition on the newest version of a row it waited for), so two shares
+   * at once cannot both take the same indicators.
+   */
+  async lockUnshared(
+    tx: Tx,
     q: { unitId: string; ids?: string[]; importId?: string },
   ): Promise<IndicatorRow[]> {
     const where: (SQL | undefined)[] = [
@@ -210,25 +216,36 @@ export const indicatorsRepo = {
     ];
     if (q.ids) where.push(inArray(indicators.id, q.ids));
     if (q.importId) where.push(eq(indicators.importId, q.importId));
-    return dbx
+    return tx
       .select()
       .from(indicators)
       .where(and(...where))
-      .orderBy(indicators.id);
+      .orderBy(indicators.id)
+      .for("update");
   },
 
-  async setBatch(tx: Tx, ids: string[], setId: string, marking: Marking, at: Date): Promise<void> {
-    await tx
+  /** Puts indicators in a batch; only those in none yet (the caller locked them). Returns how many it put. */
+  async setBatch(tx: Tx, ids: string[], setId: string, marking: Marking, at: Date): Promise<number> {
+    const rows = await tx
       .update(indicators)
       .set({ setId, marking, tlp: marking.tlp, updatedAt: at })
-      .where(inArray(indicators.id, ids));
+      .where(and(inArray(indicators.id, ids), isNull(indicators.setId)))
+      .returning({ id: indicators.id });
+    return rows.length;
   },
 
-  async withdraw(tx: Tx, id: string, at: Date): Promise<IndicatorRow> {
+  /** The row, locked until the transaction ends: a withdraw reads its state and batch here. */
+  async lock(tx: Tx, id: string): Promise<IndicatorRow | undefined> {
+    const [r] = await tx.select().from(indicators).where(eq(indicators.id, id)).for("update");
+    return r;
+  },
+
+  /** Withdraws an active indicator; undefined when it was not active. */
+  async withdraw(tx: Tx, id: string, at: Date): Promise<IndicatorRow | undefined> {
     const [r] = await tx
       .update(indicators)
       .set({ state: "withdrawn", updatedAt: at })
-      .where(eq(indicators.id, id))
+      .where(and(eq(indicators.id, id), eq(indicators.state, "active")))
       .returning();
     return r;
   },

@@ -26,10 +26,10 @@ import {
 } from "./indicators.repo.js";
 import { indicatorsBundle, type StixObject } from "./indicators.stix.js";
 
-/** What the indicators domain uses of the shared-objects mechanism: its domain port (publish, version, withdraw). */
+/** What the indicators domain uses of the shared-objects mechanism: its domain port (publish, lock, version, withdraw). */
 export type SharedObjectsPort = Pick<
   SharedObjectsService["domainPort"],
-  "publishIn" | "updateIn" | "withdrawIn" | "current"
+  "publishIn" | "updateIn" | "withdrawIn" | "lockIn"
 >;
 
 /** Correlation's narrow port: index identifiers of a record, forget them. */
@@ -287,25 +287,30 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
 
   /**
    * Shares own indicators not shared yet, in batches that fit an envelope (`batchesOf`; one shared object and
-   * one federation message per batch and peer), linked to their batch in the same transaction.
+   * one federation message per batch and peer), linked to their batch in the same transaction. The rows are
+   * chosen and locked in that transaction (`lockUnshared`), so a second share at the same time (a double
+   * click, another process) waits for the first and then finds them shared: its answer is the same 409 as a
+   * share made after it, and nothing is shared twice.
    */
   async function share(ctx: Ctx, body: ShareIndicatorsBody) {
     requirePermission(ctx.actor, "sharing:write");
     const unitId = unitOf(ctx);
-    const rows = await repo.unshared(db, { unitId, ids: body.ids, importId: body.importId });
-    if (body.ids && rows.length !== new Set(body.ids).size) {
-      const found = new Set(rows.map((r) => r.id));
-      const i = body.ids.findIndex((id) => !found.has(id));
-      throw new AppError("CONFLICT", [
-        { field: `body.ids.${i}`, issue: "not an active own indicator of your unit that is not shared yet" },
-      ]);
-    }
-    if (!rows.length) throw new AppError("CONFLICT", [{ field: "body", issue: "nothing to share" }]);
-    const parts = batchesOf(rows, deps.batchBytes);
-    const batches = await inTransaction(db, async (tx) => {
-      const ids: string[] = [];
+    return inTransaction(db, async (tx) => {
+      const rows = await repo.lockUnshared(tx, { unitId, ids: body.ids, importId: body.importId });
+      if (body.ids && rows.length !== new Set(body.ids).size) {
+        const found = new Set(rows.map((r) => r.id));
+        const i = body.ids.findIndex((id) => !found.has(id));
+        throw new AppError("CONFLICT", [
+          {
+            field: `body.ids.${i}`,
+            issue: "not an active own indicator of your unit that is not shared yet",
+          },
+        ]);
+      }
+      if (!rows.length) throw new AppError("CONFLICT", [{ field: "body", issue: "nothing to share" }]);
+      const batches: string[] = [];
       const now = clock.now();
-      for (const part of parts) {
+      for (const part of batchesOf(rows, deps.batchBytes)) {
         const setId = await shared.publishIn(tx, ctx, {
           type: "indicator.set",
           marking: body.marking,
@@ -313,53 +318,59 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
           recipients: body.recipients,
           unitId,
         });
-        await repo.setBatch(
+        const put = await repo.setBatch(
           tx,
           part.map((r) => r.id),
           setId,
           body.marking,
           now,
         );
-        ids.push(setId);
+        // The rows are locked and were in no batch: anything else is a bug, and nothing of this share is kept.
+        if (put !== part.length)
+          throw new Error(`indicator batch ${setId}: ${put} of ${part.length} rows put`);
+        batches.push(setId);
       }
       await audit.record(tx, ctx, {
         action: "indicators.share",
         targetType: "indicator_set",
-        targetId: ids[0],
+        targetId: batches[0],
         details: {
-          batches: ids.length,
+          batches: batches.length,
           indicators: rows.length,
           recipients: body.recipients,
           tlp: body.marking.tlp,
         },
       });
-      return ids;
+      return { batches, indicators: rows.length };
     });
-    return { batches, indicators: rows.length };
   }
 
   /**
    * Withdraws an own indicator; when it was shared, its batch gets a new version without it (or is withdrawn
-   * when it was the last), so it leaves every peer's store, searches and TAXII feed.
+   * when it was the last), so it leaves every peer's store, searches and TAXII feed. The indicator's row is
+   * locked first (its state and batch are read under the lock: a share or withdraw of it at the same time
+   * waits, and a second withdraw is a 409), then its batch (`lockIn`) before the batch's remaining
+   * indicators are read, so two withdraws from one batch at once each build on the other's version.
    */
   async function withdraw(ctx: Ctx, id: string): Promise<IndicatorView> {
     requirePermission(ctx.actor, "sharing:write");
-    const row = await visible(ctx, db, id);
-    if (row.origin !== "own")
-      throw new AppError("CONFLICT", [
-        { issue: `a received indicator is read-only: only ${row.ownerNode} withdraws it` },
-      ]);
-    if (row.state === "withdrawn")
-      throw new AppError("CONFLICT", [{ issue: "the indicator is withdrawn already" }]);
     await inTransaction(db, async (tx) => {
+      const row = await repo.lock(tx, id);
+      assertThat(row && row.unitId === ctx.actor.unitId, notFound("indicator"));
+      if (row.origin !== "own")
+        throw new AppError("CONFLICT", [
+          { issue: `a received indicator is read-only: only ${row.ownerNode} withdraws it` },
+        ]);
+      if (row.state === "withdrawn")
+        throw new AppError("CONFLICT", [{ issue: "the indicator is withdrawn already" }]);
+      const set = row.setId ? await shared.lockIn(tx, row.setId) : null;
       const now = clock.now();
       await repo.withdraw(tx, id, now);
       await correlation?.forget(tx, "indicator", [id]);
-      if (row.setId) {
+      if (row.setId && set) {
         const rest = await repo.activeInSet(tx, row.setId);
         if (rest.length) {
-          const cur = await shared.current(tx, row.setId);
-          const name = typeof cur.content?.name === "string" ? cur.content.name : "indicators";
+          const name = typeof set.content?.name === "string" ? set.content.name : "indicators";
           await shared.updateIn(tx, ctx, row.setId, { content: { name, indicators: rest.map(itemOf) } });
         } else {
           await shared.withdrawIn(tx, ctx, row.setId);

@@ -2,6 +2,7 @@ import {
   type AnswerInput,
   type DECLINE_GROUNDS,
   type EventName,
+  issue,
   label,
   type NOTICE_REFUSAL_GROUNDS,
   type NoticeDetail,
@@ -132,6 +133,10 @@ export function requestFormOf(
       } as RequestDraftInputRaw;
   }
 }
+
+/** A live notice was made of the incoming request already (one per request; a withdrawn one leaves room). */
+export const madeOfRequest = (reference: string) =>
+  new AppError("CONFLICT", [{ field: "body.requestId", ...issue("notice.madeOfRequest", { reference }) }]);
 
 /** The kind of notice a request asks for (the peer's officer may choose another). */
 export function noticeKindOf(r: Pick<LinkedRequest, "type" | "content">): NoticeKind {
@@ -371,13 +376,9 @@ export function createNoticeBorder(c: ProvidersContext) {
   ): Promise<NoticeDetail> {
     requirePermission(ctx.actor, "notices:draft");
     const r = await port().readIncoming(ctx, input.requestId, "body.requestId");
+    // A first look, to answer before the form is built; createDraft decides under the request's lock.
     const taken = await repo.findNoticeByInRequest(db, r.id);
-    assertThat(
-      !taken || taken.status === "withdrawn",
-      new AppError("CONFLICT", [
-        { field: "body.requestId", issue: `notice ${taken?.reference} was made of it` },
-      ]),
-    );
+    if (taken && taken.status !== "withdrawn") throw madeOfRequest(taken.reference);
     const content = r.content as unknown as {
       identifiers?: NormalisedId[];
       facts: { lang: "en" | "zh-CN"; text: string };

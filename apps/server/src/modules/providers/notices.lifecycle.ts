@@ -12,10 +12,9 @@ import {
 } from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
-import { inTransaction } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
-import type { NoticeBorder } from "./notices.border.js";
+import { madeOfRequest, type NoticeBorder } from "./notices.border.js";
 import { newVerificationCode, signNotice } from "./notices.signing.js";
 import { type ProvidersContext, transact } from "./providers.context.js";
 import type { NoticeRow } from "./providers.repo.js";
@@ -59,7 +58,15 @@ export function createNoticeLifecycle(c: ProvidersContext, border: NoticeBorder)
     const me = await c.nodeInfo();
     const id = uuidv7();
     const unitId = ctx.actor.unitId;
-    const row = await inTransaction(db, async (tx) => {
+    const row = await transact(db, async (tx) => {
+      if (link) {
+        // One live notice per incoming request, decided here: under the request's lock (taken before any
+        // notice's, as lockVisible does), a second one made at the same time (a double click, another process)
+        // finds the first; the unique index (insertNotice) holds for any path that would not lock.
+        await c.deps.requests?.lockIn(tx, link.inRequestId);
+        const taken = await repo.findNoticeByInRequest(tx, link.inRequestId);
+        if (taken && taken.status !== "withdrawn") throw madeOfRequest(taken.reference);
+      }
       const n = await repo.insertNotice(tx, {
         id,
         reference: `${me.id}-N-${now.getUTCFullYear()}-${id.replace(/-/g, "").slice(-8).toUpperCase()}`,
@@ -78,6 +85,11 @@ export function createNoticeLifecycle(c: ProvidersContext, border: NoticeBorder)
         createdAt: now,
         updatedAt: now,
       });
+      if (!n) {
+        // Skipped only for a live notice of the same request (any other conflict raises): name it.
+        const taken = await repo.findNoticeByInRequest(tx, link?.inRequestId ?? id);
+        throw madeOfRequest(taken?.reference ?? "");
+      }
       await c.recordEvent(tx, ctx, n, { event: "create", from: null, to: "draft", side: "authority" });
       await audit.record(tx, ctx, {
         action: link ? "notice.create_from_request" : "notice.create",

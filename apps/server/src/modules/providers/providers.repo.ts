@@ -11,6 +11,7 @@ import {
   lte,
   notInArray,
   type SQL,
+  sql,
 } from "drizzle-orm";
 import type { DbOrTx, Tx } from "../../db/client.js";
 import {
@@ -108,8 +109,17 @@ export async function findNoticeByCode(dbx: DbOrTx, code: string): Promise<Notic
   return n;
 }
 
+/**
+ * The notice made of an incoming request: the live one (at most one, notices_in_request_live), else the latest
+ * withdrawn one.
+ */
 export async function findNoticeByInRequest(dbx: DbOrTx, requestId: string): Promise<NoticeRow | undefined> {
-  const [n] = await dbx.select().from(notices).where(eq(notices.inRequestId, requestId));
+  const [n] = await dbx
+    .select()
+    .from(notices)
+    .where(eq(notices.inRequestId, requestId))
+    .orderBy(sql`${notices.status} = 'withdrawn'`, desc(notices.createdAt), desc(notices.id))
+    .limit(1);
   return n;
 }
 
@@ -118,8 +128,17 @@ export async function findNoticeByOutRequest(dbx: DbOrTx, requestId: string): Pr
   return n;
 }
 
-export async function insertNotice(tx: Tx, values: NoticeInsert): Promise<NoticeRow> {
-  const [n] = await tx.insert(notices).values(values).returning();
+/**
+ * Inserts a notice; one made of an incoming request that has a live notice already is not inserted
+ * (notices_in_request_live: PostgreSQL waits for a concurrent insert of one to commit or roll back), and the
+ * result is undefined.
+ */
+export async function insertNotice(tx: Tx, values: NoticeInsert): Promise<NoticeRow | undefined> {
+  const [n] = await tx
+    .insert(notices)
+    .values(values)
+    .onConflictDoNothing({ target: notices.inRequestId, where: sql`status <> 'withdrawn'` })
+    .returning();
   return n;
 }
 

@@ -486,11 +486,15 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     return get(ctx, id);
   }
 
-  /** The current version and content of an object (a domain versioning its own record reads it first). */
-  async function current(dbx: DbOrTx, id: string) {
-    const row = await repo.find(dbx, id);
+  /**
+   * The current version and content of an object, its row locked until the caller's transaction ends: a domain
+   * that rebuilds an object's content from its own rows (an indicator set without a withdrawn indicator) takes
+   * this first and reads its rows after, so two rebuilds at once cannot write content read before the other's.
+   */
+  async function lockIn(tx: Tx, id: string) {
+    const row = await repo.lock(tx, id);
     assertThat(row, notFound("shared object"));
-    return { version: row.version, content: row.content ?? null };
+    return { version: row.version, state: row.state, content: row.content ?? null };
   }
 
   return {
@@ -514,7 +518,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
       withdrawIn,
       shareIn,
       viewsOf,
-      current,
+      lockIn,
       proposeIn: proposals.proposeIn,
     },
     /** The owner's handler of holders' proposals (registered with the inbox's). */
