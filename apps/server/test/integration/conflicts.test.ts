@@ -142,18 +142,29 @@ describeDb("conflicts: a duplicate is a 409 naming the field, never a 500", () =
       { id: b, agencyId, name: "Deadlock B" },
     ]);
     const lock = (id: string) => sql`select id from units where id = ${id} for update`;
+    let aLocked!: () => void;
+    const aIsLocked = new Promise<void>((r) => {
+      aLocked = r;
+    });
+    let otherWaits!: () => void;
+    const otherIsWaiting = new Promise<void>((r) => {
+      otherWaits = r;
+    });
     const app = Fastify({ logger: false });
     app.setErrorHandler((err, req, reply) => sendError(err as Error, req, reply));
     app.post("/both", async () => {
       await inTransaction(db, async (tx) => {
         await tx.execute(lock(a));
+        aLocked();
+        await otherIsWaiting;
         await tx.execute(lock(b));
       });
       return {};
     });
-    // Another process holds b and then asks for a, after this request waits for b: PostgreSQL breaks the
-    // cycle by rolling back the transaction whose deadlock check runs first, the request's (the other one
-    // looks only after 30 s, so a loaded machine cannot make it the victim).
+    // Another process holds b and waits for a, which the request holds; only then does the request ask for b
+    // and close the cycle. PostgreSQL checks a waiter once, deadlock_timeout (1 s) after it began to wait, so the
+    // request's check is the one that finds the cycle (the other's would run only after 30 s): however loaded
+    // the machine, the request is the transaction rolled back.
     const other = new pg.Client({ connectionString: node.rt.database.databaseUrl });
     await other.connect();
     try {
@@ -161,14 +172,22 @@ describeDb("conflicts: a duplicate is a 409 naming the field, never a 500", () =
       await other.query("begin");
       await other.query("select id from units where id = $1 for update", [b]);
       const res = app.inject({ method: "POST", url: "/both" });
-      for (let i = 0; i < 100; i++) {
-        const waiting = await other.query(
-          "select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like 'select id from units%'",
-        );
-        if (waiting.rowCount) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await aIsLocked;
       const otherLocks = other.query("select id from units where id = $1 for update", [a]);
+      const watcher = new pg.Client({ connectionString: node.rt.database.databaseUrl });
+      await watcher.connect();
+      try {
+        for (let i = 0; i < 500; i++) {
+          const waiting = await watcher.query(
+            "select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like 'select id from units%'",
+          );
+          if (waiting.rowCount) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      } finally {
+        await watcher.end();
+      }
+      otherWaits();
       const r = await res;
       await otherLocks;
       await other.query("commit");
