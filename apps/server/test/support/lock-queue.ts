@@ -16,16 +16,21 @@ async function waitingForLocks(db: Db): Promise<number> {
  * `hold` takes (a row FOR UPDATE, an advisory lock) and keeps it while each call is started in turn and reaches
  * that lock, so every call has read what it reads before the lock; then it lets go and they go on in the order
  * they queued. A call that never waits for the lock (code without it) is waited for at most `ms` each, and
- * they are released all the same, so the test judges what they did. On PGlite (one connection, transactions
- * one after another) the calls are simply started together.
+ * they are released all the same, so the test judges what they did. `together`: the calls are started at once
+ * (for calls alike, a double submit, whose order does not matter), then waited for all together. On PGlite (one connection, transactions
+ * one after another) `hold` runs in a transaction of its own first, then the calls are started together.
  */
 export async function queuedBehind<T>(
   db: Db,
   hold: SQL,
   calls: (() => Promise<T>)[],
-  ms = 3_000,
+  opts: { together?: boolean; ms?: number } = {},
 ): Promise<T[]> {
-  if (DB_KIND !== "postgres") return Promise.all(calls.map((c) => c()));
+  const ms = opts.ms ?? 3_000;
+  if (DB_KIND !== "postgres") {
+    await inTransaction(db, (tx) => tx.execute(hold));
+    return Promise.all(calls.map((c) => c()));
+  }
   let release = () => {};
   let held = () => {};
   const gate = new Promise<void>((r) => {
@@ -41,12 +46,20 @@ export async function queuedBehind<T>(
   });
   await holding;
   const running: Promise<T>[] = [];
+  const waitForQueue = async () => {
+    const until = Date.now() + ms;
+    while ((await waitingForLocks(db)) < running.length && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 25));
+  };
   try {
-    for (const c of calls) {
-      running.push(c());
-      const until = Date.now() + ms;
-      while ((await waitingForLocks(db)) < running.length && Date.now() < until)
-        await new Promise((r) => setTimeout(r, 25));
+    if (opts.together) {
+      running.push(...calls.map((c) => c()));
+      await waitForQueue();
+    } else {
+      for (const c of calls) {
+        running.push(c());
+        await waitForQueue();
+      }
     }
   } finally {
     release();
