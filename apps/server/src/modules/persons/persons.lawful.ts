@@ -65,7 +65,7 @@ export function personLawfulKind(deps: {
       if (!p) return { action, missing: true };
       // Never a person a record names or one already erased, whoever asks (the lawful module's check under the
       // lock above says the same through unlinked_at; this is the persons module's own rule).
-      if (p.erasedAt) throw new AppError("CONFLICT", [{ issue: ERASED_ISSUE }]);
+      if (p.erasedAt) throw erasedError();
       if ((await repo.linksOf(tx, id)).length)
         throw new AppError("CONFLICT", [{ issue: "a record names the person: not due for erasure" }]);
       const merged = await repo.erase(tx, id, action, ERASED, deps.now());
