@@ -215,6 +215,13 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "the provider is no longer in the register": "该服务提供者已不在名录中",
   "too many checks from this address; try again later": "来自此地址的核验过多，请稍后再试",
   "upload the evidence to this notice first": "请先将证据上传到此通知",
+  // persons and their erasure (modules/persons, modules/lawful)
+  "the person's record is erased: it cannot be linked or changed": "该人员记录已被清除：不能再关联或修改",
+  "a record names the person: not due for erasure": "仍有记录涉及该人员：尚未到清除期限",
+  "the record is not due for erasure": "该记录尚未到清除期限",
+  // repatriation (modules/repatriation)
+  "another case took the next reference at the same moment: try again":
+    "另一个案件同时占用了下一个编号：请重试",
   // assets.ts
   "must be an ISO 4217 currency code such as CNY or USD, or a crypto-asset symbol such as BTC":
     "须为 ISO 4217 货币代码（如 CNY、USD）或加密资产代码（如 BTC）",

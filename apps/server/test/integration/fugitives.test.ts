@@ -1,11 +1,13 @@
-import type { FugitiveDetail } from "@crossline/schemas";
-import { and, eq } from "drizzle-orm";
+import type { FugitiveDetail, FugitiveMatch } from "@crossline/schemas";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { accessLog, auditLog, lawfulRecords } from "../../src/db/schema/index.js";
 import { fugitiveNamed, UNCAC, ZHANG } from "../support/fugitives-fixtures.js";
+import { queuedBehind } from "../support/lock-queue.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
 
 type One = { fugitive: FugitiveDetail };
+type Created = One & { duplicates: FugitiveMatch[] };
 type Err = { error: { code: string; details: { field?: string; issue: string }[] } };
 
 describeDb("fugitives: records, pinyin, person link, versions, access log, need to know", () => {
@@ -215,5 +217,27 @@ describeDb("fugitives: records, pinyin, person link, versions, access log, need 
     expect(c.status, JSON.stringify(c.body)).toBe(201);
     const f = await create(fugitiveNamed("吴刚", { caseIds: [c.body.case.id], legalBasis: UNCAC }));
     expect(f.fields.caseIds).toEqual([c.body.case.id]);
+  });
+
+  it("two records of the same person created at once: the later one warns of the earlier", async () => {
+    const body = fugitiveNamed("欧阳明远", { dateOfBirth: "1971-04-09" });
+    // On PostgreSQL both creations wait for the creations' lock (fugitives.repo.ts nextSeq) before either
+    // commits: the duplicate check of the second must run after the first's commit to see it.
+    const made = await queuedBehind(
+      node.rt.services.db,
+      sql`select pg_advisory_xact_lock(hashtext('crossline.fugitives.seq'))`,
+      [
+        () => officer.req<Created>("POST", "/api/v1/fugitives", body),
+        () => officer.req<Created>("POST", "/api/v1/fugitives", body),
+      ],
+      { together: true },
+    );
+    expect(made.map((r) => r.status)).toEqual([201, 201]);
+    const ids = made.map((r) => r.body.fugitive.id);
+    expect(new Set(ids).size).toBe(2);
+    const warned = made.filter((r) => r.body.duplicates.length > 0);
+    expect(warned).toHaveLength(1);
+    const other = ids.find((id) => id !== warned[0]?.body.fugitive.id);
+    expect(warned[0]?.body.duplicates.map((d) => d.id)).toEqual([other]);
   });
 });

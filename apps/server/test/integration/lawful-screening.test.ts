@@ -1,6 +1,9 @@
 import type { FlagView, LawfulStatus, TimelinessReport } from "@crossline/schemas";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { auditLog, lawfulFlags, lawfulRefusals } from "../../src/db/schema/index.js";
 import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
+import { queuedBehind } from "../support/lock-queue.js";
 import { type Agent, describeDb } from "../support/node.js";
 import {
   type ApiError,
@@ -13,6 +16,10 @@ import {
 } from "../support/requests-fixtures.js";
 
 type Flag = { flag: FlagView };
+type Refused = { refusal: { direction: string } };
+/** The lock the screening of one item takes (lawful.repo.ts lockScreening). */
+const screeningLock = (kind: string, id: string) =>
+  sql`select pg_advisory_xact_lock(hashtext('crossline.lawful.screening'), hashtext(${`${kind}:${id}`}))`;
 type Status = { status: LawfulStatus };
 
 describeDb("personal data: screening for lawful use", () => {
@@ -212,6 +219,90 @@ describeDb("personal data: screening for lawful use", () => {
       ).body;
     expect(await csvOf("zh-CN")).toContain("具有宗教性质,0,1,0,0");
     expect(await csvOf("en")).toContain("Ordinary-law elements predominate,1,0,0,0");
+  });
+
+  it("a flag or a refusal sent twice at once (a double submit) is recorded once; the other answer is 409", async () => {
+    const r = await draft(officer, routineSubscriberForm());
+    const body = { kind: "request", recordId: r.id, characters: ["political"], note: "Sent twice" };
+    // On PostgreSQL both wait for the item's lock, each having read nothing yet: the second then sees the first.
+    const flags = await queuedBehind(
+      t.cn.rt.services.db,
+      screeningLock("request", r.id),
+      [
+        () => officer.req<Flag & ApiError>("POST", "/api/v1/lawful/flags", body),
+        () => officer.req<Flag & ApiError>("POST", "/api/v1/lawful/flags", body),
+      ],
+      { together: true },
+    );
+    expect(flags.map((f) => f.status).sort()).toEqual([201, 409]);
+    expect(flags.find((f) => f.status === 409)?.body.error.details[0]?.issue).toBe(
+      "the item is already flagged",
+    );
+    const cn = t.cn.rt.services.db;
+    const rows = await cn.select().from(lawfulFlags).where(eq(lawfulFlags.recordId, r.id));
+    expect(rows.map((f) => f.state)).toEqual(["flagged"]);
+    const audits = await cn
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.targetId, r.id), eq(auditLog.action, "lawful.flag")));
+    expect(audits).toHaveLength(1);
+
+    // A peer's request refused twice at once: one refusal stored, audited and sent back.
+    const incoming = await draft(officer, routineSubscriberForm(), "US-DOJ");
+    expect((await act(officer, incoming.id, { event: "send" })).status).toBe(200);
+    await t.hub.flush();
+    const sentBack = () => t.hub.delivered.filter((d) => d.type === "lawful.refused").length;
+    const before = sentBack();
+    const refusal = {
+      kind: "request",
+      recordId: incoming.id,
+      ground: "political_character",
+      text: "The conduct described is the expression of a political opinion.",
+    };
+    const refused = await queuedBehind(
+      t.us.rt.services.db,
+      screeningLock("request", incoming.id),
+      [
+        () => usDuty.req<Refused & ApiError>("POST", "/api/v1/lawful/refusals", refusal),
+        () => usDuty.req<Refused & ApiError>("POST", "/api/v1/lawful/refusals", refusal),
+      ],
+      { together: true },
+    );
+    expect(refused.map((x) => x.status).sort()).toEqual([201, 409]);
+    expect(refused.find((x) => x.status === 409)?.body.error.details[0]?.issue).toBe(
+      "the item is already refused",
+    );
+    const us = t.us.rt.services.db;
+    expect(
+      await us.select().from(lawfulRefusals).where(eq(lawfulRefusals.recordId, incoming.id)),
+    ).toHaveLength(1);
+    await t.hub.flush();
+    expect(sentBack() - before).toBe(1);
+  });
+
+  it("a flag the lock does not see (another writer's, committed while it waits) is a 409 from the unique index", async () => {
+    const r = await draft(officer, routineSubscriberForm());
+    const cn = t.cn.rt.services.db;
+    // Another transaction records an open flag on the item without the lock (as older code did) and commits
+    // while the flag below waits on the index for it: the index refuses the second open flag.
+    const [answer] = await queuedBehind(
+      cn,
+      sql`insert into lawful_flags (id, kind, record_id, state, characters, note, flagged_by_label, flagged_at)
+          values (gen_random_uuid(), 'request', ${r.id}, 'flagged', '["military"]'::jsonb, 'other writer', 'x', now())`,
+      [
+        () =>
+          officer.req<ApiError>("POST", "/api/v1/lawful/flags", {
+            kind: "request",
+            recordId: r.id,
+            characters: ["political"],
+            note: "Mine",
+          }),
+      ],
+    );
+    expect(answer?.status, JSON.stringify(answer?.body)).toBe(409);
+    expect(answer?.body.error.details[0]?.issue).toBe("the item is already flagged");
+    const rows = await cn.select().from(lawfulFlags).where(eq(lawfulFlags.recordId, r.id));
+    expect(rows.map((f) => f.note)).toEqual(["other writer"]);
   });
 
   it("holds a flagged shared object back from new recipients until cleared (the generic hook)", async () => {

@@ -1,15 +1,20 @@
 import type { RequestDetail, RetentionDueList } from "@crossline/schemas";
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditLog, personLinks, personNameKeys, persons, personVersions } from "../../src/db/schema/index.js";
+import { completeFromPrefill } from "../support/fugitives-fixtures.js";
 import { changeRetention } from "../support/lawful.js";
-import { type Agent, describeDb } from "../support/node.js";
+import { queuedBehind } from "../support/lock-queue.js";
+import { type Agent, DB_KIND, describeDb } from "../support/node.js";
 import { formNaming, type PersonBody } from "../support/persons-fixtures.js";
-import { act, noFourEyes, type TwoNodes, twoNodes } from "../support/requests-fixtures.js";
+import { type ApiError, act, noFourEyes, type TwoNodes, twoNodes } from "../support/requests-fixtures.js";
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
 type Draft = { request: RequestDetail };
+/** A draft, or the error body (calls fired together answer either). */
+type Answer = Draft & ApiError;
+const ERASED_ISSUE = "the person's record is erased: it cannot be linked or changed";
 
 /**
  * A person record's own retention (issue 11 point 2): a person is kept while a record names them. Erasing the
@@ -239,5 +244,116 @@ describeDb("persons: retention of the person record itself", () => {
       .from(persons)
       .where(inArray(persons.id, [fresh]));
     expect(rows[0]?.unlinkedAt).toBeNull();
+  });
+
+  /** A person named by a draft that then names someone else: due for erasure at once (retention of 0 years). */
+  async function dueAtOnce(action: "delete" | "anonymise", subject: Record<string, unknown>) {
+    await changeRetention(admin, (p) => ({
+      ...p,
+      kinds: { ...p.kinds, person: { retentionYears: 0, reviewMonths: 12, action } },
+    }));
+    const r = await draftNaming([subject]);
+    const personId = r.subjectPersons[0]?.personId ?? "";
+    const edited = await officer.req<Draft>("PUT", `/api/v1/requests/${r.id}`, {
+      form: formNaming([
+        { kind: "person", role: "witness", names: [{ original: `Other ${action}` }] },
+      ] as never),
+    });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect((await dueIds()).some((i) => i.recordId === personId)).toBe(true);
+    return personId;
+  }
+  const lockPerson = (id: string) => sql`select id from persons where id = ${id} for update`;
+
+  it("a record naming the person while the erasure waits: the erasure is refused, the person stays linked", async () => {
+    const subject = {
+      kind: "person",
+      role: "suspect",
+      names: [{ original: "孙立伟", romanised: "Sun Liwei" }],
+      dateOfBirth: "1983-06-21",
+    };
+    const personId = await dueAtOnce("delete", subject);
+    // On PostgreSQL the draft reaches the person first and the erasure waits behind it, having looked before.
+    const [named, erased] = await queuedBehind(db(), lockPerson(personId), [
+      () =>
+        officer.req<Answer>("POST", "/api/v1/requests", {
+          peerId: "US-DOJ",
+          form: formNaming([subject] as never),
+        }),
+      () => reviewer.req<Answer>("POST", `/api/v1/lawful/records/person/${personId}/erase`, {}),
+    ]);
+    expect(named.status, JSON.stringify(named.body)).toBe(201);
+    const rows = await db().select().from(persons).where(eq(persons.id, personId));
+    const links = await db().select().from(personLinks).where(eq(personLinks.personId, personId));
+    if (DB_KIND === "pglite" && erased.status === 200) {
+      // Transactions one after the other, the erasure first: the draft then found no one and recorded anew.
+      expect(rows).toEqual([]);
+      expect(named.body.request.subjectPersons[0]?.personId).not.toBe(personId);
+      return;
+    }
+    expect(erased.status, JSON.stringify(erased.body)).toBe(409);
+    expect(erased.body.error.details[0]?.issue).toBe("the record is not due for erasure");
+    expect(named.body.request.subjectPersons[0]?.personId).toBe(personId);
+    expect(rows[0]?.unlinkedAt).toBeNull();
+    expect(links.map((l) => l.recordId)).toEqual([named.body.request.id]);
+    expect((await dueIds()).some((i) => i.recordId === personId)).toBe(false);
+  });
+
+  it("a link or a rectification waiting behind the erasure is refused: an erased person stays erased", async () => {
+    const personId = await dueAtOnce("anonymise", {
+      kind: "person",
+      role: "suspect",
+      names: [{ original: "周海燕", romanised: "Zhou Haiyan" }],
+      dateOfBirth: "1975-12-01",
+    });
+    const prefill = await officer.req<{ prefill: { form: Record<string, unknown> } }>(
+      "GET",
+      `/api/v1/persons/${personId}/request-prefill?type=fugitive_locate`,
+    );
+    expect(prefill.status).toBe(200);
+    const form = completeFromPrefill(prefill.body.prefill.form);
+    const p = (await officer.req<PersonBody>("GET", `/api/v1/persons/${personId}`)).body.person;
+    // On PostgreSQL the erasure holds the person first; the draft from the person and the rectification wait.
+    const [erased, drafted, fixed] = await queuedBehind(db(), lockPerson(personId), [
+      () => reviewer.req<ApiError>("POST", `/api/v1/lawful/records/person/${personId}/erase`, {}),
+      () => officer.req<ApiError>("POST", `/api/v1/persons/${personId}/requests`, { peerId: "US-DOJ", form }),
+      () =>
+        officer.req<ApiError>("POST", `/api/v1/persons/${personId}/rectify`, {
+          version: p.version,
+          fields: { aliases: [{ original: "Helen Zhou" }] },
+          reason: "The alias the liaison reported.",
+        }),
+    ]);
+    const [row] = await db().select().from(persons).where(eq(persons.id, personId));
+    const links = await db().select().from(personLinks).where(eq(personLinks.personId, personId));
+    if (DB_KIND === "pglite" && erased.status !== 200) {
+      // Transactions one after the other, the draft before the erasure: the person is named again and stays.
+      expect(erased.status).toBe(409);
+      expect(drafted.status).toBe(201);
+      expect(links).toHaveLength(1);
+      return;
+    }
+    expect(erased.status, JSON.stringify(erased.body)).toBe(200);
+    expect(row).toMatchObject({
+      names: [{ original: "[erased]" }],
+      aliases: [],
+      unlinkedAt: expect.any(Date),
+    });
+    expect(row?.erasedAt).not.toBeNull();
+    expect(links).toEqual([]);
+    expect(drafted.status, JSON.stringify(drafted.body)).toBe(409);
+    expect(drafted.body.error.details[0]).toMatchObject({
+      field: "body.form.subjects.0",
+      issue: ERASED_ISSUE,
+    });
+    if (DB_KIND === "postgres" || fixed.status !== 200) {
+      expect(fixed.status, JSON.stringify(fixed.body)).toBe(409);
+      expect(fixed.body.error.details[0]?.issue).toBe(ERASED_ISSUE);
+    }
+    // The person stays erased: no version, no name keys came back.
+    expect(await db().select().from(personVersions).where(eq(personVersions.personId, personId))).toEqual([]);
+    expect(await db().select().from(personNameKeys).where(eq(personNameKeys.personId, personId))).toEqual(
+      expect.not.arrayContaining([expect.objectContaining({ key: expect.stringContaining("zhou") })]),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type { RepatriationBoard, RepatriationFigures, RepatriationPolicy } from "@crossline/schemas";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   accessLog,
@@ -11,6 +11,7 @@ import {
   users,
 } from "../../src/db/schema/index.js";
 import { TestClock } from "../support/federation-hub.js";
+import { queuedBehind } from "../support/lock-queue.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
 import {
   CHEN,
@@ -439,5 +440,47 @@ describeDb("repatriation: cases, steps in order, board, overdue sweep, figures",
     expect(next.reference).toBe(`${prefix}10000`);
     const after = await openCase(officer, { person: personNamed("吴九", "Wu Jiu"), requestedAt: at(0) });
     expect(after.reference).toBe(`${prefix}10001`);
+  });
+
+  it("two cases opened at once get the next two references; a reference taken meanwhile is not given twice", async () => {
+    const open = (name: string, romanised: string) => () =>
+      officer.req<One>("POST", "/api/v1/repatriation/cases", {
+        legalBasis: { instrument: "uncac", article: "Art. 44" },
+        person: personNamed(name, romanised),
+        requestedAt: at(0),
+      });
+    const db = node.rt.services.db;
+    // On PostgreSQL both wait for the numbering's lock (repatriation.repo.ts nextSeq) before either has a number.
+    const both = await queuedBehind(
+      db,
+      sql`select pg_advisory_xact_lock(hashtext('crossline.repatriation.seq'))`,
+      [open("郑十", "Zheng Shi"), open("王十一", "Wang Shiyi")],
+      { together: true },
+    );
+    expect(both.map((r) => r.status)).toEqual([201, 201]);
+    const refs = both.map((r) => r.body.case.reference).sort();
+    const prefix = (refs[0] as string).replace(/\d+$/, "");
+    const n = Number((refs[0] as string).slice(prefix.length));
+    const ref = (k: number) => `${prefix}${String(k).padStart(4, "0")}`;
+    expect(refs).toEqual([ref(n), ref(n + 1)]);
+
+    // Another writer (outside the lock) holds the next reference, uncommitted, while a case is opened: the
+    // index makes the opening wait for it, and the opening then takes the number after it.
+    const taken = ref(n + 2);
+    const [third] = await queuedBehind(
+      db,
+      sql`insert into repatriation_cases (id, direction, owner_node, unit_id, reference, content, status, version,
+                                          created_at, updated_at)
+          values (gen_random_uuid(), 'own', 'US-DOJ', gen_random_uuid(), ${taken}, '{}'::jsonb,
+                  'awaiting_verification', 1, now(), now())`,
+      [open("李十二", "Li Shier")],
+    );
+    expect(third?.status, JSON.stringify(third?.body)).toBe(201);
+    expect(third?.body.case.reference).toBe(ref(n + 3));
+    const own = await db.select().from(repatriationCases).where(eq(repatriationCases.direction, "own"));
+    const counts = new Map<string, number>();
+    for (const c of own) counts.set(c.reference, (counts.get(c.reference) ?? 0) + 1);
+    expect([...counts.values()].every((k) => k === 1)).toBe(true);
+    await db.delete(repatriationCases).where(eq(repatriationCases.reference, taken));
   });
 });

@@ -16,6 +16,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 
@@ -83,6 +84,8 @@ export const lawfulFlags = pgTable(
   (t) => [
     index("lawful_flags_record").on(t.kind, t.recordId),
     index("lawful_flags_open").on(t.flaggedAt).where(sql`${t.state} = 'flagged'`),
+    // One open flag per item: two flags sent at once (a double submit) cannot both be recorded.
+    uniqueIndex("lawful_flags_one_open").on(t.kind, t.recordId).where(sql`${t.state} = 'flagged'`),
   ],
 );
 
@@ -100,7 +103,12 @@ export const lawfulRefusals = pgTable(
     byLabel: text("by_label").notNull(),
     at: ts("at").notNull(),
   },
-  (t) => [index("lawful_refusals_record").on(t.kind, t.recordId), index("lawful_refusals_at").on(t.at)],
+  (t) => [
+    index("lawful_refusals_record").on(t.kind, t.recordId),
+    index("lawful_refusals_at").on(t.at),
+    // This node refuses a peer's item once.
+    uniqueIndex("lawful_refusals_one_sent").on(t.kind, t.recordId).where(sql`${t.direction} = 'sent'`),
+  ],
 );
 
 /**

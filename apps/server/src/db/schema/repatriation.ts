@@ -51,6 +51,9 @@ export const repatriationCases = pgTable(
   },
   (t) => [
     uniqueIndex("repatriation_cases_shared_object").on(t.sharedObjectId),
+    // One own case per reference (numbered under repatriation.repo.ts nextSeq's lock); received cases keep
+    // their owners' references, which may coincide across peers.
+    uniqueIndex("repatriation_cases_own_reference").on(t.reference).where(sql`${t.direction} = 'own'`),
     index("repatriation_cases_unit").on(t.unitId, t.id.desc()),
     index("repatriation_cases_pending").on(t.status, t.verificationDueAt, t.documentDueAt),
     check("repatriation_cases_direction", sql`${t.direction} in ('own', 'received')`),

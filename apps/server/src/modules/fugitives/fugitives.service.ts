@@ -207,24 +207,25 @@ export function createFugitivesService(deps: FugitivesDeps) {
 
   /** The unit's records, best first, whose names (and date of birth) make them likely the same person. */
   async function likelySame(
+    dbx: DbOrTx,
     unitId: string,
     names: { original: string; romanised?: string }[],
     dateOfBirth: string | undefined,
   ) {
-    const hits = await repo.searchByKeys(db, {
+    const hits = await repo.searchByKeys(dbx, {
       keys: recordKeys(names),
       unitId,
       ...(dateOfBirth ? { dateOfBirth } : {}),
       minScore: DUPLICATE_SCORE,
       limit: 10,
     });
-    return matchRows(hits);
+    return matchRows(dbx, hits);
   }
 
   /** The records of the hits, best first, with their rows (read once: the access log takes them too). */
-  async function matchRows(hits: { id: string; score: number }[]) {
+  async function matchRows(dbx: DbOrTx, hits: { id: string; score: number }[]) {
     const found = await repo.byIds(
-      db,
+      dbx,
       hits.map((h) => h.id),
     );
     const rows = new Map(found.map((r) => [r.id, r]));
@@ -240,6 +241,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
     requirePermission(ctx.actor, "fugitives:read");
     if (!ctx.actor.unitId) return { items: [] };
     const { items, rows } = await matchRows(
+      db,
       await repo.searchByKeys(db, {
         keys: keysOf(q.name),
         unitId: ctx.actor.unitId,
@@ -261,6 +263,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
     const issues = [...names.issues, ...aliases.issues];
     if (issues.length) throw new AppError("VALIDATION_FAILED", issues);
     const { items, rows } = await likelySame(
+      db,
       ctx.actor.unitId,
       [...names.value, ...aliases.value],
       body.dateOfBirth,
@@ -301,18 +304,21 @@ export function createFugitivesService(deps: FugitivesDeps) {
     );
     const { legalBasis, purpose, ...fields } = body;
     const stored = await prepare(ctx, fields, "body");
-    const { items: similar, rows: similarRows } = await likelySame(
-      unitId,
-      [...stored.names, ...stored.aliases],
-      stored.dateOfBirth,
-    );
-    if (similar.length) await c.logReads(db, ctx, similarRows, "list");
     const now = clock.now();
     const id = uuidv7();
     const node = await deps.nodeId(db);
-    const row = await inTransaction(db, async (tx) => {
+    const { row, similar, similarRows } = await inTransaction(db, async (tx) => {
       const year = now.getUTCFullYear();
+      // nextSeq's lock serialises the node's creations to their commit, so the likely duplicates are looked up
+      // after it: a record of the same person created at the same moment (another request, another process)
+      // has committed by then and is found; looked up before, the two creations missed each other.
       const seq = await repo.nextSeq(tx, year);
+      const { items: similar, rows: similarRows } = await likelySame(
+        tx,
+        unitId,
+        [...stored.names, ...stored.aliases],
+        stored.dateOfBirth,
+      );
       const person = await deps.persons.findOrCreate(
         tx,
         ctx,
@@ -368,8 +374,9 @@ export function createFugitivesService(deps: FugitivesDeps) {
         targetId: id,
         details: { reference: r.reference, personId: person.personId, personCreated: person.created },
       });
-      return r;
+      return { row: r, similar, similarRows };
     });
+    if (similar.length) await c.logReads(db, ctx, similarRows, "list");
     return { fugitive: await detail(ctx, db, row), duplicates: similar };
   }
 

@@ -119,6 +119,17 @@ export const lawfulRepo = {
 
   // ---- screening
 
+  /**
+   * Makes the flags and refusals of one item take turns to their commit (a transaction-level advisory lock on
+   * the item: there is no row of the item in this module to lock). The partial unique indexes
+   * lawful_flags_one_open and lawful_refusals_one_sent hold the same rule in the database.
+   */
+  async lockScreening(tx: Tx, kind: LawfulKind, recordId: string): Promise<void> {
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtext('crossline.lawful.screening'), hashtext(${`${kind}:${recordId}`}))`,
+    );
+  },
+
   async insertFlag(tx: Tx, row: typeof lawfulFlags.$inferInsert): Promise<FlagRow> {
     const [r] = await tx.insert(lawfulFlags).values(row).returning();
     return r;

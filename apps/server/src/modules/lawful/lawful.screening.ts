@@ -12,7 +12,7 @@ import {
   type ScreeningCounts,
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
-import { type DbOrTx, inTransaction } from "../../db/client.js";
+import { type DbOrTx, inTransaction, isUniqueViolation } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { defineHandler } from "../federation/federation.types.js";
@@ -25,6 +25,9 @@ interface ScreeningDeps extends LawfulDeps {
   authorize(ctx: Ctx, def: LawfulKindDef, recordId: string, perm: Permission): Promise<void>;
   isOfficer(ctx: Ctx): boolean;
 }
+
+const ALREADY_FLAGGED = "the item is already flagged";
+const ALREADY_REFUSED = "the item is already refused";
 
 const flagView = (f: FlagRow, info: Map<string, RecordInfo>): FlagView => ({
   id: f.id,
@@ -95,10 +98,12 @@ export function createScreening(deps: ScreeningDeps) {
     const info = await def.describe(db, [body.recordId]);
     const now = clock.now();
     const row = await inTransaction(db, async (tx) => {
+      // Under the item's lock: a flag sent at the same moment (a double submit) is seen here once committed.
+      await repo.lockScreening(tx, body.kind, body.recordId);
       const open = (await repo.flagsOf(tx, body.kind, body.recordId)).find((f) => f.state !== "cleared");
       if (open) {
         throw new AppError("CONFLICT", [
-          { issue: open.state === "blocked" ? "the item is blocked" : "the item is already flagged" },
+          { issue: open.state === "blocked" ? "the item is blocked" : ALREADY_FLAGGED },
         ]);
       }
       const f = await repo.insertFlag(tx, {
@@ -120,6 +125,11 @@ export function createScreening(deps: ScreeningDeps) {
         details: { flagId: f.id, characters: f.characters },
       });
       return f;
+    }).catch((err) => {
+      // The index holds the rule for any writer the lock does not cover.
+      if (isUniqueViolation(err, "lawful_flags_one_open"))
+        throw new AppError("CONFLICT", [{ issue: ALREADY_FLAGGED }]);
+      throw err;
     });
     return flagView(row, info);
   }
@@ -189,9 +199,11 @@ export function createScreening(deps: ScreeningDeps) {
     const self = await nodeId(db);
     const now = clock.now();
     const row = await inTransaction(db, async (tx) => {
+      // Under the item's lock: a refusal sent at the same moment is seen here once committed (and not sent twice).
+      await repo.lockScreening(tx, body.kind, body.recordId);
       const earlier = await repo.refusalsOf(tx, body.kind, body.recordId);
       if (earlier.some((r) => r.direction === "sent")) {
-        throw new AppError("CONFLICT", [{ issue: "the item is already refused" }]);
+        throw new AppError("CONFLICT", [{ issue: ALREADY_REFUSED }]);
       }
       const r = await repo.insertRefusal(tx, {
         id: uuidv7(),
@@ -225,6 +237,10 @@ export function createScreening(deps: ScreeningDeps) {
         details: { peerId, ground: body.ground },
       });
       return r;
+    }).catch((err) => {
+      if (isUniqueViolation(err, "lawful_refusals_one_sent"))
+        throw new AppError("CONFLICT", [{ issue: ALREADY_REFUSED }]);
+      throw err;
     });
     return refusalView(row);
   }

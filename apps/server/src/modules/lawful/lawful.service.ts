@@ -371,6 +371,8 @@ export function createLawfulService(deps: LawfulDeps) {
     await inTransaction(db, async (tx) => {
       let action = kindPolicy(policyCache, kind).action;
       if (def.listDue) {
+        // Under the record's lock: what is checked here is what gets erased.
+        await def.lock?.(tx, recordId);
         const due = await def.listDue(tx, now, LIST_LIMIT, kindPolicy(policyCache, kind));
         assertThat(
           due.some((d) => d.recordId === recordId),

@@ -51,6 +51,12 @@ export interface LawfulKindDef {
    * their own retention (persons.lawful.ts). Left out by kinds whose records name no person record.
    */
   personRecordType?: string;
+  /**
+   * For kinds with `listDue`: locks the record's own row (FOR UPDATE) in the erasure's transaction before the
+   * lawful module checks that it is due, so that check and the erasure see the same record (a change committed
+   * in between is seen; one that starts in between waits for the erasure's commit).
+   */
+  lock?(tx: Tx, recordId: string): Promise<void>;
   /** Erases the record's personal data (the action the policy names). Same transaction, audited by the caller. */
   erase(tx: Tx, ctx: Ctx, recordId: string, action: ErasureAction): Promise<Record<string, unknown>>;
   /** An incoming record: the peer that sent it (where a refusal goes); null when it is this node's own. */

@@ -1,5 +1,6 @@
 import type { DbOrTx } from "../../db/client.js";
 import { type Ctx, can } from "../../lib/actor.js";
+import { AppError } from "../../lib/errors.js";
 import { recordKeys } from "../../lib/name-keys.js";
 import { addYears } from "../lawful/lawful.service.js";
 import type { LawfulKindDef } from "../lawful/lawful.types.js";
@@ -7,6 +8,12 @@ import { type PersonRow, personsRepo as repo } from "./persons.repo.js";
 
 /** What replaces the names of an anonymised person record. */
 export const ERASED = "[erased]";
+
+export const ERASED_ISSUE = "the person's record is erased: it cannot be linked or changed";
+
+/** A person whose data was erased at the end of its retention (anonymised: the row stays for statistics). */
+export const erasedError = (field?: string) =>
+  new AppError("CONFLICT", [{ ...(field ? { field } : {}), issue: ERASED_ISSUE }]);
 
 const mainName = (p: PersonRow) =>
   [p.names[0]?.original, p.names[0]?.romanised].filter(Boolean).join(" · ") || p.id;
@@ -47,9 +54,20 @@ export function personLawfulKind(deps: {
         dueAt: addYears(p.unlinkedAt as Date, policy.retentionYears),
       }));
     },
+    // Taken before the lawful module checks that the person is due: a link committed meanwhile (it clears
+    // unlinked_at) is seen by that check, and a link or a change started meanwhile waits for this lock and
+    // then finds the person erased (service.link, rectify, restrict, merge).
+    async lock(tx, id) {
+      await repo.lock(tx, id);
+    },
     async erase(tx, _ctx, id, action) {
       const p = await repo.lock(tx, id);
       if (!p) return { action, missing: true };
+      // Never a person a record names or one already erased, whoever asks (the lawful module's check under the
+      // lock above says the same through unlinked_at; this is the persons module's own rule).
+      if (p.erasedAt) throw erasedError();
+      if ((await repo.linksOf(tx, id)).length)
+        throw new AppError("CONFLICT", [{ issue: "a record names the person: not due for erasure" }]);
       const merged = await repo.erase(tx, id, action, ERASED, deps.now());
       // An anonymised record keeps the keys of its erased name, as a start-up indexing would make them.
       if (action === "anonymise") await repo.setNameKeys(tx, id, recordKeys([{ original: ERASED }]));

@@ -7,6 +7,7 @@ import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { recordKeys } from "../../lib/name-keys.js";
 import type { AuditService } from "../audit/audit.service.js";
+import { erasedError } from "./persons.lawful.js";
 import { matchKeyOf, sameName, searchTextOf } from "./persons.match.js";
 import type { RecordDescriber } from "./persons.port.js";
 import { fieldsOf, type PersonLinkRow, type PersonRow, personsRepo as repo } from "./persons.repo.js";
@@ -67,6 +68,8 @@ export function createPersonMerge(deps: {
       const gone = locked.get(body.otherId);
       assertThat(keep, notFound("person"));
       assertThat(gone, new AppError("NOT_FOUND", [{ field: "body.otherId", issue: "no such person" }]));
+      if (keep.erasedAt) throw erasedError("params.id");
+      if (gone.erasedAt) throw erasedError("body.otherId");
       if (keep.version !== body.version)
         throw conflict("body.version", `the record changed (now version ${keep.version})`);
       if (gone.version !== body.otherVersion)

@@ -22,6 +22,7 @@ import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { keysOf, recordKeys } from "../../lib/name-keys.js";
 import type { AccessLogService } from "../access-log/access-log.service.js";
 import type { AuditService } from "../audit/audit.service.js";
+import { ERASED_ISSUE, erasedError } from "./persons.lawful.js";
 import { matchKeyOf, normaliseName, sameName, searchTextOf } from "./persons.match.js";
 import { createPersonMerge } from "./persons.merge.js";
 import type { PersonsPort, RecordDescriber, RecordRef, SubjectPerson } from "./persons.port.js";
@@ -211,8 +212,12 @@ export function createPersonsService(deps: PersonsDeps) {
   }
 
   const link: PersonsPort["link"] = async (tx, ctx, record, l, opts = {}) => {
-    const p = await repo.find(tx, l.personId);
+    // The person's row locked to the commit: an erasure (persons.lawful.ts) takes it too and checks under it
+    // that no record names the person, so the two take turns. After an erasure the person is gone (404) or
+    // anonymised (409); an erasure waiting behind this link finds it and is refused.
+    const p = await repo.lock(tx, l.personId);
     assertThat(p, notFound("person"));
+    if (p.erasedAt) throw erasedError();
     const current = (await repo.linksOfRecord(tx, record.recordType, record.recordId)).find(
       (x) => x.ordinal === l.ordinal,
     );
@@ -249,8 +254,7 @@ export function createPersonsService(deps: PersonsDeps) {
     try {
       await link(tx, ctx, record, l);
     } catch (err) {
-      if (err instanceof AppError && err.code === "PERSON_RESTRICTED") throw restrictedError(field);
-      throw err;
+      throw withField(err, field);
     }
   };
 
@@ -286,9 +290,7 @@ export function createPersonsService(deps: PersonsDeps) {
           { allowRestricted: opts.allowRestricted },
         );
       } catch (err) {
-        if (err instanceof AppError && err.code === "PERSON_RESTRICTED")
-          throw restrictedError(`${opts.field}.${s.ordinal}`);
-        throw err;
+        throw withField(err, `${opts.field}.${s.ordinal}`);
       }
     }
   };
@@ -483,6 +485,7 @@ export function createPersonsService(deps: PersonsDeps) {
     const row = await inTransaction(db, async (tx) => {
       const r = await repo.lock(tx, id);
       assertThat(r, notFound("person"));
+      if (r.erasedAt) throw erasedError();
       if (r.version !== body.version) {
         throw new AppError("CONFLICT", [
           { field: "body.version", issue: `the record changed (now version ${r.version})` },
@@ -574,6 +577,7 @@ export function createPersonsService(deps: PersonsDeps) {
     const row = await inTransaction(db, async (tx) => {
       const r = await repo.lock(tx, id);
       assertThat(r, notFound("person"));
+      if (r.erasedAt) throw erasedError();
       const now = clock.now();
       const u = await repo.update(
         tx,
@@ -650,6 +654,13 @@ export function createPersonsService(deps: PersonsDeps) {
     visible,
     linksOf: (id: string) => repo.linksOf(db, id),
   };
+}
+
+/** A link's refusal (restricted, erased) naming the subject's field. */
+function withField(err: unknown, field: string): unknown {
+  if (err instanceof AppError && err.code === "PERSON_RESTRICTED") return restrictedError(field);
+  if (err instanceof AppError && err.details.some((d) => d.issue === ERASED_ISSUE)) return erasedError(field);
+  return err;
 }
 
 /** The reason given in the query wins over the header's. */

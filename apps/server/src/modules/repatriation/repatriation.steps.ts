@@ -13,7 +13,7 @@ import {
   type VerificationOutcome,
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
-import { inTransaction, type Tx } from "../../db/client.js";
+import { inTransaction, isUniqueViolation, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import type { AttachmentRef } from "../federation/federation.types.js";
@@ -76,6 +76,27 @@ export function createRepatriationSteps(c: RepatriationContext) {
     const now = clock.now();
     const requestedAt = new Date(body.requestedAt);
     const verificationDueAt = new Date(requestedAt.getTime() + policy.verificationDays * DAY_MS);
+    // Numbered under nextSeq's lock; the unique index on own references is the database's guard. A number taken
+    // meanwhile by a writer outside the lock fails the insert: the whole creation runs again with the next number.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await createIn(ctx, body, { self, unitId, now, requestedAt, verificationDueAt });
+      } catch (err) {
+        if (!isUniqueViolation(err, "repatriation_cases_own_reference")) throw err;
+        if (attempt >= 3)
+          throw new AppError("CONFLICT", [
+            { issue: "another case took the next reference at the same moment: try again" },
+          ]);
+      }
+    }
+  }
+
+  function createIn(
+    ctx: Ctx,
+    body: CreateRepatriationBody,
+    at: { self: string; unitId: string; now: Date; requestedAt: Date; verificationDueAt: Date },
+  ): Promise<CaseRow> {
+    const { self, unitId, now, requestedAt, verificationDueAt } = at;
     return inTransaction(db, async (tx) => {
       const year = now.getUTCFullYear();
       const prefix = `${self}-R-${year}-`;
