@@ -281,18 +281,6 @@ export function afterCommit(tx: Tx, fn: () => void): boolean {
   return true;
 }
 
-/**
- * Whether `err` (or what it wraps: Drizzle wraps the driver's error as its `cause`) is PostgreSQL's unique
- * violation (23505) of the index or constraint `name`: for a service to answer it as a 409 with a clear detail.
- */
-export function isUniqueViolation(err: unknown, name: string): boolean {
-  for (let x: unknown = err, i = 0; x && i < 4; x = (x as { cause?: unknown }).cause, i++) {
-    const e = x as { code?: unknown; constraint?: unknown };
-    if (e.code === "23505" && e.constraint === name) return true;
-  }
-  return false;
-}
-
 export function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
 }

@@ -12,7 +12,8 @@ import {
   type ScreeningCounts,
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
-import { type DbOrTx, inTransaction, isUniqueViolation } from "../../db/client.js";
+import { type DbOrTx, inTransaction } from "../../db/client.js";
+import { uniqueViolationOf } from "../../db/errors.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { defineHandler } from "../federation/federation.types.js";
@@ -127,7 +128,7 @@ export function createScreening(deps: ScreeningDeps) {
       return f;
     }).catch((err) => {
       // The index holds the rule for any writer the lock does not cover.
-      if (isUniqueViolation(err, "lawful_flags_one_open"))
+      if (uniqueViolationOf(err) === "lawful_flags_one_open")
         throw new AppError("CONFLICT", [{ issue: ALREADY_FLAGGED }]);
       throw err;
     });
@@ -238,7 +239,7 @@ export function createScreening(deps: ScreeningDeps) {
       });
       return r;
     }).catch((err) => {
-      if (isUniqueViolation(err, "lawful_refusals_one_sent"))
+      if (uniqueViolationOf(err) === "lawful_refusals_one_sent")
         throw new AppError("CONFLICT", [{ issue: ALREADY_REFUSED }]);
       throw err;
     });

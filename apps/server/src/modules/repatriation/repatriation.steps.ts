@@ -13,7 +13,8 @@ import {
   type VerificationOutcome,
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
-import { inTransaction, isUniqueViolation, type Tx } from "../../db/client.js";
+import { inTransaction, type Tx } from "../../db/client.js";
+import { uniqueViolationOf } from "../../db/errors.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import type { AttachmentRef } from "../federation/federation.types.js";
@@ -82,7 +83,7 @@ export function createRepatriationSteps(c: RepatriationContext) {
       try {
         return await createIn(ctx, body, { self, unitId, now, requestedAt, verificationDueAt });
       } catch (err) {
-        if (!isUniqueViolation(err, "repatriation_cases_own_reference")) throw err;
+        if (uniqueViolationOf(err) !== "repatriation_cases_own_reference") throw err;
         if (attempt >= 3)
           throw new AppError("CONFLICT", [
             { issue: "another case took the next reference at the same moment: try again" },
