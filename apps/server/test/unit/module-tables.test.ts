@@ -86,6 +86,7 @@ const OWNER: Record<string, string> = {
   stixObjects: "indicators",
   taxiiCollections: "indicators",
   taxiiStatus: "indicators",
+  indicatorFeedClock: "indicators",
   lawfulRecords: "lawful",
   lawfulFlags: "lawful",
   lawfulRefusals: "lawful",
