@@ -6,8 +6,13 @@ CREATE TABLE "request_identifier_changes" (
 -- Every change of a request's identifiers (or owning unit) queued in the changing transaction: the row commits
 -- with the change, so the correlation index claims it whenever it commits, however late (a cursor over the
 -- application-stamped updated_at skipped a transaction that committed after a later-stamped one).
+-- Not while a restore loads the rows (crossline.restoring, backup.restore.ts): the archive holds the queue as it
+-- was, and rows added here would collide with its numbers.
 CREATE OR REPLACE FUNCTION crossline_request_identifiers_changed() RETURNS trigger AS $$
 BEGIN
+  IF current_setting('crossline.restoring', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   INSERT INTO request_identifier_changes (request_id)
     VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
   RETURN NULL;

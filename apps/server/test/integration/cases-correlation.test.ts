@@ -1,11 +1,23 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { CaseDetail, CorrelationSearchResult, HitView } from "@crossline/schemas";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { inTransaction } from "../../src/db/client.js";
+import { type DbOrTx, inTransaction, openDatabase, rowsOf } from "../../src/db/client.js";
 import { correlationIdentifiers, notifications, users } from "../../src/db/schema/index.js";
+import { loadArchive } from "../../src/modules/backup/backup.restore.js";
+import { verifyBackup, writeBackup } from "../../src/modules/backup/backup.service.js";
 import { findRequest, updateRequest } from "../../src/modules/requests/requests.repo.js";
 import { upload } from "../support/indicators-fixtures.js";
-import { type Agent, createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
+import {
+  type Agent,
+  createTestNode,
+  DB_KIND,
+  describeDb,
+  freshDatabaseUrl,
+  type TestNode,
+} from "../support/node.js";
 import { routineSubscriberForm } from "../support/requests-fixtures.js";
 
 type One = { case: CaseDetail };
@@ -240,4 +252,45 @@ describeDb("cases: identifiers correlated with indicators and requests", () => {
     expect(dup.status).toBe(409);
     expect(await hitsOf(cyber)).toEqual(before);
   });
+
+  it("a restore keeps the queue of request changes as archived: nothing added while the rows go in", async () => {
+    // The trigger queuing request changes stands aside during a restore: the archive holds the queue, and rows
+    // it added while the requests went in would be changes that never happened (or collide with its numbers).
+    const r = await cyber.req<{ request: { id: string } }>("POST", "/api/v1/requests", {
+      form: { ...routineSubscriberForm(), identifiers: [{ type: "domain", value: "restored.test" }] },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const queued = async (dbx: DbOrTx) =>
+      rowsOf<{ seq: number | string; request_id: string }>(
+        await dbx.execute(sql`select seq, request_id from request_identifier_changes order by seq`),
+      ).map((x) => [Number(x.seq), x.request_id]);
+    const before = await queued(node.rt.services.db);
+    expect(before.map(([, id]) => id)).toEqual([r.body.request.id]);
+    const work = mkdtempSync(path.join(os.tmpdir(), "crossline-queue-restore-"));
+    try {
+      const file = path.join(work, "node.clbk");
+      const passphrase = "queue-restore-passphrase";
+      await writeBackup({
+        database: node.rt.database,
+        config: node.rt.config,
+        clock: node.rt.services.clock,
+        file,
+        passphrase,
+      });
+      const target = { dataDir: path.join(work, "restored"), databaseUrl: await freshDatabaseUrl() };
+      await loadArchive(await verifyBackup(file, passphrase), target);
+      const restored = await openDatabase({
+        dataDir: target.dataDir,
+        databaseUrl: target.databaseUrl,
+        poolSize: 1,
+      });
+      try {
+        expect(await queued(restored.db)).toEqual(before);
+      } finally {
+        await restored.close();
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
