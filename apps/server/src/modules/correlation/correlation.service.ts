@@ -245,13 +245,12 @@ export function createCorrelationService(deps: CorrelationDeps) {
         );
         const same = (a: Set<string> | undefined, b: Set<string> | undefined) =>
           (a?.size ?? 0) === (b?.size ?? 0) && [...(a ?? [])].every((k) => b?.has(k));
-        const stale = changed.map((r) => r.id).filter((id) => !same(held.get(id), wanted.get(id)));
-        await repo.forget(tx, "request", stale);
-        const restale = new Set(stale);
+        const stale = new Set(changed.map((r) => r.id).filter((id) => !same(held.get(id), wanted.get(id))));
+        await repo.forget(tx, "request", [...stale]);
         await index(
           tx,
           "request",
-          records.filter((r) => restale.has(r.recordId)),
+          records.filter((r) => stale.has(r.recordId)),
         );
         return changed.length;
       });
