@@ -1,9 +1,10 @@
-import { desc, sql } from "drizzle-orm";
+import { and, count, desc, gt, lte, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { inTransaction } from "../../src/db/client.js";
 import { accessLog } from "../../src/db/schema/index.js";
+import { systemCtx } from "../../src/lib/actor.js";
 import { TestClock } from "../support/federation-hub.js";
-import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { type Agent, createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 import { ACME, formNaming, ZHANG } from "../support/persons-fixtures.js";
 import type { ApiError } from "../support/requests-fixtures.js";
 
@@ -237,5 +238,64 @@ describeDb("access log: every read of personal data, append-only, sealed into th
     const removed = await auditor.req<Verify>("POST", "/api/v1/access-log/verify", {});
     expect(removed.body.ok).toBe(false);
     expect(removed.body.firstBad?.seal).toBe(1);
+  });
+
+  it("a write that drew a lower id and commits after a later one is inside the seal that covers it", async () => {
+    // Identity values commit out of order. A seal that read past a write still in flight left that row inside
+    // its range but out of its hash: verify then called it slipped in, and the row was never sealed.
+    const { db, accessLog: s } = node.rt.services;
+    const entry = { action: "read" as const, recordType: "person", recordId: personId, personId };
+    const rowsIn = async (fromId: number, toId: number) =>
+      (
+        await db
+          .select({ n: count() })
+          .from(accessLog)
+          .where(and(gt(accessLog.id, fromId), lte(accessLog.id, toId)))
+      )[0]?.n;
+    await s.flush();
+    clock.advance(60_000);
+    await s.seal();
+    const seals: NonNullable<Awaited<ReturnType<typeof s.seal>>>[] = [];
+    if (DB_KIND === "postgres") {
+      let written!: () => void;
+      let release!: () => void;
+      const wrote = new Promise<void>((r) => {
+        written = r;
+      });
+      const mayCommit = new Promise<void>((r) => {
+        release = r;
+      });
+      // A transaction writing a log row (a module's read inside its own transaction) stays open...
+      const slow = inTransaction(db, async (tx) => {
+        await s.record(tx, systemCtx(), [entry]);
+        written();
+        await mayCommit;
+      });
+      await wrote;
+      // ...while a later row commits, and both are older than the margin.
+      await s.record(db, systemCtx(), [entry]);
+      await s.flush();
+      clock.advance(60_000);
+      const during = await s.seal();
+      if (during) seals.push(during);
+      release();
+      await slow;
+    } else {
+      await inTransaction(db, (tx) => s.record(tx, systemCtx(), [entry]));
+      await s.record(db, systemCtx(), [entry]);
+      await s.flush();
+      clock.advance(60_000);
+    }
+    const after = await s.seal();
+    if (after) seals.push(after);
+    expect(seals.length).toBeGreaterThan(0);
+    // Each seal hashed every row its range holds now, the late one too.
+    for (const seal of seals) expect(seal.rowCount).toBe(await rowsIn(seal.fromId, seal.toId));
+    // On PostgreSQL, the seal tried while the write was in flight was left to the next tick.
+    if (DB_KIND === "postgres") expect(seals).toHaveLength(1);
+    const newest = await latest(2);
+    expect(Math.max(...seals.map((x) => x.toId))).toBeGreaterThanOrEqual(
+      Math.max(...newest.map((r) => r.id)),
+    );
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { inTransaction } from "../../src/db/client.js";
 import { notifications } from "../../src/db/schema/index.js";
-import { createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 
 /** An open SSE connection, read as text until what a test waits for has arrived. */
 async function openStream(url: string, headers: Record<string, string>) {
@@ -196,6 +196,69 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
       await s.readUntil(`id: ${latest}`);
       expect(s.ids()).toEqual([silentId, latest]);
       expect(s.titles()).not.toContain("Rolled back");
+    } finally {
+      s.close();
+    }
+  });
+
+  it("a notification committing after a later one was streamed is still streamed", async () => {
+    // Ids are minted by the application before the commit: a cursor over them went past one minted first (or
+    // by a process whose clock is behind) and committed after a later one had been sent; its event never came.
+    const s = await openStream(`${base}/api/v1/notifications/stream`, { cookie });
+    try {
+      await s.readUntil("event: ready");
+      let later = "";
+      if (DB_KIND === "postgres") {
+        let minted!: () => void;
+        let release!: () => void;
+        const open = new Promise<void>((r) => {
+          minted = r;
+        });
+        const mayCommit = new Promise<void>((r) => {
+          release = r;
+        });
+        const early = inTransaction(node.rt.services.db, async (tx) => {
+          await node.rt.services.notifications.notify(tx, {
+            userIds: [userId],
+            kind: "test.sse",
+            severity: "emergency",
+            title: { en: "Minted first", zh: "先" },
+            body: { en: "body", zh: "正文" },
+          });
+          minted();
+          await mayCommit;
+        });
+        await open;
+        await notify(userId);
+        later = (await idsOf(userId)).at(-1) as string;
+        await s.readUntil(`id: ${later}`);
+        release();
+        await early;
+      } else {
+        // One connection: the early one is a row whose id was minted earlier (a process whose clock is behind).
+        await notify(userId);
+        later = (await idsOf(userId)).at(-1) as string;
+        await s.readUntil(`id: ${later}`);
+        await node.rt.services.db.insert(notifications).values({
+          id: "00000000-0000-7000-8000-000000000001",
+          userId,
+          kind: "test.sse",
+          severity: "emergency",
+          titleEn: "Minted first",
+          titleZh: "先",
+          bodyEn: "body",
+          bodyZh: "正文",
+          createdAt: new Date(),
+        });
+        await notify(userId); // wakes the stream
+      }
+      await s.readUntil("Minted first");
+      expect(s.titles().filter((t) => t === "Minted first")).toHaveLength(1);
+      // streamed after the later one, though its id is below it: no cursor over ids would have sent it
+      const ids = s.ids() as string[];
+      const early = ids[s.titles().indexOf("Minted first")] as string;
+      expect(early < later).toBe(true);
+      expect(ids.indexOf(early)).toBeGreaterThan(ids.indexOf(later));
     } finally {
       s.close();
     }

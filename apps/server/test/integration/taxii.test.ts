@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { makeActor } from "../../src/lib/actor.js";
 import { stixValidator } from "../../src/modules/indicators/indicators.stix.js";
 import { upload } from "../support/indicators-fixtures.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
@@ -21,12 +22,13 @@ describeDb("TAXII 2.1 server, driven over HTTP like a TAXII client", () => {
   let token: string;
   let feed: string;
   let green: string;
+  let officerUnit: string;
   const get = (url: string, headers: Record<string, string> = {}) =>
     fetch(`${base}${url}`, { headers: { accept: TAXII, authorization: `Bearer ${token}`, ...headers } });
 
   beforeAll(async () => {
     node = await createTestNode({ id: "CN-MPS" });
-    await node.user("officer", ["case_officer"]);
+    officerUnit = (await node.user("officer", ["case_officer"])).unitId;
     officer = await node.as("officer");
     const rows = Array.from({ length: 25 }, (_, i) => `domain,c2-${i}.example,${i % 2 ? "GREEN" : "AMBER"}`);
     await upload(officer, ["kind,value,tlp", ...rows].join("\n"));
@@ -118,6 +120,58 @@ describeDb("TAXII 2.1 server, driven over HTTP like a TAXII client", () => {
     // The per-marking collection serves only its TLP level.
     const g = (await (await get(`/taxii2/crossline/collections/${green}/objects/`)).json()) as Envelope;
     expect(g.objects).toHaveLength(12);
+  });
+
+  it("an import that started first and committed last is not skipped by a client paging with added_after", async () => {
+    // A TAXII client asks for what was added after the last date added it got (X-TAXII-Date-Added-Last). An
+    // import's indicators were dated at its start: one started before another and committed after the client
+    // had read the other's was dated before that client's point, and never reached it.
+    const poll = async (after: string) => {
+      const r = await get(
+        `/taxii2/crossline/collections/${feed}/objects/?added_after=${encodeURIComponent(after)}`,
+      );
+      expect(r.status).toBe(200);
+      const env = (await r.json()) as Envelope;
+      return {
+        patterns: (env.objects ?? []).map((o) => o.pattern),
+        last: r.headers.get("x-taxii-date-added-last") ?? after,
+      };
+    };
+    const start = await poll("2000-01-01T00:00:00Z");
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const ctx = {
+      actor: makeActor({
+        type: "user",
+        id: "t",
+        label: "t",
+        userId: null,
+        unitId: officerUnit,
+        agencyId: null,
+        roles: ["case_officer"],
+      }),
+      ip: null,
+      requestId: null,
+    };
+    const first = node.rt.services.indicators.importFile(
+      ctx as never,
+      { format: "csv", tlp: "AMBER" },
+      (async function* () {
+        await gate;
+        yield "kind,value\ndomain,started-first.example\n";
+      })(),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await upload(officer, "kind,value\ndomain,started-second.example\n")).body.import.added).toBe(1);
+    const seen = await poll(start.last);
+    expect(seen.patterns).toEqual(["[domain-name:value = 'started-second.example']"]);
+    release();
+    expect(await first).toMatchObject({ added: 1 });
+    const then = await poll(seen.last);
+    expect(then.patterns).toEqual(["[domain-name:value = 'started-first.example']"]);
+    expect(Date.parse(then.last)).toBeGreaterThan(Date.parse(seen.last));
   });
 
   it("POST adds objects and answers a status resource, readable at status/{id}", async () => {

@@ -80,10 +80,3 @@ export const correlationHits = pgTable(
     index("correlation_hits_b_record").on(t.bType, t.bId),
   ],
 );
-
-/** Where a pull of another module's records (requests) has got to: the last (updated_at, id) indexed. */
-export const correlationCursors = pgTable("correlation_cursors", {
-  source: text("source").primaryKey(),
-  at: ts("at").notNull(),
-  id: text("id").notNull(),
-});

@@ -1,9 +1,11 @@
 import type { NotificationParams } from "@crossline/schemas";
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { customType, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { units, users } from "./core.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+/** A transaction id, 64-bit (PostgreSQL's xid8, never wrapping), as text. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
 
 /** Duty roster: who is on duty for a unit and when. Entered in local time, stored as instants. */
 export const dutyShifts = pgTable(
@@ -75,9 +77,16 @@ export const notifications = pgTable(
     bodyZh: text("body_zh"),
     createdAt: ts("created_at").notNull(),
     readAt: ts("read_at"),
+    /**
+     * The transaction that wrote the row (`pg_current_xact_id()`): the live stream sends what became visible
+     * since the snapshot of its previous look, whatever order the ids were minted and the transactions committed
+     * in. Null on rows written before it (they are never streamed again).
+     */
+    xid: xid8("xid").default(sql`pg_current_xact_id()`),
   },
   (t) => [
     index("notifications_user").on(t.userId, t.id),
+    index("notifications_user_xid").on(t.userId, t.xid),
     // Settling looks up what is still unread about one record at each of its events.
     index("notifications_unread_request")
       .on(t.requestId)

@@ -144,3 +144,20 @@ export const taxiiStatus = pgTable("taxii_status", {
   failure: jsonb("failure").$type<{ id: string; version: string; message: string }[]>().notNull(),
   requestTimestamp: ts("request_timestamp").notNull(),
 });
+
+/**
+ * The TAXII feed's clock, one row: the date added last given to a transaction adding indicators. Each such
+ * transaction takes the next one (`greatest(now, at + 1 ms)`) with an UPDATE of this row just before its insert,
+ * so the row lock orders those transactions to their commit and the dates added follow the commit order
+ * strictly. A client paging with `added_after` = the last date added it got then never misses an indicator that
+ * commits later: its date is later. Stamped by the application before the transaction (an import's start), a
+ * batch committing after another stamped later was behind such a client for good.
+ */
+export const indicatorFeedClock = pgTable(
+  "indicator_feed_clock",
+  {
+    id: smallint("id").primaryKey().default(1),
+    at: ts("at").notNull(),
+  },
+  (t) => [check("indicator_feed_clock_one_row", sql`${t.id} = 1`)],
+);

@@ -14,6 +14,7 @@ import type {
 import { ANSWER_OUTCOMES, REQUEST_STATUSES, REQUEST_TYPE_NAMES, URGENCIES } from "@crossline/schemas";
 import { sql } from "drizzle-orm";
 import {
+  bigserial,
   check,
   index,
   integer,
@@ -210,3 +211,18 @@ export const preservationExtensions = pgTable(
     check("preservation_extensions_status_check", oneOf(col("status"), ["requested", "granted", "refused"])),
   ],
 );
+
+/**
+ * The requests whose identifiers (or owning unit) changed and that the correlation index has not pulled yet:
+ * one row per change, written by a trigger on `requests` (insert, delete, and an update that changes
+ * `content->'identifiers'` or `owner_unit_id`) in the changing transaction itself, so a row appears exactly
+ * when its change commits. The correlation module claims and deletes rows through the requests port
+ * (requests.identifiers.ts) with `FOR UPDATE SKIP LOCKED`: a change committing late is simply claimed by a later
+ * pull. A cursor over `updated_at` lost such a change for good: `updated_at` is stamped before the commit, so a
+ * transaction stamping t1 and committing after one that stamped t2 > t1 was already behind a cursor at t2.
+ */
+export const requestIdentifierChanges = pgTable("request_identifier_changes", {
+  seq: bigserial("seq", { mode: "number" }).primaryKey(),
+  /** No foreign key: a deleted request's row says its identifiers leave the index. */
+  requestId: uuid("request_id").notNull(),
+});

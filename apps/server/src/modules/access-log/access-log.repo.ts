@@ -1,6 +1,15 @@
 import { and, desc, eq, gt, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
-import type { DbOrTx, Tx } from "../../db/client.js";
+import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
 import { accessLog, accessLogPolicy, accessLogSeals } from "../../db/schema/index.js";
+
+/**
+ * The log's write lock (an advisory lock key): every write holds it shared, from before its ids are drawn to its
+ * commit; the seal takes it exclusively to read where it ends. Identity values commit out of order: a write that
+ * drew a lower id and committed after a seal had read past it would sit inside a sealed range without being in
+ * its hash (verify: a row slipped in, a false alarm) and be sealed never. With the lock, every id up to the seal's
+ * end is committed when it is read, and every id drawn after is higher.
+ */
+const WRITE_LOCK = sql`hashtext('crossline.access_log.write')`;
 
 export type AccessLogRow = typeof accessLog.$inferSelect;
 export type AccessLogInsert = Omit<typeof accessLog.$inferInsert, "id">;
@@ -13,10 +22,12 @@ export const accessLogRepo = {
    * transaction, the statement commits asynchronously (`synchronous_commit` off for its own transaction
    * only, set inside the statement): the read waits for no disk flush; see docs/persons.md for what that
    * trades. Inside the caller's transaction it is a plain insert (the caller's commit must stay synchronous).
+   * Either way under the write lock, shared (WRITE_LOCK).
    */
   async insert(dbx: DbOrTx, rows: AccessLogInsert[]): Promise<void> {
     if (rows.length === 0) return;
     if ("rollback" in dbx) {
+      await dbx.execute(sql`select pg_advisory_xact_lock_shared(${WRITE_LOCK})`);
       await dbx.insert(accessLog).values(rows);
       return;
     }
@@ -26,10 +37,12 @@ export const accessLogRepo = {
              ${r.action}::text, ${r.recordType}::text, ${r.recordId}::text, ${r.recordUnitId ?? null}::uuid,
              ${r.personId ?? null}::uuid, ${r.reason ?? null}::text, ${r.requestId ?? null}::text)`,
     );
+    // The write lock (shared) before any id is drawn: the CTE's row joins every row inserted.
     await dbx.execute(sql`
+      with w as materialized (select pg_advisory_xact_lock_shared(${WRITE_LOCK}))
       insert into access_log (at, actor_id, actor_label, actor_unit_id, action, record_type, record_id,
                               record_unit_id, person_id, reason, request_id)
-      select v.* from (values ${sql.join(values, sql`, `)}) as v
+      select v.* from (values ${sql.join(values, sql`, `)}) as v, w
        where set_config('synchronous_commit', 'off', true) is not null`);
   },
 
@@ -106,6 +119,17 @@ export const accessLogRepo = {
 
   async insertSeal(tx: Tx, row: SealRow): Promise<void> {
     await tx.insert(accessLogSeals).values(row);
+  },
+
+  /**
+   * The write lock taken exclusively for the caller's transaction, if no write of the log is in flight (every
+   * write holds it shared from before its ids are drawn to its commit); false, without waiting, if one is.
+   */
+  async tryLockWrites(tx: Tx): Promise<boolean> {
+    const [r] = rowsOf<{ ok: boolean }>(
+      await tx.execute(sql`select pg_try_advisory_xact_lock(${WRITE_LOCK}) as ok`),
+    );
+    return r?.ok === true;
   },
 
   /** The highest id written before `before` (the end of the next seal), or null. */

@@ -44,10 +44,13 @@ export interface AccessLogPort {
 /** A seal covers at most this many rows, so a seal's transaction stays short after a busy spell. */
 const SEAL_MAX_ROWS = 50_000;
 /**
- * Rows younger than this are left for the next seal: identity values are handed out in order but commit
- * out of order, and a row that commits after its range was sealed would read as tampering.
+ * Rows younger than this are left for the next seal (a seal a minute covers what has settled). Not what keeps a
+ * late commit out of a sealed range: a write in flight for longer (a stalled INSERT, a long transaction) is
+ * waited for by the write lock (access-log.repo.ts), which the margin alone did not do.
  */
 const SEAL_MARGIN_MS = 30_000;
+/** How many times a seal tries the log's write lock (50 ms apart) before leaving the seal to the next tick. */
+const SEAL_LOCK_TRIES = 20;
 const GENESIS = "0".repeat(64);
 
 /** The hash of a seal: chained to the previous seal's and over every row of its range, in id order. */
@@ -220,8 +223,9 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; audit: Audi
   }
 
   /**
-   * Seals the rows written since the last seal (up to SEAL_MARGIN_MS ago): a seal row and an audit entry
-   * carrying its hash, in one transaction. Two processes sealing at once: one seal's primary key wins, the
+   * Seals the rows written since the last seal (up to SEAL_MARGIN_MS ago, and only once every lower id has
+   * committed: the write lock, access-log.repo.ts): a seal row and an audit entry carrying its hash, in one
+   * transaction. Two processes sealing at once: one seal's primary key wins, the
    * other transaction fails and is retried at the next tick.
    */
   async function seal(): Promise<SealRow | null> {
@@ -229,8 +233,17 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; audit: Audi
     const last = await repo.lastSeal(db);
     const fromId = last?.toId ?? 0;
     const cutoff = new Date(clock.now().getTime() - SEAL_MARGIN_MS);
-    let toId = await repo.maxIdBefore(db, fromId, cutoff);
-    if (toId === null) return null;
+    // Where the seal ends is read while no write is in flight (the write lock, exclusive, for that one read):
+    // every id up to it has committed, every id drawn later is higher. A few tries; else the next tick seals.
+    let end: number | null | undefined;
+    for (let i = 0; i < SEAL_LOCK_TRIES && end === undefined; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 50));
+      end = await inTransaction(db, async (tx) =>
+        (await repo.tryLockWrites(tx)) ? repo.maxIdBefore(tx, fromId, cutoff) : undefined,
+      );
+    }
+    if (end === undefined || end === null) return null;
+    let toId = end;
     const prevHash = last?.hash ?? GENESIS;
     let hash = prevHash;
     let count = 0;

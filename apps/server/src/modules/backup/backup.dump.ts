@@ -14,7 +14,10 @@ const PAGE = 500;
 
 export interface TableInfo {
   name: string;
-  /** Columns that may be written (generated columns are computed again). */
+  /**
+   * Columns that may be written (generated columns are computed again). Not transaction ids (xid8): they are the
+   * database cluster's own, meaningless in another (a restored row takes the restore's, as its default gives).
+   */
   columns: string[];
 }
 
@@ -27,6 +30,7 @@ export async function listTables(dbx: DbOrTx): Promise<TableInfo[]> {
       join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
       where c.table_schema = 'public' and t.table_type = 'BASE TABLE'
         and c.is_generated = 'NEVER' and coalesce(c.identity_generation, '') <> 'ALWAYS'
+        and c.udt_name <> 'xid8'
       order by c.table_name, c.ordinal_position`),
   );
   const deps = rowsOf<{ child: string; parent: string }>(

@@ -135,6 +135,9 @@ export async function loadArchive(
   try {
     await migrateTo(database, folder, target.migrationDatabaseUrl);
     await inTransaction(database.db, async (tx) => {
+      // Triggers that derive rows from the rows written (the requests' identifier-change queue) stand aside
+      // while the archive's rows go in: the archive holds what they derived, as it was (set for this transaction).
+      await tx.execute(sql`select set_config('crossline.restoring', 'on', true)`);
       const tables = new Map((await listTables(tx)).map((t) => [t.name, t]));
       // Rows a migration seeded (the audit head, …) give way to the archived ones: children first.
       for (const t of [...tables.keys()].reverse()) await tx.execute(sql.raw(`delete from public."${t}"`));

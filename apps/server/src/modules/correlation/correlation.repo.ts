@@ -1,11 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf } from "../../db/client.js";
-import {
-  correlationCursors,
-  correlationHits,
-  correlationIdentifiers,
-  isNetwork,
-} from "../../db/schema/index.js";
+import { correlationHits, correlationIdentifiers, isNetwork } from "../../db/schema/index.js";
 
 /** What the identifier search looks for (`search` below; the service's searchQueryOf makes it). */
 export interface SearchQuery {
@@ -43,7 +38,7 @@ export interface NewHit {
 /** The length of a single address of this network's family (32 or 128). */
 const maxLen = (net: SQL) => sql`case family(${net}) when 4 then 32 else 128 end`;
 
-/** Data access of the correlation module: the only code on its three tables. */
+/** Data access of the correlation module: the only code on its two tables. */
 export const correlationRepo = {
   /**
    * The index's lock, held to the end of the caller's transaction (re-entrant): one indexing transaction at a
@@ -195,15 +190,13 @@ export const correlationRepo = {
       .limit(limit);
   },
 
-  async cursor(dbx: DbOrTx, source: string) {
-    const [r] = await dbx.select().from(correlationCursors).where(eq(correlationCursors.source, source));
-    return r;
-  },
-
-  async setCursor(dbx: DbOrTx, source: string, at: Date, id: string) {
-    await dbx
-      .insert(correlationCursors)
-      .values({ source, at, id })
-      .onConflictDoUpdate({ target: correlationCursors.source, set: { at, id } });
+  /** The entries the index holds for these records (to tell whether a record changed since it was indexed). */
+  entriesOf(dbx: DbOrTx, recordType: string, recordIds: string[]) {
+    const t = correlationIdentifiers;
+    if (!recordIds.length) return Promise.resolve([]);
+    return dbx
+      .select({ recordId: t.recordId, ownerUnit: t.ownerUnit, kind: t.kind, value: t.value })
+      .from(t)
+      .where(and(eq(t.recordType, recordType), inArray(t.recordId, recordIds)));
   },
 };

@@ -28,7 +28,8 @@ import {
  *
  * Modules register their records through the port `index(dbx, recordType, records)` (and `forget`), in their
  * own transaction: indicators do on import and on receipt, cases when an identifier is added. Requests are pulled through
- * the requests module's narrow port (`requestIdentifierSource`), from a cursor, before each search and list.
+ * the requests module's narrow port (`requestIdentifierSource`), from a queue of their changes, before each search
+ * and list.
  */
 
 export interface CorrelationDeps {
@@ -196,45 +197,67 @@ export function createCorrelationService(deps: CorrelationDeps) {
     await repo.forget(dbx, recordType, recordIds);
   }
 
-  /** Pulls requests changed since the cursor (both directions) into the index. */
+  /**
+   * Pulls the requests whose identifiers changed into the index: claims their queued changes through the
+   * requests port (a queue filled by a trigger in each changing transaction, so a change committing late is
+   * claimed by a later pull: a cursor over the application-stamped `updated_at` had already moved past it, and
+   * that request never correlated) under the index's lock, so two searches at once do not pull the same
+   * requests (the second's forget removed the hits the first had just recorded). A request whose identifiers
+   * the index already holds as they are is left alone (a change queued twice, a restored database), so its hits
+   * are not told again. A look without the lock first: most searches find nothing to pull, and need not wait
+   * for an import.
+   */
   async function syncRequests(): Promise<number> {
     let n = 0;
-    for (;;) {
-      // A look without the lock first: most searches find nothing to pull, and need not wait for an import.
-      const seen = await repo.cursor(db, "requests");
-      const waiting = await deps.requests.changedSince(db, seen ? { at: seen.at, id: seen.id } : null, 1);
-      if (!waiting.length) return n;
+    while (await deps.requests.waiting(db)) {
       const pulled = await inTransaction(db, async (tx) => {
-        // Then under the index's lock, the cursor read again: two searches at once pulled the same requests,
-        // and the second's forget removed the hits the first had just recorded (its own re-insert found the
-        // identifiers there and matched nothing).
         await repo.lockIndex(tx);
-        const cur = await repo.cursor(tx, "requests");
-        const rows = await deps.requests.changedSince(tx, cur ? { at: cur.at, id: cur.id } : null, 500);
-        if (!rows.length) return 0;
-        await repo.forget(
+        const changed = await deps.requests.claim(tx, 500);
+        if (!changed.length) return 0;
+        const records: IndexRecord[] = changed.flatMap((r) =>
+          r.gone
+            ? []
+            : [
+                {
+                  recordId: r.id,
+                  ownerUnit: r.ownerUnitId,
+                  identifiers: r.identifiers
+                    .filter((i) => typeof i?.value === "string")
+                    .map((i) => ({ kind: i.type as IdentifierType, value: i.value })),
+                },
+              ],
+        );
+        const held = new Map<string, Set<string>>();
+        for (const e of await repo.entriesOf(
           tx,
           "request",
-          rows.map((r) => r.id),
+          changed.map((r) => r.id),
+        )) {
+          const set = held.get(e.recordId) ?? new Set();
+          set.add(`${e.ownerUnit}|${e.kind}|${e.value}`);
+          held.set(e.recordId, set);
+        }
+        const wanted = new Map(
+          records.map((r) => [
+            r.recordId,
+            new Set(r.identifiers.map((i) => `${r.ownerUnit}|${entryOf(i.kind, i.value).kind}|${i.value}`)),
+          ]),
         );
+        const same = (a: Set<string> | undefined, b: Set<string> | undefined) =>
+          (a?.size ?? 0) === (b?.size ?? 0) && [...(a ?? [])].every((k) => b?.has(k));
+        const stale = new Set(changed.map((r) => r.id).filter((id) => !same(held.get(id), wanted.get(id))));
+        await repo.forget(tx, "request", [...stale]);
         await index(
           tx,
           "request",
-          rows.map((r) => ({
-            recordId: r.id,
-            ownerUnit: r.ownerUnitId,
-            identifiers: r.identifiers
-              .filter((i) => typeof i?.value === "string")
-              .map((i) => ({ kind: i.type as IdentifierType, value: i.value })),
-          })),
+          records.filter((r) => stale.has(r.recordId)),
         );
-        const last = rows[rows.length - 1];
-        await repo.setCursor(tx, "requests", last.updatedAt, last.id);
-        return rows.length;
+        return changed.length;
       });
-      if (!pulled) return n;
+      if (!pulled) break;
       n += pulled;
     }
+    return n;
   }
 
   const unitRef = (u: Unit | undefined, id: string) => ({

@@ -9,6 +9,7 @@ import {
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import { copyIn, copyLine, type Db, inTransaction, type Tx } from "../../db/client.js";
+import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
 import { csvRecords, stixBundleObjects } from "./import-streams.js";
 import {
@@ -60,6 +61,8 @@ export interface ImportRun {
   importId: string;
   tlp: TlpLevel;
   now: Date;
+  /** The time of each batch's date added (the feed's clock keeps it later than any committed before). */
+  clock: Clock;
   onProgress?: (p: ImportProgress) => void;
   /**
    * Correlation: `entryOf` gives each row's index entry (computed here, staged beside the row), and
@@ -283,11 +286,13 @@ export async function runImport(
         if (lines.length) {
           await repo.createStaging(tx);
           await copyIn(tx, STAGING_TABLE, [...STAGING_COLUMNS], lines.join(""));
+          // Each batch's date added from the feed's clock in its own transaction, not the import's start: a
+          // batch committing after another import's was behind a TAXII client that had paged past that one.
           const added = await repo.insertFromStaging(tx, {
             unitId: run.unitId,
             ownerNode: run.ownerNode,
             importId: run.importId,
-            createdAt: run.now,
+            createdAt: await repo.feedDateAdded(tx, run.clock.now()),
           });
           t.added += added;
           t.duplicates += lines.length - added;

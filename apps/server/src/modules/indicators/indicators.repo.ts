@@ -71,6 +71,25 @@ export const ADDED_TABLE = "indicators_added";
  * PostgreSQL alike, no parameter-count limit, and `on conflict do nothing` makes a second import a no-op.
  */
 export const indicatorsRepo = {
+  /**
+   * The date added of the indicators this transaction adds to the TAXII feed: `greatest(now, last + 1 ms)`
+   * from the feed's clock row, whose lock this transaction then holds to its commit. Transactions adding
+   * indicators therefore get their dates in the order they commit, each later than every date committed before,
+   * so a TAXII client paging with `added_after` (the last date added it got) never skips one committing late.
+   * Taken just before the insert, after the caller's own reads and before correlation's index lock (the lock
+   * order: this row, then the index).
+   */
+  async feedDateAdded(tx: Tx, now: Date): Promise<Date> {
+    const res = await tx.execute(sql`
+      update indicator_feed_clock
+      set at = greatest(date_trunc('milliseconds', ${now.toISOString()}::timestamptz), at + interval '1 millisecond')
+      where id = 1
+      returning at`);
+    const at = rowsOf<{ at: Date | string }>(res)[0]?.at;
+    if (at === undefined) throw new Error("indicator_feed_clock has no row");
+    return new Date(at);
+  },
+
   async insertMany(dbx: DbOrTx, rows: IndicatorInsert[]): Promise<string[]> {
     if (!rows.length) return [];
     const json = JSON.stringify(

@@ -221,6 +221,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
           importId: id,
           tlp: opts.tlp,
           now,
+          clock,
           onProgress: (p) => {
             onProgress?.(p);
             // The running row is refreshed about once a second for whoever watches it (the console).
@@ -395,7 +396,8 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
     if (gone.length) await correlation?.forget(tx, "indicator", gone);
     if (copy.state !== "active" || !copy.content) return;
     const content = IndicatorSetContent.parse(copy.content);
-    const now = clock.now().toISOString();
+    // The date added from the feed's clock (in commit order), so a TAXII client cannot page past this version.
+    const now = (await repo.feedDateAdded(tx, clock.now())).toISOString();
     const rows: IndicatorInsert[] = content.indicators.map((i) => ({
       id: i.id,
       stixId: i.stixId,

@@ -68,8 +68,10 @@ export function notificationsRoutes(fastify: FastifyInstance, s: Services) {
       const userId = req.ctx.actor.userId;
       if (!userId) throw new AppError("FORBIDDEN", [{ issue: "notifications belong to signed-in users" }]);
       const last = req.headers["last-event-id"];
-      let cursor =
-        typeof last === "string" && UUID.test(last) ? last : await s.notifications.latestId(userId);
+      let position = await s.notifications.streamFrom(
+        userId,
+        typeof last === "string" && UUID.test(last) ? last : null,
+      );
       // The count the console last heard of: a change without a new notification (one settled because what it
       // asked for is done, perhaps by a colleague or the peer) is told as `event: unread`.
       let unread = await s.notifications.unreadCount(userId);
@@ -89,11 +91,11 @@ export function notificationsRoutes(fastify: FastifyInstance, s: Services) {
         if (busy || closed) return;
         busy = true;
         try {
-          const fresh = await s.notifications.since(userId, cursor);
+          const { items: fresh, position: next } = await s.notifications.since(userId, position);
           for (const n of fresh) {
             res.write(`id: ${n.id}\nevent: notification\ndata: ${JSON.stringify(n)}\n\n`);
-            cursor = n.id;
           }
+          position = next;
           const now = await s.notifications.unreadCount(userId);
           // A new notification refreshes the console's list by itself; only a change without one is told.
           const told = now !== unread && fresh.length === 0;

@@ -12,6 +12,7 @@ import {
   type Db,
   type DbOrTx,
   inTransaction,
+  rowsOf,
   type Subscription,
   type Tx,
 } from "../../db/client.js";
@@ -22,6 +23,15 @@ import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
 
 type NotificationRow = typeof notifications.$inferSelect;
+
+/**
+ * Where a live stream stands: the snapshot (`pg_snapshot` as text) of its last look (every notification visible
+ * in it was sent, or was there before the stream), and, when it resumed after a notification, that one.
+ */
+export interface StreamPosition {
+  snapshot: string;
+  after?: { xid: string; id: string };
+}
 
 export interface Bilingual {
   en: string;
@@ -290,17 +300,62 @@ export function createNotificationsService(deps: {
     return { items: rows.map((r) => toNotificationView(r, zone)), unreadCount: n };
   }
 
-  /** Newer notifications of the user than `afterId`, oldest first (for the live stream). */
-  async function since(userId: string, afterId: string | null, limit = 100): Promise<NotificationView[]> {
-    const rows = await db
-      .select()
-      .from(notifications)
-      .where(and(eq(notifications.userId, userId), afterId ? gt(notifications.id, afterId) : sql`true`))
-      .orderBy(asc(notifications.id))
-      .limit(limit);
-    if (rows.length === 0) return [];
+  /**
+   * Where a live stream starts: the snapshot of this moment (what is visible now is the list's; what commits
+   * later is streamed). Resuming after a notification (Last-Event-ID) starts from the transaction that wrote it:
+   * those after it, and the rest of that transaction's after its id.
+   */
+  async function streamFrom(userId: string, lastEventId: string | null): Promise<StreamPosition> {
+    if (lastEventId) {
+      const [r] = await db
+        .select({ xid: notifications.xid })
+        .from(notifications)
+        .where(and(eq(notifications.userId, userId), eq(notifications.id, lastEventId)));
+      if (r?.xid) return { snapshot: `${r.xid}:${r.xid}:`, after: { xid: r.xid, id: lastEventId } };
+    }
+    const [r] = rowsOf<{ snap: string }>(await db.execute(sql`select pg_current_snapshot()::text as snap`));
+    return { snapshot: String(r?.snap) };
+  }
+
+  /**
+   * The user's notifications that became visible since the stream's position, in the order of the transactions
+   * that wrote them, and the new position: the snapshot of the same statement. Not by id: an id (uuidv7) is
+   * minted by the application before the commit, so one minted first (or by a process whose clock is behind) can
+   * commit after a later one was streamed, and a cursor over ids went past it: its live event was never sent.
+   */
+  async function since(
+    userId: string,
+    from: StreamPosition,
+  ): Promise<{ items: NotificationView[]; position: StreamPosition }> {
+    const after = from.after
+      ? sql`and not (n.xid = ${from.after.xid}::xid8 and n.id <= ${from.after.id}::uuid)`
+      : sql``;
+    const found = rowsOf<{ snap: string; id: string | null }>(
+      await db.execute(sql`
+        with s as (select pg_current_snapshot() as snap)
+        select s.snap::text as snap, n.id from s left join notifications n
+          on n.user_id = ${userId}
+          and n.xid >= pg_snapshot_xmin(${from.snapshot}::pg_snapshot)
+          and not pg_visible_in_snapshot(n.xid, ${from.snapshot}::pg_snapshot)
+          ${after}
+        order by n.xid, n.id`),
+    );
+    const position = { snapshot: String(found[0]?.snap) };
+    const ids = found.flatMap((r) => (r.id ? [r.id] : []));
+    if (!ids.length) return { items: [], position };
+    const rows: NotificationRow[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      rows.push(
+        ...(await db
+          .select()
+          .from(notifications)
+          .where(inArray(notifications.id, ids.slice(i, i + 500)))),
+      );
+    }
+    const order = new Map(ids.map((id, i) => [id, i]));
+    rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
     const zone = await zoneOf(userId);
-    return rows.map((r) => toNotificationView(r, zone));
+    return { items: rows.map((r) => toNotificationView(r, zone)), position };
   }
 
   async function latestId(userId: string): Promise<string | null> {
@@ -398,6 +453,7 @@ export function createNotificationsService(deps: {
     list,
     since,
     latestId,
+    streamFrom,
     markRead,
     settle,
     unreadCount,

@@ -17,12 +17,18 @@ import {
   sql,
 } from "drizzle-orm";
 import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
-import { preservationExtensions, requestEvents, requestMessages, requests } from "../../db/schema/index.js";
+import {
+  preservationExtensions,
+  requestEvents,
+  requestIdentifierChanges,
+  requestMessages,
+  requests,
+} from "../../db/schema/index.js";
 import type { EventRow, ExtensionRow, MessageRow, RequestRow } from "./requests.views.js";
 
 /**
- * The requests module's data access: its four tables (requests, request_events, request_messages,
- * preservation_extensions) and nothing else. Every function takes the connection or transaction to use,
+ * The requests module's data access: its five tables (requests, request_events, request_messages,
+ * preservation_extensions, request_identifier_changes) and nothing else. Every function takes the connection or transaction to use,
  * so that inside a transaction every read goes through it (PGlite has one connection).
  */
 
@@ -354,37 +360,51 @@ export function requestsOfCase(dbx: DbOrTx, caseId: string) {
     .orderBy(asc(requests.id));
 }
 
-/**
- * Requests changed after `(at, id)`, oldest first, with the typed identifiers of their normalised form: what
- * the correlation index pulls through `requestIdentifierSource` (requests.identifiers.ts).
- */
-export async function requestsChangedSince(
-  dbx: DbOrTx,
-  after: { at: Date; id: string } | null,
-  limit: number,
-): Promise<
-  { id: string; ownerUnitId: string; updatedAt: Date; identifiers: { type: string; value: string }[] }[]
-> {
-  const rows = await dbx
-    .select({
-      id: requests.id,
-      ownerUnitId: requests.ownerUnitId,
-      updatedAt: requests.updatedAt,
-      identifiers: sql<{ type: string; value: string }[] | null>`${requests.content}->'identifiers'`,
-    })
-    .from(requests)
-    .where(
-      after
-        ? or(
-            gt(requests.updatedAt, after.at),
-            and(eq(requests.updatedAt, after.at), gt(requests.id, after.id)),
-          )
-        : undefined,
-    )
-    .orderBy(asc(requests.updatedAt), asc(requests.id))
-    .limit(limit);
-  return rows.map((r) => ({ ...r, identifiers: Array.isArray(r.identifiers) ? r.identifiers : [] }));
+/** Whether any request's identifiers changed since the correlation index last claimed the changes. */
+export async function identifierChangesWaiting(dbx: DbOrTx): Promise<boolean> {
+  const [r] = await dbx.select({ seq: requestIdentifierChanges.seq }).from(requestIdentifierChanges).limit(1);
+  return r !== undefined;
 }
+
+/**
+ * Claims up to `limit` queued identifier changes (request_identifier_changes, written by a trigger in the
+ * changing transaction) in the caller's transaction and returns each changed request once with its typed
+ * identifiers, or `gone` for a request no longer there: what the correlation index pulls through
+ * `requestIdentifierSource` (requests.identifiers.ts). The rows are deleted by the claim, for good at the
+ * caller's commit (rolled back with it); `FOR UPDATE SKIP LOCKED` leaves rows another transaction is claiming
+ * to it. One statement: the claim and the requests read share one snapshot, so a change committed after it is
+ * claimed by the next call, never lost and never read before its queue row.
+ */
+export async function claimIdentifierChanges(tx: Tx, limit: number): Promise<ChangedIdentifiers[]> {
+  const res = await tx.execute(sql`
+    with claimed as (
+      delete from request_identifier_changes
+      where seq in (
+        select seq from request_identifier_changes order by seq limit ${limit} for update skip locked
+      )
+      returning request_id
+    ), ids as (select distinct request_id from claimed)
+    select ids.request_id as id, r.owner_unit_id as "ownerUnitId", r.content -> 'identifiers' as identifiers
+    from ids left join requests r on r.id = ids.request_id
+    order by ids.request_id`);
+  return rowsOf<{ id: string; ownerUnitId: string | null; identifiers: unknown }>(res).map((r) => {
+    const identifiers =
+      typeof r.identifiers === "string" ? (JSON.parse(r.identifiers) as unknown) : r.identifiers;
+    return r.ownerUnitId === null
+      ? { id: r.id, gone: true as const }
+      : {
+          id: r.id,
+          gone: false as const,
+          ownerUnitId: r.ownerUnitId,
+          identifiers: Array.isArray(identifiers) ? (identifiers as { type: string; value: string }[]) : [],
+        };
+  });
+}
+
+/** A request whose identifiers changed: its current ones, or `gone` (deleted). */
+export type ChangedIdentifiers =
+  | { id: string; gone: true }
+  | { id: string; gone: false; ownerUnitId: string; identifiers: { type: string; value: string }[] };
 
 /** Requests whose next deadline has passed, across the node (for /metrics: no unit, no personal data). */
 export async function countOverdue(dbx: DbOrTx, now: Date): Promise<number> {
