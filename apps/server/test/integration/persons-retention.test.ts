@@ -356,4 +356,62 @@ describeDb("persons: retention of the person record itself", () => {
       expect.not.arrayContaining([expect.objectContaining({ key: expect.stringContaining("zhou") })]),
     );
   });
+
+  it("a person due after the first 500 on the list is erased like any other", async () => {
+    await changeRetention(admin, (p) => ({
+      ...p,
+      kinds: { ...p.kinds, person: { retentionYears: 0, reviewMonths: 12, action: "delete" } },
+    }));
+    // 500 persons no record names, unlinked before the one erased below: it comes after all of them on the
+    // due list (by unlinked_at), past the 500 the list returns, and is due all the same.
+    const now = Date.now();
+    const filler = Array.from({ length: 500 }, (_, i) => ({
+      id: crypto.randomUUID(),
+      ownerUnitId: t.cnUnit,
+      names: [{ original: `Filler Person ${i}` }],
+      search: `filler person ${i}`,
+      createdAt: new Date(now - 30 * DAY),
+      updatedAt: new Date(now - 30 * DAY),
+      unlinkedAt: new Date(now - 20 * DAY + i),
+    }));
+    const lastId = crypto.randomUUID();
+    await db()
+      .insert(persons)
+      .values([
+        ...filler,
+        {
+          id: lastId,
+          ownerUnitId: t.cnUnit,
+          names: [{ original: "Last Due" }],
+          search: "last due",
+          createdAt: new Date(now - 30 * DAY),
+          updatedAt: new Date(now - 30 * DAY),
+          unlinkedAt: new Date(now - DAY),
+        },
+      ]);
+    try {
+      const erased = await reviewer.req("POST", `/api/v1/lawful/records/person/${lastId}/erase`, {});
+      expect(erased.status, JSON.stringify(erased.body)).toBe(200);
+      expect(await db().select().from(persons).where(eq(persons.id, lastId))).toEqual([]);
+      // One not due (named again since: unlinked_at cleared) is still refused.
+      const named = filler[0].id;
+      await db().update(persons).set({ unlinkedAt: null }).where(eq(persons.id, named));
+      const refused = await reviewer.req<ApiError>(
+        "POST",
+        `/api/v1/lawful/records/person/${named}/erase`,
+        {},
+      );
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.details[0]?.issue).toBe("the record is not due for erasure");
+    } finally {
+      await db()
+        .delete(persons)
+        .where(
+          inArray(
+            persons.id,
+            filler.map((f) => f.id),
+          ),
+        );
+    }
+  });
 });

@@ -373,7 +373,7 @@ export function createLawfulService(deps: LawfulDeps) {
       if (def.listDue) {
         // Under the record's lock: what is checked here is what gets erased.
         await def.lock?.(tx, recordId);
-        const due = await def.listDue(tx, now, LIST_LIMIT, kindPolicy(policyCache, kind));
+        const due = await def.listDue(tx, now, 1, kindPolicy(policyCache, kind), recordId);
         assertThat(
           due.some((d) => d.recordId === recordId),
           () => new AppError("CONFLICT", [{ issue: "the record is not due for erasure" }]),

@@ -37,13 +37,15 @@ export interface LawfulKindDef {
   retentionStart?(dbx: DbOrTx, ids: string[]): Promise<Map<string, Date | null>>;
   /**
    * For kinds that keep their retention end in their own table (shared objects, through the personal-data hooks):
-   * the records whose end is at or before `at`.
+   * the records whose end is at or before `at`; with `only`, that record alone if it is (the erasure's check:
+   * a record past the first `limit` of the list is as due as one within it).
    */
   listDue?(
     dbx: DbOrTx,
     at: Date,
     limit: number,
     policy: KindPolicy,
+    only?: string,
   ): Promise<{ recordId: string; dueAt: Date }[]>;
   /**
    * The record type under which the persons module links this kind's records to the people they name

@@ -45,10 +45,10 @@ export function personLawfulKind(deps: {
         .then(() => true)
         .catch(() => false);
     },
-    async listDue(dbx, at, limit, policy) {
+    async listDue(dbx, at, limit, policy, only) {
       // Unlinked on or before `at` less the retention years: addYears(unlinkedAt, years) <= at.
       const before = addYears(at, -policy.retentionYears);
-      const rows = await repo.unlinkedBefore(dbx, before, limit);
+      const rows = await repo.unlinkedBefore(dbx, before, limit, only);
       return rows.map((p) => ({
         recordId: p.id,
         dueAt: addYears(p.unlinkedAt as Date, policy.retentionYears),

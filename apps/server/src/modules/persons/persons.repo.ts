@@ -306,11 +306,19 @@ export const personsRepo = {
   },
 
   /** Persons no record has named since `before` or earlier, oldest first (their retention ended). */
-  async unlinkedBefore(dbx: DbOrTx, before: Date, limit: number): Promise<PersonRow[]> {
+  /** Persons no record has named since `before`, not erased (`only`: that person alone, if so). */
+  async unlinkedBefore(dbx: DbOrTx, before: Date, limit: number, only?: string): Promise<PersonRow[]> {
     return dbx
       .select()
       .from(persons)
-      .where(and(isNotNull(persons.unlinkedAt), lte(persons.unlinkedAt, before), isNull(persons.erasedAt)))
+      .where(
+        and(
+          isNotNull(persons.unlinkedAt),
+          lte(persons.unlinkedAt, before),
+          isNull(persons.erasedAt),
+          only ? eq(persons.id, only) : undefined,
+        ),
+      )
       .orderBy(persons.unlinkedAt, persons.id)
       .limit(limit);
   },

@@ -27,9 +27,14 @@ export function sharedObjectLawfulKind(
       const [r] = await repo.findMany(dbx, [id]);
       return !!r && ctx.actor.unitId !== null && r.unitId === ctx.actor.unitId;
     },
-    async listDue(dbx, at, limit) {
-      const rows = await repo.dueForRetention(dbx, at, limit);
+    async listDue(dbx, at, limit, _policy, only) {
+      const rows = await repo.dueForRetention(dbx, at, limit, only);
       return rows.map((r) => ({ recordId: r.id, dueAt: r.retainUntil as Date }));
+    },
+    // Taken before the lawful module checks that the object is due: a change of its retention end committed
+    // meanwhile is seen by that check, one started meanwhile waits for the erasure.
+    async lock(tx, id) {
+      await repo.lock(tx, id);
     },
     erase: (tx, ctx, id) => service.eraseForRetention(tx, ctx, id),
     async senderOf(dbx, id) {

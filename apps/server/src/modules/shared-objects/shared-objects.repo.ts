@@ -63,11 +63,18 @@ export const sharedObjectsRepo = {
   },
 
   /** Objects whose personal data is due for erasure by `at` (retain_until is indexed for this), oldest first. */
-  async dueForRetention(dbx: DbOrTx, at: Date, limit: number) {
+  /** Objects whose retention end is at or before `at` (`only`: that object alone, if it is). */
+  async dueForRetention(dbx: DbOrTx, at: Date, limit: number, only?: string) {
     return dbx
       .select({ id: sharedObjects.id, retainUntil: sharedObjects.retainUntil })
       .from(sharedObjects)
-      .where(and(isNotNull(sharedObjects.retainUntil), lte(sharedObjects.retainUntil, at)))
+      .where(
+        and(
+          isNotNull(sharedObjects.retainUntil),
+          lte(sharedObjects.retainUntil, at),
+          only ? eq(sharedObjects.id, only) : undefined,
+        ),
+      )
       .orderBy(asc(sharedObjects.retainUntil))
       .limit(limit);
   },
