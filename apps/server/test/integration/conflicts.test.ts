@@ -1,35 +1,16 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import type { ErrorBody } from "@crossline/schemas";
 import { eq, sql } from "drizzle-orm";
-import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
-import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import Fastify from "fastify";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  type Database,
-  type Db,
-  inTransaction,
-  MIGRATIONS_DIR,
-  openDatabase,
-  rowsOf,
-  runMigrations,
-} from "../../src/db/client.js";
+import { type Database, type Db, inTransaction, rowsOf, runMigrations } from "../../src/db/client.js";
 import { agencies, persons, units, users } from "../../src/db/schema/index.js";
 import { sendError } from "../../src/http/errors.js";
 import { systemCtx } from "../../src/lib/actor.js";
 import type { SubjectPerson } from "../../src/modules/persons/persons.port.js";
-import {
-  type Agent,
-  createTestNode,
-  DB_KIND,
-  describeDb,
-  freshDatabaseUrl,
-  type TestNode,
-} from "../support/node.js";
+import { databaseBefore } from "../support/migrations.js";
+import { type Agent, createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 
 type Res = { status: number; body: unknown };
 
@@ -357,38 +338,12 @@ describeDb("conflicts: a duplicate is a 409 naming the field, never a 500", () =
   });
 });
 
-/** The migrations before the one that made unit names unique on the node. */
-function migrationsBefore(tagEnd: string, dir: string): string {
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, "meta/_journal.json"), "utf8")) as {
-    entries: { tag: string }[];
-  };
-  const cut = journal.entries.findIndex((e) => e.tag.endsWith(tagEnd));
-  expect(cut).toBeGreaterThan(0);
-  const entries = journal.entries.slice(0, cut);
-  mkdirSync(path.join(dir, "meta"), { recursive: true });
-  writeFileSync(path.join(dir, "meta/_journal.json"), JSON.stringify({ ...journal, entries }));
-  for (const e of entries)
-    copyFileSync(path.join(MIGRATIONS_DIR, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  return dir;
-}
-
 describeDb("unit names unique on the node: the migration", () => {
   let dir: string;
   let database: Database;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), "crossline-un-"));
-    const databaseUrl = await freshDatabaseUrl();
-    database = await openDatabase({ dataDir: dir, databaseUrl });
-    const old = migrationsBefore("_units_name_unique", path.join(dir, "migrations"));
-    if (database.kind === "postgres") {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      await migratePg(drizzlePg({ client }), { migrationsFolder: old });
-      await client.end();
-    } else {
-      await migratePglite(database.db as never, { migrationsFolder: old });
-    }
+    ({ database, dir } = await databaseBefore("_units_name_unique"));
   }, 120_000);
 
   afterAll(async () => {

@@ -1,29 +1,9 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { sql } from "drizzle-orm";
-import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
-import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type Database, MIGRATIONS_DIR, openDatabase, rowsOf, runMigrations } from "../../src/db/client.js";
-import { describeDb, freshDatabaseUrl } from "../support/node.js";
-
-/** The migrations up to the one that makes a notice per incoming request unique (journal cut before it). */
-function migrationsBefore(dir: string, tagEnd: string): string {
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, "meta/_journal.json"), "utf8")) as {
-    entries: { tag: string }[];
-  };
-  const cut = journal.entries.findIndex((e) => e.tag.endsWith(tagEnd));
-  expect(cut).toBeGreaterThan(0);
-  const entries = journal.entries.slice(0, cut);
-  mkdirSync(path.join(dir, "meta"), { recursive: true });
-  writeFileSync(path.join(dir, "meta/_journal.json"), JSON.stringify({ ...journal, entries }));
-  for (const e of entries)
-    copyFileSync(path.join(MIGRATIONS_DIR, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  return dir;
-}
+import { type Database, rowsOf, runMigrations } from "../../src/db/client.js";
+import { databaseBefore } from "../support/migrations.js";
+import { describeDb } from "../support/node.js";
 
 const AGENCY = "0190a0c0-0000-7000-8000-0000000000ac";
 const UNIT = "0190a0c0-0000-7000-8000-00000000000a";
@@ -44,18 +24,7 @@ describeDb("notices migration: duplicate live notices of one incoming request, t
               ${status}, 'officer', ${requestId}, ${at}::timestamptz, ${at}::timestamptz)`);
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), "crossline-nm-"));
-    const databaseUrl = await freshDatabaseUrl();
-    database = await openDatabase({ dataDir: dir, databaseUrl });
-    const old = migrationsBefore(path.join(dir, "migrations"), "_notices_in_request_live");
-    if (database.kind === "postgres") {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      await migratePg(drizzlePg({ client }), { migrationsFolder: old });
-      await client.end();
-    } else {
-      await migratePglite(database.db as never, { migrationsFolder: old });
-    }
+    ({ database, dir } = await databaseBefore("_notices_in_request_live"));
     const db = database.db;
     await db.execute(sql`insert into agencies (id, name) values (${AGENCY}, 'Agency')`);
     await db.execute(sql`insert into units (id, agency_id, name) values (${UNIT}, ${AGENCY}, 'A')`);

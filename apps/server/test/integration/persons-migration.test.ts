@@ -1,30 +1,10 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { sql } from "drizzle-orm";
-import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
-import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type Database, MIGRATIONS_DIR, openDatabase, rowsOf, runMigrations } from "../../src/db/client.js";
+import { type Database, rowsOf, runMigrations } from "../../src/db/client.js";
 import { matchKeyOf, searchTextOf } from "../../src/modules/persons/persons.match.js";
-import { describeDb, freshDatabaseUrl } from "../support/node.js";
-
-/** The migrations as they were before persons: the journal cut before the first persons migration. */
-function migrationsBeforePersons(dir: string): string {
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, "meta/_journal.json"), "utf8")) as {
-    entries: { tag: string }[];
-  };
-  const cut = journal.entries.findIndex((e) => e.tag.endsWith("_persons"));
-  expect(cut).toBeGreaterThan(0);
-  const entries = journal.entries.slice(0, cut);
-  mkdirSync(path.join(dir, "meta"), { recursive: true });
-  writeFileSync(path.join(dir, "meta/_journal.json"), JSON.stringify({ ...journal, entries }));
-  for (const e of entries)
-    copyFileSync(path.join(MIGRATIONS_DIR, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  return dir;
-}
+import { databaseBefore } from "../support/migrations.js";
+import { describeDb } from "../support/node.js";
 
 const UNIT_A = "0190a0c0-0000-7000-8000-00000000000a";
 const UNIT_B = "0190a0c0-0000-7000-8000-00000000000b";
@@ -61,18 +41,7 @@ describeDb("persons migration: every request subject moves to a person record wi
   let database: Database;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), "crossline-pm-"));
-    const databaseUrl = await freshDatabaseUrl();
-    database = await openDatabase({ dataDir: dir, databaseUrl });
-    const old = migrationsBeforePersons(path.join(dir, "migrations"));
-    if (database.kind === "postgres") {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      await migratePg(drizzlePg({ client }), { migrationsFolder: old });
-      await client.end();
-    } else {
-      await migratePglite(database.db as never, { migrationsFolder: old });
-    }
+    ({ database, dir } = await databaseBefore("_persons"));
     const db = database.db;
     await db.execute(sql`insert into agencies (id, name) values (${AGENCY}, 'Agency')`);
     await db.execute(
