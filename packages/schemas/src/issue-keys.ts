@@ -144,6 +144,11 @@ export const ISSUE_MESSAGES = {
     en: "notice {reference} was made of it",
     "zh-CN": "已据此请求制作通知 {reference}",
   },
+  "notice.requestEnded": {
+    en: "the request is {status}: no notice can be made of it",
+    "zh-CN": "该请求已“{status}”：不能据此制作通知",
+    labelled: { status: "requestStatus" },
+  },
 } as const satisfies Record<string, IssueMessage>;
 
 export type IssueKey = keyof typeof ISSUE_MESSAGES;

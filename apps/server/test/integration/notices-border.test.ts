@@ -452,6 +452,18 @@ describeDb("notices across the border on two real nodes", () => {
     });
     expect(late.status).toBe(409);
     expect((await noticeOn(usOfficer, id)).answer).toBeNull();
+    // The request is withdrawn: no new notice can be made of it (its notice being withdrawn leaves no live one).
+    const again = await usOfficer.req<ApiError>("POST", "/api/v1/notices/from-request", {
+      requestId: out.requestId,
+      providerId: usProvider,
+      legalBasis: LAW_US,
+    });
+    expect(again.status, JSON.stringify(again.body)).toBe(409);
+    expect(again.body.error.details[0]).toMatchObject({
+      field: "body.requestId",
+      issue: "the request is withdrawn: no notice can be made of it",
+      key: "notice.requestEnded",
+    });
   }, 120_000);
 
   /** The peer's notice made of `out`, sent to its provider (four eyes): its "received, work started" leave. */

@@ -15,6 +15,8 @@ import {
   type NoticeStatus,
   nextNoticeStatus,
   type RequestDraftInputRaw,
+  type RequestStatus,
+  TERMINAL_STATUSES,
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import type { Tx } from "../../db/client.js";
@@ -137,6 +139,14 @@ export function requestFormOf(
 /** A live notice was made of the incoming request already (one per request; a withdrawn one leaves room). */
 export const madeOfRequest = (reference: string) =>
   new AppError("CONFLICT", [{ field: "body.requestId", ...issue("notice.madeOfRequest", { reference }) }]);
+
+/** A request withdrawn by its sender, or closed: nothing is left to ask a provider for. */
+export function assertRequestOpen(status: RequestStatus | undefined): void {
+  if (status && TERMINAL_STATUSES.includes(status))
+    throw new AppError("INVALID_TRANSITION", [
+      { field: "body.requestId", ...issue("notice.requestEnded", { status }) },
+    ]);
+}
 
 /** The kind of notice a request asks for (the peer's officer may choose another). */
 export function noticeKindOf(r: Pick<LinkedRequest, "type" | "content">): NoticeKind {
@@ -377,6 +387,7 @@ export function createNoticeBorder(c: ProvidersContext) {
     requirePermission(ctx.actor, "notices:draft");
     const r = await port().readIncoming(ctx, input.requestId, "body.requestId");
     // A first look, to answer before the form is built; createDraft decides under the request's lock.
+    assertRequestOpen(r.status);
     const taken = await repo.findNoticeByInRequest(db, r.id);
     if (taken && taken.status !== "withdrawn") throw madeOfRequest(taken.reference);
     const content = r.content as unknown as {

@@ -14,7 +14,7 @@ import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
-import { madeOfRequest, type NoticeBorder } from "./notices.border.js";
+import { assertRequestOpen, madeOfRequest, type NoticeBorder } from "./notices.border.js";
 import { newVerificationCode, signNotice } from "./notices.signing.js";
 import { type ProvidersContext, transact } from "./providers.context.js";
 import type { NoticeRow } from "./providers.repo.js";
@@ -63,7 +63,8 @@ export function createNoticeLifecycle(c: ProvidersContext, border: NoticeBorder)
         // One live notice per incoming request, decided here: under the request's lock (taken before any
         // notice's, as lockVisible does), a second one made at the same time (a double click, another process)
         // finds the first; the unique index (insertNotice) holds for any path that would not lock.
-        await c.deps.requests?.lockIn(tx, link.inRequestId);
+        // The sender's withdrawal may have come in since the first look.
+        assertRequestOpen(await c.deps.requests?.lockIn(tx, link.inRequestId));
         const taken = await repo.findNoticeByInRequest(tx, link.inRequestId);
         if (taken && taken.status !== "withdrawn") throw madeOfRequest(taken.reference);
       }

@@ -145,8 +145,8 @@ export function createRequestsPort(
    * then tells the watchers (which lock their own rows): a module that changes a request from a transaction on
    * its own rows locks the request first, so both take the rows in one order and queue instead of deadlocking.
    */
-  async function lockIn(tx: Tx, id: string): Promise<void> {
-    await repo.lockRequest(tx, id);
+  async function lockIn(tx: Tx, id: string): Promise<RequestStatus | undefined> {
+    return (await repo.lockRequest(tx, id))?.status;
   }
 
   /** The requester withdraws the notice: its request is withdrawn too (while it is still open). */
