@@ -88,9 +88,10 @@ export const cssVariablesResolver: CSSVariablesResolver = (t) => {
     ),
   };
   for (const [name, palette] of palettes) {
-    // light variant (badges, alerts, active nav links): text in the colour on its shade-1 tint; also the colour
-    // as text (c="red") and outlined badges, on white or grey
-    const text = readableShade(palette, 6, ["#ffffff", t.colors.gray[1], palette[1]]);
+    // light variant (badges, alerts, active nav links, light buttons): text in the colour on its shade-1 tint
+    // and on the shade-2 tint a light button takes under the pointer; also the colour as text (c="red") and
+    // outlined badges, on white or grey
+    const text = readableShade(palette, 6, ["#ffffff", t.colors.gray[1], palette[1], palette[2]]);
     light[`--mantine-color-${name}-light-color`] = text;
     light[`--mantine-color-${name}-text`] = text;
     light[`--mantine-color-${name}-outline`] = text;
