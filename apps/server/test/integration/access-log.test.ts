@@ -4,6 +4,7 @@ import { inTransaction } from "../../src/db/client.js";
 import { accessLog } from "../../src/db/schema/index.js";
 import { systemCtx } from "../../src/lib/actor.js";
 import { TestClock } from "../support/federation-hub.js";
+import { whileOpen } from "../support/lock-queue.js";
 import { type Agent, createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 import { ACME, formNaming, ZHANG } from "../support/persons-fixtures.js";
 import type { ApiError } from "../support/requests-fixtures.js";
@@ -257,29 +258,19 @@ describeDb("access log: every read of personal data, append-only, sealed into th
     await s.seal();
     const seals: NonNullable<Awaited<ReturnType<typeof s.seal>>>[] = [];
     if (DB_KIND === "postgres") {
-      let written!: () => void;
-      let release!: () => void;
-      const wrote = new Promise<void>((r) => {
-        written = r;
-      });
-      const mayCommit = new Promise<void>((r) => {
-        release = r;
-      });
       // A transaction writing a log row (a module's read inside its own transaction) stays open...
-      const slow = inTransaction(db, async (tx) => {
-        await s.record(tx, systemCtx(), [entry]);
-        written();
-        await mayCommit;
-      });
-      await wrote;
-      // ...while a later row commits, and both are older than the margin.
-      await s.record(db, systemCtx(), [entry]);
-      await s.flush();
-      clock.advance(60_000);
-      const during = await s.seal();
+      const during = await whileOpen(
+        db,
+        (tx) => s.record(tx, systemCtx(), [entry]),
+        async () => {
+          // ...while a later row commits, and both are older than the margin.
+          await s.record(db, systemCtx(), [entry]);
+          await s.flush();
+          clock.advance(60_000);
+          return s.seal();
+        },
+      );
       if (during) seals.push(during);
-      release();
-      await slow;
     } else {
       await inTransaction(db, (tx) => s.record(tx, systemCtx(), [entry]));
       await s.record(db, systemCtx(), [entry]);

@@ -10,6 +10,7 @@ import { loadArchive } from "../../src/modules/backup/backup.restore.js";
 import { verifyBackup, writeBackup } from "../../src/modules/backup/backup.service.js";
 import { findRequest, updateRequest } from "../../src/modules/requests/requests.repo.js";
 import { upload } from "../support/indicators-fixtures.js";
+import { whileOpen } from "../support/lock-queue.js";
 import {
   type Agent,
   createTestNode,
@@ -157,24 +158,14 @@ describeDb("cases: identifiers correlated with indicators and requests", () => {
       });
     };
     if (DB_KIND === "postgres") {
-      let stamped!: () => void;
-      let release!: () => void;
-      const aStamped = new Promise<void>((r) => {
-        stamped = r;
-      });
-      const aMayCommit = new Promise<void>((r) => {
-        release = r;
-      });
-      const a = inTransaction(db, async (tx) => {
-        await change(tx, idA, "late-commit.test", t1);
-        stamped();
-        await aMayCommit;
-      });
-      await aStamped;
-      await inTransaction(db, (tx) => change(tx, idB, "late-b-after.test", t2));
-      await hitsOf(cyber); // pulls B while A is still open
-      release();
-      await a;
+      await whileOpen(
+        db,
+        (tx) => change(tx, idA, "late-commit.test", t1),
+        async () => {
+          await inTransaction(db, (tx) => change(tx, idB, "late-b-after.test", t2));
+          await hitsOf(cyber); // pulls B while A is still open
+        },
+      );
     } else {
       await inTransaction(db, (tx) => change(tx, idB, "late-b-after.test", t2));
       await hitsOf(cyber);

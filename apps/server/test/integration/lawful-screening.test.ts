@@ -1,6 +1,7 @@
 import type { FlagView, LawfulStatus, TimelinessReport } from "@crossline/schemas";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Db } from "../../src/db/client.js";
 import { auditLog, lawfulFlags, lawfulRefusals } from "../../src/db/schema/index.js";
 import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
 import { queuedBehind } from "../support/lock-queue.js";
@@ -17,10 +18,28 @@ import {
 
 type Flag = { flag: FlagView };
 type Refused = { refusal: { direction: string } };
-/** The lock the screening of one item takes (lawful.repo.ts lockScreening). */
-const screeningLock = (kind: string, id: string) =>
-  sql`select pg_advisory_xact_lock(hashtext('crossline.lawful.screening'), hashtext(${`${kind}:${id}`}))`;
 type Status = { status: LawfulStatus };
+
+/**
+ * `call` made twice at once on the request `id` (a double submit): on PostgreSQL both wait for the lock the
+ * screening of the item takes (lawful.repo.ts lockScreening), each having read nothing yet, so the second then
+ * sees the first. One is recorded (201); the other is answered 409 with `issue`.
+ */
+async function twiceAtOnce(
+  db: Db,
+  id: string,
+  call: () => Promise<{ status: number; body: ApiError }>,
+  issue: string,
+) {
+  const answers = await queuedBehind(
+    db,
+    sql`select pg_advisory_xact_lock(hashtext('crossline.lawful.screening'), hashtext(${`request:${id}`}))`,
+    [call, call],
+    { together: true },
+  );
+  expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+  expect(answers.find((a) => a.status === 409)?.body.error.details[0]?.issue).toBe(issue);
+}
 
 describeDb("personal data: screening for lawful use", () => {
   let t: TwoNodes;
@@ -224,18 +243,10 @@ describeDb("personal data: screening for lawful use", () => {
   it("a flag or a refusal sent twice at once (a double submit) is recorded once; the other answer is 409", async () => {
     const r = await draft(officer, routineSubscriberForm());
     const body = { kind: "request", recordId: r.id, characters: ["political"], note: "Sent twice" };
-    // On PostgreSQL both wait for the item's lock, each having read nothing yet: the second then sees the first.
-    const flags = await queuedBehind(
+    await twiceAtOnce(
       t.cn.rt.services.db,
-      screeningLock("request", r.id),
-      [
-        () => officer.req<Flag & ApiError>("POST", "/api/v1/lawful/flags", body),
-        () => officer.req<Flag & ApiError>("POST", "/api/v1/lawful/flags", body),
-      ],
-      { together: true },
-    );
-    expect(flags.map((f) => f.status).sort()).toEqual([201, 409]);
-    expect(flags.find((f) => f.status === 409)?.body.error.details[0]?.issue).toBe(
+      r.id,
+      () => officer.req<Flag & ApiError>("POST", "/api/v1/lawful/flags", body),
       "the item is already flagged",
     );
     const cn = t.cn.rt.services.db;
@@ -259,17 +270,10 @@ describeDb("personal data: screening for lawful use", () => {
       ground: "political_character",
       text: "The conduct described is the expression of a political opinion.",
     };
-    const refused = await queuedBehind(
+    await twiceAtOnce(
       t.us.rt.services.db,
-      screeningLock("request", incoming.id),
-      [
-        () => usDuty.req<Refused & ApiError>("POST", "/api/v1/lawful/refusals", refusal),
-        () => usDuty.req<Refused & ApiError>("POST", "/api/v1/lawful/refusals", refusal),
-      ],
-      { together: true },
-    );
-    expect(refused.map((x) => x.status).sort()).toEqual([201, 409]);
-    expect(refused.find((x) => x.status === 409)?.body.error.details[0]?.issue).toBe(
+      incoming.id,
+      () => usDuty.req<Refused & ApiError>("POST", "/api/v1/lawful/refusals", refusal),
       "the item is already refused",
     );
     const us = t.us.rt.services.db;

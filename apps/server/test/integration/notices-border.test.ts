@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { inTransaction } from "../../src/db/client.js";
 import { auditLog, notices, requests } from "../../src/db/schema/index.js";
 import {
   type FederationWorker,
   startFederationWorker,
 } from "../../src/modules/federation/federation.worker.js";
+import { queuedBehind } from "../support/lock-queue.js";
 import { type Agent, createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 import { freePort } from "../support/pg-cluster.js";
 import {
@@ -381,35 +381,19 @@ describeDb("notices across the border on two real nodes", () => {
         createdAt: now,
         updatedAt: now,
       };
-      let release = () => {};
-      let inserted = () => {};
-      const gate = new Promise<void>((r) => {
-        release = r;
-      });
-      const holding = new Promise<void>((r) => {
-        inserted = r;
-      });
-      const writer = inTransaction(db, async (tx) => {
-        await tx.insert(notices).values(other);
-        inserted();
-        await gate;
-      });
-      await Promise.race([holding, writer]);
-      const call = usOfficer.req<ApiError>("POST", "/api/v1/notices/from-request", {
-        requestId: out.requestId,
-        providerId: usProvider,
-        legalBasis: LAW_US,
-      });
-      await waitFor("the insert waiting", async () => {
-        const r = (await db.execute(
-          sql`select count(*)::int as n from pg_stat_activity
-              where datname = current_database() and wait_event_type = 'Lock'`,
-        )) as unknown as { rows: { n: number }[] };
-        return Number(r.rows[0]?.n ?? 0) >= 1;
-      });
-      release();
-      await writer;
-      const res = await call;
+      const [res] = await queuedBehind(
+        db,
+        (tx) => tx.insert(notices).values(other),
+        [
+          () =>
+            usOfficer.req<ApiError>("POST", "/api/v1/notices/from-request", {
+              requestId: out.requestId,
+              providerId: usProvider,
+              legalBasis: LAW_US,
+            }),
+        ],
+        { mustWait: true, ms: 20_000 },
+      );
       expect(res.status, JSON.stringify(res.body)).toBe(409);
       expect(res.body.error.details[0]).toMatchObject({
         field: "body.requestId",
@@ -513,35 +497,13 @@ describeDb("notices across the border on two real nodes", () => {
     arrive: () => Promise<unknown>,
     act: () => Promise<T>,
   ): Promise<T> {
-    const db = node.rt.services.db;
-    const waiting = async () => {
-      const r = (await db.execute(
-        sql`select count(*)::int as n from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock'`,
-      )) as unknown as { rows: { n: number }[] };
-      return Number(r.rows[0]?.n ?? 0);
-    };
-    let release = () => {};
-    let held = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    const holding = new Promise<void>((r) => {
-      held = r;
-    });
-    const blocker = inTransaction(db, async (tx) => {
-      await tx.select({ id: requests.id }).from(requests).where(eq(requests.id, requestId)).for("update");
-      held();
-      await gate;
-    });
-    await holding;
-    await arrive();
-    await waitFor("the inbox waiting for the request", async () => (await waiting()) >= 1);
-    const acting = act();
-    await waitFor("the change waiting too", async () => (await waiting()) >= 2);
-    release();
-    await blocker;
-    return acting;
+    const [, acted] = await queuedBehind(
+      node.rt.services.db,
+      (tx) => tx.select({ id: requests.id }).from(requests).where(eq(requests.id, requestId)).for("update"),
+      [arrive, act],
+      { mustWait: true, ms: 20_000 },
+    );
+    return acted;
   }
 
   it.runIf(DB_KIND === "postgres")(

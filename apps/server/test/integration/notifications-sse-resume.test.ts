@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { inTransaction } from "../../src/db/client.js";
 import { notifications } from "../../src/db/schema/index.js";
+import { whileOpen } from "../support/lock-queue.js";
 import { createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 
 /** An open SSE connection, read as text until what a test waits for has arrived. */
@@ -209,31 +210,22 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
       await s.readUntil("event: ready");
       let later = "";
       if (DB_KIND === "postgres") {
-        let minted!: () => void;
-        let release!: () => void;
-        const open = new Promise<void>((r) => {
-          minted = r;
-        });
-        const mayCommit = new Promise<void>((r) => {
-          release = r;
-        });
-        const early = inTransaction(node.rt.services.db, async (tx) => {
-          await node.rt.services.notifications.notify(tx, {
-            userIds: [userId],
-            kind: "test.sse",
-            severity: "emergency",
-            title: { en: "Minted first", zh: "先" },
-            body: { en: "body", zh: "正文" },
-          });
-          minted();
-          await mayCommit;
-        });
-        await open;
-        await notify(userId);
-        later = (await idsOf(userId)).at(-1) as string;
-        await s.readUntil(`id: ${later}`);
-        release();
-        await early;
+        await whileOpen(
+          node.rt.services.db,
+          (tx) =>
+            node.rt.services.notifications.notify(tx, {
+              userIds: [userId],
+              kind: "test.sse",
+              severity: "emergency",
+              title: { en: "Minted first", zh: "先" },
+              body: { en: "body", zh: "正文" },
+            }),
+          async () => {
+            await notify(userId);
+            later = (await idsOf(userId)).at(-1) as string;
+            await s.readUntil(`id: ${later}`);
+          },
+        );
       } else {
         // One connection: the early one is a row whose id was minted earlier (a process whose clock is behind).
         await notify(userId);

@@ -13,7 +13,7 @@ import {
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type DbOrTx, inTransaction } from "../../db/client.js";
-import { uniqueViolationOf } from "../../db/errors.js";
+import { uniqueConflicts } from "../../db/errors.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { defineHandler } from "../federation/federation.types.js";
@@ -28,7 +28,12 @@ interface ScreeningDeps extends LawfulDeps {
 }
 
 const ALREADY_FLAGGED = "the item is already flagged";
-const ALREADY_REFUSED = "the item is already refused";
+/**
+ * The 409s of a second open flag, a second sent refusal: the same whether the check under the item's lock saw
+ * the other or the unique index did (a writer the lock does not cover).
+ */
+const alreadyFlagged = () => new AppError("CONFLICT", [{ issue: ALREADY_FLAGGED }]);
+const alreadyRefused = () => new AppError("CONFLICT", [{ issue: "the item is already refused" }]);
 
 const flagView = (f: FlagRow, info: Map<string, RecordInfo>): FlagView => ({
   id: f.id,
@@ -126,12 +131,7 @@ export function createScreening(deps: ScreeningDeps) {
         details: { flagId: f.id, characters: f.characters },
       });
       return f;
-    }).catch((err) => {
-      // The index holds the rule for any writer the lock does not cover.
-      if (uniqueViolationOf(err) === "lawful_flags_one_open")
-        throw new AppError("CONFLICT", [{ issue: ALREADY_FLAGGED }]);
-      throw err;
-    });
+    }).catch(uniqueConflicts({ lawful_flags_one_open: alreadyFlagged }));
     return flagView(row, info);
   }
 
@@ -203,9 +203,7 @@ export function createScreening(deps: ScreeningDeps) {
       // Under the item's lock: a refusal sent at the same moment is seen here once committed (and not sent twice).
       await repo.lockScreening(tx, body.kind, body.recordId);
       const earlier = await repo.refusalsOf(tx, body.kind, body.recordId);
-      if (earlier.some((r) => r.direction === "sent")) {
-        throw new AppError("CONFLICT", [{ issue: ALREADY_REFUSED }]);
-      }
+      if (earlier.some((r) => r.direction === "sent")) throw alreadyRefused();
       const r = await repo.insertRefusal(tx, {
         id: uuidv7(),
         kind: body.kind,
@@ -238,11 +236,7 @@ export function createScreening(deps: ScreeningDeps) {
         details: { peerId, ground: body.ground },
       });
       return r;
-    }).catch((err) => {
-      if (uniqueViolationOf(err) === "lawful_refusals_one_sent")
-        throw new AppError("CONFLICT", [{ issue: ALREADY_REFUSED }]);
-      throw err;
-    });
+    }).catch(uniqueConflicts({ lawful_refusals_one_sent: alreadyRefused }));
     return refusalView(row);
   }
 

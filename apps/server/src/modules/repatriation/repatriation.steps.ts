@@ -14,7 +14,7 @@ import {
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import { inTransaction, type Tx } from "../../db/client.js";
-import { uniqueViolationOf } from "../../db/errors.js";
+import { uniqueConflicts } from "../../db/errors.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import type { AttachmentRef } from "../federation/federation.types.js";
@@ -78,16 +78,18 @@ export function createRepatriationSteps(c: RepatriationContext) {
     const requestedAt = new Date(body.requestedAt);
     const verificationDueAt = new Date(requestedAt.getTime() + policy.verificationDays * DAY_MS);
     // Numbered under nextSeq's lock; the unique index on own references is the database's guard. A number taken
-    // meanwhile by a writer outside the lock fails the insert: the whole creation runs again with the next number.
+    // meanwhile by a writer outside the lock fails the insert: the whole creation runs again with the next number,
+    // and the third time the client is told.
     for (let attempt = 1; ; attempt++) {
+      const taken = new AppError("CONFLICT", [
+        { issue: "another case took the next reference at the same moment: try again" },
+      ]);
       try {
-        return await createIn(ctx, body, { self, unitId, now, requestedAt, verificationDueAt });
+        return await createIn(ctx, body, { self, unitId, now, requestedAt, verificationDueAt }).catch(
+          uniqueConflicts({ repatriation_cases_own_reference: () => taken }),
+        );
       } catch (err) {
-        if (uniqueViolationOf(err) !== "repatriation_cases_own_reference") throw err;
-        if (attempt >= 3)
-          throw new AppError("CONFLICT", [
-            { issue: "another case took the next reference at the same moment: try again" },
-          ]);
+        if (err !== taken || attempt >= 3) throw err;
       }
     }
   }
