@@ -2,7 +2,7 @@ import type { FlagView, LawfulStatus, TimelinessReport } from "@crossline/schema
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.js";
-import { auditLog, lawfulFlags, lawfulRefusals } from "../../src/db/schema/index.js";
+import { auditHead, auditLog, lawfulFlags, lawfulRefusals } from "../../src/db/schema/index.js";
 import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
 import { queuedBehind } from "../support/lock-queue.js";
 import { type Agent, describeDb } from "../support/node.js";
@@ -21,19 +21,16 @@ type Refused = { refusal: { direction: string } };
 type Status = { status: LawfulStatus };
 
 /**
- * `call` made twice at once on the request `id` (a double submit): on PostgreSQL both wait for the lock the
- * screening of the item takes (lawful.repo.ts lockScreening), each having read nothing yet, so the second then
- * sees the first. One is recorded (201); the other is answered 409 with `issue`.
+ * `call` made twice at once on the request `id` (a double submit). On PostgreSQL another transaction holds the
+ * head of the audit chain, which every change appends to last in its transaction: each call has done its reads
+ * and writes before it waits there, so without a lock taken before the check (lawful.repo.ts lockScreening)
+ * both would find nothing recorded and both would be stored. With it, the second waits for the first at that
+ * lock and then sees it: one is recorded (201); the other is answered 409 with `issue`.
  */
-async function twiceAtOnce(
-  db: Db,
-  id: string,
-  call: () => Promise<{ status: number; body: ApiError }>,
-  issue: string,
-) {
+async function twiceAtOnce(db: Db, call: () => Promise<{ status: number; body: ApiError }>, issue: string) {
   const answers = await queuedBehind(
     db,
-    sql`select pg_advisory_xact_lock(hashtext('crossline.lawful.screening'), hashtext(${`request:${id}`}))`,
+    sql`select 1 from ${auditHead} where id = 1 for update`,
     [call, call],
     { together: true },
   );
@@ -245,7 +242,6 @@ describeDb("personal data: screening for lawful use", () => {
     const body = { kind: "request", recordId: r.id, characters: ["political"], note: "Sent twice" };
     await twiceAtOnce(
       t.cn.rt.services.db,
-      r.id,
       () => officer.req<Flag & ApiError>("POST", "/api/v1/lawful/flags", body),
       "the item is already flagged",
     );
@@ -272,7 +268,6 @@ describeDb("personal data: screening for lawful use", () => {
     };
     await twiceAtOnce(
       t.us.rt.services.db,
-      incoming.id,
       () => usDuty.req<Refused & ApiError>("POST", "/api/v1/lawful/refusals", refusal),
       "the item is already refused",
     );
