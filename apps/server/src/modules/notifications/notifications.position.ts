@@ -114,16 +114,14 @@ function fromB36(s: string): bigint | null {
  * The SSE event id of a position: `<notification id>.<xmax − after.xid>.<xmax>[.<gap>…]` after a notification,
  * `<xmax>[.<gap>…]` without one (the `ready` event), numbers in base 36, the gaps going down from `xmax` through
  * the in-progress transactions (the first is `xmax` minus the highest). Over `MAX_EVENT_XIP` of those (a node
- * with that many writing transactions at once), `xmax` is lowered to the first left out: the id then claims less
- * than was delivered, so a resume may send some again, never miss one.
+ * with that many writing transactions at once), `xmax` is lowered to the first left out (and a cursor above it is
+ * left empty): the id then claims less than was delivered, so a resume may send some again, never miss one.
  */
 export function encodePosition(p: StreamPosition): string {
   let { xmax, xip } = p.snapshot;
-  let after = p.after;
   if (xip.length > MAX_EVENT_XIP) {
     xmax = xip[MAX_EVENT_XIP];
     xip = xip.slice(0, MAX_EVENT_XIP);
-    if (after && after.xid > xmax) after = undefined;
   }
   const parts = [b36(xmax)];
   let prev = xmax;
@@ -131,7 +129,10 @@ export function encodePosition(p: StreamPosition): string {
     parts.push(b36(prev - xip[i]));
     prev = xip[i];
   }
-  return after ? `${after.id}.${b36(xmax - after.xid)}.${parts.join(".")}` : parts.join(".");
+  const a = p.after;
+  if (!a) return parts.join(".");
+  // A cursor past the lowered `xmax` is left out (empty): its transaction then counts as not sent at all.
+  return `${a.id}.${a.xid > xmax ? "" : b36(xmax - a.xid)}.${parts.join(".")}`;
 }
 
 /**
@@ -155,8 +156,10 @@ export function decodeLastEventId(raw: string | string[] | undefined): ResumeFro
   let afterId = "";
   if (parts[0] && UUID.test(parts[0])) {
     afterId = parts[0];
-    afterGap = fromB36(parts[1] ?? "");
-    if (afterGap === null) return { kind: "invalid" };
+    if (parts[1] !== "") {
+      afterGap = fromB36(parts[1] ?? "");
+      if (afterGap === null) return { kind: "invalid" };
+    }
     parts.splice(0, 2);
   }
   const xmax = fromB36(parts[0] ?? "");
