@@ -96,7 +96,10 @@ async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
                 const event = buf.slice(0, at);
                 buf = buf.slice(at + 2);
                 if (event.includes("event: ready")) ready();
-                const id = /^id: (.+)$/m.exec(event)?.[1];
+                // A notification's event id starts with its id (then where the stream stands: a resume point).
+                const id = event.includes("event: notification")
+                  ? /^id: ([0-9a-f-]{36})/m.exec(event)?.[1]
+                  : undefined;
                 if (id) arrivals.set(id, [...(arrivals.get(id) ?? []), performance.now()]);
                 at = buf.indexOf("\n\n");
               }

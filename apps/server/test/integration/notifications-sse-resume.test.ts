@@ -1,7 +1,7 @@
 import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { uuidv7 } from "../../src/crypto/ids.js";
-import { inTransaction } from "../../src/db/client.js";
+import { inTransaction, rowsOf } from "../../src/db/client.js";
 import { notifications } from "../../src/db/schema/index.js";
 import { whileOpen } from "../support/lock-queue.js";
 import { createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
@@ -25,12 +25,24 @@ async function openStream(url: string, headers: Record<string, string>) {
       }
       return text;
     },
-    /** The ids of the notification events received so far, in order. */
+    /** The ids of the notifications received so far, in order. */
     ids() {
       return text
         .split("\n\n")
         .filter((e) => e.includes("event: notification"))
+        .map((e) => (JSON.parse(/^data: (.+)$/m.exec(e)?.[1] ?? "{}") as { id?: string }).id);
+    },
+    /** The event ids of the notifications received so far, in order. */
+    eventIds() {
+      return text
+        .split("\n\n")
+        .filter((e) => e.includes("event: notification"))
         .map((e) => /^id: (.+)$/m.exec(e)?.[1]);
+    },
+    /** The id of the last event that had one (what EventSource sends as Last-Event-ID when it reconnects). */
+    lastEventId() {
+      const ids = [...text.matchAll(/^id: (.*)$/gm)].map((m) => m[1]);
+      return ids.at(-1);
     },
     /** The English titles of the notification events received so far, in order. */
     titles() {
@@ -253,6 +265,203 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
       expect(ids.indexOf(early)).toBeGreaterThan(ids.indexOf(later));
     } finally {
       s.close();
+    }
+  });
+
+  /** A notification with this title for the reader, committed. */
+  const notifyTitled = (title: string) =>
+    inTransaction(node.rt.services.db, (tx) =>
+      node.rt.services.notifications.notify(tx, {
+        userIds: [userId],
+        kind: "test.sse",
+        severity: "info",
+        title: { en: title, zh: title },
+        body: { en: "body", zh: "正文" },
+      }),
+    );
+  /** The first transaction id the database has not yet counted as completed (xmax of its current snapshot). */
+  const xmax = async () =>
+    BigInt(
+      rowsOf<{ x: string }>(
+        await node.rt.services.db.execute(sql`select pg_snapshot_xmax(pg_current_snapshot())::text as x`),
+      )[0].x,
+    );
+  const url = () => `${base}/api/v1/notifications/stream`;
+
+  it("a reconnect resumes in commit order: an older transaction committing while the client is away arrives once, nothing it got comes again", async () => {
+    const db = node.rt.services.db;
+    const s1 = await openStream(url(), { cookie });
+    let s2: Awaited<ReturnType<typeof openStream>> | undefined;
+    const releases: (() => void)[] = [];
+    /** A transaction that writes the reader a notification and stays open until `commit`. */
+    const held = async (title: string) => {
+      let wrote!: () => void;
+      let release!: () => void;
+      const written = new Promise<void>((r) => {
+        wrote = r;
+      });
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      releases.push(release);
+      const done = inTransaction(db, async (tx) => {
+        await node.rt.services.notifications.notify(tx, {
+          userIds: [userId],
+          kind: "test.sse",
+          severity: "emergency",
+          title: { en: title, zh: title },
+          body: { en: "body", zh: "正文" },
+        });
+        wrote();
+        await gate;
+      });
+      await written;
+      return async () => {
+        release();
+        await done;
+      };
+    };
+    try {
+      await s1.readUntil("event: ready");
+      let commitOld1: () => Promise<void>;
+      if (DB_KIND === "postgres") {
+        // Old 1, then Old 2 write (taking their transaction ids in that order) and stay open; Later commits and is
+        // streamed; Old 2 commits and is streamed; the client drops; Old 1 commits while it is away.
+        commitOld1 = await held("Old 1");
+        const commitOld2 = await held("Old 2");
+        await notifyTitled("Later");
+        await s1.readUntil("Later");
+        await commitOld2();
+        await s1.readUntil("Old 2");
+      } else {
+        // One connection: no transaction stays open while another commits. Old 1 is a row whose transaction id is
+        // ahead of the database's, not yet committed in any snapshot; it commits when the database's pass it.
+        const old1 = (await xmax()) + 50n;
+        await db.insert(notifications).values({
+          id: uuidv7(),
+          userId,
+          kind: "test.sse",
+          severity: "emergency",
+          titleEn: "Old 1",
+          titleZh: "Old 1",
+          bodyEn: "body",
+          bodyZh: "正文",
+          createdAt: new Date(),
+          xid: String(old1),
+        });
+        await notifyTitled("Later");
+        await s1.readUntil("Later");
+        commitOld1 = async () => {
+          while ((await xmax()) <= old1)
+            await inTransaction(db, (tx) => tx.execute(sql`select pg_current_xact_id()`));
+        };
+      }
+      const last = s1.lastEventId() as string;
+      s1.close();
+      await commitOld1();
+      s2 = await openStream(url(), { cookie, "last-event-id": last });
+      await s2.readUntil("Old 1");
+      await notifyTitled("Fresh");
+      await s2.readUntil("Fresh");
+      expect(s1.titles()).toEqual(DB_KIND === "postgres" ? ["Later", "Old 2"] : ["Later"]);
+      // exactly what committed while it was away, then what comes live; not Later or Old 2 again
+      expect(s2.titles()).toEqual(["Old 1", "Fresh"]);
+    } finally {
+      for (const release of releases) release();
+      s1.close();
+      s2?.close();
+    }
+  });
+
+  it("a client that drops before any notification resumes from where its stream started (the ready event's id)", async () => {
+    const s1 = await openStream(url(), { cookie });
+    await s1.readUntil("event: ready");
+    const last = s1.lastEventId();
+    s1.close();
+    await notifyTitled("While away");
+    const s2 = await openStream(url(), { cookie, ...(last ? { "last-event-id": last } : {}) });
+    try {
+      await s2.readUntil("While away");
+      await notifyTitled("Back");
+      await s2.readUntil("Back");
+      expect(s2.titles()).toEqual(["While away", "Back"]);
+    } finally {
+      s2.close();
+    }
+  });
+
+  it("a Last-Event-ID tampered with, malformed or not of this database starts the stream from now, without an error", async () => {
+    await notifyTitled("Before");
+    const ahead = (await xmax()) + 1_000_000n;
+    const now = (await xmax()).toString(36);
+    const lastIds = [
+      ahead.toString(36), // a snapshot beyond the database's (another cluster's, as before a restore)
+      `${uuidv7()}.0.${ahead.toString(36)}`,
+      `${uuidv7()}.0.${now}`, // the cursor in a transaction that has not committed
+      `${now}.0`, // a transaction twice
+      "t6..1",
+      "zzzzzzzzzzzzzzzzzzzz",
+      `${uuidv7()}.x.y`,
+      "x".repeat(5000),
+    ];
+    const streams = await Promise.all(
+      lastIds.map((id) => openStream(url(), { cookie, "last-event-id": id })),
+    );
+    try {
+      for (const s of streams) await s.readUntil("event: ready");
+      await notifyTitled("After");
+      for (const s of streams) {
+        await s.readUntil("After");
+        expect(s.titles()).toEqual(["After"]);
+      }
+    } finally {
+      for (const s of streams) s.close();
+    }
+  });
+
+  it("a backlog longer than one look arrives whole and in order; resuming from its middle sends the rest", async () => {
+    const db = node.rt.services.db;
+    const s1 = await openStream(url(), { cookie });
+    let s2: Awaited<ReturnType<typeof openStream>> | undefined;
+    try {
+      await s1.readUntil("event: ready");
+      const bulk = Array.from({ length: 1_100 }, (_, i) => `Bulk ${i}`);
+      // one transaction (one xid) of more rows than a look sends, then another
+      await inTransaction(db, async (tx) => {
+        await tx.insert(notifications).values(
+          bulk.map((t) => ({
+            id: uuidv7(),
+            userId,
+            kind: "test.sse",
+            severity: "info" as const,
+            titleEn: t,
+            titleZh: t,
+            bodyEn: "body",
+            bodyZh: "正文",
+            createdAt: new Date(),
+          })),
+        );
+        await node.rt.services.notifications.notify(tx, {
+          userIds: [userId],
+          kind: "test.sse",
+          severity: "info",
+          title: { en: "Bulk end", zh: "Bulk end" },
+          body: { en: "body", zh: "正文" },
+        });
+      });
+      await notifyTitled("After bulk");
+      await s1.readUntil("After bulk");
+      const all = [...bulk, "Bulk end", "After bulk"];
+      expect(s1.titles()).toEqual(all);
+      // the client got up to the 701st (in the second look, in the middle of the first transaction)
+      const at = s1.eventIds()[700] as string;
+      s1.close();
+      s2 = await openStream(url(), { cookie, "last-event-id": at });
+      await s2.readUntil("After bulk");
+      expect(s2.titles()).toEqual(all.slice(701));
+    } finally {
+      s1.close();
+      s2?.close();
     }
   });
 });

@@ -13,7 +13,6 @@ import type { Services } from "../../services.js";
 const STREAM_POLL_MS = 1000;
 const STREAM_SAFETY_POLL_MS = 30_000;
 const HEARTBEAT_MS = 15_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function notificationsRoutes(fastify: FastifyInstance, s: Services) {
   const app = zodApp(fastify);
@@ -58,20 +57,18 @@ export function notificationsRoutes(fastify: FastifyInstance, s: Services) {
     {
       schema: {
         tags,
-        summary: "Live notifications as Server-Sent Events (event: notification, id: notification id)",
+        summary:
+          "Live notifications as Server-Sent Events (event: notification; the event id is where to resume)",
         description:
-          "text/event-stream. Each new notification arrives as `event: notification` with the NotificationView as JSON data and its id as the event id; reconnecting with Last-Event-ID resumes after it. When the unread count changes otherwise (notifications marked done because what they asked for was done), `event: unread` carries `{unreadCount}`. Comment lines keep the connection alive.",
+          "text/event-stream. Each new notification arrives as `event: notification` with the NotificationView as JSON data, as the transactions that wrote them commit (whatever order their ids were minted in). Its event id is the notification's id followed by where the stream then stands (`<notification id>.<…>`: which transactions were sent, in base 36); the first event, `event: ready`, carries the starting point as its id. Reconnecting with Last-Event-ID (as EventSource does) resumes from there: what committed meanwhile is sent, in whatever order, and nothing sent before. A bare notification id (streams before these ids) resumes from the transaction that wrote it; a malformed Last-Event-ID, or one not of this database, starts from now. When the unread count changes otherwise (notifications marked done because what they asked for was done), `event: unread` carries `{unreadCount}`. Comment lines keep the connection alive.",
         response: { 200: z.string().describe("text/event-stream"), ...errorResponses },
       },
     },
     async (req, reply) => {
       const userId = req.ctx.actor.userId;
       if (!userId) throw new AppError("FORBIDDEN", [{ issue: "notifications belong to signed-in users" }]);
-      const last = req.headers["last-event-id"];
-      let position = await s.notifications.streamFrom(
-        userId,
-        typeof last === "string" && UUID.test(last) ? last : null,
-      );
+      const start = await s.notifications.streamFrom(userId, req.headers["last-event-id"]);
+      let position = start.position;
       // The count the console last heard of: a change without a new notification (one settled because what it
       // asked for is done, perhaps by a colleague or the peer) is told as `event: unread`.
       let unread = await s.notifications.unreadCount(userId);
@@ -84,21 +81,29 @@ export function notificationsRoutes(fastify: FastifyInstance, s: Services) {
         "x-accel-buffering": "no",
         "x-request-id": String(req.id),
       });
-      res.write(`retry: 5000\nevent: ready\ndata: {}\n\n`);
+      // The starting point is the first event id: a client that loses the connection before any notification
+      // resumes from it too, not from whenever it reconnects.
+      res.write(`retry: 5000\nid: ${start.eventId}\nevent: ready\ndata: {}\n\n`);
       let busy = false;
       let closed = false;
       const tick = async () => {
         if (busy || closed) return;
         busy = true;
         try {
-          const { items: fresh, position: next } = await s.notifications.since(userId, position);
-          for (const n of fresh) {
-            res.write(`id: ${n.id}\nevent: notification\ndata: ${JSON.stringify(n)}\n\n`);
+          let sent = 0;
+          let more = true;
+          while (more && !closed) {
+            const look = await s.notifications.since(userId, position);
+            for (const { eventId, notification } of look.items) {
+              res.write(`id: ${eventId}\nevent: notification\ndata: ${JSON.stringify(notification)}\n\n`);
+            }
+            sent += look.items.length;
+            position = look.position;
+            more = look.more;
           }
-          position = next;
           const now = await s.notifications.unreadCount(userId);
           // A new notification refreshes the console's list by itself; only a change without one is told.
-          const told = now !== unread && fresh.length === 0;
+          const told = now !== unread && sent === 0;
           unread = now;
           if (told) {
             res.write(`event: unread\ndata: ${JSON.stringify({ unreadCount: now })}\n\n`);

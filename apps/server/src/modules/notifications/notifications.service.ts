@@ -21,17 +21,18 @@ import type { Ctx } from "../../lib/actor.js";
 import { backoffMs } from "../../lib/backoff.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
+import {
+  decodeLastEventId,
+  encodePosition,
+  parseSnapshot,
+  positionsOf,
+  type ResumeFrom,
+  type StreamPosition,
+  snapshotText,
+  visibleIn,
+} from "./notifications.position.js";
 
 type NotificationRow = typeof notifications.$inferSelect;
-
-/**
- * Where a live stream stands: the snapshot (`pg_snapshot` as text) of its last look (every notification visible
- * in it was sent, or was there before the stream), and, when it resumed after a notification, that one.
- */
-export interface StreamPosition {
-  snapshot: string;
-  after?: { xid: string; id: string };
-}
 
 export interface Bilingual {
   en: string;
@@ -89,6 +90,8 @@ export function toNotificationView(r: NotificationRow, timeZone: string): Notifi
 }
 
 const MAX_ATTEMPTS = 8;
+/** Notifications a stream's look sends at most; past them the next look goes on at once from the last one. */
+const SINCE_LIMIT = 500;
 const LEASE_MS = 2 * 60_000;
 
 /**
@@ -301,61 +304,102 @@ export function createNotificationsService(deps: {
   }
 
   /**
-   * Where a live stream starts: the snapshot of this moment (what is visible now is the list's; what commits
-   * later is streamed). Resuming after a notification (Last-Event-ID) starts from the transaction that wrote it:
-   * those after it, and the rest of that transaction's after its id.
+   * Where a live stream starts, from the client's Last-Event-ID (the raw header):
+   * - a position (the event id of an earlier stream, notifications.position.ts): from there, so what committed
+   *   while the client was away is sent, whatever its order, and nothing it got is sent again;
+   * - a notification id (the event ids of streams before positions were sent): from the transaction that wrote
+   *   it (those after it, and the rest of that transaction's after its id); a notification not the reader's or
+   *   gone: from now;
+   * - none, or one that is malformed or not of this database (beyond its current snapshot: tampered, or taken
+   *   before a restore into another cluster): from now, the snapshot of this moment (what is visible now is the
+   *   list's; what commits later is streamed).
    */
-  async function streamFrom(userId: string, lastEventId: string | null): Promise<StreamPosition> {
-    if (lastEventId) {
-      const [r] = await db
+  async function streamFrom(
+    userId: string,
+    lastEventId: string | string[] | undefined,
+  ): Promise<{ position: StreamPosition; eventId: string }> {
+    const position = await startOf(userId, decodeLastEventId(lastEventId));
+    return { position, eventId: encodePosition(position) };
+  }
+
+  async function startOf(userId: string, from: ResumeFrom): Promise<StreamPosition> {
+    const [r] = rowsOf<{ snap: string }>(await db.execute(sql`select pg_current_snapshot()::text as snap`));
+    const now = parseSnapshot(String(r?.snap));
+    if (from.kind === "notification") {
+      const [n] = await db
         .select({ xid: notifications.xid })
         .from(notifications)
-        .where(and(eq(notifications.userId, userId), eq(notifications.id, lastEventId)));
-      if (r?.xid) return { snapshot: `${r.xid}:${r.xid}:`, after: { xid: r.xid, id: lastEventId } };
+        .where(and(eq(notifications.userId, userId), eq(notifications.id, from.id)));
+      if (!n?.xid) return { snapshot: now };
+      const xid = BigInt(n.xid);
+      return { snapshot: { xmin: xid, xmax: xid, xip: [] }, after: { xid, id: from.id } };
     }
-    const [r] = rowsOf<{ snap: string }>(await db.execute(sql`select pg_current_snapshot()::text as snap`));
-    return { snapshot: String(r?.snap) };
+    if (from.kind !== "position" || from.position.snapshot.xmax > now.xmax) return { snapshot: now };
+    const { snapshot, after } = from.position;
+    // A cursor in a transaction that has not committed: none of its rows can have been sent.
+    return after && visibleIn(now, after.xid) ? { snapshot, after } : { snapshot };
   }
 
   /**
    * The user's notifications that became visible since the stream's position, in the order of the transactions
-   * that wrote them, and the new position: the snapshot of the same statement. Not by id: an id (uuidv7) is
-   * minted by the application before the commit, so one minted first (or by a process whose clock is behind) can
-   * commit after a later one was streamed, and a cursor over ids went past it: its live event was never sent.
+   * that wrote them (then by id), at most `SINCE_LIMIT`, each with its event id (the position once it is sent), and the
+   * new position: the snapshot of the same statement, or, when there were more (`more`), the last
+   * one's, from which the next look goes on. Not by id: an id (uuidv7) is minted by the application before the
+   * commit, so one minted first (or by a process whose clock is behind) can commit after a later one was streamed,
+   * and a cursor over ids went past it: its live event was never sent. One statement: the rows and the snapshot.
+   * Only rows whose transaction the statement's snapshot counts as committed are sent (all, but a row written with
+   * an xid of its own), so the position it gives never claims a row it did not send.
    */
   async function since(
     userId: string,
     from: StreamPosition,
-  ): Promise<{ items: NotificationView[]; position: StreamPosition }> {
-    const after = from.after
-      ? sql`and not (n.xid = ${from.after.xid}::xid8 and n.id <= ${from.after.id}::uuid)`
-      : sql``;
-    const found = rowsOf<{ snap: string; id: string | null }>(
-      await db.execute(sql`
-        with s as (select pg_current_snapshot() as snap)
-        select s.snap::text as snap, n.id from s left join notifications n
-          on n.user_id = ${userId}
-          and n.xid >= pg_snapshot_xmin(${from.snapshot}::pg_snapshot)
-          and not pg_visible_in_snapshot(n.xid, ${from.snapshot}::pg_snapshot)
-          ${after}
-        order by n.xid, n.id`),
+  ): Promise<{
+    items: { eventId: string; notification: NotificationView }[];
+    position: StreamPosition;
+    more: boolean;
+  }> {
+    const cursor = from.after;
+    const xid = notifications.xid;
+    const found = await db
+      .select({ snap: sql<string>`s.snap::text`, n: notifications })
+      .from(sql`(select pg_current_snapshot() as snap) s`)
+      .leftJoin(
+        notifications,
+        and(
+          eq(notifications.userId, userId),
+          sql`${xid} >= ${String(from.snapshot.xmin)}::xid8`,
+          sql`not pg_visible_in_snapshot(${xid}, ${snapshotText(from.snapshot)}::pg_snapshot)`,
+          sql`pg_visible_in_snapshot(${xid}, s.snap)`,
+          cursor
+            ? sql`not (${xid} = ${String(cursor.xid)}::xid8 and ${notifications.id} <= ${cursor.id}::uuid)`
+            : undefined,
+        ),
+      )
+      // The rest of the cursor's transaction first: then it is wholly sent, and one cursor says where a look is.
+      .orderBy(
+        ...(cursor ? [sql`${xid} = ${String(cursor.xid)}::xid8 desc`] : []),
+        asc(xid),
+        asc(notifications.id),
+      )
+      .limit(SINCE_LIMIT + 1);
+    const rows = found.flatMap((r) => (r.n?.xid ? [r.n as NotificationRow & { xid: string }] : []));
+    const more = rows.length > SINCE_LIMIT;
+    const sent = rows.slice(0, SINCE_LIMIT);
+    const { at, next } = positionsOf(
+      from,
+      parseSnapshot(String(found[0]?.snap)),
+      sent.map((r) => ({ xid: BigInt(r.xid), id: r.id })),
+      more,
     );
-    const position = { snapshot: String(found[0]?.snap) };
-    const ids = found.flatMap((r) => (r.id ? [r.id] : []));
-    if (!ids.length) return { items: [], position };
-    const rows: NotificationRow[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      rows.push(
-        ...(await db
-          .select()
-          .from(notifications)
-          .where(inArray(notifications.id, ids.slice(i, i + 500)))),
-      );
-    }
-    const order = new Map(ids.map((id, i) => [id, i]));
-    rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-    const zone = await zoneOf(userId);
-    return { items: rows.map((r) => toNotificationView(r, zone)), position };
+    const zone = sent.length ? await zoneOf(userId) : "UTC";
+    return {
+      items: sent.map((r, i) => ({
+        eventId: encodePosition(at[i]),
+        notification: toNotificationView(r, zone),
+      })),
+      position: next,
+      more,
+    };
   }
 
   async function latestId(userId: string): Promise<string | null> {
