@@ -1,7 +1,7 @@
 import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { uuidv7 } from "../../src/crypto/ids.js";
-import { inTransaction, rowsOf } from "../../src/db/client.js";
+import { inTransaction, rowsOf, type Tx } from "../../src/db/client.js";
 import { notifications } from "../../src/db/schema/index.js";
 import { whileOpen } from "../support/lock-queue.js";
 import { createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
@@ -292,47 +292,30 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
     const db = node.rt.services.db;
     const s1 = await openStream(url(), { cookie });
     let s2: Awaited<ReturnType<typeof openStream>> | undefined;
-    const releases: (() => void)[] = [];
-    /** A transaction that writes the reader a notification and stays open until `commit`. */
-    const held = async (title: string) => {
-      let wrote!: () => void;
-      let release!: () => void;
-      const written = new Promise<void>((r) => {
-        wrote = r;
+    /** Writes the reader a notification titled `title` through `tx` (a transaction the test keeps open). */
+    const writeTitled = (title: string) => (tx: Tx) =>
+      node.rt.services.notifications.notify(tx, {
+        userIds: [userId],
+        kind: "test.sse",
+        severity: "emergency",
+        title: { en: title, zh: title },
+        body: { en: "body", zh: "正文" },
       });
-      const gate = new Promise<void>((r) => {
-        release = r;
-      });
-      releases.push(release);
-      const done = inTransaction(db, async (tx) => {
-        await node.rt.services.notifications.notify(tx, {
-          userIds: [userId],
-          kind: "test.sse",
-          severity: "emergency",
-          title: { en: title, zh: title },
-          body: { en: "body", zh: "正文" },
-        });
-        wrote();
-        await gate;
-      });
-      await written;
-      return async () => {
-        release();
-        await done;
-      };
-    };
     try {
       await s1.readUntil("event: ready");
-      let commitOld1: () => Promise<void>;
+      let last = "";
       if (DB_KIND === "postgres") {
         // Old 1, then Old 2 write (taking their transaction ids in that order) and stay open; Later commits and is
         // streamed; Old 2 commits and is streamed; the client drops; Old 1 commits while it is away.
-        commitOld1 = await held("Old 1");
-        const commitOld2 = await held("Old 2");
-        await notifyTitled("Later");
-        await s1.readUntil("Later");
-        await commitOld2();
-        await s1.readUntil("Old 2");
+        await whileOpen(db, writeTitled("Old 1"), async () => {
+          await whileOpen(db, writeTitled("Old 2"), async () => {
+            await notifyTitled("Later");
+            await s1.readUntil("Later");
+          });
+          await s1.readUntil("Old 2");
+          last = s1.lastEventId() as string;
+          s1.close();
+        });
       } else {
         // One connection: no transaction stays open while another commits. Old 1 is a row whose transaction id is
         // ahead of the database's, not yet committed in any snapshot; it commits when the database's pass it.
@@ -351,14 +334,11 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
         });
         await notifyTitled("Later");
         await s1.readUntil("Later");
-        commitOld1 = async () => {
-          while ((await xmax()) <= old1)
-            await inTransaction(db, (tx) => tx.execute(sql`select pg_current_xact_id()`));
-        };
+        last = s1.lastEventId() as string;
+        s1.close();
+        while ((await xmax()) <= old1)
+          await inTransaction(db, (tx) => tx.execute(sql`select pg_current_xact_id()`));
       }
-      const last = s1.lastEventId() as string;
-      s1.close();
-      await commitOld1();
       s2 = await openStream(url(), { cookie, "last-event-id": last });
       await s2.readUntil("Old 1");
       await notifyTitled("Fresh");
@@ -367,7 +347,6 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
       // exactly what committed while it was away, then what comes live; not Later or Old 2 again
       expect(s2.titles()).toEqual(["Old 1", "Fresh"]);
     } finally {
-      for (const release of releases) release();
       s1.close();
       s2?.close();
     }
