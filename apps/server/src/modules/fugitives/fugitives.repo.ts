@@ -168,6 +168,17 @@ export const fugitivesRepo = {
     return dbx.select().from(fugitives).where(inArray(fugitives.id, ids));
   },
 
+  /** These records locked to the commit, in id order (two transactions locking several cannot deadlock). */
+  async lockMany(tx: Tx, ids: string[]): Promise<FugitiveRow[]> {
+    if (!ids.length) return [];
+    return tx
+      .select()
+      .from(fugitives)
+      .where(inArray(fugitives.id, ids))
+      .orderBy(asc(fugitives.id))
+      .for("update");
+  },
+
   async lock(tx: Tx, id: string): Promise<FugitiveRow | undefined> {
     const [row] = await tx.select().from(fugitives).where(eq(fugitives.id, id)).for("update");
     return row;
