@@ -400,13 +400,20 @@ export function createFugitivesService(deps: FugitivesDeps) {
   ): Promise<{ fugitive: FugitiveDetail; duplicates: FugitiveMatch[] }> {
     requirePermission(ctx.actor, "fugitives:write");
     let stored: StoredFugitiveFields | undefined;
+    let renaming = false;
     if (body.fields) {
       // A field left out keeps the record's value, null clears it; read before the transaction, the
       // version check below makes sure the record merged with is the one changed.
       const current = await c.load(ctx, id);
       stored = await prepare(ctx, mergeChange<FugitiveFields>(body.fields, current.fields), "body.fields");
+      renaming = namesChanged(current.fields, stored);
     }
     const { row, similar, similarRows } = await inTransaction(db, async (tx) => {
+      // A rename and a creation (or another rename) of the same person at the same moment take turns, as two
+      // creations do: the later one's warning names the other. The lock is taken before the record's, as a
+      // creation takes it before any other (a creation locks the person; a rectification of the person locks
+      // the person, then this record).
+      if (renaming) await repo.lockNames(tx);
       const before = await c.lock(tx, ctx, id);
       if (body.version !== before.version) {
         throw new AppError("CONFLICT", [
@@ -419,10 +426,9 @@ export function createFugitivesService(deps: FugitivesDeps) {
       const now = clock.now();
       const fields = stored ?? before.fields;
       const status = body.status ?? before.status;
+      // The same as `renaming` once the version matched (a record's fields change only with its version).
       const renamed = stored !== undefined && namesChanged(before.fields, stored);
-      // A rename and a creation (or another rename) of the same person at the same moment take turns, as two
-      // creations do: the later one's warning names the other.
-      if (renamed) await repo.lockNames(tx);
+      if (renamed && !renaming) await repo.lockNames(tx);
       const after = await repo.update(tx, id, {
         fields,
         nameSearch: searchText(fields),
