@@ -182,6 +182,10 @@ const PHRASES: Record<string, Label> = {
   "request.received": { en: "Request received", "zh-CN": "收到请求" },
   "request.refused": { en: "Request refused", "zh-CN": "拒收请求" },
   "request.remote.extension_decision": { en: "Peer decided an extension", "zh-CN": "对方决定延期" },
+  "request.remote.extension_decision_ignored": {
+    en: "Peer's repeated extension decision ignored",
+    "zh-CN": "忽略对方重复的延期决定",
+  },
   "request.remote.extension_request": { en: "Peer asked an extension", "zh-CN": "对方申请延期" },
   "request.remote.message": { en: "Message from the peer", "zh-CN": "对方留言" },
   "request.remote.read": { en: "Peer read the messages", "zh-CN": "对方已读留言" },

@@ -189,4 +189,47 @@ describeDb("assets shared between two real nodes", () => {
     expect(share.status).toBe(409);
     expect((await copyOf(id))?.state).toBe("withdrawn");
   });
+
+  it("an asset whose object was withdrawn through the shared-objects API still takes changes", async () => {
+    const other = (
+      await call<{ asset: AssetDetail }>(
+        cn,
+        "POST",
+        "/api/v1/assets",
+        {
+          kind: "bank_account",
+          description: { lang: "en", text: "Account at an example bank (fictitious)" },
+          jurisdiction: "US",
+          currency: "USD",
+          value: "15000.00",
+          fugitiveIds: asset.fugitiveIds,
+          identifiedOn: "2015-06-01",
+          identifiedBy: "Example City Public Security Bureau",
+          legalBasis: { instrument: "uncac", article: "Art. 51" },
+        },
+        201,
+      )
+    ).asset;
+    const shared = await call<{ asset: AssetDetail }>(cn, "POST", `/api/v1/assets/${other.id}/share`, {
+      recipients: ["US-DOJ"],
+      marking: { tlp: "AMBER" },
+    });
+    const id = shared.asset.sharing.sharedObjectId as string;
+    await call(cn, "POST", `/api/v1/shared-objects/${id}/withdraw`, {});
+    // The asset's next stage: saved, nothing sent (with the old code, 409 "the object is withdrawn").
+    const staged = await cn.req<{ asset: AssetDetail } & Err>("POST", `/api/v1/assets/${other.id}/stages`, {
+      version: shared.asset.version,
+      stage: "frozen",
+      date: "2015-07-01",
+      authority: "Example District Court",
+      orderReference: "F-2015-7",
+    });
+    expect(staged.status, JSON.stringify(staged.body)).toBe(201);
+    expect(staged.body.asset.stage).toBe("frozen");
+    const gone = await waitFor("US has the tombstone", async () => {
+      const c = await copyOf(id);
+      return c?.state === "withdrawn" && c;
+    });
+    expect(gone.version).toBe(2);
+  });
 });

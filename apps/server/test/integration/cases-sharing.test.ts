@@ -1,5 +1,7 @@
 import type { CaseDetail, CaseStatusReport, PriorityItem } from "@crossline/schemas";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { queuedBehind } from "../support/lock-queue.js";
 import type { Agent } from "../support/node.js";
 import { describeDb } from "../support/node.js";
 import { seen, type ThreeNodes, threeNodes } from "../support/shared-objects-fixtures.js";
@@ -286,5 +288,67 @@ describeDb("sharing case summaries between three nodes (in-process hub)", () => 
     );
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d) => d.field)).toEqual(["querystring.to"]);
+  });
+
+  /** A priority case shared with US at once (the approval policy is off since the test above). */
+  async function sharedCase(title: string) {
+    const c = (await call(t.officers[CN], "POST", "/api/v1/cases", priorityCase(title), 201)).case;
+    const shared = await call(t.officers[CN], "POST", `/api/v1/cases/${c.id}/shares`, {
+      recipients: [US],
+      marking: { tlp: "GREEN" },
+    });
+    expect(shared.case.sharedObjectId).toMatch(/^so_/);
+    return shared.case;
+  }
+  /** Holds the summary object's row (as the shared-objects API's withdrawal takes it) while `calls` queue. */
+  const holdingObject = <T>(id: string, calls: (() => Promise<T>)[]) =>
+    queuedBehind(
+      t.nodes[CN].rt.services.db,
+      sql`select 1 from shared_objects where id = ${id} for update`,
+      calls,
+    );
+  const withdrawObject = (id: string) =>
+    t.officers[CN].req<One & Err>("POST", `/api/v1/shared-objects/${id}/withdraw`, {});
+
+  it("a case changed while its summary is withdrawn through the shared-objects API: the change is saved", async () => {
+    const c = await sharedCase("Loan app extortion");
+    const so = c.sharedObjectId as string;
+    // On PostgreSQL the withdrawal takes the object first; the change, having read the summary active before
+    // the object's lock (old code), then had its next version refused: 409 "the object is withdrawn".
+    const [withdrawn, changed] = await holdingObject(so, [
+      () => withdrawObject(so),
+      () =>
+        t.officers[CN].req<One & Err>("PATCH", `/api/v1/cases/${c.id}`, {
+          version: c.version,
+          asks: { lang: "en", text: "Please identify the app's developer account." },
+        }),
+    ]);
+    expect(withdrawn?.status).toBe(200);
+    expect(changed?.status, JSON.stringify(changed?.body)).toBe(200);
+    expect(changed?.body.case.asks?.text).toBe("Please identify the app's developer account.");
+    await t.hub.flush();
+    expect(await seen(t.officers[US], so)).toMatchObject({ state: "withdrawn", content: null });
+  });
+
+  it("a share while the summary is withdrawn through the shared-objects API: a new summary goes out", async () => {
+    const c = await sharedCase("Crypto investment fraud");
+    const so = c.sharedObjectId as string;
+    // On PostgreSQL the withdrawal takes the object first; the share, having read it active and held by US
+    // before the object's lock (old code), added NX to the withdrawn object: 409 "the object is withdrawn".
+    const [withdrawn, shared] = await holdingObject(so, [
+      () => withdrawObject(so),
+      () =>
+        t.officers[CN].req<One & Err>("POST", `/api/v1/cases/${c.id}/shares`, {
+          recipients: [NX],
+          marking: { tlp: "GREEN" },
+        }),
+    ]);
+    expect(withdrawn?.status).toBe(200);
+    expect(shared?.status, JSON.stringify(shared?.body)).toBe(200);
+    const next = shared?.body.case.sharedObjectId as string;
+    expect(next).toMatch(/^so_/);
+    expect(next).not.toBe(so);
+    await t.hub.flush();
+    expect(await seen(t.officers[NX], next)).toMatchObject({ state: "active", version: 1 });
   });
 });

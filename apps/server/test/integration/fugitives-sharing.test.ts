@@ -1,12 +1,13 @@
 import type { FugitiveDetail, FugitiveListView, ListStatistics, ReceivedEntryView } from "@crossline/schemas";
-import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { accessLog, auditLog, fugitiveReports } from "../../src/db/schema/index.js";
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accessLog, auditLog, fugitiveReports, sharedObjects } from "../../src/db/schema/index.js";
 import {
   type FederationWorker,
   startFederationWorker,
 } from "../../src/modules/federation/federation.worker.js";
 import { fugitiveNamed, ZHANG } from "../support/fugitives-fixtures.js";
+import { queuedBehind } from "../support/lock-queue.js";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
 import { freePort } from "../support/pg-cluster.js";
 
@@ -14,6 +15,8 @@ const CN = "CN-MPS";
 const US = "US-DOJ";
 type Name = typeof CN | typeof US;
 type Err = { error: { code: string; details: { field?: string; issue: string }[] } };
+/** A record's or a list's answer, or an error. */
+type Answer = { fugitive?: FugitiveDetail; list?: FugitiveListView } & Err;
 
 interface Live {
   node: TestNode;
@@ -324,5 +327,99 @@ describeDb("fugitive lists shared between two real nodes", () => {
     expect(stats.summary["zh-CN"]).toBe(
       "截至2017年8月，“Test list of 2015”所列2人中已有1人归案（1/2：遣返1人）。",
     );
+  });
+
+  describe("changes of a record at the moment its list is published or its entry removed", () => {
+    let late: FugitiveListView;
+    let first: FugitiveDetail;
+    const cnDb = () => n[CN].node.rt.services.db;
+    const objectOf = async (id: string) =>
+      (await cnDb().select().from(sharedObjects).where(eq(sharedObjects.id, id)))[0];
+    const located = (f: FugitiveDetail) =>
+      n[CN].officer.req<Answer>("PATCH", `/api/v1/fugitives/${f.id}`, {
+        version: f.version,
+        status: "located",
+      });
+
+    it("a list published while one of its records changes: the entry published carries the change", async () => {
+      const cn = n[CN].officer;
+      first = (
+        await call<{ fugitive: FugitiveDetail }>(cn, "POST", "/api/v1/fugitives", fugitiveNamed("韩立"), 201)
+      ).fugitive;
+      late = (
+        await call<{ list: FugitiveListView }>(
+          cn,
+          "POST",
+          "/api/v1/fugitive-lists",
+          { name: { lang: "en", text: "A later list" } },
+          201,
+        )
+      ).list;
+      await call(cn, "POST", `/api/v1/fugitive-lists/${late.id}/entries`, {
+        fugitiveId: first.id,
+        number: 1,
+      });
+      // On PostgreSQL the change (first in the queue) has locked the record and looked for published entries
+      // (none yet) when it waits for the audit chain's head, held here; the publication then reads the record.
+      // Read unlocked (old code), it published the record as it was before the change, which never followed.
+      const [changed, published] = await queuedBehind(
+        cnDb(),
+        sql`select 1 from audit_head where id = 1 for update`,
+        [
+          () => located(first),
+          () =>
+            n[CN].officer.req<{ list: FugitiveListView } & Err>(
+              "POST",
+              `/api/v1/fugitive-lists/${late.id}/publish`,
+              {
+                recipients: [US],
+                marking: { tlp: "AMBER" },
+              },
+            ),
+        ],
+      );
+      expect(changed?.status, JSON.stringify(changed?.body)).toBe(200);
+      expect(published?.status, JSON.stringify(published?.body)).toBe(200);
+      const entryId = published?.body.list?.entries[0]?.entryId as string;
+      expect((await objectOf(entryId))?.content).toMatchObject({ status: "located" });
+      const copy = await waitFor("US holds the entry as changed", async () => {
+        const c = await copyOf(entryId);
+        return c?.status === "located" && c;
+      });
+      expect(copy.state).toBe("active");
+    });
+
+    it("a record changed while its entry is removed from the list: the change is saved, the entry withdrawn", async () => {
+      const cn = n[CN].officer;
+      const second = (
+        await call<{ fugitive: FugitiveDetail }>(cn, "POST", "/api/v1/fugitives", fugitiveNamed("蒋文"), 201)
+      ).fugitive;
+      const added = await call<{ list: FugitiveListView }>(
+        cn,
+        "POST",
+        `/api/v1/fugitive-lists/${late.id}/entries`,
+        {
+          fugitiveId: second.id,
+          number: 2,
+        },
+      );
+      const entryId = added.list.entries.find((e) => e.fugitiveId === second.id)?.entryId as string;
+      expect(entryId).toMatch(/^so_/);
+      // On PostgreSQL the removal (first in the queue) waits for the entry's object, held here, to withdraw it;
+      // the change has read the entry still listed. Old code: its next version of the entry then found the
+      // object withdrawn, and the change was refused (409 "the object is withdrawn").
+      const [removed, changed] = await queuedBehind(
+        cnDb(),
+        sql`select 1 from shared_objects where id = ${entryId} for update`,
+        [
+          () => n[CN].officer.req<Answer>("DELETE", `/api/v1/fugitive-lists/${late.id}/entries/${second.id}`),
+          () => located(second),
+        ],
+      );
+      expect(removed?.status, JSON.stringify(removed?.body)).toBe(200);
+      expect(changed?.status, JSON.stringify(changed?.body)).toBe(200);
+      expect(changed?.body.fugitive).toMatchObject({ status: "located", version: 2 });
+      expect((await objectOf(entryId))?.state).toBe("withdrawn");
+    });
   });
 });

@@ -240,4 +240,63 @@ describeDb("fugitives: records, pinyin, person link, versions, access log, need 
     const other = ids.find((id) => id !== warned[0]?.body.fugitive.id);
     expect(warned[0]?.body.duplicates.map((d) => d.id)).toEqual([other]);
   });
+
+  it("renaming a record warns of the unit's records it is then likely the same as, as a creation does", async () => {
+    const first = await officer.req<Created>(
+      "POST",
+      "/api/v1/fugitives",
+      fugitiveNamed("司马光耀", { dateOfBirth: "1965-05-05" }),
+    );
+    const other = await create(fugitiveNamed("诸葛文", { dateOfBirth: "1965-05-05" }));
+    const renamed = await officer.req<Created>("PATCH", `/api/v1/fugitives/${other.id}`, {
+      version: 1,
+      fields: { names: [{ original: "司马光耀" }] },
+      reason: "the name in the warrant",
+    });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    expect(renamed.body.fugitive).toMatchObject({ version: 2, name: { romanised: "Sima Guangyao" } });
+    // The creation's shape; the record itself is not its own duplicate.
+    expect(renamed.body.duplicates.map((d) => d.id)).toEqual([first.body.fugitive.id]);
+    expect(renamed.body.duplicates[0]).toMatchObject({ reference: first.body.fugitive.reference });
+    // What a creation of that name gives now names both.
+    const check = await officer.req<{ items: { id: string }[] }>("POST", "/api/v1/fugitives/duplicates", {
+      names: [{ original: "司马光耀" }],
+      dateOfBirth: "1965-05-05",
+    });
+    expect(check.body.items.map((d) => d.id).sort()).toEqual([first.body.fugitive.id, other.id].sort());
+    // A change that leaves the names and the date of birth gives none.
+    const located = await officer.req<Created>("PATCH", `/api/v1/fugitives/${other.id}`, {
+      version: 2,
+      status: "located",
+    });
+    expect(located.status).toBe(200);
+    expect(located.body.duplicates).toEqual([]);
+  });
+
+  it("a rename and a creation of the same person at once: the later one warns of the other", async () => {
+    const body = fugitiveNamed("上官建华", { dateOfBirth: "1969-07-17" });
+    const other = await create(fugitiveNamed("欧阳清", { dateOfBirth: "1969-07-17" }));
+    // On PostgreSQL the creation holds the creations' lock and waits for the audit chain's head (held here);
+    // the rename waits for the creations' lock before its look-up, so it sees the creation once committed.
+    // With a look-up outside that lock both looked up before either committed, and neither warned.
+    const [made, renamed] = await queuedBehind(
+      node.rt.services.db,
+      sql`select 1 from audit_head where id = 1 for update`,
+      [
+        () => officer.req<Created>("POST", "/api/v1/fugitives", body),
+        () =>
+          officer.req<Created>("PATCH", `/api/v1/fugitives/${other.id}`, {
+            version: 1,
+            fields: { names: body.names },
+          }),
+      ],
+    );
+    expect([made?.status, renamed?.status]).toEqual([201, 200]);
+    const warnings = [
+      ...(made?.body.duplicates ?? []).map((d) => [made?.body.fugitive.id, d.id]),
+      ...(renamed?.body.duplicates ?? []).map((d) => [other.id, d.id]),
+    ];
+    expect(warnings).toHaveLength(1);
+    expect(new Set(warnings[0])).toEqual(new Set([made?.body.fugitive.id, other.id]));
+  });
 });

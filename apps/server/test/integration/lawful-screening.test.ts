@@ -304,6 +304,77 @@ describeDb("personal data: screening for lawful use", () => {
     expect(rows.map((f) => f.note)).toEqual(["other writer"]);
   });
 
+  /** A request of CN-MPS sent to US-DOJ and refused there (the refusal not yet delivered back). */
+  async function refusedByPeer(text: string) {
+    const r = await draft(officer, routineSubscriberForm(), "US-DOJ");
+    expect((await act(officer, r.id, { event: "send" })).status).toBe(200);
+    await t.hub.flush();
+    const refused = await usDuty.req("POST", "/api/v1/lawful/refusals", {
+      kind: "request",
+      recordId: r.id,
+      ground: "political_character",
+      text,
+    });
+    expect(refused.status).toBe(201);
+    return r.id;
+  }
+
+  const receivedOf = (id: string) =>
+    t.cn.rt.services.db
+      .select()
+      .from(lawfulRefusals)
+      .where(and(eq(lawfulRefusals.recordId, id), eq(lawfulRefusals.direction, "received")));
+  const ignoredOf = (id: string) =>
+    t.cn.rt.services.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.targetId, id), eq(auditLog.action, "lawful.refusal_ignored")));
+
+  it("a peer's refusal arriving again (a second message) is stored once; the second is audited and ignored", async () => {
+    const id = await refusedByPeer("The conduct described is the expression of a political opinion.");
+    await t.hub.flush();
+    // The peer sends the refusal of the same item again (e.g. its node restored from a backup), on other grounds.
+    await t.us.rt.services.federation.enqueue(null as never, null as never, {
+      peerId: "CN-MPS",
+      type: "lawful.refused",
+      conversation: id,
+      payload: {
+        kind: "request",
+        recordId: id,
+        ground: "other",
+        text: "Again",
+        by: "us.duty",
+        at: new Date().toISOString(),
+        refusingNode: "US-DOJ",
+      },
+    });
+    await t.hub.flush();
+    expect((await receivedOf(id)).map((r) => [r.ground, r.peerId])).toEqual([
+      ["political_character", "US-DOJ"],
+    ]);
+    const ignored = await ignoredOf(id);
+    expect(ignored.map((a) => [a.outcome, a.details])).toEqual([
+      ["rejected", expect.objectContaining({ peerId: "US-DOJ", reason: "ALREADY_REFUSED", ground: "other" })],
+    ]);
+    const s = await officer.req<Status>("GET", `/api/v1/lawful/records/request/${id}`);
+    expect(s.body.status.refusals).toHaveLength(1);
+  });
+
+  it("a peer's refusal stored by another process while the message is applied: kept once, no error", async () => {
+    const id = await refusedByPeer("Refused while another process stores the same refusal.");
+    // On PostgreSQL another transaction stores the peer's refusal of the item and holds it uncommitted while the
+    // message is applied: the insert waits on the unique index for it, then gives way (old code: a second row).
+    await queuedBehind(
+      t.cn.rt.services.db,
+      sql`insert into lawful_refusals (id, kind, record_id, direction, peer_id, ground, text, by_label, at)
+          values (gen_random_uuid(), 'request', ${id}, 'received', 'US-DOJ', 'political_character',
+                  'other process', 'us.duty (US-DOJ)', now())`,
+      [() => t.hub.flush()],
+    );
+    expect((await receivedOf(id)).map((r) => r.text)).toEqual(["other process"]);
+    expect(await ignoredOf(id)).toHaveLength(1);
+  });
+
   it("holds a flagged shared object back from new recipients until cleared (the generic hook)", async () => {
     await t.cn.user("wang.fang", ["case_officer"]);
     const so = await t.cn.as("wang.fang");

@@ -1,5 +1,7 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
+import { queuedBehind } from "../support/lock-queue.js";
 import { type Agent, describeDb } from "../support/node.js";
 import { ACME, DOE, formNaming, type PersonBody, ZHANG } from "../support/persons-fixtures.js";
 import { type ApiError, act, draft, type TwoNodes, twoNodes } from "../support/requests-fixtures.js";
@@ -262,5 +264,39 @@ describeDb("persons: one record per person, linked from the requests that name t
       `/api/v1/persons/${d.body.request.subjectPersons[0].personId}`,
     );
     expect(p.body.person.names).toEqual(DOE.names);
+  });
+
+  it("two drafts naming the same two persons in opposite orders, at once, both succeed (no deadlock)", async () => {
+    const li = {
+      ...ZHANG,
+      names: [{ original: "李建国", romanised: "Li Jianguo" }],
+      dateOfBirth: "1979-02-03",
+    };
+    const wu = {
+      ...ZHANG,
+      names: [{ original: "吴海燕", romanised: "Wu Haiyan" }],
+      dateOfBirth: "1983-11-21",
+    };
+    const first = await draft(officer, formNaming([li, wu]));
+    const d = await officer.req<Detail>("GET", `/api/v1/requests/${first.id}`);
+    const [liId, wuId] = d.body.request.subjectPersons.map((l) => l.personId);
+    // On PostgreSQL, with Li's row held elsewhere: the first draft waits for Li; the second (Wu, then Li)
+    // takes Wu and waits for Li too. Let go, each then wanted what the other held (old code: 503 NODE_BUSY
+    // for one of them, PostgreSQL's deadlock). Both now lock the two in id order before anything else.
+    const made = await queuedBehind(
+      t.cn.rt.services.db,
+      sql`select 1 from persons where id = ${liId} for update`,
+      [
+        () =>
+          officer.req<Detail>("POST", "/api/v1/requests", { peerId: "US-DOJ", form: formNaming([li, wu]) }),
+        () =>
+          officer.req<Detail>("POST", "/api/v1/requests", { peerId: "US-DOJ", form: formNaming([wu, li]) }),
+      ],
+    );
+    expect(made.map((r) => r.status)).toEqual([201, 201]);
+    expect(made.map((r) => r.body.request.subjectPersons.map((l) => l.personId))).toEqual([
+      [liId, wuId],
+      [wuId, liId],
+    ]);
   });
 });

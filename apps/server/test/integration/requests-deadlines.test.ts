@@ -1,5 +1,7 @@
 import { DEFAULT_DEADLINE_POLICY } from "@crossline/schemas";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { auditLog } from "../../src/db/schema/index.js";
 import { cliActor } from "../../src/modules/node/node.service.js";
 import type { Agent, TestNode } from "../support/node.js";
 import { describeDb } from "../support/node.js";
@@ -239,7 +241,40 @@ describeDb("deadlines, escalation and preservation under a controllable clock", 
       answeredAt + 150 * 24 * 60 * MIN,
     );
     expect((after.body.request.extensions as { status: string }[]).map((e) => e.status)).toEqual(["granted"]);
-    expect(after.body.request.timeline.map((e) => e.event)).toEqual([
+    // The peer's decision arriving again, as a refusal (another message: the peer restored from a backup): the
+    // extension keeps its grant and the expiry, no second event; audited. (It was refused and in the timeline.)
+    await t.us.rt.services.federation.enqueue(null as never, null as never, {
+      peerId: "CN-MPS",
+      type: "request.extension_decision",
+      conversation: d.id,
+      payload: {
+        requestId: d.id,
+        extensionId: exts[0].id,
+        grant: false,
+        newExpiresAt: null,
+        at: new Date(t.clock.t).toISOString(),
+        by: "j.miller",
+      },
+    });
+    await t.hub.flush();
+    const again = await officer.req<Detail>("GET", `/api/v1/requests/${d.id}`);
+    expect((again.body.request.extensions as { status: string }[]).map((e) => e.status)).toEqual(["granted"]);
+    expect(again.body.request.preservationExpiresAt).toEqual(after.body.request.preservationExpiresAt);
+    const ignored = await t.cn.rt.services.db
+      .select()
+      .from(auditLog)
+      .where(
+        and(eq(auditLog.targetId, d.id), eq(auditLog.action, "request.remote.extension_decision_ignored")),
+      );
+    expect(ignored.map((a) => a.details)).toEqual([
+      expect.objectContaining({
+        extensionId: exts[0].id,
+        grant: false,
+        reason: "ALREADY_DECIDED",
+        status: "granted",
+      }),
+    ]);
+    expect(again.body.request.timeline.map((e) => e.event)).toEqual([
       "create",
       "send",
       "mark_delivered",

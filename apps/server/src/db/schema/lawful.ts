@@ -108,6 +108,10 @@ export const lawfulRefusals = pgTable(
     index("lawful_refusals_at").on(t.at),
     // This node refuses a peer's item once.
     uniqueIndex("lawful_refusals_one_sent").on(t.kind, t.recordId).where(sql`${t.direction} = 'sent'`),
+    // A peer refuses one of this node's items once: a second message of the same refusal is not stored again.
+    uniqueIndex("lawful_refusals_one_received")
+      .on(t.kind, t.recordId, t.peerId)
+      .where(sql`${t.direction} = 'received'`),
   ],
 );
 

@@ -45,6 +45,10 @@ export function createAssetSharing(c: AssetsContext) {
   /** After a change to an asset: the next version of its shared object, to every holder (same transaction). */
   async function sync(tx: Tx, ctx: Ctx, r: AssetRow) {
     if (!r.sharedObjectId || r.sharingWithdrawn) return;
+    // The object's own state, read under its lock: one withdrawn without the asset knowing (through the
+    // shared-objects API, or erased by the lawful module at the end of its retention) takes no next version,
+    // and the asset's change is saved (it was refused: 409 "the object is withdrawn", for every later change).
+    if ((await so.lockIn(tx, r.sharedObjectId)).state !== "active") return;
     await so.updateIn(tx, ctx, r.sharedObjectId, { content: await contentOf(tx, r) });
   }
 

@@ -99,8 +99,11 @@ export function createCasesContext(deps: CasesDeps) {
   async function syncSummary(tx: Tx, ctx: Ctx, before: CaseRow, after: CaseRow) {
     if (!after.sharedObjectId) return;
     if (JSON.stringify(summaryContent(before)) === JSON.stringify(summaryContent(after))) return;
-    const [so] = await deps.sharedObjects.domainPort.viewsOf(tx, [after.sharedObjectId]);
-    if (so?.state !== "active") return;
+    // The object locked before its state is read: a withdrawal committed meanwhile (the shared-objects API, the
+    // lawful erasure) is seen, and the case's change goes on without it (read unlocked, the update refused the
+    // change: 409 "the object is withdrawn").
+    const so = await deps.sharedObjects.domainPort.lockIn(tx, after.sharedObjectId);
+    if (so.state !== "active") return;
     await deps.sharedObjects.domainPort.updateIn(tx, ctx, after.sharedObjectId, {
       content: summaryContent(after),
     });

@@ -45,9 +45,19 @@ export function createCaseSharing(c: CasesContext) {
     }));
   }
 
+  /**
+   * The case's summary object as it is once locked: its state, marking and holders read under the lock the
+   * changes below take (read before it, a withdrawal, a new holder or marking committed meanwhile through the
+   * shared-objects API was missed: the approval refused, or the share's marking not applied).
+   */
+  async function lockedView(tx: Tx, sharedObjectId: string) {
+    await port.lockIn(tx, sharedObjectId);
+    return port.viewsOf(tx, [sharedObjectId]);
+  }
+
   /** Sends the summary to the share's recipients: a first publication, or more peers (and a new marking). */
   async function send(tx: Tx, ctx: Ctx, row: CaseRow, share: ShareRow) {
-    const [current] = row.sharedObjectId ? await port.viewsOf(tx, [row.sharedObjectId]) : [];
+    const [current] = row.sharedObjectId ? await lockedView(tx, row.sharedObjectId) : [];
     if (current?.state === "active") {
       if (!sameMarking(current.marking, share.marking))
         await port.updateIn(tx, ctx, current.id, { marking: share.marking });
@@ -172,7 +182,7 @@ export function createCaseSharing(c: CasesContext) {
     requirePermission(ctx.actor, "cases:write");
     await inTransaction(db, async (tx) => {
       const row = await c.lock(tx, ctx, id);
-      const [so] = row.sharedObjectId ? await port.viewsOf(tx, [row.sharedObjectId]) : [];
+      const [so] = row.sharedObjectId ? await lockedView(tx, row.sharedObjectId) : [];
       if (so?.state !== "active")
         throw new AppError("CONFLICT", [{ issue: "no summary of this case is shared" }]);
       await port.withdrawIn(tx, ctx, so.id);

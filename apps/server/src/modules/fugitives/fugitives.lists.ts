@@ -107,6 +107,10 @@ export function createFugitiveLists(
   async function syncEntries(tx: Tx, ctx: Ctx, f: FugitiveRow) {
     for (const e of await repo.entriesOf(tx, f.id)) {
       if (!e.sharedObjectId || e.removedAt) continue;
+      // The entry's object locked before its state is read: a removal from the list (its tombstone) or another
+      // withdrawal committed meanwhile is seen and the record's change goes on without it (read unlocked, the
+      // update refused the change: 409 "the object is withdrawn").
+      if ((await so.lockIn(tx, e.sharedObjectId)).state !== "active") continue;
       const list = await repo.findList(tx, e.listId);
       if (!list) continue;
       await so.updateIn(tx, ctx, e.sharedObjectId, { content: await entryContent(tx, list, e.number, f) });
@@ -277,9 +281,12 @@ export function createFugitiveLists(
       const next = { ...l, recipients: [...before, ...fresh], marking: body.marking };
       await repo.updateList(tx, l.id, { recipients: next.recipients, marking: body.marking });
       const entries = await repo.entries(tx, l.id);
+      // The records locked before they are read, as a change of one locks it: a change committed meanwhile is
+      // in the version published, and one waiting behind this finds the entry published and sends its next
+      // version. Read unlocked, a change at the same moment was in neither (the peers kept the older record).
       const rows = new Map(
         (
-          await repo.byIds(
+          await repo.lockMany(
             tx,
             entries.map((e) => e.fugitiveId),
           )

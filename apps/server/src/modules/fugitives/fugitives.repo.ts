@@ -131,9 +131,17 @@ export const fugitivesRepo = {
     return [...rowsOf<{ id: string; method: string }>(own), ...rowsOf<{ id: string; method: string }>(held)];
   },
 
-  /** The next number of the node's per-year sequence (the advisory lock serialises concurrent creations). */
-  async nextSeq(tx: Tx, year: number): Promise<number> {
+  /**
+   * The node's creations and renames of fugitive records take turns to their commit (a transaction-level
+   * advisory lock): the likely duplicates each looks up after it include those the others committed.
+   */
+  async lockNames(tx: Tx): Promise<void> {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('crossline.fugitives.seq'))`);
+  },
+
+  /** The next number of the node's per-year sequence (under lockNames: concurrent creations take turns). */
+  async nextSeq(tx: Tx, year: number): Promise<number> {
+    await fugitivesRepo.lockNames(tx);
     const [r] = await tx
       .select({ m: max(fugitives.seq) })
       .from(fugitives)
@@ -158,6 +166,17 @@ export const fugitivesRepo = {
   async byIds(dbx: DbOrTx, ids: string[]): Promise<FugitiveRow[]> {
     if (!ids.length) return [];
     return dbx.select().from(fugitives).where(inArray(fugitives.id, ids));
+  },
+
+  /** These records locked to the commit, in id order (two transactions locking several cannot deadlock). */
+  async lockMany(tx: Tx, ids: string[]): Promise<FugitiveRow[]> {
+    if (!ids.length) return [];
+    return tx
+      .select()
+      .from(fugitives)
+      .where(inArray(fugitives.id, ids))
+      .orderBy(asc(fugitives.id))
+      .for("update");
   },
 
   async lock(tx: Tx, id: string): Promise<FugitiveRow | undefined> {

@@ -139,12 +139,14 @@ export function fugitivesRoutes(fastify: FastifyInstance, s: Services) {
       schema: {
         tags,
         summary: "Change a fugitive's record or status (the next version; a stale version is 409)",
+        description:
+          "`duplicates`: when the change touches the names, aliases or date of birth, the unit's other records they make likely the same person, as a creation gives them (a warning; the change is saved); otherwise empty.",
         params: IdParams,
         body: UpdateFugitiveBody,
-        response: One,
+        response: { 200: CreatedFugitive, ...errorResponses },
       },
     },
-    async (req) => ({ fugitive: await s.fugitives.update(req.ctx, req.params.id, req.body) }),
+    async (req) => s.fugitives.update(req.ctx, req.params.id, req.body),
   );
 
   app.get(

@@ -14,6 +14,7 @@ import type {
 import { uuidv7 } from "../../crypto/ids.js";
 import { type DbOrTx, inTransaction } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
+import { canonicalJson } from "../../lib/canonical-json.js";
 import { mergeChange } from "../../lib/change.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import { DUPLICATE_SCORE, keysOf, recordKeys } from "../../lib/name-keys.js";
@@ -45,6 +46,13 @@ function searchText(f: StoredFugitiveFields): string {
     .filter(Boolean)
     .map((s) => normaliseName(s).replace(/ /g, ""))
     .join("\n");
+}
+
+/** Whether a change touches what the likely duplicates are found by: the names, aliases and date of birth. */
+function namesChanged(a: StoredFugitiveFields, b: StoredFugitiveFields): boolean {
+  const of = (f: StoredFugitiveFields) =>
+    canonicalJson({ names: f.names, aliases: f.aliases, dateOfBirth: f.dateOfBirth ?? null });
+  return of(a) !== of(b);
 }
 
 /**
@@ -380,16 +388,32 @@ export function createFugitivesService(deps: FugitivesDeps) {
     return { fugitive: await detail(ctx, db, row), duplicates: similar };
   }
 
-  async function update(ctx: Ctx, id: string, body: UpdateFugitiveBody): Promise<FugitiveDetail> {
+  /**
+   * Changes a record (its next version). A change of its names, aliases or date of birth comes back with the
+   * unit's other records those make it likely the same person as, as a creation does (a warning: the change is
+   * saved), looked up under the lock creations take, after the change.
+   */
+  async function update(
+    ctx: Ctx,
+    id: string,
+    body: UpdateFugitiveBody,
+  ): Promise<{ fugitive: FugitiveDetail; duplicates: FugitiveMatch[] }> {
     requirePermission(ctx.actor, "fugitives:write");
     let stored: StoredFugitiveFields | undefined;
+    let renaming = false;
     if (body.fields) {
       // A field left out keeps the record's value, null clears it; read before the transaction, the
       // version check below makes sure the record merged with is the one changed.
       const current = await c.load(ctx, id);
       stored = await prepare(ctx, mergeChange<FugitiveFields>(body.fields, current.fields), "body.fields");
+      renaming = namesChanged(current.fields, stored);
     }
-    const row = await inTransaction(db, async (tx) => {
+    const { row, similar, similarRows } = await inTransaction(db, async (tx) => {
+      // A rename and a creation (or another rename) of the same person at the same moment take turns, as two
+      // creations do: the later one's warning names the other. The lock is taken before the record's, as a
+      // creation takes it before any other (a creation locks the person; a rectification of the person locks
+      // the person, then this record).
+      if (renaming) await repo.lockNames(tx);
       const before = await c.lock(tx, ctx, id);
       if (body.version !== before.version) {
         throw new AppError("CONFLICT", [
@@ -402,6 +426,9 @@ export function createFugitivesService(deps: FugitivesDeps) {
       const now = clock.now();
       const fields = stored ?? before.fields;
       const status = body.status ?? before.status;
+      // The same as `renaming` once the version matched (a record's fields change only with its version).
+      const renamed = stored !== undefined && namesChanged(before.fields, stored);
+      if (renamed && !renaming) await repo.lockNames(tx);
       const after = await repo.update(tx, id, {
         fields,
         nameSearch: searchText(fields),
@@ -411,6 +438,9 @@ export function createFugitivesService(deps: FugitivesDeps) {
         updatedAt: now,
       });
       if (stored) await repo.setNameKeys(tx, id, recordKeys([...fields.names, ...fields.aliases]));
+      const { items: similar, rows: similarRows } = renamed
+        ? await likelySame(tx, after.unitId, [...fields.names, ...fields.aliases], fields.dateOfBirth)
+        : { items: [], rows: [] };
       await repo.insertVersion(tx, {
         fugitiveId: id,
         version: after.version,
@@ -432,9 +462,14 @@ export function createFugitivesService(deps: FugitivesDeps) {
           ...(body.reason ? { reason: body.reason } : {}),
         },
       });
-      return after;
+      return {
+        row: after,
+        similar: similar.filter((m) => m.id !== id),
+        similarRows: similarRows.filter((r) => r.id !== id),
+      };
     });
-    return detail(ctx, db, row);
+    if (similarRows.length) await c.logReads(db, ctx, similarRows, "list");
+    return { fugitive: await detail(ctx, db, row), duplicates: similar };
   }
 
   function romanise(ctx: Ctx, text: string) {

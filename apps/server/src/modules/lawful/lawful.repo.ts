@@ -167,6 +167,25 @@ export const lawfulRepo = {
     return r;
   },
 
+  /**
+   * Stores a refusal received from a peer, unless that peer's refusal of the item is stored already (the unique
+   * index lawful_refusals_one_received, whoever inserted it): undefined then.
+   */
+  async insertReceivedRefusal(
+    tx: Tx,
+    row: typeof lawfulRefusals.$inferInsert & { direction: "received" },
+  ): Promise<RefusalRow | undefined> {
+    const [r] = await tx
+      .insert(lawfulRefusals)
+      .values(row)
+      .onConflictDoNothing({
+        target: [lawfulRefusals.kind, lawfulRefusals.recordId, lawfulRefusals.peerId],
+        where: sql`direction = 'received'`,
+      })
+      .returning();
+    return r;
+  },
+
   async refusalsOf(dbx: DbOrTx, kind: LawfulKind, recordId: string): Promise<RefusalRow[]> {
     return dbx
       .select()

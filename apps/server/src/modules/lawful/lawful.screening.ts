@@ -260,7 +260,9 @@ export function createScreening(deps: ScreeningDeps) {
           });
           return;
         }
-        await repo.insertRefusal(tx, {
+        // One refusal per peer and item: a second message refusing it again (the peer restored from a backup,
+        // sent again) is not stored twice nor told to the domain again, only audited.
+        const stored = await repo.insertReceivedRefusal(tx, {
           id: uuidv7(),
           kind: p.kind,
           recordId: p.recordId,
@@ -271,6 +273,16 @@ export function createScreening(deps: ScreeningDeps) {
           byLabel: `${p.by} (${msg.peerId})`,
           at: clock.now(),
         });
+        if (!stored) {
+          await audit.record(tx, ctx, {
+            action: "lawful.refusal_ignored",
+            outcome: "rejected",
+            targetType: p.kind,
+            targetId: p.recordId,
+            details: { peerId: msg.peerId, reason: "ALREADY_REFUSED", msgId: msg.msgId, ground: p.ground },
+          });
+          return;
+        }
         await audit.record(tx, ctx, {
           action: "lawful.refused_by_peer",
           targetType: p.kind,

@@ -1,6 +1,7 @@
 import type { PersonFields } from "@crossline/schemas";
 import {
   and,
+  asc,
   desc,
   eq,
   exists,
@@ -121,6 +122,28 @@ export const personsRepo = {
   async lock(tx: Tx, id: string): Promise<PersonRow | undefined> {
     const [r] = await tx.select().from(persons).where(eq(persons.id, id)).for("update");
     return r;
+  },
+
+  /**
+   * Locks these persons (those that exist) to the commit, in id order: every transaction taking several takes
+   * them in this one order (merge sorts its pair the same way), so two that name the same people cannot each
+   * hold one and wait for the other.
+   */
+  async lockInOrder(tx: Tx, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await tx
+      .select({ id: persons.id })
+      .from(persons)
+      .where(inArray(persons.id, [...new Set(ids)]))
+      .orderBy(asc(persons.id))
+      .for("update");
+  },
+
+  /** The ids of the persons holding these match keys, read without a lock. */
+  async idsByKeys(dbx: DbOrTx, keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows = await dbx.select({ id: persons.id }).from(persons).where(inArray(persons.matchKey, keys));
+    return rows.map((r) => r.id);
   },
 
   async findByKey(tx: Tx, key: string): Promise<PersonRow | undefined> {

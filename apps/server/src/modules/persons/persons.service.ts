@@ -25,7 +25,13 @@ import type { AuditService } from "../audit/audit.service.js";
 import { ERASED_ISSUE, erasedError } from "./persons.lawful.js";
 import { matchKeyOf, normaliseName, sameName, searchTextOf } from "./persons.match.js";
 import { createPersonMerge } from "./persons.merge.js";
-import type { PersonsPort, RecordDescriber, RecordRef, SubjectPerson } from "./persons.port.js";
+import type {
+  OrdinalSubject,
+  PersonsPort,
+  RecordDescriber,
+  RecordRef,
+  SubjectPerson,
+} from "./persons.port.js";
 import { fieldsOf, type PersonLinkRow, type PersonRow, personsRepo as repo } from "./persons.repo.js";
 
 export interface PersonsDeps {
@@ -260,6 +266,17 @@ export function createPersonsService(deps: PersonsDeps) {
 
   const linkSubjects: PersonsPort["linkSubjects"] = async (tx, ctx, record, subjects, opts) => {
     const before = await repo.linksOfRecord(tx, record.recordType, record.recordId);
+    // Every person this may lock (those it names, those it named, those the names find) locked at once in id
+    // order before any other: two records naming the same people in opposite orders (two drafts, several
+    // processes) otherwise each locked its first and waited for the other's (a deadlock, 503). The persons
+    // it then creates are created in match-key order for the same reason (an insert waits for another's of
+    // the same key).
+    const keys = subjects.flatMap((s) => (s.personId ? [] : (matchKeyOf(s) ?? [])));
+    await repo.lockInOrder(tx, [
+      ...before.map((b) => b.personId),
+      ...subjects.flatMap((s) => (s.personId ? [s.personId] : [])),
+      ...(await repo.idsByKeys(tx, keys)),
+    ]);
     const keep = new Set(subjects.map((s) => s.ordinal));
     const dropped = before.filter((b) => !keep.has(b.ordinal));
     for (const b of dropped) await repo.deleteLink(tx, b.recordType, b.recordId, b.ordinal);
@@ -271,16 +288,24 @@ export function createPersonsService(deps: PersonsDeps) {
     const held = new Map(
       (await repo.findMany(tx, [...new Set(before.map((b) => b.personId))])).map((p) => [p.id, p]),
     );
-    for (const s of subjects) {
+    const chosen = new Map<number, string>();
+    const keyOf = (s: OrdinalSubject) => matchKeyOf(s) ?? "";
+    const byKey = [...subjects].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    for (const s of byKey) {
       // Without a date of birth a subject matches no one (persons.match.ts): the person the record already
       // links at this position, under this main name, stays linked rather than a new record each edit.
       const was = held.get(before.find((b) => b.ordinal === s.ordinal)?.personId ?? "");
       const kept =
         !matchKeyOf(s) && was && !was.dateOfBirth && bearsName(was, s.names[0]) ? was.id : undefined;
-      const personId =
+      chosen.set(
+        s.ordinal,
         s.personId ??
-        kept ??
-        (await findOrCreate(tx, ctx, s, record.recordUnitId ?? ctx.actor.unitId ?? "")).personId;
+          kept ??
+          (await findOrCreate(tx, ctx, s, record.recordUnitId ?? ctx.actor.unitId ?? "")).personId,
+      );
+    }
+    for (const s of subjects) {
+      const personId = chosen.get(s.ordinal) as string;
       try {
         await link(
           tx,

@@ -468,13 +468,39 @@ export function registerRequestHandlers(deps: RequestsDeps) {
     const by = remoteLabel(p.by, msg.peerId);
     const at = new Date(p.at);
     const newExpiresAt = p.newExpiresAt ? new Date(p.newExpiresAt) : null;
-    await repo.decideExtensionRow(tx, r.id, p.extensionId, {
+    // The peer decides an extension once: a decision on one already decided (a second message: the peer
+    // restored from a backup, sent again) changes nothing, neither the decision nor the expiry, the timeline or
+    // the officer's notifications; it is audited. One that names no extension of the request is refused.
+    const decided = await repo.decideExtensionRow(tx, r.id, p.extensionId, {
       status: p.grant ? "granted" : "refused",
       decidedAt: at,
       decidedBy: by,
       newExpiresAt,
       decisionNote: p.note ?? null,
     });
+    if (!decided) {
+      const ext = await repo.lockExtension(tx, r.id, p.extensionId);
+      if (!ext)
+        throw new PermanentRejection(
+          "UNKNOWN_EXTENSION",
+          `request ${r.id} has no extension ${p.extensionId}`,
+        );
+      await audit.record(tx, ctx, {
+        action: "request.remote.extension_decision_ignored",
+        outcome: "rejected",
+        targetType: "request",
+        targetId: r.id,
+        details: {
+          from: msg.peerId,
+          msgId: msg.msgId,
+          extensionId: p.extensionId,
+          grant: p.grant,
+          reason: "ALREADY_DECIDED",
+          status: ext.status,
+        },
+      });
+      return;
+    }
     if (newExpiresAt) {
       // A new expiry gets its own warning.
       await repo.updateRequest(tx, r.id, {

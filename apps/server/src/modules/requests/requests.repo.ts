@@ -267,16 +267,28 @@ export async function lockExtension(
   return e;
 }
 
-export function decideExtensionRow(
+/**
+ * Records the decision on an extension still `requested`: whether it did (a decided one keeps its decision, a
+ * second decision changes nothing).
+ */
+export async function decideExtensionRow(
   tx: Tx,
   requestId: string,
   id: string,
   set: Pick<ExtensionRow, "status" | "decidedAt" | "decidedBy" | "newExpiresAt" | "decisionNote">,
-) {
-  return tx
+): Promise<boolean> {
+  const rows = await tx
     .update(preservationExtensions)
     .set(set)
-    .where(and(eq(preservationExtensions.id, id), eq(preservationExtensions.requestId, requestId)));
+    .where(
+      and(
+        eq(preservationExtensions.id, id),
+        eq(preservationExtensions.requestId, requestId),
+        eq(preservationExtensions.status, "requested"),
+      ),
+    )
+    .returning({ id: preservationExtensions.id });
+  return rows.length > 0;
 }
 
 // ---------------------------------------------------------------------------------------------------
