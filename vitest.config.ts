@@ -16,6 +16,15 @@ const dbSuites = ["apps/server/test/integration/**/*.test.ts", "apps/server/test
  */
 const sharedWorker = { isolate: false };
 
+/**
+ * What `expect.poll` waits for before it fails: 15 s instead of vitest's 1 s, like the browser's own waits (20 s).
+ * A poll waits for something another process, a worker or a browser does in its own time (a page that filters
+ * and redraws, a stream, a sweep); on the 2-core machine with two files, PostgreSQL and Chromium at once, that
+ * took over a second now and then (requests-story's audit filter failed so at load average 12). Only a failing
+ * poll waits the longer; a passing one returns as soon as it holds.
+ */
+const pollAsTheBrowserWaits = { expect: { poll: { timeout: 15_000 } } };
+
 export default defineConfig({
   test: {
     // Vitest's default in a run is one worker fewer than the cores: a single worker on this 2-core machine, so
@@ -41,6 +50,7 @@ export default defineConfig({
         test: {
           name: "pglite",
           ...sharedWorker,
+          ...pollAsTheBrowserWaits,
           include: dbSuites,
           env: { CROSSLINE_TEST_DB: "pglite" },
           testTimeout: 120_000,
@@ -51,6 +61,7 @@ export default defineConfig({
         test: {
           name: "postgres",
           ...sharedWorker,
+          ...pollAsTheBrowserWaits,
           include: dbSuites,
           env: { CROSSLINE_TEST_DB: "postgres" },
           globalSetup: ["apps/server/test/support/pg-global-setup.ts"],
