@@ -231,7 +231,6 @@ const QUERIES_OUTSIDE_REPO: Record<string, string> = {
   "modules/users/users.service.ts": "not moved yet (issue 10 point 2)",
   "modules/node/node.service.ts": "not moved yet (issue 10 point 2)",
   "modules/node/node.keys.ts": "not moved yet (issue 10 point 2)",
-  "modules/hotline/hotline.service.ts": "not moved yet (issue 10 point 2)",
   "modules/backup/backup.dump.ts":
     "a backup reads every table of the schema (and the catalog) in one snapshot: the whole database by design",
   "modules/backup/backup.manifest.ts":
