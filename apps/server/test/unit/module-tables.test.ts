@@ -225,8 +225,6 @@ describe("each module owns its tables", () => {
  * outside a repo, each with its reason; the list only shrinks.
  */
 const QUERIES_OUTSIDE_REPO: Record<string, string> = {
-  "modules/node/node.service.ts": "not moved yet (issue 10 point 2)",
-  "modules/node/node.keys.ts": "not moved yet (issue 10 point 2)",
   "modules/backup/backup.dump.ts":
     "a backup reads every table of the schema (and the catalog) in one snapshot: the whole database by design",
   "modules/backup/backup.manifest.ts":
