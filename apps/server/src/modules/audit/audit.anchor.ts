@@ -4,20 +4,10 @@ import type {
   AuditCheckpoint,
   AuditVerifyAnchoredResult,
 } from "@crossline/schemas";
-import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { inTransaction } from "../../db/client.js";
-import {
-  auditAnchorQueries,
-  auditCheckpointAcks,
-  auditCheckpoints,
-  auditHead,
-  auditLog,
-  auditPeerCheckpoints,
-  auditPeerRestores,
-} from "../../db/schema/index.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { defineHandler, type FederationPort } from "../federation/federation.types.js";
@@ -29,6 +19,7 @@ import {
   verifyCheckpoint,
 } from "./audit.checkpoint.js";
 import type { PeerDirectory } from "./audit.peers.js";
+import * as repo from "./audit.repo.js";
 import type { AuditService } from "./audit.service.js";
 import { verifyAuditChain } from "./audit.service.js";
 
@@ -51,10 +42,6 @@ export const AnchorAnswerPayload = z.strictObject({
 
 type Anchor = { source: string; claims: CheckpointClaims };
 
-/** A peer's checkpoint not set aside by a restore of that peer received after it (see `peerRestored`). */
-const notSetAside = sql`not exists (select 1 from audit_peer_restores r
-  where r.peer_id = ${auditPeerCheckpoints.peerId} and r.base_seq < ${auditPeerCheckpoints.seq}
-    and r.restored_at > ${auditPeerCheckpoints.receivedAt})`;
 type Problem = AuditAnchorResult["problems"][number];
 
 /**
@@ -81,21 +68,13 @@ export function createAuditAnchorService(deps: {
 }) {
   const { db, clock, audit, node, federation, peers } = deps;
 
-  async function view(
-    dbx: DbOrTx,
-    rows: (typeof auditCheckpoints.$inferSelect)[],
-  ): Promise<AuditCheckpoint[]> {
+  async function view(dbx: DbOrTx, rows: repo.CheckpointRow[]): Promise<AuditCheckpoint[]> {
     if (rows.length === 0) return [];
     const me = await node.summary();
-    const acks = await dbx
-      .select()
-      .from(auditCheckpointAcks)
-      .where(
-        inArray(
-          auditCheckpointAcks.seq,
-          rows.map((r) => r.seq),
-        ),
-      );
+    const acks = await repo.checkpointAcks(
+      dbx,
+      rows.map((r) => r.seq),
+    );
     return rows.map((r) => ({
       nodeId: me.id,
       seq: r.seq,
@@ -119,15 +98,13 @@ export function createAuditAnchorService(deps: {
     const me = await node.summary();
     const { signing } = await node.keys();
     const row = await inTransaction(db, async (tx) => {
-      const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1)).for("update");
-      const [latest] = await tx.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.seq)).limit(1);
+      const head = await repo.lockAuditHead(tx);
+      const [latest] = await repo.latestCheckpoints(tx, 1);
       const now = clock.now();
       if (opts.onlyIfDue) {
         // The first period starts with the trail itself: a node set up a minute ago is not due yet.
-        const [oldest] = latest
-          ? []
-          : await tx.select({ at: auditLog.at }).from(auditLog).where(eq(auditLog.seq, 1));
-        const since = latest?.signedAt ?? oldest?.at ?? now;
+        const oldest = latest ? undefined : await repo.firstAuditEntryAt(tx);
+        const since = latest?.signedAt ?? oldest ?? now;
         if (now.getTime() - since.getTime() < deps.intervalMinutes * 60_000) return null;
         // The checkpoint's own audit entry is the one after it: nothing else happened since.
         if (latest && head.seq <= latest.seq + 1) return null;
@@ -137,10 +114,7 @@ export function createAuditAnchorService(deps: {
         { nodeId: me.id, seq: head.seq, hash: head.hash, time: now.toISOString() },
         signing,
       );
-      const [created] = await tx
-        .insert(auditCheckpoints)
-        .values({ seq: head.seq, hash: head.hash, signedAt: now, jws })
-        .returning();
+      const created = await repo.insertCheckpoint(tx, { seq: head.seq, hash: head.hash, signedAt: now, jws });
       const to = await peers.activePeerIds(tx);
       for (const peerId of to) {
         await federation.enqueue(tx, ctx, { peerId, type: "audit.checkpoint", payload: { jws } });
@@ -173,7 +147,7 @@ export function createAuditAnchorService(deps: {
 
   async function listCheckpoints(ctx: Ctx, limit: number): Promise<AuditCheckpoint[]> {
     requirePermission(ctx.actor, "audit:read");
-    const rows = await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.seq)).limit(limit);
+    const rows = await repo.latestCheckpoints(db, limit);
     return view(db, rows);
   }
 
@@ -184,7 +158,7 @@ export function createAuditAnchorService(deps: {
       const ids: string[] = [];
       for (const peerId of to) {
         const id = uuidv7();
-        await tx.insert(auditAnchorQueries).values({ id, peerId, askedAt: clock.now() });
+        await repo.insertAnchorQuery(tx, { id, peerId, askedAt: clock.now() });
         await federation.enqueue(tx, ctx, {
           peerId,
           type: "audit.checkpoints.query",
@@ -200,10 +174,7 @@ export function createAuditAnchorService(deps: {
   async function waitForAnswers(ids: string[], waitMs: number): Promise<void> {
     const until = Date.now() + waitMs;
     while (ids.length > 0 && Date.now() < until) {
-      const open = await db
-        .select({ id: auditAnchorQueries.id })
-        .from(auditAnchorQueries)
-        .where(and(inArray(auditAnchorQueries.id, ids), isNull(auditAnchorQueries.answeredAt)));
+      const open = await repo.unansweredAnchorQueries(db, ids);
       if (open.length === 0) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -227,7 +198,7 @@ export function createAuditAnchorService(deps: {
         return null;
       }
     };
-    const own = await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.seq)).limit(OWN_LIMIT);
+    const own = await repo.latestCheckpoints(db, OWN_LIMIT);
     for (const r of own) {
       const c = await check("own", r.jws);
       if (c && (c.seq !== r.seq || c.hash !== r.hash)) {
@@ -247,10 +218,7 @@ export function createAuditAnchorService(deps: {
 
     const peerRows: AuditAnchorResult["peers"] = [];
     const known = new Set(await peers.activePeerIds(db));
-    const asked = await db
-      .selectDistinctOn([auditAnchorQueries.peerId])
-      .from(auditAnchorQueries)
-      .orderBy(auditAnchorQueries.peerId, desc(auditAnchorQueries.askedAt));
+    const asked = await repo.latestAnchorQueryPerPeer(db);
     for (const q of asked) known.add(q.peerId);
     for (const peerId of [...known].sort()) {
       const q = asked.find((a) => a.peerId === peerId);
@@ -278,14 +246,9 @@ export function createAuditAnchorService(deps: {
     }
 
     // Every anchored (seq, hash) against the local trail and its head.
-    const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
+    const head = await repo.readAuditHead(db);
     const seqs = [...new Set(anchors.map((a) => a.claims.seq))];
-    const rows = seqs.length
-      ? await db
-          .select({ seq: auditLog.seq, hash: auditLog.hash })
-          .from(auditLog)
-          .where(inArray(auditLog.seq, seqs))
-      : [];
+    const rows = await repo.auditEntryHashes(db, seqs);
     const hashAt = new Map(rows.map((r) => [r.seq, r.hash]));
     const matching = anchors
       .filter((a) => a.claims.seq <= head.seq && hashAt.get(a.claims.seq) === a.claims.hash)
@@ -344,26 +307,19 @@ export function createAuditAnchorService(deps: {
     );
     federation.registerHandler(
       defineHandler("audit.checkpoint.ack", CheckpointAckPayload, async (tx, msg) => {
-        const [mine] = await tx
-          .select()
-          .from(auditCheckpoints)
-          .where(eq(auditCheckpoints.seq, msg.payload.seq));
+        const mine = await repo.findCheckpoint(tx, msg.payload.seq);
         // An acknowledgement of a checkpoint we never signed (or of another hash) confirms nothing.
         if (!mine || mine.hash !== msg.payload.hash) return;
-        await tx
-          .insert(auditCheckpointAcks)
-          .values({ peerId: msg.peerId, seq: msg.payload.seq, ackedAt: clock.now() })
-          .onConflictDoNothing();
+        await repo.insertCheckpointAck(tx, {
+          peerId: msg.peerId,
+          seq: msg.payload.seq,
+          ackedAt: clock.now(),
+        });
       }),
     );
     federation.registerHandler(
       defineHandler("audit.checkpoints.query", AnchorQueryPayload, async (tx, msg, ctx) => {
-        const held = await tx
-          .select({ jws: auditPeerCheckpoints.jws })
-          .from(auditPeerCheckpoints)
-          .where(and(eq(auditPeerCheckpoints.peerId, msg.peerId), notSetAside))
-          .orderBy(desc(auditPeerCheckpoints.seq))
-          .limit(ANSWER_LIMIT);
+        const held = await repo.heldPeerCheckpoints(tx, msg.peerId, ANSWER_LIMIT);
         await federation.enqueue(tx, ctx, {
           peerId: msg.peerId,
           type: "audit.checkpoints.answer",
@@ -374,16 +330,12 @@ export function createAuditAnchorService(deps: {
     );
     federation.registerHandler(
       defineHandler("audit.checkpoints.answer", AnchorAnswerPayload, async (tx, msg) => {
-        await tx
-          .update(auditAnchorQueries)
-          .set({ answeredAt: clock.now(), checkpoints: msg.payload.checkpoints })
-          .where(
-            and(
-              eq(auditAnchorQueries.id, msg.payload.queryId),
-              eq(auditAnchorQueries.peerId, msg.peerId),
-              isNull(auditAnchorQueries.answeredAt),
-            ),
-          );
+        await repo.answerAnchorQuery(tx, {
+          queryId: msg.payload.queryId,
+          peerId: msg.peerId,
+          checkpoints: msg.payload.checkpoints,
+          at: clock.now(),
+        });
       }),
     );
   }
@@ -407,14 +359,7 @@ export function createAuditAnchorService(deps: {
       });
       return;
     }
-    const [held] = await tx
-      .select()
-      .from(auditPeerCheckpoints)
-      .where(
-        and(eq(auditPeerCheckpoints.peerId, peerId), eq(auditPeerCheckpoints.seq, claims.seq), notSetAside),
-      )
-      .orderBy(desc(auditPeerCheckpoints.receivedAt))
-      .limit(1);
+    const held = await repo.heldPeerCheckpointAt(tx, peerId, claims.seq);
     if (held && held.hash !== claims.hash) {
       // The peer signed two different trails at one position: keep the first, and leave a trace.
       await audit.record(tx, ctx, {
@@ -432,7 +377,7 @@ export function createAuditAnchorService(deps: {
       return;
     }
     if (!held) {
-      await tx.insert(auditPeerCheckpoints).values({
+      await repo.insertPeerCheckpoint(tx, {
         peerId,
         seq: claims.seq,
         hash: claims.hash,
@@ -458,35 +403,20 @@ export function createAuditAnchorService(deps: {
     peerId: string,
     r: { auditBase: { seq: number; hash: string }; at: Date },
   ): Promise<Record<string, unknown>> {
-    const aside = await tx
-      .select({ seq: auditPeerCheckpoints.seq, hash: auditPeerCheckpoints.hash })
-      .from(auditPeerCheckpoints)
-      .where(
-        and(
-          eq(auditPeerCheckpoints.peerId, peerId),
-          sql`${auditPeerCheckpoints.seq} > ${r.auditBase.seq}`,
-          notSetAside,
-        ),
-      )
-      .orderBy(auditPeerCheckpoints.seq);
-    await tx
-      .insert(auditPeerRestores)
-      .values({ peerId, restoredAt: r.at, baseSeq: r.auditBase.seq, baseHash: r.auditBase.hash })
-      .onConflictDoNothing();
+    const aside = await repo.heldPeerCheckpointsAfter(tx, peerId, r.auditBase.seq);
+    await repo.insertPeerRestore(tx, {
+      peerId,
+      restoredAt: r.at,
+      baseSeq: r.auditBase.seq,
+      baseHash: r.auditBase.hash,
+    });
     return { checkpointsSetAside: aside.slice(0, 100), checkpointsSetAsideCount: aside.length };
   }
 
   /** Per active peer: when the newest own checkpoint it confirmed was signed (null: none yet). */
   async function confirmations(): Promise<{ peerId: string; signedAt: Date | null }[]> {
     const ids = await peers.activePeerIds(db);
-    const rows = await db
-      .select({
-        peerId: auditCheckpointAcks.peerId,
-        signedAt: sql<Date | string>`max(${auditCheckpoints.signedAt})`,
-      })
-      .from(auditCheckpointAcks)
-      .innerJoin(auditCheckpoints, eq(auditCheckpoints.seq, auditCheckpointAcks.seq))
-      .groupBy(auditCheckpointAcks.peerId);
+    const rows = await repo.newestAckedPerPeer(db);
     return ids.map((peerId) => {
       const r = rows.find((x) => x.peerId === peerId);
       return { peerId, signedAt: r?.signedAt ? new Date(r.signedAt) : null };

@@ -1,8 +1,6 @@
 import { type Language, type Me, OUTSIDE_ROLES, type Role, type SessionResponse } from "@crossline/schemas";
-import { and, eq, gt, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import { sha256Hex } from "../../crypto/hash.js";
 import { type Db, inTransaction } from "../../db/client.js";
-import { sessions, users } from "../../db/schema/index.js";
 import { type Actor, type Ctx, makeActor } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat } from "../../lib/errors.js";
@@ -10,7 +8,17 @@ import { dummyPasswordHash, hashPassword, randomToken, verifyPassword } from "..
 import type { AuditService } from "../audit/audit.service.js";
 import type { NodeService } from "../node/node.service.js";
 import { findUserById, findUserByUsername, type UserRow } from "../users/users.repo.js";
-import { findSessionWithUser, hitRateLimit } from "./auth.repo.js";
+import {
+  countSignInFailure,
+  deleteSession,
+  deleteUserSessions,
+  findSessionWithUser,
+  hitRateLimit,
+  insertSession,
+  recordSignIn,
+  sessionHashesOf,
+  updateUserCredential,
+} from "./auth.repo.js";
 import { openSecret, sealSecret } from "./secret-seal.js";
 import { checkTotp, newTotpSecret, totpEnrolment } from "./totp.js";
 
@@ -100,16 +108,8 @@ export function createAuthService(deps: {
         // Counted by the statement, not from the row read before the password check: failures in parallel each
         // count, and one that locks the account is not undone by another writing back what it had read.
         const until = new Date(clock.now().getTime() + config.signIn.lockMinutes * 60_000);
-        const reaches = sql`${users.failedAttempts} + 1 >= ${config.signIn.maxFailures}`;
-        const [row] = await tx
-          .update(users)
-          .set({
-            failedAttempts: sql`case when ${reaches} then 0 else ${users.failedAttempts} + 1 end`,
-            lockedUntil: sql`case when ${reaches} then ${until.toISOString()}::timestamptz else ${users.lockedUntil} end`,
-          })
-          .where(eq(users.id, user.id))
-          .returning({ lockedUntil: users.lockedUntil });
-        locked = row?.lockedUntil?.getTime() === until.getTime();
+        const lockedUntil = await countSignInFailure(tx, user.id, config.signIn.maxFailures, until);
+        locked = lockedUntil?.getTime() === until.getTime();
       }
       await audit.record(tx, ctx, {
         action: "auth.sign_in",
@@ -172,20 +172,13 @@ export function createAuthService(deps: {
     // Checked again by the statement that signs in, against the row as it is now: sign-ins in parallel read it
     // before any of them wrote. The account must not have been locked meanwhile (guesses in parallel past the
     // limit), and a one-time code is taken once (the same code in two sign-ins at once: one gets through).
-    const still: SQL[] = [
-      eq(users.id, user.id),
-      or(isNull(users.lockedUntil), lte(users.lockedUntil, now)) as SQL,
-    ];
-    if (user.mfaSecretSealed && mfaStep !== null)
-      still.push(or(isNull(users.mfaLastStep), lt(users.mfaLastStep, mfaStep)) as SQL);
     const signedIn = await inTransaction(db, async (tx) => {
-      const updated = await tx
-        .update(users)
-        .set({ failedAttempts: 0, lockedUntil: null, lastSignInAt: now, mfaLastStep: mfaStep })
-        .where(and(...still))
-        .returning({ id: users.id });
-      if (!updated.length) return false;
-      await tx.insert(sessions).values({
+      const recorded = await recordSignIn(tx, user.id, now, {
+        step: mfaStep,
+        checkStep: Boolean(user.mfaSecretSealed),
+      });
+      if (!recorded) return false;
+      await insertSession(tx, {
         tokenHash,
         userId: user.id,
         csrfToken,
@@ -228,24 +221,21 @@ export function createAuthService(deps: {
 
   async function signOut(ctx: Ctx, s: SessionState): Promise<void> {
     await inTransaction(db, async (tx) => {
-      await tx.delete(sessions).where(eq(sessions.tokenHash, s.tokenHash));
+      await deleteSession(tx, s.tokenHash);
       await audit.record(tx, ctx, { action: "auth.sign_out", targetType: "user", targetId: s.user.id });
     });
   }
 
   async function signOutEverywhere(ctx: Ctx, s: SessionState): Promise<number> {
     return inTransaction(db, async (tx) => {
-      const gone = await tx
-        .delete(sessions)
-        .where(and(eq(sessions.userId, s.user.id), gt(sessions.expiresAt, new Date(0))))
-        .returning({ h: sessions.tokenHash });
+      const gone = await deleteUserSessions(tx, s.user.id);
       await audit.record(tx, ctx, {
         action: "auth.sign_out_everywhere",
         targetType: "user",
         targetId: s.user.id,
-        details: { sessions: gone.length },
+        details: { sessions: gone },
       });
-      return gone.length;
+      return gone;
     });
   }
 
@@ -274,17 +264,13 @@ export function createAuthService(deps: {
     );
     const passwordHash = await hashPassword(input.newPassword);
     await inTransaction(db, async (tx) => {
-      await tx
-        .update(users)
-        .set({ passwordHash, mustChangePassword: false, updatedAt: clock.now() })
-        .where(eq(users.id, s.user.id));
+      await updateUserCredential(tx, s.user.id, {
+        passwordHash,
+        mustChangePassword: false,
+        updatedAt: clock.now(),
+      });
       // Every other session of this user ends; this one stays.
-      const others = await tx
-        .select({ h: sessions.tokenHash })
-        .from(sessions)
-        .where(eq(sessions.userId, s.user.id));
-      for (const o of others)
-        if (o.h !== s.tokenHash) await tx.delete(sessions).where(eq(sessions.tokenHash, o.h));
+      for (const h of await sessionHashesOf(tx, s.user.id)) if (h !== s.tokenHash) await deleteSession(tx, h);
       await audit.record(tx, ctx, {
         action: "auth.change_password",
         targetType: "user",
@@ -301,10 +287,9 @@ export function createAuthService(deps: {
     const secret = newTotpSecret();
     const info = await node.summary();
     await inTransaction(db, async (tx) => {
-      await tx
-        .update(users)
-        .set({ mfaPendingSealed: sealSecret(secret, config.masterKey, s.user.id) })
-        .where(eq(users.id, s.user.id));
+      await updateUserCredential(tx, s.user.id, {
+        mfaPendingSealed: sealSecret(secret, config.masterKey, s.user.id),
+      });
       await audit.record(tx, ctx, {
         action: "auth.mfa_enrol_start",
         targetType: "user",
@@ -329,14 +314,11 @@ export function createAuthService(deps: {
       throw new AppError("MFA_INVALID", [{ field: "code", issue: "does not match the authenticator" }]);
     }
     await inTransaction(db, async (tx) => {
-      await tx
-        .update(users)
-        .set({
-          mfaSecretSealed: sealSecret(secret, config.masterKey, u.id),
-          mfaPendingSealed: null,
-          mfaLastStep: check.step,
-        })
-        .where(eq(users.id, u.id));
+      await updateUserCredential(tx, u.id, {
+        mfaSecretSealed: sealSecret(secret, config.masterKey, u.id),
+        mfaPendingSealed: null,
+        mfaLastStep: check.step,
+      });
       await audit.record(tx, ctx, { action: "auth.mfa_confirm", targetType: "user", targetId: u.id });
     });
     const fresh = await resolveSessionByHash(s);
@@ -354,10 +336,7 @@ export function createAuthService(deps: {
     input: { language?: Language; timeZone?: string },
   ) {
     await inTransaction(db, async (tx) => {
-      await tx
-        .update(users)
-        .set({ ...input, updatedAt: clock.now() })
-        .where(eq(users.id, s.user.id));
+      await updateUserCredential(tx, s.user.id, { ...input, updatedAt: clock.now() });
       await audit.record(tx, ctx, {
         action: "user.preferences",
         targetType: "user",

@@ -1,18 +1,22 @@
 import { type ApiToken, issue, type Role } from "@crossline/schemas";
-import { and, desc, eq } from "drizzle-orm";
 import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, inTransaction } from "../../db/client.js";
-import { apiTokens } from "../../db/schema/index.js";
 import { type Actor, type Ctx, can, makeActor } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import { randomToken } from "../../lib/secrets.js";
 import type { AuditService } from "../audit/audit.service.js";
 import { findUserById } from "../users/users.repo.js";
-import { findTokenWithUser } from "./auth.repo.js";
-
-type TokenRow = typeof apiTokens.$inferSelect;
+import {
+  findToken,
+  findTokenWithUser,
+  insertToken,
+  listTokens,
+  revokeToken,
+  type TokenRow,
+  touchToken,
+} from "./auth.repo.js";
 
 export const TOKEN_PREFIX = "clt_";
 
@@ -72,7 +76,7 @@ export function createTokensService(deps: { db: Db; clock: Clock; audit: AuditSe
       lastUsedAt: null,
     };
     await inTransaction(db, async (tx) => {
-      await tx.insert(apiTokens).values(row);
+      await insertToken(tx, row);
       await audit.record(tx, ctx, {
         action: "token.create",
         targetType: "api_token",
@@ -87,24 +91,17 @@ export function createTokensService(deps: { db: Db; clock: Clock; audit: AuditSe
     const a = ctx.actor;
     const all = can(a, "tokens:manage_all");
     if (!all && !a.userId) return [];
-    const rows = await db
-      .select()
-      .from(apiTokens)
-      .where(all ? undefined : eq(apiTokens.userId, a.userId as string))
-      .orderBy(desc(apiTokens.createdAt));
+    const rows = await listTokens(db, all ? null : (a.userId as string));
     return rows.map(toApiToken);
   }
 
   async function revoke(ctx: Ctx, id: string): Promise<void> {
     const a = ctx.actor;
-    const [t] = await db.select().from(apiTokens).where(eq(apiTokens.id, id));
+    const t = await findToken(db, id);
     assertThat(t && (t.userId === a.userId || can(a, "tokens:manage_all")), notFound("token"));
     if (t.revokedAt) return;
     await inTransaction(db, async (tx) => {
-      await tx
-        .update(apiTokens)
-        .set({ revokedAt: clock.now() })
-        .where(and(eq(apiTokens.id, id)));
+      await revokeToken(tx, id, clock.now());
       await audit.record(tx, ctx, { action: "token.revoke", targetType: "api_token", targetId: id });
     });
   }
@@ -119,7 +116,7 @@ export function createTokensService(deps: { db: Db; clock: Clock; audit: AuditSe
     const roles = (row.token.roles as Role[]).filter((r) => userRoles.includes(r));
     // lastUsedAt is advisory: refresh it at most once a minute to keep reads cheap.
     if (!row.token.lastUsedAt || now.getTime() - row.token.lastUsedAt.getTime() > 60_000) {
-      await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.token.id));
+      await touchToken(db, row.token.id, now);
     }
     return makeActor({
       type: "token",

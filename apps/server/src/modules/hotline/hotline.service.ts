@@ -6,18 +6,17 @@ import {
   type Role,
   toZonedIso,
 } from "@crossline/schemas";
-import { and, asc, desc, eq, gt, lt, lte, ne, or, type SQL } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
-import { dutyShifts, hotlineLog, requests } from "../../db/schema/index.js";
 import { type Ctx, can } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
+import * as repo from "./hotline.repo.js";
 import { logLine } from "./hotline.text.js";
 
-type ShiftRow = typeof dutyShifts.$inferSelect;
-type LogRow = typeof hotlineLog.$inferSelect;
+type ShiftRow = repo.ShiftRow;
+type LogRow = repo.LogRow;
 
 export interface LogInput {
   unitId: string | null;
@@ -105,12 +104,7 @@ export function createHotlineService(deps: {
     const unitId = unitOrOwn(ctx, q.unitId);
     const from = q.from ? new Date(q.from) : new Date(clock.now().getTime() - DAY_MS);
     const to = q.to ? new Date(q.to) : new Date(from.getTime() + 14 * DAY_MS);
-    const rows = await db
-      .select()
-      .from(dutyShifts)
-      .where(and(eq(dutyShifts.unitId, unitId), lt(dutyShifts.startsAt, to), gt(dutyShifts.endsAt, from)))
-      .orderBy(asc(dutyShifts.startsAt))
-      .limit(1000);
+    const rows = await repo.shiftsBetween(db, unitId, from, to, 1000);
     return { items: await toShiftView(rows), gaps: coverageGaps(rows, from, to) };
   }
 
@@ -178,7 +172,7 @@ export function createHotlineService(deps: {
       createdAt: now,
     }));
     await inTransaction(db, async (tx) => {
-      await tx.insert(dutyShifts).values(rows);
+      await repo.insertShifts(tx, rows);
       await audit.record(tx, ctx, {
         action: "hotline.roster.create",
         targetType: "unit",
@@ -198,10 +192,10 @@ export function createHotlineService(deps: {
     if (!can(ctx.actor, "hotline:roster")) {
       throw new AppError("FORBIDDEN", [{ issue: "requires permission hotline:roster" }]);
     }
-    const [row] = await db.select().from(dutyShifts).where(eq(dutyShifts.id, id));
+    const row = await repo.findShift(db, id);
     assertThat(row && (isNodeWide(ctx) || row.unitId === ctx.actor.unitId), notFound("shift"));
     await inTransaction(db, async (tx) => {
-      await tx.delete(dutyShifts).where(eq(dutyShifts.id, id));
+      await repo.deleteShift(tx, id);
       await audit.record(tx, ctx, {
         action: "hotline.roster.delete",
         targetType: "unit",
@@ -211,19 +205,11 @@ export function createHotlineService(deps: {
     });
   }
 
-  async function shiftsAt(dbx: DbOrTx, unitId: string, at: Date): Promise<ShiftRow[]> {
-    return dbx
-      .select()
-      .from(dutyShifts)
-      .where(and(eq(dutyShifts.unitId, unitId), lte(dutyShifts.startsAt, at), gt(dutyShifts.endsAt, at)))
-      .orderBy(asc(dutyShifts.role), asc(dutyShifts.startsAt));
-  }
-
   async function onDuty(ctx: Ctx, q: { unitId?: string; at?: string }) {
     requireDeskReader(ctx);
     const unitId = unitOrOwn(ctx, q.unitId);
     const at = q.at ? new Date(q.at) : clock.now();
-    const shifts = await toShiftView(await shiftsAt(db, unitId, at));
+    const shifts = await toShiftView(await repo.shiftsAt(db, unitId, at));
     return { unitId, at: at.toISOString(), shifts };
   }
 
@@ -232,7 +218,7 @@ export function createHotlineService(deps: {
    * duty officer and supervisor of the unit (an alert must reach someone).
    */
   async function dutyRecipients(dbx: DbOrTx, unitId: string, at: Date): Promise<string[]> {
-    const onShift = await shiftsAt(dbx, unitId, at);
+    const onShift = await repo.shiftsAt(dbx, unitId, at);
     if (onShift.length) return [...new Set(onShift.map((s) => s.userId))];
     return deps.people.recipientsInUnit(dbx, unitId, ROSTERABLE_ROLES);
   }
@@ -242,7 +228,7 @@ export function createHotlineService(deps: {
   }
 
   async function log(tx: Tx, e: LogInput): Promise<void> {
-    await tx.insert(hotlineLog).values({
+    await repo.insertLogLine(tx, {
       id: uuidv7(),
       at: clock.now(),
       unitId: e.unitId,
@@ -270,29 +256,13 @@ export function createHotlineService(deps: {
     requireDeskReader(ctx);
     const unitId = unitOrOwn(ctx, q.unitId);
     const isIntake = deps.intakeUnitId ? (await deps.intakeUnitId()) === unitId : false;
-    const scope = isIntake
-      ? or(
-          eq(hotlineLog.unitId, unitId),
-          and(eq(requests.urgency, "emergency"), ne(hotlineLog.kind, "assigned")),
-        )
-      : eq(hotlineLog.unitId, unitId);
-    const where: SQL[] = [scope as SQL];
-    if (q.requestId) where.push(eq(hotlineLog.requestId, q.requestId));
-    const cursor = q.cursor ? parseCursor(q.cursor) : null;
-    if (cursor)
-      where.push(
-        or(
-          lt(hotlineLog.at, cursor.at),
-          and(eq(hotlineLog.at, cursor.at), lt(hotlineLog.id, cursor.id)),
-        ) as SQL,
-      );
-    const rows = await db
-      .select({ log: hotlineLog, request: requests })
-      .from(hotlineLog)
-      .leftJoin(requests, eq(requests.id, hotlineLog.requestId))
-      .where(and(...where))
-      .orderBy(desc(hotlineLog.at), desc(hotlineLog.id))
-      .limit(q.limit + 1);
+    const rows = await repo.logPage(db, {
+      unitId,
+      withEmergencies: isIntake,
+      requestId: q.requestId,
+      before: q.cursor ? parseCursor(q.cursor) : null,
+      limit: q.limit + 1,
+    });
     const page = rows.slice(0, q.limit);
     const items = page.map(({ log: r, request }) => ({
       ...toLogEntry(r),

@@ -1,4 +1,3 @@
-import { eq, inArray } from "drizzle-orm";
 import {
   generateEncryptionKey,
   generateSigningKey,
@@ -6,12 +5,17 @@ import {
   sealPrivateKey,
 } from "../../crypto/keys.js";
 import { type Db, inTransaction, type Tx } from "../../db/client.js";
-import { nodeKeys } from "../../db/schema/index.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
 import type { AuditService } from "../audit/audit.service.js";
-import { liveKeys } from "./node.repo.js";
+import {
+  insertKey,
+  liveKeys,
+  lockLiveKeys,
+  markActiveKeysRetiring,
+  retireRetiringKeys,
+} from "./node.repo.js";
 
 /** What key rotation needs of the federation transport: to tell the peers, and to know who has not heard yet. */
 export interface KeyAnnouncer {
@@ -53,19 +57,15 @@ export function createNodeKeys(deps: {
     const sig = generateSigningKey();
     const enc = generateEncryptionKey();
     await inTransaction(db, async (tx) => {
-      const live = await tx
-        .select()
-        .from(nodeKeys)
-        .where(inArray(nodeKeys.status, ["active", "retiring"]))
-        .for("update");
+      const live = await lockLiveKeys(tx);
       if (live.some((k) => k.status === "retiring")) {
         throw new AppError("CONFLICT", [
           { issue: "a rotation is already in progress: retire the old keys first" },
         ]);
       }
-      await tx.update(nodeKeys).set({ status: "retiring" }).where(eq(nodeKeys.status, "active"));
+      await markActiveKeysRetiring(tx);
       for (const k of [sig, enc]) {
-        await tx.insert(nodeKeys).values({
+        await insertKey(tx, {
           kid: k.kid,
           use: k.use,
           publicJwk: k.publicJwk,
@@ -94,13 +94,9 @@ export function createNodeKeys(deps: {
           { issue: `peers have not yet received the new keys: ${[...new Set(waiting)].join(", ")}` },
         ]);
       }
-      const rows = await tx
-        .update(nodeKeys)
-        .set({ status: "retired", retiredAt: clock.now() })
-        .where(eq(nodeKeys.status, "retiring"))
-        .returning({ kid: nodeKeys.kid });
-      if (!rows.length) throw new AppError("CONFLICT", [{ issue: "no keys are retiring: rotate first" }]);
-      retired.push(...rows.map((r) => r.kid));
+      const kids = await retireRetiringKeys(tx, clock.now());
+      if (!kids.length) throw new AppError("CONFLICT", [{ issue: "no keys are retiring: rotate first" }]);
+      retired.push(...kids);
       const announced = await announce(tx, ctx);
       await audit.record(tx, ctx, {
         action: "node.keys.retire",

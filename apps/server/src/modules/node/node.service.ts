@@ -10,13 +10,21 @@ import {
   sealPrivateKey,
 } from "../../crypto/keys.js";
 import { type Database, type Db, inTransaction } from "../../db/client.js";
-import { agencies, nodeIdentity, nodeKeys, units, users } from "../../db/schema/index.js";
 import { type Ctx, makeActor } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
 import { hashPassword, oneTimePassword } from "../../lib/secrets.js";
 import type { AuditService } from "../audit/audit.service.js";
-import { allKeys, findNode, liveKeys } from "./node.repo.js";
+import {
+  allKeys,
+  findNode,
+  insertAgency,
+  insertFirstAdmin,
+  insertFirstUnit,
+  insertKey,
+  insertNodeIdentity,
+  liveKeys,
+} from "./node.repo.js";
 
 export interface InitNodeInput {
   id: string;
@@ -106,17 +114,17 @@ export function createNodeService(deps: {
     const sig = generateSigningKey();
     const enc = generateEncryptionKey();
     await inTransaction(db, async (tx) => {
-      await tx.insert(agencies).values({ id: agencyId, name: input.agencyName, nameZh: input.agencyNameZh });
-      await tx.insert(nodeIdentity).values({
+      await insertAgency(tx, { id: agencyId, name: input.agencyName, nameZh: input.agencyNameZh });
+      await insertNodeIdentity(tx, {
         id: input.id,
         name: input.name,
         nameZh: input.nameZh,
         agencyId,
         timeZone: input.timeZone,
       });
-      await tx.insert(units).values({ id: unitId, agencyId, name: "Administration", nameZh: "管理处" });
+      await insertFirstUnit(tx, { id: unitId, agencyId, name: "Administration", nameZh: "管理处" });
       for (const k of [sig, enc]) {
-        await tx.insert(nodeKeys).values({
+        await insertKey(tx, {
           kid: k.kid,
           use: k.use,
           publicJwk: k.publicJwk,
@@ -124,7 +132,7 @@ export function createNodeService(deps: {
           status: "active",
         });
       }
-      await tx.insert(users).values({
+      await insertFirstAdmin(tx, {
         id: adminId,
         username: input.adminUsername,
         displayName: input.adminDisplayName,

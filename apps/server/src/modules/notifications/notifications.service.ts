@@ -4,7 +4,6 @@ import {
   type NotificationView,
   renderNotification,
 } from "@crossline/schemas";
-import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import { uuidv7 } from "../../crypto/ids.js";
 import {
@@ -12,11 +11,9 @@ import {
   type Db,
   type DbOrTx,
   inTransaction,
-  rowsOf,
   type Subscription,
   type Tx,
 } from "../../db/client.js";
-import { mailOutbox, notifications } from "../../db/schema/index.js";
 import type { Ctx } from "../../lib/actor.js";
 import { backoffMs } from "../../lib/backoff.js";
 import type { Clock } from "../../lib/clock.js";
@@ -31,8 +28,24 @@ import {
   snapshotText,
   visibleIn,
 } from "./notifications.position.js";
-
-type NotificationRow = typeof notifications.$inferSelect;
+import {
+  countUnread,
+  currentSnapshot,
+  dueMail,
+  insertMail,
+  insertNotifications,
+  latestNotificationId,
+  leaseMail,
+  listNotifications,
+  markMailFailed,
+  markMailSent,
+  markNotificationsRead,
+  type NotificationRow,
+  notificationsSince,
+  notificationXid,
+  notifyAtCommit,
+  settleNotifications,
+} from "./notifications.repo.js";
 
 export interface Bilingual {
   en: string;
@@ -165,7 +178,8 @@ export function createNotificationsService(deps: {
     // A disabled account hears nothing: the notification would only wait for a sign-in that cannot come.
     const recipients = await deps.people.contactsOf(tx, ids);
     if (recipients.length === 0) return 0;
-    await tx.insert(notifications).values(
+    await insertNotifications(
+      tx,
       recipients.map((u) => ({
         id: uuidv7(),
         userId: u.id,
@@ -210,19 +224,7 @@ export function createNotificationsService(deps: {
     about: ({ requestId: string } | { subjectId: string }) & { kinds: readonly string[] },
   ): Promise<number> {
     if (about.kinds.length === 0) return 0;
-    const rows = await tx
-      .update(notifications)
-      .set({ readAt: clock.now() })
-      .where(
-        and(
-          "requestId" in about
-            ? eq(notifications.requestId, about.requestId)
-            : eq(notifications.subjectId, about.subjectId),
-          inArray(notifications.kind, [...about.kinds]),
-          isNull(notifications.readAt),
-        ),
-      )
-      .returning({ userId: notifications.userId });
+    const rows = await settleNotifications(tx, about, clock.now());
     await wakeAtCommit(tx, [...new Set(rows.map((r) => r.userId))]);
     return rows.length;
   }
@@ -231,21 +233,17 @@ export function createNotificationsService(deps: {
   async function wakeAtCommit(tx: Tx, userIds: readonly string[]): Promise<void> {
     for (let i = 0; i < userIds.length; i += IDS_PER_NOTIFY) {
       const payload = userIds.slice(i, i + IDS_PER_NOTIFY).join(",");
-      await tx.execute(sql`select pg_notify(${CHANNEL}, ${payload})`);
+      await notifyAtCommit(tx, CHANNEL, payload);
     }
   }
 
-  async function unreadCount(userId: string): Promise<number> {
-    const [{ n }] = await db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(notifications)
-      .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
-    return n;
+  function unreadCount(userId: string): Promise<number> {
+    return countUnread(db, userId);
   }
 
   async function queueOne(tx: Tx, to: string, subject: string, text: string): Promise<void> {
     const now = clock.now();
-    await tx.insert(mailOutbox).values({
+    await insertMail(tx, {
       id: uuidv7(),
       to,
       subject: `[Crossline] ${subject}`.slice(0, 900),
@@ -289,15 +287,12 @@ export function createNotificationsService(deps: {
     q: { unread?: "true" | "false"; after?: string; limit: number },
   ): Promise<{ items: NotificationView[]; unreadCount: number }> {
     const userId = requireUser(ctx);
-    const where = [eq(notifications.userId, userId)];
-    if (q.unread === "true") where.push(isNull(notifications.readAt));
-    if (q.after) where.push(gt(notifications.id, q.after));
-    const rows = await db
-      .select()
-      .from(notifications)
-      .where(and(...where))
-      .orderBy(q.after ? asc(notifications.id) : desc(notifications.id))
-      .limit(q.limit);
+    const rows = await listNotifications(db, {
+      userId,
+      unread: q.unread === "true",
+      after: q.after,
+      limit: q.limit,
+    });
     const n = await unreadCount(userId);
     const zone = await zoneOf(userId);
     return { items: rows.map((r) => toNotificationView(r, zone)), unreadCount: n };
@@ -323,15 +318,11 @@ export function createNotificationsService(deps: {
   }
 
   async function startOf(userId: string, from: ResumeFrom): Promise<StreamPosition> {
-    const [r] = rowsOf<{ snap: string }>(await db.execute(sql`select pg_current_snapshot()::text as snap`));
-    const now = parseSnapshot(String(r?.snap));
+    const now = parseSnapshot(await currentSnapshot(db));
     if (from.kind === "notification") {
-      const [n] = await db
-        .select({ xid: notifications.xid })
-        .from(notifications)
-        .where(and(eq(notifications.userId, userId), eq(notifications.id, from.id)));
-      if (!n?.xid) return { snapshot: now };
-      const xid = BigInt(n.xid);
+      const written = await notificationXid(db, userId, from.id);
+      if (!written) return { snapshot: now };
+      const xid = BigInt(written);
       return { snapshot: { xmin: xid, xmax: xid, xip: [] }, after: { xid, id: from.id } };
     }
     if (from.kind !== "position" || from.position.snapshot.xmax > now.xmax) return { snapshot: now };
@@ -359,29 +350,14 @@ export function createNotificationsService(deps: {
     more: boolean;
   }> {
     const cursor = from.after;
-    const xid = notifications.xid;
-    const found = await db
-      .select({ snap: sql<string>`s.snap::text`, n: notifications })
-      .from(sql`(select pg_current_snapshot() as snap) s`)
-      .leftJoin(
-        notifications,
-        and(
-          eq(notifications.userId, userId),
-          sql`${xid} >= ${String(from.snapshot.xmin)}::xid8`,
-          sql`not pg_visible_in_snapshot(${xid}, ${snapshotText(from.snapshot)}::pg_snapshot)`,
-          sql`pg_visible_in_snapshot(${xid}, s.snap)`,
-          cursor
-            ? sql`not (${xid} = ${String(cursor.xid)}::xid8 and ${notifications.id} <= ${cursor.id}::uuid)`
-            : undefined,
-        ),
-      )
-      // The rest of the cursor's transaction first: then it is wholly sent, and one cursor says where a look is.
-      .orderBy(
-        ...(cursor ? [sql`${xid} = ${String(cursor.xid)}::xid8 desc`] : []),
-        asc(xid),
-        asc(notifications.id),
-      )
-      .limit(SINCE_LIMIT + 1);
+    // The rest of the cursor's transaction first: then it is wholly sent, and one cursor says where a look is.
+    const found = await notificationsSince(db, {
+      userId,
+      xmin: String(from.snapshot.xmin),
+      snapshot: snapshotText(from.snapshot),
+      cursor: cursor ? { xid: String(cursor.xid), id: cursor.id } : undefined,
+      limit: SINCE_LIMIT + 1,
+    });
     const rows = found.flatMap((r) => (r.n?.xid ? [r.n as NotificationRow & { xid: string }] : []));
     const more = rows.length > SINCE_LIMIT;
     const sent = rows.slice(0, SINCE_LIMIT);
@@ -402,25 +378,13 @@ export function createNotificationsService(deps: {
     };
   }
 
-  async function latestId(userId: string): Promise<string | null> {
-    const [r] = await db
-      .select({ id: notifications.id })
-      .from(notifications)
-      .where(eq(notifications.userId, userId))
-      .orderBy(desc(notifications.id))
-      .limit(1);
-    return r?.id ?? null;
+  function latestId(userId: string): Promise<string | null> {
+    return latestNotificationId(db, userId);
   }
 
   async function markRead(ctx: Ctx, input: { ids: string[] } | { all: true }): Promise<number> {
     const userId = requireUser(ctx);
-    const where = [eq(notifications.userId, userId), isNull(notifications.readAt)];
-    if ("ids" in input) where.push(inArray(notifications.id, input.ids));
-    const rows = await db
-      .update(notifications)
-      .set({ readAt: clock.now() })
-      .where(and(...where))
-      .returning({ id: notifications.id });
+    const rows = await markNotificationsRead(db, userId, "ids" in input ? input.ids : "all", clock.now());
     return rows.length;
   }
 
@@ -429,54 +393,30 @@ export function createNotificationsService(deps: {
     if (!transport) return { sent: 0, failed: 0 };
     const now = clock.now();
     const claimed = await inTransaction(db, async (tx) => {
-      const due = await tx
-        .select({ id: mailOutbox.id })
-        .from(mailOutbox)
-        .where(
-          and(
-            eq(mailOutbox.status, "pending"),
-            lte(mailOutbox.nextAttemptAt, now),
-            or(isNull(mailOutbox.leaseUntil), lt(mailOutbox.leaseUntil, now)),
-          ),
-        )
-        .orderBy(asc(mailOutbox.nextAttemptAt))
-        .limit(limit)
-        .for("update", { skipLocked: true });
+      const due = await dueMail(tx, now, limit);
       if (due.length === 0) return [];
-      return tx
-        .update(mailOutbox)
-        .set({ leaseUntil: new Date(now.getTime() + LEASE_MS), attempts: sql`${mailOutbox.attempts} + 1` })
-        .where(
-          inArray(
-            mailOutbox.id,
-            due.map((d) => d.id),
-          ),
-        )
-        .returning();
+      return leaseMail(
+        tx,
+        due.map((d) => d.id),
+        new Date(now.getTime() + LEASE_MS),
+      );
     });
     let sent = 0;
     let failed = 0;
     for (const m of claimed) {
       try {
         await transport.sendMail({ from: deps.mailFrom, to: m.to, subject: m.subject, text: m.text });
-        await db
-          .update(mailOutbox)
-          .set({ status: "sent", sentAt: clock.now(), leaseUntil: null, lastError: null })
-          .where(eq(mailOutbox.id, m.id));
+        await markMailSent(db, m.id, clock.now());
         sent++;
       } catch (e) {
         failed++;
         const giveUp = m.attempts >= MAX_ATTEMPTS;
         const backoff = backoffMs(m.attempts, 30_000, 60 * 60_000, false);
-        await db
-          .update(mailOutbox)
-          .set({
-            status: giveUp ? "failed" : "pending",
-            leaseUntil: null,
-            nextAttemptAt: new Date(clock.now().getTime() + backoff),
-            lastError: (e as Error).message.slice(0, 500),
-          })
-          .where(eq(mailOutbox.id, m.id));
+        await markMailFailed(db, m.id, {
+          giveUp,
+          nextAttemptAt: new Date(clock.now().getTime() + backoff),
+          error: (e as Error).message.slice(0, 500),
+        });
       }
     }
     return { sent, failed };

@@ -1,6 +1,6 @@
 import { and, arrayOverlaps, asc, eq, gt, inArray, type SQL } from "drizzle-orm";
-import type { DbOrTx } from "../../db/client.js";
-import { units, users } from "../../db/schema/index.js";
+import type { DbOrTx, Tx } from "../../db/client.js";
+import { sessions, units, users } from "../../db/schema/index.js";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -73,4 +73,30 @@ export function displayNames(db: DbOrTx, ids: readonly string[]) {
     .select({ id: users.id, name: users.displayName })
     .from(users)
     .where(inArray(users.id, [...ids]));
+}
+
+export async function insertUser(tx: Tx, row: typeof users.$inferInsert): Promise<UserRow> {
+  const [u] = await tx.insert(users).values(row).returning();
+  return u;
+}
+
+/** Sets fields of a user's row; returns the row after. */
+export async function updateUser(
+  tx: Tx,
+  id: string,
+  set: Partial<Omit<typeof users.$inferInsert, "id">>,
+): Promise<UserRow> {
+  const [u] = await tx.update(users).set(set).where(eq(users.id, id)).returning();
+  return u;
+}
+
+/** Ends every session of a user (auth's table: disabling a user or resetting a credential ends them with it). */
+export async function endSessionsOf(tx: Tx, userId: string): Promise<void> {
+  await tx.delete(sessions).where(eq(sessions.userId, userId));
+}
+
+/** A user's profile time zone; undefined: no such user. */
+export async function timeZoneOf(db: DbOrTx, userId: string): Promise<string | undefined> {
+  const [u] = await db.select({ tz: users.timeZone }).from(users).where(eq(users.id, userId));
+  return u?.tz;
 }

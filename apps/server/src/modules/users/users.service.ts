@@ -1,9 +1,7 @@
 import type { Role, User } from "@crossline/schemas";
-import { eq } from "drizzle-orm";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { uniqueConflicts } from "../../db/errors.js";
-import { sessions, users } from "../../db/schema/index.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError, assertThat, notFound, taken } from "../../lib/errors.js";
@@ -14,11 +12,15 @@ import {
   enabledContacts,
   enabledUnitUserIdsWithRole,
   enabledUserIdsWithRole,
+  endSessionsOf,
   findUnit,
   findUserById,
   findUserByUsername,
+  insertUser,
   listUsers,
+  timeZoneOf as readTimeZone,
   type UserRow,
+  updateUser,
 } from "./users.repo.js";
 
 export function toUser(u: UserRow): User {
@@ -123,21 +125,18 @@ export function createUsersService(deps: {
     const timeZone = input.timeZone ?? (await deps.defaultTimeZone());
     // Two admins creating the same username at once both pass the check above: the index has the last word.
     const row = await inTransaction(db, async (tx) => {
-      const [u] = await tx
-        .insert(users)
-        .values({
-          id,
-          username: input.username,
-          displayName: input.displayName,
-          email: input.email ?? null,
-          unitId: input.unitId,
-          roles: input.roles,
-          passwordHash,
-          mustChangePassword: true,
-          language: input.language,
-          timeZone,
-        })
-        .returning();
+      const u = await insertUser(tx, {
+        id,
+        username: input.username,
+        displayName: input.displayName,
+        email: input.email ?? null,
+        unitId: input.unitId,
+        roles: input.roles,
+        passwordHash,
+        mustChangePassword: true,
+        language: input.language,
+        timeZone,
+      });
       await audit.record(tx, ctx, {
         action: "user.create",
         targetType: "user",
@@ -170,12 +169,8 @@ export function createUsersService(deps: {
       ]);
     }
     const row = await inTransaction(db, async (tx) => {
-      const [u] = await tx
-        .update(users)
-        .set({ ...input, updatedAt: clock.now() })
-        .where(eq(users.id, id))
-        .returning();
-      if (input.disabled) await tx.delete(sessions).where(eq(sessions.userId, id));
+      const u = await updateUser(tx, id, { ...input, updatedAt: clock.now() });
+      if (input.disabled) await endSessionsOf(tx, id);
       await audit.record(tx, ctx, {
         action: input.disabled === true ? "user.disable" : "user.update",
         targetType: "user",
@@ -194,11 +189,13 @@ export function createUsersService(deps: {
     await getVisible(ctx, id);
     requirePermission(ctx.actor, "users:manage");
     await inTransaction(db, async (tx) => {
-      await tx
-        .update(users)
-        .set({ mfaSecretSealed: null, mfaPendingSealed: null, mfaLastStep: null, updatedAt: clock.now() })
-        .where(eq(users.id, id));
-      await tx.delete(sessions).where(eq(sessions.userId, id));
+      await updateUser(tx, id, {
+        mfaSecretSealed: null,
+        mfaPendingSealed: null,
+        mfaLastStep: null,
+        updatedAt: clock.now(),
+      });
+      await endSessionsOf(tx, id);
       await audit.record(tx, ctx, { action: "user.reset_mfa", targetType: "user", targetId: id });
     });
   }
@@ -209,17 +206,14 @@ export function createUsersService(deps: {
     const otp = oneTimePassword();
     const passwordHash = await hashPassword(otp);
     await inTransaction(db, async (tx) => {
-      await tx
-        .update(users)
-        .set({
-          passwordHash,
-          mustChangePassword: true,
-          failedAttempts: 0,
-          lockedUntil: null,
-          updatedAt: clock.now(),
-        })
-        .where(eq(users.id, id));
-      await tx.delete(sessions).where(eq(sessions.userId, id));
+      await updateUser(tx, id, {
+        passwordHash,
+        mustChangePassword: true,
+        failedAttempts: 0,
+        lockedUntil: null,
+        updatedAt: clock.now(),
+      });
+      await endSessionsOf(tx, id);
       await audit.record(tx, ctx, { action: "user.reset_password", targetType: "user", targetId: id });
     });
     return { oneTimePassword: otp };
@@ -240,9 +234,8 @@ export function createUsersService(deps: {
   }
 
   /** A user's profile time zone (other modules render times for their readers with it); undefined: no such user. */
-  async function timeZoneOf(userId: string): Promise<string | undefined> {
-    const [u] = await db.select({ tz: users.timeZone }).from(users).where(eq(users.id, userId));
-    return u?.tz;
+  function timeZoneOf(userId: string): Promise<string | undefined> {
+    return readTimeZone(db, userId);
   }
 
   /**
