@@ -82,6 +82,27 @@ export const correlationRepo = {
   },
 
   /**
+   * `insertAndMatchFrom` over the rows of `relation`, a temporary table another module filled (an import's
+   * staging table: record_id, owner_unit, kind, value, host, net), all as entries of `recordType`.
+   * `relation` is a fixed identifier of the caller's code, never user input; a name that is not a plain SQL
+   * identifier is refused.
+   */
+  async insertAndMatchFromRelation(
+    dbx: DbOrTx,
+    recordType: string,
+    relation: string,
+    at: Date,
+  ): Promise<NewHit[]> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(relation)) throw new Error(`indexFrom: bad relation name ${relation}`);
+    return this.insertAndMatchFrom(
+      dbx,
+      sql`select ${recordType}::text as record_type, r.record_id, r.owner_unit, r.kind, r.value, r.host, r.net
+        from ${sql.identifier(relation)} r`,
+      at,
+    );
+  },
+
+  /**
    * The same, set-based, from a relation the caller filled (a staging table loaded with COPY): `source` is a
    * query yielding record_type, record_id, owner_unit (uuid), kind, value, host and net (text or cidr, an
    * address as /32 or /128), one row per entry. The whole batch is one statement: no entry travels as a

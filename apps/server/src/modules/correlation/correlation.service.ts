@@ -9,7 +9,6 @@ import {
   type Role,
   type Unit,
 } from "@crossline/schemas";
-import { sql } from "drizzle-orm";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
@@ -182,13 +181,7 @@ export function createCorrelationService(deps: CorrelationDeps) {
    * caller's code, never user input.
    */
   async function indexFrom(tx: Tx, recordType: string, relation: string): Promise<number> {
-    if (!/^[a-z_][a-z0-9_]*$/.test(relation)) throw new Error(`indexFrom: bad relation name ${relation}`);
-    const hits = await repo.insertAndMatchFrom(
-      tx,
-      sql`select ${recordType}::text as record_type, r.record_id, r.owner_unit, r.kind, r.value, r.host, r.net
-        from ${sql.identifier(relation)} r`,
-      clock.now(),
-    );
+    const hits = await repo.insertAndMatchFromRelation(tx, recordType, relation, clock.now());
     await tell(tx, hits);
     return hits.length;
   }
