@@ -190,7 +190,7 @@ describeDb("assets shared between two real nodes", () => {
     expect((await copyOf(id))?.state).toBe("withdrawn");
   });
 
-  it("an asset whose object was withdrawn through the shared-objects API still takes changes", async () => {
+  it("an asset whose object was withdrawn through the shared-objects API still takes changes, and its own 409s", async () => {
     const other = (
       await call<{ asset: AssetDetail }>(
         cn,
@@ -231,5 +231,20 @@ describeDb("assets shared between two real nodes", () => {
       return c?.state === "withdrawn" && c;
     });
     expect(gone.version).toBe(2);
+    // Shared again or withdrawn again: the asset's own answers, as when the asset withdrew it itself (with the
+    // old code, the generic 409 "the object is withdrawn" of the shared-objects module).
+    // (A peer it was not shared with: the old code reached the shared-objects module's own check.)
+    const again = await cn.req<Err>("POST", `/api/v1/assets/${other.id}/share`, {
+      recipients: ["GB-NCA"],
+      marking: { tlp: "AMBER" },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("CONFLICT");
+    expect(again.body.error.details).toEqual([
+      { issue: "the sharing of this asset was withdrawn: it is final" },
+    ]);
+    const withdrawn = await cn.req<Err>("POST", `/api/v1/assets/${other.id}/withdraw`);
+    expect(withdrawn.status).toBe(409);
+    expect(withdrawn.body.error.details).toEqual([{ issue: "the asset is not shared" }]);
   });
 });

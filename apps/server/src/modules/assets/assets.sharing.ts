@@ -52,6 +52,11 @@ export function createAssetSharing(c: AssetsContext) {
     await so.updateIn(tx, ctx, r.sharedObjectId, { content: await contentOf(tx, r) });
   }
 
+  /** Whether the asset's shared object (if any) is still active, read under the object's lock (held to commit). */
+  async function objectActive(tx: Tx, a: AssetRow) {
+    return !a.sharedObjectId || (await so.lockIn(tx, a.sharedObjectId)).state === "active";
+  }
+
   async function share(
     ctx: Ctx,
     id: string,
@@ -60,7 +65,10 @@ export function createAssetSharing(c: AssetsContext) {
     requirePermission(ctx.actor, "fugitives:write");
     const row = await inTransaction(db, async (tx) => {
       const a = await c.lock(tx, ctx, id);
-      if (a.sharingWithdrawn)
+      // The object's own state, read under its lock (after the asset's, the order sync takes): withdrawn
+      // through the shared-objects API or erased at the end of its retention, the asset does not know it, and
+      // the share got the generic 409 "the object is withdrawn" instead of the asset's own answer.
+      if (a.sharingWithdrawn || !(await objectActive(tx, a)))
         throw new AppError("CONFLICT", [{ issue: "the sharing of this asset was withdrawn: it is final" }]);
       const fresh = body.recipients.filter((p) => !a.recipients.includes(p));
       if (!fresh.length)
@@ -104,7 +112,7 @@ export function createAssetSharing(c: AssetsContext) {
     requirePermission(ctx.actor, "fugitives:write");
     const row = await inTransaction(db, async (tx) => {
       const a = await c.lock(tx, ctx, id);
-      if (!a.sharedObjectId || a.sharingWithdrawn)
+      if (!a.sharedObjectId || a.sharingWithdrawn || !(await objectActive(tx, a)))
         throw new AppError("CONFLICT", [{ issue: "the asset is not shared" }]);
       await so.withdrawIn(tx, ctx, a.sharedObjectId);
       const after = await repo.update(tx, a.id, { sharingWithdrawn: true });
