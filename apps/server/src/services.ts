@@ -212,6 +212,7 @@ export function createServices(deps: {
   );
   persons.registerRecords("request", {
     describe: requests.describe,
+    lock: requestRectification.lock,
     rectified: requestRectification.rectified,
   });
   registerRequestHandlers(requestsDeps);

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DEFAULT_REQUEST_POLICY } from "../../src/modules/requests/requests.policy.js";
 import { queuedBehind } from "../support/lock-queue.js";
-import { type Agent, describeDb } from "../support/node.js";
+import { type Agent, DB_KIND, describeDb } from "../support/node.js";
 import { ACME, DOE, formNaming, type PersonBody, ZHANG } from "../support/persons-fixtures.js";
 import { type ApiError, act, draft, type TwoNodes, twoNodes } from "../support/requests-fixtures.js";
 
@@ -298,5 +298,52 @@ describeDb("persons: one record per person, linked from the requests that name t
       [liId, wuId],
       [wuId, liId],
     ]);
+  });
+
+  it("a draft edit and a rectification of the person it names, at once, both succeed (no deadlock)", async () => {
+    const ma = {
+      ...ZHANG,
+      names: [{ original: "马德华", romanised: "Ma Dehua" }],
+      dateOfBirth: "1975-07-30",
+    };
+    const r = await draft(officer, formNaming([ma]));
+    const d = await officer.req<Detail>("GET", `/api/v1/requests/${r.id}`);
+    const maId = d.body.request.subjectPersons[0].personId;
+    const p = (await officer.req<PersonBody>("GET", `/api/v1/persons/${maId}`)).body.person;
+    // On PostgreSQL, with the draft's row held elsewhere: the edit waits for the draft; the rectification takes
+    // Ma and waits for the draft too (old code: the person first, then each request naming them). Let go, the
+    // edit took the draft and wanted Ma (the persons it names) while the rectification held Ma and wanted the
+    // draft: PostgreSQL's deadlock, 503 NODE_BUSY for one of them. The rectification now locks the records
+    // naming the person before the person, as an edit does.
+    const [edited, fixed] = await queuedBehind(
+      t.cn.rt.services.db,
+      sql`select 1 from requests where id = ${r.id} for update`,
+      [
+        () =>
+          officer.req<Detail>("PUT", `/api/v1/requests/${r.id}`, {
+            peerId: "US-DOJ",
+            form: formNaming([ma]),
+          }),
+        () =>
+          officer.req<PersonBody>("POST", `/api/v1/persons/${maId}/rectify`, {
+            version: p.version,
+            reason: "name misspelt",
+            fields: { names: [{ original: "马德华", romanised: "Ma De-hua" }] },
+          }),
+      ],
+      { mustWait: true },
+    );
+    expect([edited.status, fixed.status], JSON.stringify([edited.body, fixed.body])).toEqual([200, 200]);
+    expect(fixed.body.person.version).toBe(p.version + 1);
+    if (DB_KIND === "postgres") {
+      // The edit went first (it queued first), then the rectification reached the edited draft's subject entry.
+      const after = await officer.req<{
+        request: { version: number; form: { subjects: PersonBody["person"][] } };
+      }>("GET", `/api/v1/requests/${r.id}`);
+      expect(after.body.request.version).toBe(3);
+      expect(after.body.request.form.subjects[0].names).toEqual([
+        { original: "马德华", romanised: "Ma De-hua" },
+      ]);
+    }
   });
 });

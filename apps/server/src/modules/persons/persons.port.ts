@@ -122,6 +122,14 @@ export interface RecordDescriber {
    * holding a copy (the shared-objects domain port), all in the rectification's transaction. Returns how many
    * records changed. Optional: a record that keeps no copy of the person's data leaves it out.
    */
+  /**
+   * Locks these records (those that exist) to the commit, in one stable order (id order), before the person is:
+   * a rectification takes the records naming the person first, as an edit of such a record takes the record and
+   * then the persons it names; the other way round the two could each hold one and wait for the other (a
+   * deadlock on PostgreSQL). Optional: a module whose `rectified` locks its records after the person leaves it
+   * out (its edits then race a rectification as before).
+   */
+  lock?(tx: Tx, recordIds: string[]): Promise<void>;
   rectified?(
     tx: Tx,
     ctx: Ctx,

@@ -508,6 +508,10 @@ export function createPersonsService(deps: PersonsDeps) {
     requirePermission(ctx.actor, "persons:rectify");
     await visible(db, ctx, await repo.find(db, id));
     const row = await inTransaction(db, async (tx) => {
+      // The records naming the person locked before the person (RecordDescriber.lock), as an edit of one of them
+      // takes it and then the persons it names: the other way round, an edit of a draft naming the person and
+      // this at once (several processes on PostgreSQL) each held one and waited for the other (a deadlock, 503).
+      await lockRecords(tx, await repo.linksOf(tx, id));
       const r = await repo.lock(tx, id);
       assertThat(r, notFound("person"));
       if (r.erasedAt) throw erasedError();
@@ -557,6 +561,14 @@ export function createPersonsService(deps: PersonsDeps) {
     return view(ctx, row, await repo.linksOf(db, id));
   }
 
+  /** Locks these linked records through their owner modules (`lock`): type by type in name order, each in id order. */
+  async function lockRecords(tx: Tx, links: { recordType: string; recordId: string }[]): Promise<void> {
+    for (const type of [...new Set(links.map((l) => l.recordType))].sort()) {
+      const ids = links.filter((l) => l.recordType === type).map((l) => l.recordId);
+      await describers.get(type)?.lock?.(tx, ids);
+    }
+  }
+
   /** Hands a rectification to the owner module of each record naming the person; how many changed, per type. */
   async function propagate(
     tx: Tx,
@@ -566,7 +578,11 @@ export function createPersonsService(deps: PersonsDeps) {
     reason: string,
   ): Promise<Record<string, number>> {
     const byType = new Map<string, { recordId: string; ordinal: number }[]>();
-    for (const l of await repo.linksOf(tx, u.id)) {
+    // Read again under the person's lock: a record that linked the person after the first read (its edit
+    // committed before the lock) is locked now, after the person; those locked before are held already.
+    const links = await repo.linksOf(tx, u.id);
+    await lockRecords(tx, links);
+    for (const l of links) {
       byType.set(l.recordType, [
         ...(byType.get(l.recordType) ?? []),
         { recordId: l.recordId, ordinal: l.ordinal },

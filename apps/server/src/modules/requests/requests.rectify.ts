@@ -33,6 +33,11 @@ export function createRequestRectification(deps: RequestsDeps) {
   const { clock, audit, federation } = deps;
   const { linkSubjects } = createRequestsContext(deps);
 
+  /** The requests naming a person about to be rectified, locked in id order before the person (persons.port.ts). */
+  async function lock(tx: Tx, recordIds: string[]): Promise<void> {
+    await repo.lockRequestsInOrder(tx, recordIds);
+  }
+
   async function rectified(
     tx: Tx,
     ctx: Ctx,
@@ -131,5 +136,5 @@ export function createRequestRectification(deps: RequestsDeps) {
     );
   }
 
-  return { rectified, registerHandler };
+  return { lock, rectified, registerHandler };
 }

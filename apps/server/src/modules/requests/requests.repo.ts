@@ -49,6 +49,20 @@ export async function findRequests(dbx: DbOrTx, ids: string[]): Promise<RequestR
   return dbx.select().from(requests).where(inArray(requests.id, ids));
 }
 
+/**
+ * These rows (those that exist) locked to the commit, in id order: a rectification of a person takes the requests
+ * naming them this way before the person (persons.port.ts `RecordDescriber.lock`).
+ */
+export async function lockRequestsInOrder(tx: Tx, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx
+    .select({ id: requests.id })
+    .from(requests)
+    .where(inArray(requests.id, [...new Set(ids)]))
+    .orderBy(asc(requests.id))
+    .for("update");
+}
+
 /** The row, locked for the rest of the transaction. */
 export async function lockRequest(tx: Tx, id: string): Promise<RequestRow | undefined> {
   const [r] = await tx.select().from(requests).where(eq(requests.id, id)).for("update");
