@@ -7,7 +7,8 @@ import { PRESERVATION_MIN_DAYS } from "./requests.js";
  * changes; the server swaps in the Chinese when the caller's Accept-Language prefers zh. Zod's own
  * (built-in) messages are not here: the server formats those with Zod's bundled zh-CN locale.
  *
- * A test scans packages/schemas/src and fails when a custom message has no entry here.
+ * A test scans packages/schemas/src and fails when a custom message has no entry here; another
+ * (apps/server/test/unit/error-issues.test.ts) does the same for the fixed issue texts under apps/server/src.
  */
 
 /** Fixed issue texts, English → Chinese. */
