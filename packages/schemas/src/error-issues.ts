@@ -7,7 +7,8 @@ import { PRESERVATION_MIN_DAYS } from "./requests.js";
  * changes; the server swaps in the Chinese when the caller's Accept-Language prefers zh. Zod's own
  * (built-in) messages are not here: the server formats those with Zod's bundled zh-CN locale.
  *
- * A test scans packages/schemas/src and fails when a custom message has no entry here.
+ * A test scans packages/schemas/src and fails when a custom message has no entry here; another
+ * (apps/server/test/unit/error-issues.test.ts) does the same for the fixed issue texts under apps/server/src.
  */
 
 /** Fixed issue texts, English → Chinese. */
@@ -232,6 +233,166 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   // peers.ts
   "a pin is sha256/ and 44 base64 characters, or 64 hexadecimal digits":
     "固定值须为 sha256/ 加 44 个 base64 字符，或 64 位十六进制数",
+  // access log (modules/access-log)
+  "at most a year at a time": "每次最多一年",
+  "the access log cannot be written at the moment: reads of personal data wait for it":
+    "访问日志暂时无法写入：个人数据的读取须等待其恢复",
+  // assets (modules/assets)
+  "name this asset (its assetId) among the assets": "请在资产中列出本资产（其 assetId）",
+  "in the future": "在将来",
+  "no such case": "没有这个案件",
+  "no such fugitive": "没有这个外逃人员",
+  "only an officer of a unit keeps asset records": "只有单位的警官才能管理资产记录",
+  "a stage may not go back": "阶段不能倒退",
+  "stage entries are never removed": "阶段记录不能删除",
+  "the currency stays": "币种保持不变",
+  "a shared asset keeps the marking it was shared under": "已共享的资产保持共享时的标记",
+  "already shared with these peers": "已与这些对端节点共享",
+  "the asset is not shared": "该资产未被共享",
+  "the sharing of this asset was withdrawn: it is final": "该资产的共享已撤回：不可恢复",
+  // cases and their evidence (modules/cases)
+  "a malware sample is downloaded only with confirm=malware_sample":
+    "下载恶意软件样本须带 confirm=malware_sample",
+  "is in the future": "是将来的时间",
+  "no such evidence item in this case": "本案件中没有这项证据",
+  "say why the malware sample is downloaded": "请说明下载恶意软件样本的理由",
+  "the evidence file is missing": "证据文件缺失",
+  "the stored evidence does not match its SHA-256": "存储的证据与其 SHA-256 不符",
+  "already in the owning unit": "已属于主办单位",
+  "closing a case takes an outcome": "结案须填写结果",
+  "no enabled officer of the case's unit or among its members": "案件所属单位及其成员中没有启用中的这名警官",
+  "no enabled user with this id": "没有此编号的启用中用户",
+  "no such task in this case": "本案件中没有这项任务",
+  "only a person subject links to a person record": "只有自然人对象才能关联人员记录",
+  "only an officer of a unit opens a case": "只有单位的警官才能立案",
+  "only the owning unit adds members": "只有主办单位才能添加成员",
+  "the case holds it already": "案件中已有此项",
+  "a case summary keeps its case's reference": "案件摘要保持其案件编号",
+  "four eyes: the officer who asked to share may not approve it": "双人审核：申请共享的警官不能批准",
+  "named twice": "重复引用",
+  "no such share of this case": "本案件没有这项共享",
+  "no summary of this case is shared": "本案件没有已共享的摘要",
+  "only a priority case's summary is shared: mark the case priority first":
+    "只有重点案件的摘要才能共享：请先将案件标为重点",
+  // federation (modules/federation)
+  "the message is being delivered right now; try again in a moment": "该消息正在投递；请稍后再试",
+  "the assembled attachment does not match its SHA-256": "组装后的附件与其 SHA-256 不符",
+  "the attachment was announced with another hash or size": "该附件通告的哈希或大小与此不同",
+  "the chunk authorisation is not valid": "分块授权无效",
+  "the chunk does not match its signed description": "分块与其已签名的描述不符",
+  "a dotted lower-case message type": "以点分隔的小写消息类型",
+  "is not readable": "无法读取",
+  "the control notice is not valid": "控制通知无效",
+  "the invitation is for another node": "该邀请是发给另一个节点的",
+  "the inviting node's reply is not signed by the invitation's keys": "邀请方节点的答复未用邀请中的密钥签名",
+  "the pairing proof is malformed": "配对证明格式错误",
+  "the pairing proof is not signed by the key it presents": "配对证明未用其出示的密钥签名",
+  "unknown invitation": "未知的邀请",
+  "send the chunk as application/octet-stream": "请以 application/octet-stream 发送分块",
+  // fugitives, their lists and photos (modules/fugitives)
+  "before the date of birth": "早于出生日期",
+  "the stored evidence file does not match its SHA-256": "存储的证据文件与其 SHA-256 不符",
+  "a published list keeps the marking it was published under": "已发布的名单保持发布时的标记",
+  "already on the list": "已在名单上",
+  "already published to these peers": "已向这些对端节点发布",
+  "before the date of flight": "早于外逃日期",
+  "only an officer of a unit keeps lists": "只有单位的警官才能管理名单",
+  "removed from this list: a removal is final": "已移出此名单：移出不可恢复",
+  "the number is taken on this list": "此名单上该编号已被占用",
+  "the return of this fugitive is already recorded": "该外逃人员的归案已登记",
+  "not an image: a photo is a JPEG, PNG or WebP file": "不是图片：照片须为 JPEG、PNG 或 WebP 文件",
+  "the fugitive has returned: the record is closed": "该外逃人员已归案：记录已关闭",
+  "the photo has not arrived (yet)": "照片（尚）未到达",
+  "the stored photo does not match its SHA-256": "存储的照片与其 SHA-256 不符",
+  "the record links 50 requests already": "该记录已关联 50 个请求",
+  "only an officer of a unit keeps fugitive records": "只有单位的警官才能管理外逃人员记录",
+  "a return is final": "归案不可撤销",
+  "an entry stays on its list": "条目保留在其名单上",
+  // indicators and their import (modules/indicators)
+  "TLP:RED: for named recipients only, not kept in the indicator store":
+    "TLP:RED：仅限指定接收方，不存入指标库",
+  "confidence: a whole number from 0 to 100": "confidence：0 至 100 的整数",
+  "description: over 2000 characters": "description：超过 2000 个字符",
+  "not valid JSON": "不是有效的 JSON",
+  "revoked by its producer (not imported)": "已被其生成方撤销（未导入）",
+  "source: over 200 characters": "source：超过 200 个字符",
+  "the file is empty (no header line)": "文件为空（没有标题行）",
+  'the file\'s "type" is not "bundle"': "文件的“type”不是“bundle”",
+  "tlp: CLEAR, GREEN, AMBER or AMBER+STRICT": "tlp：CLEAR、GREEN、AMBER 或 AMBER+STRICT",
+  "value: empty": "value：为空",
+  "value: longer than 4096 characters": "value：超过 4096 个字符",
+  "comma-separated indicator ids": "以逗号分隔的指标编号",
+  "not an active own indicator of your unit that is not shared yet": "不是本单位自有、有效且尚未共享的指标",
+  "nothing to share": "没有可共享的内容",
+  "only an officer of a unit holds indicators": "只有单位的警官才能持有指标",
+  "text/csv or application/stix+json (or name the format)": "text/csv 或 application/stix+json（或注明格式）",
+  "the indicator is withdrawn already": "该指标已撤回",
+  "an indicator keeps its kind: withdraw it and publish another": "指标的种类不能更改：请撤回后另行发布",
+  // legal review and erasure (modules/lawful)
+  "a legal reviewer blocked this item": "法律审查人员已阻止此项",
+  "only an item received from a peer can be refused": "只有从对端节点收到的项目才能拒绝",
+  "the item awaits a legal reviewer's decision": "此项正等待法律审查人员决定",
+  "the item is already flagged": "此项已标记为需法律审查",
+  "the item is already refused": "此项已被拒绝",
+  "the item is blocked": "此项已被阻止",
+  "the next review is in the future": "下次复核时间尚未到",
+  "the record's personal data is already erased": "该记录的个人数据已被清除",
+  "the record's personal data is erased": "该记录的个人数据已清除",
+  // PDF export (lib/pdfkit.ts)
+  "PDF export needs a font with Chinese glyphs: install the Debian package fonts-wqy-microhei (or fonts-noto-cjk), or set CROSSLINE_CJK_FONT to a .ttf/.ttc file":
+    "导出 PDF 需要含中文字形的字体：请安装 Debian 软件包 fonts-wqy-microhei（或 fonts-noto-cjk），或将 CROSSLINE_CJK_FONT 设为一个 .ttf/.ttc 文件",
+  // the node and its keys (modules/node)
+  "a rotation is already in progress: retire the old keys first": "密钥轮换已在进行中：请先停用旧密钥",
+  "no keys are retiring: rotate first": "没有正在停用的密钥：请先轮换",
+  "the node has no active keys": "本节点没有有效密钥",
+  "the node is not initialised: run `crossline init`": "节点尚未初始化：请运行 `crossline init`",
+  "this node is already initialised": "本节点已初始化",
+  // persons (modules/persons)
+  "a record cannot be merged with itself": "记录不能与自身合并",
+  "a third record has this main name and date of birth": "另有第三条记录具有相同的主姓名和出生日期",
+  "no such person": "没有这个人员",
+  "processing of this person is restricted while a dispute is open": "该人员存在未决异议，已限制处理",
+  "the two records give different dates of birth: rectify one first":
+    "两条记录的出生日期不同：请先更正其中一条",
+  "another person record has this main name and date of birth": "另一条人员记录具有相同的主姓名和出生日期",
+  "give the reason for the restriction": "请说明限制处理的理由",
+  // providers (modules/providers)
+  "the request names no identifier a provider could act on": "该请求没有服务提供者可据以执行的标识符",
+  "this node cannot reach peers": "本节点无法连接对端节点",
+  // repatriation (modules/repatriation)
+  "no document file on this case": "本案件没有证件文件",
+  "the document's file has not arrived (yet)": "证件文件（尚）未到达",
+  "the stored document does not match its SHA-256": "存储的文件与其 SHA-256 不符",
+  "a case keeps its reference": "案件保持其编号",
+  "steps recorded are kept as they are": "已登记的步骤保持原样",
+  "a received case is read-only here: its owner records this step":
+    "收到的案件在此只读：此步骤由其所有方登记",
+  "no case of ours was shared with the proposer under this id": "本方没有以此编号与提议方共享的案件",
+  "no identity-check request for repatriation of your unit has this id": "本单位没有此编号的遣返身份核查请求",
+  "not an active peer of this node": "不是本节点的有效对端节点",
+  "only an officer of a unit keeps repatriation cases": "只有单位的警官才能管理遣返案件",
+  "the document's file did not come with the proposal": "提议未附带证件文件",
+  // requests (modules/requests)
+  "the node has no unit": "本节点没有单位",
+  "no such incoming request": "没有这个收到的请求",
+  // rounds and calendar feeds (modules/rounds)
+  "a calendar feed belongs to a user": "日历订阅属于某个用户",
+  "no such calendar feed": "没有这个日历订阅",
+  "a progress note needs some text": "进展记录须填写内容",
+  "a round holds at most 50 documents": "每轮对话最多 50 份文件",
+  "a stale signature is not accepted; sign the current version": "不接受过时的签名；请签署当前版本",
+  "only a final list not already corrected can be replaced": "只有尚未更正的已定稿清单才能替换",
+  "must be a peer this node knows": "必须是本节点已知的对端节点",
+  "not a day": "不是有效的日期",
+  "a document is added with its bytes: POST …/documents": "文件须连同其内容添加：POST …/documents",
+  "a list is signed by the node: POST …/lists/:listId/sign": "清单由节点签署：POST …/lists/:listId/sign",
+  "must be an active peer of this node": "必须是本节点的有效对端节点",
+  "the document's bytes have not arrived (yet)": "文件内容（尚）未到达",
+  // shared objects (modules/shared-objects)
+  "only an active copy received from its owner takes proposals of this kind":
+    "只有从所有方收到的有效副本才接受此类提议",
+  "no such type": "没有这个类型",
+  "only an officer of a unit publishes": "只有单位的警官才能发布",
 };
 
 /**

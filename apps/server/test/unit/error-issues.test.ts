@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ISSUE_MESSAGES } from "@crossline/schemas";
+import { ISSUE_MESSAGES, ISSUES_ZH } from "@crossline/schemas";
 import type { FastifyRequest } from "fastify";
 import { describe, expect, it } from "vitest";
 import { errorBody } from "../../src/http/errors.js";
@@ -101,5 +101,86 @@ describe("parametrised issues are keys everywhere (issue 9 point 15: no English 
       for (const { key, re } of shapes) if (re.test(text)) found.push(`${path.relative(SRC, f)}: ${key}`);
     }
     expect(found).toEqual([]);
+  });
+});
+
+describe("every fixed issue text of the server has its Chinese", () => {
+  const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../src");
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? files(path.join(dir, e.name))
+        : e.name.endsWith(".ts")
+          ? [path.join(dir, e.name)]
+          : [],
+    );
+  // A string literal in double or single quotes; its text unescaped by unquote().
+  const LIT = String.raw`"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'`;
+  const unquote = (lit: string): string =>
+    lit.slice(1, -1).replace(/\\(.)/g, (_m, c: string) => ({ n: "\n", t: "\t" })[c] ?? c);
+
+  /** Every fixed issue text under src, with the file it is in. */
+  function fixedIssues(): { file: string; text: string }[] {
+    const out: { file: string; text: string }[] = [];
+    const constants = new Map<string, { file: string; text: string }>();
+    const usedConstants = new Set<string>();
+    for (const f of files(SRC)) {
+      const text = readFileSync(f, "utf8");
+      const file = path.relative(SRC, f);
+      const add = (lit: string) => out.push({ file, text: unquote(lit) });
+      // issue: "…"
+      for (const m of text.matchAll(new RegExp(String.raw`\bissue:\s*(${LIT})`, "g"))) add(m[1]);
+      // issue: cond ? "a" : "b" (either branch may be a constant)
+      for (const m of text.matchAll(/\bissue:\s*[^,}\n?]*\?\s*([^,}\n]*?):\s*([^,}\n]+)/g)) {
+        for (const part of [m[1].trim(), m[2].trim()]) {
+          if (new RegExp(`^(?:${LIT})$`).test(part)) add(part);
+          else if (/^[A-Z][A-Z0-9_]+$/.test(part)) usedConstants.add(part);
+        }
+      }
+      // issue: SOME_CONSTANT, with const SOME_CONSTANT = "…" somewhere under src
+      for (const m of text.matchAll(/\bissue:\s*([A-Z][A-Z0-9_]+)\b/g)) usedConstants.add(m[1]);
+      for (const m of text.matchAll(new RegExp(String.raw`\bconst ([A-Z][A-Z0-9_]+)\s*=\s*(${LIT})`, "g")))
+        constants.set(m[1], { file, text: unquote(m[2]) });
+      // helpers that take the issue text as a parameter named issue: invalid(field, "…"), refuse("…")
+      for (const m of text.matchAll(/(?:const|function)\s+(\w+)\s*=?\s*(?:async\s*)?\(([^()]*)\)/g)) {
+        const at = m[2].split(",").findIndex((p) => /^\s*issue\s*:\s*string\b/.test(p));
+        if (at < 0 || at > 1) continue;
+        const call =
+          at === 0
+            ? String.raw`\b${m[1]}\(\s*(${LIT})`
+            : String.raw`\b${m[1]}\(\s*(?:${LIT}|[^,()"'\n]+(?:\([^()]*\))?)\s*,\s*(${LIT})`;
+        for (const c of text.matchAll(new RegExp(call, "g"))) add(c[1]);
+      }
+    }
+    for (const name of usedConstants) {
+      const c = constants.get(name);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+
+  it("finds the forms it looks for", () => {
+    const texts = new Set(fixedIssues().map((i) => i.text));
+    // one of each: a literal, a ternary, a constant, a helper's parameter, an escaped quote
+    for (const t of [
+      "no such request",
+      "the item is blocked",
+      "the item is already flagged",
+      "only a person subject links to a person record",
+      "the pairing proof is malformed",
+      'the file\'s "type" is not "bundle"',
+    ])
+      expect(texts).toContain(t);
+  });
+
+  it("has an entry in ISSUES_ZH (or is a key of ISSUE_MESSAGES) for each", () => {
+    const missing = [
+      ...new Set(
+        fixedIssues()
+          .filter((i) => !Object.hasOwn(ISSUES_ZH, i.text) && !Object.hasOwn(ISSUE_MESSAGES, i.text))
+          .map((i) => `${i.file}: ${i.text}`),
+      ),
+    ].sort();
+    expect(missing).toEqual([]);
   });
 });
