@@ -79,17 +79,22 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
   });
   afterAll(() => node?.close());
 
+  /** Writes a notification titled `title` through `tx`: to the reader unless `to` says otherwise. */
+  const write = (
+    tx: Tx,
+    title: { en: string; zh: string },
+    opts: { to?: string; severity?: "info" | "emergency" } = {},
+  ) =>
+    node.rt.services.notifications.notify(tx, {
+      userIds: [opts.to ?? userId],
+      kind: "test.sse",
+      severity: opts.severity ?? "info",
+      title,
+      body: { en: "body", zh: "正文" },
+    });
   let n = 0;
   const notify = (to: string) =>
-    inTransaction(node.rt.services.db, (tx) =>
-      node.rt.services.notifications.notify(tx, {
-        userIds: [to],
-        kind: "test.sse",
-        severity: "info",
-        title: { en: `Notice ${++n}`, zh: `通知 ${n}` },
-        body: { en: "body", zh: "正文" },
-      }),
-    );
+    inTransaction(node.rt.services.db, (tx) => write(tx, { en: `Notice ${++n}`, zh: `通知 ${n}` }, { to }));
   const idsOf = async (user: string) =>
     (
       await node.rt.services.db
@@ -192,13 +197,7 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
       });
       // ... nor does a notification whose transaction rolls back wake it.
       await inTransaction(node.rt.services.db, async (tx) => {
-        await node.rt.services.notifications.notify(tx, {
-          userIds: [userId],
-          kind: "test.sse",
-          severity: "info",
-          title: { en: "Rolled back", zh: "回滚" },
-          body: { en: "body", zh: "正文" },
-        });
+        await write(tx, { en: "Rolled back", zh: "回滚" });
         throw new Error("roll back");
       }).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 2_500));
@@ -224,14 +223,7 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
       if (DB_KIND === "postgres") {
         await whileOpen(
           node.rt.services.db,
-          (tx) =>
-            node.rt.services.notifications.notify(tx, {
-              userIds: [userId],
-              kind: "test.sse",
-              severity: "emergency",
-              title: { en: "Minted first", zh: "先" },
-              body: { en: "body", zh: "正文" },
-            }),
+          (tx) => write(tx, { en: "Minted first", zh: "先" }, { severity: "emergency" }),
           async () => {
             await notify(userId);
             later = (await idsOf(userId)).at(-1) as string;
@@ -270,15 +262,7 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
 
   /** A notification with this title for the reader, committed. */
   const notifyTitled = (title: string) =>
-    inTransaction(node.rt.services.db, (tx) =>
-      node.rt.services.notifications.notify(tx, {
-        userIds: [userId],
-        kind: "test.sse",
-        severity: "info",
-        title: { en: title, zh: title },
-        body: { en: "body", zh: "正文" },
-      }),
-    );
+    inTransaction(node.rt.services.db, (tx) => write(tx, { en: title, zh: title }));
   /** The first transaction id the database has not yet counted as completed (xmax of its current snapshot). */
   const xmax = async () =>
     BigInt(
@@ -294,13 +278,7 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
     let s2: Awaited<ReturnType<typeof openStream>> | undefined;
     /** Writes the reader a notification titled `title` through `tx` (a transaction the test keeps open). */
     const writeTitled = (title: string) => (tx: Tx) =>
-      node.rt.services.notifications.notify(tx, {
-        userIds: [userId],
-        kind: "test.sse",
-        severity: "emergency",
-        title: { en: title, zh: title },
-        body: { en: "body", zh: "正文" },
-      });
+      write(tx, { en: title, zh: title }, { severity: "emergency" });
     try {
       await s1.readUntil("event: ready");
       let last = "";
@@ -420,13 +398,7 @@ describeDb("notifications stream: resume with Last-Event-ID", () => {
             createdAt: new Date(),
           })),
         );
-        await node.rt.services.notifications.notify(tx, {
-          userIds: [userId],
-          kind: "test.sse",
-          severity: "info",
-          title: { en: "Bulk end", zh: "Bulk end" },
-          body: { en: "body", zh: "正文" },
-        });
+        await write(tx, { en: "Bulk end", zh: "Bulk end" });
       });
       await notifyTitled("After bulk");
       await s1.readUntil("After bulk");

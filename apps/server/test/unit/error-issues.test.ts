@@ -71,17 +71,14 @@ describe("issues of forms parsed in a service, by Accept-Language", () => {
   });
 });
 
-describe("parametrised issues are keys everywhere (issue 9 point 15: no English re-worded by pattern)", () => {
-  const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../src");
-  const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory()
-        ? files(path.join(dir, e.name))
-        : e.name.endsWith(".ts")
-          ? [path.join(dir, e.name)]
-          : [],
-    );
+/** The server's sources, and every TypeScript file under a directory. */
+const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../src");
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
+  );
 
+describe("parametrised issues are keys everywhere (issue 9 point 15: no English re-worded by pattern)", () => {
   it("no service writes the English of a keyed message as a template literal instead of issue(key, params)", () => {
     // Each key's English with its {parameters} as `${…}` placeholders: the shape of a caller that spells it out.
     const shapes = Object.entries(ISSUE_MESSAGES)
@@ -105,15 +102,6 @@ describe("parametrised issues are keys everywhere (issue 9 point 15: no English 
 });
 
 describe("every fixed issue text of the server has its Chinese", () => {
-  const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../src");
-  const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory()
-        ? files(path.join(dir, e.name))
-        : e.name.endsWith(".ts")
-          ? [path.join(dir, e.name)]
-          : [],
-    );
   // A string literal in double or single quotes; its text unescaped by unquote().
   const LIT = String.raw`"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'`;
   const unquote = (lit: string): string =>
