@@ -226,6 +226,11 @@ describeDb("assets shared between two real nodes", () => {
     });
     expect(staged.status, JSON.stringify(staged.body)).toBe(201);
     expect(staged.body.asset.stage).toBe("frozen");
+    // The asset shows its sharing as withdrawn, as when the asset withdrew it itself.
+    expect(shared.asset.sharing.withdrawn).toBe(false);
+    expect(staged.body.asset.sharing).toMatchObject({ sharedObjectId: id, withdrawn: true });
+    const read = await call<{ asset: AssetDetail }>(cn, "GET", `/api/v1/assets/${other.id}`);
+    expect(read.asset.sharing.withdrawn).toBe(true);
     const gone = await waitFor("US has the tombstone", async () => {
       const c = await copyOf(id);
       return c?.state === "withdrawn" && c;

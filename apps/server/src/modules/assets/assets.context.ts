@@ -98,6 +98,19 @@ export function createAssetsContext(deps: AssetsDeps) {
     };
   }
 
+  /**
+   * The detail as a reader sees it now. The sharing shows as withdrawn once the shared object is, also when it
+   * was withdrawn through the shared-objects API or erased at the end of its retention (the asset's own flag is
+   * set only by the asset's withdrawal: setting it from the object's side would lock the asset after the object,
+   * the reverse of the order every asset change takes).
+   */
+  async function detailOf(dbx: DbOrTx, r: AssetRow): Promise<AssetDetail> {
+    const d = detail(r, await repo.stages(dbx, r.id));
+    if (d.sharing.withdrawn || !r.sharedObjectId) return d;
+    const state = await deps.sharedObjects.domainPort.stateOf(dbx, r.sharedObjectId);
+    return state === "active" ? d : { ...d, sharing: { ...d.sharing, withdrawn: true } };
+  }
+
   function detail(r: AssetRow, stages: StageRow[]): AssetDetail {
     return {
       ...summary(r),
@@ -132,7 +145,7 @@ export function createAssetsContext(deps: AssetsDeps) {
     );
   }
 
-  return { deps, db, canSee, load, lock, summary, detail, logReads };
+  return { deps, db, canSee, load, lock, summary, detailOf, logReads };
 }
 
 export type AssetsContext = ReturnType<typeof createAssetsContext>;

@@ -87,7 +87,7 @@ export function createAssetsService(deps: AssetsDeps) {
   }
 
   async function view(dbx: DbOrTx, r: AssetRow): Promise<AssetDetail> {
-    return c.detail(r, await repo.stages(dbx, r.id));
+    return c.detailOf(dbx, r);
   }
 
   async function list(ctx: Ctx, q: AssetQuery) {

@@ -104,7 +104,7 @@ export function createAssetSharing(c: AssetsContext) {
       });
       return after;
     });
-    return c.detail(row, await repo.stages(db, row.id));
+    return c.detailOf(db, row);
   }
 
   /** Stops the sharing: the tombstone erases every peer's copy, once. Final (the object's id is spent). */
@@ -124,7 +124,7 @@ export function createAssetSharing(c: AssetsContext) {
       });
       return after;
     });
-    return c.detail(row, await repo.stages(db, row.id));
+    return c.detailOf(db, row);
   }
 
   /** Projects a received `asset` into asset_copies (the shared-objects inbox calls this, in its transaction). */

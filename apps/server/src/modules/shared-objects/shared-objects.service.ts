@@ -497,6 +497,14 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     return { version: row.version, state: row.state, content: row.content ?? null };
   }
 
+  /**
+   * The state of an own object, read without a lock (a domain's view of its record: an asset shows its sharing
+   * as withdrawn once the object is, whichever way it was withdrawn); undefined for an unknown id.
+   */
+  async function stateOf(dbx: DbOrTx, id: string) {
+    return (await repo.find(dbx, id))?.state;
+  }
+
   return {
     list,
     get,
@@ -519,6 +527,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
       shareIn,
       viewsOf,
       lockIn,
+      stateOf,
       proposeIn: proposals.proposeIn,
     },
     /** The owner's handler of holders' proposals (registered with the inbox's). */
