@@ -393,4 +393,73 @@ describeDb("repatriation cases shared between two real nodes", () => {
       expect(mine[0]?.params).toMatchObject({ peer: side === US ? CN : US });
     }
   });
+  it("withdrawn through the shared-objects API, the case goes on here: steps and a rectification are saved, nothing is sent", async () => {
+    const us = n[US].officer;
+    const c = (
+      await call<{ case: RepatriationCaseView }>(
+        us,
+        "POST",
+        "/api/v1/repatriation/cases",
+        {
+          person: { ...personNamed("郑十一", "Zheng Shiyi"), dateOfBirth: "1979-05" },
+          legalBasis: UNCAC,
+          requestedAt: now(),
+          peer: CN,
+          marking: { tlp: "AMBER" },
+        },
+        201,
+      )
+    ).case;
+    await waitFor("CN holds the case", () => copyOf(c.reference));
+    await call(us, "POST", `/api/v1/shared-objects/${c.sharedObjectId}/withdraw`, {});
+    await waitFor("CN's copy is gone", async () => !(await copyOf(c.reference)));
+    const usDb = n[US].node.rt.services.db;
+    const updatesSent = async () =>
+      (
+        await usDb
+          .select()
+          .from(auditLog)
+          .where(
+            and(eq(auditLog.targetId, c.sharedObjectId ?? ""), eq(auditLog.action, "shared_object.update")),
+          )
+      ).length;
+    const sentBefore = await updatesSent();
+
+    // The next step: saved on the owner's case (before: 409 "the object is withdrawn").
+    const step = await us.req<{ case: RepatriationCaseView } & Err>(
+      "POST",
+      `/api/v1/repatriation/cases/${c.id}/verification`,
+      { version: 1, outcome: "verified", at: now() },
+    );
+    expect(step.status, JSON.stringify(step.body)).toBe(200);
+    expect(step.body.case).toMatchObject({ status: "awaiting_document", version: 2 });
+
+    // A rectification of the case's person: saved, the case takes it (before: the whole rectification was
+    // rolled back by the one withdrawn case).
+    const personId = c.personId as string;
+    const person = await call<{ person: { version: number; aliases: unknown; documents: unknown } }>(
+      us,
+      "GET",
+      `/api/v1/persons/${personId}`,
+    );
+    const rectified = await us.req<Err>("POST", `/api/v1/persons/${personId}/rectify`, {
+      version: person.person.version,
+      fields: {
+        names: [{ original: "郑十一", romanised: "Zheng Shiyi" }],
+        aliases: person.person.aliases,
+        dateOfBirth: "1979-05-20",
+        nationalities: ["CN"],
+        documents: person.person.documents,
+      },
+      reason: "The person asked: date of birth from the passport",
+    });
+    expect(rectified.status, JSON.stringify(rectified.body)).toBe(200);
+    const own = (await call<{ case: RepatriationCaseView }>(us, "GET", `/api/v1/repatriation/cases/${c.id}`))
+      .case;
+    expect(own).toMatchObject({ version: 3, status: "awaiting_document" });
+    expect(own.person.dateOfBirth).toBe("1979-05-20");
+    // Nothing went to the peer for either change, and the peer holds no copy.
+    expect(await updatesSent()).toBe(sentBefore);
+    expect(await copyOf(c.reference)).toBeUndefined();
+  });
 });

@@ -43,6 +43,24 @@ export interface RepatriationDeps {
   recipientsInUnit: (tx: DbOrTx, unitId: string, roles: readonly string[]) => Promise<string[]>;
 }
 
+/**
+ * A change to an own case, to the peer as its shared object's next version, in the change's transaction, unless
+ * the object was withdrawn (through the shared-objects API, or erased at the end of its retention): then the case
+ * goes on here and nothing is sent (the peer's copy is gone). The object's state is read under its lock, taken
+ * after the case's, the order every change of a case takes. Returns whether a version was sent.
+ */
+export async function sendNextVersion(
+  so: RepatriationDeps["sharedObjects"]["domainPort"],
+  tx: Tx,
+  ctx: Ctx,
+  sharedObjectId: string | null,
+  update: Parameters<RepatriationDeps["sharedObjects"]["domainPort"]["updateIn"]>[3],
+): Promise<boolean> {
+  if (!sharedObjectId || (await so.lockIn(tx, sharedObjectId)).state !== "active") return false;
+  await so.updateIn(tx, ctx, sharedObjectId, update);
+  return true;
+}
+
 /** The step a case waits for and its deadline, or nothing. */
 export function pendingOf(r: CaseRow): { pending: RepatriationPending; since: string; dueAt: Date } | null {
   const steps = r.content.steps;

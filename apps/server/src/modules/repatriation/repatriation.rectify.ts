@@ -2,7 +2,7 @@ import type { RepatriationCaseContent } from "@crossline/schemas";
 import type { Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import type { Rectification } from "../persons/persons.port.js";
-import type { RepatriationDeps } from "./repatriation.context.js";
+import { type RepatriationDeps, sendNextVersion } from "./repatriation.context.js";
 import { repatriationRepo as repo } from "./repatriation.repo.js";
 
 /** A repatriation case shows at most this many names of its person (RepatriationPerson). */
@@ -48,7 +48,7 @@ export function createRepatriationRectification(
         version: before.version + 1,
         updatedAt: clock.now(),
       });
-      if (after.sharedObjectId) await so.updateIn(tx, ctx, after.sharedObjectId, { content });
+      await sendNextVersion(so, tx, ctx, after.sharedObjectId, { content });
       await audit.record(tx, ctx, {
         action: "repatriation.rectify",
         targetType: "repatriation_case",

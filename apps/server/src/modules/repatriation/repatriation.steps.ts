@@ -19,7 +19,7 @@ import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, assertThat } from "../../lib/errors.js";
 import type { AttachmentRef } from "../federation/federation.types.js";
 import type { ReceivedProposal } from "../shared-objects/shared-objects.types.js";
-import type { RepatriationContext } from "./repatriation.context.js";
+import { type RepatriationContext, sendNextVersion } from "./repatriation.context.js";
 import { type CaseRow, repatriationRepo as repo } from "./repatriation.repo.js";
 import { REPATRIATION_CASE_TYPE } from "./repatriation.shared.js";
 
@@ -257,11 +257,10 @@ export function createRepatriationSteps(c: RepatriationContext) {
       ...(closed ? { closedAt: now } : {}),
     });
     // Both sides see the same steps: the shared object's next version, in this transaction.
-    if (after.sharedObjectId)
-      await so.updateIn(tx, ctx, after.sharedObjectId, {
-        content,
-        ...(attachments?.length ? { attachments } : {}),
-      });
+    await sendNextVersion(so, tx, ctx, after.sharedObjectId, {
+      content,
+      ...(attachments?.length ? { attachments } : {}),
+    });
     await audit.record(tx, ctx, {
       action,
       targetType: "repatriation_case",
