@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, like, lt, max, type SQL, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
+import { lockInIdOrder } from "../../db/lock-order.js";
 import {
   fugitiveCopies,
   fugitiveListEntries,
@@ -170,13 +171,7 @@ export const fugitivesRepo = {
 
   /** These records locked to the commit, in id order (two transactions locking several cannot deadlock). */
   async lockMany(tx: Tx, ids: string[]): Promise<FugitiveRow[]> {
-    if (!ids.length) return [];
-    return tx
-      .select()
-      .from(fugitives)
-      .where(inArray(fugitives.id, ids))
-      .orderBy(asc(fugitives.id))
-      .for("update");
+    return lockInIdOrder(tx, fugitives, ids);
   },
 
   async lock(tx: Tx, id: string): Promise<FugitiveRow | undefined> {

@@ -1,7 +1,6 @@
 import type { PersonFields } from "@crossline/schemas";
 import {
   and,
-  asc,
   desc,
   eq,
   exists,
@@ -17,6 +16,7 @@ import {
   sql,
 } from "drizzle-orm";
 import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
+import { lockInIdOrder } from "../../db/lock-order.js";
 import { personLinks, personMerges, personNameKeys, persons, personVersions } from "../../db/schema/index.js";
 import { CANDIDATES, candidateWeight, DUPLICATE_SCORE, type NameKey } from "../../lib/name-keys.js";
 
@@ -130,13 +130,7 @@ export const personsRepo = {
    * hold one and wait for the other.
    */
   async lockInOrder(tx: Tx, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await tx
-      .select({ id: persons.id })
-      .from(persons)
-      .where(inArray(persons.id, [...new Set(ids)]))
-      .orderBy(asc(persons.id))
-      .for("update");
+    await lockInIdOrder(tx, persons, ids);
   },
 
   /** The ids of the persons holding these match keys, read without a lock. */

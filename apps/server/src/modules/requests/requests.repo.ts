@@ -17,6 +17,7 @@ import {
   sql,
 } from "drizzle-orm";
 import { type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
+import { lockInIdOrder } from "../../db/lock-order.js";
 import {
   preservationExtensions,
   requestEvents,
@@ -54,13 +55,7 @@ export async function findRequests(dbx: DbOrTx, ids: string[]): Promise<RequestR
  * naming them this way before the person (persons.port.ts `RecordDescriber.lock`).
  */
 export async function lockRequestsInOrder(tx: Tx, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await tx
-    .select({ id: requests.id })
-    .from(requests)
-    .where(inArray(requests.id, [...new Set(ids)]))
-    .orderBy(asc(requests.id))
-    .for("update");
+  await lockInIdOrder(tx, requests, ids);
 }
 
 /** The row, locked for the rest of the transaction. */
