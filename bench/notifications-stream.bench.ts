@@ -10,7 +10,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { desc, eq } from "drizzle-orm";
 import { inTransaction } from "../apps/server/src/db/client.js";
+import { notifications } from "../apps/server/src/db/schema/index.js";
 import { makeActor } from "../apps/server/src/lib/actor.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
 import { benchRandom, onBothDatabases, summarise, writeResult } from "./lib.js";
@@ -134,7 +136,13 @@ async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
         }),
       );
       const committed = performance.now();
-      const id = (await s.notifications.latestId(u.id)) ?? "";
+      const [latest] = await s.db
+        .select({ id: notifications.id })
+        .from(notifications)
+        .where(eq(notifications.userId, u.id))
+        .orderBy(desc(notifications.id))
+        .limit(1);
+      const id = latest?.id ?? "";
       const want = streamsOf.get(u.id) ?? 0;
       const until = performance.now() + 10_000;
       while ((arrivals.get(id)?.length ?? 0) < want && performance.now() < until) {

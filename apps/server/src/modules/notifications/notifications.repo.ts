@@ -120,16 +120,6 @@ export function notificationsSince(
     .limit(q.limit);
 }
 
-export async function latestNotificationId(db: DbOrTx, userId: string): Promise<string | null> {
-  const [r] = await db
-    .select({ id: notifications.id })
-    .from(notifications)
-    .where(eq(notifications.userId, userId))
-    .orderBy(desc(notifications.id))
-    .limit(1);
-  return r?.id ?? null;
-}
-
 /** Marks read the user's unread notifications (those among `ids`, or all); returns the ids marked. */
 export function markNotificationsRead(
   db: DbOrTx,

@@ -34,7 +34,6 @@ import {
   dueMail,
   insertMail,
   insertNotifications,
-  latestNotificationId,
   leaseMail,
   listNotifications,
   markMailFailed,
@@ -378,10 +377,6 @@ export function createNotificationsService(deps: {
     };
   }
 
-  function latestId(userId: string): Promise<string | null> {
-    return latestNotificationId(db, userId);
-  }
-
   async function markRead(ctx: Ctx, input: { ids: string[] } | { all: true }): Promise<number> {
     const userId = requireUser(ctx);
     const rows = await markNotificationsRead(db, userId, "ids" in input ? input.ids : "all", clock.now());
@@ -436,7 +431,6 @@ export function createNotificationsService(deps: {
     queueKeyedMail,
     list,
     since,
-    latestId,
     streamFrom,
     markRead,
     settle,
