@@ -172,3 +172,130 @@ describe("every fixed issue text of the server has its Chinese", () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe("no issue text of the server is English put together in a template literal", () => {
+  /**
+   * The index just past a string or template literal starting at `i`, or past the bracketed expression
+   * (a template's `${…}`) starting just after an opening bracket; templates met on the way are collected.
+   */
+  function skipLiteral(text: string, i: number, found: string[]): number {
+    const q = text[i];
+    if (q !== "`") {
+      for (let j = i + 1; j < text.length; j++) {
+        if (text[j] === "\\") j++;
+        else if (text[j] === q || text[j] === "\n") return j + 1;
+      }
+      return text.length;
+    }
+    let j = i + 1;
+    let placeholder = false;
+    while (j < text.length && text[j] !== "`") {
+      if (text[j] === "\\") j += 2;
+      else if (text[j] === "$" && text[j + 1] === "{") {
+        placeholder = true;
+        j = skipExpression(text, j + 2, "}", found) + 1;
+      } else j++;
+    }
+    if (placeholder) found.push(text.slice(i, j + 1));
+    return j + 1;
+  }
+  /** The index of the first `stops` character outside brackets and literals, from `i`. */
+  function skipExpression(text: string, i: number, stops: string, found: string[]): number {
+    let depth = 0;
+    let j = i;
+    while (j < text.length) {
+      const c = text[j];
+      if (depth === 0 && stops.includes(c)) return j;
+      if (c === '"' || c === "'" || c === "`") j = skipLiteral(text, j, found);
+      else {
+        if ("([{".includes(c)) depth++;
+        else if (")]}".includes(c)) depth--;
+        if (depth < 0) return j;
+        j++;
+      }
+    }
+    return j;
+  }
+  /** The template literals with a placeholder in the expression starting at `i` (up to `stops`). */
+  const templatesIn = (text: string, i: number, stops: string) => {
+    const found: string[] = [];
+    skipExpression(text, i, stops, found);
+    return found;
+  };
+
+  // Messages that go to peers, not to people: a PermanentRejection's reason is the receipt another node logs,
+  // an EnvelopeError's is the rejection code's explanation for the sending node. Their calls are left out.
+  const PEER_FACING = /\bnew\s+(?:PermanentRejection|EnvelopeError)\s*\(/g;
+
+  /** The issue texts written as template literals with a placeholder, with the file they are in. */
+  function templateIssues(sources: { file: string; text: string }[]): string[] {
+    // helpers taking the issue text as a parameter named issue (first or second): invalid(field, `…`);
+    // those a file exports are looked for in every file
+    const helpersOf = (text: string) =>
+      [...text.matchAll(/(export\s+)?(?:const|function)\s+(\w+)\s*=?\s*(?:async\s*)?\(([^()]*)\)/g)].flatMap(
+        (m) => {
+          const at = m[3].split(",").findIndex((p) => /^\s*issue\s*:\s*string\b/.test(p));
+          return at < 0 || at > 1 ? [] : [{ name: m[2], at, exported: !!m[1] }];
+        },
+      );
+    const exported = sources.flatMap((s) => helpersOf(s.text).filter((h) => h.exported));
+    const out: string[] = [];
+    for (const { file, text: raw } of sources) {
+      // the peer-facing calls blanked out (same length, so positions stay)
+      let text = raw;
+      for (const m of raw.matchAll(PEER_FACING)) {
+        const start = (m.index ?? 0) + m[0].length;
+        const end = skipExpression(raw, start, ")", []);
+        text = text.slice(0, start) + " ".repeat(end - start) + text.slice(end);
+      }
+      const add = (t: string) => out.push(`${file}: ${t}`);
+      // issue: `…${…}…`, also as a branch of a ternary or on the next line
+      for (const m of text.matchAll(/\bissue:\s*/g))
+        templatesIn(text, (m.index ?? 0) + m[0].length, ",})]").forEach(add);
+      for (const h of [...helpersOf(text).filter((x) => !x.exported), ...exported]) {
+        for (const m of text.matchAll(new RegExp(String.raw`(?<![\w.])${h.name}\(`, "g"))) {
+          let i = (m.index ?? 0) + m[0].length;
+          for (let k = 0; k < h.at; k++) i = skipExpression(text, i, ",)", []) + 1;
+          const arg = text.slice(i, skipExpression(text, i, ",)", [])).trim();
+          if (arg.startsWith("`")) templatesIn(arg, 0, ",)").forEach(add);
+        }
+      }
+    }
+    return [...new Set(out)];
+  }
+
+  it("finds the forms it looks for", () => {
+    const fixture = {
+      file: "fixture.ts",
+      text: [
+        'const conflict = (field: string, issue: string) => new AppError("CONFLICT", [{ field, issue }]);',
+        'export function refuse(issue: string, allowed: string[]) { return new AppError("X", [{ issue }]); }',
+        'throw new AppError("CONFLICT", [{ field: "body.version", issue: `the case is at version ${v}: read it again` }]);',
+        'throw new AppError("CONFLICT", [',
+        "  {",
+        "    issue:",
+        '      `peers have not yet received the new keys: ${[...new Set(waiting)].join(", ")}`,',
+        "  },",
+        "]);",
+        "out.push({ field, issue: cond ? precision : `${precision}: give the value in ${currency}` });",
+        'throw conflict("body.version", `the record changed (now version ${keep.version})`);',
+        'throw new PermanentRejection("NOT_SHARED", `request ${id} is not shared with ${peer}`);',
+        'throw new AppError("CONFLICT", [{ issue: "the object is withdrawn" }]);',
+        'throw conflict("body.version", "the record changed");',
+      ].join("\n"),
+    };
+    const other = { file: "other.ts", text: "throw refuse(`cannot ${action} a peer`, []);" };
+    expect(templateIssues([fixture, other])).toEqual([
+      "fixture.ts: `the case is at version ${v}: read it again`",
+      'fixture.ts: `peers have not yet received the new keys: ${[...new Set(waiting)].join(", ")}`',
+      "fixture.ts: `${precision}: give the value in ${currency}`",
+      "fixture.ts: `the record changed (now version ${keep.version})`",
+      "other.ts: `cannot ${action} a peer`",
+    ]);
+  });
+
+  it("finds none under src: each is issue(key, params) with its Chinese in ISSUE_MESSAGES", () => {
+    const sources = files(SRC).map((f) => ({ file: path.relative(SRC, f), text: readFileSync(f, "utf8") }));
+    expect(templateIssues(sources)).toEqual([]);
+  });
+});
