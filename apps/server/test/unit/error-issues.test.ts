@@ -265,33 +265,39 @@ describe("no issue text of the server is English put together in a template lite
   }
 
   it("finds the forms it looks for", () => {
+    // fixtures with #{…} for ${…}, which a lint rule would take for a forgotten template literal
+    const $ = (s: string) => s.replaceAll("#{", "${");
     const fixture = {
       file: "fixture.ts",
-      text: [
-        'const conflict = (field: string, issue: string) => new AppError("CONFLICT", [{ field, issue }]);',
-        'export function refuse(issue: string, allowed: string[]) { return new AppError("X", [{ issue }]); }',
-        'throw new AppError("CONFLICT", [{ field: "body.version", issue: `the case is at version ${v}: read it again` }]);',
-        'throw new AppError("CONFLICT", [',
-        "  {",
-        "    issue:",
-        '      `peers have not yet received the new keys: ${[...new Set(waiting)].join(", ")}`,',
-        "  },",
-        "]);",
-        "out.push({ field, issue: cond ? precision : `${precision}: give the value in ${currency}` });",
-        'throw conflict("body.version", `the record changed (now version ${keep.version})`);',
-        'throw new PermanentRejection("NOT_SHARED", `request ${id} is not shared with ${peer}`);',
-        'throw new AppError("CONFLICT", [{ issue: "the object is withdrawn" }]);',
-        'throw conflict("body.version", "the record changed");',
-      ].join("\n"),
+      text: $(
+        [
+          'const conflict = (field: string, issue: string) => new AppError("CONFLICT", [{ field, issue }]);',
+          'export function refuse(issue: string, allowed: string[]) { return new AppError("X", [{ issue }]); }',
+          'throw new AppError("CONFLICT", [{ field: "body.version", issue: `the case is at version #{v}: read it again` }]);',
+          'throw new AppError("CONFLICT", [',
+          "  {",
+          "    issue:",
+          '      `peers have not yet received the new keys: #{[...new Set(waiting)].join(", ")}`,',
+          "  },",
+          "]);",
+          "out.push({ field, issue: cond ? precision : `#{precision}: give the value in #{currency}` });",
+          'throw conflict("body.version", `the record changed (now version #{keep.version})`);',
+          'throw new PermanentRejection("NOT_SHARED", `request #{id} is not shared with #{peer}`);',
+          'throw new AppError("CONFLICT", [{ issue: "the object is withdrawn" }]);',
+          'throw conflict("body.version", "the record changed");',
+        ].join("\n"),
+      ),
     };
-    const other = { file: "other.ts", text: "throw refuse(`cannot ${action} a peer`, []);" };
-    expect(templateIssues([fixture, other])).toEqual([
-      "fixture.ts: `the case is at version ${v}: read it again`",
-      'fixture.ts: `peers have not yet received the new keys: ${[...new Set(waiting)].join(", ")}`',
-      "fixture.ts: `${precision}: give the value in ${currency}`",
-      "fixture.ts: `the record changed (now version ${keep.version})`",
-      "other.ts: `cannot ${action} a peer`",
-    ]);
+    const other = { file: "other.ts", text: $("throw refuse(`cannot #{action} a peer`, []);") };
+    expect(templateIssues([fixture, other])).toEqual(
+      [
+        "fixture.ts: `the case is at version #{v}: read it again`",
+        'fixture.ts: `peers have not yet received the new keys: #{[...new Set(waiting)].join(", ")}`',
+        "fixture.ts: `#{precision}: give the value in #{currency}`",
+        "fixture.ts: `the record changed (now version #{keep.version})`",
+        "other.ts: `cannot #{action} a peer`",
+      ].map($),
+    );
   });
 
   it("finds none under src: each is issue(key, params) with its Chinese in ISSUE_MESSAGES", () => {
