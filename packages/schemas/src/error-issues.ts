@@ -393,6 +393,15 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
     "只有从所有方收到的有效副本才接受此类提议",
   "no such type": "没有这个类型",
   "only an officer of a unit publishes": "只有单位的警官才能发布",
+  // lawful (modules/lawful)
+  "the record's retention has not started (it is still open)": "该记录的保存期尚未开始（仍处于开放状态）",
+  // repatriation.steps.ts: what a case waits for (a parameter of repatriation.stepOrder)
+  "the identity-verification answer": "身份核查的答复",
+  "the travel document": "旅行证件",
+  "the transfer": "移交",
+  "the arrival": "抵达",
+  "nothing: the person has arrived": "无，该人员已抵达",
+  "nothing: the identity was not verified": "无，身份未获核实",
 };
 
 /**

@@ -4,6 +4,7 @@ import type { Language } from "./common.js";
 import { HIT_MATCHES } from "./correlation.js";
 import { IDENTIFIER_TYPES, type IdentifierType } from "./identifiers.js";
 import { INDICATOR_KINDS, INDICATOR_ORIGINS, INDICATOR_STATES } from "./indicators.js";
+import { setEnglishLabels } from "./issue-keys.js";
 import { FUGITIVE_LABEL_VALUES, FUGITIVE_LABELS } from "./labels-fugitives.js";
 import {
   ERASURE_ACTIONS,
@@ -717,6 +718,9 @@ export function label<K extends LabelKind>(
   const l = (LABELS[kind] as Record<string, Label | undefined>)[value];
   return l ? l[lang] : value;
 }
+
+// Issue texts that always showed a value by its English label keep doing so (issue-keys.ts imports nothing).
+setEnglishLabels((kind, value) => label(kind, value, "en"));
 
 /** `value → label` for one vocabulary in one language (a language's resource tree, a select's options). */
 export function labelMap<K extends LabelKind>(kind: K, lang: Language): Record<LabelValue<K>, string> {
