@@ -203,8 +203,8 @@ export const ISSUE_MESSAGES = {
   },
   "peer.transitionNotAllowed": {
     en: "cannot {action} a {state} peer",
-    "zh-CN": "对端节点处于“{state}”状态时不能执行此操作",
-    labelled: { state: "peerState" },
+    "zh-CN": "不能对状态为“{state}”的对端节点执行“{action}”",
+    labelled: { action: "peerAction", state: "peerState" },
   },
   "peer.ownerNotActive": {
     en: "the owner of this object ({node}) is not an active peer of this node",

@@ -27,7 +27,14 @@ import {
   VERIFY_RESULTS,
   type VerifyResult,
 } from "./notices.js";
-import { LINK_STOP_REASONS, type LinkStopReason, PEER_STATES, type PeerState } from "./peers.js";
+import {
+  LINK_STOP_REASONS,
+  type LinkStopReason,
+  PEER_ACTIONS,
+  PEER_STATES,
+  type PeerAction,
+  type PeerState,
+} from "./peers.js";
 import { ACCESS_ACTIONS, PERSON_RECORD_TYPES, SEXES, UNUSUAL_KINDS } from "./persons.js";
 import { DEADLINE_STATES, REPORT_PERIODS } from "./request-api.js";
 import {
@@ -388,6 +395,11 @@ export const LABELS = {
     suspended: { en: "Suspended", "zh-CN": "已暂停" },
     revoked: { en: "Revoked", "zh-CN": "已撤销" },
   } satisfies Labels<PeerState>,
+  peerAction: {
+    suspend: { en: "Suspend", "zh-CN": "暂停" },
+    resume: { en: "Resume", "zh-CN": "恢复" },
+    revoke: { en: "Revoke", "zh-CN": "撤销" },
+  } satisfies Labels<PeerAction>,
   linkStopReason: {
     SEQUENCE_CONFLICT: { en: "Sequence conflict", "zh-CN": "序号冲突" },
     RESTORED: { en: "Restored from a backup: reconciling", "zh-CN": "已从备份恢复：正在核对" },
@@ -673,6 +685,7 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   hotlineLogKind: HOTLINE_LOG_KINDS,
   reportPeriod: REPORT_PERIODS,
   peerState: PEER_STATES,
+  peerAction: PEER_ACTIONS,
   linkStopReason: LINK_STOP_REASONS,
   role: ROLES,
   auditOutcome: AUDIT_OUTCOMES,

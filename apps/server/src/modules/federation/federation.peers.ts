@@ -6,6 +6,7 @@ import {
   NodeCard,
   PairingProofClaims,
   PairingReplyClaims,
+  type PeerAction,
   type PeerHealth,
   type PeerState,
   type PeerView,
@@ -37,7 +38,7 @@ import { peekStatement, signStatement, verifyStatement } from "./federation.sign
 /** An issue as message key with parameters (issue-keys.ts). */
 type KeyedIssue = ReturnType<typeof issue>;
 
-const TRANSITIONS: Record<"suspend" | "resume" | "revoke", { from: PeerState[]; to: PeerState }> = {
+const TRANSITIONS: Record<PeerAction, { from: PeerState[]; to: PeerState }> = {
   suspend: { from: ["active"], to: "suspended" },
   resume: { from: ["suspended"], to: "active" },
   revoke: { from: ["active", "suspended", "pending"], to: "revoked" },
@@ -393,7 +394,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     return peerView(ctx, id);
   }
 
-  async function setState(ctx: Ctx, id: string, action: "suspend" | "resume" | "revoke"): Promise<PeerView> {
+  async function setState(ctx: Ctx, id: string, action: PeerAction): Promise<PeerView> {
     requirePermission(ctx.actor, "peers:manage");
     const t = TRANSITIONS[action];
     await inTransaction(db, async (tx) => {
