@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ISSUE_MESSAGES, ISSUES_ZH } from "@crossline/schemas";
+import { type ErrorDetail, ISSUE_MESSAGES, ISSUES_ZH, issue, issueText } from "@crossline/schemas";
 import type { FastifyRequest } from "fastify";
 import { describe, expect, it } from "vitest";
 import { errorBody } from "../../src/http/errors.js";
 import { AppError } from "../../src/lib/errors.js";
+import { invalidNoticeTransition } from "../../src/modules/providers/notices.lifecycle.js";
 import { parseForm } from "../../src/modules/requests/requests.service.js";
 import { routineSubscriberForm } from "../support/requests-fixtures.js";
 
@@ -68,6 +69,55 @@ describe("issues of forms parsed in a service, by Accept-Language", () => {
       message: "与当前状态冲突。",
       details: [{ issue: "a brand-new server issue" }],
     });
+  });
+});
+
+describe("the server's parametrised issues in Chinese", () => {
+  const zh = (d: ErrorDetail) => errorBody(req("zh"), "CONFLICT", [d]).error.details[0];
+  const en = (d: ErrorDetail) => errorBody(req("en"), "CONFLICT", [d]).error.details[0];
+
+  it("shows an enumerated value by its label: a notice's status, a peer's state and the action", () => {
+    const notice = invalidNoticeTransition("withdrawn", ["close"]).details[0];
+    expect(en(notice)).toMatchObject({
+      issue: "not allowed while the notice is withdrawn",
+      allowed: ["close"],
+    });
+    expect(zh(notice)).toEqual({
+      issue: "通知处于“已撤回”状态时不允许此操作",
+      key: "notice.notAllowedInStatus",
+      params: { status: "withdrawn" },
+      allowed: ["close"],
+    });
+    const peer = issue("peer.transitionNotAllowed", { action: "suspend", state: "revoked" });
+    expect(en(peer).issue).toBe("cannot suspend a revoked peer");
+    expect(zh(peer).issue).toBe("不能对状态为“已撤销”的对端节点执行“暂停”");
+  });
+
+  it("names the record in a version conflict, and keeps each module's English", () => {
+    const stale = { field: "body.version", ...issue("record.staleVersion", { what: "case", version: 4 }) };
+    expect(en(stale)).toMatchObject({
+      field: "body.version",
+      issue: "the case is at version 4: read it again",
+    });
+    expect(zh(stale).issue).toBe("该案件当前为版本 4：请重新读取");
+    expect(issue("record.staleVersion", { what: "copy", version: 2 }).issue).toBe(
+      "the copy is at version 2: read it again",
+    );
+  });
+
+  it("keeps the English label a text always showed, and translates a nested fixed text", () => {
+    const order = issue("repatriation.stepOrder", {
+      status: "awaiting_document",
+      next: "the travel document",
+    });
+    expect(en(order).issue).toBe(
+      "steps go in order: this case (Awaiting travel document) waits for the travel document",
+    );
+    expect(zh(order).issue).toBe("步骤须依次进行：本案（待签发旅行证件）等待的是：旅行证件");
+    // an import report's row: the reason the CSV reader gave, in Chinese too
+    const row = issue("import.lineIssue", { line: 7, issue: "a quoted field is not closed" });
+    expect(row.issue).toBe("line 7: a quoted field is not closed");
+    expect(issueText(row, "zh-CN")).toBe("第 7 行：有一个带引号的字段未闭合");
   });
 });
 
