@@ -21,7 +21,7 @@ import { useTranslation } from "react-i18next";
 import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { currentLanguage } from "../../i18n";
-import { storedIssueText } from "../../util/validation";
+import { storedIssueText } from "../../util/issues";
 import { type IndicatorFilters, indicatorsApi } from "./indicators.api";
 
 /** RED names its recipients: a bulk store read by a whole unit and its TAXII clients does not hold it. */
