@@ -295,10 +295,11 @@ export function createCasesService(deps: CasesDeps) {
           if (err instanceof AppError && err.code === "PERSON_RESTRICTED") {
             throw new AppError("PERSON_RESTRICTED", [
               {
-                field: "body.subject",
+                // the person module's own text (a key with parameters, if it becomes one), on this field
                 ...(err.details[0] ?? {
                   issue: "processing of this person is restricted while a dispute is open",
                 }),
+                field: "body.subject",
               },
             ]);
           }
