@@ -393,6 +393,26 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
     "只有从所有方收到的有效副本才接受此类提议",
   "no such type": "没有这个类型",
   "only an officer of a unit publishes": "只有单位的警官才能发布",
+  // indicator imports: reasons nested in import.* keys (import-streams.ts, normaliseIndicator)
+  "a quoted field is not closed": "有一个带引号的字段未闭合",
+  "the file is not a JSON object (a STIX bundle starts with {)":
+    "该文件不是 JSON 对象（STIX bundle 以 { 开头）",
+  "unbalanced brackets": "括号不匹配",
+  "the file ends inside the bundle": "文件在 bundle 内部意外结束",
+  "the file is empty": "文件为空",
+  "the algorithm must be md5, sha1 or sha256": "算法必须是 md5、sha1 或 sha256",
+  "SHA-512 is not an indicator hash here: MD5, SHA-1 or SHA-256":
+    "此处 SHA-512 不能作为指标哈希：请用 MD5、SHA-1 或 SHA-256",
+  "give the network: btc, eth, xmr, trx or other": "请注明网络：btc、eth、xmr、trx 或 other",
+  // lawful (modules/lawful)
+  "the record's retention has not started (it is still open)": "该记录的保存期尚未开始（仍处于开放状态）",
+  // repatriation.steps.ts: what a case waits for (a parameter of repatriation.stepOrder)
+  "the identity-verification answer": "身份核查的答复",
+  "the travel document": "旅行证件",
+  "the transfer": "移交",
+  "the arrival": "抵达",
+  "nothing: the person has arrived": "无，该人员已抵达",
+  "nothing: the identity was not verified": "无，身份未获核实",
 };
 
 /**

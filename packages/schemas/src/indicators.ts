@@ -183,7 +183,10 @@ export const ImportProblem = z.object({
   line: z.number().int().nullable(),
   objectId: z.string().nullable(),
   code: z.string(),
+  /** In English; with `key` and `params` where it is one of our parametrised texts (issue-keys.ts). */
   issue: z.string(),
+  key: z.string().optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
 });
 export type ImportProblem = z.infer<typeof ImportProblem>;
 

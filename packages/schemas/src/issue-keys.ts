@@ -13,8 +13,13 @@ export type IssueParams = Readonly<Record<string, Param>>;
 export interface IssueMessage {
   en: string;
   "zh-CN": string;
-  /** Parameters shown by a shared label in Chinese (in English the value is shown as it is). */
-  labelled?: Readonly<Record<string, LabelKind | "record">>;
+  /**
+   * Parameters shown by a shared label in Chinese (in English the value is shown as it is): a vocabulary of
+   * labels.ts, "record" for a record noun, or "text" for a fixed text of ours (its Chinese in ISSUES_ZH).
+   */
+  labelled?: Readonly<Record<string, LabelKind | "record" | "text">>;
+  /** The text always showed its vocabulary parameters by their English label: English keeps doing so. */
+  englishLabels?: true;
 }
 
 export const ISSUE_MESSAGES = {
@@ -149,6 +154,214 @@ export const ISSUE_MESSAGES = {
     "zh-CN": "该请求已“{status}”：不能据此制作通知",
     labelled: { status: "requestStatus" },
   },
+  "record.staleVersion": {
+    en: "the {what} is at version {version}: read it again",
+    "zh-CN": "该{what}当前为版本 {version}：请重新读取",
+    labelled: { what: "record" },
+  },
+  "record.changed": {
+    en: "the record changed (now version {version})",
+    "zh-CN": "记录已被修改（当前版本 {version}）",
+  },
+  "record.otherChanged": {
+    en: "the other record changed (now version {version})",
+    "zh-CN": "另一条记录已被修改（当前版本 {version}）",
+  },
+  "record.keptUntil": { en: "the record is kept until {date}", "zh-CN": "该记录保存至 {date}" },
+  "file.atMostBytes": { en: "at most {max} bytes", "zh-CN": "最多 {max} 字节" },
+  "fugitives.evidenceTooLarge": {
+    en: "an evidence file is at most {max} bytes (this one: {size})",
+    "zh-CN": "证据文件最多 {max} 字节（此文件：{size} 字节）",
+  },
+  "fugitives.photoTooLarge": {
+    en: "a photo is at most {max} bytes (this one: {size})",
+    "zh-CN": "照片最多 {max} 字节（此照片：{size} 字节）",
+  },
+  "fugitives.tooManyPhotos": {
+    en: "a record keeps at most {max} photos",
+    "zh-CN": "一条记录最多保存 {max} 张照片",
+  },
+  "node.keysNotReceived": {
+    en: "peers have not yet received the new keys: {peers}",
+    "zh-CN": "以下对端节点尚未收到新密钥：{peers}",
+  },
+  "peer.notActive": { en: "{node} is not an active peer", "zh-CN": "{node} 不是有效的对端节点" },
+  "peer.inState": {
+    en: "peer {node} is {state}",
+    "zh-CN": "对端节点 {node} 的状态为“{state}”",
+    labelled: { state: "peerState" },
+  },
+  "peer.cannotSend": {
+    en: "peer {node} is {state}: nothing can be sent to it",
+    "zh-CN": "对端节点 {node} 的状态为“{state}”：不能向其发送任何内容",
+    labelled: { state: "peerState" },
+  },
+  "peer.already": {
+    en: "{node} is already a peer ({state})",
+    "zh-CN": "{node} 已是对端节点（{state}）",
+    labelled: { state: "peerState" },
+  },
+  "peer.transitionNotAllowed": {
+    en: "cannot {action} a {state} peer",
+    "zh-CN": "不能对状态为“{state}”的对端节点执行“{action}”",
+    labelled: { action: "peerAction", state: "peerState" },
+  },
+  "peer.ownerNotActive": {
+    en: "the owner of this object ({node}) is not an active peer of this node",
+    "zh-CN": "该对象的所有方（{node}）不是本节点的有效对端节点",
+  },
+  "marking.notReleasable": {
+    en: "TLP:RED and {node} is not in marking.releasableTo",
+    "zh-CN": "标记为 TLP:RED，且 {node} 不在 marking.releasableTo 中",
+  },
+  "federation.messageInStatus": { en: "the message is {status}", "zh-CN": "该消息的状态为 {status}" },
+  "federation.notStoppedByConflict": {
+    en: "delivery to {node} is not stopped by a sequence conflict",
+    "zh-CN": "向 {node} 的投递并非因序号冲突而停止",
+  },
+  "pairing.invitationPrefix": { en: "must start with {prefix}", "zh-CN": "必须以 {prefix} 开头" },
+  "pairing.unreachable": {
+    en: "cannot reach {url}: {error}; the peer stays pending, accept again later",
+    "zh-CN": "无法连接 {url}：{error}；该对端节点仍为待定状态，请稍后再次接受",
+  },
+  "pairing.refused": {
+    en: "the inviting node refused the pairing: {reason}",
+    "zh-CN": "邀请方节点拒绝了配对：{reason}",
+  },
+  "restore.statementInvalid": {
+    en: "the reconciliation statement is not valid ({reason})",
+    "zh-CN": "核对声明无效（{reason}）",
+  },
+  "cases.shareDecided": {
+    en: "the share is {state} already",
+    "zh-CN": "该共享申请的状态已是“{state}”",
+    labelled: { state: "caseShareState" },
+  },
+  "notice.notAllowedInStatus": {
+    en: "not allowed while the notice is {status}",
+    "zh-CN": "通知处于“{status}”状态时不允许此操作",
+    labelled: { status: "noticeStatus" },
+  },
+  "indicators.readOnly": {
+    en: "a received indicator is read-only: only {node} withdraws it",
+    "zh-CN": "收到的指标为只读：只有 {node} 可以撤回",
+  },
+  "requests.typeFromAsset": {
+    en: "from an asset: one of {types}",
+    "zh-CN": "由资产发起的请求只能是以下类型之一：{types}",
+  },
+  "requests.typeFromRecord": {
+    en: "from a {from}: one of {types}",
+    "zh-CN": "由{from}发起的请求只能是以下类型之一：{types}",
+    labelled: { from: "record" },
+  },
+  "assets.precisionCurrency": {
+    en: "{issue}: give the value in {currency}",
+    "zh-CN": "{issue}：请以 {currency} 填写金额",
+  },
+  "assets.currencyStays": {
+    en: "stage amounts are recorded in {currency}: the currency stays",
+    "zh-CN": "各阶段金额以 {currency} 记录：币种不能更改",
+  },
+  "assets.stageFinal": {
+    en: "the asset was {stage}: no stage follows",
+    "zh-CN": "该资产已处于“{stage}”阶段：其后没有其他阶段",
+    labelled: { stage: "assetStage" },
+  },
+  "assets.stageBack": {
+    en: "the asset is {stage}: a stage may not go back to {next}",
+    "zh-CN": "该资产当前处于“{stage}”阶段：不能退回到“{next}”阶段",
+    labelled: { stage: "assetStage", next: "assetStage" },
+  },
+  "assets.beforePreviousStage": {
+    en: "before the previous stage entry ({date})",
+    "zh-CN": "早于上一条阶段记录（{date}）",
+  },
+  "assets.stageNamesOrder": {
+    en: "a {stage} entry names its order",
+    "zh-CN": "“{stage}”阶段的记录须注明所依据的命令",
+    labelled: { stage: "assetStage" },
+  },
+  "shared.readOnly": {
+    en: "a received copy is read-only: only its owner {node} versions or withdraws it",
+    "zh-CN": "收到的副本为只读：只有其所有方 {node} 可以更新版本或撤回",
+  },
+  "shared.cameFrom": {
+    en: "{node} is where this copy came from (no loops)",
+    "zh-CN": "此副本来自 {node}（不能发回来源）",
+  },
+  "shared.heldAlready": { en: "{node} holds it already", "zh-CN": "{node} 已持有该对象" },
+  "shared.refusedBy": { en: "{node} refused it ({reason})", "zh-CN": "{node} 已拒绝接收（{reason}）" },
+  "shared.withdrawnFrom": { en: "{node} had it withdrawn", "zh-CN": "已对 {node} 撤回该对象" },
+  "shared.typeUndeclared": { en: "type {type} is no longer declared", "zh-CN": "类型 {type} 已不再声明" },
+  "lawful.flagDecided": {
+    en: "the flag is already decided ({state})",
+    "zh-CN": "该标记已有决定（{state}）",
+    labelled: { state: "flagState" },
+  },
+  "rounds.listExists": { en: "outcome list {list} exists already", "zh-CN": "成果清单 {list} 已存在" },
+  "rounds.documentExists": {
+    en: "document {id} is in the round already",
+    "zh-CN": "文件 {id} 已在本轮对话中",
+  },
+  "rounds.atVersion": { en: "the round is at version {version}", "zh-CN": "本轮当前为版本 {version}" },
+  "rounds.listStale": {
+    en: "the list is at version {version}; read it again before signing",
+    "zh-CN": "该清单当前为版本 {version}；请重新读取后再签署",
+  },
+  "repatriation.stepOrder": {
+    en: "steps go in order: this case ({status}) waits for {next}",
+    "zh-CN": "步骤须依次进行：本案（{status}）等待的是：{next}",
+    labelled: { status: "repatriationStatus", next: "text" },
+    englishLabels: true,
+  },
+  "repatriation.beforePreviousStep": {
+    en: "before the previous step ({step}, {at})",
+    "zh-CN": "早于上一步骤（{step}，{at}）",
+    labelled: { step: "repatriationStep" },
+    englishLabels: true,
+  },
+  "http.plainRefused": {
+    en: "plain HTTP is refused: use {url}",
+    "zh-CN": "不接受未加密的 HTTP：请使用 {url}",
+  },
+  "http.noRoute": { en: "no route {method} {path}", "zh-CN": "没有路由 {method} {path}" },
+  // indicator imports: the rows of an import report, and a file refused as a whole
+  "import.notDate": {
+    en: "{field}: not an ISO 8601 date-time",
+    "zh-CN": "{field}：不是 ISO 8601 日期时间",
+  },
+  "import.badText": {
+    en: "{field}: holds NUL or is not valid UTF-8 text",
+    "zh-CN": "{field}：含有 NUL 字符或不是有效的 UTF-8 文本",
+  },
+  "import.unknownKind": {
+    en: 'kind "{kind}": one of {kinds}',
+    "zh-CN": "类型“{kind}”：只能是 {kinds} 之一",
+  },
+  "import.fieldIssue": { en: "{field}: {issue}", "zh-CN": "{field}：{issue}" },
+  "import.lineIssue": { en: "line {line}: {issue}", "zh-CN": "第 {line} 行：{issue}" },
+  "import.unknownColumns": {
+    en: "line 1: unknown column(s) {columns}; the columns are {allowed}",
+    "zh-CN": "第 1 行：未知的列 {columns}；可用的列为 {allowed}",
+  },
+  "import.headerColumns": {
+    en: "line 1: the header must name the columns kind and value (and any of {optional})",
+    "zh-CN": "第 1 行：表头必须包含 kind 和 value 列（另可包含 {optional} 中的任意列）",
+  },
+  "import.fieldCount": {
+    en: "{count} fields where the header has {columns}",
+    "zh-CN": "有 {count} 个字段，而表头有 {columns} 个",
+  },
+  "import.notBundle": { en: "not a STIX bundle: {issue}", "zh-CN": "不是 STIX bundle：{issue}" },
+  "import.stoppedReading": {
+    en: "{issue}; objects after this point were not read",
+    "zh-CN": "{issue}；此后的对象未被读取",
+  },
+  "import.unsupportedType": {
+    en: "type {type} is not a STIX 2.1 type this node keeps (not imported)",
+    "zh-CN": "类型 {type} 不是本节点保存的 STIX 2.1 类型（未导入）",
+  },
 } as const satisfies Record<string, IssueMessage>;
 
 export type IssueKey = keyof typeof ISSUE_MESSAGES;
@@ -163,10 +376,26 @@ export function isIssueKey(key: unknown): key is IssueKey {
   return typeof key === "string" && Object.hasOwn(ISSUE_MESSAGES, key);
 }
 
-const fillEnglish = (key: IssueKey, params: IssueParams) =>
-  ISSUE_MESSAGES[key].en.replace(/\{(\w+)\}/g, (m, name: string) =>
-    params[name] === undefined ? m : String(params[name]),
+/** The English label of a value, for messages with `englishLabels`: set by labels.ts, which imports this file. */
+let englishLabel: (kind: LabelKind, value: string) => string = (_kind, value) => value;
+export function setEnglishLabels(f: (kind: LabelKind, value: string) => string): void {
+  englishLabel = f;
+}
+
+/** A parameter in English: as it is, or by its English label where the message always showed that. */
+export function englishParam(msg: IssueMessage, name: string, value: Param): string {
+  const kind = msg.labelled?.[name];
+  return msg.englishLabels && kind !== undefined && kind !== "record" && kind !== "text"
+    ? englishLabel(kind, String(value))
+    : String(value);
+}
+
+const fillEnglish = (key: IssueKey, params: IssueParams) => {
+  const msg: IssueMessage = ISSUE_MESSAGES[key];
+  return msg.en.replace(/\{(\w+)\}/g, (m, name: string) =>
+    params[name] === undefined ? m : englishParam(msg, name, params[name]),
   );
+};
 
 /**
  * A detail's issue as key, parameters and English text: `{ field, ...issue("draft.changed", { version }) }`.

@@ -1,6 +1,7 @@
 import type { Language } from "./common.js";
 import { ISSUES_ZH } from "./error-issues.js";
 import {
+  englishParam,
   ISSUE_MESSAGES,
   type IssueMessage,
   type IssueParams,
@@ -27,25 +28,33 @@ export {
 
 /** Nouns for "{what} not found": the kinds of record a service may not find. */
 const RECORD_NOUNS: Readonly<Record<string, string>> = {
+  asset: "资产",
   attachment: "附件",
+  case: "案件",
+  copy: "副本",
   extension: "延长申请",
+  fugitive: "外逃人员",
   message: "消息",
+  object: "共享对象",
   peer: "对端节点",
   person: "人员",
+  record: "记录",
   request: "请求",
   shift: "班次",
+  task: "任务",
   token: "令牌",
   unit: "单位",
   user: "用户",
 };
 
 function paramText(msg: IssueMessage, name: string, value: string | number, lang: Language): string {
-  if (name === "issue" && typeof value === "string") {
+  const kind = msg.labelled?.[name];
+  if ((name === "issue" || kind === "text") && typeof value === "string") {
     // a nested issue of ours: a fixed text, translated by the dictionary
     return lang === "en" ? value : (ISSUES_ZH[value] ?? value);
   }
-  const kind = msg.labelled?.[name];
-  if (lang === "en" || kind === undefined) return String(value);
+  if (lang === "en") return englishParam(msg, name, value);
+  if (kind === undefined || kind === "text") return String(value);
   if (kind === "record") return RECORD_NOUNS[String(value)] ?? String(value);
   return label(kind, String(value), lang);
 }

@@ -4,6 +4,7 @@ import type { Language } from "./common.js";
 import { HIT_MATCHES } from "./correlation.js";
 import { IDENTIFIER_TYPES, type IdentifierType } from "./identifiers.js";
 import { INDICATOR_KINDS, INDICATOR_ORIGINS, INDICATOR_STATES } from "./indicators.js";
+import { setEnglishLabels } from "./issue-keys.js";
 import { FUGITIVE_LABEL_VALUES, FUGITIVE_LABELS } from "./labels-fugitives.js";
 import {
   ERASURE_ACTIONS,
@@ -26,7 +27,14 @@ import {
   VERIFY_RESULTS,
   type VerifyResult,
 } from "./notices.js";
-import { LINK_STOP_REASONS, type LinkStopReason, PEER_STATES, type PeerState } from "./peers.js";
+import {
+  LINK_STOP_REASONS,
+  type LinkStopReason,
+  PEER_ACTIONS,
+  PEER_STATES,
+  type PeerAction,
+  type PeerState,
+} from "./peers.js";
 import { ACCESS_ACTIONS, PERSON_RECORD_TYPES, SEXES, UNUSUAL_KINDS } from "./persons.js";
 import { DEADLINE_STATES, REPORT_PERIODS } from "./request-api.js";
 import {
@@ -387,6 +395,11 @@ export const LABELS = {
     suspended: { en: "Suspended", "zh-CN": "已暂停" },
     revoked: { en: "Revoked", "zh-CN": "已撤销" },
   } satisfies Labels<PeerState>,
+  peerAction: {
+    suspend: { en: "Suspend", "zh-CN": "暂停" },
+    resume: { en: "Resume", "zh-CN": "恢复" },
+    revoke: { en: "Revoke", "zh-CN": "撤销" },
+  } satisfies Labels<PeerAction>,
   linkStopReason: {
     SEQUENCE_CONFLICT: { en: "Sequence conflict", "zh-CN": "序号冲突" },
     RESTORED: { en: "Restored from a backup: reconciling", "zh-CN": "已从备份恢复：正在核对" },
@@ -672,6 +685,7 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   hotlineLogKind: HOTLINE_LOG_KINDS,
   reportPeriod: REPORT_PERIODS,
   peerState: PEER_STATES,
+  peerAction: PEER_ACTIONS,
   linkStopReason: LINK_STOP_REASONS,
   role: ROLES,
   auditOutcome: AUDIT_OUTCOMES,
@@ -717,6 +731,9 @@ export function label<K extends LabelKind>(
   const l = (LABELS[kind] as Record<string, Label | undefined>)[value];
   return l ? l[lang] : value;
 }
+
+// Issue texts that always showed a value by its English label keep doing so (issue-keys.ts imports nothing).
+setEnglishLabels((kind, value) => label(kind, value, "en"));
 
 /** `value → label` for one vocabulary in one language (a language's resource tree, a select's options). */
 export function labelMap<K extends LabelKind>(kind: K, lang: Language): Record<LabelValue<K>, string> {

@@ -5,6 +5,9 @@ import { z } from "zod";
 export const PEER_STATES = ["pending", "active", "suspended", "revoked"] as const;
 export const PeerState = z.enum(PEER_STATES);
 export type PeerState = z.infer<typeof PeerState>;
+/** What an administrator does to a peer (POST /peers/:id/suspend | resume | revoke). */
+export const PEER_ACTIONS = ["suspend", "resume", "revoke"] as const;
+export type PeerAction = (typeof PEER_ACTIONS)[number];
 
 /** Why delivery to a peer is stopped until it is resolved (PeerHealth.linkStop.reason). */
 export const LINK_STOP_REASONS = ["SEQUENCE_CONFLICT", "RESTORED"] as const;

@@ -39,6 +39,7 @@ export const LABEL_PATHS = {
   hotlineLogKind: "hotline.logKind",
   reportPeriod: "reports.periods",
   peerState: "peers.state",
+  peerAction: "peers.action",
   linkStopReason: "peers.stopReason",
   role: "roles",
   auditOutcome: "audit.outcomes",

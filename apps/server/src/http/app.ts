@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { issue } from "@crossline/schemas";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
@@ -95,7 +96,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
       if (req.method === "GET" || req.method === "HEAD") {
         return reply.redirect(`${services.config.publicUrl}${req.url}`, 308);
       }
-      throw new AppError("FORBIDDEN", [{ issue: `plain HTTP is refused: use ${services.config.publicUrl}` }]);
+      throw new AppError("FORBIDDEN", [
+        issue("http.plainRefused", { url: String(services.config.publicUrl) }),
+      ]);
     });
   }
   await app.register(fastifySwagger, {
@@ -189,7 +192,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
       return reply.type("text/html").header("cache-control", "no-cache").sendFile("index.html");
     return reply
       .status(404)
-      .send(errorBody(req, "NOT_FOUND", [{ issue: `no route ${req.method} ${req.url.split("?")[0]}` }]));
+      .send(
+        errorBody(req, "NOT_FOUND", [
+          issue("http.noRoute", { method: req.method, path: req.url.split("?")[0] }),
+        ]),
+      );
   });
   await app.ready();
   return Object.assign(app, { metrics });

@@ -1,4 +1,9 @@
-import { FUGITIVE_REQUEST_TYPES, type FugitiveRequestType, type PersonDocument } from "@crossline/schemas";
+import {
+  FUGITIVE_REQUEST_TYPES,
+  type FugitiveRequestType,
+  issue,
+  type PersonDocument,
+} from "@crossline/schemas";
 import { AppError } from "./errors.js";
 
 /**
@@ -112,7 +117,10 @@ export function assertRecordRequestType(form: unknown, from: string): void {
   const type = (form as { type?: unknown } | null)?.type;
   if (!(FUGITIVE_REQUEST_TYPES as readonly unknown[]).includes(type))
     throw new AppError("VALIDATION_FAILED", [
-      { field: "body.form.type", issue: `from a ${from}: one of ${FUGITIVE_REQUEST_TYPES.join(", ")}` },
+      {
+        field: "body.form.type",
+        ...issue("requests.typeFromRecord", { from, types: FUGITIVE_REQUEST_TYPES.join(", ") }),
+      },
     ]);
 }
 

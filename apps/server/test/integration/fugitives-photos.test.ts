@@ -113,7 +113,13 @@ describeDb("fugitives: photos on a record", () => {
     });
     expect(tooBig.status).toBe(400);
     expect(tooBig.body.error.details).toEqual([
-      { field: "body.contentBase64", issue: expect.stringMatching(/at most/) },
+      {
+        field: "body.contentBase64",
+        issue: `a photo is at most ${FUGITIVE_PHOTO_MAX_BYTES} bytes (this one: ${FUGITIVE_PHOTO_MAX_BYTES + 1})`,
+        // the key and parameters, for a client that words it in its own language
+        key: "fugitives.photoTooLarge",
+        params: { max: FUGITIVE_PHOTO_MAX_BYTES, size: FUGITIVE_PHOTO_MAX_BYTES + 1 },
+      },
     ]);
     const now = await officer.req<One>("GET", `/api/v1/fugitives/${f.id}`);
     expect(now.body.fugitive).toMatchObject({ version: 1, photos: [] });

@@ -63,6 +63,12 @@ describeDb("indicators: streamed bulk import (CSV, STIX 2.1), export", () => {
       [18, "MARKING_FORBIDS"],
     ]);
     expect(rep.problems[4].issue).toContain("qualifier");
+    // A reason travels with its message key, so the console words it in Chinese too; the English stays.
+    expect(rep.problems[5]).toMatchObject({
+      issue: "9 fields where the header has 8",
+      key: "import.fieldCount",
+      params: { count: 9, columns: 8 },
+    });
     const list = await officer.req<{ items: IndicatorView[] }>("GET", "/api/v1/indicators?limit=50");
     const values = list.body.items.map((i) => `${i.kind} ${i.value}`).sort();
     expect(values).toEqual(

@@ -161,7 +161,18 @@ describeDb("repatriation: cases, steps in order, board, overdue sweep, figures",
     // A document before the verification: the order is named.
     const early = await officer.req<Err>("POST", url("document"), doc);
     expect(early.status).toBe(409);
-    expect(early.body.error.details[0]?.issue).toMatch(/waits for the identity-verification answer/);
+    expect(early.body.error.details[0]).toMatchObject({
+      field: "params.id",
+      issue:
+        "steps go in order: this case (Awaiting identity verification) waits for the identity-verification answer",
+      key: "repatriation.stepOrder",
+      params: { status: "awaiting_verification" },
+    });
+    // In Chinese the status by its label, and what the case waits for in Chinese too.
+    const earlyZh = await officer.req<Err>("POST", url("document"), doc, { "accept-language": "zh-CN" });
+    expect(earlyZh.body.error.details[0]?.issue).toBe(
+      "步骤须依次进行：本案（待身份核查）等待的是：身份核查的答复",
+    );
     // An arrival before the transfer.
     const arrival = await officer.req<Err>("POST", url("arrival"), { version: 1, at: at(0), place: "X" });
     expect(arrival.status).toBe(409);

@@ -20,6 +20,8 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { currentLanguage } from "../../i18n";
+import { storedIssueText } from "../../util/issues";
 import { type IndicatorFilters, indicatorsApi } from "./indicators.api";
 
 /** RED names its recipients: a bulk store read by a whole unit and its TAXII clients does not hold it. */
@@ -253,7 +255,7 @@ function ImportResult({ report }: { report: ImportReport }) {
                   {p.line !== null ? t("indicators.line", { line: p.line }) : (p.objectId ?? "—")}
                 </Table.Td>
                 <Table.Td>
-                  {p.code}: {p.issue}
+                  {p.code}: {storedIssueText(p, currentLanguage())}
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -1,4 +1,5 @@
 import type { CreateRequestBody, RequestDetail } from "@crossline/schemas";
+import { issue } from "@crossline/schemas";
 import { inTransaction } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError } from "../../lib/errors.js";
@@ -66,7 +67,10 @@ export function createAssetRequests(c: AssetsContext, requests: AssetRequestsPor
     const form = body.form as { type: string; details?: { assets?: { assetId?: string }[] } };
     if (!(ASSET_REQUEST_TYPES as readonly string[]).includes(form.type))
       throw new AppError("VALIDATION_FAILED", [
-        { field: "body.form.type", issue: `from an asset: one of ${ASSET_REQUEST_TYPES.join(", ")}` },
+        {
+          field: "body.form.type",
+          ...issue("requests.typeFromAsset", { types: ASSET_REQUEST_TYPES.join(", ") }),
+        },
       ]);
     if (!form.details?.assets?.some((x) => x.assetId === id))
       throw new AppError("VALIDATION_FAILED", [

@@ -6,6 +6,7 @@ import {
   type AssetStage,
   type AssetTotals,
   type CreateAssetBody,
+  issue,
   precisionIssue,
   precisionOf,
   STAGE_RANK,
@@ -216,7 +217,10 @@ export function createAssetsService(deps: AssetsDeps) {
   function staleCheck(before: AssetRow, version: number) {
     if (version !== before.version)
       throw new AppError("CONFLICT", [
-        { field: "body.version", issue: `the asset is at version ${before.version}: read it again` },
+        {
+          field: "body.version",
+          ...issue("record.staleVersion", { what: "asset", version: before.version }),
+        },
       ]);
   }
 
@@ -232,8 +236,9 @@ export function createAssetsService(deps: AssetsDeps) {
     if (precision)
       issues.push({
         field: body.fields.value !== undefined ? "body.fields.value" : "body.fields.currency",
-        issue:
-          body.fields.value !== undefined ? precision : `${precision}: give the value in ${fields.currency}`,
+        ...(body.fields.value !== undefined
+          ? { issue: precision }
+          : issue("assets.precisionCurrency", { issue: precision, currency: fields.currency })),
       });
     if (fields.fugitiveIds.length === 0 && fields.caseIds.length === 0)
       issues.push({ field: "body.fields.fugitiveIds", issue: "link the asset to a fugitive or a case" });
@@ -248,7 +253,7 @@ export function createAssetsService(deps: AssetsDeps) {
           throw new AppError("CONFLICT", [
             {
               field: "body.fields.currency",
-              issue: `stage amounts are recorded in ${before.currency}: the currency stays`,
+              ...issue("assets.currencyStays", { currency: before.currency }),
             },
           ]);
       }
@@ -284,18 +289,18 @@ export function createAssetsService(deps: AssetsDeps) {
     const out: Issue[] = [];
     const current = a.stage;
     if (FINAL.includes(current))
-      out.push({ field: "body.stage", issue: `the asset was ${current}: no stage follows` });
+      out.push({ field: "body.stage", ...issue("assets.stageFinal", { stage: current }) });
     else if (STAGE_RANK[body.stage] < STAGE_RANK[current])
       out.push({
         field: "body.stage",
-        issue: `the asset is ${current}: a stage may not go back to ${body.stage}`,
+        ...issue("assets.stageBack", { stage: current, next: body.stage }),
       });
     if (lastDate && body.date < lastDate)
-      out.push({ field: "body.date", issue: `before the previous stage entry (${lastDate})` });
+      out.push({ field: "body.date", ...issue("assets.beforePreviousStage", { date: lastDate }) });
     if (body.date > clock.now().toISOString().slice(0, 10))
       out.push({ field: "body.date", issue: "in the future" });
     if (STAGES_WITH_ORDER.includes(body.stage) && !body.orderReference)
-      out.push({ field: "body.orderReference", issue: `a ${body.stage} entry names its order` });
+      out.push({ field: "body.orderReference", ...issue("assets.stageNamesOrder", { stage: body.stage }) });
     if (body.amount !== undefined) {
       const p = precisionIssue(body.amount, a.currency);
       if (p) out.push({ field: "body.amount", issue: p });

@@ -12,6 +12,7 @@ import type {
   UpdateCaseBody,
   UpdateTaskBody,
 } from "@crossline/schemas";
+import { issue } from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
@@ -176,7 +177,10 @@ export function createCasesService(deps: CasesDeps) {
       const before = await c.lock(tx, ctx, id);
       if (body.version !== before.version) {
         throw new AppError("CONFLICT", [
-          { field: "body.version", issue: `the case is at version ${before.version}: read it again` },
+          {
+            field: "body.version",
+            ...issue("record.staleVersion", { what: "case", version: before.version }),
+          },
         ]);
       }
       const status = body.status ?? before.status;
@@ -290,7 +294,13 @@ export function createCasesService(deps: CasesDeps) {
         } catch (err) {
           if (err instanceof AppError && err.code === "PERSON_RESTRICTED") {
             throw new AppError("PERSON_RESTRICTED", [
-              { field: "body.subject", issue: err.details[0]?.issue ?? "restricted" },
+              {
+                // the person module's own text (a key with parameters, if it becomes one), on this field
+                ...(err.details[0] ?? {
+                  issue: "processing of this person is restricted while a dispute is open",
+                }),
+                field: "body.subject",
+              },
             ]);
           }
           throw err;
@@ -360,7 +370,7 @@ export function createCasesService(deps: CasesDeps) {
       );
       if (t.version !== body.version) {
         throw new AppError("CONFLICT", [
-          { field: "body.version", issue: `the task is at version ${t.version}: read it again` },
+          { field: "body.version", ...issue("record.staleVersion", { what: "task", version: t.version }) },
         ]);
       }
       if (body.assigneeId) await checkPerson(tx, "body.assigneeId", body.assigneeId, row.unitId, id);

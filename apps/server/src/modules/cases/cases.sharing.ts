@@ -4,6 +4,7 @@ import {
   type CaseSummaryContent,
   type DecideShareBody,
   type ErrorDetail,
+  issue,
   type Marking,
   markingRefusal,
   type PriorityItem,
@@ -92,9 +93,9 @@ export function createCaseSharing(c: CasesContext) {
         const field = `body.recipients.${i}`;
         if (body.recipients.indexOf(r) !== i) issues.push({ field, issue: "named twice" });
         else if ((await peers.peerState(tx, r)) !== "active")
-          issues.push({ field, issue: `${r} is not an active peer` });
+          issues.push({ field, ...issue("peer.notActive", { node: r }) });
         else if (markingRefusal(body.marking, { nodeId: r, onward: false }) === "NOT_NAMED")
-          conflicts.push({ field, issue: `TLP:RED and ${r} is not in marking.releasableTo` });
+          conflicts.push({ field, ...issue("marking.notReleasable", { node: r }) });
       }
       if (issues.length) throw new AppError("VALIDATION_FAILED", issues);
       if (conflicts.length) throw new AppError("CONFLICT", conflicts);
@@ -142,7 +143,7 @@ export function createCaseSharing(c: CasesContext) {
         new AppError("NOT_FOUND", [{ field: "params.shareId", issue: "no such share of this case" }]),
       );
       if (share.state !== "pending")
-        throw new AppError("CONFLICT", [{ issue: `the share is ${share.state} already` }]);
+        throw new AppError("CONFLICT", [issue("cases.shareDecided", { state: share.state })]);
       if (share.requestedBy === ctx.actor.userId) {
         throw new AppError("FORBIDDEN", [
           { issue: "four eyes: the officer who asked to share may not approve it" },

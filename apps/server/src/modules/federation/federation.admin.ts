@@ -1,4 +1,5 @@
 import type { InboxItem, OutboxItem, PingItem } from "@crossline/schemas";
+import { issue } from "@crossline/schemas";
 import { sha256Hex } from "../../crypto/hash.js";
 import { uuidv7 } from "../../crypto/ids.js";
 import { inTransaction } from "../../db/client.js";
@@ -81,7 +82,7 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
       const r = await repo.lockOutboxRow(tx, peerId, msgId);
       if (!r) throw notFound("message");
       if (r.status === "delivered" || r.status === "cancelled" || r.type === "federation.void") {
-        throw new AppError("INVALID_TRANSITION", [{ issue: `the message is ${r.status}` }]);
+        throw new AppError("INVALID_TRANSITION", [issue("federation.messageInStatus", { status: r.status })]);
       }
       if (r.leaseUntil && r.leaseUntil.getTime() > Date.now()) {
         throw new AppError("CONFLICT", [
@@ -126,7 +127,8 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
     await inTransaction(db, async (tx) => {
       const p = await repo.findPeer(tx, peerId);
       if (!p) throw notFound("peer");
-      if (p.state !== "active") throw new AppError("CONFLICT", [{ issue: `peer ${peerId} is ${p.state}` }]);
+      if (p.state !== "active")
+        throw new AppError("CONFLICT", [issue("peer.inState", { node: peerId, state: p.state })]);
       const sentAt = clock.now();
       const ids = Array.from({ length: count }, () => uuidv7());
       const ms = await outbox.enqueueMany(

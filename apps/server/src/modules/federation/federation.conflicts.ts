@@ -1,3 +1,4 @@
+import { issue } from "@crossline/schemas";
 import { inTransaction, type Tx } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
@@ -71,7 +72,7 @@ export function createConflicts(c: FedContext, parts: { outbox: Outbox }) {
       if (!p) throw notFound("peer");
       if (p.linkStop?.reason !== "SEQUENCE_CONFLICT") {
         throw new AppError("INVALID_TRANSITION", [
-          { issue: `delivery to ${peerId} is not stopped by a sequence conflict` },
+          issue("federation.notStoppedByConflict", { node: peerId }),
         ]);
       }
       const after = Math.max(input.afterSeq ?? 0, p.linkStop.peerHighestSeq ?? 0);

@@ -1,4 +1,5 @@
 import type { DeliveryAnswer, EnvelopeResult } from "@crossline/schemas";
+import { issue } from "@crossline/schemas";
 import {
   BATCH_RECEIPT_CAPABILITY,
   EnvelopeError,
@@ -635,7 +636,7 @@ export function createInbox(
     const [r] = await repo.inboxByIdFull(tx, peerId, msgId);
     if (!r) throw notFound("message");
     if (r.status !== "held")
-      throw new AppError("INVALID_TRANSITION", [{ issue: `the message is ${r.status}` }]);
+      throw new AppError("INVALID_TRANSITION", [issue("federation.messageInStatus", { status: r.status })]);
     return { p, r };
   }
 

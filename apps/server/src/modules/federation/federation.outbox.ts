@@ -75,9 +75,7 @@ export function createOutbox(c: FedContext) {
       if (first === null) {
         const p = await repo.findPeer(tx, peerId);
         if (!p) throw notFound("peer");
-        throw new AppError("CONFLICT", [
-          { issue: `peer ${peerId} is ${p.state}: nothing can be sent to it` },
-        ]);
+        throw new AppError("CONFLICT", [issue("peer.cannotSend", { node: peerId, state: p.state })]);
       }
       indexes.forEach((i, k) => {
         out[i] = { msgId: rows[k].msgId, seq: first + k };

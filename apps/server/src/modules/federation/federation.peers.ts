@@ -2,9 +2,11 @@ import {
   ControlNoticeClaims,
   canonicalTlsPin,
   FederationInvitation,
+  issue,
   NodeCard,
   PairingProofClaims,
   PairingReplyClaims,
+  type PeerAction,
   type PeerHealth,
   type PeerState,
   type PeerView,
@@ -33,7 +35,10 @@ import type { Outbox } from "./federation.outbox.js";
 import * as repo from "./federation.repo.js";
 import { peekStatement, signStatement, verifyStatement } from "./federation.signing.js";
 
-const TRANSITIONS: Record<"suspend" | "resume" | "revoke", { from: PeerState[]; to: PeerState }> = {
+/** An issue as message key with parameters (issue-keys.ts). */
+type KeyedIssue = ReturnType<typeof issue>;
+
+const TRANSITIONS: Record<PeerAction, { from: PeerState[]; to: PeerState }> = {
   suspend: { from: ["active"], to: "suspended" },
   resume: { from: ["suspended"], to: "active" },
   revoke: { from: ["active", "suspended", "pending"], to: "revoked" },
@@ -139,7 +144,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     const t = text.trim();
     if (!t.startsWith(INVITATION_PREFIX) || t.length > 20_000) {
       throw new AppError("VALIDATION_FAILED", [
-        { field: "invitation", issue: `must start with ${INVITATION_PREFIX}` },
+        { field: "invitation", ...issue("pairing.invitationPrefix", { prefix: INVITATION_PREFIX }) },
       ]);
     }
     let parsed: unknown;
@@ -195,7 +200,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     // A revoked peer can be paired again: new keys and fingerprint, its history (messages, receipts, audit)
     // kept, the sequence numbers carried on (see `renewInbound`).
     if (existing && existing.state !== "pending" && existing.state !== "revoked") {
-      throw new AppError("CONFLICT", [{ issue: `${inv.id} is already a peer (${existing.state})` }]);
+      throw new AppError("CONFLICT", [issue("peer.already", { node: inv.id, state: existing.state })]);
     }
     const fp = pairFingerprint(inv.publicKeys, me.publicKeys);
     await inTransaction(db, async (tx) => {
@@ -240,9 +245,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
         pin,
       );
     } catch (e) {
-      throw new AppError("NODE_BUSY", [
-        { issue: `cannot reach ${inv.url}: ${errText(e)}; the peer stays pending, accept again later` },
-      ]);
+      throw new AppError("NODE_BUSY", [issue("pairing.unreachable", { url: inv.url, error: errText(e) })]);
     }
     const body = (await reply.json().catch(() => null)) as {
       reply?: string;
@@ -252,7 +255,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       const why = body?.error
         ? `${body.error.code} ${body.error.details?.map((d) => d.issue).join("; ") ?? ""}`
         : `HTTP ${reply.status}`;
-      throw new AppError("CONFLICT", [{ issue: `the inviting node refused the pairing: ${why}` }]);
+      throw new AppError("CONFLICT", [issue("pairing.refused", { reason: why })]);
     }
     const claims = PairingReplyClaims.safeParse(
       await verifyStatement(PAIRING_REPLY_TYP, body.reply, sigKeys(inv)),
@@ -292,7 +295,8 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
   async function completePairing(proof: string, ip: string | null): Promise<{ reply: string }> {
     const peeked = peekStatement(proof);
     const card = NodeCard.safeParse(peeked?.claims.node);
-    const refuse = async (issue: string) => {
+    const refuse = async (issue: string | KeyedIssue) => {
+      const detail = typeof issue === "string" ? { issue } : issue;
       await audit.recordAlone(
         { actor: peerActor(card.success ? card.data.id : "unknown"), ip, requestId: null },
         {
@@ -301,10 +305,10 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
           targetId:
             typeof peeked?.claims.invitationId === "string" ? peeked.claims.invitationId.slice(0, 64) : null,
           outcome: "rejected",
-          details: { issue },
+          details: { issue: detail.issue },
         },
       );
-      return new AppError("FORBIDDEN", [{ issue }]);
+      return new AppError("FORBIDDEN", [detail]);
     };
     if (!peeked || !card.success) throw await refuse("the pairing proof is malformed");
     const verified = await verifyStatement(PAIRING_TYP, proof, sigKeys(card.data));
@@ -325,7 +329,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       if (inv.expiresAt.getTime() < clock.now().getTime()) return "the invitation has expired";
       const existing = await repo.findPeer(tx, card.data.id);
       if (existing && existing.state !== "pending" && existing.state !== "revoked")
-        return `${card.data.id} is already a peer (${existing.state})`;
+        return issue("peer.already", { node: card.data.id, state: existing.state });
       await insertPeer(tx, card.data, "active", fp);
       const setAside = claims.lastSeq ? await repo.renewInbound(tx, card.data.id, claims.lastSeq) : 0;
       await repo.markInvitationUsed(tx, invitationId, card.data.id, clock.now());
@@ -390,7 +394,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
     return peerView(ctx, id);
   }
 
-  async function setState(ctx: Ctx, id: string, action: "suspend" | "resume" | "revoke"): Promise<PeerView> {
+  async function setState(ctx: Ctx, id: string, action: PeerAction): Promise<PeerView> {
     requirePermission(ctx.actor, "peers:manage");
     const t = TRANSITIONS[action];
     await inTransaction(db, async (tx) => {
@@ -398,7 +402,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       if (!p) throw notFound("peer");
       if (!t.from.includes(p.state)) {
         throw new AppError("INVALID_TRANSITION", [
-          { issue: `cannot ${action} a ${p.state} peer`, allowed: t.from },
+          { ...issue("peer.transitionNotAllowed", { action, state: p.state }), allowed: t.from },
         ]);
       }
       await repo.updatePeer(tx, id, { state: t.to, stateChangedAt: clock.now() });

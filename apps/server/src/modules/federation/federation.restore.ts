@@ -1,3 +1,4 @@
+import { issue } from "@crossline/schemas";
 import { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
 import { inTransaction, type Tx } from "../../db/client.js";
@@ -223,7 +224,7 @@ export function createRestore(c: FedContext) {
         outcome: "rejected",
         details: { reason },
       });
-      throw new AppError("FORBIDDEN", [{ issue: `the reconciliation statement is not valid (${reason})` }]);
+      throw new AppError("FORBIDDEN", [issue("restore.statementInvalid", { reason: String(reason) })]);
     }
     const claims = parsed.data;
     const keys = await c.currentKeys();

@@ -1,6 +1,7 @@
 import {
   type EvidenceUploadBody,
   FUGITIVE_EVIDENCE_MAX_BYTES,
+  issue,
   type ReportEvidence,
 } from "@crossline/schemas";
 import { sha256Hex } from "../../crypto/hash.js";
@@ -56,7 +57,7 @@ export function createFugitiveEvidence(c: FugitivesContext) {
       throw new AppError("VALIDATION_FAILED", [
         {
           field,
-          issue: `an evidence file is at most ${FUGITIVE_EVIDENCE_MAX_BYTES} bytes (this one: ${bytes.length})`,
+          ...issue("fugitives.evidenceTooLarge", { max: FUGITIVE_EVIDENCE_MAX_BYTES, size: bytes.length }),
         },
       ]);
     heldEntry(ctx, await repo.findCopy(db, entryId));

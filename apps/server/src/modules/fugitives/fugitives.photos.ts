@@ -3,6 +3,7 @@ import {
   FUGITIVE_PHOTO_MAX_BYTES,
   type FugitiveEntryContent,
   type FugitivePhotoView,
+  issue,
   type PhotoContentType,
   type PhotoUploadBody,
 } from "@crossline/schemas";
@@ -59,7 +60,7 @@ function decodePhoto(body: PhotoUploadBody): { bytes: Buffer; contentType: Photo
     throw new AppError("VALIDATION_FAILED", [{ field, issue: "must be non-empty standard base64" }]);
   if (bytes.length > FUGITIVE_PHOTO_MAX_BYTES)
     throw new AppError("VALIDATION_FAILED", [
-      { field, issue: `a photo is at most ${FUGITIVE_PHOTO_MAX_BYTES} bytes (this one: ${bytes.length})` },
+      { field, ...issue("fugitives.photoTooLarge", { max: FUGITIVE_PHOTO_MAX_BYTES, size: bytes.length }) },
     ]);
   const contentType = imageTypeOf(bytes);
   if (!contentType)
@@ -93,7 +94,7 @@ export function createFugitivePhotos(
         throw new AppError("CONFLICT", [{ issue: "the fugitive has returned: the record is closed" }]);
       if ((await repo.photosOf(tx, id)).length >= MAX_PHOTOS)
         throw new AppError("CONFLICT", [
-          { field: "params.id", issue: `a record keeps at most ${MAX_PHOTOS} photos` },
+          { field: "params.id", ...issue("fugitives.tooManyPhotos", { max: MAX_PHOTOS }) },
         ]);
       const ref = await deps.blobs.putAttachment(tx, bytes, body.name);
       const now = clock.now();

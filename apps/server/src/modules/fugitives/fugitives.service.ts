@@ -11,6 +11,7 @@ import type {
   StoredFugitiveFields,
   UpdateFugitiveBody,
 } from "@crossline/schemas";
+import { issue } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type DbOrTx, inTransaction } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
@@ -417,7 +418,10 @@ export function createFugitivesService(deps: FugitivesDeps) {
       const before = await c.lock(tx, ctx, id);
       if (body.version !== before.version) {
         throw new AppError("CONFLICT", [
-          { field: "body.version", issue: `the record is at version ${before.version}: read it again` },
+          {
+            field: "body.version",
+            ...issue("record.staleVersion", { what: "record", version: before.version }),
+          },
         ]);
       }
       if (before.status === "returned") {

@@ -3,6 +3,7 @@ import {
   type ImportProblem,
   INDICATOR_KINDS,
   type IndicatorKind,
+  issue,
   type Marking,
   normaliseIndicator,
   type TlpLevel,
@@ -36,6 +37,9 @@ import {
  * second import of the same file adds nothing) and indexed by correlation with one more set-based statement
  * from the rows that were new. No row travels as a parameter or a JSON document.
  */
+
+/** An issue as message key with parameters (issue-keys.ts), so the console words it in its language. */
+type KeyedIssue = ReturnType<typeof issue>;
 
 const BATCH = 20_000;
 const MAX_PROBLEMS = 1000;
@@ -146,21 +150,21 @@ interface Candidate {
 function dateOf(
   v: string | undefined,
   field: string,
-): { ok: true; v: string | null } | { ok: false; issue: string } {
+): { ok: true; v: string | null } | { ok: false; issue: KeyedIssue } {
   if (v === undefined || v.trim() === "") return { ok: true, v: null };
   const t = Date.parse(v.trim());
   if (!/^\d{4}-\d{2}-\d{2}/.test(v.trim()) || Number.isNaN(t))
-    return { ok: false, issue: `${field}: not an ISO 8601 date-time` };
+    return { ok: false, issue: issue("import.notDate", { field }) };
   return { ok: true, v: new Date(t).toISOString() };
 }
 
 /** Checks and normalises one candidate: the row to insert, or the problem. */
 function check(c: Candidate, run: ImportRun): IndicatorInsert | ImportProblem {
-  const bad = (code: string, issue: string): ImportProblem => ({
+  const bad = (code: string, issue: string | KeyedIssue): ImportProblem => ({
     line: c.line,
     objectId: c.objectId,
     code,
-    issue,
+    ...(typeof issue === "string" ? { issue } : issue),
   });
   for (const [field, v] of [
     ["kind", c.kind],
@@ -171,15 +175,19 @@ function check(c: Candidate, run: ImportRun): IndicatorInsert | ImportProblem {
     ["tlp", c.tlp],
     ["id", c.stixId],
   ] as const) {
-    if (v !== undefined && BAD_TEXT.test(v))
-      return bad("TEXT_INVALID", `${field}: holds NUL or is not valid UTF-8 text`);
+    if (v !== undefined && BAD_TEXT.test(v)) return bad("TEXT_INVALID", issue("import.badText", { field }));
   }
   const k = kindOf(c.kind);
-  if (!k) return bad("UNKNOWN_KIND", `kind "${c.kind.slice(0, 40)}": one of ${INDICATOR_KINDS.join(", ")}`);
+  if (!k)
+    return bad(
+      "UNKNOWN_KIND",
+      issue("import.unknownKind", { kind: c.kind.slice(0, 40), kinds: INDICATOR_KINDS.join(", ") }),
+    );
   if (!c.value.trim()) return bad("VALUE_MISSING", "value: empty");
   if (c.value.length > 4096) return bad("VALUE_TOO_LONG", "value: longer than 4096 characters");
   const n = normaliseIndicator(k.kind, c.value, c.qualifier?.trim() || k.qualifier);
-  if (!n.ok) return bad("VALUE_INVALID", `${n.field ?? "value"}: ${n.issue}`);
+  if (!n.ok)
+    return bad("VALUE_INVALID", issue("import.fieldIssue", { field: n.field ?? "value", issue: n.issue }));
   const dates: Record<string, string | null> = {};
   for (const [f, v] of [
     ["first_seen", c.firstSeen],
@@ -385,7 +393,9 @@ async function readCsv(
   for await (const rec of csvRecords(src)) {
     if (!columns) {
       if ("error" in rec)
-        throw new AppError("VALIDATION_FAILED", [{ field: "file", issue: `line ${rec.line}: ${rec.error}` }]);
+        throw new AppError("VALIDATION_FAILED", [
+          { field: "file", ...issue("import.lineIssue", { line: rec.line, issue: rec.error }) },
+        ]);
       columns = rec.fields.map((h) => {
         const n = h
           .trim()
@@ -401,9 +411,12 @@ async function readCsv(
         throw new AppError("VALIDATION_FAILED", [
           {
             field: "file",
-            issue: unknown.length
-              ? `line 1: unknown column(s) ${unknown.map((u) => JSON.stringify(u.slice(0, 40))).join(", ")}; the columns are ${CSV_COLUMNS.join(", ")}`
-              : `line 1: the header must name the columns kind and value (and any of ${CSV_COLUMNS.slice(2).join(", ")})`,
+            ...(unknown.length
+              ? issue("import.unknownColumns", {
+                  columns: unknown.map((u) => JSON.stringify(u.slice(0, 40))).join(", "),
+                  allowed: CSV_COLUMNS.join(", "),
+                })
+              : issue("import.headerColumns", { optional: CSV_COLUMNS.slice(2).join(", ") })),
           },
         ]);
       }
@@ -419,7 +432,7 @@ async function readCsv(
         line: rec.line,
         objectId: null,
         code: "CSV_FIELD_COUNT",
-        issue: `${rec.fields.length} fields where the header has ${columns.length}`,
+        ...issue("import.fieldCount", { count: rec.fields.length, columns: columns.length }),
       });
       continue;
     }
@@ -470,14 +483,14 @@ async function readStix(
     if ("error" in item) {
       if (t.read === 0 && item.index === null && !sawBundle) {
         throw new AppError("VALIDATION_FAILED", [
-          { field: "file", issue: `not a STIX bundle: ${item.error}` },
+          { field: "file", ...issue("import.notBundle", { issue: item.error }) },
         ]);
       }
       problem({
         line: null,
         objectId: item.index !== null ? `objects[${item.index}]` : null,
         code: "BUNDLE_SYNTAX",
-        issue: `${item.error}; objects after this point were not read`,
+        ...issue("import.stoppedReading", { issue: item.error }),
       });
       return;
     }
@@ -500,7 +513,7 @@ async function readStix(
         line: null,
         objectId,
         code: "UNSUPPORTED_TYPE",
-        issue: `type ${JSON.stringify(String(o.type).slice(0, 60))} is not a STIX 2.1 type this node keeps (not imported)`,
+        ...issue("import.unsupportedType", { type: JSON.stringify(String(o.type).slice(0, 60)) }),
       });
       continue;
     }

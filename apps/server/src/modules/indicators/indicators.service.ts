@@ -6,6 +6,7 @@ import {
   type IndicatorQuery,
   IndicatorSetContent,
   type IndicatorView,
+  issue,
   type ShareIndicatorsBody,
   type TlpLevel,
 } from "@crossline/schemas";
@@ -359,9 +360,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
       const row = await repo.lock(tx, id);
       assertThat(row && row.unitId === ctx.actor.unitId, notFound("indicator"));
       if (row.origin !== "own")
-        throw new AppError("CONFLICT", [
-          { issue: `a received indicator is read-only: only ${row.ownerNode} withdraws it` },
-        ]);
+        throw new AppError("CONFLICT", [issue("indicators.readOnly", { node: row.ownerNode })]);
       if (row.state === "withdrawn")
         throw new AppError("CONFLICT", [{ issue: "the indicator is withdrawn already" }]);
       const set = row.setId ? await shared.lockIn(tx, row.setId) : null;

@@ -1,6 +1,7 @@
 import {
   type FlagState,
   type FlagView,
+  issue,
   LAWFUL_GROUNDS,
   LAWFUL_MSG,
   type LawfulGround,
@@ -147,7 +148,7 @@ export function createScreening(deps: ScreeningDeps) {
       assertThat(f, notFound("flag"));
       if (f.state !== "flagged") {
         throw new AppError("INVALID_TRANSITION", [
-          { issue: `the flag is already decided (${f.state})`, allowed: [] },
+          { ...issue("lawful.flagDecided", { state: f.state }), allowed: [] },
         ]);
       }
       const state: FlagState = body.decision === "clear" ? "cleared" : "blocked";

@@ -1,4 +1,5 @@
 import {
+  issue,
   type LawfulBasis,
   type LawfulKind,
   type LawfulRecordView,
@@ -385,11 +386,9 @@ export function createLawfulService(deps: LawfulDeps) {
           throw new AppError("CONFLICT", [{ issue: "the record's personal data is already erased" }]);
         if (!row.retainUntil || row.retainUntil > now) {
           throw new AppError("CONFLICT", [
-            {
-              issue: row.retainUntil
-                ? `the record is kept until ${row.retainUntil.toISOString()}`
-                : "the record's retention has not started (it is still open)",
-            },
+            row.retainUntil
+              ? issue("record.keptUntil", { date: row.retainUntil.toISOString() })
+              : { issue: "the record's retention has not started (it is still open)" },
           ]);
         }
         action = row.action;

@@ -1,4 +1,5 @@
 import type { MergePersonBody, PersonFields, PersonName, PersonView } from "@crossline/schemas";
+import { issue } from "@crossline/schemas";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { inTransaction } from "../../db/client.js";
 import { uniqueConflicts } from "../../db/errors.js";
@@ -12,7 +13,9 @@ import { matchKeyOf, sameName, searchTextOf } from "./persons.match.js";
 import type { RecordDescriber } from "./persons.port.js";
 import { fieldsOf, type PersonLinkRow, type PersonRow, personsRepo as repo } from "./persons.repo.js";
 
-const conflict = (field: string, issue: string) => new AppError("CONFLICT", [{ field, issue }]);
+type KeyedIssue = ReturnType<typeof issue>;
+const conflict = (field: string, issue: string | KeyedIssue) =>
+  new AppError("CONFLICT", [{ field, ...(typeof issue === "string" ? { issue } : issue) }]);
 const thirdHolds = () => conflict("body.otherId", "a third record has this main name and date of birth");
 
 /** Name forms of both, the kept record's first, without repeating one (persons.match.ts sameName). */
@@ -71,9 +74,9 @@ export function createPersonMerge(deps: {
       if (keep.erasedAt) throw erasedError("params.id");
       if (gone.erasedAt) throw erasedError("body.otherId");
       if (keep.version !== body.version)
-        throw conflict("body.version", `the record changed (now version ${keep.version})`);
+        throw conflict("body.version", issue("record.changed", { version: keep.version }));
       if (gone.version !== body.otherVersion)
-        throw conflict("body.otherVersion", `the other record changed (now version ${gone.version})`);
+        throw conflict("body.otherVersion", issue("record.otherChanged", { version: gone.version }));
       for (const [r, field] of [
         [keep, "params.id"],
         [gone, "body.otherId"],

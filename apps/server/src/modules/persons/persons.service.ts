@@ -517,7 +517,7 @@ export function createPersonsService(deps: PersonsDeps) {
       if (r.erasedAt) throw erasedError();
       if (r.version !== body.version) {
         throw new AppError("CONFLICT", [
-          { field: "body.version", issue: `the record changed (now version ${r.version})` },
+          { field: "body.version", ...issue("record.changed", { version: r.version }) },
         ]);
       }
       const before = fieldsOf(r);

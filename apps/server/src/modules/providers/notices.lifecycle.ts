@@ -1,5 +1,6 @@
 import {
   deadlinesOf,
+  issue,
   label,
   type NoticeActionInput,
   type NoticeDetail,
@@ -21,9 +22,7 @@ import type { NoticeRow } from "./providers.repo.js";
 import * as repo from "./providers.repo.js";
 
 export function invalidNoticeTransition(status: string, allowed: string[]): AppError {
-  return new AppError("INVALID_TRANSITION", [
-    { issue: `not allowed while the notice is ${status}`, allowed },
-  ]);
+  return new AppError("INVALID_TRANSITION", [{ ...issue("notice.notAllowedInStatus", { status }), allowed }]);
 }
 
 const deadlineBeforeSending = () =>

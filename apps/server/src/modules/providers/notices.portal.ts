@@ -1,4 +1,5 @@
 import {
+  issue,
   type NoticeAnswerInput,
   type NoticeDetail,
   type NoticeMessageInput,
@@ -159,7 +160,7 @@ export function createNoticePortal(c: ProvidersContext, life: NoticeLifecycle, b
     const data = Buffer.from(input.contentBase64, "base64");
     if (data.length > EVIDENCE_MAX_BYTES) {
       throw new AppError("PAYLOAD_TOO_LARGE", [
-        { field: "body.contentBase64", issue: `at most ${EVIDENCE_MAX_BYTES} bytes` },
+        { field: "body.contentBase64", ...issue("file.atMostBytes", { max: EVIDENCE_MAX_BYTES }) },
       ]);
     }
     const file = { id: uuidv7(), name: input.name, sha256: sha256Hex(data), size: data.length };

@@ -2,8 +2,8 @@ import {
   type ArrivalBody,
   type CreateRepatriationBody,
   type DocumentBody,
+  issue,
   type LabelledText,
-  label,
   type RepatriationCaseContent,
   RepatriationProposal,
   type RepatriationStatus,
@@ -209,13 +209,13 @@ export function createRepatriationSteps(c: RepatriationContext) {
   function checkStep(before: CaseRow, version: number, at: Date, expect: Expect) {
     if (version !== before.version)
       throw new AppError("CONFLICT", [
-        { field: "body.version", issue: `the case is at version ${before.version}: read it again` },
+        { field: "body.version", ...issue("record.staleVersion", { what: "case", version: before.version }) },
       ]);
     if (before.status !== expect.from)
       throw new AppError("CONFLICT", [
         {
           field: "params.id",
-          issue: `steps go in order: this case (${label("repatriationStatus", before.status, "en")}) waits for ${NEXT_OF[before.status]}`,
+          ...issue("repatriation.stepOrder", { status: before.status, next: NEXT_OF[before.status] }),
         },
       ]);
     const last = before.content.steps[before.content.steps.length - 1];
@@ -223,7 +223,7 @@ export function createRepatriationSteps(c: RepatriationContext) {
       throw new AppError("VALIDATION_FAILED", [
         {
           field: "body.at",
-          issue: `before the previous step (${label("repatriationStep", last.kind, "en")}, ${last.at})`,
+          ...issue("repatriation.beforePreviousStep", { step: last.kind, at: last.at }),
         },
       ]);
   }

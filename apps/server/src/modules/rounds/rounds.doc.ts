@@ -165,7 +165,7 @@ function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflic
     }
     case "outcome.list.create": {
       if (doc.outcomeLists.some((l) => l.id === op.listId))
-        throw conflict(`${F}.listId`, { issue: `outcome list ${op.listId} exists already` });
+        throw conflict(`${F}.listId`, issue("rounds.listExists", { list: op.listId }));
       let items: OutcomeList["items"] = [];
       if (op.replaces) {
         const old = doc.outcomeLists.find((l) => l.id === op.replaces);
@@ -293,7 +293,7 @@ function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflic
     }
     case "document.add": {
       if (doc.fields.documents.some((d) => d.id === op.document.id))
-        throw conflict(`${F}.document.id`, { issue: `document ${op.document.id} is in the round already` });
+        throw conflict(`${F}.document.id`, issue("rounds.documentExists", { id: op.document.id }));
       if (doc.fields.documents.length >= 50)
         throw bad(`${F}.document`, { issue: "a round holds at most 50 documents" });
       doc.fields.documents.push(op.document);

@@ -143,7 +143,7 @@ export function createRoundsService(deps: RoundsDeps) {
     };
     if (body.base > row.doc.version)
       throw new AppError("VALIDATION_FAILED", [
-        { field: "body.base", issue: `the round is at version ${row.doc.version}` },
+        { field: "body.base", ...issue("rounds.atVersion", { version: row.doc.version }) },
       ]);
     // Both sides check first: bad input is refused here with its field, and nothing is saved or sent. The
     // guest checks over its copy with its own pending proposals applied (a list it just proposed exists).
@@ -275,7 +275,7 @@ export function createRoundsService(deps: RoundsDeps) {
       throw new AppError("CONFLICT", [
         {
           field: "body.listVersion",
-          issue: `the list is at version ${list.version}; read it again before signing`,
+          ...issue("rounds.listStale", { version: list.version }),
         },
       ]);
     assertSignable(list);

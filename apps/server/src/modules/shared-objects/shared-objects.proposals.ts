@@ -1,4 +1,4 @@
-import { SHARED_MSG, SharedProposalPayload } from "@crossline/schemas";
+import { issue, SHARED_MSG, SharedProposalPayload } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import type { Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
@@ -35,7 +35,7 @@ export function createSharedProposals(deps: SharedObjectsDeps) {
       ]);
     if (body.version !== row.version)
       throw new AppError("CONFLICT", [
-        { field: "body.version", issue: `the copy is at version ${row.version}: read it again` },
+        { field: "body.version", ...issue("record.staleVersion", { what: "copy", version: row.version }) },
       ]);
     const parsed = def.proposals.schema.safeParse(body.content);
     if (!parsed.success)
@@ -64,9 +64,7 @@ export function createSharedProposals(deps: SharedObjectsDeps) {
     } catch (e) {
       // A copy that came onward through another node: its owner may not be a peer of this one.
       if (e instanceof AppError && (e.code === "NOT_FOUND" || e.code === "CONFLICT"))
-        throw new AppError("CONFLICT", [
-          { issue: `the owner of this object (${row.ownerNode}) is not an active peer of this node` },
-        ]);
+        throw new AppError("CONFLICT", [issue("peer.ownerNotActive", { node: row.ownerNode })]);
       throw e;
     }
     await audit.record(tx, ctx, {

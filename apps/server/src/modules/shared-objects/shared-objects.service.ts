@@ -1,5 +1,6 @@
 import {
   type ErrorDetail,
+  issue,
   type Marking,
   markingRefusal,
   type PublishSharedObjectBody,
@@ -131,9 +132,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
 
   function ownedHere(row: SharedObjectRow) {
     if (row.direction !== "own") {
-      throw new AppError("CONFLICT", [
-        { issue: `a received copy is read-only: only its owner ${row.ownerNode} versions or withdraws it` },
-      ]);
+      throw new AppError("CONFLICT", [issue("shared.readOnly", { node: row.ownerNode })]);
     }
     if (row.state === "withdrawn") throw new AppError("CONFLICT", [{ issue: "the object is withdrawn" }]);
   }
@@ -154,15 +153,14 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
       const field = `body.recipients.${i}`;
       const held = holders.find((h) => h.peerId === r);
       if (r === self) issues.push({ field, issue: "this node itself" });
-      else if (row.path.includes(r))
-        issues.push({ field, issue: `${r} is where this copy came from (no loops)` });
-      else if (held?.state === "active") issues.push({ field, issue: `${r} holds it already` });
-      else if (held?.state === "refused") issues.push({ field, issue: `${r} refused it (${held.refusal})` });
-      else if (held) issues.push({ field, issue: `${r} had it withdrawn` });
+      else if (row.path.includes(r)) issues.push({ field, ...issue("shared.cameFrom", { node: r }) });
+      else if (held?.state === "active") issues.push({ field, ...issue("shared.heldAlready", { node: r }) });
+      else if (held?.state === "refused")
+        issues.push({ field, ...issue("shared.refusedBy", { node: r, reason: String(held.refusal) }) });
+      else if (held) issues.push({ field, ...issue("shared.withdrawnFrom", { node: r }) });
       else {
         const refusal = markingRefusal(row.marking, { nodeId: r, onward });
-        if (refusal === "NOT_NAMED")
-          issues.push({ field, issue: `TLP:RED and ${r} is not in marking.releasableTo` });
+        if (refusal === "NOT_NAMED") issues.push({ field, ...issue("marking.notReleasable", { node: r }) });
         if (refusal === "ONWARD_FORBIDDEN")
           issues.push({ field, issue: "the marking forbids passing it on" });
       }
@@ -178,7 +176,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     for (const [i, peerId] of recipients.entries()) {
       if (!(await fanout.send(tx, ctx, peerId, SHARED_MSG.put, payload, files))) {
         throw new AppError("VALIDATION_FAILED", [
-          { field: `body.recipients.${i}`, issue: `${peerId} is not an active peer` },
+          { field: `body.recipients.${i}`, ...issue("peer.notActive", { node: peerId }) },
         ]);
       }
       await repo.addHolder(tx, {
@@ -311,7 +309,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     const id = row.id;
     ownedHere(row);
     const def = types.get(row.type);
-    assertThat(def, () => new AppError("CONFLICT", [{ issue: `type ${row.type} is no longer declared` }]));
+    assertThat(def, () => new AppError("CONFLICT", [issue("shared.typeUndeclared", { type: row.type })]));
     const content = body.content !== undefined ? parseContent(def, body.content) : (row.content ?? {});
     const issues = def.validateUpdate?.(row.content ?? {}, content) ?? [];
     if (issues.length) {
@@ -374,7 +372,10 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
       ownedHere(row);
       if (body.version !== row.version) {
         throw new AppError("CONFLICT", [
-          { field: "body.version", issue: `the object is at version ${row.version}: read it again` },
+          {
+            field: "body.version",
+            ...issue("record.staleVersion", { what: "object", version: row.version }),
+          },
         ]);
       }
       await updateRow(tx, ctx, row, body);
