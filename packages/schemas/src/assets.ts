@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Id, IsoDateTime, LabelledText, NodeId, PageQuery, pageOf } from "./common.js";
 import { CountryCode } from "./identifiers.js";
+import { issue, zodIssue } from "./issue-keys.js";
 import { Marking } from "./markings.js";
 import { ASSET_KINDS, LegalBasis } from "./requests.js";
 import { SharedObjectId } from "./shared-objects.js";
@@ -150,13 +151,24 @@ export function fromMinor(minor: string, precision: number): string {
   return `${padded.slice(0, -precision)}.${padded.slice(-precision)}`;
 }
 
-/** The issue when an amount has more decimal places than its currency, else null. */
-export function precisionIssue(amount: string, currency: string): string | null {
+/**
+ * What is wrong when an amount has more decimal places than its currency (the currency, its places, the amount
+ * and the places it has), else null. No currency or crypto-asset here has exactly one decimal place.
+ */
+export function precisionFault(
+  amount: string,
+  currency: string,
+): { currency: string; places: number; amount: string; has: number } | null {
   const p = precisionOf(currency);
   if (p === undefined) return null;
-  return decimalsOf(amount) > p
-    ? `${currency} has ${p} decimal place${p === 1 ? "" : "s"}: ${amount} has ${decimalsOf(amount)}`
-    : null;
+  const has = decimalsOf(amount);
+  return has > p ? { currency, places: p, amount, has } : null;
+}
+
+/** The issue (message key `assets.precision`) when an amount has more decimal places than its currency, else null. */
+export function precisionIssue(amount: string, currency: string): ReturnType<typeof issue> | null {
+  const f = precisionFault(amount, currency);
+  return f ? issue("assets.precision", f) : null;
 }
 
 export const ASSET_HOLDER_KINDS = ["person", "company", "other"] as const;
@@ -192,8 +204,8 @@ const AssetFieldsBase = z.strictObject({
 
 const withAssetRules = <T extends z.ZodType<z.infer<typeof AssetFieldsBase>>>(s: T) =>
   s.superRefine((a, ctx) => {
-    const issue = a.value !== undefined ? precisionIssue(a.value, a.currency) : null;
-    if (issue) ctx.addIssue({ code: "custom", message: issue, path: ["value"] });
+    const fault = a.value !== undefined ? precisionFault(a.value, a.currency) : null;
+    if (fault) ctx.addIssue({ code: "custom", ...zodIssue("assets.precision", fault), path: ["value"] });
     if (a.fugitiveIds.length === 0 && a.caseIds.length === 0)
       ctx.addIssue({
         code: "custom",
@@ -237,8 +249,8 @@ export const AssetFieldsChange = z
     caseIds: af.caseIds.unwrap().optional(),
   })
   .superRefine((a, ctx) => {
-    const issue = a.value != null && a.currency ? precisionIssue(a.value, a.currency) : null;
-    if (issue) ctx.addIssue({ code: "custom", message: issue, path: ["value"] });
+    const fault = a.value != null && a.currency ? precisionFault(a.value, a.currency) : null;
+    if (fault) ctx.addIssue({ code: "custom", ...zodIssue("assets.precision", fault), path: ["value"] });
   });
 export type AssetFieldsChange = z.infer<typeof AssetFieldsChange>;
 

@@ -64,6 +64,9 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "an emergency request needs a recorded second check (who checked, how, with which named contact, when, result) before it is answered":
     "紧急请求在答复前须记录二次核实（由谁、以何种方式、与哪位具名联系人、何时核实及结果）",
   "the second check failed: the request may only be declined": "二次核实未通过：该请求只能拒绝",
+  // indicators.ts: the CIDR prefix of an IPv4 and of an IPv6 network
+  "the prefix must be 0 to 32": "前缀长度必须在 0 到 32 之间",
+  "the prefix must be 0 to 128": "前缀长度必须在 0 到 128 之间",
   // identifiers.ts
   "must be an ISO 3166-1 alpha-2 country code such as CN or US":
     "必须是 ISO 3166-1 两位字母国家代码，例如 CN 或 US",

@@ -97,13 +97,23 @@ export const DeliveryAnswer = z.object({
 });
 export type DeliveryAnswer = z.infer<typeof DeliveryAnswer>;
 
+/** What became of an outgoing envelope: queued, delivered (receipt stored), rejected by the peer, cancelled here. */
+export const OUTBOX_STATUSES = ["pending", "delivered", "rejected", "cancelled"] as const;
+export const OutboxStatus = z.enum(OUTBOX_STATUSES);
+export type OutboxStatus = z.infer<typeof OutboxStatus>;
+
+/** What became of a received envelope: held for an earlier one, applied, or rejected by its content. */
+export const INBOX_STATUSES = ["held", "applied", "rejected"] as const;
+export const InboxStatus = z.enum(INBOX_STATUSES);
+export type InboxStatus = z.infer<typeof InboxStatus>;
+
 /** One outgoing envelope as the administration lists it. */
 export const OutboxItem = z.object({
   msgId: z.string(),
   seq: z.number(),
   type: z.string(),
   originalType: z.string().nullable(),
-  status: z.string(),
+  status: OutboxStatus,
   attempts: z.number(),
   createdAt: z.string(),
   nextAttemptAt: z.string(),
@@ -125,7 +135,7 @@ export const InboxItem = z.object({
   msgId: z.string(),
   seq: z.number(),
   type: z.string(),
-  status: z.string(),
+  status: InboxStatus,
   reason: z.string().nullable(),
   /** Bytes of the sender's signed JWS. */
   size: z.number(),

@@ -44,7 +44,8 @@ function normaliseIp(raw: string): { ok: true; value: string; net: string } | { 
   const max = v6 ? V6_PREFIX : V4_PREFIX;
   if (slash < 0) return { ok: true, value: r.value, net: `${r.value}/${max}` };
   const p = s.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(p) || Number(p) > max) return { ok: false, issue: `the prefix must be 0 to ${max}` };
+  if (!/^\d{1,3}$/.test(p) || Number(p) > max)
+    return { ok: false, issue: v6 ? "the prefix must be 0 to 128" : "the prefix must be 0 to 32" };
   const prefix = Number(p);
   if (prefix === max) return { ok: true, value: r.value, net: `${r.value}/${max}` };
   if (v6) {

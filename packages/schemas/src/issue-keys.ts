@@ -214,7 +214,11 @@ export const ISSUE_MESSAGES = {
     en: "TLP:RED and {node} is not in marking.releasableTo",
     "zh-CN": "标记为 TLP:RED，且 {node} 不在 marking.releasableTo 中",
   },
-  "federation.messageInStatus": { en: "the message is {status}", "zh-CN": "该消息的状态为 {status}" },
+  "federation.messageInStatus": {
+    en: "the message is {status}",
+    "zh-CN": "该消息的状态为“{status}”",
+    labelled: { status: "messageStatus" },
+  },
   "federation.notStoppedByConflict": {
     en: "delivery to {node} is not stopped by a sequence conflict",
     "zh-CN": "向 {node} 的投递并非因序号冲突而停止",
@@ -255,9 +259,13 @@ export const ISSUE_MESSAGES = {
     "zh-CN": "由{from}发起的请求只能是以下类型之一：{types}",
     labelled: { from: "record" },
   },
+  "assets.precision": {
+    en: "{currency} has {places} decimal places: {amount} has {has}",
+    "zh-CN": "{currency} 最多有 {places} 位小数：{amount} 有 {has} 位",
+  },
   "assets.precisionCurrency": {
-    en: "{issue}: give the value in {currency}",
-    "zh-CN": "{issue}：请以 {currency} 填写金额",
+    en: "{currency} has {places} decimal places: {amount} has {has}: give the value in {currency}",
+    "zh-CN": "{currency} 最多有 {places} 位小数：{amount} 有 {has} 位；请以 {currency} 填写金额",
   },
   "assets.currencyStays": {
     en: "stage amounts are recorded in {currency}: the currency stays",

@@ -2,6 +2,7 @@ import { AuditEntry } from "./audit.js";
 import { CASE_OUTCOMES, CASE_SHARE_STATES, CASE_STATUSES, CUSTODY_ACTIONS } from "./cases.js";
 import type { Language } from "./common.js";
 import { HIT_MATCHES } from "./correlation.js";
+import { INBOX_STATUSES, type InboxStatus, OUTBOX_STATUSES, type OutboxStatus } from "./federation.js";
 import { IDENTIFIER_TYPES, type IdentifierType } from "./identifiers.js";
 import { INDICATOR_KINDS, INDICATOR_ORIGINS, INDICATOR_STATES } from "./indicators.js";
 import { setEnglishLabels } from "./issue-keys.js";
@@ -400,6 +401,14 @@ export const LABELS = {
     resume: { en: "Resume", "zh-CN": "恢复" },
     revoke: { en: "Revoke", "zh-CN": "撤销" },
   } satisfies Labels<PeerAction>,
+  messageStatus: {
+    pending: { en: "Pending", "zh-CN": "待发送" },
+    delivered: { en: "Delivered", "zh-CN": "已送达" },
+    rejected: { en: "Rejected", "zh-CN": "已拒收" },
+    cancelled: { en: "Cancelled", "zh-CN": "已取消" },
+    held: { en: "Held", "zh-CN": "暂存待处理" },
+    applied: { en: "Applied", "zh-CN": "已处理" },
+  } satisfies Labels<OutboxStatus | InboxStatus>,
   linkStopReason: {
     SEQUENCE_CONFLICT: { en: "Sequence conflict", "zh-CN": "序号冲突" },
     RESTORED: { en: "Restored from a backup: reconciling", "zh-CN": "已从备份恢复：正在核对" },
@@ -685,6 +694,7 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   hotlineLogKind: HOTLINE_LOG_KINDS,
   reportPeriod: REPORT_PERIODS,
   peerState: PEER_STATES,
+  messageStatus: [...new Set([...OUTBOX_STATUSES, ...INBOX_STATUSES])],
   peerAction: PEER_ACTIONS,
   linkStopReason: LINK_STOP_REASONS,
   role: ROLES,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   CreateAssetBody,
   fromMinor,
+  issueText,
   precisionIssue,
   precisionOf,
   STAGE_RANK,
@@ -36,9 +37,13 @@ describe("asset amounts: ISO 4217 minor units and crypto precision", () => {
   });
 
   it("names the precision an amount exceeds", () => {
-    expect(precisionIssue("10.123", "CNY")).toBe("CNY has 2 decimal places: 10.123 has 3");
+    const cny = precisionIssue("10.123", "CNY");
+    expect(cny?.issue).toBe("CNY has 2 decimal places: 10.123 has 3");
+    // A message key with its parameters: Chinese fills its own template.
+    expect(cny && issueText(cny, "zh-CN")).toBe("CNY 最多有 2 位小数：10.123 有 3 位");
     expect(precisionIssue("10.12", "CNY")).toBeNull();
-    expect(precisionIssue("0.000000001", "BTC")).toContain("BTC has 8 decimal places");
+    expect(precisionIssue("0.000000001", "BTC")?.issue).toContain("BTC has 8 decimal places");
+    expect(precisionIssue("10.5", "JPY")?.issue).toBe("JPY has 0 decimal places: 10.5 has 1");
   });
 
   it("checks the value against its currency in the body schema, naming the field", () => {

@@ -13,15 +13,16 @@ import {
 const SRC = new URL("../src/", import.meta.url);
 
 /**
- * Every string literal used as a custom message in the schemas: `message: "…"`, `error: "…"` and the
- * identifier checks' `fail("…")`, template literals included.
+ * Every string literal used as a custom message in the schemas: `message: "…"`, `error: "…"`, a checker's
+ * returned `issue: "…"` (the indicator and identifier normalisers) and the identifier checks' `fail("…")`,
+ * template literals included.
  */
 function customMessages(): { file: string; literal: string }[] {
   const re =
-    /(?:\b(?:message|error)\s*:\s*|\bfail\(\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`)/gs;
+    /(?:\b(?:message|error|issue)\s*:\s*|\bfail\(\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`)/gs;
   const out: { file: string; literal: string }[] = [];
-  // error-issues.ts and issues.ts hold the translations themselves, not messages
-  const own = new Set(["error-issues.ts", "issues.ts"]);
+  // error-issues.ts, issues.ts and issue-keys.ts hold the translations themselves, not messages
+  const own = new Set(["error-issues.ts", "issues.ts", "issue-keys.ts"]);
   for (const file of readdirSync(SRC).filter((f) => f.endsWith(".ts") && !own.has(f))) {
     const text = readFileSync(new URL(file, SRC), "utf8");
     for (const m of text.matchAll(re)) out.push({ file, literal: m[1] });

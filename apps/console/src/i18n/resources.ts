@@ -40,6 +40,7 @@ export const LABEL_PATHS = {
   reportPeriod: "reports.periods",
   peerState: "peers.state",
   peerAction: "peers.action",
+  messageStatus: "peers.messageStatus",
   linkStopReason: "peers.stopReason",
   role: "roles",
   auditOutcome: "audit.outcomes",

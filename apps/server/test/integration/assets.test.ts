@@ -224,7 +224,19 @@ describeDb("assets: records, stages, exact amounts per currency, totals, need to
       "/api/v1/assets",
       assetOf(fugitive.id, { currency: "JPY", value: "100.5" }),
     );
-    expect(jpy.body.error.details[0]?.issue).toContain("JPY has 0 decimal places");
+    expect(jpy.body.error.details[0]?.issue).toBe("JPY has 0 decimal places: 100.5 has 1");
+    // In Chinese, from the message key and its parameters (before: the English sentence in a Chinese answer).
+    const jpyZh = await officer.req<Err & { error: { details: { key?: string }[] } }>(
+      "POST",
+      "/api/v1/assets",
+      assetOf(fugitive.id, { currency: "JPY", value: "100.5" }),
+      { "accept-language": "zh-CN" },
+    );
+    expect(jpyZh.body.error.details[0]).toMatchObject({
+      field: "body.value",
+      key: "assets.precision",
+      issue: "JPY 最多有 0 位小数：100.5 有 1 位",
+    });
     const after = await officer.req<{ items: unknown[] }>("GET", "/api/v1/assets?limit=200");
     expect(after.body.items.length).toBe(before.body.items.length);
   });
@@ -325,6 +337,29 @@ describeDb("assets: records, stages, exact amounts per currency, totals, need to
     });
     expect(cur.status).toBe(409);
     expect(cur.body.error.details[0]?.field).toBe("body.fields.currency");
+
+    // A currency changed alone to one with fewer decimal places than the value has: the currency is named.
+    const usd = await create(assetOf(fugitive.id, { currency: "USD", value: "120.50" }));
+    for (const [lang, text] of [
+      ["en", "JPY has 0 decimal places: 120.50 has 2: give the value in JPY"],
+      ["zh-CN", "JPY 最多有 0 位小数：120.50 有 2 位；请以 JPY 填写金额"],
+    ] as const) {
+      const r = await officer.req<Err & { error: { details: { key?: string }[] } }>(
+        "PATCH",
+        `/api/v1/assets/${usd.id}`,
+        { version: usd.version, fields: { currency: "JPY" } },
+        { "accept-language": lang },
+      );
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body.error.details).toEqual([
+        {
+          field: "body.fields.currency",
+          issue: text,
+          key: "assets.precisionCurrency",
+          params: { currency: "JPY", places: 0, amount: "120.50", has: 2 },
+        },
+      ]);
+    }
   });
 
   it("need to know: another unit's asset is not found, and its fugitives cannot be linked", async () => {

@@ -76,7 +76,7 @@ describe("the server's parametrised issues in Chinese", () => {
   const zh = (d: ErrorDetail) => errorBody(req("zh"), "CONFLICT", [d]).error.details[0];
   const en = (d: ErrorDetail) => errorBody(req("en"), "CONFLICT", [d]).error.details[0];
 
-  it("shows an enumerated value by its label: a notice's status, a peer's state and the action", () => {
+  it("shows an enumerated value by its label: a notice's status, a peer's state and the action, a message's status", () => {
     const notice = invalidNoticeTransition("withdrawn", ["close"]).details[0];
     expect(en(notice)).toMatchObject({
       issue: "not allowed while the notice is withdrawn",
@@ -91,6 +91,10 @@ describe("the server's parametrised issues in Chinese", () => {
     const peer = issue("peer.transitionNotAllowed", { action: "suspend", state: "revoked" });
     expect(en(peer).issue).toBe("cannot suspend a revoked peer");
     expect(zh(peer).issue).toBe("不能对状态为“已撤销”的对端节点执行“暂停”");
+    // A transport message's status (outbox or inbox), by the one label set of both.
+    const message = issue("federation.messageInStatus", { status: "delivered" });
+    expect(en(message).issue).toBe("the message is delivered");
+    expect(zh(message).issue).toBe("该消息的状态为“已送达”");
   });
 
   it("names the record in a version conflict, and keeps each module's English", () => {

@@ -1,4 +1,4 @@
-import type { PeerKey } from "@crossline/schemas";
+import { INBOX_STATUSES, OUTBOX_STATUSES, type PeerKey } from "@crossline/schemas";
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -129,8 +129,7 @@ export const peerInvitations = pgTable("fed_invitations", {
   usedBy: text("used_by"),
 });
 
-export const OUTBOX_STATUSES = ["pending", "delivered", "rejected", "cancelled"] as const;
-export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+export { OUTBOX_STATUSES, type OutboxStatus } from "@crossline/schemas";
 
 /** The transactional outbox: one row per outgoing envelope, queued in the transaction of its cause. */
 export const outbox = pgTable(
@@ -185,8 +184,7 @@ export const outbox = pgTable(
   ],
 );
 
-export const INBOX_STATUSES = ["held", "applied", "rejected"] as const;
-export type InboxStatus = (typeof INBOX_STATUSES)[number];
+export { INBOX_STATUSES, type InboxStatus } from "@crossline/schemas";
 
 /** Every envelope received and accepted (or consumed by a content rejection), with the sender's signed JWS. */
 export const inbox = pgTable(

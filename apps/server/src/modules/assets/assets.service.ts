@@ -7,6 +7,7 @@ import {
   type AssetTotals,
   type CreateAssetBody,
   issue,
+  precisionFault,
   precisionIssue,
   precisionOf,
   STAGE_RANK,
@@ -232,14 +233,13 @@ export function createAssetsService(deps: AssetsDeps) {
     const fields = mergeChange<AssetFields>(body.fields, fieldsOf(current));
     const issues = await linkIssues(ctx, fields, "body.fields");
     // The value in the currency it will have (a currency changed alone: the record's value in it).
-    const precision = fields.value !== undefined ? precisionIssue(fields.value, fields.currency) : null;
-    if (precision)
-      issues.push({
-        field: body.fields.value !== undefined ? "body.fields.value" : "body.fields.currency",
-        ...(body.fields.value !== undefined
-          ? { issue: precision }
-          : issue("assets.precisionCurrency", { issue: precision, currency: fields.currency })),
-      });
+    const fault = fields.value !== undefined ? precisionFault(fields.value, fields.currency) : null;
+    if (fault)
+      issues.push(
+        body.fields.value !== undefined
+          ? { field: "body.fields.value", ...issue("assets.precision", fault) }
+          : { field: "body.fields.currency", ...issue("assets.precisionCurrency", fault) },
+      );
     if (fields.fugitiveIds.length === 0 && fields.caseIds.length === 0)
       issues.push({ field: "body.fields.fugitiveIds", issue: "link the asset to a fugitive or a case" });
     if (issues.length) throw new AppError("VALIDATION_FAILED", issues);
@@ -303,7 +303,7 @@ export function createAssetsService(deps: AssetsDeps) {
       out.push({ field: "body.orderReference", ...issue("assets.stageNamesOrder", { stage: body.stage }) });
     if (body.amount !== undefined) {
       const p = precisionIssue(body.amount, a.currency);
-      if (p) out.push({ field: "body.amount", issue: p });
+      if (p) out.push({ field: "body.amount", ...p });
     }
     return out;
   }

@@ -2,7 +2,9 @@ import {
   AcceptInvitationBody,
   DeliveryAnswer,
   InboxItem,
+  InboxStatus,
   OutboxItem,
+  OutboxStatus,
   PeerAccepted,
   PeerInvitation,
   PeerView,
@@ -345,7 +347,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
         summary: "Envelopes queued or sent to the peer, with their receipts",
         params: PeerParams,
         querystring: ListQuery.extend({
-          status: z.enum(["pending", "delivered", "rejected", "cancelled"]).optional(),
+          status: OutboxStatus.optional(),
         }),
         response: { 200: z.object({ items: z.array(OutboxItem) }), ...errorResponses },
       },
@@ -361,7 +363,7 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
         params: PeerParams,
         querystring: ListQuery.extend({
           type: z.string().max(100).optional(),
-          status: z.enum(["held", "applied", "rejected"]).optional(),
+          status: InboxStatus.optional(),
         }),
         response: { 200: z.object({ items: z.array(InboxItem) }), ...errorResponses },
       },
