@@ -366,6 +366,18 @@ export const ISSUE_MESSAGES = {
     en: "{issue}; objects after this point were not read",
     "zh-CN": "{issue}；此后的对象未被读取",
   },
+  "import.notValidJson": {
+    en: 'the bundle\'s "{member}" is not valid JSON',
+    "zh-CN": "bundle 的“{member}”不是有效的 JSON",
+  },
+  "import.objectNotObject": {
+    en: "objects[{index}] is not an object",
+    "zh-CN": "objects[{index}] 不是对象",
+  },
+  "import.objectTooLarge": {
+    en: "objects[{index}] is larger than {max} characters",
+    "zh-CN": "objects[{index}] 超过 {max} 个字符",
+  },
   "import.unsupportedType": {
     en: "type {type} is not a STIX 2.1 type this node keeps (not imported)",
     "zh-CN": "类型 {type} 不是本节点保存的 STIX 2.1 类型（未导入）",
@@ -411,6 +423,17 @@ const fillEnglish = (key: IssueKey, params: IssueParams) => {
  */
 export function issue(key: IssueKey, params: IssueParams = {}): { issue: string } & IssueRef {
   return { issue: fillEnglish(key, params), key, params };
+}
+
+/**
+ * The parameters that put an issue inside another's `{issue}`: its English text, and when it has a key of its
+ * own, that key (`issueKey`) with its parameters beside the outer ones, so each language fills the inner
+ * template too: `issue("import.stoppedReading", nestedIssue(inner))`. Parameters are flat: an inner parameter
+ * must not share a name with an outer one.
+ */
+export function nestedIssue(inner: string | ({ issue: string } & Partial<IssueRef>)): IssueParams {
+  if (typeof inner === "string") return { issue: inner };
+  return inner.key ? { ...inner.params, issue: inner.issue, issueKey: inner.key } : { issue: inner.issue };
 }
 
 /** For a Zod custom issue: `ctx.addIssue({ code: "custom", ...zodIssue("request.urgencyReason", {…}) })`. */

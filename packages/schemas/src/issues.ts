@@ -17,6 +17,7 @@ export {
   type IssueRef,
   isIssueKey,
   issue,
+  nestedIssue,
   zodIssue,
 } from "./issue-keys.js";
 
@@ -47,8 +48,18 @@ const RECORD_NOUNS: Readonly<Record<string, string>> = {
   user: "用户",
 };
 
-function paramText(msg: IssueMessage, name: string, value: string | number, lang: Language): string {
+function paramText(
+  msg: IssueMessage,
+  name: string,
+  value: string | number,
+  lang: Language,
+  params: IssueParams,
+): string {
   const kind = msg.labelled?.[name];
+  if (name === "issue" && isIssueKey(params.issueKey) && params.issueKey !== undefined) {
+    // a nested issue with a key of its own (nestedIssue): its template, filled from the same parameters
+    return lang === "en" ? String(value) : issueText({ key: params.issueKey, params }, lang);
+  }
   if ((name === "issue" || kind === "text") && typeof value === "string") {
     // a nested issue of ours: a fixed text, translated by the dictionary
     return lang === "en" ? value : (ISSUES_ZH[value] ?? value);
@@ -64,7 +75,7 @@ export function issueText(ref: IssueRef, lang: Language): string {
   const msg: IssueMessage = ISSUE_MESSAGES[ref.key];
   return msg[lang].replace(/\{(\w+)\}/g, (m, name: string) => {
     const v = ref.params[name];
-    return v === undefined ? m : paramText(msg, name, v, lang);
+    return v === undefined ? m : paramText(msg, name, v, lang, ref.params);
   });
 }
 

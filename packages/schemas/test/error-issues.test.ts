@@ -7,6 +7,7 @@ import {
   issue,
   issueInChinese,
   issueText,
+  nestedIssue,
   zodIssue,
 } from "../src/index.js";
 
@@ -82,6 +83,23 @@ describe("Chinese for our issue texts", () => {
       params: { version: 4 },
     });
     expect(issueInChinese("preservation lasts at least 60 days")).toBe("保全期限至少 60 天");
+  });
+
+  it("words an issue nested in another: a fixed text by the dictionary, a keyed one by its own template", () => {
+    const inner = issue("import.objectNotObject", { index: 3 });
+    const outer = issue("import.stoppedReading", nestedIssue(inner));
+    expect(outer.issue).toBe("objects[3] is not an object; objects after this point were not read");
+    expect(outer.params).toEqual({
+      issue: "objects[3] is not an object",
+      issueKey: "import.objectNotObject",
+      index: 3,
+    });
+    expect(issueText(outer, "zh-CN")).toBe("objects[3] 不是对象；此后的对象未被读取");
+    expect(issueText(outer, "en")).toBe(outer.issue);
+    // A fixed text nests as before, looked up by its English.
+    const fixed = issue("import.stoppedReading", nestedIssue("unbalanced brackets"));
+    expect(fixed.params).toEqual({ issue: "unbalanced brackets" });
+    expect(issueText(fixed, "zh-CN")).toBe(`${issueInChinese("unbalanced brackets")}；此后的对象未被读取`);
   });
 
   it("a schema's own parametrised issue carries its key and parameters", () => {

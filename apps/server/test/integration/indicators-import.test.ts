@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
-import type { IndicatorView } from "@crossline/schemas";
+import { type IndicatorView, issueRefOf, issueText } from "@crossline/schemas";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { indicators } from "../../src/db/schema/index.js";
 import { makeActor } from "../../src/lib/actor.js";
@@ -139,6 +139,39 @@ describeDb("indicators: streamed bulk import (CSV, STIX 2.1), export", () => {
       objectId: "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40",
       code: "TEXT_INVALID",
     });
+  });
+
+  it("stops at an element of objects that is not an object: those before it kept, the fault keyed for any language", async () => {
+    const good = `{"type":"indicator","spec_version":"2.1","id":"indicator--0b7d2e0c-2f5e-4a55-9d7b-1c2d3e4f5a6b","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","pattern":"[domain-name:value = 'stop-before.example']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"}`;
+    const bundle = `{"type":"bundle","id":"bundle--6e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b","objects":[${good},42]}`;
+    const r = await upload(officer, bundle, "application/stix+json");
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.import).toMatchObject({ read: 1, added: 1 });
+    const fault = r.body.import.problems.find((p) => p.code === "BUNDLE_SYNTAX");
+    expect(fault).toMatchObject({
+      objectId: "objects[1]",
+      issue: "objects[1] is not an object; objects after this point were not read",
+      key: "import.stoppedReading",
+      params: { issueKey: "import.objectNotObject", index: 1 },
+    });
+    // The console words it from the key: the inner fault by its own template (before: English inside Chinese).
+    const ref = issueRefOf({ key: fault?.key, params: fault?.params ?? {} });
+    expect(ref && issueText(ref, "zh-CN")).toBe("objects[1] 不是对象；此后的对象未被读取");
+    // A string, an array or null there is reported the same way (before, a scalar was skipped silently).
+    for (const [element, index] of [
+      ['"indicator"', 0],
+      ["[]", 0],
+      ["null", 0],
+    ] as const) {
+      const x = await upload(
+        officer,
+        `{"type":"bundle","id":"bundle--6e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5c","objects":[${element}]}`,
+        "application/stix+json",
+      );
+      expect(x.body.import.problems, element).toEqual([
+        expect.objectContaining({ code: "BUNDLE_SYNTAX", params: expect.objectContaining({ index }) }),
+      ]);
+    }
   });
 
   it("refuses a file whose header is wrong as a whole: 400 naming the column, nothing kept", async () => {

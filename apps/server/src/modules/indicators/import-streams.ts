@@ -1,3 +1,5 @@
+import { type IssueRef, issue } from "@crossline/schemas";
+
 /**
  * Streaming readers for bulk imports: a file of any size passes through in chunks, never whole in memory.
  *
@@ -103,9 +105,13 @@ export async function* csvRecords(chunks: AsyncIterable<string | Buffer>): Async
   if (pending) yield { line: (pending as { start: number }).start, error: "a quoted field is not closed" };
 }
 
+/** A keyed issue as a reader's fault: its English text and its key with parameters. */
+const faultOf = (i: ReturnType<typeof issue>) => ({ error: i.issue, ref: { key: i.key, params: i.params } });
+
 export type BundleItem =
   | { index: number; text: string }
-  | { error: string; index: number | null }
+  /** A syntax fault: its English text, with its message key and parameters when it has parameters. */
+  | { error: string; ref?: IssueRef; index: number | null }
   | { bundle: { type: unknown; id: unknown } };
 
 /**
@@ -157,6 +163,11 @@ export async function* stixBundleObjects(
         depth = 1;
         continue;
       }
+      if (depth === 2 && inObjects && c !== "{" && c !== "[" && c !== "," && c !== "]") {
+        // An element of `objects` that is a string, a number, true, false or null: reported, not skipped.
+        yield { ...faultOf(issue("import.objectNotObject", { index })), index };
+        return;
+      }
       if (c === '"') {
         inString = true;
         if (depth === 1 && expectValueFor === null) keyBuf = "";
@@ -177,7 +188,7 @@ export async function* stixBundleObjects(
           try {
             top[expectValueFor] = JSON.parse(scalarBuf);
           } catch {
-            yield { error: `the bundle's "${expectValueFor}" is not valid JSON`, index: null };
+            yield { ...faultOf(issue("import.notValidJson", { member: expectValueFor })), index: null };
             return;
           }
         }
@@ -200,7 +211,7 @@ export async function* stixBundleObjects(
           expectValueFor = expectValueFor === "objects" ? null : expectValueFor;
         } else if (depth === 2 && inObjects) {
           if (c !== "{") {
-            yield { error: `objects[${index}] is not an object`, index };
+            yield { ...faultOf(issue("import.objectNotObject", { index })), index };
             return;
           }
           objStart = i;
@@ -235,7 +246,7 @@ export async function* stixBundleObjects(
       objParts.push(part);
       objChars += part.length;
       if (objChars > maxObjectChars) {
-        yield { error: `objects[${index}] is larger than ${maxObjectChars} characters`, index };
+        yield { ...faultOf(issue("import.objectTooLarge", { index, max: maxObjectChars })), index };
         return;
       }
     }

@@ -5,6 +5,7 @@ import {
   type IndicatorKind,
   issue,
   type Marking,
+  nestedIssue,
   normaliseIndicator,
   type TlpLevel,
 } from "@crossline/schemas";
@@ -483,14 +484,14 @@ async function readStix(
     if ("error" in item) {
       if (t.read === 0 && item.index === null && !sawBundle) {
         throw new AppError("VALIDATION_FAILED", [
-          { field: "file", ...issue("import.notBundle", { issue: item.error }) },
+          { field: "file", ...issue("import.notBundle", nestedIssue({ issue: item.error, ...item.ref })) },
         ]);
       }
       problem({
         line: null,
         objectId: item.index !== null ? `objects[${item.index}]` : null,
         code: "BUNDLE_SYNTAX",
-        ...issue("import.stoppedReading", { issue: item.error }),
+        ...issue("import.stoppedReading", nestedIssue({ issue: item.error, ...item.ref })),
       });
       return;
     }
