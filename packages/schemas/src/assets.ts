@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Id, IsoDateTime, LabelledText, NodeId, PageQuery, pageOf } from "./common.js";
 import { CountryCode } from "./identifiers.js";
-import { issue, zodIssue } from "./issue-keys.js";
+import { issue, type KeyedIssue, zodIssue } from "./issue-keys.js";
 import { Marking } from "./markings.js";
 import { ASSET_KINDS, LegalBasis } from "./requests.js";
 import { SharedObjectId } from "./shared-objects.js";
@@ -166,7 +166,7 @@ export function precisionFault(
 }
 
 /** The issue (message key `assets.precision`) when an amount has more decimal places than its currency, else null. */
-export function precisionIssue(amount: string, currency: string): ReturnType<typeof issue> | null {
+export function precisionIssue(amount: string, currency: string): KeyedIssue | null {
   const f = precisionFault(amount, currency);
   return f ? issue("assets.precision", f) : null;
 }

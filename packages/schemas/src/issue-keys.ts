@@ -417,11 +417,14 @@ const fillEnglish = (key: IssueKey, params: IssueParams) => {
   );
 };
 
+/** An issue as its English text with its message key and parameters (what `issue` returns). */
+export type KeyedIssue = { issue: string } & IssueRef;
+
 /**
  * A detail's issue as key, parameters and English text: `{ field, ...issue("draft.changed", { version }) }`.
  * English keeps the text it always had (logs, the CLI, English clients).
  */
-export function issue(key: IssueKey, params: IssueParams = {}): { issue: string } & IssueRef {
+export function issue(key: IssueKey, params: IssueParams = {}): KeyedIssue {
   return { issue: fillEnglish(key, params), key, params };
 }
 
@@ -431,9 +434,9 @@ export function issue(key: IssueKey, params: IssueParams = {}): { issue: string 
  * template too: `issue("import.stoppedReading", nestedIssue(inner))`. Parameters are flat: an inner parameter
  * must not share a name with an outer one.
  */
-export function nestedIssue(inner: string | ({ issue: string } & Partial<IssueRef>)): IssueParams {
+export function nestedIssue(inner: string | KeyedIssue): IssueParams {
   if (typeof inner === "string") return { issue: inner };
-  return inner.key ? { ...inner.params, issue: inner.issue, issueKey: inner.key } : { issue: inner.issue };
+  return { ...inner.params, issue: inner.issue, issueKey: inner.key };
 }
 
 /** For a Zod custom issue: `ctx.addIssue({ code: "custom", ...zodIssue("request.urgencyReason", {…}) })`. */

@@ -17,6 +17,7 @@ export {
   type IssueRef,
   isIssueKey,
   issue,
+  type KeyedIssue,
   nestedIssue,
   zodIssue,
 } from "./issue-keys.js";

@@ -80,17 +80,21 @@ describeDb("repatriation cases shared between two real nodes", () => {
     (await call<{ items: RepatriationCaseView[] }>(n[CN].officer, "GET", "/api/v1/repatriation/cases")).items;
   const copyOf = async (reference: string) => (await cnCases()).find((c) => c.reference === reference);
   const now = () => new Date().toISOString();
+  /** US opens a case shared with CN (TLP:AMBER) for this person, asked at `requestedAt`. */
+  const openShared = async (person: object, requestedAt = now()) =>
+    (
+      await call<{ case: RepatriationCaseView }>(
+        n[US].officer,
+        "POST",
+        "/api/v1/repatriation/cases",
+        { person, legalBasis: UNCAC, requestedAt, peer: CN, marking: { tlp: "AMBER" } },
+        201,
+      )
+    ).case;
 
   it("shares a case: the peer holds the owner's version with the same steps, each step arriving once, the scan too", async () => {
     const us = n[US].officer;
-    const made = await call<{ case: RepatriationCaseView }>(
-      us,
-      "POST",
-      "/api/v1/repatriation/cases",
-      { person: CHEN, legalBasis: UNCAC, requestedAt: now(), peer: CN, marking: { tlp: "AMBER" } },
-      201,
-    );
-    const c = made.case;
+    const c = await openShared(CHEN);
     expect(c.sharedObjectId).toMatch(/^so_/);
     const copy = await waitFor("CN holds the case", () => copyOf(c.reference));
     expect(copy).toMatchObject({
@@ -171,21 +175,7 @@ describeDb("repatriation cases shared between two real nodes", () => {
   it("the side asked to verify records the answer and the travel document: they travel back to the owner", async () => {
     const us = n[US].officer;
     const cn = n[CN].officer;
-    const c = (
-      await call<{ case: RepatriationCaseView }>(
-        us,
-        "POST",
-        "/api/v1/repatriation/cases",
-        {
-          person: personNamed("林九", "Lin Jiu"),
-          legalBasis: UNCAC,
-          requestedAt: now(),
-          peer: CN,
-          marking: { tlp: "AMBER" },
-        },
-        201,
-      )
-    ).case;
+    const c = await openShared(personNamed("林九", "Lin Jiu"));
     const copy = await waitFor("CN holds the case", () => copyOf(c.reference));
     // CN answers on its copy: the answer goes to US as a proposal (202), the copy is unchanged until US's
     // next version comes back.
@@ -282,21 +272,7 @@ describeDb("repatriation cases shared between two real nodes", () => {
 
   it("a step proposed on a version the owner has moved past is refused by the owner, and the proposer is told", async () => {
     const us = n[US].officer;
-    const c = (
-      await call<{ case: RepatriationCaseView }>(
-        us,
-        "POST",
-        "/api/v1/repatriation/cases",
-        {
-          person: personNamed("吴十", "Wu Shi"),
-          legalBasis: UNCAC,
-          requestedAt: now(),
-          peer: CN,
-          marking: { tlp: "AMBER" },
-        },
-        201,
-      )
-    ).case;
+    const c = await openShared(personNamed("吴十", "Wu Shi"));
     const copy = await waitFor("CN holds the case", () => copyOf(c.reference));
     // US's deliveries pause: US answers itself (version 2, not yet at CN) while CN answers on version 1.
     await pair.stopDelivery(1);
@@ -347,23 +323,11 @@ describeDb("repatriation cases shared between two real nodes", () => {
   });
 
   it("shows the same pending step on both boards, overdue on both clocks, and each side's sweep tells its unit", async () => {
-    const us = n[US].officer;
     // Asked 31 days ago: the verification (30 days by default) is already late.
-    const late = (
-      await call<{ case: RepatriationCaseView }>(
-        us,
-        "POST",
-        "/api/v1/repatriation/cases",
-        {
-          person: personNamed("周八", "Zhou Ba"),
-          legalBasis: UNCAC,
-          requestedAt: new Date(Date.now() - 31 * DAY).toISOString(),
-          peer: CN,
-          marking: { tlp: "AMBER" },
-        },
-        201,
-      )
-    ).case;
+    const late = await openShared(
+      personNamed("周八", "Zhou Ba"),
+      new Date(Date.now() - 31 * DAY).toISOString(),
+    );
     await waitFor("CN holds the late case", () => copyOf(late.reference));
     const boardOf = async (who: Name) =>
       (await call<RepatriationBoard>(n[who].officer, "GET", "/api/v1/repatriation/board")).verifications.find(
@@ -395,21 +359,7 @@ describeDb("repatriation cases shared between two real nodes", () => {
   });
   it("withdrawn through the shared-objects API, the case goes on here: steps and a rectification are saved, nothing is sent", async () => {
     const us = n[US].officer;
-    const c = (
-      await call<{ case: RepatriationCaseView }>(
-        us,
-        "POST",
-        "/api/v1/repatriation/cases",
-        {
-          person: { ...personNamed("郑十一", "Zheng Shiyi"), dateOfBirth: "1979-05" },
-          legalBasis: UNCAC,
-          requestedAt: now(),
-          peer: CN,
-          marking: { tlp: "AMBER" },
-        },
-        201,
-      )
-    ).case;
+    const c = await openShared({ ...personNamed("郑十一", "Zheng Shiyi"), dateOfBirth: "1979-05" });
     await waitFor("CN holds the case", () => copyOf(c.reference));
     await call(us, "POST", `/api/v1/shared-objects/${c.sharedObjectId}/withdraw`, {});
     await waitFor("CN's copy is gone", async () => !(await copyOf(c.reference)));

@@ -3,6 +3,7 @@ import {
   canonicalTlsPin,
   FederationInvitation,
   issue,
+  type KeyedIssue,
   NodeCard,
   PairingProofClaims,
   PairingReplyClaims,
@@ -34,9 +35,6 @@ import type { LinkHealth } from "./federation.health.js";
 import type { Outbox } from "./federation.outbox.js";
 import * as repo from "./federation.repo.js";
 import { peekStatement, signStatement, verifyStatement } from "./federation.signing.js";
-
-/** An issue as message key with parameters (issue-keys.ts). */
-type KeyedIssue = ReturnType<typeof issue>;
 
 const TRANSITIONS: Record<PeerAction, { from: PeerState[]; to: PeerState }> = {
   suspend: { from: ["active"], to: "suspended" },

@@ -1,4 +1,4 @@
-import { type IssueRef, issue } from "@crossline/schemas";
+import { issue, type KeyedIssue } from "@crossline/schemas";
 
 /**
  * Streaming readers for bulk imports: a file of any size passes through in chunks, never whole in memory.
@@ -105,13 +105,10 @@ export async function* csvRecords(chunks: AsyncIterable<string | Buffer>): Async
   if (pending) yield { line: (pending as { start: number }).start, error: "a quoted field is not closed" };
 }
 
-/** A keyed issue as a reader's fault: its English text and its key with parameters. */
-const faultOf = (i: ReturnType<typeof issue>) => ({ error: i.issue, ref: { key: i.key, params: i.params } });
-
 export type BundleItem =
   | { index: number; text: string }
-  /** A syntax fault: its English text, with its message key and parameters when it has parameters. */
-  | { error: string; ref?: IssueRef; index: number | null }
+  /** A syntax fault: a fixed text, or a message key with parameters where it has parameters. */
+  | { error: string | KeyedIssue; index: number | null }
   | { bundle: { type: unknown; id: unknown } };
 
 /**
@@ -163,9 +160,10 @@ export async function* stixBundleObjects(
         depth = 1;
         continue;
       }
-      if (depth === 2 && inObjects && c !== "{" && c !== "[" && c !== "," && c !== "]") {
-        // An element of `objects` that is a string, a number, true, false or null: reported, not skipped.
-        yield { ...faultOf(issue("import.objectNotObject", { index })), index };
+      if (depth === 2 && inObjects && c !== "{" && c !== "," && c !== "]") {
+        // An element of `objects` that is not an object (an array, a string, a number, true, false or null):
+        // reported, not skipped.
+        yield { error: issue("import.objectNotObject", { index }), index };
         return;
       }
       if (c === '"') {
@@ -188,7 +186,7 @@ export async function* stixBundleObjects(
           try {
             top[expectValueFor] = JSON.parse(scalarBuf);
           } catch {
-            yield { ...faultOf(issue("import.notValidJson", { member: expectValueFor })), index: null };
+            yield { error: issue("import.notValidJson", { member: expectValueFor }), index: null };
             return;
           }
         }
@@ -210,10 +208,6 @@ export async function* stixBundleObjects(
           if (expectValueFor === "objects" && c === "[") inObjects = true;
           expectValueFor = expectValueFor === "objects" ? null : expectValueFor;
         } else if (depth === 2 && inObjects) {
-          if (c !== "{") {
-            yield { ...faultOf(issue("import.objectNotObject", { index })), index };
-            return;
-          }
           objStart = i;
           objParts = [];
           objChars = 0;
@@ -246,7 +240,7 @@ export async function* stixBundleObjects(
       objParts.push(part);
       objChars += part.length;
       if (objChars > maxObjectChars) {
-        yield { ...faultOf(issue("import.objectTooLarge", { index, max: maxObjectChars })), index };
+        yield { error: issue("import.objectTooLarge", { index, max: maxObjectChars }), index };
         return;
       }
     }

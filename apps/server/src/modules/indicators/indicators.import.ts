@@ -4,6 +4,7 @@ import {
   INDICATOR_KINDS,
   type IndicatorKind,
   issue,
+  type KeyedIssue,
   type Marking,
   nestedIssue,
   normaliseIndicator,
@@ -38,9 +39,6 @@ import {
  * second import of the same file adds nothing) and indexed by correlation with one more set-based statement
  * from the rows that were new. No row travels as a parameter or a JSON document.
  */
-
-/** An issue as message key with parameters (issue-keys.ts), so the console words it in its language. */
-type KeyedIssue = ReturnType<typeof issue>;
 
 const BATCH = 20_000;
 const MAX_PROBLEMS = 1000;
@@ -484,14 +482,14 @@ async function readStix(
     if ("error" in item) {
       if (t.read === 0 && item.index === null && !sawBundle) {
         throw new AppError("VALIDATION_FAILED", [
-          { field: "file", ...issue("import.notBundle", nestedIssue({ issue: item.error, ...item.ref })) },
+          { field: "file", ...issue("import.notBundle", nestedIssue(item.error)) },
         ]);
       }
       problem({
         line: null,
         objectId: item.index !== null ? `objects[${item.index}]` : null,
         code: "BUNDLE_SYNTAX",
-        ...issue("import.stoppedReading", nestedIssue({ issue: item.error, ...item.ref })),
+        ...issue("import.stoppedReading", nestedIssue(item.error)),
       });
       return;
     }

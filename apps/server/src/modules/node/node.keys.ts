@@ -92,7 +92,7 @@ export function createNodeKeys(deps: {
       const waiting = await federation.keysAwaitingDelivery(tx);
       if (waiting.length && !force) {
         throw new AppError("CONFLICT", [
-          { ...issue("node.keysNotReceived", { peers: [...new Set(waiting)].join(", ") }) },
+          issue("node.keysNotReceived", { peers: [...new Set(waiting)].join(", ") }),
         ]);
       }
       const kids = await retireRetiringKeys(tx, clock.now());
