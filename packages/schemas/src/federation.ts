@@ -107,6 +107,35 @@ export const INBOX_STATUSES = ["held", "applied", "rejected"] as const;
 export const InboxStatus = z.enum(INBOX_STATUSES);
 export type InboxStatus = z.infer<typeof InboxStatus>;
 
+/**
+ * Why a receiver refuses an envelope (docs/federation.md, "Reject codes"): in its signed receipt, in an audit
+ * entry on the receiver, and on the sender's outbox row and link health. The first seven are the envelope's
+ * own checks (the server's `ENVELOPE_REJECT_CODES`).
+ */
+export const REJECT_REASONS = [
+  "MALFORMED",
+  "WRONG_RECIPIENT",
+  "UNKNOWN_KEY",
+  "BAD_SIGNATURE",
+  "DECRYPT_FAILED",
+  "HEADER_MISMATCH",
+  "OVERSIZE",
+  "UNKNOWN_SENDER",
+  "PEER_PENDING",
+  "PEER_SUSPENDED",
+  "PEER_REVOKED",
+  "REPLAYED",
+  "UNKNOWN_TYPE",
+  "SCHEMA_INVALID",
+  "ATTACHMENT_MISSING",
+  "SEQUENCE_CONFLICT",
+  "HANDLER_REJECTED",
+  /** An operator gave up on a held message (consumed, never applied): the sender's outbox row shows it. */
+  "SKIPPED_BY_OPERATOR",
+  "RATE_LIMITED",
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
 /** One outgoing envelope as the administration lists it. */
 export const OutboxItem = z.object({
   msgId: z.string(),

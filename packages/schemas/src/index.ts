@@ -15,6 +15,7 @@ export * from "./indicators.js";
 export * from "./issues.js";
 export * from "./labels.js";
 export * from "./lawful.js";
+export * from "./link-problems.js";
 export * from "./markings.js";
 export * from "./notices.js";
 export * from "./notification-messages.js";

@@ -9,13 +9,15 @@ import { toZonedIso } from "./zoned-time.js";
  *
  * Texts use i18next's `{{name}}` interpolation. A parameter is a string, a number, an instant
  * (`{ at, zone? }`: shown on the reader's clock with its offset, and on `zone`'s clock too when that is
- * another side's zone with another offset) or a span (`{ minutes }`: "2 d 11 h 1 min").
+ * another side's zone with another offset), a span (`{ minutes }`: "2 d 11 h 1 min") or a text in both
+ * languages (`{ en, "zh-CN" }`: a label or a line built from labels, such as a link's last error).
  */
 export const NotificationParam = z.union([
   z.string().max(2000),
   z.number(),
   z.strictObject({ at: z.string().max(40), zone: z.string().max(64).nullable().optional() }),
   z.strictObject({ minutes: z.number() }),
+  z.strictObject({ en: z.string().max(2000), "zh-CN": z.string().max(2000) }),
 ]);
 export type NotificationParam = z.infer<typeof NotificationParam>;
 export const NotificationParams = z.record(z.string(), NotificationParam);
@@ -340,7 +342,8 @@ export function formatNotificationParams(
     if (typeof v === "string") out[k] = v;
     else if (typeof v === "number") out[k] = String(v);
     else if ("at" in v) out[k] = readableInstant(v.at, v.zone, zone, lang);
-    else out[k] = spanOfMinutes(v.minutes, lang);
+    else if ("minutes" in v) out[k] = spanOfMinutes(v.minutes, lang);
+    else out[k] = v[lang];
   }
   return out;
 }

@@ -13,6 +13,27 @@ export type PeerAction = (typeof PEER_ACTIONS)[number];
 export const LINK_STOP_REASONS = ["SEQUENCE_CONFLICT", "RESTORED"] as const;
 export type LinkStopReason = (typeof LINK_STOP_REASONS)[number];
 
+/**
+ * What went wrong when this node last tried to reach a peer, read from the technical text it recorded
+ * (`linkProblemOf` in link-problems.ts): refused, address not found, no answer in time, cut off, an untrusted
+ * certificate or not the one pinned at pairing, an HTTP error, a refusal by the peer (with its reject
+ * reason), an answer that proves nothing, the check after a restore, or anything else.
+ */
+export const LINK_PROBLEMS = [
+  "refused",
+  "notFound",
+  "timeout",
+  "cutOff",
+  "certificate",
+  "pinMismatch",
+  "httpError",
+  "peerRefused",
+  "badAnswer",
+  "reconcile",
+  "other",
+] as const;
+export type LinkProblem = (typeof LINK_PROBLEMS)[number];
+
 /** Link health of a peer: the outbox waiting for it, counters, last exchange, round-trip times. */
 export const PeerHealth = z.object({
   outboxDepth: z.number(),

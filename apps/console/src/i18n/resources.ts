@@ -42,6 +42,8 @@ export const LABEL_PATHS = {
   peerAction: "peers.action",
   messageStatus: "peers.messageStatus",
   linkStopReason: "peers.stopReason",
+  linkProblem: "peers.problem",
+  rejectReason: "peers.rejectReason",
   role: "roles",
   auditOutcome: "audit.outcomes",
   actorType: "audit.actorTypes",

@@ -182,4 +182,36 @@ describeBrowser("console Peers page: pairing, fingerprint, hotline test, health"
     );
     await page.context().close();
   });
+
+  it.runIf(once)(
+    "says why delivery to a peer failed last, in the reader's language, with the technical text",
+    async () => {
+      // US-DOJ suspends its link with CN-MPS: CN-MPS's pings reach it and are refused (PEER_SUSPENDED), kept queued
+      const adminA = await a.as("admin");
+      const adminB = await b.as("admin");
+      expect((await adminB.req("POST", "/api/v1/peers/CN-MPS/suspend")).status).toBe(200);
+      expect((await adminA.req("POST", "/api/v1/peers/US-DOJ/ping", { count: 1 })).status).toBe(201);
+      const page = await signedIn(urls[0]);
+      const line = page.getByTestId("peer-US-DOJ-last-error");
+      await expect
+        .poll(async () => ((await line.count()) ? line.innerText() : ""), { timeout: 20_000 })
+        .toBe(
+          "Last error: Refused by the peer: the peer has suspended its link with this node (PEER_SUSPENDED)",
+        );
+      await page.getByTestId("language-switch").click();
+      await expect
+        .poll(() => line.innerText())
+        .toBe("最近错误：被对方拒收：对方已暂停与本节点的链路（PEER_SUSPENDED）");
+      // the peer's page: the same line, and the text the node recorded below it
+      await page.getByTestId("peer-US-DOJ-link").click();
+      await page.getByTestId("peer-page").waitFor();
+      expect(await page.getByTestId("peer-last-error-text").innerText()).toBe(
+        "被对方拒收：对方已暂停与本节点的链路（PEER_SUSPENDED）",
+      );
+      expect(await page.getByTestId("peer-last-error-detail").innerText()).toBe("rejected: PEER_SUSPENDED");
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, "peer-last-error-zh.png"), fullPage: true });
+      expect((await adminB.req("POST", "/api/v1/peers/CN-MPS/resume")).status).toBe(200);
+      await page.context().close();
+    },
+  );
 });

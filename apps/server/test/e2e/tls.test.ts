@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import os from "node:os";
 import path from "node:path";
 import { rootCertificates } from "node:tls";
+import { linkProblemOf } from "@crossline/schemas";
 import { Agent, getGlobalDispatcher, setGlobalDispatcher, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCliAsync } from "../support/cli.js";
@@ -243,6 +244,8 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
       "the certificate failure in link health",
     );
     expect(h.lastError).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify the first certificate/);
+    // what the console, the notification and the e-mail say of it, in either language
+    expect(linkProblemOf(h.lastError ?? "").kind).toBe("certificate");
     expect(
       (await allRows<OutboxItem>(pa, "US-DOJ", "outbox")).filter((m) => m.status === "pending"),
     ).toHaveLength(5);
@@ -292,6 +295,7 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
     );
     expect(h.lastError).toContain(`not the pin ${wrongPin} agreed at pairing`);
     expect(h.lastError).toContain(opensslPin(good.cert));
+    expect(linkProblemOf(h.lastError ?? "")).toMatchObject({ kind: "pinMismatch", code: "TLS_PIN_MISMATCH" });
     expect(
       (await allRows<OutboxItem>(pa, "US-DOJ", "outbox")).filter((m) => m.status === "pending"),
     ).toHaveLength(3);

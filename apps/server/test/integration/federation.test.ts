@@ -182,12 +182,19 @@ describeDb("federation between two in-process nodes", () => {
     );
     expect(audit.body.items[0]).toMatchObject({ outcome: "failure", targetId: "US-DOJ" });
     const duty = await a.node.as("duty.a");
-    const notes = await duty.req<{ items: { kind: string; severity: string }[] }>(
-      "GET",
-      "/api/v1/notifications",
-    );
+    const notes = await duty.req<{
+      items: { kind: string; severity: string; body: { en: string; "zh-CN": string } }[];
+    }>("GET", "/api/v1/notifications");
     expect(notes.body.items).toContainEqual(
       expect.objectContaining({ kind: "federation.link_down", severity: "urgent" }),
+    );
+    // why, in each reader's language (the refusal's reason by its label, with its code), not B's English text
+    const alert = notes.body.items.find((n) => n.kind === "federation.link_down");
+    expect(alert?.body.en).toContain(
+      "Last error: Refused by the peer: the peer has suspended its link with this node (PEER_SUSPENDED).",
+    );
+    expect(alert?.body["zh-CN"]).toContain(
+      "最近错误：被对方拒收：对方已暂停与本节点的链路（PEER_SUSPENDED）。",
     );
 
     // the administrator gives up on that ping: it still fills its sequence number, as a federation.void

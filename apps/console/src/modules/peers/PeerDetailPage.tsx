@@ -1,4 +1,4 @@
-import type { InboxItem, LinkStopReason, PeerView } from "@crossline/schemas";
+import { type InboxItem, type LinkStopReason, linkProblemText, type PeerView } from "@crossline/schemas";
 import {
   Alert,
   Badge,
@@ -21,6 +21,7 @@ import { useTranslation } from "react-i18next";
 import { hasAnyPermission, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeText } from "../../components/DateTime";
+import { currentLanguage } from "../../i18n";
 import { Link } from "../../router/router";
 import { useHeld, useHeldAction, usePeer, useResequence, useTlsPin } from "./peers.api";
 
@@ -334,7 +335,15 @@ export function PeerDetailPage({ id }: { id: string }) {
           </Text>
           {h.lastError ? (
             <Alert color="orange" title={t("peers.detail.lastError")} data-testid="peer-last-error">
-              <Text size="sm" style={{ wordBreak: "break-word" }}>
+              <Text size="sm" data-testid="peer-last-error-text">
+                {linkProblemText(h.lastError, currentLanguage())}
+              </Text>
+              <Text
+                size="xs"
+                ff="monospace"
+                style={{ wordBreak: "break-word" }}
+                data-testid="peer-last-error-detail"
+              >
                 {h.lastError}
               </Text>
               {h.lastErrorAt ? (

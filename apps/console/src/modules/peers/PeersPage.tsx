@@ -1,4 +1,4 @@
-import type { LinkStopReason, PeerState, PeerView } from "@crossline/schemas";
+import { type LinkStopReason, linkProblemText, type PeerState, type PeerView } from "@crossline/schemas";
 import {
   Alert,
   Badge,
@@ -21,6 +21,7 @@ import { hasAnyPermission, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { ConfirmModal } from "../../components/ConfirmModal";
 import { DateTimeText } from "../../components/DateTime";
+import { currentLanguage } from "../../i18n";
 import { Link, usePath } from "../../router/router";
 import { PeerDetailPage } from "./PeerDetailPage";
 import { useAccept, useInvite, usePeerAction, usePeers, usePing } from "./peers.api";
@@ -193,9 +194,10 @@ function Health({ p }: { p: PeerView }) {
         </Badge>
       ) : null}
       {h.lastError ? (
+        // what went wrong in the reader's language; the technical text on hover (and on the peer's page)
         <Tooltip label={h.lastError} multiline w={400}>
-          <Text size="xs" c="red" lineClamp={1}>
-            {t("peers.lastError")}: {h.lastError}
+          <Text size="xs" c="red" lineClamp={1} data-testid={`peer-${p.id}-last-error`}>
+            {t("peers.lastError", { problem: linkProblemText(h.lastError, currentLanguage()) })}
           </Text>
         </Tooltip>
       ) : null}

@@ -151,12 +151,7 @@ export function createFedContext(deps: FederationDeps): FedContext {
       if (!client) return await fetch(url, init);
       return (await undiciFetch(url, { ...(init as object), dispatcher: client })) as unknown as Response;
     } catch (e) {
-      // "fetch failed" alone tells an operator nothing: link health shows the cause (e.g. an untrusted certificate).
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      if (!cause) throw e;
-      throw new Error(
-        `${(e as Error).message}: ${cause.code ? `${cause.code}: ` : ""}${cause.message ?? ""}`,
-      );
+      throw fetchFailure(e);
     }
   }
   const nudgeListeners = new Set<(committed: boolean) => void>();
@@ -262,6 +257,17 @@ export function encKeyOf(p: { publicKeys: PeerKey[] }): PublicKeyJwk {
   const k = keys.find((x) => x.status === "active") ?? keys[keys.length - 1];
   if (!k) throw new Error("peer has no encryption key");
   return k;
+}
+
+/**
+ * A failed `fetch` with its cause in the message: "fetch failed" alone tells an operator nothing, and link
+ * health reads what went wrong from this text (`linkProblemOf`: `fetch failed: ECONNREFUSED: connect …`, an
+ * untrusted certificate's code, `TLS_PIN_MISMATCH: …`). An error without a cause (a timeout) is as it was.
+ */
+export function fetchFailure(e: unknown): unknown {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  if (!cause) return e;
+  return new Error(`${(e as Error).message}: ${cause.code ? `${cause.code}: ` : ""}${cause.message ?? ""}`);
 }
 
 export function errText(e: unknown): string {

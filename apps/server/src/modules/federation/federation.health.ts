@@ -1,4 +1,4 @@
-import type { PeerHealth } from "@crossline/schemas";
+import { linkProblemText, type PeerHealth } from "@crossline/schemas";
 import { inTransaction } from "../../db/client.js";
 import { systemCtx } from "../../lib/actor.js";
 import type { FedContext, PeerRow } from "./federation.context.js";
@@ -80,7 +80,9 @@ export function createLinkHealth(c: FedContext) {
             params: {
               peer: d.id,
               since: { at: new Date(d.oldest).toISOString() },
-              lastError: p.lastError ?? "—",
+              lastError: p.lastError
+                ? { en: linkProblemText(p.lastError, "en"), "zh-CN": linkProblemText(p.lastError, "zh-CN") }
+                : "—",
             },
             email: true,
           });
