@@ -144,7 +144,7 @@ describeBrowser("console Peers page: pairing, fingerprint, hotline test, health"
     await row.waitFor({ timeout: 20_000 });
     await expect
       .poll(() => row.getByTestId("held-why").innerText(), { timeout: 20_000 })
-      .toContain("the domain's database is unavailable");
+      .toBe("Could not be applied here; the error: the domain's database is unavailable");
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "peer-held-en.png"), fullPage: true });
 
     // Skip: refused for good, with a note; the row goes and the sender's copy is rejected.

@@ -192,8 +192,18 @@ function HeldMessages({ peerId, canManage }: { peerId: string; canManage: boolea
                       <DateTimeText iso={m.receivedAt} />
                     </Table.Td>
                     <Table.Td>
+                      {/* a handler's error is the node's own technical text: said to be one, in the reader's language */}
                       <Text size="sm" data-testid="held-why">
-                        {m.lastError ?? t("peers.detail.waitingForEarlier")}
+                        {m.lastError ? (
+                          <>
+                            {t("peers.detail.failedHere")}{" "}
+                            <Text span ff="monospace" size="xs" style={{ wordBreak: "break-word" }}>
+                              {m.lastError}
+                            </Text>
+                          </>
+                        ) : (
+                          t("peers.detail.waitingForEarlier")
+                        )}
                       </Text>
                       <Text size="xs" c="dimmed">
                         {t("peers.detail.attempts", { count: m.attempts })}
