@@ -189,6 +189,7 @@ export const ISSUES_ZH: Readonly<Record<string, string>> = {
   "requires permission requests:draft or requests:answer": "需要 requests:draft 或 requests:answer 权限",
   "is not a valid invitation": "不是有效的邀请",
   "the invitation has expired": "邀请已过期",
+  "the invitation has already been used": "邀请已被使用",
   "this is this node's own invitation": "这是本节点自己的邀请",
   // shared objects and markings
   "each handling code at most once": "每个处理代码最多出现一次",

@@ -225,12 +225,18 @@ export const ISSUE_MESSAGES = {
   },
   "pairing.invitationPrefix": { en: "must start with {prefix}", "zh-CN": "必须以 {prefix} 开头" },
   "pairing.unreachable": {
-    en: "cannot reach {url}: {error}; the peer stays pending, accept again later",
-    "zh-CN": "无法连接 {url}：{error}；该对端节点仍为待定状态，请稍后再次接受",
+    en: "cannot reach {url}: {problem} ({error}); the peer stays pending, accept again later",
+    "zh-CN": "无法连接 {url}：{problem}（{error}）；该对端节点仍为待定状态，请稍后再次接受",
+    labelled: { problem: "linkProblem" },
+    englishLabels: true,
   },
   "pairing.refused": {
-    en: "the inviting node refused the pairing: {reason}",
-    "zh-CN": "邀请方节点拒绝了配对：{reason}",
+    en: "the inviting node refused the pairing ({code}): {issue}",
+    "zh-CN": "邀请方节点拒绝了配对（{code}）：{issue}",
+  },
+  "pairing.refusedStatus": {
+    en: "the inviting node refused the pairing (HTTP {status})",
+    "zh-CN": "邀请方节点拒绝了配对（HTTP {status}）",
   },
   "restore.statementInvalid": {
     en: "the reconciliation statement is not valid ({reason})",

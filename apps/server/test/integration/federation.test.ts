@@ -88,10 +88,51 @@ describeDb("federation between two in-process nodes", () => {
     // single use: a second node cannot reuse it
     const c = await listeningNode("XX-TEST", "UTC");
     try {
-      const again = await c.admin.req<{ error: { code: string } }>("POST", "/api/v1/peers/accept", {
-        invitation: inv.body.invitation,
-      });
+      const again = await c.admin.req<{ error: { code: string; details: { issue: string }[] } }>(
+        "POST",
+        "/api/v1/peers/accept",
+        { invitation: inv.body.invitation },
+      );
       expect(again.status).toBe(409);
+      expect(again.body.error.details[0].issue).toBe(
+        "the inviting node refused the pairing (FORBIDDEN): the invitation has already been used",
+      );
+      // the inviting node's reason in the reader's language, not as it said it in English
+      const zh = await c.admin.req<{ error: { details: { issue: string }[] } }>(
+        "POST",
+        "/api/v1/peers/accept",
+        { invitation: inv.body.invitation },
+        { "accept-language": "zh-CN" },
+      );
+      expect(zh.body.error.details[0].issue).toBe("邀请方节点拒绝了配对（FORBIDDEN）：邀请已被使用");
+      // an invitation from a node that does not answer: what went wrong, in each language, with the cause
+      const down = await createTestNode({
+        id: "XX-DOWN",
+        settings: { publicUrl: `http://127.0.0.1:${await freePort()}` },
+      });
+      try {
+        const silent = await down
+          .bearer(down.rt.controlToken)
+          .req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
+        const unreachable = async (lang: string) => {
+          const r = await c.admin.req<{ error: { code: string; details: { issue: string }[] } }>(
+            "POST",
+            "/api/v1/peers/accept",
+            { invitation: silent.body.invitation },
+            { "accept-language": lang },
+          );
+          expect(r.body.error.code).toBe("NODE_BUSY");
+          return r.body.error.details[0].issue;
+        };
+        expect(await unreachable("en")).toMatch(
+          /^cannot reach http:\/\/127\.0\.0\.1:\d+: Connection refused: nothing answers at the peer's address \(fetch failed: ECONNREFUSED: .+\); the peer stays pending, accept again later$/,
+        );
+        expect(await unreachable("zh-CN")).toMatch(
+          /^无法连接 http:\/\/127\.0\.0\.1:\d+：连接被拒绝：对方地址上没有服务应答（fetch failed: ECONNREFUSED: .+）；该对端节点仍为待定状态，请稍后再次接受$/,
+        );
+      } finally {
+        await down.close();
+      }
     } finally {
       await c.node.close();
     }

@@ -3,8 +3,11 @@ import {
   canonicalTlsPin,
   FederationInvitation,
   issue,
+  issueRefOf,
   type KeyedIssue,
+  linkProblemOf,
   NodeCard,
+  nestedIssue,
   PairingProofClaims,
   PairingReplyClaims,
   type PeerAction,
@@ -243,17 +246,26 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
         pin,
       );
     } catch (e) {
-      throw new AppError("NODE_BUSY", [issue("pairing.unreachable", { url: inv.url, error: errText(e) })]);
+      const error = errText(e);
+      throw new AppError("NODE_BUSY", [
+        issue("pairing.unreachable", { url: inv.url, problem: linkProblemOf(error).kind, error }),
+      ]);
     }
     const body = (await reply.json().catch(() => null)) as {
       reply?: string;
-      error?: { code: string; details?: { issue: string }[] };
+      error?: { code: string; details?: { issue: string; key?: string; params?: unknown }[] };
     } | null;
     if (!reply.ok || !body?.reply) {
-      const why = body?.error
-        ? `${body.error.code} ${body.error.details?.map((d) => d.issue).join("; ") ?? ""}`
-        : `HTTP ${reply.status}`;
-      throw new AppError("CONFLICT", [issue("pairing.refused", { reason: why })]);
+      const said = body?.error;
+      if (!said) throw new AppError("CONFLICT", [issue("pairing.refusedStatus", { status: reply.status })]);
+      // the inviting node's reason in the reader's language: by its message key when it is one of ours
+      // (the node answered in English, with the key and parameters beside the text), else as it said it
+      const details = said.details ?? [];
+      const ref = details.length === 1 ? issueRefOf(details[0]) : undefined;
+      const reason = ref
+        ? nestedIssue({ issue: String(details[0].issue), ...ref })
+        : nestedIssue(details.map((d) => String(d.issue)).join("; "));
+      throw new AppError("CONFLICT", [issue("pairing.refused", { code: String(said.code), ...reason })]);
     }
     const claims = PairingReplyClaims.safeParse(
       await verifyStatement(PAIRING_REPLY_TYP, body.reply, sigKeys(inv)),
