@@ -305,7 +305,11 @@ export const ISSUE_MESSAGES = {
     "zh-CN": "此副本来自 {node}（不能发回来源）",
   },
   "shared.heldAlready": { en: "{node} holds it already", "zh-CN": "{node} 已持有该对象" },
-  "shared.refusedBy": { en: "{node} refused it ({reason})", "zh-CN": "{node} 已拒绝接收（{reason}）" },
+  "shared.refusedBy": {
+    en: "{node} refused it ({reason})",
+    "zh-CN": "{node} 已拒绝接收（{reason}）",
+    labelled: { reason: "shareRefusal" },
+  },
   "shared.withdrawnFrom": { en: "{node} had it withdrawn", "zh-CN": "已对 {node} 撤回该对象" },
   "shared.typeUndeclared": { en: "type {type} is no longer declared", "zh-CN": "类型 {type} 已不再声明" },
   "lawful.flagDecided": {

@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
-  HANDLING_CODE_LABELS,
   HANDLING_CODES,
   INFORMATION_CREDIBILITY,
-  INFORMATION_CREDIBILITY_LABELS,
+  issue,
+  issueText,
+  LABEL_VALUES,
+  label,
   Marking,
   markingRefusal,
-  SHARE_REFUSAL_LABELS,
   SHARE_REFUSALS,
   SOURCE_RELIABILITY,
-  SOURCE_RELIABILITY_LABELS,
-  TLP_LABELS,
   TLP_LEVELS,
 } from "../src/index.js";
 
@@ -66,18 +65,20 @@ describe("markings", () => {
     expect(m({ tlp: "GREEN" }).handling).toEqual([]);
   });
 
-  it("every value has a label in both languages", () => {
+  it("every value has a label in both languages, in the shared labels (pickers, refusals, exports)", () => {
     const all = [
-      ...TLP_LEVELS.map((k) => TLP_LABELS[k]),
-      ...TLP_LEVELS.map((k) => TLP_LABELS[k].hint),
-      ...HANDLING_CODES.map((k) => HANDLING_CODE_LABELS[k]),
-      ...SOURCE_RELIABILITY.map((k) => SOURCE_RELIABILITY_LABELS[k]),
-      ...INFORMATION_CREDIBILITY.map((k) => INFORMATION_CREDIBILITY_LABELS[k]),
-      ...SHARE_REFUSALS.map((k) => SHARE_REFUSAL_LABELS[k]),
+      ...TLP_LEVELS.flatMap((k) => [label("tlpLevel", k, "zh-CN"), label("tlpHint", k, "zh-CN")]),
+      ...HANDLING_CODES.map((k) => label("handlingCode", k, "zh-CN")),
+      ...SOURCE_RELIABILITY.map((k) => label("sourceReliability", k, "zh-CN")),
+      ...INFORMATION_CREDIBILITY.map((k) => label("informationCredibility", k, "zh-CN")),
+      ...SHARE_REFUSALS.map((k) => label("shareRefusal", k, "zh-CN")),
     ];
-    for (const l of all) {
-      expect(l.en.length).toBeGreaterThan(0);
-      expect(l.zh).toMatch(/[\u4e00-\u9fff]/);
-    }
+    for (const zh of all) expect(zh).toMatch(/[\u4e00-\u9fff]/);
+    expect(LABEL_VALUES.tlpLevel).toEqual(TLP_LEVELS);
+    expect(LABEL_VALUES.shareRefusal).toEqual(SHARE_REFUSALS);
+    // a refusal a peer sent reads by its label in an issue, in both languages
+    const refused = issue("shared.refusedBy", { node: "US-DOJ", reason: "NOT_NAMED" });
+    expect(issueText(refused, "zh-CN")).toBe("US-DOJ 已拒绝接收（TLP:RED 且未指名该节点）");
+    expect(refused.issue).toBe("US-DOJ refused it (NOT_NAMED)");
   });
 });

@@ -59,6 +59,10 @@ describeBrowser("console Cases pages: a case, its evidence and its summary share
       expect(await item.innerText()).toContain("ransom-note.txt");
       expect(await item.innerText()).toMatch(/Collected\s+Li Na/);
 
+      // the marking picker says what the level means (the shared labels, as every page and export words it)
+      await officer
+        .getByText("Recipients' organisations and their partners on a need-to-know basis")
+        .waitFor();
       // the pills' wrapper lies over the combobox's input: open it from the keyboard, as a user may
       await officer.getByTestId("share-recipients").focus();
       await officer.keyboard.press("ArrowDown");
@@ -75,6 +79,11 @@ describeBrowser("console Cases pages: a case, its evidence and its summary share
         username: "supervisor.zhang",
         to: new URL(url).pathname,
       });
+      // the request to approve, in Chinese: the level by its label
+      await supervisor.getByTestId("language-switch").click();
+      await expect
+        .poll(() => supervisor.getByTestId("case-share").first().innerText())
+        .toContain("US-DOJ · TLP:AMBER（有限） · ");
       await supervisor.getByTestId("share-approve").click();
       await expect
         .poll(() => supervisor.getByTestId("case-share").first().getAttribute("data-state"))

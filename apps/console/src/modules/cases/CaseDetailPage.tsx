@@ -1,10 +1,9 @@
 import {
   type CaseDetail,
-  HANDLING_CODE_LABELS,
   HANDLING_CODES,
   IDENTIFIER_TYPES,
-  TLP_LABELS,
   TLP_LEVELS,
+  type TlpLevel,
 } from "@crossline/schemas";
 import {
   Badge,
@@ -33,8 +32,6 @@ import { Link } from "../../router/router";
 import { fileBase64 } from "../../util/files";
 import { casesApi } from "./cases.api";
 import { MalwareSampleDownload } from "./MalwareSampleDownload";
-
-const zh = (lang: string) => lang === "zh-CN";
 
 /** A section of the case page with a small form that posts one change and shows the case it returns. */
 function Section({ title, testId, children }: { title: string; testId: string; children: ReactNode }) {
@@ -402,14 +399,13 @@ function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation
 
 /** Share the summary of a priority case: peers, TLP and handling codes; pending shares for a supervisor. */
 function SharingPanel({ c, onChange }: { c: CaseDetail; onChange: (c: CaseDetail) => void }) {
-  const { t, i18n } = useTranslation();
-  const l = zh(i18n.language) ? "zh" : "en";
+  const { t } = useTranslation();
   const canWrite = useCan("cases:write");
   const canApprove = useCan("cases:approve");
   const me = useSession().user.username;
   const peers = useQuery({ queryKey: ["case-peers"], queryFn: casesApi.peers, enabled: canWrite });
   const [recipients, setRecipients] = useState<string[]>([]);
-  const [tlp, setTlp] = useState<string>("AMBER");
+  const [tlp, setTlp] = useState<TlpLevel>("AMBER");
   const [handling, setHandling] = useState<string[]>([]);
   const share = useMutation({
     mutationFn: () =>
@@ -438,7 +434,7 @@ function SharingPanel({ c, onChange }: { c: CaseDetail; onChange: (c: CaseDetail
             {t(`cases.shareState.${s.state}`)}
           </Badge>
           <Text size="sm">
-            {s.recipients.join(", ")} · {TLP_LABELS[s.marking.tlp][l]} · {s.requestedBy}
+            {s.recipients.join(", ")} · {t(`markings.tlp.${s.marking.tlp}`)} · {s.requestedBy}
           </Text>
           {s.state === "pending" && canApprove && s.requestedBy !== me && (
             <>
@@ -473,15 +469,16 @@ function SharingPanel({ c, onChange }: { c: CaseDetail; onChange: (c: CaseDetail
           />
           <Select
             label={t("cases.tlp")}
-            data={TLP_LEVELS.map((x) => ({ value: x, label: TLP_LABELS[x][l] }))}
+            data={TLP_LEVELS.map((x) => ({ value: x, label: t(`markings.tlp.${x}`) }))}
+            description={t(`markings.tlpHint.${tlp}`)}
             value={tlp}
-            onChange={(v) => setTlp(v ?? "AMBER")}
+            onChange={(v) => setTlp((v as TlpLevel | null) ?? "AMBER")}
             allowDeselect={false}
             data-testid="share-tlp"
           />
           <MultiSelect
             label={t("cases.handling")}
-            data={HANDLING_CODES.map((x) => ({ value: x, label: HANDLING_CODE_LABELS[x][l] }))}
+            data={HANDLING_CODES.map((x) => ({ value: x, label: t(`markings.handling.${x}`) }))}
             value={handling}
             onChange={setHandling}
           />

@@ -1,4 +1,4 @@
-import { TLP_LABELS, TLP_LEVELS, type TlpLevel } from "@crossline/schemas";
+import { TLP_LEVELS, type TlpLevel } from "@crossline/schemas";
 import {
   Alert,
   Badge,
@@ -35,7 +35,7 @@ const nameText = (n: { original: string; romanised?: string }) =>
 
 /** One of our lists: its entries and their status, its progress, and (for a writer) adding and publishing. */
 export function OwnListPage({ id }: { id: string }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const q = useOwnList(id);
   const stats = useOwnProgress(id);
   const canWrite = useCan("fugitives:write");
@@ -56,11 +56,7 @@ export function OwnListPage({ id }: { id: string }) {
           {t("sharedLists.recipients")}:{" "}
           {l.recipients.length ? l.recipients.join(", ") : t("sharedLists.notPublished")}
         </Text>
-        {l.marking && (
-          <Badge variant="outline">
-            {TLP_LABELS[l.marking.tlp][i18n.language === "zh-CN" ? "zh" : "en"]}
-          </Badge>
-        )}
+        {l.marking && <Badge variant="outline">{t(`markings.tlp.${l.marking.tlp}`)}</Badge>}
       </Group>
       {stats.data && (
         <Card withBorder>
@@ -180,8 +176,7 @@ function AddEntryForm({ id, next }: { id: string; next: number }) {
  * A list published already keeps its marking; more peers can be added under it.
  */
 function PublishForm({ id, published, tlp }: { id: string; published: string[]; tlp: TlpLevel | null }) {
-  const { t, i18n } = useTranslation();
-  const l = i18n.language === "zh-CN" ? "zh" : "en";
+  const { t } = useTranslation();
   const peers = usePeers();
   const [recipients, setRecipients] = useState<string[]>([]);
   const [level, setLevel] = useState<TlpLevel>(tlp ?? "AMBER");
@@ -218,7 +213,8 @@ function PublishForm({ id, published, tlp }: { id: string; published: string[]; 
             />
             <Select
               label={t("sharedLists.publish.tlp")}
-              data={TLP_LEVELS.map((x) => ({ value: x, label: TLP_LABELS[x][l] }))}
+              data={TLP_LEVELS.map((x) => ({ value: x, label: t(`markings.tlp.${x}`) }))}
+              description={t(`markings.tlpHint.${level}`)}
               value={level}
               onChange={(v) => v && setLevel(v as TlpLevel)}
               allowDeselect={false}

@@ -1,4 +1,4 @@
-import { type ImportReport, INDICATOR_KINDS, TLP_LABELS, TLP_LEVELS } from "@crossline/schemas";
+import { type ImportReport, INDICATOR_KINDS, label, TLP_LEVELS } from "@crossline/schemas";
 import {
   Badge,
   Button,
@@ -27,7 +27,7 @@ import { type IndicatorFilters, indicatorsApi } from "./indicators.api";
 /** RED names its recipients: a bulk store read by a whole unit and its TAXII clients does not hold it. */
 const STORE_TLP = TLP_LEVELS.filter((x) => x !== "RED");
 const tlpLabel = (x: (typeof TLP_LEVELS)[number], lang: string) =>
-  TLP_LABELS[x][lang === "zh-CN" ? "zh" : "en"];
+  label("tlpLevel", x, lang === "zh-CN" ? "zh-CN" : "en");
 
 /** /indicators: the unit's indicators (search), an import with its report and sharing, the hits inbox. */
 export function IndicatorsPage() {

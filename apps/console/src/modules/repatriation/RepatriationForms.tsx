@@ -179,7 +179,8 @@ function NewCaseForm({ person }: { person?: PersonView }) {
               {text("peer")}
               <Select
                 label={t("repatriation.new.tlp")}
-                data={TLP_LEVELS.map((l) => ({ value: l, label: `TLP:${l}` }))}
+                data={TLP_LEVELS.map((l) => ({ value: l, label: t(`markings.tlp.${l}`) }))}
+                description={t(`markings.tlpHint.${tlp}`)}
                 value={tlp}
                 onChange={(v) => v && setTlp(v as TlpLevel)}
                 allowDeselect={false}
