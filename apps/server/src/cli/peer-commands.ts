@@ -1,4 +1,4 @@
-import type { PeerAccepted, PeerInvitation, PeerView } from "@crossline/schemas";
+import { linkProblemText, type PeerAccepted, type PeerInvitation, type PeerView } from "@crossline/schemas";
 import type { Command } from "commander";
 import { CliError, EXIT } from "./client.js";
 import { nodeCommand } from "./command-kit.js";
@@ -8,7 +8,7 @@ const peerLine = (p: PeerView) =>
     `${p.id.padEnd(10)} ${p.state.padEnd(9)} ${p.baseUrl}`,
     `           fingerprint ${p.fingerprint}${p.tlsPin ? `, TLS pin ${p.tlsPin}` : ""}`,
     `           outbox ${p.health.outboxDepth}${p.health.oldestUndeliveredAgeSeconds !== null ? ` (oldest ${p.health.oldestUndeliveredAgeSeconds}s)` : ""}, sent ${p.health.sent}, delivered ${p.health.delivered}, received ${p.health.received}, rejected ${p.health.rejected}`,
-    `           last success ${p.health.lastSuccessAt ?? "never"}, rtt ${p.health.rttMs ?? "-"} ms, ping ${p.health.pingRttMs ?? "-"} ms${p.health.linkDown ? "  LINK DOWN" : ""}${p.health.lastError ? `\n           last error: ${p.health.lastError}` : ""}`,
+    `           last success ${p.health.lastSuccessAt ?? "never"}, rtt ${p.health.rttMs ?? "-"} ms, ping ${p.health.pingRttMs ?? "-"} ms${p.health.linkDown ? "  LINK DOWN" : ""}${p.health.lastError ? `\n           last error: ${linkProblemText(p.health.lastError, "en")}\n             ${p.health.lastError}` : ""}`,
   ].join("\n");
 
 /** `crossline peer …` and `crossline key …`: pairing, peer states, hotline tests and key rotation. */

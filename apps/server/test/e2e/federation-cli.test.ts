@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { EXIT } from "../../src/cli/client.js";
 import { describeDb } from "../support/node.js";
 import { createProcNode, type ProcNode } from "../support/proc.js";
 
@@ -93,6 +94,28 @@ describeDb("federation from the command line", () => {
     expect((await cli<{ retired: string[] }>(a, "key", "retire")).retired).toHaveLength(2);
     const again = await cli<{ answered: number }>(a, "peer", "ping", "US-DOJ");
     expect(again.answered).toBe(1);
+
+    // US-DOJ down: the hotline test goes unanswered, and the listing for people says why in words, with the
+    // technical text under it
+    await b.proc.stop();
+    const unanswered = await cli(a, "peer", "ping", "US-DOJ", "--timeout", "1").catch(
+      (e: { code?: number; stdout?: string }) => ({ exit: e.code, out: JSON.parse(e.stdout ?? "{}") }),
+    );
+    expect(unanswered).toMatchObject({ exit: EXIT.CHECK_FAILED, out: { sent: 1, answered: 0 } });
+    let listing = "";
+    for (let i = 0; !listing.includes("last error:") && i < 150; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 200));
+      listing = (
+        await run(process.execPath, [BIN, "--data-dir", a.proc.dataDir, "peer", "list"], {
+          env: { ...process.env, DATABASE_URL: "", CROSSLINE_LOG_LEVEL: "silent" },
+          timeout: 60_000,
+        })
+      ).stdout;
+    }
+    expect(listing).toMatch(
+      /last error: Connection refused: nothing answers at the peer's address \(ECONNREFUSED\)\n +fetch failed: ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+\n/,
+    );
+    await b.proc.start();
 
     expect((await cli<{ peer: { state: string } }>(b, "peer", "revoke", "CN-MPS")).peer.state).toBe(
       "revoked",
