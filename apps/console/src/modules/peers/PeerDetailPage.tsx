@@ -192,7 +192,7 @@ function HeldMessages({ peerId, canManage }: { peerId: string; canManage: boolea
                       <DateTimeText iso={m.receivedAt} />
                     </Table.Td>
                     <Table.Td>
-                      {/* a handler's error is the node's own technical text: said to be one, in the reader's language */}
+                      {/* a handler's error is the node's technical text: introduced as such in the reader's language */}
                       <Text size="sm" data-testid="held-why">
                         {m.lastError ? (
                           <>

@@ -1,10 +1,8 @@
 import type { RejectReason } from "@crossline/schemas";
 
-/*
- * Why a receiver refuses an envelope: REJECT_REASONS in the schemas package (with their labels in both
- * languages), every rejection carries one in its signed receipt and in an audit entry on the receiver, and
- * changes nothing else. See docs/federation.md, "Reject codes".
- */
+// Why a receiver refuses an envelope is one of REJECT_REASONS (the schemas package, with their labels in both
+// languages): every rejection carries one in its signed receipt and in an audit entry on the receiver, and
+// changes nothing else. See docs/federation.md, "Reject codes".
 
 /**
  * The reason the sender records for a `federation.rejected` message: the receiver's operator skipped it, or its
