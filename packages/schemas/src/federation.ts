@@ -107,12 +107,8 @@ export const INBOX_STATUSES = ["held", "applied", "rejected"] as const;
 export const InboxStatus = z.enum(INBOX_STATUSES);
 export type InboxStatus = z.infer<typeof InboxStatus>;
 
-/**
- * Why a receiver refuses an envelope (docs/federation.md, "Reject codes"): in its signed receipt, in an audit
- * entry on the receiver, and on the sender's outbox row and link health. The first seven are the envelope's
- * own checks (the server's `ENVELOPE_REJECT_CODES`).
- */
-export const REJECT_REASONS = [
+/** The envelope's own checks (crypto/envelope.ts on the server throws EnvelopeError with one of these). */
+export const ENVELOPE_REJECT_CODES = [
   "MALFORMED",
   "WRONG_RECIPIENT",
   "UNKNOWN_KEY",
@@ -120,6 +116,14 @@ export const REJECT_REASONS = [
   "DECRYPT_FAILED",
   "HEADER_MISMATCH",
   "OVERSIZE",
+] as const;
+
+/**
+ * Why a receiver refuses an envelope (docs/federation.md, "Reject codes"): in its signed receipt, in an audit
+ * entry on the receiver, and on the sender's outbox row and link health. The envelope's own checks first.
+ */
+export const REJECT_REASONS = [
+  ...ENVELOPE_REJECT_CODES,
   "UNKNOWN_SENDER",
   "PEER_PENDING",
   "PEER_SUSPENDED",

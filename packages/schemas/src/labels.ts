@@ -2,18 +2,12 @@ import { AuditEntry } from "./audit.js";
 import { CASE_OUTCOMES, CASE_SHARE_STATES, CASE_STATUSES, CUSTODY_ACTIONS } from "./cases.js";
 import type { Language } from "./common.js";
 import { HIT_MATCHES } from "./correlation.js";
-import {
-  INBOX_STATUSES,
-  type InboxStatus,
-  OUTBOX_STATUSES,
-  type OutboxStatus,
-  REJECT_REASONS,
-  type RejectReason,
-} from "./federation.js";
 import { IDENTIFIER_TYPES, type IdentifierType } from "./identifiers.js";
 import { INDICATOR_KINDS, INDICATOR_ORIGINS, INDICATOR_STATES } from "./indicators.js";
 import { setEnglishLabels } from "./issue-keys.js";
+import { FEDERATION_LABEL_VALUES, FEDERATION_LABELS } from "./labels-federation.js";
 import { FUGITIVE_LABEL_VALUES, FUGITIVE_LABELS } from "./labels-fugitives.js";
+import { MARKING_LABEL_VALUES, MARKING_LABELS } from "./labels-markings.js";
 import {
   ERASURE_ACTIONS,
   FLAG_STATES,
@@ -22,18 +16,6 @@ import {
   RETENTION_DUE,
   SCREENING_CHARACTERS,
 } from "./lawful.js";
-import {
-  HANDLING_CODES,
-  type HandlingCode,
-  INFORMATION_CREDIBILITY,
-  type InformationCredibility,
-  SHARE_REFUSALS,
-  type ShareRefusal,
-  SOURCE_RELIABILITY,
-  type SourceReliability,
-  TLP_LEVELS,
-  type TlpLevel,
-} from "./markings.js";
 import {
   NOTICE_KINDS,
   NOTICE_OUTCOMES,
@@ -47,16 +29,6 @@ import {
   VERIFY_RESULTS,
   type VerifyResult,
 } from "./notices.js";
-import {
-  LINK_PROBLEMS,
-  LINK_STOP_REASONS,
-  type LinkProblem,
-  type LinkStopReason,
-  PEER_ACTIONS,
-  PEER_STATES,
-  type PeerAction,
-  type PeerState,
-} from "./peers.js";
 import { ACCESS_ACTIONS, PERSON_RECORD_TYPES, SEXES, UNUSUAL_KINDS } from "./persons.js";
 import { DEADLINE_STATES, REPORT_PERIODS } from "./request-api.js";
 import {
@@ -411,160 +383,8 @@ export const LABELS = {
     quarter: { en: "Quarter", "zh-CN": "季度" },
     year: { en: "Year", "zh-CN": "年" },
   } satisfies Labels<(typeof REPORT_PERIODS)[number]>,
-  peerState: {
-    pending: { en: "Pending", "zh-CN": "待定" },
-    active: { en: "Active", "zh-CN": "活动" },
-    suspended: { en: "Suspended", "zh-CN": "已暂停" },
-    revoked: { en: "Revoked", "zh-CN": "已撤销" },
-  } satisfies Labels<PeerState>,
-  peerAction: {
-    suspend: { en: "Suspend", "zh-CN": "暂停" },
-    resume: { en: "Resume", "zh-CN": "恢复" },
-    revoke: { en: "Revoke", "zh-CN": "撤销" },
-  } satisfies Labels<PeerAction>,
-  messageStatus: {
-    pending: { en: "Pending", "zh-CN": "待发送" },
-    delivered: { en: "Delivered", "zh-CN": "已送达" },
-    rejected: { en: "Rejected", "zh-CN": "已拒收" },
-    cancelled: { en: "Cancelled", "zh-CN": "已取消" },
-    held: { en: "Held", "zh-CN": "暂存待处理" },
-    applied: { en: "Applied", "zh-CN": "已处理" },
-  } satisfies Labels<OutboxStatus | InboxStatus>,
-  linkStopReason: {
-    SEQUENCE_CONFLICT: { en: "Sequence conflict", "zh-CN": "序号冲突" },
-    RESTORED: { en: "Restored from a backup: reconciling", "zh-CN": "已从备份恢复：正在核对" },
-  } satisfies Labels<LinkStopReason>,
-  /** TLP 2.0 (FIRST): the level as people read it. */
-  tlpLevel: {
-    CLEAR: { en: "TLP:CLEAR", "zh-CN": "TLP:CLEAR（公开）" },
-    GREEN: { en: "TLP:GREEN", "zh-CN": "TLP:GREEN（社群内）" },
-    AMBER: { en: "TLP:AMBER", "zh-CN": "TLP:AMBER（有限）" },
-    "AMBER+STRICT": { en: "TLP:AMBER+STRICT", "zh-CN": "TLP:AMBER+STRICT（仅限接收机构）" },
-    RED: { en: "TLP:RED", "zh-CN": "TLP:RED（仅限指名接收方）" },
-  } satisfies Labels<TlpLevel>,
-  /** What a TLP level means, shown under its picker. */
-  tlpHint: {
-    CLEAR: { en: "No limit on disclosure", "zh-CN": "披露不受限制" },
-    GREEN: { en: "Within the community, not public", "zh-CN": "限于社群内部，不得公开" },
-    AMBER: {
-      en: "Recipients' organisations and their partners on a need-to-know basis",
-      "zh-CN": "限于接收方机构及其合作方，按需知悉",
-    },
-    "AMBER+STRICT": {
-      en: "Recipients' organisations only; never passed on",
-      "zh-CN": "仅限接收方机构，不得转交",
-    },
-    RED: { en: "Named recipients only", "zh-CN": "仅限指名的接收方" },
-  } satisfies Labels<TlpLevel>,
-  handlingCode: {
-    no_judicial_use_without_consent: {
-      en: "Not for judicial use without the originator's consent",
-      "zh-CN": "未经提供方同意不得用于司法程序",
-    },
-    no_onward_transfer: { en: "Not to be passed on", "zh-CN": "不得转交他方" },
-    no_operational_action_without_consent: {
-      en: "No operational action without the originator's consent",
-      "zh-CN": "未经提供方同意不得据此采取行动",
-    },
-    no_publication: { en: "Not for publication", "zh-CN": "不得公开发布" },
-    destroy_after_use: { en: "Destroy after use", "zh-CN": "使用后销毁" },
-  } satisfies Labels<HandlingCode>,
-  sourceReliability: {
-    A: { en: "A: no doubt about the source", "zh-CN": "A：来源可靠，无可置疑" },
-    B: { en: "B: source reliable in most cases", "zh-CN": "B：来源多数情况下可靠" },
-    C: { en: "C: source unreliable in most cases", "zh-CN": "C：来源多数情况下不可靠" },
-    X: { en: "X: reliability cannot be assessed", "zh-CN": "X：可靠性无法评估" },
-  } satisfies Labels<SourceReliability>,
-  informationCredibility: {
-    "1": { en: "1: known to be true without reservation", "zh-CN": "1：确知属实" },
-    "2": {
-      en: "2: known personally to the source, not to the officer",
-      "zh-CN": "2：来源亲知，但经办人员未亲知",
-    },
-    "3": {
-      en: "3: not known personally to the source, corroborated",
-      "zh-CN": "3：来源未亲知，但已得到佐证",
-    },
-    "4": { en: "4: cannot be judged", "zh-CN": "4：无法判断" },
-  } satisfies Labels<InformationCredibility>,
-  /** Why a peer refused a shared object (its marking, a loop, …): read after "{node} refused it". */
-  shareRefusal: {
-    NOT_NAMED: { en: "TLP:RED and the node is not named", "zh-CN": "TLP:RED 且未指名该节点" },
-    ONWARD_FORBIDDEN: { en: "The marking forbids passing it on", "zh-CN": "标记禁止转交" },
-    LOOP: { en: "It would go back where it came from", "zh-CN": "将回传至来源节点" },
-    ALREADY_HELD: { en: "Already held from another node", "zh-CN": "已从其他节点获得" },
-    AFTER_WITHDRAWAL: { en: "The object was withdrawn", "zh-CN": "该对象已撤回" },
-    WRONG_SOURCE: {
-      en: "Sent by a node that is neither its owner nor its source",
-      "zh-CN": "发送方既非所有者也非来源节点",
-    },
-    ID_CONFLICT: {
-      en: "Its id is taken by another owner's object",
-      "zh-CN": "其标识已被其他所有者的对象占用",
-    },
-    UNKNOWN_OBJECT_TYPE: { en: "Unknown object type", "zh-CN": "未知的对象类型" },
-    CONTENT_INVALID: { en: "The content does not match its type", "zh-CN": "内容不符合其类型" },
-  } satisfies Labels<ShareRefusal>,
-  /** What went wrong on a link (linkProblemText: followed by a refusal's reason and the code). */
-  linkProblem: {
-    refused: {
-      en: "Connection refused: nothing answers at the peer's address",
-      "zh-CN": "连接被拒绝：对方地址上没有服务应答",
-    },
-    notFound: { en: "The peer's address cannot be found or reached", "zh-CN": "无法找到或到达对方地址" },
-    timeout: { en: "The peer did not answer in time", "zh-CN": "对方未在规定时间内应答" },
-    cutOff: { en: "The connection was cut off", "zh-CN": "连接被中断" },
-    certificate: { en: "The peer's certificate is not trusted", "zh-CN": "对方证书不受信任" },
-    pinMismatch: {
-      en: "The peer's certificate is not the one agreed at pairing",
-      "zh-CN": "对方证书与配对时约定的不一致",
-    },
-    httpError: { en: "The peer answered with an error", "zh-CN": "对方返回错误" },
-    peerRefused: { en: "Refused by the peer", "zh-CN": "被对方拒收" },
-    badAnswer: {
-      en: "The peer's answer proves nothing (no valid receipt)",
-      "zh-CN": "对方的应答无法作为凭证（无有效回执）",
-    },
-    reconcile: {
-      en: "The check with the peer after a restore failed",
-      "zh-CN": "恢复备份后与对方的核对失败",
-    },
-    other: { en: "Delivery failed", "zh-CN": "投递失败" },
-  } satisfies Labels<LinkProblem>,
-  /** Why a peer refused an envelope (docs/federation.md, "Reject codes"); read after "Refused by the peer: ". */
-  rejectReason: {
-    MALFORMED: { en: "the envelope is malformed", "zh-CN": "信封格式错误" },
-    WRONG_RECIPIENT: { en: "the envelope is addressed to another node", "zh-CN": "信封的收件方是其他节点" },
-    UNKNOWN_KEY: {
-      en: "the envelope names a key the peer does not know",
-      "zh-CN": "信封使用了对方不认识的密钥",
-    },
-    BAD_SIGNATURE: { en: "the signature does not verify", "zh-CN": "签名验证失败" },
-    DECRYPT_FAILED: { en: "the envelope cannot be decrypted", "zh-CN": "信封无法解密" },
-    HEADER_MISMATCH: { en: "the envelope's headers do not agree", "zh-CN": "信封头部信息不一致" },
-    OVERSIZE: { en: "the message is too large", "zh-CN": "消息过大" },
-    UNKNOWN_SENDER: { en: "the peer does not know this node", "zh-CN": "对方不认识本节点" },
-    PEER_PENDING: { en: "pairing is not complete on the peer's side", "zh-CN": "对方尚未完成配对" },
-    PEER_SUSPENDED: {
-      en: "the peer has suspended its link with this node",
-      "zh-CN": "对方已暂停与本节点的链路",
-    },
-    PEER_REVOKED: { en: "the peer has revoked this node", "zh-CN": "对方已撤销本节点" },
-    REPLAYED: { en: "the peer already holds this message", "zh-CN": "对方已收到过此消息" },
-    UNKNOWN_TYPE: { en: "the peer does not know this kind of message", "zh-CN": "对方不支持此类消息" },
-    SCHEMA_INVALID: {
-      en: "the message's content does not pass the peer's checks",
-      "zh-CN": "消息内容未通过对方校验",
-    },
-    ATTACHMENT_MISSING: { en: "an attachment did not arrive", "zh-CN": "附件未送达" },
-    SEQUENCE_CONFLICT: { en: "sequence conflict", "zh-CN": "序号冲突" },
-    HANDLER_REJECTED: { en: "the peer could not apply the message", "zh-CN": "对方无法处理此消息" },
-    SKIPPED_BY_OPERATOR: {
-      en: "the peer's administrator skipped the message",
-      "zh-CN": "对方管理员跳过了此消息",
-    },
-    RATE_LIMITED: { en: "too many messages from this node at once", "zh-CN": "本节点发送过于频繁" },
-  } satisfies Labels<RejectReason>,
+  ...FEDERATION_LABELS,
+  ...MARKING_LABELS,
   role: {
     duty_officer: { en: "Duty officer", "zh-CN": "值班员" },
     case_officer: { en: "Case officer", "zh-CN": "办案员" },
@@ -845,18 +665,8 @@ export const LABEL_VALUES: { readonly [K in LabelKind]: readonly LabelValue<K>[]
   logDirection: LOG_DIRECTIONS,
   hotlineLogKind: HOTLINE_LOG_KINDS,
   reportPeriod: REPORT_PERIODS,
-  peerState: PEER_STATES,
-  messageStatus: [...new Set([...OUTBOX_STATUSES, ...INBOX_STATUSES])],
-  peerAction: PEER_ACTIONS,
-  linkStopReason: LINK_STOP_REASONS,
-  linkProblem: LINK_PROBLEMS,
-  tlpLevel: TLP_LEVELS,
-  tlpHint: TLP_LEVELS,
-  handlingCode: HANDLING_CODES,
-  sourceReliability: SOURCE_RELIABILITY,
-  informationCredibility: INFORMATION_CREDIBILITY,
-  shareRefusal: SHARE_REFUSALS,
-  rejectReason: REJECT_REASONS,
+  ...FEDERATION_LABEL_VALUES,
+  ...MARKING_LABEL_VALUES,
   role: ROLES,
   auditOutcome: AUDIT_OUTCOMES,
   actorType: ACTOR_TYPES,

@@ -14,6 +14,7 @@
  * as-is) is handed to `jose`, so results and reject codes are those of `jose` in every case.
  * See docs/decisions/0003-native-crypto-for-envelopes.md.
  */
+import { ENVELOPE_REJECT_CODES } from "@crossline/schemas";
 import {
   CompactEncrypt,
   type CompactJWEHeaderParameters,
@@ -52,15 +53,8 @@ export const BATCH_RECEIPT_JWS_TYP = "crossline-batch-receipt+jws";
 export const BATCH_RECEIPT_CAPABILITY = "batch-receipt-v1";
 export const DEFAULT_MAX_ENVELOPE_BYTES = 1024 * 1024;
 
-export const ENVELOPE_REJECT_CODES = [
-  "MALFORMED",
-  "WRONG_RECIPIENT",
-  "UNKNOWN_KEY",
-  "BAD_SIGNATURE",
-  "DECRYPT_FAILED",
-  "HEADER_MISMATCH",
-  "OVERSIZE",
-] as const;
+/** The envelope's reject codes are defined with every other reject reason, in the schemas package. */
+export { ENVELOPE_REJECT_CODES };
 export type EnvelopeRejectCode = (typeof ENVELOPE_REJECT_CODES)[number];
 
 export class EnvelopeError extends Error {
