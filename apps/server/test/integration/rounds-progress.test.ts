@@ -132,7 +132,8 @@ describeDb("progress report before a round", () => {
     );
     await list("Kept list (test)", [await fugitive("赵志强", "2026-11-16", "deportation")], false);
     // assets of the returned fugitive: one shared with the peer and returned in the period (counted), one returned
-    // then but never shared, one shared but only frozen (neither counted)
+    // then but never shared, one shared but only frozen, one shared and returned whose shared object was then
+    // withdrawn through the shared-objects API, not from the asset's page (none of these three counted)
     const asset = async (share: boolean, stages: [string, string][]) => {
       const a = await call<{ asset: { id: string; version: number } }>(
         chief,
@@ -176,6 +177,9 @@ describeDb("progress report before a round", () => {
         });
       return a.asset.id;
     };
+    const sharedObjectOf = async (id: string) =>
+      (await call<{ asset: { sharing: { sharedObjectId: string } } }>(chief, "GET", `/api/v1/assets/${id}`))
+        .asset.sharing.sharedObjectId;
     recoveredAsset = await asset(true, [
       ["frozen", "2026-10-10"],
       ["confiscated", "2026-11-05"],
@@ -183,6 +187,13 @@ describeDb("progress report before a round", () => {
     ]);
     await asset(false, [["returned", "2026-11-12"]]);
     await asset(true, [["frozen", "2026-11-12"]]);
+    const withdrawnElsewhere = await asset(true, [["returned", "2026-11-13"]]);
+    await call(
+      chief,
+      "POST",
+      `/api/v1/shared-objects/${await sharedObjectOf(withdrawnElsewhere)}/withdraw`,
+      {},
+    );
     // a repatriation case shared with the peer whose person arrived in the period (counted)
     const rc = await call<{ case: { id: string; reference: string } }>(
       chief,

@@ -35,15 +35,18 @@ function whereOf(f: AssetFilter): SQL[] {
 export const assetsRepo = {
   /**
    * Assets returned in a period (a `returned` stage entry dated then) that concern a peer: this node's own shared
-   * with it, and the peer's held here (the progress report before a dialogue round).
+   * with it, and the peer's held here (the progress report before a dialogue round). An own asset counts while its
+   * shared object is active: its sharing withdrawn from the asset's page, through the shared-objects API or by
+   * the erasure at the end of its retention, the peer holds it no more (the asset's own flag knows only the first).
    */
   async returnedWithPeer(dbx: DbOrTx, peer: string, fromDay: string, toDay: string): Promise<string[]> {
     const own = await dbx.execute(sql`
       select distinct a.id::text as id
         from assets a
         join asset_stages s on s.asset_id = a.id
+        join shared_objects o on o.id = a.shared_object_id and o.state = 'active'
        where s.stage = 'returned' and s.date between ${fromDay} and ${toDay}
-         and a.recipients @> ${JSON.stringify([peer])}::jsonb and not a.sharing_withdrawn`);
+         and a.recipients @> ${JSON.stringify([peer])}::jsonb`);
     const held = await dbx.execute(sql`
       select c.shared_object_id as id
         from asset_copies c
