@@ -20,6 +20,7 @@ import { api } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { BrandMark } from "../components/BrandMark";
 import { LanguageSwitch } from "../components/LanguageSwitch";
+import { formatDateTime } from "../util/datetime";
 
 const GOOD = new Set(["valid"]);
 
@@ -28,7 +29,10 @@ const GOOD = new Set(["valid"]);
  * came by e-mail or post only) or by the signed file; forged, altered and replayed notices are named as such.
  */
 export function VerifyPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  // No account here says which zone the reader lives in: the browser's, with its offset shown.
+  const at = (iso: string) =>
+    formatDateTime(iso, Intl.DateTimeFormat().resolvedOptions().timeZone, i18n.language);
   const [code, setCode] = useState(() => new URLSearchParams(window.location.search).get("code") ?? "");
   const [doc, setDoc] = useState("");
   const [badFile, setBadFile] = useState(false);
@@ -111,10 +115,12 @@ export function VerifyPage() {
                     <Text size="sm">{`${t("verify.officer")}: ${n.officer}`}</Text>
                     <Text size="sm">{`${t("verify.approvedBy")}: ${n.approvedBy ?? "—"}`}</Text>
                     <Text size="sm">{`${t("verify.provider")}: ${n.provider} / ${n.providerZh}`}</Text>
-                    <Text size="sm">{`${t("verify.sentAt")}: ${n.sentAt}`}</Text>
-                    <Text size="sm">{`${t("verify.actBy")}: ${n.actBy ?? "—"}`}</Text>
+                    <Text size="sm">{`${t("verify.sentAt")}: ${at(n.sentAt)}`}</Text>
+                    <Text size="sm">{`${t("verify.actBy")}: ${n.actBy ? at(n.actBy) : "—"}`}</Text>
                     <Text size="sm">{`${t("verify.inForce")}: ${n.inForce ? t("common.yes") : t("common.no")}`}</Text>
-                    {n.withdrawnAt && <Text size="sm">{`${t("verify.withdrawnAt")}: ${n.withdrawnAt}`}</Text>}
+                    {n.withdrawnAt && (
+                      <Text size="sm">{`${t("verify.withdrawnAt")}: ${at(n.withdrawnAt)}`}</Text>
+                    )}
                   </SimpleGrid>
                 )}
               </Alert>

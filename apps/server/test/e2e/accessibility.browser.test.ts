@@ -12,6 +12,7 @@ import {
   horizontalOverflow,
   launchChromium,
   listen,
+  rawInstants,
   runAxe,
   signedInPage,
 } from "../support/browser.js";
@@ -572,6 +573,8 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     rows.push({ page: name, variant: `${v.lang} ${v.width}`, counts: report.counts, width: scrollWidth });
     const bad = report.violations.filter((x) => x.impact === "critical" || x.impact === "serious");
     expect.soft(bad, `${name} (${v.lang}, ${v.width} px)`).toEqual([]);
+    // every time on the page is on the reader's clock, never raw UTC
+    expect.soft(await rawInstants(page), `${name} (${v.lang}): times shown raw`).toEqual([]);
     if (v.width === 390) {
       expect.soft(scrollWidth, `${name} at 390 px: ${culprit}`).toBeLessThanOrEqual(390);
       for (const id of visible) {

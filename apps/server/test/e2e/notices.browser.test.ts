@@ -8,6 +8,7 @@ import {
   ensureConsoleBuilt,
   launchChromium,
   listen,
+  rawInstants,
   signedInPage,
 } from "../support/browser.js";
 import { type Agent, createTestNode, DB_KIND, type TestNode } from "../support/node.js";
@@ -132,14 +133,22 @@ describeBrowser("provider notices in the console, the portal and the verificatio
     async () => {
       const n = await sentNotice(officer, approver, noticeForm(weibo, { kind: "preserve_data" }));
       const file = (await officer.req<SignedNoticeFile>("GET", `/api/v1/notices/${n.id}/signed`)).body;
-      const ctx = await browser.newContext({ baseURL: base, locale: "en-GB" });
+      // no account says where the reader is: the times are on the browser's clock, with its offset
+      const ctx = await browser.newContext({
+        baseURL: base,
+        locale: "en-GB",
+        timezoneId: "America/New_York",
+      });
       ctx.setDefaultTimeout(20_000);
       const page = await ctx.newPage();
       await page.goto("/verify");
       await page.getByTestId("verify-code").fill(String(n.verificationCode));
       await page.getByTestId("verify-submit").click();
       await expect.poll(() => page.getByTestId("verify-result").getAttribute("data-result")).toBe("valid");
-      expect(await page.getByTestId("verify-result").innerText()).toContain("wang.compliance");
+      const shown = await page.getByTestId("verify-result").innerText();
+      expect(shown).toContain("wang.compliance");
+      expect(shown).toMatch(/Sent: .*GMT-5/);
+      expect(await rawInstants(page)).toEqual([]);
       // Forged: the signature replaced by one this node never made.
       const [h, p] = file.signature.split(".");
       const forged = { ...file, signature: `${h}.${p}.${Buffer.alloc(64, 7).toString("base64url")}` };

@@ -234,3 +234,27 @@ export async function horizontalOverflow(
     return { scrollWidth: document.documentElement.scrollWidth, culprit };
   })()`);
 }
+
+/**
+ * Instants shown to people as machine text: an ISO 8601 date-time ("2026-11-20T02:00…") or a clock time
+ * labelled UTC ("02:00 UTC"), in the page's visible text outside code and preformatted blocks (where an
+ * identifier or a technical detail is shown as it is). People read times on their own clock, with the offset
+ * (`formatDateTime`): what this finds is a time someone has to convert in their head. Each with its context.
+ */
+export async function rawInstants(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const raw = /\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}|\\b\\d{1,2}:\\d{2}(:\\d{2})? ?UTC\\b/;
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.nodeValue || "";
+      if (!raw.test(text)) continue;
+      const el = n.parentElement;
+      if (!el || el.closest("code, pre, script, style, [aria-hidden=true]")) continue;
+      if (!el.checkVisibility({ visibilityProperty: true })) continue;
+      const tid = el.closest("[data-testid]")?.getAttribute("data-testid");
+      found.push((tid ? "[" + tid + "] " : "") + text.trim().slice(0, 120));
+    }
+    return found;
+  })()`);
+}

@@ -28,6 +28,7 @@ import { useTranslation } from "react-i18next";
 import { API_BASE } from "../../api/client";
 import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeText } from "../../components/DateTime";
 import { Link } from "../../router/router";
 import { fileBase64 } from "../../util/files";
 import { casesApi } from "./cases.api";
@@ -279,7 +280,9 @@ function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation
                     <Table.Td>{t(`cases.custody.${r.action}`)}</Table.Td>
                     <Table.Td>{r.actorLabel}</Table.Td>
                     <Table.Td>{r.to ?? ""}</Table.Td>
-                    <Table.Td>{r.at}</Table.Td>
+                    <Table.Td>
+                      <DateTimeText iso={r.at} />
+                    </Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

@@ -19,9 +19,11 @@ import {
 } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { currentLanguage } from "../../i18n";
 import { Link } from "../../router/router";
+import { formatDateTime } from "../../util/datetime";
 import { fileBase64 } from "../../util/files";
 import { Countdown } from "./Countdown";
 import {
@@ -239,7 +241,8 @@ function ProviderActions({ n }: { n: NoticeDetail }) {
 }
 
 function Thread({ n, side }: { n: NoticeDetail; side: "authority" | "provider" }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const { user } = useSession();
   const post = useNoticeMessage(n.id);
   const [text, setText] = useState("");
   const open =
@@ -251,7 +254,10 @@ function Thread({ n, side }: { n: NoticeDetail; side: "authority" | "provider" }
       </Title>
       {n.messages.map((m) => (
         <Card key={m.id} withBorder padding="xs" data-testid="notice-message">
-          <Text size="xs" c="dimmed">{`${m.author} · ${m.at.slice(0, 16).replace("T", " ")} UTC`}</Text>
+          <Text
+            size="xs"
+            c="dimmed"
+          >{`${m.author} · ${formatDateTime(m.at, user.timeZone, i18n.language)}`}</Text>
           <Text size="sm" lang={m.text.lang}>
             {m.text.text}
           </Text>
@@ -293,6 +299,7 @@ function Thread({ n, side }: { n: NoticeDetail; side: "authority" | "provider" }
 /** One notice, for the authority (officers) or for the provider (the portal): the same page, each side's actions. */
 export function NoticeView({ n, side }: { n: NoticeDetail; side: "authority" | "provider" }) {
   const { t, i18n } = useTranslation();
+  const { user } = useSession();
   const zh = i18n.language.startsWith("zh");
   const open = ["sent", "received", "in_progress"].includes(n.status);
   const signed = useSignedNotice(n.id, n.verificationCode !== null);
@@ -342,7 +349,11 @@ export function NoticeView({ n, side }: { n: NoticeDetail; side: "authority" | "
                   <Table.Td style={{ wordBreak: "break-all" }}>
                     <Code>{l.identifier.value}</Code>
                   </Table.Td>
-                  <Table.Td>{l.from || l.to ? `${l.from ?? "…"} – ${l.to ?? "…"}` : ""}</Table.Td>
+                  <Table.Td>
+                    {l.from || l.to
+                      ? `${l.from ? formatDateTime(l.from, user.timeZone, i18n.language) : "…"} – ${l.to ? formatDateTime(l.to, user.timeZone, i18n.language) : "…"}`
+                      : ""}
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -425,7 +436,7 @@ export function NoticeView({ n, side }: { n: NoticeDetail; side: "authority" | "
           {n.timeline.map((e) => (
             <List.Item
               key={e.id}
-            >{`${e.at.slice(0, 16).replace("T", " ")} UTC · ${t(`notices.event.${e.event}`)} · ${e.actor}`}</List.Item>
+            >{`${formatDateTime(e.at, user.timeZone, i18n.language)} · ${t(`notices.event.${e.event}`)} · ${e.actor}`}</List.Item>
           ))}
         </List>
       </Stack>
