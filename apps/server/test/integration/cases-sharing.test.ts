@@ -276,6 +276,9 @@ describeDb("sharing case summaries between three nodes (in-process hub)", () => 
     expect(csv.body).toContain("勒索软件");
     expect(csv.body).toContain("网上枪支贩卖");
     expect(csv.body).toContain(c.reference);
+    // each case's last update on the reader's clock with its offset, never the API's raw UTC
+    expect(csv.body).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    for (const line of lines) expect(line).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC[+-]\d{2}:\d{2}\)/);
     for (const lang of ["en", "zh-CN"]) {
       const pdf = await raw(`/api/v1/cases/status-report.pdf?${q}&lang=${lang}`);
       expect(pdf.statusCode).toBe(200);

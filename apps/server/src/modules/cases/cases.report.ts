@@ -1,4 +1,4 @@
-import { type CaseStatusReport, type Language, label } from "@crossline/schemas";
+import { type CaseStatusReport, type Language, label, readableInZone } from "@crossline/schemas";
 import { type TableDocument, tableCsv, tableDocumentPdf } from "../reports/reports.export.js";
 
 /** The fixed words of the status report; values (category, status, outcome) come from the shared labels. */
@@ -29,12 +29,16 @@ const COLUMNS = [
   { en: "Updated in period", "zh-CN": "本期有更新" },
 ] as const;
 
-/** The report as people read it, in one language: the CSV and the PDF share it. */
-export function caseReportDocument(r: CaseStatusReport, lang: Language): TableDocument {
+/**
+ * The report as people read it, in one language and on the reader's clock (instants with their offset, never
+ * raw UTC): the CSV and the PDF share it.
+ */
+export function caseReportDocument(r: CaseStatusReport, lang: Language, timeZone: string): TableDocument {
   const t = r.totals;
+  const at = (iso: string) => readableInZone(new Date(iso), timeZone);
   return {
     title: T.title[lang],
-    meta: `${T.peer[lang]}: ${r.peer}    ${T.range[lang]}: ${r.from} – ${r.to}    ${T.generated[lang]}: ${r.generatedAt}`,
+    meta: `${T.peer[lang]}: ${r.peer}    ${T.range[lang]}: ${r.from} – ${r.to}    ${T.generated[lang]}: ${at(r.generatedAt)}`,
     totals: `${T.totals[lang]}: ${T.ours[lang]} ${t.own} · ${T.theirs[lang]} ${t.received} · ${label("caseStatus", "open", lang)} ${t.open} · ${label("caseStatus", "suspended", lang)} ${t.suspended} · ${label("caseStatus", "closed", lang)} ${t.closed} · ${COLUMNS[8][lang]} ${t.updatedInPeriod}`,
     none: T.none[lang],
     header: COLUMNS.map((c) => c[lang]),
@@ -46,16 +50,16 @@ export function caseReportDocument(r: CaseStatusReport, lang: Language): TableDo
       label("caseStatus", i.status, lang),
       i.outcome ? label("caseOutcome", i.outcome, lang) : "",
       i.asks?.text ?? "",
-      i.lastUpdate,
+      at(i.lastUpdate),
       i.updatedInPeriod ? T.yes[lang] : "",
     ]),
   };
 }
 
-export const caseReportCsv = (r: CaseStatusReport, lang: Language) => {
-  const d = caseReportDocument(r, lang);
+export const caseReportCsv = (r: CaseStatusReport, lang: Language, timeZone: string) => {
+  const d = caseReportDocument(r, lang, timeZone);
   return tableCsv(d.header, d.rows);
 };
 
-export const caseReportPdf = (r: CaseStatusReport, lang: Language) =>
-  tableDocumentPdf(caseReportDocument(r, lang), [44, 96, 150, 80, 50, 70, 150, 80, 50]);
+export const caseReportPdf = (r: CaseStatusReport, lang: Language, timeZone: string) =>
+  tableDocumentPdf(caseReportDocument(r, lang, timeZone), [44, 96, 150, 80, 50, 70, 150, 80, 50]);

@@ -109,7 +109,7 @@ export function casesRoutes(fastify: FastifyInstance, s: Services) {
       return reply
         .type("text/csv; charset=utf-8")
         .header("content-disposition", `attachment; filename="case-status-${report.peer}-${report.to}.csv"`)
-        .send(caseReportCsv(report, req.query.lang));
+        .send(caseReportCsv(report, req.query.lang, await s.reports.readerZone(req.ctx)));
     },
   );
 
@@ -125,7 +125,7 @@ export function casesRoutes(fastify: FastifyInstance, s: Services) {
     },
     async (req, reply) => {
       const report = await s.cases.statusReport(req.ctx, req.query);
-      const pdf = await caseReportPdf(report, req.query.lang);
+      const pdf = await caseReportPdf(report, req.query.lang, await s.reports.readerZone(req.ctx));
       return reply
         .type("application/pdf")
         .header(

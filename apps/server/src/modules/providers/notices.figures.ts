@@ -5,6 +5,7 @@ import {
   type NoticeFigures,
   type NoticeFiguresQuery,
   type NoticeKind,
+  readableInZone,
 } from "@crossline/schemas";
 import type { z } from "zod";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
@@ -129,6 +130,10 @@ export function figuresTable(f: NoticeFigures, lang: Language): { header: string
 }
 
 const csvCell = (s: string) => (/[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** The period of the figures on the reader's clock, with its offset (the PDF's line under the title). */
+export const figuresPeriod = (f: NoticeFigures, timeZone: string) =>
+  `${readableInZone(new Date(f.from), timeZone)} – ${readableInZone(new Date(f.to), timeZone)}`;
 
 export function figuresCsv(f: NoticeFigures, lang: Language): string {
   const t = figuresTable(f, lang);

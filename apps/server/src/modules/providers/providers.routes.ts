@@ -27,7 +27,7 @@ import { z } from "zod";
 import { errorResponses, IdParams, sendStoredFile, zodApp } from "../../http/route-kit.js";
 import type { Services } from "../../services.js";
 import { tablePdf } from "../reports/reports.export.js";
-import { figuresCsv, figuresTable } from "./notices.figures.js";
+import { figuresCsv, figuresPeriod, figuresTable } from "./notices.figures.js";
 import { EVIDENCE_MAX_BYTES, EvidenceUpload } from "./notices.portal.js";
 
 const FiguresQuery = NoticeFiguresQuery.extend({ lang: Language.default("en") });
@@ -246,7 +246,7 @@ export function providersRoutes(fastify: FastifyInstance, s: Services) {
       const pdf = await tablePdf(
         {
           title: FIGURES_TITLE[lang],
-          lines: [`${f.from} – ${f.to}`],
+          lines: [figuresPeriod(f, await s.reports.readerZone(req.ctx))],
           header: t.header,
           rows: t.rows,
           none: lang === "en" ? "No notices were sent in this period." : "该期间内没有已发送的通知。",

@@ -5,6 +5,7 @@ import {
   type ProgressFigure,
   type ProgressQuery,
   type ProgressReport,
+  readableInZone,
 } from "@crossline/schemas";
 import type { Db, DbOrTx } from "../../db/client.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
@@ -239,11 +240,15 @@ export function progressCsv(r: ProgressReport): string {
   return tableCsv(head, rows);
 }
 
+/** The line under the PDF's title: the two nodes, the period, and when it was made on the reader's clock. */
+export const progressSubtitle = (r: ProgressReport, timeZone: string) =>
+  `${r.node} ⇄ ${r.peer} · ${r.from} – ${r.to} · generated · 生成于 ${readableInZone(new Date(r.generatedAt), timeZone)}`;
+
 /** The bilingual PDF: each figure with its English and Chinese label, bar charts, the records in an annex. */
-export async function progressPdf(r: ProgressReport): Promise<Buffer> {
+export async function progressPdf(r: ProgressReport, timeZone: string): Promise<Buffer> {
   const { doc, bytes } = await newPdf(`Progress report / 进展报告 — ${r.node} · ${r.peer}`);
   doc.fontSize(15).text("Progress report before the dialogue round · 对话前进展报告");
-  doc.fontSize(9).text(`${r.node} ⇄ ${r.peer} · ${r.from} – ${r.to} · generated ${r.generatedAt}`);
+  doc.fontSize(9).text(progressSubtitle(r, timeZone));
   doc.moveDown(0.6);
   const show = (f: ProgressFigure) =>
     f.value === null ? "not recorded on this node · 本节点无记录" : String(f.value);

@@ -286,7 +286,12 @@ export function roundsRoutes(fastify: FastifyInstance, s: Services) {
       reply
         .type("application/pdf")
         .header("content-disposition", `attachment; filename="progress-${req.query.peer}.pdf"`)
-        .send(await progressPdf(await s.rounds.progress.report(req.ctx, req.query))),
+        .send(
+          await progressPdf(
+            await s.rounds.progress.report(req.ctx, req.query),
+            await s.reports.readerZone(req.ctx),
+          ),
+        ),
   );
 
   app.get(
