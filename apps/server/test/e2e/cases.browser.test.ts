@@ -1,6 +1,12 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeBrowser, ensureConsoleBuilt, launchChromium, signedInPage } from "../support/browser.js";
+import {
+  describeBrowser,
+  ensureConsoleBuilt,
+  launchChromium,
+  rawInstants,
+  signedInPage,
+} from "../support/browser.js";
 import { DB_KIND } from "../support/node.js";
 import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
 
@@ -105,6 +111,8 @@ describeBrowser("console Cases pages: a case, its evidence and its summary share
         )
         .toContain(reference);
       expect(await duty.getByTestId("priority-list").innerText()).toContain("Hospital ransomware (browser)");
+      // its last update on the reader's clock, not the API's UTC
+      expect(await rawInstants(duty)).toEqual([]);
     },
     300_000,
   );

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { API_BASE, withQuery } from "../../api/client";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeText } from "../../components/DateTime";
 import { Link } from "../../router/router";
 import { casesApi } from "./cases.api";
 
@@ -86,7 +87,9 @@ export function PriorityPage() {
                 <Table.Td lang={i.title.lang}>{i.title.text}</Table.Td>
                 <Table.Td>{t(`cases.status.${i.status}`)}</Table.Td>
                 <Table.Td lang={i.asks?.lang}>{i.asks?.text ?? ""}</Table.Td>
-                <Table.Td>{i.lastUpdate}</Table.Td>
+                <Table.Td>
+                  <DateTimeText iso={i.lastUpdate} />
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
