@@ -75,13 +75,16 @@ describeDb(
       expect(pdf.status).toBe(200);
       expect(String(pdf.headers["content-type"])).toBe("application/pdf");
       const json = await supervisor.req<PersonExport>("GET", `/api/v1/persons/${personId}/export.json`);
-      const doc = personExportDocument(json.body);
+      const doc = personExportDocument(json.body, "Asia/Shanghai");
       expect(doc.title).toBe("Personal data held on a person / 所持个人信息");
       const text = doc.sections.flatMap((s) => [s.heading, ...s.lines]).join("\n");
       expect(text).toContain("张小明 (Zhang Xiaoming)");
       expect(text).toContain("Date of birth / 出生日期: 1988-04-12");
       expect(text).toContain(reference);
       expect(text).toContain("Exported / 导出");
+      // every instant on the reader's clock with its offset, none as the JSON's UTC
+      expect(doc.meta).toMatch(/Exported at \/ 导出时间: \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\+08:00\)/);
+      expect(`${doc.meta}\n${text}`).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
       const logged = json.body.accessLog.filter((a) => a.action === "export");
       expect(logged).toHaveLength(3);
     });

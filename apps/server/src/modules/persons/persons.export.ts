@@ -1,11 +1,11 @@
-import { LABELS, type Label, type PersonExport, type PersonName } from "@crossline/schemas";
+import { LABELS, type Label, type PersonExport, type PersonName, readableInZone } from "@crossline/schemas";
 import { newCjkPdf } from "../../lib/pdfkit.js";
 
 /** Headings of the export, in both languages: a subject-access export is read by both sides. */
 const H = {
   title: { en: "Personal data held on a person", "zh-CN": "所持个人信息" },
   node: { en: "Node", "zh-CN": "节点" },
-  exportedAt: { en: "Exported at (UTC)", "zh-CN": "导出时间（UTC）" },
+  exportedAt: { en: "Exported at", "zh-CN": "导出时间" },
   identity: { en: "Identity", "zh-CN": "身份信息" },
   names: { en: "Names", "zh-CN": "姓名" },
   aliases: { en: "Aliases", "zh-CN": "别名" },
@@ -33,8 +33,14 @@ export interface ExportSection {
   lines: string[];
 }
 
-/** The export as headed sections of lines, each heading in English and Chinese (what the PDF prints). */
-export function personExportDocument(x: PersonExport): {
+/**
+ * The export as headed sections of lines, each heading in English and Chinese (what the PDF prints); its instants
+ * on the reader's clock with the offset ("2026-11-20 10:05 (UTC+08:00)"; the JSON export keeps UTC).
+ */
+export function personExportDocument(
+  x: PersonExport,
+  timeZone: string,
+): {
   title: string;
   meta: string;
   sections: ExportSection[];
@@ -42,9 +48,10 @@ export function personExportDocument(x: PersonExport): {
   const p = x.person;
   const none = both(H.none);
   const list = (xs: string[]) => (xs.length ? xs : [none]);
+  const at = (iso: string) => readableInZone(new Date(iso), timeZone);
   return {
     title: both(H.title),
-    meta: `${both(H.node)}: ${x.nodeId} · ${both(H.exportedAt)}: ${x.exportedAt}`,
+    meta: `${both(H.node)}: ${x.nodeId} · ${both(H.exportedAt)}: ${at(x.exportedAt)}`,
     sections: [
       {
         heading: both(H.identity),
@@ -84,7 +91,7 @@ export function personExportDocument(x: PersonExport): {
         heading: both(H.history),
         lines: list(
           x.history.map(
-            (v) => `v${v.version} · ${v.changedAt} · ${v.changedBy}${v.reason ? ` · ${v.reason}` : ""}`,
+            (v) => `v${v.version} · ${at(v.changedAt)} · ${v.changedBy}${v.reason ? ` · ${v.reason}` : ""}`,
           ),
         ),
       },
@@ -93,7 +100,7 @@ export function personExportDocument(x: PersonExport): {
         lines: list(
           x.accessLog.map(
             (a) =>
-              `${a.at} · ${a.actorLabel} · ${labelBoth("accessAction", a.action)} · ${labelBoth("personRecordType", a.recordType)}${a.reason ? ` · ${a.reason}` : ""}`,
+              `${at(a.at)} · ${a.actorLabel} · ${labelBoth("accessAction", a.action)} · ${labelBoth("personRecordType", a.recordType)}${a.reason ? ` · ${a.reason}` : ""}`,
           ),
         ),
       },
@@ -102,8 +109,8 @@ export function personExportDocument(x: PersonExport): {
 }
 
 /** The export as a PDF in both languages (newCjkPdf: needs a CJK font). */
-export async function personExportPdf(x: PersonExport): Promise<Buffer> {
-  const d = personExportDocument(x);
+export async function personExportPdf(x: PersonExport, timeZone: string): Promise<Buffer> {
+  const d = personExportDocument(x, timeZone);
   const { doc, bytes: done } = await newCjkPdf({ size: "A4", margin: 48, info: { Title: d.title } });
   doc.fontSize(15).text(d.title);
   doc.moveDown(0.3);

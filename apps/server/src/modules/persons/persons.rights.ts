@@ -69,8 +69,9 @@ export function createPersonRights(deps: {
     };
   }
 
-  async function exportPdf(ctx: Ctx, id: string): Promise<Buffer> {
-    return personExportPdf(await exportJson(ctx, id, "pdf"));
+  /** The PDF, its instants on `timeZone`'s clock (the reader's). */
+  async function exportPdf(ctx: Ctx, id: string, timeZone: string): Promise<Buffer> {
+    return personExportPdf(await exportJson(ctx, id, "pdf"), timeZone);
   }
 
   return { exportJson, exportPdf };

@@ -191,7 +191,11 @@ export function personsRoutes(fastify: FastifyInstance, s: Services) {
       },
     },
     async (req, reply) => {
-      const pdf = await s.personRights.exportPdf(withReason(req.ctx, req.query.reason), req.params.id);
+      const pdf = await s.personRights.exportPdf(
+        withReason(req.ctx, req.query.reason),
+        req.params.id,
+        await s.reports.readerZone(req.ctx),
+      );
       return reply
         .type("application/pdf")
         .header("content-disposition", `attachment; filename="person-${req.params.id}.pdf"`)
