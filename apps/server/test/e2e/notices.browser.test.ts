@@ -79,9 +79,20 @@ describeBrowser("provider notices in the console, the portal and the verificatio
       await page
         .getByTestId("notice-form-locator-value")
         .fill("https://weibo.example.cn/u/1234567/status/987");
+      // the window is typed on the officer's clock (Asia/Shanghai), as every other time in the console
+      await page.getByTestId("notice-form-locator-from").fill("2026-11-18 08:00");
+      await page.getByTestId("notice-form-locator-to").fill("2026-11-20 08:00");
       await page.getByTestId("notice-form-reason").fill("Fraudulent flood-relief donation appeal.");
       await page.getByTestId("notice-form-save").click();
       await page.getByTestId("notice-detail").waitFor();
+      const drafted = await officer.req<{
+        notice: { locators: { from: string | null; to: string | null }[] };
+      }>("GET", `/api/v1/notices/${page.url().split("/").pop()}`);
+      expect(drafted.body.notice.locators[0]).toMatchObject({
+        from: "2026-11-18T00:00:00.000Z",
+        to: "2026-11-20T00:00:00.000Z",
+      });
+      expect(await page.getByTestId("notice-locators").innerText()).toContain("GMT+8");
       await page.getByTestId("notice-action-send").click();
       await expect.poll(() => page.getByTestId("notice-status").getAttribute("data-status")).toBe("sent");
       const code = (await page.getByTestId("notice-code").innerText()).trim();

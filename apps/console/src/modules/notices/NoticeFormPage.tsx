@@ -1,4 +1,10 @@
-import { IDENTIFIER_TYPES, NOTICE_KINDS, type NoticeDraftInputRaw, URGENCIES } from "@crossline/schemas";
+import {
+  IDENTIFIER_TYPES,
+  localToInstant,
+  NOTICE_KINDS,
+  type NoticeDraftInputRaw,
+  URGENCIES,
+} from "@crossline/schemas";
 import {
   ActionIcon,
   Button,
@@ -13,18 +19,25 @@ import {
 } from "@mantine/core";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeField } from "../../components/DateTimeField";
 import { currentLanguage } from "../../i18n";
 import { navigate } from "../../router/router";
 import { useCreateNotice, useProviders } from "./notices.api";
 
 type Locator = { type: string; value: string; service: string; from: string; to: string };
 const blank = (): Locator => ({ type: "url", value: "", service: "", from: "", to: "" });
-const iso = (local: string) => (local ? new Date(`${local}Z`).toISOString() : undefined);
+/**
+ * A time typed on the officer's own clock (the profile's zone), as the instant the API takes; an invalid one is
+ * sent as typed, for the server to refuse with its field.
+ */
+const instant = (local: string, zone: string) => localToInstant(local, zone)?.toISOString() ?? local;
 
 /** Drafting a notice: provider, kind, urgency, legal basis, locators (parsed by the server), reason. */
 export function NoticeFormPage() {
   const { t, i18n } = useTranslation();
+  const { user } = useSession();
   const providers = useProviders();
   const create = useCreateNotice();
   const [providerId, setProviderId] = useState<string | null>(null);
@@ -53,10 +66,10 @@ export function NoticeFormPage() {
           value: l.value,
           ...(l.type === "online_account" ? { service: l.service } : {}),
         },
-        ...(l.from ? { from: iso(l.from) } : {}),
-        ...(l.to ? { to: iso(l.to) } : {}),
+        ...(l.from ? { from: instant(l.from, user.timeZone) } : {}),
+        ...(l.to ? { to: instant(l.to, user.timeZone) } : {}),
       })),
-      ...(actBy ? { actBy: iso(actBy) } : {}),
+      ...(actBy ? { actBy: instant(actBy, user.timeZone) } : {}),
     } as NoticeDraftInputRaw;
     create.mutate(body, { onSuccess: (n) => navigate(`/notices/${n.id}`) });
   };
@@ -111,7 +124,12 @@ export function NoticeFormPage() {
             data-testid="notice-form-article"
           />
         </Group>
-        <Text fw={600}>{t("notices.fields.locators")}</Text>
+        <div>
+          <Text fw={600}>{t("notices.fields.locators")}</Text>
+          <Text size="xs" c="dimmed">
+            {t("notices.onYourClock", { zone: user.timeZone })}
+          </Text>
+        </div>
         {locators.map((l, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place
           <Card key={i} withBorder padding="sm" data-testid="notice-form-locator">
@@ -142,19 +160,19 @@ export function NoticeFormPage() {
                   w={160}
                 />
               )}
-              <TextInput
-                type="datetime-local"
+              <DateTimeField
                 label={t("notices.fields.from")}
                 value={l.from}
-                onChange={(e) => set(i, { from: e.currentTarget.value })}
+                onChange={(v) => set(i, { from: v })}
                 w={210}
+                data-testid="notice-form-locator-from"
               />
-              <TextInput
-                type="datetime-local"
+              <DateTimeField
                 label={t("notices.fields.to")}
                 value={l.to}
-                onChange={(e) => set(i, { to: e.currentTarget.value })}
+                onChange={(v) => set(i, { to: v })}
                 w={210}
+                data-testid="notice-form-locator-to"
               />
               {locators.length > 1 && (
                 <ActionIcon
@@ -183,12 +201,13 @@ export function NoticeFormPage() {
           required
           data-testid="notice-form-reason"
         />
-        <TextInput
-          type="datetime-local"
+        <DateTimeField
           label={t("notices.fields.requestedActBy")}
+          description={t("notices.onYourClock", { zone: user.timeZone })}
           value={actBy}
-          onChange={(e) => setActBy(e.currentTarget.value)}
+          onChange={setActBy}
           w={260}
+          data-testid="notice-form-act-by"
         />
         <ApiErrorAlert error={create.error} />
         <Group justify="flex-end">
