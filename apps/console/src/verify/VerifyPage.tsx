@@ -110,16 +110,16 @@ export function VerifyPage() {
               >
                 {n && (
                   <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs">
-                    <Text size="sm">{`${t("verify.reference")}: ${n.reference}`}</Text>
-                    <Text size="sm">{`${t("verify.agency")}: ${n.agency} (${n.node})`}</Text>
-                    <Text size="sm">{`${t("verify.officer")}: ${n.officer}`}</Text>
-                    <Text size="sm">{`${t("verify.approvedBy")}: ${n.approvedBy ?? "—"}`}</Text>
-                    <Text size="sm">{`${t("verify.provider")}: ${n.provider} / ${n.providerZh}`}</Text>
-                    <Text size="sm">{`${t("verify.sentAt")}: ${at(n.sentAt)}`}</Text>
-                    <Text size="sm">{`${t("verify.actBy")}: ${n.actBy ? at(n.actBy) : "—"}`}</Text>
-                    <Text size="sm">{`${t("verify.inForce")}: ${n.inForce ? t("common.yes") : t("common.no")}`}</Text>
+                    <Text size="sm">{`${t("verify.reference")}${t("common.colon")}${n.reference}`}</Text>
+                    <Text size="sm">{`${t("verify.agency")}${t("common.colon")}${n.agency} (${n.node})`}</Text>
+                    <Text size="sm">{`${t("verify.officer")}${t("common.colon")}${n.officer}`}</Text>
+                    <Text size="sm">{`${t("verify.approvedBy")}${t("common.colon")}${n.approvedBy ?? "—"}`}</Text>
+                    <Text size="sm">{`${t("verify.provider")}${t("common.colon")}${n.provider} / ${n.providerZh}`}</Text>
+                    <Text size="sm">{`${t("verify.sentAt")}${t("common.colon")}${at(n.sentAt)}`}</Text>
+                    <Text size="sm">{`${t("verify.actBy")}${t("common.colon")}${n.actBy ? at(n.actBy) : "—"}`}</Text>
+                    <Text size="sm">{`${t("verify.inForce")}${t("common.colon")}${n.inForce ? t("common.yes") : t("common.no")}`}</Text>
                     {n.withdrawnAt && (
-                      <Text size="sm">{`${t("verify.withdrawnAt")}: ${at(n.withdrawnAt)}`}</Text>
+                      <Text size="sm">{`${t("verify.withdrawnAt")}${t("common.colon")}${at(n.withdrawnAt)}`}</Text>
                     )}
                   </SimpleGrid>
                 )}

@@ -5,13 +5,14 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { blobChunks, blobs, inbox, peers } from "../../src/db/schema/index.js";
 import {
-  AXE_IMPACTS,
   type AxeReport,
+  asciiColonsInChinese,
   describeBrowser,
   ensureConsoleBuilt,
   horizontalOverflow,
   launchChromium,
   listen,
+  printAxeTable,
   rawInstants,
   runAxe,
   signedInPage,
@@ -360,7 +361,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     // node set-up and (when stale) the console build, on a shared machine
   }, 300_000);
   afterAll(async () => {
-    if (rows.length > 0) printTable(rows);
+    if (rows.length > 0) printAxeTable(rows);
     await browser?.close();
     await t?.close();
   });
@@ -575,6 +576,8 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     expect.soft(bad, `${name} (${v.lang}, ${v.width} px)`).toEqual([]);
     // every time on the page is on the reader's clock, never raw UTC
     expect.soft(await rawInstants(page), `${name} (${v.lang}): times shown raw`).toEqual([]);
+    if (v.lang === "zh-CN")
+      expect.soft(await asciiColonsInChinese(page), `${name}: "：" in Chinese`).toEqual([]);
     if (v.width === 390) {
       expect.soft(scrollWidth, `${name} at 390 px: ${culprit}`).toBeLessThanOrEqual(390);
       for (const id of visible) {
@@ -795,18 +798,3 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     );
   }
 });
-
-function printTable(rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[]) {
-  const head = `| page | variant | ${AXE_IMPACTS.join(" | ")} | scrollWidth |`;
-  const lines = rows.map(
-    (r) => `| ${r.page} | ${r.variant} | ${AXE_IMPACTS.map((i) => r.counts[i]).join(" | ")} | ${r.width} |`,
-  );
-  console.log(
-    [
-      "axe-core violations (elements) by impact:",
-      head,
-      `|${"---|".repeat(AXE_IMPACTS.length + 3)}`,
-      ...lines,
-    ].join("\n"),
-  );
-}

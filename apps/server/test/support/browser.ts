@@ -258,3 +258,43 @@ export async function rawInstants(page: Page): Promise<string[]> {
     return found;
   })()`);
 }
+
+/**
+ * Places where Chinese text is joined to what follows by an ASCII colon and a space ("发件箱: 3") instead of the
+ * full-width colon Chinese typography uses ("发件箱：3", `common.colon`), in the page's visible text outside
+ * code blocks. Read on the elements holding a colon, since a label and its colon are often separate text nodes.
+ */
+export async function asciiColonsInChinese(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const found = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!(n.nodeValue || "").includes(":")) continue;
+      const el = n.parentElement;
+      if (!el || el.closest("code, pre, script, style, [aria-hidden=true]")) continue;
+      if (!el.checkVisibility({ visibilityProperty: true })) continue;
+      const text = el.textContent || "";
+      const m = /[\\u3400-\\u9fff）」]: /.exec(text);
+      if (m) found.add(text.slice(Math.max(0, m.index - 20), m.index + 20).trim());
+    }
+    return [...found];
+  })()`);
+}
+
+/** Prints the axe-core violations per page and variant by impact, with the page's width (a Markdown table). */
+export function printAxeTable(
+  rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[],
+) {
+  const head = `| page | variant | ${AXE_IMPACTS.join(" | ")} | scrollWidth |`;
+  const lines = rows.map(
+    (r) => `| ${r.page} | ${r.variant} | ${AXE_IMPACTS.map((i) => r.counts[i]).join(" | ")} | ${r.width} |`,
+  );
+  console.log(
+    [
+      "axe-core violations (elements) by impact:",
+      head,
+      `|${"---|".repeat(AXE_IMPACTS.length + 3)}`,
+      ...lines,
+    ].join("\n"),
+  );
+}

@@ -208,7 +208,9 @@ function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation
         <List>
           {c.identifiers.map((i) => (
             <List.Item key={i.id}>
-              {t(`requests.opt.identifierType.${i.identifier.type}`)}: <code>{i.identifier.value}</code>
+              {t(`requests.opt.identifierType.${i.identifier.type}`)}
+              {t("common.colon")}
+              <code>{i.identifier.value}</code>
             </List.Item>
           ))}
         </List>

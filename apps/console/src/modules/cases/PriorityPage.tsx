@@ -52,7 +52,7 @@ export function PriorityPage() {
       </Group>
       {(peer ?? peers[0]) && (
         <Group data-testid="status-report-links">
-          <Text size="sm">{t("cases.statusReport")}:</Text>
+          <Text size="sm">{`${t("cases.statusReport")}${t("common.colon").trim()}`}</Text>
           <Anchor href={report(".pdf")}>PDF</Anchor>
           <Anchor href={report(".csv")}>CSV</Anchor>
           <Anchor href={report("")}>JSON</Anchor>

@@ -49,11 +49,14 @@ export function OwnListPage({ id }: { id: string }) {
       <Group gap="xs">
         {l.publishedOn && (
           <Text size="sm">
-            {t("sharedLists.publishedOn")}: {l.publishedOn}
+            {t("sharedLists.publishedOn")}
+            {t("common.colon")}
+            {l.publishedOn}
           </Text>
         )}
         <Text size="sm" data-testid="own-list-recipients">
-          {t("sharedLists.recipients")}:{" "}
+          {t("sharedLists.recipients")}
+          {t("common.colon")}
           {l.recipients.length ? l.recipients.join(", ") : t("sharedLists.notPublished")}
         </Text>
         {l.marking && <Badge variant="outline">{t(`markings.tlp.${l.marking.tlp}`)}</Badge>}

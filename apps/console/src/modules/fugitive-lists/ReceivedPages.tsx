@@ -104,7 +104,9 @@ export function ReceivedListPage({ ownerNode, listId }: { ownerNode: string; lis
       <Link to="/fugitive-lists">{t("sharedLists.back")}</Link>
       <Title order={2}>{first.listName.text}</Title>
       <Text size="sm">
-        {t("sharedLists.owner")}: {ownerNode}
+        {t("sharedLists.owner")}
+        {t("common.colon")}
+        {ownerNode}
       </Text>
       <Card withBorder>
         <ProgressText p={receivedProgress(entries)} testId="received-list-progress" />
@@ -175,7 +177,9 @@ export function ReceivedEntryPage({ entryId }: { entryId: string }) {
       <Group>
         <StatusBadge e={e} />
         <Text size="sm" data-testid="received-entry-version">
-          {t("sharedLists.version")}: {e.version}
+          {t("sharedLists.version")}
+          {t("common.colon")}
+          {e.version}
         </Text>
       </Group>
       <Alert color="blue" variant="light">
@@ -241,7 +245,7 @@ export function ReceivedEntryPage({ entryId }: { entryId: string }) {
               {r.place ? ` · ${r.place}` : ""}: {r.text.text}
               {r.evidence.length > 0 && (
                 <>
-                  {` · ${t("sharedLists.entry.evidence")}: `}
+                  {` · ${t("sharedLists.entry.evidence")}${t("common.colon")}`}
                   {r.evidence.map((x, i) => (
                     <span key={x.id}>
                       {i > 0 ? ", " : ""}

@@ -138,7 +138,9 @@ function OwnListRow({ l }: { l: OwnListItem }) {
         </Link>
         {l.publishedOn && (
           <Text size="xs" c="dimmed">
-            {t("sharedLists.publishedOn")}: {l.publishedOn}
+            {t("sharedLists.publishedOn")}
+            {t("common.colon")}
+            {l.publishedOn}
           </Text>
         )}
       </Table.Td>

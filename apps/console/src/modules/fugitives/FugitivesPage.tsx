@@ -268,7 +268,7 @@ function FugitiveRecord({ id }: { id: string }) {
               : ""}
             {e.report && e.report.evidence.length > 0 && (
               <>
-                {` · ${t("fugitives.evidence")}: `}
+                {` · ${t("fugitives.evidence")}${t("common.colon")}`}
                 {e.report.evidence.map((x, i) => (
                   <span key={x.id}>
                     {i > 0 ? ", " : ""}

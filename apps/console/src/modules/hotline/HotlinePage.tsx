@@ -72,7 +72,7 @@ function DueCell({ r }: { r: RequestSummary }) {
         <DeadlineBadge state={r.deadlineState} />
       </Group>
       <Text size="xs" style={{ whiteSpace: "nowrap" }} data-testid="due-local">
-        {`${t(`hotline.dueKind.${r.nextDue.kind}`)}: ${formatDateTime(r.nextDue.at, user.timeZone, i18n.language)}`}
+        {`${t(`hotline.dueKind.${r.nextDue.kind}`)}${t("common.colon")}${formatDateTime(r.nextDue.at, user.timeZone, i18n.language)}`}
       </Text>
       <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }} data-testid="due-other">
         {`${zoneLabel(t, other)} · ${formatDateTime(r.nextDue.at, other, i18n.language)}`}

@@ -151,7 +151,9 @@ export function LawfulPanel(props: { kind: LawfulKind; id: string; canFlag: bool
         )}
         {s.record?.retainUntil && (
           <Text size="sm">
-            {t("lawful.retainUntil")}: <DateTimeText iso={s.record.retainUntil} />
+            {t("lawful.retainUntil")}
+            {t("common.colon")}
+            <DateTimeText iso={s.record.retainUntil} />
           </Text>
         )}
         {s.flags.map((f) => (
@@ -163,11 +165,15 @@ export function LawfulPanel(props: { kind: LawfulKind; id: string; canFlag: bool
             title={t(`lawful.flagState.${f.state}`)}
           >
             <Text size="sm">
-              {f.characters.map((c) => t(`lawful.character.${c}`)).join(", ")}: {f.note} ({f.flaggedBy})
+              {f.characters.map((c) => t(`lawful.character.${c}`)).join(", ")}
+              {t("common.colon")}
+              {f.note} ({f.flaggedBy})
             </Text>
             {f.ground && (
               <Text size="sm">
-                {t(`lawful.ground.${f.ground}`)}: {f.groundText} ({f.decidedBy})
+                {t(`lawful.ground.${f.ground}`)}
+                {t("common.colon")}
+                {f.groundText} ({f.decidedBy})
               </Text>
             )}
           </Alert>

@@ -409,7 +409,7 @@ export function NoticeView({ n, side }: { n: NoticeDetail; side: "authority" | "
         <Card withBorder data-testid="notice-answer">
           <Text
             fw={600}
-          >{`${t("notices.fields.answer")}: ${t(`notices.outcomeLabel.${n.answer.outcome}`)}`}</Text>
+          >{`${t("notices.fields.answer")}${t("common.colon")}${t(`notices.outcomeLabel.${n.answer.outcome}`)}`}</Text>
           {n.answer.grounds && <Text size="sm">{t(`notices.grounds.${n.answer.grounds}`)}</Text>}
           <Text size="sm" lang={n.answer.text.lang}>
             {n.answer.text.text}

@@ -44,7 +44,9 @@ function LinkStopAlert({ p, canManage }: { p: PeerView; canManage: boolean }) {
             : t("peers.detail.stopRestored")}
         </Text>
         <Text size="xs">
-          {t("peers.detail.since")}: <DateTimeText iso={stop.at} />
+          {t("peers.detail.since")}
+          {t("common.colon")}
+          <DateTimeText iso={stop.at} />
         </Text>
         {stop.reason === "SEQUENCE_CONFLICT" && canManage ? (
           <Group>
@@ -331,7 +333,9 @@ export function PeerDetailPage({ id }: { id: string }) {
             </Badge>
           ) : null}
           <Text size="sm">
-            {t("peers.outbox")}: {h.outboxDepth}
+            {t("peers.outbox")}
+            {t("common.colon")}
+            {h.outboxDepth}
             {h.oldestUndeliveredAt ? (
               <>
                 {" · "}
@@ -340,7 +344,8 @@ export function PeerDetailPage({ id }: { id: string }) {
             ) : null}
           </Text>
           <Text size="sm">
-            {t("peers.lastSuccess")}:{" "}
+            {t("peers.lastSuccess")}
+            {t("common.colon")}
             {h.lastSuccessAt ? <DateTimeText iso={h.lastSuccessAt} /> : t("peers.never")}
           </Text>
           {h.lastError ? (

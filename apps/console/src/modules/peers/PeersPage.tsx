@@ -59,14 +59,20 @@ function InviteModal({ onClose }: { onClose: () => void }) {
               {invite.data.invitation}
             </Code>
             <Text size="sm">
-              {t("peers.expires")}: <DateTimeText iso={invite.data.expiresAt} />
+              {t("peers.expires")}
+              {t("common.colon")}
+              <DateTimeText iso={invite.data.expiresAt} />
             </Text>
             <Text size="sm">
-              {t("peers.nodeFingerprint")}: <Code>{invite.data.nodeFingerprint}</Code>
+              {t("peers.nodeFingerprint")}
+              {t("common.colon")}
+              <Code>{invite.data.nodeFingerprint}</Code>
             </Text>
             {invite.data.tlsPin ? (
               <Text size="sm" style={{ wordBreak: "break-all" }}>
-                {t("peers.nodeTlsPin")}: <Code data-testid="peers-invitation-pin">{invite.data.tlsPin}</Code>
+                {t("peers.nodeTlsPin")}
+                {t("common.colon")}
+                <Code data-testid="peers-invitation-pin">{invite.data.tlsPin}</Code>
               </Text>
             ) : null}
           </>
@@ -169,7 +175,9 @@ function Health({ p }: { p: PeerView }) {
           </Badge>
         ) : null}
         <Text size="sm">
-          {t("peers.outbox")}: {h.outboxDepth}
+          {t("peers.outbox")}
+          {t("common.colon")}
+          {h.outboxDepth}
           {h.oldestUndeliveredAgeSeconds !== null
             ? ` (${t("peers.oldest", { seconds: Math.round(h.oldestUndeliveredAgeSeconds) })})`
             : ""}
@@ -184,9 +192,13 @@ function Health({ p }: { p: PeerView }) {
         })}
       </Text>
       <Text size="xs" c="dimmed">
-        {t("peers.lastSuccess")}:{" "}
-        {h.lastSuccessAt ? <DateTimeText iso={h.lastSuccessAt} /> : t("peers.never")} · {t("peers.rtt")}:{" "}
-        {h.rttMs ?? "–"} ms · {t("peers.pingRtt")}: {h.pingRttMs ?? "–"} ms
+        {t("peers.lastSuccess")}
+        {t("common.colon")}
+        {h.lastSuccessAt ? <DateTimeText iso={h.lastSuccessAt} /> : t("peers.never")} · {t("peers.rtt")}
+        {t("common.colon")}
+        {h.rttMs ?? "–"} ms · {t("peers.pingRtt")}
+        {t("common.colon")}
+        {h.pingRttMs ?? "–"} ms
       </Text>
       {h.linkStop ? (
         <Badge color="red" data-testid={`peer-${p.id}-link-stop`} style={{ overflow: "visible" }}>

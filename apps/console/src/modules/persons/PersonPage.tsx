@@ -87,7 +87,8 @@ export function PersonPage({ id }: { id: string }) {
         ) : (
           p.links.map((l) => (
             <Text size="sm" key={`${l.recordType}-${l.recordId}-${l.ordinal}`}>
-              {t(`persons.recordType.${l.recordType}`)}:{" "}
+              {t(`persons.recordType.${l.recordType}`)}
+              {t("common.colon")}
               {l.recordType === "request" ? (
                 <Link to={`/requests/${l.recordId}`} data-testid="person-record-link">
                   {l.recordId}

@@ -361,7 +361,7 @@ function SignOff({ view, list }: { view: RoundView; list: OutcomeList }) {
           </Text>
           {check.signatures.map((s) => (
             <Text size="xs" key={`${s.node}-${s.kid}`}>
-              {`${s.node}: ${t(`rounds.check.${s.check}`)}`}
+              {`${s.node}${t("common.colon")}${t(`rounds.check.${s.check}`)}`}
             </Text>
           ))}
         </Stack>

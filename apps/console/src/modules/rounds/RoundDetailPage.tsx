@@ -140,7 +140,7 @@ function RoundScreen({ view }: { view: RoundView }) {
                   <List.Item key={a.name.en || a.name.zh}>
                     <Bi v={a.name} size="sm" />
                     {a.members.length > 0 &&
-                      `: ${a.members.map((m) => (m.nameRomanised && m.nameRomanised !== m.nameOriginal ? `${m.nameOriginal} (${m.nameRomanised})` : m.nameOriginal)).join(", ")}`}
+                      `${t("common.colon")}${a.members.map((m) => (m.nameRomanised && m.nameRomanised !== m.nameOriginal ? `${m.nameOriginal} (${m.nameRomanised})` : m.nameOriginal)).join(", ")}`}
                   </List.Item>
                 ))}
               </List>

@@ -89,7 +89,11 @@ function FormValue({ value, spec }: { value: unknown; spec?: FieldSpec }) {
       const extra = Object.entries(obj).filter(([k]) => !["type", "value", "raw"].includes(k));
       return (
         <Text size="sm">
-          <Text span size="xs" c="dimmed">{`${optionOf("requests.opt.identifierType", obj.type)}: `}</Text>
+          <Text
+            span
+            size="xs"
+            c="dimmed"
+          >{`${optionOf("requests.opt.identifierType", obj.type)}${t("common.colon")}`}</Text>
           {String(obj.value ?? "")}
           {extra.map(([k, v]) => ` · ${labelOf(k)} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)}
         </Text>

@@ -231,7 +231,7 @@ export function RequestDetailPage({ id }: { id: string }) {
           </Text>
           {r.answer.grounds ? (
             <Text size="sm" c="dimmed">
-              {`${t(`requests.grounds.${str((r.answer.grounds as { code?: unknown }).code)}` as "requests.grounds.other")}: ${str((r.answer.grounds as { explanation?: unknown }).explanation)}`}
+              {`${t(`requests.grounds.${str((r.answer.grounds as { code?: unknown }).code)}` as "requests.grounds.other")}${t("common.colon")}${str((r.answer.grounds as { explanation?: unknown }).explanation)}`}
             </Text>
           ) : null}
           {Array.isArray(r.answer.attachments) && (

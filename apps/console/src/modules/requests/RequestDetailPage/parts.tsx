@@ -70,7 +70,7 @@ export function eventDetails(t: TFunction, e: RequestDetail["timeline"][number])
     lines.push(t(`requests.outcome.${answer.outcome}` as "requests.outcome.fulfilled"));
     if (answer.grounds)
       lines.push(
-        `${t(`requests.grounds.${answer.grounds.code}` as "requests.grounds.no_data_held")}: ${str(answer.grounds.explanation)}`,
+        `${t(`requests.grounds.${answer.grounds.code}` as "requests.grounds.no_data_held")}${t("common.colon")}${str(answer.grounds.explanation)}`,
       );
     if (answer.summary) lines.push(str(answer.summary));
   }
