@@ -146,5 +146,7 @@ describeDb("federation delivery between two node processes", () => {
     expect(total - 50).toBeGreaterThanOrEqual(600);
     const aOut = new Set((await allRows<OutboxItem>(a.proc, "US-DOJ", "outbox")).map((m) => m.msgId));
     expect(acknowledged.every((id) => aOut.has(id))).toBe(true);
-  });
+    // Each kill restarts a node process (a PGlite one loads its database again): on the 2-core machine with
+    // other files and sessions running (load average 11) the burst took past the tier's 120 s.
+  }, 300_000);
 });
