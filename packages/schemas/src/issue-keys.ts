@@ -344,6 +344,14 @@ export const ISSUE_MESSAGES = {
     "zh-CN": "不接受未加密的 HTTP：请使用 {url}",
   },
   "http.noRoute": { en: "no route {method} {path}", "zh-CN": "没有路由 {method} {path}" },
+  "http.pathSegmentTooLong": {
+    en: "a path segment is longer than {limit} characters",
+    "zh-CN": "路径中有一段超过 {limit} 个字符",
+  },
+  "http.badUrl": {
+    en: "the path is not valid percent-encoded UTF-8",
+    "zh-CN": "路径不是有效的百分号编码 UTF-8",
+  },
   // indicator imports: the rows of an import report, and a file refused as a whole
   "import.notDate": {
     en: "{field}: not an ISO 8601 date-time",
