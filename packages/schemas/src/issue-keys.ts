@@ -312,6 +312,14 @@ export const ISSUE_MESSAGES = {
   },
   "shared.withdrawnFrom": { en: "{node} had it withdrawn", "zh-CN": "已对 {node} 撤回该对象" },
   "shared.typeUndeclared": { en: "type {type} is no longer declared", "zh-CN": "类型 {type} 已不再声明" },
+  "lawful.recordIdUuid": {
+    en: "records of this kind are identified by a UUID",
+    "zh-CN": "此类记录以 UUID 标识",
+  },
+  "lawful.recordIdShared": {
+    en: "a shared object is identified by so_ and a UUIDv7",
+    "zh-CN": "共享对象以 so_ 加 UUIDv7 标识",
+  },
   "lawful.flagDecided": {
     en: "the flag is already decided ({state})",
     "zh-CN": "该标记已有决定（{state}）",
