@@ -312,6 +312,14 @@ export const ISSUE_MESSAGES = {
   },
   "shared.withdrawnFrom": { en: "{node} had it withdrawn", "zh-CN": "已对 {node} 撤回该对象" },
   "shared.typeUndeclared": { en: "type {type} is no longer declared", "zh-CN": "类型 {type} 已不再声明" },
+  "lawful.recordIdUuid": {
+    en: "records of this kind are identified by a UUID",
+    "zh-CN": "此类记录以 UUID 标识",
+  },
+  "lawful.recordIdShared": {
+    en: "a shared object is identified by so_ and a UUIDv7",
+    "zh-CN": "共享对象以 so_ 加 UUIDv7 标识",
+  },
   "lawful.flagDecided": {
     en: "the flag is already decided ({state})",
     "zh-CN": "该标记已有决定（{state}）",
@@ -344,6 +352,14 @@ export const ISSUE_MESSAGES = {
     "zh-CN": "不接受未加密的 HTTP：请使用 {url}",
   },
   "http.noRoute": { en: "no route {method} {path}", "zh-CN": "没有路由 {method} {path}" },
+  "http.pathSegmentTooLong": {
+    en: "a path segment is longer than {limit} characters",
+    "zh-CN": "路径中有一段超过 {limit} 个字符",
+  },
+  "http.badUrl": {
+    en: "the path is not valid percent-encoded UTF-8",
+    "zh-CN": "路径不是有效的百分号编码 UTF-8",
+  },
   // indicator imports: the rows of an import report, and a file refused as a whole
   "import.notDate": {
     en: "{field}: not an ISO 8601 date-time",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Id, IsoDateTime, NodeId } from "./common.js";
+import { zodIssue } from "./issue-keys.js";
 import { LEGAL_INSTRUMENTS } from "./requests.js";
 
 /**
@@ -137,22 +138,46 @@ export const ReviewBasisBody = z.strictObject({
   reviewAt: IsoDateTime.optional(),
 });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SHARED_OBJECT_ID = /^so_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * The record id must be one its kind can have (a shared object's `so_<UUIDv7>`, else a UUID): a 400 naming the
+ * field, where the domain's lookup of any other string in its UUID column failed the request with a 500.
+ */
+function recordIdOfItsKind(field: string) {
+  return (v: { kind: LawfulKind } & Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const id = String(v[field]);
+    const shared = v.kind === "shared_object";
+    if (shared ? SHARED_OBJECT_ID.test(id) : UUID.test(id)) return;
+    ctx.addIssue({
+      code: "custom",
+      path: [field],
+      ...zodIssue(shared ? "lawful.recordIdShared" : "lawful.recordIdUuid"),
+    });
+  };
+}
+
 export const EraseBody = z.strictObject({
   /** Why now (shown in the audit trail). */
   note: text(1000).optional(),
 });
 
-export const RecordParams = z.strictObject({ kind: LawfulKind, id: RecordId });
+export const RecordParams = z
+  .strictObject({ kind: LawfulKind, id: RecordId })
+  .superRefine(recordIdOfItsKind("id"));
 
 // ---------------------------------------------------------------------------------------------------
 // Screening
 
-export const FlagBody = z.strictObject({
-  kind: LawfulKind,
-  recordId: RecordId,
-  characters: z.array(ScreeningCharacter).min(1).max(4),
-  note: text(2000),
-});
+export const FlagBody = z
+  .strictObject({
+    kind: LawfulKind,
+    recordId: RecordId,
+    characters: z.array(ScreeningCharacter).min(1).max(4),
+    note: text(2000),
+  })
+  .superRefine(recordIdOfItsKind("recordId"));
 
 export const DecisionBody = z.strictObject({
   decision: z.enum(["clear", "block"]),
@@ -160,12 +185,14 @@ export const DecisionBody = z.strictObject({
   text: text(4000),
 });
 
-export const RefuseBody = z.strictObject({
-  kind: LawfulKind,
-  recordId: RecordId,
-  ground: LawfulGround,
-  text: text(4000),
-});
+export const RefuseBody = z
+  .strictObject({
+    kind: LawfulKind,
+    recordId: RecordId,
+    ground: LawfulGround,
+    text: text(4000),
+  })
+  .superRefine(recordIdOfItsKind("recordId"));
 
 export const FlagView = z.object({
   id: Id,
@@ -228,13 +255,15 @@ export type ScreeningCounts = z.infer<typeof ScreeningCounts>;
 
 /** The wire payload of a refusal on lawful grounds, back to the node that sent the item. */
 export const LAWFUL_MSG = { refused: "lawful.refused" } as const;
-export const LawfulRefusedPayload = z.strictObject({
-  kind: LawfulKind,
-  recordId: RecordId,
-  ground: LawfulGround,
-  text: text(4000),
-  by: text(200),
-  at: IsoDateTime,
-  refusingNode: NodeId,
-});
+export const LawfulRefusedPayload = z
+  .strictObject({
+    kind: LawfulKind,
+    recordId: RecordId,
+    ground: LawfulGround,
+    text: text(4000),
+    by: text(200),
+    at: IsoDateTime,
+    refusingNode: NodeId,
+  })
+  .superRefine(recordIdOfItsKind("recordId"));
 export type LawfulRefusedPayload = z.infer<typeof LawfulRefusedPayload>;

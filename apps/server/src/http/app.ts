@@ -65,6 +65,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { me
     pluginTimeout: 120_000,
     genReqId: () => `req_${uuidv7()}`,
     requestIdHeader: false,
+    // The router's own refusals (a path parameter over its 100-character limit, a path that is not valid
+    // percent-encoded UTF-8) in the one error body with the request id, like every other error: by default
+    // Fastify answered them in a shape of its own (a 414 or a 400) with neither.
+    frameworkErrors: (err, req, reply) => {
+      reply.header("x-request-id", req.id);
+      return sendError(err, req, reply);
+    },
     // Client addresses (rate limits, audit) come from X-Forwarded-For only when the proxy is one named here.
     trustProxy: services.config.trustedProxies.length ? services.config.trustedProxies : false,
     ...(opts.https ? { https: opts.https } : {}),

@@ -192,6 +192,18 @@ export function sendError(err: FastifyError | AppError | Error, req: FastifyRequ
       return reply
         .status(415)
         .send(errorBody(req, "UNSUPPORTED_MEDIA_TYPE", [{ issue: "send Content-Type: application/json" }]));
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return reply
+        .status(400)
+        .send(
+          errorBody(req, "VALIDATION_FAILED", [
+            { field: "params", ...issue("http.pathSegmentTooLong", { limit: 100 }) },
+          ]),
+        );
+    case "FST_ERR_BAD_URL":
+      return reply
+        .status(400)
+        .send(errorBody(req, "VALIDATION_FAILED", [{ field: "params", ...issue("http.badUrl") }]));
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return reply.status(400).send(errorBody(req, "MALFORMED_JSON", [{ field: "body", issue: fe.message }]));
