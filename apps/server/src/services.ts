@@ -4,7 +4,6 @@ import type { Database, Db } from "./db/client.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createAccessLogService } from "./modules/access-log/access-log.service.js";
 import { assetLawfulKind } from "./modules/assets/assets.lawful.js";
-import { assetsRepo } from "./modules/assets/assets.repo.js";
 import { createAssetsService } from "./modules/assets/assets.service.js";
 import { assetType } from "./modules/assets/assets.shared.js";
 import { createAuditAnchorService } from "./modules/audit/audit.anchor.js";
@@ -369,7 +368,7 @@ export function createServices(deps: {
       caseReport: (ctx, q) => cases.statusReport(ctx, q),
       fugitiveReturns: (peer, fromDay, toDay) => fugitivesRepo.returnsWithPeer(db, peer, fromDay, toDay),
       repatriations: (peer, fromDay, toDay) => repatriation.arrivalsWithPeer(peer, fromDay, toDay),
-      assetsReturned: (peer, fromDay, toDay) => assetsRepo.returnedWithPeer(db, peer, fromDay, toDay),
+      assetsReturned: (peer, fromDay, toDay) => assets.returnedWithPeer(peer, fromDay, toDay),
     }),
   };
   registerRoundHandlers(roundsDeps);

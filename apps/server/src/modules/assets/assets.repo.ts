@@ -35,25 +35,31 @@ function whereOf(f: AssetFilter): SQL[] {
 export const assetsRepo = {
   /**
    * Assets returned in a period (a `returned` stage entry dated then) that concern a peer: this node's own shared
-   * with it, and the peer's held here (the progress report before a dialogue round). An own asset counts while its
-   * shared object is active: its sharing withdrawn from the asset's page, through the shared-objects API or by
-   * the erasure at the end of its retention, the peer holds it no more (the asset's own flag knows only the first).
+   * with it, with their shared object (the caller keeps those whose object is still active), and the ids of the
+   * peer's held here (the progress report before a dialogue round).
    */
-  async returnedWithPeer(dbx: DbOrTx, peer: string, fromDay: string, toDay: string): Promise<string[]> {
+  async returnedWithPeer(
+    dbx: DbOrTx,
+    peer: string,
+    fromDay: string,
+    toDay: string,
+  ): Promise<{ own: { id: string; sharedObjectId: string }[]; held: string[] }> {
     const own = await dbx.execute(sql`
-      select distinct a.id::text as id
+      select distinct a.id::text as id, a.shared_object_id as "sharedObjectId"
         from assets a
         join asset_stages s on s.asset_id = a.id
-        join shared_objects o on o.id = a.shared_object_id and o.state = 'active'
        where s.stage = 'returned' and s.date between ${fromDay} and ${toDay}
-         and a.recipients @> ${JSON.stringify([peer])}::jsonb`);
+         and a.shared_object_id is not null and a.recipients @> ${JSON.stringify([peer])}::jsonb`);
     const held = await dbx.execute(sql`
       select c.shared_object_id as id
         from asset_copies c
        where c.owner_node = ${peer} and c.state = 'active'
          and exists (select 1 from jsonb_array_elements(c.content->'stages') s
                       where s->>'stage' = 'returned' and (s->>'date') between ${fromDay} and ${toDay})`);
-    return [...rowsOf<{ id: string }>(own), ...rowsOf<{ id: string }>(held)].map((r) => r.id).sort();
+    return {
+      own: rowsOf<{ id: string; sharedObjectId: string }>(own),
+      held: rowsOf<{ id: string }>(held).map((r) => r.id),
+    };
   },
 
   /** The next number of the node's per-year sequence (the advisory lock serialises concurrent creations). */

@@ -408,6 +408,7 @@ export function createAssetsService(deps: AssetsDeps) {
     withdrawSharing: sharing.withdraw,
     received: sharing.received,
     onReceived: sharing.onReceived,
+    returnedWithPeer: sharing.returnedWithPeer,
   };
 }
 

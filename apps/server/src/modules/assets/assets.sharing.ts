@@ -170,5 +170,19 @@ export function createAssetSharing(c: AssetsContext) {
     };
   }
 
-  return { sync, share, withdraw, onReceived, received };
+  /**
+   * Assets returned in a period that concern a peer (the progress report before a round): this node's own shared
+   * with it while their shared object is active (a sharing withdrawn from the asset's page, through the
+   * shared-objects API or by the erasure at the end of its retention: the peer holds it no more), and the peer's
+   * held here.
+   */
+  async function returnedWithPeer(peer: string, fromDay: string, toDay: string): Promise<string[]> {
+    const { own, held } = await repo.returnedWithPeer(db, peer, fromDay, toDay);
+    const active = await Promise.all(
+      own.map(async (a) => (await so.stateOf(db, a.sharedObjectId)) === "active"),
+    );
+    return [...own.filter((_, i) => active[i]).map((a) => a.id), ...held].sort();
+  }
+
+  return { sync, share, withdraw, onReceived, received, returnedWithPeer };
 }
