@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Id, IsoDateTime, NodeId } from "./common.js";
 import { zodIssue } from "./issue-keys.js";
 import { LEGAL_INSTRUMENTS } from "./requests.js";
+import { SharedObjectId } from "./shared-objects.js";
 
 /**
  * Personal data: the legal basis and retention of every record that holds it, and the screening of what
@@ -138,8 +139,8 @@ export const ReviewBasisBody = z.strictObject({
   reviewAt: IsoDateTime.optional(),
 });
 
+/** What a UUID column takes (any version: the domains' ids are v4 or v7). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SHARED_OBJECT_ID = /^so_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /**
  * The record id must be one its kind can have (a shared object's `so_<UUIDv7>`, else a UUID): a 400 naming the
@@ -149,7 +150,7 @@ function recordIdOfItsKind(field: string) {
   return (v: { kind: LawfulKind } & Record<string, unknown>, ctx: z.RefinementCtx) => {
     const id = String(v[field]);
     const shared = v.kind === "shared_object";
-    if (shared ? SHARED_OBJECT_ID.test(id) : UUID.test(id)) return;
+    if (shared ? SharedObjectId.safeParse(id).success : UUID.test(id)) return;
     ctx.addIssue({
       code: "custom",
       path: [field],

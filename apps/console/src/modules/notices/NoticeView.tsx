@@ -240,9 +240,16 @@ function ProviderActions({ n }: { n: NoticeDetail }) {
   );
 }
 
-function Thread({ n, side }: { n: NoticeDetail; side: "authority" | "provider" }) {
-  const { t, i18n } = useTranslation();
+/** An instant on the reader's clock, with its offset, in the interface language. */
+function useReadableInstant() {
+  const { i18n } = useTranslation();
   const { user } = useSession();
+  return (iso: string) => formatDateTime(iso, user.timeZone, i18n.language);
+}
+
+function Thread({ n, side }: { n: NoticeDetail; side: "authority" | "provider" }) {
+  const { t } = useTranslation();
+  const at = useReadableInstant();
   const post = useNoticeMessage(n.id);
   const [text, setText] = useState("");
   const open =
@@ -254,10 +261,7 @@ function Thread({ n, side }: { n: NoticeDetail; side: "authority" | "provider" }
       </Title>
       {n.messages.map((m) => (
         <Card key={m.id} withBorder padding="xs" data-testid="notice-message">
-          <Text
-            size="xs"
-            c="dimmed"
-          >{`${m.author} · ${formatDateTime(m.at, user.timeZone, i18n.language)}`}</Text>
+          <Text size="xs" c="dimmed">{`${m.author} · ${at(m.at)}`}</Text>
           <Text size="sm" lang={m.text.lang}>
             {m.text.text}
           </Text>
@@ -299,7 +303,7 @@ function Thread({ n, side }: { n: NoticeDetail; side: "authority" | "provider" }
 /** One notice, for the authority (officers) or for the provider (the portal): the same page, each side's actions. */
 export function NoticeView({ n, side }: { n: NoticeDetail; side: "authority" | "provider" }) {
   const { t, i18n } = useTranslation();
-  const { user } = useSession();
+  const at = useReadableInstant();
   const zh = i18n.language.startsWith("zh");
   const open = ["sent", "received", "in_progress"].includes(n.status);
   const signed = useSignedNotice(n.id, n.verificationCode !== null);
@@ -350,9 +354,7 @@ export function NoticeView({ n, side }: { n: NoticeDetail; side: "authority" | "
                     <Code>{l.identifier.value}</Code>
                   </Table.Td>
                   <Table.Td>
-                    {l.from || l.to
-                      ? `${l.from ? formatDateTime(l.from, user.timeZone, i18n.language) : "…"} – ${l.to ? formatDateTime(l.to, user.timeZone, i18n.language) : "…"}`
-                      : ""}
+                    {l.from || l.to ? `${l.from ? at(l.from) : "…"} – ${l.to ? at(l.to) : "…"}` : ""}
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -434,9 +436,7 @@ export function NoticeView({ n, side }: { n: NoticeDetail; side: "authority" | "
         </Title>
         <List size="sm" data-testid="notice-timeline">
           {n.timeline.map((e) => (
-            <List.Item
-              key={e.id}
-            >{`${formatDateTime(e.at, user.timeZone, i18n.language)} · ${t(`notices.event.${e.event}`)} · ${e.actor}`}</List.Item>
+            <List.Item key={e.id}>{`${at(e.at)} · ${t(`notices.event.${e.event}`)} · ${e.actor}`}</List.Item>
           ))}
         </List>
       </Stack>
