@@ -3,8 +3,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { generateEncryptionKey, generateSigningKey } from "../../src/crypto/keys.js";
-import { outSeq, peers, users } from "../../src/db/schema/index.js";
-import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { users } from "../../src/db/schema/index.js";
+import { type Agent, addActivePeer, createTestNode, describeDb, type TestNode } from "../support/node.js";
 import { routeTable } from "../support/routes.js";
 import { seeded } from "../support/seeded.js";
 
@@ -420,18 +420,7 @@ describeDb("fuzzing the bodies of the signed-in mutating routes: no server error
     // An active peer (its keys held here, its address nowhere), so requests, rounds and shares can be made to it.
     const peerSig = generateSigningKey();
     const peerEnc = generateEncryptionKey();
-    await node.rt.services.db.insert(peers).values({
-      id: "CN-MPS",
-      name: "CN-MPS",
-      baseUrl: "http://cn-mps.invalid",
-      state: "active",
-      publicKeys: [
-        { ...peerSig.publicJwk, status: "active" },
-        { ...peerEnc.publicJwk, status: "active" },
-      ],
-      fingerprint: "TEST0-TEST0-TEST0-TEST0",
-    });
-    await node.rt.services.db.insert(outSeq).values({ peerId: "CN-MPS" });
+    await addActivePeer(node, "CN-MPS", [peerSig, peerEnc]);
     // Records of other kinds whose ids are then used where they do not belong.
     remember("user", (await node.user("fuzz.victim", ["auditor"])).id);
     remember("unit", await node.unit("Fuzz unit"));

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ENVELOPE_JWE_TYP, ENVELOPE_JWS_TYP, sealEnvelope } from "../../src/crypto/envelope.js";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { generateEncryptionKey, generateSigningKey } from "../../src/crypto/keys.js";
-import { outSeq, peers } from "../../src/db/schema/index.js";
-import { createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { addActivePeer, createTestNode, describeDb, type TestNode } from "../support/node.js";
 import { routeTable } from "../support/routes.js";
 import { mulberry32 } from "../support/seeded.js";
 
@@ -149,18 +148,7 @@ describeDb("fuzzing the public inputs: no server error", () => {
       settings: { signIn: { maxFailures: 5, lockMinutes: 15, perIpPerMinute: 10_000 } },
     });
     // A paired peer whose keys the test holds, so signed envelopes reach the deepest checks.
-    await node.rt.services.db.insert(peers).values({
-      id: "CN-MPS",
-      name: "CN-MPS",
-      baseUrl: "http://cn-mps.invalid",
-      state: "active",
-      publicKeys: [
-        { ...peerSig.publicJwk, status: "active" },
-        { ...peerEnc.publicJwk, status: "active" },
-      ],
-      fingerprint: "TEST0-TEST0-TEST0-TEST0",
-    });
-    await node.rt.services.db.insert(outSeq).values({ peerId: "CN-MPS" });
+    await addActivePeer(node, "CN-MPS", [peerSig, peerEnc]);
     // Signed in before the fuzz: its sign-in attempts with bad passwords may lock the account.
     adminCookie = (await node.as("admin")).cookie ?? "";
   });

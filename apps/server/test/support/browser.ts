@@ -236,49 +236,53 @@ export async function horizontalOverflow(
 }
 
 /**
+ * Page-side (a function's source, for page.evaluate): the text nodes whose text passes `keep` and that a person
+ * sees, outside code and preformatted blocks (where an identifier or a technical detail is shown as it is), each
+ * with its element.
+ */
+const VISIBLE_TEXT = `(keep) => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!keep(n.nodeValue || "")) continue;
+    const el = n.parentElement;
+    if (!el || el.closest("code, pre, script, style, [aria-hidden=true]")) continue;
+    if (el.checkVisibility({ visibilityProperty: true })) out.push([n, el]);
+  }
+  return out;
+}`;
+
+/**
  * Instants shown to people as machine text: an ISO 8601 date-time ("2026-11-20T02:00…") or a clock time
- * labelled UTC ("02:00 UTC"), in the page's visible text outside code and preformatted blocks (where an
- * identifier or a technical detail is shown as it is). People read times on their own clock, with the offset
- * (`formatDateTime`): what this finds is a time someone has to convert in their head. Each with its context.
+ * labelled UTC ("02:00 UTC"), in the page's visible text (VISIBLE_TEXT). People read times on their own clock,
+ * with the offset (`formatDateTime`): what this finds is a time someone has to convert in their head. Each with
+ * its context.
  */
 export async function rawInstants(page: Page): Promise<string[]> {
-  return page.evaluate<string[]>(`(() => {
-    const found = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  return page.evaluate<string[]>(`((visible) => {
     const raw = /\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}|\\b\\d{1,2}:\\d{2}(:\\d{2})? ?UTC\\b/;
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const text = n.nodeValue || "";
-      if (!raw.test(text)) continue;
-      const el = n.parentElement;
-      if (!el || el.closest("code, pre, script, style, [aria-hidden=true]")) continue;
-      if (!el.checkVisibility({ visibilityProperty: true })) continue;
+    return visible((text) => raw.test(text)).map(([n, el]) => {
       const tid = el.closest("[data-testid]")?.getAttribute("data-testid");
-      found.push((tid ? "[" + tid + "] " : "") + text.trim().slice(0, 120));
-    }
-    return found;
-  })()`);
+      return (tid ? "[" + tid + "] " : "") + (n.nodeValue || "").trim().slice(0, 120);
+    });
+  })(${VISIBLE_TEXT})`);
 }
 
 /**
  * Places where Chinese text is joined to what follows by an ASCII colon and a space ("发件箱: 3") instead of the
- * full-width colon Chinese typography uses ("发件箱：3", `common.colon`), in the page's visible text outside
- * code blocks. Read on the elements holding a colon, since a label and its colon are often separate text nodes.
+ * full-width colon Chinese typography uses ("发件箱：3", `common.colon`), in the page's visible text
+ * (VISIBLE_TEXT). Read on the elements holding a colon, since a label and its colon are often separate text nodes.
  */
 export async function asciiColonsInChinese(page: Page): Promise<string[]> {
-  return page.evaluate<string[]>(`(() => {
+  return page.evaluate<string[]>(`((visible) => {
     const found = new Set();
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      if (!(n.nodeValue || "").includes(":")) continue;
-      const el = n.parentElement;
-      if (!el || el.closest("code, pre, script, style, [aria-hidden=true]")) continue;
-      if (!el.checkVisibility({ visibilityProperty: true })) continue;
+    for (const [, el] of visible((text) => text.includes(":"))) {
       const text = el.textContent || "";
       const m = /[\\u3400-\\u9fff）」]: /.exec(text);
       if (m) found.add(text.slice(Math.max(0, m.index - 20), m.index + 20).trim());
     }
     return [...found];
-  })()`);
+  })(${VISIBLE_TEXT})`);
 }
 
 /** Prints the axe-core violations per page and variant by impact, with the page's width (a Markdown table). */

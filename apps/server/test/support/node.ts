@@ -5,7 +5,8 @@ import type { Role } from "@crossline/schemas";
 import { eq } from "drizzle-orm";
 import pg from "pg";
 import { describe, inject } from "vitest";
-import { users } from "../../src/db/schema/index.js";
+import type { GeneratedKey } from "../../src/crypto/keys.js";
+import { outSeq, peers, users } from "../../src/db/schema/index.js";
 import { systemCtx } from "../../src/lib/actor.js";
 import type { Clock } from "../../src/lib/clock.js";
 import type { FederationPort } from "../../src/modules/federation/federation.types.js";
@@ -107,6 +108,23 @@ export interface TestNode {
   as(username: string): Promise<Agent>;
   bearer(secret: string): Agent;
   close(): Promise<void>;
+}
+
+/**
+ * What pairing leaves behind, without the handshake: `id` as an active peer of the node, holding the public halves
+ * of the given keys (the test keeps the private ones to sign as that peer), its address one nobody can reach, and
+ * its outgoing sequence counter.
+ */
+export async function addActivePeer(node: TestNode, id: string, keys: GeneratedKey[]): Promise<void> {
+  await node.rt.services.db.insert(peers).values({
+    id,
+    name: id,
+    baseUrl: `http://${id.toLowerCase()}.invalid`,
+    state: "active",
+    publicKeys: keys.map((k) => ({ ...k.publicJwk, status: "active" as const })),
+    fingerprint: "TEST0-TEST0-TEST0-TEST0",
+  });
+  await node.rt.services.db.insert(outSeq).values({ peerId: id });
 }
 
 /** An initialised node in a temporary directory, on this tier's database, running in-process. */
