@@ -51,6 +51,18 @@ export const ISSUE_MESSAGES = {
     "zh-CN": "该 IBAN 属于 {ibanCountry}，而不是 {country}",
   },
   // server
+  "users.outsideRole": {
+    en: "{role} is the role of a provider's staff account, made on the provider's page; it is not given here",
+    "zh-CN": "{role}是服务提供者人员账户的角色，须在该服务提供者的页面上创建账户；不能在此授予",
+    labelled: { role: "role" },
+    englishLabels: true,
+  },
+  "users.outsideAccount": {
+    en: "a provider's staff account keeps its one role, {role}",
+    "zh-CN": "服务提供者人员账户只有一个角色：{role}，不能更改",
+    labelled: { role: "role" },
+    englishLabels: true,
+  },
   "federation.payloadTooLarge": {
     en: "the message payload is {size} bytes; an envelope carries at most {limit} bytes of payload",
     "zh-CN": "消息内容为 {size} 字节；一个信封最多携带 {limit} 字节的内容",

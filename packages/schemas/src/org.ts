@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Id, IsoDateTime, Language, Password, TimeZone, Username } from "./common.js";
-import { Role } from "./roles.js";
+import { ROLES, Role } from "./roles.js";
 
 export const Agency = z.object({ id: Id, name: z.string(), nameZh: z.string().nullable() });
 export type Agency = z.infer<typeof Agency>;
@@ -36,7 +36,7 @@ export const CreateUserBody = z.strictObject({
   displayName: z.string().trim().min(1).max(200),
   email: z.email().max(320).optional(),
   unitId: Id,
-  roles: z.array(Role).min(1).max(8),
+  roles: z.array(Role).min(1).max(ROLES.length),
   language: Language.default("en"),
   timeZone: TimeZone.optional(),
   /** When absent the server generates a one-time password and returns it once. */
@@ -49,7 +49,7 @@ export const UpdateUserBody = z.strictObject({
   displayName: z.string().trim().min(1).max(200).optional(),
   email: z.email().max(320).nullable().optional(),
   unitId: Id.optional(),
-  roles: z.array(Role).min(1).max(8).optional(),
+  roles: z.array(Role).min(1).max(ROLES.length).optional(),
   disabled: z.boolean().optional(),
 });
 
@@ -71,7 +71,7 @@ export type ApiToken = z.infer<typeof ApiToken>;
 export const CreateTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   /** A subset of the creator's roles; defaults to all of them. */
-  roles: z.array(Role).min(1).max(8).optional(),
+  roles: z.array(Role).min(1).max(ROLES.length).optional(),
   expiresInDays: z.number().int().min(1).max(366).default(90),
 });
 

@@ -1,3 +1,4 @@
+import { OUTSIDE_ROLES, ROLES } from "@crossline/schemas";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -8,6 +9,7 @@ import {
   signedInPage,
 } from "../support/browser.js";
 import { DB_KIND } from "../support/node.js";
+import { addProvider } from "../support/providers-fixtures.js";
 import {
   act,
   draft,
@@ -141,6 +143,36 @@ describeBrowser("screens: start-up language, board rows, roster choices, dashboa
       expect(await officer.getByTestId("dashboard-approvals").count()).toBe(0);
       expect(await officer.getByTestId("dashboard-links").count()).toBe(0);
       await officer.context().close();
+    },
+  );
+
+  it.runIf(once)(
+    "offers officers' roles only in the user form, and keeps a provider staff account's one role",
+    async () => {
+      const admin = await t.cn.as("roster.admin");
+      const providerId = await addProvider(admin, "Screens Cloud");
+      const staff = await admin.req("POST", `/api/v1/providers/${providerId}/users`, {
+        username: "cloud.staff",
+        displayName: "Cloud staff",
+        email: "staff@cloud.example.cn",
+        timeZone: "Asia/Shanghai",
+      });
+      expect(staff.status).toBe(201);
+      const page = await as("roster.admin", "/users");
+      await page.getByTestId("users-create").click();
+      await page.getByTestId("user-form-roles").click();
+      await page.getByRole("option").first().waitFor();
+      const offered = (await page.getByRole("option").allInnerTexts()).map((s) => s.trim());
+      expect(offered).toHaveLength(ROLES.length - OUTSIDE_ROLES.length);
+      expect(offered).not.toContain("Provider staff");
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Escape");
+      const row = page.locator('[data-testid="user-row"][data-username="cloud.staff"]');
+      await row.getByTestId("user-actions").click();
+      await page.getByTestId("user-edit").click();
+      expect(await page.getByTestId("user-form-roles").isDisabled()).toBe(true);
+      await page.getByText("A provider's staff account keeps its one role.", { exact: false }).waitFor();
+      await page.context().close();
     },
   );
 

@@ -1,6 +1,8 @@
+import { OUTSIDE_ROLES, ROLES } from "@crossline/schemas";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { addProvider } from "../support/providers-fixtures.js";
 import { routineSubscriberForm } from "../support/requests-fixtures.js";
 
 type ErrorResponse = {
@@ -84,6 +86,60 @@ describeDb("bad input", () => {
     });
     const e = expectError(res, 400, "VALIDATION_FAILED");
     expect(e.details[0].field).toBe("body.roles.0");
+  });
+
+  it("an outside role comes only with a provider's staff account, which keeps it alone; an officer may hold every officer role", async () => {
+    const users = await count("users");
+    const outside = expectError(
+      await admin.req(
+        "POST",
+        "/api/v1/users",
+        { username: "half-staff", displayName: "X", unitId, roles: ["case_officer", "provider_user"] },
+        { "accept-language": "zh-CN" },
+      ),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expect(outside.details[0]).toMatchObject({ field: "roles", key: "users.outsideRole" });
+    expect(outside.details[0].issue).toContain("服务提供者人员");
+    expect(await count("users")).toBe(users);
+
+    const officerRoles = ROLES.filter((r) => !OUTSIDE_ROLES.includes(r));
+    const made = await admin.req<{ user: { id: string; roles: string[] } }>("POST", "/api/v1/users", {
+      username: "all-hats",
+      displayName: "X",
+      unitId,
+      roles: [...officerRoles, "auditor"],
+    });
+    expect(made.status).toBe(201);
+    expect([...made.body.user.roles].sort()).toEqual([...officerRoles].sort());
+    const officer = `/api/v1/users/${made.body.user.id}`;
+    const gain = expectError(
+      await admin.req("PATCH", officer, { roles: ["auditor", "provider_user"] }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expect(gain.details[0]).toMatchObject({ field: "roles", key: "users.outsideRole" });
+
+    const providerId = await addProvider(admin, "Roles Test Cloud");
+    const staff = await admin.req<{ user: { id: string } }>("POST", `/api/v1/providers/${providerId}/users`, {
+      username: "cloud-staff",
+      displayName: "Staff",
+      email: "staff@cloud.example.cn",
+      timeZone: "Asia/Shanghai",
+    });
+    expect(staff.status, JSON.stringify(staff.body)).toBe(201);
+    const account = `/api/v1/users/${staff.body.user.id}`;
+    for (const roles of [["provider_user", "case_officer"], ["auditor"]]) {
+      const e = expectError(await admin.req("PATCH", account, { roles }), 400, "VALIDATION_FAILED");
+      expect(e.details[0]).toMatchObject({ field: "roles", key: "users.outsideAccount" });
+    }
+    const kept = await admin.req<{ user: { roles: string[] } }>("PATCH", account, {
+      roles: ["provider_user", "provider_user"],
+      displayName: "Staff member",
+    });
+    expect(kept.status).toBe(200);
+    expect(kept.body.user.roles).toEqual(["provider_user"]);
   });
 
   it("an oversize body is a 413", async () => {

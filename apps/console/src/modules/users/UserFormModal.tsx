@@ -1,5 +1,5 @@
 import type { Agency, Language, Role, Unit, User } from "@crossline/schemas";
-import { ROLES } from "@crossline/schemas";
+import { OUTSIDE_ROLES, ROLES } from "@crossline/schemas";
 import { Button, Group, Modal, MultiSelect, Select, Stack, Switch, TextInput } from "@mantine/core";
 import { type FormEvent, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -12,7 +12,6 @@ import { zoneLabel } from "../../util/zones";
 
 const USERNAME = /^[a-z0-9._-]{3,64}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const MAX_ROLES = 8;
 
 export type UserFormResult =
   | { mode: "create"; body: CreateUserInput }
@@ -62,7 +61,17 @@ export function UserFormModal({
   const [disabled, setDisabled] = useState(user?.disabled ?? false);
   const [touched, setTouched] = useState(false);
 
-  const roleOptions = useMemo(() => ROLES.map((r) => ({ value: r, label: roleLabel(t, r) })), [t]);
+  // An outside account (a provider's staff) is made on the provider's page and keeps its one role; officers are
+  // never given an outside role here (the server refuses both).
+  const outsideAccount = user?.roles.some((r) => OUTSIDE_ROLES.includes(r)) ?? false;
+  const roleOptions = useMemo(
+    () =>
+      ROLES.filter((r) => outsideAccount === OUTSIDE_ROLES.includes(r)).map((r) => ({
+        value: r,
+        label: roleLabel(t, r),
+      })),
+    [t, outsideAccount],
+  );
   const zoneOptions = useMemo(
     () =>
       timeZoneOptions().map((z) => {
@@ -78,8 +87,7 @@ export function UserFormModal({
     displayName: displayName.trim() === "" ? t("users.form.required") : null,
     email: email.trim() !== "" && !EMAIL.test(email.trim()) ? t("users.form.emailRule") : null,
     unitId: unitId ? null : t("users.form.required"),
-    roles:
-      roles.length === 0 || roles.length > MAX_ROLES ? t("users.form.rolesRule", { max: MAX_ROLES }) : null,
+    roles: roles.length === 0 ? t("users.form.rolesRule") : null,
   };
   const valid = Object.values(errors).every((e) => e === null);
   const show = (e: string | null) => (touched ? (e ?? undefined) : undefined);
@@ -174,7 +182,8 @@ export function UserFormModal({
             value={roles}
             onChange={(v) => setRoles(v.filter((r): r is Role => (ROLES as readonly string[]).includes(r)))}
             error={show(errors.roles)}
-            maxValues={MAX_ROLES}
+            disabled={outsideAccount}
+            description={outsideAccount ? t("users.form.outsideAccount") : undefined}
             placeholder={roles.length === 0 ? t("users.form.pickRoles") : undefined}
             searchable
             nothingFoundMessage={t("common.nothingFound")}

@@ -1,4 +1,4 @@
-import type { Role, User } from "@crossline/schemas";
+import { issue, OUTSIDE_ROLES, type Role, type User } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type Db, type DbOrTx, inTransaction, type Tx } from "../../db/client.js";
 import { uniqueConflicts } from "../../db/errors.js";
@@ -22,6 +22,31 @@ import {
   type UserRow,
   updateUser,
 } from "./users.repo.js";
+
+/** Whether these roles make an outside account (a provider's staff: portal only, role `provider_user` alone). */
+const isOutside = (roles: readonly Role[]) => roles.some((r) => OUTSIDE_ROLES.includes(r));
+
+/**
+ * Outside roles are given only by the module that binds the account to its provider (the providers register),
+ * never through the users' own routes; and an outside account keeps its one role (it is not made an officer,
+ * nor an officer made one). The refusal names the field and the role.
+ */
+function checkRoles(roles: readonly Role[], before: readonly Role[] | null): void {
+  const outside = roles.find((r) => OUTSIDE_ROLES.includes(r));
+  if (before && isOutside(before)) {
+    if (roles.length === 1 && outside) return;
+    throw new AppError("VALIDATION_FAILED", [
+      {
+        field: "roles",
+        ...issue("users.outsideAccount", { role: before.find((r) => OUTSIDE_ROLES.includes(r)) ?? "" }),
+      },
+    ]);
+  }
+  if (outside)
+    throw new AppError("VALIDATION_FAILED", [
+      { field: "roles", ...issue("users.outsideRole", { role: outside }) },
+    ]);
+}
 
 export function toUser(u: UserRow): User {
   return {
@@ -112,7 +137,11 @@ export function createUsersService(deps: {
      */
     opts: { authorisedBy?: string; within?: (tx: Tx, userId: string) => Promise<void> } = {},
   ): Promise<{ user: User; oneTimePassword: string | null }> {
-    if (!opts.authorisedBy) requirePermission(ctx.actor, "users:manage");
+    if (!opts.authorisedBy) {
+      requirePermission(ctx.actor, "users:manage");
+      checkRoles(input.roles, null);
+    }
+    const roles = [...new Set(input.roles)];
     assertThat(
       await findUnit(db, input.unitId),
       new AppError("VALIDATION_FAILED", [{ field: "unitId", issue: "no such unit" }]),
@@ -131,7 +160,7 @@ export function createUsersService(deps: {
         displayName: input.displayName,
         email: input.email ?? null,
         unitId: input.unitId,
-        roles: input.roles,
+        roles,
         passwordHash,
         mustChangePassword: true,
         language: input.language,
@@ -144,7 +173,7 @@ export function createUsersService(deps: {
         details: {
           username: input.username,
           unitId: input.unitId,
-          roles: input.roles,
+          roles,
           ...(opts.authorisedBy ? { authorisedBy: opts.authorisedBy } : {}),
         },
       });
@@ -162,6 +191,11 @@ export function createUsersService(deps: {
         await findUnit(db, input.unitId),
         new AppError("VALIDATION_FAILED", [{ field: "unitId", issue: "no such unit" }]),
       );
+    }
+    if (input.roles) {
+      const roles = [...new Set(input.roles)];
+      checkRoles(roles, before.roles as Role[]);
+      input = { ...input, roles };
     }
     if (id === ctx.actor.userId && (input.disabled || (input.roles && !input.roles.includes("admin")))) {
       throw new AppError("CONFLICT", [
