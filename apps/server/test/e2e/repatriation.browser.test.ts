@@ -1,4 +1,4 @@
-import type { RepatriationCaseView } from "@crossline/schemas";
+import { type RepatriationCaseView, toZonedIso } from "@crossline/schemas";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -12,6 +12,7 @@ import { type Agent, createTestNode, type TestNode } from "../support/node.js";
 import { CHEN, personNamed, UNCAC } from "../support/repatriation-fixtures.js";
 
 const DAY = 86_400_000;
+const PROFILE_ZONE = "Asia/Shanghai";
 
 describeBrowser(
   "console in Chromium: the repatriation board with its countdowns, a step recorded, a case opened from a person, the monthly figures",
@@ -29,6 +30,12 @@ describeBrowser(
       const unit = await node.unit("Removal unit");
       await node.user("rb.officer", ["fugitive_asset"], unit);
       officer = await node.as("rb.officer");
+      // The officer's clock is Beijing's, the browser's New York's: times are typed on the profile's clock.
+      const zone = await officer.req("PUT", "/api/v1/me/preferences", {
+        language: "en",
+        timeZone: PROFILE_ZONE,
+      });
+      if (zone.status !== 200) throw new Error(JSON.stringify(zone.body));
       const open = async (person: object, daysAgo: number) => {
         const r = await officer.req<{ case: RepatriationCaseView }>("POST", "/api/v1/repatriation/cases", {
           person,
@@ -41,7 +48,12 @@ describeBrowser(
       pending = await open(CHEN, 2);
       late = await open(personNamed("邓伟", "Deng Wei"), 31);
       const base = await listen(node);
-      page = await signedInPage(browser, { baseURL: base, username: "rb.officer", to: "/repatriation" });
+      page = await signedInPage(browser, {
+        baseURL: base,
+        username: "rb.officer",
+        to: "/repatriation",
+        timezoneId: "America/New_York",
+      });
     }, 300_000);
 
     afterAll(async () => {
@@ -71,10 +83,9 @@ describeBrowser(
       await page.getByTestId("api-error").waitFor();
       expect(await page.getByTestId("api-error").innerText()).toMatch(/grounds/i);
 
-      // Verified now (the instant of the form, in the browser's zone, sent with its offset).
-      const at = new Date(Date.now() - 60_000);
-      const local = new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-      await page.getByTestId("step-at").fill(local);
+      // Verified a minute ago, typed on the officer's clock (Beijing), whatever the browser's zone.
+      const at = new Date(Math.floor((Date.now() - 60_000) / 60_000) * 60_000);
+      await page.getByTestId("step-at").fill(toZonedIso(at, PROFILE_ZONE).slice(0, 16).replace("T", " "));
       await page.getByTestId("step-outcome").click();
       await page.getByRole("option", { name: "Verified" }).click();
       await page.getByTestId("step-submit").click();
@@ -89,6 +100,7 @@ describeBrowser(
       );
       expect(r.body.case).toMatchObject({ status: "awaiting_document", version: 2 });
       expect(r.body.case.steps[1]).toMatchObject({ kind: "verification_answered", outcome: "verified" });
+      expect(new Date(r.body.case.steps[1].at).getTime()).toBe(at.getTime());
     });
 
     it("opens a case from a person record, then shows the monthly figures with a CSV in the reader's language", async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { generateEncryptionKey, generateSigningKey } from "../../src/crypto/keys.js";
 import { type Agent, addActivePeer, createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { addProvider, noticeForm, providerStaff, sentNotice } from "../support/providers-fixtures.js";
 import { routeTable } from "../support/routes.js";
 import { seeded } from "../support/seeded.js";
 
@@ -13,7 +14,7 @@ import { seeded } from "../support/seeded.js";
  * 1e15, 2^31, -1, 0, 1.5; dates in year 1 and 9999; arrays full and with duplicates; each enum value; optional
  * fields present and absent), which reach the services and the database past Zod, and a few invalid in shape.
  * Path parameters are records that exist (made by the fuzz itself), records of another kind, random UUIDv7s
- * and malformed values. Target: no 5xx, and every error in the one error body with the request id.
+ * and malformed values. The portal's routes are sent by a provider's staff member, on notices sent to them. Target: no 5xx, and every error in the one error body with the request id.
  * A fixed seed by default; FUZZ_SEED=<n> varies it, FUZZ_BODIES=<n> sets the valid bodies per route.
  */
 process.env.FUZZ_SEED ??= "20261205";
@@ -390,6 +391,8 @@ describeDb("fuzzing the bodies of the signed-in mutating routes: no server error
   let admin: Agent;
   let everyRole: Agent;
   let self: Agent;
+  /** A provider's staff member (MFA enrolled), for the portal's routes. */
+  let staff: Agent;
   const failures: string[] = [];
   const skipped: string[] = [];
   const timings: [string, number][] = [];
@@ -423,6 +426,17 @@ describeDb("fuzzing the bodies of the signed-in mutating routes: no server error
     // Records of other kinds whose ids are then used where they do not belong.
     remember("user", (await node.user("fuzz.victim", ["auditor"])).id);
     remember("unit", await node.unit("Fuzz unit"));
+    // The portal: a provider, its staff member, and notices sent to it (drafted by the officer, approved by a
+    // second one), whose ids the portal's routes get. Neither the account nor the provider is a path to fuzz.
+    const providerId = await addProvider(everyRole, "Fuzz Cloud");
+    protectedIds.add(providerId);
+    const member = await providerStaff(node, everyRole, providerId, "fuzz.staff");
+    protectedIds.add(member.userId);
+    staff = member.agent;
+    await node.user("fuzz.chief", ["provider_compliance"]);
+    const approver = await node.as("fuzz.chief");
+    for (let i = 0; i < 3; i++)
+      remember("/api/v1/portal/notices", (await sentNotice(everyRole, approver, noticeForm(providerId))).id);
   });
   afterAll(async () => {
     const slow = timings.sort((a, b) => b[1] - a[1]).slice(0, 8);
@@ -593,7 +607,8 @@ describeDb("fuzzing the bodies of the signed-in mutating routes: no server error
         return { url, malformed };
       };
 
-      const who = (k: number) => (SELF.has(key) ? self : k % 4 === 3 ? admin : everyRole);
+      const portal = key.startsWith("POST /api/v1/portal/");
+      const who = (k: number) => (SELF.has(key) ? self : portal ? staff : k % 4 === 3 ? admin : everyRole);
       const count = FEW[key] ?? BODIES;
       for (let k = 0; k < count; k++) {
         // Mostly records of the route's own kind: that is where the values reach the database.
@@ -629,7 +644,13 @@ describeDb("fuzzing the bodies of the signed-in mutating routes: no server error
           const bad = invalidBody(bodySchema, gen(bodySchema, "full", 0), missing);
           if (!bad) continue;
           const { url } = urlFor(0);
-          const res = await send(everyRole, missing ? "missing" : "wrong type", r.method, url, bad.body);
+          const res = await send(
+            portal ? staff : everyRole,
+            missing ? "missing" : "wrong type",
+            r.method,
+            url,
+            bad.body,
+          );
           const fields = (
             (res.body as { error?: { details?: { field?: string }[] } })?.error?.details ?? []
           ).map((d) => d.field ?? "");

@@ -16,6 +16,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeField } from "../../components/DateTimeField";
 import { Link, usePath } from "../../router/router";
 import { type AssetFilters, useAddStage, useAsset, useAssets, useAssetTotals } from "./assets.api";
 
@@ -263,11 +264,11 @@ function StageForm({ asset }: { asset: AssetDetail }) {
             allowDeselect={false}
             data-testid="stage-select"
           />
-          <TextInput
-            type="date"
+          <DateTimeField
+            kind="date"
             label={t("assets.date")}
             value={date}
-            onChange={(e) => setDate(e.currentTarget.value)}
+            onChange={setDate}
             required
             data-testid="stage-date"
           />

@@ -1,10 +1,11 @@
-import { Anchor, Badge, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Group, Select, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { API_BASE, withQuery } from "../../api/client";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeText } from "../../components/DateTime";
+import { DateTimeField } from "../../components/DateTimeField";
 import { Link } from "../../router/router";
 import { casesApi } from "./cases.api";
 
@@ -37,18 +38,8 @@ export function PriorityPage() {
           onChange={setPeer}
           data-testid="priority-peer"
         />
-        <TextInput
-          label={t("cases.from")}
-          type="date"
-          value={from}
-          onChange={(e) => setFrom(e.currentTarget.value)}
-        />
-        <TextInput
-          label={t("cases.until")}
-          type="date"
-          value={to}
-          onChange={(e) => setTo(e.currentTarget.value)}
-        />
+        <DateTimeField label={t("cases.from")} kind="date" value={from} onChange={setFrom} />
+        <DateTimeField label={t("cases.until")} kind="date" value={to} onChange={setTo} />
       </Group>
       {(peer ?? peers[0]) && (
         <Group data-testid="status-report-links">

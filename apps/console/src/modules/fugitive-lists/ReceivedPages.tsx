@@ -28,6 +28,7 @@ import { useTranslation } from "react-i18next";
 import { API_BASE } from "../../api/client";
 import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeField } from "../../components/DateTimeField";
 import { Link } from "../../router/router";
 import { fileBase64 } from "../../util/files";
 import { useReceived, useReceivedEntry, useReport, useUploadEvidence } from "./lists.api";
@@ -334,11 +335,11 @@ function ReportForm({ entryId, owner }: { entryId: string; owner: string }) {
               allowDeselect={false}
               data-testid="report-kind"
             />
-            <TextInput
-              type="date"
+            <DateTimeField
+              kind="date"
               label={t("sharedLists.report.date")}
               value={date}
-              onChange={(ev) => setDate(ev.currentTarget.value)}
+              onChange={setDate}
               required
               data-testid="report-date"
             />

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useCan } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeField } from "../../components/DateTimeField";
 import { Link, navigate, usePath } from "../../router/router";
 import { type OwnListItem, useCreateList, useOwnLists, useOwnProgress, useReceived } from "./lists.api";
 import { OwnListPage } from "./OwnListPage";
@@ -187,11 +188,11 @@ function NewListForm() {
               onChange={(v) => v && setLang(v as Language)}
               allowDeselect={false}
             />
-            <TextInput
-              type="date"
+            <DateTimeField
+              kind="date"
               label={t("sharedLists.new.publishedOn")}
               value={publishedOn}
-              onChange={(e) => setPublishedOn(e.currentTarget.value)}
+              onChange={setPublishedOn}
             />
           </Group>
           <ApiErrorAlert error={create.error} />

@@ -9,6 +9,7 @@ import { Alert, Button, Card, Group, List, Select, Stack, Text, TextInput, Title
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeField } from "../../components/DateTimeField";
 import { Link, navigate } from "../../router/router";
 import { useCreateFugitive, useDuplicateCheck, useRecordReturn } from "./fugitives.api";
 
@@ -178,11 +179,11 @@ export function ReturnForm({ id }: { id: string }) {
               onChange={(v) => v && setMethod(v as ReturnMethod)}
               allowDeselect={false}
             />
-            <TextInput
-              type="date"
+            <DateTimeField
+              kind="date"
               label={t("fugitives.returnForm.date")}
               value={date}
-              onChange={(e) => setDate(e.currentTarget.value)}
+              onChange={setDate}
               required
               data-testid="fugitive-return-date"
             />

@@ -10,6 +10,7 @@ import { useTranslation } from "react-i18next";
 import { API_BASE } from "../../api/client";
 import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeField } from "../../components/DateTimeField";
 import { Link, usePath } from "../../router/router";
 import { formatDateTime } from "../../util/datetime";
 import { eventLabel, statusLabel } from "../requests/labels";
@@ -121,7 +122,9 @@ function FugitivesList() {
 function ListStatisticsCard({ id }: { id: string }) {
   const { t, i18n } = useTranslation();
   const [asOf, setAsOf] = useState("");
-  const stats = useListStatistics(id, asOf);
+  // A date still being typed asks nothing yet: the figures stay those of the last whole date (or today).
+  const [asked, setAsked] = useState("");
+  const stats = useListStatistics(id, asked);
   const s = stats.data;
   const lang = (i18n.language === "zh-CN" ? "zh-CN" : "en") as Language;
   return (
@@ -132,11 +135,14 @@ function ListStatisticsCard({ id }: { id: string }) {
           <>
             <Title order={3}>{s.name.text}</Title>
             <Group align="end">
-              <TextInput
-                type="date"
+              <DateTimeField
+                kind="date"
                 label={t("fugitives.asOf")}
                 value={asOf}
-                onChange={(e) => setAsOf(e.currentTarget.value)}
+                onChange={(v) => {
+                  setAsOf(v);
+                  if (v === "" || /^\d{4}-\d{2}-\d{2}$/.test(v)) setAsked(v);
+                }}
                 maw={200}
               />
             </Group>

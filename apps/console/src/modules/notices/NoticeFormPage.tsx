@@ -127,7 +127,7 @@ export function NoticeFormPage() {
         <div>
           <Text fw={600}>{t("notices.fields.locators")}</Text>
           <Text size="xs" c="dimmed">
-            {t("notices.onYourClock", { zone: user.timeZone })}
+            {t("time.onYourClock", { zone: user.timeZone })}
           </Text>
         </div>
         {locators.map((l, i) => (
@@ -203,7 +203,7 @@ export function NoticeFormPage() {
         />
         <DateTimeField
           label={t("notices.fields.requestedActBy")}
-          description={t("notices.onYourClock", { zone: user.timeZone })}
+          description={t("time.onYourClock", { zone: user.timeZone })}
           value={actBy}
           onChange={setActBy}
           w={260}

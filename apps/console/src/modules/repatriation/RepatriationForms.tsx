@@ -2,11 +2,13 @@ import {
   type CreateRepatriationBody,
   LEGAL_INSTRUMENTS,
   type LegalBasis,
+  localToInstant,
   type PersonView,
   REPATRIATION_FIGURE_COLUMNS,
   type RepatriationMonth,
   TLP_LEVELS,
   type TlpLevel,
+  toZonedIso,
 } from "@crossline/schemas";
 import {
   Anchor,
@@ -23,18 +25,16 @@ import {
 } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeField } from "../../components/DateTimeField";
 import { currentLanguage } from "../../i18n";
 import { Link, navigate } from "../../router/router";
 import { usePerson } from "../persons/persons.api";
 import { useOpenCase, useRepatriationFigures } from "./repatriation.api";
 
-/** The browser's wall clock now, as a datetime-local input shows it. */
-function localNow(): string {
-  const d = new Date();
-  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-  return d.toISOString().slice(0, 16);
-}
+/** The wall clock now in the officer's zone (their profile's), as the date-time field shows it. */
+export const localNow = (timeZone: string): string => toZonedIso(new Date(), timeZone).slice(0, 16);
 
 /**
  * /repatriation/new[?person=<id>]: opens a case. From a person record the names, sex, date of birth and first
@@ -56,6 +56,7 @@ type Sex = NonNullable<PersonView["sex"]>;
 
 function NewCaseForm({ person }: { person?: PersonView }) {
   const { t } = useTranslation();
+  const { user } = useSession();
   const open = useOpenCase();
   const main = person?.names[0];
   const [f, setF] = useState<Record<string, string>>({
@@ -66,7 +67,7 @@ function NewCaseForm({ person }: { person?: PersonView }) {
     whereabouts: "",
     article: "",
     reference: "",
-    requestedAt: localNow(),
+    requestedAt: localNow(user.timeZone),
     peer: "",
     note: "",
   });
@@ -91,7 +92,9 @@ function NewCaseForm({ person }: { person?: PersonView }) {
   function body(): CreateRepatriationBody {
     const peer = opt("peer");
     const romanised = opt("romanised");
-    const at = f.requestedAt ? new Date(f.requestedAt) : new Date();
+    const at = f.requestedAt
+      ? (localToInstant(f.requestedAt, user.timeZone) ?? new Date(Number.NaN))
+      : new Date();
     return {
       person: {
         names: [{ original: f.original?.trim() ?? "", ...(romanised ? { romanised } : {}) }],
@@ -168,11 +171,11 @@ function NewCaseForm({ person }: { person?: PersonView }) {
               {text("reference")}
             </Group>
             <Group align="end" wrap="wrap">
-              <TextInput
+              <DateTimeField
                 label={t("repatriation.new.requestedAt")}
-                type="datetime-local"
+                description={t("time.onYourClock", { zone: user.timeZone })}
                 value={f.requestedAt ?? ""}
-                onChange={set("requestedAt")}
+                onChange={(v) => setF((x) => ({ ...x, requestedAt: v }))}
                 required
                 data-testid="new-requestedAt"
               />

@@ -1,4 +1,9 @@
-import type { RepatriationBoardItem, RepatriationCaseView, RepatriationStatus } from "@crossline/schemas";
+import {
+  localToInstant,
+  type RepatriationBoardItem,
+  type RepatriationCaseView,
+  type RepatriationStatus,
+} from "@crossline/schemas";
 import {
   Alert,
   Anchor,
@@ -17,12 +22,13 @@ import {
 } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useCan } from "../../auth/session";
+import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeField } from "../../components/DateTimeField";
 import { Link, usePath } from "../../router/router";
 import { fileBase64 } from "../../util/files";
 import { Countdown } from "../notices/Countdown";
-import { FiguresPage, NewCasePage } from "./RepatriationForms";
+import { FiguresPage, localNow, NewCasePage } from "./RepatriationForms";
 import { type StepRoute, useRecordStep, useRepatriationBoard, useRepatriationCase } from "./repatriation.api";
 
 const nameText = (n: { original: string; romanised?: string }) =>
@@ -213,11 +219,16 @@ function CasePage({ id }: { id: string }) {
   );
 }
 
-/** The form of the step the case waits for; the instant is the browser's local time, sent with its offset. */
+/** The form of the step the case waits for; the instant is typed on the officer's clock (their profile's zone). */
 function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
   const { t } = useTranslation();
+  const { user } = useSession();
   const record = useRecordStep(c.id);
-  const [f, setF] = useState<Record<string, string>>({ outcome: "verified", kind: "travel_permit" });
+  const [f, setF] = useState<Record<string, string>>(() => ({
+    outcome: "verified",
+    kind: "travel_permit",
+    at: localNow(user.timeZone),
+  }));
   const [file, setFile] = useState<File | null>(null);
   const received = c.direction === "received";
   if (record.data?.proposalId)
@@ -270,7 +281,14 @@ function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
           allowDeselect={false}
         />
         {input("number", t("repatriation.number"))}
-        {input("validUntil", t("repatriation.validUntil"), "date")}
+        <DateTimeField
+          kind="date"
+          label={t("repatriation.validUntil")}
+          value={f.validUntil ?? ""}
+          onChange={(v) => setF({ ...f, validUntil: v })}
+          required
+          data-testid="step-validUntil"
+        />
         <FileInput
           label={t("repatriation.file")}
           value={file}
@@ -289,7 +307,8 @@ function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
     arrival: input("place", t("repatriation.place")),
   };
   async function body(): Promise<Record<string, unknown>> {
-    const at = f.at ? new Date(f.at).toISOString() : new Date().toISOString();
+    // An instant that is not one is left for the server to refuse with its field.
+    const at = f.at ? (localToInstant(f.at, user.timeZone)?.toISOString() ?? f.at) : new Date().toISOString();
     const base = { version: c.version, at };
     if (route === "verification")
       return {
@@ -326,7 +345,14 @@ function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
               {t("repatriation.proposeHint", { node: c.ownerNode })}
             </Text>
           )}
-          {input("at", t("repatriation.at"), "datetime-local")}
+          <DateTimeField
+            label={t("repatriation.at")}
+            description={t("time.onYourClock", { zone: user.timeZone })}
+            value={f.at ?? ""}
+            onChange={(v) => setF({ ...f, at: v })}
+            required
+            data-testid="step-at"
+          />
           {fields[route]}
           <ApiErrorAlert error={record.error} />
           <Group>

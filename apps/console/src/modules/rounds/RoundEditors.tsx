@@ -21,6 +21,7 @@ import { useTranslation } from "react-i18next";
 import { API_BASE } from "../../api/client";
 import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { DateTimeField } from "../../components/DateTimeField";
 import { navigate } from "../../router/router";
 import { timeZoneOptions } from "../../util/datetime";
 import { fileBase64 } from "../../util/files";
@@ -154,19 +155,17 @@ export function NewRoundForm() {
             required
           />
           <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="xs">
-            <TextInput
-              type="datetime-local"
+            <DateTimeField
               label={t("rounds.startsAt")}
               value={starts}
-              onChange={(e) => setStarts(e.currentTarget.value)}
+              onChange={setStarts}
               required
               data-testid="round-form-starts"
             />
-            <TextInput
-              type="datetime-local"
+            <DateTimeField
               label={t("rounds.endsAt")}
               value={ends}
-              onChange={(e) => setEnds(e.currentTarget.value)}
+              onChange={setEnds}
               required
               data-testid="round-form-ends"
             />
