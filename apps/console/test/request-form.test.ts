@@ -56,6 +56,8 @@ function coverage(fields: FieldSpec[], schema: Zod, path: string, problems: stri
   }
 }
 
+/** The officer's profile zone the form types and shows date-times in. */
+const ZONE = "Asia/Shanghai";
 const COMMON_KEYS_ON_PAGE = ["type", "urgency", "urgencyReason", "details", "attachments"];
 const commonOnly = (type: RequestType): Zod => {
   const shape = bare(DETAILS_SCHEMAS[type] as unknown as Zod).shape;
@@ -159,14 +161,14 @@ function draftBody(type: RequestType, common: State, details: State) {
   return {
     type,
     urgency: type === "emergency_disclosure" ? "emergency" : "routine",
-    ...(toBody(groupOf("form", COMMON_SPEC), common, "zh-CN") as State),
-    details: toBody(groupOf("details", DETAILS_SPEC[type]), details, "zh-CN"),
+    ...(toBody(groupOf("form", COMMON_SPEC), common, "zh-CN", ZONE) as State),
+    details: toBody(groupOf("details", DETAILS_SPEC[type]), details, "zh-CN", ZONE),
   };
 }
 
 function filledCommon(): State {
   const common = fill(groupOf("form", COMMON_SPEC), "form") as State;
-  common.subjects = [fromBody(listItem(), PERSON)];
+  common.subjects = [fromBody(listItem(), PERSON, ZONE)];
   common.identifiers = [{ ...emptyIdentifier(), type: "email", value: "suspect@example.com" }];
   // Reserved for real links: a follow-up of a request that does not exist would be refused by the node.
   common.followUpOf = "";
@@ -190,12 +192,12 @@ describe("what the form sends", () => {
       expect(parsed.error?.issues ?? []).toEqual([]);
       // Reopening the saved draft (its normalised form) gives the same form state back...
       const saved = parsed.data as unknown as State;
-      expect(fromBody(group, saved.details)).toEqual(fromBody(group, body.details));
+      expect(fromBody(group, saved.details, ZONE)).toEqual(fromBody(group, body.details, ZONE));
       // ...and sending it again gives the same draft.
       const again = draftBody(
         type,
-        fromBody(groupOf("form", COMMON_SPEC), saved) as State,
-        fromBody(group, saved.details) as State,
+        fromBody(groupOf("form", COMMON_SPEC), saved, ZONE) as State,
+        fromBody(group, saved.details, ZONE) as State,
       );
       expect(RequestDraftInput.parse(again)).toEqual(saved);
     },
@@ -221,7 +223,7 @@ describe("what the form sends", () => {
 
   it("leaves out optional fields left empty and sends empty required ones for the server to name", () => {
     const group = groupOf("details", DETAILS_SPEC.preservation);
-    const body = toBody(group, initial(group), "en") as State;
+    const body = toBody(group, initial(group), "en", ZONE) as State;
     expect(body).not.toHaveProperty("period");
     expect(body.dataToPreserve).toEqual({ lang: "en", text: "" });
     expect(body.preservationDays).toBe(90);
@@ -243,12 +245,14 @@ describe("what the form sends", () => {
   it("keeps identifiers as typed and sends only the extra fields of their type", () => {
     const spec: FieldSpec = { kind: "identifier", key: "identifier" };
     const typed = { ...emptyIdentifier(), type: "online_account", value: "@darkseller", service: "Telegram" };
-    expect(toBody(spec, typed, "en")).toEqual({
+    expect(toBody(spec, typed, "en", ZONE)).toEqual({
       type: "online_account",
       value: "@darkseller",
       service: "Telegram",
     });
-    expect(fromBody(spec, { type: "email", value: "x@example.com", raw: " X@Example.com " })).toMatchObject({
+    expect(
+      fromBody(spec, { type: "email", value: "x@example.com", raw: " X@Example.com " }, ZONE),
+    ).toMatchObject({
       type: "email",
       value: " X@Example.com ",
     });
@@ -256,18 +260,24 @@ describe("what the form sends", () => {
 
   it("converts money to minor units and times to UTC and back", () => {
     const money: FieldSpec = { kind: "money", key: "estimatedValue" };
-    expect(toBody(money, { amount: "1,250.75", currency: "usd" }, "en")).toEqual({
+    expect(toBody(money, { amount: "1,250.75", currency: "usd" }, "en", ZONE)).toEqual({
       amountMinor: 125075,
       currency: "USD",
     });
-    expect(fromBody(money, { amountMinor: 125075, currency: "USD" })).toEqual({
+    expect(fromBody(money, { amountMinor: 125075, currency: "USD" }, ZONE)).toEqual({
       amount: "1250.75",
       currency: "USD",
     });
     const at: FieldSpec = { kind: "datetime", key: "from" };
-    const iso = toBody(at, "2026-03-01T08:15", "en") as string;
-    expect(iso).toBe(new Date("2026-03-01T08:15").toISOString());
-    expect(isoToLocal(iso)).toBe("2026-03-01T08:15");
+    // Typed on the officer's clock (their profile's zone), whatever the browser's: Beijing is UTC+8, New York
+    // UTC-5 in March; half-typed or impossible values are sent as typed, for the server to name.
+    const iso = toBody(at, "2026-03-01T08:15", "en", "Asia/Shanghai") as string;
+    expect(iso).toBe("2026-03-01T00:15:00.000Z");
+    expect(toBody(at, "2026-03-01T08:15", "en", "America/New_York")).toBe("2026-03-01T13:15:00.000Z");
+    expect(isoToLocal(iso, "Asia/Shanghai")).toBe("2026-03-01T08:15");
+    expect(isoToLocal(iso, "America/New_York")).toBe("2026-02-28T19:15");
+    expect(toBody(at, "2026-02-30T08:15", "en", "Asia/Shanghai")).toBe("2026-02-30T08:15");
+    expect(toBody(at, "2026-03-01T08", "en", "Asia/Shanghai")).toBe("2026-03-01T08");
   });
 });
 

@@ -101,6 +101,9 @@ describeBrowser(
       expect(r.body.case).toMatchObject({ status: "awaiting_document", version: 2 });
       expect(r.body.case.steps[1]).toMatchObject({ kind: "verification_answered", outcome: "verified" });
       expect(new Date(r.body.case.steps[1].at).getTime()).toBe(at.getTime());
+      // The step is shown on the officer's clock too, with its offset: Beijing's hour, not New York's.
+      const shown = await page.getByTestId("case-step").nth(1).innerText();
+      expect(shown).toContain(`${toZonedIso(at, PROFILE_ZONE).slice(11, 16)}:00 GMT+8`);
     });
 
     it("opens a case from a person record, then shows the monthly figures with a CSV in the reader's language", async () => {

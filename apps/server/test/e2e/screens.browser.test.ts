@@ -176,6 +176,40 @@ describeBrowser("screens: start-up language, board rows, roster choices, dashboa
     },
   );
 
+  it.runIf(once)("shows and reads a draft's times on the officer's clock, not the browser's", async () => {
+    const officer = await t.cn.as("case.li");
+    const pref = await officer.req("PUT", "/api/v1/me/preferences", {
+      language: "en",
+      timeZone: "Asia/Shanghai",
+    });
+    expect(pref.status).toBe(200);
+    const form = emergencyPreservationForm();
+    form.details = {
+      ...form.details,
+      period: { from: "2026-11-18T00:00:00.000Z", to: "2026-11-20T00:00:00.000Z" },
+    };
+    const d = await draft(officer, form);
+    // The browser runs on New York time (UTC-5); the officer's clock is Beijing's (UTC+8).
+    const page = await signedInPage(browser, {
+      baseURL: base,
+      username: "case.li",
+      to: `/requests/${d.id}/edit`,
+      timezoneId: "America/New_York",
+    });
+    const from = page.getByTestId("details-period.from");
+    await expect.poll(() => from.inputValue()).toBe("2026-11-18 08:00");
+    expect(await page.getByTestId("details-period.to").inputValue()).toBe("2026-11-20 08:00");
+    await from.fill("2026-11-19 08:00");
+    await page.getByTestId("form-save").click();
+    await page.getByTestId("draft-saved").waitFor();
+    const saved = await officer.req<{ request: { form: { details: { period: { from: string } } } } }>(
+      "GET",
+      `/api/v1/requests/${d.id}`,
+    );
+    expect(saved.body.request.form.details.period.from).toBe("2026-11-19T00:00:00.000Z");
+    await page.context().close();
+  });
+
   it.runIf(once)("says on the request form what it needs before anything is refused", async () => {
     const page = await as("case.li", "/requests/new");
     await page.getByTestId("new-request-form").waitFor();

@@ -253,14 +253,15 @@ const VISIBLE_TEXT = `(keep) => {
 }`;
 
 /**
- * Instants shown to people as machine text: an ISO 8601 date-time ("2026-11-20T02:00…") or a clock time
- * labelled UTC ("02:00 UTC"), in the page's visible text (VISIBLE_TEXT). People read times on their own clock,
- * with the offset (`formatDateTime`): what this finds is a time someone has to convert in their head. Each with
- * its context.
+ * Instants shown to people as machine text: an ISO 8601 date-time ("2026-11-20T02:00…"), a clock time
+ * labelled UTC ("02:00 UTC"), or the browser's own rendering (`toLocaleString`: "04/12/2026, 13:19:05",
+ * "12/4/2026, 1:19:05 PM", "2026/12/4 13:19:05": the browser's zone and locale, no offset), in the page's
+ * visible text (VISIBLE_TEXT). People read times on their own clock, with the offset (`formatDateTime`): what
+ * this finds is a time someone has to convert in their head, or read on the wrong clock. Each with its context.
  */
 export async function rawInstants(page: Page): Promise<string[]> {
   return page.evaluate<string[]>(`((visible) => {
-    const raw = /\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}|\\b\\d{1,2}:\\d{2}(:\\d{2})? ?UTC\\b/;
+    const raw = /\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}|\\b\\d{1,2}:\\d{2}(:\\d{2})? ?UTC\\b|\\b\\d{1,2}\\/\\d{1,2}\\/\\d{4},? \\d{1,2}:\\d{2}|\\b\\d{4}\\/\\d{1,2}\\/\\d{1,2} \\d{1,2}:\\d{2}/;
     return visible((text) => raw.test(text)).map(([n, el]) => {
       const tid = el.closest("[data-testid]")?.getAttribute("data-testid");
       return (tid ? "[" + tid + "] " : "") + (n.nodeValue || "").trim().slice(0, 120);

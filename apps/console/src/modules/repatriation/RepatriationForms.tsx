@@ -204,13 +204,12 @@ function NewCaseForm({ person }: { person?: PersonView }) {
   );
 }
 
-/** The current month and the eleven before it (YYYY-MM), on the browser's calendar. */
-function lastYear(): { from: string; to: string } {
-  const d = new Date();
-  const ym = (x: Date) => `${x.getFullYear()}-${String(x.getMonth() + 1).padStart(2, "0")}`;
-  const to = ym(d);
-  d.setMonth(d.getMonth() - 11);
-  return { from: ym(d), to };
+/** The current month and the eleven before it (YYYY-MM), on the node's calendar (the figures' months). */
+function lastYear(zone: string): { from: string; to: string } {
+  const to = toZonedIso(new Date(), zone).slice(0, 7);
+  const [y, m] = to.split("-").map(Number);
+  const back = y * 12 + (m - 1) - 11;
+  return { from: `${Math.floor(back / 12)}-${String((back % 12) + 1).padStart(2, "0")}`, to };
 }
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -218,7 +217,8 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 /** /repatriation/figures: per month, answers by outcome, documents issued and in time, average days; CSV. */
 export function FiguresPage() {
   const { t } = useTranslation();
-  const [range, setRange] = useState(lastYear);
+  const { node } = useSession();
+  const [range, setRange] = useState(() => lastYear(node.timeZone));
   const valid = MONTH.test(range.from) && MONTH.test(range.to);
   const figures = useRepatriationFigures(range.from, range.to, valid);
   const lang = currentLanguage();

@@ -26,6 +26,7 @@ import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeField } from "../../components/DateTimeField";
 import { Link, usePath } from "../../router/router";
+import { formatDateTime } from "../../util/datetime";
 import { fileBase64 } from "../../util/files";
 import { Countdown } from "../notices/Countdown";
 import { FiguresPage, localNow, NewCasePage } from "./RepatriationForms";
@@ -160,7 +161,8 @@ const NEXT_RECEIVED: Partial<Record<RepatriationStatus, StepRoute>> = {
 };
 
 function CasePage({ id }: { id: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const { user } = useSession();
   const c = useRepatriationCase(id);
   const canWrite = useCan("fugitives:write");
   if (c.isLoading) return <Loader />;
@@ -188,8 +190,8 @@ function CasePage({ id }: { id: string }) {
           {r.steps.map((s) => (
             <li key={`${s.kind}-${s.at}`} data-testid="case-step">
               <Text size="sm">
-                <strong>{t(`repatriation.step.${s.kind}`)}</strong> · {new Date(s.at).toLocaleString()} ·{" "}
-                {s.by}
+                <strong>{t(`repatriation.step.${s.kind}`)}</strong> ·{" "}
+                {formatDateTime(s.at, user.timeZone, i18n.language)} · {s.by}
                 {s.node ? ` (${s.node})` : ""}
                 {s.outcome ? ` · ${t(`repatriation.outcome.${s.outcome}`)}` : ""}
                 {s.grounds ? ` · ${s.grounds.text}` : ""}

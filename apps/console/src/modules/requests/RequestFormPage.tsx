@@ -17,6 +17,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api } from "../../api/client";
+import { useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { Link, navigate } from "../../router/router";
 import { AttachmentPicker } from "./form/Attachments";
@@ -82,13 +83,13 @@ export interface Start {
   prefill?: { form: Record<string, unknown>; createPath: string; from: string };
 }
 
-function startState(start: Start) {
+function startState(start: Start, zone: string) {
   const source = start.draft ?? start.followUpOf;
   const form = (source?.form ?? start.prefill?.form ?? {}) as Record<string, unknown>;
   let type = (source?.type ?? start.prefill?.form.type ?? "preservation") as RequestType;
-  const common = (source || start.prefill ? fromBody(COMMON, form) : initial(COMMON)) as State;
+  const common = (source || start.prefill ? fromBody(COMMON, form, zone) : initial(COMMON)) as State;
   const details: Partial<Record<RequestType, State>> = {};
-  if (start.draft || start.prefill) details[type] = fromBody(detailsGroup(type), form.details) as State;
+  if (start.draft || start.prefill) details[type] = fromBody(detailsGroup(type), form.details, zone) as State;
   if (start.followUpOf) {
     common.followUpOf = start.followUpOf.id;
     // The usual follow-up of a preservation is the mutual-assistance request for the preserved data.
@@ -97,14 +98,14 @@ function startState(start: Start) {
       const d = initial(detailsGroup(type)) as State;
       d.relatedPreservation = start.followUpOf.id;
       d.dataSought =
-        (fromBody(byKey("facts"), (form.details as State | undefined)?.dataToPreserve) as string) ?? "";
+        (fromBody(byKey("facts"), (form.details as State | undefined)?.dataToPreserve, zone) as string) ?? "";
       details[type] = d;
-    } else details[type] = fromBody(detailsGroup(type), form.details) as State;
+    } else details[type] = fromBody(detailsGroup(type), form.details, zone) as State;
   }
   return {
     type,
     urgency: start.draft ? start.draft.urgency : "routine",
-    urgencyReason: start.draft ? (fromBody(byKey("facts"), form.urgencyReason) as string) : "",
+    urgencyReason: start.draft ? (fromBody(byKey("facts"), form.urgencyReason, zone) as string) : "",
     peerId: source?.peerId ?? "",
     lang: langOf(form),
     common,
@@ -127,7 +128,8 @@ export function RequestForm({ start = {} }: { start?: Start }) {
       api<{ items: { id: string; name: string; nameZh: string | null }[] }>("GET", "/requests/recipients"),
     retry: false,
   });
-  const init = useMemo(() => startState(start), [start]);
+  const { user } = useSession();
+  const init = useMemo(() => startState(start, user.timeZone), [start, user.timeZone]);
   const uiLang: Lang = i18n.language.toLowerCase().startsWith("zh") ? "zh-CN" : "en";
   const [lang, setLang] = useState<Lang>(init.lang ?? uiLang);
   const [peerId, setPeerId] = useState<string>(init.peerId);
@@ -165,8 +167,8 @@ export function RequestForm({ start = {} }: { start?: Start }) {
       ...(type !== "emergency_disclosure" && urgencyReason.trim()
         ? { urgencyReason: { lang, text: urgencyReason.trim() } }
         : {}),
-      ...(toBody(COMMON, common, lang) as State),
-      details: toBody(detailsGroup(type), details, lang),
+      ...(toBody(COMMON, common, lang, user.timeZone) as State),
+      details: toBody(detailsGroup(type), details, lang, user.timeZone),
       attachments,
     },
   });

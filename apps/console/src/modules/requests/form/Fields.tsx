@@ -15,6 +15,7 @@ import {
 } from "@mantine/core";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { useSession } from "../../../auth/session";
 import { DateTimeField } from "../../../components/DateTimeField";
 import type { FieldSpec } from "./spec";
 import { emptyIdentifier, IDENTIFIER_EXTRAS, type IdentifierState, initial, type State } from "./values";
@@ -107,6 +108,7 @@ export function Field({
   ctx: FieldsContext;
 }) {
   const { t } = useTranslation();
+  const { user } = useSession();
   const labelOf = useLabel();
   const label = labelOf(spec);
   const error = ctx.error(path);
@@ -153,7 +155,7 @@ export function Field({
           kind={spec.kind}
           label={label}
           required={required}
-          description={spec.kind === "datetime" ? t("requests.form.localTime") : undefined}
+          description={spec.kind === "datetime" ? t("time.onYourClock", { zone: user.timeZone }) : undefined}
           value={str(value)}
           onChange={onChange}
           error={error}

@@ -1,10 +1,12 @@
+import { localToInstant, toZonedIso } from "@crossline/schemas";
 import type { FieldSpec } from "./spec";
 
 /**
  * Form state ⇄ API JSON for the fields of `spec.ts`. State is plain data the inputs edit directly:
  * strings for what is typed (numbers and times included, so half-typed values survive), booleans,
  * arrays for lists and records for groups. `toBody` builds what the API takes; `fromBody` reads a
- * saved draft back (its normalised form), so that `fromBody(toBody(s))` gives `s` again.
+ * saved draft back (its normalised form), so that `fromBody(toBody(s))` gives `s` again. Date-times are typed
+ * and shown on the officer's clock: `zone` is their profile's time zone, never the browser's.
  */
 export type Lang = "en" | "zh-CN";
 export type State = Record<string, unknown>;
@@ -113,25 +115,25 @@ export function isBlank(spec: FieldSpec, state: unknown): boolean {
   }
 }
 
-/** Local date-time input value (YYYY-MM-DDTHH:mm) → ISO 8601 UTC, or the input as typed if invalid. */
-export function localToIso(local: string): string {
-  const d = new Date(local);
-  return Number.isNaN(d.getTime()) ? local : d.toISOString();
+/**
+ * A date-time typed on the clock of `zone` (YYYY-MM-DDTHH:mm) → ISO 8601 UTC, or the input as typed if it is
+ * not one (the server then names the field).
+ */
+export function localToIso(local: string, zone: string): string {
+  return localToInstant(local, zone)?.toISOString() ?? local;
 }
 
-/** ISO 8601 → local date-time input value (minutes). */
-export function isoToLocal(iso: string): string {
+/** ISO 8601 → the date-time on the clock of `zone` (minutes), as the field shows it. */
+export function isoToLocal(iso: string, zone: string): string {
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+  return Number.isNaN(d.getTime()) ? iso : toZonedIso(d, zone).slice(0, 16);
 }
 
 /**
  * The API value of a field, or undefined to leave it out. Required fields that are empty are still
  * sent (as "" or empty text) so that the server names them with a precise message.
  */
-export function toBody(spec: FieldSpec, state: unknown, lang: Lang): unknown {
+export function toBody(spec: FieldSpec, state: unknown, lang: Lang, zone: string): unknown {
   switch (spec.kind) {
     case "text": {
       const v = s(state).trim();
@@ -149,7 +151,7 @@ export function toBody(spec: FieldSpec, state: unknown, lang: Lang): unknown {
     case "datetime": {
       const v = s(state).trim();
       if (!v) return spec.optional ? undefined : "";
-      return localToIso(v);
+      return localToIso(v, zone);
     }
     case "number": {
       const v = s(state).trim();
@@ -197,18 +199,18 @@ export function toBody(spec: FieldSpec, state: unknown, lang: Lang): unknown {
       const g = rec(state);
       const out: State = {};
       for (const f of spec.fields) {
-        const v = toBody(f, g[f.key], lang);
+        const v = toBody(f, g[f.key], lang, zone);
         if (v !== undefined) out[f.key] = v;
       }
       return out;
     }
     case "list":
-      return (Array.isArray(state) ? state : []).map((item) => toBody(spec.item, item, lang));
+      return (Array.isArray(state) ? state : []).map((item) => toBody(spec.item, item, lang, zone));
   }
 }
 
 /** Form state from a saved draft's value (the inverse of toBody). */
-export function fromBody(spec: FieldSpec, value: unknown): unknown {
+export function fromBody(spec: FieldSpec, value: unknown, zone: string): unknown {
   if (value === undefined || value === null) return initial(spec);
   switch (spec.kind) {
     case "text":
@@ -219,7 +221,7 @@ export function fromBody(spec: FieldSpec, value: unknown): unknown {
     case "ref":
       return s(value);
     case "datetime":
-      return typeof value === "string" ? isoToLocal(value) : "";
+      return typeof value === "string" ? isoToLocal(value, zone) : "";
     case "number":
       return typeof value === "number" ? String(value) : s(value);
     case "bool":
@@ -251,10 +253,10 @@ export function fromBody(spec: FieldSpec, value: unknown): unknown {
     }
     case "group": {
       const g = rec(value);
-      return Object.fromEntries(spec.fields.map((f) => [f.key, fromBody(f, g[f.key])]));
+      return Object.fromEntries(spec.fields.map((f) => [f.key, fromBody(f, g[f.key], zone)]));
     }
     case "list":
-      return Array.isArray(value) ? value.map((item) => fromBody(spec.item, item)) : initial(spec);
+      return Array.isArray(value) ? value.map((item) => fromBody(spec.item, item, zone)) : initial(spec);
   }
 }
 
