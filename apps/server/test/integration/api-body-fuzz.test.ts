@@ -37,13 +37,27 @@ const SELF = new Set([
   "POST /api/v1/auth/mfa/confirm",
 ]);
 /**
- * Fields held at a value, with the reason: the route waits as long as the body says, by design (up to 60 s for
- * the peers' answers to an audit check; the peer here is never reached).
+ * Fields held at a value (or at what a function gives when the body is made), with the reason: the route waits
+ * as long as the body says, by design (up to 60 s for the peers' answers to an audit check; the peer here is
+ * never reached); or no generated value passes a check that comes before everything else the route does.
  */
-const HELD: Record<string, { fields: Record<string, unknown>; reason: string }> = {
+const HELD: Record<string, { fields: () => Record<string, unknown>; reason: string }> = {
   "POST /api/v1/audit/verify": {
-    fields: { waitSeconds: 0 },
+    fields: () => ({ waitSeconds: 0 }),
     reason: "waitSeconds held at 0: it waits that long for the peers' answers",
+  },
+  "POST /api/v1/portal/notices/:id/answer": {
+    // Every other body without evidence: the generated ids are never uploads of that notice, which is checked
+    // before the answer itself.
+    fields: (() => {
+      let n = 0;
+      return () => ({
+        actedAt: new Date(Date.now() - 1000).toISOString(),
+        ...(n++ % 2 ? { attachmentIds: [] } : {}),
+      });
+    })(),
+    reason:
+      "actedAt held at a second ago (it must lie between the notice's sending and now, which no generated date does), attachmentIds at [] every other body",
   },
 };
 /** Slow by nature (an encrypted archive of the whole node): fewer bodies. */
@@ -622,7 +636,7 @@ describeDb("fuzzing the bodies of the signed-in mutating routes: no server error
           body = gen(bodySchema, profile, k);
         }
         budget = BUDGETS[0];
-        if (HELD[key] && body && typeof body === "object") Object.assign(body, HELD[key].fields);
+        if (HELD[key] && body && typeof body === "object") Object.assign(body, HELD[key].fields());
         const res = await send(who(k), profile, r.method, url, body);
         if (malformed && res.status < 500 && ![400, 404, 413].includes(res.status))
           failures.push(
