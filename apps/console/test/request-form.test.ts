@@ -8,12 +8,12 @@ import {
   groupOf,
   initial,
   isBlank,
-  isoToLocal,
   labelKeys,
   pathLabels,
   type State,
   toBody,
 } from "../src/modules/requests/form/values";
+import { isoToLocal } from "../src/util/datetime";
 
 /**
  * The request form is data (form/spec.ts): these tests hold it to the schemas the server validates

@@ -1,3 +1,5 @@
+import { localToInstant, toZonedIso } from "@crossline/schemas";
+
 /**
  * Times are stored and exchanged as ISO 8601 instants and shown in the reader's
  * time zone, with the other side's zone alongside (design principle 6).
@@ -134,4 +136,18 @@ export function timeZoneOptions(): string[] {
       : [...SIDE_ZONES, "UTC"];
   const rest = all.filter((z) => !(SIDE_ZONES as readonly string[]).includes(z) && z !== "UTC");
   return [...SIDE_ZONES, "UTC", ...rest];
+}
+
+/**
+ * A date-time typed on the clock of `zone` (YYYY-MM-DDTHH:mm, as DateTimeField keeps it) → the ISO 8601 instant
+ * the API takes; one that is not a date-time is sent as typed, for the server to refuse with its field.
+ */
+export function localToIso(local: string, zone: string): string {
+  return localToInstant(local, zone)?.toISOString() ?? local;
+}
+
+/** An instant (ISO 8601, or a Date) → the date-time on the clock of `zone` (minutes), as DateTimeField shows it. */
+export function isoToLocal(iso: string | Date, zone: string): string {
+  const d = iso instanceof Date ? iso : new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : toZonedIso(d, zone).slice(0, 16);
 }

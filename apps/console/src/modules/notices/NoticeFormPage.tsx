@@ -1,10 +1,4 @@
-import {
-  IDENTIFIER_TYPES,
-  localToInstant,
-  NOTICE_KINDS,
-  type NoticeDraftInputRaw,
-  URGENCIES,
-} from "@crossline/schemas";
+import { IDENTIFIER_TYPES, NOTICE_KINDS, type NoticeDraftInputRaw, URGENCIES } from "@crossline/schemas";
 import {
   ActionIcon,
   Button,
@@ -24,15 +18,11 @@ import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeField } from "../../components/DateTimeField";
 import { currentLanguage } from "../../i18n";
 import { navigate } from "../../router/router";
+import { localToIso } from "../../util/datetime";
 import { useCreateNotice, useProviders } from "./notices.api";
 
 type Locator = { type: string; value: string; service: string; from: string; to: string };
 const blank = (): Locator => ({ type: "url", value: "", service: "", from: "", to: "" });
-/**
- * A time typed on the officer's own clock (the profile's zone), as the instant the API takes; an invalid one is
- * sent as typed, for the server to refuse with its field.
- */
-const instant = (local: string, zone: string) => localToInstant(local, zone)?.toISOString() ?? local;
 
 /** Drafting a notice: provider, kind, urgency, legal basis, locators (parsed by the server), reason. */
 export function NoticeFormPage() {
@@ -66,10 +56,10 @@ export function NoticeFormPage() {
           value: l.value,
           ...(l.type === "online_account" ? { service: l.service } : {}),
         },
-        ...(l.from ? { from: instant(l.from, user.timeZone) } : {}),
-        ...(l.to ? { to: instant(l.to, user.timeZone) } : {}),
+        ...(l.from ? { from: localToIso(l.from, user.timeZone) } : {}),
+        ...(l.to ? { to: localToIso(l.to, user.timeZone) } : {}),
       })),
-      ...(actBy ? { actBy: instant(actBy, user.timeZone) } : {}),
+      ...(actBy ? { actBy: localToIso(actBy, user.timeZone) } : {}),
     } as NoticeDraftInputRaw;
     create.mutate(body, { onSuccess: (n) => navigate(`/notices/${n.id}`) });
   };

@@ -2,7 +2,6 @@ import {
   type CreateRepatriationBody,
   LEGAL_INSTRUMENTS,
   type LegalBasis,
-  localToInstant,
   type PersonView,
   REPATRIATION_FIGURE_COLUMNS,
   type RepatriationMonth,
@@ -30,11 +29,9 @@ import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeField } from "../../components/DateTimeField";
 import { currentLanguage } from "../../i18n";
 import { Link, navigate } from "../../router/router";
+import { isoToLocal, localToIso } from "../../util/datetime";
 import { usePerson } from "../persons/persons.api";
 import { useOpenCase, useRepatriationFigures } from "./repatriation.api";
-
-/** The wall clock now in the officer's zone (their profile's), as the date-time field shows it. */
-export const localNow = (timeZone: string): string => toZonedIso(new Date(), timeZone).slice(0, 16);
 
 /**
  * /repatriation/new[?person=<id>]: opens a case. From a person record the names, sex, date of birth and first
@@ -67,7 +64,7 @@ function NewCaseForm({ person }: { person?: PersonView }) {
     whereabouts: "",
     article: "",
     reference: "",
-    requestedAt: localNow(user.timeZone),
+    requestedAt: isoToLocal(new Date(), user.timeZone),
     peer: "",
     note: "",
   });
@@ -92,9 +89,6 @@ function NewCaseForm({ person }: { person?: PersonView }) {
   function body(): CreateRepatriationBody {
     const peer = opt("peer");
     const romanised = opt("romanised");
-    const at = f.requestedAt
-      ? (localToInstant(f.requestedAt, user.timeZone) ?? new Date(Number.NaN))
-      : new Date();
     return {
       person: {
         names: [{ original: f.original?.trim() ?? "", ...(romanised ? { romanised } : {}) }],
@@ -108,8 +102,7 @@ function NewCaseForm({ person }: { person?: PersonView }) {
         ...(opt("article") ? { article: opt("article") } : {}),
         ...(opt("reference") ? { reference: opt("reference") } : {}),
       },
-      // An invalid instant is left for the server to refuse with its field.
-      requestedAt: Number.isNaN(at.getTime()) ? (f.requestedAt ?? "") : at.toISOString(),
+      requestedAt: f.requestedAt ? localToIso(f.requestedAt, user.timeZone) : new Date().toISOString(),
       ...(peer
         ? {
             peer,

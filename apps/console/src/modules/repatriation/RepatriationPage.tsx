@@ -1,9 +1,4 @@
-import {
-  localToInstant,
-  type RepatriationBoardItem,
-  type RepatriationCaseView,
-  type RepatriationStatus,
-} from "@crossline/schemas";
+import type { RepatriationBoardItem, RepatriationCaseView, RepatriationStatus } from "@crossline/schemas";
 import {
   Alert,
   Anchor,
@@ -26,10 +21,10 @@ import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeField } from "../../components/DateTimeField";
 import { Link, usePath } from "../../router/router";
-import { formatDateTime } from "../../util/datetime";
+import { formatDateTime, isoToLocal, localToIso } from "../../util/datetime";
 import { fileBase64 } from "../../util/files";
 import { Countdown } from "../notices/Countdown";
-import { FiguresPage, localNow, NewCasePage } from "./RepatriationForms";
+import { FiguresPage, NewCasePage } from "./RepatriationForms";
 import { type StepRoute, useRecordStep, useRepatriationBoard, useRepatriationCase } from "./repatriation.api";
 
 const nameText = (n: { original: string; romanised?: string }) =>
@@ -229,7 +224,7 @@ function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
   const [f, setF] = useState<Record<string, string>>(() => ({
     outcome: "verified",
     kind: "travel_permit",
-    at: localNow(user.timeZone),
+    at: isoToLocal(new Date(), user.timeZone),
   }));
   const [file, setFile] = useState<File | null>(null);
   const received = c.direction === "received";
@@ -310,7 +305,7 @@ function StepForm({ c, route }: { c: RepatriationCaseView; route: StepRoute }) {
   };
   async function body(): Promise<Record<string, unknown>> {
     // An instant that is not one is left for the server to refuse with its field.
-    const at = f.at ? (localToInstant(f.at, user.timeZone)?.toISOString() ?? f.at) : new Date().toISOString();
+    const at = f.at ? localToIso(f.at, user.timeZone) : new Date().toISOString();
     const base = { version: c.version, at };
     if (route === "verification")
       return {

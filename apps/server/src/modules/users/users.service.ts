@@ -23,9 +23,6 @@ import {
   updateUser,
 } from "./users.repo.js";
 
-/** Whether these roles make an outside account (a provider's staff: portal only, role `provider_user` alone). */
-const isOutside = (roles: readonly Role[]) => roles.some((r) => OUTSIDE_ROLES.includes(r));
-
 /**
  * Outside roles are given only by the module that binds the account to its provider (the providers register),
  * never through the users' own routes; and an outside account keeps its one role (it is not made an officer,
@@ -33,13 +30,11 @@ const isOutside = (roles: readonly Role[]) => roles.some((r) => OUTSIDE_ROLES.in
  */
 function checkRoles(roles: readonly Role[], before: readonly Role[] | null): void {
   const outside = roles.find((r) => OUTSIDE_ROLES.includes(r));
-  if (before && isOutside(before)) {
+  const held = before?.find((r) => OUTSIDE_ROLES.includes(r));
+  if (held) {
     if (roles.length === 1 && outside) return;
     throw new AppError("VALIDATION_FAILED", [
-      {
-        field: "roles",
-        ...issue("users.outsideAccount", { role: before.find((r) => OUTSIDE_ROLES.includes(r)) ?? "" }),
-      },
+      { field: "roles", ...issue("users.outsideAccount", { role: held }) },
     ]);
   }
   if (outside)

@@ -1,4 +1,4 @@
-import { localToInstant, toZonedIso } from "@crossline/schemas";
+import { isoToLocal, localToIso } from "../../../util/datetime";
 import type { FieldSpec } from "./spec";
 
 /**
@@ -113,20 +113,6 @@ export function isBlank(spec: FieldSpec, state: unknown): boolean {
     default:
       return true;
   }
-}
-
-/**
- * A date-time typed on the clock of `zone` (YYYY-MM-DDTHH:mm) → ISO 8601 UTC, or the input as typed if it is
- * not one (the server then names the field).
- */
-export function localToIso(local: string, zone: string): string {
-  return localToInstant(local, zone)?.toISOString() ?? local;
-}
-
-/** ISO 8601 → the date-time on the clock of `zone` (minutes), as the field shows it. */
-export function isoToLocal(iso: string, zone: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : toZonedIso(d, zone).slice(0, 16);
 }
 
 /**
