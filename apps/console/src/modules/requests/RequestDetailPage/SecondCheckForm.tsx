@@ -1,5 +1,4 @@
 import {
-  localToInstant,
   type RequestDetail,
   SECOND_CHECK_METHODS,
   SECOND_CHECK_RESULTS,
@@ -11,6 +10,7 @@ import { useTranslation } from "react-i18next";
 import { useSession } from "../../../auth/session";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
 import { DateTimeField } from "../../../components/DateTimeField";
+import { localToIso } from "../../../util/datetime";
 import { useFieldCheck } from "../../../util/validation";
 import { useRequestPost } from "../requests.api";
 
@@ -40,7 +40,7 @@ export function SecondCheckForm({ request }: { request: RequestDetail }) {
       },
     };
     // "When" is read on the officer's own clock (the profile's zone), whatever zone the browser is in.
-    if (at) body.at = (localToInstant(at, user.timeZone) ?? new Date(at)).toISOString();
+    if (at) body.at = localToIso(at, user.timeZone);
     if (notes.trim()) body.notes = { lang, text: notes };
     if (!form.check(body)) return;
     save.mutate(body);
