@@ -293,6 +293,8 @@ export const CaseStatusReport = z.object({
   peer: z.string(),
   from: z.string(),
   to: z.string(),
+  /** The node's time zone: the period's days are days on its calendar. */
+  timeZone: z.string(),
   generatedAt: z.string(),
   totals: z.object({
     own: z.number(),

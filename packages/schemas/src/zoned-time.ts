@@ -103,3 +103,28 @@ export function localToInstant(local: string, timeZone: string): Date | null {
   }
   return new Date(t);
 }
+
+/** The day after `day` (YYYY-MM-DD), on any calendar. */
+function nextDay(day: string): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+}
+
+/**
+ * The instants a period of whole days covers on a zone's calendar, `from` and `to` (YYYY-MM-DD) included:
+ * from the first instant of `from` to the first instant after `to`. A day is not always 24 hours (daylight
+ * saving), so the end is the next day's first instant, not `to` plus 24 hours. Null when either is not a day.
+ */
+export function zonedDays(from: string, to: string, timeZone: string): { start: Date; end: Date } | null {
+  const start = localToInstant(`${from}T00:00`, timeZone);
+  if (!start || !localToInstant(`${to}T00:00`, timeZone)) return null;
+  const end = localToInstant(`${nextDay(to)}T00:00`, timeZone);
+  return end && { start, end };
+}
+
+/** Today's date (YYYY-MM-DD) on a zone's calendar, or `days` before it. */
+export function zonedToday(timeZone: string, now = new Date(), days = 0): string {
+  const today = toZonedIso(now, timeZone).slice(0, 10);
+  const [y, m, d] = today.split("-").map(Number) as [number, number, number];
+  return days ? new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10) : today;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { localToInstant, toZonedIso, zoneOffsetMinutes } from "../src/zoned-time.js";
+import { localToInstant, toZonedIso, zonedDays, zonedToday, zoneOffsetMinutes } from "../src/zoned-time.js";
 
 describe("zoned time", () => {
   it("renders an instant in both sides' zones with their offsets", () => {
@@ -43,5 +43,35 @@ describe("zoned time", () => {
     ]) {
       expect(localToInstant(bad, "UTC")).toBeNull();
     }
+  });
+
+  it("gives the instants of whole days on a zone's calendar, a day of 23 or 25 hours included", () => {
+    const iso = (r: { start: Date; end: Date } | null) => r && [r.start.toISOString(), r.end.toISOString()];
+    // Beijing's 22 November begins at 16:00 UTC the day before.
+    expect(iso(zonedDays("2026-11-22", "2026-11-22", "Asia/Shanghai"))).toEqual([
+      "2026-11-21T16:00:00.000Z",
+      "2026-11-22T16:00:00.000Z",
+    ]);
+    expect(iso(zonedDays("2026-11-01", "2026-11-30", "UTC"))).toEqual([
+      "2026-11-01T00:00:00.000Z",
+      "2026-12-01T00:00:00.000Z",
+    ]);
+    // New York: 8 March 2026 has 23 hours, 1 November 25.
+    const spring = zonedDays("2026-03-08", "2026-03-08", "America/New_York");
+    expect(spring && spring.end.getTime() - spring.start.getTime()).toBe(23 * 3_600_000);
+    const autumn = zonedDays("2026-11-01", "2026-11-01", "America/New_York");
+    expect(autumn && autumn.end.getTime() - autumn.start.getTime()).toBe(25 * 3_600_000);
+    // The last day of a month and of a year run into the next.
+    expect(iso(zonedDays("2026-12-31", "2026-12-31", "Asia/Shanghai"))?.[1]).toBe("2026-12-31T16:00:00.000Z");
+    expect(zonedDays("2026-02-30", "2026-03-01", "UTC")).toBeNull();
+    expect(zonedDays("2026-03-01", "2026-13-01", "UTC")).toBeNull();
+  });
+
+  it("gives today's date on a zone's calendar", () => {
+    const late = new Date("2026-11-21T17:30:00Z"); // 01:30 on the 22nd in Beijing, 12:30 on the 21st in New York
+    expect(zonedToday("Asia/Shanghai", late)).toBe("2026-11-22");
+    expect(zonedToday("America/New_York", late)).toBe("2026-11-21");
+    expect(zonedToday("Asia/Shanghai", late, 90)).toBe("2026-08-24");
+    expect(zonedToday("UTC", new Date("2027-01-01T03:00:00Z"), 1)).toBe("2026-12-31");
   });
 });

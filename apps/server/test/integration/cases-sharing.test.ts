@@ -1,4 +1,4 @@
-import type { CaseDetail, CaseStatusReport, PriorityItem } from "@crossline/schemas";
+import { type CaseDetail, type CaseStatusReport, type PriorityItem, zonedToday } from "@crossline/schemas";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { queuedBehind } from "../support/lock-queue.js";
@@ -263,6 +263,29 @@ describeDb("sharing case summaries between three nodes (in-process hub)", () => 
       await call<{ report: CaseStatusReport }>(t.officers[CN], "GET", `/api/v1/cases/status-report?${q}`)
     ).report;
     expect(report.totals).toMatchObject({ own: 1, received: 1, open: 2 });
+    expect(report.timeZone).toBe("Asia/Shanghai");
+
+    // The period's days are days on the node's calendar, as the dialogue round's progress report counts them.
+    // US's clock runs 6 hours behind: its summary was updated in the evening of a UTC day, which in Beijing
+    // (US's zone here) is already the next day.
+    const usReport = async (d: string) =>
+      (
+        await call<{ report: CaseStatusReport }>(
+          t.officers[US],
+          "GET",
+          `/api/v1/cases/status-report?peer=${CN}&from=${d}&to=${d}`,
+        )
+      ).report;
+    const usOwn = (r: CaseStatusReport) => r.items.find((i) => i.caseId === usCase.id);
+    const updated = (await usReport(day)).items.find((i) => i.caseId === usCase.id)?.lastUpdate as string;
+    const utcDay = updated.slice(0, 10);
+    const beijingDay = zonedToday("Asia/Shanghai", new Date(updated));
+    expect(beijingDay).not.toBe(utcDay);
+    expect(usOwn(await usReport(beijingDay))?.updatedInPeriod).toBe(true);
+    const onUtcDay = await usReport(utcDay);
+    expect(usOwn(onUtcDay)?.updatedInPeriod).toBe(false);
+    expect(onUtcDay.totals.updatedInPeriod).toBe(onUtcDay.items.filter((i) => i.updatedInPeriod).length);
+
     const raw = (url: string) =>
       t.nodes[CN].rt.app.inject({ method: "GET", url, headers: { cookie: t.officers[CN].cookie as string } });
     const csv = await raw(`/api/v1/cases/status-report.csv?${q}&lang=zh-CN`);

@@ -11,6 +11,7 @@ const caseReport: CaseStatusReport = {
   peer: "US-DOJ",
   from: "2026-11-01",
   to: "2026-11-30",
+  timeZone: "Asia/Shanghai",
   generatedAt: "2026-11-30T16:30:00.000Z",
   totals: { own: 1, received: 0, open: 1, suspended: 0, closed: 0, updatedInPeriod: 1 },
   items: [
@@ -46,6 +47,9 @@ describe("instants in downloaded reports", () => {
     const newYork = caseReportDocument(caseReport, "en", "America/New_York");
     expect(newYork.meta).toContain("Generated: 2026-11-30 11:30 (UTC-05:00)");
     expect(newYork.rows[0][7]).toBe("2026-11-19 21:05 (UTC-05:00)");
+    // The period's days are the node's, whoever reads it: the report says on which calendar.
+    expect(shanghai.meta).toContain("期间: 2026-11-01 – 2026-11-30 (日期按时区 Asia/Shanghai)");
+    expect(newYork.meta).toContain("Period: 2026-11-01 – 2026-11-30 (days in Asia/Shanghai)");
     for (const d of [shanghai, newYork]) expect(JSON.stringify([d.meta, d.rows])).not.toMatch(RAW);
   });
 

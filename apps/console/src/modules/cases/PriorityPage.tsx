@@ -1,23 +1,24 @@
+import { zonedToday } from "@crossline/schemas";
 import { Anchor, Badge, Group, Select, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { API_BASE, withQuery } from "../../api/client";
+import { useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeText } from "../../components/DateTime";
 import { DateTimeField } from "../../components/DateTimeField";
 import { Link } from "../../router/router";
 import { casesApi } from "./cases.api";
 
-const day = (d: Date) => d.toISOString().slice(0, 10);
-
 /** The priority cases shared with peers (ours and theirs) and the status report download per peer and period. */
 export function PriorityPage() {
   const { t, i18n } = useTranslation();
   const [peer, setPeer] = useState<string | null>(null);
-  const now = new Date();
-  const [from, setFrom] = useState(day(new Date(now.getTime() - 90 * 86_400_000)));
-  const [to, setTo] = useState(day(now));
+  const { node } = useSession();
+  // The report's days are days on the node's calendar: the last 90 of them by default, today included.
+  const [from, setFrom] = useState(() => zonedToday(node.timeZone, new Date(), 89));
+  const [to, setTo] = useState(() => zonedToday(node.timeZone));
   const q = useQuery({
     queryKey: ["cases-priority", peer],
     queryFn: () => casesApi.priority(peer ?? undefined),
@@ -41,6 +42,9 @@ export function PriorityPage() {
         <DateTimeField label={t("cases.from")} kind="date" value={from} onChange={setFrom} />
         <DateTimeField label={t("cases.until")} kind="date" value={to} onChange={setTo} />
       </Group>
+      <Text size="sm" c="dimmed">
+        {t("time.nodeCalendarDays", { zone: node.timeZone })}
+      </Text>
       {(peer ?? peers[0]) && (
         <Group data-testid="status-report-links">
           <Text size="sm">{`${t("cases.statusReport")}${t("common.colon").trim()}`}</Text>

@@ -6,6 +6,8 @@ const T = {
   title: { en: "Status report on cybercrime cases", "zh-CN": "网络犯罪案件进展情况通报" },
   peer: { en: "With", "zh-CN": "对方" },
   range: { en: "Period", "zh-CN": "期间" },
+  /** The period's days are days on the node's calendar, named by its zone. */
+  calendar: { en: "days in", "zh-CN": "日期按时区" },
   generated: { en: "Generated", "zh-CN": "生成时间" },
   totals: { en: "Totals", "zh-CN": "合计" },
   ours: { en: "Ours", "zh-CN": "我方" },
@@ -38,7 +40,7 @@ export function caseReportDocument(r: CaseStatusReport, lang: Language, timeZone
   const at = (iso: string) => readableInZone(new Date(iso), timeZone);
   return {
     title: T.title[lang],
-    meta: `${T.peer[lang]}: ${r.peer}    ${T.range[lang]}: ${r.from} – ${r.to}    ${T.generated[lang]}: ${at(r.generatedAt)}`,
+    meta: `${T.peer[lang]}: ${r.peer}    ${T.range[lang]}: ${r.from} – ${r.to} (${T.calendar[lang]} ${r.timeZone})    ${T.generated[lang]}: ${at(r.generatedAt)}`,
     totals: `${T.totals[lang]}: ${T.ours[lang]} ${t.own} · ${T.theirs[lang]} ${t.received} · ${label("caseStatus", "open", lang)} ${t.open} · ${label("caseStatus", "suspended", lang)} ${t.suspended} · ${label("caseStatus", "closed", lang)} ${t.closed} · ${COLUMNS[8][lang]} ${t.updatedInPeriod}`,
     none: T.none[lang],
     header: COLUMNS.map((c) => c[lang]),

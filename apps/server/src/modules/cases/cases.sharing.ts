@@ -10,6 +10,7 @@ import {
   type PriorityItem,
   type ShareCaseBody,
   type SharedObjectView,
+  zonedDays,
 } from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
@@ -21,7 +22,6 @@ import { type CaseRow, casesRepo as repo, type ShareRow } from "./cases.repo.js"
 import { caseSummaryType } from "./cases.shared.js";
 
 const sameMarking = (a: Marking, b: Marking) => JSON.stringify(a) === JSON.stringify(b);
-const DAY = 86_400_000;
 
 /**
  * Sharing a priority case's summary with peers (a `case.summary` shared object, so markings, versions,
@@ -275,14 +275,20 @@ export function createCaseSharing(c: CasesContext) {
     return { items: filtered.sort((a, b) => b.lastUpdate.localeCompare(a.lastUpdate)) };
   }
 
-  /** The status report on cybercrime cases with one peer for a period (whole days, UTC). */
+  /**
+   * The status report on cybercrime cases with one peer for a period: whole days on this node's calendar, as
+   * the dialogue round's progress report that includes it counts them.
+   */
   async function statusReport(
     ctx: Ctx,
     q: Pick<CaseReportQuery, "peer" | "from" | "to">,
   ): Promise<CaseStatusReport> {
     requirePermission(ctx.actor, "cases:read");
-    const from = Date.parse(`${q.from}T00:00:00Z`);
-    const to = Date.parse(`${q.to}T00:00:00Z`) + DAY;
+    const { timeZone } = await c.deps.nodeInfo();
+    const days = zonedDays(q.from, q.to, timeZone);
+    if (!days) throw new AppError("VALIDATION_FAILED", [{ field: "querystring.from", issue: "not a day" }]);
+    const from = days.start.getTime();
+    const to = days.end.getTime();
     if (to <= from) {
       throw new AppError("VALIDATION_FAILED", [
         { field: "querystring.to", issue: "must not be before from" },
@@ -298,6 +304,7 @@ export function createCaseSharing(c: CasesContext) {
       peer: q.peer,
       from: q.from,
       to: q.to,
+      timeZone,
       generatedAt: clock.now().toISOString(),
       totals: {
         own: count((r) => r.direction === "own"),

@@ -1,11 +1,11 @@
 import {
   type CaseStatusReport,
   label,
-  localToInstant,
   type ProgressFigure,
   type ProgressQuery,
   type ProgressReport,
   readableInZone,
+  zonedDays,
 } from "@crossline/schemas";
 import type { Db, DbOrTx } from "../../db/client.js";
 import { type Ctx, can, requirePermission } from "../../lib/actor.js";
@@ -56,11 +56,9 @@ export function createRoundsProgress(deps: ProgressDeps) {
         { field: "querystring.peer", issue: "must be a peer this node knows" },
       ]);
     // Days on this node's calendar: from its first instant to the first instant after `to`.
-    const from = localToInstant(`${q.from}T00:00`, node.timeZone);
-    const end = localToInstant(`${q.to}T00:00`, node.timeZone);
-    if (!from || !end)
-      throw new AppError("VALIDATION_FAILED", [{ field: "querystring.from", issue: "not a day" }]);
-    const to = new Date(end.getTime() + 86_400_000);
+    const days = zonedDays(q.from, q.to, node.timeZone);
+    if (!days) throw new AppError("VALIDATION_FAILED", [{ field: "querystring.from", issue: "not a day" }]);
+    const { start: from, end: to } = days;
     if (to <= from)
       throw new AppError("VALIDATION_FAILED", [
         { field: "querystring.to", issue: "must not be before from" },
