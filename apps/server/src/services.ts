@@ -126,7 +126,12 @@ export function createServices(deps: {
     people: { contactsOf: users.contactsOf, timeZoneOf: users.timeZoneOf },
   });
   // Personal data: the access log (every read of a person or of a record naming one); `audit verify` checks it.
-  const accessLog = createAccessLogService({ db, clock, audit });
+  const accessLog = createAccessLogService({
+    db,
+    clock,
+    audit,
+    nodeZone: async () => (await node.summary()).timeZone,
+  });
   const auditAnchors = createAuditAnchorService({
     db,
     clock,
@@ -379,6 +384,7 @@ export function createServices(deps: {
     clock,
     audit,
     nodeId,
+    nodeZone: async () => (await node.summary()).timeZone,
     persons: persons.port,
     accessLog,
     lawful: lawful.port,
@@ -413,6 +419,7 @@ export function createServices(deps: {
     clock,
     audit,
     nodeId,
+    readerZone: reports.readerZone,
     accessLog,
     lawful: lawful.port,
     linkable: {

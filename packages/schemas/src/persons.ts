@@ -207,6 +207,8 @@ export const UnusualAccessReport = z.object({
   threshold: z.number().int(),
   from: z.string(),
   to: z.string(),
+  /** The node's time zone: `from`, `to` and each item's day are days on its calendar. */
+  timeZone: z.string(),
   items: z.array(UnusualAccessItem),
 });
 export type UnusualAccessReport = z.infer<typeof UnusualAccessReport>;

@@ -104,10 +104,10 @@ export function localToInstant(local: string, timeZone: string): Date | null {
   return new Date(t);
 }
 
-/** The day after `day` (YYYY-MM-DD), on any calendar. */
-function nextDay(day: string): string {
+/** The day `n` days after `day` (YYYY-MM-DD; before it when `n` is negative), on any calendar. */
+export function addDays(day: string, n: number): string {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
 }
 
 /**
@@ -118,13 +118,12 @@ function nextDay(day: string): string {
 export function zonedDays(from: string, to: string, timeZone: string): { start: Date; end: Date } | null {
   const start = localToInstant(`${from}T00:00`, timeZone);
   if (!start || !localToInstant(`${to}T00:00`, timeZone)) return null;
-  const end = localToInstant(`${nextDay(to)}T00:00`, timeZone);
+  const end = localToInstant(`${addDays(to, 1)}T00:00`, timeZone);
   return end && { start, end };
 }
 
 /** Today's date (YYYY-MM-DD) on a zone's calendar, or `days` before it. */
 export function zonedToday(timeZone: string, now = new Date(), days = 0): string {
   const today = toZonedIso(now, timeZone).slice(0, 10);
-  const [y, m, d] = today.split("-").map(Number) as [number, number, number];
-  return days ? new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10) : today;
+  return days ? addDays(today, -days) : today;
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { localToInstant, toZonedIso, zonedDays, zonedToday, zoneOffsetMinutes } from "../src/zoned-time.js";
+import {
+  addDays,
+  localToInstant,
+  toZonedIso,
+  zonedDays,
+  zonedToday,
+  zoneOffsetMinutes,
+} from "../src/zoned-time.js";
 
 describe("zoned time", () => {
   it("renders an instant in both sides' zones with their offsets", () => {
@@ -73,5 +80,7 @@ describe("zoned time", () => {
     expect(zonedToday("America/New_York", late)).toBe("2026-11-21");
     expect(zonedToday("Asia/Shanghai", late, 90)).toBe("2026-08-24");
     expect(zonedToday("UTC", new Date("2027-01-01T03:00:00Z"), 1)).toBe("2026-12-31");
+    expect(addDays("2028-02-28", 1)).toBe("2028-02-29");
+    expect(addDays("2026-03-01", -1)).toBe("2026-02-28");
   });
 });

@@ -28,7 +28,8 @@ type Verify = {
 
 describeDb("access log: every read of personal data, append-only, sealed into the audit chain", () => {
   let node: TestNode;
-  const clock = new TestClock(Date.parse("2026-11-20T02:00:00Z"));
+  // 22:00 in Beijing, the node's zone: two hours before its next day.
+  const clock = new TestClock(Date.parse("2026-11-20T14:00:00Z"));
   let officer: Agent;
   let auditor: Agent;
   let admin: Agent;
@@ -288,5 +289,27 @@ describeDb("access log: every read of personal data, append-only, sealed into th
     expect(Math.max(...seals.map((x) => x.toId))).toBeGreaterThanOrEqual(
       Math.max(...newest.map((r) => r.id)),
     );
+  });
+
+  it("counts unusual access per day on the node's calendar, not per UTC day", async () => {
+    type Report = { to: string; timeZone: string; items: UnusualItem[] };
+    type UnusualItem = { kind: string; actorLabel: string; count: number; day: string };
+    const officerDays = (r: Report) =>
+      r.items
+        .filter((i) => i.kind === "volume" && i.actorLabel === "al.officer")
+        .map((i) => [i.day, i.count]);
+    const before = await auditor.req<Report>("GET", "/api/v1/access-log/unusual");
+    const [[day, count]] = officerDays(before.body) as [[string, number]];
+    expect(day).toBe("2026-11-20");
+    // At 17:00 UTC it is already the 21st in Beijing: five more reads make a day of their own, not five more on
+    // a UTC 20th.
+    clock.set("2026-11-20T17:00:00Z");
+    for (let i = 0; i < 5; i++) await officer.req("GET", `/api/v1/persons/${personId}`);
+    const later = await auditor.req<Report>("GET", "/api/v1/access-log/unusual");
+    expect(later.body).toMatchObject({ to: "2026-11-21", timeZone: "Asia/Shanghai" });
+    expect(officerDays(later.body)).toEqual([
+      ["2026-11-20", count],
+      ["2026-11-21", 5],
+    ]);
   });
 });

@@ -24,6 +24,13 @@ const assetOf = (fugitiveId: string, extra: object = {}) => ({
   ...extra,
 });
 
+/**
+ * The node's clock runs from 17:00 UTC on 20 November 2026: 01:00 on the 21st in Beijing, the node's and the
+ * officers' zone, while UTC is still on the 20th.
+ */
+const started = Date.now();
+const earlyInBeijing = { now: () => new Date(Date.parse("2026-11-20T17:00:00Z") + (Date.now() - started)) };
+
 describeDb("assets: records, stages, exact amounts per currency, totals, need to know, bad input", () => {
   let node: TestNode;
   let officer: Agent;
@@ -32,7 +39,7 @@ describeDb("assets: records, stages, exact amounts per currency, totals, need to
   let fugitive: FugitiveDetail;
 
   beforeAll(async () => {
-    node = await createTestNode({ id: "CN-MPS" });
+    node = await createTestNode({ id: "CN-MPS", clock: earlyInBeijing });
     const unitA = await node.unit("Fugitive unit");
     const unitB = await node.unit("Economic crime unit");
     await node.user("a.officer", ["fugitive_asset"], unitA);
@@ -306,6 +313,27 @@ describeDb("assets: records, stages, exact amounts per currency, totals, need to
     });
     expect(after.status).toBe(400);
     expect(after.body.error.details[0]?.field).toBe("body.stage");
+  });
+
+  it("takes today's date on the officer's calendar, not UTC's; tomorrow there is in the future", async () => {
+    const a = await create(assetOf(fugitive.id, { identifiedOn: "2026-11-21" }));
+    expect(a.stages[0]).toMatchObject({ stage: "identified", date: "2026-11-21" });
+    await stage(a.id, {
+      version: a.version,
+      stage: "frozen",
+      date: "2026-11-21",
+      authority: "Example Court",
+      orderReference: "FZ-21",
+    });
+    const tomorrow = await officer.req<Err>(
+      "POST",
+      "/api/v1/assets",
+      assetOf(fugitive.id, { identifiedOn: "2026-11-22" }),
+    );
+    expect(tomorrow.status).toBe(400);
+    expect(tomorrow.body.error.details).toEqual([
+      expect.objectContaining({ field: "body.identifiedOn", issue: "in the future" }),
+    ]);
   });
 
   it("changes the record as a new version; the currency stays once a stage carries an amount", async () => {

@@ -18,7 +18,10 @@ describeDb("demo fugitives: the list of 100 and its returns", () => {
   beforeAll(async () => {
     const spec = DEMO_NODES.find((n) => n.id === "CN-MPS");
     if (!spec) throw new Error("no CN-MPS demo node");
-    node = await createTestNode({ id: spec.id, timeZone: spec.timeZone });
+    // The node's clock runs from 01:00 on 21 November 2026 in Beijing, still the 20th in UTC.
+    const started = Date.now();
+    const clock = { now: () => new Date(Date.parse("2026-11-20T17:00:00Z") + (Date.now() - started)) };
+    node = await createTestNode({ id: spec.id, timeZone: spec.timeZone, clock });
     const ctx = { actor: cliActor("demo"), ip: null, requestId: null };
     const s = node.rt.services;
     const [agency] = await s.org.listAgencies(ctx);
@@ -69,5 +72,8 @@ describeDb("demo fugitives: the list of 100 and its returns", () => {
       `/api/v1/fugitive-lists/${id}/statistics?asOf=2017-12-31`,
     );
     expect(end.body.returned).toBe(45);
+    // Without a day, today on the node's calendar (Beijing's 21st, not UTC's 20th).
+    const today = await zhao.req<ListStatistics>("GET", `/api/v1/fugitive-lists/${id}/statistics`);
+    expect(today.body).toMatchObject({ asOf: "2026-11-21", returned: 45 });
   });
 });

@@ -3,8 +3,11 @@ import {
   type AccessLogEntry,
   type AccessLogPolicy,
   type AccessLogVerifyResult,
+  addDays,
   DEFAULT_ACCESS_LOG_POLICY,
   type UnusualAccessReport,
+  zonedDays,
+  zonedToday,
 } from "@crossline/schemas";
 import { sha256Hex } from "../../crypto/hash.js";
 import type { Db, DbOrTx } from "../../db/client.js";
@@ -99,7 +102,13 @@ const DAY_MS = 86_400_000;
  * The access log: who read personal data, when, which record, why (docs/persons.md). Append-only; sealed
  * into the audit chain by `seal` (a worker runs it every minute).
  */
-export function createAccessLogService(deps: { db: Db; clock: Clock; audit: AuditService }) {
+export function createAccessLogService(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  /** The node's time zone: the unusual-access report counts its days. */
+  nodeZone: () => Promise<string>;
+}) {
   const { db, clock, audit } = deps;
   const writer = createAccessLogWriter(db);
 
@@ -186,15 +195,18 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; audit: Audi
     return body;
   }
 
-  /** Unusual access in [from, to] (days, UTC): volume above the threshold, and reads outside one's unit. */
+  /**
+   * Unusual access in [from, to] (days on the node's calendar, the last seven by default): volume above the
+   * threshold, and reads outside one's unit, per user per day.
+   */
   async function unusual(
     ctx: Ctx,
     q: { from?: string; to?: string; threshold?: number },
   ): Promise<UnusualAccessReport> {
     requirePermission(ctx.actor, "audit:read");
-    const today = clock.now().toISOString().slice(0, 10);
-    const to = q.to ?? today;
-    const from = q.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 6 * DAY_MS).toISOString().slice(0, 10);
+    const timeZone = await deps.nodeZone();
+    const to = q.to ?? zonedToday(timeZone, clock.now());
+    const from = q.from ?? addDays(to, -6);
     assertThat(
       from <= to,
       new AppError("VALIDATION_FAILED", [{ field: "querystring.to", issue: "must not be before from" }]),
@@ -204,17 +216,18 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; audit: Audi
       new AppError("VALIDATION_FAILED", [{ field: "querystring.from", issue: "at most a year at a time" }]),
     );
     const threshold = q.threshold ?? (await readPolicy()).dailyReadThreshold;
-    const start = new Date(`${from}T00:00:00Z`);
-    const end = new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS);
+    const days = zonedDays(from, to, timeZone);
+    assertThat(days, new AppError("VALIDATION_FAILED", [{ field: "querystring.from", issue: "not a day" }]));
     await writer.flush();
     const [volume, outside] = await Promise.all([
-      repo.volumeAbove(db, start, end, threshold),
-      repo.outsideUnit(db, start, end),
+      repo.volumeAbove(db, days.start, days.end, threshold, timeZone),
+      repo.outsideUnit(db, days.start, days.end, timeZone),
     ]);
     return {
       threshold,
       from,
       to,
+      timeZone,
       items: [
         ...volume.map((v) => ({ kind: "volume" as const, ...v })),
         ...outside.map((v) => ({ kind: "outside_unit" as const, ...v })),

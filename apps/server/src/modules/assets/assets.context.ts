@@ -23,6 +23,8 @@ export interface AssetsDeps {
   clock: Clock;
   audit: AuditService;
   nodeId: (dbx: DbOrTx) => Promise<string>;
+  /** The caller's time zone (their profile's, else the node's): the calendar the dates they type are on. */
+  readerZone: (ctx: Ctx) => Promise<string>;
   accessLog: AccessLogPort;
   lawful: LawfulPort;
   /** Whether the caller may see a fugitive / a case of this node (the fugitives and cases modules decide). */

@@ -14,6 +14,7 @@ import {
   STAGES_WITH_ORDER,
   toMinor,
   type UpdateAssetBody,
+  zonedToday,
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import { type DbOrTx, inTransaction } from "../../db/client.js";
@@ -44,6 +45,9 @@ export function createAssetsService(deps: AssetsDeps) {
   const { db, clock, audit } = deps;
   const sharing = createAssetSharing(c);
   const requests = createAssetRequests(c, deps.requests);
+
+  /** Today on the caller's calendar: a date they type is in the future only after it. */
+  const today = async (ctx: Ctx) => zonedToday(await deps.readerZone(ctx), clock.now());
 
   /** The links must name fugitives and cases the caller may see; every issue names its field. */
   async function linkIssues(ctx: Ctx, f: AssetFields, field: string): Promise<Issue[]> {
@@ -151,8 +155,8 @@ export function createAssetsService(deps: AssetsDeps) {
     );
     const { legalBasis, purpose, identifiedOn, identifiedBy, ...fields } = body;
     const issues = await linkIssues(ctx, fields, "body");
-    const today = clock.now().toISOString().slice(0, 10);
-    if (identifiedOn > today) issues.push({ field: "body.identifiedOn", issue: "in the future" });
+    if (identifiedOn > (await today(ctx)))
+      issues.push({ field: "body.identifiedOn", issue: "in the future" });
     if (issues.length) throw new AppError("VALIDATION_FAILED", issues);
     const f = stored(fields);
     const now = clock.now();
@@ -285,7 +289,12 @@ export function createAssetsService(deps: AssetsDeps) {
   }
 
   /** What is wrong with a new stage entry for an asset at `current`, whose last entry is dated `lastDate`. */
-  function stageIssues(a: AssetRow, body: AddStageBody, lastDate: string | undefined): Issue[] {
+  function stageIssues(
+    a: AssetRow,
+    body: AddStageBody,
+    lastDate: string | undefined,
+    today: string,
+  ): Issue[] {
     const out: Issue[] = [];
     const current = a.stage;
     if (FINAL.includes(current))
@@ -297,8 +306,7 @@ export function createAssetsService(deps: AssetsDeps) {
       });
     if (lastDate && body.date < lastDate)
       out.push({ field: "body.date", ...issue("assets.beforePreviousStage", { date: lastDate }) });
-    if (body.date > clock.now().toISOString().slice(0, 10))
-      out.push({ field: "body.date", issue: "in the future" });
+    if (body.date > today) out.push({ field: "body.date", issue: "in the future" });
     if (STAGES_WITH_ORDER.includes(body.stage) && !body.orderReference)
       out.push({ field: "body.orderReference", ...issue("assets.stageNamesOrder", { stage: body.stage }) });
     if (body.amount !== undefined) {
@@ -310,12 +318,13 @@ export function createAssetsService(deps: AssetsDeps) {
 
   async function addStage(ctx: Ctx, id: string, body: AddStageBody): Promise<AssetDetail> {
     requirePermission(ctx.actor, "fugitives:write");
+    const todayThere = await today(ctx);
     const row = await inTransaction(db, async (tx) => {
       const before = await c.lock(tx, ctx, id);
       staleCheck(before, body.version);
       const stages = await repo.stages(tx, id);
       const last = stages[stages.length - 1];
-      const issues = stageIssues(before, body, last?.date);
+      const issues = stageIssues(before, body, last?.date, todayThere);
       if (issues.length) throw new AppError("VALIDATION_FAILED", issues);
       const now = clock.now();
       const amountMinor =

@@ -30,6 +30,8 @@ export interface FugitivesDeps {
   clock: Clock;
   audit: AuditService;
   nodeId: (dbx: DbOrTx) => Promise<string>;
+  /** The node's time zone: a list's statistics count returns up to today on its calendar by default. */
+  nodeZone: () => Promise<string>;
   persons: Pick<PersonsPort, "findOrCreate" | "link">;
   accessLog: AccessLogPort;
   lawful: LawfulPort;

@@ -11,6 +11,7 @@ import {
   type ReportBody,
   type ReturnBody,
   type ReturnMethod,
+  zonedToday,
 } from "@crossline/schemas";
 import type { z } from "zod";
 import { uuidv7 } from "../../crypto/ids.js";
@@ -572,7 +573,7 @@ export function createFugitiveLists(
   async function statistics(ctx: Ctx, listId: string, q: { asOf?: string }): Promise<ListStatistics> {
     requirePermission(ctx.actor, "fugitives:read");
     const list = await loadList(ctx, listId);
-    const asOf = q.asOf ?? clock.now().toISOString().slice(0, 10);
+    const asOf = q.asOf ?? zonedToday(await deps.nodeZone(), clock.now());
     const groups = await repo.listFigures(db, list.id, asOf);
     const done = groups.filter((g) => g.done);
     const sum = (gs: typeof groups) => gs.reduce((n, g) => n + g.n, 0);
