@@ -385,6 +385,7 @@ export function createServices(deps: {
     audit,
     nodeId,
     nodeZone: async () => (await node.summary()).timeZone,
+    readerZone: reports.readerZone,
     persons: persons.port,
     accessLog,
     lawful: lawful.port,

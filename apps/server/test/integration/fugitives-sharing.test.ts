@@ -277,6 +277,15 @@ describeDb("fugitive lists shared between two real nodes", () => {
     });
     expect(early.status).toBe(400);
     expect(early.body.error.details[0]?.field).toBe("body.date");
+    const ahead = await n[CN].officer.req<Err>("POST", `/api/v1/fugitives/${p.id}/return`, {
+      method: "repatriation",
+      date: "2099-01-01",
+      place: "Beijing",
+    });
+    expect(ahead.status).toBe(400);
+    expect(ahead.body.error.details).toEqual([
+      expect.objectContaining({ field: "body.date", issue: "in the future" }),
+    ]);
     const back = await call<{ fugitive: FugitiveDetail }>(
       n[CN].officer,
       "POST",

@@ -32,6 +32,8 @@ export interface FugitivesDeps {
   nodeId: (dbx: DbOrTx) => Promise<string>;
   /** The node's time zone: a list's statistics count returns up to today on its calendar by default. */
   nodeZone: () => Promise<string>;
+  /** The caller's time zone (their profile's, else the node's): the calendar the dates they type are on. */
+  readerZone: (ctx: Ctx) => Promise<string>;
   persons: Pick<PersonsPort, "findOrCreate" | "link">;
   accessLog: AccessLogPort;
   lawful: LawfulPort;

@@ -507,6 +507,9 @@ export function createFugitiveLists(
 
   async function recordReturn(ctx: Ctx, id: string, body: ReturnBody): Promise<FugitiveRow> {
     requirePermission(ctx.actor, "fugitives:write");
+    // A return is recorded once it happened: not after today on the officer's calendar.
+    if (body.date > zonedToday(await deps.readerZone(ctx), clock.now()))
+      throw new AppError("VALIDATION_FAILED", [{ field: "body.date", issue: "in the future" }]);
     return inTransaction(db, async (tx) => {
       const before = await c.lock(tx, ctx, id);
       if (before.status === "returned")
