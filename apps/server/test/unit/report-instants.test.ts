@@ -2,6 +2,7 @@ import type { CaseStatusReport, ProgressReport } from "@crossline/schemas";
 import { describe, expect, it } from "vitest";
 import { caseReportDocument } from "../../src/modules/cases/cases.report.js";
 import { figuresPeriod } from "../../src/modules/providers/notices.figures.js";
+import { signatureLine } from "../../src/modules/rounds/rounds.export.js";
 import { progressSubtitle } from "../../src/modules/rounds/rounds.progress.js";
 
 /** An ISO 8601 date-time as the API carries it: what a person should never have to read in a report. */
@@ -73,5 +74,22 @@ describe("instants in downloaded reports", () => {
       "2026-11-01 00:00 (UTC+08:00) – 2026-12-01 00:00 (UTC+08:00)",
     );
     expect(figuresPeriod(f, "UTC")).toBe("2026-10-31 16:00 (UTC) – 2026-11-30 16:00 (UTC)");
+  });
+
+  it("the outcome list's PDF gives each signature's time on the reader's clock", () => {
+    const check = { node: "CN-MPS", kid: "k1", keyFingerprint: "fp", check: "valid" as const };
+    const signed = {
+      node: "CN-MPS",
+      kid: "k1",
+      jws: "x.y.z",
+      signedAt: "2026-11-22T08:30:00.000Z",
+      keyFingerprint: "fp",
+      publicKey: { kty: "OKP" as const, crv: "Ed25519" as const, x: "AA", kid: "k1" },
+    };
+    expect(signatureLine(check, signed, "Asia/Shanghai")).toBe(
+      "CN-MPS: valid · 2026-11-22 16:30 (UTC+08:00) · key k1 · fingerprint (RFC 7638) fp",
+    );
+    expect(signatureLine(check, signed, "America/New_York")).not.toMatch(RAW);
+    expect(signatureLine(check, undefined, "UTC")).toBe("CN-MPS: valid");
   });
 });

@@ -1,4 +1,4 @@
-import { label, type OutcomeExport, type OutcomeVerification } from "@crossline/schemas";
+import { label, type OutcomeExport, type OutcomeVerification, readableInZone } from "@crossline/schemas";
 import { newCjkPdf, type Pdf } from "../../lib/pdfkit.js";
 
 /**
@@ -34,7 +34,26 @@ export function twoColumns(doc: Pdf, left: string, right: string, size = 10, n?:
   doc.y = y + h;
 }
 
-export async function outcomePdf(e: OutcomeExport, v: OutcomeVerification): Promise<Buffer> {
+/**
+ * One signature's line under the list: the signer, the check, when it signed on the reader's clock with the
+ * offset (the export's JSON keeps the signed instant), the key and its fingerprint.
+ */
+export function signatureLine(
+  s: OutcomeVerification["signatures"][number],
+  sig: OutcomeExport["signatures"][number] | undefined,
+  timeZone: string,
+): string {
+  const signed = sig
+    ? ` · ${readableInZone(new Date(sig.signedAt), timeZone)} · key ${s.kid} · fingerprint (RFC 7638) ${s.keyFingerprint || sig.keyFingerprint}`
+    : "";
+  return `${s.node}: ${s.check}${signed}`;
+}
+
+export async function outcomePdf(
+  e: OutcomeExport,
+  v: OutcomeVerification,
+  timeZone: string,
+): Promise<Buffer> {
   const d = e.document;
   const { doc, bytes } = await newPdf(`Joint outcome list / 成果清单 — ${d.roundName.en}`);
   doc.fontSize(15).text(`Joint list of outcomes · 成果清单`);
@@ -52,12 +71,14 @@ export async function outcomePdf(e: OutcomeExport, v: OutcomeVerification): Prom
   doc.moveDown(1);
   doc.fontSize(10).text("Signatures · 签名");
   doc.fontSize(8);
-  for (const s of v.signatures) {
-    const sig = e.signatures.find((x) => x.node === s.node);
+  for (const s of v.signatures)
     doc.text(
-      `${s.node}: ${s.check}${sig ? ` · ${sig.signedAt} · key ${s.kid} · fingerprint (RFC 7638) ${s.keyFingerprint || sig.keyFingerprint}` : ""}`,
+      signatureLine(
+        s,
+        e.signatures.find((x) => x.node === s.node),
+        timeZone,
+      ),
     );
-  }
   doc.moveDown(0.5);
   doc.text(
     "Verify offline: crossline rounds verify <export.json> · 离线验证：crossline rounds verify <导出的 JSON 文件>",

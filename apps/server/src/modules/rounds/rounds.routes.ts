@@ -159,7 +159,12 @@ export function roundsRoutes(fastify: FastifyInstance, s: Services) {
       },
     },
     async (req, reply) => {
-      const pdf = await s.rounds.exportPdf(req.ctx, req.params.id, req.params.listId);
+      const pdf = await s.rounds.exportPdf(
+        req.ctx,
+        req.params.id,
+        req.params.listId,
+        await s.reports.readerZone(req.ctx),
+      );
       return reply
         .type("application/pdf")
         .header("content-disposition", `attachment; filename="outcomes-${req.params.listId}.pdf"`)

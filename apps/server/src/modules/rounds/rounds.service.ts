@@ -317,10 +317,13 @@ export function createRoundsService(deps: RoundsDeps) {
     return verifyOutcomeExport(e, trusted);
   }
 
-  /** The bilingual PDF for publication, with each signature checked against the keys this node knows. */
-  async function exportPdf(ctx: Ctx, id: string, listId: string): Promise<Buffer> {
+  /**
+   * The bilingual PDF for publication, with each signature checked against the keys this node knows and its
+   * time on the reader's clock (`timeZone`).
+   */
+  async function exportPdf(ctx: Ctx, id: string, listId: string, timeZone: string): Promise<Buffer> {
     const e = await exportList(ctx, id, listId);
-    return outcomePdf(e, await verify(ctx, e));
+    return outcomePdf(e, await verify(ctx, e), timeZone);
   }
 
   async function board(ctx: Ctx, q: z.infer<typeof ActionBoardQuery>) {
