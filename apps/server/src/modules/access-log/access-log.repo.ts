@@ -15,15 +15,15 @@ export type AccessLogRow = typeof accessLog.$inferSelect;
 export type AccessLogInsert = Omit<typeof accessLog.$inferInsert, "id">;
 export type SealRow = typeof accessLogSeals.$inferSelect;
 
-/** Data access of the access-log module: the only code on access_log, its seals and its policy. */
 /**
- * The day of a read on a zone's calendar. The zone (the node's, an IANA name checked when it was set) is
+ * The day of a read on a zone's calendar. The zone (the node's, an IANA name the settings check) is
  * written into the statement as a quoted literal, not a parameter: the same expression is selected and grouped
  * by, and PostgreSQL would not know two parameters to be the same value.
  */
 const dayIn = (timeZone: string) =>
   sql<string>`to_char(${accessLog.at} at time zone ${sql.raw(`'${timeZone.replaceAll("'", "''")}'`)}, 'YYYY-MM-DD')`;
 
+/** Data access of the access-log module: the only code on access_log, its seals and its policy. */
 export const accessLogRepo = {
   /**
    * One INSERT for the whole batch (a list page's rows): the cost a read pays for being logged. Outside a
@@ -88,7 +88,10 @@ export const accessLogRepo = {
       .orderBy(day, accessLog.actorId);
   },
 
-  /** Reads of records owned by a unit other than the reader's, per user per day (on `timeZone`'s calendar), in [from, to). */
+  /**
+   * Reads of records owned by a unit other than the reader's, per user per day (on `timeZone`'s calendar), in
+   * [from, to).
+   */
   async outsideUnit(dbx: DbOrTx, from: Date, to: Date, timeZone: string) {
     const day = dayIn(timeZone);
     return dbx
