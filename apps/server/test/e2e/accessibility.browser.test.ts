@@ -16,6 +16,7 @@ import {
   rawInstants,
   runAxe,
   signedInPage,
+  squeezed,
 } from "../support/browser.js";
 import {
   completeFromPrefill,
@@ -156,10 +157,9 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       recipients: ["US-DOJ"],
       marking: { tlp: "AMBER" },
     });
-    // a request naming a person, for the persons pages
+    // a request naming a person (the persons pages), one drafted from that record (the request page's link)
     const d3 = await draft(officer, formNaming([ZHANG]));
     personId = (d3 as unknown as { subjectPersons: { personId: string }[] }).subjectPersons[0].personId;
-    // a request drafted from that person record, for the request page's link back to it
     const pre = await officer.req<{ prefill: { form: Record<string, unknown> } }>(
       "GET",
       `/api/v1/persons/${personId}/request-prefill?type=fugitive_locate`,
@@ -281,8 +281,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       "kind,value,description\nip,203.0.113.0/24,Bulletproof range\ndomain,phish.example,\n",
     );
     await upload(chiefEn, "kind,value\nip,203.0.113.9\n");
-    // a message from US-DOJ held here and a delivery error, for the peer's page (a far sequence number: it
-    // waits for earlier ones, so nothing tries to apply it)
+    // a message from US-DOJ held here (a far sequence number: nothing applies it) and a delivery error
     const heldId = uuidv7();
     await cn.rt.services.db.insert(inbox).values({
       peerId: "US-DOJ",
@@ -580,6 +579,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       expect.soft(await asciiColonsInChinese(page), `${name}: "：" in Chinese`).toEqual([]);
     if (v.width === 390) {
       expect.soft(scrollWidth, `${name} at 390 px: ${culprit}`).toBeLessThanOrEqual(390);
+      expect.soft(await squeezed(page), `${name} (${v.lang}) at 390 px: squeezed`).toEqual([]);
       for (const id of visible) {
         const box = await page.getByTestId(id).first().boundingBox();
         expect.soft(box, `${name}: ${id} on screen`).not.toBeNull();

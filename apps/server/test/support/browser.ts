@@ -286,6 +286,34 @@ export async function asciiColonsInChinese(page: Page): Promise<string[]> {
   })(${VISIBLE_TEXT})`);
 }
 
+/**
+ * What a narrow screen squeezes past use, each named by its test id and text: a table cell whose text (four
+ * characters or more) got narrower than 40 px, so that it breaks after every character or two, and a form field
+ * (text box, select, file picker) narrower than 80 px. A wide table goes in a container that scrolls sideways
+ * (`Table.ScrollContainer`, or a table with a minimum width in a scrolling card); a field in a row needs a
+ * minimum width, since an empty one shrinks to nothing.
+ */
+export async function squeezed(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const out = [];
+    const named = (el, what, w, text) => {
+      const tid = el.closest("[data-testid]")?.getAttribute("data-testid");
+      out.push(what + (tid ? " [" + tid + "]" : "") + " " + Math.round(w) + " px: " + text.slice(0, 40));
+    };
+    for (const el of document.querySelectorAll("td, th")) {
+      const text = (el.textContent || "").trim();
+      const w = el.getBoundingClientRect().width;
+      if ([...text].length >= 4 && w > 0 && w < 40 && el.checkVisibility()) named(el, "cell", w, text);
+    }
+    for (const el of document.querySelectorAll(".mantine-Input-input")) {
+      const w = el.getBoundingClientRect().width;
+      const label = el.closest(".mantine-InputWrapper-root")?.querySelector("label")?.textContent || "";
+      if (w > 0 && w < 80 && el.checkVisibility()) named(el, "field", w, label.trim());
+    }
+    return out;
+  })()`);
+}
+
 /** Prints the axe-core violations per page and variant by impact, with the page's width (a Markdown table). */
 export function printAxeTable(
   rows: { page: string; variant: string; counts: AxeReport["counts"]; width: number }[],

@@ -73,7 +73,7 @@ function AssetRegister() {
         </Text>
       ) : (
         <Card withBorder p={0} style={{ overflowX: "auto" }} tabIndex={0}>
-          <Table data-testid="assets-table">
+          <Table data-testid="assets-table" miw={680}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{t("assets.reference")}</Table.Th>
@@ -194,7 +194,7 @@ function AssetRecord({ id }: { id: string }) {
         aria-label={t("assets.history")}
         data-testid="asset-stages"
       >
-        <Table>
+        <Table miw={600}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t("assets.date")}</Table.Th>

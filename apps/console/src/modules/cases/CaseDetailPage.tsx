@@ -313,7 +313,13 @@ function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation
         ))}
         {canWrite && (
           <Group align="end">
-            <FileInput label={t("cases.file")} value={file} onChange={setFile} data-testid="evidence-file" />
+            <FileInput
+              miw={220}
+              label={t("cases.file")}
+              value={file}
+              onChange={setFile}
+              data-testid="evidence-file"
+            />
             <TextInput
               label={t("cases.collectedBy")}
               value={collectedBy}
@@ -466,6 +472,7 @@ function SharingPanel({ c, onChange }: { c: CaseDetail; onChange: (c: CaseDetail
       {canWrite && c.priority && (
         <Group align="end">
           <MultiSelect
+            miw={220}
             label={t("cases.recipients")}
             data={(peers.data ?? []).map((p) => ({ value: p.id, label: `${p.id} — ${p.name}` }))}
             value={recipients}
@@ -482,6 +489,7 @@ function SharingPanel({ c, onChange }: { c: CaseDetail; onChange: (c: CaseDetail
             data-testid="share-tlp"
           />
           <MultiSelect
+            miw={220}
             label={t("cases.handling")}
             data={HANDLING_CODES.map((x) => ({ value: x, label: t(`markings.handling.${x}`) }))}
             value={handling}

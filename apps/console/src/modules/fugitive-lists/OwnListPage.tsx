@@ -208,6 +208,7 @@ function PublishForm({ id, published, tlp }: { id: string; published: string[]; 
           <Text size="sm">{t("sharedLists.publish.hint")}</Text>
           <Group align="end" wrap="wrap">
             <MultiSelect
+              miw={220}
               label={t("sharedLists.publish.peers")}
               data={choices.map((p) => ({ value: p.id, label: `${p.id} — ${p.name}` }))}
               value={recipients}

@@ -76,6 +76,7 @@ export function Photos({ f }: { f: FugitiveDetail }) {
         <Stack gap="xs" mt="sm">
           <Group align="end">
             <FileInput
+              miw={220}
               label={t("fugitives.photos.file")}
               accept="image/jpeg,image/png,image/webp"
               value={file}

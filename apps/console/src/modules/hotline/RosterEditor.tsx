@@ -249,74 +249,76 @@ export function RosterEditor() {
       {roster.isPending ? (
         <Loader />
       ) : (
-        <Table striped verticalSpacing="xs" data-testid="roster-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t("hotline.roster.officer")}</Table.Th>
-              <Table.Th>{t("hotline.roster.role")}</Table.Th>
-              <Table.Th>{t("hotline.roster.start")}</Table.Th>
-              <Table.Th>{t("hotline.roster.end")}</Table.Th>
-              <Table.Th>{t("hotline.roster.note")}</Table.Th>
-              <Table.Th aria-label={t("common.actions")} />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {shifts.length === 0 && (
+        <Table.ScrollContainer minWidth={720}>
+          <Table striped verticalSpacing="xs" data-testid="roster-table">
+            <Table.Thead>
               <Table.Tr>
-                <Table.Td colSpan={6}>
-                  <Text c="dimmed" ta="center" py="md">
-                    {t("common.empty")}
-                  </Text>
-                </Table.Td>
+                <Table.Th>{t("hotline.roster.officer")}</Table.Th>
+                <Table.Th>{t("hotline.roster.role")}</Table.Th>
+                <Table.Th>{t("hotline.roster.start")}</Table.Th>
+                <Table.Th>{t("hotline.roster.end")}</Table.Th>
+                <Table.Th>{t("hotline.roster.note")}</Table.Th>
+                <Table.Th aria-label={t("common.actions")} />
               </Table.Tr>
-            )}
-            {shifts.map((s) => {
-              const now = Date.now();
-              const active = new Date(s.startsAt).getTime() <= now && now < new Date(s.endsAt).getTime();
-              return (
-                <Table.Tr key={s.id} data-testid="roster-row">
-                  <Table.Td>
-                    <Group gap="xs">
-                      <Text size="sm">{s.userName}</Text>
-                      {active && (
-                        <Badge size="xs" color="green">
-                          {t("hotline.roster.now")}
-                        </Badge>
-                      )}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={s.role === "primary" ? "blue" : "gray"}>
-                      {t(`hotline.role.${s.role}`)}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{formatDateTime(s.startsAt, user.timeZone, i18n.language)}</Text>
-                    <Text size="xs" c="dimmed">{`${s.timeZone} · ${s.startLocal}`}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{formatDateTime(s.endsAt, user.timeZone, i18n.language)}</Text>
-                    <Text size="xs" c="dimmed">{`${s.timeZone} · ${s.endLocal}`}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{s.note ?? ""}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <ActionIcon
-                      variant="subtle"
-                      color="red"
-                      aria-label={t("hotline.roster.remove")}
-                      onClick={() => setRemoving(s)}
-                      data-testid="roster-remove"
-                    >
-                      ×
-                    </ActionIcon>
+            </Table.Thead>
+            <Table.Tbody>
+              {shifts.length === 0 && (
+                <Table.Tr>
+                  <Table.Td colSpan={6}>
+                    <Text c="dimmed" ta="center" py="md">
+                      {t("common.empty")}
+                    </Text>
                   </Table.Td>
                 </Table.Tr>
-              );
-            })}
-          </Table.Tbody>
-        </Table>
+              )}
+              {shifts.map((s) => {
+                const now = Date.now();
+                const active = new Date(s.startsAt).getTime() <= now && now < new Date(s.endsAt).getTime();
+                return (
+                  <Table.Tr key={s.id} data-testid="roster-row">
+                    <Table.Td>
+                      <Group gap="xs">
+                        <Text size="sm">{s.userName}</Text>
+                        {active && (
+                          <Badge size="xs" color="green">
+                            {t("hotline.roster.now")}
+                          </Badge>
+                        )}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color={s.role === "primary" ? "blue" : "gray"}>
+                        {t(`hotline.role.${s.role}`)}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{formatDateTime(s.startsAt, user.timeZone, i18n.language)}</Text>
+                      <Text size="xs" c="dimmed">{`${s.timeZone} · ${s.startLocal}`}</Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{formatDateTime(s.endsAt, user.timeZone, i18n.language)}</Text>
+                      <Text size="xs" c="dimmed">{`${s.timeZone} · ${s.endLocal}`}</Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{s.note ?? ""}</Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <ActionIcon
+                        variant="subtle"
+                        color="red"
+                        aria-label={t("hotline.roster.remove")}
+                        onClick={() => setRemoving(s)}
+                        data-testid="roster-remove"
+                      >
+                        ×
+                      </ActionIcon>
+                    </Table.Td>
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
       {removing && (
         <ConfirmModal

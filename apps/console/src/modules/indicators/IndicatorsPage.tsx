@@ -126,8 +126,9 @@ function IndicatorList() {
           {t("indicators.none")}
         </Text>
       ) : (
-        <Card withBorder p={0} style={{ overflowX: "auto" }}>
-          <Table data-testid="indicators-table">
+        <Card withBorder p={0} style={{ overflowX: "auto" }} tabIndex={0}>
+          {/* A phone scrolls the table sideways: squeezed to its width, a value broke after every character. */}
+          <Table data-testid="indicators-table" miw={760}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{t("indicators.fields.value")}</Table.Th>
@@ -198,6 +199,7 @@ function ImportPanel() {
       </Text>
       <Group align="end">
         <FileInput
+          miw={220}
           label={t("indicators.file")}
           value={file}
           onChange={setFile}
@@ -282,6 +284,7 @@ function SharePanel({ importId }: { importId: string }) {
       <Text fw={600}>{t("indicators.shareTitle")}</Text>
       <Group align="end">
         <MultiSelect
+          miw={220}
           label={t("indicators.recipients")}
           data={(peers.data ?? []).map((p) => ({ value: p.id, label: `${p.id} — ${p.name}` }))}
           value={recipients}
@@ -333,8 +336,8 @@ function HitsPanel() {
           {t("indicators.noHits")}
         </Text>
       ) : (
-        <Card withBorder p={0} style={{ overflowX: "auto" }}>
-          <Table data-testid="hits-table">
+        <Card withBorder p={0} style={{ overflowX: "auto" }} tabIndex={0}>
+          <Table data-testid="hits-table" miw={640}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{t("indicators.fields.value")}</Table.Th>

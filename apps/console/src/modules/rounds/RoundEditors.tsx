@@ -339,6 +339,7 @@ export function Documents({ view }: { view: RoundView }) {
       {canWrite && (
         <Group align="end">
           <FileInput
+            miw={220}
             label={t("rounds.documentFile")}
             value={file}
             onChange={setFile}
