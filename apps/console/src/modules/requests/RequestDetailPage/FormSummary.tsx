@@ -142,7 +142,8 @@ export function FormSummary({ form, requestId }: { form: Record<string, unknown>
           {entries.map(([k, v]) => (
             <Table.Tr key={k} data-testid="form-field" data-field={k}>
               <Table.Td w={200} style={{ verticalAlign: "top" }}>
-                <Text size="sm" c="dimmed">
+                {/* a long value must not squeeze the label to a character or two a line on a phone */}
+                <Text size="sm" c="dimmed" miw={84}>
                   {FORM_LABELS[k] ? t(FORM_LABELS[k] as "requests.form.facts") : humanise(k)}
                 </Text>
               </Table.Td>
