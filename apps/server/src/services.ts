@@ -92,12 +92,14 @@ export function createServices(deps: {
     audit,
     language: config.language,
   });
+  /** The node's time zone: its calendar, the default of its users' clocks. */
+  const nodeZone = async () => (await node.summary()).timeZone;
   const org = createOrgService({ db, audit });
   const users = createUsersService({
     db,
     clock,
     audit,
-    defaultTimeZone: async () => (await node.summary()).timeZone,
+    defaultTimeZone: nodeZone,
   });
   const auth = createAuthService({ db, clock, audit, node, config });
   const tokens = createTokensService({ db, clock, audit });
@@ -130,7 +132,7 @@ export function createServices(deps: {
     db,
     clock,
     audit,
-    nodeZone: async () => (await node.summary()).timeZone,
+    nodeZone,
   });
   const auditAnchors = createAuditAnchorService({
     db,
@@ -246,7 +248,7 @@ export function createServices(deps: {
         return { userId: made.user.id, oneTimePassword: made.oneTimePassword ?? "" };
       },
     },
-    zoneOf: async (userId) => (await users.timeZoneOf(userId)) ?? (await node.summary()).timeZone,
+    zoneOf: async (userId) => (await users.timeZoneOf(userId)) ?? (await nodeZone()),
     recipientsFor: (tx, roles) => users.recipientsFor(tx, roles),
     recipientsInUnit: (tx, unitId, roles) => users.recipientsInUnit(tx, unitId, roles),
     publicUrl: config.publicUrl ?? null,
@@ -384,7 +386,7 @@ export function createServices(deps: {
     clock,
     audit,
     nodeId,
-    nodeZone: async () => (await node.summary()).timeZone,
+    nodeZone,
     readerZone: reports.readerZone,
     persons: persons.port,
     accessLog,
@@ -442,7 +444,7 @@ export function createServices(deps: {
     clock,
     audit,
     nodeId,
-    nodeZone: async () => (await node.summary()).timeZone,
+    nodeZone,
     persons: persons.port,
     accessLog,
     lawful: lawful.port,
