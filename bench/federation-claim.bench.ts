@@ -5,8 +5,11 @@
  * (100,000) messages already delivered. On PGlite and then on PostgreSQL (DATABASE_URL, or a throwaway cluster).
  *
  * Each claim takes BENCH_BATCH (200) messages, as the worker does; the claimed messages are then marked delivered
- * (as the worker records its outcomes) and the outbox vacuumed every 1,000 of them (as the worker does), so the
- * backlog drains while it is measured. The plan of the first claim (EXPLAIN ANALYZE) is printed and kept.
+ * (as the worker records its outcomes) and the outbox vacuumed as the worker does (`vacuumInterval`: every 1,000 of
+ * them, or a fiftieth of the outbox's rows when that is more; BENCH_VACUUM_EVERY=1000 for the fixed 1,000 the
+ * worker used before), so the backlog drains while it is measured. The vacuums are timed: their milliseconds per
+ * message finished is what the interval trades against the claim's time. The plan of the first claim (EXPLAIN
+ * ANALYZE) is printed and kept.
  *
  * The machine's load average is printed and kept with the figures. Results are printed and written to
  * bench/results/federation-claim.json.
@@ -16,6 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { type Database, type Db, openDatabase, rowsOf, runMigrations } from "../apps/server/src/db/client.js";
+import { vacuumInterval } from "../apps/server/src/modules/federation/federation.delivery.js";
 import * as repo from "../apps/server/src/modules/federation/federation.repo.js";
 import { onBothDatabases, summarise, writeResult } from "./lib.js";
 
@@ -25,7 +29,8 @@ const HISTORY = Number(process.env.BENCH_HISTORY ?? 100_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 200);
 const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 200);
 const LEASE_SECONDS = 30;
-const VACUUM_EVERY = 1000;
+/** A fixed vacuum interval instead of the worker's rule (to measure the rule against it). */
+const FIXED_VACUUM_EVERY = process.env.BENCH_VACUUM_EVERY ? Number(process.env.BENCH_VACUUM_EVERY) : null;
 
 const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
@@ -104,6 +109,9 @@ async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
     const finishMs: number[] = [];
     let claimed = 0;
     let sinceVacuum = 0;
+    const vacuumMs: number[] = [];
+    // The worker starts at the interval of an unknown size, and sets it from each vacuum's count.
+    let vacuumEvery = FIXED_VACUUM_EVERY ?? vacuumInterval(null);
     let empty = 0;
     const peersSeen = new Set<string>();
     for (let i = 0; i < CLAIMS; i++) {
@@ -129,9 +137,12 @@ async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
         where msg_id in ${rows.map((r) => r.msgId)}`);
       finishMs.push(performance.now() - t1);
       sinceVacuum += rows.length;
-      if (sinceVacuum >= VACUUM_EVERY) {
+      if (sinceVacuum >= vacuumEvery) {
         sinceVacuum = 0;
-        await repo.vacuumOutbox(db);
+        const t2 = performance.now();
+        const counted = await repo.vacuumOutbox(db);
+        vacuumMs.push(performance.now() - t2);
+        vacuumEvery = FIXED_VACUUM_EVERY ?? vacuumInterval(counted);
       }
       if (i % 50 === 0)
         process.stderr.write(
@@ -150,6 +161,15 @@ async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
       claimMs: summarise(claimMs),
       claimMeanMs: Math.round((claimMs.reduce((a, b) => a + b, 0) / claimMs.length) * 100) / 100,
       markDeliveredMs: summarise(finishMs),
+      vacuum: {
+        rule: FIXED_VACUUM_EVERY ? `every ${FIXED_VACUUM_EVERY} rows` : "vacuumInterval (worker's)",
+        count: vacuumMs.length,
+        meanMs: vacuumMs.length
+          ? Math.round((vacuumMs.reduce((a, b) => a + b, 0) / vacuumMs.length) * 10) / 10
+          : 0,
+        msPerMessage: claimed ? Math.round((vacuumMs.reduce((a, b) => a + b, 0) / claimed) * 1000) / 1000 : 0,
+        nextInterval: vacuumEvery,
+      },
       indexesInPlan: indexes,
       plan,
       loadAverage: { before: loadBefore, after: loadAfter },
@@ -167,7 +187,14 @@ async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
 async function main() {
   const results = (await onBothDatabases("bench_federation_claim", benchOne)).filter((r) => r !== null);
   const file = writeResult("federation-claim", {
-    settings: { peers: PEERS, pending: PENDING, history: HISTORY, batch: BATCH, claims: CLAIMS },
+    settings: {
+      peers: PEERS,
+      pending: PENDING,
+      history: HISTORY,
+      batch: BATCH,
+      claims: CLAIMS,
+      vacuumEvery: FIXED_VACUUM_EVERY ?? "vacuumInterval",
+    },
     cpus: os.cpus().length,
     results,
   });
@@ -175,6 +202,9 @@ async function main() {
   for (const r of results) {
     process.stdout.write(
       `  ${r.database.padEnd(8)} p50 ${r.claimMs.p50}  p95 ${r.claimMs.p95}  p99 ${r.claimMs.p99}  mean ${r.claimMeanMs}  (${r.claimed} claimed from ${r.seeded.pending} pending across ${r.seeded.peers} peers; indexes: ${r.indexesInPlan.join(", ")}; load ${r.loadAverage.before.join(" ")})\n`,
+    );
+    process.stdout.write(
+      `           vacuum (${r.vacuum.rule}): ${r.vacuum.count} of ${r.vacuum.meanMs} ms, ${r.vacuum.msPerMessage} ms per message finished; next after ${r.vacuum.nextInterval} rows\n`,
     );
   }
   process.stdout.write(`Written to ${file}\n`);

@@ -1,11 +1,13 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { PRESENCE_LOCK } from "../../src/db/client.js";
+import { PRESENCE_LOCK, rowsOf } from "../../src/db/client.js";
+import { vacuumInterval } from "../../src/modules/federation/federation.delivery.js";
 import {
   claimDue,
   releaseAllLeases,
   releaseDeadLeases,
+  vacuumOutbox,
 } from "../../src/modules/federation/federation.repo.js";
 import { createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 
@@ -105,5 +107,17 @@ describeDb("federation outbox claim", () => {
     expect(await claimDue(db(), 5, 30)).toEqual([]);
     expect(await releaseAllLeases(db())).toBe(5);
     expect(seqs(await claimDue(db(), 5, 30))).toEqual(seqs(before));
+  });
+
+  it("the worker's vacuum of the outbox counts its rows, and the next one waits longer the more it holds", async () => {
+    const [{ n }] = rowsOf<{ n: number }>(await db().execute(sql`select count(*)::int as n from fed_outbox`));
+    const counted = await vacuumOutbox(db());
+    expect(counted).toBe(n);
+    // Small outboxes: every 1,000 finished rows, as before; large ones less often (a vacuum reads the whole indexes
+    // of every message ever sent), not so rarely that claims walk past too many dead entries: √(300·rows).
+    expect(vacuumInterval(counted)).toBe(1000);
+    expect(vacuumInterval(null)).toBe(1000);
+    expect(vacuumInterval(1_000_000)).toBe(17_321);
+    expect(vacuumInterval(10_000_000)).toBe(54_773);
   });
 });

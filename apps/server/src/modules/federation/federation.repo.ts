@@ -439,9 +439,21 @@ export async function linksDownSince(
   );
 }
 
-/** SKIP_LOCKED: a vacuum already running in another process is enough. A failure is ignored. */
-export async function vacuumOutbox(db: Db): Promise<void> {
-  await db.execute(sql`vacuum (skip_locked) fed_outbox`).catch(() => undefined);
+/**
+ * SKIP_LOCKED: a vacuum already running in another process is enough. A failure is ignored. Returns the outbox's
+ * rows as the vacuum counted them (`pg_class.reltuples`), or null when unknown.
+ */
+export async function vacuumOutbox(db: Db): Promise<number | null> {
+  try {
+    await db.execute(sql`vacuum (skip_locked) fed_outbox`);
+    const [r] = rowsOf<{ n: string | number | null }>(
+      await db.execute(sql`select reltuples::bigint as n from pg_class where oid = 'fed_outbox'::regclass`),
+    );
+    const n = Number(r?.n);
+    return Number.isFinite(n) && n >= 0 ? n : null;
+  } catch {
+    return null;
+  }
 }
 
 type SeqPageArgs = [peerId: string, filter: SQL | undefined, q: { limit: number; afterSeq?: number }];
