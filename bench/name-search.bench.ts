@@ -9,7 +9,8 @@
  * PostgreSQL for both.
  *
  * Seeding: big JSON batches through jsonb_to_recordset, the key tables' primary keys, indexes and foreign keys
- * made after the load, then VACUUM ANALYZE (as autovacuum would on a live node). BENCH_EXPLAIN=1 prints the
+ * made after the load, then VACUUM ANALYZE (as autovacuum would on a live node, and on PGlite the node's table
+ * upkeep, db/upkeep.ts; BENCH_NO_UPKEEP=1 leaves them as a node without either has them). BENCH_EXPLAIN=1 prints the
  * plans (EXPLAIN ANALYZE) of both queries for a few names; BENCH_PGLITE=0 skips PGlite. The load average is
  * written beside the figures: the machine may be shared.
  *
@@ -297,7 +298,7 @@ async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
     // A fresh table has no visibility map yet: VACUUM sets it, as autovacuum would on a live node, so that the
     // key lookups can be index-only scans.
     for (const t of ["persons", "person_name_keys", "fugitives", "fugitive_name_keys"])
-      await s.db.execute(sql.raw(`vacuum analyze ${t}`));
+      if (!process.env.BENCH_NO_UPKEEP) await s.db.execute(sql.raw(`vacuum analyze ${t}`));
     const seedSeconds = Math.round((Date.now() - t0) / 100) / 10;
     process.stderr.write(
       `  ${kind}: ${ROWS} persons + ${ROWS} fugitives, ${keyRows} keys each, ${seedSeconds}s\n`,

@@ -1,6 +1,7 @@
 import type { Server as HttpsServer } from "node:https";
 import type { Config } from "../config.js";
 import { roleWarning } from "../db/roles.js";
+import { startTableUpkeep } from "../db/upkeep.js";
 import { startAccessLogWorker } from "../modules/access-log/access-log.worker.js";
 import { startAuditWorker } from "../modules/audit/audit.worker.js";
 import { type FederationWorker, startFederationWorker } from "../modules/federation/federation.worker.js";
@@ -69,6 +70,8 @@ export async function serve(config: Config): Promise<void> {
   const providersWorker = config.workers ? startProvidersWorker(rt.services, app.log) : null;
   const repatriationWorker = config.workers ? startRepatriationWorker(rt.services, app.log) : null;
   const fugitivesWorker = config.workers ? startFugitivesWorker(rt.services, app.log) : null;
+  // PGlite has no autovacuum: the node vacuums and analyses its tables as autovacuum would (db/upkeep.ts).
+  const tableUpkeep = config.workers ? startTableUpkeep(rt.database, app.log) : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -82,6 +85,7 @@ export async function serve(config: Config): Promise<void> {
     await providersWorker?.stop();
     await repatriationWorker?.stop();
     await fugitivesWorker?.stop();
+    await tableUpkeep?.stop();
     await Promise.all(workers.map((w) => w.stop()));
     await rt.close();
     await watchdog.stop();

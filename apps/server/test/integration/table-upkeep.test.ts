@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type Database, inTransaction, openDatabase, rowsOf } from "../../src/db/client.js";
+import { startTableUpkeep, tableCounters, tablesDue, upkeepTables } from "../../src/db/upkeep.js";
+import { DB_KIND, describeDb, freshDatabaseUrl } from "../support/node.js";
+
+/**
+ * PGlite has no autovacuum: the node vacuums and analyses its tables itself, with autovacuum's thresholds
+ * (db/upkeep.ts). The same statements run on PostgreSQL, where the serving node leaves it to autovacuum.
+ */
+describeDb("table upkeep", () => {
+  let database: Database;
+  let dataDir: string;
+  const db = () => database.db;
+  const probe = async () =>
+    rowsOf<{ last_vacuum: Date | null; last_analyze: Date | null; stats: number }>(
+      await db().execute(sql`select s.last_vacuum, s.last_analyze,
+          (select count(*)::int from pg_stats p where p.tablename = 'upkeep_probe') as stats
+        from pg_stat_user_tables s where s.relname = 'upkeep_probe'`),
+    )[0];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), "crossline-upkeep-"));
+    database = await openDatabase({ dataDir, databaseUrl: await freshDatabaseUrl() });
+    await db().execute(sql`create table upkeep_probe (id int primary key, v text not null)`);
+  }, 120_000);
+  afterAll(async () => {
+    await database?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("a table that changed enough is vacuumed and analysed, and then is not due again", async () => {
+    expect(await probe()).toMatchObject({ last_vacuum: null, last_analyze: null, stats: 0 });
+    await inTransaction(db(), async (tx) => {
+      await tx.execute(sql`insert into upkeep_probe select g, md5(g::text) from generate_series(1, 3000) g`);
+      await tx.execute(sql`update upkeep_probe set v = 'changed' where id <= 1000`);
+      // The counters reach pg_stat_user_tables when the session is next idle, not at most once a second.
+      await tx.execute(sql`select pg_stat_force_next_flush()`);
+    });
+    const due = async () => tablesDue(await tableCounters(db())).find((t) => t.table === "upkeep_probe");
+    await expect.poll(due).toEqual({ table: "upkeep_probe", vacuum: true, analyze: true });
+
+    const done = await upkeepTables(db());
+    expect(done.vacuumed).toContain("upkeep_probe");
+    expect(done.analyzed).toContain("upkeep_probe");
+    const after = await probe();
+    expect(after.last_vacuum).not.toBeNull();
+    expect(after.last_analyze).not.toBeNull();
+    // The planner now has the table's statistics (one row per column).
+    expect(after.stats).toBe(2);
+    expect(await due()).toBeUndefined();
+    const [{ reltuples }] = rowsOf<{ reltuples: number }>(
+      await db().execute(sql`select reltuples from pg_class where relname = 'upkeep_probe'`),
+    );
+    expect(Number(reltuples)).toBe(3000);
+  });
+
+  it("uses autovacuum's default thresholds, in proportion to the table", () => {
+    const table = (reltuples: number, dead: number, inserted: number, changed: number) => ({
+      table: "t",
+      reltuples,
+      deadRows: dead,
+      insertedSinceVacuum: inserted,
+      changedSinceAnalyze: changed,
+    });
+    // Never vacuumed nor analysed (reltuples -1): 50 changed rows are enough, as on an empty table.
+    expect(tablesDue([table(-1, 0, 0, 50)])).toEqual([]);
+    expect(tablesDue([table(-1, 0, 0, 51)])).toEqual([{ table: "t", vacuum: false, analyze: true }]);
+    expect(tablesDue([table(-1, 0, 1001, 0)])).toEqual([{ table: "t", vacuum: true, analyze: false }]);
+    // A million rows: dead rows over 200,050 or inserts over 201,000 for a vacuum, changes over 100,050 to analyse.
+    expect(tablesDue([table(1_000_000, 200_050, 201_000, 100_050)])).toEqual([]);
+    expect(tablesDue([table(1_000_000, 200_051, 0, 0)])).toEqual([
+      { table: "t", vacuum: true, analyze: false },
+    ]);
+    expect(tablesDue([table(1_000_000, 0, 201_001, 0)])).toEqual([
+      { table: "t", vacuum: true, analyze: false },
+    ]);
+    expect(tablesDue([table(1_000_000, 0, 0, 100_051)])).toEqual([
+      { table: "t", vacuum: false, analyze: true },
+    ]);
+  });
+
+  it("the serving node runs it on PGlite only: PostgreSQL has autovacuum", async () => {
+    const job = startTableUpkeep(database, { info() {}, warn() {} });
+    expect(job === null).toBe(DB_KIND === "postgres");
+    await job?.stop();
+  });
+});
