@@ -22,7 +22,10 @@
  * it), BENCH_LATENCY_SECONDS=8 (each latency phase), BENCH_LOADS (the latency phases as rate:perTx pairs, e.g.
  * `100:1` for the 100/s one-envelope-per-transaction phase alone; default 10:1, 100:1 and two loads derived
  * from the sustained rate), BENCH_BATCH_RECEIPTS=false (a receipt per envelope instead of batch receipts, both
- * nodes), BENCH_PIPELINE=false (the sender sends one batch of the peer after the other, without pipelining).
+ * nodes), BENCH_PIPELINE=false (the sender sends one batch of the peer after the other, without pipelining),
+ * BENCH_TEXT_CHARS (the notice's length, 88 characters by default, at most 4,000), BENCH_PG_STATEMENTS=1 (PostgreSQL: the cluster loads pg_stat_statements, and the statements that took the most
+ * of the server's time in the sustained phase, both nodes', are printed and kept; a statement's time includes
+ * its waits for row locks, so compare it with the database's CPU time per envelope).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
@@ -65,6 +68,7 @@ const BIN = path.join(ROOT, "apps/server/bin/crossline.mjs");
 const SATURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 8);
 const PRODUCERS = 4;
+const STATEMENTS = process.env.BENCH_PG_STATEMENTS === "1";
 const PER_TX = 20;
 const ctx = { actor: cliActor("bench"), ip: null, requestId: null };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -225,8 +229,12 @@ const postmasterPid = (dir: string): number | undefined => {
 const diff = (a: Record<string, number>, b: Record<string, number>) =>
   Object.fromEntries(Object.keys(b).map((k) => [k, (b[k] ?? 0) - (a[k] ?? 0)]));
 
+const NOTICE =
+  "Hotline status: all points of contact reachable; next test at 02:00 UTC. 热线状态：所有联络点均可联系。";
+/** BENCH_TEXT_CHARS: the notice's text repeated to that length (at most 4,000), for messages of a request's size. */
+const TEXT_CHARS = Math.min(4000, Number(process.env.BENCH_TEXT_CHARS ?? NOTICE.length));
 const PAYLOAD = {
-  text: "Hotline status: all points of contact reachable; next test at 02:00 UTC. 热线状态：所有联络点均可联系。",
+  text: NOTICE.repeat(Math.ceil(TEXT_CHARS / NOTICE.length)).slice(0, TEXT_CHARS),
   language: "en",
 };
 
@@ -272,9 +280,37 @@ function latencyStages(
   return { ...stages, meanLatency: r3(meanMs), unexplained: r3(meanMs - explained) };
 }
 
+/**
+ * BENCH_PG_STATEMENTS: pg_stat_statements of the whole cluster (both nodes' databases). `reset` empties it before
+ * the phase; afterwards the 12 statements with the most execution time, per envelope of the phase.
+ */
+async function topStatements(url: string, reset: boolean, envelopes = 1) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    if (reset) {
+      await c.query("create extension if not exists pg_stat_statements");
+      await c.query("select pg_stat_statements_reset()");
+      return [];
+    }
+    const r = await c.query<{ ms: number; calls: string; rows: string; query: string }>(
+      `select total_exec_time as ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
+       from pg_stat_statements order by total_exec_time desc limit 12`,
+    );
+    return r.rows.map((x) => ({
+      msPerEnvelope: Math.round((Number(x.ms) / Math.max(1, envelopes)) * 1000) / 1000,
+      calls: Number(x.calls),
+      rows: Number(x.rows),
+      query: x.query,
+    }));
+  } finally {
+    await c.end();
+  }
+}
+
 async function runKind(kind: "pglite" | "postgres") {
   const root = mkdtempSync(path.join(os.tmpdir(), `crossline-bench-${kind}-`));
-  const cluster = kind === "postgres" ? await startPgCluster({ fsync: true }) : null;
+  const cluster = kind === "postgres" ? await startPgCluster({ fsync: true, statements: STATEMENTS }) : null;
   const roundTrip = cluster ? await roundTrips(cluster.url) : null;
   const [sPort, rPort] = [await freePort(), await freePort()];
   const sUrlDb = cluster ? await createDb(cluster.url, "bench_sender") : undefined;
@@ -348,6 +384,7 @@ async function runKind(kind: "pglite" | "postgres") {
     const rM0 = await stageSeconds(rUrl);
     const pgPid = cluster ? postmasterPid(cluster.dir) : undefined;
     const cpu0 = { sender: ownCpuMs(), receiver: treeCpuMs(receiver.child.pid), database: treeCpuMs(pgPid) };
+    if (STATEMENTS && cluster) await topStatements(cluster.url, true);
     const start = new Date();
     const stopAt = Date.now() + SATURATION_SECONDS * 1000;
     let enqueued = 0;
@@ -370,6 +407,7 @@ async function runKind(kind: "pglite" | "postgres") {
     const end = new Date();
     await drain();
     const drainedAt = new Date();
+    const statements = STATEMENTS && cluster ? await topStatements(cluster.url, false, enqueued) : undefined;
     const cpu1 = { sender: ownCpuMs(), receiver: treeCpuMs(receiver.child.pid), database: treeCpuMs(pgPid) };
     const sT1 = { ...fed.timing };
     const rM1 = await stageSeconds(rUrl);
@@ -510,6 +548,7 @@ async function runKind(kind: "pglite" | "postgres") {
       ...(roundTrip ? { databaseRoundTrip: roundTrip } : {}),
       latency,
       breakdown,
+      ...(statements ? { statements } : {}),
     };
     process.stderr.write(`${JSON.stringify(result)}\n`);
     return result;
@@ -689,7 +728,7 @@ async function main() {
       note: "other sessions ran their test suites on the same 2 cores during this run",
     },
     crypto,
-    settings: FED,
+    settings: { ...FED, textChars: PAYLOAD.text.length },
     target: { database: "postgres", envelopesPerSecond: 2000, p99Ms: 20 },
     results,
   };
@@ -707,6 +746,11 @@ async function main() {
     process.stdout.write(
       `           ${r.breakdown.batches} batches, ${Math.round(r.breakdown.pipelinedBatchShare * 100)} % of them pipelined\n`,
     );
+    for (const st of r.statements ?? []) {
+      process.stdout.write(
+        `           statement ${st.msPerEnvelope} ms/envelope (${st.calls} calls, ${st.rows} rows): ${st.query}\n`,
+      );
+    }
     if (r.databaseRoundTrip) {
       process.stdout.write(
         `           one database round trip: p50 ${r.databaseRoundTrip.backToBackMs} ms back to back, ${r.databaseRoundTrip.afterIdleMs} ms after 100 ms idle\n`,

@@ -36,7 +36,13 @@ export interface PgCluster {
  * Starts a throwaway PostgreSQL cluster on 127.0.0.1. initdb refuses to run as
  * root, so as root the cluster belongs to the `postgres` user (runuser).
  */
-export async function startPgCluster(opts: { fsync?: boolean } = {}): Promise<PgCluster> {
+export async function startPgCluster(
+  opts: {
+    fsync?: boolean;
+    /** Loads pg_stat_statements (for benchmarks that print where the database's time goes). */
+    statements?: boolean;
+  } = {},
+): Promise<PgCluster> {
   const bin = findPgBin();
   if (!bin) throw new Error("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin");
   const isRoot = process.getuid?.() === 0;
@@ -74,6 +80,9 @@ export async function startPgCluster(opts: { fsync?: boolean } = {}): Promise<Pg
     "max_connections=300",
     "-c",
     "shared_buffers=256MB",
+    ...(opts.statements
+      ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"]
+      : []),
     ...(opts.fsync === false
       ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
       : []),
