@@ -12,6 +12,7 @@ import {
   listen,
   SCREENSHOT_DIR,
   signedInPage,
+  switchLanguage,
 } from "../support/browser.js";
 import { type Agent, createTestNode, DB_KIND, type TestNode } from "../support/node.js";
 import { act, type Detail, emergencyPreservationForm } from "../support/requests-fixtures.js";
@@ -143,9 +144,7 @@ describeBrowser("console notification bell and live stream", () => {
       ).toBe(true);
 
       // In Chinese the panel shows the Chinese title.
-      await page.getByTestId("user-menu").click();
-      await page.getByTestId("menu-language").click();
-      await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("zh-CN");
+      await switchLanguage(page, "zh-CN");
       await page.getByTestId("notifications-bell").click();
       await panel.waitFor();
       const zhItem = panel.getByTestId("notifications-panel-item").first();
@@ -185,9 +184,7 @@ describeBrowser("console notification bell and live stream", () => {
       expect(streams()).toBe(2);
 
       // back to English for whoever signs in as this user next
-      await page.getByTestId("user-menu").click();
-      await page.getByTestId("menu-language").click();
-      await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("en");
+      await switchLanguage(page, "en");
       await page.context().close();
     },
   );

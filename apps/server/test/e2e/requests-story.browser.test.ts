@@ -10,6 +10,7 @@ import {
   reloadWithLiveStream,
   SCREENSHOT_DIR,
   signedInPage,
+  switchLanguage,
 } from "../support/browser.js";
 import { DB_KIND } from "../support/node.js";
 import { createProcNode, type ProcNode, pairProcs, waitUntil } from "../support/proc.js";
@@ -341,9 +342,7 @@ describeBrowser("the emergency preservation story through both consoles", () => 
       expect(await entries.first().innerText()).toMatch(/Answered[\s\S]*j\.miller/);
 
       // In Chinese every line reads Chinese, from the shared labels; no badge is cut short.
-      await duty.getByTestId("user-menu").click();
-      await duty.getByTestId("menu-language").click();
-      await expect.poll(() => duty.locator("html").getAttribute("lang")).toBe("zh-CN");
+      await switchLanguage(duty, "zh-CN");
       await expect.poll(() => entries.first().innerText()).toContain(`${story.reference}：j.miller 已答复`);
       const zhLines = await entries.allInnerTexts();
       expect(zhLines.join("\n")).toContain("通过电话回拨与 Wang Fang 进行二次核实，结果：已确认");
@@ -355,9 +354,7 @@ describeBrowser("the emergency preservation story through both consoles", () => 
         .locator(".mantine-Badge-label")
         .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
       expect(cut).toEqual([]);
-      await duty.getByTestId("user-menu").click();
-      await duty.getByTestId("menu-language").click();
-      await expect.poll(() => duty.locator("html").getAttribute("lang")).toBe("en");
+      await switchLanguage(duty, "en");
     },
   );
 

@@ -10,6 +10,7 @@ import {
   listen,
   SCREENSHOT_DIR,
   signedInPage,
+  switchLanguage,
 } from "../support/browser.js";
 import { createTestNode, DB_KIND, type TestNode } from "../support/node.js";
 
@@ -96,9 +97,7 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
 
   it.runIf(once)("names what is wrong in Chinese when the console is in Chinese", async () => {
     const page = await signedIn("case.li", "/requests/new");
-    await page.getByTestId("user-menu").click();
-    await page.getByTestId("menu-language").click();
-    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("zh-CN");
+    await switchLanguage(page, "zh-CN");
     await page.getByTestId("new-request-form").waitFor();
     await page.getByTestId("form-save").click();
     await page.getByTestId("form-error").waitFor();
@@ -113,9 +112,7 @@ describeBrowser("console Hotline, Requests and Reports pages", () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "request-errors-zh.png"), fullPage: true });
     // the preference is saved: back to English for the tests that follow
-    await page.getByTestId("user-menu").click();
-    await page.getByTestId("menu-language").click();
-    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("en");
+    await switchLanguage(page, "en");
   });
 
   it.runIf(once)("adds a duty shift in the roster editor and shows who is on duty", async () => {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import axe from "axe-core";
 import { type Browser, chromium, type Frame, type Page } from "playwright-core";
-import { describe } from "vitest";
+import { describe, expect } from "vitest";
 import { describeDb, TEST_PASSWORD, type TestNode } from "./node.js";
 
 /** Debian's Chromium; playwright-core drives it over CDP, no browser download. */
@@ -166,6 +166,21 @@ export async function reloadWithLiveStream(page: Page): Promise<void> {
   });
   await page.reload();
   await answered;
+}
+
+/**
+ * Switches the console to `lang` from the user menu and waits until the preference is saved. The page changes
+ * language at once, before its PUT /me/preferences has answered: a page closed right after lost the save now and
+ * then, and the user's next sign-in, in a later test, came up in the other language.
+ */
+export async function switchLanguage(page: Page, lang: "en" | "zh-CN"): Promise<void> {
+  const saved = page.waitForResponse(
+    (r) => r.url().endsWith("/api/v1/me/preferences") && r.request().method() === "PUT",
+  );
+  await page.getByTestId("user-menu").click();
+  await page.getByTestId("menu-language").click();
+  await expect.poll(() => page.locator("html").getAttribute("lang")).toBe(lang);
+  expect((await saved).ok()).toBe(true);
 }
 
 /** Picks a small text file in an attachment picker (`<testId>-input`) and waits until it is uploaded. */
