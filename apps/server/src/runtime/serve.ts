@@ -49,6 +49,11 @@ export async function serve(config: Config): Promise<void> {
     },
     `Crossline node ${node?.id ?? "(not initialised)"} listening at ${url}`,
   );
+  if (rt.database.kind === "pglite") {
+    app.log.warn(
+      "The embedded database (PGlite) does not flush its writes to disk: a power cut or an operating-system crash can lose the last commits or damage the data directory. Run a node that holds an agency's cases on PostgreSQL (DATABASE_URL; docs/operations.md).",
+    );
+  }
   if (config.databaseUrl) {
     const warning = await roleWarning(config.databaseUrl).catch(() => null);
     if (warning) {

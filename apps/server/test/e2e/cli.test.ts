@@ -142,6 +142,10 @@ describeDb("the crossline CLI", () => {
         expect(second.code).toBe(3);
         expect(second.stderr).toMatch(/in use by Crossline process/);
       }
+      // At each start the embedded store warns that it does not flush to disk (docs/operations.md); PostgreSQL does.
+      await expect
+        .poll(() => server.output().includes("does not flush its writes to disk"))
+        .toBe(DB_KIND === "pglite");
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -41,11 +41,11 @@ describeDb("table upkeep", () => {
       await tx.execute(sql`select pg_stat_force_next_flush()`);
     });
     const due = async () => tablesDue(await tableCounters(db())).find((t) => t.table === "upkeep_probe");
-    await expect.poll(due).toEqual({ table: "upkeep_probe", vacuum: true, analyze: true });
+    await expect.poll(due).toEqual({ schema: "public", table: "upkeep_probe", vacuum: true, analyze: true });
 
     const done = await upkeepTables(db());
-    expect(done.vacuumed).toContain("upkeep_probe");
-    expect(done.analyzed).toContain("upkeep_probe");
+    expect(done.vacuumed).toContain("public.upkeep_probe");
+    expect(done.analyzed).toContain("public.upkeep_probe");
     const after = await probe();
     expect(after.last_vacuum).not.toBeNull();
     expect(after.last_analyze).not.toBeNull();
@@ -58,29 +58,47 @@ describeDb("table upkeep", () => {
     expect(Number(reltuples)).toBe(3000);
   });
 
+  it("reads every table's transaction-id age, the catalogue's too (what keeps them from wrapping around)", async () => {
+    const counters = await tableCounters(db());
+    const pgClass = counters.find((t) => t.schema === "pg_catalog" && t.table === "pg_class");
+    expect(pgClass?.xidAge).toBeGreaterThan(0);
+    expect(pgClass?.mxidAge).toBeGreaterThanOrEqual(0);
+    expect(counters.some((t) => t.schema === "pg_toast")).toBe(false);
+  });
+
   it("uses autovacuum's default thresholds, in proportion to the table", () => {
-    const table = (reltuples: number, dead: number, inserted: number, changed: number) => ({
+    const table = (
+      reltuples: number,
+      dead: number,
+      inserted: number,
+      changed: number,
+      xidAge = 0,
+      mxidAge = 0,
+    ) => ({
+      schema: "public",
       table: "t",
       reltuples,
       deadRows: dead,
       insertedSinceVacuum: inserted,
       changedSinceAnalyze: changed,
+      xidAge,
+      mxidAge,
     });
+    const vacuum = [{ schema: "public", table: "t", vacuum: true, analyze: false }];
+    const analyze = [{ schema: "public", table: "t", vacuum: false, analyze: true }];
     // Never vacuumed nor analysed (reltuples -1): 50 changed rows are enough, as on an empty table.
     expect(tablesDue([table(-1, 0, 0, 50)])).toEqual([]);
-    expect(tablesDue([table(-1, 0, 0, 51)])).toEqual([{ table: "t", vacuum: false, analyze: true }]);
-    expect(tablesDue([table(-1, 0, 1001, 0)])).toEqual([{ table: "t", vacuum: true, analyze: false }]);
+    expect(tablesDue([table(-1, 0, 0, 51)])).toEqual(analyze);
+    expect(tablesDue([table(-1, 0, 1001, 0)])).toEqual(vacuum);
     // A million rows: dead rows over 200,050 or inserts over 201,000 for a vacuum, changes over 100,050 to analyse.
     expect(tablesDue([table(1_000_000, 200_050, 201_000, 100_050)])).toEqual([]);
-    expect(tablesDue([table(1_000_000, 200_051, 0, 0)])).toEqual([
-      { table: "t", vacuum: true, analyze: false },
-    ]);
-    expect(tablesDue([table(1_000_000, 0, 201_001, 0)])).toEqual([
-      { table: "t", vacuum: true, analyze: false },
-    ]);
-    expect(tablesDue([table(1_000_000, 0, 0, 100_051)])).toEqual([
-      { table: "t", vacuum: false, analyze: true },
-    ]);
+    expect(tablesDue([table(1_000_000, 200_051, 0, 0)])).toEqual(vacuum);
+    expect(tablesDue([table(1_000_000, 0, 201_001, 0)])).toEqual(vacuum);
+    expect(tablesDue([table(1_000_000, 0, 0, 100_051)])).toEqual(analyze);
+    // A table that does not change still gets its old transaction ids frozen before they could wrap around.
+    expect(tablesDue([table(10, 0, 0, 0, 200_000_000, 400_000_000)])).toEqual([]);
+    expect(tablesDue([table(10, 0, 0, 0, 200_000_001)])).toEqual(vacuum);
+    expect(tablesDue([table(10, 0, 0, 0, 0, 400_000_001)])).toEqual(vacuum);
   });
 
   it("the serving node runs it on PGlite only: PostgreSQL has autovacuum", async () => {
