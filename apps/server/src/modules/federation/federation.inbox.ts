@@ -462,7 +462,7 @@ export function createInbox(
         {
           // The link is healthy again: what we had backed off sending to this peer goes now (issue 9 point 7).
           resetBackoff: inserted.size > 0,
-          applied: { msgIds: appliedIds, at: clock.now() },
+          applied: { msgIds: appliedIds, seqs: applied, at: clock.now() },
         },
       );
       if (conflicts.length) {
@@ -596,7 +596,7 @@ export function createInbox(
       if (rows.length < PAGE) break;
     }
     if (mark && appliedIds.length) {
-      await repo.inboxApplied(tx, peerId, appliedIds, clock.now());
+      await repo.inboxApplied(tx, peerId, appliedIds, applied, clock.now());
     }
     return { inSeq: cur, applied, appliedIds };
   }
