@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
-import { runCli } from "../support/cli.js";
+import { demoPortOffset, runCli } from "../support/cli.js";
 import { DB_KIND, describeDb } from "../support/node.js";
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/crossline.mjs");
@@ -52,7 +52,7 @@ describeDb("the three-node demo", () => {
     "starts XA-NCU beside CN-MPS and US-DOJ, every two of them paired and pinging",
     async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), "crossline-demo3-test-"));
-      const offset = String(20_000 + Math.floor(Math.random() * 20_000));
+      const offset = String(demoPortOffset());
       let child: ChildProcess | null = null;
       try {
         const started = await startDemo(["--dir", dir, "--nodes", "3"], {

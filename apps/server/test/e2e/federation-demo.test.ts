@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
-import { runCli } from "../support/cli.js";
+import { demoPortOffset, runCli } from "../support/cli.js";
 import { DB_KIND, describeDb } from "../support/node.js";
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/crossline.mjs");
@@ -20,7 +20,7 @@ describeDb("the demo pairs CN-MPS and US-DOJ and pings both ways", () => {
     "pairs on first start, pings both ways, and stays paired on restart",
     async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), "crossline-demo-test-"));
-      const offset = String(20_000 + Math.floor(Math.random() * 20_000));
+      const offset = String(demoPortOffset());
       const run = () =>
         new Promise<string>((resolve, reject) => {
           const child = spawn(process.execPath, [BIN, "demo", "--dir", dir], {
@@ -77,7 +77,7 @@ describeDb("the demo pairs CN-MPS and US-DOJ and pings both ways", () => {
 
   it.runIf(DB_KIND === "pglite")("names the taken port and stops when a demo port is in use", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "crossline-demo-test-"));
-    const offset = 20_000 + Math.floor(Math.random() * 20_000);
+    const offset = demoPortOffset();
     // something else (here: a plain TCP server, as an older demo would be) holds US-DOJ's port
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(4200 + offset, "127.0.0.1", resolve));
