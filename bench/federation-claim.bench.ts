@@ -5,9 +5,9 @@
  * (100,000) messages already delivered. On PGlite and then on PostgreSQL (DATABASE_URL, or a throwaway cluster).
  *
  * Each claim takes BENCH_BATCH (200) messages, as the worker does; the claimed messages are then marked delivered
- * (as the worker records its outcomes) and the outbox vacuumed as the worker does (`vacuumInterval`: every 1,000 of
- * them, or a fiftieth of the outbox's rows when that is more; BENCH_VACUUM_EVERY=1000 for the fixed 1,000 the
- * worker used before), so the backlog drains while it is measured. The vacuums are timed: their milliseconds per
+ * (as the worker records its outcomes) and the outbox vacuumed as the worker does (`vacuumInterval`: after
+ * √(300 × the outbox's rows) of them, at least 1,000; BENCH_VACUUM_EVERY=1000 for the fixed 1,000 the worker used
+ * before), so the backlog drains while it is measured. The vacuums are timed: their milliseconds per
  * message finished is what the interval trades against the claim's time. The plan of the first claim (EXPLAIN
  * ANALYZE) is printed and kept.
  *

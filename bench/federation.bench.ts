@@ -23,9 +23,10 @@
  * `100:1` for the 100/s one-envelope-per-transaction phase alone; default 10:1, 100:1 and two loads derived
  * from the sustained rate), BENCH_BATCH_RECEIPTS=false (a receipt per envelope instead of batch receipts, both
  * nodes), BENCH_PIPELINE=false (the sender sends one batch of the peer after the other, without pipelining),
- * BENCH_TEXT_CHARS (the notice's length, 88 characters by default, at most 4,000), BENCH_PG_STATEMENTS=1 (PostgreSQL: the cluster loads pg_stat_statements, and the statements that took the most
- * of the server's time in the sustained phase, both nodes', are printed and kept; a statement's time includes
- * its waits for row locks, so compare it with the database's CPU time per envelope).
+ * BENCH_TEXT_CHARS (the notice's length, 88 characters by default, at most 4,000), BENCH_PG_STATEMENTS=1
+ * (PostgreSQL: the cluster loads pg_stat_statements, and the statements that took the most of the server's time
+ * in the sustained phase, both nodes', are printed and kept; a statement's time includes its waits for row locks,
+ * so compare it with the database's CPU time per envelope).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {

@@ -10,8 +10,8 @@
  *
  * Seeding: big JSON batches through jsonb_to_recordset, the key tables' primary keys, indexes and foreign keys
  * made after the load, then VACUUM ANALYZE (as autovacuum would on a live node, and on PGlite the node's table
- * upkeep, db/upkeep.ts; BENCH_NO_UPKEEP=1 leaves them as a node without either has them). BENCH_EXPLAIN=1 prints the
- * plans (EXPLAIN ANALYZE) of both queries for a few names; BENCH_PGLITE=0 skips PGlite. The load average is
+ * upkeep, db/upkeep.ts; BENCH_NO_UPKEEP=1 leaves them as a node without either has them). BENCH_EXPLAIN=1 prints
+ * the plans (EXPLAIN ANALYZE) of both queries for a few names; BENCH_PGLITE=0 skips PGlite. The load average is
  * written beside the figures: the machine may be shared.
  *
  * Results are printed and written to bench/results/name-search.json.
