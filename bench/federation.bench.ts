@@ -26,7 +26,8 @@
  * BENCH_TEXT_CHARS (the notice's length, 88 characters by default, at most 4,000), BENCH_PG_STATEMENTS=1
  * (PostgreSQL: the cluster loads pg_stat_statements, and the statements that took the most of the server's time
  * in the sustained phase, both nodes', are printed and kept; a statement's time includes its waits for row locks,
- * so compare it with the database's CPU time per envelope).
+ * so compare it with the database's CPU time per envelope), BENCH_CPU_PROF=DIR (the receiver writes a V8 CPU
+ * profile to DIR when it stops).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
@@ -136,7 +137,12 @@ async function initNode(dir: string, id: string, port: number, databaseUrl?: str
 
 async function spawnServe(dir: string, url: string): Promise<{ child: ChildProcess; token: string }> {
   const log = createWriteStream(path.join(dir, "serve.log"), { flags: "a" });
-  const child = spawn(process.execPath, [BIN, "serve"], {
+  // BENCH_CPU_PROF=DIR: the receiver writes a V8 CPU profile there when it stops (run the bench itself with
+  // `node --cpu-prof --cpu-prof-dir=DIR --import tsx bench/federation.bench.ts` for the sender's)
+  const prof = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...prof, BIN, "serve"], {
     env: { ...process.env, CROSSLINE_DATA_DIR: dir, DATABASE_URL: "" },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -3,8 +3,19 @@ import type { ErrorDetail } from "@crossline/schemas";
 export const NUL_ISSUE = "must not contain the NUL character (U+0000)";
 export const SURROGATE_ISSUE = "must be valid Unicode (an unpaired surrogate was sent)";
 
-/** A high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/**
+ * `String.prototype.isWellFormed` (ES2024, in Node 20's V8; not in the ES2023 library this project compiles
+ * against): true when the string has no lone surrogate. Native, so much cheaper than a look-around regular
+ * expression over every string of a body (an envelope batch is 200 strings of 1–2 kB each).
+ */
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/** What is wrong with a string PostgreSQL cannot store, or null. */
+function stringIssue(s: string): string | null {
+  if (s.includes("\u0000")) return NUL_ISSUE;
+  if (!isWellFormed(s)) return SURROGATE_ISSUE;
+  return null;
+}
 
 /** Deeper than any body the API accepts; a deeper one is refused by its schema anyway. */
 const MAX_DEPTH = 64;
@@ -30,22 +41,37 @@ function isPlainData(v: object): boolean {
  */
 export function unstorableString(v: unknown, field: string, depth = 0): ErrorDetail | null {
   if (typeof v === "string") {
-    if (v.includes("\u0000")) return { field, issue: NUL_ISSUE };
-    if (LONE_SURROGATE.test(v)) return { field, issue: SURROGATE_ISSUE };
-    return null;
+    const issue = stringIssue(v);
+    return issue ? { field, issue } : null;
   }
   if (v === null || typeof v !== "object" || depth > MAX_DEPTH || !isPlainData(v)) return null;
-  const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
-  for (const [k, x] of entries) {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      // strings, the common case, are checked here without building their path unless they are refused
+      const found =
+        typeof x === "string" ? strIssue(x, field, i) : unstorableString(x, `${field}.${i}`, depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const k of Object.keys(v)) {
+    const keyIssue = stringIssue(k);
     // The key is named with its unstorable characters replaced, so the error body itself stays storable.
-    const key = unstorableString(
-      k,
-      `${field}.${k.replaceAll("\u0000", "?").replace(/[\ud800-\udfff]/g, "?")}`,
-      depth + 1,
-    );
-    if (key) return key;
-    const found = unstorableString(x, `${field}.${k}`, depth + 1);
+    if (keyIssue)
+      return {
+        field: `${field}.${k.replaceAll("\u0000", "?").replace(/[\ud800-\udfff]/g, "?")}`,
+        issue: keyIssue,
+      };
+    const x: unknown = (v as Record<string, unknown>)[k];
+    const found =
+      typeof x === "string" ? strIssue(x, field, k) : unstorableString(x, `${field}.${k}`, depth + 1);
     if (found) return found;
   }
   return null;
+}
+
+function strIssue(s: string, field: string, k: string | number): ErrorDetail | null {
+  const issue = stringIssue(s);
+  return issue ? { field: `${field}.${k}`, issue } : null;
 }

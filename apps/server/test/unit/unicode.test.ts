@@ -14,6 +14,25 @@ describe("unstorableString: the input guard's walk over parsed input", () => {
     expect(unstorableString({ ok: ["😀", "中文"] }, "body")).toBeNull();
   });
 
+  it("names a refused key with its unstorable characters replaced, and finds lone halves anywhere", () => {
+    expect(unstorableString({ a: { "k\u0000\udc00": 1 } }, "body")).toEqual({
+      field: "body.a.k??",
+      issue: NUL_ISSUE,
+    });
+    expect(unstorableString({ k: 1, "x\ud800": 2 }, "body")).toEqual({
+      field: "body.x?",
+      issue: SURROGATE_ISSUE,
+    });
+    // a low half first, a high half last, and each half alone inside an array of strings
+    expect(unstorableString(["ok", "\udc00😀"], "body")).toEqual({ field: "body.1", issue: SURROGATE_ISSUE });
+    expect(unstorableString(["😀\ud83d"], "body")).toEqual({ field: "body.0", issue: SURROGATE_ISSUE });
+    expect(unstorableString([["a", ["b", "\u0000"]]], "body")).toEqual({
+      field: "body.0.1.1",
+      issue: NUL_ISSUE,
+    });
+    expect(unstorableString({ "😀": ["\ud83d\ude00"] }, "body")).toBeNull();
+  });
+
   it("does not walk what is not parsed data (a class instance, a Buffer)", () => {
     class Holder {
       text = "\u0000";
