@@ -4,7 +4,16 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Database, inTransaction, openDatabase, rowsOf } from "../../src/db/client.js";
-import { startTableUpkeep, tableCounters, tablesDue, upkeepTables } from "../../src/db/upkeep.js";
+import {
+  CHECKPOINT_TIMEOUT_MS,
+  checkpointDue,
+  checkpointIfDue,
+  checkpointState,
+  startTableUpkeep,
+  tableCounters,
+  tablesDue,
+  upkeepTables,
+} from "../../src/db/upkeep.js";
 import { DB_KIND, describeDb, freshDatabaseUrl } from "../support/node.js";
 
 /**
@@ -101,7 +110,47 @@ describeDb("table upkeep", () => {
     expect(tablesDue([table(10, 0, 0, 0, 0, 400_000_001)])).toEqual(vacuum);
   });
 
-  it("the serving node runs it on PGlite only: PostgreSQL has autovacuum", async () => {
+  it("checkpoints once checkpoint_timeout has passed, if the log grew since (PGlite has no checkpointer)", async () => {
+    await db().execute(
+      sql`insert into upkeep_probe select g, md5(g::text) from generate_series(10001, 20000) g`,
+    );
+    const before = await checkpointState(db());
+    expect(before.walBytesSince).toBeGreaterThan(100_000);
+    const at = (ms: number) => new Date(before.checkpointTime.getTime() + ms);
+    if (DB_KIND === "postgres") {
+      // The server's own checkpointer may checkpoint at any moment and the log is the cluster's (other
+      // databases' too): only that a due checkpoint is taken is asserted there.
+      expect(await checkpointIfDue(db(), at(24 * 3600_000))).toBeGreaterThan(0);
+      expect((await checkpointState(db())).checkpointTime.getTime()).toBeGreaterThanOrEqual(
+        before.checkpointTime.getTime(),
+      );
+      return;
+    }
+    // Not yet: the last checkpoint is less than five minutes old.
+    expect(await checkpointIfDue(db(), at(CHECKPOINT_TIMEOUT_MS - 1000))).toBe(0);
+    expect((await checkpointState(db())).checkpointTime).toEqual(before.checkpointTime);
+    // Due: the checkpoint covers what was written; only its own record is left to replay after it.
+    expect(await checkpointIfDue(db(), at(CHECKPOINT_TIMEOUT_MS))).toBeGreaterThanOrEqual(before.walBytesSince);
+    const after = await checkpointState(db());
+    expect(after.checkpointTime.getTime()).toBeGreaterThanOrEqual(before.checkpointTime.getTime());
+    expect(after.walBytesSince).toBeLessThan(1000);
+    // A quiet store is not checkpointed again, however long it waits.
+    expect(
+      await checkpointIfDue(db(), new Date(after.checkpointTime.getTime() + 10 * CHECKPOINT_TIMEOUT_MS)),
+    ).toBe(0);
+  });
+
+  it("a checkpoint is due after the timeout, and only when more than the checkpoint record was written", () => {
+    const t0 = new Date("2026-12-05T10:00:00Z");
+    const state = (walBytesSince: number) => ({ checkpointTime: t0, walBytesSince });
+    const plus = (ms: number) => new Date(t0.getTime() + ms);
+    expect(checkpointDue(state(10_000), plus(CHECKPOINT_TIMEOUT_MS - 1))).toBe(false);
+    expect(checkpointDue(state(10_000), plus(CHECKPOINT_TIMEOUT_MS))).toBe(true);
+    expect(checkpointDue(state(120), plus(60 * CHECKPOINT_TIMEOUT_MS))).toBe(false);
+    expect(checkpointDue(state(201), plus(CHECKPOINT_TIMEOUT_MS))).toBe(true);
+  });
+
+  it("the serving node runs it on PGlite only: PostgreSQL has autovacuum and a checkpointer", async () => {
     const job = startTableUpkeep(database, { info() {}, warn() {} });
     expect(job === null).toBe(DB_KIND === "postgres");
     await job?.stop();
