@@ -130,7 +130,9 @@ describeDb("table upkeep", () => {
     expect(await checkpointIfDue(db(), at(CHECKPOINT_TIMEOUT_MS - 1000))).toBe(0);
     expect((await checkpointState(db())).checkpointTime).toEqual(before.checkpointTime);
     // Due: the checkpoint covers what was written; only its own record is left to replay after it.
-    expect(await checkpointIfDue(db(), at(CHECKPOINT_TIMEOUT_MS))).toBeGreaterThanOrEqual(before.walBytesSince);
+    expect(await checkpointIfDue(db(), at(CHECKPOINT_TIMEOUT_MS))).toBeGreaterThanOrEqual(
+      before.walBytesSince,
+    );
     const after = await checkpointState(db());
     expect(after.checkpointTime.getTime()).toBeGreaterThanOrEqual(before.checkpointTime.getTime());
     expect(after.walBytesSince).toBeLessThan(1000);
