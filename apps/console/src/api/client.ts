@@ -94,6 +94,11 @@ export async function api<T>(
   body?: unknown,
   /** A file sent as it is (an import), with its own media type, instead of a JSON body. */
   raw?: { body: Blob; contentType: string },
+  /**
+   * keepalive: the request completes even if the page is closed or left meanwhile (a small body only: browsers
+   * cap such bodies at 64 kB in all).
+   */
+  options: { keepalive?: boolean } = {},
 ): Promise<T> {
   const headers: Record<string, string> = {
     Accept: "application/json",
@@ -111,6 +116,7 @@ export async function api<T>(
       headers,
       credentials: "same-origin",
       body: raw ? raw.body : mutating ? JSON.stringify(body ?? {}) : undefined,
+      ...(options.keepalive ? { keepalive: true } : {}),
     });
   } catch (cause) {
     const err = new ApiError(0, "NETWORK", cause instanceof Error ? cause.message : "network", null, []);

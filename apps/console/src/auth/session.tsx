@@ -116,6 +116,8 @@ export function useCan(permission: Permission): boolean {
 /**
  * Switches the interface language at once; when signed in, also saves it as the
  * user's preference (a failure to save leaves the switch in place for this tab).
+ * The save is sent before the page re-renders in the new language, and kept alive:
+ * a tab closed right after the switch still saves the choice.
  */
 export function useSwitchLanguage() {
   const session = useOptionalSession();
@@ -123,13 +125,18 @@ export function useSwitchLanguage() {
   return useCallback(
     async (lang: Language) => {
       rememberLanguage(lang);
+      const saving =
+        session && session.user.language !== lang
+          ? api<MeResponse>("PUT", "/me/preferences", { language: lang }, undefined, { keepalive: true })
+          : null;
+      // a failed save is not this promise's rejection to report: the error listener handles expiry
+      saving?.catch(() => undefined);
       await i18n.changeLanguage(lang);
-      if (session && session.user.language !== lang) {
+      if (saving) {
         try {
-          const res = await api<MeResponse>("PUT", "/me/preferences", { language: lang });
-          updateMe(res.user);
+          updateMe((await saving).user);
         } catch {
-          // the error listener handles expiry; otherwise the preference is simply not saved
+          // otherwise the preference is simply not saved
         }
       }
     },

@@ -262,6 +262,18 @@ describeBrowser("console in Chromium: sign-in, forced steps, MFA, two languages"
     await expectShell(zh, "zh-CN");
   });
 
+  it("saves a switch of language even when the tab is closed right after it", async () => {
+    const tab = await context.newPage();
+    tab.on("pageerror", (err) => pageErrors.push(`pageerror (second tab): ${err.message}`));
+    await tab.goto("/");
+    await tab.getByTestId("nav").waitFor();
+    expect(await tab.locator("html").getAttribute("lang")).toBe("zh-CN");
+    // No wait for the page to change language nor for the answer: the tab is gone at once.
+    await tab.getByTestId("language-switch").click();
+    await tab.close();
+    await expect.poll(async () => (await node.rt.services.users.get(cli, userId)).language).toBe("en");
+  });
+
   it("recorded the enrolment and both sign-ins in the audit trail", async () => {
     const { items } = await node.rt.services.audit.list(cli, { limit: 100 });
     const mine = items.filter((e) => e.targetId === userId).reverse();
