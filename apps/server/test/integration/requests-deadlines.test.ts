@@ -168,6 +168,15 @@ describeDb("deadlines, escalation and preservation under a controllable clock", 
       `/api/v1/hotline/log?requestId=${urgent.id}`,
     );
     expect(log.body.items.map((e) => e.kind)).toContain("escalation_received");
+    // How late travels as a number, for the reader's language: what CN-MPS recorded when it escalated.
+    const lateOf = async (who: typeof duty, event: string) =>
+      (await who.req<Detail>("GET", `/api/v1/requests/${urgent.id}`)).body.request.timeline
+        .filter((e) => e.event === event)
+        .map((e) => (e as { data?: { minutesLate?: number } }).data?.minutesLate);
+    const cnLate = await lateOf(officer, "escalated");
+    expect(cnLate).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(cnLate[1]).toBeGreaterThanOrEqual(60);
+    expect(await lateOf(duty, "escalation_received")).toEqual([cnLate[1]]);
 
     // A late acknowledgement stops the escalation; the answer deadline now runs.
     expect((await act(duty, urgent.id, { event: "acknowledge" })).status).toBe(200);

@@ -558,7 +558,13 @@ export function registerRequestHandlers(deps: RequestsDeps) {
       nodeId: msg.peerId,
       actorLabel: msg.peerId,
       at: new Date(p.at),
-      data: { level: p.level, reason: p.reason, contact: p.contact },
+      // How late, as a number the console renders in the reader's language; the reason is the sender's sentence
+      data: {
+        level: p.level,
+        minutesLate: Math.max(0, Math.round((Date.parse(p.at) - Date.parse(p.acknowledgeBy)) / 60_000)),
+        reason: p.reason,
+        contact: p.contact,
+      },
       msgId: msg.msgId,
     });
     await audit.record(tx, ctx, {

@@ -22,9 +22,10 @@ import { NoticeFromRequest } from "../../notices/NoticeFromRequest";
 import { DeadlineBadge, eventLabel, StatusBadge, statusLabel, typeLabel, UrgencyBadge } from "../labels";
 import { type AttachmentRef, useRequest } from "../requests.api";
 import { ActionModal } from "./ActionModal";
+import { eventDetails, str } from "./event-details";
 import { AttachmentLinks, FormSummary } from "./FormSummary";
 import { Preservation } from "./Preservation";
-import { Deadline, eventDetails, Field, str } from "./parts";
+import { Deadline, Field } from "./parts";
 import { SecondCheckForm } from "./SecondCheckForm";
 import { Thread } from "./Thread";
 
@@ -48,6 +49,7 @@ export function RequestDetailPage({ id }: { id: string }) {
   if (request.isPending) return <Loader />;
   if (request.error || !request.data) return <ApiErrorAlert error={request.error} />;
   const r = request.data;
+  const lang = i18n.language.toLowerCase().startsWith("zh") ? "zh-CN" : "en";
   const form = r.form as Record<string, unknown>;
   return (
     <Stack data-testid="request-detail">
@@ -264,7 +266,7 @@ export function RequestDetailPage({ id }: { id: string }) {
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">{eventLabel(t, e.event)}</Text>
-                    {eventDetails(t, e).map((line) => (
+                    {eventDetails(t, e, lang).map((line) => (
                       <Text
                         key={line}
                         size="xs"
