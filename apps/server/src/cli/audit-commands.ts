@@ -1,8 +1,7 @@
 import { hostname } from "node:os";
 import type { AuditCheckpoint, AuditVerifyAnchoredResult } from "@crossline/schemas";
 import type { Command } from "commander";
-import { verifyAuditChain } from "../modules/audit/audit.service.js";
-import { cliActor } from "../modules/node/node.service.js";
+import { cliActor } from "../lib/actor.js";
 import { CliError, EXIT } from "./client.js";
 import { nodeCommand } from "./command-kit.js";
 
@@ -69,6 +68,7 @@ export function addAuditCommands(program: Command): void {
       if (c.runtime) {
         // A stopped node delivers nothing, so it compares with the answers it already holds.
         const { services } = c.runtime;
+        const { verifyAuditChain } = await import("../modules/audit/audit.service.js");
         const chain = await verifyAuditChain(services.db, services.clock, (checked, head) => {
           if (!o.json && process.stderr.isTTY) process.stderr.write(`\rchecked ${checked}/${head}`);
         });

@@ -3,19 +3,36 @@ import { hostname } from "node:os";
 import path from "node:path";
 import type { Command, OptionValues } from "commander";
 import { loadConfig } from "../config.js";
-import { openDatabase } from "../db/client.js";
-import { systemClock } from "../lib/clock.js";
-import { createAuditService } from "../modules/audit/audit.service.js";
-import { ArchiveError } from "../modules/backup/backup.archive.js";
-import { loadArchive, RestoreRefused } from "../modules/backup/backup.restore.js";
+import { cliActor } from "../lib/actor.js";
 import type { BackupResult } from "../modules/backup/backup.service.js";
-import { verifyBackup } from "../modules/backup/backup.service.js";
-import { createBackupsService } from "../modules/backup/backups.service.js";
-import { cliActor } from "../modules/node/node.service.js";
 import { acquireLock, controlTokenPath, readLock } from "../runtime/lock.js";
-import { openNode } from "../runtime/node-runtime.js";
 import { CliError, EXIT } from "./client.js";
 import { config, jsonCommand } from "./command-kit.js";
+
+/** The server's code these commands use, loaded when one runs: the other commands load none of it. */
+async function serverCode() {
+  const [client, clock, audit, archive, restore, backup, backups, runtime] = await Promise.all([
+    import("../db/client.js"),
+    import("../lib/clock.js"),
+    import("../modules/audit/audit.service.js"),
+    import("../modules/backup/backup.archive.js"),
+    import("../modules/backup/backup.restore.js"),
+    import("../modules/backup/backup.service.js"),
+    import("../modules/backup/backups.service.js"),
+    import("../runtime/node-runtime.js"),
+  ]);
+  return {
+    openDatabase: client.openDatabase,
+    systemClock: clock.systemClock,
+    createAuditService: audit.createAuditService,
+    ArchiveError: archive.ArchiveError,
+    loadArchive: restore.loadArchive,
+    RestoreRefused: restore.RestoreRefused,
+    verifyBackup: backup.verifyBackup,
+    createBackupsService: backups.createBackupsService,
+    openNode: runtime.openNode,
+  };
+}
 
 /** The passphrase: from a file (first line) or CROSSLINE_BACKUP_PASSPHRASE; never from the command line. */
 function passphrase(o: OptionValues, forWriting: boolean): string {
@@ -39,7 +56,8 @@ function passphrase(o: OptionValues, forWriting: boolean): string {
 }
 
 /** Archive problems as the CLI reports them: a wrong passphrase is bad input (2), a bad file a wrong state (3). */
-function archiveFailure(e: unknown): never {
+async function archiveFailure(e: unknown): Promise<never> {
+  const { ArchiveError, RestoreRefused } = await serverCode();
   if (e instanceof ArchiveError) {
     throw new CliError(e.message, e.problem === "WRONG_PASSPHRASE" ? EXIT.USAGE : EXIT.STATE);
   }
@@ -106,6 +124,7 @@ export function addBackupCommands(program: Command): void {
         throw new CliError(`The node (pid ${holder.pid}) is starting; try again in a moment.`, EXIT.STATE);
       // No migrations here: a backup reads the database as it is.
       const lock = cfg.databaseUrl ? null : acquireLock(cfg.dataDir);
+      const { openDatabase, createAuditService, createBackupsService, systemClock } = await serverCode();
       const database = await openDatabase({
         dataDir: cfg.dataDir,
         databaseUrl: cfg.databaseUrl,
@@ -136,6 +155,7 @@ export function addBackupCommands(program: Command): void {
       .option("--passphrase-file <file>", "file whose first line is the passphrase")
       .option("--node <id>", "the node the archive must belong to"),
     async (o, [file]) => {
+      const { verifyBackup } = await serverCode();
       const a = await verifyBackup(path.resolve(file), passphrase(o, false)).catch(archiveFailure);
       if (o.node && a.manifest.nodeId !== o.node) {
         throw new CliError(`the archive is of node ${a.manifest.nodeId}, not ${o.node}`, EXIT.STATE);
@@ -157,6 +177,7 @@ export function addBackupCommands(program: Command): void {
       .option("--passphrase-file <file>", "file whose first line is the passphrase")
       .option("--node <id>", "the node the archive must belong to"),
     async (o, [file], cmd) => {
+      const { verifyBackup, loadArchive, openNode } = await serverCode();
       const a = await verifyBackup(path.resolve(file), passphrase(o, false)).catch(archiveFailure);
       if (o.node && a.manifest.nodeId !== o.node) {
         throw new CliError(`the archive is of node ${a.manifest.nodeId}, not ${o.node}`, EXIT.STATE);

@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import type { ErrorBody } from "@crossline/schemas";
 import type { Config } from "../config.js";
 import { controlTokenPath, readLock } from "../runtime/lock.js";
-import { type NodeRuntime, openNode } from "../runtime/node-runtime.js";
+import type { NodeRuntime } from "../runtime/node-runtime.js";
 
 export class CliError extends Error {
   constructor(
@@ -91,6 +91,8 @@ export async function connect(config: Config): Promise<NodeClient> {
       close: async () => undefined,
     };
   }
+  // The node's code is loaded only here: a command that talks to a running node needs none of it.
+  const { openNode } = await import("../runtime/node-runtime.js");
   const runtime = await openNode(config);
   return {
     mode: "local",

@@ -3,14 +3,12 @@ import type { ApiToken, CreateTokenResponse, CreateUserResponse, Role, User } fr
 import { ROLES } from "@crossline/schemas";
 import { Command, Option } from "commander";
 import { ConfigError } from "../config.js";
-import { initNodeDir } from "../runtime/init.js";
 import { DataDirBusyError } from "../runtime/lock.js";
-import { serve } from "../runtime/serve.js";
 import { addAuditCommands } from "./audit-commands.js";
 import { addBackupCommands } from "./backup-commands.js";
 import { CliError, EXIT, type NodeClient } from "./client.js";
 import { config, jsonCommand, nodeCommand } from "./command-kit.js";
-import { createDemoNodeCommand, parseDemoNodeCount, runDemo } from "./demo.js";
+import { parseDemoNodeCount, runDemo } from "./demo.js";
 import { addIndicatorCommands } from "./indicators-commands.js";
 import { addMigrateCommand } from "./migrate-command.js";
 import { addNoticeCommands } from "./notices-commands.js";
@@ -75,6 +73,7 @@ export function buildCli(): Command {
     } catch {
       throw new CliError(`--time-zone: ${o.timeZone} is not an IANA time zone`, EXIT.USAGE);
     }
+    const { initNodeDir } = await import("../runtime/init.js");
     const r = await initNodeDir(
       dataDir,
       {
@@ -112,7 +111,7 @@ export function buildCli(): Command {
   program
     .command("serve")
     .description("run the node: API, console and background workers")
-    .action(async (_o, cmd: Command) => serve(config(cmd)));
+    .action(async (_o, cmd: Command) => (await import("../runtime/serve.js")).serve(config(cmd)));
 
   addMigrateCommand(program);
 
@@ -255,7 +254,11 @@ export function buildCli(): Command {
     .requiredOption("--into <dir>", "its data directory")
     .requiredOption("--nodes <count>", "how many nodes the demo has")
     .action(async (o) =>
-      createDemoNodeCommand({ id: o.id, dataDir: o.into, nodes: parseDemoNodeCount(o.nodes) }),
+      (await import("./demo-node.js")).createDemoNodeCommand({
+        id: o.id,
+        dataDir: o.into,
+        nodes: parseDemoNodeCount(o.nodes),
+      }),
     );
 
   return program;

@@ -1,8 +1,6 @@
 import type { Command } from "commander";
-import { openDatabase } from "../db/client.js";
-import { pendingMigrations } from "../db/migrations.js";
+import type { pendingMigrations } from "../db/migrations.js";
 import { acquireLock } from "../runtime/lock.js";
-import { openNode } from "../runtime/node-runtime.js";
 import { CliError, EXIT } from "./client.js";
 import { config, jsonCommand } from "./command-kit.js";
 
@@ -19,6 +17,11 @@ export function addMigrateCommand(program: Command): void {
       .option("--dry-run", "list the migrations that would run, and apply nothing"),
     async (o, _args, cmd) => {
       const cfg = config(cmd);
+      const [{ openDatabase }, migrations, { openNode }] = await Promise.all([
+        import("../db/client.js"),
+        import("../db/migrations.js"),
+        import("../runtime/node-runtime.js"),
+      ]);
       // On PGlite the data directory's lock: a serving node holds it (DataDirBusyError, exit code 3).
       const lock = cfg.databaseUrl ? null : acquireLock(cfg.dataDir);
       let before: Awaited<ReturnType<typeof pendingMigrations>>;
@@ -32,7 +35,7 @@ export function addMigrateCommand(program: Command): void {
         });
         kind = database.kind;
         try {
-          before = await pendingMigrations(database.db);
+          before = await migrations.pendingMigrations(database.db);
         } finally {
           await database.close();
         }

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { OutcomeExport, type OutcomeVerification } from "@crossline/schemas";
 import type { Command } from "commander";
 import { z } from "zod";
-import { verifyOutcomeExport } from "../modules/rounds/rounds.signing.js";
 import { CliError, EXIT } from "./client.js";
 import { jsonCommand } from "./command-kit.js";
 
@@ -56,6 +55,7 @@ export function addRoundsCommands(program: Command): void {
         if (!k.success) throw new CliError(`--keys: ${k.error.issues[0]?.message}`, EXIT.USAGE);
         trusted = k.data;
       }
+      const { verifyOutcomeExport } = await import("../modules/rounds/rounds.signing.js");
       const r = await verifyOutcomeExport(parsed.data, trusted);
       return {
         data: r,

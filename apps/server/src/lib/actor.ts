@@ -37,6 +37,19 @@ export const SYSTEM_ACTOR: Actor = makeActor({
   roles: [],
 });
 
+/** The actor for commands run by the node administrator on the node's own machine. */
+export function cliActor(label: string): Actor {
+  return makeActor({
+    type: "cli",
+    id: null,
+    label,
+    userId: null,
+    unitId: null,
+    agencyId: null,
+    roles: ["admin", "auditor"],
+  });
+}
+
 export const systemCtx = (requestId: string | null = null): Ctx => ({
   actor: SYSTEM_ACTOR,
   ip: null,

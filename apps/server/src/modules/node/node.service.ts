@@ -10,7 +10,7 @@ import {
   sealPrivateKey,
 } from "../../crypto/keys.js";
 import { type Database, type Db, inTransaction } from "../../db/client.js";
-import { type Ctx, makeActor } from "../../lib/actor.js";
+import type { Ctx } from "../../lib/actor.js";
 import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
 import { hashPassword, oneTimePassword } from "../../lib/secrets.js";
@@ -163,17 +163,7 @@ export function createNodeService(deps: {
 
 export type NodeService = ReturnType<typeof createNodeService>;
 
-/** The actor for commands run by the node administrator on the node's own machine. */
-export function cliActor(label: string) {
-  return makeActor({
-    type: "cli",
-    id: null,
-    label,
-    userId: null,
-    unitId: null,
-    agencyId: null,
-    roles: ["admin", "auditor"],
-  });
-}
+/** The actor for commands run by the node administrator on the node's own machine (lib/actor.ts). */
+export { cliActor } from "../../lib/actor.js";
 
 export type { Database };
