@@ -1,7 +1,8 @@
 /**
  * One node of the demo, created in a process of its own (`crossline demo-create-node`, started by `demo`): its
- * units, officers and seeded records, then served from the same process. Apart from demo.ts, which only starts
- * processes and talks to the nodes' APIs, so that the `demo` command itself loads none of the server's code.
+ * units, officers and seeded records, then served from the same process. Kept apart from demo.ts, which only
+ * starts processes and talks to the nodes' APIs, so that the `demo` command itself loads none of the node's
+ * runtime (database, services, HTTP app): `main.ts` imports this file only when the hidden command runs.
  */
 import { hostname } from "node:os";
 import path from "node:path";
