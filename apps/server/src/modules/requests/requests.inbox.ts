@@ -18,7 +18,7 @@ import {
   secondCheckSummary,
 } from "./requests.messages.js";
 import * as repo from "./requests.repo.js";
-import { dueColumns, type RequestRow } from "./requests.views.js";
+import { dueColumns, minutesBetween, type RequestRow } from "./requests.views.js";
 
 /** The peer's events that this node's people hear of, and the message each one gets. */
 const NOTIFIED_EVENTS = {
@@ -561,7 +561,7 @@ export function registerRequestHandlers(deps: RequestsDeps) {
       // How late, as a number the console renders in the reader's language; the reason is the sender's sentence
       data: {
         level: p.level,
-        minutesLate: Math.max(0, Math.round((Date.parse(p.at) - Date.parse(p.acknowledgeBy)) / 60_000)),
+        minutesLate: Math.max(0, minutesBetween(new Date(p.acknowledgeBy), new Date(p.at))),
         reason: p.reason,
         contact: p.contact,
       },

@@ -12,7 +12,7 @@ import type { LogInput } from "../hotline/hotline.service.js";
 import type { RequestsContext } from "./requests.context.js";
 import { MSG } from "./requests.messages.js";
 import * as repo from "./requests.repo.js";
-import { localSide, type RequestRow } from "./requests.views.js";
+import { localSide, minutesBetween, type RequestRow } from "./requests.views.js";
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -42,8 +42,6 @@ interface Sweep<K extends string> {
   mark(tx: Tx, r: RequestRow): Promise<RequestRow | undefined>;
   notice(tx: Tx, r: RequestRow): Promise<Notice<K>>;
 }
-
-const minutesBetween = (from: Date, to: Date) => Math.round((to.getTime() - from.getTime()) / 60_000);
 
 /**
  * The deadline sweeps (background jobs; safe with several processes): escalation of requests not

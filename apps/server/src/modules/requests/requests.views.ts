@@ -22,6 +22,11 @@ export type ExtensionRow = typeof preservationExtensions.$inferSelect;
 
 const HOUR_MS = 60 * 60_000;
 
+/** Whole minutes from `from` to `to` (negative when `to` is earlier): how late a deadline was met or missed. */
+export function minutesBetween(from: Date, to: Date): number {
+  return Math.round((to.getTime() - from.getTime()) / 60_000);
+}
+
 export function localSide(r: Pick<RequestRow, "direction">): Side {
   return r.direction === "outgoing" ? "requester" : "responder";
 }
