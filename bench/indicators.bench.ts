@@ -14,7 +14,7 @@
  * BENCH_LOOKUP_ROWS (default 10,000,000, PostgreSQL) and BENCH_PGLITE_LOOKUP_ROWS (default 1,000,000: seeding
  * 10,000,000 on PGlite takes ~4 minutes more) for the identifiers indexed before the lookups (seeded
  * with generate_series beyond what the imports indexed; 0 seeds nothing), BENCH_PLANS=1 to print the lookups'
- * EXPLAIN ANALYZE (always in the JSON).
+ * and a TAXII page's EXPLAIN ANALYZE (always in the JSON).
  */
 
 import { createHash } from "node:crypto";
@@ -28,6 +28,7 @@ import { type Db, rowsOf } from "../apps/server/src/db/client.js";
 import { makeActor } from "../apps/server/src/lib/actor.js";
 import { correlationRepo } from "../apps/server/src/modules/correlation/correlation.repo.js";
 import { searchQueryOf } from "../apps/server/src/modules/correlation/correlation.service.js";
+import { indicatorsRepo } from "../apps/server/src/modules/indicators/indicators.repo.js";
 import { initNodeDir } from "../apps/server/src/runtime/init.js";
 import { benchRandom, onBothDatabases, pgServerCpu, summarise, writeResult } from "./lib.js";
 
@@ -379,6 +380,26 @@ async function benchOne(kind: "pglite" | "postgres", sizes: number[], databaseUr
     }
     out.taxiiPage1000 = summarise(pl);
     console.log(`${kind} TAXII page of 1000: p50 ${summarise(pl).p50} ms, p95 ${summarise(pl).p95} ms`);
+    // The plan a page relies on (one range scan of the feed's index from the cursor), deep in the feed.
+    const last = (
+      await s.taxii.objects("crossline", ctx.actor, coll.id, { limit: "1000", ...(next ? { next } : {}) })
+    ).rows.at(-1);
+    if (last) {
+      const { sql: text, params } = indicatorsRepo
+        .feedQuery(s.db, {
+          unitIds: [ctx.actor.unitId as string],
+          after: { at: last.createdAt, id: last.id },
+          limit: 1001,
+        })
+        .toSQL();
+      const plan = rowsOf<Record<string, string>>(
+        await s.db.execute(sql.raw(`explain (analyze) ${inline(text, params)}`)),
+      )
+        .map((r) => Object.values(r)[0])
+        .join("\n");
+      out.taxiiPagePlan = plan;
+      if (process.env.BENCH_PLANS === "1") console.log(`plan of a TAXII page:\n${plan}`);
+    }
   } finally {
     await r.runtime.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import type { CorrelationSearchResult, HitView, IndicatorView, SharedObjectView } from "@crossline/schemas";
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { auditLog, notifications } from "../../src/db/schema/index.js";
+import { auditLog, indicators, notifications } from "../../src/db/schema/index.js";
+import { stixValidator } from "../../src/modules/indicators/indicators.stix.js";
 import { upload } from "../support/indicators-fixtures.js";
 import { describeDb } from "../support/node.js";
 import { call, type ThreeNodes, threeNodes } from "../support/shared-objects-fixtures.js";
@@ -300,5 +301,90 @@ describeDb("indicators shared in batches, withdrawn, correlated (three nodes, in
     expect(await audits("indicators.withdraw", [c.id])).toHaveLength(1);
     expect(await audits("shared_object.withdraw", [c.setId as string])).toHaveLength(1);
     expect(await received("pair-")).toEqual([]);
+  });
+
+  it("a TAXII client of the peer learns each withdrawal: the revoked version, without the value; the rest of the batch is not sent again", async () => {
+    // A client that took an indicator from the peer's feed and pages on with added_after (the last date added it
+    // got) must learn that the owner withdrew it: it meets the indicator's revoked version, and nothing else.
+    await upload(
+      t.officers[CN],
+      "kind,value\ndomain,feed-a.example\ndomain,feed-b.example\ndomain,feed-c.example\n",
+    );
+    const [a, b, c] = await own("feed-");
+    const { batches } = await call<{ batches: string[] }>(
+      t.officers[CN],
+      "POST",
+      "/api/v1/indicators/share",
+      { name: "Feed", ids: [a.id, b.id, c.id], marking: { tlp: "GREEN" }, recipients: [US] },
+      201,
+    );
+    await t.hub.flush();
+    const admin = await t.nodes[US].as("admin");
+    const col = await call<{ collection: { id: string } }>(
+      admin,
+      "POST",
+      "/api/v1/taxii/collections",
+      { title: "CN-MPS green", ownerNode: CN, tlp: ["GREEN"] },
+      201,
+    );
+    const token = await call<{ secret: string }>(
+      t.officers[US],
+      "POST",
+      "/api/v1/tokens",
+      { name: "siem", expiresInDays: 1 },
+      201,
+    );
+    const client = t.nodes[US].bearer(token.secret);
+    type Obj = { id: string; pattern: string; revoked?: boolean; created: string; modified: string };
+    const poll = async (after: string) => {
+      const r = await client.req<{ objects?: Obj[] }>(
+        "GET",
+        `/taxii2/crossline/collections/${col.collection.id}/objects/?added_after=${encodeURIComponent(after)}`,
+        undefined,
+        { accept: "application/taxii+json;version=2.1" },
+      );
+      expect(r.status).toBe(200);
+      const objects = r.body.objects ?? [];
+      for (const o of objects) expect(stixValidator().object(o)).toBeNull();
+      return { objects, last: String(r.headers["x-taxii-date-added-last"] ?? after) };
+    };
+    const first = await poll("2000-01-01T00:00:00Z");
+    expect(first.objects.map((o) => o.pattern).sort()).toEqual([
+      "[domain-name:value = 'feed-a.example']",
+      "[domain-name:value = 'feed-b.example']",
+      "[domain-name:value = 'feed-c.example']",
+    ]);
+    const stixOf = (v: string) => first.objects.find((o) => o.pattern.includes(v))?.id;
+
+    await call(t.officers[CN], "POST", `/api/v1/indicators/${a.id}/withdraw`, {});
+    await t.hub.flush();
+    const second = await poll(first.last);
+    expect(second.objects).toHaveLength(1);
+    const revoked = second.objects[0];
+    expect(revoked).toMatchObject({ id: stixOf("feed-a"), revoked: true });
+    expect(revoked.pattern).not.toContain("feed-a");
+    expect(Date.parse(revoked.modified)).toBeGreaterThan(Date.parse(revoked.created));
+    // It left the peer's store: its value is erased there, and the peer's officers no longer find it.
+    const [row] = await t.nodes[US].rt.services.db.select().from(indicators).where(eq(indicators.id, a.id));
+    expect(row).toMatchObject({ state: "withdrawn", value: "", description: null });
+    expect((await t.officers[US].req("GET", `/api/v1/indicators/${a.id}`)).status).toBe(404);
+    expect(await received("feed-")).toEqual(["feed-b.example", "feed-c.example"]);
+
+    // The last two: c was the batch's last, so its batch is withdrawn (a tombstone); both are revoked all the same.
+    await call(t.officers[CN], "POST", `/api/v1/indicators/${b.id}/withdraw`, {});
+    await call(t.officers[CN], "POST", `/api/v1/indicators/${c.id}/withdraw`, {});
+    await t.hub.flush();
+    expect((await setOf(batches[0])).object.state).toBe("withdrawn");
+    const third = await poll(second.last);
+    expect(third.objects.map((o) => [o.id, o.revoked]).sort()).toEqual(
+      [
+        [stixOf("feed-b"), true],
+        [stixOf("feed-c"), true],
+      ].sort(),
+    );
+    expect(JSON.stringify(third.objects)).not.toMatch(/feed-[bc]/);
+    expect(await received("feed-")).toEqual([]);
+    const all = await poll("2000-01-01T00:00:00Z");
+    expect(all.objects.map((o) => o.revoked)).toEqual([true, true, true]);
   });
 });

@@ -285,4 +285,48 @@ describeDb("TAXII 2.1 server, driven over HTTP like a TAXII client", () => {
     });
     expect(await r.json()).toEqual({ more: false });
   });
+
+  it("a withdrawn indicator stays in the feed as its revoked version, where a client paging on meets it", async () => {
+    type Obj = { id: string; pattern: string; revoked?: boolean; modified: string };
+    const poll = async (after: string) => {
+      const r = await get(
+        `/taxii2/crossline/collections/${feed}/objects/?added_after=${encodeURIComponent(after)}`,
+      );
+      expect(r.status).toBe(200);
+      return {
+        objects: ((await r.json()) as { objects?: Obj[] }).objects ?? [],
+        last: r.headers.get("x-taxii-date-added-last") ?? after,
+      };
+    };
+    let last = "2000-01-01T00:00:00Z";
+    let held: Obj[] = [];
+    for (let p = await poll(last); p.objects.length; p = await poll(last)) {
+      held = [...held, ...p.objects];
+      last = p.last;
+    }
+    const before = held.find((o) => o.pattern === "[domain-name:value = 'c2-3.example']");
+    expect(before?.revoked).toBeUndefined();
+    const mine = await officer.req<{ items: { id: string; value: string }[] }>(
+      "GET",
+      "/api/v1/indicators?q=c2-3.example",
+    );
+    const ind = mine.body.items.find((i) => i.value === "c2-3.example");
+    expect((await officer.req("POST", `/api/v1/indicators/${ind?.id}/withdraw`, {})).status).toBe(200);
+    const after = await poll(last);
+    expect(after.objects).toHaveLength(1);
+    const revoked = after.objects[0];
+    // The same object, a later version, revoked; the owner still holds its value, so its pattern is unchanged.
+    expect(revoked).toMatchObject({ id: before?.id, pattern: before?.pattern, revoked: true });
+    expect(Date.parse(revoked.modified)).toBeGreaterThan(Date.parse(String(before?.modified)));
+    expect(stixValidator().object(revoked)).toBeNull();
+    const versions = (await (
+      await get(`/taxii2/crossline/collections/${feed}/objects/${revoked.id}/versions/`)
+    ).json()) as { versions: string[] };
+    expect(versions.versions).toEqual([revoked.modified]);
+    // A STIX export is of the active indicators: the withdrawn one is not in it.
+    const bundle = await officer.req<{ objects: { id: string }[] }>("GET", "/api/v1/indicators/export");
+    expect(bundle.status).toBe(200);
+    expect(bundle.body.objects.map((o) => o.id)).not.toContain(revoked.id);
+    expect(bundle.body.objects.some((o) => o.id === held.find((h) => h.id !== revoked.id)?.id)).toBe(true);
+  });
 });

@@ -55,9 +55,14 @@ export const indicators = pgTable(
       .notNull()
       .default("active"),
     importId: text("import_id"),
-    /** When this node added it: TAXII's date_added, and the feed's order with the id. */
+    /**
+     * TAXII's date_added of its latest version, and the feed's order with the id: when this node added it, or
+     * its later version (the revoked version of a withdrawn indicator, a received one its owner changed).
+     */
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
+    /** When this node first added it (STIX `created`), once a later version moved `created_at`; null before. */
+    firstAddedAt: ts("first_added_at"),
   },
   (t) => [
     // Importing the same file twice adds nothing: one own indicator per unit, kind, qualifier and value.
@@ -65,8 +70,9 @@ export const indicators = pgTable(
       .on(t.unitId, t.kind, t.qualifier, t.value)
       .where(sql`${t.origin} = 'own'`),
     index("indicators_list").on(t.unitId, t.id.desc()),
-    // The TAXII feed of a unit: a page is one range scan from the cursor `(created_at, id) > (…)`.
-    index("indicators_feed").on(t.unitId, t.createdAt, t.id).where(sql`${t.state} = 'active'`),
+    // The TAXII feed of a unit, active and revoked versions alike: a page is one range scan from the cursor
+    // `(created_at, id) > (…)`.
+    index("indicators_feed").on(t.unitId, t.createdAt, t.id),
     index("indicators_set").on(t.setId),
     index("indicators_stix_id").on(t.stixId),
     check("indicators_origin", sql`${t.origin} in ('own', 'received')`),

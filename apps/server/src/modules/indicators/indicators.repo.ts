@@ -36,6 +36,9 @@ export interface IndicatorInsert {
   marking: Marking;
   importId: string | null;
   createdAt: string;
+  /** A later version of a row held before (received, changed by its owner): its `modified`, and when it was first added. */
+  updatedAt?: string;
+  firstAddedAt?: string;
 }
 
 /**
@@ -64,6 +67,24 @@ export const STAGING_COLUMNS = [
 ] as const;
 /** The staged rows that were new (not already held), as correlation's `indexFrom` reads them. */
 export const ADDED_TABLE = "indicators_added";
+
+/** What a TAXII page asks of the feed. */
+export interface FeedQuery {
+  unitIds: string[];
+  ownerNode?: string | null;
+  tlp?: string[];
+  addedAfter?: Date;
+  stixIds?: string[];
+  after?: { at: Date; id: string };
+  limit: number;
+  /** Only active indicators (an export): no revoked versions. */
+  activeOnly?: boolean;
+}
+
+/** When this node first added an indicator (its STIX `created`): `created_at` is its latest version's date added. */
+export const firstAdded = (r: IndicatorRow): Date => r.firstAddedAt ?? r.createdAt;
+/** `first_added_at` set from `created_at` before an update moves `created_at` (the right side reads the old row). */
+const FIRST_ADDED = sql`coalesce(${indicators.firstAddedAt}, ${indicators.createdAt})`;
 
 /**
  * Data access of the indicators module: the only code on its tables. The bulk insert sends a whole batch as
@@ -114,19 +135,22 @@ export const indicatorsRepo = {
         marking: r.marking,
         import_id: r.importId,
         created_at: r.createdAt,
+        updated_at: r.updatedAt ?? r.createdAt,
+        first_added_at: r.firstAddedAt ?? null,
       })),
     );
     const res = await dbx.execute(sql`
       insert into indicators (id, stix_id, unit_id, origin, owner_node, set_id, kind, qualifier, value, net,
         first_seen, last_seen, confidence, valid_until, description, source, tlp, marking, state,
-        import_id, created_at, updated_at)
+        import_id, created_at, updated_at, first_added_at)
       select x.id, x.stix_id, x.unit_id, x.origin, x.owner_node, x.set_id, x.kind, x.qualifier, x.value,
         network(x.net::inet), x.first_seen, x.last_seen, x.confidence, x.valid_until, x.description,
-        x.source, x.tlp, x.marking, 'active', x.import_id, x.created_at, x.created_at
+        x.source, x.tlp, x.marking, 'active', x.import_id, x.created_at, x.updated_at, x.first_added_at
       from jsonb_to_recordset(${json}::jsonb) as x(id text, stix_id text, unit_id uuid, origin text, owner_node text,
         set_id text, kind text, qualifier text, value text, net text, first_seen timestamptz,
         last_seen timestamptz, confidence smallint, valid_until timestamptz, description text, source text,
-        tlp text, marking jsonb, import_id text, created_at timestamptz)
+        tlp text, marking jsonb, import_id text, created_at timestamptz, updated_at timestamptz,
+        first_added_at timestamptz)
       on conflict do nothing
       returning id`);
     return rowsOf<{ id: string }>(res).map((r) => r.id);
@@ -208,6 +232,8 @@ export const indicatorsRepo = {
     if (q.state) where.push(eq(indicators.state, q.state as "active"));
     if (q.q) where.push(sql`${indicators.value} like ${`%${q.q.toLowerCase().replace(/[\\%_]/g, "\\$&")}%`}`);
     if (q.afterId) where.push(lt(indicators.id, q.afterId));
+    // A received indicator its owner withdrew is kept only as the TAXII feed's revoked version: it left here.
+    where.push(sql`not (${indicators.origin} = 'received' and ${indicators.state} = 'withdrawn')`);
     return dbx
       .select()
       .from(indicators)
@@ -259,11 +285,14 @@ export const indicatorsRepo = {
     return r;
   },
 
-  /** Withdraws an active indicator; undefined when it was not active. */
-  async withdraw(tx: Tx, id: string, at: Date): Promise<IndicatorRow | undefined> {
+  /**
+   * Withdraws an active indicator; undefined when it was not active. Its revoked version is added to the TAXII
+   * feed at `feedAt` (from `feedDateAdded`); when it was first added stays in `first_added_at`.
+   */
+  async withdraw(tx: Tx, id: string, at: Date, feedAt: Date): Promise<IndicatorRow | undefined> {
     const [r] = await tx
       .update(indicators)
-      .set({ state: "withdrawn", updatedAt: at })
+      .set({ state: "withdrawn", updatedAt: at, createdAt: feedAt, firstAddedAt: FIRST_ADDED })
       .where(and(eq(indicators.id, id), eq(indicators.state, "active")))
       .returning();
     return r;
@@ -278,36 +307,58 @@ export const indicatorsRepo = {
       .orderBy(indicators.id);
   },
 
-  /** Received side: a batch's indicators leave (a new version replaces them; a tombstone removes them). */
-  async deleteSet(tx: Tx, setId: string): Promise<string[]> {
-    const rows = await tx
-      .delete(indicators)
-      .where(and(eq(indicators.setId, setId), eq(indicators.origin, "received")))
-      .returning({ id: indicators.id });
-    return rows.map((r) => r.id);
+  /** Received side: a batch's indicators as held here, active and revoked. */
+  async receivedInSet(dbx: DbOrTx, setId: string): Promise<IndicatorRow[]> {
+    return dbx
+      .select()
+      .from(indicators)
+      .where(and(eq(indicators.setId, setId), eq(indicators.origin, "received")));
+  },
+
+  /** Received side: held indicators leave, to be inserted again as their new versions (`insertMany`). */
+  async deleteReceived(tx: Tx, ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await tx.delete(indicators).where(and(inArray(indicators.id, ids), eq(indicators.origin, "received")));
   },
 
   /**
-   * The TAXII feed: active indicators of the units given, ordered by (date added, id); `after` is the last
-   * key of the previous page. `addedAfter` is TAXII's added_after (strictly after).
+   * Received side: the owner withdrew these indicators (or their batch's content was erased). Each leaves the
+   * store: its value, network, description and source are erased, and only its revoked version stays, added to
+   * the TAXII feed at `at`, so a TAXII client that took it learns it is withdrawn. The caller takes them out of
+   * correlation's index.
    */
-  async feed(
-    dbx: DbOrTx,
-    q: {
-      unitIds: string[];
-      ownerNode?: string | null;
-      tlp?: string[];
-      addedAfter?: Date;
-      stixIds?: string[];
-      after?: { at: Date; id: string };
-      limit: number;
-    },
-  ): Promise<IndicatorRow[]> {
-    if (!q.unitIds.length) return [];
-    const where: (SQL | undefined)[] = [
-      inArray(indicators.unitId, q.unitIds),
-      eq(indicators.state, "active"),
-    ];
+  async revokeReceived(tx: Tx, ids: string[], at: Date): Promise<void> {
+    if (!ids.length) return;
+    await tx
+      .update(indicators)
+      .set({
+        state: "withdrawn",
+        value: "",
+        net: null,
+        description: null,
+        source: null,
+        updatedAt: at,
+        createdAt: at,
+        firstAddedAt: FIRST_ADDED,
+      })
+      .where(
+        and(inArray(indicators.id, ids), eq(indicators.origin, "received"), eq(indicators.state, "active")),
+      );
+  },
+
+  /**
+   * The TAXII feed: the latest version of each indicator of the units given (a withdrawn one's is revoked),
+   * ordered by (date added, id); `after` is the last key of the previous page. `addedAfter` is TAXII's
+   * added_after (strictly after).
+   */
+  async feed(dbx: DbOrTx, q: FeedQuery): Promise<IndicatorRow[]> {
+    return q.unitIds.length ? indicatorsRepo.feedQuery(dbx, q) : [];
+  },
+
+  /** The feed's statement, unsent (the benchmark prints its plan). */
+  feedQuery(dbx: DbOrTx, q: FeedQuery) {
+    const where: (SQL | undefined)[] = [inArray(indicators.unitId, q.unitIds)];
+    if (q.activeOnly) where.push(eq(indicators.state, "active"));
     if (q.ownerNode) where.push(eq(indicators.ownerNode, q.ownerNode));
     if (q.tlp?.length) where.push(inArray(indicators.tlp, q.tlp));
     if (q.addedAfter) where.push(gt(indicators.createdAt, q.addedAfter));
@@ -324,6 +375,11 @@ export const indicatorsRepo = {
       .where(and(...where))
       .orderBy(indicators.createdAt, indicators.id)
       .limit(q.limit);
+  },
+
+  /** Planner statistics of the indicators table, taken now (a process analysing it already: skipped). */
+  async analyze(dbx: DbOrTx): Promise<void> {
+    await dbx.execute(sql`analyze (skip_locked) indicators`);
   },
 
   async createImport(dbx: DbOrTx, row: typeof indicatorImports.$inferInsert): Promise<ImportRow> {

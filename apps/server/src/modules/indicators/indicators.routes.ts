@@ -153,7 +153,8 @@ export function indicatorsRoutes(fastify: FastifyInstance, s: Services) {
     {
       schema: {
         tags,
-        summary: "Withdraw an own indicator: it leaves every peer's store, searches and TAXII feed",
+        summary:
+          "Withdraw an own indicator: it leaves every peer's store and searches; TAXII feeds serve its revoked version",
         params: Params,
         body: z.strictObject({}).optional(),
         response: { 200: z.object({ indicator: IndicatorView }), ...errorResponses },

@@ -5,7 +5,7 @@ import type { IndicatorKind, Marking, TlpLevel } from "@crossline/schemas";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsImport from "ajv-formats";
 import { serverPath } from "../../lib/paths.js";
-import type { IndicatorRow, StixObjectRow } from "./indicators.repo.js";
+import { firstAdded, type IndicatorRow, type StixObjectRow } from "./indicators.repo.js";
 
 /**
  * STIX 2.1 for the indicators domain: the OASIS JSON schemas (validation of every imported object and, in the
@@ -210,7 +210,14 @@ export function parsePattern(pattern: string): PatternTerm[] | null {
 const q = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
 /** The pattern and the SCO of one indicator (wallets and phones have no STIX SCO: a custom pattern path). */
+/**
+ * A received indicator its owner withdrew: this node kept only its revoked version, without its value (it
+ * left the store). Its pattern then names no observable, only the object (a custom `x-` object type).
+ */
+const erased = (row: IndicatorRow) => row.origin === "received" && row.state === "withdrawn";
+
 function patternOf(row: IndicatorRow): { pattern: string; sco: StixObject | null } {
+  if (erased(row)) return { pattern: `[x-crossline-withdrawn:id = ${q(row.stixId)}]`, sco: null };
   const sco = (type: string, props: Record<string, unknown>, idKey: string) => ({
     type,
     spec_version: "2.1",
@@ -262,7 +269,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
 /** The STIX indicator object of one indicator held here (its pattern, validity, confidence and TLP). */
 export function stixIndicator(r: IndicatorRow): StixObject {
   const { pattern } = patternOf(r);
-  const created = r.createdAt.toISOString();
+  const created = firstAdded(r).toISOString();
   return {
     type: "indicator",
     spec_version: "2.1",
@@ -270,19 +277,21 @@ export function stixIndicator(r: IndicatorRow): StixObject {
     created,
     modified: r.updatedAt.toISOString(),
     created_by_ref: identityIdOf(r.ownerNode),
-    name: `${r.kind} ${r.value}`.slice(0, 250),
+    name: (erased(r) ? `${r.kind} (withdrawn)` : `${r.kind} ${r.value}`).slice(0, 250),
     ...(r.description ? { description: r.description } : {}),
     indicator_types: ["malicious-activity"],
     pattern,
     pattern_type: "stix",
     pattern_version: "2.1",
     valid_from: iso(r.firstSeen) ?? created,
-    ...(r.validUntil && r.validUntil > (r.firstSeen ?? r.createdAt)
+    ...(r.validUntil && r.validUntil > (r.firstSeen ?? firstAdded(r))
       ? { valid_until: r.validUntil.toISOString() }
       : {}),
     ...(r.confidence !== null ? { confidence: r.confidence } : {}),
     ...(r.source ? { external_references: [{ source_name: "crossline", description: r.source }] } : {}),
     object_marking_refs: [TLP2_IDS[r.tlp as TlpLevel]],
+    // Withdrawn by its owner: this is the revoked version (STIX 2.1 §3.2), the last one it will have.
+    ...(r.state === "withdrawn" ? { revoked: true } : {}),
   };
 }
 
@@ -320,7 +329,7 @@ export function indicatorsBundle(
     const { sco } = patternOf(r);
     const id = ind.id;
     const marks = [TLP2_IDS[r.tlp as TlpLevel]];
-    const created = r.createdAt.toISOString();
+    const created = firstAdded(r).toISOString();
     const modified = r.updatedAt.toISOString();
     push(ind);
     if (sco) {

@@ -14,8 +14,9 @@ import { type StixObject, stixIndicator } from "./indicators.stix.js";
 /**
  * TAXII 2.1 (OASIS), served from the indicators store: discovery, one API root, the collections the
  * administrator configured (a feed per peer or of this node, and per TLP level), objects, manifest, versions
- * and status. Only what the token's user may see: the active indicators of their unit. Pages follow
- * (date added, id); `next` is an HMAC-signed cursor bound to the collection and the query.
+ * and status. Only what the token's user may see: the indicators of their unit, each in its latest version (a
+ * withdrawn one's is revoked, added when it was withdrawn). Pages follow (date added, id); `next` is an
+ * HMAC-signed cursor bound to the collection and the query.
  */
 
 export const TAXII_MEDIA = "application/taxii+json;version=2.1";
@@ -174,7 +175,7 @@ export function createTaxiiService(deps: TaxiiDeps) {
     }
   }
 
-  /** One page of a collection's active indicators the reader may see, with the date-added range. */
+  /** One page of a collection's indicators the reader may see (latest versions), with the date-added range. */
   async function page(root: string, actor: Actor, id: string, q: ObjectsQuery, objectId?: string) {
     apiRoot(root);
     const unitId = reader(actor);
