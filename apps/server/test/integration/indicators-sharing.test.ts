@@ -2,7 +2,7 @@ import type { CorrelationSearchResult, HitView, IndicatorView, SharedObjectView 
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditLog, indicators, notifications } from "../../src/db/schema/index.js";
-import { stixValidator } from "../../src/modules/indicators/indicators.stix.js";
+import { stixValidator, TLP2_IDS } from "../../src/modules/indicators/indicators.stix.js";
 import { upload } from "../support/indicators-fixtures.js";
 import { describeDb } from "../support/node.js";
 import { call, type ThreeNodes, threeNodes } from "../support/shared-objects-fixtures.js";
@@ -184,6 +184,55 @@ describeDb("indicators shared in batches, withdrawn, correlated (three nodes, in
     call<{ object: SharedObjectView }>(t.officers[CN], "GET", `/api/v1/shared-objects/${id}`);
   const valuesIn = (o: SharedObjectView) =>
     ((o.content?.indicators ?? []) as { value: string }[]).map((i) => i.value).sort();
+  type StixIndicator = {
+    id: string;
+    pattern: string;
+    revoked?: boolean;
+    created: string;
+    modified: string;
+    object_marking_refs: string[];
+  };
+  /** A TAXII client of a node's officer, on a new collection: `poll` pages on from a date added. */
+  const taxiiClient = async (node: typeof CN | typeof US, collection: Record<string, unknown>) => {
+    const col = await call<{ collection: { id: string } }>(
+      await t.nodes[node].as("admin"),
+      "POST",
+      "/api/v1/taxii/collections",
+      collection,
+      201,
+    );
+    const token = await call<{ secret: string }>(
+      t.officers[node],
+      "POST",
+      "/api/v1/tokens",
+      { name: `siem ${collection.title}`, expiresInDays: 1 },
+      201,
+    );
+    const client = t.nodes[node].bearer(token.secret);
+    /** Everything added after `after`, page by page as a client follows `next`, and the last date added seen. */
+    const poll = async (after: string) => {
+      const objects: StixIndicator[] = [];
+      let last = after;
+      let next: string | undefined;
+      do {
+        const r = await client.req<{ objects?: StixIndicator[]; more: boolean; next?: string }>(
+          "GET",
+          `/taxii2/crossline/collections/${col.collection.id}/objects/?added_after=${encodeURIComponent(after)}${next ? `&next=${encodeURIComponent(next)}` : ""}`,
+          undefined,
+          { accept: "application/taxii+json;version=2.1" },
+        );
+        expect(r.status).toBe(200);
+        for (const o of r.body.objects ?? []) {
+          expect(stixValidator().object(o)).toBeNull();
+          objects.push(o);
+        }
+        last = String(r.headers["x-taxii-date-added-last"] ?? last);
+        next = r.body.more ? r.body.next : undefined;
+      } while (next);
+      return { objects, last };
+    };
+    return { poll };
+  };
 
   it("two shares of the same indicators at once: one batch, one message to the peer, one audit entry; the other is a 409", async () => {
     await upload(t.officers[CN], "kind,value\ndomain,twice-a.example\ndomain,twice-b.example\n");
@@ -303,7 +352,7 @@ describeDb("indicators shared in batches, withdrawn, correlated (three nodes, in
     expect(await received("pair-")).toEqual([]);
   });
 
-  it("a TAXII client of the peer learns each withdrawal: the revoked version, without the value; the rest of the batch is not sent again", async () => {
+  it("TAXII clients learn each new version: a marking the share changed (owner), each withdrawal as the revoked version, without the value (peer); the rest of a batch is not sent again", async () => {
     // A client that took an indicator from the peer's feed and pages on with added_after (the last date added it
     // got) must learn that the owner withdrew it: it meets the indicator's revoked version, and nothing else.
     await upload(
@@ -311,6 +360,10 @@ describeDb("indicators shared in batches, withdrawn, correlated (three nodes, in
       "kind,value\ndomain,feed-a.example\ndomain,feed-b.example\ndomain,feed-c.example\n",
     );
     const [a, b, c] = await own("feed-");
+    expect(a.marking.tlp).toBe("AMBER");
+    // The owner's own feed: the share changes their marking (AMBER → GREEN), a new version of each there.
+    const ownFeed = await taxiiClient(CN, { title: "CN-MPS own", ownerNode: CN });
+    const before = await ownFeed.poll("2000-01-01T00:00:00Z");
     const { batches } = await call<{ batches: string[] }>(
       t.officers[CN],
       "POST",
@@ -319,35 +372,26 @@ describeDb("indicators shared in batches, withdrawn, correlated (three nodes, in
       201,
     );
     await t.hub.flush();
-    const admin = await t.nodes[US].as("admin");
-    const col = await call<{ collection: { id: string } }>(
-      admin,
+    const remarked = await ownFeed.poll(before.last);
+    expect(remarked.objects.map((o) => [o.pattern, o.object_marking_refs]).sort()).toEqual(
+      ["a", "b", "c"].map((x) => [`[domain-name:value = 'feed-${x}.example']`, [TLP2_IDS.GREEN]]),
+    );
+    for (const o of remarked.objects) expect(Date.parse(o.modified)).toBeGreaterThan(Date.parse(o.created));
+    // A share that leaves the marking as it was makes no new version.
+    await upload(t.officers[CN], "kind,value\ndomain,same-marking.example\n");
+    const [same] = await own("same-marking");
+    const added = await ownFeed.poll(remarked.last);
+    expect(added.objects.map((o) => o.pattern)).toEqual(["[domain-name:value = 'same-marking.example']"]);
+    await call(
+      t.officers[CN],
       "POST",
-      "/api/v1/taxii/collections",
-      { title: "CN-MPS green", ownerNode: CN, tlp: ["GREEN"] },
+      "/api/v1/indicators/share",
+      { name: "Same", ids: [same.id], marking: { tlp: "AMBER" }, recipients: [US] },
       201,
     );
-    const token = await call<{ secret: string }>(
-      t.officers[US],
-      "POST",
-      "/api/v1/tokens",
-      { name: "siem", expiresInDays: 1 },
-      201,
-    );
-    const client = t.nodes[US].bearer(token.secret);
-    type Obj = { id: string; pattern: string; revoked?: boolean; created: string; modified: string };
-    const poll = async (after: string) => {
-      const r = await client.req<{ objects?: Obj[] }>(
-        "GET",
-        `/taxii2/crossline/collections/${col.collection.id}/objects/?added_after=${encodeURIComponent(after)}`,
-        undefined,
-        { accept: "application/taxii+json;version=2.1" },
-      );
-      expect(r.status).toBe(200);
-      const objects = r.body.objects ?? [];
-      for (const o of objects) expect(stixValidator().object(o)).toBeNull();
-      return { objects, last: String(r.headers["x-taxii-date-added-last"] ?? after) };
-    };
+    expect((await ownFeed.poll(added.last)).objects).toEqual([]);
+
+    const { poll } = await taxiiClient(US, { title: "CN-MPS green", ownerNode: CN, tlp: ["GREEN"] });
     const first = await poll("2000-01-01T00:00:00Z");
     expect(first.objects.map((o) => o.pattern).sort()).toEqual([
       "[domain-name:value = 'feed-a.example']",

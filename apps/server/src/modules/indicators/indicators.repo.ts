@@ -269,11 +269,23 @@ export const indicatorsRepo = {
       .for("update");
   },
 
-  /** Puts indicators in a batch; only those in none yet (the caller locked them). Returns how many it put. */
-  async setBatch(tx: Tx, ids: string[], setId: string, marking: Marking, at: Date): Promise<number> {
+  /**
+   * Puts indicators in a batch; only those in none yet (the caller locked them). Returns how many it put. One
+   * whose marking this changes has a new version, modified and added to the TAXII feed at `feedAt` (from
+   * `feedDateAdded`: never before the version it follows); the others keep theirs.
+   */
+  async setBatch(tx: Tx, ids: string[], setId: string, marking: Marking, feedAt: Date): Promise<number> {
+    const same = sql`${indicators.marking} = ${JSON.stringify(marking)}::jsonb`;
     const rows = await tx
       .update(indicators)
-      .set({ setId, marking, tlp: marking.tlp, updatedAt: at })
+      .set({
+        setId,
+        marking,
+        tlp: marking.tlp,
+        updatedAt: sql`case when ${same} then ${indicators.updatedAt} else ${feedAt.toISOString()}::timestamptz end`,
+        createdAt: sql`case when ${same} then ${indicators.createdAt} else ${feedAt.toISOString()}::timestamptz end`,
+        firstAddedAt: sql`case when ${same} then ${indicators.firstAddedAt} else ${FIRST_ADDED} end`,
+      })
       .where(and(inArray(indicators.id, ids), isNull(indicators.setId)))
       .returning({ id: indicators.id });
     return rows.length;
@@ -286,13 +298,14 @@ export const indicatorsRepo = {
   },
 
   /**
-   * Withdraws an active indicator; undefined when it was not active. Its revoked version is added to the TAXII
-   * feed at `feedAt` (from `feedDateAdded`); when it was first added stays in `first_added_at`.
+   * Withdraws an active indicator; undefined when it was not active. Its revoked version is modified and added
+   * to the TAXII feed at `feedAt` (from `feedDateAdded`: never before the version it follows, whatever this
+   * process's clock says); when it was first added stays in `first_added_at`.
    */
-  async withdraw(tx: Tx, id: string, at: Date, feedAt: Date): Promise<IndicatorRow | undefined> {
+  async withdraw(tx: Tx, id: string, feedAt: Date): Promise<IndicatorRow | undefined> {
     const [r] = await tx
       .update(indicators)
-      .set({ state: "withdrawn", updatedAt: at, createdAt: feedAt, firstAddedAt: FIRST_ADDED })
+      .set({ state: "withdrawn", updatedAt: feedAt, createdAt: feedAt, firstAddedAt: FIRST_ADDED })
       .where(and(eq(indicators.id, id), eq(indicators.state, "active")))
       .returning();
     return r;

@@ -345,6 +345,13 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
       if (!rows.length) throw new AppError("CONFLICT", [{ field: "body", issue: "nothing to share" }]);
       const batches: string[] = [];
       const now = clock.now();
+      // An indicator whose marking the share changes gets a new version in this node's TAXII feed (a client that
+      // took it under its former marking learns the new one), dated from the feed's clock: taken before the
+      // batches are published (the lock order of a withdraw: the rows, the feed's clock, the peers' counters).
+      const marking = canonicalJson(body.marking);
+      const feedAt = rows.some((r) => canonicalJson(r.marking) !== marking)
+        ? await repo.feedDateAdded(tx, now)
+        : now;
       for (const part of batchesOf(rows, deps.batchBytes)) {
         const setId = await shared.publishIn(tx, ctx, {
           type: "indicator.set",
@@ -358,7 +365,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
           part.map((r) => r.id),
           setId,
           body.marking,
-          now,
+          feedAt,
         );
         // The rows are locked and were in no batch: anything else is a bug, and nothing of this share is kept.
         if (put !== part.length)
@@ -398,7 +405,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
         throw new AppError("CONFLICT", [{ issue: "the indicator is withdrawn already" }]);
       const set = row.setId ? await shared.lockIn(tx, row.setId) : null;
       const now = clock.now();
-      await repo.withdraw(tx, id, now, await repo.feedDateAdded(tx, now));
+      await repo.withdraw(tx, id, await repo.feedDateAdded(tx, now));
       await correlation?.forget(tx, "indicator", [id]);
       if (row.setId && set) {
         const rest = await repo.activeInSet(tx, row.setId);
