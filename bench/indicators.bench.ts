@@ -201,13 +201,10 @@ async function lookups(kind: "pglite" | "postgres", db: Db, unitId: string, tota
     { ...misses[0](1), kind: "ip" },
   ]) {
     if (!p) continue;
-    const { sql: text, params } = correlationRepo.search(db, searchQueryOf(p.kind, p.value), 500).toSQL();
-    const plan = rowsOf<Record<string, string>>(
-      await db.execute(sql.raw(`explain (analyze) ${inline(text, params)}`)),
-    )
-      .map((r) => Object.values(r)[0])
-      .join("\n");
-    plans[`${p.kind} ${p.value}`] = plan;
+    plans[`${p.kind} ${p.value}`] = await explainAnalyze(
+      db,
+      correlationRepo.search(db, searchQueryOf(p.kind, p.value), 500).toSQL(),
+    );
   }
   if (process.env.BENCH_PLANS === "1")
     for (const [k, v] of Object.entries(plans)) console.log(`plan for ${k}:\n${v}`);
@@ -230,6 +227,14 @@ const inline = (text: string, params: unknown[]) =>
     const v = params[Number(i) - 1];
     return typeof v === "number" ? String(v) : `'${String(v).replace(/'/g, "''")}'`;
   });
+
+/** A query's EXPLAIN ANALYZE, as text. */
+async function explainAnalyze(db: Db, q: { sql: string; params: unknown[] }): Promise<string> {
+  const res = await db.execute(sql.raw(`explain (analyze) ${inline(q.sql, q.params)}`));
+  return rowsOf<Record<string, string>>(res)
+    .map((r) => Object.values(r)[0])
+    .join("\n");
+}
 
 const rss = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -385,18 +390,16 @@ async function benchOne(kind: "pglite" | "postgres", sizes: number[], databaseUr
       await s.taxii.objects("crossline", ctx.actor, coll.id, { limit: "1000", ...(next ? { next } : {}) })
     ).rows.at(-1);
     if (last) {
-      const { sql: text, params } = indicatorsRepo
-        .feedQuery(s.db, {
-          unitIds: [ctx.actor.unitId as string],
-          after: { at: last.createdAt, id: last.id },
-          limit: 1001,
-        })
-        .toSQL();
-      const plan = rowsOf<Record<string, string>>(
-        await s.db.execute(sql.raw(`explain (analyze) ${inline(text, params)}`)),
-      )
-        .map((r) => Object.values(r)[0])
-        .join("\n");
+      const plan = await explainAnalyze(
+        s.db,
+        indicatorsRepo
+          .feedQuery(s.db, {
+            unitIds: [ctx.actor.unitId as string],
+            after: { at: last.createdAt, id: last.id },
+            limit: 1001,
+          })
+          .toSQL(),
+      );
       out.taxiiPagePlan = plan;
       if (process.env.BENCH_PLANS === "1") console.log(`plan of a TAXII page:\n${plan}`);
     }

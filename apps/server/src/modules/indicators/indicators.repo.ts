@@ -83,6 +83,12 @@ export interface FeedQuery {
 
 /** When this node first added an indicator (its STIX `created`): `created_at` is its latest version's date added. */
 export const firstAdded = (r: IndicatorRow): Date => r.firstAddedAt ?? r.createdAt;
+/**
+ * A received indicator its owner withdrew: it left this node (value erased, out of searches and lists); only its
+ * revoked version stays, for the TAXII feed (`revokeReceived`).
+ */
+export const revokedStub = (r: Pick<IndicatorRow, "origin" | "state">): boolean =>
+  r.origin === "received" && r.state === "withdrawn";
 /** `first_added_at` set from `created_at` before an update moves `created_at` (the right side reads the old row). */
 const FIRST_ADDED = sql`coalesce(${indicators.firstAddedAt}, ${indicators.createdAt})`;
 
@@ -232,7 +238,7 @@ export const indicatorsRepo = {
     if (q.state) where.push(eq(indicators.state, q.state as "active"));
     if (q.q) where.push(sql`${indicators.value} like ${`%${q.q.toLowerCase().replace(/[\\%_]/g, "\\$&")}%`}`);
     if (q.afterId) where.push(lt(indicators.id, q.afterId));
-    // A received indicator its owner withdrew is kept only as the TAXII feed's revoked version: it left here.
+    // Not the revoked stubs (`revokedStub`): they left this node.
     where.push(sql`not (${indicators.origin} = 'received' and ${indicators.state} = 'withdrawn')`);
     return dbx
       .select()

@@ -27,6 +27,7 @@ import {
   type IndicatorInsert,
   type IndicatorRow,
   indicatorsRepo as repo,
+  revokedStub,
 } from "./indicators.repo.js";
 import { indicatorsBundle, type StixObject } from "./indicators.stix.js";
 
@@ -144,25 +145,12 @@ export function batchesOf(rows: IndicatorRow[], maxBytes: number): IndicatorRow[
   return out;
 }
 
-const sameTime = (a: Date | null, b: string | null) =>
-  a === null ? b === null : b !== null && a.getTime() === Date.parse(b);
-
-/** Whether a held received indicator already is this version of it (its fields and the batch's marking). */
-function sameVersion(h: IndicatorRow, i: IndicatorItem, marking: Marking): boolean {
-  return (
-    h.stixId === i.stixId &&
-    h.kind === i.kind &&
-    h.qualifier === i.qualifier &&
-    h.value === i.value &&
-    sameTime(h.firstSeen, i.firstSeen) &&
-    sameTime(h.lastSeen, i.lastSeen) &&
-    h.confidence === i.confidence &&
-    sameTime(h.validUntil, i.validUntil) &&
-    h.description === i.description &&
-    h.source === i.source &&
-    canonicalJson(h.marking) === canonicalJson(marking)
-  );
-}
+/**
+ * Whether a held received indicator already is this version of it: the same item (as the owner's `itemOf` wrote
+ * it) under the same marking.
+ */
+const sameVersion = (h: IndicatorRow, i: IndicatorItem, marking: Marking) =>
+  canonicalJson(itemOf(h)) === canonicalJson(i) && canonicalJson(h.marking) === canonicalJson(marking);
 
 /** The identifiers correlation indexes for an indicator (its kind and canonical value). */
 export const identifiersOf = (r: { kind: string; value: string }) => [{ kind: r.kind, value: r.value }];
@@ -198,11 +186,7 @@ export function createIndicatorsService(deps: IndicatorsDeps) {
 
   async function visible(ctx: Ctx, dbx: DbOrTx, id: string): Promise<IndicatorRow> {
     const row = await repo.find(dbx, id);
-    // A received indicator its owner withdrew left this node (only its revoked version stays, for TAXII).
-    assertThat(
-      row && row.unitId === ctx.actor.unitId && !(row.origin === "received" && row.state === "withdrawn"),
-      notFound("indicator"),
-    );
+    assertThat(row && row.unitId === ctx.actor.unitId && !revokedStub(row), notFound("indicator"));
     return row;
   }
 

@@ -5,7 +5,7 @@ import type { IndicatorKind, Marking, TlpLevel } from "@crossline/schemas";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsImport from "ajv-formats";
 import { serverPath } from "../../lib/paths.js";
-import { firstAdded, type IndicatorRow, type StixObjectRow } from "./indicators.repo.js";
+import { firstAdded, type IndicatorRow, revokedStub, type StixObjectRow } from "./indicators.repo.js";
 
 /**
  * STIX 2.1 for the indicators domain: the OASIS JSON schemas (validation of every imported object and, in the
@@ -209,15 +209,12 @@ export function parsePattern(pattern: string): PatternTerm[] | null {
 
 const q = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
-/** The pattern and the SCO of one indicator (wallets and phones have no STIX SCO: a custom pattern path). */
 /**
- * A received indicator its owner withdrew: this node kept only its revoked version, without its value (it
- * left the store). Its pattern then names no observable, only the object (a custom `x-` object type).
+ * The pattern and the SCO of one indicator (wallets and phones have no STIX SCO: a custom pattern path). A
+ * revoked stub (`revokedStub`: its value erased) names no observable, only the object (a custom `x-` type).
  */
-const erased = (row: IndicatorRow) => row.origin === "received" && row.state === "withdrawn";
-
 function patternOf(row: IndicatorRow): { pattern: string; sco: StixObject | null } {
-  if (erased(row)) return { pattern: `[x-crossline-withdrawn:id = ${q(row.stixId)}]`, sco: null };
+  if (revokedStub(row)) return { pattern: `[x-crossline-withdrawn:id = ${q(row.stixId)}]`, sco: null };
   const sco = (type: string, props: Record<string, unknown>, idKey: string) => ({
     type,
     spec_version: "2.1",
@@ -277,7 +274,7 @@ export function stixIndicator(r: IndicatorRow): StixObject {
     created,
     modified: r.updatedAt.toISOString(),
     created_by_ref: identityIdOf(r.ownerNode),
-    name: (erased(r) ? `${r.kind} (withdrawn)` : `${r.kind} ${r.value}`).slice(0, 250),
+    name: (revokedStub(r) ? `${r.kind} (withdrawn)` : `${r.kind} ${r.value}`).slice(0, 250),
     ...(r.description ? { description: r.description } : {}),
     indicator_types: ["malicious-activity"],
     pattern,
