@@ -17,7 +17,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { sql } from "drizzle-orm";
+import { sql, TransactionRollbackError } from "drizzle-orm";
 import { type Database, type Db, openDatabase, rowsOf, runMigrations } from "../apps/server/src/db/client.js";
 import { vacuumInterval } from "../apps/server/src/modules/federation/federation.delivery.js";
 import * as repo from "../apps/server/src/modules/federation/federation.repo.js";
@@ -33,12 +33,6 @@ const LEASE_SECONDS = 30;
 const FIXED_VACUUM_EVERY = process.env.BENCH_VACUUM_EVERY ? Number(process.env.BENCH_VACUUM_EVERY) : null;
 
 const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
-
-/** The raw client under drizzle (a pg Pool or a PGlite): both answer `query(text, params)`. */
-function rawQuery(db: Db, text: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {
-  const client = (db as unknown as { $client: { query(t: string, p: unknown[]): Promise<unknown> } }).$client;
-  return client.query(text, params) as Promise<{ rows: Record<string, unknown>[] }>;
-}
 
 async function seed(db: Db, kind: string) {
   const t0 = Date.now();
@@ -75,20 +69,33 @@ async function seed(db: Db, kind: string) {
   return { peers: PEERS, pending: perPeerPending * PEERS, delivered: perPeerHistory * PEERS, seconds };
 }
 
-/** EXPLAIN ANALYZE of one claim's two statements (the peer pick, the rows of that peer), the leases undone. */
+/**
+ * EXPLAIN ANALYZE of one claim's two statements (the peer pick, the rows of that peer), in one transaction as
+ * the claim runs them (the pick hands the peer to the lease through a transaction-local setting), rolled back.
+ */
 async function claimPlan(db: Db): Promise<string[]> {
-  const lines = (r: { rows: Record<string, unknown>[] }) =>
-    r.rows.map((row) => String(Object.values(row)[0]));
-  const pick = {
-    rows: rowsOf<Record<string, unknown>>(
-      await db.execute(sql`explain (analyze, buffers, costs off) ${repo.pickPeerToClaim()}`),
-    ),
-  };
-  const q = repo.claimPeerStatement(db, "PEER-00", BATCH, LEASE_SECONDS).toSQL();
-  const rows = await rawQuery(db, `explain (analyze, buffers, costs off) ${q.sql}`, q.params);
-  await db.execute(sql`update fed_outbox set lease_until = null, attempts = greatest(attempts - 1, 0)
-    where status = 'pending' and lease_until is not null`);
-  return ["-- pick the peer", ...lines(pick), "-- claim its rows", ...lines(rows)];
+  const lines = (r: unknown) =>
+    rowsOf<Record<string, unknown>>(r).map((row) => String(Object.values(row)[0]));
+  const { pick, lease } = repo.claimStatements(BATCH, LEASE_SECONDS, null);
+  const plan: string[] = [];
+  await db
+    .transaction(async (tx) => {
+      plan.push(
+        "-- pick the peer",
+        ...lines(await tx.execute(sql.raw(`explain (analyze, buffers, costs off) ${pick}`))),
+      );
+      // the plan is shown for the first peer, whichever the pick just took
+      await tx.execute(sql`select set_config('crossline.claim_peer', 'PEER-00', true)`);
+      plan.push(
+        "-- claim its rows",
+        ...lines(await tx.execute(sql.raw(`explain (analyze, buffers, costs off) ${lease}`))),
+      );
+      tx.rollback();
+    })
+    .catch((e: unknown) => {
+      if (!(e instanceof TransactionRollbackError)) throw e;
+    });
+  return plan;
 }
 
 async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {

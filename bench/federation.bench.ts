@@ -76,7 +76,6 @@ const ctx = { actor: cliActor("bench"), ip: null, requestId: null };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const FED = {
-  fedPollMs: 20,
   fedBatchSize: 200,
   fedWorkerConcurrency: 3,
   fedBackoffBaseMs: 100,
@@ -265,6 +264,7 @@ function latencyStages(
   const stages = {
     envelopesPerBatch: r3((s.envelopesOut ?? 0) / batches),
     pipelinedBatchShare: r3((s.batchesPipelined ?? 0) / batches),
+    atAnswerBatchShare: r3((s.batchesAtAnswer ?? 0) / batches),
     enqueueTransaction: r3(enqueueMs / Math.max(1, txs)),
     claim: per(s.claimMs ?? 0),
     seal: per(s.sealMs ?? 0),
@@ -502,6 +502,7 @@ async function runKind(kind: "pglite" | "postgres") {
       note: "ms per envelope, summed over the sustained phase; stages run concurrently on 2 cores",
       batches: s.batchesOut,
       pipelinedBatchShare: r3(s.batchesPipelined / Math.max(1, s.batchesOut)),
+      atAnswerBatchShare: r3(s.batchesAtAnswer / Math.max(1, s.batchesOut)),
       sender: {
         enqueueTransaction: perEnv(enqueueMs, enqueued),
         seal: perEnv(s.sealMs, nOut),
@@ -751,7 +752,7 @@ async function main() {
       `           CPU bound ${b.envelopesPerSecond} env/s on ${b.cores} cores (${b.totalMs} ms CPU per envelope: sender ${b.senderMs}, receiver ${b.receiverMs}, database ${b.databaseMs}); sustained = ${Math.round(b.sustainedFractionOfBound * 100)} % of it\n`,
     );
     process.stdout.write(
-      `           ${r.breakdown.batches} batches, ${Math.round(r.breakdown.pipelinedBatchShare * 100)} % of them pipelined\n`,
+      `           ${r.breakdown.batches} batches, ${Math.round(r.breakdown.pipelinedBatchShare * 100)} % of them pipelined, ${Math.round(r.breakdown.atAnswerBatchShare * 100)} % claimed at the answer\n`,
     );
     for (const st of r.statements ?? []) {
       process.stdout.write(

@@ -4,7 +4,12 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
+import {
+  type ExtractTablesWithRelations,
+  getTableColumns,
+  type InferSelectModel,
+  type Table,
+} from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
@@ -279,6 +284,50 @@ export function afterCommit(tx: Tx, fn: () => void): boolean {
   if (!hooks) return false;
   hooks.push(fn);
   return true;
+}
+
+/**
+ * Sends `text` (several statements separated by semicolons, WITHOUT parameters: the caller inlines its values,
+ * never user input) to the database in ONE round trip, through the simple query protocol, and returns each
+ * statement's rows as the driver parses them (timestamps as Date, jsonb parsed, bigint as text; column names as
+ * in the database: map them with `rowOf`). PostgreSQL runs such a string as one implicit transaction: all or
+ * nothing, transaction-level locks and settings held to its end, and under READ COMMITTED each statement with a
+ * snapshot of its own, taken when it starts. On PGlite the string runs as one exclusive call too. Takes the
+ * database, never a transaction (on PGlite a call beside an open transaction would wait for it forever).
+ */
+export async function runStatements(db: Db, text: string): Promise<Record<string, unknown>[][]> {
+  const client = (db as unknown as { $client: unknown }).$client;
+  if (client instanceof pg.Pool) {
+    const r = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+    return (Array.isArray(r) ? r : [r]).map((x) => x.rows);
+  }
+  const results = await (client as PGlite).exec(text);
+  return results.map((x) => x.rows as Record<string, unknown>[]);
+}
+
+/**
+ * Whether statements on `db` outside a transaction can run while a transaction is open: PostgreSQL's pool
+ * (another connection), not PGlite (its one connection is the transaction's until it ends: waiting there for
+ * such a statement would wait forever).
+ */
+export function concurrentConnections(db: Db): boolean {
+  return (db as unknown as { $client: unknown }).$client instanceof pg.Pool;
+}
+
+/**
+ * A row of `table` as `runStatements` returns it (database column names, the driver's own parsing), as Drizzle
+ * maps it: property names, bigint columns in number mode as numbers, timestamps as Date.
+ */
+export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>): InferSelectModel<T> {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const v = raw[column.name];
+    if (v === null || v === undefined) row[key] = null;
+    else if (column.columnType === "PgTimestamp") row[key] = v instanceof Date ? v : new Date(String(v));
+    else if (column.columnType === "PgBigInt53") row[key] = Number(v);
+    else row[key] = v;
+  }
+  return row as InferSelectModel<T>;
 }
 
 export function rowsOf<T>(result: unknown): T[] {

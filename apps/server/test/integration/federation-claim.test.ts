@@ -1,11 +1,15 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { PRESENCE_LOCK, rowsOf } from "../../src/db/client.js";
+import { inTransaction, PRESENCE_LOCK, rowsOf } from "../../src/db/client.js";
 import { vacuumInterval } from "../../src/modules/federation/federation.delivery.js";
 import {
   claimDue,
+  claimDueIn,
+  claimDueWithPeer,
+  findPeer,
   releaseAllLeases,
+  releaseClaim,
   releaseDeadLeases,
   vacuumOutbox,
 } from "../../src/modules/federation/federation.repo.js";
@@ -107,6 +111,30 @@ describeDb("federation outbox claim", () => {
     expect(await claimDue(db(), 5, 30)).toEqual([]);
     expect(await releaseAllLeases(db())).toBe(5);
     expect(seqs(await claimDue(db(), 5, 30))).toEqual(seqs(before));
+  });
+
+  it("the claim sent in one round trip reads the peer's row with its batch; claimed in a transaction, the same batch", async () => {
+    await db().execute(sql`update fed_outbox set lease_until = null where peer_id = 'CLAIM-P'`);
+    await db().execute(sql`update fed_peers set last_success_at = now(), rtt_ms = 12, in_seq = 41
+      where id = 'CLAIM-P'`);
+    const { rows, peer } = await claimDueWithPeer(db(), 3, 30);
+    expect(rows).toHaveLength(3);
+    // the row as the rest of the delivery reads it elsewhere: numbers, dates, jsonb parsed
+    expect(peer).toEqual(await findPeer(db(), "CLAIM-P"));
+    expect(peer).toMatchObject({ id: "CLAIM-P", inSeq: 41, rttMs: 12, publicKeys: [] });
+    expect(peer?.lastSuccessAt).toBeInstanceOf(Date);
+    // nothing claimed (the peer's batch in flight): no row, no peer
+    expect(await claimDueWithPeer(db(), 3, 30)).toEqual({ rows: [], peer: null });
+    // given back as the delivery gives back a batch it did not send
+    await releaseClaim(
+      db(),
+      rows.map((r) => r.msgId),
+    );
+    const inTx = await inTransaction(db(), (tx) => claimDueIn(tx, 3, 30));
+    expect(inTx.map((r) => ({ ...r, leaseUntil: null }))).toEqual(
+      rows.map((r) => ({ ...r, leaseUntil: null })),
+    );
+    await db().execute(sql`update fed_outbox set lease_until = null where peer_id = 'CLAIM-P'`);
   });
 
   it("the worker's vacuum of the outbox counts its rows, and the next one waits longer the more it holds", async () => {

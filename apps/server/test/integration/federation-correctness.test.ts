@@ -403,6 +403,69 @@ describeDb("federation correctness (issue 9)", () => {
     }
   });
 
+  it("a batch that was not full, answered cleanly: what was queued while it travelled is claimed at the answer and POSTed next, in order, one POST at a time", async () => {
+    await waitFor(async () => (await health(a, "US-DOJ")).outboxDepth === 0);
+    b.node.rt.services.federationService.registerHandler(
+      defineHandler("test.answer", z.object({ n: z.number() }), async () => {}),
+    );
+    const metric = async (mode: string) => {
+      const text = await (await a.node.rt.app.inject({ method: "GET", url: "/metrics" })).body;
+      return Number(
+        new RegExp(`^crossline_federation_batches_out_total\\{mode="${mode}"\\} (\\d+)`, "m").exec(text)?.[1],
+      );
+    };
+    const send = (from: number, n: number) =>
+      inTransaction(dbOf(a), (tx) =>
+        a.node.rt.services.federationService.enqueueMany(
+          tx,
+          systemCtx(),
+          Array.from({ length: n }, (_, i) => ({
+            peerId: "US-DOJ",
+            type: "test.answer",
+            payload: { n: from + i },
+          })),
+        ),
+      );
+    try {
+      proxy.state.hold = true;
+      proxy.state.posted = [];
+      proxy.state.maxInFlight = 0;
+      const [atAnswer, pipelined] = [await metric("at_answer"), await metric("pipelined")];
+      // One message travels alone (a batch far from full); three are queued behind it while it is held.
+      const first = await send(0, 1);
+      await waitFor(async () => proxy.state.held.length === 1);
+      const behind = await send(1, 3);
+      // nothing more is claimed while the first waits (one batch in flight per peer)
+      await new Promise((r) => setTimeout(r, 300));
+      expect(proxy.state.posted).toEqual([[first[0].seq]]);
+      expect((await outboxRow(a, behind[0].msgId))?.leaseUntil).toBeNull();
+      proxy.state.hold = false;
+      proxy.state.held.shift()?.("pass");
+      const all = [...first, ...behind];
+      await waitFor(async () =>
+        (await Promise.all(all.map((m) => outboxRow(a, m.msgId)))).every((r) => r?.status === "delivered"),
+      );
+      // The three went in one POST, claimed when the first was answered (not by the transaction recording it).
+      expect(proxy.state.posted).toEqual([[first[0].seq], behind.map((m) => m.seq)]);
+      expect(proxy.state.maxInFlight).toBe(1);
+      expect((await metric("at_answer")) - atAnswer).toBe(1);
+      expect((await metric("pipelined")) - pipelined).toBe(0);
+      const applied = await dbOf(b)
+        .select({ seq: inbox.seq, status: inbox.status })
+        .from(inbox)
+        .where(and(eq(inbox.peerId, "CN-MPS"), sql`${inbox.seq} >= ${first[0].seq}`));
+      expect(
+        applied
+          .filter((r) => r.status === "applied")
+          .map((r) => r.seq)
+          .sort((x, y) => x - y),
+      ).toEqual(all.map((m) => m.seq));
+    } finally {
+      proxy.state.hold = false;
+      for (const r of proxy.state.held.splice(0)) r("pass");
+    }
+  });
+
   it("after an outage, a message in a long back-off goes as soon as the link is seen healthy", async () => {
     proxy.state.mode = "down";
     const [p] = await ping(a, "US-DOJ");

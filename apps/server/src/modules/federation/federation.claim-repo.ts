@@ -3,12 +3,17 @@
  * for one peer, how it holds them while they travel, and how they are given back (docs/federation.md §10).
  */
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
-import { type Db, type DbOrTx, PRESENCE_LOCK, rowsOf, type Tx } from "../../db/client.js";
-import { outbox } from "../../db/schema/index.js";
-import type { OutboxRow } from "./federation.context.js";
-
-/** The first key of the transaction-level advisory locks that make claims of one peer take turns. */
-const CLAIM_LOCK = 7391002;
+import {
+  type Db,
+  type DbOrTx,
+  PRESENCE_LOCK,
+  rowOf,
+  rowsOf,
+  runStatements,
+  type Tx,
+} from "../../db/client.js";
+import { outbox, peers } from "../../db/schema/index.js";
+import type { OutboxRow, PeerRow } from "./federation.context.js";
 
 /**
  * Claims up to `limit` due messages for ONE active peer that has no batch in flight (no pending message of it
@@ -17,26 +22,50 @@ const CLAIM_LOCK = 7391002;
  * other peer keeps flowing through the others (a claim across peers made a loop wait for the slowest of
  * them). The peer with the oldest due message goes first.
  *
- * Two statements in one transaction. The first picks the peer and takes a transaction-level advisory lock on
- * it (skipping peers another claim holds); the second, with a snapshot taken after that lock, checks again
- * that no batch of the peer is in flight and leases its first due messages. Two processes woken by the same
- * NOTIFY used to claim one peer at once in a single statement: the second, whose snapshot did not yet see the
- * first's lease, skipped the locked rows (SKIP LOCKED) and took the next ones, sending them ahead of the gap
- * (held by the receiver, whose answer then took twice as long).
+ * Two statements in one transaction (`claimStatements`). The first picks the peer and takes a
+ * transaction-level advisory lock on it (skipping peers another claim holds); the second, with a snapshot
+ * taken after that lock, checks again that no batch of the peer is in flight and leases its first due
+ * messages. Two processes woken by the same NOTIFY used to claim one peer at once in a single statement: the
+ * second, whose snapshot did not yet see the first's lease, skipped the locked rows (SKIP LOCKED) and took the
+ * next ones, sending them ahead of the gap (held by the receiver, whose answer then took twice as long).
+ *
+ * Sent in ONE round trip (`runStatements`, a simple-protocol string PostgreSQL runs as one implicit
+ * transaction) with the picked peer's row read by a third statement, instead of `BEGIN`, pick, lease, `COMMIT`
+ * and a read of the peer: five round trips on the path of every message that finds its peer idle, each paying
+ * a sleeping process's wake-up (docs/federation.md §18). Committed without waiting for the WAL flush
+ * (`synchronous_commit` off for this transaction only): a lease lost in a crash of the database only makes the
+ * batch claimable again, and a batch sent twice is answered REPLAYED, as after a failed lease renewal.
  */
-export function claimDue(
+export async function claimDueWithPeer(
+  db: Db,
+  limit: number,
+  leaseSeconds: number,
+  leasedBy: number | null = null,
+): Promise<{ rows: OutboxRow[]; peer: PeerRow | null }> {
+  const { pick, lease, peer } = claimStatements(limit, leaseSeconds, leasedBy);
+  const results = await runStatements(
+    db,
+    [`select set_config('synchronous_commit', 'off', true)`, pick, lease, peer].join(";\n"),
+  );
+  const rows = (results[2] ?? []).map((r) => rowOf(outbox, r));
+  const [p] = results[3] ?? [];
+  return { rows, peer: rows.length && p ? rowOf(peers, p) : null };
+}
+
+/** `claimDueWithPeer`, the rows only. */
+export async function claimDue(
   db: Db,
   limit: number,
   leaseSeconds: number,
   leasedBy: number | null = null,
 ): Promise<OutboxRow[]> {
-  return db.transaction((tx) => claimDueIn(tx, limit, leaseSeconds, leasedBy));
+  return (await claimDueWithPeer(db, limit, leaseSeconds, leasedBy)).rows;
 }
 
 /**
- * `claimDue` inside a transaction of the caller's: the delivery claims its next batch in the transaction that
- * records the outcomes of the last one (one commit, two statements fewer per batch). The two statements must
- * run in one transaction (the claim lock of `pickPeerToClaim` lasts until its end).
+ * The same claim inside a transaction of the caller's (the same two statements, one round trip each): the
+ * delivery claims its next batch in the transaction that records the outcomes of the last one (one commit, two
+ * statements fewer per batch). That transaction's commit stays durable (the outcomes).
  */
 export async function claimDueIn(
   tx: Tx,
@@ -44,9 +73,61 @@ export async function claimDueIn(
   leaseSeconds: number,
   leasedBy: number | null = null,
 ): Promise<OutboxRow[]> {
-  const [picked] = rowsOf<{ id: string }>(await tx.execute(pickPeerToClaim()));
+  const { pick, lease } = claimStatements(limit, leaseSeconds, leasedBy);
+  const [picked] = rowsOf<{ id: string }>(await tx.execute(sql.raw(pick)));
   if (!picked) return [];
-  return claimPeerStatement(tx, picked.id, limit, leaseSeconds, leasedBy);
+  return rowsOf<Record<string, unknown>>(await tx.execute(sql.raw(lease))).map((r) => rowOf(outbox, r));
+}
+
+/** The first key of the transaction-level advisory locks that make claims of one peer take turns. */
+const CLAIM_LOCK = 7391002;
+/** The transaction-local setting that hands the picked peer from the first statement of a claim to the next. */
+const CLAIM_PEER = "crossline.claim_peer";
+
+/**
+ * A claim's statements, as text (sent without parameters: only integers are inlined).
+ *
+ * - `pick`: the active peer with the oldest due message and no batch in flight whose claim lock this
+ *   transaction gets, its id kept in the setting CLAIM_PEER. Materialized and in order, so the lock is tried one
+ *   peer at a time and held for the one returned only.
+ * - `lease`: the peer's first `limit` due messages in sequence order, leased, unless a batch of it is in flight
+ *   (read by the partial index on (peer_id, seq) of pending messages). SKIP LOCKED: rows another transaction is
+ *   writing (an outcome, a cancellation) wait for the next claim. Without a peer (none set, or the empty string
+ *   a setting of an earlier transaction of the session reverts to) it matches nothing.
+ * - `peer`: the picked peer's row.
+ */
+export function claimStatements(
+  limit: number,
+  leaseSeconds: number,
+  leasedBy: number | null,
+): { pick: string; lease: string; peer: string } {
+  const int = (n: number) => Number.isInteger(n) && n >= 1;
+  if (!int(limit) || !int(leaseSeconds) || (leasedBy !== null && !Number.isInteger(leasedBy)))
+    throw new Error(`claim: bad limit ${limit}, lease ${leaseSeconds} or holder ${leasedBy}`);
+  const peer = `current_setting('${CLAIM_PEER}', true)`;
+  return {
+    pick: `with c as materialized (
+      select p.id, w.due from fed_peers p
+      cross join lateral (select min(d.next_attempt_at) as due from fed_outbox d
+        where d.peer_id = p.id and d.status = 'pending' and d.next_attempt_at <= now()
+          and (d.lease_until is null or d.lease_until < now())) w
+      where p.state = 'active' and p.link_stop is null and w.due is not null
+        and not exists (select 1 from fed_outbox f where f.peer_id = p.id and f.status = 'pending'
+          and f.lease_until is not null and f.lease_until >= now())
+      order by w.due)
+    select set_config('${CLAIM_PEER}', id, true) as id
+    from (select id from c where pg_try_advisory_xact_lock(${CLAIM_LOCK}, hashtext(c.id)) limit 1) picked`,
+    lease: `update fed_outbox set lease_until = now() + make_interval(secs => ${leaseSeconds}),
+      leased_by = ${leasedBy ?? "null"}, attempts = attempts + 1
+    where msg_id in (select o.msg_id from fed_outbox o
+      where o.peer_id = ${peer} and o.status = 'pending'
+        and o.next_attempt_at <= now() and (o.lease_until is null or o.lease_until < now())
+        and not exists (select 1 from fed_outbox f where f.peer_id = ${peer} and f.status = 'pending'
+          and f.lease_until is not null and f.lease_until >= now())
+      order by o.seq limit ${limit} for update of o skip locked)
+    returning *`,
+    peer: `select * from fed_peers where id = ${peer}`,
+  };
 }
 
 /**
@@ -70,48 +151,6 @@ export async function releaseAllLeases(db: Db): Promise<number> {
   const rows = await db.execute(sql`update fed_outbox set lease_until = null, leased_by = null
     where status = 'pending' and lease_until is not null returning msg_id`);
   return rowsOf(rows).length;
-}
-
-/**
- * The active peer with the oldest due message and no batch in flight whose claim lock this transaction gets.
- * Materialized and in order, so the lock is tried one peer at a time and held for the one returned only.
- */
-export function pickPeerToClaim(): SQL {
-  return sql`with c as materialized (
-      select p.id, w.due from fed_peers p
-      cross join lateral (select min(d.next_attempt_at) as due from fed_outbox d
-        where d.peer_id = p.id and d.status = 'pending' and d.next_attempt_at <= now()
-          and (d.lease_until is null or d.lease_until < now())) w
-      where p.state = 'active' and p.link_stop is null and w.due is not null
-        and not exists (select 1 from fed_outbox f where f.peer_id = p.id and f.status = 'pending'
-          and f.lease_until is not null and f.lease_until >= now())
-      order by w.due)
-    select id from c where pg_try_advisory_xact_lock(${CLAIM_LOCK}::int, hashtext(c.id)) limit 1`;
-}
-
-/**
- * Leases the peer's first `limit` due messages in sequence order unless a batch of it is in flight (read by
- * the partial index on (peer_id, seq) of pending messages). SKIP LOCKED: rows another transaction is writing
- * (an outcome, a cancellation) wait for the next claim.
- */
-export function claimPeerStatement(
-  dbx: DbOrTx,
-  peerId: string,
-  limit: number,
-  leaseSeconds: number,
-  leasedBy: number | null = null,
-) {
-  return leaseRows(
-    dbx,
-    sql`(select o.msg_id from fed_outbox o
-        where o.peer_id = ${peerId} and o.status = 'pending' and o.next_attempt_at <= now()
-          and (o.lease_until is null or o.lease_until < now())
-          and not exists (select 1 from fed_outbox f where f.peer_id = ${peerId} and f.status = 'pending'
-            and f.lease_until is not null and f.lease_until >= now())
-        order by o.seq limit ${limit} for update of o skip locked)`,
-    leaseSeconds,
-    leasedBy,
-  );
 }
 
 /**

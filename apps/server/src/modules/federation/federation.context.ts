@@ -87,6 +87,8 @@ export interface FederationTiming {
   batchesOut: number;
   /** Of those, the batches claimed and sealed while the peer's batch before them was in flight (pipelining). */
   batchesPipelined: number;
+  /** Of those, the batches claimed when the peer answered the batch before them, sent while it was recorded. */
+  batchesAtAnswer: number;
   openMs: number;
   inboxCommitMs: number;
   signReceiptsMs: number;
@@ -213,6 +215,7 @@ export function createFedContext(deps: FederationDeps): FedContext {
       envelopesOut: 0,
       batchesOut: 0,
       batchesPipelined: 0,
+      batchesAtAnswer: 0,
       openMs: 0,
       inboxCommitMs: 0,
       signReceiptsMs: 0,

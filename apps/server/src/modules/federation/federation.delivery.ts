@@ -7,7 +7,7 @@ import {
   peekEnvelope,
   sealEnvelope,
 } from "../../crypto/envelope.js";
-import { inTransaction, type Subscription } from "../../db/client.js";
+import { concurrentConnections, inTransaction, type Subscription } from "../../db/client.js";
 import { systemCtx } from "../../lib/actor.js";
 import { backoffMs } from "../../lib/backoff.js";
 import type { Attachments } from "./federation.attachments.js";
@@ -79,6 +79,8 @@ export function createDelivery(
    * key while sealing, not PGlite nor pipelining; crypto/okp-generate.ts.)
    */
   const pipelining = () => config.fedPipeline;
+  /** Whether two statements can run at once (PostgreSQL's pool), not one after the other (PGlite). */
+  const overlapping = concurrentConnections(db);
 
   /**
    * Claims a batch and delivers it, then the peer's next batches (pipelined, see `deliverPeer`); the
@@ -95,7 +97,10 @@ export function createDelivery(
   ): Promise<number> {
     // One peer per claim (see repo.claimDue): a hanging peer holds this loop only.
     const c0 = performance.now();
-    let claimed = await repo.claimDue(db, limit, config.fedLeaseSeconds, leaseHolder());
+    const first = await repo.claimDueWithPeer(db, limit, config.fedLeaseSeconds, leaseHolder());
+    let claimed = first.rows;
+    /** The peer's row, read with the claim (a batch claimed in a transaction recording outcomes reads it). */
+    let peer = first.peer;
     if (claimed.length) timing.claimMs += performance.now() - c0;
     let sent = 0;
     // While a batch is claimed (in flight, or sealed and waiting to go) its lease is renewed, so a slow peer or a
@@ -115,9 +120,10 @@ export function createDelivery(
         const peerId = claimed[0].peerId;
         onPeer?.(peerId);
         onClaimed?.(claimed.length);
-        const r = await deliverPeer(peerId, claimed, limit, leased, onClaimed, trace);
+        const r = await deliverPeer(peerId, claimed, peer, limit, leased, onClaimed, trace);
         sent += r.sent;
         claimed = r.next;
+        peer = null;
       }
     } finally {
       clearInterval(keeper);
@@ -132,14 +138,17 @@ export function createDelivery(
    * batch in flight is answered cleanly (every envelope delivered and nothing held), while that batch's outcomes
    * are recorded. Still one POST at a time per peer, in sequence order. A batch that did not get through cleanly
    * ends the pipeline: the next one is given back unsent, and the transaction recording the outcomes claims
-   * again as without pipelining. A batch that is not full is followed as without pipelining too: the claim in
-   * the transaction recording its outcomes takes everything queued while it travelled (claiming as soon as
-   * something is queued made batches of one or two at 100/s, and the 99th percentile worse). Returns how many
-   * envelopes it sent and the batch that transaction claimed (any peer's).
+   * again as without pipelining. A batch that is not full is followed once it is answered cleanly: what was
+   * queued while it travelled is claimed then (claiming as soon as something is queued made batches of one or
+   * two at 100/s, and the 99th percentile worse), sealed and POSTed while its outcomes are recorded, rather than
+   * claimed by the transaction recording them, which those messages used to wait for (docs/federation.md §10,
+   * "Claimed at the answer"). Returns how many envelopes it sent and the batch that transaction claimed (any
+   * peer's), if it claimed.
    */
   async function deliverPeer(
     peerId: string,
     first: OutboxRow[],
+    peer: PeerRow | null,
     limit: number,
     leased: Set<string>,
     onClaimed?: (n: number) => void,
@@ -153,7 +162,7 @@ export function createDelivery(
     };
     lease(first);
     let sent = first.length;
-    let cur = await prepare(peerId, first);
+    let cur = await prepare(peerId, first, peer);
     if (!cur) {
       unlease(first);
       return { sent, next: [] };
@@ -165,6 +174,22 @@ export function createDelivery(
         next = await claimAhead(peerId, cur, limit, lease, unlease);
       if (next) onClaimed?.(next.rows.length);
       const judged = await judge(cur, await flight);
+      if (!next && pipelining() && judged.clean) {
+        const answered = await claimAtAnswer(peerId, cur, judged, limit, lease, unlease, trace);
+        if (answered.next) {
+          flight = post(answered.next);
+          sent += answered.next.rows.length;
+          timing.batchesAtAnswer++;
+          onClaimed?.(answered.next.rows.length);
+        }
+        // (a failure here ends the loop as one recording a pipelined batch's predecessor does: the batch in
+        // flight keeps its lease until it expires, then goes again and is answered REPLAYED)
+        await answered.recording;
+        unlease(cur.rows);
+        if (!answered.next) return { sent, next: [] };
+        cur = answered.next;
+        continue;
+      }
       const go = next !== null && judged.clean;
       if (next && go) {
         flight = post(next);
@@ -181,6 +206,34 @@ export function createDelivery(
   }
 
   /**
+   * A batch answered cleanly with none claimed behind it: claims the peer's next batch now and starts
+   * recording the outcomes meanwhile; returns that batch sealed (the caller POSTs it at once), or null when
+   * nothing was due, and the recording. The next batch's lease is committed before the answered batch's lease
+   * goes (the recording transaction waits for the claim before its commit): no claim elsewhere ever sees the
+   * peer without a batch in flight in between and takes the messages after the next batch ahead of it. On
+   * PGlite (one connection, which a transaction holds to its end) the claim comes first, the recording after.
+   */
+  async function claimAtAnswer(
+    peerId: string,
+    cur: Prepared,
+    judged: Awaited<ReturnType<typeof judge>>,
+    limit: number,
+    lease: (rows: OutboxRow[]) => void,
+    unlease: (rows: OutboxRow[]) => void,
+    trace?: (entry: EnvelopeTrace) => void,
+  ): Promise<{ next: Prepared | null; recording: Promise<unknown> }> {
+    const claim = repo
+      .claimFollowing(db, peerId, cur.rows, limit, config.fedLeaseSeconds, leaseHolder())
+      .catch(() => [] as OutboxRow[]);
+    if (!overlapping) await claim;
+    const recording = record(cur, judged, { claimNext: false, release: [], after: claim }, limit, trace);
+    // awaited by the caller; this only keeps a failure meanwhile from counting as unhandled
+    recording.catch(() => {});
+    const next = await claimAhead(peerId, cur, limit, lease, unlease, claim);
+    return { next, recording };
+  }
+
+  /**
    * Claims and seals the peer's batch after `cur` while `cur` is in flight (null when nothing is due). An
    * optimisation only: if it fails (the database, the peer row), what it claimed is given back and `cur` is
    * delivered and recorded as without pipelining.
@@ -191,15 +244,19 @@ export function createDelivery(
     limit: number,
     lease: (rows: OutboxRow[]) => void,
     unlease: (rows: OutboxRow[]) => void,
+    /** The claim, already made (`claimAtAnswer`). */
+    claimed?: Promise<OutboxRow[]>,
   ): Promise<Prepared | null> {
     const c0 = performance.now();
     let rows: OutboxRow[] = [];
     try {
-      rows = await repo.claimFollowing(db, peerId, cur.rows, limit, config.fedLeaseSeconds, leaseHolder());
+      rows = await (claimed ??
+        repo.claimFollowing(db, peerId, cur.rows, limit, config.fedLeaseSeconds, leaseHolder()));
       if (!rows.length) return null;
       timing.claimMs += performance.now() - c0;
       lease(rows);
-      const next = await prepare(peerId, rows);
+      // the peer's row as read for the batch before (just answered by the peer with these keys)
+      const next = await prepare(peerId, rows, cur.p);
       if (next) return next;
     } catch {
       // given back below; the batch in flight goes on as without pipelining
@@ -249,11 +306,18 @@ export function createDelivery(
     error,
   });
 
-  /** Seals a claimed batch (uploading its attachments first); null when the peer is gone. */
-  async function prepare(peerId: string, claimed: OutboxRow[]): Promise<Prepared | null> {
+  /**
+   * Seals a claimed batch (uploading its attachments first); null when the peer is gone. `peer`: its row when
+   * the claim read it, else it is read here.
+   */
+  async function prepare(
+    peerId: string,
+    claimed: OutboxRow[],
+    peer: PeerRow | null = null,
+  ): Promise<Prepared | null> {
     const t0 = performance.now();
     const rows = claimed.sort((a, b) => a.seq - b.seq);
-    const [p, me, keys] = await Promise.all([repo.findPeer(db, peerId), c.me(), c.currentKeys()]);
+    const [p, me, keys] = await Promise.all([peer ?? repo.findPeer(db, peerId), c.me(), c.currentKeys()]);
     if (!p) return null;
     const recipientEncKey = encKeyOf(p);
     const outcomes: Outcome[] = [];
@@ -407,7 +471,12 @@ export function createDelivery(
   async function record(
     b: Prepared,
     judged: Awaited<ReturnType<typeof judge>>,
-    opts: { claimNext: boolean; release: OutboxRow[] },
+    opts: {
+      claimNext: boolean;
+      release: OutboxRow[];
+      /** Awaited before the commit (the lease of the batch claimed behind this one). */
+      after?: Promise<unknown>;
+    },
     limit: number,
     trace?: (entry: EnvelopeTrace) => void,
   ): Promise<OutboxRow[]> {
@@ -474,6 +543,7 @@ export function createDelivery(
       // The next batch, in this transaction: a claim of its own cost a commit and four round trips per batch,
       // which the messages queued behind this batch waited for. Last, after every lock above is taken (the
       // claim itself waits for none: SKIP LOCKED, a try-lock).
+      if (opts.after) await opts.after;
       return opts.claimNext ? repo.claimDueIn(tx, limit, config.fedLeaseSeconds, leaseHolder()) : [];
     });
     if (trace) {

@@ -586,12 +586,13 @@ function registerFederationMetrics(s: Services, metrics: Metrics) {
   });
   new Gauge({
     name: "crossline_federation_batches_out_total",
-    help: "Batches this process POSTed since it started: after the previous one's outcomes were recorded, or pipelined (claimed and sealed while the peer's previous batch was in flight)",
+    help: "Batches this process POSTed since it started: after the previous one's outcomes were recorded, pipelined (claimed and sealed while the peer's previous batch was in flight), or at_answer (claimed when the peer answered the previous batch, sent while its outcomes were recorded)",
     labelNames: ["mode"],
     registers: [metrics.registry],
     collect() {
       this.set({ mode: "pipelined" }, t.batchesPipelined);
-      this.set({ mode: "after_record" }, t.batchesOut - t.batchesPipelined);
+      this.set({ mode: "at_answer" }, t.batchesAtAnswer);
+      this.set({ mode: "after_record" }, t.batchesOut - t.batchesPipelined - t.batchesAtAnswer);
     },
   });
   gauge("crossline_federation_peer_active", "1 when the peer is active", (p) =>
