@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf } from "./client.js";
 import { rateLimits } from "./schema/index.js";
 
@@ -70,4 +70,23 @@ export async function peekRateLimit(db: DbOrTx, key: string, now: Date, windowMs
     .from(rateLimits)
     .where(eq(rateLimits.key, key));
   return row && row.windowStart.getTime() === windowStart.getTime() ? row.count : 0;
+}
+
+/** `peekRateLimit` of several keys in one statement: each key's count in the current window (0 when none). */
+export async function peekRateLimits(
+  db: DbOrTx,
+  keys: string[],
+  now: Date,
+  windowMs: number,
+): Promise<Map<string, number>> {
+  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  const rows = keys.length
+    ? await db
+        .select({ key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart })
+        .from(rateLimits)
+        .where(inArray(rateLimits.key, keys))
+    : [];
+  const counts = new Map(keys.map((k) => [k, 0]));
+  for (const r of rows) if (r.windowStart.getTime() === windowStart.getTime()) counts.set(r.key, r.count);
+  return counts;
 }

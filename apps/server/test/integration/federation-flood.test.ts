@@ -1,8 +1,9 @@
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { sealEnvelope } from "../../src/crypto/envelope.js";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import { generateEncryptionKey, generateSigningKey } from "../../src/crypto/keys.js";
+import { rowsOf } from "../../src/db/client.js";
 import { auditLog, outSeq, peers } from "../../src/db/schema/index.js";
 import { createTestNode, describeDb, type TestNode } from "../support/node.js";
 
@@ -199,5 +200,13 @@ describeDb("federation: floods from an unknown source", () => {
     const metrics = await node.rt.app.inject({ method: "GET", url: "/metrics" });
     expect(metrics.body).toMatch(/crossline_federation_public_refused_total\{route="envelopes"\} [1-9]/);
     expect((await node.rt.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
+    // The counters live in an unlogged table (migration 0043): their writes commit without waiting for the WAL
+    // flush, and a crash only starts the minute's counts again.
+    const [table] = rowsOf<{ persistence: string }>(
+      await node.rt.database.db.execute(
+        sql`select relpersistence as persistence from pg_class where relname = 'rate_limits'`,
+      ),
+    );
+    expect(table.persistence).toBe("u");
   });
 });

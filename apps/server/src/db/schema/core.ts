@@ -125,7 +125,10 @@ export const apiTokens = pgTable(
   (t) => [index("api_tokens_user").on(t.userId)],
 );
 
-/** Fixed-window counters shared by every process of the node (sign-in rate limit per address). */
+/**
+ * Fixed-window counters shared by every process of the node (sign-in rate limit per address, the public peer
+ * routes, failed opens per peer, audit windows). UNLOGGED (migration 0043): emptied by crash recovery.
+ */
 export const rateLimits = pgTable("rate_limits", {
   key: text("key").primaryKey(),
   windowStart: ts("window_start").notNull(),
