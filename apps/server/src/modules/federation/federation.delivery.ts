@@ -255,7 +255,8 @@ export function createDelivery(
       if (!rows.length) return null;
       timing.claimMs += performance.now() - c0;
       lease(rows);
-      // the peer's row as read for the batch before (just answered by the peer with these keys)
+      // the peer's row as read for the batch before it (a key the peer retired meanwhile is answered UNKNOWN_KEY,
+      // and the retry, claimed anew, is sealed with the row read then)
       const next = await prepare(peerId, rows, cur.p);
       if (next) return next;
     } catch {
