@@ -1,5 +1,5 @@
 /**
- * `npm run bench:federation-claim` — the delivery worker's claim (federation.repo.ts `claimDue`: one peer with due
+ * `npm run bench:federation-claim` — the delivery worker's claim (federation.repo.ts `claimDueWithPeer`: one peer with due
  * work and no batch in flight, its due messages in sequence order, FOR UPDATE SKIP LOCKED, with a lease) over a
  * deep backlog: BENCH_PENDING (100,000) pending messages across BENCH_PEERS (10) peers, behind BENCH_HISTORY
  * (100,000) messages already delivered. On PGlite and then on PostgreSQL (DATABASE_URL, or a throwaway cluster).
@@ -123,7 +123,7 @@ async function benchOne(kind: "pglite" | "postgres", databaseUrl?: string) {
     const peersSeen = new Set<string>();
     for (let i = 0; i < CLAIMS; i++) {
       const t0 = performance.now();
-      const rows = await repo.claimDue(db, BATCH, LEASE_SECONDS);
+      const { rows } = await repo.claimDueWithPeer(db, BATCH, LEASE_SECONDS);
       claimMs.push(performance.now() - t0);
       if (!rows.length) {
         empty++;

@@ -296,7 +296,7 @@ export function afterCommit(tx: Tx, fn: () => void): boolean {
  * database, never a transaction (on PGlite a call beside an open transaction would wait for it forever).
  */
 export async function runStatements(db: Db, text: string): Promise<Record<string, unknown>[][]> {
-  const client = (db as unknown as { $client: unknown }).$client;
+  const client = driverClient(db);
   if (client instanceof pg.Pool) {
     const r = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
     return (Array.isArray(r) ? r : [r]).map((x) => x.rows);
@@ -311,7 +311,12 @@ export async function runStatements(db: Db, text: string): Promise<Record<string
  * such a statement would wait forever).
  */
 export function concurrentConnections(db: Db): boolean {
-  return (db as unknown as { $client: unknown }).$client instanceof pg.Pool;
+  return driverClient(db) instanceof pg.Pool;
+}
+
+/** The driver under Drizzle: node-postgres's pool, or the PGlite instance. */
+function driverClient(db: Db): unknown {
+  return (db as unknown as { $client: unknown }).$client;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { type DbOrTx, rowsOf } from "./client.js";
 import { rateLimits } from "./schema/index.js";
 
@@ -64,15 +64,10 @@ export async function countInWindow(
 
 /** The count so far in the current window of `key`, without counting a hit (0 when none). */
 export async function peekRateLimit(db: DbOrTx, key: string, now: Date, windowMs: number): Promise<number> {
-  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
-  const [row] = await db
-    .select({ count: rateLimits.count, windowStart: rateLimits.windowStart })
-    .from(rateLimits)
-    .where(eq(rateLimits.key, key));
-  return row && row.windowStart.getTime() === windowStart.getTime() ? row.count : 0;
+  return (await peekRateLimits(db, [key], now, windowMs)).get(key) ?? 0;
 }
 
-/** `peekRateLimit` of several keys in one statement: each key's count in the current window (0 when none). */
+/** The counts so far in the current window of `keys`, in one statement, without counting a hit (0 when none). */
 export async function peekRateLimits(
   db: DbOrTx,
   keys: string[],

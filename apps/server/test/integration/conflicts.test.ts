@@ -1,4 +1,3 @@
-import { rmSync } from "node:fs";
 import type { ErrorBody } from "@crossline/schemas";
 import { eq, sql } from "drizzle-orm";
 import Fastify from "fastify";
@@ -9,7 +8,7 @@ import { agencies, persons, units, users } from "../../src/db/schema/index.js";
 import { sendError } from "../../src/http/errors.js";
 import { systemCtx } from "../../src/lib/actor.js";
 import type { SubjectPerson } from "../../src/modules/persons/persons.port.js";
-import { databaseBefore } from "../support/migrations.js";
+import { databaseBefore, dropDatabaseBefore } from "../support/migrations.js";
 import { type Agent, createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 
 type Res = { status: number; body: unknown };
@@ -346,10 +345,7 @@ describeDb("unit names unique on the node: the migration", () => {
     ({ database, dir } = await databaseBefore("_units_name_unique"));
   }, 120_000);
 
-  afterAll(async () => {
-    await database?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => dropDatabaseBefore(database, dir));
 
   it("units of two agencies sharing a name: the oldest keeps it, the other takes its agency's name", async () => {
     const db = database.db;

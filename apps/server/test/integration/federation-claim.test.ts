@@ -4,7 +4,6 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { inTransaction, PRESENCE_LOCK, rowsOf } from "../../src/db/client.js";
 import { vacuumInterval } from "../../src/modules/federation/federation.delivery.js";
 import {
-  claimDue,
   claimDueIn,
   claimDueWithPeer,
   findPeer,
@@ -16,13 +15,16 @@ import {
 import { createTestNode, DB_KIND, describeDb, type TestNode } from "../support/node.js";
 
 /**
- * The delivery worker's claim (federation.repo.ts `claimDue`: the peer under an advisory lock, then its rows): of claims
+ * The delivery worker's claim (federation.repo.ts `claimDueWithPeer`: the peer under an advisory lock, then its rows): of claims
  * of one peer made at once (on PostgreSQL each on a connection of its own), one leases the peer's first
  * messages in sequence order and the others get nothing while that batch is in flight; the rows come back as
  * the delivery reads them. (The race the claim's advisory lock closes needs two snapshots interleaved just so
  * and is not reproduced reliably here; docs/federation.md section 10 gives the argument.)
  */
 describeDb("federation outbox claim", () => {
+  /** The claim's rows (the delivery also takes the peer's row it reads with them). */
+  const claimDue = async (...args: Parameters<typeof claimDueWithPeer>) =>
+    (await claimDueWithPeer(...args)).rows;
   let node: TestNode;
   const db = () => node.rt.database.db;
 

@@ -1,8 +1,7 @@
-import { rmSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Database, rowsOf, runMigrations } from "../../src/db/client.js";
-import { databaseBefore } from "../support/migrations.js";
+import { databaseBefore, dropDatabaseBefore } from "../support/migrations.js";
 import { describeDb } from "../support/node.js";
 
 const AGENCY = "0190a0c0-0000-7000-8000-000000000501";
@@ -34,10 +33,7 @@ describeDb(
       await runMigrations(database);
     }, 120_000);
 
-    afterAll(async () => {
-      await database?.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => dropDatabaseBefore(database, dir));
 
     it("dates the withdrawn one's revoked version now, from the feed's clock, and keeps when it was first added", async () => {
       const rows = rowsOf<{ id: string; created_at: string | Date; first_added_at: string | Date | null }>(

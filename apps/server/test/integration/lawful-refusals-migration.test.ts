@@ -1,9 +1,8 @@
-import { rmSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Database, rowsOf, runMigrations } from "../../src/db/client.js";
 import { uniqueViolationOf } from "../../src/db/errors.js";
-import { databaseBefore } from "../support/migrations.js";
+import { databaseBefore, dropDatabaseBefore } from "../support/migrations.js";
 import { describeDb } from "../support/node.js";
 
 const ITEM = "0190a0c0-0000-7000-8000-000000000301";
@@ -30,10 +29,7 @@ describeDb("lawful refusals migration: a peer's refusal received twice, then the
     await runMigrations(database);
   }, 120_000);
 
-  afterAll(async () => {
-    await database?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => dropDatabaseBefore(database, dir));
 
   it("keeps each peer's first refusal of an item; another peer's, and the sent ones, stay", async () => {
     const rows = rowsOf<{ id: string }>(

@@ -1,8 +1,7 @@
-import { rmSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Database, rowsOf, runMigrations } from "../../src/db/client.js";
-import { databaseBefore } from "../support/migrations.js";
+import { databaseBefore, dropDatabaseBefore } from "../support/migrations.js";
 import { describeDb } from "../support/node.js";
 
 const AGENCY = "0190a0c0-0000-7000-8000-0000000000ac";
@@ -46,10 +45,7 @@ describeDb("notices migration: duplicate live notices of one incoming request, t
     await runMigrations(database);
   }, 120_000);
 
-  afterAll(async () => {
-    await database?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => dropDatabaseBefore(database, dir));
 
   it("keeps one live notice per request (sent before unsent, then the oldest); the unsent others are withdrawn, a sent one unlinked", async () => {
     const after = await rows<{

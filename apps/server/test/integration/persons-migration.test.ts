@@ -1,9 +1,8 @@
-import { rmSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Database, rowsOf, runMigrations } from "../../src/db/client.js";
 import { matchKeyOf, searchTextOf } from "../../src/modules/persons/persons.match.js";
-import { databaseBefore } from "../support/migrations.js";
+import { databaseBefore, dropDatabaseBefore } from "../support/migrations.js";
 import { describeDb } from "../support/node.js";
 
 const UNIT_A = "0190a0c0-0000-7000-8000-00000000000a";
@@ -71,10 +70,7 @@ describeDb("persons migration: every request subject moves to a person record wi
     await runMigrations(database);
   }, 120_000);
 
-  afterAll(async () => {
-    await database?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => dropDatabaseBefore(database, dir));
 
   type PersonRow = {
     id: string;

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -42,4 +42,13 @@ export async function databaseBefore(tagEnd: string): Promise<{ database: Databa
     await migratePglite(database.db as never, { migrationsFolder: old });
   }
   return { database, dir };
+}
+
+/** Closes a database `databaseBefore` opened and removes its directory (also when the set-up failed half-way). */
+export async function dropDatabaseBefore(
+  database: Database | undefined,
+  dir: string | undefined,
+): Promise<void> {
+  await database?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }

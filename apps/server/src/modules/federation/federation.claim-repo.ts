@@ -52,16 +52,6 @@ export async function claimDueWithPeer(
   return { rows, peer: rows.length && p ? rowOf(peers, p) : null };
 }
 
-/** `claimDueWithPeer`, the rows only. */
-export async function claimDue(
-  db: Db,
-  limit: number,
-  leaseSeconds: number,
-  leasedBy: number | null = null,
-): Promise<OutboxRow[]> {
-  return (await claimDueWithPeer(db, limit, leaseSeconds, leasedBy)).rows;
-}
-
 /**
  * The same claim inside a transaction of the caller's (the same two statements, one round trip each): the
  * delivery claims its next batch in the transaction that records the outcomes of the last one (one commit, two

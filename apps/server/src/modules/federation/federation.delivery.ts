@@ -95,7 +95,7 @@ export function createDelivery(
     /** The peer whose batch this call delivers now, and null when it returns (it then sent nothing more). */
     onPeer?: (peerId: string | null) => void,
   ): Promise<number> {
-    // One peer per claim (see repo.claimDue): a hanging peer holds this loop only.
+    // One peer per claim (see repo.claimDueWithPeer): a hanging peer holds this loop only.
     const c0 = performance.now();
     const first = await repo.claimDueWithPeer(db, limit, config.fedLeaseSeconds, leaseHolder());
     let claimed = first.rows;

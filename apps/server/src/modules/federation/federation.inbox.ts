@@ -13,7 +13,7 @@ import {
   signReceipt,
 } from "../../crypto/envelope.js";
 import { inSavepoint, inTransaction, type Tx } from "../../db/client.js";
-import { countInWindow, peekRateLimit, peekRateLimits } from "../../db/rate-limit.js";
+import { countInWindow, peekRateLimits } from "../../db/rate-limit.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import type { NodeKeys } from "../node/node.service.js";
@@ -162,11 +162,9 @@ export function createInbox(
         continue;
       }
       const key = budgetKey(p);
-      let failed = failedOpens.get(key);
-      if (!failed) {
-        failed = { before: await peekRateLimit(db, key, receivedAt, 60_000), now: 0 };
-        failedOpens.set(key, failed);
-      }
+      // (its count of this minute was read with the peer, in `lookup`)
+      const failed = failedOpens.get(key) ?? { before: 0, now: 0 };
+      failedOpens.set(key, failed);
       if (failed.before + failed.now >= forgedBudget) {
         it.reason = "RATE_LIMITED";
         it.detail = `over ${forgedBudget} envelopes claiming ${p.id} failed to open this minute`;
