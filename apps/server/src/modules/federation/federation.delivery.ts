@@ -225,11 +225,13 @@ export function createDelivery(
     const claim = repo
       .claimFollowing(db, peerId, cur.rows, limit, config.fedLeaseSeconds, leaseHolder())
       .catch(() => [] as OutboxRow[]);
-    if (!overlapping) await claim;
+    // The peer's row read again beside the claim (its address or keys may have changed since `cur` was sealed).
+    const peer = repo.findPeer(db, peerId).catch(() => undefined);
+    if (!overlapping) await Promise.all([claim, peer]);
     const recording = record(cur, judged, { claimNext: false, release: [], after: claim }, limit, trace);
     // awaited by the caller; this only keeps a failure meanwhile from counting as unhandled
     recording.catch(() => {});
-    const next = await claimAhead(peerId, cur, limit, lease, unlease, claim);
+    const next = await claimAhead(peerId, cur, limit, lease, unlease, claim, peer);
     return { next, recording };
   }
 
@@ -244,8 +246,9 @@ export function createDelivery(
     limit: number,
     lease: (rows: OutboxRow[]) => void,
     unlease: (rows: OutboxRow[]) => void,
-    /** The claim, already made (`claimAtAnswer`). */
+    /** The claim, already made (`claimAtAnswer`), and the peer's row read beside it. */
     claimed?: Promise<OutboxRow[]>,
+    peer?: Promise<PeerRow | undefined>,
   ): Promise<Prepared | null> {
     const c0 = performance.now();
     let rows: OutboxRow[] = [];
@@ -255,9 +258,7 @@ export function createDelivery(
       if (!rows.length) return null;
       timing.claimMs += performance.now() - c0;
       lease(rows);
-      // the peer's row as read for the batch before it (a key the peer retired meanwhile is answered UNKNOWN_KEY,
-      // and the retry, claimed anew, is sealed with the row read then)
-      const next = await prepare(peerId, rows, cur.p);
+      const next = await prepare(peerId, rows, (await peer) ?? null);
       if (next) return next;
     } catch {
       // given back below; the batch in flight goes on as without pipelining
