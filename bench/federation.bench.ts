@@ -25,8 +25,9 @@
  * nodes), BENCH_PIPELINE=false (the sender sends one batch of the peer after the other, without pipelining),
  * BENCH_TEXT_CHARS (the notice's length, 88 characters by default, at most 4,000), BENCH_PG_STATEMENTS=1
  * (PostgreSQL: the cluster loads pg_stat_statements, and the statements that took the most of the server's time
- * in the sustained phase, both nodes', are printed and kept; a statement's time includes its waits for row locks,
- * so compare it with the database's CPU time per envelope), BENCH_CPU_PROF=DIR (the receiver writes a V8 CPU
+ * in the sustained phase, both nodes', are printed and kept, and for each latency phase the statements per envelope
+ * and their execution and planning time; a statement's time includes its waits for row locks, so compare it with
+ * the database's CPU time per envelope), BENCH_CPU_PROF=DIR (the receiver writes a V8 CPU
  * profile to DIR when it stops).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -288,9 +289,13 @@ function latencyStages(
 }
 
 /**
- * BENCH_PG_STATEMENTS: pg_stat_statements of the whole cluster (both nodes' databases). `reset` empties it before
- * the phase; afterwards the 12 statements with the most execution time, per envelope of the phase.
+ * BENCH_PG_STATEMENTS: pg_stat_statements of the whole cluster (both nodes' databases), for the sustained phase
+ * and each latency phase. `reset` empties it before the phase; afterwards the 12 statements with the most execution
+ * and planning time (track_planning is on), per envelope of the phase, and the totals of every statement.
  */
+/** The totals over every statement, one entry per `topStatements` call that read them (in that order). */
+const totals: { callsPerEnvelope: number; execMsPerEnvelope: number; planMsPerEnvelope: number }[] = [];
+
 async function topStatements(url: string, reset: boolean, envelopes = 1) {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -300,13 +305,28 @@ async function topStatements(url: string, reset: boolean, envelopes = 1) {
       await c.query("select pg_stat_statements_reset()");
       return [];
     }
-    const r = await c.query<{ ms: number; calls: string; rows: string; query: string }>(
-      `select total_exec_time as ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
-       from pg_stat_statements order by total_exec_time desc limit 12`,
+    const r = await c.query<{ ms: number; plan: number; calls: string; rows: string; query: string }>(
+      `select total_exec_time as ms, total_plan_time as plan, calls, rows,
+              left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
+       from pg_stat_statements order by total_exec_time + total_plan_time desc limit 12`,
     );
+    const n = Math.max(1, envelopes);
+    // every statement of both nodes (not only these 12), but for this function's own
+    const [all] = (
+      await c.query<{ ms: number; plan: number; calls: string }>(
+        `select sum(total_exec_time) as ms, sum(total_plan_time) as plan, sum(calls) as calls
+         from pg_stat_statements where query not like '%pg_stat_statements%'`,
+      )
+    ).rows;
+    totals.push({
+      callsPerEnvelope: Math.round((Number(all.calls) / n) * 100) / 100,
+      execMsPerEnvelope: Math.round((Number(all.ms) / n) * 1000) / 1000,
+      planMsPerEnvelope: Math.round((Number(all.plan) / n) * 1000) / 1000,
+    });
     return r.rows.map((x) => ({
-      msPerEnvelope: Math.round((Number(x.ms) / Math.max(1, envelopes)) * 1000) / 1000,
-      calls: Number(x.calls),
+      msPerEnvelope: Math.round((Number(x.ms) / n) * 1000) / 1000,
+      planMsPerEnvelope: Math.round((Number(x.plan) / n) * 1000) / 1000,
+      callsPerEnvelope: Math.round((Number(x.calls) / n) * 100) / 100,
       rows: Number(x.rows),
       query: x.query,
     }));
@@ -438,6 +458,8 @@ async function runKind(kind: "pglite" | "postgres") {
       maxMs: number;
       meanMs: number;
       stagesMs: Record<string, number>;
+      statements?: Awaited<ReturnType<typeof topStatements>>;
+      statementTotals?: (typeof totals)[number];
     }[] = [];
     const loads = process.env.BENCH_LOADS
       ? process.env.BENCH_LOADS.split(",").map((l) => {
@@ -456,6 +478,7 @@ async function runKind(kind: "pglite" | "postgres") {
       const t0 = new Date();
       const lT0 = { ...fed.timing };
       const lR0 = await stageSeconds(rUrl);
+      if (STATEMENTS && cluster) await topStatements(cluster.url, true);
       let lEnqueueMs = 0;
       const interval = (1000 * perTx) / rate;
       const until = Date.now() + LATENCY_SECONDS * 1000;
@@ -490,6 +513,12 @@ async function runKind(kind: "pglite" | "postgres") {
         meanMs: Math.round(Number(l.mean) * 10) / 10,
         // Where an envelope's time goes at this load; the receiver's stages lie inside the sender's round trip.
         stagesMs: latencyStages(lS, lR, lEnqueueMs, Number(l.n) / perTx, Number(l.mean)),
+        ...(STATEMENTS && cluster
+          ? {
+              statements: await topStatements(cluster.url, false, Number(l.n)),
+              statementTotals: totals[totals.length - 1],
+            }
+          : {}),
       });
     }
 
@@ -756,7 +785,7 @@ async function main() {
     );
     for (const st of r.statements ?? []) {
       process.stdout.write(
-        `           statement ${st.msPerEnvelope} ms/envelope (${st.calls} calls, ${st.rows} rows): ${st.query}\n`,
+        `           statement ${st.msPerEnvelope} ms/envelope + ${st.planMsPerEnvelope} ms planning (${st.callsPerEnvelope} calls/envelope, ${st.rows} rows): ${st.query}\n`,
       );
     }
     if (r.databaseRoundTrip) {
@@ -769,6 +798,10 @@ async function main() {
         `           at ${l.offeredPerSecond}/s (${l.perTx} per send tx): p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms\n`,
       );
       process.stdout.write(`             stages (ms): ${JSON.stringify(l.stagesMs)}\n`);
+      if (l.statementTotals)
+        process.stdout.write(
+          `             database, both nodes, per envelope: ${l.statementTotals.callsPerEnvelope} statements, ${l.statementTotals.execMsPerEnvelope} ms executing, ${l.statementTotals.planMsPerEnvelope} ms planning\n`,
+        );
     }
   }
   process.stdout.write("Written to bench/results/federation.json\n");

@@ -81,7 +81,14 @@ export async function startPgCluster(
     "-c",
     "shared_buffers=256MB",
     ...(opts.statements
-      ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"]
+      ? [
+          "-c",
+          "shared_preload_libraries=pg_stat_statements",
+          "-c",
+          "pg_stat_statements.track=all",
+          "-c",
+          "pg_stat_statements.track_planning=on",
+        ]
       : []),
     ...(opts.fsync === false
       ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
