@@ -291,11 +291,8 @@ function latencyStages(
 /**
  * BENCH_PG_STATEMENTS: pg_stat_statements of the whole cluster (both nodes' databases), for the sustained phase
  * and each latency phase. `reset` empties it before the phase; afterwards the 12 statements with the most execution
- * and planning time (track_planning is on), per envelope of the phase, and the totals of every statement.
+ * and planning time (track_planning is on), per envelope of the phase (`top`), and the totals of every statement.
  */
-/** The totals over every statement, one entry per `topStatements` call that read them (in that order). */
-const totals: { callsPerEnvelope: number; execMsPerEnvelope: number; planMsPerEnvelope: number }[] = [];
-
 async function topStatements(url: string, reset: boolean, envelopes = 1) {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -303,7 +300,7 @@ async function topStatements(url: string, reset: boolean, envelopes = 1) {
     if (reset) {
       await c.query("create extension if not exists pg_stat_statements");
       await c.query("select pg_stat_statements_reset()");
-      return [];
+      return null;
     }
     const r = await c.query<{ ms: number; plan: number; calls: string; rows: string; query: string }>(
       `select total_exec_time as ms, total_plan_time as plan, calls, rows,
@@ -318,22 +315,26 @@ async function topStatements(url: string, reset: boolean, envelopes = 1) {
          from pg_stat_statements where query not like '%pg_stat_statements%'`,
       )
     ).rows;
-    totals.push({
-      callsPerEnvelope: Math.round((Number(all.calls) / n) * 100) / 100,
-      execMsPerEnvelope: Math.round((Number(all.ms) / n) * 1000) / 1000,
-      planMsPerEnvelope: Math.round((Number(all.plan) / n) * 1000) / 1000,
-    });
-    return r.rows.map((x) => ({
+    const top = r.rows.map((x) => ({
       msPerEnvelope: Math.round((Number(x.ms) / n) * 1000) / 1000,
       planMsPerEnvelope: Math.round((Number(x.plan) / n) * 1000) / 1000,
-      callsPerEnvelope: Math.round((Number(x.calls) / n) * 100) / 100,
+      // three significant digits: in the sustained phase a batch's statements run once per 200 envelopes
+      callsPerEnvelope: Number((Number(x.calls) / n).toPrecision(3)),
       rows: Number(x.rows),
       query: x.query,
     }));
+    const totals = {
+      callsPerEnvelope: Math.round((Number(all.calls) / n) * 100) / 100,
+      execMsPerEnvelope: Math.round((Number(all.ms) / n) * 1000) / 1000,
+      planMsPerEnvelope: Math.round((Number(all.plan) / n) * 1000) / 1000,
+    };
+    return { top, totals };
   } finally {
     await c.end();
   }
 }
+
+type Stats = NonNullable<Awaited<ReturnType<typeof topStatements>>>;
 
 async function runKind(kind: "pglite" | "postgres") {
   const root = mkdtempSync(path.join(os.tmpdir(), `crossline-bench-${kind}-`));
@@ -434,7 +435,8 @@ async function runKind(kind: "pglite" | "postgres") {
     const end = new Date();
     await drain();
     const drainedAt = new Date();
-    const statements = STATEMENTS && cluster ? await topStatements(cluster.url, false, enqueued) : undefined;
+    const statements =
+      STATEMENTS && cluster ? (await topStatements(cluster.url, false, enqueued))?.top : undefined;
     const cpu1 = { sender: ownCpuMs(), receiver: treeCpuMs(receiver.child.pid), database: treeCpuMs(pgPid) };
     const sT1 = { ...fed.timing };
     const rM1 = await stageSeconds(rUrl);
@@ -458,8 +460,8 @@ async function runKind(kind: "pglite" | "postgres") {
       maxMs: number;
       meanMs: number;
       stagesMs: Record<string, number>;
-      statements?: Awaited<ReturnType<typeof topStatements>>;
-      statementTotals?: (typeof totals)[number];
+      statements?: Stats["top"];
+      statementTotals?: Stats["totals"];
     }[] = [];
     const loads = process.env.BENCH_LOADS
       ? process.env.BENCH_LOADS.split(",").map((l) => {
@@ -503,6 +505,7 @@ async function runKind(kind: "pglite" | "postgres") {
             max(extract(epoch from delivered_at - created_at) * 1000) as max
           from fed_outbox where created_at >= ${t0.toISOString()}::timestamptz and created_at < ${t1.toISOString()}::timestamptz`),
       );
+      const lStats = STATEMENTS && cluster ? await topStatements(cluster.url, false, Number(l.n)) : null;
       latency.push({
         offeredPerSecond: rate,
         perTx,
@@ -513,12 +516,7 @@ async function runKind(kind: "pglite" | "postgres") {
         meanMs: Math.round(Number(l.mean) * 10) / 10,
         // Where an envelope's time goes at this load; the receiver's stages lie inside the sender's round trip.
         stagesMs: latencyStages(lS, lR, lEnqueueMs, Number(l.n) / perTx, Number(l.mean)),
-        ...(STATEMENTS && cluster
-          ? {
-              statements: await topStatements(cluster.url, false, Number(l.n)),
-              statementTotals: totals[totals.length - 1],
-            }
-          : {}),
+        ...(lStats ? { statements: lStats.top, statementTotals: lStats.totals } : {}),
       });
     }
 
