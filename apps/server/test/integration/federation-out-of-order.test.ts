@@ -92,15 +92,18 @@ describeDb("federation: out-of-order arrival is held, then applied in sequence o
       recipientEncKey: bEnc,
     });
   };
-  const send = async (jwe: string): Promise<Result> => {
+  const sendAll = async (jwes: string[]): Promise<Result[]> => {
     const res = await b.rt.app.inject({
       method: "POST",
       url: "/federation/v1/envelopes",
-      payload: { envelopes: [jwe] },
+      payload: { envelopes: jwes },
     });
     expect(res.statusCode, res.body).toBe(200);
-    return (res.json() as { results: Result[] }).results[0];
+    return (res.json() as { results: Result[] }).results;
   };
+  const send = async (jwe: string): Promise<Result> => (await sendAll([jwe]))[0];
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => from + k);
+  const sealAll = (seqs: number[]) => Promise.all(seqs.map(seal));
   const inboxRows = () =>
     b.rt.services.db
       .select({ seq: inbox.seq, status: inbox.status, appliedAt: inbox.appliedAt })
@@ -138,5 +141,24 @@ describeDb("federation: out-of-order arrival is held, then applied in sequence o
     // a late duplicate of an applied one changes nothing
     expect(await send(e2)).toMatchObject({ status: "rejected", reason: "REPLAYED" });
     expect(appliedSeqs).toEqual([1, 2, 3]);
+  });
+
+  it("a batch that fills the gap in front of more held messages than one read returns applies them all, its own messages in their places", async () => {
+    // The receiving transaction reads the first 500 held messages with its insert (that read does not see the
+    // batch's own rows, which are merged in); the rest is read after. Held: 5..504 (a full first read) and
+    // 600..650. The batch brings 4, 505..599 and 651..660: the first read is full, so the batch's messages after
+    // 504 wait for the second read, which sees them.
+    appliedSeqs.length = 0;
+    for (const seqs of [range(5, 254), range(255, 504), range(600, 650)]) {
+      const results = await sendAll(await sealAll(seqs));
+      expect(results.every((r) => r.status === "accepted")).toBe(true);
+    }
+    expect(appliedSeqs).toEqual([]);
+    const results = await sendAll(await sealAll([4, ...range(505, 599), ...range(651, 660)]));
+    expect(results.every((r) => r.status === "accepted")).toBe(true);
+    expect(appliedSeqs).toEqual(range(4, 660));
+    const rows = await inboxRows();
+    expect(rows.filter((r) => r.status !== "applied")).toEqual([]);
+    expect(rows.map((r) => r.seq)).toEqual(range(1, 660));
   });
 });

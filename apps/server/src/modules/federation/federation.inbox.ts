@@ -53,6 +53,11 @@ export interface EnvelopeTrace {
  * message whose turn has not come (a gap before it) or whose handler failed is held and retried.
  */
 /** A handler failed in a transaction without savepoints: it is rolled back and done again with them. */
+/** Held messages read at a time when their turn may have come (applyReady). */
+const WAITING_PAGE = 500;
+type WaitingPage = { rows: InboxRow[]; more: boolean };
+const pageOf = (rows: InboxRow[]): WaitingPage => ({ rows, more: rows.length === WAITING_PAGE });
+
 class NeedsSavepoints extends Error {
   constructor(cause: unknown) {
     super("a handler failed: applying again with a savepoint per message", { cause });
@@ -422,7 +427,13 @@ export function createInbox(
           receivedAt,
         };
       });
-      const inserted = await repo.insertInbox(tx, rows);
+      const { inserted, waiting, more } = await repo.insertInboxReadingWaiting(
+        tx,
+        peerId,
+        rows,
+        p.inSeq,
+        WAITING_PAGE,
+      );
       const dupes = list.filter((i) => !inserted.has(i.opened.header.msgId));
       const conflicts: Trusted[] = [];
       if (dupes.length) {
@@ -447,6 +458,7 @@ export function createInbox(
       const { inSeq, applied, appliedIds } = await applyReady(tx, peerId, p.inSeq, ctx, {
         savepoints,
         mark: false,
+        firstPage: { rows: waiting, more },
       });
       const highestSeq = conflicts.length ? await repo.inboxHighestSeq(tx, peerId) : null;
       for (const i of list) {
@@ -545,21 +557,28 @@ export function createInbox(
    * that throws rolls back alone; it stays held (later ones wait behind it) and is retried by the worker.
    * With `savepoints: false` the handlers run straight in `tx` and the first failure throws NeedsSavepoints
    * (the caller rolls back and applies again with savepoints). With `mark: false` the caller marks the
-   * messages applied (`appliedIds`) later in the transaction.
+   * messages applied (`appliedIds`) later in the transaction. `firstPage` is the first page when the caller has
+   * read it already (the receiving transaction reads it with its insert).
    */
   async function applyReady(
     tx: Tx,
     peerId: string,
     fromSeq: number,
     ctx: Ctx,
-    { savepoints = true, mark = true }: { savepoints?: boolean; mark?: boolean } = {},
+    {
+      savepoints = true,
+      mark = true,
+      firstPage,
+    }: { savepoints?: boolean; mark?: boolean; firstPage?: WaitingPage } = {},
   ): Promise<{ inSeq: number; applied: number[]; appliedIds: string[] }> {
     let cur = fromSeq;
     const applied: number[] = [];
     const appliedIds: string[] = [];
-    const PAGE = 500;
+    let given = firstPage;
     outer: for (;;) {
-      const rows = await repo.inboxWaiting(tx, peerId, cur, PAGE);
+      const page: WaitingPage = given ?? pageOf(await repo.inboxWaiting(tx, peerId, cur, WAITING_PAGE));
+      given = undefined;
+      const rows = page.rows;
       for (const r of rows) {
         const seq = r.seq;
         if (seq !== cur + 1) break outer;
@@ -600,7 +619,7 @@ export function createInbox(
         applied.push(seq);
         appliedIds.push(r.msgId);
       }
-      if (rows.length < PAGE) break;
+      if (!page.more) break;
     }
     if (mark && appliedIds.length) {
       await repo.inboxApplied(tx, peerId, appliedIds, applied, clock.now());

@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
-import { type Db, type DbOrTx, rowsOf, type Tx } from "../../db/client.js";
+import { type Db, type DbOrTx, rowOf, rowsOf, type Tx } from "../../db/client.js";
 import {
   type InboxStatus,
   inbox,
@@ -500,7 +500,6 @@ export function inboxPage(
 
 // ------------------------------------------------------------------------------------------------- inbox
 
-/** Stores received messages; returns the ids newly stored (a duplicate message id or sequence number is not). */
 /** A received message as the inbox first stores it (attempts, last error and applied time start empty). */
 export type InboxArrival = Pick<
   InboxInsert,
@@ -508,26 +507,60 @@ export type InboxArrival = Pick<
 > & { receivedAt: Date };
 
 /**
- * Stores a batch of received messages, each at most once; returns the ids stored now. The batch goes as one
- * JSON parameter read by `jsonb_to_recordset`, not one parameter per column and row: a batch of 200 was
- * 2,200 parameters that the query builder checked and the driver encoded one by one, about 7 % of the
- * receiver's CPU in the federation benchmark (docs/federation.md §18).
+ * The first page of what may be applied after a batch is stored: the peer's held or content-rejected messages
+ * after `afterSeq`, in order, the batch's new rows among them.
+ * - `waiting` is that page; `more` says a further page may follow (read it with inboxWaiting).
+ * - `inserted` holds the ids the batch stored now; a duplicate message id or sequence number is not stored.
+ *
+ * The batch goes as one JSON parameter read by `jsonb_to_recordset`, not one parameter per column and row: a
+ * batch of 200 was 2,200 parameters that the query builder checked and the driver encoded one by one, about 7 %
+ * of the receiver's CPU in the federation benchmark. The insert and the read are one statement, a round trip
+ * fewer on every received batch's way to its receipt (docs/federation.md §18). The statement's read does not see the rows its own insert adds
+ * (PostgreSQL runs a WITH's parts on one snapshot), so those come from the insert's RETURNING and are merged in
+ * by `seq`. The caller holds the peer's row lock (lockPeer, a statement before this one), so this statement's
+ * snapshot already holds every batch stored by an earlier holder of that lock.
+ * When the stored rows fill the page, the new rows after its last one are left to the next page (read after
+ * this statement, which sees them), so a page never skips a stored row between two of its own.
  */
-export async function insertInbox(tx: Tx, rows: InboxArrival[]): Promise<Set<string>> {
-  if (!rows.length) return new Set();
-  const r = rowsOf<{ msg_id: string }>(
+export async function insertInboxReadingWaiting(
+  tx: Tx,
+  peerId: string,
+  rows: InboxArrival[],
+  afterSeq: number,
+  limit: number,
+): Promise<{ inserted: Set<string>; waiting: InboxRow[]; more: boolean }> {
+  const result = rowsOf<Record<string, unknown> & { new_row: boolean }>(
     await tx.execute(sql`
-      insert into fed_inbox (peer_id, msg_id, seq, type, header, payload, jws, envelope_sha256, status, reason,
-                             received_at)
-      select v."peerId", v."msgId", v.seq, v.type, v.header, v.payload, v.jws, v."envelopeSha256", v.status,
-             v.reason, v."receivedAt"
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v("peerId" text, "msgId" uuid, seq bigint,
-        type text, header jsonb, payload jsonb, jws text, "envelopeSha256" text, status text, reason text,
-        "receivedAt" timestamptz)
-      on conflict do nothing
-      returning msg_id`),
+      with ins as (
+        insert into fed_inbox (peer_id, msg_id, seq, type, header, payload, jws, envelope_sha256, status, reason,
+                               received_at)
+        select v."peerId", v."msgId", v.seq, v.type, v.header, v.payload, v.jws, v."envelopeSha256", v.status,
+               v.reason, v."receivedAt"
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v("peerId" text, "msgId" uuid, seq bigint,
+          type text, header jsonb, payload jsonb, jws text, "envelopeSha256" text, status text, reason text,
+          "receivedAt" timestamptz)
+        on conflict do nothing
+        returning *)
+      select true as new_row, ins.* from ins
+      union all
+      (select false as new_row, w.* from fed_inbox w
+        where w.peer_id = ${peerId} and w.seq > ${afterSeq} and w.status in ('held', 'rejected')
+        order by w.seq limit ${limit})`),
   );
-  return new Set(r.map((x) => x.msg_id));
+  const inserted = new Set<string>();
+  const stored: InboxRow[] = [];
+  const fresh: InboxRow[] = [];
+  for (const raw of result) {
+    const row = rowOf(inbox, raw);
+    if (raw.new_row) {
+      inserted.add(row.msgId);
+      if (row.seq > afterSeq) fresh.push(row);
+    } else stored.push(row);
+  }
+  const more = stored.length === limit;
+  const last = more ? stored[stored.length - 1].seq : Number.POSITIVE_INFINITY;
+  const waiting = [...stored, ...fresh.filter((r) => r.seq < last)].sort((a, b) => a.seq - b.seq);
+  return { inserted, waiting, more };
 }
 
 export function inboxByIds(tx: DbOrTx, peerId: string, msgIds: string[]) {
