@@ -2,7 +2,7 @@
  * The outbox's claims and leases (federation.repo.ts re-exports them): which due messages a delivery loop takes
  * for one peer, how it holds them while they travel, and how they are given back (docs/federation.md §10).
  */
-import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import {
   type Db,
   type DbOrTx,
@@ -148,31 +148,45 @@ export async function releaseAllLeases(db: Db): Promise<number> {
  * `limit` due messages of the peer after the batch's last sequence number, in order, with a lease, provided
  * no batch of the peer other than `inFlight` is in flight. No other claim can take the peer meanwhile: the
  * batch in flight holds its live lease, which every claim checks (`claimPeerStatement`).
+ *
+ * Returns the peer's row too, read by the same statement and only when something was claimed (sealing needs
+ * its address and keys as they are now): the row used to be read by a statement of its own beside every
+ * such claim, which at low rates finds nothing most of the time, and on PGlite, whose one connection runs
+ * statements one after the other, that read stood on the path of every batch's outcome (§18).
+ * Both come back as JSON (`to_jsonb`), one row each, decoded by `rowOf` as a plain select's would be.
  */
-export function claimFollowing(
+export async function claimFollowing(
   db: DbOrTx,
   peerId: string,
   inFlight: { msgId: string; seq: number }[],
   limit: number,
   leaseSeconds: number,
   leasedBy: number | null = null,
-) {
+): Promise<{ rows: OutboxRow[]; peer: PeerRow | null }> {
   const after = Math.max(...inFlight.map((r) => r.seq));
   const ids = sql.join(
     inFlight.map((r) => sql`${r.msgId}::uuid`),
     sql`, `,
   );
-  return leaseRows(
-    db,
-    sql`(select o.msg_id from fed_outbox o
-        where o.peer_id = ${peerId} and o.status = 'pending' and o.seq > ${after}
-          and o.next_attempt_at <= now() and (o.lease_until is null or o.lease_until < now())
-          and not exists (select 1 from fed_outbox f where f.peer_id = ${peerId} and f.status = 'pending'
-            and f.lease_until is not null and f.lease_until >= now() and f.msg_id not in (${ids}))
-        order by o.seq limit ${limit} for update of o skip locked)`,
-    leaseSeconds,
-    leasedBy,
+  const result = rowsOf<{ kind: "o" | "p"; row: Record<string, unknown> }>(
+    await db.execute(sql`
+      with l as (
+        update fed_outbox set lease_until = now() + make_interval(secs => ${leaseSeconds}),
+          leased_by = ${leasedBy}, attempts = attempts + 1
+        where msg_id in (select o.msg_id from fed_outbox o
+          where o.peer_id = ${peerId} and o.status = 'pending' and o.seq > ${after}
+            and o.next_attempt_at <= now() and (o.lease_until is null or o.lease_until < now())
+            and not exists (select 1 from fed_outbox f where f.peer_id = ${peerId} and f.status = 'pending'
+              and f.lease_until is not null and f.lease_until >= now() and f.msg_id not in (${ids}))
+          order by o.seq limit ${limit} for update of o skip locked)
+        returning *)
+      select 'o' as kind, to_jsonb(l) as row from l
+      union all
+      select 'p' as kind, to_jsonb(p) as row from fed_peers p where p.id = ${peerId} and exists (select 1 from l)`),
   );
+  const rows = result.filter((r) => r.kind === "o").map((r) => rowOf(outbox, r.row));
+  const p = result.find((r) => r.kind === "p");
+  return { rows, peer: p ? rowOf(peers, p.row) : null };
 }
 
 /**
@@ -199,17 +213,4 @@ export async function extendLease(db: Db, msgIds: string[], leaseSeconds: number
     .where(
       and(inArray(outbox.msgId, msgIds), eq(outbox.status, "pending"), sql`${outbox.leaseUntil} is not null`),
     );
-}
-
-/** Leases the messages `ids` (a subquery of msg_ids) selects, counting an attempt each; returns their rows. */
-function leaseRows(dbx: DbOrTx, ids: SQL, leaseSeconds: number, leasedBy: number | null) {
-  return dbx
-    .update(outbox)
-    .set({
-      leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})`,
-      leasedBy,
-      attempts: sql`${outbox.attempts} + 1`,
-    })
-    .where(inArray(outbox.msgId, ids))
-    .returning();
 }

@@ -222,16 +222,16 @@ export function createDelivery(
     unlease: (rows: OutboxRow[]) => void,
     trace?: (entry: EnvelopeTrace) => void,
   ): Promise<{ next: Prepared | null; recording: Promise<unknown> }> {
+    // The claim reads the peer's row again when it takes something (its address or keys may have changed since
+    // `cur` was sealed).
     const claim = repo
       .claimFollowing(db, peerId, cur.rows, limit, config.fedLeaseSeconds, leaseHolder())
-      .catch(() => [] as OutboxRow[]);
-    // The peer's row read again beside the claim (its address or keys may have changed since `cur` was sealed).
-    const peer = repo.findPeer(db, peerId).catch(() => undefined);
-    if (!overlapping) await Promise.all([claim, peer]);
+      .catch(() => ({ rows: [] as OutboxRow[], peer: null }));
+    if (!overlapping) await claim;
     const recording = record(cur, judged, { claimNext: false, release: [], after: claim }, limit, trace);
     // awaited by the caller; this only keeps a failure meanwhile from counting as unhandled
     recording.catch(() => {});
-    const next = await claimAhead(peerId, cur, limit, lease, unlease, claim, peer);
+    const next = await claimAhead(peerId, cur, limit, lease, unlease, claim);
     return { next, recording };
   }
 
@@ -246,19 +246,19 @@ export function createDelivery(
     limit: number,
     lease: (rows: OutboxRow[]) => void,
     unlease: (rows: OutboxRow[]) => void,
-    /** The claim, already made (`claimAtAnswer`), and the peer's row read beside it. */
-    claimed?: Promise<OutboxRow[]>,
-    peer?: Promise<PeerRow | undefined>,
+    /** The claim, already made (`claimAtAnswer`), with the peer's row it read. */
+    claimed?: Promise<{ rows: OutboxRow[]; peer: PeerRow | null }>,
   ): Promise<Prepared | null> {
     const c0 = performance.now();
     let rows: OutboxRow[] = [];
     try {
-      rows = await (claimed ??
+      const taken = await (claimed ??
         repo.claimFollowing(db, peerId, cur.rows, limit, config.fedLeaseSeconds, leaseHolder()));
+      rows = taken.rows;
       if (!rows.length) return null;
       timing.claimMs += performance.now() - c0;
       lease(rows);
-      const next = await prepare(peerId, rows, (await peer) ?? null);
+      const next = await prepare(peerId, rows, taken.peer);
       if (next) return next;
     } catch {
       // given back below; the batch in flight goes on as without pipelining
