@@ -48,16 +48,16 @@ export interface EnvelopeTrace {
   reason: string | null;
 }
 
-/**
- * The inbox: verify, de-duplicate, apply in per-peer order, exactly once; answer with signed receipts. A
- * message whose turn has not come (a gap before it) or whose handler failed is held and retried.
- */
-/** A handler failed in a transaction without savepoints: it is rolled back and done again with them. */
 /** Held messages read at a time when their turn may have come (applyReady). */
 const WAITING_PAGE = 500;
 type WaitingPage = { rows: InboxRow[]; more: boolean };
 const pageOf = (rows: InboxRow[]): WaitingPage => ({ rows, more: rows.length === WAITING_PAGE });
 
+/**
+ * The inbox: verify, de-duplicate, apply in per-peer order, exactly once; answer with signed receipts. A
+ * message whose turn has not come (a gap before it) or whose handler failed is held and retried.
+ */
+/** A handler failed in a transaction without savepoints: it is rolled back and done again with them. */
 class NeedsSavepoints extends Error {
   constructor(cause: unknown) {
     super("a handler failed: applying again with a savepoint per message", { cause });

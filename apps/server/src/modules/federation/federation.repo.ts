@@ -515,10 +515,11 @@ export type InboxArrival = Pick<
  * The batch goes as one JSON parameter read by `jsonb_to_recordset`, not one parameter per column and row: a
  * batch of 200 was 2,200 parameters that the query builder checked and the driver encoded one by one, about 7 %
  * of the receiver's CPU in the federation benchmark. The insert and the read are one statement, a round trip
- * fewer on every received batch's way to its receipt (docs/federation.md §18). The statement's read does not see the rows its own insert adds
- * (PostgreSQL runs a WITH's parts on one snapshot), so those come from the insert's RETURNING and are merged in
- * by `seq`. The caller holds the peer's row lock (lockPeer, a statement before this one), so this statement's
- * snapshot already holds every batch stored by an earlier holder of that lock.
+ * fewer on every received batch's way to its receipt (docs/federation.md §18). The statement's read does not
+ * see the rows its own insert adds (PostgreSQL runs a WITH's parts on one snapshot), so those come from the
+ * insert's RETURNING and are merged in by `seq`. The caller holds the peer's row lock (lockPeer, a statement
+ * before this one), so this statement's snapshot already holds every batch stored by an earlier holder of that
+ * lock.
  * When the stored rows fill the page, the new rows after its last one are left to the next page (read after
  * this statement, which sees them), so a page never skips a stored row between two of its own.
  */
