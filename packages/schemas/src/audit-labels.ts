@@ -298,7 +298,8 @@ function requestEventLabel(action: string, lang: Language): string | null {
   if (!m) return null;
   const l = label("requestEvent", m[2], lang);
   if (l === m[2]) return null;
-  return m[1] ? `${lang === "en" ? "Peer" : "对方"}: ${l}` : l;
+  // Chinese takes the full-width colon, with no space after it (as common.colon in the console).
+  return m[1] ? (lang === "en" ? `Peer: ${l}` : `对方：${l}`) : l;
 }
 
 /** How an audit action reads in a language. */

@@ -36,6 +36,8 @@ export const NodeSummary = z.object({
   name: z.string(),
   nameZh: z.string().nullable(),
   agency: z.string(),
+  /** The agency's name in Chinese, when it has one (the console shows it to a reader of Chinese). */
+  agencyZh: z.string().nullable(),
   timeZone: z.string(),
   /** The language the console opens in before anyone signs in (a signed-in user's own choice wins). */
   language: Language,

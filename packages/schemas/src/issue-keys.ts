@@ -20,6 +20,8 @@ export interface IssueMessage {
   labelled?: Readonly<Record<string, LabelKind | "record" | "text">>;
   /** The text always showed its vocabulary parameters by their English label: English keeps doing so. */
   englishLabels?: true;
+  /** Labelled parameters that hold several values of their vocabulary, joined by ", ": each is labelled. */
+  lists?: readonly string[];
 }
 
 export const ISSUE_MESSAGES = {
@@ -157,6 +159,53 @@ export const ISSUE_MESSAGES = {
   },
   "rounds.emptyList": { en: "an empty list cannot be signed", "zh-CN": "空清单不能签署" },
   "rounds.conflictClosed": { en: "the conflict is already {state}", "zh-CN": "该冲突已{state}" },
+  // a round's history: each change as a key and its parameters, read in the reader's language (rounds.doc.ts)
+  "rounds.change.create": { en: "round {number} created", "zh-CN": "创建第 {number} 轮" },
+  "rounds.change.set": {
+    en: "changed: {fields}",
+    "zh-CN": "修改：{fields}",
+    labelled: { fields: "roundField" },
+    lists: ["fields"],
+    englishLabels: true,
+  },
+  "rounds.change.listCreate": { en: "outcome list {list} started", "zh-CN": "开始成果清单 {list}" },
+  "rounds.change.listReplace": {
+    en: "outcome list {list} started, correcting {replaces}",
+    "zh-CN": "开始成果清单 {list}，更正清单 {replaces}",
+  },
+  "rounds.change.itemPut": { en: "item {n} of {list} worded", "zh-CN": "拟定清单 {list} 第 {n} 项的措辞" },
+  "rounds.change.itemRemove": { en: "item {n} of {list} removed", "zh-CN": "删除清单 {list} 第 {n} 项" },
+  "rounds.change.itemComment": { en: "comment on item {n} of {list}", "zh-CN": "评论清单 {list} 第 {n} 项" },
+  "rounds.change.sign": {
+    en: "{node} signed {list} version {version}",
+    "zh-CN": "{node} 签署清单 {list} 第 {version} 版",
+  },
+  "rounds.change.signFinal": {
+    en: "{node} signed {list} version {version}: final, signed by both sides",
+    "zh-CN": "{node} 签署清单 {list} 第 {version} 版：双方均已签署，已定稿",
+  },
+  "rounds.change.actionPut": { en: "action item {action} saved", "zh-CN": "保存行动项 {action}" },
+  "rounds.change.actionProgress": {
+    en: "progress on action item {action}",
+    "zh-CN": "记录行动项 {action} 的进展",
+  },
+  "rounds.change.actionProgressStatus": {
+    en: "progress on action item {action} ({status})",
+    "zh-CN": "记录行动项 {action} 的进展（{status}）",
+    labelled: { status: "actionStatus" },
+    englishLabels: true,
+  },
+  "rounds.change.documentAdd": { en: "document added: {name}", "zh-CN": "添加文件：{name}" },
+  "rounds.change.conflictDismiss": { en: "conflict {conflict} dismissed", "zh-CN": "驳回冲突 {conflict}" },
+  "rounds.change.accepted": {
+    en: "{issue} (conflict {conflict}, proposal {proposal}, accepted by {acceptedBy})",
+    "zh-CN": "{issue}（冲突 {conflict}，提议 {proposal}，由 {acceptedBy} 接受）",
+  },
+  "rounds.change.conflictKept": {
+    en: "{op} from {from} kept as a conflict",
+    "zh-CN": "来自 {from} 的变更（{op}）作为冲突保留",
+    labelled: { op: "roundOp" },
+  },
   "notice.madeOfRequest": {
     en: "notice {reference} was made of it",
     "zh-CN": "已据此请求制作通知 {reference}",
@@ -443,9 +492,13 @@ export function setEnglishLabels(f: (kind: LabelKind, value: string) => string):
 /** A parameter in English: as it is, or by its English label where the message always showed that. */
 export function englishParam(msg: IssueMessage, name: string, value: Param): string {
   const kind = msg.labelled?.[name];
-  return msg.englishLabels && kind !== undefined && kind !== "record" && kind !== "text"
-    ? englishLabel(kind, String(value))
-    : String(value);
+  if (!msg.englishLabels || kind === undefined || kind === "record" || kind === "text") return String(value);
+  return msg.lists?.includes(name)
+    ? String(value)
+        .split(", ")
+        .map((v) => englishLabel(kind, v))
+        .join(", ")
+    : englishLabel(kind, String(value));
 }
 
 const fillEnglish = (key: IssueKey, params: IssueParams) => {

@@ -68,6 +68,11 @@ function paramText(
   if (lang === "en") return englishParam(msg, name, value);
   if (kind === undefined || kind === "text") return String(value);
   if (kind === "record") return RECORD_NOUNS[String(value)] ?? String(value);
+  if (msg.lists?.includes(name))
+    return String(value)
+      .split(", ")
+      .map((v) => label(kind, v, lang))
+      .join("、");
   return label(kind, String(value), lang);
 }
 

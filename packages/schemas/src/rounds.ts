@@ -219,14 +219,41 @@ export const RoundConflict = z.strictObject({
   state: z.enum(CONFLICT_STATES),
   at: z.string(),
 });
+/** What a history entry records: every change a round can take, its creation, and a change kept as a conflict. */
+export const ROUND_CHANGE_OPS = [
+  "round.create",
+  "round.set",
+  "outcome.list.create",
+  "outcome.item.put",
+  "outcome.item.remove",
+  "outcome.item.comment",
+  "outcome.sign",
+  "action.put",
+  "action.progress",
+  "conflict.resolve",
+  "document.add",
+  "conflict",
+] as const;
 export const RoundChange = z.strictObject({
   version: z.number().int(),
   proposalId: z.string().nullable(),
   op: z.string(),
+  /** The change in English (logs, scripts); entries written before `note` existed have only this. */
   summary: z.string(),
+  /**
+   * The same change as a message key and its parameters (`rounds.change.*` in issue-keys.ts), which each reader
+   * sees in their own language (`issueText`).
+   */
+  note: z
+    .strictObject({
+      key: z.string().max(100),
+      params: z.record(z.string(), z.union([z.string(), z.number()])),
+    })
+    .optional(),
   by: Who,
   at: z.string(),
 });
+export type RoundChange = z.infer<typeof RoundChange>;
 
 /** The co-owned document: the same on both nodes at the same version. */
 export const RoundDoc = z.strictObject({

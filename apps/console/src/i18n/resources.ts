@@ -66,6 +66,8 @@ export const LABEL_PATHS = {
   caseShareState: "cases.shareState",
   actionStatus: "rounds.actionStatus",
   outcomeListState: "rounds.listState",
+  roundOp: "rounds.op",
+  roundField: "rounds.field",
   roundConflictState: "rounds.conflictState",
   progressFigure: "rounds.figure",
   sex: "persons.sex",

@@ -7,6 +7,7 @@ import {
   launchChromium,
   runAxe,
   signedInPage,
+  switchLanguage,
 } from "../support/browser.js";
 import { DB_KIND } from "../support/node.js";
 import { type PairedNodes, pairedNodes } from "../support/paired-nodes.js";
@@ -214,6 +215,17 @@ describeBrowser(
         for (const page of [cn, us]) {
           await expect.poll(() => page.getByTestId("round-document").count(), slow).toBe(2);
         }
+        // The history reads in each reader's language, from the entries' keys and parameters.
+        await us.reload();
+        const usHistory = await us.getByTestId("round-history").innerText();
+        expect(usHistory).toContain("round 9 created");
+        expect(usHistory).toContain("document added: notes.txt");
+        await switchLanguage(cn, "zh-CN");
+        await cn.reload();
+        const cnHistory = await cn.getByTestId("round-history").innerText();
+        expect(cnHistory).toContain("创建第 9 轮");
+        expect(cnHistory).toContain("添加文件：agenda.txt");
+        expect(cnHistory).not.toContain("document added");
         await cn.context().close();
         await us.context().close();
       },

@@ -36,8 +36,13 @@ describeDb("sign-in, sessions and CSRF", () => {
     expect(s.status).toBe(200);
     expect(s.body.user.username).toBe("officer.a");
     // the node tells the sign-in page its language (English unless configured)
-    const info = await a.req<{ node: { language: string } }>("GET", "/api/v1/node");
+    const info = await a.req<{ node: { language: string; agency: string; agencyZh: string | null } }>(
+      "GET",
+      "/api/v1/node",
+    );
     expect(info.body.node.language).toBe("en");
+    // the agency in both languages: the dashboard shows the reader's
+    expect(info.body.node).toMatchObject({ agency: "Test agency", agencyZh: "测试机构" });
   });
 
   it("names the user's unit in English and, when it has one, in Chinese", async () => {

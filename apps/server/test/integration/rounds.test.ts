@@ -3,7 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type OutcomeExport, type OutcomeVerification, ROUNDS_MSG, type RoundView } from "@crossline/schemas";
+import {
+  type IssueRef,
+  issueText,
+  type OutcomeExport,
+  type OutcomeVerification,
+  ROUNDS_MSG,
+  type RoundChange,
+  type RoundView,
+} from "@crossline/schemas";
 import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoRounds } from "../../src/cli/demo-rounds.js";
@@ -109,6 +117,24 @@ describeDb("dialogue rounds between two nodes (in-process hub)", () => {
     expect(after.us.doc.history.map((h) => h.op)).toEqual(
       expect.arrayContaining(["round.create", "round.set", "conflict"]),
     );
+    // Each entry reads in the reader's language from its key and parameters (the console's history), on both
+    // sides alike; English stays in `summary`.
+    const read = (h: RoundChange | undefined, lang: "en" | "zh-CN") =>
+      h?.note ? issueText(h.note as IssueRef, lang) : "";
+    const history = after.cn.doc.history;
+    const conflictEntry = history.find((h) => h.op === "conflict" && h.proposalId === p1.proposalId);
+    expect(read(conflictEntry, "zh-CN")).toBe(`来自 ${CN} 的变更（修改轮次信息）作为冲突保留`);
+    expect(conflictEntry?.summary).toMatch(new RegExp(`^round\\.set from ${CN} kept as a conflict: `));
+    const accepted = history.at(-1);
+    expect(read(accepted, "zh-CN")).toBe(
+      `修改：会场（冲突 ${kept?.id}，提议 ${p1.proposalId}，由 ${CN} 接受）`,
+    );
+    expect(read(accepted, "en")).toBe(
+      `changed: Venue (conflict ${kept?.id}, proposal ${p1.proposalId}, accepted by ${CN})`,
+    );
+    expect(accepted?.summary).toBe(read(accepted, "en"));
+    const created = history.find((h) => h.op === "round.create");
+    expect(read(created, "zh-CN")).toBe(`创建第 ${after.cn.doc.fields.number} 轮`);
   });
 
   it("the host's own stale edit of a changed field is 409; nothing is saved", async () => {

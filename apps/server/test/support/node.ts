@@ -146,6 +146,7 @@ export async function createTestNode(
       id: opts.id ?? "TEST-A",
       name: "Test node",
       agencyName: "Test agency",
+      agencyNameZh: "测试机构",
       timeZone: opts.timeZone ?? "Asia/Shanghai",
       adminUsername: "admin",
       adminDisplayName: "Admin",

@@ -41,7 +41,7 @@ describe("audit labels", () => {
 
   it("read a request event as the request event's label, the peer's as the peer's", () => {
     expect(auditActionLabel("request.approve", "en")).toBe("Request · Approve");
-    expect(auditActionLabel("request.remote.answer", "zh-CN")).toBe("请求 · 对方: 答复");
+    expect(auditActionLabel("request.remote.answer", "zh-CN")).toBe("请求 · 对方：答复");
   });
 
   it("give every target type a label, and show an unknown action as its area and code", () => {

@@ -234,7 +234,10 @@ export function DashboardPage() {
           <Stack gap={6}>
             <Fact label={t("dashboard.nodeName")} value={orgName(i18n.language, node)} />
             <Fact label={t("dashboard.nodeId")} value={node.id} />
-            <Fact label={t("dashboard.agency")} value={node.agency} />
+            <Fact
+              label={t("dashboard.agency")}
+              value={orgName(i18n.language, { name: node.agency, nameZh: node.agencyZh })}
+            />
             <Fact
               label={t("dashboard.nodeZone")}
               value={`${zoneLabel(t, node.timeZone)} (${node.timeZone})`}

@@ -1,4 +1,11 @@
-import type { RoundView } from "@crossline/schemas";
+import {
+  type IssueRef,
+  isIssueKey,
+  issueText,
+  label,
+  type RoundChange,
+  type RoundView,
+} from "@crossline/schemas";
 import {
   Alert,
   Badge,
@@ -20,6 +27,7 @@ import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeText } from "../../components/DateTime";
 import { Link } from "../../router/router";
 import { formatDateTime } from "../../util/datetime";
+import { useLang } from "../requests/RequestDetailPage/parts";
 import { ActionPlan } from "./ActionPlan";
 import { Bi } from "./Bi";
 import { OutcomeLists } from "./OutcomeLists";
@@ -174,6 +182,7 @@ function RoundScreen({ view }: { view: RoundView }) {
 /** Proposals the host could not apply as they were: both sides see them, either side decides. */
 function Conflicts({ view }: { view: RoundView }) {
   const { t } = useTranslation();
+  const lang = useLang();
   const canWrite = useCan("rounds:write");
   const change = useRoundChange(view);
   const open = view.doc.conflicts.filter((c) => c.state === "open");
@@ -182,7 +191,9 @@ function Conflicts({ view }: { view: RoundView }) {
     <Section title={t("rounds.conflicts")} testId="round-conflicts">
       {open.map((c) => (
         <Card withBorder key={c.id} data-testid="round-conflict">
-          <Text size="sm">{t("rounds.conflictFrom", { from: c.from, op: c.op.op, base: c.base })}</Text>
+          <Text size="sm">
+            {t("rounds.conflictFrom", { from: c.from, op: label("roundOp", c.op.op, lang), base: c.base })}
+          </Text>
           <Text size="sm" c="dimmed">
             {c.reason}
           </Text>
@@ -214,8 +225,14 @@ function Conflicts({ view }: { view: RoundView }) {
   );
 }
 
+/** A history entry in the reader's language: from its key and parameters; an older entry has only English. */
+function changeText(h: RoundChange, lang: "en" | "zh-CN"): string {
+  return h.note && isIssueKey(h.note.key) ? issueText(h.note as IssueRef, lang) : h.summary;
+}
+
 function History({ view }: { view: RoundView }) {
   const { t } = useTranslation();
+  const lang = useLang();
   const rows = [...view.doc.history].reverse().slice(0, 30);
   return (
     <Section title={t("rounds.history")} testId="round-history">
@@ -234,7 +251,7 @@ function History({ view }: { view: RoundView }) {
               <Table.Tr key={h.version}>
                 <Table.Td>{h.version}</Table.Td>
                 <Table.Td>
-                  <Text size="sm">{h.summary}</Text>
+                  <Text size="sm">{changeText(h, lang)}</Text>
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm">{`${h.by.name} (${h.by.node})`}</Text>

@@ -5,13 +5,15 @@ import { agencies, nodeIdentity, nodeKeys, nodeSettings, units, users } from "..
 export type NodeRow = typeof nodeIdentity.$inferSelect;
 export type NodeKeyRow = typeof nodeKeys.$inferSelect;
 
-export async function findNode(db: DbOrTx): Promise<(NodeRow & { agencyName: string }) | undefined> {
+export async function findNode(
+  db: DbOrTx,
+): Promise<(NodeRow & { agencyName: string; agencyNameZh: string | null }) | undefined> {
   const [row] = await db
-    .select({ node: nodeIdentity, agencyName: agencies.name })
+    .select({ node: nodeIdentity, agencyName: agencies.name, agencyNameZh: agencies.nameZh })
     .from(nodeIdentity)
     .innerJoin(agencies, eq(agencies.id, nodeIdentity.agencyId))
     .limit(1);
-  return row ? { ...row.node, agencyName: row.agencyName } : undefined;
+  return row ? { ...row.node, agencyName: row.agencyName, agencyNameZh: row.agencyNameZh } : undefined;
 }
 
 /** Keys that are still in use: the active one and any in their rotation overlap. */

@@ -67,6 +67,7 @@ export function createNodeService(deps: {
       name: n.name,
       nameZh: n.nameZh,
       agency: n.agencyName,
+      agencyZh: n.agencyNameZh,
       timeZone: n.timeZone,
       language: deps.language,
     };

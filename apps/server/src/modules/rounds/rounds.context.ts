@@ -9,7 +9,7 @@ import type { BlobPort, PeerDirectory } from "../federation/federation.directory
 import type { AttachmentRef, FederationPort } from "../federation/federation.types.js";
 import type { NodeService } from "../node/node.service.js";
 import type { NotifyInput } from "../notifications/notifications.service.js";
-import { applyChange, type ChangeInput, type Who } from "./rounds.doc.js";
+import { applyChange, type ChangeInput, historyNote, type Who } from "./rounds.doc.js";
 import * as repo from "./rounds.repo.js";
 
 /** What the rounds module needs from the rest of the node: narrow ports, no other module's tables. */
@@ -102,6 +102,8 @@ export function createRoundWriter(deps: RoundsDeps) {
       version: next.version,
       proposalId: input.proposalId,
       op: "conflict",
+      // the reason (in English) stays in the English text; each reader sees it on the conflict itself
+      ...historyNote(issue("rounds.change.conflictKept", { op: input.op.op, from })),
       summary: `${input.op.op} from ${from} kept as a conflict: ${reason}`.slice(0, 2000),
       by: input.by,
       at: input.at,

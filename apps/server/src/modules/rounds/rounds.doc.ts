@@ -2,8 +2,12 @@ import {
   ActionFields,
   type ActionItem,
   type ErrorDetail,
+  isIssueKey,
   issue,
+  type KeyedIssue,
+  nestedIssue,
   type OutcomeList,
+  type RoundChange,
   type RoundDoc,
   type RoundFields,
   type RoundOp,
@@ -102,6 +106,11 @@ function currentValue(doc: RoundDoc, path: string): unknown {
 
 const same = (x: unknown, y: unknown) => canonicalJson(x ?? null) === canonicalJson(y ?? null);
 
+/** A history entry's text: English in `summary`, and the key and parameters each reader's language fills. */
+export function historyNote(n: KeyedIssue): Pick<RoundChange, "summary" | "note"> {
+  return { summary: n.issue, note: { key: n.key, params: { ...n.params } } };
+}
+
 /** Applies one change to a copy of the document; throws AppError on bad input. */
 export function applyChange(doc: RoundDoc, input: ChangeInput): ChangeResult {
   const { op } = input;
@@ -118,7 +127,19 @@ export function applyChange(doc: RoundDoc, input: ChangeInput): ChangeResult {
       // The entry answers the resolving change (its proposal settles on the guest), and names the one it takes.
       const last = r.doc.history[r.doc.history.length - 1];
       last.proposalId = input.proposalId;
-      last.summary += ` (conflict ${c.id}, proposal ${c.proposalId}, accepted by ${input.by.node})`;
+      const taken =
+        last.note && isIssueKey(last.note.key) ? { issue: last.summary, ...last.note } : last.summary;
+      Object.assign(
+        last,
+        historyNote(
+          issue("rounds.change.accepted", {
+            ...nestedIssue(taken as KeyedIssue | string),
+            conflict: c.id,
+            proposal: c.proposalId,
+            acceptedBy: input.by.node,
+          }),
+        ),
+      );
     }
     return r;
   }
@@ -147,21 +168,23 @@ export function applyChange(doc: RoundDoc, input: ChangeInput): ChangeResult {
     version,
     proposalId: input.proposalId,
     op: input.op.op,
-    summary: summary.text,
+    ...historyNote(summary.note),
     by: input.by,
     at: input.at,
   });
   return { kind: "applied", doc: next };
 }
 
-function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflict: string } {
+function mutate(doc: RoundDoc, input: ChangeInput): { note: KeyedIssue } | { conflict: string } {
   const { op, by, at } = input;
   switch (op.op) {
     case "round.set": {
       const fields = { ...doc.fields, ...stripUndefined(op.fields) };
       checkRoundFields(doc, fields);
       doc.fields = fields;
-      return { text: `round: ${Object.keys(stripUndefined(op.fields)).join(", ")}` };
+      return {
+        note: issue("rounds.change.set", { fields: Object.keys(stripUndefined(op.fields)).join(", ") }),
+      };
     }
     case "outcome.list.create": {
       if (doc.outcomeLists.some((l) => l.id === op.listId))
@@ -194,7 +217,11 @@ function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflic
         items,
         signatures: [],
       });
-      return { text: op.replaces ? `list ${op.listId} replaces ${op.replaces}` : `list ${op.listId}` };
+      return {
+        note: op.replaces
+          ? issue("rounds.change.listReplace", { list: op.listId, replaces: op.replaces })
+          : issue("rounds.change.listCreate", { list: op.listId }),
+      };
     }
     case "outcome.item.put": {
       const l = findList(doc, op.listId);
@@ -217,7 +244,7 @@ function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflic
       item.removed = false;
       bumpList(l);
       item.history.push({ listVersion: l.version, en: item.en, zh: item.zh, by, at });
-      return { text: `item ${item.n} of ${l.id}` };
+      return { note: issue("rounds.change.itemPut", { n: item.n, list: l.id }) };
     }
     case "outcome.item.remove": {
       const l = findList(doc, op.listId);
@@ -228,7 +255,7 @@ function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflic
       item.removed = true;
       bumpList(l);
       item.history.push({ listVersion: l.version, en: item.en, zh: item.zh, by, at });
-      return { text: `item ${item.n} of ${l.id} removed` };
+      return { note: issue("rounds.change.itemRemove", { n: item.n, list: l.id }) };
     }
     case "outcome.item.comment": {
       const l = findList(doc, op.listId);
@@ -236,7 +263,7 @@ function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflic
       if (!item)
         throw bad(`${F}.itemId`, issue("rounds.unknownPart", { what: "outcome item", id: op.itemId }));
       item.comments.push({ by, at, text: op.text });
-      return { text: `comment on item ${item.n} of ${l.id}` };
+      return { note: issue("rounds.change.itemComment", { n: item.n, list: l.id }) };
     }
     case "outcome.sign": {
       const l = findList(doc, op.listId);
@@ -265,7 +292,13 @@ function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflic
         const old = l.replaces ? doc.outcomeLists.find((x) => x.id === l.replaces) : undefined;
         if (old) old.replacedBy = l.id;
       }
-      return { text: `${by.node} signed ${l.id} v${l.version}${l.state === "final" ? " (final)" : ""}` };
+      return {
+        note: issue(l.state === "final" ? "rounds.change.signFinal" : "rounds.change.sign", {
+          node: by.node,
+          list: l.id,
+          version: l.version,
+        }),
+      };
     }
     case "action.put": {
       const existing = doc.actionItems.find((i) => i.id === op.itemId);
@@ -280,7 +313,7 @@ function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflic
       checkAction(doc, parsed.data);
       if (existing) Object.assign(existing, parsed.data);
       else doc.actionItems.push({ id: op.itemId, ...parsed.data, updates: [] });
-      return { text: `action ${op.itemId}` };
+      return { note: issue("rounds.change.actionPut", { action: op.itemId }) };
     }
     case "action.progress": {
       const item = doc.actionItems.find((i) => i.id === op.itemId);
@@ -289,7 +322,11 @@ function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflic
       if (!op.note.en && !op.note.zh) throw bad(`${F}.note`, { issue: "a progress note needs some text" });
       item.updates.push({ at: op.at, note: op.note, ...(op.status ? { status: op.status } : {}), by });
       if (op.status) item.status = op.status;
-      return { text: `progress on ${op.itemId}${op.status ? ` (${op.status})` : ""}` };
+      return {
+        note: op.status
+          ? issue("rounds.change.actionProgressStatus", { action: op.itemId, status: op.status })
+          : issue("rounds.change.actionProgress", { action: op.itemId }),
+      };
     }
     case "document.add": {
       if (doc.fields.documents.some((d) => d.id === op.document.id))
@@ -297,12 +334,12 @@ function mutate(doc: RoundDoc, input: ChangeInput): { text: string } | { conflic
       if (doc.fields.documents.length >= 50)
         throw bad(`${F}.document`, { issue: "a round holds at most 50 documents" });
       doc.fields.documents.push(op.document);
-      return { text: `document: ${op.document.name}` };
+      return { note: issue("rounds.change.documentAdd", { name: op.document.name }) };
     }
     case "conflict.resolve": {
       const c = openConflict(doc, op.conflictId);
       c.state = "dismissed";
-      return { text: `conflict ${c.id} dismissed` };
+      return { note: issue("rounds.change.conflictDismiss", { conflict: c.id }) };
     }
   }
 }
@@ -409,7 +446,14 @@ export function newRoundDoc(
     actionItems: [],
     conflicts: [],
     history: [
-      { version: 1, proposalId: null, op: "round.create", summary: `round ${fields.number}`, by, at },
+      {
+        version: 1,
+        proposalId: null,
+        op: "round.create",
+        ...historyNote(issue("rounds.change.create", { number: fields.number })),
+        by,
+        at,
+      },
     ],
     updatedAt: at,
   };
