@@ -7,6 +7,7 @@ import {
   launchChromium,
   listen,
   signedInPage,
+  switchLanguage,
 } from "../support/browser.js";
 import { DB_KIND } from "../support/node.js";
 import { addProvider } from "../support/providers-fixtures.js";
@@ -134,6 +135,12 @@ describeBrowser("screens: start-up language, board rows, roster choices, dashboa
       await chief.getByTestId("nav-fugitives").click();
       await chief.getByTestId("fugitives-search").waitFor();
       expect(await chief.getByTestId("not-found").count()).toBe(0);
+      // the node's agency in the reader's language
+      await chief.goto("/");
+      await chief.getByText("Test agency", { exact: true }).waitFor();
+      await switchLanguage(chief, "zh-CN");
+      await chief.getByText("测试机构", { exact: true }).waitFor();
+      await switchLanguage(chief, "en");
       await chief.context().close();
 
       // a case officer approves nothing and sees no peers: neither card
