@@ -535,6 +535,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
    * hover colours, which is not the state this check is about.
    */
   async function visit(page: Page, to: string) {
+    watchErrors(page);
     await page.mouse.move(0, 0);
     const go = (path: string) =>
       page.evaluate(`(() => {
@@ -547,8 +548,25 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     await go(to);
   }
 
+  /**
+   * What the page's scripts logged as errors since the last check (React's warnings about markup, e.g. a
+   * `<div>` inside a `<p>`, among them), except a refused request, which the page shows and handles itself.
+   */
+  const logged = new WeakMap<Page, string[]>();
+  function watchErrors(page: Page) {
+    if (logged.has(page)) return;
+    const errors: string[] = [];
+    logged.set(page, errors);
+    page.on("console", (m) => {
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
+        errors.push(m.text().slice(0, 2500));
+    });
+    page.on("pageerror", (e) => errors.push(e.message.slice(0, 300)));
+  }
+
   /** Waits until the page shows `ready`, no loader spins any more and nothing moves. */
   async function settle(page: Page, ready: string) {
+    watchErrors(page);
     await page.getByTestId(ready).first().waitFor();
     await expect.poll(() => page.locator(".mantine-Loader-root:visible").count()).toBe(0);
     await motionless(page);
@@ -571,6 +589,8 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     const report = await runAxe(page);
     const { scrollWidth, culprit } = await horizontalOverflow(page);
     rows.push({ page: name, variant: `${v.lang} ${v.width}`, counts: report.counts, width: scrollWidth });
+    const errors = logged.get(page) ?? [];
+    expect.soft(errors.splice(0), `${name} (${v.lang}, ${v.width} px): errors logged`).toEqual([]);
     const bad = report.violations.filter((x) => x.impact === "critical" || x.impact === "serious");
     expect.soft(bad, `${name} (${v.lang}, ${v.width} px)`).toEqual([]);
     // every time on the page is on the reader's clock, never raw UTC

@@ -41,7 +41,8 @@ export function PersonRequests({ p }: { p: PersonView }) {
       ) : (
         <Stack gap={4}>
           {items.map((r) => (
-            <Text size="sm" key={r.id} data-testid="person-request">
+            // a div: the badge is one, and a paragraph may not hold it
+            <Text component="div" size="sm" key={r.id} data-testid="person-request">
               <Link to={`/requests/${r.id}`} data-testid="person-request-link">
                 {r.reference}
               </Link>{" "}

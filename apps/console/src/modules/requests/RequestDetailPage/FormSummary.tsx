@@ -58,7 +58,8 @@ function FormValue({ value, spec }: { value: unknown; spec?: FieldSpec }) {
   if (value === null || value === undefined || value === "") return <Text size="sm">—</Text>;
   if (isLabelled(value))
     return (
-      <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
+      // a div: the language badge is one, and a paragraph may not hold it
+      <Text component="div" size="sm" style={{ whiteSpace: "pre-wrap" }}>
         {value.text}{" "}
         <Badge size="xs" variant="outline" color="gray">
           {value.lang}
