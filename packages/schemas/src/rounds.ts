@@ -207,6 +207,17 @@ export const ActionItem = ActionFields.extend({
   ),
 });
 export type ActionItem = z.infer<typeof ActionItem>;
+/**
+ * One reason a kept change could not apply, as an error detail: its English `issue`, and when it is one of ours
+ * its message key and parameters, so each reader sees it in their own language.
+ */
+export const ConflictReason = z.strictObject({
+  field: z.string().max(300).optional(),
+  issue: z.string().max(2000),
+  key: z.string().max(100).optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
+export type ConflictReason = z.infer<typeof ConflictReason>;
 export const RoundConflict = z.strictObject({
   id: PartId,
   proposalId: z.string(),
@@ -215,10 +226,13 @@ export const RoundConflict = z.strictObject({
   op: RoundOp,
   /** The fields that changed since `base` to another value, or the reason it could not apply. */
   fields: z.array(z.string()),
+  /** The reasons in English, joined (conflicts kept before `reasons` existed have only this). */
   reason: z.string(),
+  reasons: z.array(ConflictReason).max(50).optional(),
   state: z.enum(CONFLICT_STATES),
   at: z.string(),
 });
+export type RoundConflict = z.infer<typeof RoundConflict>;
 /** What a history entry records: every change a round can take, its creation, and a change kept as a conflict. */
 export const ROUND_CHANGE_OPS = [
   "round.create",

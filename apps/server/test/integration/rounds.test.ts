@@ -101,6 +101,13 @@ describeDb("dialogue rounds between two nodes (in-process hub)", () => {
     expect(us.doc.fields.city.en).toBe("Washington, D.C.");
     const kept = us.doc.conflicts.find((c) => c.proposalId === p1.proposalId);
     expect(kept).toMatchObject({ from: CN, state: "open", fields: ["round.venue"], base });
+    // the reason keeps its key: each reader sees it in their own language (the console's conflict card)
+    expect(kept?.reasons).toEqual([expect.objectContaining({ key: "rounds.stale" })]);
+    const why = kept?.reasons?.[0];
+    expect(issueText({ key: why?.key as IssueRef["key"], params: why?.params ?? {} }, "zh-CN")).toBe(
+      `自版本 ${base} 以来本轮已被修改（当前版本 ${base + 1}）：round.venue`,
+    );
+    expect(kept?.reason).toBe(why?.issue);
     expect(cn.pending).toEqual([]);
     // Either side decides; the guest accepts its own wording over the host's.
     await change(t.liaison[CN], roundId, cn.doc.version, {
@@ -373,7 +380,10 @@ describeDb("dialogue rounds between two nodes (in-process hub)", () => {
         state: "draft",
         signatures: [],
       });
-      expect(us.doc.conflicts.find((c) => c.proposalId === "rp_forged")?.reason).toMatch(/other_text/);
+      const forged = us.doc.conflicts.find((c) => c.proposalId === "rp_forged");
+      expect(forged?.reason).toMatch(/other_text/);
+      expect(forged?.reasons?.[0]).toMatchObject({ key: "rounds.signatureMismatch" });
+      expect(issueText(forged?.reasons?.[0] as IssueRef, "zh-CN")).toMatch(/^签名所覆盖的不是本清单/);
       expect((await getRound(t.liaison[CN], roundId)).doc).toEqual(us.doc);
     });
 

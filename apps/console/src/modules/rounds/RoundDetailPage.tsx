@@ -1,11 +1,4 @@
-import {
-  type IssueRef,
-  isIssueKey,
-  issueText,
-  label,
-  type RoundChange,
-  type RoundView,
-} from "@crossline/schemas";
+import { label, type RoundChange, type RoundConflict, type RoundView } from "@crossline/schemas";
 import {
   Alert,
   Badge,
@@ -27,6 +20,7 @@ import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeText } from "../../components/DateTime";
 import { Link } from "../../router/router";
 import { formatDateTime } from "../../util/datetime";
+import { storedIssueText } from "../../util/issues";
 import { useLang } from "../requests/RequestDetailPage/parts";
 import { ActionPlan } from "./ActionPlan";
 import { Bi } from "./Bi";
@@ -194,8 +188,8 @@ function Conflicts({ view }: { view: RoundView }) {
           <Text size="sm">
             {t("rounds.conflictFrom", { from: c.from, op: label("roundOp", c.op.op, lang), base: c.base })}
           </Text>
-          <Text size="sm" c="dimmed">
-            {c.reason}
+          <Text size="sm" c="dimmed" data-testid="round-conflict-reason">
+            {conflictReason(c, lang)}
           </Text>
           {canWrite && (
             <Group mt="xs">
@@ -225,9 +219,18 @@ function Conflicts({ view }: { view: RoundView }) {
   );
 }
 
-/** A history entry in the reader's language: from its key and parameters; an older entry has only English. */
+/**
+ * Why a change was kept as a conflict, in the reader's language: each reason by its message key, or a fixed
+ * text of ours by the dictionary; a conflict kept before reasons had keys has only its English text.
+ */
+function conflictReason(c: RoundConflict, lang: "en" | "zh-CN"): string {
+  if (!c.reasons?.length) return storedIssueText({ issue: c.reason }, lang);
+  return c.reasons.map((d) => storedIssueText(d, lang)).join(lang === "zh-CN" ? "；" : "; ");
+}
+
+/** A history entry in the reader's language, by its message key; an older entry has only its English text. */
 function changeText(h: RoundChange, lang: "en" | "zh-CN"): string {
-  return h.note && isIssueKey(h.note.key) ? issueText(h.note as IssueRef, lang) : h.summary;
+  return storedIssueText({ issue: h.summary, ...h.note }, lang);
 }
 
 function History({ view }: { view: RoundView }) {

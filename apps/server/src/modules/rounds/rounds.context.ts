@@ -1,4 +1,4 @@
-import { issue, ROUNDS_MSG, type RoundDoc, type RoundView } from "@crossline/schemas";
+import { type ConflictReason, issue, ROUNDS_MSG, type RoundDoc, type RoundView } from "@crossline/schemas";
 import type { PublicKeyJwk } from "../../crypto/keys.js";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
@@ -9,7 +9,14 @@ import type { BlobPort, PeerDirectory } from "../federation/federation.directory
 import type { AttachmentRef, FederationPort } from "../federation/federation.types.js";
 import type { NodeService } from "../node/node.service.js";
 import type { NotifyInput } from "../notifications/notifications.service.js";
-import { applyChange, type ChangeInput, historyNote, type Who } from "./rounds.doc.js";
+import {
+  applyChange,
+  type ChangeInput,
+  conflictReasons,
+  historyNote,
+  reasonText,
+  type Who,
+} from "./rounds.doc.js";
 import * as repo from "./rounds.repo.js";
 
 /** What the rounds module needs from the rest of the node: narrow ports, no other module's tables. */
@@ -82,8 +89,9 @@ export function createRoundWriter(deps: RoundsDeps) {
     input: ChangeInput,
     from: string,
     fields: string[],
-    reason: string,
+    reasons: ConflictReason[],
   ): RoundDoc {
+    const reason = reasonText(reasons);
     const next = structuredClone(doc);
     next.version += 1;
     next.updatedAt = input.at;
@@ -94,7 +102,8 @@ export function createRoundWriter(deps: RoundsDeps) {
       base: input.base,
       op: input.op,
       fields,
-      reason: reason.slice(0, 2000),
+      reason,
+      reasons,
       state: "open",
       at: input.at,
     });
@@ -116,17 +125,17 @@ export function createRoundWriter(deps: RoundsDeps) {
     let next: RoundDoc;
     try {
       const r = applyChange(doc, input);
-      next = r.kind === "applied" ? r.doc : keepConflict(doc, input, from, r.fields, r.reason);
+      next = r.kind === "applied" ? r.doc : keepConflict(doc, input, from, r.fields, r.reasons);
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       // Valid when the guest sent it, refused now (the list became final meanwhile, say): kept and shown.
-      const reason = e.details.map((d) => (d.field ? `${d.field}: ${d.issue}` : d.issue)).join("; ");
+      const reasons = conflictReasons(e.details);
       next = keepConflict(
         doc,
         input,
         from,
         e.details.map((d) => d.field ?? "").filter(Boolean),
-        reason || e.code,
+        reasons.length ? reasons : [{ issue: e.code }],
       );
     }
     const applied = next.history[next.history.length - 1]?.op !== "conflict";

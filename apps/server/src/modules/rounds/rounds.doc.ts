@@ -1,6 +1,7 @@
 import {
   ActionFields,
   type ActionItem,
+  type ConflictReason,
   type ErrorDetail,
   isIssueKey,
   issue,
@@ -46,7 +47,25 @@ export interface ChangeInput {
 
 export type ChangeResult =
   | { kind: "applied"; doc: RoundDoc }
-  | { kind: "conflict"; fields: string[]; reason: string };
+  | { kind: "conflict"; fields: string[]; reasons: ConflictReason[] };
+
+/** Why a change was kept as a conflict, from the details of its refusal (their keys kept, for every reader). */
+export function conflictReasons(details: readonly ErrorDetail[]): ConflictReason[] {
+  return details.slice(0, 50).map((d) => ({
+    ...(d.field ? { field: d.field.slice(0, 300) } : {}),
+    issue: d.issue.slice(0, 2000),
+    ...(d.key ? { key: d.key } : {}),
+    ...(d.params ? { params: { ...d.params } } : {}),
+  }));
+}
+
+/** The reasons as one English text (`RoundConflict.reason`). */
+export function reasonText(reasons: readonly ConflictReason[]): string {
+  return reasons
+    .map((d) => (d.field ? `${d.field}: ${d.issue}` : d.issue))
+    .join("; ")
+    .slice(0, 2000);
+}
 
 const F = "body.op";
 const bad = (field: string, d: Omit<ErrorDetail, "field">) =>
@@ -151,14 +170,13 @@ export function applyChange(doc: RoundDoc, input: ChangeInput): ChangeResult {
     return {
       kind: "conflict",
       fields: stale,
-      reason: issue("rounds.stale", { base: input.base, version: doc.version, fields: stale.join(", ") })
-        .issue,
+      reasons: [issue("rounds.stale", { base: input.base, version: doc.version, fields: stale.join(", ") })],
     };
   }
   const next = structuredClone(doc);
   const version = doc.version + 1;
   const summary = mutate(next, input);
-  if ("conflict" in summary) return { kind: "conflict", fields: [], reason: summary.conflict };
+  if ("conflict" in summary) return { kind: "conflict", fields: [], reasons: [summary.conflict] };
   for (const path of w.keys()) next.fieldVersions[path] = version;
   // An added document never conflicts itself, but a stale `round.set` of the documents must not drop it.
   if (input.op.op === "document.add") next.fieldVersions["round.documents"] = version;
@@ -175,7 +193,7 @@ export function applyChange(doc: RoundDoc, input: ChangeInput): ChangeResult {
   return { kind: "applied", doc: next };
 }
 
-function mutate(doc: RoundDoc, input: ChangeInput): { note: KeyedIssue } | { conflict: string } {
+function mutate(doc: RoundDoc, input: ChangeInput): { note: KeyedIssue } | { conflict: KeyedIssue } {
   const { op, by, at } = input;
   switch (op.op) {
     case "round.set": {
@@ -269,7 +287,7 @@ function mutate(doc: RoundDoc, input: ChangeInput): { note: KeyedIssue } | { con
       const l = findList(doc, op.listId);
       assertDraft(l);
       if (op.listVersion !== l.version) {
-        return { conflict: `the signature covers version ${op.listVersion}; the list is at ${l.version}` };
+        return { conflict: issue("rounds.listStale", { version: l.version }) };
       }
       assertSignable(l);
       if (l.signatures.some((s) => s.node === by.node && s.listVersion === l.version))

@@ -74,8 +74,8 @@ export function registerRoundHandlers(deps: RoundsDeps) {
           const reason = issue("rounds.signatureMismatch", {
             listVersion: list.version,
             check: check.check,
-          }).issue;
-          const next = writer.keepConflict(row.doc, input, msg.peerId, ["jws"], reason);
+          });
+          const next = writer.keepConflict(row.doc, input, msg.peerId, ["jws"], [reason]);
           await writer.commit(tx, ctx, next, "round.signature_refused", {
             proposalId: p.proposalId,
             check: check.check,
