@@ -123,6 +123,11 @@ describeDb("API tokens", () => {
     expect(JSON.stringify(listed.body)).not.toContain(secret);
     const bot = node.bearer(secret);
     expect((await bot.req("GET", "/api/v1/audit")).status).toBe(200);
+    // what the token does is recorded as its user's and the token's, in no language (the type is beside it)
+    expect(await node.rt.services.tokens.resolve(secret)).toMatchObject({
+      type: "token",
+      label: "machine.owner · nightly export",
+    });
     expect((await a.req("DELETE", `/api/v1/tokens/${token.id}`, {})).status).toBe(204);
     const after = await bot.req<Err>("GET", "/api/v1/audit");
     expect(after.status).toBe(401);

@@ -121,7 +121,8 @@ export function createTokensService(deps: { db: Db; clock: Clock; audit: AuditSe
     return makeActor({
       type: "token",
       id: row.token.id,
-      label: `${row.user.username} (token ${row.token.name})`,
+      // no word of any language: the actor's type ("token", labelled in each) is recorded beside the label
+      label: `${row.user.username} · ${row.token.name}`,
       userId: row.user.id,
       unitId: row.user.unitId,
       agencyId: row.agencyId,
