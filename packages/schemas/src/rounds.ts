@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { IsoDateTime, NodeId, TimeZone } from "./common.js";
+import { ErrorDetail } from "./errors.js";
 
 /**
  * Dialogue rounds, joint outcome lists and action plans (docs/rounds.md). A round is one document co-owned
@@ -208,15 +209,12 @@ export const ActionItem = ActionFields.extend({
 });
 export type ActionItem = z.infer<typeof ActionItem>;
 /**
- * One reason a kept change could not apply, as an error detail: its English `issue`, and when it is one of ours
- * its message key and parameters, so each reader sees it in their own language.
+ * One reason a kept change could not apply: the refusal's error detail (its English `issue`, and when it is one
+ * of ours its message key and parameters, so each reader sees it in their own language), without `allowed`.
  */
-export const ConflictReason = z.strictObject({
-  field: z.string().max(300).optional(),
-  issue: z.string().max(2000),
-  key: z.string().max(100).optional(),
-  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-});
+export const ConflictReason = z.strictObject(
+  ErrorDetail.pick({ field: true, issue: true, key: true, params: true }).shape,
+);
 export type ConflictReason = z.infer<typeof ConflictReason>;
 export const RoundConflict = z.strictObject({
   id: PartId,
