@@ -100,6 +100,8 @@ export interface FedContext extends FederationDeps {
   /** The handler of each incoming message type, registered by the domains. */
   handlers: Map<string, MessageHandler>;
   timing: FederationTiming;
+  /** Envelopes accepted with payload fields this release does not know (a newer peer's), per message type. */
+  fieldsIgnored: Map<string, number>;
   /** The node's keys (cached for two seconds). */
   currentKeys(): Promise<NodeKeys>;
   /** Forgets the cached keys (after a rotation or retirement in this process). */
@@ -221,6 +223,7 @@ export function createFedContext(deps: FederationDeps): FedContext {
       signReceiptsMs: 0,
       envelopesIn: 0,
     },
+    fieldsIgnored: new Map(),
     currentKeys,
     forgetKeys: () => {
       keysCache = null;

@@ -16,6 +16,7 @@ import { inSavepoint, inTransaction, type Tx } from "../../db/client.js";
 import { countInWindow, peekRateLimits } from "../../db/rate-limit.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
+import { parseReceived } from "../../lib/received.js";
 import type { NodeKeys } from "../node/node.service.js";
 import type { Attachments } from "./federation.attachments.js";
 import { SEQ_CONSUMING, SEQUENCE_CONFLICT } from "./federation.codes.js";
@@ -46,6 +47,8 @@ export interface EnvelopeTrace {
   type: string | null;
   status: string;
   reason: string | null;
+  /** Payload fields a newer release of the sender added, which this one ignored. */
+  ignoredFields?: string[];
 }
 
 /** Held messages read at a time when their turn may have come (applyReady). */
@@ -85,6 +88,8 @@ export function createInbox(
     waitingFor?: number;
     /** On SEQUENCE_CONFLICT: the highest sequence number held from the sender. */
     highestSeq?: number;
+    /** Fields of the payload this release does not know (a newer sender's), ignored (lib/received.ts). */
+    ignored?: string[];
   }
   /** An envelope opened and verified from a known peer: stored in the inbox, even if then rejected. */
   type Trusted = Received & { peer: PeerRow; opened: OpenedEnvelope };
@@ -194,7 +199,11 @@ export function createInbox(
         it.reason = "UNKNOWN_TYPE";
         it.detail = h.type;
       } else {
-        const parsed = handler.schema.safeParse(it.opened.payload);
+        const parsed = parseReceived(handler.schema, it.opened.payload);
+        if (parsed.success && parsed.ignored.length) {
+          it.ignored = parsed.ignored;
+          c.fieldsIgnored.set(h.type, (c.fieldsIgnored.get(h.type) ?? 0) + 1);
+        }
         if (!parsed.success) {
           it.reason = "SCHEMA_INVALID";
           it.detail = parsed.error.issues
@@ -340,6 +349,7 @@ export function createInbox(
           type: i.opened?.header.type ?? null,
           status: i.status,
           reason: i.reason ?? null,
+          ...(i.ignored ? { ignoredFields: i.ignored } : {}),
         });
       }
     }
@@ -590,7 +600,9 @@ export function createInbox(
         const h = r.header;
         try {
           if (!handler) throw new Error(`no handler for ${r.type}`);
-          const payload = handler.schema.parse(r.payload);
+          const parsed = parseReceived(handler.schema, r.payload);
+          if (!parsed.success) throw parsed.error;
+          const payload = parsed.data;
           const msg: IncomingMessage = {
             msgId: r.msgId,
             peerId,

@@ -595,6 +595,15 @@ function registerFederationMetrics(s: Services, metrics: Metrics) {
       this.set({ mode: "after_record" }, t.batchesOut - t.batchesPipelined - t.batchesAtAnswer);
     },
   });
+  new Gauge({
+    name: "crossline_federation_fields_ignored_total",
+    help: "Envelopes accepted with payload fields this release does not know (sent by a peer on a newer release), by message type",
+    labelNames: ["type"],
+    registers: [metrics.registry],
+    collect() {
+      for (const [type, n] of s.federationService.fieldsIgnored) this.set({ type }, n);
+    },
+  });
   gauge("crossline_federation_peer_active", "1 when the peer is active", (p) =>
     p.state === "active" ? 1 : 0,
   );

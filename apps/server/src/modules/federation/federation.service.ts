@@ -89,6 +89,7 @@ export function createFederationService(deps: FederationDeps) {
     skipHeldMessage: inbox.skipHeldMessage,
     checkLinks: health.checkLinks,
     timing: c.timing,
+    fieldsIgnored: c.fieldsIgnored,
     // admin
     listOutbox: admin.listOutbox,
     listInbox: admin.listInbox,

@@ -1,6 +1,7 @@
 import { AnswerInput, REQUEST_EVENTS, type TimelineEventName, transition } from "@crossline/schemas";
 import type { z } from "zod";
 import type { Tx } from "../../db/client.js";
+import { parseReceived } from "../../lib/received.js";
 // The port's one way to define a handler, under a short name so each handler's signature fits on one line.
 import { defineHandler as handler, PermanentRejection } from "../federation/federation.types.js";
 import { createRequestsContext, type RequestsDeps, severityOf } from "./requests.context.js";
@@ -260,7 +261,7 @@ export function registerRequestHandlers(deps: RequestsDeps) {
 
     const def = REQUEST_EVENTS[p.event];
     const t = transition(status, p.event);
-    const answer = p.event === "answer" ? AnswerInput.safeParse(p.data.answer) : null;
+    const answer = p.event === "answer" ? parseReceived(AnswerInput, p.data.answer) : null;
     const problem =
       def.side !== remoteSide
         ? `${p.event} is not the ${remoteSide}'s to perform`

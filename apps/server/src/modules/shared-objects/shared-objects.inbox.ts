@@ -9,6 +9,7 @@ import {
 import type { z } from "zod";
 import type { Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
+import { parseReceived } from "../../lib/received.js";
 import type { IncomingMessage, MessageHandler } from "../federation/federation.types.js";
 import { sharedObjectsRepo as repo } from "./shared-objects.repo.js";
 import type { SharedObjectsDeps, SharedObjectsService } from "./shared-objects.service.js";
@@ -79,9 +80,11 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
     const onward = msg.peerId !== p.ownerNode;
     const markingIssue = markingRefusal(p.marking, { nodeId: self, onward });
     if (markingIssue) return no(markingIssue);
-    const parsed = def.schema.safeParse(p.content);
+    // Fields a newer release of the owner added are left out of the copy and named in the audit (lib/received.ts).
+    const parsed = parseReceived(def.schema, p.content);
     if (!parsed.success) return no("CONTENT_INVALID");
     const content = parsed.data;
+    const ignored = parsed.ignored.length ? { ignoredFields: parsed.ignored } : {};
     const now = clock.now();
     const ownerUpdatedAt = new Date(p.ownerUpdatedAt);
     const row = await repo.lock(tx, p.id);
@@ -117,6 +120,7 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
           type: p.type,
           version: p.version,
           tlp: p.marking.tlp,
+          ...ignored,
         },
       });
       return;
@@ -165,6 +169,7 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
         previous: row.version,
         tlp: p.marking.tlp,
         ...(unreachable.length ? { unreachable } : {}),
+        ...ignored,
       },
     });
   });

@@ -3,6 +3,7 @@ import { uuidv7 } from "../../crypto/ids.js";
 import type { Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
+import { parseReceived } from "../../lib/received.js";
 import { type AttachmentRef, defineHandler, PermanentRejection } from "../federation/federation.types.js";
 import { sharedObjectsRepo as repo } from "./shared-objects.repo.js";
 import type { SharedObjectsDeps } from "./shared-objects.service.js";
@@ -93,7 +94,7 @@ export function createSharedProposals(deps: SharedObjectsDeps) {
         "STALE",
         `proposed on version ${p.version}; the object is at version ${row.version}`,
       );
-    const parsed = def.proposals.schema.safeParse(p.content);
+    const parsed = parseReceived(def.proposals.schema, p.content);
     if (!parsed.success)
       throw new PermanentRejection("PROPOSAL_INVALID", parsed.error.issues[0]?.message ?? "invalid");
     try {
@@ -120,7 +121,13 @@ export function createSharedProposals(deps: SharedObjectsDeps) {
       action: "shared_object.proposal_received",
       targetType: "shared_object",
       targetId: row.id,
-      details: { proposalId: p.proposalId, from: msg.peerId, version: p.version, type: p.type },
+      details: {
+        proposalId: p.proposalId,
+        from: msg.peerId,
+        version: p.version,
+        type: p.type,
+        ...(parsed.ignored.length ? { ignoredFields: parsed.ignored } : {}),
+      },
     });
   });
 
