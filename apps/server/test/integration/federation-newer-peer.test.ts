@@ -67,7 +67,11 @@ describeDb("federation: fields from a peer on a newer release", () => {
   afterAll(() => b?.close());
 
   /** Seals and posts one message with the next sequence number; its result and id. */
-  const send = async (type: string, payload: unknown): Promise<Result & { msgId: string }> => {
+  const send = async (
+    type: string,
+    payload: unknown,
+    schemaVersion = 1,
+  ): Promise<Result & { msgId: string }> => {
     const header: EnvelopeHeader = {
       msgId: uuidv7(),
       sender: "ZZ-NEW",
@@ -75,7 +79,7 @@ describeDb("federation: fields from a peer on a newer release", () => {
       seq: ++seq,
       created: new Date().toISOString(),
       type,
-      schemaVersion: 1,
+      schemaVersion,
     };
     const jwe = await sealEnvelope({
       header,
@@ -179,5 +183,21 @@ describeDb("federation: fields from a peer on a newer release", () => {
       marking: { tlp: "RED" },
     });
     expect(r).toMatchObject({ status: "rejected", reason: "SCHEMA_INVALID" });
+  });
+
+  it("refuses a later schemaVersion of a type, a change a newer sender says must not be ignored", async () => {
+    const r = await send("federation.notice", { text: "Version 2 notice", language: "en" }, 2);
+    expect(r).toMatchObject({ status: "rejected", reason: "SCHEMA_INVALID" });
+    const [entry] = await b.rt.services.db
+      .select({ details: auditLog.details })
+      .from(auditLog)
+      .where(and(eq(auditLog.targetId, r.msgId), eq(auditLog.action, "federation.envelope.rejected")));
+    expect(entry.details).toMatchObject({
+      reason: "SCHEMA_INVALID",
+      detail: expect.stringContaining("schemaVersion 2 of federation.notice: this node reads up to 1"),
+    });
+    // the link goes on: the next message applies
+    const next = await send("federation.notice", { text: "Back to version 1", language: "en" });
+    expect(await inboxRow(next.msgId)).toEqual({ status: "applied", reason: null });
   });
 });

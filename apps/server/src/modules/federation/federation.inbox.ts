@@ -198,6 +198,9 @@ export function createInbox(
       if (!handler) {
         it.reason = "UNKNOWN_TYPE";
         it.detail = h.type;
+      } else if (h.schemaVersion > (handler.schemaVersion ?? 1)) {
+        it.reason = "SCHEMA_INVALID";
+        it.detail = `schemaVersion ${h.schemaVersion} of ${h.type}: this node reads up to ${handler.schemaVersion ?? 1} (the sender runs a newer release)`;
       } else {
         const parsed = parseReceived(handler.schema, it.opened.payload);
         if (parsed.success && parsed.ignored.length) {

@@ -45,6 +45,12 @@ export interface MessageHandler<S extends z.ZodType = z.ZodType> {
   /** Payloads that fail it are rejected with reason SCHEMA_INVALID and change nothing. */
   schema: S;
   /**
+   * The highest payload `schemaVersion` this release reads (1 when absent). A message of a later version, a
+   * change a newer sender says must not be ignored, is rejected with SCHEMA_INVALID naming both versions
+   * (docs/decisions/0004); fields merely added keep the version and are ignored here (lib/received.ts).
+   */
+  schemaVersion?: number;
+  /**
    * Runs inside the inbox transaction; throwing rolls the message back (it is held and retried), except a
    * PermanentRejection, which rejects it for good.
    */
