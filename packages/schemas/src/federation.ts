@@ -41,8 +41,18 @@ export const FederationInvitation = NodeCard.extend({
 export type FederationInvitation = z.infer<typeof FederationInvitation>;
 
 /** What the hotline test and the other built-in message types carry. */
-export const PingPayload = z.strictObject({ pingId: z.uuid(), sentAt: z.string().max(40) });
-export const PongPayload = z.strictObject({ pingId: z.uuid(), pingSentAt: z.string().max(40) });
+/** The sender's software release (`lib/release.ts`), so each side knows which release the other runs. */
+const Release = z.string().min(1).max(40);
+export const PingPayload = z.strictObject({
+  pingId: z.uuid(),
+  sentAt: z.string().max(40),
+  release: Release.optional(),
+});
+export const PongPayload = z.strictObject({
+  pingId: z.uuid(),
+  pingSentAt: z.string().max(40),
+  release: Release.optional(),
+});
 export const KeysPayload = z.strictObject({ publicKeys: PeerKeys });
 export const VoidPayload = z.strictObject({
   cancelledType: z.string().max(MAX_TYPE_LEN),

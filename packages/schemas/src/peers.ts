@@ -109,6 +109,8 @@ export const PeerView = z.object({
   fingerprint: z.string(),
   /** The pin of the peer's TLS certificate this node requires (set at pairing or later), or null: not pinned. */
   tlsPin: z.string().nullable(),
+  /** The software release the peer last told (in a hotline test, ping or pong); null before its first one. */
+  release: z.string().nullable(),
   keys: z.array(z.object({ kid: z.string(), use: z.string(), status: z.string() })),
   stateChangedAt: z.string(),
   createdAt: z.string(),

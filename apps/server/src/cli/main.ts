@@ -3,6 +3,7 @@ import type { ApiToken, CreateTokenResponse, CreateUserResponse, Role, User } fr
 import { ROLES } from "@crossline/schemas";
 import { Command, Option } from "commander";
 import { ConfigError } from "../config.js";
+import { RELEASE } from "../lib/release.js";
 import { DataDirBusyError } from "../runtime/lock.js";
 import { addAuditCommands } from "./audit-commands.js";
 import { addBackupCommands } from "./backup-commands.js";
@@ -42,6 +43,7 @@ const roleOption = () =>
 export function buildCli(): Command {
   const program = new Command("crossline")
     .description("Crossline node: peer-to-peer cooperation between law-enforcement agencies")
+    .version(RELEASE, "-V, --version", "print the release")
     .option("--data-dir <dir>", "the node's data directory (default $CROSSLINE_DATA_DIR or ./.crossline)")
     .addHelpText(
       "after",

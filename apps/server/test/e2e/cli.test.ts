@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -33,6 +33,14 @@ describeDb("the crossline CLI", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--username/);
     expect(r.stdout).toMatch(/--json/);
+  });
+
+  it("prints its release, the server package's version, from the sources and from the bundle", () => {
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    expect(runCli(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    expect(runCli(["-V"], { CROSSLINE_NO_BUNDLE: "1" })).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
   it("runs the same from the TypeScript sources as from the precompiled bundle", () => {

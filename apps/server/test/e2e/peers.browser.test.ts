@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -98,6 +98,11 @@ describeBrowser("console Peers page: pairing, fingerprint, hotline test, health"
     expect((await row.innerText()).toLowerCase()).toContain("active");
     await pa.getByTestId("peer-US-DOJ-ping").click();
     await expect.poll(async () => row.innerText(), { timeout: 20_000 }).toMatch(/Hotline test: \d+ ms/);
+    // the pong told CN-MPS which release US-DOJ runs (and the ping told US-DOJ CN-MPS's)
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    expect(await pa.getByTestId("peer-US-DOJ-release").innerText()).toBe(`Runs Crossline ${version}`);
 
     // and the accepting side
     await pb.keyboard.press("Escape");
@@ -106,6 +111,7 @@ describeBrowser("console Peers page: pairing, fingerprint, hotline test, health"
     await rowB.waitFor();
     expect((await rowB.innerText()).toLowerCase()).toContain("active");
     expect(await rowB.innerText()).toContain(fingerprint);
+    expect(await pb.getByTestId("peer-CN-MPS-release").innerText()).toBe(`Runs Crossline ${version}`);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await pa.screenshot({ path: path.join(SCREENSHOT_DIR, "peers-en.png"), fullPage: true });
     await pb.screenshot({ path: path.join(SCREENSHOT_DIR, "peers-zh.png"), fullPage: true });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { sha256Hex } from "../../src/crypto/hash.js";
@@ -13,10 +14,16 @@ import {
 import { type Agent, createTestNode, describeDb, type TestNode } from "../support/node.js";
 import { freePort } from "../support/pg-cluster.js";
 
+/** The release a node tells its peers: the server package's version. */
+const RELEASE_OF_PACKAGE = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
 interface Peer {
   id: string;
   state: string;
   fingerprint: string;
+  release: string | null;
   keys: { kid: string; use: string; status: string }[];
   health: Record<string, unknown> & { outboxDepth: number; pingRttMs: number | null; delivered: number };
 }
@@ -156,7 +163,10 @@ describeDb("federation between two in-process nodes", () => {
         return l.body.items.length === 3 && l.body.items.every((p) => p.rttMs !== null) && l.body.items;
       });
       expect(answered.every((p) => (p.rttMs ?? -1) >= 0)).toBe(true);
-      expect((await peerOf(from, to)).health.pingRttMs).not.toBeNull();
+      const peer = await peerOf(from, to);
+      expect(peer.health.pingRttMs).not.toBeNull();
+      // the ping and its pong told each side the other's release
+      expect(peer.release).toBe(RELEASE_OF_PACKAGE);
     }
   });
 
@@ -410,6 +420,9 @@ describeDb("federation between two in-process nodes", () => {
     expect(m.body).toMatch(/crossline_federation_delivered_total\{peer="US-DOJ"\} [1-9]/);
     expect(m.body).toMatch(/crossline_federation_outbox_depth\{peer="US-DOJ"\} \d+/);
     expect(m.body).toMatch(/crossline_federation_ping_rtt_ms\{peer="US-DOJ"\} \d+/);
+    expect(m.body).toContain(`crossline_build_info{release="${RELEASE_OF_PACKAGE}"} 1`);
+    const ready = await a.node.rt.app.inject({ method: "GET", url: "/readyz" });
+    expect(ready.json()).toEqual({ status: "ready", node: "CN-MPS", release: RELEASE_OF_PACKAGE });
   });
 
   it("revoking a peer stops traffic both ways at once", async () => {

@@ -200,6 +200,9 @@ function Health({ p }: { p: PeerView }) {
         {t("common.colon")}
         {h.pingRttMs ?? "–"} ms
       </Text>
+      <Text size="xs" c="dimmed" data-testid={`peer-${p.id}-release`}>
+        {p.release ? t("peers.release", { release: p.release }) : t("peers.releaseUnknown")}
+      </Text>
       {h.linkStop ? (
         <Badge color="red" data-testid={`peer-${p.id}-link-stop`} style={{ overflow: "visible" }}>
           {t(`peers.stopReason.${h.linkStop.reason as LinkStopReason}`)}

@@ -97,6 +97,8 @@ export const peers = pgTable(
     lastError: text("last_error"),
     rttMs: integer("rtt_ms"),
     pingRttMs: integer("ping_rtt_ms"),
+    /** The software release the peer last told, in a ping or a pong (lib/release.ts). */
+    release: text("release"),
     linkAlertAt: ts("link_alert_at"),
     stateChangedAt: ts("state_changed_at").notNull().defaultNow(),
     createdAt: ts("created_at").notNull().defaultNow(),

@@ -6,6 +6,7 @@ import { inTransaction } from "../../db/client.js";
 import type { InboxStatus, OutboxStatus } from "../../db/schema/index.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
 import { AppError, notFound } from "../../lib/errors.js";
+import { RELEASE } from "../../lib/release.js";
 import type { Attachments } from "./federation.attachments.js";
 import type { FedContext } from "./federation.context.js";
 import type { Outbox } from "./federation.outbox.js";
@@ -137,7 +138,7 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
         ids.map((pingId) => ({
           peerId,
           type: "federation.ping",
-          payload: { pingId, sentAt: sentAt.toISOString() },
+          payload: { pingId, sentAt: sentAt.toISOString(), release: RELEASE },
         })),
       );
       await repo.insertPings(

@@ -8,6 +8,7 @@ import {
   VoidPayload,
 } from "@crossline/schemas";
 import type { Clock } from "../../lib/clock.js";
+import { RELEASE } from "../../lib/release.js";
 import type { AuditService } from "../audit/audit.service.js";
 import { rejectedByPeerReason } from "./federation.codes.js";
 import * as repo from "./federation.repo.js";
@@ -27,10 +28,11 @@ export function registerTransportHandlers(fed: FederationPort, deps: { clock: Cl
   const { clock, audit } = deps;
   fed.registerHandler(
     defineHandler("federation.ping", PingPayload, async (tx, msg, ctx) => {
+      if (msg.payload.release) await repo.updatePeer(tx, msg.peerId, { release: msg.payload.release });
       await fed.enqueue(tx, ctx, {
         peerId: msg.peerId,
         type: "federation.pong",
-        payload: { pingId: msg.payload.pingId, pingSentAt: msg.payload.sentAt },
+        payload: { pingId: msg.payload.pingId, pingSentAt: msg.payload.sentAt, release: RELEASE },
         inReplyTo: msg.msgId,
       });
     }),
@@ -39,7 +41,10 @@ export function registerTransportHandlers(fed: FederationPort, deps: { clock: Cl
     defineHandler("federation.pong", PongPayload, async (tx, msg) => {
       const rttMs = await repo.answerPing(tx, msg.peerId, msg.payload.pingId, clock.now());
       if (rttMs === null) return; // not ours, or answered already: nothing to record
-      await repo.updatePeer(tx, msg.peerId, { pingRttMs: rttMs });
+      await repo.updatePeer(tx, msg.peerId, {
+        pingRttMs: rttMs,
+        ...(msg.payload.release ? { release: msg.payload.release } : {}),
+      });
     }),
   );
   fed.registerHandler(

@@ -64,6 +64,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       state: r.state,
       fingerprint: r.fingerprint,
       tlsPin: r.tlsPin,
+      release: r.release,
       keys: r.publicKeys.map((k) => ({ kid: k.kid, use: k.use, status: k.status })),
       stateChangedAt: r.stateChangedAt.toISOString(),
       createdAt: r.createdAt.toISOString(),

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { z } from "zod";
 import { zodApp } from "../../http/route-kit.js";
+import { RELEASE } from "../../lib/release.js";
 import type { Services } from "../../services.js";
 
 /** One registry per app instance, so several apps in one test process do not collide. */
@@ -21,6 +22,12 @@ export function createMetrics() {
     help: "When the certificate the node serves HTTPS with expires (unix time); absent without HTTPS",
     registers: [registry],
   });
+  new Gauge({
+    name: "crossline_build_info",
+    help: "1, labelled with this node's software release",
+    labelNames: ["release"],
+    registers: [registry],
+  }).set({ release: RELEASE }, 1);
   let databaseMemory: () => number | null = () => null;
   new Gauge({
     name: "crossline_database_wasm_memory_bytes",
@@ -103,7 +110,7 @@ export function healthRoutes(fastify: FastifyInstance, s: Services, metrics: Met
         tags,
         summary: "Readiness: the database answers and the node is initialised",
         response: {
-          200: z.object({ status: z.literal("ready"), node: z.string() }),
+          200: z.object({ status: z.literal("ready"), node: z.string(), release: z.string() }),
           503: z.object({ status: z.string(), reason: z.string() }),
         },
       },
@@ -112,7 +119,7 @@ export function healthRoutes(fastify: FastifyInstance, s: Services, metrics: Met
       try {
         await s.db.execute(sql`select 1`);
         const node = await s.node.summary();
-        return { status: "ready" as const, node: node.id };
+        return { status: "ready" as const, node: node.id, release: RELEASE };
       } catch (e) {
         return reply.status(503).send({ status: "not_ready", reason: (e as Error).message.slice(0, 200) });
       }

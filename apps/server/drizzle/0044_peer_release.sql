@@ -1,0 +1,1 @@
+ALTER TABLE "fed_peers" ADD COLUMN "release" text;
