@@ -5,7 +5,7 @@ import { nodeCommand } from "./command-kit.js";
 
 const peerLine = (p: PeerView) =>
   [
-    `${p.id.padEnd(10)} ${p.state.padEnd(9)} ${p.baseUrl}`,
+    `${p.id.padEnd(10)} ${p.state.padEnd(9)} ${p.baseUrl}${p.release ? `  (Crossline ${p.release})` : ""}`,
     `           fingerprint ${p.fingerprint}${p.tlsPin ? `, TLS pin ${p.tlsPin}` : ""}`,
     `           outbox ${p.health.outboxDepth}${p.health.oldestUndeliveredAgeSeconds !== null ? ` (oldest ${p.health.oldestUndeliveredAgeSeconds}s)` : ""}, sent ${p.health.sent}, delivered ${p.health.delivered}, received ${p.health.received}, rejected ${p.health.rejected}`,
     `           last success ${p.health.lastSuccessAt ?? "never"}, rtt ${p.health.rttMs ?? "-"} ms, ping ${p.health.pingRttMs ?? "-"} ms${p.health.linkDown ? "  LINK DOWN" : ""}${p.health.lastError ? `\n           last error: ${linkProblemText(p.health.lastError, "en")}\n             ${p.health.lastError}` : ""}`,

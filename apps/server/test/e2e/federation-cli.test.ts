@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -62,7 +63,16 @@ describeDb("federation from the command line", () => {
       items: { id: string; state: string; fingerprint: string; health: Record<string, unknown> }[];
     }>(a, "peer", "list");
     expect(list.items).toHaveLength(1);
-    expect(list.items[0]).toMatchObject({ id: "US-DOJ", state: "active", fingerprint: acc.fingerprint });
+    // the hotline test told CN-MPS which release US-DOJ runs (the server package's version)
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    expect(list.items[0]).toMatchObject({
+      id: "US-DOJ",
+      state: "active",
+      fingerprint: acc.fingerprint,
+      release: version,
+    });
     expect(list.items[0].health).toMatchObject({ outboxDepth: 0, sent: 3, rejected: 0, linkDown: false });
     for (const k of [
       "delivered",
@@ -112,6 +122,7 @@ describeDb("federation from the command line", () => {
         })
       ).stdout;
     }
+    expect(listing).toContain(`(Crossline ${version})`);
     expect(listing).toMatch(
       /last error: Connection refused: nothing answers at the peer's address \(ECONNREFUSED\)\n +fetch failed: ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+\n/,
     );
