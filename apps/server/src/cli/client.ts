@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import type { ErrorBody } from "@crossline/schemas";
 import type { Config } from "../config.js";
+import { detailsText } from "../lib/errors.js";
 import { controlTokenPath, readLock } from "../runtime/lock.js";
 import type { NodeRuntime } from "../runtime/node-runtime.js";
 
@@ -37,7 +38,7 @@ export interface NodeClient {
 
 function fail(status: number, body: unknown): never {
   const e = (body as ErrorBody)?.error;
-  const detail = e?.details?.map((d) => (d.field ? `${d.field}: ${d.issue}` : d.issue)).join("; ");
+  const detail = e?.details ? detailsText(e.details) : "";
   const msg = e ? `${e.code}: ${e.message}${detail ? ` (${detail})` : ""}` : `HTTP ${status}`;
   throw new CliError(
     msg,

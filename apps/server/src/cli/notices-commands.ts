@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type ErrorBody, label, type VerifyView } from "@crossline/schemas";
 import type { Command } from "commander";
+import { detailsText } from "../lib/errors.js";
 import { CliError, EXIT } from "./client.js";
 import { jsonCommand, withClient } from "./command-kit.js";
 
@@ -57,9 +58,7 @@ export function addNoticeCommands(program: Command): void {
         });
         const json = (await res.json()) as VerifyView & ErrorBody;
         if (!res.ok) {
-          const d = json.error?.details
-            ?.map((x) => (x.field ? `${x.field}: ${x.issue}` : x.issue))
-            .join("; ");
+          const d = json.error?.details ? detailsText(json.error.details) : "";
           throw new CliError(`${json.error?.code ?? res.status}${d ? ` (${d})` : ""}`, EXIT.USAGE);
         }
         r = json;

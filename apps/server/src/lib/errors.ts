@@ -43,6 +43,10 @@ export type RawZodIssue = { code: string; message: string; input?: unknown } & R
 
 const rawIssues = new WeakMap<ErrorDetail, RawZodIssue>();
 
+/** Error details as one English line, "field: issue; …": for logs, CLI messages and stored reasons. */
+export const detailsText = (details: readonly { field?: string; issue: string }[]): string =>
+  details.map((d) => (d.field ? `${d.field}: ${d.issue}` : d.issue)).join("; ");
+
 /**
  * A detail for a Zod issue raised in a service (parse with `reportInput: true` so the locale can name
  * the type received). The issue is remembered beside the detail, so the HTTP layer can word Zod's own

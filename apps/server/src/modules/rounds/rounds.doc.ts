@@ -14,7 +14,7 @@ import {
   type RoundOp,
 } from "@crossline/schemas";
 import { canonicalJson } from "../../lib/canonical-json.js";
-import { AppError } from "../../lib/errors.js";
+import { AppError, detailsText } from "../../lib/errors.js";
 
 /**
  * The rules of the co-owned round document, pure: how one change (from either side) becomes the next
@@ -61,10 +61,7 @@ export function conflictReasons(details: readonly ErrorDetail[]): ConflictReason
 
 /** The reasons as one English text (`RoundConflict.reason`). */
 export function reasonText(reasons: readonly ConflictReason[]): string {
-  return reasons
-    .map((d) => (d.field ? `${d.field}: ${d.issue}` : d.issue))
-    .join("; ")
-    .slice(0, 2000);
+  return detailsText(reasons).slice(0, 2000);
 }
 
 const F = "body.op";

@@ -2,7 +2,7 @@ import { issue, SHARED_MSG, SharedProposalPayload } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
 import type { Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
-import { AppError, assertThat, notFound, zodIssueDetail } from "../../lib/errors.js";
+import { AppError, assertThat, detailsText, notFound, zodIssueDetail } from "../../lib/errors.js";
 import { parseReceived } from "../../lib/received.js";
 import { type AttachmentRef, defineHandler, PermanentRejection } from "../federation/federation.types.js";
 import { sharedObjectsRepo as repo } from "./shared-objects.repo.js";
@@ -111,10 +111,7 @@ export function createSharedProposals(deps: SharedObjectsDeps) {
     } catch (e) {
       // The domain's refusal (a step out of order, a date before the last one): the proposer is told why.
       if (e instanceof AppError)
-        throw new PermanentRejection(
-          "PROPOSAL_REFUSED",
-          e.details.map((d) => (d.field ? `${d.field}: ${d.issue}` : d.issue)).join("; ") || e.code,
-        );
+        throw new PermanentRejection("PROPOSAL_REFUSED", detailsText(e.details) || e.code);
       throw e;
     }
     await audit.record(tx, ctx, {
