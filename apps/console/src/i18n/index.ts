@@ -1,6 +1,6 @@
 import { type Language, notificationResources } from "@crossline/schemas";
 import i18n from "i18next";
-import { initReactI18next } from "react-i18next";
+import { initReactI18next, useTranslation } from "react-i18next";
 import { resourceTree } from "./resources";
 
 export const SUPPORTED_LANGUAGES: readonly Language[] = ["en", "zh-CN"];
@@ -46,6 +46,12 @@ export function rememberLanguage(lang: Language): void {
 
 export function currentLanguage(): Language {
   return isLanguage(i18n.language) ? i18n.language : "en";
+}
+
+/** The reader's language, in a component: it renders again when the language changes. */
+export function useLang(): Language {
+  const { i18n: current } = useTranslation();
+  return current.language.toLowerCase().startsWith("zh") ? "zh-CN" : "en";
 }
 
 function applyToDocument(lang: string): void {

@@ -19,6 +19,7 @@ import { useTranslation } from "react-i18next";
 import { useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DualDateTime } from "../../components/DateTime";
+import { useLang } from "../../i18n";
 import { Link } from "../../router/router";
 import { formatDateTime } from "../../util/datetime";
 import { actorTypeLabel, OUTCOME_COLOURS, outcomeLabel } from "../../util/labels";
@@ -174,8 +175,8 @@ function AuditTarget({ entry, lang }: { entry: AuditEntry; lang: Language }) {
 }
 
 export function AuditPage() {
-  const { t, i18n } = useTranslation();
-  const lang: Language = i18n.language.toLowerCase().startsWith("zh") ? "zh-CN" : "en";
+  const { t } = useTranslation();
+  const lang = useLang();
   const { user } = useSession();
   const [draft, setDraft] = useState("");
   const [action, setAction] = useState("");

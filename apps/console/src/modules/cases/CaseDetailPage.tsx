@@ -29,6 +29,7 @@ import { API_BASE } from "../../api/client";
 import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeText } from "../../components/DateTime";
+import { useLang } from "../../i18n";
 import { Link } from "../../router/router";
 import { fileBase64 } from "../../util/files";
 import { casesApi } from "./cases.api";
@@ -63,8 +64,7 @@ function useChange(id: string) {
 }
 
 function CaseView({ c, t }: { c: CaseDetail; t: ReturnType<typeof useTranslation>["t"] }) {
-  const { i18n } = useTranslation();
-  const lang = i18n.language === "zh-CN" ? "zh-CN" : "en";
+  const lang = useLang();
   const canWrite = useCan("cases:write");
   const change = useChange(c.id);
   const qc = useQueryClient();

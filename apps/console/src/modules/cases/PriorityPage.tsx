@@ -8,12 +8,13 @@ import { useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeText } from "../../components/DateTime";
 import { DateTimeField } from "../../components/DateTimeField";
+import { useLang } from "../../i18n";
 import { Link } from "../../router/router";
 import { casesApi } from "./cases.api";
 
 /** The priority cases shared with peers (ours and theirs) and the status report download per peer and period. */
 export function PriorityPage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const [peer, setPeer] = useState<string | null>(null);
   const { node } = useSession();
   // The report's days are days on the node's calendar: the last 90 of them by default, today included.
@@ -24,7 +25,7 @@ export function PriorityPage() {
     queryFn: () => casesApi.priority(peer ?? undefined),
   });
   const peers = [...new Set((q.data ?? []).map((i) => i.peerId))].sort();
-  const lang = i18n.language === "zh-CN" ? "zh-CN" : "en";
+  const lang = useLang();
   const report = (ext: string) =>
     withQuery(`${API_BASE}/cases/status-report${ext}`, { peer: peer ?? peers[0], from, to, lang });
   return (

@@ -1,9 +1,4 @@
-import {
-  FUGITIVE_REQUEST_TYPES,
-  type FugitiveRequestType,
-  type FugitiveSummary,
-  type Language,
-} from "@crossline/schemas";
+import { FUGITIVE_REQUEST_TYPES, type FugitiveRequestType, type FugitiveSummary } from "@crossline/schemas";
 import { Badge, Button, Card, Group, Loader, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -11,6 +6,7 @@ import { API_BASE } from "../../api/client";
 import { useCan, useSession } from "../../auth/session";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
 import { DateTimeField } from "../../components/DateTimeField";
+import { useLang } from "../../i18n";
 import { Link, usePath } from "../../router/router";
 import { formatDateTime } from "../../util/datetime";
 import { eventLabel, statusLabel } from "../requests/labels";
@@ -120,13 +116,13 @@ function FugitivesList() {
 
 /** One list's progress: returned of total by a day, by method and by year, and the summary for a round. */
 function ListStatisticsCard({ id }: { id: string }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const [asOf, setAsOf] = useState("");
   // A date still being typed asks nothing yet: the figures stay those of the last whole date (or today).
   const [asked, setAsked] = useState("");
   const stats = useListStatistics(id, asked);
   const s = stats.data;
-  const lang = (i18n.language === "zh-CN" ? "zh-CN" : "en") as Language;
+  const lang = useLang();
   return (
     <Card withBorder data-testid="fugitive-list-stats">
       <Stack gap="xs">

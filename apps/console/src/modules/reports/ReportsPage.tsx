@@ -19,6 +19,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { API_BASE, api, withQuery } from "../../api/client";
 import { ApiErrorAlert } from "../../components/ApiErrorAlert";
+import { useLang } from "../../i18n";
 import { typeLabel } from "../requests/labels";
 
 interface Agg {
@@ -148,7 +149,7 @@ function Legend() {
 
 export function ReportsPage() {
   const { t, i18n } = useTranslation();
-  const lang = i18n.language.toLowerCase().startsWith("zh") ? "zh-CN" : "en";
+  const lang = useLang();
   const [period, setPeriod] = useState<string>("month");
   const [direction, setDirection] = useState<string>("all");
   const query = { period, direction: direction === "all" ? undefined : direction, lang };

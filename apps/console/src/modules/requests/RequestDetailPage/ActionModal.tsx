@@ -3,12 +3,11 @@ import { Alert, Button, Group, Modal, Select, Stack, Textarea } from "@mantine/c
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
+import { useLang } from "../../../i18n";
 import { useFieldCheck } from "../../../util/validation";
 import { AttachmentPicker } from "../form/Attachments";
 import { eventLabel } from "../labels";
 import { type AttachmentRef, useRequestAction } from "../requests.api";
-
-import { useLang } from "./parts";
 
 const TEXT_FIELD: Partial<Record<string, { field: string; required: boolean }>> = {
   submit_for_approval: { field: "note", required: false },

@@ -5,11 +5,11 @@ import { useTranslation } from "react-i18next";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
 import { ConfirmModal } from "../../../components/ConfirmModal";
 import { DualDateTime } from "../../../components/DateTime";
+import { useLang } from "../../../i18n";
 import { useFieldCheck } from "../../../util/validation";
 import { Countdown } from "../labels";
 import { useExtensionDecision, useRequestPost } from "../requests.api";
-
-import { Field, useLang } from "./parts";
+import { Field } from "./parts";
 
 export function Preservation({ request }: { request: RequestDetail }) {
   const { t } = useTranslation();

@@ -16,6 +16,7 @@ import { useTranslation } from "react-i18next";
 import { useCan } from "../../../auth/session";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
 import { DualDateTime } from "../../../components/DateTime";
+import { useLang } from "../../../i18n";
 import { Link } from "../../../router/router";
 import { LawfulPanel } from "../../lawful/LawfulPanel";
 import { NoticeFromRequest } from "../../notices/NoticeFromRequest";
@@ -46,10 +47,10 @@ export function RequestDetailPage({ id }: { id: string }) {
   const canSeePersons = useCan("persons:read");
   const canAnswer = useCan("requests:answer");
   const canNotice = useCan("notices:draft");
+  const lang = useLang();
   if (request.isPending) return <Loader />;
   if (request.error || !request.data) return <ApiErrorAlert error={request.error} />;
   const r = request.data;
-  const lang = i18n.language.toLowerCase().startsWith("zh") ? "zh-CN" : "en";
   const form = r.form as Record<string, unknown>;
   return (
     <Stack data-testid="request-detail">

@@ -10,11 +10,10 @@ import { useTranslation } from "react-i18next";
 import { useSession } from "../../../auth/session";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
 import { DateTimeField } from "../../../components/DateTimeField";
+import { useLang } from "../../../i18n";
 import { localToIso } from "../../../util/datetime";
 import { useFieldCheck } from "../../../util/validation";
 import { useRequestPost } from "../requests.api";
-
-import { useLang } from "./parts";
 
 export function SecondCheckForm({ request }: { request: RequestDetail }) {
   const { t } = useTranslation();

@@ -4,10 +4,10 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiErrorAlert } from "../../../components/ApiErrorAlert";
 import { DateTimeText } from "../../../components/DateTime";
+import { useLang } from "../../../i18n";
 import { AttachmentPicker } from "../form/Attachments";
 import { type AttachmentRef, useMessages, useRequestPost } from "../requests.api";
 import { AttachmentLinks } from "./FormSummary";
-import { useLang } from "./parts";
 
 const THREAD_OPEN = ["sent", "delivered", "acknowledged", "in_progress", "more_info_requested", "answered"];
 

@@ -3,11 +3,6 @@ import { useTranslation } from "react-i18next";
 import { DualDateTime } from "../../../components/DateTime";
 import { Countdown } from "../labels";
 
-export function useLang(): "en" | "zh-CN" {
-  const { i18n } = useTranslation();
-  return i18n.language.toLowerCase().startsWith("zh") ? "zh-CN" : "en";
-}
-
 export function Field({ label, children }: { label: string; children: React.ReactNode }) {
   return (
     <div>
