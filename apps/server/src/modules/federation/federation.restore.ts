@@ -5,6 +5,7 @@ import { inTransaction, type Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import { systemCtx } from "../../lib/actor.js";
 import { AppError } from "../../lib/errors.js";
+import { parseReceived } from "../../lib/received.js";
 import { errText, type FedContext, peerActor, sigKeys } from "./federation.context.js";
 import * as repo from "./federation.repo.js";
 import { peekStatement, signStatement, verifyStatement } from "./federation.signing.js";
@@ -154,7 +155,7 @@ export function createRestore(c: FedContext) {
     const body = (await res.json().catch(() => null)) as { reply?: string } | null;
     if (!res.ok || typeof body?.reply !== "string") throw new Error(`the peer answered HTTP ${res.status}`);
     const verified = await verifyStatement(RECONCILED_TYP, body.reply, sigKeys(p));
-    const answer = ReconciledClaims.safeParse(verified);
+    const answer = parseReceived(ReconciledClaims, verified);
     if (!answer.success || answer.data.nonce !== nonce || answer.data.recipient !== me) {
       throw new Error("the peer's answer is not a valid signed reconciliation");
     }
@@ -200,7 +201,7 @@ export function createRestore(c: FedContext) {
     const p = sender ? await repo.findPeer(db, sender) : undefined;
     const me = await c.me();
     const verified = p ? await verifyStatement(RECONCILE_TYP, statement, sigKeys(p)) : null;
-    const parsed = ReconcileClaims.safeParse(verified);
+    const parsed = parseReceived(ReconcileClaims, verified);
     const ctx: Ctx = { actor: peerActor(sender || "unknown"), ip, requestId: null };
     const age = parsed.success ? Math.abs(clock.now().getTime() - Date.parse(parsed.data.at)) : 0;
     const reason = !p
