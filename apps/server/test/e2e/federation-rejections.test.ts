@@ -8,15 +8,9 @@ import {
   verifyReceipt,
 } from "../../src/crypto/envelope.js";
 import { uuidv7 } from "../../src/crypto/ids.js";
-import {
-  type GeneratedKey,
-  generateEncryptionKey,
-  generateSigningKey,
-  type PublicKeyJwk,
-} from "../../src/crypto/keys.js";
-import { PAIRING_TYP } from "../../src/modules/federation/federation.service.js";
-import { signStatement } from "../../src/modules/federation/federation.signing.js";
+import { type GeneratedKey, generateSigningKey, type PublicKeyJwk } from "../../src/crypto/keys.js";
 import { describeDb } from "../support/node.js";
+import { playPeer } from "../support/played-peer.js";
 import { allRows, createProcNode, type InboxItem, type ProcNode } from "../support/proc.js";
 import { verifyKeptReceipt } from "../support/receipts.js";
 
@@ -33,8 +27,7 @@ interface Result {
  */
 describeDb("federation rejections (forged, tampered, replayed, misaddressed, …)", () => {
   let b: ProcNode;
-  const sig: GeneratedKey = generateSigningKey();
-  const enc: GeneratedKey = generateEncryptionKey();
+  let sig: GeneratedKey;
   const attacker: GeneratedKey = generateSigningKey();
   let bKeys: PublicKeyJwk[];
   let bEnc: PublicKeyJwk;
@@ -43,30 +36,13 @@ describeDb("federation rejections (forged, tampered, replayed, misaddressed, …
     b = await createProcNode("US-DOJ", { fedMaxEnvelopeBytes: 64 * 1024 });
     await b.proc.start();
     const inv = await b.proc.api<{ invitation: string }>("POST", "/api/v1/peers/invitations");
-    const card = JSON.parse(
-      Buffer.from(inv.body.invitation.slice("CLINV1.".length), "base64url").toString(),
-    ) as {
-      invitationId: string;
-      secret: string;
-      publicKeys: (PublicKeyJwk & { status: string })[];
-    };
-    bKeys = card.publicKeys;
-    bEnc = card.publicKeys.find((k) => k.use === "enc") as PublicKeyJwk;
-    const proof = await signStatement(
-      PAIRING_TYP,
-      {
-        invitationId: card.invitationId,
-        secret: card.secret,
-        recipient: "US-DOJ",
-        node: {
-          id: "ZZ-TEST",
-          name: "Test peer",
-          url: "http://127.0.0.1:9",
-          publicKeys: [sig.publicJwk, enc.publicJwk],
-        },
-      },
-      sig,
-    );
+    const peer = await playPeer(inv.body.invitation, {
+      id: "ZZ-TEST",
+      name: "Test peer",
+      recipient: "US-DOJ",
+    });
+    ({ sig, nodeKeys: bKeys, nodeEnc: bEnc } = peer);
+    const proof = peer.proof;
     const res = await fetch(`${b.proc.url}/federation/v1/pairing`, {
       method: "POST",
       headers: { "content-type": "application/json" },

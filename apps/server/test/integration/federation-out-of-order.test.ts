@@ -3,17 +3,11 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { z } from "zod";
 import { type EnvelopeHeader, sealEnvelope } from "../../src/crypto/envelope.js";
 import { uuidv7 } from "../../src/crypto/ids.js";
-import {
-  type GeneratedKey,
-  generateEncryptionKey,
-  generateSigningKey,
-  type PublicKeyJwk,
-} from "../../src/crypto/keys.js";
+import type { GeneratedKey, PublicKeyJwk } from "../../src/crypto/keys.js";
 import { inbox } from "../../src/db/schema/index.js";
-import { PAIRING_TYP } from "../../src/modules/federation/federation.service.js";
-import { signStatement } from "../../src/modules/federation/federation.signing.js";
 import { defineHandler } from "../../src/modules/federation/federation.types.js";
 import { createTestNode, describeDb, type TestNode } from "../support/node.js";
+import { playPeer } from "../support/played-peer.js";
 
 interface Result {
   status: "accepted" | "rejected";
@@ -27,8 +21,7 @@ interface Result {
  */
 describeDb("federation: out-of-order arrival is held, then applied in sequence order", () => {
   let b: TestNode;
-  const sig: GeneratedKey = generateSigningKey();
-  const enc: GeneratedKey = generateEncryptionKey();
+  let sig: GeneratedKey;
   let bEnc: PublicKeyJwk;
   // What the receiver's handler saw, in the order it ran.
   const appliedSeqs: number[] = [];
@@ -43,29 +36,13 @@ describeDb("federation: out-of-order arrival is held, then applied in sequence o
     const admin = b.bearer(b.rt.controlToken);
     const inv = await admin.req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
     expect(inv.status).toBe(201);
-    const card = JSON.parse(
-      Buffer.from(inv.body.invitation.slice("CLINV1.".length), "base64url").toString(),
-    ) as {
-      invitationId: string;
-      secret: string;
-      publicKeys: (PublicKeyJwk & { status: string })[];
-    };
-    bEnc = card.publicKeys.find((k) => k.use === "enc") as PublicKeyJwk;
-    const proof = await signStatement(
-      PAIRING_TYP,
-      {
-        invitationId: card.invitationId,
-        secret: card.secret,
-        recipient: "US-DOJ",
-        node: {
-          id: "ZZ-TEST",
-          name: "Test peer",
-          url: "http://127.0.0.1:9",
-          publicKeys: [sig.publicJwk, enc.publicJwk],
-        },
-      },
-      sig,
-    );
+    const peer = await playPeer(inv.body.invitation, {
+      id: "ZZ-TEST",
+      name: "Test peer",
+      recipient: "US-DOJ",
+    });
+    ({ sig, nodeEnc: bEnc } = peer);
+    const proof = peer.proof;
     const paired = await b.rt.app.inject({
       method: "POST",
       url: "/federation/v1/pairing",
