@@ -51,24 +51,21 @@ import { washingtonRound } from "../support/rounds-fixtures.js";
  * honours (WCAG 2.3.3: Mantine's transitions take 0 ms, checked below); a page is checked once nothing on it moves.
  */
 
-type Variant = { lang: "en" | "zh-CN"; width: 1400 | 390 };
+type Width = 1400 | 390;
+type Variant = { lang: "en" | "zh-CN"; width: Width };
 /**
- * Each page in both languages and at phone width: English (the longer strings, the likelier to stick out) on a
- * phone, Chinese on a desktop. The violations found so far followed the page or the width, not the language;
- * the other two combinations double the longest file in CI for little more. `CROSSLINE_A11Y_ALL=1` runs all four.
+ * Each page in both languages at both widths: a page is loaded once per language, at the width given here, checked,
+ * then the window is resized to the other width and the page checked again (`checkBothWidths`), so the four
+ * combinations cost two page loads. English starts on a phone (its longer strings are likelier to stick out),
+ * Chinese on a desktop: a page that only breaks when it is loaded narrow, rather than narrowed, shows in English.
  */
-const VARIANTS: Variant[] =
-  process.env.CROSSLINE_A11Y_ALL === "1"
-    ? [
-        { lang: "en", width: 1400 },
-        { lang: "zh-CN", width: 1400 },
-        { lang: "en", width: 390 },
-        { lang: "zh-CN", width: 390 },
-      ]
-    : [
-        { lang: "en", width: 390 },
-        { lang: "zh-CN", width: 1400 },
-      ];
+const VARIANTS: Variant[] = [
+  { lang: "en", width: 390 },
+  { lang: "zh-CN", width: 1400 },
+];
+const OTHER_WIDTH: Record<Width, Width> = { 390: 1400, 1400: 390 };
+/** Both widths' viewport height: a phone's. */
+const HEIGHT = 844;
 
 /** What every browser context of this file emulates: the system's "reduce motion" setting. */
 const REDUCED_MOTION = { reducedMotion: "reduce" } as const;
@@ -583,7 +580,22 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       a.playState !== "running" || !a.effect || a.effect.getComputedTiming().endTime === Infinity)`);
   }
 
-  async function check(page: Page, name: string, v: Variant, visible: string[] = []) {
+  /**
+   * Checks the page at the variant's width, resizes the window to the other width and checks it again, and
+   * resizes it back (the next page is reached from this one).
+   */
+  async function checkBothWidths(page: Page, name: string, v: Variant, visible: readonly string[] = []) {
+    await check(page, name, v, visible);
+    const other: Variant = { ...v, width: OTHER_WIDTH[v.width] };
+    await page.setViewportSize({ width: other.width, height: HEIGHT });
+    // the layout follows the width on the next frames (media queries, Mantine's breakpoint hooks)
+    await page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
+    await check(page, name, other, visible);
+    await page.setViewportSize({ width: v.width, height: HEIGHT });
+    await page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
+  }
+
+  async function check(page: Page, name: string, v: Variant, visible: readonly string[] = []) {
     // what the test clicked since the page settled (a tab, the language switch) may still be changing colour
     await motionless(page);
     const report = await runAxe(page);
@@ -643,49 +655,55 @@ describeBrowser("every console page is accessible and fits a phone", () => {
   });
 
   for (const v of VARIANTS) {
-    it.runIf(once)(`the sign-in page (${v.lang}, ${v.width} px)`, async () => {
-      const ctx = await browser.newContext({
-        baseURL: base,
-        locale: v.lang === "en" ? "en-GB" : "zh-CN",
-        viewport: { width: v.width, height: 844 },
-        bypassCSP: true,
-        ...REDUCED_MOTION,
-      });
-      const page = await ctx.newPage();
-      await page.goto("/");
-      await settle(page, "signin-form");
-      // the sign-in page opens in the node's language (English here); Chinese is one click away
-      if (v.lang !== "en") await page.getByTestId("language-switch").click();
-      await expect.poll(() => page.locator("html").getAttribute("lang")).toBe(v.lang);
-      await check(page, "sign-in", v, ["signin-submit"]);
-      await ctx.close();
-    });
-
-    it.runIf(once)(`the public verification page (${v.lang}, ${v.width} px)`, async () => {
-      const ctx = await browser.newContext({
-        baseURL: base,
-        locale: v.lang === "en" ? "en-GB" : "zh-CN",
-        viewport: { width: v.width, height: 844 },
-        bypassCSP: true,
-        ...REDUCED_MOTION,
-      });
-      const page = await ctx.newPage();
-      await page.goto("/verify");
-      await settle(page, "verify-form");
-      // A public page opens in the browser's language (no account says otherwise); switch if it is not ours.
-      if ((await page.locator("html").getAttribute("lang")) !== v.lang)
-        await page.getByTestId("language-switch").click();
-      await expect.poll(() => page.locator("html").getAttribute("lang")).toBe(v.lang);
-      await check(page, "verify", v, ["verify-submit"]);
-      await ctx.close();
-    });
+    it.runIf(once)(
+      `the sign-in page (${v.lang}, ${v.width} px, then ${OTHER_WIDTH[v.width]} px)`,
+      async () => {
+        const ctx = await browser.newContext({
+          baseURL: base,
+          locale: v.lang === "en" ? "en-GB" : "zh-CN",
+          viewport: { width: v.width, height: HEIGHT },
+          bypassCSP: true,
+          ...REDUCED_MOTION,
+        });
+        const page = await ctx.newPage();
+        await page.goto("/");
+        await settle(page, "signin-form");
+        // the sign-in page opens in the node's language (English here); Chinese is one click away
+        if (v.lang !== "en") await page.getByTestId("language-switch").click();
+        await expect.poll(() => page.locator("html").getAttribute("lang")).toBe(v.lang);
+        await checkBothWidths(page, "sign-in", v, ["signin-submit"]);
+        await ctx.close();
+      },
+    );
 
     it.runIf(once)(
-      `the provider portal (${v.lang}, ${v.width} px)`,
+      `the public verification page (${v.lang}, ${v.width} px, then ${OTHER_WIDTH[v.width]} px)`,
+      async () => {
+        const ctx = await browser.newContext({
+          baseURL: base,
+          locale: v.lang === "en" ? "en-GB" : "zh-CN",
+          viewport: { width: v.width, height: HEIGHT },
+          bypassCSP: true,
+          ...REDUCED_MOTION,
+        });
+        const page = await ctx.newPage();
+        await page.goto("/verify");
+        await settle(page, "verify-form");
+        // A public page opens in the browser's language (no account says otherwise); switch if it is not ours.
+        if ((await page.locator("html").getAttribute("lang")) !== v.lang)
+          await page.getByTestId("language-switch").click();
+        await expect.poll(() => page.locator("html").getAttribute("lang")).toBe(v.lang);
+        await checkBothWidths(page, "verify", v, ["verify-submit"]);
+        await ctx.close();
+      },
+    );
+
+    it.runIf(once)(
+      `the provider portal (${v.lang}, ${v.width} px, then ${OTHER_WIDTH[v.width]} px)`,
       async () => {
         const opts = {
           baseURL: base,
-          viewport: { width: v.width, height: 844 },
+          viewport: { width: v.width, height: HEIGHT },
           bypassCSP: true,
           ...REDUCED_MOTION,
         };
@@ -720,7 +738,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
             await page.getByTestId("language-switch").click();
             await expect.poll(() => page.locator("html").getAttribute("lang")).toBe(v.lang);
           }
-          await check(page, spec.name, v, spec.visible);
+          await checkBothWidths(page, spec.name, v, spec.visible);
         }
         await ctx.close();
       },
@@ -728,7 +746,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     );
 
     it.runIf(once)(
-      `the shared-list pages, ours and a peer's (${v.lang}, ${v.width} px)`,
+      `the shared-list pages, ours and a peer's (${v.lang}, ${v.width} px, then ${OTHER_WIDTH[v.width]} px)`,
       async () => {
         const r = received;
         // Ours as the unit that keeps the list; a peer's as an officer of the intake unit, which holds it.
@@ -778,7 +796,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
             baseURL: base,
             username: `${who}.${v.lang === "en" ? "en" : "zh"}`,
             to: "/",
-            viewport: { width: v.width, height: 844 },
+            viewport: { width: v.width, height: HEIGHT },
             bypassCSP: true,
             ...REDUCED_MOTION,
           });
@@ -786,7 +804,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
             await visit(page, spec.to);
             await settle(page, spec.ready);
             expect(await page.locator("html").getAttribute("lang")).toBe(v.lang);
-            await check(page, spec.name, v, [...spec.visible]);
+            await checkBothWidths(page, spec.name, v, spec.visible);
           }
           await page.context().close();
         }
@@ -795,13 +813,13 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     );
 
     it.runIf(once)(
-      `every signed-in page (${v.lang}, ${v.width} px)`,
+      `every signed-in page (${v.lang}, ${v.width} px, then ${OTHER_WIDTH[v.width]} px)`,
       async () => {
         const page = await signedInPage(browser, {
           baseURL: base,
           username: v.lang === "en" ? "chief.en" : "chief.zh",
           to: "/",
-          viewport: { width: v.width, height: 844 },
+          viewport: { width: v.width, height: HEIGHT },
           bypassCSP: true,
           ...REDUCED_MOTION,
         });
@@ -810,7 +828,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
           await settle(page, spec.ready);
           expect(await page.locator("html").getAttribute("lang")).toBe(v.lang);
           await spec.open?.(page);
-          await check(page, spec.name, v, spec.visible);
+          await checkBothWidths(page, spec.name, v, spec.visible);
         }
         await page.context().close();
       },
