@@ -1,79 +1,180 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { demoPortOffset, runCli } from "../support/cli.js";
 import { DB_KIND, describeDb } from "../support/node.js";
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/crossline.mjs");
 
+/** Starts `crossline demo` with `args`; resolves with its output once the banner is out (the demo keeps running). */
+function startDemo(args: string[], offset: string): Promise<{ child: ChildProcess; out: string }> {
+  const child = spawn(process.execPath, [BIN, "demo", ...args], {
+    env: { ...process.env, CROSSLINE_DEMO_PORT_OFFSET: offset, DATABASE_URL: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGTERM");
+      reject(new Error(`demo did not finish starting:\n${out}`));
+    }, 400_000);
+    child.stdout?.on("data", (d) => {
+      out += d.toString();
+      if (out.includes("Scripts:")) {
+        clearTimeout(timer);
+        resolve({ child, out });
+      }
+    });
+    child.stderr?.on("data", (d) => {
+      out += d.toString();
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`demo exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+
+/** Starts the demo on `dir`, stops it once its banner is out, and returns the banner. */
+async function demoBanner(args: string[], offset: string): Promise<string> {
+  const { child, out } = await startDemo(args, offset);
+  await stop(child);
+  return out;
+}
+
 /**
- * The README's demo: two nodes pair automatically on first start, a hotline ping works both ways and each node's
- * indicator feed is shared with the other.
+ * The README's demo, one data directory through three starts: the two nodes pair automatically on the first, a
+ * hotline ping works both ways and each node's indicator feed is shared with the other; the second finds them
+ * paired; the third, with `--nodes 3`, adds XA-NCU, a fictitious agency paired with both (issue 10, point 9).
+ * The demo always runs on the embedded database: once is enough.
  */
-describeDb("the demo pairs CN-MPS and US-DOJ and pings both ways", () => {
-  // The demo always runs on the embedded database: once is enough.
-  it.runIf(DB_KIND === "pglite")(
-    "pairs on first start, pings both ways, and stays paired on restart",
+describeDb("the demo pairs CN-MPS and US-DOJ, pings both ways, and takes a third node", () => {
+  const runs = DB_KIND === "pglite";
+  let dir = "";
+  const offset = String(demoPortOffset());
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "crossline-demo-test-"));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.runIf(runs)("pairs on first start, pings both ways and shares a feed each way", async () => {
+    const first = await demoBanner(["--dir", dir], offset);
+    expect(first).toMatch(
+      /Paired CN-MPS and US-DOJ; fingerprint on both sides: [A-Z2-7]{5}(-[A-Z2-7]{5}){3}/,
+    );
+    expect(first).toMatch(/Hotline test CN-MPS → US-DOJ → CN-MPS: answered in \d+ ms/);
+    expect(first).toMatch(/Hotline test US-DOJ → CN-MPS → US-DOJ: answered in \d+ ms/);
+    // an indicator feed in each direction (what arrives: demo-indicators.test.ts)
+    expect(first).toContain("Indicator feed CN-MPS → US-DOJ: 5 indicators shared (TLP:GREEN)");
+    expect(first).toContain("Indicator feed US-DOJ → CN-MPS: 5 indicators shared (TLP:GREEN)");
+    // every sign-in with its role
+    expect(first).toMatch(/^\s+admin\s+node administrator$/m);
+    expect(first).toMatch(/^\s+\S+\s+case officer$/m);
+    expect(first).toMatch(/^\s+\S+\s+duty officer$/m);
+    // each node is set up in its own language (its console opens in it: startup.browser.test.ts)
+    const language = (id: string) =>
+      (JSON.parse(readFileSync(path.join(dir, id, "crossline.json"), "utf8")) as { language?: string })
+        .language;
+    expect(language("CN-MPS")).toBe("zh-CN");
+    expect(language("US-DOJ")).toBe("en");
+    // where the start-up time went
+    expect(first).toMatch(/Start-up: ready \(consoles answer, paired\) after \d+\.\d s/);
+    const startup = JSON.parse(readFileSync(path.join(dir, "startup.json"), "utf8")) as {
+      phases: { phase: string }[];
+      readyMs: number;
+    };
+    expect(startup.phases.map((p) => p.phase)).toContain(
+      "create CN-MPS, US-DOJ and start the nodes (until /readyz answers)",
+    );
+    expect(startup.readyMs).toBeGreaterThan(0);
+  });
+
+  it.runIf(runs)("stays paired on restart, and shares nothing twice", async () => {
+    const second = await demoBanner(["--dir", dir], offset);
+    expect(second).toMatch(/CN-MPS and US-DOJ are paired \(active\)/);
+    expect(second).toMatch(/Hotline test US-DOJ → CN-MPS → US-DOJ: answered in \d+ ms/);
+    // shared once: nothing left to share on a restart, and no failure either
+    expect(second).not.toContain("Indicator feed");
+  });
+
+  it.runIf(runs)(
+    "with --nodes 3 starts XA-NCU beside CN-MPS and US-DOJ, every two of them paired and pinging",
     async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), "crossline-demo-test-"));
-      const offset = String(demoPortOffset());
-      const run = () =>
-        new Promise<string>((resolve, reject) => {
-          const child = spawn(process.execPath, [BIN, "demo", "--dir", dir], {
-            env: { ...process.env, CROSSLINE_DEMO_PORT_OFFSET: offset, DATABASE_URL: "" },
-            stdio: ["ignore", "pipe", "pipe"],
-          });
-          let out = "";
-          const timer = setTimeout(() => {
-            child.kill("SIGTERM");
-            reject(new Error(`demo did not finish starting:\n${out}`));
-          }, 110_000);
-          child.stdout.on("data", (d) => {
-            out += d.toString();
-            if (out.includes("Scripts:")) {
-              clearTimeout(timer);
-              child.once("exit", () => resolve(out));
-              child.kill("SIGTERM");
-            }
-          });
-          child.stderr.on("data", (d) => {
-            out += d.toString();
-          });
-        });
+      const { child, out } = await startDemo(["--dir", dir, "--nodes", "3"], offset);
       try {
-        const first = await run();
-        expect(first).toMatch(
-          /Paired CN-MPS and US-DOJ; fingerprint on both sides: [A-Z2-7]{5}(-[A-Z2-7]{5}){3}/,
+        expect(out).toMatch(/CN-MPS and US-DOJ are paired \(active\)/);
+        for (const [a, b] of [
+          ["CN-MPS", "XA-NCU"],
+          ["US-DOJ", "XA-NCU"],
+        ])
+          expect(out).toMatch(new RegExp(`Paired ${a} and ${b}; fingerprint on both sides: [A-Z2-7]{5}`));
+        for (const [a, b] of [
+          ["CN-MPS", "US-DOJ"],
+          ["CN-MPS", "XA-NCU"],
+          ["US-DOJ", "XA-NCU"],
+        ]) {
+          expect(out).toMatch(new RegExp(`Hotline test ${a} → ${b} → ${a}: answered in \\d+ ms`));
+          expect(out).toMatch(new RegExp(`Hotline test ${b} → ${a} → ${b}: answered in \\d+ ms`));
+        }
+        expect(out).toContain("Ctrl-C stops all 3 nodes");
+        // the third agency's fictitious officers are listed with their roles
+        expect(out).toMatch(/^\s+XA-NCU\s+National Cybercrime Unit \(Arcadia, fictitious\)$/m);
+        expect(out).toMatch(/^\s+duty\.novak\s+duty officer$/m);
+        const startup = JSON.parse(readFileSync(path.join(dir, "startup.json"), "utf8")) as {
+          phases: { phase: string }[];
+          creation: Record<string, { step: string }[]>;
+        };
+        expect(startup.phases.map((p) => p.phase)).toContain(
+          "create XA-NCU and start the nodes (until /readyz answers)",
         );
-        expect(first).toMatch(/Hotline test CN-MPS → US-DOJ → CN-MPS: answered in \d+ ms/);
-        expect(first).toMatch(/Hotline test US-DOJ → CN-MPS → US-DOJ: answered in \d+ ms/);
-        // an indicator feed in each direction (what arrives: demo-indicators.test.ts)
-        expect(first).toContain("Indicator feed CN-MPS → US-DOJ: 5 indicators shared (TLP:GREEN)");
-        expect(first).toContain("Indicator feed US-DOJ → CN-MPS: 5 indicators shared (TLP:GREEN)");
-        // every sign-in with its role
-        expect(first).toMatch(/^\s+admin\s+node administrator$/m);
-        expect(first).toMatch(/^\s+\S+\s+case officer$/m);
-        expect(first).toMatch(/^\s+\S+\s+duty officer$/m);
-        // each node is set up in its own language (its console opens in it: startup.browser.test.ts)
-        const language = (id: string) =>
-          (JSON.parse(readFileSync(path.join(dir, id, "crossline.json"), "utf8")) as { language?: string })
-            .language;
-        expect(language("CN-MPS")).toBe("zh-CN");
-        expect(language("US-DOJ")).toBe("en");
-        const second = await run();
-        expect(second).toMatch(/CN-MPS and US-DOJ are paired \(active\)/);
-        expect(second).toMatch(/Hotline test US-DOJ → CN-MPS → US-DOJ: answered in \d+ ms/);
-        // shared once: nothing left to share on a restart, and no failure either
-        expect(second).not.toContain("Indicator feed");
+        expect(startup.creation["XA-NCU"].map((s) => s.step)).toContain("units and officers");
+        // the manifest's admin token shows XA-NCU's side of both links, active
+        const manifest = JSON.parse(readFileSync(path.join(dir, "demo.json"), "utf8")) as {
+          nodes: { id: string; url: string; adminToken: string }[];
+        };
+        const xa = manifest.nodes.find((n) => n.id === "XA-NCU");
+        expect(xa).toBeDefined();
+        const res = await fetch(`${xa?.url}/api/v1/peers`, {
+          headers: { authorization: `Bearer ${xa?.adminToken}` },
+        });
+        const peers = ((await res.json()) as { items: { id: string; state: string }[] }).items;
+        expect(peers.map((p) => [p.id, p.state]).sort()).toEqual([
+          ["CN-MPS", "active"],
+          ["US-DOJ", "active"],
+        ]);
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        await stop(child);
       }
     },
+    450_000,
   );
+
+  it("refuses a node count it does not know, before creating anything", () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), "crossline-demo-test-"));
+    try {
+      const r = runCli(["demo", "--dir", empty, "--nodes", "4"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("--nodes must be a whole number from 2 to 3");
+      const help = runCli(["demo", "--help"]);
+      expect(help.stdout).toContain("--nodes <count>");
+      expect(help.stdout).toContain("XA-NCU");
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
 
   it.runIf(DB_KIND === "pglite")("names the taken port and stops when a demo port is in use", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "crossline-demo-test-"));
