@@ -580,6 +580,16 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       a.playState !== "running" || !a.effect || a.effect.getComputedTiming().endTime === Infinity)`);
   }
 
+  /** A browser context nobody is signed in to, in the variant's locale and width (axe allowed, motion reduced). */
+  const signedOutContext = (v: Variant) =>
+    browser.newContext({
+      baseURL: base,
+      locale: v.lang === "en" ? "en-GB" : "zh-CN",
+      viewport: { width: v.width, height: HEIGHT },
+      bypassCSP: true,
+      ...REDUCED_MOTION,
+    });
+
   /**
    * Checks the page at the variant's width, resizes the window to the other width and checks it again, and
    * resizes it back (the next page is reached from this one).
@@ -658,13 +668,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     it.runIf(once)(
       `the sign-in page (${v.lang}, ${v.width} px, then ${OTHER_WIDTH[v.width]} px)`,
       async () => {
-        const ctx = await browser.newContext({
-          baseURL: base,
-          locale: v.lang === "en" ? "en-GB" : "zh-CN",
-          viewport: { width: v.width, height: HEIGHT },
-          bypassCSP: true,
-          ...REDUCED_MOTION,
-        });
+        const ctx = await signedOutContext(v);
         const page = await ctx.newPage();
         await page.goto("/");
         await settle(page, "signin-form");
@@ -679,13 +683,7 @@ describeBrowser("every console page is accessible and fits a phone", () => {
     it.runIf(once)(
       `the public verification page (${v.lang}, ${v.width} px, then ${OTHER_WIDTH[v.width]} px)`,
       async () => {
-        const ctx = await browser.newContext({
-          baseURL: base,
-          locale: v.lang === "en" ? "en-GB" : "zh-CN",
-          viewport: { width: v.width, height: HEIGHT },
-          bypassCSP: true,
-          ...REDUCED_MOTION,
-        });
+        const ctx = await signedOutContext(v);
         const page = await ctx.newPage();
         await page.goto("/verify");
         await settle(page, "verify-form");

@@ -6,7 +6,7 @@ import { uuidv7 } from "../../src/crypto/ids.js";
 import type { GeneratedKey, PublicKeyJwk } from "../../src/crypto/keys.js";
 import { auditLog, inbox, sharedObjects } from "../../src/db/schema/index.js";
 import { createTestNode, describeDb, type TestNode } from "../support/node.js";
-import { playPeer } from "../support/played-peer.js";
+import { pairPlayedPeer } from "../support/played-peer.js";
 
 interface Result {
   status: "accepted" | "rejected";
@@ -28,22 +28,11 @@ describeDb("federation: fields from a peer on a newer release", () => {
 
   beforeAll(async () => {
     b = await createTestNode({ id: "US-DOJ", timeZone: "UTC" });
-    const admin = b.bearer(b.rt.controlToken);
-    const inv = await admin.req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
-    expect(inv.status).toBe(201);
-    const peer = await playPeer(inv.body.invitation, {
+    ({ sig, nodeEnc: bEnc } = await pairPlayedPeer(b, {
       id: "ZZ-NEW",
       name: "Peer on a newer release",
       recipient: "US-DOJ",
-    });
-    ({ sig, nodeEnc: bEnc } = peer);
-    const proof = peer.proof;
-    const paired = await b.rt.app.inject({
-      method: "POST",
-      url: "/federation/v1/pairing",
-      payload: { proof },
-    });
-    expect(paired.statusCode, paired.body).toBe(200);
+    }));
   });
   afterAll(() => b?.close());
 

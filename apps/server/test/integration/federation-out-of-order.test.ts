@@ -7,7 +7,7 @@ import type { GeneratedKey, PublicKeyJwk } from "../../src/crypto/keys.js";
 import { inbox } from "../../src/db/schema/index.js";
 import { defineHandler } from "../../src/modules/federation/federation.types.js";
 import { createTestNode, describeDb, type TestNode } from "../support/node.js";
-import { playPeer } from "../support/played-peer.js";
+import { pairPlayedPeer } from "../support/played-peer.js";
 
 interface Result {
   status: "accepted" | "rejected";
@@ -33,22 +33,11 @@ describeDb("federation: out-of-order arrival is held, then applied in sequence o
         appliedSeqs.push(msg.seq);
       }),
     );
-    const admin = b.bearer(b.rt.controlToken);
-    const inv = await admin.req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
-    expect(inv.status).toBe(201);
-    const peer = await playPeer(inv.body.invitation, {
+    ({ sig, nodeEnc: bEnc } = await pairPlayedPeer(b, {
       id: "ZZ-TEST",
       name: "Test peer",
       recipient: "US-DOJ",
-    });
-    ({ sig, nodeEnc: bEnc } = peer);
-    const proof = peer.proof;
-    const paired = await b.rt.app.inject({
-      method: "POST",
-      url: "/federation/v1/pairing",
-      payload: { proof },
-    });
-    expect(paired.statusCode, paired.body).toBe(200);
+    }));
   });
   afterAll(() => b?.close());
 

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import {
   type GeneratedKey,
   generateEncryptionKey,
@@ -6,6 +7,7 @@ import {
 } from "../../src/crypto/keys.js";
 import { PAIRING_TYP } from "../../src/modules/federation/federation.service.js";
 import { signStatement } from "../../src/modules/federation/federation.signing.js";
+import type { TestNode } from "./node.js";
 
 /** A peer a test plays itself: real keys of its own, and the keys of the node it pairs with. */
 export interface PlayedPeer {
@@ -52,4 +54,25 @@ export async function playPeer(
     nodeEnc: card.publicKeys.find((k) => k.use === "enc") as PublicKeyJwk,
     proof,
   };
+}
+
+/**
+ * Pairs a played peer with an in-process test node: the node's invitation, `playPeer`, and the proof posted to
+ * the node's pairing endpoint, which must accept it.
+ */
+export async function pairPlayedPeer(
+  node: TestNode,
+  o: { id: string; name: string; recipient: string },
+): Promise<PlayedPeer> {
+  const admin = node.bearer(node.rt.controlToken);
+  const inv = await admin.req<{ invitation: string }>("POST", "/api/v1/peers/invitations");
+  expect(inv.status).toBe(201);
+  const peer = await playPeer(inv.body.invitation, o);
+  const paired = await node.rt.app.inject({
+    method: "POST",
+    url: "/federation/v1/pairing",
+    payload: { proof: peer.proof },
+  });
+  expect(paired.statusCode, paired.body).toBe(200);
+  return peer;
 }
