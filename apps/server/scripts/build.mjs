@@ -25,6 +25,7 @@ const EXTERNAL = [
   "esbuild",
   "tsx",
   "pg-native", // optional, not installed
+  "pinyin-pro", // required at the first Chinese name (src/lib/pinyin.ts), not loaded with the server
 ];
 const started = performance.now();
 const result = await build({

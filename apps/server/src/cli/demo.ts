@@ -143,7 +143,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 180_000):
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`the node at ${url} did not become ready in ${timeoutMs / 1000}s`);
 }

@@ -1,4 +1,4 @@
-import { pinyin } from "pinyin-pro";
+import { pinyinPro } from "./pinyin.js";
 
 /*
  * Name keys: how a person's name is found whatever form it is typed in. Each name form (original script or
@@ -103,9 +103,9 @@ export function soundOf(s: string): string {
 
 /** The pinyin parts of a Chinese name: surname first, then the given name as one part and syllable by syllable. */
 function hanParts(han: string): { whole: string[][]; parts: string[] } {
-  const syllables = pinyin(han, { toneType: "none", type: "array", surname: "head" }).map((x) =>
-    x.toLowerCase().replace(/ü/g, "v"),
-  );
+  const syllables = pinyinPro()
+    .pinyin(han, { toneType: "none", type: "array", surname: "head" })
+    .map((x) => x.toLowerCase().replace(/ü/g, "v"));
   const surnameLen = COMPOUND_SURNAMES.has(han.slice(0, 2)) ? 2 : 1;
   const surname = syllables.slice(0, surnameLen).join("");
   const given = syllables.slice(surnameLen).join("");

@@ -1,10 +1,11 @@
 import { generateSecret, generateURI, verify } from "otplib";
-import QRCode from "qrcode";
 
 export const newTotpSecret = () => generateSecret();
 
 export async function totpEnrolment(secret: string, issuer: string, label: string) {
   const otpauthUrl = generateURI({ issuer, label, secret });
+  // qrcode is loaded by the first enrolment, not with the server.
+  const { default: QRCode } = await import("qrcode");
   const qrDataUrl = await QRCode.toDataURL(otpauthUrl, { margin: 1, width: 220 });
   return { secret, otpauthUrl, qrDataUrl };
 }

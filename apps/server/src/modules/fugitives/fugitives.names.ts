@@ -1,5 +1,5 @@
 import type { FugitiveName } from "@crossline/schemas";
-import { pinyin } from "pinyin-pro";
+import { pinyinPro } from "../../lib/pinyin.js";
 
 const HAN = /\p{Script=Han}/u;
 const NON_LATIN = /[^\p{Script=Latin}\p{Script=Common}\p{Script=Inherited}]/u;
@@ -34,7 +34,12 @@ const cap = (s: string) => (s ? s[0].toUpperCase() + s.slice(1) : s);
 export function romanise(original: string): string {
   const s = original.trim().replace(/\s+/g, "");
   const surnameLen = COMPOUND_SURNAMES.has(s.slice(0, 2)) ? 2 : 1;
-  const syllables = pinyin(s, { toneType: "none", type: "array", surname: "head", nonZh: "consecutive" });
+  const syllables = pinyinPro().pinyin(s, {
+    toneType: "none",
+    type: "array",
+    surname: "head",
+    nonZh: "consecutive",
+  });
   // pinyin-pro gives one item per Han character (and one per run of other characters).
   const surname = syllables.slice(0, surnameLen).join("");
   const given = syllables.slice(surnameLen).join("");

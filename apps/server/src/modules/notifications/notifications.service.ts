@@ -4,7 +4,7 @@ import {
   type NotificationView,
   renderNotification,
 } from "@crossline/schemas";
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { uuidv7 } from "../../crypto/ids.js";
 import {
   type Database,
@@ -133,7 +133,11 @@ export function createNotificationsService(deps: {
   };
 }) {
   const { db, clock } = deps;
-  const transport = deps.smtpUrl ? nodemailer.createTransport(deps.smtpUrl) : null;
+  const smtpUrl = deps.smtpUrl;
+  /** nodemailer (0.4 MB of code) is loaded by the first mail sent, not with the server. */
+  let transport: Promise<Transporter> | null = null;
+  const mailer = (url: string) =>
+    (transport ??= import("nodemailer").then((m) => m.default.createTransport(url)));
   /** Live streams of this process, by user: each is woken when a notification for its user commits. */
   const watchers = new Map<string, Set<() => void>>();
   let subscription: Promise<Subscription | null> | null = null;
@@ -197,7 +201,7 @@ export function createNotificationsService(deps: {
       tx,
       recipients.map((u) => u.id),
     );
-    if (n.email && transport) {
+    if (n.email && smtpUrl) {
       for (const u of recipients) {
         if (!u.email) continue;
         if (!keyed) {
@@ -255,7 +259,7 @@ export function createNotificationsService(deps: {
 
   /** Queues a bilingual e-mail in the caller's transaction (an address with no profile: both languages). */
   async function queueMail(tx: Tx, to: string, title: Bilingual, body: Bilingual): Promise<void> {
-    if (!transport) return;
+    if (!smtpUrl) return;
     await queueOne(
       tx,
       to,
@@ -385,7 +389,7 @@ export function createNotificationsService(deps: {
 
   /** Sends due mail. Safe to run in several processes at once. Returns how many were sent. */
   async function drainMail(limit = 20): Promise<{ sent: number; failed: number }> {
-    if (!transport) return { sent: 0, failed: 0 };
+    if (!smtpUrl) return { sent: 0, failed: 0 };
     const now = clock.now();
     const claimed = await inTransaction(db, async (tx) => {
       const due = await dueMail(tx, now, limit);
@@ -400,7 +404,12 @@ export function createNotificationsService(deps: {
     let failed = 0;
     for (const m of claimed) {
       try {
-        await transport.sendMail({ from: deps.mailFrom, to: m.to, subject: m.subject, text: m.text });
+        await (await mailer(smtpUrl)).sendMail({
+          from: deps.mailFrom,
+          to: m.to,
+          subject: m.subject,
+          text: m.text,
+        });
         await markMailSent(db, m.id, clock.now());
         sent++;
       } catch (e) {
@@ -418,7 +427,7 @@ export function createNotificationsService(deps: {
   }
 
   async function close() {
-    transport?.close();
+    if (transport) (await transport.catch(() => null))?.close();
     watchers.clear();
     const sub = await subscription;
     subscription = null;
@@ -438,7 +447,7 @@ export function createNotificationsService(deps: {
     drainMail,
     watch,
     close,
-    mailEnabled: !!transport,
+    mailEnabled: !!smtpUrl,
   };
 }
 

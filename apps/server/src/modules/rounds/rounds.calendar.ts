@@ -1,5 +1,4 @@
 import { permissionsOf, type Role, type RoundDoc } from "@crossline/schemas";
-import ical, { ICalCalendarMethod } from "ical-generator";
 import { sha256Hex } from "../../crypto/hash.js";
 import { inTransaction } from "../../db/client.js";
 import { type Ctx, requirePermission } from "../../lib/actor.js";
@@ -16,7 +15,9 @@ const DUE_MINUTES = 30;
  * without a VTIMEZONE; the venue's zone is named in the text. A feed URL carries a per-user token (stored
  * hashed); the feed answers only while that user is enabled and may read rounds.
  */
-export function roundsCalendar(docs: RoundDoc[], nodeId: string): string {
+export async function roundsCalendar(docs: RoundDoc[], nodeId: string): Promise<string> {
+  // ical-generator is loaded by the first calendar asked for, not with the server.
+  const { default: ical, ICalCalendarMethod } = await import("ical-generator");
   const cal = ical({
     name: `Crossline rounds (${nodeId})`,
     prodId: { company: "Crossline", product: "rounds" },
