@@ -12,6 +12,6 @@ if (process.env.CROSSLINE_NO_BUNDLE !== "1" && bundleIsFresh()) {
 } else {
   const { register } = await import("tsx/esm/api");
   register();
-  ({ main } = await import("../src/cli/main.ts"));
+  ({ main } = await import("../src/cli/entry.ts"));
 }
 await main(process.argv);

@@ -29,7 +29,7 @@ const EXTERNAL = [
 ];
 const started = performance.now();
 const result = await build({
-  entryPoints: { [path.basename(BUNDLE, ".mjs")]: path.join(SERVER_DIR, "src/cli/main.ts") },
+  entryPoints: { [path.basename(BUNDLE, ".mjs")]: path.join(SERVER_DIR, "src/cli/entry.ts") },
   outdir: path.dirname(BUNDLE),
   outExtension: { ".js": ".mjs" },
   // The code a command imports only when it runs (`import()`: the node's runtime, the demo's node creation,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { configFilePath } from "./lib/paths.js";
 
 /** PGlite's shared_buffers unless configured: a quarter of PostgreSQL's default (pgliteSharedBuffersMb). */
 export const PGLITE_SHARED_BUFFERS_MB = 32;
@@ -244,9 +245,7 @@ export class ConfigError extends Error {
   }
 }
 
-export function configFilePath(dataDir: string): string {
-  return path.join(dataDir, "crossline.json");
-}
+export { configFilePath };
 
 /** Reverse map from config key to the environment variable that sets it, for messages. */
 function settingName(key: string): string {

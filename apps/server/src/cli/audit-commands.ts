@@ -2,8 +2,8 @@ import { hostname } from "node:os";
 import type { AuditCheckpoint, AuditVerifyAnchoredResult } from "@crossline/schemas";
 import type { Command } from "commander";
 import { cliActor } from "../lib/actor.js";
-import { CliError, EXIT } from "./client.js";
 import { nodeCommand } from "./command-kit.js";
+import { CliError, EXIT } from "./exit.js";
 
 function verifyText(r: AuditVerifyAnchoredResult): string {
   const lines = [

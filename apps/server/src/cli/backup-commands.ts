@@ -6,8 +6,8 @@ import { loadConfig } from "../config.js";
 import { cliActor } from "../lib/actor.js";
 import type { BackupResult } from "../modules/backup/backup.service.js";
 import { acquireLock, controlTokenPath, readLock } from "../runtime/lock.js";
-import { CliError, EXIT } from "./client.js";
 import { config, jsonCommand } from "./command-kit.js";
+import { CliError, EXIT } from "./exit.js";
 
 /** The server's code these commands use, loaded when one runs: the other commands load none of it. */
 async function serverCode() {

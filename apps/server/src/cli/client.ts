@@ -6,17 +6,7 @@ import { detailsText } from "../lib/errors.js";
 import { controlTokenPath, readLock } from "../runtime/lock.js";
 import type { NodeRuntime } from "../runtime/node-runtime.js";
 
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
-
-/** Exit codes of every command. */
-export const EXIT = { OK: 0, CHECK_FAILED: 1, USAGE: 2, STATE: 3, FAILED: 4 } as const;
+import { CliError, EXIT } from "./exit.js";
 
 /**
  * How a CLI command reaches its node: through the HTTP API of the running node

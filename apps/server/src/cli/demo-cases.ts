@@ -1,13 +1,10 @@
-import {
-  AddCaseIdentifierBody,
-  AddCaseSubjectBody,
-  type CreateCaseBody,
-  type Subject,
-} from "@crossline/schemas";
+import type { CreateCaseBody, Subject } from "@crossline/schemas";
 import type { z } from "zod";
-import { makeActor } from "../lib/actor.js";
 import type { Services } from "../services.js";
 import { DEMO_NODES, DEMO_PASSWORD } from "./demo-data.js";
+
+// The node side (seed*, run by demo-node.ts in the node's process) imports the actor helpers when it runs: `demo`
+// imports this file for its steps over HTTP and loads none of the node's code or the API's schemas (entry.ts).
 
 /**
  * Demo cases: a few bilingual cases on each demo node (all fictitious), one of them a priority case whose
@@ -114,6 +111,10 @@ export async function seedDemoCases(
   if (!spec || !plan) return 0;
   const user = spec.users.find((u) => u.username === plan.officer);
   if (!user) return 0;
+  const [{ makeActor }, { AddCaseIdentifierBody, AddCaseSubjectBody }] = await Promise.all([
+    import("../lib/actor.js"),
+    import("@crossline/schemas"),
+  ]);
   const actor = makeActor({
     type: "user",
     id: o.userIds.get(user.username) as string,

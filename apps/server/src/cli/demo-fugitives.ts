@@ -1,7 +1,9 @@
 import type { ReturnMethod } from "@crossline/schemas";
-import { makeActor } from "../lib/actor.js";
 import type { Services } from "../services.js";
 import { DEMO_NODES } from "./demo-data.js";
+
+// The node side (seed*, run by demo-node.ts in the node's process) imports the actor helpers when it runs: `demo`
+// imports this file for its steps over HTTP and loads none of the node's code or the API's schemas (entry.ts).
 
 /**
  * The demo's list of 100 wanted fugitives, published by CN-MPS in 2015: every person is fictitious (names
@@ -71,6 +73,7 @@ export async function seedDemoFugitives(
   const spec = DEMO_NODES.find((n) => n.id === o.nodeId);
   const user = spec?.users.find((u) => u.username === OFFICER);
   if (!spec || !user || o.nodeId !== "CN-MPS") return 0;
+  const { makeActor } = await import("../lib/actor.js");
   const actor = makeActor({
     type: "user",
     id: o.userIds.get(user.username) as string,

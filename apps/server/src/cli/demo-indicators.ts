@@ -1,7 +1,9 @@
 import { Readable } from "node:stream";
-import { makeActor } from "../lib/actor.js";
 import type { Services } from "../services.js";
 import { DEMO_NODES } from "./demo-data.js";
+
+// The node side (seed*, run by demo-node.ts in the node's process) imports the actor helpers when it runs: `demo`
+// imports this file for its steps over HTTP and loads none of the node's code or the API's schemas (entry.ts).
 
 /**
  * Demo indicator feeds: each demo node imports a small feed of its own (fictitious: documentation address
@@ -49,6 +51,7 @@ export async function seedDemoIndicators(
   const user = spec?.users.find((u) => u.username === feed?.officer);
   if (!feed || !user) return 0;
   const userId = o.userIds.get(user.username) as string;
+  const { makeActor } = await import("../lib/actor.js");
   const actor = makeActor({
     type: "user",
     id: userId,

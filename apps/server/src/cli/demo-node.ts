@@ -13,7 +13,6 @@ import { users } from "../db/schema/index.js";
 import { cliActor } from "../lib/actor.js";
 import { initNodeDir } from "../runtime/init.js";
 import { serve } from "../runtime/serve.js";
-import { CliError, EXIT } from "./client.js";
 import { type CreatedNode, type DemoNodeInfo, demoPort, type Steps } from "./demo.js";
 import { seedDemoAssets } from "./demo-assets.js";
 import { seedDemoCases } from "./demo-cases.js";
@@ -22,6 +21,7 @@ import { seedDemoFugitives } from "./demo-fugitives.js";
 import { seedDemoIndicators } from "./demo-indicators.js";
 import { seedDemoNotices } from "./demo-notices.js";
 import { seedDemoRequests } from "./demo-requests.js";
+import { CliError, EXIT } from "./exit.js";
 
 function stepTimer(steps: Steps) {
   let last = performance.now();

@@ -2,15 +2,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { configFilePath } from "../config.js";
-import { serverPath } from "../lib/paths.js";
-import { CliError, EXIT } from "./client.js";
+import { configFilePath, serverPath } from "../lib/paths.js";
 import { shareDemoSummaries, signIn } from "./demo-cases.js";
 import { DEMO_MAX_NODES, DEMO_PASSWORD, type DemoNodeSpec, demoNodeSpecs } from "./demo-data.js";
 import { DEMO_FUGITIVE_OFFICER, publishDemoFugitiveList } from "./demo-fugitives.js";
 import { demoFeedOfficer, shareDemoIndicators } from "./demo-indicators.js";
 import { DEMO_REPATRIATION_OFFICER, seedDemoRepatriation } from "./demo-repatriation.js";
 import { type DemoCaller, seedDemoRounds } from "./demo-rounds.js";
+import { CliError, EXIT } from "./exit.js";
 
 const BIN = serverPath("bin", "crossline.mjs");
 

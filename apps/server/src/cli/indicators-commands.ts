@@ -3,8 +3,8 @@ import path from "node:path";
 import { Transform } from "node:stream";
 import type { ImportReport } from "@crossline/schemas";
 import type { Command } from "commander";
-import { CliError, EXIT } from "./client.js";
 import { nodeCommand } from "./command-kit.js";
+import { CliError, EXIT } from "./exit.js";
 
 /** A one-line progress bar on a terminal (stderr, so --json output stays clean). */
 function progressBar(total: number) {

@@ -7,9 +7,11 @@ import { RELEASE } from "../lib/release.js";
 import { DataDirBusyError } from "../runtime/lock.js";
 import { addAuditCommands } from "./audit-commands.js";
 import { addBackupCommands } from "./backup-commands.js";
-import { CliError, EXIT, type NodeClient } from "./client.js";
+import type { NodeClient } from "./client.js";
 import { config, jsonCommand, nodeCommand } from "./command-kit.js";
-import { parseDemoNodeCount, runDemo } from "./demo.js";
+import { parseDemoNodeCount } from "./demo.js";
+import { addDemoCommand } from "./demo-command.js";
+import { CliError, EXIT, runProgram } from "./exit.js";
 import { addIndicatorCommands } from "./indicators-commands.js";
 import { addMigrateCommand } from "./migrate-command.js";
 import { addNoticeCommands } from "./notices-commands.js";
@@ -229,25 +231,7 @@ export function buildCli(): Command {
   addRoundsCommands(program);
   addBackupCommands(program);
 
-  program
-    .command("demo")
-    .description("start the two-node demo (CN-MPS and US-DOJ) on the embedded database")
-    .option("--reset", "delete the demo's data and start over")
-    .option("--nodes <count>", "2 (default), or 3 for a third, fictitious agency (XA-NCU) paired with both")
-    .option("--dir <dir>", "demo directory (default $CROSSLINE_DEMO_DIR or ./.crossline-demo)")
-    .addHelpText(
-      "after",
-      [
-        "",
-        "Environment:",
-        "  CROSSLINE_DEMO_DIR          the demo directory (as --dir)",
-        "  CROSSLINE_DEMO_PORT_OFFSET  added to every port (CN-MPS 4100, US-DOJ 4200, XA-NCU 4300), e.g. 1000 for 5100 and 5200,",
-        "                              to run a second demo beside the first or avoid a port in use",
-      ].join("\n"),
-    )
-    .action(async (o) =>
-      runDemo({ reset: Boolean(o.reset), dir: o.dir, nodes: parseDemoNodeCount(o.nodes) }),
-    );
+  addDemoCommand(program);
 
   // Used by `demo` itself: each node it creates is created by a process of its own.
   program
@@ -267,31 +251,12 @@ export function buildCli(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildCli();
-  program.exitOverride();
-  try {
-    await program.parseAsync(argv);
-  } catch (e) {
-    const err = e as Error & { code?: string; exitCode?: number };
-    if (err.code?.startsWith("commander.")) {
-      process.exitCode =
-        err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : EXIT.USAGE;
-      return;
-    }
-    if (e instanceof CliError) {
-      process.stderr.write(`crossline: ${e.message}\n`);
-      process.exitCode = e.exitCode;
-    } else if (e instanceof ConfigError) {
-      process.stderr.write(`crossline: ${e.message}\n`);
-      process.exitCode = EXIT.USAGE;
-    } else if (e instanceof DataDirBusyError) {
-      process.stderr.write(`crossline: ${e.message} Stop it first, or use the API.\n`);
-      process.exitCode = EXIT.STATE;
-    } else {
-      process.stderr.write(`crossline: ${err.message}\n`);
-      process.exitCode = EXIT.FAILED;
-    }
-  }
+  await runProgram(buildCli(), argv, (e) => {
+    if (e instanceof ConfigError) return { message: e.message, exitCode: EXIT.USAGE };
+    if (e instanceof DataDirBusyError)
+      return { message: `${e.message} Stop it first, or use the API.`, exitCode: EXIT.STATE };
+    return null;
+  });
 }
 
 export const cliHost = hostname;

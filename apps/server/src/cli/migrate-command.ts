@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import type { pendingMigrations } from "../db/migrations.js";
 import { acquireLock } from "../runtime/lock.js";
-import { CliError, EXIT } from "./client.js";
 import { config, jsonCommand } from "./command-kit.js";
+import { CliError, EXIT } from "./exit.js";
 
 /**
  * `crossline migrate [--dry-run]`: migrations only go forward, on PostgreSQL under the advisory lock every

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { type ErrorBody, label, type VerifyView } from "@crossline/schemas";
 import type { Command } from "commander";
 import { detailsText } from "../lib/errors.js";
-import { CliError, EXIT } from "./client.js";
 import { jsonCommand, withClient } from "./command-kit.js";
+import { CliError, EXIT } from "./exit.js";
 
 /** A file path is read as a signed notice (JSON); anything else is a verification code. */
 function verifyBody(arg: string): Record<string, unknown> {

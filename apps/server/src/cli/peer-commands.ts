@@ -1,7 +1,7 @@
 import { linkProblemText, type PeerAccepted, type PeerInvitation, type PeerView } from "@crossline/schemas";
 import type { Command } from "commander";
-import { CliError, EXIT } from "./client.js";
 import { nodeCommand } from "./command-kit.js";
+import { CliError, EXIT } from "./exit.js";
 
 const peerLine = (p: PeerView) =>
   [

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { OutcomeExport, type OutcomeVerification } from "@crossline/schemas";
 import type { Command } from "commander";
 import { z } from "zod";
-import { CliError, EXIT } from "./client.js";
 import { jsonCommand } from "./command-kit.js";
+import { CliError, EXIT } from "./exit.js";
 
 /** Trusted keys: node id → its published signing keys (JWKs with kid and x), e.g. from each peer's node card. */
 const TrustedKeys = z.record(

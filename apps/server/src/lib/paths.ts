@@ -31,3 +31,8 @@ export const SERVER_ROOT = findServerRoot();
 export function serverPath(...parts: string[]): string {
   return path.join(SERVER_ROOT, ...parts);
 }
+
+/** A node's configuration file in its data directory. */
+export function configFilePath(dataDir: string): string {
+  return path.join(dataDir, "crossline.json");
+}

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { EXIT } from "../../src/cli/client.js";
+import { EXIT } from "../../src/cli/exit.js";
 import { describeDb } from "../support/node.js";
 import { createProcNode, type ProcNode } from "../support/proc.js";
 

@@ -1,0 +1,25 @@
+import type { Command } from "commander";
+import { parseDemoNodeCount, runDemo } from "./demo.js";
+
+/** `crossline demo`: in the whole CLI (main.ts), and alone in the program `crossline demo` starts from (entry.ts). */
+export function addDemoCommand(program: Command): void {
+  program
+    .command("demo")
+    .description("start the two-node demo (CN-MPS and US-DOJ) on the embedded database")
+    .option("--reset", "delete the demo's data and start over")
+    .option("--nodes <count>", "2 (default), or 3 for a third, fictitious agency (XA-NCU) paired with both")
+    .option("--dir <dir>", "demo directory (default $CROSSLINE_DEMO_DIR or ./.crossline-demo)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Environment:",
+        "  CROSSLINE_DEMO_DIR          the demo directory (as --dir)",
+        "  CROSSLINE_DEMO_PORT_OFFSET  added to every port (CN-MPS 4100, US-DOJ 4200, XA-NCU 4300), e.g. 1000 for 5100 and 5200,",
+        "                              to run a second demo beside the first or avoid a port in use",
+      ].join("\n"),
+    )
+    .action(async (o) =>
+      runDemo({ reset: Boolean(o.reset), dir: o.dir, nodes: parseDemoNodeCount(o.nodes) }),
+    );
+}
