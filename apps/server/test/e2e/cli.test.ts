@@ -18,6 +18,17 @@ describeDb("the crossline CLI", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it("exits 2 on bad usage of any command, the demo's included", () => {
+    for (const args of [["--bogus"], ["token", "list", "--bogus"], ["user"], ["demo", "--bogus"]]) {
+      const r = runCli(args, env);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toMatch(/unknown option '--bogus'|Usage: crossline user/);
+    }
+    const help = runCli(["demo", "--help"], env);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("CROSSLINE_DEMO_PORT_OFFSET");
+  });
+
   it("explains a missing or wrong setting and exits 2", () => {
     const r = runCli(["migrate"], { CROSSLINE_DATA_DIR: path.join(dir, "nothing-here"), DATABASE_URL: "" });
     expect(r.code).toBe(2);
