@@ -83,8 +83,16 @@ export const ConfigSchema = z
     /** Serve the built console from this directory (defaults to apps/console/dist when present). */
     consoleDir: z.string().optional(),
     workers: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(true),
-    /** Federation: how often an idle delivery worker looks for due envelopes. */
+    /**
+     * Federation: how often a delivery worker looks for due envelopes while there is work about (retries, batches
+     * in flight). The fallback to the wakes that an enqueue, a resumed peer or a NOTIFY give.
+     */
     fedPollMs: z.coerce.number().int().min(5).max(60_000).default(250),
+    /**
+     * Federation: the longest a delivery worker whose outbox holds nothing due waits before it looks again
+     * (it looks at the next retry's time when one is pending). Never below fedPollMs.
+     */
+    fedIdlePollMs: z.coerce.number().int().min(5).max(600_000).default(5_000),
     /** Federation: delivery loops per process (each has one POST in flight; see fedPipeline). */
     fedWorkerConcurrency: z.coerce.number().int().min(1).max(16).default(2),
     /** Federation: envelopes per HTTP POST and per delivery transaction. */
@@ -216,6 +224,7 @@ const ENV_MAP: Record<string, string> = {
   CROSSLINE_CONSOLE_DIR: "consoleDir",
   CROSSLINE_WORKERS: "workers",
   CROSSLINE_FED_POLL_MS: "fedPollMs",
+  CROSSLINE_FED_IDLE_POLL_MS: "fedIdlePollMs",
   CROSSLINE_FED_BATCH_SIZE: "fedBatchSize",
   CROSSLINE_FED_BATCH_RECEIPTS: "fedBatchReceipts",
   CROSSLINE_FED_PIPELINE: "fedPipeline",
@@ -244,8 +253,6 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p.setting}: ${p.expected}`).join("\n")}`);
   }
 }
-
-export { configFilePath };
 
 /** Reverse map from config key to the environment variable that sets it, for messages. */
 function settingName(key: string): string {

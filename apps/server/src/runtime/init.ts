@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
-import { type Config, configFilePath, loadConfig } from "../config.js";
+import { type Config, loadConfig } from "../config.js";
 import { generateMasterKey } from "../crypto/keys.js";
 import type { Clock } from "../lib/clock.js";
+import { configFilePath } from "../lib/paths.js";
 import type { FederationPort } from "../modules/federation/federation.types.js";
 import { cliActor, type InitNodeInput } from "../modules/node/node.service.js";
 import { type NodeRuntime, openNode } from "./node-runtime.js";

@@ -15,8 +15,8 @@ import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
-import { configFilePath } from "../../config.js";
 import { type Database, inTransaction, MIGRATIONS_DIR, openDatabase } from "../../db/client.js";
+import { configFilePath } from "../../lib/paths.js";
 import {
   type DumpChunk,
   databaseIsEmpty,

@@ -121,6 +121,24 @@ export function claimStatements(
 }
 
 /**
+ * Milliseconds until a claim could next find something (0: now), or null when no message is pending for an
+ * active peer whose link runs. A pending message counts from when it is due, or from when its lease ends if
+ * it is leased (a batch in flight: its peer's later messages then count as due now, as they are, though the
+ * claim skips them until that batch is answered). The same per-peer scan as the claim's `pick`. Read by an
+ * idle delivery worker to set its next look (federation.worker.ts).
+ */
+export async function nextClaimableInMs(db: Db): Promise<number | null> {
+  const [r] = rowsOf<{ ms: number | string | null }>(
+    await db.execute(sql`select (extract(epoch from min(w.due) - now()) * 1000)::float8 as ms
+      from fed_peers p
+      cross join lateral (select min(greatest(d.next_attempt_at, coalesce(d.lease_until, d.next_attempt_at))) as due
+        from fed_outbox d where d.peer_id = p.id and d.status = 'pending') w
+      where p.state = 'active' and p.link_stop is null and w.due is not null`),
+  );
+  return r?.ms === null || r?.ms === undefined ? null : Math.max(0, Math.ceil(Number(r.ms)));
+}
+
+/**
  * PostgreSQL: releases the live leases taken by processes that are gone (their presence lock, `holdPresence`,
  * is no longer held: a kill -9 or a crash closed their connection), so their batches are claimed again now
  * rather than when the lease expires, and the peer's link does not wait on a dead process. A process whose

@@ -608,7 +608,12 @@ export function createDelivery(
     return presence ? repo.releaseDeadLeases(db) : 0;
   }
 
-  return { deliverDue, maintainOutbox, startPresence, releaseDeadLeases };
+  /** When a claim could next find something: see repo.nextClaimableInMs. */
+  function nextClaimableInMs(): Promise<number | null> {
+    return repo.nextClaimableInMs(db);
+  }
+
+  return { deliverDue, maintainOutbox, startPresence, releaseDeadLeases, nextClaimableInMs };
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;

@@ -84,6 +84,7 @@ export function createFederationService(deps: FederationDeps) {
     maintainOutbox: delivery.maintainOutbox,
     startPresence: delivery.startPresence,
     releaseDeadLeases: delivery.releaseDeadLeases,
+    nextClaimableInMs: delivery.nextClaimableInMs,
     retryHeld: inbox.retryHeld,
     retryHeldMessage: inbox.retryHeldMessage,
     skipHeldMessage: inbox.skipHeldMessage,

@@ -134,10 +134,18 @@ export function createNotificationsService(deps: {
 }) {
   const { db, clock } = deps;
   const smtpUrl = deps.smtpUrl;
-  /** nodemailer (0.4 MB of code) is loaded by the first mail sent, not with the server. */
+  /**
+   * nodemailer (0.4 MB of code) is loaded by the first mail sent, not with the server. A failed load (a broken
+   * install, a transport the URL cannot make) is not kept: the next mail tries again.
+   */
   let transport: Promise<Transporter> | null = null;
   const mailer = (url: string) =>
-    (transport ??= import("nodemailer").then((m) => m.default.createTransport(url)));
+    (transport ??= import("nodemailer")
+      .then((m) => m.default.createTransport(url))
+      .catch((e: unknown) => {
+        transport = null;
+        throw e;
+      }));
   /** Live streams of this process, by user: each is woken when a notification for its user commits. */
   const watchers = new Map<string, Set<() => void>>();
   let subscription: Promise<Subscription | null> | null = null;
