@@ -30,7 +30,12 @@ describeDb("delivery woken across processes by LISTEN/NOTIFY", () => {
     [a, b] = await Promise.all([createProcNode("CN-MPS"), createProcNode("US-DOJ")]);
     // The first process serves the API and runs no worker; the second runs the only worker, polling once a minute.
     a.proc.env = { CROSSLINE_WORKERS: "false" };
-    worker = await a.addProcess({ env: { CROSSLINE_FED_POLL_MS: String(LONG_POLL_MS) } });
+    worker = await a.addProcess({
+      env: {
+        CROSSLINE_FED_POLL_MS: String(LONG_POLL_MS),
+        CROSSLINE_FED_IDLE_POLL_MS: String(LONG_POLL_MS),
+      },
+    });
     await Promise.all([a.proc.start(), b.proc.start(), worker.start()]);
     await pairProcs(a.proc, b.proc);
   });
@@ -67,6 +72,37 @@ describeDb("delivery woken across processes by LISTEN/NOTIFY", () => {
       expect(delivered.body.items.length).toBe(3);
       expect(new Set(delivered.body.items.map((e) => e.details.by)).size).toBe(1);
       expect(delivered.body.items[0].details.by).toMatch(new RegExp(`:${worker.child?.pid}$`));
+    },
+  );
+  it.runIf(pgOnly)(
+    "a peer resumed through the process without a worker: its queued message leaves within seconds, though the worker's idle wait is a minute (skipped on PGlite)",
+    async () => {
+      // US-DOJ down: the ping is queued and its first attempt fails
+      await b.proc.stop();
+      const before = (await allRows<OutboxItem>(a.proc, "US-DOJ", "outbox")).length;
+      expect((await a.proc.api("POST", "/api/v1/peers/US-DOJ/ping", { count: 1 })).status).toBe(201);
+      await waitUntil(
+        async () => {
+          const out = await allRows<OutboxItem & { attempts: number }>(a.proc, "US-DOJ", "outbox");
+          return out.length === before + 1 && out.some((m) => m.status === "pending" && m.attempts > 0);
+        },
+        LONG_POLL_MS / 2,
+        "the ping's first attempt",
+      );
+      // Suspended, US-DOJ back, the retry's back-off (at most a second here) run out: nothing is claimable until
+      // the resume, which the first process (no worker) makes. Only its NOTIFY can tell the worker.
+      expect((await a.proc.api("POST", "/api/v1/peers/US-DOJ/suspend")).status).toBe(200);
+      await b.proc.start();
+      await new Promise((r) => setTimeout(r, 1_500));
+      const t0 = Date.now();
+      expect((await a.proc.api("POST", "/api/v1/peers/US-DOJ/resume")).status).toBe(200);
+      await waitUntil(
+        async () =>
+          (await allRows<OutboxItem>(a.proc, "US-DOJ", "outbox")).every((m) => m.status === "delivered"),
+        LONG_POLL_MS / 2,
+        "the ping delivered after the resume",
+      );
+      expect(Date.now() - t0).toBeLessThan(10_000);
     },
   );
 });

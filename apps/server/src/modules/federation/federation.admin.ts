@@ -114,6 +114,7 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
           payloadSha256: sha256Hex(JSON.stringify(r.payload)),
         },
       });
+      await c.claimableAgain(tx, peerId);
     });
     c.nudge();
     return { msgId, cancelled: true };

@@ -121,6 +121,14 @@ export function claimStatements(
 }
 
 /**
+ * NOTIFYs the outbox channel at the caller's commit, for messages that became claimable without an enqueue (a
+ * peer resumed, a backoff reset, a link stop lifted, a message cancelled): every process's delivery workers look.
+ */
+export async function notifyOutboxChannel(tx: Tx, channel: string, peerId: string): Promise<void> {
+  await tx.execute(sql`select pg_notify(${channel}, ${peerId})`);
+}
+
+/**
  * Milliseconds until a claim could next find something (0: now), or null when no message is pending for an
  * active peer whose link runs. A pending message counts from when it is due, or from when its lease ends if
  * it is leased (a batch in flight: its peer's later messages then count as due now, as they are, though the

@@ -10,6 +10,7 @@ import type { Clock } from "../../lib/clock.js";
 import { peerDispatcher } from "../../runtime/tls.js";
 import type { AuditService } from "../audit/audit.service.js";
 import type { NodeKeys, NodeService } from "../node/node.service.js";
+import { notifyOutboxChannel } from "./federation.claim-repo.js";
 import type { MessageHandler } from "./federation.types.js";
 
 export type PeerRow = typeof peers.$inferSelect;
@@ -126,6 +127,12 @@ export interface FedContext extends FederationDeps {
   /** Enqueues NOTIFY OUTBOX_CHANNEL at commit (PostgreSQL, `listen` given). */
   notifyOutbox: boolean;
   /**
+   * In a transaction that made a peer's queued messages claimable without enqueuing (resumed, backoff reset,
+   * link stop lifted, a message cancelled): on PostgreSQL, NOTIFYs the outbox channel at its commit, so the
+   * workers of every process of the node look, not only this process's (whose `nudge` follows the commit).
+   */
+  claimableAgain(tx: Tx, peerId: string): Promise<void>;
+  /**
    * LISTENs on OUTBOX_CHANNEL (null without `listen`): `onWake` runs for each enqueue committed by any process
    * of the node, with the peer's id, and with null each time the LISTEN is (re)established (look once for what
    * was missed meanwhile).
@@ -233,6 +240,9 @@ export function createFedContext(deps: FederationDeps): FedContext {
     peerFetch,
     nudge,
     notifyOutbox: deps.listen !== undefined,
+    async claimableAgain(tx, peerId) {
+      if (deps.listen !== undefined) await notifyOutboxChannel(tx, OUTBOX_CHANNEL, peerId);
+    },
     listenOutbox,
     outboxListenLive: () => [...outboxSubs].some((s) => s.live()),
     onNudge(l) {

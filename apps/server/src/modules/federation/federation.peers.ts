@@ -394,6 +394,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       await repo.updatePeer(tx, id, { tlsPin: pin });
       // What backed off while the pin did not match is due again at once.
       await repo.resetBackoff(tx, id);
+      await c.claimableAgain(tx, id);
       await audit.record(tx, ctx, {
         action: "federation.peer.tls_pin",
         targetType: "peer",
@@ -419,6 +420,7 @@ export function createPeers(c: FedContext, parts: { outbox: Outbox; health: Link
       await repo.updatePeer(tx, id, { state: t.to, stateChangedAt: clock.now() });
       let cancelled = 0;
       if (t.to === "revoked") cancelled = await outbox.cancelAllPending(tx, id, ctx.actor.label);
+      if (action === "resume") await c.claimableAgain(tx, id);
       await audit.record(tx, ctx, {
         action: `federation.peer.${action}`,
         targetType: "peer",

@@ -173,6 +173,7 @@ export function createRestore(c: FedContext) {
           ? await repo.resequencePending(tx, peerId, a.highestFromYou + 1, stop.outSeq)
           : [];
       await repo.updatePeer(tx, peerId, { linkStop: null, lastError: null });
+      await c.claimableAgain(tx, peerId);
       await audit.record(tx, systemCtx(), {
         action: "federation.peer.reconciled",
         targetType: "peer",
@@ -233,6 +234,7 @@ export function createRestore(c: FedContext) {
       await repo.lockPeer(tx, p.id);
       const highestFromYou = await repo.inboxHighestSeq(tx, p.id);
       const resent = await repo.resendAfter(tx, p.id, claims.inSeq);
+      await c.claimableAgain(tx, p.id);
       const peerOutSeq = await repo.outSeqOf(tx, p.id);
       const extra: Record<string, unknown> = {};
       for (const l of listeners) {
