@@ -62,8 +62,9 @@ describeDb("an idle delivery worker", () => {
     const from = Date.now();
     await new Promise((r) => setTimeout(r, 2_000));
     const during = claims.filter((t) => t >= from).length;
-    // A poll every 25 ms would have claimed about 80 times.
-    expect(during).toBeLessThanOrEqual(1);
+    // A poll every 25 ms would have claimed about 80 times. Settled, none at all; up to three leave room for a
+    // loaded machine, where the start's claims and the first poll's may still be under way.
+    expect(during).toBeLessThanOrEqual(3);
     expect(claims.length).toBeGreaterThan(0);
   });
 
