@@ -4,7 +4,9 @@
  *   are paired), target ≤ 15 s; then the banner (records shared, rounds seeded);
  * - second start: the same directory again, target ≤ 5 s to ready;
  * - idle memory: each node's resident set after IDLE_SECONDS of nothing, split into the V8 heap, memory
- *   outside it (buffers) and PGlite's WebAssembly memory (from /metrics), against the 470 MB measured before.
+ *   outside it (buffers) and PGlite's WebAssembly memory (from /metrics), against the 470 MB measured before;
+ * - idle CPU: each node process's share of a core over the last two thirds of that idle time (/proc: its
+ *   threads together; the first third lets the start's after-work end).
  * Each run's phases (from the demo's own `startup.json`) say where the time goes. The builds that `npm run demo`
  * starts with (console and server, each skipped when up to date) are not included; the server's is made here
  * first if it is stale, so the nodes run the precompiled bundle as the demo does.
@@ -83,8 +85,7 @@ function metric(page: string, name: string): number | null {
 }
 
 async function nodeMemory(node: Manifest["nodes"][number]) {
-  const lock = JSON.parse(readFileSync(path.join(node.dataDir, "node.lock"), "utf8")) as { pid: number };
-  const status = readFileSync(`/proc/${lock.pid}/status`, "utf8");
+  const status = readFileSync(`/proc/${nodePid(node)}/status`, "utf8");
   const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1] ?? NaN);
   const page = await (await fetch(`${node.url}/metrics`)).text();
   const mb = (x: number | null) => (x === null ? null : Math.round((x / MB) * 10) / 10);
@@ -97,6 +98,19 @@ async function nodeMemory(node: Manifest["nodes"][number]) {
     externalMb: mb(metric(page, "crossline_nodejs_external_memory_bytes")),
     pgliteWasmMb: mb(metric(page, "crossline_database_wasm_memory_bytes")),
   };
+}
+
+/** The node process's pid, from its data directory's lock. */
+function nodePid(node: Manifest["nodes"][number]): number {
+  return (JSON.parse(readFileSync(path.join(node.dataDir, "node.lock"), "utf8")) as { pid: number }).pid;
+}
+
+/** CPU seconds a process has used (user + system, all its threads), from /proc/PID/stat. */
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+function cpuSeconds(pid: number): number {
+  // the fields after the command's closing parenthesis: utime and stime are the 12th and 13th of them
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
 }
 
 /** What each node's `serve` logged at listen: its uptime then and the steps of opening (runtime/serve.ts). */
@@ -144,13 +158,22 @@ async function main() {
     const second = await run("second start", dir, offset);
     try {
       process.stdout.write(`idle for ${IDLE_SECONDS} s …\n`);
-      await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
       const manifest = JSON.parse(readFileSync(path.join(dir, "demo.json"), "utf8")) as Manifest;
+      const nodes = manifest.nodes.slice(0, NODES);
+      await new Promise((r) => setTimeout(r, (IDLE_SECONDS * 1000) / 3));
+      const cpu0 = nodes.map((n) => cpuSeconds(nodePid(n)));
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, (IDLE_SECONDS * 2000) / 3));
+      const windowS = (performance.now() - t0) / 1000;
+      const idleCpu = nodes.map((n, i) => ({
+        node: n.id,
+        percentOfACore: Math.round(((cpuSeconds(nodePid(n)) - (cpu0[i] ?? 0)) / windowS) * 1000) / 10,
+      }));
       const memory = [];
-      for (const n of manifest.nodes.slice(0, NODES)) memory.push(await nodeMemory(n));
-      for (const m of memory)
+      for (const n of nodes) memory.push(await nodeMemory(n));
+      for (const [i, m] of memory.entries())
         process.stdout.write(
-          `  ${m.node}: RSS ${m.rssMb} MB (peak ${m.rssPeakMb} MB); V8 heap ${m.heapUsedMb} of ${m.heapTotalMb} MB, outside the heap ${m.externalMb} MB, PGlite WebAssembly memory ${m.pgliteWasmMb} MB\n`,
+          `  ${m.node}: RSS ${m.rssMb} MB (peak ${m.rssPeakMb} MB); V8 heap ${m.heapUsedMb} of ${m.heapTotalMb} MB, outside the heap ${m.externalMb} MB, PGlite WebAssembly memory ${m.pgliteWasmMb} MB; CPU ${idleCpu[i]?.percentOfACore} % of a core\n`,
         );
       const pass =
         first.result.readyMs !== null &&
@@ -168,6 +191,7 @@ async function main() {
         second: second.result,
         idleSeconds: IDLE_SECONDS,
         idleMemory: memory,
+        idleCpu,
         targets: { freshReadyMs: FRESH_TARGET_MS, secondReadyMs: SECOND_TARGET_MS },
         pass,
         loadAverage: load,
