@@ -237,9 +237,13 @@ export async function runDemo(opts: { reset: boolean; dir?: string; nodes?: numb
   // ready: every console answers and the nodes are paired (the issue's "first impression" figure)
   let readyMs: number | null = null;
   try {
-    federation = await pairAndPing(nodes);
+    const paired = await pairAndPing(nodes);
+    federation = paired.lines;
     timer.mark("pair and ping");
     readyMs = timer.sinceStart();
+    // the other direction's hotline tests: each node then shows a test of its own on its peers page
+    federation.push(...(await Promise.all(paired.pingBack.map((back) => back()))));
+    timer.mark("hotline tests the other way");
     // the demo's records are between CN-MPS and US-DOJ (the first two); a third node only pairs
     federation.push(...(await shareDemoSummaries(nodes.slice(0, 2))));
   } catch (e) {
@@ -375,57 +379,68 @@ async function api<T>(node: DemoNodeInfo, method: string, p: string, body?: unkn
   return parsed;
 }
 
-/** Every two demo nodes pair and ping each other (the pairs one after the other: pairing takes both ends). */
-async function pairAndPing(nodes: DemoNodeInfo[]): Promise<string[]> {
+/**
+ * Every two demo nodes pair (the pairs one after the other: pairing takes both ends) and the first pings the
+ * second: the ping and its answer cross the link both ways, which is what "ready" waits for. The pings the other
+ * way (`pingBack`) are left to the caller, to run once the demo counts as ready.
+ */
+async function pairAndPing(
+  nodes: DemoNodeInfo[],
+): Promise<{ lines: string[]; pingBack: (() => Promise<string>)[] }> {
   const lines: string[] = [];
+  const pingBack: (() => Promise<string>)[] = [];
   for (let i = 0; i < nodes.length; i++)
-    for (let j = i + 1; j < nodes.length; j++) lines.push(...(await pairAndPingTwo(nodes[i], nodes[j])));
-  return lines;
+    for (let j = i + 1; j < nodes.length; j++) {
+      const [a, b] = [nodes[i], nodes[j]];
+      const link = await pairTwo(a, b);
+      lines.push(link.line);
+      if (link.state !== "active") continue;
+      lines.push(await hotlineTest(a, b));
+      pingBack.push(() => hotlineTest(b, a));
+    }
+  return { lines, pingBack };
 }
 
-/**
- * On first start two demo nodes pair (the first invites, the second accepts); on every start each pings the
- * other once (the hotline test) and the round-trip times are printed.
- */
-async function pairAndPingTwo(a: DemoNodeInfo, b: DemoNodeInfo): Promise<string[]> {
-  const lines: string[] = [];
+/** On first start two demo nodes pair (the first invites, the second accepts); later they are found paired. */
+async function pairTwo(a: DemoNodeInfo, b: DemoNodeInfo): Promise<{ line: string; state: string }> {
   const peers = await api<{ items: { id: string; state: string; fingerprint: string }[] }>(
     a,
     "GET",
     "/api/v1/peers",
   );
-  let link = peers.items.find((p) => p.id === b.id);
-  if (!link) {
-    const inv = await api<{ invitation: string }>(a, "POST", "/api/v1/peers/invitations");
-    const acc = await api<{ fingerprint: string }>(b, "POST", "/api/v1/peers/accept", {
-      invitation: inv.invitation,
-    });
-    lines.push(`  Paired ${a.id} and ${b.id}; fingerprint on both sides: ${acc.fingerprint}`);
-    link = { id: b.id, state: "active", fingerprint: acc.fingerprint };
-  } else {
-    lines.push(`  ${a.id} and ${b.id} are paired (${link.state}); fingerprint ${link.fingerprint}`);
-  }
-  if (link.state !== "active") return lines;
-  // Both directions at once, each answer looked for every 25 ms (for up to 15 s).
-  const ping = async (from: DemoNodeInfo, to: DemoNodeInfo): Promise<string> => {
-    const sent = await api<{ pings: { pingId: string }[] }>(from, "POST", `/api/v1/peers/${to.id}/ping`, {
-      count: 1,
-    });
-    const id = sent.pings[0].pingId;
-    let rtt: number | null = null;
-    for (let i = 0; i < 600 && rtt === null; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      const l = await api<{ items: { rttMs: number | null }[] }>(
-        from,
-        "GET",
-        `/api/v1/peers/${to.id}/pings?ids=${id}`,
-      );
-      rtt = l.items[0]?.rttMs ?? null;
-    }
-    return rtt === null
-      ? `  Hotline test ${from.id} → ${to.id}: no answer yet (it stays queued and is delivered when the link is up)`
-      : `  Hotline test ${from.id} → ${to.id} → ${from.id}: answered in ${rtt} ms`;
+  const link = peers.items.find((p) => p.id === b.id);
+  if (link)
+    return {
+      line: `  ${a.id} and ${b.id} are paired (${link.state}); fingerprint ${link.fingerprint}`,
+      state: link.state,
+    };
+  const inv = await api<{ invitation: string }>(a, "POST", "/api/v1/peers/invitations");
+  const acc = await api<{ fingerprint: string }>(b, "POST", "/api/v1/peers/accept", {
+    invitation: inv.invitation,
+  });
+  return {
+    line: `  Paired ${a.id} and ${b.id}; fingerprint on both sides: ${acc.fingerprint}`,
+    state: "active",
   };
-  lines.push(...(await Promise.all([ping(a, b), ping(b, a)])));
-  return lines;
+}
+
+/** One hotline test from `from` to `to`: the answer looked for every 25 ms (for up to 15 s). */
+async function hotlineTest(from: DemoNodeInfo, to: DemoNodeInfo): Promise<string> {
+  const sent = await api<{ pings: { pingId: string }[] }>(from, "POST", `/api/v1/peers/${to.id}/ping`, {
+    count: 1,
+  });
+  const id = sent.pings[0].pingId;
+  let rtt: number | null = null;
+  for (let i = 0; i < 600 && rtt === null; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    const l = await api<{ items: { rttMs: number | null }[] }>(
+      from,
+      "GET",
+      `/api/v1/peers/${to.id}/pings?ids=${id}`,
+    );
+    rtt = l.items[0]?.rttMs ?? null;
+  }
+  return rtt === null
+    ? `  Hotline test ${from.id} → ${to.id}: no answer yet (it stays queued and is delivered when the link is up)`
+    : `  Hotline test ${from.id} → ${to.id} → ${from.id}: answered in ${rtt} ms`;
 }

@@ -93,13 +93,20 @@ describeDb("the demo pairs CN-MPS and US-DOJ, pings both ways, and takes a third
     // where the start-up time went
     expect(first).toMatch(/Start-up: ready \(consoles answer, paired\) after \d+\.\d s/);
     const startup = JSON.parse(readFileSync(path.join(dir, "startup.json"), "utf8")) as {
-      phases: { phase: string }[];
+      phases: { phase: string; ms: number }[];
       readyMs: number;
     };
     expect(startup.phases.map((p) => p.phase)).toContain(
       "create CN-MPS, US-DOJ and start the nodes (until /readyz answers)",
     );
     expect(startup.readyMs).toBeGreaterThan(0);
+    // ready once a ping and its answer crossed the link; the pings the other way come after that mark
+    const names = startup.phases.map((p) => p.phase);
+    expect(names.indexOf("hotline tests the other way")).toBe(names.indexOf("pair and ping") + 1);
+    const untilPaired = startup.phases
+      .slice(0, names.indexOf("pair and ping") + 1)
+      .reduce((sum, p) => sum + p.ms, 0);
+    expect(Math.abs(startup.readyMs - untilPaired)).toBeLessThanOrEqual(names.length);
   });
 
   it.runIf(runs)("stays paired on restart, and shares nothing twice", async () => {
