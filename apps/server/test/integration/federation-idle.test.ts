@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { outbox, peers } from "../../src/db/schema/index.js";
+import { uuidv7 } from "../../src/crypto/ids.js";
+import { blobs, inbox, outbox, peers } from "../../src/db/schema/index.js";
 import type { FederationService } from "../../src/modules/federation/federation.service.js";
 import {
   type FederationWorker,
@@ -25,6 +26,9 @@ describeDb("an idle delivery worker", () => {
   let worker: FederationWorker | null = null;
   /** When CN-MPS's worker called deliverDue (ms since the epoch). */
   const claims: number[] = [];
+  /** When its housekeeping asked what is due, and which fallback duty it ran when. */
+  const asked: number[] = [];
+  const duties: { duty: string; at: number }[] = [];
 
   beforeAll(async () => {
     pair = await pairedNodes({
@@ -43,6 +47,26 @@ describeDb("an idle delivery worker", () => {
       deliverDue: (...args) => {
         claims.push(Date.now());
         return fed.deliverDue(...args);
+      },
+      housekeepingDue: () => {
+        asked.push(Date.now());
+        return fed.housekeepingDue();
+      },
+      // Counted, not run: the last test makes each duty due by hand (a link stopped as a restore leaves it, a held
+      // message, a file marked for erasure), with nothing real behind it. The duties themselves are tested on their
+      // own (restore.test.ts, federation-correctness's held messages, fugitives-erasure); the flags read the same
+      // conditions as their first reads.
+      reconcilePending: async () => {
+        duties.push({ duty: "reconcilePending", at: Date.now() });
+        return 0;
+      },
+      retryHeld: async () => {
+        duties.push({ duty: "retryHeld", at: Date.now() });
+        return 0;
+      },
+      eraseReleasedBlobs: async () => {
+        duties.push({ duty: "eraseReleasedBlobs", at: Date.now() });
+        return 0;
       },
     };
     worker = startFederationWorker(counted, pair.cn.rt.config, quiet);
@@ -93,5 +117,75 @@ describeDb("an idle delivery worker", () => {
     // expect.poll gives up after 15 s, 45 s short of the idle wait.
     await db.update(peers).set({ baseUrl: reachable }).where(eq(peers.id, "US-DOJ"));
     await expect.poll(pending).toBe(0);
+  });
+
+  it("its housekeeping asks once what is due and runs a fallback duty only when it has something to do", async () => {
+    const db = pair.cn.rt.services.db;
+    const fed = pair.cn.rt.services.federationService;
+    const from = Date.now();
+    await new Promise((r) => setTimeout(r, 2_500));
+    // a read a second, and none of the three duties (each is a read of its own, or more)
+    expect(asked.filter((t) => t >= from).length).toBeGreaterThanOrEqual(1);
+    expect(duties.filter((d) => d.at >= from)).toEqual([]);
+    expect(await fed.housekeepingDue()).toEqual({ reconcile: false, retryHeld: false, eraseBlobs: false });
+
+    const at = new Date();
+    const [peer] = await db.select().from(peers).where(eq(peers.id, "US-DOJ"));
+    const heldId = uuidv7();
+    const blobId = uuidv7();
+    try {
+      // the link stopped as a restore from backup leaves it: reconciliation is due
+      await db
+        .update(peers)
+        .set({
+          linkStop: {
+            reason: "RESTORED",
+            at: at.toISOString(),
+            backupAt: at.toISOString(),
+            auditBase: { seq: 0, hash: "0".repeat(64) },
+          },
+        })
+        .where(eq(peers.id, "US-DOJ"));
+      // the next message from US-DOJ held (its handler failed): its retry is due
+      await db.insert(inbox).values({
+        peerId: "US-DOJ",
+        msgId: heldId,
+        seq: (peer?.inSeq ?? 0) + 1,
+        type: "federation.void",
+        header: {
+          msgId: heldId,
+          sender: "US-DOJ",
+          recipient: "CN-MPS",
+          seq: (peer?.inSeq ?? 0) + 1,
+          created: at.toISOString(),
+          type: "federation.void",
+          schemaVersion: 1,
+        },
+        payload: {},
+        jws: "eyJhbGciOiJFZERTQSJ9.e30.c2ln",
+        envelopeSha256: "0".repeat(64),
+        status: "held",
+        receivedAt: at,
+      });
+      // a file marked for erasure once its envelope has left
+      await db.insert(blobs).values({
+        origin: "CN-MPS",
+        id: blobId,
+        sha256: "0".repeat(64),
+        size: 0,
+        chunkSize: 1,
+        eraseRequestedAt: at,
+      });
+      expect(await fed.housekeepingDue()).toEqual({ reconcile: true, retryHeld: true, eraseBlobs: true });
+      const since = Date.now();
+      await expect
+        .poll(() => [...new Set(duties.filter((d) => d.at >= since).map((d) => d.duty))].sort())
+        .toEqual(["eraseReleasedBlobs", "reconcilePending", "retryHeld"]);
+    } finally {
+      await db.update(peers).set({ linkStop: null }).where(eq(peers.id, "US-DOJ"));
+      await db.delete(inbox).where(eq(inbox.msgId, heldId));
+      await db.delete(blobs).where(eq(blobs.id, blobId));
+    }
+    expect(await fed.housekeepingDue()).toEqual({ reconcile: false, retryHeld: false, eraseBlobs: false });
   });
 });

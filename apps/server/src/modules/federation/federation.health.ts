@@ -48,6 +48,11 @@ export function createLinkHealth(c: FedContext) {
     return (await repo.heldByPeer(db)).map((r) => ({ peerId: r.peer_id, held: Number(r.n) }));
   }
 
+  /** Which of the housekeeping loop's fallback duties have anything to do (repo.housekeepingDue). */
+  function housekeepingDue() {
+    return repo.housekeepingDue(db);
+  }
+
   /** Raises (once per outage) an alert for each active peer whose oldest undelivered envelope is too old. */
   async function checkLinks(log?: (msg: string, data: Record<string, unknown>) => void): Promise<string[]> {
     const threshold = new Date(clock.now().getTime() - config.fedLinkDownAlertMinutes * 60_000);
@@ -103,7 +108,7 @@ export function createLinkHealth(c: FedContext) {
     return rows.map((r) => ({ id: r.id, state: r.state, health: h.get(r.id) as PeerHealth }));
   }
 
-  return { healthOf, checkLinks, metricsSnapshot, heldCounts };
+  return { healthOf, checkLinks, metricsSnapshot, heldCounts, housekeepingDue };
 }
 
 export type LinkHealth = ReturnType<typeof createLinkHealth>;

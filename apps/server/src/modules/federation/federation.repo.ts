@@ -653,6 +653,28 @@ function inboxAppliedUpdate(tx: Tx, peerId: string, msgIds: string[], seqs: numb
 }
 
 /** Active peers whose next message in order is waiting in the inbox (a handler failed earlier). */
+/**
+ * Which of the housekeeping loop's fallback duties have anything to do, in one statement: a peer waiting to be
+ * reconciled after a restore, a held message whose turn has come, a file marked for erasure. An idle node asks
+ * this once a second instead of running the three duties' own reads (each still looks again before it acts).
+ */
+export async function housekeepingDue(
+  db: Db,
+): Promise<{ reconcile: boolean; retryHeld: boolean; eraseBlobs: boolean }> {
+  const [row] = rowsOf<{ reconcile: boolean; retry_held: boolean; erase_blobs: boolean }>(
+    await db.execute(sql`select
+      exists (select 1 from fed_peers where state = 'active' and link_stop->>'reason' = 'RESTORED') as reconcile,
+      exists (select 1 from fed_peers p where p.state = 'active' and exists (select 1 from fed_inbox i
+        where i.peer_id = p.id and i.status in ('held', 'rejected') and i.seq = p.in_seq + 1)) as retry_held,
+      exists (select 1 from fed_blobs where erase_requested_at is not null) as erase_blobs`),
+  );
+  return {
+    reconcile: row?.reconcile === true,
+    retryHeld: row?.retry_held === true,
+    eraseBlobs: row?.erase_blobs === true,
+  };
+}
+
 export async function peersWithReadyHeld(db: Db): Promise<string[]> {
   const rows = rowsOf<{ peer_id: string }>(
     await db.execute(sql`select p.id as peer_id from fed_peers p

@@ -89,6 +89,7 @@ export function createFederationService(deps: FederationDeps) {
     retryHeldMessage: inbox.retryHeldMessage,
     skipHeldMessage: inbox.skipHeldMessage,
     checkLinks: health.checkLinks,
+    housekeepingDue: health.housekeepingDue,
     timing: c.timing,
     fieldsIgnored: c.fieldsIgnored,
     // admin

@@ -222,12 +222,14 @@ export function startFederationWorker(
     let lastLinkCheck = 0;
     while (running) {
       try {
+        // One read says which of the three fallback duties below has anything to do.
+        const due = await fed.housekeepingDue();
         // A restored node reconciles with its peers before anything is delivered to them (federation.restore.ts).
-        await fed.reconcilePending((msg, data) => log.warn(data, msg));
-        await fed.retryHeld();
+        if (due.reconcile) await fed.reconcilePending((msg, data) => log.warn(data, msg));
+        if (due.retryHeld) await fed.retryHeld();
         await fed.maintainOutbox();
         // The bytes of erased records' files that were kept for an envelope go once it has left (eraseBlobs).
-        await fed.eraseReleasedBlobs();
+        if (due.eraseBlobs) await fed.eraseReleasedBlobs();
         // Batches leased by processes that are gone are claimed again now, not when their lease expires.
         const released = await fed.releaseDeadLeases();
         if (released) {
