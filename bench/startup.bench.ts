@@ -1,7 +1,7 @@
 /**
  * `npm run bench:startup` — the demo's first impression (issue 10, point 10), on PGlite as the demo runs:
- * - fresh: `crossline demo` on an empty directory until it is ready (both consoles answer /readyz and the nodes
- *   are paired), target ≤ 15 s; then the banner (records shared, rounds seeded);
+ * - fresh: `crossline demo` on an empty directory until it is ready (both consoles answer /readyz, the nodes
+ *   are paired and a ping from the first has its answer), target ≤ 15 s; then the banner (records shared, rounds seeded);
  * - second start: the same directory again, target ≤ 5 s to ready;
  * - idle memory: each node's resident set after IDLE_SECONDS of nothing, split into the V8 heap, memory
  *   outside it (buffers) and PGlite's WebAssembly memory (from /metrics), against the 470 MB measured before;

@@ -295,7 +295,7 @@ export async function runDemo(opts: { reset: boolean; dir?: string; nodes?: numb
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   federation.push(
     "",
-    `  Start-up: ${readyMs === null ? "not paired" : `ready (consoles answer, paired) after ${seconds(readyMs)}`}, banner after ${seconds(startup.totalMs)}:`,
+    `  Start-up: ${readyMs === null ? "not paired" : `ready (consoles answer, paired, a hotline test answered) after ${seconds(readyMs)}`}, banner after ${seconds(startup.totalMs)}:`,
     `    ${timer.phases.map((p) => `${p.phase} ${seconds(p.ms)}`).join(", ")}`,
   );
   const lines = [

@@ -91,7 +91,9 @@ describeDb("the demo pairs CN-MPS and US-DOJ, pings both ways, and takes a third
     expect(language("CN-MPS")).toBe("zh-CN");
     expect(language("US-DOJ")).toBe("en");
     // where the start-up time went
-    expect(first).toMatch(/Start-up: ready \(consoles answer, paired\) after \d+\.\d s/);
+    expect(first).toMatch(
+      /Start-up: ready \(consoles answer, paired, a hotline test answered\) after \d+\.\d s/,
+    );
     const startup = JSON.parse(readFileSync(path.join(dir, "startup.json"), "utf8")) as {
       phases: { phase: string; ms: number }[];
       readyMs: number;
