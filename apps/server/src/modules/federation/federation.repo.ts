@@ -652,7 +652,10 @@ function inboxAppliedUpdate(tx: Tx, peerId: string, msgIds: string[], seqs: numb
     );
 }
 
-/** Active peers whose next message in order is waiting in the inbox (a handler failed earlier). */
+/** Whether active peer `p`'s next message in order is waiting in the inbox (a handler failed earlier). */
+const READY_HELD = sql`exists (select 1 from fed_inbox i
+  where i.peer_id = p.id and i.status in ('held', 'rejected') and i.seq = p.in_seq + 1)`;
+
 /**
  * Which of the housekeeping loop's fallback duties have anything to do, in one statement: a peer waiting to be
  * reconciled after a restore, a held message whose turn has come, a file marked for erasure. An idle node asks
@@ -664,8 +667,7 @@ export async function housekeepingDue(
   const [row] = rowsOf<{ reconcile: boolean; retry_held: boolean; erase_blobs: boolean }>(
     await db.execute(sql`select
       exists (select 1 from fed_peers where state = 'active' and link_stop->>'reason' = 'RESTORED') as reconcile,
-      exists (select 1 from fed_peers p where p.state = 'active' and exists (select 1 from fed_inbox i
-        where i.peer_id = p.id and i.status in ('held', 'rejected') and i.seq = p.in_seq + 1)) as retry_held,
+      exists (select 1 from fed_peers p where p.state = 'active' and ${READY_HELD}) as retry_held,
       exists (select 1 from fed_blobs where erase_requested_at is not null) as erase_blobs`),
   );
   return {
@@ -675,11 +677,10 @@ export async function housekeepingDue(
   };
 }
 
+/** Active peers whose next message in order is waiting in the inbox (a handler failed earlier). */
 export async function peersWithReadyHeld(db: Db): Promise<string[]> {
   const rows = rowsOf<{ peer_id: string }>(
-    await db.execute(sql`select p.id as peer_id from fed_peers p
-      where p.state = 'active' and exists (select 1 from fed_inbox i
-        where i.peer_id = p.id and i.status in ('held', 'rejected') and i.seq = p.in_seq + 1)`),
+    await db.execute(sql`select p.id as peer_id from fed_peers p where p.state = 'active' and ${READY_HELD}`),
   );
   return rows.map((r) => r.peer_id);
 }
