@@ -242,7 +242,7 @@ export async function runDemo(opts: { reset: boolean; dir?: string; nodes?: numb
     timer.mark("pair and ping");
     readyMs = timer.sinceStart();
     // the other direction's hotline tests: each node then shows a test of its own on its peers page
-    federation.push(...(await Promise.all(paired.pingBack.map((back) => back()))));
+    federation.push(...(await Promise.all(paired.links.map(([a, b]) => hotlineTest(b, a)))));
     timer.mark("hotline tests the other way");
     // the demo's records are between CN-MPS and US-DOJ (the first two); a third node only pairs
     federation.push(...(await shareDemoSummaries(nodes.slice(0, 2))));
@@ -381,14 +381,14 @@ async function api<T>(node: DemoNodeInfo, method: string, p: string, body?: unkn
 
 /**
  * Every two demo nodes pair (the pairs one after the other: pairing takes both ends) and the first pings the
- * second: the ping and its answer cross the link both ways, which is what "ready" waits for. The pings the other
- * way (`pingBack`) are left to the caller, to run once the demo counts as ready.
+ * second: the ping and its answer cross the link both ways, which is what "ready" waits for. The active `links`
+ * are returned for the caller's pings the other way, once the demo counts as ready.
  */
 async function pairAndPing(
   nodes: DemoNodeInfo[],
-): Promise<{ lines: string[]; pingBack: (() => Promise<string>)[] }> {
+): Promise<{ lines: string[]; links: [DemoNodeInfo, DemoNodeInfo][] }> {
   const lines: string[] = [];
-  const pingBack: (() => Promise<string>)[] = [];
+  const links: [DemoNodeInfo, DemoNodeInfo][] = [];
   for (let i = 0; i < nodes.length; i++)
     for (let j = i + 1; j < nodes.length; j++) {
       const [a, b] = [nodes[i], nodes[j]];
@@ -396,9 +396,9 @@ async function pairAndPing(
       lines.push(link.line);
       if (link.state !== "active") continue;
       lines.push(await hotlineTest(a, b));
-      pingBack.push(() => hotlineTest(b, a));
+      links.push([a, b]);
     }
-  return { lines, pingBack };
+  return { lines, links };
 }
 
 /** On first start two demo nodes pair (the first invites, the second accepts); later they are found paired. */
