@@ -119,15 +119,7 @@ export function createFugitiveLists(
   }
 
   async function view(list: ListRow): Promise<FugitiveListView> {
-    const entries = await repo.entries(db, list.id);
-    const rows = new Map(
-      (
-        await repo.byIds(
-          db,
-          entries.map((e) => e.fugitiveId),
-        )
-      ).map((r) => [r.id, r]),
-    );
+    const listed = await repo.listed(db, list.id);
     return {
       id: list.id,
       name: list.name,
@@ -136,20 +128,14 @@ export function createFugitiveLists(
       ownerNode: await deps.nodeId(db),
       recipients: list.recipients,
       marking: list.marking ?? null,
-      entries: entries.flatMap((e) => {
-        const f = rows.get(e.fugitiveId);
-        if (!f) return [];
-        return [
-          {
-            number: e.number,
-            fugitiveId: f.id,
-            entryId: e.sharedObjectId ?? null,
-            name: f.fields.names[0] ?? { original: "" },
-            status: f.status,
-            version: f.version,
-          },
-        ];
-      }),
+      entries: listed.map((e) => ({
+        number: e.number,
+        fugitiveId: e.fugitiveId,
+        entryId: e.sharedObjectId ?? null,
+        name: e.name ?? { original: "" },
+        status: e.status,
+        version: e.version,
+      })),
     };
   }
 

@@ -247,6 +247,39 @@ export const fugitivesRepo = {
       .orderBy(asc(fugitiveListEntries.number));
   },
 
+  /**
+   * A list's current entries in number order, each with what the list shows of its record (first name, status,
+   * version), in one statement: the list's view used to read every listed record whole (its fields, name keys
+   * and search text) to show three of its columns, after every entry added.
+   */
+  async listed(
+    dbx: DbOrTx,
+    listId: string,
+  ): Promise<
+    {
+      number: number;
+      fugitiveId: string;
+      sharedObjectId: string | null;
+      name: FugitiveRow["fields"]["names"][number] | null;
+      status: FugitiveRow["status"];
+      version: number;
+    }[]
+  > {
+    return dbx
+      .select({
+        number: fugitiveListEntries.number,
+        fugitiveId: fugitives.id,
+        sharedObjectId: fugitiveListEntries.sharedObjectId,
+        name: sql<FugitiveRow["fields"]["names"][number] | null>`${fugitives.fields}->'names'->0`,
+        status: fugitives.status,
+        version: fugitives.version,
+      })
+      .from(fugitiveListEntries)
+      .innerJoin(fugitives, eq(fugitives.id, fugitiveListEntries.fugitiveId))
+      .where(and(eq(fugitiveListEntries.listId, listId), isNull(fugitiveListEntries.removedAt)))
+      .orderBy(asc(fugitiveListEntries.number));
+  },
+
   /** Every entry of a fugitive, removed ones included (the timeline). */
   async entriesOf(dbx: DbOrTx, fugitiveId: string): Promise<EntryRow[]> {
     return dbx.select().from(fugitiveListEntries).where(eq(fugitiveListEntries.fugitiveId, fugitiveId));
