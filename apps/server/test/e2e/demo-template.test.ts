@@ -1,14 +1,22 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
 import { pgliteTemplateDir } from "../../src/db/pglite-template.js";
+import { ensureConsoleBuilt } from "../support/browser.js";
 import { runCliAsync } from "../support/cli.js";
 import { DB_KIND, describeDb } from "../support/node.js";
 
 // `npm run demo` prepares the embedded database's template (initdb and every migration) before the demo's start
 // is timed (`crossline demo --prepare`, pglite-template.ts). One process builds it and the others wait for it,
 // also when the process that had started building it is gone. PGlite only: a node on PostgreSQL has no template.
+const DEMO_SCRIPT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../../../scripts/demo.mjs",
+);
+
 describeDb("the demo's database template", () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "crossline-template-test-"));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -36,6 +44,41 @@ describeDb("the demo's database template", () => {
 
       const again = await runCliAsync(["demo", "--prepare"], env);
       expect(again).toMatchObject({ code: 0, stdout: "The demo's database template is ready.\n" });
+    },
+  );
+
+  it.skipIf(DB_KIND !== "pglite")(
+    "npm run demo's script builds what is stale, prepares the template, then runs the demo with its options",
+    async () => {
+      await ensureConsoleBuilt();
+      const run = (args: string[]) =>
+        new Promise<{ code: number | null; out: string }>((resolve) => {
+          const child = spawn(process.execPath, [DEMO_SCRIPT, ...args], {
+            env: { ...process.env, TMPDIR: tmp, DATABASE_URL: "" },
+            stdio: ["ignore", "pipe", "pipe"],
+          });
+          let out = "";
+          child.stdout.on("data", (d) => {
+            out += d;
+          });
+          child.stderr.on("data", (d) => {
+            out += d;
+          });
+          child.on("close", (code) => resolve({ code, out }));
+        });
+      const help = await run(["--help"]);
+      expect(help.code, help.out).toBe(0);
+      expect(help.out).toContain("console build is up to date");
+      expect(help.out).toContain("server build is up to date");
+      // (built by the test before, or now when this one runs alone)
+      const prepared = help.out.search(/The demo's database template is (ready|built)/);
+      expect(prepared).toBeGreaterThan(-1);
+      // the demo's own help, after the steps before it
+      expect(help.out.indexOf("CROSSLINE_DEMO_PORT_OFFSET")).toBeGreaterThan(prepared);
+      // the demo's exit code comes through (2: bad usage)
+      const bad = await run(["--bogus"]);
+      expect(bad.code, bad.out).toBe(2);
+      expect(bad.out).toMatch(/unknown option '--bogus'/);
     },
   );
 });
