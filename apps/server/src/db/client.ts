@@ -18,7 +18,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { PGLITE_SHARED_BUFFERS_MB } from "../config.js";
-import { serverPath } from "../lib/paths.js";
+import { MIGRATIONS_DIR } from "../lib/paths.js";
 import { grantAppRole, roleOf } from "./roles.js";
 import * as schema from "./schema/index.js";
 
@@ -60,7 +60,7 @@ export interface Subscription {
 
 const CHANNEL = /^[a-z_][a-z0-9_]*$/;
 
-export const MIGRATIONS_DIR = serverPath("drizzle");
+export { MIGRATIONS_DIR };
 
 /**
  * PGlite's WebAssembly (9 MB), compiled once per process: every `PGlite.create` compiled it again, and the

@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { MIGRATIONS_DIR, openDatabase, runMigrations } from "./client.js";
+import { MIGRATIONS_DIR } from "../lib/paths.js";
 
 /**
  * A PGlite data directory after initdb and every migration, built once per machine for each set of migrations
@@ -65,6 +65,8 @@ async function build(dir: string): Promise<void> {
   // Built aside and renamed into place, so nothing ever copies a half-built template.
   const building = mkdtempSync(`${dir}-building-`);
   try {
+    // Loaded only to build: a look that finds the template ready (every `npm run demo`) needs none of it.
+    const { openDatabase, runMigrations } = await import("./client.js");
     const database = await openDatabase({ dataDir: building, poolSize: 1 });
     try {
       await runMigrations(database);

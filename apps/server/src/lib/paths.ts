@@ -32,6 +32,9 @@ export function serverPath(...parts: string[]): string {
   return path.join(SERVER_ROOT, ...parts);
 }
 
+/** The SQL migrations (drizzle-kit's output): one set for PGlite and PostgreSQL. */
+export const MIGRATIONS_DIR = serverPath("drizzle");
+
 /** A node's configuration file in its data directory. */
 export function configFilePath(dataDir: string): string {
   return path.join(dataDir, "crossline.json");
