@@ -8,6 +8,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
@@ -43,14 +44,23 @@ export function pgliteTemplateDir(): string {
 /** Beside the template's directory while a process builds it: holds the builder's pid. */
 const BUILDING_LOCK = ".building";
 
-/** Whether the process that took a building lock still runs (a lock of a killed builder is taken over). */
+/**
+ * Whether the process that took a building lock still runs (a lock of a killed builder is taken over). Two
+ * processes that find the same dead builder's lock may both take it over and build: the rename into place
+ * keeps that harmless (the second finds the template there), only slower.
+ */
 function builderAlive(lock: string): boolean {
   let pid: number;
   try {
     pid = Number(readFileSync(path.join(lock, "pid"), "utf8"));
   } catch {
-    // the lock was just made and its pid not yet written, or it was just removed: look again later
-    return true;
+    // Just made, its pid not yet written (or just removed): look again later. A lock without a pid for 10 s
+    // is a builder's killed between the two.
+    try {
+      return Date.now() - statSync(lock).mtimeMs < 10_000;
+    } catch {
+      return true;
+    }
   }
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
