@@ -2,7 +2,7 @@
 // `npm run demo [-- options]`: builds what is stale, then starts the demo (`crossline demo`, options passed on).
 // Two things run side by side first, on the two cores: the console's build, and the server's build followed by
 // the demo's database template (`crossline demo --prepare`, once per machine and set of migrations: initdb and
-// every migration, about 7 s). Each is skipped when up to date; the demo's start is timed after them.
+// every migration, about 6 s). Each is skipped when up to date; the demo's start is timed after them.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,22 +10,37 @@ import { fileURLToPath } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(ROOT, "apps/server/bin/crossline.mjs");
 const node = process.execPath;
+/** The steps running now, and then the demo: a signal sent to this process alone goes on to them. */
+const running = new Set();
 
-/** Runs a step with the terminal's output; rejects with its exit code when it fails. */
-function step(args, cwd = ROOT) {
+/** Starts a process with the terminal's output; resolves with its exit code (or 1 when a signal ended it). */
+function start(args, cwd = ROOT) {
+  const child = spawn(node, args, { cwd, stdio: "inherit" });
+  running.add(child);
   return new Promise((resolve, reject) => {
-    const child = spawn(node, args, { cwd, stdio: "inherit" });
     child.on("error", reject);
-    child.on("exit", (code, signal) =>
-      code === 0
-        ? resolve()
-        : reject(Object.assign(new Error(`${args.join(" ")}: ${signal ?? code}`), { code })),
-    );
+    child.on("exit", (code) => {
+      running.delete(child);
+      resolve(code ?? 1);
+    });
   });
 }
 
-// Ctrl-C reaches every process of the terminal's group: the demo stops its nodes itself and this one waits.
-for (const s of ["SIGINT", "SIGTERM"]) process.on(s, () => {});
+/** A build step: rejects with its exit code when it fails. */
+async function step(args, cwd) {
+  const code = await start(args, cwd);
+  if (code !== 0)
+    throw Object.assign(new Error(`${path.basename(args[0])} ${args.slice(1).join(" ")}: exit ${code}`), {
+      code,
+    });
+}
+
+// Ctrl-C reaches every process of the terminal's group, the demo included, which stops its nodes itself; a
+// signal sent to this process alone (npm passing on a SIGTERM) is passed on, and this process waits for them.
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => {
+    for (const child of running) if (child.exitCode === null) child.kill(signal);
+  });
 
 try {
   await Promise.all([
@@ -36,5 +51,4 @@ try {
   process.stderr.write(`${e.message}\n`);
   process.exit(typeof e.code === "number" && e.code > 0 ? e.code : 1);
 }
-const demo = spawn(node, [BIN, "demo", ...process.argv.slice(2)], { stdio: "inherit" });
-demo.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+process.exit(await start([BIN, "demo", ...process.argv.slice(2)]));
