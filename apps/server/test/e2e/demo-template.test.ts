@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
 import { pgliteTemplateDir } from "../../src/db/pglite-template.js";
 import { ensureConsoleBuilt } from "../support/browser.js";
-import { runCliAsync } from "../support/cli.js";
+import { runCliAsync, runScriptAsync } from "../support/cli.js";
 import { DB_KIND, describeDb } from "../support/node.js";
 
 // `npm run demo` prepares the embedded database's template (initdb and every migration) before the demo's start
@@ -57,34 +56,20 @@ describeDb("the demo's database template", () => {
     "npm run demo's script builds what is stale, prepares the template, then runs the demo with its options",
     async () => {
       await ensureConsoleBuilt();
-      const run = (args: string[]) =>
-        new Promise<{ code: number | null; out: string }>((resolve) => {
-          const child = spawn(process.execPath, [DEMO_SCRIPT, ...args], {
-            env: { ...process.env, TMPDIR: tmp, DATABASE_URL: "" },
-            stdio: ["ignore", "pipe", "pipe"],
-          });
-          let out = "";
-          child.stdout.on("data", (d) => {
-            out += d;
-          });
-          child.stderr.on("data", (d) => {
-            out += d;
-          });
-          child.on("close", (code) => resolve({ code, out }));
-        });
+      const run = (args: string[]) => runScriptAsync(DEMO_SCRIPT, args, { TMPDIR: tmp, DATABASE_URL: "" });
       const help = await run(["--help"]);
-      expect(help.code, help.out).toBe(0);
-      expect(help.out).toContain("console build is up to date");
-      expect(help.out).toContain("server build is up to date");
+      expect(help.code, help.stderr).toBe(0);
+      expect(help.stdout).toContain("console build is up to date");
+      expect(help.stdout).toContain("server build is up to date");
       // (built by the test before, or now when this one runs alone)
-      const prepared = help.out.search(/The demo's database template is (ready|built)/);
+      const prepared = help.stdout.search(/The demo's database template is (ready|built)/);
       expect(prepared).toBeGreaterThan(-1);
       // the demo's own help, after the steps before it
-      expect(help.out.indexOf("CROSSLINE_DEMO_PORT_OFFSET")).toBeGreaterThan(prepared);
+      expect(help.stdout.indexOf("CROSSLINE_DEMO_PORT_OFFSET")).toBeGreaterThan(prepared);
       // the demo's exit code comes through (2: bad usage)
       const bad = await run(["--bogus"]);
-      expect(bad.code, bad.out).toBe(2);
-      expect(bad.out).toMatch(/unknown option '--bogus'/);
+      expect(bad.code, bad.stderr).toBe(2);
+      expect(bad.stderr).toMatch(/unknown option '--bogus'/);
     },
   );
 });

@@ -48,7 +48,16 @@ export function runCliAsync(
   args: string[],
   env: Record<string, string | undefined> = {},
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return runScriptAsync(BIN, args, env);
+}
+
+/** Runs a Node script of the repository (the CLI, `npm run demo`'s script) as `runCliAsync` runs the CLI. */
+export function runScriptAsync(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, CROSSLINE_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
