@@ -27,13 +27,14 @@ if (spawnSync(process.execPath, [BUILD, "--if-stale"], { stdio: "inherit" }).sta
   throw new Error("the server build failed");
 // As `npm run demo` does beside the console's build: the migrated template the nodes' databases are copied from,
 // built here when missing (a fresh machine), with its time printed apart from the demo's.
-const prepared = spawnSync(process.execPath, [BIN, "demo", "--prepare"], { encoding: "utf8" });
+const prepared = spawnSync(process.execPath, [BIN, "demo", "--prepare", "--json"], { encoding: "utf8" });
 if (prepared.status !== 0) throw new Error(`crossline demo --prepare failed:\n${prepared.stderr}`);
-process.stdout.write(prepared.stdout);
-const templateBuiltMs = (() => {
-  const m = prepared.stdout.match(/built \((\d+\.\d) s/);
-  return m ? Math.round(Number(m[1]) * 1000) : null;
-})();
+const templateBuiltMs = (JSON.parse(prepared.stdout) as { builtMs: number | null }).builtMs;
+process.stdout.write(
+  templateBuiltMs === null
+    ? "The demo's database template is ready.\n"
+    : `The demo's database template is built (${(templateBuiltMs / 1000).toFixed(1)} s).\n`,
+);
 const NODES = Number(process.env.BENCH_NODES ?? 2);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 15);
 const FRESH_TARGET_MS = 15_000;

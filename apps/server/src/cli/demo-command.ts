@@ -6,13 +6,15 @@ import { parseDemoNodeCount, runDemo } from "./demo.js";
  * node's database is copied from, built here if it is missing (a fresh machine, new migrations, a cleared
  * temporary directory) rather than by the demo's node processes while its start is timed.
  */
-async function prepareDemo(): Promise<void> {
+async function prepareDemo(json: boolean): Promise<void> {
   const { preparePgliteTemplate } = await import("../db/pglite-template.js");
-  const { builtMs } = await preparePgliteTemplate();
+  const { path, builtMs } = await preparePgliteTemplate();
   process.stdout.write(
-    builtMs === null
-      ? "The demo's database template is ready.\n"
-      : `The demo's database template is built (${(builtMs / 1000).toFixed(1)} s, once per machine and set of migrations).\n`,
+    json
+      ? `${JSON.stringify({ template: path, builtMs })}\n`
+      : builtMs === null
+        ? "The demo's database template is ready.\n"
+        : `The demo's database template is built (${(builtMs / 1000).toFixed(1)} s, once per machine and set of migrations).\n`,
   );
 }
 
@@ -28,6 +30,10 @@ export function addDemoCommand(program: Command): void {
       "--prepare",
       "only build what the demo's nodes start from (the embedded database, migrated: once per machine and set of migrations) and exit",
     )
+    .option(
+      "--json",
+      "with --prepare: say it as JSON ({ template, builtMs }, builtMs null when it was there)",
+    )
     .addHelpText(
       "after",
       [
@@ -39,7 +45,7 @@ export function addDemoCommand(program: Command): void {
       ].join("\n"),
     )
     .action(async (o) => {
-      if (o.prepare) return prepareDemo();
+      if (o.prepare) return prepareDemo(Boolean(o.json));
       return runDemo({ reset: Boolean(o.reset), dir: o.dir, nodes: parseDemoNodeCount(o.nodes) });
     });
 }

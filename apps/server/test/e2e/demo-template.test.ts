@@ -39,6 +39,9 @@ describeDb("the demo's database template", () => {
       // the lock is gone, and nothing half-built is left beside the template
       expect(readdirSync(tmp).filter((f) => f.startsWith("crossline-pglite-template-"))).toEqual([name]);
       expect(await runCliAsync(["demo", "--prepare"], env)).toMatchObject({ code: 0, stdout: ready });
+      const json = await runCliAsync(["demo", "--prepare", "--json"], env);
+      expect(json.code, json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout)).toEqual({ template: path.join(tmp, name, "pgdata"), builtMs: null });
 
       // A builder killed half-way left its lock, whose pid names no process: taken over, not waited for.
       rmSync(path.join(tmp, name), { recursive: true });
