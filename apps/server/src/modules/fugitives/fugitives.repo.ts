@@ -34,6 +34,11 @@ export const fugitivesRepo = {
   /** Replaces a fugitive's name keys (lib/name-keys.ts). */
   async setNameKeys(tx: Tx, fugitiveId: string, keys: NameKey[]): Promise<void> {
     await tx.delete(fugitiveNameKeys).where(eq(fugitiveNameKeys.fugitiveId, fugitiveId));
+    await fugitivesRepo.addNameKeys(tx, fugitiveId, keys);
+  },
+
+  /** The name keys of a record just created in this transaction (no delete first: it has none). */
+  async addNameKeys(tx: Tx, fugitiveId: string, keys: NameKey[]): Promise<void> {
     if (keys.length) await tx.insert(fugitiveNameKeys).values(keys.map((k) => ({ ...k, fugitiveId })));
   },
 

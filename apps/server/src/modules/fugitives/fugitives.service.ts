@@ -353,7 +353,7 @@ export function createFugitivesService(deps: FugitivesDeps) {
         createdAt: now,
         updatedAt: now,
       });
-      await repo.setNameKeys(tx, id, recordKeys([...stored.names, ...stored.aliases]));
+      await repo.addNameKeys(tx, id, recordKeys([...stored.names, ...stored.aliases]));
       await deps.persons.link(
         tx,
         ctx,

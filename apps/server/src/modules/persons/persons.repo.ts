@@ -29,6 +29,11 @@ export const personsRepo = {
   /** Replaces a person's name keys (lib/name-keys.ts). */
   async setNameKeys(tx: Tx, personId: string, keys: NameKey[]): Promise<void> {
     await tx.delete(personNameKeys).where(eq(personNameKeys.personId, personId));
+    await personsRepo.addNameKeys(tx, personId, keys);
+  },
+
+  /** The name keys of a record just created in this transaction (no delete first: it has none). */
+  async addNameKeys(tx: Tx, personId: string, keys: NameKey[]): Promise<void> {
     if (keys.length) await tx.insert(personNameKeys).values(keys.map((k) => ({ ...k, personId })));
   },
 

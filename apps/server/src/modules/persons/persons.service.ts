@@ -206,7 +206,7 @@ export function createPersonsService(deps: PersonsDeps) {
       unlinkedAt: now,
     });
     if (!row) return undefined;
-    await repo.setNameKeys(tx, row.id, recordKeys(row.names));
+    await repo.addNameKeys(tx, row.id, recordKeys(row.names));
     await snapshot(tx, row, ctx.actor.label, null);
     await audit.record(tx, ctx, {
       action: "person.create",
