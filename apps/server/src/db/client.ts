@@ -190,14 +190,14 @@ function parsersOnce(client: PGlite): PGlite {
     const { parsers: _, ...rest } = o;
     return rest;
   };
-  const queries = (c: Pick<Transaction, "query" | "exec">) => ({
-    query: (q: string, params?: unknown[], o?: Options) => c.query(q, params, bare(o)),
-    exec: (q: string, o?: Options) => c.exec(q, bare(o)),
-  });
+  // Drizzle queries through `query` only; `exec` (runStatements) passes no parsers.
+  const query = (c: Pick<Transaction, "query">) => (q: string, params?: unknown[], o?: Options) =>
+    c.query(q, params, bare(o));
   return {
-    ...queries(client),
+    query: query(client),
+    exec: (q: string) => client.exec(q),
     transaction: <T>(fn: (tx: Transaction) => Promise<T>) =>
-      client.transaction((tx) => fn(Object.assign(Object.create(tx) as Transaction, queries(tx)))),
+      client.transaction((tx) => fn(Object.assign(Object.create(tx) as Transaction, { query: query(tx) }))),
   } as unknown as PGlite;
 }
 

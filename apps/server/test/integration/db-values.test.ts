@@ -16,6 +16,7 @@ import {
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Database, openDatabase, rowOf, runStatements } from "../../src/db/client.js";
 import { describeDb, freshDatabaseUrl } from "../support/node.js";
+import { seedPgliteDir } from "../support/pglite-template.js";
 
 /**
  * The values a column gives back are the same on both databases, whichever way a query goes: Drizzle's builder,
@@ -52,7 +53,10 @@ describeDb("values read back from the database", () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), "crossline-db-values-"));
-    database = await openDatabase({ dataDir, databaseUrl: await freshDatabaseUrl() });
+    const databaseUrl = await freshDatabaseUrl();
+    // On PGlite a copy of the migrated template, as every test node starts from (initdb takes seconds).
+    if (!databaseUrl) await seedPgliteDir(dataDir);
+    database = await openDatabase({ dataDir, databaseUrl });
     await database.db.execute(
       sql.raw(`create table db_values_probe (id text primary key, at timestamptz not null, day date not null,
         span interval not null, amount numeric not null, doc jsonb not null, tags text[] not null,
