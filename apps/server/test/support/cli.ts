@@ -1,27 +1,18 @@
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/crossline.mjs");
 
 /**
- * A random CROSSLINE_DEMO_PORT_OFFSET for a test's demo: its ports (4100, 4200, 4300 plus the offset) stay below
- * the kernel's range of ephemeral ports (32768 by default), from which every outgoing connection and every
- * `listen(0)` of the other test files takes its port. Offsets of 20,000–40,000 put them inside it, and a demo
- * once found XA-NCU's port 41787 in use there.
+ * A random CROSSLINE_DEMO_PORT_OFFSET for a test's demo: its ports (4100, 4200, 4300 plus the offset) stay from
+ * 14,100 to 19,999, below the ports `freePort` hands out (20,000 up to the kernel's ephemeral ports, from which
+ * every outgoing connection and every `listen(0)` takes its port). Offsets of 20,000–40,000 put a demo's ports
+ * inside the ephemeral range, and a demo once found XA-NCU's port 41787 in use there.
  */
 export function demoPortOffset(): number {
-  let low = 32768;
-  try {
-    low =
-      Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || low;
-  } catch {
-    // not Linux: keep the default
-  }
   const from = 10_000;
-  const room = Math.max(1, low - 4300 - from - 1);
-  return from + Math.floor(Math.random() * room);
+  return from + Math.floor(Math.random() * (20_000 - 4300 - from));
 }
 
 export interface CliResult {

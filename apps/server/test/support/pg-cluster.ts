@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -14,14 +14,48 @@ export function findPgBin(): string | null {
   return versions.length ? path.join(root, versions[0], "bin") : null;
 }
 
+/** The first port of the kernel's range of ephemeral ports (32768 unless configured otherwise; not Linux: 32768). */
+export function ephemeralPortsFrom(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return low > 21_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Ports this process has handed out, not handed out again (a node may not be listening on its port yet). */
+const handedOut = new Set<number>();
+
+/**
+ * A port on 127.0.0.1 for a test's server, PostgreSQL cluster or node process, free when this returns. It is
+ * taken from 20,000 up to the kernel's ephemeral ports (32768 by default), never from that range: a port given
+ * by `listen(0)` there could be taken by any outgoing connection's local port between this call and the
+ * server's `listen` (a second or two while a node starts), and once was (EADDRINUSE in CI). Each vitest worker
+ * draws from its own quarter of the range (`VITEST_POOL_ID`), so two files running at once never draw the same
+ * port; the demo's ports stay below 20,000 (`demoPortOffset`).
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const from = 20_000;
+  const size = Math.floor((ephemeralPortsFrom() - from) / 4);
+  const slice = (Number(process.env.VITEST_POOL_ID ?? 1) - 1) % 4;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = from + slice * size + Math.floor(Math.random() * size);
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${from + slice * size}–${from + (slice + 1) * size - 1}`);
+}
+
+/** Whether a server can listen on 127.0.0.1:`port` now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
   });
 }
 
