@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, statfsSync } from "node:fs";
+import { accessSync, chmodSync, constants, mkdirSync, statfsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
@@ -16,21 +16,21 @@ import { defineConfig } from "vitest/config";
  */
 function testTmpDir(): string | undefined {
   if (process.env.CROSSLINE_TEST_TMPDIR) return process.env.CROSSLINE_TEST_TMPDIR;
+  const dir = "/dev/shm/crossline-test";
   try {
     const fs = statfsSync("/dev/shm");
     if (fs.bavail * fs.bsize < 4 * 1024 ** 3) return undefined;
+    mkdirSync(dir, { recursive: true });
+    // like /tmp: every user may create entries (the PostgreSQL clusters belong to `postgres` when run as root)
+    if ((statSync(dir).mode & 0o1777) !== 0o1777) chmodSync(dir, 0o1777);
+    accessSync(dir, constants.W_OK);
+    return dir;
   } catch {
-    return undefined;
+    return undefined; // no /dev/shm, or another user's directory there
   }
-  return "/dev/shm/crossline-test";
 }
 const tmp = testTmpDir();
-if (tmp) {
-  // like /tmp: every user may create entries (the PostgreSQL clusters belong to `postgres` when run as root)
-  mkdirSync(tmp, { recursive: true });
-  chmodSync(tmp, 0o1777);
-  process.env.TMPDIR = tmp;
-}
+if (tmp) process.env.TMPDIR = tmp;
 
 /**
  * Test tiers: `unit` (pure code), and the database tiers `pglite` and `postgres`

@@ -15,7 +15,7 @@ export function findPgBin(): string | null {
 }
 
 /** The first port of the kernel's range of ephemeral ports (32768 unless configured otherwise; not Linux: 32768). */
-export function ephemeralPortsFrom(): number {
+function ephemeralPortsFrom(): number {
   try {
     const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
     return low > 21_000 ? low : 32_768;
@@ -32,8 +32,8 @@ const handedOut = new Set<number>();
  * taken from 20,000 up to the kernel's ephemeral ports (32768 by default), never from that range: a port given
  * by `listen(0)` there could be taken by any outgoing connection's local port between this call and the
  * server's `listen` (a second or two while a node starts), and once was (EADDRINUSE in CI). Each vitest worker
- * draws from its own quarter of the range (`VITEST_POOL_ID`), so two files running at once never draw the same
- * port; the demo's ports stay below 20,000 (`demoPortOffset`).
+ * draws from its own quarter of the range (`VITEST_POOL_ID`; workers 1–4 never draw the same port, more share
+ * quarters), and a process never hands out a port twice; the demo's ports stay below 20,000 (`demoPortOffset`).
  */
 export async function freePort(): Promise<number> {
   const from = 20_000;
