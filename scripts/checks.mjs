@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What `npm test` runs before the tests, side by side on the machine's cores instead of one after another: the
-// type checks of the server side and of the console (`npm run check`, two `tsc` runs of ~30 s each), the linter
-// (`npm run lint`) and the server's build (the bundle the end-to-end tests start). Each step's output is printed
+// package scripts `check:server` and `check:console` (the two halves of `npm run check`, ~30 s each), `lint` and
+// the server's `build` (the bundle the end-to-end tests start), each run through npm as its script says. Each step's output is printed
 // whole when it ends, under its name and time, so two steps' lines never interleave. Exits 1 when any step
 // failed, after every step has ended.
 import { spawn } from "node:child_process";
@@ -9,14 +9,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const bin = (name) => path.join(ROOT, "node_modules/.bin", name);
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
-/** name → command and arguments; the same commands as the package scripts `check`, `lint` and the server's `build`. */
+/** name → npm's arguments (the package scripts hold the commands). */
 const STEPS = [
-  ["types (server, schemas, tests, benches)", bin("tsc"), ["-p", "tsconfig.json"]],
-  ["types (console)", bin("tsc"), ["-p", "apps/console/tsconfig.json"]],
-  ["lint", bin("biome"), ["check", "."]],
-  ["server build", process.execPath, ["apps/server/scripts/build.mjs"]],
+  ["types (server, schemas, tests, benches)", npm, ["run", "-s", "check:server"]],
+  ["types (console)", npm, ["run", "-s", "check:console"]],
+  ["lint", npm, ["run", "-s", "lint"]],
+  ["server build", npm, ["run", "-s", "build", "-w", "@crossline/server"]],
 ];
 
 /** Runs one step with its output captured; resolves with its exit code, output and seconds. */
