@@ -125,6 +125,14 @@ const PHRASES: Record<string, Label> = {
   "federation.control.rejected": { en: "Control notice refused", "zh-CN": "拒收控制通知" },
   "federation.envelope.rejected": { en: "Message refused", "zh-CN": "拒收消息" },
   "federation.inbox.applied": { en: "Held message applied", "zh-CN": "已处理暂存消息" },
+  "federation.inbox.deferred": {
+    en: "Message kept until this node is upgraded",
+    "zh-CN": "消息保留至本节点升级后处理",
+  },
+  "federation.inbox.deferredApplied": {
+    en: "Message kept for an upgrade applied",
+    "zh-CN": "已处理为升级保留的消息",
+  },
   "federation.inbox.received": { en: "Messages received", "zh-CN": "收到消息" },
   "federation.inbox.rejected": { en: "Message rejected when applied", "zh-CN": "处理时拒绝消息" },
   "federation.inbox.retry": { en: "Held message retried", "zh-CN": "重试暂存消息" },

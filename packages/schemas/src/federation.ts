@@ -112,8 +112,12 @@ export const OUTBOX_STATUSES = ["pending", "delivered", "rejected", "cancelled"]
 export const OutboxStatus = z.enum(OUTBOX_STATUSES);
 export type OutboxStatus = z.infer<typeof OutboxStatus>;
 
-/** What became of a received envelope: held for an earlier one, applied, or rejected by its content. */
-export const INBOX_STATUSES = ["held", "applied", "rejected"] as const;
+/**
+ * What became of a received envelope: held for an earlier one, applied, rejected by its content, or deferred: a
+ * message of a type, or a `schemaVersion` of a type, that this node's release does not read yet (the sender runs
+ * a newer one), kept and applied once this node is upgraded (docs/decisions/0006).
+ */
+export const INBOX_STATUSES = ["held", "applied", "rejected", "deferred"] as const;
 export const InboxStatus = z.enum(INBOX_STATUSES);
 export type InboxStatus = z.infer<typeof InboxStatus>;
 
@@ -186,6 +190,13 @@ export const InboxItem = z.object({
   appliedAt: z.string().nullable(),
   attempts: z.number(),
   lastError: z.string().nullable(),
+  /** The payload's version, as the envelope's header gives it. */
+  schemaVersion: z.number(),
+  /**
+   * The highest version of this type that this node's release reads; null for a type it does not know. Above
+   * `schemaVersion`, or null, is why a message is deferred (kept until this node is upgraded).
+   */
+  readsUpTo: z.number().nullable(),
 });
 export type InboxItem = z.infer<typeof InboxItem>;
 

@@ -41,6 +41,7 @@ export const FEDERATION_LABELS = {
     cancelled: { en: "Cancelled", "zh-CN": "已取消" },
     held: { en: "Held", "zh-CN": "暂存待处理" },
     applied: { en: "Applied", "zh-CN": "已处理" },
+    deferred: { en: "Kept until this node is upgraded", "zh-CN": "保留至本节点升级后处理" },
   } satisfies Labels<OutboxStatus | InboxStatus>,
   linkStopReason: {
     SEQUENCE_CONFLICT: { en: "Sequence conflict", "zh-CN": "序号冲突" },

@@ -128,18 +128,23 @@ describeDb("federation rejections (forged, tampered, replayed, misaddressed, …
     expect((await inbox()).map((m) => m.seq)).toEqual([1]);
   });
 
-  it("rejects unknown types and invalid payloads; their sequence numbers are consumed, later ones apply", async () => {
+  it("keeps an unknown type for a later release and rejects an invalid payload; both consume their numbers", async () => {
     const [unknownType, invalid, next] = await send(
       await seal(header(2, { type: "federation.bogus" })),
       await seal(header(3), { text: 42, language: "en" }),
       await seal(header(4)),
     );
-    await expectRejected(unknownType, "UNKNOWN_TYPE");
+    // a type this release does not know is what a newer sender sends: kept until an upgrade reads it
+    expect(unknownType).toMatchObject({ status: "accepted", reason: "DEFERRED" });
+    expect(await verifyReceipt(unknownType.receipt as string, bKeys)).toMatchObject({
+      status: "accepted",
+      reason: "DEFERRED",
+    });
     await expectRejected(invalid, "SCHEMA_INVALID");
     expect(next.status).toBe("accepted");
     expect((await inbox()).map((m) => [m.seq, m.status, m.reason])).toEqual([
       [1, "applied", null],
-      [2, "rejected", "UNKNOWN_TYPE"],
+      [2, "deferred", "DEFERRED"],
       [3, "rejected", "SCHEMA_INVALID"],
       [4, "applied", null],
     ]);
@@ -213,7 +218,6 @@ describeDb("federation rejections (forged, tampered, replayed, misaddressed, …
         "SCHEMA_INVALID",
         "SEQUENCE_CONFLICT",
         "UNKNOWN_SENDER",
-        "UNKNOWN_TYPE",
         "WRONG_RECIPIENT",
       ].sort(),
     );

@@ -220,4 +220,64 @@ describeBrowser("console Peers page: pairing, fingerprint, hotline test, health"
       await page.context().close();
     },
   );
+
+  it.runIf(once)(
+    "shows a message kept until this node is upgraded, in both languages, and applies it once it can",
+    async () => {
+      // CN-MPS plays the newer release: a message type US-DOJ's code does not read (yet)
+      const msg = await inTransaction(a.rt.services.db, (tx) =>
+        a.rt.services.federationService.enqueue(tx, systemCtx(), {
+          peerId: "US-DOJ",
+          type: "test.newer",
+          payload: { note: "from a newer release" },
+        }),
+      );
+      const adminA = await a.as("admin");
+      const sent = async () =>
+        (
+          await adminA.req<{ items: { msgId: string; status: string; receiptReason: string | null }[] }>(
+            "GET",
+            "/api/v1/peers/US-DOJ/outbox?limit=1000",
+          )
+        ).body.items.find((m) => m.msgId === msg.msgId);
+      // the sender has it delivered, and knows the peer keeps it for later
+      await expect.poll(async () => (await sent())?.status, { timeout: 20_000 }).toBe("delivered");
+      expect((await sent())?.receiptReason).toBe("DEFERRED");
+
+      const page = await signedIn(urls[1]);
+      await page.getByTestId("peer-CN-MPS-link").click();
+      await page.getByTestId("peer-page").waitFor();
+      const row = page.locator(`[data-testid="held-row"][data-msg-id="${msg.msgId}"]`);
+      await row.waitFor({ timeout: 20_000 });
+      expect(await row.getAttribute("data-status")).toBe("deferred");
+      expect(await row.getByTestId("held-why").innerText()).toBe(
+        "Kept until this node is upgraded: the sender runs a newer release. This node's release does not know " +
+          "this type of message.",
+      );
+      await row.getByTestId("held-retry").click();
+      await expect
+        .poll(() => page.getByTestId("held-result").innerText(), { timeout: 10_000 })
+        .toBe(
+          `Message ${msg.seq} cannot be read by this node's release yet; it stays kept until the node is upgraded.`,
+        );
+      await page.getByTestId("language-switch").click();
+      await expect
+        .poll(() => row.getByTestId("held-why").innerText())
+        .toBe("保留至本节点升级后处理：发送方运行的是更新的版本。本节点的版本不支持此类消息。");
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, "peer-deferred-zh.png"), fullPage: true });
+
+      // The upgrade: US-DOJ's code now reads test.newer; the administrator's retry applies it at once.
+      const seen: unknown[] = [];
+      b.rt.services.federationService.registerHandler(
+        defineHandler("test.newer", z.strictObject({ note: z.string() }), async (_tx, m) => {
+          seen.push(m.payload);
+        }),
+      );
+      await row.getByTestId("held-retry").click();
+      await row.waitFor({ state: "detached", timeout: 20_000 });
+      expect(seen).toEqual([{ note: "from a newer release" }]);
+      await page.getByTestId("language-switch").click();
+      await page.context().close();
+    },
+  );
 });

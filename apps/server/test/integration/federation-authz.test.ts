@@ -208,6 +208,8 @@ describeDb("authorization matrix of peers and node keys: role × paired peer / a
         "reason",
         "receivedAt",
         "appliedAt",
+        "readsUpTo",
+        "schemaVersion",
         "seq",
         "size",
         "status",

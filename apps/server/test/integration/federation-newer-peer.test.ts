@@ -1,17 +1,24 @@
 import { SHARED_MSG } from "@crossline/schemas";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type EnvelopeHeader, sealEnvelope } from "../../src/crypto/envelope.js";
+import { z } from "zod";
+import { type EnvelopeHeader, sealEnvelope, verifyReceipt } from "../../src/crypto/envelope.js";
 import { uuidv7 } from "../../src/crypto/ids.js";
 import type { GeneratedKey, PublicKeyJwk } from "../../src/crypto/keys.js";
-import { auditLog, inbox, sharedObjects } from "../../src/db/schema/index.js";
+import { auditLog, inbox, outbox, sharedObjects } from "../../src/db/schema/index.js";
+import { defineHandler } from "../../src/modules/federation/federation.types.js";
+import { startFederationWorker } from "../../src/modules/federation/federation.worker.js";
 import { createTestNode, describeDb, type TestNode } from "../support/node.js";
 import { pairPlayedPeer } from "../support/played-peer.js";
 
 interface Result {
   status: "accepted" | "rejected";
   reason?: string;
+  receipt?: string;
+  original?: string;
 }
+
+const quiet = { info() {}, warn() {}, error() {} };
 
 /**
  * A peer on a newer release (docs/decisions/0004): its payloads carry fields this release does not know. The
@@ -24,11 +31,16 @@ describeDb("federation: fields from a peer on a newer release", () => {
   let b: TestNode;
   let sig: GeneratedKey;
   let bEnc: PublicKeyJwk;
+  let bKeys: PublicKeyJwk[];
   let seq = 0;
 
   beforeAll(async () => {
     b = await createTestNode({ id: "US-DOJ", timeZone: "UTC" });
-    ({ sig, nodeEnc: bEnc } = await pairPlayedPeer(b, {
+    ({
+      sig,
+      nodeEnc: bEnc,
+      nodeKeys: bKeys,
+    } = await pairPlayedPeer(b, {
       id: "ZZ-NEW",
       name: "Peer on a newer release",
       recipient: "US-DOJ",
@@ -36,12 +48,23 @@ describeDb("federation: fields from a peer on a newer release", () => {
   });
   afterAll(() => b?.close());
 
-  /** Seals and posts one message with the next sequence number; its result and id. */
+  /** Posts one sealed envelope; its result. */
+  const post = async (jwe: string): Promise<Result> => {
+    const res = await b.rt.app.inject({
+      method: "POST",
+      url: "/federation/v1/envelopes",
+      payload: { envelopes: [jwe] },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return (res.json() as { results: Result[] }).results[0];
+  };
+
+  /** Seals and posts one message with the next sequence number; its result, id, sequence number and envelope. */
   const send = async (
     type: string,
     payload: unknown,
     schemaVersion = 1,
-  ): Promise<Result & { msgId: string }> => {
+  ): Promise<Result & { msgId: string; seq: number; jwe: string }> => {
     const header: EnvelopeHeader = {
       msgId: uuidv7(),
       sender: "ZZ-NEW",
@@ -57,13 +80,7 @@ describeDb("federation: fields from a peer on a newer release", () => {
       signingKey: { kid: sig.kid, privateJwk: sig.privateJwk },
       recipientEncKey: bEnc,
     });
-    const res = await b.rt.app.inject({
-      method: "POST",
-      url: "/federation/v1/envelopes",
-      payload: { envelopes: [jwe] },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    return { ...(res.json() as { results: Result[] }).results[0], msgId: header.msgId };
+    return { ...(await post(jwe)), msgId: header.msgId, seq: header.seq, jwe };
   };
   const inboxRow = async (msgId: string) =>
     (
@@ -155,19 +172,129 @@ describeDb("federation: fields from a peer on a newer release", () => {
     expect(r).toMatchObject({ status: "rejected", reason: "SCHEMA_INVALID" });
   });
 
-  it("refuses a later schemaVersion of a type, a change a newer sender says must not be ignored", async () => {
+  it("keeps a later schemaVersion of a type until this node reads it; the link goes on", async () => {
     const r = await send("federation.notice", { text: "Version 2 notice", language: "en" }, 2);
-    expect(r).toMatchObject({ status: "rejected", reason: "SCHEMA_INVALID" });
+    // accepted, so the sender takes it as delivered; DEFERRED (in the signed receipt too) says it waits here
+    expect(r).toMatchObject({ status: "accepted", reason: "DEFERRED" });
+    expect(await verifyReceipt(r.receipt ?? "", bKeys)).toMatchObject({
+      status: "accepted",
+      reason: "DEFERRED",
+      msgId: r.msgId,
+    });
+    expect(await inboxRow(r.msgId)).toEqual({ status: "deferred", reason: "DEFERRED" });
     const [entry] = await b.rt.services.db
       .select({ details: auditLog.details })
       .from(auditLog)
-      .where(and(eq(auditLog.targetId, r.msgId), eq(auditLog.action, "federation.envelope.rejected")));
+      .where(and(eq(auditLog.targetId, r.msgId), eq(auditLog.action, "federation.inbox.deferred")));
     expect(entry.details).toMatchObject({
-      reason: "SCHEMA_INVALID",
+      seq: r.seq,
+      schemaVersion: 2,
       detail: expect.stringContaining("schemaVersion 2 of federation.notice: this node reads up to 1"),
     });
     // the link goes on: the next message applies
     const next = await send("federation.notice", { text: "Back to version 1", language: "en" });
     expect(await inboxRow(next.msgId)).toEqual({ status: "applied", reason: null });
+    const m = await b.rt.app.inject({ method: "GET", url: "/metrics" });
+    expect(m.body).toMatch(/crossline_federation_deferred_messages\{peer="ZZ-NEW"\} 1\b/);
+    expect(m.body).not.toMatch(/crossline_federation_held_messages\{peer="ZZ-NEW"\}/);
+    // the administrator sees it among the messages kept here, and retrying it now changes nothing
+    const admin = await b.as("admin");
+    const listed = await admin.req<{ items: Record<string, unknown>[] }>(
+      "GET",
+      "/api/v1/peers/ZZ-NEW/inbox?status=deferred",
+    );
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({
+        msgId: r.msgId,
+        status: "deferred",
+        reason: "DEFERRED",
+        schemaVersion: 2,
+        readsUpTo: 1,
+        lastError: expect.stringContaining("the sender runs a newer release"),
+      }),
+    ]);
+    const retry = await admin.req("POST", `/api/v1/peers/ZZ-NEW/inbox/${r.msgId}/retry`);
+    expect(retry.body).toMatchObject({ msgId: r.msgId, applied: false });
+    expect(await inboxRow(r.msgId)).toEqual({ status: "deferred", reason: "DEFERRED" });
+    // the same envelope again is a replay, answered with the first receipt as it was
+    const again = await post(r.jwe);
+    expect(again).toMatchObject({ status: "rejected", reason: "REPLAYED" });
+    expect(await verifyReceipt(again.original ?? "", bKeys)).toMatchObject({
+      status: "accepted",
+      reason: "DEFERRED",
+    });
+  });
+
+  it("applies a message of a type it did not know once a release that reads it starts", async () => {
+    const survey = { question: "Which contact points changed this quarter?", due: "2027-01-15" };
+    const r = await send("zz.survey", survey);
+    expect(r).toMatchObject({ status: "accepted", reason: "DEFERRED" });
+    const refused = await send("zz.survey", { question: 42 });
+    expect(await inboxRow(refused.msgId)).toEqual({ status: "deferred", reason: "DEFERRED" });
+    const admin = await b.as("admin");
+    const listed = await admin.req<{ items: Record<string, unknown>[] }>(
+      "GET",
+      "/api/v1/peers/ZZ-NEW/inbox?type=zz.survey",
+    );
+    expect(listed.body.items.map((i) => [i.seq, i.status, i.schemaVersion, i.readsUpTo])).toEqual([
+      [r.seq, "deferred", 1, null],
+      [refused.seq, "deferred", 1, null],
+    ]);
+    const after = await send("federation.notice", { text: "Behind the survey", language: "en" });
+    expect(await inboxRow(after.msgId)).toEqual({ status: "applied", reason: null });
+
+    // The upgrade: this release's code reads zz.survey (a handler registered at start), and its worker starts.
+    const seen: unknown[] = [];
+    b.rt.services.federationService.registerHandler(
+      defineHandler(
+        "zz.survey",
+        z.strictObject({ question: z.string(), due: z.string() }),
+        async (_tx, msg) => {
+          seen.push(msg.payload);
+        },
+      ),
+    );
+    const worker = startFederationWorker(b.rt.services.federationService, b.rt.config, quiet);
+    try {
+      await expect.poll(async () => (await inboxRow(r.msgId))?.status).toBe("applied");
+    } finally {
+      await worker.stop();
+    }
+    expect(seen).toEqual([survey]);
+    // the one its schema refuses now is rejected for good, and the sender told why
+    expect(await inboxRow(refused.msgId)).toEqual({ status: "rejected", reason: "HANDLER_REJECTED" });
+    const told = await b.rt.services.db
+      .select({ payload: outbox.payload })
+      .from(outbox)
+      .where(and(eq(outbox.peerId, "ZZ-NEW"), eq(outbox.type, "federation.rejected")));
+    expect(told.map((t) => t.payload)).toEqual([
+      expect.objectContaining({ msgId: refused.msgId, seq: refused.seq, code: "SCHEMA_INVALID" }),
+    ]);
+    const [entry] = await b.rt.services.db
+      .select({ details: auditLog.details })
+      .from(auditLog)
+      .where(and(eq(auditLog.targetId, "ZZ-NEW"), eq(auditLog.action, "federation.inbox.deferredApplied")));
+    expect(entry.details).toEqual({ applied: [r.seq], rejected: [refused.seq], failed: [] });
+  });
+
+  it("lets the administrator give up on a deferred message: rejected for good, the sender told", async () => {
+    const r = await send("zz.poll", { question: "Still there?" });
+    expect(await inboxRow(r.msgId)).toEqual({ status: "deferred", reason: "DEFERRED" });
+    const admin = await b.as("admin");
+    const skip = await admin.req("POST", `/api/v1/peers/ZZ-NEW/inbox/${r.msgId}/skip`, {
+      note: "we will not upgrade before the spring",
+    });
+    expect(skip.status, JSON.stringify(skip.body)).toBe(200);
+    expect(await inboxRow(r.msgId)).toEqual({ status: "rejected", reason: "SKIPPED_BY_OPERATOR" });
+    const told = await b.rt.services.db
+      .select({ payload: outbox.payload })
+      .from(outbox)
+      .where(and(eq(outbox.peerId, "ZZ-NEW"), eq(outbox.type, "federation.rejected")));
+    expect(told.map((t) => t.payload)).toContainEqual(
+      expect.objectContaining({ msgId: r.msgId, code: "SKIPPED_BY_OPERATOR" }),
+    );
+    // and it is no longer there to skip or retry
+    const again = await admin.req("POST", `/api/v1/peers/ZZ-NEW/inbox/${r.msgId}/retry`);
+    expect(again.status).toBe(409);
   });
 });

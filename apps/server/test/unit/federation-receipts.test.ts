@@ -38,6 +38,20 @@ describe("judgeReceipt: what the sender makes of a receiver's answer", () => {
     });
   });
 
+  it("delivers an acceptance the receiver keeps for a later release, noting DEFERRED; no other reason", () => {
+    const deferred = claims({ reason: "DEFERRED" });
+    expect(
+      judgeReceipt(evidence({ status: "accepted", reason: "DEFERRED", receipt: "R" }, { claims: deferred })),
+    ).toEqual({ status: "delivered", receipt: "R", reason: "DEFERRED", error: null, keepEnvelope: true });
+    // only the signed claims count, and only that reason: anything else an acceptance says is not kept
+    expect(
+      judgeReceipt(evidence({ status: "accepted", reason: "DEFERRED", receipt: "R" }, { claims: claims() })),
+    ).toMatchObject({ status: "delivered", reason: null });
+    expect(
+      judgeReceipt(evidence({ status: "accepted", receipt: "R" }, { claims: claims({ reason: "ODD" }) })),
+    ).toMatchObject({ status: "delivered", reason: null });
+  });
+
   it("retries when there is no answer, or no receipt, naming the receiver's reason", () => {
     expect(judgeReceipt(evidence(undefined))).toMatchObject({
       status: "pending",

@@ -141,7 +141,7 @@ function HeldMessages({ peerId, canManage }: { peerId: string; canManage: boolea
   const action = useHeldAction(peerId);
   const [skipping, setSkipping] = useState<InboxItem | null>(null);
   const [note, setNote] = useState("");
-  const [result, setResult] = useState<{ seq: number; applied: boolean } | null>(null);
+  const [result, setResult] = useState<{ seq: number; applied: boolean; deferred: boolean } | null>(null);
   const items = held.data?.items ?? [];
   return (
     <Card withBorder>
@@ -162,7 +162,9 @@ function HeldMessages({ peerId, canManage }: { peerId: string; canManage: boolea
           >
             {result.applied
               ? t("peers.detail.retried", { seq: result.seq })
-              : t("peers.detail.stillHeld", { seq: result.seq })}
+              : result.deferred
+                ? t("peers.detail.stillDeferred", { seq: result.seq })
+                : t("peers.detail.stillHeld", { seq: result.seq })}
           </Alert>
         ) : null}
         {held.isLoading ? (
@@ -185,7 +187,7 @@ function HeldMessages({ peerId, canManage }: { peerId: string; canManage: boolea
               </Table.Thead>
               <Table.Tbody>
                 {items.map((m) => (
-                  <Table.Tr key={m.msgId} data-testid="held-row" data-msg-id={m.msgId}>
+                  <Table.Tr key={m.msgId} data-testid="held-row" data-msg-id={m.msgId} data-status={m.status}>
                     <Table.Td>{m.seq}</Table.Td>
                     <Table.Td>
                       <Code>{m.type}</Code>
@@ -196,13 +198,26 @@ function HeldMessages({ peerId, canManage }: { peerId: string; canManage: boolea
                     <Table.Td>
                       {/* a handler's error is the node's technical text: introduced as such in the reader's language */}
                       <Text size="sm" data-testid="held-why">
-                        {m.lastError ? (
+                        {m.status === "deferred" &&
+                        (m.readsUpTo === null || m.readsUpTo < m.schemaVersion) ? (
+                          t("peers.detail.waitingForUpgrade", {
+                            why:
+                              m.readsUpTo === null
+                                ? t("peers.detail.unknownType")
+                                : t("peers.detail.newerVersion", {
+                                    version: m.schemaVersion,
+                                    reads: m.readsUpTo,
+                                  }),
+                          })
+                        ) : m.lastError ? (
                           <>
                             {t("peers.detail.failedHere")}{" "}
                             <Text span ff="monospace" size="xs" style={{ wordBreak: "break-word" }}>
                               {m.lastError}
                             </Text>
                           </>
+                        ) : m.status === "deferred" ? (
+                          t("peers.detail.readableNow")
                         ) : (
                           t("peers.detail.waitingForEarlier")
                         )}
@@ -221,7 +236,14 @@ function HeldMessages({ peerId, canManage }: { peerId: string; canManage: boolea
                             onClick={() =>
                               action.mutate(
                                 { msgId: m.msgId, action: "retry" },
-                                { onSuccess: (r) => setResult({ seq: m.seq, applied: r.applied === true }) },
+                                {
+                                  onSuccess: (r) =>
+                                    setResult({
+                                      seq: m.seq,
+                                      applied: r.applied === true,
+                                      deferred: m.status === "deferred",
+                                    }),
+                                },
                               )
                             }
                             data-testid="held-retry"

@@ -61,8 +61,16 @@ export function usePeer(id: string) {
 export function useHeld(id: string) {
   return useQuery({
     queryKey: [...PEERS_KEY, id, "held"],
-    queryFn: () =>
-      api<{ items: InboxItem[] }>("GET", `/peers/${encodeURIComponent(id)}/inbox?status=held&limit=200`),
+    // held messages (waiting for an earlier one, or failed) and deferred ones (kept for a later release), in order
+    queryFn: async () => {
+      const list = (status: "held" | "deferred") =>
+        api<{ items: InboxItem[] }>(
+          "GET",
+          `/peers/${encodeURIComponent(id)}/inbox?status=${status}&limit=200`,
+        );
+      const [held, deferred] = await Promise.all([list("held"), list("deferred")]);
+      return { items: [...held.items, ...deferred.items].sort((a, b) => a.seq - b.seq) };
+    },
     refetchInterval: 5000,
   });
 }

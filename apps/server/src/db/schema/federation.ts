@@ -214,6 +214,8 @@ export const inbox = pgTable(
     primaryKey({ columns: [t.peerId, t.msgId] }),
     uniqueIndex("fed_inbox_peer_seq").on(t.peerId, t.seq),
     index("fed_inbox_held").on(t.peerId, t.seq).where(sql`status = 'held'`),
+    /** Messages kept for a later release (few, and looked for at each start). */
+    index("fed_inbox_deferred").on(t.peerId, t.seq).where(sql`status = 'deferred'`),
     check("fed_inbox_status_check", oneOf(col("status"), INBOX_STATUSES)),
     check("fed_inbox_seq_positive", sql`${t.seq} > 0`),
   ],

@@ -70,6 +70,8 @@ export function createTransportAdmin(c: FedContext, parts: { outbox: Outbox; att
       appliedAt: r.appliedAt?.toISOString() ?? null,
       attempts: r.attempts,
       lastError: r.lastError,
+      schemaVersion: r.header.schemaVersion,
+      readsUpTo: c.handlers.has(r.type) ? (c.handlers.get(r.type)?.schemaVersion ?? 1) : null,
     }));
   }
 

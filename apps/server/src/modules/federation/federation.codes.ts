@@ -12,6 +12,12 @@ export function rejectedByPeerReason(code: string): "SKIPPED_BY_OPERATOR" | "HAN
   return code === "SKIPPED_BY_OPERATOR" ? "SKIPPED_BY_OPERATOR" : "HANDLER_REJECTED";
 }
 
+/**
+ * The reason an acceptance carries (in its signed receipt and on the inbox row) when the receiver keeps a message
+ * its release cannot read yet, to apply it once upgraded (docs/decisions/0006). A sender takes it as delivered.
+ */
+export const DEFERRED = "DEFERRED";
+
 /** Rejections that consume the envelope's sequence number on the receiver (recorded, never applied). */
 export const SEQ_CONSUMING: ReadonlySet<string> = new Set<RejectReason>(["UNKNOWN_TYPE", "SCHEMA_INVALID"]);
 

@@ -43,9 +43,13 @@ export function createLinkHealth(c: FedContext) {
     return out;
   }
 
-  /** Messages held per peer (for /metrics). */
-  async function heldCounts(): Promise<{ peerId: string; held: number }[]> {
-    return (await repo.heldByPeer(db)).map((r) => ({ peerId: r.peer_id, held: Number(r.n) }));
+  /** Messages held, and kept for a later release (deferred), per peer (for /metrics). */
+  async function heldCounts(): Promise<{ peerId: string; held: number; deferred: number }[]> {
+    return (await repo.heldByPeer(db)).map((r) => ({
+      peerId: r.peer_id,
+      held: Number(r.held),
+      deferred: Number(r.deferred),
+    }));
   }
 
   /** Which of the housekeeping loop's fallback duties have anything to do (repo.housekeepingDue). */

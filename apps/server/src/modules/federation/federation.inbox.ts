@@ -19,7 +19,7 @@ import { AppError, notFound } from "../../lib/errors.js";
 import { parseReceived } from "../../lib/received.js";
 import type { NodeKeys } from "../node/node.service.js";
 import type { Attachments } from "./federation.attachments.js";
-import { SEQ_CONSUMING, SEQUENCE_CONFLICT } from "./federation.codes.js";
+import { DEFERRED, SEQ_CONSUMING, SEQUENCE_CONFLICT } from "./federation.codes.js";
 import type { Conflicts } from "./federation.conflicts.js";
 import {
   errText,
@@ -90,6 +90,8 @@ export function createInbox(
     highestSeq?: number;
     /** Fields of the payload this release does not know (a newer sender's), ignored (lib/received.ts). */
     ignored?: string[];
+    /** A message this release cannot read yet (a newer sender's type or version): kept, applied after an upgrade. */
+    deferred?: string;
   }
   /** An envelope opened and verified from a known peer: stored in the inbox, even if then rejected. */
   type Trusted = Received & { peer: PeerRow; opened: OpenedEnvelope };
@@ -102,6 +104,23 @@ export function createInbox(
       : p.state === "revoked"
         ? "PEER_REVOKED"
         : "PEER_PENDING";
+  }
+
+  /** The reason an answer and its receipt carry: the rejection's, or DEFERRED for an acceptance kept for later. */
+  const answerReason = (i: Received): string | undefined => i.reason ?? (i.deferred ? DEFERRED : undefined);
+
+  /**
+   * Why this release cannot read a message yet, or null when it can: no handler for its type, or a later
+   * `schemaVersion` than its handler reads. Both are what a sender on a newer release sends; the message is
+   * deferred (docs/decisions/0006).
+   */
+  function notYetReadable(h: { type: string; schemaVersion: number }): string | null {
+    const handler = handlers.get(h.type);
+    if (!handler) return `${h.type}: a message type this node's release does not know`;
+    const reads = handler.schemaVersion ?? 1;
+    if (h.schemaVersion > reads)
+      return `schemaVersion ${h.schemaVersion} of ${h.type}: this node reads up to ${reads} (the sender runs a newer release)`;
+    return null;
   }
 
   async function receiveEnvelopes(
@@ -195,12 +214,10 @@ export function createInbox(
       }
       const h = it.opened.header;
       const handler = handlers.get(h.type);
-      if (!handler) {
-        it.reason = "UNKNOWN_TYPE";
-        it.detail = h.type;
-      } else if (h.schemaVersion > (handler.schemaVersion ?? 1)) {
-        it.reason = "SCHEMA_INVALID";
-        it.detail = `schemaVersion ${h.schemaVersion} of ${h.type}: this node reads up to ${handler.schemaVersion ?? 1} (the sender runs a newer release)`;
+      const unreadable = notYetReadable(h);
+      if (unreadable || !handler) {
+        // Kept, not refused: applied once this node runs a release that reads it (applyDeferred).
+        it.deferred = unreadable ?? h.type;
       } else {
         const parsed = parseReceived(handler.schema, it.opened.payload);
         if (parsed.success && parsed.ignored.length) {
@@ -214,11 +231,18 @@ export function createInbox(
             .map((i) => `${i.path.join(".")}: ${i.message}`)
             .join("; ")
             .slice(0, 500);
-        } else if (h.attachments?.length && !(await attachments.attachmentsPresent(p.id, h.attachments))) {
-          it.reason = "ATTACHMENT_MISSING";
-          it.opened = undefined;
-          continue;
         }
+      }
+      // The files a message names are here before it is stored, deferred or not (its sender sends them again).
+      if (
+        !it.reason &&
+        h.attachments?.length &&
+        !(await attachments.attachmentsPresent(p.id, h.attachments))
+      ) {
+        it.reason = "ATTACHMENT_MISSING";
+        it.opened = undefined;
+        it.deferred = undefined;
+        continue;
       }
       it.status = it.reason ? "rejected" : "accepted";
     }
@@ -308,7 +332,7 @@ export function createInbox(
               msgId: i.routing.msgId,
               seq: i.routing.seq,
               status: i.status,
-              ...(i.reason ? { reason: i.reason } : {}),
+              ...(answerReason(i) ? { reason: answerReason(i) } : {}),
               envelopeSha256: i.sha,
             })),
             keys.signing,
@@ -317,9 +341,10 @@ export function createInbox(
     const leafOf = new Map<Received, number>(addressed.map((i, k) => [i, k]));
     const results = await Promise.all(
       items.map(async (i): Promise<EnvelopeResult> => {
+        const reason = answerReason(i);
         const res: EnvelopeResult = {
           status: i.status,
-          ...(i.reason ? { reason: i.reason } : {}),
+          ...(reason ? { reason } : {}),
           ...(i.waitingFor !== undefined ? { waitingFor: i.waitingFor } : {}),
           ...(i.highestSeq !== undefined ? { highestSeq: i.highestSeq } : {}),
         };
@@ -334,7 +359,7 @@ export function createInbox(
             status: i.status,
             receivedAt: receivedAt.toISOString(),
             envelopeSha256: i.sha,
-            ...(i.reason ? { reason: i.reason } : {}),
+            ...(reason ? { reason } : {}),
           };
           res.receipt = await signReceipt(claims, keys.signing);
         }
@@ -351,7 +376,7 @@ export function createInbox(
           seq: i.routing?.seq ?? null,
           type: i.opened?.header.type ?? null,
           status: i.status,
-          reason: i.reason ?? null,
+          reason: answerReason(i) ?? null,
           ...(i.ignored ? { ignoredFields: i.ignored } : {}),
         });
       }
@@ -375,7 +400,8 @@ export function createInbox(
         status: rejected ? "rejected" : "accepted",
         receivedAt: o.receivedAt.toISOString(),
         envelopeSha256: o.sha,
-        ...(rejected && o.reason ? { reason: o.reason } : {}),
+        // (a deferred message's row keeps DEFERRED after it is applied: the first receipt is re-issued as it was)
+        ...((rejected || o.reason === DEFERRED) && o.reason ? { reason: o.reason } : {}),
       },
       keys.signing,
     );
@@ -435,8 +461,13 @@ export function createInbox(
           payload: i.opened.payload ?? null,
           jws: i.opened.jws,
           envelopeSha256: i.sha,
-          status: i.reason && SEQ_CONSUMING.has(i.reason) ? ("rejected" as const) : ("held" as const),
-          reason: i.reason ?? null,
+          status: i.deferred
+            ? ("deferred" as const)
+            : i.reason && SEQ_CONSUMING.has(i.reason)
+              ? ("rejected" as const)
+              : ("held" as const),
+          reason: i.deferred ? DEFERRED : (i.reason ?? null),
+          lastError: i.deferred ?? null,
           receivedAt,
         };
       });
@@ -548,6 +579,22 @@ export function createInbox(
           },
         });
       }
+      // A message kept for a later release is audited on its own: an operator sees the sender runs a newer one.
+      for (const i of list.filter((r) => r.deferred && !r.reason)) {
+        await audit.record(tx, ctx, {
+          action: "federation.inbox.deferred",
+          targetType: "envelope",
+          targetId: i.opened.header.msgId,
+          details: {
+            peer: peerId,
+            seq: i.opened.header.seq,
+            type: i.opened.header.type,
+            schemaVersion: i.opened.header.schemaVersion,
+            detail: i.deferred,
+            envelopeSha256: i.sha,
+          },
+        });
+      }
       const stored = list.filter((i) => !i.reason);
       if (stored.length || applied.length) {
         await audit.record(tx, ctx, {
@@ -595,31 +642,14 @@ export function createInbox(
       for (const r of rows) {
         const seq = r.seq;
         if (seq !== cur + 1) break outer;
-        if (r.status === "rejected") {
+        if (r.status === "rejected" || r.status === "deferred") {
           cur = seq;
           continue;
         }
-        const handler = handlers.get(r.type);
-        const h = r.header;
         try {
-          if (!handler) throw new Error(`no handler for ${r.type}`);
-          const parsed = parseReceived(handler.schema, r.payload);
+          const parsed = parseStored(r);
           if (!parsed.success) throw parsed.error;
-          const payload = parsed.data;
-          const msg: IncomingMessage = {
-            msgId: r.msgId,
-            peerId,
-            seq,
-            type: r.type,
-            schemaVersion: h.schemaVersion,
-            created: h.created,
-            ...(h.conversation ? { conversation: h.conversation } : {}),
-            ...(h.inReplyTo ? { inReplyTo: h.inReplyTo } : {}),
-            ...(h.attachments ? { attachments: h.attachments } : {}),
-            payload,
-          };
-          if (savepoints) await inSavepoint(tx, (sp) => handler.apply(sp, msg, ctx));
-          else await handler.apply(tx, msg, ctx);
+          await runHandler(tx, peerId, r, parsed.data, ctx, savepoints);
         } catch (e) {
           if (!savepoints) throw new NeedsSavepoints(e);
           if (e instanceof PermanentRejection) {
@@ -640,6 +670,117 @@ export function createInbox(
       await repo.inboxApplied(tx, peerId, appliedIds, applied, clock.now());
     }
     return { inSeq: cur, applied, appliedIds };
+  }
+
+  /** A stored message's payload parsed with its handler's schema (a missing handler fails like a bad payload). */
+  function parseStored(r: InboxRow): { success: true; data: unknown } | { success: false; error: Error } {
+    const handler = handlers.get(r.type);
+    if (!handler) return { success: false, error: new Error(`no handler for ${r.type}`) };
+    const parsed = parseReceived(handler.schema, r.payload);
+    return parsed.success ? { success: true, data: parsed.data } : { success: false, error: parsed.error };
+  }
+
+  /** Runs the handler of stored message `r` with its parsed payload, in a savepoint or straight in `tx`. */
+  async function runHandler(
+    tx: Tx,
+    peerId: string,
+    r: InboxRow,
+    payload: unknown,
+    ctx: Ctx,
+    savepoint: boolean,
+  ): Promise<void> {
+    const handler = handlers.get(r.type);
+    if (!handler) throw new Error(`no handler for ${r.type}`);
+    const h = r.header;
+    const msg: IncomingMessage = {
+      msgId: r.msgId,
+      peerId,
+      seq: r.seq,
+      type: r.type,
+      schemaVersion: h.schemaVersion,
+      created: h.created,
+      ...(h.conversation ? { conversation: h.conversation } : {}),
+      ...(h.inReplyTo ? { inReplyTo: h.inReplyTo } : {}),
+      ...(h.attachments ? { attachments: h.attachments } : {}),
+      payload,
+    };
+    if (savepoint) await inSavepoint(tx, (sp) => handler.apply(sp, msg, ctx));
+    else await handler.apply(tx, msg, ctx);
+  }
+
+  /**
+   * Applies the peer's deferred messages that this release reads now (an upgrade brought their type or version),
+   * in the peer's order, each in a savepoint; `onlyMsgId` limits it to one. The sequence moved past them when
+   * they arrived, so each is applied on its own, after messages that came later: a message type new to this node
+   * had no earlier reader to keep order with. A payload this release's schema refuses, or a handler's
+   * PermanentRejection, rejects it for good (the sender is told by `federation.rejected`); another failure leaves
+   * it deferred with the error, for the next start or the administrator's retry. The caller holds the peer lock.
+   */
+  async function applyDeferredIn(
+    tx: Tx,
+    peerId: string,
+    ctx: Ctx,
+    onlyMsgId?: string,
+  ): Promise<{ applied: number[]; rejected: number[]; failed: number[] }> {
+    const out = { applied: [] as number[], rejected: [] as number[], failed: [] as number[] };
+    const appliedIds: string[] = [];
+    let after = 0;
+    for (;;) {
+      const rows = await repo.inboxDeferred(tx, peerId, after, WAITING_PAGE);
+      for (const r of rows) {
+        after = r.seq;
+        if (onlyMsgId !== undefined && r.msgId !== onlyMsgId) continue;
+        if (notYetReadable({ type: r.type, schemaVersion: r.header.schemaVersion })) continue;
+        const parsed = parseStored(r);
+        if (!parsed.success) {
+          await rejectHeld(tx, ctx, peerId, r, "HANDLER_REJECTED", "SCHEMA_INVALID", errText(parsed.error));
+          out.rejected.push(r.seq);
+          continue;
+        }
+        try {
+          await runHandler(tx, peerId, r, parsed.data, ctx, true);
+          out.applied.push(r.seq);
+          appliedIds.push(r.msgId);
+        } catch (e) {
+          if (e instanceof PermanentRejection) {
+            await rejectHeld(tx, ctx, peerId, r, "HANDLER_REJECTED", e.code, errText(e));
+            out.rejected.push(r.seq);
+          } else {
+            await repo.inboxFailed(tx, peerId, r.msgId, errText(e));
+            out.failed.push(r.seq);
+          }
+        }
+      }
+      if (rows.length < WAITING_PAGE) break;
+    }
+    if (appliedIds.length) await repo.inboxApplied(tx, peerId, appliedIds, out.applied, clock.now());
+    if (out.applied.length || out.rejected.length || out.failed.length) {
+      await audit.record(tx, ctx, {
+        action: "federation.inbox.deferredApplied",
+        targetType: "peer",
+        targetId: peerId,
+        outcome: out.failed.length || out.rejected.length ? "failure" : "success",
+        details: { applied: out.applied, rejected: out.rejected, failed: out.failed },
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Worker duty once a process has started (a new release registers its handlers at start): applies every
+   * peer's deferred messages that this release reads. Each peer in its own transaction under its row lock, so
+   * processes starting together apply each message once. Returns how many were applied.
+   */
+  async function applyDeferred(): Promise<number> {
+    let n = 0;
+    for (const peerId of await repo.peersWithDeferred(db)) {
+      await inTransaction(db, async (tx) => {
+        if (!(await repo.lockPeer(tx, peerId))) return;
+        const ctx: Ctx = { actor: peerActor(peerId), ip: null, requestId: null };
+        n += (await applyDeferredIn(tx, peerId, ctx)).applied.length;
+      });
+    }
+    return n;
   }
 
   /**
@@ -670,13 +811,16 @@ export function createInbox(
     });
   }
 
-  /** A held message of the peer, locked with the peer; NOT_FOUND if there is none (or it is not held). */
+  /**
+   * A held or deferred message of the peer, locked with the peer; NOT_FOUND if there is none, INVALID_TRANSITION
+   * when it is applied or rejected already.
+   */
   async function lockHeld(tx: Tx, peerId: string, msgId: string) {
     const p = await repo.lockPeer(tx, peerId);
     if (!p) throw notFound("peer");
     const [r] = await repo.inboxByIdFull(tx, peerId, msgId);
     if (!r) throw notFound("message");
-    if (r.status !== "held")
+    if (r.status !== "held" && r.status !== "deferred")
       throw new AppError("INVALID_TRANSITION", [issue("federation.messageInStatus", { status: r.status })]);
     return { p, r };
   }
@@ -686,6 +830,19 @@ export function createInbox(
     requirePermission(ctx.actor, "peers:manage");
     return inTransaction(db, async (tx) => {
       const { p, r } = await lockHeld(tx, peerId, msgId);
+      if (r.status === "deferred") {
+        // applied only if this release reads it now; else it stays deferred (and says so)
+        const res = await applyDeferredIn(tx, peerId, peerCtx(peerId, ctx), msgId);
+        const applied = res.applied.includes(r.seq);
+        await audit.record(tx, ctx, {
+          action: "federation.inbox.retry",
+          targetType: "envelope",
+          targetId: msgId,
+          outcome: applied ? "success" : "failure",
+          details: { peer: peerId, seq: r.seq, type: r.type, deferred: true },
+        });
+        return { msgId, applied, inSeq: p.inSeq };
+      }
       const res = await applyReady(tx, peerId, p.inSeq, peerCtx(peerId, ctx));
       if (res.inSeq !== p.inSeq) await repo.updatePeer(tx, peerId, { inSeq: res.inSeq });
       const applied = res.applied.includes(r.seq);
@@ -757,7 +914,7 @@ export function createInbox(
     return n;
   }
 
-  return { receiveEnvelopes, retryHeld, retryHeldMessage, skipHeldMessage };
+  return { receiveEnvelopes, retryHeld, applyDeferred, retryHeldMessage, skipHeldMessage };
 }
 
 export type Inbox = ReturnType<typeof createInbox>;

@@ -9,7 +9,7 @@ import {
   verifyReceipt,
 } from "../../crypto/envelope.js";
 import type { PublicKeyJwk } from "../../crypto/keys.js";
-import { FINAL_FOR_SENDER, RESEAL } from "./federation.codes.js";
+import { DEFERRED, FINAL_FOR_SENDER, RESEAL } from "./federation.codes.js";
 import { errText } from "./federation.context.js";
 
 /** What the sender learnt from the receiver's answer to one envelope, its signatures already checked. */
@@ -89,7 +89,9 @@ export function judgeReceipt(e: ReceiptEvidence): Verdict {
   ) {
     return retry("receipt does not match the envelope sent");
   }
-  if (claims.status === "accepted") return done("delivered", kept, null);
+  // An acceptance may say the peer keeps the message until it runs a release that reads it (DEFERRED).
+  if (claims.status === "accepted")
+    return done("delivered", kept, claims.reason === DEFERRED ? DEFERRED : null);
   const reason = claims.reason ?? "UNKNOWN";
   if (reason === "REPLAYED") {
     // Received before (our record of it was lost, e.g. we died after sending): keep the first receipt.

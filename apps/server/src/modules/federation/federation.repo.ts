@@ -501,10 +501,16 @@ export function inboxPage(
 // ------------------------------------------------------------------------------------------------- inbox
 
 /** A received message as the inbox first stores it (attempts, last error and applied time start empty). */
+/**
+ * The statuses of a peer's messages that the in-order walk (applyReady) reads past `in_seq`: held ones wait for
+ * their turn; rejected and deferred ones consumed their sequence number and are stepped over.
+ */
+const WAITING_STATUSES = sql.raw(`('held', 'rejected', 'deferred')`);
+
 export type InboxArrival = Pick<
   InboxInsert,
   "peerId" | "msgId" | "seq" | "type" | "header" | "payload" | "jws" | "envelopeSha256" | "status" | "reason"
-> & { receivedAt: Date };
+> & { receivedAt: Date; lastError: string | null };
 
 /**
  * The first page of what may be applied after a batch is stored: the peer's held or content-rejected messages
@@ -534,18 +540,18 @@ export async function insertInboxReadingWaiting(
     await tx.execute(sql`
       with ins as (
         insert into fed_inbox (peer_id, msg_id, seq, type, header, payload, jws, envelope_sha256, status, reason,
-                               received_at)
+                               received_at, last_error)
         select v."peerId", v."msgId", v.seq, v.type, v.header, v.payload, v.jws, v."envelopeSha256", v.status,
-               v.reason, v."receivedAt"
+               v.reason, v."receivedAt", v."lastError"
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v("peerId" text, "msgId" uuid, seq bigint,
           type text, header jsonb, payload jsonb, jws text, "envelopeSha256" text, status text, reason text,
-          "receivedAt" timestamptz)
+          "receivedAt" timestamptz, "lastError" text)
         on conflict do nothing
         returning *)
       select true as new_row, ins.* from ins
       union all
       (select false as new_row, w.* from fed_inbox w
-        where w.peer_id = ${peerId} and w.seq > ${afterSeq} and w.status in ('held', 'rejected')
+        where w.peer_id = ${peerId} and w.seq > ${afterSeq} and w.status in ${WAITING_STATUSES}
         order by w.seq limit ${limit})`),
   );
   const inserted = new Set<string>();
@@ -583,7 +589,11 @@ export function inboxWaiting(tx: Tx, peerId: string, afterSeq: number, limit: nu
     .select()
     .from(inbox)
     .where(
-      and(eq(inbox.peerId, peerId), gt(inbox.seq, afterSeq), inArray(inbox.status, ["held", "rejected"])),
+      and(
+        eq(inbox.peerId, peerId),
+        gt(inbox.seq, afterSeq),
+        inArray(inbox.status, ["held", "rejected", "deferred"]),
+      ),
     )
     .orderBy(asc(inbox.seq))
     .limit(limit);
@@ -595,6 +605,25 @@ export function inboxByIdFull(tx: Tx, peerId: string, msgId: string): Promise<In
     .from(inbox)
     .where(and(eq(inbox.peerId, peerId), eq(inbox.msgId, msgId)))
     .for("update");
+}
+
+/** Peers from which messages wait here for a release that reads them (status `deferred`). */
+export async function peersWithDeferred(db: DbOrTx): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ peerId: inbox.peerId })
+    .from(inbox)
+    .where(eq(inbox.status, "deferred"));
+  return rows.map((r) => r.peerId);
+}
+
+/** A page of the peer's deferred messages after `afterSeq`, in order. */
+export function inboxDeferred(tx: Tx, peerId: string, afterSeq: number, limit: number): Promise<InboxRow[]> {
+  return tx
+    .select()
+    .from(inbox)
+    .where(and(eq(inbox.peerId, peerId), eq(inbox.status, "deferred"), gt(inbox.seq, afterSeq)))
+    .orderBy(asc(inbox.seq))
+    .limit(limit);
 }
 
 /** A held message rejected for good: its sequence number is consumed (applyReady passes over it). */
@@ -654,7 +683,7 @@ function inboxAppliedUpdate(tx: Tx, peerId: string, msgIds: string[], seqs: numb
 
 /** Whether active peer `p`'s next message in order is waiting in the inbox (a handler failed earlier). */
 const READY_HELD = sql`exists (select 1 from fed_inbox i
-  where i.peer_id = p.id and i.status in ('held', 'rejected') and i.seq = p.in_seq + 1)`;
+  where i.peer_id = p.id and i.status in ${WAITING_STATUSES} and i.seq = p.in_seq + 1)`;
 
 /**
  * Which of the housekeeping loop's fallback duties have anything to do, in one statement: a peer waiting to be
@@ -765,10 +794,14 @@ export async function resendAfter(tx: Tx, peerId: string, afterSeq: number): Pro
 }
 
 /** Messages held per peer (received, waiting for a gap to fill or a handler to succeed), for /metrics. */
-export async function heldByPeer(dbx: DbOrTx): Promise<{ peer_id: string; n: string | number }[]> {
+export async function heldByPeer(
+  dbx: DbOrTx,
+): Promise<{ peer_id: string; held: string | number; deferred: string | number }[]> {
   return rowsOf(
     await dbx.execute(
-      sql`select peer_id, count(*) as n from fed_inbox where status = 'held' group by peer_id`,
+      sql`select peer_id, count(*) filter (where status = 'held') as held,
+                 count(*) filter (where status = 'deferred') as deferred
+          from fed_inbox where status in ('held', 'deferred') group by peer_id`,
     ),
   );
 }

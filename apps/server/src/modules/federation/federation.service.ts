@@ -86,6 +86,7 @@ export function createFederationService(deps: FederationDeps) {
     releaseDeadLeases: delivery.releaseDeadLeases,
     nextClaimableInMs: delivery.nextClaimableInMs,
     retryHeld: inbox.retryHeld,
+    applyDeferred: inbox.applyDeferred,
     retryHeldMessage: inbox.retryHeldMessage,
     skipHeldMessage: inbox.skipHeldMessage,
     checkLinks: health.checkLinks,

@@ -220,8 +220,15 @@ export function startFederationWorker(
 
   async function housekeeping(): Promise<void> {
     let lastLinkCheck = 0;
+    /** Messages kept for a later release are looked at once per start: only a new release can read them. */
+    let deferredDone = false;
     while (running) {
       try {
+        if (!deferredDone) {
+          const applied = await fed.applyDeferred();
+          deferredDone = true;
+          if (applied) log.info({ applied }, "applied messages kept until this release");
+        }
         // One read says which of the three fallback duties below has anything to do.
         const due = await fed.housekeepingDue();
         // A restored node reconciles with its peers before anything is delivered to them (federation.restore.ts).

@@ -78,7 +78,18 @@ export function healthRoutes(fastify: FastifyInstance, s: Services, metrics: Met
     async collect() {
       this.reset();
       for (const h of await s.federationService.heldCounts().catch(() => []))
-        this.set({ peer: h.peerId }, h.held);
+        if (h.held) this.set({ peer: h.peerId }, h.held);
+    },
+  });
+  new Gauge({
+    name: "crossline_federation_deferred_messages",
+    help: "Messages received from the peer that this node's release cannot read yet, kept until an upgrade",
+    labelNames: ["peer"],
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const h of await s.federationService.heldCounts().catch(() => []))
+        if (h.deferred) this.set({ peer: h.peerId }, h.deferred);
     },
   });
   new Gauge({
