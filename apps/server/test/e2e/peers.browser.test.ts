@@ -1,8 +1,10 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { SHARED_MSG } from "@crossline/schemas";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { z } from "zod";
+import { uuidv7 } from "../../src/crypto/ids.js";
 import { inTransaction } from "../../src/db/client.js";
 import { systemCtx } from "../../src/lib/actor.js";
 import { defineHandler } from "../../src/modules/federation/federation.types.js";
@@ -233,13 +235,14 @@ describeBrowser("console Peers page: pairing, fingerprint, hotline test, health"
         }),
       );
       const adminA = await a.as("admin");
-      const sent = async () =>
+      const sent2 = async (msgId: string) =>
         (
           await adminA.req<{ items: { msgId: string; status: string; receiptReason: string | null }[] }>(
             "GET",
             "/api/v1/peers/US-DOJ/outbox?limit=1000",
           )
-        ).body.items.find((m) => m.msgId === msg.msgId);
+        ).body.items.find((m) => m.msgId === msgId);
+      const sent = () => sent2(msg.msgId);
       // the sender has it delivered, and knows the peer keeps it for later
       await expect.poll(async () => (await sent())?.status, { timeout: 20_000 }).toBe("delivered");
       expect((await sent())?.receiptReason).toBe("DEFERRED");
@@ -277,6 +280,39 @@ describeBrowser("console Peers page: pairing, fingerprint, hotline test, health"
       await row.waitFor({ state: "detached", timeout: 20_000 });
       expect(seen).toEqual([{ note: "from a newer release" }]);
       await page.getByTestId("language-switch").click();
+
+      // A message this release reads whose content it does not: a shared object of a type US-DOJ does not declare.
+      const id = `so_${uuidv7()}`;
+      const put = await inTransaction(a.rt.services.db, (tx) =>
+        a.rt.services.federationService.enqueue(tx, systemCtx(), {
+          peerId: "US-DOJ",
+          type: SHARED_MSG.put,
+          payload: {
+            ownerNode: "CN-MPS",
+            id,
+            type: "test.bulletin",
+            typeVersion: 1,
+            version: 1,
+            marking: { tlp: "GREEN" },
+            content: { title: "Contact points for the first quarter" },
+            path: ["CN-MPS"],
+            ownerUpdatedAt: new Date().toISOString(),
+          },
+        }),
+      );
+      const kept = page.locator(`[data-testid="held-row"][data-msg-id="${put.msgId}"]`);
+      await kept.waitFor({ timeout: 20_000 });
+      expect(await kept.getByTestId("held-why").innerText()).toBe(
+        "Kept until this node is upgraded: the sender runs a newer release. This node's release cannot read what " +
+          "the message carries: shared object type test.bulletin: not a type this node's release declares",
+      );
+      // the administrator gives up on it: the sender is told
+      await kept.getByTestId("held-skip").click();
+      await page.getByTestId("held-skip-confirm").click();
+      await kept.waitFor({ state: "detached", timeout: 20_000 });
+      await expect
+        .poll(async () => (await sent2(put.msgId))?.receiptReason, { timeout: 20_000 })
+        .toBe("SKIPPED_BY_OPERATOR");
       await page.context().close();
     },
   );

@@ -1,5 +1,5 @@
 import { SHARED_MSG } from "@crossline/schemas";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { z } from "zod";
 import { type EnvelopeHeader, sealEnvelope, verifyReceipt } from "../../src/crypto/envelope.js";
@@ -296,5 +296,56 @@ describeDb("federation: fields from a peer on a newer release", () => {
     // and it is no longer there to skip or retry
     const again = await admin.req("POST", `/api/v1/peers/ZZ-NEW/inbox/${r.msgId}/retry`);
     expect(again.status).toBe(409);
+  });
+
+  it("keeps a shared object of a type, or type version, only a newer release declares; stores it once one does", async () => {
+    const id = `so_${uuidv7()}`;
+    const bulletin = { title: "Contact points for the first quarter", body: "Unchanged since October." };
+    const r = await send(SHARED_MSG.put, { ...put(id, bulletin), type: "zz.bulletin" });
+    expect(r).toMatchObject({ status: "accepted", reason: "DEFERRED" });
+    expect(await inboxRow(r.msgId)).toEqual({ status: "deferred", reason: "DEFERRED" });
+    const v2 = `so_${uuidv7()}`;
+    const later = await send(SHARED_MSG.put, { ...put(v2, summary()), typeVersion: 2 });
+    expect(later).toMatchObject({ status: "accepted", reason: "DEFERRED" });
+    const admin = await b.as("admin");
+    const listed = await admin.req<{ items: Record<string, unknown>[] }>(
+      "GET",
+      `/api/v1/peers/ZZ-NEW/inbox?status=deferred&type=${SHARED_MSG.put}`,
+    );
+    expect(listed.body.items.map((i) => [i.seq, i.attempts, i.readsUpTo, i.lastError])).toEqual([
+      [r.seq, 0, 1, "shared object type zz.bulletin: not a type this node's release declares"],
+      [later.seq, 0, 1, "shared object type case.summary version 2: this node reads up to version 1"],
+    ]);
+    // nothing held, and nothing refused to the owner (which would stop it sending the object here)
+    const held = await b.rt.services.db
+      .select({ id: sharedObjects.id })
+      .from(sharedObjects)
+      .where(inArray(sharedObjects.id, [id, v2]));
+    expect(held).toEqual([]);
+    const refusals = await b.rt.services.db
+      .select({ payload: outbox.payload })
+      .from(outbox)
+      .where(and(eq(outbox.peerId, "ZZ-NEW"), eq(outbox.type, SHARED_MSG.refused)));
+    expect(refusals.map((o) => (o.payload as { id: string }).id)).not.toContain(id);
+
+    // The upgrade: this release declares zz.bulletin; its start applies what it now reads.
+    b.rt.services.sharedObjects.types.register({
+      type: "zz.bulletin",
+      version: 1,
+      schema: z.strictObject({ title: z.string(), body: z.string() }),
+    });
+    expect(await b.rt.services.federationService.applyDeferred()).toBe(1);
+    expect(await inboxRow(r.msgId)).toEqual({ status: "applied", reason: "DEFERRED" });
+    const [copy] = await b.rt.services.db
+      .select({
+        type: sharedObjects.type,
+        content: sharedObjects.content,
+        direction: sharedObjects.direction,
+      })
+      .from(sharedObjects)
+      .where(eq(sharedObjects.id, id));
+    expect(copy).toEqual({ type: "zz.bulletin", content: bulletin, direction: "received" });
+    // version 2 of the case summary is still beyond this release
+    expect(await inboxRow(later.msgId)).toEqual({ status: "deferred", reason: "DEFERRED" });
   });
 });

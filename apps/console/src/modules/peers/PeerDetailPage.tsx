@@ -209,6 +209,16 @@ function HeldMessages({ peerId, canManage }: { peerId: string; canManage: boolea
                                     reads: m.readsUpTo,
                                   }),
                           })
+                        ) : m.status === "deferred" && m.attempts === 0 && m.lastError ? (
+                          // its handler found what it carries beyond this release: the node's technical text
+                          <>
+                            {t("peers.detail.waitingForUpgrade", {
+                              why: t("peers.detail.contentNotReadable"),
+                            })}{" "}
+                            <Text span ff="monospace" size="xs" style={{ wordBreak: "break-word" }}>
+                              {m.lastError}
+                            </Text>
+                          </>
                         ) : m.lastError ? (
                           <>
                             {t("peers.detail.failedHere")}{" "}

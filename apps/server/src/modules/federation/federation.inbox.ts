@@ -31,7 +31,7 @@ import {
 } from "./federation.context.js";
 import type { Outbox } from "./federation.outbox.js";
 import * as repo from "./federation.repo.js";
-import { type IncomingMessage, PermanentRejection } from "./federation.types.js";
+import { type IncomingMessage, NotYetReadable, PermanentRejection } from "./federation.types.js";
 
 /** What anyone can make a node refuse (garbage, replays of a captured envelope) is audited once per window. */
 const AUDIT_WINDOW_MS = 60_000;
@@ -499,11 +499,14 @@ export function createInbox(
           }
         }
       }
-      const { inSeq, applied, appliedIds } = await applyReady(tx, peerId, p.inSeq, ctx, {
+      const { inSeq, applied, appliedIds, deferred } = await applyReady(tx, peerId, p.inSeq, ctx, {
         savepoints,
         mark: false,
         firstPage: { rows: waiting, more },
       });
+      // (audited by applyReady; their receipts say DEFERRED like those deferred on arrival)
+      const deferredByHandler = list.filter((i) => deferred.has(i.opened.header.msgId));
+      for (const i of deferredByHandler) i.deferred = deferred.get(i.opened.header.msgId);
       const highestSeq = conflicts.length ? await repo.inboxHighestSeq(tx, peerId) : null;
       for (const i of list) {
         i.waitingFor = inSeq + 1;
@@ -580,7 +583,7 @@ export function createInbox(
         });
       }
       // A message kept for a later release is audited on its own: an operator sees the sender runs a newer one.
-      for (const i of list.filter((r) => r.deferred && !r.reason)) {
+      for (const i of list.filter((r) => r.deferred && !r.reason && !deferredByHandler.includes(r))) {
         await audit.record(tx, ctx, {
           action: "federation.inbox.deferred",
           targetType: "envelope",
@@ -630,10 +633,12 @@ export function createInbox(
       mark = true,
       firstPage,
     }: { savepoints?: boolean; mark?: boolean; firstPage?: WaitingPage } = {},
-  ): Promise<{ inSeq: number; applied: number[]; appliedIds: string[] }> {
+  ): Promise<{ inSeq: number; applied: number[]; appliedIds: string[]; deferred: Map<string, string> }> {
     let cur = fromSeq;
     const applied: number[] = [];
     const appliedIds: string[] = [];
+    /** Messages whose handler found them not yet readable (NotYetReadable), by id, with why. */
+    const deferred = new Map<string, string>();
     let given = firstPage;
     outer: for (;;) {
       const page: WaitingPage = given ?? pageOf(await repo.inboxWaiting(tx, peerId, cur, WAITING_PAGE));
@@ -652,6 +657,12 @@ export function createInbox(
           await runHandler(tx, peerId, r, parsed.data, ctx, savepoints);
         } catch (e) {
           if (!savepoints) throw new NeedsSavepoints(e);
+          if (e instanceof NotYetReadable) {
+            await deferByHandler(tx, ctx, peerId, r, errText(e));
+            deferred.set(r.msgId, errText(e));
+            cur = seq;
+            continue;
+          }
           if (e instanceof PermanentRejection) {
             await rejectHeld(tx, ctx, peerId, r, "HANDLER_REJECTED", e.code, errText(e));
             cur = seq;
@@ -669,7 +680,25 @@ export function createInbox(
     if (mark && appliedIds.length) {
       await repo.inboxApplied(tx, peerId, appliedIds, applied, clock.now());
     }
-    return { inSeq: cur, applied, appliedIds };
+    return { inSeq: cur, applied, appliedIds, deferred };
+  }
+
+  /** A message its handler found not yet readable (NotYetReadable): deferred and audited, like one on arrival. */
+  async function deferByHandler(tx: Tx, ctx: Ctx, peerId: string, r: InboxRow, detail: string) {
+    await repo.inboxDeferredByHandler(tx, peerId, r.msgId, detail.slice(0, 500));
+    await audit.record(tx, ctx, {
+      action: "federation.inbox.deferred",
+      targetType: "envelope",
+      targetId: r.msgId,
+      details: {
+        peer: peerId,
+        seq: r.seq,
+        type: r.type,
+        schemaVersion: r.header.schemaVersion,
+        detail: detail.slice(0, 500),
+        byHandler: true,
+      },
+    });
   }
 
   /** A stored message's payload parsed with its handler's schema (a missing handler fails like a bad payload). */
@@ -742,7 +771,10 @@ export function createInbox(
           out.applied.push(r.seq);
           appliedIds.push(r.msgId);
         } catch (e) {
-          if (e instanceof PermanentRejection) {
+          if (e instanceof NotYetReadable) {
+            // still beyond this release (what it carries, not its type): kept, saying why now
+            await repo.inboxDeferredByHandler(tx, peerId, r.msgId, errText(e).slice(0, 500));
+          } else if (e instanceof PermanentRejection) {
             await rejectHeld(tx, ctx, peerId, r, "HANDLER_REJECTED", e.code, errText(e));
             out.rejected.push(r.seq);
           } else {

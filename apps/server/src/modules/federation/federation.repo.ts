@@ -626,6 +626,22 @@ export function inboxDeferred(tx: Tx, peerId: string, afterSeq: number, limit: n
     .limit(limit);
 }
 
+/**
+ * A message whose handler found it carries what this release cannot read yet (NotYetReadable): deferred, its
+ * sequence number consumed; `error` says why. Attempts are not counted: nothing failed.
+ */
+export async function inboxDeferredByHandler(
+  tx: Tx,
+  peerId: string,
+  msgId: string,
+  error: string,
+): Promise<void> {
+  await tx
+    .update(inbox)
+    .set({ status: "deferred", reason: "DEFERRED", lastError: error })
+    .where(and(eq(inbox.peerId, peerId), eq(inbox.msgId, msgId)));
+}
+
 /** A held message rejected for good: its sequence number is consumed (applyReady passes over it). */
 export async function inboxRejected(
   tx: Tx,

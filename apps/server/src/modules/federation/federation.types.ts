@@ -75,6 +75,19 @@ export class PermanentRejection extends Error {
 }
 
 /**
+ * What a handler throws when the message carries something this release cannot read yet, as a sender on a newer
+ * release sends it (a shared object of a type or type version it does not know). Nothing of it is applied: the
+ * inbox keeps the message as `deferred` (its sequence number consumed, the link behind it moving on) and applies
+ * it after a start of a release that reads it (docs/decisions/0006). The message is technical text.
+ */
+export class NotYetReadable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotYetReadable";
+  }
+}
+
+/**
  * The one way to define a message handler: the payload type follows from the schema, and the result is the
  * port's MessageHandler (whose payload is unknown until the schema has parsed it).
  */

@@ -10,7 +10,7 @@ import type { z } from "zod";
 import type { Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import { parseReceived } from "../../lib/received.js";
-import type { IncomingMessage, MessageHandler } from "../federation/federation.types.js";
+import { type IncomingMessage, type MessageHandler, NotYetReadable } from "../federation/federation.types.js";
 import { sharedObjectsRepo as repo } from "./shared-objects.repo.js";
 import type { SharedObjectsDeps, SharedObjectsService } from "./shared-objects.service.js";
 
@@ -76,7 +76,15 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
     const pathIssue = pathRefusal(self, msg.peerId, p);
     if (pathIssue) return no(pathIssue);
     const def = types.get(p.type);
-    if (!def || def.version !== p.typeVersion) return no("UNKNOWN_OBJECT_TYPE");
+    // A type, or a version of one, that only a newer release declares: kept until this node runs one (the
+    // inbox defers the message, docs/decisions/0006). An older version than this release's is refused.
+    if (!def || p.typeVersion > def.version)
+      throw new NotYetReadable(
+        def
+          ? `shared object type ${p.type} version ${p.typeVersion}: this node reads up to version ${def.version}`
+          : `shared object type ${p.type}: not a type this node's release declares`,
+      );
+    if (def.version !== p.typeVersion) return no("UNKNOWN_OBJECT_TYPE");
     const onward = msg.peerId !== p.ownerNode;
     const markingIssue = markingRefusal(p.marking, { nodeId: self, onward });
     if (markingIssue) return no(markingIssue);

@@ -13,7 +13,10 @@ export interface SharedTypeDef<
 > {
   /** Dotted lower-case name, e.g. "indicator"; the same on every node that understands it. */
   type: string;
-  /** The version of the content schema. A receiver refuses (UNKNOWN_OBJECT_TYPE) a version it does not know. */
+  /**
+   * The version of the content schema. A receiver keeps a later version than its release reads until it is
+   * upgraded (deferred, docs/decisions/0006) and refuses an earlier one (UNKNOWN_OBJECT_TYPE).
+   */
   version: number;
   /** The content's schema; checked on publish and update by the owner and again by every receiver. */
   schema: S;
