@@ -213,9 +213,16 @@ describeDb("federation over HTTPS with the node's own certificate authority", ()
         reqId: expect.stringMatching(/^req_/),
       }),
     ]);
-    // The receiver's request id leads to the rest of that request's lines (its completion, its timing).
+    // The receiver's request id leads to the rest of that request's lines (its completion, its timing). The
+    // completion is logged once the answer has gone, so it may reach the file after the sender holds the receipt
+    // (read at once, it was missing once in CI).
     const reqId = atReceiver[0].reqId;
-    expect(pb.logLines().some((l) => l.reqId === reqId && l.msg === "request completed")).toBe(true);
+    const completed = await waitUntil(
+      async () => pb.logLines().find((l) => l.reqId === reqId && l.msg === "request completed"),
+      30_000,
+      "the receiver's completion line",
+    );
+    expect(completed).toMatchObject({ reqId, msg: "request completed" });
   }, 120_000);
 
   it("a certificate of another CA stops delivery with the reason, messages stay queued; the right one lets them flow", async () => {
