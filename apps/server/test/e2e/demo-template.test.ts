@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { pgliteTemplateDir } from "../../src/db/pglite-template.js";
 import { ensureConsoleBuilt } from "../support/browser.js";
 import { runCliAsync, runScriptAsync } from "../support/cli.js";
@@ -17,8 +17,15 @@ const DEMO_SCRIPT = path.resolve(
 );
 
 describeDb("the demo's database template", () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), "crossline-template-test-"));
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  // Made in beforeAll, not when the file is collected: on PostgreSQL every test here is skipped, the hooks do
+  // not run, and a directory made at collection was left behind in each run.
+  let tmp = "";
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), "crossline-template-test-"));
+  });
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
 
   it.skipIf(DB_KIND !== "pglite")(
     "is built once by one of several processes, and over the lock of a builder that is gone",
