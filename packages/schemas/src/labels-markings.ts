@@ -87,6 +87,14 @@ export const MARKING_LABELS = {
     },
     UNKNOWN_OBJECT_TYPE: { en: "Unknown object type", "zh-CN": "未知的对象类型" },
     CONTENT_INVALID: { en: "The content does not match its type", "zh-CN": "内容不符合其类型" },
+    SKIPPED_BY_OPERATOR: {
+      en: "Its release could not read it and its operator set it aside",
+      "zh-CN": "其版本无法读取，已由其管理员搁置",
+    },
+    REJECTED_BY_PEER: {
+      en: "Accepted at first, then rejected for good",
+      "zh-CN": "先已接收，后被最终拒绝",
+    },
   } satisfies Labels<ShareRefusal>,
 };
 

@@ -90,9 +90,26 @@ export const SHARE_REFUSALS = [
   "UNKNOWN_OBJECT_TYPE",
   /** The content does not satisfy the schema of its type. */
   "CONTENT_INVALID",
+  /**
+   * Recorded by the sender, never sent: the peer kept the copy because its release could not read it yet, then
+   * its operator set the message aside (`federation.rejected`, docs/decisions/0006).
+   */
+  "SKIPPED_BY_OPERATOR",
+  /** Recorded by the sender, never sent: the peer accepted the copy, then rejected it for good. */
+  "REJECTED_BY_PEER",
 ] as const;
 export const ShareRefusal = z.enum(SHARE_REFUSALS);
 export type ShareRefusal = z.infer<typeof ShareRefusal>;
+
+/**
+ * Refusals a later attempt may overcome (the peer upgraded, or its operator skipped the copy): the owner may
+ * share the object with that peer again. The others would only be refused again.
+ */
+export const RETRYABLE_SHARE_REFUSALS: ReadonlySet<ShareRefusal> = new Set<ShareRefusal>([
+  "UNKNOWN_OBJECT_TYPE",
+  "SKIPPED_BY_OPERATOR",
+  "REJECTED_BY_PEER",
+]);
 
 /**
  * May a node hold a copy of an object with this marking? `onward`: the copy comes from a node other than

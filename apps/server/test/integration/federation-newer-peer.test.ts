@@ -10,6 +10,7 @@ import { defineHandler } from "../../src/modules/federation/federation.types.js"
 import { startFederationWorker } from "../../src/modules/federation/federation.worker.js";
 import { createTestNode, describeDb, type TestNode } from "../support/node.js";
 import { pairPlayedPeer } from "../support/played-peer.js";
+import { AMBER, call, indicator, publish, seen } from "../support/shared-objects-fixtures.js";
 
 interface Result {
   status: "accepted" | "rejected";
@@ -347,5 +348,66 @@ describeDb("federation: fields from a peer on a newer release", () => {
     expect(copy).toEqual({ type: "zz.bulletin", content: bulletin, direction: "received" });
     // version 2 of the case summary is still beyond this release
     expect(await inboxRow(later.msgId)).toEqual({ status: "deferred", reason: "DEFERRED" });
+  });
+
+  it("stops sending a shared object where the peer set its copy aside; the withdrawal still goes, and it may be shared again", async () => {
+    await b.user("officer.sharing", ["case_officer"]);
+    const officer = await b.as("officer.sharing");
+    const o = await publish(officer, indicator("203.0.113.77", AMBER, ["ZZ-NEW"]));
+    /** This node's messages about the object to the peer, as `type version`, and the last one's id and number. */
+    const sentToPeer = async () => {
+      const rows = await b.rt.services.db
+        .select({ msgId: outbox.msgId, seq: outbox.seq, type: outbox.type, payload: outbox.payload })
+        .from(outbox)
+        .where(and(eq(outbox.peerId, "ZZ-NEW"), inArray(outbox.type, [SHARED_MSG.put, SHARED_MSG.withdraw])))
+        .orderBy(outbox.seq);
+      const mine = rows.filter((r) => (r.payload as { id: string }).id === o.id);
+      return mine.map((r) => ({
+        msgId: r.msgId,
+        seq: r.seq,
+        is: `${r.type.replace("shared.object.", "")} v${(r.payload as { version: number }).version}`,
+      }));
+    };
+    const holder = async () => (await seen(officer, o.id))?.holders.find((h) => h.nodeId === "ZZ-NEW");
+    const reject = async (m: { msgId: string; seq: number }, code: string) =>
+      expect(
+        await send("federation.rejected", { msgId: m.msgId, seq: m.seq, code, detail: "technical text" }),
+      ).toMatchObject({ status: "accepted" });
+    const [first] = await sentToPeer();
+    expect(first.is).toBe("put v1");
+
+    // The peer's release could not read the copy and its operator skipped it: the owner stops sending versions.
+    await reject(first, "SKIPPED_BY_OPERATOR");
+    expect(await holder()).toMatchObject({ state: "refused", refusal: "SKIPPED_BY_OPERATOR" });
+    const [entry] = await b.rt.services.db
+      .select({ details: auditLog.details })
+      .from(auditLog)
+      .where(and(eq(auditLog.targetId, o.id), eq(auditLog.action, "shared_object.refused_by_peer")));
+    expect(entry.details).toEqual({ peer: "ZZ-NEW", version: 1, reason: "SKIPPED_BY_OPERATOR" });
+    await call(officer, "PATCH", `/api/v1/shared-objects/${o.id}`, {
+      version: 1,
+      content: { kind: "ipv4", value: "203.0.113.78" },
+    });
+    expect((await sentToPeer()).map((m) => m.is)).toEqual(["put v1"]);
+
+    // Once the peer has upgraded, the owner may share it again: the current version goes.
+    await call(officer, "POST", `/api/v1/shared-objects/${o.id}/share`, { recipients: ["ZZ-NEW"] });
+    expect(await holder()).toMatchObject({ state: "active", refusal: null, version: 2 });
+    await call(officer, "PATCH", `/api/v1/shared-objects/${o.id}`, {
+      version: 2,
+      content: { kind: "ipv4", value: "203.0.113.79" },
+    });
+    const [, v2, v3] = await sentToPeer();
+    expect([v2.is, v3.is]).toEqual(["put v2", "put v3"]);
+    // A rejection of a version older than the last one sent stops nothing: the later one may be taken.
+    await reject(v2, "SCHEMA_INVALID");
+    expect(await holder()).toMatchObject({ state: "active", version: 3 });
+    // The last one rejected for good by the peer's handler: refused, yet the withdrawal still goes there (the
+    // peer may hold an earlier version).
+    await reject(v3, "SCHEMA_INVALID");
+    expect(await holder()).toMatchObject({ state: "refused", refusal: "REJECTED_BY_PEER" });
+    await call(officer, "POST", `/api/v1/shared-objects/${o.id}/withdraw`, {});
+    expect((await sentToPeer()).map((m) => m.is)).toEqual(["put v1", "put v2", "put v3", "withdraw v4"]);
+    expect(await holder()).toMatchObject({ state: "withdrawn" });
   });
 });

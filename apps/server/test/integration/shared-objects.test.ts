@@ -1,5 +1,6 @@
 import { SHARED_MSG, type SharedObjectView } from "@crossline/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { auditLog } from "../../src/db/schema/index.js";
 import { describeDb } from "../support/node.js";
 import {
@@ -272,6 +273,15 @@ describeDb("shared objects between three nodes (in-process hub)", () => {
       expect(deliveries(o.id).filter((d) => d.includes(">NX-NPA v2"))).toEqual([`put ${CN}>${NX} v2`]);
       expect((await auditOf(NX, o.id)).map((e) => e.action)).toContain("shared_object.refused");
       expect((await auditOf(US, o.id)).map((e) => e.action)).toContain("shared_object.refused_by_peer");
+      // NX holds the owner's copy, not US's: the owner's tombstone reaches it, US sends none there.
+      await call(t.officers[CN], "POST", `/api/v1/shared-objects/${o.id}/withdraw`, {});
+      await t.hub.flush();
+      expect(
+        deliveries(o.id)
+          .filter((d) => d.startsWith("withdraw"))
+          .sort(),
+      ).toEqual([`withdraw ${CN}>${NX} v3`, `withdraw ${CN}>${US} v3`]);
+      expect(await seen(t.officers[NX], o.id)).toMatchObject({ state: "withdrawn", version: 3 });
     });
   });
 
@@ -453,6 +463,38 @@ describeDb("shared objects between three nodes (in-process hub)", () => {
           .filter((d) => d.type === SHARED_MSG.refused && (d.payload as { id: string }).id === o.id)
           .map((d) => d.payload as { reason: string; version: number }),
       ).toEqual([expect.objectContaining({ reason: "AFTER_WITHDRAWAL", version: 4 })]);
+    });
+  });
+
+  describe("peers on different releases", () => {
+    it("a copy of a type the receiver's release does not declare is kept unread until it does", async () => {
+      const bulletin = {
+        type: "zz.bulletin",
+        version: 1,
+        schema: z.strictObject({ title: z.string() }),
+      };
+      t.nodes[CN].rt.services.sharedObjects.types.register(bulletin);
+      const o = await publish(t.officers[CN], {
+        type: "zz.bulletin",
+        marking: AMBER,
+        content: { title: "Contact points for the first quarter" },
+        recipients: [US, NX],
+      });
+      await t.hub.flush();
+      // Kept at both, held by neither, refused by neither: the owner keeps sending there.
+      expect(
+        t.hub.deferred.filter((d) => (d.msg.payload as { id: string }).id === o.id).map((d) => d.to),
+      ).toEqual([US, NX]);
+      expect(await seen(t.officers[US], o.id)).toBeNull();
+      expect((await seen(t.officers[CN], o.id))?.holders.map((h) => h.state)).toEqual(["active", "active"]);
+      // US upgrades: the copy is applied; NX still keeps it unread.
+      t.nodes[US].rt.services.sharedObjects.types.register(bulletin);
+      await t.hub.applyDeferred();
+      expect(await seen(t.officers[US], o.id)).toMatchObject({
+        version: 1,
+        content: { title: "Contact points for the first quarter" },
+      });
+      expect(t.hub.deferred.map((d) => d.to)).toEqual([NX]);
     });
   });
 

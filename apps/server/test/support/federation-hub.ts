@@ -2,10 +2,12 @@ import { uuidv7 } from "../../src/crypto/ids.js";
 import { afterCommit, type Db, inTransaction } from "../../src/db/client.js";
 import { makeActor } from "../../src/lib/actor.js";
 import { maxPayloadBytes, payloadTooLarge } from "../../src/modules/federation/federation.outbox.js";
-import type {
-  FederationPort,
-  IncomingMessage,
-  MessageHandler,
+import {
+  type FederationPort,
+  type IncomingMessage,
+  type MessageHandler,
+  NotYetReadable,
+  PermanentRejection,
 } from "../../src/modules/federation/federation.types.js";
 
 interface Queued {
@@ -16,7 +18,10 @@ interface Queued {
 /**
  * In-process stand-in for the federation transport, for tests of the domains riding on it: each node
  * gets a port; `flush()` delivers queued messages in per-peer order, validating payloads with the
- * handler's schema and applying them in a transaction of the receiving node, as the real inbox does.
+ * handler's schema and applying them in a transaction of the receiving node, as the real inbox does. As the
+ * real inbox does too, a message of a type the receiver has no handler for, or one its handler finds it cannot
+ * read yet (`NotYetReadable`), is kept (`deferred`) until `applyDeferred()` after the "upgrade"; a
+ * `PermanentRejection` is recorded in `rejected` with its code.
  */
 
 /** The default fedMaxEnvelopeBytes (config.ts). */
@@ -36,6 +41,8 @@ export class FederationHub {
   readonly rejected: { from: string; to: string; type: string; reason: string }[] = [];
   /** The largest payload (UTF-8 JSON bytes) a message may carry, as the outbox allows with default settings. */
   readonly maxPayloadBytes = maxPayloadBytes(HUB_MAX_ENVELOPE_BYTES);
+  /** Messages kept unread, as the real inbox keeps them (docs/decisions/0006), with why. */
+  readonly deferred: (Queued & { cause: string })[] = [];
   /** Links that are down: messages wait in the queue (store and forward). */
   readonly down = new Set<string>();
 
@@ -97,8 +104,12 @@ export class FederationHub {
       const [q] = this.queue.splice(i, 1);
       const target = this.nodes.get(q.to);
       const handler = target?.handlers.get(q.msg.type);
-      if (!target?.db || !handler) {
-        this.rejected.push({ from: q.msg.peerId, to: q.to, type: q.msg.type, reason: "UNKNOWN_TYPE" });
+      if (!target?.db) {
+        this.rejected.push({ from: q.msg.peerId, to: q.to, type: q.msg.type, reason: "UNKNOWN_RECIPIENT" });
+        continue;
+      }
+      if (!handler) {
+        this.deferred.push({ ...q, cause: "UNKNOWN_TYPE" });
         continue;
       }
       const parsed = handler.schema.safeParse(q.msg.payload);
@@ -120,7 +131,17 @@ export class FederationHub {
         requestId: q.msg.msgId,
       };
       const db = target.db;
-      await inTransaction(db, (tx) => handler.apply(tx, { ...q.msg, payload: parsed.data }, ctx));
+      try {
+        await inTransaction(db, (tx) => handler.apply(tx, { ...q.msg, payload: parsed.data }, ctx));
+      } catch (e) {
+        if (e instanceof NotYetReadable) {
+          this.deferred.push({ ...q, cause: e.message });
+          continue;
+        }
+        if (!(e instanceof PermanentRejection)) throw e;
+        this.rejected.push({ from: q.msg.peerId, to: q.to, type: q.msg.type, reason: e.code });
+        continue;
+      }
       this.delivered.push({
         from: q.msg.peerId,
         to: q.to,
@@ -130,6 +151,12 @@ export class FederationHub {
       });
       n++;
     }
+  }
+
+  /** After an "upgrade" (a handler or a shared type registered): delivers again what was kept; how many. */
+  async applyDeferred(): Promise<number> {
+    this.queue.unshift(...this.deferred.splice(0).map(({ cause: _, ...q }) => q));
+    return this.flush();
   }
 }
 

@@ -12,7 +12,7 @@ import { RELEASE } from "../../lib/release.js";
 import type { AuditService } from "../audit/audit.service.js";
 import { rejectedByPeerReason } from "./federation.codes.js";
 import * as repo from "./federation.repo.js";
-import { defineHandler, type FederationPort } from "./federation.types.js";
+import { defineHandler, type FederationPort, type MessageHandler } from "./federation.types.js";
 
 /**
  * The message types of the transport itself:
@@ -21,10 +21,14 @@ import { defineHandler, type FederationPort } from "./federation.types.js";
  * - federation.keys: a peer announces its live public keys (key rotation).
  * - federation.void: a cancelled message's tombstone, so its sequence number is not a gap.
  * - federation.notice: a short operational notice between node administrators, optionally with an attachment.
- * - federation.rejected: the peer refused one of our messages for good after accepting it (audited here).
+ * - federation.rejected: the peer refused one of our messages for good after accepting it (audited here, and
+ *   passed to the `rejected` hook of the handler of its type, so the domain that sent it learns it).
  * - federation.resequenced: the peer renumbered its pending messages after a sequence conflict (audited).
  */
-export function registerTransportHandlers(fed: FederationPort, deps: { clock: Clock; audit: AuditService }) {
+export function registerTransportHandlers(
+  fed: FederationPort & { handlerOf(type: string): MessageHandler | undefined },
+  deps: { clock: Clock; audit: AuditService },
+) {
   const { clock, audit } = deps;
   fed.registerHandler(
     defineHandler("federation.ping", PingPayload, async (tx, msg, ctx) => {
@@ -86,7 +90,7 @@ export function registerTransportHandlers(fed: FederationPort, deps: { clock: Cl
       // The peer refused for good a message of ours it had accepted (its handler, or its operator skipped it).
       const { msgId, seq, code, detail } = msg.payload;
       const reason = rejectedByPeerReason(code);
-      const found = await repo.markRejectedByPeer(
+      const sent = await repo.markRejectedByPeer(
         tx,
         msg.peerId,
         msgId,
@@ -98,8 +102,18 @@ export function registerTransportHandlers(fed: FederationPort, deps: { clock: Cl
         targetType: "envelope",
         targetId: msgId,
         outcome: "rejected",
-        details: { peer: msg.peerId, seq, reason, code, detail, found },
+        details: { peer: msg.peerId, seq, reason, code, detail, found: sent !== undefined },
       });
+      // The domain that sent it learns it too (a shared object's holder that never took the copy, …).
+      const handler = sent && fed.handlerOf(sent.type);
+      if (!sent || !handler?.rejected) return;
+      const parsed = handler.schema.safeParse(sent.payload);
+      if (!parsed.success) return;
+      await handler.rejected(
+        tx,
+        { peerId: msg.peerId, msgId, type: sent.type, payload: parsed.data, reason, code, detail },
+        ctx,
+      );
     }),
   );
 }

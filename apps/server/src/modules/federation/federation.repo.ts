@@ -384,8 +384,8 @@ export async function markRejectedByPeer(
   msgId: string,
   reason: "HANDLER_REJECTED" | "SKIPPED_BY_OPERATOR",
   error: string,
-): Promise<boolean> {
-  const r = await tx
+): Promise<{ type: string; payload: unknown } | undefined> {
+  const [r] = await tx
     .update(outbox)
     .set({ status: "rejected", receiptReason: reason, lastError: error })
     .where(
@@ -395,8 +395,8 @@ export async function markRejectedByPeer(
         inArray(outbox.status, ["delivered", "pending"]),
       ),
     )
-    .returning({ msgId: outbox.msgId });
-  return r.length > 0;
+    .returning({ type: outbox.type, payload: outbox.payload });
+  return r;
 }
 
 export async function lockOutboxRow(tx: Tx, peerId: string, msgId: string): Promise<OutboxRow | undefined> {

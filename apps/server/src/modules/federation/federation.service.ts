@@ -65,6 +65,7 @@ export function createFederationService(deps: FederationDeps) {
     enqueue: outbox.enqueue,
     enqueueMany: outbox.enqueueMany,
     registerHandler: outbox.registerHandler,
+    handlerOf: (type: string) => c.handlers.get(type),
     onNudge: c.onNudge,
     nudge: c.nudge,
     listenOutbox: c.listenOutbox,

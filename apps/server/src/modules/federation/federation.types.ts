@@ -55,6 +55,28 @@ export interface MessageHandler<S extends z.ZodType = z.ZodType> {
    * PermanentRejection, which rejects it for good.
    */
   apply(tx: Tx, msg: IncomingMessage<z.infer<S>>, ctx: Ctx): Promise<void>;
+  /**
+   * What this node does when a peer rejects for good one of this node's own messages of this type after
+   * accepting it (`federation.rejected`: the peer's handler refused it, or its operator skipped a message its
+   * release could not read). Runs in the transaction that records the rejection, with the payload as this node
+   * sent it (parsed with `schema`; a payload the schema no longer reads is not passed on).
+   */
+  rejected?(tx: Tx, rejection: RejectedByPeer<z.infer<S>>, ctx: Ctx): Promise<void>;
+}
+
+/** One of this node's messages that a peer rejected for good after accepting it. */
+export interface RejectedByPeer<P = unknown> {
+  /** The peer that rejected it. */
+  peerId: string;
+  msgId: string;
+  type: string;
+  /** The payload as this node sent it. */
+  payload: P;
+  /** The peer's operator skipped it (its release could not read it), or its handler refused it. */
+  reason: "SKIPPED_BY_OPERATOR" | "HANDLER_REJECTED";
+  /** The peer's own code and technical text. */
+  code: string;
+  detail: string;
 }
 
 /**
@@ -95,8 +117,14 @@ export function defineHandler<S extends z.ZodType>(
   type: string,
   schema: S,
   apply: (tx: Tx, msg: IncomingMessage<z.infer<S>>, ctx: Ctx) => Promise<void>,
+  more: { rejected?: (tx: Tx, rejection: RejectedByPeer<z.infer<S>>, ctx: Ctx) => Promise<void> } = {},
 ): MessageHandler {
-  return { type, schema, apply: apply as MessageHandler["apply"] };
+  return {
+    type,
+    schema,
+    apply: apply as MessageHandler["apply"],
+    ...(more.rejected ? { rejected: more.rejected as MessageHandler["rejected"] } : {}),
+  };
 }
 
 export type { EnvelopeResult } from "@crossline/schemas";

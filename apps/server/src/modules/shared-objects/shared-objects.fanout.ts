@@ -3,6 +3,7 @@ import {
   SHARED_MSG,
   type SharedPutPayload,
   type SharedWithdrawPayload,
+  type ShareRefusal,
 } from "@crossline/schemas";
 import type { DbOrTx, Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
@@ -10,12 +11,30 @@ import type { Clock } from "../../lib/clock.js";
 import { AppError } from "../../lib/errors.js";
 import type { BlobPort } from "../federation/federation.directory.js";
 import type { AttachmentRef, FederationPort } from "../federation/federation.types.js";
-import { sharedObjectsRepo as repo, type SharedObjectRow } from "./shared-objects.repo.js";
+import { type HolderRow, sharedObjectsRepo as repo, type SharedObjectRow } from "./shared-objects.repo.js";
 import type { SharedAttachment, SharedTypeRegistry } from "./shared-objects.types.js";
 
 /**
+ * Refusals after which the peer holds no copy from this node (it holds one from elsewhere, or a tombstone, or
+ * the id is another object's there): no tombstone goes to it. After any other refusal it may hold an earlier
+ * version, and the tombstone follows.
+ */
+const HOLDS_NO_COPY: ReadonlySet<string> = new Set<ShareRefusal>([
+  "ALREADY_HELD",
+  "LOOP",
+  "WRONG_SOURCE",
+  "ID_CONFLICT",
+  "AFTER_WITHDRAWAL",
+]);
+
+/** Does a holder in this state get the object's tombstone (and a withdrawal when the marking drops it)? */
+const getsTombstone = (h: HolderRow) =>
+  h.state === "active" || (h.state === "refused" && !HOLDS_NO_COPY.has(h.refusal ?? ""));
+
+/**
  * How a version or a tombstone leaves this node: to every active holder of the object (the owner's recipients,
- * or the peers a receiver passed its copy on to), and to no one else, through the federation outbox in the
+ * or the peers a receiver passed its copy on to; the tombstone also to those that refused a version and may hold
+ * an earlier one), and to no one else, through the federation outbox in the
  * transaction of the change (so per-peer order and exactly-once delivery hold). A holder the new marking no
  * longer admits gets a tombstone instead of the version.
  */
@@ -109,8 +128,10 @@ export function createFanout(deps: {
     const named = await attachmentsOf(tx, row);
     const files = [...named, ...(attachments ?? []).filter((a) => !named.some((n) => n.id === a.id))];
     for (const h of await repo.holders(tx, [row.id])) {
-      if (h.state !== "active") continue;
+      if (!getsTombstone(h)) continue;
       const refusal = markingRefusal(row.marking, { nodeId: h.peerId, onward });
+      // Versions stop at a peer's refusal; a withdrawal does not (it may hold an earlier version).
+      if (h.state === "refused" && !refusal) continue;
       const ok = refusal
         ? await send(tx, ctx, h.peerId, SHARED_MSG.withdraw, withdrawPayload(row, "marking"))
         : await send(tx, ctx, h.peerId, SHARED_MSG.put, putPayload(row), files);
@@ -127,7 +148,11 @@ export function createFanout(deps: {
     return unreachable;
   }
 
-  /** Sends the tombstone to every active holder, once: each holder is marked withdrawn as it is queued. */
+  /**
+   * Sends the tombstone to every holder that may hold a copy, once: each is marked withdrawn as it is queued. A
+   * holder that refused a version gets it too (getsTombstone): it may hold an earlier one, and a deletion is
+   * never lost.
+   */
   async function sendTombstone(
     tx: Tx,
     ctx: Ctx,
@@ -137,7 +162,7 @@ export function createFanout(deps: {
     const unreachable: string[] = [];
     const now = clock.now();
     for (const h of await repo.holders(tx, [row.id])) {
-      if (h.state !== "active") continue;
+      if (!getsTombstone(h)) continue;
       if (!(await send(tx, ctx, h.peerId, SHARED_MSG.withdraw, withdrawPayload(row, cause)))) {
         unreachable.push(h.peerId);
         continue;

@@ -6,21 +6,17 @@ import {
   SharedWithdrawPayload,
   type ShareRefusal,
 } from "@crossline/schemas";
-import type { z } from "zod";
 import type { Tx } from "../../db/client.js";
 import type { Ctx } from "../../lib/actor.js";
 import { parseReceived } from "../../lib/received.js";
-import { type IncomingMessage, type MessageHandler, NotYetReadable } from "../federation/federation.types.js";
+import {
+  defineHandler as handler,
+  type IncomingMessage,
+  NotYetReadable,
+  type RejectedByPeer,
+} from "../federation/federation.types.js";
 import { sharedObjectsRepo as repo } from "./shared-objects.repo.js";
 import type { SharedObjectsDeps, SharedObjectsService } from "./shared-objects.service.js";
-
-function handler<S extends z.ZodType>(
-  type: string,
-  schema: S,
-  apply: (tx: Tx, msg: IncomingMessage<z.infer<S>>, ctx: Ctx) => Promise<void>,
-): MessageHandler {
-  return { type, schema, apply: apply as MessageHandler["apply"] };
-}
 
 /**
  * The receiver's rules. Each message is applied exactly once, in per-peer order, in the inbox transaction.
@@ -69,7 +65,7 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
     return null;
   }
 
-  const put = handler(SHARED_MSG.put, SharedPutPayload, async (tx, msg, ctx) => {
+  async function applyPut(tx: Tx, msg: IncomingMessage<SharedPutPayload>, ctx: Ctx) {
     const p = msg.payload;
     const self = await nodeId(tx);
     const no = (reason: ShareRefusal) => refuse(tx, ctx, msg, reason);
@@ -180,7 +176,8 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
         ...ignored,
       },
     });
-  });
+  }
+  const put = handler(SHARED_MSG.put, SharedPutPayload, applyPut, { rejected: putRejected });
 
   const withdraw = handler(SHARED_MSG.withdraw, SharedWithdrawPayload, async (tx, msg, ctx) => {
     const p = msg.payload;
@@ -256,25 +253,53 @@ export function registerSharedObjectHandlers(deps: SharedObjectsDeps, service: S
     });
   });
 
-  const refused = handler(SHARED_MSG.refused, SharedRefusedPayload, async (tx, msg, ctx) => {
-    const p = msg.payload;
+  /**
+   * A peer refused the copy this node sent it: no later version goes there (its tombstone still does, as the
+   * peer may hold an earlier version). A refusal of a version older than the last one sent there changes
+   * nothing (the later one may be taken), nor does one after the tombstone. Never answered, so refusals cannot
+   * ping-pong.
+   */
+  async function refusedBy(
+    tx: Tx,
+    ctx: Ctx,
+    peerId: string,
+    p: { ownerNode: string; id: string; version: number },
+    reason: ShareRefusal,
+  ) {
     const row = await repo.lock(tx, p.id);
-    const holder = row && (await repo.holders(tx, [p.id])).find((h) => h.peerId === msg.peerId);
-    // Nothing of ours (or not sent there): nothing to stop. Never answered, so refusals cannot ping-pong.
+    const holder = row && (await repo.holders(tx, [p.id])).find((h) => h.peerId === peerId);
+    // Nothing of ours (or not sent there): nothing to stop.
     if (!row || row.ownerNode !== p.ownerNode || !holder) return;
-    await repo.setHolder(tx, p.id, msg.peerId, {
-      state: "refused",
-      refusal: p.reason,
-      updatedAt: clock.now(),
-    });
+    const stops = holder.state === "active" && p.version >= holder.version;
+    if (stops)
+      await repo.setHolder(tx, p.id, peerId, { state: "refused", refusal: reason, updatedAt: clock.now() });
     await audit.record(tx, ctx, {
       action: "shared_object.refused_by_peer",
       targetType: "shared_object",
       targetId: p.id,
       outcome: "rejected",
-      details: { peer: msg.peerId, version: p.version, reason: p.reason },
+      details: { peer: peerId, version: p.version, reason, ...(stops ? {} : { holder: holder.state }) },
     });
-  });
+  }
+
+  const refused = handler(SHARED_MSG.refused, SharedRefusedPayload, (tx, msg, ctx) =>
+    refusedBy(tx, ctx, msg.peerId, msg.payload, msg.payload.reason),
+  );
+
+  /**
+   * A copy the peer accepted, then rejected for good: its operator set aside a copy its release could not read
+   * (docs/decisions/0006), or it failed there after an upgrade. The holder is marked as refusing it, as if the
+   * peer had answered with `shared.object.refused`.
+   */
+  function putRejected(tx: Tx, r: RejectedByPeer<SharedPutPayload>, ctx: Ctx) {
+    return refusedBy(
+      tx,
+      ctx,
+      r.peerId,
+      r.payload,
+      r.reason === "SKIPPED_BY_OPERATOR" ? "SKIPPED_BY_OPERATOR" : "REJECTED_BY_PEER",
+    );
+  }
 
   for (const h of [put, withdraw, refused, ...service.proposalHandlers]) federation.registerHandler(h);
 }

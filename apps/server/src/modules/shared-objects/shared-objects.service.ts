@@ -4,9 +4,11 @@ import {
   type Marking,
   markingRefusal,
   type PublishSharedObjectBody,
+  RETRYABLE_SHARE_REFUSALS,
   SHARED_MSG,
   type SharedObjectQuery,
   type SharedObjectView,
+  type ShareRefusal,
   type UpdateSharedObjectBody,
 } from "@crossline/schemas";
 import { uuidv7 } from "../../crypto/ids.js";
@@ -155,9 +157,10 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
       if (r === self) issues.push({ field, issue: "this node itself" });
       else if (row.path.includes(r)) issues.push({ field, ...issue("shared.cameFrom", { node: r }) });
       else if (held?.state === "active") issues.push({ field, ...issue("shared.heldAlready", { node: r }) });
-      else if (held?.state === "refused")
+      else if (held?.state === "refused" && !RETRYABLE_SHARE_REFUSALS.has(held.refusal as ShareRefusal))
         issues.push({ field, ...issue("shared.refusedBy", { node: r, reason: String(held.refusal) }) });
-      else if (held) issues.push({ field, ...issue("shared.withdrawnFrom", { node: r }) });
+      else if (held?.state === "withdrawn")
+        issues.push({ field, ...issue("shared.withdrawnFrom", { node: r }) });
       else {
         const refusal = markingRefusal(row.marking, { nodeId: r, onward });
         if (refusal === "NOT_NAMED") issues.push({ field, ...issue("marking.notReleasable", { node: r }) });
@@ -168,25 +171,44 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     if (issues.length) throw new AppError("CONFLICT", issues);
   }
 
-  /** Queues the first copy to each new recipient and records it as a holder. */
-  async function addRecipients(tx: Tx, ctx: Ctx, row: SharedObjectRow, recipients: string[]) {
+  /**
+   * Queues the first copy to each new recipient and records it as a holder (again, for a peer whose refusal a
+   * later attempt may overcome: see RETRYABLE_SHARE_REFUSALS).
+   */
+  async function addRecipients(
+    tx: Tx,
+    ctx: Ctx,
+    row: SharedObjectRow,
+    recipients: string[],
+    holders: HolderRow[],
+  ) {
     const now = clock.now();
     const payload = fanout.putPayload(row);
     const files = await fanout.attachmentsOf(tx, row);
+    const before = new Set(holders.map((h) => h.peerId));
     for (const [i, peerId] of recipients.entries()) {
       if (!(await fanout.send(tx, ctx, peerId, SHARED_MSG.put, payload, files))) {
         throw new AppError("VALIDATION_FAILED", [
           { field: `body.recipients.${i}`, ...issue("peer.notActive", { node: peerId }) },
         ]);
       }
-      await repo.addHolder(tx, {
-        objectId: row.id,
-        peerId,
-        state: "active",
-        version: row.version,
-        createdAt: now,
-        updatedAt: now,
-      });
+      if (before.has(peerId)) {
+        await repo.setHolder(tx, row.id, peerId, {
+          state: "active",
+          refusal: null,
+          version: row.version,
+          updatedAt: now,
+        });
+      } else {
+        await repo.addHolder(tx, {
+          objectId: row.id,
+          peerId,
+          state: "active",
+          version: row.version,
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
     }
   }
 
@@ -272,7 +294,7 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     };
     checkRecipients(base, recipients, [], self);
     const row = await repo.insert(tx, { ...base, retainUntil: retainUntil(base, now) });
-    await addRecipients(tx, ctx, row, recipients);
+    await addRecipients(tx, ctx, row, recipients, []);
     await audit.record(tx, ctx, {
       action: "shared_object.publish",
       targetType: "shared_object",
@@ -431,8 +453,9 @@ export function createSharedObjectsService(deps: SharedObjectsDeps) {
     const self = await nodeId(tx);
     // An own object flagged for legal review goes to no new peer until a legal reviewer clears it.
     if (row.direction === "own") await deps.screening?.assertReleasable(tx, "shared_object", id);
-    checkRecipients(row, recipients, await repo.holders(tx, [id]), self);
-    await addRecipients(tx, ctx, row, recipients);
+    const holders = await repo.holders(tx, [id]);
+    checkRecipients(row, recipients, holders, self);
+    await addRecipients(tx, ctx, row, recipients, holders);
     await audit.record(tx, ctx, {
       action: row.direction === "own" ? "shared_object.share" : "shared_object.share_onward",
       targetType: "shared_object",
