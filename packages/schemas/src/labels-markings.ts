@@ -11,10 +11,11 @@ import {
   TLP_LEVELS,
   type TlpLevel,
 } from "./markings.js";
+import { HOLDER_STATES, type HolderState } from "./shared-objects.js";
 
 /**
  * The labels of markings (markings.ts): TLP 2.0 levels and what each means, handling codes, the 4×4 evaluation,
- * and why a peer refused a shared object. Part of `LABELS` in labels.ts.
+ * why a peer refused a shared object, and where each peer stands with one. Part of `LABELS` in labels.ts.
  */
 export const MARKING_LABELS = {
   /** TLP 2.0 (FIRST): the level as people read it. */
@@ -96,6 +97,12 @@ export const MARKING_LABELS = {
       "zh-CN": "先已接收，后被最终拒绝",
     },
   } satisfies Labels<ShareRefusal>,
+  /** A peer an object was sent to, as its owner (or the node that passed it on) records it. */
+  holderState: {
+    active: { en: "Holds a copy", "zh-CN": "持有副本" },
+    withdrawn: { en: "Withdrawn from it", "zh-CN": "已向其撤回" },
+    refused: { en: "Refused it", "zh-CN": "已拒收" },
+  } satisfies Labels<HolderState>,
 };
 
 /** The values of each vocabulary above, in order (part of `LABEL_VALUES`). */
@@ -106,4 +113,5 @@ export const MARKING_LABEL_VALUES = {
   sourceReliability: SOURCE_RELIABILITY,
   informationCredibility: INFORMATION_CREDIBILITY,
   shareRefusal: SHARE_REFUSALS,
+  holderState: HOLDER_STATES,
 } as const;

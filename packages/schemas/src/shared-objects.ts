@@ -29,6 +29,7 @@ export type SharedObjectState = z.infer<typeof SharedObjectState>;
 
 export const HOLDER_STATES = ["active", "withdrawn", "refused"] as const;
 export const HolderState = z.enum(HOLDER_STATES);
+export type HolderState = z.infer<typeof HolderState>;
 
 /** Content is bounded on the wire; its shape is the declared type's schema. */
 const Content = z.record(z.string(), z.unknown());

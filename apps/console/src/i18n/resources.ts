@@ -50,6 +50,7 @@ export const LABEL_PATHS = {
   sourceReliability: "markings.reliability",
   informationCredibility: "markings.credibility",
   shareRefusal: "markings.refusal",
+  holderState: "markings.holderState",
   role: "roles",
   auditOutcome: "audit.outcomes",
   actorType: "audit.actorTypes",

@@ -150,10 +150,21 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       collectedBy: "Li Na",
       collectedAt: "2026-11-01T08:00:00+08:00",
     });
-    await officer.req("POST", `/api/v1/cases/${caseId}/shares`, {
-      recipients: ["US-DOJ"],
-      marking: { tlp: "AMBER" },
-    });
+    // one share approved (the summary's holders show) and one still pending (the approval buttons show)
+    for (const approve of [true, false]) {
+      const shared = await officer.req<{ case: { shares: { id: string }[] } }>(
+        "POST",
+        `/api/v1/cases/${caseId}/shares`,
+        { recipients: ["US-DOJ"], marking: { tlp: "AMBER" } },
+      );
+      if (!approve) break;
+      const decided = await (await cn.as("chief.en")).req(
+        "POST",
+        `/api/v1/cases/${caseId}/shares/${shared.body.case.shares[0].id}/decision`,
+        { approve: true },
+      );
+      if (decided.status !== 200) throw new Error(`share decision: ${JSON.stringify(decided.body)}`);
+    }
     // a request naming a person (the persons pages), one drafted from that record (the request page's link)
     const d3 = await draft(officer, formNaming([ZHANG]));
     personId = (d3 as unknown as { subjectPersons: { personId: string }[] }).subjectPersons[0].personId;
@@ -470,7 +481,12 @@ describeBrowser("every console page is accessible and fits a phone", () => {
       visible: ["peer-last-error", "held-table", "peer-tls-pin-input"],
     },
     { name: "cases", to: "/cases", ready: "case-list", visible: ["case-new"] },
-    { name: "case page", to: `/cases/${caseId}`, ready: "case-sharing", visible: ["evidence-item"] },
+    {
+      name: "case page",
+      to: `/cases/${caseId}`,
+      ready: "case-holder",
+      visible: ["evidence-item", "case-holder", "share-approve"],
+    },
     { name: "priority cases", to: "/cases/priority", ready: "priority-list" },
     { name: "reports", to: "/reports", ready: "report-totals" },
     { name: "dialogue rounds", to: "/rounds", ready: "round-row", visible: ["round-link"] },

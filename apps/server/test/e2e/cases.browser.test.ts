@@ -94,6 +94,14 @@ describeBrowser("console Cases pages: a case, its evidence and its summary share
       await expect
         .poll(() => supervisor.getByTestId("case-share").first().getAttribute("data-state"))
         .toBe("approved");
+      // where the summary went, each peer by the shared labels
+      await expect
+        .poll(() => supervisor.getByTestId("case-holder").first().innerText())
+        .toMatch(/持有副本\s+US-DOJ · 第 1 版/);
+      await officer.reload();
+      await expect
+        .poll(() => officer.getByTestId("case-holder").first().innerText())
+        .toMatch(/Holds a copy\s+US-DOJ · version 1/i);
 
       const duty = await signedInPage(browser, {
         baseURL: urls[1],

@@ -415,6 +415,19 @@ function SharingPanel({ c, onChange }: { c: CaseDetail; onChange: (c: CaseDetail
   const canApprove = useCan("cases:approve");
   const me = useSession().user.username;
   const peers = useQuery({ queryKey: ["case-peers"], queryFn: casesApi.peers, enabled: canWrite });
+  // Where each peer stands with the summary: holding a copy, refused (and why), or withdrawn from it.
+  const canSeeHolders = useCan("sharing:read");
+  const summaryId = c.sharedObjectId;
+  const summary = useQuery({
+    queryKey: ["case-summary-object", summaryId],
+    queryFn: () => casesApi.summaryObject(summaryId as string),
+    enabled: canSeeHolders && summaryId !== null,
+  });
+  const qc = useQueryClient();
+  const changed = (x: CaseDetail) => {
+    onChange(x);
+    void qc.invalidateQueries({ queryKey: ["case-summary-object"] });
+  };
   const [recipients, setRecipients] = useState<string[]>([]);
   const [tlp, setTlp] = useState<TlpLevel>("AMBER");
   const [handling, setHandling] = useState<string[]>([]);
@@ -424,16 +437,16 @@ function SharingPanel({ c, onChange }: { c: CaseDetail; onChange: (c: CaseDetail
         recipients,
         marking: { tlp, handling, ...(tlp === "RED" ? { releasableTo: recipients } : {}) },
       }),
-    onSuccess: onChange,
+    onSuccess: changed,
   });
   const decide = useMutation({
     mutationFn: (a: { shareId: string; approve: boolean }) =>
       casesApi.post(c.id, `shares/${a.shareId}/decision`, { approve: a.approve }),
-    onSuccess: onChange,
+    onSuccess: changed,
   });
   const withdraw = useMutation({
     mutationFn: () => casesApi.post(c.id, "summary/withdraw", {}),
-    onSuccess: onChange,
+    onSuccess: changed,
   });
   return (
     <Section title={t("cases.sharing")} testId="case-sharing">
@@ -499,6 +512,30 @@ function SharingPanel({ c, onChange }: { c: CaseDetail; onChange: (c: CaseDetail
             {t("cases.share")}
           </Button>
         </Group>
+      )}
+      {summary.data && summary.data.holders.length > 0 && (
+        <Stack gap={4} data-testid="case-holders">
+          <Text size="sm" fw={500}>
+            {t("cases.holders")}
+          </Text>
+          {summary.data.holders.map((h) => (
+            <Group key={h.nodeId} gap="xs" data-testid="case-holder" data-state={h.state}>
+              <Badge
+                variant="light"
+                color={h.state === "active" ? "green" : h.state === "refused" ? "red" : "gray"}
+              >
+                {t(`markings.holderState.${h.state}`)}
+              </Badge>
+              <Text size="sm">
+                {[
+                  h.nodeId,
+                  t("cases.heldVersion", { version: h.version }),
+                  ...(h.refusal ? [t(`markings.refusal.${h.refusal}`)] : []),
+                ].join(" · ")}
+              </Text>
+            </Group>
+          ))}
+        </Stack>
       )}
       {canWrite && c.sharedObjectId && (
         <Button variant="subtle" color="red" onClick={() => withdraw.mutate()}>

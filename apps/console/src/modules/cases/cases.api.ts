@@ -1,4 +1,4 @@
-import type { CaseDetail, CaseSummaryRow, PriorityItem } from "@crossline/schemas";
+import type { CaseDetail, CaseSummaryRow, PriorityItem, SharedObjectView } from "@crossline/schemas";
 import { api, withQuery } from "../../api/client";
 
 export type CaseFilters = { status?: string; category?: string; priority?: string; q?: string };
@@ -20,6 +20,9 @@ export const casesApi = {
     api<{ case: CaseDetail }>("PATCH", `/cases/${id}/tasks/${taskId}`, body).then((r) => r.case),
   priority: (peer?: string) =>
     api<{ items: PriorityItem[] }>("GET", withQuery("/cases/priority", { peer })).then((r) => r.items),
+  /** The shared object carrying a case's summary: where each peer stands with it. */
+  summaryObject: (id: string) =>
+    api<{ object: SharedObjectView }>("GET", `/shared-objects/${id}`).then((r) => r.object),
   peers: () =>
     api<{ items: { id: string; name: string }[] }>("GET", "/requests/recipients").then((r) => r.items),
 };
