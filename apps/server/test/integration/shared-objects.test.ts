@@ -496,6 +496,48 @@ describeDb("shared objects between three nodes (in-process hub)", () => {
       });
       expect(t.hub.deferred.map((d) => d.to)).toEqual([NX]);
     });
+
+    it("a peer that refused a later version still gets the tombstone of the version it holds", async () => {
+      // NX's release reads the type with a stricter schema: version 1 fits it, version 2 does not.
+      const memo = (max: number) => ({
+        type: "zz.memo",
+        version: 1,
+        schema: z.strictObject({ title: z.string().max(max) }),
+      });
+      t.nodes[CN].rt.services.sharedObjects.types.register(memo(200));
+      t.nodes[NX].rt.services.sharedObjects.types.register(memo(20));
+      const o = await publish(t.officers[CN], {
+        type: "zz.memo",
+        marking: AMBER,
+        content: { title: "Short title" },
+        recipients: [NX],
+      });
+      await t.hub.flush();
+      expect(await seen(t.officers[NX], o.id)).toMatchObject({ state: "active", version: 1 });
+      await call(t.officers[CN], "PATCH", `/api/v1/shared-objects/${o.id}`, {
+        version: 1,
+        content: { title: "A title far longer than the receiver's release allows" },
+      });
+      await t.hub.flush();
+      expect((await seen(t.officers[CN], o.id))?.holders).toEqual([
+        expect.objectContaining({ nodeId: NX, state: "refused", refusal: "CONTENT_INVALID" }),
+      ]);
+      expect(await seen(t.officers[NX], o.id)).toMatchObject({ state: "active", version: 1 });
+      // The owner withdraws: NX's version 1 goes too (before, the tombstone went to active holders only).
+      await call(t.officers[CN], "POST", `/api/v1/shared-objects/${o.id}/withdraw`, {});
+      await t.hub.flush();
+      expect(await seen(t.officers[NX], o.id)).toMatchObject({
+        state: "withdrawn",
+        version: 3,
+        content: null,
+      });
+      expect(deliveries(o.id)).toEqual([
+        `put ${CN}>${NX} v1`,
+        `put ${CN}>${NX} v2`,
+        `refused ${NX}>${CN} v2`,
+        `withdraw ${CN}>${NX} v3`,
+      ]);
+    });
   });
 
   describe("input", () => {
