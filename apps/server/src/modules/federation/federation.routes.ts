@@ -505,34 +505,63 @@ export function federationRoutes(fastify: FastifyInstance, s: Services, metrics?
 }
 
 function registerFederationMetrics(s: Services, metrics: Metrics) {
-  let cache: {
-    at: number;
-    data: Promise<Awaited<ReturnType<Services["federationService"]["metricsSnapshot"]>>>;
-  } | null = null;
-  const snapshot = () => {
-    if (!cache || Date.now() - cache.at > 1000) {
-      cache = { at: Date.now(), data: s.federationService.metricsSnapshot().catch(() => []) };
-    }
-    return cache.data;
-  };
-  const gauge = (
+  /**
+   * A read shared by the gauges of one scrape: the registry collects its metrics together, so the gauges that
+   * ask while the read runs share it, and the next scrape reads afresh.
+   */
+  function perScrape<T>(read: () => Promise<T[]>): () => Promise<T[]> {
+    let running: Promise<T[]> | null = null;
+    return () =>
+      (running ??= read()
+        .catch(() => [])
+        .finally(() => {
+          running = null;
+        }));
+  }
+  /** A gauge labelled by peer, one value per row of a shared read (none where `pick` gives null). */
+  function perPeerGauge<T>(
+    read: () => Promise<T[]>,
+    peerOf: (row: T) => string,
     name: string,
     help: string,
-    pick: (h: Awaited<ReturnType<typeof snapshot>>[number]) => number | null,
-  ) =>
-    new Gauge({
+    pick: (row: T) => number | null,
+  ) {
+    return new Gauge({
       name,
       help,
       labelNames: ["peer"],
       registers: [metrics.registry],
       async collect() {
         this.reset();
-        for (const p of await snapshot()) {
-          const v = pick(p);
-          if (v !== null) this.set({ peer: p.id }, v);
+        for (const row of await read()) {
+          const v = pick(row);
+          if (v !== null) this.set({ peer: peerOf(row) }, v);
         }
       },
     });
+  }
+  const snapshot = perScrape(() => s.federationService.metricsSnapshot());
+  const gauge = (
+    name: string,
+    help: string,
+    pick: (h: Awaited<ReturnType<typeof snapshot>>[number]) => number | null,
+  ) => perPeerGauge(snapshot, (p) => p.id, name, help, pick);
+  // The held and the deferred messages per peer: one query per scrape for both.
+  const inbox = perScrape(() => s.federationService.heldCounts());
+  perPeerGauge(
+    inbox,
+    (h) => h.peerId,
+    "crossline_federation_held_messages",
+    "Messages received from the peer and held (a gap before them, or a handler failing)",
+    (h) => h.held || null,
+  );
+  perPeerGauge(
+    inbox,
+    (h) => h.peerId,
+    "crossline_federation_deferred_messages",
+    "Messages received from the peer that this node's release cannot read yet, kept until an upgrade",
+    (h) => h.deferred || null,
+  );
   gauge("crossline_federation_outbox_depth", "Envelopes waiting for delivery", (p) => p.health.outboxDepth);
   gauge(
     "crossline_federation_oldest_undelivered_seconds",

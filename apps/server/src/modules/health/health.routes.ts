@@ -70,41 +70,6 @@ export function healthRoutes(fastify: FastifyInstance, s: Services, metrics: Met
       this.set(await s.requests.overdueCount().catch(() => 0));
     },
   });
-  // The held and the deferred messages per peer come from one query per scrape: the registry collects its
-  // metrics together, and the second gauge shares the first one's query while it runs.
-  let inboxCounts: ReturnType<typeof s.federationService.heldCounts> | null = null;
-  const heldCounts = () =>
-    (inboxCounts ??= s.federationService
-      .heldCounts()
-      .catch(() => [])
-      .finally(() => {
-        inboxCounts = null;
-      }));
-  type InboxCount = Awaited<ReturnType<typeof heldCounts>>[number];
-  const perPeer: [name: string, help: string, count: (h: InboxCount) => number][] = [
-    [
-      "crossline_federation_held_messages",
-      "Messages received from the peer and held (a gap before them, or a handler failing)",
-      (h) => h.held,
-    ],
-    [
-      "crossline_federation_deferred_messages",
-      "Messages received from the peer that this node's release cannot read yet, kept until an upgrade",
-      (h) => h.deferred,
-    ],
-  ];
-  for (const [name, help, count] of perPeer) {
-    new Gauge({
-      name,
-      help,
-      labelNames: ["peer"],
-      registers: [metrics.registry],
-      async collect() {
-        this.reset();
-        for (const h of await heldCounts()) if (count(h)) this.set({ peer: h.peerId }, count(h));
-      },
-    });
-  }
   new Gauge({
     name: "crossline_audit_checkpoint_confirmed_timestamp_seconds",
     help: "When the newest own audit checkpoint the peer confirmed holding was signed (unix time; 0: none)",
